@@ -1,0 +1,143 @@
+//! The one source of time.
+//!
+//! hooklab measures notification latency in microseconds, and runs the same code
+//! in two clocks: real time, and tokio's paused clock (virtual time, where a
+//! simulated day passes in seconds). Both work through this type because it reads
+//! *tokio's* clock ([`tokio::time::Instant`]), which tokio lets a test or a
+//! virtual run pause and advance. Business code never calls
+//! `std::time::Instant::now()` or `SystemTime::now()`; it asks a [`Clock`].
+//!
+//! A [`Clock`] also knows the wall-clock time (unix epoch) of its origin, so it
+//! can stamp `created_at` fields. In virtual mode that origin is fixed by the
+//! scenario, so the stamps are reproducible too.
+
+use crate::duration::Dur;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A point on a run's clock: microseconds since the run's origin.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Micros(pub u64);
+
+impl Micros {
+    /// This point moved later by `d`.
+    pub fn plus(self, d: Dur) -> Micros {
+        Micros(self.0.saturating_add(d.as_us()))
+    }
+
+    /// How long after `earlier` this point is (zero if it is not after).
+    pub fn since(self, earlier: Micros) -> Dur {
+        Dur(self.0.saturating_sub(earlier.0))
+    }
+
+    /// Milliseconds, with fractions.
+    pub fn as_ms_f64(self) -> f64 {
+        self.0 as f64 / 1_000.0
+    }
+}
+
+impl fmt::Display for Micros {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.3}ms", self.as_ms_f64())
+    }
+}
+
+/// The run's clock. Cheap to copy; every copy reads the same time.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    origin: tokio::time::Instant,
+    origin_unix_us: i64,
+}
+
+impl Clock {
+    /// A clock whose origin is now, stamped with the given unix time.
+    ///
+    /// Real mode passes the operating system's time (read once, by the caller);
+    /// virtual mode passes a fixed time, so stamps are reproducible.
+    pub fn starting_now(origin_unix_us: i64) -> Self {
+        Self {
+            origin: tokio::time::Instant::now(),
+            origin_unix_us,
+        }
+    }
+
+    /// The system's unix time in microseconds: the only place hooklab reads the
+    /// wall clock, and only to stamp a real-mode clock's origin.
+    pub fn system_unix_us() -> i64 {
+        let now = OffsetDateTime::now_utc();
+        (now.unix_timestamp_nanos() / 1_000) as i64
+    }
+
+    /// Now, on this clock.
+    pub fn now(&self) -> Micros {
+        Micros(self.origin.elapsed().as_micros() as u64)
+    }
+
+    /// The tokio instant of a point on this clock, to sleep until it.
+    pub fn instant_at(&self, at: Micros) -> tokio::time::Instant {
+        self.origin + std::time::Duration::from_micros(at.0)
+    }
+
+    /// Sleeps until `at` (returns at once if it has passed).
+    pub async fn sleep_until(&self, at: Micros) {
+        tokio::time::sleep_until(self.instant_at(at)).await;
+    }
+
+    /// The unix time of a point, in microseconds.
+    pub fn unix_us(&self, at: Micros) -> i64 {
+        self.origin_unix_us + at.0 as i64
+    }
+
+    /// The unix time of a point, in whole seconds (webhook timestamps).
+    pub fn unix_secs(&self, at: Micros) -> i64 {
+        self.unix_us(at).div_euclid(1_000_000)
+    }
+
+    /// An RFC 3339 timestamp with milliseconds, as the wire carries it.
+    pub fn rfc3339(&self, at: Micros) -> String {
+        rfc3339_from_unix_us(self.unix_us(at))
+    }
+
+    /// The point on this clock of an RFC 3339 timestamp (None if it does not
+    /// parse or lies before the origin).
+    pub fn from_rfc3339(&self, text: &str) -> Option<Micros> {
+        let t = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+        let us = (t.unix_timestamp_nanos() / 1_000) as i64 - self.origin_unix_us;
+        u64::try_from(us).ok().map(Micros)
+    }
+}
+
+/// Formats a unix time in microseconds as RFC 3339 with milliseconds, in UTC.
+pub fn rfc3339_from_unix_us(unix_us: i64) -> String {
+    let nanos = i128::from(unix_us.div_euclid(1_000)) * 1_000_000;
+    match OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+        Ok(t) => {
+            let (y, mo, d) = (t.year(), u8::from(t.month()), t.day());
+            let (h, mi, s, ms) = (t.hour(), t.minute(), t.second(), t.millisecond());
+            format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
+        }
+        Err(_) => "1970-01-01T00:00:00.000Z".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn reads_tokio_time_so_virtual_time_works() {
+        let clock = Clock::starting_now(1_767_225_600_000_000); // 2026-01-01
+        assert_eq!(clock.now(), Micros(0));
+        tokio::time::sleep(std::time::Duration::from_secs(3_600)).await;
+        assert_eq!(clock.now(), Micros(3_600_000_000));
+        assert_eq!(clock.rfc3339(clock.now()), "2026-01-01T01:00:00.000Z");
+        assert_eq!(clock.unix_secs(Micros(1_500_000)), 1_767_225_601);
+        let back = clock.from_rfc3339("2026-01-01T00:00:02.250Z");
+        assert_eq!(back, Some(Micros(2_250_000)));
+    }
+}

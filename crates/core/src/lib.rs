@@ -1,0 +1,38 @@
+//! # hooklab-core: the domain and the model, with no sockets
+//!
+//! Everything that hooklab's platform, shop and harness share, and nothing that
+//! opens a socket. A student reading hooklab can start here:
+//!
+//! - [`wire`]: the JSON that crosses the wire between the shop and the payment
+//!   platform (payments, webhook endpoints, events, errors).
+//! - [`ids`]: typed identifiers, so a payment id is never passed where an order id
+//!   belongs.
+//! - [`clock`]: the one source of time. Business code asks the [`clock::Clock`],
+//!   never the operating system, so the same code runs on real time and on
+//!   tokio's paused (virtual) time.
+//! - [`rng`]: the seeded random number generator every random choice comes from.
+//! - [`duration`]: durations as scenario files write them (`250`, `"250ms"`, `"2h"`).
+//! - [`dist`]: the probability distributions a scenario draws arrivals and
+//!   settlement delays from, with their exact CDFs and means for the model.
+//! - [`scenario`]: the scenario file (TOML), its validation, and errors that name
+//!   the file, the line and the field.
+//! - [`workload`]: the orders of a run, generated once from the seed and replayed
+//!   identically against every strategy.
+//! - [`model`]: what theory predicts for each strategy, printed beside what was
+//!   measured.
+//! - [`report`]: the plain-data summary of a run (what `summary.json` holds).
+//! - [`http`]: the outbound-HTTP seam: the platform's dispatcher and the shop's
+//!   poller send requests through [`http::HttpClient`], which the harness backs
+//!   with real sockets or with an in-memory network.
+
+pub mod clock;
+pub mod dist;
+pub mod duration;
+pub mod http;
+pub mod ids;
+pub mod model;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod wire;
+pub mod workload;

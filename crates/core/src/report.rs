@@ -1,0 +1,196 @@
+//! The plain-data summary of a run: what `summary.json` holds.
+//!
+//! Measurement is kept apart from display (as hatoo/oha does): the harness
+//! fills these structs, and renderers (table, Markdown, JSON) only read them.
+//! Every number here was either measured in the run or computed by the model
+//! ([`crate::model`]), and the field names say which (`predicted` vs the rest).
+
+use crate::model::Prediction;
+use crate::scenario::{ClockMode, StrategyKind};
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+/// A whole run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// What was run.
+    pub scenario: ScenarioInfo,
+    /// One entry per strategy, in the scenario's order.
+    pub strategies: Vec<StrategyReport>,
+}
+
+/// The scenario, as the report needs it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioInfo {
+    /// The scenario's name.
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// Its seed.
+    pub seed: u64,
+    /// Which clock ran it.
+    pub clock: ClockMode,
+    /// How many orders each strategy saw.
+    pub orders: u64,
+    /// The arrival process, in words.
+    pub arrival: String,
+    /// The settlement-delay distribution, in words.
+    pub settle: String,
+}
+
+/// What one strategy did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StrategyReport {
+    /// The strategy's name.
+    pub name: String,
+    /// Its kind.
+    pub kind: StrategyKind,
+    /// The polling interval, for pollers (ms).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub interval_ms: Option<f64>,
+    /// Orders placed.
+    pub orders: u64,
+    /// Orders whose final status the shop learned.
+    pub notified: u64,
+    /// Orders whose final status the shop never learned by the end of the run.
+    pub missed: u64,
+    /// Notices of an already-final payment (ignored, but counted).
+    pub duplicates: u64,
+    /// How the notified orders were learned.
+    pub notified_by: NotifiedBy,
+    /// Notification delay: from the scheduled settlement instant to the shop's
+    /// recording of the final status.
+    pub latency_ms: LatencySummary,
+    /// Requests, counted by their senders.
+    pub requests: RequestCounts,
+    /// Notification requests per order (polls plus webhook attempts; payment
+    /// creations excluded).
+    pub requests_per_order: f64,
+    /// Share of polls that found nothing new (0 when there were no polls).
+    pub polls_wasted_share: f64,
+    /// The model's expectations.
+    pub predicted: Prediction,
+    /// Whether the receivers' counts of requests equal the senders' counts, kind
+    /// by kind. `false` would mean hooklab lost or invented a request.
+    pub counts_agree: bool,
+    /// How long the strategy's run took on its clock, ms (first order to end).
+    pub run_ms: f64,
+    /// Every missed order, with why.
+    pub missed_orders: Vec<MissedOrder>,
+}
+
+/// How notified orders were learned.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotifiedBy {
+    /// By a status poll.
+    pub poll: u64,
+    /// By a webhook delivery.
+    pub webhook: u64,
+}
+
+/// Request counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestCounts {
+    /// Every request of the run, all kinds together.
+    pub total: u64,
+    /// `POST /v1/payments`.
+    pub payment_creates: u64,
+    /// `GET /v1/payments/{id}`.
+    pub polls: u64,
+    /// Polls that found the payment still pending.
+    pub polls_wasted: u64,
+    /// Webhook delivery attempts (the platform's POSTs to the shop).
+    pub webhook_attempts: u64,
+    /// `POST /v1/webhook_endpoints`.
+    pub endpoint_registrations: u64,
+}
+
+impl RequestCounts {
+    /// Sets `total` from the parts.
+    pub fn with_total(mut self) -> Self {
+        self.total =
+            self.payment_creates + self.polls + self.webhook_attempts + self.endpoint_registrations;
+        self
+    }
+}
+
+/// An order the shop never learned about, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissedOrder {
+    /// The order.
+    pub order_id: String,
+    /// Why it was missed, in words.
+    pub reason: String,
+}
+
+/// Latency percentiles, in milliseconds, from an HdrHistogram of microseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencySummary {
+    /// How many values.
+    pub count: u64,
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+/// Rounds to microsecond precision in milliseconds, so JSON stays readable.
+pub fn round_ms(x: f64) -> f64 {
+    (x * 1_000.0).round() / 1_000.0
+}
+
+impl LatencySummary {
+    /// Summarises a histogram of microseconds.
+    pub fn from_histogram(h: &Histogram<u64>) -> Self {
+        if h.is_empty() {
+            return LatencySummary::default();
+        }
+        let ms = |us: u64| round_ms(us as f64 / 1_000.0);
+        LatencySummary {
+            count: h.len(),
+            mean: round_ms(h.mean() / 1_000.0),
+            p50: ms(h.value_at_quantile(0.50)),
+            p90: ms(h.value_at_quantile(0.90)),
+            p99: ms(h.value_at_quantile(0.99)),
+            p999: ms(h.value_at_quantile(0.999)),
+            max: ms(h.max()),
+        }
+    }
+}
+
+/// A histogram for latencies in microseconds: 1 µs to 30 days, 3 significant
+/// digits (0.1% error), as HdrHistogram is meant to be used.
+#[allow(clippy::expect_used)]
+pub fn latency_histogram() -> Histogram<u64> {
+    // The bounds are constants that hdrhistogram accepts (low >= 1, high >= 2*low,
+    // sigfig <= 5), so this cannot fail at run time.
+    Histogram::new_with_bounds(1, 30 * 86_400 * 1_000_000, 3)
+        .expect("constant histogram bounds are valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_come_from_the_histogram_in_ms() {
+        let mut h = latency_histogram();
+        for us in 1..=1_000u64 {
+            h.record(us * 1_000).unwrap();
+        }
+        let s = LatencySummary::from_histogram(&h);
+        assert_eq!(s.count, 1_000);
+        assert!((s.p50 - 500.0).abs() < 1.0, "{s:?}");
+        assert!((s.p99 - 990.0).abs() < 1.5, "{s:?}");
+        assert!((s.max - 1_000.0).abs() < 1.0, "{s:?}");
+        assert!((s.mean - 500.5).abs() < 1.0, "{s:?}");
+    }
+}

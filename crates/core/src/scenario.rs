@@ -1,0 +1,784 @@
+//! Scenario files: what students write, and errors that help them fix it.
+//!
+//! A scenario is TOML (see `scenarios/README.md` for every field). Loading one
+//! has three steps, and each failure names the file, the line and the field:
+//!
+//! 1. TOML syntax (`toml` reports the byte span);
+//! 2. shape: unknown fields, wrong types, negative durations (serde, with
+//!    `deny_unknown_fields` everywhere, so a typo is an error and not a silent
+//!    default);
+//! 3. meaning: zero orders, shares that do not sum to 1, a zero polling
+//!    interval ([`Scenario::validate`]). These problems carry a field path,
+//!    which [`locate`] turns back into a line by walking the parsed document.
+
+use crate::dist::{Arrival, Distribution};
+use crate::duration::Dur;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::Path;
+
+/// A whole scenario, validated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scenario {
+    /// Names the scenario; results go to `results/<name>/`.
+    pub name: String,
+    /// One or two sentences saying what the scenario shows.
+    #[serde(default)]
+    pub description: String,
+    /// Same seed, same workload.
+    pub seed: u64,
+    /// Which clock runs it.
+    #[serde(default)]
+    pub clock: ClockMode,
+    /// The orders.
+    pub workload: Workload,
+    /// The strategies to compare, each run against the same workload.
+    pub strategies: Vec<StrategySpec>,
+    /// How long a run waits for stragglers.
+    pub run: RunSettings,
+}
+
+/// The file as written, before validation. Strategy tables are read flat (one
+/// struct with optional fields) rather than as a tagged enum, so that serde
+/// reports a bad field at its own line instead of at the `[[strategy]]` header.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    seed: u64,
+    #[serde(default)]
+    clock: ClockMode,
+    workload: Workload,
+    #[serde(default)]
+    strategy: Vec<StrategyTable>,
+    #[serde(default)]
+    run: RunSettings,
+}
+
+/// One `[[strategy]]` table as written.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StrategyTable {
+    name: String,
+    kind: StrategyKind,
+    interval_ms: Option<Dur>,
+}
+
+impl StrategyTable {
+    /// The strategy, or the (field, message) that is wrong with the table.
+    fn to_spec(&self) -> Result<StrategySpec, (&'static str, String)> {
+        let name = self.name.clone();
+        match self.kind {
+            StrategyKind::Poll => match self.interval_ms {
+                Some(interval_ms) => Ok(StrategySpec::Poll { name, interval_ms }),
+                None => Err((
+                    "interval_ms",
+                    "a poll strategy needs `interval_ms`, such as `interval_ms = 200` or `\"15m\"`"
+                        .to_owned(),
+                )),
+            },
+            StrategyKind::Webhook => match self.interval_ms {
+                Some(_) => Err((
+                    "interval_ms",
+                    "a webhook strategy does not poll: remove `interval_ms`".to_owned(),
+                )),
+                None => Ok(StrategySpec::Webhook { name }),
+            },
+        }
+    }
+}
+
+/// Which clock a run uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockMode {
+    /// Real time, real sockets on 127.0.0.1.
+    #[default]
+    Real,
+    /// Simulated time (tokio's paused clock) over an in-memory network.
+    Virtual,
+}
+
+impl fmt::Display for ClockMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ClockMode::Real => "real",
+            ClockMode::Virtual => "virtual",
+        })
+    }
+}
+
+/// The orders of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    /// How many orders.
+    pub orders: u32,
+    /// When they arrive.
+    pub arrival: Arrival,
+    /// How long after its creation each payment settles.
+    pub settle: Distribution,
+    /// The shares of final outcomes.
+    #[serde(default)]
+    pub outcomes: Outcomes,
+    /// Each order's amount, in centavos.
+    #[serde(default = "default_amount")]
+    pub amount_cents: u64,
+    /// The currency (ISO 4217).
+    #[serde(default = "default_currency")]
+    pub currency: String,
+}
+
+fn default_amount() -> u64 {
+    4_990
+}
+
+fn default_currency() -> String {
+    "BRL".to_owned()
+}
+
+/// The shares of final outcomes; they must sum to 1.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcomes {
+    /// Share of approved payments.
+    #[serde(default)]
+    pub approved: f64,
+    /// Share of declined payments.
+    #[serde(default)]
+    pub declined: f64,
+}
+
+impl Default for Outcomes {
+    fn default() -> Self {
+        Outcomes {
+            approved: 1.0,
+            declined: 0.0,
+        }
+    }
+}
+
+/// One way for the shop to learn payment outcomes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StrategySpec {
+    /// Ask the platform about each pending payment every `interval_ms`.
+    Poll {
+        /// The strategy's name in reports.
+        name: String,
+        /// Time between two polls of one payment; the first poll comes one
+        /// interval after the payment's creation.
+        interval_ms: Dur,
+    },
+    /// Register a webhook endpoint and wait for the platform to call it.
+    Webhook {
+        /// The strategy's name in reports.
+        name: String,
+    },
+}
+
+/// The kind of a strategy, without its parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StrategyKind {
+    /// See [`StrategySpec::Poll`].
+    Poll,
+    /// See [`StrategySpec::Webhook`].
+    Webhook,
+}
+
+impl fmt::Display for StrategyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StrategyKind::Poll => "poll",
+            StrategyKind::Webhook => "webhook",
+        })
+    }
+}
+
+impl StrategySpec {
+    /// The strategy's name.
+    pub fn name(&self) -> &str {
+        match self {
+            StrategySpec::Poll { name, .. } | StrategySpec::Webhook { name } => name,
+        }
+    }
+
+    /// The strategy's kind.
+    pub fn kind(&self) -> StrategyKind {
+        match self {
+            StrategySpec::Poll { .. } => StrategyKind::Poll,
+            StrategySpec::Webhook { .. } => StrategyKind::Webhook,
+        }
+    }
+
+    /// Whether the shop needs a webhook receiver for this strategy.
+    pub fn receives_webhooks(&self) -> bool {
+        matches!(self, StrategySpec::Webhook { .. })
+    }
+
+    /// How long after the last settlement this strategy may reasonably take to
+    /// learn it, beyond the run's grace period: one polling interval for a
+    /// poller, nothing for a webhook.
+    pub fn patience(&self) -> Dur {
+        match self {
+            StrategySpec::Poll { interval_ms, .. } => *interval_ms,
+            StrategySpec::Webhook { .. } => Dur::ZERO,
+        }
+    }
+}
+
+/// How a run ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSettings {
+    /// After the last payment settles (plus one polling interval for a poller),
+    /// how long the run still waits before it counts an order as missed.
+    #[serde(default = "default_grace")]
+    pub grace_ms: Dur,
+}
+
+fn default_grace() -> Dur {
+    Dur::from_secs(2)
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            grace_ms: default_grace(),
+        }
+    }
+}
+
+/// One step of a path to a field: a key, or an index in an array.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathSeg {
+    /// A table key.
+    Key(String),
+    /// A position in an array (0-based).
+    Index(usize),
+}
+
+/// A path to a field, such as `strategy[1].interval_ms`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldPath(pub Vec<PathSeg>);
+
+impl FieldPath {
+    /// Parses `a.b[2].c`.
+    pub fn parse(text: &str) -> Self {
+        let mut segs = Vec::new();
+        for part in text.split('.').filter(|p| !p.is_empty()) {
+            let mut rest = part;
+            if let Some(open) = rest.find('[') {
+                segs.push(PathSeg::Key(rest[..open].to_owned()));
+                rest = &rest[open..];
+                while let Some(close) = rest.find(']') {
+                    if let Ok(i) = rest[1..close].parse() {
+                        segs.push(PathSeg::Index(i));
+                    }
+                    rest = &rest[close + 1..];
+                    if !rest.starts_with('[') {
+                        break;
+                    }
+                }
+            } else {
+                segs.push(PathSeg::Key(rest.to_owned()));
+            }
+        }
+        FieldPath(segs)
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                PathSeg::Key(k) if i == 0 => write!(f, "{k}")?,
+                PathSeg::Key(k) => write!(f, ".{k}")?,
+                PathSeg::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One thing wrong with a scenario, located in its file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line (0 when unknown).
+    pub line: usize,
+    /// 1-based column (0 when unknown).
+    pub column: usize,
+    /// The field, when one is to blame.
+    pub field: Option<String>,
+    /// What is wrong, and what would be right.
+    pub message: String,
+    /// The text of the line, to show under the message.
+    pub source_line: String,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// Occurs when the file cannot be read.
+    #[error("{file}: cannot read the scenario: {source}")]
+    Read {
+        /// The file.
+        file: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Occurs when the file is not valid TOML, has fields of the wrong shape, or
+    /// has values that make no sense.
+    #[error("{}", render_problems(file, problems))]
+    Invalid {
+        /// The file.
+        file: String,
+        /// Everything found wrong, in file order.
+        problems: Vec<Problem>,
+    },
+}
+
+fn render_problems(file: &str, problems: &[Problem]) -> String {
+    let mut out = String::new();
+    for (i, p) in problems.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let field = p
+            .field
+            .as_deref()
+            .map(|f| format!("field `{f}`: "))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{file}:{}:{}: {field}{}",
+            p.line, p.column, p.message
+        ));
+        if !p.source_line.trim().is_empty() {
+            out.push_str(&format!("\n  {:>4} | {}", p.line, p.source_line.trim_end()));
+        }
+    }
+    out.push_str("\nEvery field is described in scenarios/README.md.");
+    out
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        Scenario::parse(&text, &file)
+    }
+
+    /// Parses and validates scenario text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let raw: ScenarioFile = match toml::from_str(text) {
+            Ok(s) => s,
+            Err(e) => {
+                let mut offset = e.span().map(|s| s.start).unwrap_or(0);
+                let message = e.message().trim().to_owned();
+                let mut field = path_at(text, offset).filter(|p| !p.0.is_empty());
+                // serde reports an unknown field at its table; point at the field.
+                if let (Some(path), Some(name)) = (field.as_mut(), unknown_field_name(&message))
+                    && path.0.last() != Some(&PathSeg::Key(name.to_owned()))
+                {
+                    path.0.push(PathSeg::Key(name.to_owned()));
+                    if let Some(at) = locate(text, path) {
+                        offset = at;
+                    }
+                }
+                let field = field.map(|p| p.to_string());
+                let (line, column) = line_col(text, offset);
+                return Err(ScenarioError::Invalid {
+                    file: file.to_owned(),
+                    problems: vec![Problem {
+                        line,
+                        column,
+                        field,
+                        message,
+                        source_line: source_line(text, line),
+                    }],
+                });
+            }
+        };
+        let mut problems: Vec<Problem> = raw
+            .validate()
+            .into_iter()
+            .map(|(path, message)| {
+                let offset = locate(text, &FieldPath::parse(&path)).unwrap_or(0);
+                let (line, column) = if offset == 0 && !text.is_empty() {
+                    (1, 1)
+                } else {
+                    line_col(text, offset)
+                };
+                Problem {
+                    line,
+                    column,
+                    field: Some(path),
+                    message,
+                    source_line: source_line(text, line),
+                }
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(Scenario {
+                name: raw.name,
+                description: raw.description,
+                seed: raw.seed,
+                clock: raw.clock,
+                workload: raw.workload,
+                strategies: raw
+                    .strategy
+                    .iter()
+                    .filter_map(|t| t.to_spec().ok())
+                    .collect(),
+                run: raw.run,
+            })
+        } else {
+            problems.sort_by_key(|p| (p.line, p.column));
+            Err(ScenarioError::Invalid {
+                file: file.to_owned(),
+                problems,
+            })
+        }
+    }
+}
+
+impl ScenarioFile {
+    /// Everything wrong with the values, as (field path, message) pairs.
+    fn validate(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut bad = |path: &str, msg: String| out.push((path.to_owned(), msg));
+        if self.name.is_empty()
+            || !self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+            || self.name.starts_with('.')
+        {
+            bad(
+                "name",
+                format!(
+                    "`{}` cannot name a results folder: use letters, digits, `-`, `_` and `.` (not first)",
+                    self.name
+                ),
+            );
+        }
+        let w = &self.workload;
+        if w.orders == 0 {
+            bad(
+                "workload.orders",
+                "must be at least 1 (a run needs orders to measure)".to_owned(),
+            );
+        } else if w.orders > 5_000_000 {
+            bad(
+                "workload.orders",
+                format!("at most 5000000 orders fit in one run, got {}", w.orders),
+            );
+        }
+        if let Err((field, msg)) = w.arrival.validate() {
+            bad(&format!("workload.arrival.{field}"), msg);
+        }
+        if let Err((field, msg)) = w.settle.validate() {
+            bad(&format!("workload.settle.{field}"), msg);
+        }
+        let o = w.outcomes;
+        for (field, share) in [("approved", o.approved), ("declined", o.declined)] {
+            if !(0.0..=1.0).contains(&share) {
+                bad(
+                    &format!("workload.outcomes.{field}"),
+                    format!("a share is between 0 and 1, got {share}"),
+                );
+            }
+        }
+        let sum = o.approved + o.declined;
+        if (sum - 1.0).abs() > 1e-9 {
+            bad(
+                "workload.outcomes",
+                format!(
+                    "the shares must sum to 1, but approved {} + declined {} = {sum}",
+                    o.approved, o.declined
+                ),
+            );
+        }
+        if w.amount_cents == 0 {
+            bad("workload.amount_cents", "must be greater than 0".to_owned());
+        }
+        if !(w.currency.len() == 3 && w.currency.chars().all(|c| c.is_ascii_uppercase())) {
+            bad(
+                "workload.currency",
+                format!(
+                    "must be three capital letters (ISO 4217), such as \"BRL\"; got \"{}\"",
+                    w.currency
+                ),
+            );
+        }
+        if self.strategy.is_empty() {
+            bad(
+                "strategy",
+                "add at least one [[strategy]] table (kind = \"poll\" or \"webhook\")".to_owned(),
+            );
+        }
+        for (i, table) in self.strategy.iter().enumerate() {
+            if table.name.is_empty() {
+                bad(
+                    &format!("strategy[{i}].name"),
+                    "must not be empty".to_owned(),
+                );
+            }
+            if self.strategy[..i].iter().any(|t| t.name == table.name) {
+                bad(
+                    &format!("strategy[{i}].name"),
+                    format!(
+                        "`{}` is already the name of an earlier strategy; names must be unique",
+                        table.name
+                    ),
+                );
+            }
+            let spec = match table.to_spec() {
+                Ok(spec) => spec,
+                Err((field, msg)) => {
+                    bad(&format!("strategy[{i}].{field}"), msg);
+                    continue;
+                }
+            };
+            if let StrategySpec::Poll { interval_ms, .. } = spec
+                && interval_ms == Dur::ZERO
+            {
+                bad(
+                    &format!("strategy[{i}].interval_ms"),
+                    "must be greater than 0 (polling with no pause would flood the platform)"
+                        .to_owned(),
+                );
+            }
+        }
+        out
+    }
+}
+
+/// The field named by serde's "unknown field `x`, expected …" message.
+fn unknown_field_name(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, column)
+}
+
+fn source_line(text: &str, line: usize) -> String {
+    text.lines()
+        .nth(line.saturating_sub(1))
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The byte offset where the field at `path` is written in `text`, if it is
+/// written there; otherwise the offset of its nearest written parent.
+pub fn locate(text: &str, path: &FieldPath) -> Option<usize> {
+    use toml::de::{DeTable, DeValue};
+    let doc = DeTable::parse(text).ok()?;
+    let mut table: &DeTable = doc.get_ref();
+    let mut best: Option<usize> = None;
+    let mut segs = path.0.iter().peekable();
+    while let Some(seg) = segs.next() {
+        let PathSeg::Key(key) = seg else { return best };
+        let (k, v) = table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == key.as_str())?;
+        best = Some(k.span().start);
+        let mut value = v;
+        while let Some(PathSeg::Index(i)) = segs.peek() {
+            segs.next();
+            match value.get_ref() {
+                DeValue::Array(items) => match items.get(*i) {
+                    Some(item) => {
+                        value = item;
+                        best = Some(item.span().start);
+                    }
+                    None => return best,
+                },
+                _ => return best,
+            }
+        }
+        match value.get_ref() {
+            DeValue::Table(t) => table = t,
+            _ => return best,
+        }
+    }
+    best
+}
+
+/// The path of the deepest field whose key or value covers `offset`.
+pub fn path_at(text: &str, offset: usize) -> Option<FieldPath> {
+    use toml::de::{DeTable, DeValue};
+    fn walk(table: &DeTable, offset: usize, path: &mut Vec<PathSeg>) -> bool {
+        for (k, v) in table.iter() {
+            let ks = k.span();
+            let vs = v.span();
+            let covers =
+                (ks.start <= offset && offset < ks.end) || (vs.start <= offset && offset < vs.end);
+            let inside_table = matches!(v.get_ref(), DeValue::Table(_) | DeValue::Array(_));
+            if covers || inside_table {
+                path.push(PathSeg::Key(k.get_ref().to_string()));
+                match v.get_ref() {
+                    DeValue::Table(t) => {
+                        if walk(t, offset, path) || covers {
+                            return true;
+                        }
+                    }
+                    DeValue::Array(items) => {
+                        for (i, item) in items.iter().enumerate() {
+                            path.push(PathSeg::Index(i));
+                            if let DeValue::Table(t) = item.get_ref()
+                                && walk(t, offset, path)
+                            {
+                                return true;
+                            }
+                            let s = item.span();
+                            if s.start <= offset && offset < s.end {
+                                return true;
+                            }
+                            path.pop();
+                        }
+                        if covers {
+                            return true;
+                        }
+                    }
+                    _ => return true,
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+    let doc = DeTable::parse(text).ok()?;
+    let mut path = Vec::new();
+    walk(doc.get_ref(), offset, &mut path);
+    Some(FieldPath(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "checkout"
+seed = 42
+[workload]
+orders = 300
+arrival = { dist = "fixed", every_ms = 5 }
+settle = { dist = "uniform", min_ms = 200, max_ms = "2s" }
+outcomes = { approved = 0.9, declined = 0.1 }
+[[strategy]]
+name = "poll-200ms"
+kind = "poll"
+interval_ms = 200
+[[strategy]]
+name = "webhook"
+kind = "webhook"
+"#;
+
+    fn problems(text: &str) -> Vec<Problem> {
+        match Scenario::parse(text, "x.toml") {
+            Err(ScenarioError::Invalid { problems, .. }) => problems,
+            other => panic!("expected invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_good_scenario_loads() {
+        let s = Scenario::parse(GOOD, "x.toml").unwrap();
+        assert_eq!(s.workload.orders, 300);
+        assert_eq!(s.strategies.len(), 2);
+        assert_eq!(s.strategies[0].kind(), StrategyKind::Poll);
+        assert_eq!(
+            s.workload.settle,
+            Distribution::Uniform {
+                min_ms: Dur::from_ms(200),
+                max_ms: Dur::from_secs(2)
+            }
+        );
+        assert_eq!(s.clock, ClockMode::Real);
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let p = problems("name = \"x\"\nseed = = 4\n");
+        assert_eq!(p[0].line, 2);
+    }
+
+    #[test]
+    fn unknown_fields_name_the_field_and_line() {
+        let text = GOOD.replace("interval_ms = 200", "interval_ms = 200\nintervall = 3");
+        let p = problems(&text);
+        assert_eq!(p[0].line, 13, "{p:?}");
+        assert!(p[0].message.contains("intervall"), "{p:?}");
+        assert_eq!(
+            p[0].field.as_deref(),
+            Some("strategy[0].intervall"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn negative_interval_is_refused_with_its_field() {
+        let p = problems(&GOOD.replace("interval_ms = 200", "interval_ms = -5"));
+        assert_eq!(p[0].line, 12);
+        assert_eq!(
+            p[0].field.as_deref(),
+            Some("strategy[0].interval_ms"),
+            "{p:?}"
+        );
+        assert!(p[0].message.contains("negative"), "{p:?}");
+    }
+
+    #[test]
+    fn semantic_problems_are_located() {
+        let p = problems(
+            &GOOD
+                .replace("orders = 300", "orders = 0")
+                .replace("declined = 0.1", "declined = 0.2"),
+        );
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert_eq!(p[0].field.as_deref(), Some("workload.orders"));
+        assert_eq!(p[0].line, 5);
+        assert_eq!(p[1].field.as_deref(), Some("workload.outcomes"));
+        assert_eq!(p[1].line, 8);
+        let p = problems(&GOOD.replace("interval_ms = 200", "interval_ms = 0"));
+        assert_eq!(
+            (p[0].field.as_deref(), p[0].line),
+            (Some("strategy[0].interval_ms"), 12)
+        );
+    }
+
+    #[test]
+    fn the_error_message_shows_file_line_and_source() {
+        let err = Scenario::parse(
+            &GOOD.replace("orders = 300", "orders = 0"),
+            "scenarios/x.toml",
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("scenarios/x.toml:5:1: field `workload.orders`: must be at least 1"),
+            "{text}"
+        );
+        assert!(text.contains("orders = 0"), "{text}");
+    }
+}
