@@ -34,5 +34,6 @@ pub mod model;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod shutdown;
 pub mod wire;
 pub mod workload;

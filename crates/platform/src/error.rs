@@ -1,0 +1,85 @@
+//! The API's one error type.
+//!
+//! Every bad request gets a 4xx and the same JSON shape,
+//! `{"error": {"code": "...", "message": "..."}}`, as real providers answer:
+//! the code is for programs, the message is for the developer reading it.
+//! Nothing a client sends can make the platform panic or answer 500.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hooklab_core::wire::ErrorBody;
+
+/// Why the API refused a request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Occurs when the body is not JSON at all.
+    #[error("the body is not valid JSON: {0}")]
+    MalformedJson(String),
+    /// Occurs when the JSON lacks a field, has one of the wrong type, or has
+    /// one the API does not know.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// Occurs when the JSON is well-formed but a value is not acceptable.
+    #[error("`{field}`: {message}")]
+    InvalidField {
+        /// The field.
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Occurs when the id in the path names nothing this platform has.
+    #[error("no {what} with id `{id}`")]
+    NotFound {
+        /// What kind of thing was looked for.
+        what: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+    /// Occurs when an `Idempotency-Key` is reused with different parameters.
+    #[error(
+        "the Idempotency-Key `{0}` was already used with different parameters; use a new key for a new payment"
+    )]
+    IdempotencyConflict(String),
+    /// Occurs when no route matches the path.
+    #[error("no route for {0}")]
+    NoRoute(String),
+    /// Occurs when the route exists but not for this method.
+    #[error("method not allowed on this path")]
+    MethodNotAllowed,
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
+            ApiError::InvalidRequest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
+            ApiError::InvalidField { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+            ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::IdempotencyConflict(_) => (StatusCode::CONFLICT, "idempotency_conflict"),
+            ApiError::NoRoute(_) => (StatusCode::NOT_FOUND, "no_route"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        }
+    }
+
+    /// Parses a JSON body, sorting serde's errors into malformed JSON (400) and
+    /// well-formed JSON of the wrong shape (422).
+    pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+        serde_json::from_slice(body).map_err(|e| {
+            use serde_json::error::Category;
+            match e.classify() {
+                Category::Data => ApiError::InvalidRequest(e.to_string()),
+                Category::Syntax | Category::Eof | Category::Io => {
+                    ApiError::MalformedJson(e.to_string())
+                }
+            }
+        })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        (status, Json(ErrorBody::new(code, self.to_string()))).into_response()
+    }
+}

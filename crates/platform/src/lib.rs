@@ -1,0 +1,217 @@
+//! # hooklab-platform: a mock payment platform that behaves like a real one
+//!
+//! The shop in hooklab delegates payment to this platform, as the seed's
+//! e-commerce delegates it to an external provider. The platform has the parts
+//! a real provider has, each in its own module:
+//!
+//! - [`api`]: the HTTP API (axum): create a payment, read its status (what a
+//!   poller calls), register a webhook endpoint. One `router()`, testable
+//!   without a socket.
+//! - [`ledger`]: the payments, idempotency keys and endpoints, behind one
+//!   `std::sync::Mutex` (never held across an `.await`).
+//! - [`settlement`]: settles each payment at its scheduled instant and emits an
+//!   event. The instant is fixed when the payment is created, and a status read
+//!   after that instant always sees the final status even if the settlement
+//!   task is late: the platform never lets its own lag leak into the numbers.
+//! - [`dispatch`]: the webhook dispatcher. It runs apart from the API, fed by a
+//!   queue, so a slow receiver never slows a poll.
+//! - [`error`]: the one error type of the API, rendered as
+//!   `{"error": {"code", "message"}}`.
+//!
+//! The platform never imports the shop: they meet only over HTTP, as a real
+//! shop and a real provider do.
+
+pub mod api;
+pub mod dispatch;
+pub mod error;
+pub mod ledger;
+pub mod settlement;
+
+use hooklab_core::clock::{Clock, Micros};
+use hooklab_core::duration::Dur;
+use hooklab_core::http::HttpClient;
+use hooklab_core::shutdown::Shutdown;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::{Notify, mpsc};
+
+pub use dispatch::{AttemptResult, DeliveryAttempt};
+pub use ledger::Settlement;
+pub use settlement::SettlementPlan;
+
+/// How the platform behaves.
+#[derive(Clone, Debug)]
+pub struct PlatformConfig {
+    /// When each payment settles, decided by the harness from the scenario.
+    pub plan: SettlementPlan,
+    /// Settlement delay of a payment the plan does not know and that asks for
+    /// nothing (`simulate`): a hand-made payment settles after this, approved.
+    pub default_settle: Dur,
+    /// Seeds the platform's random choices (endpoint secrets).
+    pub seed: u64,
+    /// How long one delivery attempt may take before it counts as a timeout.
+    pub delivery_timeout: Dur,
+}
+
+impl Default for PlatformConfig {
+    fn default() -> Self {
+        PlatformConfig {
+            plan: SettlementPlan::default(),
+            default_settle: Dur::from_secs(2),
+            seed: 0,
+            delivery_timeout: Dur::from_secs(15),
+        }
+    }
+}
+
+/// Requests the platform served, by kind. Compared with what the shop says
+/// it sent: the two must agree.
+#[derive(Debug, Default)]
+pub struct ServedCounts {
+    /// `POST /v1/payments` answered 2xx.
+    pub payment_creates: AtomicU64,
+    /// `GET /v1/payments/{id}` answered 2xx.
+    pub polls: AtomicU64,
+    /// Of those, the ones that found the payment still pending.
+    pub polls_pending: AtomicU64,
+    /// `POST /v1/webhook_endpoints` answered 2xx.
+    pub endpoint_registrations: AtomicU64,
+    /// Requests answered 4xx.
+    pub rejected: AtomicU64,
+}
+
+/// A copy of [`ServedCounts`] at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServedSnapshot {
+    /// See [`ServedCounts::payment_creates`].
+    pub payment_creates: u64,
+    /// See [`ServedCounts::polls`].
+    pub polls: u64,
+    /// See [`ServedCounts::polls_pending`].
+    pub polls_pending: u64,
+    /// See [`ServedCounts::endpoint_registrations`].
+    pub endpoint_registrations: u64,
+    /// See [`ServedCounts::rejected`].
+    pub rejected: u64,
+    /// Webhook delivery attempts the dispatcher made.
+    pub webhook_attempts: u64,
+}
+
+/// State shared by the API handlers and the background workers.
+pub(crate) struct Shared {
+    pub(crate) clock: Clock,
+    pub(crate) config: PlatformConfig,
+    /// Payments, idempotency keys, endpoints, the settlement schedule. One lock,
+    /// held only for map operations, never across an `.await`.
+    pub(crate) ledger: Mutex<ledger::Ledger>,
+    /// Wakes the settlement worker when a payment settling sooner than any
+    /// other is created.
+    pub(crate) schedule_changed: Notify,
+    /// The queue between settlement and dispatch.
+    pub(crate) events: mpsc::UnboundedSender<hooklab_core::wire::Event>,
+    /// Taken once by [`Platform::spawn_workers`].
+    pub(crate) events_rx: Mutex<Option<mpsc::UnboundedReceiver<hooklab_core::wire::Event>>>,
+    pub(crate) served: ServedCounts,
+    pub(crate) deliveries: dispatch::DeliveryLog,
+    pub(crate) http: Arc<dyn HttpClient>,
+}
+
+impl Shared {
+    /// Locks the ledger. A panic while holding the lock cannot leave the maps
+    /// half-updated in a way later readers must avoid (every update is one map
+    /// insert), so a poisoned lock is taken over rather than propagated.
+    pub(crate) fn ledger(&self) -> MutexGuard<'_, ledger::Ledger> {
+        self.ledger
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A running payment platform: its API router and its background workers.
+#[derive(Clone)]
+pub struct Platform {
+    shared: Arc<Shared>,
+}
+
+impl Platform {
+    /// A platform on `clock`, sending webhooks through `http`.
+    pub fn new(clock: Clock, config: PlatformConfig, http: Arc<dyn HttpClient>) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let seed = config.seed;
+        Platform {
+            shared: Arc::new(Shared {
+                clock,
+                config,
+                ledger: Mutex::new(ledger::Ledger::new(seed)),
+                schedule_changed: Notify::new(),
+                events: tx,
+                events_rx: Mutex::new(Some(rx)),
+                served: ServedCounts::default(),
+                deliveries: dispatch::DeliveryLog::default(),
+                http,
+            }),
+        }
+    }
+
+    /// The HTTP API.
+    pub fn router(&self) -> axum::Router {
+        api::router(self.shared.clone())
+    }
+
+    /// Starts the settlement worker and the webhook dispatcher; both stop on
+    /// `shutdown`. Call once.
+    pub fn spawn_workers(&self, shutdown: Shutdown) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut handles = vec![tokio::spawn(settlement::run(
+            self.shared.clone(),
+            shutdown.clone(),
+        ))];
+        let rx = self
+            .shared
+            .events_rx
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(rx) = rx {
+            handles.push(tokio::spawn(dispatch::run(
+                self.shared.clone(),
+                rx,
+                shutdown,
+            )));
+        }
+        handles
+    }
+
+    /// What the platform served so far.
+    pub fn served(&self) -> ServedSnapshot {
+        let s = &self.shared.served;
+        ServedSnapshot {
+            payment_creates: s.payment_creates.load(Ordering::Relaxed),
+            polls: s.polls.load(Ordering::Relaxed),
+            polls_pending: s.polls_pending.load(Ordering::Relaxed),
+            endpoint_registrations: s.endpoint_registrations.load(Ordering::Relaxed),
+            rejected: s.rejected.load(Ordering::Relaxed),
+            webhook_attempts: self.shared.deliveries.attempt_count(),
+        }
+    }
+
+    /// Every payment that settled, with its scheduled settlement instant.
+    pub fn settlements(&self) -> Vec<Settlement> {
+        self.shared.ledger().settlements()
+    }
+
+    /// Every delivery attempt so far, in the order they finished.
+    pub fn delivery_attempts(&self) -> Vec<DeliveryAttempt> {
+        self.shared.deliveries.attempts()
+    }
+
+    /// Settles every payment due by now (the worker does this on its own; tests
+    /// and the harness call it to be sure nothing due is left pending).
+    pub fn settle_due(&self) {
+        settlement::settle_due(&self.shared, self.shared.clock.now());
+    }
+
+    /// The instant of the last scheduled settlement, if any payment is pending.
+    pub fn last_scheduled(&self) -> Option<Micros> {
+        self.shared.ledger().last_scheduled()
+    }
+}

@@ -1,0 +1,90 @@
+//! Settlement: each payment becomes final at its scheduled instant.
+//!
+//! The instant is fixed when the payment is created, from the harness's
+//! [`SettlementPlan`] (the scenario decides), or from the request's `simulate`
+//! field (a provider's test mode), or from the platform's default.
+//!
+//! Two paths settle a payment, and both go through
+//! [`crate::ledger::Ledger::settle_if_due`], which is idempotent:
+//!
+//! - the worker in [`run`] sleeps until the next scheduled instant and settles
+//!   every payment due, emitting one event each to the dispatcher's queue;
+//! - a status read ([`crate::api`]) that comes after the instant settles the
+//!   payment on the spot, so a poll never sees `pending` for a payment whose
+//!   time has come just because the worker has not woken yet.
+
+use crate::Shared;
+use hooklab_core::clock::Micros;
+use hooklab_core::duration::Dur;
+use hooklab_core::ids::OrderId;
+use hooklab_core::shutdown::Shutdown;
+use hooklab_core::wire::Outcome;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// When each order's payment settles, and how: the harness fills it from the
+/// scenario's workload, so the platform's behaviour is part of the seeded run.
+#[derive(Clone, Debug, Default)]
+pub struct SettlementPlan {
+    by_order: Arc<HashMap<OrderId, (Dur, Outcome)>>,
+}
+
+impl SettlementPlan {
+    /// A plan from (order, delay after creation, outcome) triples.
+    pub fn new(entries: impl IntoIterator<Item = (OrderId, Dur, Outcome)>) -> Self {
+        SettlementPlan {
+            by_order: Arc::new(
+                entries
+                    .into_iter()
+                    .map(|(o, d, out)| (o, (d, out)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The planned delay and outcome for `order`, if the plan has it.
+    pub fn lookup(&self, order: &OrderId) -> Option<(Dur, Outcome)> {
+        self.by_order.get(order).copied()
+    }
+}
+
+/// Settles every payment due at `now`, queueing one event per settlement.
+pub(crate) fn settle_due(shared: &Shared, now: Micros) {
+    let events: Vec<_> = {
+        let mut ledger = shared.ledger();
+        let due = ledger.pop_due(now);
+        due.iter()
+            .filter_map(|id| ledger.settle_if_due(id, now, &shared.clock))
+            .collect()
+    };
+    for event in events {
+        // The receiver lives as long as the dispatcher; if it has stopped, the
+        // run is ending and the event has nowhere to go.
+        let _ = shared.events.send(event);
+    }
+}
+
+/// The settlement worker: sleeps until the next scheduled settlement, settles
+/// what is due, repeats, until `shutdown`.
+pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: Shutdown) {
+    loop {
+        settle_due(&shared, shared.clock.now());
+        let next = shared.ledger().next_due();
+        // `biased`: check shutdown first, so the order in which branches are
+        // polled never depends on tokio's random choice (virtual runs must be
+        // reproducible).
+        match next {
+            Some(at) => tokio::select! {
+                biased;
+                _ = shutdown.wait() => return,
+                _ = shared.schedule_changed.notified() => {}
+                _ = shared.clock.sleep_until(at) => {}
+            },
+            None => tokio::select! {
+                biased;
+                _ = shutdown.wait() => return,
+                _ = shared.schedule_changed.notified() => {}
+            },
+        }
+    }
+}

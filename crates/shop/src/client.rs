@@ -1,0 +1,205 @@
+//! The shop's side of the platform's API.
+//!
+//! Every request goes through [`hooklab_core::http::HttpClient`], so the same
+//! code runs over real sockets or over the virtual network. Every answered
+//! request is counted by kind ([`SentCounts`]), to be compared with the
+//! platform's own counts at the end of a run: the two must agree.
+
+use bytes::Bytes;
+use hdrhistogram::Histogram;
+use hooklab_core::clock::Clock;
+use hooklab_core::http::{HttpClient, TransportError};
+use hooklab_core::ids::PaymentId;
+use hooklab_core::report::latency_histogram;
+use hooklab_core::wire::{CreateEndpoint, CreatePayment, ErrorBody, Payment, WebhookEndpoint};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Why a call to the platform failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Occurs when the request got no HTTP answer.
+    #[error("no answer from the platform: {0}")]
+    Transport(#[from] TransportError),
+    /// Occurs when the platform answered with an error status.
+    #[error("the platform answered {status}: {code}: {message}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The error code from the body, if it had the API's shape.
+        code: String,
+        /// The error message from the body.
+        message: String,
+    },
+    /// Occurs when a 2xx answer's body is not what the API documents.
+    #[error("the platform's answer did not parse: {0}")]
+    Decode(String),
+    /// Occurs when the request could not even be built (a bad base URL).
+    #[error("cannot build the request: {0}")]
+    Build(String),
+}
+
+/// Requests the shop sent that the platform answered with 2xx, by kind.
+#[derive(Debug, Default)]
+pub struct SentCounts {
+    /// `POST /v1/payments`.
+    pub payment_creates: AtomicU64,
+    /// `GET /v1/payments/{id}`.
+    pub polls: AtomicU64,
+    /// Polls whose answer was still `pending`: wasted.
+    pub polls_pending: AtomicU64,
+    /// `POST /v1/webhook_endpoints`.
+    pub endpoint_registrations: AtomicU64,
+    /// Requests that failed (no answer, or an error status).
+    pub failures: AtomicU64,
+}
+
+/// A client of the platform's API. Cheap to clone; clones share counts.
+#[derive(Clone)]
+pub struct PlatformClient {
+    http: Arc<dyn HttpClient>,
+    base: Arc<str>,
+    clock: Clock,
+    sent: Arc<SentCounts>,
+    /// Round trips of payment creations, in µs: the model's measured input.
+    /// Guarded by a std mutex held only to record one value.
+    create_rtt_us: Arc<Mutex<Histogram<u64>>>,
+}
+
+impl PlatformClient {
+    /// A client for the platform at `base` (such as `http://127.0.0.1:4242`).
+    pub fn new(http: Arc<dyn HttpClient>, base: &str, clock: Clock) -> Self {
+        PlatformClient {
+            http,
+            base: base.trim_end_matches('/').into(),
+            clock,
+            sent: Arc::new(SentCounts::default()),
+            create_rtt_us: Arc::new(Mutex::new(latency_histogram())),
+        }
+    }
+
+    /// What this client sent so far.
+    pub fn sent(&self) -> &SentCounts {
+        &self.sent
+    }
+
+    /// The median round trip of payment creations, in µs (0 before any).
+    pub fn median_create_rtt_us(&self) -> u64 {
+        let h = self.create_rtt_us.lock().unwrap_or_else(|p| p.into_inner());
+        if h.is_empty() {
+            0
+        } else {
+            h.value_at_quantile(0.5)
+        }
+    }
+
+    async fn exchange(
+        &self,
+        method: http::Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Result<Bytes, ClientError> {
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.base, path))
+            .header(http::header::USER_AGENT, "hooklab-shop/0.1");
+        if body.is_some() {
+            builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+        }
+        if let Some(key) = key {
+            builder = builder.header("idempotency-key", key);
+        }
+        let request = builder
+            .body(Bytes::from(body.unwrap_or_default()))
+            .map_err(|e| ClientError::Build(e.to_string()))?;
+        let response = match self.http.send(request).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.sent.failures.fetch_add(1, Ordering::Relaxed);
+                return Err(e.into());
+            }
+        };
+        let status = response.status();
+        let body = response.into_body();
+        if status.is_success() {
+            return Ok(body);
+        }
+        self.sent.failures.fetch_add(1, Ordering::Relaxed);
+        let (code, message) = match serde_json::from_slice::<ErrorBody>(&body) {
+            Ok(e) => (e.error.code, e.error.message),
+            Err(_) => (
+                "unknown".to_owned(),
+                String::from_utf8_lossy(&body).into_owned(),
+            ),
+        };
+        Err(ClientError::Refused {
+            status: status.as_u16(),
+            code,
+            message,
+        })
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ClientError> {
+        serde_json::from_slice(body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// `POST /v1/payments`, with an `Idempotency-Key`.
+    pub async fn create_payment(
+        &self,
+        request: &CreatePayment,
+        idempotency_key: &str,
+    ) -> Result<Payment, ClientError> {
+        let body = serde_json::to_vec(request).map_err(|e| ClientError::Build(e.to_string()))?;
+        let started = self.clock.now();
+        let answer = self
+            .exchange(
+                http::Method::POST,
+                "/v1/payments",
+                Some(idempotency_key),
+                Some(body),
+            )
+            .await?;
+        let rtt = self.clock.now().since(started).as_us().max(1);
+        let _ = self
+            .create_rtt_us
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .record(rtt);
+        self.sent.payment_creates.fetch_add(1, Ordering::Relaxed);
+        Self::decode(&answer)
+    }
+
+    /// `GET /v1/payments/{id}`: one poll.
+    pub async fn get_payment(&self, id: &PaymentId) -> Result<Payment, ClientError> {
+        let answer = self
+            .exchange(http::Method::GET, &format!("/v1/payments/{id}"), None, None)
+            .await?;
+        self.sent.polls.fetch_add(1, Ordering::Relaxed);
+        let payment: Payment = Self::decode(&answer)?;
+        if !payment.status.is_final() {
+            self.sent.polls_pending.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(payment)
+    }
+
+    /// `POST /v1/webhook_endpoints`: asks the platform to call `url`.
+    pub async fn register_endpoint(&self, url: &str) -> Result<WebhookEndpoint, ClientError> {
+        let body = serde_json::to_vec(&CreateEndpoint {
+            url: url.to_owned(),
+        })
+        .map_err(|e| ClientError::Build(e.to_string()))?;
+        let answer = self
+            .exchange(
+                http::Method::POST,
+                "/v1/webhook_endpoints",
+                None,
+                Some(body),
+            )
+            .await?;
+        self.sent
+            .endpoint_registrations
+            .fetch_add(1, Ordering::Relaxed);
+        Self::decode(&answer)
+    }
+}

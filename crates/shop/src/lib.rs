@@ -1,0 +1,117 @@
+//! # hooklab-shop: the e-commerce client
+//!
+//! The shop sells, pays each order through the payment platform, and must find
+//! out how each payment ended. How it finds out is its *strategy*, the subject
+//! of hooklab:
+//!
+//! - [`poll`]: ask the platform about each pending payment every interval;
+//! - [`receiver`]: register a webhook endpoint and let the platform call it.
+//!
+//! Whatever the strategy, the outcome lands in the [`orders::OrderBook`],
+//! whose update is idempotent: a second notice of a final payment changes
+//! nothing and is counted as a duplicate. [`client`] is the shop's side of the
+//! platform's API, counting every request it sends.
+//!
+//! The shop never imports the platform: they meet only over HTTP.
+
+pub mod client;
+pub mod orders;
+pub mod poll;
+pub mod receiver;
+
+use client::{ClientError, PlatformClient};
+use hooklab_core::clock::Clock;
+use hooklab_core::scenario::StrategySpec;
+use hooklab_core::shutdown::Shutdown;
+use hooklab_core::wire::CreatePayment;
+use hooklab_core::workload::OrderPlan;
+use orders::{Channel, OrderBook};
+use std::sync::Arc;
+
+/// The shop: an order book, a client of the platform, and a strategy.
+#[derive(Clone)]
+pub struct Shop {
+    clock: Clock,
+    book: Arc<OrderBook>,
+    client: PlatformClient,
+    strategy: StrategySpec,
+    currency: String,
+    shutdown: Shutdown,
+}
+
+impl Shop {
+    /// A shop that learns outcomes by `strategy`, talking to the platform
+    /// through `client`. Background work (pollers) stops on `shutdown`.
+    pub fn new(
+        clock: Clock,
+        client: PlatformClient,
+        strategy: StrategySpec,
+        currency: String,
+        shutdown: Shutdown,
+    ) -> Self {
+        Shop {
+            clock,
+            book: Arc::new(OrderBook::new()),
+            client,
+            strategy,
+            currency,
+            shutdown,
+        }
+    }
+
+    /// The order book.
+    pub fn book(&self) -> &Arc<OrderBook> {
+        &self.book
+    }
+
+    /// The platform client (and its counts).
+    pub fn client(&self) -> &PlatformClient {
+        &self.client
+    }
+
+    /// Checks out one order: creates its payment (with the order id as the
+    /// `Idempotency-Key`, so a retried creation can never pay twice) and, if
+    /// the strategy polls, starts polling it.
+    pub async fn place_order(&self, order: &OrderPlan) -> Result<(), ClientError> {
+        let request = CreatePayment {
+            order_id: order.order_id.clone(),
+            amount_cents: order.amount_cents,
+            currency: self.currency.clone(),
+            simulate: None,
+        };
+        self.book.place(order.order_id.clone(), self.clock.now());
+        let payment = match self
+            .client
+            .create_payment(&request, order.order_id.as_str())
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => {
+                self.book
+                    .creation_failed(order.order_id.clone(), e.to_string());
+                return Err(e);
+            }
+        };
+        let created = self.clock.now();
+        self.book.attach(&payment);
+        if payment.status.is_final() {
+            self.book.record(
+                &payment.order_id,
+                payment.status,
+                Channel::Creation,
+                created,
+            );
+            return Ok(());
+        }
+        if let StrategySpec::Poll { interval_ms, .. } = &self.strategy {
+            let poller = poll::Poller {
+                clock: self.clock,
+                client: self.client.clone(),
+                book: self.book.clone(),
+                interval: *interval_ms,
+            };
+            tokio::spawn(poller.run(payment.order_id, payment.id, created, self.shutdown.clone()));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,266 @@
+//! The shop's order book, and the one idempotent update every strategy uses.
+//!
+//! Whether a payment's outcome arrives by poll or by webhook, once or three
+//! times, [`OrderBook::record`] applies it once: the first notice of a final
+//! status sets it and stamps when the shop learned it; any later notice is a
+//! duplicate and changes nothing (it is counted). This is the property that
+//! makes at-least-once webhook delivery safe.
+//!
+//! The book is keyed by *order*, and an order is entered before its payment is
+//! even requested: a webhook may arrive before the creation response does
+//! (a payment can settle at once), and it must find its order waiting.
+
+use hooklab_core::clock::Micros;
+use hooklab_core::ids::{OrderId, PaymentId};
+use hooklab_core::wire::{Payment, PaymentStatus};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tokio::sync::watch;
+
+/// How the shop learned a payment's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// A status poll.
+    Poll,
+    /// A webhook delivery.
+    Webhook,
+    /// The creation response itself (a payment that was already final).
+    Creation,
+}
+
+/// What a notice did to the book.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// The shop learned the outcome now.
+    Learned,
+    /// The outcome was already known: nothing changed.
+    Duplicate,
+    /// The notice said the payment is still pending.
+    StillPending,
+    /// The shop has no such order.
+    UnknownOrder,
+}
+
+/// One order, as the shop keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderEntry {
+    /// The order.
+    pub order_id: OrderId,
+    /// Its payment, once the platform answered the creation.
+    pub payment_id: Option<PaymentId>,
+    /// When the shop placed the order (just before asking for its payment).
+    pub placed: Micros,
+    /// The status as the shop knows it.
+    pub status: PaymentStatus,
+    /// When the shop learned the final status.
+    pub known_at: Option<Micros>,
+    /// How it learned it.
+    pub via: Option<Channel>,
+    /// Notices after the first final one.
+    pub duplicates: u32,
+}
+
+#[derive(Debug, Default)]
+struct Book {
+    by_order: HashMap<OrderId, OrderEntry>,
+    failed: Vec<(OrderId, String)>,
+    known: u64,
+    duplicates: u64,
+}
+
+/// The order book. One `std::sync::Mutex` guards all entries; it is held
+/// only for a map lookup and an update, never across an `.await`.
+#[derive(Debug)]
+pub struct OrderBook {
+    book: Mutex<Book>,
+    /// How many orders are settled in the shop's eyes (known or failed):
+    /// the harness and progress bars watch it instead of polling the book.
+    settled_tx: watch::Sender<u64>,
+}
+
+impl Default for OrderBook {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl OrderBook {
+    /// An empty book.
+    pub fn new() -> Self {
+        OrderBook {
+            book: Mutex::new(Book::default()),
+            settled_tx: watch::channel(0).0,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Book> {
+        self.book.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Enters an order, before its payment is requested.
+    pub fn place(&self, order_id: OrderId, now: Micros) {
+        self.lock()
+            .by_order
+            .entry(order_id.clone())
+            .or_insert_with(|| OrderEntry {
+                order_id,
+                payment_id: None,
+                placed: now,
+                status: PaymentStatus::Pending,
+                known_at: None,
+                via: None,
+                duplicates: 0,
+            });
+    }
+
+    /// Attaches the payment the platform created for an order.
+    pub fn attach(&self, payment: &Payment) {
+        if let Some(entry) = self.lock().by_order.get_mut(&payment.order_id) {
+            entry.payment_id = Some(payment.id.clone());
+        }
+    }
+
+    /// Records that an order could not get a payment at all.
+    pub fn creation_failed(&self, order_id: OrderId, reason: String) {
+        let mut book = self.lock();
+        book.failed.push((order_id, reason));
+        let settled = book.known + book.failed.len() as u64;
+        drop(book);
+        self.settled_tx.send_replace(settled);
+    }
+
+    /// Applies a notice of `status` for `order_id`'s payment, learned at
+    /// `now` by `via`. Idempotent: see the module docs.
+    pub fn record(
+        &self,
+        order_id: &OrderId,
+        status: PaymentStatus,
+        via: Channel,
+        now: Micros,
+    ) -> Notice {
+        let mut book = self.lock();
+        let Some(entry) = book.by_order.get_mut(order_id) else {
+            return Notice::UnknownOrder;
+        };
+        if entry.known_at.is_some() {
+            entry.duplicates += 1;
+            book.duplicates += 1;
+            return Notice::Duplicate;
+        }
+        if !status.is_final() {
+            return Notice::StillPending;
+        }
+        entry.status = status;
+        entry.known_at = Some(now);
+        entry.via = Some(via);
+        book.known += 1;
+        let settled = book.known + book.failed.len() as u64;
+        drop(book);
+        self.settled_tx.send_replace(settled);
+        Notice::Learned
+    }
+
+    /// Whether the shop already knows the final status of `order_id`.
+    pub fn is_known(&self, order_id: &OrderId) -> bool {
+        self.lock()
+            .by_order
+            .get(order_id)
+            .is_some_and(|e| e.known_at.is_some())
+    }
+
+    /// Watches how many orders are known or failed.
+    pub fn watch_settled(&self) -> watch::Receiver<u64> {
+        self.settled_tx.subscribe()
+    }
+
+    /// A copy of every entry, sorted by order id (stable output).
+    pub fn entries(&self) -> Vec<OrderEntry> {
+        let mut v: Vec<_> = self.lock().by_order.values().cloned().collect();
+        v.sort_by(|a, b| a.order_id.cmp(&b.order_id));
+        v
+    }
+
+    /// Orders that never got a payment, with why.
+    pub fn failed(&self) -> Vec<(OrderId, String)> {
+        self.lock().failed.clone()
+    }
+
+    /// Duplicate notices so far.
+    pub fn duplicates(&self) -> u64 {
+        self.lock().duplicates
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hooklab_core::ids::OrderId;
+
+    fn payment(n: u64) -> Payment {
+        Payment {
+            id: PaymentId::numbered(n),
+            order_id: OrderId::numbered(n),
+            amount_cents: 100,
+            currency: "BRL".into(),
+            status: PaymentStatus::Pending,
+            created_at: String::new(),
+            settled_at: None,
+        }
+    }
+
+    #[test]
+    fn the_first_final_notice_wins_and_later_ones_are_duplicates() {
+        let book = OrderBook::new();
+        let p = payment(1);
+        let o = &p.order_id;
+        book.place(o.clone(), Micros(0));
+        // A webhook may come before the creation answer: the order is waiting.
+        assert_eq!(
+            book.record(o, PaymentStatus::Pending, Channel::Poll, Micros(5)),
+            Notice::StillPending
+        );
+        assert_eq!(
+            book.record(o, PaymentStatus::Approved, Channel::Webhook, Micros(10)),
+            Notice::Learned
+        );
+        book.attach(&p);
+        assert_eq!(
+            book.record(o, PaymentStatus::Approved, Channel::Poll, Micros(20)),
+            Notice::Duplicate
+        );
+        assert_eq!(
+            book.record(o, PaymentStatus::Declined, Channel::Webhook, Micros(30)),
+            Notice::Duplicate
+        );
+        let e = &book.entries()[0];
+        assert_eq!(
+            (e.status, e.known_at, e.via, e.duplicates),
+            (
+                PaymentStatus::Approved,
+                Some(Micros(10)),
+                Some(Channel::Webhook),
+                2
+            )
+        );
+        assert_eq!(e.payment_id.as_ref(), Some(&p.id));
+        assert_eq!(book.duplicates(), 2);
+        assert_eq!(*book.watch_settled().borrow(), 1);
+    }
+
+    #[test]
+    fn unknown_payments_change_nothing() {
+        let book = OrderBook::new();
+        assert_eq!(
+            book.record(
+                &OrderId::numbered(9),
+                PaymentStatus::Approved,
+                Channel::Webhook,
+                Micros(1)
+            ),
+            Notice::UnknownOrder
+        );
+        assert!(book.entries().is_empty());
+    }
+}

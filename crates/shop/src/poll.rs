@@ -1,0 +1,60 @@
+//! The polling strategy: "has payment X settled yet?", every interval.
+//!
+//! One [`Poller`] per pending payment. It sleeps until one interval after the
+//! payment's creation, asks, and repeats on a fixed schedule (creation + k·T)
+//! until the answer is final. Every answer that is still `pending` is a wasted
+//! request: the price of polling that hooklab measures.
+
+use crate::client::PlatformClient;
+use crate::orders::{Channel, OrderBook};
+use hooklab_core::clock::{Clock, Micros};
+use hooklab_core::duration::Dur;
+use hooklab_core::ids::{OrderId, PaymentId};
+use hooklab_core::shutdown::Shutdown;
+use std::sync::Arc;
+
+/// Polls one payment until its status is final.
+pub struct Poller {
+    /// The run's clock.
+    pub clock: Clock,
+    /// The platform's API.
+    pub client: PlatformClient,
+    /// Where outcomes go.
+    pub book: Arc<OrderBook>,
+    /// Time between two polls.
+    pub interval: Dur,
+}
+
+impl Poller {
+    /// Polls `payment_id` (of `order_id`, created at `created`) at created + T,
+    /// + 2T, … until it is final, the order is known by other means, or
+    /// `shutdown`.
+    pub async fn run(
+        self,
+        order_id: OrderId,
+        payment_id: PaymentId,
+        created: Micros,
+        mut shutdown: Shutdown,
+    ) {
+        let mut next = created.plus(self.interval);
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.wait() => return,
+                _ = self.clock.sleep_until(next) => {}
+            }
+            if self.book.is_known(&order_id) {
+                return;
+            }
+            // A failed poll is counted by the client; the schedule goes on.
+            if let Ok(payment) = self.client.get_payment(&payment_id).await {
+                self.book
+                    .record(&order_id, payment.status, Channel::Poll, self.clock.now());
+                if payment.status.is_final() {
+                    return;
+                }
+            }
+            next = next.plus(self.interval);
+        }
+    }
+}
