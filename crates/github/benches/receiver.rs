@@ -1,0 +1,2 @@
+//! Benchmarks of the GitHub receiver (being written).
+fn main() {}

@@ -1,0 +1,360 @@
+//! The receiver: an axum server that takes GitHub's `POST /webhook`.
+//!
+//! It is the seed's FastAPI program, with the checks a public endpoint needs,
+//! in the order that makes them safe:
+//!
+//! 1. **Cap the body** at GitHub's 25 MB, so nobody can make it buffer
+//!    gigabytes (413).
+//! 2. **Verify `X-Hub-Signature-256`** on the raw bytes, *before* parsing:
+//!    unauthenticated input never reaches the JSON parser or the delivery
+//!    log (401).
+//! 3. **Parse** into an [`Event`]; malformed JSON or a missing field is the
+//!    sender's mistake, answered 400, never a crash.
+//! 4. **Deduplicate** on `X-GitHub-Delivery`: GitHub retries and people press
+//!    "Redeliver", so the same delivery can arrive twice. It is acknowledged
+//!    again (200) but reported as a redelivery, not printed as new.
+//! 5. **Acknowledge first, print after**: the handler hands a [`Notice`] to the
+//!    printer's queue and answers at once (see [`crate::printer`]).
+//!
+//! [`router`] builds the app from a [`ReceiverState`], so tests drive it with
+//! `tower::ServiceExt::oneshot` and no socket; [`serve`] runs it on a listener
+//! the caller bound, until the caller's shutdown future completes.
+
+mod error;
+
+pub use error::{ReceiveError, ServeError};
+
+use crate::event::Event;
+use crate::printer::{self, Notice, OutputFormat, Sink};
+use crate::signature::{self, SIGNATURE_HEADER};
+use axum::Router;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use bytes::Bytes;
+use serde_json::json;
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, mpsc};
+
+/// GitHub caps webhook payloads at 25 MB; a bigger body is not from GitHub.
+pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+
+/// The seed's path.
+pub const DEFAULT_PATH: &str = "/webhook";
+
+/// How many delivery ids the receiver remembers for deduplication. GitHub
+/// lets a delivery be redelivered for days, so this is generous; the oldest
+/// ids are forgotten first, which bounds memory.
+pub const REMEMBERED_DELIVERIES: usize = 100_000;
+
+/// How many parsed events may wait for the printer. When it is this far
+/// behind, the receiver answers 503 instead of growing without bound, and
+/// GitHub records a failed delivery that can be redelivered.
+pub const PRINT_QUEUE_CAPACITY: usize = 4_096;
+
+/// How long [`serve`] lets open connections finish after shutdown is asked
+/// for. GitHub itself gives up on a delivery after 10 seconds.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// The webhook's shared secret. Its `Debug` never shows the bytes, so it
+/// cannot leak into a log line by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookSecret(Vec<u8>);
+
+impl WebhookSecret {
+    /// Wraps the secret as typed in GitHub's "Secret" field.
+    pub fn new(secret: impl Into<Vec<u8>>) -> Self {
+        WebhookSecret(secret.into())
+    }
+
+    /// The raw bytes, for HMAC.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WebhookSecret(<redacted>)")
+    }
+}
+
+/// Whether requests must prove they came from GitHub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    /// Require a valid `X-Hub-Signature-256` made with this secret.
+    Secret(WebhookSecret),
+    /// Accept anything, as the seed's program does. Anyone who finds the URL
+    /// can make the receiver print (or, in real code, do) anything.
+    Insecure,
+}
+
+/// Everything [`serve`] needs besides the listener and the shutdown signal.
+pub struct ReceiverConfig {
+    /// The path GitHub posts to, e.g. `/webhook`.
+    pub path: String,
+    /// Signature checking.
+    pub verification: Verification,
+    /// How events are printed.
+    pub format: OutputFormat,
+    /// Where printed lines go.
+    pub sink: Sink,
+}
+
+/// The state every request handler shares.
+#[derive(Clone)]
+pub struct ReceiverState {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    path: String,
+    verification: Verification,
+    /// Delivery ids seen so far. A `std::sync::Mutex`, not tokio's: it is held
+    /// for one hash-set operation and never across an `.await`.
+    deliveries: Mutex<DeliveryLog>,
+    /// The printer's queue (see [`crate::printer`]).
+    notices: mpsc::Sender<Notice>,
+}
+
+impl ReceiverState {
+    /// State for a receiver at `path` that hands its notices to `notices`.
+    pub fn new(
+        path: impl Into<String>,
+        verification: Verification,
+        notices: mpsc::Sender<Notice>,
+    ) -> Self {
+        ReceiverState {
+            inner: Arc::new(Shared {
+                path: path.into(),
+                verification,
+                deliveries: Mutex::new(DeliveryLog::new(REMEMBERED_DELIVERIES)),
+                notices,
+            }),
+        }
+    }
+}
+
+/// The receiver's axum app.
+pub fn router(state: ReceiverState) -> Router {
+    let path = state.inner.path.clone();
+    Router::new()
+        .route(&path, post(receive))
+        .fallback(not_found)
+        // axum's default limit is 2 MB, too small for GitHub's biggest pushes.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Runs the receiver on `listener` until `shutdown` completes, printing with
+/// `config.format` into `config.sink`.
+///
+/// The caller binds the listener (so tests bind `127.0.0.1:0` and read the
+/// port) and owns the shutdown signal (Ctrl-C in the CLI, a oneshot in tests).
+/// After shutdown it lets open requests finish for up to [`SHUTDOWN_GRACE`],
+/// then waits for the printer to print what was already acknowledged.
+pub async fn serve(
+    listener: TcpListener,
+    config: ReceiverConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let (notices, queue) = mpsc::channel(PRINT_QUEUE_CAPACITY);
+    let format = config.format;
+    let sink = config.sink;
+    let printer = tokio::task::spawn_blocking(move || printer::run(queue, format, sink));
+    let app = router(ReceiverState::new(
+        config.path,
+        config.verification,
+        notices,
+    ));
+
+    // `notify_one` stores a permit, so the grace timer starts even if the
+    // shutdown signal fires before the timer's `notified()` is first polled.
+    let stopping = Arc::new(Notify::new());
+    let signal = {
+        let stopping = Arc::clone(&stopping);
+        async move {
+            shutdown.await;
+            stopping.notify_one();
+        }
+    };
+    let graceful = axum::serve(listener, app).with_graceful_shutdown(signal);
+    let grace_expired = async {
+        stopping.notified().await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        served = graceful => served.map_err(ServeError::Io)?,
+        // A connection that outlived the grace period still holds a handle
+        // to the printer's queue, so the printer cannot be awaited: return.
+        () = grace_expired => return Err(ServeError::GraceExpired),
+    }
+    // Every connection is closed, so the last sender is gone: the printer
+    // drains the queue and returns.
+    printer
+        .await
+        .map_err(|_| ServeError::PrinterPanicked)?
+        .map_err(ServeError::Printer)
+}
+
+/// `POST <path>`: one webhook delivery.
+async fn receive(
+    State(state): State<ReceiverState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ReceiveError> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ReceiveError::BodyTooLarge
+        } else {
+            ReceiveError::BodyUnreadable(rejection.body_text())
+        }
+    })?;
+    let shared = &state.inner;
+
+    // Authenticate before anything else looks at the bytes.
+    if let Verification::Secret(secret) = &shared.verification {
+        let header = match headers.get(SIGNATURE_HEADER) {
+            None => None,
+            Some(value) => Some(value.to_str().map_err(|_| {
+                ReceiveError::Signature(signature::SignatureError::Malformed("not ASCII"))
+            })?),
+        };
+        signature::verify(secret.as_bytes(), &body, header).map_err(ReceiveError::Signature)?;
+    }
+
+    let event_type = header_str(&headers, "x-github-event")
+        .filter(|name| !name.is_empty())
+        .ok_or(ReceiveError::MissingEventType)?;
+    let event = Event::parse(event_type, &body).map_err(|error| {
+        // A webhook configured with GitHub's other content type sends
+        // `payload=<urlencoded JSON>`: say how to fix it, not just "bad JSON".
+        let form = header_str(&headers, "content-type")
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        if form {
+            ReceiveError::FormEncoded
+        } else {
+            ReceiveError::Payload(error)
+        }
+    })?;
+
+    let delivery = header_str(&headers, "x-github-delivery").map(str::to_owned);
+    if let Some(id) = &delivery {
+        if !lock(&shared.deliveries).first_sighting(id) {
+            let notice = Notice::Redelivery {
+                delivery: id.clone(),
+                event_type: event_type.to_owned(),
+            };
+            // A redelivery note that cannot be queued is not worth a failure:
+            // the event itself was already printed.
+            let _ = shared.notices.try_send(notice);
+            let answer = json!({"status": "ok", "event": event_type, "redelivery": true});
+            return Ok(axum::Json(answer).into_response());
+        }
+    }
+
+    let answer = json!({"status": "ok", "event": event_type});
+    if shared
+        .notices
+        .try_send(Notice::Event {
+            delivery: delivery.clone(),
+            event,
+        })
+        .is_err()
+    {
+        // Not printed, so not really received: forget the id, so that
+        // GitHub's redelivery of it is treated as new.
+        if let Some(id) = &delivery {
+            lock(&shared.deliveries).forget(id);
+        }
+        return Err(ReceiveError::Busy);
+    }
+    Ok(axum::Json(answer).into_response())
+}
+
+/// Any other path: a JSON 404 that says where webhooks go.
+async fn not_found(State(state): State<ReceiverState>) -> ReceiveError {
+    ReceiveError::NotFound(state.inner.path.clone())
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// Locks the delivery log. A panic while holding it cannot leave the set
+/// half-updated in a way that matters (at worst one id is remembered or
+/// not), so a poisoned lock is used as is rather than failing every request.
+fn lock(log: &Mutex<DeliveryLog>) -> std::sync::MutexGuard<'_, DeliveryLog> {
+    log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The delivery ids seen recently, oldest forgotten first.
+struct DeliveryLog {
+    seen: HashSet<String>,
+    /// The same ids in arrival order, to know which to forget.
+    order: VecDeque<String>,
+    capacity: usize,
+}
+
+impl DeliveryLog {
+    fn new(capacity: usize) -> Self {
+        DeliveryLog {
+            seen: HashSet::new(),
+            order: VecDeque::new(),
+            capacity,
+        }
+    }
+
+    /// Records `id`; true if it had not been seen (or was already forgotten).
+    fn first_sighting(&mut self, id: &str) -> bool {
+        if self.seen.contains(id) {
+            return false;
+        }
+        if self.order.len() == self.capacity {
+            if let Some(oldest) = self.order.pop_front() {
+                self.seen.remove(&oldest);
+            }
+        }
+        self.seen.insert(id.to_owned());
+        self.order.push_back(id.to_owned());
+        true
+    }
+
+    /// Forgets `id`, so its next arrival counts as new.
+    fn forget(&mut self, id: &str) {
+        if self.seen.remove(id) {
+            self.order.retain(|seen| seen != id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivery_log_remembers_then_forgets_the_oldest() {
+        let mut log = DeliveryLog::new(2);
+        assert!(log.first_sighting("a"));
+        assert!(!log.first_sighting("a"));
+        assert!(log.first_sighting("b"));
+        assert!(log.first_sighting("c")); // forgets "a"
+        assert!(log.first_sighting("a"));
+        assert!(!log.first_sighting("c"));
+        log.forget("c");
+        assert!(log.first_sighting("c"));
+    }
+
+    #[test]
+    fn secrets_do_not_leak_into_debug_output() {
+        let shown = format!("{:?}", Verification::Secret(WebhookSecret::new("hunter2")));
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}
