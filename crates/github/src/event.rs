@@ -15,7 +15,9 @@ use serde_json::Value;
 
 /// One GitHub event, reduced to what the receiver prints.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+// Untagged: in `--json` output the event's name is already the line's
+// `event` field, so `data` holds just the fields.
+#[serde(untagged)]
 pub enum Event {
     /// `push`: commits were pushed to a branch or a tag.
     Push {

@@ -1,0 +1,514 @@
+//! Integration tests of hooklab-github: the receiver through `oneshot` (no
+//! socket), then end to end on `127.0.0.1:0` with the sender.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::Router;
+use axum::body::Body;
+use bytes::Bytes;
+use hooklab_github::Lang;
+use hooklab_github::event::Event;
+use hooklab_github::payload::{self, SampleOptions};
+use hooklab_github::printer::{Notice, OutputFormat, Sink};
+use hooklab_github::receiver::{
+    self, MAX_BODY_BYTES, ReceiverConfig, ReceiverState, Verification, WebhookSecret,
+};
+use hooklab_github::sender::{Delivery, DeliveryId, Hookshot};
+use hooklab_github::signature;
+use http::{Request, StatusCode, Uri};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tower::ServiceExt;
+
+const SECRET: &str = "It's a Secret to Everybody";
+
+/// A receiver that checks signatures with [`SECRET`], and the queue its
+/// notices go to (read directly instead of through a printer).
+fn app() -> (Router, mpsc::Receiver<Notice>) {
+    app_with(Verification::Secret(WebhookSecret::new(SECRET)))
+}
+
+fn app_with(verification: Verification) -> (Router, mpsc::Receiver<Notice>) {
+    let (tx, rx) = mpsc::channel(16);
+    let state = ReceiverState::new("/webhook", verification, tx);
+    (receiver::router(state), rx)
+}
+
+/// A request as GitHub would send it, signed with `secret` (if any).
+fn github_request(event: &str, delivery: &str, body: &[u8], secret: Option<&str>) -> Request<Body> {
+    let mut builder = Request::post("/webhook")
+        .header("content-type", "application/json")
+        .header("user-agent", "GitHub-Hookshot/5c1e6a7")
+        .header("x-github-event", event)
+        .header("x-github-delivery", delivery)
+        .header("x-github-hook-id", "1");
+    if let Some(secret) = secret {
+        builder = builder.header(
+            "x-hub-signature-256",
+            signature::sign(secret.as_bytes(), body),
+        );
+    }
+    builder.body(Body::from(body.to_vec())).unwrap()
+}
+
+async fn call(app: &Router, request: Request<Body>) -> (StatusCode, Value) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)));
+    (status, body)
+}
+
+fn seed_options() -> SampleOptions {
+    SampleOptions {
+        branch: "desenvolvimento".into(),
+        commit: Some("d612b155f24f9cfb023e5bd704016cf4a0288cf5".into()),
+        author: Some("DevSamuelAguiar".into()),
+        ..SampleOptions::default()
+    }
+}
+
+fn sample(event: &str) -> Vec<u8> {
+    payload::sample(event, &seed_options())
+        .to_string()
+        .into_bytes()
+}
+
+fn error_code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("<no error.code>")
+}
+
+#[tokio::test]
+async fn wrong_secret_is_refused_and_nothing_is_printed() {
+    let (app, mut notices) = app();
+    let body = sample("push");
+    let (status, answer) = call(&app, github_request("push", "d1", &body, Some("wrong"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&answer), "signature_mismatch");
+    assert!(answer["error"]["message"].is_string());
+    assert!(notices.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn missing_signature_header_is_refused() {
+    let (app, mut notices) = app();
+    let (status, answer) = call(&app, github_request("push", "d1", &sample("push"), None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&answer), "missing_signature");
+    assert!(notices.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn malformed_signature_header_is_refused() {
+    let (app, _notices) = app();
+    let mut request = github_request("push", "d1", &sample("push"), None);
+    request
+        .headers_mut()
+        .insert("x-hub-signature-256", "sha1=abc".parse().unwrap());
+    let (status, answer) = call(&app, request).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&answer), "malformed_signature");
+}
+
+#[tokio::test]
+async fn tampered_body_is_refused() {
+    let (app, mut notices) = app();
+    let body = sample("push");
+    let signature = signature::sign(SECRET.as_bytes(), &body);
+    // Someone in the middle changes the author after GitHub signed the body.
+    let tampered = String::from_utf8(body)
+        .unwrap()
+        .replace("DevSamuelAguiar\"", "Mallory\"");
+    let mut request = github_request("push", "d1", tampered.as_bytes(), None);
+    request
+        .headers_mut()
+        .insert("x-hub-signature-256", signature.parse().unwrap());
+    let (status, answer) = call(&app, request).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&answer), "signature_mismatch");
+    assert!(notices.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn redelivery_is_acknowledged_but_not_printed_as_new() {
+    let (app, mut notices) = app();
+    let body = sample("push");
+    let first = call(&app, github_request("push", "same-id", &body, Some(SECRET))).await;
+    assert_eq!(
+        first,
+        (StatusCode::OK, json!({"status": "ok", "event": "push"}))
+    );
+    let again = call(&app, github_request("push", "same-id", &body, Some(SECRET))).await;
+    assert_eq!(
+        again,
+        (
+            StatusCode::OK,
+            json!({"status": "ok", "event": "push", "redelivery": true})
+        )
+    );
+    assert!(matches!(notices.try_recv(), Ok(Notice::Event { .. })));
+    assert_eq!(
+        notices.try_recv().unwrap(),
+        Notice::Redelivery {
+            delivery: "same-id".into(),
+            event_type: "push".into()
+        }
+    );
+    // A different delivery id is a new event, even with the same body.
+    let other = call(
+        &app,
+        github_request("push", "other-id", &body, Some(SECRET)),
+    )
+    .await;
+    assert_eq!(other.0, StatusCode::OK);
+    assert!(matches!(notices.try_recv(), Ok(Notice::Event { .. })));
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_400_json_error() {
+    let (app, mut notices) = app();
+    let body = b"{\"ref\": \"refs/heads/main\", oops";
+    let (status, answer) = call(&app, github_request("push", "d1", body, Some(SECRET))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&answer), "malformed_json");
+    assert!(notices.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn payload_missing_a_field_is_a_400_naming_it() {
+    let (app, _notices) = app();
+    let body =
+        json!({"ref": "refs/heads/main", "after": "abc", "repository": {"full_name": "a/b"}})
+            .to_string();
+    let (status, answer) = call(
+        &app,
+        github_request("push", "d1", body.as_bytes(), Some(SECRET)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&answer), "missing_field");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("pusher.name")
+    );
+}
+
+#[tokio::test]
+async fn oversized_body_is_a_413_json_error() {
+    let (app, mut notices) = app();
+    let body = vec![b' '; MAX_BODY_BYTES + 1];
+    let (status, answer) = call(&app, github_request("push", "d1", &body, Some(SECRET))).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_code(&answer), "body_too_large");
+    assert!(notices.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn body_at_the_cap_is_accepted() {
+    let (app, _notices) = app();
+    // A real push padded with whitespace to exactly 25 MB: still valid JSON.
+    let mut body = sample("push");
+    body.resize(MAX_BODY_BYTES, b' ');
+    let (status, _) = call(&app, github_request("push", "d1", &body, Some(SECRET))).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn each_event_type_is_acknowledged_and_parsed() {
+    let (app, mut notices) = app();
+    for (i, event) in ["push", "pull_request", "issues", "ping"]
+        .iter()
+        .enumerate()
+    {
+        let request = github_request(event, &format!("d{i}"), &sample(event), Some(SECRET));
+        let answer = call(&app, request).await;
+        assert_eq!(
+            answer,
+            (StatusCode::OK, json!({"status": "ok", "event": event}))
+        );
+    }
+    let events: Vec<Event> = std::iter::from_fn(|| notices.try_recv().ok())
+        .map(|notice| match notice {
+            Notice::Event { event, .. } => event,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    let repo = "DevSamuelAguiar/teste2-webhook".to_owned();
+    assert_eq!(
+        events,
+        [
+            Event::Push {
+                repository: repo.clone(),
+                commit_id: "d612b155f24f9cfb023e5bd704016cf4a0288cf5".into(),
+                branch: "desenvolvimento".into(),
+                author: "DevSamuelAguiar".into(),
+            },
+            Event::PullRequest {
+                repository: repo.clone(),
+                action: "opened".into(),
+                title: "Add a webhook receiver".into(),
+            },
+            Event::Issues {
+                repository: repo.clone(),
+                action: "opened".into(),
+                title: "The webhook receiver prints nothing".into(),
+            },
+            Event::Ping {
+                repository: Some(repo),
+                zen: "Keep it logically awesome.".into(),
+                hook_id: 1,
+            },
+        ]
+    );
+}
+
+#[tokio::test]
+async fn unknown_event_type_keeps_the_whole_payload() {
+    let (app, mut notices) = app();
+    let body = json!({"action": "created", "starred_at": "2026-11-27T12:00:00Z",
+        "repository": {"full_name": "a/b"}});
+    let request = github_request("star", "d1", body.to_string().as_bytes(), Some(SECRET));
+    let answer = call(&app, request).await;
+    assert_eq!(
+        answer,
+        (StatusCode::OK, json!({"status": "ok", "event": "star"}))
+    );
+    let Ok(Notice::Event { event, delivery }) = notices.try_recv() else {
+        panic!("expected an event")
+    };
+    assert_eq!(delivery.as_deref(), Some("d1"));
+    assert_eq!(
+        event,
+        Event::Other {
+            event_type: "star".into(),
+            repository: Some("a/b".into()),
+            payload: body
+        }
+    );
+}
+
+#[tokio::test]
+async fn missing_event_header_is_a_400() {
+    let (app, _notices) = app();
+    let mut request = github_request("push", "d1", &sample("push"), Some(SECRET));
+    request.headers_mut().remove("x-github-event");
+    let (status, answer) = call(&app, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&answer), "missing_event_type");
+}
+
+#[tokio::test]
+async fn form_encoded_webhook_is_told_to_use_json() {
+    let (app, _notices) = app();
+    let body = b"payload=%7B%22zen%22%3A%22x%22%7D";
+    let mut request = github_request("ping", "d1", body, Some(SECRET));
+    request.headers_mut().insert(
+        "content-type",
+        "application/x-www-form-urlencoded".parse().unwrap(),
+    );
+    let (status, answer) = call(&app, request).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(error_code(&answer), "form_encoded");
+}
+
+#[tokio::test]
+async fn insecure_mode_accepts_unsigned_requests_like_the_seed() {
+    let (app, mut notices) = app_with(Verification::Insecure);
+    let answer = call(&app, github_request("push", "d1", &sample("push"), None)).await;
+    assert_eq!(
+        answer,
+        (StatusCode::OK, json!({"status": "ok", "event": "push"}))
+    );
+    assert!(notices.try_recv().is_ok());
+}
+
+#[tokio::test]
+async fn other_paths_get_a_json_404_saying_where_to_post() {
+    let (app, _notices) = app();
+    let request = Request::post("/hook").body(Body::empty()).unwrap();
+    let (status, answer) = call(&app, request).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/webhook")
+    );
+}
+
+#[tokio::test]
+async fn full_printer_queue_is_a_503_and_the_delivery_can_be_retried() {
+    // A queue of one that nobody reads: the second event cannot be taken.
+    let (tx, mut rx) = mpsc::channel(1);
+    let state = ReceiverState::new(
+        "/webhook",
+        Verification::Secret(WebhookSecret::new(SECRET)),
+        tx,
+    );
+    let app = receiver::router(state);
+    let body = sample("ping");
+    let first = call(&app, github_request("ping", "a", &body, Some(SECRET))).await;
+    assert_eq!(first.0, StatusCode::OK);
+    let (status, answer) = call(&app, github_request("ping", "b", &body, Some(SECRET))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(error_code(&answer), "busy");
+    // Once the printer catches up, GitHub's redelivery of "b" is new, not a duplicate.
+    rx.recv().await.unwrap();
+    let retry = call(&app, github_request("ping", "b", &body, Some(SECRET))).await;
+    assert_eq!(
+        retry,
+        (StatusCode::OK, json!({"status": "ok", "event": "ping"}))
+    );
+}
+
+/// A receiver on `127.0.0.1:0` whose printed lines come back on a channel.
+struct Running {
+    url: Uri,
+    lines: mpsc::UnboundedReceiver<String>,
+    stop: oneshot::Sender<()>,
+    served: tokio::task::JoinHandle<Result<(), receiver::ServeError>>,
+}
+
+async fn start(format: OutputFormat) -> Running {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (line_tx, lines) = mpsc::unbounded_channel();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let config = ReceiverConfig {
+        path: "/webhook".into(),
+        verification: Verification::Secret(WebhookSecret::new(SECRET)),
+        format,
+        sink: Sink::Lines(line_tx),
+    };
+    let served = tokio::spawn(receiver::serve(listener, config, async {
+        let _ = stopped.await;
+    }));
+    Running {
+        url: format!("http://{addr}/webhook").parse().unwrap(),
+        lines,
+        stop,
+        served,
+    }
+}
+
+async fn next_line(lines: &mut mpsc::UnboundedReceiver<String>) -> String {
+    tokio::time::timeout(Duration::from_secs(10), lines.recv())
+        .await
+        .expect("no line printed within 10 s")
+        .expect("printer stopped")
+}
+
+fn seed_delivery() -> Delivery {
+    Delivery {
+        event: "push".into(),
+        id: DeliveryId::derive(b"seed push"),
+        hook_id: 1,
+        body: Bytes::from(sample("push")),
+    }
+}
+
+#[tokio::test]
+async fn end_to_end_the_seeds_push_prints_the_seeds_lines() {
+    let mut receiver = start(OutputFormat::Text(Lang::PtBr)).await;
+    let hookshot = Hookshot::new();
+    let secret = WebhookSecret::new(SECRET);
+    let delivery = seed_delivery();
+
+    let answer = hookshot
+        .send(&receiver.url, &delivery, Some(&secret))
+        .await
+        .unwrap();
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&answer.body).unwrap(),
+        json!({"status": "ok", "event": "push"})
+    );
+    let mut printed = Vec::new();
+    for _ in 0..6 {
+        printed.push(next_line(&mut receiver.lines).await);
+    }
+    // The seed presentation's expected output, line for line.
+    assert_eq!(
+        printed,
+        [
+            "--- EVENTO DO GITHUB ---",
+            "Tipo de evento: push",
+            "Repositório: DevSamuelAguiar/teste2-webhook",
+            "Commit ID: d612b155f24f9cfb023e5bd704016cf4a0288cf5",
+            "Branch: desenvolvimento",
+            "Autor: DevSamuelAguiar",
+        ]
+    );
+
+    // Redelivered: acknowledged, reported on one line, not printed again.
+    let again = hookshot
+        .send(&receiver.url, &delivery, Some(&secret))
+        .await
+        .unwrap();
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(
+        next_line(&mut receiver.lines).await,
+        format!("Reentrega, já exibida, ignorada: {} (push)", delivery.id)
+    );
+
+    // A forged delivery is refused and prints nothing.
+    let forged = Delivery {
+        id: DeliveryId::derive(b"forged"),
+        ..seed_delivery()
+    };
+    let refused = hookshot
+        .send(&receiver.url, &forged, Some(&WebhookSecret::new("guess")))
+        .await
+        .unwrap();
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+
+    receiver.stop.send(()).unwrap();
+    receiver.served.await.unwrap().unwrap();
+    // The printer has stopped with nothing more to say.
+    assert_eq!(receiver.lines.recv().await, None);
+}
+
+#[tokio::test]
+async fn end_to_end_json_lines() {
+    let mut receiver = start(OutputFormat::JsonLines).await;
+    let delivery = Delivery {
+        event: "ping".into(),
+        id: DeliveryId::new("72d3162e-cc78-11e3-81ab-4c9367dc0958"),
+        hook_id: 42,
+        body: Bytes::from(
+            payload::sample(
+                "ping",
+                &SampleOptions {
+                    hook_id: 42,
+                    ..seed_options()
+                },
+            )
+            .to_string(),
+        ),
+    };
+    let answer = Hookshot::new()
+        .send(&receiver.url, &delivery, Some(&WebhookSecret::new(SECRET)))
+        .await
+        .unwrap();
+    assert_eq!(answer.status, StatusCode::OK);
+    let line: Value = serde_json::from_str(&next_line(&mut receiver.lines).await).unwrap();
+    assert_eq!(
+        line,
+        json!({
+            "delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+            "redelivery": false,
+            "event": "ping",
+            "data": {
+                "repository": "DevSamuelAguiar/teste2-webhook",
+                "zen": "Keep it logically awesome.",
+                "hook_id": 42
+            }
+        })
+    );
+    receiver.stop.send(()).unwrap();
+    receiver.served.await.unwrap().unwrap();
+}
