@@ -1,0 +1,161 @@
+//! # hooklab: measure webhooks against polling
+//!
+//! The command-line front of hooklab. It is thin glue: it parses flags, loads
+//! the scenario, asks the harness to run it, prints and writes the results.
+//! Only `main` decides the exit code: 0 success, 2 bad usage or invalid
+//! input (a scenario with an error), 1 a failure while running.
+
+mod progress;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use hooklab_core::scenario::{ClockMode, Scenario, ScenarioError};
+use hooklab_harness::render::{self, Format};
+use hooklab_harness::{RunOptions, run_scenario};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The built-in default scenario: the seed's checkout story.
+const DEFAULT_SCENARIO: &str = include_str!("../../../scenarios/checkout.toml");
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hooklab",
+    version,
+    about = "Measure webhooks against polling, on real HTTP, beside what theory predicts.",
+    long_about = "hooklab is a lab bench for the question every integration asks: should my shop \
+poll the payment platform (\"has payment X settled yet?\") or let the platform call it back \
+(a webhook)? It runs a mock payment platform and a shop on this machine's loopback network, \
+replays the same seeded orders against each strategy, and measures how long the shop takes to \
+learn each outcome and how many requests that costs, each number beside the model's prediction.\n\n\
+Start with:  hooklab run\n\
+Then edit a copy of scenarios/checkout.toml and run it:  hooklab run my-scenario.toml"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a scenario against each of its strategies and compare them.
+    ///
+    /// Every strategy sees the same orders (same seed, same arrival instants,
+    /// same settlement delays), each on a fresh platform and shop bound to
+    /// 127.0.0.1 on ports the system picks. The comparison table goes to
+    /// standard output; summary.json and summary.md go to results/<name>/.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// The scenario file (TOML). Without it, runs the built-in `checkout`
+    /// scenario (the same as scenarios/checkout.toml). Every field is described
+    /// in scenarios/README.md.
+    scenario: Option<PathBuf>,
+
+    /// Where to write summary.json and summary.md [default: results/<scenario name>/].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// What to print on standard output: an aligned table, the JSON summary,
+    /// or the Markdown report.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    format: FormatArg,
+
+    /// Which clock runs the scenario, overriding its `clock` field.
+    #[arg(long, value_enum)]
+    clock: Option<ClockArg>,
+
+    /// Print the results but write no files.
+    #[arg(long)]
+    no_write: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ClockArg {
+    /// Real time, real sockets.
+    Real,
+    /// Simulated time, in-memory network.
+    Virtual,
+}
+
+/// A failure, sorted by who must act: the user (exit 2) or hooklab (exit 1).
+enum Failure {
+    /// Bad usage or invalid input.
+    Usage(anyhow::Error),
+    /// Something broke while running.
+    Runtime(anyhow::Error),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version are not errors; clap knows which code fits.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn load_scenario(path: Option<&PathBuf>) -> Result<Scenario, ScenarioError> {
+    match path {
+        Some(path) => Scenario::load(path),
+        None => Scenario::parse(DEFAULT_SCENARIO, "<built-in checkout scenario>"),
+    }
+}
+
+fn run(args: RunArgs) -> Result<(), Failure> {
+    let scenario = load_scenario(args.scenario.as_ref()).map_err(|e| Failure::Usage(e.into()))?;
+    let options = RunOptions {
+        clock: args.clock.map(|c| match c {
+            ClockArg::Real => ClockMode::Real,
+            ClockArg::Virtual => ClockMode::Virtual,
+        }),
+    };
+    let progress = progress::Bar::new();
+    let summary = run_scenario(&scenario, options, &progress).map_err(|e| match e {
+        hooklab_harness::HarnessError::Unsupported(_) => Failure::Usage(e.into()),
+        other => Failure::Runtime(
+            anyhow::Error::new(other).context(format!("running scenario `{}`", scenario.name)),
+        ),
+    })?;
+    let format = match args.format {
+        FormatArg::Table => Format::Table,
+        FormatArg::Json => Format::Json,
+        FormatArg::Markdown => Format::Markdown,
+    };
+    print!("{}", render::render(&summary, format));
+    if !args.no_write {
+        let dir = args
+            .out
+            .unwrap_or_else(|| PathBuf::from("results").join(&summary.scenario.name));
+        render::write_results(&summary, &dir)
+            .with_context(|| format!("writing results to {}", dir.display()))
+            .map_err(Failure::Runtime)?;
+        eprintln!("results written to {}", dir.display());
+    }
+    Ok(())
+}

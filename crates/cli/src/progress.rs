@@ -1,0 +1,66 @@
+//! The progress bar on standard error while a scenario runs.
+//!
+//! indicatif draws only when standard error is a terminal, so piping or CI
+//! output stays clean; the one-line result per strategy is printed either way.
+
+use hooklab_core::report::StrategyReport;
+use hooklab_harness::Progress;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::sync::Mutex;
+
+/// A progress bar per strategy, one after the other.
+pub struct Bar {
+    /// The current strategy's bar; the mutex is held only to swap or tick it.
+    current: Mutex<Option<ProgressBar>>,
+}
+
+impl Bar {
+    pub fn new() -> Self {
+        Bar {
+            current: Mutex::new(None),
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn strategy_started(&self, index: usize, total: usize, name: &str, orders: u64) {
+        let bar = ProgressBar::with_draw_target(Some(orders), ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} orders known  {elapsed}")
+        {
+            bar.set_style(style);
+        }
+        bar.set_prefix(format!("[{}/{}] {name}", index + 1, total));
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(bar);
+    }
+
+    fn orders_known(&self, known: u64) {
+        if let Some(bar) = self
+            .current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            bar.set_position(known);
+        }
+    }
+
+    fn strategy_finished(&self, report: &StrategyReport) {
+        if let Some(bar) = self
+            .current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            bar.finish_and_clear();
+        }
+        eprintln!(
+            "{}: {}/{} notified, {} missed, in {:.1} s",
+            report.name,
+            report.notified,
+            report.orders,
+            report.missed,
+            report.run_ms / 1_000.0
+        );
+    }
+}

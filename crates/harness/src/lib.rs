@@ -1,0 +1,20 @@
+//! # hooklab-harness: runs a scenario and tells what happened
+//!
+//! The harness is where a run is put together:
+//!
+//! - [`transport`]: the real-mode [`hooklab_core::http::HttpClient`], hyper's
+//!   client over loopback sockets.
+//! - [`run`]: replays one seeded workload against each strategy of a scenario,
+//!   each on a fresh platform and shop bound to `127.0.0.1:0`, and folds what
+//!   they recorded into a [`hooklab_core::report::Summary`].
+//! - [`render`]: turns a summary into a terminal table, Markdown or JSON, and
+//!   writes the results folder.
+//!
+//! Measurement and display stay apart: [`run`] produces plain data, and
+//! [`render`] only reads it.
+
+pub mod render;
+pub mod run;
+pub mod transport;
+
+pub use run::{HarnessError, Progress, RunOptions, run_scenario};

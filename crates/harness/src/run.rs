@@ -1,0 +1,400 @@
+//! Replaying a scenario against each strategy.
+//!
+//! For each strategy, in the scenario's order, a run:
+//!
+//! 1. starts a fresh platform and shop, each on its own socket bound to
+//!    `127.0.0.1:0` (never a fixed port), and a fresh clock whose origin is the
+//!    strategy's start;
+//! 2. registers the shop's webhook endpoint if the strategy receives webhooks;
+//! 3. places every order of the workload at its arrival instant (the same
+//!    workload for every strategy, generated once from the seed);
+//! 4. waits until the shop knows every outcome, or until the deadline: the
+//!    last settlement, plus the strategy's patience (one polling interval),
+//!    plus the scenario's grace period;
+//! 5. stops everything and folds what the platform and the shop recorded into
+//!    a [`StrategyReport`].
+//!
+//! Latency is measured from the *scheduled* settlement instant the platform
+//! recorded, to the instant the shop recorded the outcome: an overloaded
+//! machine makes the numbers worse, never better.
+
+use crate::transport::RealHttp;
+use hooklab_core::clock::{Clock, Micros};
+use hooklab_core::duration::Dur;
+use hooklab_core::http::HttpClient;
+use hooklab_core::ids::OrderId;
+use hooklab_core::model::{self, ModelInputs};
+use hooklab_core::report::{
+    LatencySummary, MissedOrder, NotifiedBy, RequestCounts, ScenarioInfo, StrategyReport, Summary,
+    latency_histogram, round_ms,
+};
+use hooklab_core::scenario::{ClockMode, Scenario, StrategySpec};
+use hooklab_core::shutdown;
+use hooklab_core::workload::{self, OrderPlan};
+use hooklab_platform::{Platform, PlatformConfig, SettlementPlan};
+use hooklab_shop::Shop;
+use hooklab_shop::client::PlatformClient;
+use hooklab_shop::orders::Channel;
+use hooklab_shop::receiver::{self, Receiver, WEBHOOK_PATH};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// Why a run could not be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    /// Occurs when a loopback socket cannot be bound.
+    #[error("cannot bind a loopback socket: {0}")]
+    Bind(#[source] std::io::Error),
+    /// Occurs when the async runtime cannot be built.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// Occurs when the shop cannot register its webhook endpoint.
+    #[error("the shop could not register its webhook endpoint: {0}")]
+    Register(String),
+    /// Occurs when the scenario asks for something this build cannot run.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Hears how a run is going (the CLI draws a progress bar with it).
+pub trait Progress: Send + Sync {
+    /// A strategy's run starts.
+    fn strategy_started(&self, _index: usize, _total: usize, _name: &str, _orders: u64) {}
+    /// `known` orders of the current strategy are settled in the shop's eyes.
+    fn orders_known(&self, _known: u64) {}
+    /// A strategy's run ended.
+    fn strategy_finished(&self, _report: &StrategyReport) {}
+}
+
+/// A [`Progress`] that hears nothing.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// Choices made outside the scenario file.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// Overrides the scenario's `clock`.
+    pub clock: Option<ClockMode>,
+}
+
+/// Runs every strategy of `scenario` and summarises the run.
+pub fn run_scenario(
+    scenario: &Scenario,
+    options: RunOptions,
+    progress: &dyn Progress,
+) -> Result<Summary, HarnessError> {
+    let clock_mode = options.clock.unwrap_or(scenario.clock);
+    if clock_mode == ClockMode::Virtual {
+        return Err(HarnessError::Unsupported(
+            "clock = \"virtual\" is not available in this build yet; use clock = \"real\" (or --clock real)".to_owned(),
+        ));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(HarnessError::Runtime)?;
+    let plan = workload::generate(&scenario.workload, scenario.seed);
+    let mut strategies = Vec::with_capacity(scenario.strategies.len());
+    for (index, spec) in scenario.strategies.iter().enumerate() {
+        progress.strategy_started(
+            index,
+            scenario.strategies.len(),
+            spec.name(),
+            plan.len() as u64,
+        );
+        let report = runtime.block_on(run_strategy(scenario, spec, &plan, progress))?;
+        progress.strategy_finished(&report);
+        strategies.push(report);
+    }
+    Ok(Summary {
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            description: scenario.description.clone(),
+            seed: scenario.seed,
+            clock: clock_mode,
+            orders: plan.len() as u64,
+            arrival: describe_arrival(scenario),
+            settle: scenario.workload.settle.describe(),
+        },
+        strategies,
+    })
+}
+
+fn describe_arrival(scenario: &Scenario) -> String {
+    match scenario.workload.arrival {
+        hooklab_core::dist::Arrival::Fixed { every_ms } => format!("one every {every_ms}"),
+        hooklab_core::dist::Arrival::Poisson { per_s } => format!("poisson, {per_s}/s"),
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown`.
+fn serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    mut shutdown: shutdown::Shutdown,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async move { shutdown.wait().await })
+            .await;
+    })
+}
+
+async fn bind() -> Result<(tokio::net::TcpListener, String), HarnessError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(HarnessError::Bind)?;
+    let addr = listener.local_addr().map_err(HarnessError::Bind)?;
+    Ok((listener, format!("http://{addr}")))
+}
+
+/// Mean lateness of a tokio timer in real mode: it fires on the first 1 ms
+/// tick at or after its deadline, so half a millisecond on average.
+const REAL_TIMER_SLACK: Dur = Dur(500);
+
+async fn run_strategy(
+    scenario: &Scenario,
+    spec: &StrategySpec,
+    plan: &[OrderPlan],
+    progress: &dyn Progress,
+) -> Result<StrategyReport, HarnessError> {
+    let clock = Clock::starting_now(Clock::system_unix_us());
+    let (trigger, shutdown) = shutdown::channel();
+    let http: Arc<dyn HttpClient> = RealHttp::new();
+
+    // The platform, with the workload's settlement plan.
+    let settlement = SettlementPlan::new(
+        plan.iter()
+            .map(|o| (o.order_id.clone(), o.settle_after, o.outcome)),
+    );
+    let config = PlatformConfig {
+        plan: settlement,
+        seed: scenario.seed,
+        ..PlatformConfig::default()
+    };
+    let platform = Platform::new(clock, config, http.clone());
+    let (platform_listener, platform_url) = bind().await?;
+    let mut servers = vec![serve(
+        platform_listener,
+        platform.router(),
+        shutdown.clone(),
+    )];
+    servers.extend(platform.spawn_workers(shutdown.clone()));
+
+    // The shop, and its receiver if the strategy receives webhooks.
+    let client = PlatformClient::new(http.clone(), &platform_url, clock);
+    let shop = Shop::new(
+        clock,
+        client.clone(),
+        spec.clone(),
+        scenario.workload.currency.clone(),
+        shutdown.clone(),
+    );
+    let receiver = Receiver::new(clock, shop.book().clone());
+    if spec.receives_webhooks() {
+        let (listener, url) = bind().await?;
+        servers.push(serve(
+            listener,
+            receiver::router(receiver.clone()),
+            shutdown.clone(),
+        ));
+        client
+            .register_endpoint(&format!("{url}{WEBHOOK_PATH}"))
+            .await
+            .map_err(|e| HarnessError::Register(e.to_string()))?;
+    }
+
+    // Place every order at its arrival instant, each in its own task so a slow
+    // creation never delays the next arrival.
+    let origin = clock.now();
+    let driver = {
+        let shop = shop.clone();
+        let orders: Vec<OrderPlan> = plan.to_vec();
+        tokio::spawn(async move {
+            for order in orders {
+                clock.sleep_until(origin.plus(Dur(order.arrive_at.0))).await;
+                let shop = shop.clone();
+                tokio::spawn(async move {
+                    // A failure is recorded in the order book as a missed order.
+                    let _ = shop.place_order(&order).await;
+                });
+            }
+        })
+    };
+
+    // Wait for every outcome, or for the deadline.
+    let deadline = origin
+        .plus(Dur(workload::last_settlement(plan).0))
+        .plus(spec.patience())
+        .plus(scenario.run.grace_ms);
+    let total = plan.len() as u64;
+    let mut settled = shop.book().watch_settled();
+    loop {
+        let known = *settled.borrow_and_update();
+        progress.orders_known(known);
+        if known >= total {
+            break;
+        }
+        tokio::select! {
+            biased;
+            _ = clock.sleep_until(deadline) => break,
+            changed = settled.changed() => if changed.is_err() { break },
+        }
+    }
+    let ended = clock.now();
+    driver.abort();
+    platform.settle_due();
+    trigger.trigger();
+    for server in servers {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+    }
+
+    let rtt = Dur(client.median_create_rtt_us());
+    Ok(fold(
+        spec,
+        scenario,
+        plan,
+        &platform,
+        &shop,
+        &receiver,
+        ModelInputs {
+            rtt,
+            timer_slack: REAL_TIMER_SLACK,
+        },
+        ended.since(origin),
+    ))
+}
+
+/// Folds what the platform and the shop recorded into one report.
+#[allow(clippy::too_many_arguments)]
+fn fold(
+    spec: &StrategySpec,
+    scenario: &Scenario,
+    plan: &[OrderPlan],
+    platform: &Platform,
+    shop: &Shop,
+    receiver: &Receiver,
+    inputs: ModelInputs,
+    run: Dur,
+) -> StrategyReport {
+    let settlements: HashMap<OrderId, Micros> = platform
+        .settlements()
+        .into_iter()
+        .map(|s| (s.order_id, s.settled_at))
+        .collect();
+    let attempts = platform.delivery_attempts();
+    let entries = shop.book().entries();
+    let failed: HashMap<OrderId, String> = shop.book().failed().into_iter().collect();
+    let by_order: HashMap<&OrderId, &hooklab_shop::orders::OrderEntry> =
+        entries.iter().map(|e| (&e.order_id, e)).collect();
+
+    let mut histogram = latency_histogram();
+    let mut notified_by = NotifiedBy::default();
+    let mut missed_orders = Vec::new();
+    for order in plan {
+        let entry = by_order.get(&order.order_id);
+        match (
+            entry.and_then(|e| e.known_at),
+            settlements.get(&order.order_id),
+        ) {
+            (Some(known_at), Some(settled_at)) => {
+                // Saturating: the shop cannot learn before the settlement, and
+                // if the clocks ever said otherwise we record 0, not garbage.
+                let _ = histogram.record(known_at.since(*settled_at).as_us().max(1));
+                match entry.and_then(|e| e.via) {
+                    Some(Channel::Webhook) => notified_by.webhook += 1,
+                    _ => notified_by.poll += 1,
+                }
+            }
+            _ => {
+                let reason = if let Some(why) = failed.get(&order.order_id) {
+                    format!("the payment could not be created: {why}")
+                } else if !settlements.contains_key(&order.order_id) {
+                    "the platform had not settled the payment when the run ended".to_owned()
+                } else {
+                    let payment = entry.and_then(|e| e.payment_id.clone());
+                    let tried: Vec<_> = attempts
+                        .iter()
+                        .filter(|a| Some(&a.payment_id) == payment.as_ref())
+                        .collect();
+                    match (spec, tried.last()) {
+                        (StrategySpec::Webhook { .. }, None) => {
+                            "no webhook delivery was attempted before the run ended".to_owned()
+                        }
+                        (StrategySpec::Webhook { .. }, Some(last)) => format!(
+                            "{} webhook attempt(s); the last ended with {}",
+                            tried.len(),
+                            last.result.describe()
+                        ),
+                        _ => {
+                            "the poller had not seen the final status when the run ended".to_owned()
+                        }
+                    }
+                };
+                missed_orders.push(MissedOrder {
+                    order_id: order.order_id.to_string(),
+                    reason,
+                });
+            }
+        }
+    }
+
+    let sent = shop.client().sent();
+    let served = platform.served();
+    let received = receiver.counts();
+    let requests = RequestCounts {
+        total: 0,
+        payment_creates: sent.payment_creates.load(Ordering::Relaxed),
+        polls: sent.polls.load(Ordering::Relaxed),
+        polls_wasted: sent.polls_pending.load(Ordering::Relaxed),
+        webhook_attempts: served.webhook_attempts,
+        endpoint_registrations: sent.endpoint_registrations.load(Ordering::Relaxed),
+    }
+    .with_total();
+    let counts_agree = requests.payment_creates == served.payment_creates
+        && requests.polls == served.polls
+        && requests.polls_wasted == served.polls_pending
+        && requests.endpoint_registrations == served.endpoint_registrations
+        && requests.webhook_attempts == received.deliveries.load(Ordering::Relaxed);
+
+    let orders = plan.len() as u64;
+    let notified = histogram.len();
+    let notification_requests = requests.polls + requests.webhook_attempts;
+    StrategyReport {
+        name: spec.name().to_owned(),
+        kind: spec.kind(),
+        interval_ms: match spec {
+            StrategySpec::Poll { interval_ms, .. } => Some(interval_ms.as_ms_f64()),
+            StrategySpec::Webhook { .. } => None,
+        },
+        orders,
+        notified,
+        missed: orders - notified,
+        duplicates: shop.book().duplicates(),
+        notified_by,
+        latency_ms: LatencySummary::from_histogram(&histogram),
+        requests,
+        requests_per_order: round4(notification_requests as f64 / orders.max(1) as f64),
+        polls_wasted_share: if requests.polls == 0 {
+            0.0
+        } else {
+            round4(requests.polls_wasted as f64 / requests.polls as f64)
+        },
+        predicted: {
+            let mut p = model::predict(spec, &scenario.workload.settle, inputs);
+            p.latency_mean_ms = round_ms(p.latency_mean_ms);
+            p.requests_per_order = round4(p.requests_per_order);
+            p.polls_wasted_per_order = round4(p.polls_wasted_per_order);
+            p.rtt_ms = round_ms(p.rtt_ms);
+            p
+        },
+        counts_agree,
+        run_ms: round_ms(run.as_ms_f64()),
+        missed_orders,
+    }
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
