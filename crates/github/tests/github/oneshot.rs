@@ -1,27 +1,19 @@
-//! Integration tests of hooklab-github: the receiver through `oneshot` (no
-//! socket), then end to end on `127.0.0.1:0` with the sender.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The receiver's answers, through `tower::ServiceExt::oneshot`: every
+//! refusal and every event type, with no socket and no printer (the tests
+//! read the printer's queue directly).
 
+use super::{SECRET, sample};
 use axum::Router;
 use axum::body::Body;
-use bytes::Bytes;
-use hooklab_github::Lang;
 use hooklab_github::event::Event;
-use hooklab_github::payload::{self, SampleOptions};
-use hooklab_github::printer::{Notice, OutputFormat, Sink};
-use hooklab_github::receiver::{
-    self, MAX_BODY_BYTES, ReceiverConfig, ReceiverState, Verification, WebhookSecret,
-};
-use hooklab_github::sender::{Delivery, DeliveryId, Hookshot};
+use hooklab_github::printer::Notice;
+use hooklab_github::receiver::{self, MAX_BODY_BYTES, ReceiverState, Verification, WebhookSecret};
 use hooklab_github::signature;
-use http::{Request, StatusCode, Uri};
+use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tower::ServiceExt;
-
-const SECRET: &str = "It's a Secret to Everybody";
 
 /// A receiver that checks signatures with [`SECRET`], and the queue its
 /// notices go to (read directly instead of through a printer).
@@ -59,21 +51,6 @@ async fn call(app: &Router, request: Request<Body>) -> (StatusCode, Value) {
     let body = serde_json::from_slice(&bytes)
         .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)));
     (status, body)
-}
-
-fn seed_options() -> SampleOptions {
-    SampleOptions {
-        branch: "desenvolvimento".into(),
-        commit: Some("d612b155f24f9cfb023e5bd704016cf4a0288cf5".into()),
-        author: Some("DevSamuelAguiar".into()),
-        ..SampleOptions::default()
-    }
-}
-
-fn sample(event: &str) -> Vec<u8> {
-    payload::sample(event, &seed_options())
-        .to_string()
-        .into_bytes()
 }
 
 fn error_code(body: &Value) -> &str {
@@ -363,152 +340,4 @@ async fn full_printer_queue_is_a_503_and_the_delivery_can_be_retried() {
         retry,
         (StatusCode::OK, json!({"status": "ok", "event": "ping"}))
     );
-}
-
-/// A receiver on `127.0.0.1:0` whose printed lines come back on a channel.
-struct Running {
-    url: Uri,
-    lines: mpsc::UnboundedReceiver<String>,
-    stop: oneshot::Sender<()>,
-    served: tokio::task::JoinHandle<Result<(), receiver::ServeError>>,
-}
-
-async fn start(format: OutputFormat) -> Running {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (line_tx, lines) = mpsc::unbounded_channel();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let config = ReceiverConfig {
-        path: "/webhook".into(),
-        verification: Verification::Secret(WebhookSecret::new(SECRET)),
-        format,
-        sink: Sink::Lines(line_tx),
-    };
-    let served = tokio::spawn(receiver::serve(listener, config, async {
-        let _ = stopped.await;
-    }));
-    Running {
-        url: format!("http://{addr}/webhook").parse().unwrap(),
-        lines,
-        stop,
-        served,
-    }
-}
-
-async fn next_line(lines: &mut mpsc::UnboundedReceiver<String>) -> String {
-    tokio::time::timeout(Duration::from_secs(10), lines.recv())
-        .await
-        .expect("no line printed within 10 s")
-        .expect("printer stopped")
-}
-
-fn seed_delivery() -> Delivery {
-    Delivery {
-        event: "push".into(),
-        id: DeliveryId::derive(b"seed push"),
-        hook_id: 1,
-        body: Bytes::from(sample("push")),
-    }
-}
-
-#[tokio::test]
-async fn end_to_end_the_seeds_push_prints_the_seeds_lines() {
-    let mut receiver = start(OutputFormat::Text(Lang::PtBr)).await;
-    let hookshot = Hookshot::new();
-    let secret = WebhookSecret::new(SECRET);
-    let delivery = seed_delivery();
-
-    let answer = hookshot
-        .send(&receiver.url, &delivery, Some(&secret))
-        .await
-        .unwrap();
-    assert_eq!(answer.status, StatusCode::OK);
-    assert_eq!(
-        serde_json::from_slice::<Value>(&answer.body).unwrap(),
-        json!({"status": "ok", "event": "push"})
-    );
-    let mut printed = Vec::new();
-    for _ in 0..6 {
-        printed.push(next_line(&mut receiver.lines).await);
-    }
-    // The seed presentation's expected output, line for line.
-    assert_eq!(
-        printed,
-        [
-            "--- EVENTO DO GITHUB ---",
-            "Tipo de evento: push",
-            "Repositório: DevSamuelAguiar/teste2-webhook",
-            "Commit ID: d612b155f24f9cfb023e5bd704016cf4a0288cf5",
-            "Branch: desenvolvimento",
-            "Autor: DevSamuelAguiar",
-        ]
-    );
-
-    // Redelivered: acknowledged, reported on one line, not printed again.
-    let again = hookshot
-        .send(&receiver.url, &delivery, Some(&secret))
-        .await
-        .unwrap();
-    assert_eq!(again.status, StatusCode::OK);
-    assert_eq!(
-        next_line(&mut receiver.lines).await,
-        format!("Reentrega, já exibida, ignorada: {} (push)", delivery.id)
-    );
-
-    // A forged delivery is refused and prints nothing.
-    let forged = Delivery {
-        id: DeliveryId::derive(b"forged"),
-        ..seed_delivery()
-    };
-    let refused = hookshot
-        .send(&receiver.url, &forged, Some(&WebhookSecret::new("guess")))
-        .await
-        .unwrap();
-    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
-
-    receiver.stop.send(()).unwrap();
-    receiver.served.await.unwrap().unwrap();
-    // The printer has stopped with nothing more to say.
-    assert_eq!(receiver.lines.recv().await, None);
-}
-
-#[tokio::test]
-async fn end_to_end_json_lines() {
-    let mut receiver = start(OutputFormat::JsonLines).await;
-    let delivery = Delivery {
-        event: "ping".into(),
-        id: DeliveryId::new("72d3162e-cc78-11e3-81ab-4c9367dc0958"),
-        hook_id: 42,
-        body: Bytes::from(
-            payload::sample(
-                "ping",
-                &SampleOptions {
-                    hook_id: 42,
-                    ..seed_options()
-                },
-            )
-            .to_string(),
-        ),
-    };
-    let answer = Hookshot::new()
-        .send(&receiver.url, &delivery, Some(&WebhookSecret::new(SECRET)))
-        .await
-        .unwrap();
-    assert_eq!(answer.status, StatusCode::OK);
-    let line: Value = serde_json::from_str(&next_line(&mut receiver.lines).await).unwrap();
-    assert_eq!(
-        line,
-        json!({
-            "delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
-            "redelivery": false,
-            "event": "ping",
-            "data": {
-                "repository": "DevSamuelAguiar/teste2-webhook",
-                "zen": "Keep it logically awesome.",
-                "hook_id": 42
-            }
-        })
-    );
-    receiver.stop.send(()).unwrap();
-    receiver.served.await.unwrap().unwrap();
 }
