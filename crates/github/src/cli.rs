@@ -306,6 +306,9 @@ async fn listen(args: ListenArgs, lang: Lang) -> Result<(), GithubCliError> {
 }
 
 async fn send(args: SendArgs) -> Result<(), GithubCliError> {
+    // Refuse a non-loopback target before reading or printing anything.
+    hooklab_core::http::ensure_loopback(&args.to)
+        .map_err(|e| GithubCliError::Send(SendError::NotLoopback(e)))?;
     if args.event.is_empty() {
         return Err(GithubCliError::Usage("EVENT must not be empty".to_owned()));
     }

@@ -34,7 +34,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
-use serde_json::json;
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::future::Future;
@@ -255,12 +254,10 @@ async fn receive(
             // A redelivery note that cannot be queued is not worth a failure:
             // the event itself was already printed.
             let _ = shared.notices.try_send(notice);
-            let answer = json!({"status": "ok", "event": event_type, "redelivery": true});
-            return Ok(axum::Json(answer).into_response());
+            return Ok(acknowledge(event_type, true));
         }
     }
 
-    let answer = json!({"status": "ok", "event": event_type});
     if shared
         .notices
         .try_send(Notice::Event {
@@ -276,7 +273,27 @@ async fn receive(
         }
         return Err(ReceiveError::Busy);
     }
-    Ok(axum::Json(answer).into_response())
+    Ok(acknowledge(event_type, false))
+}
+
+/// The seed's answer, `{"status": "ok", "event": <type>}`, plus
+/// `"redelivery": true` when the delivery id was already seen.
+#[derive(serde::Serialize)]
+struct Ack<'a> {
+    status: &'static str,
+    event: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    redelivery: bool,
+}
+
+fn acknowledge(event_type: &str, redelivery: bool) -> Response {
+    // A struct rather than `json!`, so the fields keep the seed's order.
+    axum::Json(Ack {
+        status: "ok",
+        event: event_type,
+        redelivery,
+    })
+    .into_response()
 }
 
 /// Any other path: a JSON 404 that says where webhooks go.

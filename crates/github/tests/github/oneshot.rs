@@ -341,3 +341,13 @@ async fn full_printer_queue_is_a_503_and_the_delivery_can_be_retried() {
         (StatusCode::OK, json!({"status": "ok", "event": "ping"}))
     );
 }
+
+#[tokio::test]
+async fn acknowledgement_is_the_seeds_answer_byte_for_byte() {
+    let (app, _notices) = app();
+    let request = github_request("push", "d1", &sample("push"), Some(SECRET));
+    let response = app.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&bytes[..], br#"{"status":"ok","event":"push"}"#);
+}
