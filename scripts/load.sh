@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Load test of hooklab's platform, shop receiver and dispatcher, on loopback.
+#
+# Measures, side by side in one run, on this machine:
+#   1. the platform's GET /v1/payments/{id} vs a bare axum handler answering
+#      the same JSON from memory (target: platform/bare >= 0.80);
+#   2. the shop's webhook receiver (POST /webhooks/payments, valid events) vs
+#      the same bare app (target: receiver/bare >= 0.60);
+#   3. the dispatcher's deliveries per second to a fast local receiver, with
+#      no delivery lost or doubled (target: >= 20,000/s);
+#   4. memory per pending order across platform and shop (target: < 2 KB);
+#   5. real-mode webhook notification latency at low load (target: p50 < 1 ms).
+# Ratios are printed because absolute numbers on a shared machine drift.
+#
+# Every server binds 127.0.0.1:0; wrk runs bounded (-d). Knobs (environment):
+#   DURATION=5s CONNECTIONS=32 THREADS=2 ROUNDS=2 PAYMENTS=10000 ORDERS=10000
+#   DISPATCH_ORDERS=20000 MEMORY_ORDERS=100000
+#   CARGO_TARGET_DIR (default: <repo>/target)
+# Needs: cargo; wrk (installed with apt-get if missing, as root or via sudo).
+set -euo pipefail
+
+DURATION=${DURATION:-5s}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+ROUNDS=${ROUNDS:-2}
+PAYMENTS=${PAYMENTS:-10000}
+ORDERS=${ORDERS:-10000}
+DISPATCH_ORDERS=${DISPATCH_ORDERS:-20000}
+MEMORY_ORDERS=${MEMORY_ORDERS:-100000}
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+target_dir=${CARGO_TARGET_DIR:-$repo/target}
+bin=$target_dir/release/examples/load_target
+work=$(mktemp -d)
+server_pid=""
+
+cleanup() {
+    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+say() { printf '%s\n' "$*"; }
+
+# --- wrk ---------------------------------------------------------------------
+if ! command -v wrk >/dev/null 2>&1; then
+    say "wrk is missing: installing it from Debian's packages"
+    sudo_cmd=""
+    if [[ $(id -u) -ne 0 ]]; then sudo_cmd="sudo"; fi
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq wrk >/dev/null
+fi
+
+# --- build -------------------------------------------------------------------
+say "building the load target (release)..."
+(cd "$repo" && CARGO_TARGET_DIR=$target_dir cargo build --quiet --release -p hooklab-harness --example load_target)
+
+# --- machine -----------------------------------------------------------------
+say ""
+say "== machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+say "== load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS round(s), bare and target alternating"
+
+# --- lua scripts -------------------------------------------------------------
+cat >"$work/status.lua" <<'LUA'
+-- GET /v1/payments/pay_NNNNNN, a random one of the pre-created payments.
+local n = tonumber(os.getenv("HOOKLAB_PAYMENTS") or "10000")
+math.randomseed(os.time())
+request = function()
+    return wrk.format("GET", string.format("/v1/payments/pay_%06d", math.random(1, n)))
+end
+LUA
+cat >"$work/event.lua" <<'LUA'
+-- POST /webhooks/payments with a valid payment.approved event for a random
+-- pre-placed order; each request gets a fresh event id. (Signatures are not
+-- sent yet: the receiver does not verify them yet.)
+local n = tonumber(os.getenv("HOOKLAB_ORDERS") or "10000")
+local counter = 0
+math.randomseed(os.time())
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+    counter = counter + 1
+    local i = math.random(1, n)
+    local id = string.format("evt_%d_%d", i, counter)
+    local body = string.format(
+        '{"id":"%s","type":"payment.approved","created_at":"2026-11-27T00:00:01.000Z",' ..
+        '"data":{"id":"pay_%06d","order_id":"ord_%06d","amount_cents":4990,"currency":"BRL",' ..
+        '"status":"approved","created_at":"2026-11-27T00:00:00.000Z","settled_at":"2026-11-27T00:00:01.000Z"}}',
+        id, i, i)
+    wrk.headers["webhook-id"] = id
+    return wrk.format("POST", "/webhooks/payments", nil, body)
+end
+LUA
+
+# --- servers -----------------------------------------------------------------
+mkfifo "$work/out"
+"$bin" serve --payments "$PAYMENTS" --orders "$ORDERS" --max-secs 600 >"$work/out" &
+server_pid=$!
+exec 3<"$work/out"
+declare -A url
+for _ in 1 2 3 4 5; do
+    IFS=' ' read -r -t 60 name value <&3 || { say "the load target did not start"; exit 1; }
+    [[ $name == ready ]] && break
+    url[$name]=$value
+done
+say "== targets: platform ${url[platform]}, bare ${url[bare]}, receiver ${url[receiver]}"
+
+# http_get URL: a GET with bash's /dev/tcp, so curl is not needed.
+http_get() {
+    local rest=${1#http://} hostport path
+    hostport=${rest%%/*}
+    path=/${rest#*/}
+    exec 4<>"/dev/tcp/${hostport%:*}/${hostport#*:}"
+    printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$path" "$hostport" >&4
+    sed -e '1,/^\r\{0,1\}$/d' <&4
+    exec 4<&-
+}
+
+# rps SCRIPT URL: requests per second wrk measured; fails on non-2xx answers.
+rps() {
+    local out
+    out=$(HOOKLAB_PAYMENTS=$PAYMENTS HOOKLAB_ORDERS=$ORDERS \
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$1" "$2")
+    if grep -q 'Non-2xx' <<<"$out"; then
+        say "non-2xx answers from $2:" >&2
+        say "$out" >&2
+        exit 1
+    fi
+    awk '/^Requests\/sec:/ {print $2}' <<<"$out"
+}
+
+# compare NAME SCRIPT TARGET_URL TARGET_RATIO: bare vs target, alternating.
+compare() {
+    local name=$1 script=$2 target=$3 goal=$4 b t sum_b=0 sum_t=0
+    for ((r = 1; r <= ROUNDS; r++)); do
+        b=$(rps "$script" "${url[bare]}")
+        t=$(rps "$script" "$target")
+        say "   round $r: bare $b req/s, $name $t req/s"
+        sum_b=$(awk -v a="$sum_b" -v x="$b" 'BEGIN {print a + x}')
+        sum_t=$(awk -v a="$sum_t" -v x="$t" 'BEGIN {print a + x}')
+    done
+    awk -v n="$name" -v b="$sum_b" -v t="$sum_t" -v g="$goal" -v r="$ROUNDS" 'BEGIN {
+        ratio = t / b
+        printf "%s/bare = %.2f, target >= %.2f: %s   (mean %.0f vs %.0f req/s)\n",
+            n, ratio, g, (ratio >= g ? "met" : "MISSED"), t / r, b / r }'
+}
+
+say ""
+say "== status endpoint: GET /v1/payments/{id} ($PAYMENTS pending payments)"
+status_line=$(compare platform "$work/status.lua" "${url[platform]}" 0.80 | tee /dev/stderr | tail -1)
+say ""
+say "== webhook receiver: POST /webhooks/payments ($ORDERS placed orders; unsigned for now)"
+receiver_line=$(compare receiver "$work/event.lua" "${url[receiver]}" 0.60 | tee /dev/stderr | tail -1)
+say ""
+stats=$(http_get "${url[control]}/stats")
+say "   server counts: $stats"
+if ! grep -q '"platform_rejected":0,' <<<"$stats" || ! grep -q '"receiver_malformed":0,' <<<"$stats" \
+    || ! grep -q '"receiver_ignored":0' <<<"$stats"; then
+    say "the targets refused or ignored some requests: the comparison is not valid" >&2
+    exit 1
+fi
+http_get "${url[control]}/stop" >/dev/null
+wait "$server_pid" 2>/dev/null || true
+server_pid=""
+
+say ""
+say "== dispatcher: $DISPATCH_ORDERS deliveries to a fast local receiver"
+dispatch_out=$("$bin" dispatch --orders "$DISPATCH_ORDERS")
+say "$dispatch_out"
+say ""
+say "== memory: $MEMORY_ORDERS pending orders"
+memory_out=$("$bin" memory --orders "$MEMORY_ORDERS")
+say "$memory_out"
+say ""
+say "== webhook notification latency at low load"
+latency_out=$("$bin" latency --orders 200)
+say "$latency_out"
+
+field() { sed -n "s/.*[ ]$2=\([^ ]*\).*/\1/p" <<<"$1" | head -1; }
+
+burst_rate=$(field "$(grep '^dispatch_burst' <<<"$dispatch_out")" deliveries_per_s)
+burst_ok=$(field "$(grep '^dispatch_burst' <<<"$dispatch_out")" ok)
+e2e_rate=$(field "$(grep '^dispatch_e2e ' <<<"$dispatch_out")" deliveries_per_s)
+e2e_ok=$(field "$(grep '^dispatch_e2e ' <<<"$dispatch_out")" ok)
+mem=$(field "$memory_out" webhook_total_bytes_per_order)
+p50=$(field "$latency_out" p50_ms)
+
+say ""
+say "== summary"
+say "$status_line"
+say "$receiver_line"
+awk -v r="$burst_rate" -v ok="$burst_ok" 'BEGIN {
+    printf "dispatcher burst = %.0f deliveries/s, target >= 20000, none lost or doubled: %s\n", r,
+        (r >= 20000 && ok == "true" ? "met" : "MISSED") }'
+awk -v r="$e2e_rate" -v ok="$e2e_ok" 'BEGIN {
+    printf "dispatcher end to end (creations included) = %.0f deliveries/s, none lost or doubled: %s\n", r,
+        (ok == "true" ? "yes" : "NO") }'
+awk -v m="$mem" 'BEGIN {
+    printf "memory per pending order (platform + shop) = %.0f B, target < 2048: %s\n", m, (m < 2048 ? "met" : "MISSED") }'
+awk -v p="$p50" 'BEGIN {
+    printf "webhook notification p50 at low load = %.3f ms, target < 1: %s\n", p, (p < 1 ? "met" : "MISSED") }'
