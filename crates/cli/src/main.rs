@@ -34,6 +34,16 @@ Then edit a copy of scenarios/checkout.toml and run it:  hooklab run my-scenario
 struct Cli {
     #[command(subcommand)]
     command: Command,
+
+    /// Language of labels printed for people: `en` (default) or `pt-BR`.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "en",
+        env = "HOOKLAB_LANG"
+    )]
+    lang: hooklab_github::Lang,
 }
 
 #[derive(Subcommand, Debug)]
@@ -45,6 +55,16 @@ enum Command {
     /// 127.0.0.1 on ports the system picks. The comparison table goes to
     /// standard output; summary.json and summary.md go to results/<name>/.
     Run(RunArgs),
+
+    /// The seed's practical example, done properly: receive GitHub webhooks
+    /// (checking their signature) or send realistic sample events.
+    ///
+    /// Try it with no GitHub account: in one terminal
+    /// `hooklab github listen --listen 127.0.0.1:8080 --secret s3cret --lang pt-BR`,
+    /// in another `hooklab github send push --to http://127.0.0.1:8080/webhook --secret s3cret`.
+    /// See docs/github.md for receiving real GitHub webhooks.
+    #[command(subcommand)]
+    Github(hooklab_github::cli::GithubCommand),
 }
 
 #[derive(clap::Args, Debug)]
@@ -106,6 +126,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(args) => run(args),
+        Command::Github(cmd) => github(cmd, cli.lang),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -118,6 +139,26 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn github(
+    cmd: hooklab_github::cli::GithubCommand,
+    lang: hooklab_github::Lang,
+) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+        .map_err(Failure::Runtime)?;
+    runtime
+        .block_on(hooklab_github::cli::run(cmd, lang))
+        .map_err(|e| {
+            if e.is_usage() {
+                Failure::Usage(e.into())
+            } else {
+                Failure::Runtime(e.into())
+            }
+        })
 }
 
 fn load_scenario(path: Option<&PathBuf>) -> Result<Scenario, ScenarioError> {

@@ -26,9 +26,9 @@ pub struct Poller {
 }
 
 impl Poller {
-    /// Polls `payment_id` (of `order_id`, created at `created`) at created + T,
-    /// + 2T, … until it is final, the order is known by other means, or
-    /// `shutdown`.
+    /// Polls `payment_id` (of `order_id`, created at `created`) at
+    /// `created + k·T` for k = 1, 2, … until it is final, the order is known
+    /// by other means, or `shutdown`.
     pub async fn run(
         self,
         order_id: OrderId,
