@@ -36,6 +36,10 @@ pub struct Scenario {
     pub strategies: Vec<StrategySpec>,
     /// How long a run waits for stragglers.
     pub run: RunSettings,
+    /// Parameter sweeps, as written: `"strategy-name.field" = [values…]`.
+    /// Expanded by the harness; kept raw here so the sweep logic lives in one
+    /// place.
+    pub sweep: std::collections::BTreeMap<String, Vec<toml::Value>>,
 }
 
 /// The file as written, before validation. Strategy tables are read flat (one
@@ -55,6 +59,8 @@ struct ScenarioFile {
     strategy: Vec<StrategyTable>,
     #[serde(default)]
     run: RunSettings,
+    #[serde(default)]
+    sweep: std::collections::BTreeMap<String, Vec<toml::Value>>,
 }
 
 /// One `[[strategy]]` table as written.
@@ -439,6 +445,7 @@ impl Scenario {
                     .filter_map(|t| t.to_spec().ok())
                     .collect(),
                 run: raw.run,
+                sweep: raw.sweep,
             })
         } else {
             problems.sort_by_key(|p| (p.line, p.column));
