@@ -21,6 +21,7 @@
 //! - [`model`]: what theory predicts for each strategy, printed beside what was
 //!   measured.
 //! - [`report`]: the plain-data summary of a run (what `summary.json` holds).
+//! - [`signature`]: Standard Webhooks signing and verification.
 //! - [`http`]: the outbound-HTTP seam: the platform's dispatcher and the shop's
 //!   poller send requests through [`http::HttpClient`], which the harness backs
 //!   with real sockets or with an in-memory network.
@@ -37,3 +38,4 @@ pub mod scenario;
 pub mod shutdown;
 pub mod wire;
 pub mod workload;
+pub mod signature;
