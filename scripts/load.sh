@@ -150,15 +150,19 @@ compare() {
 
 say ""
 say "== status endpoint: GET /v1/payments/{id} ($PAYMENTS pending payments)"
-status_line=$(compare platform "$work/status.lua" "${url[platform]}" 0.80 | tee /dev/stderr | tail -1)
+status_out=$(compare platform "$work/status.lua" "${url[platform]}" 0.80)
+say "$status_out"
+status_line=$(tail -1 <<<"$status_out")
 say ""
 say "== webhook receiver: POST /webhooks/payments ($ORDERS placed orders; unsigned for now)"
-receiver_line=$(compare receiver "$work/event.lua" "${url[receiver]}" 0.60 | tee /dev/stderr | tail -1)
+receiver_out=$(compare receiver "$work/event.lua" "${url[receiver]}" 0.60)
+say "$receiver_out"
+receiver_line=$(tail -1 <<<"$receiver_out")
 say ""
 stats=$(http_get "${url[control]}/stats")
 say "   server counts: $stats"
-if ! grep -q '"platform_rejected":0,' <<<"$stats" || ! grep -q '"receiver_malformed":0,' <<<"$stats" \
-    || ! grep -q '"receiver_ignored":0' <<<"$stats"; then
+if ! grep -Eq '"platform_rejected":0[,}]' <<<"$stats" || ! grep -Eq '"receiver_malformed":0[,}]' <<<"$stats" \
+    || ! grep -Eq '"receiver_ignored":0[,}]' <<<"$stats"; then
     say "the targets refused or ignored some requests: the comparison is not valid" >&2
     exit 1
 fi
