@@ -14,7 +14,7 @@
 #
 # Every server binds 127.0.0.1:0; wrk runs bounded (-d). Knobs (environment):
 #   DURATION=5s CONNECTIONS=32 THREADS=2 ROUNDS=2 PAYMENTS=10000 ORDERS=10000
-#   DISPATCH_ORDERS=20000 MEMORY_ORDERS=100000
+#   DISPATCH_ORDERS=20000 DISPATCH_PER_S=5000 MEMORY_ORDERS=100000
 #   CARGO_TARGET_DIR (default: <repo>/target)
 # Needs: cargo; wrk (installed with apt-get if missing, as root or via sudo).
 set -euo pipefail
@@ -26,6 +26,7 @@ ROUNDS=${ROUNDS:-2}
 PAYMENTS=${PAYMENTS:-10000}
 ORDERS=${ORDERS:-10000}
 DISPATCH_ORDERS=${DISPATCH_ORDERS:-20000}
+DISPATCH_PER_S=${DISPATCH_PER_S:-5000}
 MEMORY_ORDERS=${MEMORY_ORDERS:-100000}
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -144,7 +145,7 @@ compare() {
     done
     awk -v n="$name" -v b="$sum_b" -v t="$sum_t" -v g="$goal" -v r="$ROUNDS" 'BEGIN {
         ratio = t / b
-        printf "%s/bare = %.2f, target >= %.2f: %s   (mean %.0f vs %.0f req/s)\n",
+        printf "%s/bare = %.3f, target >= %.2f: %s   (mean %.0f vs %.0f req/s)\n",
             n, ratio, g, (ratio >= g ? "met" : "MISSED"), t / r, b / r }'
 }
 
@@ -172,7 +173,7 @@ server_pid=""
 
 say ""
 say "== dispatcher: $DISPATCH_ORDERS deliveries to a fast local receiver"
-dispatch_out=$("$bin" dispatch --orders "$DISPATCH_ORDERS")
+dispatch_out=$("$bin" dispatch --orders "$DISPATCH_ORDERS" --per-s "$DISPATCH_PER_S")
 say "$dispatch_out"
 say ""
 say "== memory: $MEMORY_ORDERS pending orders"
@@ -199,6 +200,9 @@ say "$receiver_line"
 awk -v r="$burst_rate" -v ok="$burst_ok" 'BEGIN {
     printf "dispatcher burst = %.0f deliveries/s, target >= 20000, none lost or doubled: %s\n", r,
         (r >= 20000 && ok == "true" ? "met" : "MISSED") }'
+ceiling=$(field "$(grep '^transport_ceiling' <<<"$dispatch_out")" deliveries_per_s)
+awk -v r="$ceiling" 'BEGIN {
+    printf "   (transport ceiling, 64 requests in flight over reused connections = %.0f deliveries/s)\n", r }'
 awk -v r="$e2e_rate" -v ok="$e2e_ok" 'BEGIN {
     printf "dispatcher end to end (creations included) = %.0f deliveries/s, none lost or doubled: %s\n", r,
         (ok == "true" ? "yes" : "NO") }'

@@ -288,6 +288,65 @@ async fn sink_receive(
 fn dispatch(orders: u64, per_s: u64) {
     dispatch_burst(orders);
     dispatch_e2e(orders, per_s);
+    transport_ceiling(orders, 64);
+}
+
+/// What the dispatcher's transport ([`RealHttp`]) delivers to the same sink
+/// when at most `concurrency` requests are in flight, so connections are
+/// reused: the rate a dispatcher with a bounded worker pool could reach.
+fn transport_ceiling(orders: u64, concurrency: u64) {
+    multi_thread().block_on(async {
+        let (trigger, stopped) = shutdown::channel();
+        let sink = Arc::new(CountingSink::default());
+        let (listener, sink_url) = bind().await;
+        let server = spawn_server(
+            listener,
+            Router::new()
+                .route(WEBHOOK_PATH, post(sink_receive))
+                .with_state(sink.clone()),
+            stopped,
+        );
+        let http = real_http();
+        let next = Arc::new(AtomicU64::new(0));
+        let started = Instant::now();
+        let workers: Vec<_> = (0..concurrency)
+            .map(|_| {
+                let (http, next, url) = (http.clone(), next.clone(), sink_url.clone());
+                tokio::spawn(async move {
+                    let mut failed = 0u64;
+                    loop {
+                        let n = next.fetch_add(1, Ordering::Relaxed);
+                        if n >= orders {
+                            return failed;
+                        }
+                        let request = http::Request::post(format!("{url}{WEBHOOK_PATH}"))
+                            .header("content-type", "application/json")
+                            .header("webhook-id", format!("evt_{n:06}"))
+                            .body(Bytes::from_static(br#"{"type":"payment.approved"}"#))
+                            .unwrap();
+                        match http.send(request).await {
+                            Ok(r) if r.status().is_success() => {}
+                            _ => failed += 1,
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut failed = 0;
+        for w in workers {
+            failed += w.await.unwrap();
+        }
+        let elapsed = started.elapsed();
+        trigger.trigger();
+        let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+        let distinct = sink.ids.lock().unwrap().len() as u64;
+        println!(
+            "transport_ceiling orders={orders} concurrency={concurrency} failed={failed} \
+             distinct={distinct} window_ms={:.1} deliveries_per_s={:.0}",
+            elapsed.as_secs_f64() * 1_000.0,
+            distinct as f64 / elapsed.as_secs_f64(),
+        );
+    });
 }
 
 fn dispatch_burst(orders: u64) {
