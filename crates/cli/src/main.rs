@@ -6,6 +6,7 @@
 //! input (a scenario with an error), 1 a failure while running.
 
 mod progress;
+mod report_cmd;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -35,15 +36,10 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
 
-    /// Language of labels printed for people: `en` (default) or `pt-BR`.
-    #[arg(
-        long,
-        global = true,
-        value_enum,
-        default_value = "en",
-        env = "HOOKLAB_LANG"
-    )]
-    lang: hooklab_github::Lang,
+    /// Language of labels printed for people: `en` or `pt-BR` [default: `pt-BR`
+    /// when LC_ALL or LANG starts with `pt`, else `en`].
+    #[arg(long, global = true, value_enum, env = "HOOKLAB_LANG")]
+    lang: Option<hooklab_github::Lang>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -65,6 +61,10 @@ enum Command {
     /// See docs/github.md for receiving real GitHub webhooks.
     #[command(subcommand)]
     Github(hooklab_github::cli::GithubCommand),
+
+    /// Redraw a run's reports (summary.md, summary.csv, the SVG charts) from
+    /// its saved summary.json, without running it again.
+    Report(report_cmd::ReportArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -124,9 +124,18 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    let lang = cli.lang.unwrap_or_else(lang_from_locale);
     let result = match cli.command {
-        Command::Run(args) => run(args),
-        Command::Github(cmd) => github(cmd, cli.lang),
+        Command::Run(args) => run(args, report_lang(lang)),
+        Command::Github(cmd) => github(cmd, lang),
+        Command::Report(args) => match report_cmd::report(&args, report_lang(lang)) {
+            Ok(dir) => {
+                eprintln!("reports written to {}", dir.display());
+                Ok(())
+            }
+            Err(report_cmd::ReportError::Input(e)) => Err(Failure::Usage(e)),
+            Err(report_cmd::ReportError::Output(e)) => Err(Failure::Runtime(e)),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -138,6 +147,27 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// `--lang` not given: Portuguese when the POSIX locale (`LC_ALL`, then
+/// `LANG`) names it, English otherwise.
+fn lang_from_locale() -> hooklab_github::Lang {
+    let locale = ["LC_ALL", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty())
+        .unwrap_or_default();
+    match hooklab_harness::i18n::Lang::from_locale(&locale) {
+        hooklab_harness::i18n::Lang::PtBr => hooklab_github::Lang::PtBr,
+        hooklab_harness::i18n::Lang::En => hooklab_github::Lang::En,
+    }
+}
+
+fn report_lang(lang: hooklab_github::Lang) -> hooklab_harness::i18n::Lang {
+    match lang {
+        hooklab_github::Lang::En => hooklab_harness::i18n::Lang::En,
+        hooklab_github::Lang::PtBr => hooklab_harness::i18n::Lang::PtBr,
     }
 }
 
@@ -168,8 +198,10 @@ fn load_scenario(path: Option<&PathBuf>) -> Result<Scenario, ScenarioError> {
     }
 }
 
-fn run(args: RunArgs) -> Result<(), Failure> {
+fn run(args: RunArgs, lang: hooklab_harness::i18n::Lang) -> Result<(), Failure> {
     let scenario = load_scenario(args.scenario.as_ref()).map_err(|e| Failure::Usage(e.into()))?;
+    let scenario =
+        hooklab_harness::sweep::expand(&scenario).map_err(|e| Failure::Usage(e.into()))?;
     let options = RunOptions {
         clock: args.clock.map(|c| match c {
             ClockArg::Real => ClockMode::Real,
@@ -188,12 +220,12 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         FormatArg::Json => Format::Json,
         FormatArg::Markdown => Format::Markdown,
     };
-    print!("{}", render::render(&summary, format));
+    print!("{}", render::render(&summary, format, lang));
     if !args.no_write {
         let dir = args
             .out
             .unwrap_or_else(|| PathBuf::from("results").join(&summary.scenario.name));
-        render::write_results(&summary, &dir)
+        render::write_results(&summary, &dir, lang)
             .with_context(|| format!("writing results to {}", dir.display()))
             .map_err(Failure::Runtime)?;
         eprintln!("results written to {}", dir.display());

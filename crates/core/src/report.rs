@@ -77,6 +77,12 @@ pub struct StrategyReport {
     pub run_ms: f64,
     /// Every missed order, with why.
     pub missed_orders: Vec<MissedOrder>,
+    /// The notification delay's cumulative distribution, compact: about 45
+    /// `[ms, quantile]` pairs read from the histogram (every 2.5%, then the
+    /// tail), enough to redraw the CDF chart from `summary.json` alone.
+    /// Empty in summaries written before it existed.
+    #[serde(default)]
+    pub latency_cdf_ms: Vec<[f64; 2]>,
 }
 
 /// How notified orders were learned.

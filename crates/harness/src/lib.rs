@@ -8,13 +8,22 @@
 //!   each on a fresh platform and shop bound to `127.0.0.1:0`, and folds what
 //!   they recorded into a [`hooklab_core::report::Summary`].
 //! - [`render`]: turns a summary into a terminal table, Markdown or JSON, and
-//!   writes the results folder.
+//!   writes the results folder; [`csv`], [`charts`] (SVG) and [`index`]
+//!   (`results/README.md`) are its parts, [`i18n`] holds every label in
+//!   English and Brazilian Portuguese.
+//! - [`sweep`]: expands a scenario's `[sweep]` table into one strategy per
+//!   value.
 //!
 //! Measurement and display stay apart: [`run`] produces plain data, and
 //! [`render`] only reads it.
 
+pub mod charts;
+pub mod csv;
+pub mod i18n;
+pub mod index;
 pub mod render;
 pub mod run;
+pub mod sweep;
 pub mod transport;
 
 pub use run::{HarnessError, Progress, RunOptions, run_scenario};

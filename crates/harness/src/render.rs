@@ -2,10 +2,19 @@
 //!
 //! Renderers only read the summary; they never measure. Each measured number
 //! stands beside the model's prediction for it, marked as such, so a reader
-//! sees theory and measurement side by side.
+//! sees theory and measurement side by side. Every word comes from
+//! [`crate::i18n`], in the [`Lang`] the caller asks for.
+//!
+//! [`write_results`] writes a run's folder: `summary.json`, `summary.md`,
+//! `summary.csv` ([`crate::csv`]) and the SVG charts ([`crate::charts`]). All
+//! of them are functions of the summary alone, which is what lets
+//! `hooklab report` redraw a run without running it again.
 
+use crate::charts::{self, ChartError};
+use crate::i18n::{self, Lang, Msg};
+use crate::index;
 use hooklab_core::report::{StrategyReport, Summary};
-use hooklab_core::scenario::StrategyKind;
+use hooklab_core::scenario::{ClockMode, StrategyKind};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -23,19 +32,22 @@ pub enum Format {
 
 /// The rows of the comparison, as strings: shared by the terminal table and
 /// the Markdown table so the two never disagree.
-fn rows(summary: &Summary) -> (Vec<&'static str>, Vec<Vec<String>>) {
-    let header = vec![
-        "strategy",
-        "notified",
-        "missed",
-        "dup",
-        "mean ms (model)",
-        "p50 ms",
-        "p99 ms",
-        "max ms",
-        "req/order (model)",
-        "wasted polls",
-    ];
+fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let header = [
+        Msg::Strategy,
+        Msg::Notified,
+        Msg::Missed,
+        Msg::Dup,
+        Msg::MeanMsModel,
+        Msg::P50Ms,
+        Msg::P99Ms,
+        Msg::MaxMs,
+        Msg::ReqPerOrderModel,
+        Msg::WastedPolls,
+    ]
+    .iter()
+    .map(|m| m.text(lang))
+    .collect();
     let rows = summary
         .strategies
         .iter()
@@ -69,7 +81,7 @@ fn rows(summary: &Summary) -> (Vec<&'static str>, Vec<Vec<String>>) {
 }
 
 /// A number of milliseconds with as many decimals as it deserves.
-fn num(ms: f64) -> String {
+pub(crate) fn num(ms: f64) -> String {
     if ms >= 100.0 {
         format!("{ms:.0}")
     } else if ms >= 10.0 {
@@ -81,46 +93,48 @@ fn num(ms: f64) -> String {
     }
 }
 
-fn headline(summary: &Summary) -> String {
+fn headline(summary: &Summary, lang: Lang) -> String {
     let s = &summary.scenario;
-    format!(
-        "{} · seed {} · {} orders · {} clock\narrivals: {} · settlement: {}",
-        s.name, s.seed, s.orders, s.clock, s.arrival, s.settle
+    i18n::headline(
+        lang,
+        &s.name,
+        s.seed,
+        s.orders,
+        s.clock == ClockMode::Real,
+        &s.arrival,
+        &s.settle,
     )
 }
 
-fn footnote(summary: &Summary) -> String {
-    let rtt = summary
-        .strategies
-        .first()
-        .map(|s| s.predicted.rtt_ms)
-        .unwrap_or_default();
-    let mut out = format!(
-        "Measured in this run; (model) is the prediction of crates/core/src/model.rs, fed the run's measured round trip ({} ms) and a timer slack of {} ms.",
-        num(rtt),
-        summary
-            .strategies
-            .first()
+fn footnote(summary: &Summary, lang: Lang) -> String {
+    let first = summary.strategies.first();
+    let mut out = i18n::footnote(
+        lang,
+        &num(first.map(|s| s.predicted.rtt_ms).unwrap_or_default()),
+        first
             .map(|s| s.predicted.timer_slack_ms)
-            .unwrap_or_default()
+            .unwrap_or_default(),
     );
     if summary.strategies.iter().any(|s| !s.counts_agree) {
-        out.push_str("\nWARNING: for at least one strategy, the platform's and the shop's request counts disagree (see summary.json, counts_agree).");
+        out.push('\n');
+        out.push_str(Msg::CountsDisagree.text(lang));
     }
     out
 }
 
 /// The terminal table.
-pub fn table(summary: &Summary) -> String {
-    let (header, rows) = rows(summary);
+pub fn table(summary: &Summary, lang: Lang) -> String {
+    let (header, rows) = rows(summary, lang);
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let mut out = headline(summary);
+    let mut out = headline(summary, lang);
     out.push_str("\n\n");
+    // `{:>w$}` pads by chars, which is what a terminal shows for the accented
+    // letters of the Portuguese headers.
     let line = |cells: Vec<String>| -> String {
         let mut l = String::new();
         for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
@@ -142,53 +156,67 @@ pub fn table(summary: &Summary) -> String {
     }
     out.push('\n');
     for s in &summary.strategies {
-        out.push_str(&reading(s));
+        out.push_str(&reading(s, lang));
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&footnote(summary));
+    out.push_str(&footnote(summary, lang));
     out.push('\n');
     out
 }
 
 /// One plain sentence reading a strategy's numbers.
-pub fn reading(s: &StrategyReport) -> String {
-    let mut text = match s.kind {
-        StrategyKind::Poll => format!(
-            "{}: polling every {} ms cost {:.2} requests per order, {:.0}% of them wasted, for a mean delay of {} ms (model: {} ms).",
-            s.name,
-            s.interval_ms.map(num).unwrap_or_default(),
+pub fn reading(s: &StrategyReport, lang: Lang) -> String {
+    // Pollers are read by their interval; everything that receives webhooks
+    // (with or without reconciliation polls) by its delay and cost.
+    let mut text = if s.kind == StrategyKind::Poll {
+        i18n::PollReading {
+            name: &s.name,
+            interval: &s.interval_ms.map(num).unwrap_or_default(),
+            requests_per_order: s.requests_per_order,
+            wasted_pct: s.polls_wasted_share * 100.0,
+            mean: &num(s.latency_ms.mean),
+            model: &num(s.predicted.latency_mean_ms),
+        }
+        .text(lang)
+    } else {
+        i18n::webhook_reading(
+            lang,
+            &s.name,
             s.requests_per_order,
-            s.polls_wasted_share * 100.0,
-            num(s.latency_ms.mean),
-            num(s.predicted.latency_mean_ms),
-        ),
-        StrategyKind::Webhook => format!(
-            "{}: {:.2} webhook request(s) per order, mean delay {} ms, p99 {} ms.",
-            s.name,
-            s.requests_per_order,
-            num(s.latency_ms.mean),
-            num(s.latency_ms.p99),
-        ),
+            &num(s.latency_ms.mean),
+            &num(s.latency_ms.p99),
+        )
     };
     if s.missed > 0 {
-        let _ = write!(text, " {} order(s) missed", s.missed);
-        if let Some(first) = s.missed_orders.first() {
-            let _ = write!(text, " (first: {}: {})", first.order_id, first.reason);
-        }
-        text.push('.');
+        text.push_str(&i18n::missed_clause(
+            lang,
+            s.missed,
+            s.missed_orders
+                .first()
+                .map(|m| (m.order_id.as_str(), m.reason.as_str())),
+        ));
     }
     text
 }
 
-/// `summary.md`.
-pub fn markdown(summary: &Summary) -> String {
-    let (header, rows) = rows(summary);
+/// The chart files, and the message that titles each in Markdown.
+pub const CHARTS: [(&str, Msg); 4] = [
+    ("latency-cdf.svg", Msg::CdfTitle),
+    ("tradeoff.svg", Msg::TradeoffTitle),
+    ("requests.svg", Msg::RequestsTitle),
+    ("outcomes.svg", Msg::OutcomesTitle),
+];
+
+/// `summary.md`: the table, the readings, and the charts (relative links to
+/// the SVGs written beside it).
+pub fn markdown(summary: &Summary, lang: Lang) -> String {
+    let (header, rows) = rows(summary, lang);
     let mut out = format!("# {}\n\n", summary.scenario.name);
     if !summary.scenario.description.is_empty() {
         let _ = write!(out, "{}\n\n", summary.scenario.description.trim());
     }
-    let _ = write!(out, "{}\n\n", headline(summary).replace('\n', "  \n"));
+    let _ = write!(out, "{}\n\n", headline(summary, lang).replace('\n', "  \n"));
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let _ = writeln!(
         out,
@@ -204,9 +232,13 @@ pub fn markdown(summary: &Summary) -> String {
     }
     out.push('\n');
     for s in &summary.strategies {
-        let _ = writeln!(out, "- {}", reading(s));
+        let _ = writeln!(out, "- {}", reading(s, lang));
     }
-    let _ = write!(out, "\n{}\n", footnote(summary));
+    let _ = write!(out, "\n{}\n", footnote(summary, lang));
+    let _ = write!(out, "\n## {}\n\n", Msg::Charts.text(lang));
+    for (file, title) in CHARTS {
+        let _ = write!(out, "![{}]({file})\n\n", title.text(lang));
+    }
     out
 }
 
@@ -220,25 +252,54 @@ pub fn json(summary: &Summary) -> String {
 }
 
 /// Renders `summary` in `format`.
-pub fn render(summary: &Summary, format: Format) -> String {
+pub fn render(summary: &Summary, format: Format, lang: Lang) -> String {
     match format {
-        Format::Table => table(summary),
+        Format::Table => table(summary, lang),
         Format::Json => json(summary),
-        Format::Markdown => markdown(summary),
+        Format::Markdown => markdown(summary, lang),
     }
 }
 
-/// Writes `summary.json` and `summary.md` into `dir`, creating it. Each file is
-/// written to a temporary name and renamed, so a reader never sees half a file.
-pub fn write_results(summary: &Summary, dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    for (name, text) in [
+/// Why a results folder could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// Occurs when a file or folder cannot be written.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// Occurs when plotters fails to draw a chart.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+}
+
+/// Writes `summary.json`, `summary.md`, `summary.csv` and the charts into
+/// `dir`, creating it. Each file is written to a temporary name and renamed,
+/// so a reader never sees half a file. When `dir` sits in a folder named
+/// `results`, that folder's `README.md` index is rewritten too
+/// ([`crate::index`]), so the index never lags behind the runs.
+pub fn write_results(summary: &Summary, dir: &Path, lang: Lang) -> Result<(), WriteError> {
+    let mut files = vec![
         ("summary.json", json(summary)),
-        ("summary.md", markdown(summary)),
-    ] {
-        let tmp = dir.join(format!("{name}.tmp"));
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, dir.join(name))?;
+        ("summary.md", markdown(summary, lang)),
+        ("summary.csv", crate::csv::csv(summary)),
+    ];
+    files.extend(charts::all(summary, lang)?);
+    std::fs::create_dir_all(dir)?;
+    for (name, text) in files {
+        write_atomically(&dir.join(name), &text)?;
+    }
+    if let Some(root) = dir
+        .parent()
+        .filter(|p| p.file_name() == Some("results".as_ref()))
+    {
+        write_atomically(&root.join("README.md"), &index::index(root)?)?;
     }
     Ok(())
+}
+
+/// Writes `text` to `path` through a temporary file and a rename.
+pub(crate) fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
 }

@@ -374,6 +374,7 @@ fn fold(
         duplicates: shop.book().duplicates(),
         notified_by,
         latency_ms: LatencySummary::from_histogram(&histogram),
+        latency_cdf_ms: crate::charts::cdf_points(&histogram),
         requests,
         requests_per_order: round4(notification_requests as f64 / orders.max(1) as f64),
         polls_wasted_share: if requests.polls == 0 {

@@ -1,0 +1,75 @@
+//! `hooklab report results/<name>/summary.json`: redraw a run without running it.
+//!
+//! A saved `summary.json` holds everything the reports are made of, so this
+//! command reads it and writes `summary.md`, `summary.csv` and the SVG charts
+//! again (into the summary's folder, or `--out`), in the language asked for.
+//! Teachers use it to get a Portuguese copy of a committed run, or to refresh
+//! the charts after hooklab's renderers improve, without re-measuring.
+
+use anyhow::Context as _;
+use hooklab_core::report::Summary;
+use hooklab_harness::i18n::Lang;
+use hooklab_harness::render;
+use std::path::PathBuf;
+
+/// `hooklab report`'s arguments.
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// A `summary.json` written by `hooklab run`.
+    pub summary: PathBuf,
+
+    /// Where to write the reports [default: the folder of the summary].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Why `hooklab report` failed, sorted as `main` needs: the user's input
+/// (exit 2) or writing the files (exit 1).
+pub enum ReportError {
+    /// The summary cannot be read or parsed.
+    Input(anyhow::Error),
+    /// The reports cannot be written.
+    Output(anyhow::Error),
+}
+
+/// Reads the summary and writes its reports; returns the folder written.
+pub fn report(args: &ReportArgs, lang: Lang) -> Result<PathBuf, ReportError> {
+    let text = std::fs::read_to_string(&args.summary)
+        .with_context(|| format!("reading {}", args.summary.display()))
+        .map_err(ReportError::Input)?;
+    let summary: Summary = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a hooklab summary.json", args.summary.display()))
+        .map_err(ReportError::Input)?;
+    let dir = match &args.out {
+        Some(dir) => dir.clone(),
+        None => args.summary.parent().map(PathBuf::from).unwrap_or_default(),
+    };
+    // An empty parent means the summary is in the current folder.
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    render::write_results(&summary, &dir, lang)
+        .with_context(|| format!("writing reports to {}", dir.display()))
+        .map_err(ReportError::Output)?;
+    Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn a_missing_summary_is_an_input_error() {
+        let args = ReportArgs {
+            summary: PathBuf::from("/nonexistent/summary.json"),
+            out: None,
+        };
+        assert!(matches!(
+            report(&args, Lang::En),
+            Err(ReportError::Input(_))
+        ));
+    }
+}

@@ -1,0 +1,321 @@
+//! Every word a report shows people, in each language hooklab speaks.
+//!
+//! Renderers never write a label inline: they name a [`Msg`] and ask for its
+//! text in a [`Lang`]. Each message is one `match` arm per language, so adding
+//! a message without its Portuguese is a compile error, not English leaking
+//! into a pt-BR slide. The vocabulary follows the seed presentation
+//! (`consulta`, `requisições`, `notificação`, `atraso`, `pedidos`).
+//!
+//! Machine-readable output (`summary.json`, `summary.csv` column names) stays
+//! in one language on purpose: scripts and spreadsheets key on it.
+
+/// A language for people-facing text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Lang {
+    /// English (the default).
+    #[default]
+    En,
+    /// Brazilian Portuguese, as in the seed presentation.
+    PtBr,
+}
+
+impl Lang {
+    /// Picks Portuguese when a POSIX locale value (`LC_ALL`, `LANG`) names it,
+    /// such as `pt_BR.UTF-8`; English otherwise.
+    pub fn from_locale(value: &str) -> Lang {
+        if value.to_ascii_lowercase().starts_with("pt") {
+            Lang::PtBr
+        } else {
+            Lang::En
+        }
+    }
+}
+
+/// A fixed label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Msg {
+    /// Table column: the strategy's name.
+    Strategy,
+    /// Table column: notified orders out of all orders.
+    Notified,
+    /// Table column: missed orders.
+    Missed,
+    /// Table column: duplicate notices.
+    Dup,
+    /// Table column: mean delay, with the model's prediction.
+    MeanMsModel,
+    /// Table column: median delay.
+    P50Ms,
+    /// Table column: 99th percentile delay.
+    P99Ms,
+    /// Table column: largest delay.
+    MaxMs,
+    /// Table column: requests per order, with the model's prediction.
+    ReqPerOrderModel,
+    /// Table column: share of wasted polls.
+    WastedPolls,
+    /// Section heading for the charts in Markdown.
+    Charts,
+    /// Chart title: latency CDF.
+    CdfTitle,
+    /// Axis: notification delay in ms (log scale).
+    DelayAxisLog,
+    /// Axis: share of orders notified.
+    ShareNotified,
+    /// Chart title: outcomes per strategy.
+    OutcomesTitle,
+    /// Axis: orders.
+    Orders,
+    /// Legend: notified orders.
+    LegendNotified,
+    /// Legend: missed orders.
+    LegendMissed,
+    /// Legend: duplicate notices.
+    LegendDuplicates,
+    /// Chart title: requests per order.
+    RequestsTitle,
+    /// Axis: requests per order.
+    RequestsPerOrder,
+    /// Legend: polls that found the final status.
+    UsefulPolls,
+    /// Legend: polls that found nothing new.
+    WastedPollsLegend,
+    /// Legend: webhook delivery attempts.
+    WebhookDeliveries,
+    /// Chart title: the trade-off.
+    TradeoffTitle,
+    /// Axis: delay in ms (log scale).
+    DelayMsLog,
+    /// Axis: requests per order (log scale).
+    RequestsPerOrderLog,
+    /// Legend suffix: mean.
+    Mean,
+    /// Legend suffix: p99.
+    P99,
+    /// Warning when the two sides' request counts disagree.
+    CountsDisagree,
+}
+
+impl Msg {
+    /// The label in `lang`.
+    pub fn text(self, lang: Lang) -> &'static str {
+        use Lang::{En, PtBr};
+        use Msg::*;
+        match (self, lang) {
+            (Strategy, En) => "strategy",
+            (Strategy, PtBr) => "estratégia",
+            (Notified, En) => "notified",
+            (Notified, PtBr) => "notificados",
+            (Missed, En) => "missed",
+            (Missed, PtBr) => "perdidos",
+            (Dup, En) => "dup",
+            (Dup, PtBr) => "duplic.",
+            (MeanMsModel, En) => "mean ms (model)",
+            (MeanMsModel, PtBr) => "média ms (modelo)",
+            (P50Ms, En) => "p50 ms",
+            (P50Ms, PtBr) => "p50 ms",
+            (P99Ms, En) => "p99 ms",
+            (P99Ms, PtBr) => "p99 ms",
+            (MaxMs, En) => "max ms",
+            (MaxMs, PtBr) => "máx. ms",
+            (ReqPerOrderModel, En) => "req/order (model)",
+            (ReqPerOrderModel, PtBr) => "req./pedido (modelo)",
+            (WastedPolls, En) => "wasted polls",
+            (WastedPolls, PtBr) => "consultas desperdiçadas",
+            (Charts, En) => "Charts",
+            (Charts, PtBr) => "Gráficos",
+            (CdfTitle, En) => "Notification delay, cumulative",
+            (CdfTitle, PtBr) => "Atraso da notificação, acumulado",
+            (DelayAxisLog, En) => "delay from settlement to notification (ms, log scale)",
+            (DelayAxisLog, PtBr) => "atraso entre liquidação e notificação (ms, escala log.)",
+            (ShareNotified, En) => "share of orders notified (%)",
+            (ShareNotified, PtBr) => "parcela dos pedidos notificados (%)",
+            (OutcomesTitle, En) => "Outcomes per strategy",
+            (OutcomesTitle, PtBr) => "Desfecho por estratégia",
+            (Orders, En) => "orders",
+            (Orders, PtBr) => "pedidos",
+            (LegendNotified, En) => "notified",
+            (LegendNotified, PtBr) => "notificados",
+            (LegendMissed, En) => "missed",
+            (LegendMissed, PtBr) => "perdidos",
+            (LegendDuplicates, En) => "duplicates",
+            (LegendDuplicates, PtBr) => "duplicados",
+            (RequestsTitle, En) => "Notification requests per order",
+            (RequestsTitle, PtBr) => "Requisições de notificação por pedido",
+            (RequestsPerOrder, En) => "requests per order",
+            (RequestsPerOrder, PtBr) => "requisições por pedido",
+            (UsefulPolls, En) => "polls that found the outcome",
+            (UsefulPolls, PtBr) => "consultas que acharam o desfecho",
+            (WastedPollsLegend, En) => "wasted polls",
+            (WastedPollsLegend, PtBr) => "consultas desperdiçadas",
+            (WebhookDeliveries, En) => "webhook deliveries",
+            (WebhookDeliveries, PtBr) => "entregas de webhook",
+            (TradeoffTitle, En) => "Requests against delay",
+            (TradeoffTitle, PtBr) => "Requisições contra atraso",
+            (DelayMsLog, En) => "delay (ms, log scale)",
+            (DelayMsLog, PtBr) => "atraso (ms, escala log.)",
+            (RequestsPerOrderLog, En) => "requests per order (log scale)",
+            (RequestsPerOrderLog, PtBr) => "requisições por pedido (escala log.)",
+            (Mean, En) => "mean",
+            (Mean, PtBr) => "média",
+            (P99, En) => "p99",
+            (P99, PtBr) => "p99",
+            (CountsDisagree, En) => {
+                "WARNING: for at least one strategy, the platform's and the shop's request counts disagree (see summary.json, counts_agree)."
+            }
+            (CountsDisagree, PtBr) => {
+                "ATENÇÃO: em pelo menos uma estratégia, as contagens de requisições da plataforma e da loja não batem (veja summary.json, counts_agree)."
+            }
+        }
+    }
+}
+
+/// The headline above a table: scenario, seed, size, clock and workload.
+pub fn headline(
+    lang: Lang,
+    name: &str,
+    seed: u64,
+    orders: u64,
+    real_clock: bool,
+    arrival: &str,
+    settle: &str,
+) -> String {
+    let (arrival, settle) = (workload_words(lang, arrival), workload_words(lang, settle));
+    match lang {
+        Lang::En => {
+            let clock = if real_clock { "real" } else { "virtual" };
+            format!(
+                "{name} · seed {seed} · {orders} orders · {clock} clock\narrivals: {arrival} · settlement: {settle}"
+            )
+        }
+        Lang::PtBr => {
+            let clock = if real_clock { "real" } else { "virtual" };
+            format!(
+                "{name} · semente {seed} · {orders} pedidos · relógio {clock}\nchegadas: {arrival} · liquidação: {settle}"
+            )
+        }
+    }
+}
+
+/// Translates the few words the core uses to describe distributions
+/// (`one every 5ms`, `uniform 200ms..2s`, `exponential, mean 1s`). Those
+/// descriptions are saved in `summary.json` in English, so a report re-rendered
+/// in Portuguese translates them here.
+fn workload_words(lang: Lang, text: &str) -> String {
+    match lang {
+        Lang::En => text.to_owned(),
+        Lang::PtBr => [
+            ("one every", "um a cada"),
+            ("uniform", "uniforme"),
+            ("exponential", "exponencial"),
+            ("lognormal", "log-normal"),
+            ("fixed", "fixo"),
+            ("median", "mediana"),
+            ("mean", "média"),
+        ]
+        .iter()
+        .fold(text.to_owned(), |t, (en, pt)| t.replace(en, pt)),
+    }
+}
+
+/// The footnote under a table: where the predictions come from.
+pub fn footnote(lang: Lang, rtt: &str, slack_ms: f64) -> String {
+    match lang {
+        Lang::En => format!(
+            "Measured in this run; (model) is the prediction of crates/core/src/model.rs, fed the run's measured round trip ({rtt} ms) and a timer slack of {slack_ms} ms."
+        ),
+        Lang::PtBr => format!(
+            "Medido nesta execução; (modelo) é a previsão de crates/core/src/model.rs, alimentada com o tempo de ida e volta medido ({rtt} ms) e uma folga de temporizador de {slack_ms} ms."
+        ),
+    }
+}
+
+/// One sentence reading a poller's numbers.
+pub struct PollReading<'a> {
+    /// The strategy's name.
+    pub name: &'a str,
+    /// The polling interval, formatted.
+    pub interval: &'a str,
+    /// Requests per order.
+    pub requests_per_order: f64,
+    /// Wasted share, in percent.
+    pub wasted_pct: f64,
+    /// Mean delay, formatted ms.
+    pub mean: &'a str,
+    /// The model's mean delay, formatted ms.
+    pub model: &'a str,
+}
+
+impl PollReading<'_> {
+    /// The sentence in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        let PollReading {
+            name,
+            interval,
+            requests_per_order: rpo,
+            wasted_pct,
+            mean,
+            model,
+        } = self;
+        match lang {
+            Lang::En => format!(
+                "{name}: polling every {interval} ms cost {rpo:.2} requests per order, {wasted_pct:.0}% of them wasted, for a mean delay of {mean} ms (model: {model} ms)."
+            ),
+            Lang::PtBr => format!(
+                "{name}: consultar a cada {interval} ms custou {rpo:.2} requisições por pedido, {wasted_pct:.0}% delas desperdiçadas, para um atraso médio de {mean} ms (modelo: {model} ms)."
+            ),
+        }
+    }
+}
+
+/// One sentence reading a webhook strategy's numbers.
+pub fn webhook_reading(lang: Lang, name: &str, rpo: f64, mean: &str, p99: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "{name}: {rpo:.2} webhook request(s) per order, mean delay {mean} ms, p99 {p99} ms."
+        ),
+        Lang::PtBr => format!(
+            "{name}: {rpo:.2} requisição(ões) de webhook por pedido, atraso médio de {mean} ms, p99 de {p99} ms."
+        ),
+    }
+}
+
+/// The clause about missed orders, appended to a reading.
+pub fn missed_clause(lang: Lang, missed: u64, first: Option<(&str, &str)>) -> String {
+    let mut text = match lang {
+        Lang::En => format!(" {missed} order(s) missed"),
+        Lang::PtBr => format!(" {missed} pedido(s) perdido(s)"),
+    };
+    if let Some((order, reason)) = first {
+        match lang {
+            Lang::En => text.push_str(&format!(" (first: {order}: {reason})")),
+            // The reason is recorded in English in summary.json; it is quoted,
+            // not translated, so it stays greppable in the source.
+            Lang::PtBr => text.push_str(&format!(" (primeiro: {order})")),
+        }
+    }
+    text.push('.');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_values_pick_portuguese() {
+        assert_eq!(Lang::from_locale("pt_BR.UTF-8"), Lang::PtBr);
+        assert_eq!(Lang::from_locale("pt"), Lang::PtBr);
+        assert_eq!(Lang::from_locale("en_US.UTF-8"), Lang::En);
+        assert_eq!(Lang::from_locale("C"), Lang::En);
+    }
+
+    #[test]
+    fn workload_words_are_translated() {
+        assert_eq!(
+            workload_words(Lang::PtBr, "uniform 200ms..2s"),
+            "uniforme 200ms..2s"
+        );
+        assert_eq!(workload_words(Lang::PtBr, "one every 5ms"), "um a cada 5ms");
+    }
+}
