@@ -42,6 +42,8 @@ struct Cli {
     lang: Option<hooklab_github::Lang>,
 }
 
+// Parsed once per process: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a scenario against each of its strategies and compare them.

@@ -36,6 +36,6 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod shutdown;
+pub mod signature;
 pub mod wire;
 pub mod workload;
-pub mod signature;

@@ -97,7 +97,16 @@ pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInpu
             polls_wasted_per_order: 0.0,
             rtt_ms,
             timer_slack_ms: slack_ms,
-            formula: "one delivery: rtt/2 + slack".to_owned(),
+            formula: "one delivery: rtt/2 + slack (no faults)".to_owned(),
+        },
+        StrategySpec::Hybrid { .. } => Prediction {
+            latency_mean_ms: rtt_ms / 2.0 + slack_ms,
+            requests_per_order: 1.0,
+            polls_wasted_per_order: 0.0,
+            rtt_ms,
+            timer_slack_ms: slack_ms,
+            formula: "as a webhook when nothing is lost; reconciliation polls are not modelled"
+                .to_owned(),
         },
     }
 }

@@ -75,6 +75,10 @@ pub struct StrategyReport {
     pub counts_agree: bool,
     /// How long the strategy's run took on its clock, ms (first order to end).
     pub run_ms: f64,
+    /// Deliveries the shop's receiver refused, by reason (`missing`,
+    /// `malformed`, `stale`, `mismatch`).
+    #[serde(default)]
+    pub rejected: std::collections::BTreeMap<String, u64>,
     /// Every missed order, with why.
     pub missed_orders: Vec<MissedOrder>,
     /// The notification delay's cumulative distribution, compact: about 45
@@ -109,6 +113,15 @@ pub struct RequestCounts {
     pub webhook_attempts: u64,
     /// `POST /v1/webhook_endpoints`.
     pub endpoint_registrations: u64,
+    /// Webhook attempts after the first for the same event.
+    #[serde(default)]
+    pub webhook_retries: u64,
+    /// Webhook attempts that failed (no answer, or not 2xx).
+    #[serde(default)]
+    pub webhook_failures: u64,
+    /// Of the polls, a hybrid's reconciliation polls.
+    #[serde(default)]
+    pub reconcile_polls: u64,
 }
 
 impl RequestCounts {

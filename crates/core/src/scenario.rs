@@ -36,6 +36,10 @@ pub struct Scenario {
     pub strategies: Vec<StrategySpec>,
     /// How long a run waits for stragglers.
     pub run: RunSettings,
+    /// How the platform delivers webhooks.
+    pub delivery: DeliverySettings,
+    /// Faults injected into the run.
+    pub faults: Faults,
     /// Parameter sweeps, as written: `"strategy-name.field" = [values…]`.
     /// Expanded by the harness; kept raw here so the sweep logic lives in one
     /// place.
@@ -60,6 +64,10 @@ struct ScenarioFile {
     #[serde(default)]
     run: RunSettings,
     #[serde(default)]
+    delivery: DeliverySettings,
+    #[serde(default)]
+    faults: Faults,
+    #[serde(default)]
     sweep: std::collections::BTreeMap<String, Vec<toml::Value>>,
 }
 
@@ -70,6 +78,8 @@ struct StrategyTable {
     name: String,
     kind: StrategyKind,
     interval_ms: Option<Dur>,
+    reconcile_after_ms: Option<Dur>,
+    reconcile_every_ms: Option<Dur>,
 }
 
 impl StrategyTable {
@@ -85,12 +95,21 @@ impl StrategyTable {
                         .to_owned(),
                 )),
             },
-            StrategyKind::Webhook => match self.interval_ms {
-                Some(_) => Err((
-                    "interval_ms",
-                    "a webhook strategy does not poll: remove `interval_ms`".to_owned(),
-                )),
-                None => Ok(StrategySpec::Webhook { name }),
+            StrategyKind::Webhook => match (self.interval_ms, self.reconcile_after_ms, self.reconcile_every_ms) {
+                (Some(_), _, _) => Err(("interval_ms", "a webhook strategy does not poll: remove `interval_ms`".to_owned())),
+                (_, Some(_), _) => Err(("reconcile_after_ms", "only a hybrid strategy reconciles: use kind = \"hybrid\"".to_owned())),
+                (_, _, Some(_)) => Err(("reconcile_every_ms", "only a hybrid strategy reconciles: use kind = \"hybrid\"".to_owned())),
+                (None, None, None) => Ok(StrategySpec::Webhook { name }),
+            },
+            StrategyKind::Hybrid => match (self.interval_ms, self.reconcile_after_ms, self.reconcile_every_ms) {
+                (Some(_), _, _) => Err(("interval_ms", "a hybrid strategy polls with `reconcile_after_ms` and `reconcile_every_ms`: remove `interval_ms`".to_owned())),
+                (None, Some(reconcile_after_ms), Some(reconcile_every_ms)) => Ok(StrategySpec::Hybrid {
+                    name,
+                    reconcile_after_ms,
+                    reconcile_every_ms,
+                }),
+                (None, None, _) => Err(("reconcile_after_ms", "a hybrid strategy needs `reconcile_after_ms`: how long after creation to start checking payments no webhook has told about".to_owned())),
+                (None, _, None) => Err(("reconcile_every_ms", "a hybrid strategy needs `reconcile_every_ms`: how often to check such payments".to_owned())),
             },
         }
     }
@@ -183,6 +202,17 @@ pub enum StrategySpec {
         /// The strategy's name in reports.
         name: String,
     },
+    /// Webhooks, plus a reconciliation poll of every payment still unknown
+    /// `reconcile_after_ms` after its creation, every `reconcile_every_ms`: the
+    /// safety net real integrations keep for lost events.
+    Hybrid {
+        /// The strategy's name in reports.
+        name: String,
+        /// How long after creation a payment no webhook told about is checked.
+        reconcile_after_ms: Dur,
+        /// How often it is checked again while still unknown.
+        reconcile_every_ms: Dur,
+    },
 }
 
 /// The kind of a strategy, without its parameters.
@@ -193,6 +223,8 @@ pub enum StrategyKind {
     Poll,
     /// See [`StrategySpec::Webhook`].
     Webhook,
+    /// See [`StrategySpec::Hybrid`].
+    Hybrid,
 }
 
 impl fmt::Display for StrategyKind {
@@ -200,6 +232,7 @@ impl fmt::Display for StrategyKind {
         f.write_str(match self {
             StrategyKind::Poll => "poll",
             StrategyKind::Webhook => "webhook",
+            StrategyKind::Hybrid => "hybrid",
         })
     }
 }
@@ -208,7 +241,9 @@ impl StrategySpec {
     /// The strategy's name.
     pub fn name(&self) -> &str {
         match self {
-            StrategySpec::Poll { name, .. } | StrategySpec::Webhook { name } => name,
+            StrategySpec::Poll { name, .. }
+            | StrategySpec::Webhook { name }
+            | StrategySpec::Hybrid { name, .. } => name,
         }
     }
 
@@ -217,23 +252,118 @@ impl StrategySpec {
         match self {
             StrategySpec::Poll { .. } => StrategyKind::Poll,
             StrategySpec::Webhook { .. } => StrategyKind::Webhook,
+            StrategySpec::Hybrid { .. } => StrategyKind::Hybrid,
         }
     }
 
     /// Whether the shop needs a webhook receiver for this strategy.
     pub fn receives_webhooks(&self) -> bool {
-        matches!(self, StrategySpec::Webhook { .. })
+        matches!(
+            self,
+            StrategySpec::Webhook { .. } | StrategySpec::Hybrid { .. }
+        )
     }
 
     /// How long after the last settlement this strategy may reasonably take to
     /// learn it, beyond the run's grace period: one polling interval for a
-    /// poller, nothing for a webhook.
-    pub fn patience(&self) -> Dur {
+    /// poller; the whole retry schedule for a webhook; the reconciliation delay
+    /// and one period for a hybrid.
+    pub fn patience(&self, delivery: &DeliverySettings) -> Dur {
         match self {
             StrategySpec::Poll { interval_ms, .. } => *interval_ms,
-            StrategySpec::Webhook { .. } => Dur::ZERO,
+            StrategySpec::Webhook { .. } => delivery.worst_case_span(),
+            StrategySpec::Hybrid {
+                reconcile_after_ms,
+                reconcile_every_ms,
+                ..
+            } => Dur(reconcile_after_ms.as_us() + reconcile_every_ms.as_us()),
         }
     }
+}
+
+/// How the platform delivers webhooks: the `[delivery]` table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// Delay before each attempt, counted from the previous failure (the first
+    /// from the settlement). Its length is the number of attempts. Default:
+    /// Svix's `0s, 5s, 5m, 30m, 2h, 5h, 10h, 10h`.
+    #[serde(default = "default_retry_schedule")]
+    pub retry_schedule: Vec<Dur>,
+    /// How long one attempt may take before it counts as a timeout.
+    #[serde(default = "default_delivery_timeout")]
+    pub timeout_ms: Dur,
+    /// Each retry delay is moved by up to this share, at random (seeded), so
+    /// that retries of many events do not all land at once.
+    #[serde(default = "default_jitter")]
+    pub jitter: f64,
+}
+
+fn default_retry_schedule() -> Vec<Dur> {
+    ["0s", "5s", "5m", "30m", "2h", "5h", "10h", "10h"]
+        .iter()
+        .filter_map(|d| Dur::parse(d).ok())
+        .collect()
+}
+
+fn default_delivery_timeout() -> Dur {
+    Dur::from_secs(15)
+}
+
+fn default_jitter() -> f64 {
+    0.2
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            retry_schedule: default_retry_schedule(),
+            timeout_ms: default_delivery_timeout(),
+            jitter: default_jitter(),
+        }
+    }
+}
+
+impl DeliverySettings {
+    /// The longest an event can take to be delivered or given up: every
+    /// delay at its jittered maximum, plus every attempt's timeout.
+    pub fn worst_case_span(&self) -> Dur {
+        let delays: u64 = self.retry_schedule.iter().map(|d| d.as_us()).sum();
+        let attempts = self.retry_schedule.len() as u64;
+        Dur((delays as f64 * (1.0 + self.jitter)) as u64 + attempts * self.timeout_ms.as_us())
+    }
+}
+
+/// Faults injected into a run: the `[faults]` table.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Faults {
+    /// Windows (from the run's start) when the shop's receiver is down.
+    #[serde(default)]
+    pub receiver_down: Vec<DownWindow>,
+    /// Share of deliveries the receiver answers with a 500, at random.
+    #[serde(default)]
+    pub receiver_error_rate: f64,
+    /// Added delay before the receiver answers each delivery.
+    #[serde(default)]
+    pub receiver_delay_ms: Dur,
+    /// Share of deliveries the receiver acknowledges (2xx) and then drops before
+    /// recording: the crash-after-ack case no retry can see.
+    #[serde(default)]
+    pub silent_loss: f64,
+    /// Share of events the sender delivers twice.
+    #[serde(default)]
+    pub duplicate_rate: f64,
+}
+
+/// A time window when the receiver is down.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DownWindow {
+    /// Start, from the run's start.
+    pub from_ms: Dur,
+    /// End, from the run's start.
+    pub until_ms: Dur,
 }
 
 /// How a run ends.
@@ -445,6 +575,8 @@ impl Scenario {
                     .filter_map(|t| t.to_spec().ok())
                     .collect(),
                 run: raw.run,
+                delivery: raw.delivery,
+                faults: raw.faults,
                 sweep: raw.sweep,
             })
         } else {
@@ -526,6 +658,42 @@ impl ScenarioFile {
                 ),
             );
         }
+        if self.delivery.retry_schedule.is_empty() || self.delivery.retry_schedule.len() > 50 {
+            bad(
+                "delivery.retry_schedule",
+                "needs 1 to 50 delays (one per attempt; the first is usually \"0s\")".to_owned(),
+            );
+        }
+        if self.delivery.timeout_ms == Dur::ZERO {
+            bad("delivery.timeout_ms", "must be greater than 0".to_owned());
+        }
+        if !(0.0..=1.0).contains(&self.delivery.jitter) {
+            bad(
+                "delivery.jitter",
+                format!("a share between 0 and 1, got {}", self.delivery.jitter),
+            );
+        }
+        let f = &self.faults;
+        for (field, share) in [
+            ("receiver_error_rate", f.receiver_error_rate),
+            ("silent_loss", f.silent_loss),
+            ("duplicate_rate", f.duplicate_rate),
+        ] {
+            if !(0.0..=1.0).contains(&share) {
+                bad(
+                    &format!("faults.{field}"),
+                    format!("a share between 0 and 1, got {share}"),
+                );
+            }
+        }
+        for (i, w) in f.receiver_down.iter().enumerate() {
+            if w.until_ms <= w.from_ms {
+                bad(
+                    &format!("faults.receiver_down[{i}].until_ms"),
+                    format!("must be after from_ms ({})", w.from_ms),
+                );
+            }
+        }
         if self.strategy.is_empty() {
             bad(
                 "strategy",
@@ -555,6 +723,16 @@ impl ScenarioFile {
                     continue;
                 }
             };
+            if let StrategySpec::Hybrid {
+                reconcile_every_ms, ..
+            } = spec
+                && reconcile_every_ms == Dur::ZERO
+            {
+                bad(
+                    &format!("strategy[{i}].reconcile_every_ms"),
+                    "must be greater than 0".to_owned(),
+                );
+            }
             if let StrategySpec::Poll { interval_ms, .. } = spec
                 && interval_ms == Dur::ZERO
             {
@@ -722,6 +900,7 @@ kind = "webhook"
             }
         );
         assert_eq!(s.clock, ClockMode::Real);
+        assert_eq!(s.delivery.retry_schedule.len(), 8);
     }
 
     #[test]

@@ -70,6 +70,14 @@ impl WebhookSecret {
         Ok(WebhookSecret { key: key.to_vec() })
     }
 
+    /// A fresh secret of 24 random bytes (the size Svix uses), drawn from `rng`
+    /// so a seeded run mints the same secrets every time.
+    pub fn generate(rng: &mut crate::rng::SeededRng) -> Self {
+        let mut key = vec![0u8; 24];
+        rng.fill_bytes(&mut key);
+        WebhookSecret { key }
+    }
+
     /// The `whsec_…` form.
     pub fn to_text(&self) -> String {
         format!("whsec_{}", B64.encode(&self.key))
@@ -186,8 +194,21 @@ mod tests {
     const BODY: &[u8] = br#"{"test": 2432232314}"#;
     const SIG: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 
-    fn check(secret: &WebhookSecret, sig: Option<&str>, body: &[u8], now: i64) -> Result<(), Rejection> {
-        verify(std::slice::from_ref(secret), Some(ID), Some(&TS.to_string()), sig, body, now, DEFAULT_TOLERANCE_SECS)
+    fn check(
+        secret: &WebhookSecret,
+        sig: Option<&str>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<(), Rejection> {
+        verify(
+            std::slice::from_ref(secret),
+            Some(ID),
+            Some(&TS.to_string()),
+            sig,
+            body,
+            now,
+            DEFAULT_TOLERANCE_SECS,
+        )
     }
 
     #[test]
@@ -203,11 +224,26 @@ mod tests {
         let secret = WebhookSecret::parse(SECRET).unwrap();
         let other = WebhookSecret::from_key(&[7u8; 24]).unwrap();
         assert_eq!(check(&secret, None, BODY, TS), Err(Rejection::Missing));
-        assert_eq!(check(&secret, Some("v1"), BODY, TS), Err(Rejection::Malformed));
-        assert_eq!(check(&secret, Some("v1,@@@"), BODY, TS), Err(Rejection::Malformed));
-        assert_eq!(check(&secret, Some(SIG), BODY, TS + 301), Err(Rejection::Stale));
-        assert_eq!(check(&secret, Some(SIG), BODY, TS - 301), Err(Rejection::Stale));
-        assert_eq!(check(&secret, Some(SIG), br#"{"test": 1}"#, TS), Err(Rejection::Mismatch));
+        assert_eq!(
+            check(&secret, Some("v1"), BODY, TS),
+            Err(Rejection::Malformed)
+        );
+        assert_eq!(
+            check(&secret, Some("v1,@@@"), BODY, TS),
+            Err(Rejection::Malformed)
+        );
+        assert_eq!(
+            check(&secret, Some(SIG), BODY, TS + 301),
+            Err(Rejection::Stale)
+        );
+        assert_eq!(
+            check(&secret, Some(SIG), BODY, TS - 301),
+            Err(Rejection::Stale)
+        );
+        assert_eq!(
+            check(&secret, Some(SIG), br#"{"test": 1}"#, TS),
+            Err(Rejection::Mismatch)
+        );
         assert_eq!(check(&other, Some(SIG), BODY, TS), Err(Rejection::Mismatch));
         let bad_ts = verify(&[secret], Some(ID), Some("soon"), Some(SIG), BODY, TS, 300);
         assert_eq!(bad_ts, Err(Rejection::Malformed));
@@ -221,13 +257,30 @@ mod tests {
         assert_eq!(check(&old, Some(&both), BODY, TS), Ok(()));
         assert_eq!(check(&new, Some(&both), BODY, TS), Ok(()));
         let only_new = new.sign(ID, TS, BODY);
-        assert_eq!(verify(&[old, new], Some(ID), Some(&TS.to_string()), Some(&only_new), BODY, TS, 300), Ok(()));
+        assert_eq!(
+            verify(
+                &[old, new],
+                Some(ID),
+                Some(&TS.to_string()),
+                Some(&only_new),
+                BODY,
+                TS,
+                300
+            ),
+            Ok(())
+        );
     }
 
     #[test]
     fn secrets_are_checked_and_never_printed() {
         assert_eq!(WebhookSecret::parse("sk_123"), Err(SecretError::Malformed));
-        assert_eq!(WebhookSecret::parse("whsec_AAAA"), Err(SecretError::Length(3)));
-        assert_eq!(format!("{:?}", WebhookSecret::parse(SECRET).unwrap()), "WebhookSecret(..)");
+        assert_eq!(
+            WebhookSecret::parse("whsec_AAAA"),
+            Err(SecretError::Length(3))
+        );
+        assert_eq!(
+            format!("{:?}", WebhookSecret::parse(SECRET).unwrap()),
+            "WebhookSecret(..)"
+        );
     }
 }

@@ -540,6 +540,7 @@ fn memory(orders: u64) {
                 client: client.clone(),
                 book: book.clone(),
                 interval: Dur::from_secs(86_400),
+                reconcile: false,
             };
             pollers.push(tokio::spawn(poller.run(
                 OrderId::numbered(n),

@@ -30,12 +30,13 @@ use hooklab_core::report::{
 };
 use hooklab_core::scenario::{ClockMode, Scenario, StrategySpec};
 use hooklab_core::shutdown;
+use hooklab_core::signature::WebhookSecret;
 use hooklab_core::workload::{self, OrderPlan};
 use hooklab_platform::{Platform, PlatformConfig, SettlementPlan};
 use hooklab_shop::Shop;
 use hooklab_shop::client::PlatformClient;
 use hooklab_shop::orders::Channel;
-use hooklab_shop::receiver::{self, Receiver, WEBHOOK_PATH};
+use hooklab_shop::receiver::{self, Receiver, ReceiverFaults, WEBHOOK_PATH};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -171,6 +172,8 @@ async fn run_strategy(
     let config = PlatformConfig {
         plan: settlement,
         seed: scenario.seed,
+        delivery: scenario.delivery.clone(),
+        duplicate_rate: scenario.faults.duplicate_rate,
         ..PlatformConfig::default()
     };
     let platform = Platform::new(clock, config, http.clone());
@@ -191,7 +194,22 @@ async fn run_strategy(
         scenario.workload.currency.clone(),
         shutdown.clone(),
     );
-    let receiver = Receiver::new(clock, shop.book().clone());
+    let faults = &scenario.faults;
+    let receiver = Receiver::with_faults(
+        clock,
+        shop.book().clone(),
+        ReceiverFaults {
+            down: faults
+                .receiver_down
+                .iter()
+                .map(|w| (Micros(w.from_ms.as_us()), Micros(w.until_ms.as_us())))
+                .collect(),
+            error_rate: faults.receiver_error_rate,
+            delay: faults.receiver_delay_ms,
+            silent_loss: faults.silent_loss,
+        },
+        scenario.seed,
+    );
     if spec.receives_webhooks() {
         let (listener, url) = bind().await?;
         servers.push(serve(
@@ -199,10 +217,13 @@ async fn run_strategy(
             receiver::router(receiver.clone()),
             shutdown.clone(),
         ));
-        client
+        let endpoint = client
             .register_endpoint(&format!("{url}{WEBHOOK_PATH}"))
             .await
             .map_err(|e| HarnessError::Register(e.to_string()))?;
+        let secret = WebhookSecret::parse(&endpoint.secret)
+            .map_err(|e| HarnessError::Register(e.to_string()))?;
+        receiver.trust(secret);
     }
 
     // Place every order at its arrival instant, each in its own task so a slow
@@ -226,7 +247,7 @@ async fn run_strategy(
     // Wait for every outcome, or for the deadline.
     let deadline = origin
         .plus(Dur(workload::last_settlement(plan).0))
-        .plus(spec.patience())
+        .plus(spec.patience(&scenario.delivery))
         .plus(scenario.run.grace_ms);
     let total = plan.len() as u64;
     let mut settled = shop.book().watch_settled();
@@ -350,6 +371,9 @@ fn fold(
         polls_wasted: sent.polls_pending.load(Ordering::Relaxed),
         webhook_attempts: served.webhook_attempts,
         endpoint_registrations: sent.endpoint_registrations.load(Ordering::Relaxed),
+        webhook_retries: attempts.iter().filter(|a| a.attempt > 1).count() as u64,
+        webhook_failures: attempts.iter().filter(|a| !a.result.is_success()).count() as u64,
+        reconcile_polls: sent.reconcile_polls.load(Ordering::Relaxed),
     }
     .with_total();
     let counts_agree = requests.payment_creates == served.payment_creates
@@ -366,8 +390,9 @@ fn fold(
         kind: spec.kind(),
         interval_ms: match spec {
             StrategySpec::Poll { interval_ms, .. } => Some(interval_ms.as_ms_f64()),
-            StrategySpec::Webhook { .. } => None,
+            StrategySpec::Webhook { .. } | StrategySpec::Hybrid { .. } => None,
         },
+        rejected: receiver.rejected(),
         orders,
         notified,
         missed: orders - notified,

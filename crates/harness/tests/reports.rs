@@ -49,8 +49,10 @@ fn strategy(name: &str, kind: StrategyKind, interval_ms: Option<f64>) -> Strateg
             polls_wasted: polls.saturating_sub(300),
             webhook_attempts: if interval_ms.is_some() { 0 } else { 301 },
             endpoint_registrations: u64::from(interval_ms.is_none()),
+            ..RequestCounts::default()
         }
         .with_total(),
+        rejected: Default::default(),
         requests_per_order: if interval_ms.is_some() {
             polls as f64 / 300.0
         } else {

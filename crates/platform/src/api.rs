@@ -190,7 +190,7 @@ async fn create_endpoint(
     let body = WebhookEndpoint {
         id: record.id,
         url: record.url,
-        secret: record.secret,
+        secret: record.secret.to_text(),
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

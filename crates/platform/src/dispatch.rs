@@ -64,6 +64,8 @@ pub struct DeliveryAttempt {
     pub duration: Dur,
     /// How it ended.
     pub result: AttemptResult,
+    /// When the next attempt is due, if there will be one.
+    pub next_attempt_at: Option<Micros>,
 }
 
 /// The log of every attempt. Attempts are appended by delivery tasks; the
@@ -96,8 +98,8 @@ impl DeliveryLog {
     }
 }
 
-/// The dispatcher worker: delivers each queued event to every endpoint until
-/// `shutdown`.
+/// The dispatcher worker: hands each queued event to a delivery task per
+/// endpoint, until `shutdown`.
 pub(crate) async fn run(
     shared: Arc<Shared>,
     mut events: mpsc::UnboundedReceiver<Event>,
@@ -117,7 +119,18 @@ pub(crate) async fn run(
                         Err(_) => continue,
                     };
                     for endpoint in endpoints {
-                        inflight.spawn(deliver(shared.clone(), endpoint, event.id.clone(), event.data.id.clone(), body.clone()));
+                        let delivery = Delivery {
+                            endpoint,
+                            event_id: event.id.clone(),
+                            payment_id: event.data.id.clone(),
+                            body: body.clone(),
+                        };
+                        // Fault injection: a sender that sometimes delivers
+                        // twice, as at-least-once senders do.
+                        if shared.chance(shared.config.duplicate_rate) {
+                            inflight.spawn(deliver(shared.clone(), delivery.clone(), shutdown.clone()));
+                        }
+                        inflight.spawn(deliver(shared.clone(), delivery, shutdown.clone()));
                     }
                 }
                 None => break,
@@ -129,41 +142,107 @@ pub(crate) async fn run(
     inflight.abort_all();
 }
 
-/// One attempt to deliver one event to one endpoint.
-async fn deliver(
-    shared: Arc<Shared>,
+/// One event on its way to one endpoint.
+#[derive(Clone)]
+struct Delivery {
     endpoint: EndpointRecord,
     event_id: EventId,
     payment_id: PaymentId,
     body: Bytes,
-) {
+}
+
+/// Delivers one event to one endpoint, retrying on the schedule until it is
+/// accepted, the endpoint answers 410 Gone, or the schedule runs out.
+///
+/// Each delay of the schedule counts from the previous failure, is moved by
+/// up to ±jitter at random (seeded), and is stretched to a `Retry-After` the
+/// receiver asked for with a 429 or 503. The event id is the same on every
+/// attempt, so the receiver can deduplicate.
+async fn deliver(shared: Arc<Shared>, delivery: Delivery, mut shutdown: Shutdown) {
     let clock = shared.clock;
-    let started_at = clock.now();
-    let request = http::Request::post(endpoint.uri.clone())
+    let schedule = shared.config.delivery.retry_schedule.clone();
+    let mut retry_after = Dur::ZERO;
+    for (index, delay) in schedule.iter().enumerate() {
+        let wait = shared.jittered(*delay).max(retry_after);
+        let at = clock.now().plus(wait);
+        tokio::select! {
+            biased;
+            _ = shutdown.wait() => return,
+            _ = clock.sleep_until(at) => {}
+        }
+        if !shared.ledger().endpoint_enabled(&delivery.endpoint.id) {
+            return;
+        }
+        let started_at = clock.now();
+        let (result, asked_wait) = attempt(&shared, &delivery, started_at).await;
+        let done = result.is_success() || result == AttemptResult::Status(410);
+        let next_attempt_at = match schedule.get(index + 1) {
+            Some(next) if !done => Some(clock.now().plus(*next)),
+            _ => None,
+        };
+        shared.deliveries.record(DeliveryAttempt {
+            event_id: delivery.event_id.clone(),
+            payment_id: delivery.payment_id.clone(),
+            endpoint_id: delivery.endpoint.id.clone(),
+            attempt: index as u32 + 1,
+            started_at,
+            duration: clock.now().since(started_at),
+            result: result.clone(),
+            next_attempt_at,
+        });
+        if result == AttemptResult::Status(410) {
+            // 410 Gone: the receiver says this endpoint will never come back.
+            shared.ledger().disable_endpoint(&delivery.endpoint.id);
+            return;
+        }
+        if done {
+            return;
+        }
+        retry_after = asked_wait.unwrap_or(Dur::ZERO);
+    }
+}
+
+/// One signed POST, with its timeout. Returns the result and, for a 429 or
+/// 503 with `Retry-After: <seconds>`, how long the receiver asked to wait.
+async fn attempt(
+    shared: &Shared,
+    delivery: &Delivery,
+    started_at: Micros,
+) -> (AttemptResult, Option<Dur>) {
+    let timestamp = shared.clock.unix_secs(started_at);
+    let signature =
+        delivery
+            .endpoint
+            .secret
+            .sign(delivery.event_id.as_str(), timestamp, &delivery.body);
+    let request = http::Request::post(delivery.endpoint.uri.clone())
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(http::header::USER_AGENT, "hooklab-platform/0.1")
-        .header("webhook-id", event_id.as_str())
-        .header("webhook-timestamp", clock.unix_secs(started_at).to_string())
-        .body(body);
-    let result = match request {
-        Ok(request) => {
-            shared.deliveries.started.fetch_add(1, Ordering::Relaxed);
-            let timeout = shared.config.delivery_timeout.to_std();
-            match tokio::time::timeout(timeout, shared.http.send(request)).await {
-                Ok(Ok(response)) => AttemptResult::Status(response.status().as_u16()),
-                Ok(Err(e)) => AttemptResult::Error(e.kind()),
-                Err(_) => AttemptResult::Error("timeout"),
-            }
-        }
-        Err(_) => AttemptResult::Error("bad_url"),
+        .header("webhook-id", delivery.event_id.as_str())
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(delivery.body.clone());
+    let Ok(request) = request else {
+        return (AttemptResult::Error("bad_url"), None);
     };
-    shared.deliveries.record(DeliveryAttempt {
-        event_id,
-        payment_id,
-        endpoint_id: endpoint.id,
-        attempt: 1,
-        started_at,
-        duration: clock.now().since(started_at),
-        result,
-    });
+    shared.deliveries.started.fetch_add(1, Ordering::Relaxed);
+    let timeout = shared.config.delivery.timeout_ms.to_std();
+    match tokio::time::timeout(timeout, shared.http.send(request)).await {
+        Ok(Ok(response)) => {
+            let status = response.status().as_u16();
+            let asked = if status == 429 || status == 503 {
+                response
+                    .headers()
+                    .get(http::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(|secs| Dur::from_secs(secs.min(86_400)))
+            } else {
+                None
+            };
+            (AttemptResult::Status(status), asked)
+        }
+        Ok(Err(e)) => (AttemptResult::Error(e.kind()), None),
+        Err(_) => (AttemptResult::Error("timeout"), None),
+    }
 }

@@ -8,11 +8,11 @@
 //! correct and faster.
 
 use crate::error::ApiError;
-use base64::Engine as _;
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::ids::{EndpointId, EventId, OrderId, PaymentId};
 use hooklab_core::rng::SeededRng;
+use hooklab_core::signature::WebhookSecret;
 use hooklab_core::wire::{CreatePayment, Event, Outcome, Payment, PaymentStatus};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -72,7 +72,9 @@ pub(crate) struct EndpointRecord {
     pub(crate) id: EndpointId,
     pub(crate) url: String,
     pub(crate) uri: http::Uri,
-    pub(crate) secret: String,
+    pub(crate) secret: WebhookSecret,
+    /// Set when the endpoint answered 410 Gone: no more deliveries.
+    pub(crate) disabled: bool,
 }
 
 /// What identifies a creation request, to tell a true retry (same key, same
@@ -230,22 +232,35 @@ impl Ledger {
     /// in base64, as the Standard Webhooks spec shapes them.
     pub(crate) fn add_endpoint(&mut self, url: String, uri: http::Uri) -> EndpointRecord {
         self.next_endpoint += 1;
-        let mut key = [0u8; 24];
-        self.rng.fill_bytes(&mut key);
         let record = EndpointRecord {
             id: EndpointId::numbered(self.next_endpoint),
             url,
             uri,
-            secret: format!(
-                "whsec_{}",
-                base64::engine::general_purpose::STANDARD.encode(key)
-            ),
+            secret: WebhookSecret::generate(&mut self.rng),
+            disabled: false,
         };
         self.endpoints.push(record.clone());
         record
     }
 
+    /// The endpoints still enabled.
     pub(crate) fn endpoints(&self) -> Vec<EndpointRecord> {
-        self.endpoints.clone()
+        self.endpoints
+            .iter()
+            .filter(|e| !e.disabled)
+            .cloned()
+            .collect()
+    }
+
+    /// Whether `id` is still enabled.
+    pub(crate) fn endpoint_enabled(&self, id: &EndpointId) -> bool {
+        self.endpoints.iter().any(|e| &e.id == id && !e.disabled)
+    }
+
+    /// Disables `id` (it answered 410 Gone).
+    pub(crate) fn disable_endpoint(&mut self, id: &EndpointId) {
+        for e in self.endpoints.iter_mut().filter(|e| &e.id == id) {
+            e.disabled = true;
+        }
     }
 }

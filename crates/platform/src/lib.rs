@@ -30,6 +30,8 @@ pub mod settlement;
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::http::HttpClient;
+use hooklab_core::rng::SeededRng;
+use hooklab_core::scenario::DeliverySettings;
 use hooklab_core::shutdown::Shutdown;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -49,8 +51,10 @@ pub struct PlatformConfig {
     pub default_settle: Dur,
     /// Seeds the platform's random choices (endpoint secrets).
     pub seed: u64,
-    /// How long one delivery attempt may take before it counts as a timeout.
-    pub delivery_timeout: Dur,
+    /// Retry schedule, timeout and jitter of webhook deliveries.
+    pub delivery: DeliverySettings,
+    /// Share of events delivered twice (a fault a scenario can inject).
+    pub duplicate_rate: f64,
 }
 
 impl Default for PlatformConfig {
@@ -59,7 +63,8 @@ impl Default for PlatformConfig {
             plan: SettlementPlan::default(),
             default_settle: Dur::from_secs(2),
             seed: 0,
-            delivery_timeout: Dur::from_secs(15),
+            delivery: DeliverySettings::default(),
+            duplicate_rate: 0.0,
         }
     }
 }
@@ -114,9 +119,36 @@ pub(crate) struct Shared {
     pub(crate) served: ServedCounts,
     pub(crate) deliveries: dispatch::DeliveryLog,
     pub(crate) http: Arc<dyn HttpClient>,
+    /// The dispatcher's random choices (jitter, injected duplicates), seeded.
+    pub(crate) rng: Mutex<SeededRng>,
 }
 
 impl Shared {
+    /// `d` moved by up to ±jitter, at random.
+    pub(crate) fn jittered(&self, d: Dur) -> Dur {
+        let jitter = self.config.delivery.jitter;
+        if jitter == 0.0 || d == Dur::ZERO {
+            return d;
+        }
+        let u = self
+            .rng
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .next_f64();
+        Dur((d.as_us() as f64 * (1.0 + jitter * (2.0 * u - 1.0))).max(0.0) as u64)
+    }
+
+    /// True with probability `p`.
+    pub(crate) fn chance(&self, p: f64) -> bool {
+        p > 0.0
+            && self
+                .rng
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .next_f64()
+                < p
+    }
+
     /// Locks the ledger. A panic while holding the lock cannot leave the maps
     /// half-updated in a way later readers must avoid (every update is one map
     /// insert), so a poisoned lock is taken over rather than propagated.
@@ -149,6 +181,7 @@ impl Platform {
                 served: ServedCounts::default(),
                 deliveries: dispatch::DeliveryLog::default(),
                 http,
+                rng: Mutex::new(SeededRng::stream(seed, "dispatcher")),
             }),
         }
     }

@@ -48,6 +48,8 @@ pub struct SentCounts {
     pub polls: AtomicU64,
     /// Polls whose answer was still `pending`: wasted.
     pub polls_pending: AtomicU64,
+    /// Of the polls, a hybrid's reconciliation polls.
+    pub reconcile_polls: AtomicU64,
     /// `POST /v1/webhook_endpoints`.
     pub endpoint_registrations: AtomicU64,
     /// Requests that failed (no answer, or an error status).
@@ -172,10 +174,22 @@ impl PlatformClient {
 
     /// `GET /v1/payments/{id}`: one poll.
     pub async fn get_payment(&self, id: &PaymentId) -> Result<Payment, ClientError> {
+        self.get_payment_counted(id, false).await
+    }
+
+    /// `GET /v1/payments/{id}`, counted as a reconciliation poll if `reconcile`.
+    pub async fn get_payment_counted(
+        &self,
+        id: &PaymentId,
+        reconcile: bool,
+    ) -> Result<Payment, ClientError> {
         let answer = self
             .exchange(http::Method::GET, &format!("/v1/payments/{id}"), None, None)
             .await?;
         self.sent.polls.fetch_add(1, Ordering::Relaxed);
+        if reconcile {
+            self.sent.reconcile_polls.fetch_add(1, Ordering::Relaxed);
+        }
         let payment: Payment = Self::decode(&answer)?;
         if !payment.status.is_final() {
             self.sent.polls_pending.fetch_add(1, Ordering::Relaxed);

@@ -20,7 +20,7 @@ pub mod poll;
 pub mod receiver;
 
 use client::{ClientError, PlatformClient};
-use hooklab_core::clock::Clock;
+use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::scenario::StrategySpec;
 use hooklab_core::shutdown::Shutdown;
 use hooklab_core::wire::CreatePayment;
@@ -103,14 +103,32 @@ impl Shop {
             );
             return Ok(());
         }
-        if let StrategySpec::Poll { interval_ms, .. } = &self.strategy {
+        // Pollers: every interval for `poll`; for `hybrid`, a reconciliation
+        // poller that starts late and stops as soon as a webhook tells.
+        let schedule = match &self.strategy {
+            StrategySpec::Poll { interval_ms, .. } => Some((created, *interval_ms, false)),
+            StrategySpec::Hybrid {
+                reconcile_after_ms,
+                reconcile_every_ms,
+                ..
+            } => {
+                // The poller's first poll is one interval after `start`; make
+                // it land at creation + reconcile_after.
+                let first = created.plus(*reconcile_after_ms);
+                let start = Micros(first.0.saturating_sub(reconcile_every_ms.as_us()));
+                Some((start, *reconcile_every_ms, true))
+            }
+            StrategySpec::Webhook { .. } => None,
+        };
+        if let Some((start, interval, reconcile)) = schedule {
             let poller = poll::Poller {
                 clock: self.clock,
                 client: self.client.clone(),
                 book: self.book.clone(),
-                interval: *interval_ms,
+                interval,
+                reconcile,
             };
-            tokio::spawn(poller.run(payment.order_id, payment.id, created, self.shutdown.clone()));
+            tokio::spawn(poller.run(payment.order_id, payment.id, start, self.shutdown.clone()));
         }
         Ok(())
     }

@@ -23,6 +23,8 @@ pub struct Poller {
     pub book: Arc<OrderBook>,
     /// Time between two polls.
     pub interval: Dur,
+    /// Whether these are a hybrid's reconciliation polls (counted apart).
+    pub reconcile: bool,
 }
 
 impl Poller {
@@ -47,7 +49,11 @@ impl Poller {
                 return;
             }
             // A failed poll is counted by the client; the schedule goes on.
-            if let Ok(payment) = self.client.get_payment(&payment_id).await {
+            if let Ok(payment) = self
+                .client
+                .get_payment_counted(&payment_id, self.reconcile)
+                .await
+            {
                 self.book
                     .record(&order_id, payment.status, Channel::Poll, self.clock.now());
                 if payment.status.is_final() {

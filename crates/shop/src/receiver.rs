@@ -4,18 +4,35 @@
 //! the event, applies it to the order book (idempotently) and answers 2xx at
 //! once. Anything slow belongs after the answer, because the sender is
 //! waiting and will retry if it times out.
+//!
+//! Before it trusts a delivery, it checks, in this order: the body is at most
+//! 1 MiB (413); the Standard Webhooks signature is present, well-formed,
+//! fresh and right (401, counted by reason; a rejected request never touches
+//! an order); the body is JSON (400). It then deduplicates on `webhook-id`:
+//! a redelivery of an event already applied is acknowledged and counted.
+//!
+//! [`ReceiverFaults`] lets a scenario make this receiver misbehave on
+//! purpose (down, erroring, slow, or losing events after acknowledging them),
+//! which is how hooklab shows what retries and reconciliation are for.
 
 use crate::orders::{Channel, Notice, OrderBook};
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use bytes::Bytes;
-use hooklab_core::clock::Clock;
+use hooklab_core::clock::{Clock, Micros};
+use hooklab_core::duration::Dur;
+use hooklab_core::rng::SeededRng;
+use hooklab_core::signature::{self, WebhookSecret};
 use hooklab_core::wire::{ErrorBody, Event};
 use serde_json::json;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The path the shop's receiver listens on.
@@ -34,23 +51,101 @@ pub struct ReceivedCounts {
     pub ignored: AtomicU64,
     /// Deliveries refused as malformed.
     pub malformed: AtomicU64,
+    /// Redeliveries of an event already applied (same `webhook-id`).
+    pub redeliveries: AtomicU64,
+    /// Deliveries acknowledged and then dropped (the silent-loss fault).
+    pub lost: AtomicU64,
+    /// Deliveries answered with an injected failure (down or error rate).
+    pub faulted: AtomicU64,
 }
+
+/// Misbehaviour a scenario injects into the receiver.
+#[derive(Clone, Debug, Default)]
+pub struct ReceiverFaults {
+    /// Windows on the run's clock when the receiver answers 503.
+    pub down: Vec<(Micros, Micros)>,
+    /// Share of deliveries answered 500.
+    pub error_rate: f64,
+    /// Added delay before answering.
+    pub delay: Dur,
+    /// Share of deliveries acknowledged 200 but never recorded.
+    pub silent_loss: f64,
+}
+
+/// The largest body the receiver reads.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// The receiver's state.
 pub struct Receiver {
     clock: Clock,
     book: Arc<OrderBook>,
     counts: ReceivedCounts,
+    /// The endpoint's secrets (several during a rotation). Empty until the
+    /// shop has registered its endpoint; guarded for that one update.
+    secrets: Mutex<Vec<WebhookSecret>>,
+    tolerance_secs: i64,
+    /// `webhook-id`s already applied: the dedup set.
+    seen: Mutex<HashSet<String>>,
+    /// Rejections by reason (`missing`, `malformed`, `stale`, `mismatch`).
+    rejected: Mutex<BTreeMap<&'static str, u64>>,
+    faults: ReceiverFaults,
+    /// Draws for injected faults, seeded.
+    rng: Mutex<SeededRng>,
 }
 
 impl Receiver {
     /// A receiver that records outcomes in `book`.
     pub fn new(clock: Clock, book: Arc<OrderBook>) -> Arc<Self> {
+        Self::with_faults(clock, book, ReceiverFaults::default(), 0)
+    }
+
+    /// A receiver that misbehaves as `faults` says, drawing from `seed`.
+    pub fn with_faults(
+        clock: Clock,
+        book: Arc<OrderBook>,
+        faults: ReceiverFaults,
+        seed: u64,
+    ) -> Arc<Self> {
         Arc::new(Receiver {
             clock,
             book,
             counts: ReceivedCounts::default(),
+            secrets: Mutex::new(Vec::new()),
+            tolerance_secs: signature::DEFAULT_TOLERANCE_SECS,
+            seen: Mutex::new(HashSet::new()),
+            rejected: Mutex::new(BTreeMap::new()),
+            faults,
+            rng: Mutex::new(SeededRng::stream(seed, "receiver-faults")),
         })
+    }
+
+    /// Trusts deliveries signed with `secret` (the one the platform gave at
+    /// registration). From then on, unsigned deliveries are refused.
+    pub fn trust(&self, secret: WebhookSecret) {
+        self.secrets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(secret);
+    }
+
+    /// Rejections so far, by reason.
+    pub fn rejected(&self) -> BTreeMap<String, u64> {
+        self.rejected
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), *v))
+            .collect()
+    }
+
+    fn chance(&self, p: f64) -> bool {
+        p > 0.0
+            && self
+                .rng
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .next_f64()
+                < p
     }
 
     /// What the receiver saw so far.
@@ -63,13 +158,82 @@ impl Receiver {
 pub fn router(receiver: Arc<Receiver>) -> Router {
     Router::new()
         .route(WEBHOOK_PATH, post(receive))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(receiver)
 }
 
-async fn receive(State(receiver): State<Arc<Receiver>>, body: Bytes) -> Response {
-    let now = receiver.clock.now();
+async fn receive(
+    State(receiver): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let counts = &receiver.counts;
     counts.deliveries.fetch_add(1, Ordering::Relaxed);
+    let faults = &receiver.faults;
+    let arrived = receiver.clock.now();
+    if faults
+        .down
+        .iter()
+        .any(|(from, until)| *from <= arrived && arrived < *until)
+    {
+        counts.faulted.fetch_add(1, Ordering::Relaxed);
+        let error = ErrorBody::new("unavailable", "the receiver is down (injected fault)");
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response();
+    }
+    if faults.delay > Dur::ZERO {
+        receiver.clock.sleep_until(arrived.plus(faults.delay)).await;
+    }
+    if receiver.chance(faults.error_rate) {
+        counts.faulted.fetch_add(1, Ordering::Relaxed);
+        let error = ErrorBody::new("internal", "the receiver failed (injected fault)");
+        return (StatusCode::INTERNAL_SERVER_ERROR, Json(error)).into_response();
+    }
+    let now = receiver.clock.now();
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let secrets = receiver
+        .secrets
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    if !secrets.is_empty() {
+        let verdict = signature::verify(
+            &secrets,
+            header("webhook-id"),
+            header("webhook-timestamp"),
+            header("webhook-signature"),
+            &body,
+            receiver.clock.unix_secs(now),
+            receiver.tolerance_secs,
+        );
+        if let Err(rejection) = verdict {
+            *receiver
+                .rejected
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(rejection.reason())
+                .or_insert(0) += 1;
+            let error = ErrorBody::new(
+                format!("signature_{}", rejection.reason()),
+                rejection.to_string(),
+            );
+            return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
+        }
+    }
+    let webhook_id = header("webhook-id").map(str::to_owned);
+    if let Some(id) = &webhook_id
+        && receiver
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(id)
+    {
+        counts.redeliveries.fetch_add(1, Ordering::Relaxed);
+        return (
+            StatusCode::OK,
+            Json(json!({"received": true, "redelivery": true})),
+        )
+            .into_response();
+    }
     // Parse loosely first: an event type we do not know is acknowledged and
     // ignored (providers add types over time), not refused.
     let value: serde_json::Value = match serde_json::from_slice(&body) {
@@ -100,6 +264,18 @@ async fn receive(State(receiver): State<Arc<Receiver>>, body: Bytes) -> Response
             return (StatusCode::BAD_REQUEST, Json(error)).into_response();
         }
     };
+    if receiver.chance(faults.silent_loss) {
+        // Acknowledged, then lost: the sender thinks all is well.
+        counts.lost.fetch_add(1, Ordering::Relaxed);
+        return (StatusCode::OK, Json(json!({"received": true}))).into_response();
+    }
+    if let Some(id) = webhook_id {
+        receiver
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id);
+    }
     match receiver.book.record(
         &event.data.order_id,
         event.data.status,
