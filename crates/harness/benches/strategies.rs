@@ -11,12 +11,14 @@
 //! - `strategies/poll-5ms`, `poll-20ms`, `poll-50ms`: polling at three
 //!   intervals. Shorter intervals learn sooner and spend more polls.
 //! - `strategies/webhook`: the platform calls the shop once per order.
+//! - `strategies/hybrid`: webhooks, plus a reconciliation poll of any payment
+//!   still unknown 100 ms after creation (the safety net for lost events).
 //!
 //! Time alone hides the cost, so before each benchmark one probe run prints
 //! its request counts and notification latency from the run's `Summary`
 //! (creates, polls and how many were wasted, webhook attempts, requests per
-//! order), and checks that every order was notified. Hybrid and virtual-mode
-//! strategies will get a benchmark here when they exist (see BENCHMARKS.md).
+//! order), and checks that every order was notified. Virtual mode will get a
+//! benchmark here when it exists (see BENCHMARKS.md).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
@@ -32,11 +34,17 @@ const ORDERS: u32 = 100;
 
 /// One scenario per strategy, same seed and workload for all of them.
 fn scenario(strategy: &str) -> Scenario {
-    let table = match strategy.strip_prefix("poll-") {
-        Some(interval) => {
+    let table = match (strategy, strategy.strip_prefix("poll-")) {
+        (_, Some(interval)) => {
             format!("name = \"{strategy}\"\nkind = \"poll\"\ninterval_ms = \"{interval}\"\n")
         }
-        None => format!("name = \"{strategy}\"\nkind = \"{strategy}\"\n"),
+        // Webhooks, plus a reconciliation poll of any payment still unknown
+        // 100 ms after its creation (none should be, without faults).
+        ("hybrid", None) => {
+            "name = \"hybrid\"\nkind = \"hybrid\"\nreconcile_after_ms = 100\nreconcile_every_ms = 50\n"
+                .to_owned()
+        }
+        (_, None) => format!("name = \"{strategy}\"\nkind = \"{strategy}\"\n"),
     };
     let text = format!(
         r#"name = "bench-{strategy}"
@@ -100,7 +108,7 @@ fn benches(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4));
-    for strategy in ["poll-5ms", "poll-20ms", "poll-50ms", "webhook"] {
+    for strategy in ["poll-5ms", "poll-20ms", "poll-50ms", "webhook", "hybrid"] {
         let scenario = scenario(strategy);
         probe(&scenario);
         group.bench_function(strategy, |b| b.iter(|| black_box(run(&scenario))));
