@@ -40,6 +40,8 @@ pub struct Scenario {
     pub delivery: DeliverySettings,
     /// Faults injected into the run.
     pub faults: Faults,
+    /// The network between the platform and the shop.
+    pub network: NetworkSettings,
     /// Parameter sweeps, as written: `"strategy-name.field" = [values…]`.
     /// Expanded by the harness; kept raw here so the sweep logic lives in one
     /// place.
@@ -67,6 +69,8 @@ struct ScenarioFile {
     delivery: DeliverySettings,
     #[serde(default)]
     faults: Faults,
+    #[serde(default)]
+    network: NetworkSettings,
     #[serde(default)]
     sweep: std::collections::BTreeMap<String, Vec<toml::Value>>,
 }
@@ -356,6 +360,22 @@ pub struct Faults {
     pub duplicate_rate: f64,
 }
 
+/// The network between the platform and the shop: the `[network]` table.
+/// Virtual mode applies it in its in-memory transport; real mode adds it on
+/// top of loopback's own (tiny) latency.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSettings {
+    /// One-way latency of every message, as a distribution
+    /// (`{ dist = "uniform", min_ms = 5, max_ms = 20 }`). Default: none added.
+    #[serde(default)]
+    pub latency: Option<Distribution>,
+    /// Windows (from the run's start) when nothing gets through between the
+    /// platform and the shop: connections fail.
+    #[serde(default)]
+    pub partitions: Vec<DownWindow>,
+}
+
 /// A time window when the receiver is down.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -577,6 +597,7 @@ impl Scenario {
                 run: raw.run,
                 delivery: raw.delivery,
                 faults: raw.faults,
+                network: raw.network,
                 sweep: raw.sweep,
             })
         } else {
@@ -690,6 +711,19 @@ impl ScenarioFile {
             if w.until_ms <= w.from_ms {
                 bad(
                     &format!("faults.receiver_down[{i}].until_ms"),
+                    format!("must be after from_ms ({})", w.from_ms),
+                );
+            }
+        }
+        if let Some(latency) = &self.network.latency
+            && let Err((field, msg)) = latency.validate()
+        {
+            bad(&format!("network.latency.{field}"), msg);
+        }
+        for (i, w) in self.network.partitions.iter().enumerate() {
+            if w.until_ms <= w.from_ms {
+                bad(
+                    &format!("network.partitions[{i}].until_ms"),
                     format!("must be after from_ms ({})", w.from_ms),
                 );
             }

@@ -21,6 +21,7 @@ pub mod charts;
 pub mod csv;
 pub mod i18n;
 pub mod index;
+pub mod network;
 pub mod render;
 pub mod run;
 pub mod sweep;

@@ -18,7 +18,7 @@
 //! recorded, to the instant the shop recorded the outcome: an overloaded
 //! machine makes the numbers worse, never better.
 
-use crate::transport::RealHttp;
+use crate::network::{Loopback, Network};
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::http::HttpClient;
@@ -104,7 +104,14 @@ pub fn run_scenario(
             spec.name(),
             plan.len() as u64,
         );
-        let report = runtime.block_on(run_strategy(scenario, spec, &plan, progress))?;
+        let report = runtime.block_on(run_strategy(
+            &Loopback,
+            Clock::system_unix_us(),
+            scenario,
+            spec,
+            &plan,
+            progress,
+        ))?;
         progress.strategy_finished(&report);
         strategies.push(report);
     }
@@ -129,40 +136,19 @@ fn describe_arrival(scenario: &Scenario) -> String {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown`.
-fn serve(
-    listener: tokio::net::TcpListener,
-    router: axum::Router,
-    mut shutdown: shutdown::Shutdown,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router)
-            .with_graceful_shutdown(async move { shutdown.wait().await })
-            .await;
-    })
-}
-
-async fn bind() -> Result<(tokio::net::TcpListener, String), HarnessError> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(HarnessError::Bind)?;
-    let addr = listener.local_addr().map_err(HarnessError::Bind)?;
-    Ok((listener, format!("http://{addr}")))
-}
-
-/// Mean lateness of a tokio timer in real mode: it fires on the first 1 ms
-/// tick at or after its deadline, so half a millisecond on average.
-const REAL_TIMER_SLACK: Dur = Dur(500);
-
-async fn run_strategy(
+/// Runs one strategy on `net`, with a clock whose origin is stamped
+/// `origin_unix_us`.
+pub(crate) async fn run_strategy(
+    net: &dyn Network,
+    origin_unix_us: i64,
     scenario: &Scenario,
     spec: &StrategySpec,
     plan: &[OrderPlan],
     progress: &dyn Progress,
 ) -> Result<StrategyReport, HarnessError> {
-    let clock = Clock::starting_now(Clock::system_unix_us());
+    let clock = Clock::starting_now(origin_unix_us);
     let (trigger, shutdown) = shutdown::channel();
-    let http: Arc<dyn HttpClient> = RealHttp::new();
+    let http: Arc<dyn HttpClient> = net.client();
 
     // The platform, with the workload's settlement plan.
     let settlement = SettlementPlan::new(
@@ -177,12 +163,10 @@ async fn run_strategy(
         ..PlatformConfig::default()
     };
     let platform = Platform::new(clock, config, http.clone());
-    let (platform_listener, platform_url) = bind().await?;
-    let mut servers = vec![serve(
-        platform_listener,
-        platform.router(),
-        shutdown.clone(),
-    )];
+    let (platform_url, platform_task) = net
+        .serve("platform", platform.router(), shutdown.clone())
+        .await?;
+    let mut servers = vec![platform_task];
     servers.extend(platform.spawn_workers(shutdown.clone()));
 
     // The shop, and its receiver if the strategy receives webhooks.
@@ -211,12 +195,10 @@ async fn run_strategy(
         scenario.seed,
     );
     if spec.receives_webhooks() {
-        let (listener, url) = bind().await?;
-        servers.push(serve(
-            listener,
-            receiver::router(receiver.clone()),
-            shutdown.clone(),
-        ));
+        let (url, task) = net
+            .serve("shop", receiver::router(receiver.clone()), shutdown.clone())
+            .await?;
+        servers.push(task);
         let endpoint = client
             .register_endpoint(&format!("{url}{WEBHOOK_PATH}"))
             .await
@@ -281,7 +263,7 @@ async fn run_strategy(
         &receiver,
         ModelInputs {
             rtt,
-            timer_slack: REAL_TIMER_SLACK,
+            timer_slack: net.timer_slack(),
         },
         ended.since(origin),
     ))
