@@ -11,7 +11,8 @@
 //! - `latency-cdf.svg`: the share of orders notified within a delay, one line
 //!   per strategy, on a log time axis (polling's straight ramp against the
 //!   webhook's cliff);
-//! - `outcomes.svg`: notified, missed and duplicate notices per strategy;
+//! - `outcomes.svg`: notified and missed orders per strategy, with the
+//!   duplicate notices and rejected deliveries stacked above them;
 //! - `requests.svg`: notification requests per order, split into useful polls,
 //!   wasted polls and webhook deliveries;
 //! - `tradeoff.svg`: requests per order against mean and p99 delay; a sweep is
@@ -157,6 +158,7 @@ fn latency_cdf(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         .x_desc(Msg::DelayAxisLog.text(lang))
         .y_desc(Msg::ShareNotified.text(lang))
         .x_label_formatter(&|v| num(*v))
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .axis_desc_style(("sans-serif", 16))
         .draw()?;
     for (i, s) in summary.strategies.iter().enumerate() {
@@ -196,7 +198,11 @@ fn stacked_bars(
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(70)
-        .build_cartesian_2d((0..n).into_segmented(), 0.0..(top * 1.3).max(1.0))?;
+        // plotters' integer ranges include their end: `0..n - 1` is n bars.
+        .build_cartesian_2d(
+            (0..n.saturating_sub(1)).into_segmented(),
+            0.0..(top * 1.3).max(1.0),
+        )?;
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -232,11 +238,11 @@ fn stacked_bars(
     legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
-/// A bar label: a swept strategy shows only its value, its base name is in
-/// the neighbouring bars and the legend.
+/// A bar label: a swept strategy shows its base name and value
+/// (`poll 500ms`), not the long `poll@interval_ms=500ms`.
 fn short_name(name: &str) -> String {
     match sweep::split_name(name) {
-        Some(point) => point.value,
+        Some(point) => format!("{} {}", point.base, point.value),
         None => name.to_owned(),
     }
 }
@@ -261,6 +267,11 @@ fn outcomes(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
                 Msg::LegendDuplicates.text(lang),
                 PALETTE[1],
                 col(|s| s.duplicates),
+            ),
+            (
+                Msg::LegendRejected.text(lang),
+                PALETTE[4],
+                col(|s| s.rejected.values().sum()),
             ),
         ],
     )
@@ -350,7 +361,9 @@ fn tradeoff(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
                 Some(point) => point.value,
                 None => s.name.clone(),
             };
-            Text::new(label, *p, ("sans-serif", 14).into_font().color(&c))
+            // Offset right of the marker, so the text never covers it.
+            EmptyElement::at(*p)
+                + Text::new(label, (8, -16), ("sans-serif", 14).into_font().color(&c))
         }))?;
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight)

@@ -10,7 +10,7 @@ use crate::sweep;
 use hooklab_core::report::{StrategyReport, Summary};
 
 /// The header row's columns, in order.
-const COLUMNS: [&str; 33] = [
+const COLUMNS: [&str; 37] = [
     "scenario",
     "strategy",
     "base_strategy",
@@ -37,6 +37,10 @@ const COLUMNS: [&str; 33] = [
     "polls_wasted",
     "webhook_attempts",
     "endpoint_registrations",
+    "webhook_retries",
+    "webhook_failures",
+    "reconcile_polls",
+    "rejected_deliveries",
     "requests_per_order",
     "polls_wasted_share",
     "predicted_latency_mean_ms",
@@ -94,6 +98,10 @@ fn row(scenario: &str, s: &StrategyReport) -> Vec<String> {
         n(r.polls_wasted),
         n(r.webhook_attempts),
         n(r.endpoint_registrations),
+        n(r.webhook_retries),
+        n(r.webhook_failures),
+        n(r.reconcile_polls),
+        n(s.rejected.values().sum()),
         f(s.requests_per_order),
         f(s.polls_wasted_share),
         f(s.predicted.latency_mean_ms),

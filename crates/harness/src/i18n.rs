@@ -72,6 +72,8 @@ pub enum Msg {
     LegendMissed,
     /// Legend: duplicate notices.
     LegendDuplicates,
+    /// Legend: deliveries the receiver refused.
+    LegendRejected,
     /// Chart title: requests per order.
     RequestsTitle,
     /// Axis: requests per order.
@@ -132,14 +134,16 @@ impl Msg {
             (ShareNotified, PtBr) => "parcela dos pedidos notificados (%)",
             (OutcomesTitle, En) => "Outcomes per strategy",
             (OutcomesTitle, PtBr) => "Desfecho por estratégia",
-            (Orders, En) => "orders",
-            (Orders, PtBr) => "pedidos",
+            (Orders, En) => "orders and notices",
+            (Orders, PtBr) => "pedidos e avisos",
             (LegendNotified, En) => "notified",
             (LegendNotified, PtBr) => "notificados",
             (LegendMissed, En) => "missed",
             (LegendMissed, PtBr) => "perdidos",
             (LegendDuplicates, En) => "duplicates",
             (LegendDuplicates, PtBr) => "duplicados",
+            (LegendRejected, En) => "rejected deliveries",
+            (LegendRejected, PtBr) => "entregas recusadas",
             (RequestsTitle, En) => "Notification requests per order",
             (RequestsTitle, PtBr) => "Requisições de notificação por pedido",
             (RequestsPerOrder, En) => "requests per order",
