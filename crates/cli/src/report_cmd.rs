@@ -61,6 +61,28 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
+    /// `hooklab report` on a committed run writes back the same bytes.
+    #[test]
+    fn the_committed_sweep_is_reproduced_from_its_summary() {
+        let results = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../results/poll-interval-sweep");
+        let out = std::env::temp_dir().join(format!("hooklab-report-cmd-{}", std::process::id()));
+        let args = ReportArgs {
+            summary: results.join("summary.json"),
+            out: Some(out.clone()),
+        };
+        assert!(report(&args, Lang::En).is_ok());
+        for entry in std::fs::read_dir(&out).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap();
+            assert!(
+                std::fs::read(&path).unwrap() == std::fs::read(results.join(name)).unwrap(),
+                "{} differs",
+                name.to_string_lossy()
+            );
+        }
+    }
+
     #[test]
     fn a_missing_summary_is_an_input_error() {
         let args = ReportArgs {

@@ -18,7 +18,7 @@
 //! - `tradeoff.svg`: requests per order against mean and p99 delay; a sweep is
 //!   a curve, a single strategy a point.
 
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{Lang, Msg, decimal};
 use crate::render::num;
 use crate::sweep;
 use hdrhistogram::Histogram as Hdr;
@@ -157,7 +157,7 @@ fn latency_cdf(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         .configure_mesh()
         .x_desc(Msg::DelayAxisLog.text(lang))
         .y_desc(Msg::ShareNotified.text(lang))
-        .x_label_formatter(&|v| num(*v))
+        .x_label_formatter(&|v| decimal(lang, num(*v)))
         .y_label_formatter(&|v| format!("{v:.0}"))
         .axis_desc_style(("sans-serif", 16))
         .draw()?;
@@ -186,6 +186,7 @@ fn stacked_bars(
     y_desc: &str,
     strategies: &[StrategyReport],
     layers: &[(&str, RGBColor, Vec<f64>)],
+    lang: Lang,
 ) -> Drawn {
     let n = strategies.len();
     let total = |i: usize, upto: usize| -> f64 { layers[..=upto].iter().map(|l| l.2[i]).sum() };
@@ -212,6 +213,17 @@ fn stacked_bars(
             _ => String::new(),
         })
         .y_desc(y_desc)
+        .y_label_formatter(&|v| {
+            // Whole numbers without a tail of zeros: "100", not "100.0".
+            decimal(
+                lang,
+                if v.fract() == 0.0 {
+                    format!("{v:.0}")
+                } else {
+                    format!("{v:.1}")
+                },
+            )
+        })
         .axis_desc_style(("sans-serif", 16))
         .draw()?;
     // Painted top layer first, each as the running total, so the lower
@@ -274,6 +286,7 @@ fn outcomes(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
                 col(|s| s.rejected.values().sum()),
             ),
         ],
+        lang,
     )
 }
 
@@ -307,6 +320,7 @@ fn requests(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
                 per_order(|s| s.requests.webhook_attempts),
             ),
         ],
+        lang,
     )
 }
 
@@ -330,8 +344,8 @@ fn tradeoff(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         .configure_mesh()
         .x_desc(Msg::RequestsPerOrderLog.text(lang))
         .y_desc(Msg::DelayMsLog.text(lang))
-        .x_label_formatter(&|v| num(*v))
-        .y_label_formatter(&|v| num(*v))
+        .x_label_formatter(&|v| decimal(lang, num(*v)))
+        .y_label_formatter(&|v| decimal(lang, num(*v)))
         .axis_desc_style(("sans-serif", 16))
         .draw()?;
     for (i, (base, members)) in groups.iter().enumerate() {

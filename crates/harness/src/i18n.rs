@@ -174,6 +174,16 @@ impl Msg {
     }
 }
 
+/// A formatted number in `lang`'s convention: Portuguese writes the decimal
+/// separator as a comma (`21,6 ms`), English as a point. Only for numbers
+/// already formatted, never for names.
+pub fn decimal(lang: Lang, number: String) -> String {
+    match lang {
+        Lang::En => number,
+        Lang::PtBr => number.replace('.', ","),
+    }
+}
+
 /// The headline above a table: scenario, seed, size, clock and workload.
 pub fn headline(
     lang: Lang,
@@ -229,7 +239,8 @@ pub fn footnote(lang: Lang, rtt: &str, slack_ms: f64) -> String {
             "Measured in this run; (model) is the prediction of crates/core/src/model.rs, fed the run's measured round trip ({rtt} ms) and a timer slack of {slack_ms} ms."
         ),
         Lang::PtBr => format!(
-            "Medido nesta execução; (modelo) é a previsão de crates/core/src/model.rs, alimentada com o tempo de ida e volta medido ({rtt} ms) e uma folga de temporizador de {slack_ms} ms."
+            "Medido nesta execução; (modelo) é a previsão de crates/core/src/model.rs, alimentada com o tempo de ida e volta medido ({rtt} ms) e uma folga de temporizador de {} ms.",
+            decimal(lang, slack_ms.to_string())
         ),
     }
 }
@@ -266,7 +277,8 @@ impl PollReading<'_> {
                 "{name}: polling every {interval} ms cost {rpo:.2} requests per order, {wasted_pct:.0}% of them wasted, for a mean delay of {mean} ms (model: {model} ms)."
             ),
             Lang::PtBr => format!(
-                "{name}: consultar a cada {interval} ms custou {rpo:.2} requisições por pedido, {wasted_pct:.0}% delas desperdiçadas, para um atraso médio de {mean} ms (modelo: {model} ms)."
+                "{name}: consultar a cada {interval} ms custou {} requisições por pedido, {wasted_pct:.0}% delas desperdiçadas, para um atraso médio de {mean} ms (modelo: {model} ms).",
+                decimal(lang, format!("{rpo:.2}"))
             ),
         }
     }
@@ -279,8 +291,23 @@ pub fn webhook_reading(lang: Lang, name: &str, rpo: f64, mean: &str, p99: &str) 
             "{name}: {rpo:.2} webhook request(s) per order, mean delay {mean} ms, p99 {p99} ms."
         ),
         Lang::PtBr => format!(
-            "{name}: {rpo:.2} requisição(ões) de webhook por pedido, atraso médio de {mean} ms, p99 de {p99} ms."
+            "{name}: {} requisição(ões) de webhook por pedido, atraso médio de {mean} ms, p99 de {p99} ms.",
+            decimal(lang, format!("{rpo:.2}"))
         ),
+    }
+}
+
+/// The clause a hybrid adds to its webhook reading: its reconciliation polls
+/// per order, the price of its safety net.
+pub fn reconcile_clause(lang: Lang, per_order: f64) -> String {
+    match lang {
+        Lang::En => format!(" Of those, {per_order:.2} per order were reconciliation polls."),
+        Lang::PtBr => {
+            format!(
+                " Dessas, {} por pedido foram consultas de reconciliação.",
+                decimal(lang, format!("{per_order:.2}"))
+            )
+        }
     }
 }
 

@@ -52,7 +52,7 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
         .strategies
         .iter()
         .map(|s| {
-            vec![
+            let cells = vec![
                 s.name.clone(),
                 format!("{}/{}", s.notified, s.orders),
                 s.missed.to_string(),
@@ -74,7 +74,14 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 } else {
                     format!("{:.0}%", s.polls_wasted_share * 100.0)
                 },
-            ]
+            ];
+            // Every cell but the strategy's name is a number.
+            let mut cells = cells.into_iter();
+            cells
+                .next()
+                .into_iter()
+                .chain(cells.map(|c| i18n::decimal(lang, c)))
+                .collect()
         })
         .collect();
     (header, rows)
@@ -110,7 +117,10 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
     let first = summary.strategies.first();
     let mut out = i18n::footnote(
         lang,
-        &num(first.map(|s| s.predicted.rtt_ms).unwrap_or_default()),
+        &i18n::decimal(
+            lang,
+            num(first.map(|s| s.predicted.rtt_ms).unwrap_or_default()),
+        ),
         first
             .map(|s| s.predicted.timer_slack_ms)
             .unwrap_or_default(),
@@ -169,14 +179,15 @@ pub fn table(summary: &Summary, lang: Lang) -> String {
 pub fn reading(s: &StrategyReport, lang: Lang) -> String {
     // Pollers are read by their interval; everything that receives webhooks
     // (with or without reconciliation polls) by its delay and cost.
+    let n = |ms: f64| i18n::decimal(lang, num(ms));
     let mut text = if s.kind == StrategyKind::Poll {
         i18n::PollReading {
             name: &s.name,
-            interval: &s.interval_ms.map(num).unwrap_or_default(),
+            interval: &s.interval_ms.map(n).unwrap_or_default(),
             requests_per_order: s.requests_per_order,
             wasted_pct: s.polls_wasted_share * 100.0,
-            mean: &num(s.latency_ms.mean),
-            model: &num(s.predicted.latency_mean_ms),
+            mean: &n(s.latency_ms.mean),
+            model: &n(s.predicted.latency_mean_ms),
         }
         .text(lang)
     } else {
@@ -184,10 +195,16 @@ pub fn reading(s: &StrategyReport, lang: Lang) -> String {
             lang,
             &s.name,
             s.requests_per_order,
-            &num(s.latency_ms.mean),
-            &num(s.latency_ms.p99),
+            &n(s.latency_ms.mean),
+            &n(s.latency_ms.p99),
         )
     };
+    if s.kind != StrategyKind::Poll && s.requests.polls > 0 {
+        text.push_str(&i18n::reconcile_clause(
+            lang,
+            s.requests.polls as f64 / s.orders.max(1) as f64,
+        ));
+    }
     if s.missed > 0 {
         text.push_str(&i18n::missed_clause(
             lang,
