@@ -11,6 +11,9 @@
 //!   writes the results folder; [`csv`], [`charts`] (SVG) and [`index`]
 //!   (`results/README.md`) are its parts, [`i18n`] holds every label in
 //!   English and Brazilian Portuguese.
+//! - [`network`]: where a run's hosts live, real sockets ([`network::Loopback`])
+//!   or [`virtual_net`] (hyper over in-memory pipes on a paused clock), with
+//!   the scenario's `[network]` table applied in front of either.
 //! - [`sweep`]: expands a scenario's `[sweep]` table into one strategy per
 //!   value.
 //!
@@ -26,5 +29,6 @@ pub mod render;
 pub mod run;
 pub mod sweep;
 pub mod transport;
+pub mod virtual_net;
 
 pub use run::{HarnessError, Progress, RunOptions, run_scenario};

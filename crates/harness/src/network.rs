@@ -7,15 +7,23 @@
 //! hyper's client. In virtual mode, the in-memory network does the same over
 //! `tokio::io::duplex` pipes, so tokio's paused clock can jump ahead whenever
 //! every task waits. Nothing else in a run knows which one it has.
+//!
+//! The scenario's `[network]` table (latency, partitions) is not part of
+//! either: [`Shaped`] puts a [`NetworkModel`] in front of whichever network
+//! the run has, so both clocks see the same network through the same code.
 
 use crate::run::HarnessError;
 use crate::transport::RealHttp;
+use bytes::Bytes;
+use hooklab_core::dist::Distribution;
 use hooklab_core::duration::Dur;
-use hooklab_core::http::HttpClient;
+use hooklab_core::http::{HttpClient, SendFuture, TransportError, ensure_loopback};
+use hooklab_core::rng::SeededRng;
+use hooklab_core::scenario::NetworkSettings;
 use hooklab_core::shutdown::Shutdown;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::task::JoinHandle;
 
 /// A served host: its base URL (`http://host:port`) and its server task.
@@ -76,5 +84,145 @@ impl Network for Loopback {
 
     fn timer_slack(&self) -> Dur {
         REAL_TIMER_SLACK
+    }
+}
+
+/// The scenario's `[network]` table, applied to every request a run's hosts
+/// send: a partition refuses the connection, and each message (the request,
+/// then the response) waits one sampled one-way latency on tokio's clock.
+///
+/// It sits in front of *either* transport ([`Shaped`]), so real sockets and
+/// the in-memory pipes see the same network: one code path for both clocks.
+/// Because it sleeps on tokio's clock, a paused runtime skips the waits at no
+/// wall-clock cost.
+#[derive(Debug)]
+pub struct NetworkModel {
+    /// The run's start: partition windows count from here.
+    origin: tokio::time::Instant,
+    latency: Option<Distribution>,
+    /// `[from, until)` windows, from the run's start.
+    partitions: Vec<(Dur, Dur)>,
+    /// Latency draws, seeded. Held only for one draw, never across an `.await`.
+    rng: Mutex<SeededRng>,
+}
+
+impl NetworkModel {
+    /// A model of `settings` whose windows count from now (call it where the
+    /// run's clock starts, inside the run's runtime).
+    pub fn new(settings: &NetworkSettings, seed: u64) -> Self {
+        NetworkModel {
+            origin: tokio::time::Instant::now(),
+            latency: settings.latency,
+            partitions: settings
+                .partitions
+                .iter()
+                .map(|w| (w.from_ms, w.until_ms))
+                .collect(),
+            rng: Mutex::new(SeededRng::stream(seed, "network")),
+        }
+    }
+
+    /// Whether the model changes nothing (no latency, no partitions).
+    pub fn is_transparent(&self) -> bool {
+        self.latency.is_none() && self.partitions.is_empty()
+    }
+
+    /// Whether the network is partitioned now.
+    fn partitioned(&self) -> bool {
+        let now = Dur(self.origin.elapsed().as_micros() as u64);
+        self.partitions
+            .iter()
+            .any(|(from, until)| *from <= now && now < *until)
+    }
+
+    /// Carries one message across: waits one sampled one-way latency.
+    async fn carry(&self) {
+        if let Some(latency) = &self.latency {
+            let delay = latency.sample(&mut self.rng.lock().unwrap_or_else(|p| p.into_inner()));
+            tokio::time::sleep(delay.to_std()).await;
+        }
+    }
+
+    /// Sends `request` through `inner` across this network. A request that
+    /// leaves, or would arrive, during a partition fails as a refused
+    /// connection (what a sender sees when a route is down); one in flight
+    /// when a partition starts still gets its answer.
+    pub async fn send(
+        &self,
+        inner: &dyn HttpClient,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        ensure_loopback(request.uri())?;
+        let partitioned = || TransportError::Connect("the network is partitioned".to_owned());
+        if self.partitioned() {
+            return Err(partitioned());
+        }
+        self.carry().await;
+        if self.partitioned() {
+            return Err(partitioned());
+        }
+        let response = inner.send(request).await?;
+        self.carry().await;
+        Ok(response)
+    }
+}
+
+/// An [`HttpClient`] that sends through a [`NetworkModel`].
+pub struct ShapedHttp {
+    inner: Arc<dyn HttpClient>,
+    model: Arc<NetworkModel>,
+}
+
+impl HttpClient for ShapedHttp {
+    fn send(&self, request: http::Request<Bytes>) -> SendFuture {
+        let inner = self.inner.clone();
+        let model = self.model.clone();
+        Box::pin(async move { model.send(inner.as_ref(), request).await })
+    }
+}
+
+/// A [`Network`] with the scenario's `[network]` table applied to its
+/// clients: `Shaped::new(Loopback, …)` in real mode,
+/// `Shaped::new(VirtualNet::new(), …)` in virtual mode.
+pub struct Shaped<N> {
+    net: N,
+    model: Arc<NetworkModel>,
+}
+
+impl<N: Network> Shaped<N> {
+    /// `net` seen through `settings`; partition windows count from now.
+    pub fn new(net: N, settings: &NetworkSettings, seed: u64) -> Self {
+        Shaped {
+            net,
+            model: Arc::new(NetworkModel::new(settings, seed)),
+        }
+    }
+}
+
+impl<N: Network> Network for Shaped<N> {
+    fn serve<'a>(
+        &'a self,
+        name: &'a str,
+        router: axum::Router,
+        shutdown: Shutdown,
+    ) -> ServeFuture<'a> {
+        self.net.serve(name, router, shutdown)
+    }
+
+    fn client(&self) -> Arc<dyn HttpClient> {
+        let inner = self.net.client();
+        // No table, no detour: the default network costs nothing extra.
+        if self.model.is_transparent() {
+            inner
+        } else {
+            Arc::new(ShapedHttp {
+                inner,
+                model: self.model.clone(),
+            })
+        }
+    }
+
+    fn timer_slack(&self) -> Dur {
+        self.net.timer_slack()
     }
 }

@@ -18,7 +18,8 @@
 //! recorded, to the instant the shop recorded the outcome: an overloaded
 //! machine makes the numbers worse, never better.
 
-use crate::network::{Loopback, Network};
+use crate::network::{Loopback, Network, Shaped};
+use crate::virtual_net::{self, VirtualNet};
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::http::HttpClient;
@@ -86,15 +87,18 @@ pub fn run_scenario(
     progress: &dyn Progress,
 ) -> Result<Summary, HarnessError> {
     let clock_mode = options.clock.unwrap_or(scenario.clock);
-    if clock_mode == ClockMode::Virtual {
-        return Err(HarnessError::Unsupported(
-            "clock = \"virtual\" is not available in this build yet; use clock = \"real\" (or --clock real)".to_owned(),
-        ));
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(HarnessError::Runtime)?;
+    // Real mode shares one multi-thread runtime. Virtual mode builds a fresh
+    // paused one per strategy (below): no task of one strategy outlives it
+    // into the next, and every strategy starts at the same virtual instant.
+    let runtime = match clock_mode {
+        ClockMode::Real => Some(
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(HarnessError::Runtime)?,
+        ),
+        ClockMode::Virtual => None,
+    };
     let plan = workload::generate(&scenario.workload, scenario.seed);
     let mut strategies = Vec::with_capacity(scenario.strategies.len());
     for (index, spec) in scenario.strategies.iter().enumerate() {
@@ -104,14 +108,21 @@ pub fn run_scenario(
             spec.name(),
             plan.len() as u64,
         );
-        let report = runtime.block_on(run_strategy(
-            &Loopback,
-            Clock::system_unix_us(),
-            scenario,
-            spec,
-            &plan,
-            progress,
-        ))?;
+        // Either way, the `[network]` table is applied by the same `Shaped`
+        // wrapper; it is built inside the runtime, where the run's clock starts.
+        let (net, seed) = (&scenario.network, scenario.seed);
+        let report = match &runtime {
+            Some(runtime) => runtime.block_on(async {
+                let net = Shaped::new(Loopback, net, seed);
+                let origin = Clock::system_unix_us();
+                run_strategy(&net, origin, scenario, spec, &plan, progress).await
+            })?,
+            None => virtual_net::paused_runtime()?.block_on(async {
+                let net = Shaped::new(VirtualNet::new(), net, seed);
+                let origin = virtual_net::ORIGIN_UNIX_US;
+                run_strategy(&net, origin, scenario, spec, &plan, progress).await
+            })?,
+        };
         progress.strategy_finished(&report);
         strategies.push(report);
     }

@@ -1,0 +1,346 @@
+//! The virtual network: real HTTP/1.1 over in-memory pipes, on a paused clock.
+//!
+//! Virtual mode runs the same platform router, dispatcher and shop strategies
+//! as real mode, on a single-threaded tokio runtime whose clock is paused
+//! ([`paused_runtime`]). tokio then jumps its clock straight to the next timer
+//! whenever every task waits, so a simulated day with sparse events costs
+//! milliseconds of wall time, and the same seed gives the same numbers, byte
+//! for byte.
+//!
+//! What this module teaches is that only the *transport* changes. Hosts still
+//! talk HTTP/1.1, with hyper's client connection on one end and hyper's server
+//! connection serving the axum [`Router`] on the other, but the bytes travel
+//! through [`tokio::io::duplex`] pipes instead of sockets. Real sockets must
+//! never meet a paused clock: while a task waits on a socket, the clock would
+//! jump ahead and the measurement would be garbage.
+//!
+//! Why our own in-memory transport and not `turmoil` (see
+//! `../shared/DESIGN.md`): turmoil steps every host on every tick even when
+//! all are idle, so one idle simulated hour costs seconds of wall time.
+//! Here an idle hour costs nothing: wall time grows with the number of
+//! simulated requests, never with simulated time.
+//!
+//! The parts:
+//!
+//! - [`VirtualNet`]: a [`Network`] whose [`Network::serve`] registers a router
+//!   under a fake loopback address (`http://127.0.0.2:80`, `127.0.0.3:80`, …)
+//!   and binds nothing;
+//! - [`VirtualHttp`]: its [`HttpClient`], which keeps a small pool of open
+//!   connections per host (as any real client does), so an exchange costs a
+//!   few task wake-ups and no handshake.
+//!
+//! The scenario's `[network]` table is applied in front of it, by the same
+//! [`crate::network::Shaped`] wrapper real mode uses.
+
+use crate::network::{Network, ServeFuture};
+use crate::run::HarnessError;
+use axum::Router;
+use bytes::Bytes;
+use hooklab_core::duration::Dur;
+use hooklab_core::http::{HttpClient, SendFuture, TransportError, ensure_loopback};
+use hooklab_core::shutdown::Shutdown;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The unix time of a virtual run's origin, 2026-01-01T00:00:00Z in µs: fixed,
+/// so `created_at` stamps and signatures are the same on every run.
+pub const ORIGIN_UNIX_US: i64 = 1_767_225_600_000_000;
+
+/// Bytes each direction of a pipe buffers: more than any message hooklab
+/// sends, so a writer rarely waits for its reader.
+const PIPE_BYTES: usize = 64 * 1024;
+
+/// Idle connections kept per host. Beyond this, a connection is closed when
+/// its exchange ends rather than kept.
+const IDLE_PER_HOST: usize = 256;
+
+/// Mean lateness of a timer on the paused clock. Pausing does not make
+/// tokio's timers exact: its timer wheel has one-millisecond slots, paused or
+/// not, so a timer fires at the first whole millisecond at or after its
+/// deadline, and the clock jumps to that millisecond. A settlement scheduled
+/// at an instant in microseconds is therefore acted on half a millisecond
+/// late on average, in both clocks (measured: webhook mean 0.494 ms with no
+/// network latency).
+const VIRTUAL_TIMER_SLACK: Dur = Dur(500);
+
+/// A single-threaded tokio runtime with its clock paused: the runtime of a
+/// virtual run. One thread, so the order in which tasks run follows from the
+/// program alone; a paused clock, so time passes only when every task waits.
+pub fn paused_runtime() -> Result<tokio::runtime::Runtime, HarnessError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .map_err(HarnessError::Runtime)
+}
+
+/// One served router and its idle connections.
+struct Host {
+    router: Router,
+    /// Ends the host's server connections when the run stops.
+    shutdown: Shutdown,
+    /// Open connections waiting for their next exchange. Held only to push or
+    /// pop one, never across an `.await`.
+    idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
+}
+
+impl Host {
+    fn idle(&self) -> MutexGuard<'_, Vec<SendRequest<Full<Bytes>>>> {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A connection ready for one exchange: an idle one if any still works,
+    /// otherwise a fresh pipe with a server connection on its far end.
+    async fn checkout(&self) -> Result<SendRequest<Full<Bytes>>, TransportError> {
+        loop {
+            // The guard is a temporary of this statement: released before
+            // the `.await` below.
+            let Some(mut sender) = self.idle().pop() else {
+                break;
+            };
+            if sender.ready().await.is_ok() {
+                return Ok(sender);
+            }
+        }
+        self.connect().await
+    }
+
+    /// Returns a connection to the pool after its exchange.
+    fn checkin(&self, sender: SendRequest<Full<Bytes>>) {
+        let mut idle = self.idle();
+        if idle.len() < IDLE_PER_HOST && !sender.is_closed() {
+            idle.push(sender);
+        }
+    }
+
+    /// Opens a connection: one duplex pipe, hyper's server connection serving
+    /// the router on one end, hyper's client connection on the other.
+    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, TransportError> {
+        let (client_io, server_io) = tokio::io::duplex(PIPE_BYTES);
+        let service = TowerToHyperService::new(self.router.clone());
+        let mut shutdown = self.shutdown.clone();
+        tokio::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(server_io), service);
+            let mut conn = std::pin::pin!(conn);
+            // `biased`: a fixed polling order, so runs are reproducible.
+            tokio::select! {
+                biased;
+                _ = shutdown.wait() => {
+                    // Finish the exchange in progress, then close.
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+                _ = conn.as_mut() => {}
+            }
+        });
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(client_io))
+            .await
+            .map_err(|e| TransportError::Connect(e.to_string()))?;
+        // The connection's I/O task; it ends when every sender is dropped.
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(sender)
+    }
+}
+
+/// The hosts of one virtual network, by address (`127.0.0.2:80`).
+type Registry = Mutex<BTreeMap<String, Arc<Host>>>;
+
+fn lock(registry: &Registry) -> MutexGuard<'_, BTreeMap<String, Arc<Host>>> {
+    registry.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// An in-memory network of hosts, for a paused-clock run. Use one per run:
+/// addresses are handed out in the order hosts are served, from `127.0.0.2`.
+#[derive(Default)]
+pub struct VirtualNet {
+    hosts: Arc<Registry>,
+    /// How many hosts were served so far (names the next address).
+    served: AtomicU32,
+}
+
+impl VirtualNet {
+    /// An empty network.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// The `n`-th fake loopback address (0 → `127.0.0.2:80`). Never bound: it
+/// only has to look like loopback, so `ensure_loopback` accepts it, and be
+/// unique within the network.
+fn address(n: u32) -> String {
+    let [_, a, b, c] = (n + 2).to_be_bytes();
+    format!("127.{a}.{b}.{c}:80")
+}
+
+/// The registry key of a request's host (`127.0.0.2:80`).
+fn authority_of(uri: &http::Uri) -> Result<String, TransportError> {
+    let host = uri
+        .host()
+        .ok_or_else(|| TransportError::BadUrl(format!("`{uri}` has no host")))?;
+    Ok(format!("{host}:{}", uri.port_u16().unwrap_or(80)))
+}
+
+impl Network for VirtualNet {
+    fn serve<'a>(
+        &'a self,
+        _name: &'a str,
+        router: Router,
+        mut shutdown: Shutdown,
+    ) -> ServeFuture<'a> {
+        Box::pin(async move {
+            let n = self.served.fetch_add(1, Ordering::Relaxed);
+            if n >= (1 << 24) - 2 {
+                return Err(HarnessError::Unsupported(
+                    "the virtual network ran out of 127.x.y.z addresses".to_owned(),
+                ));
+            }
+            let address = address(n);
+            let host = Arc::new(Host {
+                router,
+                shutdown: shutdown.clone(),
+                idle: Mutex::new(Vec::new()),
+            });
+            lock(&self.hosts).insert(address.clone(), host);
+            let hosts = self.hosts.clone();
+            let key = address.clone();
+            let task = tokio::spawn(async move {
+                shutdown.wait().await;
+                // Like a closed port: new connections are refused, and the
+                // idle ones are dropped, which ends their tasks.
+                let host = lock(&hosts).remove(&key);
+                drop(host);
+            });
+            Ok((format!("http://{address}"), task))
+        })
+    }
+
+    fn client(&self) -> Arc<dyn HttpClient> {
+        Arc::new(VirtualHttp {
+            hosts: self.hosts.clone(),
+        })
+    }
+
+    fn timer_slack(&self) -> Dur {
+        VIRTUAL_TIMER_SLACK
+    }
+}
+
+/// The virtual network's [`HttpClient`]: real HTTP/1.1 through hyper, over
+/// pooled in-memory pipes. A request to an address nobody serves fails as a
+/// refused connection.
+pub struct VirtualHttp {
+    hosts: Arc<Registry>,
+}
+
+impl HttpClient for VirtualHttp {
+    fn send(&self, request: http::Request<Bytes>) -> SendFuture {
+        let hosts = self.hosts.clone();
+        Box::pin(async move {
+            ensure_loopback(request.uri())?;
+            let authority = authority_of(request.uri())?;
+            let host = lock(&hosts).get(&authority).cloned().ok_or_else(|| {
+                TransportError::Connect(format!("nothing is served at {authority}"))
+            })?;
+            let mut sender = host.checkout().await?;
+            let response = sender
+                .send_request(origin_form(request, &authority)?.map(Full::new))
+                .await
+                .map_err(|e| TransportError::Broken(e.to_string()))?;
+            let (parts, body) = response.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map_err(|e| TransportError::Broken(e.to_string()))?
+                .to_bytes();
+            host.checkin(sender);
+            Ok(http::Response::from_parts(parts, body))
+        })
+    }
+}
+
+/// The request as a client sends it on a connection: the target in origin
+/// form (`/v1/payments?x=1`) and the host in a `Host` header, as
+/// hyper-util's pooled client does for real sockets.
+fn origin_form(
+    request: http::Request<Bytes>,
+    authority: &str,
+) -> Result<http::Request<Bytes>, TransportError> {
+    let (mut parts, body) = request.into_parts();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    parts.uri = path
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| TransportError::BadUrl(e.to_string()))?;
+    if !parts.headers.contains_key(http::header::HOST) {
+        let value = http::HeaderValue::from_str(authority)
+            .map_err(|e| TransportError::BadUrl(e.to_string()))?;
+        parts.headers.insert(http::header::HOST, value);
+    }
+    Ok(http::Request::from_parts(parts, body))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use axum::routing::get;
+
+    #[test]
+    fn addresses_look_like_loopback_and_never_repeat() {
+        assert_eq!(address(0), "127.0.0.2:80");
+        assert_eq!(address(1), "127.0.0.3:80");
+        assert_eq!(address(300), "127.0.1.46:80");
+        let uri: http::Uri = format!("http://{}/", address(70_000)).parse().unwrap();
+        assert!(ensure_loopback(&uri).is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn serves_over_pipes_reuses_connections_and_refuses_unknown_hosts() {
+        let net = VirtualNet::new();
+        let (trigger, shutdown) = hooklab_core::shutdown::channel();
+        let router = Router::new().route("/hello", get(|| async { "hi" }));
+        let (url, task) = net.serve("test", router, shutdown).await.unwrap();
+        assert_eq!(url, "http://127.0.0.2:80");
+        let client = net.client();
+        for _ in 0..3 {
+            let request = http::Request::get(format!("{url}/hello"))
+                .body(Bytes::new())
+                .unwrap();
+            let response = client.send(request).await.unwrap();
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.body().as_ref(), b"hi");
+        }
+        let host = lock(&net.hosts).get("127.0.0.2:80").cloned().unwrap();
+        assert_eq!(host.idle().len(), 1, "one connection, reused");
+        drop(host);
+
+        let stranger = http::Request::get("http://127.0.0.9:80/hello")
+            .body(Bytes::new())
+            .unwrap();
+        let err = client.send(stranger).await.unwrap_err();
+        assert_eq!(err.kind(), "connect");
+        let outside = http::Request::get("http://10.0.0.1/")
+            .body(Bytes::new())
+            .unwrap();
+        assert_eq!(client.send(outside).await.unwrap_err().kind(), "bad_url");
+
+        trigger.trigger();
+        task.await.unwrap();
+        let late = http::Request::get(format!("{url}/hello"))
+            .body(Bytes::new())
+            .unwrap();
+        assert_eq!(client.send(late).await.unwrap_err().kind(), "connect");
+    }
+}
