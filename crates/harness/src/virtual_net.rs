@@ -125,7 +125,10 @@ impl Host {
         let service = TowerToHyperService::new(self.router.clone());
         let mut shutdown = self.shutdown.clone();
         tokio::spawn(async move {
+            // No `Date` header: hyper would read the wall clock for it, and a
+            // virtual run reads no wall clock (nothing here looks at it).
             let conn = hyper::server::conn::http1::Builder::new()
+                .auto_date_header(false)
                 .serve_connection(TokioIo::new(server_io), service);
             let mut conn = std::pin::pin!(conn);
             // `biased`: a fixed polling order, so runs are reproducible.
