@@ -13,9 +13,9 @@
 //!   (2,000 orders polled every 10 ms); its exchanges are the run's
 //!   `requests.total`. What a student's scenario really costs per request.
 //!
-//! Before the benchmarks, one probe of each prints its exchanges per second,
-//! the figure BENCHMARKS.md quotes; criterion's throughput lines say the
-//! same in its own statistics.
+//! Before the benchmarks, one probe of each prints its exchanges per second;
+//! criterion's throughput lines (`thrpt`, elements = exchanges) say the same
+//! with its own statistics.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use bytes::Bytes;

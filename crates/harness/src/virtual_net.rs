@@ -43,6 +43,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -82,6 +83,8 @@ pub fn paused_runtime() -> Result<tokio::runtime::Runtime, HarnessError> {
 /// One served router and its idle connections.
 struct Host {
     router: Router,
+    /// `Host` header value of requests to it (`127.0.0.2:80`), made once.
+    authority: http::HeaderValue,
     /// Ends the host's server connections when the run stops.
     shutdown: Shutdown,
     /// Open connections waiting for their next exchange. Held only to push or
@@ -185,11 +188,13 @@ fn address(n: u32) -> String {
 }
 
 /// The registry key of a request's host (`127.0.0.2:80`).
-fn authority_of(uri: &http::Uri) -> Result<String, TransportError> {
-    let host = uri
-        .host()
-        .ok_or_else(|| TransportError::BadUrl(format!("`{uri}` has no host")))?;
-    Ok(format!("{host}:{}", uri.port_u16().unwrap_or(80)))
+fn authority_of(uri: &http::Uri) -> Result<Cow<'_, str>, TransportError> {
+    match (uri.authority(), uri.port_u16()) {
+        // Written as registered (`127.0.0.2:80`): no need to build the key.
+        (Some(authority), Some(_)) => Ok(Cow::Borrowed(authority.as_str())),
+        (Some(authority), None) => Ok(Cow::Owned(format!("{}:80", authority.host()))),
+        (None, _) => Err(TransportError::BadUrl(format!("`{uri}` has no host"))),
+    }
 }
 
 impl Network for VirtualNet {
@@ -207,8 +212,11 @@ impl Network for VirtualNet {
                 ));
             }
             let address = address(n);
+            let authority = http::HeaderValue::from_str(&address)
+                .map_err(|e| HarnessError::Unsupported(e.to_string()))?;
             let host = Arc::new(Host {
                 router,
+                authority,
                 shutdown: shutdown.clone(),
                 idle: Mutex::new(Vec::new()),
             });
@@ -249,13 +257,18 @@ impl HttpClient for VirtualHttp {
         let hosts = self.hosts.clone();
         Box::pin(async move {
             ensure_loopback(request.uri())?;
-            let authority = authority_of(request.uri())?;
-            let host = lock(&hosts).get(&authority).cloned().ok_or_else(|| {
-                TransportError::Connect(format!("nothing is served at {authority}"))
-            })?;
+            let host = {
+                let authority = authority_of(request.uri())?;
+                lock(&hosts)
+                    .get(authority.as_ref())
+                    .cloned()
+                    .ok_or_else(|| {
+                        TransportError::Connect(format!("nothing is served at {authority}"))
+                    })?
+            };
             let mut sender = host.checkout().await?;
             let response = sender
-                .send_request(origin_form(request, &authority)?.map(Full::new))
+                .send_request(origin_form(request, &host.authority)?.map(Full::new))
                 .await
                 .map_err(|e| TransportError::Broken(e.to_string()))?;
             let (parts, body) = response.into_parts();
@@ -275,21 +288,21 @@ impl HttpClient for VirtualHttp {
 /// hyper-util's pooled client does for real sockets.
 fn origin_form(
     request: http::Request<Bytes>,
-    authority: &str,
+    authority: &http::HeaderValue,
 ) -> Result<http::Request<Bytes>, TransportError> {
     let (mut parts, body) = request.into_parts();
-    let path = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
-    parts.uri = path
-        .parse()
-        .map_err(|e: http::uri::InvalidUri| TransportError::BadUrl(e.to_string()))?;
+    // Rebuilt from parts, not reparsed: the path shares the original's bytes.
+    let mut target = http::uri::Parts::default();
+    target.path_and_query = Some(
+        parts
+            .uri
+            .path_and_query()
+            .cloned()
+            .unwrap_or_else(|| http::uri::PathAndQuery::from_static("/")),
+    );
+    parts.uri = http::Uri::from_parts(target).map_err(|e| TransportError::BadUrl(e.to_string()))?;
     if !parts.headers.contains_key(http::header::HOST) {
-        let value = http::HeaderValue::from_str(authority)
-            .map_err(|e| TransportError::BadUrl(e.to_string()))?;
-        parts.headers.insert(http::header::HOST, value);
+        parts.headers.insert(http::header::HOST, authority.clone());
     }
     Ok(http::Request::from_parts(parts, body))
 }

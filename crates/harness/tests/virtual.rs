@@ -13,8 +13,14 @@ use hooklab_core::scenario::{ClockMode, Scenario};
 use hooklab_harness::render;
 use hooklab_harness::run::Silent;
 use hooklab_harness::{RunOptions, run_scenario};
+use std::sync::Mutex;
+
+/// Taken by every test, so the real-time run never shares this binary's CPU
+/// with a virtual one: its latencies would measure the other test.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn run(text: &str, clock: ClockMode) -> Summary {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let scenario = Scenario::parse(text, "test.toml").unwrap();
     let options = RunOptions { clock: Some(clock) };
     run_scenario(&scenario, options, &Silent).unwrap()
