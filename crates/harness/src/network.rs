@@ -226,3 +226,87 @@ impl<N: Network> Network for Shaped<N> {
         self.net.timer_slack()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use hooklab_core::scenario::DownWindow;
+    use std::time::Duration;
+    use tokio::time::Instant;
+
+    /// Answers every request at once, so only the model's time shows.
+    struct AnswersAtOnce;
+
+    impl HttpClient for AnswersAtOnce {
+        fn send(&self, _request: http::Request<Bytes>) -> SendFuture {
+            Box::pin(async { Ok(http::Response::new(Bytes::from_static(b"ok"))) })
+        }
+    }
+
+    fn request() -> http::Request<Bytes> {
+        http::Request::get("http://127.0.0.2:80/")
+            .body(Bytes::new())
+            .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn latency_is_paid_each_way_and_partitions_refuse() {
+        let settings = NetworkSettings {
+            latency: Some(Distribution::Fixed {
+                ms: Dur::from_ms(5),
+            }),
+            partitions: vec![DownWindow {
+                from_ms: Dur::from_ms(100),
+                until_ms: Dur::from_ms(200),
+            }],
+        };
+        let model = NetworkModel::new(&settings, 1);
+        let start = Instant::now();
+        let ms = |n| start + Duration::from_millis(n);
+
+        model.send(&AnswersAtOnce, request()).await.unwrap();
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_millis(10),
+            "two one-way trips"
+        );
+
+        // Sent before the partition, but arriving inside it: refused.
+        tokio::time::sleep_until(ms(97)).await;
+        let err = model.send(&AnswersAtOnce, request()).await.unwrap_err();
+        assert_eq!(err.kind(), "connect");
+        // Sent inside it: refused at once.
+        tokio::time::sleep_until(ms(150)).await;
+        assert_eq!(
+            model
+                .send(&AnswersAtOnce, request())
+                .await
+                .unwrap_err()
+                .kind(),
+            "connect"
+        );
+        assert_eq!(Instant::now(), ms(150));
+        // After it heals, requests get through again.
+        tokio::time::sleep_until(ms(200)).await;
+        assert!(model.send(&AnswersAtOnce, request()).await.is_ok());
+        // Off-loopback URLs are refused before anything else.
+        let outside = http::Request::get("http://10.0.0.1/")
+            .body(Bytes::new())
+            .unwrap();
+        assert_eq!(
+            model
+                .send(&AnswersAtOnce, outside)
+                .await
+                .unwrap_err()
+                .kind(),
+            "bad_url"
+        );
+    }
+
+    #[test]
+    fn an_empty_table_adds_no_detour() {
+        let model = NetworkModel::new(&NetworkSettings::default(), 1);
+        assert!(model.is_transparent());
+    }
+}
