@@ -55,12 +55,12 @@ impl Progress for Bar {
             bar.finish_and_clear();
         }
         eprintln!(
-            "{}: {}/{} notified, {} missed, in {:.1} s",
+            "{}: {}/{} notified, {} missed, in {} of run time",
             report.name,
             report.notified,
             report.orders,
             report.missed,
-            report.run_ms / 1_000.0
+            hooklab_harness::render::dur(report.run_ms)
         );
     }
 }

@@ -58,6 +58,12 @@ string_id!(
     EndpointId,
     "we_"
 );
+string_id!(
+    /// A merchant: one shop with its own API key, payments and endpoints
+    /// (`mch_000001`).
+    MerchantId,
+    "mch_"
+);
 
 #[cfg(test)]
 mod tests {

@@ -22,6 +22,7 @@
 //!   measured.
 //! - [`report`]: the plain-data summary of a run (what `summary.json` holds).
 //! - [`signature`]: Standard Webhooks signing and verification.
+//! - [`traffic`]: one readable line per request, for the two-terminal demo.
 //! - [`http`]: the outbound-HTTP seam: the platform's dispatcher and the shop's
 //!   poller send requests through [`http::HttpClient`], which the harness backs
 //!   with real sockets or with an in-memory network.
@@ -37,5 +38,6 @@ pub mod rng;
 pub mod scenario;
 pub mod shutdown;
 pub mod signature;
+pub mod traffic;
 pub mod wire;
 pub mod workload;

@@ -40,6 +40,9 @@ pub struct Prediction {
     pub timer_slack_ms: f64,
     /// The formula, in words.
     pub formula: String,
+    /// For `poll_events`: the share of polls expected to find nothing new.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polls_wasted_share: Option<f64>,
 }
 
 /// Inputs of the model that come from the run, not from the scenario.
@@ -89,6 +92,7 @@ pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInpu
                 rtt_ms,
                 timer_slack_ms: slack_ms,
                 formula: "T*E[n] - E[S] + rtt + slack, n = max(1, ceil(S/T))".to_owned(),
+                polls_wasted_share: None,
             }
         }
         StrategySpec::Webhook { .. } => Prediction {
@@ -98,7 +102,26 @@ pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInpu
             rtt_ms,
             timer_slack_ms: slack_ms,
             formula: "one delivery: rtt/2 + slack (no faults)".to_owned(),
+            polls_wasted_share: None,
         },
+        StrategySpec::PollEvents { interval_ms, .. } => {
+            // Settlements fall at random instants relative to the log poller's
+            // ticks, so the wait is uniform over one interval: T/2.
+            let t_ms = interval_ms.as_ms_f64();
+            Prediction {
+                latency_mean_ms: t_ms / 2.0 + rtt_ms + slack_ms,
+                // Requests per order depend on how long settlements keep
+                // coming, not only on the strategy: the harness fills them in
+                // with `poll_events_costs`.
+                requests_per_order: 0.0,
+                polls_wasted_per_order: 0.0,
+                rtt_ms,
+                timer_slack_ms: slack_ms,
+                formula: "T/2 + rtt + slack; share of polls finding news 1 - e^(-lambda*T)"
+                    .to_owned(),
+                polls_wasted_share: None,
+            }
+        }
         StrategySpec::Hybrid { .. } => Prediction {
             latency_mean_ms: rtt_ms / 2.0 + slack_ms,
             requests_per_order: 1.0,
@@ -107,8 +130,25 @@ pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInpu
             timer_slack_ms: slack_ms,
             formula: "as a webhook when nothing is lost; reconciliation polls are not modelled"
                 .to_owned(),
+            polls_wasted_share: None,
         },
     }
+}
+
+/// For `poll_events`: given the run's length and its settlement rate λ (per
+/// second), the expected polls per order and the share of polls that find
+/// nothing new, `e^(-λT)` (Poisson settlements).
+pub fn poll_events_costs(
+    interval: Dur,
+    run: Dur,
+    orders: u64,
+    settlements_per_s: f64,
+) -> (f64, f64) {
+    let t_s = interval.as_us() as f64 / 1e6;
+    let polls = (run.as_us() as f64 / interval.as_us().max(1) as f64).floor();
+    let per_order = polls / orders.max(1) as f64;
+    let empty_share = (-settlements_per_s * t_s).exp();
+    (per_order, empty_share)
 }
 
 #[cfg(test)]

@@ -122,13 +122,36 @@ pub struct RequestCounts {
     /// Of the polls, a hybrid's reconciliation polls.
     #[serde(default)]
     pub reconcile_polls: u64,
+    /// `GET /v1/events` pages (the `poll_events` strategy).
+    #[serde(default)]
+    pub event_polls: u64,
+    /// Event-log pages with nothing new: wasted.
+    #[serde(default)]
+    pub event_polls_wasted: u64,
+    /// Requests the platform refused with 429 (rate limited).
+    #[serde(default)]
+    pub rate_limited: u64,
 }
 
 impl RequestCounts {
+    /// Every poll, of payments or of the event log.
+    pub fn all_polls(&self) -> u64 {
+        self.polls + self.event_polls
+    }
+
+    /// Every poll that found nothing new.
+    pub fn all_polls_wasted(&self) -> u64 {
+        self.polls_wasted + self.event_polls_wasted
+    }
+
     /// Sets `total` from the parts.
     pub fn with_total(mut self) -> Self {
-        self.total =
-            self.payment_creates + self.polls + self.webhook_attempts + self.endpoint_registrations;
+        self.total = self.payment_creates
+            + self.polls
+            + self.event_polls
+            + self.webhook_attempts
+            + self.endpoint_registrations
+            + self.rate_limited;
         self
     }
 }

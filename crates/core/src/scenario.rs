@@ -42,6 +42,8 @@ pub struct Scenario {
     pub faults: Faults,
     /// The network between the platform and the shop.
     pub network: NetworkSettings,
+    /// How the platform treats its API clients.
+    pub platform: PlatformSettings,
     /// Parameter sweeps, as written: `"strategy-name.field" = [values…]`.
     /// Expanded by the harness; kept raw here so the sweep logic lives in one
     /// place.
@@ -72,6 +74,8 @@ struct ScenarioFile {
     #[serde(default)]
     network: NetworkSettings,
     #[serde(default)]
+    platform: PlatformSettings,
+    #[serde(default)]
     sweep: std::collections::BTreeMap<String, Vec<toml::Value>>,
 }
 
@@ -84,37 +88,72 @@ struct StrategyTable {
     interval_ms: Option<Dur>,
     reconcile_after_ms: Option<Dur>,
     reconcile_every_ms: Option<Dur>,
+    page_size: Option<usize>,
 }
 
 impl StrategyTable {
     /// The strategy, or the (field, message) that is wrong with the table.
     fn to_spec(&self) -> Result<StrategySpec, (&'static str, String)> {
         let name = self.name.clone();
+        // Every optional field, whether it is set, and the kinds it belongs to:
+        // a field written for the wrong kind is an error, never silently ignored.
+        let fields: [(&'static str, bool, &[StrategyKind]); 4] = [
+            (
+                "interval_ms",
+                self.interval_ms.is_some(),
+                &[StrategyKind::Poll, StrategyKind::PollEvents],
+            ),
+            (
+                "reconcile_after_ms",
+                self.reconcile_after_ms.is_some(),
+                &[StrategyKind::Hybrid],
+            ),
+            (
+                "reconcile_every_ms",
+                self.reconcile_every_ms.is_some(),
+                &[StrategyKind::Hybrid],
+            ),
+            (
+                "page_size",
+                self.page_size.is_some(),
+                &[StrategyKind::PollEvents],
+            ),
+        ];
+        for (field, set, kinds) in fields {
+            if set && !kinds.contains(&self.kind) {
+                let owners: Vec<String> = kinds.iter().map(|k| format!("\"{k}\"")).collect();
+                return Err((
+                    field,
+                    format!(
+                        "`{field}` belongs to kind {}, not \"{}\": remove it or change `kind`",
+                        owners.join(" or "),
+                        self.kind
+                    ),
+                ));
+            }
+        }
+        let need = |field: &'static str, what: &str| {
+            (
+                field,
+                format!("a {} strategy needs `{field}`: {what}", self.kind),
+            )
+        };
         match self.kind {
-            StrategyKind::Poll => match self.interval_ms {
-                Some(interval_ms) => Ok(StrategySpec::Poll { name, interval_ms }),
-                None => Err((
-                    "interval_ms",
-                    "a poll strategy needs `interval_ms`, such as `interval_ms = 200` or `\"15m\"`"
-                        .to_owned(),
-                )),
-            },
-            StrategyKind::Webhook => match (self.interval_ms, self.reconcile_after_ms, self.reconcile_every_ms) {
-                (Some(_), _, _) => Err(("interval_ms", "a webhook strategy does not poll: remove `interval_ms`".to_owned())),
-                (_, Some(_), _) => Err(("reconcile_after_ms", "only a hybrid strategy reconciles: use kind = \"hybrid\"".to_owned())),
-                (_, _, Some(_)) => Err(("reconcile_every_ms", "only a hybrid strategy reconciles: use kind = \"hybrid\"".to_owned())),
-                (None, None, None) => Ok(StrategySpec::Webhook { name }),
-            },
-            StrategyKind::Hybrid => match (self.interval_ms, self.reconcile_after_ms, self.reconcile_every_ms) {
-                (Some(_), _, _) => Err(("interval_ms", "a hybrid strategy polls with `reconcile_after_ms` and `reconcile_every_ms`: remove `interval_ms`".to_owned())),
-                (None, Some(reconcile_after_ms), Some(reconcile_every_ms)) => Ok(StrategySpec::Hybrid {
-                    name,
-                    reconcile_after_ms,
-                    reconcile_every_ms,
-                }),
-                (None, None, _) => Err(("reconcile_after_ms", "a hybrid strategy needs `reconcile_after_ms`: how long after creation to start checking payments no webhook has told about".to_owned())),
-                (None, _, None) => Err(("reconcile_every_ms", "a hybrid strategy needs `reconcile_every_ms`: how often to check such payments".to_owned())),
-            },
+            StrategyKind::Poll => Ok(StrategySpec::Poll {
+                name,
+                interval_ms: self.interval_ms.ok_or_else(|| need("interval_ms", "the time between two polls, such as 200 or \"15m\""))?,
+            }),
+            StrategyKind::PollEvents => Ok(StrategySpec::PollEvents {
+                name,
+                interval_ms: self.interval_ms.ok_or_else(|| need("interval_ms", "the time between two polls of the event log, such as \"15m\""))?,
+                page_size: self.page_size.unwrap_or(100),
+            }),
+            StrategyKind::Webhook => Ok(StrategySpec::Webhook { name }),
+            StrategyKind::Hybrid => Ok(StrategySpec::Hybrid {
+                name,
+                reconcile_after_ms: self.reconcile_after_ms.ok_or_else(|| need("reconcile_after_ms", "how long after creation to start checking payments no webhook has told about"))?,
+                reconcile_every_ms: self.reconcile_every_ms.ok_or_else(|| need("reconcile_every_ms", "how often to check such payments"))?,
+            }),
         }
     }
 }
@@ -206,6 +245,16 @@ pub enum StrategySpec {
         /// The strategy's name in reports.
         name: String,
     },
+    /// Poll the platform's event log (`GET /v1/events?after=<cursor>`) every
+    /// `interval_ms`: one request per interval for all pending payments.
+    PollEvents {
+        /// The strategy's name in reports.
+        name: String,
+        /// Time between two polls of the log.
+        interval_ms: Dur,
+        /// Events per page (a poll fetches pages until nothing more is new).
+        page_size: usize,
+    },
     /// Webhooks, plus a reconciliation poll of every payment still unknown
     /// `reconcile_after_ms` after its creation, every `reconcile_every_ms`: the
     /// safety net real integrations keep for lost events.
@@ -229,6 +278,8 @@ pub enum StrategyKind {
     Webhook,
     /// See [`StrategySpec::Hybrid`].
     Hybrid,
+    /// See [`StrategySpec::PollEvents`].
+    PollEvents,
 }
 
 impl fmt::Display for StrategyKind {
@@ -237,6 +288,7 @@ impl fmt::Display for StrategyKind {
             StrategyKind::Poll => "poll",
             StrategyKind::Webhook => "webhook",
             StrategyKind::Hybrid => "hybrid",
+            StrategyKind::PollEvents => "poll_events",
         })
     }
 }
@@ -247,7 +299,8 @@ impl StrategySpec {
         match self {
             StrategySpec::Poll { name, .. }
             | StrategySpec::Webhook { name }
-            | StrategySpec::Hybrid { name, .. } => name,
+            | StrategySpec::Hybrid { name, .. }
+            | StrategySpec::PollEvents { name, .. } => name,
         }
     }
 
@@ -257,6 +310,7 @@ impl StrategySpec {
             StrategySpec::Poll { .. } => StrategyKind::Poll,
             StrategySpec::Webhook { .. } => StrategyKind::Webhook,
             StrategySpec::Hybrid { .. } => StrategyKind::Hybrid,
+            StrategySpec::PollEvents { .. } => StrategyKind::PollEvents,
         }
     }
 
@@ -274,7 +328,8 @@ impl StrategySpec {
     /// and one period for a hybrid.
     pub fn patience(&self, delivery: &DeliverySettings) -> Dur {
         match self {
-            StrategySpec::Poll { interval_ms, .. } => *interval_ms,
+            StrategySpec::Poll { interval_ms, .. }
+            | StrategySpec::PollEvents { interval_ms, .. } => *interval_ms,
             StrategySpec::Webhook { .. } => delivery.worst_case_span(),
             StrategySpec::Hybrid {
                 reconcile_after_ms,
@@ -358,6 +413,17 @@ pub struct Faults {
     /// Share of events the sender delivers twice.
     #[serde(default)]
     pub duplicate_rate: f64,
+}
+
+/// How the platform treats its API clients: the `[platform]` table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformSettings {
+    /// Requests per second each API key may make (a token bucket holding one
+    /// second's worth); beyond it the platform answers 429 with `Retry-After`.
+    /// Default: no limit.
+    #[serde(default)]
+    pub rate_limit_per_s: Option<f64>,
 }
 
 /// The network between the platform and the shop: the `[network]` table.
@@ -598,6 +664,7 @@ impl Scenario {
                 delivery: raw.delivery,
                 faults: raw.faults,
                 network: raw.network,
+                platform: raw.platform,
                 sweep: raw.sweep,
             })
         } else {
@@ -715,6 +782,14 @@ impl ScenarioFile {
                 );
             }
         }
+        if let Some(rate) = self.platform.rate_limit_per_s
+            && !(rate.is_finite() && rate > 0.0)
+        {
+            bad(
+                "platform.rate_limit_per_s",
+                format!("must be greater than 0, got {rate}"),
+            );
+        }
         if let Some(latency) = &self.network.latency
             && let Err((field, msg)) = latency.validate()
         {
@@ -767,7 +842,16 @@ impl ScenarioFile {
                     "must be greater than 0".to_owned(),
                 );
             }
-            if let StrategySpec::Poll { interval_ms, .. } = spec
+            if let StrategySpec::PollEvents { page_size, .. } = spec
+                && !(1..=1_000).contains(&page_size)
+            {
+                bad(
+                    &format!("strategy[{i}].page_size"),
+                    format!("between 1 and 1000, got {page_size}"),
+                );
+            }
+            if let StrategySpec::Poll { interval_ms, .. }
+            | StrategySpec::PollEvents { interval_ms, .. } = spec
                 && interval_ms == Dur::ZERO
             {
                 bad(

@@ -171,6 +171,52 @@ pub struct Event {
     pub data: Payment,
 }
 
+/// Where an event's webhook deliveries stand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Not attempted yet (or no endpoint to send to).
+    Pending,
+    /// An attempt failed and another is scheduled.
+    Retrying,
+    /// An endpoint acknowledged it (2xx).
+    Succeeded,
+    /// Every attempt of the schedule failed, or the endpoint is gone.
+    Failed,
+}
+
+/// One event in `GET /v1/events`, with its delivery state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedEvent {
+    /// The event, as it is delivered.
+    #[serde(flatten)]
+    pub event: Event,
+    /// Where its deliveries stand.
+    pub delivery_state: DeliveryState,
+    /// Delivery attempts so far.
+    pub delivery_attempts: u32,
+}
+
+/// A page of `GET /v1/events?after=<cursor>&limit=N`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventPage {
+    /// Events after the cursor, oldest first.
+    pub data: Vec<ListedEvent>,
+    /// Whether more events follow this page.
+    pub has_more: bool,
+    /// The cursor for the next page: the id of the last event here (or the
+    /// cursor asked with, if the page is empty). Pass it as `after`.
+    pub next_after: Option<EventId>,
+}
+
+/// The body of `POST /v1/webhook_endpoints/{id}/recover`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoverRequest {
+    /// Resend every failed event created at or after this instant (RFC 3339).
+    pub since: String,
+}
+
 /// The error shape of every 4xx answer: `{"error": {"code", "message"}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {

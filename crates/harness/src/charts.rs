@@ -307,12 +307,15 @@ fn requests(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
             (
                 Msg::UsefulPolls.text(lang),
                 PALETTE[0],
-                per_order(|s| s.requests.polls - s.requests.polls_wasted.min(s.requests.polls)),
+                per_order(|s| {
+                    s.requests.all_polls()
+                        - s.requests.all_polls_wasted().min(s.requests.all_polls())
+                }),
             ),
             (
                 Msg::WastedPollsLegend.text(lang),
                 PALETTE[7],
-                per_order(|s| s.requests.polls_wasted),
+                per_order(|s| s.requests.all_polls_wasted()),
             ),
             (
                 Msg::WebhookDeliveries.text(lang),

@@ -112,14 +112,14 @@ impl Msg {
             (Missed, PtBr) => "perdidos",
             (Dup, En) => "dup",
             (Dup, PtBr) => "duplic.",
-            (MeanMsModel, En) => "mean ms (model)",
-            (MeanMsModel, PtBr) => "média ms (modelo)",
-            (P50Ms, En) => "p50 ms",
-            (P50Ms, PtBr) => "p50 ms",
-            (P99Ms, En) => "p99 ms",
-            (P99Ms, PtBr) => "p99 ms",
-            (MaxMs, En) => "max ms",
-            (MaxMs, PtBr) => "máx. ms",
+            (MeanMsModel, En) => "mean (model)",
+            (MeanMsModel, PtBr) => "média (modelo)",
+            (P50Ms, En) => "p50",
+            (P50Ms, PtBr) => "p50",
+            (P99Ms, En) => "p99",
+            (P99Ms, PtBr) => "p99",
+            (MaxMs, En) => "max",
+            (MaxMs, PtBr) => "máx.",
             (ReqPerOrderModel, En) => "req/order (model)",
             (ReqPerOrderModel, PtBr) => "req./pedido (modelo)",
             (WastedPolls, En) => "wasted polls",
@@ -274,10 +274,10 @@ impl PollReading<'_> {
         } = self;
         match lang {
             Lang::En => format!(
-                "{name}: polling every {interval} ms cost {rpo:.2} requests per order, {wasted_pct:.0}% of them wasted, for a mean delay of {mean} ms (model: {model} ms)."
+                "{name}: polling every {interval} cost {rpo:.2} requests per order, {wasted_pct:.0}% of them wasted, for a mean delay of {mean} (model: {model})."
             ),
             Lang::PtBr => format!(
-                "{name}: consultar a cada {interval} ms custou {} requisições por pedido, {wasted_pct:.0}% delas desperdiçadas, para um atraso médio de {mean} ms (modelo: {model} ms).",
+                "{name}: consultar a cada {interval} custou {} requisições por pedido, {wasted_pct:.0}% delas desperdiçadas, para um atraso médio de {mean} (modelo: {model}).",
                 decimal(lang, format!("{rpo:.2}"))
             ),
         }
@@ -287,11 +287,11 @@ impl PollReading<'_> {
 /// One sentence reading a webhook strategy's numbers.
 pub fn webhook_reading(lang: Lang, name: &str, rpo: f64, mean: &str, p99: &str) -> String {
     match lang {
-        Lang::En => format!(
-            "{name}: {rpo:.2} webhook request(s) per order, mean delay {mean} ms, p99 {p99} ms."
-        ),
+        Lang::En => {
+            format!("{name}: {rpo:.2} webhook request(s) per order, mean delay {mean}, p99 {p99}.")
+        }
         Lang::PtBr => format!(
-            "{name}: {} requisição(ões) de webhook por pedido, atraso médio de {mean} ms, p99 de {p99} ms.",
+            "{name}: {} requisição(ões) de webhook por pedido, atraso médio de {mean}, p99 de {p99}.",
             decimal(lang, format!("{rpo:.2}"))
         ),
     }

@@ -6,7 +6,7 @@
 //! is never edited by hand and never lags behind the runs. It is written in
 //! English: it is the repository's page, not a student's report.
 
-use crate::render::num;
+use crate::render::dur;
 use hooklab_core::report::Summary;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -50,11 +50,11 @@ fn render_index(runs: &[(String, Summary)]) -> String {
             s.name, s.orders, s.seed, s.clock, s.arrival, s.settle
         );
         out.push_str(
-            "| strategy | mean delay ms | p99 ms | requests/order | wasted polls | missed |\n",
+            "| strategy | mean delay | p99 delay | requests/order | wasted polls | missed |\n",
         );
         out.push_str("|---|---:|---:|---:|---:|---:|\n");
         for r in &summary.strategies {
-            let wasted = if r.requests.polls == 0 {
+            let wasted = if r.requests.all_polls() == 0 {
                 "-".to_owned()
             } else {
                 format!("{:.0}%", r.polls_wasted_share * 100.0)
@@ -63,8 +63,8 @@ fn render_index(runs: &[(String, Summary)]) -> String {
                 out,
                 "| {} | {} | {} | {:.2} | {wasted} | {} |",
                 r.name,
-                num(r.latency_ms.mean),
-                num(r.latency_ms.p99),
+                dur(r.latency_ms.mean),
+                dur(r.latency_ms.p99),
                 r.requests_per_order,
                 r.missed
             );

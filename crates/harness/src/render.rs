@@ -59,17 +59,17 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 s.duplicates.to_string(),
                 format!(
                     "{} ({})",
-                    num(s.latency_ms.mean),
-                    num(s.predicted.latency_mean_ms)
+                    dur(s.latency_ms.mean),
+                    dur(s.predicted.latency_mean_ms)
                 ),
-                num(s.latency_ms.p50),
-                num(s.latency_ms.p99),
-                num(s.latency_ms.max),
+                dur(s.latency_ms.p50),
+                dur(s.latency_ms.p99),
+                dur(s.latency_ms.max),
                 format!(
                     "{:.2} ({:.2})",
                     s.requests_per_order, s.predicted.requests_per_order
                 ),
-                if s.requests.polls == 0 {
+                if s.requests.all_polls() == 0 {
                     "-".to_owned()
                 } else {
                     format!("{:.0}%", s.polls_wasted_share * 100.0)
@@ -87,7 +87,29 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
     (header, rows)
 }
 
-/// A number of milliseconds with as many decimals as it deserves.
+/// A duration given in milliseconds, in the unit that reads best: `0.812 ms`,
+/// `104 ms`, `2.35 s`, `12.5 min`, `5.08 h`, `1.25 d`. A simulated day's delays
+/// are hours, and nobody reads 18304918 ms.
+pub fn dur(ms: f64) -> String {
+    const UNITS: [(f64, &str); 4] = [
+        (86_400_000.0, "d"),
+        (3_600_000.0, "h"),
+        (60_000.0, "min"),
+        (1_000.0, "s"),
+    ];
+    for (size, unit) in UNITS {
+        // Switch unit at twice its size, so 90 s stays "90.0 s", not "1.50 min".
+        if ms >= 2.0 * size {
+            return format!("{} {unit}", num(ms / size));
+        }
+    }
+    if ms >= 10_000.0 {
+        return format!("{} s", num(ms / 1_000.0));
+    }
+    format!("{} ms", num(ms))
+}
+
+/// A number with as many decimals as it deserves.
 pub(crate) fn num(ms: f64) -> String {
     if ms >= 100.0 {
         format!("{ms:.0}")
@@ -179,8 +201,8 @@ pub fn table(summary: &Summary, lang: Lang) -> String {
 pub fn reading(s: &StrategyReport, lang: Lang) -> String {
     // Pollers are read by their interval; everything that receives webhooks
     // (with or without reconciliation polls) by its delay and cost.
-    let n = |ms: f64| i18n::decimal(lang, num(ms));
-    let mut text = if s.kind == StrategyKind::Poll {
+    let n = |ms: f64| i18n::decimal(lang, dur(ms));
+    let mut text = if matches!(s.kind, StrategyKind::Poll | StrategyKind::PollEvents) {
         i18n::PollReading {
             name: &s.name,
             interval: &s.interval_ms.map(n).unwrap_or_default(),
@@ -199,7 +221,7 @@ pub fn reading(s: &StrategyReport, lang: Lang) -> String {
             &n(s.latency_ms.p99),
         )
     };
-    if s.kind != StrategyKind::Poll && s.requests.polls > 0 {
+    if s.kind == StrategyKind::Hybrid && s.requests.polls > 0 {
         text.push_str(&i18n::reconcile_clause(
             lang,
             s.requests.polls as f64 / s.orders.max(1) as f64,

@@ -29,11 +29,12 @@ use hooklab_core::report::{
     LatencySummary, MissedOrder, NotifiedBy, RequestCounts, ScenarioInfo, StrategyReport, Summary,
     latency_histogram, round_ms,
 };
+use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::{ClockMode, Scenario, StrategySpec};
 use hooklab_core::shutdown;
 use hooklab_core::signature::WebhookSecret;
 use hooklab_core::workload::{self, OrderPlan};
-use hooklab_platform::{Platform, PlatformConfig, SettlementPlan};
+use hooklab_platform::{Merchant, Platform, PlatformConfig, SettlementPlan};
 use hooklab_shop::Shop;
 use hooklab_shop::client::PlatformClient;
 use hooklab_shop::orders::Channel;
@@ -166,11 +167,15 @@ pub(crate) async fn run_strategy(
         plan.iter()
             .map(|o| (o.order_id.clone(), o.settle_after, o.outcome)),
     );
+    // One merchant (one shop) with its own API key, seeded.
+    let merchant = Merchant::generate(1, &mut SeededRng::stream(scenario.seed, "merchants"));
     let config = PlatformConfig {
         plan: settlement,
         seed: scenario.seed,
         delivery: scenario.delivery.clone(),
         duplicate_rate: scenario.faults.duplicate_rate,
+        merchants: vec![merchant.clone()],
+        rate_limit_per_s: scenario.platform.rate_limit_per_s,
         ..PlatformConfig::default()
     };
     let platform = Platform::new(clock, config, http.clone());
@@ -181,7 +186,8 @@ pub(crate) async fn run_strategy(
     servers.extend(platform.spawn_workers(shutdown.clone()));
 
     // The shop, and its receiver if the strategy receives webhooks.
-    let client = PlatformClient::new(http.clone(), &platform_url, clock);
+    let client =
+        PlatformClient::new(http.clone(), &platform_url, clock).with_api_key(&merchant.api_key);
     let shop = Shop::new(
         clock,
         client.clone(),
@@ -222,6 +228,7 @@ pub(crate) async fn run_strategy(
     // Place every order at its arrival instant, each in its own task so a slow
     // creation never delays the next arrival.
     let origin = clock.now();
+    shop.start();
     let driver = {
         let shop = shop.clone();
         let orders: Vec<OrderPlan> = plan.to_vec();
@@ -333,17 +340,22 @@ fn fold(
                         .filter(|a| Some(&a.payment_id) == payment.as_ref())
                         .collect();
                     match (spec, tried.last()) {
-                        (StrategySpec::Webhook { .. }, None) => {
+                        (StrategySpec::Poll { .. } | StrategySpec::PollEvents { .. }, _) => {
+                            "the poller had not seen the final status when the run ended".to_owned()
+                        }
+                        (_, None) => {
                             "no webhook delivery was attempted before the run ended".to_owned()
                         }
-                        (StrategySpec::Webhook { .. }, Some(last)) => format!(
+                        (_, Some(last)) if last.result.is_success() => format!(
+                            "{} webhook attempt(s), the last acknowledged ({}) but the order was never updated: lost after the acknowledgement",
+                            tried.len(),
+                            last.result.describe()
+                        ),
+                        (_, Some(last)) => format!(
                             "{} webhook attempt(s); the last ended with {}",
                             tried.len(),
                             last.result.describe()
                         ),
-                        _ => {
-                            "the poller had not seen the final status when the run ended".to_owned()
-                        }
                     }
                 };
                 missed_orders.push(MissedOrder {
@@ -367,22 +379,30 @@ fn fold(
         webhook_retries: attempts.iter().filter(|a| a.attempt > 1).count() as u64,
         webhook_failures: attempts.iter().filter(|a| !a.result.is_success()).count() as u64,
         reconcile_polls: sent.reconcile_polls.load(Ordering::Relaxed),
+        event_polls: sent.event_lists.load(Ordering::Relaxed),
+        event_polls_wasted: sent.event_lists_empty.load(Ordering::Relaxed),
+        rate_limited: sent.rate_limited.load(Ordering::Relaxed),
     }
     .with_total();
     let counts_agree = requests.payment_creates == served.payment_creates
         && requests.polls == served.polls
         && requests.polls_wasted == served.polls_pending
         && requests.endpoint_registrations == served.endpoint_registrations
+        && requests.event_polls == served.event_lists
+        && requests.rate_limited == served.rate_limited
         && requests.webhook_attempts == received.deliveries.load(Ordering::Relaxed);
 
     let orders = plan.len() as u64;
     let notified = histogram.len();
-    let notification_requests = requests.polls + requests.webhook_attempts;
+    let polls = requests.all_polls();
+    let polls_wasted = requests.all_polls_wasted();
+    let notification_requests = polls + requests.webhook_attempts;
     StrategyReport {
         name: spec.name().to_owned(),
         kind: spec.kind(),
         interval_ms: match spec {
-            StrategySpec::Poll { interval_ms, .. } => Some(interval_ms.as_ms_f64()),
+            StrategySpec::Poll { interval_ms, .. }
+            | StrategySpec::PollEvents { interval_ms, .. } => Some(interval_ms.as_ms_f64()),
             StrategySpec::Webhook { .. } | StrategySpec::Hybrid { .. } => None,
         },
         rejected: receiver.rejected(),
@@ -395,13 +415,29 @@ fn fold(
         latency_cdf_ms: crate::charts::cdf_points(&histogram),
         requests,
         requests_per_order: round4(notification_requests as f64 / orders.max(1) as f64),
-        polls_wasted_share: if requests.polls == 0 {
+        polls_wasted_share: if polls == 0 {
             0.0
         } else {
-            round4(requests.polls_wasted as f64 / requests.polls as f64)
+            round4(polls_wasted as f64 / polls as f64)
         },
         predicted: {
             let mut p = model::predict(spec, &scenario.workload.settle, inputs);
+            if let StrategySpec::PollEvents { interval_ms, .. } = spec {
+                // The event-log poller's cost depends on how long settlements
+                // keep coming and how often: the workload's span and rate.
+                let first = plan
+                    .iter()
+                    .map(|o| o.arrive_at.plus(o.settle_after))
+                    .min()
+                    .unwrap_or_default();
+                let last = workload::last_settlement(plan);
+                let span = last.since(first).max(*interval_ms);
+                let rate = orders as f64 / (span.as_us() as f64 / 1e6);
+                let (per_order, empty) = model::poll_events_costs(*interval_ms, span, orders, rate);
+                p.requests_per_order = per_order;
+                p.polls_wasted_per_order = per_order * empty;
+                p.polls_wasted_share = Some(round4(empty));
+            }
             p.latency_mean_ms = round_ms(p.latency_mean_ms);
             p.requests_per_order = round4(p.requests_per_order);
             p.polls_wasted_per_order = round4(p.polls_wasted_per_order);

@@ -70,6 +70,7 @@ fn strategy(name: &str, kind: StrategyKind, interval_ms: Option<f64>) -> Strateg
             rtt_ms: 0.2,
             timer_slack_ms: 0.5,
             formula: String::new(),
+            polls_wasted_share: None,
         },
         counts_agree: true,
         run_ms: 2_500.0,

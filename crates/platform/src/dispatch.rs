@@ -1,24 +1,31 @@
 //! The webhook dispatcher: the platform's outbound side.
 //!
 //! Settlement puts events on a queue; this worker takes them off and POSTs
-//! each to every registered endpoint, one task per delivery, so a slow or dead
-//! receiver delays only its own deliveries and never a poll (the API never
-//! waits on the dispatcher). Every attempt is logged with its result, which is
-//! what a real provider's delivery log shows and what the harness reads to
-//! explain a missed order.
+//! each to every endpoint of the event's merchant, one task per delivery, so a
+//! slow or dead receiver delays only its own deliveries and never a poll (the
+//! API never waits on the dispatcher). Every attempt is logged with its
+//! result, which is what a real provider's delivery log shows and what the
+//! harness reads to explain a missed order.
+//!
+//! Each endpoint has at most [`MAX_IN_FLIGHT_PER_ENDPOINT`] attempts in
+//! flight: a burst of settlements queues up here instead of opening thousands
+//! of connections at once and overflowing the receiver's accept queue.
 
 use crate::Shared;
 use crate::ledger::EndpointRecord;
 use bytes::Bytes;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
+use hooklab_core::ids::MerchantId;
 use hooklab_core::ids::{EndpointId, EventId, PaymentId};
 use hooklab_core::shutdown::Shutdown;
-use hooklab_core::wire::Event;
+use hooklab_core::wire::{DeliveryState, Event};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::Semaphore;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
@@ -98,32 +105,53 @@ impl DeliveryLog {
     }
 }
 
+/// The most attempts in flight to one endpoint at once.
+pub const MAX_IN_FLIGHT_PER_ENDPOINT: usize = 64;
+
+/// What goes on the dispatcher's queue.
+#[derive(Clone, Debug)]
+pub(crate) struct Dispatch {
+    /// The event.
+    pub(crate) event: Event,
+    /// Whose it is: only that merchant's endpoints receive it.
+    pub(crate) merchant: MerchantId,
+    /// Send to this endpoint only (a redelivery or recovery), or to all.
+    pub(crate) only: Option<EndpointId>,
+}
+
 /// The dispatcher worker: hands each queued event to a delivery task per
 /// endpoint, until `shutdown`.
 pub(crate) async fn run(
     shared: Arc<Shared>,
-    mut events: mpsc::UnboundedReceiver<Event>,
+    mut queue: mpsc::UnboundedReceiver<Dispatch>,
     mut shutdown: Shutdown,
 ) {
     let mut inflight = JoinSet::new();
+    // One gate per endpoint. Only this task touches the map.
+    let mut gates: HashMap<EndpointId, Arc<Semaphore>> = HashMap::new();
     loop {
         tokio::select! {
             biased;
             _ = shutdown.wait() => break,
-            next = events.recv() => match next {
-                Some(event) => {
-                    let endpoints = shared.ledger().endpoints();
-                    let body = match serde_json::to_vec(&event) {
+            next = queue.recv() => match next {
+                Some(dispatch) => {
+                    let endpoints = shared.ledger().endpoints_of(&dispatch.merchant, dispatch.only.as_ref());
+                    let body = match serde_json::to_vec(&dispatch.event) {
                         Ok(b) => Bytes::from(b),
                         // An Event always serialises; skip it rather than panic.
                         Err(_) => continue,
                     };
                     for endpoint in endpoints {
+                        let gate = gates
+                            .entry(endpoint.id.clone())
+                            .or_insert_with(|| Arc::new(Semaphore::new(MAX_IN_FLIGHT_PER_ENDPOINT)))
+                            .clone();
                         let delivery = Delivery {
                             endpoint,
-                            event_id: event.id.clone(),
-                            payment_id: event.data.id.clone(),
+                            event_id: dispatch.event.id.clone(),
+                            payment_id: dispatch.event.data.id.clone(),
                             body: body.clone(),
+                            gate,
                         };
                         // Fault injection: a sender that sometimes delivers
                         // twice, as at-least-once senders do.
@@ -149,6 +177,8 @@ struct Delivery {
     event_id: EventId,
     payment_id: PaymentId,
     body: Bytes,
+    /// The endpoint's in-flight cap.
+    gate: Arc<Semaphore>,
 }
 
 /// Delivers one event to one endpoint, retrying on the schedule until it is
@@ -164,22 +194,47 @@ async fn deliver(shared: Arc<Shared>, delivery: Delivery, mut shutdown: Shutdown
     let mut retry_after = Dur::ZERO;
     for (index, delay) in schedule.iter().enumerate() {
         let wait = shared.jittered(*delay).max(retry_after);
-        let at = clock.now().plus(wait);
-        tokio::select! {
-            biased;
-            _ = shutdown.wait() => return,
-            _ = clock.sleep_until(at) => {}
+        // A zero wait must not go through the timer: tokio's timer fires on
+        // its next 1 ms tick, which would add up to a millisecond to every
+        // first delivery.
+        if wait > Dur::ZERO {
+            let at = clock.now().plus(wait);
+            tokio::select! {
+                biased;
+                _ = shutdown.wait() => return,
+                _ = clock.sleep_until(at) => {}
+            }
         }
         if !shared.ledger().endpoint_enabled(&delivery.endpoint.id) {
             return;
         }
+        let Ok(_permit) = delivery.gate.acquire().await else {
+            return;
+        };
         let started_at = clock.now();
         let (result, asked_wait) = attempt(&shared, &delivery, started_at).await;
-        let done = result.is_success() || result == AttemptResult::Status(410);
+        let gone = result == AttemptResult::Status(410);
+        let done = result.is_success() || gone;
+        let last = index + 1 == schedule.len();
         let next_attempt_at = match schedule.get(index + 1) {
             Some(next) if !done => Some(clock.now().plus(*next)),
             _ => None,
         };
+        let state = if result.is_success() {
+            DeliveryState::Succeeded
+        } else if gone || last {
+            DeliveryState::Failed
+        } else {
+            DeliveryState::Retrying
+        };
+        {
+            let mut ledger = shared.ledger();
+            ledger.note_attempt(&delivery.event_id, state);
+            if gone {
+                // 410 Gone: the receiver says this endpoint will never come back.
+                ledger.disable_endpoint(&delivery.endpoint.id);
+            }
+        }
         shared.deliveries.record(DeliveryAttempt {
             event_id: delivery.event_id.clone(),
             payment_id: delivery.payment_id.clone(),
@@ -187,14 +242,9 @@ async fn deliver(shared: Arc<Shared>, delivery: Delivery, mut shutdown: Shutdown
             attempt: index as u32 + 1,
             started_at,
             duration: clock.now().since(started_at),
-            result: result.clone(),
+            result,
             next_attempt_at,
         });
-        if result == AttemptResult::Status(410) {
-            // 410 Gone: the receiver says this endpoint will never come back.
-            shared.ledger().disable_endpoint(&delivery.endpoint.id);
-            return;
-        }
         if done {
             return;
         }
@@ -210,11 +260,15 @@ async fn attempt(
     started_at: Micros,
 ) -> (AttemptResult, Option<Dur>) {
     let timestamp = shared.clock.unix_secs(started_at);
-    let signature =
-        delivery
-            .endpoint
-            .secret
-            .sign(delivery.event_id.as_str(), timestamp, &delivery.body);
+    // During a rotation, sign with every live secret (space-separated), so a
+    // receiver that knows either one accepts the delivery.
+    let signature = delivery
+        .endpoint
+        .signing_secrets(started_at)
+        .iter()
+        .map(|s| s.sign(delivery.event_id.as_str(), timestamp, &delivery.body))
+        .collect::<Vec<_>>()
+        .join(" ");
     let request = http::Request::post(delivery.endpoint.uri.clone())
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(http::header::USER_AGENT, "hooklab-platform/0.1")

@@ -41,6 +41,17 @@ pub enum ApiError {
         "the Idempotency-Key `{0}` was already used with different parameters; use a new key for a new payment"
     )]
     IdempotencyConflict(String),
+    /// Occurs when the request has no API key, or one nobody has.
+    #[error(
+        "missing or unknown API key: send `Authorization: Bearer <api key>` (hooklab platform prints its key at start)"
+    )]
+    Unauthorized,
+    /// Occurs when the key has used up its requests for now.
+    #[error("rate limit exceeded: retry after {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
     /// Occurs when no route matches the path.
     #[error("no route for {0}")]
     NoRoute(String),
@@ -58,6 +69,8 @@ impl ApiError {
             ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::IdempotencyConflict(_) => (StatusCode::CONFLICT, "idempotency_conflict"),
             ApiError::NoRoute(_) => (StatusCode::NOT_FOUND, "no_route"),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
         }
     }
@@ -80,6 +93,13 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        (status, Json(ErrorBody::new(code, self.to_string()))).into_response()
+        let mut response = (status, Json(ErrorBody::new(code, self.to_string()))).into_response();
+        if let ApiError::RateLimited { retry_after_secs } = self {
+            response.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from(retry_after_secs),
+            );
+        }
+        response
     }
 }

@@ -25,6 +25,7 @@ pub mod api;
 pub mod dispatch;
 pub mod error;
 pub mod ledger;
+pub mod merchants;
 pub mod settlement;
 
 use hooklab_core::clock::{Clock, Micros};
@@ -39,6 +40,7 @@ use tokio::sync::{Notify, mpsc};
 
 pub use dispatch::{AttemptResult, DeliveryAttempt};
 pub use ledger::Settlement;
+pub use merchants::Merchant;
 pub use settlement::SettlementPlan;
 
 /// How the platform behaves.
@@ -55,6 +57,13 @@ pub struct PlatformConfig {
     pub delivery: DeliverySettings,
     /// Share of events delivered twice (a fault a scenario can inject).
     pub duplicate_rate: f64,
+    /// The merchants and their API keys. Requests without one of these keys
+    /// get 401.
+    pub merchants: Vec<Merchant>,
+    /// Requests per second allowed per API key (None: no limit).
+    pub rate_limit_per_s: Option<f64>,
+    /// How long a rotated-out secret still signs deliveries.
+    pub secret_grace: Dur,
 }
 
 impl Default for PlatformConfig {
@@ -65,6 +74,9 @@ impl Default for PlatformConfig {
             seed: 0,
             delivery: DeliverySettings::default(),
             duplicate_rate: 0.0,
+            merchants: Vec::new(),
+            rate_limit_per_s: None,
+            secret_grace: Dur::from_secs(86_400),
         }
     }
 }
@@ -75,6 +87,12 @@ impl Default for PlatformConfig {
 pub struct ServedCounts {
     /// `POST /v1/payments` answered 2xx.
     pub payment_creates: AtomicU64,
+    /// Requests refused 401 (no or unknown API key).
+    pub unauthorized: AtomicU64,
+    /// Requests refused 429 (over the key's rate limit).
+    pub rate_limited: AtomicU64,
+    /// `GET /v1/events` answered 2xx.
+    pub event_lists: AtomicU64,
     /// `GET /v1/payments/{id}` answered 2xx.
     pub polls: AtomicU64,
     /// Of those, the ones that found the payment still pending.
@@ -98,6 +116,12 @@ pub struct ServedSnapshot {
     pub endpoint_registrations: u64,
     /// See [`ServedCounts::rejected`].
     pub rejected: u64,
+    /// See [`ServedCounts::unauthorized`].
+    pub unauthorized: u64,
+    /// See [`ServedCounts::rate_limited`].
+    pub rate_limited: u64,
+    /// See [`ServedCounts::event_lists`].
+    pub event_lists: u64,
     /// Webhook delivery attempts the dispatcher made.
     pub webhook_attempts: u64,
 }
@@ -113,9 +137,9 @@ pub(crate) struct Shared {
     /// other is created.
     pub(crate) schedule_changed: Notify,
     /// The queue between settlement and dispatch.
-    pub(crate) events: mpsc::UnboundedSender<hooklab_core::wire::Event>,
+    pub(crate) events: mpsc::UnboundedSender<dispatch::Dispatch>,
     /// Taken once by [`Platform::spawn_workers`].
-    pub(crate) events_rx: Mutex<Option<mpsc::UnboundedReceiver<hooklab_core::wire::Event>>>,
+    pub(crate) events_rx: Mutex<Option<mpsc::UnboundedReceiver<dispatch::Dispatch>>>,
     pub(crate) served: ServedCounts,
     pub(crate) deliveries: dispatch::DeliveryLog,
     pub(crate) http: Arc<dyn HttpClient>,
@@ -124,6 +148,23 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// Puts an event on the dispatcher's queue, for `merchant`'s endpoints (or
+    /// only `only`).
+    pub(crate) fn dispatch(
+        &self,
+        event: hooklab_core::wire::Event,
+        merchant: hooklab_core::ids::MerchantId,
+        only: Option<hooklab_core::ids::EndpointId>,
+    ) {
+        // The receiver lives as long as the dispatcher; if it has stopped, the
+        // run is ending and the event has nowhere to go.
+        let _ = self.events.send(dispatch::Dispatch {
+            event,
+            merchant,
+            only,
+        });
+    }
+
     /// `d` moved by up to ±jitter, at random.
     pub(crate) fn jittered(&self, d: Dur) -> Dur {
         let jitter = self.config.delivery.jitter;
@@ -170,11 +211,12 @@ impl Platform {
     pub fn new(clock: Clock, config: PlatformConfig, http: Arc<dyn HttpClient>) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let seed = config.seed;
+        let merchants = merchants::Merchants::new(&config.merchants, config.rate_limit_per_s);
         Platform {
             shared: Arc::new(Shared {
                 clock,
                 config,
-                ledger: Mutex::new(ledger::Ledger::new(seed)),
+                ledger: Mutex::new(ledger::Ledger::new(seed, merchants)),
                 schedule_changed: Notify::new(),
                 events: tx,
                 events_rx: Mutex::new(Some(rx)),
@@ -223,6 +265,9 @@ impl Platform {
             polls_pending: s.polls_pending.load(Ordering::Relaxed),
             endpoint_registrations: s.endpoint_registrations.load(Ordering::Relaxed),
             rejected: s.rejected.load(Ordering::Relaxed),
+            unauthorized: s.unauthorized.load(Ordering::Relaxed),
+            rate_limited: s.rate_limited.load(Ordering::Relaxed),
+            event_lists: s.event_lists.load(Ordering::Relaxed),
             webhook_attempts: self.shared.deliveries.attempt_count(),
         }
     }
@@ -241,6 +286,11 @@ impl Platform {
     /// and the harness call it to be sure nothing due is left pending).
     pub fn settle_due(&self) {
         settlement::settle_due(&self.shared, self.shared.clock.now());
+    }
+
+    /// The merchants and their API keys.
+    pub fn merchants(&self) -> &[Merchant] {
+        &self.shared.config.merchants
     }
 
     /// The instant of the last scheduled settlement, if any payment is pending.

@@ -57,10 +57,8 @@ pub(crate) fn settle_due(shared: &Shared, now: Micros) {
             .filter_map(|id| ledger.settle_if_due(id, now, &shared.clock))
             .collect()
     };
-    for event in events {
-        // The receiver lives as long as the dispatcher; if it has stopped, the
-        // run is ending and the event has nowhere to go.
-        let _ = shared.events.send(event);
+    for (event, merchant) in events {
+        shared.dispatch(event, merchant, None);
     }
 }
 

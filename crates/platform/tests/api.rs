@@ -1,5 +1,5 @@
 //! The platform's API, driven through `tower::ServiceExt::oneshot`: no socket,
-//! paused tokio time, so settlement instants are exact.
+//! paused tokio time, so settlement and retry instants are exact.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use axum::body::Body;
@@ -7,49 +7,97 @@ use bytes::Bytes;
 use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
 use hooklab_core::http::{HttpClient, SendFuture};
-use hooklab_core::ids::OrderId;
-use hooklab_core::shutdown;
+use hooklab_core::ids::{MerchantId, OrderId};
+use hooklab_core::scenario::DeliverySettings;
+use hooklab_core::shutdown::{self, ShutdownTrigger};
+use hooklab_core::signature::{self, WebhookSecret};
 use hooklab_core::wire::{Event, Outcome};
-use hooklab_platform::{Platform, PlatformConfig, SettlementPlan};
+use hooklab_platform::{Merchant, Platform, PlatformConfig, SettlementPlan};
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::Value;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower::ServiceExt;
 
-/// An outbound client that records what the dispatcher sends and answers 200.
+/// An outbound client that records what the dispatcher sends, and answers
+/// from a script (then 200): the platform's side of a `TestReceiver`.
 #[derive(Default)]
 struct RecordingHttp {
-    sent: Mutex<Vec<Request<Bytes>>>,
+    sent: Mutex<Vec<(tokio::time::Instant, Request<Bytes>)>>,
+    script: Mutex<VecDeque<(u16, Option<&'static str>)>>,
+}
+
+impl RecordingHttp {
+    fn answering(script: &[(u16, Option<&'static str>)]) -> Arc<Self> {
+        let http = RecordingHttp::default();
+        http.script.lock().unwrap().extend(script.iter().copied());
+        Arc::new(http)
+    }
+
+    fn take(&self) -> Vec<(tokio::time::Instant, Request<Bytes>)> {
+        std::mem::take(&mut *self.sent.lock().unwrap())
+    }
 }
 
 impl HttpClient for RecordingHttp {
     fn send(&self, request: Request<Bytes>) -> SendFuture {
-        self.sent.lock().unwrap().push(request);
-        Box::pin(async {
-            Ok(http::Response::builder()
-                .status(200)
-                .body(Bytes::new())
-                .unwrap())
+        self.sent
+            .lock()
+            .unwrap()
+            .push((tokio::time::Instant::now(), request));
+        let (status, retry_after) = self
+            .script
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or((200, None));
+        Box::pin(async move {
+            let mut response = http::Response::builder().status(status);
+            if let Some(r) = retry_after {
+                response = response.header("retry-after", r);
+            }
+            Ok(response.body(Bytes::new()).unwrap())
         })
+    }
+}
+
+const KEY: &str = "sk_test_alice";
+const OTHER_KEY: &str = "sk_test_bob";
+const EPOCH_US: i64 = 1_767_225_600_000_000;
+
+fn config(plan: SettlementPlan) -> PlatformConfig {
+    PlatformConfig {
+        plan,
+        merchants: vec![
+            Merchant {
+                id: MerchantId::numbered(1),
+                api_key: KEY.to_owned(),
+            },
+            Merchant {
+                id: MerchantId::numbered(2),
+                api_key: OTHER_KEY.to_owned(),
+            },
+        ],
+        ..PlatformConfig::default()
     }
 }
 
 fn platform(plan: SettlementPlan) -> (Platform, Arc<RecordingHttp>) {
     let http = Arc::new(RecordingHttp::default());
-    let config = PlatformConfig {
-        plan,
-        ..PlatformConfig::default()
-    };
     (
-        Platform::new(
-            Clock::starting_now(1_767_225_600_000_000),
-            config,
-            http.clone(),
-        ),
+        Platform::new(Clock::starting_now(EPOCH_US), config(plan), http.clone()),
         http,
     )
+}
+
+fn one_order(after_ms: u64) -> SettlementPlan {
+    SettlementPlan::new([(
+        OrderId::numbered(1),
+        Dur::from_ms(after_ms),
+        Outcome::Approved,
+    )])
 }
 
 async fn call(
@@ -59,7 +107,21 @@ async fn call(
     body: Option<&str>,
     key: Option<&str>,
 ) -> (StatusCode, http::HeaderMap, Value) {
+    call_as(p, Some(KEY), method, uri, body, key).await
+}
+
+async fn call_as(
+    p: &Platform,
+    api_key: Option<&str>,
+    method: &str,
+    uri: &str,
+    body: Option<&str>,
+    key: Option<&str>,
+) -> (StatusCode, http::HeaderMap, Value) {
     let mut req = Request::builder().method(method).uri(uri);
+    if let Some(api_key) = api_key {
+        req = req.header("authorization", format!("Bearer {api_key}"));
+    }
     if let Some(k) = key {
         req = req.header("idempotency-key", k);
     }
@@ -83,6 +145,26 @@ async fn call(
 }
 
 const ORDER: &str = r#"{"order_id": "ord_000001", "amount_cents": 4990, "currency": "BRL"}"#;
+
+/// Starts the platform's workers; dropping the trigger stops them.
+fn start(p: &Platform) -> ShutdownTrigger {
+    let (trigger, shutdown) = shutdown::channel();
+    p.spawn_workers(shutdown);
+    trigger
+}
+
+async fn register(p: &Platform) -> WebhookSecret {
+    let (status, _, endpoint) = call(
+        p,
+        "POST",
+        "/v1/webhook_endpoints",
+        Some(r#"{"url": "http://127.0.0.1:9/webhooks/payments"}"#),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{endpoint}");
+    WebhookSecret::parse(endpoint["secret"].as_str().unwrap()).unwrap()
+}
 
 #[tokio::test(start_paused = true)]
 async fn a_payment_is_created_pending_and_settles_at_its_planned_instant() {
@@ -157,6 +239,18 @@ async fn an_idempotency_key_makes_a_retry_return_the_same_payment() {
     // Without a key, the same body is a second payment.
     let (_, _, third) = call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
     assert_ne!(first["id"], third["id"]);
+    // Keys are per merchant: another merchant's same key is its own.
+    let (s4, _, bobs) = call_as(
+        &p,
+        Some(OTHER_KEY),
+        "POST",
+        "/v1/payments",
+        Some(ORDER),
+        Some("k1"),
+    )
+    .await;
+    assert_eq!(s4, StatusCode::CREATED);
+    assert_ne!(bobs["id"], first["id"]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -241,6 +335,48 @@ async fn bad_input_gets_a_4xx_with_the_error_shape_and_changes_nothing() {
             "invalid_request",
         ),
         (
+            "POST",
+            "/v1/webhook_endpoints/we_000009/rotate_secret",
+            None,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "POST",
+            "/v1/webhook_endpoints/we_000009/recover",
+            Some(r#"{"since": "2026-01-01T00:00:00Z"}"#),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "GET",
+            "/v1/events?limit=0",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "GET",
+            "/v1/events?limit=many",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            "GET",
+            "/v1/events/evt_000001/attempts",
+            None,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "POST",
+            "/v1/events/nonsense/redeliver",
+            None,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
             "GET",
             "/v2/anything",
             None,
@@ -275,33 +411,120 @@ async fn bad_input_gets_a_4xx_with_the_error_shape_and_changes_nothing() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_settlement_is_delivered_once_to_each_endpoint() {
-    let plan = SettlementPlan::new([(OrderId::numbered(1), Dur::from_ms(100), Outcome::Approved)]);
-    let (p, http) = platform(plan);
-    let (trigger, shutdown) = shutdown::channel();
-    let workers = p.spawn_workers(shutdown);
-    let (status, _, endpoint) = call(
+async fn requests_without_a_known_key_get_401_and_touch_nothing() {
+    let (p, _) = platform(SettlementPlan::default());
+    for key in [None, Some("sk_test_mallory")] {
+        let (status, _, value) = call_as(&p, key, "POST", "/v1/payments", Some(ORDER), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(value["error"]["code"], "unauthorized");
+    }
+    assert_eq!(p.served().unauthorized, 2);
+    assert_eq!(p.served().payment_creates, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_merchant_never_sees_anothers_payments_events_or_endpoints() {
+    let (p, _) = platform(one_order(10));
+    let (_, _, created) = call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
+    let uri = format!("/v1/payments/{}", created["id"].as_str().unwrap());
+    let (status, _, _) = call_as(&p, Some(OTHER_KEY), "GET", &uri, None, None).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another merchant's payment is not found"
+    );
+    tokio::time::advance(Duration::from_millis(10)).await;
+    p.settle_due();
+    let (_, _, alices) = call(&p, "GET", "/v1/events", None, None).await;
+    assert_eq!(alices["data"].as_array().unwrap().len(), 1);
+    let (_, _, bobs) = call_as(&p, Some(OTHER_KEY), "GET", "/v1/events", None, None).await;
+    assert_eq!(bobs["data"].as_array().unwrap().len(), 0);
+    let (status, _, _) = call_as(
         &p,
+        Some(OTHER_KEY),
         "POST",
-        "/v1/webhook_endpoints",
-        Some(r#"{"url": "http://127.0.0.1:9/webhooks/payments"}"#),
+        "/v1/events/evt_000001/redeliver",
+        None,
         None,
     )
     .await;
-    assert_eq!(status, StatusCode::CREATED);
-    assert!(endpoint["secret"].as_str().unwrap().starts_with("whsec_"));
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    register(&p).await;
+    let (status, _, _) = call_as(
+        &p,
+        Some(OTHER_KEY),
+        "POST",
+        "/v1/webhook_endpoints/we_000001/rotate_secret",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_key_over_its_rate_limit_gets_429_with_retry_after() {
+    let http = Arc::new(RecordingHttp::default());
+    let cfg = PlatformConfig {
+        rate_limit_per_s: Some(2.0),
+        ..config(SettlementPlan::default())
+    };
+    let p = Platform::new(Clock::starting_now(EPOCH_US), cfg, http);
+    assert_eq!(
+        call(&p, "GET", "/v1/events", None, None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&p, "GET", "/v1/events", None, None).await.0,
+        StatusCode::OK
+    );
+    let (status, headers, value) = call(&p, "GET", "/v1/events", None, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(value["error"]["code"], "rate_limited");
+    assert_eq!(headers["retry-after"], "1");
+    // Another key has its own bucket.
+    assert_eq!(
+        call_as(&p, Some(OTHER_KEY), "GET", "/v1/events", None, None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    tokio::time::advance(Duration::from_millis(500)).await;
+    assert_eq!(
+        call(&p, "GET", "/v1/events", None, None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(p.served().rate_limited, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_settlement_is_delivered_once_signed_to_the_merchants_endpoint() {
+    let (p, http) = platform(one_order(100));
+    let _workers = start(&p);
+    let secret = register(&p).await;
     call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
     // Paused time: sleeping lets tokio jump to the settlement instant.
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let sent = std::mem::take(&mut *http.sent.lock().unwrap());
+    let sent = http.take();
     assert_eq!(sent.len(), 1);
-    let req = &sent[0];
+    let req = &sent[0].1;
     assert_eq!(req.method(), "POST");
     assert_eq!(req.uri(), "http://127.0.0.1:9/webhooks/payments");
     let event: Event = serde_json::from_slice(req.body()).unwrap();
     assert_eq!(event.kind.as_str(), "payment.approved");
     assert_eq!(event.data.order_id, OrderId::numbered(1));
-    assert_eq!(req.headers()["webhook-id"], event.id.as_str());
+    let h = |n: &str| req.headers().get(n).map(|v| v.to_str().unwrap());
+    assert_eq!(h("webhook-id"), Some(event.id.as_str()));
+    let verified = signature::verify(
+        &[secret],
+        h("webhook-id"),
+        h("webhook-timestamp"),
+        h("webhook-signature"),
+        req.body(),
+        EPOCH_US / 1_000_000,
+        300,
+    );
+    assert_eq!(verified, Ok(()));
     let attempts = p.delivery_attempts();
     assert_eq!(attempts.len(), 1);
     assert!(attempts[0].result.is_success());
@@ -309,9 +532,223 @@ async fn a_settlement_is_delivered_once_to_each_endpoint() {
         attempts[0].started_at.0, 100_000,
         "delivered at the settlement instant"
     );
-    assert_eq!(p.served().webhook_attempts, 1);
-    trigger.trigger();
-    for w in workers {
-        w.await.unwrap();
+    let (_, _, page) = call(&p, "GET", "/v1/events", None, None).await;
+    assert_eq!(page["data"][0]["delivery_state"], "succeeded");
+}
+
+fn with_delivery(schedule: &[&str], plan: SettlementPlan, http: Arc<RecordingHttp>) -> Platform {
+    let delivery = DeliverySettings {
+        retry_schedule: schedule.iter().map(|d| Dur::parse(d).unwrap()).collect(),
+        timeout_ms: Dur::from_secs(15),
+        jitter: 0.0,
+    };
+    let cfg = PlatformConfig {
+        delivery,
+        ..config(plan)
+    };
+    Platform::new(Clock::starting_now(EPOCH_US), cfg, http)
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_attempts_are_retried_on_the_schedule_with_the_same_event_id() {
+    let http = RecordingHttp::answering(&[(503, None), (500, None)]);
+    let p = with_delivery(&["0s", "1s", "2s", "4s"], one_order(100), http.clone());
+    let t0 = tokio::time::Instant::now();
+    let _workers = start(&p);
+    register(&p).await;
+    call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let sent = http.take();
+    let at_ms: Vec<u128> = sent.iter().map(|(t, _)| (*t - t0).as_millis()).collect();
+    assert_eq!(
+        at_ms,
+        vec![100, 1_100, 3_100],
+        "0s, then 1s and 2s after each failure"
+    );
+    let ids: Vec<_> = sent
+        .iter()
+        .map(|(_, r)| r.headers()["webhook-id"].clone())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] == w[1]),
+        "the event id never changes"
+    );
+    let attempts = p.delivery_attempts();
+    assert_eq!(
+        attempts.iter().map(|a| a.attempt).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    assert!(attempts[0].next_attempt_at.is_some() && attempts[2].next_attempt_at.is_none());
+    let (_, _, page) = call(&p, "GET", "/v1/events", None, None).await;
+    assert_eq!(page["data"][0]["delivery_state"], "succeeded");
+    assert_eq!(page["data"][0]["delivery_attempts"], 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_on_429_stretches_the_next_delay() {
+    let http = RecordingHttp::answering(&[(429, Some("7"))]);
+    let p = with_delivery(&["0s", "1s"], one_order(0), http.clone());
+    let t0 = tokio::time::Instant::now();
+    let _workers = start(&p);
+    register(&p).await;
+    call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let at_ms: Vec<u128> = http
+        .take()
+        .iter()
+        .map(|(t, _)| (*t - t0).as_millis())
+        .collect();
+    assert_eq!(
+        at_ms,
+        vec![0, 7_000],
+        "the receiver asked for 7 s, more than the schedule's 1 s"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_410_disables_the_endpoint_and_exhausted_retries_mark_the_event_failed() {
+    let http = RecordingHttp::answering(&[(410, None)]);
+    let plan = SettlementPlan::new([
+        (OrderId::numbered(1), Dur::from_ms(10), Outcome::Approved),
+        (OrderId::numbered(2), Dur::from_ms(1_000), Outcome::Approved),
+    ]);
+    let p = with_delivery(&["0s", "1s"], plan, http.clone());
+    let _workers = start(&p);
+    register(&p).await;
+    call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
+    call(
+        &p,
+        "POST",
+        "/v1/payments",
+        Some(&ORDER.replace("ord_000001", "ord_000002")),
+        None,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        http.take().len(),
+        1,
+        "nothing is sent after a 410, not even a retry"
+    );
+    let (_, _, page) = call(&p, "GET", "/v1/events", None, None).await;
+    assert_eq!(page["data"][0]["delivery_state"], "failed");
+    assert_eq!(
+        page["data"][1]["delivery_state"], "pending",
+        "no endpoint left to try"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn events_page_by_cursor_and_can_be_redelivered_and_recovered() {
+    let http = RecordingHttp::answering(&[(500, None), (500, None), (500, None)]);
+    let plan = SettlementPlan::new((1..=3).map(|n| {
+        (
+            OrderId::numbered(n),
+            Dur::from_ms(10 * n),
+            Outcome::Approved,
+        )
+    }));
+    let p = with_delivery(&["0s"], plan, http.clone());
+    let _workers = start(&p);
+    register(&p).await;
+    for n in 1..=3 {
+        let body = ORDER.replace("ord_000001", OrderId::numbered(n).as_str());
+        call(&p, "POST", "/v1/payments", Some(&body), None).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(http.take().len(), 3);
+    let (_, _, first) = call(&p, "GET", "/v1/events?limit=2", None, None).await;
+    assert_eq!(first["data"].as_array().unwrap().len(), 2);
+    assert_eq!(first["has_more"], true);
+    assert_eq!(first["data"][0]["delivery_state"], "failed");
+    let cursor = first["next_after"].as_str().unwrap();
+    let (_, _, second) = call(
+        &p,
+        "GET",
+        &format!("/v1/events?after={cursor}&limit=2"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(second["data"].as_array().unwrap().len(), 1);
+    assert_eq!(second["has_more"], false);
+    let (_, _, empty) = call(&p, "GET", "/v1/events?after=evt_000003", None, None).await;
+    assert_eq!(empty["data"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        empty["next_after"], "evt_000003",
+        "an empty page keeps the cursor"
+    );
+
+    let (_, _, attempts) = call(&p, "GET", "/v1/events/evt_000001/attempts", None, None).await;
+    assert_eq!(attempts["data"][0]["result"]["status"], 500);
+
+    let (status, _, _) = call(&p, "POST", "/v1/events/evt_000002/redeliver", None, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let redelivered = http.take();
+    assert_eq!(redelivered.len(), 1);
+    assert_eq!(
+        redelivered[0].1.headers()["webhook-id"],
+        "evt_000002",
+        "same event id"
+    );
+
+    let (status, _, recovered) = call(
+        &p,
+        "POST",
+        "/v1/webhook_endpoints/we_000001/recover",
+        Some(r#"{"since": "2026-01-01T00:00:00.000Z"}"#),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(
+        recovered["resending"], 2,
+        "the two events still failed: 1 and 3"
+    );
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let mut ids: Vec<String> = http
+        .take()
+        .iter()
+        .map(|(_, r)| r.headers()["webhook-id"].to_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, vec!["evt_000001", "evt_000003"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_rotation_deliveries_carry_both_signatures() {
+    let (p, http) = platform(one_order(10));
+    let _workers = start(&p);
+    let old = register(&p).await;
+    let (status, _, rotated) = call(
+        &p,
+        "POST",
+        "/v1/webhook_endpoints/we_000001/rotate_secret",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let new = WebhookSecret::parse(rotated["secret"].as_str().unwrap()).unwrap();
+    assert_ne!(new, old);
+    call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let sent = http.take();
+    let req = &sent[0].1;
+    let sig = req.headers()["webhook-signature"].to_str().unwrap();
+    assert_eq!(sig.split(' ').count(), 2);
+    for secret in [old, new] {
+        let h = |n: &str| req.headers().get(n).map(|v| v.to_str().unwrap());
+        let ok = signature::verify(
+            &[secret],
+            h("webhook-id"),
+            h("webhook-timestamp"),
+            Some(sig),
+            req.body(),
+            EPOCH_US / 1_000_000,
+            300,
+        );
+        assert_eq!(ok, Ok(()));
     }
 }

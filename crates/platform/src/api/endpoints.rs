@@ -1,0 +1,114 @@
+//! Webhook endpoints: register, rotate a secret, recover failed events.
+
+use super::{Caller, refuse};
+use crate::Shared;
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use hooklab_core::ids::EndpointId;
+use hooklab_core::wire::{CreateEndpoint, RecoverRequest, WebhookEndpoint};
+use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// `POST /v1/webhook_endpoints`.
+pub(crate) async fn create(
+    State(shared): State<Arc<Shared>>,
+    Caller(merchant): Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let result = (|| {
+        let req: CreateEndpoint = ApiError::parse_json(&body)?;
+        let uri: http::Uri = req.url.parse().map_err(|_| ApiError::InvalidField {
+            field: "url",
+            message: format!("`{}` is not a URL", req.url),
+        })?;
+        hooklab_core::http::ensure_loopback(&uri).map_err(|e| ApiError::InvalidField {
+            field: "url",
+            message: e.to_string(),
+        })?;
+        Ok(shared.ledger().add_endpoint(&merchant, req.url, uri))
+    })();
+    let record = result.map_err(|e| refuse(&shared, e))?;
+    shared
+        .served
+        .endpoint_registrations
+        .fetch_add(1, Ordering::Relaxed);
+    let body = WebhookEndpoint {
+        id: record.id,
+        url: record.url,
+        secret: record.secret.to_text(),
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// `POST /v1/webhook_endpoints/{id}/rotate_secret`: a new secret now; the old
+/// one keeps signing (beside the new) for the configured grace period.
+pub(crate) async fn rotate_secret(
+    State(shared): State<Arc<Shared>>,
+    Caller(merchant): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let now = shared.clock.now();
+    let grace = shared.config.secret_grace;
+    let rotated = shared
+        .ledger()
+        .rotate_secret(&merchant, &EndpointId(id.clone()), now, grace);
+    let record = rotated.ok_or_else(|| {
+        refuse(
+            &shared,
+            ApiError::NotFound {
+                what: "webhook endpoint",
+                id,
+            },
+        )
+    })?;
+    let body = json!({
+        "id": record.id,
+        "url": record.url,
+        "secret": record.secret.to_text(),
+        "previous_secret_valid_until": shared.clock.rfc3339(now.plus(grace)),
+    });
+    Ok((StatusCode::OK, Json(body)).into_response())
+}
+
+/// `POST /v1/webhook_endpoints/{id}/recover` with `{"since"}`: resends every
+/// event of the merchant whose deliveries failed, created since then.
+pub(crate) async fn recover(
+    State(shared): State<Arc<Shared>>,
+    Caller(merchant): Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let endpoint = EndpointId(id.clone());
+    let result = (|| {
+        let req: RecoverRequest = ApiError::parse_json(&body)?;
+        let since = shared
+            .clock
+            .from_rfc3339(&req.since)
+            .ok_or(ApiError::InvalidField {
+                field: "since",
+                message: format!(
+                    "`{}` is not an RFC 3339 instant within this platform's lifetime",
+                    req.since
+                ),
+            })?;
+        let ledger = shared.ledger();
+        if ledger.endpoint(&merchant, &endpoint).is_none() {
+            return Err(ApiError::NotFound {
+                what: "webhook endpoint",
+                id,
+            });
+        }
+        Ok(ledger.failed_since(&merchant, since))
+    })();
+    let events = result.map_err(|e| refuse(&shared, e))?;
+    let count = events.len();
+    for event in events {
+        shared.dispatch(event, merchant.clone(), Some(endpoint.clone()));
+    }
+    Ok((StatusCode::ACCEPTED, Json(json!({ "resending": count }))).into_response())
+}

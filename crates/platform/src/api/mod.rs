@@ -1,0 +1,102 @@
+//! The platform's HTTP API.
+//!
+//! | route | what it does |
+//! |---|---|
+//! | `POST /v1/payments` | creates a payment (`Idempotency-Key` makes retries safe) |
+//! | `GET /v1/payments/{id}` | answers the payment object: what a poller calls |
+//! | `POST /v1/webhook_endpoints` | registers a URL to receive events |
+//! | `POST /v1/webhook_endpoints/{id}/rotate_secret` | a new secret; the old one signs for a grace period |
+//! | `POST /v1/webhook_endpoints/{id}/recover` | resends every failed event since `{"since"}` |
+//! | `GET /v1/events?after=<id>&limit=N` | the event log, cursor-paged, with delivery states |
+//! | `GET /v1/events/{id}/attempts` | every delivery attempt of one event |
+//! | `POST /v1/events/{id}/redeliver` | resends one event |
+//!
+//! Every route needs `Authorization: Bearer <api key>` ([`Caller`]) and
+//! counts against the key's rate limit. Handlers read bodies as bytes and
+//! parse them themselves, so that every bad body gets the API's own error
+//! shape (see [`crate::error`]) rather than the framework's plain-text
+//! rejection.
+
+mod endpoints;
+mod events;
+mod payments;
+
+use crate::Shared;
+use crate::error::ApiError;
+use crate::merchants::Denied;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use hooklab_core::ids::MerchantId;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// The API's router, on the platform's shared state.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/v1/payments", post(payments::create))
+        .route("/v1/payments/{id}", get(payments::get))
+        .route("/v1/webhook_endpoints", post(endpoints::create))
+        .route(
+            "/v1/webhook_endpoints/{id}/rotate_secret",
+            post(endpoints::rotate_secret),
+        )
+        .route(
+            "/v1/webhook_endpoints/{id}/recover",
+            post(endpoints::recover),
+        )
+        .route("/v1/events", get(events::list))
+        .route("/v1/events/{id}/attempts", get(events::attempts))
+        .route("/v1/events/{id}/redeliver", post(events::redeliver))
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(shared)
+}
+
+/// Counts a refused request, then hands the error on.
+pub(crate) fn refuse(shared: &Shared, e: ApiError) -> ApiError {
+    shared.served.rejected.fetch_add(1, Ordering::Relaxed);
+    e
+}
+
+/// The merchant making a request: extracted from `Authorization: Bearer`, and
+/// admitted by the rate limit, before any handler runs.
+pub(crate) struct Caller(pub(crate) MerchantId);
+
+impl FromRequestParts<Arc<Shared>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let now = shared.clock.now();
+        let verdict = shared.ledger().merchants.admit(header, now);
+        match verdict {
+            Ok(merchant) => Ok(Caller(merchant)),
+            Err(Denied::Unauthorized) => {
+                shared.served.unauthorized.fetch_add(1, Ordering::Relaxed);
+                Err(ApiError::Unauthorized)
+            }
+            Err(Denied::RateLimited { retry_after_secs }) => {
+                shared.served.rate_limited.fetch_add(1, Ordering::Relaxed);
+                Err(ApiError::RateLimited { retry_after_secs })
+            }
+        }
+    }
+}
+
+async fn no_route(
+    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
+    uri: http::Uri,
+) -> ApiError {
+    refuse(&shared, ApiError::NoRoute(uri.path().to_owned()))
+}
+
+async fn method_not_allowed(
+    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
+) -> ApiError {
+    refuse(&shared, ApiError::MethodNotAllowed)
+}

@@ -1,0 +1,142 @@
+//! Merchants, their API keys, and the per-key rate limit.
+//!
+//! A real provider serves many shops. Each authenticates with
+//! `Authorization: Bearer <api key>` and sees only its own payments, events
+//! and endpoints: asking for another merchant's payment answers 404, exactly
+//! as asking for one that does not exist (a 403 would confirm it exists).
+//!
+//! The rate limit is a token bucket per key: `rate_limit_per_s` tokens a
+//! second, at most one second's worth saved up. A request with no token gets
+//! 429 and `Retry-After`, which is how aggressive polling really fails.
+
+use hooklab_core::clock::Micros;
+use hooklab_core::ids::MerchantId;
+use hooklab_core::rng::SeededRng;
+use std::collections::HashMap;
+
+/// A merchant's credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Merchant {
+    /// The merchant.
+    pub id: MerchantId,
+    /// Its secret API key (`sk_test_…`).
+    pub api_key: String,
+}
+
+impl Merchant {
+    /// The `n`-th merchant, with a key drawn from `rng` (seeded: the same
+    /// scenario gives the same keys).
+    pub fn generate(n: u64, rng: &mut SeededRng) -> Self {
+        let mut key = [0u8; 16];
+        rng.fill_bytes(&mut key);
+        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        Merchant {
+            id: MerchantId::numbered(n),
+            api_key: format!("sk_test_{hex}"),
+        }
+    }
+}
+
+/// A token bucket.
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    tokens: f64,
+    updated: Micros,
+}
+
+/// Who is who, and how fast each may go. Guarded by the ledger's mutex.
+#[derive(Debug, Default)]
+pub(crate) struct Merchants {
+    by_key: HashMap<String, MerchantId>,
+    buckets: HashMap<MerchantId, Bucket>,
+    rate_per_s: Option<f64>,
+}
+
+/// Why a request was not let in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Denied {
+    /// No key, or a key nobody has.
+    Unauthorized,
+    /// Out of tokens: retry after this many seconds (at least 1).
+    RateLimited { retry_after_secs: u64 },
+}
+
+impl Merchants {
+    pub(crate) fn new(merchants: &[Merchant], rate_per_s: Option<f64>) -> Self {
+        Merchants {
+            by_key: merchants
+                .iter()
+                .map(|m| (m.api_key.clone(), m.id.clone()))
+                .collect(),
+            buckets: HashMap::new(),
+            rate_per_s,
+        }
+    }
+
+    /// The merchant of `authorization` (the header's value), if it may go now.
+    pub(crate) fn admit(
+        &mut self,
+        authorization: Option<&str>,
+        now: Micros,
+    ) -> Result<MerchantId, Denied> {
+        let key = authorization
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(Denied::Unauthorized)?;
+        let merchant = self.by_key.get(key).cloned().ok_or(Denied::Unauthorized)?;
+        let Some(rate) = self.rate_per_s else {
+            return Ok(merchant);
+        };
+        let bucket = self.buckets.entry(merchant.clone()).or_insert(Bucket {
+            tokens: rate,
+            updated: now,
+        });
+        let elapsed_s = now.since(bucket.updated).as_us() as f64 / 1e6;
+        bucket.tokens = (bucket.tokens + elapsed_s * rate).min(rate.max(1.0));
+        bucket.updated = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(merchant)
+        } else {
+            let wait_s = (1.0 - bucket.tokens) / rate;
+            Err(Denied::RateLimited {
+                retry_after_secs: wait_s.ceil().max(1.0) as u64,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_identify_merchants_and_the_bucket_refills() {
+        let mut rng = SeededRng::new(1);
+        let a = Merchant::generate(1, &mut rng);
+        let b = Merchant::generate(2, &mut rng);
+        assert_ne!(a.api_key, b.api_key);
+        let mut m = Merchants::new(&[a.clone(), b.clone()], Some(2.0));
+        let bearer = format!("Bearer {}", a.api_key);
+        assert_eq!(m.admit(None, Micros(0)), Err(Denied::Unauthorized));
+        assert_eq!(
+            m.admit(Some("Bearer sk_test_nope"), Micros(0)),
+            Err(Denied::Unauthorized)
+        );
+        assert_eq!(m.admit(Some(&bearer), Micros(0)), Ok(a.id.clone()));
+        assert_eq!(m.admit(Some(&bearer), Micros(0)), Ok(a.id.clone()));
+        assert_eq!(
+            m.admit(Some(&bearer), Micros(0)),
+            Err(Denied::RateLimited {
+                retry_after_secs: 1
+            })
+        );
+        // Another merchant has its own bucket.
+        assert!(
+            m.admit(Some(&format!("Bearer {}", b.api_key)), Micros(0))
+                .is_ok()
+        );
+        // Half a second at 2/s refills one token.
+        assert_eq!(m.admit(Some(&bearer), Micros(500_000)), Ok(a.id));
+    }
+}
