@@ -8,10 +8,13 @@
 use bytes::Bytes;
 use hdrhistogram::Histogram;
 use hooklab_core::clock::Clock;
+use hooklab_core::duration::Dur;
 use hooklab_core::http::{HttpClient, TransportError};
-use hooklab_core::ids::PaymentId;
+use hooklab_core::ids::{EventId, PaymentId};
 use hooklab_core::report::latency_histogram;
-use hooklab_core::wire::{CreateEndpoint, CreatePayment, ErrorBody, Payment, WebhookEndpoint};
+use hooklab_core::wire::{
+    CreateEndpoint, CreatePayment, ErrorBody, EventPage, Payment, WebhookEndpoint,
+};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -26,6 +29,8 @@ pub enum ClientError {
     Refused {
         /// The HTTP status.
         status: u16,
+        /// For a 429 or 503: how long the platform asked to wait.
+        retry_after: Option<Dur>,
         /// The error code from the body, if it had the API's shape.
         code: String,
         /// The error message from the body.
@@ -54,6 +59,12 @@ pub struct SentCounts {
     pub endpoint_registrations: AtomicU64,
     /// Requests that failed (no answer, or an error status).
     pub failures: AtomicU64,
+    /// Requests the platform refused with 429 (rate limited).
+    pub rate_limited: AtomicU64,
+    /// `GET /v1/events` pages fetched.
+    pub event_lists: AtomicU64,
+    /// Of those, pages with nothing new: wasted.
+    pub event_lists_empty: AtomicU64,
 }
 
 /// A client of the platform's API. Cheap to clone; clones share counts.
@@ -61,6 +72,8 @@ pub struct SentCounts {
 pub struct PlatformClient {
     http: Arc<dyn HttpClient>,
     base: Arc<str>,
+    /// `Bearer <api key>`, sent with every request.
+    authorization: Option<Arc<str>>,
     clock: Clock,
     sent: Arc<SentCounts>,
     /// Round trips of payment creations, in µs: the model's measured input.
@@ -74,10 +87,17 @@ impl PlatformClient {
         PlatformClient {
             http,
             base: base.trim_end_matches('/').into(),
+            authorization: None,
             clock,
             sent: Arc::new(SentCounts::default()),
             create_rtt_us: Arc::new(Mutex::new(latency_histogram())),
         }
+    }
+
+    /// The same client, authenticating with `api_key`.
+    pub fn with_api_key(mut self, api_key: &str) -> Self {
+        self.authorization = Some(format!("Bearer {api_key}").into());
+        self
     }
 
     /// What this client sent so far.
@@ -112,6 +132,9 @@ impl PlatformClient {
         if let Some(key) = key {
             builder = builder.header("idempotency-key", key);
         }
+        if let Some(auth) = &self.authorization {
+            builder = builder.header(http::header::AUTHORIZATION, auth.as_ref());
+        }
         let request = builder
             .body(Bytes::from(body.unwrap_or_default()))
             .map_err(|e| ClientError::Build(e.to_string()))?;
@@ -123,11 +146,21 @@ impl PlatformClient {
             }
         };
         let status = response.status();
-        let body = response.into_body();
+        let (parts, body) = response.into_parts();
+        let headers = parts.headers;
         if status.is_success() {
             return Ok(body);
         }
         self.sent.failures.fetch_add(1, Ordering::Relaxed);
+        if status.as_u16() == 429 {
+            self.sent.rate_limited.fetch_add(1, Ordering::Relaxed);
+        }
+        let retry_after = (status.as_u16() == 429 || status.as_u16() == 503)
+            .then(|| headers.get(http::header::RETRY_AFTER))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| Dur::from_secs(s.min(3_600)));
         let (code, message) = match serde_json::from_slice::<ErrorBody>(&body) {
             Ok(e) => (e.error.code, e.error.message),
             Err(_) => (
@@ -137,6 +170,7 @@ impl PlatformClient {
         };
         Err(ClientError::Refused {
             status: status.as_u16(),
+            retry_after,
             code,
             message,
         })
@@ -195,6 +229,25 @@ impl PlatformClient {
             self.sent.polls_pending.fetch_add(1, Ordering::Relaxed);
         }
         Ok(payment)
+    }
+
+    /// `GET /v1/events?after=<cursor>&limit=N`: one page of the event log.
+    pub async fn list_events(
+        &self,
+        after: Option<&EventId>,
+        limit: usize,
+    ) -> Result<EventPage, ClientError> {
+        let path = match after {
+            Some(cursor) => format!("/v1/events?after={cursor}&limit={limit}"),
+            None => format!("/v1/events?limit={limit}"),
+        };
+        let answer = self.exchange(http::Method::GET, &path, None, None).await?;
+        self.sent.event_lists.fetch_add(1, Ordering::Relaxed);
+        let page: EventPage = Self::decode(&answer)?;
+        if page.data.is_empty() {
+            self.sent.event_lists_empty.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(page)
     }
 
     /// `POST /v1/webhook_endpoints`: asks the platform to call `url`.

@@ -69,6 +69,64 @@ impl Shop {
         &self.client
     }
 
+    /// Creates a payment, retrying a refusal the platform asks to retry (429,
+    /// 503) or a request that got no answer. Safe because every try carries
+    /// the same `Idempotency-Key` (the order id): a retry of a creation that
+    /// did happen returns the same payment, never a second one.
+    async fn create_with_retries(
+        &self,
+        request: &CreatePayment,
+    ) -> Result<hooklab_core::wire::Payment, ClientError> {
+        const TRIES: u32 = 5;
+        let mut backoff = hooklab_core::duration::Dur::from_ms(100);
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let err = match self
+                .client
+                .create_payment(request, request.order_id.as_str())
+                .await
+            {
+                Ok(p) => return Ok(p),
+                Err(e) => e,
+            };
+            let wait = match &err {
+                ClientError::Refused {
+                    status: 429 | 503,
+                    retry_after,
+                    ..
+                } => retry_after.unwrap_or(backoff),
+                ClientError::Transport(_) => backoff,
+                _ => return Err(err),
+            };
+            if tries >= TRIES {
+                return Err(err);
+            }
+            self.clock.sleep_until(self.clock.now().plus(wait)).await;
+            backoff = hooklab_core::duration::Dur(backoff.as_us() * 2);
+        }
+    }
+
+    /// Starts the strategy's shop-wide background work, if it has any: the
+    /// event-log poller of `poll_events`. Call once, before the first order.
+    pub fn start(&self) {
+        if let StrategySpec::PollEvents {
+            interval_ms,
+            page_size,
+            ..
+        } = &self.strategy
+        {
+            let poller = poll::EventPoller {
+                clock: self.clock,
+                client: self.client.clone(),
+                book: self.book.clone(),
+                interval: *interval_ms,
+                page_size: *page_size,
+            };
+            tokio::spawn(poller.run(self.clock.now(), self.shutdown.clone()));
+        }
+    }
+
     /// Checks out one order: creates its payment (with the order id as the
     /// `Idempotency-Key`, so a retried creation can never pay twice) and, if
     /// the strategy polls, starts polling it.
@@ -80,11 +138,7 @@ impl Shop {
             simulate: None,
         };
         self.book.place(order.order_id.clone(), self.clock.now());
-        let payment = match self
-            .client
-            .create_payment(&request, order.order_id.as_str())
-            .await
-        {
+        let payment = match self.create_with_retries(&request).await {
             Ok(p) => p,
             Err(e) => {
                 self.book
@@ -118,7 +172,7 @@ impl Shop {
                 let start = Micros(first.0.saturating_sub(reconcile_every_ms.as_us()));
                 Some((start, *reconcile_every_ms, true))
             }
-            StrategySpec::Webhook { .. } => None,
+            StrategySpec::Webhook { .. } | StrategySpec::PollEvents { .. } => None,
         };
         if let Some((start, interval, reconcile)) = schedule {
             let poller = poll::Poller {

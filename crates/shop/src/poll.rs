@@ -5,7 +5,7 @@
 //! until the answer is final. Every answer that is still `pending` is a wasted
 //! request: the price of polling that hooklab measures.
 
-use crate::client::PlatformClient;
+use crate::client::{ClientError, PlatformClient};
 use crate::orders::{Channel, OrderBook};
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
@@ -61,6 +61,68 @@ impl Poller {
                 }
             }
             next = next.plus(self.interval);
+        }
+    }
+}
+
+/// Polls the platform's event log instead of each payment: every interval,
+/// fetch every event after the cursor (page by page), apply them, move the
+/// cursor. One request per interval however many payments are pending, but
+/// an interval with no new event is a wasted poll.
+pub struct EventPoller {
+    /// The run's clock.
+    pub clock: Clock,
+    /// The platform's API.
+    pub client: PlatformClient,
+    /// Where outcomes go.
+    pub book: Arc<OrderBook>,
+    /// Time between two polls.
+    pub interval: Dur,
+    /// Events per page.
+    pub page_size: usize,
+}
+
+impl EventPoller {
+    /// Polls from `start` every interval until `shutdown`.
+    pub async fn run(self, start: Micros, mut shutdown: Shutdown) {
+        let mut cursor: Option<hooklab_core::ids::EventId> = None;
+        let mut next = start.plus(self.interval);
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.wait() => return,
+                _ = self.clock.sleep_until(next) => {}
+            }
+            next = next.plus(self.interval);
+            // Page until the log has nothing more after the cursor.
+            loop {
+                match self
+                    .client
+                    .list_events(cursor.as_ref(), self.page_size)
+                    .await
+                {
+                    Ok(page) => {
+                        let now = self.clock.now();
+                        for listed in &page.data {
+                            let payment = &listed.event.data;
+                            self.book
+                                .record(&payment.order_id, payment.status, Channel::Poll, now);
+                        }
+                        cursor = page.next_after;
+                        if !page.has_more {
+                            break;
+                        }
+                    }
+                    Err(ClientError::Refused {
+                        retry_after: Some(wait),
+                        ..
+                    }) => {
+                        next = next.max(self.clock.now().plus(wait));
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
         }
     }
 }
