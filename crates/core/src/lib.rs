@@ -23,6 +23,7 @@
 //! - [`report`]: the plain-data summary of a run (what `summary.json` holds).
 //! - [`signature`]: Standard Webhooks signing and verification.
 //! - [`traffic`]: one readable line per request, for the two-terminal demo.
+//! - [`events`]: what happens during a run, for logs, timelines and the live page.
 //! - [`http`]: the outbound-HTTP seam: the platform's dispatcher and the shop's
 //!   poller send requests through [`http::HttpClient`], which the harness backs
 //!   with real sockets or with an in-memory network.
@@ -30,6 +31,7 @@
 pub mod clock;
 pub mod dist;
 pub mod duration;
+pub mod events;
 pub mod http;
 pub mod ids;
 pub mod model;
@@ -38,6 +40,5 @@ pub mod rng;
 pub mod scenario;
 pub mod shutdown;
 pub mod signature;
-pub mod traffic;
 pub mod wire;
 pub mod workload;

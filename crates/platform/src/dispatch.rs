@@ -150,6 +150,7 @@ pub(crate) async fn run(
                             endpoint,
                             event_id: dispatch.event.id.clone(),
                             payment_id: dispatch.event.data.id.clone(),
+                            order_id: dispatch.event.data.order_id.clone(),
                             body: body.clone(),
                             gate,
                         };
@@ -176,6 +177,7 @@ struct Delivery {
     endpoint: EndpointRecord,
     event_id: EventId,
     payment_id: PaymentId,
+    order_id: hooklab_core::ids::OrderId,
     body: Bytes,
     /// The endpoint's in-flight cap.
     gate: Arc<Semaphore>,
@@ -235,6 +237,15 @@ async fn deliver(shared: Arc<Shared>, delivery: Delivery, mut shutdown: Shutdown
                 ledger.disable_endpoint(&delivery.endpoint.id);
             }
         }
+        shared
+            .config
+            .events
+            .emit(clock.now(), || hooklab_core::events::Happening::Delivery {
+                order: delivery.order_id.clone(),
+                attempt: index as u32 + 1,
+                result: result.describe(),
+                ok: result.is_success(),
+            });
         shared.deliveries.record(DeliveryAttempt {
             event_id: delivery.event_id.clone(),
             payment_id: delivery.payment_id.clone(),

@@ -220,7 +220,7 @@ impl Ledger {
         id: &PaymentId,
         now: Micros,
         clock: &Clock,
-    ) -> Option<(Event, MerchantId)> {
+    ) -> Option<(Event, MerchantId, Micros)> {
         let record = self.payments.get_mut(id)?;
         if record.status.is_final() || record.settles_at > now {
             return None;
@@ -253,7 +253,7 @@ impl Ledger {
             outcome,
             event_id: event.id.clone(),
         });
-        Some((event, merchant))
+        Some((event, merchant, settled_at))
     }
 
     /// Removes and returns the ids of payments scheduled at or before `now`.

@@ -30,6 +30,7 @@ pub mod settlement;
 
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
+use hooklab_core::events::{EventSink, Happening};
 use hooklab_core::http::HttpClient;
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::DeliverySettings;
@@ -64,6 +65,8 @@ pub struct PlatformConfig {
     pub rate_limit_per_s: Option<f64>,
     /// How long a rotated-out secret still signs deliveries.
     pub secret_grace: Dur,
+    /// Where the platform announces settlements and delivery attempts.
+    pub events: EventSink,
 }
 
 impl Default for PlatformConfig {
@@ -77,6 +80,7 @@ impl Default for PlatformConfig {
             merchants: Vec::new(),
             rate_limit_per_s: None,
             secret_grace: Dur::from_secs(86_400),
+            events: EventSink::default(),
         }
     }
 }
@@ -148,6 +152,22 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// Announces a settlement and queues its event for the merchant's
+    /// endpoints.
+    pub(crate) fn settled(
+        &self,
+        event: hooklab_core::wire::Event,
+        merchant: hooklab_core::ids::MerchantId,
+        at: Micros,
+    ) {
+        self.config.events.emit(at, || Happening::Settled {
+            order: event.data.order_id.clone(),
+            payment: event.data.id.clone(),
+            outcome: event.data.status.to_string(),
+        });
+        self.dispatch(event, merchant, None);
+    }
+
     /// Puts an event on the dispatcher's queue, for `merchant`'s endpoints (or
     /// only `only`).
     pub(crate) fn dispatch(

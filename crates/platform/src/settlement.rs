@@ -57,8 +57,8 @@ pub(crate) fn settle_due(shared: &Shared, now: Micros) {
             .filter_map(|id| ledger.settle_if_due(id, now, &shared.clock))
             .collect()
     };
-    for (event, merchant) in events {
-        shared.dispatch(event, merchant, None);
+    for (event, merchant, at) in events {
+        shared.settled(event, merchant, at);
     }
 }
 

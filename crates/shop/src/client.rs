@@ -9,6 +9,7 @@ use bytes::Bytes;
 use hdrhistogram::Histogram;
 use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
+use hooklab_core::events::{EventSink, Happening};
 use hooklab_core::http::{HttpClient, TransportError};
 use hooklab_core::ids::{EventId, PaymentId};
 use hooklab_core::report::latency_histogram;
@@ -74,6 +75,8 @@ pub struct PlatformClient {
     base: Arc<str>,
     /// `Bearer <api key>`, sent with every request.
     authorization: Option<Arc<str>>,
+    /// Where 429s are announced.
+    events: EventSink,
     clock: Clock,
     sent: Arc<SentCounts>,
     /// Round trips of payment creations, in µs: the model's measured input.
@@ -88,10 +91,17 @@ impl PlatformClient {
             http,
             base: base.trim_end_matches('/').into(),
             authorization: None,
+            events: EventSink::default(),
             clock,
             sent: Arc::new(SentCounts::default()),
             create_rtt_us: Arc::new(Mutex::new(latency_histogram())),
         }
+    }
+
+    /// The same client, announcing what it meets to `events`.
+    pub fn with_events(mut self, events: EventSink) -> Self {
+        self.events = events;
+        self
     }
 
     /// The same client, authenticating with `api_key`.
@@ -154,6 +164,8 @@ impl PlatformClient {
         self.sent.failures.fetch_add(1, Ordering::Relaxed);
         if status.as_u16() == 429 {
             self.sent.rate_limited.fetch_add(1, Ordering::Relaxed);
+            self.events
+                .emit(self.clock.now(), || Happening::RateLimited);
         }
         let retry_after = (status.as_u16() == 429 || status.as_u16() == 503)
             .then(|| headers.get(http::header::RETRY_AFTER))

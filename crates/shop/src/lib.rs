@@ -21,6 +21,7 @@ pub mod receiver;
 
 use client::{ClientError, PlatformClient};
 use hooklab_core::clock::{Clock, Micros};
+use hooklab_core::events::EventSink;
 use hooklab_core::scenario::StrategySpec;
 use hooklab_core::shutdown::Shutdown;
 use hooklab_core::wire::CreatePayment;
@@ -57,6 +58,14 @@ impl Shop {
             currency,
             shutdown,
         }
+    }
+
+    /// The same shop, announcing what it does and learns to `events`. Call
+    /// before anything else (it starts a fresh order book).
+    pub fn with_events(mut self, events: EventSink) -> Self {
+        self.book = Arc::new(OrderBook::with_events(events.clone()));
+        self.client = self.client.with_events(events);
+        self
     }
 
     /// The order book.

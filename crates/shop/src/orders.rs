@@ -11,6 +11,7 @@
 //! (a payment can settle at once), and it must find its order waiting.
 
 use hooklab_core::clock::Micros;
+use hooklab_core::events::{EventSink, Happening};
 use hooklab_core::ids::{OrderId, PaymentId};
 use hooklab_core::wire::{Payment, PaymentStatus};
 use serde::Serialize;
@@ -28,6 +29,17 @@ pub enum Channel {
     Webhook,
     /// The creation response itself (a payment that was already final).
     Creation,
+}
+
+impl Channel {
+    /// The channel's name in events and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Poll => "poll",
+            Channel::Webhook => "webhook",
+            Channel::Creation => "creation",
+        }
+    }
 }
 
 /// What a notice did to the book.
@@ -78,6 +90,9 @@ pub struct OrderBook {
     /// How many orders are settled in the shop's eyes (known or failed):
     /// the harness and progress bars watch it instead of polling the book.
     settled_tx: watch::Sender<u64>,
+    /// Where the shop announces what it learns (and its pollers what they
+    /// find): off unless someone listens.
+    events: EventSink,
 }
 
 impl Default for OrderBook {
@@ -89,10 +104,21 @@ impl Default for OrderBook {
 impl OrderBook {
     /// An empty book.
     pub fn new() -> Self {
+        Self::with_events(EventSink::default())
+    }
+
+    /// An empty book that announces what the shop learns to `events`.
+    pub fn with_events(events: EventSink) -> Self {
         OrderBook {
             book: Mutex::new(Book::default()),
             settled_tx: watch::channel(0).0,
+            events,
         }
+    }
+
+    /// Where this shop's events go.
+    pub fn events(&self) -> &EventSink {
+        &self.events
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Book> {
@@ -101,6 +127,9 @@ impl OrderBook {
 
     /// Enters an order, before its payment is requested.
     pub fn place(&self, order_id: OrderId, now: Micros) {
+        self.events.emit(now, || Happening::OrderPlaced {
+            order: order_id.clone(),
+        });
         self.lock()
             .by_order
             .entry(order_id.clone())
@@ -147,6 +176,10 @@ impl OrderBook {
         if entry.known_at.is_some() {
             entry.duplicates += 1;
             book.duplicates += 1;
+            drop(book);
+            self.events.emit(now, || Happening::Duplicate {
+                order: order_id.clone(),
+            });
             return Notice::Duplicate;
         }
         if !status.is_final() {
@@ -159,6 +192,11 @@ impl OrderBook {
         let settled = book.known + book.failed.len() as u64;
         drop(book);
         self.settled_tx.send_replace(settled);
+        self.events.emit(now, || Happening::Known {
+            order: order_id.clone(),
+            via: via.as_str().to_owned(),
+            status: status.to_string(),
+        });
         Notice::Learned
     }
 

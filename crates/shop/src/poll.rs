@@ -9,6 +9,7 @@ use crate::client::{ClientError, PlatformClient};
 use crate::orders::{Channel, OrderBook};
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
+use hooklab_core::events::Happening;
 use hooklab_core::ids::{OrderId, PaymentId};
 use hooklab_core::shutdown::Shutdown;
 use std::sync::Arc;
@@ -48,19 +49,36 @@ impl Poller {
             if self.book.is_known(&order_id) {
                 return;
             }
-            // A failed poll is counted by the client; the schedule goes on.
-            if let Ok(payment) = self
+            next = next.plus(self.interval);
+            match self
                 .client
                 .get_payment_counted(&payment_id, self.reconcile)
                 .await
             {
-                self.book
-                    .record(&order_id, payment.status, Channel::Poll, self.clock.now());
-                if payment.status.is_final() {
-                    return;
+                Ok(payment) => {
+                    let now = self.clock.now();
+                    self.book.events().emit(now, || Happening::Poll {
+                        order: order_id.clone(),
+                        pending: !payment.status.is_final(),
+                        reconcile: self.reconcile,
+                    });
+                    self.book
+                        .record(&order_id, payment.status, Channel::Poll, now);
+                    if payment.status.is_final() {
+                        return;
+                    }
                 }
+                // Rate limited: honour Retry-After, as a good client must.
+                // The wait costs delay, and that cost is what the report shows.
+                Err(ClientError::Refused {
+                    retry_after: Some(wait),
+                    ..
+                }) => {
+                    next = next.max(self.clock.now().plus(wait));
+                }
+                // Any other failure is counted by the client; the schedule goes on.
+                Err(_) => {}
             }
-            next = next.plus(self.interval);
         }
     }
 }
@@ -103,6 +121,9 @@ impl EventPoller {
                 {
                     Ok(page) => {
                         let now = self.clock.now();
+                        self.book.events().emit(now, || Happening::EventPoll {
+                            found: page.data.len() as u32,
+                        });
                         for listed in &page.data {
                             let payment = &listed.event.data;
                             self.book

@@ -26,6 +26,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
+use hooklab_core::events::Happening;
 use hooklab_core::rng::SeededRng;
 use hooklab_core::signature::{self, WebhookSecret};
 use hooklab_core::wire::{ErrorBody, Event};
@@ -138,6 +139,13 @@ impl Receiver {
             .collect()
     }
 
+    /// Announces a refused delivery.
+    fn reject(&self, at: Micros, reason: &'static str) {
+        self.book.events().emit(at, || Happening::Rejected {
+            reason: reason.to_owned(),
+        });
+    }
+
     fn chance(&self, p: f64) -> bool {
         p > 0.0
             && self
@@ -177,6 +185,7 @@ async fn receive(
         .any(|(from, until)| *from <= arrived && arrived < *until)
     {
         counts.faulted.fetch_add(1, Ordering::Relaxed);
+        receiver.reject(arrived, "down");
         let error = ErrorBody::new("unavailable", "the receiver is down (injected fault)");
         return (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response();
     }
@@ -185,6 +194,7 @@ async fn receive(
     }
     if receiver.chance(faults.error_rate) {
         counts.faulted.fetch_add(1, Ordering::Relaxed);
+        receiver.reject(receiver.clock.now(), "error");
         let error = ErrorBody::new("internal", "the receiver failed (injected fault)");
         return (StatusCode::INTERNAL_SERVER_ERROR, Json(error)).into_response();
     }
@@ -212,6 +222,7 @@ async fn receive(
                 .unwrap_or_else(|p| p.into_inner())
                 .entry(rejection.reason())
                 .or_insert(0) += 1;
+            receiver.reject(now, rejection.reason());
             let error = ErrorBody::new(
                 format!("signature_{}", rejection.reason()),
                 rejection.to_string(),

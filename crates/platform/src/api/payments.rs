@@ -141,8 +141,8 @@ pub(crate) async fn get(
             }
         }
     };
-    if let Some((event, owner)) = event {
-        shared.dispatch(event, owner, None);
+    if let Some((event, owner, at)) = event {
+        shared.settled(event, owner, at);
     }
     shared.served.polls.fetch_add(1, Ordering::Relaxed);
     if !payment.status.is_final() {
