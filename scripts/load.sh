@@ -4,8 +4,9 @@
 # Measures, side by side in one run, on this machine:
 #   1. the platform's GET /v1/payments/{id} vs a bare axum handler answering
 #      the same JSON from memory (target: platform/bare >= 0.80);
-#   2. the shop's webhook receiver (POST /webhooks/payments, valid events) vs
-#      the same bare app (target: receiver/bare >= 0.60);
+#   2. the shop's webhook receiver (POST /webhooks/payments, signed deliveries
+#      with distinct webhook-ids, verified and deduplicated) vs the same bare
+#      app (target: receiver/bare >= 0.60);
 #   3. the dispatcher's deliveries per second to a fast local receiver, with
 #      no delivery lost or doubled (target: >= 20,000/s);
 #   4. memory per pending order across platform and shop (target: < 2 KB);
@@ -14,7 +15,12 @@
 #
 # Every server binds 127.0.0.1:0; wrk runs bounded (-d). Knobs (environment):
 #   DURATION=5s CONNECTIONS=32 THREADS=2 ROUNDS=2 PAYMENTS=10000 ORDERS=10000
+#   DELIVERIES=150000 (signed deliveries per round; more than the receiver
+#   can take in DURATION, so no webhook-id repeats within a round)
 #   DISPATCH_ORDERS=20000 DISPATCH_PER_S=5000 MEMORY_ORDERS=100000
+# The signed deliveries carry the timestamp of the load target's start, and
+# the receiver accepts 5 minutes of skew: keep ROUNDS x DURATION well under
+# two minutes (the script fails if any delivery is refused).
 #   CARGO_TARGET_DIR (default: <repo>/target)
 # Needs: cargo; wrk (installed with apt-get if missing, as root or via sudo).
 set -euo pipefail
@@ -25,6 +31,7 @@ THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-2}
 PAYMENTS=${PAYMENTS:-10000}
 ORDERS=${ORDERS:-10000}
+DELIVERIES=${DELIVERIES:-150000}
 DISPATCH_ORDERS=${DISPATCH_ORDERS:-20000}
 DISPATCH_PER_S=${DISPATCH_PER_S:-5000}
 MEMORY_ORDERS=${MEMORY_ORDERS:-100000}
@@ -66,44 +73,59 @@ say "== load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS round(s), bare 
 
 # --- lua scripts -------------------------------------------------------------
 cat >"$work/status.lua" <<'LUA'
--- GET /v1/payments/pay_NNNNNN, a random one of the pre-created payments.
+-- GET /v1/payments/pay_NNNNNN, a random one of the pre-created payments,
+-- with the merchant's API key (the bare app ignores it).
 local n = tonumber(os.getenv("HOOKLAB_PAYMENTS") or "10000")
 math.randomseed(os.time())
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("HOOKLAB_API_KEY")
 request = function()
     return wrk.format("GET", string.format("/v1/payments/pay_%06d", math.random(1, n)))
 end
 LUA
 cat >"$work/event.lua" <<'LUA'
--- POST /webhooks/payments with a valid payment.approved event for a random
--- pre-placed order; each request gets a fresh event id. (Signatures are not
--- sent yet: the receiver does not verify them yet.)
-local n = tonumber(os.getenv("HOOKLAB_ORDERS") or "10000")
+-- POST /webhooks/payments: replays the load target's pre-signed deliveries
+-- (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature), so
+-- the receiver verifies a real HMAC and deduplicates on a fresh webhook-id
+-- every time. Each thread reads its own file of raw requests separated by
+-- NUL bytes (one read, no parsing: a short init, since wrk starts its first
+-- thread before the next one's init has run) and sends them in order.
+local dir = os.getenv("HOOKLAB_DELIVERIES")
+local round = os.getenv("HOOKLAB_ROUND") or "1"
 local counter = 0
-math.randomseed(os.time())
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-request = function()
+setup = function(thread)
+    thread:set("tid", counter)
     counter = counter + 1
-    local i = math.random(1, n)
-    local id = string.format("evt_%d_%d", i, counter)
-    local body = string.format(
-        '{"id":"%s","type":"payment.approved","created_at":"2026-11-27T00:00:01.000Z",' ..
-        '"data":{"id":"pay_%06d","order_id":"ord_%06d","amount_cents":4990,"currency":"BRL",' ..
-        '"status":"approved","created_at":"2026-11-27T00:00:00.000Z","settled_at":"2026-11-27T00:00:01.000Z"}}',
-        id, i, i)
-    wrk.headers["webhook-id"] = id
-    return wrk.format("POST", "/webhooks/payments", nil, body)
+end
+local data, pos
+init = function(args)
+    local f = assert(io.open(string.format("%s/deliveries-%s-%d.http", dir, round, tid), "rb"))
+    data = f:read("*a")
+    f:close()
+    pos = 1
+end
+request = function()
+    local stop = data:find("\0", pos, true)
+    if not stop then
+        -- Out of fresh deliveries: start over (the receiver counts these as
+        -- redeliveries, and the script reports them).
+        pos = 1
+        stop = data:find("\0", pos, true)
+    end
+    local r = data:sub(pos, stop - 1)
+    pos = stop + 1
+    return r
 end
 LUA
 
 # --- servers -----------------------------------------------------------------
 mkfifo "$work/out"
-"$bin" serve --payments "$PAYMENTS" --orders "$ORDERS" --max-secs 600 >"$work/out" &
+"$bin" serve --payments "$PAYMENTS" --orders "$ORDERS" --deliveries "$DELIVERIES" \
+    --rounds "$ROUNDS" --threads "$THREADS" --dir "$work" --max-secs 600 >"$work/out" &
 server_pid=$!
 exec 3<"$work/out"
 declare -A url
-for _ in 1 2 3 4 5; do
-    IFS=' ' read -r -t 60 name value <&3 || { say "the load target did not start"; exit 1; }
+for _ in 1 2 3 4 5 6 7 8; do
+    IFS=' ' read -r -t 120 name value <&3 || { say "the load target did not start"; exit 1; }
     [[ $name == ready ]] && break
     url[$name]=$value
 done
@@ -123,7 +145,8 @@ http_get() {
 # rps SCRIPT URL: requests per second wrk measured; fails on non-2xx answers.
 rps() {
     local out
-    out=$(HOOKLAB_PAYMENTS=$PAYMENTS HOOKLAB_ORDERS=$ORDERS \
+    out=$(HOOKLAB_PAYMENTS=$PAYMENTS HOOKLAB_API_KEY=${url[api_key]} \
+        HOOKLAB_DELIVERIES=${url[deliveries]} HOOKLAB_ROUND=${ROUND:-1} \
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$1" "$2")
     if grep -q 'Non-2xx' <<<"$out"; then
         say "non-2xx answers from $2:" >&2
@@ -137,8 +160,8 @@ rps() {
 compare() {
     local name=$1 script=$2 target=$3 goal=$4 b t sum_b=0 sum_t=0
     for ((r = 1; r <= ROUNDS; r++)); do
-        b=$(rps "$script" "${url[bare]}")
-        t=$(rps "$script" "$target")
+        b=$(ROUND=$r rps "$script" "${url[bare]}")
+        t=$(ROUND=$r rps "$script" "$target")
         say "   round $r: bare $b req/s, $name $t req/s"
         sum_b=$(awk -v a="$sum_b" -v x="$b" 'BEGIN {print a + x}')
         sum_t=$(awk -v a="$sum_t" -v x="$t" 'BEGIN {print a + x}')
@@ -155,17 +178,21 @@ status_out=$(compare platform "$work/status.lua" "${url[platform]}" 0.80)
 say "$status_out"
 status_line=$(tail -1 <<<"$status_out")
 say ""
-say "== webhook receiver: POST /webhooks/payments ($ORDERS placed orders; unsigned for now)"
+say "== webhook receiver: POST /webhooks/payments (signed, distinct webhook-ids, $ORDERS placed orders)"
 receiver_out=$(compare receiver "$work/event.lua" "${url[receiver]}" 0.60)
 say "$receiver_out"
 receiver_line=$(tail -1 <<<"$receiver_out")
 say ""
 stats=$(http_get "${url[control]}/stats")
 say "   server counts: $stats"
-if ! grep -Eq '"platform_rejected":0[,}]' <<<"$stats" || ! grep -Eq '"receiver_malformed":0[,}]' <<<"$stats" \
-    || ! grep -Eq '"receiver_ignored":0[,}]' <<<"$stats"; then
+if ! grep -Eq '"platform_rejected":0[,}]' <<<"$stats" || ! grep -Eq '"platform_unauthorized":0[,}]' <<<"$stats" \
+    || ! grep -Eq '"receiver_malformed":0[,}]' <<<"$stats" || ! grep -Eq '"receiver_ignored":0[,}]' <<<"$stats" \
+    || ! grep -Eq '"receiver_rejected":0[,}]' <<<"$stats"; then
     say "the targets refused or ignored some requests: the comparison is not valid" >&2
     exit 1
+fi
+if ! grep -Eq '"receiver_redeliveries":0[,}]' <<<"$stats"; then
+    say "   note: some deliveries were replays (raise DELIVERIES): those took the dedup short-cut"
 fi
 http_get "${url[control]}/stop" >/dev/null
 wait "$server_pid" 2>/dev/null || true

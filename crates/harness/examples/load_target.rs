@@ -5,15 +5,22 @@
 //! polling. This binary gives the load script something to aim at and
 //! measures what a load generator cannot see from outside. Subcommands:
 //!
-//! - `serve [--payments N] [--orders N] [--max-secs S]`: serves, each on its
-//!   own `127.0.0.1:0` socket, (1) the real platform router with N pending
-//!   payments `pay_000001..` (they settle in a day, so every read is a
-//!   "wasted poll"), (2) a bare axum app answering the same payment JSON from
-//!   memory on the same route, and `{"received":true}` on the webhook path
-//!   without reading the body, (3) the shop's webhook receiver with orders
-//!   `ord_000001..` placed in its book, and (4) a control app
-//!   (`GET /stats`, `GET /stop`). It prints one `name url` line per server,
-//!   then `ready`, and runs until `/stop` or `--max-secs`.
+//! - `serve [--payments N] [--orders N] [--max-secs S] [--deliveries N]
+//!   [--rounds R] [--threads T] [--dir PATH]`: serves, each on its own
+//!   `127.0.0.1:0` socket, (1) the real platform router with N pending
+//!   payments `pay_000001..` of one merchant, whose API key it prints as
+//!   `api_key KEY` (they settle in a day, so every read is a "wasted poll"),
+//!   (2) a bare axum app answering the same payment JSON from memory on the
+//!   same route, and `{"received":true}` on the webhook path without reading
+//!   the body, (3) the shop's webhook receiver with orders `ord_000001..`
+//!   placed in its book, trusting one secret, and (4) a control app
+//!   (`GET /stats`, `GET /stop`). Before serving it writes, for each round
+//!   `r` and wrk thread `t`, `PATH/deliveries-r-t.http`: raw HTTP requests,
+//!   separated by a NUL byte, each a Standard Webhooks delivery signed with
+//!   the receiver's secret (a distinct `webhook-id`, a timestamp of now), so
+//!   wrk's Lua can replay signed deliveries without computing an HMAC. It
+//!   prints one `name value` line per server and file folder, then `ready`,
+//!   and runs until `/stop` or `--max-secs`.
 //! - `dispatch [--orders N] [--per-s R]`: the dispatcher's deliveries per
 //!   second, two ways. `dispatch_burst`: N payments (created through the
 //!   router, no socket) all settle at the same instant and the dispatcher
@@ -40,15 +47,17 @@ use bytes::Bytes;
 use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
 use hooklab_core::http::HttpClient;
-use hooklab_core::ids::{OrderId, PaymentId};
+use hooklab_core::ids::{EventId, MerchantId, OrderId, PaymentId};
 use hooklab_core::report::StrategyReport;
+use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::Scenario;
 use hooklab_core::shutdown::{self, Shutdown};
-use hooklab_core::wire::{Payment, PaymentStatus};
+use hooklab_core::signature::WebhookSecret;
+use hooklab_core::wire::{Event, EventType, Payment, PaymentStatus};
 use hooklab_harness::run::Silent;
 use hooklab_harness::transport::RealHttp;
 use hooklab_harness::{RunOptions, run_scenario};
-use hooklab_platform::{Platform, PlatformConfig};
+use hooklab_platform::{Merchant, Platform, PlatformConfig};
 use hooklab_shop::client::PlatformClient;
 use hooklab_shop::orders::OrderBook;
 use hooklab_shop::poll::Poller;
@@ -72,17 +81,32 @@ fn main() -> ExitCode {
             .unwrap_or(default)
     };
     match args.first().map(String::as_str) {
-        Some("serve") => serve(
-            flag("--payments", 10_000),
-            flag("--orders", 10_000),
-            flag("--max-secs", 300),
-        ),
+        Some("serve") => {
+            let dir = args
+                .iter()
+                .position(|a| a == "--dir")
+                .and_then(|i| args.get(i + 1))
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(std::env::temp_dir);
+            serve(
+                ServeLoad {
+                    payments: flag("--payments", 10_000),
+                    orders: flag("--orders", 10_000),
+                    deliveries: flag("--deliveries", 150_000),
+                    rounds: flag("--rounds", 2),
+                    threads: flag("--threads", 2),
+                    dir,
+                },
+                flag("--max-secs", 300),
+            )
+        }
         Some("dispatch") => dispatch(flag("--orders", 20_000), flag("--per-s", 100_000)),
         Some("memory") => memory(flag("--orders", 100_000)),
         Some("latency") => latency(flag("--orders", 200)),
         _ => {
             eprintln!(
-                "usage: load_target serve [--payments N] [--orders N] [--max-secs S]\n       \
+                "usage: load_target serve [--payments N] [--orders N] [--max-secs S] [--deliveries N] \
+                 [--rounds R] [--threads T] [--dir PATH]\n       \
                  load_target dispatch [--orders N] [--per-s R]\n       \
                  load_target memory [--orders N]\n       \
                  load_target latency [--orders N]"
@@ -104,10 +128,19 @@ fn real_http() -> Arc<dyn HttpClient> {
     RealHttp::new()
 }
 
-/// A platform whose payments (those it does not plan) settle after `settle`.
+/// The one merchant's API key: every platform request carries it as
+/// `Authorization: Bearer`.
+const API_KEY: &str = "sk_test_load_target";
+
+/// A platform whose payments (those it does not plan) settle after `settle`,
+/// with one merchant whose key is [`API_KEY`].
 fn platform(clock: Clock, settle: Dur) -> Platform {
     let config = PlatformConfig {
         default_settle: settle,
+        merchants: vec![Merchant {
+            id: MerchantId::numbered(1),
+            api_key: API_KEY.to_owned(),
+        }],
         ..PlatformConfig::default()
     };
     Platform::new(clock, config, real_http())
@@ -133,6 +166,7 @@ async fn create(router: &Router, n: u64, simulate: Option<Dur>) -> Bytes {
     let request = http::Request::post("/v1/payments")
         .header("content-type", "application/json")
         .header("idempotency-key", format!("ord_{n:06}"))
+        .header(http::header::AUTHORIZATION, format!("Bearer {API_KEY}"))
         .body(Body::from(body))
         .unwrap();
     let (status, body) = exchange(router, request).await;
@@ -160,24 +194,96 @@ fn spawn_server(
 
 // ---------------------------------------------------------------- serve
 
-fn serve(payments: u64, orders: u64, max_secs: u64) {
+/// What `serve` prepares: payments, orders, and the signed deliveries wrk
+/// replays.
+struct ServeLoad {
+    /// Pending payments in the platform.
+    payments: u64,
+    /// Orders placed in the shop's book.
+    orders: u64,
+    /// Signed deliveries per round (split among the threads' files).
+    deliveries: u64,
+    /// Rounds of the comparison: each gets its own deliveries, so a later
+    /// round never replays an earlier round's `webhook-id`s.
+    rounds: u64,
+    /// wrk threads: each reads its own file.
+    threads: u64,
+    /// Where the files go.
+    dir: std::path::PathBuf,
+}
+
+/// Writes the signed deliveries of every round and thread (see the module
+/// docs): delivery `k` of round `r` is event `evt_r{r}_{k}`, the approval of
+/// order `ord_{k mod orders}`, so after the first pass over the book every
+/// delivery is a new event about an order already known.
+fn write_deliveries(load: &ServeLoad, secret: &WebhookSecret, clock: Clock) {
+    let timestamp = clock.unix_secs(clock.now());
+    let created_at = clock.rfc3339(clock.now());
+    let threads = load.threads.max(1);
+    for round in 1..=load.rounds.max(1) {
+        for thread in 0..threads {
+            let path = load.dir.join(format!("deliveries-{round}-{thread}.http"));
+            let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+            for k in (thread..load.deliveries).step_by(threads as usize) {
+                let n = k % load.orders.max(1) + 1;
+                let id = EventId(format!("evt_r{round}_{k:07}"));
+                let event = Event {
+                    id: id.clone(),
+                    kind: EventType::PaymentApproved,
+                    created_at: created_at.clone(),
+                    data: Payment {
+                        id: PaymentId::numbered(n),
+                        order_id: OrderId::numbered(n),
+                        amount_cents: 4_990,
+                        currency: "BRL".to_owned(),
+                        status: PaymentStatus::Approved,
+                        created_at: created_at.clone(),
+                        settled_at: Some(created_at.clone()),
+                    },
+                };
+                let body = serde_json::to_vec(&event).unwrap();
+                let signature = secret.sign(id.as_str(), timestamp, &body);
+                write!(
+                    file,
+                    "POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                     Content-Type: application/json\r\nContent-Length: {}\r\n\
+                     webhook-id: {id}\r\nwebhook-timestamp: {timestamp}\r\n\
+                     webhook-signature: {signature}\r\n\r\n",
+                    body.len()
+                )
+                .unwrap();
+                file.write_all(&body).unwrap();
+                file.write_all(b"\0").unwrap();
+            }
+            file.flush().unwrap();
+        }
+    }
+}
+
+fn serve(load: ServeLoad, max_secs: u64) {
     multi_thread().block_on(async {
         let clock = Clock::starting_now(Clock::system_unix_us());
         let platform = platform(clock, Dur::from_secs(86_400));
         let platform_router = platform.router();
-        for n in 1..=payments.max(1) {
+        for n in 1..=load.payments.max(1) {
             create(&platform_router, n, None).await;
         }
         let get_one = http::Request::get("/v1/payments/pay_000001")
+            .header(http::header::AUTHORIZATION, format!("Bearer {API_KEY}"))
             .body(Body::empty())
             .unwrap();
-        let (_, sample) = exchange(&platform_router, get_one).await;
+        let (status, sample) = exchange(&platform_router, get_one).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&sample));
 
         let book = Arc::new(OrderBook::new());
-        for n in 1..=orders.max(1) {
+        for n in 1..=load.orders.max(1) {
             book.place(OrderId::numbered(n), clock.now());
         }
         let shop_receiver = Receiver::new(clock, book);
+        // The secret the platform would have handed out at registration.
+        let secret = WebhookSecret::generate(&mut SeededRng::stream(7, "load-target-secret"));
+        shop_receiver.trust(secret.clone());
+        write_deliveries(&load, &secret, clock);
 
         let bare = Router::new()
             .route(
@@ -206,16 +312,20 @@ fn serve(payments: u64, orders: u64, max_secs: u64) {
                 let c = shop_receiver.counts();
                 format!(
                     "{{\"platform_polls\":{},\"platform_polls_pending\":{},\"platform_rejected\":{},\
-                     \"receiver_deliveries\":{},\"receiver_learned\":{},\"receiver_duplicates\":{},\
-                     \"receiver_ignored\":{},\"receiver_malformed\":{}}}\n",
+                     \"platform_unauthorized\":{},\"receiver_deliveries\":{},\"receiver_learned\":{},\
+                     \"receiver_duplicates\":{},\"receiver_redeliveries\":{},\"receiver_ignored\":{},\
+                     \"receiver_malformed\":{},\"receiver_rejected\":{}}}\n",
                     served.polls,
                     served.polls_pending,
                     served.rejected,
+                    served.unauthorized,
                     c.deliveries.load(Ordering::Relaxed),
                     c.learned.load(Ordering::Relaxed),
                     c.duplicates.load(Ordering::Relaxed),
+                    c.redeliveries.load(Ordering::Relaxed),
                     c.ignored.load(Ordering::Relaxed),
                     c.malformed.load(Ordering::Relaxed),
+                    shop_receiver.rejected().values().sum::<u64>(),
                 )
             }
         };
@@ -235,6 +345,8 @@ fn serve(payments: u64, orders: u64, max_secs: u64) {
 
         let mut servers = Vec::new();
         let mut out = std::io::stdout().lock();
+        writeln!(out, "api_key {API_KEY}").unwrap();
+        writeln!(out, "deliveries {}", load.dir.display()).unwrap();
         for (name, router) in [
             ("platform", platform_router),
             ("bare", bare),
@@ -367,6 +479,7 @@ fn dispatch_burst(orders: u64) {
         let router = platform.router();
         let register = http::Request::post("/v1/webhook_endpoints")
             .header("content-type", "application/json")
+            .header(http::header::AUTHORIZATION, format!("Bearer {API_KEY}"))
             .body(Body::from(format!(
                 r#"{{"url":"{sink_url}{WEBHOOK_PATH}"}}"#
             )))
