@@ -81,12 +81,46 @@ pub struct StrategyReport {
     pub rejected: std::collections::BTreeMap<String, u64>,
     /// Every missed order, with why.
     pub missed_orders: Vec<MissedOrder>,
+    /// What happened over time (empty in summaries from before it existed).
+    #[serde(default)]
+    pub timeline: Timeline,
     /// The notification delay's cumulative distribution, compact: about 45
     /// `[ms, quantile]` pairs read from the histogram (every 2.5%, then the
     /// tail), enough to redraw the CDF chart from `summary.json` alone.
     /// Empty in summaries written before it existed.
     #[serde(default)]
     pub latency_cdf_ms: Vec<[f64; 2]>,
+}
+
+/// What happened over the run's time: requests per time bucket by kind, and
+/// each order's life. Saved in `summary.json` so charts and replays need
+/// nothing else. Columns, not rows, to keep the file small.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// Width of one bucket, ms (about 1/200 of the run).
+    pub bucket_ms: f64,
+    /// Polls answered (payment polls and event-log pages), per bucket.
+    pub polls: Vec<u32>,
+    /// Of those, the ones that found nothing new.
+    pub polls_wasted: Vec<u32>,
+    /// Webhook delivery attempts, per bucket.
+    pub deliveries: Vec<u32>,
+    /// Of those, retries (attempt 2 and later).
+    pub retries: Vec<u32>,
+    /// Of those, failed attempts.
+    pub failed_deliveries: Vec<u32>,
+    /// Deliveries the receiver refused, per bucket.
+    pub rejected: Vec<u32>,
+    /// 429 answers, per bucket.
+    pub rate_limited: Vec<u32>,
+    /// Orders whose outcome the shop learned, per bucket.
+    pub known: Vec<u32>,
+    /// Each order in number order: `[placed, settled, known]`, ms from the
+    /// run's start; -1 where it did not happen.
+    pub orders: Vec<[f64; 3]>,
+    /// Each order in number order, how it was learned: `p` poll, `w` webhook,
+    /// `c` at creation, `-` never.
+    pub via: String,
 }
 
 /// How notified orders were learned.

@@ -28,6 +28,7 @@ pub mod network;
 pub mod render;
 pub mod run;
 pub mod sweep;
+pub mod timeline;
 pub mod transport;
 pub mod virtual_net;
 

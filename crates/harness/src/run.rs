@@ -2,9 +2,9 @@
 //!
 //! For each strategy, in the scenario's order, a run:
 //!
-//! 1. starts a fresh platform and shop, each on its own socket bound to
-//!    `127.0.0.1:0` (never a fixed port), and a fresh clock whose origin is the
-//!    strategy's start;
+//! 1. starts a fresh platform and shop on the run's [`Network`]: real sockets
+//!    bound to `127.0.0.1:0` (never a fixed port), or the in-memory network of
+//!    virtual time; and a fresh clock whose origin is the strategy's start;
 //! 2. registers the shop's webhook endpoint if the strategy receives webhooks;
 //! 3. places every order of the workload at its arrival instant (the same
 //!    workload for every strategy, generated once from the seed);
@@ -12,7 +12,8 @@
 //!    last settlement, plus the strategy's patience (one polling interval),
 //!    plus the scenario's grace period;
 //! 5. stops everything and folds what the platform and the shop recorded into
-//!    a [`StrategyReport`].
+//!    a [`StrategyReport`], with the [`Timeline`] of the events they announced
+//!    (each also handed to the [`Progress`] listener as it happened).
 //!
 //! Latency is measured from the *scheduled* settlement instant the platform
 //! recorded, to the instant the shop recorded the outcome: an overloaded
@@ -22,19 +23,20 @@ use crate::network::{Loopback, Network, Shaped};
 use crate::virtual_net::{self, VirtualNet};
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
+use hooklab_core::events::{EventSink, RunEvent};
 use hooklab_core::http::HttpClient;
 use hooklab_core::ids::OrderId;
 use hooklab_core::model::{self, ModelInputs};
 use hooklab_core::report::{
     LatencySummary, MissedOrder, NotifiedBy, RequestCounts, ScenarioInfo, StrategyReport, Summary,
-    latency_histogram, round_ms,
+    Timeline, latency_histogram, round_ms,
 };
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::{ClockMode, Scenario, StrategySpec};
 use hooklab_core::shutdown;
 use hooklab_core::signature::WebhookSecret;
 use hooklab_core::workload::{self, OrderPlan};
-use hooklab_platform::{Merchant, Platform, PlatformConfig, SettlementPlan};
+use hooklab_platform::{AttemptResult, Merchant, Platform, PlatformConfig, SettlementPlan};
 use hooklab_shop::Shop;
 use hooklab_shop::client::PlatformClient;
 use hooklab_shop::orders::Channel;
@@ -66,6 +68,9 @@ pub trait Progress: Send + Sync {
     fn strategy_started(&self, _index: usize, _total: usize, _name: &str, _orders: u64) {}
     /// `known` orders of the current strategy are settled in the shop's eyes.
     fn orders_known(&self, _known: u64) {}
+    /// Something happened in the current strategy's run (a poll, a delivery,
+    /// an outcome learned). Called from the harness's own task, in order.
+    fn event(&self, _event: &RunEvent) {}
     /// A strategy's run ended.
     fn strategy_finished(&self, _report: &StrategyReport) {}
 }
@@ -160,6 +165,13 @@ pub(crate) async fn run_strategy(
 ) -> Result<StrategyReport, HarnessError> {
     let clock = Clock::starting_now(origin_unix_us);
     let (trigger, shutdown) = shutdown::channel();
+    // Everything the platform and the shop announce comes here, to be kept
+    // for the timeline and passed on to the progress listener.
+    let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel::<RunEvent>();
+    let events = EventSink::to(move |e| {
+        let _ = events_tx.send(e);
+    });
+    let mut recorded: Vec<RunEvent> = Vec::new();
     let http: Arc<dyn HttpClient> = net.client();
 
     // The platform, with the workload's settlement plan.
@@ -175,6 +187,7 @@ pub(crate) async fn run_strategy(
         delivery: scenario.delivery.clone(),
         duplicate_rate: scenario.faults.duplicate_rate,
         merchants: vec![merchant.clone()],
+        events: events.clone(),
         rate_limit_per_s: scenario.platform.rate_limit_per_s,
         ..PlatformConfig::default()
     };
@@ -194,7 +207,8 @@ pub(crate) async fn run_strategy(
         spec.clone(),
         scenario.workload.currency.clone(),
         shutdown.clone(),
-    );
+    )
+    .with_events(events);
     let faults = &scenario.faults;
     let receiver = Receiver::with_faults(
         clock,
@@ -261,6 +275,10 @@ pub(crate) async fn run_strategy(
             biased;
             _ = clock.sleep_until(deadline) => break,
             changed = settled.changed() => if changed.is_err() { break },
+            Some(event) = events_rx.recv() => {
+                progress.event(&event);
+                recorded.push(event);
+            }
         }
     }
     let ended = clock.now();
@@ -271,6 +289,12 @@ pub(crate) async fn run_strategy(
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
     }
 
+    // The events still in the channel happened before the end, too.
+    while let Ok(event) = events_rx.try_recv() {
+        progress.event(&event);
+        recorded.push(event);
+    }
+    let timeline = crate::timeline::fold(&recorded, plan.len(), ended);
     let rtt = Dur(client.median_create_rtt_us());
     Ok(fold(
         spec,
@@ -284,6 +308,7 @@ pub(crate) async fn run_strategy(
             timer_slack: net.timer_slack(),
         },
         ended.since(origin),
+        timeline,
     ))
 }
 
@@ -298,6 +323,7 @@ fn fold(
     receiver: &Receiver,
     inputs: ModelInputs,
     run: Dur,
+    timeline: Timeline,
 ) -> StrategyReport {
     let settlements: HashMap<OrderId, Micros> = platform
         .settlements()
@@ -390,7 +416,10 @@ fn fold(
         && requests.endpoint_registrations == served.endpoint_registrations
         && requests.event_polls == served.event_lists
         && requests.rate_limited == served.rate_limited
-        && requests.webhook_attempts == received.deliveries.load(Ordering::Relaxed);
+        // An attempt refused at connect (a partition, a closed port) never
+        // reached the receiver: compare only the attempts that got an answer.
+        && attempts.iter().filter(|a| matches!(a.result, AttemptResult::Status(_))).count() as u64
+            == received.deliveries.load(Ordering::Relaxed);
 
     let orders = plan.len() as u64;
     let notified = histogram.len();
@@ -447,6 +476,7 @@ fn fold(
         counts_agree,
         run_ms: round_ms(run.as_ms_f64()),
         missed_orders,
+        timeline,
     }
 }
 

@@ -79,6 +79,7 @@ fn strategy(name: &str, kind: StrategyKind, interval_ms: Option<f64>) -> Strateg
             reason: "the poller had not seen the final status when the run ended".to_owned(),
         }],
         latency_cdf_ms: cdf_points(&h),
+        timeline: Default::default(),
     }
 }
 

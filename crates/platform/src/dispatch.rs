@@ -168,7 +168,11 @@ pub(crate) async fn run(
         // Reap finished deliveries so the set does not grow with the run.
         while inflight.try_join_next().is_some() {}
     }
-    inflight.abort_all();
+    // Let attempts already on the wire finish and be logged (deliveries that
+    // are waiting for a retry see the shutdown and stop at once), so that the
+    // log and the receiver's count agree. Each attempt is bounded by its
+    // timeout.
+    while inflight.join_next().await.is_some() {}
 }
 
 /// One event on its way to one endpoint.
