@@ -209,6 +209,7 @@ fn run(args: RunArgs, lang: hooklab_harness::i18n::Lang) -> Result<(), Failure> 
             ClockArg::Real => ClockMode::Real,
             ClockArg::Virtual => ClockMode::Virtual,
         }),
+        ..RunOptions::default()
     };
     let progress = progress::Bar::new();
     let summary = run_scenario(&scenario, options, &progress).map_err(|e| match e {

@@ -34,7 +34,7 @@ impl Progress for Bar {
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(bar);
     }
 
-    fn orders_known(&self, known: u64) {
+    fn orders_known(&self, _index: usize, known: u64) {
         if let Some(bar) = self
             .current
             .lock()
@@ -45,7 +45,7 @@ impl Progress for Bar {
         }
     }
 
-    fn strategy_finished(&self, report: &StrategyReport) {
+    fn strategy_finished(&self, _index: usize, report: &StrategyReport) {
         if let Some(bar) = self
             .current
             .lock()

@@ -121,6 +121,7 @@ interval_ms = 10
 fn poll_run(scenario: &Scenario) -> (u64, Duration) {
     let options = RunOptions {
         clock: Some(ClockMode::Virtual),
+        ..RunOptions::default()
     };
     let start = Instant::now();
     let summary = run_scenario(scenario, options, &Silent).unwrap();

@@ -67,12 +67,12 @@ pub trait Progress: Send + Sync {
     /// A strategy's run starts.
     fn strategy_started(&self, _index: usize, _total: usize, _name: &str, _orders: u64) {}
     /// `known` orders of the current strategy are settled in the shop's eyes.
-    fn orders_known(&self, _known: u64) {}
+    fn orders_known(&self, _index: usize, _known: u64) {}
     /// Something happened in the current strategy's run (a poll, a delivery,
     /// an outcome learned). Called from the harness's own task, in order.
-    fn event(&self, _event: &RunEvent) {}
+    fn event(&self, _index: usize, _event: &RunEvent) {}
     /// A strategy's run ended.
-    fn strategy_finished(&self, _report: &StrategyReport) {}
+    fn strategy_finished(&self, _index: usize, _report: &StrategyReport) {}
 }
 
 /// A [`Progress`] that hears nothing.
@@ -84,6 +84,9 @@ impl Progress for Silent {}
 pub struct RunOptions {
     /// Overrides the scenario's `clock`.
     pub clock: Option<ClockMode>,
+    /// Runs every strategy at the same time (real clock only), for the live
+    /// view; otherwise one after the other, each with the machine to itself.
+    pub side_by_side: bool,
 }
 
 /// Runs every strategy of `scenario` and summarises the run.
@@ -106,31 +109,64 @@ pub fn run_scenario(
         ClockMode::Virtual => None,
     };
     let plan = workload::generate(&scenario.workload, scenario.seed);
-    let mut strategies = Vec::with_capacity(scenario.strategies.len());
-    for (index, spec) in scenario.strategies.iter().enumerate() {
-        progress.strategy_started(
-            index,
-            scenario.strategies.len(),
-            spec.name(),
-            plan.len() as u64,
-        );
-        // Either way, the `[network]` table is applied by the same `Shaped`
-        // wrapper; it is built inside the runtime, where the run's clock starts.
-        let (net, seed) = (&scenario.network, scenario.seed);
-        let report = match &runtime {
-            Some(runtime) => runtime.block_on(async {
-                let net = Shaped::new(Loopback, net, seed);
-                let origin = Clock::system_unix_us();
-                run_strategy(&net, origin, scenario, spec, &plan, progress).await
-            })?,
-            None => virtual_net::paused_runtime()?.block_on(async {
-                let net = Shaped::new(VirtualNet::new(), net, seed);
-                let origin = virtual_net::ORIGIN_UNIX_US;
-                run_strategy(&net, origin, scenario, spec, &plan, progress).await
-            })?,
-        };
-        progress.strategy_finished(&report);
-        strategies.push(report);
+    let total = scenario.strategies.len();
+    let (net, seed) = (&scenario.network, scenario.seed);
+    let mut strategies = Vec::with_capacity(total);
+    match &runtime {
+        // Side by side: every strategy at once, each on its own platform and
+        // shop, for the live classroom view. They share the machine, so the
+        // numbers are a little worse than one at a time.
+        Some(runtime) if options.side_by_side => {
+            for (index, spec) in scenario.strategies.iter().enumerate() {
+                progress.strategy_started(index, total, spec.name(), plan.len() as u64);
+            }
+            let runs = scenario.strategies.iter().enumerate().map(|(index, spec)| {
+                let plan = &plan;
+                async move {
+                    let net = Shaped::new(Loopback, net, seed);
+                    run_strategy(
+                        index,
+                        &net,
+                        Clock::system_unix_us(),
+                        scenario,
+                        spec,
+                        plan,
+                        progress,
+                    )
+                    .await
+                }
+            });
+            for (index, report) in runtime
+                .block_on(futures_util::future::join_all(runs))
+                .into_iter()
+                .enumerate()
+            {
+                let report = report?;
+                progress.strategy_finished(index, &report);
+                strategies.push(report);
+            }
+        }
+        _ => {
+            for (index, spec) in scenario.strategies.iter().enumerate() {
+                progress.strategy_started(index, total, spec.name(), plan.len() as u64);
+                // Either way, the `[network]` table is applied by the same `Shaped`
+                // wrapper; it is built inside the runtime, where the run's clock starts.
+                let report = match &runtime {
+                    Some(runtime) => runtime.block_on(async {
+                        let net = Shaped::new(Loopback, net, seed);
+                        let origin = Clock::system_unix_us();
+                        run_strategy(index, &net, origin, scenario, spec, &plan, progress).await
+                    })?,
+                    None => virtual_net::paused_runtime()?.block_on(async {
+                        let net = Shaped::new(VirtualNet::new(), net, seed);
+                        let origin = virtual_net::ORIGIN_UNIX_US;
+                        run_strategy(index, &net, origin, scenario, spec, &plan, progress).await
+                    })?,
+                };
+                progress.strategy_finished(index, &report);
+                strategies.push(report);
+            }
+        }
     }
     Ok(Summary {
         scenario: ScenarioInfo {
@@ -156,6 +192,7 @@ fn describe_arrival(scenario: &Scenario) -> String {
 /// Runs one strategy on `net`, with a clock whose origin is stamped
 /// `origin_unix_us`.
 pub(crate) async fn run_strategy(
+    index: usize,
     net: &dyn Network,
     origin_unix_us: i64,
     scenario: &Scenario,
@@ -267,7 +304,7 @@ pub(crate) async fn run_strategy(
     let mut settled = shop.book().watch_settled();
     loop {
         let known = *settled.borrow_and_update();
-        progress.orders_known(known);
+        progress.orders_known(index, known);
         if known >= total {
             break;
         }
@@ -276,7 +313,7 @@ pub(crate) async fn run_strategy(
             _ = clock.sleep_until(deadline) => break,
             changed = settled.changed() => if changed.is_err() { break },
             Some(event) = events_rx.recv() => {
-                progress.event(&event);
+                progress.event(index, &event);
                 recorded.push(event);
             }
         }
@@ -291,7 +328,7 @@ pub(crate) async fn run_strategy(
 
     // The events still in the channel happened before the end, too.
     while let Ok(event) = events_rx.try_recv() {
-        progress.event(&event);
+        progress.event(index, &event);
         recorded.push(event);
     }
     let timeline = crate::timeline::fold(&recorded, plan.len(), ended);

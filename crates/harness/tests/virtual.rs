@@ -22,7 +22,10 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 fn run(text: &str, clock: ClockMode) -> Summary {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let scenario = Scenario::parse(text, "test.toml").unwrap();
-    let options = RunOptions { clock: Some(clock) };
+    let options = RunOptions {
+        clock: Some(clock),
+        ..RunOptions::default()
+    };
     run_scenario(&scenario, options, &Silent).unwrap()
 }
 
