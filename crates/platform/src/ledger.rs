@@ -12,6 +12,7 @@
 
 use crate::error::ApiError;
 use crate::merchants::Merchants;
+use bytes::Bytes;
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::ids::{EndpointId, EventId, MerchantId, OrderId, PaymentId};
@@ -23,8 +24,14 @@ use hooklab_core::wire::{
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
-/// One payment, as the platform keeps it. Timestamps are kept as instants on
-/// the run's clock and rendered as text only when answered.
+/// One payment, as the platform keeps it.
+///
+/// A status read is the platform's hottest path (every poll lands on it), so
+/// the record keeps its answer ready: the timestamps are rendered as text
+/// once, when they become visible (`created_at` at creation, `settled_at` at
+/// settlement), and the payment's JSON is rendered whenever its status
+/// changes, which happens once. A read then copies a reference-counted
+/// buffer instead of formatting dates and serialising on every poll.
 #[derive(Clone, Debug)]
 pub(crate) struct PaymentRecord {
     pub(crate) id: PaymentId,
@@ -33,28 +40,96 @@ pub(crate) struct PaymentRecord {
     pub(crate) amount_cents: u64,
     pub(crate) currency: String,
     pub(crate) status: PaymentStatus,
-    pub(crate) created: Micros,
+    /// When it was created, as RFC 3339 text.
+    pub(crate) created_at: String,
     /// Fixed at creation: when the payment settles.
     pub(crate) settles_at: Micros,
+    /// `settles_at` as RFC 3339 text, once the payment has settled.
+    pub(crate) settled_at: Option<String>,
     pub(crate) outcome: Outcome,
+    /// [`Self::to_wire`] serialised: what `GET /v1/payments/{id}` answers.
+    /// Kept in step with `status` by [`Self::render`].
+    pub(crate) json: Bytes,
 }
 
 impl PaymentRecord {
     /// The payment object as the API answers it.
-    pub(crate) fn to_wire(&self, clock: &Clock) -> Payment {
+    pub(crate) fn to_wire(&self) -> Payment {
         Payment {
             id: self.id.clone(),
             order_id: self.order_id.clone(),
             amount_cents: self.amount_cents,
             currency: self.currency.clone(),
             status: self.status,
-            created_at: clock.rfc3339(self.created),
-            settled_at: self
-                .status
-                .is_final()
-                .then(|| clock.rfc3339(self.settles_at)),
+            created_at: self.created_at.clone(),
+            settled_at: self.settled_at.clone(),
         }
     }
+
+    /// Renders [`Self::json`] from the fields; call after every change.
+    fn render(&mut self) {
+        // Serialising strings and integers into a Vec cannot fail.
+        let mut json = serde_json::to_vec(&self.to_wire()).unwrap_or_default();
+        json.shrink_to_fit();
+        self.json = Bytes::from(json);
+    }
+
+    /// Whether the payment is pending and its settlement instant has come.
+    fn is_due(&self, now: Micros) -> bool {
+        !self.status.is_final() && self.settles_at <= now
+    }
+}
+
+/// What a status read answers: the payment's JSON, whether it is still
+/// pending, and the settlement the read itself caused, if any.
+#[derive(Debug)]
+pub(crate) struct StatusRead {
+    pub(crate) json: Bytes,
+    pub(crate) pending: bool,
+    pub(crate) settled: Option<(Event, MerchantId, Micros)>,
+}
+
+/// Settles `record` (pending, due): its final status, its JSON re-rendered,
+/// and the event announcing it appended to the log. Takes the ledger's parts
+/// rather than the ledger, so a caller can hold the record it looked up.
+fn settle(
+    record: &mut PaymentRecord,
+    clock: &Clock,
+    events: &mut Vec<EventRecord>,
+    events_by_merchant: &mut HashMap<MerchantId, Vec<usize>>,
+    settled: &mut Vec<Settlement>,
+) -> (Event, MerchantId, Micros) {
+    let (settled_at, outcome) = (record.settles_at, record.outcome);
+    let settled_text = clock.rfc3339(settled_at);
+    record.status = outcome.status();
+    record.settled_at = Some(settled_text.clone());
+    record.render();
+    let merchant = record.merchant.clone();
+    let event = Event {
+        id: EventId::numbered(events.len() as u64 + 1),
+        kind: outcome.event_type(),
+        created_at: settled_text,
+        data: record.to_wire(),
+    };
+    events_by_merchant
+        .entry(merchant.clone())
+        .or_default()
+        .push(events.len());
+    events.push(EventRecord {
+        event: event.clone(),
+        merchant: merchant.clone(),
+        created: settled_at,
+        state: DeliveryState::Pending,
+        attempts: 0,
+    });
+    settled.push(Settlement {
+        payment_id: record.id.clone(),
+        order_id: record.order_id.clone(),
+        settled_at,
+        outcome,
+        event_id: event.id.clone(),
+    });
+    (event, merchant, settled_at)
 }
 
 /// A payment that settled, for the harness: the scheduled instant is the one
@@ -126,7 +201,10 @@ struct Fingerprint {
 #[derive(Debug)]
 pub(crate) struct Ledger {
     pub(crate) merchants: Merchants,
-    payments: HashMap<PaymentId, PaymentRecord>,
+    /// Every payment. The ledger numbers them (`pay_000001` is the first), so
+    /// payment N sits at index N - 1 and a status read is an index, not a
+    /// hash of the id, as for `events`.
+    payments: Vec<PaymentRecord>,
     idempotency: HashMap<(MerchantId, String), (Fingerprint, PaymentId)>,
     endpoints: Vec<EndpointRecord>,
     /// Every event, in order; an event's index is its number minus one.
@@ -146,7 +224,7 @@ impl Ledger {
     pub(crate) fn new(seed: u64, merchants: Merchants) -> Self {
         Ledger {
             merchants,
-            payments: HashMap::new(),
+            payments: Vec::new(),
             idempotency: HashMap::new(),
             endpoints: Vec::new(),
             events: Vec::new(),
@@ -159,17 +237,20 @@ impl Ledger {
         }
     }
 
-    /// Creates a payment, or returns the one an earlier request with the same
-    /// `Idempotency-Key` created (`true` in the second place means replayed).
+    /// Creates a payment, or finds the one an earlier request with the same
+    /// `Idempotency-Key` created; answers its JSON (`true` in the second place
+    /// means replayed).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn create(
         &mut self,
         merchant: &MerchantId,
         req: CreatePayment,
         idempotency_key: Option<String>,
         now: Micros,
+        clock: &Clock,
         settle_after: Dur,
         outcome: Outcome,
-    ) -> Result<(PaymentRecord, bool), ApiError> {
+    ) -> Result<(Bytes, bool), ApiError> {
         let fingerprint = Fingerprint {
             order_id: req.order_id.clone(),
             amount_cents: req.amount_cents,
@@ -182,35 +263,83 @@ impl Ledger {
             if *seen != fingerprint {
                 return Err(ApiError::IdempotencyConflict(key.1.clone()));
             }
-            if let Some(record) = self.payments.get(id) {
-                return Ok((record.clone(), true));
+            if let Some(record) = Self::payment_index(id).and_then(|i| self.payments.get(i)) {
+                return Ok((record.json.clone(), true));
             }
         }
         self.next_payment += 1;
-        let record = PaymentRecord {
+        let mut record = PaymentRecord {
             id: PaymentId::numbered(self.next_payment),
             merchant: merchant.clone(),
             order_id: req.order_id,
             amount_cents: req.amount_cents,
             currency: req.currency,
             status: PaymentStatus::Pending,
-            created: now,
+            created_at: clock.rfc3339(now),
             settles_at: now.plus(settle_after),
+            settled_at: None,
             outcome,
+            json: Bytes::new(),
         };
+        record.render();
+        let json = record.json.clone();
         self.schedule
             .push(Reverse((record.settles_at, record.id.clone())));
         if let Some(key) = key {
             self.idempotency
                 .insert(key, (fingerprint, record.id.clone()));
         }
-        self.payments.insert(record.id.clone(), record.clone());
-        Ok((record, false))
+        self.payments.push(record);
+        Ok((json, false))
     }
 
-    /// `merchant`'s payment `id` (None for another merchant's: isolation).
-    pub(crate) fn get(&self, merchant: &MerchantId, id: &PaymentId) -> Option<&PaymentRecord> {
-        self.payments.get(id).filter(|p| &p.merchant == merchant)
+    /// Where payment `id` is in `payments`, if `id` is spelled as the ledger
+    /// spells its ids ([`PaymentId::numbered`]: at least six digits, zero
+    /// padded), so `pay_1` names no payment, as when ids were hash keys.
+    fn payment_index(id: &PaymentId) -> Option<usize> {
+        let digits = id.as_str().strip_prefix(PaymentId::PREFIX)?;
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n: u64 = digits.parse().ok()?;
+        let canonical_len = (n.checked_ilog10().unwrap_or(0) as usize + 1).max(6);
+        if digits.len() != canonical_len {
+            return None;
+        }
+        usize::try_from(n).ok()?.checked_sub(1)
+    }
+
+    /// A status read of `merchant`'s payment `id` (None for another
+    /// merchant's: isolation). A read after the settlement instant settles
+    /// the payment on the spot. One hash lookup: the read, the ownership
+    /// check and the settlement share it.
+    pub(crate) fn read_status(
+        &mut self,
+        merchant: &MerchantId,
+        id: &PaymentId,
+        now: Micros,
+        clock: &Clock,
+    ) -> Option<StatusRead> {
+        let record = self
+            .payments
+            .get_mut(Self::payment_index(id)?)
+            .filter(|p| &p.merchant == merchant)?;
+        let settled = if record.is_due(now) {
+            Some(settle(
+                record,
+                clock,
+                &mut self.events,
+                &mut self.events_by_merchant,
+                &mut self.settled,
+            ))
+        } else {
+            None
+        };
+        Some(StatusRead {
+            json: record.json.clone(),
+            pending: !record.status.is_final(),
+            settled,
+        })
     }
 
     /// Settles `id` if it is pending and its instant has come; returns the
@@ -221,39 +350,17 @@ impl Ledger {
         now: Micros,
         clock: &Clock,
     ) -> Option<(Event, MerchantId, Micros)> {
-        let record = self.payments.get_mut(id)?;
-        if record.status.is_final() || record.settles_at > now {
+        let record = self.payments.get_mut(Self::payment_index(id)?)?;
+        if !record.is_due(now) {
             return None;
         }
-        record.status = record.outcome.status();
-        let payment = record.to_wire(clock);
-        let (settled_at, outcome) = (record.settles_at, record.outcome);
-        let (order_id, merchant) = (record.order_id.clone(), record.merchant.clone());
-        let event = Event {
-            id: EventId::numbered(self.events.len() as u64 + 1),
-            kind: outcome.event_type(),
-            created_at: clock.rfc3339(settled_at),
-            data: payment,
-        };
-        self.events_by_merchant
-            .entry(merchant.clone())
-            .or_default()
-            .push(self.events.len());
-        self.events.push(EventRecord {
-            event: event.clone(),
-            merchant: merchant.clone(),
-            created: settled_at,
-            state: DeliveryState::Pending,
-            attempts: 0,
-        });
-        self.settled.push(Settlement {
-            payment_id: id.clone(),
-            order_id,
-            settled_at,
-            outcome,
-            event_id: event.id.clone(),
-        });
-        Some((event, merchant, settled_at))
+        Some(settle(
+            record,
+            clock,
+            &mut self.events,
+            &mut self.events_by_merchant,
+            &mut self.settled,
+        ))
     }
 
     /// Removes and returns the ids of payments scheduled at or before `now`.
@@ -436,6 +543,112 @@ impl Ledger {
     pub(crate) fn disable_endpoint(&mut self, id: &EndpointId) {
         for e in self.endpoints.iter_mut().filter(|e| &e.id == id) {
             e.disabled = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(n: u64) -> CreatePayment {
+        CreatePayment {
+            order_id: OrderId::numbered(n),
+            amount_cents: 4_990,
+            currency: "BRL".to_owned(),
+            simulate: None,
+        }
+    }
+
+    /// The JSON a read answers is always the payment object serialised now:
+    /// pending before the instant, final (with `settled_at`) after it, and the
+    /// same bytes on a replayed creation.
+    #[test]
+    fn status_reads_answer_the_current_payment_json() {
+        let clock = Clock::starting_now(1_795_000_000_000_000);
+        let merchant = MerchantId::numbered(1);
+        let mut ledger = Ledger::new(1, Merchants::default());
+        let (created, replayed) = ledger
+            .create(
+                &merchant,
+                order(1),
+                Some("k".to_owned()),
+                Micros(0),
+                &clock,
+                Dur::from_ms(500),
+                Outcome::Approved,
+            )
+            .unwrap();
+        assert!(!replayed);
+        let id = PaymentId::numbered(1);
+        let wire = |l: &Ledger| serde_json::to_vec(&l.payments[0].to_wire()).unwrap();
+        assert_eq!(created, wire(&ledger));
+
+        let pending = ledger
+            .read_status(&merchant, &id, Micros(499_999), &clock)
+            .unwrap();
+        assert!(pending.pending && pending.settled.is_none());
+        assert_eq!(pending.json, created);
+
+        let other = MerchantId::numbered(2);
+        assert!(
+            ledger
+                .read_status(&other, &id, Micros(600_000), &clock)
+                .is_none()
+        );
+        assert!(
+            ledger.settled.is_empty(),
+            "another merchant's read settles nothing"
+        );
+
+        let settled = ledger
+            .read_status(&merchant, &id, Micros(600_000), &clock)
+            .unwrap();
+        assert!(!settled.pending);
+        let (event, _, at) = settled.settled.unwrap();
+        assert_eq!(at, Micros(500_000));
+        assert_eq!(settled.json, wire(&ledger));
+        let payment: Payment = serde_json::from_slice(&settled.json).unwrap();
+        assert_eq!(payment.status, PaymentStatus::Approved);
+        assert_eq!(
+            payment.settled_at.as_deref(),
+            Some(event.created_at.as_str())
+        );
+        assert_eq!(payment, event.data);
+        assert!(ledger.settle_if_due(&id, Micros(700_000), &clock).is_none());
+
+        let (replay, replayed) = ledger
+            .create(
+                &merchant,
+                order(1),
+                Some("k".to_owned()),
+                Micros(800_000),
+                &clock,
+                Dur::from_ms(500),
+                Outcome::Approved,
+            )
+            .unwrap();
+        assert!(replayed);
+        assert_eq!(replay, settled.json);
+    }
+
+    #[test]
+    fn only_the_canonical_spelling_of_an_id_names_a_payment() {
+        let index = |text: &str| Ledger::payment_index(&PaymentId(text.to_owned()));
+        assert_eq!(index("pay_000001"), Some(0));
+        assert_eq!(index("pay_123456"), Some(123_455));
+        assert_eq!(index("pay_1234567"), Some(1_234_566));
+        for other in [
+            "pay_1",
+            "pay_0000001",
+            "pay_000000",
+            "pay_+00001",
+            "pay_00000a",
+            "pay_",
+            "ord_000001",
+            "",
+        ] {
+            assert_eq!(index(other), None, "{other}");
         }
     }
 }

@@ -7,15 +7,19 @@
 //! - `receiver/event/first_notice`: an event for an order the shop is still
 //!   waiting on: parse, look up, record (the order book learns). Each
 //!   measurement starts from a fresh book with one placed order per event.
-//! - `receiver/event/duplicate`: the same event again, for an order already
-//!   known: parse, look up, count a duplicate (at-least-once delivery).
+//! - `receiver/event/signed_first_notice`: the same as `first_notice`, with
+//!   the receiver trusting a secret and every delivery signed (Standard
+//!   Webhooks): verify the HMAC, then dedup, parse, learn. What the target of
+//!   issue 7 (signed, with dedup) is about.
+//! - `receiver/event/duplicate`: the same event again (same `webhook-id`),
+//!   for an order already known: the receiver's dedup short-cut.
 //! - `receiver/bare`: the same route served by a bare axum handler that
 //!   ignores the body and answers `{"received":true}`. The ratio of the
 //!   receiver to it is the in-process analogue of the load script's
 //!   `receiver/bare`.
 //!
-//! Signature verification (Standard Webhooks) is not in the receiver yet;
-//! when it lands these numbers will include it, and BENCHMARKS.md says so.
+//! Only `signed_first_notice` verifies signatures: the other receivers trust
+//! no secret, so they take deliveries unsigned.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use axum::Router;
@@ -25,6 +29,8 @@ use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hooklab_core::clock::Clock;
 use hooklab_core::ids::OrderId;
+use hooklab_core::rng::SeededRng;
+use hooklab_core::signature::WebhookSecret;
 use hooklab_shop::orders::OrderBook;
 use hooklab_shop::receiver::{self, Receiver, WEBHOOK_PATH};
 use http_body_util::BodyExt;
@@ -57,6 +63,23 @@ fn delivery(n: u64) -> http::Request<Body> {
         .unwrap()
 }
 
+/// Order `n`'s delivery signed with `secret` at the receiver's present.
+fn signed_delivery(n: u64, secret: &WebhookSecret, clock: &Clock) -> http::Request<Body> {
+    let id = format!("evt_{n:06}");
+    let body = event_body(n);
+    let timestamp = clock.unix_secs(clock.now());
+    http::Request::post(WEBHOOK_PATH)
+        .header("content-type", "application/json")
+        .header("webhook-id", id.as_str())
+        .header("webhook-timestamp", timestamp.to_string())
+        .header(
+            "webhook-signature",
+            secret.sign(&id, timestamp, body.as_bytes()),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
 /// A receiver whose book holds orders `1..=orders`, all still pending.
 fn receiver_with(orders: u64) -> (Arc<Receiver>, Router) {
     let clock = Clock::starting_now(Clock::system_unix_us());
@@ -74,7 +97,7 @@ async fn timed(router: &Router, requests: Vec<http::Request<Body>>) -> Duration 
     let started = Instant::now();
     for request in requests {
         let response = router.clone().oneshot(request).await.unwrap();
-        debug_assert_eq!(response.status(), http::StatusCode::OK);
+        assert_eq!(response.status(), http::StatusCode::OK);
         black_box(response.into_body().collect().await.unwrap().to_bytes());
     }
     started.elapsed()
@@ -113,6 +136,20 @@ fn benches(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let (fresh, router) = receiver_with(iters);
             let elapsed = rt.block_on(timed(&router, (1..=iters).map(delivery).collect()));
+            assert_eq!(fresh.counts().learned.load(Ordering::Relaxed), iters);
+            elapsed
+        })
+    });
+    let secret = WebhookSecret::generate(&mut SeededRng::new(7));
+    group.bench_function("event/signed_first_notice", |b| {
+        b.iter_custom(|iters| {
+            let (fresh, router) = receiver_with(iters);
+            fresh.trust(secret.clone());
+            let clock = Clock::starting_now(Clock::system_unix_us());
+            let requests = (1..=iters)
+                .map(|n| signed_delivery(n, &secret, &clock))
+                .collect();
+            let elapsed = rt.block_on(timed(&router, requests));
             assert_eq!(fresh.counts().learned.load(Ordering::Relaxed), iters);
             elapsed
         })

@@ -3,7 +3,6 @@
 use super::{Caller, refuse};
 use crate::Shared;
 use crate::error::ApiError;
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -88,9 +87,9 @@ pub(crate) async fn create(
         let now = shared.clock.now();
         shared
             .ledger()
-            .create(&merchant, req, key, now, after, outcome)
+            .create(&merchant, req, key, now, &shared.clock, after, outcome)
     })();
-    let (record, replayed) = result.map_err(|e| refuse(&shared, e))?;
+    let (json, replayed) = result.map_err(|e| refuse(&shared, e))?;
     if !replayed {
         // Wake the settlement worker: this payment may settle before any other.
         shared.schedule_changed.notify_one();
@@ -99,7 +98,7 @@ pub(crate) async fn create(
         .served
         .payment_creates
         .fetch_add(1, Ordering::Relaxed);
-    let mut response = (StatusCode::CREATED, Json(record.to_wire(&shared.clock))).into_response();
+    let mut response = (StatusCode::CREATED, json_body(json)).into_response();
     if replayed {
         response
             .headers_mut()
@@ -109,6 +108,9 @@ pub(crate) async fn create(
 }
 
 /// `GET /v1/payments/{id}`: one poll.
+///
+/// The hottest path of the platform: one lock, one hash lookup, and a
+/// payment JSON rendered beforehand (see [`crate::ledger::PaymentRecord`]).
 pub(crate) async fn get(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
@@ -116,37 +118,38 @@ pub(crate) async fn get(
 ) -> Result<Response, ApiError> {
     let id = PaymentId(id);
     let now = shared.clock.now();
-    let (payment, event) = {
-        let mut ledger = shared.ledger();
-        // Another merchant's payment is not found, exactly as a missing one.
-        if ledger.get(&merchant, &id).is_none() {
-            drop(ledger);
-            return Err(refuse(
-                &shared,
-                ApiError::NotFound {
-                    what: "payment",
-                    id: id.0,
-                },
-            ));
-        }
-        // A read after the settlement instant settles the payment on the spot.
-        let event = ledger.settle_if_due(&id, now, &shared.clock);
-        match ledger.get(&merchant, &id) {
-            Some(record) => (record.to_wire(&shared.clock), event),
-            None => {
-                return Err(ApiError::NotFound {
-                    what: "payment",
-                    id: id.0,
-                });
-            }
-        }
+    // The guard is a temporary: the lock is released at the end of the
+    // statement, before the settlement (if any) is queued.
+    let read = shared
+        .ledger()
+        .read_status(&merchant, &id, now, &shared.clock);
+    // Another merchant's payment is not found, exactly as a missing one.
+    let Some(read) = read else {
+        return Err(refuse(
+            &shared,
+            ApiError::NotFound {
+                what: "payment",
+                id: id.0,
+            },
+        ));
     };
-    if let Some((event, owner, at)) = event {
+    if let Some((event, owner, at)) = read.settled {
         shared.settled(event, owner, at);
     }
     shared.served.polls.fetch_add(1, Ordering::Relaxed);
-    if !payment.status.is_final() {
+    if read.pending {
         shared.served.polls_pending.fetch_add(1, Ordering::Relaxed);
     }
-    Ok(Json(payment).into_response())
+    Ok(json_body(read.json).into_response())
+}
+
+/// A body of ready JSON, with the `Content-Type` axum's `Json` would set.
+fn json_body(json: Bytes) -> impl IntoResponse {
+    (
+        [(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
 }
