@@ -22,12 +22,13 @@ use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hooklab_core::clock::Clock;
 use hooklab_core::http::HttpClient;
+use hooklab_core::ids::MerchantId;
 use hooklab_core::scenario::{ClockMode, Scenario};
 use hooklab_harness::network::Network;
 use hooklab_harness::run::Silent;
 use hooklab_harness::virtual_net::{self, VirtualNet};
 use hooklab_harness::{RunOptions, run_scenario};
-use hooklab_platform::{Platform, PlatformConfig};
+use hooklab_platform::{Merchant, Platform, PlatformConfig};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -36,6 +37,9 @@ const CONCURRENCY: u64 = 64;
 
 /// Exchanges per criterion iteration of `get_payment`.
 const BATCH: u64 = 6_400;
+
+/// The one merchant's API key: every request carries it.
+const API_KEY: &str = "sk_test_bench";
 
 /// A platform served on a virtual network, and one payment's URL on it.
 struct Bench {
@@ -54,7 +58,14 @@ fn setup() -> Bench {
     let (client, url) = runtime.block_on(async {
         let clock = Clock::starting_now(virtual_net::ORIGIN_UNIX_US);
         let client = net.client();
-        let platform = Platform::new(clock, PlatformConfig::default(), client.clone());
+        let config = PlatformConfig {
+            merchants: vec![Merchant {
+                id: MerchantId::numbered(1),
+                api_key: API_KEY.to_owned(),
+            }],
+            ..PlatformConfig::default()
+        };
+        let platform = Platform::new(clock, config, client.clone());
         let (base, _task) = net
             .serve("platform", platform.router(), shutdown)
             .await
@@ -63,6 +74,7 @@ fn setup() -> Bench {
         let create = http::Request::post(format!("{base}/v1/payments"))
             .header("content-type", "application/json")
             .header("idempotency-key", "ord_bench")
+            .header(http::header::AUTHORIZATION, format!("Bearer {API_KEY}"))
             .body(Bytes::from(body))
             .unwrap();
         let response = client.send(create).await.unwrap();
@@ -90,7 +102,10 @@ fn get_payments(bench: &Bench, n: u64) -> Duration {
             let share = n / CONCURRENCY + u64::from(worker < n % CONCURRENCY);
             tasks.spawn(async move {
                 for _ in 0..share {
-                    let get = http::Request::get(&url).body(Bytes::new()).unwrap();
+                    let get = http::Request::get(&url)
+                        .header(http::header::AUTHORIZATION, format!("Bearer {API_KEY}"))
+                        .body(Bytes::new())
+                        .unwrap();
                     let response = client.send(get).await.unwrap();
                     assert_eq!(response.status(), 200);
                 }
