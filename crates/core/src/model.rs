@@ -135,18 +135,20 @@ pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInpu
     }
 }
 
-/// For `poll_events`: given the run's length and its settlement rate λ (per
-/// second), the expected polls per order and the share of polls that find
-/// nothing new, `e^(-λT)` (Poisson settlements).
+/// For `poll_events`: each of `merchants` pollers polls every `interval`
+/// for `run`; settlements reach each merchant at `settlements_per_s` (a
+/// Poisson process). Returns the expected polls per order, and the share of
+/// polls that find nothing new, `e^(-λT)`.
 pub fn poll_events_costs(
     interval: Dur,
     run: Dur,
     orders: u64,
+    merchants: u32,
     settlements_per_s: f64,
 ) -> (f64, f64) {
     let t_s = interval.as_us() as f64 / 1e6;
-    let polls = (run.as_us() as f64 / interval.as_us().max(1) as f64).floor();
-    let per_order = polls / orders.max(1) as f64;
+    let polls_each = (run.as_us() as f64 / interval.as_us().max(1) as f64).floor();
+    let per_order = polls_each * f64::from(merchants.max(1)) / orders.max(1) as f64;
     let empty_share = (-settlements_per_s * t_s).exp();
     (per_order, empty_share)
 }

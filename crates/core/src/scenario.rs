@@ -197,10 +197,19 @@ pub struct Workload {
     /// The currency (ISO 4217).
     #[serde(default = "default_currency")]
     pub currency: String,
+    /// How many merchants (shops) share the platform, each with its own API
+    /// key, webhook endpoint and pollers; each order belongs to one, drawn at
+    /// random (seeded). A provider sees thousands.
+    #[serde(default = "default_merchants")]
+    pub merchants: u32,
 }
 
 fn default_amount() -> u64 {
     4_990
+}
+
+fn default_merchants() -> u32 {
+    1
 }
 
 fn default_currency() -> String {
@@ -732,6 +741,12 @@ impl ScenarioFile {
                     "the shares must sum to 1, but approved {} + declined {} = {sum}",
                     o.approved, o.declined
                 ),
+            );
+        }
+        if w.merchants == 0 || w.merchants > 100_000 {
+            bad(
+                "workload.merchants",
+                format!("between 1 and 100000, got {}", w.merchants),
             );
         }
         if w.amount_cents == 0 {

@@ -25,6 +25,8 @@ pub struct OrderPlan {
     pub outcome: Outcome,
     /// The amount, in centavos.
     pub amount_cents: u64,
+    /// The merchant (0-based) whose shop takes the order.
+    pub merchant: u32,
 }
 
 /// Generates the orders of `workload` from `seed`.
@@ -36,6 +38,7 @@ pub fn generate(workload: &Workload, seed: u64) -> Vec<OrderPlan> {
     let mut arrivals = SeededRng::stream(seed, "arrival");
     let mut settles = SeededRng::stream(seed, "settle");
     let mut outcomes = SeededRng::stream(seed, "outcome");
+    let mut merchants = SeededRng::stream(seed, "merchant");
     let mut at = Micros(0);
     (1..=u64::from(workload.orders))
         .map(|n| {
@@ -53,6 +56,11 @@ pub fn generate(workload: &Workload, seed: u64) -> Vec<OrderPlan> {
                 settle_after: workload.settle.sample(&mut settles),
                 outcome,
                 amount_cents: workload.amount_cents,
+                merchant: if workload.merchants <= 1 {
+                    0
+                } else {
+                    (merchants.next_f64() * f64::from(workload.merchants)) as u32
+                },
             }
         })
         .collect()
@@ -87,6 +95,7 @@ mod tests {
             },
             amount_cents: 100,
             currency: "BRL".into(),
+            merchants: 1,
         }
     }
 

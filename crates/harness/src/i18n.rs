@@ -274,10 +274,10 @@ impl PollReading<'_> {
         } = self;
         match lang {
             Lang::En => format!(
-                "{name}: polling every {interval} cost {rpo:.2} requests per order, {wasted_pct:.0}% of them wasted, for a mean delay of {mean} (model: {model})."
+                "{name}: polling every {interval} cost {rpo:.2} requests per order, {wasted_pct:.1}% of them wasted, for a mean delay of {mean} (model: {model})."
             ),
             Lang::PtBr => format!(
-                "{name}: consultar a cada {interval} custou {} requisições por pedido, {wasted_pct:.0}% delas desperdiçadas, para um atraso médio de {mean} (modelo: {model}).",
+                "{name}: consultar a cada {interval} custou {} requisições por pedido, {wasted_pct:.1}% delas desperdiçadas, para um atraso médio de {mean} (modelo: {model}).",
                 decimal(lang, format!("{rpo:.2}"))
             ),
         }

@@ -72,7 +72,7 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 if s.requests.all_polls() == 0 {
                     "-".to_owned()
                 } else {
-                    format!("{:.0}%", s.polls_wasted_share * 100.0)
+                    format!("{:.1}%", s.polls_wasted_share * 100.0)
                 },
             ];
             // Every cell but the strategy's name is a number.

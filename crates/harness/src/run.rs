@@ -40,6 +40,7 @@ use hooklab_platform::{AttemptResult, Merchant, Platform, PlatformConfig, Settle
 use hooklab_shop::Shop;
 use hooklab_shop::client::PlatformClient;
 use hooklab_shop::orders::Channel;
+use hooklab_shop::orders::OrderBook;
 use hooklab_shop::receiver::{self, Receiver, ReceiverFaults, WEBHOOK_PATH};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -216,14 +217,17 @@ pub(crate) async fn run_strategy(
         plan.iter()
             .map(|o| (o.order_id.clone(), o.settle_after, o.outcome)),
     );
-    // One merchant (one shop) with its own API key, seeded.
-    let merchant = Merchant::generate(1, &mut SeededRng::stream(scenario.seed, "merchants"));
+    // The merchants, each with its own API key, seeded.
+    let mut keys = SeededRng::stream(scenario.seed, "merchants");
+    let merchants: Vec<Merchant> = (1..=u64::from(scenario.workload.merchants.max(1)))
+        .map(|n| Merchant::generate(n, &mut keys))
+        .collect();
     let config = PlatformConfig {
         plan: settlement,
         seed: scenario.seed,
         delivery: scenario.delivery.clone(),
         duplicate_rate: scenario.faults.duplicate_rate,
-        merchants: vec![merchant.clone()],
+        merchants: merchants.clone(),
         events: events.clone(),
         rate_limit_per_s: scenario.platform.rate_limit_per_s,
         ..PlatformConfig::default()
@@ -235,61 +239,83 @@ pub(crate) async fn run_strategy(
     let mut servers = vec![platform_task];
     servers.extend(platform.spawn_workers(shutdown.clone()));
 
-    // The shop, and its receiver if the strategy receives webhooks.
-    let client =
-        PlatformClient::new(http.clone(), &platform_url, clock).with_api_key(&merchant.api_key);
-    let shop = Shop::new(
-        clock,
-        client.clone(),
-        spec.clone(),
-        scenario.workload.currency.clone(),
-        shutdown.clone(),
-    )
-    .with_events(events);
+    // One shop per merchant. They share one order book (order ids are unique
+    // across merchants) and one client's counters, so the report adds them
+    // up with no extra work; each has its own key, pollers and receiver.
+    let book = Arc::new(OrderBook::with_events(events.clone()));
+    let client = PlatformClient::new(http.clone(), &platform_url, clock).with_events(events);
     let faults = &scenario.faults;
-    let receiver = Receiver::with_faults(
-        clock,
-        shop.book().clone(),
-        ReceiverFaults {
-            down: faults
-                .receiver_down
-                .iter()
-                .map(|w| (Micros(w.from_ms.as_us()), Micros(w.until_ms.as_us())))
-                .collect(),
-            error_rate: faults.receiver_error_rate,
-            delay: faults.receiver_delay_ms,
-            silent_loss: faults.silent_loss,
-        },
-        scenario.seed,
-    );
+    let receiver_faults = ReceiverFaults {
+        down: faults
+            .receiver_down
+            .iter()
+            .map(|w| (Micros(w.from_ms.as_us()), Micros(w.until_ms.as_us())))
+            .collect(),
+        error_rate: faults.receiver_error_rate,
+        delay: faults.receiver_delay_ms,
+        silent_loss: faults.silent_loss,
+    };
+    let mut shops = Vec::with_capacity(merchants.len());
+    let mut receivers = Vec::with_capacity(merchants.len());
+    for (n, merchant) in merchants.iter().enumerate() {
+        let client = client.clone().with_api_key(&merchant.api_key);
+        let shop = Shop::new(
+            clock,
+            client,
+            spec.clone(),
+            scenario.workload.currency.clone(),
+            shutdown.clone(),
+        )
+        .with_book(book.clone());
+        let seed = scenario.seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        receivers.push(Receiver::with_faults(
+            clock,
+            book.clone(),
+            receiver_faults.clone(),
+            seed,
+        ));
+        shops.push(shop);
+    }
     if spec.receives_webhooks() {
-        let (url, task) = net
-            .serve("shop", receiver::router(receiver.clone()), shutdown.clone())
-            .await?;
+        // All merchants' receivers behind one server, one path each, as a
+        // multi-tenant integration (Zapier, say) receives for its users.
+        let mut router = axum::Router::new();
+        for (n, receiver) in receivers.iter().enumerate() {
+            router = router.nest(&format!("/m/{n}"), receiver::router(receiver.clone()));
+        }
+        let (url, task) = net.serve("shop", router, shutdown.clone()).await?;
         servers.push(task);
-        let endpoint = client
-            .register_endpoint(&format!("{url}{WEBHOOK_PATH}"))
-            .await
-            .map_err(|e| HarnessError::Register(e.to_string()))?;
-        let secret = WebhookSecret::parse(&endpoint.secret)
-            .map_err(|e| HarnessError::Register(e.to_string()))?;
-        receiver.trust(secret);
+        for (n, (shop, receiver)) in shops.iter().zip(&receivers).enumerate() {
+            let endpoint = shop
+                .client()
+                .register_endpoint(&format!("{url}/m/{n}{WEBHOOK_PATH}"))
+                .await
+                .map_err(|e| HarnessError::Register(e.to_string()))?;
+            let secret = WebhookSecret::parse(&endpoint.secret)
+                .map_err(|e| HarnessError::Register(e.to_string()))?;
+            receiver.trust(secret);
+        }
     }
 
-    // Place every order at its arrival instant, each in its own task so a slow
-    // creation never delays the next arrival.
+    // Place every order at its arrival instant, at its merchant's shop, each
+    // in its own task so a slow creation never delays the next arrival.
     let origin = clock.now();
-    shop.start();
+    for shop in &shops {
+        shop.start();
+    }
     let driver = {
-        let shop = shop.clone();
+        let shops = shops.clone();
         let orders: Vec<OrderPlan> = plan.to_vec();
         tokio::spawn(async move {
             for order in orders {
                 clock.sleep_until(origin.plus(Dur(order.arrive_at.0))).await;
-                let shop = shop.clone();
-                tokio::spawn(async move {
+                let Some(shop) = shops.get(order.merchant as usize).cloned() else {
+                    continue;
+                };
+                let checkout = shop.clone();
+                shop.spawn(async move {
                     // A failure is recorded in the order book as a missed order.
-                    let _ = shop.place_order(&order).await;
+                    let _ = checkout.place_order(&order).await;
                 });
             }
         })
@@ -301,7 +327,7 @@ pub(crate) async fn run_strategy(
         .plus(spec.patience(&scenario.delivery))
         .plus(scenario.run.grace_ms);
     let total = plan.len() as u64;
-    let mut settled = shop.book().watch_settled();
+    let mut settled = book.watch_settled();
     loop {
         let known = *settled.borrow_and_update();
         progress.orders_known(index, known);
@@ -322,6 +348,11 @@ pub(crate) async fn run_strategy(
     driver.abort();
     platform.settle_due();
     trigger.trigger();
+    // The shops' pollers and checkouts first: a request on the wire finishes
+    // (the servers are still answering), so both sides count it.
+    for shop in &shops {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), shop.stopped()).await;
+    }
     for server in servers {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
     }
@@ -338,8 +369,9 @@ pub(crate) async fn run_strategy(
         scenario,
         plan,
         &platform,
-        &shop,
-        &receiver,
+        &book,
+        &client,
+        &receivers,
         ModelInputs {
             rtt,
             timer_slack: net.timer_slack(),
@@ -356,8 +388,9 @@ fn fold(
     scenario: &Scenario,
     plan: &[OrderPlan],
     platform: &Platform,
-    shop: &Shop,
-    receiver: &Receiver,
+    book: &OrderBook,
+    client: &PlatformClient,
+    receivers: &[Arc<Receiver>],
     inputs: ModelInputs,
     run: Dur,
     timeline: Timeline,
@@ -368,8 +401,8 @@ fn fold(
         .map(|s| (s.order_id, s.settled_at))
         .collect();
     let attempts = platform.delivery_attempts();
-    let entries = shop.book().entries();
-    let failed: HashMap<OrderId, String> = shop.book().failed().into_iter().collect();
+    let entries = book.entries();
+    let failed: HashMap<OrderId, String> = book.failed().into_iter().collect();
     let by_order: HashMap<&OrderId, &hooklab_shop::orders::OrderEntry> =
         entries.iter().map(|e| (&e.order_id, e)).collect();
 
@@ -429,9 +462,18 @@ fn fold(
         }
     }
 
-    let sent = shop.client().sent();
+    let sent = client.sent();
     let served = platform.served();
-    let received = receiver.counts();
+    let received_deliveries: u64 = receivers
+        .iter()
+        .map(|r| r.counts().deliveries.load(Ordering::Relaxed))
+        .sum();
+    let mut rejected = std::collections::BTreeMap::<String, u64>::new();
+    for r in receivers {
+        for (reason, n) in r.rejected() {
+            *rejected.entry(reason).or_insert(0) += n;
+        }
+    }
     let requests = RequestCounts {
         total: 0,
         payment_creates: sent.payment_creates.load(Ordering::Relaxed),
@@ -456,7 +498,7 @@ fn fold(
         // An attempt refused at connect (a partition, a closed port) never
         // reached the receiver: compare only the attempts that got an answer.
         && attempts.iter().filter(|a| matches!(a.result, AttemptResult::Status(_))).count() as u64
-            == received.deliveries.load(Ordering::Relaxed);
+            == received_deliveries;
 
     let orders = plan.len() as u64;
     let notified = histogram.len();
@@ -471,11 +513,11 @@ fn fold(
             | StrategySpec::PollEvents { interval_ms, .. } => Some(interval_ms.as_ms_f64()),
             StrategySpec::Webhook { .. } | StrategySpec::Hybrid { .. } => None,
         },
-        rejected: receiver.rejected(),
+        rejected,
         orders,
         notified,
         missed: orders - notified,
-        duplicates: shop.book().duplicates(),
+        duplicates: book.duplicates(),
         notified_by,
         latency_ms: LatencySummary::from_histogram(&histogram),
         latency_cdf_ms: crate::charts::cdf_points(&histogram),
@@ -498,8 +540,12 @@ fn fold(
                     .unwrap_or_default();
                 let last = workload::last_settlement(plan);
                 let span = last.since(first).max(*interval_ms);
-                let rate = orders as f64 / (span.as_us() as f64 / 1e6);
-                let (per_order, empty) = model::poll_events_costs(*interval_ms, span, orders, rate);
+                // Each merchant's poller runs from the start to the last
+                // settlement; each merchant sees 1/M of the settlements.
+                let merchants = scenario.workload.merchants.max(1);
+                let rate = orders as f64 / f64::from(merchants) / (span.as_us() as f64 / 1e6);
+                let (per_order, empty) =
+                    model::poll_events_costs(*interval_ms, Dur(last.0), orders, merchants, rate);
                 p.requests_per_order = per_order;
                 p.polls_wasted_per_order = per_order * empty;
                 p.polls_wasted_share = Some(round4(empty));

@@ -27,7 +27,8 @@ use hooklab_core::shutdown::Shutdown;
 use hooklab_core::wire::CreatePayment;
 use hooklab_core::workload::OrderPlan;
 use orders::{Channel, OrderBook};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use tokio::task::JoinSet;
 
 /// The shop: an order book, a client of the platform, and a strategy.
 #[derive(Clone)]
@@ -38,6 +39,10 @@ pub struct Shop {
     strategy: StrategySpec,
     currency: String,
     shutdown: Shutdown,
+    /// Every background task of the shop (pollers, checkouts in progress), so
+    /// that a run can wait for them to stop and count nothing half-done. The
+    /// std mutex is held only to add a task or take the set.
+    tasks: Arc<Mutex<JoinSet<()>>>,
 }
 
 impl Shop {
@@ -57,7 +62,24 @@ impl Shop {
             strategy,
             currency,
             shutdown,
+            tasks: Arc::new(Mutex::new(JoinSet::new())),
         }
+    }
+
+    /// Runs `task` in the background, tracked: [`Shop::stopped`] waits for it.
+    pub fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        // Drop finished tasks so the set does not grow with the run.
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(task);
+    }
+
+    /// Waits until every background task has ended (call after shutdown:
+    /// pollers stop at their next tick; a request on the wire finishes first,
+    /// so its answer is counted).
+    pub async fn stopped(&self) {
+        let mut tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
+        while tasks.join_next().await.is_some() {}
     }
 
     /// The same shop, announcing what it does and learns to `events`. Call
@@ -65,6 +87,13 @@ impl Shop {
     pub fn with_events(mut self, events: EventSink) -> Self {
         self.book = Arc::new(OrderBook::with_events(events.clone()));
         self.client = self.client.with_events(events);
+        self
+    }
+
+    /// The same shop, recording into `book` (shared by several shops, say,
+    /// one per merchant of a multi-tenant integration).
+    pub fn with_book(mut self, book: Arc<OrderBook>) -> Self {
+        self.book = book;
         self
     }
 
@@ -132,7 +161,7 @@ impl Shop {
                 interval: *interval_ms,
                 page_size: *page_size,
             };
-            tokio::spawn(poller.run(self.clock.now(), self.shutdown.clone()));
+            self.spawn(poller.run(self.clock.now(), self.shutdown.clone()));
         }
     }
 
@@ -191,7 +220,7 @@ impl Shop {
                 interval,
                 reconcile,
             };
-            tokio::spawn(poller.run(payment.order_id, payment.id, start, self.shutdown.clone()));
+            self.spawn(poller.run(payment.order_id, payment.id, start, self.shutdown.clone()));
         }
         Ok(())
     }
