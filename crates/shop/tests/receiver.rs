@@ -1,15 +1,20 @@
-//! The shop's webhook receiver, driven through `oneshot`.
+//! The shop's webhook receiver, driven through `oneshot`: every rejection
+//! reason, deduplication, the body cap, bad JSON, unknown event types. None of
+//! the refused requests may touch an order.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use axum::body::Body;
-use hooklab_core::clock::Clock;
+use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::ids::OrderId;
+use hooklab_core::signature::WebhookSecret;
 use hooklab_shop::orders::OrderBook;
-use hooklab_shop::receiver::{Receiver, WEBHOOK_PATH, router};
+use hooklab_shop::receiver::{MAX_BODY_BYTES, Receiver, WEBHOOK_PATH, router};
 use http::{Request, StatusCode};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tower::ServiceExt;
+
+const NOW_SECS: i64 = 1_767_225_600;
 
 fn event(order: &str, status: &str) -> String {
     format!(
@@ -19,62 +24,220 @@ fn event(order: &str, status: &str) -> String {
     )
 }
 
-async fn post(receiver: &Arc<Receiver>, body: &str) -> StatusCode {
-    let req = Request::post(WEBHOOK_PATH)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_owned()))
+fn secret() -> WebhookSecret {
+    WebhookSecret::from_key(&[42u8; 24]).unwrap()
+}
+
+/// A receiver whose clock reads `NOW_SECS`, trusting `secret()`, with order 1 placed.
+fn setup() -> (Arc<OrderBook>, Arc<Receiver>) {
+    let book = Arc::new(OrderBook::new());
+    book.place(OrderId::numbered(1), Micros(0));
+    let receiver = Receiver::new(Clock::starting_now(NOW_SECS * 1_000_000), book.clone());
+    receiver.trust(secret());
+    (book, receiver)
+}
+
+async fn post(
+    receiver: &Arc<Receiver>,
+    id: Option<&str>,
+    ts: Option<i64>,
+    sig: Option<String>,
+    body: Vec<u8>,
+) -> (StatusCode, serde_json::Value) {
+    let mut req = Request::post(WEBHOOK_PATH).header("content-type", "application/json");
+    if let Some(id) = id {
+        req = req.header("webhook-id", id);
+    }
+    if let Some(ts) = ts {
+        req = req.header("webhook-timestamp", ts.to_string());
+    }
+    if let Some(sig) = sig {
+        req = req.header("webhook-signature", sig);
+    }
+    let res = router(receiver.clone())
+        .oneshot(req.body(Body::from(body)).unwrap())
+        .await
         .unwrap();
-    router(receiver.clone())
-        .oneshot(req)
+    let status = res.status();
+    let bytes = http_body_util::BodyExt::collect(res.into_body())
         .await
         .unwrap()
-        .status()
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// A correctly signed delivery of `body` with id `id`.
+async fn signed(receiver: &Arc<Receiver>, id: &str, body: &str) -> (StatusCode, serde_json::Value) {
+    let sig = secret().sign(id, NOW_SECS, body.as_bytes());
+    post(
+        receiver,
+        Some(id),
+        Some(NOW_SECS),
+        Some(sig),
+        body.as_bytes().to_vec(),
+    )
+    .await
 }
 
 #[tokio::test]
-async fn an_event_settles_its_order_once_and_repeats_are_duplicates() {
-    let book = Arc::new(OrderBook::new());
-    book.place(OrderId::numbered(1), Default::default());
-    let receiver = Receiver::new(Clock::starting_now(0), book.clone());
+async fn a_signed_event_settles_its_order_and_a_redelivery_is_deduplicated() {
+    let (book, receiver) = setup();
+    let body = event("ord_000001", "approved");
     assert_eq!(
-        post(&receiver, &event("ord_000001", "approved")).await,
+        signed(&receiver, "evt_000001", &body).await.0,
         StatusCode::OK
     );
-    assert_eq!(
-        post(&receiver, &event("ord_000001", "approved")).await,
-        StatusCode::OK
-    );
+    let (status, answer) = signed(&receiver, "evt_000001", &body).await;
+    assert_eq!(status, StatusCode::OK, "a redelivery is acknowledged");
+    assert_eq!(answer["redelivery"], true);
     assert!(book.is_known(&OrderId::numbered(1)));
-    assert_eq!(book.duplicates(), 1);
     let c = receiver.counts();
+    assert_eq!(c.learned.load(Ordering::Relaxed), 1);
+    assert_eq!(c.redeliveries.load(Ordering::Relaxed), 1);
+    // Another event id about the same order is a duplicate notice for the book.
+    assert_eq!(
+        signed(&receiver, "evt_000002", &body).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(book.duplicates(), 1);
+}
+
+#[tokio::test]
+async fn every_rejection_reason_is_a_401_counted_apart_and_touches_nothing() {
+    let (book, receiver) = setup();
+    let body = event("ord_000001", "approved");
+    let good = secret().sign("evt_000001", NOW_SECS, body.as_bytes());
+    let wrong =
+        WebhookSecret::from_key(&[7u8; 24])
+            .unwrap()
+            .sign("evt_000001", NOW_SECS, body.as_bytes());
+    let cases: Vec<(&str, Option<&str>, Option<i64>, Option<String>, Vec<u8>)> = vec![
+        (
+            "missing",
+            None,
+            Some(NOW_SECS),
+            Some(good.clone()),
+            body.clone().into_bytes(),
+        ),
+        (
+            "missing",
+            Some("evt_000001"),
+            Some(NOW_SECS),
+            None,
+            body.clone().into_bytes(),
+        ),
+        (
+            "malformed",
+            Some("evt_000001"),
+            Some(NOW_SECS),
+            Some("v1".to_owned()),
+            body.clone().into_bytes(),
+        ),
+        (
+            "malformed",
+            Some("evt_000001"),
+            Some(NOW_SECS),
+            Some("v1,not*base64".to_owned()),
+            body.clone().into_bytes(),
+        ),
+        (
+            "stale",
+            Some("evt_000001"),
+            Some(NOW_SECS - 301),
+            Some(secret().sign("evt_000001", NOW_SECS - 301, body.as_bytes())),
+            body.clone().into_bytes(),
+        ),
+        (
+            "stale",
+            Some("evt_000001"),
+            Some(NOW_SECS + 301),
+            Some(secret().sign("evt_000001", NOW_SECS + 301, body.as_bytes())),
+            body.clone().into_bytes(),
+        ),
+        (
+            "mismatch",
+            Some("evt_000001"),
+            Some(NOW_SECS),
+            Some(wrong),
+            body.clone().into_bytes(),
+        ),
+        (
+            "mismatch",
+            Some("evt_000001"),
+            Some(NOW_SECS),
+            Some(good),
+            event("ord_000001", "declined").into_bytes(),
+        ),
+    ];
+    for (reason, id, ts, sig, body) in cases {
+        let (status, answer) = post(&receiver, id, ts, sig, body).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{reason}");
+        assert_eq!(
+            answer["error"]["code"],
+            format!("signature_{reason}"),
+            "{reason}"
+        );
+    }
+    let rejected = receiver.rejected();
     assert_eq!(
         (
-            c.deliveries.load(Ordering::Relaxed),
-            c.learned.load(Ordering::Relaxed),
-            c.duplicates.load(Ordering::Relaxed)
+            rejected["missing"],
+            rejected["malformed"],
+            rejected["stale"],
+            rejected["mismatch"]
         ),
-        (2, 1, 1)
-    );
-}
-
-#[tokio::test]
-async fn bad_bodies_are_refused_and_unknown_types_acknowledged() {
-    let book = Arc::new(OrderBook::new());
-    book.place(OrderId::numbered(1), Default::default());
-    let receiver = Receiver::new(Clock::starting_now(0), book.clone());
-    assert_eq!(post(&receiver, "{oops").await, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        post(&receiver, r#"{"type": "payment.approved", "data": 5}"#).await,
-        StatusCode::BAD_REQUEST
-    );
-    assert_eq!(
-        post(&receiver, r#"{"type": "refund.created", "data": {}}"#).await,
-        StatusCode::OK
+        (2, 2, 2, 2)
     );
     assert!(
         !book.is_known(&OrderId::numbered(1)),
-        "no bad request touched the order"
+        "no rejected request touched the order"
     );
+    assert_eq!(receiver.counts().learned.load(Ordering::Relaxed), 0);
+}
+
+#[tokio::test]
+async fn oversized_malformed_and_unknown_bodies() {
+    let (book, receiver) = setup();
+    let big = vec![b' '; MAX_BODY_BYTES + 1];
+    let (status, _) = post(
+        &receiver,
+        Some("evt_1"),
+        Some(NOW_SECS),
+        Some("v1,AAAA".to_owned()),
+        big,
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        signed(&receiver, "evt_2", "{oops").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        signed(
+            &receiver,
+            "evt_3",
+            r#"{"type": "payment.approved", "data": 5}"#
+        )
+        .await
+        .0,
+        StatusCode::BAD_REQUEST
+    );
+    let (status, answer) = signed(
+        &receiver,
+        "evt_4",
+        r#"{"type": "refund.created", "data": {}}"#,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "an unknown event type is acknowledged"
+    );
+    assert_eq!(answer["ignored"], "refund.created");
+    assert!(!book.is_known(&OrderId::numbered(1)));
     let c = receiver.counts();
     assert_eq!(
         (
