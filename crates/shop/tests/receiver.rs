@@ -16,6 +16,10 @@ use tower::ServiceExt;
 
 const NOW_SECS: i64 = 1_767_225_600;
 
+/// A delivery to try: the expected rejection reason, then the `webhook-id`,
+/// `webhook-timestamp` and `webhook-signature` headers (if sent) and the body.
+type Case = (&'static str, Option<&'static str>, Option<i64>, Option<String>, Vec<u8>);
+
 fn event(order: &str, status: &str) -> String {
     format!(
         r#"{{"id": "evt_000001", "type": "payment.{status}", "created_at": "2026-01-01T00:00:00.000Z",
@@ -114,7 +118,7 @@ async fn every_rejection_reason_is_a_401_counted_apart_and_touches_nothing() {
         WebhookSecret::from_key(&[7u8; 24])
             .unwrap()
             .sign("evt_000001", NOW_SECS, body.as_bytes());
-    let cases: Vec<(&str, Option<&str>, Option<i64>, Option<String>, Vec<u8>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "missing",
             None,
