@@ -5,6 +5,7 @@
 //! Only `main` decides the exit code: 0 success, 2 bad usage or invalid
 //! input (a scenario with an error), 1 a failure while running.
 
+mod live_cmd;
 mod progress;
 mod report_cmd;
 
@@ -67,6 +68,11 @@ enum Command {
     /// Redraw a run's reports (summary.md, summary.csv, the SVG charts) from
     /// its saved summary.json, without running it again.
     Report(report_cmd::ReportArgs),
+
+    /// The classroom view: watch the strategies race in a browser, live
+    /// (`hooklab live [SCENARIO.toml]`) or replayed from a finished run
+    /// (`hooklab live --replay results/<name>/ --speed 60`).
+    Live(live_cmd::LiveArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -130,6 +136,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args, report_lang(lang)),
         Command::Github(cmd) => github(cmd, lang),
+        Command::Live(args) => live_cmd::live(args, report_lang(lang)),
         Command::Report(args) => match report_cmd::report(&args, report_lang(lang)) {
             Ok(dir) => {
                 eprintln!("reports written to {}", dir.display());

@@ -1,0 +1,181 @@
+//! `hooklab live`: the classroom view, a run watched in the browser.
+//!
+//! Two ways in, one page (served by `hooklab-live`):
+//!
+//! - `hooklab live [SCENARIO.toml]` runs every strategy of the scenario side
+//!   by side, on the real clock, and streams what happens to the page. The
+//!   run starts when the first page connects, so the class sees it from its
+//!   first order (`--now` starts it at once).
+//! - `hooklab live --replay results/<name>/ --speed 60` plays a finished run
+//!   back from its `summary.json`, real or virtual: a simulated day in class
+//!   in 24 minutes at 60×, with pause and speed on the page.
+//!
+//! The address is printed, nothing is opened, and the page keeps being
+//! served after the run, until Ctrl-C.
+
+use crate::Failure;
+use anyhow::{Context as _, anyhow};
+use hooklab_core::report::Summary;
+use hooklab_core::scenario::ClockMode;
+use hooklab_harness::HarnessError;
+use hooklab_harness::i18n::Lang;
+use hooklab_harness::render;
+use hooklab_live::{LiveState, feed};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct LiveArgs {
+    /// The scenario to run live (TOML). Without it, the built-in `checkout`
+    /// scenario. It must use the real clock: replay virtual runs instead.
+    #[arg(conflicts_with = "replay")]
+    scenario: Option<PathBuf>,
+
+    /// Where to serve the page: a loopback address (127.0.0.1:0 picks a port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8088")]
+    listen: SocketAddr,
+
+    /// Replay a finished run from its results folder (or its summary.json)
+    /// instead of running a scenario.
+    #[arg(long, value_name = "DIR")]
+    replay: Option<PathBuf>,
+
+    /// Replay speed: run time per wall-clock time (60 turns a simulated hour
+    /// into a minute). The page can change it.
+    #[arg(long, default_value_t = 1.0, requires = "replay")]
+    speed: f64,
+
+    /// Start the live run at once instead of when the first page connects.
+    #[arg(long, conflicts_with = "replay")]
+    now: bool,
+}
+
+/// Runs `hooklab live`.
+pub fn live(args: LiveArgs, lang: Lang) -> Result<(), Failure> {
+    if !args.listen.ip().is_loopback() {
+        return Err(Failure::Usage(anyhow!(
+            "--listen {}: the live view serves on loopback only (127.0.0.1)",
+            args.listen
+        )));
+    }
+    if !(args.speed > 0.0 && args.speed <= hooklab_live::server::MAX_SPEED) {
+        return Err(Failure::Usage(anyhow!(
+            "--speed {}: give a number above 0 and at most {}",
+            args.speed,
+            hooklab_live::server::MAX_SPEED
+        )));
+    }
+    let (state, scenario) = match &args.replay {
+        Some(dir) => {
+            let summary = hooklab_live::load_summary(dir).map_err(|e| Failure::Usage(e.into()))?;
+            (LiveState::replay(summary, args.speed, lang), None)
+        }
+        None => {
+            let scenario = crate::load_scenario(args.scenario.as_ref())
+                .map_err(|e| Failure::Usage(e.into()))?;
+            let scenario =
+                hooklab_harness::sweep::expand(&scenario).map_err(|e| Failure::Usage(e.into()))?;
+            if scenario.clock == ClockMode::Virtual {
+                return Err(Failure::Usage(anyhow!(
+                    "scenario `{0}` runs on the virtual clock, and a live run takes real time \
+                     (a simulated day would take a day). Run it with `hooklab run`, then replay \
+                     it: `hooklab live --replay results/{0}/ --speed 600`",
+                    scenario.name
+                )));
+            }
+            (LiveState::live(&scenario, lang), Some(scenario))
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+        .map_err(Failure::Runtime)?;
+    runtime.block_on(serve_and_run(args, state, scenario, lang))
+}
+
+async fn serve_and_run(
+    args: LiveArgs,
+    state: LiveState,
+    scenario: Option<hooklab_core::scenario::Scenario>,
+    lang: Lang,
+) -> Result<(), Failure> {
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))
+        .map_err(Failure::Runtime)?;
+    let addr = listener
+        .local_addr()
+        .context("reading the bound address")
+        .map_err(Failure::Runtime)?;
+    eprintln!("hooklab live: open http://{addr}/ in a browser (Ctrl-C to stop)");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        tokio::select! {
+            () = hooklab_live::ctrl_c() => {}
+            _ = stopped => {}
+        }
+    };
+    let mut server = tokio::spawn(hooklab_live::serve(listener, state.clone(), shutdown));
+    let outcome = match scenario {
+        None => Ok(()),
+        Some(scenario) => {
+            if !args.now {
+                eprintln!("the run starts when the first page connects");
+            }
+            let run = async {
+                if !args.now {
+                    state.first_viewer().await;
+                }
+                run_live(scenario, state.clone(), lang).await
+            };
+            tokio::select! {
+                outcome = run => outcome,
+                // Ctrl-C before anyone connected: nothing ran, nothing failed.
+                _ = &mut server => return Ok(()),
+            }
+        }
+    };
+    if outcome.is_err() {
+        let _ = stop.send(());
+    } else {
+        eprintln!("the page stays up: Ctrl-C to stop");
+    }
+    match server.await {
+        Ok(Ok(())) => outcome,
+        Ok(Err(e)) => Err(Failure::Runtime(
+            anyhow::Error::new(e).context("serving the page"),
+        )),
+        Err(e) => Err(Failure::Runtime(
+            anyhow::Error::new(e).context("the server task"),
+        )),
+    }
+}
+
+/// Runs the scenario on its own thread and prints the final table.
+async fn run_live(
+    scenario: hooklab_core::scenario::Scenario,
+    state: LiveState,
+    lang: Lang,
+) -> Result<(), Failure> {
+    let name = scenario.name.clone();
+    let handle = feed::start_run(scenario, state)
+        .context("starting the run's thread")
+        .map_err(Failure::Runtime)?;
+    let joined = tokio::task::spawn_blocking(move || handle.join())
+        .await
+        .context("waiting for the run")
+        .map_err(Failure::Runtime)?;
+    let summary: Summary = match joined {
+        Ok(Ok(summary)) => summary,
+        Ok(Err(e @ HarnessError::Unsupported(_))) => return Err(Failure::Usage(e.into())),
+        Ok(Err(e)) => {
+            return Err(Failure::Runtime(
+                anyhow::Error::new(e).context(format!("running scenario `{name}`")),
+            ));
+        }
+        Err(_) => return Err(Failure::Runtime(anyhow!("the run's thread panicked"))),
+    };
+    print!("{}", render::table(&summary, lang));
+    Ok(())
+}

@@ -1,0 +1,381 @@
+// hooklab live: draws the board the server sends over Server-Sent Events.
+//
+// The server aggregates (see crates/live/src/board.rs): the first message is
+// the whole board, each later one a frame with absolute counters and only the
+// orders and rate buckets that changed. This script merges frames into its
+// copy of the board and redraws at most once per animation frame. It loads
+// nothing from anywhere but this server, and every word comes from
+// window.LABELS (English or pt-BR, chosen by `--lang`).
+'use strict';
+
+const L = window.LABELS || {};
+const LANG = document.documentElement.lang || 'en';
+const css = getComputedStyle(document.documentElement);
+const C = {};
+for (const k of ['ink', 'pending', 'waiting', 'poll', 'webhook', 'missed', 'hybrid']) {
+  C[k] = css.getPropertyValue('--' + k).trim();
+}
+const VIA = { p: C.poll, w: C.webhook, c: C.hybrid };
+// Failed attempts are not listed: each one is followed by a retry, or ends as missed.
+const COUNTERS = ['polls', 'wasted', 'deliveries', 'retries', 'rejected', 'rate_limited', 'duplicates', 'missed'];
+
+let board = null;     // the client's copy: see applyFrame
+let lastSeq = -1;
+let drawPending = false;
+const $ = (id) => document.getElementById(id);
+const nf = new Intl.NumberFormat(LANG);
+window.hooklab = { frames: 0, get board() { return board; } };
+
+// --- numbers -----------------------------------------------------------------
+
+/** A number with as many decimals as it deserves (as the CLI's table). */
+function num(x) {
+  const d = x >= 100 ? 0 : x >= 10 ? 1 : x >= 1 ? 2 : 3;
+  return x.toLocaleString(LANG, { minimumFractionDigits: d, maximumFractionDigits: d, useGrouping: false });
+}
+
+/** A duration in ms, in the unit that reads best (mirrors render::dur). */
+function dur(ms) {
+  for (const [size, unit] of [[86400000, 'd'], [3600000, 'h'], [60000, 'min'], [1000, 's']]) {
+    if (ms >= 2 * size) return num(ms / size) + ' ' + unit;
+  }
+  if (ms >= 10000) return num(ms / 1000) + ' s';
+  return num(Math.max(ms, 0)) + ' ms';
+}
+
+// --- the board ---------------------------------------------------------------
+
+function newLane(f) {
+  return {
+    name: f.name, kind: f.kind, n: f.orders, finished: f.finished, counters: f.counters,
+    bucketMs: f.bucket_ms, rate: [], life: new Float64Array(f.orders * 3).fill(-1),
+    via: new Array(f.orders).fill('-'), placed: 0, dom: null,
+  };
+}
+
+function applyFrame(f) {
+  if (f.full) {
+    board = { lanes: f.lanes.map(newLane) };
+    buildLanes();
+  } else if (!board || f.seq <= lastSeq || f.lanes.length !== board.lanes.length) {
+    return; // older than our snapshot: what it says, we already know
+  }
+  lastSeq = f.seq;
+  Object.assign(board, {
+    mode: f.mode, phase: f.phase, t: f.t_ms, end: f.end_ms, paused: f.paused, speed: f.speed,
+  });
+  if (f.table) board.table = f.table;
+  f.lanes.forEach((lf, i) => {
+    const lane = board.lanes[i];
+    lane.counters = lf.counters;
+    lane.finished = lf.finished;
+    lane.bucketMs = lf.bucket_ms;
+    lf.rate.forEach((v, j) => { lane.rate[lf.rate_from + j] = v; });
+    for (const [k, placed, settled, known, via] of lf.cells) {
+      if (k >= lane.n) continue;
+      if (lane.life[3 * k] < 0 && placed >= 0) lane.placed++;
+      lane.life.set([placed, settled, known], 3 * k);
+      lane.via[k] = via;
+    }
+  });
+  window.hooklab.frames++;
+  if (!drawPending) {
+    drawPending = true;
+    requestAnimationFrame(() => { drawPending = false; draw(); });
+  }
+}
+
+// --- the page's parts ----------------------------------------------------------
+
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  Object.entries(attrs || {}).forEach(([k, v]) => { e.setAttribute(k, v); });
+  kids.forEach((k) => e.append(k));
+  return e;
+}
+
+function buildStatic() {
+  $('title').textContent = L.title;
+  document.title = L.title;
+  $('speed-label').textContent = L.speed + ' ';
+  $('download').textContent = L.download;
+  $('final-title').textContent = L.final;
+  const legend = $('legend');
+  for (const [key, colour] of [['legend_pending', C.pending], ['legend_waiting', C.waiting],
+    ['legend_poll', C.poll], ['legend_webhook', C.webhook], ['legend_missed', C.missed]]) {
+    const li = el('li', { style: '--swatch:' + colour }, L[key]);
+    legend.append(li);
+  }
+  $('pause').addEventListener('click', () => control({ paused: !board.paused }));
+  $('speed').addEventListener('change', (e) => control({ speed: Number(e.target.value) }));
+}
+
+function buildLanes() {
+  const main = $('lanes');
+  main.replaceChildren();
+  for (const lane of board.lanes) {
+    const counters = el('dl', { class: 'counters' });
+    const dd = {};
+    for (const k of COUNTERS) {
+      dd[k] = el('dd', { 'data-k': k }, '0');
+      counters.append(el('div', {}, el('dt', { title: L[k] }, L[k]), dd[k]));
+    }
+    const known = el('b', { 'data-k': 'known' }, '0');
+    const info = el('div', { class: 'info' },
+      el('h2', {}, lane.name, el('small', {}, lane.kind)),
+      el('p', { class: 'known-line' }, known, ' / ' + nf.format(lane.n) + ' ' + L.known),
+      counters);
+    const ordersCanvas = el('canvas', { class: 'orders', role: 'img', 'aria-label': L.orders });
+    const rateNow = el('b', {}, '0');
+    const spark = el('canvas', { class: 'spark', role: 'img', 'aria-label': L.rps });
+    const p50 = el('b', {}, '');
+    const hist = el('canvas', { class: 'hist', role: 'img', 'aria-label': L.delays });
+    const section = el('section', { class: 'lane', 'data-name': lane.name },
+      info,
+      el('figure', { class: 'orders-fig' }, el('figcaption', {}, el('span', {}, L.orders)), ordersCanvas),
+      el('figure', {}, el('figcaption', {}, el('span', {}, L.rps), rateNow), spark),
+      el('figure', {}, el('figcaption', {}, el('span', {}, L.delays), p50), hist));
+    ordersCanvas.addEventListener('mousemove', (e) => explainOrder(lane, ordersCanvas, e));
+    main.append(section);
+    lane.dom = { section, dd, known, ordersCanvas, spark, rateNow, hist, p50 };
+  }
+}
+
+function control(body) {
+  fetch('/control', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  }).catch(() => {});
+}
+
+// --- drawing -------------------------------------------------------------------
+
+/** A canvas sized to its box in device pixels, and its context in CSS pixels. */
+function surface(canvas) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = canvas.clientWidth, h = canvas.clientHeight;
+  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+  }
+  const g = canvas.getContext('2d');
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.clearRect(0, 0, w, h);
+  g.font = '14px system-ui, sans-serif';
+  return { g, w, h };
+}
+
+/** The time the lanes' x axes span: the whole replay, or the run so far. */
+function span() {
+  let t = Math.max(board.t || 0, board.end || 0);
+  for (const lane of board.lanes) {
+    for (let i = 0; i < lane.life.length; i++) t = Math.max(t, lane.life[i]);
+  }
+  return Math.max(t * 1.02, 1000);
+}
+
+function draw() {
+  if (!board) return;
+  drawHeader();
+  const T = span();
+  let maxRps = 1;
+  const delays = board.lanes.map(laneDelays);
+  let lo = Infinity, hi = 0;
+  for (const d of delays) for (const x of d) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+  for (const lane of board.lanes) {
+    for (const v of lane.rate) maxRps = Math.max(maxRps, (v || 0) * 1000 / lane.bucketMs);
+  }
+  board.lanes.forEach((lane, i) => {
+    drawCounters(lane);
+    drawOrders(lane, T);
+    drawRate(lane, T, maxRps);
+    drawDelays(lane, delays[i], lo, hi);
+  });
+  const fin = board.phase === 'finished' && board.table;
+  const wasHidden = $('final').hidden;
+  $('final').hidden = !fin;
+  if (fin && $('table').textContent !== board.table) $('table').textContent = board.table;
+  // The run just ended in front of the class: bring the verdict into view.
+  if (fin && wasHidden && window.hooklab.frames > 1) $('final').scrollIntoView({ block: 'end' });
+}
+
+function drawHeader() {
+  $('mode').textContent = board.mode === 'replay' ? L.replay : L.live;
+  const phase = board.paused && board.phase === 'running' ? 'paused' : board.phase;
+  $('phase').textContent = L[phase] || phase;
+  $('phase').className = phase;
+  $('clock').textContent = board.mode === 'replay' && board.end > 0
+    ? dur(board.t) + ' / ' + dur(board.end) : dur(board.t);
+  const replay = board.mode === 'replay';
+  $('pause').hidden = !replay || board.phase === 'finished';
+  $('pause').textContent = board.paused ? L.resume : L.pause;
+  $('speed-box').hidden = !replay || board.phase === 'finished';
+  const sel = $('speed');
+  if (replay && document.activeElement !== sel) {
+    const v = String(board.speed);
+    if (![...sel.options].some((o) => o.value === v)) sel.append(el('option', { value: v }, v + '×'));
+    sel.value = v;
+  }
+  $('download').hidden = !(replay || board.phase === 'finished');
+}
+
+function drawCounters(lane) {
+  const { dd, known, section } = lane.dom;
+  for (const k of COUNTERS) {
+    const v = lane.counters[k] || 0;
+    dd[k].textContent = nf.format(v);
+    dd[k].className = v === 0 ? 'zero' : (k === 'missed' || k === 'rejected') ? 'bad' : '';
+  }
+  known.textContent = nf.format(lane.counters.known);
+  section.dataset.known = lane.counters.known;
+  section.dataset.placed = lane.placed;
+  section.dataset.orders = lane.n;
+}
+
+/** Each order a row: grey while its payment is pending, orange while the
+ *  shop does not know it settled (the delay being measured), then a mark in
+ *  the colour of how it was learned. */
+function drawOrders(lane, T) {
+  const { g, w, h } = surface(lane.dom.ordersCanvas);
+  const plotH = h - 18;
+  const rowH = plotH / Math.max(lane.n, 1);
+  const barH = Math.max(rowH * 0.7, 1);
+  const x = (t) => (t / T) * w;
+  const now = board.t;
+  const over = lane.finished || board.phase === 'finished';
+  for (let k = 0; k < lane.n; k++) {
+    const [placed, settled, known] = lane.life.subarray(3 * k, 3 * k + 3);
+    if (placed < 0) continue;
+    const y = k * rowH;
+    const settledOrNow = settled >= 0 ? settled : Math.max(now, placed);
+    g.fillStyle = C.pending;
+    g.fillRect(x(placed), y, Math.max(x(settledOrNow) - x(placed), 1), barH);
+    if (settled >= 0) {
+      const end = known >= 0 ? known : over ? T : Math.max(now, settled);
+      g.fillStyle = known < 0 && over ? C.missed : C.waiting;
+      g.fillRect(x(settled), y, Math.max(x(end) - x(settled), 1.5), barH);
+    }
+    if (known >= 0) {
+      g.fillStyle = VIA[lane.via[k]] || C.poll;
+      g.fillRect(x(known) - 1, y - rowH * 0.15, 4, Math.max(rowH, 2));
+      if (lane.n <= 24 && settled >= 0) {
+        g.fillStyle = C.ink;
+        g.fillText('+' + dur(known - settled), x(known) + 6, y + barH);
+      }
+    }
+  }
+  // The time axis: 0, half-way, the end.
+  g.fillStyle = C.ink;
+  g.textBaseline = 'bottom';
+  g.fillText('0', 2, h);
+  g.textAlign = 'center';
+  g.fillText(dur(T / 2), w / 2, h);
+  g.textAlign = 'right';
+  g.fillText(dur(T), w - 2, h);
+  g.textAlign = 'left';
+  g.textBaseline = 'alphabetic';
+  if (!over && now > 0) {
+    g.fillStyle = C.ink;
+    g.fillRect(x(now), 0, 2, plotH);
+  }
+}
+
+function explainOrder(lane, canvas, e) {
+  const k = Math.floor((e.offsetY / (canvas.clientHeight - 18)) * lane.n);
+  if (k < 0 || k >= lane.n) return;
+  const [placed, settled, known] = lane.life.subarray(3 * k, 3 * k + 3);
+  const id = 'ord_' + String(k + 1).padStart(6, '0');
+  canvas.title = placed < 0 ? id : known >= 0 && settled >= 0
+    ? id + ': +' + dur(known - settled) + ' (' + (lane.via[k] === 'w' ? L.legend_webhook : L.legend_poll) + ')'
+    : id + ': ' + (settled >= 0 ? L.legend_waiting : L.legend_pending);
+}
+
+/** Notification requests per second over the run, on a scale shared by every
+ *  lane, so a quiet webhook lane looks quiet beside a busy poller. */
+function drawRate(lane, T, maxRps) {
+  const { g, w, h } = surface(lane.dom.spark);
+  const per = 1000 / lane.bucketMs;
+  const buckets = Math.max(Math.ceil(T / lane.bucketMs), 1);
+  const upTo = Math.min(lane.rate.length, Math.ceil((board.t || 0) / lane.bucketMs) + 1);
+  g.beginPath();
+  g.moveTo(0, h);
+  let last = 0;
+  for (let px = 0; px < w; px++) {
+    const b0 = Math.floor((px / w) * buckets), b1 = Math.max(Math.floor(((px + 1) / w) * buckets), b0 + 1);
+    if (b0 >= Math.max(upTo, lane.rate.length)) break;
+    let sum = 0;
+    for (let b = b0; b < b1; b++) sum += lane.rate[b] || 0;
+    const rps = (sum / (b1 - b0)) * per;
+    g.lineTo(px, h - (rps / maxRps) * (h - 4));
+    last = px;
+  }
+  g.lineTo(last, h);
+  g.closePath();
+  g.fillStyle = C.poll;
+  g.globalAlpha = 0.35;
+  g.fill();
+  g.globalAlpha = 1;
+  g.strokeStyle = C.poll;
+  g.lineWidth = 2;
+  g.stroke();
+  g.fillStyle = C.ink;
+  g.fillText(nf.format(Math.round(maxRps)) + '/s', 2, 14);
+  // The rate now: the last full bucket of a running run, the peak at the end.
+  const recent = lane.rate.slice(Math.max(upTo - 3, 0), Math.max(upTo - 1, 1));
+  const nowRps = recent.length ? (recent.reduce((a, b) => a + (b || 0), 0) / recent.length) * per : 0;
+  lane.dom.rateNow.textContent = nf.format(Math.round(board.phase === 'finished' ? 0 : nowRps)) + '/s';
+}
+
+function laneDelays(lane) {
+  const out = [];
+  for (let k = 0; k < lane.n; k++) {
+    const settled = lane.life[3 * k + 1], known = lane.life[3 * k + 2];
+    if (settled >= 0 && known >= 0) out.push(Math.max(known - settled, 0.01));
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** The delays learned so far, on a log scale shared by every lane. */
+function drawDelays(lane, delays, lo, hi) {
+  const { g, w, h } = surface(lane.dom.hist);
+  if (!delays.length) {
+    g.fillStyle = C.ink;
+    g.fillText(L.no_delays, 4, h / 2);
+    lane.dom.p50.textContent = '';
+    return;
+  }
+  const BINS = 24;
+  const a = Math.log10(lo), b = Math.max(Math.log10(hi), a + 1);
+  const counts = new Array(BINS).fill(0);
+  for (const d of delays) counts[Math.min(Math.floor(((Math.log10(d) - a) / (b - a)) * BINS), BINS - 1)]++;
+  const top = Math.max(...counts);
+  const plotH = h - 18;
+  g.fillStyle = lane.kind === 'webhook' ? C.webhook : lane.kind === 'hybrid' ? C.hybrid : C.poll;
+  counts.forEach((c, i) => {
+    const bh = (c / top) * (plotH - 2);
+    g.fillRect((i / BINS) * w + 1, plotH - bh, w / BINS - 2, bh);
+  });
+  g.fillStyle = C.ink;
+  g.fillRect(0, plotH, w, 2);
+  g.textBaseline = 'bottom';
+  g.fillText(dur(lo), 2, h);
+  g.textAlign = 'right';
+  g.fillText(dur(Math.pow(10, b)), w - 2, h);
+  g.textAlign = 'left';
+  g.textBaseline = 'alphabetic';
+  lane.dom.p50.textContent = 'p50 ' + dur(delays[Math.floor((delays.length - 1) / 2)]);
+}
+
+// --- the stream ----------------------------------------------------------------
+
+buildStatic();
+const source = new EventSource('/events');
+source.onmessage = (e) => {
+  $('status').classList.remove('offline');
+  applyFrame(JSON.parse(e.data));
+};
+source.onerror = () => {
+  // EventSource reconnects by itself; the next snapshot resynchronises us.
+  $('status').classList.add('offline');
+  $('phase').textContent = L.disconnected;
+};
+window.addEventListener('resize', () => { if (board) draw(); });

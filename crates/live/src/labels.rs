@@ -1,0 +1,86 @@
+//! Every word the page shows, in each language hooklab speaks.
+//!
+//! Like [`hooklab_harness::i18n`], a label is one row with both languages, so
+//! a label without its Portuguese does not compile. The page gets them as one
+//! JSON object written into its HTML, and never writes a word of its own.
+
+use hooklab_harness::i18n::Lang;
+
+/// `(key, English, Brazilian Portuguese)`.
+const LABELS: &[(&str, &str, &str)] = &[
+    ("title", "hooklab live", "hooklab ao vivo"),
+    ("live", "live run", "execução ao vivo"),
+    ("replay", "replay", "reprodução"),
+    (
+        "waiting",
+        "waiting for the first viewer",
+        "esperando o primeiro espectador",
+    ),
+    ("running", "running", "em andamento"),
+    ("finished", "finished", "terminado"),
+    ("paused", "paused", "pausado"),
+    ("pause", "Pause", "Pausar"),
+    ("resume", "Resume", "Continuar"),
+    ("speed", "speed", "velocidade"),
+    ("download", "Download summary.json", "Baixar summary.json"),
+    ("known", "known", "conhecidos"),
+    ("polls", "polls", "consultas"),
+    ("wasted", "wasted polls", "consultas desperdiçadas"),
+    ("deliveries", "webhook deliveries", "entregas de webhook"),
+    ("retries", "retries", "novas tentativas"),
+    ("rejected", "rejected", "rejeitadas"),
+    ("rate_limited", "429s", "429s"),
+    ("duplicates", "duplicates", "duplicadas"),
+    ("missed", "missed", "perdidos"),
+    (
+        "rps",
+        "notification requests/s",
+        "requisições de notificação/s",
+    ),
+    ("delays", "delay distribution", "distribuição do atraso"),
+    ("orders", "orders", "pedidos"),
+    ("time", "time", "tempo"),
+    ("legend_pending", "payment pending", "pagamento pendente"),
+    (
+        "legend_waiting",
+        "settled, shop does not know yet",
+        "liquidado, a loja ainda não sabe",
+    ),
+    ("legend_poll", "learned by poll", "soube por consulta"),
+    ("legend_webhook", "learned by webhook", "soube por webhook"),
+    ("legend_missed", "missed", "perdido"),
+    ("final", "Final comparison", "Comparação final"),
+    (
+        "no_delays",
+        "no order known yet",
+        "nenhum pedido conhecido ainda",
+    ),
+    (
+        "disconnected",
+        "connection lost, reconnecting…",
+        "conexão perdida, reconectando…",
+    ),
+];
+
+/// The page's labels in `lang`, as a JSON object.
+pub fn json(lang: Lang) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = LABELS
+        .iter()
+        .map(|(key, en, pt)| {
+            let text = match lang {
+                Lang::En => en,
+                Lang::PtBr => pt,
+            };
+            ((*key).to_owned(), serde_json::Value::from(*text))
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// The `lang` attribute of the page.
+pub fn html_lang(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "en",
+        Lang::PtBr => "pt-BR",
+    }
+}

@@ -1,0 +1,221 @@
+//! The HTTP side: the page, its event stream, the summary and the controls.
+//!
+//! | route            | what                                                   |
+//! |------------------|--------------------------------------------------------|
+//! | `GET /`          | the page (HTML; labels in the run's language)          |
+//! | `GET /live.css`, `GET /live.js` | its style and script, compiled in       |
+//! | `GET /events`    | Server-Sent Events: a snapshot, then a frame per tick  |
+//! | `GET /board.json`| the board now (what a new page starts from)            |
+//! | `GET /summary.json` | the run's summary, once there is one               |
+//! | `POST /control`  | `{"paused": bool, "speed": number}` for a replay       |
+//!
+//! Everything the page needs is in the binary (`include_str!`): no CDN, no
+//! web font, no build step, so it works in a classroom with no network.
+
+use crate::labels;
+use crate::state::{LiveState, TICK};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::stream::{self, Stream};
+use serde::{Deserialize, Serialize};
+use std::convert::Infallible;
+use std::future::Future;
+use tokio::net::TcpListener;
+use tokio::sync::broadcast::error::RecvError;
+
+const PAGE: &str = include_str!("../assets/index.html");
+const STYLE: &str = include_str!("../assets/live.css");
+const SCRIPT: &str = include_str!("../assets/live.js");
+
+/// The fastest a replay may go: a simulated month in about four minutes.
+pub const MAX_SPEED: f64 = 10_000_000.0;
+
+/// Why a request was refused, answered as `{"error": {"code", "message"}}`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Occurs when `/summary.json` is asked for before the run ended.
+    #[error("the run has not finished yet")]
+    NotFinished,
+    /// Occurs when the controls are used on a live run.
+    #[error("only a replay can be paused or sped up")]
+    NotAReplay,
+    /// Occurs when a speed is not a positive number up to the maximum.
+    #[error("speed must be a number above 0 and at most {MAX_SPEED}")]
+    BadSpeed,
+}
+
+impl ApiError {
+    fn code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::NotFinished => (StatusCode::NOT_FOUND, "not_finished"),
+            ApiError::NotAReplay => (StatusCode::CONFLICT, "not_a_replay"),
+            ApiError::BadSpeed => (StatusCode::BAD_REQUEST, "bad_speed"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.code();
+        let body = serde_json::json!({"error": {"code": code, "message": self.to_string()}});
+        (status, Json(body)).into_response()
+    }
+}
+
+/// The live view's routes over `state`.
+pub fn router(state: LiveState) -> Router {
+    Router::new()
+        .route("/", get(page))
+        .route("/live.css", get(style))
+        .route("/live.js", get(script))
+        .route("/events", get(events))
+        .route("/board.json", get(board))
+        .route("/summary.json", get(summary))
+        .route("/control", post(control))
+        .with_state(state)
+}
+
+async fn page(State(state): State<LiveState>) -> Html<String> {
+    // `<` escaped so no label can close the script element it sits in.
+    let labels = labels::json(state.lang()).replace('<', "\\u003c");
+    Html(
+        PAGE.replace("{{LANG}}", labels::html_lang(state.lang()))
+            .replace("{{LABELS}}", &labels),
+    )
+}
+
+async fn style() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE)
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        SCRIPT,
+    )
+}
+
+async fn board(State(state): State<LiveState>) -> Response {
+    match state.snapshot() {
+        Some(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+async fn summary(State(state): State<LiveState>) -> Result<Response, ApiError> {
+    let json = state.summary_json().ok_or(ApiError::NotFinished)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"summary.json\"",
+            ),
+        ],
+        json.to_string(),
+    )
+        .into_response())
+}
+
+/// The body of `POST /control`; either field may be left out.
+#[derive(Debug, Deserialize)]
+struct ControlRequest {
+    paused: Option<bool>,
+    speed: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct ControlState {
+    paused: bool,
+    speed: f64,
+}
+
+async fn control(
+    State(state): State<LiveState>,
+    Json(req): Json<ControlRequest>,
+) -> Result<Json<ControlState>, ApiError> {
+    if let Some(speed) = req.speed
+        && !(speed > 0.0 && speed <= MAX_SPEED)
+    {
+        return Err(ApiError::BadSpeed);
+    }
+    let (paused, speed) = state
+        .control(req.paused, req.speed)
+        .ok_or(ApiError::NotAReplay)?;
+    Ok(Json(ControlState { paused, speed }))
+}
+
+/// Where an event stream is: the snapshot still to send, then frames.
+struct Viewer {
+    state: LiveState,
+    snapshot: Option<String>,
+    frames: tokio::sync::broadcast::Receiver<std::sync::Arc<str>>,
+}
+
+async fn events(
+    State(state): State<LiveState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let (frames, snapshot) = state.subscribe();
+    let viewer = Viewer {
+        state,
+        snapshot,
+        frames,
+    };
+    let stream = stream::unfold(viewer, |mut v| async move {
+        if let Some(snapshot) = v.snapshot.take() {
+            return Some((Ok(Event::default().data(snapshot)), v));
+        }
+        let next = tokio::select! {
+            frame = v.frames.recv() => frame,
+            () = v.state.closed() => return None,
+        };
+        let data = match next {
+            Ok(frame) => frame.to_string(),
+            // This page fell behind: send it the whole board instead of the
+            // frames it missed.
+            Err(RecvError::Lagged(_)) => v.state.snapshot()?,
+            Err(RecvError::Closed) => return None,
+        };
+        Some((Ok(Event::default().data(data)), v))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Serves the live view on `listener` until `shutdown` resolves, with the
+/// ticker that cuts a frame every [`TICK`].
+pub async fn serve(
+    listener: TcpListener,
+    state: LiveState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let ticker = tokio::spawn(tick(state.clone()));
+    let closer = state.clone();
+    let result = axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Event streams never end by themselves: end them, or the
+            // graceful shutdown would wait for them forever.
+            closer.close();
+        })
+        .await;
+    ticker.abort();
+    result
+}
+
+/// Cuts a frame every [`TICK`], measuring the real time that passed (a busy
+/// machine may tick late; the replay's clock must not fall behind for it).
+async fn tick(state: LiveState) {
+    let mut interval = tokio::time::interval(TICK);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last = tokio::time::Instant::now();
+    loop {
+        interval.tick().await;
+        let now = tokio::time::Instant::now();
+        state.tick((now - last).as_secs_f64() * 1_000.0);
+        last = now;
+    }
+}

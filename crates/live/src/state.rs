@@ -1,0 +1,211 @@
+//! The server's shared state: the board, the replay driving it, and the
+//! channel frames go out on.
+//!
+//! Three kinds of task touch it: the harness's progress listener (folding
+//! events in, from the run's own thread), the ticker (cutting a frame every
+//! [`TICK`]), and the HTTP handlers (a snapshot for each new page, the
+//! controls). They share one `std::sync::Mutex`, not a tokio one, as
+//! mini-redis explains for its database: every critical section is a few
+//! field updates or one JSON encoding, never an `.await`, so a blocking lock
+//! is cheaper and cannot be held across a suspension point by mistake.
+
+use crate::board::{Board, LIVE_BUCKET_MS, Lane, Mode, Phase};
+use crate::replay::Replay;
+use hooklab_core::report::Summary;
+use hooklab_core::scenario::Scenario;
+use hooklab_harness::i18n::Lang;
+use hooklab_harness::render;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::{broadcast, watch};
+
+/// How often the page gets a frame: often enough to look live, rarely
+/// enough that a large run does not flood a browser.
+pub const TICK: Duration = Duration::from_millis(200);
+
+/// What the handlers and the ticker share. Cheap to clone.
+#[derive(Clone)]
+pub struct LiveState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The board and the replay; guarded together because a replay tick
+    /// writes the board. Held only for short, synchronous updates.
+    stage: Mutex<Stage>,
+    /// Frames (JSON) for every connected page.
+    frames: broadcast::Sender<Arc<str>>,
+    /// Pages connected so far (a live run waits for the first).
+    viewers: watch::Sender<u64>,
+    /// Turns true at shutdown: event streams end so the server can stop.
+    closing: watch::Sender<bool>,
+    /// The language of the page's labels and of the final table.
+    lang: Lang,
+}
+
+struct Stage {
+    board: Board,
+    replay: Option<Replay>,
+    /// `summary.json`, once the run is over.
+    summary: Option<Arc<str>>,
+}
+
+impl LiveState {
+    fn with(stage: Stage, lang: Lang) -> Self {
+        LiveState {
+            inner: Arc::new(Inner {
+                stage: Mutex::new(stage),
+                frames: broadcast::channel(64).0,
+                viewers: watch::channel(0).0,
+                closing: watch::channel(false).0,
+                lang,
+            }),
+        }
+    }
+
+    /// The state of a live run of `scenario` (not started yet: see
+    /// [`crate::feed::start_run`]).
+    pub fn live(scenario: &Scenario, lang: Lang) -> Self {
+        let orders = scenario.workload.orders as usize;
+        let lanes = scenario
+            .strategies
+            .iter()
+            .map(|s| Lane::new(s.name(), &s.kind().to_string(), orders, LIVE_BUCKET_MS))
+            .collect();
+        let stage = Stage {
+            board: Board::new(Mode::Live, lanes),
+            replay: None,
+            summary: None,
+        };
+        LiveState::with(stage, lang)
+    }
+
+    /// The state of a replay of `summary` at `speed`; it starts when the
+    /// first page connects.
+    pub fn replay(summary: Summary, speed: f64, lang: Lang) -> Self {
+        let json: Arc<str> = render::json(&summary).into();
+        let (replay, board) = Replay::new(summary, speed, lang);
+        let stage = Stage {
+            board,
+            replay: Some(replay),
+            summary: Some(json),
+        };
+        LiveState::with(stage, lang)
+    }
+
+    /// The language of the page.
+    pub fn lang(&self) -> Lang {
+        self.inner.lang
+    }
+
+    /// Runs `f` on the board (a short, synchronous update).
+    pub fn with_board<T>(&self, f: impl FnOnce(&mut Board) -> T) -> T {
+        f(&mut self.stage().board)
+    }
+
+    fn stage(&self) -> MutexGuard<'_, Stage> {
+        // A panic elsewhere while holding the lock leaves a board that is
+        // still worth showing: take it rather than propagate the poison.
+        self.inner.stage.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The run starts: the clock on the page starts moving.
+    pub fn start(&self) {
+        let mut stage = self.stage();
+        if stage.board.phase == Phase::Waiting {
+            stage.board.phase = Phase::Running;
+            stage.board.touch();
+        }
+    }
+
+    /// The live run is over: its summary can be downloaded, and the page
+    /// shows the final table.
+    pub fn finish(&self, summary: &Summary) {
+        let table = render::table(summary, self.inner.lang);
+        let json: Arc<str> = render::json(summary).into();
+        let mut stage = self.stage();
+        for (i, s) in summary.strategies.iter().enumerate() {
+            stage.board.finish_lane(i, s);
+        }
+        stage.board.finish(table);
+        stage.summary = Some(json);
+    }
+
+    /// The run's `summary.json`: a replay's at once, a live run's once over.
+    pub fn summary_json(&self) -> Option<Arc<str>> {
+        self.stage().summary.clone()
+    }
+
+    /// Pauses or resumes a replay, or changes its speed. `None` if this is
+    /// not a replay.
+    pub fn control(&self, paused: Option<bool>, speed: Option<f64>) -> Option<(bool, f64)> {
+        let mut stage = self.stage();
+        stage.replay.as_ref()?;
+        if let Some(p) = paused {
+            stage.board.paused = p;
+        }
+        if let Some(s) = speed {
+            stage.board.speed = s;
+        }
+        stage.board.touch();
+        Some((stage.board.paused, stage.board.speed))
+    }
+
+    /// Moves time on by `real_ms` and sends a frame if anything changed.
+    pub fn tick(&self, real_ms: f64) {
+        let frame = {
+            let mut stage = self.stage();
+            let Stage { board, replay, .. } = &mut *stage;
+            match replay {
+                Some(replay) => replay.advance(real_ms, board),
+                None if board.phase == Phase::Running => board.now_ms += real_ms,
+                None => {}
+            }
+            if !board.changed() {
+                return;
+            }
+            board.frame()
+        };
+        if let Ok(frame) = frame {
+            // No page connected is not an error: the frame is simply unseen.
+            let _ = self.inner.frames.send(frame.into());
+        }
+    }
+
+    /// A new page: the frames to come, and the whole board now. Subscribing
+    /// first means no frame falls between the snapshot and the stream.
+    pub fn subscribe(&self) -> (broadcast::Receiver<Arc<str>>, Option<String>) {
+        let frames = self.inner.frames.subscribe();
+        let snapshot = self.snapshot();
+        self.inner.viewers.send_modify(|n| *n += 1);
+        // A replay starts playing for its first viewer.
+        if self.stage().replay.is_some() {
+            self.start();
+        }
+        (frames, snapshot)
+    }
+
+    /// The whole board, as JSON.
+    pub fn snapshot(&self) -> Option<String> {
+        self.stage().board.snapshot().ok()
+    }
+
+    /// Waits until a page has connected (a live run starts then, so the
+    /// class does not miss its beginning).
+    pub async fn first_viewer(&self) {
+        let mut viewers = self.inner.viewers.subscribe();
+        // The sender lives as long as `self`: this cannot fail while we wait.
+        let _ = viewers.wait_for(|n| *n > 0).await;
+    }
+
+    /// Ends every event stream (at shutdown).
+    pub fn close(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Resolves once [`LiveState::close`] was called.
+    pub async fn closed(&self) {
+        let mut closing = self.inner.closing.subscribe();
+        let _ = closing.wait_for(|c| *c).await;
+    }
+}

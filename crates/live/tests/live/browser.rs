@@ -1,0 +1,240 @@
+//! The page in headless Chromium: a tiny live run, then a simulated day
+//! replayed, each checked against its `summary.json`.
+//!
+//! Set `HOOKLAB_LIVE_SCREENSHOTS=<dir>` to keep PNGs of the page at a few
+//! moments (that is how `docs/live.png` was taken).
+
+use crate::webdriver::{Browser, browser_available};
+use hooklab_core::report::Summary;
+use hooklab_core::scenario::Scenario;
+use hooklab_harness::i18n::Lang;
+use hooklab_harness::render;
+use hooklab_live::board::Counters;
+use hooklab_live::{LiveState, feed, load_summary, serve};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Twelve orders over two seconds: long enough to watch, short for a test.
+const TINY: &str = r#"
+name = "tiny-live"
+description = "twelve orders, polled every 300 ms or told by webhook"
+seed = 7
+[workload]
+orders = 12
+arrival = { dist = "fixed", every_ms = 150 }
+settle = { dist = "uniform", min_ms = 300, max_ms = 1500 }
+[[strategy]]
+name = "poll-300ms"
+kind = "poll"
+interval_ms = 300
+[[strategy]]
+name = "webhook"
+kind = "webhook"
+"#;
+
+/// Records, every 50 ms in the page, the lanes' counters as the DOM shows
+/// them, so the test can tell that they moved while the run was going.
+const WATCH: &str = r#"
+window.__seen = [];
+const read = () => [...document.querySelectorAll('.lane')].map((s) => ({
+  name: s.dataset.name, placed: +s.dataset.placed, known: +s.dataset.known,
+  orders: +s.dataset.orders,
+  counters: Object.fromEntries([...s.querySelectorAll('[data-k]')]
+    .map((d) => [d.dataset.k, +d.textContent.replace(/\D/g, '')])),
+}));
+window.__read = read;
+setInterval(() => window.__seen.push({ phase: window.hooklab.board && window.hooklab.board.phase, lanes: read() }), 50);
+"#;
+
+/// Waits until the final table is on the page.
+const UNTIL_FINISHED: &str = r#"
+const check = () => {
+  if (!document.getElementById('final').hidden) done(document.getElementById('table').textContent);
+  else setTimeout(check, 50);
+};
+check();
+"#;
+
+async fn start_server(state: LiveState) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    (addr, stop)
+}
+
+async fn get_summary(addr: SocketAddr) -> Summary {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Empty<bytes::Bytes>>();
+    let res = client
+        .get(format!("http://{addr}/summary.json").parse().unwrap())
+        .await
+        .unwrap();
+    use http_body_util::BodyExt as _;
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    serde_json::from_slice(&body).unwrap()
+}
+
+/// The page's counters, per lane, must be the summary's.
+fn assert_counters_match(lanes: &Value, summary: &Summary) {
+    for (lane, s) in lanes.as_array().unwrap().iter().zip(&summary.strategies) {
+        let want = Counters::from_report(s);
+        let got = &lane["counters"];
+        assert_eq!(lane["name"], s.name.as_str());
+        assert_eq!(lane["known"], want.known, "{}", s.name);
+        for (k, v) in [
+            ("polls", want.polls),
+            ("wasted", want.wasted),
+            ("deliveries", want.deliveries),
+            ("retries", want.retries),
+            ("rejected", want.rejected),
+            ("rate_limited", want.rate_limited),
+            ("duplicates", want.duplicates),
+            ("missed", want.missed),
+        ] {
+            assert_eq!(got[k], v, "{} {k}", s.name);
+        }
+    }
+}
+
+fn assert_loopback_only(urls: &[String], addr: SocketAddr) {
+    assert!(
+        !urls.is_empty(),
+        "the request log is empty: the check would prove nothing"
+    );
+    let here = format!("http://{addr}/");
+    assert!(urls.iter().any(|u| u.starts_with(&here)), "{urls:?}");
+    // The browser's own pages (`chrome://new-tab-page/`, `about:blank`) and
+    // inline `data:` never touch a network; anything else must be ours.
+    let local = ["chrome://", "chrome-untrusted://", "about:", "data:"];
+    for url in urls {
+        assert!(
+            url.starts_with(&here) || local.iter().any(|l| url.starts_with(l)),
+            "the page requested {url}, beyond {here}"
+        );
+    }
+}
+
+fn screenshots() -> Option<PathBuf> {
+    let dir = PathBuf::from(std::env::var_os("HOOKLAB_LIVE_SCREENSHOTS")?);
+    std::fs::create_dir_all(&dir).unwrap();
+    Some(dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_in_headless_chromium() {
+    if !browser_available("the_page_in_headless_chromium") {
+        return;
+    }
+    let browser = Browser::start().await;
+    a_tiny_live_run(&browser).await;
+    a_simulated_day_replayed(&browser).await;
+    browser.quit().await;
+}
+
+async fn a_tiny_live_run(browser: &Browser) {
+    let scenario = Scenario::parse(TINY, "tiny-live.toml").unwrap();
+    let state = LiveState::live(&scenario, Lang::En);
+    let (addr, stop) = start_server(state.clone()).await;
+    // As `hooklab live` does: the run starts when the page connects.
+    let run = tokio::spawn({
+        let state = state.clone();
+        async move {
+            state.first_viewer().await;
+            let thread = feed::start_run(scenario, state).unwrap();
+            tokio::task::spawn_blocking(move || thread.join().unwrap().unwrap())
+                .await
+                .unwrap()
+        }
+    });
+    browser.goto(&format!("http://{addr}/")).await;
+    browser.eval(WATCH).await;
+    if let Some(dir) = screenshots() {
+        browser
+            .wait("const c = () => window.hooklab.board && window.hooklab.board.lanes[0].placed >= 6 ? done() : setTimeout(c, 20); c();")
+            .await;
+        browser.screenshot(&dir.join("live-running.png")).await;
+    }
+    let table = browser.wait(UNTIL_FINISHED).await;
+    let summary = run.await.unwrap();
+    let seen = browser.eval("return window.__seen;").await;
+    let end = browser.eval("return window.__read();").await;
+    if let Some(dir) = screenshots() {
+        browser.screenshot(&dir.join("live-finished.png")).await;
+    }
+
+    // The counters moved while the run went on: several different totals.
+    let running: Vec<&Value> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["phase"] == "running")
+        .collect();
+    let mut totals: Vec<u64> = running
+        .iter()
+        .map(|s| {
+            s["lanes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|l| l["counters"].as_object().unwrap().values())
+                .map(|v| v.as_u64().unwrap())
+                .sum()
+        })
+        .collect();
+    totals.dedup();
+    assert!(
+        totals.len() >= 3,
+        "counters barely moved while running: {totals:?}"
+    );
+    // Each lane filled: every order appeared, then every one became known.
+    for lane in end.as_array().unwrap() {
+        assert_eq!(lane["placed"], 12, "{lane}");
+        assert_eq!(lane["known"], 12, "{lane}");
+    }
+    let filling = running.iter().any(|s| {
+        s["lanes"][0]["placed"].as_u64().unwrap() < 12
+            && s["lanes"][0]["placed"].as_u64().unwrap() > 0
+    });
+    assert!(filling, "no moment showed the lane part-filled");
+
+    // The end: the CLI's own table, from the summary the page offers.
+    let downloaded = get_summary(addr).await;
+    assert_eq!(downloaded, summary);
+    assert_eq!(table.as_str().unwrap(), render::table(&summary, Lang::En));
+    assert_counters_match(&end, &summary);
+    assert_loopback_only(&browser.requested_urls().await, addr);
+    let _ = stop.send(());
+}
+
+async fn a_simulated_day_replayed(browser: &Browser) {
+    let summary = load_summary(&crate::results("retry-for-days")).unwrap();
+    // A simulated day in about four seconds.
+    let state = LiveState::replay(summary.clone(), 25_000.0, Lang::PtBr);
+    let (addr, stop) = start_server(state).await;
+    browser.goto(&format!("http://{addr}/")).await;
+    browser.eval(WATCH).await;
+    let table = browser.wait(UNTIL_FINISHED).await;
+    let seen = browser.eval("return window.__seen;").await;
+    let end = browser.eval("return window.__read();").await;
+    if let Some(dir) = screenshots() {
+        browser.screenshot(&dir.join("replay-finished.png")).await;
+    }
+    // It played (the page saw it part-way), and ended on the summary's numbers.
+    assert!(
+        seen.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| { s["phase"] == "running" && s["lanes"][0]["known"].as_u64().unwrap() > 0 }),
+        "the replay was never seen part-way"
+    );
+    assert_eq!(table.as_str().unwrap(), render::table(&summary, Lang::PtBr));
+    assert_counters_match(&end, &summary);
+    let lang = browser.eval("return document.documentElement.lang;").await;
+    assert_eq!(lang, "pt-BR");
+    assert_loopback_only(&browser.requested_urls().await, addr);
+    let _ = stop.send(());
+}

@@ -1,0 +1,177 @@
+//! The routes, one request each, through `oneshot`.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use hooklab_core::scenario::Scenario;
+use hooklab_harness::i18n::Lang;
+use hooklab_live::{LiveState, load_summary, router};
+use http_body_util::BodyExt as _;
+use tower::ServiceExt as _;
+
+const TINY: &str = r#"
+name = "tiny"
+description = "two strategies, three orders"
+seed = 1
+[workload]
+orders = 3
+arrival = { dist = "fixed", every_ms = 10 }
+settle = { dist = "uniform", min_ms = 50, max_ms = 100 }
+[[strategy]]
+name = "poll-50ms"
+kind = "poll"
+interval_ms = 50
+[[strategy]]
+name = "webhook"
+kind = "webhook"
+"#;
+
+fn live_state(lang: Lang) -> LiveState {
+    LiveState::live(&Scenario::parse(TINY, "tiny.toml").unwrap(), lang)
+}
+
+fn replay_state() -> LiveState {
+    LiveState::replay(
+        load_summary(&crate::results("checkout")).unwrap(),
+        60.0,
+        Lang::En,
+    )
+}
+
+async fn send(state: LiveState, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let res = router(state).oneshot(req).await.unwrap();
+    let (parts, body) = res.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8(bytes.to_vec()).unwrap(),
+    )
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+fn post_json(uri: &str, json: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json.to_owned()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_page_speaks_the_runs_language() {
+    let (status, _, html) = send(live_state(Lang::PtBr), get("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<html lang="pt-BR">"#), "{html}");
+    assert!(html.contains("consultas desperdiçadas"), "{html}");
+    let (_, _, html) = send(live_state(Lang::En), get("/")).await;
+    assert!(html.contains("wasted polls"));
+    assert!(!html.contains("{{"), "a placeholder was left in the page");
+}
+
+#[tokio::test]
+async fn the_page_and_its_assets_name_no_outside_address() {
+    for path in ["/", "/live.css", "/live.js"] {
+        let (status, headers, text) = send(live_state(Lang::En), get(path)).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .contains("charset=utf-8")
+        );
+        for outside in ["http://", "https://", "//fonts.", "@import", "url("] {
+            assert!(!text.contains(outside), "{path} mentions {outside}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_summary_of_a_live_run_waits_for_its_end() {
+    let (status, _, body) = send(live_state(Lang::En), get("/summary.json")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["error"]["code"], "not_finished");
+}
+
+#[tokio::test]
+async fn a_replays_summary_downloads_at_once() {
+    let (status, headers, body) = send(replay_state(), get("/summary.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("summary.json")
+    );
+    let summary: hooklab_core::report::Summary = serde_json::from_str(&body).unwrap();
+    assert_eq!(summary.scenario.name, "checkout");
+}
+
+#[tokio::test]
+async fn controls_pause_a_replay_and_refuse_a_live_run_or_a_bad_speed() {
+    let state = replay_state();
+    let (status, _, body) = send(state.clone(), post_json("/control", r#"{"paused":true}"#)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, r#"{"paused":true,"speed":60.0}"#);
+    // A paused replay does not move.
+    state.start();
+    state.tick(1_000.0);
+    assert_eq!(state.with_board(|b| b.now_ms), 0.0);
+    let (status, _, body) = send(
+        state.clone(),
+        post_json("/control", r#"{"paused":false,"speed":2}"#),
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, r#"{"paused":false,"speed":2.0}"#)
+    );
+    state.tick(100.0);
+    assert_eq!(state.with_board(|b| b.now_ms), 200.0);
+
+    let (status, _, body) = send(state, post_json("/control", r#"{"speed":-1}"#)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains(r#""code":"bad_speed""#), "{body}");
+    let (status, _, body) = send(
+        live_state(Lang::En),
+        post_json("/control", r#"{"paused":true}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains(r#""code":"not_a_replay""#), "{body}");
+}
+
+#[tokio::test]
+async fn the_event_stream_opens_with_the_whole_board() {
+    let state = live_state(Lang::En);
+    let res = router(state.clone()).oneshot(get("/events")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "text/event-stream");
+    let mut body = res.into_body();
+    let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    let text = String::from_utf8(first.to_vec()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(text.strip_prefix("data: ").unwrap().trim()).unwrap();
+    assert_eq!(json["full"], true);
+    assert_eq!(json["mode"], "live");
+    assert_eq!(json["lanes"][1]["name"], "webhook");
+    // The next message is the next frame: a tick with the run started.
+    state.start();
+    state.tick(200.0);
+    let next = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    let json: serde_json::Value = serde_json::from_str(
+        String::from_utf8(next.to_vec())
+            .unwrap()
+            .strip_prefix("data: ")
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    assert_eq!(
+        (json["full"].as_bool(), json["phase"].as_str()),
+        (Some(false), Some("running"))
+    );
+    assert_eq!(json["t_ms"], 200.0);
+}
