@@ -5,6 +5,7 @@
 //! Only `main` decides the exit code: 0 success, 2 bad usage or invalid
 //! input (a scenario with an error), 1 a failure while running.
 
+mod demo_cmd;
 mod live_cmd;
 mod progress;
 mod report_cmd;
@@ -64,6 +65,20 @@ enum Command {
     /// See docs/github.md for receiving real GitHub webhooks.
     #[command(subcommand)]
     Github(hooklab_github::cli::GithubCommand),
+
+    /// Run the payment platform on its own, for the two-terminal demo: it
+    /// prints its API key, then one line per request, settlement and webhook
+    /// delivery. Start `hooklab shop` in another terminal.
+    Platform(demo_cmd::PlatformArgs),
+
+    /// Run a shop on its own against `hooklab platform`: it places a few
+    /// orders and learns their outcomes by the strategy you pick, printing
+    /// every poll, delivery and rejection as it happens.
+    Shop(demo_cmd::ShopArgs),
+
+    /// Place one payment by hand on `hooklab platform` (test mode: choose
+    /// when it settles and how), and print the payment object.
+    Order(demo_cmd::OrderArgs),
 
     /// Redraw a run's reports (summary.md, summary.csv, the SVG charts) from
     /// its saved summary.json, without running it again.
@@ -136,6 +151,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args, report_lang(lang)),
         Command::Github(cmd) => github(cmd, lang),
+        Command::Platform(args) => demo(demo_cmd::platform(args)),
+        Command::Shop(args) => demo(demo_cmd::shop(args)),
+        Command::Order(args) => demo(demo_cmd::order(args)),
         Command::Live(args) => live_cmd::live(args, report_lang(lang)),
         Command::Report(args) => match report_cmd::report(&args, report_lang(lang)) {
             Ok(dir) => {
@@ -198,6 +216,16 @@ fn github(
                 Failure::Runtime(e.into())
             }
         })
+}
+
+/// Runs one of the two-terminal demo commands on a fresh runtime.
+fn demo(command: impl std::future::Future<Output = anyhow::Result<()>>) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+        .map_err(Failure::Runtime)?;
+    runtime.block_on(command).map_err(Failure::Runtime)
 }
 
 fn load_scenario(path: Option<&PathBuf>) -> Result<Scenario, ScenarioError> {

@@ -92,6 +92,13 @@ pub enum Happening {
         /// The order.
         order: OrderId,
     },
+    /// A merchant registered a webhook endpoint with the platform.
+    EndpointRegistered {
+        /// The endpoint's id.
+        endpoint: String,
+        /// Where events will go.
+        url: String,
+    },
 }
 
 impl RunEvent {
@@ -134,6 +141,9 @@ impl RunEvent {
                 format!("{t} shop knows {order}: {status} (by {via})")
             }
             Happening::Duplicate { order } => format!("{t} duplicate notice for {order} (ignored)"),
+            Happening::EndpointRegistered { endpoint, url } => {
+                format!("{t} webhook endpoint {endpoint} registered: {url}")
+            }
         }
     }
 }

@@ -102,7 +102,7 @@ pub fn fold(events: &[RunEvent], orders: usize, end: Micros) -> Timeline {
                     };
                 }
             }
-            Happening::Duplicate { .. } => {}
+            Happening::Duplicate { .. } | Happening::EndpointRegistered { .. } => {}
         }
     }
     t.via = String::from_utf8(via).unwrap_or_default();

@@ -308,6 +308,19 @@ impl Platform {
         settlement::settle_due(&self.shared, self.shared.clock.now());
     }
 
+    /// Every enabled webhook endpoint: (id, url, current secret). For the
+    /// two-terminal demo, which prints each endpoint's secret.
+    pub fn endpoints(&self) -> Vec<(String, String, String)> {
+        let ledger = self.shared.ledger();
+        self.shared
+            .config
+            .merchants
+            .iter()
+            .flat_map(|m| ledger.endpoints_of(&m.id, None))
+            .map(|e| (e.id.to_string(), e.url.clone(), e.secret.to_text()))
+            .collect()
+    }
+
     /// The merchants and their API keys.
     pub fn merchants(&self) -> &[Merchant] {
         &self.shared.config.merchants

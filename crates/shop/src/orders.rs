@@ -191,12 +191,14 @@ impl OrderBook {
         book.known += 1;
         let settled = book.known + book.failed.len() as u64;
         drop(book);
-        self.settled_tx.send_replace(settled);
+        // Announce before waking the watchers, so whoever stops at the last
+        // outcome has already heard about it.
         self.events.emit(now, || Happening::Known {
             order: order_id.clone(),
             via: via.as_str().to_owned(),
             status: status.to_string(),
         });
+        self.settled_tx.send_replace(settled);
         Notice::Learned
     }
 

@@ -37,6 +37,12 @@ pub(crate) async fn create(
         .served
         .endpoint_registrations
         .fetch_add(1, Ordering::Relaxed);
+    shared.config.events.emit(shared.clock.now(), || {
+        hooklab_core::events::Happening::EndpointRegistered {
+            endpoint: record.id.to_string(),
+            url: record.url.clone(),
+        }
+    });
     let body = WebhookEndpoint {
         id: record.id,
         url: record.url,
