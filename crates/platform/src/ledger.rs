@@ -27,11 +27,12 @@ use std::collections::{BinaryHeap, HashMap};
 /// One payment, as the platform keeps it.
 ///
 /// A status read is the platform's hottest path (every poll lands on it), so
-/// the record keeps its answer ready: the timestamps are rendered as text
-/// once, when they become visible (`created_at` at creation, `settled_at` at
-/// settlement), and the payment's JSON is rendered whenever its status
-/// changes, which happens once. A read then copies a reference-counted
-/// buffer instead of formatting dates and serialising on every poll.
+/// the record keeps its answer ready: the payment's JSON, rendered when the
+/// payment is created and again when it settles (its status is the only
+/// thing that ever changes). A read then copies a reference-counted buffer
+/// instead of formatting dates and serialising on every poll. The
+/// timestamps themselves stay instants: they are rendered only with the
+/// JSON, and storing their text too would cost ~80 bytes per payment.
 #[derive(Clone, Debug)]
 pub(crate) struct PaymentRecord {
     pub(crate) id: PaymentId,
@@ -40,12 +41,9 @@ pub(crate) struct PaymentRecord {
     pub(crate) amount_cents: u64,
     pub(crate) currency: String,
     pub(crate) status: PaymentStatus,
-    /// When it was created, as RFC 3339 text.
-    pub(crate) created_at: String,
+    pub(crate) created: Micros,
     /// Fixed at creation: when the payment settles.
     pub(crate) settles_at: Micros,
-    /// `settles_at` as RFC 3339 text, once the payment has settled.
-    pub(crate) settled_at: Option<String>,
     pub(crate) outcome: Outcome,
     /// [`Self::to_wire`] serialised: what `GET /v1/payments/{id}` answers.
     /// Kept in step with `status` by [`Self::render`].
@@ -54,22 +52,26 @@ pub(crate) struct PaymentRecord {
 
 impl PaymentRecord {
     /// The payment object as the API answers it.
-    pub(crate) fn to_wire(&self) -> Payment {
+    pub(crate) fn to_wire(&self, clock: &Clock) -> Payment {
         Payment {
             id: self.id.clone(),
             order_id: self.order_id.clone(),
             amount_cents: self.amount_cents,
             currency: self.currency.clone(),
             status: self.status,
-            created_at: self.created_at.clone(),
-            settled_at: self.settled_at.clone(),
+            created_at: clock.rfc3339(self.created),
+            settled_at: self
+                .status
+                .is_final()
+                .then(|| clock.rfc3339(self.settles_at)),
         }
     }
 
-    /// Renders [`Self::json`] from the fields; call after every change.
-    fn render(&mut self) {
+    /// Renders [`Self::json`] from `payment` (this record's [`Self::to_wire`]);
+    /// call after every change.
+    fn render(&mut self, payment: &Payment) {
         // Serialising strings and integers into a Vec cannot fail.
-        let mut json = serde_json::to_vec(&self.to_wire()).unwrap_or_default();
+        let mut json = serde_json::to_vec(payment).unwrap_or_default();
         json.shrink_to_fit();
         self.json = Bytes::from(json);
     }
@@ -100,16 +102,15 @@ fn settle(
     settled: &mut Vec<Settlement>,
 ) -> (Event, MerchantId, Micros) {
     let (settled_at, outcome) = (record.settles_at, record.outcome);
-    let settled_text = clock.rfc3339(settled_at);
     record.status = outcome.status();
-    record.settled_at = Some(settled_text.clone());
-    record.render();
+    let payment = record.to_wire(clock);
+    record.render(&payment);
     let merchant = record.merchant.clone();
     let event = Event {
         id: EventId::numbered(events.len() as u64 + 1),
         kind: outcome.event_type(),
-        created_at: settled_text,
-        data: record.to_wire(),
+        created_at: clock.rfc3339(settled_at),
+        data: payment,
     };
     events_by_merchant
         .entry(merchant.clone())
@@ -275,13 +276,12 @@ impl Ledger {
             amount_cents: req.amount_cents,
             currency: req.currency,
             status: PaymentStatus::Pending,
-            created_at: clock.rfc3339(now),
+            created: now,
             settles_at: now.plus(settle_after),
-            settled_at: None,
             outcome,
             json: Bytes::new(),
         };
-        record.render();
+        record.render(&record.to_wire(clock));
         let json = record.json.clone();
         self.schedule
             .push(Reverse((record.settles_at, record.id.clone())));
@@ -581,7 +581,7 @@ mod tests {
             .unwrap();
         assert!(!replayed);
         let id = PaymentId::numbered(1);
-        let wire = |l: &Ledger| serde_json::to_vec(&l.payments[0].to_wire()).unwrap();
+        let wire = |l: &Ledger| serde_json::to_vec(&l.payments[0].to_wire(&clock)).unwrap();
         assert_eq!(created, wire(&ledger));
 
         let pending = ledger
