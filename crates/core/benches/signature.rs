@@ -3,7 +3,7 @@
 //! Every delivery the platform sends is signed ([`WebhookSecret::sign`]) and
 //! every delivery the shop accepts is verified ([`signature::verify`]) before
 //! it is parsed, so both sit on the webhook's critical path. The event here
-//! is a typical provider payload of about 600 bytes (a payment event with
+//! is a typical provider payload of about 670 bytes (a payment event with
 //! customer and metadata fields, larger than hooklab's own ~280-byte event),
 //! signed with a 24-byte key as the platform mints them.
 //!
