@@ -41,9 +41,9 @@ pub struct LiveArgs {
     replay: Option<PathBuf>,
 
     /// Replay speed: run time per wall-clock time (60 turns a simulated hour
-    /// into a minute). The page can change it.
-    #[arg(long, default_value_t = 1.0, requires = "replay")]
-    speed: f64,
+    /// into a minute). The page can change it. [default: 1]
+    #[arg(long)]
+    speed: Option<f64>,
 
     /// Start the live run at once instead of when the first page connects.
     #[arg(long, conflicts_with = "replay")]
@@ -58,17 +58,23 @@ pub fn live(args: LiveArgs, lang: Lang) -> Result<(), Failure> {
             args.listen
         )));
     }
-    if !(args.speed > 0.0 && args.speed <= hooklab_live::server::MAX_SPEED) {
+    // Checked here rather than by clap, so the message can say why.
+    if args.speed.is_some() && args.replay.is_none() {
         return Err(Failure::Usage(anyhow!(
-            "--speed {}: give a number above 0 and at most {}",
-            args.speed,
+            "--speed applies to a replay (--replay DIR); a live run goes at the speed of the clock"
+        )));
+    }
+    let speed = args.speed.unwrap_or(1.0);
+    if !(speed > 0.0 && speed <= hooklab_live::server::MAX_SPEED) {
+        return Err(Failure::Usage(anyhow!(
+            "--speed {speed}: give a number above 0 and at most {}",
             hooklab_live::server::MAX_SPEED
         )));
     }
     let (state, scenario) = match &args.replay {
         Some(dir) => {
             let summary = hooklab_live::load_summary(dir).map_err(|e| Failure::Usage(e.into()))?;
-            (LiveState::replay(summary, args.speed, lang), None)
+            (LiveState::replay(summary, speed, lang), None)
         }
         None => {
             let scenario = crate::load_scenario(args.scenario.as_ref())

@@ -193,9 +193,30 @@ function draw() {
   const fin = board.phase === 'finished' && board.table;
   const wasHidden = $('final').hidden;
   $('final').hidden = !fin;
-  if (fin && $('table').textContent !== board.table) $('table').textContent = board.table;
+  if (fin && $('table').textContent !== board.table) {
+    $('table').textContent = board.table;
+    fitTable();
+  }
   // The run just ended in front of the class: bring the verdict into view.
   if (fin && wasHidden && window.hooklab.frames > 1) $('final').scrollIntoView({ block: 'end' });
+}
+
+/** Sizes the table's font so its widest row (the rule of dashes under the
+ *  header is as wide as the table) fits the page: no sideways scrolling on a
+ *  projector. */
+function fitTable() {
+  const pre = $('table');
+  const rule = board.table.split('\n').find((l) => /^-{10,}$/.test(l));
+  if (!rule) return;
+  pre.style.fontSize = '';
+  const probe = el('span', {}, '0'.repeat(100));
+  pre.append(probe);
+  const charW = probe.getBoundingClientRect().width / 100;
+  probe.remove();
+  const pad = parseFloat(getComputedStyle(pre).paddingLeft) * 2;
+  const room = pre.clientWidth - pad - 16; // 16: room for a scroll bar appearing
+  const size = parseFloat(getComputedStyle(pre).fontSize);
+  if (charW * rule.length > room) pre.style.fontSize = Math.max((size * room) / (charW * rule.length), 9) + 'px';
 }
 
 function drawHeader() {
@@ -322,7 +343,7 @@ function drawRate(lane, T, maxRps) {
   // The rate now: the last full bucket of a running run, the peak at the end.
   const recent = lane.rate.slice(Math.max(upTo - 3, 0), Math.max(upTo - 1, 1));
   const nowRps = recent.length ? (recent.reduce((a, b) => a + (b || 0), 0) / recent.length) * per : 0;
-  lane.dom.rateNow.textContent = nf.format(Math.round(board.phase === 'finished' ? 0 : nowRps)) + '/s';
+  lane.dom.rateNow.textContent = board.phase === 'finished' ? '' : nf.format(Math.round(nowRps)) + '/s';
 }
 
 function laneDelays(lane) {
@@ -378,4 +399,8 @@ source.onerror = () => {
   $('status').classList.add('offline');
   $('phase').textContent = L.disconnected;
 };
-window.addEventListener('resize', () => { if (board) draw(); });
+window.addEventListener('resize', () => {
+  if (!board) return;
+  draw();
+  if (board.table) fitTable();
+});

@@ -37,7 +37,7 @@ pub use state::LiveState;
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// Occurs when the summary file cannot be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         /// The file.
         path: std::path::PathBuf,
@@ -46,7 +46,7 @@ pub enum LoadError {
         source: std::io::Error,
     },
     /// Occurs when the file is not a hooklab summary.
-    #[error("{path} is not a hooklab summary: {source}")]
+    #[error("{path} is not a hooklab summary")]
     Parse {
         /// The file.
         path: std::path::PathBuf,

@@ -238,3 +238,30 @@ async fn a_simulated_day_replayed(browser: &Browser) {
     assert_loopback_only(&browser.requested_urls().await, addr);
     let _ = stop.send(());
 }
+
+/// Not a check: takes the README's picture (`docs/live.png`), the committed
+/// checkout run replayed at a third of its speed, caught two thirds through.
+/// `HOOKLAB_LIVE_SCREENSHOTS=docs cargo test -p hooklab-live -- --ignored`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "takes screenshots for the docs"]
+async fn screenshot_for_the_readme() {
+    let Some(dir) = screenshots() else {
+        return;
+    };
+    if !browser_available("screenshot_for_the_readme") {
+        return;
+    }
+    let browser = Browser::start().await;
+    let summary = load_summary(&crate::results("checkout")).unwrap();
+    let state = LiveState::replay(summary, 0.33, Lang::En);
+    let (addr, stop) = start_server(state).await;
+    browser.goto(&format!("http://{addr}/")).await;
+    browser
+        .wait("const c = () => window.hooklab.board && window.hooklab.board.t > 0.6 * window.hooklab.board.end ? done() : setTimeout(c, 20); c();")
+        .await;
+    browser.screenshot(&dir.join("live.png")).await;
+    browser.wait(UNTIL_FINISHED).await;
+    browser.screenshot(&dir.join("live-final.png")).await;
+    let _ = stop.send(());
+    browser.quit().await;
+}
