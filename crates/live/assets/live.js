@@ -36,6 +36,7 @@ function num(x) {
 
 /** A duration in ms, in the unit that reads best (mirrors render::dur). */
 function dur(ms) {
+  if (!(ms > 0)) return '0 ms';
   for (const [size, unit] of [[86400000, 'd'], [3600000, 'h'], [60000, 'min'], [1000, 's']]) {
     if (ms >= 2 * size) return num(ms / size) + ' ' + unit;
   }

@@ -154,11 +154,13 @@ impl Lane {
         if n == 0 {
             return;
         }
+        // New buckets in between (quiet ones, still 0) are news too.
+        let from = b.min(self.rate.len());
         if self.rate.len() <= b {
             self.rate.resize(b + 1, 0);
         }
         self.rate[b] += n;
-        self.rate_dirty_from = Some(self.rate_dirty_from.map_or(b, |d| d.min(b)));
+        self.rate_dirty_from = Some(self.rate_dirty_from.map_or(from, |d| d.min(from)));
     }
 
     /// Folds one event of a live run into the lane.
@@ -432,5 +434,83 @@ impl Board {
             lanes,
             table: self.table.as_deref(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use hooklab_core::clock::Micros;
+
+    fn event(ms: u64, what: Happening) -> RunEvent {
+        RunEvent {
+            at: Micros(ms * 1_000),
+            what,
+        }
+    }
+
+    fn json(s: Result<String, serde_json::Error>) -> serde_json::Value {
+        serde_json::from_str(&s.unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_frame_carries_only_what_changed_and_a_snapshot_everything() {
+        let mut board = Board::new(Mode::Live, vec![Lane::new("poll", "poll", 3, 100.0)]);
+        let o2 = OrderId::numbered(2);
+        board.apply(0, &event(5, Happening::OrderPlaced { order: o2.clone() }));
+        board.apply(
+            0,
+            &event(
+                250,
+                Happening::Poll {
+                    order: o2.clone(),
+                    pending: true,
+                    reconcile: false,
+                },
+            ),
+        );
+        let first = json(board.frame());
+        assert_eq!(first["seq"], 1);
+        assert_eq!(
+            first["lanes"][0]["cells"],
+            serde_json::json!([[1, 5.0, -1.0, -1.0, "-"]])
+        );
+        assert_eq!(first["lanes"][0]["rate_from"], 0);
+        assert_eq!(first["lanes"][0]["rate"], serde_json::json!([0, 0, 1]));
+        assert_eq!(first["lanes"][0]["counters"]["wasted"], 1);
+
+        board.apply(
+            0,
+            &event(
+                260,
+                Happening::Known {
+                    order: o2,
+                    via: "poll".into(),
+                    status: "approved".into(),
+                },
+            ),
+        );
+        let second = json(board.frame());
+        // Only order 2 again, now known; no rate bucket changed.
+        assert_eq!(
+            second["lanes"][0]["cells"],
+            serde_json::json!([[1, 5.0, -1.0, 260.0, "p"]])
+        );
+        assert_eq!(second["lanes"][0]["rate"], serde_json::json!([]));
+        let nothing_new = json(board.frame());
+        assert_eq!(nothing_new["lanes"][0]["cells"], serde_json::json!([]));
+
+        let snapshot = json(board.snapshot());
+        assert_eq!(snapshot["full"], true);
+        assert_eq!(snapshot["lanes"][0]["cells"].as_array().unwrap().len(), 1);
+        assert_eq!(snapshot["lanes"][0]["rate"], serde_json::json!([0, 0, 1]));
+        assert_eq!(snapshot["lanes"][0]["counters"]["known"], 1);
+    }
+
+    #[test]
+    fn orders_are_indexed_from_their_number() {
+        assert_eq!(order_index(&OrderId::numbered(1)), Some(0));
+        assert_eq!(order_index(&OrderId::numbered(42)), Some(41));
     }
 }

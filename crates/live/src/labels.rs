@@ -37,7 +37,7 @@ const LABELS: &[(&str, &str, &str)] = &[
         "notification requests/s",
         "requisições de notificação/s",
     ),
-    ("delays", "delay distribution", "distribuição do atraso"),
+    ("delays", "delay distribution", "atrasos"),
     ("orders", "orders", "pedidos"),
     ("time", "time", "tempo"),
     ("legend_pending", "payment pending", "pagamento pendente"),
