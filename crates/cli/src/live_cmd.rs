@@ -185,3 +185,39 @@ async fn run_live(
     print!("{}", render::table(&summary, lang));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use clap::Parser as _;
+
+    /// `hooklab live ARGS…`, parsed as the binary would, then run.
+    fn live_with(args: &[&str]) -> Result<(), Failure> {
+        let cli = crate::Cli::try_parse_from(["hooklab", "live"].iter().chain(args)).unwrap();
+        match cli.command {
+            crate::Command::Live(args) => live(args, Lang::En),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    fn usage_message(args: &[&str]) -> String {
+        match live_with(args) {
+            Err(Failure::Usage(e)) => format!("{e:#}"),
+            Err(Failure::Runtime(e)) => panic!("a runtime failure, not usage: {e:#}"),
+            Ok(()) => panic!("{args:?} was accepted"),
+        }
+    }
+
+    #[test]
+    fn mistakes_are_usage_errors_that_say_what_to_do() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let virtual_day = format!("{root}/scenarios/retry-for-days.toml");
+        assert!(usage_message(&[&virtual_day]).contains("hooklab live --replay"));
+        assert!(usage_message(&["--listen", "0.0.0.0:0"]).contains("loopback only"));
+        assert!(usage_message(&["--speed", "60"]).contains("applies to a replay"));
+        let results = format!("{root}/results/checkout");
+        assert!(usage_message(&["--replay", &results, "--speed", "0"]).contains("--speed 0"));
+        assert!(usage_message(&["--replay", "/nonexistent/run"]).contains("cannot read"));
+    }
+}

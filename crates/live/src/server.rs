@@ -23,13 +23,16 @@ use axum::{Json, Router};
 use futures_util::stream::{self, Stream};
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
-use std::future::Future;
+use std::future::{Future, IntoFuture as _};
 use tokio::net::TcpListener;
 use tokio::sync::broadcast::error::RecvError;
 
 const PAGE: &str = include_str!("../assets/index.html");
 const STYLE: &str = include_str!("../assets/live.css");
 const SCRIPT: &str = include_str!("../assets/live.js");
+
+/// How long connections get to finish once shutdown is asked for.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The fastest a replay may go: a simulated month in about four minutes.
 pub const MAX_SPEED: f64 = 10_000_000.0;
@@ -194,14 +197,20 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let ticker = tokio::spawn(tick(state.clone()));
     let closer = state.clone();
-    let result = axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Event streams never end by themselves: end them, or the
-            // graceful shutdown would wait for them forever.
-            closer.close();
-        })
-        .await;
+    let server = axum::serve(listener, router(state.clone())).with_graceful_shutdown(async move {
+        shutdown.await;
+        // Event streams never end by themselves: end them, or the
+        // graceful shutdown would wait for them forever.
+        closer.close();
+    });
+    let result = tokio::select! {
+        result = server.into_future() => result,
+        // A connection that will not finish does not keep us up for ever.
+        () = async {
+            state.closed().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => Ok(()),
+    };
     ticker.abort();
     result
 }
