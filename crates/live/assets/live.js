@@ -114,6 +114,7 @@ function buildStatic() {
 function buildLanes() {
   const main = $('lanes');
   main.replaceChildren();
+  document.body.classList.toggle('many', board.lanes.length > 3);
   for (const lane of board.lanes) {
     const counters = el('dl', { class: 'counters' });
     const dd = {};
@@ -341,8 +342,10 @@ function drawRate(lane, T, maxRps) {
   g.stroke();
   g.fillStyle = C.ink;
   g.fillText(nf.format(Math.round(maxRps)) + '/s', 2, 14);
-  // The rate now: the last full bucket of a running run, the peak at the end.
-  const recent = lane.rate.slice(Math.max(upTo - 3, 0), Math.max(upTo - 1, 1));
+  // The rate now: the last second of full buckets (or the last bucket, if
+  // wider), so a poller that fires once a second does not read 0/s between.
+  const span1s = Math.max(1, Math.round(1000 / lane.bucketMs));
+  const recent = lane.rate.slice(Math.max(upTo - 1 - span1s, 0), Math.max(upTo - 1, 1));
   const nowRps = recent.length ? (recent.reduce((a, b) => a + (b || 0), 0) / recent.length) * per : 0;
   lane.dom.rateNow.textContent = board.phase === 'finished' ? '' : nf.format(Math.round(nowRps)) + '/s';
 }
