@@ -15,6 +15,9 @@
 //!   duplicate notices and rejected deliveries stacked above them;
 //! - `requests.svg`: notification requests per order, split into useful polls,
 //!   wasted polls and webhook deliveries;
+//! - `timeline.svg`: notification requests per second over the run, and the
+//!   wasted part of them: polling's flat busy line against webhooks following
+//!   the settlements.
 //! - `tradeoff.svg`: requests per order against mean and p99 delay; a sweep is
 //!   a curve, a single strategy a point.
 
@@ -84,11 +87,12 @@ pub fn cdf_points(h: &Hdr<u64>) -> Vec<[f64; 2]> {
 
 /// Every chart of `summary`, as `(file name, SVG text)`.
 pub fn all(summary: &Summary, lang: Lang) -> Result<Vec<(&'static str, String)>, ChartError> {
-    let charts: [(&'static str, DrawChart); 4] = [
+    let charts: [(&'static str, DrawChart); 5] = [
         ("latency-cdf.svg", latency_cdf),
         ("outcomes.svg", outcomes),
         ("requests.svg", requests),
         ("tradeoff.svg", tradeoff),
+        ("timeline.svg", timeline),
     ];
     charts
         .into_iter()
@@ -107,6 +111,88 @@ pub fn all(summary: &Summary, lang: Lang) -> Result<Vec<(&'static str, String)>,
             Ok((file, svg))
         })
         .collect()
+}
+
+/// Notification requests per second over the run, one solid line per
+/// strategy, and a dashed line for the part of its polls that were wasted:
+/// polling is a flat, busy line; webhooks follow the settlements.
+fn timeline(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
+    // Each strategy's buckets, as (start in seconds, total/s, wasted/s).
+    let series: Vec<Vec<(f64, f64, f64)>> = summary
+        .strategies
+        .iter()
+        .map(|s| {
+            let t = &s.timeline;
+            let width_s = (t.bucket_ms / 1_000.0).max(1e-9);
+            (0..t.polls.len())
+                .map(|b| {
+                    let at = |v: &Vec<u32>| f64::from(v.get(b).copied().unwrap_or(0));
+                    let total = at(&t.polls) + at(&t.deliveries);
+                    (
+                        b as f64 * width_s,
+                        total / width_s,
+                        at(&t.polls_wasted) / width_s,
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let end_s = series.iter().flatten().map(|p| p.0).fold(1.0f64, f64::max);
+    let (scale, axis) = if end_s > 2.0 * 3_600.0 {
+        (3_600.0, Msg::TimeHours)
+    } else if end_s > 120.0 {
+        (60.0, Msg::TimeMinutes)
+    } else {
+        (1.0, Msg::TimeSeconds)
+    };
+    let peak = series.iter().flatten().map(|p| p.1).fold(1.0f64, f64::max);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title(Msg::TimelineTitle, summary, lang), CAPTION)
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..end_s / scale, 0.0..peak * 1.1)?;
+    chart
+        .configure_mesh()
+        .x_desc(axis.text(lang))
+        .y_desc(Msg::RequestsPerSecond.text(lang))
+        .x_label_formatter(&|v| decimal(lang, tick(*v)))
+        .y_label_formatter(&|v| decimal(lang, tick(*v)))
+        .axis_desc_style(("sans-serif", 16))
+        .draw()?;
+    for (i, (s, points)) in summary.strategies.iter().zip(&series).enumerate() {
+        let c = color(i);
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().map(|p| (p.0 / scale, p.1)),
+                c.stroke_width(2),
+            ))?
+            .label(s.name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(2)));
+        if points.iter().any(|p| p.2 > 0.0) {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    points.iter().map(|p| (p.0 / scale, p.2)),
+                    6,
+                    4,
+                    c.stroke_width(1),
+                ))?
+                .label(format!("{} ({})", s.name, Msg::WastedSuffix.text(lang)))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(1))
+                });
+        }
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// An axis tick: `0` for zero, otherwise as many decimals as it deserves.
+fn tick(v: f64) -> String {
+    if v.abs() < 1e-9 {
+        "0".to_owned()
+    } else {
+        num(v)
+    }
 }
 
 fn title(msg: Msg, summary: &Summary, lang: Lang) -> String {

@@ -76,6 +76,18 @@ pub enum Msg {
     LegendRejected,
     /// Chart title: requests per order.
     RequestsTitle,
+    /// Chart title: notification requests per second over the run.
+    TimelineTitle,
+    /// Axis: notification requests per second.
+    RequestsPerSecond,
+    /// Axis: time since the run's start, in seconds.
+    TimeSeconds,
+    /// Axis: time since the run's start, in minutes.
+    TimeMinutes,
+    /// Axis: time since the run's start, in hours.
+    TimeHours,
+    /// Legend suffix: the wasted part of a strategy's polls.
+    WastedSuffix,
     /// Axis: requests per order.
     RequestsPerOrder,
     /// Legend: polls that found the final status.
@@ -144,6 +156,18 @@ impl Msg {
             (LegendDuplicates, PtBr) => "duplicados",
             (LegendRejected, En) => "rejected deliveries",
             (LegendRejected, PtBr) => "entregas recusadas",
+            (TimelineTitle, En) => "Notification requests per second, over the run",
+            (TimelineTitle, PtBr) => "Requisições de notificação por segundo, ao longo da execução",
+            (RequestsPerSecond, En) => "notification requests per second",
+            (RequestsPerSecond, PtBr) => "requisições de notificação por segundo",
+            (TimeSeconds, En) => "time since the start (s)",
+            (TimeSeconds, PtBr) => "tempo desde o início (s)",
+            (TimeMinutes, En) => "time since the start (min)",
+            (TimeMinutes, PtBr) => "tempo desde o início (min)",
+            (TimeHours, En) => "time since the start (h)",
+            (TimeHours, PtBr) => "tempo desde o início (h)",
+            (WastedSuffix, En) => "wasted",
+            (WastedSuffix, PtBr) => "desperdiçadas",
             (RequestsTitle, En) => "Notification requests per order",
             (RequestsTitle, PtBr) => "Requisições de notificação por pedido",
             (RequestsPerOrder, En) => "requests per order",

@@ -240,10 +240,11 @@ pub fn reading(s: &StrategyReport, lang: Lang) -> String {
 }
 
 /// The chart files, and the message that titles each in Markdown.
-pub const CHARTS: [(&str, Msg); 4] = [
+pub const CHARTS: [(&str, Msg); 5] = [
     ("latency-cdf.svg", Msg::CdfTitle),
     ("tradeoff.svg", Msg::TradeoffTitle),
     ("requests.svg", Msg::RequestsTitle),
+    ("timeline.svg", Msg::TimelineTitle),
     ("outcomes.svg", Msg::OutcomesTitle),
 ];
 
