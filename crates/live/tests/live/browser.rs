@@ -56,6 +56,36 @@ const check = () => {
 check();
 "#;
 
+/// Clicks Pause once the replay runs; answers the clock once paused.
+const PAUSE: &str = r#"
+const b = () => window.hooklab.board;
+const start = () => {
+  if (!(b() && b().phase === 'running')) return setTimeout(start, 20);
+  document.getElementById('pause').click();
+  const c = () => (b().paused ? done(b().t) : setTimeout(c, 20));
+  c();
+};
+start();
+"#;
+
+/// The clock after two more frames.
+const TWO_FRAMES_LATER: &str = r#"
+const f0 = window.hooklab.frames;
+const c = () => (window.hooklab.frames >= f0 + 2 ? done(window.hooklab.board.t) : setTimeout(c, 20));
+c();
+"#;
+
+/// Clicks Resume, picks 36000× in the speed list; answers the new speed.
+const RESUME_FASTER: &str = r#"
+const b = () => window.hooklab.board;
+document.getElementById('pause').click();
+const sel = document.getElementById('speed');
+sel.value = '36000';
+sel.dispatchEvent(new Event('change'));
+const c = () => (!b().paused && b().speed === 36000 ? done(b().speed) : setTimeout(c, 20));
+c();
+"#;
+
 async fn start_server(state: LiveState) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -217,6 +247,13 @@ async fn a_simulated_day_replayed(browser: &Browser) {
     let (addr, stop) = start_server(state).await;
     browser.goto(&format!("http://{addr}/")).await;
     browser.eval(WATCH).await;
+    // The page's controls: pause holds the clock still, frame after frame;
+    // resume and a new speed carry on.
+    let paused_at = browser.wait(PAUSE).await;
+    let later = browser.wait(TWO_FRAMES_LATER).await;
+    assert_eq!(paused_at, later, "a paused replay moved");
+    let speed = browser.wait(RESUME_FASTER).await;
+    assert_eq!(speed, 36_000.0);
     let table = browser.wait(UNTIL_FINISHED).await;
     let seen = browser.eval("return window.__seen;").await;
     let end = browser.eval("return window.__read();").await;
