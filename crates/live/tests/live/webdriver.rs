@@ -55,6 +55,10 @@ impl Browser {
             .arg("--port=0")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
+            // Its own process group, which the browser it starts joins: a
+            // test that fails half-way still takes the browser down with it
+            // (see `Drop`).
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("chromedriver starts");
@@ -201,11 +205,23 @@ impl Browser {
             .collect()
     }
 
-    /// Ends the session and chromedriver.
-    pub async fn quit(mut self) {
+    /// Ends the session (the browser), then chromedriver (on drop).
+    pub async fn quit(self) {
         let path = format!("/session/{}", self.session);
         self.call("DELETE", &path, Value::Null).await;
-        let _ = self.driver.kill().await;
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Killing chromedriver alone would orphan the browser: end the whole
+        // process group, whether the test passed or panicked.
+        if let Some(pid) = self.driver.id() {
+            let _ = std::process::Command::new("kill")
+                .arg("--")
+                .arg(format!("-{pid}"))
+                .status();
+        }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
