@@ -81,6 +81,28 @@ impl SeededRng {
     }
 }
 
+/// A [`SeededRng`] shared by concurrent tasks (the dispatcher's delivery
+/// tasks, a receiver's handlers). The std mutex is held for one draw.
+#[derive(Debug)]
+pub struct SharedRng(std::sync::Mutex<SeededRng>);
+
+impl SharedRng {
+    /// A shared generator for `purpose` of `seed` (see [`SeededRng::stream`]).
+    pub fn stream(seed: u64, purpose: &str) -> Self {
+        SharedRng(std::sync::Mutex::new(SeededRng::stream(seed, purpose)))
+    }
+
+    /// A uniform float in `[0, 1)`.
+    pub fn next_f64(&self) -> f64 {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).next_f64()
+    }
+
+    /// True with probability `p` (never for `p <= 0`, without a draw).
+    pub fn chance(&self, p: f64) -> bool {
+        p > 0.0 && self.next_f64() < p
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

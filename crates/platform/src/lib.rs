@@ -32,7 +32,7 @@ use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::{EventSink, Happening};
 use hooklab_core::http::HttpClient;
-use hooklab_core::rng::SeededRng;
+use hooklab_core::rng::SharedRng;
 use hooklab_core::scenario::DeliverySettings;
 use hooklab_core::shutdown::Shutdown;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -148,7 +148,7 @@ pub(crate) struct Shared {
     pub(crate) deliveries: dispatch::DeliveryLog,
     pub(crate) http: Arc<dyn HttpClient>,
     /// The dispatcher's random choices (jitter, injected duplicates), seeded.
-    pub(crate) rng: Mutex<SeededRng>,
+    pub(crate) rng: SharedRng,
 }
 
 impl Shared {
@@ -191,23 +191,13 @@ impl Shared {
         if jitter == 0.0 || d == Dur::ZERO {
             return d;
         }
-        let u = self
-            .rng
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .next_f64();
+        let u = self.rng.next_f64();
         Dur((d.as_us() as f64 * (1.0 + jitter * (2.0 * u - 1.0))).max(0.0) as u64)
     }
 
     /// True with probability `p`.
     pub(crate) fn chance(&self, p: f64) -> bool {
-        p > 0.0
-            && self
-                .rng
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .next_f64()
-                < p
+        self.rng.chance(p)
     }
 
     /// Locks the ledger. A panic while holding the lock cannot leave the maps
@@ -243,7 +233,7 @@ impl Platform {
                 served: ServedCounts::default(),
                 deliveries: dispatch::DeliveryLog::default(),
                 http,
-                rng: Mutex::new(SeededRng::stream(seed, "dispatcher")),
+                rng: SharedRng::stream(seed, "dispatcher"),
             }),
         }
     }

@@ -27,7 +27,7 @@ use bytes::Bytes;
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::Happening;
-use hooklab_core::rng::SeededRng;
+use hooklab_core::rng::SharedRng;
 use hooklab_core::signature::{self, WebhookSecret};
 use hooklab_core::wire::{ErrorBody, Event};
 use serde_json::json;
@@ -91,7 +91,7 @@ pub struct Receiver {
     rejected: Mutex<BTreeMap<&'static str, u64>>,
     faults: ReceiverFaults,
     /// Draws for injected faults, seeded.
-    rng: Mutex<SeededRng>,
+    rng: SharedRng,
 }
 
 impl Receiver {
@@ -116,7 +116,7 @@ impl Receiver {
             seen: Mutex::new(HashSet::new()),
             rejected: Mutex::new(BTreeMap::new()),
             faults,
-            rng: Mutex::new(SeededRng::stream(seed, "receiver-faults")),
+            rng: SharedRng::stream(seed, "receiver-faults"),
         })
     }
 
@@ -147,13 +147,7 @@ impl Receiver {
     }
 
     fn chance(&self, p: f64) -> bool {
-        p > 0.0
-            && self
-                .rng
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .next_f64()
-                < p
+        self.rng.chance(p)
     }
 
     /// What the receiver saw so far.

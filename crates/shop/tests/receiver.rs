@@ -18,7 +18,13 @@ const NOW_SECS: i64 = 1_767_225_600;
 
 /// A delivery to try: the expected rejection reason, then the `webhook-id`,
 /// `webhook-timestamp` and `webhook-signature` headers (if sent) and the body.
-type Case = (&'static str, Option<&'static str>, Option<i64>, Option<String>, Vec<u8>);
+type Case = (
+    &'static str,
+    Option<&'static str>,
+    Option<i64>,
+    Option<String>,
+    Vec<u8>,
+);
 
 fn event(order: &str, status: &str) -> String {
     format!(
