@@ -408,7 +408,7 @@ impl DeliverySettings {
 pub struct Faults {
     /// Windows (from the run's start) when the shop's receiver is down.
     #[serde(default)]
-    pub receiver_down: Vec<DownWindow>,
+    pub receiver_down: Vec<ReceiverDown>,
     /// Share of deliveries the receiver answers with a 500, at random.
     #[serde(default)]
     pub receiver_error_rate: f64,
@@ -422,6 +422,37 @@ pub struct Faults {
     /// Share of events the sender delivers twice.
     #[serde(default)]
     pub duplicate_rate: f64,
+    /// Holds each event's first delivery back by a random delay up to this
+    /// long (seeded), so events can arrive in another order than they
+    /// happened, as real senders' queues deliver them.
+    #[serde(default)]
+    pub reorder_ms: Dur,
+}
+
+/// A window when the shop's receiver is down, and how it looks from outside.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiverDown {
+    /// Start, from the run's start.
+    pub from_ms: Dur,
+    /// End, from the run's start.
+    pub until_ms: Dur,
+    /// `"503"` (default): the server is up and answers 503 Service
+    /// Unavailable; `"refuse"`: nothing listens, connections are refused.
+    #[serde(default)]
+    pub mode: DownMode,
+}
+
+/// How a down receiver looks to the sender.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DownMode {
+    /// It answers 503.
+    #[default]
+    #[serde(rename = "503")]
+    Unavailable,
+    /// Connections are refused.
+    #[serde(rename = "refuse")]
+    Refuse,
 }
 
 /// How the platform treats its API clients: the `[platform]` table.

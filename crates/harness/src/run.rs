@@ -32,7 +32,7 @@ use hooklab_core::report::{
     Timeline, latency_histogram, round_ms,
 };
 use hooklab_core::rng::SeededRng;
-use hooklab_core::scenario::{ClockMode, Scenario, StrategySpec};
+use hooklab_core::scenario::{ClockMode, DownMode, Scenario, StrategySpec};
 use hooklab_core::shutdown;
 use hooklab_core::signature::WebhookSecret;
 use hooklab_core::workload::{self, OrderPlan};
@@ -227,12 +227,35 @@ pub(crate) async fn run_strategy(
         seed: scenario.seed,
         delivery: scenario.delivery.clone(),
         duplicate_rate: scenario.faults.duplicate_rate,
+        reorder: scenario.faults.reorder_ms,
         merchants: merchants.clone(),
         events: events.clone(),
         rate_limit_per_s: scenario.platform.rate_limit_per_s,
         ..PlatformConfig::default()
     };
-    let platform = Platform::new(clock, config, http.clone());
+    // A receiver that is "down, refusing connections" is seen by the sender
+    // as refused connections: the platform's outbound link refuses during
+    // those windows.
+    let faults = &scenario.faults;
+    let windows = |mode: DownMode| -> Vec<(Micros, Micros)> {
+        faults
+            .receiver_down
+            .iter()
+            .filter(|w| w.mode == mode)
+            .map(|w| (Micros(w.from_ms.as_us()), Micros(w.until_ms.as_us())))
+            .collect()
+    };
+    let refused = windows(DownMode::Refuse);
+    let platform_http: Arc<dyn HttpClient> = if refused.is_empty() {
+        http.clone()
+    } else {
+        Arc::new(RefusingLink {
+            inner: http.clone(),
+            clock,
+            windows: refused,
+        })
+    };
+    let platform = Platform::new(clock, config, platform_http);
     let (platform_url, platform_task) = net
         .serve("platform", platform.router(), shutdown.clone())
         .await?;
@@ -244,13 +267,8 @@ pub(crate) async fn run_strategy(
     // up with no extra work; each has its own key, pollers and receiver.
     let book = Arc::new(OrderBook::with_events(events.clone()));
     let client = PlatformClient::new(http.clone(), &platform_url, clock).with_events(events);
-    let faults = &scenario.faults;
     let receiver_faults = ReceiverFaults {
-        down: faults
-            .receiver_down
-            .iter()
-            .map(|w| (Micros(w.from_ms.as_us()), Micros(w.until_ms.as_us())))
-            .collect(),
+        down: windows(DownMode::Unavailable),
         error_rate: faults.receiver_error_rate,
         delay: faults.receiver_delay_ms,
         silent_loss: faults.silent_loss,
@@ -379,6 +397,32 @@ pub(crate) async fn run_strategy(
         ended.since(origin),
         timeline,
     ))
+}
+
+/// The platform's outbound link while the receiver is down refusing
+/// connections: every request in a window fails to connect.
+struct RefusingLink {
+    inner: Arc<dyn HttpClient>,
+    clock: Clock,
+    windows: Vec<(Micros, Micros)>,
+}
+
+impl HttpClient for RefusingLink {
+    fn send(&self, request: http::Request<bytes::Bytes>) -> hooklab_core::http::SendFuture {
+        let now = self.clock.now();
+        if self
+            .windows
+            .iter()
+            .any(|(from, until)| *from <= now && now < *until)
+        {
+            return Box::pin(async {
+                Err(hooklab_core::http::TransportError::Connect(
+                    "connection refused (the receiver is down: injected fault)".to_owned(),
+                ))
+            });
+        }
+        self.inner.send(request)
+    }
 }
 
 /// Folds what the platform and the shop recorded into one report.
@@ -517,7 +561,13 @@ fn fold(
         orders,
         notified,
         missed: orders - notified,
-        duplicates: book.duplicates(),
+        // Notices of an outcome already known: those the receiver caught by
+        // their `webhook-id`, and those the order book caught by order.
+        duplicates: book.duplicates()
+            + receivers
+                .iter()
+                .map(|r| r.counts().redeliveries.load(Ordering::Relaxed))
+                .sum::<u64>(),
         notified_by,
         latency_ms: LatencySummary::from_histogram(&histogram),
         latency_cdf_ms: crate::charts::cdf_points(&histogram),

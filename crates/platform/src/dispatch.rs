@@ -199,7 +199,13 @@ async fn deliver(shared: Arc<Shared>, delivery: Delivery, mut shutdown: Shutdown
     let schedule = shared.config.delivery.retry_schedule.clone();
     let mut retry_after = Dur::ZERO;
     for (index, delay) in schedule.iter().enumerate() {
-        let wait = shared.jittered(*delay).max(retry_after);
+        let mut wait = shared.jittered(*delay).max(retry_after);
+        if index == 0 && shared.config.reorder > Dur::ZERO {
+            // Fault injection: hold the first attempt back at random, so
+            // events overtake one another on their way.
+            let held = shared.rng.next_f64() * shared.config.reorder.as_us() as f64;
+            wait = Dur(wait.as_us() + held as u64);
+        }
         // A zero wait must not go through the timer: tokio's timer fires on
         // its next 1 ms tick, which would add up to a millisecond to every
         // first delivery.

@@ -58,6 +58,9 @@ pub struct PlatformConfig {
     pub delivery: DeliverySettings,
     /// Share of events delivered twice (a fault a scenario can inject).
     pub duplicate_rate: f64,
+    /// Each event's first delivery is held back by up to this, at random,
+    /// so deliveries can arrive out of order (a fault a scenario can inject).
+    pub reorder: Dur,
     /// The merchants and their API keys. Requests without one of these keys
     /// get 401.
     pub merchants: Vec<Merchant>,
@@ -77,6 +80,7 @@ impl Default for PlatformConfig {
             seed: 0,
             delivery: DeliverySettings::default(),
             duplicate_rate: 0.0,
+            reorder: Dur::ZERO,
             merchants: Vec::new(),
             rate_limit_per_s: None,
             secret_grace: Dur::from_secs(86_400),
