@@ -156,6 +156,7 @@ fn a_results_folder_has_every_file_and_the_markdown_embeds_the_charts() {
         "summary.csv",
         "summary.json",
         "summary.md",
+        "timeline.svg",
         "tradeoff.svg",
     ] {
         assert!(names.iter().any(|n| n == file), "{file} missing: {names:?}");
