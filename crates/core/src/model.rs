@@ -80,6 +80,17 @@ pub fn expected_polls(settle: &Distribution, interval: Dur) -> f64 {
 pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInputs) -> Prediction {
     let rtt_ms = inputs.rtt.as_ms_f64();
     let slack_ms = inputs.timer_slack.as_ms_f64();
+    // One delivery per order when nothing fails: half a round trip after the
+    // settlement timer fires.
+    let one_delivery = |formula: &str| Prediction {
+        latency_mean_ms: rtt_ms / 2.0 + slack_ms,
+        requests_per_order: 1.0,
+        polls_wasted_per_order: 0.0,
+        rtt_ms,
+        timer_slack_ms: slack_ms,
+        formula: formula.to_owned(),
+        polls_wasted_share: None,
+    };
     match strategy {
         StrategySpec::Poll { interval_ms, .. } => {
             let n = expected_polls(settle, *interval_ms);
@@ -95,15 +106,7 @@ pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInpu
                 polls_wasted_share: None,
             }
         }
-        StrategySpec::Webhook { .. } => Prediction {
-            latency_mean_ms: rtt_ms / 2.0 + slack_ms,
-            requests_per_order: 1.0,
-            polls_wasted_per_order: 0.0,
-            rtt_ms,
-            timer_slack_ms: slack_ms,
-            formula: "one delivery: rtt/2 + slack (no faults)".to_owned(),
-            polls_wasted_share: None,
-        },
+        StrategySpec::Webhook { .. } => one_delivery("one delivery: rtt/2 + slack (no faults)"),
         StrategySpec::PollEvents { interval_ms, .. } => {
             // Settlements fall at random instants relative to the log poller's
             // ticks, so the wait is uniform over one interval: T/2.
@@ -122,16 +125,9 @@ pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInpu
                 polls_wasted_share: None,
             }
         }
-        StrategySpec::Hybrid { .. } => Prediction {
-            latency_mean_ms: rtt_ms / 2.0 + slack_ms,
-            requests_per_order: 1.0,
-            polls_wasted_per_order: 0.0,
-            rtt_ms,
-            timer_slack_ms: slack_ms,
-            formula: "as a webhook when nothing is lost; reconciliation polls are not modelled"
-                .to_owned(),
-            polls_wasted_share: None,
-        },
+        StrategySpec::Hybrid { .. } => {
+            one_delivery("as a webhook when nothing is lost; reconciliation polls are not modelled")
+        }
     }
 }
 

@@ -46,13 +46,21 @@ impl HttpClient for RealHttp {
                     TransportError::Broken(e.to_string())
                 }
             })?;
-            let (parts, body) = response.into_parts();
-            let body = body
-                .collect()
-                .await
-                .map_err(|e| TransportError::Broken(e.to_string()))?
-                .to_bytes();
-            Ok(http::Response::from_parts(parts, body))
+            whole(response).await
         })
     }
+}
+
+/// Reads a response's whole body: both transports hand back whole bodies
+/// (see `hooklab_core::http`).
+pub(crate) async fn whole(
+    response: http::Response<hyper::body::Incoming>,
+) -> Result<http::Response<bytes::Bytes>, TransportError> {
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(|e| TransportError::Broken(e.to_string()))?
+        .to_bytes();
+    Ok(http::Response::from_parts(parts, body))
 }

@@ -39,7 +39,7 @@ use bytes::Bytes;
 use hooklab_core::duration::Dur;
 use hooklab_core::http::{HttpClient, SendFuture, TransportError, ensure_loopback};
 use hooklab_core::shutdown::Shutdown;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
@@ -271,14 +271,9 @@ impl HttpClient for VirtualHttp {
                 .send_request(origin_form(request, &host.authority)?.map(Full::new))
                 .await
                 .map_err(|e| TransportError::Broken(e.to_string()))?;
-            let (parts, body) = response.into_parts();
-            let body = body
-                .collect()
-                .await
-                .map_err(|e| TransportError::Broken(e.to_string()))?
-                .to_bytes();
+            let response = crate::transport::whole(response).await?;
             host.checkin(sender);
-            Ok(http::Response::from_parts(parts, body))
+            Ok(response)
         })
     }
 }
