@@ -161,7 +161,7 @@ async fn ctrl_c() {
 
 /// `hooklab platform`.
 pub async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
-    let clock = Clock::starting_now(Clock::system_unix_us());
+    let clock = Clock::starting_now(Clock::system_unix_us()).precise();
     // The edge may read the system's time to seed a fresh key.
     let mut rng = SeededRng::new(Clock::system_unix_us() as u64);
     let merchant = match args.api_key {

@@ -52,6 +52,9 @@ impl fmt::Display for Micros {
 pub struct Clock {
     origin: tokio::time::Instant,
     origin_unix_us: i64,
+    /// Whether [`Clock::sleep_until_exact`] may use the OS timer thread
+    /// (real mode only).
+    precise: bool,
 }
 
 impl Clock {
@@ -63,6 +66,17 @@ impl Clock {
         Self {
             origin: tokio::time::Instant::now(),
             origin_unix_us,
+            precise: false,
+        }
+    }
+
+    /// The same clock, with [`Clock::sleep_until_exact`] accurate to tens of
+    /// microseconds instead of tokio's millisecond. For real time only: on a
+    /// paused (virtual) runtime the OS timer would never see time pass.
+    pub fn precise(self) -> Self {
+        Self {
+            precise: true,
+            ..self
         }
     }
 
@@ -86,6 +100,25 @@ impl Clock {
     /// Sleeps until `at` (returns at once if it has passed).
     pub async fn sleep_until(&self, at: Micros) {
         tokio::time::sleep_until(self.instant_at(at)).await;
+    }
+
+    /// Sleeps until `at`, as close to it as the OS allows on a
+    /// [`Clock::precise`] clock (tokio's timer until 2 ms before, then the
+    /// timer thread of [`crate::timer`]); otherwise as
+    /// [`Clock::sleep_until`]. For the instant a payment settles, which every
+    /// webhook's latency counts from.
+    pub async fn sleep_until_exact(&self, at: Micros) {
+        if !self.precise || !crate::timer::available() {
+            return self.sleep_until(at).await;
+        }
+        const COARSE_MARGIN: std::time::Duration = std::time::Duration::from_millis(2);
+        let deadline = self.instant_at(at);
+        if let Some(coarse) = deadline.checked_sub(COARSE_MARGIN)
+            && coarse > tokio::time::Instant::now()
+        {
+            tokio::time::sleep_until(coarse).await;
+        }
+        crate::timer::PreciseSleep::until(deadline.into_std()).await;
     }
 
     /// The unix time of a point, in microseconds.

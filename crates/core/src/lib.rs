@@ -24,6 +24,8 @@
 //! - [`signature`]: Standard Webhooks signing and verification.
 //! - [`traffic`]: one readable line per request, for the two-terminal demo.
 //! - [`events`]: what happens during a run, for logs, timelines and the live page.
+//! - [`timer`]: a sub-millisecond timer for the instant a payment settles in
+//!   real time (tokio's timer ticks once a millisecond).
 //! - [`http`]: the outbound-HTTP seam: the platform's dispatcher and the shop's
 //!   poller send requests through [`http::HttpClient`], which the harness backs
 //!   with real sockets or with an in-memory network.
@@ -40,5 +42,6 @@ pub mod rng;
 pub mod scenario;
 pub mod shutdown;
 pub mod signature;
+pub mod timer;
 pub mod wire;
 pub mod workload;

@@ -14,11 +14,15 @@
 //! - wasted polls per order: `E[n] − 1` (every poll but the last finds nothing).
 //!
 //! **Webhook.** One delivery per order, when nothing fails; the delay is the
-//! one-way trip of that delivery, plus the settlement timer's slack.
+//! one-way trip of that delivery, plus how late the platform's settlement
+//! worker settled the payment (the webhook cannot leave before).
 //!
-//! The round trip is a *measured input*: the median round trip of the run's own
-//! payment creations. The timer slack is tokio's timer resolution (1 ms) halved
-//! in real mode, zero in virtual mode. Both are reported beside the prediction.
+//! Two inputs are *measured* in the run: the round trip (the median of the
+//! run's own payment creations) and the settlement worker's mean lateness
+//! (in real mode the worker wakes on a sub-millisecond OS timer, see
+//! `hooklab_core::timer`; in virtual mode on tokio's timer, which fires on
+//! whole milliseconds). The pollers' timer slack is tokio's timer resolution
+//! (1 ms) halved. All three are reported beside the prediction.
 
 use crate::dist::Distribution;
 use crate::duration::Dur;
@@ -36,8 +40,12 @@ pub struct Prediction {
     pub polls_wasted_per_order: f64,
     /// The measured round trip the prediction used, ms.
     pub rtt_ms: f64,
-    /// The timer slack the prediction used, ms.
+    /// The poll timer slack the prediction used, ms.
     pub timer_slack_ms: f64,
+    /// The settlement worker's measured lateness the prediction used, ms
+    /// (0 in files written before it was measured).
+    #[serde(default)]
+    pub settle_lateness_ms: f64,
     /// The formula, in words.
     pub formula: String,
     /// For `poll_events`: the share of polls expected to find nothing new.
@@ -50,8 +58,10 @@ pub struct Prediction {
 pub struct ModelInputs {
     /// The measured median round trip of one request.
     pub rtt: Dur,
-    /// Mean lateness of a timer (half its resolution).
+    /// Mean lateness of a poller's timer (half its resolution).
     pub timer_slack: Dur,
+    /// The measured mean lateness of the platform's settlement worker.
+    pub settle_lateness: Dur,
 }
 
 /// E[max(1, ⌈S/T⌉)]: the expected number of polls until the one that finds the
@@ -80,14 +90,16 @@ pub fn expected_polls(settle: &Distribution, interval: Dur) -> f64 {
 pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInputs) -> Prediction {
     let rtt_ms = inputs.rtt.as_ms_f64();
     let slack_ms = inputs.timer_slack.as_ms_f64();
+    let late_ms = inputs.settle_lateness.as_ms_f64();
     // One delivery per order when nothing fails: half a round trip after the
-    // settlement timer fires.
+    // settlement worker settles the payment.
     let one_delivery = |formula: &str| Prediction {
-        latency_mean_ms: rtt_ms / 2.0 + slack_ms,
+        latency_mean_ms: rtt_ms / 2.0 + late_ms,
         requests_per_order: 1.0,
         polls_wasted_per_order: 0.0,
         rtt_ms,
         timer_slack_ms: slack_ms,
+        settle_lateness_ms: late_ms,
         formula: formula.to_owned(),
         polls_wasted_share: None,
     };
@@ -102,11 +114,14 @@ pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInpu
                 polls_wasted_per_order: n - 1.0,
                 rtt_ms,
                 timer_slack_ms: slack_ms,
+                settle_lateness_ms: late_ms,
                 formula: "T*E[n] - E[S] + rtt + slack, n = max(1, ceil(S/T))".to_owned(),
                 polls_wasted_share: None,
             }
         }
-        StrategySpec::Webhook { .. } => one_delivery("one delivery: rtt/2 + slack (no faults)"),
+        StrategySpec::Webhook { .. } => {
+            one_delivery("one delivery: rtt/2 + settlement lateness (no faults)")
+        }
         StrategySpec::PollEvents { interval_ms, .. } => {
             // Settlements fall at random instants relative to the log poller's
             // ticks, so the wait is uniform over one interval: T/2.
@@ -120,6 +135,7 @@ pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInpu
                 polls_wasted_per_order: 0.0,
                 rtt_ms,
                 timer_slack_ms: slack_ms,
+                settle_lateness_ms: late_ms,
                 formula: "T/2 + rtt + slack; share of polls finding news 1 - e^(-lambda*T)"
                     .to_owned(),
                 polls_wasted_share: None,
@@ -173,6 +189,7 @@ mod tests {
             ModelInputs {
                 rtt: Dur::ZERO,
                 timer_slack: Dur::ZERO,
+                settle_lateness: Dur::ZERO,
             },
         );
         assert!((p.requests_per_order - 3.0).abs() < 1e-9);
@@ -202,6 +219,7 @@ mod tests {
             ModelInputs {
                 rtt: Dur::ZERO,
                 timer_slack: Dur::ZERO,
+                settle_lateness: Dur::ZERO,
             },
         );
         assert!(
@@ -228,9 +246,11 @@ mod tests {
             ModelInputs {
                 rtt: Dur(400),
                 timer_slack: Dur(500),
+                settle_lateness: Dur(60),
             },
         );
         assert_eq!(p.requests_per_order, 1.0);
-        assert!((p.latency_mean_ms - 0.7).abs() < 1e-9);
+        // The pollers' slack does not apply; the settlement's lateness does.
+        assert!((p.latency_mean_ms - 0.26).abs() < 1e-9);
     }
 }

@@ -463,7 +463,7 @@ fn transport_ceiling(orders: u64, concurrency: u64) {
 
 fn dispatch_burst(orders: u64) {
     multi_thread().block_on(async {
-        let clock = Clock::starting_now(Clock::system_unix_us());
+        let clock = Clock::starting_now(Clock::system_unix_us()).precise();
         let (trigger, stopped) = shutdown::channel();
         let sink = Arc::new(CountingSink::default());
         let (listener, sink_url) = bind().await;
@@ -643,31 +643,30 @@ fn memory(orders: u64) {
         }
         let after_book = rss_bytes();
 
-        // The poll strategy adds one sleeping poller task per pending order.
+        // The poll strategy adds one sleeping poller task per pending order,
+        // tracked in a `JoinSet` as the shop tracks it (`Shop::spawn`).
         let (trigger, stopped) = shutdown::channel();
         let client = PlatformClient::new(real_http(), "http://127.0.0.1:9", clock);
-        let mut pollers = Vec::with_capacity(orders as usize);
+        let mut pollers = tokio::task::JoinSet::new();
+        let poller = Arc::new(Poller {
+            clock,
+            client: client.clone(),
+            book: book.clone(),
+            interval: Dur::from_secs(86_400),
+            reconcile: false,
+        });
         for n in 1..=orders {
-            let poller = Poller {
-                clock,
-                client: client.clone(),
-                book: book.clone(),
-                interval: Dur::from_secs(86_400),
-                reconcile: false,
-            };
-            pollers.push(tokio::spawn(poller.run(
+            pollers.spawn(poller.clone().run(
                 OrderId::numbered(n),
                 PaymentId::numbered(n),
                 clock.now(),
                 stopped.clone(),
-            )));
+            ));
         }
         tokio::task::yield_now().await;
         let after_pollers = rss_bytes();
         trigger.trigger();
-        for p in pollers {
-            let _ = p.await;
-        }
+        while pollers.join_next().await.is_some() {}
 
         let per = |a: u64, b: u64| a.saturating_sub(b) as f64 / orders as f64;
         let platform_b = per(after_platform, before);

@@ -257,13 +257,13 @@ fn workload_words(lang: Lang, text: &str) -> String {
 }
 
 /// The footnote under a table: where the predictions come from.
-pub fn footnote(lang: Lang, rtt: &str, slack_ms: f64) -> String {
+pub fn footnote(lang: Lang, rtt: &str, slack_ms: f64, late: &str) -> String {
     match lang {
         Lang::En => format!(
-            "Measured in this run; (model) is the prediction of crates/core/src/model.rs, fed the run's measured round trip ({rtt} ms) and a timer slack of {slack_ms} ms."
+            "Measured in this run; (model) is the prediction of crates/core/src/model.rs, fed the run's measured round trip ({rtt} ms), the settlement worker's measured lateness ({late} ms, for webhooks) and a poll timer slack of {slack_ms} ms (first strategy's inputs; each strategy's are in summary.json)."
         ),
         Lang::PtBr => format!(
-            "Medido nesta execução; (modelo) é a previsão de crates/core/src/model.rs, alimentada com o tempo de ida e volta medido ({rtt} ms) e uma folga de temporizador de {} ms.",
+            "Medido nesta execução; (modelo) é a previsão de crates/core/src/model.rs, alimentada com o tempo de ida e volta medido ({rtt} ms), o atraso medido do liquidador ({late} ms, para webhooks) e uma folga de temporizador de {} ms para consultas (entradas da primeira estratégia; as de cada uma estão em summary.json).",
             decimal(lang, slack_ms.to_string())
         ),
     }

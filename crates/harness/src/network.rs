@@ -15,6 +15,7 @@
 use crate::run::HarnessError;
 use crate::transport::RealHttp;
 use bytes::Bytes;
+use hooklab_core::clock::Clock;
 use hooklab_core::dist::Distribution;
 use hooklab_core::duration::Dur;
 use hooklab_core::http::{HttpClient, SendFuture, TransportError, ensure_loopback};
@@ -48,6 +49,9 @@ pub trait Network: Send + Sync {
 
     /// Mean lateness of a timer on this network's clock, for the model.
     fn timer_slack(&self) -> Dur;
+
+    /// A run's clock on this network, its origin stamped `origin_unix_us`.
+    fn clock(&self, origin_unix_us: i64) -> Clock;
 }
 
 /// Real sockets on `127.0.0.1`, ports picked by the system.
@@ -84,6 +88,12 @@ impl Network for Loopback {
 
     fn timer_slack(&self) -> Dur {
         REAL_TIMER_SLACK
+    }
+
+    /// Real time, with settlements on the precise timer (see
+    /// [`hooklab_core::timer`]).
+    fn clock(&self, origin_unix_us: i64) -> Clock {
+        Clock::starting_now(origin_unix_us).precise()
     }
 }
 
@@ -224,6 +234,10 @@ impl<N: Network> Network for Shaped<N> {
 
     fn timer_slack(&self) -> Dur {
         self.net.timer_slack()
+    }
+
+    fn clock(&self, origin_unix_us: i64) -> Clock {
+        self.net.clock(origin_unix_us)
     }
 }
 

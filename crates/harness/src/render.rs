@@ -146,6 +146,12 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
         first
             .map(|s| s.predicted.timer_slack_ms)
             .unwrap_or_default(),
+        &i18n::decimal(
+            lang,
+            num(first
+                .map(|s| s.predicted.settle_lateness_ms)
+                .unwrap_or_default()),
+        ),
     );
     if summary.strategies.iter().any(|s| !s.counts_agree) {
         out.push('\n');

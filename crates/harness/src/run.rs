@@ -201,7 +201,7 @@ pub(crate) async fn run_strategy(
     plan: &[OrderPlan],
     progress: &dyn Progress,
 ) -> Result<StrategyReport, HarnessError> {
-    let clock = Clock::starting_now(origin_unix_us);
+    let clock = net.clock(origin_unix_us);
     let (trigger, shutdown) = shutdown::channel();
     // Everything the platform and the shop announce comes here, to be kept
     // for the timeline and passed on to the progress listener.
@@ -393,6 +393,9 @@ pub(crate) async fn run_strategy(
         ModelInputs {
             rtt,
             timer_slack: net.timer_slack(),
+            // Measured; a run whose polls settled every payment first has
+            // nothing to measure, and no webhook the number would explain.
+            settle_lateness: platform.settlement_lateness().unwrap_or(Dur::ZERO),
         },
         ended.since(origin),
         timeline,

@@ -36,6 +36,7 @@ use crate::network::{Network, ServeFuture};
 use crate::run::HarnessError;
 use axum::Router;
 use bytes::Bytes;
+use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
 use hooklab_core::http::{HttpClient, SendFuture, TransportError, ensure_loopback};
 use hooklab_core::shutdown::Shutdown;
@@ -242,6 +243,12 @@ impl Network for VirtualNet {
 
     fn timer_slack(&self) -> Dur {
         VIRTUAL_TIMER_SLACK
+    }
+
+    /// tokio's paused clock: every wait goes through tokio's timer, which is
+    /// what lets virtual time jump.
+    fn clock(&self, origin_unix_us: i64) -> Clock {
+        Clock::starting_now(origin_unix_us)
     }
 }
 

@@ -69,6 +69,7 @@ fn strategy(name: &str, kind: StrategyKind, interval_ms: Option<f64>) -> Strateg
             polls_wasted_per_order: 0.0,
             rtt_ms: 0.2,
             timer_slack_ms: 0.5,
+            settle_lateness_ms: 0.05,
             formula: String::new(),
             polls_wasted_share: None,
         },

@@ -149,6 +149,8 @@ pub(crate) struct Shared {
     /// Taken once by [`Platform::spawn_workers`].
     pub(crate) events_rx: Mutex<Option<mpsc::UnboundedReceiver<dispatch::Dispatch>>>,
     pub(crate) served: ServedCounts,
+    /// How late the settlement worker was.
+    pub(crate) lateness: settlement::Lateness,
     pub(crate) deliveries: dispatch::DeliveryLog,
     pub(crate) http: Arc<dyn HttpClient>,
     /// The dispatcher's random choices (jitter, injected duplicates), seeded.
@@ -235,6 +237,7 @@ impl Platform {
                 events: tx,
                 events_rx: Mutex::new(Some(rx)),
                 served: ServedCounts::default(),
+                lateness: settlement::Lateness::default(),
                 deliveries: dispatch::DeliveryLog::default(),
                 http,
                 rng: SharedRng::stream(seed, "dispatcher"),
@@ -296,10 +299,18 @@ impl Platform {
         self.shared.deliveries.attempts()
     }
 
+    /// The mean time between a payment's scheduled settlement and the
+    /// settlement worker settling it (and queueing its webhook), over every
+    /// payment the worker settled; `None` if it settled none. A status read
+    /// that comes first settles the payment itself, and is not counted here.
+    pub fn settlement_lateness(&self) -> Option<Dur> {
+        self.shared.lateness.mean()
+    }
+
     /// Settles every payment due by now (the worker does this on its own; tests
     /// and the harness call it to be sure nothing due is left pending).
     pub fn settle_due(&self) {
-        settlement::settle_due(&self.shared, self.shared.clock.now());
+        settlement::settle_due(&self.shared, self.shared.clock.now(), None);
     }
 
     /// Every enabled webhook endpoint: (id, url, current secret). For the

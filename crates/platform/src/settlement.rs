@@ -21,6 +21,7 @@ use hooklab_core::shutdown::Shutdown;
 use hooklab_core::wire::Outcome;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// When each order's payment settles, and how: the harness fills it from the
 /// scenario's workload, so the platform's behaviour is part of the seeded run.
@@ -49,7 +50,9 @@ impl SettlementPlan {
 }
 
 /// Settles every payment due at `now`, queueing one event per settlement.
-pub(crate) fn settle_due(shared: &Shared, now: Micros) {
+/// `lateness`: where to record how late each came (`now` minus its scheduled
+/// instant), for the worker's own settlements.
+pub(crate) fn settle_due(shared: &Shared, now: Micros, lateness: Option<&Lateness>) {
     let events: Vec<_> = {
         let mut ledger = shared.ledger();
         let due = ledger.pop_due(now);
@@ -58,7 +61,32 @@ pub(crate) fn settle_due(shared: &Shared, now: Micros) {
             .collect()
     };
     for (event, merchant, at) in events {
+        if let Some(lateness) = lateness {
+            lateness.record(now.since(at));
+        }
         shared.settled(event, merchant, at);
+    }
+}
+
+/// How late the settlement worker settled payments: a webhook cannot leave
+/// before its payment settles, so this is part of every webhook's delay, and
+/// the model is fed its measured mean.
+#[derive(Debug, Default)]
+pub(crate) struct Lateness {
+    sum_us: AtomicU64,
+    count: AtomicU64,
+}
+
+impl Lateness {
+    fn record(&self, late: Dur) {
+        self.sum_us.fetch_add(late.as_us(), Ordering::Relaxed);
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The mean lateness, if anything was settled by the worker.
+    pub(crate) fn mean(&self) -> Option<Dur> {
+        let count = self.count.load(Ordering::Relaxed);
+        (count > 0).then(|| Dur(self.sum_us.load(Ordering::Relaxed) / count))
     }
 }
 
@@ -66,7 +94,7 @@ pub(crate) fn settle_due(shared: &Shared, now: Micros) {
 /// what is due, repeats, until `shutdown`.
 pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: Shutdown) {
     loop {
-        settle_due(&shared, shared.clock.now());
+        settle_due(&shared, shared.clock.now(), Some(&shared.lateness));
         let next = shared.ledger().next_due();
         // `biased`: check shutdown first, so the order in which branches are
         // polled never depends on tokio's random choice (virtual runs must be
@@ -76,7 +104,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: Shutdown) {
                 biased;
                 _ = shutdown.wait() => return,
                 _ = shared.schedule_changed.notified() => {}
-                _ = shared.clock.sleep_until(at) => {}
+                _ = shared.clock.sleep_until_exact(at) => {}
             },
             None => tokio::select! {
                 biased;

@@ -27,7 +27,7 @@ use hooklab_core::shutdown::Shutdown;
 use hooklab_core::wire::CreatePayment;
 use hooklab_core::workload::OrderPlan;
 use orders::{Channel, OrderBook};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::task::JoinSet;
 
 /// The shop: an order book, a client of the platform, and a strategy.
@@ -43,6 +43,10 @@ pub struct Shop {
     /// that a run can wait for them to stop and count nothing half-done. The
     /// std mutex is held only to add a task or take the set.
     tasks: Arc<Mutex<JoinSet<()>>>,
+    /// What every order's poller shares (client, book, interval), built at
+    /// the first order that needs one: a sleeping poller task then holds a
+    /// pointer to it, not its own copy (it is one task per pending order).
+    poller: OnceLock<Arc<poll::Poller>>,
 }
 
 impl Shop {
@@ -63,6 +67,7 @@ impl Shop {
             currency,
             shutdown,
             tasks: Arc::new(Mutex::new(JoinSet::new())),
+            poller: OnceLock::new(),
         }
     }
 
@@ -87,6 +92,7 @@ impl Shop {
     pub fn with_events(mut self, events: EventSink) -> Self {
         self.book = Arc::new(OrderBook::with_events(events.clone()));
         self.client = self.client.with_events(events);
+        self.poller = OnceLock::new();
         self
     }
 
@@ -94,6 +100,7 @@ impl Shop {
     /// one per merchant of a multi-tenant integration).
     pub fn with_book(mut self, book: Arc<OrderBook>) -> Self {
         self.book = book;
+        self.poller = OnceLock::new();
         self
     }
 
@@ -213,14 +220,21 @@ impl Shop {
             StrategySpec::Webhook { .. } | StrategySpec::PollEvents { .. } => None,
         };
         if let Some((start, interval, reconcile)) = schedule {
-            let poller = poll::Poller {
-                clock: self.clock,
-                client: self.client.clone(),
-                book: self.book.clone(),
-                interval,
-                reconcile,
-            };
-            self.spawn(poller.run(payment.order_id, payment.id, start, self.shutdown.clone()));
+            let poller = self.poller.get_or_init(|| {
+                Arc::new(poll::Poller {
+                    clock: self.clock,
+                    client: self.client.clone(),
+                    book: self.book.clone(),
+                    interval,
+                    reconcile,
+                })
+            });
+            self.spawn(poller.clone().run(
+                payment.order_id,
+                payment.id,
+                start,
+                self.shutdown.clone(),
+            ));
         }
         Ok(())
     }

@@ -33,7 +33,7 @@ impl Poller {
     /// `created + k·T` for k = 1, 2, … until it is final, the order is known
     /// by other means, or `shutdown`.
     pub async fn run(
-        self,
+        self: Arc<Self>,
         order_id: OrderId,
         payment_id: PaymentId,
         created: Micros,
@@ -41,20 +41,23 @@ impl Poller {
     ) {
         let mut next = created.plus(self.interval);
         loop {
+            // tokio's `sleep_until` itself rather than the clock's async
+            // wrapper, whose extra state every sleeping poller would carry.
             tokio::select! {
                 biased;
                 _ = shutdown.wait() => return,
-                _ = self.clock.sleep_until(next) => {}
+                _ = tokio::time::sleep_until(self.clock.instant_at(next)) => {}
             }
             if self.book.is_known(&order_id) {
                 return;
             }
             next = next.plus(self.interval);
-            match self
-                .client
-                .get_payment_counted(&payment_id, self.reconcile)
-                .await
-            {
+            // Boxed: the request's state lives on the heap only while the
+            // request is out, so a sleeping poller (one per pending order)
+            // stays small.
+            let answer =
+                Box::pin(self.client.get_payment_counted(&payment_id, self.reconcile)).await;
+            match answer {
                 Ok(payment) => {
                     let now = self.clock.now();
                     self.book.events().emit(now, || Happening::Poll {
