@@ -101,6 +101,8 @@ fn main() -> ExitCode {
             )
         }
         Some("dispatch") => dispatch(flag("--orders", 20_000), flag("--per-s", 100_000)),
+        // The burst alone, to profile it (`perf record -g -- load_target burst`).
+        Some("burst") => dispatch_burst(flag("--orders", 20_000)),
         Some("memory") => memory(flag("--orders", 100_000)),
         Some("latency") => latency(flag("--orders", 200)),
         _ => {
@@ -108,6 +110,7 @@ fn main() -> ExitCode {
                 "usage: load_target serve [--payments N] [--orders N] [--max-secs S] [--deliveries N] \
                  [--rounds R] [--threads T] [--dir PATH]\n       \
                  load_target dispatch [--orders N] [--per-s R]\n       \
+                 load_target burst [--orders N]\n       \
                  load_target memory [--orders N]\n       \
                  load_target latency [--orders N]"
             );
@@ -521,6 +524,14 @@ fn dispatch_burst(orders: u64) {
             .max()
             .unwrap_or(first_settle);
         let window = last_end.since(first_settle);
+        // How much of the window went by before the first attempt left:
+        // settling the burst and queueing its events.
+        let first_start = attempts
+            .iter()
+            .map(|a| a.started_at)
+            .min()
+            .unwrap_or(first_settle);
+        let lead = first_start.since(first_settle);
         let succeeded = attempts.iter().filter(|a| a.result.is_success()).count() as u64;
         let mut failures: Vec<String> = attempts
             .iter()
@@ -535,7 +546,8 @@ fn dispatch_burst(orders: u64) {
         println!(
             "dispatch_burst orders={orders} attempts={} succeeded={succeeded} received={received} \
              distinct={distinct} lost={} doubled={} failure_kinds={} window_ms={:.1} \
-             deliveries_per_s={:.0} creations_done_before_settle={} ok={ok}",
+             first_attempt_after_ms={:.1} deliveries_per_s={:.0} \
+             creations_done_before_settle={} ok={ok}",
             attempts.len(),
             orders.saturating_sub(distinct),
             received.saturating_sub(distinct),
@@ -545,6 +557,7 @@ fn dispatch_burst(orders: u64) {
                 failures.join(",").replace(' ', "_")
             },
             window.as_ms_f64(),
+            lead.as_ms_f64(),
             distinct as f64 / (window.as_ms_f64() / 1_000.0).max(1e-9),
             created_by < settle_at,
         );

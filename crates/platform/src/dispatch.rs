@@ -1,9 +1,9 @@
 //! The webhook dispatcher: the platform's outbound side.
 //!
 //! Settlement puts events on a queue; this worker takes them off and POSTs
-//! each to every endpoint of the event's merchant, one task per delivery, so a
-//! slow or dead receiver delays only its own deliveries and never a poll (the
-//! API never waits on the dispatcher). Every attempt is logged with its
+//! each to every endpoint of the event's merchant, through one [`Lane`] per
+//! endpoint, so a slow or dead receiver delays only its own deliveries and
+//! never a poll (the API never waits on the dispatcher). Every attempt is logged with its
 //! result, which is what a real provider's delivery log shows and what the
 //! harness reads to explain a missed order.
 //!
@@ -21,11 +21,10 @@ use hooklab_core::ids::{EndpointId, EventId, PaymentId};
 use hooklab_core::shutdown::Shutdown;
 use hooklab_core::wire::{DeliveryState, Event};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::Semaphore;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
@@ -119,22 +118,28 @@ pub(crate) struct Dispatch {
     pub(crate) only: Option<EndpointId>,
 }
 
-/// The dispatcher worker: hands each queued event to a delivery task per
-/// endpoint, until `shutdown`.
+/// The dispatcher: takes each queued event and hands one delivery per
+/// endpoint to that endpoint's [`Lane`], until `shutdown`.
 pub(crate) async fn run(
     shared: Arc<Shared>,
     mut queue: mpsc::UnboundedReceiver<Dispatch>,
-    mut shutdown: Shutdown,
+    shutdown: Shutdown,
 ) {
-    let mut inflight = JoinSet::new();
-    // One gate per endpoint. Only this task touches the map.
-    let mut gates: HashMap<EndpointId, Arc<Semaphore>> = HashMap::new();
+    let ctx = Arc::new(Ctx {
+        shared,
+        shutdown,
+        tasks: Mutex::new(JoinSet::new()),
+    });
+    // One lane per endpoint. Only this task touches the map.
+    let mut lanes: HashMap<EndpointId, Arc<Lane>> = HashMap::new();
+    let mut shutdown = ctx.shutdown.clone();
     loop {
         tokio::select! {
             biased;
             _ = shutdown.wait() => break,
             next = queue.recv() => match next {
                 Some(dispatch) => {
+                    let shared = &ctx.shared;
                     let endpoints = shared.ledger().endpoints_of(&dispatch.merchant, dispatch.only.as_ref());
                     let body = match serde_json::to_vec(&dispatch.event) {
                         Ok(b) => Bytes::from(b),
@@ -142,99 +147,190 @@ pub(crate) async fn run(
                         Err(_) => continue,
                     };
                     for endpoint in endpoints {
-                        let gate = gates
-                            .entry(endpoint.id.clone())
-                            .or_insert_with(|| Arc::new(Semaphore::new(MAX_IN_FLIGHT_PER_ENDPOINT)))
-                            .clone();
-                        let delivery = Delivery {
+                        let lane = lanes.entry(endpoint.id.clone()).or_default().clone();
+                        let delivery = Arc::new(Delivery {
                             endpoint,
                             event_id: dispatch.event.id.clone(),
                             payment_id: dispatch.event.data.id.clone(),
                             order_id: dispatch.event.data.order_id.clone(),
                             body: body.clone(),
-                            gate,
-                        };
+                            lane,
+                        });
                         // Fault injection: a sender that sometimes delivers
                         // twice, as at-least-once senders do.
                         if shared.chance(shared.config.duplicate_rate) {
-                            inflight.spawn(deliver(shared.clone(), delivery.clone(), shutdown.clone()));
+                            ctx.first_attempt(delivery.clone());
                         }
-                        inflight.spawn(deliver(shared.clone(), delivery, shutdown.clone()));
+                        ctx.first_attempt(delivery);
                     }
                 }
                 None => break,
             },
         }
-        // Reap finished deliveries so the set does not grow with the run.
-        while inflight.try_join_next().is_some() {}
     }
-    // Let attempts already on the wire finish and be logged (deliveries that
-    // are waiting for a retry see the shutdown and stop at once), so that the
-    // log and the receiver's count agree. Each attempt is bounded by its
-    // timeout.
-    while inflight.join_next().await.is_some() {}
+    // Let attempts already on the wire finish and be logged (queued attempts
+    // and deliveries waiting for a retry see the shutdown and stop at once),
+    // so that the log and the receiver's count agree. Each attempt is bounded
+    // by its timeout. A task that ends may have started another (a retry's
+    // wait), so drain until nothing is left.
+    loop {
+        let mut tasks = std::mem::take(&mut *lock(&ctx.tasks));
+        if tasks.is_empty() {
+            break;
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+}
+
+/// What every task of the dispatcher shares.
+struct Ctx {
+    shared: Arc<Shared>,
+    shutdown: Shutdown,
+    /// Every worker and every wait for a retry, so that shutdown can wait
+    /// for the attempts on the wire. The std mutex is held only to add a
+    /// task or take the set.
+    tasks: Mutex<JoinSet<()>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One endpoint's outbound lane: the attempts due now, in order, and the
+/// workers sending them, at most [`MAX_IN_FLIGHT_PER_ENDPOINT`]. A worker
+/// takes attempts until the queue is empty, then ends; a push starts a worker
+/// when fewer than the cap are running. Both happen under the lane's lock, so
+/// a queued attempt always has a worker coming for it.
+///
+/// A burst of 20,000 settlements thus costs 64 tasks, not 20,000 tasks parked
+/// on a semaphore.
+#[derive(Default)]
+struct Lane {
+    state: Mutex<LaneState>,
+}
+
+#[derive(Default)]
+struct LaneState {
+    queue: VecDeque<Attempt>,
+    workers: usize,
+}
+
+/// One attempt, due now: the delivery and its place in the retry schedule.
+struct Attempt {
+    delivery: Arc<Delivery>,
+    /// 0 for the first attempt.
+    index: usize,
 }
 
 /// One event on its way to one endpoint.
-#[derive(Clone)]
 struct Delivery {
     endpoint: EndpointRecord,
     event_id: EventId,
     payment_id: PaymentId,
     order_id: hooklab_core::ids::OrderId,
     body: Bytes,
-    /// The endpoint's in-flight cap.
-    gate: Arc<Semaphore>,
+    /// The endpoint's lane.
+    lane: Arc<Lane>,
 }
 
-/// Delivers one event to one endpoint, retrying on the schedule until it is
-/// accepted, the endpoint answers 410 Gone, or the schedule runs out.
-///
-/// Each delay of the schedule counts from the previous failure, is moved by
-/// up to ±jitter at random (seeded), and is stretched to a `Retry-After` the
-/// receiver asked for with a 429 or 503. The event id is the same on every
-/// attempt, so the receiver can deduplicate.
-async fn deliver(shared: Arc<Shared>, delivery: Delivery, mut shutdown: Shutdown) {
-    let clock = shared.clock;
-    let schedule = shared.config.delivery.retry_schedule.clone();
-    let mut retry_after = Dur::ZERO;
-    for (index, delay) in schedule.iter().enumerate() {
-        let mut wait = shared.jittered(*delay).max(retry_after);
-        if index == 0 && shared.config.reorder > Dur::ZERO {
+impl Ctx {
+    /// Queues a delivery's first attempt: now, unless the scenario holds
+    /// first attempts back (`reorder`) or the schedule starts with a delay.
+    fn first_attempt(self: &Arc<Self>, delivery: Arc<Delivery>) {
+        let shared = &self.shared;
+        let Some(first) = shared.config.delivery.retry_schedule.first() else {
+            return;
+        };
+        let mut wait = shared.jittered(*first);
+        if shared.config.reorder > Dur::ZERO {
             // Fault injection: hold the first attempt back at random, so
             // events overtake one another on their way.
             let held = shared.rng.next_f64() * shared.config.reorder.as_us() as f64;
             wait = Dur(wait.as_us() + held as u64);
         }
-        // A zero wait must not go through the timer: tokio's timer fires on
-        // its next 1 ms tick, which would add up to a millisecond to every
-        // first delivery.
-        if wait > Dur::ZERO {
-            let at = clock.now().plus(wait);
+        self.after(wait, Attempt { delivery, index: 0 });
+    }
+
+    /// Queues `attempt` on its lane after `wait`. A zero wait must not go
+    /// through the timer: tokio's timer fires on its next 1 ms tick, which
+    /// would add up to a millisecond to every first delivery.
+    fn after(self: &Arc<Self>, wait: Dur, attempt: Attempt) {
+        if wait == Dur::ZERO {
+            return self.push(attempt);
+        }
+        let ctx = self.clone();
+        let at = ctx.shared.clock.now().plus(wait);
+        lock(&self.tasks).spawn(async move {
+            let mut shutdown = ctx.shutdown.clone();
             tokio::select! {
                 biased;
-                _ = shutdown.wait() => return,
-                _ = clock.sleep_until(at) => {}
+                _ = shutdown.wait() => {}
+                _ = ctx.shared.clock.sleep_until(at) => ctx.push(attempt),
             }
+        });
+    }
+
+    /// Queues `attempt` on its lane, starting a worker if the lane has room.
+    fn push(self: &Arc<Self>, attempt: Attempt) {
+        let lane = attempt.delivery.lane.clone();
+        let start_worker = {
+            let mut state = lock(&lane.state);
+            state.queue.push_back(attempt);
+            let room = state.workers < MAX_IN_FLIGHT_PER_ENDPOINT;
+            if room {
+                state.workers += 1;
+            }
+            room
+        };
+        if start_worker {
+            let ctx = self.clone();
+            lock(&self.tasks).spawn(async move { ctx.work(&lane).await });
         }
+    }
+
+    /// A lane's worker: sends the lane's attempts one after the other until
+    /// the queue is empty or the dispatcher shuts down.
+    async fn work(self: Arc<Self>, lane: &Lane) {
+        loop {
+            let next = {
+                let mut state = lock(&lane.state);
+                let next = state.queue.pop_front();
+                if next.is_none() || self.shutdown.is_triggered() {
+                    state.workers -= 1;
+                    None
+                } else {
+                    next
+                }
+            };
+            let Some(attempt) = next else { return };
+            self.send(attempt).await;
+        }
+    }
+
+    /// Makes one attempt, logs it, and schedules the next one if the
+    /// delivery failed and the schedule has one.
+    ///
+    /// Each delay of the schedule counts from the previous failure, is moved
+    /// by up to ±jitter at random (seeded), and is stretched to a
+    /// `Retry-After` the receiver asked for with a 429 or 503. The event id is
+    /// the same on every attempt, so the receiver can deduplicate. Retries
+    /// stop when the event is accepted, the endpoint answers 410 Gone, or the
+    /// schedule runs out.
+    async fn send(self: &Arc<Self>, Attempt { delivery, index }: Attempt) {
+        let shared = &self.shared;
+        let clock = shared.clock;
         if !shared.ledger().endpoint_enabled(&delivery.endpoint.id) {
             return;
         }
-        let Ok(_permit) = delivery.gate.acquire().await else {
-            return;
-        };
+        let schedule = &shared.config.delivery.retry_schedule;
         let started_at = clock.now();
-        let (result, asked_wait) = attempt(&shared, &delivery, started_at).await;
+        let (result, asked_wait) = attempt(shared, &delivery, started_at).await;
         let gone = result == AttemptResult::Status(410);
         let done = result.is_success() || gone;
-        let last = index + 1 == schedule.len();
-        let next_attempt_at = match schedule.get(index + 1) {
-            Some(next) if !done => Some(clock.now().plus(*next)),
-            _ => None,
-        };
+        let next_delay = schedule.get(index + 1).filter(|_| !done);
         let state = if result.is_success() {
             DeliveryState::Succeeded
-        } else if gone || last {
+        } else if next_delay.is_none() {
             DeliveryState::Failed
         } else {
             DeliveryState::Retrying
@@ -264,12 +360,18 @@ async fn deliver(shared: Arc<Shared>, delivery: Delivery, mut shutdown: Shutdown
             started_at,
             duration: clock.now().since(started_at),
             result,
-            next_attempt_at,
+            next_attempt_at: next_delay.map(|d| clock.now().plus(*d)),
         });
-        if done {
-            return;
+        if let Some(delay) = next_delay {
+            let wait = shared.jittered(*delay).max(asked_wait.unwrap_or(Dur::ZERO));
+            self.after(
+                wait,
+                Attempt {
+                    delivery,
+                    index: index + 1,
+                },
+            );
         }
-        retry_after = asked_wait.unwrap_or(Dur::ZERO);
     }
 }
 
@@ -283,13 +385,13 @@ async fn attempt(
     let timestamp = shared.clock.unix_secs(started_at);
     // During a rotation, sign with every live secret (space-separated), so a
     // receiver that knows either one accepts the delivery.
-    let signature = delivery
-        .endpoint
-        .signing_secrets(started_at)
-        .iter()
-        .map(|s| s.sign(delivery.event_id.as_str(), timestamp, &delivery.body))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut signature = String::new();
+    for secret in delivery.endpoint.signing_secrets(started_at) {
+        if !signature.is_empty() {
+            signature.push(' ');
+        }
+        signature.push_str(&secret.sign(delivery.event_id.as_str(), timestamp, &delivery.body));
+    }
     let request = http::Request::post(delivery.endpoint.uri.clone())
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(http::header::USER_AGENT, "hooklab-platform/0.1")

@@ -167,15 +167,13 @@ pub(crate) struct EndpointRecord {
 
 impl EndpointRecord {
     /// Every secret to sign with at `now`: the current one first.
-    pub(crate) fn signing_secrets(&self, now: Micros) -> Vec<WebhookSecret> {
-        let mut secrets = vec![self.secret.clone()];
-        secrets.extend(
+    pub(crate) fn signing_secrets(&self, now: Micros) -> impl Iterator<Item = &WebhookSecret> {
+        std::iter::once(&self.secret).chain(
             self.retiring
                 .iter()
-                .filter(|(_, until)| *until > now)
-                .map(|(s, _)| s.clone()),
-        );
-        secrets
+                .filter(move |(_, until)| *until > now)
+                .map(|(s, _)| s),
+        )
     }
 }
 
@@ -363,11 +361,12 @@ impl Ledger {
         ))
     }
 
-    /// Removes and returns the ids of payments scheduled at or before `now`.
-    pub(crate) fn pop_due(&mut self, now: Micros) -> Vec<PaymentId> {
+    /// Removes and returns the ids of payments scheduled at or before `now`,
+    /// at most `limit` of them, earliest first.
+    pub(crate) fn pop_due(&mut self, now: Micros, limit: usize) -> Vec<PaymentId> {
         let mut due = Vec::new();
         while let Some(Reverse((at, _))) = self.schedule.peek() {
-            if *at > now {
+            if *at > now || due.len() >= limit {
                 break;
             }
             if let Some(Reverse((_, id))) = self.schedule.pop() {

@@ -310,7 +310,7 @@ impl Platform {
     /// Settles every payment due by now (the worker does this on its own; tests
     /// and the harness call it to be sure nothing due is left pending).
     pub fn settle_due(&self) {
-        settlement::settle_due(&self.shared, self.shared.clock.now(), None);
+        settlement::settle_due(&self.shared, self.shared.clock.now());
     }
 
     /// Every enabled webhook endpoint: (id, url, current secret). For the

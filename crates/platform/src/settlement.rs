@@ -50,12 +50,21 @@ impl SettlementPlan {
 }
 
 /// Settles every payment due at `now`, queueing one event per settlement.
-/// `lateness`: where to record how late each came (`now` minus its scheduled
-/// instant), for the worker's own settlements.
-pub(crate) fn settle_due(shared: &Shared, now: Micros, lateness: Option<&Lateness>) {
+pub(crate) fn settle_due(shared: &Shared, now: Micros) {
+    while settle_batch(shared, now, None) {}
+}
+
+/// Settles up to [`SETTLE_BATCH`] payments due at `now`, queueing one event
+/// each; returns whether there were any. `lateness`: where to record how
+/// late each came (`now` minus its scheduled instant), for the worker's own
+/// settlements.
+fn settle_batch(shared: &Shared, now: Micros, lateness: Option<&Lateness>) -> bool {
     let events: Vec<_> = {
         let mut ledger = shared.ledger();
-        let due = ledger.pop_due(now);
+        let due = ledger.pop_due(now, SETTLE_BATCH);
+        if due.is_empty() {
+            return false;
+        }
         due.iter()
             .filter_map(|id| ledger.settle_if_due(id, now, &shared.clock))
             .collect()
@@ -66,7 +75,16 @@ pub(crate) fn settle_due(shared: &Shared, now: Micros, lateness: Option<&Latenes
         }
         shared.settled(event, merchant, at);
     }
+    true
 }
+
+/// How many payments [`settle_batch`] settles under one hold of the ledger.
+/// The worker yields between batches: the dispatcher starts on the first
+/// events of a burst while the rest settle (a task woken by the settlement
+/// worker would otherwise wait until the whole burst is settled, in tokio's
+/// unstealable LIFO slot), and a status read waits for one batch, not the
+/// burst.
+const SETTLE_BATCH: usize = 64;
 
 /// How late the settlement worker settled payments: a webhook cannot leave
 /// before its payment settles, so this is part of every webhook's delay, and
@@ -94,7 +112,10 @@ impl Lateness {
 /// what is due, repeats, until `shutdown`.
 pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: Shutdown) {
     loop {
-        settle_due(&shared, shared.clock.now(), Some(&shared.lateness));
+        let now = shared.clock.now();
+        while settle_batch(&shared, now, Some(&shared.lateness)) {
+            tokio::task::yield_now().await;
+        }
         let next = shared.ledger().next_due();
         // `biased`: check shutdown first, so the order in which branches are
         // polled never depends on tokio's random choice (virtual runs must be

@@ -752,3 +752,68 @@ async fn after_a_rotation_deliveries_carry_both_signatures() {
         assert_eq!(ok, Ok(()));
     }
 }
+
+/// An outbound client whose every answer takes one second (of tokio's
+/// paused clock), counting how many requests are out at once.
+#[derive(Clone, Default)]
+struct SlowHttp(Arc<SlowState>);
+
+#[derive(Default)]
+struct SlowState {
+    out: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+    ids: Mutex<Vec<String>>,
+}
+
+impl HttpClient for SlowHttp {
+    fn send(&self, request: Request<Bytes>) -> SendFuture {
+        use std::sync::atomic::Ordering::SeqCst;
+        let state = self.0.clone();
+        let id = request.headers()["webhook-id"].to_str().unwrap().to_owned();
+        Box::pin(async move {
+            let out = state.out.fetch_add(1, SeqCst) + 1;
+            state.most.fetch_max(out, SeqCst);
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            state.out.fetch_sub(1, SeqCst);
+            state.ids.lock().unwrap().push(id);
+            Ok(http::Response::builder()
+                .status(200)
+                .body(Bytes::new())
+                .unwrap())
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_keeps_at_most_64_attempts_in_flight_per_endpoint_and_loses_none() {
+    const N: u64 = 200;
+    let slow = SlowHttp::default();
+    let plan = SettlementPlan::new(
+        (1..=N).map(|n| (OrderId::numbered(n), Dur::from_ms(500), Outcome::Approved)),
+    );
+    let p = Platform::new(
+        Clock::starting_now(EPOCH_US),
+        config(plan),
+        Arc::new(slow.clone()),
+    );
+    let _workers = start(&p);
+    register(&p).await;
+    for n in 1..=N {
+        let order =
+            format!(r#"{{"order_id": "ord_{n:06}", "amount_cents": 4990, "currency": "BRL"}}"#);
+        let (status, _, _) = call(&p, "POST", "/v1/payments", Some(&order), None).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    // All settle at 500 ms; 64 at a time, one second each: four waves, the
+    // last over by 4.5 s.
+    tokio::time::sleep(Duration::from_millis(4_600)).await;
+    let state = &slow.0;
+    let most = state.most.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(most, hooklab_platform::dispatch::MAX_IN_FLIGHT_PER_ENDPOINT);
+    let mut ids = state.ids.lock().unwrap().clone();
+    assert_eq!(ids.len(), N as usize, "every event delivered");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), N as usize, "none delivered twice");
+    assert_eq!(p.delivery_attempts().len(), N as usize);
+}

@@ -16,10 +16,9 @@
 //! which is how hooklab shows what retries and reconciliation are for.
 
 use crate::orders::{Channel, Notice, OrderBook};
-use axum::extract::DefaultBodyLimit;
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -82,8 +81,9 @@ pub struct Receiver {
     book: Arc<OrderBook>,
     counts: ReceivedCounts,
     /// The endpoint's secrets (several during a rotation). Empty until the
-    /// shop has registered its endpoint; guarded for that one update.
-    secrets: Mutex<Vec<WebhookSecret>>,
+    /// shop has registered its endpoint. A request takes a reference (one
+    /// lock, one refcount) rather than a copy; `trust` swaps in a new list.
+    secrets: Mutex<Arc<[WebhookSecret]>>,
     tolerance_secs: i64,
     /// `webhook-id`s already applied: the dedup set.
     seen: Mutex<HashSet<String>>,
@@ -111,7 +111,7 @@ impl Receiver {
             clock,
             book,
             counts: ReceivedCounts::default(),
-            secrets: Mutex::new(Vec::new()),
+            secrets: Mutex::new(Arc::from([])),
             tolerance_secs: signature::DEFAULT_TOLERANCE_SECS,
             seen: Mutex::new(HashSet::new()),
             rejected: Mutex::new(BTreeMap::new()),
@@ -123,10 +123,10 @@ impl Receiver {
     /// Trusts deliveries signed with `secret` (the one the platform gave at
     /// registration). From then on, unsigned deliveries are refused.
     pub fn trust(&self, secret: WebhookSecret) {
-        self.secrets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(secret);
+        let mut secrets = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
+        let mut list = secrets.to_vec();
+        list.push(secret);
+        *secrets = list.into();
     }
 
     /// Rejections so far, by reason.
@@ -164,6 +164,16 @@ pub fn router(receiver: Arc<Receiver>) -> Router {
         .with_state(receiver)
 }
 
+/// `{"received":true}`, the answer to every delivery taken: a constant, so
+/// the common answer costs no JSON building.
+fn received() -> Response {
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        r#"{"received":true}"#,
+    )
+        .into_response()
+}
+
 async fn receive(
     State(receiver): State<Arc<Receiver>>,
     headers: HeaderMap,
@@ -194,11 +204,7 @@ async fn receive(
     }
     let now = receiver.clock.now();
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let secrets = receiver
-        .secrets
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
+    let secrets = Arc::clone(&receiver.secrets.lock().unwrap_or_else(|p| p.into_inner()));
     if !secrets.is_empty() {
         let verdict = signature::verify(
             &secrets,
@@ -277,7 +283,7 @@ async fn receive(
     if receiver.chance(faults.silent_loss) {
         // Acknowledged, then lost: the sender thinks all is well.
         counts.lost.fetch_add(1, Ordering::Relaxed);
-        return (StatusCode::OK, Json(json!({"received": true}))).into_response();
+        return received();
     }
     if let Some(id) = webhook_id {
         receiver
@@ -298,5 +304,5 @@ async fn receive(
             counts.ignored.fetch_add(1, Ordering::Relaxed)
         }
     };
-    (StatusCode::OK, Json(json!({"received": true}))).into_response()
+    received()
 }
