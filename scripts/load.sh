@@ -15,7 +15,7 @@
 #
 # Every server binds 127.0.0.1:0; wrk runs bounded (-d). Knobs (environment):
 #   DURATION=3s CONNECTIONS=32 THREADS=2 ROUNDS=6 PAYMENTS=10000 ORDERS=10000
-#   DELIVERIES=100000 (signed deliveries per round; more than the receiver
+#   DELIVERIES=150000 (signed deliveries per round; more than the receiver
 #   can take in DURATION, so no webhook-id repeats within a round)
 #   DISPATCH_ORDERS=20000 DISPATCH_PER_S=5000 MEMORY_ORDERS=100000
 # The signed deliveries carry the timestamp of the load target's start, and
@@ -31,7 +31,7 @@ THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-6}
 PAYMENTS=${PAYMENTS:-10000}
 ORDERS=${ORDERS:-10000}
-DELIVERIES=${DELIVERIES:-100000}
+DELIVERIES=${DELIVERIES:-150000}
 DISPATCH_ORDERS=${DISPATCH_ORDERS:-20000}
 DISPATCH_PER_S=${DISPATCH_PER_S:-5000}
 MEMORY_ORDERS=${MEMORY_ORDERS:-100000}

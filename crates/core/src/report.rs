@@ -26,6 +26,9 @@ pub struct ScenarioInfo {
     pub name: String,
     /// Its description.
     pub description: String,
+    /// Its description in Brazilian Portuguese, if the file has one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description_pt_br: String,
     /// Its seed.
     pub seed: u64,
     /// Which clock ran it.
@@ -195,8 +198,70 @@ impl RequestCounts {
 pub struct MissedOrder {
     /// The order.
     pub order_id: String,
-    /// Why it was missed, in words.
+    /// Why it was missed, in English words.
     pub reason: String,
+    /// Why it was missed, as data, so a report can say it in any language
+    /// (absent in files written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<MissedWhy>,
+}
+
+/// Why an order was missed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MissedWhy {
+    /// The payment could not be created (the error as the client saw it).
+    CreationFailed {
+        /// The client's error.
+        error: String,
+    },
+    /// The platform had not settled the payment when the run ended.
+    NotSettled,
+    /// The poller had not seen the final status when the run ended.
+    NotPolledYet,
+    /// No webhook delivery was attempted before the run ended.
+    NoDelivery,
+    /// Webhook attempts were made and the last was acknowledged, but the shop
+    /// never recorded the outcome: lost after the acknowledgement.
+    LostAfterAck {
+        /// How many attempts.
+        attempts: u32,
+        /// How the last ended (`HTTP 200`).
+        last: String,
+    },
+    /// Every webhook attempt failed.
+    AttemptsFailed {
+        /// How many attempts.
+        attempts: u32,
+        /// How the last ended (`HTTP 503`, `connect`, `timeout`).
+        last: String,
+    },
+}
+
+impl MissedWhy {
+    /// The reason in English words (what `MissedOrder::reason` holds).
+    pub fn english(&self) -> String {
+        match self {
+            MissedWhy::CreationFailed { error } => {
+                format!("the payment could not be created: {error}")
+            }
+            MissedWhy::NotSettled => {
+                "the platform had not settled the payment when the run ended".to_owned()
+            }
+            MissedWhy::NotPolledYet => {
+                "the poller had not seen the final status when the run ended".to_owned()
+            }
+            MissedWhy::NoDelivery => {
+                "no webhook delivery was attempted before the run ended".to_owned()
+            }
+            MissedWhy::LostAfterAck { attempts, last } => format!(
+                "{attempts} webhook attempt(s), the last acknowledged ({last}) but the order was never updated: lost after the acknowledgement"
+            ),
+            MissedWhy::AttemptsFailed { attempts, last } => {
+                format!("{attempts} webhook attempt(s); the last ended with {last}")
+            }
+        }
+    }
 }
 
 /// Latency percentiles, in milliseconds, from an HdrHistogram of microseconds.

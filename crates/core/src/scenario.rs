@@ -25,6 +25,10 @@ pub struct Scenario {
     /// One or two sentences saying what the scenario shows.
     #[serde(default)]
     pub description: String,
+    /// The same in Brazilian Portuguese (`description_pt_br`), shown by
+    /// reports in pt-BR; empty if the file has none.
+    #[serde(default)]
+    pub description_pt_br: String,
     /// Same seed, same workload.
     pub seed: u64,
     /// Which clock runs it.
@@ -59,6 +63,8 @@ struct ScenarioFile {
     name: String,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    description_pt_br: String,
     seed: u64,
     #[serde(default)]
     clock: ClockMode,
@@ -692,6 +698,7 @@ impl Scenario {
             Ok(Scenario {
                 name: raw.name,
                 description: raw.description,
+                description_pt_br: raw.description_pt_br,
                 seed: raw.seed,
                 clock: raw.clock,
                 workload: raw.workload,

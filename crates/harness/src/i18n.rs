@@ -9,6 +9,8 @@
 //! Machine-readable output (`summary.json`, `summary.csv` column names) stays
 //! in one language on purpose: scripts and spreadsheets key on it.
 
+use hooklab_core::report::{MissedOrder, MissedWhy};
+
 /// A language for people-facing text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Lang {
@@ -336,21 +338,66 @@ pub fn reconcile_clause(lang: Lang, per_order: f64) -> String {
 }
 
 /// The clause about missed orders, appended to a reading.
-pub fn missed_clause(lang: Lang, missed: u64, first: Option<(&str, &str)>) -> String {
+pub fn missed_clause(lang: Lang, missed: u64, first: Option<&MissedOrder>) -> String {
     let mut text = match lang {
         Lang::En => format!(" {missed} order(s) missed"),
         Lang::PtBr => format!(" {missed} pedido(s) perdido(s)"),
     };
-    if let Some((order, reason)) = first {
-        match lang {
-            Lang::En => text.push_str(&format!(" (first: {order}: {reason})")),
-            // The reason is recorded in English in summary.json; it is quoted,
-            // not translated, so it stays greppable in the source.
-            Lang::PtBr => text.push_str(&format!(" (primeiro: {order})")),
+    if let Some(first) = first {
+        let order = &first.order_id;
+        match (lang, &first.why) {
+            (Lang::En, _) => text.push_str(&format!(" (first: {order}: {})", first.reason)),
+            (Lang::PtBr, Some(why)) => {
+                text.push_str(&format!(" (primeiro: {order}: {})", missed_reason_pt(why)));
+            }
+            // A file written before reasons were recorded as data has only
+            // the English sentence: name the order, leave the English out.
+            (Lang::PtBr, None) => text.push_str(&format!(" (primeiro: {order})")),
         }
     }
     text.push('.');
     text
+}
+
+/// Why an order was missed, in Portuguese.
+fn missed_reason_pt(why: &MissedWhy) -> String {
+    match why {
+        // The error comes from the HTTP client or the platform's answer, as
+        // recorded; only the frame is translated.
+        MissedWhy::CreationFailed { error } => {
+            format!("o pagamento não pôde ser criado: {error}")
+        }
+        MissedWhy::NotSettled => {
+            "a plataforma ainda não tinha liquidado o pagamento quando a execução terminou"
+                .to_owned()
+        }
+        MissedWhy::NotPolledYet => {
+            "a consulta ainda não tinha visto o status final quando a execução terminou".to_owned()
+        }
+        MissedWhy::NoDelivery => {
+            "nenhuma entrega de webhook foi tentada antes do fim da execução".to_owned()
+        }
+        MissedWhy::LostAfterAck { attempts, last } => format!(
+            "{attempts} tentativa(s) de webhook, a última confirmada ({}), mas o pedido nunca foi atualizado: perdido depois da confirmação",
+            attempt_result_pt(last)
+        ),
+        MissedWhy::AttemptsFailed { attempts, last } => format!(
+            "{attempts} tentativa(s) de webhook; a última terminou com {}",
+            attempt_result_pt(last)
+        ),
+    }
+}
+
+/// How an attempt ended (`HTTP 503`, `connect`, `broken`, `timeout`,
+/// `bad_url`), in Portuguese.
+fn attempt_result_pt(result: &str) -> String {
+    match result {
+        "connect" => "conexão recusada".to_owned(),
+        "broken" => "conexão interrompida".to_owned(),
+        "timeout" => "tempo esgotado".to_owned(),
+        "bad_url" => "URL inválida".to_owned(),
+        other => other.to_owned(),
+    }
 }
 
 #[cfg(test)]

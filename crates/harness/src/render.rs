@@ -237,9 +237,7 @@ pub fn reading(s: &StrategyReport, lang: Lang) -> String {
         text.push_str(&i18n::missed_clause(
             lang,
             s.missed,
-            s.missed_orders
-                .first()
-                .map(|m| (m.order_id.as_str(), m.reason.as_str())),
+            s.missed_orders.first(),
         ));
     }
     text
@@ -259,8 +257,13 @@ pub const CHARTS: [(&str, Msg); 5] = [
 pub fn markdown(summary: &Summary, lang: Lang) -> String {
     let (header, rows) = rows(summary, lang);
     let mut out = format!("# {}\n\n", summary.scenario.name);
-    if !summary.scenario.description.is_empty() {
-        let _ = write!(out, "{}\n\n", summary.scenario.description.trim());
+    let scenario = &summary.scenario;
+    let description = match lang {
+        Lang::PtBr if !scenario.description_pt_br.is_empty() => &scenario.description_pt_br,
+        _ => &scenario.description,
+    };
+    if !description.is_empty() {
+        let _ = write!(out, "{}\n\n", description.trim());
     }
     let _ = write!(out, "{}\n\n", headline(summary, lang).replace('\n', "  \n"));
     let _ = writeln!(out, "| {} |", header.join(" | "));

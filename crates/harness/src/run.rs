@@ -28,8 +28,8 @@ use hooklab_core::http::HttpClient;
 use hooklab_core::ids::OrderId;
 use hooklab_core::model::{self, ModelInputs};
 use hooklab_core::report::{
-    LatencySummary, MissedOrder, NotifiedBy, RequestCounts, ScenarioInfo, StrategyReport, Summary,
-    Timeline, latency_histogram, round_ms,
+    LatencySummary, MissedOrder, MissedWhy, NotifiedBy, RequestCounts, ScenarioInfo,
+    StrategyReport, Summary, Timeline, latency_histogram, round_ms,
 };
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::{ClockMode, DownMode, Scenario, StrategySpec};
@@ -173,6 +173,7 @@ pub fn run_scenario(
         scenario: ScenarioInfo {
             name: scenario.name.clone(),
             description: scenario.description.clone(),
+            description_pt_br: scenario.description_pt_br.clone(),
             seed: scenario.seed,
             clock: clock_mode,
             orders: plan.len() as u64,
@@ -472,10 +473,12 @@ fn fold(
                 }
             }
             _ => {
-                let reason = if let Some(why) = failed.get(&order.order_id) {
-                    format!("the payment could not be created: {why}")
+                let why = if let Some(error) = failed.get(&order.order_id) {
+                    MissedWhy::CreationFailed {
+                        error: error.to_string(),
+                    }
                 } else if !settlements.contains_key(&order.order_id) {
-                    "the platform had not settled the payment when the run ended".to_owned()
+                    MissedWhy::NotSettled
                 } else {
                     let payment = entry.and_then(|e| e.payment_id.clone());
                     let tried: Vec<_> = attempts
@@ -484,26 +487,23 @@ fn fold(
                         .collect();
                     match (spec, tried.last()) {
                         (StrategySpec::Poll { .. } | StrategySpec::PollEvents { .. }, _) => {
-                            "the poller had not seen the final status when the run ended".to_owned()
+                            MissedWhy::NotPolledYet
                         }
-                        (_, None) => {
-                            "no webhook delivery was attempted before the run ended".to_owned()
-                        }
-                        (_, Some(last)) if last.result.is_success() => format!(
-                            "{} webhook attempt(s), the last acknowledged ({}) but the order was never updated: lost after the acknowledgement",
-                            tried.len(),
-                            last.result.describe()
-                        ),
-                        (_, Some(last)) => format!(
-                            "{} webhook attempt(s); the last ended with {}",
-                            tried.len(),
-                            last.result.describe()
-                        ),
+                        (_, None) => MissedWhy::NoDelivery,
+                        (_, Some(last)) if last.result.is_success() => MissedWhy::LostAfterAck {
+                            attempts: tried.len() as u32,
+                            last: last.result.describe(),
+                        },
+                        (_, Some(last)) => MissedWhy::AttemptsFailed {
+                            attempts: tried.len() as u32,
+                            last: last.result.describe(),
+                        },
                     }
                 };
                 missed_orders.push(MissedOrder {
                     order_id: order.order_id.to_string(),
-                    reason,
+                    reason: why.english(),
+                    why: Some(why),
                 });
             }
         }

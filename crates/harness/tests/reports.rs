@@ -78,6 +78,7 @@ fn strategy(name: &str, kind: StrategyKind, interval_ms: Option<f64>) -> Strateg
         missed_orders: vec![hooklab_core::report::MissedOrder {
             order_id: "ord_1".to_owned(),
             reason: "the poller had not seen the final status when the run ended".to_owned(),
+            why: Some(hooklab_core::report::MissedWhy::NotPolledYet),
         }],
         latency_cdf_ms: cdf_points(&h),
         timeline: Default::default(),
@@ -102,6 +103,7 @@ fn summary(description: &str) -> Summary {
         scenario: ScenarioInfo {
             name: "checkout".to_owned(),
             description: description.to_owned(),
+            description_pt_br: "Trezentos clientes finalizam a compra.".to_owned(),
             seed: 42,
             clock: ClockMode::Real,
             orders: 300,
@@ -296,7 +298,7 @@ fn english_words(text: &str) -> Vec<String> {
 
 #[test]
 fn portuguese_reports_have_no_english_left() {
-    let summary = summary("Trezentos clientes finalizam a compra.");
+    let summary = summary("Three hundred customers check out, one every 5 ms.");
     let table = render::table(&summary, Lang::PtBr);
     // File names (summary.json, model.rs) are names, not English prose.
     let table_prose = table.replace("summary.json", "").replace("model.rs", "");
@@ -312,6 +314,25 @@ fn portuguese_reports_have_no_english_left() {
     assert_eq!(english_words(&md_prose), Vec::<String>::new(), "{md}");
     assert!(table.contains("consultas desperdiçadas"), "{table}");
     assert!(md.contains("requisições por pedido"), "{md}");
+    // The scenario's own Portuguese description, and why an order was
+    // missed, said in Portuguese.
+    assert!(
+        md.contains("Trezentos clientes finalizam a compra."),
+        "{md}"
+    );
+    assert!(
+        md.contains("a consulta ainda não tinha visto o status final"),
+        "{md}"
+    );
+    let md_en = render::markdown(&summary, Lang::En);
+    assert!(
+        md_en.contains("Three hundred customers check out"),
+        "{md_en}"
+    );
+    assert!(
+        md_en.contains("the poller had not seen the final status"),
+        "{md_en}"
+    );
     for (file, svg) in hooklab_harness::charts::all(&summary, Lang::PtBr).unwrap() {
         let texts = svg_texts(&svg).join(" ");
         assert_eq!(
