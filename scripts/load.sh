@@ -17,7 +17,7 @@
 #   DURATION=3s CONNECTIONS=32 THREADS=2 ROUNDS=6 PAYMENTS=10000 ORDERS=10000
 #   DELIVERIES=150000 (signed deliveries per round; more than the receiver
 #   can take in DURATION, so no webhook-id repeats within a round)
-#   DISPATCH_ORDERS=20000 DISPATCH_PER_S=5000 MEMORY_ORDERS=100000
+#   DISPATCH_ORDERS=20000 DISPATCH_PER_S=5000 BURSTS=5 MEMORY_ORDERS=100000
 # The signed deliveries carry the timestamp of the load target's start, and
 # the receiver accepts 5 minutes of skew: keep 4 x ROUNDS x DURATION well
 # under four minutes (the script fails if any delivery is refused).
@@ -34,6 +34,7 @@ ORDERS=${ORDERS:-10000}
 DELIVERIES=${DELIVERIES:-150000}
 DISPATCH_ORDERS=${DISPATCH_ORDERS:-20000}
 DISPATCH_PER_S=${DISPATCH_PER_S:-5000}
+BURSTS=${BURSTS:-5}
 MEMORY_ORDERS=${MEMORY_ORDERS:-100000}
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -210,6 +211,12 @@ say ""
 say "== dispatcher: $DISPATCH_ORDERS deliveries to a fast local receiver"
 dispatch_out=$("$bin" dispatch --orders "$DISPATCH_ORDERS" --per-s "$DISPATCH_PER_S")
 say "$dispatch_out"
+# One burst is one sample of about a second: repeat it, judge the median.
+for ((b = 2; b <= BURSTS; b++)); do
+    more=$("$bin" burst --orders "$DISPATCH_ORDERS")
+    say "$more"
+    dispatch_out+=$'\n'"$more"
+done
 say ""
 say "== memory: $MEMORY_ORDERS pending orders"
 memory_out=$("$bin" memory --orders "$MEMORY_ORDERS")
@@ -221,19 +228,23 @@ say "$latency_out"
 
 field() { sed -n "s/.*[ ]$2=\([^ ]*\).*/\1/p" <<<"$1" | head -1; }
 
-burst_rate=$(field "$(grep '^dispatch_burst' <<<"$dispatch_out")" deliveries_per_s)
-burst_ok=$(field "$(grep '^dispatch_burst' <<<"$dispatch_out")" ok)
+burst_rates=$(grep '^dispatch_burst' <<<"$dispatch_out" | sed -n 's/.* deliveries_per_s=\([^ ]*\).*/\1/p' | sort -n)
+burst_count=$(wc -l <<<"$burst_rates")
+burst_rate=$(awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }' <<<"$burst_rates")
+burst_range="$(head -1 <<<"$burst_rates")..$(tail -1 <<<"$burst_rates")"
+if grep '^dispatch_burst' <<<"$dispatch_out" | grep -qv ' ok=true'; then burst_ok=false; else burst_ok=true; fi
 e2e_rate=$(field "$(grep '^dispatch_e2e ' <<<"$dispatch_out")" deliveries_per_s)
 e2e_ok=$(field "$(grep '^dispatch_e2e ' <<<"$dispatch_out")" ok)
 mem=$(field "$memory_out" webhook_total_bytes_per_order)
+mem_poll=$(field "$memory_out" poll_total_bytes_per_order)
 p50=$(field "$latency_out" p50_ms)
 
 say ""
 say "== summary"
 say "$status_line"
 say "$receiver_line"
-awk -v r="$burst_rate" -v ok="$burst_ok" 'BEGIN {
-    printf "dispatcher burst = %.0f deliveries/s, target >= 20000, none lost or doubled: %s\n", r,
+awk -v r="$burst_rate" -v ok="$burst_ok" -v n="$burst_count" -v range="$burst_range" 'BEGIN {
+    printf "dispatcher burst = %.0f deliveries/s (median of %d bursts; range %s), target >= 20000, none lost or doubled: %s\n", r, n, range,
         (r >= 20000 && ok == "true" ? "met" : "MISSED") }'
 ceiling=$(field "$(grep '^transport_ceiling' <<<"$dispatch_out")" deliveries_per_s)
 awk -v r="$ceiling" 'BEGIN {
@@ -241,7 +252,8 @@ awk -v r="$ceiling" 'BEGIN {
 awk -v r="$e2e_rate" -v ok="$e2e_ok" 'BEGIN {
     printf "dispatcher end to end (creations included) = %.0f deliveries/s, none lost or doubled: %s\n", r,
         (ok == "true" ? "yes" : "NO") }'
-awk -v m="$mem" 'BEGIN {
-    printf "memory per pending order (platform + shop) = %.0f B, target < 2048: %s\n", m, (m < 2048 ? "met" : "MISSED") }'
+awk -v m="$mem" -v mp="$mem_poll" 'BEGIN {
+    printf "memory per pending order (platform + shop) = %.0f B by webhook, %.0f B polled, target < 2048: %s\n", m, mp,
+        (m < 2048 && mp < 2048 ? "met" : "MISSED") }'
 awk -v p="$p50" 'BEGIN {
     printf "webhook notification p50 at low load = %.3f ms, target < 1: %s\n", p, (p < 1 ? "met" : "MISSED") }'
