@@ -26,10 +26,13 @@ use bytes::Bytes;
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::Happening;
+use hooklab_core::ids::OrderId;
 use hooklab_core::rng::SharedRng;
 use hooklab_core::signature::{self, WebhookSecret};
-use hooklab_core::wire::{ErrorBody, Event};
+use hooklab_core::wire::{ErrorBody, PaymentStatus};
+use serde::Deserialize;
 use serde_json::json;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -164,6 +167,41 @@ pub fn router(receiver: Arc<Receiver>) -> Router {
         .with_state(receiver)
 }
 
+/// What the receiver reads of a payment event: its type, and the order and
+/// status it is about. Strings are borrowed from the body unless escaped. A
+/// tolerant reader: the other fields of the documented event
+/// (`hooklab_core::wire::Event`) may be absent, or joined by new ones, without
+/// the shop caring.
+#[derive(Deserialize)]
+struct PaymentNotice<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    data: NoticeData<'a>,
+}
+
+#[derive(Deserialize)]
+struct NoticeData<'a> {
+    #[serde(borrow)]
+    order_id: Cow<'a, str>,
+    status: PaymentStatus,
+}
+
+/// Whether the shop acts on events of this type.
+fn is_payment_event(kind: &str) -> bool {
+    matches!(kind, "payment.approved" | "payment.declined")
+}
+
+/// Acknowledges an event of a type the shop does not handle, and counts it.
+fn ignored(count: &AtomicU64, kind: &str) -> Response {
+    count.fetch_add(1, Ordering::Relaxed);
+    (
+        StatusCode::OK,
+        Json(json!({"received": true, "ignored": kind})),
+    )
+        .into_response()
+}
+
 /// `{"received":true}`, the answer to every delivery taken: a constant, so
 /// the common answer costs no JSON building.
 fn received() -> Response {
@@ -245,14 +283,14 @@ async fn receive(
         )
             .into_response();
     }
-    // Parse loosely first: an event type we do not know is acknowledged and
-    // ignored (providers add types over time), not refused.
-    // The common case, a payment event, is parsed once, straight into its
-    // type. Only a body that is not one is looked at again, loosely, to tell
-    // an event type we do not know (acknowledged and ignored: providers add
-    // types over time) from a malformed body (refused).
-    let event: Event = match serde_json::from_slice(&body) {
-        Ok(e) => e,
+    // The common case, a payment event, is read once, straight into the two
+    // fields the shop acts on. Only a body that is not one is looked at
+    // again, loosely, to tell an event type we do not know (acknowledged and
+    // ignored: providers add types over time) from a malformed body
+    // (refused).
+    let notice = match serde_json::from_slice::<PaymentNotice>(&body) {
+        Ok(notice) if is_payment_event(&notice.kind) => notice,
+        Ok(other) => return ignored(&counts.ignored, &other.kind),
         Err(shape_error) => {
             let value: serde_json::Value = match serde_json::from_slice(&body) {
                 Ok(v) => v,
@@ -264,13 +302,8 @@ async fn receive(
                 }
             };
             let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or("");
-            if !matches!(kind, "payment.approved" | "payment.declined") {
-                counts.ignored.fetch_add(1, Ordering::Relaxed);
-                return (
-                    StatusCode::OK,
-                    Json(json!({"received": true, "ignored": kind})),
-                )
-                    .into_response();
+            if !is_payment_event(kind) {
+                return ignored(&counts.ignored, kind);
             }
             counts.malformed.fetch_add(1, Ordering::Relaxed);
             let error = ErrorBody::new(
@@ -292,12 +325,11 @@ async fn receive(
             .unwrap_or_else(|p| p.into_inner())
             .insert(id);
     }
-    match receiver.book.record(
-        &event.data.order_id,
-        event.data.status,
-        Channel::Webhook,
-        now,
-    ) {
+    let order_id = OrderId(notice.data.order_id.into_owned());
+    match receiver
+        .book
+        .record(&order_id, notice.data.status, Channel::Webhook, now)
+    {
         Notice::Learned => counts.learned.fetch_add(1, Ordering::Relaxed),
         Notice::Duplicate => counts.duplicates.fetch_add(1, Ordering::Relaxed),
         Notice::StillPending | Notice::UnknownOrder => {
