@@ -235,6 +235,12 @@ impl Lane {
         }
     }
 
+    /// Back to no order placed and no request made (a replay seeking
+    /// backwards starts over).
+    fn clear(&mut self) {
+        *self = Lane::new(&self.name, &self.kind, self.orders.len(), self.bucket_ms);
+    }
+
     fn clear_dirty(&mut self) {
         for k in self.dirty.drain(..) {
             self.order_dirty[k] = false;
@@ -294,6 +300,9 @@ pub struct Board {
     seq: u64,
     /// Whether anything but lanes changed since the last frame.
     touched: bool,
+    /// Whether the next frame must be the whole board (after a rewind: a
+    /// frame of changes cannot make the page forget what it was shown).
+    whole: bool,
 }
 
 #[derive(Serialize)]
@@ -339,6 +348,7 @@ impl Board {
             table: None,
             seq: 0,
             touched: true,
+            whole: false,
         }
     }
 
@@ -368,6 +378,22 @@ impl Board {
         self.touched = true;
     }
 
+    /// Back to the start of the run, for a replay seeking backwards: every
+    /// lane empty, the clock at 0, no final table, a finished run running
+    /// again, and the next frame the whole board.
+    pub fn rewind(&mut self) {
+        for lane in &mut self.lanes {
+            lane.clear();
+        }
+        self.now_ms = 0.0;
+        self.table = None;
+        if self.phase == Phase::Finished {
+            self.phase = Phase::Running;
+        }
+        self.whole = true;
+        self.touched = true;
+    }
+
     /// Marks a change the lanes do not show (a control, a phase).
     pub fn touch(&mut self) {
         self.touched = true;
@@ -383,10 +409,12 @@ impl Board {
                 .any(|l| !l.dirty.is_empty() || l.rate_dirty_from.is_some())
     }
 
-    /// The changes since the previous frame, as JSON.
+    /// The changes since the previous frame, as JSON (the whole board after
+    /// a [`Board::rewind`]).
     pub fn frame(&mut self) -> Result<String, serde_json::Error> {
         self.seq += 1;
-        let json = self.encode(false);
+        let whole = std::mem::take(&mut self.whole);
+        let json = self.encode(whole);
         for lane in &mut self.lanes {
             lane.clear_dirty();
         }

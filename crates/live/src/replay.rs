@@ -8,6 +8,11 @@
 //! day-long virtual scenario plays in class in minutes, and a real run can be
 //! slowed down to be watched.
 //!
+//! A replay can also seek ([`Replay::seek`]): forwards it shows what happened
+//! up to the new instant, backwards it starts the board over and replays up
+//! to it, so what the page shows at an instant never depends on how the
+//! replay got there.
+//!
 //! The replay's end is exact, not approximate: when its clock reaches the end
 //! of the run, every counter becomes the summary's own number and the final
 //! table is rendered from the summary.
@@ -62,6 +67,31 @@ impl Replay {
             return;
         }
         board.now_ms = (board.now_ms + real_ms * board.speed).min(board.end_ms);
+        self.show(board);
+    }
+
+    /// Moves the replay's clock to `at_ms` on the run's clock (0 if it is
+    /// not a number, the end if past it), paused or not. Backwards, the board
+    /// starts over and is replayed up to `at_ms`: it then shows exactly what
+    /// a replay played from 0 to `at_ms` shows, and a finished replay runs
+    /// again. At the end, the replay finishes as if it had played there.
+    pub fn seek(&mut self, at_ms: f64, board: &mut Board) {
+        let at = at_ms.max(0.0).min(board.end_ms);
+        if board.phase == Phase::Finished && at >= board.end_ms {
+            return;
+        }
+        if at < board.now_ms || board.phase == Phase::Finished {
+            board.rewind();
+            self.shown_buckets.fill(0);
+        }
+        board.now_ms = at;
+        board.touch();
+        self.show(board);
+    }
+
+    /// Shows what had happened by the board's clock, and finishes the
+    /// replay if that is the end.
+    fn show(&mut self, board: &mut Board) {
         let now = board.now_ms;
         for (i, s) in self.summary.strategies.iter().enumerate() {
             let Some(lane) = board.lanes.get_mut(i) else {
@@ -82,7 +112,8 @@ impl Replay {
                 continue;
             };
             show_orders(&s.timeline, f64::INFINITY, lane);
-            show_buckets(&s.timeline, f64::INFINITY, self.shown_buckets[i], lane);
+            self.shown_buckets[i] =
+                show_buckets(&s.timeline, f64::INFINITY, self.shown_buckets[i], lane);
             board.finish_lane(i, s);
         }
         board.now_ms = board.end_ms;

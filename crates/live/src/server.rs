@@ -7,21 +7,23 @@
 //! | `GET /events`    | Server-Sent Events: a snapshot, then a frame per tick  |
 //! | `GET /board.json`| the board now (what a new page starts from)            |
 //! | `GET /summary.json` | the run's summary, once there is one               |
-//! | `POST /control`  | `{"paused": bool, "speed": number}` for a replay       |
+//! | `POST /control`  | `{"paused": bool, "speed": number, "at_ms": number}`,  |
+//! |                  | each optional, for a replay (`at_ms` seeks)            |
 //!
 //! Everything the page needs is in the binary (`include_str!`): no CDN, no
 //! web font, no build step, so it works in a classroom with no network.
 
 use crate::labels;
-use crate::state::{LiveState, TICK};
+use crate::state::{Controls, LiveState, TICK};
 use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::stream::{self, Stream};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::convert::Infallible;
 use std::future::{Future, IntoFuture as _};
 use tokio::net::TcpListener;
@@ -49,6 +51,16 @@ pub enum ApiError {
     /// Occurs when a speed is not a positive number up to the maximum.
     #[error("speed must be a number above 0 and at most {MAX_SPEED}")]
     BadSpeed,
+    /// Occurs when the instant to seek to is not a number of ms from 0.
+    #[error(
+        "at_ms must be a number of milliseconds from 0 (the start of the run); \
+         past the end means the end"
+    )]
+    BadAtMs,
+    /// Occurs when the body of `POST /control` is not the JSON object it
+    /// takes.
+    #[error("{0}")]
+    BadBody(#[from] JsonRejection),
 }
 
 impl ApiError {
@@ -57,6 +69,8 @@ impl ApiError {
             ApiError::NotFinished => (StatusCode::NOT_FOUND, "not_finished"),
             ApiError::NotAReplay => (StatusCode::CONFLICT, "not_a_replay"),
             ApiError::BadSpeed => (StatusCode::BAD_REQUEST, "bad_speed"),
+            ApiError::BadAtMs => (StatusCode::BAD_REQUEST, "bad_at_ms"),
+            ApiError::BadBody(rejection) => (rejection.status(), "bad_body"),
         }
     }
 }
@@ -124,32 +138,38 @@ async fn summary(State(state): State<LiveState>) -> Result<Response, ApiError> {
         .into_response())
 }
 
-/// The body of `POST /control`; either field may be left out.
+/// The body of `POST /control`; any field may be left out.
 #[derive(Debug, Deserialize)]
 struct ControlRequest {
     paused: Option<bool>,
     speed: Option<f64>,
-}
-
-#[derive(Debug, Serialize)]
-struct ControlState {
-    paused: bool,
-    speed: f64,
+    /// Any JSON value, so that one that is not a number is refused as
+    /// [`ApiError::BadAtMs`] like a negative one.
+    at_ms: Option<serde_json::Value>,
 }
 
 async fn control(
     State(state): State<LiveState>,
-    Json(req): Json<ControlRequest>,
-) -> Result<Json<ControlState>, ApiError> {
+    req: Result<Json<ControlRequest>, JsonRejection>,
+) -> Result<Json<Controls>, ApiError> {
+    let Json(req) = req?;
     if let Some(speed) = req.speed
         && !(speed > 0.0 && speed <= MAX_SPEED)
     {
         return Err(ApiError::BadSpeed);
     }
-    let (paused, speed) = state
-        .control(req.paused, req.speed)
+    let at_ms = req
+        .at_ms
+        .map(|v| {
+            v.as_f64()
+                .filter(|t| t.is_finite() && *t >= 0.0)
+                .ok_or(ApiError::BadAtMs)
+        })
+        .transpose()?;
+    let controls = state
+        .control(req.paused, req.speed, at_ms)
         .ok_or(ApiError::NotAReplay)?;
-    Ok(Json(ControlState { paused, speed }))
+    Ok(Json(controls))
 }
 
 /// Where an event stream is: the snapshot still to send, then frames.

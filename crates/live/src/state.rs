@@ -15,6 +15,7 @@ use hooklab_core::report::Summary;
 use hooklab_core::scenario::Scenario;
 use hooklab_harness::i18n::Lang;
 use hooklab_harness::render;
+use serde::Serialize;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
@@ -41,6 +42,17 @@ struct Inner {
     closing: watch::Sender<bool>,
     /// The language of the page's labels and of the final table.
     lang: Lang,
+}
+
+/// Where a replay's controls stand, as `POST /control` answers.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Controls {
+    /// Whether the replay is paused.
+    pub paused: bool,
+    /// Its speed (run-clock ms per real ms).
+    pub speed: f64,
+    /// Its clock, ms on the run's clock.
+    pub t_ms: f64,
 }
 
 struct Stage {
@@ -136,19 +148,33 @@ impl LiveState {
         self.stage().summary.clone()
     }
 
-    /// Pauses or resumes a replay, or changes its speed. `None` if this is
-    /// not a replay.
-    pub fn control(&self, paused: Option<bool>, speed: Option<f64>) -> Option<(bool, f64)> {
+    /// Pauses or resumes a replay, changes its speed, or moves its clock to
+    /// an instant of the run ([`Replay::seek`]); any of the three may be
+    /// left out. `None` if this is not a replay.
+    pub fn control(
+        &self,
+        paused: Option<bool>,
+        speed: Option<f64>,
+        at_ms: Option<f64>,
+    ) -> Option<Controls> {
         let mut stage = self.stage();
-        stage.replay.as_ref()?;
+        let Stage { board, replay, .. } = &mut *stage;
+        let replay = replay.as_mut()?;
         if let Some(p) = paused {
-            stage.board.paused = p;
+            board.paused = p;
         }
         if let Some(s) = speed {
-            stage.board.speed = s;
+            board.speed = s;
         }
-        stage.board.touch();
-        Some((stage.board.paused, stage.board.speed))
+        if let Some(at) = at_ms {
+            replay.seek(at, board);
+        }
+        board.touch();
+        Some(Controls {
+            paused: board.paused,
+            speed: board.speed,
+            t_ms: board.now_ms,
+        })
     }
 
     /// Moves time on by `real_ms` and sends a frame if anything changed.

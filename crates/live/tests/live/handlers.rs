@@ -25,7 +25,7 @@ name = "webhook"
 kind = "webhook"
 "#;
 
-fn live_state(lang: Lang) -> LiveState {
+pub fn live_state(lang: Lang) -> LiveState {
     LiveState::live(&Scenario::parse(TINY, "tiny.toml").unwrap(), lang)
 }
 
@@ -37,7 +37,10 @@ fn replay_state() -> LiveState {
     )
 }
 
-async fn send(state: LiveState, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+pub async fn send(
+    state: LiveState,
+    req: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
     let res = router(state).oneshot(req).await.unwrap();
     let (parts, body) = res.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes();
@@ -52,7 +55,7 @@ fn get(uri: &str) -> Request<Body> {
     Request::get(uri).body(Body::empty()).unwrap()
 }
 
-fn post_json(uri: &str, json: &str) -> Request<Body> {
+pub fn post_json(uri: &str, json: &str) -> Request<Body> {
     Request::post(uri)
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(json.to_owned()))
@@ -114,7 +117,7 @@ async fn controls_pause_a_replay_and_refuse_a_live_run_or_a_bad_speed() {
     let state = replay_state();
     let (status, _, body) = send(state.clone(), post_json("/control", r#"{"paused":true}"#)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body, r#"{"paused":true,"speed":60.0}"#);
+    assert_eq!(body, r#"{"paused":true,"speed":60.0,"t_ms":0.0}"#);
     // A paused replay does not move.
     state.start();
     state.tick(1_000.0);
@@ -126,7 +129,7 @@ async fn controls_pause_a_replay_and_refuse_a_live_run_or_a_bad_speed() {
     .await;
     assert_eq!(
         (status, body.as_str()),
-        (StatusCode::OK, r#"{"paused":false,"speed":2.0}"#)
+        (StatusCode::OK, r#"{"paused":false,"speed":2.0,"t_ms":0.0}"#)
     );
     state.tick(100.0);
     assert_eq!(state.with_board(|b| b.now_ms), 200.0);

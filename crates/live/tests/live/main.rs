@@ -2,6 +2,8 @@
 //!
 //! - [`handlers`]: each route through `tower::ServiceExt::oneshot`, no socket.
 //! - [`replays`]: a committed result replayed to its end gives its numbers.
+//! - [`seeking`]: a replay moved to an instant shows what a replay played to
+//!   that instant shows.
 //! - [`browser`]: the page in headless Chromium, over WebDriver, on loopback.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -9,6 +11,7 @@
 mod browser;
 mod handlers;
 mod replays;
+mod seeking;
 mod webdriver;
 
 use std::path::PathBuf;
