@@ -22,6 +22,7 @@ const COUNTERS = ['polls', 'wasted', 'deliveries', 'retries', 'rejected', 'rate_
 let board = null;     // the client's copy: see applyFrame
 let lastSeq = -1;
 let drawPending = false;
+let seeking = false;  // the time scrubber is being moved: the clock previews it
 const $ = (id) => document.getElementById(id);
 const nf = new Intl.NumberFormat(LANG);
 window.hooklab = { frames: 0, get board() { return board; } };
@@ -99,6 +100,7 @@ function buildStatic() {
   $('title').textContent = L.title;
   document.title = L.title;
   $('speed-label').textContent = L.speed + ' ';
+  $('seek-label').textContent = L.time + ' ';
   $('download').textContent = L.download;
   $('final-title').textContent = L.final;
   const legend = $('legend');
@@ -109,6 +111,23 @@ function buildStatic() {
   }
   $('pause').addEventListener('click', () => control({ paused: !board.paused }));
   $('speed').addEventListener('change', (e) => control({ speed: Number(e.target.value) }));
+  // The scrubber is in thousandths of the run, so its far end is the run's
+  // exact end. Dragging previews the time on the clock; letting go seeks.
+  const seek = $('seek');
+  seek.title = L.seek;
+  seek.addEventListener('input', () => {
+    seeking = true;
+    if (board) drawHeader();
+  });
+  seek.addEventListener('change', () => {
+    seeking = true;
+    control({ at_ms: scrubbed() }).finally(() => { seeking = false; });
+  });
+}
+
+/** The instant the time scrubber points at, ms on the run's clock. */
+function scrubbed() {
+  return (Number($('seek').value) / 1000) * board.end;
 }
 
 function buildLanes() {
@@ -144,7 +163,7 @@ function buildLanes() {
 }
 
 function control(body) {
-  fetch('/control', {
+  return fetch('/control', {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
   }).catch(() => {});
 }
@@ -226,9 +245,13 @@ function drawHeader() {
   const phase = board.paused && board.phase === 'running' ? 'paused' : board.phase;
   $('phase').textContent = L[phase] || phase;
   $('phase').className = phase;
-  $('clock').textContent = board.mode === 'replay' && board.end > 0
-    ? dur(board.t) + ' / ' + dur(board.end) : dur(board.t);
   const replay = board.mode === 'replay';
+  const t = replay && seeking ? scrubbed() : board.t;
+  $('clock').textContent = replay && board.end > 0 ? dur(t) + ' / ' + dur(board.end) : dur(t);
+  const seek = $('seek');
+  $('seek-box').hidden = !replay || !(board.end > 0);
+  if (replay && !seeking && board.end > 0) seek.value = String(Math.round((board.t / board.end) * 1000));
+  seek.setAttribute('aria-valuetext', $('clock').textContent);
   $('pause').hidden = !replay || board.phase === 'finished';
   $('pause').textContent = board.paused ? L.resume : L.pause;
   $('speed-box').hidden = !replay || board.phase === 'finished';

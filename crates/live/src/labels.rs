@@ -22,6 +22,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("pause", "Pause", "Pausar"),
     ("resume", "Resume", "Continuar"),
     ("speed", "speed", "velocidade"),
+    (
+        "seek",
+        "move the replay to another moment of the run",
+        "levar a reprodução a outro momento da execução",
+    ),
     ("download", "Download summary.json", "Baixar summary.json"),
     ("known", "known", "conhecidos"),
     ("polls", "polls", "consultas"),
