@@ -86,6 +86,24 @@ const c = () => (!b().paused && b().speed === 36000 ? done(b().speed) : setTimeo
 c();
 "#;
 
+/// Moves the time scrubber to a quarter of the run, as a mouse would (it
+/// previews while dragged, seeks when let go); answers once the replay runs
+/// again, with the clock before, while dragged and after, and the lanes.
+const SCRUB_BACK: &str = r#"
+const clock = () => document.getElementById('clock').textContent;
+const before = clock();
+const seek = document.getElementById('seek');
+seek.value = '250';
+seek.dispatchEvent(new Event('input'));
+const dragged = clock();
+seek.dispatchEvent(new Event('change'));
+const b = () => window.hooklab.board;
+const c = () => (b().phase === 'running' && document.getElementById('final').hidden
+  ? done({ before, dragged, after: clock(), t: b().t, end: b().end, lanes: window.__read() })
+  : setTimeout(c, 20));
+c();
+"#;
+
 async fn start_server(state: LiveState) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -272,6 +290,24 @@ async fn a_simulated_day_replayed(browser: &Browser) {
     assert_counters_match(&end, &summary);
     let lang = browser.eval("return document.documentElement.lang;").await;
     assert_eq!(lang, "pt-BR");
+
+    // The scrubber takes the finished replay back to a quarter of the day:
+    // the clock says so, the table goes, and the lanes are a quarter full.
+    let scrubbed = browser.wait(SCRUB_BACK).await;
+    let end = scrubbed["end"].as_f64().unwrap();
+    let t = scrubbed["t"].as_f64().unwrap();
+    assert!((0.25 * end..0.5 * end).contains(&t), "{scrubbed}");
+    let clock = |k: &str| scrubbed[k].as_str().unwrap().to_owned();
+    assert_ne!(clock("dragged"), clock("before"), "{scrubbed}");
+    assert_ne!(clock("after"), clock("before"), "{scrubbed}");
+    for (lane, s) in scrubbed["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&summary.strategies)
+    {
+        assert!(lane["known"].as_u64().unwrap() < s.notified, "{lane}");
+    }
     assert_loopback_only(&browser.requested_urls().await, addr);
     let _ = stop.send(());
 }
