@@ -1,5 +1,6 @@
 //! The page in headless Chromium: a tiny live run, then a simulated day
-//! replayed, each checked against its `summary.json`.
+//! replayed (paused, sped up, and scrubbed back once finished), each checked
+//! against its `summary.json`.
 //!
 //! Set `HOOKLAB_LIVE_SCREENSHOTS=<dir>` to keep PNGs of the page at a few
 //! moments (that is how `docs/live.png` was taken).
