@@ -259,15 +259,28 @@ fn workload_words(lang: Lang, text: &str) -> String {
 }
 
 /// The footnote under a table: where the predictions come from.
-pub fn footnote(lang: Lang, rtt: &str, slack_ms: f64, late: &str) -> String {
+///
+/// `late`: for runs with webhooks, the first such strategy's name and its
+/// settlement worker's measured lateness, already formatted.
+pub fn footnote(lang: Lang, rtt: &str, slack_ms: f64, late: Option<(&str, &str)>) -> String {
     match lang {
-        Lang::En => format!(
-            "Measured in this run; (model) is the prediction of crates/core/src/model.rs, fed the run's measured round trip ({rtt} ms), the settlement worker's measured lateness ({late} ms, for webhooks) and a poll timer slack of {slack_ms} ms (first strategy's inputs; each strategy's are in summary.json)."
-        ),
-        Lang::PtBr => format!(
-            "Medido nesta execução; (modelo) é a previsão de crates/core/src/model.rs, alimentada com o tempo de ida e volta medido ({rtt} ms), o atraso medido do liquidador ({late} ms, para webhooks) e uma folga de temporizador de {} ms para consultas (entradas da primeira estratégia; as de cada uma estão em summary.json).",
-            decimal(lang, slack_ms.to_string())
-        ),
+        Lang::En => {
+            let late = late.map_or(String::new(), |(name, ms)| {
+                format!(", the settlement worker's measured lateness ({ms} ms in {name}'s run)")
+            });
+            format!(
+                "Measured in this run; (model) is the prediction of crates/core/src/model.rs, fed the measured round trip ({rtt} ms){late} and a poll timer slack of {slack_ms} ms. Each strategy's inputs are in summary.json."
+            )
+        }
+        Lang::PtBr => {
+            let late = late.map_or(String::new(), |(name, ms)| {
+                format!(", o atraso medido do liquidador ({ms} ms na execução de {name})")
+            });
+            format!(
+                "Medido nesta execução; (modelo) é a previsão de crates/core/src/model.rs, alimentada com o tempo de ida e volta medido ({rtt} ms){late} e uma folga de temporizador de {} ms para consultas. As entradas de cada estratégia estão em summary.json.",
+                decimal(lang, slack_ms.to_string())
+            )
+        }
     }
 }
 

@@ -137,6 +137,18 @@ fn headline(summary: &Summary, lang: Lang) -> String {
 
 fn footnote(summary: &Summary, lang: Lang) -> String {
     let first = summary.strategies.first();
+    // The settlement's lateness matters to webhooks: quote the first
+    // strategy that receives them.
+    let hooked = summary
+        .strategies
+        .iter()
+        .find(|s| matches!(s.kind, StrategyKind::Webhook | StrategyKind::Hybrid));
+    let late = hooked.map(|s| {
+        (
+            s.name.as_str(),
+            i18n::decimal(lang, num(s.predicted.settle_lateness_ms)),
+        )
+    });
     let mut out = i18n::footnote(
         lang,
         &i18n::decimal(
@@ -146,12 +158,7 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
         first
             .map(|s| s.predicted.timer_slack_ms)
             .unwrap_or_default(),
-        &i18n::decimal(
-            lang,
-            num(first
-                .map(|s| s.predicted.settle_lateness_ms)
-                .unwrap_or_default()),
-        ),
+        late.as_ref().map(|(name, ms)| (*name, ms.as_str())),
     );
     if summary.strategies.iter().any(|s| !s.counts_agree) {
         out.push('\n');
