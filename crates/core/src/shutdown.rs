@@ -4,46 +4,70 @@
 //! mini-redis does), never from a global: a test can start and stop as many
 //! platforms as it likes, each on its own port, each with its own signal.
 
-use tokio::sync::watch;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::Notify;
+
+/// What the trigger and its listeners share: a flag that only ever goes
+/// from false to true, and a notifier to wake whoever waits for it.
+///
+/// Not a `watch` channel: a sleeping poller (one per pending order) holds a
+/// waiting future, and `Notify`'s is less than half the size of `watch`'s.
+#[derive(Debug, Default)]
+struct Signal {
+    stop: AtomicBool,
+    notify: Notify,
+}
 
 /// The side that asks for shutdown. Dropping it also shuts everything down.
 #[derive(Debug)]
-pub struct ShutdownTrigger(watch::Sender<bool>);
+pub struct ShutdownTrigger(Arc<Signal>);
 
 /// The side that waits for shutdown. Cheap to clone.
 #[derive(Clone, Debug)]
-pub struct Shutdown(watch::Receiver<bool>);
+pub struct Shutdown(Arc<Signal>);
 
 /// A new trigger and its first listener.
 pub fn channel() -> (ShutdownTrigger, Shutdown) {
-    let (tx, rx) = watch::channel(false);
-    (ShutdownTrigger(tx), Shutdown(rx))
+    let signal = Arc::new(Signal::default());
+    (ShutdownTrigger(signal.clone()), Shutdown(signal))
 }
 
 impl ShutdownTrigger {
     /// Asks every listener to stop.
     pub fn trigger(&self) {
-        // `send_replace` succeeds even when no listener is left.
-        self.0.send_replace(true);
+        self.0.stop.store(true, Ordering::SeqCst);
+        self.0.notify.notify_waiters();
     }
 
     /// Another listener.
     pub fn subscribe(&self) -> Shutdown {
-        Shutdown(self.0.subscribe())
+        Shutdown(self.0.clone())
+    }
+}
+
+impl Drop for ShutdownTrigger {
+    fn drop(&mut self) {
+        self.trigger();
     }
 }
 
 impl Shutdown {
-    /// Whether shutdown was asked for.
+    /// Whether shutdown was asked for (or the trigger was dropped).
     pub fn is_triggered(&self) -> bool {
-        *self.0.borrow()
+        self.0.stop.load(Ordering::SeqCst)
     }
 
     /// Waits until shutdown is asked for (or the trigger is dropped).
     pub async fn wait(&mut self) {
-        // `wait_for` returns an error only when the sender is gone, which also
-        // means: stop.
-        let _ = self.0.wait_for(|stop| *stop).await;
+        let mut notified = std::pin::pin!(self.0.notify.notified());
+        // Registered before the flag is read: a trigger in between still
+        // wakes this future, so no shutdown is missed.
+        notified.as_mut().enable();
+        if self.is_triggered() {
+            return;
+        }
+        notified.await;
     }
 }
 
@@ -67,5 +91,17 @@ mod tests {
         let (trigger, mut a) = channel();
         drop(trigger);
         a.wait().await;
+        assert!(a.is_triggered());
+    }
+
+    #[tokio::test]
+    async fn a_listener_waiting_before_the_trigger_is_woken() {
+        let (trigger, mut a) = channel();
+        let waiter = tokio::spawn(async move { a.wait().await });
+        // Let the waiter register before the trigger.
+        tokio::task::yield_now().await;
+        trigger.trigger();
+        let woken = tokio::time::timeout(std::time::Duration::from_secs(30), waiter).await;
+        assert!(woken.is_ok(), "the waiting listener was never woken");
     }
 }
