@@ -15,7 +15,10 @@
 //!
 //! **Webhook.** One delivery per order, when nothing fails; the delay is the
 //! one-way trip of that delivery, plus how late the platform's settlement
-//! worker settled the payment (the webhook cannot leave before).
+//! worker settled the payment (the webhook cannot leave before). It leaves
+//! out the event's way through the platform between settlement and the
+//! request leaving (a queue and a task hand-off) and the receiver's own
+//! work, so a measured webhook delay runs somewhat above it.
 //!
 //! Two inputs are *measured* in the run: the round trip (the median of the
 //! run's own payment creations) and the settlement worker's mean lateness
