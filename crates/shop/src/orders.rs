@@ -157,7 +157,22 @@ impl OrderBook {
         book.failed.push((order_id, reason));
         let settled = book.known + book.failed.len() as u64;
         drop(book);
-        self.settled_tx.send_replace(settled);
+        self.announce_settled(settled);
+    }
+
+    /// Tells the watchers that `settled` orders are known or failed. Two
+    /// notices counted under the lock can announce in either order, so the
+    /// watched count only ever moves up: a late, smaller count must not
+    /// overwrite a larger one (a run waiting for the last order would wait
+    /// forever).
+    fn announce_settled(&self, settled: u64) {
+        self.settled_tx.send_if_modified(|current| {
+            let grew = settled > *current;
+            if grew {
+                *current = settled;
+            }
+            grew
+        });
     }
 
     /// Applies a notice of `status` for `order_id`'s payment, learned at
@@ -198,7 +213,7 @@ impl OrderBook {
             via: via.as_str().to_owned(),
             status: status.to_string(),
         });
-        self.settled_tx.send_replace(settled);
+        self.announce_settled(settled);
         Notice::Learned
     }
 
@@ -248,6 +263,19 @@ mod tests {
             created_at: String::new(),
             settled_at: None,
         }
+    }
+
+    #[test]
+    fn the_watched_count_never_goes_back() {
+        // Two notices counted 3 and 4 under the lock may announce 4 first:
+        // the late 3 must not hide the 4 from a run waiting for the last order.
+        let book = OrderBook::new();
+        let watched = book.watch_settled();
+        book.announce_settled(4);
+        book.announce_settled(3);
+        assert_eq!(*watched.borrow(), 4);
+        book.announce_settled(5);
+        assert_eq!(*watched.borrow(), 5);
     }
 
     #[test]
