@@ -212,17 +212,19 @@ mod tests {
     #[tokio::test]
     async fn a_past_deadline_is_ready_at_once_and_a_dropped_sleep_wakes_nobody() {
         PreciseSleep::until(Instant::now()).await;
-        // Register a sleep, then drop it: its entry fires later with no waker.
-        let dropped = Instant::now() + Duration::from_millis(1);
-        let mut sleep = Box::pin(PreciseSleep::until(dropped));
-        let waker = futures_noop_waker();
-        let mut cx = Context::from_waker(&waker);
-        assert!(sleep.as_mut().poll(&mut cx).is_pending() || Instant::now() >= dropped);
+        // Register a sleep far ahead, then drop it: its entry stays in the
+        // heap until its deadline, but with no waker to call.
+        let mut sleep = Box::pin(PreciseSleep::until(
+            Instant::now() + Duration::from_secs(60),
+        ));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(sleep.as_mut().poll(&mut cx).is_pending());
+        let slot = sleep.slot.clone().expect("a pending sleep is registered");
+        assert!(lock(&slot.waker).is_some());
         drop(sleep);
-        PreciseSleep::until(dropped + Duration::from_millis(2)).await;
-    }
-
-    fn futures_noop_waker() -> Waker {
-        Waker::noop().clone()
+        assert!(
+            lock(&slot.waker).is_none(),
+            "a dropped sleep must wake nobody"
+        );
     }
 }

@@ -234,6 +234,15 @@ struct Delivery {
 }
 
 impl Ctx {
+    /// Runs `task` in the background, tracked for shutdown. Finished tasks
+    /// are dropped first, so the set does not grow with the run (a platform
+    /// can deliver for days).
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        let mut tasks = lock(&self.tasks);
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(task);
+    }
+
     /// Queues a delivery's first attempt: now, unless the scenario holds
     /// first attempts back (`reorder`) or the schedule starts with a delay.
     fn first_attempt(self: &Arc<Self>, delivery: Arc<Delivery>) {
@@ -260,7 +269,7 @@ impl Ctx {
         }
         let ctx = self.clone();
         let at = ctx.shared.clock.now().plus(wait);
-        lock(&self.tasks).spawn(async move {
+        self.spawn(async move {
             let mut shutdown = ctx.shutdown.clone();
             tokio::select! {
                 biased;
@@ -284,7 +293,7 @@ impl Ctx {
         };
         if start_worker {
             let ctx = self.clone();
-            lock(&self.tasks).spawn(async move { ctx.work(&lane).await });
+            self.spawn(async move { ctx.work(&lane).await });
         }
     }
 
