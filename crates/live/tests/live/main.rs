@@ -14,7 +14,24 @@ mod replays;
 mod seeking;
 mod webdriver;
 
+use hooklab_core::report::Summary;
+use hooklab_harness::i18n::Lang;
+use hooklab_harness::render;
+use hooklab_live::board::{Board, Counters, Phase};
 use std::path::PathBuf;
+
+/// Asserts that a (pt-BR) replay's board ended on `summary`'s own numbers:
+/// finished, the summary's table, every lane's counters the report's.
+pub fn assert_finished_on(board: &Board, summary: &Summary) {
+    assert_eq!(board.phase, Phase::Finished);
+    assert_eq!(
+        board.table.as_deref(),
+        Some(render::table(summary, Lang::PtBr).as_str())
+    );
+    for (lane, s) in board.lanes.iter().zip(&summary.strategies) {
+        assert_eq!(lane.counters, Counters::from_report(s), "{}", s.name);
+    }
+}
 
 /// A committed results folder.
 pub fn results(name: &str) -> PathBuf {

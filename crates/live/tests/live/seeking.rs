@@ -5,8 +5,7 @@ use crate::handlers::{live_state, post_json, send};
 use axum::http::StatusCode;
 use hooklab_core::report::Summary;
 use hooklab_harness::i18n::Lang;
-use hooklab_harness::render;
-use hooklab_live::board::{Counters, Phase};
+use hooklab_live::board::Phase;
 use hooklab_live::{LiveState, load_summary};
 use serde_json::Value;
 
@@ -114,16 +113,7 @@ async fn seeking_to_the_end_or_past_it_ends_on_the_summarys_numbers() {
         let answer = seek(&state, end + past).await;
         assert_eq!(answer["t_ms"], end);
         assert_eq!(shown(&state), played_to(&summary, end));
-        state.with_board(|b| {
-            assert_eq!(b.phase, Phase::Finished);
-            assert_eq!(
-                b.table.as_deref(),
-                Some(render::table(&summary, Lang::PtBr).as_str())
-            );
-            for (lane, s) in b.lanes.iter().zip(&summary.strategies) {
-                assert_eq!(lane.counters, Counters::from_report(s), "{}", s.name);
-            }
-        });
+        state.with_board(|b| crate::assert_finished_on(b, &summary));
     }
 }
 
