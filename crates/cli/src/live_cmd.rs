@@ -15,12 +15,12 @@
 
 use crate::Failure;
 use anyhow::{Context as _, anyhow};
+use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
 use hooklab_core::scenario::ClockMode;
 use hooklab_harness::HarnessError;
-use hooklab_harness::i18n::Lang;
-use hooklab_harness::render;
 use hooklab_live::{LiveState, feed};
+use hooklab_report::render;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 

@@ -11,10 +11,12 @@ mod progress;
 mod report_cmd;
 
 use anyhow::Context as _;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
+use hooklab_core::lang::Lang;
 use hooklab_core::scenario::{ClockMode, Scenario, ScenarioError};
-use hooklab_harness::render::{self, Format};
 use hooklab_harness::{RunOptions, run_scenario};
+use hooklab_report::render::{self, Format};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -40,8 +42,24 @@ struct Cli {
 
     /// Language of labels printed for people: `en` or `pt-BR` [default: `pt-BR`
     /// when LC_ALL or LANG starts with `pt`, else `en`].
-    #[arg(long, global = true, value_enum, env = "HOOKLAB_LANG")]
-    lang: Option<hooklab_github::Lang>,
+    #[arg(long, global = true, env = "HOOKLAB_LANG", value_parser = lang_parser())]
+    lang: Option<Lang>,
+}
+
+/// `--lang`'s values: clap lists `en` and `pt-BR` in `--help` and accepts
+/// their aliases, and [`Lang`]'s own `FromStr` turns the value into a
+/// language (the core knows nothing of clap).
+fn lang_parser() -> impl TypedValueParser<Value = Lang> {
+    PossibleValuesParser::new(Lang::ALL.map(|lang| {
+        let help = match lang {
+            Lang::En => "English (the default)",
+            Lang::PtBr => "Brazilian Portuguese: the seed presentation's own labels",
+        };
+        PossibleValue::new(lang.code())
+            .aliases(lang.aliases().iter().copied())
+            .help(help)
+    }))
+    .try_map(|value| value.parse::<Lang>())
 }
 
 // Parsed once per process: the size difference between variants costs nothing.
@@ -147,15 +165,15 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    let lang = cli.lang.unwrap_or_else(lang_from_locale);
+    let lang = cli.lang.unwrap_or_else(locale_lang);
     let result = match cli.command {
-        Command::Run(args) => run(args, report_lang(lang)),
+        Command::Run(args) => run(args, lang),
         Command::Github(cmd) => github(cmd, lang),
         Command::Platform(args) => demo(demo_cmd::platform(args)),
         Command::Shop(args) => demo(demo_cmd::shop(args)),
         Command::Order(args) => demo(demo_cmd::order(args)),
-        Command::Live(args) => live_cmd::live(args, report_lang(lang)),
-        Command::Report(args) => match report_cmd::report(&args, report_lang(lang)) {
+        Command::Live(args) => live_cmd::live(args, lang),
+        Command::Report(args) => match report_cmd::report(&args, lang) {
             Ok(dir) => {
                 eprintln!("reports written to {}", dir.display());
                 Ok(())
@@ -179,29 +197,16 @@ fn main() -> ExitCode {
 
 /// `--lang` not given: Portuguese when the POSIX locale (`LC_ALL`, then
 /// `LANG`) names it, English otherwise.
-fn lang_from_locale() -> hooklab_github::Lang {
+fn locale_lang() -> Lang {
     let locale = ["LC_ALL", "LANG"]
         .iter()
         .filter_map(|k| std::env::var(k).ok())
         .find(|v| !v.is_empty())
         .unwrap_or_default();
-    match hooklab_harness::i18n::Lang::from_locale(&locale) {
-        hooklab_harness::i18n::Lang::PtBr => hooklab_github::Lang::PtBr,
-        hooklab_harness::i18n::Lang::En => hooklab_github::Lang::En,
-    }
+    Lang::from_locale(&locale)
 }
 
-fn report_lang(lang: hooklab_github::Lang) -> hooklab_harness::i18n::Lang {
-    match lang {
-        hooklab_github::Lang::En => hooklab_harness::i18n::Lang::En,
-        hooklab_github::Lang::PtBr => hooklab_harness::i18n::Lang::PtBr,
-    }
-}
-
-fn github(
-    cmd: hooklab_github::cli::GithubCommand,
-    lang: hooklab_github::Lang,
-) -> Result<(), Failure> {
+fn github(cmd: hooklab_github::cli::GithubCommand, lang: Lang) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -235,7 +240,7 @@ fn load_scenario(path: Option<&PathBuf>) -> Result<Scenario, ScenarioError> {
     }
 }
 
-fn run(args: RunArgs, lang: hooklab_harness::i18n::Lang) -> Result<(), Failure> {
+fn run(args: RunArgs, lang: hooklab_core::lang::Lang) -> Result<(), Failure> {
     let scenario = load_scenario(args.scenario.as_ref()).map_err(|e| Failure::Usage(e.into()))?;
     let scenario =
         hooklab_harness::sweep::expand(&scenario).map_err(|e| Failure::Usage(e.into()))?;
@@ -263,7 +268,7 @@ fn run(args: RunArgs, lang: hooklab_harness::i18n::Lang) -> Result<(), Failure> 
         let dir = args
             .out
             .unwrap_or_else(|| PathBuf::from("results").join(&summary.scenario.name));
-        render::write_results(&summary, &dir, lang)
+        hooklab_report::write_results(&summary, &dir, lang)
             .with_context(|| format!("writing results to {}", dir.display()))
             .map_err(Failure::Runtime)?;
         eprintln!("results written to {}", dir.display());

@@ -60,7 +60,7 @@ impl Progress for Bar {
             report.notified,
             report.orders,
             report.missed,
-            hooklab_harness::render::dur(report.run_ms)
+            hooklab_report::units::dur(report.run_ms)
         );
     }
 }

@@ -7,9 +7,8 @@
 //! the charts after hooklab's renderers improve, without re-measuring.
 
 use anyhow::Context as _;
+use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
-use hooklab_harness::i18n::Lang;
-use hooklab_harness::render;
 use std::path::PathBuf;
 
 /// `hooklab report`'s arguments.
@@ -50,7 +49,7 @@ pub fn report(args: &ReportArgs, lang: Lang) -> Result<PathBuf, ReportError> {
     } else {
         dir
     };
-    render::write_results(&summary, &dir, lang)
+    hooklab_report::write_results(&summary, &dir, lang)
         .with_context(|| format!("writing reports to {}", dir.display()))
         .map_err(ReportError::Output)?;
     Ok(dir)
@@ -66,13 +65,13 @@ mod tests {
     fn the_committed_sweep_is_reproduced_from_its_summary() {
         let results = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../results/poll-interval-sweep");
-        let out = std::env::temp_dir().join(format!("hooklab-report-cmd-{}", std::process::id()));
+        let out = tempfile::tempdir().unwrap();
         let args = ReportArgs {
             summary: results.join("summary.json"),
-            out: Some(out.clone()),
+            out: Some(out.path().to_owned()),
         };
         assert!(report(&args, Lang::En).is_ok());
-        for entry in std::fs::read_dir(&out).unwrap() {
+        for entry in std::fs::read_dir(out.path()).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap();
             assert!(

@@ -20,9 +20,12 @@
 //!   identically against every strategy.
 //! - [`model`]: what theory predicts for each strategy, printed beside what was
 //!   measured.
-//! - [`report`]: the plain-data summary of a run (what `summary.json` holds).
+//! - [`report`]: the plain-data summary of a run (what `summary.json` holds),
+//!   with the latency summary and CDF folded from a histogram, and the names
+//!   of sweep points.
+//! - [`lang`]: the language of people-facing text (English or Brazilian
+//!   Portuguese), shared by the reports, the live page and the GitHub receiver.
 //! - [`signature`]: Standard Webhooks signing and verification.
-//! - [`traffic`]: one readable line per request, for the two-terminal demo.
 //! - [`events`]: what happens during a run, for logs, timelines and the live page.
 //! - [`timer`]: a sub-millisecond timer for the instant a payment settles in
 //!   real time (tokio's timer ticks once a millisecond).
@@ -36,6 +39,7 @@ pub mod duration;
 pub mod events;
 pub mod http;
 pub mod ids;
+pub mod lang;
 pub mod model;
 pub mod report;
 pub mod rng;

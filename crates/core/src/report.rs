@@ -4,6 +4,12 @@
 //! fills these structs, and renderers (table, Markdown, JSON) only read them.
 //! Every number here was either measured in the run or computed by the model
 //! ([`crate::model`]), and the field names say which (`predicted` vs the rest).
+//!
+//! Its parts: the [`Summary`] and its [`StrategyReport`]s; the
+//! [`LatencySummary`] and [`cdf_points`] folded from a [`latency_histogram`];
+//! and the names of sweep points ([`point_name`], [`split_name`]), the one
+//! convention the harness (which names swept strategies) and the renderers
+//! (which draw a sweep as a curve) share.
 
 use crate::model::Prediction;
 use crate::scenario::{ClockMode, StrategyKind};
@@ -307,6 +313,27 @@ impl LatencySummary {
     }
 }
 
+/// The quantiles kept for a CDF: every 2.5%, then the tail, where webhooks
+/// and polling differ most.
+const CDF_QUANTILES: usize = 40;
+const CDF_TAIL: [f64; 4] = [0.99, 0.995, 0.999, 1.0];
+
+/// A compact CDF of a latency histogram (microseconds): `[ms, quantile]`
+/// pairs, about 45 of them, enough to draw the curve
+/// ([`StrategyReport::latency_cdf_ms`]) without keeping every order's latency
+/// in `summary.json`.
+pub fn cdf_points(h: &Histogram<u64>) -> Vec<[f64; 2]> {
+    if h.is_empty() {
+        return Vec::new();
+    }
+    (0..=CDF_QUANTILES)
+        .map(|i| i as f64 / CDF_QUANTILES as f64)
+        .filter(|q| *q < CDF_TAIL[0])
+        .chain(CDF_TAIL)
+        .map(|q| [round_ms(h.value_at_quantile(q) as f64 / 1_000.0), q])
+        .collect()
+}
+
 /// A histogram for latencies in microseconds: 1 µs to 30 days, 3 significant
 /// digits (0.1% error), as HdrHistogram is meant to be used.
 #[allow(clippy::expect_used)]
@@ -317,9 +344,76 @@ pub fn latency_histogram() -> Histogram<u64> {
         .expect("constant histogram bounds are valid")
 }
 
+/// One point of a parameter sweep, read back from a strategy's name.
+///
+/// The harness names each swept strategy `base@field=value`
+/// ([`point_name`]), so a saved `summary.json` alone is enough to draw a
+/// sweep's curve again ([`split_name`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SweepPoint {
+    /// The swept strategy's name in the scenario.
+    pub base: String,
+    /// The swept field.
+    pub field: String,
+    /// The value, formatted (`500ms`, `0.1`).
+    pub value: String,
+}
+
+/// The name of a swept strategy: `base@field=value`.
+pub fn point_name(base: &str, field: &str, value: &str) -> String {
+    format!("{base}@{field}={value}")
+}
+
+/// Reads a name made by [`point_name`]; `None` for a strategy not swept.
+pub fn split_name(name: &str) -> Option<SweepPoint> {
+    let (base, rest) = name.split_once('@')?;
+    let (field, value) = rest.split_once('=')?;
+    Some(SweepPoint {
+        base: base.to_owned(),
+        field: field.to_owned(),
+        value: value.to_owned(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_cdf_climbs_to_one_at_the_largest_latency() {
+        assert!(cdf_points(&latency_histogram()).is_empty());
+        let mut h = latency_histogram();
+        for us in 1..=1_000u64 {
+            h.record(us * 1_000).unwrap();
+        }
+        let cdf = cdf_points(&h);
+        assert_eq!(cdf.len(), 44);
+        assert!(
+            cdf.windows(2)
+                .all(|w| w[0][0] <= w[1][0] && w[0][1] < w[1][1])
+        );
+        assert_eq!(cdf.last().unwrap()[1], 1.0);
+        assert!((cdf.last().unwrap()[0] - 1_000.0).abs() < 1.0, "{cdf:?}");
+        let median = cdf.iter().find(|p| p[1] == 0.5).unwrap();
+        assert!((median[0] - 500.0).abs() < 1.0, "{median:?}");
+    }
+
+    #[test]
+    fn sweep_names_round_trip() {
+        let name = point_name("poll", "interval_ms", "500ms");
+        assert_eq!(name, "poll@interval_ms=500ms");
+        let point = split_name(&name).unwrap();
+        assert_eq!(
+            (
+                point.base.as_str(),
+                point.field.as_str(),
+                point.value.as_str()
+            ),
+            ("poll", "interval_ms", "500ms")
+        );
+        assert_eq!(split_name("webhook"), None);
+    }
 
     #[test]
     fn percentiles_come_from_the_histogram_in_ms() {

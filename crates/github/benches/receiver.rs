@@ -17,7 +17,7 @@
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use hooklab_github::Lang;
+use hooklab_core::lang::Lang;
 use hooklab_github::payload::{self, SampleOptions};
 use hooklab_github::printer::{OutputFormat, Sink};
 use hooklab_github::receiver::{self, ReceiverConfig, Verification, WebhookSecret};

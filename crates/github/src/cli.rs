@@ -8,7 +8,6 @@
 //! environment, files, stdout and Ctrl-C, and hands plain values to the
 //! library parts.
 
-use crate::lang::Lang;
 use crate::payload::{self, DEFAULT_REPO, SampleOptions};
 use crate::printer::{OutputFormat, Sink};
 use crate::receiver::{
@@ -16,6 +15,7 @@ use crate::receiver::{
 };
 use crate::sender::{Delivery, DeliveryId, Hookshot, SendError};
 use bytes::Bytes;
+use hooklab_core::lang::Lang;
 use http::{StatusCode, Uri};
 use std::io::Write;
 use std::net::SocketAddr;

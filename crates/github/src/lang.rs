@@ -1,32 +1,13 @@
-//! The language of the receiver's printed labels.
+//! The receiver's printed labels, in each language.
 //!
 //! The seed presentation's program prints Portuguese labels
 //! (`Tipo de evento:`, `Repositório:`, ...). hooklab prints English by default
 //! and the seed's exact labels with `--lang pt-BR`, so a student can put
-//! hooklab's output beside the slide and see the same lines.
+//! hooklab's output beside the slide and see the same lines. The language
+//! itself is the workspace's one [`Lang`] ([`hooklab_core::lang`]); this
+//! module holds only the receiver's own strings.
 
-use std::fmt;
-
-/// A language for printed labels.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
-pub enum Lang {
-    /// English (the default).
-    #[default]
-    #[value(name = "en")]
-    En,
-    /// Brazilian Portuguese: the seed presentation's own labels.
-    #[value(name = "pt-BR", alias = "pt-br", alias = "pt")]
-    PtBr,
-}
-
-impl fmt::Display for Lang {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Lang::En => "en",
-            Lang::PtBr => "pt-BR",
-        })
-    }
-}
+use hooklab_core::lang::Lang;
 
 /// Every label the receiver prints, in one language.
 ///
@@ -102,12 +83,10 @@ const PT_BR: Labels = Labels {
     none: "(nenhum)",
 };
 
-impl Lang {
-    /// This language's labels.
-    pub fn labels(self) -> &'static Labels {
-        match self {
-            Lang::En => &EN,
-            Lang::PtBr => &PT_BR,
-        }
+/// The receiver's labels in `lang`.
+pub fn labels(lang: Lang) -> &'static Labels {
+    match lang {
+        Lang::En => &EN,
+        Lang::PtBr => &PT_BR,
     }
 }

@@ -16,7 +16,8 @@
 //!   `X-GitHub-Delivery`, acknowledge, and hand the event to the printer.
 //! - [`printer`]: prints events on its own thread, after the answer went out,
 //!   in the seed's format (English or the seed's Portuguese) or as JSON lines.
-//! - [`lang`]: the printed labels in each language.
+//! - [`lang`]: the printed labels in each language (the language itself is
+//!   [`hooklab_core::lang::Lang`]).
 //! - [`payload`]: sample payloads shaped as GitHub documents them.
 //! - [`sender`]: sends a payload with the headers GitHub sends, over loopback.
 //! - [`cli`]: the `hooklab github listen` and `hooklab github send` commands.
@@ -29,5 +30,3 @@ pub mod printer;
 pub mod receiver;
 pub mod sender;
 pub mod signature;
-
-pub use lang::Lang;

@@ -17,7 +17,8 @@
 //! - [`run`]: the blocking loop that ties them together.
 
 use crate::event::Event;
-use crate::lang::Lang;
+use crate::lang;
+use hooklab_core::lang::Lang;
 use serde_json::json;
 use std::io::{self, Write};
 use tokio::sync::mpsc;
@@ -72,7 +73,7 @@ pub fn render(notice: &Notice, format: OutputFormat) -> Vec<String> {
 }
 
 fn render_text(notice: &Notice, lang: Lang) -> Vec<String> {
-    let l = lang.labels();
+    let l = lang::labels(lang);
     let event = match notice {
         Notice::Redelivery {
             delivery,

@@ -7,29 +7,27 @@
 //! - [`run`]: replays one seeded workload against each strategy of a scenario,
 //!   each on a fresh platform and shop bound to `127.0.0.1:0`, and folds what
 //!   they recorded into a [`hooklab_core::report::Summary`].
-//! - [`render`]: turns a summary into a terminal table, Markdown or JSON, and
-//!   writes the results folder; [`csv`], [`charts`] (SVG) and [`index`]
-//!   (`results/README.md`) are its parts, [`i18n`] holds every label in
-//!   English and Brazilian Portuguese.
+//! - [`error`]: [`HarnessError`], why a run could not be carried out, shared
+//!   by the run and both networks.
 //! - [`network`]: where a run's hosts live, real sockets ([`network::Loopback`])
 //!   or [`virtual_net`] (hyper over in-memory pipes on a paused clock), with
 //!   the scenario's `[network]` table applied in front of either.
 //! - [`sweep`]: expands a scenario's `[sweep]` table into one strategy per
 //!   value.
+//! - [`timeline`]: folds a run's events into per-second request counts.
 //!
-//! Measurement and display stay apart: [`run`] produces plain data, and
-//! [`render`] only reads it.
+//! Measurement and display stay apart: the harness measures and hands a
+//! [`hooklab_core::report::Summary`] over, and the `hooklab-report` crate
+//! renders it (table, Markdown, CSV, charts). Nothing here renders, and the
+//! harness does not depend on the report crate.
 
-pub mod charts;
-pub mod csv;
-pub mod i18n;
-pub mod index;
+pub mod error;
 pub mod network;
-pub mod render;
 pub mod run;
 pub mod sweep;
 pub mod timeline;
 pub mod transport;
 pub mod virtual_net;
 
-pub use run::{HarnessError, Progress, RunOptions, run_scenario};
+pub use error::HarnessError;
+pub use run::{Progress, RunOptions, run_scenario};

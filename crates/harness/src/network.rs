@@ -12,7 +12,7 @@
 //! either: [`Shaped`] puts a [`NetworkModel`] in front of whichever network
 //! the run has, so both clocks see the same network through the same code.
 
-use crate::run::HarnessError;
+use crate::error::HarnessError;
 use crate::transport::RealHttp;
 use bytes::Bytes;
 use hooklab_core::clock::Clock;

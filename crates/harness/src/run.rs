@@ -19,6 +19,7 @@
 //! recorded, to the instant the shop recorded the outcome: an overloaded
 //! machine makes the numbers worse, never better.
 
+use crate::error::HarnessError;
 use crate::network::{Loopback, Network, Shaped};
 use crate::virtual_net::{self, VirtualNet};
 use hooklab_core::clock::{Clock, Micros};
@@ -29,7 +30,7 @@ use hooklab_core::ids::OrderId;
 use hooklab_core::model::{self, ModelInputs};
 use hooklab_core::report::{
     LatencySummary, MissedOrder, MissedWhy, NotifiedBy, RequestCounts, ScenarioInfo,
-    StrategyReport, Summary, Timeline, latency_histogram, round_ms,
+    StrategyReport, Summary, Timeline, cdf_points, latency_histogram, round_ms,
 };
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::{ClockMode, DownMode, Scenario, StrategySpec};
@@ -45,23 +46,6 @@ use hooklab_shop::receiver::{self, Receiver, ReceiverFaults, WEBHOOK_PATH};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-
-/// Why a run could not be carried out.
-#[derive(Debug, thiserror::Error)]
-pub enum HarnessError {
-    /// Occurs when a loopback socket cannot be bound.
-    #[error("cannot bind a loopback socket: {0}")]
-    Bind(#[source] std::io::Error),
-    /// Occurs when the async runtime cannot be built.
-    #[error("cannot start the async runtime: {0}")]
-    Runtime(#[source] std::io::Error),
-    /// Occurs when the shop cannot register its webhook endpoint.
-    #[error("the shop could not register its webhook endpoint: {0}")]
-    Register(String),
-    /// Occurs when the scenario asks for something this build cannot run.
-    #[error("{0}")]
-    Unsupported(String),
-}
 
 /// Hears how a run is going (the CLI draws a progress bar with it).
 pub trait Progress: Send + Sync {
@@ -309,9 +293,8 @@ pub(crate) async fn run_strategy(
                 .client()
                 .register_endpoint(&format!("{url}/m/{n}{WEBHOOK_PATH}"))
                 .await
-                .map_err(|e| HarnessError::Register(e.to_string()))?;
-            let secret = WebhookSecret::parse(&endpoint.secret)
-                .map_err(|e| HarnessError::Register(e.to_string()))?;
+                .map_err(HarnessError::Register)?;
+            let secret = WebhookSecret::parse(&endpoint.secret).map_err(HarnessError::Secret)?;
             receiver.trust(secret);
         }
     }
@@ -573,7 +556,7 @@ fn fold(
                 .sum::<u64>(),
         notified_by,
         latency_ms: LatencySummary::from_histogram(&histogram),
-        latency_cdf_ms: crate::charts::cdf_points(&histogram),
+        latency_cdf_ms: cdf_points(&histogram),
         requests,
         requests_per_order: round4(notification_requests as f64 / orders.max(1) as f64),
         polls_wasted_share: if polls == 0 {

@@ -10,7 +10,9 @@
 //! [`expand`] replaces that strategy by one strategy per value, named
 //! `poll-200ms@interval_ms=500ms`, before the run; every other strategy is
 //! kept as it is. The name carries the sweep point, so a saved `summary.json`
-//! alone is enough to draw the curve again ([`split_name`], [`groups`]).
+//! alone is enough to draw the curve again: the name's format lives in the
+//! core ([`hooklab_core::report::point_name`], read back by
+//! [`hooklab_core::report::split_name`]), shared with the renderers.
 //!
 //! The expander does not know the fields of each strategy kind: it writes the
 //! strategy out as a TOML table, sets the field, and reads it back with the
@@ -18,7 +20,7 @@
 //! and a bad value is refused with the same message as in `[[strategy]]`.
 
 use hooklab_core::duration::Dur;
-use hooklab_core::report::StrategyReport;
+use hooklab_core::report::point_name;
 use hooklab_core::scenario::{Scenario, StrategySpec};
 use serde::Deserialize as _;
 
@@ -68,50 +70,6 @@ pub enum SweepError {
         /// Why the strategy refused it.
         message: String,
     },
-}
-
-/// One point of a sweep, read back from a strategy's name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SweepPoint {
-    /// The swept strategy's name in the scenario.
-    pub base: String,
-    /// The swept field.
-    pub field: String,
-    /// The value, formatted (`500ms`, `0.1`).
-    pub value: String,
-}
-
-/// The name of a swept strategy: `base@field=value`.
-pub fn point_name(base: &str, field: &str, value: &str) -> String {
-    format!("{base}@{field}={value}")
-}
-
-/// Reads a name made by [`point_name`]; `None` for a strategy not swept.
-pub fn split_name(name: &str) -> Option<SweepPoint> {
-    let (base, rest) = name.split_once('@')?;
-    let (field, value) = rest.split_once('=')?;
-    Some(SweepPoint {
-        base: base.to_owned(),
-        field: field.to_owned(),
-        value: value.to_owned(),
-    })
-}
-
-/// The strategies grouped by base name, in order of first appearance; the
-/// points of a sweep sorted by requests per order, so they draw as a curve.
-pub fn groups(strategies: &[StrategyReport]) -> Vec<(String, Vec<&StrategyReport>)> {
-    let mut out: Vec<(String, Vec<&StrategyReport>)> = Vec::new();
-    for s in strategies {
-        let base = split_name(&s.name).map_or_else(|| s.name.clone(), |p| p.base);
-        match out.iter_mut().find(|(b, _)| *b == base) {
-            Some((_, members)) => members.push(s),
-            None => out.push((base, vec![s])),
-        }
-    }
-    for (_, members) in &mut out {
-        members.sort_by(|a, b| a.requests_per_order.total_cmp(&b.requests_per_order));
-    }
-    out
 }
 
 /// `scenario` with each swept strategy replaced by one strategy per value.
@@ -226,6 +184,7 @@ fn value_label(field: &str, value: &toml::Value) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use hooklab_core::report::split_name;
 
     const BASE: &str = r#"
 name = "s"

@@ -32,8 +32,8 @@
 //! The scenario's `[network]` table is applied in front of it, by the same
 //! [`crate::network::Shaped`] wrapper real mode uses.
 
+use crate::error::HarnessError;
 use crate::network::{Network, ServeFuture};
-use crate::run::HarnessError;
 use axum::Router;
 use bytes::Bytes;
 use hooklab_core::clock::Clock;

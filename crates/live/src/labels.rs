@@ -1,10 +1,10 @@
 //! Every word the page shows, in each language hooklab speaks.
 //!
-//! Like [`hooklab_harness::i18n`], a label is one row with both languages, so
+//! Like [`hooklab_report::i18n`], a label is one row with both languages, so
 //! a label without its Portuguese does not compile. The page gets them as one
 //! JSON object written into its HTML, and never writes a word of its own.
 
-use hooklab_harness::i18n::Lang;
+use hooklab_core::lang::Lang;
 
 /// `(key, English, Brazilian Portuguese)`.
 const LABELS: &[(&str, &str, &str)] = &[

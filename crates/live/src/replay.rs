@@ -18,9 +18,9 @@
 //! table is rendered from the summary.
 
 use crate::board::{Board, Counters, Lane, Mode, OrderLife, Phase};
+use hooklab_core::lang::Lang;
 use hooklab_core::report::{Summary, Timeline};
-use hooklab_harness::i18n::Lang;
-use hooklab_harness::render;
+use hooklab_report::render;
 
 /// A replay in progress: the summary, and how far its buckets were shown.
 #[derive(Clone, Debug)]

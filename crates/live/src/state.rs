@@ -11,10 +11,10 @@
 
 use crate::board::{Board, LIVE_BUCKET_MS, Lane, Mode, Phase};
 use crate::replay::Replay;
+use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
 use hooklab_core::scenario::Scenario;
-use hooklab_harness::i18n::Lang;
-use hooklab_harness::render;
+use hooklab_report::render;
 use serde::Serialize;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;

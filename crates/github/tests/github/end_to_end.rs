@@ -4,7 +4,7 @@
 use super::{SECRET, sample, seed_options};
 use bytes::Bytes;
 use clap::Parser;
-use hooklab_github::Lang;
+use hooklab_core::lang::Lang;
 use hooklab_github::cli::{self, GithubCliError, GithubCommand};
 use hooklab_github::payload::{self, SampleOptions};
 use hooklab_github::printer::{OutputFormat, Sink};

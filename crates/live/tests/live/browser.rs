@@ -6,12 +6,12 @@
 //! moments (that is how `docs/live.png` was taken).
 
 use crate::webdriver::{Browser, browser_available};
+use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
 use hooklab_core::scenario::Scenario;
-use hooklab_harness::i18n::Lang;
-use hooklab_harness::render;
 use hooklab_live::board::Counters;
 use hooklab_live::{LiveState, feed, load_summary, serve};
+use hooklab_report::render;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -2,8 +2,8 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use hooklab_core::lang::Lang;
 use hooklab_core::scenario::Scenario;
-use hooklab_harness::i18n::Lang;
 use hooklab_live::{LiveState, load_summary, router};
 use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;

@@ -14,10 +14,10 @@ mod replays;
 mod seeking;
 mod webdriver;
 
+use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
-use hooklab_harness::i18n::Lang;
-use hooklab_harness::render;
 use hooklab_live::board::{Board, Counters, Phase};
+use hooklab_report::render;
 use std::path::PathBuf;
 
 /// Asserts that a (pt-BR) replay's board ended on `summary`'s own numbers:

@@ -1,6 +1,6 @@
 //! Replays end exactly where their summaries say.
 
-use hooklab_harness::i18n::Lang;
+use hooklab_core::lang::Lang;
 use hooklab_live::board::Phase;
 use hooklab_live::{LiveState, load_summary};
 

@@ -3,8 +3,8 @@
 
 use crate::handlers::{live_state, post_json, send};
 use axum::http::StatusCode;
+use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
-use hooklab_harness::i18n::Lang;
 use hooklab_live::board::Phase;
 use hooklab_live::{LiveState, load_summary};
 use serde_json::Value;

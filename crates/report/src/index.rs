@@ -2,11 +2,11 @@
 //!
 //! [`index`] reads every `results/*/summary.json` and lists each scenario with
 //! its headline numbers (delay and cost per strategy), linking to its report.
-//! [`crate::render::write_results`] rewrites it after every run, so the index
+//! [`crate::write::write_results`] rewrites it after every run, so the index
 //! is never edited by hand and never lags behind the runs. It is written in
 //! English: it is the repository's page, not a student's report.
 
-use crate::render::dur;
+use crate::units::dur;
 use hooklab_core::report::Summary;
 use std::fmt::Write as _;
 use std::path::Path;

@@ -1,22 +1,18 @@
-//! Turning a [`Summary`] into something people read.
+//! Turning a [`Summary`] into text people read: the terminal table, the
+//! Markdown report, the JSON.
 //!
 //! Renderers only read the summary; they never measure. Each measured number
 //! stands beside the model's prediction for it, marked as such, so a reader
 //! sees theory and measurement side by side. Every word comes from
-//! [`crate::i18n`], in the [`Lang`] the caller asks for.
-//!
-//! [`write_results`] writes a run's folder: `summary.json`, `summary.md`,
-//! `summary.csv` ([`crate::csv`]) and the SVG charts ([`crate::charts`]). All
-//! of them are functions of the summary alone, which is what lets
-//! `hooklab report` redraw a run without running it again.
+//! [`crate::i18n`], in the [`Lang`] the caller asks for; every number goes
+//! through [`crate::units`].
 
-use crate::charts::{self, ChartError};
-use crate::i18n::{self, Lang, Msg};
-use crate::index;
+use crate::i18n::{self, Msg};
+use crate::units::{decimal, dur, num};
+use hooklab_core::lang::Lang;
 use hooklab_core::report::{StrategyReport, Summary};
 use hooklab_core::scenario::{ClockMode, StrategyKind};
 use std::fmt::Write as _;
-use std::path::Path;
 
 /// What goes to standard output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -80,46 +76,11 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
             cells
                 .next()
                 .into_iter()
-                .chain(cells.map(|c| i18n::decimal(lang, c)))
+                .chain(cells.map(|c| decimal(lang, c)))
                 .collect()
         })
         .collect();
     (header, rows)
-}
-
-/// A duration given in milliseconds, in the unit that reads best: `0.812 ms`,
-/// `104 ms`, `2.35 s`, `12.5 min`, `5.08 h`, `1.25 d`. A simulated day's delays
-/// are hours, and nobody reads 18304918 ms.
-pub fn dur(ms: f64) -> String {
-    const UNITS: [(f64, &str); 4] = [
-        (86_400_000.0, "d"),
-        (3_600_000.0, "h"),
-        (60_000.0, "min"),
-        (1_000.0, "s"),
-    ];
-    for (size, unit) in UNITS {
-        // Switch unit at twice its size, so 90 s stays "90.0 s", not "1.50 min".
-        if ms >= 2.0 * size {
-            return format!("{} {unit}", num(ms / size));
-        }
-    }
-    if ms >= 10_000.0 {
-        return format!("{} s", num(ms / 1_000.0));
-    }
-    format!("{} ms", num(ms))
-}
-
-/// A number with as many decimals as it deserves.
-pub(crate) fn num(ms: f64) -> String {
-    if ms >= 100.0 {
-        format!("{ms:.0}")
-    } else if ms >= 10.0 {
-        format!("{ms:.1}")
-    } else if ms >= 1.0 {
-        format!("{ms:.2}")
-    } else {
-        format!("{ms:.3}")
-    }
 }
 
 fn headline(summary: &Summary, lang: Lang) -> String {
@@ -146,12 +107,12 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
     let late = hooked.map(|s| {
         (
             s.name.as_str(),
-            i18n::decimal(lang, num(s.predicted.settle_lateness_ms)),
+            decimal(lang, num(s.predicted.settle_lateness_ms)),
         )
     });
     let mut out = i18n::footnote(
         lang,
-        &i18n::decimal(
+        &decimal(
             lang,
             num(first.map(|s| s.predicted.rtt_ms).unwrap_or_default()),
         ),
@@ -214,7 +175,7 @@ pub fn table(summary: &Summary, lang: Lang) -> String {
 pub fn reading(s: &StrategyReport, lang: Lang) -> String {
     // Pollers are read by their interval; everything that receives webhooks
     // (with or without reconciliation polls) by its delay and cost.
-    let n = |ms: f64| i18n::decimal(lang, dur(ms));
+    let n = |ms: f64| decimal(lang, dur(ms));
     let mut text = if matches!(s.kind, StrategyKind::Poll | StrategyKind::PollEvents) {
         i18n::PollReading {
             name: &s.name,
@@ -314,48 +275,4 @@ pub fn render(summary: &Summary, format: Format, lang: Lang) -> String {
         Format::Json => json(summary),
         Format::Markdown => markdown(summary, lang),
     }
-}
-
-/// Why a results folder could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum WriteError {
-    /// Occurs when a file or folder cannot be written.
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    /// Occurs when plotters fails to draw a chart.
-    #[error(transparent)]
-    Chart(#[from] ChartError),
-}
-
-/// Writes `summary.json`, `summary.md`, `summary.csv` and the charts into
-/// `dir`, creating it. Each file is written to a temporary name and renamed,
-/// so a reader never sees half a file. When `dir` sits in a folder named
-/// `results`, that folder's `README.md` index is rewritten too
-/// ([`crate::index`]), so the index never lags behind the runs.
-pub fn write_results(summary: &Summary, dir: &Path, lang: Lang) -> Result<(), WriteError> {
-    let mut files = vec![
-        ("summary.json", json(summary)),
-        ("summary.md", markdown(summary, lang)),
-        ("summary.csv", crate::csv::csv(summary)),
-    ];
-    files.extend(charts::all(summary, lang)?);
-    std::fs::create_dir_all(dir)?;
-    for (name, text) in files {
-        write_atomically(&dir.join(name), &text)?;
-    }
-    if let Some(root) = dir
-        .parent()
-        .filter(|p| p.file_name() == Some("results".as_ref()))
-    {
-        write_atomically(&root.join("README.md"), &index::index(root)?)?;
-    }
-    Ok(())
-}
-
-/// Writes `text` to `path` through a temporary file and a rename.
-pub(crate) fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
 }

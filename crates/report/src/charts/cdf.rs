@@ -1,0 +1,51 @@
+//! `latency-cdf.svg`: the share of orders notified within a delay.
+
+use super::style::{Area, CAPTION, Drawn, color, legend, log_range, title};
+use crate::i18n::Msg;
+use crate::units::{decimal, num};
+use hooklab_core::lang::Lang;
+use hooklab_core::report::Summary;
+use plotters::coord::combinators::IntoLogRange;
+use plotters::prelude::*;
+
+/// The share of all orders notified within each delay, one line per
+/// strategy, on a log time axis.
+pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
+    let range = log_range(
+        summary
+            .strategies
+            .iter()
+            .flat_map(|s| s.latency_cdf_ms.iter().map(|p| p[0])),
+    );
+    let floor = range.start;
+    let mut chart = ChartBuilder::on(root)
+        .caption(title(Msg::CdfTitle, summary, lang), CAPTION)
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(range.log_scale(), 0.0..100.0)?;
+    chart
+        .configure_mesh()
+        .x_desc(Msg::DelayAxisLog.text(lang))
+        .y_desc(Msg::ShareNotified.text(lang))
+        .x_label_formatter(&|v| decimal(lang, num(*v)))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .axis_desc_style(("sans-serif", 16))
+        .draw()?;
+    for (i, s) in summary.strategies.iter().enumerate() {
+        let c = color(i);
+        // The share is of all orders, so a strategy that missed some never
+        // reaches 100%: the chart shows the loss instead of hiding it.
+        let share = s.notified as f64 / s.orders.max(1) as f64 * 100.0;
+        chart
+            .draw_series(LineSeries::new(
+                s.latency_cdf_ms
+                    .iter()
+                    .map(|p| (p[0].max(floor), p[1] * share)),
+                c.stroke_width(3),
+            ))?
+            .label(s.name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+    }
+    legend(&mut chart, SeriesLabelPosition::LowerRight)
+}

@@ -1,0 +1,79 @@
+//! SVG charts of a [`Summary`], drawn with `plotters`.
+//!
+//! plotters is built without its default features: its SVG backend writes
+//! text as `<text>` elements and lets the viewer pick the font, so no font
+//! library (font-kit, freetype, fontconfig) is linked and the charts render on
+//! a machine that has none. Every chart is a pure function of the summary and
+//! the language, so `hooklab report` redraws them byte for byte.
+//!
+//! The charts:
+//!
+//! - `latency-cdf.svg`: the share of orders notified within a delay, one line
+//!   per strategy, on a log time axis (polling's straight ramp against the
+//!   webhook's cliff);
+//! - `outcomes.svg`: notified and missed orders per strategy, with the
+//!   duplicate notices and rejected deliveries stacked above them;
+//! - `requests.svg`: notification requests per order, split into useful polls,
+//!   wasted polls and webhook deliveries;
+//! - `timeline.svg`: notification requests per second over the run, and the
+//!   wasted part of them: polling's flat busy line against webhooks following
+//!   the settlements.
+//! - `tradeoff.svg`: requests per order against mean and p99 delay; a sweep is
+//!   a curve, a single strategy a point.
+//!
+//! Each chart is its own private module (`cdf`, `bars`, `timeline`,
+//! `tradeoff`), `style` holds what they share (size, palette, legend, axis
+//! helpers), and [`all`] draws them all: the chart modules import only
+//! `style`, never each other.
+
+mod bars;
+mod cdf;
+mod style;
+mod timeline;
+mod tradeoff;
+
+use hooklab_core::lang::Lang;
+use hooklab_core::report::Summary;
+use plotters::prelude::*;
+use style::{Area, Drawn, SIZE};
+
+/// Why a chart could not be drawn.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw the chart {file}: {message}")]
+pub struct ChartError {
+    /// The chart's file name.
+    pub file: &'static str,
+    /// What plotters said.
+    pub message: String,
+}
+
+/// Draws one chart on a blank area.
+type DrawChart = fn(&Area, &Summary, Lang) -> Drawn;
+
+/// Every chart of `summary`, as `(file name, SVG text)`.
+pub fn all(summary: &Summary, lang: Lang) -> Result<Vec<(&'static str, String)>, ChartError> {
+    let charts: [(&'static str, DrawChart); 5] = [
+        ("latency-cdf.svg", cdf::draw),
+        ("outcomes.svg", bars::outcomes),
+        ("requests.svg", bars::requests),
+        ("tradeoff.svg", tradeoff::draw),
+        ("timeline.svg", timeline::draw),
+    ];
+    charts
+        .into_iter()
+        .map(|(file, draw)| {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+                root.fill(&WHITE)
+                    .and_then(|()| draw(&root, summary, lang))
+                    .and_then(|()| root.present())
+                    .map_err(|e| ChartError {
+                        file,
+                        message: e.to_string(),
+                    })?;
+            }
+            Ok((file, svg))
+        })
+        .collect()
+}

@@ -1,0 +1,79 @@
+//! What every chart shares: its size, fonts and palette, its title and
+//! legend, and the axis helpers (log ranges, ticks). Each chart module draws
+//! with these; this module draws nothing itself.
+
+use crate::i18n::Msg;
+use crate::units::num;
+use hooklab_core::lang::Lang;
+use hooklab_core::report::Summary;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// What drawing a chart returns: plotters' error, over the SVG backend's.
+pub(crate) type Drawn = Result<(), DrawingAreaErrorKind<std::io::Error>>;
+/// The blank area a chart is drawn on.
+pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// Every chart's size in pixels: 16:9, a slide's shape.
+pub(crate) const SIZE: (u32, u32) = (960, 540);
+/// The title's font.
+pub(crate) const CAPTION: (&str, u32) = ("sans-serif", 24);
+/// Matplotlib's `tab10` colours, one per strategy in order.
+pub(crate) const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// The colour of the `i`-th strategy (the palette repeats past ten).
+pub(crate) fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// An axis tick: `0` for zero, otherwise as many decimals as it deserves.
+pub(crate) fn tick(v: f64) -> String {
+    if v.abs() < 1e-9 {
+        "0".to_owned()
+    } else {
+        num(v)
+    }
+}
+
+/// A chart's title: what it shows, then the scenario's name.
+pub(crate) fn title(msg: Msg, summary: &Summary, lang: Lang) -> String {
+    format!("{} · {}", msg.text(lang), summary.scenario.name)
+}
+
+/// Draws the series' legend at `position`, on a translucent white box.
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(("sans-serif", 15))
+        .draw()
+}
+
+/// A positive log-axis range covering `values`, with some air around them.
+pub(crate) fn log_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if lo.is_infinite() {
+        return 0.1..10.0;
+    }
+    (lo / 1.5)..(hi * 1.5).max(lo * 10.0)
+}

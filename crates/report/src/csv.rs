@@ -1,0 +1,144 @@
+//! `summary.csv`: one row per strategy (and per sweep value), flat columns.
+//!
+//! The CSV is for spreadsheets and plotting scripts, so its column names are
+//! fixed snake_case identifiers (the JSON field paths, flattened with `_`) in
+//! every language, numbers are written in full precision with a `.` decimal
+//! point, and a swept strategy's base name, field and value get their own
+//! columns, so a pivot table or a chart needs no string parsing.
+//!
+//! A row is a [`Row`] struct: BurntSushi's `csv` crate takes the header from
+//! its field names and the values from its fields, so a column's name and its
+//! value cannot drift apart, and quoting (RFC 4180) is the crate's job.
+
+use hooklab_core::report::{StrategyReport, Summary, SweepPoint, split_name};
+use serde::{Serialize, Serializer};
+
+/// A decimal number as Rust prints it: the shortest text that reads back
+/// as the same `f64`, never in exponent form, and without a trailing `.0`
+/// (`200`, `0.5`, `1.0033`). The csv crate's own float formatting would
+/// write `200.0` and `1e-7`, and change every committed `summary.csv`.
+#[derive(Clone, Copy, Debug)]
+struct Decimal(f64);
+
+impl Serialize for Decimal {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// One line of `summary.csv`; the field names are the header's columns, in
+/// order.
+#[derive(Debug, Serialize)]
+struct Row<'a> {
+    scenario: &'a str,
+    strategy: &'a str,
+    /// The swept strategy's name, or the strategy's own when not swept.
+    base_strategy: &'a str,
+    /// Empty when not swept.
+    sweep_field: &'a str,
+    /// Empty when not swept.
+    sweep_value: &'a str,
+    kind: String,
+    /// Empty for strategies that do not poll on an interval.
+    interval_ms: Option<Decimal>,
+    orders: u64,
+    notified: u64,
+    missed: u64,
+    duplicates: u64,
+    notified_by_poll: u64,
+    notified_by_webhook: u64,
+    latency_count: u64,
+    latency_mean_ms: Decimal,
+    latency_p50_ms: Decimal,
+    latency_p90_ms: Decimal,
+    latency_p99_ms: Decimal,
+    latency_p999_ms: Decimal,
+    latency_max_ms: Decimal,
+    requests_total: u64,
+    payment_creates: u64,
+    polls: u64,
+    polls_wasted: u64,
+    webhook_attempts: u64,
+    endpoint_registrations: u64,
+    webhook_retries: u64,
+    webhook_failures: u64,
+    reconcile_polls: u64,
+    /// Deliveries the receiver refused, whatever the reason.
+    rejected_deliveries: u64,
+    requests_per_order: Decimal,
+    polls_wasted_share: Decimal,
+    predicted_latency_mean_ms: Decimal,
+    predicted_requests_per_order: Decimal,
+    predicted_rtt_ms: Decimal,
+    counts_agree: bool,
+    run_ms: Decimal,
+}
+
+impl<'a> Row<'a> {
+    fn new(scenario: &'a str, s: &'a StrategyReport, point: Option<&'a SweepPoint>) -> Self {
+        let (base_strategy, sweep_field, sweep_value) = match point {
+            Some(p) => (p.base.as_str(), p.field.as_str(), p.value.as_str()),
+            None => (s.name.as_str(), "", ""),
+        };
+        let (l, r) = (&s.latency_ms, &s.requests);
+        Row {
+            scenario,
+            strategy: &s.name,
+            base_strategy,
+            sweep_field,
+            sweep_value,
+            kind: s.kind.to_string(),
+            interval_ms: s.interval_ms.map(Decimal),
+            orders: s.orders,
+            notified: s.notified,
+            missed: s.missed,
+            duplicates: s.duplicates,
+            notified_by_poll: s.notified_by.poll,
+            notified_by_webhook: s.notified_by.webhook,
+            latency_count: l.count,
+            latency_mean_ms: Decimal(l.mean),
+            latency_p50_ms: Decimal(l.p50),
+            latency_p90_ms: Decimal(l.p90),
+            latency_p99_ms: Decimal(l.p99),
+            latency_p999_ms: Decimal(l.p999),
+            latency_max_ms: Decimal(l.max),
+            requests_total: r.total,
+            payment_creates: r.payment_creates,
+            polls: r.polls,
+            polls_wasted: r.polls_wasted,
+            webhook_attempts: r.webhook_attempts,
+            endpoint_registrations: r.endpoint_registrations,
+            webhook_retries: r.webhook_retries,
+            webhook_failures: r.webhook_failures,
+            reconcile_polls: r.reconcile_polls,
+            rejected_deliveries: s.rejected.values().sum(),
+            requests_per_order: Decimal(s.requests_per_order),
+            polls_wasted_share: Decimal(s.polls_wasted_share),
+            predicted_latency_mean_ms: Decimal(s.predicted.latency_mean_ms),
+            predicted_requests_per_order: Decimal(s.predicted.requests_per_order),
+            predicted_rtt_ms: Decimal(s.predicted.rtt_ms),
+            counts_agree: s.counts_agree,
+            run_ms: Decimal(s.run_ms),
+        }
+    }
+}
+
+/// `summary.csv`, with a header row and `\n` line ends.
+///
+/// The header comes with the first row, so a summary without strategies
+/// (which a valid scenario cannot produce) gives an empty file.
+pub fn csv(summary: &Summary) -> Result<String, csv::Error> {
+    // `\n` rather than the crate's default `\r\n`: the committed files are
+    // text files in a git repository, diffed line by line.
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    for s in &summary.strategies {
+        let point = split_name(&s.name);
+        writer.serialize(Row::new(&summary.scenario.name, s, point.as_ref()))?;
+    }
+    let bytes = writer.into_inner().map_err(|e| e.into_error())?;
+    // Every field was a Rust string or a number, so the bytes are UTF-8 and
+    // nothing is replaced here.
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}

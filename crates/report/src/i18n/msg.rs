@@ -1,0 +1,171 @@
+//! The fixed labels of a report: table headers, chart titles, axes and
+//! legends, one [`Msg`] each, with one `match` arm per language.
+
+use hooklab_core::lang::Lang;
+
+/// A fixed label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Msg {
+    /// Table column: the strategy's name.
+    Strategy,
+    /// Table column: notified orders out of all orders.
+    Notified,
+    /// Table column: missed orders.
+    Missed,
+    /// Table column: duplicate notices.
+    Dup,
+    /// Table column: mean delay, with the model's prediction.
+    MeanMsModel,
+    /// Table column: median delay.
+    P50Ms,
+    /// Table column: 99th percentile delay.
+    P99Ms,
+    /// Table column: largest delay.
+    MaxMs,
+    /// Table column: requests per order, with the model's prediction.
+    ReqPerOrderModel,
+    /// Table column: share of wasted polls.
+    WastedPolls,
+    /// Section heading for the charts in Markdown.
+    Charts,
+    /// Chart title: latency CDF.
+    CdfTitle,
+    /// Axis: notification delay in ms (log scale).
+    DelayAxisLog,
+    /// Axis: share of orders notified.
+    ShareNotified,
+    /// Chart title: outcomes per strategy.
+    OutcomesTitle,
+    /// Axis: orders.
+    Orders,
+    /// Legend: notified orders.
+    LegendNotified,
+    /// Legend: missed orders.
+    LegendMissed,
+    /// Legend: duplicate notices.
+    LegendDuplicates,
+    /// Legend: deliveries the receiver refused.
+    LegendRejected,
+    /// Chart title: requests per order.
+    RequestsTitle,
+    /// Chart title: notification requests per second over the run.
+    TimelineTitle,
+    /// Axis: notification requests per second.
+    RequestsPerSecond,
+    /// Axis: time since the run's start, in seconds.
+    TimeSeconds,
+    /// Axis: time since the run's start, in minutes.
+    TimeMinutes,
+    /// Axis: time since the run's start, in hours.
+    TimeHours,
+    /// Legend suffix: the wasted part of a strategy's polls.
+    WastedSuffix,
+    /// Axis: requests per order.
+    RequestsPerOrder,
+    /// Legend: polls that found the final status.
+    UsefulPolls,
+    /// Legend: polls that found nothing new.
+    WastedPollsLegend,
+    /// Legend: webhook delivery attempts.
+    WebhookDeliveries,
+    /// Chart title: the trade-off.
+    TradeoffTitle,
+    /// Axis: delay in ms (log scale).
+    DelayMsLog,
+    /// Axis: requests per order (log scale).
+    RequestsPerOrderLog,
+    /// Legend suffix: mean.
+    Mean,
+    /// Legend suffix: p99.
+    P99,
+    /// Warning when the two sides' request counts disagree.
+    CountsDisagree,
+}
+
+impl Msg {
+    /// The label in `lang`.
+    pub fn text(self, lang: Lang) -> &'static str {
+        use Lang::{En, PtBr};
+        use Msg::*;
+        match (self, lang) {
+            (Strategy, En) => "strategy",
+            (Strategy, PtBr) => "estratégia",
+            (Notified, En) => "notified",
+            (Notified, PtBr) => "notificados",
+            (Missed, En) => "missed",
+            (Missed, PtBr) => "perdidos",
+            (Dup, En) => "dup",
+            (Dup, PtBr) => "duplic.",
+            (MeanMsModel, En) => "mean (model)",
+            (MeanMsModel, PtBr) => "média (modelo)",
+            (P50Ms, En) => "p50",
+            (P50Ms, PtBr) => "p50",
+            (P99Ms, En) => "p99",
+            (P99Ms, PtBr) => "p99",
+            (MaxMs, En) => "max",
+            (MaxMs, PtBr) => "máx.",
+            (ReqPerOrderModel, En) => "req/order (model)",
+            (ReqPerOrderModel, PtBr) => "req./pedido (modelo)",
+            (WastedPolls, En) => "wasted polls",
+            (WastedPolls, PtBr) => "consultas desperdiçadas",
+            (Charts, En) => "Charts",
+            (Charts, PtBr) => "Gráficos",
+            (CdfTitle, En) => "Notification delay, cumulative",
+            (CdfTitle, PtBr) => "Atraso da notificação, acumulado",
+            (DelayAxisLog, En) => "delay from settlement to notification (ms, log scale)",
+            (DelayAxisLog, PtBr) => "atraso entre liquidação e notificação (ms, escala log.)",
+            (ShareNotified, En) => "share of orders notified (%)",
+            (ShareNotified, PtBr) => "parcela dos pedidos notificados (%)",
+            (OutcomesTitle, En) => "Outcomes per strategy",
+            (OutcomesTitle, PtBr) => "Desfecho por estratégia",
+            (Orders, En) => "orders and notices",
+            (Orders, PtBr) => "pedidos e avisos",
+            (LegendNotified, En) => "notified",
+            (LegendNotified, PtBr) => "notificados",
+            (LegendMissed, En) => "missed",
+            (LegendMissed, PtBr) => "perdidos",
+            (LegendDuplicates, En) => "duplicates",
+            (LegendDuplicates, PtBr) => "duplicados",
+            (LegendRejected, En) => "rejected deliveries",
+            (LegendRejected, PtBr) => "entregas recusadas",
+            (TimelineTitle, En) => "Notification requests per second, over the run",
+            (TimelineTitle, PtBr) => "Requisições de notificação por segundo, ao longo da execução",
+            (RequestsPerSecond, En) => "notification requests per second",
+            (RequestsPerSecond, PtBr) => "requisições de notificação por segundo",
+            (TimeSeconds, En) => "time since the start (s)",
+            (TimeSeconds, PtBr) => "tempo desde o início (s)",
+            (TimeMinutes, En) => "time since the start (min)",
+            (TimeMinutes, PtBr) => "tempo desde o início (min)",
+            (TimeHours, En) => "time since the start (h)",
+            (TimeHours, PtBr) => "tempo desde o início (h)",
+            (WastedSuffix, En) => "wasted",
+            (WastedSuffix, PtBr) => "desperdiçadas",
+            (RequestsTitle, En) => "Notification requests per order",
+            (RequestsTitle, PtBr) => "Requisições de notificação por pedido",
+            (RequestsPerOrder, En) => "requests per order",
+            (RequestsPerOrder, PtBr) => "requisições por pedido",
+            (UsefulPolls, En) => "polls that found the outcome",
+            (UsefulPolls, PtBr) => "consultas que acharam o desfecho",
+            (WastedPollsLegend, En) => "wasted polls",
+            (WastedPollsLegend, PtBr) => "consultas desperdiçadas",
+            (WebhookDeliveries, En) => "webhook deliveries",
+            (WebhookDeliveries, PtBr) => "entregas de webhook",
+            (TradeoffTitle, En) => "Requests against delay",
+            (TradeoffTitle, PtBr) => "Requisições contra atraso",
+            (DelayMsLog, En) => "delay (ms, log scale)",
+            (DelayMsLog, PtBr) => "atraso (ms, escala log.)",
+            (RequestsPerOrderLog, En) => "requests per order (log scale)",
+            (RequestsPerOrderLog, PtBr) => "requisições por pedido (escala log.)",
+            (Mean, En) => "mean",
+            (Mean, PtBr) => "média",
+            (P99, En) => "p99",
+            (P99, PtBr) => "p99",
+            (CountsDisagree, En) => {
+                "WARNING: for at least one strategy, the platform's and the shop's request counts disagree (see summary.json, counts_agree)."
+            }
+            (CountsDisagree, PtBr) => {
+                "ATENÇÃO: em pelo menos uma estratégia, as contagens de requisições da plataforma e da loja não batem (veja summary.json, counts_agree)."
+            }
+        }
+    }
+}

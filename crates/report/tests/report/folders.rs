@@ -1,0 +1,86 @@
+//! Results folders: every file is written, re-rendering gives the same
+//! bytes, the committed runs are reproduced, and the index lists the runs.
+
+use crate::{files, summary};
+use hooklab_core::lang::Lang;
+use hooklab_core::report::Summary;
+use hooklab_report::render;
+use hooklab_report::write_results;
+use std::path::Path;
+
+#[test]
+fn a_results_folder_has_every_file_and_the_markdown_embeds_the_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    write_results(&summary(""), dir, Lang::En).unwrap();
+    let names: Vec<String> = files(dir).into_iter().map(|(n, _)| n).collect();
+    for file in [
+        "latency-cdf.svg",
+        "outcomes.svg",
+        "requests.svg",
+        "summary.csv",
+        "summary.json",
+        "summary.md",
+        "timeline.svg",
+        "tradeoff.svg",
+    ] {
+        assert!(names.iter().any(|n| n == file), "{file} missing: {names:?}");
+    }
+    let md = std::fs::read_to_string(dir.join("summary.md")).unwrap();
+    for (file, _) in render::CHARTS {
+        assert!(md.contains(&format!("]({file})")), "{file} not embedded");
+    }
+}
+
+#[test]
+fn re_rendering_a_saved_summary_gives_back_the_same_files() {
+    for lang in [Lang::En, Lang::PtBr] {
+        let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (first, second) = (first.path(), second.path());
+        write_results(&summary("A checkout."), first, lang).unwrap();
+        let text = std::fs::read_to_string(first.join("summary.json")).unwrap();
+        let saved: Summary = serde_json::from_str(&text).unwrap();
+        write_results(&saved, second, lang).unwrap();
+        let (a, b) = (files(first), files(second));
+        assert_eq!(a.len(), b.len());
+        for ((name, x), (_, y)) in a.iter().zip(&b) {
+            assert!(x == y, "{lang:?}: {name} differs after re-rendering");
+        }
+    }
+}
+
+#[test]
+fn committed_results_are_reproduced_by_re_rendering() {
+    let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results");
+    for entry in std::fs::read_dir(&results).unwrap() {
+        let dir = entry.unwrap().path();
+        // Folders from before issue 5 have no CSV yet; they are rewritten
+        // when their scenario is run again.
+        if !dir.join("summary.csv").exists() {
+            continue;
+        }
+        let text = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+        let saved: Summary = serde_json::from_str(&text).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        write_results(&saved, out.path(), Lang::En).unwrap();
+        for (name, bytes) in files(out.path()) {
+            let committed = std::fs::read(dir.join(&name)).unwrap();
+            assert!(committed == bytes, "{}/{name} differs", dir.display());
+        }
+    }
+}
+
+#[test]
+fn the_results_index_lists_every_run() {
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path().join("results");
+    for name in ["alpha", "beta"] {
+        let mut s = summary("");
+        s.scenario.name = name.to_owned();
+        write_results(&s, &root.join(name), Lang::En).unwrap();
+    }
+    let index = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(index.contains("## [alpha](alpha/summary.md)"), "{index}");
+    assert!(index.contains("## [beta](beta/summary.md)"), "{index}");
+    assert!(index.contains("| webhook |"), "{index}");
+}
