@@ -30,3 +30,39 @@ pub enum HarnessError {
     #[error("{0}")]
     Unsupported(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    /// Every message of `error`'s chain, joined as `anyhow`'s `{:#}` does.
+    fn chain(error: &HarnessError) -> String {
+        let mut text = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
+    #[test]
+    fn a_cause_is_named_once_in_the_chain() {
+        let os = || std::io::Error::new(std::io::ErrorKind::AddrInUse, "address in use");
+        for error in [HarnessError::Bind(os()), HarnessError::Runtime(os())] {
+            assert_eq!(
+                chain(&error).matches("address in use").count(),
+                1,
+                "{error:?}"
+            );
+        }
+        let error = HarnessError::Secret(SecretError::Length(3));
+        assert_eq!(
+            chain(&error),
+            "the platform returned a webhook secret the shop cannot read: \
+             a webhook secret's key must be 24 to 64 bytes, got 3"
+        );
+    }
+}

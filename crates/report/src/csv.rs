@@ -6,7 +6,7 @@
 //! point, and a swept strategy's base name, field and value get their own
 //! columns, so a pivot table or a chart needs no string parsing.
 //!
-//! A row is a [`Row`] struct: BurntSushi's `csv` crate takes the header from
+//! A row is a `Row` struct: BurntSushi's `csv` crate takes the header from
 //! its field names and the values from its fields, so a column's name and its
 //! value cannot drift apart, and quoting (RFC 4180) is the crate's job.
 

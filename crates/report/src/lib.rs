@@ -20,7 +20,7 @@
 //! - [`charts`]: the SVG charts (latency CDF, outcomes, requests, timeline,
 //!   trade-off).
 //! - [`index`]: `results/README.md`, the index of every committed run.
-//! - [`write`]: writes a results folder (every file above) atomically.
+//! - [`write`](mod@write): writes a results folder (every file above) atomically.
 
 pub mod charts;
 pub mod csv;

@@ -39,12 +39,13 @@ use style::{Area, Drawn, SIZE};
 
 /// Why a chart could not be drawn.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot draw the chart {file}: {message}")]
+#[error("cannot draw the chart {file}")]
 pub struct ChartError {
     /// The chart's file name.
     pub file: &'static str,
     /// What plotters said.
-    pub message: String,
+    #[source]
+    pub source: DrawingAreaErrorKind<std::io::Error>,
 }
 
 /// Draws one chart on a blank area.
@@ -68,10 +69,7 @@ pub fn all(summary: &Summary, lang: Lang) -> Result<Vec<(&'static str, String)>,
                 root.fill(&WHITE)
                     .and_then(|()| draw(&root, summary, lang))
                     .and_then(|()| root.present())
-                    .map_err(|e| ChartError {
-                        file,
-                        message: e.to_string(),
-                    })?;
+                    .map_err(|source| ChartError { file, source })?;
             }
             Ok((file, svg))
         })

@@ -1,7 +1,7 @@
 //! Every word a report shows people, in each language hooklab speaks.
 //!
 //! Renderers never write a label inline: they name a [`Msg`] and ask for its
-//! text in a [`Lang`]. Each message is one `match` arm per language, so adding
+//! text in a [`Lang`](hooklab_core::lang::Lang). Each message is one `match` arm per language, so adding
 //! a message without its Portuguese is a compile error, not English leaking
 //! into a pt-BR slide. The vocabulary follows the seed presentation
 //! (`consulta`, `requisições`, `notificação`, `atraso`, `pedidos`).
@@ -11,7 +11,7 @@
 //!
 //! Its parts: [`msg`] holds the fixed labels ([`Msg`]), [`sentences`] the
 //! sentences with numbers in them (headline, footnote, readings). The
-//! [`Lang`] itself is [`hooklab_core::lang::Lang`], shared with the live page
+//! language itself is [`hooklab_core::lang::Lang`], shared with the live page
 //! and the GitHub receiver.
 
 pub mod msg;

@@ -84,3 +84,25 @@ fn the_results_index_lists_every_run() {
     assert!(index.contains("## [beta](beta/summary.md)"), "{index}");
     assert!(index.contains("| webhook |"), "{index}");
 }
+
+#[test]
+fn a_folder_that_cannot_be_written_is_named_and_its_cause_said_once() {
+    let scratch = tempfile::tempdir().unwrap();
+    // A file where the folder should be: creating the folder fails.
+    let blocked = scratch.path().join("blocked");
+    std::fs::write(&blocked, "").unwrap();
+    let error = write_results(&summary(""), &blocked, Lang::En).unwrap_err();
+    let mut chain = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    assert!(
+        chain.starts_with(&format!("cannot write {}: ", blocked.display())),
+        "{chain}"
+    );
+    let os = std::fs::create_dir_all(&blocked).unwrap_err().to_string();
+    assert_eq!(chain.matches(&os).count(), 1, "{chain}");
+}
