@@ -37,8 +37,13 @@ pub struct OrderTimes {
     /// How long after the creation it was scheduled to settle, µs.
     pub settle_after_us: u64,
     /// When the settlement worker actually settled it (its event appeared),
-    /// µs from the origin, if the run recorded it; otherwise the model adds
-    /// the mean settlement lateness to the scheduled instant.
+    /// µs from the origin, if the run recorded it. Without it the event-log
+    /// model takes the scheduled instant, *not* scheduled + mean lateness:
+    /// in virtual time every wake-up (the worker's and every read's) lands
+    /// on a whole millisecond, so a read sees an event settled at ⌈u⌉ ms
+    /// exactly when it comes at or after u; in real time the worker runs on
+    /// a precise timer, tens of µs late. Adding the mean would move the
+    /// events that settle just before a read to the next poll.
     pub settled_by_worker_us: Option<f64>,
 }
 
@@ -49,12 +54,14 @@ impl OrderTimes {
     }
 
     /// The orders of `plan` as the model expects them: each payment created
-    /// one request leg after its arrival.
+    /// one request leg after it was placed, placed at its arrival instant
+    /// plus the mean placement lateness (the driver's timer: in virtual
+    /// time it wakes on the next whole millisecond).
     pub fn from_plan(plan: &[OrderPlan], legs: &Legs) -> Vec<OrderTimes> {
         plan.iter()
             .map(|o| OrderTimes {
                 merchant: o.merchant,
-                created_us: o.arrive_at.0 as f64 + legs.request_us,
+                created_us: o.arrive_at.0 as f64 + legs.placement_late_us + legs.request_us,
                 settle_after_us: o.settle_after.as_us(),
                 settled_by_worker_us: None,
             })
@@ -167,9 +174,7 @@ fn model(
                 .map(|o| EventArrival {
                     merchant: o.merchant,
                     settled_us: o.settled_us(),
-                    visible_us: o
-                        .settled_by_worker_us
-                        .unwrap_or(o.settled_us() + legs.settle_late_us),
+                    visible_us: o.settled_by_worker_us.unwrap_or(o.settled_us()),
                 })
                 .collect();
             let c = event_poll_costs(
@@ -347,4 +352,171 @@ pub fn predicted_for_draws(
         draws.fault_rates,
         legs,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload;
+
+    fn scenario(body: &str) -> Scenario {
+        let text = format!(
+            "name = \"t\"\nseed = 9\n[workload]\norders = 400\narrival = {{ dist = \"fixed\", every_ms = 7 }}\n{body}"
+        );
+        Scenario::parse(&text, "t.toml").unwrap()
+    }
+
+    fn legs(one_way_ms: f64, late_ms: f64) -> Legs {
+        Legs {
+            request_us: one_way_ms * 1e3,
+            response_us: one_way_ms * 1e3,
+            timer_late_us: late_ms * 1e3,
+            ..Legs::default()
+        }
+    }
+
+    /// The poller of `crates/shop/src/poll.rs`, in a few lines: deadlines
+    /// at start + kT, a poll leaves when due (plus lateness) or when the
+    /// previous answer is back, and the first read at or after the
+    /// settlement finds it. Returns (mean polls, mean delay µs).
+    fn simulate_poller(orders: &[OrderTimes], t_us: f64, l: &Legs) -> (f64, f64) {
+        let (mut polls, mut delay) = (0.0, 0.0);
+        for o in orders {
+            let start = o.created_us + l.response_us;
+            let mut free = f64::NEG_INFINITY;
+            for k in 1.. {
+                let send = (start + k as f64 * t_us + l.timer_late_us).max(free);
+                let read = send + l.request_us;
+                free = read + l.response_us;
+                if read >= o.settled_us() {
+                    polls += k as f64;
+                    delay += free - o.settled_us();
+                    break;
+                }
+            }
+        }
+        let n = orders.len() as f64;
+        (polls / n, delay / n)
+    }
+
+    #[test]
+    fn the_prediction_for_the_draws_is_the_simulated_poller_exactly() {
+        let s = scenario(
+            "settle = { dist = \"uniform\", min_ms = 200, max_ms = 2000 }\n\
+             [[strategy]]\nname = \"p\"\nkind = \"poll\"\ninterval_ms = 100\n",
+        );
+        let plan = workload::generate(&s.workload, s.seed);
+        // 20 ms legs and T = 100 ms; then T = 10 ms, shorter than a round trip.
+        for (t_ms, l) in [
+            (100u64, legs(20.0, 0.3)),
+            (10, legs(20.0, 0.0)),
+            (10, legs(0.0, 0.0)),
+        ] {
+            let spec = StrategySpec::Poll {
+                name: "p".into(),
+                interval_ms: Dur::from_ms(t_ms),
+            };
+            let draws = RunDraws {
+                orders: OrderTimes::from_plan(&plan, &l),
+                fault_rates: None,
+            };
+            let p = predicted_for_draws(&spec, &s, &draws, l);
+            let (polls, delay_us) = simulate_poller(&draws.orders, t_ms as f64 * 1e3, &l);
+            assert!(
+                (p.requests_per_order - polls).abs() < 1e-4,
+                "T={t_ms}: {p:?} vs {polls}"
+            );
+            assert!(
+                (p.latency_mean_ms - delay_us / 1e3).abs() < 1e-3,
+                "T={t_ms}: {p:?} vs {delay_us}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_webhook_under_loss_and_errors_by_hand() {
+        let s = scenario(
+            "settle = { dist = \"fixed\", ms = 100 }\n\
+             [delivery]\nretry_schedule = [\"0s\", \"1s\"]\njitter = 0.0\n\
+             [faults]\nsilent_loss = 0.1\nreceiver_error_rate = 0.5\n\
+             [[strategy]]\nname = \"w\"\nkind = \"webhook\"\n",
+        );
+        let plan = workload::generate(&s.workload, s.seed);
+        let l = legs(10.0, 0.0);
+        let p = predicted(&s.strategies[0], &s, &plan, l);
+        // Attempts 1 + 0.5; missed 0.25 + 0.75·0.1 = 0.325; learned: 0.45
+        // at 10 ms, 0.225 at 10 + 10 + 1000 + 10 = 1030 ms.
+        assert_eq!(p.requests_per_order, 1.5);
+        assert_eq!(p.missed_share, Some(0.325));
+        let mean = (0.45 * 10.0 + 0.225 * 1030.0) / 0.675;
+        assert!((p.latency_mean_ms - mean).abs() < 1e-3, "{p:?}");
+        // The drawn rates replace the scenario's.
+        let draws = RunDraws {
+            orders: OrderTimes::from_plan(&plan, &l),
+            fault_rates: Some(FaultRates::default()),
+        };
+        let d = predicted_for_draws(&s.strategies[0], &s, &draws, l);
+        assert_eq!((d.requests_per_order, d.missed_share), (1.0, Some(0.0)));
+        assert!((d.latency_mean_ms - 10.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_hybrid_under_silent_loss_by_hand() {
+        // Fixed S = 600 ms, 20% lost, reconcile after 1.5 s: a lost order
+        // costs one poll and waits 1500 + 3 legs − 600 = 960 ms.
+        let s = scenario(
+            "settle = { dist = \"fixed\", ms = 600 }\n\
+             [faults]\nsilent_loss = 0.2\n\
+             [[strategy]]\nname = \"h\"\nkind = \"hybrid\"\nreconcile_after_ms = 1500\nreconcile_every_ms = 500\n",
+        );
+        let plan = workload::generate(&s.workload, s.seed);
+        let l = legs(20.0, 0.0);
+        let p = predicted(&s.strategies[0], &s, &plan, l);
+        assert_eq!(p.requests_per_order, 1.2);
+        assert_eq!(p.webhook_attempts_per_order, Some(1.0));
+        assert_eq!(p.missed_share, Some(0.0));
+        assert!(
+            (p.latency_mean_ms - (0.8 * 20.0 + 0.2 * 960.0)).abs() < 1e-3,
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn the_event_log_poller_from_the_plan() {
+        // One order every 7 ms settling 1 s later; polled every 100 ms, no
+        // network: the last of 400 orders settles at 2793 + 1000 = 3793
+        // ms, found at 3800: 38 polls for 400 orders. The first settles at
+        // 1000 ms (found by the poll at that very instant), so the 9 polls
+        // at 100 … 900 ms are the wasted ones.
+        let s = scenario(
+            "settle = { dist = \"fixed\", ms = 1000 }\n\
+             [[strategy]]\nname = \"e\"\nkind = \"poll_events\"\ninterval_ms = 100\n",
+        );
+        let plan = workload::generate(&s.workload, s.seed);
+        let p = predicted(&s.strategies[0], &s, &plan, Legs::default());
+        assert_eq!(p.requests_per_order, round4(38.0 / 400.0));
+        assert_eq!(p.polls_wasted_share, Some(round4(9.0 / 38.0)));
+        assert_eq!(p.polls_wasted_per_order, round4(9.0 / 400.0));
+        // A settlement at 7i + 1000 waits until the next multiple of 100.
+        let wait: f64 = (0..400u32)
+            .map(|i| {
+                let at = 7.0 * f64::from(i) + 1000.0;
+                (at / 100.0).ceil() * 100.0 - at
+            })
+            .sum::<f64>()
+            / 400.0;
+        assert!((p.latency_mean_ms - wait).abs() < 1e-3, "{p:?} vs {wait}");
+    }
+
+    #[test]
+    fn quantiles_of_a_uniform_are_evenly_spaced() {
+        let u = Distribution::Uniform {
+            min_ms: Dur::from_ms(0),
+            max_ms: Dur::from_ms(640),
+        };
+        let g = quantile_grid(&u);
+        assert_eq!(g.len(), GRID);
+        assert!((g[0] - 5_000.0).abs() < 2.0, "{}", g[0]);
+        assert!((g[63] - 635_000.0).abs() < 2.0, "{}", g[63]);
+    }
 }

@@ -43,6 +43,11 @@ pub struct Legs {
     /// Mean lateness of the platform's settlement worker (settled minus
     /// scheduled): an event exists, and a webhook leaves, only after it.
     pub settle_late_us: f64,
+    /// Mean lateness of order placement (placed minus planned arrival):
+    /// shifts every creation, so it matters only where absolute instants
+    /// do (the event log, down windows), and only for [`super::predicted`];
+    /// the draws carry their real creation instants.
+    pub placement_late_us: f64,
 }
 
 impl Legs {
@@ -226,7 +231,7 @@ mod tests {
             request_us: one_way_ms * 1e3,
             response_us: one_way_ms * 1e3,
             timer_late_us: late_ms * 1e3,
-            settle_late_us: 0.0,
+            ..Legs::default()
         }
     }
 
