@@ -71,7 +71,7 @@ fn strategy(name: &str, kind: StrategyKind, interval_ms: Option<f64>) -> Strateg
             timer_slack_ms: 0.5,
             settle_lateness_ms: 0.05,
             formula: String::new(),
-            polls_wasted_share: None,
+            ..Prediction::default()
         },
         counts_agree: true,
         run_ms: 2_500.0,

@@ -14,6 +14,7 @@
 //! - [`faults`]: one webhook's delivery chain under the scenario's faults
 //!   (errors, down windows, silent loss, duplicates, the retry schedule).
 //! - [`hybrid`]: webhooks plus reconciliation polls.
+//! - [`health`]: flags for a run whose numbers deserve less trust.
 //! - [`stats`]: error bars (standard error, Wilson interval) and an exact
 //!   accumulator for means and maxima.
 //!
@@ -38,6 +39,7 @@
 pub mod events;
 pub mod faults;
 pub mod forecast;
+pub mod health;
 pub mod hybrid;
 pub mod poll;
 pub mod stats;
