@@ -1,6 +1,6 @@
 //! Polling the event log (`poll_events`), from the run's plan.
 //!
-//! Each merchant's shop has one [`EventPoller`](../../../hooklab_shop/poll/index.html)
+//! Each merchant's shop has one `EventPoller` (`crates/shop/src/poll.rs`)
 //! with one cursor: every T (from the poller's start) it asks for every
 //! event after the cursor, a page of at most `page_size` at a time, until a
 //! page says there is nothing more. Each page is one request (a round

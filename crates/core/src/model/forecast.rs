@@ -461,6 +461,25 @@ mod tests {
     }
 
     #[test]
+    fn a_down_window_in_the_paper_prediction_by_hand() {
+        // Orders every 7 ms, each settling 100 ms after creation, no
+        // network; the receiver answers 503 until 1 s; retry after 1 s.
+        // Settlements at 7i + 100 ms fall in the window for i ≤ 128: those
+        // 129 of 400 orders wait exactly 1 s for their second attempt.
+        let s = scenario(
+            "settle = { dist = \"fixed\", ms = 100 }\n\
+             [delivery]\nretry_schedule = [\"0s\", \"1s\"]\njitter = 0.0\n\
+             [faults]\nreceiver_down = [{ from_ms = 0, until_ms = 1000 }]\n\
+             [[strategy]]\nname = \"w\"\nkind = \"webhook\"\n",
+        );
+        let plan = workload::generate(&s.workload, s.seed);
+        let p = predicted(&s.strategies[0], &s, &plan, Legs::default());
+        assert_eq!(p.requests_per_order, 1.3225);
+        assert_eq!(p.latency_mean_ms, 322.5);
+        assert_eq!(p.missed_share, Some(0.0));
+    }
+
+    #[test]
     fn a_hybrid_under_silent_loss_by_hand() {
         // Fixed S = 600 ms, 20% lost, reconcile after 1.5 s: a lost order
         // costs one poll and waits 1500 + 3 legs − 600 = 960 ms.

@@ -29,7 +29,7 @@
 //! round trip added to every poll) stays until the harness calls the new
 //! functions; see `MODEL-WIRING.md`.
 //!
-//! **Webhook.** One delivery per order, when nothing fails; the delay is the
+//! **Webhook, when nothing fails** (both models): one delivery per order; the delay is the
 //! one-way trip of that delivery, plus how late the platform's settlement
 //! worker settled the payment (the webhook cannot leave before). It leaves
 //! out the event's way through the platform between settlement and the
@@ -100,7 +100,8 @@ pub struct Prediction {
     pub webhook_attempts_per_order: Option<f64>,
 }
 
-/// Inputs of the model that come from the run, not from the scenario.
+/// Inputs of the older [`predict`] that come from the run, not from the
+/// scenario ([`Legs`] replaces it for the leg-by-leg model).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ModelInputs {
     /// The measured median round trip of one request.
