@@ -47,6 +47,9 @@ pub struct HybridOrder {
     pub delay_us: f64,
     /// Probability the order was learned by a poll.
     pub by_poll: f64,
+    /// The delay of the order if its webhook never gets through (lost or
+    /// given up), µs: that of a poller started at `R`.
+    pub delay_if_lost_us: f64,
 }
 
 /// The most reconciliation polls followed for one order.
@@ -74,7 +77,9 @@ pub fn hybrid_order(
         ..HybridOrder::default()
     };
     for (p, webhook_at) in branches {
-        if p <= 0.0 {
+        // The never-delivered branch is followed even at probability 0, for
+        // `delay_if_lost_us`.
+        if p <= 0.0 && webhook_at.is_finite() {
             continue;
         }
         // Times relative to the creation at the platform.
@@ -111,6 +116,9 @@ pub fn hybrid_order(
             break;
         }
         out.delay_us += p * (learned_rel - settle_after_us);
+        if webhook_at.is_infinite() {
+            out.delay_if_lost_us = learned_rel - settle_after_us;
+        }
     }
     out
 }
@@ -144,6 +152,8 @@ mod tests {
         let o = hybrid_order(&lossy(0.0), RECONCILE, 0.0, 600e3, &Legs::default());
         assert_eq!((o.attempts, o.polls, o.duplicates), (1.0, 0.0, 0.0));
         assert_eq!(o.delay_us, 0.0);
+        // Had it been lost: the poll at 1.5 s, 900 ms after the settlement.
+        assert_eq!(o.delay_if_lost_us, 900e3);
     }
 
     #[test]
@@ -165,6 +175,7 @@ mod tests {
             "{o:?}"
         );
         assert!((o.by_poll - 0.1).abs() < 1e-12);
+        assert!((o.delay_if_lost_us - 903e3).abs() < 1e-6);
         // S = 2.2 s: the lost order's polls read at 1502 and 2002 (pending),
         // then 2502: three polls, two wasted, delay 2503 − 2200 = 303 ms.
         // The webhook (at 2201) beats every poll of the others.
