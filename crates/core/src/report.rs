@@ -12,6 +12,7 @@
 //! (which draw a sweep as a curve) share.
 
 use crate::model::Prediction;
+use crate::model::stats::{Moments, moments_interval};
 use crate::scenario::{ClockMode, StrategyKind};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -270,7 +271,9 @@ impl MissedWhy {
     }
 }
 
-/// Latency percentiles, in milliseconds, from an HdrHistogram of microseconds.
+/// Latency percentiles, in milliseconds, from an HdrHistogram of microseconds;
+/// with [`LatencySummary::from_histogram_exact`], the mean, minimum and
+/// maximum exact (from [`Moments`]) and the mean's standard error.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LatencySummary {
     /// How many values.
@@ -287,6 +290,17 @@ pub struct LatencySummary {
     pub p999: f64,
     /// Largest value.
     pub max: f64,
+    /// Smallest value, exact (absent in summaries whose mean and max came
+    /// from the histogram's buckets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// The standard error of the mean, ms: `s/√n` (absent when the mean
+    /// came from buckets, or with fewer than two values).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stderr: Option<f64>,
+    /// The mean's 95% interval, `[low, high]` ms (`mean ± 1.96·stderr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci95: Option<[f64; 2]>,
 }
 
 /// Rounds to microsecond precision in milliseconds, so JSON stays readable.
@@ -309,6 +323,72 @@ impl LatencySummary {
             p99: ms(h.value_at_quantile(0.99)),
             p999: ms(h.value_at_quantile(0.999)),
             max: ms(h.max()),
+            ..LatencySummary::default()
+        }
+    }
+
+    /// Percentiles from the histogram, and the mean, min, max and standard
+    /// error exactly from `exact` (the same values, summed as integers):
+    /// a constant 150 ms then reads 150.000, not the 149.952 of its bucket.
+    pub fn from_histogram_exact(h: &Histogram<u64>, exact: &Moments) -> Self {
+        let mut s = Self::from_histogram(h);
+        let Some(mean_us) = exact.mean_us() else {
+            return s;
+        };
+        let ms = |us: f64| round_ms(us / 1_000.0);
+        s.count = exact.count;
+        s.mean = ms(mean_us);
+        s.max = ms(exact.max_us as f64);
+        s.min = Some(ms(exact.min_us as f64));
+        if let Some(interval) = moments_interval(exact) {
+            s.stderr = Some(ms(interval.stderr));
+            s.ci95 = Some([ms(interval.low), ms(interval.high)]);
+        }
+        s
+    }
+}
+
+/// Something about a run that makes its numbers less trustworthy than they
+/// look, printed under the table (`health` in `summary.json`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthFlag {
+    /// A stable code, for tools and translations (see [`HealthCode`]).
+    pub code: String,
+    /// What happened and what it means, in English words.
+    pub message: String,
+}
+
+/// The health flags hooklab knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthCode {
+    /// The round trip is at least a tenth of the polling interval: the
+    /// network, not the interval, shapes the delay.
+    RttVsInterval,
+    /// Orders were placed behind plan (the machine could not keep up with
+    /// the arrivals).
+    PlacementLag,
+    /// Fewer polls per order than the model expects: pollers fell behind.
+    PollsBelowModel,
+    /// Many requests were refused with 429.
+    RateLimitStorm,
+}
+
+impl HealthCode {
+    /// The code as `summary.json` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthCode::RttVsInterval => "rtt_vs_interval",
+            HealthCode::PlacementLag => "placement_lag",
+            HealthCode::PollsBelowModel => "polls_below_model",
+            HealthCode::RateLimitStorm => "rate_limit_storm",
+        }
+    }
+
+    /// A flag of this code saying `message`.
+    pub fn flag(self, message: String) -> HealthFlag {
+        HealthFlag {
+            code: self.as_str().to_owned(),
+            message,
         }
     }
 }
@@ -427,5 +507,44 @@ mod tests {
         assert!((s.p99 - 990.0).abs() < 1.5, "{s:?}");
         assert!((s.max - 1_000.0).abs() < 1.0, "{s:?}");
         assert!((s.mean - 500.5).abs() < 1.0, "{s:?}");
+        // Bucketed summaries carry no error bar, and write none.
+        assert_eq!((s.min, s.stderr, s.ci95), (None, None, None));
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(!json.contains("stderr"), "{json}");
+    }
+
+    #[test]
+    fn mean_min_and_max_are_exact_beside_the_histogram() {
+        // A constant 150 ms: the histogram's bucket says 149.952 / 150.015;
+        // the exact sums say 150.000, with no spread.
+        let (mut h, mut m) = (latency_histogram(), Moments::default());
+        for _ in 0..100 {
+            h.record(150_000).unwrap();
+            m.record(150_000);
+        }
+        let bucketed = LatencySummary::from_histogram(&h);
+        assert_ne!(bucketed.mean, 150.0);
+        let s = LatencySummary::from_histogram_exact(&h, &m);
+        assert_eq!((s.mean, s.max, s.min), (150.0, 150.0, Some(150.0)));
+        assert_eq!(s.stderr, Some(0.0));
+        assert_eq!(s.ci95, Some([150.0, 150.0]));
+        assert_eq!(s.p50, bucketed.p50);
+        // A zero delay is 0, not the histogram's smallest bucket.
+        let (mut h, mut m) = (latency_histogram(), Moments::default());
+        h.record(1).unwrap();
+        m.record(0);
+        m.record(0);
+        let s = LatencySummary::from_histogram_exact(&h, &m);
+        assert_eq!((s.mean, s.max, s.count), (0.0, 0.0, 2));
+        // 100 and 300 ms: mean 200, s = 141.42, stderr = 100.
+        let mut m = Moments::default();
+        m.record(100_000);
+        m.record(300_000);
+        let s = LatencySummary::from_histogram_exact(&latency_histogram(), &m);
+        assert_eq!(s.stderr, Some(100.0));
+        // Old summaries (no new fields) still load.
+        let old = r#"{"count":1,"mean":1.0,"p50":1.0,"p90":1.0,"p99":1.0,"p999":1.0,"max":1.0}"#;
+        let s: LatencySummary = serde_json::from_str(old).unwrap();
+        assert_eq!(s.stderr, None);
     }
 }

@@ -11,8 +11,10 @@
 //! (a payment can settle at once), and it must find its order waiting.
 
 use hooklab_core::clock::Micros;
+use hooklab_core::duration::Dur;
 use hooklab_core::events::{EventSink, Happening};
 use hooklab_core::ids::{OrderId, PaymentId};
+use hooklab_core::model::stats::Moments;
 use hooklab_core::wire::{Payment, PaymentStatus};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -64,6 +66,11 @@ pub struct OrderEntry {
     pub payment_id: Option<PaymentId>,
     /// When the shop placed the order (just before asking for its payment).
     pub placed: Micros,
+    /// When the creation's answer reached the shop (a poller's clock starts
+    /// here), if recorded with [`OrderBook::attach_at`]. With `placed` and
+    /// the platform's creation instant, it splits the creation's round trip
+    /// into its two legs, which the model needs apart.
+    pub answered: Option<Micros>,
     /// The status as the shop knows it.
     pub status: PaymentStatus,
     /// When the shop learned the final status.
@@ -93,6 +100,9 @@ pub struct OrderBook {
     /// Where the shop announces what it learns (and its pollers what they
     /// find): off unless someone listens.
     events: EventSink,
+    /// How late the pollers' timers fired. Its own std mutex, held for one
+    /// addition, so a poller's note never waits for the order map.
+    timer_lateness: Mutex<Moments>,
 }
 
 impl Default for OrderBook {
@@ -113,6 +123,7 @@ impl OrderBook {
             book: Mutex::new(Book::default()),
             settled_tx: watch::channel(0).0,
             events,
+            timer_lateness: Mutex::new(Moments::default()),
         }
     }
 
@@ -137,6 +148,7 @@ impl OrderBook {
                 order_id,
                 payment_id: None,
                 placed: now,
+                answered: None,
                 status: PaymentStatus::Pending,
                 known_at: None,
                 via: None,
@@ -149,6 +161,32 @@ impl OrderBook {
         if let Some(entry) = self.lock().by_order.get_mut(&payment.order_id) {
             entry.payment_id = Some(payment.id.clone());
         }
+    }
+
+    /// Attaches the payment the platform created for an order, whose
+    /// creation answer reached the shop at `answered`.
+    pub fn attach_at(&self, payment: &Payment, answered: Micros) {
+        if let Some(entry) = self.lock().by_order.get_mut(&payment.order_id) {
+            entry.payment_id = Some(payment.id.clone());
+            entry.answered = Some(answered);
+        }
+    }
+
+    /// Notes how late a poller's timer fired (fired minus due): the model's
+    /// timer lateness is the run's own, not a constant.
+    pub fn note_timer_lateness(&self, late: Dur) {
+        self.timer_lateness
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .record(late.as_us());
+    }
+
+    /// Every poller timer lateness noted so far, summed exactly.
+    pub fn timer_lateness(&self) -> Moments {
+        *self
+            .timer_lateness
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Records that an order could not get a payment at all.
@@ -313,8 +351,25 @@ mod tests {
             )
         );
         assert_eq!(e.payment_id.as_ref(), Some(&p.id));
+        assert_eq!(e.answered, None);
         assert_eq!(book.duplicates(), 2);
         assert_eq!(*book.watch_settled().borrow(), 1);
+    }
+
+    #[test]
+    fn the_creation_answer_and_timer_lateness_are_kept_for_the_model() {
+        let book = OrderBook::new();
+        let p = payment(2);
+        book.place(p.order_id.clone(), Micros(100));
+        book.attach_at(&p, Micros(140));
+        assert_eq!(book.entries()[0].answered, Some(Micros(140)));
+        book.note_timer_lateness(Dur(0));
+        book.note_timer_lateness(Dur(1_000));
+        let late = book.timer_lateness();
+        assert_eq!(
+            (late.count, late.mean_us(), late.max_us),
+            (2, Some(500.0), 1_000)
+        );
     }
 
     #[test]

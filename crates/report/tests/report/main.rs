@@ -79,6 +79,7 @@ fn strategy(name: &str, kind: StrategyKind, interval_ms: Option<f64>) -> Strateg
             settle_lateness_ms: 0.05,
             formula: String::new(),
             polls_wasted_share: None,
+            ..Prediction::default()
         },
         counts_agree: true,
         run_ms: 2_500.0,

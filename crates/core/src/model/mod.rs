@@ -1,31 +1,51 @@
 //! What theory predicts, printed beside what was measured.
 //!
 //! The model is small on purpose: a student can check every line on paper.
+//! Each strategy's model follows the code of that strategy leg by leg (a
+//! request's trip, its answer's trip, a timer's lateness), so that in
+//! virtual time, fed this run's own draws, it must match the measurement
+//! almost exactly: a gap there is a bug in hooklab, not noise.
 //!
-//! **Polling every T.** A payment settles S after its creation. The shop polls
-//! at T, 2T, 3T, … and learns the outcome at the first poll at or after S, the
-//! `n = max(1, ⌈S/T⌉)`-th. So
+//! - [`poll`]: polling one payment every T. `E[n] = 1 + Σ P(S > kT + Δ)`,
+//!   `E[delay] = T·E[n] − E[S] + Δ + leg`, Δ = response leg + timer
+//!   lateness + request leg.
+//! - [`events`]: polling the event log, replayed over the run's settlement
+//!   instants (any arrival pattern, paging, the final poll).
+//! - [`faults`]: one webhook's delivery chain under the scenario's faults
+//!   (errors, down windows, silent loss, duplicates, the retry schedule).
+//! - [`hybrid`]: webhooks plus reconciliation polls.
+//! - [`health`]: flags for a run whose numbers deserve less trust.
+//! - [`stats`]: error bars (standard error, Wilson interval) and an exact
+//!   accumulator for means and maxima.
 //!
-//! - polls per order: `E[n] = 1 + Σ_{k≥1} P(S > kT)`, summed from the settlement
-//!   distribution's exact CDF;
-//! - delay: `nT − S`, whose mean is `T·E[n] − E[S]` (about T/2 when S spreads over
-//!   many intervals), plus one round trip for the poll that finds it, plus the
-//!   timer's slack;
-//! - wasted polls per order: `E[n] − 1` (every poll but the last finds nothing).
+//! Two predictions per strategy: [`predicted`] sums over the scenario's
+//! distributions (what a student computes on paper), and
+//! [`predicted_for_draws`] applies the same formulas to what this run drew
+//! (its settlement delays and instants, its fault rates) with the legs and
+//! lateness it measured. The first shows the theory; the second shows that
+//! the instrument measures what the theory says it should.
 //!
-//! **Webhook.** One delivery per order, when nothing fails; the delay is the
+//! The older [`predict`] (a constant half-millisecond timer slack, a whole
+//! round trip added to every poll) stays until the harness calls the new
+//! functions; see `MODEL-WIRING.md`.
+//!
+//! **Webhook, when nothing fails** (both models): one delivery per order; the delay is the
 //! one-way trip of that delivery, plus how late the platform's settlement
 //! worker settled the payment (the webhook cannot leave before). It leaves
 //! out the event's way through the platform between settlement and the
 //! request leaving (a queue and a task hand-off) and the receiver's own
 //! work, so a measured webhook delay runs somewhat above it.
-//!
-//! Two inputs are *measured* in the run: the round trip (the median of the
-//! run's own payment creations) and the settlement worker's mean lateness
-//! (in real mode the worker wakes on a sub-millisecond OS timer, see
-//! `hooklab_core::timer`; in virtual mode on tokio's timer, which fires on
-//! whole milliseconds). The pollers' timer slack is tokio's timer resolution
-//! (1 ms) halved. All three are reported beside the prediction.
+
+pub mod events;
+pub mod faults;
+pub mod forecast;
+pub mod health;
+pub mod hybrid;
+pub mod poll;
+pub mod stats;
+
+pub use forecast::{OrderTimes, RunDraws, predicted, predicted_for_draws};
+pub use poll::Legs;
 
 use crate::dist::Distribution;
 use crate::duration::Dur;
@@ -33,9 +53,14 @@ use crate::scenario::StrategySpec;
 use serde::{Deserialize, Serialize};
 
 /// The model's expectations for one strategy.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// The same fields serve `predicted` (the model over the scenario's
+/// distributions) and `predicted_for_draws` (the same model over this run's
+/// draws). Fields added after the first summaries were written are optional
+/// and default, so every old `summary.json` still loads.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
-    /// Expected mean notification delay, ms.
+    /// Expected mean notification delay, ms (of the orders learned).
     pub latency_mean_ms: f64,
     /// Expected notification requests per order (polls or webhook attempts).
     pub requests_per_order: f64,
@@ -43,7 +68,8 @@ pub struct Prediction {
     pub polls_wasted_per_order: f64,
     /// The measured round trip the prediction used, ms.
     pub rtt_ms: f64,
-    /// The poll timer slack the prediction used, ms.
+    /// The poll timer slack the prediction used, ms (its measured lateness,
+    /// in predictions made leg by leg).
     pub timer_slack_ms: f64,
     /// The settlement worker's measured lateness the prediction used, ms
     /// (0 in files written before it was measured).
@@ -54,9 +80,28 @@ pub struct Prediction {
     /// For `poll_events`: the share of polls expected to find nothing new.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polls_wasted_share: Option<f64>,
+    /// The one-way request leg the prediction used, ms (sender to handler).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_leg_ms: Option<f64>,
+    /// The one-way response leg the prediction used, ms (handler back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_leg_ms: Option<f64>,
+    /// For strategies that receive webhooks: the expected share of orders
+    /// the shop never learns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed_share: Option<f64>,
+    /// For strategies that receive webhooks: expected duplicate notices per
+    /// order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicates_per_order: Option<f64>,
+    /// For a hybrid: of the requests per order, the webhook attempts (the
+    /// rest are reconciliation polls).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_attempts_per_order: Option<f64>,
 }
 
-/// Inputs of the model that come from the run, not from the scenario.
+/// Inputs of the older [`predict`] that come from the run, not from the
+/// scenario ([`Legs`] replaces it for the leg-by-leg model).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ModelInputs {
     /// The measured median round trip of one request.
@@ -89,7 +134,9 @@ pub fn expected_polls(settle: &Distribution, interval: Dur) -> f64 {
     total
 }
 
-/// The model's prediction for `strategy` under settlement delays `settle`.
+/// The older prediction for `strategy` under settlement delays `settle`,
+/// which the harness still calls: a whole round trip and a constant timer
+/// slack added to every poll (see [`predicted`] for the leg-by-leg model).
 pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInputs) -> Prediction {
     let rtt_ms = inputs.rtt.as_ms_f64();
     let slack_ms = inputs.timer_slack.as_ms_f64();
@@ -104,7 +151,7 @@ pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInpu
         timer_slack_ms: slack_ms,
         settle_lateness_ms: late_ms,
         formula: formula.to_owned(),
-        polls_wasted_share: None,
+        ..Prediction::default()
     };
     match strategy {
         StrategySpec::Poll { interval_ms, .. } => {
@@ -119,7 +166,7 @@ pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInpu
                 timer_slack_ms: slack_ms,
                 settle_lateness_ms: late_ms,
                 formula: "T*E[n] - E[S] + rtt + slack, n = max(1, ceil(S/T))".to_owned(),
-                polls_wasted_share: None,
+                ..Prediction::default()
             }
         }
         StrategySpec::Webhook { .. } => {
@@ -141,7 +188,7 @@ pub fn predict(strategy: &StrategySpec, settle: &Distribution, inputs: ModelInpu
                 settle_lateness_ms: late_ms,
                 formula: "T/2 + rtt + slack; share of polls finding news 1 - e^(-lambda*T)"
                     .to_owned(),
-                polls_wasted_share: None,
+                ..Prediction::default()
             }
         }
         StrategySpec::Hybrid { .. } => {

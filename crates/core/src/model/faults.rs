@@ -1,0 +1,376 @@
+//! One webhook's way to the shop, with the scenario's faults.
+//!
+//! What the platform's dispatcher (`crates/platform/src/dispatch.rs`) and
+//! the shop's receiver (`crates/shop/src/receiver.rs`) do with one event:
+//!
+//! - the first attempt leaves when the settlement worker settles the
+//!   payment (scheduled instant + its lateness) plus the schedule's first
+//!   delay (0 by default); it reaches the receiver one request leg later;
+//! - a receiver inside a `receiver_down` window answers 503 (checked when
+//!   the request arrives; the failure is back one response leg later), or,
+//!   in `mode = "refuse"`, the connection is refused at once when it leaves;
+//! - otherwise it answers 500 with probability `receiver_error_rate` (after
+//!   `receiver_delay_ms`), or acknowledges: then it drops the event with
+//!   probability `silent_loss` (no retry: the sender was told "ok"), or
+//!   records it (the shop learns the outcome then);
+//! - after a failure, attempt j+1 leaves `schedule[j+1]` later, counted from
+//!   when the failure came back, moved by up to ±`jitter` of itself (uniform);
+//!   after the last, the event is given up.
+//!
+//! So with error rate q, loss s and N attempts, with no down window: an
+//! event takes `(1 − q^N)/(1 − q)` attempts, is given up with probability
+//! `q^N`, lost with `(1 − q^N)·s`, and the k-th attempt records it with
+//! `q^(k−1)(1 − q)(1 − s)`, adding the first k−1 retry delays and round trips
+//! to its delay. Down windows depend on *when* each attempt lands, so the
+//! model follows each event's attempts on the clock: [`chain`] keeps a few
+//! weighted paths, and splits a path only where a jittered retry could land
+//! on either side of a window's edge (the share on each side is exact; each
+//! side then goes on from its midpoint).
+//!
+//! With `duplicate_rate` d the sender starts a second chain for the same
+//! event: it costs its own attempts, a second acknowledged copy is caught by
+//! the receiver's `webhook-id` check (a duplicate), and the order is missed
+//! only if both chains miss. The model treats the two chains as independent
+//! and keeps the first chain's delay.
+
+use super::poll::Legs;
+use crate::scenario::{DeliverySettings, DownMode, Faults};
+
+/// The random faults, as rates: the scenario's, or those this run drew.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FaultRates {
+    /// Share of attempts (outside down windows) answered 500.
+    pub error_rate: f64,
+    /// Share of acknowledged deliveries dropped before recording.
+    pub silent_loss: f64,
+    /// Share of events the sender delivers twice.
+    pub duplicate_rate: f64,
+}
+
+/// A window when the receiver is down, µs on the run's clock.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DownSpan {
+    /// Start.
+    pub from_us: f64,
+    /// End (excluded).
+    pub until_us: f64,
+    /// Connections refused (checked when the attempt leaves) rather than
+    /// 503 answers (checked when it arrives).
+    pub refuse: bool,
+}
+
+/// Everything about delivery that the model needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deliveries {
+    /// Delay before each attempt, µs (its length is the number of attempts).
+    pub schedule_us: Vec<f64>,
+    /// Each delay moves by up to ± this share of itself.
+    pub jitter: f64,
+    /// The receiver's added delay before it answers, µs.
+    pub receiver_delay_us: f64,
+    /// The random faults.
+    pub rates: FaultRates,
+    /// The down windows.
+    pub down: Vec<DownSpan>,
+}
+
+impl Deliveries {
+    /// The scenario's `[delivery]` and `[faults]` tables.
+    pub fn from_scenario(delivery: &DeliverySettings, faults: &Faults) -> Self {
+        Deliveries {
+            schedule_us: delivery
+                .retry_schedule
+                .iter()
+                .map(|d| d.as_us() as f64)
+                .collect(),
+            jitter: delivery.jitter,
+            receiver_delay_us: faults.receiver_delay_ms.as_us() as f64,
+            rates: FaultRates {
+                error_rate: faults.receiver_error_rate,
+                silent_loss: faults.silent_loss,
+                duplicate_rate: faults.duplicate_rate,
+            },
+            down: faults
+                .receiver_down
+                .iter()
+                .map(|w| DownSpan {
+                    from_us: w.from_ms.as_us() as f64,
+                    until_us: w.until_ms.as_us() as f64,
+                    refuse: w.mode == DownMode::Refuse,
+                })
+                .collect(),
+        }
+    }
+
+    /// The same, with the rates replaced (by those a run drew).
+    pub fn with_rates(mut self, rates: FaultRates) -> Self {
+        self.rates = rates;
+        self
+    }
+
+    /// Whether the window `w` covers an attempt that leaves at `send_us`.
+    fn down_at(&self, send_us: f64, legs: &Legs) -> Option<&DownSpan> {
+        self.down.iter().find(|w| {
+            let checked = if w.refuse {
+                send_us
+            } else {
+                send_us + legs.request_us
+            };
+            w.from_us <= checked && checked < w.until_us
+        })
+    }
+
+    /// Where a retry due `delay_us` after `base_us` may leave: one
+    /// `(probability, instant)` per stretch of the jitter's range that lies
+    /// wholly in or out of every down window.
+    fn jittered(&self, base_us: f64, delay_us: f64, legs: &Legs) -> Vec<(f64, f64)> {
+        let spread = delay_us * self.jitter;
+        if spread <= 0.0 {
+            return vec![(1.0, base_us + delay_us)];
+        }
+        let (lo, hi) = (
+            base_us + (delay_us - spread).max(0.0),
+            base_us + delay_us + spread,
+        );
+        let mut cuts = vec![lo, hi];
+        for w in &self.down {
+            // A window is checked at arrival for 503s: shift it back.
+            let offset = if w.refuse { 0.0 } else { legs.request_us };
+            for edge in [w.from_us - offset, w.until_us - offset] {
+                if lo < edge && edge < hi {
+                    cuts.push(edge);
+                }
+            }
+        }
+        cuts.sort_by(f64::total_cmp);
+        cuts.windows(2)
+            .filter(|c| c[1] > c[0])
+            .map(|c| ((c[1] - c[0]) / (hi - lo), (c[0] + c[1]) / 2.0))
+            .collect()
+    }
+}
+
+/// How one event's delivery chain ends, in probabilities.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChainOutcome {
+    /// Expected attempts.
+    pub attempts: f64,
+    /// `(probability, instant)`: recorded by the shop then, µs on the run's
+    /// clock.
+    pub recorded: Vec<(f64, f64)>,
+    /// Probability it was acknowledged and dropped (silent loss).
+    pub lost: f64,
+    /// Probability every attempt failed.
+    pub failed: f64,
+}
+
+impl ChainOutcome {
+    /// Probability the shop records the event.
+    pub fn recorded_share(&self) -> f64 {
+        self.recorded.iter().map(|(p, _)| p).sum()
+    }
+}
+
+/// Paths below this probability are dropped (they cannot move a mean).
+const NEGLIGIBLE: f64 = 1e-12;
+
+/// Follows the attempts of the event of a payment settled (scheduled) at
+/// `settled_us`, on the run's clock.
+pub fn chain(d: &Deliveries, settled_us: f64, legs: &Legs) -> ChainOutcome {
+    let mut out = ChainOutcome::default();
+    let Some(first) = d.schedule_us.first() else {
+        out.failed = 1.0;
+        return out;
+    };
+    let (q, s) = (
+        d.rates.error_rate.clamp(0.0, 1.0),
+        d.rates.silent_loss.clamp(0.0, 1.0),
+    );
+    let start = settled_us + legs.settle_late_us;
+    // (probability, instant the attempt leaves, index in the schedule)
+    let mut paths: Vec<(f64, f64, usize)> = d
+        .jittered(start, *first, legs)
+        .into_iter()
+        .map(|(p, t)| (p, t, 0))
+        .collect();
+    while let Some((p, send, index)) = paths.pop() {
+        if p < NEGLIGIBLE {
+            continue;
+        }
+        out.attempts += p;
+        let arrive = send + legs.request_us;
+        let (fail, back) = match d.down_at(send, legs) {
+            Some(w) if w.refuse => (1.0, send),
+            Some(_) => (1.0, arrive + legs.response_us),
+            None => {
+                let answered = arrive + d.receiver_delay_us;
+                let ok = p * (1.0 - q);
+                out.recorded.push((ok * (1.0 - s), answered));
+                out.lost += ok * s;
+                (q, answered + legs.response_us)
+            }
+        };
+        if fail <= 0.0 {
+            continue;
+        }
+        match d.schedule_us.get(index + 1) {
+            Some(delay) => paths.extend(
+                d.jittered(back, *delay, legs)
+                    .into_iter()
+                    .map(|(w, t)| (p * fail * w, t, index + 1)),
+            ),
+            None => out.failed += p * fail,
+        }
+    }
+    out
+}
+
+/// What one order's webhooks cost and bring, in expectation.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct WebhookOrder {
+    /// Delivery attempts.
+    pub attempts: f64,
+    /// Probability the shop never learns the outcome.
+    pub missed: f64,
+    /// Expected duplicate notices.
+    pub duplicates: f64,
+    /// `E[delay · 1{learned}]`, µs: divide the sum over orders by the
+    /// learned share to get the mean delay of the learned orders.
+    pub delay_learned_us: f64,
+}
+
+/// One order under the webhook strategy alone.
+pub fn webhook_order(d: &Deliveries, settled_us: f64, legs: &Legs) -> WebhookOrder {
+    let c = chain(d, settled_us, legs);
+    let dup = d.rates.duplicate_rate.clamp(0.0, 1.0);
+    let s = d.rates.silent_loss.clamp(0.0, 1.0);
+    let miss = 1.0 - c.recorded_share();
+    let accepted = 1.0 - c.failed;
+    let delay: f64 = c.recorded.iter().map(|(p, t)| p * (t - settled_us)).sum();
+    let missed = (1.0 - dup) * miss + dup * miss * miss;
+    WebhookOrder {
+        attempts: (1.0 + dup) * c.attempts,
+        missed,
+        // Two chains both acknowledged: the second is caught as a
+        // redelivery if the first was recorded.
+        duplicates: dup * accepted * accepted * (1.0 - s),
+        // The learned share grows with the second chain; its delay is
+        // taken as the first chain's.
+        delay_learned_us: if miss < 1.0 {
+            delay / (1.0 - miss) * (1.0 - missed)
+        } else {
+            0.0
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deliveries(schedule_ms: &[f64], q: f64, s: f64) -> Deliveries {
+        Deliveries {
+            schedule_us: schedule_ms.iter().map(|ms| ms * 1e3).collect(),
+            jitter: 0.0,
+            receiver_delay_us: 0.0,
+            rates: FaultRates {
+                error_rate: q,
+                silent_loss: s,
+                duplicate_rate: 0.0,
+            },
+            down: Vec::new(),
+        }
+    }
+
+    fn legs_ms(one_way: f64) -> Legs {
+        Legs {
+            request_us: one_way * 1e3,
+            response_us: one_way * 1e3,
+            ..Legs::default()
+        }
+    }
+
+    #[test]
+    fn retries_under_an_error_rate_by_hand() {
+        // q = 0.5, schedule 0, 100 ms, 1 s (3 attempts), 10 ms legs.
+        // Attempts: 1 + 0.5 + 0.25 = 1.75; given up: 0.125.
+        // Recorded: 0.5 at 10 ms; 0.25 at 10+10+100+10 = 130 ms; 0.125 at
+        // 130+10+1000+10 = 1150 ms. Mean delay of learned orders:
+        // (0.5·10 + 0.25·130 + 0.125·1150) / 0.875 = 207.14… ms.
+        let d = deliveries(&[0.0, 100.0, 1_000.0], 0.5, 0.0);
+        let w = webhook_order(&d, 0.0, &legs_ms(10.0));
+        assert!((w.attempts - 1.75).abs() < 1e-12, "{w:?}");
+        assert!((w.missed - 0.125).abs() < 1e-12, "{w:?}");
+        let mean = w.delay_learned_us / (1.0 - w.missed);
+        assert!((mean - 181_250.0 / 0.875).abs() < 1e-6, "{mean}");
+    }
+
+    #[test]
+    fn silent_loss_is_missed_and_never_retried() {
+        let d = deliveries(&[0.0, 250.0, 500.0], 0.0, 0.1);
+        let w = webhook_order(&d, 0.0, &legs_ms(0.0));
+        assert_eq!(w.attempts, 1.0);
+        assert!((w.missed - 0.1).abs() < 1e-12);
+        // With an error rate too: missed = q^N + (1 − q^N)·s.
+        let d = deliveries(&[0.0, 250.0], 0.2, 0.1);
+        let w = webhook_order(&d, 0.0, &legs_ms(0.0));
+        assert!((w.missed - (0.04 + 0.96 * 0.1)).abs() < 1e-12);
+        assert!((w.attempts - 1.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn duplicates_by_hand() {
+        // d = 0.3, no other fault: 1.3 attempts, 0.3 duplicates, none missed.
+        let mut d = deliveries(&[0.0], 0.0, 0.0);
+        d.rates.duplicate_rate = 0.3;
+        let w = webhook_order(&d, 0.0, &legs_ms(1.0));
+        assert!((w.attempts - 1.3).abs() < 1e-12);
+        assert!((w.duplicates - 0.3).abs() < 1e-12);
+        assert_eq!(w.missed, 0.0);
+    }
+
+    #[test]
+    fn a_down_window_pushes_attempts_to_the_retries_that_land_after_it() {
+        // Down (503) from 1 s to 2 s; schedule 0, 250 ms, 500 ms, 1 s, 2 s;
+        // no jitter, no network. Settled at 1.1 s: attempts at 1.1 (down),
+        // 1.35 (down), 1.85 (down), 2.85 (up): 4 attempts, delay 1.75 s.
+        let mut d = deliveries(&[0.0, 250.0, 500.0, 1_000.0, 2_000.0], 0.0, 0.0);
+        d.down.push(DownSpan {
+            from_us: 1e6,
+            until_us: 2e6,
+            refuse: false,
+        });
+        let w = webhook_order(&d, 1.1e6, &Legs::default());
+        assert_eq!(w.attempts, 4.0);
+        assert!((w.delay_learned_us - 1.75e6).abs() < 1e-6);
+        // Settled at 1.9 s with 20% jitter: the 250 ms retry lands at
+        // 2.1 to 2.2 s (wholly after the window) on 2.15 on average.
+        d.jitter = 0.2;
+        let w = webhook_order(&d, 1.9e6, &Legs::default());
+        assert_eq!(w.attempts, 2.0);
+        assert!((w.delay_learned_us - 0.25e6).abs() < 1e-6);
+        // Settled at 1.79 s: the retry leaves between 1.99 and 2.09 s, 10%
+        // of that range still inside the window; those wait 500 ms ±20%
+        // more.
+        let w = webhook_order(&d, 1.79e6, &Legs::default());
+        assert!((w.attempts - 2.1).abs() < 1e-9, "{w:?}");
+        // 90%: the midpoint of 2.0..2.09 (2.045); 10%: from 1.995, + 500.
+        let want = 0.9 * (2.045e6 - 1.79e6) + 0.1 * (1.995e6 + 0.5e6 - 1.79e6);
+        assert!((w.delay_learned_us - want).abs() < 1e-3, "{w:?}");
+    }
+
+    #[test]
+    fn refused_connections_fail_at_once() {
+        let mut d = deliveries(&[0.0, 100.0], 0.0, 0.0);
+        d.down.push(DownSpan {
+            from_us: 0.0,
+            until_us: 50e3,
+            refuse: true,
+        });
+        // Leaves at 10 ms (refused, no legs paid), retried at 110, arriving
+        // at 130 (20 ms legs): 120 ms after the settlement.
+        let w = webhook_order(&d, 10e3, &legs_ms(20.0));
+        assert_eq!(w.attempts, 2.0);
+        assert!((w.delay_learned_us - 120e3).abs() < 1e-6, "{w:?}");
+    }
+}

@@ -1,0 +1,541 @@
+//! The two predictions of a strategy: over the scenario's distributions,
+//! and over this run's draws.
+//!
+//! Both call the same per-strategy models ([`super::poll`],
+//! [`super::events`], [`super::faults`], [`super::hybrid`]); they differ
+//! only in what they sum over:
+//!
+//! | strategy    | [`predicted`]                                   | [`predicted_for_draws`]                    |
+//! |-------------|-------------------------------------------------|--------------------------------------------|
+//! | poll        | S's exact CDF                                   | the empirical CDF of the run's S draws     |
+//! | poll_events | the plan's settlement instants                  | the platform's recorded instants           |
+//! | webhook     | S over 64 quantiles, the scenario's fault rates | each order's instant, the drawn fault rates |
+//! | hybrid      | as webhook                                      | as webhook                                 |
+//!
+//! All instants are µs on the run's clock counted from the run's origin
+//! (the instant the harness starts placing orders and the event pollers
+//! start).
+
+use super::Prediction;
+use super::events::{EventArrival, EventPolling, event_poll_costs};
+use super::faults::{Deliveries, FaultRates, webhook_order};
+use super::hybrid::{Reconcile, hybrid_order};
+use super::poll::{Legs, SettleLaw, poll_costs};
+use crate::dist::Distribution;
+use crate::duration::Dur;
+use crate::report::round_ms;
+use crate::scenario::{Scenario, StrategySpec};
+use crate::workload::OrderPlan;
+
+/// One order, as the model needs it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OrderTimes {
+    /// The merchant (0-based).
+    pub merchant: u32,
+    /// When the platform created its payment, µs from the run's origin.
+    pub created_us: f64,
+    /// How long after the creation it was scheduled to settle, µs.
+    pub settle_after_us: u64,
+    /// When the settlement worker actually settled it (its event appeared),
+    /// µs from the origin, if the run recorded it. Without it the event-log
+    /// model takes the scheduled instant, *not* scheduled + mean lateness:
+    /// in virtual time every wake-up (the worker's and every read's) lands
+    /// on a whole millisecond, so a read sees an event settled at ⌈u⌉ ms
+    /// exactly when it comes at or after u; in real time the worker runs on
+    /// a precise timer, tens of µs late. Adding the mean would move the
+    /// events that settle just before a read to the next poll.
+    pub settled_by_worker_us: Option<f64>,
+}
+
+impl OrderTimes {
+    /// The scheduled settlement instant, µs from the origin.
+    pub fn settled_us(&self) -> f64 {
+        self.created_us + self.settle_after_us as f64
+    }
+
+    /// The orders of `plan` as the model expects them: each payment created
+    /// one request leg after it was placed, placed at its arrival instant
+    /// plus the mean placement lateness (the driver's timer: in virtual
+    /// time it wakes on the next whole millisecond).
+    pub fn from_plan(plan: &[OrderPlan], legs: &Legs) -> Vec<OrderTimes> {
+        plan.iter()
+            .map(|o| OrderTimes {
+                merchant: o.merchant,
+                created_us: o.arrive_at.0 as f64 + legs.placement_late_us + legs.request_us,
+                settle_after_us: o.settle_after.as_us(),
+                settled_by_worker_us: None,
+            })
+            .collect()
+    }
+}
+
+/// What a run drew, for [`predicted_for_draws`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunDraws {
+    /// Every order of the run.
+    pub orders: Vec<OrderTimes>,
+    /// The fault rates the run's receivers and dispatcher drew (injected
+    /// errors per attempt checked, losses per delivery taken, duplicated
+    /// events per event); `None` to use the scenario's.
+    pub fault_rates: Option<FaultRates>,
+}
+
+/// Quantile points of S for the webhook and hybrid sums.
+const GRID: usize = 64;
+
+/// The midpoints of `GRID` equal-probability slices of `dist`, µs: a
+/// quadrature of any function of S (exact for a fixed S).
+fn quantile_grid(dist: &Distribution) -> Vec<f64> {
+    if let Distribution::Fixed { ms } = dist {
+        return vec![ms.as_us() as f64];
+    }
+    let mut hi = (dist.mean_us() * 2.0).max(1.0);
+    (0..GRID)
+        .map(|g| {
+            let q = (g as f64 + 0.5) / GRID as f64;
+            while dist.cdf(Dur(hi as u64)) < q && hi < 1e15 {
+                hi *= 2.0;
+            }
+            let (mut lo, mut up) = (0.0f64, hi);
+            for _ in 0..64 {
+                let mid = (lo + up) / 2.0;
+                if dist.cdf(Dur(mid as u64)) < q {
+                    lo = mid;
+                } else {
+                    up = mid;
+                }
+            }
+            up
+        })
+        .collect()
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// The inputs every prediction reports, and its rounding.
+fn prediction(legs: &Legs, formula: &str) -> Prediction {
+    Prediction {
+        rtt_ms: round_ms((legs.request_us + legs.response_us) / 1e3),
+        timer_slack_ms: round_ms(legs.timer_late_us / 1e3),
+        settle_lateness_ms: round_ms(legs.settle_late_us / 1e3),
+        request_leg_ms: Some(round_ms(legs.request_us / 1e3)),
+        response_leg_ms: Some(round_ms(legs.response_us / 1e3)),
+        formula: formula.to_owned(),
+        ..Prediction::default()
+    }
+}
+
+const POLL_FORMULA: &str = "E[n] = 1 + sum_k P(S > kT + D), D = response leg + timer lateness + request leg; \
+     delay = T*E[n] - E[S] + D + response leg (a poll waits for the previous answer when T is shorter than a round trip)";
+const EVENTS_FORMULA: &str = "the poller's ticks replayed over the settlement instants, merchant by merchant: \
+     a page reads every event settled by then (page_size at a time), learned one response leg later; \
+     every merchant polls until the last order of all is learned";
+const WEBHOOK_FORMULA: &str = "settlement lateness + request leg (+ receiver delay); per attempt: down window or error rate q fails, \
+     retried after the schedule's delays (jittered); silent loss s drops an acknowledged event; \
+     missed = q^N + (1 - q^N)s without windows";
+const HYBRID_FORMULA: &str = "webhook as modelled, plus reconciliation polls sent at R + jE + D until the shop knows: \
+     sum_j P(S > R + jE + D - webhook delay), and for a lost webhook every poll until one reads after S";
+
+/// Shared by both predictions: the strategy's model over `orders`, with S
+/// for webhooks integrated over `grid` (`None`: each order's own S).
+fn model(
+    strategy: &StrategySpec,
+    scenario: &Scenario,
+    orders: &[OrderTimes],
+    law: SettleLaw<'_>,
+    grid: Option<&[f64]>,
+    rates: Option<FaultRates>,
+    legs: Legs,
+) -> Prediction {
+    let mut deliveries = Deliveries::from_scenario(&scenario.delivery, &scenario.faults);
+    if let Some(rates) = rates {
+        deliveries = deliveries.with_rates(rates);
+    }
+    match strategy {
+        StrategySpec::Poll { interval_ms, .. } => {
+            let c = poll_costs(&law, interval_ms.as_us() as f64, legs);
+            Prediction {
+                latency_mean_ms: round_ms(c.delay_us / 1e3),
+                requests_per_order: round4(c.polls),
+                polls_wasted_per_order: round4(c.polls - 1.0),
+                polls_wasted_share: Some(round4((c.polls - 1.0) / c.polls)),
+                ..prediction(&legs, POLL_FORMULA)
+            }
+        }
+        StrategySpec::PollEvents {
+            interval_ms,
+            page_size,
+            ..
+        } => {
+            let arrivals: Vec<EventArrival> = orders
+                .iter()
+                .map(|o| EventArrival {
+                    merchant: o.merchant,
+                    settled_us: o.settled_us(),
+                    visible_us: o.settled_by_worker_us.unwrap_or(o.settled_us()),
+                })
+                .collect();
+            let c = event_poll_costs(
+                &arrivals,
+                &EventPolling {
+                    start_us: 0.0,
+                    interval_us: interval_ms.as_us() as f64,
+                    page_size: *page_size,
+                    merchants: scenario.workload.merchants.max(1),
+                    legs,
+                },
+            );
+            let n = orders.len().max(1) as f64;
+            Prediction {
+                latency_mean_ms: round_ms(c.delay_mean_us() / 1e3),
+                requests_per_order: round4(c.pages as f64 / n),
+                polls_wasted_per_order: round4(c.wasted as f64 / n),
+                polls_wasted_share: Some(round4(c.wasted_share())),
+                ..prediction(&legs, EVENTS_FORMULA)
+            }
+        }
+        StrategySpec::Webhook { .. } | StrategySpec::Hybrid { .. } => {
+            // Down windows make an order's fate depend on when it settles;
+            // without them one order at instant 0 stands for all.
+            let time_free = deliveries.down.is_empty();
+            let standing = [OrderTimes {
+                merchant: 0,
+                created_us: 0.0,
+                settle_after_us: 0,
+                settled_by_worker_us: None,
+            }];
+            let orders = if time_free && grid.is_some() {
+                &standing[..]
+            } else {
+                orders
+            };
+            let mut sums = Sums::default();
+            for o in orders {
+                let delays: Vec<f64> = match grid {
+                    Some(g) => g.to_vec(),
+                    None => vec![o.settle_after_us as f64],
+                };
+                let weight = 1.0 / delays.len() as f64;
+                for s in delays {
+                    sums.add(strategy, &deliveries, o.created_us, s, &legs, weight);
+                }
+            }
+            sums.prediction(strategy, &legs)
+        }
+    }
+}
+
+/// Webhook and hybrid sums over orders (each order's weights sum to 1).
+#[derive(Default)]
+struct Sums {
+    orders: f64,
+    attempts: f64,
+    polls: f64,
+    wasted: f64,
+    missed: f64,
+    duplicates: f64,
+    delay_learned_us: f64,
+}
+
+impl Sums {
+    fn add(
+        &mut self,
+        strategy: &StrategySpec,
+        d: &Deliveries,
+        created_us: f64,
+        settle_after_us: f64,
+        legs: &Legs,
+        weight: f64,
+    ) {
+        self.orders += weight;
+        match strategy {
+            StrategySpec::Hybrid {
+                reconcile_after_ms,
+                reconcile_every_ms,
+                ..
+            } => {
+                let reconcile = Reconcile {
+                    after_us: reconcile_after_ms.as_us() as f64,
+                    every_us: reconcile_every_ms.as_us() as f64,
+                };
+                let o = hybrid_order(d, reconcile, created_us, settle_after_us, legs);
+                self.attempts += weight * o.attempts;
+                self.polls += weight * o.polls;
+                self.wasted += weight * o.polls_wasted;
+                self.duplicates += weight * o.duplicates;
+                self.delay_learned_us += weight * o.delay_us;
+            }
+            _ => {
+                let o = webhook_order(d, created_us + settle_after_us, legs);
+                self.attempts += weight * o.attempts;
+                self.missed += weight * o.missed;
+                self.duplicates += weight * o.duplicates;
+                self.delay_learned_us += weight * o.delay_learned_us;
+            }
+        }
+    }
+
+    fn prediction(&self, strategy: &StrategySpec, legs: &Legs) -> Prediction {
+        let n = self.orders.max(f64::MIN_POSITIVE);
+        let learned = (self.orders - self.missed).max(f64::MIN_POSITIVE);
+        let hybrid = matches!(strategy, StrategySpec::Hybrid { .. });
+        Prediction {
+            latency_mean_ms: round_ms(self.delay_learned_us / learned / 1e3),
+            requests_per_order: round4((self.attempts + self.polls) / n),
+            polls_wasted_per_order: round4(self.wasted / n),
+            polls_wasted_share: hybrid.then(|| {
+                round4(if self.polls > 0.0 {
+                    self.wasted / self.polls
+                } else {
+                    0.0
+                })
+            }),
+            missed_share: Some(round4(self.missed / n)),
+            duplicates_per_order: Some(round4(self.duplicates / n)),
+            webhook_attempts_per_order: hybrid.then(|| round4(self.attempts / n)),
+            ..prediction(
+                legs,
+                if hybrid {
+                    HYBRID_FORMULA
+                } else {
+                    WEBHOOK_FORMULA
+                },
+            )
+        }
+    }
+}
+
+/// The model over the scenario's distributions: S's exact law (pollers) or
+/// 64 quantiles of it (webhooks, hybrids), the scenario's fault rates, and
+/// for the event-log poller and down windows the plan's instants. `legs`:
+/// the network's expected legs (the `[network]` latency's mean plus this
+/// machine's own loopback leg) and the measured timer and settlement
+/// lateness.
+pub fn predicted(
+    strategy: &StrategySpec,
+    scenario: &Scenario,
+    plan: &[OrderPlan],
+    legs: Legs,
+) -> Prediction {
+    let settle = &scenario.workload.settle;
+    let grid = quantile_grid(settle);
+    let orders = OrderTimes::from_plan(plan, &legs);
+    model(
+        strategy,
+        scenario,
+        &orders,
+        SettleLaw::Dist(settle),
+        Some(&grid),
+        None,
+        legs,
+    )
+}
+
+/// The same model over what this run drew: each order's creation instant
+/// and settlement delay, the fault rates its receivers drew, and the legs
+/// and lateness it measured.
+pub fn predicted_for_draws(
+    strategy: &StrategySpec,
+    scenario: &Scenario,
+    draws: &RunDraws,
+    legs: Legs,
+) -> Prediction {
+    let law = SettleLaw::from_draws(draws.orders.iter().map(|o| o.settle_after_us));
+    model(
+        strategy,
+        scenario,
+        &draws.orders,
+        law,
+        None,
+        draws.fault_rates,
+        legs,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload;
+
+    fn scenario(body: &str) -> Scenario {
+        let text = format!(
+            "name = \"t\"\nseed = 9\n[workload]\norders = 400\narrival = {{ dist = \"fixed\", every_ms = 7 }}\n{body}"
+        );
+        Scenario::parse(&text, "t.toml").unwrap()
+    }
+
+    fn legs(one_way_ms: f64, late_ms: f64) -> Legs {
+        Legs {
+            request_us: one_way_ms * 1e3,
+            response_us: one_way_ms * 1e3,
+            timer_late_us: late_ms * 1e3,
+            ..Legs::default()
+        }
+    }
+
+    /// The poller of `crates/shop/src/poll.rs`, in a few lines: deadlines
+    /// at start + kT, a poll leaves when due (plus lateness) or when the
+    /// previous answer is back, and the first read at or after the
+    /// settlement finds it. Returns (mean polls, mean delay µs).
+    fn simulate_poller(orders: &[OrderTimes], t_us: f64, l: &Legs) -> (f64, f64) {
+        let (mut polls, mut delay) = (0.0, 0.0);
+        for o in orders {
+            let start = o.created_us + l.response_us;
+            let mut free = f64::NEG_INFINITY;
+            for k in 1.. {
+                let send = (start + k as f64 * t_us + l.timer_late_us).max(free);
+                let read = send + l.request_us;
+                free = read + l.response_us;
+                if read >= o.settled_us() {
+                    polls += k as f64;
+                    delay += free - o.settled_us();
+                    break;
+                }
+            }
+        }
+        let n = orders.len() as f64;
+        (polls / n, delay / n)
+    }
+
+    #[test]
+    fn the_prediction_for_the_draws_is_the_simulated_poller_exactly() {
+        let s = scenario(
+            "settle = { dist = \"uniform\", min_ms = 200, max_ms = 2000 }\n\
+             [[strategy]]\nname = \"p\"\nkind = \"poll\"\ninterval_ms = 100\n",
+        );
+        let plan = workload::generate(&s.workload, s.seed);
+        // 20 ms legs and T = 100 ms; then T = 10 ms, shorter than a round trip.
+        for (t_ms, l) in [
+            (100u64, legs(20.0, 0.3)),
+            (10, legs(20.0, 0.0)),
+            (10, legs(0.0, 0.0)),
+        ] {
+            let spec = StrategySpec::Poll {
+                name: "p".into(),
+                interval_ms: Dur::from_ms(t_ms),
+            };
+            let draws = RunDraws {
+                orders: OrderTimes::from_plan(&plan, &l),
+                fault_rates: None,
+            };
+            let p = predicted_for_draws(&spec, &s, &draws, l);
+            let (polls, delay_us) = simulate_poller(&draws.orders, t_ms as f64 * 1e3, &l);
+            assert!(
+                (p.requests_per_order - polls).abs() < 1e-4,
+                "T={t_ms}: {p:?} vs {polls}"
+            );
+            assert!(
+                (p.latency_mean_ms - delay_us / 1e3).abs() < 1e-3,
+                "T={t_ms}: {p:?} vs {delay_us}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_webhook_under_loss_and_errors_by_hand() {
+        let s = scenario(
+            "settle = { dist = \"fixed\", ms = 100 }\n\
+             [delivery]\nretry_schedule = [\"0s\", \"1s\"]\njitter = 0.0\n\
+             [faults]\nsilent_loss = 0.1\nreceiver_error_rate = 0.5\n\
+             [[strategy]]\nname = \"w\"\nkind = \"webhook\"\n",
+        );
+        let plan = workload::generate(&s.workload, s.seed);
+        let l = legs(10.0, 0.0);
+        let p = predicted(&s.strategies[0], &s, &plan, l);
+        // Attempts 1 + 0.5; missed 0.25 + 0.75·0.1 = 0.325; learned: 0.45
+        // at 10 ms, 0.225 at 10 + 10 + 1000 + 10 = 1030 ms.
+        assert_eq!(p.requests_per_order, 1.5);
+        assert_eq!(p.missed_share, Some(0.325));
+        let mean = (0.45 * 10.0 + 0.225 * 1030.0) / 0.675;
+        assert!((p.latency_mean_ms - mean).abs() < 1e-3, "{p:?}");
+        // The drawn rates replace the scenario's.
+        let draws = RunDraws {
+            orders: OrderTimes::from_plan(&plan, &l),
+            fault_rates: Some(FaultRates::default()),
+        };
+        let d = predicted_for_draws(&s.strategies[0], &s, &draws, l);
+        assert_eq!((d.requests_per_order, d.missed_share), (1.0, Some(0.0)));
+        assert!((d.latency_mean_ms - 10.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_down_window_in_the_paper_prediction_by_hand() {
+        // Orders every 7 ms, each settling 100 ms after creation, no
+        // network; the receiver answers 503 until 1 s; retry after 1 s.
+        // Settlements at 7i + 100 ms fall in the window for i ≤ 128: those
+        // 129 of 400 orders wait exactly 1 s for their second attempt.
+        let s = scenario(
+            "settle = { dist = \"fixed\", ms = 100 }\n\
+             [delivery]\nretry_schedule = [\"0s\", \"1s\"]\njitter = 0.0\n\
+             [faults]\nreceiver_down = [{ from_ms = 0, until_ms = 1000 }]\n\
+             [[strategy]]\nname = \"w\"\nkind = \"webhook\"\n",
+        );
+        let plan = workload::generate(&s.workload, s.seed);
+        let p = predicted(&s.strategies[0], &s, &plan, Legs::default());
+        assert_eq!(p.requests_per_order, 1.3225);
+        assert_eq!(p.latency_mean_ms, 322.5);
+        assert_eq!(p.missed_share, Some(0.0));
+    }
+
+    #[test]
+    fn a_hybrid_under_silent_loss_by_hand() {
+        // Fixed S = 600 ms, 20% lost, reconcile after 1.5 s: a lost order
+        // costs one poll and waits 1500 + 3 legs − 600 = 960 ms.
+        let s = scenario(
+            "settle = { dist = \"fixed\", ms = 600 }\n\
+             [faults]\nsilent_loss = 0.2\n\
+             [[strategy]]\nname = \"h\"\nkind = \"hybrid\"\nreconcile_after_ms = 1500\nreconcile_every_ms = 500\n",
+        );
+        let plan = workload::generate(&s.workload, s.seed);
+        let l = legs(20.0, 0.0);
+        let p = predicted(&s.strategies[0], &s, &plan, l);
+        assert_eq!(p.requests_per_order, 1.2);
+        assert_eq!(p.webhook_attempts_per_order, Some(1.0));
+        assert_eq!(p.missed_share, Some(0.0));
+        assert!(
+            (p.latency_mean_ms - (0.8 * 20.0 + 0.2 * 960.0)).abs() < 1e-3,
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn the_event_log_poller_from_the_plan() {
+        // One order every 7 ms settling 1 s later; polled every 100 ms, no
+        // network: the last of 400 orders settles at 2793 + 1000 = 3793
+        // ms, found at 3800: 38 polls for 400 orders. The first settles at
+        // 1000 ms (found by the poll at that very instant), so the 9 polls
+        // at 100 … 900 ms are the wasted ones.
+        let s = scenario(
+            "settle = { dist = \"fixed\", ms = 1000 }\n\
+             [[strategy]]\nname = \"e\"\nkind = \"poll_events\"\ninterval_ms = 100\n",
+        );
+        let plan = workload::generate(&s.workload, s.seed);
+        let p = predicted(&s.strategies[0], &s, &plan, Legs::default());
+        assert_eq!(p.requests_per_order, round4(38.0 / 400.0));
+        assert_eq!(p.polls_wasted_share, Some(round4(9.0 / 38.0)));
+        assert_eq!(p.polls_wasted_per_order, round4(9.0 / 400.0));
+        // A settlement at 7i + 1000 waits until the next multiple of 100.
+        let wait: f64 = (0..400u32)
+            .map(|i| {
+                let at = 7.0 * f64::from(i) + 1000.0;
+                (at / 100.0).ceil() * 100.0 - at
+            })
+            .sum::<f64>()
+            / 400.0;
+        assert!((p.latency_mean_ms - wait).abs() < 1e-3, "{p:?} vs {wait}");
+    }
+
+    #[test]
+    fn quantiles_of_a_uniform_are_evenly_spaced() {
+        let u = Distribution::Uniform {
+            min_ms: Dur::from_ms(0),
+            max_ms: Dur::from_ms(640),
+        };
+        let g = quantile_grid(&u);
+        assert_eq!(g.len(), GRID);
+        assert!((g[0] - 5_000.0).abs() < 2.0, "{}", g[0]);
+        assert!((g[63] - 635_000.0).abs() < 2.0, "{}", g[63]);
+    }
+}

@@ -1,0 +1,153 @@
+//! Health flags: when a run's numbers deserve less trust than they look.
+//!
+//! A measurement on an overloaded machine, or one whose network dwarfs the
+//! polling interval, still prints confident numbers. These checks look at
+//! what the run measured and say so, in plain words, under the table
+//! (`health` in `summary.json`, as [`HealthFlag`]s).
+//!
+//! The thresholds are deliberately loose: a flag should mean "look at
+//! this", never fire on a healthy run. In virtual time the placement
+//! lateness is below 1 ms (the driver's timer wakes on the next whole
+//! millisecond), so no flag fires there for it.
+
+use crate::report::{HealthCode, HealthFlag};
+
+/// What the checks look at, for one strategy. Durations in ms.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct HealthInputs {
+    /// The polling interval T (pollers only).
+    pub interval_ms: Option<f64>,
+    /// The round trip fed to the model (request leg + response leg).
+    pub rtt_ms: f64,
+    /// Mean and largest placement lag: placed minus planned arrival.
+    pub placement_lag_mean_ms: f64,
+    /// The largest placement lag.
+    pub placement_lag_max_ms: f64,
+    /// Measured notification requests per order.
+    pub requests_per_order: f64,
+    /// The model's requests per order for this run's draws (pollers).
+    pub predicted_requests_per_order: Option<f64>,
+    /// Requests refused with 429.
+    pub rate_limited: u64,
+    /// Every request of the run.
+    pub requests_total: u64,
+}
+
+/// A placement lag above this mean (ms) means arrivals were late.
+pub const PLACEMENT_LAG_MEAN_MS: f64 = 1.0;
+/// A placement lag above this maximum (ms) means arrivals were late.
+pub const PLACEMENT_LAG_MAX_MS: f64 = 5.0;
+/// Polls per order more than this share below the model's for the draws.
+pub const POLLS_SHORTFALL: f64 = 0.02;
+/// A share of 429 answers above this is a storm.
+pub const RATE_LIMITED_SHARE: f64 = 0.01;
+
+/// The flags `inputs` raise, in a fixed order.
+pub fn health_flags(inputs: &HealthInputs) -> Vec<HealthFlag> {
+    let mut flags = Vec::new();
+    if let Some(t) = inputs.interval_ms
+        && t > 0.0
+        && inputs.rtt_ms >= t / 10.0
+    {
+        flags.push(HealthCode::RttVsInterval.flag(format!(
+            "the round trip ({:.1} ms) is at least a tenth of the polling interval ({t} ms): the network shapes the delay as much as the interval does",
+            inputs.rtt_ms
+        )));
+    }
+    if inputs.placement_lag_mean_ms >= PLACEMENT_LAG_MEAN_MS
+        || inputs.placement_lag_max_ms >= PLACEMENT_LAG_MAX_MS
+    {
+        flags.push(HealthCode::PlacementLag.flag(format!(
+            "orders were placed behind plan (mean {:.1} ms, max {:.1} ms late): the machine could not keep up with the arrivals",
+            inputs.placement_lag_mean_ms, inputs.placement_lag_max_ms
+        )));
+    }
+    if let Some(want) = inputs.predicted_requests_per_order
+        && want > 0.0
+        && inputs.requests_per_order < want * (1.0 - POLLS_SHORTFALL)
+    {
+        flags.push(HealthCode::PollsBelowModel.flag(format!(
+            "{:.3} polls per order against {want:.3} expected for this run's draws: the pollers fell behind (the machine could not keep up)",
+            inputs.requests_per_order
+        )));
+    }
+    if inputs.requests_total > 0
+        && inputs.rate_limited as f64 > RATE_LIMITED_SHARE * inputs.requests_total as f64
+    {
+        flags.push(HealthCode::RateLimitStorm.flag(format!(
+            "{} of {} requests were refused with 429: the delays include waiting out the rate limit",
+            inputs.rate_limited, inputs.requests_total
+        )));
+    }
+    flags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn healthy() -> HealthInputs {
+        HealthInputs {
+            interval_ms: Some(200.0),
+            rtt_ms: 0.3,
+            placement_lag_mean_ms: 0.5,
+            placement_lag_max_ms: 0.99,
+            requests_per_order: 5.0,
+            predicted_requests_per_order: Some(5.0),
+            rate_limited: 0,
+            requests_total: 1_800,
+        }
+    }
+
+    #[test]
+    fn a_healthy_run_raises_nothing() {
+        assert!(health_flags(&healthy()).is_empty());
+    }
+
+    #[test]
+    fn each_check_raises_its_flag() {
+        let codes = |i: HealthInputs| -> Vec<String> {
+            health_flags(&i).into_iter().map(|f| f.code).collect()
+        };
+        assert_eq!(
+            codes(HealthInputs {
+                rtt_ms: 40.0,
+                interval_ms: Some(100.0),
+                ..healthy()
+            }),
+            ["rtt_vs_interval"]
+        );
+        assert_eq!(
+            codes(HealthInputs {
+                placement_lag_max_ms: 81.0,
+                ..healthy()
+            }),
+            ["placement_lag"]
+        );
+        assert_eq!(
+            codes(HealthInputs {
+                requests_per_order: 4.8,
+                ..healthy()
+            }),
+            ["polls_below_model"]
+        );
+        assert_eq!(
+            codes(HealthInputs {
+                rate_limited: 19,
+                ..healthy()
+            }),
+            ["rate_limit_storm"]
+        );
+        // A webhook (no interval, no poll model) is never flagged for them.
+        assert!(
+            codes(HealthInputs {
+                interval_ms: None,
+                predicted_requests_per_order: None,
+                rtt_ms: 500.0,
+                requests_per_order: 1.0,
+                ..healthy()
+            })
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! Webhooks plus reconciliation polls (`hybrid`).
+//!
+//! The shop (`crates/shop/src/lib.rs`) starts a reconciliation poller for
+//! every payment when the creation answer arrives: its first poll is due
+//! `R = reconcile_after` later, then one every `E = reconcile_every`. When
+//! a timer fires, the poller first checks whether the shop already knows
+//! the outcome (a webhook told it); if so it stops without a request.
+//!
+//! So for each way the order's webhook chain can end ([`super::faults`]:
+//! recorded at instant w, or never: lost or given up), the reconciliation
+//! polls are those sent before w, i.e. with S the settlement delay and the
+//! poll reads at `R + jE + Δ` after creation (Δ as for a poller), about
+//! `Σ_j P(S > R + jE + Δ − (webhook delay))` when nothing is lost, and for a
+//! lost webhook every poll until the first that reads after S:
+//! `1 + #{j ≥ 1: R + (j−1)E + Δ < S}`. The order is learned at whichever
+//! comes first, the webhook or the poll's answer; a later notice of the
+//! same outcome is a duplicate (a retried webhook that finally gets through
+//! after a poll learned it, or a poll answered after the webhook).
+//!
+//! The delay of an order whose webhook was lost is that of a poller started
+//! at `R`: `R + nE + Δ + leg − S` for the first poll n that finds it.
+
+use super::faults::{Deliveries, chain};
+use super::poll::{Legs, PollSchedule};
+
+/// A hybrid's reconciliation timing, µs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Reconcile {
+    /// `reconcile_after`: from the creation answer to the first poll.
+    pub after_us: f64,
+    /// `reconcile_every`: between two polls.
+    pub every_us: f64,
+}
+
+/// What one order costs and brings under a hybrid, in expectation.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct HybridOrder {
+    /// Webhook delivery attempts.
+    pub attempts: f64,
+    /// Reconciliation polls.
+    pub polls: f64,
+    /// Of those, the ones that found the payment still pending.
+    pub polls_wasted: f64,
+    /// Duplicate notices.
+    pub duplicates: f64,
+    /// Mean delay, µs (every order is learned, by one way or the other).
+    pub delay_us: f64,
+    /// Probability the order was learned by a poll.
+    pub by_poll: f64,
+    /// The delay of the order if its webhook never gets through (lost or
+    /// given up), µs: that of a poller started at `R`.
+    pub delay_if_lost_us: f64,
+}
+
+/// The most reconciliation polls followed for one order.
+const MAX_POLLS: usize = 1_000_000;
+
+/// One order of a hybrid: payment created at the platform at `created_us`
+/// (run clock), settling `settle_after_us` later.
+pub fn hybrid_order(
+    d: &Deliveries,
+    reconcile: Reconcile,
+    created_us: f64,
+    settle_after_us: f64,
+    legs: &Legs,
+) -> HybridOrder {
+    let settled = created_us + settle_after_us;
+    let webhook = chain(d, settled, legs);
+    let never = (webhook.lost + webhook.failed).max(0.0);
+    let branches = webhook
+        .recorded
+        .iter()
+        .copied()
+        .chain(std::iter::once((never, f64::INFINITY)));
+    let mut out = HybridOrder {
+        attempts: webhook.attempts,
+        ..HybridOrder::default()
+    };
+    for (p, webhook_at) in branches {
+        // The never-delivered branch is followed even at probability 0, for
+        // `delay_if_lost_us`.
+        if p <= 0.0 && webhook_at.is_finite() {
+            continue;
+        }
+        // Times relative to the creation at the platform.
+        let mut schedule = PollSchedule::new(
+            legs.response_us,
+            reconcile.after_us,
+            reconcile.every_us,
+            *legs,
+        );
+        let webhook_rel = webhook_at - created_us;
+        let mut learned_rel = webhook_rel;
+        for _ in 0..MAX_POLLS {
+            let poll = schedule.next_poll();
+            // The poller looks at the order book before it sends.
+            if webhook_rel <= poll.send_us {
+                break;
+            }
+            out.polls += p;
+            if poll.read_us < settle_after_us {
+                out.polls_wasted += p;
+                continue;
+            }
+            if webhook_rel <= poll.answer_us {
+                // The webhook got there while the poll was on the wire.
+                out.duplicates += p;
+            } else {
+                learned_rel = poll.answer_us;
+                out.by_poll += p;
+                if webhook_at.is_finite() {
+                    // The webhook still comes, later: a duplicate.
+                    out.duplicates += p;
+                }
+            }
+            break;
+        }
+        out.delay_us += p * (learned_rel - settle_after_us);
+        if webhook_at.is_infinite() {
+            out.delay_if_lost_us = learned_rel - settle_after_us;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::faults::FaultRates;
+
+    fn lossy(s: f64) -> Deliveries {
+        Deliveries {
+            schedule_us: vec![0.0, 250e3, 500e3],
+            jitter: 0.0,
+            receiver_delay_us: 0.0,
+            rates: FaultRates {
+                error_rate: 0.0,
+                silent_loss: s,
+                duplicate_rate: 0.0,
+            },
+            down: Vec::new(),
+        }
+    }
+
+    const RECONCILE: Reconcile = Reconcile {
+        after_us: 1_500e3,
+        every_us: 500e3,
+    };
+
+    #[test]
+    fn nothing_lost_no_reconciliation_poll() {
+        let o = hybrid_order(&lossy(0.0), RECONCILE, 0.0, 600e3, &Legs::default());
+        assert_eq!((o.attempts, o.polls, o.duplicates), (1.0, 0.0, 0.0));
+        assert_eq!(o.delay_us, 0.0);
+        // Had it been lost: the poll at 1.5 s, 900 ms after the settlement.
+        assert_eq!(o.delay_if_lost_us, 900e3);
+    }
+
+    #[test]
+    fn silent_loss_by_hand() {
+        // 10% lost; S = 600 ms, 1 ms legs. A lost order's first
+        // reconciliation poll leaves at 1 + 1500 = 1501 ms, reads at 1502
+        // (settled), answers at 1503: one poll, delay 903 ms. The rest are
+        // learned 1 ms after the settlement.
+        let legs = Legs {
+            request_us: 1e3,
+            response_us: 1e3,
+            ..Legs::default()
+        };
+        let o = hybrid_order(&lossy(0.1), RECONCILE, 0.0, 600e3, &legs);
+        assert!((o.polls - 0.1).abs() < 1e-12, "{o:?}");
+        assert_eq!(o.polls_wasted, 0.0);
+        assert!(
+            (o.delay_us - (0.9 * 1e3 + 0.1 * 903e3)).abs() < 1e-6,
+            "{o:?}"
+        );
+        assert!((o.by_poll - 0.1).abs() < 1e-12);
+        assert!((o.delay_if_lost_us - 903e3).abs() < 1e-6);
+        // S = 2.2 s: the lost order's polls read at 1502 and 2002 (pending),
+        // then 2502: three polls, two wasted, delay 2503 − 2200 = 303 ms.
+        // The webhook (at 2201) beats every poll of the others.
+        let o = hybrid_order(&lossy(0.1), RECONCILE, 0.0, 2_200e3, &legs);
+        assert!((o.polls - (0.9 * 2.0 + 0.1 * 3.0)).abs() < 1e-12, "{o:?}");
+        assert!((o.polls_wasted - 2.0).abs() < 1e-12, "{o:?}");
+        assert!(
+            (o.delay_us - (0.9 * 1e3 + 0.1 * 303e3)).abs() < 1e-6,
+            "{o:?}"
+        );
+    }
+
+    #[test]
+    fn a_late_webhook_after_a_reconciliation_poll_is_a_duplicate() {
+        // Receiver down (503) from 0 to 10 s; schedule 0, 250 ms, 20 s:
+        // the webhook is recorded at 20.25 s. The poll at 1.5 s learns it;
+        // the webhook that finally gets through is a duplicate.
+        let mut d = lossy(0.0);
+        d.schedule_us = vec![0.0, 250e3, 20e6];
+        d.down.push(crate::model::faults::DownSpan {
+            from_us: 0.0,
+            until_us: 10e6,
+            refuse: false,
+        });
+        let o = hybrid_order(&d, RECONCILE, 0.0, 100e3, &Legs::default());
+        assert_eq!(
+            (o.attempts, o.polls, o.duplicates, o.by_poll),
+            (3.0, 1.0, 1.0, 1.0)
+        );
+        assert!((o.delay_us - 1_400e3).abs() < 1e-6);
+    }
+}

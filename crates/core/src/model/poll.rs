@@ -1,0 +1,317 @@
+//! Polling one payment every T, leg by leg.
+//!
+//! What the poller (`crates/shop/src/poll.rs`) does, on the run's clock,
+//! with the payment created at the platform at instant 0:
+//!
+//! 1. the creation's answer travels back to the shop: the *response leg*;
+//!    the poller's clock starts when it arrives (`created` on the shop side);
+//! 2. poll k's timer is due `k·T` after that, and fires a little late (the
+//!    *timer lateness*: tokio's timer fires on whole milliseconds);
+//! 3. the poll travels to the platform (the *request leg*), which reads the
+//!    ledger: at `kT + Δ` after creation, `Δ = response leg + lateness +
+//!    request leg`; a read at or after the settlement instant finds the
+//!    payment final;
+//! 4. the answer travels back (one more response leg) and the shop records
+//!    it.
+//!
+//! So with `n` the first poll whose read comes at or after S,
+//! `E[n] = 1 + Σ_{k≥1} P(S > kT + Δ)` and
+//! `E[delay] = T·E[n] − E[S] + Δ + response leg`. For S spread over many
+//! intervals that is about `T/2` plus one response leg (the request legs and
+//! the lateness shift *when* polls read, not how far a read lands after the
+//! settlement); for fixed or short S it is `nT − S + Δ + leg`.
+//!
+//! The deadlines are fixed (`created + kT`) whatever the answers do, but a
+//! poll is sent only after the previous answer came back: when a round trip
+//! is longer than T, poll k goes out as soon as poll k−1's answer arrives.
+//! [`PollSchedule`] follows both rules, so the model holds at T = 10 ms over
+//! a 20 ms network too.
+
+use crate::dist::Distribution;
+
+/// The times one poll exchange takes, as the model uses them, in µs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Legs {
+    /// Mean one-way time of a request, from its sender to the handler that
+    /// reads it (shop → platform for a poll, platform → receiver for a
+    /// webhook).
+    pub request_us: f64,
+    /// Mean one-way time of an answer, from the handler back to the sender.
+    pub response_us: f64,
+    /// Mean lateness of a poller's timer (fired minus due).
+    pub timer_late_us: f64,
+    /// Mean lateness of the platform's settlement worker (settled minus
+    /// scheduled): an event exists, and a webhook leaves, only after it.
+    pub settle_late_us: f64,
+    /// Mean lateness of order placement (placed minus planned arrival):
+    /// shifts every creation, so it matters only where absolute instants
+    /// do (the event log, down windows), and only for [`super::predicted`];
+    /// the draws carry their real creation instants.
+    pub placement_late_us: f64,
+}
+
+impl Legs {
+    /// `Δ`: from the payment's creation at the platform to poll k's read,
+    /// beyond `kT`.
+    pub fn delta_us(&self) -> f64 {
+        self.response_us + self.timer_late_us + self.request_us
+    }
+}
+
+/// The settlement delay S, as the model sums over it: the scenario's
+/// distribution, or the delays this run actually drew (their empirical
+/// distribution, so the same formula gives the prediction for the draws).
+#[derive(Clone, Debug)]
+pub enum SettleLaw<'a> {
+    /// The scenario's distribution (exact CDF).
+    Dist(&'a Distribution),
+    /// The run's draws, µs, sorted ascending.
+    Draws(Vec<u64>),
+}
+
+impl<'a> SettleLaw<'a> {
+    /// The empirical law of `draws` (µs, any order).
+    pub fn from_draws(draws: impl IntoIterator<Item = u64>) -> SettleLaw<'a> {
+        let mut v: Vec<u64> = draws.into_iter().collect();
+        v.sort_unstable();
+        SettleLaw::Draws(v)
+    }
+
+    /// `P(S > x)`, x in µs. Settlement delays are whole microseconds, so
+    /// `S > x` is `S > ⌊x⌋`.
+    pub fn tail(&self, x_us: f64) -> f64 {
+        match self {
+            SettleLaw::Dist(d) => {
+                if x_us < 0.0 {
+                    return 1.0;
+                }
+                1.0 - d.cdf(crate::duration::Dur(x_us.floor() as u64))
+            }
+            SettleLaw::Draws(v) => {
+                if v.is_empty() {
+                    return 0.0;
+                }
+                let at_most = v.partition_point(|&s| (s as f64) <= x_us);
+                (v.len() - at_most) as f64 / v.len() as f64
+            }
+        }
+    }
+
+    /// `E[S]`, µs.
+    pub fn mean_us(&self) -> f64 {
+        match self {
+            SettleLaw::Dist(d) => d.mean_us(),
+            SettleLaw::Draws(v) if v.is_empty() => 0.0,
+            SettleLaw::Draws(v) => v.iter().map(|&s| s as f64).sum::<f64>() / v.len() as f64,
+        }
+    }
+}
+
+/// When a poller's polls read the ledger, relative to the payment's creation
+/// at the platform: the rules of `crates/shop/src/poll.rs`.
+#[derive(Clone, Debug)]
+pub struct PollSchedule {
+    /// When the poller's clock starts (the shop received the creation
+    /// answer), µs after creation.
+    pub start_us: f64,
+    /// The first deadline, µs after the start (T for a poller; for a
+    /// hybrid's reconciliation, `reconcile_after`).
+    pub first_us: f64,
+    /// Time between two deadlines, µs.
+    pub interval_us: f64,
+    /// The legs and the timer's lateness.
+    pub legs: Legs,
+    /// Polls sent so far.
+    sent: u64,
+    /// When the previous answer arrived (a poll is not sent before).
+    free_at_us: f64,
+}
+
+/// One poll of a [`PollSchedule`], µs after the payment's creation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PollTimes {
+    /// The timer fired and the poll left (the shop checks first whether it
+    /// already knows the outcome).
+    pub send_us: f64,
+    /// The platform read the ledger.
+    pub read_us: f64,
+    /// The answer reached the shop.
+    pub answer_us: f64,
+}
+
+impl PollSchedule {
+    /// A poller started `start_us` after creation, first due `first_us`
+    /// later, then every `interval_us`.
+    pub fn new(start_us: f64, first_us: f64, interval_us: f64, legs: Legs) -> Self {
+        PollSchedule {
+            start_us,
+            first_us,
+            interval_us,
+            legs,
+            sent: 0,
+            free_at_us: f64::NEG_INFINITY,
+        }
+    }
+
+    /// The schedule of a plain poller (`kind = "poll"`): started when the
+    /// creation answer arrives, polling every `interval_us`.
+    pub fn poller(interval_us: f64, legs: Legs) -> Self {
+        Self::new(legs.response_us, interval_us, interval_us, legs)
+    }
+
+    /// The next poll, assuming the one before found the payment pending.
+    pub fn next_poll(&mut self) -> PollTimes {
+        let due = self.start_us + self.first_us + self.sent as f64 * self.interval_us;
+        self.sent += 1;
+        // A deadline already past fires at once (no lateness on top of the
+        // wait for the previous answer).
+        let send_us = (due + self.legs.timer_late_us).max(self.free_at_us);
+        let read_us = send_us + self.legs.request_us;
+        let answer_us = read_us + self.legs.response_us;
+        self.free_at_us = answer_us;
+        PollTimes {
+            send_us,
+            read_us,
+            answer_us,
+        }
+    }
+}
+
+/// What polling one payment costs, in expectation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PollCosts {
+    /// `E[n]`: polls per order.
+    pub polls: f64,
+    /// Mean delay from the scheduled settlement to the shop's record, µs.
+    pub delay_us: f64,
+}
+
+/// The most polls the sums follow (a bound for absurd inputs).
+const MAX_POLLS: u64 = 20_000_000;
+
+/// `E[n]` and `E[delay]` for a poller every `interval_us` with `legs`,
+/// under settlement law `law`:
+/// `E[n] = Σ_{k≥1} P(S > read_{k−1})` (with `P(S > read_0) = 1`) and
+/// `E[delay] = Σ_k P(n = k)·answer_k − E[S]`, where `read_k` and
+/// `answer_k` come from [`PollSchedule`]: `kT + Δ` and `kT + Δ + leg` while
+/// a round trip fits in T.
+pub fn poll_costs(law: &SettleLaw<'_>, interval_us: f64, legs: Legs) -> PollCosts {
+    if interval_us <= 0.0 {
+        return PollCosts {
+            polls: f64::INFINITY,
+            delay_us: f64::INFINITY,
+        };
+    }
+    let mut schedule = PollSchedule::poller(interval_us, legs);
+    let (mut polls, mut answered_at, mut pending) = (0.0, 0.0, 1.0);
+    for _ in 0..MAX_POLLS {
+        let poll = schedule.next_poll();
+        polls += pending;
+        let tail = law.tail(poll.read_us);
+        answered_at += (pending - tail) * poll.answer_us;
+        pending = tail;
+        // The tail sum converges as fast as the distribution's tail.
+        if pending < 1e-12 {
+            break;
+        }
+    }
+    PollCosts {
+        polls,
+        delay_us: answered_at - law.mean_us(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::duration::Dur;
+
+    fn legs(one_way_ms: f64, late_ms: f64) -> Legs {
+        Legs {
+            request_us: one_way_ms * 1e3,
+            response_us: one_way_ms * 1e3,
+            timer_late_us: late_ms * 1e3,
+            ..Legs::default()
+        }
+    }
+
+    #[test]
+    fn fixed_settlement_with_20ms_legs_by_hand() {
+        // S = 450 ms, T = 200 ms, 20 ms each way, no lateness: reads at
+        // 200+40 = 240, 440 (still pending), 640 (final); the answer lands
+        // at 660: 3 polls, delay 660 − 450 = 210 ms (what the audit measured).
+        let s = Distribution::Fixed {
+            ms: Dur::from_ms(450),
+        };
+        let c = poll_costs(&SettleLaw::Dist(&s), 200e3, legs(20.0, 0.0));
+        assert!((c.polls - 3.0).abs() < 1e-12, "{c:?}");
+        assert!((c.delay_us - 210e3).abs() < 1e-6, "{c:?}");
+    }
+
+    #[test]
+    fn spread_settlement_costs_half_an_interval_plus_one_leg() {
+        // Uniform 200 ms..2 s, T = 100 ms, 20 ms legs: E[delay] = T/2 + 20.
+        let s = Distribution::Uniform {
+            min_ms: Dur::from_ms(200),
+            max_ms: Dur::from_ms(2_000),
+        };
+        let c = poll_costs(&SettleLaw::Dist(&s), 100e3, legs(20.0, 0.0));
+        assert!((c.delay_us - 70e3).abs() < 1.0, "{c:?}");
+        // E[n] = 1 + Σ P(S > 100k + 40): reads at 140 … 1940 ms, then 2040.
+        let by_hand: f64 = 1.0
+            + (1..=19)
+                .map(|k| s.cdf(Dur::from_ms(100 * k + 40)))
+                .map(|c| 1.0 - c)
+                .sum::<f64>();
+        assert!((c.polls - by_hand).abs() < 1e-9, "{c:?} vs {by_hand}");
+    }
+
+    #[test]
+    fn settlement_shorter_than_the_interval_is_one_poll() {
+        // S = 5 ms < T = 100 ms, 20 ms legs, 1 ms lateness: the first read
+        // (at 141 ms) finds it; delay = 100 + 41 + 20 − 5 = 156 ms.
+        let s = Distribution::Fixed {
+            ms: Dur::from_ms(5),
+        };
+        let c = poll_costs(&SettleLaw::Dist(&s), 100e3, legs(20.0, 1.0));
+        assert_eq!(c.polls, 1.0);
+        assert!((c.delay_us - 156e3).abs() < 1e-6, "{c:?}");
+    }
+
+    #[test]
+    fn an_interval_shorter_than_the_round_trip_waits_for_each_answer() {
+        // T = 10 ms over 20 ms legs: poll 1 leaves at 30 ms (20 + 10),
+        // reads at 50, answers at 70; poll 2 is due at 40 but leaves at 70,
+        // reads at 90; poll 3 reads at 130. S = 100 ms: 3 polls, answer at
+        // 150, delay 50 ms.
+        let s = Distribution::Fixed {
+            ms: Dur::from_ms(100),
+        };
+        let c = poll_costs(&SettleLaw::Dist(&s), 10e3, legs(20.0, 0.0));
+        assert_eq!(c.polls, 3.0);
+        assert!((c.delay_us - 50e3).abs() < 1e-6, "{c:?}");
+        // Without a network, T = 10 ms: polls read at 10, 20, …: S = 95 ms
+        // is found by the 10th (100 ms), 5 ms late.
+        let s = Distribution::Fixed {
+            ms: Dur::from_ms(95),
+        };
+        let c = poll_costs(&SettleLaw::Dist(&s), 10e3, Legs::default());
+        assert_eq!(c.polls, 10.0);
+        assert!((c.delay_us - 5e3).abs() < 1e-6, "{c:?}");
+    }
+
+    #[test]
+    fn a_read_at_the_settlement_instant_finds_it() {
+        // S = 400 ms exactly at the second read: 2 polls, delay 0.
+        let s = Distribution::Fixed {
+            ms: Dur::from_ms(400),
+        };
+        let c = poll_costs(&SettleLaw::Dist(&s), 200e3, Legs::default());
+        assert_eq!(c.polls, 2.0);
+        assert!(c.delay_us.abs() < 1e-9);
+        let draws = SettleLaw::from_draws([400_000, 400_001]);
+        let c = poll_costs(&draws, 200e3, Legs::default());
+        assert_eq!(c.polls, 2.5);
+        assert!((c.delay_us - (0.0 + 199_999.0) / 2.0).abs() < 1e-6);
+    }
+}
