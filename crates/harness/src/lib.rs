@@ -6,7 +6,9 @@
 //!   client over loopback sockets.
 //! - [`run`]: replays one seeded workload against each strategy of a scenario,
 //!   each on a fresh platform and shop bound to `127.0.0.1:0`, and folds what
-//!   they recorded into a [`hooklab_core::report::Summary`].
+//!   they recorded into a [`hooklab_core::report::Summary`]; its `fold`
+//!   module reads what a stopped run recorded and folds it into one
+//!   strategy's report.
 //! - [`render`]: turns a summary into a terminal table, Markdown or JSON, and
 //!   writes the results folder; [`csv`], [`charts`] (SVG) and [`index`]
 //!   (`results/README.md`) are its parts, [`i18n`] holds every label in
@@ -22,6 +24,7 @@
 
 pub mod charts;
 pub mod csv;
+mod fold;
 pub mod i18n;
 pub mod index;
 pub mod network;
