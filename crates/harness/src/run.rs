@@ -32,13 +32,12 @@ use hooklab_core::report::{ScenarioInfo, StrategyReport, Summary};
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::{ClockMode, DownMode, Scenario, StrategySpec};
 use hooklab_core::shutdown;
-use hooklab_core::signature::WebhookSecret;
 use hooklab_core::workload::{self, OrderPlan};
 use hooklab_platform::{Merchant, Platform, PlatformConfig, SettlementPlan};
 use hooklab_shop::Shop;
 use hooklab_shop::client::PlatformClient;
 use hooklab_shop::orders::OrderBook;
-use hooklab_shop::receiver::{self, Receiver, ReceiverFaults, WEBHOOK_PATH};
+use hooklab_shop::receiver::{self, Receiver, ReceiverFaults};
 use std::sync::Arc;
 
 /// Why a run could not be carried out.
@@ -252,11 +251,7 @@ pub(crate) async fn run_strategy(
         })
     };
     let platform = Platform::new(clock, config, platform_http);
-    let (platform_url, platform_task) = net
-        .serve("platform", platform.router(), shutdown.clone())
-        .await?;
-    let mut servers = vec![platform_task];
-    servers.extend(platform.spawn_workers(shutdown.clone()));
+    let (platform_url, mut servers) = net.serve_platform(&platform, shutdown.clone()).await?;
 
     // One shop per merchant. They share one order book (order ids are unique
     // across merchants) and one client's counters, so the report adds them
@@ -293,21 +288,13 @@ pub(crate) async fn run_strategy(
     if spec.receives_webhooks() {
         // All merchants' receivers behind one server, one path each, as a
         // multi-tenant integration (Zapier, say) receives for its users.
-        let mut router = axum::Router::new();
-        for (n, receiver) in receivers.iter().enumerate() {
-            router = router.nest(&format!("/m/{n}"), receiver::router(receiver.clone()));
-        }
+        let router = receiver::tenants_router(&receivers);
         let (url, task) = net.serve("shop", router, shutdown.clone()).await?;
         servers.push(task);
         for (n, (shop, receiver)) in shops.iter().zip(&receivers).enumerate() {
-            let endpoint = shop
-                .client()
-                .register_endpoint(&format!("{url}/m/{n}{WEBHOOK_PATH}"))
+            shop.subscribe(receiver, &format!("{url}{}", receiver::tenant_path(n)))
                 .await
-                .map_err(|e| HarnessError::Register(e.to_string()))?;
-            let secret = WebhookSecret::parse(&endpoint.secret)
-                .map_err(|e| HarnessError::Register(e.to_string()))?;
-            receiver.trust(secret);
+                .map_err(|e| HarnessError::Register(e.chain()))?;
         }
     }
 
