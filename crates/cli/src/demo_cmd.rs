@@ -4,8 +4,9 @@
 //! The harness runs a platform and a shop inside one process to measure them.
 //! These commands run each side as its own process instead, the way the
 //! seed's demo runs a receiver on one machine and GitHub on another, and
-//! print one readable line per request, so a class can watch polling hammer
-//! the platform while webhooks sit quiet:
+//! print one readable line per thing that happens (a poll, a settlement, a
+//! delivery, an outcome learned: the run's event sink), so a class can watch
+//! polling hammer the platform while webhooks sit quiet:
 //!
 //! ```text
 //! terminal 1:  hooklab platform
@@ -27,7 +28,6 @@ use hooklab_core::ids::{MerchantId, OrderId};
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::StrategySpec;
 use hooklab_core::shutdown;
-use hooklab_core::signature::WebhookSecret;
 use hooklab_core::wire::{CreatePayment, Outcome, Simulate};
 use hooklab_core::workload::OrderPlan;
 use hooklab_harness::transport::RealHttp;
@@ -171,14 +171,12 @@ pub async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
         },
         None => Merchant::generate(1, &mut rng),
     };
-    let (trigger, shutdown) = shutdown::channel();
-    let events = printing();
     let config = PlatformConfig {
         default_settle: args.settle_after,
         merchants: vec![merchant.clone()],
         rate_limit_per_s: args.rate_limit,
         seed: rng.next_u64(),
-        events,
+        events: printing(),
         ..PlatformConfig::default()
     };
     let platform = Platform::new(clock, config, RealHttp::new());
@@ -192,45 +190,15 @@ pub async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
         "every payment settles {} after its creation (unless it asks otherwise); Ctrl-C to stop",
         args.settle_after
     );
-    let workers = platform.spawn_workers(shutdown.clone());
-    // One line per API request, beside the platform's own events.
-    let started = clock;
-    let watched = platform.clone();
-    let router = platform.router().layer(axum::middleware::from_fn(
-        move |req: axum::extract::Request, next: axum::middleware::Next| {
-            let (method, path) = (req.method().clone(), req.uri().path().to_owned());
-            let watched = watched.clone();
-            async move {
-                let response = next.run(req).await;
-                let t = started.now().0 as f64 / 1e6;
-                println!("+{t:.3}s {method} {path} -> {}", response.status());
-                if method == http::Method::POST
-                    && path == "/v1/webhook_endpoints"
-                    && response.status().is_success()
-                {
-                    if let Some((id, url, secret)) = watched.endpoints().last() {
-                        println!("         endpoint {id} for {url}, signing secret {secret}");
-                    }
-                }
-                response
-            }
-        },
-    ));
-    let mut stop = shutdown.clone();
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            tokio::select! {
-                _ = ctrl_c() => {},
-                _ = stop.wait() => {},
-            }
-        })
+    let (trigger, shutdown) = shutdown::channel();
+    let _stop_on_ctrl_c = tokio::spawn(async move {
+        ctrl_c().await;
+        trigger.trigger();
+    });
+    platform
+        .serve(listener, shutdown)
         .await
-        .context("serving the platform")?;
-    trigger.trigger();
-    for w in workers {
-        let _ = w.await;
-    }
-    Ok(())
+        .context("serving the platform")
 }
 
 /// `hooklab shop`.
@@ -277,21 +245,18 @@ pub async fn shop(args: ShopArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let url = format!("http://{}{WEBHOOK_PATH}", listener.local_addr()?);
-        let router = receiver::router(receiver.clone());
-        let mut stop = shutdown.clone();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async move { stop.wait().await })
-                .await;
-        });
-        let endpoint = client
-            .register_endpoint(&url)
+        tokio::spawn(receiver::serve(
+            listener,
+            receiver::router(receiver.clone()),
+            shutdown.clone(),
+        ));
+        let endpoint = shop
+            .subscribe(&receiver, &url)
             .await
             .with_context(|| format!("registering {url} with the platform at {}", args.platform))?;
-        receiver.trust(WebhookSecret::parse(&endpoint.secret).context("the platform's secret")?);
         println!(
-            "shop receiving webhooks at {url} (endpoint {}, signatures checked)",
-            endpoint.id
+            "shop receiving webhooks at {url} (endpoint {}, signing secret {}, signatures checked)",
+            endpoint.id, endpoint.secret
         );
     }
     println!(

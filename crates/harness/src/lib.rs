@@ -6,7 +6,9 @@
 //!   client over loopback sockets.
 //! - [`run`]: replays one seeded workload against each strategy of a scenario,
 //!   each on a fresh platform and shop bound to `127.0.0.1:0`, and folds what
-//!   they recorded into a [`hooklab_core::report::Summary`].
+//!   they recorded into a [`hooklab_core::report::Summary`]; its `fold`
+//!   module reads what a stopped run recorded and folds it into one
+//!   strategy's report.
 //! - [`error`]: [`HarnessError`], why a run could not be carried out, shared
 //!   by the run and both networks.
 //! - [`network`]: where a run's hosts live, real sockets ([`network::Loopback`])
@@ -22,6 +24,7 @@
 //! harness does not depend on the report crate.
 
 pub mod error;
+mod fold;
 pub mod network;
 pub mod run;
 pub mod sweep;

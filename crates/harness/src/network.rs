@@ -22,6 +22,8 @@ use hooklab_core::http::{HttpClient, SendFuture, TransportError, ensure_loopback
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::NetworkSettings;
 use hooklab_core::shutdown::Shutdown;
+use hooklab_platform::Platform;
+use hooklab_shop::receiver;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -33,6 +35,14 @@ pub type Served = (String, JoinHandle<()>);
 /// A future returned by [`Network::serve`].
 pub type ServeFuture<'a> = Pin<Box<dyn Future<Output = Result<Served, HarnessError>> + Send + 'a>>;
 
+/// A served platform: its base URL and its tasks (its server's and its
+/// workers', however the network runs them).
+pub type ServedPlatform = (String, Vec<JoinHandle<()>>);
+
+/// A future returned by [`Network::serve_platform`].
+pub type PlatformFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<ServedPlatform, HarnessError>> + Send + 'a>>;
+
 /// A network a run's hosts live on.
 pub trait Network: Send + Sync {
     /// Serves `router` until `shutdown`; `name` names the host (`platform`,
@@ -43,6 +53,26 @@ pub trait Network: Send + Sync {
         router: axum::Router,
         shutdown: Shutdown,
     ) -> ServeFuture<'a>;
+
+    /// Serves `platform` (its API and its workers) until `shutdown`. By
+    /// default its router is served like any other host's and its workers
+    /// are started beside it, which is what a network without sockets must
+    /// do; a network with sockets serves it with [`Platform::serve`], as a
+    /// program does.
+    fn serve_platform<'a>(
+        &'a self,
+        platform: &'a Platform,
+        shutdown: Shutdown,
+    ) -> PlatformFuture<'a> {
+        Box::pin(async move {
+            let (url, server) = self
+                .serve("platform", platform.router(), shutdown.clone())
+                .await?;
+            let mut tasks = vec![server];
+            tasks.extend(platform.spawn_workers(shutdown));
+            Ok((url, tasks))
+        })
+    }
 
     /// A client for outbound requests.
     fn client(&self) -> Arc<dyn HttpClient>;
@@ -57,6 +87,15 @@ pub trait Network: Send + Sync {
 /// Real sockets on `127.0.0.1`, ports picked by the system.
 pub struct Loopback;
 
+/// A listener on `127.0.0.1:0` and the base URL it is reached at.
+async fn bind_loopback() -> Result<(tokio::net::TcpListener, String), HarnessError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(HarnessError::Bind)?;
+    let addr = listener.local_addr().map_err(HarnessError::Bind)?;
+    Ok((listener, format!("http://{addr}")))
+}
+
 /// Mean lateness of a tokio timer in real mode: it fires on the first 1 ms
 /// tick at or after its deadline, so half a millisecond on average.
 const REAL_TIMER_SLACK: Dur = Dur(500);
@@ -66,19 +105,31 @@ impl Network for Loopback {
         &'a self,
         _name: &'a str,
         router: axum::Router,
-        mut shutdown: Shutdown,
+        shutdown: Shutdown,
     ) -> ServeFuture<'a> {
         Box::pin(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .map_err(HarnessError::Bind)?;
-            let addr = listener.local_addr().map_err(HarnessError::Bind)?;
+            let (listener, url) = bind_loopback().await?;
+            // The shop's server: its receivers' router is the only other
+            // host a run serves.
             let task = tokio::spawn(async move {
-                let _ = axum::serve(listener, router)
-                    .with_graceful_shutdown(async move { shutdown.wait().await })
-                    .await;
+                let _ = receiver::serve(listener, router, shutdown).await;
             });
-            Ok((format!("http://{addr}"), task))
+            Ok((url, task))
+        })
+    }
+
+    fn serve_platform<'a>(
+        &'a self,
+        platform: &'a Platform,
+        shutdown: Shutdown,
+    ) -> PlatformFuture<'a> {
+        Box::pin(async move {
+            let (listener, url) = bind_loopback().await?;
+            let platform = platform.clone();
+            let task = tokio::spawn(async move {
+                let _ = platform.serve(listener, shutdown).await;
+            });
+            Ok((url, vec![task]))
         })
     }
 
@@ -217,6 +268,14 @@ impl<N: Network> Network for Shaped<N> {
         shutdown: Shutdown,
     ) -> ServeFuture<'a> {
         self.net.serve(name, router, shutdown)
+    }
+
+    fn serve_platform<'a>(
+        &'a self,
+        platform: &'a Platform,
+        shutdown: Shutdown,
+    ) -> PlatformFuture<'a> {
+        self.net.serve_platform(platform, shutdown)
     }
 
     fn client(&self) -> Arc<dyn HttpClient> {

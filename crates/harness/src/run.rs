@@ -11,41 +11,35 @@
 //! 4. waits until the shop knows every outcome, or until the deadline: the
 //!    last settlement, plus the strategy's patience (one polling interval),
 //!    plus the scenario's grace period;
-//! 5. stops everything and folds what the platform and the shop recorded into
-//!    a [`StrategyReport`], with the [`Timeline`] of the events they announced
-//!    (each also handed to the [`Progress`] listener as it happened).
+//! 5. stops everything and hands what the platform and the shop recorded to
+//!    the `fold` module, which folds it into a [`StrategyReport`], with the
+//!    timeline of the events they announced (each also handed to the
+//!    [`Progress`] listener as it happened).
 //!
 //! Latency is measured from the *scheduled* settlement instant the platform
 //! recorded, to the instant the shop recorded the outcome: an overloaded
 //! machine makes the numbers worse, never better.
 
 use crate::error::HarnessError;
+use crate::fold::{self, Observations};
 use crate::network::{Loopback, Network, Shaped};
 use crate::virtual_net::{self, VirtualNet};
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::{EventSink, RunEvent};
 use hooklab_core::http::HttpClient;
-use hooklab_core::ids::OrderId;
-use hooklab_core::model::{self, ModelInputs};
-use hooklab_core::report::{
-    LatencySummary, MissedOrder, MissedWhy, NotifiedBy, RequestCounts, ScenarioInfo,
-    StrategyReport, Summary, Timeline, cdf_points, latency_histogram, round_ms,
-};
+use hooklab_core::model::ModelInputs;
+use hooklab_core::report::{ScenarioInfo, StrategyReport, Summary};
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::{ClockMode, DownMode, Scenario, StrategySpec};
 use hooklab_core::shutdown;
-use hooklab_core::signature::WebhookSecret;
 use hooklab_core::workload::{self, OrderPlan};
-use hooklab_platform::{AttemptResult, Merchant, Platform, PlatformConfig, SettlementPlan};
+use hooklab_platform::{Merchant, Platform, PlatformConfig, SettlementPlan};
 use hooklab_shop::Shop;
 use hooklab_shop::client::PlatformClient;
-use hooklab_shop::orders::Channel;
 use hooklab_shop::orders::OrderBook;
-use hooklab_shop::receiver::{self, Receiver, ReceiverFaults, WEBHOOK_PATH};
-use std::collections::HashMap;
+use hooklab_shop::receiver::{self, Receiver, ReceiverFaults};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 /// Hears how a run is going (the CLI draws a progress bar with it).
 pub trait Progress: Send + Sync {
@@ -241,11 +235,7 @@ pub(crate) async fn run_strategy(
         })
     };
     let platform = Platform::new(clock, config, platform_http);
-    let (platform_url, platform_task) = net
-        .serve("platform", platform.router(), shutdown.clone())
-        .await?;
-    let mut servers = vec![platform_task];
-    servers.extend(platform.spawn_workers(shutdown.clone()));
+    let (platform_url, mut servers) = net.serve_platform(&platform, shutdown.clone()).await?;
 
     // One shop per merchant. They share one order book (order ids are unique
     // across merchants) and one client's counters, so the report adds them
@@ -282,20 +272,13 @@ pub(crate) async fn run_strategy(
     if spec.receives_webhooks() {
         // All merchants' receivers behind one server, one path each, as a
         // multi-tenant integration (Zapier, say) receives for its users.
-        let mut router = axum::Router::new();
-        for (n, receiver) in receivers.iter().enumerate() {
-            router = router.nest(&format!("/m/{n}"), receiver::router(receiver.clone()));
-        }
+        let router = receiver::tenants_router(&receivers);
         let (url, task) = net.serve("shop", router, shutdown.clone()).await?;
         servers.push(task);
         for (n, (shop, receiver)) in shops.iter().zip(&receivers).enumerate() {
-            let endpoint = shop
-                .client()
-                .register_endpoint(&format!("{url}/m/{n}{WEBHOOK_PATH}"))
+            shop.subscribe(receiver, &format!("{url}{}", receiver::tenant_path(n)))
                 .await
                 .map_err(HarnessError::Register)?;
-            let secret = WebhookSecret::parse(&endpoint.secret).map_err(HarnessError::Secret)?;
-            receiver.trust(secret);
         }
     }
 
@@ -366,24 +349,24 @@ pub(crate) async fn run_strategy(
     }
     let timeline = crate::timeline::fold(&recorded, plan.len(), ended);
     let rtt = Dur(client.median_create_rtt_us());
-    Ok(fold(
+    Ok(fold::strategy_report(Observations {
         spec,
         scenario,
         plan,
-        &platform,
-        &book,
-        &client,
-        &receivers,
-        ModelInputs {
+        platform: &platform,
+        book: &book,
+        client: &client,
+        receivers: &receivers,
+        inputs: ModelInputs {
             rtt,
             timer_slack: net.timer_slack(),
             // Measured; a run whose polls settled every payment first has
             // nothing to measure, and no webhook the number would explain.
             settle_lateness: platform.settlement_lateness().unwrap_or(Dur::ZERO),
         },
-        ended.since(origin),
+        run: ended.since(origin),
         timeline,
-    ))
+    }))
 }
 
 /// The platform's outbound link while the receiver is down refusing
@@ -410,195 +393,4 @@ impl HttpClient for RefusingLink {
         }
         self.inner.send(request)
     }
-}
-
-/// Folds what the platform and the shop recorded into one report.
-#[allow(clippy::too_many_arguments)]
-fn fold(
-    spec: &StrategySpec,
-    scenario: &Scenario,
-    plan: &[OrderPlan],
-    platform: &Platform,
-    book: &OrderBook,
-    client: &PlatformClient,
-    receivers: &[Arc<Receiver>],
-    inputs: ModelInputs,
-    run: Dur,
-    timeline: Timeline,
-) -> StrategyReport {
-    let settlements: HashMap<OrderId, Micros> = platform
-        .settlements()
-        .into_iter()
-        .map(|s| (s.order_id, s.settled_at))
-        .collect();
-    let attempts = platform.delivery_attempts();
-    let entries = book.entries();
-    let failed: HashMap<OrderId, String> = book.failed().into_iter().collect();
-    let by_order: HashMap<&OrderId, &hooklab_shop::orders::OrderEntry> =
-        entries.iter().map(|e| (&e.order_id, e)).collect();
-
-    let mut histogram = latency_histogram();
-    let mut notified_by = NotifiedBy::default();
-    let mut missed_orders = Vec::new();
-    for order in plan {
-        let entry = by_order.get(&order.order_id);
-        match (
-            entry.and_then(|e| e.known_at),
-            settlements.get(&order.order_id),
-        ) {
-            (Some(known_at), Some(settled_at)) => {
-                // Saturating: the shop cannot learn before the settlement, and
-                // if the clocks ever said otherwise we record 0, not garbage.
-                let _ = histogram.record(known_at.since(*settled_at).as_us().max(1));
-                match entry.and_then(|e| e.via) {
-                    Some(Channel::Webhook) => notified_by.webhook += 1,
-                    _ => notified_by.poll += 1,
-                }
-            }
-            _ => {
-                let why = if let Some(error) = failed.get(&order.order_id) {
-                    MissedWhy::CreationFailed {
-                        error: error.to_string(),
-                    }
-                } else if !settlements.contains_key(&order.order_id) {
-                    MissedWhy::NotSettled
-                } else {
-                    let payment = entry.and_then(|e| e.payment_id.clone());
-                    let tried: Vec<_> = attempts
-                        .iter()
-                        .filter(|a| Some(&a.payment_id) == payment.as_ref())
-                        .collect();
-                    match (spec, tried.last()) {
-                        (StrategySpec::Poll { .. } | StrategySpec::PollEvents { .. }, _) => {
-                            MissedWhy::NotPolledYet
-                        }
-                        (_, None) => MissedWhy::NoDelivery,
-                        (_, Some(last)) if last.result.is_success() => MissedWhy::LostAfterAck {
-                            attempts: tried.len() as u32,
-                            last: last.result.describe(),
-                        },
-                        (_, Some(last)) => MissedWhy::AttemptsFailed {
-                            attempts: tried.len() as u32,
-                            last: last.result.describe(),
-                        },
-                    }
-                };
-                missed_orders.push(MissedOrder {
-                    order_id: order.order_id.to_string(),
-                    reason: why.english(),
-                    why: Some(why),
-                });
-            }
-        }
-    }
-
-    let sent = client.sent();
-    let served = platform.served();
-    let received_deliveries: u64 = receivers
-        .iter()
-        .map(|r| r.counts().deliveries.load(Ordering::Relaxed))
-        .sum();
-    let mut rejected = std::collections::BTreeMap::<String, u64>::new();
-    for r in receivers {
-        for (reason, n) in r.rejected() {
-            *rejected.entry(reason).or_insert(0) += n;
-        }
-    }
-    let requests = RequestCounts {
-        total: 0,
-        payment_creates: sent.payment_creates.load(Ordering::Relaxed),
-        polls: sent.polls.load(Ordering::Relaxed),
-        polls_wasted: sent.polls_pending.load(Ordering::Relaxed),
-        webhook_attempts: served.webhook_attempts,
-        endpoint_registrations: sent.endpoint_registrations.load(Ordering::Relaxed),
-        webhook_retries: attempts.iter().filter(|a| a.attempt > 1).count() as u64,
-        webhook_failures: attempts.iter().filter(|a| !a.result.is_success()).count() as u64,
-        reconcile_polls: sent.reconcile_polls.load(Ordering::Relaxed),
-        event_polls: sent.event_lists.load(Ordering::Relaxed),
-        event_polls_wasted: sent.event_lists_empty.load(Ordering::Relaxed),
-        rate_limited: sent.rate_limited.load(Ordering::Relaxed),
-    }
-    .with_total();
-    let counts_agree = requests.payment_creates == served.payment_creates
-        && requests.polls == served.polls
-        && requests.polls_wasted == served.polls_pending
-        && requests.endpoint_registrations == served.endpoint_registrations
-        && requests.event_polls == served.event_lists
-        && requests.rate_limited == served.rate_limited
-        // An attempt refused at connect (a partition, a closed port) never
-        // reached the receiver: compare only the attempts that got an answer.
-        && attempts.iter().filter(|a| matches!(a.result, AttemptResult::Status(_))).count() as u64
-            == received_deliveries;
-
-    let orders = plan.len() as u64;
-    let notified = histogram.len();
-    let polls = requests.all_polls();
-    let polls_wasted = requests.all_polls_wasted();
-    let notification_requests = polls + requests.webhook_attempts;
-    StrategyReport {
-        name: spec.name().to_owned(),
-        kind: spec.kind(),
-        interval_ms: match spec {
-            StrategySpec::Poll { interval_ms, .. }
-            | StrategySpec::PollEvents { interval_ms, .. } => Some(interval_ms.as_ms_f64()),
-            StrategySpec::Webhook { .. } | StrategySpec::Hybrid { .. } => None,
-        },
-        rejected,
-        orders,
-        notified,
-        missed: orders - notified,
-        // Notices of an outcome already known: those the receiver caught by
-        // their `webhook-id`, and those the order book caught by order.
-        duplicates: book.duplicates()
-            + receivers
-                .iter()
-                .map(|r| r.counts().redeliveries.load(Ordering::Relaxed))
-                .sum::<u64>(),
-        notified_by,
-        latency_ms: LatencySummary::from_histogram(&histogram),
-        latency_cdf_ms: cdf_points(&histogram),
-        requests,
-        requests_per_order: round4(notification_requests as f64 / orders.max(1) as f64),
-        polls_wasted_share: if polls == 0 {
-            0.0
-        } else {
-            round4(polls_wasted as f64 / polls as f64)
-        },
-        predicted: {
-            let mut p = model::predict(spec, &scenario.workload.settle, inputs);
-            if let StrategySpec::PollEvents { interval_ms, .. } = spec {
-                // The event-log poller's cost depends on how long settlements
-                // keep coming and how often: the workload's span and rate.
-                let first = plan
-                    .iter()
-                    .map(|o| o.arrive_at.plus(o.settle_after))
-                    .min()
-                    .unwrap_or_default();
-                let last = workload::last_settlement(plan);
-                let span = last.since(first).max(*interval_ms);
-                // Each merchant's poller runs from the start to the last
-                // settlement; each merchant sees 1/M of the settlements.
-                let merchants = scenario.workload.merchants.max(1);
-                let rate = orders as f64 / f64::from(merchants) / (span.as_us() as f64 / 1e6);
-                let (per_order, empty) =
-                    model::poll_events_costs(*interval_ms, Dur(last.0), orders, merchants, rate);
-                p.requests_per_order = per_order;
-                p.polls_wasted_per_order = per_order * empty;
-                p.polls_wasted_share = Some(round4(empty));
-            }
-            p.latency_mean_ms = round_ms(p.latency_mean_ms);
-            p.requests_per_order = round4(p.requests_per_order);
-            p.polls_wasted_per_order = round4(p.polls_wasted_per_order);
-            p.rtt_ms = round_ms(p.rtt_ms);
-            p
-        },
-        counts_agree,
-        run_ms: round_ms(run.as_ms_f64()),
-        missed_orders,
-        timeline,
-    }
-}
-
-fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
 }

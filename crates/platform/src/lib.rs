@@ -6,7 +6,8 @@
 //!
 //! - [`api`]: the HTTP API (axum): create a payment, read its status (what a
 //!   poller calls), register a webhook endpoint. One `router()`, testable
-//!   without a socket.
+//!   without a socket; [`Platform::serve`] serves it on a listener the caller
+//!   bound, with the workers beside it, until a shutdown signal.
 //! - [`ledger`]: the payments, idempotency keys and endpoints, behind one
 //!   `std::sync::Mutex` (never held across an `.await`).
 //! - [`settlement`]: settles each payment at its scheduled instant and emits an
@@ -250,8 +251,36 @@ impl Platform {
         api::router(self.shared.clone())
     }
 
+    /// Serves the API on `listener`, with the settlement worker and the
+    /// webhook dispatcher running beside it, until `shutdown`; returns once
+    /// the workers have stopped too. Call once.
+    ///
+    /// The listener and the signal come from the caller, as in mini-redis's
+    /// `server::run(listener, shutdown)`: a test binds `127.0.0.1:0` and
+    /// reads the port before serving, and a program decides what stops it
+    /// (Ctrl-C, the end of a run). In virtual time, where there is no socket,
+    /// the harness serves [`Platform::router`] over in-memory pipes and starts
+    /// the same workers with [`Platform::spawn_workers`].
+    pub async fn serve(
+        &self,
+        listener: tokio::net::TcpListener,
+        shutdown: Shutdown,
+    ) -> std::io::Result<()> {
+        let workers = self.spawn_workers(shutdown.clone());
+        let mut stop = shutdown;
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(async move { stop.wait().await })
+            .await?;
+        for worker in workers {
+            // A worker that panicked has nothing left to stop; the API has
+            // already answered its last request.
+            let _ = worker.await;
+        }
+        Ok(())
+    }
+
     /// Starts the settlement worker and the webhook dispatcher; both stop on
-    /// `shutdown`. Call once.
+    /// `shutdown`. Call once ([`Platform::serve`] calls it).
     pub fn spawn_workers(&self, shutdown: Shutdown) -> Vec<tokio::task::JoinHandle<()>> {
         let mut handles = vec![tokio::spawn(settlement::run(
             self.shared.clone(),
@@ -311,19 +340,6 @@ impl Platform {
     /// and the harness call it to be sure nothing due is left pending).
     pub fn settle_due(&self) {
         settlement::settle_due(&self.shared, self.shared.clock.now());
-    }
-
-    /// Every enabled webhook endpoint: (id, url, current secret). For the
-    /// two-terminal demo, which prints each endpoint's secret.
-    pub fn endpoints(&self) -> Vec<(String, String, String)> {
-        let ledger = self.shared.ledger();
-        self.shared
-            .config
-            .merchants
-            .iter()
-            .flat_map(|m| ledger.endpoints_of(&m.id, None))
-            .map(|e| (e.id.to_string(), e.url.clone(), e.secret.to_text()))
-            .collect()
     }
 
     /// The merchants and their API keys.

@@ -5,9 +5,9 @@
 //! field (a provider's test mode), or from the platform's default.
 //!
 //! Two paths settle a payment, and both go through
-//! [`crate::ledger::Ledger::settle_if_due`], which is idempotent:
+//! `Ledger::settle_if_due` (in [`crate::ledger`]), which is idempotent:
 //!
-//! - the worker in [`run`] sleeps until the next scheduled instant and settles
+//! - the worker (`run`) sleeps until the next scheduled instant and settles
 //!   every payment due, emitting one event each to the dispatcher's queue;
 //! - a status read ([`crate::api`]) that comes after the instant settles the
 //!   payment on the spot, so a poll never sees `pending` for a payment whose

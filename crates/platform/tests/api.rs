@@ -817,3 +817,48 @@ async fn a_burst_keeps_at_most_64_attempts_in_flight_per_endpoint_and_loses_none
     assert_eq!(ids.len(), N as usize, "none delivered twice");
     assert_eq!(p.delivery_attempts().len(), N as usize);
 }
+
+/// One HTTP/1.1 exchange over a real socket, by hand (the test crate has no
+/// HTTP client): the raw answer, read until the server closes.
+async fn raw_exchange(addr: std::net::SocketAddr, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8(answer).unwrap()
+}
+
+/// `Platform::serve` on a listener the test bound on port 0: the API answers
+/// over the socket, and the server and its workers stop on the signal.
+#[tokio::test]
+async fn serve_answers_on_the_callers_listener_until_shutdown() {
+    let (p, _) = platform(one_order(86_400_000));
+    call(&p, "POST", "/v1/payments", Some(ORDER), Some("k")).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (trigger, shutdown) = shutdown::channel();
+    let served = tokio::spawn({
+        let p = p.clone();
+        async move { p.serve(listener, shutdown).await }
+    });
+
+    let answer = raw_exchange(
+        addr,
+        &format!(
+            "GET /v1/payments/pay_000001 HTTP/1.1\r\nHost: {addr}\r\n\
+             Authorization: Bearer {KEY}\r\nConnection: close\r\n\r\n"
+        ),
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""order_id":"ord_000001""#), "{answer}");
+    assert_eq!(p.served().polls, 1);
+
+    trigger.trigger();
+    let stopped = tokio::time::timeout(Duration::from_secs(30), served).await;
+    assert!(
+        matches!(stopped, Ok(Ok(Ok(())))),
+        "serve did not return cleanly after shutdown: {stopped:?}"
+    );
+}

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// Occurs when the request got no HTTP answer.
-    #[error("no answer from the platform: {0}")]
+    #[error("no answer from the platform")]
     Transport(#[from] TransportError),
     /// Occurs when the platform answered with an error status.
     #[error("the platform answered {status}: {code}: {message}")]
@@ -43,6 +43,26 @@ pub enum ClientError {
     /// Occurs when the request could not even be built (a bad base URL).
     #[error("cannot build the request: {0}")]
     Build(String),
+    /// Occurs when the platform hands out a webhook signing secret the shop
+    /// cannot use.
+    #[error("the platform's webhook signing secret is unusable")]
+    Secret(#[from] hooklab_core::signature::SecretError),
+}
+
+impl ClientError {
+    /// The error and every cause beneath it, on one line (`a: b: c`), for
+    /// where only text can be kept (the order book records why a creation
+    /// failed as text, and the report shows it).
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            text.push_str(": ");
+            text.push_str(&e.to_string());
+            cause = e.source();
+        }
+        text
+    }
 }
 
 /// Requests the shop sent that the platform answered with 2xx, by kind.

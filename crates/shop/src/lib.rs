@@ -24,7 +24,8 @@ use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::events::EventSink;
 use hooklab_core::scenario::StrategySpec;
 use hooklab_core::shutdown::Shutdown;
-use hooklab_core::wire::CreatePayment;
+use hooklab_core::signature::WebhookSecret;
+use hooklab_core::wire::{CreatePayment, WebhookEndpoint};
 use hooklab_core::workload::OrderPlan;
 use orders::{Channel, OrderBook};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -172,6 +173,19 @@ impl Shop {
         }
     }
 
+    /// Registers `url` as this shop's webhook endpoint and has `receiver`
+    /// trust the signing secret the platform hands back: from then on, the
+    /// receiver accepts the platform's deliveries and nobody else's.
+    pub async fn subscribe(
+        &self,
+        receiver: &receiver::Receiver,
+        url: &str,
+    ) -> Result<WebhookEndpoint, ClientError> {
+        let endpoint = self.client.register_endpoint(url).await?;
+        receiver.trust(WebhookSecret::parse(&endpoint.secret)?);
+        Ok(endpoint)
+    }
+
     /// Checks out one order: creates its payment (with the order id as the
     /// `Idempotency-Key`, so a retried creation can never pay twice) and, if
     /// the strategy polls, starts polling it.
@@ -186,8 +200,7 @@ impl Shop {
         let payment = match self.create_with_retries(&request).await {
             Ok(p) => p,
             Err(e) => {
-                self.book
-                    .creation_failed(order.order_id.clone(), e.to_string());
+                self.book.creation_failed(order.order_id.clone(), e.chain());
                 return Err(e);
             }
         };

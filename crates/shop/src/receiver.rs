@@ -28,6 +28,7 @@ use hooklab_core::duration::Dur;
 use hooklab_core::events::Happening;
 use hooklab_core::ids::OrderId;
 use hooklab_core::rng::SharedRng;
+use hooklab_core::shutdown::Shutdown;
 use hooklab_core::signature::{self, WebhookSecret};
 use hooklab_core::wire::{ErrorBody, PaymentStatus};
 use serde::Deserialize;
@@ -37,6 +38,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::net::TcpListener;
 
 /// The path the shop's receiver listens on.
 pub const WEBHOOK_PATH: &str = "/webhooks/payments";
@@ -165,6 +167,37 @@ pub fn router(receiver: Arc<Receiver>) -> Router {
         .route(WEBHOOK_PATH, post(receive))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(receiver)
+}
+
+/// Several merchants' receivers behind one server, one path each
+/// ([`tenant_path`]), as a multi-tenant integration (Zapier, say) receives
+/// for its users.
+pub fn tenants_router(receivers: &[Arc<Receiver>]) -> Router {
+    receivers
+        .iter()
+        .enumerate()
+        .fold(Router::new(), |router, (n, receiver)| {
+            router.nest(&format!("/m/{n}"), self::router(receiver.clone()))
+        })
+}
+
+/// Where merchant `n`'s receiver listens in [`tenants_router`].
+pub fn tenant_path(n: usize) -> String {
+    format!("/m/{n}{WEBHOOK_PATH}")
+}
+
+/// Serves `router` (a [`router`] or a [`tenants_router`]) on `listener`
+/// until `shutdown`: the shop's server, in the shape of the platform's
+/// `Platform::serve` (the caller binds the listener and owns the signal, so a
+/// test binds `127.0.0.1:0`).
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    mut shutdown: Shutdown,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move { shutdown.wait().await })
+        .await
 }
 
 /// What the receiver reads of a payment event: its type, and the order and

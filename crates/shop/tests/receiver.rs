@@ -257,3 +257,47 @@ async fn oversized_malformed_and_unknown_bodies() {
         (2, 1)
     );
 }
+
+/// Several merchants' receivers behind one server, served by
+/// `receiver::serve` on a listener the test bound on port 0: a delivery
+/// reaches the receiver its path names, and no other; the server stops on
+/// the signal.
+#[tokio::test]
+async fn tenants_are_served_one_path_each_until_shutdown() {
+    use hooklab_core::shutdown;
+    use hooklab_shop::receiver::{serve, tenant_path, tenants_router};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (_, first) = setup();
+    let (book, second) = setup();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (trigger, stop) = shutdown::channel();
+    let served = tokio::spawn(serve(
+        listener,
+        tenants_router(&[first.clone(), second.clone()]),
+        stop,
+    ));
+
+    let body = event("ord_000001", "approved");
+    let signature = secret().sign("msg_1", NOW_SECS, body.as_bytes());
+    let request = format!(
+        "POST {} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nwebhook-id: msg_1\r\nwebhook-timestamp: {NOW_SECS}\r\n\
+         webhook-signature: {signature}\r\nConnection: close\r\n\r\n{body}",
+        tenant_path(1),
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(second.counts().learned.load(Ordering::Relaxed), 1);
+    assert_eq!(first.counts().deliveries.load(Ordering::Relaxed), 0);
+    assert!(book.entries()[0].known_at.is_some());
+
+    trigger.trigger();
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(30), served).await;
+    assert!(matches!(stopped, Ok(Ok(Ok(())))), "{stopped:?}");
+}

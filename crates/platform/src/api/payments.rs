@@ -3,6 +3,7 @@
 use super::{Caller, refuse};
 use crate::Shared;
 use crate::error::ApiError;
+use crate::ledger::NewPayment;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -85,9 +86,14 @@ pub(crate) async fn create(
                 .unwrap_or((shared.config.default_settle, Outcome::Approved)),
         };
         let now = shared.clock.now();
-        shared
-            .ledger()
-            .create(&merchant, req, key, now, &shared.clock, after, outcome)
+        let new = NewPayment {
+            merchant: &merchant,
+            request: req,
+            idempotency_key: key,
+            settle_after: after,
+            outcome,
+        };
+        shared.ledger().create(new, now, &shared.clock)
     })();
     let (json, replayed) = result.map_err(|e| refuse(&shared, e))?;
     if !replayed {

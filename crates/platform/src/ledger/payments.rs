@@ -1,28 +1,37 @@
-//! The platform's books: payments, idempotency keys, webhook endpoints, the
-//! events log, and the schedule of settlements still to come.
+//! Payments: creation (idempotent on its key), status reads, and the
+//! schedule of settlements still to come.
 //!
-//! All of it sits behind one `std::sync::Mutex` in [`crate::Shared`]. A std
-//! mutex and not a tokio one, as mini-redis explains for its `Db`: every
-//! critical section is a few map operations with no `.await` inside, so the
-//! lock is never held across a suspension point and a blocking lock is both
-//! correct and faster.
-//!
-//! Everything a merchant can see is keyed by merchant too, so one merchant's
-//! request can never reach another's payment, event or endpoint.
+//! A payment's settlement instant is fixed when it is created. Whoever comes
+//! first at or after that instant settles it, the settlement worker or a
+//! status read, and either way the event announcing it is appended to the
+//! log ([`super::events`]) with the *scheduled* instant: the platform's own
+//! lag never shows in what the shop sees.
 
+use super::{EventRecord, Ledger};
 use crate::error::ApiError;
-use crate::merchants::Merchants;
 use bytes::Bytes;
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
-use hooklab_core::ids::{EndpointId, EventId, MerchantId, OrderId, PaymentId};
-use hooklab_core::rng::SeededRng;
-use hooklab_core::signature::WebhookSecret;
-use hooklab_core::wire::{
-    CreatePayment, DeliveryState, Event, EventPage, ListedEvent, Outcome, Payment, PaymentStatus,
-};
+use hooklab_core::ids::{EventId, MerchantId, OrderId, PaymentId};
+use hooklab_core::wire::{CreatePayment, DeliveryState, Event, Outcome, Payment, PaymentStatus};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
+
+/// A creation request, as the API hands it to [`Ledger::create`]: who asks,
+/// what they ask for, and when and how the payment will settle.
+#[derive(Debug)]
+pub(crate) struct NewPayment<'a> {
+    /// The merchant whose API key made the request.
+    pub(crate) merchant: &'a MerchantId,
+    /// The request's body.
+    pub(crate) request: CreatePayment,
+    /// The request's `Idempotency-Key`, if it had one.
+    pub(crate) idempotency_key: Option<String>,
+    /// How long after its creation the payment settles.
+    pub(crate) settle_after: Dur,
+    /// How it settles.
+    pub(crate) outcome: Outcome,
+}
 
 /// One payment, as the platform keeps it.
 ///
@@ -91,10 +100,26 @@ pub(crate) struct StatusRead {
     pub(crate) settled: Option<(Event, MerchantId, Micros)>,
 }
 
+/// A payment that settled, for the harness: the scheduled instant is the one
+/// notification latency is measured from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settlement {
+    /// The payment.
+    pub payment_id: PaymentId,
+    /// Its order.
+    pub order_id: OrderId,
+    /// The scheduled settlement instant (not when a task got round to it).
+    pub settled_at: Micros,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The event announcing it.
+    pub event_id: EventId,
+}
+
 /// Settles `record` (pending, due): its final status, its JSON re-rendered,
 /// and the event announcing it appended to the log. Takes the ledger's parts
 /// rather than the ledger, so a caller can hold the record it looked up.
-fn settle(
+pub(super) fn settle(
     record: &mut PaymentRecord,
     clock: &Clock,
     events: &mut Vec<EventRecord>,
@@ -133,123 +158,32 @@ fn settle(
     (event, merchant, settled_at)
 }
 
-/// A payment that settled, for the harness: the scheduled instant is the one
-/// notification latency is measured from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Settlement {
-    /// The payment.
-    pub payment_id: PaymentId,
-    /// Its order.
-    pub order_id: OrderId,
-    /// The scheduled settlement instant (not when a task got round to it).
-    pub settled_at: Micros,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// The event announcing it.
-    pub event_id: EventId,
-}
-
-/// A registered webhook endpoint.
-#[derive(Clone, Debug)]
-pub(crate) struct EndpointRecord {
-    pub(crate) id: EndpointId,
-    pub(crate) merchant: MerchantId,
-    pub(crate) url: String,
-    pub(crate) uri: http::Uri,
-    /// The current secret.
-    pub(crate) secret: WebhookSecret,
-    /// Secrets replaced by a rotation, still signed with until their instant,
-    /// so receivers can switch without losing a delivery.
-    pub(crate) retiring: Vec<(WebhookSecret, Micros)>,
-    /// Set when the endpoint answered 410 Gone: no more deliveries.
-    pub(crate) disabled: bool,
-}
-
-impl EndpointRecord {
-    /// Every secret to sign with at `now`: the current one first.
-    pub(crate) fn signing_secrets(&self, now: Micros) -> impl Iterator<Item = &WebhookSecret> {
-        std::iter::once(&self.secret).chain(
-            self.retiring
-                .iter()
-                .filter(move |(_, until)| *until > now)
-                .map(|(s, _)| s),
-        )
-    }
-}
-
-/// One event in the log.
-#[derive(Clone, Debug)]
-pub(crate) struct EventRecord {
-    pub(crate) event: Event,
-    pub(crate) merchant: MerchantId,
-    pub(crate) created: Micros,
-    pub(crate) state: DeliveryState,
-    pub(crate) attempts: u32,
-}
-
 /// What identifies a creation request, to tell a true retry (same key, same
 /// parameters) from a reused key.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct Fingerprint {
+pub(super) struct Fingerprint {
     order_id: OrderId,
     amount_cents: u64,
     currency: String,
 }
 
-/// The books. See the module docs for why one mutex guards all of it.
-#[derive(Debug)]
-pub(crate) struct Ledger {
-    pub(crate) merchants: Merchants,
-    /// Every payment. The ledger numbers them (`pay_000001` is the first), so
-    /// payment N sits at index N - 1 and a status read is an index, not a
-    /// hash of the id, as for `events`.
-    payments: Vec<PaymentRecord>,
-    idempotency: HashMap<(MerchantId, String), (Fingerprint, PaymentId)>,
-    endpoints: Vec<EndpointRecord>,
-    /// Every event, in order; an event's index is its number minus one.
-    events: Vec<EventRecord>,
-    /// Each merchant's events, as indices into `events`, for cursor paging.
-    events_by_merchant: HashMap<MerchantId, Vec<usize>>,
-    /// Pending payments by settlement instant, soonest first. Ties break on the
-    /// payment id, so the order of settlements never depends on a hash.
-    schedule: BinaryHeap<Reverse<(Micros, PaymentId)>>,
-    settled: Vec<Settlement>,
-    next_payment: u64,
-    next_endpoint: u64,
-    rng: SeededRng,
-}
-
 impl Ledger {
-    pub(crate) fn new(seed: u64, merchants: Merchants) -> Self {
-        Ledger {
-            merchants,
-            payments: Vec::new(),
-            idempotency: HashMap::new(),
-            endpoints: Vec::new(),
-            events: Vec::new(),
-            events_by_merchant: HashMap::new(),
-            schedule: BinaryHeap::new(),
-            settled: Vec::new(),
-            next_payment: 0,
-            next_endpoint: 0,
-            rng: SeededRng::stream(seed, "platform-secrets"),
-        }
-    }
-
     /// Creates a payment, or finds the one an earlier request with the same
     /// `Idempotency-Key` created; answers its JSON (`true` in the second place
     /// means replayed).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn create(
         &mut self,
-        merchant: &MerchantId,
-        req: CreatePayment,
-        idempotency_key: Option<String>,
+        new: NewPayment<'_>,
         now: Micros,
         clock: &Clock,
-        settle_after: Dur,
-        outcome: Outcome,
     ) -> Result<(Bytes, bool), ApiError> {
+        let NewPayment {
+            merchant,
+            request: req,
+            idempotency_key,
+            settle_after,
+            outcome,
+        } = new;
         let fingerprint = Fingerprint {
             order_id: req.order_id.clone(),
             amount_cents: req.amount_cents,
@@ -389,173 +323,27 @@ impl Ledger {
     pub(crate) fn settlements(&self) -> Vec<Settlement> {
         self.settled.clone()
     }
-
-    fn event_index(id: &EventId) -> Option<usize> {
-        id.as_str()
-            .strip_prefix(EventId::PREFIX)?
-            .parse::<usize>()
-            .ok()?
-            .checked_sub(1)
-    }
-
-    /// `merchant`'s event `id` (None for another merchant's).
-    pub(crate) fn event(&self, merchant: &MerchantId, id: &EventId) -> Option<&EventRecord> {
-        self.events
-            .get(Self::event_index(id)?)
-            .filter(|e| &e.merchant == merchant)
-    }
-
-    /// A page of `merchant`'s events after the cursor `after` (exclusive).
-    pub(crate) fn list_events(
-        &self,
-        merchant: &MerchantId,
-        after: Option<&EventId>,
-        limit: usize,
-    ) -> EventPage {
-        let mine: &[usize] = self
-            .events_by_merchant
-            .get(merchant)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let start = match after.and_then(Self::event_index) {
-            // Indices are increasing: the first one after the cursor.
-            Some(cursor) => mine.partition_point(|&i| i <= cursor),
-            None => 0,
-        };
-        let page: Vec<ListedEvent> = mine[start..]
-            .iter()
-            .take(limit)
-            .map(|&i| {
-                let r = &self.events[i];
-                ListedEvent {
-                    event: r.event.clone(),
-                    delivery_state: r.state,
-                    delivery_attempts: r.attempts,
-                }
-            })
-            .collect();
-        let next_after = page
-            .last()
-            .map(|e| e.event.id.clone())
-            .or_else(|| after.cloned());
-        EventPage {
-            has_more: start + page.len() < mine.len(),
-            data: page,
-            next_after,
-        }
-    }
-
-    /// Records an attempt's outcome on the event's delivery state.
-    pub(crate) fn note_attempt(&mut self, id: &EventId, state: DeliveryState) {
-        if let Some(r) = Self::event_index(id).and_then(|i| self.events.get_mut(i)) {
-            r.attempts += 1;
-            // Once an endpoint acknowledged, the event stays delivered.
-            if r.state != DeliveryState::Succeeded {
-                r.state = state;
-            }
-        }
-    }
-
-    /// `merchant`'s failed events created at or after `since`.
-    pub(crate) fn failed_since(&self, merchant: &MerchantId, since: Micros) -> Vec<Event> {
-        self.events
-            .iter()
-            .filter(|r| {
-                &r.merchant == merchant && r.state == DeliveryState::Failed && r.created >= since
-            })
-            .map(|r| r.event.clone())
-            .collect()
-    }
-
-    /// Registers an endpoint with a fresh secret: `whsec_` and 24 random bytes
-    /// in base64, as the Standard Webhooks spec shapes them.
-    pub(crate) fn add_endpoint(
-        &mut self,
-        merchant: &MerchantId,
-        url: String,
-        uri: http::Uri,
-    ) -> EndpointRecord {
-        self.next_endpoint += 1;
-        let record = EndpointRecord {
-            id: EndpointId::numbered(self.next_endpoint),
-            merchant: merchant.clone(),
-            url,
-            uri,
-            secret: WebhookSecret::generate(&mut self.rng),
-            retiring: Vec::new(),
-            disabled: false,
-        };
-        self.endpoints.push(record.clone());
-        record
-    }
-
-    /// Gives `merchant`'s endpoint `id` a new secret; the old one still signs
-    /// until `now + grace`.
-    pub(crate) fn rotate_secret(
-        &mut self,
-        merchant: &MerchantId,
-        id: &EndpointId,
-        now: Micros,
-        grace: Dur,
-    ) -> Option<EndpointRecord> {
-        let fresh = WebhookSecret::generate(&mut self.rng);
-        let e = self
-            .endpoints
-            .iter_mut()
-            .find(|e| &e.id == id && &e.merchant == merchant)?;
-        let old = std::mem::replace(&mut e.secret, fresh);
-        e.retiring.retain(|(_, until)| *until > now);
-        e.retiring.push((old, now.plus(grace)));
-        Some(e.clone())
-    }
-
-    /// `merchant`'s endpoint `id`, enabled or not.
-    pub(crate) fn endpoint(
-        &self,
-        merchant: &MerchantId,
-        id: &EndpointId,
-    ) -> Option<&EndpointRecord> {
-        self.endpoints
-            .iter()
-            .find(|e| &e.id == id && &e.merchant == merchant)
-    }
-
-    /// `merchant`'s enabled endpoints (all of them, or only `only`).
-    pub(crate) fn endpoints_of(
-        &self,
-        merchant: &MerchantId,
-        only: Option<&EndpointId>,
-    ) -> Vec<EndpointRecord> {
-        self.endpoints
-            .iter()
-            .filter(|e| &e.merchant == merchant && !e.disabled && only.is_none_or(|o| o == &e.id))
-            .cloned()
-            .collect()
-    }
-
-    /// Whether `id` is still enabled.
-    pub(crate) fn endpoint_enabled(&self, id: &EndpointId) -> bool {
-        self.endpoints.iter().any(|e| &e.id == id && !e.disabled)
-    }
-
-    /// Disables `id` (it answered 410 Gone).
-    pub(crate) fn disable_endpoint(&mut self, id: &EndpointId) {
-        for e in self.endpoints.iter_mut().filter(|e| &e.id == id) {
-            e.disabled = true;
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn order(n: u64) -> CreatePayment {
-        CreatePayment {
-            order_id: OrderId::numbered(n),
-            amount_cents: 4_990,
-            currency: "BRL".to_owned(),
-            simulate: None,
+    use crate::merchants::Merchants;
+
+    /// Order 1's payment, settling approved 500 ms after its creation.
+    fn new<'a>(merchant: &'a MerchantId, key: &str) -> NewPayment<'a> {
+        NewPayment {
+            merchant,
+            request: CreatePayment {
+                order_id: OrderId::numbered(1),
+                amount_cents: 4_990,
+                currency: "BRL".to_owned(),
+                simulate: None,
+            },
+            idempotency_key: Some(key.to_owned()),
+            settle_after: Dur::from_ms(500),
+            outcome: Outcome::Approved,
         }
     }
 
@@ -568,15 +356,7 @@ mod tests {
         let merchant = MerchantId::numbered(1);
         let mut ledger = Ledger::new(1, Merchants::default());
         let (created, replayed) = ledger
-            .create(
-                &merchant,
-                order(1),
-                Some("k".to_owned()),
-                Micros(0),
-                &clock,
-                Dur::from_ms(500),
-                Outcome::Approved,
-            )
+            .create(new(&merchant, "k"), Micros(0), &clock)
             .unwrap();
         assert!(!replayed);
         let id = PaymentId::numbered(1);
@@ -617,15 +397,7 @@ mod tests {
         assert!(ledger.settle_if_due(&id, Micros(700_000), &clock).is_none());
 
         let (replay, replayed) = ledger
-            .create(
-                &merchant,
-                order(1),
-                Some("k".to_owned()),
-                Micros(800_000),
-                &clock,
-                Dur::from_ms(500),
-                Outcome::Approved,
-            )
+            .create(new(&merchant, "k"), Micros(800_000), &clock)
             .unwrap();
         assert!(replayed);
         assert_eq!(replay, settled.json);

@@ -5,55 +5,28 @@
 //! `summary.json` byte for byte; a small scenario gives the same counts in
 //! both clocks and latencies that agree; and a simulated day of sparse events
 //! runs at all (assertions are on counts and simulated time, never on wall
-//! time, which a shared machine cannot promise).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! time, which a shared machine cannot promise). The sender-side faults run
+//! here too.
 
-use hooklab_core::report::{StrategyReport, Summary};
-use hooklab_core::scenario::{ClockMode, Scenario};
-use hooklab_harness::run::Silent;
-use hooklab_harness::{RunOptions, run_scenario};
-use std::sync::Mutex;
+use crate::fixtures::{ScenarioBuilder, run, scenario, strategy};
+use hooklab_core::scenario::ClockMode;
+use hooklab_core::report::Summary;
 
-/// Taken by every test, so the real-time run never shares this binary's CPU
-/// with a virtual one: its latencies would measure the other test.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn run(text: &str, clock: ClockMode) -> Summary {
-    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let scenario = Scenario::parse(text, "test.toml").unwrap();
-    let options = RunOptions {
-        clock: Some(clock),
-        ..RunOptions::default()
-    };
-    run_scenario(&scenario, options, &Silent).unwrap()
-}
-
-fn strategy<'a>(summary: &'a Summary, name: &str) -> &'a StrategyReport {
-    summary.strategies.iter().find(|s| s.name == name).unwrap()
-}
+const VIRTUAL: Option<ClockMode> = Some(ClockMode::Virtual);
 
 /// Every source of randomness at once: jittered retries, injected receiver
 /// errors and duplicates, random network latency, many concurrent pollers.
-const BUSY: &str = r#"
-name = "busy"
-seed = 11
-[workload]
-orders = 120
-arrival = { dist = "poisson", per_s = 400 }
-settle = { dist = "lognormal", median_ms = 150, sigma = 0.8 }
-outcomes = { approved = 0.8, declined = 0.2 }
-[[strategy]]
-name = "poll"
-kind = "poll"
-interval_ms = 40
-[[strategy]]
-name = "webhook"
-kind = "webhook"
-[[strategy]]
-name = "hybrid"
-kind = "hybrid"
-reconcile_after_ms = "2s"
-reconcile_every_ms = "1s"
+fn busy() -> ScenarioBuilder {
+    scenario(
+        "busy",
+        11,
+        120,
+        r#"{ dist = "poisson", per_s = 400 }"#,
+        r#"{ dist = "lognormal", median_ms = 150, sigma = 0.8 }"#,
+    )
+    .outcomes("{ approved = 0.8, declined = 0.2 }")
+    .table(
+        r#"
 [delivery]
 retry_schedule = ["0s", "50ms", "200ms", "1s"]
 [faults]
@@ -61,19 +34,24 @@ receiver_error_rate = 0.2
 duplicate_rate = 0.1
 [network]
 latency = { dist = "uniform", min_ms = 1, max_ms = 8 }
-"#;
+"#,
+    )
+    .poll("poll", "40")
+    .webhook("webhook")
+    .hybrid("hybrid", r#""2s""#, r#""1s""#)
+}
 
 #[test]
 fn the_same_seed_gives_a_byte_identical_summary() {
     // The bytes `summary.json` would hold (the report crate pretty-prints
     // the same way).
     let json = |s: &Summary| serde_json::to_string_pretty(s).unwrap();
-    let first = json(&run(BUSY, ClockMode::Virtual));
-    let second = json(&run(BUSY, ClockMode::Virtual));
+    let first = json(&run(&busy(), VIRTUAL));
+    let second = json(&run(&busy(), VIRTUAL));
     assert!(first.contains("\"clock\": \"virtual\""), "{first}");
     assert_eq!(first, second, "two virtual runs of one seed differ");
     // And the run did something worth comparing: retries, reconciliation.
-    let summary = run(BUSY, ClockMode::Virtual);
+    let summary = run(&busy(), VIRTUAL);
     let hook = strategy(&summary, "webhook");
     assert!(hook.requests.webhook_retries > 0, "{hook:?}");
     assert!(strategy(&summary, "poll").requests.polls_wasted > 0);
@@ -85,28 +63,23 @@ fn the_same_seed_gives_a_byte_identical_summary() {
 /// Settlements a fixed 250 ms after creation and a fixed 2 ms one-way
 /// latency: no poll lands near a settlement instant, so the counts cannot
 /// differ between clocks by a hair's breadth of scheduling.
-const BOTH_CLOCKS: &str = r#"
-name = "both-clocks"
-seed = 5
-[workload]
-orders = 40
-arrival = { dist = "fixed", every_ms = 10 }
-settle = { dist = "fixed", ms = 250 }
-[[strategy]]
-name = "poll-100ms"
-kind = "poll"
-interval_ms = 100
-[[strategy]]
-name = "webhook"
-kind = "webhook"
-[network]
-latency = { dist = "fixed", ms = 2 }
-"#;
-
 #[test]
 fn both_clocks_count_the_same_and_agree_on_latency() {
-    let real = run(BOTH_CLOCKS, ClockMode::Real);
-    let virt = run(BOTH_CLOCKS, ClockMode::Virtual);
+    let both = scenario(
+        "both-clocks",
+        5,
+        40,
+        r#"{ dist = "fixed", every_ms = 10 }"#,
+        r#"{ dist = "fixed", ms = 250 }"#,
+    )
+    .table(
+        r#"[network]
+latency = { dist = "fixed", ms = 2 }"#,
+    )
+    .poll("poll-100ms", "100")
+    .webhook("webhook");
+    let real = run(&both, Some(ClockMode::Real));
+    let virt = run(&both, VIRTUAL);
     for name in ["poll-100ms", "webhook"] {
         let (r, v) = (strategy(&real, name), strategy(&virt, name));
         assert_eq!((r.notified, r.missed), (40, 0), "real {r:?}");
@@ -135,22 +108,16 @@ fn both_clocks_count_the_same_and_agree_on_latency() {
 
 #[test]
 fn a_simulated_day_of_sparse_events_runs_to_the_end() {
-    let day = r#"
-name = "sparse-day"
-seed = 3
-[workload]
-orders = 20
-arrival = { dist = "fixed", every_ms = "72m" }
-settle = { dist = "fixed", ms = "1h" }
-[[strategy]]
-name = "poll-25m"
-kind = "poll"
-interval_ms = "25m"
-[[strategy]]
-name = "webhook"
-kind = "webhook"
-"#;
-    let summary = run(day, ClockMode::Virtual);
+    let day = scenario(
+        "sparse-day",
+        3,
+        20,
+        r#"{ dist = "fixed", every_ms = "72m" }"#,
+        r#"{ dist = "fixed", ms = "1h" }"#,
+    )
+    .poll("poll-25m", r#""25m""#)
+    .webhook("webhook");
+    let summary = run(&day, VIRTUAL);
     let poll = strategy(&summary, "poll-25m");
     assert_eq!((poll.notified, poll.missed), (20, 0), "{poll:?}");
     // Polls at 25, 50 and 75 minutes after each creation: the third finds it.
@@ -171,23 +138,24 @@ kind = "webhook"
 
 #[test]
 fn a_partition_fails_deliveries_until_it_heals_and_retries_get_through() {
-    let partitioned = r#"
-name = "partitioned"
-seed = 9
-[workload]
-orders = 10
-arrival = { dist = "fixed", every_ms = 10 }
-settle = { dist = "fixed", ms = 500 }
-[[strategy]]
-name = "webhook"
-kind = "webhook"
+    let partitioned = scenario(
+        "partitioned",
+        9,
+        10,
+        r#"{ dist = "fixed", every_ms = 10 }"#,
+        r#"{ dist = "fixed", ms = 500 }"#,
+    )
+    .table(
+        r#"
 [delivery]
 retry_schedule = ["0s", "1s", "5s"]
 jitter = 0.0
 [network]
 partitions = [{ from_ms = "400ms", until_ms = "3s" }]
-"#;
-    let summary = run(partitioned, ClockMode::Virtual);
+"#,
+    )
+    .webhook("webhook");
+    let summary = run(&partitioned, VIRTUAL);
     let hook = strategy(&summary, "webhook");
     assert_eq!((hook.notified, hook.missed), (10, 0), "{hook:?}");
     // Attempts at +0 s and +1 s fall in the partition; +6 s gets through.
@@ -202,5 +170,55 @@ partitions = [{ from_ms = "400ms", until_ms = "3s" }]
     assert!(
         (hook.latency_ms.p50 / 6_000.0 - 1.0).abs() < 0.001,
         "{hook:?}"
+    );
+}
+
+/// The sender-side faults, in virtual time: a receiver refusing connections
+/// (retries win the events back), out-of-order and duplicated deliveries (the
+/// shop applies each outcome once).
+#[test]
+fn refused_connections_reordered_and_duplicated_deliveries() {
+    let faults = scenario(
+        "sender-faults",
+        3,
+        200,
+        r#"{ dist = "fixed", every_ms = 10 }"#,
+        r#"{ dist = "fixed", ms = 50 }"#,
+    )
+    .virtual_clock()
+    .table(
+        r#"
+[delivery]
+retry_schedule = ["0s", "1s", "2s", "4s"]
+jitter = 0.0
+[faults]
+receiver_down = [{ from_ms = "500ms", until_ms = "1500ms", mode = "refuse" }]
+reorder_ms = 300
+duplicate_rate = 0.2
+"#,
+    )
+    .webhook("webhook");
+    let summary = run(&faults, None);
+    let hook = &summary.strategies[0];
+    assert_eq!((hook.notified, hook.missed), (200, 0), "{hook:?}");
+    assert!(
+        hook.requests.webhook_failures > 0,
+        "some attempts met the refusal"
+    );
+    assert!(hook.requests.webhook_retries > 0, "and were retried");
+    assert!(
+        hook.duplicates > 0,
+        "duplicated deliveries are counted, not applied twice"
+    );
+    assert!(
+        hook.counts_agree,
+        "refused attempts never reached the receiver, and are not counted as received"
+    );
+    // Orders settle in order (fixed arrival, fixed settlement); with reordering
+    // the shop learns some of them out of that order.
+    let known: Vec<f64> = hook.timeline.orders.iter().map(|o| o[2]).collect();
+    assert!(
+        known.windows(2).any(|w| w[1] < w[0]),
+        "some events overtook others"
     );
 }

@@ -1,0 +1,100 @@
+//! The targets and in-process measurements of `scripts/load.sh`.
+//!
+//! hooklab's numbers are only as good as its platform and shop are fast: if
+//! the platform chokes on polls, a polling scenario measures hooklab and not
+//! polling. This binary gives the load script something to aim at and
+//! measures what a load generator cannot see from outside. Subcommands, one
+//! module each:
+//!
+//! - `serve` ([`serve`]): the platform, a bare axum app answering the same
+//!   JSON from memory, the shop's webhook receiver and a control app, each on
+//!   its own `127.0.0.1:0` socket, plus the signed deliveries wrk replays.
+//! - `dispatch` and `burst` ([`dispatch`]): the dispatcher's deliveries per
+//!   second, in a burst and end to end, with no delivery lost or doubled.
+//! - `memory` ([`memory`]): RSS growth per pending order.
+//! - `latency` ([`latency`]): real-mode webhook notification latency at low
+//!   load.
+//!
+//! [`common`] holds what they share: the one merchant, a platform, requests
+//! through a router without a socket, and the error type. Every line of
+//! results is `name key=value ...`, for the script to parse.
+
+mod common;
+mod dispatch;
+mod latency;
+mod memory;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// The load target of `scripts/load.sh`.
+#[derive(Debug, Parser)]
+#[command(name = "load_target")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serves the targets wrk aims at, until `GET /stop` or `--max-secs`.
+    Serve(serve::ServeArgs),
+    /// The dispatcher's deliveries per second: a burst, end to end, and the
+    /// transport's ceiling.
+    Dispatch {
+        /// Deliveries to make.
+        #[arg(long, default_value_t = 20_000)]
+        orders: u64,
+        /// Orders per second of the end-to-end run.
+        #[arg(long, default_value_t = 100_000)]
+        per_s: u64,
+    },
+    /// The burst alone, to profile it (`perf record -g -- load_target burst`).
+    Burst {
+        /// Deliveries to make.
+        #[arg(long, default_value_t = 20_000)]
+        orders: u64,
+    },
+    /// RSS growth per pending order, in the platform and in the shop.
+    Memory {
+        /// Pending orders to hold.
+        #[arg(long, default_value_t = 100_000)]
+        orders: u64,
+    },
+    /// Real-mode webhook notification latency at low load.
+    Latency {
+        /// Orders of the run (one every 10 ms).
+        #[arg(long, default_value_t = 200)]
+        orders: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout and succeed; bad usage is 2.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Serve(args) => serve::serve(args),
+        Command::Dispatch { orders, per_s } => dispatch::dispatch(orders, per_s),
+        Command::Burst { orders } => dispatch::dispatch_burst(orders),
+        Command::Memory { orders } => memory::memory(orders),
+        Command::Latency { orders } => latency::latency(orders),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("load_target: {}", common::chain(&e));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The harness's integration tests, one binary (so one build and one link).
+//!
+//! - `loopback`: end-to-end runs in real time, on sockets bound to port 0;
+//! - `virtual_clock`: runs on the paused clock over the in-memory network,
+//!   and what virtual time promises against real time;
+//! - `fixtures`: the scenario builders and the run helper they share.
+//!
+//! Every run takes one lock ([`fixtures::run`]), so a real-time run never
+//! shares this binary's CPU with another run: its latencies would measure
+//! the other test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod fixtures;
+mod loopback;
+mod virtual_clock;
