@@ -22,8 +22,9 @@
 //!   measured.
 //! - [`report`]: the plain-data summary of a run (what `summary.json` holds).
 //! - [`signature`]: Standard Webhooks signing and verification.
-//! - [`traffic`]: one readable line per request, for the two-terminal demo.
 //! - [`events`]: what happens during a run, for logs, timelines and the live page.
+//! - [`shutdown`]: the shutdown signal every server and worker takes as an
+//!   argument, never from a global.
 //! - [`timer`]: a sub-millisecond timer for the instant a payment settles in
 //!   real time (tokio's timer ticks once a millisecond).
 //! - [`http`]: the outbound-HTTP seam: the platform's dispatcher and the shop's
