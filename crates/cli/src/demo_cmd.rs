@@ -207,10 +207,9 @@ pub async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
                 if method == http::Method::POST
                     && path == "/v1/webhook_endpoints"
                     && response.status().is_success()
+                    && let Some((id, url, secret)) = watched.endpoints().last()
                 {
-                    if let Some((id, url, secret)) = watched.endpoints().last() {
-                        println!("         endpoint {id} for {url}, signing secret {secret}");
-                    }
+                    println!("         endpoint {id} for {url}, signing secret {secret}");
                 }
                 response
             }
