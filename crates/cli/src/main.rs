@@ -6,6 +6,7 @@
 //! input (a scenario with an error), 1 a failure while running.
 
 mod demo_cmd;
+mod github_cmd;
 mod live_cmd;
 mod progress;
 mod report_cmd;
@@ -82,7 +83,7 @@ enum Command {
     /// in another `hooklab github send push --to http://127.0.0.1:8080/webhook --secret s3cret`.
     /// See docs/github.md for receiving real GitHub webhooks.
     #[command(subcommand)]
-    Github(hooklab_github::cli::GithubCommand),
+    Github(github_cmd::GithubCommand),
 
     /// Run the payment platform on its own, for the two-terminal demo: it
     /// prints its API key, then one line per request, settlement and webhook
@@ -185,14 +186,35 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(e)) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_chain(&e));
             ExitCode::from(2)
         }
         Err(Failure::Runtime(e)) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_chain(&e));
             ExitCode::from(1)
         }
     }
+}
+
+/// An error and its causes on one line, `outer: cause: root`, each said once.
+/// hooklab's errors keep their cause as `source` rather than in their message;
+/// a link whose message already contains the next one's text (as some errors
+/// from other crates do) does not repeat it.
+fn error_chain(error: &anyhow::Error) -> String {
+    let mut out = String::new();
+    let mut previous = String::new();
+    for link in error.chain() {
+        let text = link.to_string();
+        if !previous.is_empty() && previous.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+        previous = text;
+    }
+    out
 }
 
 /// `--lang` not given: Portuguese when the POSIX locale (`LC_ALL`, then
@@ -206,21 +228,19 @@ fn locale_lang() -> Lang {
     Lang::from_locale(&locale)
 }
 
-fn github(cmd: hooklab_github::cli::GithubCommand, lang: Lang) -> Result<(), Failure> {
+fn github(cmd: github_cmd::GithubCommand, lang: Lang) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")
         .map_err(Failure::Runtime)?;
-    runtime
-        .block_on(hooklab_github::cli::run(cmd, lang))
-        .map_err(|e| {
-            if e.is_usage() {
-                Failure::Usage(e.into())
-            } else {
-                Failure::Runtime(e.into())
-            }
-        })
+    runtime.block_on(github_cmd::run(cmd, lang)).map_err(|e| {
+        if e.is_usage() {
+            Failure::Usage(e.into())
+        } else {
+            Failure::Runtime(e.into())
+        }
+    })
 }
 
 /// Runs one of the two-terminal demo commands on a fresh runtime.
@@ -274,4 +294,23 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang) -> Result<(), Failure> {
         eprintln!("results written to {}", dir.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_chain_says_each_cause_once() {
+        let root = std::io::Error::from(std::io::ErrorKind::NotFound);
+        // A link that keeps its cause as `source` only, and one that also
+        // interpolates it (the shape the chain must not repeat).
+        let clean = anyhow::Error::new(root).context("cannot read x.toml");
+        assert_eq!(error_chain(&clean), "cannot read x.toml: entity not found");
+        let noisy = clean.context("running: cannot read x.toml: entity not found");
+        assert_eq!(
+            error_chain(&noisy),
+            "running: cannot read x.toml: entity not found"
+        );
+    }
 }

@@ -99,7 +99,7 @@ impl fmt::Display for Dur {
             return f.write_str("0ms");
         }
         for (size, name) in UNITS {
-            if us >= size && us % size == 0 {
+            if us >= size && us.is_multiple_of(size) {
                 return write!(f, "{}{}", us / size, name);
             }
         }

@@ -27,6 +27,8 @@
 //!   Portuguese), shared by the reports, the live page and the GitHub receiver.
 //! - [`signature`]: Standard Webhooks signing and verification.
 //! - [`events`]: what happens during a run, for logs, timelines and the live page.
+//! - [`shutdown`]: the shutdown signal every server and worker takes as an
+//!   argument, never from a global.
 //! - [`timer`]: a sub-millisecond timer for the instant a payment settles in
 //!   real time (tokio's timer ticks once a millisecond).
 //! - [`http`]: the outbound-HTTP seam: the platform's dispatcher and the shop's

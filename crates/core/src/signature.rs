@@ -27,6 +27,13 @@ use subtle::ConstantTimeEq;
 /// The default tolerance between a delivery's timestamp and the receiver's clock.
 pub const DEFAULT_TOLERANCE_SECS: i64 = 300;
 
+/// The header naming the delivery (the event id), signed and deduplicated on.
+pub const ID_HEADER: &str = "webhook-id";
+/// The header with the delivery's unix time in seconds, as ASCII digits.
+pub const TIMESTAMP_HEADER: &str = "webhook-timestamp";
+/// The header with the space-separated `v1,<base64>` signatures.
+pub const SIGNATURE_HEADER: &str = "webhook-signature";
+
 /// An endpoint's signing secret.
 #[derive(Clone)]
 pub struct WebhookSecret {
@@ -100,19 +107,27 @@ impl WebhookSecret {
         format!("whsec_{}", B64.encode(&self.key))
     }
 
-    fn mac(&self, id: &str, timestamp: i64, body: &[u8]) -> [u8; 32] {
+    /// The HMAC over `"{id}.{timestamp}.{body}"`, with `timestamp` the bytes
+    /// of the header as sent (never a re-formatted number: a receiver that
+    /// parsed `"0123"` and signed `"123"` would check another message).
+    fn mac(&self, id: &str, timestamp: &str, body: &[u8]) -> [u8; 32] {
         let mut mac = self.keyed.clone();
         mac.update(id.as_bytes());
         mac.update(b".");
-        mac.update(timestamp.to_string().as_bytes());
+        mac.update(timestamp.as_bytes());
         mac.update(b".");
         mac.update(body);
         mac.finalize().into_bytes().into()
     }
 
-    /// The `v1,<base64>` signature of a delivery.
+    /// The `v1,<base64>` signature of a delivery sent at `timestamp` (unix
+    /// seconds). It signs the timestamp's decimal form (`timestamp.to_string()`),
+    /// which is exactly what the [`TIMESTAMP_HEADER`] must carry.
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
-        format!("v1,{}", B64.encode(self.mac(id, timestamp, body)))
+        format!(
+            "v1,{}",
+            B64.encode(self.mac(id, &timestamp.to_string(), body))
+        )
     }
 }
 
@@ -165,8 +180,13 @@ pub fn verify(
     if id.is_empty() || id.len() > 256 {
         return Err(Rejection::Malformed);
     }
-    let ts: i64 = timestamp.trim().parse().map_err(|_| Rejection::Malformed)?;
-    if (now_secs - ts).abs() > tolerance_secs {
+    let ts = parse_timestamp(timestamp).ok_or(Rejection::Malformed)?;
+    // Checked: `now - ts` overflows for a timestamp near `now - 2^63`, and a
+    // wrapped difference would read as fresh. An overflow is as stale as it gets.
+    let fresh = now_secs
+        .checked_sub(ts)
+        .is_some_and(|skew| skew.unsigned_abs() <= tolerance_secs.max(0).unsigned_abs());
+    if !fresh {
         return Err(Rejection::Stale);
     }
     let mut candidates = Vec::new();
@@ -184,7 +204,7 @@ pub fn verify(
         return Err(Rejection::Malformed);
     }
     for secret in secrets {
-        let expected = secret.mac(id, ts, body);
+        let expected = secret.mac(id, timestamp, body);
         for c in &candidates {
             if c.len() == expected.len() && bool::from(c.ct_eq(&expected)) {
                 return Ok(());
@@ -192,6 +212,22 @@ pub fn verify(
         }
     }
     Err(Rejection::Mismatch)
+}
+
+/// A `webhook-timestamp` header's unix seconds, read strictly: ASCII digits
+/// only, no sign, no spaces, no leading zero (except `0` itself), and small
+/// enough for an `i64`. Each of these has one spelling, so the bytes signed and
+/// the number checked for freshness cannot disagree.
+fn parse_timestamp(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    if bytes.is_empty()
+        || !bytes.iter().all(u8::is_ascii_digit)
+        || (bytes.len() > 1 && bytes[0] == b'0')
+    {
+        return None;
+    }
+    // Digits only, so `parse` sees no sign; it still refuses an overflow.
+    text.parse().ok()
 }
 
 #[cfg(test)]
@@ -258,6 +294,112 @@ mod tests {
         assert_eq!(check(&other, Some(SIG), BODY, TS), Err(Rejection::Mismatch));
         let bad_ts = verify(&[secret], Some(ID), Some("soon"), Some(SIG), BODY, TS, 300);
         assert_eq!(bad_ts, Err(Rejection::Malformed));
+    }
+
+    /// Verifies the spec vector's signature with `timestamp` as the header.
+    fn with_timestamp(timestamp: &str, now: i64) -> Result<(), Rejection> {
+        let secret = WebhookSecret::parse(SECRET).unwrap();
+        verify(
+            &[secret],
+            Some(ID),
+            Some(timestamp),
+            Some(SIG),
+            BODY,
+            now,
+            DEFAULT_TOLERANCE_SECS,
+        )
+    }
+
+    #[test]
+    fn the_timestamp_has_one_spelling() {
+        let ts = TS.to_string();
+        assert_eq!(with_timestamp(&ts, TS), Ok(()));
+        // Each of these parses to TS with a lenient reader and used to verify.
+        for other in [
+            format!("+{ts}"),
+            format!("0{ts}"),
+            format!(" {ts} "),
+            format!("{ts} "),
+            format!("{ts}\t"),
+        ] {
+            assert_eq!(
+                with_timestamp(&other, TS),
+                Err(Rejection::Malformed),
+                "{other:?}"
+            );
+        }
+        for other in ["", "-1", "1e9", "12_3", "٣", "99999999999999999999"] {
+            assert_eq!(
+                with_timestamp(other, TS),
+                Err(Rejection::Malformed),
+                "{other:?}"
+            );
+        }
+        assert_eq!(parse_timestamp("0"), Some(0));
+        assert_eq!(parse_timestamp("00"), None);
+    }
+
+    /// `verify` with a signature made over `header` by the spec's secret.
+    fn signed_at(header: &str, now: i64) -> Result<(), Rejection> {
+        let secret = WebhookSecret::parse(SECRET).unwrap();
+        let signature = format!("v1,{}", B64.encode(secret.mac(ID, header, BODY)));
+        verify(
+            &[secret],
+            Some(ID),
+            Some(header),
+            Some(&signature),
+            BODY,
+            now,
+            DEFAULT_TOLERANCE_SECS,
+        )
+    }
+
+    #[test]
+    fn a_huge_skew_is_refused_and_never_overflows() {
+        // A correctly signed timestamp 2^63 seconds before now: `now - ts` is
+        // 2^63, one more than an i64 holds (a debug build used to panic, a
+        // release build to wrap it to a negative skew and call it fresh).
+        let ts = TS + i64::MIN;
+        assert_eq!(signed_at(&ts.to_string(), TS), Err(Rejection::Malformed));
+        // The largest timestamp against the smallest clock overflows too, and
+        // is refused as stale rather than wrapping.
+        assert_eq!(
+            signed_at(&i64::MAX.to_string(), i64::MIN),
+            Err(Rejection::Stale)
+        );
+        // The edges of the tolerance still hold.
+        let ts = TS.to_string();
+        assert_eq!(signed_at(&ts, TS + DEFAULT_TOLERANCE_SECS), Ok(()));
+        assert_eq!(signed_at(&ts, TS - DEFAULT_TOLERANCE_SECS), Ok(()));
+        assert_eq!(
+            signed_at(&ts, TS + DEFAULT_TOLERANCE_SECS + 1),
+            Err(Rejection::Stale)
+        );
+    }
+
+    #[test]
+    fn the_signature_covers_the_timestamp_header_as_sent() {
+        let secret = WebhookSecret::parse(SECRET).unwrap();
+        let header = TS.to_string();
+        let by_text = format!("v1,{}", B64.encode(secret.mac(ID, &header, BODY)));
+        assert_eq!(secret.sign(ID, TS, BODY), by_text);
+        // A signature over other timestamp bytes does not verify.
+        let shifted = format!(
+            "v1,{}",
+            B64.encode(secret.mac(ID, &format!("{header} "), BODY))
+        );
+        assert_eq!(
+            verify(
+                std::slice::from_ref(&secret),
+                Some(ID),
+                Some(&header),
+                Some(&shifted),
+                BODY,
+                TS,
+                DEFAULT_TOLERANCE_SECS,
+            ),
+            Err(Rejection::Mismatch)
+        );
     }
 
     #[test]

@@ -20,9 +20,10 @@
 //!   [`hooklab_core::lang::Lang`]).
 //! - [`payload`]: sample payloads shaped as GitHub documents them.
 //! - [`sender`]: sends a payload with the headers GitHub sends, over loopback.
-//! - [`cli`]: the `hooklab github listen` and `hooklab github send` commands.
+//! - [`command`]: what `hooklab github listen` and `hooklab github send` do,
+//!   on plain configuration structs (the binary parses the flags into them).
 
-pub mod cli;
+pub mod command;
 pub mod event;
 pub mod lang;
 pub mod payload;

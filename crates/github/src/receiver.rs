@@ -245,17 +245,17 @@ async fn receive(
     })?;
 
     let delivery = header_str(&headers, "x-github-delivery").map(str::to_owned);
-    if let Some(id) = &delivery {
-        if !lock(&shared.deliveries).first_sighting(id) {
-            let notice = Notice::Redelivery {
-                delivery: id.clone(),
-                event_type: event_type.to_owned(),
-            };
-            // A redelivery note that cannot be queued is not worth a failure:
-            // the event itself was already printed.
-            let _ = shared.notices.try_send(notice);
-            return Ok(acknowledge(event_type, true));
-        }
+    if let Some(id) = &delivery
+        && !lock(&shared.deliveries).first_sighting(id)
+    {
+        let notice = Notice::Redelivery {
+            delivery: id.clone(),
+            event_type: event_type.to_owned(),
+        };
+        // A redelivery note that cannot be queued is not worth a failure:
+        // the event itself was already printed.
+        let _ = shared.notices.try_send(notice);
+        return Ok(acknowledge(event_type, true));
     }
 
     if shared
@@ -334,10 +334,10 @@ impl DeliveryLog {
         if self.seen.contains(id) {
             return false;
         }
-        if self.order.len() == self.capacity {
-            if let Some(oldest) = self.order.pop_front() {
-                self.seen.remove(&oldest);
-            }
+        if self.order.len() == self.capacity
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.seen.remove(&oldest);
         }
         self.seen.insert(id.to_owned());
         self.order.push_back(id.to_owned());

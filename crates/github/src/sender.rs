@@ -109,13 +109,13 @@ pub enum SendError {
     #[error(transparent)]
     NotLoopback(TransportError),
     /// Occurs when a header value cannot be sent (an event name with a newline, say).
-    #[error("cannot build the request: {0}")]
+    #[error("cannot build the request")]
     Build(#[source] http::Error),
     /// Occurs when the connection fails (nothing listening, refused, reset).
-    #[error("cannot reach the receiver: {0}")]
+    #[error("cannot reach the receiver")]
     Connect(#[source] hyper_util::client::legacy::Error),
     /// Occurs when the connection breaks while reading the answer.
-    #[error("the answer broke off: {0}")]
+    #[error("the answer broke off")]
     ReadAnswer(#[source] hyper::Error),
     /// Occurs when no answer came within GitHub's 10 seconds.
     #[error("no answer within {TIMEOUT:?} (GitHub would mark this delivery failed)")]

@@ -404,9 +404,15 @@ async fn attempt(
     let request = http::Request::post(delivery.endpoint.uri.clone())
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(http::header::USER_AGENT, "hooklab-platform/0.1")
-        .header("webhook-id", delivery.event_id.as_str())
-        .header("webhook-timestamp", timestamp.to_string())
-        .header("webhook-signature", signature)
+        .header(
+            hooklab_core::signature::ID_HEADER,
+            delivery.event_id.as_str(),
+        )
+        .header(
+            hooklab_core::signature::TIMESTAMP_HEADER,
+            timestamp.to_string(),
+        )
+        .header(hooklab_core::signature::SIGNATURE_HEADER, signature)
         .body(delivery.body.clone());
     let Ok(request) = request else {
         return (AttemptResult::Error("bad_url"), None);

@@ -30,7 +30,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hooklab_core::clock::Clock;
 use hooklab_core::ids::OrderId;
 use hooklab_core::rng::SeededRng;
-use hooklab_core::signature::WebhookSecret;
+use hooklab_core::signature::{ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookSecret};
 use hooklab_shop::orders::OrderBook;
 use hooklab_shop::receiver::{self, Receiver, WEBHOOK_PATH};
 use http_body_util::BodyExt;
@@ -58,7 +58,7 @@ fn event_body(n: u64) -> String {
 fn delivery(n: u64) -> http::Request<Body> {
     http::Request::post(WEBHOOK_PATH)
         .header("content-type", "application/json")
-        .header("webhook-id", format!("evt_{n:06}"))
+        .header(ID_HEADER, format!("evt_{n:06}"))
         .body(Body::from(event_body(n)))
         .unwrap()
 }
@@ -70,10 +70,10 @@ fn signed_delivery(n: u64, secret: &WebhookSecret, clock: &Clock) -> http::Reque
     let timestamp = clock.unix_secs(clock.now());
     http::Request::post(WEBHOOK_PATH)
         .header("content-type", "application/json")
-        .header("webhook-id", id.as_str())
-        .header("webhook-timestamp", timestamp.to_string())
+        .header(ID_HEADER, id.as_str())
+        .header(TIMESTAMP_HEADER, timestamp.to_string())
         .header(
-            "webhook-signature",
+            SIGNATURE_HEADER,
             secret.sign(&id, timestamp, body.as_bytes()),
         )
         .body(Body::from(body))

@@ -279,9 +279,9 @@ async fn receive(
     if !secrets.is_empty() {
         let verdict = signature::verify(
             &secrets,
-            header("webhook-id"),
-            header("webhook-timestamp"),
-            header("webhook-signature"),
+            header(signature::ID_HEADER),
+            header(signature::TIMESTAMP_HEADER),
+            header(signature::SIGNATURE_HEADER),
             &body,
             receiver.clock.unix_secs(now),
             receiver.tolerance_secs,
@@ -301,7 +301,7 @@ async fn receive(
             return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
         }
     }
-    let webhook_id = header("webhook-id").map(str::to_owned);
+    let webhook_id = header(signature::ID_HEADER).map(str::to_owned);
     if let Some(id) = &webhook_id
         && receiver
             .seen

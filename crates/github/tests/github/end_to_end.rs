@@ -3,9 +3,8 @@
 
 use super::{SECRET, sample, seed_options};
 use bytes::Bytes;
-use clap::Parser;
 use hooklab_core::lang::Lang;
-use hooklab_github::cli::{self, GithubCliError, GithubCommand};
+use hooklab_github::command::{self, CommandError, SendConfig};
 use hooklab_github::payload::{self, SampleOptions};
 use hooklab_github::printer::{OutputFormat, Sink};
 use hooklab_github::receiver::{self, ReceiverConfig, Verification, WebhookSecret};
@@ -163,36 +162,37 @@ async fn end_to_end_json_lines() {
     receiver.served.await.unwrap().unwrap();
 }
 
-/// `hooklab github ...` as the binary parses it.
-#[derive(Debug, Parser)]
-struct Hooklab {
-    #[command(subcommand)]
-    github: GithubCommand,
+/// What `hooklab github send push --to URL` would run: the flags' defaults.
+fn send_config(to: &str) -> SendConfig {
+    SendConfig {
+        event: "push".into(),
+        to: to.parse().unwrap(),
+        secret: None,
+        repo: payload::DEFAULT_REPO.into(),
+        branch: "main".into(),
+        commit: None,
+        author: None,
+        action: None,
+        title: None,
+        delivery: None,
+        hook_id: 1,
+        payload: None,
+    }
 }
 
 #[tokio::test]
 async fn cli_send_reproduces_the_seeds_push() {
     let mut receiver = start(OutputFormat::Text(Lang::PtBr)).await;
     let to = receiver.url.to_string();
-    let cmd = Hooklab::try_parse_from([
-        "hooklab",
-        "send",
-        "push",
-        "--to",
-        &to,
-        "--secret",
-        SECRET,
-        "--repo",
-        "DevSamuelAguiar/teste2-webhook",
-        "--branch",
-        "desenvolvimento",
-        "--commit",
-        "d612b155f24f9cfb023e5bd704016cf4a0288cf5",
-        "--author",
-        "DevSamuelAguiar",
-    ])
-    .unwrap();
-    cli::run(cmd.github, Lang::PtBr).await.unwrap();
+    let config = SendConfig {
+        secret: Some(SECRET.into()),
+        repo: "DevSamuelAguiar/teste2-webhook".into(),
+        branch: "desenvolvimento".into(),
+        commit: Some("d612b155f24f9cfb023e5bd704016cf4a0288cf5".into()),
+        author: Some("DevSamuelAguiar".into()),
+        ..send_config(&to)
+    };
+    command::send(config).await.unwrap();
     let mut printed = Vec::new();
     for _ in 0..6 {
         printed.push(next_line(&mut receiver.lines).await);
@@ -213,22 +213,15 @@ async fn cli_send_of_a_broken_payload_file_is_refused_with_400() {
     let file = std::env::temp_dir().join(format!("hooklab-github-{}.json", std::process::id()));
     std::fs::write(&file, b"{\"ref\": oops").unwrap();
     let to = receiver.url.to_string();
-    let cmd = Hooklab::try_parse_from([
-        "hooklab",
-        "send",
-        "push",
-        "--to",
-        &to,
-        "--secret",
-        SECRET,
-        "--payload",
-        file.to_str().unwrap(),
-    ])
-    .unwrap();
-    let error = cli::run(cmd.github, Lang::En).await.unwrap_err();
+    let config = SendConfig {
+        secret: Some(SECRET.into()),
+        payload: Some(file.clone()),
+        ..send_config(&to)
+    };
+    let error = command::send(config).await.unwrap_err();
     std::fs::remove_file(&file).unwrap();
     assert!(
-        matches!(error, GithubCliError::Rejected(StatusCode::BAD_REQUEST)),
+        matches!(error, CommandError::Rejected(StatusCode::BAD_REQUEST)),
         "{error:?}"
     );
     assert!(!error.is_usage());
@@ -238,16 +231,10 @@ async fn cli_send_of_a_broken_payload_file_is_refused_with_400() {
 
 #[tokio::test]
 async fn cli_send_of_a_missing_payload_file_is_a_usage_error() {
-    let cmd = Hooklab::try_parse_from([
-        "hooklab",
-        "send",
-        "push",
-        "--to",
-        "http://127.0.0.1:9/webhook",
-        "--payload",
-        "/nonexistent/hooklab/payload.json",
-    ])
-    .unwrap();
-    let error = cli::run(cmd.github, Lang::En).await.unwrap_err();
+    let config = SendConfig {
+        payload: Some("/nonexistent/hooklab/payload.json".into()),
+        ..send_config("http://127.0.0.1:9/webhook")
+    };
+    let error = command::send(config).await.unwrap_err();
     assert!(error.is_usage(), "{error}");
 }

@@ -1,0 +1,171 @@
+//! Source locations: from a field path such as `strategy[1].interval_ms` to
+//! the line where it is written, and from a byte offset (where `toml` or serde
+//! found a problem) back to the field that covers it. Both walk the document
+//! as `toml` parsed it, with the byte span of every key and value.
+
+use std::fmt;
+
+/// One step of a path to a field: a key, or an index in an array.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathSeg {
+    /// A table key.
+    Key(String),
+    /// A position in an array (0-based).
+    Index(usize),
+}
+
+/// A path to a field, such as `strategy[1].interval_ms`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldPath(pub Vec<PathSeg>);
+
+impl FieldPath {
+    /// Parses `a.b[2].c`.
+    pub fn parse(text: &str) -> Self {
+        let mut segs = Vec::new();
+        for part in text.split('.').filter(|p| !p.is_empty()) {
+            let mut rest = part;
+            if let Some(open) = rest.find('[') {
+                segs.push(PathSeg::Key(rest[..open].to_owned()));
+                rest = &rest[open..];
+                while let Some(close) = rest.find(']') {
+                    if let Ok(i) = rest[1..close].parse() {
+                        segs.push(PathSeg::Index(i));
+                    }
+                    rest = &rest[close + 1..];
+                    if !rest.starts_with('[') {
+                        break;
+                    }
+                }
+            } else {
+                segs.push(PathSeg::Key(rest.to_owned()));
+            }
+        }
+        FieldPath(segs)
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                PathSeg::Key(k) if i == 0 => write!(f, "{k}")?,
+                PathSeg::Key(k) => write!(f, ".{k}")?,
+                PathSeg::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The field named by serde's "unknown field `x`, expected …" message.
+pub(super) fn unknown_field_name(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
+}
+
+/// The 1-based line and column of byte `offset` in `text`.
+pub(super) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, column)
+}
+
+/// The text of 1-based line `line`, or nothing past the end.
+pub(super) fn source_line(text: &str, line: usize) -> String {
+    text.lines()
+        .nth(line.saturating_sub(1))
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The byte offset where the field at `path` is written in `text`, if it is
+/// written there; otherwise the offset of its nearest written parent.
+pub fn locate(text: &str, path: &FieldPath) -> Option<usize> {
+    use toml::de::{DeTable, DeValue};
+    let doc = DeTable::parse(text).ok()?;
+    let mut table: &DeTable = doc.get_ref();
+    let mut best: Option<usize> = None;
+    let mut segs = path.0.iter().peekable();
+    while let Some(seg) = segs.next() {
+        let PathSeg::Key(key) = seg else { return best };
+        let (k, v) = table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == key.as_str())?;
+        best = Some(k.span().start);
+        let mut value = v;
+        while let Some(PathSeg::Index(i)) = segs.peek() {
+            segs.next();
+            match value.get_ref() {
+                DeValue::Array(items) => match items.get(*i) {
+                    Some(item) => {
+                        value = item;
+                        best = Some(item.span().start);
+                    }
+                    None => return best,
+                },
+                _ => return best,
+            }
+        }
+        match value.get_ref() {
+            DeValue::Table(t) => table = t,
+            _ => return best,
+        }
+    }
+    best
+}
+
+/// The path of the deepest field whose key or value covers `offset`.
+pub fn path_at(text: &str, offset: usize) -> Option<FieldPath> {
+    use toml::de::{DeTable, DeValue};
+    fn walk(table: &DeTable, offset: usize, path: &mut Vec<PathSeg>) -> bool {
+        for (k, v) in table.iter() {
+            let ks = k.span();
+            let vs = v.span();
+            let covers =
+                (ks.start <= offset && offset < ks.end) || (vs.start <= offset && offset < vs.end);
+            let inside_table = matches!(v.get_ref(), DeValue::Table(_) | DeValue::Array(_));
+            if covers || inside_table {
+                path.push(PathSeg::Key(k.get_ref().to_string()));
+                match v.get_ref() {
+                    DeValue::Table(t) => {
+                        if walk(t, offset, path) || covers {
+                            return true;
+                        }
+                    }
+                    DeValue::Array(items) => {
+                        for (i, item) in items.iter().enumerate() {
+                            path.push(PathSeg::Index(i));
+                            if let DeValue::Table(t) = item.get_ref()
+                                && walk(t, offset, path)
+                            {
+                                return true;
+                            }
+                            let s = item.span();
+                            if s.start <= offset && offset < s.end {
+                                return true;
+                            }
+                            path.pop();
+                        }
+                        if covers {
+                            return true;
+                        }
+                    }
+                    _ => return true,
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+    let doc = DeTable::parse(text).ok()?;
+    let mut path = Vec::new();
+    walk(doc.get_ref(), offset, &mut path);
+    Some(FieldPath(path))
+}

@@ -1,0 +1,366 @@
+//! What `hooklab github listen` and `hooklab github send` do, on plain
+//! configuration structs.
+//!
+//! The binary (`crates/cli`, which alone knows clap) parses the flags into a
+//! [`ListenConfig`] or a [`SendConfig`], calls [`listen`] or [`send`], and
+//! decides the exit code from [`CommandError::is_usage`] (2 for a usage
+//! mistake or invalid input, 1 for a runtime failure). This module is the edge
+//! of the crate: the only place that reads the clock, files, stdout and Ctrl-C,
+//! and hands plain values to the library parts.
+
+use hooklab_core::lang::Lang;
+use crate::payload::{self, SampleOptions};
+use crate::printer::{OutputFormat, Sink};
+use crate::receiver::{self, ReceiverConfig, ServeError, Verification, WebhookSecret};
+use crate::sender::{Delivery, DeliveryId, Hookshot, SendError};
+use bytes::Bytes;
+use http::{StatusCode, Uri};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+use time::OffsetDateTime;
+
+/// What `hooklab github listen` needs.
+#[derive(Debug, Clone)]
+pub struct ListenConfig {
+    /// Address and port to listen on (port 0: the system picks one, and the
+    /// address actually bound is printed).
+    pub listen: SocketAddr,
+    /// The URL path GitHub posts to (it must start with `/`).
+    pub path: String,
+    /// The webhook's secret, as typed in GitHub's "Secret" field.
+    pub secret: Option<String>,
+    /// Accept requests without checking their signature (the seed's behaviour).
+    pub insecure_no_signature: bool,
+    /// Print one JSON object per line instead of the seed's text.
+    pub json: bool,
+}
+
+/// What `hooklab github send` needs.
+#[derive(Debug, Clone)]
+pub struct SendConfig {
+    /// The event to send; it becomes the X-GitHub-Event header.
+    pub event: String,
+    /// The receiver's URL (plain `http://` on loopback only).
+    pub to: Uri,
+    /// The secret to sign with; none sends no X-Hub-Signature-256.
+    pub secret: Option<String>,
+    /// The repository the event is about (owner/name).
+    pub repo: String,
+    /// The branch pushed to, or the pull request's head branch.
+    pub branch: String,
+    /// The pushed commit id; a stable made-up one if `None`.
+    pub commit: Option<String>,
+    /// Who pushed or opened it; the repository's owner if `None`.
+    pub author: Option<String>,
+    /// The `action` of a pull_request or issues event.
+    pub action: Option<String>,
+    /// The title of the pull request or issue.
+    pub title: Option<String>,
+    /// The X-GitHub-Delivery id; a fresh UUID if `None`.
+    pub delivery: Option<String>,
+    /// The X-GitHub-Hook-ID header (and a ping's hook_id).
+    pub hook_id: u64,
+    /// Send this file's bytes, as is, instead of a generated payload.
+    pub payload: Option<PathBuf>,
+}
+
+/// Why a `hooklab github` command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// Occurs when the options do not make sense together (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// Occurs when `--payload FILE` cannot be read (exit 2: invalid input).
+    #[error("cannot read the payload file {path}")]
+    ReadPayload {
+        /// The file given.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Occurs when the listen address cannot be bound (in use, not allowed).
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Occurs when the receiver stops with an error.
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    /// Occurs when the event could not be delivered (refused URL, nothing listening, timeout).
+    #[error(transparent)]
+    Send(#[from] SendError),
+    /// Occurs when the receiver answered with a status other than 2xx.
+    #[error("the receiver refused the delivery: HTTP {0}")]
+    Rejected(StatusCode),
+}
+
+impl CommandError {
+    /// True for a usage mistake or invalid input (exit code 2), false for a
+    /// runtime failure (exit code 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            CommandError::Usage(_)
+                | CommandError::ReadPayload { .. }
+                | CommandError::Send(SendError::NotLoopback(_))
+        )
+    }
+}
+
+/// Receives GitHub webhooks until Ctrl-C, printing each event in `lang`.
+pub async fn listen(args: ListenConfig, lang: Lang) -> Result<(), CommandError> {
+    if !args.path.starts_with('/') {
+        return Err(CommandError::Usage(format!(
+            "--path must start with `/` (got `{}`), e.g. /webhook",
+            args.path
+        )));
+    }
+    let verification = match (&args.secret, args.insecure_no_signature) {
+        (_, true) => Verification::Insecure,
+        (Some(secret), false) if !secret.is_empty() => {
+            Verification::Secret(WebhookSecret::new(secret.as_str()))
+        }
+        (Some(_), false) => {
+            return Err(CommandError::Usage(
+                "--secret is empty; give the webhook's secret as typed in GitHub".to_owned(),
+            ));
+        }
+        (None, false) => {
+            return Err(CommandError::Usage(
+                "give the webhook's secret with --secret or GITHUB_WEBHOOK_SECRET, so forged \
+                 requests are refused (or --insecure-no-signature for the seed's unchecked behaviour)"
+                    .to_owned(),
+            ));
+        }
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|source| CommandError::Bind {
+            addr: args.listen,
+            source,
+        })?;
+    let bound = listener.local_addr().map_err(|source| CommandError::Bind {
+        addr: args.listen,
+        source,
+    })?;
+
+    // Start-up notes go to stderr so that stdout holds only events (and so
+    // `--json` output stays machine-readable).
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "hooklab github: listening on http://{bound}{}",
+        args.path
+    );
+    if bound.ip().is_unspecified() {
+        let _ = writeln!(
+            err,
+            "  (all interfaces: GitHub's Payload URL is http://<this host's public address>:{}{})",
+            bound.port(),
+            args.path
+        );
+    }
+    if verification == Verification::Insecure {
+        for line in [
+            "**********************************************************************",
+            "WARNING: --insecure-no-signature: X-Hub-Signature-256 is NOT checked.",
+            "WARNING: anyone who can reach this port can make it print anything.",
+            "WARNING: this is the seed's behaviour, for comparison only; use --secret.",
+            "**********************************************************************",
+        ] {
+            let _ = writeln!(err, "{line}");
+        }
+    } else if args.secret.is_some() && args.insecure_no_signature {
+        let _ = writeln!(
+            err,
+            "note: the secret is ignored with --insecure-no-signature"
+        );
+    }
+    let _ = writeln!(err, "Press Ctrl-C to stop.");
+    drop(err);
+
+    let config = ReceiverConfig {
+        path: args.path,
+        verification,
+        format: if args.json {
+            OutputFormat::JsonLines
+        } else {
+            OutputFormat::Text(lang)
+        },
+        sink: Sink::Writer(Box::new(std::io::stdout())),
+    };
+    let ctrl_c = async {
+        // If Ctrl-C cannot be watched, run until killed rather than stop at once.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    receiver::serve(listener, config, ctrl_c).await?;
+    Ok(())
+}
+
+/// Sends one event with the headers GitHub sends, and prints the answer.
+pub async fn send(args: SendConfig) -> Result<(), CommandError> {
+    // Refuse a non-loopback target before reading or printing anything.
+    hooklab_core::http::ensure_loopback(&args.to)
+        .map_err(|e| CommandError::Send(SendError::NotLoopback(e)))?;
+    if args.event.is_empty() {
+        return Err(CommandError::Usage("EVENT must not be empty".to_owned()));
+    }
+    if args.repo.split('/').count() != 2 || args.repo.split('/').any(str::is_empty) {
+        return Err(CommandError::Usage(format!(
+            "--repo must be owner/name (got `{}`)",
+            args.repo
+        )));
+    }
+    let body = match &args.payload {
+        // A blocking read at start-up, before any request is in flight.
+        Some(path) => {
+            Bytes::from(
+                std::fs::read(path).map_err(|source| CommandError::ReadPayload {
+                    path: path.clone(),
+                    source,
+                })?,
+            )
+        }
+        None => {
+            let opts = SampleOptions {
+                repo: args.repo.clone(),
+                branch: args.branch.clone(),
+                commit: args.commit.clone(),
+                author: args.author.clone(),
+                action: args.action.clone(),
+                title: args.title.clone(),
+                hook_id: args.hook_id,
+                hook_url: args.to.to_string(),
+                timestamp: OffsetDateTime::now_utc(),
+            };
+            Bytes::from(payload::sample(&args.event, &opts).to_string())
+        }
+    };
+    let id = match args.delivery {
+        Some(id) => DeliveryId::new(id),
+        None => DeliveryId::new(fresh_delivery_id(&body)),
+    };
+    let delivery = Delivery {
+        event: args.event,
+        id,
+        hook_id: args.hook_id,
+        body,
+    };
+    let secret = args
+        .secret
+        .filter(|s| !s.is_empty())
+        .map(WebhookSecret::new);
+    eprintln!(
+        "sending {} (delivery {}, {} bytes, {}) to {}",
+        delivery.event,
+        delivery.id,
+        delivery.body.len(),
+        if secret.is_some() {
+            "signed"
+        } else {
+            "UNSIGNED: no --secret"
+        },
+        args.to
+    );
+    let answer = Hookshot::new()
+        .send(&args.to, &delivery, secret.as_ref())
+        .await?;
+    println!("HTTP {}", answer.status);
+    println!("{}", String::from_utf8_lossy(&answer.body));
+    if answer.status.is_success() {
+        Ok(())
+    } else {
+        Err(CommandError::Rejected(answer.status))
+    }
+}
+
+/// A new UUID-shaped delivery id. The CLI is the edge where entropy may come
+/// from the clock and the process id; the library only hashes what it is given.
+fn fresh_delivery_id(body: &[u8]) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut seed = nanos.to_le_bytes().to_vec();
+    seed.extend_from_slice(&std::process::id().to_le_bytes());
+    seed.extend_from_slice(body);
+    DeliveryId::derive(&seed).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payload::DEFAULT_REPO;
+    use crate::receiver::DEFAULT_PATH;
+
+    fn listen_config() -> ListenConfig {
+        ListenConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            path: DEFAULT_PATH.to_owned(),
+            secret: None,
+            insecure_no_signature: false,
+            json: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn listen_without_a_secret_is_a_usage_error() {
+        let error = listen(listen_config(), Lang::En).await.unwrap_err();
+        assert!(error.is_usage(), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_path_without_a_slash_is_a_usage_error() {
+        let config = ListenConfig {
+            path: "webhook".to_owned(),
+            secret: Some("s3cret".to_owned()),
+            ..listen_config()
+        };
+        let error = listen(config, Lang::En).await.unwrap_err();
+        assert!(error.is_usage(), "{error}");
+        assert!(
+            error.to_string().contains("--path must start with `/`"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn sending_off_loopback_is_a_usage_error() {
+        let config = SendConfig {
+            event: "ping".to_owned(),
+            to: Uri::from_static("http://10.1.2.3/webhook"),
+            secret: None,
+            repo: DEFAULT_REPO.to_owned(),
+            branch: "main".to_owned(),
+            commit: None,
+            author: None,
+            action: None,
+            title: None,
+            delivery: None,
+            hook_id: 1,
+            payload: None,
+        };
+        let error = send(config).await.unwrap_err();
+        assert!(error.is_usage(), "{error}");
+    }
+
+    #[test]
+    fn a_read_error_names_its_cause_once() {
+        let error = CommandError::ReadPayload {
+            path: PathBuf::from("/nonexistent/payload.json"),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        let cause = std::error::Error::source(&error).map(ToString::to_string);
+        assert_eq!(cause.as_deref(), Some("entity not found"));
+        assert!(!error.to_string().contains("entity not found"), "{error}");
+    }
+}
