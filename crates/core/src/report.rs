@@ -78,8 +78,29 @@ pub struct StrategyReport {
     pub requests_per_order: f64,
     /// Share of polls that found nothing new (0 when there were no polls).
     pub polls_wasted_share: f64,
-    /// The model's expectations.
+    /// The model's expectations over the scenario's distributions: what a
+    /// student computes on paper.
     pub predicted: Prediction,
+    /// The same model applied to this run's own draws (settlement instants,
+    /// arrivals, drawn fault rates) with the measured legs and timer lateness.
+    /// In virtual time it must match the measurement almost exactly: a gap
+    /// is a bug in hooklab. Absent in summaries written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicted_for_draws: Option<Prediction>,
+    /// Standard error of `requests_per_order` (over the orders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_per_order_stderr: Option<f64>,
+    /// 95% Wilson interval of the missed share (`missed / orders`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed_share_ci95: Option<[f64; 2]>,
+    /// 95% Wilson interval of the wasted share of polls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polls_wasted_share_ci95: Option<[f64; 2]>,
+    /// What may make this run's numbers untrustworthy (an overloaded machine,
+    /// a round trip as long as the interval, a 429 storm), printed under the
+    /// table. Empty when the run was healthy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub health: Vec<HealthFlag>,
     /// Whether the receivers' counts of requests equal the senders' counts, kind
     /// by kind. `false` would mean hooklab lost or invented a request.
     pub counts_agree: bool,

@@ -8,12 +8,12 @@
 //! of the crate: the only place that reads the clock, files, stdout and Ctrl-C,
 //! and hands plain values to the library parts.
 
-use hooklab_core::lang::Lang;
 use crate::payload::{self, SampleOptions};
 use crate::printer::{OutputFormat, Sink};
 use crate::receiver::{self, ReceiverConfig, ServeError, Verification, WebhookSecret};
 use crate::sender::{Delivery, DeliveryId, Hookshot, SendError};
 use bytes::Bytes;
+use hooklab_core::lang::Lang;
 use http::{StatusCode, Uri};
 use std::io::Write;
 use std::net::SocketAddr;

@@ -231,6 +231,11 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             p.rtt_ms = round_ms(p.rtt_ms);
             p
         },
+        predicted_for_draws: None,
+        requests_per_order_stderr: None,
+        missed_share_ci95: None,
+        polls_wasted_share_ci95: None,
+        health: Vec::new(),
         counts_agree,
         run_ms: round_ms(run.as_ms_f64()),
         missed_orders,

@@ -9,8 +9,8 @@
 //! here too.
 
 use crate::fixtures::{ScenarioBuilder, run, scenario, strategy};
-use hooklab_core::scenario::ClockMode;
 use hooklab_core::report::Summary;
+use hooklab_core::scenario::ClockMode;
 
 const VIRTUAL: Option<ClockMode> = Some(ClockMode::Virtual);
 

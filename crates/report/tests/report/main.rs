@@ -81,6 +81,11 @@ fn strategy(name: &str, kind: StrategyKind, interval_ms: Option<f64>) -> Strateg
             polls_wasted_share: None,
             ..Prediction::default()
         },
+        predicted_for_draws: None,
+        requests_per_order_stderr: None,
+        missed_share_ci95: None,
+        polls_wasted_share_ci95: None,
+        health: Vec::new(),
         counts_agree: true,
         run_ms: 2_500.0,
         missed_orders: vec![hooklab_core::report::MissedOrder {
