@@ -53,16 +53,13 @@ pub fn table(card: &Scorecard, lang: Lang, color: bool) -> String {
             text::title(result.case, lang),
             text::got(result, lang)
         ));
-        if result.verdict == Verdict::Pass {
-            continue;
-        }
+        // A pass needs no explaining, and a skip sent nothing: for those,
+        // only the note (a hint's caveat, why it was skipped).
+        let detailed = matches!(result.verdict, Verdict::Fail | Verdict::Warn);
         let lines = [
-            Some(format!(
-                "{sent_label} {}",
-                text::sent(result.case, card, lang)
-            )),
+            detailed.then(|| format!("{sent_label} {}", text::sent_for(result, card, lang))),
             result.note.as_ref().map(|n| text::note(n, lang)),
-            Some(format!("{why_label} {}", text::why(result.case, lang))),
+            detailed.then(|| format!("{why_label} {}", text::why(result.case, lang))),
         ];
         for line in lines.into_iter().flatten() {
             for wrapped in wrap(&line, WIDTH.saturating_sub(indent.len())) {
@@ -151,7 +148,7 @@ pub fn markdown(card: &Scorecard, lang: Lang) -> String {
             "| {mark} {} | {} | {} | {} | {} |\n",
             text::verdict(result.verdict, lang),
             cell(text::title(result.case, lang)),
-            cell(&text::sent(result.case, card, lang)),
+            cell(&text::sent_for(result, card, lang)),
             cell(&text::got(result, lang)),
             cell(&why),
         ));
@@ -160,9 +157,13 @@ pub fn markdown(card: &Scorecard, lang: Lang) -> String {
     out
 }
 
-/// Text safe inside a Markdown table cell.
+/// Text safe inside a Markdown table cell: `|` would end the cell, and
+/// `<the right digest>` would be read as an HTML tag and vanish.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\n', " ")
 }
 
 /// The JSON document (see `docs/check.md`).
@@ -197,7 +198,7 @@ fn json_case<'a>(card: &Scorecard, result: &'a CaseResult, lang: Lang) -> JsonCa
         id: result.case.id(),
         title: text::title(result.case, lang),
         verdict: result.verdict,
-        sent: text::sent(result.case, card, lang),
+        sent: text::sent_for(result, card, lang),
         got: text::got(result, lang),
         why: text::why(result.case, lang),
         note: result.note.as_ref().map(|n| text::note(n, lang)),

@@ -271,6 +271,16 @@ pub fn sent(case: Case, card: &Scorecard, lang: Lang) -> String {
     }
 }
 
+/// What `result` sent: its case's description, or "nothing" when it was
+/// skipped before sending.
+pub fn sent_for(result: &CaseResult, card: &Scorecard, lang: Lang) -> String {
+    if result.replies.is_empty() && result.timing.is_none() {
+        pick(lang, "nothing", "nada").to_owned()
+    } else {
+        sent(result.case, card, lang)
+    }
+}
+
 /// What a note says.
 pub fn note(note: &Note, lang: Lang) -> String {
     let en = lang == Lang::En;
