@@ -11,15 +11,20 @@
 //! other secret) is drawn from a seeded RNG, and the clock is injected, so a
 //! test knows exactly what was sent.
 
+pub use crate::scheme::{Scheme, Secret};
+
 use crate::case::Case;
 use crate::json;
+use crate::spoil::{
+    Position, add_accented_text, change_one_byte, relabel, spoil_byte, tamper_target,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
 use hooklab_core::clock::rfc3339_from_unix_us;
 use hooklab_core::ids::{EventId, OrderId, PaymentId};
 use hooklab_core::rng::SeededRng;
-use hooklab_core::signature::{SecretError, WebhookSecret};
+use hooklab_core::signature::WebhookSecret;
 use hooklab_core::wire::{Event, EventType, Payment, PaymentStatus};
 use hooklab_github::payload::{self, SampleOptions};
 use hooklab_github::sender::{self, DeliveryId, SendError};
@@ -38,67 +43,6 @@ pub const UNKNOWN_GITHUB_EVENT: &str = "sponsorship";
 
 /// The body of the not-JSON case.
 pub const NOT_JSON: &[u8] = b"payment approved, trust me {";
-
-/// Which signing scheme the receiver expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scheme {
-    /// Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>`.
-    Standard,
-    /// GitHub: `X-Hub-Signature-256: sha256=<hex>`, `X-GitHub-Event`, `X-GitHub-Delivery`.
-    Github,
-}
-
-impl Scheme {
-    /// How long the scheme's best-known sender waits for an answer before it
-    /// counts the delivery as failed: Svix 15 s, GitHub 10 s.
-    pub fn sender_limit(self) -> std::time::Duration {
-        match self {
-            Scheme::Standard => std::time::Duration::from_secs(15),
-            Scheme::Github => sender::TIMEOUT,
-        }
-    }
-
-    /// The scheme's name for people.
-    pub fn name(self) -> &'static str {
-        match self {
-            Scheme::Standard => "Standard Webhooks",
-            Scheme::Github => "GitHub",
-        }
-    }
-}
-
-/// The receiver's secret, in its scheme's form.
-#[derive(Clone, Debug)]
-pub enum Secret {
-    /// A `whsec_…` secret.
-    Standard(WebhookSecret),
-    /// The text typed in GitHub's "Secret" field.
-    Github(hooklab_github::receiver::WebhookSecret),
-}
-
-impl Secret {
-    /// Reads `text` as `scheme` expects it.
-    pub fn parse(scheme: Scheme, text: &str) -> Result<Secret, SecretError> {
-        match scheme {
-            Scheme::Standard => WebhookSecret::parse(text.trim()).map(Secret::Standard),
-            // GitHub secrets are any text; an empty one means no signature,
-            // which is no secret at all.
-            Scheme::Github if text.is_empty() => Err(SecretError::Malformed),
-            Scheme::Github => Ok(Secret::Github(
-                hooklab_github::receiver::WebhookSecret::new(text),
-            )),
-        }
-    }
-
-    /// The scheme this secret belongs to.
-    pub fn scheme(&self) -> Scheme {
-        match self {
-            Secret::Standard(_) => Scheme::Standard,
-            Secret::Github(_) => Scheme::Github,
-        }
-    }
-}
 
 /// One request to send, before it becomes headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -408,85 +352,6 @@ fn insert(headers: &mut HeaderMap, name: &'static str, value: &str) {
     // is not would be a bug, and sending no header is the safe failure.
     if let Ok(value) = HeaderValue::from_str(value) {
         headers.insert(HeaderName::from_static(name), value);
-    }
-}
-
-/// The right signature under a version label the receiver must not know:
-/// `v2,` for Standard Webhooks, `sha512=` for GitHub.
-fn relabel(valid: &str) -> String {
-    if let Some(b64) = valid.strip_prefix("v1,") {
-        format!("v2,{b64}")
-    } else if let Some(hex) = valid.strip_prefix("sha256=") {
-        format!("sha512={hex}")
-    } else {
-        valid.to_owned()
-    }
-}
-
-/// Which byte of a MAC [`spoil_byte`] changes.
-#[derive(Clone, Copy)]
-enum Position {
-    First,
-    Last,
-}
-
-/// `valid` with one byte of its MAC inverted, in the same encoding.
-fn spoil_byte(valid: &str, position: Position) -> String {
-    let spoil = |mut mac: Vec<u8>| {
-        let index = match position {
-            Position::First => 0,
-            Position::Last => mac.len().saturating_sub(1),
-        };
-        if let Some(byte) = mac.get_mut(index) {
-            *byte ^= 0xff;
-        }
-        mac
-    };
-    if let Some(b64) = valid.strip_prefix("v1,")
-        && let Ok(mac) = B64.decode(b64)
-    {
-        return format!("v1,{}", B64.encode(spoil(mac)));
-    }
-    if let Some(digits) = valid.strip_prefix("sha256=")
-        && let Ok(mac) = hex::decode(digits)
-    {
-        return format!("sha256={}", hex::encode(spoil(mac)));
-    }
-    valid.to_owned()
-}
-
-/// Where the tampered case changes a byte: in something a receiver acts
-/// on, the amount (`4990` becomes `9990`) or the branch pushed to (`main`
-/// becomes `mair`). The needle, the offset in it, and the new byte.
-fn tamper_target(scheme: Scheme) -> (&'static str, usize, u8) {
-    match scheme {
-        Scheme::Standard => ("\"amount_cents\":4990", 15, b'9'),
-        Scheme::Github => ("\"ref\":\"refs/heads/main\"", 21, b'r'),
-    }
-}
-
-/// `body` with the byte at `offset` inside the first `needle` set to `byte`
-/// (unchanged if `needle` is absent, which would make the case pass
-/// vacuously; the unit tests make sure it is present).
-fn change_one_byte(body: &[u8], needle: &str, offset: usize, byte: u8) -> Bytes {
-    let mut changed = body.to_vec();
-    if let Some(at) = body
-        .windows(needle.len())
-        .position(|window| window == needle.as_bytes())
-        && let Some(slot) = changed.get_mut(at + offset)
-    {
-        *slot = byte;
-    }
-    Bytes::from(changed)
-}
-
-/// Puts text with accents in the payload: a receiver that re-serializes
-/// with `\u00e9` escapes (Python's default) changes those bytes too.
-fn add_accented_text(value: &mut Value, scheme: Scheme) {
-    let text = Value::from("Café com pão de queijo — pedido nº 7");
-    match scheme {
-        Scheme::Standard => value["data"]["description"] = text,
-        Scheme::Github => value["head_commit"]["message"] = text,
     }
 }
 

@@ -12,9 +12,13 @@
 //!
 //! - [`case`]: the battery as data: every [`Case`], how it is graded, and
 //!   the graded [`CaseResult`].
+//! - [`scheme`]: the two schemes, Standard Webhooks and GitHub's, and their
+//!   secrets.
 //! - [`delivery`]: what each case sends, signed with hooklab-core's
 //!   Standard Webhooks code or hooklab-github's `X-Hub-Signature-256`, then
 //!   spoiled in exactly one way.
+//! - [`spoil`]: the one thing each case spoils (a version label, a MAC
+//!   byte, a body byte).
 //! - [`json`]: JSON in unusual but valid bytes, and padded to a size.
 //! - [`target`]: the receiver under test, over loopback with `reqwest`
 //!   (no proxy, no redirects, a sender's timeout).
@@ -42,7 +46,9 @@ pub mod case;
 pub mod delivery;
 pub mod json;
 pub mod render;
+pub mod scheme;
 pub mod scorecard;
+pub mod spoil;
 pub mod state;
 pub mod stats;
 pub mod target;

@@ -126,3 +126,40 @@ fn colours_wanted() -> bool {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     !no_color && std::io::stdout().is_terminal()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: CheckArgs,
+    }
+
+    fn parse(args: &[&str]) -> CheckArgs {
+        Wrapper::parse_from(std::iter::once("check").chain(args.iter().copied())).args
+    }
+
+    #[test]
+    fn a_url_off_this_machine_is_bad_usage() {
+        let args = parse(&[
+            "http://10.0.0.1/webhook",
+            "--secret",
+            "s",
+            "--scheme",
+            "github",
+        ]);
+        assert!(matches!(check(args, Lang::En), Err(Failure::Usage(_))));
+    }
+
+    #[test]
+    fn a_standard_secret_that_is_not_whsec_is_bad_usage_with_a_hint() {
+        let args = parse(&["http://127.0.0.1:9/webhook", "--secret", "s3cret"]);
+        match check(args, Lang::En) {
+            Err(Failure::Usage(e)) => assert!(e.to_string().contains("--scheme github"), "{e}"),
+            _ => panic!("expected a usage error"),
+        }
+    }
+}
