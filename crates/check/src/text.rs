@@ -317,8 +317,8 @@ pub fn note(note: &Note, lang: Lang) -> String {
             "Fechou a conexão em vez de ler tudo: isso é uma recusa.",
         ),
         Note::GenuineRefused => text(
-            "Skipped: the genuine delivery was not accepted, so a refusal here proves nothing (check --secret and the URL's path).",
-            "Pulado: a entrega genuína não foi aceita, então uma recusa aqui não prova nada (confira --secret e o caminho da URL).",
+            "Skipped: the genuine delivery was not accepted, so a refusal here proves nothing (check --secret, --scheme and the URL's path).",
+            "Pulado: a entrega genuína não foi aceita, então uma recusa aqui não prova nada (confira --secret, --scheme e o caminho da URL).",
         ),
         Note::GithubHasNoTimestamp => text(
             "Skipped: GitHub signs no timestamp; a GitHub receiver stops replays by remembering X-GitHub-Delivery ids.",
