@@ -12,15 +12,14 @@
 //! skipped: a receiver that refuses everything also "refuses a forgery", and
 //! that proves nothing.
 
-use crate::case::{Case, CaseResult, Expectation, Note, StateChange, TimingStats, Verdict};
+use crate::case::{Case, CaseResult, Expectation, Note, StateChange, Verdict};
 use crate::delivery::{Secret, Signer};
 use crate::scorecard::Scorecard;
 use crate::state::{StateError, StateProbe};
-use crate::stats;
 use crate::target::{Reply, Target, TargetError};
+use crate::timing;
 use hooklab_github::sender::SendError;
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// The size the oversized body goes one byte past when the receiver's own
 /// limit is not given: GitHub's documented 25 MB cap on payloads.
@@ -32,20 +31,6 @@ pub const DEFAULT_TIMING_SAMPLES: usize = 200;
 /// Above this, an answer to a genuine delivery earns a warning: the work
 /// belongs after the answer.
 pub const FAST_ENOUGH: Duration = Duration::from_secs(1);
-
-/// The timing case's significance level. Strict, because loopback is noisy
-/// and a warning should be worth a look.
-pub const TIMING_ALPHA: f64 = 0.001;
-
-/// Requests sent and thrown away before the timing case measures, so the
-/// first ones (a new connection, a cold cache) do not count.
-const TIMING_WARMUP: usize = 10;
-
-/// Fewer timed answers per group than this, and the timing case is skipped.
-const TIMING_MIN_SAMPLES: usize = 20;
-
-/// The timing case stops sampling after this long, whatever it has.
-const TIMING_BUDGET: Duration = Duration::from_secs(30);
 
 /// What to check, and against what.
 #[derive(Debug, Clone)]
@@ -156,7 +141,7 @@ pub async fn run(config: CheckConfig) -> Result<Scorecard, CheckError> {
             continue;
         }
         let result = match case {
-            Case::Timing => timing(&target, &mut signer, config.timing_samples).await?,
+            Case::Timing => timing::run(&target, &mut signer, config.timing_samples).await?,
             Case::Duplicate => duplicate(&target, &mut signer, state.as_ref()).await?,
             _ => {
                 let deliveries = signer.deliveries(case, config.max_body_bytes);
@@ -340,73 +325,6 @@ async fn duplicate(
     };
     let mut result = CaseResult::new(Case::Duplicate, replies, verdict, note);
     result.state = Some(StateChange { before, after });
-    Ok(result)
-}
-
-/// Forgeries wrong in the first byte against forgeries wrong in the last,
-/// interleaved (alternating which goes first) so that drift in the
-/// machine's speed falls on both groups alike.
-async fn timing(
-    target: &Target,
-    signer: &mut Signer,
-    samples: usize,
-) -> Result<CaseResult, CheckError> {
-    if samples == 0 {
-        return Ok(CaseResult::skipped(Case::Timing, Note::TimingOff));
-    }
-    let (first, last) = signer.timing_pair();
-    let (first_headers, last_headers) = (signer.headers(&first)?, signer.headers(&last)?);
-    for _ in 0..TIMING_WARMUP {
-        target.post(first_headers.clone(), first.body.clone()).await;
-    }
-    let mut first_us = Vec::with_capacity(samples);
-    let mut last_us = Vec::with_capacity(samples);
-    let mut accepted = false;
-    let started = Instant::now();
-    for i in 0..samples {
-        for first_group in [i % 2 == 0, i % 2 == 1] {
-            let (headers, group) = if first_group {
-                (&first_headers, &mut first_us)
-            } else {
-                (&last_headers, &mut last_us)
-            };
-            let reply = target.post(headers.clone(), first.body.clone()).await;
-            accepted |= reply.is_success();
-            if let Reply::Answered { elapsed_us, .. } = reply {
-                group.push(elapsed_us as f64);
-            }
-        }
-        if started.elapsed() > TIMING_BUDGET {
-            break;
-        }
-    }
-    if accepted {
-        return Ok(CaseResult::skipped(Case::Timing, Note::TimingAccepted));
-    }
-    let (Some(median_first_us), Some(median_last_us)) =
-        (stats::median(&first_us), stats::median(&last_us))
-    else {
-        return Ok(CaseResult::skipped(Case::Timing, Note::TimingTooFew));
-    };
-    if first_us.len().min(last_us.len()) < TIMING_MIN_SAMPLES {
-        return Ok(CaseResult::skipped(Case::Timing, Note::TimingTooFew));
-    }
-    let p_value = stats::mann_whitney_p(&first_us, &last_us);
-    // Only one direction is the leak: a comparison that stops at the first
-    // wrong byte answers first-byte forgeries sooner.
-    let leak = p_value < TIMING_ALPHA && median_first_us < median_last_us;
-    let (verdict, note) = if leak {
-        (Verdict::Warn, Note::TimingDifference)
-    } else {
-        (Verdict::Pass, Note::TimingNoDifference)
-    };
-    let mut result = CaseResult::new(Case::Timing, Vec::new(), verdict, Some(note));
-    result.timing = Some(TimingStats {
-        samples: first_us.len().min(last_us.len()),
-        median_first_us,
-        median_last_us,
-        p_value,
-    });
     Ok(result)
 }
 

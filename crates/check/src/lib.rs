@@ -25,6 +25,7 @@
 //! - [`state`]: the `--state-url` contract, `{"processed": N}`, which lets
 //!   the duplicate case see real idempotency.
 //! - [`stats`]: the Mann-Whitney U test behind the timing hint.
+//! - [`timing`]: the timing case: first-byte against last-byte forgeries.
 //! - [`battery`]: runs the cases and grades the answers into a
 //!   [`Scorecard`].
 //! - [`scorecard`]: the results, their counts and the exit code.
@@ -53,6 +54,7 @@ pub mod state;
 pub mod stats;
 pub mod target;
 pub mod text;
+pub mod timing;
 
 pub use battery::{CheckConfig, CheckError, run};
 pub use case::{Case, CaseResult, Note, Verdict};
