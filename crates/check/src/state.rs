@@ -80,7 +80,7 @@ impl StateProbe {
         parse(&body)
     }
 
-    /// The count once two reads [`STEP`] apart agree (or after [`SETTLE_MAX`]),
+    /// The count once two reads 50 ms apart agree (or after 2 s),
     /// so work still in flight from earlier cases is not mistaken for the
     /// duplicate's.
     pub async fn settled(&self) -> Result<u64, StateError> {
