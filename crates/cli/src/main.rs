@@ -5,6 +5,7 @@
 //! Only `main` decides the exit code: 0 success, 2 bad usage or invalid
 //! input (a scenario with an error), 1 a failure while running.
 
+mod check_cmd;
 mod demo_cmd;
 mod github_cmd;
 mod live_cmd;
@@ -107,6 +108,13 @@ enum Command {
     /// (`hooklab live [SCENARIO.toml]`) or replayed from a finished run
     /// (`hooklab live --replay results/<name>/ --speed 60`).
     Live(live_cmd::LiveArgs),
+
+    /// Grade any webhook receiver, in any language: send it genuine, forged,
+    /// tampered, stale, duplicate and odd deliveries and print a scorecard
+    /// (`hooklab check http://127.0.0.1:8080/webhook --secret whsec_…`).
+    /// Exit code 0 when every case passed or warned, 1 when any failed.
+    /// See docs/check.md.
+    Check(check_cmd::CheckArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -174,6 +182,7 @@ fn main() -> ExitCode {
         Command::Shop(args) => demo(demo_cmd::shop(args)),
         Command::Order(args) => demo(demo_cmd::order(args)),
         Command::Live(args) => live_cmd::live(args, lang),
+        Command::Check(args) => check_cmd::check(args, lang),
         Command::Report(args) => match report_cmd::report(&args, lang) {
             Ok(dir) => {
                 eprintln!("reports written to {}", dir.display());

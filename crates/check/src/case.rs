@@ -1,0 +1,292 @@
+//! The battery: every case `hooklab check` runs, as data.
+//!
+//! A [`Case`] is one question asked of a receiver ("does it refuse a forged
+//! signature?"). Each has a stable id (for JSON and for the docs' anchors),
+//! an [`Expectation`] that says how its answer is graded, and texts in
+//! English and Portuguese ([`crate::text`]). What is sent for each case is
+//! built in [`crate::delivery`]; how it is sent and timed, in
+//! [`crate::battery`]. A [`CaseResult`] is one graded case: what came back,
+//! the [`Verdict`] and, when the verdict needs one, a [`Note`].
+
+use crate::target::Reply;
+use serde::Serialize;
+
+/// One case of the battery, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Case {
+    /// A delivery signed exactly as the sender would sign it.
+    Genuine,
+    /// A signature of the right form made of random bytes.
+    ForgedSignature,
+    /// A well-formed signature made with a secret that is not the receiver's.
+    WrongSecret,
+    /// A genuine signature over a body that was then changed by one byte.
+    TamperedBody,
+    /// No signature header at all.
+    NoSignature,
+    /// The right signature under a version label the receiver must not know.
+    UnknownVersion,
+    /// A signature header with nothing in it.
+    EmptySignature,
+    /// A genuine signature over a timestamp six minutes old.
+    StaleTimestamp,
+    /// A genuine signature over a timestamp six minutes ahead.
+    FutureTimestamp,
+    /// Two signatures, one made with another secret and one genuine.
+    KeyRotation,
+    /// A genuine delivery whose JSON has odd whitespace and key order.
+    RawBytes,
+    /// A genuine delivery, timed.
+    AnswersFast,
+    /// The same genuine delivery twice.
+    Duplicate,
+    /// A genuine delivery of an event type the receiver cannot know.
+    UnknownEvent,
+    /// A genuinely signed body that is not JSON.
+    NotJson,
+    /// A genuinely signed JSON body one byte over the size limit.
+    OversizedBody,
+    /// Forged signatures wrong in the first byte against ones wrong in the last.
+    Timing,
+}
+
+/// How a case's answer is graded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expectation {
+    /// The receiver must answer 2xx; anything else fails.
+    Accept,
+    /// The receiver must answer 4xx; a 2xx fails, anything else warns.
+    Refuse,
+    /// The receiver should answer 4xx; anything else only warns.
+    RefuseOrWarn,
+    /// Graded on the time to a 2xx against the senders' limits.
+    Fast,
+    /// Graded by a statistical comparison of answer times.
+    Timing,
+}
+
+impl Case {
+    /// Every case, in the order the battery runs them. The oversized body
+    /// may break a connection and the timing case sends hundreds of
+    /// requests, so both come last.
+    pub const ALL: [Case; 17] = [
+        Case::Genuine,
+        Case::ForgedSignature,
+        Case::WrongSecret,
+        Case::TamperedBody,
+        Case::NoSignature,
+        Case::UnknownVersion,
+        Case::EmptySignature,
+        Case::StaleTimestamp,
+        Case::FutureTimestamp,
+        Case::KeyRotation,
+        Case::RawBytes,
+        Case::AnswersFast,
+        Case::Duplicate,
+        Case::UnknownEvent,
+        Case::NotJson,
+        Case::OversizedBody,
+        Case::Timing,
+    ];
+
+    /// The stable id, used in JSON output and as the docs' section names.
+    pub fn id(self) -> &'static str {
+        match self {
+            Case::Genuine => "genuine",
+            Case::ForgedSignature => "forged-signature",
+            Case::WrongSecret => "wrong-secret",
+            Case::TamperedBody => "tampered-body",
+            Case::NoSignature => "no-signature",
+            Case::UnknownVersion => "unknown-version",
+            Case::EmptySignature => "empty-signature",
+            Case::StaleTimestamp => "stale-timestamp",
+            Case::FutureTimestamp => "future-timestamp",
+            Case::KeyRotation => "key-rotation",
+            Case::RawBytes => "raw-bytes",
+            Case::AnswersFast => "answers-fast",
+            Case::Duplicate => "duplicate",
+            Case::UnknownEvent => "unknown-event",
+            Case::NotJson => "not-json",
+            Case::OversizedBody => "oversized-body",
+            Case::Timing => "timing",
+        }
+    }
+
+    /// How this case's answer is graded.
+    pub fn expectation(self) -> Expectation {
+        match self {
+            Case::Genuine
+            | Case::KeyRotation
+            | Case::RawBytes
+            | Case::Duplicate
+            | Case::UnknownEvent => Expectation::Accept,
+            Case::ForgedSignature
+            | Case::WrongSecret
+            | Case::TamperedBody
+            | Case::NoSignature
+            | Case::UnknownVersion
+            | Case::EmptySignature
+            | Case::StaleTimestamp
+            | Case::FutureTimestamp => Expectation::Refuse,
+            Case::NotJson | Case::OversizedBody => Expectation::RefuseOrWarn,
+            Case::AnswersFast => Expectation::Fast,
+            Case::Timing => Expectation::Timing,
+        }
+    }
+
+    /// Whether a refusal in this case only means something if the receiver
+    /// accepts genuine deliveries: a receiver that refuses everything
+    /// "refuses a forgery" too, and that proves nothing.
+    pub fn needs_genuine_accepted(self) -> bool {
+        !matches!(self.expectation(), Expectation::Accept)
+    }
+}
+
+/// A case's grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The receiver did what a sender and a careful engineer expect.
+    Pass,
+    /// The receiver loses events or accepts what it must not.
+    Fail,
+    /// Not wrong enough to fail, but worth fixing (or, for timing, a hint).
+    Warn,
+    /// Not applicable to this scheme, or meaningless given another result.
+    Skip,
+}
+
+/// Why a verdict is what it is, when the case's own sentence is not enough.
+/// Rendered in the chosen language by [`crate::text::note`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// A refusal came as a 5xx: senders retry those as if the receiver were down.
+    RefusedWith5xx,
+    /// A 3xx: senders follow no redirects, so it counts as a failed delivery.
+    Redirected,
+    /// The receiver accepted (2xx) what it should have refused.
+    Accepted,
+    /// The receiver refused (non-2xx) what it should have accepted.
+    Refused,
+    /// No answer: the connection failed or closed before a status came back.
+    NoAnswer,
+    /// No answer within the sender's limit, in seconds.
+    TimedOut(u64),
+    /// The oversized body was refused by closing the connection.
+    ClosedOnOversize,
+    /// The genuine delivery was not accepted, so this refusal proves nothing.
+    GenuineRefused,
+    /// GitHub sends no timestamp.
+    GithubHasNoTimestamp,
+    /// GitHub signs with one secret at a time.
+    GithubHasNoRotation,
+    /// Answered after more than a second, in milliseconds.
+    Slow(u64),
+    /// Answered after more than the sender's limit, in milliseconds.
+    TooSlow(u64),
+    /// Without `--state-url`, only the answers were checked.
+    StateNotGiven,
+    /// The state URL counted the event twice.
+    ProcessedTwice,
+    /// The state URL did not count the event at all.
+    NeverCounted,
+    /// The state URL did not answer as documented; holds why.
+    StateUnreadable(String),
+    /// First-byte forgeries were answered significantly faster.
+    TimingDifference,
+    /// No significant difference was found.
+    TimingNoDifference,
+    /// Too few answers were timed to compare.
+    TimingTooFew,
+    /// The timing case was turned off (`--timing-samples 0`).
+    TimingOff,
+    /// Forged signatures were accepted, so their timing is beside the point.
+    TimingAccepted,
+}
+
+/// How the idempotency of a duplicate was seen through `--state-url`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StateChange {
+    /// `processed` just before the first of the two deliveries.
+    pub before: u64,
+    /// The highest `processed` seen after both.
+    pub after: u64,
+}
+
+/// What the timing case measured.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TimingStats {
+    /// Answers timed in each group.
+    pub samples: usize,
+    /// Median time to answer a forgery wrong in its first byte, in microseconds.
+    pub median_first_us: f64,
+    /// Median time to answer a forgery wrong in its last byte, in microseconds.
+    pub median_last_us: f64,
+    /// The Mann-Whitney U test's two-sided p-value for "same distribution".
+    pub p_value: f64,
+}
+
+/// One graded case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseResult {
+    /// Which case.
+    pub case: Case,
+    /// What came back, one entry per request sent (none when skipped; the
+    /// timing case keeps only its summary in `timing`).
+    pub replies: Vec<Reply>,
+    /// The grade.
+    pub verdict: Verdict,
+    /// Why, when the case's own sentence is not enough.
+    pub note: Option<Note>,
+    /// For the duplicate case with `--state-url`: the count before and after.
+    pub state: Option<StateChange>,
+    /// For the timing case: what was measured.
+    pub timing: Option<TimingStats>,
+}
+
+impl CaseResult {
+    /// A result with replies and a verdict, and nothing else.
+    pub fn new(case: Case, replies: Vec<Reply>, verdict: Verdict, note: Option<Note>) -> Self {
+        CaseResult {
+            case,
+            replies,
+            verdict,
+            note,
+            state: None,
+            timing: None,
+        }
+    }
+
+    /// A skipped case.
+    pub fn skipped(case: Case, note: Note) -> Self {
+        CaseResult::new(case, Vec::new(), Verdict::Skip, Some(note))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_and_kebab_case() {
+        let ids: HashSet<_> = Case::ALL.iter().map(|c| c.id()).collect();
+        assert_eq!(ids.len(), Case::ALL.len());
+        for id in ids {
+            assert!(
+                id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_refusals_and_timing_depend_on_the_genuine_case() {
+        assert!(!Case::Genuine.needs_genuine_accepted());
+        assert!(!Case::Duplicate.needs_genuine_accepted());
+        assert!(Case::ForgedSignature.needs_genuine_accepted());
+        assert!(Case::NotJson.needs_genuine_accepted());
+        assert!(Case::Timing.needs_genuine_accepted());
+        assert!(Case::AnswersFast.needs_genuine_accepted());
+    }
+}

@@ -1,0 +1,223 @@
+//! The receiver under test, reached over loopback with `reqwest`.
+//!
+//! A sender of webhooks is an HTTP client with firm habits, and this one has
+//! the same: it follows no redirects (a 3xx is a failed delivery), uses no
+//! proxy, speaks plain HTTP/1.1, keeps connections alive between deliveries
+//! (so the timing case measures the receiver, not TCP handshakes) and gives
+//! up after the sender's limit (GitHub 10 s, Svix 15 s). Like every hooklab
+//! client it refuses any URL that is not on this machine.
+//!
+//! [`Target::post`] never fails: whatever happens becomes a [`Reply`], because
+//! "no answer" is itself something to grade.
+
+use bytes::Bytes;
+use hooklab_core::http::ensure_loopback;
+use reqwest::header::HeaderMap;
+use serde::Serialize;
+use std::time::Duration;
+// Elapsed times are measured, not scheduled: they are what this tool reports.
+// tokio's `Instant` is the monotonic clock hooklab's `Clock` also reads.
+use tokio::time::Instant;
+
+/// What came back for one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reply {
+    /// An HTTP answer.
+    Answered {
+        /// Its status code.
+        status: u16,
+        /// From just before sending to the end of the answer's body, in microseconds.
+        elapsed_us: u64,
+    },
+    /// The connection failed or closed before a whole answer arrived.
+    NoAnswer {
+        /// The innermost error, e.g. `Connection reset by peer (os error 104)`.
+        error: String,
+        /// Whether it failed while connecting (nothing listening).
+        connect: bool,
+    },
+    /// No answer within the sender's limit.
+    TimedOut {
+        /// The limit, in milliseconds.
+        after_ms: u64,
+    },
+}
+
+impl Reply {
+    /// The status, if there was an answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Reply::Answered { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether the answer was a 2xx.
+    pub fn is_success(&self) -> bool {
+        self.status().is_some_and(|s| (200..300).contains(&s))
+    }
+
+    /// The time to the answer, if there was one.
+    pub fn elapsed(&self) -> Option<Duration> {
+        match self {
+            Reply::Answered { elapsed_us, .. } => Some(Duration::from_micros(*elapsed_us)),
+            _ => None,
+        }
+    }
+}
+
+/// Why a URL cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// Occurs when the text is not a URL.
+    #[error("`{url}` is not a URL: {reason}")]
+    BadUrl {
+        /// The text given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Occurs when the URL is not plain `http://` on loopback.
+    #[error(transparent)]
+    NotLoopback(hooklab_core::http::TransportError),
+    /// Occurs when the HTTP client cannot be built.
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+}
+
+/// Checks that `url` is a plain `http://` URL on loopback, and parses it.
+pub fn loopback_url(url: &str) -> Result<reqwest::Url, TargetError> {
+    let bad = |reason: String| TargetError::BadUrl {
+        url: url.to_owned(),
+        reason,
+    };
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| bad(e.to_string()))?;
+    ensure_loopback(&uri).map_err(TargetError::NotLoopback)?;
+    reqwest::Url::parse(url).map_err(|e| bad(e.to_string()))
+}
+
+/// A receiver's URL and the client that talks to it.
+#[derive(Clone)]
+pub struct Target {
+    client: reqwest::Client,
+    url: reqwest::Url,
+    timeout: Duration,
+}
+
+impl Target {
+    /// A client for `url` (loopback only) that waits at most `timeout` per request.
+    pub fn new(url: &str, timeout: Duration) -> Result<Self, TargetError> {
+        let url = loopback_url(url)?;
+        let client = client()?;
+        Ok(Target {
+            client,
+            url,
+            timeout,
+        })
+    }
+
+    /// The receiver's URL.
+    pub fn url(&self) -> &reqwest::Url {
+        &self.url
+    }
+
+    /// The client, for the state URL's reads.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// POSTs `body` with `headers` and waits for the whole answer.
+    pub async fn post(&self, headers: HeaderMap, body: Bytes) -> Reply {
+        let request = self
+            .client
+            .post(self.url.clone())
+            .headers(headers)
+            .body(body);
+        let started = Instant::now();
+        let exchange = async {
+            let response = request.send().await?;
+            let status = response.status().as_u16();
+            // Read the whole answer: a sender does, and the time to answer
+            // includes the body.
+            response.bytes().await?;
+            Ok::<u16, reqwest::Error>(status)
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(Ok(status)) => Reply::Answered {
+                status,
+                elapsed_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            },
+            Ok(Err(error)) => Reply::NoAnswer {
+                connect: error.is_connect(),
+                error: innermost(&error),
+            },
+            Err(_) => Reply::TimedOut {
+                after_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
+            },
+        }
+    }
+}
+
+/// An HTTP/1.1 client with a sender's habits (see the module docs).
+pub fn client() -> Result<reqwest::Client, TargetError> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("hooklab-check/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(TargetError::Client)
+}
+
+/// The innermost cause of an error: reqwest's own message only says which
+/// URL failed, the OS error at the bottom says how.
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_http_on_loopback_is_a_target() {
+        assert!(loopback_url("http://127.0.0.1:8080/webhook").is_ok());
+        assert!(loopback_url("http://localhost:1/").is_ok());
+        assert!(matches!(
+            loopback_url("http://192.168.0.10/webhook"),
+            Err(TargetError::NotLoopback(_))
+        ));
+        assert!(matches!(
+            loopback_url("https://127.0.0.1/"),
+            Err(TargetError::NotLoopback(_))
+        ));
+        assert!(matches!(
+            loopback_url("not a url"),
+            Err(TargetError::BadUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn only_answers_have_a_status() {
+        let ok = Reply::Answered {
+            status: 204,
+            elapsed_us: 10,
+        };
+        assert!(ok.is_success());
+        assert_eq!(ok.elapsed(), Some(Duration::from_micros(10)));
+        let refused = Reply::Answered {
+            status: 401,
+            elapsed_us: 10,
+        };
+        assert!(!refused.is_success());
+        let none = Reply::TimedOut { after_ms: 10 };
+        assert_eq!(none.status(), None);
+        assert!(!none.is_success());
+    }
+}

@@ -1,0 +1,510 @@
+//! Every sentence the scorecard prints, in English and Brazilian Portuguese.
+//!
+//! Each case has a title, a sentence of why it matters and a description of
+//! what was sent (per scheme); each [`Note`] a sentence of what to make of an
+//! answer. The two languages sit side by side in one `match` arm, so a
+//! missing translation is easy to see. Ids, header names and numbers are the
+//! same in both.
+
+use crate::case::{Case, CaseResult, Note, Verdict};
+use crate::delivery::{
+    NOT_JSON, Scheme, TIMESTAMP_OFFSET_SECS, UNKNOWN_GITHUB_EVENT, UNKNOWN_STANDARD_TYPE,
+};
+use crate::scorecard::{Counts, Scorecard};
+use crate::target::Reply;
+use hooklab_core::lang::Lang;
+
+/// Picks the sentence of `lang`.
+fn pick(lang: Lang, en: &'static str, pt: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::PtBr => pt,
+    }
+}
+
+/// The case's title, e.g. "refuses a forged signature".
+pub fn title(case: Case, lang: Lang) -> &'static str {
+    let (en, pt) = match case {
+        Case::Genuine => ("accepts a genuine delivery", "aceita uma entrega genuína"),
+        Case::ForgedSignature => (
+            "refuses a forged signature",
+            "recusa uma assinatura forjada",
+        ),
+        Case::WrongSecret => (
+            "refuses a signature made with another secret",
+            "recusa uma assinatura feita com outro segredo",
+        ),
+        Case::TamperedBody => (
+            "refuses a body changed by one byte",
+            "recusa um corpo alterado em um byte",
+        ),
+        Case::NoSignature => (
+            "refuses a delivery with no signature",
+            "recusa uma entrega sem assinatura",
+        ),
+        Case::UnknownVersion => (
+            "refuses an unknown signature version",
+            "recusa uma versão de assinatura desconhecida",
+        ),
+        Case::EmptySignature => ("refuses an empty signature", "recusa uma assinatura vazia"),
+        Case::StaleTimestamp => ("refuses a stale timestamp", "recusa um timestamp antigo"),
+        Case::FutureTimestamp => (
+            "refuses a timestamp from the future",
+            "recusa um timestamp do futuro",
+        ),
+        Case::KeyRotation => ("accepts a key rotation", "aceita uma rotação de segredo"),
+        Case::RawBytes => ("verifies the raw bytes", "verifica os bytes crus"),
+        Case::AnswersFast => ("answers fast", "responde rápido"),
+        Case::Duplicate => ("survives a duplicate", "aguenta uma duplicata"),
+        Case::UnknownEvent => (
+            "accepts an unknown event type",
+            "aceita um tipo de evento desconhecido",
+        ),
+        Case::NotJson => (
+            "refuses a body that is not JSON",
+            "recusa um corpo que não é JSON",
+        ),
+        Case::OversizedBody => ("refuses an oversized body", "recusa um corpo grande demais"),
+        Case::Timing => (
+            "leaks nothing through timing (a hint)",
+            "não vaza nada pelo tempo (um indício)",
+        ),
+    };
+    pick(lang, en, pt)
+}
+
+/// One sentence of why the case matters.
+pub fn why(case: Case, lang: Lang) -> &'static str {
+    let (en, pt) = match case {
+        Case::Genuine => (
+            "A receiver that refuses real events loses them: the sender retries, then gives up.",
+            "Um receptor que recusa eventos reais os perde: o remetente tenta de novo e depois desiste.",
+        ),
+        Case::ForgedSignature => (
+            "Anyone who finds the URL can post to it; without the signature check they can make it act on invented events.",
+            "Qualquer um que descubra a URL pode enviar para ela; sem conferir a assinatura, faz o receptor agir sobre eventos inventados.",
+        ),
+        Case::WrongSecret => (
+            "A signature proves something only when it is checked against your secret, not just for its form.",
+            "Uma assinatura só prova algo quando é conferida com o seu segredo, e não só pela forma.",
+        ),
+        Case::TamperedBody => (
+            "The signature covers every byte of the body, so a changed amount or branch must not pass.",
+            "A assinatura cobre cada byte do corpo, então um valor ou branch alterado não pode passar.",
+        ),
+        Case::NoSignature => (
+            "A missing header must be a refusal, not a reason to skip the check.",
+            "Um cabeçalho ausente deve ser recusado, e não servir de motivo para pular a verificação.",
+        ),
+        Case::UnknownVersion => (
+            "A receiver that ignores the version label accepts signatures it never checked the way they were made.",
+            "Um receptor que ignora o rótulo de versão aceita assinaturas que nunca conferiu do jeito que foram feitas.",
+        ),
+        Case::EmptySignature => (
+            "An empty header is the classic `if signature and not valid` bug: the check is skipped when there is nothing to check.",
+            "Um cabeçalho vazio é o bug clássico do `if assinatura and not valida`: a verificação é pulada quando não há o que verificar.",
+        ),
+        Case::StaleTimestamp => (
+            "A genuine delivery recorded by an attacker can be replayed later; the signed timestamp is what stops it.",
+            "Uma entrega genuína gravada por um atacante pode ser reenviada depois; o timestamp assinado é o que impede isso.",
+        ),
+        Case::FutureTimestamp => (
+            "A timestamp far ahead keeps a recorded delivery replayable for longer; allow a few minutes either way, no more.",
+            "Um timestamp muito à frente deixa uma entrega gravada reenviável por mais tempo; aceite poucos minutos para cada lado.",
+        ),
+        Case::KeyRotation => (
+            "During a rotation the sender signs with the old and the new secret; refusing then loses every event until you switch.",
+            "Durante uma rotação o remetente assina com o segredo antigo e o novo; recusar nessa hora perde todos os eventos até a troca.",
+        ),
+        Case::RawBytes => (
+            "The signature covers the bytes as sent; parsing and re-serializing the JSON before verifying changes them and refuses genuine events.",
+            "A assinatura cobre os bytes como foram enviados; interpretar e reserializar o JSON antes de verificar muda esses bytes e recusa eventos genuínos.",
+        ),
+        Case::AnswersFast => (
+            "Senders give up after a few seconds (GitHub 10 s, Svix 15 s) and retry; answer 2xx first, do the work after.",
+            "Os remetentes desistem após alguns segundos (GitHub 10 s, Svix 15 s) e tentam de novo; responda 2xx primeiro e trabalhe depois.",
+        ),
+        Case::Duplicate => (
+            "Senders deliver at least once, so an event can arrive twice; the second time it must get a 2xx and change nothing.",
+            "Os remetentes entregam pelo menos uma vez, então um evento pode chegar duas vezes; na segunda ele deve receber 2xx e não mudar nada.",
+        ),
+        Case::UnknownEvent => (
+            "Senders add event types over time; refusing one makes the sender retry it for days and may get the endpoint disabled.",
+            "Os remetentes criam tipos de evento com o tempo; recusar um faz o remetente insistir por dias e pode desativar o endpoint.",
+        ),
+        Case::NotJson => (
+            "A body that cannot be parsed deserves a clear 400, not a crash (500) or a silent 200.",
+            "Um corpo que não pode ser lido merece um 400 claro, e não um erro (500) ou um 200 silencioso.",
+        ),
+        Case::OversizedBody => (
+            "A receiver that reads any size can be made to buffer gigabytes; cap the body at what your sender can send.",
+            "Um receptor que lê qualquer tamanho pode ser forçado a guardar gigabytes; limite o corpo ao que o seu remetente envia.",
+        ),
+        Case::Timing => (
+            "Comparing signatures with == stops at the first wrong byte and can leak how much of a forgery was right; loopback is noisy, so this is a hint, not a proof.",
+            "Comparar assinaturas com == para no primeiro byte errado e pode revelar quanto de uma falsificação estava certo; o loopback tem ruído, então isto é um indício, não uma prova.",
+        ),
+    };
+    pick(lang, en, pt)
+}
+
+/// What the case sent, for the scheme of `card`.
+pub fn sent(case: Case, card: &Scorecard, lang: Lang) -> String {
+    let standard = card.scheme == Scheme::Standard;
+    let header = if standard {
+        "webhook-signature"
+    } else {
+        "X-Hub-Signature-256"
+    };
+    let minutes = TIMESTAMP_OFFSET_SECS / 60;
+    let (en, pt) = match case {
+        Case::Genuine if standard => (
+            "a payment.approved event, signed with your secret".to_owned(),
+            "um evento payment.approved, assinado com o seu segredo".to_owned(),
+        ),
+        Case::Genuine => (
+            "a push event, signed with your secret".to_owned(),
+            "um evento push, assinado com o seu segredo".to_owned(),
+        ),
+        Case::ForgedSignature if standard => (
+            "webhook-signature: v1,<32 random bytes>".to_owned(),
+            "webhook-signature: v1,<32 bytes aleatórios>".to_owned(),
+        ),
+        Case::ForgedSignature => (
+            "X-Hub-Signature-256: sha256=<64 random hex digits>".to_owned(),
+            "X-Hub-Signature-256: sha256=<64 dígitos hex aleatórios>".to_owned(),
+        ),
+        Case::WrongSecret => (
+            "signed with a random secret instead of yours".to_owned(),
+            "assinado com um segredo aleatório no lugar do seu".to_owned(),
+        ),
+        Case::TamperedBody if standard => (
+            "signed, then amount_cents 4990 changed to 9990".to_owned(),
+            "assinado, depois amount_cents 4990 trocado por 9990".to_owned(),
+        ),
+        Case::TamperedBody => (
+            "signed, then ref refs/heads/main changed to refs/heads/mair".to_owned(),
+            "assinado, depois ref refs/heads/main trocado por refs/heads/mair".to_owned(),
+        ),
+        Case::NoSignature => (
+            format!("no {header} header"),
+            format!("sem o cabeçalho {header}"),
+        ),
+        Case::UnknownVersion if standard => (
+            "webhook-signature: v2,<the right signature>".to_owned(),
+            "webhook-signature: v2,<a assinatura certa>".to_owned(),
+        ),
+        Case::UnknownVersion => (
+            "X-Hub-Signature-256: sha512=<the right digest>".to_owned(),
+            "X-Hub-Signature-256: sha512=<o digest certo>".to_owned(),
+        ),
+        Case::EmptySignature => (format!("{header}: (empty)"), format!("{header}: (vazio)")),
+        Case::StaleTimestamp | Case::FutureTimestamp | Case::KeyRotation if !standard => {
+            ("nothing".to_owned(), "nada".to_owned())
+        }
+        Case::StaleTimestamp => (
+            format!("signed correctly, webhook-timestamp {minutes} minutes ago"),
+            format!("assinado certo, webhook-timestamp de {minutes} minutos atrás"),
+        ),
+        Case::FutureTimestamp => (
+            format!("signed correctly, webhook-timestamp {minutes} minutes ahead"),
+            format!("assinado certo, webhook-timestamp {minutes} minutos no futuro"),
+        ),
+        Case::KeyRotation => (
+            "webhook-signature: v1,<another secret's> v1,<yours>".to_owned(),
+            "webhook-signature: v1,<de outro segredo> v1,<do seu>".to_owned(),
+        ),
+        Case::RawBytes => (
+            "a genuine event written with tabs, newlines, keys in reverse order and accents"
+                .to_owned(),
+            "um evento genuíno escrito com tabs, quebras de linha, chaves em ordem inversa e acentos"
+                .to_owned(),
+        ),
+        Case::AnswersFast => (
+            "a genuine event, timed to the end of the answer".to_owned(),
+            "um evento genuíno, cronometrado até o fim da resposta".to_owned(),
+        ),
+        Case::Duplicate => {
+            let id = if standard {
+                "webhook-id"
+            } else {
+                "X-GitHub-Delivery"
+            };
+            (
+                format!("the same genuine delivery twice (same {id})"),
+                format!("a mesma entrega genuína duas vezes (mesmo {id})"),
+            )
+        }
+        Case::UnknownEvent if standard => (
+            format!("a genuine event of type {UNKNOWN_STANDARD_TYPE}"),
+            format!("um evento genuíno do tipo {UNKNOWN_STANDARD_TYPE}"),
+        ),
+        Case::UnknownEvent => (
+            format!("a genuine event with X-GitHub-Event: {UNKNOWN_GITHUB_EVENT}"),
+            format!("um evento genuíno com X-GitHub-Event: {UNKNOWN_GITHUB_EVENT}"),
+        ),
+        Case::NotJson => {
+            let body = String::from_utf8_lossy(NOT_JSON);
+            (
+                format!("a signed body that is not JSON: `{body}`"),
+                format!("um corpo assinado que não é JSON: `{body}`"),
+            )
+        }
+        Case::OversizedBody => {
+            let bytes = card.oversized_bytes;
+            (
+                format!("a signed JSON body of {bytes} bytes (one over the limit)"),
+                format!("um corpo JSON assinado de {bytes} bytes (um acima do limite)"),
+            )
+        }
+        Case::Timing => {
+            let n = card.timing_samples;
+            (
+                format!("{n} forgeries wrong in the first byte, {n} wrong in the last, interleaved"),
+                format!("{n} falsificações erradas no primeiro byte, {n} erradas no último, intercaladas"),
+            )
+        }
+    };
+    match lang {
+        Lang::En => en,
+        Lang::PtBr => pt,
+    }
+}
+
+/// What `result` sent: its case's description, or "nothing" when it was
+/// skipped before sending.
+pub fn sent_for(result: &CaseResult, card: &Scorecard, lang: Lang) -> String {
+    if result.replies.is_empty() && result.timing.is_none() {
+        pick(lang, "nothing", "nada").to_owned()
+    } else {
+        sent(result.case, card, lang)
+    }
+}
+
+/// What a note says.
+pub fn note(note: &Note, lang: Lang) -> String {
+    let en = lang == Lang::En;
+    let text = |e: &str, p: &str| if en { e.to_owned() } else { p.to_owned() };
+    match note {
+        Note::RefusedWith5xx => text(
+            "Refused with a 5xx: senders retry a 5xx as if you were down; answer 400 or 401.",
+            "Recusou com 5xx: remetentes repetem um 5xx como se você estivesse fora do ar; responda 400 ou 401.",
+        ),
+        Note::Redirected => text(
+            "A redirect: senders follow none, so it counts as a failed delivery.",
+            "Um redirecionamento: remetentes não seguem nenhum, então conta como entrega falha.",
+        ),
+        Note::Accepted => text(
+            "Accepted (2xx): this should have been refused.",
+            "Aceitou (2xx): isto deveria ter sido recusado.",
+        ),
+        Note::Refused => text(
+            "Refused: the sender will retry it and, after its last attempt, drop it.",
+            "Recusou: o remetente vai tentar de novo e, depois da última tentativa, descartar.",
+        ),
+        Note::NoAnswer => text(
+            "No answer: the connection failed or closed before a status came back.",
+            "Sem resposta: a conexão falhou ou fechou antes de vir um status.",
+        ),
+        Note::TimedOut(secs) if en => {
+            format!("No answer within {secs} s: the sender counts it as failed and retries.")
+        }
+        Note::TimedOut(secs) => {
+            format!("Sem resposta em {secs} s: o remetente conta como falha e tenta de novo.")
+        }
+        Note::ClosedOnOversize => text(
+            "Closed the connection instead of reading it all: that is a refusal.",
+            "Fechou a conexão em vez de ler tudo: isso é uma recusa.",
+        ),
+        Note::GenuineRefused => text(
+            "Skipped: the genuine delivery was not accepted, so a refusal here proves nothing (check --secret, --scheme and the URL's path).",
+            "Pulado: a entrega genuína não foi aceita, então uma recusa aqui não prova nada (confira --secret, --scheme e o caminho da URL).",
+        ),
+        Note::GithubHasNoTimestamp => text(
+            "Skipped: GitHub signs no timestamp; a GitHub receiver stops replays by remembering X-GitHub-Delivery ids.",
+            "Pulado: o GitHub não assina timestamp; um receptor do GitHub barra reenvios lembrando os X-GitHub-Delivery.",
+        ),
+        Note::GithubHasNoRotation => text(
+            "Skipped: GitHub sends one signature; to change the secret, accept the old and the new one for a while.",
+            "Pulado: o GitHub envia uma só assinatura; para trocar o segredo, aceite o antigo e o novo por um tempo.",
+        ),
+        Note::Slow(ms) if en => format!(
+            "Answered in {}: over 1 s, answer first and do the work after.",
+            millis(*ms)
+        ),
+        Note::Slow(ms) => format!(
+            "Respondeu em {}: acima de 1 s, responda primeiro e trabalhe depois.",
+            millis(*ms)
+        ),
+        Note::TooSlow(ms) if en => format!(
+            "Answered in {}, past the sender's limit: it counts as failed and is retried.",
+            millis(*ms)
+        ),
+        Note::TooSlow(ms) => format!(
+            "Respondeu em {}, depois do limite do remetente: conta como falha e é repetido.",
+            millis(*ms)
+        ),
+        Note::StateNotGiven => text(
+            "Only the answers were checked; give --state-url to see that it was processed once.",
+            "Só as respostas foram conferidas; passe --state-url para ver que foi processado uma vez.",
+        ),
+        Note::ProcessedTwice => text(
+            "The state URL counted it twice: the duplicate was processed again.",
+            "A URL de estado contou duas vezes: a duplicata foi processada de novo.",
+        ),
+        Note::NeverCounted => text(
+            "The state URL did not count it within 1 s, so idempotency could not be seen.",
+            "A URL de estado não contou nada em 1 s, então não deu para ver a idempotência.",
+        ),
+        Note::StateUnreadable(error) if en => {
+            format!("The state URL could not be read: {error}.")
+        }
+        Note::StateUnreadable(error) => {
+            format!("Não foi possível ler a URL de estado: {error}.")
+        }
+        Note::TimingDifference => text(
+            "Forgeries wrong in the first byte were answered faster (significant at 0.001): a hint of a comparison that stops early; compare in constant time.",
+            "Falsificações erradas no primeiro byte foram respondidas mais rápido (significativo a 0,001): indício de comparação que para cedo; compare em tempo constante.",
+        ),
+        Note::TimingNoDifference => text(
+            "No significant difference: a hint, not a proof, that the comparison takes constant time.",
+            "Sem diferença significativa: um indício, não uma prova, de que a comparação leva tempo constante.",
+        ),
+        Note::TimingTooFew => text(
+            "Skipped: too few answers to compare.",
+            "Pulado: poucas respostas para comparar.",
+        ),
+        Note::TimingOff => text(
+            "Skipped: --timing-samples 0.",
+            "Pulado: --timing-samples 0.",
+        ),
+        Note::TimingAccepted => text(
+            "Skipped: forged signatures were accepted, so there is nothing to time.",
+            "Pulado: assinaturas forjadas foram aceitas, então não há o que cronometrar.",
+        ),
+    }
+}
+
+/// The verdict as a word.
+pub fn verdict(verdict: Verdict, lang: Lang) -> &'static str {
+    match verdict {
+        Verdict::Pass => pick(lang, "pass", "passou"),
+        Verdict::Fail => pick(lang, "fail", "falhou"),
+        Verdict::Warn => pick(lang, "warn", "aviso"),
+        Verdict::Skip => pick(lang, "skip", "pulado"),
+    }
+}
+
+/// What came back, in a few words: `401 in 0.42 ms`, `200, then 200`, ...
+pub fn got(result: &CaseResult, lang: Lang) -> String {
+    if let Some(t) = &result.timing {
+        let p = if t.p_value < 0.001 {
+            "p < 0.001".to_owned()
+        } else {
+            format!("p = {:.3}", t.p_value)
+        };
+        let (first, last) = (micros(t.median_first_us), micros(t.median_last_us));
+        return match lang {
+            Lang::En => format!("medians {first} (first byte) vs {last} (last), {p}"),
+            Lang::PtBr => format!("medianas {first} (primeiro byte) vs {last} (último), {p}"),
+        };
+    }
+    if result.replies.is_empty() {
+        return "-".to_owned();
+    }
+    let then = pick(lang, ", then ", ", depois ");
+    let mut text = result
+        .replies
+        .iter()
+        .map(|reply| reply_text(reply, lang))
+        .collect::<Vec<_>>()
+        .join(then);
+    if let Some(state) = &result.state {
+        let label = pick(lang, "processed", "processados");
+        text.push_str(&format!("; {label} {} -> {}", state.before, state.after));
+    }
+    text
+}
+
+fn reply_text(reply: &Reply, lang: Lang) -> String {
+    match reply {
+        Reply::Answered { status, elapsed_us } => {
+            let time = micros(*elapsed_us as f64);
+            match lang {
+                Lang::En => format!("{status} in {time}"),
+                Lang::PtBr => format!("{status} em {time}"),
+            }
+        }
+        Reply::NoAnswer { error, .. } => match lang {
+            Lang::En => format!("no answer ({error})"),
+            Lang::PtBr => format!("sem resposta ({error})"),
+        },
+        Reply::TimedOut { after_ms } => match lang {
+            Lang::En => format!("no answer in {}", millis(*after_ms)),
+            Lang::PtBr => format!("sem resposta em {}", millis(*after_ms)),
+        },
+    }
+}
+
+/// A time in microseconds, in the unit that reads best.
+fn micros(us: f64) -> String {
+    if us < 1_000.0 {
+        format!("{:.2} ms", us / 1_000.0)
+    } else if us < 10_000.0 {
+        format!("{:.1} ms", us / 1_000.0)
+    } else if us < 1_000_000.0 {
+        format!("{:.0} ms", us / 1_000.0)
+    } else {
+        format!("{:.1} s", us / 1_000_000.0)
+    }
+}
+
+fn millis(ms: u64) -> String {
+    micros(ms as f64 * 1_000.0)
+}
+
+/// The summary line: `12 of 17 passed, 2 failed, 1 warned, 2 skipped`.
+pub fn summary(counts: &Counts, lang: Lang) -> String {
+    let Counts {
+        total,
+        passed,
+        failed,
+        warned,
+        skipped,
+    } = *counts;
+    match lang {
+        Lang::En => format!(
+            "{passed} of {total} passed, {failed} failed, {warned} warned, {skipped} skipped"
+        ),
+        Lang::PtBr => format!(
+            "{passed} de {total} passaram, {failed} falharam, {warned} com aviso, {skipped} pulados"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_in_the_right_unit() {
+        assert_eq!(micros(420.0), "0.42 ms");
+        assert_eq!(micros(4_200.0), "4.2 ms");
+        assert_eq!(micros(42_000.0), "42 ms");
+        assert_eq!(micros(2_500_000.0), "2.5 s");
+        assert_eq!(millis(10_000), "10.0 s");
+    }
+
+    #[test]
+    fn every_case_has_both_languages() {
+        for case in Case::ALL {
+            for (en, pt) in [
+                (title(case, Lang::En), title(case, Lang::PtBr)),
+                (why(case, Lang::En), why(case, Lang::PtBr)),
+            ] {
+                assert!(!en.is_empty() && !pt.is_empty(), "{case:?}");
+                assert_ne!(en, pt, "{case:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! The timing case: does refusing a forgery take longer the more of it is right?
+//!
+//! A signature compared with `==` is refused at the first wrong byte, so a
+//! forgery wrong only in its last byte takes a little longer to refuse than
+//! one wrong in its first. [`run`] sends a few hundred of each, interleaved,
+//! and compares the two groups' answer times with the Mann-Whitney U test
+//! ([`crate::stats`]). On loopback, the nanoseconds a `==` costs drown in
+//! tens of microseconds of noise: a pass is a hint, not a proof, and the
+//! case warns at most, never fails.
+
+use crate::battery::CheckError;
+use crate::case::{Case, CaseResult, Note, TimingStats, Verdict};
+use crate::delivery::Signer;
+use crate::stats;
+use crate::target::{Reply, Target};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The significance level. Strict, because loopback is noisy
+/// and a warning should be worth a look.
+pub const TIMING_ALPHA: f64 = 0.001;
+
+/// Requests sent and thrown away before the timing case measures, so the
+/// first ones (a new connection, a cold cache) do not count.
+const TIMING_WARMUP: usize = 10;
+
+/// Fewer timed answers per group than this, and the timing case is skipped.
+const TIMING_MIN_SAMPLES: usize = 20;
+
+/// The timing case stops sampling after this long, whatever it has.
+const TIMING_BUDGET: Duration = Duration::from_secs(30);
+
+/// Forgeries wrong in the first byte against forgeries wrong in the last,
+/// interleaved (alternating which goes first) so that drift in the
+/// machine's speed falls on both groups alike.
+pub async fn run(
+    target: &Target,
+    signer: &mut Signer,
+    samples: usize,
+) -> Result<CaseResult, CheckError> {
+    if samples == 0 {
+        return Ok(CaseResult::skipped(Case::Timing, Note::TimingOff));
+    }
+    let (first, last) = signer.timing_pair();
+    let (first_headers, last_headers) = (signer.headers(&first)?, signer.headers(&last)?);
+    for _ in 0..TIMING_WARMUP {
+        target.post(first_headers.clone(), first.body.clone()).await;
+    }
+    let mut first_us = Vec::with_capacity(samples);
+    let mut last_us = Vec::with_capacity(samples);
+    let mut accepted = false;
+    let started = Instant::now();
+    for i in 0..samples {
+        for first_group in [i % 2 == 0, i % 2 == 1] {
+            let (headers, group) = if first_group {
+                (&first_headers, &mut first_us)
+            } else {
+                (&last_headers, &mut last_us)
+            };
+            let reply = target.post(headers.clone(), first.body.clone()).await;
+            accepted |= reply.is_success();
+            if let Reply::Answered { elapsed_us, .. } = reply {
+                group.push(elapsed_us as f64);
+            }
+        }
+        if started.elapsed() > TIMING_BUDGET {
+            break;
+        }
+    }
+    if accepted {
+        return Ok(CaseResult::skipped(Case::Timing, Note::TimingAccepted));
+    }
+    let (Some(median_first_us), Some(median_last_us)) =
+        (stats::median(&first_us), stats::median(&last_us))
+    else {
+        return Ok(CaseResult::skipped(Case::Timing, Note::TimingTooFew));
+    };
+    if first_us.len().min(last_us.len()) < TIMING_MIN_SAMPLES {
+        return Ok(CaseResult::skipped(Case::Timing, Note::TimingTooFew));
+    }
+    let p_value = stats::mann_whitney_p(&first_us, &last_us);
+    // Only one direction is the leak: a comparison that stops at the first
+    // wrong byte answers first-byte forgeries sooner.
+    let leak = p_value < TIMING_ALPHA && median_first_us < median_last_us;
+    let (verdict, note) = if leak {
+        (Verdict::Warn, Note::TimingDifference)
+    } else {
+        (Verdict::Pass, Note::TimingNoDifference)
+    };
+    let mut result = CaseResult::new(Case::Timing, Vec::new(), verdict, Some(note));
+    result.timing = Some(TimingStats {
+        samples: first_us.len().min(last_us.len()),
+        median_first_us,
+        median_last_us,
+        p_value,
+    });
+    Ok(result)
+}

@@ -1,0 +1,141 @@
+//! Each flawed receiver fails exactly the cases that catch its flaw, and a
+//! correct one passes every case.
+
+use super::receivers::{self, Flaw, MAX_BODY_BYTES};
+use super::{assert_passes_everything, config};
+use hooklab_check::{Case, Note, Scorecard, Secret, Verdict};
+
+/// Runs the battery against a receiver with `flaw`, with its state URL.
+async fn check(flaw: Flaw) -> Scorecard {
+    let addr = receivers::start(flaw).await;
+    let mut config = config(
+        format!("http://{addr}/webhook"),
+        Secret::Standard(receivers::secret()),
+    );
+    config.state_url = Some(format!("http://{addr}/state"));
+    config.max_body_bytes = MAX_BODY_BYTES;
+    hooklab_check::run(config).await.unwrap()
+}
+
+fn shown(card: &Scorecard) -> String {
+    hooklab_check::render::table(card, hooklab_core::lang::Lang::En, false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_correct_receiver_passes_every_case_and_the_duplicate_counts_once() {
+    let card = check(Flaw::None).await;
+    assert_passes_everything(&card, &[]);
+    let duplicate = card.result(Case::Duplicate).unwrap();
+    let state = duplicate.state.expect("the state URL was read");
+    assert_eq!(state.after, state.before + 1, "{}", shown(&card));
+    let timing = card.result(Case::Timing).unwrap().timing.unwrap();
+    assert_eq!(timing.samples, super::TIMING_SAMPLES);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skipping_the_signature_check_fails_every_forgery_and_exits_1() {
+    let card = check(Flaw::SkipsSignature).await;
+    assert_eq!(
+        card.failed(),
+        vec![
+            Case::ForgedSignature,
+            Case::WrongSecret,
+            Case::TamperedBody,
+            Case::NoSignature,
+            Case::UnknownVersion,
+            Case::EmptySignature,
+            Case::StaleTimestamp,
+            Case::FutureTimestamp,
+        ],
+        "{}",
+        shown(&card)
+    );
+    assert_eq!(card.exit_code(), 1);
+    let timing = card.result(Case::Timing).unwrap();
+    assert_eq!(
+        (timing.verdict, timing.note.clone()),
+        (Verdict::Skip, Some(Note::TimingAccepted))
+    );
+    let forged = card.result(Case::ForgedSignature).unwrap();
+    assert_eq!(forged.note, Some(Note::Accepted));
+    assert_eq!(forged.replies[0].status(), Some(200));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skipping_the_timestamp_check_fails_the_stale_and_future_cases() {
+    let card = check(Flaw::SkipsTimestamp).await;
+    assert_eq!(
+        card.failed(),
+        vec![Case::StaleTimestamp, Case::FutureTimestamp],
+        "{}",
+        shown(&card)
+    );
+    assert_eq!(card.exit_code(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_serializing_before_verifying_fails_the_raw_bytes_case() {
+    let card = check(Flaw::Reserializes).await;
+    assert_eq!(card.failed(), vec![Case::RawBytes], "{}", shown(&card));
+    let raw = card.result(Case::RawBytes).unwrap();
+    assert_eq!(raw.replies[0].status(), Some(401));
+    assert_eq!(raw.note, Some(Note::Refused));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processing_a_duplicate_twice_is_seen_through_the_state_url() {
+    let card = check(Flaw::ProcessesDuplicates).await;
+    assert_eq!(card.failed(), vec![Case::Duplicate], "{}", shown(&card));
+    let duplicate = card.result(Case::Duplicate).unwrap();
+    assert_eq!(duplicate.note, Some(Note::ProcessedTwice));
+    let state = duplicate.state.unwrap();
+    assert_eq!(state.after, state.before + 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_with_the_wrong_secret_fails_genuine_and_skips_the_refusals() {
+    let addr = receivers::start(Flaw::None).await;
+    let other = hooklab_core::signature::WebhookSecret::from_key(&[1u8; 32]).unwrap();
+    let card = hooklab_check::run(config(
+        format!("http://{addr}/webhook"),
+        Secret::Standard(other),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(card.verdict(Case::Genuine), Some(Verdict::Fail));
+    for case in [Case::ForgedSignature, Case::StaleTimestamp, Case::Timing] {
+        let result = card.result(case).unwrap();
+        assert_eq!(result.verdict, Verdict::Skip, "{case:?}");
+        assert_eq!(result.note, Some(Note::GenuineRefused));
+        assert!(result.replies.is_empty());
+    }
+    assert_eq!(card.exit_code(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scorecard_renders_as_markdown_and_json() {
+    let card = check(Flaw::SkipsTimestamp).await;
+    let md = hooklab_check::render::markdown(&card, hooklab_core::lang::Lang::PtBr);
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with("| ")).count(),
+        Case::ALL.len() + 1
+    );
+    assert!(
+        md.contains("| ❌ falhou | recusa um timestamp antigo |"),
+        "{md}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&hooklab_check::render::json(
+        &card,
+        hooklab_core::lang::Lang::En,
+    ))
+    .unwrap();
+    assert_eq!(json["exit_code"], 1);
+    assert_eq!(json["summary"]["failed"], 2);
+    let ids: Vec<&str> = json["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, Case::ALL.map(Case::id).to_vec());
+}

@@ -1,0 +1,110 @@
+//! Small Standard Webhooks receivers, each correct but for one [`Flaw`]:
+//! the mistakes `hooklab check` exists to catch. Each exposes the
+//! `--state-url` contract at `GET /state`.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use bytes::Bytes;
+use hooklab_core::signature::{self, WebhookSecret};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The body limit these receivers declare.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// The one mistake a receiver makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flaw {
+    /// None: the receiver does everything right.
+    None,
+    /// Never checks the signature, like the seed's receiver.
+    SkipsSignature,
+    /// Checks the signature but not how old the timestamp is.
+    SkipsTimestamp,
+    /// Parses the JSON and verifies the signature over its re-serialization.
+    Reserializes,
+    /// Answers a duplicate with 200 but processes it again.
+    ProcessesDuplicates,
+}
+
+struct Receiver {
+    flaw: Flaw,
+    secret: WebhookSecret,
+    /// `webhook-id`s processed; held for one set operation, never across an await.
+    seen: Mutex<HashSet<String>>,
+    /// Deliveries acted on: what `GET /state` reports.
+    processed: AtomicU64,
+}
+
+/// The secret every receiver here trusts.
+pub fn secret() -> WebhookSecret {
+    WebhookSecret::from_key(&[0x5a; 32]).unwrap()
+}
+
+/// Starts a receiver with `flaw` on `127.0.0.1:0`.
+pub async fn start(flaw: Flaw) -> SocketAddr {
+    let receiver = Arc::new(Receiver {
+        flaw,
+        secret: secret(),
+        seen: Mutex::new(HashSet::new()),
+        processed: AtomicU64::new(0),
+    });
+    let router = Router::new()
+        .route("/webhook", post(receive))
+        .route("/state", get(state))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(receiver);
+    super::serve(router).await
+}
+
+async fn state(State(receiver): State<Arc<Receiver>>) -> axum::Json<Value> {
+    axum::Json(json!({"processed": receiver.processed.load(Ordering::SeqCst)}))
+}
+
+async fn receive(
+    State(receiver): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, axum::Json<Value>) {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let refuse = |status, why: &str| (status, axum::Json(json!({"error": why})));
+    let parsed: Result<Value, _> = serde_json::from_slice(&body);
+    let signed_bytes = match (receiver.flaw, &parsed) {
+        (Flaw::Reserializes, Ok(value)) => Bytes::from(serde_json::to_vec(value).unwrap()),
+        (Flaw::Reserializes, Err(_)) => return refuse(StatusCode::BAD_REQUEST, "not JSON"),
+        _ => body.clone(),
+    };
+    // Ten years: in effect, no limit on the timestamp's age.
+    let tolerance = match receiver.flaw {
+        Flaw::SkipsTimestamp => 10 * 365 * 24 * 3600,
+        _ => signature::DEFAULT_TOLERANCE_SECS,
+    };
+    if receiver.flaw != Flaw::SkipsSignature {
+        let verdict = signature::verify(
+            std::slice::from_ref(&receiver.secret),
+            header("webhook-id"),
+            header("webhook-timestamp"),
+            header("webhook-signature"),
+            &signed_bytes,
+            super::now_secs(),
+            tolerance,
+        );
+        if let Err(rejection) = verdict {
+            return refuse(StatusCode::UNAUTHORIZED, rejection.reason());
+        }
+    }
+    if parsed.is_err() {
+        return refuse(StatusCode::BAD_REQUEST, "not JSON");
+    }
+    let id = header("webhook-id").unwrap_or_default().to_owned();
+    let first = receiver.seen.lock().unwrap().insert(id);
+    if first || receiver.flaw == Flaw::ProcessesDuplicates {
+        receiver.processed.fetch_add(1, Ordering::SeqCst);
+    }
+    (StatusCode::OK, axum::Json(json!({"received": true})))
+}

@@ -1,0 +1,73 @@
+//! Mistakes of the user are errors, not scorecards: nothing listening, a
+//! URL off this machine, a state URL that does not keep the contract.
+
+use super::config;
+use super::receivers::{self, Flaw};
+use hooklab_check::target::TargetError;
+use hooklab_check::{CheckError, Secret};
+
+fn secret() -> Secret {
+    Secret::Standard(receivers::secret())
+}
+
+#[tokio::test]
+async fn nothing_listening_is_a_usage_error_that_says_so() {
+    // A port that was free a moment ago: bound, then closed.
+    let addr = {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        listener.local_addr().unwrap()
+    };
+    let error = hooklab_check::run(config(format!("http://{addr}/webhook"), secret()))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, CheckError::NotListening { .. }), "{error}");
+    assert!(error.is_usage());
+    assert!(
+        error.to_string().contains("nothing is listening"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_url_off_this_machine_is_refused_before_anything_is_sent() {
+    for url in [
+        "http://10.0.0.1/webhook",
+        "https://127.0.0.1/webhook",
+        "ftp://x",
+    ] {
+        let error = hooklab_check::run(config(url.into(), secret()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                CheckError::Target(TargetError::NotLoopback(_) | TargetError::BadUrl { .. })
+            ),
+            "{url}: {error}"
+        );
+        assert!(error.is_usage());
+    }
+}
+
+#[tokio::test]
+async fn a_state_url_that_breaks_the_contract_is_refused_up_front() {
+    let addr = receivers::start(Flaw::None).await;
+    let mut config = config(format!("http://{addr}/webhook"), secret());
+    config.state_url = Some(format!("http://{addr}/no-such-state"));
+    let error = hooklab_check::run(config).await.unwrap_err();
+    assert!(matches!(error, CheckError::StateUrl { .. }), "{error}");
+    assert!(
+        error.to_string().contains("405") || error.to_string().contains("404"),
+        "{error}"
+    );
+    assert!(error.is_usage());
+}
+
+#[test]
+fn secrets_are_checked_for_their_scheme() {
+    use hooklab_check::Scheme;
+    assert!(Secret::parse(Scheme::Standard, "s3cret").is_err());
+    assert!(Secret::parse(Scheme::Standard, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_ok());
+    assert!(Secret::parse(Scheme::Github, "").is_err());
+    assert!(Secret::parse(Scheme::Github, "s3cret").is_ok());
+}
