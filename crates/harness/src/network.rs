@@ -4,7 +4,7 @@
 //! platform's API, the shop's webhook receiver) and get back the URL others
 //! reach it at, and an outbound [`HttpClient`] for the hosts that send. In
 //! real mode, [`Loopback`] binds sockets on `127.0.0.1:0` and sends through
-//! hyper's client. In virtual mode, the in-memory network does the same over
+//! reqwest. In virtual mode, the in-memory network does the same over
 //! `tokio::io::duplex` pipes, so tokio's paused clock can jump ahead whenever
 //! every task waits. Nothing else in a run knows which one it has.
 //!
@@ -74,9 +74,15 @@ impl Network for Loopback {
                 .map_err(HarnessError::Bind)?;
             let addr = listener.local_addr().map_err(HarnessError::Bind)?;
             let task = tokio::spawn(async move {
-                let _ = axum::serve(listener, router)
+                if let Err(e) = axum::serve(listener, router)
                     .with_graceful_shutdown(async move { shutdown.wait().await })
-                    .await;
+                    .await
+                {
+                    tracing::error!(
+                        error = &e as &dyn std::error::Error,
+                        "a loopback server stopped"
+                    );
+                }
             });
             Ok((format!("http://{addr}"), task))
         })
@@ -163,7 +169,7 @@ impl NetworkModel {
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         ensure_loopback(request.uri())?;
-        let partitioned = || TransportError::Connect("the network is partitioned".to_owned());
+        let partitioned = || TransportError::Connect("the network is partitioned".into());
         if self.partitioned() {
             return Err(partitioned());
         }
@@ -289,7 +295,7 @@ mod tests {
         // Sent before the partition, but arriving inside it: refused.
         tokio::time::sleep_until(ms(97)).await;
         let err = model.send(&AnswersAtOnce, request()).await.unwrap_err();
-        assert_eq!(err.kind(), "connect");
+        assert_eq!(err.kind().as_str(), "connect");
         // Sent inside it: refused at once.
         tokio::time::sleep_until(ms(150)).await;
         assert_eq!(
@@ -297,7 +303,8 @@ mod tests {
                 .send(&AnswersAtOnce, request())
                 .await
                 .unwrap_err()
-                .kind(),
+                .kind()
+                .as_str(),
             "connect"
         );
         assert_eq!(Instant::now(), ms(150));
@@ -313,7 +320,8 @@ mod tests {
                 .send(&AnswersAtOnce, outside)
                 .await
                 .unwrap_err()
-                .kind(),
+                .kind()
+                .as_str(),
             "bad_url"
         );
     }

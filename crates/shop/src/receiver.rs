@@ -165,6 +165,7 @@ pub fn router(receiver: Arc<Receiver>) -> Router {
         .route(WEBHOOK_PATH, post(receive))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(receiver)
+        .layer(hooklab_core::http::trace::layer("shop"))
 }
 
 /// What the receiver reads of a payment event: its type, and the order and
