@@ -14,6 +14,9 @@
 //! - No proxy (not even one from `HTTP_PROXY`) and no redirects: a proxy or a
 //!   `Location` header could carry a request off this machine, past
 //!   [`ensure_loopback`], which every send calls first.
+//! - No retries inside the client: the dispatcher's retry schedule decides
+//!   when to try again, and a retry hidden here would be an attempt that no
+//!   delivery log shows (it also spares a copy of every request).
 //!
 //! It is compiled with the `real-http` feature only, so a crate that needs
 //! the model and not a socket does not link reqwest.
@@ -56,6 +59,7 @@ impl LoopbackHttp {
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(Arc::new);
         LoopbackHttp { client }
