@@ -1,7 +1,7 @@
 //! The webhook dispatcher: the platform's outbound side.
 //!
 //! Settlement puts events on a queue; this worker takes them off and POSTs
-//! each to every endpoint of the event's merchant, through one [`Lane`] per
+//! each to every endpoint of the event's merchant, through one `Lane` per
 //! endpoint, so a slow or dead receiver delays only its own deliveries and
 //! never a poll (the API never waits on the dispatcher). Every attempt is logged with its
 //! result, which is what a real provider's delivery log shows and what the

@@ -153,6 +153,21 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.kind(), TransportErrorKind::Connect);
-        assert!(std::error::Error::source(&err).is_some());
+        // The whole chain, as `{:#}` prints it: each cause said once.
+        let mut chain = vec![err.to_string()];
+        let mut next = std::error::Error::source(&err);
+        while let Some(cause) = next {
+            chain.push(cause.to_string());
+            next = cause.source();
+        }
+        assert!(chain.len() >= 2, "{chain:?}");
+        for (i, line) in chain.iter().enumerate() {
+            assert!(
+                chain[i + 1..]
+                    .iter()
+                    .all(|later| !later.contains(line.as_str())),
+                "{chain:?}"
+            );
+        }
     }
 }
