@@ -166,6 +166,7 @@ enum Failure {
 }
 
 fn main() -> ExitCode {
+    init_tracing();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -224,6 +225,24 @@ fn error_chain(error: &anyhow::Error) -> String {
         previous = text;
     }
     out
+}
+
+/// Sends `tracing`'s structured logs (requests, deliveries, attempts) to
+/// stderr, filtered by `RUST_LOG` (`RUST_LOG=hooklab=debug`). Without it
+/// only warnings and errors show, so normal output is unchanged.
+fn init_tracing() {
+    use std::io::IsTerminal as _;
+    use tracing_subscriber::filter::{EnvFilter, LevelFilter};
+    let filter = EnvFilter::builder().with_default_directive(LevelFilter::WARN.into());
+    let filter = filter.from_env().unwrap_or_else(|e| {
+        eprintln!("warning: RUST_LOG ignored: {e}");
+        filter.parse_lossy("")
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 /// `--lang` not given: Portuguese when the POSIX locale (`LC_ALL`, then

@@ -6,8 +6,23 @@
 //! in-memory pipes (virtual mode). Requests and responses are whole-body
 //! (`Bytes`): webhook payloads and payment objects are small, and a whole body is
 //! what signatures and JSON parsing need anyway.
+//!
+//! Its parts:
+//!
+//! - [`HttpClient`] and [`TransportError`]: the seam, and why a request got no
+//!   answer (its cause kept as the error's source).
+//! - [`ensure_loopback`]: the guard every transport calls before it connects.
+//! - `real` (with the `real-http` feature): `LoopbackHttp`, the one reqwest
+//!   client setup, behind the harness's real-mode transport and `hooklab
+//!   github send`.
+//! - [`trace`]: the request log every hooklab server puts on its router.
+
+#[cfg(feature = "real-http")]
+pub mod real;
+pub mod trace;
 
 use bytes::Bytes;
+use serde::Serialize;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -21,31 +36,74 @@ pub trait HttpClient: Send + Sync + 'static {
     fn send(&self, request: http::Request<Bytes>) -> SendFuture;
 }
 
+/// The cause a [`TransportError`] carries: the client's own error (a hyper or
+/// reqwest error, an I/O error), or a sentence where there is none (`"the
+/// network is partitioned"`, via `.into()`).
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
 /// Why a request got no HTTP response at all.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// Each message names what failed and keeps the cause as its
+/// [`source`](std::error::Error::source), not in its text, so a report that
+/// prints the chain (`anyhow`'s `{:#}`, tracing's error fields) says each
+/// cause once.
+#[derive(Debug, thiserror::Error)]
 pub enum TransportError {
     /// Occurs when nothing listens at the address, or the connection is refused.
-    #[error("connection refused or failed: {0}")]
-    Connect(String),
+    #[error("connection refused or failed")]
+    Connect(#[source] Cause),
     /// Occurs when the peer closed the connection or sent something that is not HTTP.
-    #[error("connection broken: {0}")]
-    Broken(String),
+    #[error("connection broken")]
+    Broken(#[source] Cause),
     /// Occurs when no response arrived within the caller's time limit.
     #[error("timed out")]
     Timeout,
     /// Occurs when the URL cannot be sent to (not http, not loopback, malformed).
-    #[error("bad URL: {0}")]
-    BadUrl(String),
+    #[error("bad URL")]
+    BadUrl(#[source] Cause),
+}
+
+/// What kind of [`TransportError`] a request met: plain data, for delivery
+/// logs and reports (serialised as `connect`, `broken`, `timeout`, `bad_url`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportErrorKind {
+    /// See [`TransportError::Connect`].
+    Connect,
+    /// See [`TransportError::Broken`].
+    Broken,
+    /// See [`TransportError::Timeout`].
+    Timeout,
+    /// See [`TransportError::BadUrl`].
+    BadUrl,
+}
+
+impl TransportErrorKind {
+    /// A short, stable name for reports and logs (the serialised form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportErrorKind::Connect => "connect",
+            TransportErrorKind::Broken => "broken",
+            TransportErrorKind::Timeout => "timeout",
+            TransportErrorKind::BadUrl => "bad_url",
+        }
+    }
+}
+
+impl std::fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl TransportError {
-    /// A short, stable name for reports and logs.
-    pub fn kind(&self) -> &'static str {
+    /// Which kind of failure this is.
+    pub fn kind(&self) -> TransportErrorKind {
         match self {
-            TransportError::Connect(_) => "connect",
-            TransportError::Broken(_) => "broken",
-            TransportError::Timeout => "timeout",
-            TransportError::BadUrl(_) => "bad_url",
+            TransportError::Connect(_) => TransportErrorKind::Connect,
+            TransportError::Broken(_) => TransportErrorKind::Broken,
+            TransportError::Timeout => TransportErrorKind::Timeout,
+            TransportError::BadUrl(_) => TransportErrorKind::BadUrl,
         }
     }
 }
@@ -57,11 +115,11 @@ impl TransportError {
 pub fn ensure_loopback(uri: &http::Uri) -> Result<(), TransportError> {
     let host = uri
         .host()
-        .ok_or_else(|| TransportError::BadUrl(format!("`{uri}` has no host")))?;
+        .ok_or_else(|| TransportError::BadUrl(format!("`{uri}` has no host").into()))?;
     if uri.scheme_str() != Some("http") {
-        return Err(TransportError::BadUrl(format!(
-            "`{uri}`: only plain http:// on loopback is supported"
-        )));
+        return Err(TransportError::BadUrl(
+            format!("`{uri}`: only plain http:// on loopback is supported").into(),
+        ));
     }
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let loopback = host == "localhost"
@@ -72,15 +130,67 @@ pub fn ensure_loopback(uri: &http::Uri) -> Result<(), TransportError> {
     if loopback {
         Ok(())
     } else {
-        Err(TransportError::BadUrl(format!(
-            "`{uri}` is not on loopback (127.0.0.0/8, ::1, localhost); hooklab only talks to this machine"
-        )))
+        Err(TransportError::BadUrl(
+            format!(
+                "`{uri}` is not on loopback (127.0.0.0/8, ::1, localhost); hooklab only talks to this machine"
+            )
+            .into(),
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The error and its sources, joined as `anyhow`'s `{:#}` prints them.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut out = e.to_string();
+        let mut next = e.source();
+        while let Some(cause) = next {
+            out.push_str(": ");
+            out.push_str(&cause.to_string());
+            next = cause.source();
+        }
+        out
+    }
+
+    #[test]
+    fn messages_say_their_cause_once() {
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused by peer");
+        let err = TransportError::Connect(refused.into());
+        assert_eq!(err.to_string(), "connection refused or failed");
+        assert_eq!(chain(&err), "connection refused or failed: refused by peer");
+        assert_eq!(err.kind(), TransportErrorKind::Connect);
+
+        let err = ensure_loopback(&"http://10.0.0.1/".parse().unwrap()).unwrap_err();
+        let full = chain(&err);
+        assert_eq!(full.matches("not on loopback").count(), 1, "{full}");
+        assert!(full.starts_with("bad URL: `http://10.0.0.1/`"), "{full}");
+    }
+
+    #[test]
+    fn kinds_keep_their_report_names() {
+        let names: Vec<String> = [
+            TransportErrorKind::Connect,
+            TransportErrorKind::Broken,
+            TransportErrorKind::Timeout,
+            TransportErrorKind::BadUrl,
+        ]
+        .iter()
+        .map(|k| serde_json::to_string(k).unwrap())
+        .collect();
+        assert_eq!(
+            names,
+            [
+                r#""connect""#,
+                r#""broken""#,
+                r#""timeout""#,
+                r#""bad_url""#
+            ]
+        );
+        assert_eq!(TransportErrorKind::BadUrl.to_string(), "bad_url");
+    }
 
     #[test]
     fn only_loopback_urls_pass() {

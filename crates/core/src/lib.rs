@@ -33,7 +33,8 @@
 //!   real time (tokio's timer ticks once a millisecond).
 //! - [`http`]: the outbound-HTTP seam: the platform's dispatcher and the shop's
 //!   poller send requests through [`http::HttpClient`], which the harness backs
-//!   with real sockets or with an in-memory network.
+//!   with real sockets (reqwest, `http::real`, with the `real-http` feature) or
+//!   with an in-memory network; and [`http::trace`], every server's request log.
 
 pub mod clock;
 pub mod dist;

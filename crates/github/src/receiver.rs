@@ -150,6 +150,7 @@ pub fn router(state: ReceiverState) -> Router {
         // axum's default limit is 2 MB, too small for GitHub's biggest pushes.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+        .layer(hooklab_core::http::trace::layer("github"))
 }
 
 /// Runs the receiver on `listener` until `shutdown` completes, printing with

@@ -12,20 +12,19 @@
 //! | `User-Agent` | always starts with `GitHub-Hookshot/` |
 //! | `Content-Type` | `application/json` (the webhook's "Content type" setting) |
 //!
-//! [`Hookshot`] sends a [`Delivery`] with those headers through hyper-util's
-//! pooled client (so a benchmark reuses connections) and returns the
-//! receiver's [`Answer`]. Like GitHub, it gives up after 10 seconds. It only
-//! sends to loopback: hooklab never sends traffic off this machine.
+//! [`Hookshot`] sends a [`Delivery`] with those headers through hooklab's one
+//! real HTTP client, `hooklab_core::http::real::LoopbackHttp` (reqwest,
+//! pooled, so a benchmark reuses connections; no proxy, no redirects), and
+//! returns the receiver's [`Answer`]. Like GitHub, it gives up after 10
+//! seconds. It only sends to loopback: hooklab never sends traffic off this
+//! machine.
 
 use crate::receiver::WebhookSecret;
 use crate::signature::{self, SIGNATURE_HEADER};
 use bytes::Bytes;
+use hooklab_core::http::real::LoopbackHttp;
 use hooklab_core::http::{TransportError, ensure_loopback};
 use http::{Method, Request, StatusCode, Uri};
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::time::Duration;
@@ -111,21 +110,21 @@ pub enum SendError {
     /// Occurs when a header value cannot be sent (an event name with a newline, say).
     #[error("cannot build the request")]
     Build(#[source] http::Error),
-    /// Occurs when the connection fails (nothing listening, refused, reset).
+    /// Occurs when the connection fails (nothing listening, refused).
     #[error("cannot reach the receiver")]
-    Connect(#[source] hyper_util::client::legacy::Error),
-    /// Occurs when the connection breaks while reading the answer.
+    Connect(#[source] TransportError),
+    /// Occurs when the connection breaks before the whole answer arrived.
     #[error("the answer broke off")]
-    ReadAnswer(#[source] hyper::Error),
+    ReadAnswer(#[source] TransportError),
     /// Occurs when no answer came within GitHub's 10 seconds.
     #[error("no answer within {TIMEOUT:?} (GitHub would mark this delivery failed)")]
     Timeout,
 }
 
 /// GitHub's delivery agent, in miniature: a pooled HTTP/1.1 client.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Hookshot {
-    client: Client<HttpConnector, Full<Bytes>>,
+    http: LoopbackHttp,
 }
 
 impl Default for Hookshot {
@@ -138,7 +137,7 @@ impl Hookshot {
     /// A client that keeps connections alive between deliveries.
     pub fn new() -> Self {
         Hookshot {
-            client: Client::builder(TokioExecutor::new()).build_http(),
+            http: LoopbackHttp::new(),
         }
     }
 
@@ -151,24 +150,20 @@ impl Hookshot {
         secret: Option<&WebhookSecret>,
     ) -> Result<Answer, SendError> {
         let request = request(to, delivery, secret)?;
-        let exchange = async {
-            let response = self
-                .client
-                .request(request)
-                .await
-                .map_err(SendError::Connect)?;
-            let status = response.status();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(SendError::ReadAnswer)?
-                .to_bytes();
-            Ok(Answer { status, body })
-        };
-        tokio::time::timeout(TIMEOUT, exchange)
+        let response = tokio::time::timeout(TIMEOUT, self.http.exchange(request))
             .await
             .map_err(|_| SendError::Timeout)?
+            .map_err(|e| match e {
+                TransportError::BadUrl(_) => SendError::NotLoopback(e),
+                TransportError::Connect(_) => SendError::Connect(e),
+                TransportError::Timeout => SendError::Timeout,
+                TransportError::Broken(_) => SendError::ReadAnswer(e),
+            })?;
+        let (parts, body) = response.into_parts();
+        Ok(Answer {
+            status: parts.status,
+            body,
+        })
     }
 }
 
@@ -177,7 +172,7 @@ pub fn request(
     to: &Uri,
     delivery: &Delivery,
     secret: Option<&WebhookSecret>,
-) -> Result<Request<Full<Bytes>>, SendError> {
+) -> Result<Request<Bytes>, SendError> {
     ensure_loopback(to).map_err(SendError::NotLoopback)?;
     let mut builder = Request::builder()
         .method(Method::POST)
@@ -198,7 +193,7 @@ pub fn request(
         );
     }
     builder
-        .body(Full::new(delivery.body.clone()))
+        .body(delivery.body.clone())
         .map_err(SendError::Build)
 }
 

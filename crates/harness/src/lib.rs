@@ -2,8 +2,8 @@
 //!
 //! The harness is where a run is put together:
 //!
-//! - [`transport`]: the real-mode [`hooklab_core::http::HttpClient`], hyper's
-//!   client over loopback sockets.
+//! - [`transport`]: the real-mode [`hooklab_core::http::HttpClient`], reqwest
+//!   over loopback sockets.
 //! - [`run`]: replays one seeded workload against each strategy of a scenario,
 //!   each on a fresh platform and shop bound to `127.0.0.1:0`, and folds what
 //!   they recorded into a [`hooklab_core::report::Summary`]; its `fold`

@@ -4,7 +4,7 @@
 //! platform's API, the shop's webhook receiver) and get back the URL others
 //! reach it at, and an outbound [`HttpClient`] for the hosts that send. In
 //! real mode, [`Loopback`] binds sockets on `127.0.0.1:0` and sends through
-//! hyper's client. In virtual mode, the in-memory network does the same over
+//! reqwest. In virtual mode, the in-memory network does the same over
 //! `tokio::io::duplex` pipes, so tokio's paused clock can jump ahead whenever
 //! every task waits. Nothing else in a run knows which one it has.
 //!
@@ -112,7 +112,12 @@ impl Network for Loopback {
             // The shop's server: its receivers' router is the only other
             // host a run serves.
             let task = tokio::spawn(async move {
-                let _ = receiver::serve(listener, router, shutdown).await;
+                if let Err(e) = receiver::serve(listener, router, shutdown).await {
+                    tracing::error!(
+                        error = &e as &dyn std::error::Error,
+                        "a loopback server stopped"
+                    );
+                }
             });
             Ok((url, task))
         })
@@ -214,7 +219,7 @@ impl NetworkModel {
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         ensure_loopback(request.uri())?;
-        let partitioned = || TransportError::Connect("the network is partitioned".to_owned());
+        let partitioned = || TransportError::Connect("the network is partitioned".into());
         if self.partitioned() {
             return Err(partitioned());
         }
@@ -348,7 +353,7 @@ mod tests {
         // Sent before the partition, but arriving inside it: refused.
         tokio::time::sleep_until(ms(97)).await;
         let err = model.send(&AnswersAtOnce, request()).await.unwrap_err();
-        assert_eq!(err.kind(), "connect");
+        assert_eq!(err.kind().as_str(), "connect");
         // Sent inside it: refused at once.
         tokio::time::sleep_until(ms(150)).await;
         assert_eq!(
@@ -356,7 +361,8 @@ mod tests {
                 .send(&AnswersAtOnce, request())
                 .await
                 .unwrap_err()
-                .kind(),
+                .kind()
+                .as_str(),
             "connect"
         );
         assert_eq!(Instant::now(), ms(150));
@@ -372,7 +378,8 @@ mod tests {
                 .send(&AnswersAtOnce, outside)
                 .await
                 .unwrap_err()
-                .kind(),
+                .kind()
+                .as_str(),
             "bad_url"
         );
     }

@@ -387,7 +387,7 @@ impl HttpClient for RefusingLink {
         {
             return Box::pin(async {
                 Err(hooklab_core::http::TransportError::Connect(
-                    "connection refused (the receiver is down: injected fault)".to_owned(),
+                    "connection refused (the receiver is down: injected fault)".into(),
                 ))
             });
         }

@@ -40,7 +40,7 @@ use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
 use hooklab_core::http::{HttpClient, SendFuture, TransportError, ensure_loopback};
 use hooklab_core::shutdown::Shutdown;
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
@@ -141,17 +141,28 @@ impl Host {
                 _ = shutdown.wait() => {
                     // Finish the exchange in progress, then close.
                     conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
+                    if let Err(e) = conn.await {
+                        tracing::debug!(error = &e as &dyn std::error::Error, "virtual connection closed with an error");
+                    }
                 }
-                _ = conn.as_mut() => {}
+                done = conn.as_mut() => {
+                    if let Err(e) = done {
+                        tracing::debug!(error = &e as &dyn std::error::Error, "virtual connection closed with an error");
+                    }
+                }
             }
         });
         let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(client_io))
             .await
-            .map_err(|e| TransportError::Connect(e.to_string()))?;
+            .map_err(|e| TransportError::Connect(e.into()))?;
         // The connection's I/O task; it ends when every sender is dropped.
         tokio::spawn(async move {
-            let _ = conn.await;
+            if let Err(e) = conn.await {
+                tracing::debug!(
+                    error = &e as &dyn std::error::Error,
+                    "virtual client connection failed"
+                );
+            }
         });
         Ok(sender)
     }
@@ -194,7 +205,9 @@ fn authority_of(uri: &http::Uri) -> Result<Cow<'_, str>, TransportError> {
         // Written as registered (`127.0.0.2:80`): no need to build the key.
         (Some(authority), Some(_)) => Ok(Cow::Borrowed(authority.as_str())),
         (Some(authority), None) => Ok(Cow::Owned(format!("{}:80", authority.host()))),
-        (None, _) => Err(TransportError::BadUrl(format!("`{uri}` has no host"))),
+        (None, _) => Err(TransportError::BadUrl(
+            format!("`{uri}` has no host").into(),
+        )),
     }
 }
 
@@ -270,15 +283,15 @@ impl HttpClient for VirtualHttp {
                     .get(authority.as_ref())
                     .cloned()
                     .ok_or_else(|| {
-                        TransportError::Connect(format!("nothing is served at {authority}"))
+                        TransportError::Connect(format!("nothing is served at {authority}").into())
                     })?
             };
             let mut sender = host.checkout().await?;
             let response = sender
                 .send_request(origin_form(request, &host.authority)?.map(Full::new))
                 .await
-                .map_err(|e| TransportError::Broken(e.to_string()))?;
-            let response = crate::transport::whole(response).await?;
+                .map_err(|e| TransportError::Broken(e.into()))?;
+            let response = whole(response).await?;
             host.checkin(sender);
             Ok(response)
         })
@@ -287,7 +300,7 @@ impl HttpClient for VirtualHttp {
 
 /// The request as a client sends it on a connection: the target in origin
 /// form (`/v1/payments?x=1`) and the host in a `Host` header, as
-/// hyper-util's pooled client does for real sockets.
+/// a pooled client (reqwest's, over hyper) does for real sockets.
 fn origin_form(
     request: http::Request<Bytes>,
     authority: &http::HeaderValue,
@@ -302,11 +315,25 @@ fn origin_form(
             .cloned()
             .unwrap_or_else(|| http::uri::PathAndQuery::from_static("/")),
     );
-    parts.uri = http::Uri::from_parts(target).map_err(|e| TransportError::BadUrl(e.to_string()))?;
+    parts.uri = http::Uri::from_parts(target).map_err(|e| TransportError::BadUrl(e.into()))?;
     if !parts.headers.contains_key(http::header::HOST) {
         parts.headers.insert(http::header::HOST, authority.clone());
     }
     Ok(http::Request::from_parts(parts, body))
+}
+
+/// Reads a response's whole body: transports hand back whole bodies (see
+/// `hooklab_core::http`).
+async fn whole(
+    response: http::Response<hyper::body::Incoming>,
+) -> Result<http::Response<Bytes>, TransportError> {
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(|e| TransportError::Broken(e.into()))?
+        .to_bytes();
+    Ok(http::Response::from_parts(parts, body))
 }
 
 #[cfg(test)]
@@ -314,6 +341,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use axum::routing::get;
+    use hooklab_core::http::TransportErrorKind;
 
     #[test]
     fn addresses_look_like_loopback_and_never_repeat() {
@@ -348,17 +376,23 @@ mod tests {
             .body(Bytes::new())
             .unwrap();
         let err = client.send(stranger).await.unwrap_err();
-        assert_eq!(err.kind(), "connect");
+        assert_eq!(err.kind(), TransportErrorKind::Connect);
         let outside = http::Request::get("http://10.0.0.1/")
             .body(Bytes::new())
             .unwrap();
-        assert_eq!(client.send(outside).await.unwrap_err().kind(), "bad_url");
+        assert_eq!(
+            client.send(outside).await.unwrap_err().kind(),
+            TransportErrorKind::BadUrl
+        );
 
         trigger.trigger();
         task.await.unwrap();
         let late = http::Request::get(format!("{url}/hello"))
             .body(Bytes::new())
             .unwrap();
-        assert_eq!(client.send(late).await.unwrap_err().kind(), "connect");
+        assert_eq!(
+            client.send(late).await.unwrap_err().kind(),
+            TransportErrorKind::Connect
+        );
     }
 }

@@ -94,6 +94,7 @@ pub fn router(state: LiveState) -> Router {
         .route("/summary.json", get(summary))
         .route("/control", post(control))
         .with_state(state)
+        .layer(hooklab_core::http::trace::layer("live"))
 }
 
 async fn page(State(state): State<LiveState>) -> Html<String> {

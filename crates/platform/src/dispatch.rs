@@ -1,7 +1,7 @@
 //! The webhook dispatcher: the platform's outbound side.
 //!
 //! Settlement puts events on a queue; this worker takes them off and POSTs
-//! each to every endpoint of the event's merchant, through one [`Lane`] per
+//! each to every endpoint of the event's merchant, through one `Lane` per
 //! endpoint, so a slow or dead receiver delays only its own deliveries and
 //! never a poll (the API never waits on the dispatcher). Every attempt is logged with its
 //! result, which is what a real provider's delivery log shows and what the
@@ -10,12 +10,17 @@
 //! Each endpoint has at most [`MAX_IN_FLIGHT_PER_ENDPOINT`] attempts in
 //! flight: a burst of settlements queues up here instead of opening thousands
 //! of connections at once and overflowing the receiver's accept queue.
+//!
+//! Every delivery and attempt is also logged through `tracing` at DEBUG
+//! (`RUST_LOG=hooklab=debug`): the spans of `Ctx::send` and `attempt`
+//! carry the event, the endpoint and the attempt number.
 
 use crate::Shared;
 use crate::ledger::EndpointRecord;
 use bytes::Bytes;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
+use hooklab_core::http::TransportErrorKind;
 use hooklab_core::ids::MerchantId;
 use hooklab_core::ids::{EndpointId, EventId, PaymentId};
 use hooklab_core::shutdown::Shutdown;
@@ -34,8 +39,9 @@ use tokio::task::JoinSet;
 pub enum AttemptResult {
     /// The receiver answered with this HTTP status.
     Status(u16),
-    /// No HTTP answer: `connect`, `broken`, `timeout` or `bad_url`.
-    Error(&'static str),
+    /// No HTTP answer (serialised as `connect`, `broken`, `timeout` or
+    /// `bad_url`).
+    Error(TransportErrorKind),
 }
 
 impl AttemptResult {
@@ -48,7 +54,7 @@ impl AttemptResult {
     pub fn describe(&self) -> String {
         match self {
             AttemptResult::Status(s) => format!("HTTP {s}"),
-            AttemptResult::Error(kind) => (*kind).to_owned(),
+            AttemptResult::Error(kind) => kind.as_str().to_owned(),
         }
     }
 }
@@ -143,10 +149,24 @@ pub(crate) async fn run(
                     let endpoints = shared.ledger().endpoints_of(&dispatch.merchant, dispatch.only.as_ref());
                     let body = match serde_json::to_vec(&dispatch.event) {
                         Ok(b) => Bytes::from(b),
-                        // An Event always serialises; skip it rather than panic.
-                        Err(_) => continue,
+                        // An Event always serialises; if one ever did not,
+                        // skip it (and say so) rather than panic.
+                        Err(e) => {
+                            tracing::error!(
+                                event = %dispatch.event.id,
+                                error = &e as &dyn std::error::Error,
+                                "event not delivered: it did not serialise"
+                            );
+                            continue;
+                        }
                     };
                     for endpoint in endpoints {
+                        tracing::debug!(
+                            event = %dispatch.event.id,
+                            endpoint = %endpoint.id,
+                            url = %endpoint.uri,
+                            "delivery queued"
+                        );
                         let lane = lanes.entry(endpoint.id.clone()).or_default().clone();
                         let delivery = Arc::new(Delivery {
                             endpoint,
@@ -325,10 +345,21 @@ impl Ctx {
     /// the same on every attempt, so the receiver can deduplicate. Retries
     /// stop when the event is accepted, the endpoint answers 410 Gone, or the
     /// schedule runs out.
+    #[tracing::instrument(
+        level = "debug",
+        name = "delivery",
+        skip_all,
+        fields(
+            event = %delivery.event_id,
+            endpoint = %delivery.endpoint.id,
+            attempt = index + 1,
+        )
+    )]
     async fn send(self: &Arc<Self>, Attempt { delivery, index }: Attempt) {
         let shared = &self.shared;
         let clock = shared.clock;
         if !shared.ledger().endpoint_enabled(&delivery.endpoint.id) {
+            tracing::debug!("endpoint disabled: attempt dropped");
             return;
         }
         let schedule = &shared.config.delivery.retry_schedule;
@@ -344,6 +375,7 @@ impl Ctx {
         } else {
             DeliveryState::Retrying
         };
+        tracing::debug!(result = %result.describe(), state = ?state, "attempt logged");
         {
             let mut ledger = shared.ledger();
             ledger.note_attempt(&delivery.event_id, state);
@@ -386,6 +418,7 @@ impl Ctx {
 
 /// One signed POST, with its timeout. Returns the result and, for a 429 or
 /// 503 with `Retry-After: <seconds>`, how long the receiver asked to wait.
+#[tracing::instrument(level = "debug", skip_all, fields(url = %delivery.endpoint.uri))]
 async fn attempt(
     shared: &Shared,
     delivery: &Delivery,
@@ -414,8 +447,12 @@ async fn attempt(
         )
         .header(hooklab_core::signature::SIGNATURE_HEADER, signature)
         .body(delivery.body.clone());
-    let Ok(request) = request else {
-        return (AttemptResult::Error("bad_url"), None);
+    let request = match request {
+        Ok(request) => request,
+        Err(e) => {
+            tracing::debug!(error = &e as &dyn std::error::Error, "request not built");
+            return (AttemptResult::Error(TransportErrorKind::BadUrl), None);
+        }
     };
     shared.deliveries.started.fetch_add(1, Ordering::Relaxed);
     let timeout = shared.config.delivery.timeout_ms.to_std();
@@ -432,9 +469,16 @@ async fn attempt(
             } else {
                 None
             };
+            tracing::debug!(status, "answered");
             (AttemptResult::Status(status), asked)
         }
-        Ok(Err(e)) => (AttemptResult::Error(e.kind()), None),
-        Err(_) => (AttemptResult::Error("timeout"), None),
+        Ok(Err(e)) => {
+            tracing::debug!(error = &e as &dyn std::error::Error, "no answer");
+            (AttemptResult::Error(e.kind()), None)
+        }
+        Err(_) => {
+            tracing::debug!(timeout_ms = timeout.as_millis() as u64, "no answer in time");
+            (AttemptResult::Error(TransportErrorKind::Timeout), None)
+        }
     }
 }

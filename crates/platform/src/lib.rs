@@ -146,9 +146,9 @@ pub(crate) struct Shared {
     /// other is created.
     pub(crate) schedule_changed: Notify,
     /// The queue between settlement and dispatch.
-    pub(crate) events: mpsc::UnboundedSender<dispatch::Dispatch>,
+    pub(crate) dispatch_tx: mpsc::UnboundedSender<dispatch::Dispatch>,
     /// Taken once by [`Platform::spawn_workers`].
-    pub(crate) events_rx: Mutex<Option<mpsc::UnboundedReceiver<dispatch::Dispatch>>>,
+    pub(crate) dispatch_rx: Mutex<Option<mpsc::UnboundedReceiver<dispatch::Dispatch>>>,
     pub(crate) served: ServedCounts,
     /// How late the settlement worker was.
     pub(crate) lateness: settlement::Lateness,
@@ -185,7 +185,7 @@ impl Shared {
     ) {
         // The receiver lives as long as the dispatcher; if it has stopped, the
         // run is ending and the event has nowhere to go.
-        let _ = self.events.send(dispatch::Dispatch {
+        let _ = self.dispatch_tx.send(dispatch::Dispatch {
             event,
             merchant,
             only,
@@ -235,8 +235,8 @@ impl Platform {
                 config,
                 ledger: Mutex::new(ledger::Ledger::new(seed, merchants)),
                 schedule_changed: Notify::new(),
-                events: tx,
-                events_rx: Mutex::new(Some(rx)),
+                dispatch_tx: tx,
+                dispatch_rx: Mutex::new(Some(rx)),
                 served: ServedCounts::default(),
                 lateness: settlement::Lateness::default(),
                 deliveries: dispatch::DeliveryLog::default(),
@@ -288,7 +288,7 @@ impl Platform {
         ))];
         let rx = self
             .shared
-            .events_rx
+            .dispatch_rx
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();

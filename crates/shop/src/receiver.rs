@@ -167,6 +167,7 @@ pub fn router(receiver: Arc<Receiver>) -> Router {
         .route(WEBHOOK_PATH, post(receive))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(receiver)
+        .layer(hooklab_core::http::trace::layer("shop"))
 }
 
 /// Several merchants' receivers behind one server, one path each

@@ -52,6 +52,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
+        // One DEBUG span and `answered` line per request (`RUST_LOG=hooklab=debug`).
+        .layer(hooklab_core::http::trace::layer("platform"))
 }
 
 /// Counts a refused request, then hands the error on.
