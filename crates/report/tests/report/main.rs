@@ -13,6 +13,7 @@
 
 mod charts;
 mod csv;
+mod docs;
 mod folders;
 mod portuguese;
 
