@@ -61,8 +61,9 @@ fn assert_same_outline(english: &str, portuguese: &str) {
         let mut table = String::new();
         for i in 0..en.len().max(pt.len()) {
             let cell = |h: &[(usize, String)]| {
-                h.get(i)
-                    .map_or("(none)".to_owned(), |(l, t)| format!("{} {t}", "#".repeat(*l)))
+                h.get(i).map_or("(none)".to_owned(), |(l, t)| {
+                    format!("{} {t}", "#".repeat(*l))
+                })
             };
             table.push_str(&format!("  {:<50} | {}\n", cell(&en), cell(&pt)));
         }
@@ -170,10 +171,16 @@ fn each_readme_links_the_other_language_at_its_top() {
     };
     let readme = top("README.md");
     for link in ["(LEIAME.md)", "(docs/aula/"] {
-        assert!(readme.contains(link), "README.md's first lines do not link {link}:\n{readme}");
+        assert!(
+            readme.contains(link),
+            "README.md's first lines do not link {link}:\n{readme}"
+        );
     }
     let leiame = top("LEIAME.md");
     for link in ["(README.md)", "(docs/lessons/"] {
-        assert!(leiame.contains(link), "LEIAME.md's first lines do not link {link}:\n{leiame}");
+        assert!(
+            leiame.contains(link),
+            "LEIAME.md's first lines do not link {link}:\n{leiame}"
+        );
     }
 }
