@@ -5,6 +5,10 @@
 //! Only `main` decides the exit code: 0 success, 2 bad usage or invalid
 //! input (a scenario with an error), 1 a failure while running.
 
+// The `///` comments on clap's structs are the `--help` text, printed as
+// written: `<name>` there is a placeholder for the reader, not HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
 mod check_cmd;
 mod demo_cmd;
 mod github_cmd;

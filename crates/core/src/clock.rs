@@ -15,6 +15,7 @@ use crate::duration::Dur;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use time::OffsetDateTime;
+#[cfg(feature = "runtime")]
 use time::format_description::well_known::Rfc3339;
 
 /// A point on a run's clock: microseconds since the run's origin.
@@ -47,6 +48,7 @@ impl fmt::Display for Micros {
     }
 }
 
+#[cfg(feature = "runtime")]
 /// The run's clock. Cheap to copy; every copy reads the same time.
 #[derive(Clone, Copy, Debug)]
 pub struct Clock {
@@ -57,6 +59,7 @@ pub struct Clock {
     precise: bool,
 }
 
+#[cfg(feature = "runtime")]
 impl Clock {
     /// A clock whose origin is now, stamped with the given unix time.
     ///
@@ -158,7 +161,7 @@ pub fn rfc3339_from_unix_us(unix_us: i64) -> String {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "runtime"))]
 mod tests {
     use super::*;
 

@@ -19,6 +19,7 @@
 
 #[cfg(feature = "real-http")]
 pub mod real;
+#[cfg(feature = "runtime")]
 pub mod trace;
 
 use bytes::Bytes;

@@ -47,8 +47,10 @@ pub mod model;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+#[cfg(feature = "runtime")]
 pub mod shutdown;
 pub mod signature;
+#[cfg(feature = "runtime")]
 pub mod timer;
 pub mod wire;
 pub mod workload;

@@ -11,7 +11,7 @@
 //! | `GET /v1/events/{id}/attempts` | every delivery attempt of one event |
 //! | `POST /v1/events/{id}/redeliver` | resends one event |
 //!
-//! Every route needs `Authorization: Bearer <api key>` ([`Caller`]) and
+//! Every route needs `Authorization: Bearer <api key>` (`Caller`) and
 //! counts against the key's rate limit. Handlers read bodies as bytes and
 //! parse them themselves, so that every bad body gets the API's own error
 //! shape (see [`crate::error`]) rather than the framework's plain-text
