@@ -53,6 +53,8 @@ type DrawChart = fn(&Area, &Summary, Lang) -> Drawn;
 
 /// Every chart of `summary`, as `(file name, SVG text)`.
 pub fn all(summary: &Summary, lang: Lang) -> Result<Vec<(&'static str, String)>, ChartError> {
+    // The charts' text shows names too: escaped like every other output.
+    let summary = &crate::render::displayable(summary);
     let charts: [(&'static str, DrawChart); 5] = [
         ("latency-cdf.svg", cdf::draw),
         ("outcomes.svg", bars::outcomes),
