@@ -58,6 +58,10 @@ pub enum Msg {
     OutcomesTitle,
     /// Axis: orders.
     Orders,
+    /// Axis of the outcomes' left panel: orders.
+    OrdersAxis,
+    /// Axis of the outcomes' right panel: notices that were not orders.
+    Notices,
     /// Legend: notified orders.
     LegendNotified,
     /// Legend: missed orders.
@@ -96,6 +100,8 @@ pub enum Msg {
     RequestsPerOrderLog,
     /// Legend suffix: mean.
     Mean,
+    /// Legend: the model's predicted mean delay.
+    ModelMean,
     /// Legend suffix: p99.
     P99,
     /// Warning when the two sides' request counts disagree.
@@ -160,6 +166,10 @@ impl Msg {
             (OutcomesTitle, PtBr) => "Desfecho por estratégia",
             (Orders, En) => "orders and notices",
             (Orders, PtBr) => "pedidos e avisos",
+            (OrdersAxis, En) => "orders",
+            (OrdersAxis, PtBr) => "pedidos",
+            (Notices, En) => "duplicate and refused notices",
+            (Notices, PtBr) => "avisos duplicados e recusados",
             (LegendNotified, En) => "notified",
             (LegendNotified, PtBr) => "notificados",
             (LegendMissed, En) => "missed",
@@ -198,6 +208,8 @@ impl Msg {
             (RequestsPerOrderLog, PtBr) => "requisições por pedido (escala log.)",
             (Mean, En) => "mean",
             (Mean, PtBr) => "média",
+            (ModelMean, En) => "model's mean",
+            (ModelMean, PtBr) => "média do modelo",
             (P99, En) => "p99",
             (P99, PtBr) => "p99",
             (CountsDisagree, En) => {
