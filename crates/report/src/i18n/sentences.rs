@@ -43,18 +43,41 @@ pub fn headline(
 fn workload_words(lang: Lang, text: &str) -> String {
     match lang {
         Lang::En => text.to_owned(),
-        Lang::PtBr => [
-            ("one every", "um a cada"),
-            ("uniform", "uniforme"),
-            ("exponential", "exponencial"),
-            ("lognormal", "log-normal"),
-            ("fixed", "fixo"),
-            ("median", "mediana"),
-            ("mean", "média"),
-        ]
-        .iter()
-        .fold(text.to_owned(), |t, (en, pt)| t.replace(en, pt)),
+        Lang::PtBr => decimal_between_digits(
+            &[
+                ("one every", "um a cada"),
+                ("uniform", "uniforme"),
+                ("exponential", "exponencial"),
+                ("lognormal", "log-normal"),
+                ("fixed", "fixo"),
+                ("median", "mediana"),
+                ("mean", "média"),
+            ]
+            .iter()
+            .fold(text.to_owned(), |t, (en, pt)| t.replace(en, pt)),
+        ),
     }
+}
+
+/// Writes a decimal point between two digits as a comma (`1.5s` becomes
+/// `1,5s`), leaving every other point (the `..` of a range) alone.
+fn decimal_between_digits(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let digit = |j: Option<usize>| {
+                j.and_then(|j| chars.get(j))
+                    .is_some_and(char::is_ascii_digit)
+            };
+            if c == '.' && digit(i.checked_sub(1)) && digit(Some(i + 1)) {
+                ','
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// The footnote under a table: where the predictions come from.
@@ -326,5 +349,13 @@ mod tests {
             "uniforme 200ms..2s"
         );
         assert_eq!(workload_words(Lang::PtBr, "one every 5ms"), "um a cada 5ms");
+        assert_eq!(
+            workload_words(Lang::PtBr, "uniform 200ms..1.5s"),
+            "uniforme 200ms..1,5s"
+        );
+        assert_eq!(
+            workload_words(Lang::En, "uniform 200ms..1.5s"),
+            "uniform 200ms..1.5s"
+        );
     }
 }
