@@ -56,8 +56,6 @@ pub enum Msg {
     ShareNotified,
     /// Chart title: outcomes per strategy.
     OutcomesTitle,
-    /// Axis: orders.
-    Orders,
     /// Axis of the outcomes' left panel: orders.
     OrdersAxis,
     /// Axis of the outcomes' right panel: notices that were not orders.
@@ -164,8 +162,6 @@ impl Msg {
             (ShareNotified, PtBr) => "parcela dos pedidos notificados (%)",
             (OutcomesTitle, En) => "Outcomes per strategy",
             (OutcomesTitle, PtBr) => "Desfecho por estratégia",
-            (Orders, En) => "orders and notices",
-            (Orders, PtBr) => "pedidos e avisos",
             (OrdersAxis, En) => "orders",
             (OrdersAxis, PtBr) => "pedidos",
             (Notices, En) => "duplicate and refused notices",
