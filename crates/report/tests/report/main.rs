@@ -7,7 +7,8 @@
 //! is written under a [`tempfile::TempDir`], removed when the test ends.
 //!
 //! The modules: [`csv`], [`charts`], [`folders`] (results folders, the index,
-//! re-rendering, the committed runs) and [`portuguese`].
+//! re-rendering, the committed runs), [`portuguese`] and [`table`] (error bars,
+//! predictions, health, names that must be escaped, the slide).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,6 +16,7 @@ mod charts;
 mod csv;
 mod folders;
 mod portuguese;
+mod table;
 
 use hooklab_core::model::Prediction;
 use hooklab_core::report::{
