@@ -133,7 +133,7 @@ struct RunArgs {
     out: Option<PathBuf>,
 
     /// What to print on standard output: an aligned table, the JSON summary,
-    /// or the Markdown report.
+    /// the Markdown report, or the compact slide (80 columns).
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     format: FormatArg,
 
@@ -151,6 +151,7 @@ enum FormatArg {
     Table,
     Json,
     Markdown,
+    Slide,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -314,6 +315,7 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang) -> Result<(), Failure> {
         FormatArg::Table => Format::Table,
         FormatArg::Json => Format::Json,
         FormatArg::Markdown => Format::Markdown,
+        FormatArg::Slide => Format::Slide,
     };
     print!("{}", render::render(&summary, format, lang));
     if !args.no_write {

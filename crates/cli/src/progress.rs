@@ -30,6 +30,8 @@ impl Progress for Bar {
         {
             bar.set_style(style);
         }
+        // A name's control characters (ANSI escapes) must not reach the terminal.
+        let name = hooklab_report::units::escape_controls(name);
         bar.set_prefix(format!("[{}/{}] {name}", index + 1, total));
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(bar);
     }
@@ -56,7 +58,7 @@ impl Progress for Bar {
         }
         eprintln!(
             "{}: {}/{} notified, {} missed, in {} of run time",
-            report.name,
+            hooklab_report::units::escape_controls(&report.name),
             report.notified,
             report.orders,
             report.missed,

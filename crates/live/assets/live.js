@@ -16,6 +16,14 @@ for (const k of ['ink', 'pending', 'waiting', 'poll', 'webhook', 'missed', 'hybr
   C[k] = css.getPropertyValue('--' + k).trim();
 }
 const VIA = { p: C.poll, w: C.webhook, c: C.hybrid };
+// One colour per strategy, by its place in the run: the same tab10 colours,
+// in the same order, as every chart of the run (crates/report/src/charts/
+// style.rs, PALETTE), so a strategy is the same colour on the page and in
+// the report. The order canvas keeps its own colours, which say how an
+// order was learned (the legend above the lanes).
+const STRATEGY = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd',
+  '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const strategyColour = (i) => STRATEGY[i % STRATEGY.length];
 // Failed attempts are not listed: each one is followed by a retry, or ends as missed.
 const COUNTERS = ['polls', 'wasted', 'deliveries', 'retries', 'rejected', 'rate_limited', 'duplicates', 'missed'];
 
@@ -134,7 +142,8 @@ function buildLanes() {
   const main = $('lanes');
   main.replaceChildren();
   document.body.classList.toggle('many', board.lanes.length > 3);
-  for (const lane of board.lanes) {
+  board.lanes.forEach((lane, index) => {
+    lane.colour = strategyColour(index);
     const counters = el('dl', { class: 'counters' });
     const dd = {};
     for (const k of COUNTERS) {
@@ -143,7 +152,7 @@ function buildLanes() {
     }
     const known = el('b', { 'data-k': 'known' }, '0');
     const info = el('div', { class: 'info' },
-      el('h2', {}, lane.name, el('small', {}, lane.kind)),
+      el('h2', {}, el('i', { class: 'swatch', 'aria-hidden': 'true' }), lane.name, el('small', {}, lane.kind)),
       el('p', { class: 'known-line' }, known, ' / ' + nf.format(lane.n) + ' ' + L.known),
       counters);
     const ordersCanvas = el('canvas', { class: 'orders', role: 'img', 'aria-label': L.orders });
@@ -151,7 +160,7 @@ function buildLanes() {
     const spark = el('canvas', { class: 'spark', role: 'img', 'aria-label': L.rps });
     const p50 = el('b', {}, '');
     const hist = el('canvas', { class: 'hist', role: 'img', 'aria-label': L.delays });
-    const section = el('section', { class: 'lane', 'data-name': lane.name },
+    const section = el('section', { class: 'lane', 'data-name': lane.name, style: '--strategy:' + lane.colour },
       info,
       el('figure', { class: 'orders-fig' }, el('figcaption', {}, el('span', {}, L.orders)), ordersCanvas),
       el('figure', {}, el('figcaption', {}, el('span', {}, L.rps), rateNow), spark),
@@ -159,7 +168,7 @@ function buildLanes() {
     ordersCanvas.addEventListener('mousemove', (e) => explainOrder(lane, ordersCanvas, e));
     main.append(section);
     lane.dom = { section, dd, known, ordersCanvas, spark, rateNow, hist, p50 };
-  }
+  });
 }
 
 function control(body) {
@@ -356,11 +365,11 @@ function drawRate(lane, T, maxRps) {
   }
   g.lineTo(last, h);
   g.closePath();
-  g.fillStyle = C.poll;
+  g.fillStyle = lane.colour;
   g.globalAlpha = 0.35;
   g.fill();
   g.globalAlpha = 1;
-  g.strokeStyle = C.poll;
+  g.strokeStyle = lane.colour;
   g.lineWidth = 2;
   g.stroke();
   g.fillStyle = C.ink;
@@ -397,7 +406,7 @@ function drawDelays(lane, delays, lo, hi) {
   for (const d of delays) counts[Math.min(Math.floor(((Math.log10(d) - a) / (b - a)) * BINS), BINS - 1)]++;
   const top = Math.max(...counts);
   const plotH = h - 18;
-  g.fillStyle = lane.kind === 'webhook' ? C.webhook : lane.kind === 'hybrid' ? C.hybrid : C.poll;
+  g.fillStyle = lane.colour;
   counts.forEach((c, i) => {
     const bh = (c / top) * (plotH - 2);
     g.fillRect((i / BINS) * w + 1, plotH - bh, w / BINS - 2, bh);

@@ -10,6 +10,7 @@
 //! its field names and the values from its fields, so a column's name and its
 //! value cannot drift apart, and quoting (RFC 4180) is the crate's job.
 
+use crate::render::{displayable, polls_per_webhook, requests_per_day};
 use hooklab_core::report::{StrategyReport, Summary, SweepPoint, split_name};
 use serde::{Serialize, Serializer};
 
@@ -72,10 +73,26 @@ struct Row<'a> {
     predicted_rtt_ms: Decimal,
     counts_agree: bool,
     run_ms: Decimal,
+    /// Notification requests per day of the strategy's run.
+    requests_per_day: Option<Decimal>,
+    /// Polls per day against the run's webhook strategy's deliveries per
+    /// day; empty for a strategy that does not poll or a run without one.
+    polls_per_webhook: Option<Decimal>,
+    /// Standard error of the mean delay; empty in older summaries.
+    latency_stderr_ms: Option<Decimal>,
+    latency_ci95_low_ms: Option<Decimal>,
+    latency_ci95_high_ms: Option<Decimal>,
+    /// The model over this run's own draws; empty in older summaries.
+    draws_latency_mean_ms: Option<Decimal>,
+    draws_requests_per_order: Option<Decimal>,
+    requests_per_order_stderr: Option<Decimal>,
+    /// The health flags' codes, joined by `;`.
+    health: String,
 }
 
 impl<'a> Row<'a> {
-    fn new(scenario: &'a str, s: &'a StrategyReport, point: Option<&'a SweepPoint>) -> Self {
+    fn new(summary: &'a Summary, s: &'a StrategyReport, point: Option<&'a SweepPoint>) -> Self {
+        let scenario = summary.scenario.name.as_str();
         let (base_strategy, sweep_field, sweep_value) = match point {
             Some(p) => (p.base.as_str(), p.field.as_str(), p.value.as_str()),
             None => (s.name.as_str(), "", ""),
@@ -119,6 +136,26 @@ impl<'a> Row<'a> {
             predicted_rtt_ms: Decimal(s.predicted.rtt_ms),
             counts_agree: s.counts_agree,
             run_ms: Decimal(s.run_ms),
+            requests_per_day: requests_per_day(s).map(Decimal),
+            polls_per_webhook: polls_per_webhook(summary, s).map(Decimal),
+            latency_stderr_ms: l.stderr.map(Decimal),
+            latency_ci95_low_ms: l.ci95.map(|c| Decimal(c[0])),
+            latency_ci95_high_ms: l.ci95.map(|c| Decimal(c[1])),
+            draws_latency_mean_ms: s
+                .predicted_for_draws
+                .as_ref()
+                .map(|p| Decimal(p.latency_mean_ms)),
+            draws_requests_per_order: s
+                .predicted_for_draws
+                .as_ref()
+                .map(|p| Decimal(p.requests_per_order)),
+            requests_per_order_stderr: s.requests_per_order_stderr.map(Decimal),
+            health: s
+                .health
+                .iter()
+                .map(|f| f.code.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
         }
     }
 }
@@ -133,9 +170,12 @@ pub fn csv(summary: &Summary) -> Result<String, csv::Error> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
+    // Names with control characters are escaped here too: a spreadsheet
+    // or a `cat` of the file must not run them.
+    let summary = &displayable(summary);
     for s in &summary.strategies {
         let point = split_name(&s.name);
-        writer.serialize(Row::new(&summary.scenario.name, s, point.as_ref()))?;
+        writer.serialize(Row::new(summary, s, point.as_ref()))?;
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;
     // Every field was a Rust string or a number, so the bytes are UTF-8 and

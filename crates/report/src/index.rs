@@ -6,7 +6,8 @@
 //! is never edited by hand and never lags behind the runs. It is written in
 //! English: it is the repository's page, not a student's report.
 
-use crate::units::dur;
+use crate::render::displayable;
+use crate::units::{dur, escape_controls};
 use hooklab_core::report::Summary;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -25,7 +26,7 @@ pub fn index(root: &Path) -> std::io::Result<String> {
             continue;
         };
         if let Ok(summary) = serde_json::from_str::<Summary>(&text) {
-            runs.push((folder, summary));
+            runs.push((escape_controls(&folder), displayable(&summary)));
         }
     }
     runs.sort_by(|a, b| a.0.cmp(&b.0));
@@ -62,9 +63,17 @@ fn render_index(runs: &[(String, Summary)]) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {:.2} | {wasted} | {} |",
-                r.name,
-                dur(r.latency_ms.mean),
-                dur(r.latency_ms.p99),
+                r.name.replace('|', "\\|"),
+                if r.latency_ms.count == 0 {
+                    "-".to_owned()
+                } else {
+                    dur(r.latency_ms.mean)
+                },
+                if r.latency_ms.count == 0 {
+                    "-".to_owned()
+                } else {
+                    dur(r.latency_ms.p99)
+                },
                 r.requests_per_order,
                 r.missed
             );

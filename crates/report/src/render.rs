@@ -8,8 +8,10 @@
 //! through [`crate::units`].
 
 use crate::i18n::{self, Msg};
-use crate::units::{decimal, dur, num};
+use crate::units::{bare_in, column_unit, count, decimal, dur, escape_controls, in_unit, num, pct};
 use hooklab_core::lang::Lang;
+use hooklab_core::model::Prediction;
+use hooklab_core::model::stats::{Z95, inside};
 use hooklab_core::report::{StrategyReport, Summary};
 use hooklab_core::scenario::{ClockMode, StrategyKind};
 use std::fmt::Write as _;
@@ -24,63 +26,389 @@ pub enum Format {
     Json,
     /// `summary.md`.
     Markdown,
+    /// The compact table for a projector: strategy, mean delay, p99,
+    /// requests per order, wasted, missed, within 80 columns.
+    Slide,
+}
+
+/// The marker beside a prediction that lies outside the measured value's
+/// 95% interval: more than sampling noise separates model and measurement.
+pub const OUTSIDE: &str = "(!)";
+
+/// The widest a slide may be: a projector's terminal.
+pub const SLIDE_WIDTH: usize = 80;
+
+/// The summary as every text output shows it: strategy and scenario names
+/// (and the order ids quoted in readings) with control characters escaped,
+/// so a name like `\u{1b}[2J` cannot clear a terminal. `summary.json` keeps
+/// the names as they are (JSON escapes them itself).
+pub fn displayable(summary: &Summary) -> Summary {
+    let mut out = summary.clone();
+    out.scenario.name = escape_controls(&out.scenario.name);
+    out.scenario.description = escape_controls(&out.scenario.description);
+    out.scenario.description_pt_br = escape_controls(&out.scenario.description_pt_br);
+    for s in &mut out.strategies {
+        s.name = escape_controls(&s.name);
+        for m in &mut s.missed_orders {
+            m.order_id = escape_controls(&m.order_id);
+        }
+    }
+    out
+}
+
+/// The half-width of the measured mean's 95% interval, ms, and the interval.
+fn mean_interval(s: &StrategyReport) -> Option<(f64, (f64, f64))> {
+    let l = &s.latency_ms;
+    if l.count == 0 {
+        return None;
+    }
+    match (l.ci95, l.stderr) {
+        (Some([low, high]), _) => Some(((high - low) / 2.0, (low, high))),
+        (None, Some(se)) => Some((Z95 * se, (l.mean - Z95 * se, l.mean + Z95 * se))),
+        (None, None) => None,
+    }
+}
+
+/// Whether `predicted` lies outside `interval` (false when either is unknown).
+fn outside(predicted: Option<f64>, interval: Option<(f64, f64)>) -> bool {
+    match (predicted, interval) {
+        (Some(p), Some(i)) => !inside(p, i),
+        _ => false,
+    }
+}
+
+/// Whether the model's mean delay lies outside the measured mean's interval.
+pub fn mean_outside(s: &StrategyReport, predicted: &Prediction) -> bool {
+    outside(
+        Some(predicted.latency_mean_ms),
+        mean_interval(s).map(|(_, i)| i),
+    )
+}
+
+/// The 95% interval of requests per order, from its standard error.
+fn requests_interval(s: &StrategyReport) -> Option<(f64, f64)> {
+    s.requests_per_order_stderr.map(|se| {
+        (
+            s.requests_per_order - Z95 * se,
+            s.requests_per_order + Z95 * se,
+        )
+    })
+}
+
+/// Whether any measured number of `s` has a prediction outside its interval.
+fn any_outside(s: &StrategyReport) -> bool {
+    mean_outside(s, &s.predicted)
+        || outside(Some(s.predicted.requests_per_order), requests_interval(s))
+        || outside(
+            s.predicted.missed_share,
+            s.missed_share_ci95.map(|[a, b]| (a, b)),
+        )
+        || outside(
+            s.predicted.polls_wasted_share,
+            s.polls_wasted_share_ci95.map(|[a, b]| (a, b)),
+        )
+}
+
+/// Notification requests (polls and webhook attempts) per day of the
+/// strategy's run: its count over `run_ms`, scaled to 24 h.
+pub fn requests_per_day(s: &StrategyReport) -> Option<f64> {
+    let n = s.requests.all_polls() + s.requests.webhook_attempts;
+    (s.run_ms > 0.0).then(|| n as f64 * 86_400_000.0 / s.run_ms)
+}
+
+/// The strategy whose deliveries the polls are compared with: the run's
+/// first pure webhook strategy that made any attempt.
+fn webhook_reference(summary: &Summary) -> Option<&StrategyReport> {
+    summary.strategies.iter().find(|s| {
+        s.kind == StrategyKind::Webhook && s.requests.webhook_attempts > 0 && s.run_ms > 0.0
+    })
+}
+
+/// Polls per day of `s` against the reference webhook strategy's deliveries
+/// per day in the same run (each strategy runs on its own, so their rates,
+/// not their counts, are compared). `None` for a strategy that does not poll
+/// or a run without a webhook strategy.
+pub fn polls_per_webhook(summary: &Summary, s: &StrategyReport) -> Option<f64> {
+    let hook = webhook_reference(summary)?;
+    if s.requests.all_polls() == 0 || s.run_ms <= 0.0 {
+        return None;
+    }
+    let polls = s.requests.all_polls() as f64 / s.run_ms;
+    let hooks = hook.requests.webhook_attempts as f64 / hook.run_ms;
+    Some(polls / hooks)
+}
+
+/// A ratio as people read it: `1.11`, `6000`, `14,400`.
+fn ratio(lang: Lang, x: f64) -> String {
+    if x >= 10_000.0 {
+        count(lang, x)
+    } else {
+        decimal(lang, num(x))
+    }
 }
 
 /// The rows of the comparison, as strings: shared by the terminal table and
 /// the Markdown table so the two never disagree.
 fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) {
-    let header = [
+    let ss = &summary.strategies;
+    let draws = ss.iter().any(|s| s.predicted_for_draws.is_some());
+    let ratios =
+        webhook_reference(summary).is_some() && ss.iter().any(|s| s.requests.all_polls() > 0);
+    let mut header = vec![
         Msg::Strategy,
         Msg::Notified,
         Msg::Missed,
         Msg::Dup,
-        Msg::MeanMsModel,
+        Msg::MeanCi,
+        Msg::Model,
+    ];
+    if draws {
+        header.push(Msg::ModelDraws);
+    }
+    header.extend([
         Msg::P50Ms,
         Msg::P99Ms,
         Msg::MaxMs,
         Msg::ReqPerOrderModel,
         Msg::WastedPolls,
+        Msg::ReqPerDay,
+    ]);
+    if ratios {
+        header.push(Msg::PollsPerWebhook);
+    }
+    let header = header.iter().map(|m| m.text(lang)).collect();
+    // One unit per column; the mean and its predictions share one, so they
+    // compare digit by digit.
+    let learned = |s: &&StrategyReport| s.latency_ms.count > 0;
+    let mean_unit = column_unit(ss.iter().filter(learned).flat_map(|s| {
+        [s.latency_ms.mean, s.predicted.latency_mean_ms]
+            .into_iter()
+            .chain(s.predicted_for_draws.as_ref().map(|p| p.latency_mean_ms))
+    }));
+    let unit_of = |f: fn(&StrategyReport) -> f64| column_unit(ss.iter().filter(learned).map(f));
+    let (p50_unit, p99_unit, max_unit) = (
+        unit_of(|s| s.latency_ms.p50),
+        unit_of(|s| s.latency_ms.p99),
+        unit_of(|s| s.latency_ms.max),
+    );
+    let rows = ss
+        .iter()
+        .map(|s| {
+            let known = s.latency_ms.count > 0;
+            let or_dash = |cell: String| if known { cell } else { "-".to_owned() };
+            let mark = |cell: String, out: bool| {
+                if out {
+                    format!("{cell} {OUTSIDE}")
+                } else {
+                    cell
+                }
+            };
+            let model = |p: &Prediction| {
+                or_dash(mark(
+                    in_unit(p.latency_mean_ms, mean_unit),
+                    mean_outside(s, p),
+                ))
+            };
+            let mean = match mean_interval(s) {
+                Some((half, _)) => format!(
+                    "{} ± {} {}",
+                    bare_in(s.latency_ms.mean, mean_unit),
+                    bare_in(half, mean_unit),
+                    mean_unit.symbol
+                ),
+                None => in_unit(s.latency_ms.mean, mean_unit),
+            };
+            let missed = match s.predicted.missed_share {
+                Some(share) => mark(
+                    format!("{} ({:.1})", s.missed, share * s.orders as f64),
+                    outside(Some(share), s.missed_share_ci95.map(|[a, b]| (a, b))),
+                ),
+                None => s.missed.to_string(),
+            };
+            let requests = match s.requests_per_order_stderr {
+                Some(se) => format!(
+                    "{:.2} ± {:.2} ({:.2})",
+                    s.requests_per_order,
+                    Z95 * se,
+                    s.predicted.requests_per_order
+                ),
+                None => format!(
+                    "{:.2} ({:.2})",
+                    s.requests_per_order, s.predicted.requests_per_order
+                ),
+            };
+            let requests = mark(
+                requests,
+                outside(Some(s.predicted.requests_per_order), requests_interval(s)),
+            );
+            let wasted = if s.requests.all_polls() == 0 {
+                "-".to_owned()
+            } else {
+                mark(
+                    format!("{:.1}%", s.polls_wasted_share * 100.0),
+                    outside(
+                        s.predicted.polls_wasted_share,
+                        s.polls_wasted_share_ci95.map(|[a, b]| (a, b)),
+                    ),
+                )
+            };
+            let mut cells = vec![
+                s.name.clone(),
+                format!("{}/{}", s.notified, s.orders),
+                missed,
+                s.duplicates.to_string(),
+                or_dash(mean),
+                model(&s.predicted),
+            ];
+            if draws {
+                cells.push(s.predicted_for_draws.as_ref().map_or("-".to_owned(), model));
+            }
+            cells.extend([
+                or_dash(in_unit(s.latency_ms.p50, p50_unit)),
+                or_dash(in_unit(s.latency_ms.p99, p99_unit)),
+                or_dash(in_unit(s.latency_ms.max, max_unit)),
+                requests,
+                wasted,
+            ]);
+            // Counts are grouped in thousands, which `decimal` must not
+            // touch: they are pushed after it.
+            let mut cells: Vec<String> = cells
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| if i == 0 { c } else { decimal(lang, c) })
+                .collect();
+            cells.push(requests_per_day(s).map_or("-".to_owned(), |d| count(lang, d)));
+            if ratios {
+                cells
+                    .push(polls_per_webhook(summary, s).map_or("-".to_owned(), |r| ratio(lang, r)));
+            }
+            cells
+        })
+        .collect();
+    (header, rows)
+}
+
+/// The compact rows of a slide: strategy, mean delay, p99, requests per
+/// order, wasted, missed.
+fn slide_rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let header = [
+        Msg::Strategy,
+        Msg::MeanDelay,
+        Msg::P99Ms,
+        Msg::ReqPerOrder,
+        Msg::WastedShort,
+        Msg::Missed,
     ]
     .iter()
     .map(|m| m.text(lang))
     .collect();
-    let rows = summary
-        .strategies
+    let ss = &summary.strategies;
+    let learned = |s: &&StrategyReport| s.latency_ms.count > 0;
+    let mean_unit = column_unit(ss.iter().filter(learned).map(|s| s.latency_ms.mean));
+    let p99_unit = column_unit(ss.iter().filter(learned).map(|s| s.latency_ms.p99));
+    let rows = ss
         .iter()
         .map(|s| {
-            let cells = vec![
-                s.name.clone(),
-                format!("{}/{}", s.notified, s.orders),
-                s.missed.to_string(),
-                s.duplicates.to_string(),
-                format!(
-                    "{} ({})",
-                    dur(s.latency_ms.mean),
-                    dur(s.predicted.latency_mean_ms)
-                ),
-                dur(s.latency_ms.p50),
-                dur(s.latency_ms.p99),
-                dur(s.latency_ms.max),
-                format!(
-                    "{:.2} ({:.2})",
-                    s.requests_per_order, s.predicted.requests_per_order
-                ),
+            let known = s.latency_ms.count > 0;
+            let mut mean = in_unit(s.latency_ms.mean, mean_unit);
+            if any_outside(s) {
+                mean = format!("{mean} {OUTSIDE}");
+            }
+            let cells = [
+                if known { mean } else { "-".to_owned() },
+                if known {
+                    in_unit(s.latency_ms.p99, p99_unit)
+                } else {
+                    "-".to_owned()
+                },
+                format!("{:.2}", s.requests_per_order),
                 if s.requests.all_polls() == 0 {
                     "-".to_owned()
                 } else {
-                    format!("{:.1}%", s.polls_wasted_share * 100.0)
+                    format!("{:.0}%", s.polls_wasted_share * 100.0)
                 },
+                s.missed.to_string(),
             ];
-            // Every cell but the strategy's name is a number.
-            let mut cells = cells.into_iter();
-            cells
-                .next()
-                .into_iter()
-                .chain(cells.map(|c| decimal(lang, c)))
+            std::iter::once(s.name.clone())
+                .chain(cells.into_iter().map(|c| decimal(lang, c)))
                 .collect()
         })
         .collect();
     (header, rows)
+}
+
+/// Column widths of `header` and `rows`, in chars (what a terminal shows for
+/// the accented letters of the Portuguese headers).
+fn widths(header: &[&str], rows: &[Vec<String>]) -> Vec<usize> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    widths
+}
+
+/// An aligned text table: the first column left, numbers right, two spaces
+/// between, a rule under the header.
+fn aligned(header: &[&str], rows: &[Vec<String>], widths: &[usize]) -> String {
+    // `{:>w$}` pads by chars, which is what a terminal shows.
+    let line = |cells: &[String]| -> String {
+        let mut l = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i == 0 {
+                let _ = write!(l, "{cell:<w$}");
+            } else {
+                let _ = write!(l, "  {cell:>w$}");
+            }
+        }
+        l.trim_end().to_owned()
+    };
+    let mut out = line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    out.push('\n');
+    out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
+    out.push('\n');
+    for row in rows {
+        out.push_str(&line(row));
+        out.push('\n');
+    }
+    out
+}
+
+/// Shortens `name` to `width` chars, with an ellipsis where it was cut.
+fn shorten(name: &str, width: usize) -> String {
+    if name.chars().count() <= width {
+        return name.to_owned();
+    }
+    let mut out: String = name.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The slide: the headline and the compact table, at most
+/// [`SLIDE_WIDTH`] columns wide (long strategy names are shortened).
+pub fn slide(summary: &Summary, lang: Lang) -> String {
+    let summary = &displayable(summary);
+    let (header, mut rows) = slide_rows(summary, lang);
+    let mut w = widths(&header, &rows);
+    let total = w.iter().sum::<usize>() + 2 * (w.len() - 1);
+    if total > SLIDE_WIDTH {
+        let name_width = w[0]
+            .saturating_sub(total - SLIDE_WIDTH)
+            .max(header[0].chars().count());
+        for row in &mut rows {
+            row[0] = shorten(&row[0], name_width);
+        }
+        w = widths(&header, &rows);
+    }
+    let mut out = headline(summary, lang);
+    out.push_str("\n\n");
+    out.push_str(&aligned(&header, &rows, &w));
+    if summary.strategies.iter().any(any_outside) {
+        out.push_str(&i18n::outside_note(lang));
+        out.push('\n');
+    }
+    out
 }
 
 fn headline(summary: &Summary, lang: Lang) -> String {
@@ -121,44 +449,54 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
             .unwrap_or_default(),
         late.as_ref().map(|(name, ms)| (*name, ms.as_str())),
     );
-    if summary.strategies.iter().any(|s| !s.counts_agree) {
+    let ss = &summary.strategies;
+    if ss.iter().any(|s| mean_interval(s).is_some()) {
+        out.push('\n');
+        out.push_str(&i18n::interval_note(lang));
+    }
+    if ss.iter().any(|s| s.predicted_for_draws.is_some()) {
+        out.push('\n');
+        out.push_str(&i18n::draws_note(lang));
+    }
+    out.push('\n');
+    out.push_str(&i18n::per_day_note(
+        lang,
+        webhook_reference(summary).map(|s| s.name.as_str()),
+    ));
+    if ss.iter().any(|s| !s.counts_agree) {
         out.push('\n');
         out.push_str(Msg::CountsDisagree.text(lang));
     }
     out
 }
 
-/// The terminal table.
-pub fn table(summary: &Summary, lang: Lang) -> String {
-    let (header, rows) = rows(summary, lang);
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+/// The health flags of every strategy, one line each (`- name: message`),
+/// under a heading; empty when every run was healthy.
+fn health(summary: &Summary, lang: Lang) -> String {
+    let mut out = String::new();
+    for s in &summary.strategies {
+        for flag in &s.health {
+            let _ = writeln!(out, "- {}: {}", s.name, i18n::health_message(lang, flag));
         }
     }
+    if out.is_empty() {
+        return out;
+    }
+    format!("{}\n{out}", Msg::Health.text(lang))
+}
+
+/// The terminal table.
+pub fn table(summary: &Summary, lang: Lang) -> String {
+    let summary = &displayable(summary);
+    let (header, rows) = rows(summary, lang);
+    let w = widths(&header, &rows);
     let mut out = headline(summary, lang);
     out.push_str("\n\n");
-    // `{:>w$}` pads by chars, which is what a terminal shows for the accented
-    // letters of the Portuguese headers.
-    let line = |cells: Vec<String>| -> String {
-        let mut l = String::new();
-        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-            if i == 0 {
-                let _ = write!(l, "{cell:<w$}");
-            } else {
-                let _ = write!(l, "  {cell:>w$}");
-            }
-        }
-        l.trim_end().to_owned()
-    };
-    out.push_str(&line(header.iter().map(|h| h.to_string()).collect()));
-    out.push('\n');
-    out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
-    out.push('\n');
-    for row in rows {
-        out.push_str(&line(row));
+    out.push_str(&aligned(&header, &rows, &w));
+    let health = health(summary, lang);
+    if !health.is_empty() {
         out.push('\n');
+        out.push_str(&health);
     }
     out.push('\n');
     for s in &summary.strategies {
@@ -171,36 +509,44 @@ pub fn table(summary: &Summary, lang: Lang) -> String {
     out
 }
 
-/// One plain sentence reading a strategy's numbers.
+/// One plain sentence reading a strategy's numbers (the caller escapes the
+/// name: see [`displayable`]).
 pub fn reading(s: &StrategyReport, lang: Lang) -> String {
     // Pollers are read by their interval; everything that receives webhooks
     // (with or without reconciliation polls) by its delay and cost.
     let n = |ms: f64| decimal(lang, dur(ms));
-    let mut text = if matches!(s.kind, StrategyKind::Poll | StrategyKind::PollEvents) {
-        i18n::PollReading {
+    let known = s.latency_ms.count > 0;
+    let delay = |ms: f64| if known { n(ms) } else { "-".to_owned() };
+    let per_order = |x: u64| x as f64 / s.orders.max(1) as f64;
+    let mut text = match s.kind {
+        StrategyKind::Poll | StrategyKind::PollEvents => i18n::PollReading {
             name: &s.name,
             interval: &s.interval_ms.map(n).unwrap_or_default(),
             requests_per_order: s.requests_per_order,
-            wasted_pct: s.polls_wasted_share * 100.0,
-            mean: &n(s.latency_ms.mean),
+            wasted_pct: &pct(lang, s.polls_wasted_share),
+            mean: &delay(s.latency_ms.mean),
             model: &n(s.predicted.latency_mean_ms),
         }
-        .text(lang)
-    } else {
-        i18n::webhook_reading(
+        .text(lang),
+        StrategyKind::Hybrid => i18n::hybrid_reading(
+            lang,
+            &s.name,
+            [
+                s.requests_per_order,
+                per_order(s.requests.webhook_attempts),
+                per_order(s.requests.all_polls()),
+            ],
+            &delay(s.latency_ms.mean),
+            &delay(s.latency_ms.p99),
+        ),
+        StrategyKind::Webhook => i18n::webhook_reading(
             lang,
             &s.name,
             s.requests_per_order,
-            &n(s.latency_ms.mean),
-            &n(s.latency_ms.p99),
-        )
+            &delay(s.latency_ms.mean),
+            &delay(s.latency_ms.p99),
+        ),
     };
-    if s.kind == StrategyKind::Hybrid && s.requests.polls > 0 {
-        text.push_str(&i18n::reconcile_clause(
-            lang,
-            s.requests.polls as f64 / s.orders.max(1) as f64,
-        ));
-    }
     if s.missed > 0 {
         text.push_str(&i18n::missed_clause(
             lang,
@@ -220,9 +566,16 @@ pub const CHARTS: [(&str, Msg); 5] = [
     ("outcomes.svg", Msg::OutcomesTitle),
 ];
 
-/// `summary.md`: the table, the readings, and the charts (relative links to
-/// the SVGs written beside it).
+/// A Markdown table cell: `|` would end the cell, so it is escaped.
+fn md_cell(cell: &str) -> String {
+    cell.replace('|', "\\|")
+}
+
+/// `summary.md`: the slide first (what a class looks at), then every
+/// number, the readings, and the charts (relative links to the SVGs
+/// written beside it).
 pub fn markdown(summary: &Summary, lang: Lang) -> String {
+    let summary = &displayable(summary);
     let (header, rows) = rows(summary, lang);
     let mut out = format!("# {}\n\n", summary.scenario.name);
     let scenario = &summary.scenario;
@@ -233,8 +586,17 @@ pub fn markdown(summary: &Summary, lang: Lang) -> String {
     if !description.is_empty() {
         let _ = write!(out, "{}\n\n", description.trim());
     }
-    let _ = write!(out, "{}\n\n", headline(summary, lang).replace('\n', "  \n"));
-    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = write!(out, "```text\n{}```\n\n", slide(summary, lang));
+    let _ = write!(out, "## {}\n\n", Msg::AllNumbers.text(lang));
+    let _ = writeln!(
+        out,
+        "| {} |",
+        header
+            .iter()
+            .map(|h| md_cell(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
     let _ = writeln!(
         out,
         "|{}",
@@ -245,13 +607,24 @@ pub fn markdown(summary: &Summary, lang: Lang) -> String {
             .collect::<String>()
     );
     for row in rows {
-        let _ = writeln!(out, "| {} |", row.join(" | "));
+        let _ = writeln!(
+            out,
+            "| {} |",
+            row.iter()
+                .map(|c| md_cell(c))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
     }
     out.push('\n');
+    let health = health(summary, lang);
+    if !health.is_empty() {
+        let _ = writeln!(out, "{health}");
+    }
     for s in &summary.strategies {
         let _ = writeln!(out, "- {}", reading(s, lang));
     }
-    let _ = write!(out, "\n{}\n", footnote(summary, lang));
+    let _ = write!(out, "\n{}\n", footnote(summary, lang).replace('\n', "\n\n"));
     let _ = write!(out, "\n## {}\n\n", Msg::Charts.text(lang));
     for (file, title) in CHARTS {
         let _ = write!(out, "![{}]({file})\n\n", title.text(lang));
@@ -274,5 +647,6 @@ pub fn render(summary: &Summary, format: Format, lang: Lang) -> String {
         Format::Table => table(summary, lang),
         Format::Json => json(summary),
         Format::Markdown => markdown(summary, lang),
+        Format::Slide => slide(summary, lang),
     }
 }

@@ -53,6 +53,101 @@ pub fn decimal(lang: Lang, number: String) -> String {
     }
 }
 
+/// A unit of time, for a column of durations that must all read in one
+/// unit (a table never shows "1971 ms" beside "4.86 s").
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Unit {
+    /// Its size in milliseconds.
+    pub size_ms: f64,
+    /// Its symbol.
+    pub symbol: &'static str,
+}
+
+/// The unit [`dur`] would choose for the largest of `values`: the column's
+/// biggest number reads best, and the small ones keep their digits.
+pub fn column_unit(values: impl IntoIterator<Item = f64>) -> Unit {
+    let largest = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
+    let text = dur(largest);
+    let symbol = text.rsplit(' ').next().unwrap_or("ms");
+    let (size_ms, symbol) = match symbol {
+        "d" => (86_400_000.0, "d"),
+        "h" => (3_600_000.0, "h"),
+        "min" => (60_000.0, "min"),
+        "s" => (1_000.0, "s"),
+        _ => (1.0, "ms"),
+    };
+    Unit { size_ms, symbol }
+}
+
+/// A number in the given unit, without the symbol: as many decimals as
+/// [`num`] gives, and three significant digits for numbers below 0.001 (a
+/// webhook's 0.5 ms in a column of minutes is 0.00000833, not 0.000).
+pub fn bare_in(ms: f64, unit: Unit) -> String {
+    let v = ms / unit.size_ms;
+    if v != 0.0 && v.abs() < 0.001 {
+        let digits = (2.0 - v.abs().log10().floor()) as usize;
+        return format!("{v:.digits$}");
+    }
+    num(v)
+}
+
+/// A duration in the given unit, with its symbol: `1.97 s`.
+pub fn in_unit(ms: f64, unit: Unit) -> String {
+    format!("{} {}", bare_in(ms, unit), unit.symbol)
+}
+
+/// A share as a percentage with one decimal, in `lang`'s convention:
+/// `83.4%` / `83,4%`.
+pub fn pct(lang: Lang, share: f64) -> String {
+    decimal(lang, format!("{:.1}%", share * 100.0))
+}
+
+/// A large count rounded to a whole number, with thousands grouped:
+/// `14,400,000` in English, `14.400.000` in Portuguese.
+pub fn count(lang: Lang, x: f64) -> String {
+    if !x.is_finite() {
+        return "-".to_owned();
+    }
+    let digits = format!("{:.0}", x.abs());
+    let sep = match lang {
+        Lang::En => ',',
+        Lang::PtBr => '.',
+    };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    if x < 0.0 && digits != "0" {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A name (of a strategy, a scenario) made safe to print: control
+/// characters, ANSI escapes among them, are written as `\u{1b}` so a name
+/// cannot clear a class's terminal or break a table's line. Everything
+/// else, accents included, is kept.
+pub fn escape_controls(name: &str) -> String {
+    if !name.chars().any(char::is_control) {
+        return name.to_owned();
+    }
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +162,32 @@ mod tests {
         assert_eq!(dur(18_304_918.0), "5.08 h");
         assert_eq!(dur(108_000_000.0), "30.0 h");
         assert_eq!(dur(200_000_000.0), "2.31 d");
+    }
+
+    #[test]
+    fn a_column_reads_in_the_unit_of_its_largest_value() {
+        let unit = column_unit([1_971.0, 4_860.0]);
+        assert_eq!(
+            (in_unit(1_971.0, unit), in_unit(4_860.0, unit)),
+            ("1.97 s".to_owned(), "4.86 s".to_owned())
+        );
+        let minutes = column_unit([0.5, 900_000.0]);
+        assert_eq!(in_unit(0.5, minutes), "0.00000833 min");
+        assert_eq!(column_unit([0.4, 12.0]).symbol, "ms");
+    }
+
+    #[test]
+    fn counts_group_their_thousands() {
+        assert_eq!(count(Lang::En, 14_400_000.0), "14,400,000");
+        assert_eq!(count(Lang::PtBr, 14_400_000.4), "14.400.000");
+        assert_eq!(count(Lang::En, 999.0), "999");
+        assert_eq!(pct(Lang::PtBr, 0.834), "83,4%");
+    }
+
+    #[test]
+    fn control_characters_in_names_are_escaped() {
+        assert_eq!(escape_controls("\u{1b}[2Jpoll\n"), "\\u{1b}[2Jpoll\\u{a}");
+        assert_eq!(escape_controls("consulta-1s"), "consulta-1s");
     }
 
     #[test]

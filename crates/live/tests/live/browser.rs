@@ -181,6 +181,7 @@ async fn the_page_in_headless_chromium() {
     let browser = Browser::start().await;
     a_tiny_live_run(&browser).await;
     a_simulated_day_replayed(&browser).await;
+    three_lanes_fit_the_window(&browser).await;
     browser.quit().await;
 }
 
@@ -310,6 +311,45 @@ async fn a_simulated_day_replayed(browser: &Browser) {
         assert!(lane["known"].as_u64().unwrap() < s.notified, "{lane}");
     }
     assert_loopback_only(&browser.requested_urls().await, addr);
+    let _ = stop.send(());
+}
+
+/// Where each lane ends, whether any label is cut, and each lane's colour.
+const LAYOUT: &str = r#"
+const lanes = [...document.querySelectorAll('.lane')];
+const cut = [...document.querySelectorAll('figcaption span, figcaption, .counters dt, .lane h2')]
+  .filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent);
+done({
+  height: window.innerHeight,
+  bottoms: lanes.map((l) => l.getBoundingClientRect().bottom),
+  cut,
+  colours: lanes.map((l) => getComputedStyle(l).getPropertyValue('--strategy').trim()),
+});
+"#;
+
+/// A three-strategy replay at 1400×900 (the browser's window): all three
+/// lanes on the screen while it runs, no label cut, each lane in its
+/// strategy's colour from the charts' palette.
+async fn three_lanes_fit_the_window(browser: &Browser) {
+    let summary = load_summary(&crate::results("flaky-receiver")).unwrap();
+    assert_eq!(summary.strategies.len(), 3);
+    let state = LiveState::replay(summary, 0.5, Lang::En);
+    let (addr, stop) = start_server(state).await;
+    browser.goto(&format!("http://{addr}/")).await;
+    browser
+        .wait("const c = () => window.hooklab.board && window.hooklab.board.phase === 'running' && document.querySelectorAll('.lane').length === 3 ? done() : setTimeout(c, 20); c();")
+        .await;
+    let layout = browser.wait(LAYOUT).await;
+    let height = layout["height"].as_f64().unwrap();
+    for bottom in layout["bottoms"].as_array().unwrap() {
+        assert!(bottom.as_f64().unwrap() <= height, "{layout}");
+    }
+    assert_eq!(layout["cut"].as_array().unwrap().len(), 0, "{layout}");
+    assert_eq!(
+        layout["colours"],
+        serde_json::json!(["#1f77b4", "#ff7f0e", "#2ca02c"]),
+        "{layout}"
+    );
     let _ = stop.send(());
 }
 

@@ -52,3 +52,34 @@ fn the_timelines_counts_add_up_to_the_summarys() {
         }
     }
 }
+
+#[test]
+fn the_rejection_counter_does_not_go_back_at_the_end_of_a_replay() {
+    // The replay counts rejections bucket by bucket from the timeline, then
+    // shows the summary's own numbers at the end: if the two disagreed (the
+    // summary's `rejected` once counted only signature failures while the
+    // timeline also counted injected 503s), the counter would fall from
+    // 1,260 to 0 in front of the class.
+    for name in ["flaky-receiver", "retry-for-days"] {
+        let summary = load_summary(&crate::results(name)).unwrap();
+        let state = LiveState::replay(summary.clone(), 3_600.0, Lang::En);
+        state.start();
+        let end = state.with_board(|b| b.end_ms);
+        state.tick(end * 0.999 / 3_600.0);
+        let before: Vec<u64> =
+            state.with_board(|b| b.lanes.iter().map(|l| l.counters.rejected).collect());
+        state.tick(end);
+        state.with_board(|b| {
+            for ((lane, s), before) in b.lanes.iter().zip(&summary.strategies).zip(&before) {
+                let want: u64 = s.rejected.values().sum();
+                assert_eq!(lane.counters.rejected, want, "{name}/{}", s.name);
+                assert!(
+                    lane.counters.rejected >= *before,
+                    "{name}/{}: rejected went from {before} back to {}",
+                    s.name,
+                    lane.counters.rejected
+                );
+            }
+        });
+    }
+}

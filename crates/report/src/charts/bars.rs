@@ -1,21 +1,34 @@
-//! The bar charts: `outcomes.svg` (what became of each order) and
-//! `requests.svg` (what each order cost), both stacked bars per strategy.
+//! The bar charts: `outcomes.svg` (what became of each order, and the
+//! notices that were not orders) and `requests.svg` (what each order cost),
+//! both stacked bars per strategy in the strategy's colour.
 
-use super::style::{Area, CAPTION, Drawn, PALETTE, legend, title};
+use super::style::{Area, CAPTION, Drawn, LEGEND_GREY, color, legend, tint, title};
 use crate::i18n::Msg;
 use crate::units::decimal;
 use hooklab_core::lang::Lang;
 use hooklab_core::report::{StrategyReport, Summary, split_name};
 use plotters::coord::ranged1d::{IntoSegmentedCoord, SegmentValue};
 use plotters::prelude::*;
+use std::collections::BTreeSet;
 
-/// A bar per strategy, its layers stacked bottom-up in `layers` order.
+/// One layer of stacked bars: its legend label, how strongly it takes the
+/// bar's strategy colour (1 solid, towards 0 white), and a value per
+/// strategy.
+type Layer = (String, f64, Vec<f64>);
+
+/// The shades of successive layers: solid first, then lighter, so a layer
+/// reads by its tint while the bar keeps its strategy's colour.
+const SHADES: [f64; 6] = [1.0, 0.4, 0.7, 0.2, 0.55, 0.1];
+
+/// A bar per strategy, in the strategy's own colour, its layers stacked
+/// bottom-up in `layers` order, each a tint of that colour; the legend shows
+/// the tints in grey (a colour means a strategy, never a layer).
 fn stacked_bars(
     root: &Area,
-    caption: String,
+    caption: Option<String>,
     y_desc: &str,
     strategies: &[StrategyReport],
-    layers: &[(&str, RGBColor, Vec<f64>)],
+    layers: &[Layer],
     lang: Lang,
 ) -> Drawn {
     let n = strategies.len();
@@ -24,15 +37,18 @@ fn stacked_bars(
         .map(|i| total(i, layers.len().saturating_sub(1)))
         .fold(0.0f64, f64::max);
     let names: Vec<String> = strategies.iter().map(|s| short_name(&s.name)).collect();
-    let mut chart = ChartBuilder::on(root)
-        .caption(caption, CAPTION)
+    let mut builder = ChartBuilder::on(root);
+    if let Some(caption) = caption {
+        builder.caption(caption, CAPTION);
+    }
+    let mut chart = builder
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(70)
         // plotters' integer ranges include their end: `0..n - 1` is n bars.
         .build_cartesian_2d(
             (0..n.saturating_sub(1)).into_segmented(),
-            0.0..(top * 1.3).max(1.0),
+            0.0..(top * 1.3 + 0.5 * layers.len() as f64 * top / 10.0).max(1.0),
         )?;
     chart
         .configure_mesh()
@@ -60,8 +76,8 @@ fn stacked_bars(
     // layers cover it. Plain rectangles rather than plotters' `Histogram`
     // series, which sums bars in a HashMap and so writes them in a random
     // order: the SVG would differ between two renderings of one summary.
-    for (k, (label, c, _)) in layers.iter().enumerate().rev() {
-        let c = *c;
+    for (k, (label, shade, _)) in layers.iter().enumerate().rev() {
+        let shade = *shade;
         chart
             .draw_series((0..n).map(|i| {
                 let mut bar = Rectangle::new(
@@ -69,13 +85,18 @@ fn stacked_bars(
                         (SegmentValue::Exact(i), 0.0),
                         (SegmentValue::Exact(i + 1), total(i, k)),
                     ],
-                    c.filled(),
+                    tint(color(i), shade).filled(),
                 );
                 bar.set_margin(0, 0, 24, 24);
                 bar
             }))?
-            .label(*label)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], c.filled()));
+            .label(label.clone())
+            .legend(move |(x, y)| {
+                Rectangle::new(
+                    [(x, y - 6), (x + 14, y + 6)],
+                    tint(LEGEND_GREY, shade).filled(),
+                )
+            });
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
@@ -89,37 +110,52 @@ fn short_name(name: &str) -> String {
     }
 }
 
-/// Notified and missed orders, with duplicates and rejected deliveries
-/// stacked above them.
+/// Left, the orders: notified and missed (they add up to the orders);
+/// right, the notices that are not orders: duplicates and the deliveries
+/// the receiver refused, by reason. Duplicates are never stacked on orders.
 pub(crate) fn outcomes(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
-    let col = |f: fn(&StrategyReport) -> u64| -> Vec<f64> {
-        summary.strategies.iter().map(|s| f(s) as f64).collect()
+    let ss = &summary.strategies;
+    let col = |f: &dyn Fn(&StrategyReport) -> u64| -> Vec<f64> {
+        ss.iter().map(|s| f(s) as f64).collect()
     };
+    let area = root.titled(&title(Msg::OutcomesTitle, summary, lang), CAPTION)?;
+    let (orders, notices) = area.split_horizontally(area.dim_in_pixel().0 / 2);
     stacked_bars(
-        root,
-        title(Msg::OutcomesTitle, summary, lang),
-        Msg::Orders.text(lang),
-        &summary.strategies,
+        &orders,
+        None,
+        Msg::OrdersAxis.text(lang),
+        ss,
         &[
             (
-                Msg::LegendNotified.text(lang),
-                PALETTE[2],
-                col(|s| s.notified),
-            ),
-            (Msg::LegendMissed.text(lang), PALETTE[3], col(|s| s.missed)),
-            (
-                Msg::LegendDuplicates.text(lang),
-                PALETTE[1],
-                col(|s| s.duplicates),
+                Msg::LegendNotified.text(lang).to_owned(),
+                SHADES[0],
+                col(&|s| s.notified),
             ),
             (
-                Msg::LegendRejected.text(lang),
-                PALETTE[4],
-                col(|s| s.rejected.values().sum()),
+                Msg::LegendMissed.text(lang).to_owned(),
+                SHADES[1],
+                col(&|s| s.missed),
             ),
         ],
         lang,
-    )
+    )?;
+    let reasons: BTreeSet<&str> = ss
+        .iter()
+        .flat_map(|s| s.rejected.keys().map(String::as_str))
+        .collect();
+    let mut layers: Vec<Layer> = vec![(
+        Msg::LegendDuplicates.text(lang).to_owned(),
+        SHADES[0],
+        col(&|s| s.duplicates),
+    )];
+    for (k, reason) in reasons.iter().enumerate() {
+        layers.push((
+            format!("{}: {reason}", Msg::LegendRejected.text(lang)),
+            SHADES[(k + 1) % SHADES.len()],
+            col(&|s| s.rejected.get(*reason).copied().unwrap_or(0)),
+        ));
+    }
+    stacked_bars(&notices, None, Msg::Notices.text(lang), ss, &layers, lang)
 }
 
 /// Notification requests per order: useful polls, wasted polls, webhook
@@ -134,26 +170,26 @@ pub(crate) fn requests(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
     };
     stacked_bars(
         root,
-        title(Msg::RequestsTitle, summary, lang),
+        Some(title(Msg::RequestsTitle, summary, lang)),
         Msg::RequestsPerOrder.text(lang),
         &summary.strategies,
         &[
             (
-                Msg::UsefulPolls.text(lang),
-                PALETTE[0],
+                Msg::UsefulPolls.text(lang).to_owned(),
+                SHADES[0],
                 per_order(|s| {
                     s.requests.all_polls()
                         - s.requests.all_polls_wasted().min(s.requests.all_polls())
                 }),
             ),
             (
-                Msg::WastedPollsLegend.text(lang),
-                PALETTE[7],
+                Msg::WastedPollsLegend.text(lang).to_owned(),
+                SHADES[1],
                 per_order(|s| s.requests.all_polls_wasted()),
             ),
             (
-                Msg::WebhookDeliveries.text(lang),
-                PALETTE[1],
+                Msg::WebhookDeliveries.text(lang).to_owned(),
+                SHADES[2],
                 per_order(|s| s.requests.webhook_attempts),
             ),
         ],

@@ -11,15 +11,19 @@
 //! - `latency-cdf.svg`: the share of orders notified within a delay, one line
 //!   per strategy, on a log time axis (polling's straight ramp against the
 //!   webhook's cliff);
-//! - `outcomes.svg`: notified and missed orders per strategy, with the
-//!   duplicate notices and rejected deliveries stacked above them;
+//! - `outcomes.svg`: notified and missed orders per strategy (left), and
+//!   apart from them (right) the duplicate notices and the deliveries the
+//!   receiver refused, by reason (the summary's `rejected`);
 //! - `requests.svg`: notification requests per order, split into useful polls,
 //!   wasted polls and webhook deliveries;
 //! - `timeline.svg`: notification requests per second over the run, and the
 //!   wasted part of them: polling's flat busy line against webhooks following
 //!   the settlements.
-//! - `tradeoff.svg`: requests per order against mean and p99 delay; a sweep is
-//!   a curve, a single strategy a point.
+//! - `tradeoff.svg`: requests per order against mean and p99 delay, and the
+//!   model's mean beside them; a sweep is a curve, a single strategy a point.
+//!
+//! A colour always means one strategy (its place in the summary), in every
+//! chart and on the live page; layers of a bar are tints of it.
 //!
 //! Each chart is its own private module (`cdf`, `bars`, `timeline`,
 //! `tradeoff`), `style` holds what they share (size, palette, legend, axis
@@ -53,6 +57,8 @@ type DrawChart = fn(&Area, &Summary, Lang) -> Drawn;
 
 /// Every chart of `summary`, as `(file name, SVG text)`.
 pub fn all(summary: &Summary, lang: Lang) -> Result<Vec<(&'static str, String)>, ChartError> {
+    // The charts' text shows names too: escaped like every other output.
+    let summary = &crate::render::displayable(summary);
     let charts: [(&'static str, DrawChart); 5] = [
         ("latency-cdf.svg", cdf::draw),
         ("outcomes.svg", bars::outcomes),

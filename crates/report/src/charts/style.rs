@@ -32,9 +32,47 @@ pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
-/// The colour of the `i`-th strategy (the palette repeats past ten).
+/// The colour of the `i`-th strategy of a run (the palette repeats past
+/// ten). Every chart, and the live page (`crates/live/assets/live.js`,
+/// same colours in the same order), colours a strategy by its place in the
+/// summary and by nothing else: a colour always means one strategy, never
+/// a kind of request or outcome.
 pub(crate) fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
+}
+
+/// The grey that stands for "any strategy's colour" in a legend of layers
+/// (solid, lighter, lightest), since the bars' colours are the strategies'.
+pub(crate) const LEGEND_GREY: RGBColor = RGBColor(70, 70, 70);
+
+/// `c` lightened towards white: `share` 1 is `c`, 0 is white. Opaque, so
+/// stacked layers never blend.
+pub(crate) fn tint(c: RGBColor, share: f64) -> RGBColor {
+    let mix = |v: u8| (f64::from(v) * share + 255.0 * (1.0 - share)).round() as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
+/// Ticks for a log axis over `range`: 1, 2 and 5 times the powers of ten
+/// inside it, each once (plotters' own log ticks can print one label twice,
+/// as "10.0" at the end of an axis).
+pub(crate) fn log_ticks(range: &std::ops::Range<f64>) -> Vec<f64> {
+    let (lo, hi) = (range.start.max(1e-9), range.end);
+    let mut out = Vec::new();
+    let mut decade = 10f64.powf(lo.log10().floor());
+    while decade <= hi && out.len() < 60 {
+        for m in [1.0, 2.0, 5.0] {
+            let v = m * decade;
+            if v >= lo && v <= hi {
+                out.push(v);
+            }
+        }
+        decade *= 10.0;
+    }
+    // Over many decades, 1-2-5 is too dense: keep the powers of ten.
+    if out.len() > 12 {
+        out.retain(|v| (v.log10().fract().abs() < 1e-9) || (1.0 - v.log10().fract()).abs() < 1e-9);
+    }
+    out
 }
 
 /// An axis tick: `0` for zero, otherwise as many decimals as it deserves.

@@ -72,8 +72,12 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
                     c.stroke_width(1),
                 ))?
                 .label(format!("{} ({})", s.name, Msg::WastedSuffix.text(lang)))
+                // Dashed in the legend too, as the series is drawn.
                 .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(1))
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (6, 0)], c.stroke_width(1))
+                        + PathElement::new(vec![(10, 0), (16, 0)], c.stroke_width(1))
+                        + PathElement::new(vec![(20, 0), (24, 0)], c.stroke_width(1))
                 });
         }
     }

@@ -1,47 +1,110 @@
-//! `tradeoff.svg`: requests per order against delay; a sweep is a curve.
+//! `tradeoff.svg`: requests per order against delay; a sweep is a curve,
+//! and the model's prediction is drawn beside the measured points.
 
-use super::style::{Area, CAPTION, Drawn, color, legend, log_range, title};
+use super::style::{Area, CAPTION, Drawn, LEGEND_GREY, color, log_range, log_ticks, title};
 use crate::i18n::Msg;
 use crate::units::{decimal, num};
 use hooklab_core::lang::Lang;
 use hooklab_core::report::{StrategyReport, Summary, split_name};
-use plotters::coord::combinators::IntoLogRange;
+use plotters::coord::combinators::{BindKeyPoints, IntoLogRange};
 use plotters::prelude::*;
 
-/// The strategies grouped by base name, in order of first appearance; the
-/// points of a sweep sorted by requests per order, so they draw as a curve.
-pub(crate) fn groups(strategies: &[StrategyReport]) -> Vec<(String, Vec<&StrategyReport>)> {
-    let mut out: Vec<(String, Vec<&StrategyReport>)> = Vec::new();
-    for s in strategies {
+/// The width of the legend column right of the plot, so the legend never
+/// covers a point.
+const LEGEND_WIDTH: u32 = 250;
+
+/// The strategies grouped by base name, in order of first appearance, each
+/// with its index in the summary (its colour); the points of a sweep sorted
+/// by requests per order, so they draw as a curve.
+pub(crate) fn groups(
+    strategies: &[StrategyReport],
+) -> Vec<(String, Vec<(usize, &StrategyReport)>)> {
+    let mut out: Vec<(String, Vec<(usize, &StrategyReport)>)> = Vec::new();
+    for (i, s) in strategies.iter().enumerate() {
         let base = split_name(&s.name).map_or_else(|| s.name.clone(), |p| p.base);
         match out.iter_mut().find(|(b, _)| *b == base) {
-            Some((_, members)) => members.push(s),
-            None => out.push((base, vec![s])),
+            Some((_, members)) => members.push((i, s)),
+            None => out.push((base, vec![(i, s)])),
         }
     }
     for (_, members) in &mut out {
-        members.sort_by(|a, b| a.requests_per_order.total_cmp(&b.requests_per_order));
+        members.sort_by(|a, b| a.1.requests_per_order.total_cmp(&b.1.requests_per_order));
     }
     out
 }
 
-/// Mean and p99 delay against requests per order, one line per group.
+/// How a legend entry's sample is drawn: as the chart draws the series.
+#[derive(Clone, Copy)]
+enum Sample {
+    /// A solid line with a hollow circle: the measured mean.
+    Mean(RGBColor),
+    /// A dashed line with a triangle: the measured p99.
+    P99(RGBColor),
+    /// A dotted line with a cross: the model's mean.
+    Model(RGBColor),
+}
+
+fn draw_sample(area: &Area, sample: Sample, (x, y): (i32, i32)) -> Drawn {
+    match sample {
+        Sample::Mean(c) => {
+            area.draw(&PathElement::new(
+                vec![(x, y), (x + 30, y)],
+                c.stroke_width(3),
+            ))?;
+            area.draw(&Circle::new((x + 15, y), 5, c.stroke_width(3)))
+        }
+        Sample::P99(c) => {
+            for k in [0, 12, 24] {
+                area.draw(&PathElement::new(
+                    vec![(x + k, y), (x + k + 6, y)],
+                    c.stroke_width(2),
+                ))?;
+            }
+            area.draw(&TriangleMarker::new((x + 15, y), 6, c.filled()))
+        }
+        Sample::Model(c) => {
+            for k in [0, 8, 16, 24] {
+                area.draw(&PathElement::new(
+                    vec![(x + k, y), (x + k + 3, y)],
+                    c.stroke_width(2),
+                ))?;
+            }
+            area.draw(&Cross::new((x + 15, y), 5, c.stroke_width(2)))
+        }
+    }
+}
+
+/// Mean and p99 delay against requests per order, one line per group, and
+/// the model's mean beside them.
 pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
     let groups = groups(&summary.strategies);
-    let x_range = log_range(summary.strategies.iter().map(|s| s.requests_per_order));
+    let predicted =
+        |s: &StrategyReport| (s.predicted.requests_per_order, s.predicted.latency_mean_ms);
+    let x_range = log_range(
+        summary
+            .strategies
+            .iter()
+            .flat_map(|s| [s.requests_per_order, predicted(s).0]),
+    );
     let y_range = log_range(
         summary
             .strategies
             .iter()
-            .flat_map(|s| [s.latency_ms.mean, s.latency_ms.p99]),
+            .filter(|s| s.latency_ms.count > 0)
+            .flat_map(|s| [s.latency_ms.mean, s.latency_ms.p99, predicted(s).1]),
     );
     let (x_floor, y_floor) = (x_range.start, y_range.start);
-    let mut chart = ChartBuilder::on(root)
-        .caption(title(Msg::TradeoffTitle, summary, lang), CAPTION)
+    let (x_ticks, y_ticks) = (log_ticks(&x_range), log_ticks(&y_range));
+    let area = root.titled(&title(Msg::TradeoffTitle, summary, lang), CAPTION)?;
+    let (plot, side) = area.split_horizontally(area.dim_in_pixel().0 - LEGEND_WIDTH);
+    let mut chart = ChartBuilder::on(&plot)
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(70)
-        .build_cartesian_2d(x_range.log_scale(), y_range.log_scale())?;
+        .build_cartesian_2d(
+            x_range.log_scale().with_key_points(x_ticks),
+            y_range.log_scale().with_key_points(y_ticks),
+        )?;
     chart
         .configure_mesh()
         .x_desc(Msg::RequestsPerOrderLog.text(lang))
@@ -50,37 +113,87 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         .y_label_formatter(&|v| decimal(lang, num(*v)))
         .axis_desc_style(("sans-serif", 16))
         .draw()?;
-    for (i, (base, members)) in groups.iter().enumerate() {
-        let c = color(i);
-        let point =
-            |s: &StrategyReport, y: f64| (s.requests_per_order.max(x_floor), y.max(y_floor));
-        let mean: Vec<_> = members
+    let mut entries: Vec<(String, Sample)> = Vec::new();
+    for (base, members) in &groups {
+        let c = color(members.first().map_or(0, |m| m.0));
+        let at = |x: f64, y: f64| (x.max(x_floor), y.max(y_floor));
+        let learned: Vec<_> = members
             .iter()
-            .map(|s| point(s, s.latency_ms.mean))
+            .filter(|(_, s)| s.latency_ms.count > 0)
             .collect();
-        let p99: Vec<_> = members.iter().map(|s| point(s, s.latency_ms.p99)).collect();
-        chart
-            .draw_series(LineSeries::new(mean.clone(), c.stroke_width(3)).point_size(5))?
-            .label(format!("{base} · {}", Msg::Mean.text(lang)))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
-        chart
-            .draw_series(DashedLineSeries::new(p99.clone(), 6, 4, c.stroke_width(2)))?
-            .label(format!("{base} · {}", Msg::P99.text(lang)))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], c.stroke_width(2)));
+        let mean: Vec<_> = learned
+            .iter()
+            .map(|(i, s)| (*i, at(s.requests_per_order, s.latency_ms.mean)))
+            .collect();
+        let p99: Vec<_> = learned
+            .iter()
+            .map(|(i, s)| (*i, at(s.requests_per_order, s.latency_ms.p99)))
+            .collect();
+        let mut model: Vec<_> = members
+            .iter()
+            .map(|(i, s)| (*i, at(predicted(s).0, predicted(s).1)))
+            .collect();
+        model.sort_by(|a, b| a.1.0.total_cmp(&b.1.0));
+        chart.draw_series(LineSeries::new(mean.iter().map(|p| p.1), c.stroke_width(3)))?;
+        chart.draw_series(DashedLineSeries::new(
+            p99.iter().map(|p| p.1),
+            6,
+            4,
+            c.stroke_width(2),
+        ))?;
+        chart.draw_series(DashedLineSeries::new(
+            model.iter().map(|p| p.1),
+            3,
+            5,
+            c.stroke_width(2),
+        ))?;
+        // Each point in its own strategy's colour, as in every other chart.
+        chart.draw_series(
+            mean.iter()
+                .map(|(i, p)| Circle::new(*p, 5, color(*i).stroke_width(3))),
+        )?;
         chart.draw_series(
             p99.iter()
-                .map(|p| TriangleMarker::new(*p, 6, c.stroke_width(2))),
+                .map(|(i, p)| TriangleMarker::new(*p, 6, color(*i).filled())),
+        )?;
+        chart.draw_series(
+            model
+                .iter()
+                .map(|(i, p)| Cross::new(*p, 5, color(*i).stroke_width(2))),
         )?;
         // Each point says which value (or which strategy) it is.
-        chart.draw_series(members.iter().zip(&mean).map(|(s, p)| {
+        chart.draw_series(learned.iter().zip(&mean).map(|((i, s), (_, p))| {
             let label = match split_name(&s.name) {
                 Some(point) => point.value,
                 None => s.name.clone(),
             };
             // Offset right of the marker, so the text never covers it.
             EmptyElement::at(*p)
-                + Text::new(label, (8, -16), ("sans-serif", 14).into_font().color(&c))
+                + Text::new(
+                    label,
+                    (8, -16),
+                    ("sans-serif", 14).into_font().color(&color(*i)),
+                )
         }))?;
+        entries.push((
+            format!("{base} · {}", Msg::Mean.text(lang)),
+            Sample::Mean(c),
+        ));
+        entries.push((format!("{base} · {}", Msg::P99.text(lang)), Sample::P99(c)));
     }
-    legend(&mut chart, SeriesLabelPosition::UpperRight)
+    entries.push((
+        Msg::ModelMean.text(lang).to_owned(),
+        Sample::Model(LEGEND_GREY),
+    ));
+    // The legend in its own column: it cannot cover a point.
+    for (k, (label, sample)) in entries.iter().enumerate() {
+        let y = 40 + 24 * k as i32;
+        draw_sample(&side, *sample, (8, y))?;
+        side.draw(&Text::new(
+            label.clone(),
+            (46, y - 8),
+            ("sans-serif", 15).into_font(),
+        ))?;
+    }
+    Ok(())
 }

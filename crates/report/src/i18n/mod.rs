@@ -19,5 +19,6 @@ pub mod sentences;
 
 pub use msg::Msg;
 pub use sentences::{
-    PollReading, footnote, headline, missed_clause, reconcile_clause, webhook_reading,
+    PollReading, draws_note, footnote, headline, health_message, hybrid_reading, interval_note,
+    missed_clause, outside_note, per_day_note, webhook_reading,
 };

@@ -26,6 +26,26 @@ pub enum Msg {
     ReqPerOrderModel,
     /// Table column: share of wasted polls.
     WastedPolls,
+    /// Table column: the measured mean delay and its 95% interval.
+    MeanCi,
+    /// Table column: the model's mean delay over the scenario's distributions.
+    Model,
+    /// Table column: the model's mean delay over this run's own draws.
+    ModelDraws,
+    /// Table column: notification requests per day.
+    ReqPerDay,
+    /// Table column: polls per day against the webhook strategy's deliveries.
+    PollsPerWebhook,
+    /// Heading of the health flags under the table.
+    Health,
+    /// Markdown heading of the full table, under the slide.
+    AllNumbers,
+    /// Slide column: mean delay.
+    MeanDelay,
+    /// Slide column: requests per order.
+    ReqPerOrder,
+    /// Slide column: wasted share of polls.
+    WastedShort,
     /// Section heading for the charts in Markdown.
     Charts,
     /// Chart title: latency CDF.
@@ -36,8 +56,10 @@ pub enum Msg {
     ShareNotified,
     /// Chart title: outcomes per strategy.
     OutcomesTitle,
-    /// Axis: orders.
-    Orders,
+    /// Axis of the outcomes' left panel: orders.
+    OrdersAxis,
+    /// Axis of the outcomes' right panel: notices that were not orders.
+    Notices,
     /// Legend: notified orders.
     LegendNotified,
     /// Legend: missed orders.
@@ -76,6 +98,8 @@ pub enum Msg {
     RequestsPerOrderLog,
     /// Legend suffix: mean.
     Mean,
+    /// Legend: the model's predicted mean delay.
+    ModelMean,
     /// Legend suffix: p99.
     P99,
     /// Warning when the two sides' request counts disagree.
@@ -108,6 +132,26 @@ impl Msg {
             (ReqPerOrderModel, PtBr) => "req./pedido (modelo)",
             (WastedPolls, En) => "wasted polls",
             (WastedPolls, PtBr) => "consultas desperdiçadas",
+            (MeanCi, En) => "mean ± 95%",
+            (MeanCi, PtBr) => "média ± 95%",
+            (Model, En) => "model",
+            (Model, PtBr) => "modelo",
+            (ModelDraws, En) => "model, these draws",
+            (ModelDraws, PtBr) => "modelo, estes sorteios",
+            (ReqPerDay, En) => "req/day",
+            (ReqPerDay, PtBr) => "req./dia",
+            (PollsPerWebhook, En) => "polls per webhook",
+            (PollsPerWebhook, PtBr) => "consultas por webhook",
+            (Health, En) => "Health of the run:",
+            (Health, PtBr) => "Saúde da execução:",
+            (AllNumbers, En) => "All numbers",
+            (AllNumbers, PtBr) => "Todos os números",
+            (MeanDelay, En) => "mean delay",
+            (MeanDelay, PtBr) => "atraso médio",
+            (ReqPerOrder, En) => "req/order",
+            (ReqPerOrder, PtBr) => "req./pedido",
+            (WastedShort, En) => "wasted",
+            (WastedShort, PtBr) => "desperd.",
             (Charts, En) => "Charts",
             (Charts, PtBr) => "Gráficos",
             (CdfTitle, En) => "Notification delay, cumulative",
@@ -118,8 +162,10 @@ impl Msg {
             (ShareNotified, PtBr) => "parcela dos pedidos notificados (%)",
             (OutcomesTitle, En) => "Outcomes per strategy",
             (OutcomesTitle, PtBr) => "Desfecho por estratégia",
-            (Orders, En) => "orders and notices",
-            (Orders, PtBr) => "pedidos e avisos",
+            (OrdersAxis, En) => "orders",
+            (OrdersAxis, PtBr) => "pedidos",
+            (Notices, En) => "duplicate and refused notices",
+            (Notices, PtBr) => "avisos duplicados e recusados",
             (LegendNotified, En) => "notified",
             (LegendNotified, PtBr) => "notificados",
             (LegendMissed, En) => "missed",
@@ -158,6 +204,8 @@ impl Msg {
             (RequestsPerOrderLog, PtBr) => "requisições por pedido (escala log.)",
             (Mean, En) => "mean",
             (Mean, PtBr) => "média",
+            (ModelMean, En) => "model's mean",
+            (ModelMean, PtBr) => "média do modelo",
             (P99, En) => "p99",
             (P99, PtBr) => "p99",
             (CountsDisagree, En) => {

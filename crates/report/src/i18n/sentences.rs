@@ -7,7 +7,7 @@
 
 use crate::units::decimal;
 use hooklab_core::lang::Lang;
-use hooklab_core::report::{MissedOrder, MissedWhy};
+use hooklab_core::report::{HealthCode, HealthFlag, MissedOrder, MissedWhy};
 
 /// The headline above a table: scenario, seed, size, clock and workload.
 pub fn headline(
@@ -43,18 +43,41 @@ pub fn headline(
 fn workload_words(lang: Lang, text: &str) -> String {
     match lang {
         Lang::En => text.to_owned(),
-        Lang::PtBr => [
-            ("one every", "um a cada"),
-            ("uniform", "uniforme"),
-            ("exponential", "exponencial"),
-            ("lognormal", "log-normal"),
-            ("fixed", "fixo"),
-            ("median", "mediana"),
-            ("mean", "média"),
-        ]
-        .iter()
-        .fold(text.to_owned(), |t, (en, pt)| t.replace(en, pt)),
+        Lang::PtBr => decimal_between_digits(
+            &[
+                ("one every", "um a cada"),
+                ("uniform", "uniforme"),
+                ("exponential", "exponencial"),
+                ("lognormal", "log-normal"),
+                ("fixed", "fixo"),
+                ("median", "mediana"),
+                ("mean", "média"),
+            ]
+            .iter()
+            .fold(text.to_owned(), |t, (en, pt)| t.replace(en, pt)),
+        ),
     }
+}
+
+/// Writes a decimal point between two digits as a comma (`1.5s` becomes
+/// `1,5s`), leaving every other point (the `..` of a range) alone.
+fn decimal_between_digits(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let digit = |j: Option<usize>| {
+                j.and_then(|j| chars.get(j))
+                    .is_some_and(char::is_ascii_digit)
+            };
+            if c == '.' && digit(i.checked_sub(1)) && digit(Some(i + 1)) {
+                ','
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// The footnote under a table: where the predictions come from.
@@ -68,7 +91,7 @@ pub fn footnote(lang: Lang, rtt: &str, slack_ms: f64, late: Option<(&str, &str)>
                 format!(", the settlement worker's measured lateness ({ms} ms in {name}'s run)")
             });
             format!(
-                "Measured in this run; (model) is the prediction of crates/core/src/model.rs, fed the measured round trip ({rtt} ms){late} and a poll timer slack of {slack_ms} ms. Each strategy's inputs are in summary.json."
+                "Measured in this run; model is the prediction of crates/core/src/model/, fed the measured round trip ({rtt} ms){late} and a poll timer slack of {slack_ms} ms. Each strategy's inputs are in summary.json."
             )
         }
         Lang::PtBr => {
@@ -76,7 +99,7 @@ pub fn footnote(lang: Lang, rtt: &str, slack_ms: f64, late: Option<(&str, &str)>
                 format!(", o atraso medido do liquidador ({ms} ms na execução de {name})")
             });
             format!(
-                "Medido nesta execução; (modelo) é a previsão de crates/core/src/model.rs, alimentada com o tempo de ida e volta medido ({rtt} ms){late} e uma folga de temporizador de {} ms para consultas. As entradas de cada estratégia estão em summary.json.",
+                "Medido nesta execução; modelo é a previsão de crates/core/src/model/, alimentada com o tempo de ida e volta medido ({rtt} ms){late} e uma folga de temporizador de {} ms para consultas. As entradas de cada estratégia estão em summary.json.",
                 decimal(lang, slack_ms.to_string())
             )
         }
@@ -91,8 +114,8 @@ pub struct PollReading<'a> {
     pub interval: &'a str,
     /// Requests per order.
     pub requests_per_order: f64,
-    /// Wasted share, in percent.
-    pub wasted_pct: f64,
+    /// Wasted share, formatted as a percentage in the language.
+    pub wasted_pct: &'a str,
     /// Mean delay, formatted ms.
     pub mean: &'a str,
     /// The model's mean delay, formatted ms.
@@ -112,10 +135,10 @@ impl PollReading<'_> {
         } = self;
         match lang {
             Lang::En => format!(
-                "{name}: polling every {interval} cost {rpo:.2} requests per order, {wasted_pct:.1}% of them wasted, for a mean delay of {mean} (model: {model})."
+                "{name}: polling every {interval} cost {rpo:.2} requests per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
             ),
             Lang::PtBr => format!(
-                "{name}: consultar a cada {interval} custou {} requisições por pedido, {wasted_pct:.1}% delas desperdiçadas, para um atraso médio de {mean} (modelo: {model}).",
+                "{name}: consultar a cada {interval} custou {} requisições por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model}).",
                 decimal(lang, format!("{rpo:.2}"))
             ),
         }
@@ -135,17 +158,106 @@ pub fn webhook_reading(lang: Lang, name: &str, rpo: f64, mean: &str, p99: &str) 
     }
 }
 
-/// The clause a hybrid adds to its webhook reading: its reconciliation polls
-/// per order, the price of its safety net.
-pub fn reconcile_clause(lang: Lang, per_order: f64) -> String {
+/// One sentence reading a hybrid's numbers: its requests per order are
+/// webhook attempts *and* reconciliation polls, so it says both
+/// (`[total, webhook attempts, polls]` per order).
+pub fn hybrid_reading(
+    lang: Lang,
+    name: &str,
+    per_order: [f64; 3],
+    mean: &str,
+    p99: &str,
+) -> String {
+    let [total, hooks, polls] = per_order.map(|x| decimal(lang, format!("{x:.2}")));
     match lang {
-        Lang::En => format!(" Of those, {per_order:.2} per order were reconciliation polls."),
-        Lang::PtBr => {
-            format!(
-                " Dessas, {} por pedido foram consultas de reconciliação.",
-                decimal(lang, format!("{per_order:.2}"))
-            )
-        }
+        Lang::En => format!(
+            "{name}: {total} notification requests per order ({hooks} webhook attempts and {polls} reconciliation polls), mean delay {mean}, p99 {p99}."
+        ),
+        Lang::PtBr => format!(
+            "{name}: {total} requisições de notificação por pedido ({hooks} tentativas de webhook e {polls} consultas de reconciliação), atraso médio de {mean}, p99 de {p99}."
+        ),
+    }
+}
+
+/// The line explaining the `±` and the marker.
+pub fn interval_note(lang: Lang) -> String {
+    match lang {
+        Lang::En => "± is the 95% interval of the measured mean (1.96 standard errors of the mean): a prediction inside it differs from the measurement by no more than sampling noise. (!) marks a prediction outside the interval: model and measurement disagree by more than noise, and the gap is worth explaining.".to_owned(),
+        Lang::PtBr => "± é o intervalo de 95% da média medida (1,96 erros-padrão da média): uma previsão dentro dele difere da medição só pelo ruído da amostra. (!) marca uma previsão fora do intervalo: modelo e medição divergem mais do que o ruído explica, e a diferença merece explicação.".to_owned(),
+    }
+}
+
+/// The line under a slide when a marker is shown.
+pub fn outside_note(lang: Lang) -> String {
+    match lang {
+        Lang::En => "(!) the model's prediction lies outside the measured 95% interval.".to_owned(),
+        Lang::PtBr => "(!) a previsão do modelo está fora do intervalo de 95% medido.".to_owned(),
+    }
+}
+
+/// The line explaining the second prediction.
+pub fn draws_note(lang: Lang) -> String {
+    match lang {
+        Lang::En => "model, these draws: the same model fed this run's own draws (settlement instants, arrivals, drawn fault rates) and its measured legs; in virtual time it must equal the measurement, and a gap there is a bug in hooklab.".to_owned(),
+        Lang::PtBr => "modelo, estes sorteios: o mesmo modelo alimentado com os sorteios desta execução (instantes de liquidação, chegadas, taxas de falha sorteadas) e seus trechos medidos; no relógio virtual deve igualar a medição, e uma diferença ali é um defeito do hooklab.".to_owned(),
+    }
+}
+
+/// The line explaining requests per day and polls per webhook (`hook`: the
+/// webhook strategy the polls are compared with).
+pub fn per_day_note(lang: Lang, hook: Option<&str>) -> String {
+    let mut out = match lang {
+        Lang::En => "req/day: notification requests (polls and webhook attempts) over the strategy's run, scaled to 24 h.".to_owned(),
+        Lang::PtBr => "req./dia: requisições de notificação (consultas e tentativas de webhook) na execução da estratégia, escaladas para 24 h.".to_owned(),
+    };
+    if let Some(hook) = hook {
+        out.push_str(&match lang {
+            Lang::En => format!(" polls per webhook: a strategy's polls per day against the webhook deliveries per day of {hook}."),
+            Lang::PtBr => format!(" consultas por webhook: as consultas por dia de uma estratégia contra as entregas de webhook por dia de {hook}."),
+        });
+    }
+    out
+}
+
+/// A health flag in `lang`. The flag's message is English with its numbers
+/// in it; Portuguese says the same with the same numbers, read back from
+/// the message (an unknown code, or a message without its numbers, is
+/// quoted as it is).
+pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
+    if lang == Lang::En {
+        return flag.message.clone();
+    }
+    let numbers: Vec<String> = flag
+        .message
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map(|t| t.trim_matches('.'))
+        .filter(|t| !t.is_empty() && t.chars().any(|c| c.is_ascii_digit()))
+        .map(|t| decimal(lang, t.to_owned()))
+        .collect();
+    let code = [
+        HealthCode::RttVsInterval,
+        HealthCode::PlacementLag,
+        HealthCode::PollsBelowModel,
+        HealthCode::RateLimitStorm,
+    ]
+    .into_iter()
+    .find(|c| c.as_str() == flag.code);
+    let (Some(code), [a, b, ..]) = (code, numbers.as_slice()) else {
+        return flag.message.clone();
+    };
+    match code {
+        HealthCode::RttVsInterval => format!(
+            "o tempo de ida e volta ({a} ms) é pelo menos um décimo do intervalo de consulta ({b} ms): a rede pesa no atraso tanto quanto o intervalo"
+        ),
+        HealthCode::PlacementLag => format!(
+            "os pedidos foram feitos atrasados em relação ao plano (média de {a} ms, máximo de {b} ms): a máquina não acompanhou as chegadas"
+        ),
+        HealthCode::PollsBelowModel => format!(
+            "{a} consultas por pedido contra {b} esperadas para os sorteios desta execução: as consultas ficaram para trás (a máquina não acompanhou)"
+        ),
+        HealthCode::RateLimitStorm => format!(
+            "{a} de {b} requisições foram recusadas com 429: os atrasos incluem a espera pelo limite de taxa"
+        ),
     }
 }
 
@@ -217,11 +329,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn health_flags_are_said_in_portuguese_with_their_numbers() {
+        let flag = HealthCode::PlacementLag.flag(
+            "orders were placed behind plan (mean 12.5 ms, max 81.0 ms late): the machine could not keep up with the arrivals".to_owned(),
+        );
+        let pt = health_message(Lang::PtBr, &flag);
+        assert!(pt.contains("média de 12,5 ms, máximo de 81,0 ms"), "{pt}");
+        assert_eq!(health_message(Lang::En, &flag), flag.message);
+        let storm = HealthCode::RateLimitStorm.flag(
+            "40 of 1000 requests were refused with 429: the delays include waiting out the rate limit".to_owned(),
+        );
+        assert!(health_message(Lang::PtBr, &storm).starts_with("40 de 1000 requisições"));
+    }
+
+    #[test]
     fn workload_words_are_translated() {
         assert_eq!(
             workload_words(Lang::PtBr, "uniform 200ms..2s"),
             "uniforme 200ms..2s"
         );
         assert_eq!(workload_words(Lang::PtBr, "one every 5ms"), "um a cada 5ms");
+        assert_eq!(
+            workload_words(Lang::PtBr, "uniform 200ms..1.5s"),
+            "uniforme 200ms..1,5s"
+        );
+        assert_eq!(
+            workload_words(Lang::En, "uniform 200ms..1.5s"),
+            "uniform 200ms..1.5s"
+        );
     }
 }

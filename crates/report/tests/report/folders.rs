@@ -106,3 +106,98 @@ fn a_folder_that_cannot_be_written_is_named_and_its_cause_said_once() {
     let os = std::fs::create_dir_all(&blocked).unwrap_err().to_string();
     assert_eq!(chain.matches(&os).count(), 1, "{chain}");
 }
+
+/// Where a summary's counts and its own timeline disagree, one line each.
+fn disagreements(s: &hooklab_core::report::StrategyReport) -> Vec<String> {
+    let t = &s.timeline;
+    let sum = |v: &[u32]| v.iter().map(|&x| u64::from(x)).sum::<u64>();
+    let via = |c: char| t.via.chars().filter(|&v| v == c).count() as u64;
+    let known = t.orders.iter().filter(|o| o[2] >= 0.0).count() as u64;
+    let checks = [
+        ("orders", s.orders, t.orders.len() as u64),
+        ("notified (known per bucket)", s.notified, sum(&t.known)),
+        ("notified (orders known)", s.notified, known),
+        (
+            "notified_by.poll (via p, c)",
+            s.notified_by.poll,
+            via('p') + via('c'),
+        ),
+        (
+            "notified_by.webhook (via w)",
+            s.notified_by.webhook,
+            via('w'),
+        ),
+        (
+            "rejected (all reasons)",
+            s.rejected.values().sum(),
+            sum(&t.rejected),
+        ),
+        ("requests polls", s.requests.all_polls(), sum(&t.polls)),
+        (
+            "requests polls_wasted",
+            s.requests.all_polls_wasted(),
+            sum(&t.polls_wasted),
+        ),
+        (
+            "requests webhook_attempts",
+            s.requests.webhook_attempts,
+            sum(&t.deliveries),
+        ),
+        (
+            "requests webhook_retries",
+            s.requests.webhook_retries,
+            sum(&t.retries),
+        ),
+        (
+            "requests webhook_failures",
+            s.requests.webhook_failures,
+            sum(&t.failed_deliveries),
+        ),
+        (
+            "requests rate_limited",
+            s.requests.rate_limited,
+            sum(&t.rate_limited),
+        ),
+    ];
+    checks
+        .iter()
+        .filter(|(_, summary, timeline)| summary != timeline)
+        .map(|(what, summary, timeline)| {
+            format!("{}: {what}: summary {summary}, timeline {timeline}", s.name)
+        })
+        .collect()
+}
+
+#[test]
+fn every_committed_summary_agrees_with_its_own_timeline() {
+    let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results");
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&results).unwrap() {
+        let dir = entry.unwrap().path();
+        let Ok(text) = std::fs::read_to_string(dir.join("summary.json")) else {
+            continue;
+        };
+        let saved: Summary = serde_json::from_str(&text).unwrap();
+        for s in &saved.strategies {
+            // Summaries from before the timeline existed have none to agree with.
+            if s.timeline.orders.is_empty() {
+                continue;
+            }
+            checked += 1;
+            let folder = dir.file_name().unwrap().to_string_lossy().into_owned();
+            wrong.extend(
+                disagreements(s)
+                    .into_iter()
+                    .map(|d| format!("{folder}/{d}")),
+            );
+        }
+    }
+    assert!(checked > 0, "no committed summary has a timeline");
+    assert!(
+        wrong.is_empty(),
+        "{} disagreements:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}

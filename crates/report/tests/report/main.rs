@@ -7,7 +7,8 @@
 //! is written under a [`tempfile::TempDir`], removed when the test ends.
 //!
 //! The modules: [`csv`], [`charts`], [`folders`] (results folders, the index,
-//! re-rendering, the committed runs) and [`portuguese`].
+//! re-rendering, the committed runs), [`portuguese`] and [`table`] (error bars,
+//! predictions, health, names that must be escaped, the slide).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -16,6 +17,7 @@ mod csv;
 mod docs;
 mod folders;
 mod portuguese;
+mod table;
 
 use hooklab_core::model::Prediction;
 use hooklab_core::report::{

@@ -52,12 +52,14 @@ fn portuguese_reports_have_no_english_left() {
     let summary = summary("Three hundred customers check out, one every 5 ms.");
     let table = render::table(&summary, Lang::PtBr);
     // File names (summary.json, model.rs) are names, not English prose.
-    let table_prose = table.replace("summary.json", "").replace("model.rs", "");
+    let table_prose = table
+        .replace("summary.json", "")
+        .replace("crates/core/src/model/", "");
     assert_eq!(english_words(&table_prose), Vec::<String>::new(), "{table}");
     let md = render::markdown(&summary, Lang::PtBr);
     let md_prose = md
         .replace("summary.json", "")
-        .replace("model.rs", "")
+        .replace("crates/core/src/model/", "")
         .replace("(latency-cdf.svg)", "")
         .replace("(tradeoff.svg)", "")
         .replace("(requests.svg)", "")

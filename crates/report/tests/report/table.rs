@@ -1,0 +1,244 @@
+//! The table with the new model's fields filled (error bars, the draws'
+//! prediction, health flags, the optional Prediction fields), and the
+//! fallbacks for old summaries; names that would attack a terminal or break
+//! a Markdown table; the slide.
+
+use crate::{summary, svg_texts};
+use hooklab_core::lang::Lang;
+use hooklab_core::model::Prediction;
+use hooklab_core::report::{HealthCode, Summary};
+use hooklab_core::scenario::StrategyKind;
+use hooklab_report::{charts, csv::csv, render};
+
+/// The test summary with what the leg-by-leg model and the error bars
+/// write: poll-100ms's prediction inside its interval, poll-500ms's outside,
+/// a hybrid, a webhook that learned nothing, and a health flag.
+fn modelled() -> Summary {
+    let mut s = summary("");
+    for r in &mut s.strategies {
+        r.latency_ms.stderr = Some(2.0);
+        r.latency_ms.ci95 = Some([r.latency_ms.mean - 3.92, r.latency_ms.mean + 3.92]);
+        r.latency_ms.min = Some(0.2);
+        r.requests_per_order_stderr = Some(0.01);
+        r.predicted.latency_mean_ms = r.latency_ms.mean + 1.0;
+        r.predicted.requests_per_order = r.requests_per_order;
+        r.predicted_for_draws = Some(Prediction {
+            latency_mean_ms: r.latency_ms.mean,
+            requests_per_order: r.requests_per_order,
+            ..r.predicted.clone()
+        });
+    }
+    // poll@500ms: the paper model is 40 ms off a ±3.9 ms interval.
+    s.strategies[1].predicted.latency_mean_ms = s.strategies[1].latency_ms.mean + 40.0;
+    s.strategies[1].health.push(HealthCode::PlacementLag.flag(
+        "orders were placed behind plan (mean 12.5 ms, max 81.0 ms late): the machine could not keep up with the arrivals".to_owned(),
+    ));
+    // The third becomes a hybrid: its requests are webhooks and polls.
+    let h = &mut s.strategies[2];
+    h.name = "hybrid".to_owned();
+    h.kind = StrategyKind::Hybrid;
+    h.interval_ms = None;
+    h.requests.webhook_attempts = 300;
+    h.requests_per_order = 2.55;
+    h.predicted.missed_share = Some(0.0);
+    h.missed_share_ci95 = Some([0.001, 0.02]);
+    // The webhook learned nothing.
+    let w = &mut s.strategies[3];
+    w.notified = 0;
+    w.latency_ms = Default::default();
+    w.latency_cdf_ms.clear();
+    s
+}
+
+#[test]
+fn the_table_shows_error_bars_both_predictions_and_marks_a_miss() {
+    let s = modelled();
+    let table = render::table(&s, Lang::En);
+    let lines: Vec<&str> = table.lines().collect();
+    let row = |name: &str| *lines.iter().find(|l| l.starts_with(name)).unwrap();
+    let header = lines.iter().find(|l| l.starts_with("strategy")).unwrap();
+    for column in [
+        "mean ± 95%",
+        "model",
+        "model, these draws",
+        "req/day",
+        "polls per webhook",
+    ] {
+        assert!(header.contains(column), "{column}: {header}");
+    }
+    // 1.96 · 2 ms = 3.92 ms either side.
+    let poll100 = row("poll@interval_ms=100ms");
+    assert!(poll100.contains(" ± 3.92 ms"), "{poll100}");
+    assert!(!poll100.contains(render::OUTSIDE), "{poll100}");
+    let poll500 = row("poll@interval_ms=500ms");
+    assert!(poll500.contains(render::OUTSIDE), "{poll500}");
+    // The hybrid's model misses none, the interval excludes 0: marked.
+    assert!(
+        row("hybrid").contains(&format!("2 (0.0) {}", render::OUTSIDE)),
+        "{}",
+        row("hybrid")
+    );
+    // Nothing notified: a dash, not 0.000 ms.
+    let webhook = row("webhook");
+    assert!(!webhook.contains("0.000 ms"), "{webhook}");
+    assert!(webhook.contains("  -  "), "{webhook}");
+    // The footnote explains the ± and the marker, and the draws.
+    assert!(table.contains("± is the 95% interval"), "{table}");
+    assert!(table.contains("(!) marks a prediction outside"), "{table}");
+    assert!(
+        table.contains("model, these draws: the same model"),
+        "{table}"
+    );
+    // The health flag, under the table, in each language.
+    assert!(
+        table.contains("- poll@interval_ms=500ms: orders were placed behind plan (mean 12.5 ms"),
+        "{table}"
+    );
+    let pt = render::table(&s, Lang::PtBr);
+    assert!(pt.contains("Saúde da execução:"), "{pt}");
+    assert!(pt.contains("média de 12,5 ms, máximo de 81,0 ms"), "{pt}");
+    // The hybrid's sentence says what its requests are.
+    assert!(
+        table.contains("hybrid: 2.55 notification requests per order (1.00 webhook attempts and 1.55 reconciliation polls)"),
+        "{table}"
+    );
+    let hybrid = table.lines().find(|l| l.starts_with("hybrid:")).unwrap();
+    assert!(!hybrid.contains("webhook request(s)"), "{hybrid}");
+}
+
+#[test]
+fn requests_per_day_and_polls_per_webhook_come_from_the_counts_and_the_run() {
+    let s = modelled();
+    // poll@100ms: 3600 polls over 2.5 s is 124,416,000 a day; the webhook's
+    // 301 deliveries over 2.5 s is 10,402,560: 11.96 polls per webhook.
+    let poll = &s.strategies[0];
+    assert_eq!(poll.requests.all_polls(), 3_600);
+    let per_day = render::requests_per_day(poll).unwrap();
+    assert!((per_day - 124_416_000.0).abs() < 1.0, "{per_day}");
+    let ratio = render::polls_per_webhook(&s, poll).unwrap();
+    assert!((ratio - 3_600.0 / 301.0).abs() < 1e-9, "{ratio}");
+    assert_eq!(render::polls_per_webhook(&s, &s.strategies[3]), None);
+    let table = render::table(&s, Lang::En);
+    assert!(table.contains("124,416,000"), "{table}");
+    assert!(table.contains("12.0"), "{table}");
+    assert!(render::table(&s, Lang::PtBr).contains("124.416.000"));
+    let text = csv(&s).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
+    let at = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(at("requests_per_day"), "124416000");
+    assert!(
+        at("polls_per_webhook").starts_with("11.96"),
+        "{}",
+        at("polls_per_webhook")
+    );
+    assert_eq!(at("latency_stderr_ms"), "2");
+}
+
+#[test]
+fn one_column_reads_in_one_unit() {
+    let mut s = modelled();
+    s.strategies[0].latency_ms.p99 = 1_971.0;
+    s.strategies[1].latency_ms.p99 = 4_860.0;
+    let table = render::table(&s, Lang::En);
+    assert!(table.contains("1.97 s"), "{table}");
+    assert!(table.contains("4.86 s"), "{table}");
+    assert!(!table.contains("1971 ms"), "{table}");
+}
+
+#[test]
+fn portuguese_sentences_use_the_decimal_comma() {
+    let s = summary("");
+    let pt = render::table(&s, Lang::PtBr);
+    let reading = pt
+        .lines()
+        .find(|l| l.starts_with("poll@interval_ms=100ms: consultar"))
+        .unwrap();
+    // "83,4% delas", never "83.4% delas" beside a table of commas.
+    assert!(reading.contains("% delas"), "{reading}");
+    let before = reading.split("% delas").next().unwrap();
+    let number = before.rsplit(' ').next().unwrap();
+    assert!(number.contains(','), "{reading}");
+    assert!(!number.contains('.'), "{reading}");
+}
+
+#[test]
+fn an_old_summary_without_the_new_fields_still_reads() {
+    // The test summary has no stderr, no draws, no health: no ±, no draws
+    // column, no marker, no health heading.
+    let table = render::table(&summary(""), Lang::En);
+    let rows: Vec<&str> = table.lines().filter(|l| l.contains("/300")).collect();
+    assert_eq!(rows.len(), 4, "{table}");
+    assert!(rows.iter().all(|r| !r.contains('±')), "{table}");
+    assert!(!table.contains("± is the 95%"), "{table}");
+    assert!(!table.contains("these draws"), "{table}");
+    assert!(!table.contains(render::OUTSIDE), "{table}");
+    assert!(!table.contains("Health"), "{table}");
+}
+
+#[test]
+fn control_characters_in_names_are_escaped_everywhere() {
+    let mut s = modelled();
+    s.strategies[0].name = "\u{1b}[2J\u{1b}[31mPWNED\u{7}".to_owned();
+    s.scenario.name = "class\u{1b}[0m".to_owned();
+    let escaped = "\\u{1b}[2J\\u{1b}[31mPWNED\\u{7}";
+    let outputs = [
+        ("table", render::table(&s, Lang::En)),
+        ("markdown", render::markdown(&s, Lang::PtBr)),
+        ("slide", render::slide(&s, Lang::En)),
+        ("csv", csv(&s).unwrap()),
+    ];
+    for (what, text) in outputs.iter() {
+        assert!(!text.contains('\u{1b}'), "{what}: {text:?}");
+        assert!(!text.contains('\u{7}'), "{what}: {text:?}");
+        assert!(text.contains("class\\u{1b}[0m"), "{what}: {text}");
+    }
+    assert!(outputs[0].1.contains(escaped), "{}", outputs[0].1);
+    for (file, svg) in charts::all(&s, Lang::En).unwrap() {
+        assert!(!svg.contains('\u{1b}'), "{file}");
+        assert!(
+            svg_texts(&svg).iter().any(|t| t.contains("\\u{1b}")),
+            "{file}"
+        );
+    }
+    // summary.json keeps the name as it was: JSON escapes it itself.
+    let json = render::json(&s);
+    assert!(json.contains("\\u001b[2J"), "{json}");
+    let back: Summary = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.strategies[0].name, s.strategies[0].name);
+}
+
+#[test]
+fn a_pipe_in_a_name_does_not_break_the_markdown_table() {
+    let mut s = modelled();
+    s.strategies[3].name = "web|hook".to_owned();
+    let md = render::markdown(&s, Lang::En);
+    let row = md.lines().find(|l| l.starts_with("| web")).unwrap();
+    assert!(row.starts_with("| web\\|hook |"), "{row}");
+    let header = md.lines().find(|l| l.starts_with("| strategy")).unwrap();
+    // As many cell separators as the header: the escaped pipe is not one.
+    let cells = |l: &str| l.replace("\\|", "").matches('|').count();
+    assert_eq!(cells(row), cells(header), "{row}");
+}
+
+#[test]
+fn the_slide_fits_80_columns_and_leads_the_markdown() {
+    let mut s = modelled();
+    s.strategies[0].name =
+        "a-very-long-strategy-name-that-would-never-fit-on-a-projector@x=1".to_owned();
+    for lang in [Lang::En, Lang::PtBr] {
+        let slide = render::slide(&s, lang);
+        for line in slide.lines() {
+            assert!(line.chars().count() <= render::SLIDE_WIDTH, "{line:?}");
+        }
+        let header = slide.lines().nth(3).unwrap();
+        assert!(header.split_whitespace().count() >= 6, "{header}");
+    }
+    let slide = render::slide(&s, Lang::En);
+    assert!(slide.contains("a-very-long"), "{slide}");
+    assert!(slide.contains('…'), "{slide}");
+    assert_eq!(render::render(&s, render::Format::Slide, Lang::En), slide);
+    let md = render::markdown(&s, Lang::En);
+    let first_table = md.find("mean delay").unwrap();
+    assert!(first_table < md.find("| strategy |").unwrap(), "{md}");
+}
