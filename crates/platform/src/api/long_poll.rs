@@ -57,7 +57,12 @@ pub(crate) fn parse_wait(shared: &Shared, wait: Option<&str>) -> Result<Option<D
             "`{text}` has no unit: write a duration such as \"30s\" or \"500ms\" (at most {max})"
         )));
     }
-    let d = Dur::parse(text).map_err(|e| bad(format!("{e}; at most {max}")))?;
+    // Dur::parse's own message offers bare milliseconds, which `wait` refuses.
+    let d = Dur::parse(text).map_err(|_| {
+        bad(format!(
+            "`{text}` is not a duration: write one with a unit, such as \"30s\" or \"500ms\" (at most {max})"
+        ))
+    })?;
     if d > max {
         return Err(bad(format!("{d} is longer than the longest wait, {max}")));
     }
