@@ -3,7 +3,7 @@
 //! decides `X-Poll-Interval`.
 //!
 //! Every event the ledger appends is announced here, per merchant, on a
-//! [`tokio::sync::watch`] channel ([`News::publish`], called by
+//! [`tokio::sync::watch`] channel (`News::publish`, called by
 //! `Shared::settled` once the ledger's lock is released). A waiter
 //! subscribes *before* it reads the ledger, so an event appended between its
 //! read and its wait still wakes it: nothing is polled in a loop, and no lock

@@ -21,8 +21,8 @@
 //! rejection.
 //!
 //! `GET /v1/payments/{id}` and `GET /v1/events` send an `ETag` and answer
-//! `304 Not Modified` to a matching `If-None-Match` (see [`conditional`]);
-//! long polls are in [`long_poll`], the stream in [`stream`].
+//! `304 Not Modified` to a matching `If-None-Match` (see `conditional`);
+//! long polls are in `long_poll`, the stream in `stream`.
 
 pub(crate) mod conditional;
 mod endpoints;
