@@ -58,6 +58,24 @@ pub enum ApiError {
     /// Occurs when the route exists but not for this method.
     #[error("method not allowed on this path")]
     MethodNotAllowed,
+    /// Occurs when a query parameter or header of a long poll or a stream
+    /// (`wait`, `Last-Event-ID`) is not acceptable.
+    #[error("`{name}`: {message}")]
+    BadParameter {
+        /// The parameter or header.
+        name: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Occurs when the merchant already holds as many long polls or streams
+    /// open as the platform allows.
+    #[error("too many {what} held open at once (at most {max} per merchant): close one first")]
+    TooManyHeld {
+        /// `long polls` or `streams`.
+        what: &'static str,
+        /// The bound.
+        max: usize,
+    },
 }
 
 impl ApiError {
@@ -72,6 +90,8 @@ impl ApiError {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::BadParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
+            ApiError::TooManyHeld { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_held"),
         }
     }
 

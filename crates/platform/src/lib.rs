@@ -27,6 +27,7 @@ pub mod dispatch;
 pub mod error;
 pub mod ledger;
 pub mod merchants;
+pub mod news;
 pub mod settlement;
 
 use hooklab_core::clock::{Clock, Micros};
@@ -43,6 +44,7 @@ use tokio::sync::{Notify, mpsc};
 pub use dispatch::{AttemptResult, DeliveryAttempt};
 pub use ledger::Settlement;
 pub use merchants::Merchant;
+pub use news::{PollInterval, PullConfig};
 pub use settlement::SettlementPlan;
 
 /// How the platform behaves.
@@ -71,6 +73,8 @@ pub struct PlatformConfig {
     pub secret_grace: Dur,
     /// Where the platform announces settlements and delivery attempts.
     pub events: EventSink,
+    /// Long polls, event streams and `X-Poll-Interval` (see [`news`]).
+    pub pull: PullConfig,
 }
 
 impl Default for PlatformConfig {
@@ -86,6 +90,7 @@ impl Default for PlatformConfig {
             rate_limit_per_s: None,
             secret_grace: Dur::from_secs(86_400),
             events: EventSink::default(),
+            pull: PullConfig::default(),
         }
     }
 }
@@ -110,6 +115,17 @@ pub struct ServedCounts {
     pub endpoint_registrations: AtomicU64,
     /// Requests answered 4xx.
     pub rejected: AtomicU64,
+    /// Conditional reads answered `304 Not Modified` (counted in no other
+    /// count, and given their rate-limit token back).
+    pub not_modified: AtomicU64,
+    /// Reads that asked to wait (`?wait=`) and were held.
+    pub long_polls: AtomicU64,
+    /// Of those, the ones answered at their timeout with nothing new.
+    pub long_poll_timeouts: AtomicU64,
+    /// Event streams opened (`GET /v1/events/stream`).
+    pub streams_opened: AtomicU64,
+    /// Events sent down streams.
+    pub events_streamed: AtomicU64,
 }
 
 /// A copy of [`ServedCounts`] at one moment.
@@ -133,6 +149,16 @@ pub struct ServedSnapshot {
     pub event_lists: u64,
     /// Webhook delivery attempts the dispatcher made.
     pub webhook_attempts: u64,
+    /// See [`ServedCounts::not_modified`].
+    pub not_modified: u64,
+    /// See [`ServedCounts::long_polls`].
+    pub long_polls: u64,
+    /// See [`ServedCounts::long_poll_timeouts`].
+    pub long_poll_timeouts: u64,
+    /// See [`ServedCounts::streams_opened`].
+    pub streams_opened: u64,
+    /// See [`ServedCounts::events_streamed`].
+    pub events_streamed: u64,
 }
 
 /// State shared by the API handlers and the background workers.
@@ -156,6 +182,8 @@ pub(crate) struct Shared {
     pub(crate) http: Arc<dyn HttpClient>,
     /// The dispatcher's random choices (jitter, injected duplicates), seeded.
     pub(crate) rng: SharedRng,
+    /// Wakes long polls and streams when an event is appended.
+    pub(crate) news: Arc<news::News>,
 }
 
 impl Shared {
@@ -172,6 +200,7 @@ impl Shared {
             payment: event.data.id.clone(),
             outcome: event.data.status.to_string(),
         });
+        self.news.publish(&merchant);
         self.dispatch(event, merchant, None);
     }
 
@@ -242,6 +271,7 @@ impl Platform {
                 deliveries: dispatch::DeliveryLog::default(),
                 http,
                 rng: SharedRng::stream(seed, "dispatcher"),
+                news: Arc::default(),
             }),
         }
     }
@@ -282,6 +312,7 @@ impl Platform {
     /// Starts the settlement worker and the webhook dispatcher; both stop on
     /// `shutdown`. Call once ([`Platform::serve`] calls it).
     pub fn spawn_workers(&self, shutdown: Shutdown) -> Vec<tokio::task::JoinHandle<()>> {
+        self.shared.news.set_shutdown(shutdown.clone());
         let mut handles = vec![tokio::spawn(settlement::run(
             self.shared.clone(),
             shutdown.clone(),
@@ -315,6 +346,11 @@ impl Platform {
             rate_limited: s.rate_limited.load(Ordering::Relaxed),
             event_lists: s.event_lists.load(Ordering::Relaxed),
             webhook_attempts: self.shared.deliveries.attempt_count(),
+            not_modified: s.not_modified.load(Ordering::Relaxed),
+            long_polls: s.long_polls.load(Ordering::Relaxed),
+            long_poll_timeouts: s.long_poll_timeouts.load(Ordering::Relaxed),
+            streams_opened: s.streams_opened.load(Ordering::Relaxed),
+            events_streamed: s.events_streamed.load(Ordering::Relaxed),
         }
     }
 

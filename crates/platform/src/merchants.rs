@@ -104,6 +104,14 @@ impl Merchants {
             })
         }
     }
+
+    /// Gives back the token `merchant`'s request spent: a `304 Not
+    /// Modified`, like GitHub's, does not count against the rate limit.
+    pub(crate) fn refund(&mut self, merchant: &MerchantId) {
+        if let (Some(rate), Some(bucket)) = (self.rate_per_s, self.buckets.get_mut(merchant)) {
+            bucket.tokens = (bucket.tokens + 1.0).min(rate.max(1.0));
+        }
+    }
 }
 
 #[cfg(test)]

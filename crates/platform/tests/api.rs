@@ -862,3 +862,5 @@ async fn serve_answers_on_the_callers_listener_until_shutdown() {
         "serve did not return cleanly after shutdown: {stopped:?}"
     );
 }
+
+mod spectrum;

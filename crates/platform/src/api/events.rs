@@ -15,7 +15,6 @@ use hooklab_core::ids::EventId;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 /// The largest page.
 const MAX_LIMIT: usize = 1_000;
@@ -25,6 +24,8 @@ const MAX_LIMIT: usize = 1_000;
 pub(crate) struct ListQuery {
     after: Option<String>,
     limit: Option<usize>,
+    /// A long poll's wait (see [`super::long_poll`]).
+    wait: Option<String>,
 }
 
 /// `GET /v1/events`.
@@ -32,6 +33,7 @@ pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| {
         refuse(
@@ -51,12 +53,9 @@ pub(crate) async fn list(
             },
         ));
     }
+    let wait = super::long_poll::parse_wait(&shared, query.wait.as_deref())?;
     let after = query.after.map(EventId);
-    let page = shared
-        .ledger()
-        .list_events(&merchant, after.as_ref(), limit);
-    shared.served.event_lists.fetch_add(1, Ordering::Relaxed);
-    Ok(Json(page).into_response())
+    super::long_poll::events(&shared, &merchant, after, limit, wait, &headers).await
 }
 
 /// `GET /v1/events/{id}/attempts`.

@@ -4,10 +4,13 @@
 //! |---|---|
 //! | `POST /v1/payments` | creates a payment (`Idempotency-Key` makes retries safe) |
 //! | `GET /v1/payments/{id}` | answers the payment object: what a poller calls |
+//! | `GET /v1/payments/{id}?wait=30s` | a long poll: answers once the payment is final, or at the timeout |
 //! | `POST /v1/webhook_endpoints` | registers a URL to receive events |
 //! | `POST /v1/webhook_endpoints/{id}/rotate_secret` | a new secret; the old one signs for a grace period |
 //! | `POST /v1/webhook_endpoints/{id}/recover` | resends every failed event since `{"since"}` |
 //! | `GET /v1/events?after=<id>&limit=N` | the event log, cursor-paged, with delivery states |
+//! | `GET /v1/events?after=<id>&wait=30s` | a long poll: answers once an event follows the cursor, or at the timeout |
+//! | `GET /v1/events/stream` | Server-Sent Events, one per event as it happens; resumes after `Last-Event-ID` |
 //! | `GET /v1/events/{id}/attempts` | every delivery attempt of one event |
 //! | `POST /v1/events/{id}/redeliver` | resends one event |
 //!
@@ -16,10 +19,17 @@
 //! parse them themselves, so that every bad body gets the API's own error
 //! shape (see [`crate::error`]) rather than the framework's plain-text
 //! rejection.
+//!
+//! `GET /v1/payments/{id}` and `GET /v1/events` send an `ETag` and answer
+//! `304 Not Modified` to a matching `If-None-Match` (see `conditional`);
+//! long polls are in `long_poll`, the stream in `stream`.
 
+pub(crate) mod conditional;
 mod endpoints;
 mod events;
+pub(crate) mod long_poll;
 mod payments;
+pub(crate) mod stream;
 
 use crate::Shared;
 use crate::error::ApiError;
@@ -47,6 +57,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             post(endpoints::recover),
         )
         .route("/v1/events", get(events::list))
+        .route("/v1/events/stream", get(stream::stream))
         .route("/v1/events/{id}/attempts", get(events::attempts))
         .route("/v1/events/{id}/redeliver", post(events::redeliver))
         .fallback(no_route)
@@ -77,7 +88,10 @@ impl FromRequestParts<Arc<Shared>> for Caller {
         let now = shared.clock.now();
         let verdict = shared.ledger().merchants.admit(header, now);
         match verdict {
-            Ok(merchant) => Ok(Caller(merchant)),
+            Ok(merchant) => {
+                conditional::note_request(shared);
+                Ok(Caller(merchant))
+            }
             Err(Denied::Unauthorized) => {
                 shared.served.unauthorized.fetch_add(1, Ordering::Relaxed);
                 Err(ApiError::Unauthorized)

@@ -4,12 +4,13 @@ use super::{Caller, refuse};
 use crate::Shared;
 use crate::error::ApiError;
 use crate::ledger::NewPayment;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use hooklab_core::duration::Dur;
-use hooklab_core::ids::PaymentId;
+use hooklab_core::ids::{MerchantId, PaymentId};
 use hooklab_core::wire::{CreatePayment, Outcome};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -113,44 +114,66 @@ pub(crate) async fn create(
     Ok(response)
 }
 
-/// `GET /v1/payments/{id}`: one poll.
-///
-/// The hottest path of the platform: one lock, one hash lookup, and a
-/// payment JSON rendered beforehand (see [`crate::ledger::PaymentRecord`]).
+/// The query of `GET /v1/payments/{id}`: only a long poll's `wait`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GetQuery {
+    wait: Option<String>,
+}
+
+/// `GET /v1/payments/{id}`: one poll, or a long poll with `?wait=` (see
+/// [`super::long_poll`]), answered conditionally ([`super::conditional`]).
 pub(crate) async fn get(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
     Path(id): Path<String>,
+    query: Result<Query<GetQuery>, QueryRejection>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| {
+        refuse(
+            &shared,
+            ApiError::BadParameter {
+                name: "query",
+                message: format!("{e}; the only parameter is ?wait=<duration>, such as 30s"),
+            },
+        )
+    })?;
+    let wait = super::long_poll::parse_wait(&shared, query.wait.as_deref())?;
     let id = PaymentId(id);
+    let read = || read(&shared, &merchant, &id);
+    super::long_poll::payment(&shared, &merchant, &id, wait, &headers, read).await
+}
+
+/// One status read: the payment's JSON and whether it is still pending.
+///
+/// The hottest path of the platform: one lock, one hash lookup, and a
+/// payment JSON rendered beforehand (see [`crate::ledger::PaymentRecord`]).
+fn read(shared: &Shared, merchant: &MerchantId, id: &PaymentId) -> Result<(Bytes, bool), ApiError> {
     let now = shared.clock.now();
     // The guard is a temporary: the lock is released at the end of the
     // statement, before the settlement (if any) is queued.
     let read = shared
         .ledger()
-        .read_status(&merchant, &id, now, &shared.clock);
+        .read_status(merchant, id, now, &shared.clock);
     // Another merchant's payment is not found, exactly as a missing one.
     let Some(read) = read else {
         return Err(refuse(
-            &shared,
+            shared,
             ApiError::NotFound {
                 what: "payment",
-                id: id.0,
+                id: id.0.clone(),
             },
         ));
     };
     if let Some((event, owner, at)) = read.settled {
         shared.settled(event, owner, at);
     }
-    shared.served.polls.fetch_add(1, Ordering::Relaxed);
-    if read.pending {
-        shared.served.polls_pending.fetch_add(1, Ordering::Relaxed);
-    }
-    Ok(json_body(read.json).into_response())
+    Ok((read.json, read.pending))
 }
 
 /// A body of ready JSON, with the `Content-Type` axum's `Json` would set.
-fn json_body(json: Bytes) -> impl IntoResponse {
+pub(super) fn json_body(json: Bytes) -> impl IntoResponse {
     (
         [(
             http::header::CONTENT_TYPE,

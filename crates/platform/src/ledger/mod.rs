@@ -21,6 +21,7 @@
 
 mod endpoints;
 mod events;
+mod latest;
 mod payments;
 
 pub(crate) use endpoints::EndpointRecord;

@@ -1,0 +1,169 @@
+//! `GET /v1/events/stream`: the merchant's events as Server-Sent Events.
+//!
+//! One connection, held open: each event the merchant gets is sent as it is
+//! appended to the log, as
+//!
+//! ```text
+//! id: evt_000001
+//! data: {"id":"evt_000001","type":"payment.approved",...}
+//! ```
+//!
+//! (`data` is the event exactly as a webhook carries it). A client that lost
+//! its connection reconnects with `Last-Event-ID: <the last id it saw>` and
+//! the stream resumes right after that event: nothing lost, nothing
+//! repeated. Without `Last-Event-ID` the stream starts from now (the log
+//! before is `GET /v1/events`). A `Last-Event-ID` that names none of the
+//! merchant's events is a 400: resuming from a cursor the platform does not
+//! know would lose events silently.
+//!
+//! A keep-alive comment (`: keep-alive`) every
+//! [`crate::PullConfig::keep_alive`] (15 s by default) keeps idle
+//! connections and the proxies between open. A merchant has at most
+//! [`crate::PullConfig::max_streams_per_merchant`] streams open at once (one
+//! more is a 429). Opening one spends a rate-limit token; each stream
+//! counts in `streams_opened`, each event sent in `events_streamed`. Every
+//! stream ends when the platform shuts down.
+
+use super::{Caller, refuse};
+use crate::Shared;
+use crate::error::ApiError;
+use crate::news::{Held, HeldKind};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use hooklab_core::ids::{EventId, MerchantId};
+use hooklab_core::wire::Event;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use tokio::sync::watch;
+
+/// Events read from the log per hold of the ledger's lock.
+const PAGE: usize = 100;
+
+/// Where one open stream stands.
+struct Cursor {
+    shared: Arc<Shared>,
+    merchant: MerchantId,
+    /// The last event sent (or resumed after).
+    after: Option<EventId>,
+    /// Read from the log, not sent yet.
+    ready: VecDeque<Event>,
+    news: watch::Receiver<u64>,
+    /// The stream's place among the merchant's; given back when the client
+    /// goes away and the stream is dropped.
+    _held: Held,
+}
+
+impl Cursor {
+    /// The next event to send, waiting for one if none is new; `None` once
+    /// the platform is closing.
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(event) = self.ready.pop_front() {
+                self.after = Some(event.id.clone());
+                return Some(event);
+            }
+            let page = self
+                .shared
+                .ledger()
+                .list_events(&self.merchant, self.after.as_ref(), PAGE);
+            if !page.data.is_empty() {
+                self.ready.extend(page.data.into_iter().map(|l| l.event));
+                continue;
+            }
+            tokio::select! {
+                changed = self.news.changed() => changed.ok()?,
+                () = self.shared.news.closing() => return None,
+            }
+        }
+    }
+}
+
+/// The `Last-Event-ID` to resume after: absent, or one of the merchant's
+/// events.
+fn resume_after(
+    shared: &Shared,
+    merchant: &MerchantId,
+    headers: &HeaderMap,
+) -> Result<Option<EventId>, ApiError> {
+    let Some(value) = headers.get("last-event-id") else {
+        return Ok(None);
+    };
+    let bad = |message: String| {
+        refuse(
+            shared,
+            ApiError::BadParameter {
+                name: "Last-Event-ID",
+                message,
+            },
+        )
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| bad("is not text; send the `id:` of the last event you received".to_owned()))?
+        .trim();
+    let id = EventId(text.to_owned());
+    if shared.ledger().event(merchant, &id).is_none() {
+        return Err(bad(format!(
+            "`{text}` is none of your events; send the `id:` of the last event you received, or no Last-Event-ID to start from now"
+        )));
+    }
+    Ok(Some(id))
+}
+
+/// `GET /v1/events/stream`.
+pub(crate) async fn stream(
+    State(shared): State<Arc<Shared>>,
+    Caller(merchant): Caller,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let resumed = resume_after(&shared, &merchant, &headers)?;
+    let max = shared.config.pull.max_streams_per_merchant;
+    let held = shared
+        .news
+        .hold(&merchant, HeldKind::Stream, max)
+        .ok_or_else(|| {
+            refuse(
+                &shared,
+                ApiError::TooManyHeld {
+                    what: "event streams",
+                    max,
+                },
+            )
+        })?;
+    // Subscribed before the cursor is fixed, so an event appended in
+    // between is either before the cursor or wakes the stream.
+    let news = shared.news.subscribe(&merchant);
+    let after = match resumed {
+        Some(id) => Some(id),
+        None => shared.ledger().latest_event(&merchant),
+    };
+    shared.served.streams_opened.fetch_add(1, Ordering::Relaxed);
+    let keep_alive = shared.config.pull.keep_alive.to_std();
+    let cursor = Cursor {
+        shared,
+        merchant,
+        after,
+        ready: VecDeque::new(),
+        news,
+        _held: held,
+    };
+    let events = futures_util::stream::unfold(cursor, |mut cursor| async move {
+        let event = cursor.next().await?;
+        cursor
+            .shared
+            .served
+            .events_streamed
+            .fetch_add(1, Ordering::Relaxed);
+        // Serialising ids, strings and integers cannot fail.
+        let data = serde_json::to_string(&event).unwrap_or_default();
+        let sse = SseEvent::default().id(event.id.as_str()).data(data);
+        Some((Ok::<_, Infallible>(sse), cursor))
+    });
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(keep_alive).text("keep-alive"))
+        .into_response())
+}
