@@ -69,6 +69,28 @@ pub fn num(lang: Lang, value: f64) -> String {
     }
 }
 
+/// A number rounded to what a person reads (three significant digits at
+/// most), as `lang` writes it: `84.5`, `1,2`.
+pub fn num_rounded(lang: Lang, value: f64) -> String {
+    let digits = if value >= 100.0 {
+        0
+    } else if value >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let text = format!("{value:.digits$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    };
+    match lang {
+        Lang::En => text,
+        Lang::PtBr => text.replace('.', ","),
+    }
+}
+
 /// Fields whose smallest meaningful value is 1: a negative or oversized
 /// number there is explained as "a whole number of at least 1".
 const AT_LEAST_ONE: [&str; 4] = ["orders", "merchants", "amount_cents", "page_size"];
