@@ -47,6 +47,8 @@ pub mod http;
 pub mod ids;
 pub mod lang;
 pub mod model;
+#[cfg(test)]
+mod properties;
 pub mod report;
 pub mod rng;
 pub mod scenario;
