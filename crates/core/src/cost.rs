@@ -22,30 +22,41 @@ use crate::dist::Arrival;
 use crate::lang::Lang;
 use crate::scenario::{ClockMode, Said, Scenario, StrategySpec};
 
+// The constants below were fitted on two release runs of `hooklab run
+// --no-write --force` on the virtual clock, measured with `/usr/bin/time -v`
+// on a 2-core machine shared with other builds (so the times are
+// conservative): 200,000 webhook orders (400,000 exchanges: 24.0 s wall,
+// 675 MB maximum resident set) and 20,000 orders each polled 101 times
+// (2,040,000 exchanges: 60.2 s wall, 316 MB). Two equations in two unknowns
+// give the per-order and per-exchange costs; scenarios/README.md ("How big a
+// run can be") has the commands.
+
 /// Memory of a run with no orders: the runtime, the platform, the shop and
-/// the binary itself (release `hooklab run`, maximum resident set size of a
-/// 1-order run, rounded up).
-pub const BASE_BYTES: f64 = 16e6;
+/// the binary (maximum resident set of a 1-order release run: 8.6 MB).
+pub const BASE_BYTES: f64 = 9e6;
 
 /// Memory per order while its strategy runs: the workload's plan, the
-/// platform's payment and event, the shop's order book (measured: see
-/// [`BYTES_PER_EXCHANGE`]).
-pub const BYTES_PER_ORDER: f64 = 1_500.0;
+/// platform's payment and event, the shop's order book, the events the
+/// harness keeps for the timeline (fitted: 3,078 bytes).
+pub const BYTES_PER_ORDER: f64 = 3_100.0;
 
-/// Memory per simulated exchange while its strategy runs: the events the
-/// harness keeps for the timeline, the platform's attempt log. Measured with
-/// `/usr/bin/time -v` on release runs of 200,000 webhook orders and of
-/// 20,000 orders polled 100 times each (scenarios/README.md, "How big a run
-/// can be").
-pub const BYTES_PER_EXCHANGE: f64 = 400.0;
+/// Memory per simulated exchange while its strategy runs: the request logs
+/// and the events each request announces (fitted: 122 bytes).
+pub const BYTES_PER_EXCHANGE: f64 = 120.0;
 
 /// Memory kept per order of each finished strategy until the report is
-/// written: its placed, settled and known instants in the timeline.
-pub const KEPT_BYTES_PER_ORDER: f64 = 100.0;
+/// written: its report's share of the timeline (placed, settled and known
+/// instants) and latencies. Measured as the difference between a run of two
+/// webhook strategies of 200,000 orders (700 MB) and a run of one (675 MB).
+pub const KEPT_BYTES_PER_ORDER: f64 = 125.0;
 
-/// Machine time per simulated exchange, in seconds (request, answer, the
-/// events both sides announce), measured like [`BYTES_PER_EXCHANGE`].
-pub const SECONDS_PER_EXCHANGE: f64 = 20e-6;
+/// Wall-clock time per order (placing it, settling it, recording it), in
+/// seconds (fitted: 62 µs).
+pub const SECONDS_PER_ORDER: f64 = 60e-6;
+
+/// Wall-clock time per simulated exchange (request, answer, the events both
+/// sides announce), in seconds (fitted: 28.8 µs).
+pub const SECONDS_PER_EXCHANGE: f64 = 30e-6;
 
 /// The longest run hooklab starts without `--force`: ten minutes.
 pub const MAX_SECONDS: f64 = 600.0;
@@ -159,7 +170,7 @@ pub fn estimate(scenario: &Scenario, side_by_side: bool) -> Cost {
         let span = span_seconds(scenario, spec);
         let ex = strategy_exchanges(scenario, spec, span);
         exchanges += ex;
-        seconds += ex * SECONDS_PER_EXCHANGE;
+        seconds += orders * SECONDS_PER_ORDER + ex * SECONDS_PER_EXCHANGE;
         real_s = if side_by_side {
             real_s.max(span)
         } else {
@@ -365,6 +376,35 @@ mod tests {
             "{base}[[strategy]]\nname = \"q\"\nkind = \"poll\"\ninterval_ms = 1000\n"
         ));
         assert_eq!(estimate(&swept, false), estimate(&by_hand, false));
+    }
+
+    #[test]
+    fn the_constants_reproduce_the_calibration_runs() {
+        // The two runs the constants were fitted on (see the constants'
+        // comment): (strategy, orders, settle ms, measured seconds, measured bytes).
+        let runs = [
+            ("name = \"w\"\nkind = \"webhook\"", 200_000, 20, 24.0, 675e6),
+            (
+                "name = \"p\"\nkind = \"poll\"\ninterval_ms = 100",
+                20_000,
+                10_000,
+                60.2,
+                316e6,
+            ),
+        ];
+        for (strategy, orders, settle, seconds, bytes) in runs {
+            let text =
+                one(strategy, orders, "").replace("ms = 1000 }", &format!("ms = {settle} }}"));
+            let cost = estimate(&scenario(&text), false);
+            assert!(
+                (cost.seconds / seconds - 1.0).abs() < 0.1,
+                "{strategy}: {cost:?}"
+            );
+            assert!(
+                (cost.peak_bytes / bytes - 1.0).abs() < 0.1,
+                "{strategy}: {cost:?}"
+            );
+        }
     }
 
     #[test]
