@@ -101,7 +101,7 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// Occurs when the file cannot be read.
-    #[error("{}: cannot read the scenario", excerpt(file))]
+    #[error("{}: cannot read the scenario", text::printable(file))]
     Read {
         /// The file.
         file: String,
@@ -127,7 +127,7 @@ impl ScenarioError {
     pub fn render(&self, lang: Lang) -> String {
         match self {
             ScenarioError::Read { file, source } => {
-                let file = excerpt(file);
+                let file = text::printable(file);
                 match lang {
                     Lang::En => format!("{file}: cannot read the scenario: {source}"),
                     Lang::PtBr => {
@@ -148,7 +148,7 @@ impl ScenarioError {
 }
 
 fn render_problems(file: &str, problems: &[Problem], lang: Lang) -> String {
-    let file = excerpt(file);
+    let file = text::printable(file);
     let mut out = String::new();
     for (i, p) in problems.iter().enumerate() {
         if i > 0 {
@@ -618,6 +618,9 @@ kind = "webhook"
             message.contains("deve ser um número inteiro de pelo menos 1; recebido -5"),
             "{message}"
         );
+        let long = format!("/nonexistent/{}/x.toml", "d".repeat(60));
+        let err = Scenario::load(Path::new(&long)).unwrap_err();
+        assert!(err.render(Lang::En).starts_with(&long), "{err}");
         let err = Scenario::load(Path::new("/nonexistent/x.toml")).unwrap_err();
         assert!(
             err.render(Lang::PtBr).contains("o arquivo não existe"),

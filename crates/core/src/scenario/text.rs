@@ -55,6 +55,20 @@ pub fn excerpt(value: &str) -> String {
     out
 }
 
+/// `value` with its control characters escaped, whole: for a file's path,
+/// which an error must show in full to be found.
+pub fn printable(value: &str) -> String {
+    let mut out = String::new();
+    for c in value.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// [`excerpt`] for Portuguese text (the length says "caracteres").
 pub fn excerpt_pt(value: &str) -> String {
     excerpt(value).replace(" characters)", " caracteres)")
@@ -265,11 +279,46 @@ pub fn serde_said(message: &str, field: Option<&str>) -> Said {
             ),
         );
     }
+    // TOML syntax: the reader's own words in English, translated when known.
     let detail = excerpt_long(message);
-    Said::new(
-        format!("this is not valid here: {detail}"),
-        format!("isto não é válido aqui (o leitor de TOML diz: {detail})"),
-    )
+    let first = message.lines().next().unwrap_or("");
+    let known: [(&str, &str); 9] = [
+        ("extra `", "há algo a mais aqui"),
+        (
+            "string values must be quoted",
+            "um texto deve ficar entre aspas",
+        ),
+        (
+            "invalid basic string",
+            "um texto não foi fechado: falta a aspa final",
+        ),
+        (
+            "invalid literal string",
+            "um texto não foi fechado: falta a aspa final",
+        ),
+        (
+            "duplicate key",
+            "esta chave já aparece antes na mesma tabela",
+        ),
+        (
+            "unclosed table",
+            "o cabeçalho da tabela não foi fechado: falta `]`",
+        ),
+        ("unclosed array", "a lista não foi fechada: falta `]`"),
+        (
+            "unclosed inline table",
+            "a tabela em linha não foi fechada: falta `}`",
+        ),
+        ("invalid key", "nome de chave inválido"),
+    ];
+    let pt = known
+        .iter()
+        .find(|(en, _)| first.starts_with(en))
+        .map(|(_, pt)| (*pt).to_owned())
+        .unwrap_or_else(|| {
+            format!("TOML inválido aqui (o leitor de TOML diz, em inglês: {detail})")
+        });
+    Said::new(detail, pt)
 }
 
 /// A whole message from another library, escaped and cut at 200 characters.
@@ -347,6 +396,13 @@ mod tests {
             "x".repeat(1_000_000)
         );
         assert!(serde_said(&long, Some("orders")).en.len() < 200);
+    }
+
+    #[test]
+    fn toml_syntax_errors_are_translated() {
+        let s = serde_said("unclosed array, expected `]`", None);
+        assert_eq!(s.en, "unclosed array, expected `]`");
+        assert_eq!(s.pt_br, "a lista não foi fechada: falta `]`");
     }
 
     #[test]
