@@ -8,8 +8,14 @@
 //!    `deny_unknown_fields` everywhere, so a typo is an error and not a silent
 //!    default);
 //! 3. meaning: zero orders, shares that do not sum to 1, a zero polling
-//!    interval (the `validate` module). These problems carry a field path,
-//!    which [`locate`] turns back into a line by walking the parsed document.
+//!    interval, an amount the platform would refuse, a bad `[sweep]` value
+//!    (the `validate` and `sweep` modules). These problems carry a field
+//!    path, which [`locate`] turns back into a line by walking the parsed
+//!    document.
+//!
+//! Every problem keeps its parts apart (file, line, field, what is wrong in
+//! English and in Portuguese, a hint), and [`ScenarioError::render`] says it
+//! in either language; a bad value is quoted as a short, escaped excerpt.
 //!
 //! Its parts:
 //!
@@ -17,6 +23,9 @@
 //!   [`DeliverySettings`], [`Faults`], …), re-exported here;
 //! - `file`: the file as written, before validation;
 //! - `validate`: what makes a parsed file meaningless, as field paths and messages;
+//! - `sweep`: every `[sweep]` key and value, checked like a written strategy;
+//! - `text`: messages in both languages ([`Said`]), excerpts of bad values,
+//!   serde's and the TOML reader's messages said in words;
 //! - `location`: from a field path to its line and back ([`locate`], [`path_at`]).
 
 mod file;
