@@ -48,6 +48,11 @@ pub struct LiveArgs {
     /// Start the live run at once instead of when the first page connects.
     #[arg(long, conflicts_with = "replay")]
     now: bool,
+
+    /// Run even when the cost estimate says the run would not fit this
+    /// machine (more than half its free memory, or over 10 minutes).
+    #[arg(long, conflicts_with = "replay")]
+    force: bool,
 }
 
 /// Runs `hooklab live`.
@@ -77,10 +82,8 @@ pub fn live(args: LiveArgs, lang: Lang) -> Result<(), Failure> {
             (LiveState::replay(summary, speed, lang), None)
         }
         None => {
-            let scenario = crate::load_scenario(args.scenario.as_ref())
-                .map_err(|e| Failure::Usage(e.into()))?;
             let scenario =
-                hooklab_harness::sweep::expand(&scenario).map_err(|e| Failure::Usage(e.into()))?;
+                crate::checked_scenario(args.scenario.as_ref(), lang, args.force, None, true)?;
             if scenario.clock == ClockMode::Virtual {
                 return Err(Failure::Usage(anyhow!(
                     "scenario `{0}` runs on the virtual clock, and a live run takes real time \

@@ -144,6 +144,11 @@ struct RunArgs {
     /// Print the results but write no files.
     #[arg(long)]
     no_write: bool,
+
+    /// Run even when the cost estimate says the run would not fit this
+    /// machine (more than half its free memory, or over 10 minutes).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -293,10 +298,44 @@ fn load_scenario(path: Option<&PathBuf>) -> Result<Scenario, ScenarioError> {
     }
 }
 
-fn run(args: RunArgs, lang: hooklab_core::lang::Lang) -> Result<(), Failure> {
-    let scenario = load_scenario(args.scenario.as_ref()).map_err(|e| Failure::Usage(e.into()))?;
+/// The scenario to run: loaded (its errors in `lang`), its sweep expanded,
+/// and refused with the cost estimate when it would not fit this machine,
+/// unless `force`.
+fn checked_scenario(
+    path: Option<&PathBuf>,
+    lang: Lang,
+    force: bool,
+    clock: Option<ClockMode>,
+    side_by_side: bool,
+) -> Result<Scenario, Failure> {
     let scenario =
+        load_scenario(path).map_err(|e| Failure::Usage(anyhow::anyhow!(e.render(lang))))?;
+    let mut scenario =
         hooklab_harness::sweep::expand(&scenario).map_err(|e| Failure::Usage(e.into()))?;
+    let written = scenario.clock;
+    scenario.clock = clock.unwrap_or(written);
+    let cost = hooklab_core::cost::estimate(&scenario, side_by_side);
+    scenario.clock = written;
+    match cost.refusal(available_memory()) {
+        Some(why) if !force => Err(Failure::Usage(anyhow::anyhow!(why.get(lang).to_owned()))),
+        _ => Ok(scenario),
+    }
+}
+
+/// Memory this machine has free (`MemAvailable` of /proc/meminfo), or 4 GB
+/// where there is no /proc (macOS, Windows).
+fn available_memory() -> f64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+            let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kb * 1024.0)
+        })
+        .unwrap_or(4e9)
+}
+
+fn run(args: RunArgs, lang: hooklab_core::lang::Lang) -> Result<(), Failure> {
     let options = RunOptions {
         clock: args.clock.map(|c| match c {
             ClockArg::Real => ClockMode::Real,
@@ -304,6 +343,13 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang) -> Result<(), Failure> {
         }),
         ..RunOptions::default()
     };
+    let scenario = checked_scenario(
+        args.scenario.as_ref(),
+        lang,
+        args.force,
+        options.clock,
+        false,
+    )?;
     let progress = progress::Bar::new();
     let summary = run_scenario(&scenario, options, &progress).map_err(|e| match e {
         hooklab_harness::HarnessError::Unsupported(_) => Failure::Usage(e.into()),

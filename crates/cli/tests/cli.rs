@@ -1,18 +1,19 @@
 //! The `hooklab` binary as a user runs it: exit codes, messages, files.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
 use std::process::Command;
 
 fn hooklab() -> Command {
     Command::new(env!("CARGO_BIN_EXE_hooklab"))
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hooklab-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh folder, removed when dropped (even when the test fails), so a
+/// test run leaves nothing behind in the system's temporary folder.
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("hooklab-cli-")
+        .tempdir()
+        .unwrap()
 }
 
 const GOOD: &str = r#"name = "cli-tiny"
@@ -32,7 +33,8 @@ kind = "webhook"
 
 #[test]
 fn invalid_scenarios_exit_2_naming_file_line_and_field_and_write_nothing() {
-    let dir = temp_dir("invalid");
+    let tmp = temp_dir();
+    let dir = tmp.path();
     let cases = [
         ("syntax", GOOD.replace("seed = 1", "seed = = 1"), 2, None),
         (
@@ -101,7 +103,8 @@ fn invalid_scenarios_exit_2_naming_file_line_and_field_and_write_nothing() {
 
 #[test]
 fn a_run_prints_json_and_writes_the_summary_files() {
-    let dir = temp_dir("good");
+    let tmp = temp_dir();
+    let dir = tmp.path();
     let file = dir.join("good.toml");
     std::fs::write(&file, GOOD).unwrap();
     let out_dir = dir.join("out");
@@ -172,4 +175,115 @@ fn help_teaches_and_exits_0() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
+}
+
+/// Runs `hooklab run FILE ARGS…` on `text` in a fresh folder, in English
+/// unless `args` say otherwise; returns the exit code and stderr.
+fn run_text(text: &str, args: &[&str]) -> (Option<i32>, String) {
+    let tmp = temp_dir();
+    let file = tmp.path().join("s.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = hooklab()
+        .args(["--lang", "en", "run"])
+        .arg(&file)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(!tmp.path().join("out").exists() || out.status.success());
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).replace(&file.display().to_string(), "s.toml"),
+    )
+}
+
+#[test]
+fn sweep_values_and_platform_bounds_are_refused_with_exit_2() {
+    let events = GOOD.replace("kind = \"poll\"", "kind = \"poll_events\"");
+    let cases = [
+        (
+            format!("{GOOD}[sweep]\n\"poll.interval_ms\" = [0]\n"),
+            "s.toml:15:",
+            "must be greater than 0",
+        ),
+        (
+            format!("{events}[sweep]\n\"poll.page_size\" = [0]\n"),
+            "s.toml:15:",
+            "between 1 and 1000",
+        ),
+        (
+            format!("{GOOD}[sweep]\n\"poll.interval_ms\" = [10, \"10ms\"]\n"),
+            "s.toml:15:",
+            "give each value once",
+        ),
+        (
+            GOOD.replace("orders = 10", "orders = 10\namount_cents = 1000000000001"),
+            "s.toml:5:",
+            "the most the platform accepts",
+        ),
+        (
+            format!("{GOOD}[platform]\nrate_limit_per_s = 0.5\n"),
+            "s.toml:15:",
+            "at least 1 request a second",
+        ),
+    ];
+    for (text, located, says) in cases {
+        let (code, stderr) = run_text(&text, &[]);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains(located) && stderr.contains(says),
+            "{located} {says}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn scenario_errors_follow_the_language() {
+    let tmp = temp_dir();
+    let file = tmp.path().join("s.toml");
+    std::fs::write(&file, GOOD.replace("orders = 10", "orders = -5")).unwrap();
+    let out = hooklab()
+        .args(["--lang", "pt-BR", "run"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("campo `workload.orders`: `orders` deve ser um número inteiro de pelo menos 1; recebido -5"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("u32"), "{stderr}");
+}
+
+#[test]
+fn a_run_too_big_for_the_machine_is_refused_unless_forced() {
+    let huge = "name = \"huge\"\nseed = 1\nclock = \"virtual\"\n[workload]\norders = 5000000\n\
+                arrival = { dist = \"fixed\", every_ms = 1 }\nsettle = { dist = \"fixed\", ms = 20 }\n\
+                [[strategy]]\nname = \"webhook\"\nkind = \"webhook\"\n";
+    let (code, stderr) = run_text(huge, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("HTTP exchanges") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    let tmp = temp_dir();
+    let file = tmp.path().join("s.toml");
+    std::fs::write(&file, huge).unwrap();
+    let out = hooklab()
+        .args(["--lang", "pt-BR", "run"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("trocas HTTP") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    // --force is accepted (the run itself is not started here: it is huge).
+    let help = hooklab().args(["run", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--force"));
+    let help = hooklab().args(["live", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--force"));
 }

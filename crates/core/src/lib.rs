@@ -16,6 +16,8 @@
 //!   settlement delays from, with their exact CDFs and means for the model.
 //! - [`scenario`]: the scenario file (TOML), its validation, and errors that name
 //!   the file, the line and the field.
+//! - [`cost`]: what a run will cost (exchanges, time, memory), estimated
+//!   before it starts, so a run too big for the machine is refused.
 //! - [`workload`]: the orders of a run, generated once from the seed and replayed
 //!   identically against every strategy.
 //! - [`model`]: what theory predicts for each strategy, printed beside what was
@@ -37,6 +39,7 @@
 //!   with an in-memory network; and [`http::trace`], every server's request log.
 
 pub mod clock;
+pub mod cost;
 pub mod dist;
 pub mod duration;
 pub mod events;
@@ -44,6 +47,8 @@ pub mod http;
 pub mod ids;
 pub mod lang;
 pub mod model;
+#[cfg(test)]
+mod properties;
 pub mod report;
 pub mod rng;
 pub mod scenario;

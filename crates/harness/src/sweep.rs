@@ -16,13 +16,14 @@
 //!
 //! The expander does not know the fields of each strategy kind: it writes the
 //! strategy out as a TOML table, sets the field, and reads it back with the
-//! scenario's own deserialiser. So any field a strategy gains is sweepable,
-//! and a bad value is refused with the same message as in `[[strategy]]`.
+//! scenario's own deserialiser. So any field a strategy gains is sweepable.
+//! Every key and value was already checked when the scenario loaded
+//! (`hooklab_core::scenario`, with the sweep's line), like a written
+//! `[[strategy]]` table; the errors below are what a scenario built in code
+//! can still meet.
 
-use hooklab_core::duration::Dur;
 use hooklab_core::report::point_name;
-use hooklab_core::scenario::{Scenario, StrategySpec};
-use serde::Deserialize as _;
+use hooklab_core::scenario::{Scenario, StrategySpec, sweep_label};
 
 /// Why a `[sweep]` table cannot be expanded.
 #[derive(Debug, thiserror::Error)]
@@ -155,7 +156,7 @@ fn with_field(
             },
         });
     }
-    let label = value_label(field, value);
+    let label = sweep_label(field, value);
     table.insert(field.to_owned(), value.clone());
     table.insert(
         "name".to_owned(),
@@ -166,24 +167,11 @@ fn with_field(
         .map_err(|e: toml::de::Error| bad(e.message().to_owned()))
 }
 
-/// How a sweep value reads in a name: durations in their shortest form
-/// (`500ms`, `2s`), anything else as written.
-fn value_label(field: &str, value: &toml::Value) -> String {
-    if field.ends_with("_ms")
-        && let Ok(d) = Dur::deserialize(value.clone())
-    {
-        return d.to_string();
-    }
-    match value {
-        toml::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use hooklab_core::duration::Dur;
     use hooklab_core::report::split_name;
 
     const BASE: &str = r#"
@@ -232,14 +220,24 @@ kind = "webhook"
 
     #[test]
     fn bad_keys_are_named_in_the_error() {
-        let err = expand(&scenario(r#""pol.interval_ms" = [50]"#)).unwrap_err();
-        assert!(err.to_string().contains("`pol.interval_ms`"), "{err}");
-        assert!(err.to_string().contains("no strategy named `pol`"), "{err}");
-        let err = expand(&scenario(r#""poll.interval" = [50]"#)).unwrap_err();
-        assert!(err.to_string().contains("no field `interval`"), "{err}");
-        let err = expand(&scenario(r#""webhook.interval_ms" = [50]"#)).unwrap_err();
-        assert!(err.to_string().contains("webhook"), "{err}");
-        let err = expand(&scenario(r#""poll.interval_ms" = ["soon"]"#)).unwrap_err();
-        assert!(err.to_string().contains("\"soon\""), "{err}");
+        // The scenario's own loading refuses them, at the sweep's line
+        // (hooklab_core::scenario checks every sweep key and value).
+        let refused = |sweep: &str| {
+            Scenario::parse(&format!("{BASE}\n[sweep]\n{sweep}\n"), "test.toml")
+                .unwrap_err()
+                .to_string()
+        };
+        let err = refused(r#""pol.interval_ms" = [50]"#);
+        assert!(err.contains("`pol.interval_ms`"), "{err}");
+        assert!(err.contains("no strategy named `pol`"), "{err}");
+        assert!(err.starts_with("test.toml:17:"), "{err}");
+        let err = refused(r#""poll.interval" = [50]"#);
+        assert!(err.contains("no field `interval`"), "{err}");
+        let err = refused(r#""webhook.interval_ms" = [50]"#);
+        assert!(err.contains("webhook"), "{err}");
+        let err = refused(r#""poll.interval_ms" = ["soon"]"#);
+        assert!(err.contains("\"soon\""), "{err}");
+        let err = refused(r#""poll.interval_ms" = [0]"#);
+        assert!(err.contains("must be greater than 0"), "{err}");
     }
 }

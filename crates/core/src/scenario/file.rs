@@ -7,8 +7,9 @@ use super::tables::{
     ClockMode, DeliverySettings, Faults, NetworkSettings, PlatformSettings, RunSettings,
     StrategyKind, StrategySpec, Workload,
 };
+use super::text::Said;
 use crate::duration::Dur;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The file as written, before validation. Strategy tables are read flat (one
 /// struct with optional fields) rather than as a tagged enum, so that serde
@@ -41,21 +42,27 @@ pub(super) struct ScenarioFile {
     pub(super) sweep: std::collections::BTreeMap<String, Vec<toml::Value>>,
 }
 
-/// One `[[strategy]]` table as written.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// One `[[strategy]]` table as written. It serialises back to the same
+/// table, so a `[sweep]` value can be set in it and read again by the same
+/// deserialiser.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct StrategyTable {
     pub(super) name: String,
     pub(super) kind: StrategyKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) interval_ms: Option<Dur>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) reconcile_after_ms: Option<Dur>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) reconcile_every_ms: Option<Dur>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) page_size: Option<usize>,
 }
 
 impl StrategyTable {
     /// The strategy, or the (field, message) that is wrong with the table.
-    pub(super) fn to_spec(&self) -> Result<StrategySpec, (&'static str, String)> {
+    pub(super) fn to_spec(&self) -> Result<StrategySpec, (&'static str, Said)> {
         let name = self.name.clone();
         // Every optional field, whether it is set, and the kinds it belongs to:
         // a field written for the wrong kind is an error, never silently ignored.
@@ -86,35 +93,45 @@ impl StrategyTable {
                 let owners: Vec<String> = kinds.iter().map(|k| format!("\"{k}\"")).collect();
                 return Err((
                     field,
-                    format!(
-                        "`{field}` belongs to kind {}, not \"{}\": remove it or change `kind`",
-                        owners.join(" or "),
-                        self.kind
+                    Said::new(
+                        format!(
+                            "`{field}` belongs to kind {}, not \"{}\": remove it or change `kind`",
+                            owners.join(" or "),
+                            self.kind
+                        ),
+                        format!(
+                            "`{field}` é do tipo {}, não \"{}\": tire o campo ou mude `kind`",
+                            owners.join(" ou "),
+                            self.kind
+                        ),
                     ),
                 ));
             }
         }
-        let need = |field: &'static str, what: &str| {
+        let need = |field: &'static str, en: &str, pt: &str| {
             (
                 field,
-                format!("a {} strategy needs `{field}`: {what}", self.kind),
+                Said::new(
+                    format!("a {} strategy needs `{field}`: {en}", self.kind),
+                    format!("uma estratégia {} precisa de `{field}`: {pt}", self.kind),
+                ),
             )
         };
         match self.kind {
             StrategyKind::Poll => Ok(StrategySpec::Poll {
                 name,
-                interval_ms: self.interval_ms.ok_or_else(|| need("interval_ms", "the time between two polls, such as 200 or \"15m\""))?,
+                interval_ms: self.interval_ms.ok_or_else(|| need("interval_ms", "the time between two polls, such as 200 or \"15m\"", "o tempo entre duas consultas, como 200 ou \"15m\""))?,
             }),
             StrategyKind::PollEvents => Ok(StrategySpec::PollEvents {
                 name,
-                interval_ms: self.interval_ms.ok_or_else(|| need("interval_ms", "the time between two polls of the event log, such as \"15m\""))?,
+                interval_ms: self.interval_ms.ok_or_else(|| need("interval_ms", "the time between two polls of the event log, such as \"15m\"", "o tempo entre duas consultas ao registro de eventos, como \"15m\""))?,
                 page_size: self.page_size.unwrap_or(100),
             }),
             StrategyKind::Webhook => Ok(StrategySpec::Webhook { name }),
             StrategyKind::Hybrid => Ok(StrategySpec::Hybrid {
                 name,
-                reconcile_after_ms: self.reconcile_after_ms.ok_or_else(|| need("reconcile_after_ms", "how long after creation to start checking payments no webhook has told about"))?,
-                reconcile_every_ms: self.reconcile_every_ms.ok_or_else(|| need("reconcile_every_ms", "how often to check such payments"))?,
+                reconcile_after_ms: self.reconcile_after_ms.ok_or_else(|| need("reconcile_after_ms", "how long after creation to start checking payments no webhook has told about", "quanto tempo depois da criação começar a conferir pagamentos que nenhum webhook informou"))?,
+                reconcile_every_ms: self.reconcile_every_ms.ok_or_else(|| need("reconcile_every_ms", "how often to check such payments", "de quanto em quanto tempo conferir esses pagamentos"))?,
             }),
         }
     }

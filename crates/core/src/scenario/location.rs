@@ -19,37 +19,68 @@ pub enum PathSeg {
 pub struct FieldPath(pub Vec<PathSeg>);
 
 impl FieldPath {
-    /// Parses `a.b[2].c`.
+    /// Parses `a.b[2].c`; a key with a dot in it is quoted, as in TOML:
+    /// `sweep."poll.interval_ms"[0]`.
     pub fn parse(text: &str) -> Self {
         let mut segs = Vec::new();
-        for part in text.split('.').filter(|p| !p.is_empty()) {
-            let mut rest = part;
-            if let Some(open) = rest.find('[') {
-                segs.push(PathSeg::Key(rest[..open].to_owned()));
-                rest = &rest[open..];
-                while let Some(close) = rest.find(']') {
-                    if let Ok(i) = rest[1..close].parse() {
+        let mut chars = text.chars().peekable();
+        let mut key = String::new();
+        let push_key = |key: &mut String, segs: &mut Vec<PathSeg>| {
+            if !key.is_empty() {
+                segs.push(PathSeg::Key(std::mem::take(key)));
+            }
+        };
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => {
+                    for c in chars.by_ref() {
+                        if c == '"' {
+                            break;
+                        }
+                        key.push(c);
+                    }
+                    segs.push(PathSeg::Key(std::mem::take(&mut key)));
+                }
+                '.' => push_key(&mut key, &mut segs),
+                '[' => {
+                    push_key(&mut key, &mut segs);
+                    let digits: String = chars.by_ref().take_while(|c| *c != ']').collect();
+                    if let Ok(i) = digits.parse() {
                         segs.push(PathSeg::Index(i));
                     }
-                    rest = &rest[close + 1..];
-                    if !rest.starts_with('[') {
-                        break;
-                    }
                 }
-            } else {
-                segs.push(PathSeg::Key(rest.to_owned()));
+                c => key.push(c),
             }
         }
+        push_key(&mut key, &mut segs);
         FieldPath(segs)
     }
+}
+
+/// Whether `key` can be written bare in a path (and in TOML).
+fn bare(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, seg) in self.0.iter().enumerate() {
             match seg {
-                PathSeg::Key(k) if i == 0 => write!(f, "{k}")?,
-                PathSeg::Key(k) => write!(f, ".{k}")?,
+                PathSeg::Key(k) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    if bare(k) {
+                        f.write_str(k)?;
+                    } else {
+                        // Quoted as TOML quotes it; cut and escaped, as every value
+                        // an error message quotes.
+                        write!(f, "\"{}\"", super::text::excerpt(k).replace('"', "\\\""))?;
+                    }
+                }
                 PathSeg::Index(n) => write!(f, "[{n}]")?,
             }
         }
@@ -95,9 +126,13 @@ pub fn locate(text: &str, path: &FieldPath) -> Option<usize> {
     let mut segs = path.0.iter().peekable();
     while let Some(seg) = segs.next() {
         let PathSeg::Key(key) = seg else { return best };
-        let (k, v) = table
+        // A field that is not written is located at its nearest written parent.
+        let Some((k, v)) = table
             .iter()
-            .find(|(k, _)| k.get_ref().as_ref() == key.as_str())?;
+            .find(|(k, _)| k.get_ref().as_ref() == key.as_str())
+        else {
+            return best;
+        };
         best = Some(k.span().start);
         let mut value = v;
         while let Some(PathSeg::Index(i)) = segs.peek() {

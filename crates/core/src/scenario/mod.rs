@@ -8,8 +8,14 @@
 //!    `deny_unknown_fields` everywhere, so a typo is an error and not a silent
 //!    default);
 //! 3. meaning: zero orders, shares that do not sum to 1, a zero polling
-//!    interval (the `validate` module). These problems carry a field path,
-//!    which [`locate`] turns back into a line by walking the parsed document.
+//!    interval, an amount the platform would refuse, a bad `[sweep]` value
+//!    (the `validate` and `sweep` modules). These problems carry a field
+//!    path, which [`locate`] turns back into a line by walking the parsed
+//!    document.
+//!
+//! Every problem keeps its parts apart (file, line, field, what is wrong in
+//! English and in Portuguese, a hint), and [`ScenarioError::render`] says it
+//! in either language; a bad value is quoted as a short, escaped excerpt.
 //!
 //! Its parts:
 //!
@@ -17,23 +23,33 @@
 //!   [`DeliverySettings`], [`Faults`], …), re-exported here;
 //! - `file`: the file as written, before validation;
 //! - `validate`: what makes a parsed file meaningless, as field paths and messages;
+//! - `sweep`: every `[sweep]` key and value, checked like a written strategy;
+//! - `text`: messages in both languages ([`Said`]), excerpts of bad values,
+//!   serde's and the TOML reader's messages said in words;
 //! - `location`: from a field path to its line and back ([`locate`], [`path_at`]).
 
 mod file;
 mod location;
+mod sweep;
 mod tables;
+mod text;
 mod validate;
 
 pub use location::{FieldPath, PathSeg, locate, path_at};
+pub use sweep::sweep_label;
 pub use tables::{
     ClockMode, DeliverySettings, DownMode, DownWindow, Faults, NetworkSettings, Outcomes,
     PlatformSettings, ReceiverDown, RunSettings, StrategyKind, StrategySpec, Workload,
 };
+pub use text::{EXCERPT_CHARS, Said, excerpt, num, num_rounded};
+pub use validate::{MAX_AMOUNT_CENTS, MAX_ORDERS, MIN_RATE_LIMIT_PER_S};
 
+use crate::lang::Lang;
 use file::ScenarioFile;
 use location::{line_col, source_line, unknown_field_name};
 use serde::Serialize;
 use std::path::Path;
+use text::{serde_said, shown_line};
 
 /// A whole scenario, validated.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -68,7 +84,7 @@ pub struct Scenario {
     pub platform: PlatformSettings,
     /// Parameter sweeps, as written: `"strategy-name.field" = [values…]`.
     /// Expanded by the harness; kept raw here so the sweep logic lives in one
-    /// place.
+    /// place. Every value was checked at load time like a written one.
     pub sweep: std::collections::BTreeMap<String, Vec<toml::Value>>,
 }
 
@@ -79,11 +95,14 @@ pub struct Problem {
     pub line: usize,
     /// 1-based column (0 when unknown).
     pub column: usize,
-    /// The field, when one is to blame.
+    /// The field, when one is to blame, as a path (`strategy[0].interval_ms`).
     pub field: Option<String>,
     /// What is wrong, and what would be right.
-    pub message: String,
-    /// The text of the line, to show under the message.
+    pub what: Said,
+    /// What to do about it, when more than the message says.
+    pub hint: Option<Said>,
+    /// The text of the line, to show under the message: control characters
+    /// escaped and cut to a screen's width.
     pub source_line: String,
 }
 
@@ -91,7 +110,7 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// Occurs when the file cannot be read.
-    #[error("{file}: cannot read the scenario")]
+    #[error("{}: cannot read the scenario", text::printable(file))]
     Read {
         /// The file.
         file: String,
@@ -101,7 +120,7 @@ pub enum ScenarioError {
     },
     /// Occurs when the file is not valid TOML, has fields of the wrong shape, or
     /// has values that make no sense.
-    #[error("{}", render_problems(file, problems))]
+    #[error("{}", render_problems(file, problems, Lang::En))]
     Invalid {
         /// The file.
         file: String,
@@ -110,7 +129,35 @@ pub enum ScenarioError {
     },
 }
 
-fn render_problems(file: &str, problems: &[Problem]) -> String {
+impl ScenarioError {
+    /// The whole error in `lang`, as the CLI prints it: for a file that
+    /// cannot be read, the reason; for an invalid one, every problem with
+    /// its file, line, field and source line.
+    pub fn render(&self, lang: Lang) -> String {
+        match self {
+            ScenarioError::Read { file, source } => {
+                let file = text::printable(file);
+                match lang {
+                    Lang::En => format!("{file}: cannot read the scenario: {source}"),
+                    Lang::PtBr => {
+                        let why = match source.kind() {
+                            std::io::ErrorKind::NotFound => "o arquivo não existe",
+                            std::io::ErrorKind::PermissionDenied => "sem permissão de leitura",
+                            std::io::ErrorKind::IsADirectory => "é uma pasta, não um arquivo",
+                            std::io::ErrorKind::InvalidData => "o arquivo não é texto UTF-8",
+                            _ => "erro de entrada e saída",
+                        };
+                        format!("{file}: não foi possível ler o cenário: {why}")
+                    }
+                }
+            }
+            ScenarioError::Invalid { file, problems } => render_problems(file, problems, lang),
+        }
+    }
+}
+
+fn render_problems(file: &str, problems: &[Problem], lang: Lang) -> String {
+    let file = text::printable(file);
     let mut out = String::new();
     for (i, p) in problems.iter().enumerate() {
         if i > 0 {
@@ -119,18 +166,77 @@ fn render_problems(file: &str, problems: &[Problem]) -> String {
         let field = p
             .field
             .as_deref()
-            .map(|f| format!("field `{f}`: "))
+            .map(|f| match lang {
+                Lang::En => format!("field `{f}`: "),
+                Lang::PtBr => format!("campo `{f}`: "),
+            })
             .unwrap_or_default();
         out.push_str(&format!(
             "{file}:{}:{}: {field}{}",
-            p.line, p.column, p.message
+            p.line,
+            p.column,
+            p.what.get(lang)
         ));
+        if let Some(hint) = &p.hint {
+            out.push_str(&format!(" ({})", hint.get(lang)));
+        }
         if !p.source_line.trim().is_empty() {
-            out.push_str(&format!("\n  {:>4} | {}", p.line, p.source_line.trim_end()));
+            out.push_str(&format!("\n  {:>4} | {}", p.line, p.source_line));
         }
     }
-    out.push_str("\nEvery field is described in scenarios/README.md.");
+    out.push_str(match lang {
+        Lang::En => "\nEvery field is described in scenarios/README.md.",
+        Lang::PtBr => "\nTodos os campos estão descritos em scenarios/README.md.",
+    });
     out
+}
+
+/// The name in serde's "missing field `x`" message.
+fn missing_field_name(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+/// The offset of the first key of the document's top-level table (the
+/// `name = …` line, usually), where a missing top-level field belongs.
+fn top_level_offset(text: &str) -> Option<usize> {
+    use toml::de::{DeTable, DeValue};
+    let doc = DeTable::parse(text).ok()?;
+    doc.get_ref()
+        .iter()
+        .filter(|(_, v)| match v.get_ref() {
+            DeValue::Table(_) => false,
+            DeValue::Array(items) => !items
+                .iter()
+                .all(|i| matches!(i.get_ref(), DeValue::Table(_))),
+            _ => true,
+        })
+        .map(|(k, _)| k.span().start)
+        .min()
+}
+
+/// What to add for a missing required field, as an example.
+fn missing_hint(path: &FieldPath) -> Option<Said> {
+    let last = match path.0.last() {
+        Some(PathSeg::Key(k)) => k.as_str(),
+        _ => return None,
+    };
+    let example = match last {
+        "seed" => "seed = 42",
+        "workload" => "[workload] with orders, arrival and settle",
+        "name" => "name = \"my-scenario\"",
+        "orders" => "orders = 300",
+        "arrival" => "arrival = { dist = \"fixed\", every_ms = 5 }",
+        "settle" => "settle = { dist = \"uniform\", min_ms = 200, max_ms = 2000 }",
+        _ => return None,
+    };
+    let pt = example.replace(
+        " with orders, arrival and settle",
+        " com orders, arrival e settle",
+    );
+    Some(Said::new(
+        format!("for example: {example}"),
+        format!("por exemplo: {pt}"),
+    ))
 }
 
 impl Scenario {
@@ -149,9 +255,14 @@ impl Scenario {
         let raw: ScenarioFile = match toml::from_str(text) {
             Ok(s) => s,
             Err(e) => {
-                let mut offset = e.span().map(|s| s.start).unwrap_or(0);
+                let span = e.span();
+                let mut offset = span.as_ref().map(|s| s.start).unwrap_or(0);
                 let message = e.message().trim().to_owned();
-                let mut field = path_at(text, offset).filter(|p| !p.0.is_empty());
+                let mut field = span
+                    .as_ref()
+                    .and_then(|_| path_at(text, offset))
+                    .filter(|p| !p.0.is_empty());
+                let mut hint = None;
                 // serde reports an unknown field at its table; point at the field.
                 if let (Some(path), Some(name)) = (field.as_mut(), unknown_field_name(&message))
                     && path.0.last() != Some(&PathSeg::Key(name.to_owned()))
@@ -161,16 +272,39 @@ impl Scenario {
                         offset = at;
                     }
                 }
-                let field = field.map(|p| p.to_string());
+                // A missing field is reported at the table that lacks it; a
+                // missing top-level one (`seed`, `[workload]`) at the
+                // top-level table's first key rather than at line 1, which
+                // is usually a comment.
+                if let Some(name) = missing_field_name(&message) {
+                    let mut path = match field.take() {
+                        Some(table) => table,
+                        None => {
+                            if let Some(at) = top_level_offset(text) {
+                                offset = at;
+                            }
+                            FieldPath::default()
+                        }
+                    };
+                    path.0.push(PathSeg::Key(name.to_owned()));
+                    hint = missing_hint(&path);
+                    field = Some(path);
+                }
+                let last = field.as_ref().and_then(|p| match p.0.last() {
+                    Some(PathSeg::Key(k)) => Some(k.clone()),
+                    _ => None,
+                });
+                let what = serde_said(&message, last.as_deref());
                 let (line, column) = line_col(text, offset);
                 return Err(ScenarioError::Invalid {
                     file: file.to_owned(),
                     problems: vec![Problem {
                         line,
                         column,
-                        field,
-                        message,
-                        source_line: source_line(text, line),
+                        field: field.map(|p| p.to_string()),
+                        what,
+                        hint,
+                        source_line: shown_line(&source_line(text, line)),
                     }],
                 });
             }
@@ -178,8 +312,8 @@ impl Scenario {
         let mut problems: Vec<Problem> = raw
             .validate()
             .into_iter()
-            .map(|(path, message)| {
-                let offset = locate(text, &FieldPath::parse(&path)).unwrap_or(0);
+            .map(|(path, what)| {
+                let offset = locate(text, &path).unwrap_or(0);
                 let (line, column) = if offset == 0 && !text.is_empty() {
                     (1, 1)
                 } else {
@@ -188,9 +322,10 @@ impl Scenario {
                 Problem {
                     line,
                     column,
-                    field: Some(path),
-                    message,
-                    source_line: source_line(text, line),
+                    field: Some(path.to_string()),
+                    what,
+                    hint: None,
+                    source_line: shown_line(&source_line(text, line)),
                 }
             })
             .collect();
@@ -264,7 +399,7 @@ kind = "webhook"
         let text = GOOD.replace("interval_ms = 200", "interval_ms = 200\nintervall = 3");
         let p = problems(&text);
         assert_eq!(p[0].line, 13, "{p:?}");
-        assert!(p[0].message.contains("intervall"), "{p:?}");
+        assert!(p[0].what.en.contains("intervall"), "{p:?}");
         assert_eq!(
             p[0].field.as_deref(),
             Some("strategy[0].intervall"),
@@ -281,7 +416,7 @@ kind = "webhook"
             Some("strategy[0].interval_ms"),
             "{p:?}"
         );
-        assert!(p[0].message.contains("negative"), "{p:?}");
+        assert!(p[0].what.en.contains("negative"), "{p:?}");
     }
 
     #[test]
@@ -316,5 +451,190 @@ kind = "webhook"
             "{text}"
         );
         assert!(text.contains("orders = 0"), "{text}");
+    }
+
+    fn rendered(text: &str, lang: Lang) -> String {
+        Scenario::parse(text, "x.toml").unwrap_err().render(lang)
+    }
+
+    const HEADER: &str =
+        "# A comment first, as every committed scenario has.\nname = \"checkout\"\n";
+
+    #[test]
+    fn a_missing_seed_or_workload_points_at_the_top_level_table() {
+        let text = format!(
+            "{HEADER}{}",
+            GOOD.replace("name = \"checkout\"\nseed = 42\n", "")
+        );
+        let p = problems(&text);
+        assert_eq!(
+            (p[0].line, p[0].field.as_deref()),
+            (2, Some("seed")),
+            "{p:?}"
+        );
+        assert!(p[0].what.en.contains("`seed` is missing"), "{p:?}");
+        assert!(
+            p[0].hint
+                .as_ref()
+                .is_some_and(|h| h.en.contains("seed = 42")),
+            "{p:?}"
+        );
+        let start = GOOD.find("[workload]").unwrap();
+        let end = GOOD.find("[[strategy]]").unwrap();
+        let text = format!("{HEADER}seed = 1\n{}", &GOOD[end..]);
+        let p = problems(&text);
+        assert_eq!(
+            (p[0].line, p[0].field.as_deref()),
+            (2, Some("workload")),
+            "{p:?}"
+        );
+        assert!(start < end);
+    }
+
+    #[test]
+    fn a_poll_strategy_without_interval_points_at_its_table() {
+        let p = problems(&GOOD.replace("interval_ms = 200\n", ""));
+        assert_eq!(
+            p[0].field.as_deref(),
+            Some("strategy[0].interval_ms"),
+            "{p:?}"
+        );
+        assert_eq!(p[0].line, 9, "{p:?}");
+        assert!(p[0].what.en.contains("needs `interval_ms`"), "{p:?}");
+    }
+
+    #[test]
+    fn negative_orders_are_explained_in_words() {
+        let p = problems(&GOOD.replace("orders = 300", "orders = -5"));
+        assert_eq!(p[0].line, 5, "{p:?}");
+        assert_eq!(
+            p[0].what.en,
+            "`orders` must be a whole number of at least 1, got -5"
+        );
+        assert!(!p[0].what.en.contains("u32"), "{p:?}");
+    }
+
+    #[test]
+    fn bounds_match_the_platform() {
+        let p =
+            problems(&GOOD.replace("orders = 300", "orders = 300\namount_cents = 1000000000001"));
+        assert_eq!(
+            p[0].field.as_deref(),
+            Some("workload.amount_cents"),
+            "{p:?}"
+        );
+        assert!(p[0].what.en.contains("1000000000000"), "{p:?}");
+        Scenario::parse(
+            &GOOD.replace("orders = 300", "orders = 300\namount_cents = 1000000000000"),
+            "x",
+        )
+        .unwrap();
+        let rated = |rate: &str| format!("{GOOD}\n[platform]\nrate_limit_per_s = {rate}\n");
+        let p = problems(&rated("0.5"));
+        assert_eq!(
+            p[0].field.as_deref(),
+            Some("platform.rate_limit_per_s"),
+            "{p:?}"
+        );
+        assert_eq!(p[0].line, 18, "{p:?}");
+        assert!(p[0].what.pt_br.contains("recebido 0,5"), "{p:?}");
+        Scenario::parse(&rated("1"), "x").unwrap();
+    }
+
+    const SWEEP: &str = "\n[sweep]\n\"poll-200ms.interval_ms\" = ";
+
+    #[test]
+    fn swept_values_are_validated_at_the_sweep_line() {
+        let p = problems(&format!("{GOOD}{SWEEP}[100, 0]\n"));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].line, 18, "{p:?}");
+        assert_eq!(
+            p[0].field.as_deref(),
+            Some("sweep.\"poll-200ms.interval_ms\"[1]"),
+            "{p:?}"
+        );
+        assert!(p[0].what.en.contains("must be greater than 0"), "{p:?}");
+        let p = problems(&format!("{GOOD}{SWEEP}[100, \"soon\"]\n"));
+        assert!(p[0].what.en.contains("not a duration"), "{p:?}");
+        // Two spellings of one duration would name two strategies alike.
+        let p = problems(&format!("{GOOD}{SWEEP}[100, \"100ms\"]\n"));
+        assert!(
+            p[0].what.en.contains("poll-200ms@interval_ms=100ms"),
+            "{p:?}"
+        );
+        let p = problems(&format!("{GOOD}{SWEEP}[]\n"));
+        assert!(p[0].what.en.contains("at least one value"), "{p:?}");
+        let p = problems(&format!("{GOOD}\n[sweep]\n\"nope.interval_ms\" = [1]\n"));
+        assert!(p[0].what.en.contains("no strategy named `nope`"), "{p:?}");
+        assert_eq!(p[0].line, 18, "{p:?}");
+        let events = GOOD.replace("kind = \"poll\"", "kind = \"poll_events\"");
+        let p = problems(&format!(
+            "{events}\n[sweep]\n\"poll-200ms.page_size\" = [10, 0]\n"
+        ));
+        assert!(p[0].what.en.contains("between 1 and 1000, got 0"), "{p:?}");
+        Scenario::parse(
+            &format!("{events}\n[sweep]\n\"poll-200ms.page_size\" = [10, 20]\n"),
+            "x",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn bad_values_are_quoted_short_and_escaped() {
+        let huge = "n".repeat(10_000_000);
+        let text = GOOD
+            .replace(
+                "name = \"webhook\"",
+                &format!("name = \"poll-200ms\"\n# {huge}"),
+            )
+            .replace(
+                "name = \"poll-200ms\"\nkind = \"poll\"",
+                &format!("name = \"{huge}\"\nkind = \"poll\""),
+            );
+        let text = text.replacen(
+            &format!("name = \"poll-200ms\"\n# {huge}"),
+            &format!("name = \"{huge}\""),
+            1,
+        );
+        let message = rendered(&text, Lang::En);
+        assert!(message.len() < 1_000, "{} bytes", message.len());
+        assert!(
+            message.contains("already the name"),
+            "{}",
+            &message[..200.min(message.len())]
+        );
+        let message = rendered(
+            &GOOD.replace("name = \"checkout\"", "name = \"a\\u001b[2Jb\""),
+            Lang::En,
+        );
+        assert!(!message.contains('\u{1b}'), "{message}");
+        assert!(message.contains("a\\u{1b}[2Jb"), "{message}");
+    }
+
+    #[test]
+    fn every_message_renders_in_portuguese() {
+        let message = rendered(
+            &GOOD.replace("declined = 0.1", "declined = 0.2"),
+            Lang::PtBr,
+        );
+        assert!(
+            message.starts_with("x.toml:8:1: campo `workload.outcomes`: as frações devem somar 1, mas approved 0,9 + declined 0,2 = 1,1"),
+            "{message}"
+        );
+        assert!(message.ends_with("Todos os campos estão descritos em scenarios/README.md."));
+        let message = rendered(&GOOD.replace("orders = 300", "orders = -5"), Lang::PtBr);
+        assert!(
+            message.contains("deve ser um número inteiro de pelo menos 1; recebido -5"),
+            "{message}"
+        );
+        let long = format!("/nonexistent/{}/x.toml", "d".repeat(60));
+        let err = Scenario::load(Path::new(&long)).unwrap_err();
+        assert!(err.render(Lang::En).starts_with(&long), "{err}");
+        let err = Scenario::load(Path::new("/nonexistent/x.toml")).unwrap_err();
+        assert!(
+            err.render(Lang::PtBr).contains("o arquivo não existe"),
+            "{}",
+            err.render(Lang::PtBr)
+        );
     }
 }

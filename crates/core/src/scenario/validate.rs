@@ -1,17 +1,132 @@
 //! The third step of loading a scenario: values that parse but make no sense
-//! (zero orders, shares that do not sum to 1, a zero polling interval). Each
-//! problem is a field path and a message; [`Scenario::parse`](super::Scenario::parse)
+//! (zero orders, shares that do not sum to 1, a zero polling interval, an
+//! amount the platform would refuse). Each problem is a field path and a
+//! message in both languages; [`Scenario::parse`](super::Scenario::parse)
 //! turns the path back into a line with [`locate`](super::locate).
+//!
+//! The bounds are the platform's own where it has one (`amount_cents` at most
+//! [`MAX_AMOUNT_CENTS`], as `POST /v1/payments` checks), so a scenario that
+//! loads never has every creation refused at run time.
 
-use super::file::ScenarioFile;
+use super::FieldPath;
+use super::file::{ScenarioFile, StrategyTable};
 use super::tables::StrategySpec;
+use super::text::{Said, excerpt, excerpt_pt, num};
+use crate::dist::{Arrival, Distribution};
 use crate::duration::Dur;
+use crate::lang::Lang;
+
+/// The largest amount the platform accepts for one payment, in the smallest
+/// currency unit (crates/platform's `POST /v1/payments` refuses more).
+pub const MAX_AMOUNT_CENTS: u64 = 1_000_000_000_000;
+
+/// The most orders one run may have.
+pub const MAX_ORDERS: u32 = 5_000_000;
+
+/// The slowest rate limit a scenario may set: the platform's token bucket
+/// holds one second's worth of requests, and below one a second no request
+/// ever finds a whole token at the start, so every creation is refused.
+pub const MIN_RATE_LIMIT_PER_S: f64 = 1.0;
+
+/// A problem: the field path and what is wrong with it.
+pub(super) type Found = (FieldPath, Said);
+
+/// `x` in English and in Portuguese, for messages that quote a number.
+fn n(x: f64) -> (String, String) {
+    (num(Lang::En, x), num(Lang::PtBr, x))
+}
+
+fn share_problem(share: f64) -> Option<Said> {
+    if (0.0..=1.0).contains(&share) {
+        return None;
+    }
+    let (en, pt) = n(share);
+    Some(Said::new(
+        format!("a share is between 0 and 1, got {en}"),
+        format!("uma fração fica entre 0 e 1; recebido {pt}"),
+    ))
+}
+
+fn must_be_positive() -> Said {
+    Said::new("must be greater than 0", "deve ser maior que 0")
+}
+
+/// What is wrong with a distribution's parameters, with the field to blame.
+pub(super) fn distribution_problem(d: &Distribution) -> Option<(&'static str, Said)> {
+    let (field, en) = d.validate().err()?;
+    let pt = match *d {
+        Distribution::Uniform { min_ms, max_ms } => {
+            format!("deve ser pelo menos min_ms ({min_ms}); recebido {max_ms}")
+        }
+        Distribution::Lognormal { sigma, .. } if field == "sigma" => {
+            format!(
+                "deve ficar entre 0 (excluído) e 5; recebido {}",
+                num(Lang::PtBr, sigma)
+            )
+        }
+        _ => "deve ser maior que 0".to_owned(),
+    };
+    Some((field, Said::new(en, pt)))
+}
+
+fn arrival_problem(a: &Arrival) -> Option<(&'static str, Said)> {
+    let (field, en) = a.validate().err()?;
+    let pt = match *a {
+        Arrival::Poisson { per_s } => format!(
+            "deve ser maior que 0 e no máximo 1000000; recebido {}",
+            num(Lang::PtBr, per_s)
+        ),
+        Arrival::Fixed { .. } => "valor inválido".to_owned(),
+    };
+    Some((field, Said::new(en, pt)))
+}
+
+/// What is wrong with one strategy table's own values (its name aside), as
+/// (field, message): the checks a `[[strategy]]` table and every `[sweep]`
+/// value go through alike.
+pub(super) fn strategy_problems(table: &StrategyTable) -> Vec<(&'static str, Said)> {
+    let spec = match table.to_spec() {
+        Ok(spec) => spec,
+        Err(problem) => return vec![problem],
+    };
+    let mut out = Vec::new();
+    match spec {
+        StrategySpec::Hybrid {
+            reconcile_every_ms, ..
+        } if reconcile_every_ms == Dur::ZERO => {
+            out.push(("reconcile_every_ms", must_be_positive()));
+        }
+        StrategySpec::PollEvents { page_size, .. } if !(1..=1_000).contains(&page_size) => {
+            out.push((
+                "page_size",
+                Said::new(
+                    format!("between 1 and 1000, got {page_size}"),
+                    format!("entre 1 e 1000; recebido {page_size}"),
+                ),
+            ));
+        }
+        _ => {}
+    }
+    if let StrategySpec::Poll { interval_ms, .. } | StrategySpec::PollEvents { interval_ms, .. } =
+        spec
+        && interval_ms == Dur::ZERO
+    {
+        out.push((
+            "interval_ms",
+            Said::new(
+                "must be greater than 0 (polling with no pause would flood the platform)",
+                "deve ser maior que 0 (consultar sem pausa inundaria a plataforma)",
+            ),
+        ));
+    }
+    out
+}
 
 impl ScenarioFile {
     /// Everything wrong with the values, as (field path, message) pairs.
-    pub(super) fn validate(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        let mut bad = |path: &str, msg: String| out.push((path.to_owned(), msg));
+    pub(super) fn validate(&self) -> Vec<Found> {
+        let mut out: Vec<Found> = Vec::new();
+        let mut bad = |path: &str, said: Said| out.push((FieldPath::parse(path), said));
         if self.name.is_empty()
             || !self
                 .name
@@ -21,9 +136,15 @@ impl ScenarioFile {
         {
             bad(
                 "name",
-                format!(
-                    "`{}` cannot name a results folder: use letters, digits, `-`, `_` and `.` (not first)",
-                    self.name
+                Said::new(
+                    format!(
+                        "`{}` cannot name a results folder: use letters, digits, `-`, `_` and `.` (not first)",
+                        excerpt(&self.name)
+                    ),
+                    format!(
+                        "`{}` não serve de nome de pasta de resultados: use letras, dígitos, `-`, `_` e `.` (não no início)",
+                        excerpt_pt(&self.name)
+                    ),
                 ),
             );
         }
@@ -31,71 +152,102 @@ impl ScenarioFile {
         if w.orders == 0 {
             bad(
                 "workload.orders",
-                "must be at least 1 (a run needs orders to measure)".to_owned(),
+                Said::new(
+                    "must be at least 1 (a run needs orders to measure)",
+                    "deve ser pelo menos 1 (uma execução precisa de pedidos para medir)",
+                ),
             );
-        } else if w.orders > 5_000_000 {
+        } else if w.orders > MAX_ORDERS {
             bad(
                 "workload.orders",
-                format!("at most 5000000 orders fit in one run, got {}", w.orders),
+                Said::new(
+                    format!(
+                        "at most {MAX_ORDERS} orders fit in one run, got {}",
+                        w.orders
+                    ),
+                    format!(
+                        "cabem no máximo {MAX_ORDERS} pedidos numa execução; recebido {}",
+                        w.orders
+                    ),
+                ),
             );
         }
-        if let Err((field, msg)) = w.arrival.validate() {
-            bad(&format!("workload.arrival.{field}"), msg);
+        if let Some((field, said)) = arrival_problem(&w.arrival) {
+            bad(&format!("workload.arrival.{field}"), said);
         }
-        if let Err((field, msg)) = w.settle.validate() {
-            bad(&format!("workload.settle.{field}"), msg);
+        if let Some((field, said)) = distribution_problem(&w.settle) {
+            bad(&format!("workload.settle.{field}"), said);
         }
         let o = w.outcomes;
         for (field, share) in [("approved", o.approved), ("declined", o.declined)] {
-            if !(0.0..=1.0).contains(&share) {
-                bad(
-                    &format!("workload.outcomes.{field}"),
-                    format!("a share is between 0 and 1, got {share}"),
-                );
+            if let Some(said) = share_problem(share) {
+                bad(&format!("workload.outcomes.{field}"), said);
             }
         }
         let sum = o.approved + o.declined;
         if (sum - 1.0).abs() > 1e-9 {
+            let ((a, ap), (d, dp), (s, sp)) = (n(o.approved), n(o.declined), n(sum));
             bad(
                 "workload.outcomes",
-                format!(
-                    "the shares must sum to 1, but approved {} + declined {} = {sum}",
-                    o.approved, o.declined
+                Said::new(
+                    format!("the shares must sum to 1, but approved {a} + declined {d} = {s}"),
+                    format!("as frações devem somar 1, mas approved {ap} + declined {dp} = {sp}"),
                 ),
             );
         }
         if w.merchants == 0 || w.merchants > 100_000 {
             bad(
                 "workload.merchants",
-                format!("between 1 and 100000, got {}", w.merchants),
+                Said::new(
+                    format!("between 1 and 100000, got {}", w.merchants),
+                    format!("entre 1 e 100000; recebido {}", w.merchants),
+                ),
             );
         }
-        if w.amount_cents == 0 {
-            bad("workload.amount_cents", "must be greater than 0".to_owned());
+        if w.amount_cents == 0 || w.amount_cents > MAX_AMOUNT_CENTS {
+            bad(
+                "workload.amount_cents",
+                Said::new(
+                    format!(
+                        "between 1 and {MAX_AMOUNT_CENTS} (the most the platform accepts for one payment), got {}",
+                        w.amount_cents
+                    ),
+                    format!(
+                        "entre 1 e {MAX_AMOUNT_CENTS} (o máximo que a plataforma aceita num pagamento); recebido {}",
+                        w.amount_cents
+                    ),
+                ),
+            );
         }
         if !(w.currency.len() == 3 && w.currency.chars().all(|c| c.is_ascii_uppercase())) {
             bad(
                 "workload.currency",
-                format!(
-                    "must be three capital letters (ISO 4217), such as \"BRL\"; got \"{}\"",
-                    w.currency
+                Said::new(
+                    format!(
+                        "must be three capital letters (ISO 4217), such as \"BRL\"; got \"{}\"",
+                        excerpt(&w.currency)
+                    ),
+                    format!(
+                        "deve ter três letras maiúsculas (ISO 4217), como \"BRL\"; recebido \"{}\"",
+                        excerpt_pt(&w.currency)
+                    ),
                 ),
             );
         }
         if self.delivery.retry_schedule.is_empty() || self.delivery.retry_schedule.len() > 50 {
             bad(
                 "delivery.retry_schedule",
-                "needs 1 to 50 delays (one per attempt; the first is usually \"0s\")".to_owned(),
+                Said::new(
+                    "needs 1 to 50 delays (one per attempt; the first is usually \"0s\")",
+                    "precisa de 1 a 50 esperas (uma por tentativa; a primeira costuma ser \"0s\")",
+                ),
             );
         }
         if self.delivery.timeout_ms == Dur::ZERO {
-            bad("delivery.timeout_ms", "must be greater than 0".to_owned());
+            bad("delivery.timeout_ms", must_be_positive());
         }
-        if !(0.0..=1.0).contains(&self.delivery.jitter) {
-            bad(
-                "delivery.jitter",
-                format!("a share between 0 and 1, got {}", self.delivery.jitter),
-            );
+        if let Some(said) = share_problem(self.delivery.jitter) {
+            bad("delivery.jitter", said);
         }
         let f = &self.faults;
         for (field, share) in [
@@ -103,100 +255,97 @@ impl ScenarioFile {
             ("silent_loss", f.silent_loss),
             ("duplicate_rate", f.duplicate_rate),
         ] {
-            if !(0.0..=1.0).contains(&share) {
-                bad(
-                    &format!("faults.{field}"),
-                    format!("a share between 0 and 1, got {share}"),
-                );
+            if let Some(said) = share_problem(share) {
+                bad(&format!("faults.{field}"), said);
             }
         }
-        for (i, w) in f.receiver_down.iter().enumerate() {
-            if w.until_ms <= w.from_ms {
-                bad(
-                    &format!("faults.receiver_down[{i}].until_ms"),
-                    format!("must be after from_ms ({})", w.from_ms),
-                );
+        let windows = [
+            (
+                "faults.receiver_down",
+                f.receiver_down
+                    .iter()
+                    .map(|w| (w.from_ms, w.until_ms))
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "network.partitions",
+                self.network
+                    .partitions
+                    .iter()
+                    .map(|w| (w.from_ms, w.until_ms))
+                    .collect(),
+            ),
+        ];
+        for (table, list) in windows {
+            for (i, (from, until)) in list.into_iter().enumerate() {
+                if until <= from {
+                    bad(
+                        &format!("{table}[{i}].until_ms"),
+                        Said::new(
+                            format!("must be after from_ms ({from})"),
+                            format!("deve vir depois de from_ms ({from})"),
+                        ),
+                    );
+                }
             }
         }
         if let Some(rate) = self.platform.rate_limit_per_s
-            && !(rate.is_finite() && rate > 0.0)
+            && !(rate.is_finite() && rate >= MIN_RATE_LIMIT_PER_S)
         {
+            let (en, pt) = n(rate);
             bad(
                 "platform.rate_limit_per_s",
-                format!("must be greater than 0, got {rate}"),
+                Said::new(
+                    format!(
+                        "must be at least 1 request a second (the platform's bucket holds one second's worth, so less never lets a request in), got {en}"
+                    ),
+                    format!(
+                        "deve ser pelo menos 1 requisição por segundo (o balde da plataforma guarda um segundo de requisições; menos que isso não deixa passar nenhuma); recebido {pt}"
+                    ),
+                ),
             );
         }
         if let Some(latency) = &self.network.latency
-            && let Err((field, msg)) = latency.validate()
+            && let Some((field, said)) = distribution_problem(latency)
         {
-            bad(&format!("network.latency.{field}"), msg);
-        }
-        for (i, w) in self.network.partitions.iter().enumerate() {
-            if w.until_ms <= w.from_ms {
-                bad(
-                    &format!("network.partitions[{i}].until_ms"),
-                    format!("must be after from_ms ({})", w.from_ms),
-                );
-            }
+            bad(&format!("network.latency.{field}"), said);
         }
         if self.strategy.is_empty() {
             bad(
                 "strategy",
-                "add at least one [[strategy]] table (kind = \"poll\" or \"webhook\")".to_owned(),
+                Said::new(
+                    "add at least one [[strategy]] table (kind = \"poll\" or \"webhook\")",
+                    "acrescente pelo menos uma tabela [[strategy]] (kind = \"poll\" ou \"webhook\")",
+                ),
             );
         }
         for (i, table) in self.strategy.iter().enumerate() {
             if table.name.is_empty() {
                 bad(
                     &format!("strategy[{i}].name"),
-                    "must not be empty".to_owned(),
+                    Said::new("must not be empty", "não pode ficar vazio"),
                 );
             }
             if self.strategy[..i].iter().any(|t| t.name == table.name) {
                 bad(
                     &format!("strategy[{i}].name"),
-                    format!(
-                        "`{}` is already the name of an earlier strategy; names must be unique",
-                        table.name
+                    Said::new(
+                        format!(
+                            "`{}` is already the name of an earlier strategy; names must be unique",
+                            excerpt(&table.name)
+                        ),
+                        format!(
+                            "`{}` já é o nome de uma estratégia anterior; os nomes devem ser únicos",
+                            excerpt_pt(&table.name)
+                        ),
                     ),
                 );
             }
-            let spec = match table.to_spec() {
-                Ok(spec) => spec,
-                Err((field, msg)) => {
-                    bad(&format!("strategy[{i}].{field}"), msg);
-                    continue;
-                }
-            };
-            if let StrategySpec::Hybrid {
-                reconcile_every_ms, ..
-            } = spec
-                && reconcile_every_ms == Dur::ZERO
-            {
-                bad(
-                    &format!("strategy[{i}].reconcile_every_ms"),
-                    "must be greater than 0".to_owned(),
-                );
-            }
-            if let StrategySpec::PollEvents { page_size, .. } = spec
-                && !(1..=1_000).contains(&page_size)
-            {
-                bad(
-                    &format!("strategy[{i}].page_size"),
-                    format!("between 1 and 1000, got {page_size}"),
-                );
-            }
-            if let StrategySpec::Poll { interval_ms, .. }
-            | StrategySpec::PollEvents { interval_ms, .. } = spec
-                && interval_ms == Dur::ZERO
-            {
-                bad(
-                    &format!("strategy[{i}].interval_ms"),
-                    "must be greater than 0 (polling with no pause would flood the platform)"
-                        .to_owned(),
-                );
+            for (field, said) in strategy_problems(table) {
+                bad(&format!("strategy[{i}].{field}"), said);
             }
         }
+        out.extend(self.validate_sweep());
         out
     }
 }

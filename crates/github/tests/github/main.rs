@@ -1,10 +1,12 @@
 //! Integration tests of hooklab-github, in one test binary: the receiver
 //! driven through `oneshot` with no socket ([`oneshot`]), then end to end on
-//! `127.0.0.1:0` with the crate's sender ([`end_to_end`]).
+//! `127.0.0.1:0` with the crate's sender ([`end_to_end`]), and properties of
+//! the signature verifier ([`properties`]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod end_to_end;
 mod oneshot;
+mod properties;
 
 use hooklab_github::payload::{self, SampleOptions};
 

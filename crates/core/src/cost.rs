@@ -1,0 +1,426 @@
+//! What a run will cost, estimated before it starts: how many HTTP exchanges
+//! it simulates, how long it takes, and how much memory it holds at its peak.
+//!
+//! A valid scenario can still be too big for the machine: `orders = 5000000`
+//! with one webhook strategy, 1,000 strategies, or 500 merchants polling the
+//! event log every 511 ms over a simulated day (84 million polls). The CLI
+//! asks [`estimate`] first and refuses such a run with the estimate and a
+//! hint, unless `--force` is given ([`Cost::refusal`]).
+//!
+//! The estimate is a pure function of the scenario: expected requests per
+//! strategy from the model's own means (a poller asks once at creation and
+//! once per interval until the payment settles; an event-log poller asks
+//! once per interval per merchant for the whole run; a webhook is one
+//! delivery, plus retries of failed ones and duplicates), turned into time
+//! and memory by per-exchange and per-order constants measured on release
+//! runs (see the constants' docs). It ignores receiver-down windows, rate
+//! limits and network partitions, which add retries and 429s: it aims to be
+//! right within a factor of two, enough to tell a run of seconds from a run
+//! of hours.
+
+use crate::dist::Arrival;
+use crate::lang::Lang;
+use crate::scenario::{ClockMode, Said, Scenario, StrategySpec};
+
+// The constants below were fitted on two release runs of `hooklab run
+// --no-write --force` on the virtual clock, measured with `/usr/bin/time -v`
+// on a 2-core machine shared with other builds (so the times are
+// conservative): 200,000 webhook orders (400,000 exchanges: 24.0 s wall,
+// 675 MB maximum resident set) and 20,000 orders each polled 101 times
+// (2,040,000 exchanges: 60.2 s wall, 316 MB). Two equations in two unknowns
+// give the per-order and per-exchange costs; scenarios/README.md ("How big a
+// run can be") has the commands.
+
+/// Memory of a run with no orders: the runtime, the platform, the shop and
+/// the binary (maximum resident set of a 1-order release run: 8.6 MB).
+pub const BASE_BYTES: f64 = 9e6;
+
+/// Memory per order while its strategy runs: the workload's plan, the
+/// platform's payment and event, the shop's order book, the events the
+/// harness keeps for the timeline (fitted: 3,078 bytes).
+pub const BYTES_PER_ORDER: f64 = 3_100.0;
+
+/// Memory per simulated exchange while its strategy runs: the request logs
+/// and the events each request announces (fitted: 122 bytes).
+pub const BYTES_PER_EXCHANGE: f64 = 120.0;
+
+/// Memory kept per order of each finished strategy until the report is
+/// written: its report's share of the timeline (placed, settled and known
+/// instants) and latencies. Measured as the difference between a run of two
+/// webhook strategies of 200,000 orders (700 MB) and a run of one (675 MB).
+pub const KEPT_BYTES_PER_ORDER: f64 = 125.0;
+
+/// Wall-clock time per order (placing it, settling it, recording it), in
+/// seconds (fitted: 62 µs).
+pub const SECONDS_PER_ORDER: f64 = 60e-6;
+
+/// Wall-clock time per simulated exchange (request, answer, the events both
+/// sides announce), in seconds (fitted: 28.8 µs).
+pub const SECONDS_PER_EXCHANGE: f64 = 30e-6;
+
+/// The longest run hooklab starts without `--force`: ten minutes.
+pub const MAX_SECONDS: f64 = 600.0;
+
+/// What a run is expected to cost.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cost {
+    /// HTTP exchanges over the whole run, every strategy together.
+    pub exchanges: f64,
+    /// Wall-clock seconds: the machine's work, or for a real-clock run the
+    /// scenario's own span when longer.
+    pub seconds: f64,
+    /// Peak resident memory, in bytes.
+    pub peak_bytes: f64,
+}
+
+/// The exchanges one strategy makes, expected.
+fn strategy_exchanges(s: &Scenario, spec: &StrategySpec, span_s: f64) -> f64 {
+    let orders = f64::from(s.workload.orders);
+    let merchants = f64::from(s.workload.merchants);
+    let settle_s = s.workload.settle.mean_us() / 1e6;
+    // A failed delivery is retried through the schedule: the expected
+    // number of attempts of a geometric law cut at the schedule's length.
+    let fail = s.faults.receiver_error_rate.clamp(0.0, 1.0);
+    let n = s.delivery.retry_schedule.len() as i32;
+    let attempts = if fail < 1.0 {
+        (1.0 - fail.powi(n)) / (1.0 - fail)
+    } else {
+        f64::from(n)
+    };
+    let deliveries = orders * (1.0 + s.faults.duplicate_rate) * attempts + merchants;
+    let creations = orders;
+    creations
+        + match spec {
+            StrategySpec::Poll { interval_ms, .. } => {
+                let every_s = (interval_ms.as_us() as f64 / 1e6).max(1e-6);
+                orders * (settle_s / every_s + 1.0)
+            }
+            StrategySpec::PollEvents {
+                interval_ms,
+                page_size,
+                ..
+            } => {
+                let every_s = (interval_ms.as_us() as f64 / 1e6).max(1e-6);
+                merchants * (span_s / every_s + 1.0) + orders / (*page_size).max(1) as f64
+            }
+            StrategySpec::Webhook { .. } => deliveries,
+            StrategySpec::Hybrid { .. } => {
+                let lost = (s.faults.silent_loss + fail.powi(n)).min(1.0);
+                deliveries + orders * lost
+            }
+        }
+}
+
+/// How long one strategy's run spans on its own clock, in seconds: the
+/// arrivals, a mean settlement, one polling interval and the grace period.
+fn span_seconds(s: &Scenario, spec: &StrategySpec) -> f64 {
+    let orders = f64::from(s.workload.orders);
+    let arrivals_s = match s.workload.arrival {
+        Arrival::Fixed { every_ms } => orders * every_ms.as_us() as f64 / 1e6,
+        Arrival::Poisson { per_s } => orders / per_s.max(1e-9),
+    };
+    let poll_s = match spec {
+        StrategySpec::Poll { interval_ms, .. } | StrategySpec::PollEvents { interval_ms, .. } => {
+            interval_ms.as_us() as f64 / 1e6
+        }
+        _ => 0.0,
+    };
+    arrivals_s + s.workload.settle.mean_us() / 1e6 + poll_s + s.run.grace_ms.as_us() as f64 / 1e6
+}
+
+/// The strategies a run will have: each swept one once per value (as the
+/// harness expands `[sweep]`), so a scenario costs the same before and after
+/// its expansion.
+fn strategies(scenario: &Scenario) -> Vec<StrategySpec> {
+    let mut out = Vec::new();
+    for spec in &scenario.strategies {
+        let sweep = scenario.sweep.iter().find_map(|(key, values)| {
+            let (name, field) = key.rsplit_once('.')?;
+            (name == spec.name()).then_some((field, values))
+        });
+        let Some((field, values)) = sweep else {
+            out.push(spec.clone());
+            continue;
+        };
+        for value in values {
+            let point = match toml::Value::try_from(spec) {
+                Ok(toml::Value::Table(mut table)) => {
+                    table.insert(field.to_owned(), value.clone());
+                    toml::Value::Table(table).try_into().ok()
+                }
+                _ => None,
+            };
+            out.push(point.unwrap_or_else(|| spec.clone()));
+        }
+    }
+    out
+}
+
+/// What running `scenario` will cost; `side_by_side` when every strategy
+/// runs at once (`hooklab live`) rather than one after the other.
+pub fn estimate(scenario: &Scenario, side_by_side: bool) -> Cost {
+    let orders = f64::from(scenario.workload.orders);
+    let mut exchanges = 0.0;
+    let mut seconds: f64 = 0.0;
+    let mut real_s: f64 = 0.0;
+    let mut peak_one: f64 = 0.0;
+    let mut all_at_once = 0.0;
+    let strategies = strategies(scenario);
+    for spec in &strategies {
+        let span = span_seconds(scenario, spec);
+        let ex = strategy_exchanges(scenario, spec, span);
+        exchanges += ex;
+        seconds += orders * SECONDS_PER_ORDER + ex * SECONDS_PER_EXCHANGE;
+        real_s = if side_by_side {
+            real_s.max(span)
+        } else {
+            real_s + span
+        };
+        let running = orders * BYTES_PER_ORDER + ex * BYTES_PER_EXCHANGE;
+        peak_one = peak_one.max(running);
+        all_at_once += running;
+    }
+    if scenario.clock == ClockMode::Real {
+        seconds = seconds.max(real_s);
+    }
+    let kept = orders * strategies.len() as f64 * KEPT_BYTES_PER_ORDER;
+    let running = if side_by_side { all_at_once } else { peak_one };
+    Cost {
+        exchanges,
+        seconds,
+        peak_bytes: BASE_BYTES + running + kept,
+    }
+}
+
+/// A count as people read it: `84 million`, `3.2 GB`.
+fn big(lang: Lang, value: f64, unit: &str) -> String {
+    let (scaled, suffix) = if value >= 1e9 {
+        (value / 1e9, if unit.is_empty() { " billion" } else { " G" })
+    } else if value >= 1e6 {
+        (value / 1e6, if unit.is_empty() { " million" } else { " M" })
+    } else if value >= 1e3 && !unit.is_empty() {
+        (value / 1e3, " k")
+    } else {
+        (value, if unit.is_empty() { "" } else { " " })
+    };
+    let number = crate::scenario::num_rounded(lang, scaled);
+    let suffix = match (lang, suffix) {
+        (Lang::PtBr, " billion") => " bilhões",
+        (Lang::PtBr, " million") => " milhões",
+        _ => suffix,
+    };
+    format!("{number}{suffix}{unit}")
+}
+
+fn duration_words(lang: Lang, seconds: f64) -> String {
+    let (value, en, pt) = if seconds >= 3_600.0 {
+        (seconds / 3_600.0, "h", "h")
+    } else if seconds >= 60.0 {
+        (seconds / 60.0, "min", "min")
+    } else {
+        (seconds, "s", "s")
+    };
+    let number = crate::scenario::num_rounded(lang, value);
+    match lang {
+        Lang::En => format!("{number} {en}"),
+        Lang::PtBr => format!("{number} {pt}"),
+    }
+}
+
+impl Cost {
+    /// The estimate, in words.
+    pub fn describe(&self, lang: Lang) -> String {
+        let ex = big(lang, self.exchanges, "");
+        let t = duration_words(lang, self.seconds);
+        let m = big(lang, self.peak_bytes, "B");
+        match lang {
+            Lang::En => format!("about {ex} HTTP exchanges, {t} and {m} of memory"),
+            Lang::PtBr => {
+                // "84,5 milhões de trocas", but "500 trocas".
+                let of = if ex.ends_with("ões") { " de" } else { "" };
+                format!("cerca de {ex}{of} trocas HTTP, {t} e {m} de memória")
+            }
+        }
+    }
+
+    /// Why the run would not fit a machine with `memory_bytes` available,
+    /// or take longer than [`MAX_SECONDS`], with the estimate and a hint; or
+    /// nothing when it fits.
+    pub fn refusal(&self, memory_bytes: f64) -> Option<Said> {
+        let too_big = self.peak_bytes > memory_bytes / 2.0;
+        let too_long = self.seconds > MAX_SECONDS;
+        if !too_big && !too_long {
+            return None;
+        }
+        let why_en = match (too_big, too_long) {
+            (true, _) => format!(
+                "more than half of the {} this machine has available",
+                big(Lang::En, memory_bytes, "B")
+            ),
+            _ => "longer than the 10 minutes hooklab runs without asking".to_owned(),
+        };
+        let why_pt = match (too_big, too_long) {
+            (true, _) => format!(
+                "mais da metade dos {} livres nesta máquina",
+                big(Lang::PtBr, memory_bytes, "B")
+            ),
+            _ => "mais que os 10 minutos que o hooklab roda sem perguntar".to_owned(),
+        };
+        Some(Said::new(
+            format!(
+                "this run would take {}: {why_en}. Use fewer orders or strategies, or longer polling intervals; or add --force to run it anyway",
+                self.describe(Lang::En)
+            ),
+            format!(
+                "esta execução levaria {}: {why_pt}. Use menos pedidos ou estratégias, ou intervalos de consulta maiores; ou acrescente --force para rodar mesmo assim",
+                self.describe(Lang::PtBr)
+            ),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the machine this is tested on could have free: a laptop's 8 GB.
+    const LAPTOP: f64 = 8e9;
+
+    fn scenario(text: &str) -> Scenario {
+        Scenario::parse(text, "x.toml").unwrap()
+    }
+
+    fn one(strategy: &str, orders: u32, extra: &str) -> String {
+        format!(
+            "name = \"x\"\nseed = 1\nclock = \"virtual\"\n[workload]\norders = {orders}\n\
+             arrival = {{ dist = \"fixed\", every_ms = 5 }}\n\
+             settle = {{ dist = \"fixed\", ms = 1000 }}\n{extra}\n[[strategy]]\n{strategy}\n"
+        )
+    }
+
+    #[test]
+    fn every_committed_scenario_fits_without_force() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let s = Scenario::load(&path).unwrap();
+                for side_by_side in [false, true] {
+                    let cost = estimate(&s, side_by_side);
+                    assert_eq!(cost.refusal(LAPTOP), None, "{}: {cost:?}", path.display());
+                }
+                seen += 1;
+            }
+        }
+        assert!(seen >= 8, "only {seen} scenarios in {}", dir.display());
+    }
+
+    #[test]
+    fn polls_are_counted_per_interval_and_webhooks_per_order() {
+        let poll = estimate(
+            &scenario(&one(
+                "name = \"p\"\nkind = \"poll\"\ninterval_ms = 100",
+                1_000,
+                "",
+            )),
+            false,
+        );
+        // 1,000 creations, and 1000 ms / 100 ms + 1 polls per order.
+        assert_eq!(poll.exchanges, 1_000.0 + 1_000.0 * 11.0);
+        let hook = estimate(
+            &scenario(&one("name = \"w\"\nkind = \"webhook\"", 1_000, "")),
+            false,
+        );
+        // 1,000 creations, 1,000 deliveries, one endpoint registration.
+        assert_eq!(hook.exchanges, 2_001.0);
+        assert!(hook.peak_bytes < poll.peak_bytes);
+    }
+
+    #[test]
+    fn the_documented_huge_runs_are_refused_with_a_hint() {
+        let huge = estimate(
+            &scenario(&one("name = \"w\"\nkind = \"webhook\"", 5_000_000, "")),
+            false,
+        );
+        let why = huge.refusal(LAPTOP).unwrap();
+        assert!(why.en.contains("--force"), "{why:?}");
+        assert!(why.pt_br.contains("--force"), "{why:?}");
+        let zapier = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../scenarios/zapier-15min.toml"),
+        )
+        .unwrap()
+        .replace("interval_ms = \"15m\"", "interval_ms = 511");
+        let cost = estimate(&scenario(&zapier), false);
+        assert!(cost.exchanges > 80e6, "{cost:?}");
+        assert!(cost.refusal(LAPTOP).is_some(), "{cost:?}");
+        let mut many = one("name = \"s0\"\nkind = \"webhook\"", 300, "");
+        for i in 1..1_000 {
+            many.push_str(&format!(
+                "[[strategy]]\nname = \"s{i}\"\nkind = \"poll\"\ninterval_ms = 200\n"
+            ));
+        }
+        let real = many.replace("clock = \"virtual\"", "clock = \"real\"");
+        assert!(estimate(&scenario(&real), false).refusal(LAPTOP).is_some());
+        // Side by side, every strategy holds its memory at once.
+        let s = scenario(&many);
+        assert!(estimate(&s, true).peak_bytes > estimate(&s, false).peak_bytes);
+    }
+
+    #[test]
+    fn a_sweep_costs_the_same_before_and_after_expansion() {
+        let base = one("name = \"p\"\nkind = \"poll\"\ninterval_ms = 100", 100, "");
+        let swept = scenario(&format!("{base}[sweep]\n\"p.interval_ms\" = [100, 1000]\n"));
+        let by_hand = scenario(&format!(
+            "{base}[[strategy]]\nname = \"q\"\nkind = \"poll\"\ninterval_ms = 1000\n"
+        ));
+        assert_eq!(estimate(&swept, false), estimate(&by_hand, false));
+    }
+
+    #[test]
+    fn the_constants_reproduce_the_calibration_runs() {
+        // The two runs the constants were fitted on (see the constants'
+        // comment): (strategy, orders, settle ms, measured seconds, measured bytes).
+        let runs = [
+            ("name = \"w\"\nkind = \"webhook\"", 200_000, 20, 24.0, 675e6),
+            (
+                "name = \"p\"\nkind = \"poll\"\ninterval_ms = 100",
+                20_000,
+                10_000,
+                60.2,
+                316e6,
+            ),
+        ];
+        for (strategy, orders, settle, seconds, bytes) in runs {
+            let text =
+                one(strategy, orders, "").replace("ms = 1000 }", &format!("ms = {settle} }}"));
+            let cost = estimate(&scenario(&text), false);
+            assert!(
+                (cost.seconds / seconds - 1.0).abs() < 0.1,
+                "{strategy}: {cost:?}"
+            );
+            assert!(
+                (cost.peak_bytes / bytes - 1.0).abs() < 0.1,
+                "{strategy}: {cost:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_estimate_reads_in_both_languages() {
+        let cost = Cost {
+            exchanges: 84.5e6,
+            seconds: 1_690.0,
+            peak_bytes: 3.2e9,
+        };
+        assert_eq!(
+            cost.describe(Lang::En),
+            "about 84.5 million HTTP exchanges, 28.2 min and 3.2 GB of memory"
+        );
+        assert_eq!(
+            cost.describe(Lang::PtBr),
+            "cerca de 84,5 milhões de trocas HTTP, 28,2 min e 3,2 GB de memória"
+        );
+    }
+}

@@ -1,0 +1,414 @@
+//! What a scenario error says, in either language: a sentence kept in
+//! English and Brazilian Portuguese ([`Said`]), numbers written the way each
+//! language writes them, and short, printable excerpts of bad values (a 10 MB
+//! name or an ANSI escape must not reach the terminal as written).
+
+use crate::lang::Lang;
+
+/// One sentence in both languages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Said {
+    /// In English.
+    pub en: String,
+    /// In Brazilian Portuguese.
+    pub pt_br: String,
+}
+
+impl Said {
+    /// A sentence from its two versions.
+    pub fn new(en: impl Into<String>, pt_br: impl Into<String>) -> Said {
+        Said {
+            en: en.into(),
+            pt_br: pt_br.into(),
+        }
+    }
+
+    /// The sentence in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::PtBr => &self.pt_br,
+        }
+    }
+}
+
+/// The most characters of a bad value an error message quotes.
+pub const EXCERPT_CHARS: usize = 40;
+
+/// `value` as an error message may quote it: control characters escaped
+/// (`\u{1b}`, `\n`), so nothing written in a file can move the cursor or
+/// clear a screen, and at most [`EXCERPT_CHARS`] characters, with `…` and
+/// the full length when cut.
+pub fn excerpt(value: &str) -> String {
+    let total = value.chars().count();
+    let mut out = String::new();
+    for c in value.chars().take(EXCERPT_CHARS) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if total > EXCERPT_CHARS {
+        out.push_str(&format!("… ({total} characters)"));
+    }
+    out
+}
+
+/// `value` with its control characters escaped, whole: for a file's path,
+/// which an error must show in full to be found.
+pub fn printable(value: &str) -> String {
+    let mut out = String::new();
+    for c in value.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// [`excerpt`] for Portuguese text (the length says "caracteres").
+pub fn excerpt_pt(value: &str) -> String {
+    excerpt(value).replace(" characters)", " caracteres)")
+}
+
+/// A number as `lang` writes it: `0.25` in English, `0,25` in Portuguese.
+pub fn num(lang: Lang, value: f64) -> String {
+    let text = value.to_string();
+    match lang {
+        Lang::En => text,
+        Lang::PtBr => text.replace('.', ","),
+    }
+}
+
+/// A number rounded to what a person reads (three significant digits at
+/// most), as `lang` writes it: `84.5`, `1,2`.
+pub fn num_rounded(lang: Lang, value: f64) -> String {
+    let digits = if value >= 100.0 {
+        0
+    } else if value >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let text = format!("{value:.digits$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    };
+    match lang {
+        Lang::En => text,
+        Lang::PtBr => text.replace('.', ","),
+    }
+}
+
+/// Fields whose smallest meaningful value is 1: a negative or oversized
+/// number there is explained as "a whole number of at least 1".
+const AT_LEAST_ONE: [&str; 4] = ["orders", "merchants", "amount_cents", "page_size"];
+
+/// The text between the first pair of backticks after `prefix`, if `message`
+/// starts with it.
+fn ticked<'a>(message: &'a str, prefix: &str) -> Option<(&'a str, &'a str)> {
+    let rest = message.strip_prefix(prefix)?;
+    let (inside, after) = rest.split_once('`')?;
+    Some((inside, after))
+}
+
+/// serde's name of what it found (`integer `-5``, `string "x"`), in words.
+fn found_words(unexpected: &str) -> Said {
+    let unexpected = unexpected.trim();
+    let inner = |p: &str| unexpected.strip_prefix(p).map(|v| v.trim_matches('`'));
+    if let Some(v) = inner("integer ") {
+        return Said::new(excerpt(v), excerpt(v));
+    }
+    if let Some(v) = inner("floating point ") {
+        return Said::new(excerpt(v), excerpt(&v.replace('.', ",")));
+    }
+    if let Some(v) = inner("boolean ") {
+        return Said::new(v, v);
+    }
+    if let Some(v) = unexpected.strip_prefix("string ") {
+        return Said::new(
+            format!("the text {}", excerpt(v)),
+            format!("o texto {}", excerpt_pt(v)),
+        );
+    }
+    match unexpected {
+        "sequence" => Said::new("a list", "uma lista"),
+        "map" => Said::new("a table", "uma tabela"),
+        other => Said::new(excerpt(other), excerpt_pt(other)),
+    }
+}
+
+/// serde's name of what it expected (`u32`, `a string`, a duration), in
+/// words, for the field `field` (its last key).
+fn expected_words(expected: &str, field: Option<&str>) -> Said {
+    let expected = expected.trim();
+    let whole = |max: &str| {
+        if field.is_some_and(|f| AT_LEAST_ONE.contains(&f)) {
+            Said::new(
+                "a whole number of at least 1",
+                "um número inteiro de pelo menos 1",
+            )
+        } else {
+            Said::new(
+                format!("a whole number from 0 to {max}"),
+                format!("um número inteiro de 0 a {max}"),
+            )
+        }
+    };
+    match expected {
+        "u32" => whole("4294967295"),
+        "u64" | "usize" => whole("18446744073709551615"),
+        "f64" | "f32" => Said::new("a number", "um número"),
+        "a string" => Said::new("text in quotes", "um texto entre aspas"),
+        "a boolean" => Said::new("true or false", "true ou false"),
+        "a sequence" => Said::new(
+            "a list in brackets, such as [1, 2]",
+            "uma lista entre colchetes, como [1, 2]",
+        ),
+        e if e.starts_with("a duration") => Said::new(
+            "a duration: a number of milliseconds, or text such as \"250ms\", \"15m\", \"2h\"",
+            "uma duração: um número de milissegundos, ou um texto como \"250ms\", \"15m\", \"2h\"",
+        ),
+        e if e.starts_with("struct ") || e.contains("enum") || e == "a map" => {
+            Said::new("a table", "uma tabela")
+        }
+        other => Said::new(excerpt(other), excerpt_pt(other)),
+    }
+}
+
+/// A message from the TOML reader or serde, said in words in both
+/// languages; `field` is the last key of the field it concerns. Values it
+/// quotes are cut to an excerpt; a message of an unknown shape is kept (cut
+/// and escaped) after a sentence that says what kind of problem it is.
+pub fn serde_said(message: &str, field: Option<&str>) -> Said {
+    let message = message.trim();
+    let name = field.map(|f| format!("`{f}` ")).unwrap_or_default();
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((found, expected)) = rest.rsplit_once(", expected ")
+        {
+            let (f, e) = (found_words(found), expected_words(expected, field));
+            return Said::new(
+                format!("{name}must be {}, got {}", e.en, f.en),
+                format!("{name}deve ser {}; recebido {}", e.pt_br, f.pt_br),
+            );
+        }
+    }
+    if let Some((missing, _)) = ticked(message, "missing field `") {
+        return Said::new(
+            format!("`{missing}` is missing: add it to this table"),
+            format!("falta `{missing}`: acrescente o campo a esta tabela"),
+        );
+    }
+    if let Some((unknown, after)) = ticked(message, "unknown field `") {
+        let known = after.split_once("expected ").map(|(_, k)| k).unwrap_or("");
+        return Said::new(
+            format!(
+                "unknown field `{}` (a typo?); this table has: {}",
+                excerpt(unknown),
+                known.replace("one of ", "")
+            ),
+            format!(
+                "campo desconhecido `{}` (erro de digitação?); esta tabela tem: {}",
+                excerpt_pt(unknown),
+                known.replace("one of ", "")
+            ),
+        );
+    }
+    if let Some((unknown, after)) = ticked(message, "unknown variant `") {
+        let known = after.split_once("expected ").map(|(_, k)| k).unwrap_or("");
+        return Said::new(
+            format!(
+                "unknown value `{}`; use {}",
+                excerpt(unknown),
+                known.replace("one of ", "one of: ")
+            ),
+            format!(
+                "valor desconhecido `{}`; use {}",
+                excerpt_pt(unknown),
+                known.replace("one of ", "um de: ").replace(" or ", " ou ")
+            ),
+        );
+    }
+    if let Some((dup, _)) = ticked(message, "duplicate field `") {
+        return Said::new(
+            format!("`{dup}` is written twice in this table"),
+            format!("`{dup}` aparece duas vezes nesta tabela"),
+        );
+    }
+    if message.starts_with("a duration cannot be negative") {
+        return Said::new(
+            "a duration cannot be negative",
+            "uma duração não pode ser negativa",
+        );
+    }
+    if message.starts_with("a duration must be a finite number") {
+        return Said::new(
+            "a duration must be a finite number",
+            "uma duração deve ser um número finito",
+        );
+    }
+    if message.starts_with("that duration is too long") {
+        return Said::new("that duration is too long", "essa duração é longa demais");
+    }
+    if let Some((text, _)) = ticked(message, "`")
+        && message.contains("` is not a duration")
+    {
+        return Said::new(
+            format!(
+                "`{}` is not a duration: write a number of milliseconds or a number with a unit, such as \"250ms\", \"15m\", \"2h\"",
+                excerpt(text)
+            ),
+            format!(
+                "`{}` não é uma duração: escreva um número de milissegundos ou um número com unidade, como \"250ms\", \"15m\", \"2h\"",
+                excerpt_pt(text)
+            ),
+        );
+    }
+    if let Some((unit, _)) = ticked(message, "unknown unit `") {
+        return Said::new(
+            format!("unknown unit `{}`: use us, ms, s, m, h or d", excerpt(unit)),
+            format!(
+                "unidade desconhecida `{}`: use us, ms, s, m, h ou d",
+                excerpt_pt(unit)
+            ),
+        );
+    }
+    // TOML syntax: the reader's own words in English, translated when known.
+    let detail = excerpt_long(message);
+    let first = message.lines().next().unwrap_or("");
+    let known: [(&str, &str); 9] = [
+        ("extra `", "há algo a mais aqui"),
+        (
+            "string values must be quoted",
+            "um texto deve ficar entre aspas",
+        ),
+        (
+            "invalid basic string",
+            "um texto não foi fechado: falta a aspa final",
+        ),
+        (
+            "invalid literal string",
+            "um texto não foi fechado: falta a aspa final",
+        ),
+        (
+            "duplicate key",
+            "esta chave já aparece antes na mesma tabela",
+        ),
+        (
+            "unclosed table",
+            "o cabeçalho da tabela não foi fechado: falta `]`",
+        ),
+        ("unclosed array", "a lista não foi fechada: falta `]`"),
+        (
+            "unclosed inline table",
+            "a tabela em linha não foi fechada: falta `}`",
+        ),
+        ("invalid key", "nome de chave inválido"),
+    ];
+    let pt = known
+        .iter()
+        .find(|(en, _)| first.starts_with(en))
+        .map(|(_, pt)| (*pt).to_owned())
+        .unwrap_or_else(|| {
+            format!("TOML inválido aqui (o leitor de TOML diz, em inglês: {detail})")
+        });
+    Said::new(detail, pt)
+}
+
+/// A whole message from another library, escaped and cut at 200 characters.
+fn excerpt_long(message: &str) -> String {
+    let mut out = String::new();
+    let total = message.chars().count();
+    for c in message.chars().take(200) {
+        if c == '\n' {
+            out.push_str("; ");
+        } else if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if total > 200 {
+        out.push('…');
+    }
+    out
+}
+
+/// A source line as an error shows it under the message: escaped, and cut
+/// at 120 characters.
+pub fn shown_line(line: &str) -> String {
+    let mut out = String::new();
+    let total = line.chars().count();
+    for c in line.trim_end().chars().take(120) {
+        if c.is_control() && c != '\t' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if total > 120 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_short_and_printable() {
+        assert_eq!(excerpt("poll"), "poll");
+        assert_eq!(excerpt("a\u{1b}[2Jb\n"), "a\\u{1b}[2Jb\\n");
+        let long = "x".repeat(10_000_000);
+        let cut = excerpt(&long);
+        assert!(cut.len() < 80, "{cut}");
+        assert!(cut.ends_with("… (10000000 characters)"), "{cut}");
+        assert!(excerpt_pt(&long).ends_with("(10000000 caracteres)"));
+    }
+
+    #[test]
+    fn serde_messages_are_said_in_words() {
+        let s = serde_said("invalid value: integer `-5`, expected u32", Some("orders"));
+        assert_eq!(
+            s.en,
+            "`orders` must be a whole number of at least 1, got -5"
+        );
+        assert_eq!(
+            s.pt_br,
+            "`orders` deve ser um número inteiro de pelo menos 1; recebido -5"
+        );
+        let s = serde_said(
+            "invalid type: floating point `1.5`, expected u64",
+            Some("seed"),
+        );
+        assert!(s.pt_br.contains("recebido 1,5"), "{s:?}");
+        let s = serde_said("missing field `interval_ms`", None);
+        assert!(s.pt_br.starts_with("falta `interval_ms`"), "{s:?}");
+        let long = format!(
+            "invalid type: string \"{}\", expected u32",
+            "x".repeat(1_000_000)
+        );
+        assert!(serde_said(&long, Some("orders")).en.len() < 200);
+    }
+
+    #[test]
+    fn toml_syntax_errors_are_translated() {
+        let s = serde_said("unclosed array, expected `]`", None);
+        assert_eq!(s.en, "unclosed array, expected `]`");
+        assert_eq!(s.pt_br, "a lista não foi fechada: falta `]`");
+    }
+
+    #[test]
+    fn portuguese_numbers_use_the_decimal_comma() {
+        assert_eq!(num(Lang::En, 0.25), "0.25");
+        assert_eq!(num(Lang::PtBr, 0.25), "0,25");
+        assert_eq!(num(Lang::PtBr, 3.0), "3");
+    }
+}
