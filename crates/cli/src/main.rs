@@ -11,6 +11,7 @@ mod github_cmd;
 mod live_cmd;
 mod progress;
 mod report_cmd;
+mod text;
 
 use anyhow::Context as _;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
@@ -19,7 +20,7 @@ use hooklab_core::lang::Lang;
 use hooklab_core::scenario::{ClockMode, Scenario, ScenarioError};
 use hooklab_harness::{RunOptions, run_scenario};
 use hooklab_report::render::{self, Format};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The built-in default scenario: the seed's checkout story.
@@ -140,6 +141,11 @@ struct RunArgs {
     /// Print the results but write no files.
     #[arg(long)]
     no_write: bool,
+
+    /// Write into the default results folder even when it holds the results
+    /// of another scenario file (a committed reference run, for instance).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -186,7 +192,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check_cmd::check(args, lang),
         Command::Report(args) => match report_cmd::report(&args, lang) {
             Ok(dir) => {
-                eprintln!("reports written to {}", dir.display());
+                eprintln!("{}", text::reports_written(lang, &dir));
                 Ok(())
             }
             Err(report_cmd::ReportError::Input(e)) => Err(Failure::Usage(e)),
@@ -196,11 +202,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(e)) => {
-            eprintln!("error: {}", error_chain(&e));
+            eprintln!("{}: {}", text::error_prefix(lang), error_text(&e, lang));
             ExitCode::from(2)
         }
         Err(Failure::Runtime(e)) => {
-            eprintln!("error: {}", error_chain(&e));
+            eprintln!("{}: {}", text::error_prefix(lang), error_text(&e, lang));
             ExitCode::from(1)
         }
     }
@@ -223,6 +229,39 @@ fn error_chain(error: &anyhow::Error) -> String {
         }
         out.push_str(&text);
         previous = text;
+    }
+    out
+}
+
+/// An error for people in `lang`. English: the whole chain on one line.
+/// Portuguese: the outer message (hooklab's own, worded in Portuguese), system
+/// errors by their kind in Portuguese, and any other cause (another crate's
+/// English words) on its own labelled line rather than glued into the
+/// Portuguese sentence.
+fn error_text(error: &anyhow::Error, lang: Lang) -> String {
+    if lang == Lang::En {
+        return error_chain(error);
+    }
+    let mut out = error.to_string();
+    let mut details = Vec::new();
+    for link in error.chain().skip(1) {
+        let translated = link
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| text::io_kind(lang, io.kind()));
+        match translated {
+            Some(words) => {
+                out.push_str(": ");
+                out.push_str(words);
+            }
+            None => details.push(link.to_string()),
+        }
+    }
+    if !details.is_empty() {
+        out.push_str(&format!(
+            "\n  {}: {}",
+            text::original_detail(lang),
+            details.join(": ")
+        ));
     }
     out
 }
@@ -288,10 +327,90 @@ fn load_scenario(path: Option<&PathBuf>) -> Result<Scenario, ScenarioError> {
     }
 }
 
+/// What the summary records as the file of the built-in scenario.
+const BUILT_IN_FILE: &str = "built-in checkout";
+
+/// The scenario file whose results a folder holds: the summary's own record,
+/// or, for summaries written before it was recorded, `scenarios/<folder>.toml`
+/// (how every committed reference result was made).
+fn producer_of(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    match value["scenario"]["file"].as_str() {
+        Some(file) => Some(file.to_owned()),
+        None => {
+            let name = dir.file_name()?.to_string_lossy().into_owned();
+            Some(format!("scenarios/{name}.toml"))
+        }
+    }
+}
+
+/// Whether two recorded scenario files are the same file. The built-in
+/// scenario is scenarios/checkout.toml, compiled in.
+fn same_scenario_file(a: &str, b: &str) -> bool {
+    let resolve = |f: &str| {
+        let f = if f == BUILT_IN_FILE {
+            "scenarios/checkout.toml"
+        } else {
+            f
+        };
+        std::fs::canonicalize(f).unwrap_or_else(|_| PathBuf::from(f))
+    };
+    resolve(a) == resolve(b)
+}
+
+/// The default results folder: `results/<the scenario file's own name>/`, so
+/// a copy `my.toml` of checkout.toml writes results/my/ and never the
+/// committed results/checkout/.
+fn default_results_dir(scenario: Option<&Path>) -> PathBuf {
+    let name = scenario
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "checkout".to_owned());
+    PathBuf::from("results").join(name)
+}
+
+/// Checks, before a run, that its results can be written where they will go.
+fn check_writable(dir: &Path, lang: Lang) -> Result<(), Failure> {
+    let probe = dir.join(".hooklab-write-check");
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b""))
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| Failure::Usage(anyhow::Error::new(e).context(text::cannot_write(lang, dir))))
+}
+
 fn run(args: RunArgs, lang: hooklab_core::lang::Lang) -> Result<(), Failure> {
     let scenario = load_scenario(args.scenario.as_ref()).map_err(|e| Failure::Usage(e.into()))?;
     let scenario =
         hooklab_harness::sweep::expand(&scenario).map_err(|e| Failure::Usage(e.into()))?;
+    let file = args
+        .scenario
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| BUILT_IN_FILE.to_owned());
+    // Where the results go is settled before the run, so a refusal or an
+    // unwritable folder costs nothing.
+    let dir = if args.no_write {
+        None
+    } else {
+        let dir = match &args.out {
+            Some(dir) => dir.clone(),
+            None => {
+                let dir = default_results_dir(args.scenario.as_deref());
+                if let Some(theirs) = producer_of(&dir)
+                    && !args.force
+                    && !same_scenario_file(&theirs, &file)
+                {
+                    return Err(Failure::Usage(anyhow::anyhow!(text::would_replace(
+                        lang, &dir, &theirs, &file
+                    ))));
+                }
+                dir
+            }
+        };
+        check_writable(&dir, lang)?;
+        Some(dir)
+    };
     let options = RunOptions {
         clock: args.clock.map(|c| match c {
             ClockArg::Real => ClockMode::Real,
@@ -299,29 +418,50 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang) -> Result<(), Failure> {
         }),
         ..RunOptions::default()
     };
-    let progress = progress::Bar::new();
-    let summary = run_scenario(&scenario, options, &progress).map_err(|e| match e {
+    let progress = progress::Bar::new(lang);
+    let mut summary = run_scenario(&scenario, options, &progress).map_err(|e| match e {
         hooklab_harness::HarnessError::Unsupported(_) => Failure::Usage(e.into()),
-        other => Failure::Runtime(
-            anyhow::Error::new(other).context(format!("running scenario `{}`", scenario.name)),
-        ),
+        other => Failure::Runtime(anyhow::Error::new(other).context(text::phrase(
+            lang,
+            text::Phrase::Running,
+            &scenario.name,
+        ))),
     })?;
+    summary.scenario.file = Some(file);
     let format = match args.format {
         FormatArg::Table => Format::Table,
         FormatArg::Json => Format::Json,
         FormatArg::Markdown => Format::Markdown,
     };
-    print!("{}", render::render(&summary, format, lang));
-    if !args.no_write {
-        let dir = args
-            .out
-            .unwrap_or_else(|| PathBuf::from("results").join(&summary.scenario.name));
+    let mut shown = render::render(&summary, format, lang);
+    if dir.is_none() && matches!(format, Format::Markdown) {
+        shown = without_charts(&shown);
+    }
+    print!("{shown}");
+    if let Some(dir) = dir {
         hooklab_report::write_results(&summary, &dir, lang)
-            .with_context(|| format!("writing results to {}", dir.display()))
+            .with_context(|| text::phrase(lang, text::Phrase::Writing, &dir.display().to_string()))
             .map_err(Failure::Runtime)?;
-        eprintln!("results written to {}", dir.display());
+        eprintln!("{}", text::results_written(lang, &dir));
     }
     Ok(())
+}
+
+/// The Markdown report without its charts section: with `--no-write` the
+/// charts it links are not written, so it must not link them.
+fn without_charts(markdown: &str) -> String {
+    let first_chart = render::CHARTS
+        .iter()
+        .filter_map(|(file, _)| markdown.find(&format!("]({file})")))
+        .min();
+    match first_chart.and_then(|at| markdown[..at].rfind("\n## ")) {
+        Some(heading) => {
+            let mut kept = markdown[..heading].trim_end().to_owned();
+            kept.push('\n');
+            kept
+        }
+        None => markdown.to_owned(),
+    }
 }
 
 #[cfg(test)]
