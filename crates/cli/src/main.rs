@@ -172,6 +172,9 @@ enum Failure {
 }
 
 fn main() -> ExitCode {
+    // Read while the process has one thread: on Unix the `time` crate
+    // refuses to read the local offset once others run. UTC if it cannot.
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     init_tracing();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -185,9 +188,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args, lang),
         Command::Github(cmd) => github(cmd, lang),
-        Command::Platform(args) => demo(demo_cmd::platform(args)),
-        Command::Shop(args) => demo(demo_cmd::shop(args)),
-        Command::Order(args) => demo(demo_cmd::order(args)),
+        Command::Platform(args) => {
+            demo_out(lang, offset).and_then(|out| demo(demo_cmd::platform(args, out), lang))
+        }
+        Command::Shop(args) => {
+            demo_out(lang, offset).and_then(|out| demo(demo_cmd::shop(args, out), lang))
+        }
+        Command::Order(args) => demo(demo_cmd::order(args, lang), lang),
         Command::Live(args) => live_cmd::live(args, lang),
         Command::Check(args) => check_cmd::check(args, lang),
         Command::Report(args) => match report_cmd::report(&args, lang) {
@@ -299,7 +306,7 @@ fn github(cmd: github_cmd::GithubCommand, lang: Lang) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")
+        .context(text::phrase(lang, text::Phrase::Runtime, ""))
         .map_err(Failure::Runtime)?;
     runtime.block_on(github_cmd::run(cmd, lang)).map_err(|e| {
         if e.is_usage() {
@@ -310,12 +317,20 @@ fn github(cmd: github_cmd::GithubCommand, lang: Lang) -> Result<(), Failure> {
     })
 }
 
+/// The demo's printer on stdout.
+fn demo_out(lang: Lang, offset: time::UtcOffset) -> Result<demo_cmd::Out, Failure> {
+    demo_cmd::Out::stdout(lang, offset).map_err(Failure::Runtime)
+}
+
 /// Runs one of the two-terminal demo commands on a fresh runtime.
-fn demo(command: impl std::future::Future<Output = anyhow::Result<()>>) -> Result<(), Failure> {
+fn demo(
+    command: impl std::future::Future<Output = anyhow::Result<()>>,
+    lang: Lang,
+) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")
+        .context(text::phrase(lang, text::Phrase::Runtime, ""))
         .map_err(Failure::Runtime)?;
     runtime.block_on(command).map_err(Failure::Runtime)
 }
