@@ -8,14 +8,16 @@
 mod check_cmd;
 mod demo_cmd;
 mod github_cmd;
+mod help;
 mod live_cmd;
+mod new_cmd;
 mod progress;
 mod report_cmd;
 mod text;
 
 use anyhow::Context as _;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 use hooklab_core::lang::Lang;
 use hooklab_core::scenario::{ClockMode, Scenario, ScenarioError};
 use hooklab_harness::{RunOptions, run_scenario};
@@ -39,7 +41,7 @@ learn each outcome and how many requests that costs, each number beside the mode
 Start with:  hooklab run\n\
 Then edit a copy of scenarios/checkout.toml and run it:  hooklab run my-scenario.toml"
 )]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 
@@ -47,6 +49,10 @@ struct Cli {
     /// when LC_ALL or LANG starts with `pt`, else `en`].
     #[arg(long, global = true, env = "HOOKLAB_LANG", value_parser = lang_parser())]
     lang: Option<Lang>,
+
+    /// Print only the results: no progress bar, no "results written to" line.
+    #[arg(long, short, global = true)]
+    quiet: bool,
 }
 
 /// `--lang`'s values: clap lists `en` and `pt-BR` in `--help` and accepts
@@ -116,6 +122,26 @@ enum Command {
     /// Exit code 0 when every case passed or warned, 1 when any failed.
     /// See docs/check.md.
     Check(check_cmd::CheckArgs),
+
+    /// Write a commented scenario file to start from: `hooklab new my-shop`
+    /// writes my-shop.toml from the built-in checkout (or `--from
+    /// lost-webhooks`, any file of scenarios/).
+    New(new_cmd::NewArgs),
+
+    /// Check scenario files without running them: one line per file, exit
+    /// code 0 when all are valid, 2 when any is not.
+    Validate(new_cmd::ValidateArgs),
+
+    /// Print a shell completion script: `hooklab completions bash >
+    /// ~/.local/share/bash-completion/completions/hooklab`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print hooklab's man page (roff): `hooklab man > hooklab.1 && man ./hooklab.1`.
+    Man,
 }
 
 #[derive(clap::Args, Debug)]
@@ -164,7 +190,7 @@ enum ClockArg {
 }
 
 /// A failure, sorted by who must act: the user (exit 2) or hooklab (exit 1).
-enum Failure {
+pub(crate) enum Failure {
     /// Bad usage or invalid input.
     Usage(anyhow::Error),
     /// Something broke while running.
@@ -176,17 +202,42 @@ fn main() -> ExitCode {
     // refuses to read the local offset once others run. UTC if it cannot.
     let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     init_tracing();
-    let cli = match Cli::try_parse() {
+    // The language is known before parsing, so that `--help` and clap's own
+    // errors can be in it (see the help module).
+    let early_lang = help::language_before_parsing(std::env::args_os(), locale_lang);
+    let command = help::localized(Cli::command(), early_lang);
+    let cli = match command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version are not errors; clap knows which code fits.
-            let _ = e.print();
+            help::print_clap_error(&e, early_lang);
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
     let lang = cli.lang.unwrap_or_else(locale_lang);
+    let quiet = cli.quiet;
     let result = match cli.command {
-        Command::Run(args) => run(args, lang),
+        Command::Run(args) => run(args, lang, quiet),
+        Command::New(args) => new_cmd::new(&args, lang, DEFAULT_SCENARIO).map(|file| {
+            if !quiet {
+                eprintln!("{}", text::written(lang, &file));
+            }
+        }),
+        Command::Validate(args) => new_cmd::validate(&args, lang),
+        Command::Completions { shell } => {
+            let mut command = help::localized(Cli::command(), lang);
+            clap_complete::generate(shell, &mut command, "hooklab", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(help::localized(Cli::command(), lang));
+            man.render(&mut std::io::stdout())
+                .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
+                .map_err(Failure::Runtime)
+        }
         Command::Github(cmd) => github(cmd, lang),
         Command::Platform(args) => {
             demo_out(lang, offset).and_then(|out| demo(demo_cmd::platform(args, out), lang))
@@ -199,7 +250,9 @@ fn main() -> ExitCode {
         Command::Check(args) => check_cmd::check(args, lang),
         Command::Report(args) => match report_cmd::report(&args, lang) {
             Ok(dir) => {
-                eprintln!("{}", text::reports_written(lang, &dir));
+                if !quiet {
+                    eprintln!("{}", text::reports_written(lang, &dir));
+                }
                 Ok(())
             }
             Err(report_cmd::ReportError::Input(e)) => Err(Failure::Usage(e)),
@@ -245,7 +298,7 @@ fn error_chain(error: &anyhow::Error) -> String {
 /// errors by their kind in Portuguese, and any other cause (another crate's
 /// English words) on its own labelled line rather than glued into the
 /// Portuguese sentence.
-fn error_text(error: &anyhow::Error, lang: Lang) -> String {
+pub(crate) fn error_text(error: &anyhow::Error, lang: Lang) -> String {
     if lang == Lang::En {
         return error_chain(error);
     }
@@ -287,8 +340,14 @@ fn init_tracing() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(colour(std::io::stderr().is_terminal()))
         .init();
+}
+
+/// Whether to colour output: on a terminal only, and never with `NO_COLOR`
+/// set to anything non-empty (no-color.org).
+pub(crate) fn colour(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// `--lang` not given: Portuguese when the POSIX locale (`LC_ALL`, then
@@ -394,7 +453,7 @@ fn check_writable(dir: &Path, lang: Lang) -> Result<(), Failure> {
         .map_err(|e| Failure::Usage(anyhow::Error::new(e).context(text::cannot_write(lang, dir))))
 }
 
-fn run(args: RunArgs, lang: hooklab_core::lang::Lang) -> Result<(), Failure> {
+fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(), Failure> {
     let scenario = load_scenario(args.scenario.as_ref()).map_err(|e| Failure::Usage(e.into()))?;
     let scenario =
         hooklab_harness::sweep::expand(&scenario).map_err(|e| Failure::Usage(e.into()))?;
@@ -433,7 +492,7 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang) -> Result<(), Failure> {
         }),
         ..RunOptions::default()
     };
-    let progress = progress::Bar::new(lang);
+    let progress = progress::Bar::new(lang, quiet);
     let mut summary = run_scenario(&scenario, options, &progress).map_err(|e| match e {
         hooklab_harness::HarnessError::Unsupported(_) => Failure::Usage(e.into()),
         other => Failure::Runtime(anyhow::Error::new(other).context(text::phrase(
@@ -457,7 +516,9 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang) -> Result<(), Failure> {
         hooklab_report::write_results(&summary, &dir, lang)
             .with_context(|| text::phrase(lang, text::Phrase::Writing, &dir.display().to_string()))
             .map_err(Failure::Runtime)?;
-        eprintln!("{}", text::results_written(lang, &dir));
+        if !quiet {
+            eprintln!("{}", text::results_written(lang, &dir));
+        }
     }
     Ok(())
 }

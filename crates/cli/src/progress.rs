@@ -15,19 +15,25 @@ pub struct Bar {
     current: Mutex<Option<ProgressBar>>,
     /// The language of the bar and of the line per strategy.
     lang: Lang,
+    /// `--quiet`: neither bar nor lines.
+    quiet: bool,
 }
 
 impl Bar {
-    pub fn new(lang: Lang) -> Self {
+    pub fn new(lang: Lang, quiet: bool) -> Self {
         Bar {
             current: Mutex::new(None),
             lang,
+            quiet,
         }
     }
 }
 
 impl Progress for Bar {
     fn strategy_started(&self, index: usize, total: usize, name: &str, orders: u64) {
+        if self.quiet {
+            return;
+        }
         let bar = ProgressBar::with_draw_target(Some(orders), ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template(match self.lang {
             Lang::En => "{prefix} {bar:30} {pos}/{len} orders known  {elapsed}",
@@ -58,6 +64,9 @@ impl Progress for Bar {
             .take()
         {
             bar.finish_and_clear();
+        }
+        if self.quiet {
+            return;
         }
         let run_time = hooklab_report::units::dur(report.run_ms);
         let run_time = match self.lang {

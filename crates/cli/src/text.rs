@@ -25,6 +25,14 @@ pub fn results_written(lang: Lang, dir: &Path) -> String {
     }
 }
 
+/// After `hooklab new` wrote a file.
+pub fn written(lang: Lang, file: &Path) -> String {
+    match lang {
+        Lang::En => format!("{} written", file.display()),
+        Lang::PtBr => format!("{} gravado", file.display()),
+    }
+}
+
 /// After `hooklab report` wrote its files.
 pub fn reports_written(lang: Lang, dir: &Path) -> String {
     match lang {
