@@ -368,10 +368,15 @@ fn github(cmd: github_cmd::GithubCommand, lang: Lang) -> Result<(), Failure> {
         .context(text::phrase(lang, text::Phrase::Runtime, ""))
         .map_err(Failure::Runtime)?;
     runtime.block_on(github_cmd::run(cmd, lang)).map_err(|e| {
-        if e.is_usage() {
-            Failure::Usage(e.into())
+        let usage = e.is_usage();
+        let error = match text::github_error(lang, &e) {
+            Some(words) => anyhow::Error::new(e).context(words),
+            None => anyhow::Error::new(e),
+        };
+        if usage {
+            Failure::Usage(error)
         } else {
-            Failure::Runtime(e.into())
+            Failure::Runtime(error)
         }
     })
 }

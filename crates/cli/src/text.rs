@@ -154,3 +154,35 @@ pub fn original_detail(lang: Lang) -> &'static str {
         Lang::PtBr => "detalhe técnico (mensagem original, em inglês)",
     }
 }
+
+/// A `hooklab github` failure in Portuguese (the github crate words its
+/// errors in English); `None` in English, where its own words are used.
+pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -> Option<String> {
+    use hooklab_github::command::CommandError as E;
+    use hooklab_github::sender::SendError as S;
+    if lang == Lang::En {
+        return None;
+    }
+    Some(match error {
+        E::Usage(_) => "uso inválido de `hooklab github`".to_owned(),
+        E::ReadPayload { path, .. } => {
+            format!(
+                "não foi possível ler o arquivo de payload {}",
+                path.display()
+            )
+        }
+        E::Bind { addr, .. } => format!("não foi possível escutar em {addr}"),
+        E::Serve(_) => "o receptor parou com um erro".to_owned(),
+        E::Send(S::NotLoopback(_)) => {
+            "o hooklab só envia para esta máquina (127.0.0.0/8, ::1, localhost)".to_owned()
+        }
+        E::Send(S::Build(_)) => "não foi possível montar a requisição".to_owned(),
+        E::Send(S::Connect(_)) => "não foi possível alcançar o receptor".to_owned(),
+        E::Send(S::ReadAnswer(_)) => "a resposta foi interrompida".to_owned(),
+        E::Send(S::Timeout) => {
+            "sem resposta a tempo (o GitHub marcaria esta entrega como falha)".to_owned()
+        }
+        E::Rejected(status) => format!("o receptor recusou a entrega: HTTP {}", status.as_u16()),
+        _ => "falha em `hooklab github`".to_owned(),
+    })
+}

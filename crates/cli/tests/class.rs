@@ -132,3 +132,273 @@ fn markdown_without_writing_links_no_chart() {
     assert!(!md.contains(".svg"), "{md}");
     assert!(!dir.path().join("results/my").exists());
 }
+
+/// Words a class would see if a line were still English. Lower case, whole
+/// words only; flag names (`--orders`, `--every`) and folder names
+/// (`results/`) are not in it, since they are the same in both languages.
+const ENGLISH: &[&str] = &[
+    "usage",
+    "options",
+    "commands",
+    "arguments",
+    "print",
+    "default",
+    "possible",
+    "values",
+    "the",
+    "and",
+    "with",
+    "which",
+    "error",
+    "written",
+    "known",
+    "notified",
+    "missed",
+    "listening",
+    "press",
+    "stop",
+    "placed",
+    "settled",
+    "still",
+    "wasted",
+    "failed",
+    "cannot",
+    "done",
+    "running",
+    "reading",
+    "writing",
+    "delivered",
+    "attempt",
+    "registered",
+    "receiving",
+    "placing",
+    "learning",
+    "outcomes",
+    "unexpected",
+    "found",
+    "invalid",
+    "refused",
+    "try",
+    "sending",
+    "signed",
+    "unsigned",
+    "payment",
+    "pending",
+    "receiver",
+    "wasted",
+    "settles",
+];
+
+/// The English words in `text`, skipping the one labelled line that quotes
+/// another program's own (English) words.
+fn english_in(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|line| {
+            !line
+                .trim_start()
+                .starts_with("detalhe técnico (mensagem original, em inglês)")
+        })
+        .flat_map(|line| {
+            line.split(|c: char| !c.is_alphanumeric())
+                .map(str::to_lowercase)
+                .filter(|w| ENGLISH.contains(&w.as_str()))
+                .map(|w| format!("{w:?} in {line:?}"))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn pt(cwd: &Path, args: &[&str]) -> Output {
+    hooklab(cwd)
+        .arg("--lang")
+        .arg("pt-BR")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn all_text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out))
+}
+
+/// A loopback port nothing listens on.
+fn dead_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn every_subcommand_speaks_portuguese_in_help_runs_and_errors() {
+    let (dir, _) = classroom("meu.toml");
+    let mut seen = Vec::new();
+    let commands = [
+        "",
+        "run",
+        "github",
+        "github listen",
+        "github send",
+        "platform",
+        "shop",
+        "order",
+        "report",
+        "live",
+        "check",
+        "new",
+        "validate",
+        "completions",
+        "man",
+    ];
+    for command in commands {
+        let mut args: Vec<&str> = command.split_whitespace().collect();
+        args.push("--help");
+        let out = pt(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(0), "{command}: {}", stderr(&out));
+        seen.push((format!("{command} --help"), all_text(&out)));
+        args.pop();
+        args.push("--bogus");
+        let out = pt(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        seen.push((format!("{command} --bogus"), all_text(&out)));
+    }
+    let dead = format!("http://127.0.0.1:{}", dead_port());
+    let runs: Vec<Vec<String>> = vec![
+        vec!["run", "meu.toml", "--clock", "virtual"],
+        vec![
+            "run",
+            "meu.toml",
+            "--clock",
+            "virtual",
+            "--out",
+            "meu.toml/x",
+        ],
+        vec!["report", "results/meu/", "--out", "relatorio"],
+        vec!["report", "nada/"],
+        vec!["validate", "meu.toml"],
+        vec!["new", "aula"],
+        vec!["new", "aula"],
+        vec!["order", "--api-key", "k", "--platform", &dead],
+        vec![
+            "shop",
+            "--api-key",
+            "k",
+            "--platform",
+            &dead,
+            "--strategy",
+            "webhook",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        vec!["github", "send", "push", "--to", &format!("{dead}/webhook")],
+    ]
+    .into_iter()
+    .map(|v| v.into_iter().map(str::to_owned).collect())
+    .collect();
+    for args in runs {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = pt(dir.path(), &args);
+        seen.push((args.join(" "), all_text(&out)));
+    }
+    // The two-terminal demo, and the GitHub listener refusing a forgery.
+    let mut platform = spawn_pt(
+        dir.path(),
+        &[
+            "platform",
+            "--listen",
+            "127.0.0.1:0",
+            "--settle-after",
+            "100ms",
+        ],
+    );
+    let first = read_line(platform.stdout.as_mut().unwrap());
+    let address = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let key = read_line(platform.stdout.as_mut().unwrap());
+    let key = key.split_whitespace().last().unwrap().to_owned();
+    let shop = pt(
+        dir.path(),
+        &[
+            "shop",
+            "--platform",
+            &address,
+            "--api-key",
+            &key,
+            "--orders",
+            "1",
+            "--interval",
+            "50ms",
+        ],
+    );
+    assert_eq!(shop.status.code(), Some(0), "{}", all_text(&shop));
+    seen.push(("shop".to_owned(), all_text(&shop)));
+    let rest = read_line(platform.stdout.as_mut().unwrap());
+    platform.kill().unwrap();
+    platform.wait().unwrap();
+    seen.push(("platform".to_owned(), format!("{first}\n{rest}")));
+
+    let mut listen = spawn_pt(
+        dir.path(),
+        &[
+            "github",
+            "listen",
+            "--listen",
+            "127.0.0.1:0",
+            "--secret",
+            "s3cret",
+        ],
+    );
+    let banner = read_line(listen.stderr.as_mut().unwrap());
+    let url = banner
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {banner:?}"))
+        .to_owned();
+    let forged = pt(
+        dir.path(),
+        &["github", "send", "push", "--to", &url, "--secret", "guess"],
+    );
+    assert_eq!(forged.status.code(), Some(1), "{}", all_text(&forged));
+    seen.push(("github send (forged): stderr".to_owned(), stderr(&forged)));
+    let refused = read_line(listen.stdout.as_mut().unwrap());
+    assert!(refused.contains("401"), "{refused}");
+    listen.kill().unwrap();
+    listen.wait().unwrap();
+    seen.push(("github listen".to_owned(), format!("{banner}\n{refused}")));
+
+    let english: Vec<String> = seen
+        .iter()
+        .flat_map(|(what, text)| {
+            english_in(text)
+                .into_iter()
+                .map(move |e| format!("{what}: {e}"))
+        })
+        .collect();
+    assert!(
+        english.is_empty(),
+        "English in pt-BR output:\n{}",
+        english.join("\n")
+    );
+}
+
+fn spawn_pt(cwd: &Path, args: &[&str]) -> std::process::Child {
+    hooklab(cwd)
+        .arg("--lang")
+        .arg("pt-BR")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// One line of a child's output, waiting for it (no sleep: a blocking read).
+fn read_line(stream: &mut impl std::io::Read) -> String {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while stream.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
+        line.push(byte[0]);
+    }
+    String::from_utf8_lossy(&line).into_owned()
+}

@@ -191,6 +191,11 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<(), CommandError> 
 
 /// Sends one event with the headers GitHub sends, and prints the answer.
 pub async fn send(args: SendConfig) -> Result<(), CommandError> {
+    send_in(args, Lang::En).await
+}
+
+/// [`send`], with its one line for people in `lang`.
+pub async fn send_in(args: SendConfig, lang: Lang) -> Result<(), CommandError> {
     // Refuse a non-loopback target before reading or printing anything.
     hooklab_core::http::ensure_loopback(&args.to)
         .map_err(|e| CommandError::Send(SendError::NotLoopback(e)))?;
@@ -243,16 +248,15 @@ pub async fn send(args: SendConfig) -> Result<(), CommandError> {
         .filter(|s| !s.is_empty())
         .map(WebhookSecret::new);
     eprintln!(
-        "sending {} (delivery {}, {} bytes, {}) to {}",
-        delivery.event,
-        delivery.id,
-        delivery.body.len(),
-        if secret.is_some() {
-            "signed"
-        } else {
-            "UNSIGNED: no --secret"
-        },
-        args.to
+        "{}",
+        crate::lang::sending(
+            lang,
+            &delivery.event,
+            &delivery.id.to_string(),
+            delivery.body.len(),
+            secret.is_some(),
+            &args.to.to_string()
+        )
     );
     let answer = Hookshot::new()
         .send(&args.to, &delivery, secret.as_ref())

@@ -198,6 +198,24 @@ pub fn lines_dropped(lang: Lang, n: u64) -> String {
     }
 }
 
+/// `hooklab github send`'s line before it sends.
+pub fn sending(lang: Lang, event: &str, id: &str, bytes: usize, signed: bool, to: &str) -> String {
+    match (lang, signed) {
+        (Lang::En, true) => {
+            format!("sending {event} (delivery {id}, {bytes} bytes, signed) to {to}")
+        }
+        (Lang::En, false) => {
+            format!("sending {event} (delivery {id}, {bytes} bytes, UNSIGNED: no --secret) to {to}")
+        }
+        (Lang::PtBr, true) => {
+            format!("enviando {event} (entrega {id}, {bytes} bytes, assinada) para {to}")
+        }
+        (Lang::PtBr, false) => format!(
+            "enviando {event} (entrega {id}, {bytes} bytes, SEM ASSINATURA: falta --secret) para {to}"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
