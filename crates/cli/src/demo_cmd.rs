@@ -523,3 +523,42 @@ pub async fn order(args: OrderArgs, lang: Lang) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(&payment)?);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// With the defaults, polling's delay is visible: the poll after
+    /// settlement comes a good second later (it came 0 s later with 2 s and
+    /// 1 s), and at least one poll is wasted.
+    #[test]
+    fn the_default_demo_shows_what_polling_costs() {
+        let settle = Dur::parse(DEFAULT_SETTLE).unwrap().as_ms_f64();
+        let every = Dur::parse(DEFAULT_INTERVAL).unwrap().as_ms_f64();
+        let first_poll_after = (settle / every).ceil() * every;
+        assert!(
+            first_poll_after - settle >= 1_000.0,
+            "{first_poll_after} - {settle}"
+        );
+        assert!(settle > every, "no wasted poll");
+    }
+
+    #[test]
+    fn lines_are_stamped_with_the_time_of_day() {
+        let out = Out {
+            printer: Arc::new(
+                LinePrinter::spawn(
+                    Sink::Lines(tokio::sync::mpsc::unbounded_channel().0),
+                    Lang::En,
+                    1,
+                )
+                .unwrap(),
+            ),
+            lang: Lang::En,
+            offset: time::UtcOffset::from_hms(-3, 0, 0).unwrap(),
+        };
+        // 2026-12-01 12:41:07.123 UTC is 09:41:07.123 in Brasília.
+        assert_eq!(out.time_of_day(1_796_128_867_123_000), "09:41:07.123");
+    }
+}

@@ -183,6 +183,5 @@ pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -
             "sem resposta a tempo (o GitHub marcaria esta entrega como falha)".to_owned()
         }
         E::Rejected(status) => format!("o receptor recusou a entrega: HTTP {}", status.as_u16()),
-        _ => "falha em `hooklab github`".to_owned(),
     })
 }

@@ -402,3 +402,87 @@ fn read_line(stream: &mut impl std::io::Read) -> String {
     }
     String::from_utf8_lossy(&line).into_owned()
 }
+
+#[test]
+fn new_writes_a_commented_scenario_that_validates_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hooklab(dir.path())
+        .args(["new", "minha-loja"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("minha-loja.toml")).unwrap();
+    assert!(
+        text.starts_with("# minha-loja: made by `hooklab new`"),
+        "{text}"
+    );
+    assert!(text.contains("name = \"minha-loja\""), "{text}");
+    assert!(text.contains("scenarios/README.md"), "{text}");
+    let again = hooklab(dir.path())
+        .args(["new", "minha-loja"])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("minha-loja.toml")).unwrap(),
+        text
+    );
+
+    std::fs::write(dir.path().join("bad.toml"), "name = \"x\"\nseed = = 1\n").unwrap();
+    let out = hooklab(dir.path())
+        .args(["validate", "minha-loja.toml", "bad.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].starts_with("minha-loja.toml: ok (3 strategies, 300 orders)"),
+        "{stdout}"
+    );
+    assert!(lines[1].starts_with("bad.toml:"), "{stdout}");
+    let ok = hooklab(dir.path())
+        .args(["validate", "minha-loja.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    // Nothing ran: no results folder.
+    assert!(!dir.path().join("results").exists());
+}
+
+#[test]
+fn completions_and_the_man_page_are_printed_on_demand() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = hooklab(dir.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains("validate"), "{shell}: {script}");
+    }
+    let out = hooklab(dir.path()).arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.contains(".TH hooklab 1"), "{page}");
+}
+
+#[test]
+fn quiet_prints_only_the_results() {
+    let (dir, _) = classroom("my.toml");
+    let out = hooklab(dir.path())
+        .args(["run", "my.toml", "--clock", "virtual", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("webhook"));
+    assert!(dir.path().join("results/my/summary.json").exists());
+}
