@@ -175,7 +175,7 @@ struct RunArgs {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum FormatArg {
+pub(crate) enum FormatArg {
     Table,
     Json,
     Markdown,
@@ -250,7 +250,9 @@ fn main() -> ExitCode {
         Command::Check(args) => check_cmd::check(args, lang),
         Command::Report(args) => match report_cmd::report(&args, lang) {
             Ok(dir) => {
-                if !quiet {
+                if let Some(dir) = dir
+                    && !quiet
+                {
                     eprintln!("{}", text::reports_written(lang, &dir));
                 }
                 Ok(())
@@ -507,11 +509,7 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(),
         ))),
     })?;
     summary.scenario.file = Some(file);
-    let format = match args.format {
-        FormatArg::Table => Format::Table,
-        FormatArg::Json => Format::Json,
-        FormatArg::Markdown => Format::Markdown,
-    };
+    let format = render_format(args.format);
     let mut shown = render::render(&summary, format, lang);
     if dir.is_none() && matches!(format, Format::Markdown) {
         shown = without_charts(&shown);
@@ -528,9 +526,18 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(),
     Ok(())
 }
 
+/// The renderer's format for a `--format` value.
+pub(crate) fn render_format(format: FormatArg) -> Format {
+    match format {
+        FormatArg::Table => Format::Table,
+        FormatArg::Json => Format::Json,
+        FormatArg::Markdown => Format::Markdown,
+    }
+}
+
 /// The Markdown report without its charts section: with `--no-write` the
 /// charts it links are not written, so it must not link them.
-fn without_charts(markdown: &str) -> String {
+pub(crate) fn without_charts(markdown: &str) -> String {
     let first_chart = render::CHARTS
         .iter()
         .filter_map(|(file, _)| markdown.find(&format!("]({file})")))

@@ -22,6 +22,15 @@ pub struct ReportArgs {
     /// Where to write the reports [default: the folder of the summary].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Also print the summary on standard output, as `hooklab run` does:
+    /// an aligned table, the JSON summary, or the Markdown report.
+    #[arg(long, value_enum)]
+    pub format: Option<crate::FormatArg>,
+
+    /// Write no files (with `--format`, only print).
+    #[arg(long)]
+    pub no_write: bool,
 }
 
 /// Why `hooklab report` failed, sorted as `main` needs: the user's input
@@ -33,8 +42,9 @@ pub enum ReportError {
     Output(anyhow::Error),
 }
 
-/// Reads the summary and writes its reports; returns the folder written.
-pub fn report(args: &ReportArgs, lang: Lang) -> Result<PathBuf, ReportError> {
+/// Reads the summary and writes its reports; returns the folder written
+/// (none with `--no-write`).
+pub fn report(args: &ReportArgs, lang: Lang) -> Result<Option<PathBuf>, ReportError> {
     // A folder stands for the summary.json inside it, as `live --replay` takes.
     let file = if args.summary.is_dir() {
         args.summary.join("summary.json")
@@ -58,10 +68,21 @@ pub fn report(args: &ReportArgs, lang: Lang) -> Result<PathBuf, ReportError> {
     } else {
         dir
     };
+    if let Some(format) = args.format {
+        let format = crate::render_format(format);
+        let mut shown = hooklab_report::render::render(&summary, format, lang);
+        if args.no_write && format == hooklab_report::Format::Markdown {
+            shown = crate::without_charts(&shown);
+        }
+        print!("{shown}");
+    }
+    if args.no_write {
+        return Ok(None);
+    }
     hooklab_report::write_results(&summary, &dir, lang)
         .with_context(|| phrase(lang, Phrase::Writing, &dir.display().to_string()))
         .map_err(ReportError::Output)?;
-    Ok(dir)
+    Ok(Some(dir))
 }
 
 #[cfg(test)]
@@ -78,6 +99,8 @@ mod tests {
         let args = ReportArgs {
             summary: results.join("summary.json"),
             out: Some(out.path().to_owned()),
+            format: None,
+            no_write: false,
         };
         assert!(report(&args, Lang::En).is_ok());
         for entry in std::fs::read_dir(out.path()).unwrap() {
@@ -101,6 +124,8 @@ mod tests {
         let args = ReportArgs {
             summary: results.clone(),
             out: Some(out.path().to_owned()),
+            format: None,
+            no_write: false,
         };
         assert!(report(&args, Lang::En).is_ok());
         assert_eq!(
@@ -114,6 +139,8 @@ mod tests {
         let args = ReportArgs {
             summary: PathBuf::from("/nonexistent/summary.json"),
             out: None,
+            format: None,
+            no_write: false,
         };
         assert!(matches!(
             report(&args, Lang::En),
