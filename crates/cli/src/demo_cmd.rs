@@ -198,6 +198,15 @@ impl Out {
         })
     }
 
+    /// A duration as people read it in the language: `1.5s`, or `1,5s`
+    /// with the pt-BR decimal comma.
+    fn dur(&self, d: Dur) -> String {
+        match self.lang {
+            Lang::En => d.to_string(),
+            Lang::PtBr => d.to_string().replace('.', ","),
+        }
+    }
+
     fn say(&self, line: String) {
         self.printer.print(line);
     }
@@ -295,7 +304,7 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
             out.say(format!(
                 "{now} cada pagamento é liquidado {} após a criação (salvo pedido em contrário; \
                  --settle-after para mudar); as linhas trazem a hora do dia; Ctrl-C para parar",
-                args.settle_after
+                out.dur(args.settle_after)
             ));
         }
     }
@@ -400,12 +409,12 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         (Lang::PtBr, true) => format!(
             "{now} loja fazendo {} pedido(s), um a cada {}, sabendo os resultados por {}, consultando a cada {} \
              (--interval); as linhas trazem a hora do dia; Ctrl-C para parar",
-            args.orders, args.every, strategy_pt(args.strategy), args.interval
+            args.orders, out.dur(args.every), strategy_pt(args.strategy), out.dur(args.interval)
         ),
         (Lang::PtBr, false) => format!(
             "{now} loja fazendo {} pedido(s), um a cada {}, sabendo os resultados por {}; \
              as linhas trazem a hora do dia; Ctrl-C para parar",
-            args.orders, args.every, strategy_pt(args.strategy)
+            args.orders, out.dur(args.every), strategy_pt(args.strategy)
         ),
     });
     shop.start();

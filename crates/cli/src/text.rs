@@ -9,6 +9,15 @@
 use hooklab_core::lang::Lang;
 use std::path::Path;
 
+/// The sentence in `lang`, for a line said once (two wordings side by side
+/// where it is said).
+pub fn pick<T>(lang: Lang, en: T, pt: T) -> T {
+    match lang {
+        Lang::En => en,
+        Lang::PtBr => pt,
+    }
+}
+
 /// `error` before a failure's message.
 pub fn error_prefix(lang: Lang) -> &'static str {
     match lang {

@@ -168,7 +168,7 @@ pub fn count(lang: Lang, n: u64) -> String {
     let sep = if lang == Lang::PtBr { '.' } else { ',' };
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
