@@ -484,6 +484,16 @@ const PT_BR: &[(&str, &str, &str)] = &[
         "Onde gravar os relatórios (padrão: a pasta do resumo)",
     ),
     (
+        "report",
+        "format",
+        "Também imprime o resumo na saída padrão, como `hooklab run`: uma tabela alinhada, o resumo em JSON ou o relatório em Markdown",
+    ),
+    (
+        "report",
+        "no_write",
+        "Não grava arquivos (com --format, só imprime)",
+    ),
+    (
         "live",
         "",
         "A visão da sala de aula: veja as estratégias disputarem no navegador, ao vivo (`hooklab live [CENARIO.toml]`) ou reprisadas de uma execução terminada (`hooklab live --replay results/<nome>/ --speed 60`)",
