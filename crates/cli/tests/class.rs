@@ -382,6 +382,17 @@ fn every_subcommand_speaks_portuguese_in_help_runs_and_errors() {
     );
 }
 
+/// A child process killed when dropped, so a failing test leaves no server
+/// running.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn spawn_pt(cwd: &Path, args: &[&str]) -> std::process::Child {
     hooklab(cwd)
         .arg("--lang")
@@ -485,4 +496,100 @@ fn quiet_prints_only_the_results() {
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("webhook"));
     assert!(dir.path().join("results/my/summary.json").exists());
+}
+
+/// One HTTP/1.1 request on a fresh connection; the status code, or None if
+/// the server did not answer within a few seconds (it is stuck).
+fn http_status(addr: &str, request: &str) -> Option<u16> {
+    use std::io::{Read as _, Write as _};
+    let addr: std::net::SocketAddr = addr.parse().ok()?;
+    let mut stream =
+        std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(5)).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}
+
+/// Issue 14 items 9 and 13: with stdout a pipe nobody reads, the shop's
+/// receiver printed each REJECTED line on its request path and stopped
+/// answering once the pipe (64 KiB) was full, about a thousand lines in. Its
+/// lines now go through a bounded queue, and a storm is summarised: it
+/// answers every forgery.
+#[test]
+fn a_shop_whose_terminal_is_not_read_keeps_refusing_a_storm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut platform = hooklab(dir.path())
+        .args([
+            "platform",
+            "--listen",
+            "127.0.0.1:0",
+            "--api-key",
+            "sk_test_k",
+            "--settle-after",
+            "1h",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut platform_out = platform.stdout.take().unwrap();
+    let platform = Killed(platform);
+    let first = read_line(&mut platform_out);
+    let platform_url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    // The platform's own terminal is read, so only the shop's is stuck.
+    let drain = std::thread::spawn(move || std::io::copy(&mut platform_out, &mut std::io::sink()));
+    let mut shop = hooklab(dir.path())
+        .args([
+            "shop",
+            "--platform",
+            &platform_url,
+            "--api-key",
+            "sk_test_k",
+            "--strategy",
+            "webhook",
+            "--listen",
+            "127.0.0.1:0",
+            "--orders",
+            "1",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut shop_out = shop.stdout.take().unwrap();
+    let shop = Killed(shop);
+    let mut receiving = read_line(&mut shop_out);
+    while !receiving.contains("/webhooks/") {
+        receiving = read_line(&mut shop_out);
+    }
+    let url = receiving
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {receiving:?}"))
+        .trim_start_matches("http://")
+        .to_owned();
+    let (addr, path) = url.split_at(url.find('/').unwrap());
+    // From here on nobody reads the shop's stdout.
+    let body = r#"{"type":"payment.settled"}"#;
+    for n in 0..3_000 {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        match http_status(addr, &request) {
+            Some(status) if (400..500).contains(&status) => {}
+            other => panic!("forgery {n}: {other:?}"),
+        }
+    }
+    drop(shop);
+    drop(shop_out);
+    drop(platform);
+    let _ = drain.join();
 }
