@@ -97,7 +97,13 @@ pub fn check(args: CheckArgs, lang: Lang) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::Runtime(anyhow!("starting the async runtime: {e}")))?;
+        .map_err(|e| {
+            Failure::Runtime(anyhow::Error::new(e).context(crate::text::phrase(
+                lang,
+                crate::text::Phrase::Runtime,
+                "",
+            )))
+        })?;
     let card = runtime.block_on(hooklab_check::run(config)).map_err(|e| {
         if e.is_usage() {
             Failure::Usage(e.into())
@@ -113,18 +119,18 @@ pub fn check(args: CheckArgs, lang: Lang) -> Result<(), Failure> {
     print!("{printed}");
     match card.failed().len() {
         0 => Ok(()),
-        n => Err(Failure::Runtime(anyhow!(
-            "{n} of {} cases failed",
-            card.results.len()
-        ))),
+        n => Err(Failure::Runtime(anyhow!(crate::text::pick(
+            lang,
+            format!("{n} of {} cases failed", card.results.len()),
+            format!("{n} de {} casos falharam", card.results.len()),
+        )))),
     }
 }
 
 /// Colours on a terminal only, and never when `NO_COLOR` is set to anything
 /// (see no-color.org).
 fn colours_wanted() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !no_color && std::io::stdout().is_terminal()
+    crate::colour(std::io::stdout().is_terminal())
 }
 
 #[cfg(test)]

@@ -18,18 +18,35 @@
 //! This module is the edge of the program: it reads the system clock, the
 //! system's randomness (for a fresh API key) and Ctrl-C, and hands plain
 //! values to the library crates.
+//!
+//! Three things make the demo teach rather than mislead:
+//! - **Defaults that show polling's cost.** A payment settles 4 s after its
+//!   creation and the shop polls every 3 s, so the first poll is wasted and
+//!   the second learns the outcome about 2 s late, while a webhook arrives
+//!   within milliseconds. (With the old 2 s and 1 s, every poll landed right
+//!   after settlement and polling looked as fast as the webhook.)
+//! - **One time origin.** Every line is stamped with the local time of day
+//!   (`09:41:07.123`), so a class can line up the two terminals.
+//! - **Printing never blocks a request.** Lines go through
+//!   [`hooklab_github::printer::LinePrinter`], the GitHub receiver's design (a
+//!   bounded queue, a printing thread): a paused terminal drops lines, counted
+//!   and reported, instead of stalling the platform; storms of rejections are
+//!   summarised.
 
+use crate::text;
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
 use hooklab_core::events::EventSink;
 use hooklab_core::ids::{MerchantId, OrderId};
+use hooklab_core::lang::Lang;
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::StrategySpec;
 use hooklab_core::shutdown;
 use hooklab_core::wire::{CreatePayment, Outcome, Simulate};
 use hooklab_core::workload::OrderPlan;
+use hooklab_github::printer::{LinePrinter, Sink};
 use hooklab_harness::transport::RealHttp;
 use hooklab_platform::{Merchant, Platform, PlatformConfig};
 use hooklab_shop::Shop;
@@ -38,6 +55,16 @@ use hooklab_shop::orders::OrderBook;
 use hooklab_shop::receiver::{self, Receiver, WEBHOOK_PATH};
 use std::net::SocketAddr;
 use std::sync::Arc;
+
+/// How long after creation a demo payment settles, by default.
+pub const DEFAULT_SETTLE: &str = "4s";
+
+/// The demo shop's poll interval, by default: not a divisor of
+/// [`DEFAULT_SETTLE`], so polling's delay (about 2 s) and a wasted poll show.
+pub const DEFAULT_INTERVAL: &str = "3s";
+
+/// How many lines may wait for the terminal before new ones are dropped.
+const PRINT_QUEUE: usize = 4_096;
 
 /// Options of `hooklab platform`.
 #[derive(Args, Debug)]
@@ -54,7 +81,7 @@ pub struct PlatformArgs {
 
     /// How long after its creation a payment settles, unless the request asks
     /// otherwise with `simulate` (see `hooklab order --settle-after`).
-    #[arg(long, default_value = "2s", value_parser = parse_dur)]
+    #[arg(long, default_value = DEFAULT_SETTLE, value_parser = parse_dur)]
     settle_after: Dur,
 
     /// Requests per second the API key may make; beyond, 429 with Retry-After.
@@ -92,7 +119,7 @@ pub struct ShopArgs {
 
     /// Time between two polls (poll, poll-events) or two reconciliation polls
     /// (hybrid).
-    #[arg(long, default_value = "1s", value_parser = parse_dur)]
+    #[arg(long, default_value = DEFAULT_INTERVAL, value_parser = parse_dur)]
     interval: Dur,
 
     /// Where the shop's webhook receiver listens (webhook and hybrid).
@@ -149,9 +176,82 @@ fn parse_dur(text: &str) -> Result<Dur, String> {
     Dur::parse(text)
 }
 
-/// Prints one line per event, as it happens.
-fn printing() -> EventSink {
-    EventSink::to(|e| println!("{}", e.line()))
+/// Where the demo's lines go, and how they are worded and stamped.
+#[derive(Clone)]
+pub struct Out {
+    printer: Arc<LinePrinter>,
+    lang: Lang,
+    /// The local time zone's offset, read at start-up while the process had
+    /// one thread (the only time the `time` crate may read it on Unix).
+    offset: time::UtcOffset,
+}
+
+impl Out {
+    /// Starts the printer thread on stdout.
+    pub fn stdout(lang: Lang, offset: time::UtcOffset) -> anyhow::Result<Self> {
+        let printer =
+            LinePrinter::spawn(Sink::Writer(Box::new(std::io::stdout())), lang, PRINT_QUEUE)?;
+        Ok(Out {
+            printer: Arc::new(printer),
+            lang,
+            offset,
+        })
+    }
+
+    /// A duration as people read it in the language: `1.5s`, or `1,5s`
+    /// with the pt-BR decimal comma.
+    fn dur(&self, d: Dur) -> String {
+        match self.lang {
+            Lang::En => d.to_string(),
+            Lang::PtBr => d.to_string().replace('.', ","),
+        }
+    }
+
+    fn say(&self, line: String) {
+        self.printer.print(line);
+    }
+
+    /// The local time of day of a unix instant, `09:41:07.123`.
+    fn time_of_day(&self, unix_us: i64) -> String {
+        let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_us) * 1_000)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+            .to_offset(self.offset);
+        format!(
+            "{:02}:{:02}:{:02}.{:03}",
+            at.hour(),
+            at.minute(),
+            at.second(),
+            at.millisecond()
+        )
+    }
+
+    /// An event sink that prints one line per event, stamped with the time
+    /// of day, without ever waiting for the terminal.
+    fn events(&self, clock: Clock) -> EventSink {
+        let out = self.clone();
+        EventSink::to(move |e| {
+            let line = e.line_in(out.lang, &out.time_of_day(clock.unix_us(e.at)));
+            if e.floods() {
+                let noun = match (out.lang, &e.what) {
+                    (Lang::En, hooklab_core::events::Happening::RateLimited) => "429 answers",
+                    (Lang::PtBr, hooklab_core::events::Happening::RateLimited) => "respostas 429",
+                    (Lang::En, _) => "rejections",
+                    (Lang::PtBr, _) => "recusas",
+                };
+                out.printer.print_repeating(noun, line);
+            } else {
+                out.printer.print(line);
+            }
+        })
+    }
+
+    /// Prints what is still queued; the printer says if lines were dropped.
+    fn finish(self) -> anyhow::Result<()> {
+        // Servers' tasks may still hold the sink, so the printer is not
+        // stopped, only waited for; a paused terminal is not waited on long.
+        self.printer.flush(std::time::Duration::from_secs(2));
+        Ok(())
+    }
 }
 
 /// Waits for Ctrl-C (or returns at once if it cannot be watched).
@@ -160,8 +260,9 @@ async fn ctrl_c() {
 }
 
 /// `hooklab platform`.
-pub async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
+pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
     let clock = Clock::starting_now(Clock::system_unix_us()).precise();
+    let lang = out.lang;
     // The edge may read the system's time to seed a fresh key.
     let mut rng = SeededRng::new(Clock::system_unix_us() as u64);
     let merchant = match args.api_key {
@@ -176,34 +277,54 @@ pub async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
         merchants: vec![merchant.clone()],
         rate_limit_per_s: args.rate_limit,
         seed: rng.next_u64(),
-        events: printing(),
+        events: out.events(clock),
         ..PlatformConfig::default()
     };
     let platform = Platform::new(clock, config, RealHttp::new());
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+        .with_context(|| text::phrase(lang, text::Phrase::Listen, &args.listen.to_string()))?;
     let addr = listener.local_addr()?;
-    println!("payment platform listening on http://{addr}");
-    println!("API key: {}", merchant.api_key);
-    println!(
-        "every payment settles {} after its creation (unless it asks otherwise); Ctrl-C to stop",
-        args.settle_after
-    );
+    let now = out.time_of_day(Clock::system_unix_us());
+    match lang {
+        Lang::En => {
+            out.say(format!("{now} payment platform listening on http://{addr}"));
+            out.say(format!("{now} API key: {}", merchant.api_key));
+            out.say(format!(
+                "{now} every payment settles {} after its creation (unless it asks otherwise; \
+                 --settle-after to change); lines are stamped with the time of day; Ctrl-C to stop",
+                args.settle_after
+            ));
+        }
+        Lang::PtBr => {
+            out.say(format!(
+                "{now} plataforma de pagamentos escutando em http://{addr}"
+            ));
+            out.say(format!("{now} chave de API: {}", merchant.api_key));
+            out.say(format!(
+                "{now} cada pagamento é liquidado {} após a criação (salvo pedido em contrário; \
+                 --settle-after para mudar); as linhas trazem a hora do dia; Ctrl-C para parar",
+                out.dur(args.settle_after)
+            ));
+        }
+    }
     let (trigger, shutdown) = shutdown::channel();
     let _stop_on_ctrl_c = tokio::spawn(async move {
         ctrl_c().await;
         trigger.trigger();
     });
-    platform
+    let served = platform
         .serve(listener, shutdown)
         .await
-        .context("serving the platform")
+        .context(text::phrase(lang, text::Phrase::Serving, ""));
+    out.finish()?;
+    served
 }
 
 /// `hooklab shop`.
-pub async fn shop(args: ShopArgs) -> anyhow::Result<()> {
+pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     let clock = Clock::starting_now(Clock::system_unix_us());
+    let lang = out.lang;
     let name = format!("{:?}", args.strategy).to_lowercase();
     let strategy = match args.strategy {
         StrategyArg::Poll => StrategySpec::Poll {
@@ -223,10 +344,13 @@ pub async fn shop(args: ShopArgs) -> anyhow::Result<()> {
         },
     };
     if args.interval == Dur::ZERO {
-        bail!("--interval must be greater than 0");
+        match lang {
+            Lang::En => bail!("--interval must be greater than 0"),
+            Lang::PtBr => bail!("--interval deve ser maior que 0"),
+        }
     }
     let (trigger, shutdown) = shutdown::channel();
-    let events = printing();
+    let events = out.events(clock);
     let book = Arc::new(OrderBook::with_events(events.clone()));
     let client = PlatformClient::new(RealHttp::new(), &args.platform, clock)
         .with_events(events)
@@ -243,34 +367,63 @@ pub async fn shop(args: ShopArgs) -> anyhow::Result<()> {
         let receiver = Receiver::new(clock, book.clone());
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
+            .with_context(|| text::phrase(lang, text::Phrase::Listen, &args.listen.to_string()))?;
         let url = format!("http://{}{WEBHOOK_PATH}", listener.local_addr()?);
         tokio::spawn(receiver::serve(
             listener,
             receiver::router(receiver.clone()),
             shutdown.clone(),
         ));
-        let endpoint = shop
-            .subscribe(&receiver, &url)
-            .await
-            .with_context(|| format!("registering {url} with the platform at {}", args.platform))?;
-        println!(
-            "shop receiving webhooks at {url} (endpoint {}, signing secret {}, signatures checked)",
-            endpoint.id, endpoint.secret
-        );
+        let endpoint = shop.subscribe(&receiver, &url).await.with_context(|| {
+            text::phrase(
+                lang,
+                text::Phrase::Register,
+                &format!("{url} ({})", args.platform),
+            )
+        })?;
+        let now = out.time_of_day(Clock::system_unix_us());
+        out.say(match lang {
+            Lang::En => format!(
+                "{now} shop receiving webhooks at {url} (endpoint {}, signing secret {}, signatures checked)",
+                endpoint.id, endpoint.secret
+            ),
+            Lang::PtBr => format!(
+                "{now} loja recebendo webhooks em {url} (endpoint {}, segredo de assinatura {}, assinaturas verificadas)",
+                endpoint.id, endpoint.secret
+            ),
+        });
     }
-    println!(
-        "shop placing {} order(s), one every {}, learning outcomes by {}; Ctrl-C to stop",
-        args.orders,
-        args.every,
-        strategy.kind()
-    );
+    let now = out.time_of_day(Clock::system_unix_us());
+    let polls = !matches!(args.strategy, StrategyArg::Webhook);
+    out.say(match (lang, polls) {
+        (Lang::En, true) => format!(
+            "{now} shop placing {} order(s), one every {}, learning outcomes by {}, polling every {} \
+             (--interval); lines are stamped with the time of day; Ctrl-C to stop",
+            args.orders, args.every, strategy.kind(), args.interval
+        ),
+        (Lang::En, false) => format!(
+            "{now} shop placing {} order(s), one every {}, learning outcomes by {}; \
+             lines are stamped with the time of day; Ctrl-C to stop",
+            args.orders, args.every, strategy.kind()
+        ),
+        (Lang::PtBr, true) => format!(
+            "{now} loja fazendo {} pedido(s), um a cada {}, sabendo os resultados por {}, consultando a cada {} \
+             (--interval); as linhas trazem a hora do dia; Ctrl-C para parar",
+            args.orders, out.dur(args.every), strategy_pt(args.strategy), out.dur(args.interval)
+        ),
+        (Lang::PtBr, false) => format!(
+            "{now} loja fazendo {} pedido(s), um a cada {}, sabendo os resultados por {}; \
+             as linhas trazem a hora do dia; Ctrl-C para parar",
+            args.orders, out.dur(args.every), strategy_pt(args.strategy)
+        ),
+    });
     shop.start();
     let stamp = Clock::system_unix_us();
     let mut settled = book.watch_settled();
     let placing = {
         let shop = shop.clone();
         let (orders, every) = (args.orders, args.every);
+        let out = out.clone();
         tokio::spawn(async move {
             for n in 0..orders {
                 let order = OrderPlan {
@@ -283,7 +436,16 @@ pub async fn shop(args: ShopArgs) -> anyhow::Result<()> {
                     merchant: 0,
                 };
                 if let Err(e) = shop.place_order(&order).await {
-                    println!("order {} failed: {e}", order.order_id);
+                    let now = out.time_of_day(Clock::system_unix_us());
+                    out.say(match out.lang {
+                        Lang::En => format!("{now} order {} failed: {e}", order.order_id),
+                        // The cause is another crate's English: on its own line.
+                        Lang::PtBr => format!(
+                            "{now} o pedido {} falhou\n  {}: {e}",
+                            order.order_id,
+                            text::original_detail(Lang::PtBr)
+                        ),
+                    });
                 }
                 tokio::time::sleep(every.to_std()).await;
             }
@@ -305,15 +467,35 @@ pub async fn shop(args: ShopArgs) -> anyhow::Result<()> {
     shop.stopped().await;
     let sent = client.sent();
     let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
-    println!(
-        "done: {} order(s) known; {} poll(s), {} of them wasted; {} event-log poll(s); {} rate-limited",
+    let now = out.time_of_day(Clock::system_unix_us());
+    let (known, polls, wasted, lists, limited) = (
         load_known(&book),
         load(&sent.polls),
         load(&sent.polls_pending),
         load(&sent.event_lists),
         load(&sent.rate_limited),
     );
-    Ok(())
+    out.say(match lang {
+        Lang::En => format!(
+            "{now} done: {known} order(s) known; {polls} poll(s), {wasted} of them wasted; \
+             {lists} event-log poll(s); {limited} rate-limited"
+        ),
+        Lang::PtBr => format!(
+            "{now} fim: {known} pedido(s) conhecido(s); {polls} consulta(s), {wasted} delas desperdiçadas; \
+             {lists} consulta(s) ao log de eventos; {limited} limitada(s) por taxa (429)"
+        ),
+    });
+    out.finish()
+}
+
+/// A strategy's name in Portuguese, as the seed presentation says it.
+fn strategy_pt(strategy: StrategyArg) -> &'static str {
+    match strategy {
+        StrategyArg::Poll => "consulta periódica (polling)",
+        StrategyArg::Webhook => "webhook",
+        StrategyArg::Hybrid => "webhook com reconciliação",
+        StrategyArg::PollEvents => "consulta ao log de eventos",
+    }
 }
 
 fn load_known(book: &OrderBook) -> usize {
@@ -324,7 +506,7 @@ fn load_known(book: &OrderBook) -> usize {
 }
 
 /// `hooklab order`.
-pub async fn order(args: OrderArgs) -> anyhow::Result<()> {
+pub async fn order(args: OrderArgs, lang: Lang) -> anyhow::Result<()> {
     let clock = Clock::starting_now(Clock::system_unix_us());
     let client =
         PlatformClient::new(RealHttp::new(), &args.platform, clock).with_api_key(&args.api_key);
@@ -346,7 +528,46 @@ pub async fn order(args: OrderArgs) -> anyhow::Result<()> {
     let payment = client
         .create_payment(&request, &order_id)
         .await
-        .with_context(|| format!("creating a payment at {}", args.platform))?;
+        .with_context(|| text::phrase(lang, text::Phrase::CreatePayment, &args.platform))?;
     println!("{}", serde_json::to_string_pretty(&payment)?);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// With the defaults, polling's delay is visible: the poll after
+    /// settlement comes a good second later (it came 0 s later with 2 s and
+    /// 1 s), and at least one poll is wasted.
+    #[test]
+    fn the_default_demo_shows_what_polling_costs() {
+        let settle = Dur::parse(DEFAULT_SETTLE).unwrap().as_ms_f64();
+        let every = Dur::parse(DEFAULT_INTERVAL).unwrap().as_ms_f64();
+        let first_poll_after = (settle / every).ceil() * every;
+        assert!(
+            first_poll_after - settle >= 1_000.0,
+            "{first_poll_after} - {settle}"
+        );
+        assert!(settle > every, "no wasted poll");
+    }
+
+    #[test]
+    fn lines_are_stamped_with_the_time_of_day() {
+        let out = Out {
+            printer: Arc::new(
+                LinePrinter::spawn(
+                    Sink::Lines(tokio::sync::mpsc::unbounded_channel().0),
+                    Lang::En,
+                    1,
+                )
+                .unwrap(),
+            ),
+            lang: Lang::En,
+            offset: time::UtcOffset::from_hms(-3, 0, 0).unwrap(),
+        };
+        // 2026-12-01 12:41:07.123 UTC is 09:41:07.123 in Brasília.
+        assert_eq!(out.time_of_day(1_796_128_867_123_000), "09:41:07.123");
+    }
 }

@@ -180,7 +180,7 @@ impl From<SendArgs> for SendConfig {
 pub async fn run(cmd: GithubCommand, lang: Lang) -> Result<(), CommandError> {
     match cmd {
         GithubCommand::Listen(args) => command::listen(args.into(), lang).await,
-        GithubCommand::Send(args) => command::send(args.into()).await,
+        GithubCommand::Send(args) => command::send_in(args.into(), lang).await,
     }
 }
 

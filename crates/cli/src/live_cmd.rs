@@ -14,6 +14,7 @@
 //! served after the run, until Ctrl-C.
 
 use crate::Failure;
+use crate::text::pick;
 use anyhow::{Context as _, anyhow};
 use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
@@ -58,23 +59,34 @@ pub struct LiveArgs {
 /// Runs `hooklab live`.
 pub fn live(args: LiveArgs, lang: Lang) -> Result<(), Failure> {
     if !args.listen.ip().is_loopback() {
-        return Err(Failure::Usage(anyhow!(
-            "--listen {}: the live view serves on loopback only (127.0.0.1)",
-            args.listen
-        )));
+        return Err(Failure::Usage(anyhow!(pick(
+            lang,
+            format!(
+                "--listen {}: the live view serves on loopback only (127.0.0.1)",
+                args.listen
+            ),
+            format!(
+                "--listen {}: a visão ao vivo só serve em loopback (127.0.0.1)",
+                args.listen
+            ),
+        ))));
     }
     // Checked here rather than by clap, so the message can say why.
     if args.speed.is_some() && args.replay.is_none() {
-        return Err(Failure::Usage(anyhow!(
-            "--speed applies to a replay (--replay DIR); a live run goes at the speed of the clock"
-        )));
+        return Err(Failure::Usage(anyhow!(pick(
+            lang,
+            "--speed applies to a replay (--replay DIR); a live run goes at the speed of the clock",
+            "--speed vale para uma reprise (--replay PASTA); uma execução ao vivo anda na velocidade do relógio",
+        ))));
     }
     let speed = args.speed.unwrap_or(1.0);
     if !(speed > 0.0 && speed <= hooklab_live::server::MAX_SPEED) {
-        return Err(Failure::Usage(anyhow!(
-            "--speed {speed}: give a number above 0 and at most {}",
-            hooklab_live::server::MAX_SPEED
-        )));
+        let max = hooklab_live::server::MAX_SPEED;
+        return Err(Failure::Usage(anyhow!(pick(
+            lang,
+            format!("--speed {speed}: give a number above 0 and at most {max}"),
+            format!("--speed {speed}: dê um número acima de 0 e no máximo {max}"),
+        ))));
     }
     let (state, scenario) = match &args.replay {
         Some(dir) => {
@@ -85,12 +97,20 @@ pub fn live(args: LiveArgs, lang: Lang) -> Result<(), Failure> {
             let scenario =
                 crate::checked_scenario(args.scenario.as_ref(), lang, args.force, None, true)?;
             if scenario.clock == ClockMode::Virtual {
-                return Err(Failure::Usage(anyhow!(
-                    "scenario `{0}` runs on the virtual clock, and a live run takes real time \
-                     (a simulated day would take a day). Run it with `hooklab run`, then replay \
-                     it: `hooklab live --replay results/{0}/ --speed 600`",
-                    scenario.name
-                )));
+                let name = &scenario.name;
+                return Err(Failure::Usage(anyhow!(pick(
+                    lang,
+                    format!(
+                        "scenario `{name}` runs on the virtual clock, and a live run takes real time \
+                         (a simulated day would take a day). Run it with `hooklab run`, then replay \
+                         it: `hooklab live --replay results/{name}/ --speed 600`"
+                    ),
+                    format!(
+                        "o cenário `{name}` usa o relógio virtual, e uma execução ao vivo leva tempo real \
+                         (um dia simulado levaria um dia). Execute-o com `hooklab run` e depois reprise-o: \
+                         `hooklab live --replay results/{name}/ --speed 600`"
+                    ),
+                ))));
             }
             (LiveState::live(&scenario, lang), Some(scenario))
         }
@@ -98,7 +118,7 @@ pub fn live(args: LiveArgs, lang: Lang) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")
+        .context(crate::text::phrase(lang, crate::text::Phrase::Runtime, ""))
         .map_err(Failure::Runtime)?;
     runtime.block_on(serve_and_run(args, state, scenario, lang))
 }
@@ -111,13 +131,26 @@ async fn serve_and_run(
 ) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("listening on {}", args.listen))
+        .with_context(|| {
+            crate::text::phrase(lang, crate::text::Phrase::Listen, &args.listen.to_string())
+        })
         .map_err(Failure::Runtime)?;
     let addr = listener
         .local_addr()
-        .context("reading the bound address")
+        .context(pick(
+            lang,
+            "reading the bound address",
+            "ao ler o endereço escutado",
+        ))
         .map_err(Failure::Runtime)?;
-    eprintln!("hooklab live: open http://{addr}/ in a browser (Ctrl-C to stop)");
+    eprintln!(
+        "{}",
+        pick(
+            lang,
+            format!("hooklab live: open http://{addr}/ in a browser (Ctrl-C to stop)"),
+            format!("hooklab live: abra http://{addr}/ num navegador (Ctrl-C para parar)"),
+        )
+    );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
         tokio::select! {
@@ -130,7 +163,14 @@ async fn serve_and_run(
         None => Ok(()),
         Some(scenario) => {
             if !args.now {
-                eprintln!("the run starts when the first page connects");
+                eprintln!(
+                    "{}",
+                    pick(
+                        lang,
+                        "the run starts when the first page connects",
+                        "a execução começa quando a primeira página se conectar",
+                    )
+                );
             }
             let run = async {
                 if !args.now {
@@ -148,16 +188,27 @@ async fn serve_and_run(
     if outcome.is_err() {
         let _ = stop.send(());
     } else {
-        eprintln!("the page stays up: Ctrl-C to stop");
+        eprintln!(
+            "{}",
+            pick(
+                lang,
+                "the page stays up: Ctrl-C to stop",
+                "a página continua no ar: Ctrl-C para parar",
+            )
+        );
     }
     match server.await {
         Ok(Ok(())) => outcome,
-        Ok(Err(e)) => Err(Failure::Runtime(
-            anyhow::Error::new(e).context("serving the page"),
-        )),
-        Err(e) => Err(Failure::Runtime(
-            anyhow::Error::new(e).context("the server task"),
-        )),
+        Ok(Err(e)) => Err(Failure::Runtime(anyhow::Error::new(e).context(pick(
+            lang,
+            "serving the page",
+            "ao servir a página",
+        )))),
+        Err(e) => Err(Failure::Runtime(anyhow::Error::new(e).context(pick(
+            lang,
+            "the server task",
+            "a tarefa do servidor",
+        )))),
     }
 }
 
@@ -169,21 +220,31 @@ async fn run_live(
 ) -> Result<(), Failure> {
     let name = scenario.name.clone();
     let handle = feed::start_run(scenario, state)
-        .context("starting the run's thread")
+        .context(pick(
+            lang,
+            "starting the run's thread",
+            "ao iniciar a thread da execução",
+        ))
         .map_err(Failure::Runtime)?;
     let joined = tokio::task::spawn_blocking(move || handle.join())
         .await
-        .context("waiting for the run")
+        .context(pick(lang, "waiting for the run", "ao esperar a execução"))
         .map_err(Failure::Runtime)?;
     let summary: Summary = match joined {
         Ok(Ok(summary)) => summary,
         Ok(Err(e @ HarnessError::Unsupported(_))) => return Err(Failure::Usage(e.into())),
         Ok(Err(e)) => {
-            return Err(Failure::Runtime(
-                anyhow::Error::new(e).context(format!("running scenario `{name}`")),
-            ));
+            return Err(Failure::Runtime(anyhow::Error::new(e).context(
+                crate::text::phrase(lang, crate::text::Phrase::Running, &name),
+            )));
         }
-        Err(_) => return Err(Failure::Runtime(anyhow!("the run's thread panicked"))),
+        Err(_) => {
+            return Err(Failure::Runtime(anyhow!(pick(
+                lang,
+                "the run's thread panicked",
+                "a thread da execução entrou em pânico",
+            ))));
+        }
     };
     print!("{}", render::table(&summary, lang));
     Ok(())

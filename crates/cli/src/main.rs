@@ -12,18 +12,21 @@
 mod check_cmd;
 mod demo_cmd;
 mod github_cmd;
+mod help;
 mod live_cmd;
+mod new_cmd;
 mod progress;
 mod report_cmd;
+mod text;
 
 use anyhow::Context as _;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 use hooklab_core::lang::Lang;
 use hooklab_core::scenario::{ClockMode, Scenario, ScenarioError};
 use hooklab_harness::{RunOptions, run_scenario};
 use hooklab_report::render::{self, Format};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The built-in default scenario: the seed's checkout story.
@@ -42,7 +45,7 @@ learn each outcome and how many requests that costs, each number beside the mode
 Start with:  hooklab run\n\
 Then edit a copy of scenarios/checkout.toml and run it:  hooklab run my-scenario.toml"
 )]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 
@@ -50,6 +53,10 @@ struct Cli {
     /// when LC_ALL or LANG starts with `pt`, else `en`].
     #[arg(long, global = true, env = "HOOKLAB_LANG", value_parser = lang_parser())]
     lang: Option<Lang>,
+
+    /// Print only the results: no progress bar, no "results written to" line.
+    #[arg(long, short, global = true)]
+    quiet: bool,
 }
 
 /// `--lang`'s values: clap lists `en` and `pt-BR` in `--help` and accepts
@@ -119,6 +126,26 @@ enum Command {
     /// Exit code 0 when every case passed or warned, 1 when any failed.
     /// See docs/check.md.
     Check(check_cmd::CheckArgs),
+
+    /// Write a commented scenario file to start from: `hooklab new my-shop`
+    /// writes my-shop.toml from the built-in checkout (or `--from
+    /// lost-webhooks`, any file of scenarios/).
+    New(new_cmd::NewArgs),
+
+    /// Check scenario files without running them: one line per file, exit
+    /// code 0 when all are valid, 2 when any is not.
+    Validate(new_cmd::ValidateArgs),
+
+    /// Print a shell completion script: `hooklab completions bash >
+    /// ~/.local/share/bash-completion/completions/hooklab`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print hooklab's man page (roff): `hooklab man > hooklab.1 && man ./hooklab.1`.
+    Man,
 }
 
 #[derive(clap::Args, Debug)]
@@ -146,13 +173,15 @@ struct RunArgs {
     no_write: bool,
 
     /// Run even when the cost estimate says the run would not fit this
-    /// machine (more than half its free memory, or over 10 minutes).
+    /// machine (more than half its free memory, or over 10 minutes), and
+    /// write into the default results folder even when it holds the results
+    /// of another scenario file (a committed reference run, for instance).
     #[arg(long)]
     force: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum FormatArg {
+pub(crate) enum FormatArg {
     Table,
     Json,
     Markdown,
@@ -168,7 +197,7 @@ enum ClockArg {
 }
 
 /// A failure, sorted by who must act: the user (exit 2) or hooklab (exit 1).
-enum Failure {
+pub(crate) enum Failure {
     /// Bad usage or invalid input.
     Usage(anyhow::Error),
     /// Something broke while running.
@@ -176,27 +205,63 @@ enum Failure {
 }
 
 fn main() -> ExitCode {
+    // Read while the process has one thread: on Unix the `time` crate
+    // refuses to read the local offset once others run. UTC if it cannot.
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     init_tracing();
-    let cli = match Cli::try_parse() {
+    // The language is known before parsing, so that `--help` and clap's own
+    // errors can be in it (see the help module).
+    let early_lang = help::language_before_parsing(std::env::args_os(), locale_lang);
+    let command = help::localized(Cli::command(), early_lang);
+    let cli = match command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version are not errors; clap knows which code fits.
-            let _ = e.print();
+            help::print_clap_error(&e, early_lang);
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
     let lang = cli.lang.unwrap_or_else(locale_lang);
+    let quiet = cli.quiet;
     let result = match cli.command {
-        Command::Run(args) => run(args, lang),
+        Command::Run(args) => run(args, lang, quiet),
+        Command::New(args) => new_cmd::new(&args, lang, DEFAULT_SCENARIO).map(|file| {
+            if !quiet {
+                eprintln!("{}", text::written(lang, &file));
+            }
+        }),
+        Command::Validate(args) => new_cmd::validate(&args, lang),
+        Command::Completions { shell } => {
+            let mut command = help::localized(Cli::command(), lang);
+            clap_complete::generate(shell, &mut command, "hooklab", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(help::localized(Cli::command(), lang));
+            man.render(&mut std::io::stdout())
+                .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
+                .map_err(Failure::Runtime)
+        }
         Command::Github(cmd) => github(cmd, lang),
-        Command::Platform(args) => demo(demo_cmd::platform(args)),
-        Command::Shop(args) => demo(demo_cmd::shop(args)),
-        Command::Order(args) => demo(demo_cmd::order(args)),
+        Command::Platform(args) => {
+            demo_out(lang, offset).and_then(|out| demo(demo_cmd::platform(args, out), lang))
+        }
+        Command::Shop(args) => {
+            demo_out(lang, offset).and_then(|out| demo(demo_cmd::shop(args, out), lang))
+        }
+        Command::Order(args) => demo(demo_cmd::order(args, lang), lang),
         Command::Live(args) => live_cmd::live(args, lang),
         Command::Check(args) => check_cmd::check(args, lang),
         Command::Report(args) => match report_cmd::report(&args, lang) {
             Ok(dir) => {
-                eprintln!("reports written to {}", dir.display());
+                if let Some(dir) = dir
+                    && !quiet
+                {
+                    eprintln!("{}", text::reports_written(lang, &dir));
+                }
                 Ok(())
             }
             Err(report_cmd::ReportError::Input(e)) => Err(Failure::Usage(e)),
@@ -206,11 +271,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(e)) => {
-            eprintln!("error: {}", error_chain(&e));
+            eprintln!("{}: {}", text::error_prefix(lang), error_text(&e, lang));
             ExitCode::from(2)
         }
         Err(Failure::Runtime(e)) => {
-            eprintln!("error: {}", error_chain(&e));
+            eprintln!("{}: {}", text::error_prefix(lang), error_text(&e, lang));
             ExitCode::from(1)
         }
     }
@@ -237,6 +302,39 @@ fn error_chain(error: &anyhow::Error) -> String {
     out
 }
 
+/// An error for people in `lang`. English: the whole chain on one line.
+/// Portuguese: the outer message (hooklab's own, worded in Portuguese), system
+/// errors by their kind in Portuguese, and any other cause (another crate's
+/// English words) on its own labelled line rather than glued into the
+/// Portuguese sentence.
+pub(crate) fn error_text(error: &anyhow::Error, lang: Lang) -> String {
+    if lang == Lang::En {
+        return error_chain(error);
+    }
+    let mut out = error.to_string();
+    let mut details = Vec::new();
+    for link in error.chain().skip(1) {
+        let translated = link
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| text::io_kind(lang, io.kind()));
+        match translated {
+            Some(words) => {
+                out.push_str(": ");
+                out.push_str(words);
+            }
+            None => details.push(link.to_string()),
+        }
+    }
+    if !details.is_empty() {
+        out.push_str(&format!(
+            "\n  {}: {}",
+            text::original_detail(lang),
+            details.join(": ")
+        ));
+    }
+    out
+}
+
 /// Sends `tracing`'s structured logs (requests, deliveries, attempts) to
 /// stderr, filtered by `RUST_LOG` (`RUST_LOG=hooklab=debug`). Without it
 /// only warnings and errors show, so normal output is unchanged.
@@ -251,8 +349,14 @@ fn init_tracing() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(colour(std::io::stderr().is_terminal()))
         .init();
+}
+
+/// Whether to colour output: on a terminal only, and never with `NO_COLOR`
+/// set to anything non-empty (no-color.org).
+pub(crate) fn colour(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// `--lang` not given: Portuguese when the POSIX locale (`LC_ALL`, then
@@ -270,23 +374,36 @@ fn github(cmd: github_cmd::GithubCommand, lang: Lang) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")
+        .context(text::phrase(lang, text::Phrase::Runtime, ""))
         .map_err(Failure::Runtime)?;
     runtime.block_on(github_cmd::run(cmd, lang)).map_err(|e| {
-        if e.is_usage() {
-            Failure::Usage(e.into())
+        let usage = e.is_usage();
+        let error = match text::github_error(lang, &e) {
+            Some(words) => anyhow::Error::new(e).context(words),
+            None => anyhow::Error::new(e),
+        };
+        if usage {
+            Failure::Usage(error)
         } else {
-            Failure::Runtime(e.into())
+            Failure::Runtime(error)
         }
     })
 }
 
+/// The demo's printer on stdout.
+fn demo_out(lang: Lang, offset: time::UtcOffset) -> Result<demo_cmd::Out, Failure> {
+    demo_cmd::Out::stdout(lang, offset).map_err(Failure::Runtime)
+}
+
 /// Runs one of the two-terminal demo commands on a fresh runtime.
-fn demo(command: impl std::future::Future<Output = anyhow::Result<()>>) -> Result<(), Failure> {
+fn demo(
+    command: impl std::future::Future<Output = anyhow::Result<()>>,
+    lang: Lang,
+) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")
+        .context(text::phrase(lang, text::Phrase::Runtime, ""))
         .map_err(Failure::Runtime)?;
     runtime.block_on(command).map_err(Failure::Runtime)
 }
@@ -335,7 +452,59 @@ fn available_memory() -> f64 {
         .unwrap_or(4e9)
 }
 
-fn run(args: RunArgs, lang: hooklab_core::lang::Lang) -> Result<(), Failure> {
+/// What the summary records as the file of the built-in scenario.
+const BUILT_IN_FILE: &str = "built-in checkout";
+
+/// The scenario file whose results a folder holds: the summary's own record,
+/// or, for summaries written before it was recorded, `scenarios/<folder>.toml`
+/// (how every committed reference result was made).
+fn producer_of(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    match value["scenario"]["file"].as_str() {
+        Some(file) => Some(file.to_owned()),
+        None => {
+            let name = dir.file_name()?.to_string_lossy().into_owned();
+            Some(format!("scenarios/{name}.toml"))
+        }
+    }
+}
+
+/// Whether two recorded scenario files are the same file. The built-in
+/// scenario is scenarios/checkout.toml, compiled in.
+fn same_scenario_file(a: &str, b: &str) -> bool {
+    let resolve = |f: &str| {
+        let f = if f == BUILT_IN_FILE {
+            "scenarios/checkout.toml"
+        } else {
+            f
+        };
+        std::fs::canonicalize(f).unwrap_or_else(|_| PathBuf::from(f))
+    };
+    resolve(a) == resolve(b)
+}
+
+/// The default results folder: `results/<the scenario file's own name>/`, so
+/// a copy `my.toml` of checkout.toml writes results/my/ and never the
+/// committed results/checkout/.
+fn default_results_dir(scenario: Option<&Path>) -> PathBuf {
+    let name = scenario
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "checkout".to_owned());
+    PathBuf::from("results").join(name)
+}
+
+/// Checks, before a run, that its results can be written where they will go.
+fn check_writable(dir: &Path, lang: Lang) -> Result<(), Failure> {
+    let probe = dir.join(".hooklab-write-check");
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b""))
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| Failure::Usage(anyhow::Error::new(e).context(text::cannot_write(lang, dir))))
+}
+
+fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(), Failure> {
     let options = RunOptions {
         clock: args.clock.map(|c| match c {
             ClockArg::Real => ClockMode::Real,
@@ -350,30 +519,86 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang) -> Result<(), Failure> {
         options.clock,
         false,
     )?;
-    let progress = progress::Bar::new();
-    let summary = run_scenario(&scenario, options, &progress).map_err(|e| match e {
+    let file = args
+        .scenario
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| BUILT_IN_FILE.to_owned());
+    // Where the results go is settled before the run, so a refusal or an
+    // unwritable folder costs nothing.
+    let dir = if args.no_write {
+        None
+    } else {
+        let dir = match &args.out {
+            Some(dir) => dir.clone(),
+            None => {
+                let dir = default_results_dir(args.scenario.as_deref());
+                if let Some(theirs) = producer_of(&dir)
+                    && !args.force
+                    && !same_scenario_file(&theirs, &file)
+                {
+                    return Err(Failure::Usage(anyhow::anyhow!(text::would_replace(
+                        lang, &dir, &theirs, &file
+                    ))));
+                }
+                dir
+            }
+        };
+        check_writable(&dir, lang)?;
+        Some(dir)
+    };
+    let progress = progress::Bar::new(lang, quiet);
+    let mut summary = run_scenario(&scenario, options, &progress).map_err(|e| match e {
         hooklab_harness::HarnessError::Unsupported(_) => Failure::Usage(e.into()),
-        other => Failure::Runtime(
-            anyhow::Error::new(other).context(format!("running scenario `{}`", scenario.name)),
-        ),
+        other => Failure::Runtime(anyhow::Error::new(other).context(text::phrase(
+            lang,
+            text::Phrase::Running,
+            &scenario.name,
+        ))),
     })?;
-    let format = match args.format {
+    summary.scenario.file = Some(file);
+    let format = render_format(args.format);
+    let mut shown = render::render(&summary, format, lang);
+    if dir.is_none() && matches!(format, Format::Markdown) {
+        shown = without_charts(&shown);
+    }
+    print!("{shown}");
+    if let Some(dir) = dir {
+        hooklab_report::write_results(&summary, &dir, lang)
+            .with_context(|| text::phrase(lang, text::Phrase::Writing, &dir.display().to_string()))
+            .map_err(Failure::Runtime)?;
+        if !quiet {
+            eprintln!("{}", text::results_written(lang, &dir));
+        }
+    }
+    Ok(())
+}
+
+/// The renderer's format for a `--format` value.
+pub(crate) fn render_format(format: FormatArg) -> Format {
+    match format {
         FormatArg::Table => Format::Table,
         FormatArg::Json => Format::Json,
         FormatArg::Markdown => Format::Markdown,
         FormatArg::Slide => Format::Slide,
-    };
-    print!("{}", render::render(&summary, format, lang));
-    if !args.no_write {
-        let dir = args
-            .out
-            .unwrap_or_else(|| PathBuf::from("results").join(&summary.scenario.name));
-        hooklab_report::write_results(&summary, &dir, lang)
-            .with_context(|| format!("writing results to {}", dir.display()))
-            .map_err(Failure::Runtime)?;
-        eprintln!("results written to {}", dir.display());
     }
-    Ok(())
+}
+
+/// The Markdown report without its charts section: with `--no-write` the
+/// charts it links are not written, so it must not link them.
+pub(crate) fn without_charts(markdown: &str) -> String {
+    let first_chart = render::CHARTS
+        .iter()
+        .filter_map(|(file, _)| markdown.find(&format!("]({file})")))
+        .min();
+    match first_chart.and_then(|at| markdown[..at].rfind("\n## ")) {
+        Some(heading) => {
+            let mut kept = markdown[..heading].trim_end().to_owned();
+            kept.push('\n');
+            kept
+        }
+        None => markdown.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! Teachers use it to get a Portuguese copy of a committed run, or to refresh
 //! the charts after hooklab's renderers improve, without re-measuring.
 
+use crate::text::{Phrase, phrase};
 use anyhow::Context as _;
 use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
@@ -14,12 +15,22 @@ use std::path::PathBuf;
 /// `hooklab report`'s arguments.
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
-    /// A `summary.json` written by `hooklab run`.
+    /// A `summary.json` written by `hooklab run`, or the folder that holds
+    /// one (`results/checkout/`).
     pub summary: PathBuf,
 
     /// Where to write the reports [default: the folder of the summary].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Also print the summary on standard output, as `hooklab run` does:
+    /// an aligned table, the JSON summary, or the Markdown report.
+    #[arg(long, value_enum)]
+    pub format: Option<crate::FormatArg>,
+
+    /// Write no files (with `--format`, only print).
+    #[arg(long)]
+    pub no_write: bool,
 }
 
 /// Why `hooklab report` failed, sorted as `main` needs: the user's input
@@ -31,17 +42,25 @@ pub enum ReportError {
     Output(anyhow::Error),
 }
 
-/// Reads the summary and writes its reports; returns the folder written.
-pub fn report(args: &ReportArgs, lang: Lang) -> Result<PathBuf, ReportError> {
-    let text = std::fs::read_to_string(&args.summary)
-        .with_context(|| format!("reading {}", args.summary.display()))
+/// Reads the summary and writes its reports; returns the folder written
+/// (none with `--no-write`).
+pub fn report(args: &ReportArgs, lang: Lang) -> Result<Option<PathBuf>, ReportError> {
+    // A folder stands for the summary.json inside it, as `live --replay` takes.
+    let file = if args.summary.is_dir() {
+        args.summary.join("summary.json")
+    } else {
+        args.summary.clone()
+    };
+    let shown = file.display().to_string();
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| phrase(lang, Phrase::Reading, &shown))
         .map_err(ReportError::Input)?;
     let summary: Summary = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a hooklab summary.json", args.summary.display()))
+        .with_context(|| phrase(lang, Phrase::NotSummary, &shown))
         .map_err(ReportError::Input)?;
     let dir = match &args.out {
         Some(dir) => dir.clone(),
-        None => args.summary.parent().map(PathBuf::from).unwrap_or_default(),
+        None => file.parent().map(PathBuf::from).unwrap_or_default(),
     };
     // An empty parent means the summary is in the current folder.
     let dir = if dir.as_os_str().is_empty() {
@@ -49,10 +68,21 @@ pub fn report(args: &ReportArgs, lang: Lang) -> Result<PathBuf, ReportError> {
     } else {
         dir
     };
+    if let Some(format) = args.format {
+        let format = crate::render_format(format);
+        let mut shown = hooklab_report::render::render(&summary, format, lang);
+        if args.no_write && format == hooklab_report::Format::Markdown {
+            shown = crate::without_charts(&shown);
+        }
+        print!("{shown}");
+    }
+    if args.no_write {
+        return Ok(None);
+    }
     hooklab_report::write_results(&summary, &dir, lang)
-        .with_context(|| format!("writing reports to {}", dir.display()))
+        .with_context(|| phrase(lang, Phrase::Writing, &dir.display().to_string()))
         .map_err(ReportError::Output)?;
-    Ok(dir)
+    Ok(Some(dir))
 }
 
 #[cfg(test)]
@@ -69,6 +99,8 @@ mod tests {
         let args = ReportArgs {
             summary: results.join("summary.json"),
             out: Some(out.path().to_owned()),
+            format: None,
+            no_write: false,
         };
         assert!(report(&args, Lang::En).is_ok());
         for entry in std::fs::read_dir(out.path()).unwrap() {
@@ -82,11 +114,33 @@ mod tests {
         }
     }
 
+    /// A folder is read as the summary.json inside it (it failed with
+    /// "Is a directory" before).
+    #[test]
+    fn a_results_folder_is_accepted() {
+        let results = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../results/poll-interval-sweep");
+        let out = tempfile::tempdir().unwrap();
+        let args = ReportArgs {
+            summary: results.clone(),
+            out: Some(out.path().to_owned()),
+            format: None,
+            no_write: false,
+        };
+        assert!(report(&args, Lang::En).is_ok());
+        assert_eq!(
+            std::fs::read(out.path().join("summary.md")).unwrap(),
+            std::fs::read(results.join("summary.md")).unwrap()
+        );
+    }
+
     #[test]
     fn a_missing_summary_is_an_input_error() {
         let args = ReportArgs {
             summary: PathBuf::from("/nonexistent/summary.json"),
             out: None,
+            format: None,
+            no_write: false,
         };
         assert!(matches!(
             report(&args, Lang::En),

@@ -15,6 +15,7 @@
 
 use crate::clock::Micros;
 use crate::ids::{OrderId, PaymentId};
+use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -102,49 +103,136 @@ pub enum Happening {
 }
 
 impl RunEvent {
-    /// One line for a person watching (`+1.250s poll ord_000003: pending`).
+    /// One line for a person watching (`+1.250s poll ord_000003: pending`),
+    /// stamped with the time since the run's origin.
     pub fn line(&self) -> String {
-        let t = format!("+{:.3}s", self.at.0 as f64 / 1e6);
+        self.line_in(Lang::En, &format!("+{:.3}s", self.at.0 as f64 / 1e6))
+    }
+
+    /// The same line in `lang`, after the stamp `t` the caller chose (the demo
+    /// commands print the wall-clock time of day, so two terminals line up).
+    pub fn line_in(&self, lang: Lang, t: &str) -> String {
+        let pt = lang == Lang::PtBr;
         match &self.what {
-            Happening::OrderPlaced { order } => format!("{t} order {order} placed"),
+            Happening::OrderPlaced { order } => match pt {
+                false => format!("{t} order {order} placed"),
+                true => format!("{t} pedido {order} feito"),
+            },
             Happening::Settled {
                 order,
                 payment,
                 outcome,
-            } => format!("{t} settled {payment} ({order}): {outcome}"),
+            } => match pt {
+                false => format!("{t} settled {payment} ({order}): {outcome}"),
+                true => format!("{t} liquidado {payment} ({order}): {}", outcome_pt(outcome)),
+            },
             Happening::Poll {
                 order,
                 pending,
                 reconcile,
             } => {
-                let what = if *reconcile { "reconcile poll" } else { "poll" };
-                let answer = if *pending {
-                    "still pending (wasted)"
-                } else {
-                    "final"
+                let (what, answer) = match (pt, *reconcile, *pending) {
+                    (false, r, p) => (
+                        if r { "reconcile poll" } else { "poll" },
+                        if p { "still pending (wasted)" } else { "final" },
+                    ),
+                    (true, r, p) => (
+                        if r {
+                            "consulta de reconciliação"
+                        } else {
+                            "consulta"
+                        },
+                        if p {
+                            "ainda pendente (desperdiçada)"
+                        } else {
+                            "final"
+                        },
+                    ),
                 };
                 format!("{t} {what} {order}: {answer}")
             }
-            Happening::EventPoll { found } => format!("{t} event-log poll: {found} new event(s)"),
-            Happening::RateLimited => format!("{t} 429 rate limited"),
+            Happening::EventPoll { found } => match pt {
+                false => format!("{t} event-log poll: {found} new event(s)"),
+                true => format!("{t} consulta ao log de eventos: {found} evento(s) novo(s)"),
+            },
+            Happening::RateLimited => match pt {
+                false => format!("{t} 429 rate limited"),
+                true => format!("{t} 429 limite de requisições atingido"),
+            },
             Happening::Delivery {
                 order,
                 attempt,
                 result,
                 ok,
-            } => {
-                let verdict = if *ok { "delivered" } else { "FAILED" };
-                format!("{t} webhook {order} attempt {attempt}: {result} ({verdict})")
-            }
-            Happening::Rejected { reason } => format!("{t} receiver REJECTED a delivery: {reason}"),
-            Happening::Known { order, via, status } => {
-                format!("{t} shop knows {order}: {status} (by {via})")
-            }
-            Happening::Duplicate { order } => format!("{t} duplicate notice for {order} (ignored)"),
-            Happening::EndpointRegistered { endpoint, url } => {
-                format!("{t} webhook endpoint {endpoint} registered: {url}")
-            }
+            } => match pt {
+                false => {
+                    let verdict = if *ok { "delivered" } else { "FAILED" };
+                    format!("{t} webhook {order} attempt {attempt}: {result} ({verdict})")
+                }
+                true => {
+                    let verdict = if *ok { "entregue" } else { "FALHOU" };
+                    let result = match result.as_str() {
+                        "connect" => "conexão recusada",
+                        "timeout" => "tempo esgotado",
+                        other => other,
+                    };
+                    format!("{t} webhook {order} tentativa {attempt}: {result} ({verdict})")
+                }
+            },
+            Happening::Rejected { reason } => match pt {
+                false => format!("{t} receiver REJECTED a delivery: {reason}"),
+                true => {
+                    let reason = match reason.as_str() {
+                        "mismatch" => "assinatura não confere",
+                        "stale" => "carimbo de tempo velho demais",
+                        "missing" => "sem assinatura",
+                        "malformed" => "assinatura malformada",
+                        "down" => "receptor fora do ar",
+                        "error" => "erro",
+                        other => other,
+                    };
+                    format!("{t} receptor RECUSOU uma entrega: {reason}")
+                }
+            },
+            Happening::Known { order, via, status } => match pt {
+                false => format!("{t} shop knows {order}: {status} (by {via})"),
+                true => {
+                    let via = match via.as_str() {
+                        "poll" => "consulta",
+                        "creation" => "criação",
+                        other => other,
+                    };
+                    format!("{t} loja sabe {order}: {} (por {via})", outcome_pt(status))
+                }
+            },
+            Happening::Duplicate { order } => match pt {
+                false => format!("{t} duplicate notice for {order} (ignored)"),
+                true => format!("{t} aviso duplicado de {order} (ignorado)"),
+            },
+            Happening::EndpointRegistered { endpoint, url } => match pt {
+                false => format!("{t} webhook endpoint {endpoint} registered: {url}"),
+                true => format!("{t} endpoint de webhook {endpoint} registrado: {url}"),
+            },
         }
+    }
+
+    /// Whether a line of this kind comes in storms (an unsigned flood), so a
+    /// printer should summarise repeats rather than print each.
+    pub fn floods(&self) -> bool {
+        matches!(
+            self.what,
+            Happening::Rejected { .. } | Happening::RateLimited
+        )
+    }
+}
+
+/// A payment outcome in Portuguese (the wire keeps the English word).
+fn outcome_pt(outcome: &str) -> &str {
+    match outcome {
+        "approved" => "aprovado",
+        "declined" => "recusado",
+        "pending" => "pendente",
+        other => other,
     }
 }
 
@@ -204,6 +292,10 @@ mod tests {
         assert_eq!(
             seen[0].line(),
             "+1.250s poll ord_000003: still pending (wasted)"
+        );
+        assert_eq!(
+            seen[0].line_in(Lang::PtBr, "09:41:07.123"),
+            "09:41:07.123 consulta ord_000003: ainda pendente (desperdiçada)"
         );
         let json = serde_json::to_string(&seen[0]).unwrap();
         assert_eq!(

@@ -46,6 +46,11 @@ pub struct ScenarioInfo {
     pub arrival: String,
     /// The settlement-delay distribution, in words.
     pub settle: String,
+    /// The scenario file that produced the run, as given on the command line
+    /// (`scenarios/checkout.toml`), or `built-in checkout` for the built-in
+    /// scenario; absent in summaries written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// What one strategy did.

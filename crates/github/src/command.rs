@@ -154,36 +154,19 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<(), CommandError> 
     // Start-up notes go to stderr so that stdout holds only events (and so
     // `--json` output stays machine-readable).
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
-        "hooklab github: listening on http://{bound}{}",
-        args.path
-    );
+    let l = crate::lang::labels(lang);
+    let _ = writeln!(err, "{} http://{bound}{}", l.listening, args.path);
     if bound.ip().is_unspecified() {
-        let _ = writeln!(
-            err,
-            "  (all interfaces: GitHub's Payload URL is http://<this host's public address>:{}{})",
-            bound.port(),
-            args.path
-        );
+        let _ = writeln!(err, "{}{}{})", l.all_interfaces, bound.port(), args.path);
     }
     if verification == Verification::Insecure {
-        for line in [
-            "**********************************************************************",
-            "WARNING: --insecure-no-signature: X-Hub-Signature-256 is NOT checked.",
-            "WARNING: anyone who can reach this port can make it print anything.",
-            "WARNING: this is the seed's behaviour, for comparison only; use --secret.",
-            "**********************************************************************",
-        ] {
+        for line in l.insecure_warning {
             let _ = writeln!(err, "{line}");
         }
     } else if args.secret.is_some() && args.insecure_no_signature {
-        let _ = writeln!(
-            err,
-            "note: the secret is ignored with --insecure-no-signature"
-        );
+        let _ = writeln!(err, "{}", l.secret_ignored);
     }
-    let _ = writeln!(err, "Press Ctrl-C to stop.");
+    let _ = writeln!(err, "{}", l.ctrl_c);
     drop(err);
 
     let config = ReceiverConfig {
@@ -208,6 +191,11 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<(), CommandError> 
 
 /// Sends one event with the headers GitHub sends, and prints the answer.
 pub async fn send(args: SendConfig) -> Result<(), CommandError> {
+    send_in(args, Lang::En).await
+}
+
+/// [`send`], with its one line for people in `lang`.
+pub async fn send_in(args: SendConfig, lang: Lang) -> Result<(), CommandError> {
     // Refuse a non-loopback target before reading or printing anything.
     hooklab_core::http::ensure_loopback(&args.to)
         .map_err(|e| CommandError::Send(SendError::NotLoopback(e)))?;
@@ -260,16 +248,15 @@ pub async fn send(args: SendConfig) -> Result<(), CommandError> {
         .filter(|s| !s.is_empty())
         .map(WebhookSecret::new);
     eprintln!(
-        "sending {} (delivery {}, {} bytes, {}) to {}",
-        delivery.event,
-        delivery.id,
-        delivery.body.len(),
-        if secret.is_some() {
-            "signed"
-        } else {
-            "UNSIGNED: no --secret"
-        },
-        args.to
+        "{}",
+        crate::lang::sending(
+            lang,
+            &delivery.event,
+            &delivery.id.to_string(),
+            delivery.body.len(),
+            secret.is_some(),
+            &args.to.to_string()
+        )
     );
     let answer = Hookshot::new()
         .send(&args.to, &delivery, secret.as_ref())

@@ -45,6 +45,20 @@ pub struct Labels {
     pub redelivery: &'static str,
     /// Printed where the payload has no repository (an organization's ping).
     pub none: &'static str,
+    /// Opens the line of a refused delivery, before its status.
+    pub refused: &'static str,
+    /// Before a refused delivery's id.
+    pub delivery: &'static str,
+    /// `hooklab github listen`'s first line, before the URL.
+    pub listening: &'static str,
+    /// Under it, when listening on every interface, before the port.
+    pub all_interfaces: &'static str,
+    /// The insecure mode's warning block.
+    pub insecure_warning: [&'static str; 5],
+    /// When a secret is given with `--insecure-no-signature`.
+    pub secret_ignored: &'static str,
+    /// The last start-up line.
+    pub ctrl_c: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -63,6 +77,19 @@ const EN: Labels = Labels {
     other_event: "Other event type. Full payload:",
     redelivery: "Redelivery, already printed, ignored:",
     none: "(none)",
+    refused: "--- DELIVERY REFUSED",
+    delivery: "delivery",
+    listening: "hooklab github: listening on",
+    all_interfaces: "  (all interfaces: GitHub's Payload URL is http://<this host's public address>:",
+    insecure_warning: [
+        "**********************************************************************",
+        "WARNING: --insecure-no-signature: X-Hub-Signature-256 is NOT checked.",
+        "WARNING: anyone who can reach this port can make it print anything.",
+        "WARNING: this is the seed's behaviour, for comparison only; use --secret.",
+        "**********************************************************************",
+    ],
+    secret_ignored: "note: the secret is ignored with --insecure-no-signature",
+    ctrl_c: "Press Ctrl-C to stop.",
 };
 
 const PT_BR: Labels = Labels {
@@ -81,6 +108,19 @@ const PT_BR: Labels = Labels {
     other_event: "Outro tipo de evento. Dados completos:",
     redelivery: "Reentrega, já exibida, ignorada:",
     none: "(nenhum)",
+    refused: "--- ENTREGA RECUSADA",
+    delivery: "entrega",
+    listening: "hooklab github: escutando em",
+    all_interfaces: "  (todas as interfaces: a Payload URL no GitHub é http://<endereço público desta máquina>:",
+    insecure_warning: [
+        "**********************************************************************",
+        "ATENÇÃO: --insecure-no-signature: X-Hub-Signature-256 NÃO é verificada.",
+        "ATENÇÃO: qualquer um que alcance esta porta pode fazê-lo imprimir qualquer coisa.",
+        "ATENÇÃO: é o comportamento do programa da apresentação, só para comparar; use --secret.",
+        "**********************************************************************",
+    ],
+    secret_ignored: "nota: o segredo é ignorado com --insecure-no-signature",
+    ctrl_c: "Ctrl-C para parar.",
 };
 
 /// The receiver's labels in `lang`.
@@ -88,5 +128,102 @@ pub fn labels(lang: Lang) -> &'static Labels {
     match lang {
         Lang::En => &EN,
         Lang::PtBr => &PT_BR,
+    }
+}
+
+/// Why a delivery was refused, from the stable code of its JSON error body.
+pub fn refusal_reason(lang: Lang, code: &str) -> &'static str {
+    let pt = lang == Lang::PtBr;
+    match (code, pt) {
+        ("missing_signature", false) => {
+            "no X-Hub-Signature-256 (unsigned: not from GitHub, or no secret set)"
+        }
+        ("missing_signature", true) => {
+            "sem X-Hub-Signature-256 (sem assinatura: não veio do GitHub, ou falta o segredo)"
+        }
+        ("malformed_signature", false) => "malformed X-Hub-Signature-256",
+        ("malformed_signature", true) => "X-Hub-Signature-256 malformada",
+        ("signature_mismatch", false) => "signature does not match (wrong secret or altered body)",
+        ("signature_mismatch", true) => "assinatura não confere (segredo errado ou corpo alterado)",
+        ("body_too_large", false) => "body larger than GitHub's 25 MB",
+        ("body_too_large", true) => "corpo maior que os 25 MB do GitHub",
+        ("body_unreadable", false) => "body could not be read",
+        ("body_unreadable", true) => "corpo ilegível",
+        ("missing_event_type", false) => "no X-GitHub-Event header",
+        ("missing_event_type", true) => "sem o cabeçalho X-GitHub-Event",
+        ("form_encoded", false) => "form-encoded body (set Content type to application/json)",
+        ("form_encoded", true) => "corpo form-encoded (escolha Content type application/json)",
+        ("missing_field", false) => "payload lacks a field the event needs",
+        ("missing_field", true) => "falta um campo que o evento exige",
+        ("malformed_json", false) => "body is not valid JSON",
+        ("malformed_json", true) => "corpo não é JSON válido",
+        (_, false) => "refused",
+        (_, true) => "recusada",
+    }
+}
+
+/// A count with the language's thousands separator: `10,000` or `10.000`.
+pub fn count(lang: Lang, n: u64) -> String {
+    let digits = n.to_string();
+    let sep = if lang == Lang::PtBr { '.' } else { ',' };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The summary of a storm: "… and 10,000 more rejections in the last second".
+pub fn more_in_last_second(lang: Lang, n: u64, noun: &str) -> String {
+    let n = count(lang, n);
+    match lang {
+        Lang::En => format!("… and {n} more {noun} in the last second"),
+        Lang::PtBr => format!("… e mais {n} {noun} no último segundo"),
+    }
+}
+
+/// Said when the printer catches up after dropping lines.
+pub fn lines_dropped(lang: Lang, n: u64) -> String {
+    let n = count(lang, n);
+    match lang {
+        Lang::En => format!(
+            "({n} line(s) not printed: the terminal was not keeping up; the servers did not wait for it)"
+        ),
+        Lang::PtBr => format!(
+            "({n} linha(s) não impressa(s): o terminal não acompanhava; os servidores não esperaram por ele)"
+        ),
+    }
+}
+
+/// `hooklab github send`'s line before it sends.
+pub fn sending(lang: Lang, event: &str, id: &str, bytes: usize, signed: bool, to: &str) -> String {
+    match (lang, signed) {
+        (Lang::En, true) => {
+            format!("sending {event} (delivery {id}, {bytes} bytes, signed) to {to}")
+        }
+        (Lang::En, false) => {
+            format!("sending {event} (delivery {id}, {bytes} bytes, UNSIGNED: no --secret) to {to}")
+        }
+        (Lang::PtBr, true) => {
+            format!("enviando {event} (entrega {id}, {bytes} bytes, assinada) para {to}")
+        }
+        (Lang::PtBr, false) => format!(
+            "enviando {event} (entrega {id}, {bytes} bytes, SEM ASSINATURA: falta --secret) para {to}"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_group_thousands_in_each_language() {
+        assert_eq!(count(Lang::En, 1_234_567), "1,234,567");
+        assert_eq!(count(Lang::PtBr, 10_000), "10.000");
+        assert_eq!(count(Lang::PtBr, 999), "999");
     }
 }

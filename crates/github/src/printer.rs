@@ -41,6 +41,17 @@ pub enum Notice {
         /// Its `X-GitHub-Event`.
         event_type: String,
     },
+    /// A delivery the receiver refused (401 forged or unsigned, 400
+    /// malformed, 413 too large, 415 form-encoded): printed as one line, so a
+    /// class sees an attack being refused.
+    Refused {
+        /// The HTTP status answered.
+        status: u16,
+        /// The stable code of the JSON error body (`signature_mismatch`, …).
+        code: &'static str,
+        /// `X-GitHub-Delivery`, if the request had one.
+        delivery: Option<String>,
+    },
 }
 
 /// How notices are printed.
@@ -79,6 +90,21 @@ fn render_text(notice: &Notice, lang: Lang) -> Vec<String> {
             delivery,
             event_type,
         } => return vec![format!("{} {delivery} ({event_type})", l.redelivery)],
+        Notice::Refused {
+            status,
+            code,
+            delivery,
+        } => {
+            let delivery = delivery
+                .as_deref()
+                .map(|d| format!(" ({} {d})", l.delivery))
+                .unwrap_or_default();
+            return vec![format!(
+                "{} {status}: {}{delivery}",
+                l.refused,
+                lang::refusal_reason(lang, code)
+            )];
+        }
         Notice::Event { event, .. } => event,
     };
     let repository = |repo: &Option<String>| repo.clone().unwrap_or_else(|| l.none.to_owned());
@@ -156,6 +182,15 @@ fn render_json(notice: &Notice) -> serde_json::Value {
             "redelivery": true,
             "event": event_type,
         }),
+        Notice::Refused {
+            status,
+            code,
+            delivery,
+        } => json!({
+            "delivery": delivery,
+            "refused": status,
+            "code": code,
+        }),
     }
 }
 
@@ -173,33 +208,234 @@ pub fn run(
 ) -> io::Result<()> {
     while let Some(notice) = notices.blocking_recv() {
         let lines = render(&notice, format);
-        match &mut sink {
-            Sink::Writer(out) => {
-                let blank = matches!(
-                    (format, &notice),
-                    (OutputFormat::Text(_), Notice::Event { .. })
-                );
-                if blank {
-                    writeln!(out)?;
-                }
-                for line in &lines {
-                    writeln!(out, "{line}")?;
-                }
-                // Flush per event: when stdout is a pipe it is block-buffered,
-                // and `hooklab github listen | tee log` should show events
-                // as they arrive.
-                out.flush()?;
-            }
-            Sink::Lines(tx) => {
-                for line in lines {
-                    tx.send(line).map_err(|_| {
-                        io::Error::new(io::ErrorKind::BrokenPipe, "line receiver dropped")
-                    })?;
-                }
-            }
-        }
+        let blank = matches!(
+            (format, &notice),
+            (OutputFormat::Text(_), Notice::Event { .. })
+        );
+        write_block(&mut sink, &lines, blank)?;
     }
     Ok(())
+}
+
+/// Writes one block of lines to `sink` (after a blank line if `blank`, on a
+/// writer), flushed: the one place both printers write.
+fn write_block(sink: &mut Sink, lines: &[String], blank: bool) -> io::Result<()> {
+    match sink {
+        Sink::Writer(out) => {
+            if blank {
+                writeln!(out)?;
+            }
+            for line in lines {
+                writeln!(out, "{line}")?;
+            }
+            // Flush per block: when stdout is a pipe it is block-buffered,
+            // and `hooklab github listen | tee log` should show events as
+            // they arrive.
+            out.flush()
+        }
+        Sink::Lines(tx) => {
+            for line in lines {
+                tx.send(line.clone()).map_err(|_| {
+                    io::Error::new(io::ErrorKind::BrokenPipe, "line receiver dropped")
+                })?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// How many lines of one repeating kind are printed per second before the
+/// rest are counted and summarised.
+pub const REPEATS_SHOWN_PER_SECOND: u32 = 3;
+
+/// One line handed to a [`LinePrinter`].
+struct Line {
+    /// Set on the marker [`LinePrinter::flush`] sends: answered once every
+    /// line before it is written.
+    ack: Option<std::sync::mpsc::Sender<()>>,
+    text: String,
+    /// For lines that come in storms: the plural noun that counts them in
+    /// the summary (`rejections`), already in the printer's language.
+    repeats_as: Option<&'static str>,
+}
+
+/// Plain lines printed apart from the code that produces them: the same
+/// design as the receiver's printer (a bounded queue, a blocking thread
+/// that writes), for the demo commands' one line per request.
+///
+/// The producer (a request handler) never waits: when the queue is full the
+/// line is dropped and counted, and the printer says how many were dropped
+/// when it catches up. Lines of a kind that comes in storms (a flood of
+/// unsigned deliveries) are printed [`REPEATS_SHOWN_PER_SECOND`] times a
+/// second, and the rest summarised: "… and 10,000 more rejections in the
+/// last second".
+pub struct LinePrinter {
+    queue: std::sync::mpsc::SyncSender<Line>,
+    dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    thread: std::thread::JoinHandle<io::Result<()>>,
+}
+
+impl LinePrinter {
+    /// Starts the printer's thread, writing into `sink` with `lang`'s words,
+    /// holding at most `capacity` lines.
+    pub fn spawn(sink: Sink, lang: Lang, capacity: usize) -> io::Result<Self> {
+        let (queue, lines) = std::sync::mpsc::sync_channel(capacity);
+        let dropped = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = std::sync::Arc::clone(&dropped);
+        let thread = std::thread::Builder::new()
+            .name("hooklab-printer".to_owned())
+            .spawn(move || print_lines(lines, sink, lang, &counter))?;
+        Ok(LinePrinter {
+            queue,
+            dropped,
+            thread,
+        })
+    }
+
+    /// Queues `text`; never waits.
+    pub fn print(&self, text: String) {
+        self.send(Line {
+            ack: None,
+            text,
+            repeats_as: None,
+        });
+    }
+
+    /// Queues `text`, a line that may come in storms, counted as `noun` (a
+    /// plural, in the printer's language) when summarised.
+    pub fn print_repeating(&self, noun: &'static str, text: String) {
+        self.send(Line {
+            ack: None,
+            text,
+            repeats_as: Some(noun),
+        });
+    }
+
+    fn send(&self, line: Line) {
+        if self.queue.try_send(line).is_err() {
+            self.dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// How many lines were dropped so far because the output was not keeping up.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Waits, at most `patience`, until every line queued so far (and the
+    /// summaries of storms so far) is written: before a command returns, so
+    /// its last lines are not lost with the process. False if it timed out
+    /// (the terminal is paused).
+    pub fn flush(&self, patience: std::time::Duration) -> bool {
+        let (ack, written) = std::sync::mpsc::channel();
+        let marker = Line {
+            ack: Some(ack),
+            text: String::new(),
+            repeats_as: None,
+        };
+        let deadline = std::time::Instant::now() + patience;
+        let mut marker = Some(marker);
+        // A full queue is waited on (briefly), not dropped: this is the end.
+        while let Some(line) = marker.take() {
+            match self.queue.try_send(line) {
+                Ok(()) => {}
+                Err(std::sync::mpsc::TrySendError::Full(line)) => {
+                    if std::time::Instant::now() >= deadline {
+                        return false;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    marker = Some(line);
+                }
+                Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return false,
+            }
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        written.recv_timeout(left).is_ok()
+    }
+
+    /// Prints what is queued (and the last summaries), then stops.
+    pub fn finish(self) -> io::Result<()> {
+        drop(self.queue);
+        self.thread
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the printer thread panicked")))
+    }
+}
+
+/// A second's worth of one repeating kind of line.
+struct Window {
+    started: std::time::Instant,
+    shown: u32,
+    more: u64,
+}
+
+/// The printer thread's loop.
+fn print_lines(
+    lines: std::sync::mpsc::Receiver<Line>,
+    mut sink: Sink,
+    lang: Lang,
+    dropped: &std::sync::atomic::AtomicU64,
+) -> io::Result<()> {
+    use std::sync::mpsc::RecvTimeoutError;
+    use std::time::{Duration, Instant};
+    let second = Duration::from_secs(1);
+    let mut windows: Vec<(&'static str, Window)> = Vec::new();
+    let mut dropped_said = 0;
+    loop {
+        let next = lines.recv_timeout(Duration::from_millis(200));
+        let now = Instant::now();
+        let flushing = matches!(&next, Ok(Line { ack: Some(_), .. }));
+        let done = flushing || matches!(next, Err(RecvTimeoutError::Disconnected));
+        // Summaries of windows that are over (all of them at the end).
+        let mut summaries = Vec::new();
+        windows.retain(|(noun, w)| {
+            let over = done || now.duration_since(w.started) >= second;
+            if over && w.more > 0 {
+                summaries.push(lang::more_in_last_second(lang, w.more, noun));
+            }
+            !over
+        });
+        write_block(&mut sink, &summaries, false)?;
+        let now_dropped = dropped.load(std::sync::atomic::Ordering::Relaxed);
+        if now_dropped > dropped_said {
+            let line = lang::lines_dropped(lang, now_dropped - dropped_said);
+            write_block(&mut sink, &[line], false)?;
+            dropped_said = now_dropped;
+        }
+        let line = match next {
+            Ok(line) => line,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        };
+        if let Some(ack) = line.ack {
+            let _ = ack.send(());
+            continue;
+        }
+        if let Some(noun) = line.repeats_as {
+            let at = match windows.iter().position(|(n, _)| *n == noun) {
+                Some(i) => i,
+                None => {
+                    windows.push((
+                        noun,
+                        Window {
+                            started: now,
+                            shown: 0,
+                            more: 0,
+                        },
+                    ));
+                    windows.len() - 1
+                }
+            };
+            let window = &mut windows[at].1;
+            if window.shown >= REPEATS_SHOWN_PER_SECOND {
+                window.more += 1;
+                continue;
+            }
+            window.shown += 1;
+        }
+        write_block(&mut sink, &[line.text], false)?;
+    }
 }
 
 #[cfg(test)]
@@ -231,6 +467,84 @@ mod tests {
                 "Autor: DevSamuelAguiar",
             ]
         );
+    }
+
+    #[test]
+    fn a_refused_delivery_is_one_line_in_the_language() {
+        let refused = Notice::Refused {
+            status: 401,
+            code: "signature_mismatch",
+            delivery: Some("d-9".into()),
+        };
+        assert_eq!(
+            render(&refused, OutputFormat::Text(Lang::PtBr)),
+            [
+                "--- ENTREGA RECUSADA 401: assinatura não confere (segredo errado ou corpo alterado) (entrega d-9)"
+            ]
+        );
+        assert_eq!(
+            render(&refused, OutputFormat::Text(Lang::En)),
+            [
+                "--- DELIVERY REFUSED 401: signature does not match (wrong secret or altered body) (delivery d-9)"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_storm_of_repeats_is_summarised_and_every_line_is_accounted_for() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let printer = LinePrinter::spawn(Sink::Lines(tx), Lang::En, 100_000).unwrap();
+        printer.print("start".into());
+        for n in 0..10_000 {
+            printer.print_repeating("rejections", format!("REJECTED {n}"));
+        }
+        printer.finish().unwrap();
+        let mut lines = Vec::new();
+        while let Some(line) = rx.recv().await {
+            lines.push(line);
+        }
+        assert_eq!(lines[0], "start");
+        let shown = lines.iter().filter(|l| l.starts_with("REJECTED")).count();
+        let summarised: u64 = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("… and "))
+            .map(|l| {
+                l.split(' ')
+                    .next()
+                    .unwrap()
+                    .replace(',', "")
+                    .parse::<u64>()
+                    .unwrap()
+            })
+            .sum();
+        assert!(shown <= 3 * 10, "{shown} lines shown");
+        assert_eq!(shown as u64 + summarised, 10_000, "{lines:?}");
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts_instead_of_waiting() {
+        // A writer that blocks until told: stdout a pipe nobody reads.
+        struct Stuck(std::sync::mpsc::Receiver<()>);
+        impl Write for Stuck {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                let _ = self.0.recv();
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let (release, stuck) = std::sync::mpsc::channel();
+        let printer =
+            LinePrinter::spawn(Sink::Writer(Box::new(Stuck(stuck))), Lang::En, 4).unwrap();
+        // Returns although nothing is being written: the caller never waits.
+        for n in 0..1_000 {
+            printer.print(format!("line {n}"));
+        }
+        assert!(printer.dropped() >= 1_000 - 4 - 1, "{}", printer.dropped());
+        assert!(!printer.flush(std::time::Duration::from_millis(50)));
+        drop(release);
+        printer.finish().unwrap();
     }
 
     #[test]

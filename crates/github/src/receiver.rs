@@ -204,10 +204,34 @@ pub async fn serve(
         .map_err(ServeError::Printer)
 }
 
-/// `POST <path>`: one webhook delivery.
+/// `POST <path>`: one webhook delivery. A refused one is also printed, as
+/// one line, so whoever watches the terminal sees a forgery being refused.
 async fn receive(
     State(state): State<ReceiverState>,
     headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ReceiveError> {
+    let answer = check_and_queue(&state, &headers, body);
+    if let Err(error) = &answer {
+        let (status, code) = error.status_and_code();
+        if status.is_client_error() {
+            // Like a redelivery note, a refusal line that cannot be queued is
+            // not worth failing for: the answer is what protects.
+            let _ = state.inner.notices.try_send(Notice::Refused {
+                status: status.as_u16(),
+                code,
+                delivery: header_str(&headers, "x-github-delivery")
+                    .map(|d| d.chars().take(64).collect()),
+            });
+        }
+    }
+    answer
+}
+
+/// The checks, in order, and the event's hand-off to the printer.
+fn check_and_queue(
+    state: &ReceiverState,
+    headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ReceiveError> {
     let body = body.map_err(|rejection| {
@@ -230,13 +254,13 @@ async fn receive(
         signature::verify(secret.as_bytes(), &body, header).map_err(ReceiveError::Signature)?;
     }
 
-    let event_type = header_str(&headers, "x-github-event")
+    let event_type = header_str(headers, "x-github-event")
         .filter(|name| !name.is_empty())
         .ok_or(ReceiveError::MissingEventType)?;
     let event = Event::parse(event_type, &body).map_err(|error| {
         // A webhook configured with GitHub's other content type sends
         // `payload=<urlencoded JSON>`: say how to fix it, not just "bad JSON".
-        let form = header_str(&headers, "content-type")
+        let form = header_str(headers, "content-type")
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
         if form {
             ReceiveError::FormEncoded
@@ -245,7 +269,7 @@ async fn receive(
         }
     })?;
 
-    let delivery = header_str(&headers, "x-github-delivery").map(str::to_owned);
+    let delivery = header_str(headers, "x-github-delivery").map(str::to_owned);
     if let Some(id) = &delivery
         && !lock(&shared.deliveries).first_sighting(id)
     {

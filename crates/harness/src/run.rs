@@ -157,6 +157,7 @@ pub fn run_scenario(
             orders: plan.len() as u64,
             arrival: describe_arrival(scenario),
             settle: scenario.workload.settle.describe(),
+            file: None,
         },
         strategies,
     })

@@ -586,6 +586,17 @@ pub fn markdown(summary: &Summary, lang: Lang) -> String {
     if !description.is_empty() {
         let _ = write!(out, "{}\n\n", description.trim());
     }
+    if let Some(file) = &scenario.file {
+        let _ = write!(
+            out,
+            "{} `{file}`\n\n",
+            if lang == Lang::PtBr {
+                "Arquivo do cenário:"
+            } else {
+                "Scenario file:"
+            }
+        );
+    }
     let _ = write!(out, "```text\n{}```\n\n", slide(summary, lang));
     let _ = write!(out, "## {}\n\n", Msg::AllNumbers.text(lang));
     let _ = writeln!(

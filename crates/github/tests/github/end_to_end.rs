@@ -104,7 +104,7 @@ async fn end_to_end_the_seeds_push_prints_the_seeds_lines() {
         format!("Reentrega, já exibida, ignorada: {} (push)", delivery.id)
     );
 
-    // A forged delivery is refused and prints nothing.
+    // A forged delivery is refused, and the class sees it refused.
     let forged = Delivery {
         id: DeliveryId::derive(b"forged"),
         ..seed_delivery()
@@ -114,6 +114,11 @@ async fn end_to_end_the_seeds_push_prints_the_seeds_lines() {
         .await
         .unwrap();
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let line = next_line(&mut receiver.lines).await;
+    assert!(
+        line.starts_with("--- ENTREGA RECUSADA 401: assinatura não confere"),
+        "{line}"
+    );
 
     receiver.stop.send(()).unwrap();
     receiver.served.await.unwrap().unwrap();

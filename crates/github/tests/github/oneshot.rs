@@ -58,13 +58,22 @@ fn error_code(body: &Value) -> &str {
 }
 
 #[tokio::test]
-async fn wrong_secret_is_refused_and_nothing_is_printed() {
+async fn wrong_secret_is_refused_and_printed_as_one_refusal() {
     let (app, mut notices) = app();
     let body = sample("push");
     let (status, answer) = call(&app, github_request("push", "d1", &body, Some("wrong"))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&answer), "signature_mismatch");
     assert!(answer["error"]["message"].is_string());
+    assert!(matches!(
+        notices.try_recv(),
+        Ok(Notice::Refused {
+            status: 401,
+            code: "signature_mismatch",
+            ..
+        })
+    ));
+    // One line per refusal, and nothing printed as an event.
     assert!(notices.try_recv().is_err());
 }
 
@@ -74,6 +83,15 @@ async fn missing_signature_header_is_refused() {
     let (status, answer) = call(&app, github_request("push", "d1", &sample("push"), None)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&answer), "missing_signature");
+    assert!(matches!(
+        notices.try_recv(),
+        Ok(Notice::Refused {
+            status: 401,
+            code: "missing_signature",
+            ..
+        })
+    ));
+    // One line per refusal, and nothing printed as an event.
     assert!(notices.try_recv().is_err());
 }
 
@@ -105,6 +123,15 @@ async fn tampered_body_is_refused() {
     let (status, answer) = call(&app, request).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&answer), "signature_mismatch");
+    assert!(matches!(
+        notices.try_recv(),
+        Ok(Notice::Refused {
+            status: 401,
+            code: "signature_mismatch",
+            ..
+        })
+    ));
+    // One line per refusal, and nothing printed as an event.
     assert!(notices.try_recv().is_err());
 }
 
@@ -150,6 +177,15 @@ async fn malformed_json_is_a_400_json_error() {
     let (status, answer) = call(&app, github_request("push", "d1", body, Some(SECRET))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&answer), "malformed_json");
+    assert!(matches!(
+        notices.try_recv(),
+        Ok(Notice::Refused {
+            status: 400,
+            code: "malformed_json",
+            ..
+        })
+    ));
+    // One line per refusal, and nothing printed as an event.
     assert!(notices.try_recv().is_err());
 }
 
@@ -181,6 +217,15 @@ async fn oversized_body_is_a_413_json_error() {
     let (status, answer) = call(&app, github_request("push", "d1", &body, Some(SECRET))).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error_code(&answer), "body_too_large");
+    assert!(matches!(
+        notices.try_recv(),
+        Ok(Notice::Refused {
+            status: 413,
+            code: "body_too_large",
+            ..
+        })
+    ));
+    // One line per refusal, and nothing printed as an event.
     assert!(notices.try_recv().is_err());
 }
 

@@ -1,0 +1,654 @@
+//! `--help` in Portuguese.
+//!
+//! clap's derive writes the help from doc comments, in English, at compile
+//! time. clap has no message catalogue, but a `Command` is plain data that
+//! can be changed before parsing, so the approach is:
+//!
+//! 1. Find the language before parsing ([`language_before_parsing`]): a
+//!    `--lang` among the arguments, else `HOOKLAB_LANG`, else the locale.
+//! 2. Build the derived `Command` (`Command::build`, so the generated `help`
+//!    and `version` flags and the `help` subcommand exist), then walk it
+//!    ([`localized`]): every command's `about` and every argument's `help`
+//!    are replaced from [`PT_BR`], a table keyed by the command's path and the
+//!    argument's id, beside which a missing translation is easy to see (a
+//!    test fails on any). Headings come from a Portuguese help template and
+//!    `help_heading`; the default, possible values and environment variable
+//!    clap would print in English are hidden and said in Portuguese.
+//! 3. Parse with that `Command` (`try_get_matches`, then
+//!    `FromArgMatches`), so `--help` prints the Portuguese one, and clap's
+//!    own errors are reworded ([`print_clap_error`]).
+
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Arg, Command};
+use hooklab_core::lang::Lang;
+use std::ffi::OsString;
+
+/// The language `--help` and parse errors must use, read before parsing.
+pub fn language_before_parsing(
+    args: impl IntoIterator<Item = OsString>,
+    locale: impl FnOnce() -> Lang,
+) -> Lang {
+    let args: Vec<String> = args
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let given = args.iter().enumerate().find_map(|(i, a)| {
+        if let Some(value) = a.strip_prefix("--lang=") {
+            Some(value.to_owned())
+        } else if a == "--lang" {
+            args.get(i + 1).cloned()
+        } else {
+            None
+        }
+    });
+    given
+        .or_else(|| std::env::var("HOOKLAB_LANG").ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(locale)
+}
+
+/// The help template, with Portuguese headings.
+const TEMPLATE_PT: &str = "{about-with-newline}\nUso: {usage}\n\n{all-args}{after-help}";
+
+/// `command` with its help in `lang`.
+pub fn localized(mut command: Command, lang: Lang) -> Command {
+    if lang == Lang::En {
+        return command;
+    }
+    command.build();
+    translate(command, "")
+}
+
+fn translate(command: Command, parent: &str) -> Command {
+    let path = if parent.is_empty() {
+        String::new()
+    } else if parent == "-" {
+        command.get_name().to_owned()
+    } else {
+        format!("{parent} {}", command.get_name())
+    };
+    let key = if path.is_empty() { "hooklab" } else { &path };
+    let mut command = command
+        .help_template(TEMPLATE_PT)
+        .subcommand_help_heading("Comandos")
+        .subcommand_value_name("COMANDO");
+    if let Some(about) = about_pt(key) {
+        command = command.about(about).long_about(about);
+    }
+    let ids: Vec<String> = command
+        .get_arguments()
+        .map(|a| a.get_id().as_str().to_owned())
+        .collect();
+    for id in ids {
+        let key = key.to_owned();
+        command = command.mut_arg(id.as_str(), |arg| translate_arg(arg, &key));
+    }
+    // clap words the usage line itself (`[OPTIONS]`): render it, reword it.
+    let usage = command.render_usage().to_string();
+    let usage = usage.strip_prefix("Usage: ").unwrap_or(&usage);
+    let usage = usage
+        .replace("[OPTIONS]", "[OPÇÕES]")
+        .replace("<COMMAND>", "<COMANDO>");
+    command = command.override_usage(usage);
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    let child_parent = if path.is_empty() {
+        "-".to_owned()
+    } else {
+        path
+    };
+    for name in names {
+        command = command.mut_subcommand(name.as_str(), |c| translate(c, &child_parent));
+    }
+    command
+}
+
+fn translate_arg(arg: Arg, command: &str) -> Arg {
+    let id = arg.get_id().as_str().to_owned();
+    let mut help = arg_pt(command, &id).map(str::to_owned);
+    let mut notes = Vec::new();
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    let takes_value = arg.get_num_args().is_some_and(|n| n.takes_values());
+    if !defaults.is_empty() && takes_value {
+        notes.push(format!("[padrão: {}]", defaults.join(", ")));
+    }
+    let values: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name().to_owned())
+        .collect();
+    if !values.is_empty() && takes_value {
+        notes.push(format!("[valores: {}]", values.join(", ")));
+    }
+    if let Some(env) = arg.get_env() {
+        notes.push(format!("[variável de ambiente: {}]", env.to_string_lossy()));
+    }
+    if let Some(text) = &mut help
+        && !notes.is_empty()
+    {
+        text.push(' ');
+        text.push_str(&notes.join(" "));
+    }
+    let heading = if arg.is_positional() {
+        "Argumentos"
+    } else {
+        "Opções"
+    };
+    let arg = arg
+        .hide_default_value(true)
+        .hide_possible_values(true)
+        .hide_env(true)
+        .help_heading(heading);
+    match help {
+        Some(text) => arg.help(text.clone()).long_help(text),
+        None => arg,
+    }
+}
+
+/// Prints a parse error (or the help and version clap returns as errors) in `lang`.
+pub fn print_clap_error(error: &clap::Error, lang: Lang) {
+    let shown_as_is = matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if lang == Lang::En || shown_as_is {
+        let _ = error.print();
+        return;
+    }
+    let context = |kind| match error.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let arg = context(ContextKind::InvalidArg);
+    let value = context(ContextKind::InvalidValue);
+    let valid = context(ContextKind::ValidValue);
+    let what = match error.kind() {
+        ErrorKind::UnknownArgument => format!("argumento inesperado `{arg}`"),
+        ErrorKind::InvalidSubcommand => format!(
+            "comando desconhecido `{}`",
+            context(ContextKind::InvalidSubcommand)
+        ),
+        ErrorKind::InvalidValue if !valid.is_empty() => {
+            format!("valor inválido `{value}` para {arg}; valores possíveis: {valid}")
+        }
+        ErrorKind::InvalidValue => format!("valor inválido `{value}` para {arg}"),
+        ErrorKind::ValueValidation => format!("valor inválido `{value}` para {arg}"),
+        ErrorKind::MissingRequiredArgument => {
+            format!("falta um argumento obrigatório: {arg}")
+        }
+        ErrorKind::MissingSubcommand => "falta o comando".to_owned(),
+        ErrorKind::ArgumentConflict => format!(
+            "{arg} não pode ser usado com {}",
+            context(ContextKind::PriorArg)
+        ),
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            format!("número errado de valores para {arg}")
+        }
+        _ => "argumentos inválidos".to_owned(),
+    };
+    eprintln!("erro: {what}\n\nPara mais informações, use '--help'.");
+}
+
+/// A command's one-line description in Portuguese. The generated `help`
+/// subcommands (`hooklab help run`) describe the command they name.
+fn about_pt(path: &str) -> Option<&'static str> {
+    let words: Vec<&str> = path.split(' ').collect();
+    let path = match words.iter().position(|w| *w == "help") {
+        Some(i) if i + 1 < words.len() => {
+            let named = words[i + 1..].join(" ");
+            let named = if words[..i].is_empty() {
+                named
+            } else {
+                format!("{} {named}", words[..i].join(" "))
+            };
+            return about_pt(&named);
+        }
+        Some(_) => "help",
+        None => path,
+    };
+    PT_BR
+        .iter()
+        .find(|(p, id, _)| *p == path && id.is_empty())
+        .map(|(_, _, text)| *text)
+}
+
+/// An argument's help in Portuguese.
+fn arg_pt(path: &str, id: &str) -> Option<&'static str> {
+    let path = if path.is_empty() { "hooklab" } else { path };
+    PT_BR
+        .iter()
+        .find(|(p, i, _)| (*p == path || p.is_empty()) && *i == id)
+        .map(|(_, _, text)| *text)
+}
+
+/// `(command path, argument id, Portuguese text)`; an empty id is the
+/// command's own description; an empty path applies to every command (the
+/// flags every command has).
+const PT_BR: &[(&str, &str, &str)] = &[
+    (
+        "",
+        "lang",
+        "Idioma do que é impresso para pessoas: `en` ou `pt-BR` (padrão: `pt-BR` quando LC_ALL ou LANG começa com `pt`, senão `en`)",
+    ),
+    (
+        "",
+        "quiet",
+        "Imprime só os resultados: sem barra de progresso, sem a linha \"resultados gravados em\"",
+    ),
+    ("", "help", "Mostra a ajuda (--help mostra mais)"),
+    ("", "version", "Mostra a versão"),
+    (
+        "hooklab",
+        "",
+        "Compara webhooks e polling em HTTP de verdade, ao lado do que a teoria prevê.\n\nComece com:  hooklab run\nDepois crie o seu cenário e execute-o:  hooklab new meu-cenario && hooklab run meu-cenario.toml",
+    ),
+    (
+        "run",
+        "",
+        "Executa um cenário com cada uma das suas estratégias e as compara",
+    ),
+    (
+        "run",
+        "scenario",
+        "O arquivo do cenário (TOML). Sem ele, executa o cenário `checkout` embutido (o mesmo de scenarios/checkout.toml). Cada campo está descrito em scenarios/README.md",
+    ),
+    (
+        "run",
+        "out",
+        "Onde gravar summary.json e summary.md (padrão: results/<nome do arquivo do cenário>/)",
+    ),
+    (
+        "run",
+        "format",
+        "O que imprimir na saída padrão: uma tabela alinhada, o resumo em JSON ou o relatório em Markdown",
+    ),
+    (
+        "run",
+        "clock",
+        "Qual relógio executa o cenário, no lugar do seu campo `clock` (real: tempo real; virtual: tempo simulado)",
+    ),
+    (
+        "run",
+        "no_write",
+        "Imprime os resultados sem gravar arquivos",
+    ),
+    (
+        "run",
+        "force",
+        "Grava na pasta de resultados padrão mesmo quando ela guarda os resultados de outro arquivo de cenário (um resultado de referência, por exemplo)",
+    ),
+    (
+        "github",
+        "",
+        "O exemplo prático da apresentação, bem feito: receber webhooks do GitHub (verificando a assinatura) ou enviar eventos de exemplo realistas",
+    ),
+    (
+        "github listen",
+        "",
+        "Recebe webhooks do GitHub e imprime cada evento, como o programa FastAPI da apresentação, mas verificando a assinatura antes",
+    ),
+    (
+        "github listen",
+        "listen",
+        "Endereço e porta onde escutar. O padrão, 0.0.0.0:8080 da apresentação, escuta em todas as interfaces, para o GitHub de verdade alcançá-lo; use 127.0.0.1:8080 para testar só nesta máquina, ou a porta 0 para o sistema escolher uma livre (o endereço usado é impresso)",
+    ),
+    (
+        "github listen",
+        "path",
+        "O caminho da URL para onde o GitHub envia; a Payload URL do webhook deve terminar com ele",
+    ),
+    (
+        "github listen",
+        "secret",
+        "O segredo do webhook, exatamente como digitado no campo \"Secret\" do GitHub. Cada requisição deve trazer X-Hub-Signature-256, o HMAC-SHA256 do corpo com este segredo, senão é recusada com 401: é assim que o receptor sabe que veio do GitHub e não foi alterada. Prefira a variável de ambiente, que não fica no histórico do shell",
+    ),
+    (
+        "github listen",
+        "insecure_no_signature",
+        "Aceita requisições sem verificar a assinatura: o comportamento exato da apresentação, só para comparar. Qualquer um que descubra a URL pode fazê-lo imprimir qualquer coisa; um aviso bem visível é impresso no início",
+    ),
+    (
+        "github listen",
+        "json",
+        "Imprime um objeto JSON por linha em vez do texto da apresentação, para outros programas (jq, um coletor de logs)",
+    ),
+    (
+        "github send",
+        "",
+        "Envia um evento realista do GitHub a um receptor nesta máquina, com os cabeçalhos e a assinatura que o GitHub enviaria",
+    ),
+    (
+        "github send",
+        "event",
+        "O evento a enviar: push, pull_request, issues, ping ou qualquer outro nome de evento do GitHub (star, release, ...), que recebe um payload genérico. Vira o cabeçalho X-GitHub-Event",
+    ),
+    (
+        "github send",
+        "to",
+        "A URL do receptor. Só http:// nesta máquina (127.0.0.0/8, ::1, localhost): o hooklab nunca envia tráfego para fora",
+    ),
+    (
+        "github send",
+        "secret",
+        "O segredo para assinar, o mesmo dado ao receptor. Sem ele a requisição vai sem X-Hub-Signature-256, como o GitHub faz num webhook sem segredo, e um receptor que verifica responde 401",
+    ),
+    (
+        "github send",
+        "repo",
+        "O repositório do evento (dono/nome): repository.full_name",
+    ),
+    (
+        "github send",
+        "branch",
+        "O branch do push, ou o branch de origem do pull request",
+    ),
+    (
+        "github send",
+        "commit",
+        "O id do commit enviado (o `after` do payload); um inventado e estável se omitido",
+    ),
+    (
+        "github send",
+        "author",
+        "Quem fez o push ou abriu (pusher.name, sender.login); o dono do repositório se omitido",
+    ),
+    (
+        "github send",
+        "action",
+        "A `action` de um evento pull_request ou issues (opened, closed, ...)",
+    ),
+    (
+        "github send",
+        "title",
+        "O título do pull request ou da issue",
+    ),
+    (
+        "github send",
+        "delivery",
+        "O id X-GitHub-Delivery. Um UUID novo se omitido; envie duas vezes com o mesmo id para ver o receptor reconhecer uma reentrega",
+    ),
+    (
+        "github send",
+        "hook_id",
+        "O cabeçalho X-GitHub-Hook-ID (e o hook_id de um ping)",
+    ),
+    (
+        "github send",
+        "payload",
+        "Envia os bytes deste arquivo como corpo em vez de um payload gerado, por exemplo um copiado da aba \"Recent Deliveries\" do GitHub. Vai como está (e é assinado como está), mesmo que não seja JSON válido",
+    ),
+    (
+        "platform",
+        "",
+        "Executa a plataforma de pagamentos sozinha, para a demonstração em dois terminais: imprime a chave de API e depois uma linha por requisição, liquidação e entrega de webhook. Inicie `hooklab shop` em outro terminal",
+    ),
+    (
+        "platform",
+        "listen",
+        "Onde a plataforma escuta. Loopback por padrão: só a loja nesta máquina fala com ela",
+    ),
+    (
+        "platform",
+        "api_key",
+        "A chave de API do lojista. Sem ela, uma chave `sk_test_…` nova é criada e impressa; passe a mesma a `hooklab shop --api-key`",
+    ),
+    (
+        "platform",
+        "settle_after",
+        "Quanto tempo depois da criação um pagamento é liquidado, salvo se a requisição pedir outra coisa com `simulate` (veja `hooklab order --settle-after`)",
+    ),
+    (
+        "platform",
+        "rate_limit",
+        "Requisições por segundo permitidas à chave de API; acima disso, 429 com Retry-After",
+    ),
+    (
+        "shop",
+        "",
+        "Executa uma loja sozinha contra `hooklab platform`: faz alguns pedidos e descobre seus resultados pela estratégia escolhida, imprimindo cada consulta, entrega e recusa no momento em que acontece",
+    ),
+    (
+        "shop",
+        "platform",
+        "O endereço da plataforma, como `hooklab platform` o imprimiu",
+    ),
+    (
+        "shop",
+        "api_key",
+        "A chave de API do lojista, como `hooklab platform` a imprimiu",
+    ),
+    (
+        "shop",
+        "strategy",
+        "Como a loja descobre os resultados: poll (consulta cada pagamento), webhook (espera a plataforma chamar), hybrid (webhook e consulta de reconciliação), poll-events (consulta o log de eventos)",
+    ),
+    (
+        "shop",
+        "interval",
+        "Tempo entre duas consultas (poll, poll-events) ou duas consultas de reconciliação (hybrid)",
+    ),
+    (
+        "shop",
+        "listen",
+        "Onde o receptor de webhooks da loja escuta (webhook e hybrid)",
+    ),
+    ("shop", "orders", "Quantos pedidos fazer"),
+    ("shop", "every", "Tempo entre dois pedidos"),
+    (
+        "order",
+        "",
+        "Faz um pagamento à mão em `hooklab platform` (modo de teste: escolha quando e como é liquidado) e imprime o objeto do pagamento",
+    ),
+    ("order", "platform", "O endereço da plataforma"),
+    ("order", "api_key", "A chave de API do lojista"),
+    (
+        "order",
+        "order_id",
+        "O id do pedido (padrão: um feito a partir da hora)",
+    ),
+    ("order", "amount_cents", "O valor, em centavos"),
+    (
+        "order",
+        "settle_after",
+        "Pede à plataforma (modo de teste) que liquide depois deste tempo",
+    ),
+    (
+        "order",
+        "outcome",
+        "Pede à plataforma (modo de teste) este resultado: approved (aprovado) ou declined (recusado)",
+    ),
+    (
+        "report",
+        "",
+        "Refaz os relatórios de uma execução (summary.md, summary.csv, os gráficos SVG) a partir do summary.json salvo, sem executá-la de novo",
+    ),
+    (
+        "report",
+        "summary",
+        "Um `summary.json` gravado por `hooklab run`, ou a pasta que o contém (`results/checkout/`)",
+    ),
+    (
+        "report",
+        "out",
+        "Onde gravar os relatórios (padrão: a pasta do resumo)",
+    ),
+    (
+        "report",
+        "format",
+        "Também imprime o resumo na saída padrão, como `hooklab run`: uma tabela alinhada, o resumo em JSON ou o relatório em Markdown",
+    ),
+    (
+        "report",
+        "no_write",
+        "Não grava arquivos (com --format, só imprime)",
+    ),
+    (
+        "live",
+        "",
+        "A visão da sala de aula: veja as estratégias disputarem no navegador, ao vivo (`hooklab live [CENARIO.toml]`) ou reprisadas de uma execução terminada (`hooklab live --replay results/<nome>/ --speed 60`)",
+    ),
+    (
+        "live",
+        "scenario",
+        "O cenário a executar ao vivo (TOML). Sem ele, o cenário `checkout` embutido. Deve usar o relógio real: para execuções virtuais, use a reprise",
+    ),
+    (
+        "live",
+        "listen",
+        "Onde servir a página: um endereço de loopback (127.0.0.1:0 escolhe uma porta)",
+    ),
+    (
+        "live",
+        "replay",
+        "Reprisa uma execução terminada a partir da sua pasta de resultados (ou do seu summary.json) em vez de executar um cenário",
+    ),
+    (
+        "live",
+        "speed",
+        "Velocidade da reprise: tempo da execução por tempo de relógio (60 transforma uma hora simulada em um minuto). A página pode mudá-la",
+    ),
+    (
+        "live",
+        "now",
+        "Começa a execução ao vivo já, em vez de quando a primeira página se conectar",
+    ),
+    (
+        "check",
+        "",
+        "Avalia qualquer receptor de webhooks, em qualquer linguagem: envia entregas genuínas, forjadas, adulteradas, velhas, duplicadas e estranhas e imprime um boletim (`hooklab check http://127.0.0.1:8080/webhook --secret whsec_…`). Código de saída 0 quando todos os casos passaram ou deram aviso, 1 quando algum falhou. Veja docs/check.md",
+    ),
+    (
+        "check",
+        "url",
+        "A URL do receptor, por exemplo http://127.0.0.1:8080/webhook. Só loopback: o hooklab não envia nada para fora desta máquina",
+    ),
+    (
+        "check",
+        "secret",
+        "O segredo com que o receptor verifica: `whsec_…` para Standard Webhooks, o texto do segredo do webhook para o GitHub",
+    ),
+    ("check", "scheme", "Como as entregas são assinadas"),
+    (
+        "check",
+        "format",
+        "O que imprimir: uma tabela alinhada, Markdown (para um slide) ou JSON (documentado em docs/check.md)",
+    ),
+    (
+        "check",
+        "state_url",
+        "Um GET no receptor que responde {\"processed\": N}, o número de entregas processadas; com ele, o caso de duplicata verifica que uma reentrega não é processada duas vezes",
+    ),
+    (
+        "check",
+        "max_body",
+        "O limite de corpo do receptor, em bytes: o caso de corpo grande demais envia um byte a mais (padrão: 26214400, o limite de 25 MB do GitHub)",
+    ),
+    (
+        "check",
+        "timing_samples",
+        "Falsificações por grupo no caso de tempo de resposta (0 o pula)",
+    ),
+    (
+        "new",
+        "",
+        "Cria um arquivo de cenário comentado para começar: `hooklab new minha-loja` grava minha-loja.toml a partir do checkout embutido (ou `--from lost-webhooks`, qualquer arquivo de scenarios/)",
+    ),
+    (
+        "new",
+        "name",
+        "O nome do novo cenário; o arquivo é NOME.toml (NOME pode ser um caminho)",
+    ),
+    (
+        "new",
+        "from",
+        "De onde começar: `checkout` (embutido), um nome em scenarios/ (`lost-webhooks`) ou o caminho de um arquivo .toml",
+    ),
+    (
+        "validate",
+        "",
+        "Verifica arquivos de cenário sem executá-los: uma linha por arquivo, código de saída 0 quando todos são válidos, 2 quando algum não é",
+    ),
+    ("validate", "files", "Os arquivos de cenário a verificar"),
+    (
+        "completions",
+        "",
+        "Imprime um script de autocompletar para o shell: `hooklab completions bash > ~/.local/share/bash-completion/completions/hooklab`",
+    ),
+    ("completions", "shell", "O shell"),
+    (
+        "man",
+        "",
+        "Imprime a página de manual do hooklab (roff): `hooklab man > hooklab.1 && man ./hooklab.1`",
+    ),
+    (
+        "help",
+        "",
+        "Mostra esta mensagem ou a ajuda do(s) comando(s) dado(s)",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    /// Every command and argument has its Portuguese text.
+    #[test]
+    fn every_command_and_argument_is_translated() {
+        let mut command = crate::Cli::command();
+        command.build();
+        let mut missing = Vec::new();
+        fn walk(c: &Command, path: &str, missing: &mut Vec<String>) {
+            let key = if path.is_empty() { "hooklab" } else { path };
+            if about_pt(key).is_none() {
+                missing.push(format!(
+                    "(\"{key}\", \"\", {:?}),",
+                    c.get_about().map(|a| a.to_string())
+                ));
+            }
+            for arg in c.get_arguments() {
+                if arg_pt(key, arg.get_id().as_str()).is_none() {
+                    missing.push(format!(
+                        "(\"{key}\", \"{}\", {:?}),",
+                        arg.get_id(),
+                        arg.get_help().map(|a| a.to_string())
+                    ));
+                }
+            }
+            for sub in c.get_subcommands() {
+                let child = if path.is_empty() {
+                    sub.get_name().to_owned()
+                } else {
+                    format!("{path} {}", sub.get_name())
+                };
+                walk(sub, &child, missing);
+            }
+        }
+        walk(&command, "", &mut missing);
+        assert!(missing.is_empty(), "missing:\n{}", missing.join("\n"));
+    }
+
+    #[test]
+    fn the_language_is_found_before_parsing() {
+        let args = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            language_before_parsing(args(&["hooklab", "run", "--lang", "pt-BR"]), || Lang::En),
+            Lang::PtBr
+        );
+        assert_eq!(
+            language_before_parsing(args(&["hooklab", "--lang=pt", "run"]), || Lang::En),
+            Lang::PtBr
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! The CLI's own people-facing lines, in each language.
+//!
+//! Everything `main` and the subcommands print on stderr for people (the
+//! "results written to" line, refusals, runtime errors) is worded here, once
+//! per [`Lang`], so the two translations sit side by side and a missing one
+//! is easy to see. The scenario's own errors are worded by the core; clap's
+//! help is translated in [`crate::help`].
+
+use hooklab_core::lang::Lang;
+use std::path::Path;
+
+/// The sentence in `lang`, for a line said once (two wordings side by side
+/// where it is said).
+pub fn pick<T>(lang: Lang, en: T, pt: T) -> T {
+    match lang {
+        Lang::En => en,
+        Lang::PtBr => pt,
+    }
+}
+
+/// `error` before a failure's message.
+pub fn error_prefix(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "error",
+        Lang::PtBr => "erro",
+    }
+}
+
+/// After a run wrote its files.
+pub fn results_written(lang: Lang, dir: &Path) -> String {
+    match lang {
+        Lang::En => format!("results written to {}", dir.display()),
+        Lang::PtBr => format!("resultados gravados em {}", dir.display()),
+    }
+}
+
+/// After `hooklab new` wrote a file.
+pub fn written(lang: Lang, file: &Path) -> String {
+    match lang {
+        Lang::En => format!("{} written", file.display()),
+        Lang::PtBr => format!("{} gravado", file.display()),
+    }
+}
+
+/// After `hooklab report` wrote its files.
+pub fn reports_written(lang: Lang, dir: &Path) -> String {
+    match lang {
+        Lang::En => format!("reports written to {}", dir.display()),
+        Lang::PtBr => format!("relatórios gravados em {}", dir.display()),
+    }
+}
+
+/// A run whose default folder holds another scenario file's results.
+pub fn would_replace(lang: Lang, dir: &Path, theirs: &str, ours: &str) -> String {
+    let dir = dir.display();
+    match lang {
+        Lang::En => format!(
+            "{dir} holds the results of {theirs}, not of {ours}; refusing to replace them. \
+             Choose another folder with --out DIR, or replace them with --force"
+        ),
+        Lang::PtBr => format!(
+            "{dir} contém os resultados de {theirs}, não de {ours}; eles não serão substituídos. \
+             Escolha outra pasta com --out PASTA, ou substitua-os com --force"
+        ),
+    }
+}
+
+/// An output folder that cannot be written, found before the run.
+pub fn cannot_write(lang: Lang, dir: &Path) -> String {
+    match lang {
+        Lang::En => format!(
+            "cannot write results to {} (checked before running); choose another folder with --out",
+            dir.display()
+        ),
+        Lang::PtBr => format!(
+            "não é possível gravar resultados em {} (verificado antes da execução); escolha outra pasta com --out",
+            dir.display()
+        ),
+    }
+}
+
+/// Reading or parsing files, and other fixed phrases used as error contexts.
+#[derive(Clone, Copy, Debug)]
+pub enum Phrase {
+    /// Starting tokio.
+    Runtime,
+    /// Running a named scenario.
+    Running,
+    /// Writing results into a folder.
+    Writing,
+    /// Reading a file.
+    Reading,
+    /// A file that is not a summary.json.
+    NotSummary,
+    /// Listening on an address.
+    Listen,
+    /// Registering the shop's endpoint.
+    Register,
+    /// Creating a payment.
+    CreatePayment,
+    /// Serving the platform.
+    Serving,
+}
+
+/// The phrase, with its subject (a path, an address, a name).
+pub fn phrase(lang: Lang, phrase: Phrase, subject: &str) -> String {
+    use Phrase::*;
+    match (lang, phrase) {
+        (Lang::En, Runtime) => "starting the async runtime".to_owned(),
+        (Lang::PtBr, Runtime) => "ao iniciar o runtime assíncrono".to_owned(),
+        (Lang::En, Running) => format!("running scenario `{subject}`"),
+        (Lang::PtBr, Running) => format!("ao executar o cenário `{subject}`"),
+        (Lang::En, Writing) => format!("writing to {subject}"),
+        (Lang::PtBr, Writing) => format!("ao gravar em {subject}"),
+        (Lang::En, Reading) => format!("reading {subject}"),
+        (Lang::PtBr, Reading) => format!("ao ler {subject}"),
+        (Lang::En, NotSummary) => format!("{subject} is not a hooklab summary.json"),
+        (Lang::PtBr, NotSummary) => format!("{subject} não é um summary.json do hooklab"),
+        (Lang::En, Listen) => format!("cannot listen on {subject}"),
+        (Lang::PtBr, Listen) => format!("não foi possível escutar em {subject}"),
+        (Lang::En, Register) => format!("registering the webhook endpoint {subject}"),
+        (Lang::PtBr, Register) => format!("ao registrar o endpoint de webhook {subject}"),
+        (Lang::En, CreatePayment) => format!("creating a payment at {subject}"),
+        (Lang::PtBr, CreatePayment) => format!("ao criar um pagamento em {subject}"),
+        (Lang::En, Serving) => "serving the platform".to_owned(),
+        (Lang::PtBr, Serving) => "ao servir a plataforma".to_owned(),
+    }
+}
+
+/// A system error's kind in words, for Portuguese output: the operating
+/// system's own message is English, and must not be glued into a Portuguese
+/// sentence. `None` for kinds without a translation.
+pub fn io_kind(lang: Lang, kind: std::io::ErrorKind) -> Option<&'static str> {
+    use std::io::ErrorKind::*;
+    if lang == Lang::En {
+        return None;
+    }
+    Some(match kind {
+        NotFound => "arquivo ou pasta não encontrado",
+        PermissionDenied => "permissão negada",
+        ConnectionRefused => "conexão recusada (o servidor está rodando?)",
+        ConnectionReset => "conexão reiniciada pelo outro lado",
+        ConnectionAborted => "conexão interrompida",
+        AddrInUse => "endereço já em uso (outro programa escuta nessa porta)",
+        AddrNotAvailable => "endereço indisponível nesta máquina",
+        AlreadyExists => "já existe",
+        IsADirectory => "é uma pasta",
+        NotADirectory => "não é uma pasta",
+        ReadOnlyFilesystem => "sistema de arquivos somente leitura",
+        TimedOut => "tempo esgotado",
+        InvalidData => "dados inválidos",
+        InvalidInput => "entrada inválida",
+        UnexpectedEof => "fim de arquivo inesperado",
+        StorageFull => "disco cheio",
+        _ => return None,
+    })
+}
+
+/// Introduces a cause kept in its original (English) words, on its own line.
+pub fn original_detail(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "detail",
+        Lang::PtBr => "detalhe técnico (mensagem original, em inglês)",
+    }
+}
+
+/// A `hooklab github` failure in Portuguese (the github crate words its
+/// errors in English); `None` in English, where its own words are used.
+pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -> Option<String> {
+    use hooklab_github::command::CommandError as E;
+    use hooklab_github::sender::SendError as S;
+    if lang == Lang::En {
+        return None;
+    }
+    Some(match error {
+        E::Usage(_) => "uso inválido de `hooklab github`".to_owned(),
+        E::ReadPayload { path, .. } => {
+            format!(
+                "não foi possível ler o arquivo de payload {}",
+                path.display()
+            )
+        }
+        E::Bind { addr, .. } => format!("não foi possível escutar em {addr}"),
+        E::Serve(_) => "o receptor parou com um erro".to_owned(),
+        E::Send(S::NotLoopback(_)) => {
+            "o hooklab só envia para esta máquina (127.0.0.0/8, ::1, localhost)".to_owned()
+        }
+        E::Send(S::Build(_)) => "não foi possível montar a requisição".to_owned(),
+        E::Send(S::Connect(_)) => "não foi possível alcançar o receptor".to_owned(),
+        E::Send(S::ReadAnswer(_)) => "a resposta foi interrompida".to_owned(),
+        E::Send(S::Timeout) => {
+            "sem resposta a tempo (o GitHub marcaria esta entrega como falha)".to_owned()
+        }
+        E::Rejected(status) => format!("o receptor recusou a entrega: HTTP {}", status.as_u16()),
+    })
+}

@@ -1,0 +1,595 @@
+//! What a class hits when it follows the help: copies of scenarios, folders,
+//! unwritable outputs, and Portuguese from the first command.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const CHECKOUT: &str = include_str!("../../../scenarios/checkout.toml");
+const COMMITTED_SUMMARY: &str = include_str!("../../../results/checkout/summary.json");
+
+fn hooklab(cwd: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hooklab"));
+    command
+        .current_dir(cwd)
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("HOOKLAB_LANG");
+    command
+}
+
+/// A class's folder: a copy of the committed results/checkout/summary.json,
+/// and a small copy of checkout.toml under `file_name`.
+fn classroom(file_name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("results/checkout")).unwrap();
+    std::fs::write(
+        dir.path().join("results/checkout/summary.json"),
+        COMMITTED_SUMMARY,
+    )
+    .unwrap();
+    let file = dir.path().join(file_name);
+    std::fs::write(&file, CHECKOUT.replace("orders = 300", "orders = 5")).unwrap();
+    (dir, file)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_copy_writes_under_its_own_file_name_and_says_which_file_made_it() {
+    let (dir, _) = classroom("my.toml");
+    let out = hooklab(dir.path())
+        .args(["run", "my.toml", "--clock", "virtual"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let committed = std::fs::read_to_string(dir.path().join("results/checkout/summary.json"));
+    assert_eq!(committed.unwrap(), COMMITTED_SUMMARY);
+    let mine = std::fs::read_to_string(dir.path().join("results/my/summary.json")).unwrap();
+    let mine: serde_json::Value = serde_json::from_str(&mine).unwrap();
+    assert_eq!(mine["scenario"]["file"], "my.toml");
+    assert_eq!(mine["scenario"]["orders"], 5);
+    let md = std::fs::read_to_string(dir.path().join("results/my/summary.md")).unwrap();
+    assert!(md.contains("`my.toml`"), "{md}");
+}
+
+#[test]
+fn a_copy_named_like_a_committed_result_is_refused_with_the_way_out() {
+    let (dir, _) = classroom("checkout.toml");
+    let out = hooklab(dir.path())
+        .args(["run", "checkout.toml", "--clock", "virtual"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for needle in [
+        "results/checkout",
+        "scenarios/checkout.toml",
+        "--out",
+        "--force",
+    ] {
+        assert!(err.contains(needle), "no {needle} in {err}");
+    }
+    let committed = std::fs::read_to_string(dir.path().join("results/checkout/summary.json"));
+    assert_eq!(committed.unwrap(), COMMITTED_SUMMARY);
+    // --force is the deliberate choice.
+    let out = hooklab(dir.path())
+        .args(["run", "checkout.toml", "--clock", "virtual", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn an_unwritable_out_fails_before_the_run() {
+    let (dir, _) = classroom("my.toml");
+    // A file where a folder should be: no folder can be made under it, for
+    // root too (tests may run as root, which ignores permission bits).
+    std::fs::write(dir.path().join("blocker"), "").unwrap();
+    let out = hooklab(dir.path())
+        .args([
+            "run",
+            "my.toml",
+            "--clock",
+            "virtual",
+            "--out",
+            "blocker/out",
+        ])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("blocker/out"), "{err}");
+    assert!(err.contains("before running"), "{err}");
+    // Nothing of the run was printed: it never started.
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn markdown_without_writing_links_no_chart() {
+    let (dir, _) = classroom("my.toml");
+    let out = hooklab(dir.path())
+        .args([
+            "run",
+            "my.toml",
+            "--clock",
+            "virtual",
+            "--format",
+            "markdown",
+            "--no-write",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("| poll-1s"), "{md}");
+    assert!(!md.contains(".svg"), "{md}");
+    assert!(!dir.path().join("results/my").exists());
+}
+
+/// Words a class would see if a line were still English. Lower case, whole
+/// words only; flag names (`--orders`, `--every`) and folder names
+/// (`results/`) are not in it, since they are the same in both languages.
+const ENGLISH: &[&str] = &[
+    "usage",
+    "options",
+    "commands",
+    "arguments",
+    "print",
+    "default",
+    "possible",
+    "values",
+    "the",
+    "and",
+    "with",
+    "which",
+    "error",
+    "written",
+    "known",
+    "notified",
+    "missed",
+    "listening",
+    "press",
+    "stop",
+    "placed",
+    "settled",
+    "still",
+    "wasted",
+    "failed",
+    "cannot",
+    "done",
+    "running",
+    "reading",
+    "writing",
+    "delivered",
+    "attempt",
+    "registered",
+    "receiving",
+    "placing",
+    "learning",
+    "outcomes",
+    "unexpected",
+    "found",
+    "invalid",
+    "refused",
+    "try",
+    "sending",
+    "signed",
+    "unsigned",
+    "payment",
+    "pending",
+    "receiver",
+    "wasted",
+    "settles",
+];
+
+/// The English words in `text`, skipping the one labelled line that quotes
+/// another program's own (English) words.
+fn english_in(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|line| {
+            !line
+                .trim_start()
+                .starts_with("detalhe técnico (mensagem original, em inglês)")
+        })
+        .flat_map(|line| {
+            line.split(|c: char| !c.is_alphanumeric())
+                .map(str::to_lowercase)
+                .filter(|w| ENGLISH.contains(&w.as_str()))
+                .map(|w| format!("{w:?} in {line:?}"))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn pt(cwd: &Path, args: &[&str]) -> Output {
+    hooklab(cwd)
+        .arg("--lang")
+        .arg("pt-BR")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn all_text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out))
+}
+
+/// A loopback port nothing listens on.
+fn dead_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn every_subcommand_speaks_portuguese_in_help_runs_and_errors() {
+    let (dir, _) = classroom("meu.toml");
+    let mut seen = Vec::new();
+    let commands = [
+        "",
+        "run",
+        "github",
+        "github listen",
+        "github send",
+        "platform",
+        "shop",
+        "order",
+        "report",
+        "live",
+        "check",
+        "new",
+        "validate",
+        "completions",
+        "man",
+    ];
+    for command in commands {
+        let mut args: Vec<&str> = command.split_whitespace().collect();
+        args.push("--help");
+        let out = pt(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(0), "{command}: {}", stderr(&out));
+        seen.push((format!("{command} --help"), all_text(&out)));
+        args.pop();
+        args.push("--bogus");
+        let out = pt(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        seen.push((format!("{command} --bogus"), all_text(&out)));
+    }
+    let dead = format!("http://127.0.0.1:{}", dead_port());
+    let runs: Vec<Vec<String>> = vec![
+        vec!["run", "meu.toml", "--clock", "virtual"],
+        vec![
+            "run",
+            "meu.toml",
+            "--clock",
+            "virtual",
+            "--out",
+            "meu.toml/x",
+        ],
+        vec!["report", "results/meu/", "--out", "relatorio"],
+        vec!["report", "nada/"],
+        vec!["validate", "meu.toml"],
+        vec!["new", "aula"],
+        vec!["new", "aula"],
+        vec!["order", "--api-key", "k", "--platform", &dead],
+        vec![
+            "shop",
+            "--api-key",
+            "k",
+            "--platform",
+            &dead,
+            "--strategy",
+            "webhook",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        vec!["github", "send", "push", "--to", &format!("{dead}/webhook")],
+    ]
+    .into_iter()
+    .map(|v| v.into_iter().map(str::to_owned).collect())
+    .collect();
+    for args in runs {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = pt(dir.path(), &args);
+        seen.push((args.join(" "), all_text(&out)));
+    }
+    // The two-terminal demo, and the GitHub listener refusing a forgery.
+    let mut platform = spawn_pt(
+        dir.path(),
+        &[
+            "platform",
+            "--listen",
+            "127.0.0.1:0",
+            "--settle-after",
+            "100ms",
+        ],
+    );
+    let first = read_line(platform.stdout.as_mut().unwrap());
+    let address = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let key = read_line(platform.stdout.as_mut().unwrap());
+    let key = key.split_whitespace().last().unwrap().to_owned();
+    let shop = pt(
+        dir.path(),
+        &[
+            "shop",
+            "--platform",
+            &address,
+            "--api-key",
+            &key,
+            "--orders",
+            "1",
+            "--interval",
+            "50ms",
+        ],
+    );
+    assert_eq!(shop.status.code(), Some(0), "{}", all_text(&shop));
+    seen.push(("shop".to_owned(), all_text(&shop)));
+    let rest = read_line(platform.stdout.as_mut().unwrap());
+    platform.kill().unwrap();
+    platform.wait().unwrap();
+    seen.push(("platform".to_owned(), format!("{first}\n{rest}")));
+
+    let mut listen = spawn_pt(
+        dir.path(),
+        &[
+            "github",
+            "listen",
+            "--listen",
+            "127.0.0.1:0",
+            "--secret",
+            "s3cret",
+        ],
+    );
+    let banner = read_line(listen.stderr.as_mut().unwrap());
+    let url = banner
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {banner:?}"))
+        .to_owned();
+    let forged = pt(
+        dir.path(),
+        &["github", "send", "push", "--to", &url, "--secret", "guess"],
+    );
+    assert_eq!(forged.status.code(), Some(1), "{}", all_text(&forged));
+    seen.push(("github send (forged): stderr".to_owned(), stderr(&forged)));
+    let refused = read_line(listen.stdout.as_mut().unwrap());
+    assert!(refused.contains("401"), "{refused}");
+    listen.kill().unwrap();
+    listen.wait().unwrap();
+    seen.push(("github listen".to_owned(), format!("{banner}\n{refused}")));
+
+    let english: Vec<String> = seen
+        .iter()
+        .flat_map(|(what, text)| {
+            english_in(text)
+                .into_iter()
+                .map(move |e| format!("{what}: {e}"))
+        })
+        .collect();
+    assert!(
+        english.is_empty(),
+        "English in pt-BR output:\n{}",
+        english.join("\n")
+    );
+}
+
+/// A child process killed when dropped, so a failing test leaves no server
+/// running.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_pt(cwd: &Path, args: &[&str]) -> std::process::Child {
+    hooklab(cwd)
+        .arg("--lang")
+        .arg("pt-BR")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// One line of a child's output, waiting for it (no sleep: a blocking read).
+fn read_line(stream: &mut impl std::io::Read) -> String {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while stream.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
+        line.push(byte[0]);
+    }
+    String::from_utf8_lossy(&line).into_owned()
+}
+
+#[test]
+fn new_writes_a_commented_scenario_that_validates_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hooklab(dir.path())
+        .args(["new", "minha-loja"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("minha-loja.toml")).unwrap();
+    assert!(
+        text.starts_with("# minha-loja: made by `hooklab new`"),
+        "{text}"
+    );
+    assert!(text.contains("name = \"minha-loja\""), "{text}");
+    assert!(text.contains("scenarios/README.md"), "{text}");
+    let again = hooklab(dir.path())
+        .args(["new", "minha-loja"])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("minha-loja.toml")).unwrap(),
+        text
+    );
+
+    std::fs::write(dir.path().join("bad.toml"), "name = \"x\"\nseed = = 1\n").unwrap();
+    let out = hooklab(dir.path())
+        .args(["validate", "minha-loja.toml", "bad.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].starts_with("minha-loja.toml: ok (3 strategies, 300 orders)"),
+        "{stdout}"
+    );
+    assert!(lines[1].starts_with("bad.toml:"), "{stdout}");
+    let ok = hooklab(dir.path())
+        .args(["validate", "minha-loja.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    // Nothing ran: no results folder.
+    assert!(!dir.path().join("results").exists());
+}
+
+#[test]
+fn completions_and_the_man_page_are_printed_on_demand() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = hooklab(dir.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains("validate"), "{shell}: {script}");
+    }
+    let out = hooklab(dir.path()).arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.contains(".TH hooklab 1"), "{page}");
+}
+
+#[test]
+fn quiet_prints_only_the_results() {
+    let (dir, _) = classroom("my.toml");
+    let out = hooklab(dir.path())
+        .args(["run", "my.toml", "--clock", "virtual", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("webhook"));
+    assert!(dir.path().join("results/my/summary.json").exists());
+}
+
+/// One HTTP/1.1 request on a fresh connection; the status code, or None if
+/// the server did not answer within a few seconds (it is stuck).
+fn http_status(addr: &str, request: &str) -> Option<u16> {
+    use std::io::{Read as _, Write as _};
+    let addr: std::net::SocketAddr = addr.parse().ok()?;
+    let mut stream =
+        std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(5)).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}
+
+/// Issue 14 items 9 and 13: with stdout a pipe nobody reads, the shop's
+/// receiver printed each REJECTED line on its request path and stopped
+/// answering once the pipe (64 KiB) was full, about a thousand lines in. Its
+/// lines now go through a bounded queue, and a storm is summarised: it
+/// answers every forgery.
+#[test]
+fn a_shop_whose_terminal_is_not_read_keeps_refusing_a_storm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut platform = hooklab(dir.path())
+        .args([
+            "platform",
+            "--listen",
+            "127.0.0.1:0",
+            "--api-key",
+            "sk_test_k",
+            "--settle-after",
+            "1h",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut platform_out = platform.stdout.take().unwrap();
+    let platform = Killed(platform);
+    let first = read_line(&mut platform_out);
+    let platform_url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    // The platform's own terminal is read, so only the shop's is stuck.
+    let drain = std::thread::spawn(move || std::io::copy(&mut platform_out, &mut std::io::sink()));
+    let mut shop = hooklab(dir.path())
+        .args([
+            "shop",
+            "--platform",
+            &platform_url,
+            "--api-key",
+            "sk_test_k",
+            "--strategy",
+            "webhook",
+            "--listen",
+            "127.0.0.1:0",
+            "--orders",
+            "1",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut shop_out = shop.stdout.take().unwrap();
+    let shop = Killed(shop);
+    let mut receiving = read_line(&mut shop_out);
+    while !receiving.contains("/webhooks/") {
+        receiving = read_line(&mut shop_out);
+    }
+    let url = receiving
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {receiving:?}"))
+        .trim_start_matches("http://")
+        .to_owned();
+    let (addr, path) = url.split_at(url.find('/').unwrap());
+    // From here on nobody reads the shop's stdout.
+    let body = r#"{"type":"payment.settled"}"#;
+    for n in 0..3_000 {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        match http_status(addr, &request) {
+            Some(status) if (400..500).contains(&status) => {}
+            other => panic!("forgery {n}: {other:?}"),
+        }
+    }
+    drop(shop);
+    drop(shop_out);
+    drop(platform);
+    let _ = drain.join();
+}
