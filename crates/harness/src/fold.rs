@@ -387,15 +387,11 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             .iter()
             .map(|o| OrderTimes {
                 merchant: o.merchant,
-                created_us: measured
-                    .created_us
-                    .get(&o.order_id)
-                    .copied()
-                    .unwrap_or_else(|| {
-                        o.arrive_at.0 as f64
-                            + measured.legs.placement_late_us
-                            + measured.legs.request_us
-                    }),
+                created_us: measured.created_us.get(&o.order_id).copied().unwrap_or(
+                    o.arrive_at.0 as f64
+                        + measured.legs.placement_late_us
+                        + measured.legs.request_us,
+                ),
                 settle_after_us: o.settle_after.as_us(),
                 settled_by_worker_us: None,
             })
