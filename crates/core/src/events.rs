@@ -19,6 +19,34 @@ use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+/// The reasons a delivery is refused, as `summary.json`'s `rejected` and
+/// the timeline's `rejected_by_reason` both name them: one definition, so
+/// the two always count the same refusals.
+pub mod rejection {
+    /// The receiver was down (a `[[faults.receiver_down]]` window of mode
+    /// `unavailable`) and answered 503.
+    pub const INJECTED_503: &str = "injected_503";
+    /// The receiver's error rate (`receiver_error_rate`) answered 500.
+    pub const INJECTED_500: &str = "injected_500";
+    /// The body was not JSON, or not a payment event of the documented shape
+    /// (400).
+    pub const INVALID_BODY: &str = "invalid_body";
+    /// The connection was refused (a down window of mode `refuse`): the
+    /// receiver never saw the request.
+    pub const REFUSED: &str = "refused";
+
+    /// The name of a signature rejection: `signature_` and its short reason.
+    pub fn signature(r: crate::signature::Rejection) -> &'static str {
+        use crate::signature::Rejection;
+        match r {
+            Rejection::Missing => "signature_missing",
+            Rejection::Malformed => "signature_malformed",
+            Rejection::Stale => "signature_stale",
+            Rejection::Mismatch => "signature_mismatch",
+        }
+    }
+}
+
 /// One thing that happened, and when (on the run's clock).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunEvent {
@@ -74,9 +102,13 @@ pub enum Happening {
         /// Whether the receiver accepted it (2xx).
         ok: bool,
     },
-    /// The shop's receiver refused a delivery (bad signature, fault, …).
+    /// A delivery was refused: by the shop's receiver (bad signature, bad
+    /// body, an injected fault) or at connect (a receiver down refusing
+    /// connections).
     Rejected {
-        /// Why: `mismatch`, `stale`, `missing`, `malformed`, `down`, `error`.
+        /// Why, one of the names of [`rejection`]: `signature_mismatch`,
+        /// `signature_stale`, `signature_missing`, `signature_malformed`,
+        /// `injected_503`, `injected_500`, `invalid_body`, `refused`.
         reason: String,
     },
     /// The shop learned an order's final status.
