@@ -58,7 +58,7 @@ pub struct PlatformArgs {
     settle_after: Dur,
 
     /// Requests per second the API key may make; beyond, 429 with Retry-After.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_rate)]
     rate_limit: Option<f64>,
 }
 
@@ -149,6 +149,14 @@ fn parse_dur(text: &str) -> Result<Dur, String> {
     Dur::parse(text)
 }
 
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    hooklab_platform::check_rate_limit(rate).map_err(|e| e.to_string())
+}
+
 /// Prints one line per event, as it happens.
 fn printing() -> EventSink {
     EventSink::to(|e| println!("{}", e.line()))
@@ -177,8 +185,11 @@ pub async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
         rate_limit_per_s: args.rate_limit,
         seed: rng.next_u64(),
         events: printing(),
+        // A new epoch per start: ids never repeat across restarts.
+        id_epoch: hooklab_core::ids::IdEpoch::from_seed(Clock::system_unix_us() as u64),
         ..PlatformConfig::default()
     };
+    config.validate()?;
     let platform = Platform::new(clock, config, RealHttp::new());
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -230,7 +241,8 @@ pub async fn shop(args: ShopArgs) -> anyhow::Result<()> {
     let book = Arc::new(OrderBook::with_events(events.clone()));
     let client = PlatformClient::new(RealHttp::new(), &args.platform, clock)
         .with_events(events)
-        .with_api_key(&args.api_key);
+        .with_api_key(&args.api_key)
+        .with_timeout(PlatformClient::INTERACTIVE_TIMEOUT);
     let shop = Shop::new(
         clock,
         client.clone(),
@@ -326,8 +338,9 @@ fn load_known(book: &OrderBook) -> usize {
 /// `hooklab order`.
 pub async fn order(args: OrderArgs) -> anyhow::Result<()> {
     let clock = Clock::starting_now(Clock::system_unix_us());
-    let client =
-        PlatformClient::new(RealHttp::new(), &args.platform, clock).with_api_key(&args.api_key);
+    let client = PlatformClient::new(RealHttp::new(), &args.platform, clock)
+        .with_api_key(&args.api_key)
+        .with_timeout(PlatformClient::INTERACTIVE_TIMEOUT);
     let order_id = args
         .order_id
         .unwrap_or_else(|| format!("ord_{}", Clock::system_unix_us()));

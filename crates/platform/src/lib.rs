@@ -33,6 +33,7 @@ use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::{EventSink, Happening};
 use hooklab_core::http::HttpClient;
+use hooklab_core::ids::IdEpoch;
 use hooklab_core::rng::SharedRng;
 use hooklab_core::scenario::DeliverySettings;
 use hooklab_core::shutdown::Shutdown;
@@ -42,7 +43,7 @@ use tokio::sync::{Notify, mpsc};
 
 pub use dispatch::{AttemptResult, DeliveryAttempt};
 pub use ledger::Settlement;
-pub use merchants::Merchant;
+pub use merchants::{Merchant, RateLimitError, check_rate_limit};
 pub use settlement::SettlementPlan;
 
 /// How the platform behaves.
@@ -71,6 +72,22 @@ pub struct PlatformConfig {
     pub secret_grace: Dur,
     /// Where the platform announces settlements and delivery attempts.
     pub events: EventSink,
+    /// Put in every payment, event and endpoint id this platform mints, so
+    /// that a restarted platform never reuses an id a shop may still hold.
+    /// [`IdEpoch::NONE`] (the default, and what scenario runs use) mints
+    /// `pay_000001` as before; `hooklab platform` draws one per start.
+    pub id_epoch: IdEpoch,
+}
+
+impl PlatformConfig {
+    /// Refuses settings the platform cannot honour (today: a rate limit
+    /// outside [`check_rate_limit`]'s range). Call before [`Platform::new`].
+    pub fn validate(&self) -> Result<(), RateLimitError> {
+        if let Some(rate) = self.rate_limit_per_s {
+            check_rate_limit(rate)?;
+        }
+        Ok(())
+    }
 }
 
 impl Default for PlatformConfig {
@@ -86,6 +103,7 @@ impl Default for PlatformConfig {
             rate_limit_per_s: None,
             secret_grace: Dur::from_secs(86_400),
             events: EventSink::default(),
+            id_epoch: IdEpoch::NONE,
         }
     }
 }
@@ -229,11 +247,12 @@ impl Platform {
         let (tx, rx) = mpsc::unbounded_channel();
         let seed = config.seed;
         let merchants = merchants::Merchants::new(&config.merchants, config.rate_limit_per_s);
+        let ledger = ledger::Ledger::new(seed, config.id_epoch.clone(), merchants);
         Platform {
             shared: Arc::new(Shared {
                 clock,
                 config,
-                ledger: Mutex::new(ledger::Ledger::new(seed, merchants)),
+                ledger: Mutex::new(ledger),
                 schedule_changed: Notify::new(),
                 dispatch_tx: tx,
                 dispatch_rx: Mutex::new(Some(rx)),

@@ -862,3 +862,37 @@ async fn serve_answers_on_the_callers_listener_until_shutdown() {
         "serve did not return cleanly after shutdown: {stopped:?}"
     );
 }
+
+/// A restarted platform (a new epoch) never hands out an id the previous
+/// start did: the old `pay_…` a shop still polls names nothing.
+#[tokio::test(start_paused = true)]
+async fn ids_never_repeat_across_restarts() {
+    let start = |seed: u64| {
+        let config = PlatformConfig {
+            id_epoch: hooklab_core::ids::IdEpoch::from_seed(seed),
+            ..config(SettlementPlan::default())
+        };
+        Platform::new(
+            Clock::starting_now(EPOCH_US),
+            config,
+            Arc::new(RecordingHttp::default()),
+        )
+    };
+    let before = start(1);
+    let (_, _, old) = call(&before, "POST", "/v1/payments", Some(ORDER), None).await;
+    let old_id = old["id"].as_str().unwrap().to_owned();
+    let after = start(2);
+    let other = ORDER.replace("ord_000001", "ord_000002");
+    let (_, _, new) = call(&after, "POST", "/v1/payments", Some(&other), None).await;
+    assert_ne!(new["id"], old["id"]);
+    let (status, _, _) = call(&after, "GET", &format!("/v1/payments/{old_id}"), None, None).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "{old_id} survived the restart"
+    );
+    // Without an epoch (scenario runs), ids are exactly as they always were.
+    let (p, _) = platform(SettlementPlan::default());
+    let (_, _, plain) = call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
+    assert_eq!(plain["id"], "pay_000001");
+}

@@ -47,7 +47,7 @@ impl Ledger {
     ) -> EndpointRecord {
         self.next_endpoint += 1;
         let record = EndpointRecord {
-            id: EndpointId::numbered(self.next_endpoint),
+            id: EndpointId::numbered_in(&self.epoch, self.next_endpoint),
             merchant: merchant.clone(),
             url,
             uri,
