@@ -33,6 +33,7 @@ use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::{EventSink, Happening};
 use hooklab_core::http::HttpClient;
+use hooklab_core::http::server::ServerLimits;
 use hooklab_core::ids::IdEpoch;
 use hooklab_core::rng::SharedRng;
 use hooklab_core::scenario::DeliverySettings;
@@ -77,6 +78,9 @@ pub struct PlatformConfig {
     /// [`IdEpoch::NONE`] (the default, and what scenario runs use) mints
     /// `pay_000001` as before; `hooklab platform` draws one per start.
     pub id_epoch: IdEpoch,
+    /// Timeouts, connection limit and shutdown deadline of
+    /// [`Platform::serve`].
+    pub server: ServerLimits,
 }
 
 impl PlatformConfig {
@@ -104,6 +108,7 @@ impl Default for PlatformConfig {
             secret_grace: Dur::from_secs(86_400),
             events: EventSink::default(),
             id_epoch: IdEpoch::NONE,
+            server: ServerLimits::default(),
         }
     }
 }
@@ -272,7 +277,8 @@ impl Platform {
 
     /// Serves the API on `listener`, with the settlement worker and the
     /// webhook dispatcher running beside it, until `shutdown`; returns once
-    /// the workers have stopped too. Call once.
+    /// the workers have stopped too. Call once. The server keeps the bounds
+    /// of [`PlatformConfig::server`] (see [`hooklab_core::http::server`]).
     ///
     /// The listener and the signal come from the caller, as in mini-redis's
     /// `server::run(listener, shutdown)`: a test binds `127.0.0.1:0` and
@@ -287,9 +293,13 @@ impl Platform {
     ) -> std::io::Result<()> {
         let workers = self.spawn_workers(shutdown.clone());
         let mut stop = shutdown;
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(async move { stop.wait().await })
-            .await?;
+        hooklab_core::http::server::serve(
+            listener,
+            self.router(),
+            async move { stop.wait().await },
+            self.shared.config.server,
+        )
+        .await?;
         for worker in workers {
             // A worker that panicked has nothing left to stop; the API has
             // already answered its last request.

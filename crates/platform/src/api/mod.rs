@@ -34,7 +34,7 @@ use std::sync::atomic::Ordering;
 
 /// The API's router, on the platform's shared state.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/v1/payments", post(payments::create))
         .route("/v1/payments/{id}", get(payments::get))
         .route("/v1/webhook_endpoints", post(endpoints::create))
@@ -51,7 +51,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/events/{id}/redeliver", post(events::redeliver))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(shared)
+        .with_state(shared);
+    // The framework's own refusals (a body over 2 MB, a broken chunked body,
+    // a path that is not UTF-8) in the API's error shape too.
+    hooklab_core::http::server::error_shape(router)
         // One DEBUG span and `answered` line per request (`RUST_LOG=hooklab=debug`).
         .layer(hooklab_core::http::trace::layer("platform"))
 }
