@@ -896,3 +896,153 @@ async fn ids_never_repeat_across_restarts() {
     let (_, _, plain) = call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
     assert_eq!(plain["id"], "pay_000001");
 }
+
+/// The framework's own refusals and the edge cases of JSON get the API's
+/// error shape and the right status (issue 14, item 14).
+#[tokio::test(start_paused = true)]
+async fn every_refusal_has_the_error_shape_even_the_frameworks() {
+    let (p, _) = platform(SettlementPlan::default());
+    let big = format!(
+        r#"{{"order_id": "ord_000001", "amount_cents": 1, "currency": "BRL", "x": "{}"}}"#,
+        "a".repeat(2 * 1024 * 1024)
+    );
+    let cases: Vec<(&str, &str, Option<&str>, StatusCode, &str)> = vec![
+        (
+            "POST",
+            "/v1/payments",
+            Some(r#"{"a":"#),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            "POST",
+            "/v1/payments",
+            Some(&big),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+        ),
+        (
+            "GET",
+            "/v1/payments/%FF%FE",
+            None,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            "GET",
+            "/v2/nothing",
+            None,
+            StatusCode::NOT_FOUND,
+            "no_route",
+        ),
+        (
+            "DELETE",
+            "/v1/payments",
+            None,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+    ];
+    for (method, uri, body, status, code) in cases {
+        let (got, headers, value) = call(&p, method, uri, body, None).await;
+        assert_eq!(got, status, "{method} {uri}: {value}");
+        assert_eq!(value["error"]["code"], code, "{method} {uri}: {value}");
+        assert!(value["error"]["message"].is_string(), "{value}");
+        assert_eq!(headers["content-type"], "application/json");
+    }
+}
+
+/// A chunked body that breaks off mid-chunk, over a real socket: a 400 in
+/// the error shape, not the framework's plain text.
+#[tokio::test]
+async fn a_broken_chunked_body_gets_the_error_shape() {
+    let (p, _) = platform(SettlementPlan::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (trigger, shutdown) = shutdown::channel();
+    let served = tokio::spawn({
+        let p = p.clone();
+        async move { p.serve(listener, shutdown).await }
+    });
+    let answer = raw_exchange(
+        addr,
+        &format!(
+            "POST /v1/payments HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {KEY}\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nZZ\r\n{{}}\r\n0\r\n\r\n"
+        ),
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains(r#"{"error":{"code":"#), "{answer}");
+    trigger.trigger();
+    served.await.unwrap().unwrap();
+}
+
+/// Platform semantics the fuzzer found loose (issue 14, item 15).
+#[tokio::test(start_paused = true)]
+async fn reused_keys_id_aliases_bad_ports_control_characters_and_unknown_endpoints_are_refused() {
+    let (p, _) = platform(one_order(1_000));
+    let _trigger = start(&p);
+    // The same key with another simulated settlement is another request.
+    call(&p, "POST", "/v1/payments", Some(ORDER), Some("k")).await;
+    let simulated = ORDER.replace(
+        "}",
+        r#", "simulate": {"settle_after_ms": 5000, "outcome": "declined"}}"#,
+    );
+    let (status, _, body) = call(&p, "POST", "/v1/payments", Some(&simulated), Some("k")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "idempotency_conflict");
+
+    // Only the canonical spelling names the event.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    p.settle_due();
+    let (status, _, _) = call(&p, "GET", "/v1/events/evt_000001/attempts", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    for alias in ["evt_1", "evt_+1", "evt_+00001", "evt_0000001"] {
+        let uri = format!("/v1/events/{alias}/attempts");
+        let (status, _, body) = call(&p, "GET", &uri, None, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{alias}: {body}");
+        let (status, _, _) = call(
+            &p,
+            "POST",
+            &format!("/v1/events/{alias}/redeliver"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{alias}");
+    }
+
+    for port in ["99999", "0", "65536"] {
+        let url = format!(r#"{{"url": "http://127.0.0.1:{port}/webhooks"}}"#);
+        let (status, _, body) = call(&p, "POST", "/v1/webhook_endpoints", Some(&url), None).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "port {port}: {body}"
+        );
+        assert_eq!(body["error"]["code"], "invalid_field");
+    }
+
+    let controlled = ORDER.replace("ord_000001", r"ord_\u001b[2J");
+    let (status, _, body) = call(&p, "POST", "/v1/payments", Some(&controlled), None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _, _) = call(&p, "POST", "/v1/payments", Some(ORDER), Some("a\tb")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    for body in [
+        Some(r#"{"since": "2026-01-01T00:00:00Z"}"#),
+        Some("{"),
+        None,
+    ] {
+        let (status, _, answer) = call(
+            &p,
+            "POST",
+            "/v1/webhook_endpoints/we_000099/recover",
+            body,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body:?}: {answer}");
+    }
+}

@@ -30,6 +30,18 @@ pub(crate) async fn create(
             field: "url",
             message: e.to_string(),
         })?;
+        // `http::Uri` takes any digits as a port (and then reports none); a
+        // socket takes 1 to 65535.
+        let spelled_port = uri
+            .authority()
+            .and_then(|a| a.as_str().rsplit_once(':'))
+            .is_some_and(|(_, port)| !port.contains(']'));
+        if spelled_port && uri.port_u16().is_none_or(|p| p == 0) {
+            return Err(ApiError::InvalidField {
+                field: "url",
+                message: format!("`{}`: a port is a number from 1 to 65535", req.url),
+            });
+        }
         Ok(shared.ledger().add_endpoint(&merchant, req.url, uri))
     })();
     let record = result.map_err(|e| refuse(&shared, e))?;
@@ -91,6 +103,14 @@ pub(crate) async fn recover(
 ) -> Result<Response, ApiError> {
     let endpoint = EndpointId(id.clone());
     let result = (|| {
+        // The endpoint first: recovering for one that does not exist is a
+        // 404 whatever the body says.
+        if shared.ledger().endpoint(&merchant, &endpoint).is_none() {
+            return Err(ApiError::NotFound {
+                what: "webhook endpoint",
+                id: id.clone(),
+            });
+        }
         let req: RecoverRequest = ApiError::parse_json(&body)?;
         let since = shared
             .clock
@@ -102,14 +122,7 @@ pub(crate) async fn recover(
                     req.since
                 ),
             })?;
-        let ledger = shared.ledger();
-        if ledger.endpoint(&merchant, &endpoint).is_none() {
-            return Err(ApiError::NotFound {
-                what: "webhook endpoint",
-                id,
-            });
-        }
-        Ok(ledger.failed_since(&merchant, since))
+        Ok(shared.ledger().failed_since(&merchant, since))
     })();
     let events = result.map_err(|e| refuse(&shared, e))?;
     let count = events.len();

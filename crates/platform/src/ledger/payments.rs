@@ -166,6 +166,8 @@ pub(super) struct Fingerprint {
     order_id: OrderId,
     amount_cents: u64,
     currency: String,
+    /// A retry asking for another simulated settlement is another request.
+    simulate: Option<hooklab_core::wire::Simulate>,
 }
 
 impl Ledger {
@@ -189,6 +191,7 @@ impl Ledger {
             order_id: req.order_id.clone(),
             amount_cents: req.amount_cents,
             currency: req.currency.clone(),
+            simulate: req.simulate,
         };
         let key = idempotency_key.map(|k| (merchant.clone(), k));
         if let Some(key) = &key
