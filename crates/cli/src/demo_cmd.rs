@@ -187,6 +187,8 @@ pub async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
         events: printing(),
         // A new epoch per start: ids never repeat across restarts.
         id_epoch: hooklab_core::ids::IdEpoch::from_seed(Clock::system_unix_us() as u64),
+        // A platform left running drops a dead shop's endpoint.
+        disable_after_failures: Some(hooklab_platform::DEFAULT_DISABLE_AFTER_FAILURES),
         ..PlatformConfig::default()
     };
     config.validate()?;

@@ -99,6 +99,13 @@ pub enum Happening {
         /// Where events will go.
         url: String,
     },
+    /// The platform stopped delivering to an endpoint.
+    EndpointDisabled {
+        /// The endpoint's id.
+        endpoint: String,
+        /// Why (`20 consecutive failed attempts`, `410 Gone`).
+        reason: String,
+    },
 }
 
 impl RunEvent {
@@ -143,6 +150,9 @@ impl RunEvent {
             Happening::Duplicate { order } => format!("{t} duplicate notice for {order} (ignored)"),
             Happening::EndpointRegistered { endpoint, url } => {
                 format!("{t} webhook endpoint {endpoint} registered: {url}")
+            }
+            Happening::EndpointDisabled { endpoint, reason } => {
+                format!("{t} webhook endpoint {endpoint} DISABLED: {reason}")
             }
         }
     }

@@ -50,6 +50,18 @@ impl AttemptResult {
         matches!(self, AttemptResult::Status(s) if (200..300).contains(s))
     }
 
+    /// [`Self::describe`], and what a 401 or 403 means for a webhook: the
+    /// receiver refused the signature (a secret it does not know, or a
+    /// clock too far off), which retrying will not mend.
+    pub fn explain(&self) -> String {
+        match self {
+            AttemptResult::Status(s @ (401 | 403)) => {
+                format!("HTTP {s}, the receiver refused the signature")
+            }
+            other => other.describe(),
+        }
+    }
+
     /// A short description (`200`, `connect`).
     pub fn describe(&self) -> String {
         match self {
@@ -376,23 +388,41 @@ impl Ctx {
             DeliveryState::Retrying
         };
         tracing::debug!(result = %result.describe(), state = ?state, "attempt logged");
-        {
+        let disabled = {
             let mut ledger = shared.ledger();
             ledger.note_attempt(&delivery.event_id, state);
             if gone {
                 // 410 Gone: the receiver says this endpoint will never come back.
                 ledger.disable_endpoint(&delivery.endpoint.id);
+                Some("it answered 410 Gone".to_owned())
+            } else {
+                ledger
+                    .note_endpoint_result(
+                        &delivery.endpoint.id,
+                        result.is_success(),
+                        shared.config.disable_after_failures,
+                    )
+                    .map(|run| format!("{run} consecutive failed attempts"))
             }
-        }
+        };
         shared
             .config
             .events
             .emit(clock.now(), || hooklab_core::events::Happening::Delivery {
                 order: delivery.order_id.clone(),
                 attempt: index as u32 + 1,
-                result: result.describe(),
+                result: result.explain(),
                 ok: result.is_success(),
             });
+        if let Some(reason) = disabled {
+            tracing::warn!(endpoint = %delivery.endpoint.id, reason = %reason, "endpoint disabled");
+            shared.config.events.emit(clock.now(), || {
+                hooklab_core::events::Happening::EndpointDisabled {
+                    endpoint: delivery.endpoint.id.to_string(),
+                    reason,
+                }
+            });
+        }
         shared.deliveries.record(DeliveryAttempt {
             event_id: delivery.event_id.clone(),
             payment_id: delivery.payment_id.clone(),

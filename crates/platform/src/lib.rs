@@ -81,7 +81,20 @@ pub struct PlatformConfig {
     /// Timeouts, connection limit and shutdown deadline of
     /// [`Platform::serve`].
     pub server: ServerLimits,
+    /// Disable an endpoint after this many failed attempts in a row (any
+    /// answer but a 2xx, or no answer), as Svix and Shopify disable endpoints
+    /// that keep failing; a success resets the count. `None` (the default,
+    /// and what scenario runs use, so their results do not change) never
+    /// disables for failures; `hooklab platform` uses
+    /// [`DEFAULT_DISABLE_AFTER_FAILURES`].
+    pub disable_after_failures: Option<u32>,
 }
+
+/// The run of failed attempts after which `hooklab platform` disables an
+/// endpoint: 20, so a shop that stopped (each event tried on the retry
+/// schedule) is dropped after a few events' worth of attempts, while an
+/// endpoint that fails now and then, and recovers, never reaches it.
+pub const DEFAULT_DISABLE_AFTER_FAILURES: u32 = 20;
 
 impl PlatformConfig {
     /// Refuses settings the platform cannot honour (today: a rate limit
@@ -109,6 +122,7 @@ impl Default for PlatformConfig {
             events: EventSink::default(),
             id_epoch: IdEpoch::NONE,
             server: ServerLimits::default(),
+            disable_after_failures: None,
         }
     }
 }

@@ -1046,3 +1046,104 @@ async fn reused_keys_id_aliases_bad_ports_control_characters_and_unknown_endpoin
         assert_eq!(status, StatusCode::NOT_FOUND, "{body:?}: {answer}");
     }
 }
+
+/// A shop that restarts registers again: the registration replaces its
+/// endpoint for the same URL (one delivery per event, not one per start),
+/// and an endpoint can be deleted (issue 14, item 2).
+#[tokio::test(start_paused = true)]
+async fn a_registration_for_the_same_url_replaces_the_old_endpoint_and_delete_removes_one() {
+    let http = Arc::new(RecordingHttp::default());
+    let p = with_delivery(&["0s"], one_order(1_000), http.clone());
+    let _trigger = start(&p);
+    let first = register(&p).await;
+    let second = register(&p).await;
+    assert_ne!(first.to_text(), second.to_text());
+    call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let sent = http.take();
+    assert_eq!(sent.len(), 1, "one endpoint, one delivery");
+    let req = &sent[0].1;
+    let h = |n: &str| req.headers().get(n).map(|v| v.to_str().unwrap());
+    let verify = |secret: &WebhookSecret| {
+        signature::verify(
+            std::slice::from_ref(secret),
+            h("webhook-id"),
+            h("webhook-timestamp"),
+            h("webhook-signature"),
+            req.body(),
+            EPOCH_US / 1_000_000 + 1,
+            300,
+        )
+    };
+    assert_eq!(verify(&second), Ok(()), "signed with the new secret");
+    assert!(verify(&first).is_err(), "and only with it");
+
+    let (status, _, body) = call(&p, "DELETE", "/v1/webhook_endpoints/we_000002", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["deleted"], true);
+    let (status, _, body) = call(&p, "DELETE", "/v1/webhook_endpoints/we_000002", None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["error"]["code"], "not_found");
+    // Nobody else's endpoint can be deleted.
+    register(&p).await;
+    let (status, _, _) = call_as(
+        &p,
+        Some(OTHER_KEY),
+        "DELETE",
+        "/v1/webhook_endpoints/we_000003",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// An endpoint that fails `disable_after_failures` attempts in a row is
+/// disabled, with the reason in the event log; a 401 is reported as a
+/// refused signature.
+#[tokio::test(start_paused = true)]
+async fn an_endpoint_failing_too_many_attempts_in_a_row_is_disabled_and_401s_are_named() {
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = {
+        let lines = lines.clone();
+        hooklab_core::events::EventSink::to(move |e| lines.lock().unwrap().push(e.line()))
+    };
+    let http = RecordingHttp::answering(&[(401, None); 10]);
+    let delivery = DeliverySettings {
+        retry_schedule: ["0s", "1s", "1s", "1s", "1s"]
+            .iter()
+            .map(|d| Dur::parse(d).unwrap())
+            .collect(),
+        timeout_ms: Dur::from_secs(15),
+        jitter: 0.0,
+    };
+    let cfg = PlatformConfig {
+        delivery,
+        disable_after_failures: Some(3),
+        events: sink,
+        ..config(one_order(1_000))
+    };
+    let p = Platform::new(Clock::starting_now(EPOCH_US), cfg, http.clone());
+    let _trigger = start(&p);
+    register(&p).await;
+    call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(
+        http.take().len(),
+        3,
+        "no attempt after the endpoint was disabled"
+    );
+    let lines = lines.lock().unwrap().clone();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("HTTP 401, the receiver refused the signature")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("we_000001 DISABLED: 3 consecutive failed attempts")),
+        "{lines:#?}"
+    );
+}

@@ -44,7 +44,10 @@ pub(crate) async fn create(
         }
         Ok(shared.ledger().add_endpoint(&merchant, req.url, uri))
     })();
-    let record = result.map_err(|e| refuse(&shared, e))?;
+    let (record, replaced) = result.map_err(|e| refuse(&shared, e))?;
+    for old in &replaced {
+        tracing::info!(old = %old, new = %record.id, url = %record.url, "endpoint replaced by a registration for the same URL");
+    }
     shared
         .served
         .endpoint_registrations
@@ -61,6 +64,29 @@ pub(crate) async fn create(
         secret: record.secret.to_text(),
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// `DELETE /v1/webhook_endpoints/{id}`: no more deliveries to it.
+pub(crate) async fn delete(
+    State(shared): State<Arc<Shared>>,
+    Caller(merchant): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let endpoint = EndpointId(id.clone());
+    if !shared.ledger().remove_endpoint(&merchant, &endpoint) {
+        return Err(refuse(
+            &shared,
+            ApiError::NotFound {
+                what: "webhook endpoint",
+                id,
+            },
+        ));
+    }
+    Ok((
+        StatusCode::OK,
+        Json(json!({ "id": endpoint, "deleted": true })),
+    )
+        .into_response())
 }
 
 /// `POST /v1/webhook_endpoints/{id}/rotate_secret`: a new secret now; the old

@@ -4,7 +4,8 @@
 //! |---|---|
 //! | `POST /v1/payments` | creates a payment (`Idempotency-Key` makes retries safe) |
 //! | `GET /v1/payments/{id}` | answers the payment object: what a poller calls |
-//! | `POST /v1/webhook_endpoints` | registers a URL to receive events |
+//! | `POST /v1/webhook_endpoints` | registers a URL to receive events (replacing the merchant's endpoint for the same URL) |
+//! | `DELETE /v1/webhook_endpoints/{id}` | deletes an endpoint: no more deliveries to it |
 //! | `POST /v1/webhook_endpoints/{id}/rotate_secret` | a new secret; the old one signs for a grace period |
 //! | `POST /v1/webhook_endpoints/{id}/recover` | resends every failed event since `{"since"}` |
 //! | `GET /v1/events?after=<id>&limit=N` | the event log, cursor-paged, with delivery states |
@@ -38,6 +39,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/payments", post(payments::create))
         .route("/v1/payments/{id}", get(payments::get))
         .route("/v1/webhook_endpoints", post(endpoints::create))
+        .route(
+            "/v1/webhook_endpoints/{id}",
+            axum::routing::delete(endpoints::delete),
+        )
         .route(
             "/v1/webhook_endpoints/{id}/rotate_secret",
             post(endpoints::rotate_secret),
