@@ -189,6 +189,7 @@ pub async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
         id_epoch: hooklab_core::ids::IdEpoch::from_seed(Clock::system_unix_us() as u64),
         // A platform left running drops a dead shop's endpoint.
         disable_after_failures: Some(hooklab_platform::DEFAULT_DISABLE_AFTER_FAILURES),
+        retention: hooklab_platform::Retention::SERVER,
         ..PlatformConfig::default()
     };
     config.validate()?;

@@ -52,6 +52,16 @@ pub enum ApiError {
         /// Seconds to wait.
         retry_after_secs: u64,
     },
+    /// Occurs when an event was redelivered as often as the platform allows.
+    #[error(
+        "event `{id}` was already redelivered {limit} times, the most this platform allows; fix the receiver, then use recover"
+    )]
+    RedeliveryLimit {
+        /// The event.
+        id: String,
+        /// The limit.
+        limit: u32,
+    },
     /// Occurs when no route matches the path.
     #[error("no route for {0}")]
     NoRoute(String),
@@ -72,6 +82,7 @@ impl ApiError {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::RedeliveryLimit { .. } => (StatusCode::TOO_MANY_REQUESTS, "redelivery_limit"),
         }
     }
 

@@ -88,6 +88,47 @@ pub struct PlatformConfig {
     /// disables for failures; `hooklab platform` uses
     /// [`DEFAULT_DISABLE_AFTER_FAILURES`].
     pub disable_after_failures: Option<u32>,
+    /// How much of the delivery log is kept, and how often one event may be
+    /// redelivered.
+    pub retention: Retention,
+}
+
+/// The platform's memory bounds for deliveries. A platform left running
+/// against a dead shop retries every event on its schedule; without bounds
+/// its attempt log grew by hundreds of megabytes and never shrank.
+///
+/// Payments and events themselves are the platform's books and are kept
+/// (the durability issue moves them to a database).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    /// The newest attempts kept in the log (`GET /v1/events/{id}/attempts`);
+    /// older ones are dropped. `None`: all (scenario runs, whose reports
+    /// read every attempt).
+    pub attempts_logged: Option<usize>,
+    /// The first attempts kept per event; later ones are counted (on the
+    /// event's `delivery_attempts`) but not logged. `None`: all.
+    pub attempts_per_event: Option<usize>,
+    /// `POST /v1/events/{id}/redeliver` calls allowed per event; beyond,
+    /// 429 `redelivery_limit`.
+    pub redeliveries_per_event: u32,
+}
+
+impl Retention {
+    /// Everything kept: what scenario runs use, so their reports see every
+    /// attempt and their results do not change.
+    pub const KEEP_ALL: Retention = Retention {
+        attempts_logged: None,
+        attempts_per_event: None,
+        redeliveries_per_event: 100,
+    };
+
+    /// What `hooklab platform` keeps: about 100,000 attempts (some 20 MB),
+    /// 50 per event, 100 redeliveries per event.
+    pub const SERVER: Retention = Retention {
+        attempts_logged: Some(100_000),
+        attempts_per_event: Some(50),
+        redeliveries_per_event: 100,
+    };
 }
 
 /// The run of failed attempts after which `hooklab platform` disables an
@@ -123,6 +164,7 @@ impl Default for PlatformConfig {
             id_epoch: IdEpoch::NONE,
             server: ServerLimits::default(),
             disable_after_failures: None,
+            retention: Retention::KEEP_ALL,
         }
     }
 }
@@ -366,9 +408,16 @@ impl Platform {
         self.shared.ledger().settlements()
     }
 
-    /// Every delivery attempt so far, in the order they finished.
+    /// Every delivery attempt kept so far (all of them under
+    /// [`Retention::KEEP_ALL`]), in the order they finished.
     pub fn delivery_attempts(&self) -> Vec<DeliveryAttempt> {
         self.shared.deliveries.attempts()
+    }
+
+    /// Attempts not kept in the log, or dropped from it, by
+    /// [`PlatformConfig::retention`].
+    pub fn attempts_dropped(&self) -> u64 {
+        self.shared.deliveries.dropped()
     }
 
     /// The mean time between a payment's scheduled settlement and the

@@ -1147,3 +1147,99 @@ async fn an_endpoint_failing_too_many_attempts_in_a_row_is_disabled_and_401s_are
         "{lines:#?}"
     );
 }
+
+/// The attempt log is bounded and paged, and redeliveries are limited
+/// (issue 14, item 11).
+#[tokio::test(start_paused = true)]
+async fn the_attempt_log_is_bounded_paged_and_redeliveries_are_limited() {
+    let http = RecordingHttp::answering(&[(500, None); 64]);
+    let delivery = DeliverySettings {
+        retry_schedule: std::iter::repeat_n(Dur::from_secs(1), 10).collect(),
+        timeout_ms: Dur::from_secs(15),
+        jitter: 0.0,
+    };
+    let cfg = PlatformConfig {
+        delivery,
+        retention: hooklab_platform::Retention {
+            attempts_logged: Some(1_000),
+            attempts_per_event: Some(4),
+            redeliveries_per_event: 2,
+        },
+        ..config(one_order(1_000))
+    };
+    let p = Platform::new(Clock::starting_now(EPOCH_US), cfg, http.clone());
+    let _trigger = start(&p);
+    register(&p).await;
+    call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(http.take().len(), 10, "every attempt is made");
+    assert_eq!(p.delivery_attempts().len(), 4, "the first 4 are kept");
+    assert_eq!(p.attempts_dropped(), 6);
+    let (_, _, event) = call(&p, "GET", "/v1/events", None, None).await;
+    assert_eq!(
+        event["data"][0]["delivery_attempts"], 10,
+        "yet all are counted"
+    );
+
+    let (status, _, first) = call(
+        &p,
+        "GET",
+        "/v1/events/evt_000001/attempts?limit=3",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["data"].as_array().unwrap().len(), 3);
+    assert_eq!(first["has_more"], true);
+    let last = first["data"][2]["seq"].as_u64().unwrap();
+    let uri = format!("/v1/events/evt_000001/attempts?limit=3&starting_after={last}");
+    let (_, _, second) = call(&p, "GET", &uri, None, None).await;
+    assert_eq!(second["data"].as_array().unwrap().len(), 1);
+    assert_eq!(second["has_more"], false);
+    assert_eq!(second["data"][0]["attempt"], 4);
+    let (status, _, body) = call(
+        &p,
+        "GET",
+        "/v1/events/evt_000001/attempts?limit=0",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    for _ in 0..2 {
+        let (status, _, _) = call(&p, "POST", "/v1/events/evt_000001/redeliver", None, None).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    let (status, _, body) = call(&p, "POST", "/v1/events/evt_000001/redeliver", None, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "redelivery_limit");
+}
+
+/// The log's global cap drops the oldest attempts.
+#[tokio::test(start_paused = true)]
+async fn the_attempt_log_keeps_only_the_newest_attempts() {
+    let http = RecordingHttp::answering(&[(500, None); 64]);
+    let delivery = DeliverySettings {
+        retry_schedule: std::iter::repeat_n(Dur::from_secs(1), 10).collect(),
+        timeout_ms: Dur::from_secs(15),
+        jitter: 0.0,
+    };
+    let cfg = PlatformConfig {
+        delivery,
+        retention: hooklab_platform::Retention {
+            attempts_logged: Some(3),
+            ..hooklab_platform::Retention::KEEP_ALL
+        },
+        ..config(one_order(1_000))
+    };
+    let p = Platform::new(Clock::starting_now(EPOCH_US), cfg, http);
+    let _trigger = start(&p);
+    register(&p).await;
+    call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let kept: Vec<u32> = p.delivery_attempts().iter().map(|a| a.attempt).collect();
+    assert_eq!(kept, [8, 9, 10]);
+    assert_eq!(p.attempts_dropped(), 7);
+}

@@ -9,8 +9,15 @@
 //! | `POST /v1/webhook_endpoints/{id}/rotate_secret` | a new secret; the old one signs for a grace period |
 //! | `POST /v1/webhook_endpoints/{id}/recover` | resends every failed event since `{"since"}` |
 //! | `GET /v1/events?after=<id>&limit=N` | the event log, cursor-paged, with delivery states |
-//! | `GET /v1/events/{id}/attempts` | every delivery attempt of one event |
-//! | `POST /v1/events/{id}/redeliver` | resends one event |
+//! | `GET /v1/events/{id}/attempts?starting_after=<seq>&limit=N` | one event's kept delivery attempts, paged |
+//! | `POST /v1/events/{id}/redeliver` | resends one event (at most 100 times; then 429 `redelivery_limit`) |
+//!
+//! Memory is bounded by `PlatformConfig::retention` (`crate::Retention`):
+//! `hooklab platform` keeps the newest 100,000 attempts and the first 50 of
+//! each event, and allows 100 redeliveries per event; scenario runs keep
+//! every attempt (their reports read them all). `disable_after_failures`
+//! disables an endpoint after a run of failed attempts (20 in `hooklab
+//! platform`, off in scenario runs).
 //!
 //! Every route needs `Authorization: Bearer <api key>` ([`Caller`]) and
 //! counts against the key's rate limit. Handlers read bodies as bytes and

@@ -17,6 +17,8 @@ pub(crate) struct EventRecord {
     pub(crate) created: Micros,
     pub(crate) state: DeliveryState,
     pub(crate) attempts: u32,
+    /// `redeliver` calls so far (bounded by the platform's retention).
+    pub(crate) redeliveries: u32,
 }
 
 impl Ledger {
@@ -73,6 +75,28 @@ impl Ledger {
             data: page,
             next_after,
         }
+    }
+
+    /// Counts a redelivery of `merchant`'s event `id` if fewer than `limit`
+    /// were made: the event, or `Err(true)` at the limit, `Err(false)` when
+    /// there is no such event.
+    pub(crate) fn redeliver(
+        &mut self,
+        merchant: &MerchantId,
+        id: &EventId,
+        limit: u32,
+    ) -> Result<Event, bool> {
+        let index = self.event_index(id).ok_or(false)?;
+        let record = self
+            .events
+            .get_mut(index)
+            .filter(|e| &e.merchant == merchant)
+            .ok_or(false)?;
+        if record.redeliveries >= limit {
+            return Err(true);
+        }
+        record.redeliveries += 1;
+        Ok(record.event.clone())
     }
 
     /// Records an attempt's outcome on the event's delivery state.

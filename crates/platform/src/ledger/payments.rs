@@ -148,6 +148,7 @@ pub(super) fn settle(
         created: settled_at,
         state: DeliveryState::Pending,
         attempts: 0,
+        redeliveries: 0,
     });
     settled.push(Settlement {
         payment_id: record.id.clone(),
