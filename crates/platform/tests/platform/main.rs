@@ -1,6 +1,11 @@
 //! The platform's API, driven through `tower::ServiceExt::oneshot`: no socket,
 //! paused tokio time, so settlement and retry instants are exact.
+//!
+//! One test binary, with its modules: `router_props` throws arbitrary
+//! requests at the router.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod router_props;
 
 use axum::body::Body;
 use bytes::Bytes;
