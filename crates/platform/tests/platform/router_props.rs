@@ -43,14 +43,16 @@ fn path() -> impl Strategy<Value = String> {
         Just("/v2/"),
     ];
     let id = prop_oneof![
-        Just(String::new()),
-        Just("pay_000001".to_owned()),
-        Just("evt_000001".to_owned()),
-        Just("we_000001".to_owned()),
-        Just("evt_+1".to_owned()),
-        Just("%FF%FE".to_owned()),
-        Just("%00".to_owned()),
-        "[a-z_0-9%+.-]{0,24}",
+        1 => Just(String::new()),
+        1 => Just("pay_000001".to_owned()),
+        1 => Just("evt_000001".to_owned()),
+        1 => Just("we_000001".to_owned()),
+        1 => Just("evt_+1".to_owned()),
+        // Not UTF-8 once decoded: the framework's own rejection, weighted
+        // so that most runs meet it on every route with an id.
+        4 => Just("%FF%FE".to_owned()),
+        1 => Just("%00".to_owned()),
+        1 => "[a-z_0-9%+.-]{0,24}",
     ];
     let tail = prop_oneof![
         Just(String::new()),
