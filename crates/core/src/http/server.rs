@@ -16,9 +16,10 @@
 //!   this long while the server waits to read (a body sent a byte a minute)
 //!   is closed. A handler that takes its time, or an event stream that sends
 //!   a keep-alive now and then, is not idle;
-//! - a **connection limit**: beyond it the server stops accepting, and new
-//!   clients wait in the kernel's backlog until a connection closes, rather
-//!   than the process running out of descriptors and answering nobody;
+//! - a **connection limit** (by default half the process's descriptor
+//!   limit): beyond it the server stops accepting, and new clients wait in
+//!   the kernel's backlog until a connection closes, rather than the process
+//!   running out of descriptors and answering nobody;
 //! - a **graceful shutdown with a deadline**: on the signal the listener
 //!   closes, connections finish the request they are serving, and whatever
 //!   still runs at the deadline is cut.
@@ -67,12 +68,33 @@ impl Default for ServerLimits {
         ServerLimits {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
-            // Half of the usual 1,024 descriptors: room for the process's
-            // own outbound connections and files.
-            max_connections: 512,
+            max_connections: default_max_connections(),
             shutdown_deadline: Duration::from_secs(5),
         }
     }
+}
+
+/// Half of the process's descriptor limit (its soft `RLIMIT_NOFILE`, read
+/// from `/proc/self/limits`), leaving the other half for the process's own
+/// outbound connections and files; 512 (half of the usual 1,024) where the
+/// limit cannot be read. The limit exists so that a crowd of connections
+/// makes new clients wait rather than the process run out of descriptors
+/// and answer nobody; a machine with room for more keeps serving them.
+fn default_max_connections() -> usize {
+    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        std::fs::read_to_string("/proc/self/limits")
+            .ok()
+            .and_then(|text| {
+                let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+                let soft = line
+                    .trim_start_matches("Max open files")
+                    .split_whitespace()
+                    .next()?;
+                soft.parse::<usize>().ok()
+            })
+            .map_or(512, |soft| (soft / 2).max(64))
+    })
 }
 
 /// How a [`serve`] ended.
