@@ -150,9 +150,11 @@ PIDS+=($!)
 PLATFORM_PID=$!
 wait_up "$P_PLATFORM"
 
+# One order now and the next in an hour: the shop keeps running (and
+# receiving) for the whole soak.
 P_SHOP=$(free_port)
 "$BIN" shop --platform "http://127.0.0.1:$P_PLATFORM" --api-key "$KEY" --strategy webhook \
-    --listen "127.0.0.1:$P_SHOP" --orders 1 --every 1h >"$WORK/shop.log" 2>&1 &
+    --listen "127.0.0.1:$P_SHOP" --orders 1000 --every 1h >"$WORK/shop.log" 2>&1 &
 PIDS+=($!)
 SHOP_PID=$!
 wait_up "$P_SHOP"
