@@ -132,6 +132,13 @@ pub enum Happening {
         /// Where events will go.
         url: String,
     },
+    /// The platform stopped delivering to an endpoint.
+    EndpointDisabled {
+        /// The endpoint's id.
+        endpoint: String,
+        /// Why (`20 consecutive failed attempts`, `410 Gone`).
+        reason: String,
+    },
 }
 
 impl RunEvent {
@@ -215,12 +222,14 @@ impl RunEvent {
                 false => format!("{t} receiver REJECTED a delivery: {reason}"),
                 true => {
                     let reason = match reason.as_str() {
-                        "mismatch" => "assinatura não confere",
-                        "stale" => "carimbo de tempo velho demais",
-                        "missing" => "sem assinatura",
-                        "malformed" => "assinatura malformada",
-                        "down" => "receptor fora do ar",
-                        "error" => "erro",
+                        "signature_mismatch" => "assinatura não confere",
+                        "signature_stale" => "carimbo de tempo velho demais",
+                        "signature_missing" => "sem assinatura",
+                        "signature_malformed" => "assinatura malformada",
+                        rejection::INJECTED_503 => "receptor fora do ar (503 injetado)",
+                        rejection::INJECTED_500 => "erro injetado (500)",
+                        rejection::INVALID_BODY => "corpo inválido",
+                        rejection::REFUSED => "conexão recusada",
                         other => other,
                     };
                     format!("{t} receptor RECUSOU uma entrega: {reason}")
@@ -244,6 +253,10 @@ impl RunEvent {
             Happening::EndpointRegistered { endpoint, url } => match pt {
                 false => format!("{t} webhook endpoint {endpoint} registered: {url}"),
                 true => format!("{t} endpoint de webhook {endpoint} registrado: {url}"),
+            },
+            Happening::EndpointDisabled { endpoint, reason } => match pt {
+                false => format!("{t} webhook endpoint {endpoint} DISABLED: {reason}"),
+                true => format!("{t} endpoint de webhook {endpoint} DESATIVADO: {reason}"),
             },
         }
     }

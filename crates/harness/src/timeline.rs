@@ -108,7 +108,9 @@ pub fn fold(events: &[RunEvent], orders: usize, end: Micros) -> Timeline {
                     };
                 }
             }
-            Happening::Duplicate { .. } | Happening::EndpointRegistered { .. } => {}
+            Happening::Duplicate { .. }
+            | Happening::EndpointRegistered { .. }
+            | Happening::EndpointDisabled { .. } => {}
         }
     }
     t.via = String::from_utf8(via).unwrap_or_default();

@@ -63,8 +63,11 @@ impl Poller {
             // Boxed: the request's state lives on the heap only while the
             // request is out, so a sleeping poller (one per pending order)
             // stays small.
-            let answer =
-                Box::pin(self.client.get_payment_counted(&payment_id, self.reconcile)).await;
+            let answer = Box::pin(
+                self.client
+                    .poll_payment(&order_id, &payment_id, self.reconcile),
+            )
+            .await;
             match answer {
                 Ok(payment) => {
                     let now = self.clock.now();

@@ -195,15 +195,21 @@ pub fn tenant_path(n: usize) -> String {
 /// Serves `router` (a [`router`] or a [`tenants_router`]) on `listener`
 /// until `shutdown`: the shop's server, in the shape of the platform's
 /// `Platform::serve` (the caller binds the listener and owns the signal, so a
-/// test binds `127.0.0.1:0`).
+/// test binds `127.0.0.1:0`), with the bounds every hooklab server keeps
+/// (see [`hooklab_core::http::server`]).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     mut shutdown: Shutdown,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move { shutdown.wait().await })
-        .await
+    hooklab_core::http::server::serve(
+        listener,
+        router,
+        async move { shutdown.wait().await },
+        hooklab_core::http::server::ServerLimits::default(),
+    )
+    .await
+    .map(drop)
 }
 
 /// What the receiver reads of a payment event: its type, and the order and
