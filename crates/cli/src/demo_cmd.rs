@@ -85,7 +85,7 @@ pub struct PlatformArgs {
     settle_after: Dur,
 
     /// Requests per second the API key may make; beyond, 429 with Retry-After.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_rate)]
     rate_limit: Option<f64>,
 }
 
@@ -174,6 +174,14 @@ pub enum OutcomeArg {
 
 fn parse_dur(text: &str) -> Result<Dur, String> {
     Dur::parse(text)
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    hooklab_platform::check_rate_limit(rate).map_err(|e| e.to_string())
 }
 
 /// Where the demo's lines go, and how they are worded and stamped.
@@ -278,8 +286,14 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
         rate_limit_per_s: args.rate_limit,
         seed: rng.next_u64(),
         events: out.events(clock),
+        // A new epoch per start: ids never repeat across restarts.
+        id_epoch: hooklab_core::ids::IdEpoch::from_seed(Clock::system_unix_us() as u64),
+        // A platform left running drops a dead shop's endpoint.
+        disable_after_failures: Some(hooklab_platform::DEFAULT_DISABLE_AFTER_FAILURES),
+        retention: hooklab_platform::Retention::SERVER,
         ..PlatformConfig::default()
     };
+    config.validate()?;
     let platform = Platform::new(clock, config, RealHttp::new());
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -354,7 +368,8 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     let book = Arc::new(OrderBook::with_events(events.clone()));
     let client = PlatformClient::new(RealHttp::new(), &args.platform, clock)
         .with_events(events)
-        .with_api_key(&args.api_key);
+        .with_api_key(&args.api_key)
+        .with_timeout(PlatformClient::INTERACTIVE_TIMEOUT);
     let shop = Shop::new(
         clock,
         client.clone(),
@@ -508,8 +523,9 @@ fn load_known(book: &OrderBook) -> usize {
 /// `hooklab order`.
 pub async fn order(args: OrderArgs, lang: Lang) -> anyhow::Result<()> {
     let clock = Clock::starting_now(Clock::system_unix_us());
-    let client =
-        PlatformClient::new(RealHttp::new(), &args.platform, clock).with_api_key(&args.api_key);
+    let client = PlatformClient::new(RealHttp::new(), &args.platform, clock)
+        .with_api_key(&args.api_key)
+        .with_timeout(PlatformClient::INTERACTIVE_TIMEOUT);
     let order_id = args
         .order_id
         .unwrap_or_else(|| format!("ord_{}", Clock::system_unix_us()));

@@ -19,6 +19,34 @@ use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+/// The reasons a delivery is refused, as `summary.json`'s `rejected` and
+/// the timeline's `rejected_by_reason` both name them: one definition, so
+/// the two always count the same refusals.
+pub mod rejection {
+    /// The receiver was down (a `[[faults.receiver_down]]` window of mode
+    /// `unavailable`) and answered 503.
+    pub const INJECTED_503: &str = "injected_503";
+    /// The receiver's error rate (`receiver_error_rate`) answered 500.
+    pub const INJECTED_500: &str = "injected_500";
+    /// The body was not JSON, or not a payment event of the documented shape
+    /// (400).
+    pub const INVALID_BODY: &str = "invalid_body";
+    /// The connection was refused (a down window of mode `refuse`): the
+    /// receiver never saw the request.
+    pub const REFUSED: &str = "refused";
+
+    /// The name of a signature rejection: `signature_` and its short reason.
+    pub fn signature(r: crate::signature::Rejection) -> &'static str {
+        use crate::signature::Rejection;
+        match r {
+            Rejection::Missing => "signature_missing",
+            Rejection::Malformed => "signature_malformed",
+            Rejection::Stale => "signature_stale",
+            Rejection::Mismatch => "signature_mismatch",
+        }
+    }
+}
+
 /// One thing that happened, and when (on the run's clock).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunEvent {
@@ -74,9 +102,13 @@ pub enum Happening {
         /// Whether the receiver accepted it (2xx).
         ok: bool,
     },
-    /// The shop's receiver refused a delivery (bad signature, fault, …).
+    /// A delivery was refused: by the shop's receiver (bad signature, bad
+    /// body, an injected fault) or at connect (a receiver down refusing
+    /// connections).
     Rejected {
-        /// Why: `mismatch`, `stale`, `missing`, `malformed`, `down`, `error`.
+        /// Why, one of the names of [`rejection`]: `signature_mismatch`,
+        /// `signature_stale`, `signature_missing`, `signature_malformed`,
+        /// `injected_503`, `injected_500`, `invalid_body`, `refused`.
         reason: String,
     },
     /// The shop learned an order's final status.
@@ -99,6 +131,13 @@ pub enum Happening {
         endpoint: String,
         /// Where events will go.
         url: String,
+    },
+    /// The platform stopped delivering to an endpoint.
+    EndpointDisabled {
+        /// The endpoint's id.
+        endpoint: String,
+        /// Why (`20 consecutive failed attempts`, `410 Gone`).
+        reason: String,
     },
 }
 
@@ -183,12 +222,14 @@ impl RunEvent {
                 false => format!("{t} receiver REJECTED a delivery: {reason}"),
                 true => {
                     let reason = match reason.as_str() {
-                        "mismatch" => "assinatura não confere",
-                        "stale" => "carimbo de tempo velho demais",
-                        "missing" => "sem assinatura",
-                        "malformed" => "assinatura malformada",
-                        "down" => "receptor fora do ar",
-                        "error" => "erro",
+                        "signature_mismatch" => "assinatura não confere",
+                        "signature_stale" => "carimbo de tempo velho demais",
+                        "signature_missing" => "sem assinatura",
+                        "signature_malformed" => "assinatura malformada",
+                        rejection::INJECTED_503 => "receptor fora do ar (503 injetado)",
+                        rejection::INJECTED_500 => "erro injetado (500)",
+                        rejection::INVALID_BODY => "corpo inválido",
+                        rejection::REFUSED => "conexão recusada",
                         other => other,
                     };
                     format!("{t} receptor RECUSOU uma entrega: {reason}")
@@ -212,6 +253,10 @@ impl RunEvent {
             Happening::EndpointRegistered { endpoint, url } => match pt {
                 false => format!("{t} webhook endpoint {endpoint} registered: {url}"),
                 true => format!("{t} endpoint de webhook {endpoint} registrado: {url}"),
+            },
+            Happening::EndpointDisabled { endpoint, reason } => match pt {
+                false => format!("{t} webhook endpoint {endpoint} DISABLED: {reason}"),
+                true => format!("{t} endpoint de webhook {endpoint} DESATIVADO: {reason}"),
             },
         }
     }

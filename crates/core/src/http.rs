@@ -16,9 +16,14 @@
 //!   client setup, behind the harness's real-mode transport and `hooklab
 //!   github send`.
 //! - [`trace`]: the request log every hooklab server puts on its router.
+//! - `server` (with the `server` feature): the accept loop every hooklab
+//!   server runs (timeouts, a connection limit, a shutdown deadline) and the
+//!   JSON error shape for the framework's own refusals.
 
 #[cfg(feature = "real-http")]
 pub mod real;
+#[cfg(feature = "server")]
+pub mod server;
 #[cfg(feature = "runtime")]
 pub mod trace;
 

@@ -111,8 +111,11 @@ pub struct StrategyReport {
     pub counts_agree: bool,
     /// How long the strategy's run took on its clock, ms (first order to end).
     pub run_ms: f64,
-    /// Deliveries the shop's receiver refused, by reason (`missing`,
-    /// `malformed`, `stale`, `mismatch`).
+    /// Every refused delivery, by reason ([`crate::events::rejection`]:
+    /// `signature_*`, `injected_503`, `injected_500`, `invalid_body`,
+    /// `refused`): the same definition as the timeline's
+    /// `rejected_by_reason`. Summaries written before counted only the
+    /// signature failures, under their short names (`missing`, …).
     #[serde(default)]
     pub rejected: std::collections::BTreeMap<String, u64>,
     /// Every missed order, with why.
@@ -145,8 +148,13 @@ pub struct Timeline {
     pub retries: Vec<u32>,
     /// Of those, failed attempts.
     pub failed_deliveries: Vec<u32>,
-    /// Deliveries the receiver refused, per bucket.
+    /// Deliveries refused (by the receiver, or at connect), per bucket.
     pub rejected: Vec<u32>,
+    /// The same refusals over the whole run, by reason: the summary's
+    /// `rejected` counts them from the hosts' counters, this from the
+    /// events, and the two must agree.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub rejected_by_reason: std::collections::BTreeMap<String, u64>,
     /// 429 answers, per bucket.
     pub rate_limited: Vec<u32>,
     /// Orders whose outcome the shop learned, per bucket.
@@ -397,6 +405,9 @@ pub enum HealthCode {
     PollsBelowModel,
     /// Many requests were refused with 429.
     RateLimitStorm,
+    /// Some delays could not be recorded in the latency histogram (its
+    /// percentiles leave them out; the mean, min and max do not).
+    UnrecordedDelays,
 }
 
 impl HealthCode {
@@ -407,6 +418,7 @@ impl HealthCode {
             HealthCode::PlacementLag => "placement_lag",
             HealthCode::PollsBelowModel => "polls_below_model",
             HealthCode::RateLimitStorm => "rate_limit_storm",
+            HealthCode::UnrecordedDelays => "unrecorded_delays",
         }
     }
 
@@ -442,12 +454,20 @@ pub fn cdf_points(h: &Histogram<u64>) -> Vec<[f64; 2]> {
 
 /// A histogram for latencies in microseconds: 1 µs to 30 days, 3 significant
 /// digits (0.1% error), as HdrHistogram is meant to be used.
-#[allow(clippy::expect_used)]
 pub fn latency_histogram() -> Histogram<u64> {
-    // The bounds are constants that hdrhistogram accepts (low >= 1, high >= 2*low,
-    // sigfig <= 5), so this cannot fail at run time.
-    Histogram::new_with_bounds(1, 30 * 86_400 * 1_000_000, 3)
-        .expect("constant histogram bounds are valid")
+    latency_histogram_up_to(30 * 86_400 * 1_000_000)
+}
+
+/// A histogram for latencies in microseconds from 1 µs to at least
+/// `max_us` (and at least 30 days), 3 significant digits: sized to what a
+/// run can observe, so no delay is ever refused (a run polling every 60
+/// days once lost every one of its delays).
+#[allow(clippy::expect_used)]
+pub fn latency_histogram_up_to(max_us: u64) -> Histogram<u64> {
+    // low = 1, high >= 2 * low and sigfig = 3 are bounds hdrhistogram
+    // accepts for any high up to u64::MAX / 2, so this cannot fail.
+    let high = max_us.clamp(30 * 86_400 * 1_000_000, u64::MAX / 2);
+    Histogram::new_with_bounds(1, high, 3).expect("histogram bounds are valid")
 }
 
 /// One point of a parameter sweep, read back from a strategy's name.

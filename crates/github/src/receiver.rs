@@ -40,7 +40,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 /// GitHub caps webhook payloads at 25 MB; a bigger body is not from GitHub.
 pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
@@ -158,8 +158,11 @@ pub fn router(state: ReceiverState) -> Router {
 ///
 /// The caller binds the listener (so tests bind `127.0.0.1:0` and read the
 /// port) and owns the shutdown signal (Ctrl-C in the CLI, a oneshot in tests).
-/// After shutdown it lets open requests finish for up to [`SHUTDOWN_GRACE`],
-/// then waits for the printer to print what was already acknowledged.
+/// It keeps the bounds of every hooklab server (header-read and idle
+/// timeouts, a connection limit: see [`hooklab_core::http::server`]). After
+/// shutdown it lets open requests finish for up to [`SHUTDOWN_GRACE`], cuts
+/// the rest, then waits for the printer to print what was already
+/// acknowledged.
 pub async fn serve(
     listener: TcpListener,
     config: ReceiverConfig,
@@ -175,33 +178,25 @@ pub async fn serve(
         notices,
     ));
 
-    // `notify_one` stores a permit, so the grace timer starts even if the
-    // shutdown signal fires before the timer's `notified()` is first polled.
-    let stopping = Arc::new(Notify::new());
-    let signal = {
-        let stopping = Arc::clone(&stopping);
-        async move {
-            shutdown.await;
-            stopping.notify_one();
-        }
+    // The bounds every hooklab server keeps; the shutdown deadline is this
+    // receiver's grace.
+    let limits = hooklab_core::http::server::ServerLimits {
+        shutdown_deadline: SHUTDOWN_GRACE,
+        ..Default::default()
     };
-    let graceful = axum::serve(listener, app).with_graceful_shutdown(signal);
-    let grace_expired = async {
-        stopping.notified().await;
-        tokio::time::sleep(SHUTDOWN_GRACE).await;
-    };
-    tokio::select! {
-        served = graceful => served.map_err(ServeError::Io)?,
-        // A connection that outlived the grace period still holds a handle
-        // to the printer's queue, so the printer cannot be awaited: return.
-        () = grace_expired => return Err(ServeError::GraceExpired),
-    }
-    // Every connection is closed, so the last sender is gone: the printer
-    // drains the queue and returns.
+    let served = hooklab_core::http::server::serve(listener, app, shutdown, limits)
+        .await
+        .map_err(ServeError::Io)?;
+    // Every connection is closed (or was cut at the deadline), so the last
+    // sender is gone: the printer drains the queue and returns.
     printer
         .await
         .map_err(|_| ServeError::PrinterPanicked)?
-        .map_err(ServeError::Printer)
+        .map_err(ServeError::Printer)?;
+    if served.cut_at_deadline > 0 {
+        return Err(ServeError::GraceExpired);
+    }
+    Ok(())
 }
 
 /// `POST <path>`: one webhook delivery. A refused one is also printed, as

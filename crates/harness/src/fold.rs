@@ -10,19 +10,24 @@
 
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
+use hooklab_core::events::{Happening, RunEvent, rejection};
+use hooklab_core::http::TransportErrorKind;
 use hooklab_core::ids::OrderId;
-use hooklab_core::model::{self, ModelInputs};
+use hooklab_core::model::faults::FaultRates;
+use hooklab_core::model::health::{HealthInputs, health_flags};
+use hooklab_core::model::stats::{Moments, Z95, wilson};
+use hooklab_core::model::{self, Legs, OrderTimes, RunDraws};
 use hooklab_core::report::{
-    LatencySummary, MissedOrder, MissedWhy, NotifiedBy, RequestCounts, StrategyReport, Timeline,
-    latency_histogram, round_ms,
+    HealthCode, LatencySummary, MissedOrder, MissedWhy, NotifiedBy, RequestCounts, StrategyReport,
+    Timeline, latency_histogram_up_to, round_ms,
 };
-use hooklab_core::scenario::{Scenario, StrategySpec};
-use hooklab_core::workload::{self, OrderPlan};
+use hooklab_core::scenario::{ClockMode, Scenario, StrategySpec};
+use hooklab_core::workload::OrderPlan;
 use hooklab_platform::{AttemptResult, Platform};
 use hooklab_shop::client::PlatformClient;
-use hooklab_shop::orders::{Channel, OrderBook};
+use hooklab_shop::orders::{Channel, OrderBook, OrderEntry};
 use hooklab_shop::receiver::Receiver;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -33,6 +38,8 @@ pub(crate) struct Observations<'a> {
     pub spec: &'a StrategySpec,
     /// The scenario it ran in.
     pub scenario: &'a Scenario,
+    /// Which clock ran it.
+    pub clock: ClockMode,
     /// The workload it was given.
     pub plan: &'a [OrderPlan],
     /// The platform, for its settlements, delivery attempts and counts.
@@ -43,12 +50,160 @@ pub(crate) struct Observations<'a> {
     pub client: &'a PlatformClient,
     /// One webhook receiver per merchant, for what they received.
     pub receivers: &'a [Arc<Receiver>],
-    /// What the model needs that only the run could measure.
-    pub inputs: ModelInputs,
+    /// Deliveries refused at connect (a receiver down refusing connections).
+    pub refused: u64,
+    /// The run's origin on its clock: the instant arrivals count from and
+    /// the event pollers start, and the model's instant 0.
+    pub origin: Micros,
+    /// One loopback round trip of this machine measured before any load
+    /// (zero in virtual time), or `None` if it could not be measured.
+    pub calibrated_rtt: Option<Dur>,
     /// How long the run lasted, on its clock.
     pub run: Dur,
-    /// The events the hosts announced, folded into a timeline.
+    /// The events the hosts announced, as they came.
+    pub events: &'a [RunEvent],
+    /// The same events, folded into a timeline.
     pub timeline: Timeline,
+}
+
+/// The legs and lateness a run measured, and the placement lag.
+struct Measured {
+    /// Mean legs of the payment creations, the timer's, the settlement
+    /// worker's and the placement's lateness: the draws' prediction's legs.
+    legs: Legs,
+    /// Each order's creation instant at the platform, µs from the origin
+    /// (orders that never settled are not in it).
+    created_us: HashMap<OrderId, f64>,
+    /// Largest placement lag, µs.
+    placement_max_us: f64,
+}
+
+/// Measures the legs, as `MODEL-WIRING.md` section 2.1 says: the platform
+/// creates a payment at `settled_at − settle_after` exactly (the ledger
+/// schedules `created + settle_after` in integer µs), so `created − placed`
+/// is the request leg and `answered − created` the response leg.
+fn measure(
+    plan: &[OrderPlan],
+    by_order: &HashMap<&OrderId, &OrderEntry>,
+    settlements: &HashMap<OrderId, Micros>,
+    origin: Micros,
+    book: &OrderBook,
+    platform: &Platform,
+) -> Measured {
+    let (mut request, mut response, mut placement) =
+        (Moments::default(), Moments::default(), Moments::default());
+    let mut created_us = HashMap::with_capacity(plan.len());
+    for order in plan {
+        let Some(entry) = by_order.get(&order.order_id) else {
+            continue;
+        };
+        placement.record(
+            entry
+                .placed
+                .since(origin.plus(Dur(order.arrive_at.0)))
+                .as_us(),
+        );
+        let Some(settled_at) = settlements.get(&order.order_id) else {
+            continue;
+        };
+        let created = Micros(settled_at.0.saturating_sub(order.settle_after.as_us()));
+        created_us.insert(order.order_id.clone(), created.since(origin).as_us() as f64);
+        if let Some(answered) = entry.answered {
+            request.record(created.since(entry.placed).as_us());
+            response.record(answered.since(created).as_us());
+        }
+    }
+    let legs = Legs {
+        request_us: request.mean_us().unwrap_or(0.0),
+        response_us: response.mean_us().unwrap_or(0.0),
+        timer_late_us: book.timer_lateness().mean_us().unwrap_or(0.0),
+        settle_late_us: platform
+            .settlement_lateness()
+            .map_or(0.0, |d| d.as_us() as f64),
+        placement_late_us: placement.mean_us().unwrap_or(0.0),
+    };
+    Measured {
+        legs,
+        created_us,
+        placement_max_us: placement.max_us as f64,
+    }
+}
+
+/// The fault rates the run's receivers and dispatcher drew
+/// (`MODEL-WIRING.md` section 2.2), or `None` when the scenario injects no
+/// fault or the strategy receives no webhook.
+fn drawn_rates(
+    spec: &StrategySpec,
+    scenario: &Scenario,
+    receivers: &[Arc<Receiver>],
+    attempts: &[hooklab_platform::DeliveryAttempt],
+) -> Option<FaultRates> {
+    if !spec.receives_webhooks() || scenario.faults == Default::default() {
+        return None;
+    }
+    let sum = |f: fn(&hooklab_shop::receiver::ReceivedCounts) -> &std::sync::atomic::AtomicU64| {
+        receivers
+            .iter()
+            .map(|r| f(r.counts()).load(Ordering::Relaxed))
+            .sum::<u64>()
+    };
+    let (lost, learned, duplicates) = (
+        sum(|c| &c.lost),
+        sum(|c| &c.learned),
+        sum(|c| &c.duplicates),
+    );
+    let (deliveries, faulted, errored) = (
+        sum(|c| &c.deliveries),
+        sum(|c| &c.faulted),
+        sum(|c| &c.errored),
+    );
+    let share = |part: u64, whole: u64| {
+        if whole == 0 {
+            0.0
+        } else {
+            part as f64 / whole as f64
+        }
+    };
+    // The error draw happens only for deliveries outside a down window.
+    let drawn_for_errors = deliveries.saturating_sub(faulted - errored);
+    let firsts = attempts.iter().filter(|a| a.attempt == 1).count() as u64;
+    let events = attempts
+        .iter()
+        .map(|a| &a.event_id)
+        .collect::<HashSet<_>>()
+        .len() as u64;
+    Some(FaultRates {
+        error_rate: share(errored, drawn_for_errors),
+        silent_loss: share(lost, lost + learned + duplicates),
+        duplicate_rate: share(firsts.saturating_sub(events), events),
+    })
+}
+
+/// Every refused delivery by reason, from the hosts' counters: the
+/// receivers' (signatures, injected faults, bad bodies) and the refusing
+/// link's. The timeline counts the same refusals from the events.
+fn refusals(receivers: &[Arc<Receiver>], refused: u64) -> BTreeMap<String, u64> {
+    let mut rejected = BTreeMap::<String, u64>::new();
+    let mut add = |reason: &str, n: u64| {
+        if n > 0 {
+            *rejected.entry(reason.to_owned()).or_insert(0) += n;
+        }
+    };
+    for r in receivers {
+        for (reason, n) in r.rejected() {
+            add(&format!("signature_{reason}"), n);
+        }
+        let c = r.counts();
+        let errored = c.errored.load(Ordering::Relaxed);
+        add(rejection::INJECTED_500, errored);
+        add(
+            rejection::INJECTED_503,
+            c.faulted.load(Ordering::Relaxed).saturating_sub(errored),
+        );
+        add(rejection::INVALID_BODY, c.malformed.load(Ordering::Relaxed));
+    }
+    add(rejection::REFUSED, refused);
+    rejected
 }
 
 /// Folds what the platform and the shop recorded into one report.
@@ -56,13 +211,17 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     let Observations {
         spec,
         scenario,
+        clock,
         plan,
         platform,
         book,
         client,
         receivers,
-        inputs,
+        refused,
+        origin,
+        calibrated_rtt,
         run,
+        events,
         timeline,
     } = observed;
     let settlements: HashMap<OrderId, Micros> = platform
@@ -73,10 +232,13 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     let attempts = platform.delivery_attempts();
     let entries = book.entries();
     let failed: HashMap<OrderId, String> = book.failed().into_iter().collect();
-    let by_order: HashMap<&OrderId, &hooklab_shop::orders::OrderEntry> =
+    let by_order: HashMap<&OrderId, &OrderEntry> =
         entries.iter().map(|e| (&e.order_id, e)).collect();
 
-    let mut histogram = latency_histogram();
+    // Each learned order's delay, exactly; the histogram (for percentiles)
+    // is sized to the largest, so none is refused.
+    let mut exact = Moments::default();
+    let mut delays = Vec::with_capacity(plan.len());
     let mut notified_by = NotifiedBy::default();
     let mut missed_orders = Vec::new();
     for order in plan {
@@ -88,7 +250,9 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             (Some(known_at), Some(settled_at)) => {
                 // Saturating: the shop cannot learn before the settlement, and
                 // if the clocks ever said otherwise we record 0, not garbage.
-                let _ = histogram.record(known_at.since(*settled_at).as_us().max(1));
+                let delay = known_at.since(*settled_at).as_us();
+                exact.record(delay);
+                delays.push(delay);
                 match entry.and_then(|e| e.via) {
                     Some(Channel::Webhook) => notified_by.webhook += 1,
                     _ => notified_by.poll += 1,
@@ -130,6 +294,12 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             }
         }
     }
+    let mut histogram = latency_histogram_up_to(exact.max_us);
+    // The histogram cannot hold 0; the exact sums can.
+    let unrecorded = delays
+        .iter()
+        .filter(|d| histogram.record((**d).max(1)).is_err())
+        .count() as u64;
 
     let sent = client.sent();
     let served = platform.served();
@@ -137,12 +307,6 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         .iter()
         .map(|r| r.counts().deliveries.load(Ordering::Relaxed))
         .sum();
-    let mut rejected = std::collections::BTreeMap::<String, u64>::new();
-    for r in receivers {
-        for (reason, n) in r.rejected() {
-            *rejected.entry(reason).or_insert(0) += n;
-        }
-    }
     let requests = RequestCounts {
         total: 0,
         payment_creates: sent.payment_creates.load(Ordering::Relaxed),
@@ -158,34 +322,159 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         rate_limited: sent.rate_limited.load(Ordering::Relaxed),
     }
     .with_total();
+    // An attempt refused at connect (a partition, a closed port) never
+    // reached the receiver, and one that got an answer did. One that timed
+    // out (or whose connection broke) may have reached it or not: a request
+    // held up on the network never arrives, one held up by a slow receiver
+    // did. Both sides count those the same way by allowing either.
+    let answered = attempts
+        .iter()
+        .filter(|a| matches!(a.result, AttemptResult::Status(_)))
+        .count() as u64;
+    let unanswered = attempts
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.result,
+                AttemptResult::Error(TransportErrorKind::Timeout | TransportErrorKind::Broken)
+            )
+        })
+        .count() as u64;
     let counts_agree = requests.payment_creates == served.payment_creates
         && requests.polls == served.polls
         && requests.polls_wasted == served.polls_pending
         && requests.endpoint_registrations == served.endpoint_registrations
         && requests.event_polls == served.event_lists
         && requests.rate_limited == served.rate_limited
-        // An attempt refused at connect (a partition, a closed port) never
-        // reached the receiver: compare only the attempts that got an answer.
-        && attempts.iter().filter(|a| matches!(a.result, AttemptResult::Status(_))).count() as u64
-            == received_deliveries;
+        && (answered..=answered + unanswered).contains(&received_deliveries);
 
     let orders = plan.len() as u64;
-    let notified = histogram.len();
+    let notified = exact.count;
+    let missed = orders - notified.min(orders);
     let polls = requests.all_polls();
     let polls_wasted = requests.all_polls_wasted();
     let notification_requests = polls + requests.webhook_attempts;
+    let requests_per_order = round4(notification_requests as f64 / orders.max(1) as f64);
+
+    // The model's two predictions (`MODEL-WIRING.md` sections 2.1 and 2.2).
+    let measured = measure(plan, &by_order, &settlements, origin, book, platform);
+    let network_leg = scenario
+        .network
+        .latency
+        .as_ref()
+        .map_or(0.0, |d| d.mean_us());
+    let (loopback_leg, rtt_source) = match (clock, calibrated_rtt) {
+        (ClockMode::Virtual, _) => (
+            0.0,
+            "virtual time: the [network] latency's mean each way (in-memory pipes take no time)",
+        ),
+        (ClockMode::Real, Some(rtt)) => (
+            rtt.as_us() as f64 / 2.0,
+            "calibrated before the load: half a loopback round trip (median of 21) plus the [network] latency's mean, each way",
+        ),
+        (ClockMode::Real, None) => (
+            (client.median_create_rtt_us() as f64 / 2.0 - network_leg).max(0.0),
+            "measured in the run: half the median payment creation round trip, each way (the calibration failed)",
+        ),
+    };
+    let paper_legs = Legs {
+        request_us: network_leg + loopback_leg,
+        response_us: network_leg + loopback_leg,
+        ..measured.legs
+    };
+    let draws = RunDraws {
+        orders: plan
+            .iter()
+            .map(|o| OrderTimes {
+                merchant: o.merchant,
+                created_us: measured.created_us.get(&o.order_id).copied().unwrap_or(
+                    o.arrive_at.0 as f64
+                        + measured.legs.placement_late_us
+                        + measured.legs.request_us,
+                ),
+                settle_after_us: o.settle_after.as_us(),
+                settled_by_worker_us: None,
+            })
+            .collect(),
+        fault_rates: drawn_rates(spec, scenario, receivers, &attempts),
+    };
+    let mut predicted = model::predicted(spec, scenario, plan, paper_legs);
+    predicted.rtt_source = Some(rtt_source.to_owned());
+    let mut for_draws = model::predicted_for_draws(spec, scenario, &draws, measured.legs);
+    for_draws.rtt_source =
+        Some("measured in the run: the mean legs of the payment creations".to_owned());
+
+    // Each order's notification requests, for the error bar of their mean:
+    // its polls, and its payment's webhook attempts. The event-log poller's
+    // pages serve every order at once, so they have no per-order count.
+    let requests_per_order_stderr = (!matches!(spec, StrategySpec::PollEvents { .. }))
+        .then(|| {
+            let mut per_order: HashMap<&OrderId, u64> = HashMap::with_capacity(plan.len());
+            for e in events {
+                if let Happening::Poll { order, .. } = &e.what {
+                    *per_order.entry(order).or_insert(0) += 1;
+                }
+            }
+            let mut per_payment: HashMap<_, u64> = HashMap::new();
+            for a in &attempts {
+                *per_payment.entry(&a.payment_id).or_insert(0) += 1;
+            }
+            let mut m = Moments::default();
+            for o in plan {
+                let polls = per_order.get(&o.order_id).copied().unwrap_or(0);
+                let webhooks = by_order
+                    .get(&o.order_id)
+                    .and_then(|e| e.payment_id.as_ref())
+                    .and_then(|p| per_payment.get(p))
+                    .copied()
+                    .unwrap_or(0);
+                m.record(polls + webhooks);
+            }
+            // The unit is requests, not µs: the sums do not care.
+            m.stderr_us().map(round4)
+        })
+        .flatten();
+    let ci = |k: u64, n: u64| wilson(k, n, Z95).map(|(lo, hi)| [round4(lo), round4(hi)]);
+
+    let interval_ms = match spec {
+        StrategySpec::Poll { interval_ms, .. } | StrategySpec::PollEvents { interval_ms, .. } => {
+            Some(interval_ms.as_ms_f64())
+        }
+        StrategySpec::Webhook { .. } | StrategySpec::Hybrid { .. } => None,
+    };
+    let mut health = health_flags(&HealthInputs {
+        interval_ms: match spec {
+            StrategySpec::Hybrid {
+                reconcile_every_ms, ..
+            } => Some(reconcile_every_ms.as_ms_f64()),
+            _ => interval_ms,
+        },
+        rtt_ms: (paper_legs.request_us + paper_legs.response_us) / 1e3,
+        placement_lag_mean_ms: measured.legs.placement_late_us / 1e3,
+        placement_lag_max_ms: measured.placement_max_us / 1e3,
+        requests_per_order,
+        predicted_requests_per_order: matches!(
+            spec,
+            StrategySpec::Poll { .. } | StrategySpec::PollEvents { .. }
+        )
+        .then_some(for_draws.requests_per_order),
+        rate_limited: requests.rate_limited,
+        requests_total: requests.total,
+    });
+    if unrecorded > 0 {
+        health.push(HealthCode::UnrecordedDelays.flag(format!(
+            "{unrecorded} of {notified} delays could not be recorded in the histogram: its percentiles leave them out (the mean, min and max count them)"
+        )));
+    }
+
     StrategyReport {
         name: spec.name().to_owned(),
         kind: spec.kind(),
-        interval_ms: match spec {
-            StrategySpec::Poll { interval_ms, .. }
-            | StrategySpec::PollEvents { interval_ms, .. } => Some(interval_ms.as_ms_f64()),
-            StrategySpec::Webhook { .. } | StrategySpec::Hybrid { .. } => None,
-        },
-        rejected,
+        interval_ms,
+        rejected: refusals(receivers, refused),
         orders,
         notified,
-        missed: orders - notified,
+        missed,
         // Notices of an outcome already known: those the receiver caught by
         // their `webhook-id`, and those the order book caught by order.
         duplicates: book.duplicates()
@@ -194,48 +483,25 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                 .map(|r| r.counts().redeliveries.load(Ordering::Relaxed))
                 .sum::<u64>(),
         notified_by,
-        latency_ms: LatencySummary::from_histogram(&histogram),
+        latency_ms: LatencySummary::from_histogram_exact(&histogram, &exact),
         latency_cdf_ms: hooklab_core::report::cdf_points(&histogram),
         requests,
-        requests_per_order: round4(notification_requests as f64 / orders.max(1) as f64),
+        requests_per_order,
         polls_wasted_share: if polls == 0 {
             0.0
         } else {
             round4(polls_wasted as f64 / polls as f64)
         },
-        predicted: {
-            let mut p = model::predict(spec, &scenario.workload.settle, inputs);
-            if let StrategySpec::PollEvents { interval_ms, .. } = spec {
-                // The event-log poller's cost depends on how long settlements
-                // keep coming and how often: the workload's span and rate.
-                let first = plan
-                    .iter()
-                    .map(|o| o.arrive_at.plus(o.settle_after))
-                    .min()
-                    .unwrap_or_default();
-                let last = workload::last_settlement(plan);
-                let span = last.since(first).max(*interval_ms);
-                // Each merchant's poller runs from the start to the last
-                // settlement; each merchant sees 1/M of the settlements.
-                let merchants = scenario.workload.merchants.max(1);
-                let rate = orders as f64 / f64::from(merchants) / (span.as_us() as f64 / 1e6);
-                let (per_order, empty) =
-                    model::poll_events_costs(*interval_ms, Dur(last.0), orders, merchants, rate);
-                p.requests_per_order = per_order;
-                p.polls_wasted_per_order = per_order * empty;
-                p.polls_wasted_share = Some(round4(empty));
-            }
-            p.latency_mean_ms = round_ms(p.latency_mean_ms);
-            p.requests_per_order = round4(p.requests_per_order);
-            p.polls_wasted_per_order = round4(p.polls_wasted_per_order);
-            p.rtt_ms = round_ms(p.rtt_ms);
-            p
+        predicted,
+        predicted_for_draws: Some(for_draws),
+        requests_per_order_stderr,
+        missed_share_ci95: if spec.receives_webhooks() {
+            ci(missed, orders)
+        } else {
+            None
         },
-        predicted_for_draws: None,
-        requests_per_order_stderr: None,
-        missed_share_ci95: None,
-        polls_wasted_share_ci95: None,
-        health: Vec::new(),
+        polls_wasted_share_ci95: ci(polls_wasted, polls),
+        health,
         counts_agree,
         run_ms: round_ms(run.as_ms_f64()),
         missed_orders,

@@ -77,9 +77,6 @@ pub trait Network: Send + Sync {
     /// A client for outbound requests.
     fn client(&self) -> Arc<dyn HttpClient>;
 
-    /// Mean lateness of a timer on this network's clock, for the model.
-    fn timer_slack(&self) -> Dur;
-
     /// A run's clock on this network, its origin stamped `origin_unix_us`.
     fn clock(&self, origin_unix_us: i64) -> Clock;
 }
@@ -95,10 +92,6 @@ async fn bind_loopback() -> Result<(tokio::net::TcpListener, String), HarnessErr
     let addr = listener.local_addr().map_err(HarnessError::Bind)?;
     Ok((listener, format!("http://{addr}")))
 }
-
-/// Mean lateness of a tokio timer in real mode: it fires on the first 1 ms
-/// tick at or after its deadline, so half a millisecond on average.
-const REAL_TIMER_SLACK: Dur = Dur(500);
 
 impl Network for Loopback {
     fn serve<'a>(
@@ -142,15 +135,63 @@ impl Network for Loopback {
         RealHttp::new()
     }
 
-    fn timer_slack(&self) -> Dur {
-        REAL_TIMER_SLACK
-    }
-
     /// Real time, with settlements on the precise timer (see
     /// [`hooklab_core::timer`]).
     fn clock(&self, origin_unix_us: i64) -> Clock {
         Clock::starting_now(origin_unix_us).precise()
     }
+}
+
+/// Requests a calibration sends: an odd count, so the median is one of them.
+const CALIBRATION_REQUESTS: usize = 21;
+
+/// One loopback round trip of this machine, measured before any load: the
+/// median of [`CALIBRATION_REQUESTS`] requests to a server of its own on
+/// `127.0.0.1:0`, each answered at once. The model's paper prediction uses
+/// it (plus the `[network]` latency's mean) rather than the run's own round
+/// trips, which balloon when strategies race side by side (a 4 ms webhook
+/// once "predicted" 182 ms). `None` if the calibration could not run; the
+/// caller then falls back to the round trips measured in the run.
+pub async fn calibrate_loopback_rtt() -> Option<Dur> {
+    let (trigger, shutdown) = hooklab_core::shutdown::channel();
+    let router = axum::Router::new().route(
+        "/calibrate",
+        axum::routing::get(|| async { http::StatusCode::NO_CONTENT }),
+    );
+    let (url, task) = match Loopback.serve("calibration", router, shutdown).await {
+        Ok(served) => served,
+        Err(e) => {
+            tracing::warn!(
+                error = &e as &dyn std::error::Error,
+                "no calibration server"
+            );
+            return None;
+        }
+    };
+    let client = Loopback.client();
+    let mut rtts = Vec::with_capacity(CALIBRATION_REQUESTS);
+    // One request first, unmeasured: it opens the connection the others reuse,
+    // as a run's clients do once warm.
+    for n in 0..=CALIBRATION_REQUESTS {
+        let request = http::Request::get(format!("{url}/calibrate"))
+            .body(Bytes::new())
+            .ok()?;
+        let sent = std::time::Instant::now();
+        if let Err(e) = client.send(request).await {
+            tracing::warn!(error = &e as &dyn std::error::Error, "calibration failed");
+            break;
+        }
+        if n > 0 {
+            rtts.push(Dur(sent.elapsed().as_micros() as u64));
+        }
+    }
+    trigger.trigger();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
+    if rtts.len() < CALIBRATION_REQUESTS {
+        return None;
+    }
+    rtts.sort_unstable();
+    Some(rtts[rtts.len() / 2])
 }
 
 /// The scenario's `[network]` table, applied to every request a run's hosts
@@ -294,10 +335,6 @@ impl<N: Network> Network for Shaped<N> {
                 model: self.model.clone(),
             })
         }
-    }
-
-    fn timer_slack(&self) -> Dur {
-        self.net.timer_slack()
     }
 
     fn clock(&self, origin_unix_us: i64) -> Clock {

@@ -22,13 +22,12 @@
 
 use crate::error::HarnessError;
 use crate::fold::{self, Observations};
-use crate::network::{Loopback, Network, Shaped};
+use crate::network::{Loopback, Network, Shaped, calibrate_loopback_rtt};
 use crate::virtual_net::{self, VirtualNet};
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::{EventSink, RunEvent};
 use hooklab_core::http::HttpClient;
-use hooklab_core::model::ModelInputs;
 use hooklab_core::report::{ScenarioInfo, StrategyReport, Summary};
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::{ClockMode, DownMode, Scenario, StrategySpec};
@@ -40,6 +39,7 @@ use hooklab_shop::client::PlatformClient;
 use hooklab_shop::orders::OrderBook;
 use hooklab_shop::receiver::{self, Receiver, ReceiverFaults};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Hears how a run is going (the CLI draws a progress bar with it).
 pub trait Progress: Send + Sync {
@@ -88,6 +88,13 @@ pub fn run_scenario(
         ClockMode::Virtual => None,
     };
     let plan = workload::generate(&scenario.workload, scenario.seed);
+    // One loopback round trip of this machine, before any load: the paper
+    // prediction's legs (the run's own round trips balloon when strategies
+    // race side by side). Virtual pipes take no time.
+    let calibrated = match &runtime {
+        Some(runtime) => runtime.block_on(calibrate_loopback_rtt()),
+        None => Some(Dur::ZERO),
+    };
     let total = scenario.strategies.len();
     let (net, seed) = (&scenario.network, scenario.seed);
     let mut strategies = Vec::with_capacity(total);
@@ -107,7 +114,11 @@ pub fn run_scenario(
                         index,
                         &net,
                         Clock::system_unix_us(),
-                        scenario,
+                        Setting {
+                            scenario,
+                            clock: clock_mode,
+                            calibrated,
+                        },
                         spec,
                         plan,
                         progress,
@@ -134,12 +145,22 @@ pub fn run_scenario(
                     Some(runtime) => runtime.block_on(async {
                         let net = Shaped::new(Loopback, net, seed);
                         let origin = Clock::system_unix_us();
-                        run_strategy(index, &net, origin, scenario, spec, &plan, progress).await
+                        let setting = Setting {
+                            scenario,
+                            clock: clock_mode,
+                            calibrated,
+                        };
+                        run_strategy(index, &net, origin, setting, spec, &plan, progress).await
                     })?,
                     None => virtual_net::paused_runtime()?.block_on(async {
                         let net = Shaped::new(VirtualNet::new(), net, seed);
                         let origin = virtual_net::ORIGIN_UNIX_US;
-                        run_strategy(index, &net, origin, scenario, spec, &plan, progress).await
+                        let setting = Setting {
+                            scenario,
+                            clock: clock_mode,
+                            calibrated,
+                        };
+                        run_strategy(index, &net, origin, setting, spec, &plan, progress).await
                     })?,
                 };
                 progress.strategy_finished(index, &report);
@@ -170,17 +191,30 @@ fn describe_arrival(scenario: &Scenario) -> String {
     }
 }
 
+/// What every strategy of a scenario runs in.
+#[derive(Clone, Copy)]
+pub(crate) struct Setting<'a> {
+    /// The scenario.
+    pub scenario: &'a Scenario,
+    /// Which clock runs it.
+    pub clock: ClockMode,
+    /// One loopback round trip measured before any load (zero in virtual
+    /// time; `None` if it could not be measured).
+    pub calibrated: Option<Dur>,
+}
+
 /// Runs one strategy on `net`, with a clock whose origin is stamped
 /// `origin_unix_us`.
 pub(crate) async fn run_strategy(
     index: usize,
     net: &dyn Network,
     origin_unix_us: i64,
-    scenario: &Scenario,
+    setting: Setting<'_>,
     spec: &StrategySpec,
     plan: &[OrderPlan],
     progress: &dyn Progress,
 ) -> Result<StrategyReport, HarnessError> {
+    let scenario = setting.scenario;
     let clock = net.clock(origin_unix_us);
     let (trigger, shutdown) = shutdown::channel();
     // Everything the platform and the shop announce comes here, to be kept
@@ -226,14 +260,18 @@ pub(crate) async fn run_strategy(
             .collect()
     };
     let refused = windows(DownMode::Refuse);
-    let platform_http: Arc<dyn HttpClient> = if refused.is_empty() {
-        http.clone()
-    } else {
+    let refusing = (!refused.is_empty()).then(|| {
         Arc::new(RefusingLink {
             inner: http.clone(),
             clock,
             windows: refused,
+            events: events.clone(),
+            refused: AtomicU64::new(0),
         })
+    });
+    let platform_http: Arc<dyn HttpClient> = match &refusing {
+        Some(link) => link.clone(),
+        None => http.clone(),
     };
     let platform = Platform::new(clock, config, platform_http);
     let (platform_url, mut servers) = net.serve_platform(&platform, shutdown.clone()).await?;
@@ -349,33 +387,36 @@ pub(crate) async fn run_strategy(
         recorded.push(event);
     }
     let timeline = crate::timeline::fold(&recorded, plan.len(), ended);
-    let rtt = Dur(client.median_create_rtt_us());
     Ok(fold::strategy_report(Observations {
         spec,
         scenario,
+        clock: setting.clock,
         plan,
         platform: &platform,
         book: &book,
         client: &client,
         receivers: &receivers,
-        inputs: ModelInputs {
-            rtt,
-            timer_slack: net.timer_slack(),
-            // Measured; a run whose polls settled every payment first has
-            // nothing to measure, and no webhook the number would explain.
-            settle_lateness: platform.settlement_lateness().unwrap_or(Dur::ZERO),
-        },
+        refused: refusing
+            .as_ref()
+            .map_or(0, |link| link.refused.load(Ordering::Relaxed)),
+        origin,
+        calibrated_rtt: setting.calibrated,
         run: ended.since(origin),
+        events: &recorded,
         timeline,
     }))
 }
 
 /// The platform's outbound link while the receiver is down refusing
-/// connections: every request in a window fails to connect.
+/// connections: every request in a window fails to connect. Each refusal
+/// is counted and announced (`refused`), as the receiver counts and
+/// announces its own.
 struct RefusingLink {
     inner: Arc<dyn HttpClient>,
     clock: Clock,
     windows: Vec<(Micros, Micros)>,
+    events: EventSink,
+    refused: AtomicU64,
 }
 
 impl HttpClient for RefusingLink {
@@ -386,6 +427,11 @@ impl HttpClient for RefusingLink {
             .iter()
             .any(|(from, until)| *from <= now && now < *until)
         {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            self.events
+                .emit(now, || hooklab_core::events::Happening::Rejected {
+                    reason: hooklab_core::events::rejection::REFUSED.to_owned(),
+                });
             return Box::pin(async {
                 Err(hooklab_core::http::TransportError::Connect(
                     "connection refused (the receiver is down: injected fault)".into(),

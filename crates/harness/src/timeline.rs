@@ -5,7 +5,9 @@
 //! harness, which keeps them (and forwards each to the [`crate::Progress`]
 //! listener, which is how the live page sees the run as it happens). At the
 //! end, [`fold`] turns them into a compact [`Timeline`]: counts per time
-//! bucket by kind, and each order's placed / settled / known instants.
+//! bucket by kind, each order's placed / settled / known instants, and the
+//! refused deliveries by reason (named as the summary's `rejected` names
+//! them, [`hooklab_core::events::rejection`]).
 
 use hooklab_core::clock::Micros;
 use hooklab_core::events::{Happening, RunEvent};
@@ -50,6 +52,7 @@ pub fn fold(events: &[RunEvent], orders: usize, end: Micros) -> Timeline {
         retries: vec![0; n],
         failed_deliveries: vec![0; n],
         rejected: vec![0; n],
+        rejected_by_reason: Default::default(),
         rate_limited: vec![0; n],
         known: vec![0; n],
         orders: vec![[-1.0; 3]; orders],
@@ -88,7 +91,10 @@ pub fn fold(events: &[RunEvent], orders: usize, end: Micros) -> Timeline {
                 t.retries[b] += u32::from(*attempt > 1);
                 t.failed_deliveries[b] += u32::from(!*ok);
             }
-            Happening::Rejected { .. } => t.rejected[b] += 1,
+            Happening::Rejected { reason } => {
+                t.rejected[b] += 1;
+                *t.rejected_by_reason.entry(reason.clone()).or_insert(0) += 1;
+            }
             Happening::Known {
                 order, via: how, ..
             } => {
@@ -102,7 +108,9 @@ pub fn fold(events: &[RunEvent], orders: usize, end: Micros) -> Timeline {
                     };
                 }
             }
-            Happening::Duplicate { .. } | Happening::EndpointRegistered { .. } => {}
+            Happening::Duplicate { .. }
+            | Happening::EndpointRegistered { .. }
+            | Happening::EndpointDisabled { .. } => {}
         }
     }
     t.via = String::from_utf8(via).unwrap_or_default();

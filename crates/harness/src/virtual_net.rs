@@ -37,7 +37,6 @@ use crate::network::{Network, ServeFuture};
 use axum::Router;
 use bytes::Bytes;
 use hooklab_core::clock::Clock;
-use hooklab_core::duration::Dur;
 use hooklab_core::http::{HttpClient, SendFuture, TransportError, ensure_loopback};
 use hooklab_core::shutdown::Shutdown;
 use http_body_util::{BodyExt, Full};
@@ -60,15 +59,6 @@ const PIPE_BYTES: usize = 64 * 1024;
 /// Idle connections kept per host. Beyond this, a connection is closed when
 /// its exchange ends rather than kept.
 const IDLE_PER_HOST: usize = 256;
-
-/// Mean lateness of a timer on the paused clock. Pausing does not make
-/// tokio's timers exact: its timer wheel has one-millisecond slots, paused or
-/// not, so a timer fires at the first whole millisecond at or after its
-/// deadline, and the clock jumps to that millisecond. A settlement scheduled
-/// at an instant in microseconds is therefore acted on half a millisecond
-/// late on average, in both clocks (measured: webhook mean 0.494 ms with no
-/// network latency).
-const VIRTUAL_TIMER_SLACK: Dur = Dur(500);
 
 /// A single-threaded tokio runtime with its clock paused: the runtime of a
 /// virtual run. One thread, so the order in which tasks run follows from the
@@ -252,10 +242,6 @@ impl Network for VirtualNet {
         Arc::new(VirtualHttp {
             hosts: self.hosts.clone(),
         })
-    }
-
-    fn timer_slack(&self) -> Dur {
-        VIRTUAL_TIMER_SLACK
     }
 
     /// tokio's paused clock: every wait goes through tokio's timer, which is

@@ -198,7 +198,7 @@ impl Lane {
             }
             Happening::Rejected { .. } => c.rejected += 1,
             Happening::Duplicate { .. } => c.duplicates += 1,
-            Happening::EndpointRegistered { .. } => {}
+            Happening::EndpointRegistered { .. } | Happening::EndpointDisabled { .. } => {}
             Happening::OrderPlaced { order } => {
                 life_of(self, order, &|l| l.placed_ms = at_ms);
             }

@@ -25,7 +25,7 @@ use axum::{Json, Router};
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
 use std::convert::Infallible;
-use std::future::{Future, IntoFuture as _};
+use std::future::Future;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -218,22 +218,22 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let ticker = tokio::spawn(tick(state.clone()));
     let closer = state.clone();
-    let server = axum::serve(listener, router(state.clone())).with_graceful_shutdown(async move {
+    let stop = async move {
         shutdown.await;
         // Event streams never end by themselves: end them, or the
-        // graceful shutdown would wait for them forever.
+        // graceful shutdown would wait for them until its deadline.
         closer.close();
-    });
-    let result = tokio::select! {
-        result = server.into_future() => result,
-        // A connection that will not finish does not keep us up for ever.
-        () = async {
-            state.closed().await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => Ok(()),
     };
+    // The bounds every hooklab server keeps (see
+    // `hooklab_core::http::server`); a connection that will not finish is
+    // cut at the grace's end.
+    let limits = hooklab_core::http::server::ServerLimits {
+        shutdown_deadline: SHUTDOWN_GRACE,
+        ..Default::default()
+    };
+    let result = hooklab_core::http::server::serve(listener, router(state), stop, limits).await;
     ticker.abort();
-    result
+    result.map(drop)
 }
 
 /// Cuts a frame every [`TICK`], measuring the real time that passed (a busy

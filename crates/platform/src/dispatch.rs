@@ -50,6 +50,18 @@ impl AttemptResult {
         matches!(self, AttemptResult::Status(s) if (200..300).contains(s))
     }
 
+    /// [`Self::describe`], and what a 401 or 403 means for a webhook: the
+    /// receiver refused the signature (a secret it does not know, or a
+    /// clock too far off), which retrying will not mend.
+    pub fn explain(&self) -> String {
+        match self {
+            AttemptResult::Status(s @ (401 | 403)) => {
+                format!("HTTP {s}, the receiver refused the signature")
+            }
+            other => other.describe(),
+        }
+    }
+
     /// A short description (`200`, `connect`).
     pub fn describe(&self) -> String {
         match self {
@@ -80,29 +92,108 @@ pub struct DeliveryAttempt {
     pub next_attempt_at: Option<Micros>,
 }
 
-/// The log of every attempt. Attempts are appended by delivery tasks; the
-/// mutex guards the vector and is held only for a push or a copy.
+/// How much of the attempt log a platform keeps (see [`crate::Retention`]).
+/// Attempts are appended by delivery tasks; the mutex guards the kept
+/// attempts and their per-event counts, and is held only for a push, a page
+/// or a copy.
 #[derive(Debug, Default)]
 pub(crate) struct DeliveryLog {
-    attempts: Mutex<Vec<DeliveryAttempt>>,
+    kept: Mutex<KeptAttempts>,
     /// Attempts started (counted when the request goes out, so that it can be
     /// compared with what receivers saw).
     started: AtomicU64,
+    /// Attempts not kept, or dropped to make room (the bounds of
+    /// [`crate::Retention`]).
+    dropped: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct KeptAttempts {
+    /// Each kept attempt with its sequence number (1 for the first attempt
+    /// ever logged), oldest first: the cursor of the paged attempts.
+    log: VecDeque<(u64, DeliveryAttempt)>,
+    /// How many of each event's attempts are in `log`; an event leaves the
+    /// map with its last kept attempt.
+    per_event: HashMap<EventId, u32>,
+    next_seq: u64,
+}
+
+/// One attempt as `GET /v1/events/{id}/attempts` answers it: with its place
+/// in the log, the `starting_after` of the next page.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct ListedAttempt {
+    pub(crate) seq: u64,
+    #[serde(flatten)]
+    pub(crate) attempt: DeliveryAttempt,
 }
 
 impl DeliveryLog {
-    fn record(&self, attempt: DeliveryAttempt) {
-        self.attempts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(attempt);
+    fn record(&self, attempt: DeliveryAttempt, retention: &crate::Retention) {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.next_seq += 1;
+        let seq = kept.next_seq;
+        let for_event = kept.per_event.get(&attempt.event_id).copied().unwrap_or(0);
+        if retention
+            .attempts_per_event
+            .is_some_and(|cap| for_event as usize >= cap)
+        {
+            // The first attempts of an event say why it fails; the
+            // thousandth says the same again.
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        *kept.per_event.entry(attempt.event_id.clone()).or_default() += 1;
+        kept.log.push_back((seq, attempt));
+        if let Some(cap) = retention.attempts_logged {
+            while kept.log.len() > cap {
+                let Some((_, old)) = kept.log.pop_front() else {
+                    break;
+                };
+                if let Some(n) = kept.per_event.get_mut(&old.event_id) {
+                    *n -= 1;
+                    if *n == 0 {
+                        kept.per_event.remove(&old.event_id);
+                    }
+                }
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
     }
 
     pub(crate) fn attempts(&self) -> Vec<DeliveryAttempt> {
-        self.attempts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.log.iter().map(|(_, a)| a.clone()).collect()
+    }
+
+    /// Up to `limit` kept attempts of `event` after sequence number `after`,
+    /// and whether more follow.
+    pub(crate) fn page(
+        &self,
+        event: &EventId,
+        after: u64,
+        limit: usize,
+    ) -> (Vec<ListedAttempt>, bool) {
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        // Sequence numbers increase along the log: start past the cursor.
+        let start = kept.log.partition_point(|(seq, _)| *seq <= after);
+        let mut matching = kept
+            .log
+            .range(start..)
+            .filter(|(_, a)| &a.event_id == event);
+        let page: Vec<ListedAttempt> = matching
+            .by_ref()
+            .take(limit)
+            .map(|(seq, a)| ListedAttempt {
+                seq: *seq,
+                attempt: a.clone(),
+            })
+            .collect();
+        let more = matching.next().is_some();
+        (page, more)
+    }
+
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 
     pub(crate) fn attempt_count(&self) -> u64 {
@@ -376,33 +467,54 @@ impl Ctx {
             DeliveryState::Retrying
         };
         tracing::debug!(result = %result.describe(), state = ?state, "attempt logged");
-        {
+        let disabled = {
             let mut ledger = shared.ledger();
             ledger.note_attempt(&delivery.event_id, state);
             if gone {
                 // 410 Gone: the receiver says this endpoint will never come back.
                 ledger.disable_endpoint(&delivery.endpoint.id);
+                Some("it answered 410 Gone".to_owned())
+            } else {
+                ledger
+                    .note_endpoint_result(
+                        &delivery.endpoint.id,
+                        result.is_success(),
+                        shared.config.disable_after_failures,
+                    )
+                    .map(|run| format!("{run} consecutive failed attempts"))
             }
-        }
+        };
         shared
             .config
             .events
             .emit(clock.now(), || hooklab_core::events::Happening::Delivery {
                 order: delivery.order_id.clone(),
                 attempt: index as u32 + 1,
-                result: result.describe(),
+                result: result.explain(),
                 ok: result.is_success(),
             });
-        shared.deliveries.record(DeliveryAttempt {
-            event_id: delivery.event_id.clone(),
-            payment_id: delivery.payment_id.clone(),
-            endpoint_id: delivery.endpoint.id.clone(),
-            attempt: index as u32 + 1,
-            started_at,
-            duration: clock.now().since(started_at),
-            result,
-            next_attempt_at: next_delay.map(|d| clock.now().plus(*d)),
-        });
+        if let Some(reason) = disabled {
+            tracing::warn!(endpoint = %delivery.endpoint.id, reason = %reason, "endpoint disabled");
+            shared.config.events.emit(clock.now(), || {
+                hooklab_core::events::Happening::EndpointDisabled {
+                    endpoint: delivery.endpoint.id.to_string(),
+                    reason,
+                }
+            });
+        }
+        shared.deliveries.record(
+            DeliveryAttempt {
+                event_id: delivery.event_id.clone(),
+                payment_id: delivery.payment_id.clone(),
+                endpoint_id: delivery.endpoint.id.clone(),
+                attempt: index as u32 + 1,
+                started_at,
+                duration: clock.now().since(started_at),
+                result,
+                next_attempt_at: next_delay.map(|d| clock.now().plus(*d)),
+            },
+            &shared.config.retention,
+        );
         if let Some(delay) = next_delay {
             let wait = shared.jittered(*delay).max(asked_wait.unwrap_or(Dur::ZERO));
             self.after(

@@ -29,7 +29,7 @@ pub enum ApiError {
         message: String,
     },
     /// Occurs when the id in the path names nothing this platform has.
-    #[error("no {what} with id `{id}`")]
+    #[error("no {what} with id `{}`", id.escape_debug())]
     NotFound {
         /// What kind of thing was looked for.
         what: &'static str,
@@ -51,6 +51,16 @@ pub enum ApiError {
     RateLimited {
         /// Seconds to wait.
         retry_after_secs: u64,
+    },
+    /// Occurs when an event was redelivered as often as the platform allows.
+    #[error(
+        "event `{id}` was already redelivered {limit} times, the most this platform allows; fix the receiver, then use recover"
+    )]
+    RedeliveryLimit {
+        /// The event.
+        id: String,
+        /// The limit.
+        limit: u32,
     },
     /// Occurs when no route matches the path.
     #[error("no route for {0}")]
@@ -92,12 +102,19 @@ impl ApiError {
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::BadParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
             ApiError::TooManyHeld { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_held"),
+            ApiError::RedeliveryLimit { .. } => (StatusCode::TOO_MANY_REQUESTS, "redelivery_limit"),
         }
     }
 
     /// Parses a JSON body, sorting serde's errors into malformed JSON (400) and
     /// well-formed JSON of the wrong shape (422).
+    ///
+    /// The syntax is checked on its own first: serde stops at the first
+    /// unknown field, so `{"a":` would otherwise be answered 422 "unknown
+    /// field `a`" when it is not JSON at all.
     pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+        serde_json::from_slice::<serde::de::IgnoredAny>(body)
+            .map_err(|e| ApiError::MalformedJson(e.to_string()))?;
         serde_json::from_slice(body).map_err(|e| {
             use serde_json::error::Category;
             match e.classify() {

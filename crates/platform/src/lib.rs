@@ -34,6 +34,8 @@ use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::{EventSink, Happening};
 use hooklab_core::http::HttpClient;
+use hooklab_core::http::server::ServerLimits;
+use hooklab_core::ids::IdEpoch;
 use hooklab_core::rng::SharedRng;
 use hooklab_core::scenario::DeliverySettings;
 use hooklab_core::shutdown::Shutdown;
@@ -43,7 +45,7 @@ use tokio::sync::{Notify, mpsc};
 
 pub use dispatch::{AttemptResult, DeliveryAttempt};
 pub use ledger::Settlement;
-pub use merchants::Merchant;
+pub use merchants::{Merchant, RateLimitError, check_rate_limit};
 pub use news::{PollInterval, PullConfig};
 pub use settlement::SettlementPlan;
 
@@ -75,6 +77,79 @@ pub struct PlatformConfig {
     pub events: EventSink,
     /// Long polls, event streams and `X-Poll-Interval` (see [`news`]).
     pub pull: PullConfig,
+    /// Put in every payment, event and endpoint id this platform mints, so
+    /// that a restarted platform never reuses an id a shop may still hold.
+    /// [`IdEpoch::NONE`] (the default, and what scenario runs use) mints
+    /// `pay_000001` as before; `hooklab platform` draws one per start.
+    pub id_epoch: IdEpoch,
+    /// Timeouts, connection limit and shutdown deadline of
+    /// [`Platform::serve`].
+    pub server: ServerLimits,
+    /// Disable an endpoint after this many failed attempts in a row (any
+    /// answer but a 2xx, or no answer), as Svix and Shopify disable endpoints
+    /// that keep failing; a success resets the count. `None` (the default,
+    /// and what scenario runs use, so their results do not change) never
+    /// disables for failures; `hooklab platform` uses
+    /// [`DEFAULT_DISABLE_AFTER_FAILURES`].
+    pub disable_after_failures: Option<u32>,
+    /// How much of the delivery log is kept, and how often one event may be
+    /// redelivered.
+    pub retention: Retention,
+}
+
+/// The platform's memory bounds for deliveries. A platform left running
+/// against a dead shop retries every event on its schedule; without bounds
+/// its attempt log grew by hundreds of megabytes and never shrank.
+///
+/// Payments and events themselves are the platform's books and are kept
+/// (the durability issue moves them to a database).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    /// The newest attempts kept in the log (`GET /v1/events/{id}/attempts`);
+    /// older ones are dropped. `None`: all (scenario runs, whose reports
+    /// read every attempt).
+    pub attempts_logged: Option<usize>,
+    /// The first attempts kept per event; later ones are counted (on the
+    /// event's `delivery_attempts`) but not logged. `None`: all.
+    pub attempts_per_event: Option<usize>,
+    /// `POST /v1/events/{id}/redeliver` calls allowed per event; beyond,
+    /// 429 `redelivery_limit`.
+    pub redeliveries_per_event: u32,
+}
+
+impl Retention {
+    /// Everything kept: what scenario runs use, so their reports see every
+    /// attempt and their results do not change.
+    pub const KEEP_ALL: Retention = Retention {
+        attempts_logged: None,
+        attempts_per_event: None,
+        redeliveries_per_event: 100,
+    };
+
+    /// What `hooklab platform` keeps: about 100,000 attempts (some 20 MB),
+    /// 50 per event, 100 redeliveries per event.
+    pub const SERVER: Retention = Retention {
+        attempts_logged: Some(100_000),
+        attempts_per_event: Some(50),
+        redeliveries_per_event: 100,
+    };
+}
+
+/// The run of failed attempts after which `hooklab platform` disables an
+/// endpoint: 20, so a shop that stopped (each event tried on the retry
+/// schedule) is dropped after a few events' worth of attempts, while an
+/// endpoint that fails now and then, and recovers, never reaches it.
+pub const DEFAULT_DISABLE_AFTER_FAILURES: u32 = 20;
+
+impl PlatformConfig {
+    /// Refuses settings the platform cannot honour (today: a rate limit
+    /// outside [`check_rate_limit`]'s range). Call before [`Platform::new`].
+    pub fn validate(&self) -> Result<(), RateLimitError> {
+        if let Some(rate) = self.rate_limit_per_s {
+            check_rate_limit(rate)?;
+        }
+        Ok(())
+    }
 }
 
 impl Default for PlatformConfig {
@@ -91,6 +166,10 @@ impl Default for PlatformConfig {
             secret_grace: Dur::from_secs(86_400),
             events: EventSink::default(),
             pull: PullConfig::default(),
+            id_epoch: IdEpoch::NONE,
+            server: ServerLimits::default(),
+            disable_after_failures: None,
+            retention: Retention::KEEP_ALL,
         }
     }
 }
@@ -258,11 +337,12 @@ impl Platform {
         let (tx, rx) = mpsc::unbounded_channel();
         let seed = config.seed;
         let merchants = merchants::Merchants::new(&config.merchants, config.rate_limit_per_s);
+        let ledger = ledger::Ledger::new(seed, config.id_epoch.clone(), merchants);
         Platform {
             shared: Arc::new(Shared {
                 clock,
                 config,
-                ledger: Mutex::new(ledger::Ledger::new(seed, merchants)),
+                ledger: Mutex::new(ledger),
                 schedule_changed: Notify::new(),
                 dispatch_tx: tx,
                 dispatch_rx: Mutex::new(Some(rx)),
@@ -283,7 +363,8 @@ impl Platform {
 
     /// Serves the API on `listener`, with the settlement worker and the
     /// webhook dispatcher running beside it, until `shutdown`; returns once
-    /// the workers have stopped too. Call once.
+    /// the workers have stopped too. Call once. The server keeps the bounds
+    /// of [`PlatformConfig::server`] (see [`hooklab_core::http::server`]).
     ///
     /// The listener and the signal come from the caller, as in mini-redis's
     /// `server::run(listener, shutdown)`: a test binds `127.0.0.1:0` and
@@ -298,9 +379,13 @@ impl Platform {
     ) -> std::io::Result<()> {
         let workers = self.spawn_workers(shutdown.clone());
         let mut stop = shutdown;
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(async move { stop.wait().await })
-            .await?;
+        hooklab_core::http::server::serve(
+            listener,
+            self.router(),
+            async move { stop.wait().await },
+            self.shared.config.server,
+        )
+        .await?;
         for worker in workers {
             // A worker that panicked has nothing left to stop; the API has
             // already answered its last request.
@@ -359,9 +444,16 @@ impl Platform {
         self.shared.ledger().settlements()
     }
 
-    /// Every delivery attempt so far, in the order they finished.
+    /// Every delivery attempt kept so far (all of them under
+    /// [`Retention::KEEP_ALL`]), in the order they finished.
     pub fn delivery_attempts(&self) -> Vec<DeliveryAttempt> {
         self.shared.deliveries.attempts()
+    }
+
+    /// Attempts not kept in the log, or dropped from it, by
+    /// [`PlatformConfig::retention`].
+    pub fn attempts_dropped(&self) -> u64 {
+        self.shared.deliveries.dropped()
     }
 
     /// The mean time between a payment's scheduled settlement and the

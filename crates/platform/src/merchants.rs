@@ -14,6 +14,35 @@ use hooklab_core::ids::MerchantId;
 use hooklab_core::rng::SeededRng;
 use std::collections::HashMap;
 
+/// The slowest rate limit a platform takes: one request every 1,000 s. Below
+/// it a refused client would be told to wait longer than a run lasts (at
+/// `1e-300` the `Retry-After` was 18446744073709551615 s).
+pub const MIN_RATE_LIMIT_PER_S: f64 = 0.001;
+
+/// The fastest rate limit a platform takes; beyond it, leave the limit off.
+pub const MAX_RATE_LIMIT_PER_S: f64 = 1e6;
+
+/// Why a rate limit was refused.
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+pub enum RateLimitError {
+    /// Occurs when the rate is not a finite number between
+    /// [`MIN_RATE_LIMIT_PER_S`] and [`MAX_RATE_LIMIT_PER_S`] (0, negative,
+    /// NaN, infinite, 1e-300).
+    #[error(
+        "a rate limit must be between {MIN_RATE_LIMIT_PER_S} and {MAX_RATE_LIMIT_PER_S} requests per second, got {0} (leave it out for no limit)"
+    )]
+    OutOfRange(f64),
+}
+
+/// `rate` if a platform can enforce it (see [`RateLimitError`]).
+pub fn check_rate_limit(rate: f64) -> Result<f64, RateLimitError> {
+    if rate.is_finite() && (MIN_RATE_LIMIT_PER_S..=MAX_RATE_LIMIT_PER_S).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(RateLimitError::OutOfRange(rate))
+    }
+}
+
 /// A merchant's credentials.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Merchant {
@@ -117,6 +146,19 @@ impl Merchants {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rate_limits_a_bucket_cannot_enforce_are_refused() {
+        for bad in [0.0, -5.0, 1e-300, f64::NAN, f64::INFINITY, 1e7] {
+            let refused = check_rate_limit(bad);
+            assert!(refused.is_err(), "{bad}");
+            let message = refused.unwrap_err().to_string();
+            assert!(message.contains("between 0.001 and 1000000"), "{message}");
+        }
+        for good in [0.001, 0.5, 1.0, 50.0, 1e6] {
+            assert_eq!(check_rate_limit(good), Ok(good));
+        }
+    }
 
     #[test]
     fn keys_identify_merchants_and_the_bucket_refills() {

@@ -11,7 +11,7 @@ use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
 use hooklab_core::events::{EventSink, Happening};
 use hooklab_core::http::{HttpClient, TransportError};
-use hooklab_core::ids::{EventId, PaymentId};
+use hooklab_core::ids::{EventId, OrderId, PaymentId};
 use hooklab_core::report::latency_histogram;
 use hooklab_core::wire::{
     CreateEndpoint, CreatePayment, ErrorBody, EventPage, Payment, WebhookEndpoint,
@@ -36,6 +36,27 @@ pub enum ClientError {
         code: String,
         /// The error message from the body.
         message: String,
+    },
+    /// Occurs when the platform took the request (or the connection) and did
+    /// not answer within the client's timeout: a stuck or overloaded server.
+    #[error(
+        "the platform did not answer within {0} (it accepted the connection, so it is running but stuck or overloaded)"
+    )]
+    TimedOut(Dur),
+    /// Occurs when a poll of an order's payment answers a payment of another
+    /// order: the platform restarted and gave the id to someone else (a
+    /// platform from before ids carried an epoch), or it is not the platform
+    /// the order was created on. The answer is not this order's outcome.
+    #[error(
+        "payment {payment} answered for order {answered}, not for {expected}: not this order's outcome"
+    )]
+    ForeignPayment {
+        /// The payment polled.
+        payment: PaymentId,
+        /// The order it was created for.
+        expected: OrderId,
+        /// The order the answer names.
+        answered: OrderId,
     },
     /// Occurs when a 2xx answer's body is not what the API documents.
     #[error("the platform's answer did not parse: {0}")]
@@ -86,6 +107,11 @@ pub struct SentCounts {
     pub event_lists: AtomicU64,
     /// Of those, pages with nothing new: wasted.
     pub event_lists_empty: AtomicU64,
+    /// Polls answered with a payment of another order (see
+    /// [`ClientError::ForeignPayment`]): counted, never recorded as an outcome.
+    pub foreign_answers: AtomicU64,
+    /// Requests that got no answer within the client's timeout.
+    pub timed_out: AtomicU64,
 }
 
 /// A client of the platform's API. Cheap to clone; clones share counts.
@@ -102,6 +128,10 @@ pub struct PlatformClient {
     /// Round trips of payment creations, in µs: the model's measured input.
     /// Guarded by a std mutex held only to record one value.
     create_rtt_us: Arc<Mutex<Histogram<u64>>>,
+    /// How long a request may wait for its answer (None: as long as the
+    /// transport lets it; scenario runs bound nothing here, so their timers
+    /// and results do not change).
+    timeout: Option<Dur>,
 }
 
 impl PlatformClient {
@@ -115,7 +145,20 @@ impl PlatformClient {
             clock,
             sent: Arc::new(SentCounts::default()),
             create_rtt_us: Arc::new(Mutex::new(latency_histogram())),
+            timeout: None,
         }
+    }
+
+    /// What a person at a terminal waits for an answer before being told the
+    /// platform is stuck (`hooklab order`, `hooklab shop`).
+    pub const INTERACTIVE_TIMEOUT: Dur = Dur::from_secs(10);
+
+    /// The same client, giving up on a request after `timeout` with
+    /// [`ClientError::TimedOut`]: a server that accepts and never answers
+    /// must not hang the program.
+    pub fn with_timeout(mut self, timeout: Dur) -> Self {
+        self.timeout = Some(timeout);
+        self
     }
 
     /// The same client, announcing what it meets to `events`.
@@ -168,7 +211,19 @@ impl PlatformClient {
         let request = builder
             .body(Bytes::from(body.unwrap_or_default()))
             .map_err(|e| ClientError::Build(e.to_string()))?;
-        let response = match self.http.send(request).await {
+        let sent = self.http.send(request);
+        let answer = match self.timeout {
+            Some(limit) => match tokio::time::timeout(limit.to_std(), sent).await {
+                Ok(answer) => answer,
+                Err(_) => {
+                    self.sent.failures.fetch_add(1, Ordering::Relaxed);
+                    self.sent.timed_out.fetch_add(1, Ordering::Relaxed);
+                    return Err(ClientError::TimedOut(limit));
+                }
+            },
+            None => sent.await,
+        };
+        let response = match answer {
             Ok(r) => r,
             Err(e) => {
                 self.sent.failures.fetch_add(1, Ordering::Relaxed);
@@ -243,6 +298,35 @@ impl PlatformClient {
         self.get_payment_counted(id, false).await
     }
 
+    /// `GET /v1/payments/{id}` of `order`'s payment, counted as a
+    /// reconciliation poll if `reconcile`. An answer about another order is
+    /// refused ([`ClientError::ForeignPayment`], counted in
+    /// [`SentCounts::foreign_answers`] and logged): recording it would give
+    /// this order someone else's outcome.
+    pub async fn poll_payment(
+        &self,
+        order: &OrderId,
+        id: &PaymentId,
+        reconcile: bool,
+    ) -> Result<Payment, ClientError> {
+        let payment = self.get_payment_counted(id, reconcile).await?;
+        if &payment.order_id != order {
+            self.sent.foreign_answers.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                payment = %id,
+                expected = %order,
+                answered = %payment.order_id,
+                "a poll answered another order's payment (did the platform restart?); not recorded"
+            );
+            return Err(ClientError::ForeignPayment {
+                payment: id.clone(),
+                expected: order.clone(),
+                answered: payment.order_id,
+            });
+        }
+        Ok(payment)
+    }
+
     /// `GET /v1/payments/{id}`, counted as a reconciliation poll if `reconcile`.
     pub async fn get_payment_counted(
         &self,
@@ -300,5 +384,81 @@ impl PlatformClient {
             .endpoint_registrations
             .fetch_add(1, Ordering::Relaxed);
         Self::decode(&answer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use hooklab_core::http::SendFuture;
+
+    /// Answers every request with one fixed body.
+    struct Answering(&'static str);
+
+    impl HttpClient for Answering {
+        fn send(&self, _request: http::Request<Bytes>) -> SendFuture {
+            let body = Bytes::from_static(self.0.as_bytes());
+            Box::pin(async move { Ok(http::Response::new(body)) })
+        }
+    }
+
+    /// Takes every request and never answers: a stuck server.
+    struct Silent;
+
+    impl HttpClient for Silent {
+        fn send(&self, _request: http::Request<Bytes>) -> SendFuture {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    const ORDER_2S_PAYMENT: &str = r#"{"id": "pay_000001", "order_id": "ord_000002",
+        "amount_cents": 100, "currency": "BRL", "status": "approved",
+        "created_at": "2026-01-01T00:00:00Z", "settled_at": "2026-01-01T00:00:01Z"}"#;
+
+    /// After a platform restart `pay_000001` may be another order's payment:
+    /// its status must not become this order's outcome.
+    #[tokio::test]
+    async fn a_poll_answering_another_orders_payment_is_refused_and_counted() {
+        let client = PlatformClient::new(
+            Arc::new(Answering(ORDER_2S_PAYMENT)),
+            "http://127.0.0.1:9",
+            Clock::starting_now(0),
+        );
+        let answer = client
+            .poll_payment(&OrderId::numbered(1), &PaymentId::numbered(1), false)
+            .await;
+        match answer {
+            Err(ClientError::ForeignPayment {
+                expected, answered, ..
+            }) => {
+                assert_eq!(expected, OrderId::numbered(1));
+                assert_eq!(answered, OrderId::numbered(2));
+            }
+            other => panic!("expected a foreign payment, got {other:?}"),
+        }
+        assert_eq!(client.sent().foreign_answers.load(Ordering::Relaxed), 1);
+        // The payment's own order accepts it.
+        let own = client
+            .poll_payment(&OrderId::numbered(2), &PaymentId::numbered(1), false)
+            .await
+            .unwrap();
+        assert_eq!(own.status, hooklab_core::wire::PaymentStatus::Approved);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_server_that_never_answers_times_out_with_a_clear_message() {
+        let client = PlatformClient::new(
+            Arc::new(Silent),
+            "http://127.0.0.1:9",
+            Clock::starting_now(0),
+        )
+        .with_timeout(Dur::from_secs(10));
+        let answer = client.get_payment(&PaymentId::numbered(1)).await;
+        let Err(e @ ClientError::TimedOut(_)) = answer else {
+            panic!("expected a timeout, got {answer:?}");
+        };
+        assert!(e.to_string().contains("did not answer within 10s"), "{e}");
+        assert_eq!(client.sent().timed_out.load(Ordering::Relaxed), 1);
     }
 }

@@ -205,7 +205,9 @@ impl Shop {
             }
         };
         let created = self.clock.now();
-        self.book.attach(&payment);
+        // When the answer arrived: with the platform's creation instant it
+        // splits the creation's round trip into the model's two legs.
+        self.book.attach_at(&payment, created);
         if payment.status.is_final() {
             self.book.record(
                 &payment.order_id,

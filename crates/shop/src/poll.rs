@@ -41,12 +41,20 @@ impl Poller {
     ) {
         let mut next = created.plus(self.interval);
         loop {
+            let due = next;
+            let ahead = due > self.clock.now();
             // tokio's `sleep_until` itself rather than the clock's async
             // wrapper, whose extra state every sleeping poller would carry.
             tokio::select! {
                 biased;
                 _ = shutdown.wait() => return,
                 _ = tokio::time::sleep_until(self.clock.instant_at(next)) => {}
+            }
+            // Only a deadline still ahead when the poller slept measures the
+            // timer: one already passed (the previous answer came back late)
+            // is a wait the model adds itself.
+            if ahead {
+                self.book.note_timer_lateness(self.clock.now().since(due));
             }
             if self.book.is_known(&order_id) {
                 return;
@@ -55,8 +63,11 @@ impl Poller {
             // Boxed: the request's state lives on the heap only while the
             // request is out, so a sleeping poller (one per pending order)
             // stays small.
-            let answer =
-                Box::pin(self.client.get_payment_counted(&payment_id, self.reconcile)).await;
+            let answer = Box::pin(
+                self.client
+                    .poll_payment(&order_id, &payment_id, self.reconcile),
+            )
+            .await;
             match answer {
                 Ok(payment) => {
                     let now = self.clock.now();
@@ -109,10 +120,16 @@ impl EventPoller {
         let mut cursor: Option<hooklab_core::ids::EventId> = None;
         let mut next = start.plus(self.interval);
         loop {
+            let due = next;
+            let ahead = due > self.clock.now();
             tokio::select! {
                 biased;
                 _ = shutdown.wait() => return,
                 _ = self.clock.sleep_until(next) => {}
+            }
+            // As in `Poller::run`: only a deadline still ahead measures the timer.
+            if ahead {
+                self.book.note_timer_lateness(self.clock.now().since(due));
             }
             next = next.plus(self.interval);
             // Page until the log has nothing more after the cursor.

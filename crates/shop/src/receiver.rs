@@ -25,7 +25,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
-use hooklab_core::events::Happening;
+use hooklab_core::events::{Happening, rejection};
 use hooklab_core::ids::OrderId;
 use hooklab_core::rng::SharedRng;
 use hooklab_core::shutdown::Shutdown;
@@ -62,6 +62,10 @@ pub struct ReceivedCounts {
     pub lost: AtomicU64,
     /// Deliveries answered with an injected failure (down or error rate).
     pub faulted: AtomicU64,
+    /// Of `faulted`, the injected 500s (the error rate); the rest are the
+    /// down windows' 503s. The model's error rate is drawn only for
+    /// deliveries that arrived outside a down window, so it needs them apart.
+    pub errored: AtomicU64,
 }
 
 /// Misbehaviour a scenario injects into the receiver.
@@ -144,7 +148,8 @@ impl Receiver {
             .collect()
     }
 
-    /// Announces a refused delivery.
+    /// Announces a refused delivery, under its reason as the summary and the
+    /// timeline name it (see [`hooklab_core::events::rejection`]).
     fn reject(&self, at: Micros, reason: &'static str) {
         self.book.events().emit(at, || Happening::Rejected {
             reason: reason.to_owned(),
@@ -190,15 +195,21 @@ pub fn tenant_path(n: usize) -> String {
 /// Serves `router` (a [`router`] or a [`tenants_router`]) on `listener`
 /// until `shutdown`: the shop's server, in the shape of the platform's
 /// `Platform::serve` (the caller binds the listener and owns the signal, so a
-/// test binds `127.0.0.1:0`).
+/// test binds `127.0.0.1:0`), with the bounds every hooklab server keeps
+/// (see [`hooklab_core::http::server`]).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     mut shutdown: Shutdown,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move { shutdown.wait().await })
-        .await
+    hooklab_core::http::server::serve(
+        listener,
+        router,
+        async move { shutdown.wait().await },
+        hooklab_core::http::server::ServerLimits::default(),
+    )
+    .await
+    .map(drop)
 }
 
 /// What the receiver reads of a payment event: its type, and the order and
@@ -261,7 +272,7 @@ async fn receive(
         .any(|(from, until)| *from <= arrived && arrived < *until)
     {
         counts.faulted.fetch_add(1, Ordering::Relaxed);
-        receiver.reject(arrived, "down");
+        receiver.reject(arrived, rejection::INJECTED_503);
         let error = ErrorBody::new("unavailable", "the receiver is down (injected fault)");
         return (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response();
     }
@@ -270,7 +281,8 @@ async fn receive(
     }
     if receiver.chance(faults.error_rate) {
         counts.faulted.fetch_add(1, Ordering::Relaxed);
-        receiver.reject(receiver.clock.now(), "error");
+        counts.errored.fetch_add(1, Ordering::Relaxed);
+        receiver.reject(receiver.clock.now(), rejection::INJECTED_500);
         let error = ErrorBody::new("internal", "the receiver failed (injected fault)");
         return (StatusCode::INTERNAL_SERVER_ERROR, Json(error)).into_response();
     }
@@ -294,7 +306,7 @@ async fn receive(
                 .unwrap_or_else(|p| p.into_inner())
                 .entry(rejection.reason())
                 .or_insert(0) += 1;
-            receiver.reject(now, rejection.reason());
+            receiver.reject(now, rejection::signature(rejection));
             let error = ErrorBody::new(
                 format!("signature_{}", rejection.reason()),
                 rejection.to_string(),
@@ -330,6 +342,7 @@ async fn receive(
                 Ok(v) => v,
                 Err(e) => {
                     counts.malformed.fetch_add(1, Ordering::Relaxed);
+                    receiver.reject(now, rejection::INVALID_BODY);
                     let error =
                         ErrorBody::new("invalid_json", format!("the body is not JSON: {e}"));
                     return (StatusCode::BAD_REQUEST, Json(error)).into_response();
@@ -340,6 +353,7 @@ async fn receive(
                 return ignored(&counts.ignored, kind);
             }
             counts.malformed.fetch_add(1, Ordering::Relaxed);
+            receiver.reject(now, rejection::INVALID_BODY);
             let error = ErrorBody::new(
                 "invalid_event",
                 format!("the event does not have the documented shape: {shape_error}"),

@@ -72,6 +72,21 @@ impl ScenarioBuilder {
         self.strategy(name, "poll", &format!("interval_ms = {interval}"))
     }
 
+    /// An event-log poller asking every `interval`, `page_size` events a page.
+    pub fn poll_events(self, name: &str, interval: &str, page_size: usize) -> Self {
+        self.strategy(
+            name,
+            "poll_events",
+            &format!("interval_ms = {interval}\npage_size = {page_size}"),
+        )
+    }
+
+    /// The workload's number of merchants (each its own shop and poller).
+    pub fn merchants(mut self, merchants: u32) -> Self {
+        self.workload.push(format!("merchants = {merchants}"));
+        self
+    }
+
     /// A webhook receiver.
     pub fn webhook(self, name: &str) -> Self {
         self.strategy(name, "webhook", "")

@@ -3,6 +3,8 @@
 //! - `loopback`: end-to-end runs in real time, on sockets bound to port 0;
 //! - `virtual_clock`: runs on the paused clock over the in-memory network,
 //!   and what virtual time promises against real time;
+//! - `model`: the model against the measurement, on the paused clock (both
+//!   predictions, error bars, the counts that must agree);
 //! - `fixtures`: the scenario builders and the run helper they share.
 //!
 //! Every run takes one lock ([`fixtures::run`]), so a real-time run never
@@ -12,4 +14,5 @@
 
 mod fixtures;
 mod loopback;
+mod model;
 mod virtual_clock;

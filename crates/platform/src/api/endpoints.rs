@@ -30,9 +30,24 @@ pub(crate) async fn create(
             field: "url",
             message: e.to_string(),
         })?;
+        // `http::Uri` takes any digits as a port (and then reports none); a
+        // socket takes 1 to 65535.
+        let spelled_port = uri
+            .authority()
+            .and_then(|a| a.as_str().rsplit_once(':'))
+            .is_some_and(|(_, port)| !port.contains(']'));
+        if spelled_port && uri.port_u16().is_none_or(|p| p == 0) {
+            return Err(ApiError::InvalidField {
+                field: "url",
+                message: format!("`{}`: a port is a number from 1 to 65535", req.url),
+            });
+        }
         Ok(shared.ledger().add_endpoint(&merchant, req.url, uri))
     })();
-    let record = result.map_err(|e| refuse(&shared, e))?;
+    let (record, replaced) = result.map_err(|e| refuse(&shared, e))?;
+    for old in &replaced {
+        tracing::info!(old = %old, new = %record.id, url = %record.url, "endpoint replaced by a registration for the same URL");
+    }
     shared
         .served
         .endpoint_registrations
@@ -49,6 +64,29 @@ pub(crate) async fn create(
         secret: record.secret.to_text(),
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// `DELETE /v1/webhook_endpoints/{id}`: no more deliveries to it.
+pub(crate) async fn delete(
+    State(shared): State<Arc<Shared>>,
+    Caller(merchant): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let endpoint = EndpointId(id.clone());
+    if !shared.ledger().remove_endpoint(&merchant, &endpoint) {
+        return Err(refuse(
+            &shared,
+            ApiError::NotFound {
+                what: "webhook endpoint",
+                id,
+            },
+        ));
+    }
+    Ok((
+        StatusCode::OK,
+        Json(json!({ "id": endpoint, "deleted": true })),
+    )
+        .into_response())
 }
 
 /// `POST /v1/webhook_endpoints/{id}/rotate_secret`: a new secret now; the old
@@ -91,6 +129,14 @@ pub(crate) async fn recover(
 ) -> Result<Response, ApiError> {
     let endpoint = EndpointId(id.clone());
     let result = (|| {
+        // The endpoint first: recovering for one that does not exist is a
+        // 404 whatever the body says.
+        if shared.ledger().endpoint(&merchant, &endpoint).is_none() {
+            return Err(ApiError::NotFound {
+                what: "webhook endpoint",
+                id: id.clone(),
+            });
+        }
         let req: RecoverRequest = ApiError::parse_json(&body)?;
         let since = shared
             .clock
@@ -102,14 +148,7 @@ pub(crate) async fn recover(
                     req.since
                 ),
             })?;
-        let ledger = shared.ledger();
-        if ledger.endpoint(&merchant, &endpoint).is_none() {
-            return Err(ApiError::NotFound {
-                what: "webhook endpoint",
-                id,
-            });
-        }
-        Ok(ledger.failed_since(&merchant, since))
+        Ok(shared.ledger().failed_since(&merchant, since))
     })();
     let events = result.map_err(|e| refuse(&shared, e))?;
     let count = events.len();

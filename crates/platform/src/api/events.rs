@@ -58,12 +58,42 @@ pub(crate) async fn list(
     super::long_poll::events(&shared, &merchant, after, limit, wait, &headers).await
 }
 
-/// `GET /v1/events/{id}/attempts`.
+/// The query of `GET /v1/events/{id}/attempts`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AttemptsQuery {
+    /// The `seq` of the last attempt already seen.
+    starting_after: Option<u64>,
+    limit: Option<usize>,
+}
+
+/// `GET /v1/events/{id}/attempts?starting_after=<seq>&limit=N`: a page of
+/// one event's kept attempts (at most [`MAX_LIMIT`], 100 by default), each
+/// with its `seq`; `has_more` says whether to ask again with the last `seq`.
 pub(crate) async fn attempts(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
     Path(id): Path<String>,
+    query: Result<Query<AttemptsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| {
+        refuse(
+            &shared,
+            ApiError::InvalidRequest(format!(
+                "bad query: {e}; use ?starting_after=<seq>&limit=<1..1000>"
+            )),
+        )
+    })?;
+    let limit = query.limit.unwrap_or(100);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(refuse(
+            &shared,
+            ApiError::InvalidField {
+                field: "limit",
+                message: format!("must be between 1 and {MAX_LIMIT}, got {limit}"),
+            },
+        ));
+    }
     let id = EventId(id);
     if shared.ledger().event(&merchant, &id).is_none() {
         return Err(refuse(
@@ -74,33 +104,36 @@ pub(crate) async fn attempts(
             },
         ));
     }
-    let attempts: Vec<_> = shared
+    let (page, has_more) = shared
         .deliveries
-        .attempts()
-        .into_iter()
-        .filter(|a| a.event_id == id)
-        .collect();
-    Ok(Json(json!({ "data": attempts })).into_response())
+        .page(&id, query.starting_after.unwrap_or(0), limit);
+    Ok(Json(json!({ "data": page, "has_more": has_more })).into_response())
 }
 
 /// `POST /v1/events/{id}/redeliver`: resends one event to every endpoint of
-/// the merchant, with the same event id.
+/// the merchant, with the same event id, at most
+/// `Retention::redeliveries_per_event` times.
 pub(crate) async fn redeliver(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = EventId(id);
-    let event = shared
-        .ledger()
-        .event(&merchant, &id)
-        .map(|r| r.event.clone());
-    let event = event.ok_or_else(|| {
+    let limit = shared.config.retention.redeliveries_per_event;
+    let event = shared.ledger().redeliver(&merchant, &id, limit);
+    let event = event.map_err(|at_limit| {
         refuse(
             &shared,
-            ApiError::NotFound {
-                what: "event",
-                id: id.0.clone(),
+            if at_limit {
+                ApiError::RedeliveryLimit {
+                    id: id.0.clone(),
+                    limit,
+                }
+            } else {
+                ApiError::NotFound {
+                    what: "event",
+                    id: id.0.clone(),
+                }
             },
         )
     })?;

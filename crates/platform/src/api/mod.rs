@@ -5,14 +5,22 @@
 //! | `POST /v1/payments` | creates a payment (`Idempotency-Key` makes retries safe) |
 //! | `GET /v1/payments/{id}` | answers the payment object: what a poller calls |
 //! | `GET /v1/payments/{id}?wait=30s` | a long poll: answers once the payment is final, or at the timeout |
-//! | `POST /v1/webhook_endpoints` | registers a URL to receive events |
+//! | `POST /v1/webhook_endpoints` | registers a URL to receive events (replacing the merchant's endpoint for the same URL) |
+//! | `DELETE /v1/webhook_endpoints/{id}` | deletes an endpoint: no more deliveries to it |
 //! | `POST /v1/webhook_endpoints/{id}/rotate_secret` | a new secret; the old one signs for a grace period |
 //! | `POST /v1/webhook_endpoints/{id}/recover` | resends every failed event since `{"since"}` |
 //! | `GET /v1/events?after=<id>&limit=N` | the event log, cursor-paged, with delivery states |
 //! | `GET /v1/events?after=<id>&wait=30s` | a long poll: answers once an event follows the cursor, or at the timeout |
 //! | `GET /v1/events/stream` | Server-Sent Events, one per event as it happens; resumes after `Last-Event-ID` |
-//! | `GET /v1/events/{id}/attempts` | every delivery attempt of one event |
-//! | `POST /v1/events/{id}/redeliver` | resends one event |
+//! | `GET /v1/events/{id}/attempts?starting_after=<seq>&limit=N` | one event's kept delivery attempts, paged |
+//! | `POST /v1/events/{id}/redeliver` | resends one event (at most 100 times; then 429 `redelivery_limit`) |
+//!
+//! Memory is bounded by `PlatformConfig::retention` (`crate::Retention`):
+//! `hooklab platform` keeps the newest 100,000 attempts and the first 50 of
+//! each event, and allows 100 redeliveries per event; scenario runs keep
+//! every attempt (their reports read them all). `disable_after_failures`
+//! disables an endpoint after a run of failed attempts (20 in `hooklab
+//! platform`, off in scenario runs).
 //!
 //! Every route needs `Authorization: Bearer <api key>` (`Caller`) and
 //! counts against the key's rate limit. Handlers read bodies as bytes and
@@ -44,10 +52,14 @@ use std::sync::atomic::Ordering;
 
 /// The API's router, on the platform's shared state.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/v1/payments", post(payments::create))
         .route("/v1/payments/{id}", get(payments::get))
         .route("/v1/webhook_endpoints", post(endpoints::create))
+        .route(
+            "/v1/webhook_endpoints/{id}",
+            axum::routing::delete(endpoints::delete),
+        )
         .route(
             "/v1/webhook_endpoints/{id}/rotate_secret",
             post(endpoints::rotate_secret),
@@ -62,7 +74,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/events/{id}/redeliver", post(events::redeliver))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(shared)
+        .with_state(shared);
+    // The framework's own refusals (a body over 2 MB, a broken chunked body,
+    // a path that is not UTF-8) in the API's error shape too.
+    hooklab_core::http::server::error_shape(router)
         // One DEBUG span and `answered` line per request (`RUST_LOG=hooklab=debug`).
         .layer(hooklab_core::http::trace::layer("platform"))
 }

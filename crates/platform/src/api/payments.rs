@@ -25,6 +25,14 @@ fn validate(req: &CreatePayment) -> Result<(), ApiError> {
             message: "must be between 1 and 200 characters".to_owned(),
         });
     }
+    // An id is echoed in logs, terminals and other programs' URLs: a
+    // control character there (an ANSI escape, a newline) is an attack.
+    if req.order_id.as_str().chars().any(char::is_control) {
+        return Err(ApiError::InvalidField {
+            field: "order_id",
+            message: "must not contain control characters".to_owned(),
+        });
+    }
     if req.amount_cents == 0 || req.amount_cents > 1_000_000_000_000 {
         return Err(ApiError::InvalidField {
             field: "amount_cents",
@@ -59,7 +67,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         return Ok(None);
     };
     match value.to_str() {
-        Ok(key) if !key.is_empty() && key.len() <= 255 => Ok(Some(key.to_owned())),
+        Ok(key) if !key.is_empty() && key.len() <= 255 && !key.chars().any(char::is_control) => {
+            Ok(Some(key.to_owned()))
+        }
         _ => Err(ApiError::InvalidField {
             field: "Idempotency-Key",
             message: "must be 1 to 255 visible ASCII characters".to_owned(),

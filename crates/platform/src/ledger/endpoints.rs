@@ -1,6 +1,13 @@
 //! Webhook endpoints: registration with a fresh signing secret, rotation
 //! with a grace period (the old secret still signs, so a receiver can switch
-//! without losing a delivery), and disabling an endpoint that answered 410.
+//! without losing a delivery), deletion, and disabling an endpoint that
+//! answered 410 or failed too many attempts in a row.
+//!
+//! A registration for a URL the merchant already has replaces that endpoint
+//! (a new id and secret) rather than adding a second one: a shop that
+//! restarts registers again, and without this every restart added an
+//! endpoint whose old secret the shop no longer knew, so each event went out
+//! once more and was refused with 401 for days.
 
 use super::Ledger;
 use hooklab_core::clock::Micros;
@@ -20,8 +27,11 @@ pub(crate) struct EndpointRecord {
     /// Secrets replaced by a rotation, still signed with until their instant,
     /// so receivers can switch without losing a delivery.
     pub(crate) retiring: Vec<(WebhookSecret, Micros)>,
-    /// Set when the endpoint answered 410 Gone: no more deliveries.
+    /// Set when the endpoint answered 410 Gone or failed too many attempts
+    /// in a row: no more deliveries.
     pub(crate) disabled: bool,
+    /// Failed attempts since the endpoint last accepted one.
+    pub(crate) consecutive_failures: u32,
 }
 
 impl EndpointRecord {
@@ -39,24 +49,67 @@ impl EndpointRecord {
 impl Ledger {
     /// Registers an endpoint with a fresh secret: `whsec_` and 24 random bytes
     /// in base64, as the Standard Webhooks spec shapes them.
+    ///
+    /// Replaces (removes) the merchant's endpoints with the same URL, and
+    /// answers their ids beside the new record.
     pub(crate) fn add_endpoint(
         &mut self,
         merchant: &MerchantId,
         url: String,
         uri: http::Uri,
-    ) -> EndpointRecord {
+    ) -> (EndpointRecord, Vec<EndpointId>) {
+        let mut replaced = Vec::new();
+        self.endpoints.retain(|e| {
+            let same = &e.merchant == merchant && e.url == url;
+            if same {
+                replaced.push(e.id.clone());
+            }
+            !same
+        });
         self.next_endpoint += 1;
         let record = EndpointRecord {
-            id: EndpointId::numbered(self.next_endpoint),
+            id: EndpointId::numbered_in(&self.epoch, self.next_endpoint),
             merchant: merchant.clone(),
             url,
             uri,
             secret: WebhookSecret::generate(&mut self.rng),
             retiring: Vec::new(),
             disabled: false,
+            consecutive_failures: 0,
         };
         self.endpoints.push(record.clone());
-        record
+        (record, replaced)
+    }
+
+    /// Deletes `merchant`'s endpoint `id`; deliveries queued for it are
+    /// dropped when their turn comes. Answers whether there was one.
+    pub(crate) fn remove_endpoint(&mut self, merchant: &MerchantId, id: &EndpointId) -> bool {
+        let before = self.endpoints.len();
+        self.endpoints
+            .retain(|e| !(&e.id == id && &e.merchant == merchant));
+        self.endpoints.len() < before
+    }
+
+    /// Counts an attempt's outcome against `id`'s run of failures, and
+    /// disables the endpoint when the run reaches `disable_after`. Answers
+    /// the run's length when this attempt disabled it.
+    pub(crate) fn note_endpoint_result(
+        &mut self,
+        id: &EndpointId,
+        ok: bool,
+        disable_after: Option<u32>,
+    ) -> Option<u32> {
+        let e = self.endpoints.iter_mut().find(|e| &e.id == id)?;
+        if ok {
+            e.consecutive_failures = 0;
+            return None;
+        }
+        e.consecutive_failures = e.consecutive_failures.saturating_add(1);
+        let limit = disable_after?;
+        (!e.disabled && e.consecutive_failures >= limit).then(|| {
+            e.disabled = true;
+            e.consecutive_failures
+        })
     }
 
     /// Gives `merchant`'s endpoint `id` a new secret; the old one still signs

@@ -17,13 +17,15 @@ pub(crate) struct EventRecord {
     pub(crate) created: Micros,
     pub(crate) state: DeliveryState,
     pub(crate) attempts: u32,
+    /// `redeliver` calls so far (bounded by the platform's retention).
+    pub(crate) redeliveries: u32,
 }
 
 impl Ledger {
-    pub(super) fn event_index(id: &EventId) -> Option<usize> {
-        id.as_str()
-            .strip_prefix(EventId::PREFIX)?
-            .parse::<usize>()
+    /// Where event `id` is in `events`, if `id` is spelled exactly as the
+    /// ledger spells its ids: `evt_1` and `evt_+1` are not `evt_000001`.
+    pub(super) fn event_index(&self, id: &EventId) -> Option<usize> {
+        usize::try_from(id.number_in(&self.epoch)?)
             .ok()?
             .checked_sub(1)
     }
@@ -31,7 +33,7 @@ impl Ledger {
     /// `merchant`'s event `id` (None for another merchant's).
     pub(crate) fn event(&self, merchant: &MerchantId, id: &EventId) -> Option<&EventRecord> {
         self.events
-            .get(Self::event_index(id)?)
+            .get(self.event_index(id)?)
             .filter(|e| &e.merchant == merchant)
     }
 
@@ -47,7 +49,7 @@ impl Ledger {
             .get(merchant)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let start = match after.and_then(Self::event_index) {
+        let start = match after.and_then(|a| self.event_index(a)) {
             // Indices are increasing: the first one after the cursor.
             Some(cursor) => mine.partition_point(|&i| i <= cursor),
             None => 0,
@@ -75,9 +77,31 @@ impl Ledger {
         }
     }
 
+    /// Counts a redelivery of `merchant`'s event `id` if fewer than `limit`
+    /// were made: the event, or `Err(true)` at the limit, `Err(false)` when
+    /// there is no such event.
+    pub(crate) fn redeliver(
+        &mut self,
+        merchant: &MerchantId,
+        id: &EventId,
+        limit: u32,
+    ) -> Result<Event, bool> {
+        let index = self.event_index(id).ok_or(false)?;
+        let record = self
+            .events
+            .get_mut(index)
+            .filter(|e| &e.merchant == merchant)
+            .ok_or(false)?;
+        if record.redeliveries >= limit {
+            return Err(true);
+        }
+        record.redeliveries += 1;
+        Ok(record.event.clone())
+    }
+
     /// Records an attempt's outcome on the event's delivery state.
     pub(crate) fn note_attempt(&mut self, id: &EventId, state: DeliveryState) {
-        if let Some(r) = Self::event_index(id).and_then(|i| self.events.get_mut(i)) {
+        if let Some(r) = self.event_index(id).and_then(|i| self.events.get_mut(i)) {
             r.attempts += 1;
             // Once an endpoint acknowledged, the event stays delivered.
             if r.state != DeliveryState::Succeeded {

@@ -31,7 +31,7 @@ pub(crate) use payments::{NewPayment, PaymentRecord};
 
 use crate::merchants::Merchants;
 use hooklab_core::clock::Micros;
-use hooklab_core::ids::{MerchantId, PaymentId};
+use hooklab_core::ids::{IdEpoch, MerchantId, PaymentId};
 use hooklab_core::rng::SeededRng;
 use payments::Fingerprint;
 use std::cmp::Reverse;
@@ -57,11 +57,13 @@ pub(crate) struct Ledger {
     settled: Vec<Settlement>,
     next_payment: u64,
     next_endpoint: u64,
+    /// Put in every id this ledger mints (see [`IdEpoch`]).
+    epoch: IdEpoch,
     rng: SeededRng,
 }
 
 impl Ledger {
-    pub(crate) fn new(seed: u64, merchants: Merchants) -> Self {
+    pub(crate) fn new(seed: u64, epoch: IdEpoch, merchants: Merchants) -> Self {
         Ledger {
             merchants,
             payments: Vec::new(),
@@ -73,6 +75,7 @@ impl Ledger {
             settled: Vec::new(),
             next_payment: 0,
             next_endpoint: 0,
+            epoch,
             rng: SeededRng::stream(seed, "platform-secrets"),
         }
     }

@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use bytes::Bytes;
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
-use hooklab_core::ids::{EventId, MerchantId, OrderId, PaymentId};
+use hooklab_core::ids::{EventId, IdEpoch, MerchantId, OrderId, PaymentId};
 use hooklab_core::wire::{CreatePayment, DeliveryState, Event, Outcome, Payment, PaymentStatus};
 use std::cmp::Reverse;
 use std::collections::HashMap;
@@ -120,6 +120,7 @@ pub struct Settlement {
 /// and the event announcing it appended to the log. Takes the ledger's parts
 /// rather than the ledger, so a caller can hold the record it looked up.
 pub(super) fn settle(
+    epoch: &IdEpoch,
     record: &mut PaymentRecord,
     clock: &Clock,
     events: &mut Vec<EventRecord>,
@@ -132,7 +133,7 @@ pub(super) fn settle(
     record.render(&payment);
     let merchant = record.merchant.clone();
     let event = Event {
-        id: EventId::numbered(events.len() as u64 + 1),
+        id: EventId::numbered_in(epoch, events.len() as u64 + 1),
         kind: outcome.event_type(),
         created_at: clock.rfc3339(settled_at),
         data: payment,
@@ -147,6 +148,7 @@ pub(super) fn settle(
         created: settled_at,
         state: DeliveryState::Pending,
         attempts: 0,
+        redeliveries: 0,
     });
     settled.push(Settlement {
         payment_id: record.id.clone(),
@@ -165,6 +167,8 @@ pub(super) struct Fingerprint {
     order_id: OrderId,
     amount_cents: u64,
     currency: String,
+    /// A retry asking for another simulated settlement is another request.
+    simulate: Option<hooklab_core::wire::Simulate>,
 }
 
 impl Ledger {
@@ -188,6 +192,7 @@ impl Ledger {
             order_id: req.order_id.clone(),
             amount_cents: req.amount_cents,
             currency: req.currency.clone(),
+            simulate: req.simulate,
         };
         let key = idempotency_key.map(|k| (merchant.clone(), k));
         if let Some(key) = &key
@@ -196,13 +201,13 @@ impl Ledger {
             if *seen != fingerprint {
                 return Err(ApiError::IdempotencyConflict(key.1.clone()));
             }
-            if let Some(record) = Self::payment_index(id).and_then(|i| self.payments.get(i)) {
+            if let Some(record) = self.payment_index(id).and_then(|i| self.payments.get(i)) {
                 return Ok((record.json.clone(), true));
             }
         }
         self.next_payment += 1;
         let mut record = PaymentRecord {
-            id: PaymentId::numbered(self.next_payment),
+            id: PaymentId::numbered_in(&self.epoch, self.next_payment),
             merchant: merchant.clone(),
             order_id: req.order_id,
             amount_cents: req.amount_cents,
@@ -226,19 +231,13 @@ impl Ledger {
     }
 
     /// Where payment `id` is in `payments`, if `id` is spelled as the ledger
-    /// spells its ids ([`PaymentId::numbered`]: at least six digits, zero
-    /// padded), so `pay_1` names no payment, as when ids were hash keys.
-    fn payment_index(id: &PaymentId) -> Option<usize> {
-        let digits = id.as_str().strip_prefix(PaymentId::PREFIX)?;
-        if !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let n: u64 = digits.parse().ok()?;
-        let canonical_len = (n.checked_ilog10().unwrap_or(0) as usize + 1).max(6);
-        if digits.len() != canonical_len {
-            return None;
-        }
-        usize::try_from(n).ok()?.checked_sub(1)
+    /// spells its ids ([`PaymentId::numbered_in`] its epoch: at least six
+    /// digits, zero padded), so `pay_1` names no payment, as when ids were
+    /// hash keys, and neither does an id a previous start minted.
+    fn payment_index(&self, id: &PaymentId) -> Option<usize> {
+        usize::try_from(id.number_in(&self.epoch)?)
+            .ok()?
+            .checked_sub(1)
     }
 
     /// A status read of `merchant`'s payment `id` (None for another
@@ -252,12 +251,14 @@ impl Ledger {
         now: Micros,
         clock: &Clock,
     ) -> Option<StatusRead> {
+        let index = self.payment_index(id)?;
         let record = self
             .payments
-            .get_mut(Self::payment_index(id)?)
+            .get_mut(index)
             .filter(|p| &p.merchant == merchant)?;
         let settled = if record.is_due(now) {
             Some(settle(
+                &self.epoch,
                 record,
                 clock,
                 &mut self.events,
@@ -282,11 +283,13 @@ impl Ledger {
         now: Micros,
         clock: &Clock,
     ) -> Option<(Event, MerchantId, Micros)> {
-        let record = self.payments.get_mut(Self::payment_index(id)?)?;
+        let index = self.payment_index(id)?;
+        let record = self.payments.get_mut(index)?;
         if !record.is_due(now) {
             return None;
         }
         Some(settle(
+            &self.epoch,
             record,
             clock,
             &mut self.events,
@@ -354,7 +357,7 @@ mod tests {
     fn status_reads_answer_the_current_payment_json() {
         let clock = Clock::starting_now(1_795_000_000_000_000);
         let merchant = MerchantId::numbered(1);
-        let mut ledger = Ledger::new(1, Merchants::default());
+        let mut ledger = Ledger::new(1, IdEpoch::NONE, Merchants::default());
         let (created, replayed) = ledger
             .create(new(&merchant, "k"), Micros(0), &clock)
             .unwrap();
@@ -405,7 +408,8 @@ mod tests {
 
     #[test]
     fn only_the_canonical_spelling_of_an_id_names_a_payment() {
-        let index = |text: &str| Ledger::payment_index(&PaymentId(text.to_owned()));
+        let ledger = Ledger::new(1, IdEpoch::NONE, Merchants::default());
+        let index = |text: &str| ledger.payment_index(&PaymentId(text.to_owned()));
         assert_eq!(index("pay_000001"), Some(0));
         assert_eq!(index("pay_123456"), Some(123_455));
         assert_eq!(index("pay_1234567"), Some(1_234_566));

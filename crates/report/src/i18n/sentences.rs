@@ -239,6 +239,7 @@ pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
         HealthCode::PlacementLag,
         HealthCode::PollsBelowModel,
         HealthCode::RateLimitStorm,
+        HealthCode::UnrecordedDelays,
     ]
     .into_iter()
     .find(|c| c.as_str() == flag.code);
@@ -257,6 +258,9 @@ pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
         ),
         HealthCode::RateLimitStorm => format!(
             "{a} de {b} requisições foram recusadas com 429: os atrasos incluem a espera pelo limite de taxa"
+        ),
+        HealthCode::UnrecordedDelays => format!(
+            "{a} de {b} atrasos não couberam no histograma: os percentis os deixam de fora (a média, o mínimo e o máximo os contam)"
         ),
     }
 }

@@ -1,0 +1,546 @@
+//! The one way every hooklab server serves: the platform's API, the shop's
+//! webhook receiver, the GitHub listener and the live page all call
+//! [`serve`], and all put [`error_shape`] on their routers.
+//!
+//! `axum::serve` is a fine start and a poor edge: it has no header-read
+//! timeout, no idle timeout and no connection limit, so a thousand clients
+//! that send half a request hold a thousand descriptors for ever, and a
+//! graceful shutdown waits for them for ever too. [`serve`] is the same
+//! accept loop with the four bounds a server facing the open internet needs
+//! ([`ServerLimits`]):
+//!
+//! - a **header-read timeout**: a client has this long to send a request's
+//!   head, counted from when the connection opens or goes idle between two
+//!   requests (hyper restarts the timer while it waits for the next head);
+//! - an **idle timeout**: a connection on which nothing moved either way for
+//!   this long while the server waits to read (a body sent a byte a minute)
+//!   is closed. A handler that takes its time, or an event stream that sends
+//!   a keep-alive now and then, is not idle;
+//! - a **connection limit** (by default half the process's descriptor
+//!   limit): beyond it the server stops accepting, and new clients wait in
+//!   the kernel's backlog until a connection closes, rather than the process
+//!   running out of descriptors and answering nobody;
+//! - a **graceful shutdown with a deadline**: on the signal the listener
+//!   closes, connections finish the request they are serving, and whatever
+//!   still runs at the deadline is cut.
+//!
+//! [`error_shape`] gives the framework's own refusals (an unknown route, a
+//! wrong method, a body over the limit, a body that is not valid chunked
+//! encoding, a path that is not UTF-8) the JSON error shape every hooklab
+//! API answers, `{"error": {"code", "message"}}`.
+
+use crate::wire::ErrorBody;
+use axum::Router;
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tokio::time::{Instant, Sleep};
+use tower::ServiceExt;
+
+/// The bounds [`serve`] keeps. The defaults suit a demo on one machine with a
+/// 1,024-descriptor limit; tests shorten the timeouts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// How long a client may take to send a request's head.
+    pub header_read_timeout: Duration,
+    /// How long a connection may sit with nothing moving while the server
+    /// waits to read from it.
+    pub idle_timeout: Duration,
+    /// Connections served at once; more wait in the backlog.
+    pub max_connections: usize,
+    /// How long a shutdown waits for open connections before cutting them.
+    pub shutdown_deadline: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: default_max_connections(),
+            shutdown_deadline: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Half of the process's descriptor limit (its soft `RLIMIT_NOFILE`, read
+/// from `/proc/self/limits`), leaving the other half for the process's own
+/// outbound connections and files; 512 (half of the usual 1,024) where the
+/// limit cannot be read. The limit exists so that a crowd of connections
+/// makes new clients wait rather than the process run out of descriptors
+/// and answer nobody; a machine with room for more keeps serving them.
+fn default_max_connections() -> usize {
+    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        std::fs::read_to_string("/proc/self/limits")
+            .ok()
+            .and_then(|text| {
+                let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+                let soft = line
+                    .trim_start_matches("Max open files")
+                    .split_whitespace()
+                    .next()?;
+                soft.parse::<usize>().ok()
+            })
+            .map_or(512, |soft| (soft / 2).max(64))
+    })
+}
+
+/// How a [`serve`] ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Served {
+    /// Connections accepted over the server's life.
+    pub connections: u64,
+    /// Connections still open at the shutdown deadline, and cut.
+    pub cut_at_deadline: usize,
+}
+
+/// Serves `router` on `listener` within `limits` until `shutdown` resolves,
+/// then shuts down gracefully within `limits.shutdown_deadline`. The router
+/// gets [`error_shape`] (a second one on a router that has it already
+/// changes nothing: JSON refusals pass through).
+///
+/// The caller binds the listener (a test binds `127.0.0.1:0` and reads the
+/// port first) and owns the signal, as in mini-redis's
+/// `server::run(listener, shutdown)`.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send,
+    limits: ServerLimits,
+) -> io::Result<Served> {
+    // Every server's refusals in the one shape, even a router that forgot.
+    let router = error_shape(router);
+    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    // Tells every connection to finish its request and close.
+    let (closing, closing_rx) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    let mut served = Served::default();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        // A permit first, then the accept: at the limit, new clients wait in
+        // the backlog instead of being accepted and left unserved.
+        let permit = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                // The semaphore is never closed.
+                Err(_) => break,
+            },
+        };
+        let stream = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(e) => {
+                    // Out of descriptors, or a connection reset before it was
+                    // accepted: neither ends the server. A short pause lets a
+                    // descriptor free up instead of spinning on the error.
+                    tracing::warn!(error = &e as &dyn std::error::Error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        served.connections += 1;
+        // Small answers must not wait for Nagle's algorithm.
+        let _ = stream.set_nodelay(true);
+        let io = TokioIo::new(IdleTimeout::new(stream, limits.idle_timeout));
+        let router = router.clone();
+        let mut closing = closing_rx.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            let service =
+                hyper::service::service_fn(move |request| router.clone().oneshot(request));
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout);
+            let connection = builder.serve_connection(io, service);
+            let mut connection = std::pin::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                // `map(drop)`: the guard `wait_for` answers must not live
+                // across the `.await` below.
+                _ = async { closing.wait_for(|closing| *closing).await.map(drop) } => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(e) = ended {
+                // A client that went away or timed out: routine at an edge.
+                tracing::debug!(error = &e as &dyn std::error::Error, "connection ended");
+            }
+        });
+        // Finished connections are reaped as we go, so the set does not grow
+        // with the server's life.
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let _ = closing.send(true);
+    let drained = tokio::time::timeout(limits.shutdown_deadline, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        served.cut_at_deadline = connections.len();
+        tracing::warn!(
+            connections = served.cut_at_deadline,
+            "connections still open at the shutdown deadline: cut"
+        );
+        connections.shutdown().await;
+    }
+    Ok(served)
+}
+
+/// A connection that fails a pending read once nothing has moved on it, in
+/// either direction, for `limit`. Reads and writes that move bytes restart
+/// the clock; the timer is looked at only while a read waits, so a handler
+/// that takes its time (the server is not reading) is never cut.
+struct IdleTimeout<T> {
+    inner: T,
+    limit: Duration,
+    last_activity: Instant,
+    timer: Pin<Box<Sleep>>,
+}
+
+impl<T> IdleTimeout<T> {
+    fn new(inner: T, limit: Duration) -> Self {
+        let now = Instant::now();
+        IdleTimeout {
+            inner,
+            limit,
+            last_activity: now,
+            timer: Box::pin(tokio::time::sleep_until(now + limit)),
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for IdleTimeout<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                if buf.filled().len() > before {
+                    this.last_activity = Instant::now();
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending => loop {
+                let deadline = this.last_activity + this.limit;
+                if this.timer.deadline() != deadline {
+                    this.timer.as_mut().reset(deadline);
+                }
+                match this.timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => {
+                        // Activity may have moved the deadline since the
+                        // timer was set; only a deadline that holds cuts.
+                        if this.last_activity + this.limit <= Instant::now() {
+                            return Poll::Ready(Err(io::Error::new(
+                                io::ErrorKind::TimedOut,
+                                "connection idle for too long",
+                            )));
+                        }
+                    }
+                    Poll::Pending => return Poll::Pending,
+                }
+            },
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let written = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = written
+            && n > 0
+        {
+            this.last_activity = Instant::now();
+        }
+        written
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let written = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(n)) = written
+            && n > 0
+        {
+            this.last_activity = Instant::now();
+        }
+        written
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// How much of a refusal's plain-text body is kept as the message.
+const MAX_MESSAGE_BYTES: usize = 512;
+
+/// `router` with every refusal in the JSON error shape: a 4xx or 5xx whose
+/// body is not already JSON (axum's own rejections, its empty 404 and 405)
+/// is answered again as `{"error": {"code", "message"}}`, with the same
+/// status and headers (a 405 keeps its `Allow`). Put it outermost, after the
+/// routes, fallbacks and body limit.
+pub fn error_shape(router: Router) -> Router {
+    router.layer(axum::middleware::map_response(shape_refusal))
+}
+
+async fn shape_refusal(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_json(&response) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // The framework's refusals are short texts; read at most a little.
+    let text = match axum::body::to_bytes(body, MAX_MESSAGE_BYTES * 4).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_owned(),
+        Err(_) => String::new(),
+    };
+    let message = match text.is_empty() {
+        true => status
+            .canonical_reason()
+            .unwrap_or("refused")
+            .to_lowercase(),
+        false => excerpt(&text),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let body = serde_json::to_vec(&ErrorBody::new(code_of(status), message)).unwrap_or_default();
+    let mut shaped = Response::from_parts(parts, Body::from(body));
+    *shaped.status_mut() = status;
+    shaped.into_response()
+}
+
+fn is_json(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// At most [`MAX_MESSAGE_BYTES`] of `text`, cut on a character boundary.
+fn excerpt(text: &str) -> String {
+    if text.len() <= MAX_MESSAGE_BYTES {
+        return text.to_owned();
+    }
+    let mut end = MAX_MESSAGE_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// The error code of a refusal the framework made, by its status.
+fn code_of(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "no_route",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        s if s.is_server_error() => "internal",
+        _ => "refused",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use axum::routing::post;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn app() -> Router {
+        error_shape(Router::new().route("/echo", post(|body: bytes::Bytes| async move { body })))
+    }
+
+    async fn shaped(method: &str, uri: &str, body: Body) -> (StatusCode, serde_json::Value) {
+        let request = http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(body)
+            .unwrap();
+        let response = app().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn the_frameworks_refusals_get_the_error_shape() {
+        let (status, body) = shaped("GET", "/nowhere", Body::empty()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["error"]["code"], "no_route");
+        let (status, body) = shaped("GET", "/echo", Body::empty()).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+        let big = vec![b'x'; 2 * 1024 * 1024 + 1];
+        let (status, body) = shaped("POST", "/echo", Body::from(big)).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(body["error"]["code"], "body_too_large");
+        assert!(body["error"]["message"].as_str().unwrap().len() <= MAX_MESSAGE_BYTES + 3);
+    }
+
+    /// A server on port 0 with short timeouts, for the tests below.
+    async fn start(
+        limits: ServerLimits,
+    ) -> (
+        std::net::SocketAddr,
+        crate::shutdown::ShutdownTrigger,
+        tokio::task::JoinHandle<io::Result<Served>>,
+    ) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (trigger, mut shutdown) = crate::shutdown::channel();
+        let task = tokio::spawn(serve(
+            listener,
+            app(),
+            async move { shutdown.wait().await },
+            limits,
+        ));
+        (addr, trigger, task)
+    }
+
+    fn short() -> ServerLimits {
+        ServerLimits {
+            header_read_timeout: Duration::from_millis(300),
+            idle_timeout: Duration::from_millis(300),
+            max_connections: 4,
+            shutdown_deadline: Duration::from_millis(300),
+        }
+    }
+
+    async fn echo(addr: std::net::SocketAddr) -> String {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        answer
+    }
+
+    /// Reads until the server closes; the stream's end is what the test
+    /// waits for (bounded by the test's own generous timeout).
+    async fn closed_by_server(mut stream: tokio::net::TcpStream) -> Vec<u8> {
+        let mut rest = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut rest))
+            .await
+            .expect("the server never closed the connection");
+        rest
+    }
+
+    #[tokio::test]
+    async fn a_client_that_sends_half_a_head_is_cut_off() {
+        let (addr, _trigger, _task) = start(short()).await;
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        closed_by_server(stream).await;
+    }
+
+    #[tokio::test]
+    async fn a_client_that_sends_half_a_body_is_cut_off() {
+        let (addr, _trigger, _task) = start(short()).await;
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhalf")
+            .await
+            .unwrap();
+        closed_by_server(stream).await;
+    }
+
+    #[tokio::test]
+    async fn with_every_connection_held_idle_a_normal_request_is_still_answered() {
+        let limits = short();
+        let (addr, _trigger, _task) = start(limits).await;
+        let mut idle = Vec::new();
+        for _ in 0..limits.max_connections * 3 {
+            idle.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+        }
+        let answer = tokio::time::timeout(Duration::from_secs(30), echo(addr))
+            .await
+            .expect("a normal request was never answered");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with("hi"), "{answer}");
+        drop(idle);
+    }
+
+    #[tokio::test]
+    async fn shutdown_returns_by_its_deadline_while_a_client_holds_half_a_request() {
+        let limits = ServerLimits {
+            // Long enough that only the shutdown deadline can end it.
+            header_read_timeout: Duration::from_secs(3_600),
+            idle_timeout: Duration::from_secs(3_600),
+            ..short()
+        };
+        let (addr, trigger, task) = start(limits).await;
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhalf")
+            .await
+            .unwrap();
+        // The server has the connection once it has read what was sent;
+        // a request answered on another connection shows the loop is past
+        // the first accept.
+        assert!(echo(addr).await.starts_with("HTTP/1.1 200"));
+        trigger.trigger();
+        let served = tokio::time::timeout(Duration::from_secs(30), task)
+            .await
+            .expect("serve did not return after its shutdown deadline")
+            .unwrap()
+            .unwrap();
+        assert_eq!(served.cut_at_deadline, 1, "{served:?}");
+        drop(stream);
+    }
+}
