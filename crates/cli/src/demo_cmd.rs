@@ -262,10 +262,7 @@ impl Out {
     }
 }
 
-/// Waits for Ctrl-C (or returns at once if it cannot be watched).
-async fn ctrl_c() {
-    let _ = tokio::signal::ctrl_c().await;
-}
+use hooklab_core::shutdown::ctrl_c;
 
 /// `hooklab platform`.
 pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {

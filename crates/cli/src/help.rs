@@ -286,7 +286,12 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "run",
         "force",
-        "Grava na pasta de resultados padrão mesmo quando ela guarda os resultados de outro arquivo de cenário (um resultado de referência, por exemplo)",
+        "Executa mesmo quando a estimativa de custo diz que a execução não cabe nesta máquina (mais da metade da memória livre, ou mais de 10 minutos), e grava na pasta de resultados padrão mesmo quando ela guarda os resultados de outro arquivo de cenário (um resultado de referência, por exemplo)",
+    ),
+    (
+        "live",
+        "force",
+        "Executa mesmo quando a estimativa de custo diz que a execução não cabe nesta máquina (mais da metade da memória livre, ou mais de 10 minutos)",
     ),
     (
         "github",

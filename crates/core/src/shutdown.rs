@@ -71,6 +71,16 @@ impl Shutdown {
     }
 }
 
+/// Resolves on Ctrl-C: the usual end of `hooklab platform`, `shop`, `live`
+/// and `github listen`, which all wait on this one function. If Ctrl-C
+/// cannot be watched it never resolves: a server then runs until it is
+/// killed, rather than stopping the moment it started.
+pub async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -179,13 +179,7 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<(), CommandError> 
         },
         sink: Sink::Writer(Box::new(std::io::stdout())),
     };
-    let ctrl_c = async {
-        // If Ctrl-C cannot be watched, run until killed rather than stop at once.
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    receiver::serve(listener, config, ctrl_c).await?;
+    receiver::serve(listener, config, hooklab_core::shutdown::ctrl_c()).await?;
     Ok(())
 }
 

@@ -71,10 +71,6 @@ pub fn load_summary(path: &std::path::Path) -> Result<hooklab_core::report::Summ
     serde_json::from_str(&text).map_err(|source| LoadError::Parse { path: file, source })
 }
 
-/// Resolves on Ctrl-C: the usual end of `hooklab live`. If Ctrl-C cannot be
-/// watched, it never resolves (serve until killed rather than stop at once).
-pub async fn ctrl_c() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
+/// Resolves on Ctrl-C: the usual end of `hooklab live` (the one helper in
+/// `hooklab_core::shutdown`).
+pub use hooklab_core::shutdown::ctrl_c;

@@ -8,7 +8,9 @@
 //! through [`crate::units`].
 
 use crate::i18n::{self, Msg};
-use crate::units::{bare_in, column_unit, count, decimal, dur, escape_controls, in_unit, num, pct};
+use crate::units::{
+    bare_in, cell_unit, column_unit, count, decimal, dur, escape_controls, in_unit, num, pct,
+};
 use hooklab_core::lang::Lang;
 use hooklab_core::model::Prediction;
 use hooklab_core::model::stats::{Z95, inside};
@@ -210,12 +212,15 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 ))
             };
             let mean = match mean_interval(s) {
-                Some((half, _)) => format!(
-                    "{} ± {} {}",
-                    bare_in(s.latency_ms.mean, mean_unit),
-                    bare_in(half, mean_unit),
-                    mean_unit.symbol
-                ),
+                Some((half, _)) => {
+                    let unit = cell_unit(s.latency_ms.mean, mean_unit);
+                    format!(
+                        "{} ± {} {}",
+                        bare_in(s.latency_ms.mean, unit),
+                        bare_in(half, unit),
+                        unit.symbol
+                    )
+                }
                 None => in_unit(s.latency_ms.mean, mean_unit),
             };
             let missed = match s.predicted.missed_share {

@@ -94,8 +94,22 @@ pub fn bare_in(ms: f64, unit: Unit) -> String {
     num(v)
 }
 
-/// A duration in the given unit, with its symbol: `1.97 s`.
+/// The unit a cell of a column in `column` reads in: the column's, unless
+/// the value is under a hundredth of it. A webhook's 0.4 ms in a column of
+/// minutes then reads `0.395 ms`, not `0.00000658 min`: units differ only
+/// where magnitudes differ a hundredfold, never as "1971 ms" beside "4.86 s".
+pub fn cell_unit(ms: f64, column: Unit) -> Unit {
+    if ms != 0.0 && ms.is_finite() && (ms / column.size_ms).abs() < 0.01 {
+        column_unit([ms])
+    } else {
+        column
+    }
+}
+
+/// A duration in a column's unit (see [`cell_unit`]), with its symbol:
+/// `1.97 s`.
 pub fn in_unit(ms: f64, unit: Unit) -> String {
+    let unit = cell_unit(ms, unit);
     format!("{} {}", bare_in(ms, unit), unit.symbol)
 }
 
@@ -172,7 +186,10 @@ mod tests {
             ("1.97 s".to_owned(), "4.86 s".to_owned())
         );
         let minutes = column_unit([0.5, 900_000.0]);
-        assert_eq!(in_unit(0.5, minutes), "0.00000833 min");
+        // A hundredfold smaller than the column's unit: its own unit.
+        assert_eq!(in_unit(0.5, minutes), "0.500 ms");
+        assert_eq!(in_unit(30_000.0, minutes), "0.500 min");
+        assert_eq!(bare_in(0.5, minutes), "0.00000833");
         assert_eq!(column_unit([0.4, 12.0]).symbol, "ms");
     }
 

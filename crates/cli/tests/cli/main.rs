@@ -1,6 +1,8 @@
 //! The `hooklab` binary as a user runs it: exit codes, messages, files.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod class;
+
 use std::process::Command;
 
 fn hooklab() -> Command {

@@ -1,12 +1,11 @@
 //! What a class hits when it follows the help: copies of scenarios, folders,
 //! unwritable outputs, and Portuguese from the first command.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const CHECKOUT: &str = include_str!("../../../scenarios/checkout.toml");
-const COMMITTED_SUMMARY: &str = include_str!("../../../results/checkout/summary.json");
+const CHECKOUT: &str = include_str!("../../../../scenarios/checkout.toml");
+const COMMITTED_SUMMARY: &str = include_str!("../../../../results/checkout/summary.json");
 
 fn hooklab(cwd: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hooklab"));
