@@ -146,7 +146,7 @@ impl Network for Loopback {
 const CALIBRATION_REQUESTS: usize = 21;
 
 /// One loopback round trip of this machine, measured before any load: the
-/// median of [`CALIBRATION_REQUESTS`] requests to a server of its own on
+/// median of `CALIBRATION_REQUESTS` requests to a server of its own on
 /// `127.0.0.1:0`, each answered at once. The model's paper prediction uses
 /// it (plus the `[network]` latency's mean) rather than the run's own round
 /// trips, which balloon when strategies race side by side (a 4 ms webhook

@@ -43,19 +43,26 @@ pub(crate) async fn list(
             )),
         )
     })?;
-    let limit = query.limit.unwrap_or(100);
+    let limit = page_limit(&shared, query.limit)?;
+    let wait = super::long_poll::parse_wait(&shared, query.wait.as_deref())?;
+    let after = query.after.map(EventId);
+    super::long_poll::events(&shared, &merchant, after, limit, wait, &headers).await
+}
+
+/// A page's `limit`: 100 when not given, refused outside 1..=[`MAX_LIMIT`]
+/// (both paged routes, the event log and an event's attempts, read it so).
+fn page_limit(shared: &Shared, limit: Option<usize>) -> Result<usize, ApiError> {
+    let limit = limit.unwrap_or(100);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(refuse(
-            &shared,
+            shared,
             ApiError::InvalidField {
                 field: "limit",
                 message: format!("must be between 1 and {MAX_LIMIT}, got {limit}"),
             },
         ));
     }
-    let wait = super::long_poll::parse_wait(&shared, query.wait.as_deref())?;
-    let after = query.after.map(EventId);
-    super::long_poll::events(&shared, &merchant, after, limit, wait, &headers).await
+    Ok(limit)
 }
 
 /// The query of `GET /v1/events/{id}/attempts`.
@@ -84,16 +91,7 @@ pub(crate) async fn attempts(
             )),
         )
     })?;
-    let limit = query.limit.unwrap_or(100);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(refuse(
-            &shared,
-            ApiError::InvalidField {
-                field: "limit",
-                message: format!("must be between 1 and {MAX_LIMIT}, got {limit}"),
-            },
-        ));
-    }
+    let limit = page_limit(&shared, query.limit)?;
     let id = EventId(id);
     if shared.ledger().event(&merchant, &id).is_none() {
         return Err(refuse(
