@@ -285,6 +285,11 @@ const PT_BR: &[(&str, &str, &str)] = &[
     ),
     (
         "run",
+        "jobs",
+        "Quantas estratégias (e pontos de varredura) de uma execução no relógio virtual rodam ao mesmo tempo, cada uma na sua thread; os resultados são os mesmos, byte a byte, qualquer que seja N. Execuções no relógio real rodam sempre uma estratégia por vez: elas medem esta máquina, e estratégias rodando juntas mediriam a carga umas das outras (padrão: o número de núcleos)",
+    ),
+    (
+        "run",
         "force",
         "Executa mesmo quando a estimativa de custo diz que a execução não cabe nesta máquina (mais da metade da memória livre, ou mais de 10 minutos), e grava na pasta de resultados padrão mesmo quando ela guarda os resultados de outro arquivo de cenário (um resultado de referência, por exemplo)",
     ),

@@ -95,7 +95,7 @@ pub fn live(args: LiveArgs, lang: Lang) -> Result<(), Failure> {
         }
         None => {
             let scenario =
-                crate::checked_scenario(args.scenario.as_ref(), lang, args.force, None, true)?;
+                crate::checked_scenario(args.scenario.as_ref(), lang, args.force, None, true, 1)?;
             if scenario.clock == ClockMode::Virtual {
                 let name = &scenario.name;
                 return Err(Failure::Usage(anyhow!(pick(

@@ -172,6 +172,14 @@ struct RunArgs {
     #[arg(long)]
     no_write: bool,
 
+    /// How many strategies (and sweep points) of a virtual-clock run go at
+    /// once, each on a thread of its own; the results are the same, byte for
+    /// byte, whatever N. Real-clock runs always go one strategy at a time:
+    /// they measure this machine, and strategies running together would
+    /// measure each other's load. [default: the number of cores]
+    #[arg(long, short, value_name = "N")]
+    jobs: Option<std::num::NonZeroUsize>,
+
     /// Run even when the cost estimate says the run would not fit this
     /// machine (more than half its free memory, or over 10 minutes), and
     /// write into the default results folder even when it holds the results
@@ -417,13 +425,14 @@ fn load_scenario(path: Option<&PathBuf>) -> Result<Scenario, ScenarioError> {
 
 /// The scenario to run: loaded (its errors in `lang`), its sweep expanded,
 /// and refused with the cost estimate when it would not fit this machine,
-/// unless `force`.
+/// unless `force`. `workers`: the threads a virtual run may use.
 fn checked_scenario(
     path: Option<&PathBuf>,
     lang: Lang,
     force: bool,
     clock: Option<ClockMode>,
     side_by_side: bool,
+    workers: usize,
 ) -> Result<Scenario, Failure> {
     let scenario =
         load_scenario(path).map_err(|e| Failure::Usage(anyhow::anyhow!(e.render(lang))))?;
@@ -431,7 +440,12 @@ fn checked_scenario(
         hooklab_harness::sweep::expand(&scenario).map_err(|e| Failure::Usage(e.into()))?;
     let written = scenario.clock;
     scenario.clock = clock.unwrap_or(written);
-    let cost = hooklab_core::cost::estimate(&scenario, side_by_side);
+    // A virtual run on several threads holds several strategies in memory at
+    // once: estimated as if all were (an upper bound when there are more
+    // strategies than threads), so a run that fits one at a time but not
+    // together is refused rather than killed by the kernel.
+    let at_once = side_by_side || (scenario.clock == ClockMode::Virtual && workers > 1);
+    let cost = hooklab_core::cost::estimate(&scenario, at_once);
     scenario.clock = written;
     match cost.refusal(available_memory()) {
         Some(why) if !force => Err(Failure::Usage(anyhow::anyhow!(why.get(lang).to_owned()))),
@@ -510,6 +524,7 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(),
             ClockArg::Real => ClockMode::Real,
             ClockArg::Virtual => ClockMode::Virtual,
         }),
+        jobs: args.jobs,
         ..RunOptions::default()
     };
     let scenario = checked_scenario(
@@ -518,6 +533,7 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(),
         args.force,
         options.clock,
         false,
+        options.workers(),
     )?;
     let file = args
         .scenario

@@ -6,13 +6,18 @@
 use hooklab_core::lang::Lang;
 use hooklab_core::report::StrategyReport;
 use hooklab_harness::Progress;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-/// A progress bar per strategy, one after the other.
+/// A progress bar per running strategy: one at a time, or several stacked
+/// when a virtual run's strategies go at once (`--jobs`).
 pub struct Bar {
-    /// The current strategy's bar; the mutex is held only to swap or tick it.
-    current: Mutex<Option<ProgressBar>>,
+    /// Where the bars are drawn, one line each.
+    multi: MultiProgress,
+    /// The running strategies' bars, by index; the mutex is held only to add,
+    /// remove or tick one.
+    running: Mutex<BTreeMap<usize, ProgressBar>>,
     /// The language of the bar and of the line per strategy.
     lang: Lang,
     /// `--quiet`: neither bar nor lines.
@@ -22,7 +27,8 @@ pub struct Bar {
 impl Bar {
     pub fn new(lang: Lang, quiet: bool) -> Self {
         Bar {
-            current: Mutex::new(None),
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+            running: Mutex::new(BTreeMap::new()),
             lang,
             quiet,
         }
@@ -34,7 +40,7 @@ impl Progress for Bar {
         if self.quiet {
             return;
         }
-        let bar = ProgressBar::with_draw_target(Some(orders), ProgressDrawTarget::stderr());
+        let bar = self.multi.add(ProgressBar::new(orders));
         if let Ok(style) = ProgressStyle::with_template(match self.lang {
             Lang::En => "{prefix} {bar:30} {pos}/{len} orders known  {elapsed}",
             Lang::PtBr => "{prefix} {bar:30} {pos}/{len} pedidos conhecidos  {elapsed}",
@@ -44,28 +50,32 @@ impl Progress for Bar {
         // A name's control characters (ANSI escapes) must not reach the terminal.
         let name = hooklab_report::units::escape_controls(name);
         bar.set_prefix(format!("[{}/{}] {name}", index + 1, total));
-        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(bar);
-    }
-
-    fn orders_known(&self, _index: usize, known: u64) {
-        if let Some(bar) = self
-            .current
+        self.running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
+            .insert(index, bar);
+    }
+
+    fn orders_known(&self, index: usize, known: u64) {
+        if let Some(bar) = self
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&index)
         {
             bar.set_position(known);
         }
     }
 
-    fn strategy_finished(&self, _index: usize, report: &StrategyReport) {
+    fn strategy_finished(&self, index: usize, report: &StrategyReport) {
         if let Some(bar) = self
-            .current
+            .running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .take()
+            .remove(&index)
         {
             bar.finish_and_clear();
+            self.multi.remove(&bar);
         }
         if self.quiet {
             return;
@@ -76,7 +86,8 @@ impl Progress for Bar {
             // The pt-BR decimal comma, as in the tables beside this line.
             Lang::PtBr => run_time.replace('.', ","),
         };
-        match self.lang {
+        // Above the bars still running, which are drawn again below it.
+        self.multi.suspend(|| match self.lang {
             Lang::En => eprintln!(
                 "{}: {}/{} notified, {} missed, in {run_time} of run time",
                 hooklab_report::units::escape_controls(&report.name),
@@ -91,6 +102,6 @@ impl Progress for Bar {
                 report.orders,
                 report.missed,
             ),
-        }
+        });
     }
 }

@@ -1,6 +1,7 @@
 //! Replaying a scenario against each strategy.
 //!
-//! For each strategy, in the scenario's order, a run:
+//! For each strategy a run (one after the other on the real clock; on the
+//! virtual clock, on several threads at once, see [`RunOptions::jobs`]):
 //!
 //! 1. starts a fresh platform and shop on the run's [`Network`]: real sockets
 //!    bound to `127.0.0.1:0` (never a fixed port), or the in-memory network of
@@ -38,8 +39,9 @@ use hooklab_shop::Shop;
 use hooklab_shop::client::PlatformClient;
 use hooklab_shop::orders::OrderBook;
 use hooklab_shop::receiver::{self, Receiver, ReceiverFaults};
+use std::num::NonZeroUsize;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// Hears how a run is going (the CLI draws a progress bar with it).
 pub trait Progress: Send + Sync {
@@ -49,6 +51,11 @@ pub trait Progress: Send + Sync {
     fn orders_known(&self, _index: usize, _known: u64) {}
     /// Something happened in the current strategy's run (a poll, a delivery,
     /// an outcome learned). Called from the harness's own task, in order.
+    ///
+    /// Strategies that run at once (side by side, or a virtual run with
+    /// [`RunOptions::jobs`] above one) call these from several threads: each
+    /// strategy's calls arrive in order, tagged with its `index`, but calls of
+    /// different strategies interleave.
     fn event(&self, _index: usize, _event: &RunEvent) {}
     /// A strategy's run ended.
     fn strategy_finished(&self, _index: usize, _report: &StrategyReport) {}
@@ -66,6 +73,24 @@ pub struct RunOptions {
     /// Runs every strategy at the same time (real clock only), for the live
     /// view; otherwise one after the other, each with the machine to itself.
     pub side_by_side: bool,
+    /// How many strategies of a virtual-clock run go at once, each on an OS
+    /// thread of its own (`None`: one per core,
+    /// [`std::thread::available_parallelism`]). Each strategy is a world of
+    /// its own (its platform, shop, network and paused clock), so the summary
+    /// is the same, byte for byte, whatever the number. Real-clock runs
+    /// ignore it: they measure the machine, so strategies share it only when
+    /// asked to ([`RunOptions::side_by_side`]).
+    pub jobs: Option<NonZeroUsize>,
+}
+
+impl RunOptions {
+    /// The number of threads a virtual run may use: `jobs`, or one per core
+    /// (one where the number of cores cannot be read).
+    pub fn workers(&self) -> usize {
+        self.jobs
+            .or_else(|| std::thread::available_parallelism().ok())
+            .map_or(1, NonZeroUsize::get)
+    }
 }
 
 /// Runs every strategy of `scenario` and summarises the run.
@@ -136,36 +161,35 @@ pub fn run_scenario(
                 strategies.push(report);
             }
         }
-        _ => {
+        Some(runtime) => {
+            // Real-clock runs stay one after the other whatever `jobs` says:
+            // they measure this machine, and two strategies sharing its cores
+            // would each measure the other's load.
             for (index, spec) in scenario.strategies.iter().enumerate() {
                 progress.strategy_started(index, total, spec.name(), plan.len() as u64);
-                // Either way, the `[network]` table is applied by the same `Shaped`
-                // wrapper; it is built inside the runtime, where the run's clock starts.
-                let report = match &runtime {
-                    Some(runtime) => runtime.block_on(async {
-                        let net = Shaped::new(Loopback, net, seed);
-                        let origin = Clock::system_unix_us();
-                        let setting = Setting {
-                            scenario,
-                            clock: clock_mode,
-                            calibrated,
-                        };
-                        run_strategy(index, &net, origin, setting, spec, &plan, progress).await
-                    })?,
-                    None => virtual_net::paused_runtime()?.block_on(async {
-                        let net = Shaped::new(VirtualNet::new(), net, seed);
-                        let origin = virtual_net::ORIGIN_UNIX_US;
-                        let setting = Setting {
-                            scenario,
-                            clock: clock_mode,
-                            calibrated,
-                        };
-                        run_strategy(index, &net, origin, setting, spec, &plan, progress).await
-                    })?,
-                };
+                // The `[network]` table is applied by the `Shaped` wrapper,
+                // built inside the runtime, where the run's clock starts.
+                let report = runtime.block_on(async {
+                    let net = Shaped::new(Loopback, net, seed);
+                    let origin = Clock::system_unix_us();
+                    let setting = Setting {
+                        scenario,
+                        clock: clock_mode,
+                        calibrated,
+                    };
+                    run_strategy(index, &net, origin, setting, spec, &plan, progress).await
+                })?;
                 progress.strategy_finished(index, &report);
                 strategies.push(report);
             }
+        }
+        None => {
+            let setting = Setting {
+                scenario,
+                clock: clock_mode,
+                calibrated,
+            };
+            strategies = run_virtual(setting, &plan, options.workers(), progress)?;
         }
     }
     Ok(Summary {
@@ -182,6 +206,86 @@ pub fn run_scenario(
         },
         strategies,
     })
+}
+
+/// Runs every strategy of a virtual-clock scenario on up to `workers` OS
+/// threads and returns their reports in the scenario's order.
+///
+/// Each strategy gets a fresh paused current-thread runtime on the thread
+/// that takes it: no task of one strategy outlives it into the next, every
+/// strategy starts at the same virtual instant, and nothing of one world
+/// (its network, clock, event channel, timeline) is seen by another. A
+/// strategy's report therefore depends only on the scenario and the strategy,
+/// never on which thread ran it or when; the reports are put back in the
+/// scenario's order, so the summary does not depend on `workers` either. The
+/// progress listener hears each strategy's calls in order, but calls of
+/// different strategies interleave.
+///
+/// The first failure (in the scenario's order, among the strategies that
+/// ran) is returned; once one strategy fails, no thread starts another.
+fn run_virtual(
+    setting: Setting<'_>,
+    plan: &[OrderPlan],
+    workers: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<StrategyReport>, HarnessError> {
+    let specs = &setting.scenario.strategies;
+    let total = specs.len();
+    let one = |index: usize, spec: &StrategySpec| -> Result<StrategyReport, HarnessError> {
+        progress.strategy_started(index, total, spec.name(), plan.len() as u64);
+        let scenario = setting.scenario;
+        let report = virtual_net::paused_runtime()?.block_on(async {
+            // Built inside the runtime, where the run's clock starts.
+            let net = Shaped::new(VirtualNet::new(), &scenario.network, scenario.seed);
+            let origin = virtual_net::ORIGIN_UNIX_US;
+            run_strategy(index, &net, origin, setting, spec, plan, progress).await
+        })?;
+        progress.strategy_finished(index, &report);
+        Ok(report)
+    };
+    let workers = workers.clamp(1, total.max(1));
+    if workers == 1 {
+        return specs
+            .iter()
+            .enumerate()
+            .map(|(index, spec)| one(index, spec))
+            .collect();
+    }
+    // Each thread takes the next strategy not yet taken, so a long strategy
+    // on one thread does not hold back the others.
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let mut results: Vec<(usize, Result<StrategyReport, HarnessError>)> =
+        std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        while !failed.load(Ordering::Relaxed) {
+                            let index = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(spec) = specs.get(index) else { break };
+                            let result = one(index, spec);
+                            if result.is_err() {
+                                failed.store(true, Ordering::Relaxed);
+                            }
+                            done.push((index, result));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .flat_map(|thread| match thread.join() {
+                    Ok(done) => done,
+                    // A strategy's panic is the run's panic, as it is when
+                    // strategies run one after the other.
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 fn describe_arrival(scenario: &Scenario) -> String {

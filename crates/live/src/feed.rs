@@ -66,6 +66,7 @@ pub fn start_run(
             let options = RunOptions {
                 clock: Some(ClockMode::Real),
                 side_by_side: true,
+                ..RunOptions::default()
             };
             let summary = run_scenario(&scenario, options, &feed)?;
             state.finish(&summary);

@@ -10,7 +10,8 @@
 use hooklab_core::report::{StrategyReport, Summary};
 use hooklab_core::scenario::{ClockMode, Scenario};
 use hooklab_harness::run::Silent;
-use hooklab_harness::{RunOptions, run_scenario};
+use hooklab_harness::{Progress, RunOptions, run_scenario};
+use std::num::NonZeroUsize;
 use std::sync::Mutex;
 
 /// Taken by every run, so a real-time run never shares this binary's CPU
@@ -137,12 +138,24 @@ impl ScenarioBuilder {
 
 /// Runs `scenario` alone on the machine, on its own clock, or on `clock`.
 pub fn run(scenario: &ScenarioBuilder, clock: Option<ClockMode>) -> Summary {
+    run_with(&scenario.build(), clock, None, &Silent)
+}
+
+/// Runs a built `scenario` alone on the machine, a virtual run's strategies
+/// on `jobs` threads (one per core when `None`), told to `progress`.
+pub fn run_with(
+    scenario: &Scenario,
+    clock: Option<ClockMode>,
+    jobs: Option<usize>,
+    progress: &dyn Progress,
+) -> Summary {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let options = RunOptions {
         clock,
+        jobs: jobs.map(|n| NonZeroUsize::new(n).unwrap()),
         ..RunOptions::default()
     };
-    run_scenario(&scenario.build(), options, &Silent).unwrap()
+    run_scenario(scenario, options, progress).unwrap()
 }
 
 /// The report of the strategy named `name`.

@@ -5,6 +5,8 @@
 //!   and what virtual time promises against real time;
 //! - `model`: the model against the measurement, on the paused clock (both
 //!   predictions, error bars, the counts that must agree);
+//! - `jobs`: a virtual run's strategies on several threads give the summary
+//!   of one thread, byte for byte;
 //! - `fixtures`: the scenario builders and the run helper they share.
 //!
 //! Every run takes one lock ([`fixtures::run`]), so a real-time run never
@@ -13,6 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fixtures;
+mod jobs;
 mod loopback;
 mod model;
 mod virtual_clock;
