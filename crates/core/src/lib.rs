@@ -22,6 +22,7 @@
 //!   identically against every strategy.
 //! - [`model`]: what theory predicts for each strategy, printed beside what was
 //!   measured.
+//! - [`printable`]: outside text (names, payload fields) made safe to print.
 //! - [`report`]: the plain-data summary of a run (what `summary.json` holds),
 //!   with the latency summary and CDF folded from a histogram, and the names
 //!   of sweep points.
@@ -47,6 +48,7 @@ pub mod http;
 pub mod ids;
 pub mod lang;
 pub mod model;
+pub mod printable;
 #[cfg(test)]
 mod properties;
 pub mod report;

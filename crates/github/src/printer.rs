@@ -78,7 +78,12 @@ pub enum Sink {
 /// The lines that print `notice` in `format`.
 pub fn render(notice: &Notice, format: OutputFormat) -> Vec<String> {
     match format {
-        OutputFormat::Text(lang) => render_text(notice, lang),
+        // Payload fields are whoever signed them: escaped before they reach
+        // a terminal (a `zen` of `\e[2J` must not clear the class's screen).
+        OutputFormat::Text(lang) => render_text(notice, lang)
+            .iter()
+            .map(|line| hooklab_core::printable::escape_controls(line))
+            .collect(),
         OutputFormat::JsonLines => vec![render_json(notice).to_string()],
     }
 }
@@ -452,6 +457,25 @@ mod tests {
                 author: "DevSamuelAguiar".into(),
             },
         }
+    }
+
+    #[test]
+    fn escapes_in_signed_payload_fields_never_reach_the_terminal() {
+        let notice = Notice::Event {
+            delivery: Some("d-2".into()),
+            event: Event::Push {
+                repository: "a/b".into(),
+                commit_id: "c".into(),
+                branch: "main".into(),
+                author: "\u{1b}[2J\u{1b}[31mPWNED".into(),
+            },
+        };
+        let lines = render(&notice, OutputFormat::Text(Lang::En));
+        assert!(lines.iter().all(|l| !l.contains('\u{1b}')), "{lines:?}");
+        assert!(lines.iter().any(|l| l.contains("\\u{1b}[2J")), "{lines:?}");
+        // Machine output keeps the raw field.
+        let json = render(&notice, OutputFormat::JsonLines).concat();
+        assert!(json.contains("\\u001b[2J"), "{json}");
     }
 
     #[test]

@@ -143,24 +143,9 @@ pub fn count(lang: Lang, x: f64) -> String {
     out
 }
 
-/// A name (of a strategy, a scenario) made safe to print: control
-/// characters, ANSI escapes among them, are written as `\u{1b}` so a name
-/// cannot clear a class's terminal or break a table's line. Everything
-/// else, accents included, is kept.
-pub fn escape_controls(name: &str) -> String {
-    if !name.chars().any(char::is_control) {
-        return name.to_owned();
-    }
-    name.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
+/// A name (of a strategy, a scenario) made safe to print (one function for
+/// every printer, in core).
+pub use hooklab_core::printable::escape_controls;
 
 #[cfg(test)]
 mod tests {
