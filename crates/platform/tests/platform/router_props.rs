@@ -73,13 +73,18 @@ fn path() -> impl Strategy<Value = String> {
     (route, id, tail, query).prop_map(|(r, i, t, q)| format!("{r}{i}{t}{q}"))
 }
 
+/// A port number past 65535, which no socket can have.
+const NO_SUCH_PORT: u32 = 99_999;
+
 /// Bodies: nothing, near-valid JSON, or arbitrary bytes.
 fn body() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         Just(Vec::new()),
         Just(ORDER.as_bytes().to_vec()),
         Just(br#"{"a":"#.to_vec()),
-        Just(br#"{"url": "http://127.0.0.1:99999/x"}"#.to_vec()),
+        // An endpoint URL whose port does not exist (the platform must refuse
+        // it): nothing is bound or dialled.
+        Just(format!(r#"{{"url": "http://127.0.0.1:{NO_SUCH_PORT}/x"}}"#).into_bytes()),
         Just(br#"{"since": "not a date"}"#.to_vec()),
         Just(br#"{"order_id": "ord_1", "amount_cents": -1, "currency": "BRL"}"#.to_vec()),
         proptest::collection::vec(any::<u8>(), 0..256),
