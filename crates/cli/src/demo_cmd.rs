@@ -71,7 +71,7 @@ const PRINT_QUEUE: usize = 4_096;
 pub struct PlatformArgs {
     /// Where the payment platform listens. Loopback by default: the shop (and
     /// only the shop) on this machine talks to it.
-    #[arg(long, default_value = "127.0.0.1:4242")]
+    #[arg(long, default_value = "127.0.0.1:4242", value_parser = parse_loopback)]
     listen: SocketAddr,
 
     /// The merchant's API key. Without it, a fresh `sk_test_…` key is made
@@ -80,7 +80,8 @@ pub struct PlatformArgs {
     api_key: Option<String>,
 
     /// How long after its creation a payment settles, unless the request asks
-    /// otherwise with `simulate` (see `hooklab order --settle-after`).
+    /// otherwise with `simulate` (see `hooklab order --settle-after`): a
+    /// duration such as 4s, 500ms or 2m (a bare number is milliseconds).
     #[arg(long, default_value = DEFAULT_SETTLE, value_parser = parse_dur)]
     settle_after: Dur,
 
@@ -118,19 +119,19 @@ pub struct ShopArgs {
     strategy: StrategyArg,
 
     /// Time between two polls (poll, poll-events) or two reconciliation polls
-    /// (hybrid).
+    /// (hybrid): 3s, 500ms, 2m (a bare number is milliseconds).
     #[arg(long, default_value = DEFAULT_INTERVAL, value_parser = parse_dur)]
     interval: Dur,
 
     /// Where the shop's webhook receiver listens (webhook and hybrid).
-    #[arg(long, default_value = "127.0.0.1:4343")]
+    #[arg(long, default_value = "127.0.0.1:4343", value_parser = parse_loopback)]
     listen: SocketAddr,
 
     /// How many orders to place.
     #[arg(long, default_value_t = 5)]
     orders: u32,
 
-    /// Time between two orders.
+    /// Time between two orders (1s, 500ms; a bare number is milliseconds).
     #[arg(long, default_value = "1s", value_parser = parse_dur)]
     every: Dur,
 }
@@ -154,7 +155,8 @@ pub struct OrderArgs {
     #[arg(long, default_value_t = 4_990)]
     amount_cents: u64,
 
-    /// Ask the platform (test mode) to settle after this long.
+    /// Ask the platform (test mode) to settle after this long (4s, 500ms; a
+    /// bare number is milliseconds).
     #[arg(long, value_parser = parse_dur)]
     settle_after: Option<Dur>,
 
@@ -172,16 +174,66 @@ pub enum OutcomeArg {
     Declined,
 }
 
+/// A duration flag (`4s`, `500ms`, `2m`; a bare number is milliseconds). A
+/// decimal comma, as a Portuguese speaker writes it, gets a hint.
 fn parse_dur(text: &str) -> Result<Dur, String> {
-    Dur::parse(text)
+    let lang = text::parsing_lang();
+    if text.contains(',') {
+        return Err(match lang {
+            Lang::En => format!("`{text}`: write decimals with a point, as in `2.5s`"),
+            Lang::PtBr => format!(
+                "`{text}`: escreva os decimais com ponto, como em `2.5s` (a vírgula não vale aqui)"
+            ),
+        });
+    }
+    Dur::parse(text).map_err(|e| match lang {
+        Lang::En => format!("{e} (a duration: 500ms, 4s, 2m; a bare number is milliseconds)"),
+        Lang::PtBr => format!(
+            "`{text}` não é uma duração: escreva um número e uma unidade, como 500ms, 4s ou 2m (um número sozinho é em milissegundos)"
+        ),
+    })
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
-    let rate: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number"))?;
-    hooklab_platform::check_rate_limit(rate).map_err(|e| e.to_string())
+    let lang = text::parsing_lang();
+    let rate: f64 = text.trim().parse().map_err(|_| match lang {
+        Lang::En => format!("`{text}` is not a number (requests per second, as in `5` or `0.5`)"),
+        Lang::PtBr => format!(
+            "`{text}` não é um número (requisições por segundo, como `5` ou `0.5`, com ponto)"
+        ),
+    })?;
+    hooklab_platform::check_rate_limit(rate).map_err(|e| match lang {
+        Lang::En => e.to_string(),
+        Lang::PtBr => format!(
+            "{rate} requisições por segundo está fora do intervalo aceito ({} a {})",
+            hooklab_platform::MIN_RATE_LIMIT_PER_S,
+            hooklab_platform::MAX_RATE_LIMIT_PER_S
+        ),
+    })
+}
+
+/// A listening address on this machine's loopback only: hooklab's servers
+/// are for a class's own machine, and nothing it runs is reachable from, or
+/// talks to, another host. `0.0.0.0` would put them on every network the
+/// laptop joins.
+fn parse_loopback(text: &str) -> Result<SocketAddr, String> {
+    let lang = text::parsing_lang();
+    let addr: SocketAddr = text.trim().parse().map_err(|_| match lang {
+        Lang::En => format!("`{text}` is not an address and port, as in `127.0.0.1:4242`"),
+        Lang::PtBr => format!("`{text}` não é um endereço com porta, como `127.0.0.1:4242`"),
+    })?;
+    if addr.ip().is_loopback() {
+        Ok(addr)
+    } else {
+        Err(match lang {
+            Lang::En => format!(
+                "`{text}` is not a loopback address: hooklab listens on this machine only (127.0.0.1, ::1), so nothing outside it reaches the lab"
+            ),
+            Lang::PtBr => format!(
+                "`{text}` não é um endereço de loopback: o hooklab só escuta nesta máquina (127.0.0.1, ::1), para que nada de fora alcance o laboratório"
+            ),
+        })
+    }
 }
 
 /// Where the demo's lines go, and how they are worded and stamped.
@@ -432,10 +484,14 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     shop.start();
     let stamp = Clock::system_unix_us();
     let mut settled = book.watch_settled();
+    // Orders the platform never took (the book counts them as settled, so
+    // the wait below ends): counted for the exit code.
+    let failed = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let placing = {
         let shop = shop.clone();
         let (orders, every) = (args.orders, args.every);
         let out = out.clone();
+        let failed = failed.clone();
         tokio::spawn(async move {
             for n in 0..orders {
                 let order = OrderPlan {
@@ -448,6 +504,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
                     merchant: 0,
                 };
                 if let Err(e) = shop.place_order(&order).await {
+                    failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let now = out.time_of_day(Clock::system_unix_us());
                     out.say(match out.lang {
                         Lang::En => format!("{now} order {} failed: {e}", order.order_id),
@@ -497,7 +554,21 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
              {lists} consulta(s) ao log de eventos; {limited} limitada(s) por taxa (429)"
         ),
     });
-    out.finish()
+    out.finish()?;
+    let gone = failed.load(std::sync::atomic::Ordering::Relaxed);
+    if gone > 0 {
+        anyhow::bail!(match lang {
+            Lang::En => format!(
+                "{gone} of {total} order(s) could not be placed (see the lines above: is `hooklab platform` running at {}, with this --api-key?)",
+                args.platform
+            ),
+            Lang::PtBr => format!(
+                "{gone} de {total} pedido(s) não puderam ser feitos (veja as linhas acima: `hooklab platform` está rodando em {}, com esta --api-key?)",
+                args.platform
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// A strategy's name in Portuguese, as the seed presentation says it.
@@ -542,7 +613,7 @@ pub async fn order(args: OrderArgs, lang: Lang) -> anyhow::Result<()> {
         .create_payment(&request, &order_id)
         .await
         .with_context(|| text::phrase(lang, text::Phrase::CreatePayment, &args.platform))?;
-    println!("{}", serde_json::to_string_pretty(&payment)?);
+    crate::out::print(format!("{}\n", serde_json::to_string_pretty(&payment)?))?;
     Ok(())
 }
 

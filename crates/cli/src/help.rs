@@ -183,7 +183,12 @@ pub fn print_clap_error(error: &clap::Error, lang: Lang) {
             format!("valor inválido `{value}` para {arg}; valores possíveis: {valid}")
         }
         ErrorKind::InvalidValue => format!("valor inválido `{value}` para {arg}"),
-        ErrorKind::ValueValidation => format!("valor inválido `{value}` para {arg}"),
+        // The value parser's own reason, which hooklab's parsers word in the
+        // language (see `text::parsing_lang`).
+        ErrorKind::ValueValidation => match std::error::Error::source(error) {
+            Some(why) => format!("valor inválido `{value}` para {arg}: {why}"),
+            None => format!("valor inválido `{value}` para {arg}"),
+        },
         ErrorKind::MissingRequiredArgument => {
             format!("falta um argumento obrigatório: {arg}")
         }
@@ -246,7 +251,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
         "quiet",
         "Imprime só os resultados: sem barra de progresso, sem a linha \"resultados gravados em\"",
     ),
-    ("", "help", "Mostra a ajuda (--help mostra mais)"),
+    ("", "help", "Mostra a ajuda"),
     ("", "version", "Mostra a versão"),
     (
         "hooklab",
@@ -261,17 +266,17 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "run",
         "scenario",
-        "O arquivo do cenário (TOML). Sem ele, executa o cenário `checkout` embutido (o mesmo de scenarios/checkout.toml). Cada campo está descrito em scenarios/README.md",
+        "O arquivo do cenário (TOML). Sem ele, executa o cenário `checkout` embutido (o mesmo de scenarios/checkout.toml). Cada campo está descrito em scenarios/LEIAME.md",
     ),
     (
         "run",
         "out",
-        "Onde gravar summary.json e summary.md (padrão: results/<nome do arquivo do cenário>/)",
+        "Onde gravar summary.json, summary.md e os gráficos (padrão: runs/<nome do arquivo do cenário>/; os resultados de referência versionados ficam em results/ e só mudam com --out results/<nome>)",
     ),
     (
         "run",
         "format",
-        "O que imprimir na saída padrão: uma tabela alinhada, o resumo em JSON ou o relatório em Markdown",
+        "O que imprimir na saída padrão: uma tabela alinhada, o resumo em JSON, o relatório em Markdown ou o slide compacto (80 colunas)",
     ),
     (
         "run",
@@ -416,7 +421,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "platform",
         "settle_after",
-        "Quanto tempo depois da criação um pagamento é liquidado, salvo se a requisição pedir outra coisa com `simulate` (veja `hooklab order --settle-after`)",
+        "Quanto tempo depois da criação um pagamento é liquidado, salvo se a requisição pedir outra coisa com `simulate` (veja `hooklab order --settle-after`); uma duração como 4s, 500ms ou 2m (um número sozinho é em milissegundos)",
     ),
     (
         "platform",
@@ -446,7 +451,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "shop",
         "interval",
-        "Tempo entre duas consultas (poll, poll-events) ou duas consultas de reconciliação (hybrid)",
+        "Tempo entre duas consultas (poll, poll-events) ou duas consultas de reconciliação (hybrid): 3s, 500ms, 2m (um número sozinho é em milissegundos)",
     ),
     (
         "shop",
@@ -454,7 +459,11 @@ const PT_BR: &[(&str, &str, &str)] = &[
         "Onde o receptor de webhooks da loja escuta (webhook e hybrid)",
     ),
     ("shop", "orders", "Quantos pedidos fazer"),
-    ("shop", "every", "Tempo entre dois pedidos"),
+    (
+        "shop",
+        "every",
+        "Tempo entre dois pedidos (1s, 500ms; um número sozinho é em milissegundos)",
+    ),
     (
         "order",
         "",
@@ -471,7 +480,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "order",
         "settle_after",
-        "Pede à plataforma (modo de teste) que liquide depois deste tempo",
+        "Pede à plataforma (modo de teste) que liquide depois deste tempo (4s, 500ms; um número sozinho é em milissegundos)",
     ),
     (
         "order",

@@ -246,8 +246,8 @@ async fn run_live(
             ))));
         }
     };
-    print!("{}", render::table(&summary, lang));
-    Ok(())
+    crate::out::print(render::table(&summary, lang))
+        .map_err(|e| Failure::Runtime(anyhow::Error::new(e)))
 }
 
 #[cfg(test)]

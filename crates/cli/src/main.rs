@@ -15,6 +15,7 @@ mod github_cmd;
 mod help;
 mod live_cmd;
 mod new_cmd;
+mod out;
 mod progress;
 mod report_cmd;
 mod text;
@@ -84,7 +85,8 @@ enum Command {
     /// Every strategy sees the same orders (same seed, same arrival instants,
     /// same settlement delays), each on a fresh platform and shop bound to
     /// 127.0.0.1 on ports the system picks. The comparison table goes to
-    /// standard output; summary.json and summary.md go to results/<name>/.
+    /// standard output; summary.json, summary.md and the charts go to
+    /// runs/<file name>/ (results/ holds the committed reference runs).
     Run(RunArgs),
 
     /// The seed's practical example, done properly: receive GitHub webhooks
@@ -155,7 +157,9 @@ struct RunArgs {
     /// in scenarios/README.md.
     scenario: Option<PathBuf>,
 
-    /// Where to write summary.json and summary.md [default: results/<scenario name>/].
+    /// Where to write summary.json, summary.md and the charts [default:
+    /// runs/<scenario file name>/; the committed reference results in results/
+    /// change only with `--out results/<name>`].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 
@@ -220,6 +224,7 @@ fn main() -> ExitCode {
     // The language is known before parsing, so that `--help` and clap's own
     // errors can be in it (see the help module).
     let early_lang = help::language_before_parsing(std::env::args_os(), locale_lang);
+    text::set_parsing_lang(early_lang);
     let command = help::localized(Cli::command(), early_lang);
     let cli = match command
         .try_get_matches()
@@ -244,12 +249,17 @@ fn main() -> ExitCode {
         Command::Validate(args) => new_cmd::validate(&args, lang),
         Command::Completions { shell } => {
             let mut command = help::localized(Cli::command(), lang);
-            clap_complete::generate(shell, &mut command, "hooklab", &mut std::io::stdout());
-            Ok(())
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "hooklab", &mut script);
+            out::print(script)
+                .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
+                .map_err(Failure::Runtime)
         }
         Command::Man => {
             let man = clap_mangen::Man::new(help::localized(Cli::command(), lang));
-            man.render(&mut std::io::stdout())
+            let mut page = Vec::new();
+            man.render(&mut page)
+                .and_then(|()| out::print(page))
                 .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
                 .map_err(Failure::Runtime)
         }
@@ -448,7 +458,13 @@ fn checked_scenario(
     let cost = hooklab_core::cost::estimate(&scenario, at_once);
     scenario.clock = written;
     match cost.refusal(available_memory()) {
-        Some(why) if !force => Err(Failure::Usage(anyhow::anyhow!(why.get(lang).to_owned()))),
+        Some(why) if !force => {
+            // Say which file: `validate` checks several at once.
+            let file = path
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| BUILT_IN_FILE.to_owned());
+            Err(Failure::Usage(anyhow::anyhow!("{file}: {}", why.get(lang))))
+        }
         _ => Ok(scenario),
     }
 }
@@ -498,15 +514,21 @@ fn same_scenario_file(a: &str, b: &str) -> bool {
     resolve(a) == resolve(b)
 }
 
-/// The default results folder: `results/<the scenario file's own name>/`, so
-/// a copy `my.toml` of checkout.toml writes results/my/ and never the
-/// committed results/checkout/.
-fn default_results_dir(scenario: Option<&Path>) -> PathBuf {
+/// Where a run writes by default: `runs/`, not the committed `results/`.
+/// `results/` holds the reference runs the README and the lessons quote; a
+/// student's own run (even the first `hooklab run`, even with `--clock
+/// virtual`) must not rewrite them. The references are regenerated on
+/// purpose, with `--out results/<name>`.
+pub(crate) const RUNS_DIR: &str = "runs";
+
+/// The default results folder: `runs/<the scenario file's own name>/`, so a
+/// copy `my.toml` of checkout.toml writes runs/my/.
+pub(crate) fn default_results_dir(scenario: Option<&Path>) -> PathBuf {
     let name = scenario
         .and_then(|p| p.file_stem())
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "checkout".to_owned());
-    PathBuf::from("results").join(name)
+    PathBuf::from(RUNS_DIR).join(name)
 }
 
 /// Checks, before a run, that its results can be written where they will go.
@@ -578,7 +600,9 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(),
     if dir.is_none() && matches!(format, Format::Markdown) {
         shown = without_charts(&shown);
     }
-    print!("{shown}");
+    out::print(shown)
+        .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
+        .map_err(Failure::Runtime)?;
     if let Some(dir) = dir {
         hooklab_report::write_results(&summary, &dir, lang)
             .with_context(|| text::phrase(lang, text::Phrase::Writing, &dir.display().to_string()))

@@ -31,38 +31,150 @@ pub struct ValidateArgs {
     pub files: Vec<PathBuf>,
 }
 
-/// The text `--from` names.
-fn source_text(from: &str, built_in: &str) -> anyhow::Result<String> {
-    let named = PathBuf::from("scenarios").join(format!("{from}.toml"));
+/// The committed scenarios, compiled in, so that `--from lost-webhooks`
+/// works from any folder, not only from a clone's root. A test keeps this
+/// list equal to the files of scenarios/.
+const COMMITTED: &[(&str, &str)] = &[
+    ("checkout", include_str!("../../../scenarios/checkout.toml")),
+    (
+        "flaky-receiver-no-retries",
+        include_str!("../../../scenarios/flaky-receiver-no-retries.toml"),
+    ),
+    (
+        "flaky-receiver",
+        include_str!("../../../scenarios/flaky-receiver.toml"),
+    ),
+    (
+        "hook0-day",
+        include_str!("../../../scenarios/hook0-day.toml"),
+    ),
+    (
+        "lost-webhooks",
+        include_str!("../../../scenarios/lost-webhooks.toml"),
+    ),
+    (
+        "poll-interval-sweep",
+        include_str!("../../../scenarios/poll-interval-sweep.toml"),
+    ),
+    (
+        "rate-limited-polling",
+        include_str!("../../../scenarios/rate-limited-polling.toml"),
+    ),
+    (
+        "retry-for-days",
+        include_str!("../../../scenarios/retry-for-days.toml"),
+    ),
+    (
+        "zapier-15min",
+        include_str!("../../../scenarios/zapier-15min.toml"),
+    ),
+];
+
+/// The text `--from` names, and where it came from: a path to a file; else
+/// a name in `./scenarios/` (a class's edited copy wins); else a committed
+/// scenario compiled in.
+fn source_text(from: &str) -> anyhow::Result<(String, String)> {
     let path = Path::new(from);
     if path.extension().is_some_and(|e| e == "toml") || path.exists() {
-        return std::fs::read_to_string(path).with_context(|| path.display().to_string());
+        let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+        return Ok((text, path.display().to_string()));
     }
+    let named = PathBuf::from("scenarios").join(format!("{from}.toml"));
     if named.exists() {
-        return std::fs::read_to_string(&named).with_context(|| named.display().to_string());
+        let text = std::fs::read_to_string(&named).with_context(|| named.display().to_string())?;
+        return Ok((text, named.display().to_string()));
     }
-    if from == "checkout" {
-        return Ok(built_in.to_owned());
+    match COMMITTED.iter().find(|(name, _)| *name == from) {
+        Some((name, text)) => Ok(((*text).to_owned(), format!("scenarios/{name}.toml"))),
+        None => anyhow::bail!(
+            "{}",
+            COMMITTED
+                .iter()
+                .map(|(name, _)| *name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
-    anyhow::bail!("{}", named.display())
 }
 
-/// Writes the new file; returns its path. Refuses to replace a file.
+/// A scenario name a results folder can carry, from a file name a student
+/// typed: Portuguese accents and the cedilla dropped (`ção` becomes `cao`),
+/// anything else outside `a-z A-Z 0-9 - _ .` turned into `-`.
+fn folder_safe(stem: &str) -> String {
+    let mapped: String = stem
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
+            'Á' | 'À' | 'Â' | 'Ã' | 'Ä' => 'A',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'É' | 'È' | 'Ê' | 'Ë' => 'E',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'Í' | 'Ì' | 'Î' | 'Ï' => 'I',
+            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
+            'Ó' | 'Ò' | 'Ô' | 'Õ' | 'Ö' => 'O',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'Ú' | 'Ù' | 'Û' | 'Ü' => 'U',
+            'ç' => 'c',
+            'Ç' => 'C',
+            'ñ' => 'n',
+            c if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' => c,
+            _ => '-',
+        })
+        .collect();
+    let trimmed = mapped.trim_start_matches('.');
+    if trimmed.is_empty() {
+        "my-scenario".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// Writes the new file; returns its path. Refuses to replace a file, and to
+/// start from a scenario that is itself invalid (it says why).
 pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate::Failure> {
     let mut file = args.name.clone();
     if file.extension().is_none_or(|e| e != "toml") {
         file.set_extension("toml");
     }
-    let name = file
+    let stem = file
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let source = source_text(&args.from, built_in).map_err(|e| {
-        crate::Failure::Usage(e.context(match lang {
-            Lang::En => format!("no scenario `{}` to start from", args.from),
-            Lang::PtBr => format!("não há cenário `{}` para começar", args.from),
-        }))
-    })?;
+    let name = folder_safe(&stem);
+    let (source, origin) = if args.from == "checkout"
+        && !Path::new("scenarios/checkout.toml").exists()
+    {
+        (built_in.to_owned(), "scenarios/checkout.toml".to_owned())
+    } else {
+        source_text(&args.from).map_err(|e| {
+            crate::Failure::Usage(e.context(match lang {
+                Lang::En => format!(
+                    "no scenario `{}` to start from (a path to a .toml file, or one of these names)",
+                    args.from
+                ),
+                Lang::PtBr => format!(
+                    "não há cenário `{}` para começar (dê o caminho de um arquivo .toml, ou um destes nomes)",
+                    args.from
+                ),
+            }))
+        })?
+    };
+    if let Err(e) = Scenario::parse(&source, &origin) {
+        return Err(crate::Failure::Usage(anyhow::anyhow!(
+            "{}\n{}",
+            match lang {
+                Lang::En => format!(
+                    "`{}` is not a valid scenario to start from; fix it first:",
+                    args.from
+                ),
+                Lang::PtBr => format!(
+                    "`{}` não é um cenário válido para começar; corrija-o antes:",
+                    args.from
+                ),
+            },
+            e.render(lang)
+        )));
+    }
     if file.exists() {
         return Err(crate::Failure::Usage(anyhow::anyhow!(match lang {
             Lang::En => format!("{} already exists; choose another name", file.display()),
@@ -82,24 +194,27 @@ pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate:
             }
         })
         .collect();
+    let folder = crate::default_results_dir(Some(&file));
     let header = match lang {
         Lang::En => format!(
             "# {name}: made by `hooklab new` from `{from}`.\n\
              # Every field is described in scenarios/README.md; edit, then check it with\n\
              #   hooklab validate {file}\n\
              # and run it with\n\
-             #   hooklab run {file}        (results go to results/{name}/)\n\n",
+             #   hooklab run {file}        (results go to {folder}/)\n\n",
             from = args.from,
-            file = file.display()
+            file = file.display(),
+            folder = folder.display()
         ),
         Lang::PtBr => format!(
             "# {name}: criado por `hooklab new` a partir de `{from}`.\n\
-             # Cada campo está descrito em scenarios/README.md; edite e verifique com\n\
+             # Cada campo está descrito em scenarios/LEIAME.md; edite e verifique com\n\
              #   hooklab validate {file}\n\
              # e execute com\n\
-             #   hooklab run {file}        (resultados em results/{name}/)\n\n",
+             #   hooklab run {file}        (resultados em {folder}/)\n\n",
             from = args.from,
-            file = file.display()
+            file = file.display(),
+            folder = folder.display()
         ),
     };
     let text = format!("{header}{}\n", body.join("\n"));
@@ -109,43 +224,95 @@ pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate:
     Ok(file)
 }
 
-/// Checks each file; prints one line per file; Err (exit 2) if any is invalid.
+/// Checks each file as `hooklab run` would before running it (parsing,
+/// validation, the sweep, and the cost estimate, so a file `run` would refuse
+/// is not called ok); prints one line per valid file and the whole located
+/// message, in `lang`, for each invalid one. Err (exit 2) if any is invalid.
 pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
     let mut bad = 0;
+    let mut shown = String::new();
     for file in &args.files {
-        let checked = Scenario::load(file)
-            .map_err(anyhow::Error::new)
-            .and_then(|s| hooklab_harness::sweep::expand(&s).map_err(anyhow::Error::new));
-        match checked {
-            Ok(scenario) => println!(
-                "{}: ok ({} {}, {} {})",
+        match crate::checked_scenario(Some(file), lang, false, None, false, 1) {
+            Ok(scenario) => shown.push_str(&format!(
+                "{}: ok ({} {}, {} {})\n",
                 file.display(),
                 scenario.strategies.len(),
-                match lang {
-                    Lang::En => "strategies",
-                    Lang::PtBr => "estratégias",
+                match (lang, scenario.strategies.len()) {
+                    (Lang::En, 1) => "strategy",
+                    (Lang::En, _) => "strategies",
+                    (Lang::PtBr, 1) => "estratégia",
+                    (Lang::PtBr, _) => "estratégias",
                 },
-                scenario.workload.orders,
+                hooklab_report::units::count(lang, f64::from(scenario.workload.orders)),
                 match lang {
                     Lang::En => "orders",
                     Lang::PtBr => "pedidos",
                 },
-            ),
-            Err(e) => {
+            )),
+            Err(crate::Failure::Usage(e) | crate::Failure::Runtime(e)) => {
                 bad += 1;
-                // One line per file: a multi-line message's lines joined.
                 let message = crate::error_text(&e, lang);
-                let message: Vec<&str> = message.lines().map(str::trim).collect();
-                println!("{}", message.join("; "));
+                // A cost refusal says nothing of the file: name it.
+                let located = message.starts_with(&file.display().to_string());
+                if !located {
+                    shown.push_str(&format!("{}: ", file.display()));
+                }
+                shown.push_str(&message);
+                shown.push_str("\n\n");
             }
         }
     }
+    crate::out::print(shown)
+        .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
+        .map_err(crate::Failure::Runtime)?;
     if bad == 0 {
         Ok(())
     } else {
-        Err(crate::Failure::Usage(anyhow::anyhow!(match lang {
-            Lang::En => format!("{bad} of {} file(s) invalid", args.files.len()),
-            Lang::PtBr => format!("{bad} de {} arquivo(s) inválido(s)", args.files.len()),
-        })))
+        let files = args.files.len();
+        Err(crate::Failure::Usage(anyhow::anyhow!(
+            match (lang, files) {
+                (Lang::En, 1) => "the file is invalid".to_owned(),
+                (Lang::En, _) => format!("{bad} of {files} files are invalid"),
+                (Lang::PtBr, 1) => "o arquivo é inválido".to_owned(),
+                (Lang::PtBr, _) if bad == 1 => format!("1 de {files} arquivos é inválido"),
+                (Lang::PtBr, _) => format!("{bad} de {files} arquivos são inválidos"),
+            }
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Every file of scenarios/ is compiled in, and nothing else is.
+    #[test]
+    fn the_compiled_in_scenarios_are_the_committed_ones() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| {
+                let path = e.unwrap().path();
+                (path.extension()? == "toml")
+                    .then(|| path.file_stem().unwrap().to_string_lossy().into_owned())
+            })
+            .collect();
+        on_disk.sort();
+        let mut listed: Vec<String> = COMMITTED.iter().map(|(n, _)| (*n).to_owned()).collect();
+        listed.sort();
+        assert_eq!(listed, on_disk);
+        for (name, text) in COMMITTED {
+            assert!(Scenario::parse(text, name).is_ok(), "{name} does not parse");
+        }
+    }
+
+    #[test]
+    fn a_portuguese_file_name_gives_a_valid_scenario_name() {
+        assert_eq!(folder_safe("ção"), "cao");
+        assert_eq!(folder_safe("minha loja"), "minha-loja");
+        assert_eq!(folder_safe(".x"), "x");
+        assert_eq!(folder_safe("..."), "my-scenario");
+        assert_eq!(folder_safe("Pagamento_Único.v2"), "Pagamento_Unico.v2");
     }
 }

@@ -74,7 +74,9 @@ pub fn report(args: &ReportArgs, lang: Lang) -> Result<Option<PathBuf>, ReportEr
         if args.no_write && format == hooklab_report::Format::Markdown {
             shown = crate::without_charts(&shown);
         }
-        print!("{shown}");
+        crate::out::print(shown)
+            .context(phrase(lang, Phrase::Writing, "stdout"))
+            .map_err(ReportError::Output)?;
     }
     if args.no_write {
         return Ok(None);

@@ -194,3 +194,18 @@ pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -
         E::Rejected(status) => format!("o receptor recusou a entrega: HTTP {}", status.as_u16()),
     })
 }
+
+/// The language of messages made while the command line is parsed (clap's
+/// value parsers cannot be handed one): set once by `main` from the flags
+/// and locale it reads before parsing.
+static PARSING_LANG: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
+
+/// Sets [`parsing_lang`]; later calls are ignored.
+pub fn set_parsing_lang(lang: Lang) {
+    let _ = PARSING_LANG.set(lang);
+}
+
+/// The language for messages made while parsing flags (English until set).
+pub fn parsing_lang() -> Lang {
+    PARSING_LANG.get().copied().unwrap_or(Lang::En)
+}

@@ -66,6 +66,11 @@ pub const MAX_SECONDS: f64 = 600.0;
 pub struct Cost {
     /// HTTP exchanges over the whole run, every strategy together.
     pub exchanges: f64,
+    /// Whether the time is the scenario's own span in real time (its
+    /// arrivals, settlements, polling intervals and retry schedules, waited
+    /// for on the wall clock) rather than the machine's work: the hint is
+    /// then the virtual clock, not fewer orders.
+    pub real_span_dominates: bool,
     /// Wall-clock seconds: the machine's work, or for a real-clock run the
     /// scenario's own span when longer.
     pub seconds: f64,
@@ -125,7 +130,31 @@ fn span_seconds(s: &Scenario, spec: &StrategySpec) -> f64 {
         }
         _ => 0.0,
     };
-    arrivals_s + s.workload.settle.mean_us() / 1e6 + poll_s + s.run.grace_ms.as_us() as f64 / 1e6
+    let tail_s = if waits_out_retries(s, spec) {
+        spec.patience(&s.delivery).as_us() as f64 / 1e6
+    } else {
+        poll_s
+    };
+    arrivals_s + s.workload.settle.mean_us() / 1e6 + tail_s + s.run.grace_ms.as_us() as f64 / 1e6
+}
+
+/// Whether a webhook run will likely wait out its whole patience (the retry
+/// schedule's span) before it ends: when some order is expected to stay
+/// unknown, the run only counts it missed at the deadline. A silently lost
+/// delivery, an outage, or attempts failing through the whole schedule do
+/// that; a real-clock run then lasts as long as the schedule (27 h for the
+/// default), which is why such a scenario wants the virtual clock.
+fn waits_out_retries(s: &Scenario, spec: &StrategySpec) -> bool {
+    if !matches!(spec, StrategySpec::Webhook { .. }) {
+        return false;
+    }
+    let orders = f64::from(s.workload.orders);
+    let fail = s.faults.receiver_error_rate.clamp(0.0, 1.0);
+    let exhausted = orders * fail.powi(s.delivery.retry_schedule.len() as i32);
+    s.faults.silent_loss * orders >= 0.5
+        || exhausted >= 0.5
+        || !s.faults.receiver_down.is_empty()
+        || !s.network.partitions.is_empty()
 }
 
 /// The strategies a run will have: each swept one once per value (as the
@@ -180,6 +209,7 @@ pub fn estimate(scenario: &Scenario, side_by_side: bool) -> Cost {
         peak_one = peak_one.max(running);
         all_at_once += running;
     }
+    let real_span_dominates = scenario.clock == ClockMode::Real && real_s > seconds;
     if scenario.clock == ClockMode::Real {
         seconds = seconds.max(real_s);
     }
@@ -187,6 +217,7 @@ pub fn estimate(scenario: &Scenario, side_by_side: bool) -> Cost {
     let running = if side_by_side { all_at_once } else { peak_one };
     Cost {
         exchanges,
+        real_span_dominates,
         seconds,
         peak_bytes: BASE_BYTES + running + kept,
     }
@@ -266,13 +297,24 @@ impl Cost {
             ),
             _ => "mais que os 10 minutos que o hooklab roda sem perguntar".to_owned(),
         };
+        let (hint_en, hint_pt) = if self.real_span_dominates && !too_big {
+            (
+                "On the real clock the scenario's own span (arrivals, settlements, polling intervals, and a webhook's retry schedule, waited out when an order stays unknown) passes in real time: set clock = \"virtual\" in the file (or add --clock virtual), which simulates it in seconds, or shorten those intervals and the [delivery] retry_schedule",
+                "No relógio real, o próprio tempo do cenário (chegadas, liquidações, intervalos de consulta e o calendário de novas tentativas de um webhook, esperado até o fim quando um pedido fica sem resposta) passa em tempo real: ponha clock = \"virtual\" no arquivo (ou acrescente --clock virtual), que o simula em segundos, ou encurte esses intervalos e o retry_schedule de [delivery]",
+            )
+        } else {
+            (
+                "Use fewer orders or strategies, or longer polling intervals",
+                "Use menos pedidos ou estratégias, ou intervalos de consulta maiores",
+            )
+        };
         Some(Said::new(
             format!(
-                "this run would take {}: {why_en}. Use fewer orders or strategies, or longer polling intervals; or add --force to run it anyway",
+                "this run would take {}: {why_en}. {hint_en}; or add --force to run it anyway",
                 self.describe(Lang::En)
             ),
             format!(
-                "esta execução levaria {}: {why_pt}. Use menos pedidos ou estratégias, ou intervalos de consulta maiores; ou acrescente --force para rodar mesmo assim",
+                "esta execução levaria {}: {why_pt}. {hint_pt}; ou acrescente --force para rodar mesmo assim",
                 self.describe(Lang::PtBr)
             ),
         ))
@@ -411,6 +453,7 @@ mod tests {
     fn the_estimate_reads_in_both_languages() {
         let cost = Cost {
             exchanges: 84.5e6,
+            real_span_dominates: false,
             seconds: 1_690.0,
             peak_bytes: 3.2e9,
         };
@@ -422,5 +465,32 @@ mod tests {
             cost.describe(Lang::PtBr),
             "cerca de 84,5 milhões de trocas HTTP, 28,2 min e 3,2 GB de memória"
         );
+    }
+
+    /// The class homework: checkout with a 5% silent loss on the real clock
+    /// waits out the default retry schedule (27 h) for the lost orders. It
+    /// is refused with the virtual clock as the way out, and fits on it.
+    #[test]
+    fn a_real_run_that_waits_out_the_retry_schedule_is_refused_with_the_virtual_clock_as_hint() {
+        let text = include_str!("../../../scenarios/checkout.toml").to_owned()
+            + "\n[faults]\nsilent_loss = 0.05\n";
+        let real = scenario(&text);
+        assert_eq!(real.clock, ClockMode::Real);
+        let cost = estimate(&real, false);
+        assert!(cost.seconds > 24.0 * 3_600.0, "{cost:?}");
+        let why = cost.refusal(LAPTOP).unwrap();
+        assert!(
+            why.get(Lang::En).contains("clock = \"virtual\""),
+            "{}",
+            why.get(Lang::En)
+        );
+        assert!(
+            why.get(Lang::PtBr).contains("--clock virtual"),
+            "{}",
+            why.get(Lang::PtBr)
+        );
+        let mut simulated = real.clone();
+        simulated.clock = ClockMode::Virtual;
+        assert_eq!(estimate(&simulated, false).refusal(LAPTOP), None);
     }
 }

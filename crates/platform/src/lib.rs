@@ -45,7 +45,9 @@ use tokio::sync::{Notify, mpsc};
 
 pub use dispatch::{AttemptResult, DeliveryAttempt};
 pub use ledger::Settlement;
-pub use merchants::{Merchant, RateLimitError, check_rate_limit};
+pub use merchants::{
+    MAX_RATE_LIMIT_PER_S, MIN_RATE_LIMIT_PER_S, Merchant, RateLimitError, check_rate_limit,
+};
 pub use news::{PollInterval, PullConfig};
 pub use settlement::SettlementPlan;
 

@@ -592,9 +592,19 @@ pub fn markdown(summary: &Summary, lang: Lang) -> String {
         let _ = write!(out, "{}\n\n", description.trim());
     }
     if let Some(file) = &scenario.file {
+        // `hooklab run` without a file records the built-in scenario so.
+        let shown = match (file.as_str(), lang) {
+            ("built-in checkout", Lang::PtBr) => {
+                "o `checkout` embutido (o mesmo de `scenarios/checkout.toml`)".to_owned()
+            }
+            ("built-in checkout", Lang::En) => {
+                "the built-in `checkout` (the same as `scenarios/checkout.toml`)".to_owned()
+            }
+            _ => format!("`{file}`"),
+        };
         let _ = write!(
             out,
-            "{} `{file}`\n\n",
+            "{} {shown}\n\n",
             if lang == Lang::PtBr {
                 "Arquivo do cenário:"
             } else {

@@ -46,39 +46,53 @@ fn a_copy_writes_under_its_own_file_name_and_says_which_file_made_it() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let committed = std::fs::read_to_string(dir.path().join("results/checkout/summary.json"));
     assert_eq!(committed.unwrap(), COMMITTED_SUMMARY);
-    let mine = std::fs::read_to_string(dir.path().join("results/my/summary.json")).unwrap();
+    let mine = std::fs::read_to_string(dir.path().join("runs/my/summary.json")).unwrap();
     let mine: serde_json::Value = serde_json::from_str(&mine).unwrap();
     assert_eq!(mine["scenario"]["file"], "my.toml");
     assert_eq!(mine["scenario"]["orders"], 5);
-    let md = std::fs::read_to_string(dir.path().join("results/my/summary.md")).unwrap();
+    let md = std::fs::read_to_string(dir.path().join("runs/my/summary.md")).unwrap();
     assert!(md.contains("`my.toml`"), "{md}");
 }
 
 #[test]
-fn a_copy_named_like_a_committed_result_is_refused_with_the_way_out() {
+fn no_run_rewrites_the_committed_reference_results() {
+    // The newcomer's first command (the built-in checkout), a copy named
+    // checkout.toml, and the other clock: all go to runs/, none to results/.
     let (dir, _) = classroom("checkout.toml");
+    for args in [
+        vec!["run", "--clock", "virtual"],
+        vec!["run", "checkout.toml", "--clock", "virtual", "--force"],
+    ] {
+        let out = hooklab(dir.path()).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("runs/checkout"), "{}", stderr(&out));
+        let committed = std::fs::read_to_string(dir.path().join("results/checkout/summary.json"));
+        assert_eq!(committed.unwrap(), COMMITTED_SUMMARY, "{args:?}");
+    }
+}
+
+#[test]
+fn a_folder_holding_another_files_run_is_refused_with_the_way_out() {
+    let (dir, _) = classroom("checkout.toml");
+    // runs/checkout/ holds the built-in scenario's run; a different file
+    // named checkout.toml would replace it.
+    let out = hooklab(dir.path())
+        .args(["run", "--clock", "virtual"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let before = std::fs::read_to_string(dir.path().join("runs/checkout/summary.json")).unwrap();
     let out = hooklab(dir.path())
         .args(["run", "checkout.toml", "--clock", "virtual"])
         .output()
         .unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    for needle in [
-        "results/checkout",
-        "scenarios/checkout.toml",
-        "--out",
-        "--force",
-    ] {
+    for needle in ["runs/checkout", "checkout.toml", "--out", "--force"] {
         assert!(err.contains(needle), "no {needle} in {err}");
     }
-    let committed = std::fs::read_to_string(dir.path().join("results/checkout/summary.json"));
-    assert_eq!(committed.unwrap(), COMMITTED_SUMMARY);
-    // --force is the deliberate choice.
-    let out = hooklab(dir.path())
-        .args(["run", "checkout.toml", "--clock", "virtual", "--force"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let after = std::fs::read_to_string(dir.path().join("runs/checkout/summary.json")).unwrap();
+    assert_eq!(before, after);
 }
 
 #[test]
@@ -129,6 +143,7 @@ fn markdown_without_writing_links_no_chart() {
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.contains("| poll-1s"), "{md}");
     assert!(!md.contains(".svg"), "{md}");
+    assert!(!dir.path().join("runs/my").exists());
     assert!(!dir.path().join("results/my").exists());
 }
 
@@ -270,7 +285,7 @@ fn every_subcommand_speaks_portuguese_in_help_runs_and_errors() {
             "--out",
             "meu.toml/x",
         ],
-        vec!["report", "results/meu/", "--out", "relatorio"],
+        vec!["report", "runs/meu/", "--out", "relatorio"],
         vec!["report", "nada/"],
         vec!["validate", "meu.toml"],
         vec!["new", "aula"],
@@ -451,12 +466,29 @@ fn new_writes_a_commented_scenario_that_validates_and_refuses_to_overwrite() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 2, "{stdout}");
+    // One line for a valid file; the whole located message, with the line
+    // it points at, for an invalid one.
     assert!(
         lines[0].starts_with("minha-loja.toml: ok (3 strategies, 300 orders)"),
         "{stdout}"
     );
-    assert!(lines[1].starts_with("bad.toml:"), "{stdout}");
+    assert!(lines[1].starts_with("bad.toml:2:8:"), "{stdout}");
+    assert!(lines[2].contains("seed = = 1"), "{stdout}");
+    assert!(
+        stderr(&out).contains("1 of 2 files are invalid"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The same in Portuguese, with the Portuguese field guide.
+    let out = hooklab(dir.path())
+        .args(["--lang", "pt-BR", "validate", "bad.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("scenarios/LEIAME.md"), "{stdout}");
+    assert!(!stdout.contains("expected"), "{stdout}");
     let ok = hooklab(dir.path())
         .args(["validate", "minha-loja.toml"])
         .output()
@@ -494,7 +526,7 @@ fn quiet_prints_only_the_results() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("webhook"));
-    assert!(dir.path().join("results/my/summary.json").exists());
+    assert!(dir.path().join("runs/my/summary.json").exists());
 }
 
 /// One HTTP/1.1 request on a fresh connection; the status code, or None if
@@ -591,4 +623,63 @@ fn a_shop_whose_terminal_is_not_read_keeps_refusing_a_storm() {
     drop(shop_out);
     drop(platform);
     let _ = drain.join();
+}
+
+/// A reader that stops early (`| head`) ends the output quietly: no panic,
+/// exit code 0.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    // Bigger than a pipe's buffer, so the write meets the closed pipe.
+    let big = include_str!("../../../../results/hook0-day/summary.json");
+    std::fs::write(&summary, big).unwrap();
+    let mut child = hooklab(dir.path())
+        .args(["report", "summary.json", "--format", "json", "--no-write"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// hooklab's servers listen on loopback only.
+#[test]
+fn a_listen_address_off_loopback_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in ["platform", "shop"] {
+        let mut args = vec![command, "--listen", "0.0.0.0:4261"];
+        if command == "shop" {
+            args.extend(["--api-key", "k"]);
+        }
+        let out = hooklab(dir.path()).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("loopback"), "{}", stderr(&out));
+    }
+}
+
+/// A shop whose every order failed (nothing listens) says so and exits 1.
+#[test]
+fn a_shop_whose_orders_all_failed_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = format!("http://127.0.0.1:{}", dead_port());
+    let out = hooklab(dir.path())
+        .args([
+            "shop",
+            "--api-key",
+            "k",
+            "--platform",
+            &dead,
+            "--orders",
+            "1",
+            "--every",
+            "1ms",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 of 1 order(s)"), "{}", stderr(&out));
 }

@@ -186,7 +186,7 @@ fn render_problems(file: &str, problems: &[Problem], lang: Lang) -> String {
     }
     out.push_str(match lang {
         Lang::En => "\nEvery field is described in scenarios/README.md.",
-        Lang::PtBr => "\nTodos os campos estão descritos em scenarios/README.md.",
+        Lang::PtBr => "\nTodos os campos estão descritos em scenarios/LEIAME.md.",
     });
     out
 }
@@ -621,7 +621,7 @@ kind = "webhook"
             message.starts_with("x.toml:8:1: campo `workload.outcomes`: as frações devem somar 1, mas approved 0,9 + declined 0,2 = 1,1"),
             "{message}"
         );
-        assert!(message.ends_with("Todos os campos estão descritos em scenarios/README.md."));
+        assert!(message.ends_with("Todos os campos estão descritos em scenarios/LEIAME.md."));
         let message = rendered(&GOOD.replace("orders = 300", "orders = -5"), Lang::PtBr);
         assert!(
             message.contains("deve ser um número inteiro de pelo menos 1; recebido -5"),

@@ -138,11 +138,11 @@ impl ScenarioFile {
                 "name",
                 Said::new(
                     format!(
-                        "`{}` cannot name a results folder: use letters, digits, `-`, `_` and `.` (not first)",
+                        "`{}` cannot name a results folder: use ASCII letters (a-z, A-Z), digits, `-`, `_` and `.` (not first)",
                         excerpt(&self.name)
                     ),
                     format!(
-                        "`{}` não serve de nome de pasta de resultados: use letras, dígitos, `-`, `_` e `.` (não no início)",
+                        "`{}` não serve de nome de pasta de resultados: use letras sem acento nem cedilha (a-z, A-Z), dígitos, `-`, `_` e `.` (não no início)",
                         excerpt_pt(&self.name)
                     ),
                 ),
