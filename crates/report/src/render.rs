@@ -330,7 +330,7 @@ fn slide_rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<Stri
                 if s.requests.all_polls() == 0 {
                     "-".to_owned()
                 } else {
-                    format!("{:.0}%", s.polls_wasted_share * 100.0)
+                    crate::units::share_digits(s.polls_wasted_share)
                 },
                 s.missed.to_string(),
             ];

@@ -19,13 +19,14 @@ pub fn dur(ms: f64) -> String {
         (1_000.0, "s"),
     ];
     for (size, unit) in UNITS {
-        // Switch unit at twice its size, so 90 s stays "90.0 s", not "1.50 min".
-        if ms >= 2.0 * size {
+        // Switch unit at twice its size, so 90 s stays "90.0 s", not "1.50 min";
+        // but milliseconds stop at a thousand: "1052 ms" reads as a code, and
+        // in Portuguese wants a thousands point ("1.052 ms") that reads as a
+        // decimal to an English eye. "1.05 s" reads the same to both.
+        let from = if unit == "s" { size } else { 2.0 * size };
+        if ms >= from {
             return format!("{} {unit}", num(ms / size));
         }
-    }
-    if ms >= 10_000.0 {
-        return format!("{} s", num(ms / 1_000.0));
     }
     format!("{} ms", num(ms))
 }
@@ -119,6 +120,25 @@ pub fn pct(lang: Lang, share: f64) -> String {
     decimal(lang, format!("{:.1}%", share * 100.0))
 }
 
+/// A share as a percentage with one decimal, and more where one would round
+/// it to a whole 100% or 0% it is not: Hook0's 99.98% of empty polls is not
+/// "100%" (2,399 of them found something), nor Zapier's 98.5% "99%".
+/// Formatted with a point; pass it through [`decimal`].
+pub fn share_digits(share: f64) -> String {
+    let percent = share * 100.0;
+    let mut digits = 1;
+    while digits < 4 {
+        let shown = format!("{percent:.digits$}");
+        let rounded: f64 = shown.parse().unwrap_or(percent);
+        let lies = (rounded == 100.0 && share < 1.0) || (rounded == 0.0 && share > 0.0);
+        if !lies {
+            return format!("{shown}%");
+        }
+        digits += 1;
+    }
+    format!("{percent:.digits$}%")
+}
+
 /// A large count rounded to a whole number, with thousands grouped:
 /// `14,400,000` in English, `14.400.000` in Portuguese.
 pub fn count(lang: Lang, x: f64) -> String {
@@ -152,15 +172,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_switch_unit_at_twice_its_size() {
+    fn durations_switch_unit_at_twice_its_size_and_milliseconds_at_a_thousand() {
         assert_eq!(dur(0.8124), "0.812 ms");
         assert_eq!(dur(104.2), "104 ms");
-        assert_eq!(dur(1_999.0), "1999 ms");
+        assert_eq!(dur(999.0), "999 ms");
+        assert_eq!(dur(1_052.0), "1.05 s");
+        assert_eq!(dur(1_999.0), "2.00 s");
         assert_eq!(dur(12_345.0), "12.3 s");
         assert_eq!(dur(90_000.0), "90.0 s");
         assert_eq!(dur(18_304_918.0), "5.08 h");
         assert_eq!(dur(108_000_000.0), "30.0 h");
         assert_eq!(dur(200_000_000.0), "2.31 d");
+    }
+
+    #[test]
+    fn a_share_is_never_rounded_to_a_whole_it_is_not() {
+        assert_eq!(share_digits(0.985), "98.5%");
+        assert_eq!(share_digits(1.0 - 2_399.0 / 14_480_000.0), "99.98%");
+        assert_eq!(share_digits(1.0), "100.0%");
+        assert_eq!(share_digits(0.0), "0.0%");
+        assert_eq!(share_digits(0.0004), "0.04%");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub fn headline(
     settle: &str,
 ) -> String {
     let (arrival, settle) = (workload_words(lang, arrival), workload_words(lang, settle));
+    let orders = crate::units::count(lang, orders as f64);
     match lang {
         Lang::En => {
             let clock = if real_clock { "real" } else { "virtual" };
@@ -287,13 +288,45 @@ pub fn missed_clause(lang: Lang, missed: u64, first: Option<&MissedOrder>) -> St
     text
 }
 
+/// The shop client's recorded error (`ClientError`'s English text), in
+/// Portuguese for the shapes it has; anything else stays as recorded, quoted
+/// as the original.
+fn client_error_pt(error: &str) -> String {
+    if let Some(rest) = error.strip_prefix("the platform answered ") {
+        // `429: rate_limited: rate limit exceeded: retry after 1 s`
+        let mut parts = rest.splitn(3, ": ");
+        if let (Some(status), Some(code)) = (parts.next(), parts.next()) {
+            let what = match status {
+                "429" => "limite de requisições excedido",
+                "401" => "chave de API recusada",
+                "404" => "não encontrado",
+                "409" => "conflito",
+                "422" => "pedido inválido",
+                "503" => "plataforma indisponível",
+                _ => "erro",
+            };
+            return format!("a plataforma respondeu {status} ({what}; código `{code}`)");
+        }
+    }
+    match error {
+        "no answer from the platform" => "a plataforma não respondeu".to_owned(),
+        _ if error.starts_with("the platform did not answer within ") => {
+            "a plataforma aceitou a conexão mas não respondeu a tempo".to_owned()
+        }
+        _ => format!("(mensagem original, em inglês: {error})"),
+    }
+}
+
 /// Why an order was missed, in Portuguese.
 fn missed_reason_pt(why: &MissedWhy) -> String {
     match why {
         // The error comes from the HTTP client or the platform's answer, as
         // recorded; only the frame is translated.
         MissedWhy::CreationFailed { error } => {
-            format!("o pagamento não pôde ser criado: {error}")
+            format!(
+                "o pagamento não pôde ser criado: {}",
+                client_error_pt(error)
+            )
         }
         MissedWhy::NotSettled => {
             "a plataforma ainda não tinha liquidado o pagamento quando a execução terminou"
