@@ -90,7 +90,27 @@ pub fn live(args: LiveArgs, lang: Lang) -> Result<(), Failure> {
     }
     let (state, scenario) = match &args.replay {
         Some(dir) => {
-            let summary = hooklab_live::load_summary(dir).map_err(|e| Failure::Usage(e.into()))?;
+            let summary = hooklab_live::load_summary(dir).map_err(|e| {
+                // The outer words in the language; the system's cause below
+                // them (error_text translates an io::Error's kind).
+                let words = match &e {
+                    hooklab_live::LoadError::Read { path, .. } => crate::text::phrase(
+                        lang,
+                        crate::text::Phrase::Reading,
+                        &path.display().to_string(),
+                    ),
+                    hooklab_live::LoadError::Parse { path, .. } => crate::text::phrase(
+                        lang,
+                        crate::text::Phrase::NotSummary,
+                        &path.display().to_string(),
+                    ),
+                };
+                let source: anyhow::Error = match e {
+                    hooklab_live::LoadError::Read { source, .. } => source.into(),
+                    hooklab_live::LoadError::Parse { source, .. } => source.into(),
+                };
+                Failure::Usage(source.context(words))
+            })?;
             (LiveState::replay(summary, speed, lang), None)
         }
         None => {
@@ -282,6 +302,8 @@ mod tests {
         assert!(usage_message(&["--speed", "60"]).contains("applies to a replay"));
         let results = format!("{root}/results/checkout");
         assert!(usage_message(&["--replay", &results, "--speed", "0"]).contains("--speed 0"));
-        assert!(usage_message(&["--replay", "/nonexistent/run"]).contains("cannot read"));
+        assert!(
+            usage_message(&["--replay", "/nonexistent/run"]).contains("reading /nonexistent/run")
+        );
     }
 }
