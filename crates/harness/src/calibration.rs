@@ -71,6 +71,7 @@ pub async fn calibrate_delivery(scenario: &Scenario, loopback_rtt: Option<Dur>) 
         clock: ClockMode::Real,
         calibrated: loopback_rtt,
         calibrated_delivery: None,
+        timer_late: Dur::ZERO,
     };
     let report = match run_strategy(
         0,
@@ -156,4 +157,27 @@ pub(crate) fn paper_legs(
         handoff_us,
         source,
     }
+}
+
+/// Sleeps a timer calibration times.
+const TIMER_SLEEPS: u64 = 50;
+
+/// The mean lateness of tokio's timer on this machine, unloaded: the
+/// runtime sleeps until `TIMER_SLEEPS` instants 2 ms apart, as the order
+/// driver does between arrivals, and each wake is compared with its due
+/// instant. tokio's timer ticks once a millisecond, so on an idle machine
+/// this is already about 1 ms; an order placed that late was placed on
+/// time as far as this machine's timer goes (see
+/// [`hooklab_core::model::health`]). Zero in virtual time, where every
+/// deadline is exact.
+pub async fn calibrate_timer() -> Dur {
+    let clock = Clock::starting_now(0);
+    let origin = clock.now();
+    let mut late_us = 0u64;
+    for k in 1..=TIMER_SLEEPS {
+        let due = origin.plus(Dur(k * CALIBRATION_GAP.as_us()));
+        clock.sleep_until(due).await;
+        late_us += clock.now().since(due).as_us();
+    }
+    Dur(late_us / TIMER_SLEEPS)
 }

@@ -61,6 +61,9 @@ pub(crate) struct Observations<'a> {
     /// One webhook delivery's way, timed before any load (real time only;
     /// see [`crate::calibration`]).
     pub calibrated_delivery: Option<Dur>,
+    /// tokio's timer lateness before any load (zero in virtual time): the
+    /// placement lag's yardstick.
+    pub timer_late: Dur,
     /// How long the run lasted, on its clock.
     pub run: Dur,
     /// The events the hosts announced, as they came.
@@ -224,6 +227,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         origin,
         calibrated_rtt,
         calibrated_delivery,
+        timer_late,
         run,
         events,
         timeline,
@@ -458,6 +462,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         rtt_ms: (paper_legs.request_us + paper_legs.response_us) / 1e3,
         placement_lag_mean_ms: measured.legs.placement_late_us / 1e3,
         placement_lag_max_ms: measured.placement_max_us / 1e3,
+        timer_late_ms: timer_late.as_ms_f64(),
         requests_per_order,
         predicted_requests_per_order: matches!(
             spec,

@@ -21,7 +21,7 @@
 //! recorded, to the instant the shop recorded the outcome: an overloaded
 //! machine makes the numbers worse, never better.
 
-use crate::calibration::calibrate_delivery;
+use crate::calibration::{calibrate_delivery, calibrate_timer};
 use crate::error::HarnessError;
 use crate::fold::{self, Observations};
 use crate::network::{Loopback, Network, Shaped, calibrate_loopback_rtt};
@@ -135,6 +135,11 @@ pub fn run_scenario(
         }
         _ => None,
     };
+    // And the timer's own lateness, the yardstick of the placement lag.
+    let timer_late = match &runtime {
+        Some(runtime) => runtime.block_on(calibrate_timer()),
+        None => Dur::ZERO,
+    };
     let total = scenario.strategies.len();
     let (net, seed) = (&scenario.network, scenario.seed);
     let mut strategies = Vec::with_capacity(total);
@@ -159,6 +164,7 @@ pub fn run_scenario(
                             clock: clock_mode,
                             calibrated,
                             calibrated_delivery,
+                            timer_late,
                         },
                         spec,
                         plan,
@@ -193,6 +199,7 @@ pub fn run_scenario(
                         clock: clock_mode,
                         calibrated,
                         calibrated_delivery,
+                        timer_late,
                     };
                     run_strategy(index, &net, origin, setting, spec, &plan, progress).await
                 })?;
@@ -206,6 +213,7 @@ pub fn run_scenario(
                 clock: clock_mode,
                 calibrated,
                 calibrated_delivery,
+                timer_late,
             };
             strategies = run_virtual(setting, &plan, options.workers(), progress)?;
         }
@@ -327,6 +335,9 @@ pub(crate) struct Setting<'a> {
     /// receiver, measured before any load (real time, and only when a
     /// strategy receives webhooks; see [`crate::calibration`]).
     pub calibrated_delivery: Option<Dur>,
+    /// tokio's timer lateness on this machine before any load (zero in
+    /// virtual time; see [`crate::calibration::calibrate_timer`]).
+    pub timer_late: Dur,
 }
 
 /// Runs one strategy on `net`, with a clock whose origin is stamped
@@ -528,6 +539,7 @@ pub(crate) async fn run_strategy(
         origin,
         calibrated_rtt: setting.calibrated,
         calibrated_delivery: setting.calibrated_delivery,
+        timer_late: setting.timer_late,
         run: ended.since(origin),
         events: &recorded,
         timeline,
