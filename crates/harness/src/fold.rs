@@ -410,6 +410,9 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     predicted.settle_lateness_ms =
         hooklab_core::report::round_ms(measured.legs.settle_late_us / 1e3);
     predicted.rtt_source = Some(paper.source);
+    predicted.delivery_way_ms = calibrated_delivery
+        .filter(|_| clock == ClockMode::Real && spec.receives_webhooks())
+        .map(|way| hooklab_core::report::round_ms(way.as_ms_f64()));
     let mut for_draws = model::predicted_for_draws(spec, scenario, &draws, measured.legs);
     for_draws.rtt_source =
         Some("measured in the run: the mean legs of the payment creations".to_owned());
