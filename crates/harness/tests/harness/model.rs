@@ -282,13 +282,14 @@ fn the_committed_fault_scenarios_match_the_model_for_their_draws() {
         let path = format!("{}/../../scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).unwrap();
         let scenario = hooklab_core::scenario::Scenario::parse(&text, &path).unwrap();
-        let options = hooklab_harness::RunOptions {
-            clock: Some(hooklab_core::scenario::ClockMode::Virtual),
-            ..Default::default()
-        };
-        let summary =
-            hooklab_harness::run_scenario(&scenario, options, &hooklab_harness::run::Silent)
-                .unwrap();
+        // Through the fixture's lock, so no real-clock test measures the
+        // machine while lost-webhooks' 3,000 orders keep it busy.
+        let summary = crate::fixtures::run_with(
+            &scenario,
+            Some(hooklab_core::scenario::ClockMode::Virtual),
+            None,
+            &hooklab_harness::run::Silent,
+        );
         for r in summary
             .strategies
             .iter()
