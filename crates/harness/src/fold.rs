@@ -58,6 +58,12 @@ pub(crate) struct Observations<'a> {
     /// One loopback round trip of this machine measured before any load
     /// (zero in virtual time), or `None` if it could not be measured.
     pub calibrated_rtt: Option<Dur>,
+    /// One webhook delivery's way, timed before any load (real time only;
+    /// see [`crate::calibration`]).
+    pub calibrated_delivery: Option<Dur>,
+    /// tokio's timer lateness before any load (zero in virtual time): the
+    /// placement lag's yardstick.
+    pub timer_late: Dur,
     /// How long the run lasted, on its clock.
     pub run: Dur,
     /// The events the hosts announced, as they came.
@@ -220,6 +226,8 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         refused,
         origin,
         calibrated_rtt,
+        calibrated_delivery,
+        timer_late,
         run,
         events,
         timeline,
@@ -363,23 +371,21 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         .latency
         .as_ref()
         .map_or(0.0, |d| d.mean_us());
-    let (loopback_leg, rtt_source) = match (clock, calibrated_rtt) {
-        (ClockMode::Virtual, _) => (
-            0.0,
-            "virtual time: the [network] latency's mean each way (in-memory pipes take no time)",
-        ),
-        (ClockMode::Real, Some(rtt)) => (
-            rtt.as_us() as f64 / 2.0,
-            "calibrated before the load: half a loopback round trip (median of 21) plus the [network] latency's mean, each way",
-        ),
-        (ClockMode::Real, None) => (
-            (client.median_create_rtt_us() as f64 / 2.0 - network_leg).max(0.0),
-            "measured in the run: half the median payment creation round trip, each way (the calibration failed)",
-        ),
-    };
+    let paper = crate::calibration::paper_legs(
+        clock,
+        calibrated_rtt,
+        calibrated_delivery,
+        network_leg,
+        client.median_create_rtt_us() as f64,
+    );
+    let loopback_leg = paper.loopback_leg_us;
+    // A webhook leaves after the settlement worker's lateness and, in real
+    // time, the calibrated hand-off (see `calibration`); polls never wait
+    // for either.
     let paper_legs = Legs {
         request_us: network_leg + loopback_leg,
         response_us: network_leg + loopback_leg,
+        settle_late_us: measured.legs.settle_late_us + paper.handoff_us,
         ..measured.legs
     };
     let draws = RunDraws {
@@ -399,7 +405,14 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         fault_rates: drawn_rates(spec, scenario, receivers, &attempts),
     };
     let mut predicted = model::predicted(spec, scenario, plan, paper_legs);
-    predicted.rtt_source = Some(rtt_source.to_owned());
+    // The footnote quotes the settlement worker's own lateness, not the
+    // hand-off folded into the webhook's departure.
+    predicted.settle_lateness_ms =
+        hooklab_core::report::round_ms(measured.legs.settle_late_us / 1e3);
+    predicted.rtt_source = Some(paper.source);
+    predicted.delivery_way_ms = calibrated_delivery
+        .filter(|_| clock == ClockMode::Real && spec.receives_webhooks())
+        .map(|way| hooklab_core::report::round_ms(way.as_ms_f64()));
     let mut for_draws = model::predicted_for_draws(spec, scenario, &draws, measured.legs);
     for_draws.rtt_source =
         Some("measured in the run: the mean legs of the payment creations".to_owned());
@@ -452,6 +465,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         rtt_ms: (paper_legs.request_us + paper_legs.response_us) / 1e3,
         placement_lag_mean_ms: measured.legs.placement_late_us / 1e3,
         placement_lag_max_ms: measured.placement_max_us / 1e3,
+        timer_late_ms: timer_late.as_ms_f64(),
         requests_per_order,
         predicted_requests_per_order: matches!(
             spec,

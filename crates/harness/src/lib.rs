@@ -9,6 +9,8 @@
 //!   they recorded into a [`hooklab_core::report::Summary`]; its `fold`
 //!   module reads what a stopped run recorded and folds it into one
 //!   strategy's report.
+//! - [`calibration`]: one webhook delivery's way through this machine's
+//!   platform and receiver, timed before a real-clock run's load.
 //! - [`error`]: [`HarnessError`], why a run could not be carried out, shared
 //!   by the run and both networks.
 //! - [`network`]: where a run's hosts live, real sockets ([`network::Loopback`])
@@ -23,6 +25,7 @@
 //! renders it (table, Markdown, CSV, charts). Nothing here renders, and the
 //! harness does not depend on the report crate.
 
+pub mod calibration;
 pub mod error;
 mod fold;
 pub mod network;

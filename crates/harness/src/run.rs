@@ -21,6 +21,7 @@
 //! recorded, to the instant the shop recorded the outcome: an overloaded
 //! machine makes the numbers worse, never better.
 
+use crate::calibration::{calibrate_delivery, calibrate_timer};
 use crate::error::HarnessError;
 use crate::fold::{self, Observations};
 use crate::network::{Loopback, Network, Shaped, calibrate_loopback_rtt};
@@ -120,6 +121,25 @@ pub fn run_scenario(
         Some(runtime) => runtime.block_on(calibrate_loopback_rtt()),
         None => Some(Dur::ZERO),
     };
+    // And, if a strategy receives webhooks, one delivery's way through the
+    // platform's dispatcher and the shop's receiver, unloaded (see
+    // `calibration`): the paper model's webhook leg in real time.
+    let calibrated_delivery = match &runtime {
+        Some(runtime)
+            if scenario
+                .strategies
+                .iter()
+                .any(StrategySpec::receives_webhooks) =>
+        {
+            runtime.block_on(calibrate_delivery(scenario, calibrated))
+        }
+        _ => None,
+    };
+    // And the timer's own lateness, the yardstick of the placement lag.
+    let timer_late = match &runtime {
+        Some(runtime) => runtime.block_on(calibrate_timer()),
+        None => Dur::ZERO,
+    };
     let total = scenario.strategies.len();
     let (net, seed) = (&scenario.network, scenario.seed);
     let mut strategies = Vec::with_capacity(total);
@@ -143,6 +163,8 @@ pub fn run_scenario(
                             scenario,
                             clock: clock_mode,
                             calibrated,
+                            calibrated_delivery,
+                            timer_late,
                         },
                         spec,
                         plan,
@@ -176,6 +198,8 @@ pub fn run_scenario(
                         scenario,
                         clock: clock_mode,
                         calibrated,
+                        calibrated_delivery,
+                        timer_late,
                     };
                     run_strategy(index, &net, origin, setting, spec, &plan, progress).await
                 })?;
@@ -188,6 +212,8 @@ pub fn run_scenario(
                 scenario,
                 clock: clock_mode,
                 calibrated,
+                calibrated_delivery,
+                timer_late,
             };
             strategies = run_virtual(setting, &plan, options.workers(), progress)?;
         }
@@ -305,6 +331,13 @@ pub(crate) struct Setting<'a> {
     /// One loopback round trip measured before any load (zero in virtual
     /// time; `None` if it could not be measured).
     pub calibrated: Option<Dur>,
+    /// One webhook delivery's way through the platform and the shop's
+    /// receiver, measured before any load (real time, and only when a
+    /// strategy receives webhooks; see [`crate::calibration`]).
+    pub calibrated_delivery: Option<Dur>,
+    /// tokio's timer lateness on this machine before any load (zero in
+    /// virtual time; see [`crate::calibration::calibrate_timer`]).
+    pub timer_late: Dur,
 }
 
 /// Runs one strategy on `net`, with a clock whose origin is stamped
@@ -505,6 +538,8 @@ pub(crate) async fn run_strategy(
             .map_or(0, |link| link.refused.load(Ordering::Relaxed)),
         origin,
         calibrated_rtt: setting.calibrated,
+        calibrated_delivery: setting.calibrated_delivery,
+        timer_late: setting.timer_late,
         run: ended.since(origin),
         events: &recorded,
         timeline,

@@ -12,17 +12,18 @@ const L = window.LABELS || {};
 const LANG = document.documentElement.lang || 'en';
 const css = getComputedStyle(document.documentElement);
 const C = {};
-for (const k of ['ink', 'pending', 'waiting', 'poll', 'webhook', 'missed', 'hybrid']) {
+for (const k of ['ink', 'paper', 'pending', 'waiting', 'missed']) {
   C[k] = css.getPropertyValue('--' + k).trim();
 }
-const VIA = { p: C.poll, w: C.webhook, c: C.hybrid };
-// One colour per strategy, by its place in the run: the same tab10 colours,
-// in the same order, as every chart of the run (crates/report/src/charts/
-// style.rs, PALETTE), so a strategy is the same colour on the page and in
-// the report. The order canvas keeps its own colours, which say how an
-// order was learned (the legend above the lanes).
-const STRATEGY = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd',
-  '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+// One colour per strategy, by its place in the run: the same colours (Paul
+// Tol's colour-blind-safe "muted" scheme), in the same order, as every chart
+// of the run (crates/report/src/charts/style.rs, PALETTE), so a strategy is
+// the same colour on the page and in the report. Hue means a strategy and
+// nothing else: the order canvas says how an order is doing in greys and
+// black, by shape and fill (a light bar, a dark bar, a tick, a diamond, a
+// hatched bar; the legend above the lanes draws each as the canvas does).
+const STRATEGY = ['#332288', '#cc6677', '#117733', '#ddcc77', '#88ccee',
+  '#882255', '#44aa99', '#999933', '#aa4499'];
 const strategyColour = (i) => STRATEGY[i % STRATEGY.length];
 // Failed attempts are not listed: each one is followed by a retry, or ends as missed.
 const COUNTERS = ['polls', 'wasted', 'deliveries', 'retries', 'rejected', 'rate_limited', 'duplicates', 'missed'];
@@ -112,10 +113,11 @@ function buildStatic() {
   $('download').textContent = L.download;
   $('final-title').textContent = L.final;
   const legend = $('legend');
-  for (const [key, colour] of [['legend_pending', C.pending], ['legend_waiting', C.waiting],
-    ['legend_poll', C.poll], ['legend_webhook', C.webhook], ['legend_missed', C.missed]]) {
-    const li = el('li', { style: '--swatch:' + colour }, L[key]);
-    legend.append(li);
+  for (const [key, state] of [['legend_pending', 'pending'], ['legend_waiting', 'waiting'],
+    ['legend_poll', 'p'], ['legend_webhook', 'w'], ['legend_missed', 'missed']]) {
+    const sample = el('canvas', { class: 'sample', width: 48, height: 20, 'aria-hidden': 'true' });
+    drawSample(sample.getContext('2d'), state);
+    legend.append(el('li', {}, sample, L[key]));
   }
   $('pause').addEventListener('click', () => control({ paused: !board.paused }));
   $('speed').addEventListener('change', (e) => control({ speed: Number(e.target.value) }));
@@ -286,9 +288,60 @@ function drawCounters(lane) {
   section.dataset.orders = lane.n;
 }
 
-/** Each order a row: grey while its payment is pending, orange while the
- *  shop does not know it settled (the delay being measured), then a mark in
- *  the colour of how it was learned. */
+/** The hatch that fills a missed order's bar: black stripes on white. */
+let hatch = null;
+function missedFill(g) {
+  if (!hatch) {
+    const tile = document.createElement('canvas');
+    tile.width = 6; tile.height = 6;
+    const t = tile.getContext('2d');
+    t.fillStyle = C.paper; t.fillRect(0, 0, 6, 6);
+    t.strokeStyle = C.ink; t.lineWidth = 1.5;
+    t.beginPath(); t.moveTo(0, 6); t.lineTo(6, 0); t.moveTo(-1, 1); t.lineTo(1, -1); t.moveTo(5, 7); t.lineTo(7, 5); t.stroke();
+    hatch = g.createPattern(tile, 'repeat');
+  }
+  return hatch;
+}
+
+/** The mark of how an order was learned, centred on (x, y), `size` tall:
+ *  a poll is a tick, a webhook a diamond, learned at creation a ring. */
+function learnedMark(g, via, x, y, size) {
+  g.fillStyle = C.ink;
+  g.strokeStyle = C.ink;
+  const r = Math.max(size / 2, 1.5);
+  if (via === 'w') {
+    g.beginPath();
+    g.moveTo(x, y - r); g.lineTo(x + r, y); g.lineTo(x, y + r); g.lineTo(x - r, y);
+    g.closePath(); g.fill();
+  } else if (via === 'c') {
+    g.lineWidth = Math.max(r / 2.5, 1);
+    g.beginPath(); g.arc(x, y, r * 0.8, 0, 2 * Math.PI); g.stroke();
+  } else {
+    g.fillRect(x - 1.5, y - r, 3, 2 * r);
+  }
+}
+
+/** A legend sample of `state`, drawn as the order canvas draws it. */
+function drawSample(g, state) {
+  const [w, h] = [48, 20];
+  const y = h / 2;
+  if (state === 'pending') {
+    g.fillStyle = C.pending; g.fillRect(2, y - 3, w - 4, 6);
+  } else if (state === 'waiting') {
+    g.fillStyle = C.waiting; g.fillRect(2, y - 6, w - 4, 12);
+  } else if (state === 'missed') {
+    g.fillStyle = missedFill(g); g.fillRect(2, y - 6, w - 4, 12);
+    g.strokeStyle = C.ink; g.lineWidth = 1; g.strokeRect(2.5, y - 5.5, w - 5, 11);
+  } else {
+    g.fillStyle = C.waiting; g.fillRect(2, y - 6, w / 2 - 2, 12);
+    learnedMark(g, state, w / 2, y, 16);
+  }
+}
+
+/** Each order a row: a thin light-grey bar while its payment is pending, a
+ *  full dark-grey bar while the shop does not know it settled (the delay
+ *  being measured), then a black mark whose shape says how it was learned;
+ *  a missed order's bar is hatched. No hue: hue is the lane's strategy. */
 function drawOrders(lane, T) {
   const { g, w, h } = surface(lane.dom.ordersCanvas);
   const plotH = h - 18;
@@ -303,15 +356,14 @@ function drawOrders(lane, T) {
     const y = k * rowH;
     const settledOrNow = settled >= 0 ? settled : Math.max(now, placed);
     g.fillStyle = C.pending;
-    g.fillRect(x(placed), y, Math.max(x(settledOrNow) - x(placed), 1), barH);
+    g.fillRect(x(placed), y + barH * 0.25, Math.max(x(settledOrNow) - x(placed), 1), Math.max(barH * 0.5, 1));
     if (settled >= 0) {
       const end = known >= 0 ? known : over ? T : Math.max(now, settled);
-      g.fillStyle = known < 0 && over ? C.missed : C.waiting;
+      g.fillStyle = known < 0 && over ? missedFill(g) : C.waiting;
       g.fillRect(x(settled), y, Math.max(x(end) - x(settled), 1.5), barH);
     }
     if (known >= 0) {
-      g.fillStyle = VIA[lane.via[k]] || C.poll;
-      g.fillRect(x(known) - 1, y - rowH * 0.15, 4, Math.max(rowH, 2));
+      learnedMark(g, lane.via[k], x(known), y + barH / 2, Math.max(rowH, 3));
       if (lane.n <= 24 && settled >= 0) {
         g.fillStyle = C.ink;
         g.fillText('+' + dur(known - settled), x(known) + 6, y + barH);

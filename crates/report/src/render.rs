@@ -443,6 +443,9 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
             decimal(lang, num(s.predicted.settle_lateness_ms)),
         )
     });
+    let way = hooked
+        .and_then(|s| s.predicted.delivery_way_ms)
+        .map(|ms| decimal(lang, num(ms)));
     let mut out = i18n::footnote(
         lang,
         &decimal(
@@ -453,6 +456,7 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
             .map(|s| s.predicted.timer_slack_ms)
             .unwrap_or_default(),
         late.as_ref().map(|(name, ms)| (*name, ms.as_str())),
+        way.as_deref(),
     );
     let ss = &summary.strategies;
     if ss.iter().any(|s| mean_interval(s).is_some()) {

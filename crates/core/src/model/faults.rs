@@ -28,10 +28,17 @@
 //! side then goes on from its midpoint).
 //!
 //! With `duplicate_rate` d the sender starts a second chain for the same
-//! event: it costs its own attempts, a second acknowledged copy is caught by
-//! the receiver's `webhook-id` check (a duplicate), and the order is missed
-//! only if both chains miss. The model treats the two chains as independent
-//! and keeps the first chain's delay.
+//! event, at the same instant: it costs its own attempts, and the two chains
+//! run independently ([`arrival`]). The receiver checks `webhook-id` before
+//! it draws a silent loss, and remembers an id only once it has recorded the
+//! event. So of two acknowledged copies, the first (at the earlier instant)
+//! is recorded with probability 1 − s and the later one is then caught as a
+//! redelivery (a duplicate); if the first was lost, the later one is drawn
+//! again, and recorded at *its* instant with probability 1 − s. The order is
+//! learned at the earlier of the recordings and missed only if both chains
+//! miss. (Before, the model kept the first chain's delay and, for a hybrid,
+//! ignored the second chain altogether: with 20% errors and 10% duplicates
+//! a hybrid's duplicates were modelled at a seventh of the measurement.)
 
 use super::poll::Legs;
 use crate::scenario::{DeliverySettings, DownMode, Faults};
@@ -158,6 +165,9 @@ pub struct ChainOutcome {
     /// `(probability, instant)`: recorded by the shop then, µs on the run's
     /// clock.
     pub recorded: Vec<(f64, f64)>,
+    /// `(probability, instant)`: acknowledged by the receiver then (recorded
+    /// or silently lost), µs on the run's clock.
+    pub acknowledged: Vec<(f64, f64)>,
     /// Probability it was acknowledged and dropped (silent loss).
     pub lost: f64,
     /// Probability every attempt failed.
@@ -205,6 +215,7 @@ pub fn chain(d: &Deliveries, settled_us: f64, legs: &Legs) -> ChainOutcome {
             None => {
                 let answered = arrive + d.receiver_delay_us;
                 let ok = p * (1.0 - q);
+                out.acknowledged.push((ok, answered));
                 out.recorded.push((ok * (1.0 - s), answered));
                 out.lost += ok * s;
                 (q, answered + legs.response_us)
@@ -225,6 +236,57 @@ pub fn chain(d: &Deliveries, settled_us: f64, legs: &Legs) -> ChainOutcome {
     out
 }
 
+/// How an order's webhooks reach the shop: both chains together (see the
+/// module docs on duplicates).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Arrival {
+    /// Delivery attempts, of both chains.
+    pub attempts: f64,
+    /// `(probability, instant)`: the shop first records the event then, µs
+    /// on the run's clock.
+    pub recorded: Vec<(f64, f64)>,
+    /// Probability no copy is ever recorded (lost or given up).
+    pub never: f64,
+    /// Expected copies caught by `webhook-id` after one was recorded.
+    pub redeliveries: f64,
+}
+
+/// The webhooks of the event of a payment settled (scheduled) at
+/// `settled_us`: one chain, or with probability `duplicate_rate` two
+/// independent ones.
+pub fn arrival(d: &Deliveries, settled_us: f64, legs: &Legs) -> Arrival {
+    let c = chain(d, settled_us, legs);
+    let dup = d.rates.duplicate_rate.clamp(0.0, 1.0);
+    let s = d.rates.silent_loss.clamp(0.0, 1.0);
+    let mut out = Arrival {
+        attempts: (1.0 + dup) * c.attempts,
+        ..Arrival::default()
+    };
+    // One chain.
+    for (p, t) in &c.recorded {
+        out.recorded.push(((1.0 - dup) * p, *t));
+    }
+    if dup > 0.0 {
+        for (p1, t1) in &c.acknowledged {
+            // The other chain gave up: this copy alone, drawn once.
+            out.recorded
+                .push((2.0 * dup * p1 * c.failed * (1.0 - s), *t1));
+            for (p2, t2) in &c.acknowledged {
+                let both = dup * p1 * p2;
+                let (first, later) = (t1.min(*t2), t1.max(*t2));
+                // The first copy recorded; the later one is a redelivery.
+                out.recorded.push((both * (1.0 - s), first));
+                out.redeliveries += both * (1.0 - s);
+                // The first lost; the later one drawn again.
+                out.recorded.push((both * s * (1.0 - s), later));
+            }
+        }
+    }
+    let learned: f64 = out.recorded.iter().map(|(p, _)| p).sum();
+    out.never = (1.0 - learned).max(0.0);
+    out
+}
+
 /// What one order's webhooks cost and bring, in expectation.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct WebhookOrder {
@@ -241,26 +303,12 @@ pub struct WebhookOrder {
 
 /// One order under the webhook strategy alone.
 pub fn webhook_order(d: &Deliveries, settled_us: f64, legs: &Legs) -> WebhookOrder {
-    let c = chain(d, settled_us, legs);
-    let dup = d.rates.duplicate_rate.clamp(0.0, 1.0);
-    let s = d.rates.silent_loss.clamp(0.0, 1.0);
-    let miss = 1.0 - c.recorded_share();
-    let accepted = 1.0 - c.failed;
-    let delay: f64 = c.recorded.iter().map(|(p, t)| p * (t - settled_us)).sum();
-    let missed = (1.0 - dup) * miss + dup * miss * miss;
+    let a = arrival(d, settled_us, legs);
     WebhookOrder {
-        attempts: (1.0 + dup) * c.attempts,
-        missed,
-        // Two chains both acknowledged: the second is caught as a
-        // redelivery if the first was recorded.
-        duplicates: dup * accepted * accepted * (1.0 - s),
-        // The learned share grows with the second chain; its delay is
-        // taken as the first chain's.
-        delay_learned_us: if miss < 1.0 {
-            delay / (1.0 - miss) * (1.0 - missed)
-        } else {
-            0.0
-        },
+        attempts: a.attempts,
+        missed: a.never,
+        duplicates: a.redeliveries,
+        delay_learned_us: a.recorded.iter().map(|(p, t)| p * (t - settled_us)).sum(),
     }
 }
 
@@ -327,6 +375,31 @@ mod tests {
         assert!((w.attempts - 1.3).abs() < 1e-12);
         assert!((w.duplicates - 0.3).abs() < 1e-12);
         assert_eq!(w.missed, 0.0);
+    }
+
+    #[test]
+    fn two_chains_are_learned_at_the_earlier_recording_by_hand() {
+        // Every event twice (d = 1), q = 0.5, schedule 0, 100 ms, 10 ms legs.
+        // One chain: acknowledged at 10 ms (0.5) or 130 ms (0.25), given up
+        // 0.25. Two: learned at 10 ms unless both missed it: 1 − 0.5² = 0.75;
+        // at 130 ms: 2·0.25·0.25 + 0.25² = 0.1875; never: 0.25² = 0.0625.
+        // Both acknowledged: (0.75)² = 0.5625 redeliveries.
+        let mut d = deliveries(&[0.0, 100.0], 0.5, 0.0);
+        d.rates.duplicate_rate = 1.0;
+        let w = webhook_order(&d, 0.0, &legs_ms(10.0));
+        assert!((w.attempts - 3.0).abs() < 1e-12, "{w:?}");
+        assert!((w.missed - 0.0625).abs() < 1e-12, "{w:?}");
+        assert!((w.duplicates - 0.5625).abs() < 1e-12, "{w:?}");
+        let delay = 0.75 * 10e3 + 0.1875 * 130e3;
+        assert!((w.delay_learned_us - delay).abs() < 1e-6, "{w:?}");
+        // Silent loss 0.5, no errors, one attempt: the first copy recorded
+        // 0.5 (the second then a redelivery), else the second drawn again
+        // (0.25); never 0.25.
+        let mut d = deliveries(&[0.0], 0.0, 0.5);
+        d.rates.duplicate_rate = 1.0;
+        let w = webhook_order(&d, 0.0, &legs_ms(1.0));
+        assert!((w.missed - 0.25).abs() < 1e-12, "{w:?}");
+        assert!((w.duplicates - 0.5).abs() < 1e-12, "{w:?}");
     }
 
     #[test]

@@ -9,6 +9,20 @@
 //! this", never fire on a healthy run. In virtual time the placement
 //! lateness is below 1 ms (the driver's timer wakes on the next whole
 //! millisecond), so no flag fires there for it.
+//!
+//! **The placement lag is measured against the machine's own timer.** The
+//! order driver sleeps on tokio's timer, which ticks once a millisecond, so
+//! on an idle machine every order is already placed about 1 ms after its
+//! planned instant: the committed real runs on this 2-core machine showed
+//! a mean lag of 1.1 to 2.4 ms beside a poll timer lateness of 1.1 to 1.8
+//! ms in the same runs, and maxima of 2.5 to 12.5 ms (a shared VM's
+//! scheduling hiccups), while a machine that really could not keep up (the
+//! live page racing 8 strategies) placed orders 81 ms late. A fixed 1 ms
+//! mean flagged nearly every real run, which says nothing. So the harness
+//! times the timer before the load (`calibrate_timer` in the harness,
+//! zero in virtual time) and the flag fires on the lag *beyond* it: a mean
+//! [`PLACEMENT_LAG_MEAN_MS`] or a maximum [`PLACEMENT_LAG_MAX_MS`] above
+//! the timer's own lateness.
 
 use crate::report::{HealthCode, HealthFlag};
 
@@ -23,6 +37,9 @@ pub struct HealthInputs {
     pub placement_lag_mean_ms: f64,
     /// The largest placement lag.
     pub placement_lag_max_ms: f64,
+    /// tokio's timer lateness on this machine before the load (0 in
+    /// virtual time): the lag an order has even when nothing is wrong.
+    pub timer_late_ms: f64,
     /// Measured notification requests per order.
     pub requests_per_order: f64,
     /// The model's requests per order for this run's draws (pollers).
@@ -33,10 +50,14 @@ pub struct HealthInputs {
     pub requests_total: u64,
 }
 
-/// A placement lag above this mean (ms) means arrivals were late.
+/// A mean placement lag this far (ms) beyond the timer's own lateness
+/// means arrivals were late: the healthy runs measured stayed within 0.8 ms
+/// of it.
 pub const PLACEMENT_LAG_MEAN_MS: f64 = 1.0;
-/// A placement lag above this maximum (ms) means arrivals were late.
-pub const PLACEMENT_LAG_MAX_MS: f64 = 5.0;
+/// A largest placement lag this far (ms) beyond the timer's own lateness
+/// means arrivals were late: healthy runs on a shared 2-core VM reached
+/// 12.5 ms once in 300 orders, an overloaded one 81 ms.
+pub const PLACEMENT_LAG_MAX_MS: f64 = 20.0;
 /// Polls per order more than this share below the model's for the draws.
 pub const POLLS_SHORTFALL: f64 = 0.02;
 /// A share of 429 answers above this is a storm.
@@ -54,12 +75,13 @@ pub fn health_flags(inputs: &HealthInputs) -> Vec<HealthFlag> {
             inputs.rtt_ms
         )));
     }
-    if inputs.placement_lag_mean_ms >= PLACEMENT_LAG_MEAN_MS
-        || inputs.placement_lag_max_ms >= PLACEMENT_LAG_MAX_MS
+    let timer = inputs.timer_late_ms.max(0.0);
+    if inputs.placement_lag_mean_ms >= timer + PLACEMENT_LAG_MEAN_MS
+        || inputs.placement_lag_max_ms >= timer + PLACEMENT_LAG_MAX_MS
     {
         flags.push(HealthCode::PlacementLag.flag(format!(
-            "orders were placed behind plan (mean {:.1} ms, max {:.1} ms late): the machine could not keep up with the arrivals",
-            inputs.placement_lag_mean_ms, inputs.placement_lag_max_ms
+            "orders were placed behind plan (mean {:.1} ms, max {:.1} ms late, against {:.1} ms of the timer's own lateness before the load): the machine could not keep up with the arrivals",
+            inputs.placement_lag_mean_ms, inputs.placement_lag_max_ms, timer
         )));
     }
     if let Some(want) = inputs.predicted_requests_per_order
@@ -92,6 +114,7 @@ mod tests {
             rtt_ms: 0.3,
             placement_lag_mean_ms: 0.5,
             placement_lag_max_ms: 0.99,
+            timer_late_ms: 0.0,
             requests_per_order: 5.0,
             predicted_requests_per_order: Some(5.0),
             rate_limited: 0,
@@ -137,6 +160,29 @@ mod tests {
                 ..healthy()
             }),
             ["rate_limit_storm"]
+        );
+        // The committed checkout's webhook row: 1.5 ms mean and 5.7 ms max,
+        // on a timer that is itself 1.1 ms late, is no lag; 81 ms is.
+        let timer = HealthInputs {
+            placement_lag_mean_ms: 1.5,
+            placement_lag_max_ms: 5.7,
+            timer_late_ms: 1.1,
+            ..healthy()
+        };
+        assert!(codes(timer).is_empty());
+        assert_eq!(
+            codes(HealthInputs {
+                placement_lag_max_ms: 81.0,
+                ..timer
+            }),
+            ["placement_lag"]
+        );
+        assert_eq!(
+            codes(HealthInputs {
+                placement_lag_mean_ms: 2.2,
+                ..timer
+            }),
+            ["placement_lag"]
         );
         // A webhook (no interval, no poll model) is never flagged for them.
         assert!(

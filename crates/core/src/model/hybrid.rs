@@ -20,7 +20,7 @@
 //! The delay of an order whose webhook was lost is that of a poller started
 //! at `R`: `R + nE + Δ + leg − S` for the first poll n that finds it.
 
-use super::faults::{Deliveries, chain};
+use super::faults::{Deliveries, arrival};
 use super::poll::{Legs, PollSchedule};
 
 /// A hybrid's reconciliation timing, µs.
@@ -65,15 +65,18 @@ pub fn hybrid_order(
     legs: &Legs,
 ) -> HybridOrder {
     let settled = created_us + settle_after_us;
-    let webhook = chain(d, settled, legs);
-    let never = (webhook.lost + webhook.failed).max(0.0);
+    // Both chains of a duplicated event (`faults::arrival`): the instant
+    // the webhook is first recorded, or never; a second copy caught by its
+    // `webhook-id` is a duplicate whatever the polls did.
+    let webhook = arrival(d, settled, legs);
     let branches = webhook
         .recorded
         .iter()
         .copied()
-        .chain(std::iter::once((never, f64::INFINITY)));
+        .chain(std::iter::once((webhook.never, f64::INFINITY)));
     let mut out = HybridOrder {
         attempts: webhook.attempts,
+        duplicates: webhook.redeliveries,
         ..HybridOrder::default()
     };
     for (p, webhook_at) in branches {

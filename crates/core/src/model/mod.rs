@@ -96,4 +96,10 @@ pub struct Prediction {
     /// only` (virtual time), or `measured in the run` (the draws').
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtt_source: Option<String>,
+    /// For strategies that receive webhooks, in real time: one delivery's
+    /// way from the settled payment to the shop's record (the platform's
+    /// dispatcher, the HTTP client, the receiver), ms, timed on real
+    /// deliveries before the load; the paper model's webhook leg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_way_ms: Option<f64>,
 }

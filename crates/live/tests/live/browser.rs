@@ -347,7 +347,7 @@ async fn three_lanes_fit_the_window(browser: &Browser) {
     assert_eq!(layout["cut"].as_array().unwrap().len(), 0, "{layout}");
     assert_eq!(
         layout["colours"],
-        serde_json::json!(["#1f77b4", "#ff7f0e", "#2ca02c"]),
+        serde_json::json!(["#332288", "#cc6677", "#117733"]),
         "{layout}"
     );
     let _ = stop.send(());

@@ -18,22 +18,27 @@ pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 pub(crate) const SIZE: (u32, u32) = (960, 540);
 /// The title's font.
 pub(crate) const CAPTION: (&str, u32) = ("sans-serif", 24);
-/// Matplotlib's `tab10` colours, one per strategy in order.
-pub(crate) const PALETTE: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
+/// Paul Tol's "muted" scheme, one colour per strategy in order: nine hues
+/// that stay apart for the common kinds of colour blindness (matplotlib's
+/// `tab10`, used before, puts red beside green), none of them grey, so
+/// they never read as the live page's order states, which are drawn in
+/// greys and black and told apart by shape
+/// (`crates/live/assets/live.js`). The first three, the usual run's, are
+/// the most distinct: indigo, rose, green.
+pub(crate) const PALETTE: [RGBColor; 9] = [
+    RGBColor(0x33, 0x22, 0x88),
+    RGBColor(0xcc, 0x66, 0x77),
+    RGBColor(0x11, 0x77, 0x33),
+    RGBColor(0xdd, 0xcc, 0x77),
+    RGBColor(0x88, 0xcc, 0xee),
+    RGBColor(0x88, 0x22, 0x55),
+    RGBColor(0x44, 0xaa, 0x99),
+    RGBColor(0x99, 0x99, 0x33),
+    RGBColor(0xaa, 0x44, 0x99),
 ];
 
 /// The colour of the `i`-th strategy of a run (the palette repeats past
-/// ten). Every chart, and the live page (`crates/live/assets/live.js`,
+/// nine). Every chart, and the live page (`crates/live/assets/live.js`,
 /// same colours in the same order), colours a strategy by its place in the
 /// summary and by nothing else: a colour always means one strategy, never
 /// a kind of request or outcome.

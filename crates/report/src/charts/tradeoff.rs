@@ -13,6 +13,14 @@ use plotters::prelude::*;
 /// covers a point.
 const LEGEND_WIDTH: u32 = 250;
 
+/// The colours of a chart's sweep curves, in order: neutrals, which no
+/// strategy's colour is (see `style::PALETTE`).
+const SWEEP_CURVES: [RGBColor; 3] = [
+    RGBColor(0, 0, 0),
+    RGBColor(0x80, 0x80, 0x80),
+    RGBColor(0xb0, 0xb0, 0xb0),
+];
+
 /// The strategies grouped by base name, in order of first appearance, each
 /// with its index in the summary (its colour); the points of a sweep sorted
 /// by requests per order, so they draw as a curve.
@@ -114,8 +122,20 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         .axis_desc_style(("sans-serif", 16))
         .draw()?;
     let mut entries: Vec<(String, Sample)> = Vec::new();
+    let mut sweeps = 0;
     for (base, members) in &groups {
-        let c = color(members.first().map_or(0, |m| m.0));
+        // A strategy of its own draws in its colour. A sweep's curve joins
+        // several strategies, each point in its own colour: the curve takes
+        // a neutral of its own, never a strategy's (before, it took its
+        // first point's colour and read as that one strategy), and the
+        // legend names it.
+        let c = match members.as_slice() {
+            [(i, _)] => color(*i),
+            _ => {
+                sweeps += 1;
+                SWEEP_CURVES[(sweeps - 1) % SWEEP_CURVES.len()]
+            }
+        };
         let at = |x: f64, y: f64| (x.max(x_floor), y.max(y_floor));
         let learned: Vec<_> = members
             .iter()
@@ -175,6 +195,12 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
                     ("sans-serif", 14).into_font().color(&color(*i)),
                 )
         }))?;
+        // A sweep's entries name it as one ("poll, sweep").
+        let base = if members.len() > 1 {
+            format!("{base} ({})", Msg::SweepCurve.text(lang))
+        } else {
+            base.clone()
+        };
         entries.push((
             format!("{base} · {}", Msg::Mean.text(lang)),
             Sample::Mean(c),

@@ -100,6 +100,8 @@ pub enum Msg {
     Mean,
     /// Legend: the model's predicted mean delay.
     ModelMean,
+    /// A sweep's curve, in the trade-off chart's legend.
+    SweepCurve,
     /// Legend suffix: p99.
     P99,
     /// Warning when the two sides' request counts disagree.
@@ -206,6 +208,8 @@ impl Msg {
             (Mean, PtBr) => "média",
             (ModelMean, En) => "model's mean",
             (ModelMean, PtBr) => "média do modelo",
+            (SweepCurve, En) => "sweep",
+            (SweepCurve, PtBr) => "varredura",
             (P99, En) => "p99",
             (P99, PtBr) => "p99",
             (CountsDisagree, En) => {

@@ -85,20 +85,32 @@ fn decimal_between_digits(text: &str) -> String {
 ///
 /// `late`: for runs with webhooks, the first such strategy's name and its
 /// settlement worker's measured lateness, already formatted.
-pub fn footnote(lang: Lang, rtt: &str, slack_ms: f64, late: Option<(&str, &str)>) -> String {
+pub fn footnote(
+    lang: Lang,
+    rtt: &str,
+    slack_ms: f64,
+    late: Option<(&str, &str)>,
+    way: Option<&str>,
+) -> String {
     match lang {
         Lang::En => {
-            let late = late.map_or(String::new(), |(name, ms)| {
+            let mut late = late.map_or(String::new(), |(name, ms)| {
                 format!(", the settlement worker's measured lateness ({ms} ms in {name}'s run)")
             });
+            if let Some(ms) = way {
+                late.push_str(&format!(", a webhook's way through the platform's dispatcher and the shop's receiver ({ms} ms, timed on real deliveries before the load)"));
+            }
             format!(
                 "Measured in this run; model is the prediction of crates/core/src/model/, fed the measured round trip ({rtt} ms){late} and a poll timer slack of {slack_ms} ms. Each strategy's inputs are in summary.json."
             )
         }
         Lang::PtBr => {
-            let late = late.map_or(String::new(), |(name, ms)| {
+            let mut late = late.map_or(String::new(), |(name, ms)| {
                 format!(", o atraso medido do liquidador ({ms} ms na execução de {name})")
             });
+            if let Some(ms) = way {
+                late.push_str(&format!(", o caminho de um webhook pelo despachante da plataforma e pelo receptor da loja ({ms} ms, cronometrado em entregas reais antes da carga)"));
+            }
             format!(
                 "Medido nesta execução; modelo é a previsão de crates/core/src/model/, alimentada com o tempo de ida e volta medido ({rtt} ms){late} e uma folga de temporizador de {} ms para consultas. As entradas de cada estratégia estão em summary.json.",
                 decimal(lang, slack_ms.to_string())
