@@ -23,6 +23,7 @@
 
 use crate::error::HarnessError;
 use crate::fold::{self, Observations};
+use crate::meter;
 use crate::network::{Loopback, Network, Shaped, calibrate_loopback_rtt};
 use crate::virtual_net::{self, VirtualNet};
 use hooklab_core::clock::{Clock, Micros};
@@ -33,6 +34,7 @@ use hooklab_core::report::{ScenarioInfo, StrategyReport, Summary};
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::{ClockMode, DownMode, Scenario, StrategySpec};
 use hooklab_core::shutdown;
+use hooklab_core::traffic::Traffic;
 use hooklab_core::workload::{self, OrderPlan};
 use hooklab_platform::{Merchant, Platform, PlatformConfig, SettlementPlan};
 use hooklab_shop::Shop;
@@ -131,31 +133,41 @@ pub fn run_scenario(
             for (index, spec) in scenario.strategies.iter().enumerate() {
                 progress.strategy_started(index, total, spec.name(), plan.len() as u64);
             }
-            let runs = scenario.strategies.iter().enumerate().map(|(index, spec)| {
-                let plan = &plan;
-                async move {
-                    let net = Shaped::new(Loopback, net, seed);
-                    run_strategy(
-                        index,
-                        &net,
-                        Clock::system_unix_us(),
-                        Setting {
-                            scenario,
-                            clock: clock_mode,
-                            calibrated,
-                        },
-                        spec,
-                        plan,
-                        progress,
-                    )
-                    .await
-                }
-            });
-            for (index, report) in runtime
-                .block_on(futures_util::future::join_all(runs))
-                .into_iter()
-                .enumerate()
-            {
+            // Each platform on threads of its own, so its CPU time is its own.
+            let platforms = scenario
+                .strategies
+                .iter()
+                .map(|_| meter::platform_runtime().map_err(HarnessError::Runtime))
+                .collect::<Result<Vec<_>, _>>()?;
+            let runs = scenario.strategies.iter().zip(&platforms).enumerate().map(
+                |(index, (spec, (platform, cpu)))| {
+                    let plan = &plan;
+                    let on_own_threads =
+                        Loopback::with_platform_runtime(platform.handle().clone(), cpu.clone());
+                    async move {
+                        let net = Shaped::new(on_own_threads, net, seed);
+                        run_strategy(
+                            index,
+                            &net,
+                            Clock::system_unix_us(),
+                            Setting {
+                                scenario,
+                                clock: clock_mode,
+                                calibrated,
+                            },
+                            spec,
+                            plan,
+                            progress,
+                        )
+                        .await
+                    }
+                },
+            );
+            let reports = runtime.block_on(futures_util::future::join_all(runs));
+            for (platform, _) in platforms {
+                platform.shutdown_timeout(std::time::Duration::from_secs(5));
+            }
+            for (index, report) in reports.into_iter().enumerate() {
                 let report = report?;
                 progress.strategy_finished(index, &report);
                 strategies.push(report);
@@ -169,8 +181,12 @@ pub fn run_scenario(
                 progress.strategy_started(index, total, spec.name(), plan.len() as u64);
                 // The `[network]` table is applied by the `Shaped` wrapper,
                 // built inside the runtime, where the run's clock starts.
+                // The platform on threads of its own, so its CPU time is its own.
+                let (platform, cpu) = meter::platform_runtime().map_err(HarnessError::Runtime)?;
+                let on_own_threads =
+                    Loopback::with_platform_runtime(platform.handle().clone(), cpu);
                 let report = runtime.block_on(async {
-                    let net = Shaped::new(Loopback, net, seed);
+                    let net = Shaped::new(on_own_threads, net, seed);
                     let origin = Clock::system_unix_us();
                     let setting = Setting {
                         scenario,
@@ -178,7 +194,9 @@ pub fn run_scenario(
                         calibrated,
                     };
                     run_strategy(index, &net, origin, setting, spec, &plan, progress).await
-                })?;
+                });
+                platform.shutdown_timeout(std::time::Duration::from_secs(5));
+                let report = report?;
                 progress.strategy_finished(index, &report);
                 strategies.push(report);
             }
@@ -473,6 +491,8 @@ pub(crate) async fn run_strategy(
         }
     }
     let ended = clock.now();
+    // Held connections are averaged up to here, the run's end.
+    let ended_at = tokio::time::Instant::now();
     driver.abort();
     platform.settle_due();
     trigger.trigger();
@@ -491,6 +511,15 @@ pub(crate) async fn run_strategy(
         recorded.push(event);
     }
     let timeline = crate::timeline::fold(&recorded, plan.len(), ended);
+    // Read once every server stopped: both ends counted the last exchange.
+    let traffic = net.meters().map(|meters| Traffic {
+        api: meters.counts("platform", ended_at),
+        webhooks: meters.counts("shop", ended_at),
+        platform_cpu_ms: net
+            .platform_cpu()
+            .map(|cpu| (cpu.as_secs_f64() * 1e6).round() / 1e3),
+        platform_cpu_ms_per_order: None,
+    });
     Ok(fold::strategy_report(Observations {
         spec,
         scenario,
@@ -508,6 +537,7 @@ pub(crate) async fn run_strategy(
         run: ended.since(origin),
         events: &recorded,
         timeline,
+        traffic,
     }))
 }
 
