@@ -361,7 +361,8 @@ pub(crate) async fn run_strategy(
     let config = PlatformConfig {
         plan: settlement,
         seed: scenario.seed,
-        delivery: scenario.delivery.clone(),
+        // `[delivery]`, or the retry profile the strategy names.
+        delivery: scenario.delivery_for(spec),
         duplicate_rate: scenario.faults.duplicate_rate,
         reorder: scenario.faults.reorder_ms,
         merchants: merchants.clone(),
@@ -470,7 +471,7 @@ pub(crate) async fn run_strategy(
     // Wait for every outcome, or for the deadline.
     let deadline = origin
         .plus(Dur(workload::last_settlement(plan).0))
-        .plus(spec.patience(&scenario.delivery))
+        .plus(spec.patience(&scenario.delivery_for(spec)))
         .plus(scenario.run.grace_ms);
     let total = plan.len() as u64;
     let mut settled = book.watch_settled();
