@@ -102,7 +102,8 @@ impl ScenarioBuilder {
         )
     }
 
-    fn strategy(mut self, name: &str, kind: &str, fields: &str) -> Self {
+    /// A strategy of any kind, with its fields as TOML lines.
+    pub fn strategy(mut self, name: &str, kind: &str, fields: &str) -> Self {
         let mut text = format!("[[strategy]]\nname = \"{name}\"\nkind = \"{kind}\"\n");
         if !fields.is_empty() {
             text.push_str(fields);

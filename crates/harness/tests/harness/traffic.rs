@@ -1,6 +1,7 @@
 //! Bytes and connections, counted at both ends of every connection: in
 //! virtual time the shop's count and the platform's must agree, link by
-//! link, and every strategy must show the traffic it made.
+//! link, and every strategy must show the traffic it made. And provider
+//! retry profiles: each strategy's deliveries follow the one it names.
 
 use crate::fixtures::{run, scenario, strategy};
 use hooklab_core::scenario::ClockMode;
@@ -98,4 +99,34 @@ fn real_time_counts_the_servers_end_and_the_platforms_cpu() {
         assert!(cpu > 0.0, "{t:?}");
         assert!(t.platform_cpu_ms_per_order.is_some());
     }
+}
+
+#[test]
+fn each_strategy_delivers_on_its_own_providers_profile() {
+    // The receiver answers 503 for the first 30 s: GitHub's single attempt
+    // loses those events, Shopify's retries (1 min later) deliver them.
+    let s = scenario(
+        "profiles",
+        5,
+        20,
+        "{ dist = \"fixed\", every_ms = \"2s\" }",
+        "{ dist = \"fixed\", ms = 500 }",
+    )
+    .virtual_clock()
+    .table("[faults]\nreceiver_down = [{ from_ms = 0, until_ms = \"30s\" }]")
+    .strategy("github", "webhook", "retry = \"github\"")
+    .strategy("shopify", "webhook", "retry = \"shopify\"");
+    let summary = run(&s, None);
+    let github = strategy(&summary, "github");
+    let shopify = strategy(&summary, "shopify");
+    // Orders 0..15 settle inside the window (at 0.5 s, 2.5 s, … 28.5 s).
+    assert_eq!(github.missed, 15, "{:?}", github.requests);
+    assert_eq!(github.requests.webhook_retries, 0, "GitHub never retries");
+    assert_eq!(shopify.missed, 0);
+    assert_eq!(
+        shopify.requests.webhook_retries, 15,
+        "one retry each, a minute on"
+    );
+    // Each prediction knows its strategy's profile.
+    assert_eq!(github.predicted.missed_share, Some(0.75));
 }
