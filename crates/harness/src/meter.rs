@@ -23,7 +23,8 @@
 //! strategy's run (time-weighted) and at their peak. An idle keep-alive
 //! connection is held too: it costs the server a descriptor all the same.
 //!
-//! **CPU.** In real mode the platform runs on a runtime of its own
+//! **CPU.** In real mode, when asked (`RunOptions::platform_cpu`, which
+//! `hooklab run` sets), the platform runs on a runtime of its own
 //! ([`platform_runtime`]), whose worker threads read their own CPU clock
 //! (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`) when they start, wake, park
 //! and stop, and add what they used in between to one counter: so the figure

@@ -83,6 +83,13 @@ pub struct RunOptions {
     /// ignore it: they measure the machine, so strategies share it only when
     /// asked to ([`RunOptions::side_by_side`]).
     pub jobs: Option<NonZeroUsize>,
+    /// Runs each real-clock platform on a runtime (threads) of its own, so
+    /// its CPU time per notified order can be measured
+    /// (`traffic.platform_cpu_ms`). Off by default: every API request then
+    /// crosses from the shop's runtime to the platform's, which wakes a
+    /// parked thread and, on a loaded 2-core machine, was measured to add
+    /// about 5 ms to a real-time poll's delay. `hooklab run` turns it on.
+    pub platform_cpu: bool,
 }
 
 impl RunOptions {
@@ -133,19 +140,18 @@ pub fn run_scenario(
             for (index, spec) in scenario.strategies.iter().enumerate() {
                 progress.strategy_started(index, total, spec.name(), plan.len() as u64);
             }
-            // Each platform on threads of its own, so its CPU time is its own.
-            let platforms = scenario
+            let (loopbacks, platforms): (Vec<_>, Vec<_>) = scenario
                 .strategies
                 .iter()
-                .map(|_| meter::platform_runtime().map_err(HarnessError::Runtime))
-                .collect::<Result<Vec<_>, _>>()?;
-            let runs = scenario.strategies.iter().zip(&platforms).enumerate().map(
-                |(index, (spec, (platform, cpu)))| {
+                .map(|_| loopback(options.platform_cpu))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .unzip();
+            let runs = scenario.strategies.iter().zip(loopbacks).enumerate().map(
+                |(index, (spec, loopback))| {
                     let plan = &plan;
-                    let on_own_threads =
-                        Loopback::with_platform_runtime(platform.handle().clone(), cpu.clone());
                     async move {
-                        let net = Shaped::new(on_own_threads, net, seed);
+                        let net = Shaped::new(loopback, net, seed);
                         run_strategy(
                             index,
                             &net,
@@ -164,7 +170,7 @@ pub fn run_scenario(
                 },
             );
             let reports = runtime.block_on(futures_util::future::join_all(runs));
-            for (platform, _) in platforms {
+            for platform in platforms.into_iter().flatten() {
                 platform.shutdown_timeout(std::time::Duration::from_secs(5));
             }
             for (index, report) in reports.into_iter().enumerate() {
@@ -181,12 +187,9 @@ pub fn run_scenario(
                 progress.strategy_started(index, total, spec.name(), plan.len() as u64);
                 // The `[network]` table is applied by the `Shaped` wrapper,
                 // built inside the runtime, where the run's clock starts.
-                // The platform on threads of its own, so its CPU time is its own.
-                let (platform, cpu) = meter::platform_runtime().map_err(HarnessError::Runtime)?;
-                let on_own_threads =
-                    Loopback::with_platform_runtime(platform.handle().clone(), cpu);
+                let (loopback, platform) = loopback(options.platform_cpu)?;
                 let report = runtime.block_on(async {
-                    let net = Shaped::new(on_own_threads, net, seed);
+                    let net = Shaped::new(loopback, net, seed);
                     let origin = Clock::system_unix_us();
                     let setting = Setting {
                         scenario,
@@ -195,7 +198,9 @@ pub fn run_scenario(
                     };
                     run_strategy(index, &net, origin, setting, spec, &plan, progress).await
                 });
-                platform.shutdown_timeout(std::time::Duration::from_secs(5));
+                if let Some(platform) = platform {
+                    platform.shutdown_timeout(std::time::Duration::from_secs(5));
+                }
                 let report = report?;
                 progress.strategy_finished(index, &report);
                 strategies.push(report);
@@ -304,6 +309,20 @@ fn run_virtual(
         });
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// The real network of one strategy, and the platform's own runtime when
+/// `platform_cpu` asks for one (shut it down once the strategy ended,
+/// outside any async context).
+fn loopback(
+    platform_cpu: bool,
+) -> Result<(Loopback, Option<tokio::runtime::Runtime>), HarnessError> {
+    if !platform_cpu {
+        return Ok((Loopback::new(), None));
+    }
+    let (runtime, cpu) = meter::platform_runtime().map_err(HarnessError::Runtime)?;
+    let loopback = Loopback::with_platform_runtime(runtime.handle().clone(), cpu);
+    Ok((loopback, Some(runtime)))
 }
 
 fn describe_arrival(scenario: &Scenario) -> String {

@@ -159,6 +159,18 @@ pub fn run_with(
     run_scenario(scenario, options, progress).unwrap()
 }
 
+/// Runs `scenario` alone on the machine in real time, the platform on
+/// threads of its own so its CPU time is measured.
+pub fn run_measuring_platform_cpu(scenario: &ScenarioBuilder) -> Summary {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let options = RunOptions {
+        clock: Some(ClockMode::Real),
+        platform_cpu: true,
+        ..RunOptions::default()
+    };
+    run_scenario(&scenario.build(), options, &Silent).unwrap()
+}
+
 /// The report of the strategy named `name`.
 pub fn strategy<'a>(summary: &'a Summary, name: &str) -> &'a StrategyReport {
     summary.strategies.iter().find(|s| s.name == name).unwrap()

@@ -3,7 +3,7 @@
 //! link, and every strategy must show the traffic it made. And provider
 //! retry profiles: each strategy's deliveries follow the one it names.
 
-use crate::fixtures::{run, scenario, strategy};
+use crate::fixtures::{run, run_measuring_platform_cpu, scenario, strategy};
 use hooklab_core::scenario::ClockMode;
 
 #[test]
@@ -82,7 +82,7 @@ fn real_time_counts_the_servers_end_and_the_platforms_cpu() {
         "{ dist = \"fixed\", ms = 20 }",
     )
     .webhook("webhook");
-    let summary = run(&s, Some(ClockMode::Real));
+    let summary = run_measuring_platform_cpu(&s);
     let r = strategy(&summary, "webhook");
     let t = r.traffic.as_ref().expect("real runs count traffic");
     assert_eq!(t.api.client, None, "reqwest's end is not reachable");
@@ -99,6 +99,11 @@ fn real_time_counts_the_servers_end_and_the_platforms_cpu() {
         assert!(cpu > 0.0, "{t:?}");
         assert!(t.platform_cpu_ms_per_order.is_some());
     }
+    // Without its own threads, the platform's CPU cannot be told apart.
+    let shared = run(&s, Some(ClockMode::Real));
+    let t = strategy(&shared, "webhook").traffic.clone().unwrap();
+    assert_eq!(t.platform_cpu_ms, None);
+    assert!(t.webhooks.server.request_bytes > 0);
 }
 
 #[test]
