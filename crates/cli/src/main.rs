@@ -547,6 +547,8 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(),
             ClockArg::Virtual => ClockMode::Virtual,
         }),
         jobs: args.jobs,
+        // The platform's CPU per order, in real time (its own threads).
+        platform_cpu: true,
         ..RunOptions::default()
     };
     let scenario = checked_scenario(

@@ -86,7 +86,7 @@ fn strategy_exchanges(s: &Scenario, spec: &StrategySpec, span_s: f64) -> f64 {
     // A failed delivery is retried through the schedule: the expected
     // number of attempts of a geometric law cut at the schedule's length.
     let fail = s.faults.receiver_error_rate.clamp(0.0, 1.0);
-    let n = s.delivery.retry_schedule.len() as i32;
+    let n = s.delivery_for(spec).retry_schedule.len() as i32;
     let attempts = if fail < 1.0 {
         (1.0 - fail.powi(n)) / (1.0 - fail)
     } else {

@@ -26,6 +26,8 @@
 //! - [`report`]: the plain-data summary of a run (what `summary.json` holds),
 //!   with the latency summary and CDF folded from a histogram, and the names
 //!   of sweep points.
+//! - [`traffic`]: what a strategy costs beyond its requests (bytes on the
+//!   wire, connections opened and held, the platform's CPU), as plain data.
 //! - [`lang`]: the language of people-facing text (English or Brazilian
 //!   Portuguese), shared by the reports, the live page and the GitHub receiver.
 //! - [`signature`]: Standard Webhooks signing and verification.
@@ -59,5 +61,6 @@ pub mod shutdown;
 pub mod signature;
 #[cfg(feature = "runtime")]
 pub mod timer;
+pub mod traffic;
 pub mod wire;
 pub mod workload;

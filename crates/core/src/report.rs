@@ -129,6 +129,10 @@ pub struct StrategyReport {
     /// Empty in summaries written before it existed.
     #[serde(default)]
     pub latency_cdf_ms: Vec<[f64; 2]>,
+    /// Bytes on the wire, connections opened and held, and the platform's
+    /// CPU ([`crate::traffic`]). Absent in summaries written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<crate::traffic::Traffic>,
 }
 
 /// What happened over the run's time: requests per time bucket by kind, and

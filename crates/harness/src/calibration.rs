@@ -94,7 +94,7 @@ async fn delivery_round(scenario: &Scenario, loopback_rtt: Option<Dur>) -> Optio
     };
     let report = match run_strategy(
         0,
-        &Loopback,
+        &Loopback::new(),
         Clock::system_unix_us(),
         setting,
         &spec,

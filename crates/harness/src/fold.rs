@@ -22,6 +22,7 @@ use hooklab_core::report::{
     Timeline, latency_histogram_up_to, round_ms,
 };
 use hooklab_core::scenario::{ClockMode, Scenario, StrategySpec};
+use hooklab_core::traffic::Traffic;
 use hooklab_core::workload::OrderPlan;
 use hooklab_platform::{AttemptResult, Platform};
 use hooklab_shop::client::PlatformClient;
@@ -70,6 +71,8 @@ pub(crate) struct Observations<'a> {
     pub events: &'a [RunEvent],
     /// The same events, folded into a timeline.
     pub timeline: Timeline,
+    /// Bytes, connections and CPU, as the network counted them.
+    pub traffic: Option<hooklab_core::traffic::Traffic>,
 }
 
 /// The legs and lateness a run measured, and the placement lag.
@@ -231,6 +234,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         run,
         events,
         timeline,
+        traffic,
     } = observed;
     let settlements: HashMap<OrderId, Micros> = platform
         .settlements()
@@ -520,6 +524,13 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         run_ms: round_ms(run.as_ms_f64()),
         missed_orders,
         timeline,
+        traffic: traffic.map(|t| Traffic {
+            platform_cpu_ms_per_order: t
+                .platform_cpu_ms
+                .filter(|_| notified > 0)
+                .map(|ms| round4(ms / notified as f64)),
+            ..t
+        }),
     }
 }
 

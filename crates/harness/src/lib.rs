@@ -16,6 +16,8 @@
 //! - [`network`]: where a run's hosts live, real sockets ([`network::Loopback`])
 //!   or [`virtual_net`] (hyper over in-memory pipes on a paused clock), with
 //!   the scenario's `[network]` table applied in front of either.
+//! - [`meter`]: counts bytes and connections at each end of every
+//!   connection, and the platform's CPU time.
 //! - [`sweep`]: expands a scenario's `[sweep]` table into one strategy per
 //!   value.
 //! - [`timeline`]: folds a run's events into per-second request counts.
@@ -28,6 +30,7 @@
 pub mod calibration;
 pub mod error;
 mod fold;
+pub mod meter;
 pub mod network;
 pub mod run;
 pub mod sweep;

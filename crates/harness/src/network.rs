@@ -13,17 +13,18 @@
 //! the run has, so both clocks see the same network through the same code.
 
 use crate::error::HarnessError;
+use crate::meter::{CpuMeter, End, Metered, Meters};
 use crate::transport::RealHttp;
 use bytes::Bytes;
 use hooklab_core::clock::Clock;
 use hooklab_core::dist::Distribution;
 use hooklab_core::duration::Dur;
+use hooklab_core::http::server::{ServerLimits, serve_wrapped};
 use hooklab_core::http::{HttpClient, SendFuture, TransportError, ensure_loopback};
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::NetworkSettings;
 use hooklab_core::shutdown::Shutdown;
 use hooklab_platform::Platform;
-use hooklab_shop::receiver;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -77,12 +78,57 @@ pub trait Network: Send + Sync {
     /// A client for outbound requests.
     fn client(&self) -> Arc<dyn HttpClient>;
 
+    /// The byte and connection counts of the hosts it served, if it keeps
+    /// them.
+    fn meters(&self) -> Option<&Meters> {
+        None
+    }
+
+    /// CPU time the platform's threads used so far, where the platform runs
+    /// on threads of its own (real mode).
+    fn platform_cpu(&self) -> Option<std::time::Duration> {
+        None
+    }
+
     /// A run's clock on this network, its origin stamped `origin_unix_us`.
     fn clock(&self, origin_unix_us: i64) -> Clock;
 }
 
-/// Real sockets on `127.0.0.1`, ports picked by the system.
-pub struct Loopback;
+/// Real sockets on `127.0.0.1`, ports picked by the system. The server's
+/// end of every accepted connection is counted ([`Meters`]); reqwest's
+/// client end cannot be reached, so it is not.
+pub struct Loopback {
+    meters: Meters,
+    /// Where the platform runs, if on a runtime of its own, and that
+    /// runtime's CPU meter.
+    platform: Option<(tokio::runtime::Handle, CpuMeter)>,
+}
+
+impl Loopback {
+    /// Hosts served on the caller's runtime.
+    pub fn new() -> Self {
+        Loopback {
+            meters: Meters::new(false),
+            platform: None,
+        }
+    }
+
+    /// Hosts served on the caller's runtime, except the platform, served on
+    /// `runtime` (built by [`crate::meter::platform_runtime`] with `cpu`), so
+    /// its CPU time can be told from the shop's.
+    pub fn with_platform_runtime(runtime: tokio::runtime::Handle, cpu: CpuMeter) -> Self {
+        Loopback {
+            meters: Meters::new(false),
+            platform: Some((runtime, cpu)),
+        }
+    }
+}
+
+impl Default for Loopback {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// A listener on `127.0.0.1:0` and the base URL it is reached at.
 async fn bind_loopback() -> Result<(tokio::net::TcpListener, String), HarnessError> {
@@ -96,16 +142,22 @@ async fn bind_loopback() -> Result<(tokio::net::TcpListener, String), HarnessErr
 impl Network for Loopback {
     fn serve<'a>(
         &'a self,
-        _name: &'a str,
+        name: &'a str,
         router: axum::Router,
-        shutdown: Shutdown,
+        mut shutdown: Shutdown,
     ) -> ServeFuture<'a> {
         Box::pin(async move {
             let (listener, url) = bind_loopback().await?;
+            let link = self.meters.link(name);
             // The shop's server: its receivers' router is the only other
-            // host a run serves.
+            // host a run serves. Served as `receiver::serve` does, with
+            // each connection counted.
             let task = tokio::spawn(async move {
-                if let Err(e) = receiver::serve(listener, router, shutdown).await {
+                let stop = async move { shutdown.wait().await };
+                let count = move |stream| Metered::new(stream, link.clone(), End::Server);
+                let served =
+                    serve_wrapped(listener, router, stop, ServerLimits::default(), count).await;
+                if let Err(e) = served {
                     tracing::error!(
                         error = &e as &dyn std::error::Error,
                         "a loopback server stopped"
@@ -122,17 +174,66 @@ impl Network for Loopback {
         shutdown: Shutdown,
     ) -> PlatformFuture<'a> {
         Box::pin(async move {
-            let (listener, url) = bind_loopback().await?;
+            // A std listener, made a tokio one inside the task that serves
+            // it: its socket then belongs to the platform's own runtime.
+            let listener = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .map_err(HarnessError::Bind)?;
+            let url = format!(
+                "http://{}",
+                listener.local_addr().map_err(HarnessError::Bind)?
+            );
             let platform = platform.clone();
-            let task = tokio::spawn(async move {
-                let _ = platform.serve(listener, shutdown).await;
-            });
+            let link = self.meters.link("platform");
+            // What `Platform::serve` does (its workers, then its API with
+            // the default limits the harness gives it), with each accepted
+            // connection counted.
+            let serving = async move {
+                let listener = match tokio::net::TcpListener::from_std(listener) {
+                    Ok(listener) => listener,
+                    Err(e) => {
+                        let e = &e as &dyn std::error::Error;
+                        tracing::error!(error = e, "the platform could not listen");
+                        return;
+                    }
+                };
+                let workers = platform.spawn_workers(shutdown.clone());
+                let mut stop = shutdown;
+                let count = move |stream| Metered::new(stream, link.clone(), End::Server);
+                let served = serve_wrapped(
+                    listener,
+                    platform.router(),
+                    async move { stop.wait().await },
+                    ServerLimits::default(),
+                    count,
+                )
+                .await;
+                if let Err(e) = served {
+                    let e = &e as &dyn std::error::Error;
+                    tracing::error!(error = e, "the platform's server stopped");
+                }
+                for worker in workers {
+                    let _ = worker.await;
+                }
+            };
+            let task = match &self.platform {
+                Some((runtime, _)) => runtime.spawn(serving),
+                None => tokio::spawn(serving),
+            };
             Ok((url, vec![task]))
         })
     }
 
     fn client(&self) -> Arc<dyn HttpClient> {
         RealHttp::new()
+    }
+
+    fn meters(&self) -> Option<&Meters> {
+        Some(&self.meters)
+    }
+
+    fn platform_cpu(&self) -> Option<std::time::Duration> {
+        self.platform.as_ref().map(|(_, cpu)| cpu.used())
     }
 
     /// Real time, with settlements on the precise timer (see
@@ -158,7 +259,8 @@ pub async fn calibrate_loopback_rtt() -> Option<Dur> {
         "/calibrate",
         axum::routing::get(|| async { http::StatusCode::NO_CONTENT }),
     );
-    let (url, task) = match Loopback.serve("calibration", router, shutdown).await {
+    let calibration = Loopback::new();
+    let (url, task) = match calibration.serve("calibration", router, shutdown).await {
         Ok(served) => served,
         Err(e) => {
             tracing::warn!(
@@ -168,7 +270,7 @@ pub async fn calibrate_loopback_rtt() -> Option<Dur> {
             return None;
         }
     };
-    let client = Loopback.client();
+    let client = calibration.client();
     let mut rtts = Vec::with_capacity(CALIBRATION_REQUESTS);
     // One request first, unmeasured: it opens the connection the others reuse,
     // as a run's clients do once warm.
@@ -322,6 +424,14 @@ impl<N: Network> Network for Shaped<N> {
         shutdown: Shutdown,
     ) -> PlatformFuture<'a> {
         self.net.serve_platform(platform, shutdown)
+    }
+
+    fn meters(&self) -> Option<&Meters> {
+        self.net.meters()
+    }
+
+    fn platform_cpu(&self) -> Option<std::time::Duration> {
+        self.net.platform_cpu()
     }
 
     fn client(&self) -> Arc<dyn HttpClient> {

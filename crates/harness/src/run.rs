@@ -24,6 +24,7 @@
 use crate::calibration::{calibrate_delivery, calibrate_timer};
 use crate::error::HarnessError;
 use crate::fold::{self, Observations};
+use crate::meter;
 use crate::network::{Loopback, Network, Shaped, calibrate_loopback_rtt};
 use crate::virtual_net::{self, VirtualNet};
 use hooklab_core::clock::{Clock, Micros};
@@ -34,6 +35,7 @@ use hooklab_core::report::{ScenarioInfo, StrategyReport, Summary};
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::{ClockMode, DownMode, Scenario, StrategySpec};
 use hooklab_core::shutdown;
+use hooklab_core::traffic::Traffic;
 use hooklab_core::workload::{self, OrderPlan};
 use hooklab_platform::{Merchant, Platform, PlatformConfig, SettlementPlan};
 use hooklab_shop::Shop;
@@ -82,6 +84,13 @@ pub struct RunOptions {
     /// ignore it: they measure the machine, so strategies share it only when
     /// asked to ([`RunOptions::side_by_side`]).
     pub jobs: Option<NonZeroUsize>,
+    /// Runs each real-clock platform on a runtime (threads) of its own, so
+    /// its CPU time per notified order can be measured
+    /// (`traffic.platform_cpu_ms`). Off by default: every API request then
+    /// crosses from the shop's runtime to the platform's, which wakes a
+    /// parked thread and, on a loaded 2-core machine, was measured to add
+    /// about 5 ms to a real-time poll's delay. `hooklab run` turns it on.
+    pub platform_cpu: bool,
 }
 
 impl RunOptions {
@@ -151,33 +160,42 @@ pub fn run_scenario(
             for (index, spec) in scenario.strategies.iter().enumerate() {
                 progress.strategy_started(index, total, spec.name(), plan.len() as u64);
             }
-            let runs = scenario.strategies.iter().enumerate().map(|(index, spec)| {
-                let plan = &plan;
-                async move {
-                    let net = Shaped::new(Loopback, net, seed);
-                    run_strategy(
-                        index,
-                        &net,
-                        Clock::system_unix_us(),
-                        Setting {
-                            scenario,
-                            clock: clock_mode,
-                            calibrated,
-                            calibrated_delivery,
-                            timer_late,
-                        },
-                        spec,
-                        plan,
-                        progress,
-                    )
-                    .await
-                }
-            });
-            for (index, report) in runtime
-                .block_on(futures_util::future::join_all(runs))
+            let (loopbacks, platforms): (Vec<_>, Vec<_>) = scenario
+                .strategies
+                .iter()
+                .map(|_| loopback(options.platform_cpu))
+                .collect::<Result<Vec<_>, _>>()?
                 .into_iter()
-                .enumerate()
-            {
+                .unzip();
+            let runs = scenario.strategies.iter().zip(loopbacks).enumerate().map(
+                |(index, (spec, loopback))| {
+                    let plan = &plan;
+                    async move {
+                        let net = Shaped::new(loopback, net, seed);
+                        run_strategy(
+                            index,
+                            &net,
+                            Clock::system_unix_us(),
+                            Setting {
+                                scenario,
+                                clock: clock_mode,
+                                calibrated,
+                                calibrated_delivery,
+                                timer_late,
+                            },
+                            spec,
+                            plan,
+                            progress,
+                        )
+                        .await
+                    }
+                },
+            );
+            let reports = runtime.block_on(futures_util::future::join_all(runs));
+            for platform in platforms.into_iter().flatten() {
+                platform.shutdown_timeout(std::time::Duration::from_secs(5));
+            }
+            for (index, report) in reports.into_iter().enumerate() {
                 let report = report?;
                 progress.strategy_finished(index, &report);
                 strategies.push(report);
@@ -191,8 +209,9 @@ pub fn run_scenario(
                 progress.strategy_started(index, total, spec.name(), plan.len() as u64);
                 // The `[network]` table is applied by the `Shaped` wrapper,
                 // built inside the runtime, where the run's clock starts.
+                let (loopback, platform) = loopback(options.platform_cpu)?;
                 let report = runtime.block_on(async {
-                    let net = Shaped::new(Loopback, net, seed);
+                    let net = Shaped::new(loopback, net, seed);
                     let origin = Clock::system_unix_us();
                     let setting = Setting {
                         scenario,
@@ -202,7 +221,11 @@ pub fn run_scenario(
                         timer_late,
                     };
                     run_strategy(index, &net, origin, setting, spec, &plan, progress).await
-                })?;
+                });
+                if let Some(platform) = platform {
+                    platform.shutdown_timeout(std::time::Duration::from_secs(5));
+                }
+                let report = report?;
                 progress.strategy_finished(index, &report);
                 strategies.push(report);
             }
@@ -314,6 +337,20 @@ fn run_virtual(
     results.into_iter().map(|(_, result)| result).collect()
 }
 
+/// The real network of one strategy, and the platform's own runtime when
+/// `platform_cpu` asks for one (shut it down once the strategy ended,
+/// outside any async context).
+fn loopback(
+    platform_cpu: bool,
+) -> Result<(Loopback, Option<tokio::runtime::Runtime>), HarnessError> {
+    if !platform_cpu {
+        return Ok((Loopback::new(), None));
+    }
+    let (runtime, cpu) = meter::platform_runtime().map_err(HarnessError::Runtime)?;
+    let loopback = Loopback::with_platform_runtime(runtime.handle().clone(), cpu);
+    Ok((loopback, Some(runtime)))
+}
+
 fn describe_arrival(scenario: &Scenario) -> String {
     match scenario.workload.arrival {
         hooklab_core::dist::Arrival::Fixed { every_ms } => format!("one every {every_ms}"),
@@ -376,7 +413,8 @@ pub(crate) async fn run_strategy(
     let config = PlatformConfig {
         plan: settlement,
         seed: scenario.seed,
-        delivery: scenario.delivery.clone(),
+        // `[delivery]`, or the retry profile the strategy names.
+        delivery: scenario.delivery_for(spec),
         duplicate_rate: scenario.faults.duplicate_rate,
         reorder: scenario.faults.reorder_ms,
         merchants: merchants.clone(),
@@ -485,7 +523,7 @@ pub(crate) async fn run_strategy(
     // Wait for every outcome, or for the deadline.
     let deadline = origin
         .plus(Dur(workload::last_settlement(plan).0))
-        .plus(spec.patience(&scenario.delivery))
+        .plus(spec.patience(&scenario.delivery_for(spec)))
         .plus(scenario.run.grace_ms);
     let total = plan.len() as u64;
     let mut settled = book.watch_settled();
@@ -506,6 +544,8 @@ pub(crate) async fn run_strategy(
         }
     }
     let ended = clock.now();
+    // Held connections are averaged up to here, the run's end.
+    let ended_at = tokio::time::Instant::now();
     driver.abort();
     platform.settle_due();
     trigger.trigger();
@@ -524,6 +564,15 @@ pub(crate) async fn run_strategy(
         recorded.push(event);
     }
     let timeline = crate::timeline::fold(&recorded, plan.len(), ended);
+    // Read once every server stopped: both ends counted the last exchange.
+    let traffic = net.meters().map(|meters| Traffic {
+        api: meters.counts("platform", ended_at),
+        webhooks: meters.counts("shop", ended_at),
+        platform_cpu_ms: net
+            .platform_cpu()
+            .map(|cpu| (cpu.as_secs_f64() * 1e6).round() / 1e3),
+        platform_cpu_ms_per_order: None,
+    });
     Ok(fold::strategy_report(Observations {
         spec,
         scenario,
@@ -543,6 +592,7 @@ pub(crate) async fn run_strategy(
         run: ended.since(origin),
         events: &recorded,
         timeline,
+        traffic,
     }))
 }
 

@@ -105,7 +105,13 @@ pub fn expand(scenario: &Scenario) -> Result<Scenario, SweepError> {
             None => out.strategies.push(spec.clone()),
             Some((_, key, field, values)) => {
                 for value in *values {
-                    out.strategies.push(with_field(spec, key, field, value)?);
+                    let point = with_field(spec, key, field, value)?;
+                    // A sweep point keeps its strategy's own retry profile.
+                    if let Some(profile) = scenario.retry_by_strategy.get(spec.name()) {
+                        out.retry_by_strategy
+                            .insert(point.name().to_owned(), *profile);
+                    }
+                    out.strategies.push(point);
                 }
             }
         }

@@ -33,6 +33,7 @@
 //! [`crate::network::Shaped`] wrapper real mode uses.
 
 use crate::error::HarnessError;
+use crate::meter::{End, LinkMeter, Metered, Meters};
 use crate::network::{Network, ServeFuture};
 use axum::Router;
 use bytes::Bytes;
@@ -78,6 +79,8 @@ struct Host {
     authority: http::HeaderValue,
     /// Ends the host's server connections when the run stops.
     shutdown: Shutdown,
+    /// Counts both ends of every connection to this host.
+    link: Arc<LinkMeter>,
     /// Open connections waiting for their next exchange. Held only to push or
     /// pop one, never across an `.await`.
     idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
@@ -116,6 +119,10 @@ impl Host {
     /// the router on one end, hyper's client connection on the other.
     async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, TransportError> {
         let (client_io, server_io) = tokio::io::duplex(PIPE_BYTES);
+        // Both ends counted: what one writes the other reads, so the two
+        // counts of a link must agree.
+        let client_io = Metered::new(client_io, self.link.clone(), End::Client);
+        let server_io = Metered::new(server_io, self.link.clone(), End::Server);
         let service = TowerToHyperService::new(self.router.clone());
         let mut shutdown = self.shutdown.clone();
         tokio::spawn(async move {
@@ -167,17 +174,28 @@ fn lock(registry: &Registry) -> MutexGuard<'_, BTreeMap<String, Arc<Host>>> {
 
 /// An in-memory network of hosts, for a paused-clock run. Use one per run:
 /// addresses are handed out in the order hosts are served, from `127.0.0.2`.
-#[derive(Default)]
 pub struct VirtualNet {
     hosts: Arc<Registry>,
     /// How many hosts were served so far (names the next address).
     served: AtomicU32,
+    /// Bytes and connections, by host name, at both ends.
+    meters: Meters,
 }
 
 impl VirtualNet {
     /// An empty network.
     pub fn new() -> Self {
-        Self::default()
+        VirtualNet {
+            hosts: Arc::default(),
+            served: AtomicU32::new(0),
+            meters: Meters::new(true),
+        }
+    }
+}
+
+impl Default for VirtualNet {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -204,7 +222,7 @@ fn authority_of(uri: &http::Uri) -> Result<Cow<'_, str>, TransportError> {
 impl Network for VirtualNet {
     fn serve<'a>(
         &'a self,
-        _name: &'a str,
+        name: &'a str,
         router: Router,
         mut shutdown: Shutdown,
     ) -> ServeFuture<'a> {
@@ -222,6 +240,7 @@ impl Network for VirtualNet {
                 router,
                 authority,
                 shutdown: shutdown.clone(),
+                link: self.meters.link(name),
                 idle: Mutex::new(Vec::new()),
             });
             lock(&self.hosts).insert(address.clone(), host);
@@ -236,6 +255,10 @@ impl Network for VirtualNet {
             });
             Ok((format!("http://{address}"), task))
         })
+    }
+
+    fn meters(&self) -> Option<&Meters> {
+        Some(&self.meters)
     }
 
     fn client(&self) -> Arc<dyn HttpClient> {

@@ -13,6 +13,8 @@
 //! - [`i18n`]: every label ([`i18n::Msg`]) and sentence (headline, footnote,
 //!   readings) in English and Brazilian Portuguese, by
 //!   [`hooklab_core::lang::Lang`].
+//! - [`traffic`]: the cost columns (KB per order, connections held, the
+//!   platform's CPU) and how they were measured.
 //! - [`render`]: the terminal table, the Markdown report (`summary.md`) and
 //!   the JSON (`summary.json`).
 //! - [`csv`]: `summary.csv`, one flat row per strategy, from a
@@ -27,6 +29,7 @@ pub mod csv;
 pub mod i18n;
 pub mod index;
 pub mod render;
+pub mod traffic;
 pub mod units;
 pub mod write;
 

@@ -178,6 +178,7 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
     if ratios {
         header.push(Msg::PollsPerWebhook);
     }
+    header.extend(crate::traffic::header(summary));
     let header = header.iter().map(|m| m.text(lang)).collect();
     // One unit per column; the mean and its predictions share one, so they
     // compare digit by digit.
@@ -287,6 +288,7 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 cells
                     .push(polls_per_webhook(summary, s).map_or("-".to_owned(), |r| ratio(lang, r)));
             }
+            cells.extend(crate::traffic::cells(summary, s, lang));
             cells
         })
         .collect();
@@ -472,6 +474,10 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
         lang,
         webhook_reference(summary).map(|s| s.name.as_str()),
     ));
+    if let Some(note) = crate::traffic::note(summary, lang) {
+        out.push('\n');
+        out.push_str(&note);
+    }
     if ss.iter().any(|s| !s.counts_agree) {
         out.push('\n');
         out.push_str(Msg::CountsDisagree.text(lang));
@@ -575,6 +581,10 @@ pub const CHARTS: [(&str, Msg); 5] = [
     ("outcomes.svg", Msg::OutcomesTitle),
 ];
 
+/// The chart of delay against bytes, drawn when every strategy's traffic
+/// was counted.
+pub const BYTES_CHART: (&str, Msg) = ("tradeoff-bytes.svg", Msg::TradeoffBytesTitle);
+
 /// A Markdown table cell: `|` would end the cell, so it is escaped.
 fn md_cell(cell: &str) -> String {
     cell.replace('|', "\\|")
@@ -657,6 +667,10 @@ pub fn markdown(summary: &Summary, lang: Lang) -> String {
     let _ = write!(out, "\n{}\n", footnote(summary, lang).replace('\n', "\n\n"));
     let _ = write!(out, "\n## {}\n\n", Msg::Charts.text(lang));
     for (file, title) in CHARTS {
+        let _ = write!(out, "![{}]({file})\n\n", title.text(lang));
+    }
+    if crate::traffic::counted(summary) {
+        let (file, title) = BYTES_CHART;
         let _ = write!(out, "![{}]({file})\n\n", title.text(lang));
     }
     out

@@ -120,6 +120,22 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
     limits: ServerLimits,
 ) -> io::Result<Served> {
+    serve_wrapped(listener, router, shutdown, limits, |stream| stream).await
+}
+
+/// [`serve`], with each accepted connection passed through `wrap` before
+/// hyper reads it: the harness wraps them in a byte counter, to measure what
+/// hyper really reads and writes on the wire.
+pub async fn serve_wrapped<S>(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send,
+    limits: ServerLimits,
+    wrap: impl Fn(tokio::net::TcpStream) -> S,
+) -> io::Result<Served>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     // Every server's refusals in the one shape, even a router that forgot.
     let router = error_shape(router);
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -158,7 +174,7 @@ pub async fn serve(
         served.connections += 1;
         // Small answers must not wait for Nagle's algorithm.
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(IdleTimeout::new(stream, limits.idle_timeout));
+        let io = TokioIo::new(IdleTimeout::new(wrap(stream), limits.idle_timeout));
         let router = router.clone();
         let mut closing = closing_rx.clone();
         connections.spawn(async move {

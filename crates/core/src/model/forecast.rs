@@ -149,7 +149,8 @@ fn model(
     rates: Option<FaultRates>,
     legs: Legs,
 ) -> Prediction {
-    let mut deliveries = Deliveries::from_scenario(&scenario.delivery, &scenario.faults);
+    let mut deliveries =
+        Deliveries::from_scenario(&scenario.delivery_for(strategy), &scenario.faults);
     if let Some(rates) = rates {
         deliveries = deliveries.with_rates(rates);
     }

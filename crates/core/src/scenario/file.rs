@@ -3,9 +3,10 @@
 //! found nothing wrong with it.
 
 use super::Scenario;
+use super::retry::{DeliveryTable, RetryProfile};
 use super::tables::{
-    ClockMode, DeliverySettings, Faults, NetworkSettings, PlatformSettings, RunSettings,
-    StrategyKind, StrategySpec, Workload,
+    ClockMode, Faults, NetworkSettings, PlatformSettings, RunSettings, StrategyKind, StrategySpec,
+    Workload,
 };
 use super::text::Said;
 use crate::duration::Dur;
@@ -31,7 +32,7 @@ pub(super) struct ScenarioFile {
     #[serde(default)]
     pub(super) run: RunSettings,
     #[serde(default)]
-    pub(super) delivery: DeliverySettings,
+    pub(super) delivery: DeliveryTable,
     #[serde(default)]
     pub(super) faults: Faults,
     #[serde(default)]
@@ -58,6 +59,10 @@ pub(super) struct StrategyTable {
     pub(super) reconcile_every_ms: Option<Dur>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) page_size: Option<usize>,
+    /// A provider's retry profile for this strategy's deliveries, in place
+    /// of `[delivery]`'s (webhook and hybrid only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) retry: Option<RetryProfile>,
 }
 
 impl StrategyTable {
@@ -66,7 +71,7 @@ impl StrategyTable {
         let name = self.name.clone();
         // Every optional field, whether it is set, and the kinds it belongs to:
         // a field written for the wrong kind is an error, never silently ignored.
-        let fields: [(&'static str, bool, &[StrategyKind]); 4] = [
+        let fields: [(&'static str, bool, &[StrategyKind]); 5] = [
             (
                 "interval_ms",
                 self.interval_ms.is_some(),
@@ -86,6 +91,11 @@ impl StrategyTable {
                 "page_size",
                 self.page_size.is_some(),
                 &[StrategyKind::PollEvents],
+            ),
+            (
+                "retry",
+                self.retry.is_some(),
+                &[StrategyKind::Webhook, StrategyKind::Hybrid],
             ),
         ];
         for (field, set, kinds) in fields {
@@ -141,6 +151,11 @@ impl ScenarioFile {
     /// The validated scenario. Call only once [`ScenarioFile::validate`] found
     /// nothing wrong: a strategy table that does not make a strategy is left out.
     pub(super) fn into_scenario(self) -> Scenario {
+        let retry_by_strategy = self
+            .strategy
+            .iter()
+            .filter_map(|t| Some((t.name.clone(), t.retry?)))
+            .collect();
         Scenario {
             name: self.name,
             description: self.description,
@@ -154,7 +169,8 @@ impl ScenarioFile {
                 .filter_map(|t| t.to_spec().ok())
                 .collect(),
             run: self.run,
-            delivery: self.delivery,
+            delivery: self.delivery.settings(),
+            retry_by_strategy,
             faults: self.faults,
             network: self.network,
             platform: self.platform,

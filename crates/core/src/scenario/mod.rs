@@ -22,6 +22,7 @@
 //! - `tables`: the validated tables ([`Workload`], [`StrategySpec`],
 //!   [`DeliverySettings`], [`Faults`], …), re-exported here;
 //! - `file`: the file as written, before validation;
+//! - `retry`: provider retry profiles (`retry = "github"`) and the raw `[delivery]` table;
 //! - `validate`: what makes a parsed file meaningless, as field paths and messages;
 //! - `sweep`: every `[sweep]` key and value, checked like a written strategy;
 //! - `text`: messages in both languages ([`Said`]), excerpts of bad values,
@@ -30,12 +31,14 @@
 
 mod file;
 mod location;
+mod retry;
 mod sweep;
 mod tables;
 mod text;
 mod validate;
 
 pub use location::{FieldPath, PathSeg, locate, path_at};
+pub use retry::RetryProfile;
 pub use sweep::sweep_label;
 pub use tables::{
     ClockMode, DeliverySettings, DownMode, DownWindow, Faults, NetworkSettings, Outcomes,
@@ -76,6 +79,11 @@ pub struct Scenario {
     pub run: RunSettings,
     /// How the platform delivers webhooks.
     pub delivery: DeliverySettings,
+    /// Strategies that name their own provider retry profile
+    /// (`retry = "github"` in their table), by strategy name: their
+    /// deliveries follow it instead of `delivery` ([`Scenario::delivery_for`]).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub retry_by_strategy: std::collections::BTreeMap<String, RetryProfile>,
     /// Faults injected into the run.
     pub faults: Faults,
     /// The network between the platform and the shop.
@@ -240,6 +248,15 @@ fn missing_hint(path: &FieldPath) -> Option<Said> {
 }
 
 impl Scenario {
+    /// How the platform delivers `strategy`'s webhooks: `[delivery]`, or
+    /// the retry profile the strategy names for itself.
+    pub fn delivery_for(&self, strategy: &StrategySpec) -> DeliverySettings {
+        match self.retry_by_strategy.get(strategy.name()) {
+            Some(profile) => profile.applied_to(&self.delivery),
+            None => self.delivery.clone(),
+        }
+    }
+
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();

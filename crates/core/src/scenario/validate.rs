@@ -234,7 +234,11 @@ impl ScenarioFile {
                 ),
             );
         }
-        if self.delivery.retry_schedule.is_empty() || self.delivery.retry_schedule.len() > 50 {
+        if let Some((field, said)) = self.delivery.problem() {
+            bad(field, said);
+        }
+        let delivery = self.delivery.settings();
+        if delivery.retry_schedule.is_empty() || delivery.retry_schedule.len() > 50 {
             bad(
                 "delivery.retry_schedule",
                 Said::new(
@@ -243,10 +247,10 @@ impl ScenarioFile {
                 ),
             );
         }
-        if self.delivery.timeout_ms == Dur::ZERO {
+        if delivery.timeout_ms == Dur::ZERO {
             bad("delivery.timeout_ms", must_be_positive());
         }
-        if let Some(said) = share_problem(self.delivery.jitter) {
+        if let Some(said) = share_problem(delivery.jitter) {
             bad("delivery.jitter", said);
         }
         let f = &self.faults;

@@ -102,7 +102,8 @@ impl ScenarioBuilder {
         )
     }
 
-    fn strategy(mut self, name: &str, kind: &str, fields: &str) -> Self {
+    /// A strategy of any kind, with its fields as TOML lines.
+    pub fn strategy(mut self, name: &str, kind: &str, fields: &str) -> Self {
         let mut text = format!("[[strategy]]\nname = \"{name}\"\nkind = \"{kind}\"\n");
         if !fields.is_empty() {
             text.push_str(fields);
@@ -156,6 +157,18 @@ pub fn run_with(
         ..RunOptions::default()
     };
     run_scenario(scenario, options, progress).unwrap()
+}
+
+/// Runs `scenario` alone on the machine in real time, the platform on
+/// threads of its own so its CPU time is measured.
+pub fn run_measuring_platform_cpu(scenario: &ScenarioBuilder) -> Summary {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let options = RunOptions {
+        clock: Some(ClockMode::Real),
+        platform_cpu: true,
+        ..RunOptions::default()
+    };
+    run_scenario(&scenario.build(), options, &Silent).unwrap()
 }
 
 /// The report of the strategy named `name`.

@@ -7,6 +7,7 @@
 //!   predictions, error bars, the counts that must agree);
 //! - `jobs`: a virtual run's strategies on several threads give the summary
 //!   of one thread, byte for byte;
+//! - `traffic`: bytes and connections counted at both ends, and agreeing;
 //! - `fixtures`: the scenario builders and the run helper they share.
 //!
 //! Every run takes one lock ([`fixtures::run`]), so a real-time run never
@@ -18,4 +19,5 @@ mod fixtures;
 mod jobs;
 mod loopback;
 mod model;
+mod traffic;
 mod virtual_clock;

@@ -20,7 +20,9 @@
 //!   wasted part of them: polling's flat busy line against webhooks following
 //!   the settlements.
 //! - `tradeoff.svg`: requests per order against mean and p99 delay, and the
-//!   model's mean beside them; a sweep is a curve, a single strategy a point.
+//!   model's mean beside them; a sweep is a curve, a single strategy a point;
+//! - `tradeoff-bytes.svg`: the same delays against kilobytes on the wire per
+//!   order (drawn when the summary counted them).
 //!
 //! A colour always means one strategy (its place in the summary), in every
 //! chart and on the live page; layers of a bar are tints of it.
@@ -59,13 +61,17 @@ type DrawChart = fn(&Area, &Summary, Lang) -> Drawn;
 pub fn all(summary: &Summary, lang: Lang) -> Result<Vec<(&'static str, String)>, ChartError> {
     // The charts' text shows names too: escaped like every other output.
     let summary = &crate::render::displayable(summary);
-    let charts: [(&'static str, DrawChart); 5] = [
+    let mut charts: Vec<(&'static str, DrawChart)> = vec![
         ("latency-cdf.svg", cdf::draw),
         ("outcomes.svg", bars::outcomes),
         ("requests.svg", bars::requests),
         ("tradeoff.svg", tradeoff::draw),
         ("timeline.svg", timeline::draw),
     ];
+    // Bytes only where every strategy's were counted.
+    if crate::traffic::counted(summary) {
+        charts.push((crate::render::BYTES_CHART.0, tradeoff::draw_bytes));
+    }
     charts
         .into_iter()
         .map(|(file, draw)| {

@@ -1,5 +1,8 @@
 //! `tradeoff.svg`: requests per order against delay; a sweep is a curve,
 //! and the model's prediction is drawn beside the measured points.
+//! `tradeoff-bytes.svg`: the same delays against kilobytes on the wire per
+//! order (a 304 or a webhook is cheaper than a page of events, a stream
+//! cheaper than either), measured only: the model predicts no bytes.
 
 use super::style::{Area, CAPTION, Drawn, LEGEND_GREY, color, log_range, log_ticks, title};
 use crate::i18n::Msg;
@@ -82,28 +85,64 @@ fn draw_sample(area: &Area, sample: Sample, (x, y): (i32, i32)) -> Drawn {
     }
 }
 
+/// What the x axis of a trade-off chart counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Against {
+    /// Notification requests per order (and the model's beside them).
+    Requests,
+    /// Kilobytes on the wire per order, both directions.
+    Bytes,
+}
+
 /// Mean and p99 delay against requests per order, one line per group, and
 /// the model's mean beside them.
 pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
-    let groups = groups(&summary.strategies);
+    draw_against(root, summary, lang, Against::Requests)
+}
+
+/// Mean and p99 delay against kilobytes on the wire per order.
+pub(crate) fn draw_bytes(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
+    draw_against(root, summary, lang, Against::Bytes)
+}
+
+fn draw_against(root: &Area, summary: &Summary, lang: Lang, against: Against) -> Drawn {
+    let mut groups = groups(&summary.strategies);
+    let x_of = |s: &StrategyReport| match against {
+        Against::Requests => s.requests_per_order,
+        Against::Bytes => crate::traffic::kb_per_order(s).unwrap_or(0.0),
+    };
+    if against == Against::Bytes {
+        for (_, members) in &mut groups {
+            members.sort_by(|a, b| x_of(a.1).total_cmp(&x_of(b.1)));
+        }
+    }
     let predicted =
         |s: &StrategyReport| (s.predicted.requests_per_order, s.predicted.latency_mean_ms);
+    let with_model = against == Against::Requests;
     let x_range = log_range(
         summary
             .strategies
             .iter()
-            .flat_map(|s| [s.requests_per_order, predicted(s).0]),
+            .flat_map(|s| std::iter::once(x_of(s)).chain(with_model.then(|| predicted(s).0))),
     );
     let y_range = log_range(
         summary
             .strategies
             .iter()
             .filter(|s| s.latency_ms.count > 0)
-            .flat_map(|s| [s.latency_ms.mean, s.latency_ms.p99, predicted(s).1]),
+            .flat_map(|s| {
+                [s.latency_ms.mean, s.latency_ms.p99]
+                    .into_iter()
+                    .chain(with_model.then(|| predicted(s).1))
+            }),
     );
     let (x_floor, y_floor) = (x_range.start, y_range.start);
     let (x_ticks, y_ticks) = (log_ticks(&x_range), log_ticks(&y_range));
-    let area = root.titled(&title(Msg::TradeoffTitle, summary, lang), CAPTION)?;
+    let (heading, x_desc) = match against {
+        Against::Requests => (Msg::TradeoffTitle, Msg::RequestsPerOrderLog),
+        Against::Bytes => (Msg::TradeoffBytesTitle, Msg::KbPerOrderLog),
+    };
+    let area = root.titled(&title(heading, summary, lang), CAPTION)?;
     let (plot, side) = area.split_horizontally(area.dim_in_pixel().0 - LEGEND_WIDTH);
     let mut chart = ChartBuilder::on(&plot)
         .margin(16)
@@ -115,7 +154,7 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         )?;
     chart
         .configure_mesh()
-        .x_desc(Msg::RequestsPerOrderLog.text(lang))
+        .x_desc(x_desc.text(lang))
         .y_desc(Msg::DelayMsLog.text(lang))
         .x_label_formatter(&|v| decimal(lang, num(*v)))
         .y_label_formatter(&|v| decimal(lang, num(*v)))
@@ -143,14 +182,15 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
             .collect();
         let mean: Vec<_> = learned
             .iter()
-            .map(|(i, s)| (*i, at(s.requests_per_order, s.latency_ms.mean)))
+            .map(|(i, s)| (*i, at(x_of(s), s.latency_ms.mean)))
             .collect();
         let p99: Vec<_> = learned
             .iter()
-            .map(|(i, s)| (*i, at(s.requests_per_order, s.latency_ms.p99)))
+            .map(|(i, s)| (*i, at(x_of(s), s.latency_ms.p99)))
             .collect();
         let mut model: Vec<_> = members
             .iter()
+            .filter(|_| with_model)
             .map(|(i, s)| (*i, at(predicted(s).0, predicted(s).1)))
             .collect();
         model.sort_by(|a, b| a.1.0.total_cmp(&b.1.0));
@@ -207,10 +247,12 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         ));
         entries.push((format!("{base} · {}", Msg::P99.text(lang)), Sample::P99(c)));
     }
-    entries.push((
-        Msg::ModelMean.text(lang).to_owned(),
-        Sample::Model(LEGEND_GREY),
-    ));
+    if with_model {
+        entries.push((
+            Msg::ModelMean.text(lang).to_owned(),
+            Sample::Model(LEGEND_GREY),
+        ));
+    }
     // The legend in its own column: it cannot cover a point.
     for (k, (label, sample)) in entries.iter().enumerate() {
         let y = 40 + 24 * k as i32;

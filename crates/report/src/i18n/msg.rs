@@ -36,6 +36,16 @@ pub enum Msg {
     ReqPerDay,
     /// Table column: polls per day against the webhook strategy's deliveries.
     PollsPerWebhook,
+    /// Table column: kilobytes on the wire per order, both directions.
+    KbPerOrder,
+    /// Table column: connections held open, time-averaged, and their peak.
+    ConnsHeld,
+    /// Table column: the platform's CPU time per notified order.
+    PlatformCpuPerOrder,
+    /// Chart title: kilobytes on the wire against delay.
+    TradeoffBytesTitle,
+    /// Axis: kilobytes per order, log scale.
+    KbPerOrderLog,
     /// Heading of the health flags under the table.
     Health,
     /// Markdown heading of the full table, under the slide.
@@ -144,6 +154,16 @@ impl Msg {
             (ReqPerDay, PtBr) => "req./dia",
             (PollsPerWebhook, En) => "polls per webhook",
             (PollsPerWebhook, PtBr) => "consultas por webhook",
+            (KbPerOrder, En) => "KB/order",
+            (KbPerOrder, PtBr) => "KB/pedido",
+            (ConnsHeld, En) => "conns held (max)",
+            (ConnsHeld, PtBr) => "conexões abertas (máx.)",
+            (PlatformCpuPerOrder, En) => "platform CPU ms/order",
+            (PlatformCpuPerOrder, PtBr) => "CPU da plataforma ms/pedido",
+            (TradeoffBytesTitle, En) => "Bytes against delay",
+            (TradeoffBytesTitle, PtBr) => "Bytes contra atraso",
+            (KbPerOrderLog, En) => "KB on the wire per order (log scale)",
+            (KbPerOrderLog, PtBr) => "KB na rede por pedido (escala log.)",
             (Health, En) => "Health of the run:",
             (Health, PtBr) => "Saúde da execução:",
             (AllNumbers, En) => "All numbers",

@@ -98,6 +98,7 @@ fn strategy(name: &str, kind: StrategyKind, interval_ms: Option<f64>) -> Strateg
         }],
         latency_cdf_ms: cdf_points(&h),
         timeline: Default::default(),
+        traffic: None,
     }
 }
 
