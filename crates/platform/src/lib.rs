@@ -29,6 +29,7 @@ pub mod ledger;
 pub mod merchants;
 pub mod news;
 pub mod settlement;
+pub mod store;
 
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
