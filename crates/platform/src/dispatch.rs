@@ -11,12 +11,18 @@
 //! flight: a burst of settlements queues up here instead of opening thousands
 //! of connections at once and overflowing the receiver's accept queue.
 //!
+//! With a durable store ([`crate::store`]), each event arrives with the
+//! outbox rows its settlement committed, one per endpoint; every attempt's
+//! outcome goes to the store's batch queue, and a delivery resumed after a
+//! restart arrives with the index and time of its next attempt.
+//!
 //! Every delivery and attempt is also logged through `tracing` at DEBUG
 //! (`RUST_LOG=hooklab=debug`): the spans of `Ctx::send` and `attempt`
 //! carry the event, the endpoint and the attempt number.
 
 use crate::Shared;
 use crate::ledger::EndpointRecord;
+use crate::store::{AttemptRow, OutboxRow, OutboxState};
 use bytes::Bytes;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
@@ -213,6 +219,9 @@ pub(crate) struct Dispatch {
     pub(crate) merchant: MerchantId,
     /// Send to this endpoint only (a redelivery or recovery), or to all.
     pub(crate) only: Option<EndpointId>,
+    /// With a durable store: the outbox rows to deliver (their endpoints,
+    /// not `only`, say where).
+    pub(crate) outbox: Option<Vec<OutboxRow>>,
 }
 
 /// The dispatcher: takes each queued event and hands one delivery per
@@ -237,7 +246,7 @@ pub(crate) async fn run(
             next = queue.recv() => match next {
                 Some(dispatch) => {
                     let shared = &ctx.shared;
-                    let endpoints = shared.ledger().endpoints_of(&dispatch.merchant, dispatch.only.as_ref());
+                    let targets = targets(shared, &dispatch);
                     let body = match serde_json::to_vec(&dispatch.event) {
                         Ok(b) => Bytes::from(b),
                         // An Event always serialises; if one ever did not,
@@ -251,7 +260,7 @@ pub(crate) async fn run(
                             continue;
                         }
                     };
-                    for endpoint in endpoints {
+                    for (endpoint, row) in targets {
                         tracing::debug!(
                             event = %dispatch.event.id,
                             endpoint = %endpoint.id,
@@ -266,7 +275,16 @@ pub(crate) async fn run(
                             order_id: dispatch.event.data.order_id.clone(),
                             body: body.clone(),
                             lane,
+                            outbox: row.as_ref().map(|r| r.id),
                         });
+                        if let Some((index, at)) = row.and_then(|r| r.resume) {
+                            // Resumed after a restart: its next attempt, when
+                            // it was due.
+                            let wait = at.since(shared.clock.now());
+                            let wait = if at > shared.clock.now() { wait } else { Dur::ZERO };
+                            ctx.after(wait, Attempt { delivery, index });
+                            continue;
+                        }
                         // Fault injection: a sender that sometimes delivers
                         // twice, as at-least-once senders do.
                         if shared.chance(shared.config.duplicate_rate) {
@@ -290,6 +308,54 @@ pub(crate) async fn run(
             break;
         }
         while tasks.join_next().await.is_some() {}
+    }
+    ctx.shared.flush_attempts();
+}
+
+/// Where one queued event goes: each endpoint, with its outbox row when the
+/// store wrote one. Rows whose endpoint was deleted or disabled since are
+/// marked dropped.
+fn targets(shared: &Shared, dispatch: &Dispatch) -> Vec<(EndpointRecord, Option<OutboxRow>)> {
+    let Some(rows) = &dispatch.outbox else {
+        return shared
+            .ledger()
+            .endpoints_of(&dispatch.merchant, dispatch.only.as_ref())
+            .into_iter()
+            .map(|e| (e, None))
+            .collect();
+    };
+    let mut targets = Vec::with_capacity(rows.len());
+    let mut dropped = Vec::new();
+    {
+        let ledger = shared.ledger();
+        for row in rows {
+            match ledger.endpoint_by_id(&row.endpoint) {
+                Some(e) if !e.disabled => targets.push((e.clone(), Some(row.clone()))),
+                _ => dropped.push(row.clone()),
+            }
+        }
+    }
+    for row in dropped {
+        shared
+            .attempt_queue
+            .push(dropped_row(shared, row.id, &dispatch.event.id, &row.endpoint));
+    }
+    targets
+}
+
+/// An outbox row's update for a delivery dropped without an attempt.
+fn dropped_row(shared: &Shared, outbox_id: i64, event: &EventId, endpoint: &EndpointId) -> AttemptRow {
+    AttemptRow {
+        outbox_id,
+        event_id: event.clone(),
+        endpoint_id: endpoint.clone(),
+        attempt: 0,
+        state: OutboxState::Dropped,
+        event_state: DeliveryState::Failed,
+        started_us: shared.clock.unix_us(shared.clock.now()),
+        duration_us: 0,
+        result: "endpoint disabled or deleted".to_owned(),
+        next_attempt_at_us: None,
     }
 }
 
@@ -342,6 +408,8 @@ struct Delivery {
     body: Bytes,
     /// The endpoint's lane.
     lane: Arc<Lane>,
+    /// Its outbox row, with a durable store.
+    outbox: Option<i64>,
 }
 
 impl Ctx {
@@ -451,6 +519,14 @@ impl Ctx {
         let clock = shared.clock;
         if !shared.ledger().endpoint_enabled(&delivery.endpoint.id) {
             tracing::debug!("endpoint disabled: attempt dropped");
+            if let Some(id) = delivery.outbox {
+                shared.attempt_queue.push(dropped_row(
+                    shared,
+                    id,
+                    &delivery.event_id,
+                    &delivery.endpoint.id,
+                ));
+            }
             return;
         }
         let schedule = &shared.config.delivery.retry_schedule;
@@ -493,6 +569,7 @@ impl Ctx {
                 result: result.explain(),
                 ok: result.is_success(),
             });
+        let newly_disabled = disabled.is_some();
         if let Some(reason) = disabled {
             tracing::warn!(endpoint = %delivery.endpoint.id, reason = %reason, "endpoint disabled");
             shared.config.events.emit(clock.now(), || {
@@ -502,6 +579,39 @@ impl Ctx {
                 }
             });
         }
+        if newly_disabled && let Some(record) = shared.ledger().endpoint_by_id(&delivery.endpoint.id) {
+            if let Err(e) = shared.store.endpoint_saved(record, None, &[], &clock) {
+                shared.store_failed(e);
+            }
+        }
+        // Drawn here, before the attempt is logged, so the next attempt's
+        // time can be journalled with this one (no `.await` in between: the
+        // draws come in the same order as before).
+        let wait = next_delay.map(|delay| shared.jittered(*delay).max(asked_wait.unwrap_or(Dur::ZERO)));
+        let duration = clock.now().since(started_at);
+        if let Some(outbox_id) = delivery.outbox {
+            let outbox_state = if result.is_success() {
+                OutboxState::Succeeded
+            } else if gone {
+                OutboxState::Gone
+            } else if wait.is_none() {
+                OutboxState::Failed
+            } else {
+                OutboxState::Retrying
+            };
+            shared.attempt_queue.push(AttemptRow {
+                outbox_id,
+                event_id: delivery.event_id.clone(),
+                endpoint_id: delivery.endpoint.id.clone(),
+                attempt: index as u32 + 1,
+                state: outbox_state,
+                event_state: state,
+                started_us: clock.unix_us(started_at),
+                duration_us: duration.as_us(),
+                result: result.describe(),
+                next_attempt_at_us: wait.map(|w| clock.unix_us(clock.now().plus(w))),
+            });
+        }
         shared.deliveries.record(
             DeliveryAttempt {
                 event_id: delivery.event_id.clone(),
@@ -509,14 +619,13 @@ impl Ctx {
                 endpoint_id: delivery.endpoint.id.clone(),
                 attempt: index as u32 + 1,
                 started_at,
-                duration: clock.now().since(started_at),
+                duration,
                 result,
                 next_attempt_at: next_delay.map(|d| clock.now().plus(*d)),
             },
             &shared.config.retention,
         );
-        if let Some(delay) = next_delay {
-            let wait = shared.jittered(*delay).max(asked_wait.unwrap_or(Dur::ZERO));
+        if let Some(wait) = wait {
             self.after(
                 wait,
                 Attempt {

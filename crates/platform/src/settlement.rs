@@ -12,9 +12,17 @@
 //! - a status read ([`crate::api`]) that comes after the instant settles the
 //!   payment on the spot, so a poll never sees `pending` for a payment whose
 //!   time has come just because the worker has not woken yet.
+//!
+//! With a durable store, both paths commit the settlement (status, event and
+//! outbox rows: [`journal`]) under the ledger's lock, before the event goes
+//! to the dispatcher and before the read is answered.
 
 use crate::Shared;
+use crate::ledger::Ledger;
+use crate::store::{OutboxRow, SettledRow, StoreError};
 use hooklab_core::clock::Micros;
+use hooklab_core::ids::MerchantId;
+use hooklab_core::wire::Event;
 use hooklab_core::duration::Dur;
 use hooklab_core::ids::OrderId;
 use hooklab_core::shutdown::Shutdown;
@@ -59,23 +67,60 @@ pub(crate) fn settle_due(shared: &Shared, now: Micros) {
 /// late each came (`now` minus its scheduled instant), for the worker's own
 /// settlements.
 fn settle_batch(shared: &Shared, now: Micros, lateness: Option<&Lateness>) -> bool {
-    let events: Vec<_> = {
+    let (events, outboxes) = {
         let mut ledger = shared.ledger();
         let due = ledger.pop_due(now, SETTLE_BATCH);
         if due.is_empty() {
             return false;
         }
-        due.iter()
+        let events: Vec<_> = due
+            .iter()
             .filter_map(|id| ledger.settle_if_due(id, now, &shared.clock))
-            .collect()
+            .collect();
+        match journal(shared, &ledger, &events) {
+            Ok(outboxes) => (events, outboxes),
+            Err(e) => {
+                // Not durable, so not announced: the platform stops.
+                shared.store_failed(e);
+                return false;
+            }
+        }
     };
-    for (event, merchant, at) in events {
+    for ((event, merchant, at), outbox) in events.into_iter().zip(outboxes) {
         if let Some(lateness) = lateness {
             lateness.record(now.since(at));
         }
-        shared.settled(event, merchant, at);
+        shared.settled(event, merchant, at, outbox);
     }
     true
+}
+
+/// Commits `settled` (just settled in `ledger`) to the store in one
+/// transaction: each payment's status, its event, and one outbox row per
+/// enabled endpoint of its merchant. Answers each one's outbox rows (`None`
+/// in memory, where the dispatcher looks the endpoints up itself).
+pub(crate) fn journal(
+    shared: &Shared,
+    ledger: &Ledger,
+    settled: &[(Event, MerchantId, Micros)],
+) -> Result<Vec<Option<Vec<OutboxRow>>>, StoreError> {
+    if !shared.store.is_durable() {
+        return Ok(settled.iter().map(|_| None).collect());
+    }
+    let rows: Vec<SettledRow<'_>> = settled
+        .iter()
+        .map(|(event, merchant, at)| SettledRow {
+            event,
+            merchant,
+            created_us: shared.clock.unix_us(*at),
+            endpoints: ledger
+                .endpoints_of(merchant, None)
+                .into_iter()
+                .map(|e| e.id)
+                .collect(),
+        })
+        .collect();
+    shared.store.settled(&rows)
 }
 
 /// How many payments [`settle_batch`] settles under one hold of the ledger.

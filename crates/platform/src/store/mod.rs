@@ -40,6 +40,7 @@ use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::ids::{EndpointId, EventId, IdEpoch, MerchantId, PaymentId};
 use hooklab_core::wire::{DeliveryState, Event, Outcome, PaymentStatus, Simulate};
 use std::path::{Path, PathBuf};
+use hooklab_core::shutdown::Shutdown;
 use std::sync::Mutex;
 
 pub use sqlite::SqliteStore;
@@ -293,9 +294,8 @@ pub(crate) struct OutboxRow {
 
 /// Where an outbox row stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// (A new row is `pending`, written by the settlement's SQL.)
 pub(crate) enum OutboxState {
-    /// Not tried yet.
-    Pending,
     /// Failed, another attempt is due at `next_attempt_at_us`.
     Retrying,
     /// The endpoint answered 2xx.
@@ -311,7 +311,6 @@ pub(crate) enum OutboxState {
 impl OutboxState {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            OutboxState::Pending => "pending",
             OutboxState::Retrying => "retrying",
             OutboxState::Succeeded => "succeeded",
             OutboxState::Failed => "failed",
@@ -480,4 +479,18 @@ impl Store {
             Store::Sqlite(s) => s.attempts(rows),
         }
     }
+}
+
+/// The batch committer: commits the delivery outcomes queued by the
+/// dispatcher's workers, whatever has queued since the last commit in one
+/// transaction, until `shutdown` (and once more then).
+pub(crate) async fn flush(shared: std::sync::Arc<crate::Shared>, mut shutdown: Shutdown) {
+    loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.wait() => break,
+            _ = shared.attempt_queue.ready.notified() => shared.flush_attempts(),
+        }
+    }
+    shared.flush_attempts();
 }

@@ -106,6 +106,14 @@ impl SqliteStore {
         &self.path
     }
 
+    /// Caps the file at `pages` pages (SQLite's `max_page_count`): a write
+    /// that needs more fails as on a full disk. For tests and experiments.
+    pub fn limit_pages(&self, pages: u32) -> Result<(), StoreError> {
+        self.lock()
+            .pragma_update(None, "max_page_count", pages)
+            .map_err(|e| self.write_error(e))
+    }
+
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic mid-transaction rolls the transaction back (it is dropped
         // uncommitted), so the connection is fine to reuse.
