@@ -424,6 +424,16 @@ const PT_BR: &[(&str, &str, &str)] = &[
         "Requisições por segundo permitidas à chave de API; acima disso, 429 com Retry-After",
     ),
     (
+        "platform",
+        "data",
+        "O arquivo SQLite que guarda pagamentos, endpoints, eventos e a caixa de saída (outbox) dos webhooks, para que um reinício (mesmo após kill -9) não perca nada; `:memory:` para nenhum",
+    ),
+    (
+        "platform",
+        "reset",
+        "Esvazia o arquivo de dados antes (um arquivo criado por outro programa nunca é tocado)",
+    ),
+    (
         "shop",
         "",
         "Executa uma loja sozinha contra `hooklab platform`: faz alguns pedidos e descobre seus resultados pela estratégia escolhida, imprimindo cada consulta, entrega e recusa no momento em que acontece",
