@@ -1,5 +1,6 @@
-//! `hooklab platform --data`: where the demo platform keeps its books, and
-//! what a restart on the same file picks up.
+//! `hooklab platform --data` and `hooklab shop --data`: where the demo's
+//! two sides keep what must survive a restart, and what a restart on the
+//! same file picks up.
 //!
 //! The platform's store ([`hooklab_platform::store`]) holds the clock's
 //! origin, the id epoch and the merchant's key of the first start, so a
@@ -10,11 +11,16 @@
 use crate::text;
 use anyhow::Context as _;
 use hooklab_core::clock::Clock;
+use hooklab_core::events::EventSink;
 use hooklab_core::ids::IdEpoch;
+use hooklab_core::ids::OrderId;
 use hooklab_core::lang::Lang;
 use hooklab_platform::Merchant;
 use hooklab_platform::store::{self, Opened, StoreError};
+use hooklab_shop::inbox::{Inbox, InboxError};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The default `--data`: a file in the current folder.
 pub const DEFAULT_DATA: &str = "hooklab-platform.sqlite";
@@ -57,9 +63,9 @@ pub fn open(path: &Path, reset: bool, lang: Lang) -> anyhow::Result<PlatformData
         ),
         (None, true) => match lang {
             Lang::En => format!("data: {shown} (new; kill me and start me again: nothing is lost)"),
-            Lang::PtBr => format!(
-                "dados: {shown} (novo; mate o processo e inicie de novo: nada se perde)"
-            ),
+            Lang::PtBr => {
+                format!("dados: {shown} (novo; mate o processo e inicie de novo: nada se perde)")
+            }
         },
         (Some(snapshot), true) => {
             let (payments, deliveries) = snapshot.pending();
@@ -98,5 +104,54 @@ pub fn is_bad_file(error: &anyhow::Error) -> bool {
     error.chain().any(|link| {
         link.downcast_ref::<StoreError>()
             .is_some_and(StoreError::is_bad_file)
+            || link
+                .downcast_ref::<InboxError>()
+                .is_some_and(InboxError::is_bad_file)
+    })
+}
+
+/// The shop's inbox, opened, and what it held.
+pub struct ShopData {
+    pub inbox: Arc<Inbox>,
+    /// Delivery ids already processed.
+    pub processed: HashSet<String>,
+    /// Orders still waiting for their outcome.
+    pub pending: Vec<OrderId>,
+    /// One line for people.
+    pub line: String,
+}
+
+/// Opens the shop's inbox at `path`.
+pub fn open_inbox(path: &Path, clock: Clock, lang: Lang) -> anyhow::Result<ShopData> {
+    let (inbox, contents) = Inbox::open(path, clock)
+        .with_context(|| text::phrase(lang, text::Phrase::OpenData, &path.display().to_string()))?;
+    let shown = display_path(path);
+    let (ids, known, waiting) = (
+        contents.processed.len(),
+        contents.known,
+        contents.pending.len(),
+    );
+    let line = match lang {
+        Lang::En => format!(
+            "inbox: {shown} ({ids} delivery ids processed, {known} orders known, {waiting} waiting for their outcome)"
+        ),
+        Lang::PtBr => format!(
+            "caixa de entrada: {shown} ({ids} ids de entrega processados, {known} pedidos conhecidos, {waiting} esperando o resultado)"
+        ),
+    };
+    Ok(ShopData {
+        inbox: Arc::new(inbox),
+        processed: contents.processed,
+        pending: contents.pending,
+        line,
+    })
+}
+
+/// `printing`, with every event also noted in `inbox` first (orders placed,
+/// outcomes learned by polling).
+pub fn journalled(printing: EventSink, inbox: Arc<Inbox>) -> EventSink {
+    EventSink::to(move |event| {
+        inbox.note(&event);
+        printing.emit(event.at, || event.what);
     })
 }

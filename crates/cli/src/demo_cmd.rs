@@ -144,6 +144,12 @@ pub struct ShopArgs {
     /// Time between two orders.
     #[arg(long, default_value = "1s", value_parser = parse_dur)]
     every: Dur,
+
+    /// An SQLite file (the shop's inbox) that keeps its orders and the
+    /// delivery ids it processed, so deduplication survives a restart; each
+    /// delivery is committed before it is acknowledged. None by default.
+    #[arg(long)]
+    data: Option<std::path::PathBuf>,
 }
 
 /// Options of `hooklab order`.
@@ -307,8 +313,14 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
         ..PlatformConfig::default()
     };
     config.validate()?;
-    let platform = Platform::with_store(clock, config, RealHttp::new(), data.opened)
-        .with_context(|| text::phrase(lang, text::Phrase::OpenData, &args.data.display().to_string()))?;
+    let platform =
+        Platform::with_store(clock, config, RealHttp::new(), data.opened).with_context(|| {
+            text::phrase(
+                lang,
+                text::Phrase::OpenData,
+                &args.data.display().to_string(),
+            )
+        })?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| text::phrase(lang, text::Phrase::Listen, &args.listen.to_string()))?;
@@ -380,7 +392,14 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         }
     }
     let (trigger, shutdown) = shutdown::channel();
-    let events = out.events(clock);
+    let inbox = match &args.data {
+        Some(path) => Some(crate::data::open_inbox(path, clock, lang)?),
+        None => None,
+    };
+    let events = match &inbox {
+        Some(inbox) => crate::data::journalled(out.events(clock), inbox.inbox.clone()),
+        None => out.events(clock),
+    };
     let book = Arc::new(OrderBook::with_events(events.clone()));
     let client = PlatformClient::new(RealHttp::new(), &args.platform, clock)
         .with_events(events)
@@ -395,7 +414,15 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     )
     .with_book(book.clone());
     if strategy.receives_webhooks() {
-        let receiver = Receiver::new(clock, book.clone());
+        let receiver = match &inbox {
+            Some(inbox) => Receiver::with_inbox(
+                clock,
+                book.clone(),
+                inbox.inbox.clone(),
+                inbox.processed.clone(),
+            ),
+            None => Receiver::new(clock, book.clone()),
+        };
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| text::phrase(lang, text::Phrase::Listen, &args.listen.to_string()))?;
@@ -448,6 +475,17 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
             args.orders, out.dur(args.every), strategy_pt(args.strategy)
         ),
     });
+    // Orders a previous run left waiting: their webhooks may still come.
+    let mut waiting = 0;
+    if let Some(inbox) = &inbox {
+        out.say(format!("{now} {}", inbox.line));
+        if strategy.receives_webhooks() {
+            for order in &inbox.pending {
+                book.place(order.clone(), clock.now());
+                waiting += 1;
+            }
+        }
+    }
     shop.start();
     let stamp = Clock::system_unix_us();
     let mut settled = book.watch_settled();
@@ -482,7 +520,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
             }
         })
     };
-    let total = u64::from(args.orders);
+    let total = u64::from(args.orders) + waiting;
     loop {
         if *settled.borrow_and_update() >= total {
             break;

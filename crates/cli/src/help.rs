@@ -450,6 +450,11 @@ const PT_BR: &[(&str, &str, &str)] = &[
     ),
     (
         "shop",
+        "data",
+        "Um arquivo SQLite (a caixa de entrada da loja) que guarda os pedidos e os ids de entrega já processados, para que a eliminação de duplicatas sobreviva a um reinício; cada entrega é gravada antes de ser confirmada. Nenhum por padrão",
+    ),
+    (
+        "shop",
         "strategy",
         "Como a loja descobre os resultados: poll (consulta cada pagamento), webhook (espera a plataforma chamar), hybrid (webhook e consulta de reconciliação), poll-events (consulta o log de eventos)",
     ),

@@ -262,9 +262,12 @@ fn main() -> ExitCode {
                 Failure::Runtime(e) if data::is_bad_file(&e) => Failure::Usage(e),
                 other => other,
             }),
-        Command::Shop(args) => {
-            demo_out(lang, offset).and_then(|out| demo(demo_cmd::shop(args, out), lang))
-        }
+        Command::Shop(args) => demo_out(lang, offset)
+            .and_then(|out| demo(demo_cmd::shop(args, out), lang))
+            .map_err(|failure| match failure {
+                Failure::Runtime(e) if data::is_bad_file(&e) => Failure::Usage(e),
+                other => other,
+            }),
         Command::Order(args) => demo(demo_cmd::order(args, lang), lang),
         Command::Live(args) => live_cmd::live(args, lang),
         Command::Check(args) => check_cmd::check(args, lang),

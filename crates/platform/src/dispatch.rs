@@ -336,15 +336,23 @@ fn targets(shared: &Shared, dispatch: &Dispatch) -> Vec<(EndpointRecord, Option<
         }
     }
     for row in dropped {
-        shared
-            .attempt_queue
-            .push(dropped_row(shared, row.id, &dispatch.event.id, &row.endpoint));
+        shared.attempt_queue.push(dropped_row(
+            shared,
+            row.id,
+            &dispatch.event.id,
+            &row.endpoint,
+        ));
     }
     targets
 }
 
 /// An outbox row's update for a delivery dropped without an attempt.
-fn dropped_row(shared: &Shared, outbox_id: i64, event: &EventId, endpoint: &EndpointId) -> AttemptRow {
+fn dropped_row(
+    shared: &Shared,
+    outbox_id: i64,
+    event: &EventId,
+    endpoint: &EndpointId,
+) -> AttemptRow {
     AttemptRow {
         outbox_id,
         event_id: event.clone(),
@@ -517,21 +525,36 @@ impl Ctx {
     async fn send(self: &Arc<Self>, Attempt { delivery, index }: Attempt) {
         let shared = &self.shared;
         let clock = shared.clock;
-        if !shared.ledger().endpoint_enabled(&delivery.endpoint.id) {
-            tracing::debug!("endpoint disabled: attempt dropped");
-            if let Some(id) = delivery.outbox {
-                shared.attempt_queue.push(dropped_row(
-                    shared,
-                    id,
-                    &delivery.event_id,
-                    &delivery.endpoint.id,
-                ));
+        // The endpoint this attempt goes to: the delivery's, or, when a new
+        // registration for the same URL replaced it (a shop that restarted
+        // registers again), its successor, so the restart loses nothing.
+        let successor = {
+            let ledger = shared.ledger();
+            if ledger.endpoint_enabled(&delivery.endpoint.id) {
+                None
+            } else {
+                Some(ledger.successor_of(&delivery.endpoint).cloned())
             }
-            return;
-        }
+        };
+        let endpoint = match &successor {
+            None => &delivery.endpoint,
+            Some(Some(next)) => next,
+            Some(None) => {
+                tracing::debug!("endpoint disabled: attempt dropped");
+                if let Some(id) = delivery.outbox {
+                    shared.attempt_queue.push(dropped_row(
+                        shared,
+                        id,
+                        &delivery.event_id,
+                        &delivery.endpoint.id,
+                    ));
+                }
+                return;
+            }
+        };
         let schedule = &shared.config.delivery.retry_schedule;
         let started_at = clock.now();
-        let (result, asked_wait) = attempt(shared, &delivery, started_at).await;
+        let (result, asked_wait) = attempt(shared, &delivery, endpoint, started_at).await;
         let gone = result == AttemptResult::Status(410);
         let done = result.is_success() || gone;
         let next_delay = schedule.get(index + 1).filter(|_| !done);
@@ -548,12 +571,12 @@ impl Ctx {
             ledger.note_attempt(&delivery.event_id, state);
             if gone {
                 // 410 Gone: the receiver says this endpoint will never come back.
-                ledger.disable_endpoint(&delivery.endpoint.id);
+                ledger.disable_endpoint(&endpoint.id);
                 Some("it answered 410 Gone".to_owned())
             } else {
                 ledger
                     .note_endpoint_result(
-                        &delivery.endpoint.id,
+                        &endpoint.id,
                         result.is_success(),
                         shared.config.disable_after_failures,
                     )
@@ -571,15 +594,15 @@ impl Ctx {
             });
         let newly_disabled = disabled.is_some();
         if let Some(reason) = disabled {
-            tracing::warn!(endpoint = %delivery.endpoint.id, reason = %reason, "endpoint disabled");
+            tracing::warn!(endpoint = %endpoint.id, reason = %reason, "endpoint disabled");
             shared.config.events.emit(clock.now(), || {
                 hooklab_core::events::Happening::EndpointDisabled {
-                    endpoint: delivery.endpoint.id.to_string(),
+                    endpoint: endpoint.id.to_string(),
                     reason,
                 }
             });
         }
-        if newly_disabled && let Some(record) = shared.ledger().endpoint_by_id(&delivery.endpoint.id) {
+        if newly_disabled && let Some(record) = shared.ledger().endpoint_by_id(&endpoint.id) {
             if let Err(e) = shared.store.endpoint_saved(record, None, &[], &clock) {
                 shared.store_failed(e);
             }
@@ -587,7 +610,8 @@ impl Ctx {
         // Drawn here, before the attempt is logged, so the next attempt's
         // time can be journalled with this one (no `.await` in between: the
         // draws come in the same order as before).
-        let wait = next_delay.map(|delay| shared.jittered(*delay).max(asked_wait.unwrap_or(Dur::ZERO)));
+        let wait =
+            next_delay.map(|delay| shared.jittered(*delay).max(asked_wait.unwrap_or(Dur::ZERO)));
         let duration = clock.now().since(started_at);
         if let Some(outbox_id) = delivery.outbox {
             let outbox_state = if result.is_success() {
@@ -602,7 +626,7 @@ impl Ctx {
             shared.attempt_queue.push(AttemptRow {
                 outbox_id,
                 event_id: delivery.event_id.clone(),
-                endpoint_id: delivery.endpoint.id.clone(),
+                endpoint_id: endpoint.id.clone(),
                 attempt: index as u32 + 1,
                 state: outbox_state,
                 event_state: state,
@@ -616,7 +640,7 @@ impl Ctx {
             DeliveryAttempt {
                 event_id: delivery.event_id.clone(),
                 payment_id: delivery.payment_id.clone(),
-                endpoint_id: delivery.endpoint.id.clone(),
+                endpoint_id: endpoint.id.clone(),
                 attempt: index as u32 + 1,
                 started_at,
                 duration,
@@ -639,23 +663,24 @@ impl Ctx {
 
 /// One signed POST, with its timeout. Returns the result and, for a 429 or
 /// 503 with `Retry-After: <seconds>`, how long the receiver asked to wait.
-#[tracing::instrument(level = "debug", skip_all, fields(url = %delivery.endpoint.uri))]
+#[tracing::instrument(level = "debug", skip_all, fields(url = %endpoint.uri))]
 async fn attempt(
     shared: &Shared,
     delivery: &Delivery,
+    endpoint: &EndpointRecord,
     started_at: Micros,
 ) -> (AttemptResult, Option<Dur>) {
     let timestamp = shared.clock.unix_secs(started_at);
     // During a rotation, sign with every live secret (space-separated), so a
     // receiver that knows either one accepts the delivery.
     let mut signature = String::new();
-    for secret in delivery.endpoint.signing_secrets(started_at) {
+    for secret in endpoint.signing_secrets(started_at) {
         if !signature.is_empty() {
             signature.push(' ');
         }
         signature.push_str(&secret.sign(delivery.event_id.as_str(), timestamp, &delivery.body));
     }
-    let request = http::Request::post(delivery.endpoint.uri.clone())
+    let request = http::Request::post(endpoint.uri.clone())
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(http::header::USER_AGENT, "hooklab-platform/0.1")
         .header(

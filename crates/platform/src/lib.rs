@@ -400,15 +400,15 @@ impl Platform {
         let store::Opened { store, snapshot } = opened;
         let seed = config.seed;
         let merchants = merchants::Merchants::new(&config.merchants, config.rate_limit_per_s);
-        let ledger = match &snapshot {
-            Some(snapshot) => ledger::Ledger::restore(seed, merchants, snapshot, &clock).map_err(
-                |what| store::StoreError::BadRow {
-                    path: store.path().map(Into::into).unwrap_or_default(),
-                    what,
-                },
-            )?,
-            None => ledger::Ledger::new(seed, config.id_epoch.clone(), merchants),
-        };
+        let ledger =
+            match &snapshot {
+                Some(snapshot) => ledger::Ledger::restore(seed, merchants, snapshot, &clock)
+                    .map_err(|what| store::StoreError::BadRow {
+                        path: store.path().map(Into::into).unwrap_or_default(),
+                        what,
+                    })?,
+                None => ledger::Ledger::new(seed, config.id_epoch.clone(), merchants),
+            };
         store.start(
             &config.merchants,
             clock.unix_us(Micros(0)),

@@ -174,7 +174,10 @@ pub(super) struct Fingerprint {
 impl Fingerprint {
     /// The fingerprint of the request that created `record` (a stored
     /// payment keeps its `simulate`, the one part not in the record).
-    pub(super) fn of(record: &PaymentRecord, simulate: Option<hooklab_core::wire::Simulate>) -> Self {
+    pub(super) fn of(
+        record: &PaymentRecord,
+        simulate: Option<hooklab_core::wire::Simulate>,
+    ) -> Self {
         Fingerprint {
             order_id: record.order_id.clone(),
             amount_cents: record.amount_cents,

@@ -38,9 +38,9 @@ use crate::ledger::{EndpointRecord, PaymentRecord};
 use crate::merchants::Merchant;
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::ids::{EndpointId, EventId, IdEpoch, MerchantId, PaymentId};
+use hooklab_core::shutdown::Shutdown;
 use hooklab_core::wire::{DeliveryState, Event, Outcome, PaymentStatus, Simulate};
 use std::path::{Path, PathBuf};
-use hooklab_core::shutdown::Shutdown;
 use std::sync::Mutex;
 
 pub use sqlite::SqliteStore;

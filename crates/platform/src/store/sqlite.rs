@@ -194,7 +194,11 @@ impl SqliteStore {
                     "INSERT OR REPLACE INTO idempotency_keys (merchant_id, key, payment_id) \
                      VALUES (?1, ?2, ?3)",
                 )?
-                .execute(params![record.merchant.as_str(), key, record.id.as_str()])?;
+                .execute(params![
+                    record.merchant.as_str(),
+                    key,
+                    record.id.as_str()
+                ])?;
             }
             Ok(())
         })
@@ -262,7 +266,10 @@ impl SqliteStore {
 
     /// The transactional outbox: each payment's final status, its event and
     /// its outbox rows, all of a batch in one transaction.
-    pub(super) fn settled(&self, rows: &[SettledRow<'_>]) -> Result<Vec<Vec<OutboxRow>>, StoreError> {
+    pub(super) fn settled(
+        &self,
+        rows: &[SettledRow<'_>],
+    ) -> Result<Vec<Vec<OutboxRow>>, StoreError> {
         self.transaction(|tx| {
             let mut status =
                 tx.prepare_cached("UPDATE payments SET status = ?1 WHERE id = ?2")?;
@@ -509,11 +516,9 @@ fn load(conn: &Connection, path: &Path) -> Result<Snapshot, StoreError> {
         what,
     };
     let meta = |key: &str| -> Result<Option<String>, StoreError> {
-        conn.query_row(
-            "SELECT value FROM meta WHERE key = ?1",
-            params![key],
-            |r| r.get(0),
-        )
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+            r.get(0)
+        })
         .optional()
         .map_err(read)
     };

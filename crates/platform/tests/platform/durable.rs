@@ -34,9 +34,13 @@ fn paused_runtime() -> tokio::runtime::Runtime {
 
 /// Order N settles N × 100 ms after its creation; retries after 0, 1 s, 5 s.
 fn durable_config() -> hooklab_platform::PlatformConfig {
-    let plan = SettlementPlan::new(
-        (1..=ORDERS).map(|n| (OrderId::numbered(n), Dur::from_ms(n * 100), Outcome::Approved)),
-    );
+    let plan = SettlementPlan::new((1..=ORDERS).map(|n| {
+        (
+            OrderId::numbered(n),
+            Dur::from_ms(n * 100),
+            Outcome::Approved,
+        )
+    }));
     hooklab_platform::PlatformConfig {
         delivery: DeliverySettings {
             retry_schedule: ["0s", "1s", "5s"]
@@ -85,11 +89,16 @@ fn a_platform_killed_mid_run_resumes_from_its_file_and_loses_nothing() {
         p.spawn_workers(signal);
         super::register(&p).await;
         for n in 1..=ORDERS {
-            let (status, _, _) = super::call(&p, "POST", "/v1/payments", Some(&order(n)), None).await;
+            let (status, _, _) =
+                super::call(&p, "POST", "/v1/payments", Some(&order(n)), None).await;
             assert_eq!(status, StatusCode::CREATED);
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
-        assert_eq!(p.settlements().len(), 2, "orders 1 and 2 settled before the kill");
+        assert_eq!(
+            p.settlements().len(),
+            2,
+            "orders 1 and 2 settled before the kill"
+        );
         // The trigger is leaked, not dropped: dropping it would be a
         // graceful shutdown.
         std::mem::forget(trigger);
@@ -107,7 +116,11 @@ fn a_platform_killed_mid_run_resumes_from_its_file_and_loses_nothing() {
         let opened = store::open(&path, false).unwrap();
         assert_eq!(opened.origin_unix_us(), Some(origin));
         let (pending, open) = opened.snapshot.as_ref().unwrap().pending();
-        assert_eq!((pending, open), (4, 2), "4 payments pending, 2 deliveries retrying");
+        assert_eq!(
+            (pending, open),
+            (4, 2),
+            "4 payments pending, 2 deliveries retrying"
+        );
         // The platform comes back 2 s after its start (1.75 s down).
         let clock = Clock::resumed(origin, origin + 2_000_000);
         let config = hooklab_platform::PlatformConfig {
@@ -144,7 +157,11 @@ fn a_platform_killed_mid_run_resumes_from_its_file_and_loses_nothing() {
 fn a_file_that_is_not_a_database_is_refused_as_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("platform.sqlite");
-    std::fs::write(&path, b"these are not the bytes of an SQLite database, at all......").unwrap();
+    std::fs::write(
+        &path,
+        b"these are not the bytes of an SQLite database, at all......",
+    )
+    .unwrap();
     let err = store::open(&path, false).unwrap_err();
     assert!(matches!(err, StoreError::NotADatabase { .. }), "{err:?}");
     assert!(err.is_bad_file());
@@ -195,7 +212,8 @@ fn a_full_disk_answers_503_and_stops_the_platform() {
         }
         let mut refused = None;
         for n in 1..=2_000 {
-            let (status, _, body) = super::call(&p, "POST", "/v1/payments", Some(&order(n)), None).await;
+            let (status, _, body) =
+                super::call(&p, "POST", "/v1/payments", Some(&order(n)), None).await;
             if status != StatusCode::CREATED {
                 refused = Some((status, body));
                 break;
@@ -214,4 +232,35 @@ fn page_count(path: &Path) -> u32 {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.pragma_query_value(None, "page_count", |r| r.get(0))
         .unwrap()
+}
+
+/// A shop that restarts registers its URL again, which replaces its
+/// endpoint: a delivery still retrying for the old endpoint goes to the new
+/// one, signed with the new secret, instead of being dropped.
+#[tokio::test(start_paused = true)]
+async fn a_retry_for_a_replaced_endpoint_goes_to_its_successor() {
+    let http = RecordingHttp::answering(&[(500, None)]);
+    let p = super::with_delivery(&["0s", "1s"], super::one_order(100), http.clone());
+    let _workers = super::start(&p);
+    super::register(&p).await;
+    super::call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(http.take().len(), 1, "the first attempt failed");
+    let fresh = super::register(&p).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let sent = http.take();
+    assert_eq!(sent.len(), 1, "the retry went out");
+    let req = &sent[0].1;
+    let h = |n: &str| req.headers().get(n).map(|v| v.to_str().unwrap());
+    let verified = hooklab_core::signature::verify(
+        &[fresh],
+        h("webhook-id"),
+        h("webhook-timestamp"),
+        h("webhook-signature"),
+        req.body(),
+        EPOCH_US / 1_000_000 + 1,
+        300,
+    );
+    assert_eq!(verified, Ok(()), "signed with the new endpoint's secret");
+    assert!(p.delivery_attempts()[1].result.is_success());
 }
