@@ -22,7 +22,7 @@
 
 use crate::Shared;
 use crate::ledger::EndpointRecord;
-use crate::store::{AttemptRow, OutboxRow, OutboxState};
+use crate::store::{AttemptRow, OutboxMode, OutboxRow, OutboxState};
 use bytes::Bytes;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
@@ -317,12 +317,28 @@ pub(crate) async fn run(
 /// marked dropped.
 fn targets(shared: &Shared, dispatch: &Dispatch) -> Vec<(EndpointRecord, Option<OutboxRow>)> {
     let Some(rows) = &dispatch.outbox else {
-        return shared
+        let endpoints = shared
             .ledger()
-            .endpoints_of(&dispatch.merchant, dispatch.only.as_ref())
-            .into_iter()
-            .map(|e| (e, None))
-            .collect();
+            .endpoints_of(&dispatch.merchant, dispatch.only.as_ref());
+        if shared.store.is_durable() && shared.config.outbox == OutboxMode::DualWrite {
+            // The second write of a dual write: the outbox rows, only now.
+            let ids: Vec<EndpointId> = endpoints.iter().map(|e| e.id.clone()).collect();
+            let now_us = shared.clock.unix_us(shared.clock.now());
+            match shared.store.resend(&dispatch.event.id, None, &ids, now_us) {
+                Ok(Some(rows)) => {
+                    return endpoints
+                        .into_iter()
+                        .zip(rows.into_iter().map(Some))
+                        .collect();
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    shared.store_failed(e);
+                    return Vec::new();
+                }
+            }
+        }
+        return endpoints.into_iter().map(|e| (e, None)).collect();
     };
     let mut targets = Vec::with_capacity(rows.len());
     let mut dropped = Vec::new();

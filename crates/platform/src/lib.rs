@@ -99,6 +99,9 @@ pub struct PlatformConfig {
     /// How much of the delivery log is kept, and how often one event may be
     /// redelivered.
     pub retention: Retention,
+    /// With a durable store: whether a settlement writes its outbox rows in
+    /// its own transaction (the default) or separately, later.
+    pub outbox: store::OutboxMode,
 }
 
 /// The platform's memory bounds for deliveries. A platform left running
@@ -174,6 +177,7 @@ impl Default for PlatformConfig {
             server: ServerLimits::default(),
             disable_after_failures: None,
             retention: Retention::KEEP_ALL,
+            outbox: store::OutboxMode::Transactional,
         }
     }
 }

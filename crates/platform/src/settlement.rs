@@ -107,20 +107,31 @@ pub(crate) fn journal(
     if !shared.store.is_durable() {
         return Ok(settled.iter().map(|_| None).collect());
     }
+    let dual_write = shared.config.outbox == crate::store::OutboxMode::DualWrite;
     let rows: Vec<SettledRow<'_>> = settled
         .iter()
         .map(|(event, merchant, at)| SettledRow {
             event,
             merchant,
             created_us: shared.clock.unix_us(*at),
-            endpoints: ledger
-                .endpoints_of(merchant, None)
-                .into_iter()
-                .map(|e| e.id)
-                .collect(),
+            // A dual write leaves the outbox to the dispatcher.
+            endpoints: if dual_write {
+                Vec::new()
+            } else {
+                ledger
+                    .endpoints_of(merchant, None)
+                    .into_iter()
+                    .map(|e| e.id)
+                    .collect()
+            },
         })
         .collect();
-    shared.store.settled(&rows)
+    let written = shared.store.settled(&rows)?;
+    Ok(if dual_write {
+        written.into_iter().map(|_| None).collect()
+    } else {
+        written
+    })
 }
 
 /// How many payments [`settle_batch`] settles under one hold of the ledger.

@@ -213,7 +213,11 @@ pub fn dispatch_burst(orders: u64, durable: bool) -> Result<()> {
              distinct={distinct} lost={} doubled={} failure_kinds={} window_ms={:.1} \
              first_attempt_after_ms={:.1} deliveries_per_s={:.0} \
              creations_done_before_settle={} ok={ok}",
-            if durable { "durable_burst" } else { "dispatch_burst" },
+            if durable {
+                "durable_burst"
+            } else {
+                "dispatch_burst"
+            },
             attempts.len(),
             orders.saturating_sub(distinct),
             received.saturating_sub(distinct),

@@ -142,6 +142,21 @@ impl StoreError {
     }
 }
 
+/// How a settlement's webhooks reach the outbox (with a durable store).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OutboxMode {
+    /// The status, the event and the outbox rows commit in one
+    /// transaction: a crash keeps all of them or none.
+    #[default]
+    Transactional,
+    /// The status and the event commit first; the outbox rows are written
+    /// later, when the dispatcher takes the event off its in-memory queue.
+    /// A crash between the two loses the webhook: the payment is final and
+    /// nobody will ever tell the shop. Kept to show what the outbox
+    /// prevents.
+    DualWrite,
+}
+
 /// Where the platform keeps its books. `Memory` does nothing, so a scenario
 /// run behaves exactly as before the store existed.
 #[derive(Debug, Default)]

@@ -264,3 +264,55 @@ async fn a_retry_for_a_replaced_endpoint_goes_to_its_successor() {
     assert_eq!(verified, Ok(()), "signed with the new endpoint's secret");
     assert!(p.delivery_attempts()[1].result.is_success());
 }
+
+/// The lesson of the outbox, at the moment it matters: the platform dies
+/// right after a settlement committed, before the dispatcher took its event
+/// off the in-memory queue. With the transactional outbox the webhook's row
+/// was in the same transaction, and the restarted platform delivers it; with
+/// a dual write the row was never written, and the payment is final with
+/// nobody left to tell the shop.
+#[test]
+fn a_crash_between_the_writes_loses_a_dual_writes_webhook_and_never_the_outboxs() {
+    use hooklab_platform::store::OutboxMode;
+    for (mode, expected) in [(OutboxMode::Transactional, 1), (OutboxMode::DualWrite, 0)] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("platform.sqlite");
+        let config = || hooklab_platform::PlatformConfig {
+            outbox: mode,
+            ..config(super::one_order(100))
+        };
+        let first = paused_runtime();
+        let (origin, killed) = first.block_on(async {
+            let clock = Clock::starting_now(EPOCH_US);
+            let opened = store::open(&path, false).unwrap();
+            let http = Arc::new(RecordingHttp::default());
+            // No workers: the dispatcher never runs before the kill.
+            let p = Platform::with_store(clock, config(), http, opened).unwrap();
+            super::register(&p).await;
+            super::call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            p.settle_due();
+            assert_eq!(p.settlements().len(), 1);
+            (clock.unix_us(hooklab_core::clock::Micros(0)), p)
+        });
+        drop(killed);
+        drop(first);
+        let second = paused_runtime();
+        let http = Arc::new(RecordingHttp::default());
+        let settled = second.block_on(async {
+            let opened = store::open(&path, false).unwrap();
+            let clock = Clock::resumed(origin, origin + 2_000_000);
+            let config = hooklab_platform::PlatformConfig {
+                id_epoch: opened.id_epoch().unwrap(),
+                ..config()
+            };
+            let p = Platform::with_store(clock, config, http.clone(), opened).unwrap();
+            let (_trigger, signal) = shutdown::channel();
+            p.spawn_workers(signal);
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            p.settlements().len()
+        });
+        assert_eq!(settled, 1, "{mode:?}: the settlement itself survived");
+        assert_eq!(http.take().len(), expected, "{mode:?}");
+    }
+}
