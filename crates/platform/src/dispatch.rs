@@ -618,10 +618,11 @@ impl Ctx {
                 }
             });
         }
-        if newly_disabled && let Some(record) = shared.ledger().endpoint_by_id(&endpoint.id) {
-            if let Err(e) = shared.store.endpoint_saved(record, None, &[], &clock) {
-                shared.store_failed(e);
-            }
+        if newly_disabled
+            && let Some(record) = shared.ledger().endpoint_by_id(&endpoint.id)
+            && let Err(e) = shared.store.endpoint_saved(record, None, &[], &clock)
+        {
+            shared.store_failed(e);
         }
         // Drawn here, before the attempt is logged, so the next attempt's
         // time can be journalled with this one (no `.await` in between: the
