@@ -22,7 +22,7 @@
 
 use crate::Shared;
 use crate::ledger::EndpointRecord;
-use crate::store::{AttemptRow, OutboxMode, OutboxRow, OutboxState};
+use crate::store::{AttemptRow, OutboxRow, OutboxState};
 use bytes::Bytes;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
@@ -246,7 +246,7 @@ pub(crate) async fn run(
             next = queue.recv() => match next {
                 Some(dispatch) => {
                     let shared = &ctx.shared;
-                    let targets = targets(shared, &dispatch);
+                    let targets = crate::store::outbox::targets(shared, &dispatch);
                     let body = match serde_json::to_vec(&dispatch.event) {
                         Ok(b) => Bytes::from(b),
                         // An Event always serialises; if one ever did not,
@@ -310,77 +310,6 @@ pub(crate) async fn run(
         while tasks.join_next().await.is_some() {}
     }
     ctx.shared.flush_attempts();
-}
-
-/// Where one queued event goes: each endpoint, with its outbox row when the
-/// store wrote one. Rows whose endpoint was deleted or disabled since are
-/// marked dropped.
-fn targets(shared: &Shared, dispatch: &Dispatch) -> Vec<(EndpointRecord, Option<OutboxRow>)> {
-    let Some(rows) = &dispatch.outbox else {
-        let endpoints = shared
-            .ledger()
-            .endpoints_of(&dispatch.merchant, dispatch.only.as_ref());
-        if shared.store.is_durable() && shared.config.outbox == OutboxMode::DualWrite {
-            // The second write of a dual write: the outbox rows, only now.
-            let ids: Vec<EndpointId> = endpoints.iter().map(|e| e.id.clone()).collect();
-            let now_us = shared.clock.unix_us(shared.clock.now());
-            match shared.store.resend(&dispatch.event.id, None, &ids, now_us) {
-                Ok(Some(rows)) => {
-                    return endpoints
-                        .into_iter()
-                        .zip(rows.into_iter().map(Some))
-                        .collect();
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    shared.store_failed(e);
-                    return Vec::new();
-                }
-            }
-        }
-        return endpoints.into_iter().map(|e| (e, None)).collect();
-    };
-    let mut targets = Vec::with_capacity(rows.len());
-    let mut dropped = Vec::new();
-    {
-        let ledger = shared.ledger();
-        for row in rows {
-            match ledger.endpoint_by_id(&row.endpoint) {
-                Some(e) if !e.disabled => targets.push((e.clone(), Some(row.clone()))),
-                _ => dropped.push(row.clone()),
-            }
-        }
-    }
-    for row in dropped {
-        shared.attempt_queue.push(dropped_row(
-            shared,
-            row.id,
-            &dispatch.event.id,
-            &row.endpoint,
-        ));
-    }
-    targets
-}
-
-/// An outbox row's update for a delivery dropped without an attempt.
-fn dropped_row(
-    shared: &Shared,
-    outbox_id: i64,
-    event: &EventId,
-    endpoint: &EndpointId,
-) -> AttemptRow {
-    AttemptRow {
-        outbox_id,
-        event_id: event.clone(),
-        endpoint_id: endpoint.clone(),
-        attempt: 0,
-        state: OutboxState::Dropped,
-        event_state: DeliveryState::Failed,
-        started_us: shared.clock.unix_us(shared.clock.now()),
-        duration_us: 0,
-        result: "endpoint disabled or deleted".to_owned(),
-        next_attempt_at_us: None,
-    }
 }
 
 /// What every task of the dispatcher shares.
@@ -558,7 +487,7 @@ impl Ctx {
             Some(None) => {
                 tracing::debug!("endpoint disabled: attempt dropped");
                 if let Some(id) = delivery.outbox {
-                    shared.attempt_queue.push(dropped_row(
+                    shared.attempt_queue.push(crate::store::outbox::dropped_row(
                         shared,
                         id,
                         &delivery.event_id,

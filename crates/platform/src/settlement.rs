@@ -14,16 +14,16 @@
 //!   time has come just because the worker has not woken yet.
 //!
 //! With a durable store, both paths commit the settlement (status, event and
-//! outbox rows: [`journal`]) under the ledger's lock, before the event goes
-//! to the dispatcher and before the read is answered.
+//! outbox rows: [`journal`]) before the event goes to the dispatcher and
+//! before the read is answered, outside the ledger's lock.
 
 use crate::Shared;
 use crate::ledger::Ledger;
 use crate::store::{OutboxRow, SettledRow, StoreError};
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
-use hooklab_core::ids::MerchantId;
 use hooklab_core::ids::OrderId;
+use hooklab_core::ids::{EndpointId, MerchantId};
 use hooklab_core::shutdown::Shutdown;
 use hooklab_core::wire::Event;
 use hooklab_core::wire::Outcome;
@@ -67,7 +67,7 @@ pub(crate) fn settle_due(shared: &Shared, now: Micros) {
 /// late each came (`now` minus its scheduled instant), for the worker's own
 /// settlements.
 fn settle_batch(shared: &Shared, now: Micros, lateness: Option<&Lateness>) -> bool {
-    let (events, outboxes) = {
+    let (events, targets) = {
         let mut ledger = shared.ledger();
         let due = ledger.pop_due(now, SETTLE_BATCH);
         if due.is_empty() {
@@ -77,13 +77,15 @@ fn settle_batch(shared: &Shared, now: Micros, lateness: Option<&Lateness>) -> bo
             .iter()
             .filter_map(|id| ledger.settle_if_due(id, now, &shared.clock))
             .collect();
-        match journal(shared, &ledger, &events) {
-            Ok(outboxes) => (events, outboxes),
-            Err(e) => {
-                // Not durable, so not announced: the platform stops.
-                shared.store_failed(e);
-                return false;
-            }
+        let targets = outbox_targets(shared, &ledger, &events);
+        (events, targets)
+    };
+    let outboxes = match journal(shared, &events, targets) {
+        Ok(outboxes) => outboxes,
+        Err(e) => {
+            // Not durable, so not announced: the platform stops.
+            shared.store_failed(e);
+            return false;
         }
     };
     for ((event, merchant, at), outbox) in events.into_iter().zip(outboxes) {
@@ -95,43 +97,69 @@ fn settle_batch(shared: &Shared, now: Micros, lateness: Option<&Lateness>) -> bo
     true
 }
 
-/// Commits `settled` (just settled in `ledger`) to the store in one
-/// transaction: each payment's status, its event, and one outbox row per
-/// enabled endpoint of its merchant. Answers each one's outbox rows (`None`
-/// in memory, where the dispatcher looks the endpoints up itself).
-pub(crate) fn journal(
+/// Where each of `settled` (just settled in `ledger`) must be delivered:
+/// the enabled endpoints of its merchant, one outbox row each. Read under
+/// the ledger's lock, so the rows name the endpoints of that moment; empty
+/// in memory, and for a dual write, whose dispatcher writes them later.
+pub(crate) fn outbox_targets(
     shared: &Shared,
     ledger: &Ledger,
     settled: &[(Event, MerchantId, Micros)],
-) -> Result<Vec<Option<Vec<OutboxRow>>>, StoreError> {
-    if !shared.store.is_durable() {
-        return Ok(settled.iter().map(|_| None).collect());
-    }
-    let dual_write = shared.config.outbox == crate::store::OutboxMode::DualWrite;
-    let rows: Vec<SettledRow<'_>> = settled
+) -> Vec<Vec<EndpointId>> {
+    let transactional = shared.store.is_durable()
+        && shared.config.outbox == crate::store::OutboxMode::Transactional;
+    settled
         .iter()
-        .map(|(event, merchant, at)| SettledRow {
-            event,
-            merchant,
-            created_us: shared.clock.unix_us(*at),
-            // A dual write leaves the outbox to the dispatcher.
-            endpoints: if dual_write {
-                Vec::new()
-            } else {
+        .map(|(_, merchant, _)| {
+            if transactional {
                 ledger
                     .endpoints_of(merchant, None)
                     .into_iter()
                     .map(|e| e.id)
                     .collect()
-            },
+            } else {
+                Vec::new()
+            }
+        })
+        .collect()
+}
+
+/// Commits `settled` to the store in one transaction: each payment's
+/// status, its event, and its outbox rows (`targets`, from
+/// [`outbox_targets`]). Answers each one's outbox rows (`None` in memory and
+/// for a dual write, where the dispatcher looks the endpoints up itself).
+///
+/// Called after the ledger's lock is released, so a poll never waits for
+/// SQLite; still before the event goes to the dispatcher and before the read
+/// that settled it is answered. A poll that comes in between may see the
+/// final status a moment before it is durable: if the process dies then, the
+/// payment settles again at the same instant with the same outcome.
+pub(crate) fn journal(
+    shared: &Shared,
+    settled: &[(Event, MerchantId, Micros)],
+    targets: Vec<Vec<EndpointId>>,
+) -> Result<Vec<Option<Vec<OutboxRow>>>, StoreError> {
+    if !shared.store.is_durable() {
+        return Ok(settled.iter().map(|_| None).collect());
+    }
+    let rows: Vec<SettledRow<'_>> = settled
+        .iter()
+        .zip(targets)
+        .map(|((event, merchant, at), endpoints)| SettledRow {
+            event,
+            merchant,
+            created_us: shared.clock.unix_us(*at),
+            endpoints,
         })
         .collect();
     let written = shared.store.settled(&rows)?;
-    Ok(if dual_write {
-        written.into_iter().map(|_| None).collect()
-    } else {
-        written
-    })
+    Ok(
+        if shared.config.outbox == crate::store::OutboxMode::DualWrite {
+            written.into_iter().map(|_| None).collect()
+        } else {
+            written
+        },
+    )
 }
 
 /// How many payments [`settle_batch`] settles under one hold of the ledger.

@@ -174,16 +174,24 @@ fn read(shared: &Shared, merchant: &MerchantId, id: &PaymentId) -> Result<(Bytes
     let now = shared.clock.now();
     // The lock is released before the settlement (if any) is queued; a
     // durable store commits it first.
-    let mut ledger = shared.ledger();
-    let read = ledger.read_status(merchant, id, now, &shared.clock);
+    let (read, targets) = {
+        let mut ledger = shared.ledger();
+        let read = ledger.read_status(merchant, id, now, &shared.clock);
+        let targets = match read.as_ref().and_then(|r| r.settled.as_ref()) {
+            Some(settled) => {
+                crate::settlement::outbox_targets(shared, &ledger, std::slice::from_ref(settled))
+            }
+            None => Vec::new(),
+        };
+        (read, targets)
+    };
     let outbox = match read.as_ref().and_then(|r| r.settled.as_ref()) {
-        Some(settled) => crate::settlement::journal(shared, &ledger, std::slice::from_ref(settled))
+        Some(settled) => crate::settlement::journal(shared, std::slice::from_ref(settled), targets)
             .map_err(|e| shared.store_failed(e))?
             .pop()
             .flatten(),
         None => None,
     };
-    drop(ledger);
     // Another merchant's payment is not found, exactly as a missing one.
     let Some(read) = read else {
         return Err(refuse(

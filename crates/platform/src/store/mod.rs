@@ -29,8 +29,10 @@
 //! stops the platform: an answer it could not make durable is answered 503,
 //! and [`crate::Platform::serve`] returns the error.
 //!
-//! Parts: [`schema`] (the tables), `sqlite` (the journal's SQL).
+//! Parts: [`schema`] (the tables), `sqlite` (the journal's SQL), `outbox`
+//! (the dispatcher's side of the outbox).
 
+pub(crate) mod outbox;
 pub(crate) mod schema;
 mod sqlite;
 
