@@ -506,8 +506,22 @@ pub(crate) async fn flush(shared: std::sync::Arc<crate::Shared>, mut shutdown: S
         tokio::select! {
             biased;
             _ = shutdown.wait() => break,
-            _ = shared.attempt_queue.ready.notified() => shared.flush_attempts(),
+            _ = shared.attempt_queue.ready.notified() => {
+                // Group commit: let a burst's outcomes gather for a moment,
+                // so one transaction carries hundreds of them rather than
+                // one each. An outcome not yet committed when the process
+                // dies only means that attempt is made again.
+                tokio::select! {
+                    biased;
+                    _ = shutdown.wait() => break,
+                    _ = shared.clock.sleep_until(shared.clock.now().plus(GROUP_COMMIT)) => {}
+                }
+                shared.flush_attempts();
+            }
         }
     }
     shared.flush_attempts();
 }
+
+/// How long the batch committer lets delivery outcomes gather.
+const GROUP_COMMIT: hooklab_core::duration::Dur = hooklab_core::duration::Dur::from_ms(2);
