@@ -29,9 +29,11 @@
 //! stops the platform: an answer it could not make durable is answered 503,
 //! and [`crate::Platform::serve`] returns the error.
 //!
-//! Parts: [`schema`] (the tables), `sqlite` (the journal's SQL), `outbox`
+//! Parts: [`schema`] (the tables), `sqlite` (opening and writing), `load`
+//! (reading a store back), `outbox`
 //! (the dispatcher's side of the outbox).
 
+mod load;
 pub(crate) mod outbox;
 pub(crate) mod schema;
 mod sqlite;
