@@ -14,7 +14,7 @@
 //!   time has come just because the worker has not woken yet.
 //!
 //! With a durable store, both paths commit the settlement (status, event and
-//! outbox rows: [`journal`]) before the event goes to the dispatcher and
+//! outbox rows: `journal`) before the event goes to the dispatcher and
 //! before the read is answered, outside the ledger's lock.
 
 use crate::Shared;

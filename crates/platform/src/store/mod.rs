@@ -2,7 +2,7 @@
 //! what scenario runs use) or an SQLite file ([`Store::Sqlite`], what
 //! `hooklab platform` uses by default).
 //!
-//! The in-memory [`crate::ledger::Ledger`] stays the working set that serves
+//! The in-memory ledger ([`crate::ledger`]) stays the working set that serves
 //! every read, so a polling storm only ever takes the ledger's mutex, never
 //! SQLite's write lock. The SQLite store is a write-through journal beside
 //! it: each change is committed before the platform answers or acts on it.
@@ -29,7 +29,7 @@
 //! stops the platform: an answer it could not make durable is answered 503,
 //! and [`crate::Platform::serve`] returns the error.
 //!
-//! Parts: [`schema`] (the tables), `sqlite` (opening and writing), `load`
+//! Parts: `schema` (the tables), `sqlite` (opening and writing), `load`
 //! (reading a store back), `outbox`
 //! (the dispatcher's side of the outbox).
 
@@ -218,8 +218,7 @@ impl Opened {
 }
 
 /// Everything a store held when it was opened: the ledger is rebuilt from
-/// it. Instants are already on the resumed clock's scale only once
-/// [`Snapshot`]'s `*_us` fields are converted with [`from_unix`].
+/// it. Instants are stored as unix time (µs) and read on the resumed clock.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub(crate) origin_unix_us: i64,
