@@ -88,6 +88,17 @@ pub struct PlatformArgs {
     /// Requests per second the API key may make; beyond, 429 with Retry-After.
     #[arg(long, value_parser = parse_rate)]
     rate_limit: Option<f64>,
+
+    /// The SQLite file that keeps payments, endpoints, events and the
+    /// webhook outbox, so a restart (even after kill -9) loses nothing;
+    /// `:memory:` for none.
+    #[arg(long, default_value = crate::data::DEFAULT_DATA)]
+    data: std::path::PathBuf,
+
+    /// Empty the data file first (a file another program made is never
+    /// touched).
+    #[arg(long)]
+    reset: bool,
 }
 
 /// The strategies a shop can use by hand.
@@ -134,6 +145,12 @@ pub struct ShopArgs {
     /// Time between two orders (1s, 500ms; a bare number is milliseconds).
     #[arg(long, default_value = "1s", value_parser = parse_dur)]
     every: Dur,
+
+    /// An SQLite file (the shop's inbox) that keeps its orders and the
+    /// delivery ids it processed, so deduplication survives a restart; each
+    /// delivery is committed before it is acknowledged. None by default.
+    #[arg(long)]
+    data: Option<std::path::PathBuf>,
 }
 
 /// Options of `hooklab order`.
@@ -318,16 +335,19 @@ use hooklab_core::shutdown::ctrl_c;
 
 /// `hooklab platform`.
 pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
-    let clock = Clock::starting_now(Clock::system_unix_us()).precise();
     let lang = out.lang;
+    let data = crate::data::open(&args.data, args.reset, lang)?;
+    let clock = data.clock;
     // The edge may read the system's time to seed a fresh key.
     let mut rng = SeededRng::new(Clock::system_unix_us() as u64);
-    let merchant = match args.api_key {
-        Some(api_key) => Merchant {
+    let merchant = match (args.api_key, data.merchant) {
+        (Some(api_key), _) => Merchant {
             id: MerchantId::numbered(1),
             api_key,
         },
-        None => Merchant::generate(1, &mut rng),
+        // The key the file knows: the shop that has it goes on working.
+        (None, Some(known)) => known,
+        (None, None) => Merchant::generate(1, &mut rng),
     };
     let config = PlatformConfig {
         default_settle: args.settle_after,
@@ -335,15 +355,24 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
         rate_limit_per_s: args.rate_limit,
         seed: rng.next_u64(),
         events: out.events(clock),
-        // A new epoch per start: ids never repeat across restarts.
-        id_epoch: hooklab_core::ids::IdEpoch::from_seed(Clock::system_unix_us() as u64),
+        // A new epoch per data file (a new one per start with `:memory:`):
+        // ids never repeat across restarts, and a restart on the same file
+        // goes on numbering.
+        id_epoch: data.epoch,
         // A platform left running drops a dead shop's endpoint.
         disable_after_failures: Some(hooklab_platform::DEFAULT_DISABLE_AFTER_FAILURES),
         retention: hooklab_platform::Retention::SERVER,
         ..PlatformConfig::default()
     };
     config.validate()?;
-    let platform = Platform::new(clock, config, RealHttp::new());
+    let platform =
+        Platform::with_store(clock, config, RealHttp::new(), data.opened).with_context(|| {
+            text::phrase(
+                lang,
+                text::Phrase::OpenData,
+                &args.data.display().to_string(),
+            )
+        })?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| text::phrase(lang, text::Phrase::Listen, &args.listen.to_string()))?;
@@ -353,6 +382,7 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
         Lang::En => {
             out.say(format!("{now} payment platform listening on http://{addr}"));
             out.say(format!("{now} API key: {}", merchant.api_key));
+            out.say(format!("{now} {}", data.line));
             out.say(format!(
                 "{now} every payment settles {} after its creation (unless it asks otherwise; \
                  --settle-after to change); lines are stamped with the time of day; Ctrl-C to stop",
@@ -364,6 +394,7 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
                 "{now} plataforma de pagamentos escutando em http://{addr}"
             ));
             out.say(format!("{now} chave de API: {}", merchant.api_key));
+            out.say(format!("{now} {}", data.line));
             out.say(format!(
                 "{now} cada pagamento é liquidado {} após a criação (salvo pedido em contrário; \
                  --settle-after para mudar); as linhas trazem a hora do dia; Ctrl-C para parar",
@@ -413,7 +444,14 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         }
     }
     let (trigger, shutdown) = shutdown::channel();
-    let events = out.events(clock);
+    let inbox = match &args.data {
+        Some(path) => Some(crate::data::open_inbox(path, clock, lang)?),
+        None => None,
+    };
+    let events = match &inbox {
+        Some(inbox) => crate::data::journalled(out.events(clock), inbox.inbox.clone()),
+        None => out.events(clock),
+    };
     let book = Arc::new(OrderBook::with_events(events.clone()));
     let client = PlatformClient::new(RealHttp::new(), &args.platform, clock)
         .with_events(events)
@@ -428,7 +466,15 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     )
     .with_book(book.clone());
     if strategy.receives_webhooks() {
-        let receiver = Receiver::new(clock, book.clone());
+        let receiver = match &inbox {
+            Some(inbox) => Receiver::with_inbox(
+                clock,
+                book.clone(),
+                inbox.inbox.clone(),
+                inbox.processed.clone(),
+            ),
+            None => Receiver::new(clock, book.clone()),
+        };
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| text::phrase(lang, text::Phrase::Listen, &args.listen.to_string()))?;
@@ -481,6 +527,17 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
             args.orders, out.dur(args.every), strategy_pt(args.strategy)
         ),
     });
+    // Orders a previous run left waiting: their webhooks may still come.
+    let mut waiting = 0;
+    if let Some(inbox) = &inbox {
+        out.say(format!("{now} {}", inbox.line));
+        if strategy.receives_webhooks() {
+            for order in &inbox.pending {
+                book.place(order.clone(), clock.now());
+                waiting += 1;
+            }
+        }
+    }
     shop.start();
     let stamp = Clock::system_unix_us();
     let mut settled = book.watch_settled();
@@ -520,7 +577,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
             }
         })
     };
-    let total = u64::from(args.orders);
+    let total = u64::from(args.orders) + waiting;
     loop {
         if *settled.borrow_and_update() >= total {
             break;

@@ -429,6 +429,16 @@ const PT_BR: &[(&str, &str, &str)] = &[
         "Requisições por segundo permitidas à chave de API; acima disso, 429 com Retry-After",
     ),
     (
+        "platform",
+        "data",
+        "O arquivo SQLite que guarda pagamentos, endpoints, eventos e a caixa de saída (outbox) dos webhooks, para que um reinício (mesmo após kill -9) não perca nada; `:memory:` para nenhum",
+    ),
+    (
+        "platform",
+        "reset",
+        "Esvazia o arquivo de dados antes (um arquivo criado por outro programa nunca é tocado)",
+    ),
+    (
         "shop",
         "",
         "Executa uma loja sozinha contra `hooklab platform`: faz alguns pedidos e descobre seus resultados pela estratégia escolhida, imprimindo cada consulta, entrega e recusa no momento em que acontece",
@@ -442,6 +452,11 @@ const PT_BR: &[(&str, &str, &str)] = &[
         "shop",
         "api_key",
         "A chave de API do lojista, como `hooklab platform` a imprimiu",
+    ),
+    (
+        "shop",
+        "data",
+        "Um arquivo SQLite (a caixa de entrada da loja) que guarda os pedidos e os ids de entrega já processados, para que a eliminação de duplicatas sobreviva a um reinício; cada entrega é gravada antes de ser confirmada. Nenhum por padrão",
     ),
     (
         "shop",

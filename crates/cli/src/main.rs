@@ -10,6 +10,7 @@
 #![allow(rustdoc::invalid_html_tags)]
 
 mod check_cmd;
+mod data;
 mod demo_cmd;
 mod github_cmd;
 mod help;
@@ -264,12 +265,19 @@ fn main() -> ExitCode {
                 .map_err(Failure::Runtime)
         }
         Command::Github(cmd) => github(cmd, lang),
-        Command::Platform(args) => {
-            demo_out(lang, offset).and_then(|out| demo(demo_cmd::platform(args, out), lang))
-        }
-        Command::Shop(args) => {
-            demo_out(lang, offset).and_then(|out| demo(demo_cmd::shop(args, out), lang))
-        }
+        Command::Platform(args) => demo_out(lang, offset)
+            .and_then(|out| demo(demo_cmd::platform(args, out), lang))
+            .map_err(|failure| match failure {
+                // A data file that is not a usable store is bad input.
+                Failure::Runtime(e) if data::is_bad_file(&e) => Failure::Usage(e),
+                other => other,
+            }),
+        Command::Shop(args) => demo_out(lang, offset)
+            .and_then(|out| demo(demo_cmd::shop(args, out), lang))
+            .map_err(|failure| match failure {
+                Failure::Runtime(e) if data::is_bad_file(&e) => Failure::Usage(e),
+                other => other,
+            }),
         Command::Order(args) => demo(demo_cmd::order(args, lang), lang),
         Command::Live(args) => live_cmd::live(args, lang),
         Command::Check(args) => check_cmd::check(args, lang),

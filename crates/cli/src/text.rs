@@ -100,6 +100,8 @@ pub enum Phrase {
     CreatePayment,
     /// Serving the platform.
     Serving,
+    /// Opening the platform's data file.
+    OpenData,
 }
 
 /// The phrase, with its subject (a path, an address, a name).
@@ -124,6 +126,10 @@ pub fn phrase(lang: Lang, phrase: Phrase, subject: &str) -> String {
         (Lang::PtBr, CreatePayment) => format!("ao criar um pagamento em {subject}"),
         (Lang::En, Serving) => "serving the platform".to_owned(),
         (Lang::PtBr, Serving) => "ao servir a plataforma".to_owned(),
+        (Lang::En, OpenData) => format!("opening the platform's data file {subject}"),
+        (Lang::PtBr, OpenData) => {
+            format!("ao abrir o arquivo de dados da plataforma {subject}")
+        }
     }
 }
 

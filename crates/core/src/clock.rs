@@ -73,6 +73,27 @@ impl Clock {
         }
     }
 
+    /// The clock a restarted process had before it died: its origin is
+    /// `origin_unix_us` (the first start's), so instants it stored read the
+    /// same now. `now_unix_us` is the system's time now, read by the caller.
+    /// If the origin lies before the machine's monotonic clock began (the
+    /// machine rebooted since), the origin is now instead, and older
+    /// instants read as the origin.
+    pub fn resumed(origin_unix_us: i64, now_unix_us: i64) -> Self {
+        let elapsed = std::time::Duration::from_micros(
+            u64::try_from(now_unix_us - origin_unix_us).unwrap_or(0),
+        );
+        let now = tokio::time::Instant::now();
+        match now.checked_sub(elapsed) {
+            Some(origin) => Self {
+                origin,
+                origin_unix_us,
+                precise: false,
+            },
+            None => Self::starting_now(now_unix_us),
+        }
+    }
+
     /// The same clock, with [`Clock::sleep_until_exact`] accurate to tens of
     /// microseconds instead of tokio's millisecond. For real time only: on a
     /// paused (virtual) runtime the OS timer would never see time pass.

@@ -11,12 +11,18 @@
 //! flight: a burst of settlements queues up here instead of opening thousands
 //! of connections at once and overflowing the receiver's accept queue.
 //!
+//! With a durable store ([`crate::store`]), each event arrives with the
+//! outbox rows its settlement committed, one per endpoint; every attempt's
+//! outcome goes to the store's batch queue, and a delivery resumed after a
+//! restart arrives with the index and time of its next attempt.
+//!
 //! Every delivery and attempt is also logged through `tracing` at DEBUG
 //! (`RUST_LOG=hooklab=debug`): the spans of `Ctx::send` and `attempt`
 //! carry the event, the endpoint and the attempt number.
 
 use crate::Shared;
 use crate::ledger::EndpointRecord;
+use crate::store::{AttemptRow, OutboxRow, OutboxState};
 use bytes::Bytes;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
@@ -213,6 +219,9 @@ pub(crate) struct Dispatch {
     pub(crate) merchant: MerchantId,
     /// Send to this endpoint only (a redelivery or recovery), or to all.
     pub(crate) only: Option<EndpointId>,
+    /// With a durable store: the outbox rows to deliver (their endpoints,
+    /// not `only`, say where).
+    pub(crate) outbox: Option<Vec<OutboxRow>>,
 }
 
 /// The dispatcher: takes each queued event and hands one delivery per
@@ -237,7 +246,7 @@ pub(crate) async fn run(
             next = queue.recv() => match next {
                 Some(dispatch) => {
                     let shared = &ctx.shared;
-                    let endpoints = shared.ledger().endpoints_of(&dispatch.merchant, dispatch.only.as_ref());
+                    let targets = crate::store::outbox::targets(shared, &dispatch);
                     let body = match serde_json::to_vec(&dispatch.event) {
                         Ok(b) => Bytes::from(b),
                         // An Event always serialises; if one ever did not,
@@ -251,7 +260,7 @@ pub(crate) async fn run(
                             continue;
                         }
                     };
-                    for endpoint in endpoints {
+                    for (endpoint, row) in targets {
                         tracing::debug!(
                             event = %dispatch.event.id,
                             endpoint = %endpoint.id,
@@ -266,7 +275,16 @@ pub(crate) async fn run(
                             order_id: dispatch.event.data.order_id.clone(),
                             body: body.clone(),
                             lane,
+                            outbox: row.as_ref().map(|r| r.id),
                         });
+                        if let Some((index, at)) = row.and_then(|r| r.resume) {
+                            // Resumed after a restart: its next attempt, when
+                            // it was due.
+                            let wait = at.since(shared.clock.now());
+                            let wait = if at > shared.clock.now() { wait } else { Dur::ZERO };
+                            ctx.after(wait, Attempt { delivery, index });
+                            continue;
+                        }
                         // Fault injection: a sender that sometimes delivers
                         // twice, as at-least-once senders do.
                         if shared.chance(shared.config.duplicate_rate) {
@@ -291,6 +309,7 @@ pub(crate) async fn run(
         }
         while tasks.join_next().await.is_some() {}
     }
+    ctx.shared.flush_attempts();
 }
 
 /// What every task of the dispatcher shares.
@@ -342,6 +361,8 @@ struct Delivery {
     body: Bytes,
     /// The endpoint's lane.
     lane: Arc<Lane>,
+    /// Its outbox row, with a durable store.
+    outbox: Option<i64>,
 }
 
 impl Ctx {
@@ -449,13 +470,36 @@ impl Ctx {
     async fn send(self: &Arc<Self>, Attempt { delivery, index }: Attempt) {
         let shared = &self.shared;
         let clock = shared.clock;
-        if !shared.ledger().endpoint_enabled(&delivery.endpoint.id) {
-            tracing::debug!("endpoint disabled: attempt dropped");
-            return;
-        }
+        // The endpoint this attempt goes to: the delivery's, or, when a new
+        // registration for the same URL replaced it (a shop that restarted
+        // registers again), its successor, so the restart loses nothing.
+        let successor = {
+            let ledger = shared.ledger();
+            if ledger.endpoint_enabled(&delivery.endpoint.id) {
+                None
+            } else {
+                Some(ledger.successor_of(&delivery.endpoint).cloned())
+            }
+        };
+        let endpoint = match &successor {
+            None => &delivery.endpoint,
+            Some(Some(next)) => next,
+            Some(None) => {
+                tracing::debug!("endpoint disabled: attempt dropped");
+                if let Some(id) = delivery.outbox {
+                    shared.attempt_queue.push(crate::store::outbox::dropped_row(
+                        shared,
+                        id,
+                        &delivery.event_id,
+                        &delivery.endpoint.id,
+                    ));
+                }
+                return;
+            }
+        };
         let schedule = &shared.config.delivery.retry_schedule;
         let started_at = clock.now();
-        let (result, asked_wait) = attempt(shared, &delivery, started_at).await;
+        let (result, asked_wait) = attempt(shared, &delivery, endpoint, started_at).await;
         let gone = result == AttemptResult::Status(410);
         let done = result.is_success() || gone;
         let next_delay = schedule.get(index + 1).filter(|_| !done);
@@ -472,12 +516,12 @@ impl Ctx {
             ledger.note_attempt(&delivery.event_id, state);
             if gone {
                 // 410 Gone: the receiver says this endpoint will never come back.
-                ledger.disable_endpoint(&delivery.endpoint.id);
+                ledger.disable_endpoint(&endpoint.id);
                 Some("it answered 410 Gone".to_owned())
             } else {
                 ledger
                     .note_endpoint_result(
-                        &delivery.endpoint.id,
+                        &endpoint.id,
                         result.is_success(),
                         shared.config.disable_after_failures,
                     )
@@ -493,30 +537,65 @@ impl Ctx {
                 result: result.explain(),
                 ok: result.is_success(),
             });
+        let newly_disabled = disabled.is_some();
         if let Some(reason) = disabled {
-            tracing::warn!(endpoint = %delivery.endpoint.id, reason = %reason, "endpoint disabled");
+            tracing::warn!(endpoint = %endpoint.id, reason = %reason, "endpoint disabled");
             shared.config.events.emit(clock.now(), || {
                 hooklab_core::events::Happening::EndpointDisabled {
-                    endpoint: delivery.endpoint.id.to_string(),
+                    endpoint: endpoint.id.to_string(),
                     reason,
                 }
+            });
+        }
+        if newly_disabled
+            && let Some(record) = shared.ledger().endpoint_by_id(&endpoint.id)
+            && let Err(e) = shared.store.endpoint_saved(record, None, &[], &clock)
+        {
+            shared.store_failed(e);
+        }
+        // Drawn here, before the attempt is logged, so the next attempt's
+        // time can be journalled with this one (no `.await` in between: the
+        // draws come in the same order as before).
+        let wait =
+            next_delay.map(|delay| shared.jittered(*delay).max(asked_wait.unwrap_or(Dur::ZERO)));
+        let duration = clock.now().since(started_at);
+        if let Some(outbox_id) = delivery.outbox {
+            let outbox_state = if result.is_success() {
+                OutboxState::Succeeded
+            } else if gone {
+                OutboxState::Gone
+            } else if wait.is_none() {
+                OutboxState::Failed
+            } else {
+                OutboxState::Retrying
+            };
+            shared.attempt_queue.push(AttemptRow {
+                outbox_id,
+                event_id: delivery.event_id.clone(),
+                endpoint_id: endpoint.id.clone(),
+                attempt: index as u32 + 1,
+                state: outbox_state,
+                event_state: state,
+                started_us: clock.unix_us(started_at),
+                duration_us: duration.as_us(),
+                result: result.describe(),
+                next_attempt_at_us: wait.map(|w| clock.unix_us(clock.now().plus(w))),
             });
         }
         shared.deliveries.record(
             DeliveryAttempt {
                 event_id: delivery.event_id.clone(),
                 payment_id: delivery.payment_id.clone(),
-                endpoint_id: delivery.endpoint.id.clone(),
+                endpoint_id: endpoint.id.clone(),
                 attempt: index as u32 + 1,
                 started_at,
-                duration: clock.now().since(started_at),
+                duration,
                 result,
                 next_attempt_at: next_delay.map(|d| clock.now().plus(*d)),
             },
             &shared.config.retention,
         );
-        if let Some(delay) = next_delay {
-            let wait = shared.jittered(*delay).max(asked_wait.unwrap_or(Dur::ZERO));
+        if let Some(wait) = wait {
             self.after(
                 wait,
                 Attempt {
@@ -530,23 +609,24 @@ impl Ctx {
 
 /// One signed POST, with its timeout. Returns the result and, for a 429 or
 /// 503 with `Retry-After: <seconds>`, how long the receiver asked to wait.
-#[tracing::instrument(level = "debug", skip_all, fields(url = %delivery.endpoint.uri))]
+#[tracing::instrument(level = "debug", skip_all, fields(url = %endpoint.uri))]
 async fn attempt(
     shared: &Shared,
     delivery: &Delivery,
+    endpoint: &EndpointRecord,
     started_at: Micros,
 ) -> (AttemptResult, Option<Dur>) {
     let timestamp = shared.clock.unix_secs(started_at);
     // During a rotation, sign with every live secret (space-separated), so a
     // receiver that knows either one accepts the delivery.
     let mut signature = String::new();
-    for secret in delivery.endpoint.signing_secrets(started_at) {
+    for secret in endpoint.signing_secrets(started_at) {
         if !signature.is_empty() {
             signature.push(' ');
         }
         signature.push_str(&secret.sign(delivery.event_id.as_str(), timestamp, &delivery.body));
     }
-    let request = http::Request::post(delivery.endpoint.uri.clone())
+    let request = http::Request::post(endpoint.uri.clone())
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(http::header::USER_AGENT, "hooklab-platform/0.1")
         .header(

@@ -62,6 +62,10 @@ pub enum ApiError {
         /// The limit.
         limit: u32,
     },
+    /// Occurs when the platform's store refused to record the change (a full
+    /// disk): nothing was promised, and the platform is stopping.
+    #[error("the platform could not record this durably and is stopping: {0}")]
+    StoreUnavailable(String),
     /// Occurs when no route matches the path.
     #[error("no route for {0}")]
     NoRoute(String),
@@ -97,6 +101,7 @@ impl ApiError {
             ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::IdempotencyConflict(_) => (StatusCode::CONFLICT, "idempotency_conflict"),
             ApiError::NoRoute(_) => (StatusCode::NOT_FOUND, "no_route"),
+            ApiError::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),

@@ -16,6 +16,9 @@
 //!   task is late: the platform never lets its own lag leak into the numbers.
 //! - [`dispatch`]: the webhook dispatcher. It runs apart from the API, fed by a
 //!   queue, so a slow receiver never slows a poll.
+//! - [`store`]: where the books survive a crash: nowhere (memory), or an
+//!   SQLite file written through before the platform answers or acts, with
+//!   a transactional outbox for webhooks.
 //! - [`error`]: the one error type of the API, rendered as
 //!   `{"error": {"code", "message"}}`.
 //!
@@ -29,6 +32,7 @@ pub mod ledger;
 pub mod merchants;
 pub mod news;
 pub mod settlement;
+pub mod store;
 
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
@@ -38,7 +42,7 @@ use hooklab_core::http::server::ServerLimits;
 use hooklab_core::ids::IdEpoch;
 use hooklab_core::rng::SharedRng;
 use hooklab_core::scenario::DeliverySettings;
-use hooklab_core::shutdown::Shutdown;
+use hooklab_core::shutdown::{self, Shutdown};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{Notify, mpsc};
@@ -97,6 +101,9 @@ pub struct PlatformConfig {
     /// How much of the delivery log is kept, and how often one event may be
     /// redelivered.
     pub retention: Retention,
+    /// With a durable store: whether a settlement writes its outbox rows in
+    /// its own transaction (the default) or separately, later.
+    pub outbox: store::OutboxMode,
 }
 
 /// The platform's memory bounds for deliveries. A platform left running
@@ -172,6 +179,7 @@ impl Default for PlatformConfig {
             server: ServerLimits::default(),
             disable_after_failures: None,
             retention: Retention::KEEP_ALL,
+            outbox: store::OutboxMode::Transactional,
         }
     }
 }
@@ -265,16 +273,27 @@ pub(crate) struct Shared {
     pub(crate) rng: SharedRng,
     /// Wakes long polls and streams when an event is appended.
     pub(crate) news: Arc<news::News>,
+    /// Where changes are journalled before the platform answers or acts
+    /// (see [`store`]); `Memory` journals nothing.
+    pub(crate) store: store::Store,
+    /// Delivery outcomes waiting for the store's next batch commit.
+    pub(crate) attempt_queue: store::AttemptQueue,
+    /// The first write the store refused; the platform stops on it.
+    pub(crate) failure: Mutex<Option<store::StoreError>>,
+    /// Triggered with the first `failure`: stops the server and workers.
+    halt: shutdown::ShutdownTrigger,
+    halted: Shutdown,
 }
 
 impl Shared {
     /// Announces a settlement and queues its event for the merchant's
-    /// endpoints.
+    /// endpoints (the outbox rows the store wrote for it, if durable).
     pub(crate) fn settled(
         &self,
         event: hooklab_core::wire::Event,
         merchant: hooklab_core::ids::MerchantId,
         at: Micros,
+        outbox: Option<Vec<store::OutboxRow>>,
     ) {
         self.config.events.emit(at, || Happening::Settled {
             order: event.data.order_id.clone(),
@@ -282,16 +301,18 @@ impl Shared {
             outcome: event.data.status.to_string(),
         });
         self.news.publish(&merchant);
-        self.dispatch(event, merchant, None);
+        self.dispatch(event, merchant, None, outbox);
     }
 
     /// Puts an event on the dispatcher's queue, for `merchant`'s endpoints (or
-    /// only `only`).
+    /// only `only`), or for the endpoints of its outbox rows when the store
+    /// wrote some.
     pub(crate) fn dispatch(
         &self,
         event: hooklab_core::wire::Event,
         merchant: hooklab_core::ids::MerchantId,
         only: Option<hooklab_core::ids::EndpointId>,
+        outbox: Option<Vec<store::OutboxRow>>,
     ) {
         // The receiver lives as long as the dispatcher; if it has stopped, the
         // run is ending and the event has nowhere to go.
@@ -299,7 +320,32 @@ impl Shared {
             event,
             merchant,
             only,
+            outbox,
         });
+    }
+
+    /// Records a write the store refused and stops the platform: what it
+    /// could not make durable it must not answer or act on. Answers the
+    /// error for the request that hit it (503).
+    pub(crate) fn store_failed(&self, error: store::StoreError) -> error::ApiError {
+        tracing::error!(
+            error = &error as &dyn std::error::Error,
+            "the platform's store refused a write; stopping"
+        );
+        let message = error.to_string();
+        let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+        failure.get_or_insert(error);
+        drop(failure);
+        self.halt.trigger();
+        error::ApiError::StoreUnavailable(message)
+    }
+
+    /// Commits the delivery outcomes queued so far, in one transaction.
+    pub(crate) fn flush_attempts(&self) {
+        let rows = self.attempt_queue.take();
+        if let Err(e) = self.store.attempts(&rows) {
+            self.store_failed(e);
+        }
     }
 
     /// `d` moved by up to ±jitter, at random.
@@ -334,12 +380,93 @@ pub struct Platform {
 }
 
 impl Platform {
-    /// A platform on `clock`, sending webhooks through `http`.
+    /// A platform on `clock`, sending webhooks through `http`, keeping its
+    /// books in memory only.
     pub fn new(clock: Clock, config: PlatformConfig, http: Arc<dyn HttpClient>) -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
         let seed = config.seed;
         let merchants = merchants::Merchants::new(&config.merchants, config.rate_limit_per_s);
         let ledger = ledger::Ledger::new(seed, config.id_epoch.clone(), merchants);
+        Self::assemble(clock, config, http, ledger, store::Store::Memory)
+    }
+
+    /// A platform whose books live in `opened` (see [`store`]): rebuilt from
+    /// what the store held, with every open delivery queued again at its
+    /// next attempt time, and every later change journalled.
+    ///
+    /// `clock` should be [`Clock::resumed`] from
+    /// [`store::Opened::origin_unix_us`] and `config.id_epoch` the store's
+    /// ([`store::Opened::id_epoch`]) when the store held something, so that
+    /// stored instants and ids mean what they meant.
+    pub fn with_store(
+        clock: Clock,
+        config: PlatformConfig,
+        http: Arc<dyn HttpClient>,
+        opened: store::Opened,
+    ) -> Result<Self, store::StoreError> {
+        let store::Opened { store, snapshot } = opened;
+        let seed = config.seed;
+        let merchants = merchants::Merchants::new(&config.merchants, config.rate_limit_per_s);
+        let ledger =
+            match &snapshot {
+                Some(snapshot) => ledger::Ledger::restore(seed, merchants, snapshot, &clock)
+                    .map_err(|what| store::StoreError::BadRow {
+                        path: store.path().map(Into::into).unwrap_or_default(),
+                        what,
+                    })?,
+                None => ledger::Ledger::new(seed, config.id_epoch.clone(), merchants),
+            };
+        store.start(
+            &config.merchants,
+            clock.unix_us(Micros(0)),
+            &config.id_epoch,
+        )?;
+        let platform = Self::assemble(clock, config, http, ledger, store);
+        if let Some(snapshot) = snapshot {
+            platform.resume(&snapshot);
+        }
+        Ok(platform)
+    }
+
+    /// Queues every delivery the store left open, at its next attempt time.
+    fn resume(&self, snapshot: &store::Snapshot) {
+        let shared = &self.shared;
+        for open in &snapshot.open_deliveries {
+            let found = {
+                let ledger = shared.ledger();
+                ledger
+                    .event_by_id(&open.event_id)
+                    .map(|e| (e.event.clone(), e.merchant.clone()))
+            };
+            let Some((event, merchant)) = found else {
+                tracing::warn!(event = %open.event_id, "outbox row names no event: skipped");
+                continue;
+            };
+            let at = open
+                .next_attempt_at_us
+                .map_or(Micros(0), |us| store::from_unix(&shared.clock, us));
+            shared.dispatch(
+                event,
+                merchant,
+                None,
+                Some(vec![store::OutboxRow {
+                    id: open.outbox_id,
+                    endpoint: open.endpoint_id.clone(),
+                    resume: Some((open.attempts as usize, at)),
+                }]),
+            );
+        }
+    }
+
+    fn assemble(
+        clock: Clock,
+        config: PlatformConfig,
+        http: Arc<dyn HttpClient>,
+        ledger: ledger::Ledger,
+        store: store::Store,
+    ) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let seed = config.seed;
+        let (halt, halted) = shutdown::channel();
         Platform {
             shared: Arc::new(Shared {
                 clock,
@@ -354,6 +481,11 @@ impl Platform {
                 http,
                 rng: SharedRng::stream(seed, "dispatcher"),
                 news: Arc::default(),
+                store,
+                attempt_queue: store::AttemptQueue::default(),
+                failure: Mutex::new(None),
+                halt,
+                halted,
             }),
         }
     }
@@ -380,7 +512,7 @@ impl Platform {
         shutdown: Shutdown,
     ) -> std::io::Result<()> {
         let workers = self.spawn_workers(shutdown.clone());
-        let mut stop = shutdown;
+        let mut stop = self.stop_signal(shutdown);
         hooklab_core::http::server::serve(
             listener,
             self.router(),
@@ -393,12 +525,53 @@ impl Platform {
             // already answered its last request.
             let _ = worker.await;
         }
-        Ok(())
+        match self.store_failure() {
+            Some(e) => Err(std::io::Error::other(e)),
+            None => Ok(()),
+        }
+    }
+
+    /// `shutdown`, or the store refusing a write, whichever comes first.
+    fn stop_signal(&self, shutdown: Shutdown) -> Shutdown {
+        if !self.shared.store.is_durable() {
+            return shutdown;
+        }
+        let (trigger, stop) = shutdown::channel();
+        let mut outer = shutdown;
+        let mut halted = self.shared.halted.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = outer.wait() => {}
+                _ = halted.wait() => {}
+            }
+            trigger.trigger();
+        });
+        stop
+    }
+
+    /// The write the store refused, if one was (the platform stopped on it).
+    pub fn store_failure(&self) -> Option<store::StoreError> {
+        self.shared
+            .failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+
+    /// Where the platform keeps its books.
+    pub fn store(&self) -> &store::Store {
+        &self.shared.store
+    }
+
+    /// The store's file, if the platform keeps one.
+    pub fn data_path(&self) -> Option<&std::path::Path> {
+        self.shared.store.path()
     }
 
     /// Starts the settlement worker and the webhook dispatcher; both stop on
     /// `shutdown`. Call once ([`Platform::serve`] calls it).
     pub fn spawn_workers(&self, shutdown: Shutdown) -> Vec<tokio::task::JoinHandle<()>> {
+        let shutdown = self.stop_signal(shutdown);
         self.shared.news.set_shutdown(shutdown.clone());
         let mut handles = vec![tokio::spawn(settlement::run(
             self.shared.clone(),
@@ -410,6 +583,12 @@ impl Platform {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
+        if self.shared.store.is_durable() {
+            handles.push(tokio::spawn(store::flush(
+                self.shared.clone(),
+                shutdown.clone(),
+            )));
+        }
         if let Some(rx) = rx {
             handles.push(tokio::spawn(dispatch::run(
                 self.shared.clone(),

@@ -12,12 +12,20 @@
 //! - a status read ([`crate::api`]) that comes after the instant settles the
 //!   payment on the spot, so a poll never sees `pending` for a payment whose
 //!   time has come just because the worker has not woken yet.
+//!
+//! With a durable store, both paths commit the settlement (status, event and
+//! outbox rows: `journal`) before the event goes to the dispatcher and
+//! before the read is answered, outside the ledger's lock.
 
 use crate::Shared;
+use crate::ledger::Ledger;
+use crate::store::{OutboxRow, SettledRow, StoreError};
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
 use hooklab_core::ids::OrderId;
+use hooklab_core::ids::{EndpointId, MerchantId};
 use hooklab_core::shutdown::Shutdown;
+use hooklab_core::wire::Event;
 use hooklab_core::wire::Outcome;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -59,23 +67,99 @@ pub(crate) fn settle_due(shared: &Shared, now: Micros) {
 /// late each came (`now` minus its scheduled instant), for the worker's own
 /// settlements.
 fn settle_batch(shared: &Shared, now: Micros, lateness: Option<&Lateness>) -> bool {
-    let events: Vec<_> = {
+    let (events, targets) = {
         let mut ledger = shared.ledger();
         let due = ledger.pop_due(now, SETTLE_BATCH);
         if due.is_empty() {
             return false;
         }
-        due.iter()
+        let events: Vec<_> = due
+            .iter()
             .filter_map(|id| ledger.settle_if_due(id, now, &shared.clock))
-            .collect()
+            .collect();
+        let targets = outbox_targets(shared, &ledger, &events);
+        (events, targets)
     };
-    for (event, merchant, at) in events {
+    let outboxes = match journal(shared, &events, targets) {
+        Ok(outboxes) => outboxes,
+        Err(e) => {
+            // Not durable, so not announced: the platform stops.
+            shared.store_failed(e);
+            return false;
+        }
+    };
+    for ((event, merchant, at), outbox) in events.into_iter().zip(outboxes) {
         if let Some(lateness) = lateness {
             lateness.record(now.since(at));
         }
-        shared.settled(event, merchant, at);
+        shared.settled(event, merchant, at, outbox);
     }
     true
+}
+
+/// Where each of `settled` (just settled in `ledger`) must be delivered:
+/// the enabled endpoints of its merchant, one outbox row each. Read under
+/// the ledger's lock, so the rows name the endpoints of that moment; empty
+/// in memory, and for a dual write, whose dispatcher writes them later.
+pub(crate) fn outbox_targets(
+    shared: &Shared,
+    ledger: &Ledger,
+    settled: &[(Event, MerchantId, Micros)],
+) -> Vec<Vec<EndpointId>> {
+    let transactional = shared.store.is_durable()
+        && shared.config.outbox == crate::store::OutboxMode::Transactional;
+    settled
+        .iter()
+        .map(|(_, merchant, _)| {
+            if transactional {
+                ledger
+                    .endpoints_of(merchant, None)
+                    .into_iter()
+                    .map(|e| e.id)
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect()
+}
+
+/// Commits `settled` to the store in one transaction: each payment's
+/// status, its event, and its outbox rows (`targets`, from
+/// [`outbox_targets`]). Answers each one's outbox rows (`None` in memory and
+/// for a dual write, where the dispatcher looks the endpoints up itself).
+///
+/// Called after the ledger's lock is released, so a poll never waits for
+/// SQLite; still before the event goes to the dispatcher and before the read
+/// that settled it is answered. A poll that comes in between may see the
+/// final status a moment before it is durable: if the process dies then, the
+/// payment settles again at the same instant with the same outcome.
+pub(crate) fn journal(
+    shared: &Shared,
+    settled: &[(Event, MerchantId, Micros)],
+    targets: Vec<Vec<EndpointId>>,
+) -> Result<Vec<Option<Vec<OutboxRow>>>, StoreError> {
+    if !shared.store.is_durable() {
+        return Ok(settled.iter().map(|_| None).collect());
+    }
+    let rows: Vec<SettledRow<'_>> = settled
+        .iter()
+        .zip(targets)
+        .map(|((event, merchant, at), endpoints)| SettledRow {
+            event,
+            merchant,
+            created_us: shared.clock.unix_us(*at),
+            endpoints,
+        })
+        .collect();
+    let written = shared.store.settled(&rows)?;
+    Ok(
+        if shared.config.outbox == crate::store::OutboxMode::DualWrite {
+            written.into_iter().map(|_| None).collect()
+        } else {
+            written
+        },
+    )
 }
 
 /// How many payments [`settle_batch`] settles under one hold of the ledger.

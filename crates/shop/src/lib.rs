@@ -10,11 +10,13 @@
 //! Whatever the strategy, the outcome lands in the [`orders::OrderBook`],
 //! whose update is idempotent: a second notice of a final payment changes
 //! nothing and is counted as a duplicate. [`client`] is the shop's side of the
-//! platform's API, counting every request it sends.
+//! platform's API, counting every request it sends. [`inbox`] is an optional
+//! SQLite file that keeps the processed delivery ids across restarts.
 //!
 //! The shop never imports the platform: they meet only over HTTP.
 
 pub mod client;
+pub mod inbox;
 pub mod orders;
 pub mod poll;
 pub mod receiver;

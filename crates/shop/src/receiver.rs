@@ -101,6 +101,9 @@ pub struct Receiver {
     faults: ReceiverFaults,
     /// Draws for injected faults, seeded.
     rng: SharedRng,
+    /// Where processed deliveries are committed before the 2xx (see
+    /// [`crate::inbox`]); `None`: the dedup set lives in memory only.
+    inbox: Option<Arc<crate::inbox::Inbox>>,
 }
 
 impl Receiver {
@@ -126,6 +129,30 @@ impl Receiver {
             rejected: Mutex::new(BTreeMap::new()),
             faults,
             rng: SharedRng::stream(seed, "receiver-faults"),
+            inbox: None,
+        })
+    }
+
+    /// A receiver whose dedup set survives restarts: it starts from the
+    /// delivery ids `inbox` has processed, and commits each new one (with
+    /// its order's status) before answering 2xx.
+    pub fn with_inbox(
+        clock: Clock,
+        book: Arc<OrderBook>,
+        inbox: Arc<crate::inbox::Inbox>,
+        processed: HashSet<String>,
+    ) -> Arc<Self> {
+        Arc::new(Receiver {
+            clock,
+            book,
+            counts: ReceivedCounts::default(),
+            secrets: Mutex::new(Arc::from([])),
+            tolerance_secs: signature::DEFAULT_TOLERANCE_SECS,
+            seen: Mutex::new(processed),
+            rejected: Mutex::new(BTreeMap::new()),
+            faults: ReceiverFaults::default(),
+            rng: SharedRng::stream(0, "receiver-faults"),
+            inbox: Some(inbox),
         })
     }
 
@@ -366,6 +393,19 @@ async fn receive(
         counts.lost.fetch_add(1, Ordering::Relaxed);
         return received();
     }
+    let order_id = OrderId(notice.data.order_id.into_owned());
+    if let (Some(inbox), Some(id)) = (&receiver.inbox, &webhook_id) {
+        // Acknowledge after commit: no 2xx for what is not durable, so the
+        // sender retries it.
+        if let Err(e) = inbox.processed(id, &order_id, notice.data.status, now) {
+            tracing::error!(
+                error = &e as &dyn std::error::Error,
+                "delivery not committed"
+            );
+            let error = ErrorBody::new("unavailable", "the shop could not record the delivery");
+            return (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response();
+        }
+    }
     if let Some(id) = webhook_id {
         receiver
             .seen
@@ -373,7 +413,6 @@ async fn receive(
             .unwrap_or_else(|p| p.into_inner())
             .insert(id);
     }
-    let order_id = OrderId(notice.data.order_id.into_owned());
     match receiver
         .book
         .record(&order_id, notice.data.status, Channel::Webhook, now)

@@ -52,6 +52,10 @@ pub enum LoadError {
         /// The answer's body.
         body: String,
     },
+    /// Occurs when the durable burst's SQLite store cannot be opened or
+    /// written.
+    #[error("the platform's store failed")]
+    Store(#[from] hooklab_platform::store::StoreError),
     /// Occurs when something this program relies on is not there
     /// (`/proc/self/status` without `VmRSS`, a run without a strategy).
     #[error("{0}")]
@@ -101,6 +105,23 @@ pub fn platform(clock: Clock, settle: Dur) -> Platform {
         ..PlatformConfig::default()
     };
     Platform::new(clock, config, real_http())
+}
+
+/// [`platform`], with its books in `opened` (see `hooklab_platform::store`).
+pub fn platform_with_store(
+    clock: Clock,
+    settle: Dur,
+    opened: hooklab_platform::store::Opened,
+) -> Result<Platform> {
+    let config = PlatformConfig {
+        default_settle: settle,
+        merchants: vec![Merchant {
+            id: MerchantId::numbered(1),
+            api_key: API_KEY.to_owned(),
+        }],
+        ..PlatformConfig::default()
+    };
+    Ok(Platform::with_store(clock, config, real_http(), opened)?)
 }
 
 /// Sends one request through `router` without a socket; answers status and body.

@@ -8,6 +8,10 @@
 //!   per second, settling 1 ms after creation; the rate is webhook attempts
 //!   over the run's duration (creations included).
 //!
+//! - `dispatch_burst` with `durable`: the same burst from a platform whose
+//!   books are in an SQLite file (settlements commit their outbox rows,
+//!   attempts commit in batches), printed as `durable_burst`.
+//!
 //! Both check that no delivery was lost or doubled. `transport_ceiling`
 //! prints, beside them, what the transport alone delivers to the same sink
 //! with a bounded number of requests in flight.
@@ -67,7 +71,7 @@ async fn sink_receive(
 
 /// `dispatch`: the burst, the end-to-end run and the transport's ceiling.
 pub fn dispatch(orders: u64, per_s: u64) -> Result<()> {
-    dispatch_burst(orders)?;
+    dispatch_burst(orders, false)?;
     dispatch_e2e(orders, per_s)?;
     transport_ceiling(orders, 64)
 }
@@ -125,7 +129,9 @@ fn transport_ceiling(orders: u64, concurrency: u64) -> Result<()> {
 }
 
 /// `burst`: see the module docs.
-pub fn dispatch_burst(orders: u64) -> Result<()> {
+pub fn dispatch_burst(orders: u64, durable: bool) -> Result<()> {
+    // Removed (with the database) when the burst is over.
+    let data = tempfile::tempdir()?;
     common::multi_thread()?.block_on(async {
         let clock = Clock::starting_now(Clock::system_unix_us()).precise();
         let (trigger, stopped) = shutdown::channel();
@@ -133,7 +139,12 @@ pub fn dispatch_burst(orders: u64) -> Result<()> {
         let (listener, sink_url) = bind().await?;
         let sink_server = spawn_app(listener, sink.router(), stopped.clone());
 
-        let platform = common::platform(clock, Dur::from_secs(86_400));
+        let platform = if durable {
+            let opened = hooklab_platform::store::open(&data.path().join("burst.sqlite"), false)?;
+            common::platform_with_store(clock, Dur::from_secs(86_400), opened)?
+        } else {
+            common::platform(clock, Dur::from_secs(86_400))
+        };
         let router = platform.router();
         let register = http::Request::post("/v1/webhook_endpoints")
             .header("content-type", "application/json")
@@ -198,10 +209,15 @@ pub fn dispatch_burst(orders: u64) -> Result<()> {
         let received = sink.total.load(Ordering::Relaxed);
         let ok = distinct == orders && received == orders && succeeded == orders;
         println!(
-            "dispatch_burst orders={orders} attempts={} succeeded={succeeded} received={received} \
+            "{} orders={orders} attempts={} succeeded={succeeded} received={received} \
              distinct={distinct} lost={} doubled={} failure_kinds={} window_ms={:.1} \
              first_attempt_after_ms={:.1} deliveries_per_s={:.0} \
              creations_done_before_settle={} ok={ok}",
+            if durable {
+                "durable_burst"
+            } else {
+                "dispatch_burst"
+            },
             attempts.len(),
             orders.saturating_sub(distinct),
             received.saturating_sub(distinct),

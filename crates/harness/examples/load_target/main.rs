@@ -55,6 +55,10 @@ enum Command {
         /// Deliveries to make.
         #[arg(long, default_value_t = 20_000)]
         orders: u64,
+        /// Keep the platform's books in an SQLite file (a temporary one):
+        /// the durable dispatcher, working from the transactional outbox.
+        #[arg(long)]
+        durable: bool,
     },
     /// RSS growth per pending order, in the platform and in the shop.
     Memory {
@@ -86,7 +90,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::serve(args),
         Command::Dispatch { orders, per_s } => dispatch::dispatch(orders, per_s),
-        Command::Burst { orders } => dispatch::dispatch_burst(orders),
+        Command::Burst { orders, durable } => dispatch::dispatch_burst(orders, durable),
         Command::Memory { orders } => memory::memory(orders),
         Command::Latency { orders } => latency::latency(orders),
     };

@@ -42,7 +42,18 @@ pub(crate) async fn create(
                 message: format!("`{}`: a port is a number from 1 to 65535", req.url),
             });
         }
-        Ok(shared.ledger().add_endpoint(&merchant, req.url, uri))
+        let mut ledger = shared.ledger();
+        let (record, replaced) = ledger.add_endpoint(&merchant, req.url, uri);
+        shared
+            .store
+            .endpoint_saved(
+                &record,
+                Some(ledger.endpoints_registered()),
+                &replaced,
+                &shared.clock,
+            )
+            .map_err(|e| shared.store_failed(e))?;
+        Ok((record, replaced))
     })();
     let (record, replaced) = result.map_err(|e| refuse(&shared, e))?;
     for old in &replaced {
@@ -73,7 +84,18 @@ pub(crate) async fn delete(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let endpoint = EndpointId(id.clone());
-    if !shared.ledger().remove_endpoint(&merchant, &endpoint) {
+    let removed = {
+        let mut ledger = shared.ledger();
+        let removed = ledger.remove_endpoint(&merchant, &endpoint);
+        if removed {
+            shared
+                .store
+                .endpoint_removed(&endpoint)
+                .map_err(|e| shared.store_failed(e))?;
+        }
+        removed
+    };
+    if !removed {
         return Err(refuse(
             &shared,
             ApiError::NotFound {
@@ -98,9 +120,17 @@ pub(crate) async fn rotate_secret(
 ) -> Result<Response, ApiError> {
     let now = shared.clock.now();
     let grace = shared.config.secret_grace;
-    let rotated = shared
-        .ledger()
-        .rotate_secret(&merchant, &EndpointId(id.clone()), now, grace);
+    let rotated = {
+        let mut ledger = shared.ledger();
+        let rotated = ledger.rotate_secret(&merchant, &EndpointId(id.clone()), now, grace);
+        if let Some(record) = &rotated {
+            shared
+                .store
+                .endpoint_saved(record, None, &[], &shared.clock)
+                .map_err(|e| shared.store_failed(e))?;
+        }
+        rotated
+    };
     let record = rotated.ok_or_else(|| {
         refuse(
             &shared,
@@ -152,8 +182,13 @@ pub(crate) async fn recover(
     })();
     let events = result.map_err(|e| refuse(&shared, e))?;
     let count = events.len();
+    let now_us = shared.clock.unix_us(shared.clock.now());
     for event in events {
-        shared.dispatch(event, merchant.clone(), Some(endpoint.clone()));
+        let outbox = shared
+            .store
+            .resend(&event.id, None, std::slice::from_ref(&endpoint), now_us)
+            .map_err(|e| shared.store_failed(e))?;
+        shared.dispatch(event, merchant.clone(), Some(endpoint.clone()), outbox);
     }
     Ok((StatusCode::ACCEPTED, Json(json!({ "resending": count }))).into_response())
 }

@@ -118,7 +118,27 @@ pub(crate) async fn redeliver(
 ) -> Result<Response, ApiError> {
     let id = EventId(id);
     let limit = shared.config.retention.redeliveries_per_event;
-    let event = shared.ledger().redeliver(&merchant, &id, limit);
+    let (event, outbox) = {
+        let mut ledger = shared.ledger();
+        let event = ledger.redeliver(&merchant, &id, limit);
+        let outbox = match &event {
+            Ok(_) if shared.store.is_durable() => {
+                let count = ledger.event(&merchant, &id).map(|e| e.redeliveries);
+                let endpoints: Vec<_> = ledger
+                    .endpoints_of(&merchant, None)
+                    .into_iter()
+                    .map(|e| e.id)
+                    .collect();
+                let now_us = shared.clock.unix_us(shared.clock.now());
+                shared
+                    .store
+                    .resend(&id, count, &endpoints, now_us)
+                    .map_err(|e| shared.store_failed(e))?
+            }
+            _ => None,
+        };
+        (event, outbox)
+    };
     let event = event.map_err(|at_limit| {
         refuse(
             &shared,
@@ -135,6 +155,6 @@ pub(crate) async fn redeliver(
             },
         )
     })?;
-    shared.dispatch(event, merchant, None);
+    shared.dispatch(event, merchant, None, outbox);
     Ok((StatusCode::ACCEPTED, Json(json!({ "redelivering": id }))).into_response())
 }

@@ -97,14 +97,25 @@ pub(crate) async fn create(
                 .unwrap_or((shared.config.default_settle, Outcome::Approved)),
         };
         let now = shared.clock.now();
+        let simulate = req.simulate;
         let new = NewPayment {
             merchant: &merchant,
             request: req,
-            idempotency_key: key,
+            idempotency_key: key.clone(),
             settle_after: after,
             outcome,
         };
-        shared.ledger().create(new, now, &shared.clock)
+        let mut ledger = shared.ledger();
+        let (json, replayed) = ledger.create(new, now, &shared.clock)?;
+        // Committed before the answer, under the ledger's lock so that the
+        // journal's order is the ledger's.
+        if !replayed && let Some(record) = ledger.last_payment() {
+            shared
+                .store
+                .payment_created(record, key.as_deref(), simulate, &shared.clock)
+                .map_err(|e| shared.store_failed(e))?;
+        }
+        Ok((json, replayed))
     })();
     let (json, replayed) = result.map_err(|e| refuse(&shared, e))?;
     if !replayed {
@@ -161,11 +172,26 @@ pub(crate) async fn get(
 /// payment JSON rendered beforehand (see [`crate::ledger::PaymentRecord`]).
 fn read(shared: &Shared, merchant: &MerchantId, id: &PaymentId) -> Result<(Bytes, bool), ApiError> {
     let now = shared.clock.now();
-    // The guard is a temporary: the lock is released at the end of the
-    // statement, before the settlement (if any) is queued.
-    let read = shared
-        .ledger()
-        .read_status(merchant, id, now, &shared.clock);
+    // The lock is released before the settlement (if any) is queued; a
+    // durable store commits it first.
+    let (read, targets) = {
+        let mut ledger = shared.ledger();
+        let read = ledger.read_status(merchant, id, now, &shared.clock);
+        let targets = match read.as_ref().and_then(|r| r.settled.as_ref()) {
+            Some(settled) => {
+                crate::settlement::outbox_targets(shared, &ledger, std::slice::from_ref(settled))
+            }
+            None => Vec::new(),
+        };
+        (read, targets)
+    };
+    let outbox = match read.as_ref().and_then(|r| r.settled.as_ref()) {
+        Some(settled) => crate::settlement::journal(shared, std::slice::from_ref(settled), targets)
+            .map_err(|e| shared.store_failed(e))?
+            .pop()
+            .flatten(),
+        None => None,
+    };
     // Another merchant's payment is not found, exactly as a missing one.
     let Some(read) = read else {
         return Err(refuse(
@@ -177,7 +203,7 @@ fn read(shared: &Shared, merchant: &MerchantId, id: &PaymentId) -> Result<(Bytes
         ));
     };
     if let Some((event, owner, at)) = read.settled {
-        shared.settled(event, owner, at);
+        shared.settled(event, owner, at, outbox);
     }
     Ok((read.json, read.pending))
 }

@@ -156,6 +156,24 @@ impl Ledger {
             .collect()
     }
 
+    /// Endpoint `id`, of any merchant, enabled or not.
+    pub(crate) fn endpoint_by_id(&self, id: &EndpointId) -> Option<&EndpointRecord> {
+        self.endpoints.iter().find(|e| &e.id == id)
+    }
+
+    /// The enabled endpoint that replaced `old` (same merchant, same URL,
+    /// registered since), if `old` was replaced.
+    pub(crate) fn successor_of(&self, old: &EndpointRecord) -> Option<&EndpointRecord> {
+        self.endpoints.iter().find(|e| {
+            e.id != old.id && e.merchant == old.merchant && e.url == old.url && !e.disabled
+        })
+    }
+
+    /// How many endpoints were ever registered: the last one's number.
+    pub(crate) fn endpoints_registered(&self) -> u64 {
+        self.next_endpoint
+    }
+
     /// Whether `id` is still enabled.
     pub(crate) fn endpoint_enabled(&self, id: &EndpointId) -> bool {
         self.endpoints.iter().any(|e| &e.id == id && !e.disabled)

@@ -37,6 +37,11 @@ impl Ledger {
             .filter(|e| &e.merchant == merchant)
     }
 
+    /// Event `id`, of any merchant.
+    pub(crate) fn event_by_id(&self, id: &EventId) -> Option<&EventRecord> {
+        self.events.get(self.event_index(id)?)
+    }
+
     /// A page of `merchant`'s events after the cursor `after` (exclusive).
     pub(crate) fn list_events(
         &self,

@@ -17,12 +17,15 @@
 //! - `events`: the events log, paged by cursor, with each event's delivery
 //!   state;
 //! - `endpoints`: webhook endpoints and their signing secrets, rotated with
-//!   a grace period.
+//!   a grace period;
+//! - `restore`: the ledger rebuilt from what a durable store held (see
+//!   [`crate::store`]), after a restart.
 
 mod endpoints;
 mod events;
 mod latest;
 mod payments;
+mod restore;
 
 pub(crate) use endpoints::EndpointRecord;
 pub(crate) use events::EventRecord;

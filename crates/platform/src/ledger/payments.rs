@@ -78,7 +78,7 @@ impl PaymentRecord {
 
     /// Renders [`Self::json`] from `payment` (this record's [`Self::to_wire`]);
     /// call after every change.
-    fn render(&mut self, payment: &Payment) {
+    pub(super) fn render(&mut self, payment: &Payment) {
         // Serialising strings and integers into a Vec cannot fail.
         let mut json = serde_json::to_vec(payment).unwrap_or_default();
         json.shrink_to_fit();
@@ -171,6 +171,22 @@ pub(super) struct Fingerprint {
     simulate: Option<hooklab_core::wire::Simulate>,
 }
 
+impl Fingerprint {
+    /// The fingerprint of the request that created `record` (a stored
+    /// payment keeps its `simulate`, the one part not in the record).
+    pub(super) fn of(
+        record: &PaymentRecord,
+        simulate: Option<hooklab_core::wire::Simulate>,
+    ) -> Self {
+        Fingerprint {
+            order_id: record.order_id.clone(),
+            amount_cents: record.amount_cents,
+            currency: record.currency.clone(),
+            simulate,
+        }
+    }
+}
+
 impl Ledger {
     /// Creates a payment, or finds the one an earlier request with the same
     /// `Idempotency-Key` created; answers its JSON (`true` in the second place
@@ -234,7 +250,7 @@ impl Ledger {
     /// spells its ids ([`PaymentId::numbered_in`] its epoch: at least six
     /// digits, zero padded), so `pay_1` names no payment, as when ids were
     /// hash keys, and neither does an id a previous start minted.
-    fn payment_index(&self, id: &PaymentId) -> Option<usize> {
+    pub(super) fn payment_index(&self, id: &PaymentId) -> Option<usize> {
         usize::try_from(id.number_in(&self.epoch)?)
             .ok()?
             .checked_sub(1)
@@ -321,6 +337,11 @@ impl Ledger {
     /// The last scheduled settlement of a payment still in the schedule.
     pub(crate) fn last_scheduled(&self) -> Option<Micros> {
         self.schedule.iter().map(|Reverse((at, _))| *at).max()
+    }
+
+    /// The payment created last (what the store journals after a creation).
+    pub(crate) fn last_payment(&self) -> Option<&PaymentRecord> {
+        self.payments.last()
     }
 
     pub(crate) fn settlements(&self) -> Vec<Settlement> {

@@ -5,6 +5,7 @@
 //! requests at the router.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod durable;
 mod router_props;
 
 use axum::body::Body;
