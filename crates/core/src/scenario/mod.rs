@@ -28,6 +28,7 @@
 //!   serde's and the TOML reader's messages said in words;
 //! - `location`: from a field path to its line and back ([`locate`], [`path_at`]).
 
+pub mod backoff;
 mod file;
 mod location;
 mod sweep;
@@ -35,6 +36,7 @@ mod tables;
 mod text;
 mod validate;
 
+pub use backoff::BackoffSchedule;
 pub use location::{FieldPath, PathSeg, locate, path_at};
 pub use sweep::sweep_label;
 pub use tables::{
