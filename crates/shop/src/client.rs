@@ -121,6 +121,10 @@ pub struct SentCounts {
     pub streams_opened: AtomicU64,
     /// Events received on streams.
     pub events_streamed: AtomicU64,
+    /// Held requests and streams whose answer a broken connection (a
+    /// partition) cut: the platform may have counted them, the shop could
+    /// not.
+    pub cut: AtomicU64,
 }
 
 /// A client of the platform's API. Cheap to clone; clones share counts.

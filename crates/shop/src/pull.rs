@@ -80,6 +80,9 @@ impl PlatformClient {
             Ok((status, headers, body)) => Ok((status, headers, Bytes::from(body))),
             Err(e) => {
                 self.sent.failures.fetch_add(1, Ordering::Relaxed);
+                if e.kind() == hooklab_core::http::TransportErrorKind::Broken {
+                    self.sent.cut.fetch_add(1, Ordering::Relaxed);
+                }
                 Err(e.into())
             }
         }
