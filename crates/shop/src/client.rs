@@ -125,6 +125,9 @@ pub struct SentCounts {
     /// partition) cut: the platform may have counted them, the shop could
     /// not.
     pub cut: AtomicU64,
+    /// Long polls or streams refused because the merchant already held as
+    /// many open as the platform allows (a 429 `too_many_held`).
+    pub held_refused: AtomicU64,
 }
 
 /// A client of the platform's API. Cheap to clone; clones share counts.
@@ -273,7 +276,18 @@ impl PlatformClient {
         body: &[u8],
     ) -> ClientError {
         self.sent.failures.fetch_add(1, Ordering::Relaxed);
-        if status.as_u16() == 429 {
+        let (code, message) = match serde_json::from_slice::<ErrorBody>(body) {
+            Ok(e) => (e.error.code, e.error.message),
+            Err(_) => (
+                "unknown".to_owned(),
+                String::from_utf8_lossy(body).into_owned(),
+            ),
+        };
+        // A 429 for too many held requests is a bound on open connections,
+        // not the rate limit (the platform counts it as a rejection).
+        if code == "too_many_held" {
+            self.sent.held_refused.fetch_add(1, Ordering::Relaxed);
+        } else if status.as_u16() == 429 {
             self.sent.rate_limited.fetch_add(1, Ordering::Relaxed);
             self.events
                 .emit(self.clock.now(), || Happening::RateLimited);
@@ -284,13 +298,6 @@ impl PlatformClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(|s| Dur::from_secs(s.min(3_600)));
-        let (code, message) = match serde_json::from_slice::<ErrorBody>(body) {
-            Ok(e) => (e.error.code, e.error.message),
-            Err(_) => (
-                "unknown".to_owned(),
-                String::from_utf8_lossy(body).into_owned(),
-            ),
-        };
         ClientError::Refused {
             status: status.as_u16(),
             retry_after,

@@ -262,9 +262,10 @@ fn model(
                 .map(|o| EventArrival {
                     merchant: o.merchant,
                     settled_us: o.settled_us(),
-                    visible_us: o
-                        .settled_by_worker_us
-                        .unwrap_or(o.settled_us() + legs.settle_late_us),
+                    // As for `poll_events`: reads come on whole
+                    // milliseconds in virtual time, so the scheduled
+                    // instant decides what a read sees.
+                    visible_us: o.settled_by_worker_us.unwrap_or(o.settled_us()),
                 })
                 .collect();
             let c = event_long_poll_costs(

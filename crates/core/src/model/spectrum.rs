@@ -230,7 +230,8 @@ pub struct EventLongPolling {
     pub page_size: usize,
     /// The merchants (each has a poller, even one with no order).
     pub merchants: u32,
-    /// Legs and the settlement worker's lateness.
+    /// Legs and the settlement worker's lateness (a held request wakes
+    /// that late after an event's `visible_us`).
     pub legs: Legs,
 }
 
@@ -266,9 +267,11 @@ fn replay_long(
         let read = send + legs.request_us;
         let next_visible = events.get(cursor).map(|e| e.visible_us);
         // When the platform answers, and what it can see then.
+        // A read sees what the worker has settled; a held request is woken
+        // by the worker's news, its lateness after the scheduled instant.
         let answer_at = match next_visible {
             Some(v) if v <= read => read,
-            Some(v) if v <= read + p.wait_us => v,
+            Some(v) if v <= read + p.wait_us => v + legs.settle_late_us,
             _ => read + p.wait_us,
         };
         let visible = events[cursor..].partition_point(|e| e.visible_us <= answer_at);

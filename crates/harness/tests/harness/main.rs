@@ -18,4 +18,5 @@ mod fixtures;
 mod jobs;
 mod loopback;
 mod model;
+mod spectrum;
 mod virtual_clock;
