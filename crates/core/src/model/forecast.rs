@@ -214,7 +214,18 @@ fn model(
             }
         }
         StrategySpec::ConditionalPoll { interval_ms, .. } => {
-            let c = conditional_poll_costs(&law, interval_ms.as_us() as f64, legs);
+            // The platform's X-Poll-Interval, when longer, sets the pace
+            // (its loaded value is left out: when load comes is not in the
+            // model).
+            let asked = scenario.platform.poll_interval_s.unwrap_or(0) as f64 * 1e6;
+            let t = interval_ms.as_us();
+            let c = if asked > t as f64 {
+                // The first poll is due at T; each answer then asks for more.
+                let every = asked as u64;
+                scheduled_poll_costs(&law, (0..).map(|k: u64| t + k * every), legs)
+            } else {
+                conditional_poll_costs(&law, t as f64, legs)
+            };
             spectrum_prediction(&c, &legs, CONDITIONAL_FORMULA)
         }
         StrategySpec::BackoffPoll { schedule, .. } => {

@@ -31,6 +31,8 @@
 pub mod backoff;
 mod file;
 mod location;
+#[cfg(test)]
+mod spectrum_tests;
 mod sweep;
 mod tables;
 mod text;

@@ -386,6 +386,20 @@ pub struct PlatformSettings {
     /// Default: no limit.
     #[serde(default)]
     pub rate_limit_per_s: Option<f64>,
+    /// The `X-Poll-Interval` (seconds) the platform sends on status reads
+    /// and event pages, asking pollers to wait that long (a
+    /// `conditional_poll` honours it). Default: not sent.
+    #[serde(default)]
+    pub poll_interval_s: Option<u64>,
+    /// The `X-Poll-Interval` sent instead while the platform is loaded:
+    /// at least `loaded_at_requests_per_s` requests in the current or the
+    /// previous second. Default: `poll_interval_s`.
+    #[serde(default)]
+    pub poll_interval_loaded_s: Option<u64>,
+    /// Requests in one second from which the platform counts as loaded.
+    /// Default: 1000.
+    #[serde(default)]
+    pub loaded_at_requests_per_s: Option<u64>,
 }
 
 /// The network between the platform and the shop: the `[network]` table.

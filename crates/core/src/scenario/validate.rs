@@ -405,6 +405,25 @@ impl ScenarioFile {
                 ),
             );
         }
+        for (field, secs) in [
+            ("poll_interval_s", self.platform.poll_interval_s),
+            ("poll_interval_loaded_s", self.platform.poll_interval_loaded_s),
+        ] {
+            if let Some(secs) = secs
+                && !(1..=3_600).contains(&secs)
+            {
+                bad(
+                    &format!("platform.{field}"),
+                    Said::new(
+                        format!("between 1 and 3600 seconds (what a client honours), got {secs}"),
+                        format!("entre 1 e 3600 segundos (o que um cliente respeita); recebido {secs}"),
+                    ),
+                );
+            }
+        }
+        if self.platform.loaded_at_requests_per_s == Some(0) {
+            bad("platform.loaded_at_requests_per_s", must_be_positive());
+        }
         if let Some(latency) = &self.network.latency
             && let Some((field, said)) = distribution_problem(latency)
         {
