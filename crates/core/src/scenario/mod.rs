@@ -46,7 +46,7 @@ pub use tables::{
     PlatformSettings, ReceiverDown, RunSettings, StrategyKind, StrategySpec, Workload,
 };
 pub use text::{EXCERPT_CHARS, Said, excerpt, num, num_rounded};
-pub use validate::{MAX_AMOUNT_CENTS, MAX_ORDERS, MIN_RATE_LIMIT_PER_S};
+pub use validate::{MAX_AMOUNT_CENTS, MAX_ORDERS, MAX_WAIT, MIN_RATE_LIMIT_PER_S};
 
 use crate::lang::Lang;
 use file::ScenarioFile;
