@@ -163,7 +163,7 @@ pub struct Timeline {
     /// run's start; -1 where it did not happen.
     pub orders: Vec<[f64; 3]>,
     /// Each order in number order, how it was learned: `p` poll, `w` webhook,
-    /// `c` at creation, `-` never.
+    /// `s` event stream, `c` at creation, `-` never.
     pub via: String,
 }
 

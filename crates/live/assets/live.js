@@ -15,7 +15,8 @@ const C = {};
 for (const k of ['ink', 'pending', 'waiting', 'poll', 'webhook', 'missed', 'hybrid']) {
   C[k] = css.getPropertyValue('--' + k).trim();
 }
-const VIA = { p: C.poll, w: C.webhook, c: C.hybrid };
+// A stream pushes, as a webhook does: same colour, its own words.
+const VIA = { p: C.poll, w: C.webhook, c: C.hybrid, s: C.webhook };
 // One colour per strategy, by its place in the run: the same tab10 colours,
 // in the same order, as every chart of the run (crates/report/src/charts/
 // style.rs, PALETTE), so a strategy is the same colour on the page and in
@@ -340,7 +341,7 @@ function explainOrder(lane, canvas, e) {
   const [placed, settled, known] = lane.life.subarray(3 * k, 3 * k + 3);
   const id = 'ord_' + String(k + 1).padStart(6, '0');
   canvas.title = placed < 0 ? id : known >= 0 && settled >= 0
-    ? id + ': +' + dur(known - settled) + ' (' + (lane.via[k] === 'w' ? L.legend_webhook : L.legend_poll) + ')'
+    ? id + ': +' + dur(known - settled) + ' (' + (lane.via[k] === 'w' ? L.legend_webhook : lane.via[k] === 's' ? L.legend_stream : L.legend_poll) + ')'
     : id + ': ' + (settled >= 0 ? L.legend_waiting : L.legend_pending);
 }
 
