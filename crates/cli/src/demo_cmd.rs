@@ -523,7 +523,9 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     }
     placing.abort();
     trigger.trigger();
-    shop.stopped().await;
+    // A long poll on the wire finishes first (the platform, another
+    // program, holds it until news or its wait's end): a few seconds at most.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), shop.stopped()).await;
     let sent = client.sent();
     let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
     let now = out.time_of_day(Clock::system_unix_us());

@@ -163,8 +163,16 @@ impl StreamReader {
                 Ok(mut chunks) => {
                     wait = FIRST_RECONNECT;
                     let mut parser = SseParser::default();
-                    while let Some(chunk) = chunks.next_chunk().await {
-                        let Ok(chunk) = chunk else { break };
+                    loop {
+                        // A stream never ends on its own: stop reading at
+                        // shutdown (a platform in this process ends its
+                        // streams then too; one in another does not).
+                        let next = tokio::select! {
+                            biased;
+                            chunk = chunks.next_chunk() => chunk,
+                            _ = shutdown.wait() => return,
+                        };
+                        let Some(Ok(chunk)) = next else { break };
                         for sse in parser.feed(&chunk) {
                             let Ok(event) = serde_json::from_str::<Event>(&sse.data) else {
                                 tracing::warn!("a streamed event did not parse; skipped");
