@@ -2,7 +2,8 @@
 //! and over this run's draws.
 //!
 //! Both call the same per-strategy models ([`super::poll`],
-//! [`super::events`], [`super::faults`], [`super::hybrid`]); they differ
+//! [`super::events`], [`super::faults`], [`super::hybrid`],
+//! [`super::spectrum`]); they differ
 //! only in what they sum over:
 //!
 //! | strategy    | [`predicted`]                                   | [`predicted_for_draws`]                    |
@@ -11,6 +12,9 @@
 //! | poll_events | the plan's settlement instants                  | the platform's recorded instants           |
 //! | webhook     | S over 64 quantiles, the scenario's fault rates | each order's instant, the drawn fault rates |
 //! | hybrid      | as webhook                                      | as webhook                                 |
+//! | conditional_poll, backoff_poll, long_poll | as poll (backoff with jitter: each order's own instants) | as poll |
+//! | long_poll_events | as poll_events                             | as poll_events                             |
+//! | stream      | one leg after the settlement worker             | the same, with the measured legs           |
 //!
 //! All instants are µs on the run's clock counted from the run's origin
 //! (the instant the harness starts placing orders and the event pollers
