@@ -48,9 +48,8 @@ pub trait Chunks: Send {
 }
 
 /// A future returned by [`HttpClient::open`].
-pub type OpenFuture = Pin<
-    Box<dyn Future<Output = Result<http::Response<Box<dyn Chunks>>, TransportError>> + Send>,
->;
+pub type OpenFuture =
+    Pin<Box<dyn Future<Output = Result<http::Response<Box<dyn Chunks>>, TransportError>> + Send>>;
 
 /// A whole body as one chunk: [`HttpClient::open`]'s default.
 struct Whole(Option<Bytes>);

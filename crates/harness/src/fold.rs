@@ -423,32 +423,32 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             | StrategySpec::LongPollEvents { .. }
             | StrategySpec::Stream { .. }
     ))
-        .then(|| {
-            let mut per_order: HashMap<&OrderId, u64> = HashMap::with_capacity(plan.len());
-            for e in events {
-                if let Happening::Poll { order, .. } = &e.what {
-                    *per_order.entry(order).or_insert(0) += 1;
-                }
+    .then(|| {
+        let mut per_order: HashMap<&OrderId, u64> = HashMap::with_capacity(plan.len());
+        for e in events {
+            if let Happening::Poll { order, .. } = &e.what {
+                *per_order.entry(order).or_insert(0) += 1;
             }
-            let mut per_payment: HashMap<_, u64> = HashMap::new();
-            for a in &attempts {
-                *per_payment.entry(&a.payment_id).or_insert(0) += 1;
-            }
-            let mut m = Moments::default();
-            for o in plan {
-                let polls = per_order.get(&o.order_id).copied().unwrap_or(0);
-                let webhooks = by_order
-                    .get(&o.order_id)
-                    .and_then(|e| e.payment_id.as_ref())
-                    .and_then(|p| per_payment.get(p))
-                    .copied()
-                    .unwrap_or(0);
-                m.record(polls + webhooks);
-            }
-            // The unit is requests, not µs: the sums do not care.
-            m.stderr_us().map(round4)
-        })
-        .flatten();
+        }
+        let mut per_payment: HashMap<_, u64> = HashMap::new();
+        for a in &attempts {
+            *per_payment.entry(&a.payment_id).or_insert(0) += 1;
+        }
+        let mut m = Moments::default();
+        for o in plan {
+            let polls = per_order.get(&o.order_id).copied().unwrap_or(0);
+            let webhooks = by_order
+                .get(&o.order_id)
+                .and_then(|e| e.payment_id.as_ref())
+                .and_then(|p| per_payment.get(p))
+                .copied()
+                .unwrap_or(0);
+            m.record(polls + webhooks);
+        }
+        // The unit is requests, not µs: the sums do not care.
+        m.stderr_us().map(round4)
+    })
+    .flatten();
     let ci = |k: u64, n: u64| wilson(k, n, Z95).map(|(lo, hi)| [round4(lo), round4(hi)]);
 
     let interval_ms = match spec {

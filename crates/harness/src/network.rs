@@ -308,7 +308,9 @@ impl NetworkModel {
     /// One sampled one-way latency.
     fn sample(&self) -> Dur {
         match &self.latency {
-            Some(latency) => latency.sample(&mut self.rng.lock().unwrap_or_else(|p| p.into_inner())),
+            Some(latency) => {
+                latency.sample(&mut self.rng.lock().unwrap_or_else(|p| p.into_inner()))
+            }
             None => Dur::ZERO,
         }
     }

@@ -205,7 +205,11 @@ impl PlatformClient {
     }
 
     /// A request to the platform, with the shop's user agent and key.
-    pub(crate) fn request_builder(&self, method: http::Method, path: &str) -> http::request::Builder {
+    pub(crate) fn request_builder(
+        &self,
+        method: http::Method,
+        path: &str,
+    ) -> http::request::Builder {
         let mut builder = http::Request::builder()
             .method(method)
             .uri(format!("{}{}", self.base, path))

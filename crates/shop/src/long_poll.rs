@@ -67,11 +67,19 @@ impl LongPoller {
     /// `shutdown`. A request on the wire is not abandoned at shutdown: the
     /// platform answers every held request when it closes, so both sides
     /// count it.
-    pub async fn run(self: Arc<Self>, order_id: OrderId, payment_id: PaymentId, mut shutdown: Shutdown) {
+    pub async fn run(
+        self: Arc<Self>,
+        order_id: OrderId,
+        payment_id: PaymentId,
+        mut shutdown: Shutdown,
+    ) {
         let mut retry = FIRST_RETRY;
         while !shutdown.is_triggered() {
-            let answer =
-                Box::pin(self.client.long_poll_payment(&order_id, &payment_id, self.wait)).await;
+            let answer = Box::pin(
+                self.client
+                    .long_poll_payment(&order_id, &payment_id, self.wait),
+            )
+            .await;
             match answer {
                 Ok(payment) => {
                     retry = FIRST_RETRY;

@@ -88,7 +88,11 @@ impl PlatformClient {
         }
     }
 
-    fn get(&self, path: &str, headers: &[(&str, &str)]) -> Result<http::Request<Bytes>, ClientError> {
+    fn get(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<http::Request<Bytes>, ClientError> {
         let mut builder = self.request_builder(http::Method::GET, path);
         for (name, value) in headers {
             builder = builder.header(*name, *value);
@@ -99,7 +103,12 @@ impl PlatformClient {
     }
 
     /// Checks that `payment` is `order`'s (see [`ClientError::ForeignPayment`]).
-    fn own(&self, order: &OrderId, id: &PaymentId, payment: Payment) -> Result<Payment, ClientError> {
+    fn own(
+        &self,
+        order: &OrderId,
+        id: &PaymentId,
+        payment: Payment,
+    ) -> Result<Payment, ClientError> {
         if &payment.order_id != order {
             self.sent.foreign_answers.fetch_add(1, Ordering::Relaxed);
             return Err(ClientError::ForeignPayment {

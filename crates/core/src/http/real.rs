@@ -21,7 +21,9 @@
 //! It is compiled with the `real-http` feature only, so a crate that needs
 //! the model and not a socket does not link reqwest.
 
-use super::{ChunkFuture, Chunks, HttpClient, OpenFuture, SendFuture, TransportError, ensure_loopback};
+use super::{
+    ChunkFuture, Chunks, HttpClient, OpenFuture, SendFuture, TransportError, ensure_loopback,
+};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Duration;

@@ -29,9 +29,9 @@ use super::spectrum::{
     EventLongPolling, SpectrumCosts, conditional_poll_costs, event_long_poll_costs,
     long_poll_costs, scheduled_poll_costs, stream_delay_us,
 };
-use crate::ids::OrderId;
 use crate::dist::Distribution;
 use crate::duration::Dur;
+use crate::ids::OrderId;
 use crate::report::round_ms;
 use crate::scenario::{Scenario, StrategySpec};
 use crate::workload::OrderPlan;

@@ -316,8 +316,9 @@ pub fn event_long_poll_costs(arrivals: &[EventArrival], p: &EventLongPolling) ->
     // shutdown, with nothing new) and counted.
     let mut costs = EventLongCosts::default();
     for events in &by_merchant {
-        let (requests, wasted, delay, _) =
-            replay_long(events, p, |send, learned| send < end || learned < events.len());
+        let (requests, wasted, delay, _) = replay_long(events, p, |send, learned| {
+            send < end || learned < events.len()
+        });
         costs.requests += requests;
         costs.wasted += wasted;
         costs.learned += events.len() as u64;
@@ -374,8 +375,14 @@ mod tests {
         // A fine grid of S stands for the distribution.
         let grid: Vec<u64> = (0..48_000).map(|i| 200_000 + i * 100 + 50).collect();
         let draws = long_poll_costs(&SettleLaw::from_draws(grid), 1e6, l);
-        assert!((paper.requests - draws.requests).abs() < 1e-3, "{paper:?} {draws:?}");
-        assert!((paper.delay_us - draws.delay_us).abs() < 50.0, "{paper:?} {draws:?}");
+        assert!(
+            (paper.requests - draws.requests).abs() < 1e-3,
+            "{paper:?} {draws:?}"
+        );
+        assert!(
+            (paper.delay_us - draws.delay_us).abs() < 50.0,
+            "{paper:?} {draws:?}"
+        );
     }
 
     #[test]

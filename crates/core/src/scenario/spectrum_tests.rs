@@ -62,7 +62,12 @@ fn every_new_kind_loads() {
         panic!("{:?}", s.strategies[3]);
     };
     assert_eq!(
-        (schedule.first_ms, schedule.factor, schedule.max_ms, schedule.seed),
+        (
+            schedule.first_ms,
+            schedule.factor,
+            schedule.max_ms,
+            schedule.seed
+        ),
         (Dur::from_ms(100), 1.5, Dur::from_secs(2), 1)
     );
     let StrategySpec::BackoffPoll { schedule, .. } = &s.strategies[4] else {
@@ -88,18 +93,15 @@ fn mistakes_are_reported_at_their_field_and_line() {
     assert_eq!((field.as_str(), line), ("strategy[0].interval_ms", 10));
     assert!(en.contains("belongs to kind"), "{en}");
 
-    let (field, line, en, pt) =
-        first("kind = \"backoff_poll\"\nfirst_ms = 100\nfactor = 0.5\n");
+    let (field, line, en, pt) = first("kind = \"backoff_poll\"\nfirst_ms = 100\nfactor = 0.5\n");
     assert_eq!((field.as_str(), line), ("strategy[0].factor", 11));
     assert!(en.contains("between 1"), "{en}");
     assert!(pt.contains("entre 1"), "{pt}");
 
-    let (field, line, _, _) =
-        first("kind = \"backoff_poll\"\nfirst_ms = 500\nmax_ms = 100\n");
+    let (field, line, _, _) = first("kind = \"backoff_poll\"\nfirst_ms = 500\nmax_ms = 100\n");
     assert_eq!((field.as_str(), line), ("strategy[0].max_ms", 11));
 
-    let (field, line, en, _) =
-        first("kind = \"backoff_poll\"\nat_ms = [300, 100]\n");
+    let (field, line, en, _) = first("kind = \"backoff_poll\"\nat_ms = [300, 100]\n");
     assert_eq!((field.as_str(), line), ("strategy[0].at_ms", 10));
     assert!(en.contains("later than the one before"), "{en}");
 
@@ -112,8 +114,7 @@ fn mistakes_are_reported_at_their_field_and_line() {
     assert_eq!(field, "strategy[0].first_ms");
     assert!(en.contains("at_ms"), "{en}");
 
-    let (field, _, _, _) =
-        first("kind = \"long_poll_events\"\nwait_ms = 100\npage_size = 0\n");
+    let (field, _, _, _) = first("kind = \"long_poll_events\"\nwait_ms = 100\npage_size = 0\n");
     assert_eq!(field, "strategy[0].page_size");
 
     let (field, _, _, _) = first("kind = \"stream\"\n[platform]\npoll_interval_s = 0\n");

@@ -101,7 +101,8 @@ pub(super) fn strategy_problems(table: &StrategyTable) -> Vec<(&'static str, Sai
         } if reconcile_every_ms == Dur::ZERO => {
             out.push(("reconcile_every_ms", must_be_positive()));
         }
-        StrategySpec::PollEvents { page_size, .. } | StrategySpec::LongPollEvents { page_size, .. }
+        StrategySpec::PollEvents { page_size, .. }
+        | StrategySpec::LongPollEvents { page_size, .. }
             if !(1..=1_000).contains(&page_size) =>
         {
             out.push((
@@ -407,7 +408,10 @@ impl ScenarioFile {
         }
         for (field, secs) in [
             ("poll_interval_s", self.platform.poll_interval_s),
-            ("poll_interval_loaded_s", self.platform.poll_interval_loaded_s),
+            (
+                "poll_interval_loaded_s",
+                self.platform.poll_interval_loaded_s,
+            ),
         ] {
             if let Some(secs) = secs
                 && !(1..=3_600).contains(&secs)
@@ -416,7 +420,9 @@ impl ScenarioFile {
                     &format!("platform.{field}"),
                     Said::new(
                         format!("between 1 and 3600 seconds (what a client honours), got {secs}"),
-                        format!("entre 1 e 3600 segundos (o que um cliente respeita); recebido {secs}"),
+                        format!(
+                            "entre 1 e 3600 segundos (o que um cliente respeita); recebido {secs}"
+                        ),
                     ),
                 );
             }

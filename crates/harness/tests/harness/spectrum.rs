@@ -67,11 +67,21 @@ fn conditional_polls_are_polls_whose_waste_is_304s() {
     bar(r, 0.01);
     // Every pending poll after an order's first carried a tag: a 304.
     let per_order = r.requests.not_modified as f64 / r.orders as f64;
-    let model = r.predicted.not_modified_per_order.expect("a 304 prediction");
-    assert!((per_order - model).abs() <= 0.02 * model, "{per_order} vs {model}");
+    let model = r
+        .predicted
+        .not_modified_per_order
+        .expect("a 304 prediction");
+    assert!(
+        (per_order - model).abs() <= 0.02 * model,
+        "{per_order} vs {model}"
+    );
     // The first poll of each order carried no tag: its answer was a payment.
     assert!(r.requests.polls_wasted <= r.orders, "{:?}", r.requests);
-    assert!(r.requests.not_modified > 5 * r.requests.polls_wasted, "{:?}", r.requests);
+    assert!(
+        r.requests.not_modified > 5 * r.requests.polls_wasted,
+        "{:?}",
+        r.requests
+    );
 }
 
 #[test]
@@ -105,7 +115,12 @@ fn a_long_poll_learns_one_leg_after_the_settlement() {
 
 #[test]
 fn a_long_poll_of_the_event_log_per_merchant() {
-    let s = over_20ms(1000, 3, "long_poll_events", "wait_ms = \"1s\"\npage_size = 5");
+    let s = over_20ms(
+        1000,
+        3,
+        "long_poll_events",
+        "wait_ms = \"1s\"\npage_size = 5",
+    );
     bar(&run(&s, None).strategies[0], 0.01);
 }
 

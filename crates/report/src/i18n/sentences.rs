@@ -147,7 +147,11 @@ impl PollReading<'_> {
 
 /// How a strategy between polling and push learns, in a few words (its
 /// kind's name in the reading).
-pub fn spectrum_how(lang: Lang, kind: hooklab_core::scenario::StrategyKind, interval: &str) -> String {
+pub fn spectrum_how(
+    lang: Lang,
+    kind: hooklab_core::scenario::StrategyKind,
+    interval: &str,
+) -> String {
     use hooklab_core::scenario::StrategyKind as K;
     match (lang, kind) {
         (Lang::En, K::ConditionalPoll) => format!("conditional polling every {interval}"),
