@@ -43,9 +43,9 @@ impl BackoffPoller {
         created: Micros,
         mut shutdown: Shutdown,
     ) {
-        let mut deadlines = self.schedule.deadlines(order_id.as_str());
+        let deadlines = self.schedule.deadlines(order_id.as_str());
         let mut not_before = created;
-        while let Some(at_us) = deadlines.next() {
+        for at_us in deadlines {
             let due = created.plus(Dur(at_us));
             // A Retry-After pushes the polls due before it to its end.
             let next = due.max(not_before);
