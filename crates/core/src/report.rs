@@ -174,6 +174,10 @@ pub struct NotifiedBy {
     pub poll: u64,
     /// By a webhook delivery.
     pub webhook: u64,
+    /// By an event pushed on a Server-Sent Events stream (left out of the
+    /// file when 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub stream: u64,
 }
 
 /// Request counts.

@@ -255,6 +255,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                 delays.push(delay);
                 match entry.and_then(|e| e.via) {
                     Some(Channel::Webhook) => notified_by.webhook += 1,
+                    Some(Channel::Stream) => notified_by.stream += 1,
                     _ => notified_by.poll += 1,
                 }
             }

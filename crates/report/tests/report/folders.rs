@@ -128,6 +128,11 @@ fn disagreements(s: &hooklab_core::report::StrategyReport) -> Vec<String> {
             via('w'),
         ),
         (
+            "notified_by.stream (via s)",
+            s.notified_by.stream,
+            via('s'),
+        ),
+        (
             "rejected (all reasons)",
             s.rejected.values().sum(),
             sum(&t.rejected),
