@@ -178,3 +178,44 @@ fn a_partition_drops_streams_and_long_polls_and_nothing_is_lost() {
         }
     }
 }
+
+#[test]
+fn a_conditional_poller_honours_x_poll_interval() {
+    // The platform asks for 1 s between polls; the shop's own 100 ms is
+    // only the first deadline.
+    let s = over_20ms(300, 1, "conditional_poll", "interval_ms = 100")
+        .table("[platform]\npoll_interval_s = 1");
+    let summary = run(&s, None);
+    let r = &summary.strategies[0];
+    bar(r, 0.01);
+    // About 1 + 1.1 s / 1 s polls, not the 11 of a 100 ms poller.
+    assert!(r.requests_per_order < 3.0, "{}", r.requests_per_order);
+}
+
+#[test]
+fn streams_and_long_polls_work_over_real_sockets() {
+    // reqwest's chunked bodies on loopback: every order learned, both
+    // sides' counts agreeing.
+    for (kind, fields) in [
+        ("stream", ""),
+        ("long_poll", "wait_ms = \"10s\""),
+        ("long_poll_events", "wait_ms = \"10s\""),
+        ("conditional_poll", "interval_ms = 50"),
+    ] {
+        let s = scenario(
+            "real",
+            3,
+            40,
+            r#"{ dist = "fixed", every_ms = 10 }"#,
+            r#"{ dist = "uniform", min_ms = 50, max_ms = 300 }"#,
+        )
+        .merchants(2)
+        .table(&format!(
+            "[[strategy]]\nname = \"{kind}\"\nkind = \"{kind}\"\n{fields}"
+        ));
+        let summary = run(&s, Some(hooklab_core::scenario::ClockMode::Real));
+        let r = &summary.strategies[0];
+        assert_eq!((r.notified, r.missed), (40, 0), "{kind}: {r:?}");
+        assert!(r.counts_agree, "{kind}: {r:?}");
+    }
+}
