@@ -219,3 +219,31 @@ fn streams_and_long_polls_work_over_real_sockets() {
         assert!(r.counts_agree, "{kind}: {r:?}");
     }
 }
+
+#[test]
+fn a_stream_dropped_before_its_first_event_catches_up_from_the_log() {
+    // The stream opens at 0 and the network is cut from 100 ms, before any
+    // payment settles: the shop has no Last-Event-ID to resume from, so it
+    // reads the log from its start once the network heals, then streams.
+    let s = scenario(
+        "early-cut",
+        8,
+        100,
+        r#"{ dist = "fixed", every_ms = 10 }"#,
+        r#"{ dist = "uniform", min_ms = 200, max_ms = 800 }"#,
+    )
+    .virtual_clock()
+    .table(
+        "[network]\nlatency = { dist = \"fixed\", ms = 5 }\npartitions = [{ from_ms = 100, until_ms = 1200 }]",
+    )
+    .table("[[strategy]]\nname = \"stream\"\nkind = \"stream\"\n");
+    let summary = run(&s, None);
+    let r = &summary.strategies[0];
+    assert_eq!((r.notified, r.missed, r.duplicates), (100, 0, 0), "{r:?}");
+    assert!(r.counts_agree, "{r:?}");
+    // Only the catch-up reads the log (`GET /v1/events`).
+    assert!(r.requests.event_polls >= 1, "{:?}", r.requests);
+    assert!(r.requests.streams_opened >= 2, "{:?}", r.requests);
+    // The orders that settled during the cut waited for it to heal.
+    assert!(r.latency_ms.max > 300.0, "{:?}", r.latency_ms);
+}
