@@ -112,6 +112,16 @@ pub enum StrategyArg {
     Hybrid,
     /// Poll the platform's event log every `--interval`.
     PollEvents,
+    /// Poll each payment every `--interval` with `If-None-Match` (304s).
+    ConditionalPoll,
+    /// Poll each payment, first after `--interval`, backing off (×2, up to 1 min).
+    BackoffPoll,
+    /// Long poll each payment, each request held up to `--interval`.
+    LongPoll,
+    /// Long poll the event log, each request held up to `--interval`.
+    LongPollEvents,
+    /// One Server-Sent Events stream of the merchant's events.
+    Stream,
 }
 
 /// Options of `hooklab shop`.
@@ -129,8 +139,10 @@ pub struct ShopArgs {
     #[arg(long, value_enum, default_value_t = StrategyArg::Poll)]
     strategy: StrategyArg,
 
-    /// Time between two polls (poll, poll-events) or two reconciliation polls
-    /// (hybrid): 3s, 500ms, 2m (a bare number is milliseconds).
+    /// Time between two polls (poll, poll-events, conditional-poll), two
+    /// reconciliation polls (hybrid), the first gap (backoff-poll) or the
+    /// longest hold of a long poll (long-poll, long-poll-events): 3s, 500ms,
+    /// 2m (a bare number is milliseconds).
     #[arg(long, default_value = DEFAULT_INTERVAL, value_parser = parse_dur)]
     interval: Dur,
 
@@ -436,11 +448,47 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
             interval_ms: args.interval,
             page_size: 100,
         },
+        StrategyArg::ConditionalPoll => StrategySpec::ConditionalPoll {
+            name,
+            interval_ms: args.interval,
+        },
+        StrategyArg::BackoffPoll => StrategySpec::BackoffPoll {
+            name,
+            schedule: hooklab_core::scenario::BackoffSchedule {
+                first_ms: args.interval,
+                factor: 2.0,
+                max_ms: args.interval.max(Dur::from_secs(60)),
+                jitter: 0.0,
+                at_ms: Vec::new(),
+                seed: 0,
+            },
+        },
+        StrategyArg::LongPoll => StrategySpec::LongPoll {
+            name,
+            wait_ms: args.interval,
+        },
+        StrategyArg::LongPollEvents => StrategySpec::LongPollEvents {
+            name,
+            wait_ms: args.interval,
+            page_size: 100,
+        },
+        StrategyArg::Stream => StrategySpec::Stream { name },
     };
     if args.interval == Dur::ZERO {
         match lang {
             Lang::En => bail!("--interval must be greater than 0"),
             Lang::PtBr => bail!("--interval deve ser maior que 0"),
+        }
+    }
+    let max_wait = hooklab_core::scenario::MAX_WAIT;
+    if matches!(
+        args.strategy,
+        StrategyArg::LongPoll | StrategyArg::LongPollEvents
+    ) && args.interval > max_wait
+    {
+        match lang {
+            Lang::En => bail!("--interval is the long poll's wait: at most {max_wait}"),
+            Lang::PtBr => bail!("--interval é a espera do long poll: no máximo {max_wait}"),
         }
     }
     let (trigger, shutdown) = shutdown::channel();
@@ -590,7 +638,9 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     }
     placing.abort();
     trigger.trigger();
-    shop.stopped().await;
+    // A long poll on the wire finishes first (the platform, another
+    // program, holds it until news or its wait's end): a few seconds at most.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), shop.stopped()).await;
     let sent = client.sent();
     let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
     let now = out.time_of_day(Clock::system_unix_us());
@@ -635,6 +685,11 @@ fn strategy_pt(strategy: StrategyArg) -> &'static str {
         StrategyArg::Webhook => "webhook",
         StrategyArg::Hybrid => "webhook com reconciliação",
         StrategyArg::PollEvents => "consulta ao log de eventos",
+        StrategyArg::ConditionalPoll => "consulta condicional (If-None-Match)",
+        StrategyArg::BackoffPoll => "consulta com recuo",
+        StrategyArg::LongPoll => "long polling de cada pagamento",
+        StrategyArg::LongPollEvents => "long polling do log de eventos",
+        StrategyArg::Stream => "fluxo de eventos (SSE)",
     }
 }
 

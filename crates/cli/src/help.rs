@@ -461,12 +461,12 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "shop",
         "strategy",
-        "Como a loja descobre os resultados: poll (consulta cada pagamento), webhook (espera a plataforma chamar), hybrid (webhook e consulta de reconciliação), poll-events (consulta o log de eventos)",
+        "Como a loja descobre os resultados: poll (consulta cada pagamento), webhook (espera a plataforma chamar), hybrid (webhook e consulta de reconciliação), poll-events (consulta o log de eventos), conditional-poll (consulta com If-None-Match: 304 enquanto nada muda), backoff-poll (consulta que espaça as perguntas: ×2 até 1 min), long-poll (a plataforma segura cada consulta até haver novidade), long-poll-events (long polling do log de eventos), stream (um fluxo de eventos SSE)",
     ),
     (
         "shop",
         "interval",
-        "Tempo entre duas consultas (poll, poll-events) ou duas consultas de reconciliação (hybrid): 3s, 500ms, 2m (um número sozinho é em milissegundos)",
+        "Tempo entre duas consultas (poll, poll-events, conditional-poll), duas consultas de reconciliação (hybrid), o primeiro intervalo (backoff-poll) ou a espera mais longa de um long poll (long-poll, long-poll-events): 3s, 500ms, 2m (um número sozinho é em milissegundos)",
     ),
     (
         "shop",

@@ -96,10 +96,32 @@ fn strategy_exchanges(s: &Scenario, spec: &StrategySpec, span_s: f64) -> f64 {
     let creations = orders;
     creations
         + match spec {
-            StrategySpec::Poll { interval_ms, .. } => {
+            StrategySpec::Poll { interval_ms, .. }
+            | StrategySpec::ConditionalPoll { interval_ms, .. } => {
                 let every_s = (interval_ms.as_us() as f64 / 1e6).max(1e-6);
                 orders * (settle_s / every_s + 1.0)
             }
+            // A held request per wait until the payment settles.
+            StrategySpec::LongPoll { wait_ms, .. } => {
+                let wait_s = (wait_ms.as_us() as f64 / 1e6).max(1e-6);
+                orders * (settle_s / wait_s + 1.0)
+            }
+            // Per merchant a held request per wait, and one per event batch.
+            StrategySpec::LongPollEvents { wait_ms, .. } => {
+                let wait_s = (wait_ms.as_us() as f64 / 1e6).max(1e-6);
+                merchants * (span_s / wait_s + 1.0) + orders
+            }
+            // The schedule's polls due before the mean settlement, and one more.
+            StrategySpec::BackoffPoll { schedule, .. } => {
+                let due = schedule
+                    .deadlines("cost")
+                    .take(1_000_000)
+                    .take_while(|at_us| (*at_us as f64) < settle_s * 1e6)
+                    .count() as f64;
+                orders * (due + 1.0)
+            }
+            // One connection per merchant; each event is a chunk on it.
+            StrategySpec::Stream { .. } => merchants + orders,
             StrategySpec::PollEvents {
                 interval_ms,
                 page_size,
@@ -125,9 +147,13 @@ fn span_seconds(s: &Scenario, spec: &StrategySpec) -> f64 {
         Arrival::Poisson { per_s } => orders / per_s.max(1e-9),
     };
     let poll_s = match spec {
-        StrategySpec::Poll { interval_ms, .. } | StrategySpec::PollEvents { interval_ms, .. } => {
-            interval_ms.as_us() as f64 / 1e6
+        StrategySpec::Poll { interval_ms, .. }
+        | StrategySpec::PollEvents { interval_ms, .. }
+        | StrategySpec::ConditionalPoll { interval_ms, .. } => interval_ms.as_us() as f64 / 1e6,
+        StrategySpec::LongPoll { wait_ms, .. } | StrategySpec::LongPollEvents { wait_ms, .. } => {
+            wait_ms.as_us() as f64 / 1e6
         }
+        StrategySpec::BackoffPoll { schedule, .. } => schedule.longest_gap().as_us() as f64 / 1e6,
         _ => 0.0,
     };
     let tail_s = if waits_out_retries(s, spec) {

@@ -36,10 +36,50 @@ use std::pin::Pin;
 pub type SendFuture =
     Pin<Box<dyn Future<Output = Result<http::Response<Bytes>, TransportError>> + Send>>;
 
+/// A future for a response body's next chunk: `None` once the body ended.
+pub type ChunkFuture<'a> =
+    Pin<Box<dyn Future<Output = Option<Result<Bytes, TransportError>>> + Send + 'a>>;
+
+/// A response body read as it arrives: what a held request (a long poll)
+/// and an event stream need, whose answer comes later or never ends.
+pub trait Chunks: Send {
+    /// The next chunk of the body, as it arrives; `None` once it ended.
+    fn next_chunk(&mut self) -> ChunkFuture<'_>;
+}
+
+/// A future returned by [`HttpClient::open`].
+pub type OpenFuture =
+    Pin<Box<dyn Future<Output = Result<http::Response<Box<dyn Chunks>>, TransportError>> + Send>>;
+
+/// A whole body as one chunk: [`HttpClient::open`]'s default.
+struct Whole(Option<Bytes>);
+
+impl Chunks for Whole {
+    fn next_chunk(&mut self) -> ChunkFuture<'_> {
+        let chunk = self.0.take().map(Ok);
+        Box::pin(async move { chunk })
+    }
+}
+
 /// Something that can send an HTTP request and return the whole response.
 pub trait HttpClient: Send + Sync + 'static {
     /// Sends `request` (its URI is absolute: `http://127.0.0.1:PORT/path`).
     fn send(&self, request: http::Request<Bytes>) -> SendFuture;
+
+    /// Sends `request` and returns the response as soon as its head
+    /// arrives, its body read chunk by chunk: for held requests and
+    /// streams. The scenario's `[network]` applies to every chunk, and a
+    /// partition ends the exchange (see the harness's `NetworkModel`).
+    /// By default, the whole response as one chunk (right for a client that
+    /// cannot stream, such as a test double; a stream never ends there).
+    fn open(&self, request: http::Request<Bytes>) -> OpenFuture {
+        let sent = self.send(request);
+        Box::pin(async move {
+            let (parts, body) = sent.await?.into_parts();
+            let chunks: Box<dyn Chunks> = Box::new(Whole(Some(body)));
+            Ok(http::Response::from_parts(parts, chunks))
+        })
+    }
 }
 
 /// The cause a [`TransportError`] carries: the client's own error (a hyper or

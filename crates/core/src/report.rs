@@ -167,7 +167,7 @@ pub struct Timeline {
     /// run's start; -1 where it did not happen.
     pub orders: Vec<[f64; 3]>,
     /// Each order in number order, how it was learned: `p` poll, `w` webhook,
-    /// `c` at creation, `-` never.
+    /// `s` event stream, `c` at creation, `-` never.
     pub via: String,
 }
 
@@ -178,6 +178,10 @@ pub struct NotifiedBy {
     pub poll: u64,
     /// By a webhook delivery.
     pub webhook: u64,
+    /// By an event pushed on a Server-Sent Events stream (left out of the
+    /// file when 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub stream: u64,
 }
 
 /// Request counts.
@@ -213,17 +217,35 @@ pub struct RequestCounts {
     /// Requests the platform refused with 429 (rate limited).
     #[serde(default)]
     pub rate_limited: u64,
+    /// Conditional polls answered `304 Not Modified` (wasted, bodiless; in
+    /// no other count). Left out of the file when 0, as are the next ones.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_modified: u64,
+    /// Of the polls and event pages, the long polls (`?wait=`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub long_polls: u64,
+    /// Event streams opened (the first, and each reconnect).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub streams_opened: u64,
+    /// Events received on streams (pushed on an open connection, not
+    /// requests).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub events_streamed: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl RequestCounts {
-    /// Every poll, of payments or of the event log.
+    /// Every poll, of payments or of the event log, `304`s included.
     pub fn all_polls(&self) -> u64 {
-        self.polls + self.event_polls
+        self.polls + self.event_polls + self.not_modified
     }
 
     /// Every poll that found nothing new.
     pub fn all_polls_wasted(&self) -> u64 {
-        self.polls_wasted + self.event_polls_wasted
+        self.polls_wasted + self.event_polls_wasted + self.not_modified
     }
 
     /// Sets `total` from the parts.
@@ -233,7 +255,9 @@ impl RequestCounts {
             + self.event_polls
             + self.webhook_attempts
             + self.endpoint_registrations
-            + self.rate_limited;
+            + self.rate_limited
+            + self.not_modified
+            + self.streams_opened;
         self
     }
 }

@@ -267,6 +267,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                 delays.push(delay);
                 match entry.and_then(|e| e.via) {
                     Some(Channel::Webhook) => notified_by.webhook += 1,
+                    Some(Channel::Stream) => notified_by.stream += 1,
                     _ => notified_by.poll += 1,
                 }
             }
@@ -284,9 +285,8 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                         .filter(|a| Some(&a.payment_id) == payment.as_ref())
                         .collect();
                     match (spec, tried.last()) {
-                        (StrategySpec::Poll { .. } | StrategySpec::PollEvents { .. }, _) => {
-                            MissedWhy::NotPolledYet
-                        }
+                        // Every strategy without webhooks finds out by asking.
+                        (spec, _) if !spec.receives_webhooks() => MissedWhy::NotPolledYet,
                         (_, None) => MissedWhy::NoDelivery,
                         (_, Some(last)) if last.result.is_success() => MissedWhy::LostAfterAck {
                             attempts: tried.len() as u32,
@@ -332,6 +332,10 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         event_polls: sent.event_lists.load(Ordering::Relaxed),
         event_polls_wasted: sent.event_lists_empty.load(Ordering::Relaxed),
         rate_limited: sent.rate_limited.load(Ordering::Relaxed),
+        not_modified: sent.not_modified.load(Ordering::Relaxed),
+        long_polls: sent.long_polls.load(Ordering::Relaxed),
+        streams_opened: sent.streams_opened.load(Ordering::Relaxed),
+        events_streamed: sent.events_streamed.load(Ordering::Relaxed),
     }
     .with_total();
     // An attempt refused at connect (a partition, a closed port) never
@@ -352,11 +356,18 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             )
         })
         .count() as u64;
+    // A held request or stream a partition cut was counted by the platform
+    // and never answered to the shop: allow those, and no more.
+    let cut = sent.cut.load(Ordering::Relaxed);
+    let within_cut = |shop: u64, platform: u64| (shop..=shop + cut).contains(&platform);
     let counts_agree = requests.payment_creates == served.payment_creates
-        && requests.polls == served.polls
-        && requests.polls_wasted == served.polls_pending
+        && within_cut(requests.polls, served.polls)
+        && within_cut(requests.polls_wasted, served.polls_pending)
+        && within_cut(requests.not_modified, served.not_modified)
+        && within_cut(requests.long_polls, served.long_polls)
+        && within_cut(requests.streams_opened, served.streams_opened)
         && requests.endpoint_registrations == served.endpoint_registrations
-        && requests.event_polls == served.event_lists
+        && within_cut(requests.event_polls, served.event_lists)
         && requests.rate_limited == served.rate_limited
         && (answered..=answered + unanswered).contains(&received_deliveries);
 
@@ -365,7 +376,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     let missed = orders - notified.min(orders);
     let polls = requests.all_polls();
     let polls_wasted = requests.all_polls_wasted();
-    let notification_requests = polls + requests.webhook_attempts;
+    let notification_requests = polls + requests.webhook_attempts + requests.streams_opened;
     let requests_per_order = round4(notification_requests as f64 / orders.max(1) as f64);
 
     // The model's two predictions (`MODEL-WIRING.md` sections 2.1 and 2.2).
@@ -424,40 +435,45 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     // Each order's notification requests, for the error bar of their mean:
     // its polls, and its payment's webhook attempts. The event-log poller's
     // pages serve every order at once, so they have no per-order count.
-    let requests_per_order_stderr = (!matches!(spec, StrategySpec::PollEvents { .. }))
-        .then(|| {
-            let mut per_order: HashMap<&OrderId, u64> = HashMap::with_capacity(plan.len());
-            for e in events {
-                if let Happening::Poll { order, .. } = &e.what {
-                    *per_order.entry(order).or_insert(0) += 1;
-                }
+    let requests_per_order_stderr = (!matches!(
+        spec,
+        StrategySpec::PollEvents { .. }
+            | StrategySpec::LongPollEvents { .. }
+            | StrategySpec::Stream { .. }
+    ))
+    .then(|| {
+        let mut per_order: HashMap<&OrderId, u64> = HashMap::with_capacity(plan.len());
+        for e in events {
+            if let Happening::Poll { order, .. } = &e.what {
+                *per_order.entry(order).or_insert(0) += 1;
             }
-            let mut per_payment: HashMap<_, u64> = HashMap::new();
-            for a in &attempts {
-                *per_payment.entry(&a.payment_id).or_insert(0) += 1;
-            }
-            let mut m = Moments::default();
-            for o in plan {
-                let polls = per_order.get(&o.order_id).copied().unwrap_or(0);
-                let webhooks = by_order
-                    .get(&o.order_id)
-                    .and_then(|e| e.payment_id.as_ref())
-                    .and_then(|p| per_payment.get(p))
-                    .copied()
-                    .unwrap_or(0);
-                m.record(polls + webhooks);
-            }
-            // The unit is requests, not µs: the sums do not care.
-            m.stderr_us().map(round4)
-        })
-        .flatten();
+        }
+        let mut per_payment: HashMap<_, u64> = HashMap::new();
+        for a in &attempts {
+            *per_payment.entry(&a.payment_id).or_insert(0) += 1;
+        }
+        let mut m = Moments::default();
+        for o in plan {
+            let polls = per_order.get(&o.order_id).copied().unwrap_or(0);
+            let webhooks = by_order
+                .get(&o.order_id)
+                .and_then(|e| e.payment_id.as_ref())
+                .and_then(|p| per_payment.get(p))
+                .copied()
+                .unwrap_or(0);
+            m.record(polls + webhooks);
+        }
+        // The unit is requests, not µs: the sums do not care.
+        m.stderr_us().map(round4)
+    })
+    .flatten();
     let ci = |k: u64, n: u64| wilson(k, n, Z95).map(|(lo, hi)| [round4(lo), round4(hi)]);
 
     let interval_ms = match spec {
-        StrategySpec::Poll { interval_ms, .. } | StrategySpec::PollEvents { interval_ms, .. } => {
-            Some(interval_ms.as_ms_f64())
-        }
-        StrategySpec::Webhook { .. } | StrategySpec::Hybrid { .. } => None,
+        StrategySpec::Poll { interval_ms, .. }
+        | StrategySpec::PollEvents { interval_ms, .. }
+        | StrategySpec::ConditionalPoll { interval_ms, .. } => Some(interval_ms.as_ms_f64()),
+        _ => None,
     };
     let mut health = health_flags(&HealthInputs {
         interval_ms: match spec {
@@ -473,7 +489,10 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         requests_per_order,
         predicted_requests_per_order: matches!(
             spec,
-            StrategySpec::Poll { .. } | StrategySpec::PollEvents { .. }
+            StrategySpec::Poll { .. }
+                | StrategySpec::PollEvents { .. }
+                | StrategySpec::ConditionalPoll { .. }
+                | StrategySpec::BackoffPoll { .. }
         )
         .then_some(for_draws.requests_per_order),
         rate_limited: requests.rate_limited,

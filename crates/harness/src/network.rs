@@ -20,7 +20,9 @@ use hooklab_core::clock::Clock;
 use hooklab_core::dist::Distribution;
 use hooklab_core::duration::Dur;
 use hooklab_core::http::server::{ServerLimits, serve_wrapped};
-use hooklab_core::http::{HttpClient, SendFuture, TransportError, ensure_loopback};
+use hooklab_core::http::{
+    ChunkFuture, Chunks, HttpClient, OpenFuture, SendFuture, TransportError, ensure_loopback,
+};
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::NetworkSettings;
 use hooklab_core::shutdown::Shutdown;
@@ -376,6 +378,143 @@ impl NetworkModel {
     }
 }
 
+impl NetworkModel {
+    /// When the next partition starts (now, if one is on), if any.
+    fn next_cut(&self) -> Option<tokio::time::Instant> {
+        let now = Dur(self.origin.elapsed().as_micros() as u64);
+        self.partitions
+            .iter()
+            .filter(|(_, until)| now < *until)
+            .map(|(from, _)| self.origin + (*from).max(now).to_std())
+            .min()
+    }
+
+    /// Waits for `work`, unless the partition at `cut` comes first: then the
+    /// exchange is cut, as a partition ends a held request or a stream.
+    async fn before_cut<T>(
+        cut: Option<tokio::time::Instant>,
+        work: impl Future<Output = T>,
+    ) -> Result<T, TransportError> {
+        let Some(cut) = cut else {
+            return Ok(work.await);
+        };
+        tokio::select! {
+            biased;
+            done = work => Ok(done),
+            () = tokio::time::sleep_until(cut) => Err(TransportError::Broken(
+                "the network was partitioned while the answer was on its way".into(),
+            )),
+        }
+    }
+
+    /// One sampled one-way latency.
+    fn sample(&self) -> Dur {
+        match &self.latency {
+            Some(latency) => {
+                latency.sample(&mut self.rng.lock().unwrap_or_else(|p| p.into_inner()))
+            }
+            None => Dur::ZERO,
+        }
+    }
+
+    /// Opens `request` through `inner` across this network: the request
+    /// waits one latency, the head and each later chunk of the answer one
+    /// latency each (chunks keep their order, as on a TCP connection, and
+    /// the bytes that arrive together travel together); a partition refuses
+    /// a request as [`NetworkModel::send`] does, and ends an exchange still
+    /// open when it starts (the long poll or stream must reconnect).
+    pub async fn open(
+        self: Arc<Self>,
+        inner: &dyn HttpClient,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Box<dyn Chunks>>, TransportError> {
+        ensure_loopback(request.uri())?;
+        let partitioned = || TransportError::Connect("the network is partitioned".into());
+        if self.partitioned() {
+            return Err(partitioned());
+        }
+        self.carry().await;
+        if self.partitioned() {
+            return Err(partitioned());
+        }
+        let response = Self::before_cut(self.next_cut(), inner.open(request)).await??;
+        let (parts, mut body) = response.into_parts();
+        let arrived = tokio::time::Instant::now();
+        let due = arrived + self.sample().to_std();
+        // A task reads the body as it arrives, so each chunk's latency
+        // counts from its arrival, not from when the reader asks for it.
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let model = self.clone();
+        tokio::spawn(async move {
+            let (mut last_arrival, mut last_due) = (arrived, due);
+            loop {
+                let chunk = tokio::select! {
+                    chunk = body.next_chunk() => chunk,
+                    () = tx.closed() => return,
+                };
+                let now = tokio::time::Instant::now();
+                if now != last_arrival {
+                    last_due = last_due.max(now + model.sample().to_std());
+                    last_arrival = now;
+                }
+                let end = chunk.is_none();
+                if tx.send((last_due, chunk)).is_err() || end {
+                    return;
+                }
+            }
+        });
+        Self::before_cut(self.next_cut(), tokio::time::sleep_until(due)).await?;
+        let chunks: Box<dyn Chunks> = Box::new(ShapedChunks {
+            model: self,
+            rx,
+            ended: false,
+        });
+        Ok(http::Response::from_parts(parts, chunks))
+    }
+}
+
+/// An answer's chunks across a [`NetworkModel`]: each handed over at its
+/// due instant, unless a partition cuts the exchange first.
+struct ShapedChunks {
+    model: Arc<NetworkModel>,
+    rx: tokio::sync::mpsc::UnboundedReceiver<(
+        tokio::time::Instant,
+        Option<Result<Bytes, TransportError>>,
+    )>,
+    ended: bool,
+}
+
+impl Chunks for ShapedChunks {
+    fn next_chunk(&mut self) -> ChunkFuture<'_> {
+        Box::pin(async move {
+            if self.ended {
+                return None;
+            }
+            let cut = self.model.next_cut();
+            let next = NetworkModel::before_cut(cut, async {
+                let (due, chunk) = self.rx.recv().await?;
+                tokio::time::sleep_until(due).await;
+                chunk
+            })
+            .await;
+            match next {
+                Ok(Some(chunk)) => Some(chunk),
+                Ok(None) => {
+                    self.ended = true;
+                    None
+                }
+                Err(cut) => {
+                    // Dropping the receiver ends the reading task, which
+                    // drops the connection: the far end sees it go.
+                    self.ended = true;
+                    self.rx.close();
+                    Some(Err(cut))
+                }
+            }
+        })
+    }
+}
+
 /// An [`HttpClient`] that sends through a [`NetworkModel`].
 pub struct ShapedHttp {
     inner: Arc<dyn HttpClient>,
@@ -387,6 +526,12 @@ impl HttpClient for ShapedHttp {
         let inner = self.inner.clone();
         let model = self.model.clone();
         Box::pin(async move { model.send(inner.as_ref(), request).await })
+    }
+
+    fn open(&self, request: http::Request<Bytes>) -> OpenFuture {
+        let inner = self.inner.clone();
+        let model = self.model.clone();
+        Box::pin(async move { model.open(inner.as_ref(), request).await })
     }
 }
 

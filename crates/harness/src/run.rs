@@ -420,6 +420,7 @@ pub(crate) async fn run_strategy(
         merchants: merchants.clone(),
         events: events.clone(),
         rate_limit_per_s: scenario.platform.rate_limit_per_s,
+        pull: pull_config(&scenario.platform),
         ..PlatformConfig::default()
     };
     // A receiver that is "down, refusing connections" is seen by the sender
@@ -594,6 +595,22 @@ pub(crate) async fn run_strategy(
         timeline,
         traffic,
     }))
+}
+
+/// The platform's bounds and `X-Poll-Interval` for the reads between
+/// polling and push, from the `[platform]` table (the defaults send no
+/// `X-Poll-Interval`, so older scenarios run as they did).
+fn pull_config(p: &hooklab_core::scenario::PlatformSettings) -> hooklab_platform::PullConfig {
+    hooklab_platform::PullConfig {
+        poll_interval: p
+            .poll_interval_s
+            .map(|normal_secs| hooklab_platform::PollInterval {
+                normal_secs,
+                loaded_secs: p.poll_interval_loaded_s.unwrap_or(normal_secs),
+                loaded_at_requests: p.loaded_at_requests_per_s.unwrap_or(1_000),
+            }),
+        ..hooklab_platform::PullConfig::default()
+    }
 }
 
 /// The platform's outbound link while the receiver is down refusing

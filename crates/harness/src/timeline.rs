@@ -104,6 +104,7 @@ pub fn fold(events: &[RunEvent], orders: usize, end: Micros) -> Timeline {
                     via[k] = match how.as_str() {
                         "webhook" => b'w',
                         "creation" => b'c',
+                        "stream" => b's',
                         _ => b'p',
                     };
                 }

@@ -10,7 +10,7 @@
 
 use bytes::Bytes;
 use hooklab_core::http::real::LoopbackHttp;
-use hooklab_core::http::{HttpClient, SendFuture};
+use hooklab_core::http::{HttpClient, OpenFuture, SendFuture};
 use std::sync::Arc;
 
 /// An HTTP client over real sockets, refusing anything but loopback.
@@ -31,5 +31,9 @@ impl RealHttp {
 impl HttpClient for RealHttp {
     fn send(&self, request: http::Request<Bytes>) -> SendFuture {
         self.http.send(request)
+    }
+
+    fn open(&self, request: http::Request<Bytes>) -> OpenFuture {
+        self.http.open(request)
     }
 }

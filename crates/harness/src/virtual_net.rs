@@ -38,7 +38,9 @@ use crate::network::{Network, ServeFuture};
 use axum::Router;
 use bytes::Bytes;
 use hooklab_core::clock::Clock;
-use hooklab_core::http::{HttpClient, SendFuture, TransportError, ensure_loopback};
+use hooklab_core::http::{
+    ChunkFuture, Chunks, HttpClient, OpenFuture, SendFuture, TransportError, ensure_loopback,
+};
 use hooklab_core::shutdown::Shutdown;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
@@ -281,20 +283,74 @@ pub struct VirtualHttp {
     hosts: Arc<Registry>,
 }
 
+/// The served host a request is for, or a refused connection.
+fn host_of(hosts: &Registry, uri: &http::Uri) -> Result<Arc<Host>, TransportError> {
+    let authority = authority_of(uri)?;
+    lock(hosts)
+        .get(authority.as_ref())
+        .cloned()
+        .ok_or_else(|| TransportError::Connect(format!("nothing is served at {authority}").into()))
+}
+
+/// A response body read frame by frame from its in-memory connection. The
+/// connection goes back to its host's pool once the body ended, as a
+/// pooled client does; a body dropped before its end closes the connection
+/// (the far end sees its client go away, as a held request does when a
+/// socket closes).
+struct PipeChunks {
+    body: hyper::body::Incoming,
+    /// The connection, until the body ended.
+    sender: Option<(Arc<Host>, SendRequest<Full<Bytes>>)>,
+}
+
+impl Chunks for PipeChunks {
+    fn next_chunk(&mut self) -> ChunkFuture<'_> {
+        Box::pin(async move {
+            loop {
+                match self.body.frame().await {
+                    Some(Ok(frame)) => match frame.into_data() {
+                        Ok(data) => return Some(Ok(data)),
+                        // Trailers carry no body bytes.
+                        Err(_) => continue,
+                    },
+                    Some(Err(e)) => return Some(Err(TransportError::Broken(e.into()))),
+                    None => {
+                        if let Some((host, sender)) = self.sender.take() {
+                            host.checkin(sender);
+                        }
+                        return None;
+                    }
+                }
+            }
+        })
+    }
+}
+
 impl HttpClient for VirtualHttp {
+    fn open(&self, request: http::Request<Bytes>) -> OpenFuture {
+        let hosts = self.hosts.clone();
+        Box::pin(async move {
+            ensure_loopback(request.uri())?;
+            let host = host_of(&hosts, request.uri())?;
+            let mut sender = host.checkout().await?;
+            let response = sender
+                .send_request(origin_form(request, &host.authority)?.map(Full::new))
+                .await
+                .map_err(|e| TransportError::Broken(e.into()))?;
+            let (parts, body) = response.into_parts();
+            let chunks: Box<dyn Chunks> = Box::new(PipeChunks {
+                body,
+                sender: Some((host, sender)),
+            });
+            Ok(http::Response::from_parts(parts, chunks))
+        })
+    }
+
     fn send(&self, request: http::Request<Bytes>) -> SendFuture {
         let hosts = self.hosts.clone();
         Box::pin(async move {
             ensure_loopback(request.uri())?;
-            let host = {
-                let authority = authority_of(request.uri())?;
-                lock(&hosts)
-                    .get(authority.as_ref())
-                    .cloned()
-                    .ok_or_else(|| {
-                        TransportError::Connect(format!("nothing is served at {authority}").into())
-                    })?
-            };
+            let host = host_of(&hosts, request.uri())?;
             let mut sender = host.checkout().await?;
             let response = sender
                 .send_request(origin_form(request, &host.authority)?.map(Full::new))

@@ -304,12 +304,13 @@ function missedFill(g) {
 }
 
 /** The mark of how an order was learned, centred on (x, y), `size` tall:
- *  a poll is a tick, a webhook a diamond, learned at creation a ring. */
+ *  a poll is a tick, a webhook (or a stream: both push) a diamond, learned
+ *  at creation a ring. */
 function learnedMark(g, via, x, y, size) {
   g.fillStyle = C.ink;
   g.strokeStyle = C.ink;
   const r = Math.max(size / 2, 1.5);
-  if (via === 'w') {
+  if (via === 'w' || via === 's') {
     g.beginPath();
     g.moveTo(x, y - r); g.lineTo(x + r, y); g.lineTo(x, y + r); g.lineTo(x - r, y);
     g.closePath(); g.fill();
@@ -392,7 +393,7 @@ function explainOrder(lane, canvas, e) {
   const [placed, settled, known] = lane.life.subarray(3 * k, 3 * k + 3);
   const id = 'ord_' + String(k + 1).padStart(6, '0');
   canvas.title = placed < 0 ? id : known >= 0 && settled >= 0
-    ? id + ': +' + dur(known - settled) + ' (' + (lane.via[k] === 'w' ? L.legend_webhook : L.legend_poll) + ')'
+    ? id + ': +' + dur(known - settled) + ' (' + (lane.via[k] === 'w' ? L.legend_webhook : lane.via[k] === 's' ? L.legend_stream : L.legend_poll) + ')'
     : id + ': ' + (settled >= 0 ? L.legend_waiting : L.legend_pending);
 }
 

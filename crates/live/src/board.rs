@@ -210,6 +210,7 @@ impl Lane {
                 let letter = match via.as_str() {
                     "webhook" => 'w',
                     "creation" => 'c',
+                    "stream" => 's',
                     _ => 'p',
                 };
                 life_of(self, order, &|l| {

@@ -53,6 +53,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("legend_poll", "learned by poll", "soube por consulta"),
     ("legend_webhook", "learned by webhook", "soube por webhook"),
+    (
+        "legend_stream",
+        "learned from the event stream",
+        "soube pelo fluxo de eventos",
+    ),
     ("legend_missed", "missed", "perdido"),
     ("final", "Final comparison", "Comparação final"),
     (

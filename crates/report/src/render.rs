@@ -554,6 +554,19 @@ pub fn reading(s: &StrategyReport, lang: Lang) -> String {
             &delay(s.latency_ms.mean),
             &delay(s.latency_ms.p99),
         ),
+        StrategyKind::ConditionalPoll
+        | StrategyKind::BackoffPoll
+        | StrategyKind::LongPoll
+        | StrategyKind::LongPollEvents
+        | StrategyKind::Stream => i18n::spectrum_reading(
+            lang,
+            &s.name,
+            &i18n::spectrum_how(lang, s.kind, &s.interval_ms.map(n).unwrap_or_default()),
+            s.requests_per_order,
+            &pct(lang, s.polls_wasted_share),
+            &delay(s.latency_ms.mean),
+            &n(s.predicted.latency_mean_ms),
+        ),
         StrategyKind::Webhook => i18n::webhook_reading(
             lang,
             &s.name,

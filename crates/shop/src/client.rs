@@ -112,26 +112,42 @@ pub struct SentCounts {
     pub foreign_answers: AtomicU64,
     /// Requests that got no answer within the client's timeout.
     pub timed_out: AtomicU64,
+    /// Conditional reads answered `304 Not Modified` (counted in no other
+    /// count, as the platform counts them).
+    pub not_modified: AtomicU64,
+    /// Reads sent with `?wait=` (long polls), also counted as polls or pages.
+    pub long_polls: AtomicU64,
+    /// Event streams opened (`GET /v1/events/stream`).
+    pub streams_opened: AtomicU64,
+    /// Events received on streams.
+    pub events_streamed: AtomicU64,
+    /// Held requests and streams whose answer a broken connection (a
+    /// partition) cut: the platform may have counted them, the shop could
+    /// not.
+    pub cut: AtomicU64,
+    /// Long polls or streams refused because the merchant already held as
+    /// many open as the platform allows (a 429 `too_many_held`).
+    pub held_refused: AtomicU64,
 }
 
 /// A client of the platform's API. Cheap to clone; clones share counts.
 #[derive(Clone)]
 pub struct PlatformClient {
-    http: Arc<dyn HttpClient>,
-    base: Arc<str>,
+    pub(crate) http: Arc<dyn HttpClient>,
+    pub(crate) base: Arc<str>,
     /// `Bearer <api key>`, sent with every request.
-    authorization: Option<Arc<str>>,
+    pub(crate) authorization: Option<Arc<str>>,
     /// Where 429s are announced.
-    events: EventSink,
-    clock: Clock,
-    sent: Arc<SentCounts>,
+    pub(crate) events: EventSink,
+    pub(crate) clock: Clock,
+    pub(crate) sent: Arc<SentCounts>,
     /// Round trips of payment creations, in µs: the model's measured input.
     /// Guarded by a std mutex held only to record one value.
     create_rtt_us: Arc<Mutex<Histogram<u64>>>,
     /// How long a request may wait for its answer (None: as long as the
     /// transport lets it; scenario runs bound nothing here, so their timers
     /// and results do not change).
-    timeout: Option<Dur>,
+    pub(crate) timeout: Option<Dur>,
 }
 
 impl PlatformClient {
@@ -188,6 +204,22 @@ impl PlatformClient {
         }
     }
 
+    /// A request to the platform, with the shop's user agent and key.
+    pub(crate) fn request_builder(
+        &self,
+        method: http::Method,
+        path: &str,
+    ) -> http::request::Builder {
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.base, path))
+            .header(http::header::USER_AGENT, "hooklab-shop/0.1");
+        if let Some(auth) = &self.authorization {
+            builder = builder.header(http::header::AUTHORIZATION, auth.as_ref());
+        }
+        builder
+    }
+
     async fn exchange(
         &self,
         method: http::Method,
@@ -236,8 +268,30 @@ impl PlatformClient {
         if status.is_success() {
             return Ok(body);
         }
+        Err(self.refused(status, &headers, &body))
+    }
+
+    /// Counts a refusal (an answer with an error status) and turns it into
+    /// [`ClientError::Refused`], with the `Retry-After` of a 429 or 503.
+    pub(crate) fn refused(
+        &self,
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> ClientError {
         self.sent.failures.fetch_add(1, Ordering::Relaxed);
-        if status.as_u16() == 429 {
+        let (code, message) = match serde_json::from_slice::<ErrorBody>(body) {
+            Ok(e) => (e.error.code, e.error.message),
+            Err(_) => (
+                "unknown".to_owned(),
+                String::from_utf8_lossy(body).into_owned(),
+            ),
+        };
+        // A 429 for too many held requests is a bound on open connections,
+        // not the rate limit (the platform counts it as a rejection).
+        if code == "too_many_held" {
+            self.sent.held_refused.fetch_add(1, Ordering::Relaxed);
+        } else if status.as_u16() == 429 {
             self.sent.rate_limited.fetch_add(1, Ordering::Relaxed);
             self.events
                 .emit(self.clock.now(), || Happening::RateLimited);
@@ -248,22 +302,15 @@ impl PlatformClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(|s| Dur::from_secs(s.min(3_600)));
-        let (code, message) = match serde_json::from_slice::<ErrorBody>(&body) {
-            Ok(e) => (e.error.code, e.error.message),
-            Err(_) => (
-                "unknown".to_owned(),
-                String::from_utf8_lossy(&body).into_owned(),
-            ),
-        };
-        Err(ClientError::Refused {
+        ClientError::Refused {
             status: status.as_u16(),
             retry_after,
             code,
             message,
-        })
+        }
     }
 
-    fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ClientError> {
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ClientError> {
         serde_json::from_slice(body).map_err(|e| ClientError::Decode(e.to_string()))
     }
 

@@ -5,7 +5,11 @@
 //! of hooklab:
 //!
 //! - [`poll`]: ask the platform about each pending payment every interval;
-//! - [`receiver`]: register a webhook endpoint and let the platform call it.
+//! - [`receiver`]: register a webhook endpoint and let the platform call it;
+//! - between the two: [`conditional`] (polls answered `304` while nothing
+//!   changed), [`backoff`] (polls that thin out), [`long_poll`] (requests the
+//!   platform holds until there is news) and [`stream`] (one Server-Sent
+//!   Events connection per merchant); [`pull`] is their side of the API.
 //!
 //! Whatever the strategy, the outcome lands in the [`orders::OrderBook`],
 //! whose update is idempotent: a second notice of a final payment changes
@@ -15,11 +19,16 @@
 //!
 //! The shop never imports the platform: they meet only over HTTP.
 
+pub mod backoff;
 pub mod client;
 pub mod inbox;
+pub mod conditional;
+pub mod long_poll;
 pub mod orders;
 pub mod poll;
+pub mod pull;
 pub mod receiver;
+pub mod stream;
 
 use client::{ClientError, PlatformClient};
 use hooklab_core::clock::{Clock, Micros};
@@ -50,6 +59,17 @@ pub struct Shop {
     /// the first order that needs one: a sleeping poller task then holds a
     /// pointer to it, not its own copy (it is one task per pending order).
     poller: OnceLock<Arc<poll::Poller>>,
+    /// The same, for the per-payment strategies between polling and push.
+    spectrum: OnceLock<PerPayment>,
+}
+
+/// What every pending payment's task shares, for the strategies between
+/// polling and push that run one task per payment.
+#[derive(Clone)]
+enum PerPayment {
+    Conditional(Arc<conditional::ConditionalPoller>),
+    Backoff(Arc<backoff::BackoffPoller>),
+    LongPoll(Arc<long_poll::LongPoller>),
 }
 
 impl Shop {
@@ -71,6 +91,7 @@ impl Shop {
             shutdown,
             tasks: Arc::new(Mutex::new(JoinSet::new())),
             poller: OnceLock::new(),
+            spectrum: OnceLock::new(),
         }
     }
 
@@ -96,6 +117,7 @@ impl Shop {
         self.book = Arc::new(OrderBook::with_events(events.clone()));
         self.client = self.client.with_events(events);
         self.poller = OnceLock::new();
+        self.spectrum = OnceLock::new();
         self
     }
 
@@ -104,6 +126,7 @@ impl Shop {
     pub fn with_book(mut self, book: Arc<OrderBook>) -> Self {
         self.book = book;
         self.poller = OnceLock::new();
+        self.spectrum = OnceLock::new();
         self
     }
 
@@ -156,8 +179,33 @@ impl Shop {
     }
 
     /// Starts the strategy's shop-wide background work, if it has any: the
-    /// event-log poller of `poll_events`. Call once, before the first order.
+    /// event-log poller of `poll_events`, the event-log long poller of
+    /// `long_poll_events`, the stream reader of `stream`. Call once, before
+    /// the first order.
     pub fn start(&self) {
+        match &self.strategy {
+            StrategySpec::LongPollEvents {
+                wait_ms, page_size, ..
+            } => {
+                let poller = long_poll::EventLongPoller {
+                    clock: self.clock,
+                    client: self.client.clone(),
+                    book: self.book.clone(),
+                    wait: *wait_ms,
+                    page_size: *page_size,
+                };
+                self.spawn(poller.run(self.shutdown.clone()));
+            }
+            StrategySpec::Stream { .. } => {
+                let reader = stream::StreamReader {
+                    clock: self.clock,
+                    client: self.client.clone(),
+                    book: self.book.clone(),
+                };
+                self.spawn(reader.run(self.shutdown.clone()));
+            }
+            _ => {}
+        }
         if let StrategySpec::PollEvents {
             interval_ms,
             page_size,
@@ -219,6 +267,9 @@ impl Shop {
             );
             return Ok(());
         }
+        if self.start_spectrum(&payment, created) {
+            return Ok(());
+        }
         // Pollers: every interval for `poll`; for `hybrid`, a reconciliation
         // poller that starts late and stops as soon as a webhook tells.
         let schedule = match &self.strategy {
@@ -234,7 +285,7 @@ impl Shop {
                 let start = Micros(first.0.saturating_sub(reconcile_every_ms.as_us()));
                 Some((start, *reconcile_every_ms, true))
             }
-            StrategySpec::Webhook { .. } | StrategySpec::PollEvents { .. } => None,
+            _ => None,
         };
         if let Some((start, interval, reconcile)) = schedule {
             let poller = self.poller.get_or_init(|| {
@@ -254,5 +305,50 @@ impl Shop {
             ));
         }
         Ok(())
+    }
+
+    /// Starts the task of a per-payment strategy between polling and push
+    /// (`conditional_poll`, `backoff_poll`, `long_poll`) for `payment`,
+    /// whose creation answer arrived at `created`; `false` for any other
+    /// strategy.
+    fn start_spectrum(&self, payment: &hooklab_core::wire::Payment, created: Micros) -> bool {
+        let shared = match &self.strategy {
+            StrategySpec::ConditionalPoll { interval_ms, .. } => self.spectrum.get_or_init(|| {
+                PerPayment::Conditional(Arc::new(conditional::ConditionalPoller {
+                    clock: self.clock,
+                    client: self.client.clone(),
+                    book: self.book.clone(),
+                    interval: *interval_ms,
+                }))
+            }),
+            StrategySpec::BackoffPoll { schedule, .. } => self.spectrum.get_or_init(|| {
+                PerPayment::Backoff(Arc::new(backoff::BackoffPoller {
+                    clock: self.clock,
+                    client: self.client.clone(),
+                    book: self.book.clone(),
+                    schedule: schedule.clone(),
+                }))
+            }),
+            StrategySpec::LongPoll { wait_ms, .. } => self.spectrum.get_or_init(|| {
+                PerPayment::LongPoll(Arc::new(long_poll::LongPoller {
+                    clock: self.clock,
+                    client: self.client.clone(),
+                    book: self.book.clone(),
+                    wait: *wait_ms,
+                }))
+            }),
+            _ => return false,
+        };
+        let (order, id, stop) = (
+            payment.order_id.clone(),
+            payment.id.clone(),
+            self.shutdown.clone(),
+        );
+        match shared.clone() {
+            PerPayment::Conditional(p) => self.spawn(p.run(order, id, created, stop)),
+            PerPayment::Backoff(p) => self.spawn(p.run(order, id, created, stop)),
+            PerPayment::LongPoll(p) => self.spawn(p.run(order, id, stop)),
+        }
+        true
     }
 }

@@ -31,6 +31,8 @@ pub enum Channel {
     Webhook,
     /// The creation response itself (a payment that was already final).
     Creation,
+    /// An event pushed on a Server-Sent Events stream.
+    Stream,
 }
 
 impl Channel {
@@ -40,6 +42,7 @@ impl Channel {
             Channel::Poll => "poll",
             Channel::Webhook => "webhook",
             Channel::Creation => "creation",
+            Channel::Stream => "stream",
         }
     }
 }

@@ -21,7 +21,9 @@
 //! It is compiled with the `real-http` feature only, so a crate that needs
 //! the model and not a socket does not link reqwest.
 
-use super::{HttpClient, SendFuture, TransportError, ensure_loopback};
+use super::{
+    ChunkFuture, Chunks, HttpClient, OpenFuture, SendFuture, TransportError, ensure_loopback,
+};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Duration;
@@ -96,6 +98,45 @@ impl HttpClient for LoopbackHttp {
     fn send(&self, request: http::Request<Bytes>) -> SendFuture {
         let http = self.clone();
         Box::pin(async move { http.exchange(request).await })
+    }
+
+    fn open(&self, request: http::Request<Bytes>) -> OpenFuture {
+        let http = self.clone();
+        Box::pin(async move { http.open_chunks(request).await })
+    }
+}
+
+/// A reqwest response's body, chunk by chunk as the socket delivers it.
+struct ReqwestChunks(reqwest::Response);
+
+impl Chunks for ReqwestChunks {
+    fn next_chunk(&mut self) -> ChunkFuture<'_> {
+        Box::pin(async move { self.0.chunk().await.map_err(failure).transpose() })
+    }
+}
+
+impl LoopbackHttp {
+    /// Sends `request` and hands back the response at its head, the body
+    /// to be read as it arrives (long polls, event streams).
+    pub async fn open_chunks(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Box<dyn Chunks>>, TransportError> {
+        ensure_loopback(request.uri())?;
+        let client = match &self.client {
+            Ok(client) => client,
+            Err(e) => return Err(TransportError::Connect(Box::new(e.clone()))),
+        };
+        let request =
+            reqwest::Request::try_from(request).map_err(|e| TransportError::BadUrl(e.into()))?;
+        let mut response = client.execute(request).await.map_err(failure)?;
+        let mut head = http::Response::new(());
+        *head.status_mut() = response.status();
+        *head.version_mut() = response.version();
+        *head.headers_mut() = std::mem::take(response.headers_mut());
+        let (parts, ()) = head.into_parts();
+        let chunks: Box<dyn Chunks> = Box::new(ReqwestChunks(response));
+        Ok(http::Response::from_parts(parts, chunks))
     }
 }
 

@@ -2,7 +2,8 @@
 //! and over this run's draws.
 //!
 //! Both call the same per-strategy models ([`super::poll`],
-//! [`super::events`], [`super::faults`], [`super::hybrid`]); they differ
+//! [`super::events`], [`super::faults`], [`super::hybrid`],
+//! [`super::spectrum`]); they differ
 //! only in what they sum over:
 //!
 //! | strategy    | [`predicted`]                                   | [`predicted_for_draws`]                    |
@@ -11,6 +12,9 @@
 //! | poll_events | the plan's settlement instants                  | the platform's recorded instants           |
 //! | webhook     | S over 64 quantiles, the scenario's fault rates | each order's instant, the drawn fault rates |
 //! | hybrid      | as webhook                                      | as webhook                                 |
+//! | conditional_poll, backoff_poll, long_poll | as poll (backoff with jitter: each order's own instants) | as poll |
+//! | long_poll_events | as poll_events                             | as poll_events                             |
+//! | stream      | one leg after the settlement worker             | the same, with the measured legs           |
 //!
 //! All instants are µs on the run's clock counted from the run's origin
 //! (the instant the harness starts placing orders and the event pollers
@@ -21,8 +25,13 @@ use super::events::{EventArrival, EventPolling, event_poll_costs};
 use super::faults::{Deliveries, FaultRates, webhook_order};
 use super::hybrid::{Reconcile, hybrid_order};
 use super::poll::{Legs, SettleLaw, poll_costs};
+use super::spectrum::{
+    EventLongPolling, SpectrumCosts, conditional_poll_costs, event_long_poll_costs,
+    long_poll_costs, scheduled_poll_costs, stream_delay_us,
+};
 use crate::dist::Distribution;
 use crate::duration::Dur;
+use crate::ids::OrderId;
 use crate::report::round_ms;
 use crate::scenario::{Scenario, StrategySpec};
 use crate::workload::OrderPlan;
@@ -135,6 +144,18 @@ const EVENTS_FORMULA: &str = "the poller's ticks replayed over the settlement in
 const WEBHOOK_FORMULA: &str = "settlement lateness + request leg (+ receiver delay); per attempt: down window or error rate q fails, \
      retried after the schedule's delays (jittered); silent loss s drops an acknowledged event; \
      missed = q^N + (1 - q^N)s without windows";
+const CONDITIONAL_FORMULA: &str = "the polls of poll (E[n] = 1 + sum_k P(S > kT + D), same delay); \
+     every pending poll after the first sends If-None-Match and gets a 304: E[304] = E[n] - 1 - P(S > T + D)";
+const BACKOFF_FORMULA: &str = "polls due at the schedule's instants t_k after the creation answer: \
+     E[n] = sum_k P(S > t_(k-1) + D), D = response leg + timer lateness + request leg; delay = the first answer after S, minus S";
+const LONG_POLL_FORMULA: &str = "holds [a_k, a_k + W], a_0 = response + request leg, a_(k+1) = a_k + W + RTT: \
+     requests = 1 + #{k: a_k + W < S} (1 + floor(S/W) on a network that takes no time); \
+     delay = settlement lateness + one leg inside a hold, a_(k+1) - S + one leg in a gap";
+const LONG_POLL_EVENTS_FORMULA: &str = "one held request per merchant, replayed over the settlement instants: \
+     a request reads at send + request leg, answers when an event is there or at the wait's end, \
+     learned one response leg later, the next sent at once; every request sent before the last order is learned is counted";
+const STREAM_FORMULA: &str = "one connection per merchant; each event is pushed when the settlement worker appends it: \
+     delay = settlement lateness + one leg; requests = merchants / orders";
 const HYBRID_FORMULA: &str = "webhook as modelled, plus reconciliation polls sent at R + jE + D until the shop knows: \
      sum_j P(S > R + jE + D - webhook delay), and for a lost webhook every poll until one reads after S";
 
@@ -197,6 +218,101 @@ fn model(
                 ..prediction(&legs, EVENTS_FORMULA)
             }
         }
+        StrategySpec::ConditionalPoll { interval_ms, .. } => {
+            // The platform's X-Poll-Interval, when longer, sets the pace
+            // (its loaded value is left out: when load comes is not in the
+            // model).
+            let asked = scenario.platform.poll_interval_s.unwrap_or(0) as f64 * 1e6;
+            let t = interval_ms.as_us();
+            let c = if asked > t as f64 {
+                // The first poll is due at T; each answer then asks for more.
+                let every = asked as u64;
+                scheduled_poll_costs(&law, (0..).map(|k: u64| t + k * every), legs)
+            } else {
+                conditional_poll_costs(&law, t as f64, legs)
+            };
+            spectrum_prediction(&c, &legs, CONDITIONAL_FORMULA)
+        }
+        StrategySpec::BackoffPoll { schedule, .. } => {
+            // Without jitter every order has the same instants: one sum
+            // over S's law. With it, each order its own, from the seeded
+            // stream the shop draws them from.
+            let c = if schedule.jitter > 0.0 && schedule.at_ms.is_empty() {
+                let mut sum = SpectrumCosts::default();
+                for (i, o) in orders.iter().enumerate() {
+                    let id = OrderId::numbered(i as u64 + 1);
+                    let own = SettleLaw::from_draws([o.settle_after_us]);
+                    let law = if grid.is_some() { law.clone() } else { own };
+                    let c = scheduled_poll_costs(&law, schedule.deadlines(id.as_str()), legs);
+                    sum.requests += c.requests;
+                    sum.wasted += c.wasted;
+                    sum.delay_us += c.delay_us;
+                }
+                let n = orders.len().max(1) as f64;
+                SpectrumCosts {
+                    requests: sum.requests / n,
+                    wasted: sum.wasted / n,
+                    not_modified: 0.0,
+                    delay_us: sum.delay_us / n,
+                }
+            } else {
+                scheduled_poll_costs(&law, schedule.deadlines(""), legs)
+            };
+            Prediction {
+                not_modified_per_order: None,
+                ..spectrum_prediction(&c, &legs, BACKOFF_FORMULA)
+            }
+        }
+        StrategySpec::LongPoll { wait_ms, .. } => {
+            let c = long_poll_costs(&law, wait_ms.as_us() as f64, legs);
+            Prediction {
+                not_modified_per_order: None,
+                ..spectrum_prediction(&c, &legs, LONG_POLL_FORMULA)
+            }
+        }
+        StrategySpec::LongPollEvents {
+            wait_ms, page_size, ..
+        } => {
+            let arrivals: Vec<EventArrival> = orders
+                .iter()
+                .map(|o| EventArrival {
+                    merchant: o.merchant,
+                    settled_us: o.settled_us(),
+                    // As for `poll_events`: reads come on whole
+                    // milliseconds in virtual time, so the scheduled
+                    // instant decides what a read sees.
+                    visible_us: o.settled_by_worker_us.unwrap_or(o.settled_us()),
+                })
+                .collect();
+            let c = event_long_poll_costs(
+                &arrivals,
+                &EventLongPolling {
+                    start_us: 0.0,
+                    wait_us: wait_ms.as_us() as f64,
+                    page_size: *page_size,
+                    merchants: scenario.workload.merchants.max(1),
+                    legs,
+                },
+            );
+            let n = orders.len().max(1) as f64;
+            let learned = c.learned.max(1) as f64;
+            Prediction {
+                latency_mean_ms: round_ms(c.delay_sum_us / learned / 1e3),
+                requests_per_order: round4(c.requests as f64 / n),
+                polls_wasted_per_order: round4(c.wasted as f64 / n),
+                polls_wasted_share: Some(round4(c.wasted as f64 / c.requests.max(1) as f64)),
+                ..prediction(&legs, LONG_POLL_EVENTS_FORMULA)
+            }
+        }
+        StrategySpec::Stream { .. } => {
+            let n = orders.len().max(1) as f64;
+            Prediction {
+                latency_mean_ms: round_ms(stream_delay_us(&legs) / 1e3),
+                requests_per_order: round4(f64::from(scenario.workload.merchants.max(1)) / n),
+                polls_wasted_per_order: 0.0,
+                ..prediction(&legs, STREAM_FORMULA)
+            }
+        }
         StrategySpec::Webhook { .. } | StrategySpec::Hybrid { .. } => {
             // Down windows make an order's fate depend on when it settles;
             // without them one order at instant 0 stands for all.
@@ -225,6 +341,22 @@ fn model(
             }
             sums.prediction(strategy, &legs)
         }
+    }
+}
+
+/// A prediction from per-order costs (conditional, backoff, long polls).
+fn spectrum_prediction(c: &SpectrumCosts, legs: &Legs, formula: &str) -> Prediction {
+    Prediction {
+        latency_mean_ms: round_ms(c.delay_us / 1e3),
+        requests_per_order: round4(c.requests),
+        polls_wasted_per_order: round4(c.wasted),
+        polls_wasted_share: Some(round4(if c.requests > 0.0 {
+            c.wasted / c.requests
+        } else {
+            0.0
+        })),
+        not_modified_per_order: Some(round4(c.not_modified)),
+        ..prediction(legs, formula)
     }
 }
 

@@ -14,6 +14,8 @@
 //! - [`faults`]: one webhook's delivery chain under the scenario's faults
 //!   (errors, down windows, silent loss, duplicates, the retry schedule).
 //! - [`hybrid`]: webhooks plus reconciliation polls.
+//! - [`spectrum`]: conditional polling, backoff, long polling (per payment
+//!   and on the event log) and the event stream.
 //! - [`health`]: flags for a run whose numbers deserve less trust.
 //! - [`stats`]: error bars (standard error, Wilson interval) and an exact
 //!   accumulator for means and maxima.
@@ -38,6 +40,7 @@ pub mod forecast;
 pub mod health;
 pub mod hybrid;
 pub mod poll;
+pub mod spectrum;
 pub mod stats;
 
 pub use forecast::{OrderTimes, RunDraws, predicted, predicted_for_draws};
@@ -91,6 +94,10 @@ pub struct Prediction {
     /// rest are reconciliation polls).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_attempts_per_order: Option<f64>,
+    /// For conditional polling: expected `304 Not Modified` answers per
+    /// order (the wasted polls that carried a tag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_modified_per_order: Option<f64>,
     /// Where the round trip came from, in words: `calibrated before the
     /// load` (the paper prediction in real time), `the network's latency
     /// only` (virtual time), or `measured in the run` (the draws').

@@ -63,20 +63,53 @@ pub(super) struct StrategyTable {
     /// of `[delivery]`'s (webhook and hybrid only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) retry: Option<RetryProfile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) wait_ms: Option<Dur>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) first_ms: Option<Dur>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) factor: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) max_ms: Option<Dur>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) jitter: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) at_ms: Option<Vec<Dur>>,
 }
 
 impl StrategyTable {
     /// The strategy, or the (field, message) that is wrong with the table.
     pub(super) fn to_spec(&self) -> Result<StrategySpec, (&'static str, Said)> {
+        self.to_spec_seeded(0)
+    }
+
+    /// As [`StrategyTable::to_spec`], with the scenario's `seed` for a
+    /// backoff schedule's jitter.
+    pub(super) fn to_spec_seeded(&self, seed: u64) -> Result<StrategySpec, (&'static str, Said)> {
         let name = self.name.clone();
         // Every optional field, whether it is set, and the kinds it belongs to:
         // a field written for the wrong kind is an error, never silently ignored.
-        let fields: [(&'static str, bool, &[StrategyKind]); 5] = [
+        use StrategyKind::{BackoffPoll, LongPoll, LongPollEvents};
+        let fields: [(&'static str, bool, &[StrategyKind]); 11] = [
             (
                 "interval_ms",
                 self.interval_ms.is_some(),
-                &[StrategyKind::Poll, StrategyKind::PollEvents],
+                &[
+                    StrategyKind::Poll,
+                    StrategyKind::PollEvents,
+                    StrategyKind::ConditionalPoll,
+                ],
             ),
+            (
+                "wait_ms",
+                self.wait_ms.is_some(),
+                &[LongPoll, LongPollEvents],
+            ),
+            ("first_ms", self.first_ms.is_some(), &[BackoffPoll]),
+            ("factor", self.factor.is_some(), &[BackoffPoll]),
+            ("max_ms", self.max_ms.is_some(), &[BackoffPoll]),
+            ("jitter", self.jitter.is_some(), &[BackoffPoll]),
+            ("at_ms", self.at_ms.is_some(), &[BackoffPoll]),
             (
                 "reconcile_after_ms",
                 self.reconcile_after_ms.is_some(),
@@ -90,7 +123,7 @@ impl StrategyTable {
             (
                 "page_size",
                 self.page_size.is_some(),
-                &[StrategyKind::PollEvents],
+                &[StrategyKind::PollEvents, LongPollEvents],
             ),
             (
                 "retry",
@@ -138,6 +171,39 @@ impl StrategyTable {
                 page_size: self.page_size.unwrap_or(100),
             }),
             StrategyKind::Webhook => Ok(StrategySpec::Webhook { name }),
+            StrategyKind::Stream => Ok(StrategySpec::Stream { name }),
+            StrategyKind::ConditionalPoll => Ok(StrategySpec::ConditionalPoll {
+                name,
+                interval_ms: self.interval_ms.ok_or_else(|| need("interval_ms", "the shortest time between two polls, such as 200 or \"15m\" (the platform's X-Poll-Interval may ask for more)", "o menor tempo entre duas consultas, como 200 ou \"15m\" (o X-Poll-Interval da plataforma pode pedir mais)"))?,
+            }),
+            StrategyKind::LongPoll => Ok(StrategySpec::LongPoll {
+                name,
+                wait_ms: self.wait_ms.ok_or_else(|| need("wait_ms", "how long the platform may hold each request, such as \"30s\" (at most 60 s)", "quanto tempo a plataforma pode segurar cada requisição, como \"30s\" (no máximo 60 s)"))?,
+            }),
+            StrategyKind::LongPollEvents => Ok(StrategySpec::LongPollEvents {
+                name,
+                wait_ms: self.wait_ms.ok_or_else(|| need("wait_ms", "how long the platform may hold each request, such as \"30s\" (at most 60 s)", "quanto tempo a plataforma pode segurar cada requisição, como \"30s\" (no máximo 60 s)"))?,
+                page_size: self.page_size.unwrap_or(100),
+            }),
+            StrategyKind::BackoffPoll => {
+                let at_ms = self.at_ms.clone().unwrap_or_default();
+                let first_ms = match (self.first_ms, at_ms.is_empty()) {
+                    (Some(first), _) => first,
+                    (None, false) => Dur::ZERO,
+                    (None, true) => return Err(need("first_ms", "the first gap, such as 100 (or an explicit list of instants, `at_ms = [100, 300, 1000]`)", "o primeiro intervalo, como 100 (ou uma lista explícita de instantes, `at_ms = [100, 300, 1000]`)")),
+                };
+                Ok(StrategySpec::BackoffPoll {
+                    name,
+                    schedule: super::backoff::BackoffSchedule {
+                        first_ms,
+                        factor: self.factor.unwrap_or(2.0),
+                        max_ms: self.max_ms.unwrap_or(Dur::from_secs(60)),
+                        jitter: self.jitter.unwrap_or(0.0),
+                        at_ms,
+                        seed,
+                    },
+                })
+            }
             StrategyKind::Hybrid => Ok(StrategySpec::Hybrid {
                 name,
                 reconcile_after_ms: self.reconcile_after_ms.ok_or_else(|| need("reconcile_after_ms", "how long after creation to start checking payments no webhook has told about", "quanto tempo depois da criação começar a conferir pagamentos que nenhum webhook informou"))?,
@@ -166,7 +232,7 @@ impl ScenarioFile {
             strategies: self
                 .strategy
                 .iter()
-                .filter_map(|t| t.to_spec().ok())
+                .filter_map(|t| t.to_spec_seeded(self.seed).ok())
                 .collect(),
             run: self.run,
             delivery: self.delivery.settings(),

@@ -29,14 +29,18 @@
 //!   serde's and the TOML reader's messages said in words;
 //! - `location`: from a field path to its line and back ([`locate`], [`path_at`]).
 
+pub mod backoff;
 mod file;
 mod location;
 mod retry;
+#[cfg(test)]
+mod spectrum_tests;
 mod sweep;
 mod tables;
 mod text;
 mod validate;
 
+pub use backoff::BackoffSchedule;
 pub use location::{FieldPath, PathSeg, locate, path_at};
 pub use retry::RetryProfile;
 pub use sweep::sweep_label;
@@ -45,7 +49,7 @@ pub use tables::{
     PlatformSettings, ReceiverDown, RunSettings, StrategyKind, StrategySpec, Workload,
 };
 pub use text::{EXCERPT_CHARS, Said, excerpt, num, num_rounded};
-pub use validate::{MAX_AMOUNT_CENTS, MAX_ORDERS, MIN_RATE_LIMIT_PER_S};
+pub use validate::{MAX_AMOUNT_CENTS, MAX_ORDERS, MAX_WAIT, MIN_RATE_LIMIT_PER_S};
 
 use crate::lang::Lang;
 use file::ScenarioFile;

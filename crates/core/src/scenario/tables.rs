@@ -125,6 +125,47 @@ pub enum StrategySpec {
         /// How often it is checked again while still unknown.
         reconcile_every_ms: Dur,
     },
+    /// `poll` with `If-None-Match`: a poll whose payment did not change
+    /// gets a bodiless `304`; the interval grows to the platform's
+    /// `X-Poll-Interval` when it asks for more.
+    ConditionalPoll {
+        /// The strategy's name in reports.
+        name: String,
+        /// Time between two polls of one payment (at least; the platform's
+        /// `X-Poll-Interval` may ask for more).
+        interval_ms: Dur,
+    },
+    /// Long polling, per payment: `GET /v1/payments/{id}?wait=`, asked again
+    /// at once whenever the wait runs out with nothing new.
+    LongPoll {
+        /// The strategy's name in reports.
+        name: String,
+        /// How long the platform may hold each request.
+        wait_ms: Dur,
+    },
+    /// Long polling the event log, one cursor per merchant:
+    /// `GET /v1/events?after=CURSOR&wait=`.
+    LongPollEvents {
+        /// The strategy's name in reports.
+        name: String,
+        /// How long the platform may hold each request.
+        wait_ms: Dur,
+        /// Events per page.
+        page_size: usize,
+    },
+    /// Polling one payment on a schedule that backs off (given as data).
+    BackoffPoll {
+        /// The strategy's name in reports.
+        name: String,
+        /// When the polls are due.
+        schedule: super::backoff::BackoffSchedule,
+    },
+    /// One Server-Sent Events connection per merchant
+    /// (`GET /v1/events/stream`), resumed with `Last-Event-ID` after a drop.
+    Stream {
+        /// The strategy's name in reports.
+        name: String,
+    },
 }
 
 /// The kind of a strategy, without its parameters.
@@ -139,6 +180,16 @@ pub enum StrategyKind {
     Hybrid,
     /// See [`StrategySpec::PollEvents`].
     PollEvents,
+    /// See [`StrategySpec::ConditionalPoll`].
+    ConditionalPoll,
+    /// See [`StrategySpec::LongPoll`].
+    LongPoll,
+    /// See [`StrategySpec::LongPollEvents`].
+    LongPollEvents,
+    /// See [`StrategySpec::BackoffPoll`].
+    BackoffPoll,
+    /// See [`StrategySpec::Stream`].
+    Stream,
 }
 
 impl fmt::Display for StrategyKind {
@@ -148,6 +199,11 @@ impl fmt::Display for StrategyKind {
             StrategyKind::Webhook => "webhook",
             StrategyKind::Hybrid => "hybrid",
             StrategyKind::PollEvents => "poll_events",
+            StrategyKind::ConditionalPoll => "conditional_poll",
+            StrategyKind::LongPoll => "long_poll",
+            StrategyKind::LongPollEvents => "long_poll_events",
+            StrategyKind::BackoffPoll => "backoff_poll",
+            StrategyKind::Stream => "stream",
         })
     }
 }
@@ -159,7 +215,12 @@ impl StrategySpec {
             StrategySpec::Poll { name, .. }
             | StrategySpec::Webhook { name }
             | StrategySpec::Hybrid { name, .. }
-            | StrategySpec::PollEvents { name, .. } => name,
+            | StrategySpec::PollEvents { name, .. }
+            | StrategySpec::ConditionalPoll { name, .. }
+            | StrategySpec::LongPoll { name, .. }
+            | StrategySpec::LongPollEvents { name, .. }
+            | StrategySpec::BackoffPoll { name, .. }
+            | StrategySpec::Stream { name } => name,
         }
     }
 
@@ -170,6 +231,11 @@ impl StrategySpec {
             StrategySpec::Webhook { .. } => StrategyKind::Webhook,
             StrategySpec::Hybrid { .. } => StrategyKind::Hybrid,
             StrategySpec::PollEvents { .. } => StrategyKind::PollEvents,
+            StrategySpec::ConditionalPoll { .. } => StrategyKind::ConditionalPoll,
+            StrategySpec::LongPoll { .. } => StrategyKind::LongPoll,
+            StrategySpec::LongPollEvents { .. } => StrategyKind::LongPollEvents,
+            StrategySpec::BackoffPoll { .. } => StrategyKind::BackoffPoll,
+            StrategySpec::Stream { .. } => StrategyKind::Stream,
         }
     }
 
@@ -184,11 +250,17 @@ impl StrategySpec {
     /// How long after the last settlement this strategy may reasonably take to
     /// learn it, beyond the run's grace period: one polling interval for a
     /// poller; the whole retry schedule for a webhook; the reconciliation delay
-    /// and one period for a hybrid.
+    /// and one period for a hybrid; one wait for a long poller; the longest
+    /// gap of a backoff schedule; a few seconds for a stream to reconnect.
     pub fn patience(&self, delivery: &DeliverySettings) -> Dur {
         match self {
             StrategySpec::Poll { interval_ms, .. }
-            | StrategySpec::PollEvents { interval_ms, .. } => *interval_ms,
+            | StrategySpec::PollEvents { interval_ms, .. }
+            | StrategySpec::ConditionalPoll { interval_ms, .. } => *interval_ms,
+            StrategySpec::LongPoll { wait_ms, .. }
+            | StrategySpec::LongPollEvents { wait_ms, .. } => *wait_ms,
+            StrategySpec::BackoffPoll { schedule, .. } => schedule.longest_gap(),
+            StrategySpec::Stream { .. } => super::backoff::STREAM_RECONNECT_MAX,
             StrategySpec::Webhook { .. } => delivery.worst_case_span(),
             StrategySpec::Hybrid {
                 reconcile_after_ms,
@@ -314,6 +386,20 @@ pub struct PlatformSettings {
     /// Default: no limit.
     #[serde(default)]
     pub rate_limit_per_s: Option<f64>,
+    /// The `X-Poll-Interval` (seconds) the platform sends on status reads
+    /// and event pages, asking pollers to wait that long (a
+    /// `conditional_poll` honours it). Default: not sent.
+    #[serde(default)]
+    pub poll_interval_s: Option<u64>,
+    /// The `X-Poll-Interval` sent instead while the platform is loaded:
+    /// at least `loaded_at_requests_per_s` requests in the current or the
+    /// previous second. Default: `poll_interval_s`.
+    #[serde(default)]
+    pub poll_interval_loaded_s: Option<u64>,
+    /// Requests in one second from which the platform counts as loaded.
+    /// Default: 1000.
+    #[serde(default)]
+    pub loaded_at_requests_per_s: Option<u64>,
 }
 
 /// The network between the platform and the shop: the `[network]` table.

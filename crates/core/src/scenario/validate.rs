@@ -28,6 +28,11 @@ pub const MAX_ORDERS: u32 = 5_000_000;
 /// ever finds a whole token at the start, so every creation is refused.
 pub const MIN_RATE_LIMIT_PER_S: f64 = 1.0;
 
+/// The longest `wait_ms` of a long poller: the platform's bound on
+/// `?wait=` (`PullConfig::max_wait` in crates/platform, 60 s), so a
+/// scenario that loads never has its long polls refused.
+pub const MAX_WAIT: Dur = Dur::from_secs(60);
+
 /// A problem: the field path and what is wrong with it.
 pub(super) type Found = (FieldPath, Said);
 
@@ -96,7 +101,10 @@ pub(super) fn strategy_problems(table: &StrategyTable) -> Vec<(&'static str, Sai
         } if reconcile_every_ms == Dur::ZERO => {
             out.push(("reconcile_every_ms", must_be_positive()));
         }
-        StrategySpec::PollEvents { page_size, .. } if !(1..=1_000).contains(&page_size) => {
+        StrategySpec::PollEvents { page_size, .. }
+        | StrategySpec::LongPollEvents { page_size, .. }
+            if !(1..=1_000).contains(&page_size) =>
+        {
             out.push((
                 "page_size",
                 Said::new(
@@ -107,8 +115,28 @@ pub(super) fn strategy_problems(table: &StrategyTable) -> Vec<(&'static str, Sai
         }
         _ => {}
     }
-    if let StrategySpec::Poll { interval_ms, .. } | StrategySpec::PollEvents { interval_ms, .. } =
-        spec
+    if let StrategySpec::LongPoll { wait_ms, .. } | StrategySpec::LongPollEvents { wait_ms, .. } =
+        &spec
+        && !(Dur::from_ms(1)..=MAX_WAIT).contains(wait_ms)
+    {
+        out.push((
+            "wait_ms",
+            Said::new(
+                format!(
+                    "between 1 ms and {MAX_WAIT} (the longest wait the platform holds a request), got {wait_ms}"
+                ),
+                format!(
+                    "entre 1 ms e {MAX_WAIT} (a espera mais longa em que a plataforma segura uma requisição); recebido {wait_ms}"
+                ),
+            ),
+        ));
+    }
+    if let StrategySpec::BackoffPoll { schedule, .. } = &spec {
+        out.extend(backoff_problems(table, schedule));
+    }
+    if let StrategySpec::Poll { interval_ms, .. }
+    | StrategySpec::PollEvents { interval_ms, .. }
+    | StrategySpec::ConditionalPoll { interval_ms, .. } = spec
         && interval_ms == Dur::ZERO
     {
         out.push((
@@ -116,6 +144,79 @@ pub(super) fn strategy_problems(table: &StrategyTable) -> Vec<(&'static str, Sai
             Said::new(
                 "must be greater than 0 (polling with no pause would flood the platform)",
                 "deve ser maior que 0 (consultar sem pausa inundaria a plataforma)",
+            ),
+        ));
+    }
+    out
+}
+
+/// What is wrong with a backoff schedule: an explicit list mixed with the
+/// geometric fields, a list that does not ascend, a factor below 1, a cap
+/// below the first gap, a jitter outside [0, 1).
+fn backoff_problems(
+    table: &StrategyTable,
+    s: &super::backoff::BackoffSchedule,
+) -> Vec<(&'static str, Said)> {
+    let mut out = Vec::new();
+    if !s.at_ms.is_empty() {
+        let mixed = [
+            ("first_ms", table.first_ms.is_some()),
+            ("factor", table.factor.is_some()),
+            ("max_ms", table.max_ms.is_some()),
+            ("jitter", table.jitter.is_some()),
+        ];
+        for (field, set) in mixed {
+            if set {
+                out.push((
+                    field,
+                    Said::new(
+                        format!("`{field}` shapes a geometric schedule, but `at_ms` already lists the instants: keep one of the two"),
+                        format!("`{field}` molda um calendário geométrico, mas `at_ms` já lista os instantes: fique com um dos dois"),
+                    ),
+                ));
+            }
+        }
+        let ascending = s.at_ms[0] > Dur::ZERO && s.at_ms.windows(2).all(|w| w[0] < w[1]);
+        if !ascending || s.at_ms.len() > 1_000 {
+            out.push((
+                "at_ms",
+                Said::new(
+                    "1 to 1000 instants after the creation, each later than the one before, such as [100, 300, 1000]",
+                    "de 1 a 1000 instantes depois da criação, cada um depois do anterior, como [100, 300, 1000]",
+                ),
+            ));
+        }
+        return out;
+    }
+    if s.first_ms == Dur::ZERO {
+        out.push(("first_ms", must_be_positive()));
+    }
+    if !(s.factor.is_finite() && (1.0..=100.0).contains(&s.factor)) {
+        let (en, pt) = n(s.factor);
+        out.push((
+            "factor",
+            Said::new(
+                format!("between 1 (no backoff) and 100, got {en}"),
+                format!("entre 1 (sem recuo) e 100; recebido {pt}"),
+            ),
+        ));
+    }
+    if s.max_ms < s.first_ms {
+        out.push((
+            "max_ms",
+            Said::new(
+                format!("must be at least first_ms ({})", s.first_ms),
+                format!("deve ser pelo menos first_ms ({})", s.first_ms),
+            ),
+        ));
+    }
+    if !(0.0..1.0).contains(&s.jitter) {
+        let (en, pt) = n(s.jitter);
+        out.push((
+            "jitter",
+            Said::new(
+                format!("a share from 0 up to (not including) 1, got {en}"),
+                format!("uma fração de 0 até 1 (sem incluir o 1); recebido {pt}"),
             ),
         ));
     }
@@ -308,6 +409,30 @@ impl ScenarioFile {
                     ),
                 ),
             );
+        }
+        for (field, secs) in [
+            ("poll_interval_s", self.platform.poll_interval_s),
+            (
+                "poll_interval_loaded_s",
+                self.platform.poll_interval_loaded_s,
+            ),
+        ] {
+            if let Some(secs) = secs
+                && !(1..=3_600).contains(&secs)
+            {
+                bad(
+                    &format!("platform.{field}"),
+                    Said::new(
+                        format!("between 1 and 3600 seconds (what a client honours), got {secs}"),
+                        format!(
+                            "entre 1 e 3600 segundos (o que um cliente respeita); recebido {secs}"
+                        ),
+                    ),
+                );
+            }
+        }
+        if self.platform.loaded_at_requests_per_s == Some(0) {
+            bad("platform.loaded_at_requests_per_s", must_be_positive());
         }
         if let Some(latency) = &self.network.latency
             && let Some((field, said)) = distribution_problem(latency)

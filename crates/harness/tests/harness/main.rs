@@ -20,4 +20,5 @@ mod jobs;
 mod loopback;
 mod model;
 mod traffic;
+mod spectrum;
 mod virtual_clock;

@@ -158,6 +158,50 @@ impl PollReading<'_> {
     }
 }
 
+/// How a strategy between polling and push learns, in a few words (its
+/// kind's name in the reading).
+pub fn spectrum_how(
+    lang: Lang,
+    kind: hooklab_core::scenario::StrategyKind,
+    interval: &str,
+) -> String {
+    use hooklab_core::scenario::StrategyKind as K;
+    match (lang, kind) {
+        (Lang::En, K::ConditionalPoll) => format!("conditional polling every {interval}"),
+        (Lang::PtBr, K::ConditionalPoll) => format!("a consulta condicional a cada {interval}"),
+        (Lang::En, K::BackoffPoll) => "polling with backoff".to_owned(),
+        (Lang::PtBr, K::BackoffPoll) => "a consulta com recuo".to_owned(),
+        (Lang::En, K::LongPoll) => "long polling each payment".to_owned(),
+        (Lang::PtBr, K::LongPoll) => "o long polling de cada pagamento".to_owned(),
+        (Lang::En, K::LongPollEvents) => "long polling the event log".to_owned(),
+        (Lang::PtBr, K::LongPollEvents) => "o long polling do registro de eventos".to_owned(),
+        (Lang::En, _) => "an event stream (SSE)".to_owned(),
+        (Lang::PtBr, _) => "um fluxo de eventos (SSE)".to_owned(),
+    }
+}
+
+/// One sentence reading the numbers of a strategy between polling and
+/// push (`how` from [`spectrum_how`]).
+pub fn spectrum_reading(
+    lang: Lang,
+    name: &str,
+    how: &str,
+    rpo: f64,
+    wasted_pct: &str,
+    mean: &str,
+    model: &str,
+) -> String {
+    match lang {
+        Lang::En => format!(
+            "{name}: {how} cost {rpo:.2} requests per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
+        ),
+        Lang::PtBr => format!(
+            "{name}: {how} custou {} requisições por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model}).",
+            decimal(lang, format!("{rpo:.2}"))
+        ),
+    }
+}
+
 /// One sentence reading a webhook strategy's numbers.
 pub fn webhook_reading(lang: Lang, name: &str, rpo: f64, mean: &str, p99: &str) -> String {
     match lang {

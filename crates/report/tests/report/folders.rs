@@ -127,6 +127,7 @@ fn disagreements(s: &hooklab_core::report::StrategyReport) -> Vec<String> {
             s.notified_by.webhook,
             via('w'),
         ),
+        ("notified_by.stream (via s)", s.notified_by.stream, via('s')),
         (
             "rejected (all reasons)",
             s.rejected.values().sum(),

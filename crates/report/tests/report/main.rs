@@ -50,6 +50,7 @@ fn strategy(name: &str, kind: StrategyKind, interval_ms: Option<f64>) -> Strateg
         notified_by: NotifiedBy {
             poll: if interval_ms.is_some() { 298 } else { 0 },
             webhook: if interval_ms.is_some() { 0 } else { 298 },
+            stream: 0,
         },
         latency_ms: LatencySummary::from_histogram(&h),
         requests: RequestCounts {

@@ -1,0 +1,431 @@
+//! The strategies between polling and push, leg by leg: conditional
+//! polling, backoff, long polling (per payment and on the event log) and
+//! the event stream.
+//!
+//! Each follows its shop code (`crates/shop/src/{conditional,backoff,
+//! long_poll,stream}.rs`) as [`super::poll`] follows the poller, with the
+//! same [`Legs`] and the payment created at the platform at instant 0:
+//!
+//! - **conditional_poll**: the same polls as `poll` (same deadlines, same
+//!   reads), so the same `E[n]` and delay; what changes is the price of a
+//!   wasted one: every pending poll after the first carries the previous
+//!   answer's `ETag` and gets a bodiless `304`. `E[304s] = E[n] − 1 −
+//!   P(S > read₁)` (the first poll has no tag to send).
+//! - **backoff_poll**: polls due at the schedule's instants `t_k` after the
+//!   creation answer: `E[n] = Σ_k P(S > read_{k−1})`, read_k = `t_k` + Δ
+//!   (Δ as for `poll`), the delay the first answer after S; with jitter
+//!   every order has its own instants, replayed from the same seeded
+//!   stream the shop draws them from.
+//! - **long_poll**: the first request reaches the platform at
+//!   `a₀ = response leg + request leg`; hold k covers `[a_k, a_k + W]` and
+//!   the next one starts one round trip after it ends:
+//!   `a_{k+1} = a_k + W + RTT`. A settlement inside a hold is answered as
+//!   soon as the settlement worker settles it (its lateness) and learned one
+//!   response leg later; one in the gap between two holds is read by the
+//!   next request, at `a_{k+1}`. Requests per order: `1 + #{k : a_k + W <
+//!   S}`, which is `1 + ⌊S / W⌋` on a network that takes no time.
+//! - **long_poll_events**: one held request per merchant at a time,
+//!   replayed over the settlement instants as [`super::events`] replays
+//!   the event-log poller: a request reads at `send + request leg`, answers
+//!   at once if an event is there, else when the first one appears or at
+//!   the wait's end, and the next request leaves when its answer is back.
+//! - **stream**: one connection per merchant; each event is pushed when
+//!   the settlement worker appends it and arrives one leg later.
+
+use super::events::EventArrival;
+use super::poll::{Legs, PollSchedule, SettleLaw};
+
+/// What one notification strategy costs per order, in expectation.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SpectrumCosts {
+    /// Requests per order.
+    pub requests: f64,
+    /// Requests per order that found nothing new.
+    pub wasted: f64,
+    /// Of the wasted, the bodiless `304`s (conditional polling).
+    pub not_modified: f64,
+    /// Mean delay from the scheduled settlement to the shop's record, µs.
+    pub delay_us: f64,
+}
+
+/// The most polls or holds the sums follow (a bound for absurd inputs).
+const MAX_STEPS: usize = 10_000_000;
+
+/// Polls due at `deadlines` (µs after the poller's start, ascending) under
+/// settlement law `law`: the poller's rules of [`PollSchedule`] (a poll
+/// leaves when due plus the timer's lateness, or when the previous answer
+/// is back) with deadlines that need not be evenly spaced.
+pub fn scheduled_poll_costs(
+    law: &SettleLaw<'_>,
+    deadlines: impl IntoIterator<Item = u64>,
+    legs: Legs,
+) -> SpectrumCosts {
+    let start = legs.response_us;
+    let (mut polls, mut answered_at, mut pending) = (0.0, 0.0, 1.0);
+    let mut free_at = f64::NEG_INFINITY;
+    let mut second_pending = None;
+    for (k, due) in deadlines.into_iter().take(MAX_STEPS).enumerate() {
+        let send = (start + due as f64 + legs.timer_late_us).max(free_at);
+        let read = send + legs.request_us;
+        let answer = read + legs.response_us;
+        free_at = answer;
+        polls += pending;
+        let tail = law.tail(read);
+        answered_at += (pending - tail) * answer;
+        pending = tail;
+        if k == 0 {
+            second_pending = Some(tail);
+        }
+        if pending < 1e-12 {
+            break;
+        }
+    }
+    let wasted = polls - 1.0;
+    SpectrumCosts {
+        requests: polls,
+        wasted,
+        not_modified: (wasted - second_pending.unwrap_or(0.0)).max(0.0),
+        delay_us: answered_at - law.mean_us(),
+    }
+}
+
+/// Conditional polling every `interval_us`: `poll`'s polls and delay, with
+/// every pending poll after the first answered `304`.
+pub fn conditional_poll_costs(law: &SettleLaw<'_>, interval_us: f64, legs: Legs) -> SpectrumCosts {
+    if interval_us <= 0.0 {
+        return SpectrumCosts::default();
+    }
+    let mut schedule = PollSchedule::poller(interval_us, legs);
+    let (mut polls, mut answered_at, mut pending) = (0.0, 0.0, 1.0);
+    let mut after_first = None;
+    for _ in 0..MAX_STEPS {
+        let poll = schedule.next_poll();
+        polls += pending;
+        let tail = law.tail(poll.read_us);
+        answered_at += (pending - tail) * poll.answer_us;
+        pending = tail;
+        after_first.get_or_insert(tail);
+        if pending < 1e-12 {
+            break;
+        }
+    }
+    let wasted = polls - 1.0;
+    SpectrumCosts {
+        requests: polls,
+        wasted,
+        not_modified: (wasted - after_first.unwrap_or(0.0)).max(0.0),
+        delay_us: answered_at - law.mean_us(),
+    }
+}
+
+/// Long polling one payment with waits of `wait_us` (see the module docs):
+/// requests and delay for one settlement delay `s_us`.
+pub fn long_poll_order(s_us: f64, wait_us: f64, legs: &Legs) -> (f64, f64) {
+    let rtt = legs.request_us + legs.response_us;
+    let mut a = legs.response_us + legs.request_us;
+    let mut requests = 1.0;
+    for _ in 0..MAX_STEPS {
+        if s_us <= a {
+            // Settled before the request arrived: the first read finds it.
+            return (requests, a - s_us + legs.response_us);
+        }
+        let end = a + wait_us;
+        if s_us <= end {
+            // Inside the hold: answered when the worker settles it (or by
+            // the read at the wait's end, which settles a due payment).
+            let answered = (s_us + legs.settle_late_us).min(end);
+            return (requests, answered - s_us + legs.response_us);
+        }
+        requests += 1.0;
+        a = end + rtt;
+    }
+    (requests, 0.0)
+}
+
+/// Long polling one payment, in expectation over `law` (µs): the sums of
+/// [`long_poll_order`]'s piecewise rules over S's tail.
+pub fn long_poll_costs(law: &SettleLaw<'_>, wait_us: f64, legs: Legs) -> SpectrumCosts {
+    if wait_us <= 0.0 {
+        return SpectrumCosts::default();
+    }
+    let rtt = legs.request_us + legs.response_us;
+    match law {
+        SettleLaw::Draws(v) => {
+            let n = v.len().max(1) as f64;
+            let (mut requests, mut delay, mut wasted) = (0.0, 0.0, 0.0);
+            for &s in v {
+                let (r, d) = long_poll_order(s as f64, wait_us, &legs);
+                requests += r;
+                wasted += r - 1.0;
+                delay += d;
+            }
+            SpectrumCosts {
+                requests: requests / n,
+                wasted: wasted / n,
+                not_modified: 0.0,
+                delay_us: delay / n,
+            }
+        }
+        SettleLaw::Dist(_) => {
+            // Over a continuous S: E[n] = 1 + Σ_k P(S > a_k + W); the delay
+            // integrates each piece. Pieces are cut into small steps, each
+            // weighted by its probability (exact for a fixed S, which falls
+            // on one point).
+            let mut requests = 1.0;
+            let mut delay = 0.0;
+            let mut a = legs.response_us + legs.request_us;
+            // Before the first request arrives: answered at a₀.
+            delay += piece(law, 0.0, a, |s| a - s + legs.response_us);
+            for _ in 0..MAX_STEPS {
+                let end = a + wait_us;
+                let late = legs.settle_late_us;
+                delay += piece(law, a, end, |s| (s + late).min(end) - s + legs.response_us);
+                let next = end + rtt;
+                delay += piece(law, end, next, |s| next - s + legs.response_us);
+                let tail = law.tail(end);
+                if tail < 1e-12 {
+                    break;
+                }
+                requests += tail;
+                a = next;
+            }
+            SpectrumCosts {
+                requests,
+                wasted: requests - 1.0,
+                not_modified: 0.0,
+                delay_us: delay,
+            }
+        }
+    }
+}
+
+/// `∫ f(s) dF(s)` over `(lo, hi]`, in 64 slices (f is linear on each piece
+/// of the long poll, so the midpoints are exact up to the CDF's curvature).
+fn piece(law: &SettleLaw<'_>, lo: f64, hi: f64, f: impl Fn(f64) -> f64) -> f64 {
+    let mass = law.tail(lo) - law.tail(hi);
+    if mass <= 0.0 {
+        return 0.0;
+    }
+    const SLICES: usize = 64;
+    let step = (hi - lo) / SLICES as f64;
+    let mut sum = 0.0;
+    for i in 0..SLICES {
+        let (x0, x1) = (lo + i as f64 * step, lo + (i + 1) as f64 * step);
+        let m = law.tail(x0) - law.tail(x1);
+        if m > 0.0 {
+            sum += m * f(x1.min(hi));
+        }
+    }
+    sum
+}
+
+/// One merchant's long poller of the event log, as the model replays it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EventLongPolling {
+    /// Every merchant's poller starts here, µs on the run's clock.
+    pub start_us: f64,
+    /// The longest hold, µs.
+    pub wait_us: f64,
+    /// Events per page.
+    pub page_size: usize,
+    /// The merchants (each has a poller, even one with no order).
+    pub merchants: u32,
+    /// Legs and the settlement worker's lateness (a held request wakes
+    /// that late after an event's `visible_us`).
+    pub legs: Legs,
+}
+
+/// What the event-log long pollers did, over all merchants.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct EventLongCosts {
+    /// Requests (pages) over all merchants.
+    pub requests: u64,
+    /// Requests answered with nothing new (the wait ran out).
+    pub wasted: u64,
+    /// Orders learned.
+    pub learned: u64,
+    /// Sum of their delays (answer minus scheduled settlement), µs.
+    pub delay_sum_us: f64,
+}
+
+/// One merchant's requests while `keep_going(send, learned)`: (requests,
+/// wasted, delay sum, when its last event was learned).
+fn replay_long(
+    events: &[EventArrival],
+    p: &EventLongPolling,
+    keep_going: impl Fn(f64, usize) -> bool,
+) -> (u64, u64, f64, f64) {
+    let legs = &p.legs;
+    let (mut requests, mut wasted, mut delay, mut last) = (0u64, 0u64, 0.0, 0.0);
+    let mut cursor = 0usize;
+    let mut send = p.start_us;
+    for _ in 0..MAX_STEPS {
+        if !keep_going(send, cursor) {
+            break;
+        }
+        requests += 1;
+        let read = send + legs.request_us;
+        let next_visible = events.get(cursor).map(|e| e.visible_us);
+        // When the platform answers, and what it can see then.
+        // A read sees what the worker has settled; a held request is woken
+        // by the worker's news, its lateness after the scheduled instant.
+        let answer_at = match next_visible {
+            Some(v) if v <= read => read,
+            Some(v) if v <= read + p.wait_us => v + legs.settle_late_us,
+            _ => read + p.wait_us,
+        };
+        let visible = events[cursor..].partition_point(|e| e.visible_us <= answer_at);
+        let take = visible.min(p.page_size.max(1));
+        let back = answer_at + legs.response_us;
+        if take == 0 {
+            wasted += 1;
+        }
+        for e in &events[cursor..cursor + take] {
+            delay += back - e.settled_us;
+        }
+        if take > 0 {
+            last = back;
+        }
+        cursor += take;
+        send = back;
+    }
+    (requests, wasted, delay, last)
+}
+
+/// Replays every merchant's event-log long poller over `arrivals`.
+pub fn event_long_poll_costs(arrivals: &[EventArrival], p: &EventLongPolling) -> EventLongCosts {
+    let mut by_merchant: Vec<Vec<EventArrival>> = vec![Vec::new(); p.merchants.max(1) as usize];
+    for a in arrivals {
+        if let Some(list) = by_merchant.get_mut(a.merchant as usize) {
+            list.push(*a);
+        }
+    }
+    for list in &mut by_merchant {
+        list.sort_by(|a, b| a.visible_us.total_cmp(&b.visible_us));
+    }
+    if p.wait_us <= 0.0 {
+        return EventLongCosts::default();
+    }
+    // The run ends when the last order of all merchants is learned.
+    let end = by_merchant
+        .iter()
+        .filter(|events| !events.is_empty())
+        .map(|events| replay_long(events, p, |_, learned| learned < events.len()).3)
+        .fold(p.start_us, f64::max);
+    // Every request sent before the end is answered (a held one at the
+    // shutdown, with nothing new) and counted.
+    let mut costs = EventLongCosts::default();
+    for events in &by_merchant {
+        let (requests, wasted, delay, _) = replay_long(events, p, |send, learned| {
+            send < end || learned < events.len()
+        });
+        costs.requests += requests;
+        costs.wasted += wasted;
+        costs.learned += events.len() as u64;
+        costs.delay_sum_us += delay;
+    }
+    costs
+}
+
+/// The stream's delay: the settlement worker's lateness and one leg.
+pub fn stream_delay_us(legs: &Legs) -> f64 {
+    legs.settle_late_us + legs.response_us
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::Distribution;
+    use crate::duration::Dur;
+
+    fn legs(one_way_ms: f64) -> Legs {
+        Legs {
+            request_us: one_way_ms * 1e3,
+            response_us: one_way_ms * 1e3,
+            ..Legs::default()
+        }
+    }
+
+    #[test]
+    fn long_poll_by_hand() {
+        // W = 1 s, 20 ms legs: holds at [40, 1040], [1080, 2080], …
+        let l = legs(20.0);
+        // Inside the first hold: one request, one leg.
+        assert_eq!(long_poll_order(500e3, 1e6, &l), (1.0, 20e3));
+        // In the gap after it (1050 ms): read at 1080, learned at 1100.
+        assert_eq!(long_poll_order(1_050e3, 1e6, &l), (2.0, 50e3));
+        // Before the first read (10 ms): read at 40, learned at 60.
+        assert_eq!(long_poll_order(10e3, 1e6, &l), (1.0, 50e3));
+        // No network: 1 + ⌊S / W⌋ requests (S not on a boundary).
+        for s_ms in [0.5, 999.0, 1_500.0, 7_200.0] {
+            let (n, d) = long_poll_order(s_ms * 1e3, 1e6, &Legs::default());
+            assert_eq!(n, 1.0 + (s_ms / 1_000.0).floor(), "{s_ms}");
+            assert_eq!(d, 0.0);
+        }
+    }
+
+    #[test]
+    fn long_poll_over_a_distribution_matches_its_draws() {
+        let u = Distribution::Uniform {
+            min_ms: Dur::from_ms(200),
+            max_ms: Dur::from_ms(5_000),
+        };
+        let l = legs(20.0);
+        let paper = long_poll_costs(&SettleLaw::Dist(&u), 1e6, l);
+        // A fine grid of S stands for the distribution.
+        let grid: Vec<u64> = (0..48_000).map(|i| 200_000 + i * 100 + 50).collect();
+        let draws = long_poll_costs(&SettleLaw::from_draws(grid), 1e6, l);
+        assert!(
+            (paper.requests - draws.requests).abs() < 1e-3,
+            "{paper:?} {draws:?}"
+        );
+        assert!(
+            (paper.delay_us - draws.delay_us).abs() < 50.0,
+            "{paper:?} {draws:?}"
+        );
+    }
+
+    #[test]
+    fn conditional_polls_are_polls_whose_waste_is_304s() {
+        // S = 450 ms, T = 200 ms, no network: reads at 200, 400 (pending),
+        // 600 (final): 3 polls, 2 wasted; the first had no tag (a 200), the
+        // second got a 304.
+        let s = Distribution::Fixed {
+            ms: Dur::from_ms(450),
+        };
+        let c = conditional_poll_costs(&SettleLaw::Dist(&s), 200e3, Legs::default());
+        assert_eq!((c.requests, c.wasted, c.not_modified), (3.0, 2.0, 1.0));
+        assert!((c.delay_us - 150e3).abs() < 1e-6);
+        // The same as a schedule of evenly spaced instants.
+        let even = scheduled_poll_costs(
+            &SettleLaw::Dist(&s),
+            (1..).map(|k: u64| k * 200_000),
+            Legs::default(),
+        );
+        assert_eq!(even, c);
+    }
+
+    #[test]
+    fn event_long_polls_by_hand() {
+        // One merchant, events visible at 100 and 150 ms, W = 1 s, 10 ms
+        // legs: request 1 reads at 10, is answered at 100 (the first
+        // event), back at 110; request 2 reads at 120, finds the second
+        // at 150, back at 160: the last. Delays 10 + 10 = 20 ms.
+        let at = |ms: f64| EventArrival {
+            merchant: 0,
+            settled_us: ms * 1e3,
+            visible_us: ms * 1e3,
+        };
+        let p = EventLongPolling {
+            start_us: 0.0,
+            wait_us: 1e6,
+            page_size: 100,
+            merchants: 2,
+            legs: legs(10.0),
+        };
+        let c = event_long_poll_costs(&[at(100.0), at(150.0)], &p);
+        // Merchant 1 has none: its one request (sent at 0) is held to the end.
+        assert_eq!((c.requests, c.wasted, c.learned), (3, 1, 2));
+        assert!((c.delay_sum_us - 20e3).abs() < 1e-6, "{c:?}");
+    }
+}

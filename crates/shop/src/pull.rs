@@ -1,0 +1,271 @@
+//! The shop's side of the platform's reads between polling and push:
+//! conditional reads (`If-None-Match` → `304`), long polls (`?wait=`) and
+//! the event stream (`GET /v1/events/stream`).
+//!
+//! They extend [`PlatformClient`] and count what they send as the
+//! platform counts what it serves: a `304` only in `not_modified`, a long
+//! poll as a poll (or a page) and in `long_polls`, a stream in
+//! `streams_opened`. Held requests and streams go through
+//! [`hooklab_core::http::HttpClient::open`], so the scenario's `[network]`
+//! applies to them as it does to every request, and a partition ends them.
+
+use crate::client::{ClientError, PlatformClient};
+use bytes::Bytes;
+use hooklab_core::duration::Dur;
+use hooklab_core::http::Chunks;
+use hooklab_core::ids::{EventId, OrderId, PaymentId};
+use hooklab_core::wire::{EventPage, Payment};
+use std::sync::atomic::Ordering;
+
+/// What a conditional read of a payment got.
+#[derive(Debug)]
+pub enum Conditional {
+    /// A payment object (the first read, or the payment changed), with its
+    /// `ETag` to send back next time.
+    Fresh {
+        /// The payment.
+        payment: Payment,
+        /// Its tag, if the platform sent one.
+        etag: Option<String>,
+    },
+    /// `304 Not Modified`: nothing changed since the tag sent.
+    NotModified,
+}
+
+/// `X-Poll-Interval`, in seconds, if the answer carried one.
+fn poll_interval(headers: &http::HeaderMap) -> Option<Dur> {
+    headers
+        .get("x-poll-interval")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|s| Dur::from_secs(s.min(3_600)))
+}
+
+/// `wait` as the platform reads it: whole milliseconds with a unit.
+fn wait_param(wait: Dur) -> String {
+    format!("{}ms", wait.as_us().div_ceil(1_000).max(1))
+}
+
+impl PlatformClient {
+    /// Sends `request` and reads its whole answer, body chunk by chunk
+    /// (the held-request path: a partition can cut it). `limit`: how long
+    /// the whole exchange may take (the client's timeout plus the wait).
+    async fn open_whole(
+        &self,
+        request: http::Request<Bytes>,
+        limit: Option<Dur>,
+    ) -> Result<(http::StatusCode, http::HeaderMap, Bytes), ClientError> {
+        let http = self.http.clone();
+        let exchange = async move {
+            let response = http.open(request).await?;
+            let (parts, mut chunks) = response.into_parts();
+            let mut body = Vec::new();
+            while let Some(chunk) = chunks.next_chunk().await {
+                body.extend_from_slice(&chunk?);
+            }
+            Ok::<_, hooklab_core::http::TransportError>((parts.status, parts.headers, body))
+        };
+        let answer = match limit {
+            Some(limit) => match tokio::time::timeout(limit.to_std(), exchange).await {
+                Ok(answer) => answer,
+                Err(_) => {
+                    self.sent.failures.fetch_add(1, Ordering::Relaxed);
+                    self.sent.timed_out.fetch_add(1, Ordering::Relaxed);
+                    return Err(ClientError::TimedOut(limit));
+                }
+            },
+            None => exchange.await,
+        };
+        match answer {
+            Ok((status, headers, body)) => Ok((status, headers, Bytes::from(body))),
+            Err(e) => {
+                self.sent.failures.fetch_add(1, Ordering::Relaxed);
+                if e.kind() == hooklab_core::http::TransportErrorKind::Broken {
+                    self.sent.cut.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    fn get(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<http::Request<Bytes>, ClientError> {
+        let mut builder = self.request_builder(http::Method::GET, path);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder
+            .body(Bytes::new())
+            .map_err(|e| ClientError::Build(e.to_string()))
+    }
+
+    /// Checks that `payment` is `order`'s (see [`ClientError::ForeignPayment`]).
+    fn own(
+        &self,
+        order: &OrderId,
+        id: &PaymentId,
+        payment: Payment,
+    ) -> Result<Payment, ClientError> {
+        if &payment.order_id != order {
+            self.sent.foreign_answers.fetch_add(1, Ordering::Relaxed);
+            return Err(ClientError::ForeignPayment {
+                payment: id.clone(),
+                expected: order.clone(),
+                answered: payment.order_id,
+            });
+        }
+        Ok(payment)
+    }
+
+    /// Counts a payment read that got a payment object.
+    fn count_poll(&self, payment: &Payment) {
+        self.sent.polls.fetch_add(1, Ordering::Relaxed);
+        if !payment.status.is_final() {
+            self.sent.polls_pending.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// `GET /v1/payments/{id}` with `If-None-Match: etag` (none on the
+    /// first read), and the `X-Poll-Interval` the platform asked for.
+    pub async fn poll_payment_conditional(
+        &self,
+        order: &OrderId,
+        id: &PaymentId,
+        etag: Option<&str>,
+    ) -> Result<(Conditional, Option<Dur>), ClientError> {
+        let headers: Vec<(&str, &str)> = etag.map(|t| ("if-none-match", t)).into_iter().collect();
+        let request = self.get(&format!("/v1/payments/{id}"), &headers)?;
+        let (status, headers, body) = self.open_whole(request, self.timeout).await?;
+        let interval = poll_interval(&headers);
+        if status == http::StatusCode::NOT_MODIFIED {
+            self.sent.not_modified.fetch_add(1, Ordering::Relaxed);
+            return Ok((Conditional::NotModified, interval));
+        }
+        if !status.is_success() {
+            return Err(self.refused(status, &headers, &body));
+        }
+        let payment: Payment = Self::decode(&body)?;
+        self.count_poll(&payment);
+        let payment = self.own(order, id, payment)?;
+        let etag = headers
+            .get(http::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok((Conditional::Fresh { payment, etag }, interval))
+    }
+
+    /// `GET /v1/payments/{id}?wait=`: held by the platform until the
+    /// payment is final or the wait runs out.
+    pub async fn long_poll_payment(
+        &self,
+        order: &OrderId,
+        id: &PaymentId,
+        wait: Dur,
+    ) -> Result<Payment, ClientError> {
+        let path = format!("/v1/payments/{id}?wait={}", wait_param(wait));
+        let request = self.get(&path, &[])?;
+        let limit = self.timeout.map(|t| Dur(t.as_us() + wait.as_us()));
+        let (status, headers, body) = self.open_whole(request, limit).await?;
+        if !status.is_success() {
+            return Err(self.refused(status, &headers, &body));
+        }
+        self.sent.long_polls.fetch_add(1, Ordering::Relaxed);
+        let payment: Payment = Self::decode(&body)?;
+        self.count_poll(&payment);
+        self.own(order, id, payment)
+    }
+
+    /// `GET /v1/events?after=&limit=&wait=`: a page of the event log, held
+    /// until an event after the cursor exists or the wait runs out.
+    pub async fn long_poll_events(
+        &self,
+        after: Option<&EventId>,
+        limit: usize,
+        wait: Dur,
+    ) -> Result<EventPage, ClientError> {
+        let wait_text = wait_param(wait);
+        let path = match after {
+            Some(cursor) => format!("/v1/events?after={cursor}&limit={limit}&wait={wait_text}"),
+            None => format!("/v1/events?limit={limit}&wait={wait_text}"),
+        };
+        let request = self.get(&path, &[])?;
+        let timeout = self.timeout.map(|t| Dur(t.as_us() + wait.as_us()));
+        let (status, headers, body) = self.open_whole(request, timeout).await?;
+        if !status.is_success() {
+            return Err(self.refused(status, &headers, &body));
+        }
+        self.sent.long_polls.fetch_add(1, Ordering::Relaxed);
+        self.sent.event_lists.fetch_add(1, Ordering::Relaxed);
+        let page: EventPage = Self::decode(&body)?;
+        if page.data.is_empty() {
+            self.sent.event_lists_empty.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(page)
+    }
+
+    /// `GET /v1/events/stream`, resuming after `last_event_id` if given:
+    /// the open stream's body, to be read as events arrive.
+    pub async fn open_stream(
+        &self,
+        last_event_id: Option<&EventId>,
+    ) -> Result<Box<dyn Chunks>, ClientError> {
+        let headers: Vec<(&str, &str)> = last_event_id
+            .map(|id| ("last-event-id", id.as_str()))
+            .into_iter()
+            .chain([("accept", "text/event-stream")])
+            .collect();
+        let request = self.get("/v1/events/stream", &headers)?;
+        let opened = self.http.open(request);
+        let response = match self.timeout {
+            Some(limit) => match tokio::time::timeout(limit.to_std(), opened).await {
+                Ok(r) => r,
+                Err(_) => {
+                    self.sent.failures.fetch_add(1, Ordering::Relaxed);
+                    self.sent.timed_out.fetch_add(1, Ordering::Relaxed);
+                    return Err(ClientError::TimedOut(limit));
+                }
+            },
+            None => opened.await,
+        };
+        let response = match response {
+            Ok(r) => r,
+            Err(e) => {
+                self.sent.failures.fetch_add(1, Ordering::Relaxed);
+                return Err(e.into());
+            }
+        };
+        let (parts, mut chunks) = response.into_parts();
+        if !parts.status.is_success() {
+            let mut body = Vec::new();
+            while let Some(Ok(chunk)) = chunks.next_chunk().await {
+                body.extend_from_slice(&chunk);
+            }
+            return Err(self.refused(parts.status, &parts.headers, &body));
+        }
+        self.sent.streams_opened.fetch_add(1, Ordering::Relaxed);
+        Ok(chunks)
+    }
+
+    /// Counts one event received on a stream.
+    pub(crate) fn count_streamed(&self) {
+        self.sent.events_streamed.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_are_whole_milliseconds_with_a_unit() {
+        assert_eq!(wait_param(Dur::from_secs(30)), "30000ms");
+        assert_eq!(wait_param(Dur(1)), "1ms");
+        let mut h = http::HeaderMap::new();
+        assert_eq!(poll_interval(&h), None);
+        h.insert("x-poll-interval", http::HeaderValue::from_static("60"));
+        assert_eq!(poll_interval(&h), Some(Dur::from_secs(60)));
+    }
+}

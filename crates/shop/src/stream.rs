@@ -1,0 +1,241 @@
+//! The stream strategy: one Server-Sent Events connection per merchant
+//! (`GET /v1/events/stream`), each event recorded as it arrives.
+//!
+//! The platform pushes each of the merchant's events with an `id:` line.
+//! The shop remembers the last id it saw; when the connection drops (a
+//! partition, a restart, a proxy timing out) it reconnects with
+//! `Last-Event-ID: <that id>` and the platform resumes right after it, so
+//! nothing is lost across the drop. Reconnects back off (100 ms doubling up
+//! to [`STREAM_RECONNECT_MAX`]), as the SSE spec's `retry` suggests.
+//!
+//! One gap needs care: a stream opened without `Last-Event-ID` starts "from
+//! now". If the first connection drops before any event arrived, events
+//! appended during the drop would be skipped, so the shop first reads the
+//! log (`GET /v1/events`) from its beginning, and resumes after its last
+//! event.
+//!
+//! [`SseParser`] is the small part of the SSE format the platform uses:
+//! `id:` and `data:` fields, a blank line ending an event, `:` comments
+//! (the keep-alive).
+
+use crate::client::{ClientError, PlatformClient};
+use crate::orders::{Channel, OrderBook};
+use hooklab_core::clock::Clock;
+use hooklab_core::duration::Dur;
+use hooklab_core::events::Happening;
+use hooklab_core::ids::EventId;
+use hooklab_core::scenario::backoff::STREAM_RECONNECT_MAX;
+use hooklab_core::shutdown::Shutdown;
+use hooklab_core::wire::Event;
+use std::sync::Arc;
+
+/// One event as the stream carried it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SseEvent {
+    /// Its `id:` (the platform's event id), if it had one.
+    pub id: Option<String>,
+    /// Its `data:` lines, joined by newlines.
+    pub data: String,
+}
+
+/// Splits a stream's bytes into events, whatever the chunks' boundaries.
+#[derive(Debug, Default)]
+pub struct SseParser {
+    /// Bytes of a line not ended yet.
+    partial: Vec<u8>,
+    id: Option<String>,
+    data: Vec<String>,
+}
+
+impl SseParser {
+    /// Feeds `chunk`; returns the events it completed.
+    pub fn feed(&mut self, chunk: &[u8]) -> Vec<SseEvent> {
+        let mut out = Vec::new();
+        for &b in chunk {
+            if b != b'\n' {
+                self.partial.push(b);
+                continue;
+            }
+            let mut line = std::mem::take(&mut self.partial);
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            let line = String::from_utf8_lossy(&line);
+            if line.is_empty() {
+                if !self.data.is_empty() {
+                    out.push(SseEvent {
+                        id: self.id.take(),
+                        data: std::mem::take(&mut self.data).join("\n"),
+                    });
+                }
+                self.id = None;
+                continue;
+            }
+            if line.starts_with(':') {
+                continue; // a comment: the keep-alive
+            }
+            let (field, value) = line.split_once(':').unwrap_or((&line, ""));
+            let value = value.strip_prefix(' ').unwrap_or(value);
+            match field {
+                "id" => self.id = Some(value.to_owned()),
+                "data" => self.data.push(value.to_owned()),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// One merchant's stream reader.
+pub struct StreamReader {
+    /// The run's clock.
+    pub clock: Clock,
+    /// The platform's API (with the merchant's key).
+    pub client: PlatformClient,
+    /// Where outcomes go.
+    pub book: Arc<OrderBook>,
+}
+
+/// The first wait before a reconnect.
+const FIRST_RECONNECT: Dur = Dur::from_ms(100);
+
+impl StreamReader {
+    /// Records one event's payment.
+    fn apply(&self, event: &Event) {
+        let payment = &event.data;
+        self.book.record(
+            &payment.order_id,
+            payment.status,
+            Channel::Stream,
+            self.clock.now(),
+        );
+    }
+
+    /// Reads the log from its start (the catch-up after a drop that came
+    /// before any streamed event): the last event's id, if any.
+    async fn catch_up(&self) -> Result<Option<EventId>, ClientError> {
+        let mut cursor: Option<EventId> = None;
+        loop {
+            let page = self.client.list_events(cursor.as_ref(), 100).await?;
+            let now = self.clock.now();
+            self.book.events().emit(now, || Happening::EventPoll {
+                found: page.data.len() as u32,
+            });
+            for listed in &page.data {
+                self.apply(&listed.event);
+            }
+            if page.next_after.is_some() {
+                cursor = page.next_after;
+            }
+            if !page.has_more {
+                return Ok(cursor);
+            }
+        }
+    }
+
+    /// Reads the merchant's stream until `shutdown`, reconnecting after
+    /// every drop.
+    pub async fn run(self, mut shutdown: Shutdown) {
+        let mut last: Option<EventId> = None;
+        let mut dropped_before_any = false;
+        let mut wait = FIRST_RECONNECT;
+        loop {
+            if shutdown.is_triggered() {
+                return;
+            }
+            if dropped_before_any && last.is_none() {
+                match self.catch_up().await {
+                    Ok(cursor) => {
+                        last = cursor;
+                        dropped_before_any = false;
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e.chain(), "stream catch-up failed");
+                    }
+                }
+            }
+            let opened = if dropped_before_any {
+                Err(None)
+            } else {
+                self.client.open_stream(last.as_ref()).await.map_err(Some)
+            };
+            match opened {
+                Ok(mut chunks) => {
+                    wait = FIRST_RECONNECT;
+                    let mut parser = SseParser::default();
+                    loop {
+                        // A stream never ends on its own: stop reading at
+                        // shutdown (a platform in this process ends its
+                        // streams then too; one in another does not).
+                        let next = tokio::select! {
+                            biased;
+                            chunk = chunks.next_chunk() => chunk,
+                            _ = shutdown.wait() => return,
+                        };
+                        let Some(Ok(chunk)) = next else { break };
+                        for sse in parser.feed(&chunk) {
+                            let Ok(event) = serde_json::from_str::<Event>(&sse.data) else {
+                                tracing::warn!("a streamed event did not parse; skipped");
+                                continue;
+                            };
+                            self.client.count_streamed();
+                            self.apply(&event);
+                            last = Some(sse.id.map_or_else(|| event.id.clone(), EventId));
+                        }
+                    }
+                    // The body ended: the platform closes streams when it
+                    // shuts down; otherwise the connection dropped.
+                    if shutdown.is_triggered() {
+                        return;
+                    }
+                    dropped_before_any = last.is_none();
+                }
+                Err(Some(ClientError::Refused {
+                    retry_after: Some(after),
+                    ..
+                })) => wait = wait.max(after),
+                Err(Some(e)) => {
+                    tracing::debug!(error = %e.chain(), "stream open failed");
+                    dropped_before_any = last.is_none();
+                }
+                Err(None) => {}
+            }
+            tokio::select! {
+                biased;
+                _ = shutdown.wait() => return,
+                _ = self.clock.sleep_until(self.clock.now().plus(wait)) => {}
+            }
+            wait = Dur(wait.as_us() * 2).min(STREAM_RECONNECT_MAX);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_survive_any_chunk_boundary() {
+        let text = b": keep-alive\n\nid: evt_1\ndata: {\"a\":1}\n\nid: evt_2\r\ndata: x\r\ndata: y\r\n\r\n";
+        let whole = SseParser::default().feed(text);
+        assert_eq!(
+            whole,
+            [
+                SseEvent {
+                    id: Some("evt_1".into()),
+                    data: "{\"a\":1}".into()
+                },
+                SseEvent {
+                    id: Some("evt_2".into()),
+                    data: "x\ny".into()
+                },
+            ]
+        );
+        for cut in 0..text.len() {
+            let mut p = SseParser::default();
+            let mut got = p.feed(&text[..cut]);
+            got.extend(p.feed(&text[cut..]));
+            assert_eq!(got, whole, "cut at {cut}");
+        }
+    }
+}
