@@ -206,12 +206,56 @@ fn render_json(notice: &Notice) -> serde_json::Value {
 /// It returns early with an error when the sink breaks (stdout closed, the
 /// test dropped its line receiver); the receiver then answers 503, so GitHub
 /// records the failure and the event can be redelivered later.
+///
+/// Refused deliveries come in storms (`hooklab check`'s timing case sends
+/// hundreds of forgeries in a second): in text, they are printed
+/// [`REPEATS_SHOWN_PER_SECOND`] times a second and the rest summarised, as
+/// the demo's [`LinePrinter`] does. JSON lines are for programs, which want
+/// every one.
 pub fn run(
     mut notices: mpsc::Receiver<Notice>,
     format: OutputFormat,
     mut sink: Sink,
 ) -> io::Result<()> {
-    while let Some(notice) = notices.blocking_recv() {
+    use std::time::{Duration, Instant};
+    let lang = match format {
+        OutputFormat::Text(lang) => lang,
+        OutputFormat::JsonLines => Lang::En,
+    };
+    let mut throttle = Throttle::default();
+    loop {
+        // Idle, block until the next notice. While a storm's second is open,
+        // look every 50 ms instead, so its summary is printed when the second
+        // ends even if nothing follows (a tokio receiver cannot be waited on
+        // with a timeout from a blocking thread).
+        let next = if throttle.is_open() {
+            match notices.try_recv() {
+                Ok(notice) => Some(notice),
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    std::thread::sleep(Duration::from_millis(50));
+                    let summaries = throttle.expire(Instant::now(), false, lang);
+                    write_block(&mut sink, &summaries, false)?;
+                    continue;
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => None,
+            }
+        } else {
+            notices.blocking_recv()
+        };
+        let now = Instant::now();
+        let Some(notice) = next else {
+            let summaries = throttle.expire(now, true, lang);
+            return write_block(&mut sink, &summaries, false);
+        };
+        let summaries = throttle.expire(now, false, lang);
+        write_block(&mut sink, &summaries, false)?;
+        let refused = matches!(notice, Notice::Refused { .. });
+        if refused
+            && matches!(format, OutputFormat::Text(_))
+            && !throttle.admit(lang::refusals(lang), now)
+        {
+            continue;
+        }
         let lines = render(&notice, format);
         let blank = matches!(
             (format, &notice),
@@ -219,7 +263,6 @@ pub fn run(
         );
         write_block(&mut sink, &lines, blank)?;
     }
-    Ok(())
 }
 
 /// Writes one block of lines to `sink` (after a blank line if `blank`, on a
@@ -375,6 +418,64 @@ struct Window {
     more: u64,
 }
 
+/// Lines of repeating kinds, one second at a time: the first
+/// [`REPEATS_SHOWN_PER_SECOND`] of a kind in a second are shown, the rest
+/// counted and summarised when the second is over. Used by both printers.
+#[derive(Default)]
+struct Throttle {
+    /// The open second of each kind, by its plural noun.
+    windows: Vec<(&'static str, Window)>,
+}
+
+impl Throttle {
+    /// Whether a line of kind `noun` at `now` is to be shown (otherwise it
+    /// is counted).
+    fn admit(&mut self, noun: &'static str, now: std::time::Instant) -> bool {
+        let at = match self.windows.iter().position(|(n, _)| *n == noun) {
+            Some(i) => i,
+            None => {
+                self.windows.push((
+                    noun,
+                    Window {
+                        started: now,
+                        shown: 0,
+                        more: 0,
+                    },
+                ));
+                self.windows.len() - 1
+            }
+        };
+        let window = &mut self.windows[at].1;
+        if window.shown >= REPEATS_SHOWN_PER_SECOND {
+            window.more += 1;
+            false
+        } else {
+            window.shown += 1;
+            true
+        }
+    }
+
+    /// Whether a second is still open (its summary may be due later).
+    fn is_open(&self) -> bool {
+        !self.windows.is_empty()
+    }
+
+    /// Closes the seconds that are over at `now` (all of them if `all`), and
+    /// returns their summaries: "… and 415 more refusals in the last second".
+    fn expire(&mut self, now: std::time::Instant, all: bool, lang: Lang) -> Vec<String> {
+        let second = std::time::Duration::from_secs(1);
+        let mut summaries = Vec::new();
+        self.windows.retain(|(noun, w)| {
+            let over = all || now.duration_since(w.started) >= second;
+            if over && w.more > 0 {
+                summaries.push(lang::more_in_last_second(lang, w.more, noun));
+            }
+            !over
+        });
+        summaries
+    }
+}
+
 /// The printer thread's loop.
 fn print_lines(
     lines: std::sync::mpsc::Receiver<Line>,
@@ -384,8 +485,7 @@ fn print_lines(
 ) -> io::Result<()> {
     use std::sync::mpsc::RecvTimeoutError;
     use std::time::{Duration, Instant};
-    let second = Duration::from_secs(1);
-    let mut windows: Vec<(&'static str, Window)> = Vec::new();
+    let mut throttle = Throttle::default();
     let mut dropped_said = 0;
     loop {
         let next = lines.recv_timeout(Duration::from_millis(200));
@@ -393,14 +493,7 @@ fn print_lines(
         let flushing = matches!(&next, Ok(Line { ack: Some(_), .. }));
         let done = flushing || matches!(next, Err(RecvTimeoutError::Disconnected));
         // Summaries of windows that are over (all of them at the end).
-        let mut summaries = Vec::new();
-        windows.retain(|(noun, w)| {
-            let over = done || now.duration_since(w.started) >= second;
-            if over && w.more > 0 {
-                summaries.push(lang::more_in_last_second(lang, w.more, noun));
-            }
-            !over
-        });
+        let summaries = throttle.expire(now, done, lang);
         write_block(&mut sink, &summaries, false)?;
         let now_dropped = dropped.load(std::sync::atomic::Ordering::Relaxed);
         if now_dropped > dropped_said {
@@ -417,27 +510,10 @@ fn print_lines(
             let _ = ack.send(());
             continue;
         }
-        if let Some(noun) = line.repeats_as {
-            let at = match windows.iter().position(|(n, _)| *n == noun) {
-                Some(i) => i,
-                None => {
-                    windows.push((
-                        noun,
-                        Window {
-                            started: now,
-                            shown: 0,
-                            more: 0,
-                        },
-                    ));
-                    windows.len() - 1
-                }
-            };
-            let window = &mut windows[at].1;
-            if window.shown >= REPEATS_SHOWN_PER_SECOND {
-                window.more += 1;
-                continue;
-            }
-            window.shown += 1;
+        if let Some(noun) = line.repeats_as
+            && !throttle.admit(noun, now)
+        {
+            continue;
         }
         write_block(&mut sink, &[line.text], false)?;
     }
@@ -543,6 +619,94 @@ mod tests {
             .sum();
         assert!(shown <= 3 * 10, "{shown} lines shown");
         assert_eq!(shown as u64 + summarised, 10_000, "{lines:?}");
+    }
+
+    fn refusal(n: usize) -> Notice {
+        Notice::Refused {
+            status: 401,
+            code: "signature_mismatch",
+            delivery: Some(format!("d-{n}")),
+        }
+    }
+
+    /// The count in a storm's summary line, if `line` is one.
+    fn summarised(line: &str, prefix: &str, sep: char) -> Option<u64> {
+        let rest = line.strip_prefix(prefix)?;
+        rest.split(' ').next()?.replace(sep, "").parse().ok()
+    }
+
+    #[test]
+    fn a_storm_of_refusals_is_summarised_in_the_language() {
+        // As many as lesson 4's `hooklab check --scheme github` makes the
+        // listener refuse, queued at once.
+        let (tx, rx) = mpsc::channel(1_000);
+        for n in 0..418 {
+            tx.try_send(refusal(n)).unwrap();
+        }
+        drop(tx);
+        let (lines_tx, mut lines_rx) = mpsc::unbounded_channel();
+        run(rx, OutputFormat::Text(Lang::PtBr), Sink::Lines(lines_tx)).unwrap();
+        let mut lines = Vec::new();
+        while let Ok(line) = lines_rx.try_recv() {
+            lines.push(line);
+        }
+        let shown = lines
+            .iter()
+            .filter(|l| l.starts_with("--- ENTREGA RECUSADA 401"))
+            .count();
+        let more: u64 = lines
+            .iter()
+            .filter_map(|l| summarised(l, "… e mais ", '.'))
+            .sum();
+        assert!(shown <= 3 * 10, "{shown} lines shown: {lines:?}");
+        assert!(more > 0, "{lines:?}");
+        assert_eq!(shown as u64 + more, 418, "{lines:?}");
+        assert!(
+            lines.iter().any(|l| l.ends_with(" recusas no último segundo")),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn a_storms_summary_comes_when_its_second_ends_even_if_nothing_follows() {
+        let (tx, rx) = mpsc::channel(100);
+        for n in 0..10 {
+            tx.try_send(refusal(n)).unwrap();
+        }
+        let (lines_tx, mut lines_rx) = mpsc::unbounded_channel();
+        let printer =
+            std::thread::spawn(move || run(rx, OutputFormat::Text(Lang::En), Sink::Lines(lines_tx)));
+        // The sender is still open: only the end of the second can bring
+        // the summary.
+        let mut lines = Vec::new();
+        let more = loop {
+            let line = lines_rx.blocking_recv().expect("the printer stopped early");
+            if let Some(n) = summarised(&line, "… and ", ',') {
+                break n;
+            }
+            lines.push(line);
+        };
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert_eq!(more, 7);
+        drop(tx);
+        printer.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn json_lines_keep_every_refusal() {
+        let (tx, rx) = mpsc::channel(100);
+        for n in 0..50 {
+            tx.try_send(refusal(n)).unwrap();
+        }
+        drop(tx);
+        let (lines_tx, mut lines_rx) = mpsc::unbounded_channel();
+        run(rx, OutputFormat::JsonLines, Sink::Lines(lines_tx)).unwrap();
+        let mut count = 0;
+        while let Ok(line) = lines_rx.try_recv() {
+            assert!(line.contains("\"refused\":401"), "{line}");
+            count += 1;
+        }
+        assert_eq!(count, 50);
     }
 
     #[test]
