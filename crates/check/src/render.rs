@@ -68,6 +68,17 @@ pub fn table(card: &Scorecard, lang: Lang, color: bool) -> String {
                 out.push('\n');
             }
         }
+        // The HTTP library's own words under the translated cause, one
+        // unwrapped line each, so its label starts every line it is on.
+        if detailed {
+            for words in text::details(result) {
+                out.push_str(&format!(
+                    "{indent}{}: {}\n",
+                    text::detail_label(lang),
+                    hooklab_core::printable::escape_controls(words)
+                ));
+            }
+        }
     }
     out.push('\n');
     out.push_str(&summary_line(card, lang));
