@@ -191,17 +191,16 @@ impl Progress for Shown {
         if self.quiet {
             return;
         }
-        let secs = limit.as_secs().max(1);
-        let line = format!(
-            "[{}/{total}] {} ({})",
-            index + 1,
-            text::title(case, self.lang),
-            crate::text::pick(
+        let mut line = format!("[{}/{total}] {}", index + 1, text::title(case, self.lang));
+        // Said once, on the first line: how long a silent receiver is waited on.
+        if index == 0 {
+            let secs = limit.as_secs().max(1);
+            line.push_str(&crate::text::pick(
                 self.lang,
-                format!("each request waits up to {secs} s"),
-                format!("cada requisição espera até {secs} s"),
-            ),
-        );
+                format!(" (each request waits up to {secs} s, the sender's limit)"),
+                format!(" (cada requisição espera até {secs} s, o limite do remetente)"),
+            ));
+        }
         *self.running() = (Some(case), line.clone());
         match &self.bar {
             Some(bar) => bar.set_message(line),

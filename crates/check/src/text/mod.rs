@@ -407,6 +407,15 @@ pub fn note(note: &Note, lang: Lang) -> String {
     }
 }
 
+/// A skipped case's note when the case above it had the same one.
+pub fn same_note(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Skipped, for the same reason as the case above.",
+        "Pulado, pelo mesmo motivo do caso acima.",
+    )
+}
+
 /// The verdict as a word.
 pub fn verdict(verdict: Verdict, lang: Lang) -> &'static str {
     match verdict {
