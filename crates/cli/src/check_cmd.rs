@@ -220,7 +220,7 @@ impl Progress for Shown {
             // A plain line at each quarter: enough to see it move in a log.
             None => {
                 let quarter = (planned / 4).max(1);
-                if done % quarter == 0 && done < planned {
+                if done.is_multiple_of(quarter) && done < planned {
                     eprintln!("  … {progress}");
                 }
             }

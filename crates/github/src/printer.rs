@@ -662,7 +662,9 @@ mod tests {
         assert!(more > 0, "{lines:?}");
         assert_eq!(shown as u64 + more, 418, "{lines:?}");
         assert!(
-            lines.iter().any(|l| l.ends_with(" recusas no último segundo")),
+            lines
+                .iter()
+                .any(|l| l.ends_with(" recusas no último segundo")),
             "{lines:?}"
         );
     }
@@ -674,8 +676,9 @@ mod tests {
             tx.try_send(refusal(n)).unwrap();
         }
         let (lines_tx, mut lines_rx) = mpsc::unbounded_channel();
-        let printer =
-            std::thread::spawn(move || run(rx, OutputFormat::Text(Lang::En), Sink::Lines(lines_tx)));
+        let printer = std::thread::spawn(move || {
+            run(rx, OutputFormat::Text(Lang::En), Sink::Lines(lines_tx))
+        });
         // The sender is still open: only the end of the second can bring
         // the summary.
         let mut lines = Vec::new();

@@ -80,7 +80,11 @@ pub fn error(error: &CheckError, lang: Lang) -> (String, Option<String>) {
     let pt = lang == Lang::PtBr;
     match error {
         CheckError::Target(target) => target_error(target, lang),
-        CheckError::NotListening { url, error, cause: why } => {
+        CheckError::NotListening {
+            url,
+            error,
+            cause: why,
+        } => {
             let sentence = if pt {
                 format!(
                     "nada escuta em {url} ({}): inicie o seu receptor primeiro e confira a porta",

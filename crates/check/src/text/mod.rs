@@ -379,10 +379,16 @@ pub fn note(note: &Note, lang: Lang) -> String {
             "A URL de estado não contou nada em 1 s, então não deu para ver a idempotência.",
         ),
         Note::StateUnreadable(error) if en => {
-            format!("The state URL could not be read: {}.", state_error(error, lang))
+            format!(
+                "The state URL could not be read: {}.",
+                state_error(error, lang)
+            )
         }
         Note::StateUnreadable(error) => {
-            format!("Não foi possível ler a URL de estado: {}.", state_error(error, lang))
+            format!(
+                "Não foi possível ler a URL de estado: {}.",
+                state_error(error, lang)
+            )
         }
         Note::TimingDifference => text(
             "Forgeries wrong in the first byte were answered faster (significant at 0.001): a hint of a comparison that stops early; compare in constant time.",

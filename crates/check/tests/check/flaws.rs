@@ -176,7 +176,12 @@ async fn a_receiver_that_never_answers_times_out_once_and_skips_the_rest_saying_
     assert_eq!(genuine.note, Some(Note::TimedOut(1)));
     for result in &card.results[1..] {
         assert_eq!(result.verdict, Verdict::Skip, "{:?}", result.case);
-        assert_eq!(result.note, Some(Note::GenuineTimedOut(1)), "{:?}", result.case);
+        assert_eq!(
+            result.note,
+            Some(Note::GenuineTimedOut(1)),
+            "{:?}",
+            result.case
+        );
     }
     let pt = hooklab_check::render::table(&card, hooklab_core::lang::Lang::PtBr, false);
     assert!(pt.contains("ficou sem resposta em 1 s"), "{pt}");
@@ -217,8 +222,7 @@ async fn a_receiver_that_hangs_up_is_named_in_words_with_the_library_s_as_a_deta
     .await
     .unwrap();
     let genuine = card.result(Case::Genuine).unwrap();
-    let Some(hooklab_check::target::Reply::NoAnswer { cause, .. }) = genuine.replies.first()
-    else {
+    let Some(hooklab_check::target::Reply::NoAnswer { cause, .. }) = genuine.replies.first() else {
         panic!("{genuine:?}")
     };
     assert_eq!(*cause, hooklab_check::target::Cause::ConnectionClosed);
@@ -231,7 +235,10 @@ async fn a_receiver_that_hangs_up_is_named_in_words_with_the_library_s_as_a_deta
     );
     let detail = pt
         .lines()
-        .find(|l| l.trim_start().starts_with("detalhe técnico (mensagem original, em inglês): "))
+        .find(|l| {
+            l.trim_start()
+                .starts_with("detalhe técnico (mensagem original, em inglês): ")
+        })
         .unwrap_or_else(|| panic!("no detail line in {pt}"));
     assert!(detail.contains("connection closed"), "{detail}");
 }

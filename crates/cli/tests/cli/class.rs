@@ -238,7 +238,9 @@ fn decimal_points_in(text: &str) -> Vec<String> {
                         (Some(whole), Some(fraction), None) => {
                             !whole.is_empty()
                                 && !fraction.is_empty()
-                                && (whole.starts_with('0') || whole.len() > 3 || fraction.len() != 3)
+                                && (whole.starts_with('0')
+                                    || whole.len() > 3
+                                    || fraction.len() != 3)
                         }
                         _ => false,
                     }
@@ -356,7 +358,14 @@ fn every_subcommand_speaks_portuguese_in_help_runs_and_errors() {
             "--scheme",
             "github",
         ],
-        vec!["check", "http://127.0.0.1:80 99/x", "--secret", "s", "--scheme", "github"],
+        vec![
+            "check",
+            "http://127.0.0.1:80 99/x",
+            "--secret",
+            "s",
+            "--scheme",
+            "github",
+        ],
     ]
     .into_iter()
     .map(|v| v.into_iter().map(str::to_owned).collect())
@@ -484,7 +493,11 @@ fn every_subcommand_speaks_portuguese_in_help_runs_and_errors() {
         ],
     );
     assert_eq!(state.status.code(), Some(2), "{}", all_text(&state));
-    assert!(stderr(&state).contains("respondeu 404"), "{}", stderr(&state));
+    assert!(
+        stderr(&state).contains("respondeu 404"),
+        "{}",
+        stderr(&state)
+    );
     seen.push(("check --state-url 404".to_owned(), all_text(&state)));
     listen.kill().unwrap();
     listen.wait().unwrap();
