@@ -6,7 +6,7 @@
 //! missing translation is easy to see. Ids and header names are the same in
 //! both; numbers are written as the reports write them (hooklab-report's
 //! `units`: `0,42 ms` and `26.214.401` in Portuguese). Errors, the causes of
-//! a missing answer and the state URL's faults are worded in [`errors`].
+//! a missing answer and the state URL's faults are worded in `text/errors.rs` ([`error`], [`cause`]).
 
 use crate::case::{Case, CaseResult, Note, Verdict};
 use crate::delivery::{
@@ -522,7 +522,7 @@ fn micros(us: f64, lang: Lang) -> String {
     decimal(lang, text)
 }
 
-/// [`micros`], for milliseconds.
+/// A time in milliseconds, in the unit that reads best (`10,0 s`).
 pub fn millis(ms: u64, lang: Lang) -> String {
     micros(ms as f64 * 1_000.0, lang)
 }
