@@ -16,7 +16,7 @@ use crate::case::{Case, CaseResult, Expectation, Note, StateChange, Verdict};
 use crate::delivery::{Secret, Signer};
 use crate::scorecard::Scorecard;
 use crate::state::{StateError, StateProbe};
-use crate::target::{Reply, Target, TargetError};
+use crate::target::{Cause, Reply, Target, TargetError};
 use crate::timing;
 use hooklab_github::sender::SendError;
 use std::time::Duration;
@@ -49,6 +49,10 @@ pub struct CheckConfig {
     pub now_unix_secs: i64,
     /// Seeds the forged bytes, the other secret and the delivery ids.
     pub seed: u64,
+    /// How long one request may wait for its answer. `None`, the default,
+    /// is the sender's own limit (GitHub 10 s, Svix 15 s), which is what a
+    /// real sender would wait; tests shorten it.
+    pub request_timeout: Option<Duration>,
 }
 
 impl CheckConfig {
@@ -62,6 +66,7 @@ impl CheckConfig {
             timing_samples: DEFAULT_TIMING_SAMPLES,
             now_unix_secs,
             seed,
+            request_timeout: None,
         }
     }
 }
@@ -79,8 +84,10 @@ pub enum CheckError {
     NotListening {
         /// The URL.
         url: String,
-        /// The connection error.
+        /// The connection error, in the HTTP library's words.
         error: String,
+        /// Its class.
+        cause: Cause,
     },
     /// Occurs when `--state-url` does not answer `{"processed": N}` before the run.
     #[error("--state-url {url} {error}")]
@@ -103,10 +110,44 @@ impl CheckError {
     }
 }
 
+/// What a run tells as it goes: the CLI draws a progress line from it (a
+/// slow receiver keeps a battery busy for minutes). Every method has a
+/// default that does nothing.
+pub trait Progress: Send + Sync {
+    /// `case`, the `index`-th of `total` (from 0), starts sending; each of
+    /// its requests waits at most `limit`.
+    fn case_started(&self, case: Case, index: usize, total: usize, limit: Duration) {
+        let _ = (case, index, total, limit);
+    }
+    /// `done` of the `planned` requests of the running case have an answer
+    /// (only the timing case, which sends hundreds, says so).
+    fn requests_done(&self, done: usize, planned: usize) {
+        let _ = (done, planned);
+    }
+    /// The case is graded.
+    fn case_finished(&self, result: &CaseResult, index: usize, total: usize) {
+        let _ = (result, index, total);
+    }
+}
+
+/// A run nobody watches.
+pub struct Silent;
+
+impl Progress for Silent {}
+
 /// Sends the battery to `config.url` and grades every answer.
 pub async fn run(config: CheckConfig) -> Result<Scorecard, CheckError> {
+    run_with(config, &Silent).await
+}
+
+/// [`run`], telling `progress` about every case as it starts and ends.
+pub async fn run_with(
+    config: CheckConfig,
+    progress: &dyn Progress,
+) -> Result<Scorecard, CheckError> {
     let scheme = config.secret.scheme();
-    let target = Target::new(&config.url, scheme.sender_limit())?;
+    let limit = config.request_timeout.unwrap_or(scheme.sender_limit());
+    let target = Target::new(&config.url, limit)?;
     let uri: http::Uri = target
         .url()
         .as_str()
@@ -133,15 +174,28 @@ pub async fn run(config: CheckConfig) -> Result<Scorecard, CheckError> {
         config.seed,
     );
     let mut results = Vec::with_capacity(Case::ALL.len());
-    let mut genuine_accepted = true;
+    // Why the genuine delivery was not accepted, once it is known.
+    let mut genuine_failed: Option<Note> = None;
     let mut oversized_bytes = 0;
-    for case in Case::ALL {
-        if case.needs_genuine_accepted() && !genuine_accepted {
-            results.push(CaseResult::skipped(case, Note::GenuineRefused));
+    let total = Case::ALL.len();
+    for (index, case) in Case::ALL.into_iter().enumerate() {
+        let skip = match &genuine_failed {
+            // Every further request would wait as long: skip them all.
+            Some(note @ Note::GenuineTimedOut(_)) => Some(note.clone()),
+            Some(note) if case.needs_genuine_accepted() => Some(note.clone()),
+            _ => None,
+        };
+        if let Some(note) = skip {
+            let result = CaseResult::skipped(case, note);
+            progress.case_finished(&result, index, total);
+            results.push(result);
             continue;
         }
+        progress.case_started(case, index, total, limit);
         let result = match case {
-            Case::Timing => timing::run(&target, &mut signer, config.timing_samples).await?,
+            Case::Timing => {
+                timing::run(&target, &mut signer, config.timing_samples, progress).await?
+            }
             Case::Duplicate => duplicate(&target, &mut signer, state.as_ref()).await?,
             _ => {
                 let deliveries = signer.deliveries(case, config.max_body_bytes);
@@ -165,15 +219,27 @@ pub async fn run(config: CheckConfig) -> Result<Scorecard, CheckError> {
             if let Some(Reply::NoAnswer {
                 connect: true,
                 error,
+                cause,
             }) = result.replies.first()
             {
                 return Err(CheckError::NotListening {
                     url: config.url.clone(),
                     error: error.clone(),
+                    cause: *cause,
                 });
             }
-            genuine_accepted = result.verdict == Verdict::Pass;
+            if result.verdict != Verdict::Pass {
+                genuine_failed = Some(match result.replies.first() {
+                    Some(Reply::TimedOut { after_ms }) => {
+                        Note::GenuineTimedOut(after_ms.div_ceil(1000))
+                    }
+                    Some(Reply::NoAnswer { cause, .. }) => Note::GenuineNoAnswer(*cause),
+                    Some(Reply::Answered { status, .. }) => Note::GenuineRefused(*status),
+                    None => Note::GenuineRefused(0),
+                });
+            }
         }
+        progress.case_finished(&result, index, total);
         results.push(result);
     }
     Ok(Scorecard {
@@ -309,7 +375,7 @@ async fn duplicate(
     let (before, after) = match watched {
         Ok(counts) => counts,
         Err(error) => {
-            let note = Note::StateUnreadable(error.to_string());
+            let note = Note::StateUnreadable(error);
             return Ok(CaseResult::new(
                 Case::Duplicate,
                 replies,
@@ -345,6 +411,7 @@ mod tests {
         Reply::NoAnswer {
             error: "Connection reset by peer".into(),
             connect: false,
+            cause: Cause::ConnectionReset,
         }
     }
 

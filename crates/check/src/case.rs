@@ -174,8 +174,14 @@ pub enum Note {
     TimedOut(u64),
     /// The oversized body was refused by closing the connection.
     ClosedOnOversize,
-    /// The genuine delivery was not accepted, so this refusal proves nothing.
-    GenuineRefused,
+    /// The genuine delivery was refused with this status, so this refusal
+    /// proves nothing.
+    GenuineRefused(u16),
+    /// The genuine delivery got no answer (the connection ended early).
+    GenuineNoAnswer(crate::target::Cause),
+    /// The genuine delivery got no answer within the sender's limit, in
+    /// seconds: every further case is skipped, as each would wait as long.
+    GenuineTimedOut(u64),
     /// GitHub sends no timestamp.
     GithubHasNoTimestamp,
     /// GitHub signs with one secret at a time.
@@ -191,7 +197,7 @@ pub enum Note {
     /// The state URL did not count the event at all.
     NeverCounted,
     /// The state URL did not answer as documented; holds why.
-    StateUnreadable(String),
+    StateUnreadable(crate::state::StateError),
     /// First-byte forgeries were answered significantly faster.
     TimingDifference,
     /// No significant difference was found.

@@ -43,6 +43,8 @@ pub fn table(card: &Scorecard, lang: Lang, color: bool) -> String {
         Lang::En => ("sent: ", "why:  "),
         Lang::PtBr => ("envio: ", "motivo:"),
     };
+    // A note repeated on the next skipped case is said once, then referred to.
+    let mut previous_note: Option<&crate::case::Note> = None;
     for result in &card.results {
         let word = text::verdict(result.verdict, lang);
         let padded = format!("{word:<word_width$}");
@@ -58,7 +60,14 @@ pub fn table(card: &Scorecard, lang: Lang, color: bool) -> String {
         let detailed = matches!(result.verdict, Verdict::Fail | Verdict::Warn);
         let lines = [
             detailed.then(|| format!("{sent_label} {}", text::sent_for(result, card, lang))),
-            result.note.as_ref().map(|n| text::note(n, lang)),
+            result.note.as_ref().map(|n| {
+                let repeated = result.verdict == Verdict::Skip && previous_note == Some(n);
+                if repeated {
+                    text::same_note(lang).to_owned()
+                } else {
+                    text::note(n, lang)
+                }
+            }),
             detailed.then(|| format!("{why_label} {}", text::why(result.case, lang))),
         ];
         for line in lines.into_iter().flatten() {
@@ -66,6 +75,18 @@ pub fn table(card: &Scorecard, lang: Lang, color: bool) -> String {
                 out.push_str(&indent);
                 out.push_str(&wrapped);
                 out.push('\n');
+            }
+        }
+        previous_note = result.note.as_ref();
+        // The HTTP library's own words under the translated cause, one
+        // unwrapped line each, so its label starts every line it is on.
+        if detailed {
+            for words in text::details(result) {
+                out.push_str(&format!(
+                    "{indent}{}: {}\n",
+                    text::detail_label(lang),
+                    hooklab_core::printable::escape_controls(words)
+                ));
             }
         }
     }

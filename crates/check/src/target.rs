@@ -32,16 +32,71 @@ pub enum Reply {
     },
     /// The connection failed or closed before a whole answer arrived.
     NoAnswer {
-        /// The innermost error, e.g. `Connection reset by peer (os error 104)`.
+        /// The innermost error, in the HTTP library's own (English) words,
+        /// e.g. `Connection reset by peer (os error 104)`: a detail, printed
+        /// apart from the translated [`Cause`].
         error: String,
         /// Whether it failed while connecting (nothing listening).
         connect: bool,
+        /// What happened, as a class a person can act on.
+        cause: Cause,
     },
     /// No answer within the sender's limit.
     TimedOut {
         /// The limit, in milliseconds.
         after_ms: u64,
     },
+}
+
+/// Why a request got no answer, as a class (the library's words vary with
+/// its version and the operating system; these do not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// Nothing accepted the connection: no program listens on that port.
+    ConnectionRefused,
+    /// The connection could not be made for another reason.
+    ConnectFailed,
+    /// The receiver reset the connection (it crashed, or dropped it hard).
+    ConnectionReset,
+    /// The receiver closed the connection before a whole answer.
+    ConnectionClosed,
+    /// What came back was not HTTP.
+    NotHttp,
+    /// Something else went wrong in transport.
+    Other,
+}
+
+impl Cause {
+    /// The cause of `error`: the first link of its chain that names one.
+    pub fn of(error: &reqwest::Error) -> Cause {
+        let mut link: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(current) = link {
+            if let Some(io) = current.downcast_ref::<std::io::Error>() {
+                use std::io::ErrorKind as K;
+                match io.kind() {
+                    K::ConnectionRefused => return Cause::ConnectionRefused,
+                    K::ConnectionReset | K::ConnectionAborted => return Cause::ConnectionReset,
+                    K::BrokenPipe | K::UnexpectedEof => return Cause::ConnectionClosed,
+                    _ => {}
+                }
+            }
+            if let Some(hyper) = current.downcast_ref::<hyper::Error>() {
+                if hyper.is_incomplete_message() || hyper.is_closed() {
+                    return Cause::ConnectionClosed;
+                }
+                if hyper.is_parse() {
+                    return Cause::NotHttp;
+                }
+            }
+            link = current.source();
+        }
+        if error.is_connect() {
+            Cause::ConnectFailed
+        } else {
+            Cause::Other
+        }
+    }
 }
 
 impl Reply {
@@ -78,9 +133,25 @@ pub enum TargetError {
         /// What is wrong with it.
         reason: String,
     },
-    /// Occurs when the URL is not plain `http://` on loopback.
-    #[error(transparent)]
-    NotLoopback(hooklab_core::http::TransportError),
+    /// Occurs when the URL's host is not on loopback.
+    #[error("{source}")]
+    NotLoopback {
+        /// The URL given.
+        url: String,
+        /// Why, in the core's words.
+        #[source]
+        source: hooklab_core::http::TransportError,
+    },
+    /// Occurs when the URL has a host but is not plain `http://`
+    /// (`https://127.0.0.1/`): hooklab speaks no TLS, whatever the host.
+    #[error("{source}")]
+    NotHttp {
+        /// The URL given.
+        url: String,
+        /// Why, in the core's words.
+        #[source]
+        source: hooklab_core::http::TransportError,
+    },
     /// Occurs when the HTTP client cannot be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
@@ -95,7 +166,14 @@ pub fn loopback_url(url: &str) -> Result<reqwest::Url, TargetError> {
     let uri: http::Uri = url
         .parse()
         .map_err(|e: http::uri::InvalidUri| bad(e.to_string()))?;
-    ensure_loopback(&uri).map_err(TargetError::NotLoopback)?;
+    ensure_loopback(&uri).map_err(|source| {
+        let url = url.to_owned();
+        if uri.host().is_some() && uri.scheme_str() != Some("http") {
+            TargetError::NotHttp { url, source }
+        } else {
+            TargetError::NotLoopback { url, source }
+        }
+    })?;
     reqwest::Url::parse(url).map_err(|e| bad(e.to_string()))
 }
 
@@ -152,6 +230,7 @@ impl Target {
             },
             Ok(Err(error)) => Reply::NoAnswer {
                 connect: error.is_connect(),
+                cause: Cause::of(&error),
                 error: innermost(&error),
             },
             Err(_) => Reply::TimedOut {
@@ -191,11 +270,12 @@ mod tests {
         assert!(loopback_url("http://localhost:1/").is_ok());
         assert!(matches!(
             loopback_url("http://192.168.0.10/webhook"),
-            Err(TargetError::NotLoopback(_))
+            Err(TargetError::NotLoopback { .. })
         ));
+        // Refused for its scheme: the host is fine.
         assert!(matches!(
             loopback_url("https://127.0.0.1/"),
-            Err(TargetError::NotLoopback(_))
+            Err(TargetError::NotHttp { .. })
         ));
         assert!(matches!(
             loopback_url("not a url"),

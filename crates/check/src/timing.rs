@@ -8,7 +8,7 @@
 //! tens of microseconds of noise: a pass is a hint, not a proof, and the
 //! case warns at most, never fails.
 
-use crate::battery::CheckError;
+use crate::battery::{CheckError, Progress};
 use crate::case::{Case, CaseResult, Note, TimingStats, Verdict};
 use crate::delivery::Signer;
 use crate::stats;
@@ -37,6 +37,7 @@ pub async fn run(
     target: &Target,
     signer: &mut Signer,
     samples: usize,
+    progress: &dyn Progress,
 ) -> Result<CaseResult, CheckError> {
     if samples == 0 {
         return Ok(CaseResult::skipped(Case::Timing, Note::TimingOff));
@@ -63,6 +64,7 @@ pub async fn run(
                 group.push(elapsed_us as f64);
             }
         }
+        progress.requests_done(2 * (i + 1), 2 * samples);
         if started.elapsed() > TIMING_BUDGET {
             break;
         }

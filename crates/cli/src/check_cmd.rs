@@ -5,12 +5,19 @@
 //! the outcome into an exit code: 0 when every case passed or warned, 1 when
 //! any failed, 2 for bad usage (a URL off this machine, a malformed secret,
 //! nothing listening).
+//!
+//! While the battery runs, [`Shown`] tells on stderr which case is being
+//! sent: a line that updates on a terminal, a line per case otherwise, none
+//! with `--quiet`. A receiver that never answers keeps each request waiting
+//! the sender's whole limit, and one that takes 100 ms keeps the timing case
+//! busy for most of a minute: silence would look like a hang.
 
 use crate::Failure;
 use anyhow::anyhow;
 use clap::{Args, ValueEnum};
-use hooklab_check::battery::{DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMING_SAMPLES};
-use hooklab_check::{CheckConfig, Scheme, Secret, render};
+use hooklab_check::battery::{DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMING_SAMPLES, Progress};
+use hooklab_check::{Case, CaseResult, CheckConfig, CheckError, Scheme, Secret, Verdict};
+use hooklab_check::{render, text};
 use hooklab_core::clock::Clock;
 use hooklab_core::lang::Lang;
 use std::io::IsTerminal as _;
@@ -68,22 +75,14 @@ enum FormatArg {
     Markdown,
 }
 
-/// Runs `hooklab check` and prints its scorecard.
-pub fn check(args: CheckArgs, lang: Lang) -> Result<(), Failure> {
+/// Runs `hooklab check` and prints its scorecard; `quiet` shows no progress.
+pub fn check(args: CheckArgs, lang: Lang, quiet: bool) -> Result<(), Failure> {
     let scheme = match args.scheme {
         SchemeArg::Standard => Scheme::Standard,
         SchemeArg::Github => Scheme::Github,
     };
-    let secret = Secret::parse(scheme, &args.secret).map_err(|e| {
-        let hint = match scheme {
-            Scheme::Standard => {
-                "; a Standard Webhooks secret looks like whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw \
-                 (for a GitHub webhook's secret, add --scheme github)"
-            }
-            Scheme::Github => "",
-        };
-        Failure::Usage(anyhow!("--secret: {e}{hint}"))
-    })?;
+    let secret = Secret::parse(scheme, &args.secret)
+        .map_err(|e| Failure::Usage(anyhow!(text::secret_refused(scheme, &e, lang))))?;
     let now_us = Clock::system_unix_us();
     // A seed from the clock and the process: every run sends fresh delivery
     // ids, so a receiver's deduplication never mistakes one run for another.
@@ -104,11 +103,14 @@ pub fn check(args: CheckArgs, lang: Lang) -> Result<(), Failure> {
                 "",
             )))
         })?;
-    let card = runtime.block_on(hooklab_check::run(config)).map_err(|e| {
+    let shown = Shown::new(lang, quiet);
+    let outcome = runtime.block_on(hooklab_check::battery::run_with(config, &shown));
+    shown.done();
+    let card = outcome.map_err(|e| {
         if e.is_usage() {
-            Failure::Usage(e.into())
+            Failure::Usage(worded(&e, lang))
         } else {
-            Failure::Runtime(e.into())
+            Failure::Runtime(worded(&e, lang))
         }
     })?;
     let printed = match args.format {
@@ -124,6 +126,120 @@ pub fn check(args: CheckArgs, lang: Lang) -> Result<(), Failure> {
             format!("{n} of {} cases failed", card.results.len()),
             format!("{n} de {} casos falharam", card.results.len()),
         )))),
+    }
+}
+
+/// `error` in `lang`, with another program's words kept as its cause, which
+/// the CLI prints on a labelled line of its own in Portuguese.
+fn worded(error: &CheckError, lang: Lang) -> anyhow::Error {
+    let (sentence, detail) = text::error(error, lang);
+    match detail {
+        Some(detail) => anyhow::Error::msg(detail).context(sentence),
+        None => anyhow::Error::msg(sentence),
+    }
+}
+
+/// The battery's progress on stderr, in the language: on a terminal, one
+/// line redrawn in place (the case, its elapsed time, the timing case's
+/// count) and cleared at the end, so the scorecard follows as before;
+/// otherwise (a pipe, a CI log) a line as each case starts. No colours, so
+/// `NO_COLOR` has nothing to take away.
+struct Shown {
+    lang: Lang,
+    /// The redrawn line, on a terminal only; `None` writes plain lines.
+    bar: Option<indicatif::ProgressBar>,
+    /// `--quiet`: nothing at all.
+    quiet: bool,
+    /// The case that started last and its line (the timing case's count is
+    /// drawn after it). Guarded by its mutex, taken for one assignment or read.
+    running: std::sync::Mutex<(Option<Case>, String)>,
+}
+
+impl Shown {
+    fn new(lang: Lang, quiet: bool) -> Self {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        Shown {
+            lang,
+            bar,
+            quiet,
+            running: std::sync::Mutex::new((None, String::new())),
+        }
+    }
+
+    /// Clears the redrawn line before the scorecard is printed.
+    fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn running(&self) -> std::sync::MutexGuard<'_, (Option<Case>, String)> {
+        self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Progress for Shown {
+    fn case_started(&self, case: Case, index: usize, total: usize, limit: std::time::Duration) {
+        if self.quiet {
+            return;
+        }
+        let mut line = format!("[{}/{total}] {}", index + 1, text::title(case, self.lang));
+        // Said once, on the first line: how long a silent receiver is waited on.
+        if index == 0 {
+            let secs = limit.as_secs().max(1);
+            line.push_str(&crate::text::pick(
+                self.lang,
+                format!(" (each request waits up to {secs} s, the sender's limit)"),
+                format!(" (cada requisição espera até {secs} s, o limite do remetente)"),
+            ));
+        }
+        *self.running() = (Some(case), line.clone());
+        match &self.bar {
+            Some(bar) => bar.set_message(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn requests_done(&self, done: usize, planned: usize) {
+        if self.quiet {
+            return;
+        }
+        let count = |n: usize| hooklab_report::units::count(self.lang, n as f64);
+        let requests = crate::text::pick(self.lang, "requests", "requisições");
+        let progress = format!("{}/{} {requests}", count(done), count(planned));
+        match &self.bar {
+            Some(bar) => bar.set_message(format!("{} · {progress}", self.running().1)),
+            // A plain line at each quarter: enough to see it move in a log.
+            None => {
+                let quarter = (planned / 4).max(1);
+                if done.is_multiple_of(quarter) && done < planned {
+                    eprintln!("  … {progress}");
+                }
+            }
+        }
+    }
+
+    fn case_finished(&self, result: &CaseResult, index: usize, total: usize) {
+        // A case that started said so; one skipped before sending did not.
+        if self.quiet || self.running().0 == Some(result.case) {
+            return;
+        }
+        if self.bar.is_none() {
+            eprintln!(
+                "[{}/{total}] {}: {}",
+                index + 1,
+                text::title(result.case, self.lang),
+                text::verdict(Verdict::Skip, self.lang)
+            );
+        }
     }
 }
 
@@ -157,13 +273,16 @@ mod tests {
             "--scheme",
             "github",
         ]);
-        assert!(matches!(check(args, Lang::En), Err(Failure::Usage(_))));
+        assert!(matches!(
+            check(args, Lang::En, true),
+            Err(Failure::Usage(_))
+        ));
     }
 
     #[test]
     fn a_standard_secret_that_is_not_whsec_is_bad_usage_with_a_hint() {
         let args = parse(&["http://127.0.0.1:9/webhook", "--secret", "s3cret"]);
-        match check(args, Lang::En) {
+        match check(args, Lang::En, true) {
             Err(Failure::Usage(e)) => assert!(e.to_string().contains("--scheme github"), "{e}"),
             _ => panic!("expected a usage error"),
         }

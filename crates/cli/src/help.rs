@@ -306,7 +306,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "github",
         "",
-        "O exemplo prático da apresentação, bem feito: receber webhooks do GitHub (verificando a assinatura) ou enviar eventos de exemplo realistas",
+        "O exemplo prático da apresentação, bem feito: receber webhooks do GitHub (verificando a assinatura) ou enviar eventos de exemplo realistas. Veja docs/github.pt-BR.md para receber webhooks reais do GitHub",
     ),
     (
         "github listen",
@@ -560,7 +560,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "check",
         "",
-        "Avalia qualquer receptor de webhooks, em qualquer linguagem: envia entregas genuínas, forjadas, adulteradas, velhas, duplicadas e estranhas e imprime um boletim (`hooklab check http://127.0.0.1:8080/webhook --secret whsec_…`). Código de saída 0 quando todos os casos passaram ou deram aviso, 1 quando algum falhou. Veja docs/check.md",
+        "Avalia qualquer receptor de webhooks, em qualquer linguagem: envia entregas genuínas, forjadas, adulteradas, velhas, duplicadas e estranhas e imprime um boletim (`hooklab check http://127.0.0.1:8080/webhook --secret whsec_…`). Código de saída 0 quando todos os casos passaram ou deram aviso, 1 quando algum falhou. Veja docs/check.pt-BR.md",
     ),
     (
         "check",
@@ -576,7 +576,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "check",
         "format",
-        "O que imprimir: uma tabela alinhada, Markdown (para um slide) ou JSON (documentado em docs/check.md)",
+        "O que imprimir: uma tabela alinhada, Markdown (para um slide) ou JSON (documentado em docs/check.pt-BR.md)",
     ),
     (
         "check",

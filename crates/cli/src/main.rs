@@ -280,7 +280,7 @@ fn main() -> ExitCode {
             }),
         Command::Order(args) => demo(demo_cmd::order(args, lang), lang),
         Command::Live(args) => live_cmd::live(args, lang),
-        Command::Check(args) => check_cmd::check(args, lang),
+        Command::Check(args) => check_cmd::check(args, lang, quiet),
         Command::Report(args) => match report_cmd::report(&args, lang) {
             Ok(dir) => {
                 if let Some(dir) = dir

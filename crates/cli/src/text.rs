@@ -191,6 +191,10 @@ pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -
         E::Send(S::NotLoopback(_)) => {
             "o hooklab só envia para esta máquina (127.0.0.0/8, ::1, localhost)".to_owned()
         }
+        E::Send(S::NotHttp(_)) => {
+            "o hooklab só envia por http:// simples, sem TLS: troque https:// por http://"
+                .to_owned()
+        }
         E::Send(S::Build(_)) => "não foi possível montar a requisição".to_owned(),
         E::Send(S::Connect(_)) => "não foi possível alcançar o receptor".to_owned(),
         E::Send(S::ReadAnswer(_)) => "a resposta foi interrompida".to_owned(),

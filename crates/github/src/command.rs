@@ -109,7 +109,7 @@ impl CommandError {
             self,
             CommandError::Usage(_)
                 | CommandError::ReadPayload { .. }
-                | CommandError::Send(SendError::NotLoopback(_))
+                | CommandError::Send(SendError::NotLoopback(_) | SendError::NotHttp(_))
         )
     }
 }
@@ -191,8 +191,7 @@ pub async fn send(args: SendConfig) -> Result<(), CommandError> {
 /// [`send`], with its one line for people in `lang`.
 pub async fn send_in(args: SendConfig, lang: Lang) -> Result<(), CommandError> {
     // Refuse a non-loopback target before reading or printing anything.
-    hooklab_core::http::ensure_loopback(&args.to)
-        .map_err(|e| CommandError::Send(SendError::NotLoopback(e)))?;
+    crate::sender::ensure_plain_loopback(&args.to)?;
     if args.event.is_empty() {
         return Err(CommandError::Usage("EVENT must not be empty".to_owned()));
     }

@@ -185,6 +185,14 @@ pub fn more_in_last_second(lang: Lang, n: u64, noun: &str) -> String {
     }
 }
 
+/// The plural noun that counts refused deliveries in a storm's summary.
+pub fn refusals(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "refusals",
+        Lang::PtBr => "recusas",
+    }
+}
+
 /// Said when the printer catches up after dropping lines.
 pub fn lines_dropped(lang: Lang, n: u64) -> String {
     let n = count(lang, n);

@@ -15,6 +15,13 @@
 //! - [`Sink`]: where lines go: any `Write` (stdout in the CLI) or a channel of
 //!   lines (tests read it to see exactly what would have been printed).
 //! - [`run`]: the blocking loop that ties them together.
+//! - [`LinePrinter`] (in `lines.rs`): the same design for the demo's plain
+//!   lines, and the throttle both printers share.
+
+mod lines;
+
+use lines::Throttle;
+pub use lines::{LinePrinter, REPEATS_SHOWN_PER_SECOND};
 
 use crate::event::Event;
 use crate::lang;
@@ -206,12 +213,56 @@ fn render_json(notice: &Notice) -> serde_json::Value {
 /// It returns early with an error when the sink breaks (stdout closed, the
 /// test dropped its line receiver); the receiver then answers 503, so GitHub
 /// records the failure and the event can be redelivered later.
+///
+/// Refused deliveries come in storms (`hooklab check`'s timing case sends
+/// hundreds of forgeries in a second): in text, they are printed
+/// [`REPEATS_SHOWN_PER_SECOND`] times a second and the rest summarised, as
+/// the demo's [`LinePrinter`] does. JSON lines are for programs, which want
+/// every one.
 pub fn run(
     mut notices: mpsc::Receiver<Notice>,
     format: OutputFormat,
     mut sink: Sink,
 ) -> io::Result<()> {
-    while let Some(notice) = notices.blocking_recv() {
+    use std::time::{Duration, Instant};
+    let lang = match format {
+        OutputFormat::Text(lang) => lang,
+        OutputFormat::JsonLines => Lang::En,
+    };
+    let mut throttle = Throttle::default();
+    loop {
+        // Idle, block until the next notice. While a storm's second is open,
+        // look every 50 ms instead, so its summary is printed when the second
+        // ends even if nothing follows (a tokio receiver cannot be waited on
+        // with a timeout from a blocking thread).
+        let next = if throttle.is_open() {
+            match notices.try_recv() {
+                Ok(notice) => Some(notice),
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    std::thread::sleep(Duration::from_millis(50));
+                    let summaries = throttle.expire(Instant::now(), false, lang);
+                    write_block(&mut sink, &summaries, false)?;
+                    continue;
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => None,
+            }
+        } else {
+            notices.blocking_recv()
+        };
+        let now = Instant::now();
+        let Some(notice) = next else {
+            let summaries = throttle.expire(now, true, lang);
+            return write_block(&mut sink, &summaries, false);
+        };
+        let summaries = throttle.expire(now, false, lang);
+        write_block(&mut sink, &summaries, false)?;
+        let refused = matches!(notice, Notice::Refused { .. });
+        if refused
+            && matches!(format, OutputFormat::Text(_))
+            && !throttle.admit(lang::refusals(lang), now)
+        {
+            continue;
+        }
         let lines = render(&notice, format);
         let blank = matches!(
             (format, &notice),
@@ -219,7 +270,6 @@ pub fn run(
         );
         write_block(&mut sink, &lines, blank)?;
     }
-    Ok(())
 }
 
 /// Writes one block of lines to `sink` (after a blank line if `blank`, on a
@@ -246,200 +296,6 @@ fn write_block(sink: &mut Sink, lines: &[String], blank: bool) -> io::Result<()>
             }
             Ok(())
         }
-    }
-}
-
-/// How many lines of one repeating kind are printed per second before the
-/// rest are counted and summarised.
-pub const REPEATS_SHOWN_PER_SECOND: u32 = 3;
-
-/// One line handed to a [`LinePrinter`].
-struct Line {
-    /// Set on the marker [`LinePrinter::flush`] sends: answered once every
-    /// line before it is written.
-    ack: Option<std::sync::mpsc::Sender<()>>,
-    text: String,
-    /// For lines that come in storms: the plural noun that counts them in
-    /// the summary (`rejections`), already in the printer's language.
-    repeats_as: Option<&'static str>,
-}
-
-/// Plain lines printed apart from the code that produces them: the same
-/// design as the receiver's printer (a bounded queue, a blocking thread
-/// that writes), for the demo commands' one line per request.
-///
-/// The producer (a request handler) never waits: when the queue is full the
-/// line is dropped and counted, and the printer says how many were dropped
-/// when it catches up. Lines of a kind that comes in storms (a flood of
-/// unsigned deliveries) are printed [`REPEATS_SHOWN_PER_SECOND`] times a
-/// second, and the rest summarised: "… and 10,000 more rejections in the
-/// last second".
-pub struct LinePrinter {
-    queue: std::sync::mpsc::SyncSender<Line>,
-    dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    thread: std::thread::JoinHandle<io::Result<()>>,
-}
-
-impl LinePrinter {
-    /// Starts the printer's thread, writing into `sink` with `lang`'s words,
-    /// holding at most `capacity` lines.
-    pub fn spawn(sink: Sink, lang: Lang, capacity: usize) -> io::Result<Self> {
-        let (queue, lines) = std::sync::mpsc::sync_channel(capacity);
-        let dropped = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let counter = std::sync::Arc::clone(&dropped);
-        let thread = std::thread::Builder::new()
-            .name("hooklab-printer".to_owned())
-            .spawn(move || print_lines(lines, sink, lang, &counter))?;
-        Ok(LinePrinter {
-            queue,
-            dropped,
-            thread,
-        })
-    }
-
-    /// Queues `text`; never waits.
-    pub fn print(&self, text: String) {
-        self.send(Line {
-            ack: None,
-            text,
-            repeats_as: None,
-        });
-    }
-
-    /// Queues `text`, a line that may come in storms, counted as `noun` (a
-    /// plural, in the printer's language) when summarised.
-    pub fn print_repeating(&self, noun: &'static str, text: String) {
-        self.send(Line {
-            ack: None,
-            text,
-            repeats_as: Some(noun),
-        });
-    }
-
-    fn send(&self, line: Line) {
-        if self.queue.try_send(line).is_err() {
-            self.dropped
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
-
-    /// How many lines were dropped so far because the output was not keeping up.
-    pub fn dropped(&self) -> u64 {
-        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Waits, at most `patience`, until every line queued so far (and the
-    /// summaries of storms so far) is written: before a command returns, so
-    /// its last lines are not lost with the process. False if it timed out
-    /// (the terminal is paused).
-    pub fn flush(&self, patience: std::time::Duration) -> bool {
-        let (ack, written) = std::sync::mpsc::channel();
-        let marker = Line {
-            ack: Some(ack),
-            text: String::new(),
-            repeats_as: None,
-        };
-        let deadline = std::time::Instant::now() + patience;
-        let mut marker = Some(marker);
-        // A full queue is waited on (briefly), not dropped: this is the end.
-        while let Some(line) = marker.take() {
-            match self.queue.try_send(line) {
-                Ok(()) => {}
-                Err(std::sync::mpsc::TrySendError::Full(line)) => {
-                    if std::time::Instant::now() >= deadline {
-                        return false;
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(10));
-                    marker = Some(line);
-                }
-                Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return false,
-            }
-        }
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        written.recv_timeout(left).is_ok()
-    }
-
-    /// Prints what is queued (and the last summaries), then stops.
-    pub fn finish(self) -> io::Result<()> {
-        drop(self.queue);
-        self.thread
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the printer thread panicked")))
-    }
-}
-
-/// A second's worth of one repeating kind of line.
-struct Window {
-    started: std::time::Instant,
-    shown: u32,
-    more: u64,
-}
-
-/// The printer thread's loop.
-fn print_lines(
-    lines: std::sync::mpsc::Receiver<Line>,
-    mut sink: Sink,
-    lang: Lang,
-    dropped: &std::sync::atomic::AtomicU64,
-) -> io::Result<()> {
-    use std::sync::mpsc::RecvTimeoutError;
-    use std::time::{Duration, Instant};
-    let second = Duration::from_secs(1);
-    let mut windows: Vec<(&'static str, Window)> = Vec::new();
-    let mut dropped_said = 0;
-    loop {
-        let next = lines.recv_timeout(Duration::from_millis(200));
-        let now = Instant::now();
-        let flushing = matches!(&next, Ok(Line { ack: Some(_), .. }));
-        let done = flushing || matches!(next, Err(RecvTimeoutError::Disconnected));
-        // Summaries of windows that are over (all of them at the end).
-        let mut summaries = Vec::new();
-        windows.retain(|(noun, w)| {
-            let over = done || now.duration_since(w.started) >= second;
-            if over && w.more > 0 {
-                summaries.push(lang::more_in_last_second(lang, w.more, noun));
-            }
-            !over
-        });
-        write_block(&mut sink, &summaries, false)?;
-        let now_dropped = dropped.load(std::sync::atomic::Ordering::Relaxed);
-        if now_dropped > dropped_said {
-            let line = lang::lines_dropped(lang, now_dropped - dropped_said);
-            write_block(&mut sink, &[line], false)?;
-            dropped_said = now_dropped;
-        }
-        let line = match next {
-            Ok(line) => line,
-            Err(RecvTimeoutError::Timeout) => continue,
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
-        };
-        if let Some(ack) = line.ack {
-            let _ = ack.send(());
-            continue;
-        }
-        if let Some(noun) = line.repeats_as {
-            let at = match windows.iter().position(|(n, _)| *n == noun) {
-                Some(i) => i,
-                None => {
-                    windows.push((
-                        noun,
-                        Window {
-                            started: now,
-                            shown: 0,
-                            more: 0,
-                        },
-                    ));
-                    windows.len() - 1
-                }
-            };
-            let window = &mut windows[at].1;
-            if window.shown >= REPEATS_SHOWN_PER_SECOND {
-                window.more += 1;
-                continue;
-            }
-            window.shown += 1;
-        }
-        write_block(&mut sink, &[line.text], false)?;
     }
 }
 
@@ -543,6 +399,97 @@ mod tests {
             .sum();
         assert!(shown <= 3 * 10, "{shown} lines shown");
         assert_eq!(shown as u64 + summarised, 10_000, "{lines:?}");
+    }
+
+    fn refusal(n: usize) -> Notice {
+        Notice::Refused {
+            status: 401,
+            code: "signature_mismatch",
+            delivery: Some(format!("d-{n}")),
+        }
+    }
+
+    /// The count in a storm's summary line, if `line` is one.
+    fn summarised(line: &str, prefix: &str, sep: char) -> Option<u64> {
+        let rest = line.strip_prefix(prefix)?;
+        rest.split(' ').next()?.replace(sep, "").parse().ok()
+    }
+
+    #[test]
+    fn a_storm_of_refusals_is_summarised_in_the_language() {
+        // As many as lesson 4's `hooklab check --scheme github` makes the
+        // listener refuse, queued at once.
+        let (tx, rx) = mpsc::channel(1_000);
+        for n in 0..418 {
+            tx.try_send(refusal(n)).unwrap();
+        }
+        drop(tx);
+        let (lines_tx, mut lines_rx) = mpsc::unbounded_channel();
+        run(rx, OutputFormat::Text(Lang::PtBr), Sink::Lines(lines_tx)).unwrap();
+        let mut lines = Vec::new();
+        while let Ok(line) = lines_rx.try_recv() {
+            lines.push(line);
+        }
+        let shown = lines
+            .iter()
+            .filter(|l| l.starts_with("--- ENTREGA RECUSADA 401"))
+            .count();
+        let more: u64 = lines
+            .iter()
+            .filter_map(|l| summarised(l, "… e mais ", '.'))
+            .sum();
+        assert!(shown <= 3 * 10, "{shown} lines shown: {lines:?}");
+        assert!(more > 0, "{lines:?}");
+        assert_eq!(shown as u64 + more, 418, "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.ends_with(" recusas no último segundo")),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn a_storms_summary_comes_when_its_second_ends_even_if_nothing_follows() {
+        let (tx, rx) = mpsc::channel(100);
+        for n in 0..10 {
+            tx.try_send(refusal(n)).unwrap();
+        }
+        let (lines_tx, mut lines_rx) = mpsc::unbounded_channel();
+        let printer = std::thread::spawn(move || {
+            run(rx, OutputFormat::Text(Lang::En), Sink::Lines(lines_tx))
+        });
+        // The sender is still open: only the end of the second can bring
+        // the summary.
+        let mut lines = Vec::new();
+        let more = loop {
+            let line = lines_rx.blocking_recv().expect("the printer stopped early");
+            if let Some(n) = summarised(&line, "… and ", ',') {
+                break n;
+            }
+            lines.push(line);
+        };
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert_eq!(more, 7);
+        drop(tx);
+        printer.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn json_lines_keep_every_refusal() {
+        let (tx, rx) = mpsc::channel(100);
+        for n in 0..50 {
+            tx.try_send(refusal(n)).unwrap();
+        }
+        drop(tx);
+        let (lines_tx, mut lines_rx) = mpsc::unbounded_channel();
+        run(rx, OutputFormat::JsonLines, Sink::Lines(lines_tx)).unwrap();
+        let mut count = 0;
+        while let Ok(line) = lines_rx.try_recv() {
+            assert!(line.contains("\"refused\":401"), "{line}");
+            count += 1;
+        }
+        assert_eq!(count, 50);
     }
 
     #[test]

@@ -104,9 +104,14 @@ pub struct Answer {
 /// Why a delivery got no answer.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
-    /// Occurs when the target URL is not plain `http://` on loopback.
+    /// Occurs when the target URL's host is not on loopback (or it has none).
     #[error(transparent)]
     NotLoopback(TransportError),
+    /// Occurs when the target URL is on a host but not plain `http://`
+    /// (`https://127.0.0.1:8080/`, say): hooklab speaks no TLS, so the reason
+    /// is the scheme, whatever the host.
+    #[error(transparent)]
+    NotHttp(TransportError),
     /// Occurs when a header value cannot be sent (an event name with a newline, say).
     #[error("cannot build the request")]
     Build(#[source] http::Error),
@@ -119,6 +124,22 @@ pub enum SendError {
     /// Occurs when no answer came within GitHub's 10 seconds.
     #[error("no answer within {TIMEOUT:?} (GitHub would mark this delivery failed)")]
     Timeout,
+}
+
+/// Refuses any URL that is not plain `http://` on loopback (see
+/// [`ensure_loopback`]), saying which of the two is wrong.
+pub fn ensure_plain_loopback(to: &Uri) -> Result<(), SendError> {
+    ensure_loopback(to).map_err(|e| refusal(to, e))
+}
+
+/// The refusal of `to`: its scheme when it has a host but is not `http`,
+/// otherwise its host.
+fn refusal(to: &Uri, error: TransportError) -> SendError {
+    if to.host().is_some() && to.scheme_str() != Some("http") {
+        SendError::NotHttp(error)
+    } else {
+        SendError::NotLoopback(error)
+    }
 }
 
 /// GitHub's delivery agent, in miniature: a pooled HTTP/1.1 client.
@@ -154,7 +175,7 @@ impl Hookshot {
             .await
             .map_err(|_| SendError::Timeout)?
             .map_err(|e| match e {
-                TransportError::BadUrl(_) => SendError::NotLoopback(e),
+                TransportError::BadUrl(_) => refusal(to, e),
                 TransportError::Connect(_) => SendError::Connect(e),
                 TransportError::Timeout => SendError::Timeout,
                 TransportError::Broken(_) => SendError::ReadAnswer(e),
@@ -173,7 +194,7 @@ pub fn request(
     delivery: &Delivery,
     secret: Option<&WebhookSecret>,
 ) -> Result<Request<Bytes>, SendError> {
-    ensure_loopback(to).map_err(SendError::NotLoopback)?;
+    ensure_plain_loopback(to)?;
     let mut builder = Request::builder()
         .method(Method::POST)
         .uri(to.clone())
@@ -250,6 +271,22 @@ mod tests {
         let to: Uri = "http://localhost:9/webhook".parse().unwrap();
         let req = request(&to, &delivery(), None).unwrap();
         assert!(req.headers().get(SIGNATURE_HEADER).is_none());
+    }
+
+    #[test]
+    fn https_on_this_machine_is_refused_for_its_scheme_not_its_host() {
+        let to: Uri = "https://127.0.0.1:8080/webhook".parse().unwrap();
+        assert!(matches!(
+            request(&to, &delivery(), None),
+            Err(SendError::NotHttp(_))
+        ));
+        let off: Uri = "https://140.82.115.80/webhook".parse().unwrap();
+        // Both are wrong; the scheme is named first, as fixing the host
+        // alone would not do.
+        assert!(matches!(
+            request(&off, &delivery(), None),
+            Err(SendError::NotHttp(_))
+        ));
     }
 
     #[test]

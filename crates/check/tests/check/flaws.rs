@@ -106,7 +106,7 @@ async fn a_receiver_with_the_wrong_secret_fails_genuine_and_skips_the_refusals()
     for case in [Case::ForgedSignature, Case::StaleTimestamp, Case::Timing] {
         let result = card.result(case).unwrap();
         assert_eq!(result.verdict, Verdict::Skip, "{case:?}");
-        assert_eq!(result.note, Some(Note::GenuineRefused));
+        assert_eq!(result.note, Some(Note::GenuineRefused(401)));
         assert!(result.replies.is_empty());
     }
     assert_eq!(card.exit_code(), 1);
@@ -138,4 +138,107 @@ async fn the_scorecard_renders_as_markdown_and_json() {
         .map(|c| c["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, Case::ALL.map(Case::id).to_vec());
+}
+
+/// Accepts connections on `127.0.0.1:0` and hands each to `handle`.
+async fn raw_receiver<F, Fut>(handle: F) -> std::net::SocketAddr
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(handle(stream));
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_never_answers_times_out_once_and_skips_the_rest_saying_so() {
+    // Reads the request and holds the connection open without a word.
+    let addr = raw_receiver(|mut stream| async move {
+        use tokio::io::AsyncReadExt as _;
+        let mut buf = vec![0u8; 64 * 1024];
+        while stream.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+    })
+    .await;
+    let mut config = config(
+        format!("http://{addr}/webhook"),
+        Secret::Standard(receivers::secret()),
+    );
+    config.request_timeout = Some(std::time::Duration::from_millis(300));
+    let card = hooklab_check::run(config).await.unwrap();
+    let genuine = card.result(Case::Genuine).unwrap();
+    assert_eq!(genuine.verdict, Verdict::Fail);
+    assert_eq!(genuine.note, Some(Note::TimedOut(1)));
+    for result in &card.results[1..] {
+        assert_eq!(result.verdict, Verdict::Skip, "{:?}", result.case);
+        assert_eq!(
+            result.note,
+            Some(Note::GenuineTimedOut(1)),
+            "{:?}",
+            result.case
+        );
+    }
+    let pt = hooklab_check::render::table(&card, hooklab_core::lang::Lang::PtBr, false);
+    assert!(pt.contains("ficou sem resposta em 1 s"), "{pt}");
+    assert!(!pt.contains("confira --secret"), "{pt}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_hangs_up_is_named_in_words_with_the_library_s_as_a_detail() {
+    // Reads the request, then closes without answering.
+    let addr = raw_receiver(|mut stream| async move {
+        use tokio::io::AsyncReadExt as _;
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut seen = Vec::new();
+        while let Ok(n) = stream.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            // The whole request is in once the body after the headers is.
+            if let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&seen[..end]).to_ascii_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                if seen.len() >= end + 4 + length {
+                    break;
+                }
+            }
+        }
+    })
+    .await;
+    let card = hooklab_check::run(config(
+        format!("http://{addr}/webhook"),
+        Secret::Standard(receivers::secret()),
+    ))
+    .await
+    .unwrap();
+    let genuine = card.result(Case::Genuine).unwrap();
+    let Some(hooklab_check::target::Reply::NoAnswer { cause, .. }) = genuine.replies.first() else {
+        panic!("{genuine:?}")
+    };
+    assert_eq!(*cause, hooklab_check::target::Cause::ConnectionClosed);
+    let skipped = card.result(Case::ForgedSignature).unwrap();
+    assert_eq!(skipped.note, Some(Note::GenuineNoAnswer(*cause)));
+    let pt = hooklab_check::render::table(&card, hooklab_core::lang::Lang::PtBr, false);
+    assert!(
+        pt.contains("sem resposta (o receptor fechou a conexão antes de uma resposta completa)"),
+        "{pt}"
+    );
+    let detail = pt
+        .lines()
+        .find(|l| {
+            l.trim_start()
+                .starts_with("detalhe técnico (mensagem original, em inglês): ")
+        })
+        .unwrap_or_else(|| panic!("no detail line in {pt}"));
+    assert!(detail.contains("connection closed"), "{detail}");
 }

@@ -41,7 +41,11 @@ async fn a_url_off_this_machine_is_refused_before_anything_is_sent() {
         assert!(
             matches!(
                 error,
-                CheckError::Target(TargetError::NotLoopback(_) | TargetError::BadUrl { .. })
+                CheckError::Target(
+                    TargetError::NotLoopback { .. }
+                        | TargetError::NotHttp { .. }
+                        | TargetError::BadUrl { .. }
+                )
             ),
             "{url}: {error}"
         );

@@ -204,7 +204,7 @@ const ENGLISH: &[&str] = &[
 ];
 
 /// The English words in `text`, skipping the one labelled line that quotes
-/// another program's own (English) words.
+/// another program's own (English) words, and code in backticks.
 fn english_in(text: &str) -> Vec<String> {
     text.lines()
         .filter(|line| {
@@ -213,10 +213,54 @@ fn english_in(text: &str) -> Vec<String> {
                 .starts_with("detalhe técnico (mensagem original, em inglês)")
         })
         .flat_map(|line| {
-            line.split(|c: char| !c.is_alphanumeric())
+            // Code in backticks (`if assinatura and not valida`, a body
+            // sent as is) is the same in every language.
+            let prose: String = line
+                .split('`')
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 0)
+                .map(|(_, part)| part)
+                .collect::<Vec<_>>()
+                .join(" ");
+            prose
+                .split(|c: char| !c.is_alphanumeric())
                 .map(str::to_lowercase)
                 .filter(|w| ENGLISH.contains(&w.as_str()))
                 .map(|w| format!("{w:?} in {line:?}"))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Numbers written with a decimal point in `text` (pt-BR writes `4,8 ms`):
+/// a run of digits around exactly one `.` that cannot be a thousands group
+/// (`0.289`, `4.8`; `26.214.401` and `127.0.0.1` have more than one dot,
+/// and `1.500` is a thousands group). The labelled line quoting another
+/// program's words is skipped, as in [`english_in`].
+fn decimal_points_in(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|line| {
+            !line
+                .trim_start()
+                .starts_with("detalhe técnico (mensagem original, em inglês)")
+        })
+        .flat_map(|line| {
+            line.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .map(|token| token.trim_matches('.'))
+                .filter(|token| {
+                    let mut parts = token.split('.');
+                    match (parts.next(), parts.next(), parts.next()) {
+                        (Some(whole), Some(fraction), None) => {
+                            !whole.is_empty()
+                                && !fraction.is_empty()
+                                && (whole.starts_with('0')
+                                    || whole.len() > 3
+                                    || fraction.len() != 3)
+                        }
+                        _ => false,
+                    }
+                })
+                .map(|token| format!("decimal point {token:?} in {line:?}"))
                 .collect::<Vec<_>>()
         })
         .collect()
@@ -303,6 +347,40 @@ fn every_subcommand_speaks_portuguese_in_help_runs_and_errors() {
             "127.0.0.1:0",
         ],
         vec!["github", "send", "push", "--to", &format!("{dead}/webhook")],
+        // https on this machine: refused for its scheme, not its host.
+        vec![
+            "github",
+            "send",
+            "push",
+            "--to",
+            &format!("{}/webhook", dead.replace("http://", "https://")),
+        ],
+        // `hooklab check`'s usage errors.
+        vec![
+            "check",
+            &format!("{dead}/webhook"),
+            "--secret",
+            "s3cret",
+            "--scheme",
+            "github",
+        ],
+        vec!["check", &format!("{dead}/webhook"), "--secret", "s3cret"],
+        vec![
+            "check",
+            &format!("{}/webhook", dead.replace("http://", "https://")),
+            "--secret",
+            "s3cret",
+            "--scheme",
+            "github",
+        ],
+        vec![
+            "check",
+            "http://127.0.0.1:80 99/x",
+            "--secret",
+            "s",
+            "--scheme",
+            "github",
+        ],
     ]
     .into_iter()
     .map(|v| v.into_iter().map(str::to_owned).collect())
@@ -377,15 +455,83 @@ fn every_subcommand_speaks_portuguese_in_help_runs_and_errors() {
     seen.push(("github send (forged): stderr".to_owned(), stderr(&forged)));
     let refused = read_line(listen.stdout.as_mut().unwrap());
     assert!(refused.contains("401"), "{refused}");
+    // `hooklab check` against the listener: its scorecard and progress, and
+    // a state URL that answers 404.
+    let check = pt(
+        dir.path(),
+        &[
+            "check",
+            &url,
+            "--secret",
+            "s3cret",
+            "--scheme",
+            "github",
+            "--timing-samples",
+            "20",
+        ],
+    );
+    assert_eq!(check.status.code(), Some(0), "{}", all_text(&check));
+    assert!(stderr(&check).contains("[17/17]"), "{}", stderr(&check));
+    seen.push(("check (github listen)".to_owned(), all_text(&check)));
+    let quiet = pt(
+        dir.path(),
+        &[
+            "check",
+            &url,
+            "--secret",
+            "s3cret",
+            "--scheme",
+            "github",
+            "--timing-samples",
+            "0",
+            "--format",
+            "markdown",
+            "--quiet",
+        ],
+    );
+    assert_eq!(stderr(&quiet), "", "--quiet shows no progress");
+    let markdown = String::from_utf8_lossy(&quiet.stdout).into_owned();
+    assert!(markdown.contains("26.214.401 bytes"), "{markdown}");
+    seen.push(("check --format markdown".to_owned(), markdown));
+    let base = url.trim_end_matches("/webhook");
+    let state = pt(
+        dir.path(),
+        &[
+            "check",
+            &url,
+            "--secret",
+            "s3cret",
+            "--scheme",
+            "github",
+            "--state-url",
+            &format!("{base}/no-such-state"),
+        ],
+    );
+    assert_eq!(state.status.code(), Some(2), "{}", all_text(&state));
+    assert!(
+        stderr(&state).contains("respondeu 404"),
+        "{}",
+        stderr(&state)
+    );
+    seen.push(("check --state-url 404".to_owned(), all_text(&state)));
     listen.kill().unwrap();
     listen.wait().unwrap();
     seen.push(("github listen".to_owned(), format!("{banner}\n{refused}")));
 
+    let https = seen
+        .iter()
+        .filter(|(what, _)| what.contains("https://"))
+        .collect::<Vec<_>>();
+    assert_eq!(https.len(), 2);
+    for (what, text) in https {
+        assert!(text.contains("sem TLS"), "{what}: {text}");
+    }
     let english: Vec<String> = seen
         .iter()
         .flat_map(|(what, text)| {
             english_in(text)
                 .into_iter()
+                .chain(decimal_points_in(text))
                 .map(move |e| format!("{what}: {e}"))
         })
         .collect();

@@ -3,8 +3,10 @@
 //! Each case has a title, a sentence of why it matters and a description of
 //! what was sent (per scheme); each [`Note`] a sentence of what to make of an
 //! answer. The two languages sit side by side in one `match` arm, so a
-//! missing translation is easy to see. Ids, header names and numbers are the
-//! same in both.
+//! missing translation is easy to see. Ids and header names are the same in
+//! both; numbers are written as the reports write them (hooklab-report's
+//! `units`: `0,42 ms` and `26.214.401` in Portuguese). Errors, the causes of
+//! a missing answer and the state URL's faults are worded in `text/errors.rs` ([`error`], [`cause`]).
 
 use crate::case::{Case, CaseResult, Note, Verdict};
 use crate::delivery::{
@@ -13,6 +15,10 @@ use crate::delivery::{
 use crate::scorecard::{Counts, Scorecard};
 use crate::target::Reply;
 use hooklab_core::lang::Lang;
+use hooklab_report::units::{count, decimal};
+
+mod errors;
+pub use errors::{cause, detail_label, error, secret_refused, state_error};
 
 /// Picks the sentence of `lang`.
 fn pick(lang: Lang, en: &'static str, pt: &'static str) -> &'static str {
@@ -251,14 +257,14 @@ pub fn sent(case: Case, card: &Scorecard, lang: Lang) -> String {
             )
         }
         Case::OversizedBody => {
-            let bytes = card.oversized_bytes;
+            let bytes = count(lang, card.oversized_bytes as f64);
             (
                 format!("a signed JSON body of {bytes} bytes (one over the limit)"),
                 format!("um corpo JSON assinado de {bytes} bytes (um acima do limite)"),
             )
         }
         Case::Timing => {
-            let n = card.timing_samples;
+            let n = count(lang, card.timing_samples as f64);
             (
                 format!("{n} forgeries wrong in the first byte, {n} wrong in the last, interleaved"),
                 format!("{n} falsificações erradas no primeiro byte, {n} erradas no último, intercaladas"),
@@ -316,9 +322,25 @@ pub fn note(note: &Note, lang: Lang) -> String {
             "Closed the connection instead of reading it all: that is a refusal.",
             "Fechou a conexão em vez de ler tudo: isso é uma recusa.",
         ),
-        Note::GenuineRefused => text(
-            "Skipped: the genuine delivery was not accepted, so a refusal here proves nothing (check --secret, --scheme and the URL's path).",
-            "Pulado: a entrega genuína não foi aceita, então uma recusa aqui não prova nada (confira --secret, --scheme e o caminho da URL).",
+        Note::GenuineRefused(status) if en => format!(
+            "Skipped: the genuine delivery was refused ({status}), so a refusal here proves nothing (check --secret, --scheme and the URL's path)."
+        ),
+        Note::GenuineRefused(status) => format!(
+            "Pulado: a entrega genuína foi recusada ({status}), então uma recusa aqui não prova nada (confira --secret, --scheme e o caminho da URL)."
+        ),
+        Note::GenuineNoAnswer(why) if en => format!(
+            "Skipped: the genuine delivery got no answer ({}), so a refusal here proves nothing; see why the receiver drops the connection (its own log, a crash).",
+            cause(*why, lang)
+        ),
+        Note::GenuineNoAnswer(why) => format!(
+            "Pulado: a entrega genuína ficou sem resposta ({}), então uma recusa aqui não prova nada; veja por que o receptor derruba a conexão (o log dele, uma falha).",
+            cause(*why, lang)
+        ),
+        Note::GenuineTimedOut(secs) if en => format!(
+            "Skipped: the genuine delivery got no answer within {secs} s (the sender's own limit, so no flag changes it), and every other case would wait as long; make the receiver answer (is it stuck, or is another program on that port?) and run again."
+        ),
+        Note::GenuineTimedOut(secs) => format!(
+            "Pulado: a entrega genuína ficou sem resposta em {secs} s (o limite do próprio remetente, por isso nenhuma opção o muda), e cada um dos outros casos esperaria o mesmo; faça o receptor responder (ele travou? é outro programa nessa porta?) e rode de novo."
         ),
         Note::GithubHasNoTimestamp => text(
             "Skipped: GitHub signs no timestamp; a GitHub receiver stops replays by remembering X-GitHub-Delivery ids.",
@@ -330,19 +352,19 @@ pub fn note(note: &Note, lang: Lang) -> String {
         ),
         Note::Slow(ms) if en => format!(
             "Answered in {}: over 1 s, answer first and do the work after.",
-            millis(*ms)
+            millis(*ms, lang)
         ),
         Note::Slow(ms) => format!(
             "Respondeu em {}: acima de 1 s, responda primeiro e trabalhe depois.",
-            millis(*ms)
+            millis(*ms, lang)
         ),
         Note::TooSlow(ms) if en => format!(
             "Answered in {}, past the sender's limit: it counts as failed and is retried.",
-            millis(*ms)
+            millis(*ms, lang)
         ),
         Note::TooSlow(ms) => format!(
             "Respondeu em {}, depois do limite do remetente: conta como falha e é repetido.",
-            millis(*ms)
+            millis(*ms, lang)
         ),
         Note::StateNotGiven => text(
             "Only the answers were checked; give --state-url to see that it was processed once.",
@@ -357,10 +379,16 @@ pub fn note(note: &Note, lang: Lang) -> String {
             "A URL de estado não contou nada em 1 s, então não deu para ver a idempotência.",
         ),
         Note::StateUnreadable(error) if en => {
-            format!("The state URL could not be read: {error}.")
+            format!(
+                "The state URL could not be read: {}.",
+                state_error(error, lang)
+            )
         }
         Note::StateUnreadable(error) => {
-            format!("Não foi possível ler a URL de estado: {error}.")
+            format!(
+                "Não foi possível ler a URL de estado: {}.",
+                state_error(error, lang)
+            )
         }
         Note::TimingDifference => text(
             "Forgeries wrong in the first byte were answered faster (significant at 0.001): a hint of a comparison that stops early; compare in constant time.",
@@ -385,6 +413,15 @@ pub fn note(note: &Note, lang: Lang) -> String {
     }
 }
 
+/// A skipped case's note when the case above it had the same one.
+pub fn same_note(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Skipped, for the same reason as the case above.",
+        "Pulado, pelo mesmo motivo do caso acima.",
+    )
+}
+
 /// The verdict as a word.
 pub fn verdict(verdict: Verdict, lang: Lang) -> &'static str {
     match verdict {
@@ -399,11 +436,14 @@ pub fn verdict(verdict: Verdict, lang: Lang) -> &'static str {
 pub fn got(result: &CaseResult, lang: Lang) -> String {
     if let Some(t) = &result.timing {
         let p = if t.p_value < 0.001 {
-            "p < 0.001".to_owned()
+            decimal(lang, "p < 0.001".to_owned())
         } else {
-            format!("p = {:.3}", t.p_value)
+            decimal(lang, format!("p = {:.3}", t.p_value))
         };
-        let (first, last) = (micros(t.median_first_us), micros(t.median_last_us));
+        let (first, last) = (
+            micros(t.median_first_us, lang),
+            micros(t.median_last_us, lang),
+        );
         return match lang {
             Lang::En => format!("medians {first} (first byte) vs {last} (last), {p}"),
             Lang::PtBr => format!("medianas {first} (primeiro byte) vs {last} (último), {p}"),
@@ -421,7 +461,11 @@ pub fn got(result: &CaseResult, lang: Lang) -> String {
         .join(then);
     if let Some(state) = &result.state {
         let label = pick(lang, "processed", "processados");
-        text.push_str(&format!("; {label} {} -> {}", state.before, state.after));
+        let (before, after) = (
+            count(lang, state.before as f64),
+            count(lang, state.after as f64),
+        );
+        text.push_str(&format!("; {label} {before} -> {after}"));
     }
     text
 }
@@ -429,26 +473,44 @@ pub fn got(result: &CaseResult, lang: Lang) -> String {
 fn reply_text(reply: &Reply, lang: Lang) -> String {
     match reply {
         Reply::Answered { status, elapsed_us } => {
-            let time = micros(*elapsed_us as f64);
+            let time = micros(*elapsed_us as f64, lang);
             match lang {
                 Lang::En => format!("{status} in {time}"),
                 Lang::PtBr => format!("{status} em {time}"),
             }
         }
-        Reply::NoAnswer { error, .. } => match lang {
-            Lang::En => format!("no answer ({error})"),
-            Lang::PtBr => format!("sem resposta ({error})"),
+        // The library's own words are a detail (see [`details`]): here, the
+        // class, in the language.
+        Reply::NoAnswer { cause: why, .. } => match lang {
+            Lang::En => format!("no answer ({})", cause(*why, lang)),
+            Lang::PtBr => format!("sem resposta ({})", cause(*why, lang)),
         },
         Reply::TimedOut { after_ms } => match lang {
-            Lang::En => format!("no answer in {}", millis(*after_ms)),
-            Lang::PtBr => format!("sem resposta em {}", millis(*after_ms)),
+            Lang::En => format!("no answer in {}", millis(*after_ms, lang)),
+            Lang::PtBr => format!("sem resposta em {}", millis(*after_ms, lang)),
         },
     }
 }
 
-/// A time in microseconds, in the unit that reads best.
-fn micros(us: f64) -> String {
-    if us < 1_000.0 {
+/// The HTTP library's own words for every request of `result` that got no
+/// answer, each once: printed on a line of their own, labelled, under the
+/// translated class.
+pub fn details(result: &CaseResult) -> Vec<&str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for reply in &result.replies {
+        if let Reply::NoAnswer { error, .. } = reply
+            && !seen.contains(&error.as_str())
+        {
+            seen.push(error);
+        }
+    }
+    seen
+}
+
+/// A time in microseconds, in the unit that reads best, with `lang`'s
+/// decimal separator.
+fn micros(us: f64, lang: Lang) -> String {
+    let text = if us < 1_000.0 {
         format!("{:.2} ms", us / 1_000.0)
     } else if us < 10_000.0 {
         format!("{:.1} ms", us / 1_000.0)
@@ -456,11 +518,13 @@ fn micros(us: f64) -> String {
         format!("{:.0} ms", us / 1_000.0)
     } else {
         format!("{:.1} s", us / 1_000_000.0)
-    }
+    };
+    decimal(lang, text)
 }
 
-fn millis(ms: u64) -> String {
-    micros(ms as f64 * 1_000.0)
+/// A time in milliseconds, in the unit that reads best (`10,0 s`).
+pub fn millis(ms: u64, lang: Lang) -> String {
+    micros(ms as f64 * 1_000.0, lang)
 }
 
 /// The summary line: `12 of 17 passed, 2 failed, 1 warned, 2 skipped`.
@@ -488,11 +552,18 @@ mod tests {
 
     #[test]
     fn times_read_in_the_right_unit() {
-        assert_eq!(micros(420.0), "0.42 ms");
-        assert_eq!(micros(4_200.0), "4.2 ms");
-        assert_eq!(micros(42_000.0), "42 ms");
-        assert_eq!(micros(2_500_000.0), "2.5 s");
-        assert_eq!(millis(10_000), "10.0 s");
+        assert_eq!(micros(420.0, Lang::En), "0.42 ms");
+        assert_eq!(micros(4_200.0, Lang::En), "4.2 ms");
+        assert_eq!(micros(42_000.0, Lang::En), "42 ms");
+        assert_eq!(micros(2_500_000.0, Lang::En), "2.5 s");
+        assert_eq!(millis(10_000, Lang::En), "10.0 s");
+    }
+
+    #[test]
+    fn portuguese_times_have_a_decimal_comma() {
+        assert_eq!(micros(4_800.0, Lang::PtBr), "4,8 ms");
+        assert_eq!(micros(50.0, Lang::PtBr), "0,05 ms");
+        assert_eq!(millis(10_000, Lang::PtBr), "10,0 s");
     }
 
     #[test]

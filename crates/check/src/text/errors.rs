@@ -1,0 +1,251 @@
+//! Why a check could not run, and why a request got no answer, in English
+//! and Brazilian Portuguese.
+//!
+//! The errors' own `Display` (in [`crate::battery`], [`crate::target`],
+//! [`crate::state`]) is English, for logs and for English output. A class
+//! running `--lang pt-BR` must not meet "nothing is listening" glued into a
+//! Portuguese line, so [`error`] words each one in the language and keeps the
+//! words of other programs (the HTTP library's, the operating system's) as a
+//! separate detail, which the CLI prints on its own labelled line.
+
+use crate::battery::CheckError;
+use crate::scheme::Scheme;
+use crate::state::StateError;
+use crate::target::{Cause, TargetError};
+use hooklab_core::lang::Lang;
+use hooklab_core::signature::SecretError;
+
+/// A missing answer's cause in a few words: `connection refused`.
+pub fn cause(cause: Cause, lang: Lang) -> &'static str {
+    let (en, pt) = match cause {
+        Cause::ConnectionRefused => (
+            "connection refused: nothing listens on that port",
+            "conexão recusada: nada escuta nessa porta",
+        ),
+        Cause::ConnectFailed => ("the connection failed", "a conexão falhou"),
+        Cause::ConnectionReset => (
+            "the receiver reset the connection",
+            "o receptor derrubou a conexão",
+        ),
+        Cause::ConnectionClosed => (
+            "the receiver closed the connection before a whole answer",
+            "o receptor fechou a conexão antes de uma resposta completa",
+        ),
+        Cause::NotHttp => ("the answer was not HTTP", "a resposta não era HTTP"),
+        Cause::Other => ("a transport error", "um erro de transporte"),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::PtBr => pt,
+    }
+}
+
+/// The label of a line that quotes another program's own words. The CLI's
+/// errors use the same one (`crates/cli/src/main.rs`, `error_text`).
+pub fn detail_label(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "detail",
+        Lang::PtBr => "detalhe técnico (mensagem original, em inglês)",
+    }
+}
+
+/// What is wrong with a state URL's answer, in `lang` (without the library's
+/// words, which [`error`] keeps as a detail).
+pub fn state_error(error: &StateError, lang: Lang) -> String {
+    match (error, lang) {
+        (StateError::Unreachable(_), Lang::En) => "no answer".to_owned(),
+        (StateError::Unreachable(_), Lang::PtBr) => "não respondeu".to_owned(),
+        (StateError::Status(status), Lang::En) => format!("answered {status}, not 200"),
+        (StateError::Status(status), Lang::PtBr) => format!("respondeu {status}, e não 200"),
+        (StateError::Shape(_), Lang::En) => {
+            "answered a body that is not {\"processed\": <count>}".to_owned()
+        }
+        (StateError::Shape(_), Lang::PtBr) => {
+            "respondeu um corpo que não é {\"processed\": <contagem>}".to_owned()
+        }
+    }
+}
+
+/// The words of another program inside a state URL's fault, if any.
+fn state_detail(error: &StateError) -> Option<String> {
+    match error {
+        StateError::Unreachable(words) | StateError::Shape(words) => Some(words.clone()),
+        StateError::Status(_) => None,
+    }
+}
+
+/// `error` in `lang`: a sentence, and the words of another program (the HTTP
+/// library's, in English) to print apart as a detail.
+pub fn error(error: &CheckError, lang: Lang) -> (String, Option<String>) {
+    let pt = lang == Lang::PtBr;
+    match error {
+        CheckError::Target(target) => target_error(target, lang),
+        CheckError::NotListening {
+            url,
+            error,
+            cause: why,
+        } => {
+            let sentence = if pt {
+                format!(
+                    "nada escuta em {url} ({}): inicie o seu receptor primeiro e confira a porta",
+                    cause(*why, lang)
+                )
+            } else {
+                format!(
+                    "nothing is listening at {url} ({}): start your receiver first, and check the port",
+                    cause(*why, lang)
+                )
+            };
+            (sentence, Some(error.clone()))
+        }
+        CheckError::StateUrl { url, error } => {
+            let what = state_error(error, lang);
+            let sentence = if pt {
+                format!(
+                    "--state-url {url} {what}; ela deve responder 200 com {{\"processed\": N}} (veja docs/check.pt-BR.md)"
+                )
+            } else {
+                format!(
+                    "--state-url {url} {what}; it must answer 200 with {{\"processed\": N}} (see docs/check.md)"
+                )
+            };
+            (sentence, state_detail(error))
+        }
+        CheckError::Request(send) => {
+            let sentence = if pt {
+                "não foi possível montar uma requisição (um defeito do hooklab)"
+            } else {
+                "cannot build a request (a bug in hooklab)"
+            };
+            (sentence.to_owned(), Some(chain(send)))
+        }
+    }
+}
+
+fn target_error(error: &TargetError, lang: Lang) -> (String, Option<String>) {
+    let pt = lang == Lang::PtBr;
+    match error {
+        TargetError::BadUrl { url, reason } => {
+            let sentence = if pt {
+                format!("`{url}` não é uma URL: escreva-a como http://127.0.0.1:8080/webhook")
+            } else {
+                format!("`{url}` is not a URL: write it as http://127.0.0.1:8080/webhook")
+            };
+            (sentence, Some(reason.clone()))
+        }
+        TargetError::NotLoopback { url, .. } => {
+            let sentence = if pt {
+                format!(
+                    "`{url}` não está nesta máquina: o hooklab só envia para 127.0.0.0/8, ::1 e localhost"
+                )
+            } else {
+                format!(
+                    "`{url}` is not on this machine: hooklab only sends to 127.0.0.0/8, ::1 and localhost"
+                )
+            };
+            (sentence, None)
+        }
+        TargetError::NotHttp { url, .. } => {
+            let sentence = if pt {
+                format!(
+                    "`{url}`: o hooklab só envia por http:// simples, sem TLS; troque https:// por http://"
+                )
+            } else {
+                format!("`{url}`: hooklab sends only plain http://, no TLS; use http:// instead")
+            };
+            (sentence, None)
+        }
+        TargetError::Client(e) => {
+            let sentence = if pt {
+                "não foi possível criar o cliente HTTP"
+            } else {
+                "cannot build the HTTP client"
+            };
+            (sentence.to_owned(), Some(chain(e)))
+        }
+    }
+}
+
+/// Why `--secret` was refused, for `scheme`, with the way out.
+pub fn secret_refused(scheme: Scheme, error: &SecretError, lang: Lang) -> String {
+    let pt = lang == Lang::PtBr;
+    match (scheme, error, pt) {
+        (Scheme::Github, _, false) => {
+            "--secret is empty: give the webhook's secret, as typed in GitHub".to_owned()
+        }
+        (Scheme::Github, _, true) => {
+            "--secret está vazio: passe o segredo do webhook, como digitado no GitHub".to_owned()
+        }
+        (Scheme::Standard, SecretError::Malformed, false) => {
+            "--secret: a Standard Webhooks secret is `whsec_` followed by base64, like \
+             whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw (for a GitHub webhook's secret, add --scheme github)"
+                .to_owned()
+        }
+        (Scheme::Standard, SecretError::Malformed, true) => {
+            "--secret: um segredo do Standard Webhooks é `whsec_` seguido de base64, como \
+             whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw (para o segredo de um webhook do GitHub, acrescente --scheme github)"
+                .to_owned()
+        }
+        (Scheme::Standard, SecretError::Length(bytes), false) => format!(
+            "--secret: a Standard Webhooks secret's key is 24 to 64 bytes, this one is {bytes}"
+        ),
+        (Scheme::Standard, SecretError::Length(bytes), true) => format!(
+            "--secret: a chave de um segredo do Standard Webhooks tem de 24 a 64 bytes, esta tem {bytes}"
+        ),
+    }
+}
+
+/// An error and its causes on one line, each said once.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut next = error.source();
+    while let Some(link) = next {
+        let text = link.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = link.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cause_has_both_languages() {
+        for c in [
+            Cause::ConnectionRefused,
+            Cause::ConnectFailed,
+            Cause::ConnectionReset,
+            Cause::ConnectionClosed,
+            Cause::NotHttp,
+            Cause::Other,
+        ] {
+            assert_ne!(cause(c, Lang::En), cause(c, Lang::PtBr), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn https_is_refused_for_its_scheme_in_both_languages() {
+        let error = crate::target::loopback_url("https://127.0.0.1:8080/webhook").unwrap_err();
+        let (pt, detail) = target_error(&error, Lang::PtBr);
+        assert!(pt.contains("sem TLS"), "{pt}");
+        assert_eq!(detail, None);
+        let (en, _) = target_error(&error, Lang::En);
+        assert!(en.contains("no TLS"), "{en}");
+    }
+
+    #[test]
+    fn a_state_url_answering_404_is_said_in_portuguese() {
+        let error = CheckError::StateUrl {
+            url: "http://127.0.0.1:1/state".into(),
+            error: StateError::Status(404),
+        };
+        let (pt, detail) = super::error(&error, Lang::PtBr);
+        assert!(pt.contains("respondeu 404, e não 200"), "{pt}");
+        assert_eq!(detail, None);
+    }
+}
