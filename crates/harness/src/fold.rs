@@ -10,7 +10,7 @@
 
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
-use hooklab_core::events::{Happening, RunEvent, rejection};
+use hooklab_core::events::rejection;
 use hooklab_core::http::TransportErrorKind;
 use hooklab_core::ids::OrderId;
 use hooklab_core::model::faults::FaultRates;
@@ -18,8 +18,8 @@ use hooklab_core::model::health::{HealthInputs, health_flags};
 use hooklab_core::model::stats::{Moments, Z95, wilson};
 use hooklab_core::model::{self, Legs, OrderTimes, RunDraws};
 use hooklab_core::report::{
-    HealthCode, LatencySummary, MissedOrder, MissedWhy, NotifiedBy, RequestCounts, StrategyReport,
-    Timeline, latency_histogram_up_to, round_ms,
+    HealthCode, LatencySummary, MISSED_EXAMPLES, MissedOrder, MissedWhy, NotifiedBy, RequestCounts,
+    StrategyReport, Timeline, latency_histogram_up_to, round_ms,
 };
 use hooklab_core::scenario::{ClockMode, Scenario, StrategySpec};
 use hooklab_core::workload::OrderPlan;
@@ -60,8 +60,9 @@ pub(crate) struct Observations<'a> {
     pub calibrated_rtt: Option<Dur>,
     /// How long the run lasted, on its clock.
     pub run: Dur,
-    /// The events the hosts announced, as they came.
-    pub events: &'a [RunEvent],
+    /// Each order's status polls, in number order, counted from the events
+    /// the hosts announced ([`crate::timeline::Recorder::polls_by_order`]).
+    pub polls_by_order: &'a [u32],
     /// The same events, folded into a timeline.
     pub timeline: Timeline,
 }
@@ -221,7 +222,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         origin,
         calibrated_rtt,
         run,
-        events,
+        polls_by_order,
         timeline,
     } = observed;
     let settlements: HashMap<OrderId, Micros> = platform
@@ -241,6 +242,13 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     let mut delays = Vec::with_capacity(plan.len());
     let mut notified_by = NotifiedBy::default();
     let mut missed_orders = Vec::new();
+    let mut missed_by_reason = BTreeMap::<String, u64>::new();
+    // Each payment's attempts (how many, and the last to finish), built only
+    // if some webhook order was missed: one pass over the log, not one per
+    // missed order.
+    let mut tried_by_payment: Option<
+        HashMap<&hooklab_core::ids::PaymentId, (u32, &AttemptResult)>,
+    > = None;
     for order in plan {
         let entry = by_order.get(&order.order_id);
         match (
@@ -265,32 +273,41 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                     }
                 } else if !settlements.contains_key(&order.order_id) {
                     MissedWhy::NotSettled
+                } else if matches!(
+                    spec,
+                    StrategySpec::Poll { .. } | StrategySpec::PollEvents { .. }
+                ) {
+                    MissedWhy::NotPolledYet
                 } else {
-                    let payment = entry.and_then(|e| e.payment_id.clone());
-                    let tried: Vec<_> = attempts
-                        .iter()
-                        .filter(|a| Some(&a.payment_id) == payment.as_ref())
-                        .collect();
-                    match (spec, tried.last()) {
-                        (StrategySpec::Poll { .. } | StrategySpec::PollEvents { .. }, _) => {
-                            MissedWhy::NotPolledYet
+                    let tried = tried_by_payment.get_or_insert_with(|| {
+                        let mut by = HashMap::new();
+                        for a in &attempts {
+                            let e = by.entry(&a.payment_id).or_insert((0, &a.result));
+                            *e = (e.0 + 1, &a.result);
                         }
-                        (_, None) => MissedWhy::NoDelivery,
-                        (_, Some(last)) if last.result.is_success() => MissedWhy::LostAfterAck {
-                            attempts: tried.len() as u32,
-                            last: last.result.describe(),
+                        by
+                    });
+                    let payment = entry.and_then(|e| e.payment_id.as_ref());
+                    match payment.and_then(|p| tried.get(p)) {
+                        None => MissedWhy::NoDelivery,
+                        Some((n, last)) if last.is_success() => MissedWhy::LostAfterAck {
+                            attempts: *n,
+                            last: last.describe(),
                         },
-                        (_, Some(last)) => MissedWhy::AttemptsFailed {
-                            attempts: tried.len() as u32,
-                            last: last.result.describe(),
+                        Some((n, last)) => MissedWhy::AttemptsFailed {
+                            attempts: *n,
+                            last: last.describe(),
                         },
                     }
                 };
-                missed_orders.push(MissedOrder {
-                    order_id: order.order_id.to_string(),
-                    reason: why.english(),
-                    why: Some(why),
-                });
+                *missed_by_reason.entry(why.kind().to_owned()).or_insert(0) += 1;
+                if missed_orders.len() < MISSED_EXAMPLES {
+                    missed_orders.push(MissedOrder {
+                        order_id: order.order_id.to_string(),
+                        reason: why.english(),
+                        why: Some(why),
+                    });
+                }
             }
         }
     }
@@ -409,19 +426,15 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     // pages serve every order at once, so they have no per-order count.
     let requests_per_order_stderr = (!matches!(spec, StrategySpec::PollEvents { .. }))
         .then(|| {
-            let mut per_order: HashMap<&OrderId, u64> = HashMap::with_capacity(plan.len());
-            for e in events {
-                if let Happening::Poll { order, .. } = &e.what {
-                    *per_order.entry(order).or_insert(0) += 1;
-                }
-            }
             let mut per_payment: HashMap<_, u64> = HashMap::new();
             for a in &attempts {
                 *per_payment.entry(&a.payment_id).or_insert(0) += 1;
             }
             let mut m = Moments::default();
             for o in plan {
-                let polls = per_order.get(&o.order_id).copied().unwrap_or(0);
+                let polls = order_number(&o.order_id)
+                    .and_then(|k| polls_by_order.get(k))
+                    .map_or(0, |n| u64::from(*n));
                 let webhooks = by_order
                     .get(&o.order_id)
                     .and_then(|e| e.payment_id.as_ref())
@@ -505,8 +518,15 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         counts_agree,
         run_ms: round_ms(run.as_ms_f64()),
         missed_orders,
+        missed_by_reason,
         timeline,
     }
+}
+
+/// Where order `ord_000042`'s count sits in a per-order column (41).
+fn order_number(order: &OrderId) -> Option<usize> {
+    let n: usize = order.as_str().strip_prefix(OrderId::PREFIX)?.parse().ok()?;
+    n.checked_sub(1)
 }
 
 fn round4(x: f64) -> f64 {

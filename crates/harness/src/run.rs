@@ -24,12 +24,13 @@
 use crate::error::HarnessError;
 use crate::fold::{self, Observations};
 use crate::network::{Loopback, Network, Shaped, calibrate_loopback_rtt};
+use crate::timeline::Recorder;
 use crate::virtual_net::{self, VirtualNet};
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::{EventSink, RunEvent};
 use hooklab_core::http::HttpClient;
-use hooklab_core::report::{ScenarioInfo, StrategyReport, Summary};
+use hooklab_core::report::{ORDER_LIVES_PER_SUMMARY, ScenarioInfo, StrategyReport, Summary};
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::{ClockMode, DownMode, Scenario, StrategySpec};
 use hooklab_core::shutdown;
@@ -81,9 +82,25 @@ pub struct RunOptions {
     /// ignore it: they measure the machine, so strategies share it only when
     /// asked to ([`RunOptions::side_by_side`]).
     pub jobs: Option<NonZeroUsize>,
+    /// How many order lives (`[placed, settled, known]`) the summary keeps
+    /// in all, shared evenly among its strategies, each strategy keeping a
+    /// deterministic sample of its orders when it has more
+    /// ([`hooklab_core::report::order_stride`]). `None`:
+    /// [`ORDER_LIVES_PER_SUMMARY`], which keeps `summary.json` under 5 MB
+    /// whatever the number of orders. Every count stays exact.
+    pub order_lives: Option<NonZeroUsize>,
 }
 
 impl RunOptions {
+    /// How many order lives each of `strategies` strategies keeps: an even
+    /// share of [`RunOptions::order_lives`], at least one.
+    pub fn order_lives_each(&self, strategies: usize) -> usize {
+        let all = self
+            .order_lives
+            .map_or(ORDER_LIVES_PER_SUMMARY as usize, NonZeroUsize::get);
+        (all / strategies.max(1)).max(1)
+    }
+
     /// The number of threads a virtual run may use: `jobs`, or one per core
     /// (one where the number of cores cannot be read).
     pub fn workers(&self) -> usize {
@@ -121,6 +138,7 @@ pub fn run_scenario(
         None => Some(Dur::ZERO),
     };
     let total = scenario.strategies.len();
+    let order_lives = options.order_lives_each(total);
     let (net, seed) = (&scenario.network, scenario.seed);
     let mut strategies = Vec::with_capacity(total);
     match &runtime {
@@ -143,6 +161,7 @@ pub fn run_scenario(
                             scenario,
                             clock: clock_mode,
                             calibrated,
+                            order_lives,
                         },
                         spec,
                         plan,
@@ -176,6 +195,7 @@ pub fn run_scenario(
                         scenario,
                         clock: clock_mode,
                         calibrated,
+                        order_lives,
                     };
                     run_strategy(index, &net, origin, setting, spec, &plan, progress).await
                 })?;
@@ -188,6 +208,7 @@ pub fn run_scenario(
                 scenario,
                 clock: clock_mode,
                 calibrated,
+                order_lives,
             };
             strategies = run_virtual(setting, &plan, options.workers(), progress)?;
         }
@@ -305,6 +326,9 @@ pub(crate) struct Setting<'a> {
     /// One loopback round trip measured before any load (zero in virtual
     /// time; `None` if it could not be measured).
     pub calibrated: Option<Dur>,
+    /// How many order lives each strategy's timeline keeps
+    /// ([`RunOptions::order_lives`] shared among the strategies).
+    pub order_lives: usize,
 }
 
 /// Runs one strategy on `net`, with a clock whose origin is stamped
@@ -321,13 +345,14 @@ pub(crate) async fn run_strategy(
     let scenario = setting.scenario;
     let clock = net.clock(origin_unix_us);
     let (trigger, shutdown) = shutdown::channel();
-    // Everything the platform and the shop announce comes here, to be kept
-    // for the timeline and passed on to the progress listener.
+    // Everything the platform and the shop announce comes here, to be folded
+    // into the timeline at once (nothing of it is kept) and passed on to the
+    // progress listener.
     let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel::<RunEvent>();
     let events = EventSink::to(move |e| {
         let _ = events_tx.send(e);
     });
-    let mut recorded: Vec<RunEvent> = Vec::new();
+    let mut recorder = Recorder::new(plan.len(), setting.order_lives);
     let http: Arc<dyn HttpClient> = net.client();
 
     // The platform, with the workload's settlement plan.
@@ -468,11 +493,12 @@ pub(crate) async fn run_strategy(
             changed = settled.changed() => if changed.is_err() { break },
             Some(event) = events_rx.recv() => {
                 progress.event(index, &event);
-                recorded.push(event);
+                recorder.record(&event);
             }
         }
     }
     let ended = clock.now();
+    recorder.close_at(ended);
     driver.abort();
     platform.settle_due();
     trigger.trigger();
@@ -488,9 +514,9 @@ pub(crate) async fn run_strategy(
     // The events still in the channel happened before the end, too.
     while let Ok(event) = events_rx.try_recv() {
         progress.event(index, &event);
-        recorded.push(event);
+        recorder.record(&event);
     }
-    let timeline = crate::timeline::fold(&recorded, plan.len(), ended);
+    let timeline = recorder.finish(ended);
     Ok(fold::strategy_report(Observations {
         spec,
         scenario,
@@ -506,7 +532,7 @@ pub(crate) async fn run_strategy(
         origin,
         calibrated_rtt: setting.calibrated,
         run: ended.since(origin),
-        events: &recorded,
+        polls_by_order: recorder.polls_by_order(),
         timeline,
     }))
 }

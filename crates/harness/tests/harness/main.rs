@@ -7,6 +7,8 @@
 //!   predictions, error bars, the counts that must agree);
 //! - `jobs`: a virtual run's strategies on several threads give the summary
 //!   of one thread, byte for byte;
+//! - `sampling`: the summary keeps a bounded sample of order lives and of
+//!   missed orders, and exact counts of all;
 //! - `fixtures`: the scenario builders and the run helper they share.
 //!
 //! Every run takes one lock ([`fixtures::run`]), so a real-time run never
@@ -18,4 +20,5 @@ mod fixtures;
 mod jobs;
 mod loopback;
 mod model;
+mod sampling;
 mod virtual_clock;

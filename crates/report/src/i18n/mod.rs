@@ -20,5 +20,5 @@ pub mod sentences;
 pub use msg::Msg;
 pub use sentences::{
     PollReading, draws_note, footnote, headline, health_message, hybrid_reading, interval_note,
-    missed_clause, outside_note, per_day_note, webhook_reading,
+    missed_clause, outside_note, per_day_note, sample_note, webhook_reading,
 };
