@@ -481,6 +481,11 @@ pub(crate) async fn run_strategy(
         .plus(scenario.run.grace_ms);
     let total = plan.len() as u64;
     let mut settled = book.watch_settled();
+    // One timer for the whole wait, not one per turn of the loop: a run
+    // makes several events per order, and each turn used to register and
+    // cancel a timer of its own.
+    let out_of_time = clock.sleep_until(deadline);
+    tokio::pin!(out_of_time);
     loop {
         let known = *settled.borrow_and_update();
         progress.orders_known(index, known);
@@ -489,11 +494,18 @@ pub(crate) async fn run_strategy(
         }
         tokio::select! {
             biased;
-            _ = clock.sleep_until(deadline) => break,
+            _ = &mut out_of_time => break,
             changed = settled.changed() => if changed.is_err() { break },
             Some(event) = events_rx.recv() => {
                 progress.event(index, &event);
                 recorder.record(&event);
+                // And every event already waiting, in one turn: no time
+                // passes meanwhile (nothing here awaits), so this changes
+                // only how often the loop turns, not what it records.
+                while let Ok(event) = events_rx.try_recv() {
+                    progress.event(index, &event);
+                    recorder.record(&event);
+                }
             }
         }
     }
