@@ -20,7 +20,10 @@
 # cost estimate, which refuses runs it thinks will not fit. "exchanges" is
 # the summary's `requests.total` summed over strategies (creations, polls,
 # webhook attempts, registrations, 429s): every one a full HTTP/1.1 exchange
-# over an in-memory pipe. "summary" is the size of summary.json.
+# over an in-memory pipe. "summary" is the size of summary.json. "cpu_s" is
+# user + system CPU time and "exch/cpu_s" the exchanges per CPU second: on a
+# machine shared with other work, wall time measures the neighbours too, CPU
+# time much less (a virtual run is one thread).
 #
 # Knobs (environment): ROWS (default "100k-poll 1m-poll 1m-webhook hook0-day",
 # plus 5m-poll with SCALE_5M=1), HOOKLAB (a built binary; default: builds
@@ -81,7 +84,7 @@ file_of() {
 }
 
 echo "scale: $(nproc) CPUs, $(uptime | sed 's/.*load average/load average/'), $(date -u +%H:%MZ), $("$HOOKLAB" --version 2>/dev/null || echo hooklab)"
-printf '%-11s %10s %9s %12s %12s %10s %9s\n' row orders wall_s exchanges exchanges/s max_rss_MB summary_KB
+printf '%-11s %8s %8s %8s %10s %11s %11s %11s %10s\n' row orders wall_s cpu_s exchanges exchanges/s exch/cpu_s max_rss_MB summary_KB
 for row in $rows; do
   file=$(file_of "$row")
   /usr/bin/time -v -o "$work/$row.time" \
@@ -96,10 +99,12 @@ wall = re.search(r"Elapsed \(wall clock\) time.*: (.*)", timing).group(1).strip(
 parts = [float(p) for p in wall.split(":")]
 seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
 rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", timing).group(1))
+cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([0-9.]+)", timing).group(1))
+          for kind in ("User", "System"))
 exchanges = sum(s["requests"]["total"] for s in summary["strategies"])
 orders = summary["scenario"]["orders"]
-print(f"{row:<11} {orders:>10} {seconds:>9.1f} {exchanges:>12} {exchanges / seconds:>12.0f} "
-      f"{rss_kb / 1024:>10.0f} {os.path.getsize(summary_path) / 1024:>9.0f}")
+print(f"{row:<11} {orders:>8} {seconds:>8.1f} {cpu:>8.1f} {exchanges:>10} {exchanges / seconds:>11.0f} "
+      f"{exchanges / cpu:>11.0f} {rss_kb / 1024:>11.0f} {os.path.getsize(summary_path) / 1024:>10.0f}")
 for s in summary["strategies"]:
     print(f"{'':<11} {s['name']}: {s['notified']}/{s['orders']} notified, {s['missed']} missed, "
           f"latency p50 {s['latency_ms']['p50']} ms, counts_agree {s['counts_agree']}")

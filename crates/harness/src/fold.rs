@@ -74,7 +74,7 @@ struct Measured {
     legs: Legs,
     /// Each order's creation instant at the platform, µs from the origin
     /// (orders that never settled are not in it).
-    created_us: HashMap<OrderId, f64>,
+    created_us: ByNumber<f64>,
     /// Largest placement lag, µs.
     placement_max_us: f64,
 }
@@ -85,15 +85,15 @@ struct Measured {
 /// is the request leg and `answered − created` the response leg.
 fn measure(
     plan: &[OrderPlan],
-    by_order: &HashMap<&OrderId, &OrderEntry>,
-    settlements: &HashMap<OrderId, Micros>,
+    by_order: &ByNumber<&OrderEntry>,
+    settlements: &ByNumber<Micros>,
     origin: Micros,
     book: &OrderBook,
     platform: &Platform,
 ) -> Measured {
     let (mut request, mut response, mut placement) =
         (Moments::default(), Moments::default(), Moments::default());
-    let mut created_us = HashMap::with_capacity(plan.len());
+    let mut created_us = ByNumber::new(plan.len());
     for order in plan {
         let Some(entry) = by_order.get(&order.order_id) else {
             continue;
@@ -108,7 +108,7 @@ fn measure(
             continue;
         };
         let created = Micros(settled_at.0.saturating_sub(order.settle_after.as_us()));
-        created_us.insert(order.order_id.clone(), created.since(origin).as_us() as f64);
+        created_us.insert(&order.order_id, created.since(origin).as_us() as f64);
         if let Some(answered) = entry.answered {
             request.record(created.since(entry.placed).as_us());
             response.record(answered.since(created).as_us());
@@ -225,16 +225,17 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         polls_by_order,
         timeline,
     } = observed;
-    let settlements: HashMap<OrderId, Micros> = platform
-        .settlements()
-        .into_iter()
-        .map(|s| (s.order_id, s.settled_at))
-        .collect();
+    let mut settlements = ByNumber::new(plan.len());
+    for s in platform.settlements() {
+        settlements.insert(&s.order_id, s.settled_at);
+    }
     let attempts = platform.delivery_attempts();
     let entries = book.entries();
     let failed: HashMap<OrderId, String> = book.failed().into_iter().collect();
-    let by_order: HashMap<&OrderId, &OrderEntry> =
-        entries.iter().map(|e| (&e.order_id, e)).collect();
+    let mut by_order = ByNumber::new(plan.len());
+    for e in &entries {
+        by_order.insert(&e.order_id, e);
+    }
 
     // Each learned order's delay, exactly; the histogram (for percentiles)
     // is sized to the largest, so none is refused.
@@ -527,6 +528,32 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
 fn order_number(order: &OrderId) -> Option<usize> {
     let n: usize = order.as_str().strip_prefix(OrderId::PREFIX)?.parse().ok()?;
     n.checked_sub(1)
+}
+
+/// One value per order of the workload, found by the order's number
+/// (`ord_000042` at 41): the workload numbers its orders 1 to n, so a
+/// column indexed by number replaces a hash map keyed by id, with no copy of
+/// the ids and no hashing. An id outside the workload has no slot.
+struct ByNumber<T>(Vec<Option<T>>);
+
+impl<T> ByNumber<T> {
+    fn new(orders: usize) -> Self {
+        ByNumber(std::iter::repeat_with(|| None).take(orders).collect())
+    }
+
+    fn insert(&mut self, order: &OrderId, value: T) {
+        if let Some(slot) = order_number(order).and_then(|k| self.0.get_mut(k)) {
+            *slot = Some(value);
+        }
+    }
+
+    fn get(&self, order: &OrderId) -> Option<&T> {
+        self.0.get(order_number(order)?)?.as_ref()
+    }
+
+    fn contains_key(&self, order: &OrderId) -> bool {
+        self.get(order).is_some()
+    }
 }
 
 fn round4(x: f64) -> f64 {
