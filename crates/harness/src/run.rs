@@ -129,7 +129,9 @@ pub fn run_scenario(
         ),
         ClockMode::Virtual => None,
     };
-    let plan = workload::generate(&scenario.workload, scenario.seed);
+    // Shared, not copied, by every strategy's driver (a million orders' plan
+    // is about 80 MB).
+    let plan: Arc<[OrderPlan]> = workload::generate(&scenario.workload, scenario.seed).into();
     // One loopback round trip of this machine, before any load: the paper
     // prediction's legs (the run's own round trips balloon when strategies
     // race side by side). Virtual pipes take no time.
@@ -246,7 +248,7 @@ pub fn run_scenario(
 /// ran) is returned; once one strategy fails, no thread starts another.
 fn run_virtual(
     setting: Setting<'_>,
-    plan: &[OrderPlan],
+    plan: &Arc<[OrderPlan]>,
     workers: usize,
     progress: &dyn Progress,
 ) -> Result<Vec<StrategyReport>, HarnessError> {
@@ -339,7 +341,7 @@ pub(crate) async fn run_strategy(
     origin_unix_us: i64,
     setting: Setting<'_>,
     spec: &StrategySpec,
-    plan: &[OrderPlan],
+    plan: &Arc<[OrderPlan]>,
     progress: &dyn Progress,
 ) -> Result<StrategyReport, HarnessError> {
     let scenario = setting.scenario;
@@ -458,17 +460,18 @@ pub(crate) async fn run_strategy(
     }
     let driver = {
         let shops = shops.clone();
-        let orders: Vec<OrderPlan> = plan.to_vec();
+        let orders = plan.clone();
         tokio::spawn(async move {
-            for order in orders {
+            for k in 0..orders.len() {
+                let order = &orders[k];
                 clock.sleep_until(origin.plus(Dur(order.arrive_at.0))).await;
                 let Some(shop) = shops.get(order.merchant as usize).cloned() else {
                     continue;
                 };
-                let checkout = shop.clone();
+                let (checkout, orders) = (shop.clone(), orders.clone());
                 shop.spawn(async move {
                     // A failure is recorded in the order book as a missed order.
-                    let _ = checkout.place_order(&order).await;
+                    let _ = checkout.place_order(&orders[k]).await;
                 });
             }
         })
