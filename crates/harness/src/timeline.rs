@@ -335,6 +335,60 @@ mod tests {
     }
 
     #[test]
+    fn fine_buckets_merged_as_the_run_grows_give_the_counts_of_the_final_width() {
+        // Polls scattered over ten hours, folded as they come (so the fine
+        // width grows from 1 ms to 10 s on the way), then some after the end:
+        // each lands where a fold at the final width puts it.
+        let end = Micros(36_000_000_000);
+        let mut recorder = Recorder::new(3, 3);
+        let mut at = 0u64;
+        let mut times = Vec::new();
+        while at < end.0 {
+            times.push(at);
+            at += 1 + (at * 7_919 + 13) % 90_000_000;
+        }
+        let poll = |at: u64| RunEvent {
+            at: Micros(at),
+            what: Happening::EventPoll { found: 0 },
+        };
+        times.iter().for_each(|t| recorder.record(&poll(*t)));
+        recorder.close_at(end);
+        for late in [end.0, end.0 + 5_000_000] {
+            recorder.record(&poll(late));
+            times.push(late);
+        }
+        let t = recorder.finish(end);
+        let width = (t.bucket_ms * 1_000.0) as u64;
+        assert_eq!(width, 200_000_000);
+        let last = t.polls.len() - 1;
+        let mut want = vec![0u32; last + 1];
+        for at in &times {
+            want[((at / width) as usize).min(last)] += 1;
+        }
+        assert_eq!(t.polls, want);
+        assert_eq!(t.polls.iter().sum::<u32>() as usize, times.len());
+    }
+
+    #[test]
+    fn a_sample_keeps_every_stride_th_order() {
+        let mut recorder = Recorder::new(10, 4);
+        for n in 1..=10 {
+            recorder.record(&at(
+                n,
+                Happening::OrderPlaced {
+                    order: OrderId::numbered(n),
+                },
+            ));
+        }
+        let t = recorder.finish(Micros(1_000_000));
+        // ceil(10 / 4) = 3: orders 1, 4, 7 and 10.
+        assert_eq!(t.order_stride, 3);
+        let placed: Vec<f64> = t.orders.iter().map(|o| o[0]).collect();
+        assert_eq!(placed, [1.0, 4.0, 7.0, 10.0]);
+        assert_eq!(t.via, "----");
+    }
+
+    #[test]
     fn widths_are_round() {
         assert_eq!(nice_width(1_000), 1_000);
         assert_eq!(nice_width(1_300), 2_000);
