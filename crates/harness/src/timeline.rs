@@ -19,7 +19,7 @@
 //! final width (1, 2 or 5 times a power of ten, never finer than the fine
 //! one) is a whole number of fine buckets, so merging them gives the very
 //! counts a fold at the final width would. When the run grows past
-//! [`FINE_BUCKETS`] fine buckets, ten of them merge into one.
+//! `FINE_BUCKETS` fine buckets, ten of them merge into one.
 
 use hooklab_core::clock::Micros;
 use hooklab_core::events::{Happening, RunEvent};
@@ -87,7 +87,7 @@ impl Counts {
 /// order's polls (for the error bar of requests per order).
 ///
 /// What it holds is bounded by the run's span in fine buckets
-/// ([`FINE_BUCKETS`] at most), the sample of order lives, and one `u32` per
+/// (`FINE_BUCKETS`, 4,000, at most), the sample of order lives, and one `u32` per
 /// order for the polls: never by the number of events.
 #[derive(Debug)]
 pub struct Recorder {
