@@ -118,8 +118,16 @@ pub struct StrategyReport {
     /// signature failures, under their short names (`missing`, …).
     #[serde(default)]
     pub rejected: std::collections::BTreeMap<String, u64>,
-    /// Every missed order, with why.
+    /// Missed orders, with why: every one up to [`MISSED_EXAMPLES`], then
+    /// the first [`MISSED_EXAMPLES`] in number order as examples (`missed`
+    /// says how many there were in all, `missed_by_reason` why).
     pub missed_orders: Vec<MissedOrder>,
+    /// Every missed order counted by why ([`MissedWhy::kind`]:
+    /// `creation_failed`, `not_settled`, `not_polled_yet`, `no_delivery`,
+    /// `lost_after_ack`, `attempts_failed`); absent when none was missed, and
+    /// in summaries written before it existed.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub missed_by_reason: std::collections::BTreeMap<String, u64>,
     /// What happened over time (empty in summaries from before it existed).
     #[serde(default)]
     pub timeline: Timeline,
@@ -138,7 +146,7 @@ pub struct StrategyReport {
 /// What happened over the run's time: requests per time bucket by kind, and
 /// each order's life. Saved in `summary.json` so charts and replays need
 /// nothing else. Columns, not rows, to keep the file small.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Timeline {
     /// Width of one bucket, ms (about 1/200 of the run).
     pub bucket_ms: f64,
@@ -163,12 +171,79 @@ pub struct Timeline {
     pub rate_limited: Vec<u32>,
     /// Orders whose outcome the shop learned, per bucket.
     pub known: Vec<u32>,
-    /// Each order in number order: `[placed, settled, known]`, ms from the
-    /// run's start; -1 where it did not happen.
+    /// The sampled orders in number order (every order when
+    /// `order_stride` is 1): `[placed, settled, known]`, ms from the run's
+    /// start; -1 where it did not happen.
     pub orders: Vec<[f64; 3]>,
     /// Each order in number order, how it was learned: `p` poll, `w` webhook,
     /// `s` event stream, `c` at creation, `-` never.
     pub via: String,
+    /// Which orders `orders` and `via` hold: numbers 1, 1 + stride,
+    /// 1 + 2·stride, … ([`order_stride`]). 1 (and absent from the file) when
+    /// they hold every order. Only the order lives are a sample: the counts
+    /// per bucket, like every number of the report, count every order.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub order_stride: u64,
+}
+
+impl Default for Timeline {
+    fn default() -> Self {
+        Timeline {
+            bucket_ms: 0.0,
+            polls: Vec::new(),
+            polls_wasted: Vec::new(),
+            deliveries: Vec::new(),
+            retries: Vec::new(),
+            failed_deliveries: Vec::new(),
+            rejected: Vec::new(),
+            rejected_by_reason: Default::default(),
+            rate_limited: Vec::new(),
+            known: Vec::new(),
+            orders: Vec::new(),
+            via: String::new(),
+            order_stride: 1,
+        }
+    }
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn is_one(n: &u64) -> bool {
+    *n == 1
+}
+
+/// How many order lives (`[placed, settled, known]` and a letter, about 110
+/// bytes of `summary.json` each) a summary keeps in all, shared among its
+/// strategies: 20,000 keep `summary.json` near 2.2 MB of order lives
+/// whatever the number of orders, and every committed scenario (2,400
+/// orders at most, 8 strategies at most) keeps all of its orders. With
+/// everything else a strategy writes bounded too (at most 201 buckets, about
+/// 45 CDF points, [`MISSED_EXAMPLES`] examples), a summary of up to 20
+/// strategies stays under 5 MB (a test builds the worst case).
+pub const ORDER_LIVES_PER_SUMMARY: u64 = 20_000;
+
+/// How many missed orders a strategy's report lists as examples
+/// ([`StrategyReport::missed_orders`]); `missed` and `missed_by_reason`
+/// count them all. 200 keeps every missed order of the committed results
+/// (101 at most) listed.
+pub const MISSED_EXAMPLES: usize = 200;
+
+/// The stride of a deterministic sample of at most `sample` of `orders`
+/// orders: keeping numbers 1, 1 + stride, 1 + 2·stride, … spreads the sample
+/// evenly over the run (the first order, then one in every `stride`), and
+/// depends on nothing but the two counts, so it is the same on every run.
+/// 1 (every order) when `orders <= sample`.
+pub fn order_stride(orders: u64, sample: u64) -> u64 {
+    orders.div_ceil(sample.max(1)).max(1)
+}
+
+impl Timeline {
+    /// Whether `orders` holds a sample rather than every order.
+    pub fn is_sampled(&self) -> bool {
+        self.order_stride > 1
+    }
 }
 
 /// How notified orders were learned.
@@ -308,6 +383,18 @@ pub enum MissedWhy {
 }
 
 impl MissedWhy {
+    /// The reason's kind, as `summary.json` tags it (`not_polled_yet`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MissedWhy::CreationFailed { .. } => "creation_failed",
+            MissedWhy::NotSettled => "not_settled",
+            MissedWhy::NotPolledYet => "not_polled_yet",
+            MissedWhy::NoDelivery => "no_delivery",
+            MissedWhy::LostAfterAck { .. } => "lost_after_ack",
+            MissedWhy::AttemptsFailed { .. } => "attempts_failed",
+        }
+    }
+
     /// The reason in English words (what `MissedOrder::reason` holds).
     pub fn english(&self) -> String {
         match self {
@@ -551,6 +638,114 @@ mod tests {
         assert!((cdf.last().unwrap()[0] - 1_000.0).abs() < 1.0, "{cdf:?}");
         let median = cdf.iter().find(|p| p[1] == 0.5).unwrap();
         assert!((median[0] - 500.0).abs() < 1.0, "{median:?}");
+    }
+
+    /// A strategy's report as large as a run can make it: the bound's share
+    /// of order lives with the widest numbers a 30-day run writes, 201
+    /// buckets of large counts, every missed-order example with a long
+    /// reason, long formulas and flags.
+    fn worst_case_report(lives: usize) -> StrategyReport {
+        let wide = 2_591_999_999.999;
+        let why = MissedWhy::AttemptsFailed {
+            attempts: 4_000_000_000,
+            last: "connect: connection refused (the receiver is down: injected fault)".into(),
+        };
+        let column = vec![4_000_000_000u32; 201];
+        let prediction = Prediction {
+            formula: "x".repeat(600),
+            rtt_source: Some("y".repeat(200)),
+            ..Prediction::default()
+        };
+        StrategyReport {
+            name: "n".repeat(60),
+            kind: StrategyKind::Hybrid,
+            interval_ms: Some(wide),
+            orders: u64::MAX,
+            notified: u64::MAX,
+            missed: u64::MAX,
+            duplicates: u64::MAX,
+            notified_by: NotifiedBy::default(),
+            latency_ms: LatencySummary::default(),
+            requests: RequestCounts::default(),
+            requests_per_order: wide,
+            polls_wasted_share: 0.1234,
+            predicted: prediction.clone(),
+            predicted_for_draws: Some(prediction),
+            requests_per_order_stderr: Some(wide),
+            missed_share_ci95: Some([0.1234, 0.1234]),
+            polls_wasted_share_ci95: Some([0.1234, 0.1234]),
+            health: (0..5)
+                .map(|_| HealthCode::PlacementLag.flag("z".repeat(300)))
+                .collect(),
+            counts_agree: true,
+            run_ms: wide,
+            rejected: (0..8)
+                .map(|k| (format!("signature_{k}"), u64::MAX))
+                .collect(),
+            missed_orders: (0..MISSED_EXAMPLES)
+                .map(|_| MissedOrder {
+                    order_id: "ord_5000000".into(),
+                    reason: why.english(),
+                    why: Some(why.clone()),
+                })
+                .collect(),
+            missed_by_reason: [("attempts_failed".to_owned(), u64::MAX)].into(),
+            traffic: None,
+            timeline: Timeline {
+                bucket_ms: wide,
+                polls: column.clone(),
+                polls_wasted: column.clone(),
+                deliveries: column.clone(),
+                retries: column.clone(),
+                failed_deliveries: column.clone(),
+                rejected: column.clone(),
+                rejected_by_reason: (0..8)
+                    .map(|k| (format!("signature_{k}"), u64::MAX))
+                    .collect(),
+                rate_limited: column.clone(),
+                known: column,
+                orders: vec![[wide; 3]; lives],
+                via: "w".repeat(lives),
+                order_stride: 250,
+            },
+            latency_cdf_ms: vec![[wide, 0.995]; 45],
+        }
+    }
+
+    #[test]
+    fn a_summary_at_the_bounds_stays_under_5_mb() {
+        // The bound on order lives is per summary, shared among strategies;
+        // what else a strategy writes is bounded too (201 buckets, 45 CDF
+        // points, MISSED_EXAMPLES examples), about 125 KB at worst: under
+        // 5 MB with up to 20 strategies, whatever the number of orders.
+        for strategies in [1usize, 2, 8, 20] {
+            let lives = ORDER_LIVES_PER_SUMMARY as usize / strategies;
+            let summary = Summary {
+                scenario: ScenarioInfo {
+                    name: "s".repeat(60),
+                    description: "d".repeat(2_000),
+                    description_pt_br: "d".repeat(2_000),
+                    seed: u64::MAX,
+                    clock: ClockMode::Virtual,
+                    orders: 5_000_000,
+                    arrival: "poisson, 1000/s".into(),
+                    settle: "uniform 100ms..1.6s".into(),
+                    file: Some("f".repeat(200)),
+                },
+                strategies: (0..strategies).map(|_| worst_case_report(lives)).collect(),
+            };
+            let bytes = serde_json::to_string_pretty(&summary).unwrap().len();
+            assert!(bytes < 5_000_000, "{strategies} strategies: {bytes} bytes");
+        }
+        // The sample's stride keeps at most `sample` of any number of orders.
+        for orders in [0u64, 1, 19_999, 20_000, 20_001, 1_000_000, 5_000_000] {
+            let stride = order_stride(orders, ORDER_LIVES_PER_SUMMARY);
+            assert!(
+                orders.div_ceil(stride) <= ORDER_LIVES_PER_SUMMARY,
+                "{orders}"
+            );
+            assert_eq!(stride == 1, orders <= ORDER_LIVES_PER_SUMMARY, "{orders}");
+        }
     }
 
     #[test]

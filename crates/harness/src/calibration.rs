@@ -84,13 +84,16 @@ async fn delivery_round(scenario: &Scenario, loopback_rtt: Option<Dur>) -> Optio
         name: "calibration".to_owned(),
     };
     bench.strategies = vec![spec.clone()];
-    let plan = workload::generate(&bench.workload, bench.seed);
+    let plan: std::sync::Arc<[hooklab_core::workload::OrderPlan]> =
+        workload::generate(&bench.workload, bench.seed).into();
     let setting = Setting {
         scenario: &bench,
         clock: ClockMode::Real,
         calibrated: loopback_rtt,
         calibrated_delivery: None,
         timer_late: Dur::ZERO,
+        // A calibration's report is read for its mean delay only.
+        order_lives: 1,
     };
     let report = match run_strategy(
         0,

@@ -10,7 +10,7 @@
 
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
-use hooklab_core::events::{Happening, RunEvent, rejection};
+use hooklab_core::events::rejection;
 use hooklab_core::http::TransportErrorKind;
 use hooklab_core::ids::OrderId;
 use hooklab_core::model::faults::FaultRates;
@@ -18,8 +18,8 @@ use hooklab_core::model::health::{HealthInputs, health_flags};
 use hooklab_core::model::stats::{Moments, Z95, wilson};
 use hooklab_core::model::{self, Legs, OrderTimes, RunDraws};
 use hooklab_core::report::{
-    HealthCode, LatencySummary, MissedOrder, MissedWhy, NotifiedBy, RequestCounts, StrategyReport,
-    Timeline, latency_histogram_up_to, round_ms,
+    HealthCode, LatencySummary, MISSED_EXAMPLES, MissedOrder, MissedWhy, NotifiedBy, RequestCounts,
+    StrategyReport, Timeline, latency_histogram_up_to, round_ms,
 };
 use hooklab_core::scenario::{ClockMode, Scenario, StrategySpec};
 use hooklab_core::traffic::Traffic;
@@ -67,8 +67,9 @@ pub(crate) struct Observations<'a> {
     pub timer_late: Dur,
     /// How long the run lasted, on its clock.
     pub run: Dur,
-    /// The events the hosts announced, as they came.
-    pub events: &'a [RunEvent],
+    /// Each order's status polls, in number order, counted from the events
+    /// the hosts announced ([`crate::timeline::Recorder::polls_by_order`]).
+    pub polls_by_order: &'a [u32],
     /// The same events, folded into a timeline.
     pub timeline: Timeline,
     /// Bytes, connections and CPU, as the network counted them.
@@ -82,7 +83,7 @@ struct Measured {
     legs: Legs,
     /// Each order's creation instant at the platform, µs from the origin
     /// (orders that never settled are not in it).
-    created_us: HashMap<OrderId, f64>,
+    created_us: ByNumber<f64>,
     /// Largest placement lag, µs.
     placement_max_us: f64,
 }
@@ -93,15 +94,15 @@ struct Measured {
 /// is the request leg and `answered − created` the response leg.
 fn measure(
     plan: &[OrderPlan],
-    by_order: &HashMap<&OrderId, &OrderEntry>,
-    settlements: &HashMap<OrderId, Micros>,
+    by_order: &ByNumber<&OrderEntry>,
+    settlements: &ByNumber<Micros>,
     origin: Micros,
     book: &OrderBook,
     platform: &Platform,
 ) -> Measured {
     let (mut request, mut response, mut placement) =
         (Moments::default(), Moments::default(), Moments::default());
-    let mut created_us = HashMap::with_capacity(plan.len());
+    let mut created_us = ByNumber::new(plan.len());
     for order in plan {
         let Some(entry) = by_order.get(&order.order_id) else {
             continue;
@@ -116,7 +117,7 @@ fn measure(
             continue;
         };
         let created = Micros(settled_at.0.saturating_sub(order.settle_after.as_us()));
-        created_us.insert(order.order_id.clone(), created.since(origin).as_us() as f64);
+        created_us.insert(&order.order_id, created.since(origin).as_us() as f64);
         if let Some(answered) = entry.answered {
             request.record(created.since(entry.placed).as_us());
             response.record(answered.since(created).as_us());
@@ -232,20 +233,21 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         calibrated_delivery,
         timer_late,
         run,
-        events,
+        polls_by_order,
         timeline,
         traffic,
     } = observed;
-    let settlements: HashMap<OrderId, Micros> = platform
-        .settlements()
-        .into_iter()
-        .map(|s| (s.order_id, s.settled_at))
-        .collect();
+    let mut settlements = ByNumber::new(plan.len());
+    for s in platform.settlements() {
+        settlements.insert(&s.order_id, s.settled_at);
+    }
     let attempts = platform.delivery_attempts();
     let entries = book.entries();
     let failed: HashMap<OrderId, String> = book.failed().into_iter().collect();
-    let by_order: HashMap<&OrderId, &OrderEntry> =
-        entries.iter().map(|e| (&e.order_id, e)).collect();
+    let mut by_order = ByNumber::new(plan.len());
+    for e in &entries {
+        by_order.insert(&e.order_id, e);
+    }
 
     // Each learned order's delay, exactly; the histogram (for percentiles)
     // is sized to the largest, so none is refused.
@@ -253,6 +255,13 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     let mut delays = Vec::with_capacity(plan.len());
     let mut notified_by = NotifiedBy::default();
     let mut missed_orders = Vec::new();
+    let mut missed_by_reason = BTreeMap::<String, u64>::new();
+    // Each payment's attempts (how many, and the last to finish), built only
+    // if some webhook order was missed: one pass over the log, not one per
+    // missed order.
+    let mut tried_by_payment: Option<
+        HashMap<&hooklab_core::ids::PaymentId, (u32, &AttemptResult)>,
+    > = None;
     for order in plan {
         let entry = by_order.get(&order.order_id);
         match (
@@ -278,31 +287,43 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                     }
                 } else if !settlements.contains_key(&order.order_id) {
                     MissedWhy::NotSettled
+                } else if matches!(
+                    spec,
+                    StrategySpec::Poll { .. } | StrategySpec::PollEvents { .. }
+                ) {
+                    MissedWhy::NotPolledYet
                 } else {
-                    let payment = entry.and_then(|e| e.payment_id.clone());
-                    let tried: Vec<_> = attempts
-                        .iter()
-                        .filter(|a| Some(&a.payment_id) == payment.as_ref())
-                        .collect();
-                    match (spec, tried.last()) {
+                    let tried = tried_by_payment.get_or_insert_with(|| {
+                        let mut by = HashMap::new();
+                        for a in &attempts {
+                            let e = by.entry(&a.payment_id).or_insert((0, &a.result));
+                            *e = (e.0 + 1, &a.result);
+                        }
+                        by
+                    });
+                    let payment = entry.and_then(|e| e.payment_id.as_ref());
+                    match payment.and_then(|p| tried.get(p)) {
                         // Every strategy without webhooks finds out by asking.
-                        (spec, _) if !spec.receives_webhooks() => MissedWhy::NotPolledYet,
-                        (_, None) => MissedWhy::NoDelivery,
-                        (_, Some(last)) if last.result.is_success() => MissedWhy::LostAfterAck {
-                            attempts: tried.len() as u32,
-                            last: last.result.describe(),
+                        _ if !spec.receives_webhooks() => MissedWhy::NotPolledYet,
+                        None => MissedWhy::NoDelivery,
+                        Some((n, last)) if last.is_success() => MissedWhy::LostAfterAck {
+                            attempts: *n,
+                            last: last.describe(),
                         },
-                        (_, Some(last)) => MissedWhy::AttemptsFailed {
-                            attempts: tried.len() as u32,
-                            last: last.result.describe(),
+                        Some((n, last)) => MissedWhy::AttemptsFailed {
+                            attempts: *n,
+                            last: last.describe(),
                         },
                     }
                 };
-                missed_orders.push(MissedOrder {
-                    order_id: order.order_id.to_string(),
-                    reason: why.english(),
-                    why: Some(why),
-                });
+                *missed_by_reason.entry(why.kind().to_owned()).or_insert(0) += 1;
+                if missed_orders.len() < MISSED_EXAMPLES {
+                    missed_orders.push(MissedOrder {
+                        order_id: order.order_id.to_string(),
+                        reason: why.english(),
+                        why: Some(why),
+                    });
+                }
             }
         }
     }
@@ -442,31 +463,27 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             | StrategySpec::Stream { .. }
     ))
     .then(|| {
-        let mut per_order: HashMap<&OrderId, u64> = HashMap::with_capacity(plan.len());
-        for e in events {
-            if let Happening::Poll { order, .. } = &e.what {
-                *per_order.entry(order).or_insert(0) += 1;
+            let mut per_payment: HashMap<_, u64> = HashMap::new();
+            for a in &attempts {
+                *per_payment.entry(&a.payment_id).or_insert(0) += 1;
             }
-        }
-        let mut per_payment: HashMap<_, u64> = HashMap::new();
-        for a in &attempts {
-            *per_payment.entry(&a.payment_id).or_insert(0) += 1;
-        }
-        let mut m = Moments::default();
-        for o in plan {
-            let polls = per_order.get(&o.order_id).copied().unwrap_or(0);
-            let webhooks = by_order
-                .get(&o.order_id)
-                .and_then(|e| e.payment_id.as_ref())
-                .and_then(|p| per_payment.get(p))
-                .copied()
-                .unwrap_or(0);
-            m.record(polls + webhooks);
-        }
-        // The unit is requests, not µs: the sums do not care.
-        m.stderr_us().map(round4)
-    })
-    .flatten();
+            let mut m = Moments::default();
+            for o in plan {
+                let polls = order_number(&o.order_id)
+                    .and_then(|k| polls_by_order.get(k))
+                    .map_or(0, |n| u64::from(*n));
+                let webhooks = by_order
+                    .get(&o.order_id)
+                    .and_then(|e| e.payment_id.as_ref())
+                    .and_then(|p| per_payment.get(p))
+                    .copied()
+                    .unwrap_or(0);
+                m.record(polls + webhooks);
+            }
+            // The unit is requests, not µs: the sums do not care.
+            m.stderr_us().map(round4)
+        })
+        .flatten();
     let ci = |k: u64, n: u64| wilson(k, n, Z95).map(|(lo, hi)| [round4(lo), round4(hi)]);
 
     let interval_ms = match spec {
@@ -542,6 +559,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         counts_agree,
         run_ms: round_ms(run.as_ms_f64()),
         missed_orders,
+        missed_by_reason,
         timeline,
         traffic: traffic.map(|t| Traffic {
             platform_cpu_ms_per_order: t
@@ -550,6 +568,38 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                 .map(|ms| round4(ms / notified as f64)),
             ..t
         }),
+    }
+}
+
+/// Where order `ord_000042`'s count sits in a per-order column (41).
+fn order_number(order: &OrderId) -> Option<usize> {
+    let n: usize = order.as_str().strip_prefix(OrderId::PREFIX)?.parse().ok()?;
+    n.checked_sub(1)
+}
+
+/// One value per order of the workload, found by the order's number
+/// (`ord_000042` at 41): the workload numbers its orders 1 to n, so a
+/// column indexed by number replaces a hash map keyed by id, with no copy of
+/// the ids and no hashing. An id outside the workload has no slot.
+struct ByNumber<T>(Vec<Option<T>>);
+
+impl<T> ByNumber<T> {
+    fn new(orders: usize) -> Self {
+        ByNumber(std::iter::repeat_with(|| None).take(orders).collect())
+    }
+
+    fn insert(&mut self, order: &OrderId, value: T) {
+        if let Some(slot) = order_number(order).and_then(|k| self.0.get_mut(k)) {
+            *slot = Some(value);
+        }
+    }
+
+    fn get(&self, order: &OrderId) -> Option<&T> {
+        self.0.get(order_number(order)?)?.as_ref()
+    }
+
+    fn contains_key(&self, order: &OrderId) -> bool {
+        self.get(order).is_some()
     }
 }
 

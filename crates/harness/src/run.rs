@@ -26,12 +26,13 @@ use crate::error::HarnessError;
 use crate::fold::{self, Observations};
 use crate::meter;
 use crate::network::{Loopback, Network, Shaped, calibrate_loopback_rtt};
+use crate::timeline::Recorder;
 use crate::virtual_net::{self, VirtualNet};
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::{EventSink, RunEvent};
 use hooklab_core::http::HttpClient;
-use hooklab_core::report::{ScenarioInfo, StrategyReport, Summary};
+use hooklab_core::report::{ORDER_LIVES_PER_SUMMARY, ScenarioInfo, StrategyReport, Summary};
 use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::{ClockMode, DownMode, Scenario, StrategySpec};
 use hooklab_core::shutdown;
@@ -91,9 +92,25 @@ pub struct RunOptions {
     /// parked thread and, on a loaded 2-core machine, was measured to add
     /// about 5 ms to a real-time poll's delay. `hooklab run` turns it on.
     pub platform_cpu: bool,
+    /// How many order lives (`[placed, settled, known]`) the summary keeps
+    /// in all, shared evenly among its strategies, each strategy keeping a
+    /// deterministic sample of its orders when it has more
+    /// ([`hooklab_core::report::order_stride`]). `None`:
+    /// [`ORDER_LIVES_PER_SUMMARY`], which keeps `summary.json` under 5 MB
+    /// whatever the number of orders. Every count stays exact.
+    pub order_lives: Option<NonZeroUsize>,
 }
 
 impl RunOptions {
+    /// How many order lives each of `strategies` strategies keeps: an even
+    /// share of [`RunOptions::order_lives`], at least one.
+    pub fn order_lives_each(&self, strategies: usize) -> usize {
+        let all = self
+            .order_lives
+            .map_or(ORDER_LIVES_PER_SUMMARY as usize, NonZeroUsize::get);
+        (all / strategies.max(1)).max(1)
+    }
+
     /// The number of threads a virtual run may use: `jobs`, or one per core
     /// (one where the number of cores cannot be read).
     pub fn workers(&self) -> usize {
@@ -122,7 +139,9 @@ pub fn run_scenario(
         ),
         ClockMode::Virtual => None,
     };
-    let plan = workload::generate(&scenario.workload, scenario.seed);
+    // Shared, not copied, by every strategy's driver (a million orders' plan
+    // is about 80 MB).
+    let plan: Arc<[OrderPlan]> = workload::generate(&scenario.workload, scenario.seed).into();
     // One loopback round trip of this machine, before any load: the paper
     // prediction's legs (the run's own round trips balloon when strategies
     // race side by side). Virtual pipes take no time.
@@ -150,6 +169,7 @@ pub fn run_scenario(
         None => Dur::ZERO,
     };
     let total = scenario.strategies.len();
+    let order_lives = options.order_lives_each(total);
     let (net, seed) = (&scenario.network, scenario.seed);
     let mut strategies = Vec::with_capacity(total);
     match &runtime {
@@ -182,6 +202,7 @@ pub fn run_scenario(
                                 calibrated,
                                 calibrated_delivery,
                                 timer_late,
+                                order_lives,
                             },
                             spec,
                             plan,
@@ -219,6 +240,7 @@ pub fn run_scenario(
                         calibrated,
                         calibrated_delivery,
                         timer_late,
+                        order_lives,
                     };
                     run_strategy(index, &net, origin, setting, spec, &plan, progress).await
                 });
@@ -237,6 +259,7 @@ pub fn run_scenario(
                 calibrated,
                 calibrated_delivery,
                 timer_late,
+                order_lives,
             };
             strategies = run_virtual(setting, &plan, options.workers(), progress)?;
         }
@@ -274,7 +297,7 @@ pub fn run_scenario(
 /// ran) is returned; once one strategy fails, no thread starts another.
 fn run_virtual(
     setting: Setting<'_>,
-    plan: &[OrderPlan],
+    plan: &Arc<[OrderPlan]>,
     workers: usize,
     progress: &dyn Progress,
 ) -> Result<Vec<StrategyReport>, HarnessError> {
@@ -375,6 +398,9 @@ pub(crate) struct Setting<'a> {
     /// tokio's timer lateness on this machine before any load (zero in
     /// virtual time; see [`crate::calibration::calibrate_timer`]).
     pub timer_late: Dur,
+    /// How many order lives each strategy's timeline keeps
+    /// ([`RunOptions::order_lives`] shared among the strategies).
+    pub order_lives: usize,
 }
 
 /// Runs one strategy on `net`, with a clock whose origin is stamped
@@ -385,19 +411,20 @@ pub(crate) async fn run_strategy(
     origin_unix_us: i64,
     setting: Setting<'_>,
     spec: &StrategySpec,
-    plan: &[OrderPlan],
+    plan: &Arc<[OrderPlan]>,
     progress: &dyn Progress,
 ) -> Result<StrategyReport, HarnessError> {
     let scenario = setting.scenario;
     let clock = net.clock(origin_unix_us);
     let (trigger, shutdown) = shutdown::channel();
-    // Everything the platform and the shop announce comes here, to be kept
-    // for the timeline and passed on to the progress listener.
+    // Everything the platform and the shop announce comes here, to be folded
+    // into the timeline at once (nothing of it is kept) and passed on to the
+    // progress listener.
     let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel::<RunEvent>();
     let events = EventSink::to(move |e| {
         let _ = events_tx.send(e);
     });
-    let mut recorded: Vec<RunEvent> = Vec::new();
+    let mut recorder = Recorder::new(plan.len(), setting.order_lives);
     let http: Arc<dyn HttpClient> = net.client();
 
     // The platform, with the workload's settlement plan.
@@ -505,17 +532,18 @@ pub(crate) async fn run_strategy(
     }
     let driver = {
         let shops = shops.clone();
-        let orders: Vec<OrderPlan> = plan.to_vec();
+        let orders = plan.clone();
         tokio::spawn(async move {
-            for order in orders {
+            for k in 0..orders.len() {
+                let order = &orders[k];
                 clock.sleep_until(origin.plus(Dur(order.arrive_at.0))).await;
                 let Some(shop) = shops.get(order.merchant as usize).cloned() else {
                     continue;
                 };
-                let checkout = shop.clone();
+                let (checkout, orders) = (shop.clone(), orders.clone());
                 shop.spawn(async move {
                     // A failure is recorded in the order book as a missed order.
-                    let _ = checkout.place_order(&order).await;
+                    let _ = checkout.place_order(&orders[k]).await;
                 });
             }
         })
@@ -528,6 +556,11 @@ pub(crate) async fn run_strategy(
         .plus(scenario.run.grace_ms);
     let total = plan.len() as u64;
     let mut settled = book.watch_settled();
+    // One timer for the whole wait, not one per turn of the loop: a run
+    // makes several events per order, and each turn used to register and
+    // cancel a timer of its own.
+    let out_of_time = clock.sleep_until(deadline);
+    tokio::pin!(out_of_time);
     loop {
         let known = *settled.borrow_and_update();
         progress.orders_known(index, known);
@@ -536,17 +569,25 @@ pub(crate) async fn run_strategy(
         }
         tokio::select! {
             biased;
-            _ = clock.sleep_until(deadline) => break,
+            _ = &mut out_of_time => break,
             changed = settled.changed() => if changed.is_err() { break },
             Some(event) = events_rx.recv() => {
                 progress.event(index, &event);
-                recorded.push(event);
+                recorder.record(&event);
+                // And every event already waiting, in one turn: no time
+                // passes meanwhile (nothing here awaits), so this changes
+                // only how often the loop turns, not what it records.
+                while let Ok(event) = events_rx.try_recv() {
+                    progress.event(index, &event);
+                    recorder.record(&event);
+                }
             }
         }
     }
     let ended = clock.now();
     // Held connections are averaged up to here, the run's end.
     let ended_at = tokio::time::Instant::now();
+    recorder.close_at(ended);
     driver.abort();
     platform.settle_due();
     trigger.trigger();
@@ -562,9 +603,9 @@ pub(crate) async fn run_strategy(
     // The events still in the channel happened before the end, too.
     while let Ok(event) = events_rx.try_recv() {
         progress.event(index, &event);
-        recorded.push(event);
+        recorder.record(&event);
     }
-    let timeline = crate::timeline::fold(&recorded, plan.len(), ended);
+    let timeline = recorder.finish(ended);
     // Read once every server stopped: both ends counted the last exchange.
     let traffic = net.meters().map(|meters| Traffic {
         api: meters.counts("platform", ended_at),
@@ -591,7 +632,7 @@ pub(crate) async fn run_strategy(
         calibrated_delivery: setting.calibrated_delivery,
         timer_late: setting.timer_late,
         run: ended.since(origin),
-        events: &recorded,
+        polls_by_order: recorder.polls_by_order(),
         timeline,
         traffic,
     }))

@@ -1,21 +1,39 @@
 //! The run's timeline, folded from the events the platform and the shop
-//! announced during the run.
+//! announce, as they come.
 //!
 //! During a strategy's run, every [`RunEvent`] goes through a channel to the
-//! harness, which keeps them (and forwards each to the [`crate::Progress`]
-//! listener, which is how the live page sees the run as it happens). At the
-//! end, [`fold`] turns them into a compact [`Timeline`]: counts per time
-//! bucket by kind, each order's placed / settled / known instants, and the
+//! harness, which hands each to the [`crate::Progress`] listener (that is how
+//! the live page sees the run as it happens) and to a [`Recorder`], which
+//! folds it at once and keeps nothing of it: memory follows the length of the
+//! run's clock in buckets and a bounded sample of orders, never the number
+//! of events. At the end, [`Recorder::finish`] gives a compact [`Timeline`]:
+//! counts per time bucket by kind (exact: every event is counted), the
 //! refused deliveries by reason (named as the summary's `rejected` names
-//! them, [`hooklab_core::events::rejection`]).
+//! them, [`hooklab_core::events::rejection`]), and the placed / settled /
+//! known instants of a deterministic sample of the orders (every one when a
+//! run has no more than its bound, see
+//! [`hooklab_core::report::order_stride`]).
+//!
+//! The bucket width is only known at the end (about 1/200 of the run), so
+//! the recorder counts in finer buckets whose width is a power of ten µs: any
+//! final width (1, 2 or 5 times a power of ten, never finer than the fine
+//! one) is a whole number of fine buckets, so merging them gives the very
+//! counts a fold at the final width would. When the run grows past
+//! `FINE_BUCKETS` fine buckets, ten of them merge into one.
 
 use hooklab_core::clock::Micros;
 use hooklab_core::events::{Happening, RunEvent};
 use hooklab_core::ids::OrderId;
-use hooklab_core::report::Timeline;
+use hooklab_core::report::{Timeline, order_stride};
+use std::collections::BTreeMap;
 
 /// About how many buckets a timeline has.
 const TARGET_BUCKETS: u64 = 200;
+
+/// The most fine buckets a recorder keeps before it merges ten into one:
+/// ten times the timeline's buckets, so the width it ends with is never
+/// coarser than the timeline's (see [`Recorder::record`]).
+const FINE_BUCKETS: u64 = 20 * TARGET_BUCKETS;
 
 /// The number of an order (`ord_000042` is 42), to index it.
 fn order_number(order: &OrderId) -> Option<usize> {
@@ -39,69 +57,163 @@ fn ms(at: Micros) -> f64 {
     (at.0 as f64 / 1_000.0 * 1_000.0).round() / 1_000.0
 }
 
-/// Folds a run's events (in any order) over a run of length `end` with
-/// `orders` orders.
-pub fn fold(events: &[RunEvent], orders: usize, end: Micros) -> Timeline {
-    let width = nice_width((end.0 / TARGET_BUCKETS).max(1_000));
-    let n = (end.0 / width + 1) as usize;
-    let mut t = Timeline {
-        bucket_ms: width as f64 / 1_000.0,
-        polls: vec![0; n],
-        polls_wasted: vec![0; n],
-        deliveries: vec![0; n],
-        retries: vec![0; n],
-        failed_deliveries: vec![0; n],
-        rejected: vec![0; n],
-        rejected_by_reason: Default::default(),
-        rate_limited: vec![0; n],
-        known: vec![0; n],
-        orders: vec![[-1.0; 3]; orders],
-        via: "-".repeat(orders),
-    };
-    let mut via = vec![b'-'; orders];
-    for e in events {
-        let b = ((e.at.0 / width) as usize).min(n - 1);
-        let order_slot = |order: &OrderId| {
-            order_number(order)
-                .and_then(|k| k.checked_sub(1))
-                .filter(|k| *k < orders)
-        };
+/// The counts of one fine bucket, by kind (the columns of a [`Timeline`]).
+#[derive(Clone, Copy, Debug, Default)]
+struct Counts {
+    polls: u32,
+    polls_wasted: u32,
+    deliveries: u32,
+    retries: u32,
+    failed_deliveries: u32,
+    rejected: u32,
+    rate_limited: u32,
+    known: u32,
+}
+
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.polls += other.polls;
+        self.polls_wasted += other.polls_wasted;
+        self.deliveries += other.deliveries;
+        self.retries += other.retries;
+        self.failed_deliveries += other.failed_deliveries;
+        self.rejected += other.rejected;
+        self.rate_limited += other.rate_limited;
+        self.known += other.known;
+    }
+}
+
+/// Folds a run's events into its [`Timeline`] as they come, and counts each
+/// order's polls (for the error bar of requests per order).
+///
+/// What it holds is bounded by the run's span in fine buckets
+/// (`FINE_BUCKETS`, 4,000, at most), the sample of order lives, and one `u32` per
+/// order for the polls: never by the number of events.
+#[derive(Debug)]
+pub struct Recorder {
+    /// Width of a fine bucket, µs: a power of ten, 1 ms or more.
+    fine_us: u64,
+    /// Counts per fine bucket, from the run's start.
+    fine: Vec<Counts>,
+    /// Counts of events at or after the run's end (see [`Recorder::close_at`]):
+    /// all in the timeline's last bucket.
+    after_end: Counts,
+    /// The run's end once known; until then, events only come from before it.
+    end: Option<Micros>,
+    rejected_by_reason: BTreeMap<String, u64>,
+    /// Orders in the run.
+    orders: usize,
+    /// The sample keeps orders number 1, 1 + stride, 1 + 2·stride, …
+    stride: usize,
+    /// The sampled orders' `[placed, settled, known]`, ms (-1: not yet).
+    lives: Vec<[f64; 3]>,
+    /// The sampled orders' channel letters (`p`, `w`, `c`, `-`).
+    via: Vec<u8>,
+    /// Status polls of each order (index: number − 1).
+    polls_by_order: Vec<u32>,
+}
+
+impl Recorder {
+    /// A recorder for a run of `orders` orders that keeps the lives of at
+    /// most `sample` of them (at least one).
+    pub fn new(orders: usize, sample: usize) -> Self {
+        let stride = order_stride(orders as u64, sample as u64) as usize;
+        let kept = orders.div_ceil(stride);
+        Recorder {
+            fine_us: 1_000,
+            fine: Vec::new(),
+            after_end: Counts::default(),
+            end: None,
+            rejected_by_reason: BTreeMap::new(),
+            orders,
+            stride,
+            lives: vec![[-1.0; 3]; kept],
+            via: vec![b'-'; kept],
+            polls_by_order: vec![0; orders],
+        }
+    }
+
+    /// Says the run ended at `end`: events still to come are counted in the
+    /// timeline's last bucket, as a fold over the whole run would put them.
+    pub fn close_at(&mut self, end: Micros) {
+        self.end = Some(end);
+    }
+
+    /// The sample's slot of `order`, if it is in the sample.
+    fn slot(&self, order: &OrderId) -> Option<usize> {
+        let k = order_number(order)?.checked_sub(1)?;
+        (k < self.orders && k % self.stride == 0).then_some(k / self.stride)
+    }
+
+    /// The fine bucket counting an event at `at`.
+    fn bucket(&mut self, at: Micros) -> &mut Counts {
+        if self.end.is_some_and(|end| at >= end) {
+            return &mut self.after_end;
+        }
+        // Before the end is known every event comes from before it, so the
+        // fine width only grows while `at / 400 <= end / 400 <= final width
+        // / 2`: the final width stays a whole number of fine buckets.
+        while at.0 / self.fine_us >= FINE_BUCKETS {
+            self.fine_us *= 10;
+            let merged = self.fine.chunks(10).map(|tens| {
+                let mut sum = Counts::default();
+                tens.iter().for_each(|c| sum.add(c));
+                sum
+            });
+            self.fine = merged.collect();
+        }
+        let b = (at.0 / self.fine_us) as usize;
+        if self.fine.len() <= b {
+            self.fine.resize(b + 1, Counts::default());
+        }
+        &mut self.fine[b]
+    }
+
+    /// Folds one event in.
+    pub fn record(&mut self, e: &RunEvent) {
         match &e.what {
             Happening::OrderPlaced { order } => {
-                if let Some(k) = order_slot(order) {
-                    t.orders[k][0] = ms(e.at);
+                if let Some(k) = self.slot(order) {
+                    self.lives[k][0] = ms(e.at);
                 }
             }
             Happening::Settled { order, .. } => {
-                if let Some(k) = order_slot(order) {
-                    t.orders[k][1] = ms(e.at);
+                if let Some(k) = self.slot(order) {
+                    self.lives[k][1] = ms(e.at);
                 }
             }
-            Happening::Poll { pending, .. } => {
-                t.polls[b] += 1;
-                t.polls_wasted[b] += u32::from(*pending);
+            Happening::Poll { order, pending, .. } => {
+                let b = self.bucket(e.at);
+                b.polls += 1;
+                b.polls_wasted += u32::from(*pending);
+                let n = order_number(order).and_then(|n| n.checked_sub(1));
+                if let Some(count) = n.and_then(|k| self.polls_by_order.get_mut(k)) {
+                    *count += 1;
+                }
             }
             Happening::EventPoll { found } => {
-                t.polls[b] += 1;
-                t.polls_wasted[b] += u32::from(*found == 0);
+                let b = self.bucket(e.at);
+                b.polls += 1;
+                b.polls_wasted += u32::from(*found == 0);
             }
-            Happening::RateLimited => t.rate_limited[b] += 1,
+            Happening::RateLimited => self.bucket(e.at).rate_limited += 1,
             Happening::Delivery { attempt, ok, .. } => {
-                t.deliveries[b] += 1;
-                t.retries[b] += u32::from(*attempt > 1);
-                t.failed_deliveries[b] += u32::from(!*ok);
+                let b = self.bucket(e.at);
+                b.deliveries += 1;
+                b.retries += u32::from(*attempt > 1);
+                b.failed_deliveries += u32::from(!*ok);
             }
             Happening::Rejected { reason } => {
-                t.rejected[b] += 1;
-                *t.rejected_by_reason.entry(reason.clone()).or_insert(0) += 1;
+                self.bucket(e.at).rejected += 1;
+                *self.rejected_by_reason.entry(reason.clone()).or_insert(0) += 1;
             }
             Happening::Known {
                 order, via: how, ..
             } => {
-                t.known[b] += 1;
-                if let Some(k) = order_slot(order) {
-                    t.orders[k][2] = ms(e.at);
-                    via[k] = match how.as_str() {
+                self.bucket(e.at).known += 1;
+                if let Some(k) = self.slot(order) {
+                    self.lives[k][2] = ms(e.at);
+                    self.via[k] = match how.as_str() {
                         "webhook" => b'w',
                         "creation" => b'c',
                         "stream" => b's',
@@ -114,8 +226,53 @@ pub fn fold(events: &[RunEvent], orders: usize, end: Micros) -> Timeline {
             | Happening::EndpointDisabled { .. } => {}
         }
     }
-    t.via = String::from_utf8(via).unwrap_or_default();
-    t
+
+    /// The status polls of each order, in number order (`ord_000001`
+    /// first).
+    pub fn polls_by_order(&self) -> &[u32] {
+        &self.polls_by_order
+    }
+
+    /// The timeline of a run that ended at `end`.
+    pub fn finish(&self, end: Micros) -> Timeline {
+        let width = nice_width((end.0 / TARGET_BUCKETS).max(1_000));
+        let n = (end.0 / width + 1) as usize;
+        let mut buckets = vec![Counts::default(); n];
+        // Whole fine buckets per final bucket; a fine width coarser than the
+        // final one (only if the end was never given and late events
+        // stretched the run) still lands each count in the bucket its start
+        // falls in.
+        for (b, counts) in self.fine.iter().enumerate() {
+            let at = b as u64 * self.fine_us;
+            buckets[((at / width) as usize).min(n - 1)].add(counts);
+        }
+        buckets[n - 1].add(&self.after_end);
+        let column = |f: fn(&Counts) -> u32| buckets.iter().map(f).collect::<Vec<u32>>();
+        Timeline {
+            bucket_ms: width as f64 / 1_000.0,
+            polls: column(|c| c.polls),
+            polls_wasted: column(|c| c.polls_wasted),
+            deliveries: column(|c| c.deliveries),
+            retries: column(|c| c.retries),
+            failed_deliveries: column(|c| c.failed_deliveries),
+            rejected: column(|c| c.rejected),
+            rejected_by_reason: self.rejected_by_reason.clone(),
+            rate_limited: column(|c| c.rate_limited),
+            known: column(|c| c.known),
+            orders: self.lives.clone(),
+            via: String::from_utf8(self.via.clone()).unwrap_or_default(),
+            order_stride: self.stride as u64,
+        }
+    }
+}
+
+/// Folds a run's events (in any order) over a run of length `end` with
+/// `orders` orders, keeping every order's life.
+pub fn fold(events: &[RunEvent], orders: usize, end: Micros) -> Timeline {
+    let mut recorder = Recorder::new(orders, orders.max(1));
+    recorder.close_at(end);
+    events.iter().for_each(|e| recorder.record(e));
+    recorder.finish(end)
 }
 
 #[cfg(test)]
@@ -176,6 +333,60 @@ mod tests {
         assert_eq!(t.orders[0], [0.0, 150.0, 200.0]);
         assert_eq!(t.orders[1], [-1.0, -1.0, -1.0]);
         assert_eq!(t.via, "p-");
+    }
+
+    #[test]
+    fn fine_buckets_merged_as_the_run_grows_give_the_counts_of_the_final_width() {
+        // Polls scattered over ten hours, folded as they come (so the fine
+        // width grows from 1 ms to 10 s on the way), then some after the end:
+        // each lands where a fold at the final width puts it.
+        let end = Micros(36_000_000_000);
+        let mut recorder = Recorder::new(3, 3);
+        let mut at = 0u64;
+        let mut times = Vec::new();
+        while at < end.0 {
+            times.push(at);
+            at += 1 + (at * 7_919 + 13) % 90_000_000;
+        }
+        let poll = |at: u64| RunEvent {
+            at: Micros(at),
+            what: Happening::EventPoll { found: 0 },
+        };
+        times.iter().for_each(|t| recorder.record(&poll(*t)));
+        recorder.close_at(end);
+        for late in [end.0, end.0 + 5_000_000] {
+            recorder.record(&poll(late));
+            times.push(late);
+        }
+        let t = recorder.finish(end);
+        let width = (t.bucket_ms * 1_000.0) as u64;
+        assert_eq!(width, 200_000_000);
+        let last = t.polls.len() - 1;
+        let mut want = vec![0u32; last + 1];
+        for at in &times {
+            want[((at / width) as usize).min(last)] += 1;
+        }
+        assert_eq!(t.polls, want);
+        assert_eq!(t.polls.iter().sum::<u32>() as usize, times.len());
+    }
+
+    #[test]
+    fn a_sample_keeps_every_stride_th_order() {
+        let mut recorder = Recorder::new(10, 4);
+        for n in 1..=10 {
+            recorder.record(&at(
+                n,
+                Happening::OrderPlaced {
+                    order: OrderId::numbered(n),
+                },
+            ));
+        }
+        let t = recorder.finish(Micros(1_000_000));
+        // ceil(10 / 4) = 3: orders 1, 4, 7 and 10.
+        assert_eq!(t.order_stride, 3);
+        let placed: Vec<f64> = t.orders.iter().map(|o| o[0]).collect();
+        assert_eq!(placed, [1.0, 4.0, 7.0, 10.0]);
+        assert_eq!(t.via, "----");
     }
 
     #[test]

@@ -59,6 +59,8 @@ function dur(ms) {
 function newLane(f) {
   return {
     name: f.name, kind: f.kind, n: f.orders, finished: f.finished, counters: f.counters,
+    // A replay of a large run shows an evenly spread sample of its orders.
+    total: f.sampled_from || f.orders, stride: f.order_stride || 1,
     bucketMs: f.bucket_ms, rate: [], life: new Float64Array(f.orders * 3).fill(-1),
     via: new Array(f.orders).fill('-'), placed: 0, dom: null,
   };
@@ -155,7 +157,7 @@ function buildLanes() {
     const known = el('b', { 'data-k': 'known' }, '0');
     const info = el('div', { class: 'info' },
       el('h2', {}, el('i', { class: 'swatch', 'aria-hidden': 'true' }), lane.name, el('small', {}, lane.kind)),
-      el('p', { class: 'known-line' }, known, ' / ' + nf.format(lane.n) + ' ' + L.known),
+      el('p', { class: 'known-line' }, known, ' / ' + nf.format(lane.total) + ' ' + L.known),
       counters);
     const ordersCanvas = el('canvas', { class: 'orders', role: 'img', 'aria-label': L.orders });
     const rateNow = el('b', {}, '0');
@@ -164,13 +166,20 @@ function buildLanes() {
     const hist = el('canvas', { class: 'hist', role: 'img', 'aria-label': L.delays });
     const section = el('section', { class: 'lane', 'data-name': lane.name, style: '--strategy:' + lane.colour },
       info,
-      el('figure', { class: 'orders-fig' }, el('figcaption', {}, el('span', {}, L.orders)), ordersCanvas),
+      el('figure', { class: 'orders-fig' }, el('figcaption', {}, el('span', {}, L.orders + sampleNote(lane))), ordersCanvas),
       el('figure', {}, el('figcaption', {}, el('span', {}, L.rps), rateNow), spark),
       el('figure', {}, el('figcaption', {}, el('span', {}, L.delays), p50), hist));
     ordersCanvas.addEventListener('mousemove', (e) => explainOrder(lane, ordersCanvas, e));
     main.append(section);
     lane.dom = { section, dd, known, ordersCanvas, spark, rateNow, hist, p50 };
   });
+}
+
+/** Says when a lane shows a sample of its orders, not all of them. */
+function sampleNote(lane) {
+  if (lane.stride <= 1) return '';
+  return ' (' + L.sample.replace('{n}', nf.format(lane.n)).replace('{m}', nf.format(lane.total))
+    .replace('{k}', nf.format(lane.stride)) + ')';
 }
 
 function control(body) {
@@ -391,7 +400,7 @@ function explainOrder(lane, canvas, e) {
   const k = Math.floor((e.offsetY / (canvas.clientHeight - 18)) * lane.n);
   if (k < 0 || k >= lane.n) return;
   const [placed, settled, known] = lane.life.subarray(3 * k, 3 * k + 3);
-  const id = 'ord_' + String(k + 1).padStart(6, '0');
+  const id = 'ord_' + String(k * lane.stride + 1).padStart(6, '0');
   canvas.title = placed < 0 ? id : known >= 0 && settled >= 0
     ? id + ': +' + dur(known - settled) + ' (' + (lane.via[k] === 'w' ? L.legend_webhook : lane.via[k] === 's' ? L.legend_stream : L.legend_poll) + ')'
     : id + ': ' + (settled >= 0 ? L.legend_waiting : L.legend_pending);

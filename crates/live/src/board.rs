@@ -106,8 +106,15 @@ pub struct Lane {
     pub bucket_ms: f64,
     /// Notification requests (polls, deliveries, 429s) per bucket.
     pub rate: Vec<u32>,
-    /// Every order, in number order.
+    /// Every order, in number order; in a replay of a sampled timeline,
+    /// the sampled orders ([`hooklab_core::report::Timeline::order_stride`]).
     pub orders: Vec<OrderLife>,
+    /// How many orders the strategy had: `orders.len()`, or more when the
+    /// lane shows a sample of them.
+    pub of_orders: u64,
+    /// The sample's stride: `orders[k]` is order number `k·stride + 1`
+    /// (1 when the lane shows every order).
+    pub order_stride: u64,
     /// Whether the strategy's run is over.
     pub finished: bool,
     /// Orders changed since the last frame (each once, see `order_dirty`).
@@ -127,6 +134,8 @@ impl Lane {
             bucket_ms,
             rate: Vec::new(),
             orders: vec![OrderLife::default(); orders],
+            of_orders: orders as u64,
+            order_stride: 1,
             finished: false,
             dirty: Vec::new(),
             order_dirty: vec![false; orders],
@@ -239,7 +248,9 @@ impl Lane {
     /// Back to no order placed and no request made (a replay seeking
     /// backwards starts over).
     fn clear(&mut self) {
+        let (of_orders, order_stride) = (self.of_orders, self.order_stride);
         *self = Lane::new(&self.name, &self.kind, self.orders.len(), self.bucket_ms);
+        (self.of_orders, self.order_stride) = (of_orders, order_stride);
     }
 
     fn clear_dirty(&mut self) {
@@ -326,6 +337,13 @@ struct LaneFrame<'a> {
     name: &'a str,
     kind: &'a str,
     orders: usize,
+    /// How many orders the strategy had, when `orders` is a sample of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sampled_from: Option<u64>,
+    /// The sample's stride, when `orders` is a sample: cell `k` is order
+    /// number `k·stride + 1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order_stride: Option<u64>,
     finished: bool,
     counters: Counters,
     bucket_ms: f64,
@@ -442,6 +460,8 @@ impl Board {
                     name: &l.name,
                     kind: &l.kind,
                     orders: l.orders.len(),
+                    sampled_from: (l.order_stride > 1).then_some(l.of_orders),
+                    order_stride: (l.order_stride > 1).then_some(l.order_stride),
                     finished: l.finished,
                     counters: l.counters,
                     bucket_ms: l.bucket_ms,

@@ -44,6 +44,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("delays", "delay distribution", "atrasos"),
     ("orders", "orders", "pedidos"),
+    (
+        "sample",
+        "a sample of {n} of {m}, one in every {k}",
+        "uma amostra de {n} de {m}, um a cada {k}",
+    ),
     ("time", "time", "tempo"),
     ("legend_pending", "payment pending", "pagamento pendente"),
     (

@@ -1,7 +1,10 @@
 //! Playing a finished run back from its `summary.json`.
 //!
 //! Every summary keeps, per strategy, a compact [`Timeline`]: requests per
-//! time bucket by kind, and each order's placed / settled / known instants.
+//! time bucket by kind, and each order's placed / settled / known instants
+//! (for a run with more orders than the summary's bound, those of an evenly
+//! spread sample of them: the lane then shows the sample, and says so, while
+//! its counters, folded from the buckets, still count every order).
 //! A replay walks a clock over it at a chosen speed (60 turns a simulated
 //! hour into a minute), and each tick shows what had happened by then: the
 //! buckets that started, the orders placed, settled and learned. So a
@@ -41,7 +44,17 @@ impl Replay {
                 let t = &s.timeline;
                 // Old summaries have no timeline: one bucket as wide as the run.
                 let bucket_ms = if t.bucket_ms > 0.0 { t.bucket_ms } else { 1.0 };
-                Lane::new(&s.name, &s.kind.to_string(), s.orders as usize, bucket_ms)
+                // A large run's timeline keeps a sample of its orders: the
+                // lane shows those (the counters still count every order).
+                let orders = if t.is_sampled() {
+                    t.orders.len()
+                } else {
+                    s.orders as usize
+                };
+                let mut lane = Lane::new(&s.name, &s.kind.to_string(), orders, bucket_ms);
+                lane.of_orders = s.orders;
+                lane.order_stride = t.order_stride.max(1);
+                lane
             })
             .collect();
         let mut board = Board::new(Mode::Replay, lanes);

@@ -681,6 +681,17 @@ pub fn markdown(summary: &Summary, lang: Lang) -> String {
     let _ = write!(out, "\n## {}\n\n", Msg::Charts.text(lang));
     for (file, title) in CHARTS {
         let _ = write!(out, "![{}]({file})\n\n", title.text(lang));
+        if file == "timeline.svg"
+            && let Some(s) = summary.strategies.iter().find(|s| s.timeline.is_sampled())
+        {
+            let note = i18n::sample_note(
+                lang,
+                s.timeline.orders.len(),
+                s.orders,
+                s.timeline.order_stride,
+            );
+            let _ = write!(out, "{note}\n\n");
+        }
     }
     if crate::traffic::counted(summary) {
         let (file, title) = BYTES_CHART;

@@ -8,6 +8,8 @@
 //! - `jobs`: a virtual run's strategies on several threads give the summary
 //!   of one thread, byte for byte;
 //! - `traffic`: bytes and connections counted at both ends, and agreeing;
+//! - `sampling`: the summary keeps a bounded sample of order lives and of
+//!   missed orders, and exact counts of all;
 //! - `fixtures`: the scenario builders and the run helper they share.
 //!
 //! Every run takes one lock ([`fixtures::run`]), so a real-time run never
@@ -21,4 +23,5 @@ mod loopback;
 mod model;
 mod traffic;
 mod spectrum;
+mod sampling;
 mod virtual_clock;

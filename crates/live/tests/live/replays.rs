@@ -83,3 +83,70 @@ fn the_rejection_counter_does_not_go_back_at_the_end_of_a_replay() {
         });
     }
 }
+
+#[test]
+fn a_sampled_run_replays_its_sample_and_ends_on_the_summarys_numbers() {
+    // 400 orders, 20 lives kept in all: each of the two strategies keeps
+    // one order in 40 (10 of them), while every count is of all 400.
+    let scenario = hooklab_core::scenario::Scenario::parse(
+        r#"
+name = "sampled"
+seed = 3
+clock = "virtual"
+[workload]
+orders = 400
+arrival = { dist = "fixed", every_ms = 5 }
+settle = { dist = "uniform", min_ms = 50, max_ms = 500 }
+[[strategy]]
+name = "poll-100ms"
+kind = "poll"
+interval_ms = 100
+[[strategy]]
+name = "webhook"
+kind = "webhook"
+"#,
+        "sampled.toml",
+    )
+    .unwrap();
+    let options = hooklab_harness::RunOptions {
+        order_lives: std::num::NonZeroUsize::new(20),
+        ..Default::default()
+    };
+    let summary =
+        hooklab_harness::run_scenario(&scenario, options, &hooklab_harness::run::Silent).unwrap();
+    for s in &summary.strategies {
+        assert_eq!(s.timeline.order_stride, 40, "{}", s.name);
+        assert_eq!(s.timeline.orders.len(), 10, "{}", s.name);
+    }
+    let state = LiveState::replay(summary.clone(), 100.0, Lang::PtBr);
+    state.start();
+    let end = state.with_board(|b| b.end_ms);
+    state.tick(end / 2.0 / 100.0);
+    state.with_board(|b| {
+        assert_eq!(b.phase, Phase::Running);
+        for lane in &b.lanes {
+            // The lane shows the sample, and knows what it samples.
+            assert_eq!((lane.orders.len(), lane.of_orders), (10, 400));
+            assert_eq!(lane.order_stride, 40);
+            // The counters come from the buckets: of all 400 orders.
+            assert!(lane.counters.known > 10, "{}", lane.counters.known);
+            assert!(lane.counters.known < 400, "{}", lane.counters.known);
+        }
+        let frame: serde_json::Value = serde_json::from_str(&b.snapshot().unwrap()).unwrap();
+        assert_eq!(frame["lanes"][0]["sampled_from"], 400);
+        assert_eq!(frame["lanes"][0]["order_stride"], 40);
+    });
+    state.tick(end);
+    state.with_board(|b| {
+        crate::assert_finished_on(b, &summary);
+        for (lane, s) in b.lanes.iter().zip(&summary.strategies) {
+            let shown: Vec<[f64; 3]> = lane
+                .orders
+                .iter()
+                .map(|o| [o.placed_ms, o.settled_ms, o.known_ms])
+                .collect();
+            assert_eq!(shown, s.timeline.orders, "{}", s.name);
+            assert_eq!(lane.counters.known, 400, "{}", s.name);
+        }
+    });
+}

@@ -236,6 +236,24 @@ pub fn hybrid_reading(
     }
 }
 
+/// The line under the timeline chart of a run whose order lives are a
+/// sample: `shown` of each strategy's `orders`, one in every `stride`.
+pub fn sample_note(lang: Lang, shown: usize, orders: u64, stride: u64) -> String {
+    let (shown, orders, stride) = (
+        crate::units::count(lang, shown as f64),
+        crate::units::count(lang, orders as f64),
+        crate::units::count(lang, stride as f64),
+    );
+    match lang {
+        Lang::En => format!(
+            "The chart counts every request of all {orders} orders. The order lives `summary.json` keeps (what the live replay draws, one row per order) are a sample of {shown} of the {orders} orders of each strategy, one in every {stride}, so the file stays small; every number of the table counts all {orders}."
+        ),
+        Lang::PtBr => format!(
+            "O gráfico conta cada requisição dos {orders} pedidos. As vidas de pedido que o `summary.json` guarda (o que a reprodução ao vivo desenha, uma linha por pedido) são uma amostra de {shown} dos {orders} pedidos de cada estratégia, um a cada {stride}, para o arquivo continuar pequeno; cada número da tabela conta todos os {orders}."
+        ),
+    }
+}
+
 /// The line explaining the `±` and the marker.
 pub fn interval_note(lang: Lang) -> String {
     match lang {

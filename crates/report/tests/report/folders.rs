@@ -202,3 +202,34 @@ fn every_committed_summary_agrees_with_its_own_timeline() {
         wrong.join("\n")
     );
 }
+
+#[test]
+fn a_sampled_timeline_is_said_under_the_timeline_chart_in_both_languages() {
+    // Nothing to say when every order's life is kept.
+    let full = summary("Three hundred customers check out.");
+    for lang in [Lang::En, Lang::PtBr] {
+        assert!(!render::markdown(&full, lang).contains("1 in every"));
+    }
+    let mut sampled = full;
+    for s in &mut sampled.strategies {
+        s.orders = 1_000_000;
+        s.timeline.order_stride = 100;
+        s.timeline.orders = vec![[0.0, 1.0, 2.0]; 10_000];
+        s.timeline.via = "p".repeat(10_000);
+    }
+    let en = render::markdown(&sampled, Lang::En);
+    let pt = render::markdown(&sampled, Lang::PtBr);
+    let note_en = "a sample of 10,000 of the 1,000,000 orders of each strategy, one in every 100";
+    let note_pt = "uma amostra de 10.000 dos 1.000.000 pedidos de cada estratégia, um a cada 100";
+    assert!(en.contains(note_en), "{en}");
+    assert!(pt.contains(note_pt), "{pt}");
+    // Right under the timeline chart, before the next one.
+    let (chart, note) = (
+        en.find("(timeline.svg)").unwrap(),
+        en.find(note_en).unwrap(),
+    );
+    assert!(
+        chart < note && note < en.find("(outcomes.svg)").unwrap(),
+        "{en}"
+    );
+}

@@ -97,6 +97,7 @@ fn strategy(name: &str, kind: StrategyKind, interval_ms: Option<f64>) -> Strateg
             reason: "the poller had not seen the final status when the run ended".to_owned(),
             why: Some(hooklab_core::report::MissedWhy::NotPolledYet),
         }],
+        missed_by_reason: [("not_polled_yet".to_owned(), 2)].into(),
         latency_cdf_ms: cdf_points(&h),
         timeline: Default::default(),
         traffic: None,
