@@ -36,17 +36,47 @@ pub struct ValidateArgs {
 /// list equal to the files of scenarios/.
 const COMMITTED: &[(&str, &str)] = &[
     ("checkout", include_str!("../../../scenarios/checkout.toml")),
-    ("flaky-receiver", include_str!("../../../scenarios/flaky-receiver.toml")),
-    ("flaky-receiver-no-retries", include_str!("../../../scenarios/flaky-receiver-no-retries.toml")),
-    ("hook0-day", include_str!("../../../scenarios/hook0-day.toml")),
-    ("lost-webhooks", include_str!("../../../scenarios/lost-webhooks.toml")),
-    ("poll-interval-sweep", include_str!("../../../scenarios/poll-interval-sweep.toml")),
-    ("provider-outage", include_str!("../../../scenarios/provider-outage.toml")),
-    ("rate-limited-polling", include_str!("../../../scenarios/rate-limited-polling.toml")),
-    ("retry-for-days", include_str!("../../../scenarios/retry-for-days.toml")),
+    (
+        "flaky-receiver",
+        include_str!("../../../scenarios/flaky-receiver.toml"),
+    ),
+    (
+        "flaky-receiver-no-retries",
+        include_str!("../../../scenarios/flaky-receiver-no-retries.toml"),
+    ),
+    (
+        "hook0-day",
+        include_str!("../../../scenarios/hook0-day.toml"),
+    ),
+    (
+        "lost-webhooks",
+        include_str!("../../../scenarios/lost-webhooks.toml"),
+    ),
+    (
+        "poll-interval-sweep",
+        include_str!("../../../scenarios/poll-interval-sweep.toml"),
+    ),
+    (
+        "provider-outage",
+        include_str!("../../../scenarios/provider-outage.toml"),
+    ),
+    (
+        "rate-limited-polling",
+        include_str!("../../../scenarios/rate-limited-polling.toml"),
+    ),
+    (
+        "retry-for-days",
+        include_str!("../../../scenarios/retry-for-days.toml"),
+    ),
     ("spectrum", include_str!("../../../scenarios/spectrum.toml")),
-    ("spectrum-real", include_str!("../../../scenarios/spectrum-real.toml")),
-    ("zapier-15min", include_str!("../../../scenarios/zapier-15min.toml")),
+    (
+        "spectrum-real",
+        include_str!("../../../scenarios/spectrum-real.toml"),
+    ),
+    (
+        "zapier-15min",
+        include_str!("../../../scenarios/zapier-15min.toml"),
+    ),
 ];
 
 /// The text `--from` names, and where it came from: a path to a file; else

@@ -463,27 +463,27 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             | StrategySpec::Stream { .. }
     ))
     .then(|| {
-            let mut per_payment: HashMap<_, u64> = HashMap::new();
-            for a in &attempts {
-                *per_payment.entry(&a.payment_id).or_insert(0) += 1;
-            }
-            let mut m = Moments::default();
-            for o in plan {
-                let polls = order_number(&o.order_id)
-                    .and_then(|k| polls_by_order.get(k))
-                    .map_or(0, |n| u64::from(*n));
-                let webhooks = by_order
-                    .get(&o.order_id)
-                    .and_then(|e| e.payment_id.as_ref())
-                    .and_then(|p| per_payment.get(p))
-                    .copied()
-                    .unwrap_or(0);
-                m.record(polls + webhooks);
-            }
-            // The unit is requests, not µs: the sums do not care.
-            m.stderr_us().map(round4)
-        })
-        .flatten();
+        let mut per_payment: HashMap<_, u64> = HashMap::new();
+        for a in &attempts {
+            *per_payment.entry(&a.payment_id).or_insert(0) += 1;
+        }
+        let mut m = Moments::default();
+        for o in plan {
+            let polls = order_number(&o.order_id)
+                .and_then(|k| polls_by_order.get(k))
+                .map_or(0, |n| u64::from(*n));
+            let webhooks = by_order
+                .get(&o.order_id)
+                .and_then(|e| e.payment_id.as_ref())
+                .and_then(|p| per_payment.get(p))
+                .copied()
+                .unwrap_or(0);
+            m.record(polls + webhooks);
+        }
+        // The unit is requests, not µs: the sums do not care.
+        m.stderr_us().map(round4)
+    })
+    .flatten();
     let ci = |k: u64, n: u64| wilson(k, n, Z95).map(|(lo, hi)| [round4(lo), round4(hi)]);
 
     let interval_ms = match spec {

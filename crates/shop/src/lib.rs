@@ -21,8 +21,8 @@
 
 pub mod backoff;
 pub mod client;
-pub mod inbox;
 pub mod conditional;
+pub mod inbox;
 pub mod long_poll;
 pub mod orders;
 pub mod poll;
