@@ -53,10 +53,17 @@ const CALIBRATION_SETTLE: Dur = Dur::from_ms(5);
 /// scenario's first strategy. `loopback_rtt` is the bare round trip already
 /// calibrated (the calibration run's own fold needs one). `None` if the
 /// calibration run failed or delivered nothing.
-pub async fn calibrate_delivery(scenario: &Scenario, loopback_rtt: Option<Dur>) -> Option<Dur> {
+/// `net`: the loopback the run's strategies use (the platform on a runtime
+/// of its own when the run measures its CPU), so the calibrated way crosses
+/// the same thread hand-offs as the run's deliveries.
+pub async fn calibrate_delivery(
+    scenario: &Scenario,
+    loopback_rtt: Option<Dur>,
+    net: &Loopback,
+) -> Option<Dur> {
     let mut best: Option<Dur> = None;
     for _ in 0..CALIBRATION_ROUNDS {
-        if let Some(way) = delivery_round(scenario, loopback_rtt).await {
+        if let Some(way) = delivery_round(scenario, loopback_rtt, net).await {
             best = Some(best.map_or(way, |b| b.min(way)));
         }
     }
@@ -65,7 +72,11 @@ pub async fn calibrate_delivery(scenario: &Scenario, loopback_rtt: Option<Dur>) 
 
 /// One calibration round: [`CALIBRATION_ORDERS`] deliveries on a fresh
 /// platform and shop, their mean delay less their settlement lateness.
-async fn delivery_round(scenario: &Scenario, loopback_rtt: Option<Dur>) -> Option<Dur> {
+async fn delivery_round(
+    scenario: &Scenario,
+    loopback_rtt: Option<Dur>,
+    net: &Loopback,
+) -> Option<Dur> {
     let mut bench = scenario.clone();
     bench.name = "calibration".to_owned();
     bench.workload.orders = CALIBRATION_ORDERS;
@@ -97,7 +108,7 @@ async fn delivery_round(scenario: &Scenario, loopback_rtt: Option<Dur>) -> Optio
     };
     let report = match run_strategy(
         0,
-        &Loopback::new(),
+        net,
         Clock::system_unix_us(),
         setting,
         &spec,

@@ -159,7 +159,12 @@ pub fn run_scenario(
                 .iter()
                 .any(StrategySpec::receives_webhooks) =>
         {
-            runtime.block_on(calibrate_delivery(scenario, calibrated))
+            let (net, platform) = loopback(options.platform_cpu)?;
+            let way = runtime.block_on(calibrate_delivery(scenario, calibrated, &net));
+            if let Some(platform) = platform {
+                platform.shutdown_timeout(std::time::Duration::from_secs(5));
+            }
+            way
         }
         _ => None,
     };
