@@ -105,6 +105,38 @@ fn translate(command: Command, parent: &str) -> Command {
     command
 }
 
+/// A placeholder in Portuguese, for the names hooklab's flags use.
+fn value_name_pt(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "NAME" => "NOME",
+        "SCENARIO" => "CENARIO",
+        "SUMMARY" => "RESUMO",
+        "FILE" => "ARQUIVO",
+        "EVENT" => "EVENTO",
+        "DIR" => "PASTA",
+        "PATH" | "DATA" => "CAMINHO",
+        "N" | "JOBS" | "ORDERS" => "N",
+        "LISTEN" | "ADDR" => "ENDERECO",
+        "API_KEY" | "KEY" => "CHAVE",
+        "SECRET" => "SEGREDO",
+        "SETTLE_AFTER" | "INTERVAL" | "EVERY" => "DURACAO",
+        "SPEED" => "FATOR",
+        "PLATFORM" | "URL" | "TO" => "URL",
+        "REPLAY" => "PASTA",
+        "RATE_LIMIT" => "TAXA",
+        "SHELL" => "SHELL",
+        "FORMAT" => "FORMATO",
+        "CLOCK" => "RELOGIO",
+        "LANG" => "IDIOMA",
+        "STRATEGY" => "ESTRATEGIA",
+        "OUTCOME" => "RESULTADO",
+        "OUT" => "PASTA",
+        "AMOUNT_CENTS" => "CENTAVOS",
+        "ORDER_ID" => "ID",
+        _ => return None,
+    })
+}
+
 fn translate_arg(arg: Arg, command: &str) -> Arg {
     let id = arg.get_id().as_str().to_owned();
     let mut help = arg_pt(command, &id).map(str::to_owned);
@@ -140,6 +172,21 @@ fn translate_arg(arg: Arg, command: &str) -> Arg {
         "Argumentos"
     } else {
         "Opções"
+    };
+    // The placeholder (`<NAME>`, `[SCENARIO]`), which clap takes from the
+    // value name or, without one, the upper-cased id.
+    let placeholder: Vec<String> = match arg.get_value_names() {
+        Some(names) => names.iter().map(|n| n.as_str().to_owned()).collect(),
+        None => vec![id.to_uppercase()],
+    };
+    let translated: Vec<&'static str> = placeholder
+        .iter()
+        .filter_map(|n| value_name_pt(n))
+        .collect();
+    let arg = if takes_value && translated.len() == placeholder.len() {
+        arg.value_names(translated)
+    } else {
+        arg
     };
     let arg = arg
         .hide_default_value(true)
