@@ -158,9 +158,9 @@ struct RunArgs {
     /// in scenarios/README.md.
     scenario: Option<PathBuf>,
 
-    /// Where to write summary.json, summary.md and the charts [default:
+    /// Where to write summary.json, summary.md and the charts (default:
     /// runs/<scenario file name>/; the committed reference results in results/
-    /// change only with `--out results/<name>`].
+    /// change only with `--out results/<name>`).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 
