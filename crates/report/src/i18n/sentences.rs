@@ -273,8 +273,8 @@ pub fn outside_note(lang: Lang) -> String {
 /// The line explaining the second prediction.
 pub fn draws_note(lang: Lang) -> String {
     match lang {
-        Lang::En => "model, these draws: the same model fed this run's own draws (settlement instants, arrivals, drawn fault rates) and its measured legs; in virtual time it must equal the measurement, and a gap there is a bug in hooklab.".to_owned(),
-        Lang::PtBr => "modelo, estes sorteios: o mesmo modelo alimentado com os sorteios desta execução (instantes de liquidação, chegadas, taxas de falha sorteadas) e seus trechos medidos; no relógio virtual deve igualar a medição, e uma diferença ali é um defeito do hooklab.".to_owned(),
+        Lang::En => "model, these draws: the same model fed this run's own draws (settlement instants, arrivals, drawn fault rates) and its measured legs; in virtual time a poller's must equal the measurement, and a gap there is a bug in hooklab. A webhook's legs are read off the payment creations, another sample of the same network, so there it agrees within the error bars rather than to the microsecond.".to_owned(),
+        Lang::PtBr => "modelo, estes sorteios: o mesmo modelo alimentado com os sorteios desta execução (instantes de liquidação, chegadas, taxas de falha sorteadas) e seus trechos medidos; no relógio virtual o de uma consulta periódica deve igualar a medição, e uma diferença ali é um defeito do hooklab. Os trechos de um webhook são lidos das criações de pagamento, outra amostra da mesma rede, então ali ele concorda dentro das barras de erro, não ao microssegundo.".to_owned(),
     }
 }
 
