@@ -375,7 +375,9 @@ fn every_subcommand_speaks_portuguese_in_help_runs_and_errors() {
         ],
         vec![
             "check",
-            "http://127.0.0.1:80 99/x",
+            // Not a URL at all (an unclosed IPv6 bracket): the "bad URL"
+            // refusal, worded in Portuguese.
+            "http://[::1/x",
             "--secret",
             "s",
             "--scheme",
