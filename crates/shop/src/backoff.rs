@@ -49,14 +49,8 @@ impl BackoffPoller {
             let due = created.plus(Dur(at_us));
             // A Retry-After pushes the polls due before it to its end.
             let next = due.max(not_before);
-            let ahead = next > self.clock.now();
-            tokio::select! {
-                biased;
-                _ = shutdown.wait() => return,
-                _ = tokio::time::sleep_until(self.clock.instant_at(next)) => {}
-            }
-            if ahead {
-                self.book.note_timer_lateness(self.clock.now().since(next));
+            if !crate::poll::sleep_until_due(&self.clock, &self.book, next, &mut shutdown).await {
+                return;
             }
             if self.book.is_known(&order_id) {
                 return;

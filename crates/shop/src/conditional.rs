@@ -47,15 +47,8 @@ impl ConditionalPoller {
         let mut interval = self.interval;
         let mut next = created.plus(interval);
         loop {
-            let due = next;
-            let ahead = due > self.clock.now();
-            tokio::select! {
-                biased;
-                _ = shutdown.wait() => return,
-                _ = tokio::time::sleep_until(self.clock.instant_at(next)) => {}
-            }
-            if ahead {
-                self.book.note_timer_lateness(self.clock.now().since(due));
+            if !crate::poll::sleep_until_due(&self.clock, &self.book, next, &mut shutdown).await {
+                return;
             }
             if self.book.is_known(&order_id) {
                 return;

@@ -28,6 +28,33 @@ pub struct Poller {
     pub reconcile: bool,
 }
 
+/// A payment poller's wait for its next deadline, `due`: false when
+/// `shutdown` came first. Shared by every per-payment poller (fixed,
+/// conditional, backoff), so they measure the timer the same way.
+///
+/// tokio's `sleep_until` itself rather than the clock's async wrapper, whose
+/// extra state every sleeping poller would carry. Only a deadline still
+/// ahead when the poller slept measures the timer's lateness: one already
+/// passed (the previous answer came back late) is a wait the model adds
+/// itself.
+pub(crate) async fn sleep_until_due(
+    clock: &Clock,
+    book: &OrderBook,
+    due: Micros,
+    shutdown: &mut Shutdown,
+) -> bool {
+    let ahead = due > clock.now();
+    tokio::select! {
+        biased;
+        _ = shutdown.wait() => return false,
+        _ = tokio::time::sleep_until(clock.instant_at(due)) => {}
+    }
+    if ahead {
+        book.note_timer_lateness(clock.now().since(due));
+    }
+    true
+}
+
 impl Poller {
     /// Polls `payment_id` (of `order_id`, created at `created`) at
     /// `created + k·T` for k = 1, 2, … until it is final, the order is known
@@ -41,20 +68,8 @@ impl Poller {
     ) {
         let mut next = created.plus(self.interval);
         loop {
-            let due = next;
-            let ahead = due > self.clock.now();
-            // tokio's `sleep_until` itself rather than the clock's async
-            // wrapper, whose extra state every sleeping poller would carry.
-            tokio::select! {
-                biased;
-                _ = shutdown.wait() => return,
-                _ = tokio::time::sleep_until(self.clock.instant_at(next)) => {}
-            }
-            // Only a deadline still ahead when the poller slept measures the
-            // timer: one already passed (the previous answer came back late)
-            // is a wait the model adds itself.
-            if ahead {
-                self.book.note_timer_lateness(self.clock.now().since(due));
+            if !sleep_until_due(&self.clock, &self.book, next, &mut shutdown).await {
+                return;
             }
             if self.book.is_known(&order_id) {
                 return;
