@@ -3,13 +3,12 @@
 //! Each English document has a Brazilian Portuguese counterpart (README.md and
 //! LEIAME.md, scenarios/README.md and scenarios/LEIAME.md, docs/github.md and
 //! docs/github.pt-BR.md, docs/check.md and docs/check.pt-BR.md, docs/model.md
-//! and docs/modelo.pt-BR.md, and each lesson of docs/lessons/ and its
-//! docs/aula/ twin). A section added to one and
-//! forgotten in the other is what drifts first, so these tests compare the
-//! heading outlines: the same number of headings, at the same levels, in the
-//! same order. Headings inside fenced code blocks (a `# comment` in a shell
-//! example) are not headings and are skipped.
-
+//! and docs/modelo.pt-BR.md, docs/database.md and docs/database.pt-BR.md, and
+//! each lesson of docs/lessons/ and its docs/aula/ twin). A section added to
+//! one and forgotten in the other is what drifts first, so these tests compare
+//! the heading outlines: the same number of headings, at the same levels, in
+//! the same order. Headings inside fenced code blocks (a `# comment` in a
+//! shell example) are not headings and are skipped.
 use std::path::{Path, PathBuf};
 
 /// The repository's root: this crate lives in `crates/report`.
@@ -126,6 +125,11 @@ fn check_docs_match() {
 #[test]
 fn model_docs_match() {
     assert_same_outline("docs/model.md", "docs/modelo.pt-BR.md");
+}
+
+#[test]
+fn database_docs_match() {
+    assert_same_outline("docs/database.md", "docs/database.pt-BR.md");
 }
 
 /// The Markdown files of a folder, keyed by what pairs them: the index
