@@ -9,6 +9,7 @@
 //! the heading outlines: the same number of headings, at the same levels, in
 //! the same order. Headings inside fenced code blocks (a `# comment` in a
 //! shell example) are not headings and are skipped.
+
 use std::path::{Path, PathBuf};
 
 /// The repository's root: this crate lives in `crates/report`.
