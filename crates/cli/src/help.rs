@@ -562,7 +562,8 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "report",
         "out",
-        "Onde gravar os relatórios (padrão: a pasta do resumo)",
+        "Onde gravar os relatórios (padrão: a pasta do resumo; uma execução de \
+         referência em results/ só quando nomeada aqui)",
     ),
     (
         "report",

@@ -50,6 +50,25 @@ pub fn reports_written(lang: Lang, dir: &Path) -> String {
     }
 }
 
+/// `hooklab report` asked to redraw a committed reference run in place.
+pub fn reference_in_place(lang: Lang, dir: &Path) -> String {
+    let dir = dir.display();
+    match lang {
+        Lang::En => format!(
+            "{dir} is a committed reference run (a folder of results/), which the README and \
+             the lessons quote; refusing to redraw it in place. Write the copy elsewhere with \
+             --out DIR (for instance --out runs/slides), or refresh the reference on purpose \
+             with --out {dir}"
+        ),
+        Lang::PtBr => format!(
+            "{dir} é uma execução de referência (uma pasta de results/), citada pelo LEIAME e \
+             pelas aulas; ela não será redesenhada no lugar. Grave a cópia em outra pasta com \
+             --out PASTA (por exemplo --out runs/slides), ou atualize a referência de propósito \
+             com --out {dir}"
+        ),
+    }
+}
+
 /// A run whose default folder holds another scenario file's results.
 pub fn would_replace(lang: Lang, dir: &Path, theirs: &str, ours: &str) -> String {
     let dir = dir.display();
