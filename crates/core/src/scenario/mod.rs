@@ -457,6 +457,22 @@ kind = "webhook"
             (p[0].field.as_deref(), p[0].line),
             (Some("strategy[0].interval_ms"), 12)
         );
+        // 0.2 without a unit is 0.2 ms: refused, with the unit it was
+        // probably meant to have.
+        let p = problems(&GOOD.replace("interval_ms = 200", "interval_ms = 0.2"));
+        assert_eq!(
+            (p[0].field.as_deref(), p[0].line),
+            (Some("strategy[0].interval_ms"), 12)
+        );
+        assert!(p[0].what.en.contains("\"0.2s\""), "{p:?}");
+        assert!(p[0].what.pt_br.contains("0,2 ms"), "{p:?}");
+        assert!(
+            Scenario::parse(
+                &GOOD.replace("interval_ms = 200", "interval_ms = 1"),
+                "x.toml"
+            )
+            .is_ok()
+        );
     }
 
     #[test]
