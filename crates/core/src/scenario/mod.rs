@@ -203,6 +203,35 @@ fn render_problems(file: &str, problems: &[Problem], lang: Lang) -> String {
     out
 }
 
+/// The longest prefix of `path` that names a table: serde reports a missing
+/// field at its table, but the error's offset can fall on the table's first
+/// key (`name = "x"` when `seed` is missing), whose path names a value.
+fn table_part(text: &str, mut path: FieldPath) -> FieldPath {
+    let Ok(doc) = toml::from_str::<toml::Table>(text) else {
+        return path;
+    };
+    let mut value = toml::Value::Table(doc);
+    let mut keep = 0;
+    for (i, seg) in path.0.iter().enumerate() {
+        let next = match (seg, &value) {
+            (PathSeg::Key(k), toml::Value::Table(t)) => t.get(k).cloned(),
+            (PathSeg::Index(n), toml::Value::Array(a)) => a.get(*n).cloned(),
+            _ => None,
+        };
+        match next {
+            Some(v) => {
+                if v.is_table() {
+                    keep = i + 1;
+                }
+                value = v;
+            }
+            None => break,
+        }
+    }
+    path.0.truncate(keep);
+    path
+}
+
 /// The name in serde's "missing field `x`" message.
 fn missing_field_name(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()
@@ -288,7 +317,14 @@ impl Scenario {
                 if let (Some(path), Some(name)) = (field.as_mut(), unknown_field_name(&message))
                     && path.0.last() != Some(&PathSeg::Key(name.to_owned()))
                 {
-                    path.0.push(PathSeg::Key(name.to_owned()));
+                    // The offset may lie inside the unknown field's own value
+                    // (`[[strategies]]` for `[[strategy]]`): the path then
+                    // already names it, followed by its insides.
+                    let own = PathSeg::Key(name.to_owned());
+                    match path.0.iter().position(|seg| *seg == own) {
+                        Some(at) => path.0.truncate(at + 1),
+                        None => path.0.push(own),
+                    }
                     if let Some(at) = locate(text, path) {
                         offset = at;
                     }
@@ -298,9 +334,9 @@ impl Scenario {
                 // top-level table's first key rather than at line 1, which
                 // is usually a comment.
                 if let Some(name) = missing_field_name(&message) {
-                    let mut path = match field.take() {
-                        Some(table) => table,
-                        None => {
+                    let mut path = match field.take().map(|p| table_part(text, p)) {
+                        Some(table) if !table.0.is_empty() => table,
+                        _ => {
                             if let Some(at) = top_level_offset(text) {
                                 offset = at;
                             }
@@ -526,6 +562,15 @@ kind = "webhook"
             "{p:?}"
         );
         assert!(start < end);
+        // With `name` first, the missing `seed` is still the top level's,
+        // not a field of `name`.
+        let p = problems(&GOOD.replace("seed = 42\n", ""));
+        assert_eq!(p[0].field.as_deref(), Some("seed"), "{p:?}");
+        // `[[strategies]]` for `[[strategy]]` is the unknown top-level key
+        // itself, not a field inside it.
+        let p = problems(&GOOD.replace("[[strategy]]", "[[strategies]]"));
+        assert_eq!(p[0].field.as_deref(), Some("strategies"), "{p:?}");
+        assert!(p[0].what.en.contains("unknown field `strategies`"), "{p:?}");
     }
 
     #[test]
