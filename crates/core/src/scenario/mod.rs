@@ -255,6 +255,40 @@ fn top_level_offset(text: &str) -> Option<usize> {
         .min()
 }
 
+/// A hint for a decimal comma (`approved = 0,9`, `every_ms = "0,2s"`): TOML
+/// reads the comma as a separator or a unit, and its own message ("a string
+/// was not closed", "unknown unit `,2s`") does not say what went wrong to
+/// someone who writes decimals the Brazilian way.
+fn decimal_comma_hint(line: &str) -> Option<Said> {
+    let code = line.split('#').next().unwrap_or("");
+    let bytes = code.as_bytes();
+    // Inside a list (`at_ms = [1,2]`) a comma between digits separates.
+    let in_list = |i: usize| {
+        let before = &code[..i];
+        before.matches('[').count() > before.matches(']').count()
+    };
+    let at = (1..bytes.len().saturating_sub(1)).find(|&i| {
+        bytes[i] == b','
+            && bytes[i - 1].is_ascii_digit()
+            && bytes[i + 1].is_ascii_digit()
+            && !in_list(i)
+    })?;
+    let start = code[..at]
+        .rfind(|c: char| !c.is_ascii_digit())
+        .map_or(0, |i| i + 1);
+    let end = code[at + 1..]
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or(code.len(), |i| at + 1 + i);
+    let written = &code[start..end];
+    let meant = written.replace(',', ".");
+    Some(Said::new(
+        format!("decimals take a point in scenario files: write {meant}, not {written}"),
+        format!(
+            "nos arquivos de cenário os decimais levam ponto, como em inglês: escreva {meant}, não {written}"
+        ),
+    ))
+}
+
 /// What to add for a missing required field, as an example.
 fn missing_hint(path: &FieldPath) -> Option<Said> {
     let last = match path.0.last() {
@@ -353,6 +387,9 @@ impl Scenario {
                 });
                 let what = serde_said(&message, last.as_deref());
                 let (line, column) = line_col(text, offset);
+                if hint.is_none() {
+                    hint = decimal_comma_hint(&source_line(text, line));
+                }
                 return Err(ScenarioError::Invalid {
                     file: file.to_owned(),
                     problems: vec![Problem {
@@ -532,6 +569,25 @@ kind = "webhook"
 
     const HEADER: &str =
         "# A comment first, as every committed scenario has.\nname = \"checkout\"\n";
+
+    #[test]
+    fn a_decimal_comma_gets_a_hint_with_the_number_rewritten() {
+        for (from, to) in [
+            ("approved = 0.9", "approved = 0,9"),
+            ("interval_ms = 200", "interval_ms = \"0,2s\""),
+        ] {
+            let p = problems(&GOOD.replace(from, to));
+            let hint = p[0].hint.as_ref().expect("a hint");
+            assert!(
+                hint.en.contains("write 0.") && hint.en.contains(", not 0,"),
+                "{p:?}"
+            );
+            assert!(hint.pt_br.contains("decimais levam ponto"), "{p:?}");
+        }
+        // A comma between values is no decimal.
+        assert!(decimal_comma_hint("at_ms = [1,2]").is_none());
+        assert!(decimal_comma_hint("x = 1 # 1,5 in a comment").is_none());
+    }
 
     #[test]
     fn a_missing_seed_or_workload_points_at_the_top_level_table() {
