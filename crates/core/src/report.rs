@@ -46,6 +46,11 @@ pub struct ScenarioInfo {
     pub arrival: String,
     /// The settlement-delay distribution, in words.
     pub settle: String,
+    /// Orders a day at the scenario's arrival rate, which turns a cost per
+    /// order into a cost per day; absent in summaries written before it was
+    /// recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orders_per_day: Option<f64>,
     /// The scenario file that produced the run, as given on the command line
     /// (`scenarios/checkout.toml`), or `built-in checkout` for the built-in
     /// scenario; absent in summaries written before it was recorded.
@@ -730,6 +735,7 @@ mod tests {
                     orders: 5_000_000,
                     arrival: "poisson, 1000/s".into(),
                     settle: "uniform 100ms..1.6s".into(),
+                    orders_per_day: Some(f64::MAX),
                     file: Some("f".repeat(200)),
                 },
                 strategies: (0..strategies).map(|_| worst_case_report(lives)).collect(),

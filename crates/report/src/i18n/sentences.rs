@@ -282,13 +282,13 @@ pub fn draws_note(lang: Lang) -> String {
 /// webhook strategy the polls are compared with).
 pub fn per_day_note(lang: Lang, hook: Option<&str>) -> String {
     let mut out = match lang {
-        Lang::En => "req/day: notification requests (polls and webhook attempts) over the strategy's run, scaled to 24 h.".to_owned(),
-        Lang::PtBr => "req./dia: requisições de notificação (consultas e tentativas de webhook) na execução da estratégia, escaladas para 24 h.".to_owned(),
+        Lang::En => "req/day: notification requests (polls and webhook attempts) a day at the scenario's order rate (requests per order × orders per day); for event-log pollers and streams, whose cost runs with the clock, their count over the strategy's run scaled to 24 h.".to_owned(),
+        Lang::PtBr => "req./dia: requisições de notificação (consultas e tentativas de webhook) por dia no ritmo de pedidos do cenário (requisições por pedido × pedidos por dia); para as consultas ao registro de eventos e os streams, cujo custo corre com o relógio, a contagem na execução da estratégia escalada para 24 h.".to_owned(),
     };
     if let Some(hook) = hook {
         out.push_str(&match lang {
-            Lang::En => format!(" polls per webhook: a strategy's polls per day against the webhook deliveries per day of {hook}."),
-            Lang::PtBr => format!(" consultas por webhook: as consultas por dia de uma estratégia contra as entregas de webhook por dia de {hook}."),
+            Lang::En => format!(" polls per webhook: a strategy's polls a day against the webhook deliveries a day of {hook}, both counted so."),
+            Lang::PtBr => format!(" consultas por webhook: as consultas por dia de uma estratégia contra as entregas de webhook por dia de {hook}, ambas contadas assim."),
         });
     }
     out

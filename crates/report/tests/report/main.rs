@@ -124,6 +124,7 @@ fn summary(description: &str) -> Summary {
             orders: 300,
             arrival: "one every 5ms".to_owned(),
             settle: "uniform 200ms..2s".to_owned(),
+            orders_per_day: None,
             file: None,
         },
         strategies,
