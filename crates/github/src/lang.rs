@@ -185,11 +185,19 @@ pub fn more_in_last_second(lang: Lang, n: u64, noun: &str) -> String {
     }
 }
 
-/// The plural noun that counts refused deliveries in a storm's summary.
-pub fn refusals(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "refusals",
-        Lang::PtBr => "recusas",
+/// The plural noun that counts refused deliveries of one status in a
+/// storm's summary. Each status is throttled on its own, so a burst of
+/// forged signatures (401) does not hide the one oversized body (413).
+pub fn refusals(lang: Lang, status: u16) -> &'static str {
+    match (lang, status) {
+        (Lang::En, 400) => "refusals (400)",
+        (Lang::En, 401) => "refusals (401)",
+        (Lang::En, 413) => "refusals (413)",
+        (Lang::En, _) => "refusals",
+        (Lang::PtBr, 400) => "recusas (400)",
+        (Lang::PtBr, 401) => "recusas (401)",
+        (Lang::PtBr, 413) => "recusas (413)",
+        (Lang::PtBr, _) => "recusas",
     }
 }
 
