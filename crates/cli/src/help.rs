@@ -105,6 +105,28 @@ fn translate(command: Command, parent: &str) -> Command {
     command
 }
 
+/// The standard library's number-parsing reasons (`--orders 3,0`, `--jobs
+/// 0`, `--speed 1,5`) in Portuguese; hooklab's own parsers already speak the
+/// language and pass through unchanged.
+fn std_parse_reason_pt(why: &str, value: &str) -> String {
+    match why {
+        "invalid digit found in string" => {
+            "não é um número inteiro (só algarismos, sem vírgula nem ponto)".to_owned()
+        }
+        "invalid float literal" if value.contains(',') => {
+            "não é um número (use ponto para decimais, como em 1.5)".to_owned()
+        }
+        "invalid float literal" => "não é um número".to_owned(),
+        "cannot parse integer from empty string" | "cannot parse float from empty string" => {
+            "está vazio".to_owned()
+        }
+        "number would be zero for non-zero type" => "deve ser pelo menos 1".to_owned(),
+        "number too large to fit in target type" => "é grande demais".to_owned(),
+        "number too small to fit in target type" => "é pequeno demais".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
 /// A placeholder in Portuguese, for the names hooklab's flags use.
 fn value_name_pt(name: &str) -> Option<&'static str> {
     Some(match name {
@@ -233,7 +255,10 @@ pub fn print_clap_error(error: &clap::Error, lang: Lang) {
         // The value parser's own reason, which hooklab's parsers word in the
         // language (see `text::parsing_lang`).
         ErrorKind::ValueValidation => match std::error::Error::source(error) {
-            Some(why) => format!("valor inválido `{value}` para {arg}: {why}"),
+            Some(why) => format!(
+                "valor inválido `{value}` para {arg}: {}",
+                std_parse_reason_pt(&why.to_string(), &value)
+            ),
             None => format!("valor inválido `{value}` para {arg}"),
         },
         ErrorKind::MissingRequiredArgument => {

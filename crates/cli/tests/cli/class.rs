@@ -831,3 +831,21 @@ fn a_shop_whose_orders_all_failed_exits_1() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("1 of 1 order(s)"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_number_flag_with_a_comma_or_zero_is_refused_in_portuguese() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, said) in [
+        (&["shop", "--orders", "3,0"][..], "não é um número inteiro"),
+        (&["run", "--jobs", "0"][..], "deve ser pelo menos 1"),
+    ] {
+        let out = pt(dir.path(), args);
+        let text = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(text.contains(said), "{args:?}: {text}");
+        assert!(!text.contains("invalid digit"), "{text}");
+        assert!(!text.contains("non-zero type"), "{text}");
+    }
+    let text = stderr(&pt(dir.path(), &["live", "--speed", "1,5"]));
+    assert!(text.contains("use ponto para decimais"), "{text}");
+}
