@@ -539,7 +539,10 @@ impl Ctx {
             });
         let newly_disabled = disabled.is_some();
         if let Some(reason) = disabled {
-            tracing::warn!(endpoint = %endpoint.id, reason = %reason, "endpoint disabled");
+            // Info, not a warning: the event sink below already tells the
+            // user, in their language; a warning would print it again in
+            // English.
+            tracing::info!(endpoint = %endpoint.id, reason = %reason, "endpoint disabled");
             shared.config.events.emit(clock.now(), || {
                 hooklab_core::events::Happening::EndpointDisabled {
                     endpoint: endpoint.id.to_string(),
