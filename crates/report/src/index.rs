@@ -58,7 +58,8 @@ fn render_index(runs: &[(String, Summary)]) -> String {
             let wasted = if r.requests.all_polls() == 0 {
                 "-".to_owned()
             } else {
-                format!("{:.0}%", r.polls_wasted_share * 100.0)
+                // The same digits as the tables: 99.98% is not "100%".
+                crate::units::share_digits(r.polls_wasted_share)
             };
             let _ = writeln!(
                 out,
