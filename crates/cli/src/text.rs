@@ -137,8 +137,12 @@ pub fn phrase(lang: Lang, phrase: Phrase, subject: &str) -> String {
         (Lang::PtBr, Reading) => format!("ao ler {subject}"),
         (Lang::En, NotSummary) => format!("{subject} is not a hooklab summary.json"),
         (Lang::PtBr, NotSummary) => format!("{subject} não é um summary.json do hooklab"),
-        (Lang::En, Listen) => format!("cannot listen on {subject}"),
-        (Lang::PtBr, Listen) => format!("não foi possível escutar em {subject}"),
+        (Lang::En, Listen) => {
+            format!("cannot listen on {subject} (--listen 127.0.0.1:PORT chooses another port)")
+        }
+        (Lang::PtBr, Listen) => format!(
+            "não foi possível escutar em {subject} (--listen 127.0.0.1:PORTA escolhe outra porta)"
+        ),
         (Lang::En, Register) => format!("registering the webhook endpoint {subject}"),
         (Lang::PtBr, Register) => format!("ao registrar o endpoint de webhook {subject}"),
         (Lang::En, CreatePayment) => format!("creating a payment at {subject}"),

@@ -849,3 +849,19 @@ fn a_number_flag_with_a_comma_or_zero_is_refused_in_portuguese() {
     let text = stderr(&pt(dir.path(), &["live", "--speed", "1,5"]));
     assert!(text.contains("use ponto para decimais"), "{text}");
 }
+
+#[test]
+fn a_port_in_use_says_how_to_choose_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = pt(
+        dir.path(),
+        &["platform", "--listen", &addr, "--data", ":memory:"],
+    );
+    let text = stderr(&out);
+    assert_ne!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("já em uso"), "{text}");
+    assert!(text.contains("--listen 127.0.0.1:PORTA"), "{text}");
+    drop(taken);
+}
