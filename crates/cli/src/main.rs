@@ -15,6 +15,7 @@ mod demo_cmd;
 mod github_cmd;
 mod help;
 mod live_cmd;
+mod man;
 mod new_cmd;
 mod out;
 mod progress;
@@ -256,14 +257,10 @@ fn main() -> ExitCode {
                 .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
                 .map_err(Failure::Runtime)
         }
-        Command::Man => {
-            let man = clap_mangen::Man::new(help::localized(Cli::command(), lang));
-            let mut page = Vec::new();
-            man.render(&mut page)
-                .and_then(|()| out::print(page))
-                .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
-                .map_err(Failure::Runtime)
-        }
+        Command::Man => man::page(help::localized(Cli::command(), lang), lang)
+            .and_then(out::print)
+            .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
+            .map_err(Failure::Runtime),
         Command::Github(cmd) => github(cmd, lang),
         Command::Platform(args) => demo_out(lang, offset)
             .and_then(|out| demo(demo_cmd::platform(args, out), lang))

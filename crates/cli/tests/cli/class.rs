@@ -665,6 +665,30 @@ fn completions_and_the_man_page_are_printed_on_demand() {
 }
 
 #[test]
+fn the_portuguese_man_page_has_portuguese_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = pt(dir.path(), &["man"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = String::from_utf8_lossy(&out.stdout);
+    let headers: Vec<&str> = page
+        .lines()
+        .filter_map(|l| l.strip_prefix(".SH "))
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "NOME",
+            "SINOPSE",
+            "DESCRIÇÃO",
+            "OPÇÕES",
+            "SUBCOMANDOS",
+            "VERSÃO"
+        ],
+        "{page}"
+    );
+}
+
+#[test]
 fn quiet_prints_only_the_results() {
     let (dir, _) = classroom("my.toml");
     let out = hooklab(dir.path())
