@@ -146,13 +146,13 @@ impl PollReading<'_> {
             mean,
             model,
         } = self;
+        let rpo = decimal(lang, format!("{rpo:.2}"));
         match lang {
             Lang::En => format!(
-                "{name}: polling every {interval} cost {rpo:.2} requests per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
+                "{name}: polling every {interval} cost {rpo} requests per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
             ),
             Lang::PtBr => format!(
-                "{name}: consultar a cada {interval} custou {} requisições por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model}).",
-                decimal(lang, format!("{rpo:.2}"))
+                "{name}: consultar a cada {interval} custou {rpo} requisições por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model})."
             ),
         }
     }
@@ -191,26 +191,26 @@ pub fn spectrum_reading(
     mean: &str,
     model: &str,
 ) -> String {
+    let rpo = decimal(lang, format!("{rpo:.2}"));
     match lang {
         Lang::En => format!(
-            "{name}: {how} cost {rpo:.2} requests per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
+            "{name}: {how} cost {rpo} requests per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
         ),
         Lang::PtBr => format!(
-            "{name}: {how} custou {} requisições por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model}).",
-            decimal(lang, format!("{rpo:.2}"))
+            "{name}: {how} custou {rpo} requisições por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model})."
         ),
     }
 }
 
 /// One sentence reading a webhook strategy's numbers.
 pub fn webhook_reading(lang: Lang, name: &str, rpo: f64, mean: &str, p99: &str) -> String {
+    let rpo = decimal(lang, format!("{rpo:.2}"));
     match lang {
         Lang::En => {
-            format!("{name}: {rpo:.2} webhook request(s) per order, mean delay {mean}, p99 {p99}.")
+            format!("{name}: {rpo} webhook request(s) per order, mean delay {mean}, p99 {p99}.")
         }
         Lang::PtBr => format!(
-            "{name}: {} requisição(ões) de webhook por pedido, atraso médio de {mean}, p99 de {p99}.",
-            decimal(lang, format!("{rpo:.2}"))
+            "{name}: {rpo} requisição(ões) de webhook por pedido, atraso médio de {mean}, p99 de {p99}."
         ),
     }
 }
@@ -300,7 +300,9 @@ pub fn per_day_note(lang: Lang, hook: Option<&str>) -> String {
 /// quoted as it is).
 pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
     if lang == Lang::En {
-        return flag.message.clone();
+        // The check words its numbers plainly ("40 of 1000 requests"); the
+        // report groups their thousands as its tables do.
+        return decimal(lang, flag.message.clone());
     }
     let numbers: Vec<String> = flag
         .message
@@ -450,7 +452,12 @@ mod tests {
         let storm = HealthCode::RateLimitStorm.flag(
             "40 of 1000 requests were refused with 429: the delays include waiting out the rate limit".to_owned(),
         );
-        assert!(health_message(Lang::PtBr, &storm).starts_with("40 de 1000 requisições"));
+        assert!(
+            health_message(Lang::PtBr, &storm).starts_with("40 de 1.000 requisições"),
+            "{}",
+            health_message(Lang::PtBr, &storm)
+        );
+        assert!(health_message(Lang::En, &storm).starts_with("40 of 1,000 requests"));
     }
 
     #[test]
