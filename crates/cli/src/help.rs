@@ -453,7 +453,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "platform",
         "",
-        "Executa a plataforma de pagamentos sozinha, para a demonstração em dois terminais: imprime a chave de API e depois uma linha por requisição, liquidação e entrega de webhook. Inicie `hooklab shop` em outro terminal",
+        "Executa a plataforma de pagamentos sozinha, para a demonstração em dois terminais: imprime a chave de API e depois uma linha por liquidação, tentativa de entrega de webhook e endpoint registrado ou desativado (as consultas da loja aparecem no terminal dela, o de `hooklab shop`). Inicie `hooklab shop` em outro terminal",
     ),
     (
         "platform",

@@ -102,8 +102,10 @@ enum Command {
     Github(github_cmd::GithubCommand),
 
     /// Run the payment platform on its own, for the two-terminal demo: it
-    /// prints its API key, then one line per request, settlement and webhook
-    /// delivery. Start `hooklab shop` in another terminal.
+    /// prints its API key, then one line per settlement, webhook delivery
+    /// attempt and endpoint registered or disabled (the shop's polls are
+    /// printed in its own terminal, by `hooklab shop`). Start `hooklab shop`
+    /// in another terminal.
     Platform(demo_cmd::PlatformArgs),
 
     /// Run a shop on its own against `hooklab platform`: it places a few
