@@ -323,13 +323,20 @@ impl Out {
         self.time_of_day((self.wall_us)() - ago_us)
     }
 
-    /// The local time of day of a unix instant, `09:41:07.123`.
+    /// The local time of day of a unix instant, `09:41:07.123`; in pt-BR
+    /// with the decimal comma, `09:41:07,123`, as every other number there
+    /// (a point read as English there, in the seconds 00 to 09 of each
+    /// minute, which the pt-BR test's scan caught only then).
     fn time_of_day(&self, unix_us: i64) -> String {
         let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_us) * 1_000)
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
             .to_offset(self.offset);
+        let point = match self.lang {
+            Lang::En => '.',
+            Lang::PtBr => ',',
+        };
         format!(
-            "{:02}:{:02}:{:02}.{:03}",
+            "{:02}:{:02}:{:02}{point}{:03}",
             at.hour(),
             at.minute(),
             at.second(),
@@ -787,6 +794,11 @@ mod tests {
         };
         // 2026-12-01 12:41:07.123 UTC is 09:41:07.123 in Brasília.
         assert_eq!(out.time_of_day(1_796_128_867_123_000), "09:41:07.123");
+        let pt = Out {
+            lang: Lang::PtBr,
+            ..out
+        };
+        assert_eq!(pt.time_of_day(1_796_128_867_123_000), "09:41:07,123");
     }
 
     /// 2026-12-01 09:41:07.123 in Brasília, in unix microseconds.
