@@ -133,6 +133,10 @@ fn value_name_pt(name: &str) -> Option<&'static str> {
         "OUT" => "PASTA",
         "AMOUNT_CENTS" => "CENTAVOS",
         "ORDER_ID" => "ID",
+        "OWNER/NAME" => "DONO/NOME",
+        "ACTION" => "ACAO",
+        "TITLE" => "TITULO",
+        "SCHEME" => "ESQUEMA",
         _ => return None,
     })
 }
@@ -567,7 +571,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "report",
         "format",
-        "Também imprime o resumo na saída padrão, como `hooklab run`: uma tabela alinhada, o resumo em JSON ou o relatório em Markdown",
+        "Também imprime o resumo na saída padrão, como `hooklab run`: uma tabela alinhada, o resumo em JSON, o relatório em Markdown ou o slide compacto (80 colunas)",
     ),
     (
         "report",
@@ -633,7 +637,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "check",
         "max_body",
-        "O limite de corpo do receptor, em bytes: o caso de corpo grande demais envia um byte a mais (padrão: 26214400, o limite de 25 MB do GitHub)",
+        "O limite de corpo do receptor, em bytes: o caso de corpo grande demais envia um byte a mais (padrão: 26.214.400, o limite de 25 MB do GitHub)",
     ),
     (
         "check",
