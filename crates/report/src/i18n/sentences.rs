@@ -40,45 +40,25 @@ pub fn headline(
 /// Translates the few words the core uses to describe distributions
 /// (`one every 5ms`, `uniform 200ms..2s`, `exponential, mean 1s`). Those
 /// descriptions are saved in `summary.json` in English, so a report re-rendered
-/// in Portuguese translates them here.
+/// in Portuguese translates them here. Their numbers are written as the
+/// tables' are (`one every 119,172ms`, `uniforme 200ms..1,5s`): [`decimal`]
+/// rewrites only a point between digits, never the `..` of a range.
 fn workload_words(lang: Lang, text: &str) -> String {
-    match lang {
+    let words = match lang {
         Lang::En => text.to_owned(),
-        Lang::PtBr => decimal_between_digits(
-            &[
-                ("one every", "um a cada"),
-                ("uniform", "uniforme"),
-                ("exponential", "exponencial"),
-                ("lognormal", "log-normal"),
-                ("fixed", "fixo"),
-                ("median", "mediana"),
-                ("mean", "média"),
-            ]
-            .iter()
-            .fold(text.to_owned(), |t, (en, pt)| t.replace(en, pt)),
-        ),
-    }
-}
-
-/// Writes a decimal point between two digits as a comma (`1.5s` becomes
-/// `1,5s`), leaving every other point (the `..` of a range) alone.
-fn decimal_between_digits(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    chars
+        Lang::PtBr => [
+            ("one every", "um a cada"),
+            ("uniform", "uniforme"),
+            ("exponential", "exponencial"),
+            ("lognormal", "log-normal"),
+            ("fixed", "fixo"),
+            ("median", "mediana"),
+            ("mean", "média"),
+        ]
         .iter()
-        .enumerate()
-        .map(|(i, &c)| {
-            let digit = |j: Option<usize>| {
-                j.and_then(|j| chars.get(j))
-                    .is_some_and(char::is_ascii_digit)
-            };
-            if c == '.' && digit(i.checked_sub(1)) && digit(Some(i + 1)) {
-                ','
-            } else {
-                c
-            }
-        })
-        .collect()
+        .fold(text.to_owned(), |t, (en, pt)| t.replace(en, pt)),
+    };
+    decimal(lang, words)
 }
 
 /// The footnote under a table: where the predictions come from.
@@ -474,6 +454,14 @@ mod tests {
         assert_eq!(
             workload_words(Lang::En, "uniform 200ms..1.5s"),
             "uniform 200ms..1.5s"
+        );
+        assert_eq!(
+            workload_words(Lang::PtBr, "one every 119172ms"),
+            "um a cada 119.172ms"
+        );
+        assert_eq!(
+            workload_words(Lang::En, "one every 119172ms"),
+            "one every 119,172ms"
         );
     }
 }
