@@ -208,6 +208,7 @@ pub fn lines_dropped(lang: Lang, n: u64) -> String {
 
 /// `hooklab github send`'s line before it sends.
 pub fn sending(lang: Lang, event: &str, id: &str, bytes: usize, signed: bool, to: &str) -> String {
+    let bytes = count(lang, bytes as u64);
     match (lang, signed) {
         (Lang::En, true) => {
             format!("sending {event} (delivery {id}, {bytes} bytes, signed) to {to}")
@@ -233,5 +234,27 @@ mod tests {
         assert_eq!(count(Lang::En, 1_234_567), "1,234,567");
         assert_eq!(count(Lang::PtBr, 10_000), "10.000");
         assert_eq!(count(Lang::PtBr, 999), "999");
+    }
+
+    #[test]
+    fn the_sending_line_groups_its_byte_count() {
+        let line = sending(
+            Lang::PtBr,
+            "push",
+            "d1",
+            2_466,
+            true,
+            "http://127.0.0.1:8080/webhook",
+        );
+        assert!(line.contains("2.466 bytes"), "{line}");
+        let line = sending(
+            Lang::En,
+            "push",
+            "d1",
+            2_466,
+            true,
+            "http://127.0.0.1:8080/webhook",
+        );
+        assert!(line.contains("2,466 bytes"), "{line}");
     }
 }
