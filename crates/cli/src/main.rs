@@ -404,6 +404,10 @@ fn github(cmd: github_cmd::GithubCommand, lang: Lang) -> Result<(), Failure> {
     runtime.block_on(github_cmd::run(cmd, lang)).map_err(|e| {
         let usage = e.is_usage();
         let error = match text::github_error(lang, &e) {
+            // Said whole in Portuguese: no English detail to keep.
+            Some(words) if matches!(e, hooklab_github::command::CommandError::Usage(_)) => {
+                anyhow::anyhow!(words)
+            }
             Some(words) => anyhow::Error::new(e).context(words),
             None => anyhow::Error::new(e),
         };

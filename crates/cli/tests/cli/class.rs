@@ -638,6 +638,43 @@ fn the_platform_help_says_what_its_terminal_prints() {
     );
 }
 
+/// `hooklab github`'s usage mistakes were "uso inválido" with the reason in
+/// English beneath: the reason itself is said in Portuguese now.
+#[test]
+fn github_usage_mistakes_are_said_in_portuguese() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["github", "send", "push", "--repo", "sozinho"],
+            "--repo deve ser dono/nome (recebido `sozinho`)",
+        ),
+        (
+            &["github", "listen", "--listen", "127.0.0.1:0"],
+            "dê o segredo do webhook com --secret",
+        ),
+        (
+            &[
+                "github",
+                "listen",
+                "--listen",
+                "127.0.0.1:0",
+                "--secret",
+                "s",
+                "--path",
+                "x",
+            ],
+            "--path deve começar com `/`",
+        ),
+    ];
+    for (args, said) in cases {
+        let out = pt(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let text = stderr(&out);
+        assert!(text.contains(said), "{args:?}: {text}");
+        assert!(!text.contains("em inglês"), "{args:?}: {text}");
+    }
+}
+
 /// A child process killed when dropped, so a failing test leaves no server
 /// running.
 struct Killed(std::process::Child);
