@@ -78,7 +78,7 @@ pub fn decimal(lang: Lang, number: String) -> String {
         let digits = &chars[start..i];
         let fraction = start > 0 && chars[start - 1] == '.';
         for (k, c) in digits.iter().enumerate() {
-            if !fraction && digits.len() >= 4 && k > 0 && (digits.len() - k) % 3 == 0 {
+            if !fraction && digits.len() >= 4 && k > 0 && (digits.len() - k).is_multiple_of(3) {
                 out.push(group);
             }
             out.push(*c);
