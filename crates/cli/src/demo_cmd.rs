@@ -265,6 +265,24 @@ fn parse_loopback(text: &str) -> Result<SocketAddr, String> {
     }
 }
 
+/// Flags that do not make sense together, found before anything runs: bad
+/// usage (exit 2), worded in the reader's language.
+#[derive(Debug)]
+pub struct FlagMistake(String);
+
+impl std::fmt::Display for FlagMistake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FlagMistake {}
+
+/// Whether `error` is a [`FlagMistake`].
+pub fn is_flag_mistake(error: &anyhow::Error) -> bool {
+    error.chain().any(|link| link.is::<FlagMistake>())
+}
+
 /// Where the demo's lines go, and how they are worded and stamped.
 #[derive(Clone)]
 pub struct Out {
@@ -505,10 +523,12 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         StrategyArg::Stream => StrategySpec::Stream { name },
     };
     if args.interval == Dur::ZERO {
-        match lang {
-            Lang::En => bail!("--interval must be greater than 0"),
-            Lang::PtBr => bail!("--interval deve ser maior que 0"),
-        }
+        return Err(FlagMistake(text::pick(
+            lang,
+            "--interval must be greater than 0".to_owned(),
+            "--interval deve ser maior que 0".to_owned(),
+        ))
+        .into());
     }
     let max_wait = hooklab_core::scenario::MAX_WAIT;
     if matches!(
@@ -516,10 +536,11 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         StrategyArg::LongPoll | StrategyArg::LongPollEvents
     ) && args.interval > max_wait
     {
-        match lang {
-            Lang::En => bail!("--interval is the long poll's wait: at most {max_wait}"),
-            Lang::PtBr => bail!("--interval é a espera do long poll: no máximo {max_wait}"),
-        }
+        return Err(FlagMistake(match lang {
+            Lang::En => format!("--interval is the long poll's wait: at most {max_wait}"),
+            Lang::PtBr => format!("--interval é a espera do long poll: no máximo {max_wait}"),
+        })
+        .into());
     }
     let (trigger, shutdown) = shutdown::channel();
     let inbox = match &args.data {

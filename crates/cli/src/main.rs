@@ -274,7 +274,9 @@ fn main() -> ExitCode {
         Command::Shop(args) => demo_out(lang, offset)
             .and_then(|out| demo(demo_cmd::shop(args, out), lang))
             .map_err(|failure| match failure {
-                Failure::Runtime(e) if data::is_bad_file(&e) => Failure::Usage(e),
+                Failure::Runtime(e) if data::is_bad_file(&e) || demo_cmd::is_flag_mistake(&e) => {
+                    Failure::Usage(e)
+                }
                 other => other,
             }),
         Command::Order(args) => demo(demo_cmd::order(args, lang), lang),

@@ -675,6 +675,27 @@ fn github_usage_mistakes_are_said_in_portuguese() {
     }
 }
 
+/// Flags of `hooklab shop` that cannot work together are bad usage (exit
+/// 2), found before any order: they exited 1, as a failure while running.
+#[test]
+fn impossible_shop_flags_are_bad_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = format!("http://127.0.0.1:{}", dead_port());
+    for (args, said) in [
+        (vec!["--interval", "0"], "--interval deve ser maior que 0"),
+        (
+            vec!["--strategy", "long-poll", "--interval", "10m"],
+            "--interval é a espera do long poll",
+        ),
+    ] {
+        let mut all = vec!["shop", "--api-key", "k", "--platform", &dead];
+        all.extend(args);
+        let out = pt(dir.path(), &all);
+        assert_eq!(out.status.code(), Some(2), "{all:?}: {}", all_text(&out));
+        assert!(stderr(&out).contains(said), "{all:?}: {}", stderr(&out));
+    }
+}
+
 /// A child process killed when dropped, so a failing test leaves no server
 /// running.
 struct Killed(std::process::Child);
