@@ -34,7 +34,7 @@
 //!   summarised.
 
 use crate::text;
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
