@@ -155,6 +155,10 @@ fn value_name_pt(name: &str) -> Option<&'static str> {
         "OUT" => "PASTA",
         "AMOUNT_CENTS" => "CENTAVOS",
         "ORDER_ID" => "ID",
+        "OWNER/NAME" => "DONO/NOME",
+        "ACTION" => "ACAO",
+        "TITLE" => "TITULO",
+        "SCHEME" => "ESQUEMA",
         _ => return None,
     })
 }
@@ -478,7 +482,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "platform",
         "",
-        "Executa a plataforma de pagamentos sozinha, para a demonstração em dois terminais: imprime a chave de API e depois uma linha por requisição, liquidação e entrega de webhook. Inicie `hooklab shop` em outro terminal",
+        "Executa a plataforma de pagamentos sozinha, para a demonstração em dois terminais: imprime a chave de API e depois uma linha por liquidação, tentativa de entrega de webhook e endpoint registrado ou desativado (as consultas da loja aparecem no terminal dela, o de `hooklab shop`). Inicie `hooklab shop` em outro terminal",
     ),
     (
         "platform",
@@ -593,7 +597,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "report",
         "format",
-        "Também imprime o resumo na saída padrão, como `hooklab run`: uma tabela alinhada, o resumo em JSON ou o relatório em Markdown",
+        "Também imprime o resumo na saída padrão, como `hooklab run`: uma tabela alinhada, o resumo em JSON, o relatório em Markdown ou o slide compacto (80 colunas)",
     ),
     (
         "report",
@@ -659,7 +663,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "check",
         "max_body",
-        "O limite de corpo do receptor, em bytes: o caso de corpo grande demais envia um byte a mais (padrão: 26214400, o limite de 25 MB do GitHub)",
+        "O limite de corpo do receptor, em bytes: o caso de corpo grande demais envia um byte a mais (padrão: 26.214.400, o limite de 25 MB do GitHub)",
     ),
     (
         "check",

@@ -25,7 +25,8 @@ pub struct ReportArgs {
     pub out: Option<PathBuf>,
 
     /// Also print the summary on standard output, as `hooklab run` does:
-    /// an aligned table, the JSON summary, or the Markdown report.
+    /// an aligned table, the JSON summary, the Markdown report, or the
+    /// compact slide (80 columns).
     #[arg(long, value_enum)]
     pub format: Option<crate::FormatArg>,
 

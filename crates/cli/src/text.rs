@@ -202,7 +202,26 @@ pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -
         return None;
     }
     Some(match error {
-        E::Usage(_) => "uso inválido de `hooklab github`".to_owned(),
+        E::Usage(usage) => {
+            use hooklab_github::command::UsageError as U;
+            match usage {
+                U::PathWithoutSlash(path) => {
+                    format!("--path deve começar com `/` (recebido `{path}`), por exemplo /webhook")
+                }
+                U::EmptySecret => {
+                    "--secret está vazio; dê o segredo do webhook como digitado no GitHub"
+                        .to_owned()
+                }
+                U::NoSecret => "dê o segredo do webhook com --secret ou GITHUB_WEBHOOK_SECRET, \
+                     para que requisições forjadas sejam recusadas (ou --insecure-no-signature \
+                     para o comportamento sem verificação da apresentação)"
+                    .to_owned(),
+                U::EmptyEvent => "o EVENTO não pode ser vazio".to_owned(),
+                U::RepoNotOwnerName(repo) => {
+                    format!("--repo deve ser dono/nome (recebido `{repo}`)")
+                }
+            }
+        }
         E::ReadPayload { path, .. } => {
             format!(
                 "não foi possível ler o arquivo de payload {}",

@@ -160,7 +160,7 @@ pub fn polls_per_webhook(summary: &Summary, s: &StrategyReport) -> Option<f64> {
     (hooks > 0.0).then(|| polls / hooks)
 }
 
-/// A ratio as people read it: `1.11`, `6000`, `14,400`.
+/// A ratio as people read it: `1.11`, `6,032`, `14,400`.
 fn ratio(lang: Lang, x: f64) -> String {
     if x >= 10_000.0 {
         count(lang, x)
@@ -296,8 +296,9 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 requests,
                 wasted,
             ]);
-            // Counts are grouped in thousands, which `decimal` must not
-            // touch: they are pushed after it.
+            // `decimal` groups these cells' thousands; counts are grouped
+            // already (in `lang`'s separator, which `decimal` would read as
+            // a decimal point): they are pushed after it.
             let mut cells: Vec<String> = cells
                 .into_iter()
                 .enumerate()
