@@ -564,6 +564,10 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         shutdown.clone(),
     )
     .with_book(book.clone());
+    // The endpoint to remove when the shop stops: a shop without a durable
+    // inbox will not be back for its deliveries, and a platform left running
+    // would retry the next demo's events against this dead port.
+    let mut registered: Option<hooklab_core::ids::EndpointId> = None;
     if strategy.receives_webhooks() {
         let receiver = match &inbox {
             Some(inbox) => Receiver::with_inbox(
@@ -601,6 +605,9 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
                 endpoint.id, endpoint.secret
             ),
         });
+        if inbox.is_none() {
+            registered = Some(endpoint.id.clone());
+        }
     }
     let now = out.now();
     let polls = !matches!(args.strategy, StrategyArg::Webhook);
@@ -687,6 +694,26 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     // A long poll on the wire finishes first (the platform, another
     // program, holds it until news or its wait's end): a few seconds at most.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), shop.stopped()).await;
+    if let Some(id) = registered {
+        let removed = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            client.deregister_endpoint(&id),
+        )
+        .await;
+        let now = out.now();
+        out.say(match (lang, matches!(removed, Ok(Ok(())))) {
+            (Lang::En, true) => format!("{now} endpoint {id} removed from the platform"),
+            (Lang::En, false) => format!(
+                "{now} endpoint {id} could not be removed from the platform: it will keep retrying \
+                 this shop's address until it disables it"
+            ),
+            (Lang::PtBr, true) => format!("{now} endpoint {id} removido da plataforma"),
+            (Lang::PtBr, false) => format!(
+                "{now} não foi possível remover o endpoint {id} da plataforma: ela vai continuar \
+                 tentando o endereço desta loja até desativá-lo"
+            ),
+        });
+    }
     let sent = client.sent();
     let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
     let now = out.now();

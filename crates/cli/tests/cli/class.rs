@@ -1041,3 +1041,71 @@ fn a_port_in_use_says_how_to_choose_another() {
     assert!(text.contains("--listen 127.0.0.1:PORTA"), "{text}");
     drop(taken);
 }
+
+/// A webhook shop without a durable inbox removes its endpoint when it
+/// stops: a platform left running used to retry the next demo's events
+/// against the dead port, filling its terminal with failed attempts.
+#[test]
+fn a_webhook_shop_removes_its_endpoint_when_it_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = hooklab(dir.path())
+        .args([
+            "platform",
+            "--listen",
+            "127.0.0.1:0",
+            "--settle-after",
+            "50ms",
+            "--data",
+            ":memory:",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut platform = Killed(child);
+    let mut stdout = platform.0.stdout.take().unwrap();
+    let first = read_line(&mut stdout);
+    let address = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let key = read_line(&mut stdout);
+    let key = key.split_whitespace().last().unwrap().to_owned();
+    let shop = hooklab(dir.path())
+        .args([
+            "shop",
+            "--platform",
+            &address,
+            "--api-key",
+            &key,
+            "--strategy",
+            "webhook",
+            "--orders",
+            "1",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    let text = all_text(&shop);
+    assert_eq!(shop.status.code(), Some(0), "{text}");
+    let removed = text
+        .lines()
+        .find(|l| l.contains("removed from the platform"))
+        .unwrap_or_else(|| panic!("no removal line: {text}"));
+    let id = removed
+        .split_whitespace()
+        .find(|w| w.starts_with("we_"))
+        .unwrap();
+    // Gone: deleting it again is a 404.
+    let host = address.trim_start_matches("http://");
+    let mut conn = std::net::TcpStream::connect(host).unwrap();
+    let request = format!(
+        "DELETE /v1/webhook_endpoints/{id} HTTP/1.1\r\nHost: {host}\r\n\
+         Authorization: Bearer {key}\r\nConnection: close\r\n\r\n"
+    );
+    std::io::Write::write_all(&mut conn, request.as_bytes()).unwrap();
+    let status = read_line(&mut conn);
+    assert!(status.contains(" 404 "), "{status}");
+}
