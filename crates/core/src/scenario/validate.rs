@@ -475,6 +475,7 @@ impl ScenarioFile {
             }
         }
         out.extend(self.validate_sweep());
+        out.extend(super::crash::problems(self));
         out
     }
 }
