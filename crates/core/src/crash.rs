@@ -96,9 +96,10 @@ pub struct CrashReport {
     /// its dedup recognised.
     #[serde(default)]
     pub duplicates_after_restart: u64,
-    /// Orders placed while the platform was down, refused at the door.
+    /// The shop's requests refused because the platform or the shop was
+    /// down (a poll, a creation: each failed as a refused connection).
     #[serde(default)]
-    pub refused_while_down: u64,
+    pub requests_refused_while_down: u64,
 }
 
 impl CrashReport {

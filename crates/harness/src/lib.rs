@@ -28,6 +28,7 @@
 //! harness does not depend on the report crate.
 
 pub mod calibration;
+mod crash;
 pub mod error;
 mod fold;
 pub mod meter;
