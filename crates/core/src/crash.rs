@@ -78,8 +78,9 @@ pub struct CrashReport {
     /// also missed, with that reason.
     #[serde(default)]
     pub lost: BTreeMap<CrashLoss, u64>,
-    /// Payments still pending when the platform crashed (the settlements a
-    /// memory store loses and a store resumes).
+    /// Orders the platform held whose outcome the shop did not know yet
+    /// when the platform crashed (its pending settlements and undelivered
+    /// webhooks: what a memory store loses), added over its crashes.
     #[serde(default)]
     pub pending_at_crash: u64,
     /// Deliveries a restarted platform found open in its outbox and

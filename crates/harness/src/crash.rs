@@ -40,7 +40,7 @@ use hooklab_core::crash::{CrashLoss, CrashReport};
 use hooklab_core::http::{HttpClient, SendFuture, TransportError};
 use hooklab_core::ids::{IdEpoch, OrderId, PaymentId};
 use hooklab_core::scenario::{
-    AckMode, CrashWindow, Durability, OutboxKind, Scenario, StoreKind, StrategySpec,
+    AckMode, ClockMode, CrashWindow, Durability, OutboxKind, Scenario, StoreKind, StrategySpec,
 };
 use hooklab_core::shutdown::Shutdown;
 use hooklab_platform::store::{self, OutboxMode};
@@ -73,6 +73,16 @@ impl Plan {
         (durability != Durability::default() || !plan.platform.is_empty() || !plan.shop.is_empty())
             .then_some(plan)
     }
+}
+
+/// Refuses crash faults and stores on the real clock (`--clock real` over
+/// a virtual scenario): they run in virtual time only, for now.
+pub(crate) fn check_clock(scenario: &Scenario, clock: ClockMode) -> Result<(), HarnessError> {
+    if clock == ClockMode::Real && scenario.has_crash_keys() {
+        let said = hooklab_core::scenario::crash::real_clock_refused();
+        return Err(HarnessError::Unsupported(said.en));
+    }
+    Ok(())
 }
 
 /// The shop's receivers' answer to `ack` (before or after recording).
@@ -325,13 +335,13 @@ impl PlatformLife {
             .into_iter()
             .map(|s| s.order_id)
             .collect();
-        // The payments it held and had not settled: every order it had
-        // answered a creation for, and not settled.
+        // What it held that the shop did not know yet: every order it had
+        // answered a creation for, still unknown to the shop (its pending
+        // settlements and undelivered webhooks).
         let pending = book
             .entries()
             .iter()
-            .filter(|e| e.answered.is_some() && !settled.contains(&e.order_id))
-            .filter(|e| lives.dead.iter().all(|d| !d.settled.contains(&e.order_id)))
+            .filter(|e| e.answered.is_some() && e.known_at.is_none())
             .count() as u64;
         lives.pending_at_crash += pending;
         if lives.dedup_at_first_crash.is_none() {

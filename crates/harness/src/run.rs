@@ -128,6 +128,7 @@ pub fn run_scenario(
     progress: &dyn Progress,
 ) -> Result<Summary, HarnessError> {
     let clock_mode = options.clock.unwrap_or(scenario.clock);
+    crash::check_clock(scenario, clock_mode)?;
     // Real mode shares one multi-thread runtime. Virtual mode builds a fresh
     // paused one per strategy (below): no task of one strategy outlives it
     // into the next, and every strategy starts at the same virtual instant.
