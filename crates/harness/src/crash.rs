@@ -181,7 +181,11 @@ impl PlatformLife {
             let dir = tempfile::Builder::new()
                 .prefix("hooklab-crash-")
                 .tempdir()
-                .map_err(|e| HarnessError::Unsupported(format!("cannot make a temporary folder for the platform's SQLite store: {e}")))?;
+                .map_err(|e| {
+                    HarnessError::Unsupported(format!(
+                        "cannot make a temporary folder for the platform's SQLite store: {e}"
+                    ))
+                })?;
             let path = dir.path().join("platform.sqlite");
             Some((dir, path))
         } else {
@@ -235,7 +239,9 @@ impl PlatformLife {
             return Ok((life, url, tasks));
         }
         let switch = Switch { life: life.clone() };
-        let (url, server) = net.serve("platform", switch.router(), shutdown.clone()).await?;
+        let (url, server) = net
+            .serve("platform", switch.router(), shutdown.clone())
+            .await?;
         // The last incarnation's workers stop with the run, as a single
         // platform's do; the run waits for them as for its servers.
         let ending = {
@@ -481,7 +487,11 @@ impl CrashLog<'_> {
 
     /// Every order a crash lost, with why, among those the shop never
     /// learned.
-    pub(crate) fn losses(&self, current: &Platform, book: &OrderBook) -> HashMap<OrderId, CrashLoss> {
+    pub(crate) fn losses(
+        &self,
+        current: &Platform,
+        book: &OrderBook,
+    ) -> HashMap<OrderId, CrashLoss> {
         let Some(plan) = &self.life.plan else {
             return HashMap::new();
         };

@@ -486,9 +486,16 @@ pub(crate) async fn run_strategy(
         None => http.clone(),
     };
     // One platform, or (with crash faults or a store) one per life.
-    let (life, platform_url, mut servers) =
-        PlatformLife::serve(net, scenario, spec, clock, config, platform_http, shutdown.clone())
-            .await?;
+    let (life, platform_url, mut servers) = PlatformLife::serve(
+        net,
+        scenario,
+        spec,
+        clock,
+        config,
+        platform_http,
+        shutdown.clone(),
+    )
+    .await?;
 
     // One shop per merchant. They share one order book (order ids are unique
     // across merchants) and one client's counters, so the report adds them

@@ -125,7 +125,7 @@ pub fn markdown(summary: &Summary, lang: Lang) -> Option<String> {
         let cells: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
-    let _ = write!(out, "\n{}\n\n", note(summary, lang));
+    let _ = writeln!(out, "\n{}", note(summary, lang));
     Some(out)
 }
 

@@ -161,7 +161,9 @@ impl Receiver {
         self.crashes.fetch_add(1, Ordering::Relaxed);
         let mut unrecorded = self.unrecorded.lock().unwrap_or_else(|p| p.into_inner());
         unrecorded.tasks.abort_all();
-        std::mem::take(&mut unrecorded.orders).into_values().collect()
+        std::mem::take(&mut unrecorded.orders)
+            .into_values()
+            .collect()
     }
 
     /// Records `order_id`'s outcome after the processing time, once the
@@ -410,7 +412,10 @@ async fn receive(
         if receiver.crashes.load(Ordering::Relaxed) != life {
             // The shop died while it processed this one (a crash fault):
             // nothing recorded, no 2xx, and the sender will retry.
-            let error = ErrorBody::new("unavailable", "the shop died while processing (injected crash)");
+            let error = ErrorBody::new(
+                "unavailable",
+                "the shop died while processing (injected crash)",
+            );
             return (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response();
         }
     }

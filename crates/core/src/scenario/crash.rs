@@ -356,7 +356,10 @@ mod tests {
         // A dual write needs a store.
         let p = problems(&format!("{WEBHOOK}outbox = \"dual_write\"\n"));
         assert_eq!(p[0].field.as_deref(), Some("strategy[0].outbox"));
-        assert!(p[0].what.en.contains("store = \\\"sqlite\\\"") || p[0].what.en.contains("store = \"sqlite\""));
+        assert!(
+            p[0].what.en.contains("store = \\\"sqlite\\\"")
+                || p[0].what.en.contains("store = \"sqlite\"")
+        );
         let p = problems(&format!("[platform]\noutbox = \"dual_write\"\n{WEBHOOK}"));
         assert_eq!(p[0].field.as_deref(), Some("platform.outbox"));
         // `ack` belongs to receivers.
