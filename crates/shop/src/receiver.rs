@@ -196,15 +196,15 @@ impl Receiver {
     }
 
     /// Commits a delivery (the inbox, when there is one), marks its
-    /// `webhook-id` seen and applies it to the order book; answers the
-    /// error response when the commit failed.
+    /// `webhook-id` seen and applies it to the order book; answers whether
+    /// it was committed (`false`: the inbox refused, nothing applied).
     fn apply(
         &self,
         order_id: &OrderId,
         status: PaymentStatus,
         webhook_id: Option<String>,
         now: Micros,
-    ) -> Result<(), Response> {
+    ) -> bool {
         if let (Some(inbox), Some(id)) = (&self.inbox, &webhook_id) {
             // Acknowledge after commit: no 2xx for what is not durable, so the
             // sender retries it.
@@ -213,8 +213,7 @@ impl Receiver {
                     error = &e as &dyn std::error::Error,
                     "delivery not committed"
                 );
-                let error = ErrorBody::new("unavailable", "the shop could not record the delivery");
-                return Err((StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response());
+                return false;
             }
         }
         if let Some(id) = webhook_id {
@@ -231,7 +230,7 @@ impl Receiver {
                 counts.ignored.fetch_add(1, Ordering::Relaxed)
             }
         };
-        Ok(())
+        true
     }
 
     /// A receiver whose dedup set survives restarts: it starts from the
@@ -511,8 +510,9 @@ async fn receive(
         receiver.record_later(order_id, notice.data.status, webhook_id, arrived);
         return received();
     }
-    if let Err(refused) = receiver.apply(&order_id, notice.data.status, webhook_id, now) {
-        return refused;
+    if !receiver.apply(&order_id, notice.data.status, webhook_id, now) {
+        let error = ErrorBody::new("unavailable", "the shop could not record the delivery");
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response();
     }
     received()
 }
