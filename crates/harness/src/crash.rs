@@ -40,7 +40,7 @@ use hooklab_core::crash::{CrashLoss, CrashReport};
 use hooklab_core::http::{HttpClient, SendFuture, TransportError};
 use hooklab_core::ids::{IdEpoch, OrderId, PaymentId};
 use hooklab_core::scenario::{
-    AckMode, ClockMode, CrashWindow, Durability, OutboxKind, Scenario, StoreKind, StrategySpec,
+    AckMode, CrashWindow, Durability, OutboxKind, Scenario, StoreKind, StrategySpec,
 };
 use hooklab_core::shutdown::Shutdown;
 use hooklab_platform::store::{self, OutboxMode};
@@ -73,16 +73,6 @@ impl Plan {
         (durability != Durability::default() || !plan.platform.is_empty() || !plan.shop.is_empty())
             .then_some(plan)
     }
-}
-
-/// Refuses crash faults and stores on the real clock (`--clock real` over
-/// a virtual scenario): they run in virtual time only, for now.
-pub(crate) fn check_clock(scenario: &Scenario, clock: ClockMode) -> Result<(), HarnessError> {
-    if clock == ClockMode::Real && scenario.has_crash_keys() {
-        let said = hooklab_core::scenario::crash::real_clock_refused();
-        return Err(HarnessError::Unsupported(said.en));
-    }
-    Ok(())
 }
 
 /// The shop's receivers' answer to `ack` (before or after recording).
@@ -409,6 +399,14 @@ impl PlatformLife {
         self.shop_down.store(true, Ordering::Relaxed);
         let lost: Vec<OrderId> = receivers.iter().flat_map(|r| r.crash()).collect();
         self.lock().acked_unrecorded.extend(lost);
+    }
+
+    /// Whether the strategy's platform lives through crash faults (served
+    /// behind the [`Switch`], on the run's own threads).
+    pub(crate) fn restarts(&self) -> bool {
+        self.plan
+            .as_ref()
+            .is_some_and(|p| !p.platform.is_empty() || !p.shop.is_empty())
     }
 
     /// The store error of a restart, if one failed.

@@ -128,7 +128,6 @@ pub fn run_scenario(
     progress: &dyn Progress,
 ) -> Result<Summary, HarnessError> {
     let clock_mode = options.clock.unwrap_or(scenario.clock);
-    crash::check_clock(scenario, clock_mode)?;
     // Real mode shares one multi-thread runtime. Virtual mode builds a fresh
     // paused one per strategy (below): no task of one strategy outlives it
     // into the next, and every strategy starts at the same virtual instant.
@@ -639,8 +638,11 @@ pub(crate) async fn run_strategy(
     let traffic = net.meters().map(|meters| Traffic {
         api: meters.counts("platform", ended_at),
         webhooks: meters.counts("shop", ended_at),
+        // A platform a crash fault restarts runs on the run's own threads,
+        // not on the platform's runtime: its CPU is not measured.
         platform_cpu_ms: net
             .platform_cpu()
+            .filter(|_| !life.restarts())
             .map(|cpu| (cpu.as_secs_f64() * 1e6).round() / 1e3),
         platform_cpu_ms_per_order: None,
     });

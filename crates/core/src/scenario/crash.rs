@@ -27,7 +27,7 @@
 
 use super::FieldPath;
 use super::file::ScenarioFile;
-use super::tables::{ClockMode, StrategyKind};
+use super::tables::StrategyKind;
 use super::text::Said;
 use crate::duration::Dur;
 use serde::{Deserialize, Serialize};
@@ -159,7 +159,7 @@ impl DurabilityOverride {
 /// What is wrong with the crash faults and the durability keys: a crash
 /// that lasts no time, crashes out of order or overlapping, a dual write
 /// without a store to write, an `ack` on a strategy that receives no
-/// webhooks, and any of them on the real clock (not built there yet).
+/// webhooks.
 pub(super) fn problems(file: &ScenarioFile) -> Vec<(FieldPath, Said)> {
     let mut out = Vec::new();
     let mut bad = |path: String, said: Said| out.push((FieldPath::parse(&path), said));
@@ -230,29 +230,6 @@ pub(super) fn problems(file: &ScenarioFile) -> Vec<(FieldPath, Said)> {
             );
         }
     }
-    if file.clock == ClockMode::Real {
-        let first = [
-            (!file.faults.platform_crash.is_empty()).then(|| "faults.platform_crash".to_owned()),
-            (!file.faults.shop_crash.is_empty()).then(|| "faults.shop_crash".to_owned()),
-            run_store.map(|_| "platform.store".to_owned()),
-            run_outbox.map(|_| "platform.outbox".to_owned()),
-        ]
-        .into_iter()
-        .flatten()
-        .chain(file.strategy.iter().enumerate().flat_map(|(i, t)| {
-            [
-                t.store.map(|_| format!("strategy[{i}].store")),
-                t.outbox.map(|_| format!("strategy[{i}].outbox")),
-                t.ack.map(|_| format!("strategy[{i}].ack")),
-            ]
-            .into_iter()
-            .flatten()
-        }))
-        .next();
-        if let Some(path) = first {
-            bad(path, real_clock_refused());
-        }
-    }
     out
 }
 
@@ -260,15 +237,6 @@ fn dual_write_without_store() -> Said {
     Said::new(
         "a dual write writes to a store, and this strategy keeps its books in memory: add `store = \"sqlite\"`",
         "uma escrita dupla escreve num banco, e esta estratégia guarda tudo na memória: acrescente `store = \"sqlite\"`",
-    )
-}
-
-/// Crash faults and stores run in virtual time only: said where a file or
-/// a `--clock real` asks for them on the real clock.
-pub fn real_clock_refused() -> Said {
-    Said::new(
-        "crash faults, `store`, `outbox` and `ack` run on the virtual clock only (for now): set `clock = \"virtual\"`",
-        "quedas, `store`, `outbox` e `ack` só rodam no relógio virtual (por enquanto): use `clock = \"virtual\"`",
     )
 }
 
@@ -373,18 +341,13 @@ mod tests {
     }
 
     #[test]
-    fn the_real_clock_refuses_crash_keys_and_says_to_use_virtual() {
+    fn both_clocks_take_crash_keys() {
         let text = format!(
             "{}[faults]\nplatform_crash = [{{ at_ms = 1, down_ms = 1 }}]\n{WEBHOOK}",
             BASE.replace("clock = \"virtual\"\n", "")
         );
-        let err = Scenario::parse(&text, "x.toml").unwrap_err();
-        let en = err.render(crate::lang::Lang::En);
-        assert!(
-            en.contains("faults.platform_crash") && en.contains("clock = \"virtual\""),
-            "{en}"
-        );
-        let pt = err.render(crate::lang::Lang::PtBr);
-        assert!(pt.contains("relógio virtual"), "{pt}");
+        let s = Scenario::parse(&text, "x.toml").unwrap();
+        assert_eq!(s.clock, super::super::ClockMode::Real);
+        assert!(s.has_crash_keys());
     }
 }

@@ -4,12 +4,12 @@
 //! transactional outbox; a shop that acknowledges before it records loses
 //! what it acknowledged when it dies, one that records first loses nothing.
 //! Every order ends notified or missed with a reason, and the same seed
-//! gives the same summary.
+//! gives the same summary. And on the real clock, the same crash of a
+//! memory store and of an outbox.
 
 use super::fixtures::{run, scenario, strategy};
 use hooklab_core::crash::CrashLoss;
 use hooklab_core::scenario::ClockMode;
-use hooklab_harness::{RunOptions, run_scenario};
 
 /// crash-lab in small: 40 payments settle at once at 2 s, the platform dies
 /// then (down 3 s), the shop dies 50 ms into the resumed deliveries.
@@ -126,12 +126,34 @@ fn a_restart_before_the_outcome_is_committed_delivers_again_and_the_dedup_catche
 }
 
 #[test]
-fn crash_faults_on_the_real_clock_are_refused() {
-    let scenario = lab().build();
-    let options = RunOptions {
-        clock: Some(ClockMode::Real),
-        ..RunOptions::default()
-    };
-    let err = run_scenario(&scenario, options, &hooklab_harness::run::Silent).unwrap_err();
-    assert!(err.to_string().contains("clock = \"virtual\""), "{err}");
+fn on_the_real_clock_a_memory_store_loses_and_an_outbox_does_not() {
+    // Real sockets and real time: the platform dies at 1 s, a second before
+    // the payments settle, and is back at 1.5 s. What was in memory is
+    // gone; what was in the file settles and is delivered.
+    let s = scenario(
+        "crash-real",
+        7,
+        10,
+        "{ dist = \"fixed\", every_ms = 10 }",
+        "{ dist = \"fixed\", ms = \"2s\" }",
+    )
+    .table("[delivery]\nretry_schedule = [\"0s\", \"1s\"]\ntimeout_ms = \"1s\"\njitter = 0.0\n")
+    .table("[faults]\nplatform_crash = [{ at_ms = \"1s\", down_ms = \"500ms\" }]\n")
+    .strategy("memory", "webhook", "store = \"memory\"")
+    .strategy("outbox", "webhook", "store = \"sqlite\"");
+    let summary = run(&s, Some(ClockMode::Real));
+    let memory = strategy(&summary, "memory");
+    let lost = memory
+        .crash
+        .as_ref()
+        .unwrap()
+        .lost
+        .get(&CrashLoss::PlatformMemory);
+    assert_eq!(lost, Some(&10), "{:?}", memory.crash);
+    let outbox = strategy(&summary, "outbox");
+    assert_eq!(outbox.notified, 10, "{:?}", outbox.crash);
+    assert_eq!(outbox.crash.as_ref().unwrap().settlements_resumed, 10);
+    for s in &summary.strategies {
+        assert_eq!(s.notified + s.missed, s.orders, "{}", s.name);
+    }
 }

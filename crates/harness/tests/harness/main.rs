@@ -10,7 +10,7 @@
 //! - `traffic`: bytes and connections counted at both ends, and agreeing;
 //! - `sampling`: the summary keeps a bounded sample of order lives and of
 //!   missed orders, and exact counts of all;
-//! - `crash`: crash faults in virtual time, what each store and
+//! - `crash`: crash faults (virtual time, and once in real time), what each store and
 //!   acknowledgement loses;
 //! - `fixtures`: the scenario builders and the run helper they share.
 //!
