@@ -140,6 +140,7 @@ pub(crate) struct PlatformLife {
     data: Option<(tempfile::TempDir, std::path::PathBuf)>,
     refused: AtomicU64,
     restarts: AtomicU64,
+    shop_crashes: AtomicU64,
 }
 
 impl PlatformLife {
@@ -224,6 +225,7 @@ impl PlatformLife {
             data,
             refused: AtomicU64::new(0),
             restarts: AtomicU64::new(0),
+            shop_crashes: AtomicU64::new(0),
         });
         if !crashes {
             return Ok((life, url, tasks));
@@ -397,6 +399,7 @@ impl PlatformLife {
     /// sends nothing, and the records its receivers had not made are lost.
     fn crash_shop(&self, receivers: &[Arc<Receiver>]) {
         self.shop_down.store(true, Ordering::Relaxed);
+        self.shop_crashes.fetch_add(1, Ordering::Relaxed);
         let lost: Vec<OrderId> = receivers.iter().flat_map(|r| r.crash()).collect();
         self.lock().acked_unrecorded.extend(lost);
     }
@@ -552,7 +555,7 @@ impl CrashLog<'_> {
         Some(CrashReport {
             durability: plan.durability,
             platform_crashes: lives.dead.len() as u32,
-            shop_crashes: plan.shop.len() as u32,
+            shop_crashes: self.life.shop_crashes.load(Ordering::Relaxed) as u32,
             lost: by_reason,
             pending_at_crash: lives.pending_at_crash,
             deliveries_resumed: lives.deliveries_resumed,

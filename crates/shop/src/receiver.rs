@@ -13,7 +13,9 @@
 //!
 //! [`ReceiverFaults`] lets a scenario make this receiver misbehave on
 //! purpose (down, erroring, slow, or losing events after acknowledging them),
-//! which is how hooklab shows what retries and reconciliation are for.
+//! which is how hooklab shows what retries and reconciliation are for. It can
+//! also acknowledge before it records (`ack_before_commit`), so a crash of
+//! the shop in between ([`Receiver::crash`]) loses what it acknowledged.
 
 use crate::orders::{Channel, Notice, OrderBook};
 use axum::extract::{DefaultBodyLimit, State};
