@@ -133,6 +133,10 @@ pub struct StrategyReport {
     /// in summaries written before it existed.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub missed_by_reason: std::collections::BTreeMap<String, u64>,
+    /// What the scenario's crashes cost this strategy (absent when nothing
+    /// crashed, and in summaries from before crash faults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crash: Option<crate::crash::CrashReport>,
     /// What happened over time (empty in summaries from before it existed).
     #[serde(default)]
     pub timeline: Timeline,
@@ -385,6 +389,11 @@ pub enum MissedWhy {
         /// How the last ended (`HTTP 503`, `connect`, `timeout`).
         last: String,
     },
+    /// A crash lost it (see [`crate::crash`]).
+    Crash {
+        /// Why.
+        loss: crate::crash::CrashLoss,
+    },
 }
 
 impl MissedWhy {
@@ -397,6 +406,7 @@ impl MissedWhy {
             MissedWhy::NoDelivery => "no_delivery",
             MissedWhy::LostAfterAck { .. } => "lost_after_ack",
             MissedWhy::AttemptsFailed { .. } => "attempts_failed",
+            MissedWhy::Crash { loss } => loss.kind(),
         }
     }
 
@@ -421,6 +431,7 @@ impl MissedWhy {
             MissedWhy::AttemptsFailed { attempts, last } => {
                 format!("{attempts} webhook attempt(s); the last ended with {last}")
             }
+            MissedWhy::Crash { loss } => format!("lost to a crash: {}", loss.english()),
         }
     }
 }
@@ -695,6 +706,7 @@ mod tests {
                 })
                 .collect(),
             missed_by_reason: [("attempts_failed".to_owned(), u64::MAX)].into(),
+            crash: None,
             traffic: None,
             timeline: Timeline {
                 bucket_ms: wide,

@@ -74,6 +74,9 @@ pub(crate) struct Observations<'a> {
     pub timeline: Timeline,
     /// Bytes, connections and CPU, as the network counted them.
     pub traffic: Option<hooklab_core::traffic::Traffic>,
+    /// The platforms a crash fault killed, and what crashes lost (`None`
+    /// when nothing crashed and the books stayed in memory).
+    pub crash: Option<crate::crash::CrashLog<'a>>,
 }
 
 /// The legs and lateness a run measured, and the placement lag.
@@ -236,12 +239,24 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         polls_by_order,
         timeline,
         traffic,
+        crash,
     } = observed;
     let mut settlements = ByNumber::new(plan.len());
-    for s in platform.settlements() {
+    let settled = match &crash {
+        Some(log) => log.settlements(platform),
+        None => platform.settlements(),
+    };
+    for s in settled {
         settlements.insert(&s.order_id, s.settled_at);
     }
-    let attempts = platform.delivery_attempts();
+    let attempts = match &crash {
+        Some(log) => log.attempts(platform),
+        None => platform.delivery_attempts(),
+    };
+    let lost = crash
+        .as_ref()
+        .map(|log| log.losses(platform, book))
+        .unwrap_or_default();
     let entries = book.entries();
     let failed: HashMap<OrderId, String> = book.failed().into_iter().collect();
     let mut by_order = ByNumber::new(plan.len());
@@ -316,6 +331,9 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                         },
                     }
                 };
+                let why = lost
+                    .get(&order.order_id)
+                    .map_or(why, |&loss| MissedWhy::Crash { loss });
                 *missed_by_reason.entry(why.kind().to_owned()).or_insert(0) += 1;
                 if missed_orders.len() < MISSED_EXAMPLES {
                     missed_orders.push(MissedOrder {
@@ -335,7 +353,10 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         .count() as u64;
 
     let sent = client.sent();
-    let served = platform.served();
+    let served = match &crash {
+        Some(log) => log.served(platform),
+        None => platform.served(),
+    };
     let received_deliveries: u64 = receivers
         .iter()
         .map(|r| r.counts().deliveries.load(Ordering::Relaxed))
@@ -560,6 +581,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         run_ms: round_ms(run.as_ms_f64()),
         missed_orders,
         missed_by_reason,
+        crash: crash.as_ref().and_then(|log| log.report(&lost, receivers)),
         timeline,
         traffic: traffic.map(|t| Traffic {
             platform_cpu_ms_per_order: t

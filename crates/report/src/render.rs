@@ -539,6 +539,10 @@ pub fn table(summary: &Summary, lang: Lang) -> String {
         out.push_str(&reading(s, lang));
         out.push('\n');
     }
+    if let Some(crashes) = crate::crash::text(summary, lang) {
+        out.push('\n');
+        out.push_str(&crashes);
+    }
     out.push('\n');
     out.push_str(&footnote(summary, lang));
     out.push('\n');
@@ -697,6 +701,9 @@ pub fn markdown(summary: &Summary, lang: Lang) -> String {
     }
     for s in &summary.strategies {
         let _ = writeln!(out, "- {}", reading(s, lang));
+    }
+    if let Some(crashes) = crate::crash::markdown(summary, lang) {
+        let _ = write!(out, "\n{crashes}");
     }
     let _ = write!(out, "\n{}\n", footnote(summary, lang).replace('\n', "\n\n"));
     let _ = write!(out, "\n## {}\n\n", Msg::Charts.text(lang));

@@ -30,6 +30,7 @@
 //! - `location`: from a field path to its line and back ([`locate`], [`path_at`]).
 
 pub mod backoff;
+pub mod crash;
 mod file;
 mod location;
 mod retry;
@@ -41,6 +42,7 @@ mod text;
 mod validate;
 
 pub use backoff::BackoffSchedule;
+pub use crash::{AckMode, CrashWindow, Durability, OutboxKind, StoreKind};
 pub use location::{FieldPath, PathSeg, locate, path_at};
 pub use retry::RetryProfile;
 pub use sweep::sweep_label;
@@ -88,6 +90,10 @@ pub struct Scenario {
     /// deliveries follow it instead of `delivery` ([`Scenario::delivery_for`]).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub retry_by_strategy: std::collections::BTreeMap<String, RetryProfile>,
+    /// Strategies that name their own `store`, `outbox` or `ack`, by
+    /// strategy name ([`Scenario::durability_for`]).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub durability_by_strategy: std::collections::BTreeMap<String, crash::DurabilityOverride>,
     /// Faults injected into the run.
     pub faults: Faults,
     /// The network between the platform and the shop.
@@ -322,6 +328,26 @@ impl Scenario {
             Some(profile) => profile.applied_to(&self.delivery),
             None => self.delivery.clone(),
         }
+    }
+
+    /// What `strategy`'s platform and shop keep through a crash: its own
+    /// `store`, `outbox` and `ack`, or `[platform]`'s (memory by default).
+    pub fn durability_for(&self, strategy: &StrategySpec) -> Durability {
+        self.durability_by_strategy
+            .get(strategy.name())
+            .copied()
+            .unwrap_or_default()
+            .over(self.platform.store, self.platform.outbox)
+    }
+
+    /// Whether the file asks for a crash or a store anywhere (the real
+    /// clock refuses them).
+    pub fn has_crash_keys(&self) -> bool {
+        !self.faults.platform_crash.is_empty()
+            || !self.faults.shop_crash.is_empty()
+            || self.platform.store.is_some()
+            || self.platform.outbox.is_some()
+            || !self.durability_by_strategy.is_empty()
     }
 
     /// Reads and validates a scenario file.

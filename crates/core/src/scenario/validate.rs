@@ -491,6 +491,7 @@ impl ScenarioFile {
             }
         }
         out.extend(self.validate_sweep());
+        out.extend(super::crash::problems(self));
         out
     }
 }

@@ -10,6 +10,8 @@
 //! - `traffic`: bytes and connections counted at both ends, and agreeing;
 //! - `sampling`: the summary keeps a bounded sample of order lives and of
 //!   missed orders, and exact counts of all;
+//! - `crash`: crash faults (virtual time, and once in real time), what each store and
+//!   acknowledgement loses;
 //! - `fixtures`: the scenario builders and the run helper they share.
 //!
 //! Every run takes one lock ([`fixtures::run`]), so a real-time run never
@@ -17,6 +19,7 @@
 //! the other test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod crash;
 mod fixtures;
 mod jobs;
 mod loopback;

@@ -402,6 +402,7 @@ fn missed_reason_pt(why: &MissedWhy) -> String {
             "{attempts} tentativa(s) de webhook; a última terminou com {}",
             attempt_result_pt(last)
         ),
+        MissedWhy::Crash { loss } => format!("perdido numa queda: {}", loss.portuguese()),
     }
 }
 

@@ -98,6 +98,7 @@ fn strategy(name: &str, kind: StrategyKind, interval_ms: Option<f64>) -> Strateg
             why: Some(hooklab_core::report::MissedWhy::NotPolledYet),
         }],
         missed_by_reason: [("not_polled_yet".to_owned(), 2)].into(),
+        crash: None,
         latency_cdf_ms: cdf_points(&h),
         timeline: Default::default(),
         traffic: None,
