@@ -280,7 +280,7 @@ pub fn run_scenario(
             orders: plan.len() as u64,
             arrival: describe_arrival(scenario),
             settle: scenario.workload.settle.describe(),
-            orders_per_day: Some(scenario.workload.arrival.per_day()),
+            orders_per_day: scenario.workload.arrival.per_day(),
             file: None,
         },
         strategies,
