@@ -278,6 +278,7 @@ pub(crate) async fn run(
                             outbox: row.as_ref().map(|r| r.id),
                         });
                         if let Some((index, at)) = row.and_then(|r| r.resume) {
+                            ctx.opened(&delivery);
                             // Resumed after a restart: its next attempt, when
                             // it was due.
                             let wait = at.since(shared.clock.now());
@@ -292,6 +293,13 @@ pub(crate) async fn run(
                         }
                         ctx.first_attempt(delivery);
                     }
+                    // The dispatch itself is handed out: each delivery it
+                    // started was counted open before it could end.
+                    shared.ledger().event_deliveries_changed(
+                        &dispatch.event.id,
+                        -1,
+                        shared.clock.now(),
+                    );
                 }
                 None => break,
             },
@@ -375,6 +383,15 @@ impl Ctx {
         tasks.spawn(task);
     }
 
+    /// Counts `delivery` open on its event, before its first attempt can
+    /// end it: the event's payment is not finished while it runs.
+    fn opened(&self, delivery: &Delivery) {
+        let now = self.shared.clock.now();
+        self.shared
+            .ledger()
+            .event_deliveries_changed(&delivery.event_id, 1, now);
+    }
+
     /// Queues a delivery's first attempt: now, unless the scenario holds
     /// first attempts back (`reorder`) or the schedule starts with a delay.
     fn first_attempt(self: &Arc<Self>, delivery: Arc<Delivery>) {
@@ -382,6 +399,7 @@ impl Ctx {
         let Some(first) = shared.config.delivery.retry_schedule.first() else {
             return;
         };
+        self.opened(&delivery);
         let mut wait = shared.jittered(*first);
         if shared.config.reorder > Dur::ZERO {
             // Fault injection: hold the first attempt back at random, so
@@ -486,6 +504,9 @@ impl Ctx {
             Some(Some(next)) => next,
             Some(None) => {
                 tracing::debug!("endpoint disabled: attempt dropped");
+                shared
+                    .ledger()
+                    .event_deliveries_changed(&delivery.event_id, -1, clock.now());
                 if let Some(id) = delivery.outbox {
                     shared.attempt_queue.push(crate::store::outbox::dropped_row(
                         shared,
@@ -513,7 +534,12 @@ impl Ctx {
         tracing::debug!(result = %result.describe(), state = ?state, "attempt logged");
         let disabled = {
             let mut ledger = shared.ledger();
-            ledger.note_attempt(&delivery.event_id, state);
+            ledger.note_attempt(
+                &delivery.event_id,
+                state,
+                next_delay.is_none(),
+                clock.now(),
+            );
             if gone {
                 // 410 Gone: the receiver says this endpoint will never come back.
                 ledger.disable_endpoint(&endpoint.id);

@@ -75,7 +75,7 @@ fn settle_batch(shared: &Shared, now: Micros, lateness: Option<&Lateness>) -> bo
         }
         let events: Vec<_> = due
             .iter()
-            .filter_map(|id| ledger.settle_if_due(id, now, &shared.clock))
+            .filter_map(|&number| ledger.settle_if_due(number, now, &shared.clock))
             .collect();
         let targets = outbox_targets(shared, &ledger, &events);
         (events, targets)
@@ -192,6 +192,10 @@ impl Lateness {
     }
 }
 
+/// How often a platform that forgets after a window looks for what to
+/// forget, at least.
+const FORGET_TICK: Dur = Dur::from_secs(60);
+
 /// The settlement worker: sleeps until the next scheduled settlement, settles
 /// what is due, repeats, until `shutdown`.
 pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: Shutdown) {
@@ -200,7 +204,25 @@ pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: Shutdown) {
         while settle_batch(&shared, now, Some(&shared.lateness)) {
             tokio::task::yield_now().await;
         }
-        let next = shared.ledger().next_due();
+        let next = {
+            let mut ledger = shared.ledger();
+            if shared.config.retention.finished_for.is_some() {
+                // A platform that forgets after a window also wakes for it,
+                // so an idle one gives its memory back too. (A simulation
+                // without a window sets no timer here: its clock sees the
+                // same wake-ups as ever.)
+                // At least once a minute: a payment that finishes later is
+                // queued without waking this worker.
+                ledger.forget_due(now);
+                let tick = now.plus(FORGET_TICK);
+                [ledger.next_due(), ledger.next_forget(), Some(tick)]
+                    .into_iter()
+                    .flatten()
+                    .min()
+            } else {
+                ledger.next_due()
+            }
+        };
         // `biased`: check shutdown first, so the order in which branches are
         // polled never depends on tokio's random choice (virtual runs must be
         // reproducible).
