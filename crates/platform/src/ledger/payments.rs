@@ -379,6 +379,7 @@ mod tests {
     use super::*;
 
     use crate::merchants::Merchants;
+    use hooklab_core::ids::IdEpoch;
 
     /// Order 1's payment, settling approved 500 ms after its creation.
     fn new<'a>(merchant: &'a MerchantId, key: &str) -> NewPayment<'a> {
@@ -409,7 +410,7 @@ mod tests {
             .unwrap();
         assert!(!replayed);
         let id = PaymentId::numbered(1);
-        let wire = |l: &Ledger| serde_json::to_vec(&l.payments[0].to_wire(&clock)).unwrap();
+        let wire = |l: &Ledger| serde_json::to_vec(&l.payments.get(1).unwrap().to_wire(&clock)).unwrap();
         assert_eq!(created, wire(&ledger));
 
         let pending = ledger
@@ -443,7 +444,7 @@ mod tests {
             Some(event.created_at.as_str())
         );
         assert_eq!(payment, event.data);
-        assert!(ledger.settle_if_due(&id, Micros(700_000), &clock).is_none());
+        assert!(ledger.settle_if_due(1, Micros(700_000), &clock).is_none());
 
         let (replay, replayed) = ledger
             .create(new(&merchant, "k"), Micros(800_000), &clock)
@@ -455,10 +456,10 @@ mod tests {
     #[test]
     fn only_the_canonical_spelling_of_an_id_names_a_payment() {
         let ledger = Ledger::new(1, IdEpoch::NONE, Merchants::default());
-        let index = |text: &str| ledger.payment_index(&PaymentId(text.to_owned()));
-        assert_eq!(index("pay_000001"), Some(0));
-        assert_eq!(index("pay_123456"), Some(123_455));
-        assert_eq!(index("pay_1234567"), Some(1_234_566));
+        let index = |text: &str| ledger.payment_number(&PaymentId(text.to_owned()));
+        assert_eq!(index("pay_000001"), Some(1));
+        assert_eq!(index("pay_123456"), Some(123_456));
+        assert_eq!(index("pay_1234567"), Some(1_234_567));
         for other in [
             "pay_1",
             "pay_0000001",

@@ -1171,6 +1171,7 @@ async fn the_attempt_log_is_bounded_paged_and_redeliveries_are_limited() {
             attempts_logged: Some(1_000),
             attempts_per_event: Some(4),
             redeliveries_per_event: 2,
+            finished_for: None,
         },
         ..config(one_order(1_000))
     };
