@@ -128,9 +128,11 @@ impl Ledger {
             (None, Some(m)) if known => m,
             _ => return,
         };
-        self.forgetting
-            .due
-            .push(Reverse((now.plus(after), number)));
+        let at = now.plus(after);
+        if let Some(p) = self.payments.get_mut(number) {
+            p.forget_at = Some(at);
+        }
+        self.forgetting.due.push(Reverse((at, number)));
     }
 
     /// Queues every finished payment a window after its settlement (a
@@ -145,9 +147,12 @@ impl Ledger {
             .filter(|&(n, _)| self.finished(n))
             .map(|(n, p)| (p.settles_at.plus(window), n))
             .collect();
-        self.forgetting
-            .due
-            .extend(finished.into_iter().map(Reverse));
+        for (at, number) in finished {
+            if let Some(p) = self.payments.get_mut(number) {
+                p.forget_at = Some(at);
+            }
+            self.forgetting.due.push(Reverse((at, number)));
+        }
     }
 
     /// Forgets every payment due to be forgotten by `now` that is still
@@ -158,7 +163,13 @@ impl Ledger {
                 break;
             }
             self.forgetting.due.pop();
-            if self.finished(number) {
+            // Only its latest entry counts: a payment redelivered since was
+            // queued again when that delivery ended.
+            let latest = self
+                .payments
+                .get(number)
+                .is_some_and(|p| p.forget_at == Some(at));
+            if latest && self.finished(number) {
                 self.forget(number);
             }
         }

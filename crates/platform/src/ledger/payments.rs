@@ -74,6 +74,9 @@ pub(crate) struct PaymentRecord {
     /// Whether its merchant's shop is known to have learned its outcome
     /// (only a simulation says so; see [`super::forget`]).
     pub(crate) known: bool,
+    /// When it is due to be forgotten, once finished (the latest of its
+    /// entries in the forget queue; an earlier one is stale).
+    pub(crate) forget_at: Option<Micros>,
 }
 
 impl PaymentRecord {
@@ -240,6 +243,7 @@ impl Ledger {
             simulate: req.simulate,
             event: None,
             known: false,
+            forget_at: None,
         };
         record.render(&record.to_wire(clock));
         let json = record.json.clone();

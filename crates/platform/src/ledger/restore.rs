@@ -44,6 +44,7 @@ impl Ledger {
                 simulate: stored.simulate,
                 event: None,
                 known: false,
+                forget_at: None,
             };
             record.render(&record.to_wire(clock));
             let pending = !record.status.is_final();

@@ -2,10 +2,11 @@
 //! paused tokio time, so settlement and retry instants are exact.
 //!
 //! One test binary, with its modules: `router_props` throws arbitrary
-//! requests at the router.
+//! requests at the router; `retention` checks what the platform forgets.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod durable;
+mod retention;
 mod router_props;
 
 use axum::body::Body;
