@@ -152,9 +152,35 @@ pub struct Settlement {
 pub(super) struct SettledEntry {
     pub(super) payment: u64,
     pub(super) event: u64,
-    pub(super) order_id: OrderId,
+    pub(super) order_id: OrderRef,
     pub(super) settled_at: Micros,
     pub(super) outcome: Outcome,
+}
+
+/// An order id as a settlement keeps it: its number when it is a numbered
+/// id (what a workload makes), with no string to allocate.
+#[derive(Clone, Debug)]
+pub(super) enum OrderRef {
+    Numbered(u64),
+    Named(OrderId),
+}
+
+impl OrderRef {
+    pub(super) fn of(order: &OrderId) -> Self {
+        match order.number() {
+            Some(n) => OrderRef::Numbered(n),
+            None => OrderRef::Named(order.clone()),
+        }
+    }
+
+    /// The id again, spelled as it was: a number is read only from the
+    /// canonical spelling, which `OrderId::numbered` writes back.
+    pub(super) fn id(&self) -> OrderId {
+        match self {
+            OrderRef::Numbered(n) => OrderId::numbered(*n),
+            OrderRef::Named(id) => id.clone(),
+        }
+    }
 }
 
 impl Ledger {
@@ -169,7 +195,7 @@ impl Ledger {
         record.render(&payment);
         record.event = Some(event_number);
         let merchant = record.merchant.clone();
-        let order_id = record.order_id.clone();
+        let order_id = OrderRef::of(&record.order_id);
         let event = Event {
             id: EventId::numbered_in(&self.epoch, event_number),
             kind: outcome.event_type(),
@@ -354,7 +380,7 @@ impl Ledger {
                 .iter()
                 .map(|s| Settlement {
                     payment_id: PaymentId::numbered_in(&self.epoch, s.payment),
-                    order_id: s.order_id.clone(),
+                    order_id: s.order_id.id(),
                     settled_at: s.settled_at,
                     outcome: s.outcome,
                     event_id: EventId::numbered_in(&self.epoch, s.event),

@@ -3,7 +3,7 @@
 //! schedule of every payment still pending (those whose instant passed while
 //! the platform was down settle as soon as the worker starts).
 
-use super::payments::SettledEntry;
+use super::payments::{OrderRef, SettledEntry};
 use super::{EndpointRecord, EventRecord, Ledger, PaymentRecord};
 use crate::merchants::Merchants;
 use crate::store::{Snapshot, from_unix};
@@ -111,7 +111,7 @@ impl Ledger {
             let entry = SettledEntry {
                 payment,
                 event: number,
-                order_id: record.order_id.clone(),
+                order_id: OrderRef::of(&record.order_id),
                 // The instant the event was stamped with: its settlement.
                 settled_at: from_unix(clock, stored.created_us),
                 outcome: record.outcome,
