@@ -534,12 +534,7 @@ impl Ctx {
         tracing::debug!(result = %result.describe(), state = ?state, "attempt logged");
         let disabled = {
             let mut ledger = shared.ledger();
-            ledger.note_attempt(
-                &delivery.event_id,
-                state,
-                next_delay.is_none(),
-                clock.now(),
-            );
+            ledger.note_attempt(&delivery.event_id, state, next_delay.is_none(), clock.now());
             if gone {
                 // 410 Gone: the receiver says this endpoint will never come back.
                 ledger.disable_endpoint(&endpoint.id);

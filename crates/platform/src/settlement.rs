@@ -114,7 +114,6 @@ impl SettlementPlan {
     }
 }
 
-
 /// Settles every payment due at `now`, queueing one event per settlement.
 pub(crate) fn settle_due(shared: &Shared, now: Micros) {
     while settle_batch(shared, now, None) {}

@@ -155,7 +155,7 @@ pub(crate) async fn events(
     wait: Option<Dur>,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let list = || -> EventPage { 
+    let list = || -> EventPage {
         shared
             .ledger()
             .list_events(merchant, after.as_ref(), limit, &shared.clock)

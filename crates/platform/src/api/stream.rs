@@ -66,10 +66,12 @@ impl Cursor {
                 self.after = Some(event.id.clone());
                 return Some(event);
             }
-            let page = self
-                .shared
-                .ledger()
-                .list_events(&self.merchant, self.after.as_ref(), PAGE, &self.shared.clock);
+            let page = self.shared.ledger().list_events(
+                &self.merchant,
+                self.after.as_ref(),
+                PAGE,
+                &self.shared.clock,
+            );
             if !page.data.is_empty() {
                 self.ready.extend(page.data.into_iter().map(|l| l.event));
                 continue;

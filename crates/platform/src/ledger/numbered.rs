@@ -128,6 +128,10 @@ mod tests {
             n.remove(i);
         }
         assert_eq!((n.kept(), n.slots.len(), n.minted()), (0, 0, 6));
-        assert_eq!(n.push(70), 7, "numbers go on after everything was forgotten");
+        assert_eq!(
+            n.push(70),
+            7,
+            "numbers go on after everything was forgotten"
+        );
     }
 }

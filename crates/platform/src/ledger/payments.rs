@@ -440,7 +440,8 @@ mod tests {
             .unwrap();
         assert!(!replayed);
         let id = PaymentId::numbered(1);
-        let wire = |l: &Ledger| serde_json::to_vec(&l.payments.get(1).unwrap().to_wire(&clock)).unwrap();
+        let wire =
+            |l: &Ledger| serde_json::to_vec(&l.payments.get(1).unwrap().to_wire(&clock)).unwrap();
         assert_eq!(created, wire(&ledger));
 
         let pending = ledger

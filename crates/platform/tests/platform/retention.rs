@@ -21,9 +21,13 @@ const WINDOW: Dur = Dur::from_secs(3_600);
 
 /// Orders 1 to `n`, each settling approved `after_ms` after its creation.
 fn orders(n: u64, after_ms: u64) -> SettlementPlan {
-    SettlementPlan::new(
-        (1..=n).map(|i| (OrderId::numbered(i), Dur::from_ms(after_ms), Outcome::Approved)),
-    )
+    SettlementPlan::new((1..=n).map(|i| {
+        (
+            OrderId::numbered(i),
+            Dur::from_ms(after_ms),
+            Outcome::Approved,
+        )
+    }))
 }
 
 fn order_body(n: u64) -> String {
@@ -73,7 +77,10 @@ async fn a_finished_payment_is_forgotten_after_the_window_and_answered_410() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(http.take().len(), 1, "one delivery");
     let (status, _, read) = call(&p, "GET", &uri, None, None).await;
-    assert_eq!((status, read["status"].as_str()), (StatusCode::OK, Some("approved")));
+    assert_eq!(
+        (status, read["status"].as_str()),
+        (StatusCode::OK, Some("approved"))
+    );
     // Reading it does not hold it: the window counts from the delivery.
     tokio::time::sleep(WINDOW.to_std() - Duration::from_secs(2)).await;
     let (status, _, _) = call(&p, "GET", &uri, None, None).await;
@@ -111,15 +118,17 @@ async fn a_finished_payment_is_forgotten_after_the_window_and_answered_410() {
     let (status, _, _) = call_as(&p, Some(OTHER_KEY), "GET", &uri, None, None).await;
     assert_eq!(status, StatusCode::GONE);
     let (status, _, body) = call(&p, "GET", "/v1/payments/pay_000009", None, None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
     // The event is gone from the log, and its id is still a valid cursor.
     let (_, _, page) = call(&p, "GET", "/v1/events", None, None).await;
     assert_eq!(page["data"].as_array().unwrap().len(), 0, "{page}");
     let (status, _, _) = call(&p, "GET", "/v1/events?after=evt_000001", None, None).await;
     assert_eq!(status, StatusCode::OK);
     // Its idempotency key went with it: the same request is a new payment.
-    let (status, headers, again) =
-        call(&p, "POST", "/v1/payments", Some(ORDER), Some("k1")).await;
+    let (status, headers, again) = call(&p, "POST", "/v1/payments", Some(ORDER), Some("k1")).await;
     assert_eq!(status, StatusCode::CREATED);
     assert!(headers.get("idempotent-replayed").is_none());
     assert_ne!(again["id"], created["id"]);
@@ -139,7 +148,10 @@ async fn a_payment_whose_delivery_is_still_retrying_is_kept() {
     tokio::time::sleep(Duration::from_secs(3 * 3_600)).await;
     assert_eq!(http.take().len(), 2, "two attempts so far");
     let (status, _, read) = call(&p, "GET", &uri, None, None).await;
-    assert_eq!((status, read["status"].as_str()), (StatusCode::OK, Some("approved")));
+    assert_eq!(
+        (status, read["status"].as_str()),
+        (StatusCode::OK, Some("approved"))
+    );
     let (status, _, event) = call(&p, "GET", "/v1/events", None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(event["data"][0]["delivery_state"], "retrying");
@@ -169,7 +181,11 @@ async fn a_redelivery_reopens_a_finished_payment_until_it_ends_again() {
     let (status, _, _) = call(&p, "POST", "/v1/events/evt_000001/redeliver", None, None).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     tokio::time::sleep(Duration::from_secs(120)).await;
-    assert_eq!(http.take().len(), 2, "the first delivery and the redelivery");
+    assert_eq!(
+        http.take().len(),
+        2,
+        "the first delivery and the redelivery"
+    );
     let (status, _, _) = call(&p, "GET", &uri, None, None).await;
     assert_eq!(status, StatusCode::OK, "kept a window after the redelivery");
     tokio::time::sleep(WINDOW.to_std()).await;
@@ -191,7 +207,11 @@ async fn the_books_hold_what_is_in_flight_not_everything_ever_made() {
         },
         ..config(orders(N, 500))
     };
-    let p = Platform::new(Clock::starting_now(EPOCH_US), cfg, Arc::new(RecordingHttp::default()));
+    let p = Platform::new(
+        Clock::starting_now(EPOCH_US),
+        cfg,
+        Arc::new(RecordingHttp::default()),
+    );
     let _trigger = start(&p);
     let bound = 600 + 5 + 2;
     let mut most = 0;
@@ -261,7 +281,11 @@ async fn a_simulation_forgets_a_finished_payment_once_its_shop_knew_it() {
     assert_eq!(status, StatusCode::OK, "its shop never said it knew");
     assert_eq!(p.books().payments, 1);
     // The report still sees every settlement.
-    let settled: Vec<String> = p.settlements().iter().map(|s| s.payment_id.0.clone()).collect();
+    let settled: Vec<String> = p
+        .settlements()
+        .iter()
+        .map(|s| s.payment_id.0.clone())
+        .collect();
     assert_eq!(settled, ["pay_000001", "pay_000002", "pay_000003"]);
 }
 
@@ -285,12 +309,26 @@ async fn attempts_come_in_pages_of_100_by_default() {
     let (status, _, page) = call(&p, "GET", "/v1/events/evt_000001/attempts", None, None).await;
     assert_eq!(status, StatusCode::OK);
     let data = page["data"].as_array().unwrap();
-    assert_eq!((data.len(), &page["has_more"]), (100, &serde_json::json!(true)));
+    assert_eq!(
+        (data.len(), &page["has_more"]),
+        (100, &serde_json::json!(true))
+    );
     let last = data[99]["seq"].as_u64().unwrap();
     let uri = format!("/v1/events/evt_000001/attempts?starting_after={last}&limit=1000");
     let (_, _, rest) = call(&p, "GET", &uri, None, None).await;
     assert_eq!(rest["data"].as_array().unwrap().len(), 50);
     assert_eq!(rest["has_more"], false);
-    let (status, _, _) = call(&p, "GET", "/v1/events/evt_000001/attempts?limit=1001", None, None).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a page is at most 1,000");
+    let (status, _, _) = call(
+        &p,
+        "GET",
+        "/v1/events/evt_000001/attempts?limit=1001",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a page is at most 1,000"
+    );
 }
