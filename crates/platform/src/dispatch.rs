@@ -119,7 +119,7 @@ struct KeptAttempts {
     /// ever logged), oldest first: the cursor of the paged attempts.
     log: VecDeque<(u64, DeliveryAttempt)>,
     /// How many of each event's attempts are in `log`; an event leaves the
-    /// map with its last kept attempt.
+    /// map with its last kept attempt. Only kept under a bound.
     per_event: HashMap<EventId, u32>,
     next_seq: u64,
 }
@@ -138,6 +138,12 @@ impl DeliveryLog {
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         kept.next_seq += 1;
         let seq = kept.next_seq;
+        if retention.attempts_per_event.is_none() && retention.attempts_logged.is_none() {
+            // Everything kept: no count per event to keep (a million events
+            // would cost a map entry and an id string each).
+            kept.log.push_back((seq, attempt));
+            return;
+        }
         let for_event = kept.per_event.get(&attempt.event_id).copied().unwrap_or(0);
         if retention
             .attempts_per_event
