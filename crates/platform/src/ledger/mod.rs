@@ -22,6 +22,7 @@
 //!   [`crate::store`]), after a restart;
 //! - `forget`: finished payments forgotten, after a window or once their
 //!   shop knew them, so that memory follows what is in flight;
+//! - `settled`: what is kept of each settlement for the report;
 //! - `numbered`: the sliding window of numbered records that payments and
 //!   events are kept in.
 
@@ -32,18 +33,19 @@ mod latest;
 mod numbered;
 mod payments;
 mod restore;
+mod settled;
 
 pub(crate) use endpoints::EndpointRecord;
 pub(crate) use events::EventRecord;
-pub use payments::Settlement;
 pub(crate) use payments::{NewPayment, PaymentRecord};
+pub use settled::Settlement;
 
 use crate::merchants::Merchants;
 use hooklab_core::clock::Micros;
 use hooklab_core::ids::{IdEpoch, MerchantId};
 use hooklab_core::rng::SeededRng;
 use numbered::Numbered;
-use payments::SettledEntry;
+use settled::SettledEntry;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 

@@ -3,7 +3,7 @@
 //! schedule of every payment still pending (those whose instant passed while
 //! the platform was down settle as soon as the worker starts).
 
-use super::payments::{OrderRef, SettledEntry};
+use super::settled::{OrderRef, SettledEntry};
 use super::{EndpointRecord, EventRecord, Ledger, PaymentRecord};
 use crate::merchants::Merchants;
 use crate::store::{Snapshot, from_unix};
