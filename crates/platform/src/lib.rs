@@ -9,7 +9,9 @@
 //!   without a socket; [`Platform::serve`] serves it on a listener the caller
 //!   bound, with the workers beside it, until a shutdown signal.
 //! - [`ledger`]: the payments, idempotency keys and endpoints, behind one
-//!   `std::sync::Mutex` (never held across an `.await`).
+//!   `std::sync::Mutex` (never held across an `.await`); a finished payment
+//!   is forgotten after a window ([`Retention`]), so memory follows what is
+//!   in flight.
 //! - [`settlement`]: settles each payment at its scheduled instant and emits an
 //!   event. The instant is fixed when the payment is created, and a status read
 //!   after that instant always sees the final status even if the settlement
