@@ -500,7 +500,17 @@ pub(crate) async fn run_strategy(
     // One shop per merchant. They share one order book (order ids are unique
     // across merchants) and one client's counters, so the report adds them
     // up with no extra work; each has its own key, pollers and receiver.
-    let book = Arc::new(OrderBook::with_events(events.clone()));
+    // The platform forgets each finished payment a minute after the shop
+    // learned it: memory follows the orders in flight (reports unchanged).
+    // A run with crash faults keeps everything: its platform is replaced at
+    // each restart, and the lab is small.
+    let events_of_shop = if life.restarts() {
+        events.clone()
+    } else {
+        life.current()
+            .forget_once_known(events.clone(), Dur::from_secs(60))
+    };
+    let book = Arc::new(OrderBook::with_events(events_of_shop));
     let client =
         PlatformClient::new(life.shop_link(http.clone()), &platform_url, clock).with_events(events);
     let receiver_faults = ReceiverFaults {
