@@ -8,7 +8,8 @@
 //!   each on a fresh platform and shop bound to `127.0.0.1:0`, and folds what
 //!   they recorded into a [`hooklab_core::report::Summary`]; its `fold`
 //!   module reads what a stopped run recorded and folds it into one
-//!   strategy's report.
+//!   strategy's report, and its `deliveries` module reads each webhook
+//!   delivery's own legs off the platform's and the shop's records.
 //! - [`calibration`]: one webhook delivery's way through this machine's
 //!   platform and receiver, timed before a real-clock run's load.
 //! - [`error`]: [`HarnessError`], why a run could not be carried out, shared
@@ -28,6 +29,7 @@
 //! harness does not depend on the report crate.
 
 pub mod calibration;
+mod deliveries;
 pub mod error;
 mod fold;
 pub mod meter;
