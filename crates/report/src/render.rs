@@ -112,8 +112,12 @@ fn any_outside(s: &StrategyReport) -> bool {
 }
 
 /// Notification requests (polls and webhook attempts) per day of the
-/// strategy's run: its count over `run_ms`, scaled to 24 h.
+/// strategy's run: those of its first 24 h when it lasted a day or more
+/// (`timeline.first_day`), else its count over `run_ms`, scaled to 24 h.
 pub fn requests_per_day(s: &StrategyReport) -> Option<f64> {
+    if let Some(day) = s.timeline.first_day {
+        return Some((day.polls + day.deliveries) as f64);
+    }
     let n = s.requests.all_polls() + s.requests.webhook_attempts;
     (s.run_ms > 0.0).then(|| n as f64 * 86_400_000.0 / s.run_ms)
 }
@@ -128,15 +132,21 @@ fn webhook_reference(summary: &Summary) -> Option<&StrategyReport> {
 
 /// Polls per day of `s` against the reference webhook strategy's deliveries
 /// per day in the same run (each strategy runs on its own, so their rates,
-/// not their counts, are compared). `None` for a strategy that does not poll
+/// or their first days' counts, are compared, not their whole counts). `None` for a strategy that does not poll
 /// or a run without a webhook strategy.
 pub fn polls_per_webhook(summary: &Summary, s: &StrategyReport) -> Option<f64> {
     let hook = webhook_reference(summary)?;
     if s.requests.all_polls() == 0 || s.run_ms <= 0.0 {
         return None;
     }
-    let polls = s.requests.all_polls() as f64 / s.run_ms;
-    let hooks = hook.requests.webhook_attempts as f64 / hook.run_ms;
+    // Over each run's first 24 h where both lasted a day, else as rates.
+    let (polls, hooks) = match (s.timeline.first_day, hook.timeline.first_day) {
+        (Some(p), Some(h)) if h.deliveries > 0 => (p.polls as f64, h.deliveries as f64),
+        _ => (
+            s.requests.all_polls() as f64 / s.run_ms,
+            hook.requests.webhook_attempts as f64 / hook.run_ms,
+        ),
+    };
     Some(polls / hooks)
 }
 

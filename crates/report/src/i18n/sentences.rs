@@ -282,8 +282,8 @@ pub fn draws_note(lang: Lang) -> String {
 /// webhook strategy the polls are compared with).
 pub fn per_day_note(lang: Lang, hook: Option<&str>) -> String {
     let mut out = match lang {
-        Lang::En => "req/day: notification requests (polls and webhook attempts) over the strategy's run, scaled to 24 h.".to_owned(),
-        Lang::PtBr => "req./dia: requisições de notificação (consultas e tentativas de webhook) na execução da estratégia, escaladas para 24 h.".to_owned(),
+        Lang::En => "req/day: notification requests (polls and webhook attempts) in the strategy's first 24 h if its run lasted that long (a run goes on until its last order is known), otherwise over its run, scaled to 24 h.".to_owned(),
+        Lang::PtBr => "req./dia: requisições de notificação (consultas e tentativas de webhook) nas primeiras 24 h da estratégia, se a execução durou isso (uma execução continua até o último pedido ser conhecido); senão, na execução toda, escaladas para 24 h.".to_owned(),
     };
     if let Some(hook) = hook {
         out.push_str(&match lang {
