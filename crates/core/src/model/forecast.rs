@@ -168,6 +168,25 @@ const STREAM_FORMULA: &str = "one connection per merchant; each event is pushed 
 const HYBRID_FORMULA: &str = "webhook as modelled, plus reconciliation polls sent at R + jE + D until the shop knows: \
      sum_j P(S > R + jE + D - webhook delay), and for a lost webhook every poll until one reads after S";
 
+/// The scenario's deliveries of `strategy`, with the rates and legs a run
+/// drew where given.
+fn deliveries(
+    strategy: &StrategySpec,
+    scenario: &Scenario,
+    rates: Option<FaultRates>,
+    own_legs: Option<DeliveryLegs>,
+) -> Deliveries {
+    let mut deliveries =
+        Deliveries::from_scenario(&scenario.delivery_for(strategy), &scenario.faults);
+    if let Some(rates) = rates {
+        deliveries = deliveries.with_rates(rates);
+    }
+    if let Some(own) = own_legs {
+        deliveries = deliveries.with_legs(own);
+    }
+    deliveries
+}
+
 /// Shared by both predictions: the strategy's model over `orders`, with S
 /// for webhooks integrated over `grid` (`None`: each order's own S).
 fn model(
@@ -176,18 +195,9 @@ fn model(
     orders: &[OrderTimes],
     law: SettleLaw<'_>,
     grid: Option<&[f64]>,
-    rates: Option<FaultRates>,
-    delivery_legs: Option<DeliveryLegs>,
+    deliveries: Deliveries,
     legs: Legs,
 ) -> Prediction {
-    let mut deliveries =
-        Deliveries::from_scenario(&scenario.delivery_for(strategy), &scenario.faults);
-    if let Some(rates) = rates {
-        deliveries = deliveries.with_rates(rates);
-    }
-    if let Some(own) = delivery_legs {
-        deliveries = deliveries.with_legs(own);
-    }
     match strategy {
         StrategySpec::Poll { interval_ms, .. } => {
             let c = poll_costs(&law, interval_ms.as_us() as f64, legs);
@@ -483,8 +493,7 @@ pub fn predicted(
         &orders,
         SettleLaw::Dist(settle),
         Some(&grid),
-        None,
-        None,
+        deliveries(strategy, scenario, None, None),
         legs,
     )
 }
@@ -505,8 +514,7 @@ pub fn predicted_for_draws(
         &draws.orders,
         law,
         None,
-        draws.fault_rates,
-        draws.delivery_legs,
+        deliveries(strategy, scenario, draws.fault_rates, draws.delivery_legs),
         legs,
     )
 }
