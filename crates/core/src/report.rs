@@ -193,7 +193,28 @@ pub struct Timeline {
     /// per bucket, like every number of the report, count every order.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub order_stride: u64,
+    /// For a run that lasted a day or more: what its first 24 h counted
+    /// (see [`DayCounts`]). Absent for a shorter run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_day: Option<DayCounts>,
 }
+
+/// A run's notification requests in exactly its first 24 h: the polls
+/// answered and the webhook attempts ended at or before 24 h after the
+/// run's start, the instants the timeline counts them at. A run lasts
+/// until its last order is known, so a day of arrivals runs past 24 h by its
+/// last settlements (zapier-15min's day ran 24.75 h): its requests per day
+/// are these, not its whole run's scaled down to a day.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayCounts {
+    /// Polls answered (payment polls and event-log pages).
+    pub polls: u64,
+    /// Webhook delivery attempts.
+    pub deliveries: u64,
+}
+
+/// One day, µs.
+pub const DAY_US: u64 = 86_400_000_000;
 
 impl Default for Timeline {
     fn default() -> Self {
@@ -211,6 +232,7 @@ impl Default for Timeline {
             orders: Vec::new(),
             via: String::new(),
             order_stride: 1,
+            first_day: None,
         }
     }
 }
@@ -724,6 +746,10 @@ mod tests {
                 orders: vec![[wide; 3]; lives],
                 via: "w".repeat(lives),
                 order_stride: 250,
+                first_day: Some(DayCounts {
+                    polls: u64::MAX,
+                    deliveries: u64::MAX,
+                }),
             },
             latency_cdf_ms: vec![[wide, 0.995]; 45],
         }

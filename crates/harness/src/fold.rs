@@ -445,6 +445,16 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         settle_late_us: measured.legs.settle_late_us + paper.handoff_us,
         ..measured.legs
     };
+    // A webhook's draws are its deliveries' own: when each left, and their
+    // legs (see `deliveries`).
+    let delivered = spec.receives_webhooks().then(|| {
+        crate::deliveries::delivery_draws(&attempts, &entries, scenario.faults.receiver_delay_ms)
+    });
+    let first_attempt_us = |o: &OrderPlan| {
+        let payment = by_order.get(&o.order_id)?.payment_id.as_ref()?;
+        let at = delivered.as_ref()?.first_attempt.get(payment)?;
+        Some(at.since(origin).as_us() as f64)
+    };
     let draws = RunDraws {
         orders: plan
             .iter()
@@ -457,9 +467,11 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                 ),
                 settle_after_us: o.settle_after.as_us(),
                 settled_by_worker_us: None,
+                first_attempt_us: first_attempt_us(o),
             })
             .collect(),
         fault_rates: drawn_rates(spec, scenario, receivers, &attempts),
+        delivery_legs: delivered.as_ref().and_then(|d| d.legs),
     };
     let mut predicted = model::predicted(spec, scenario, plan, paper_legs);
     // The footnote quotes the settlement worker's own lateness, not the
@@ -471,8 +483,16 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         .filter(|_| clock == ClockMode::Real && spec.receives_webhooks())
         .map(|way| hooklab_core::report::round_ms(way.as_ms_f64()));
     let mut for_draws = model::predicted_for_draws(spec, scenario, &draws, measured.legs);
-    for_draws.rtt_source =
-        Some("measured in the run: the mean legs of the payment creations".to_owned());
+    for_draws.rtt_source = Some(
+        match spec {
+            StrategySpec::Webhook { .. } => DELIVERY_LEGS,
+            StrategySpec::Hybrid { .. } => {
+                "measured in the run: the webhook's as a webhook's; the reconciliation polls', the mean legs of the payment creations"
+            }
+            _ => "measured in the run: the mean legs of the payment creations",
+        }
+        .to_owned(),
+    );
 
     // Each order's notification requests, for the error bar of their mean:
     // its polls, and its payment's webhook attempts. The event-log poller's
@@ -592,6 +612,9 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         }),
     }
 }
+
+/// Where a webhook draws prediction's legs come from, in words.
+const DELIVERY_LEGS: &str = "measured in the run: each event's first attempt left when the platform's log says, and the mean legs of the attempts that delivered an order (the attempt's start to the shop's record, and back)";
 
 /// Where order `ord_000042`'s count sits in a per-order column (41).
 fn order_number(order: &OrderId) -> Option<usize> {

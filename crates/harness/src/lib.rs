@@ -8,7 +8,8 @@
 //!   each on a fresh platform and shop bound to `127.0.0.1:0`, and folds what
 //!   they recorded into a [`hooklab_core::report::Summary`]; its `fold`
 //!   module reads what a stopped run recorded and folds it into one
-//!   strategy's report.
+//!   strategy's report, and its `deliveries` module reads each webhook
+//!   delivery's own legs off the platform's and the shop's records.
 //!   Its `crash` module kills and restarts the platform and the shop at a
 //!   scenario's crash faults, the platform from its SQLite store, and
 //!   reports what each crash lost.
@@ -32,6 +33,7 @@
 
 pub mod calibration;
 mod crash;
+mod deliveries;
 pub mod error;
 mod fold;
 pub mod meter;

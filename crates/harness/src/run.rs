@@ -559,6 +559,7 @@ pub(crate) async fn run_strategy(
     // Place every order at its arrival instant, at its merchant's shop, each
     // in its own task so a slow creation never delays the next arrival.
     let origin = clock.now();
+    recorder.start_at(origin);
     for shop in &shops {
         shop.start();
     }

@@ -24,7 +24,7 @@
 use hooklab_core::clock::Micros;
 use hooklab_core::events::{Happening, RunEvent};
 use hooklab_core::ids::OrderId;
-use hooklab_core::report::{Timeline, order_stride};
+use hooklab_core::report::{DAY_US, DayCounts, Timeline, order_stride};
 use std::collections::BTreeMap;
 
 /// About how many buckets a timeline has.
@@ -111,6 +111,10 @@ pub struct Recorder {
     via: Vec<u8>,
     /// Status polls of each order (index: number − 1).
     polls_by_order: Vec<u32>,
+    /// The run's start on its clock (see [`Recorder::start_at`]).
+    origin: Micros,
+    /// Polls and deliveries counted at or before 24 h after `origin`.
+    first_day: DayCounts,
 }
 
 impl Recorder {
@@ -130,7 +134,21 @@ impl Recorder {
             lives: vec![[-1.0; 3]; kept],
             via: vec![b'-'; kept],
             polls_by_order: vec![0; orders],
+            origin: Micros(0),
+            first_day: DayCounts::default(),
         }
+    }
+
+    /// Says the run started at `origin` on its clock (the harness places
+    /// its first order then, after the shop registered its endpoints): its
+    /// first day counts from there. Until told, from the clock's 0.
+    pub fn start_at(&mut self, origin: Micros) {
+        self.origin = origin;
+    }
+
+    /// Whether an event at `at` falls in the run's first 24 h.
+    fn on_first_day(&self, at: Micros) -> u64 {
+        u64::from(at.0 <= self.origin.0 + DAY_US)
     }
 
     /// Says the run ended at `end`: events still to come are counted in the
@@ -183,6 +201,7 @@ impl Recorder {
                 }
             }
             Happening::Poll { order, pending, .. } => {
+                self.first_day.polls += self.on_first_day(e.at);
                 let b = self.bucket(e.at);
                 b.polls += 1;
                 b.polls_wasted += u32::from(*pending);
@@ -192,12 +211,14 @@ impl Recorder {
                 }
             }
             Happening::EventPoll { found } => {
+                self.first_day.polls += self.on_first_day(e.at);
                 let b = self.bucket(e.at);
                 b.polls += 1;
                 b.polls_wasted += u32::from(*found == 0);
             }
             Happening::RateLimited => self.bucket(e.at).rate_limited += 1,
             Happening::Delivery { attempt, ok, .. } => {
+                self.first_day.deliveries += self.on_first_day(e.at);
                 let b = self.bucket(e.at);
                 b.deliveries += 1;
                 b.retries += u32::from(*attempt > 1);
@@ -262,6 +283,7 @@ impl Recorder {
             orders: self.lives.clone(),
             via: String::from_utf8(self.via.clone()).unwrap_or_default(),
             order_stride: self.stride as u64,
+            first_day: (end.since(self.origin).as_us() >= DAY_US).then_some(self.first_day),
         }
     }
 }
@@ -285,6 +307,56 @@ mod tests {
             at: Micros(ms * 1_000),
             what,
         }
+    }
+
+    #[test]
+    fn a_run_of_a_day_or_more_counts_its_first_24_hours() {
+        let day_ms = DAY_US / 1_000;
+        let page = |ms| at(ms, Happening::EventPoll { found: 0 });
+        let delivery = |ms| {
+            at(
+                ms,
+                Happening::Delivery {
+                    order: OrderId::numbered(1),
+                    attempt: 1,
+                    result: "HTTP 200".into(),
+                    ok: true,
+                },
+            )
+        };
+        // A page answered at 24 h exactly is the day's; one a millisecond
+        // later, and the delivery after it, are not.
+        let events = vec![
+            page(900_000),
+            page(day_ms),
+            page(day_ms + 1),
+            delivery(1_000),
+            delivery(day_ms + 40),
+        ];
+        let t = fold(&events, 1, Micros(DAY_US + 3_600_000_000));
+        assert_eq!(
+            t.first_day,
+            Some(DayCounts {
+                polls: 2,
+                deliveries: 1
+            })
+        );
+        assert_eq!(t.polls.iter().sum::<u32>(), 3);
+        // A shorter run has no first day.
+        assert_eq!(fold(&events[..1], 1, Micros(DAY_US - 1)).first_day, None);
+        // A run that starts 23 s into its clock (endpoints registered
+        // first) counts its day from there.
+        let mut recorder = Recorder::new(1, 1);
+        recorder.start_at(Micros(23_000_000));
+        events.iter().for_each(|e| recorder.record(e));
+        let t = recorder.finish(Micros(DAY_US + 23_000_000));
+        assert_eq!(
+            t.first_day,
+            Some(DayCounts {
+                polls: 3,
+                deliveries: 2
+            })
+        );
     }
 
     #[test]

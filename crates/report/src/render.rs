@@ -128,19 +128,36 @@ fn costs_time(s: &StrategyReport) -> bool {
     )
 }
 
-/// Notification requests (polls and webhook attempts) per day. A cost paid
-/// per order (a payment's polls, its webhook) is its requests per order
-/// times the scenario's orders per day, so a webhook whose retries stretch
-/// its run over hours is not diluted by them; a cost paid per unit of time
-/// (an event-log poller) is its count over the strategy's run, scaled to
-/// 24 h. Summaries written before `orders_per_day` was recorded use the
+/// A strategy's polls and webhook attempts per day. A cost paid per order
+/// (a payment's polls, its webhook) is its count per order times the
+/// scenario's orders per day, so a webhook whose retries stretch its run
+/// over hours is not diluted by them. A cost paid per unit of time (an
+/// event-log poller) is what its first 24 h counted when its run lasted a
+/// day or more (`timeline.first_day`), else its count over its run, scaled
+/// to 24 h. Summaries written before `orders_per_day` was recorded use the
 /// second rule for every strategy.
-pub fn requests_per_day(summary: &Summary, s: &StrategyReport) -> Option<f64> {
-    let n = (s.requests.all_polls() + s.requests.webhook_attempts) as f64;
-    match summary.scenario.orders_per_day {
-        Some(per_day) if !costs_time(s) && s.orders > 0 => Some(n / s.orders as f64 * per_day),
-        _ => (s.run_ms > 0.0).then(|| n * 86_400_000.0 / s.run_ms),
+fn per_day(summary: &Summary, s: &StrategyReport) -> Option<(f64, f64)> {
+    let (polls, hooks) = (
+        s.requests.all_polls() as f64,
+        s.requests.webhook_attempts as f64,
+    );
+    match (summary.scenario.orders_per_day, s.timeline.first_day) {
+        (Some(rate), _) if !costs_time(s) && s.orders > 0 => {
+            let per_order = rate / s.orders as f64;
+            Some((polls * per_order, hooks * per_order))
+        }
+        (_, Some(day)) => Some((day.polls as f64, day.deliveries as f64)),
+        _ => (s.run_ms > 0.0).then(|| {
+            let scale = 86_400_000.0 / s.run_ms;
+            (polls * scale, hooks * scale)
+        }),
     }
+}
+
+/// Notification requests (polls and webhook attempts) per day, as
+/// [`per_day`] counts them.
+pub fn requests_per_day(summary: &Summary, s: &StrategyReport) -> Option<f64> {
+    per_day(summary, s).map(|(polls, hooks)| polls + hooks)
 }
 
 /// The strategy whose deliveries the polls are compared with: the run's
@@ -152,18 +169,16 @@ fn webhook_reference(summary: &Summary) -> Option<&StrategyReport> {
 }
 
 /// Polls per day of `s` against the reference webhook strategy's deliveries
-/// per day, both as [`requests_per_day`] counts them (each strategy runs on
-/// its own, so their rates, not their counts, are compared). `None` for a
+/// per day, both as [`per_day`] counts them (each strategy runs on its
+/// own, so their rates, not their whole counts, are compared). `None` for a
 /// strategy that does not poll or a run without a webhook strategy.
 pub fn polls_per_webhook(summary: &Summary, s: &StrategyReport) -> Option<f64> {
     let hook = webhook_reference(summary)?;
     if s.requests.all_polls() == 0 {
         return None;
     }
-    let share_polls = s.requests.all_polls() as f64
-        / (s.requests.all_polls() + s.requests.webhook_attempts) as f64;
-    let polls = requests_per_day(summary, s)? * share_polls;
-    let hooks = requests_per_day(summary, hook)?;
+    let (polls, _) = per_day(summary, s)?;
+    let (_, hooks) = per_day(summary, hook)?;
     (hooks > 0.0).then(|| polls / hooks)
 }
 

@@ -10,8 +10,8 @@
 //! |-------------|-------------------------------------------------|--------------------------------------------|
 //! | poll        | S's exact CDF                                   | the empirical CDF of the run's S draws     |
 //! | poll_events | the plan's settlement instants                  | the platform's recorded instants           |
-//! | webhook     | S over 64 quantiles, the scenario's fault rates | each order's instant, the drawn fault rates |
-//! | hybrid      | as webhook                                      | as webhook                                 |
+//! | webhook     | S over 64 quantiles, the scenario's fault rates | each order's instant and first attempt's departure, the drawn fault rates, the deliveries' own legs |
+//! | hybrid      | as webhook                                      | as webhook (its polls: the creations' legs) |
 //! | conditional_poll, backoff_poll, long_poll | as poll (backoff with jitter: each order's own instants) | as poll |
 //! | long_poll_events | as poll_events                             | as poll_events                             |
 //! | stream      | one leg after the settlement worker             | the same, with the measured legs           |
@@ -22,7 +22,7 @@
 
 use super::Prediction;
 use super::events::{EventArrival, EventPolling, event_poll_costs};
-use super::faults::{Deliveries, FaultRates, webhook_order};
+use super::faults::{Deliveries, DeliveryLegs, FaultRates, webhook_order};
 use super::hybrid::{Reconcile, hybrid_order};
 use super::poll::{Legs, SettleLaw, poll_costs};
 use super::spectrum::{
@@ -54,6 +54,11 @@ pub struct OrderTimes {
     /// a precise timer, tens of µs late. Adding the mean would move the
     /// events that settle just before a read to the next poll.
     pub settled_by_worker_us: Option<f64>,
+    /// When its event's first webhook attempt left the dispatcher, µs from
+    /// the origin, if the run recorded it: the settlement worker's lateness
+    /// for this payment and the first delay's jitter as drawn. Without it
+    /// the webhook model takes the mean lateness and the jitter's law.
+    pub first_attempt_us: Option<f64>,
 }
 
 impl OrderTimes {
@@ -73,6 +78,7 @@ impl OrderTimes {
                 created_us: o.arrive_at.0 as f64 + legs.placement_late_us + legs.request_us,
                 settle_after_us: o.settle_after.as_us(),
                 settled_by_worker_us: None,
+                first_attempt_us: None,
             })
             .collect()
     }
@@ -87,6 +93,9 @@ pub struct RunDraws {
     /// errors per attempt checked, losses per delivery taken, duplicated
     /// events per event); `None` to use the scenario's.
     pub fault_rates: Option<FaultRates>,
+    /// The mean legs of the run's own deliveries, for the webhook and hybrid
+    /// models; `None` to use the legs every request shares.
+    pub delivery_legs: Option<DeliveryLegs>,
 }
 
 /// Quantile points of S for the webhook and hybrid sums.
@@ -159,6 +168,25 @@ const STREAM_FORMULA: &str = "one connection per merchant; each event is pushed 
 const HYBRID_FORMULA: &str = "webhook as modelled, plus reconciliation polls sent at R + jE + D until the shop knows: \
      sum_j P(S > R + jE + D - webhook delay), and for a lost webhook every poll until one reads after S";
 
+/// The scenario's deliveries of `strategy`, with the rates and legs a run
+/// drew where given.
+fn deliveries(
+    strategy: &StrategySpec,
+    scenario: &Scenario,
+    rates: Option<FaultRates>,
+    own_legs: Option<DeliveryLegs>,
+) -> Deliveries {
+    let mut deliveries =
+        Deliveries::from_scenario(&scenario.delivery_for(strategy), &scenario.faults);
+    if let Some(rates) = rates {
+        deliveries = deliveries.with_rates(rates);
+    }
+    if let Some(own) = own_legs {
+        deliveries = deliveries.with_legs(own);
+    }
+    deliveries
+}
+
 /// Shared by both predictions: the strategy's model over `orders`, with S
 /// for webhooks integrated over `grid` (`None`: each order's own S).
 fn model(
@@ -167,14 +195,9 @@ fn model(
     orders: &[OrderTimes],
     law: SettleLaw<'_>,
     grid: Option<&[f64]>,
-    rates: Option<FaultRates>,
+    deliveries: Deliveries,
     legs: Legs,
 ) -> Prediction {
-    let mut deliveries =
-        Deliveries::from_scenario(&scenario.delivery_for(strategy), &scenario.faults);
-    if let Some(rates) = rates {
-        deliveries = deliveries.with_rates(rates);
-    }
     match strategy {
         StrategySpec::Poll { interval_ms, .. } => {
             let c = poll_costs(&law, interval_ms.as_us() as f64, legs);
@@ -322,6 +345,7 @@ fn model(
                 created_us: 0.0,
                 settle_after_us: 0,
                 settled_by_worker_us: None,
+                first_attempt_us: None,
             }];
             let orders = if time_free && grid.is_some() {
                 &standing[..]
@@ -330,16 +354,25 @@ fn model(
             };
             let mut sums = Sums::default();
             for o in orders {
-                let delays: Vec<f64> = match grid {
-                    Some(g) => g.to_vec(),
-                    None => vec![o.settle_after_us as f64],
+                // Over the grid, S varies and so does the departure: the
+                // recorded one belongs to the order's own S only.
+                let (delays, departs): (Vec<f64>, _) = match grid {
+                    Some(g) => (g.to_vec(), None),
+                    None => (vec![o.settle_after_us as f64], o.first_attempt_us),
                 };
                 let weight = 1.0 / delays.len() as f64;
                 for s in delays {
-                    sums.add(strategy, &deliveries, o.created_us, s, &legs, weight);
+                    let times = (o.created_us, s, departs);
+                    sums.add(strategy, &deliveries, times, &legs, weight);
                 }
             }
-            sums.prediction(strategy, &legs)
+            // A webhook's legs are its deliveries'; a hybrid's polls keep
+            // the shared legs, and the row reports those.
+            let reported = match strategy {
+                StrategySpec::Webhook { .. } => deliveries.legs(&legs),
+                _ => legs,
+            };
+            sums.prediction(strategy, &reported)
         }
     }
 }
@@ -377,8 +410,7 @@ impl Sums {
         &mut self,
         strategy: &StrategySpec,
         d: &Deliveries,
-        created_us: f64,
-        settle_after_us: f64,
+        (created_us, settle_after_us, departs_us): (f64, f64, Option<f64>),
         legs: &Legs,
         weight: f64,
     ) {
@@ -393,7 +425,7 @@ impl Sums {
                     after_us: reconcile_after_ms.as_us() as f64,
                     every_us: reconcile_every_ms.as_us() as f64,
                 };
-                let o = hybrid_order(d, reconcile, created_us, settle_after_us, legs);
+                let o = hybrid_order(d, reconcile, created_us, settle_after_us, departs_us, legs);
                 self.attempts += weight * o.attempts;
                 self.polls += weight * o.polls;
                 self.wasted += weight * o.polls_wasted;
@@ -401,7 +433,7 @@ impl Sums {
                 self.delay_learned_us += weight * o.delay_us;
             }
             _ => {
-                let o = webhook_order(d, created_us + settle_after_us, legs);
+                let o = webhook_order(d, created_us + settle_after_us, departs_us, legs);
                 self.attempts += weight * o.attempts;
                 self.missed += weight * o.missed;
                 self.duplicates += weight * o.duplicates;
@@ -461,7 +493,7 @@ pub fn predicted(
         &orders,
         SettleLaw::Dist(settle),
         Some(&grid),
-        None,
+        deliveries(strategy, scenario, None, None),
         legs,
     )
 }
@@ -482,7 +514,7 @@ pub fn predicted_for_draws(
         &draws.orders,
         law,
         None,
-        draws.fault_rates,
+        deliveries(strategy, scenario, draws.fault_rates, draws.delivery_legs),
         legs,
     )
 }
@@ -552,6 +584,7 @@ mod tests {
             let draws = RunDraws {
                 orders: OrderTimes::from_plan(&plan, &l),
                 fault_rates: None,
+                delivery_legs: None,
             };
             let p = predicted_for_draws(&spec, &s, &draws, l);
             let (polls, delay_us) = simulate_poller(&draws.orders, t_ms as f64 * 1e3, &l);
@@ -587,6 +620,7 @@ mod tests {
         let draws = RunDraws {
             orders: OrderTimes::from_plan(&plan, &l),
             fault_rates: Some(FaultRates::default()),
+            delivery_legs: None,
         };
         let d = predicted_for_draws(&s.strategies[0], &s, &draws, l);
         assert_eq!((d.requests_per_order, d.missed_share), (1.0, Some(0.0)));

@@ -56,19 +56,22 @@ pub struct HybridOrder {
 const MAX_POLLS: usize = 1_000_000;
 
 /// One order of a hybrid: payment created at the platform at `created_us`
-/// (run clock), settling `settle_after_us` later.
+/// (run clock), settling `settle_after_us` later, its webhook's first
+/// attempt leaving at `departs_us` if a run recorded it (see
+/// [`super::faults::chain`]).
 pub fn hybrid_order(
     d: &Deliveries,
     reconcile: Reconcile,
     created_us: f64,
     settle_after_us: f64,
+    departs_us: Option<f64>,
     legs: &Legs,
 ) -> HybridOrder {
     let settled = created_us + settle_after_us;
     // Both chains of a duplicated event (`faults::arrival`): the instant
     // the webhook is first recorded, or never; a second copy caught by its
     // `webhook-id` is a duplicate whatever the polls did.
-    let webhook = arrival(d, settled, legs);
+    let webhook = arrival(d, settled, departs_us, legs);
     let branches = webhook
         .recorded
         .iter()
@@ -142,6 +145,7 @@ mod tests {
                 duplicate_rate: 0.0,
             },
             down: Vec::new(),
+            own_legs: None,
         }
     }
 
@@ -152,7 +156,7 @@ mod tests {
 
     #[test]
     fn nothing_lost_no_reconciliation_poll() {
-        let o = hybrid_order(&lossy(0.0), RECONCILE, 0.0, 600e3, &Legs::default());
+        let o = hybrid_order(&lossy(0.0), RECONCILE, 0.0, 600e3, None, &Legs::default());
         assert_eq!((o.attempts, o.polls, o.duplicates), (1.0, 0.0, 0.0));
         assert_eq!(o.delay_us, 0.0);
         // Had it been lost: the poll at 1.5 s, 900 ms after the settlement.
@@ -170,7 +174,7 @@ mod tests {
             response_us: 1e3,
             ..Legs::default()
         };
-        let o = hybrid_order(&lossy(0.1), RECONCILE, 0.0, 600e3, &legs);
+        let o = hybrid_order(&lossy(0.1), RECONCILE, 0.0, 600e3, None, &legs);
         assert!((o.polls - 0.1).abs() < 1e-12, "{o:?}");
         assert_eq!(o.polls_wasted, 0.0);
         assert!(
@@ -182,7 +186,7 @@ mod tests {
         // S = 2.2 s: the lost order's polls read at 1502 and 2002 (pending),
         // then 2502: three polls, two wasted, delay 2503 − 2200 = 303 ms.
         // The webhook (at 2201) beats every poll of the others.
-        let o = hybrid_order(&lossy(0.1), RECONCILE, 0.0, 2_200e3, &legs);
+        let o = hybrid_order(&lossy(0.1), RECONCILE, 0.0, 2_200e3, None, &legs);
         assert!((o.polls - (0.9 * 2.0 + 0.1 * 3.0)).abs() < 1e-12, "{o:?}");
         assert!((o.polls_wasted - 2.0).abs() < 1e-12, "{o:?}");
         assert!(
@@ -203,7 +207,7 @@ mod tests {
             until_us: 10e6,
             refuse: false,
         });
-        let o = hybrid_order(&d, RECONCILE, 0.0, 100e3, &Legs::default());
+        let o = hybrid_order(&d, RECONCILE, 0.0, 100e3, None, &Legs::default());
         assert_eq!(
             (o.attempts, o.polls, o.duplicates, o.by_poll),
             (3.0, 1.0, 1.0, 1.0)

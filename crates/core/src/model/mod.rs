@@ -29,10 +29,11 @@
 //!
 //! **Webhook, when nothing fails** (both models): one delivery per order; the delay is the
 //! one-way trip of that delivery, plus how late the platform's settlement
-//! worker settled the payment (the webhook cannot leave before). It leaves
-//! out the event's way through the platform between settlement and the
-//! request leaving (a queue and a task hand-off) and the receiver's own
-//! work, so a measured webhook delay runs somewhat above it.
+//! worker settled the payment (the webhook cannot leave before). On paper,
+//! in real time, the trip is a calibrated delivery's way (the dispatcher's
+//! queue and hand-off, the HTTP client, the receiver); fed a run's draws,
+//! each event leaves when the platform's log says its first attempt left,
+//! and takes the mean legs the run's deliveries took.
 
 pub mod events;
 pub mod faults;
@@ -106,7 +107,8 @@ pub struct Prediction {
     /// For strategies that receive webhooks, in real time: one delivery's
     /// way from the settled payment to the shop's record (the platform's
     /// dispatcher, the HTTP client, the receiver), ms, timed on real
-    /// deliveries before the load; the paper model's webhook leg.
+    /// deliveries before the load (the median of the calibration's rounds,
+    /// paced as the run's settlements); the paper model's webhook leg.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_way_ms: Option<f64>,
 }

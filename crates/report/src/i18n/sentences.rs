@@ -78,7 +78,7 @@ pub fn footnote(
                 format!(", the settlement worker's measured lateness ({ms} ms in {name}'s run)")
             });
             if let Some(ms) = way {
-                late.push_str(&format!(", a webhook's way through the platform's dispatcher and the shop's receiver ({ms} ms, timed on real deliveries before the load)"));
+                late.push_str(&format!(", a webhook's way through the platform's dispatcher and the shop's receiver ({ms} ms: the median of 5 rounds of 100 real deliveries timed before the run, paced as its settlements; model, these draws reads each delivery's own legs off the run)"));
             }
             format!(
                 "Measured in this run; model is the prediction of crates/core/src/model/, fed the measured round trip ({rtt} ms){late} and a poll timer slack of {slack_ms} ms. Each strategy's inputs are in summary.json."
@@ -89,7 +89,7 @@ pub fn footnote(
                 format!(", o atraso medido do liquidador ({ms} ms na execução de {name})")
             });
             if let Some(ms) = way {
-                late.push_str(&format!(", o caminho de um webhook pelo despachante da plataforma e pelo receptor da loja ({ms} ms, cronometrado em entregas reais antes da carga)"));
+                late.push_str(&format!(", o caminho de um webhook pelo despachante da plataforma e pelo receptor da loja ({ms} ms: a mediana de 5 rodadas de 100 entregas reais cronometradas antes da execução, no ritmo das suas liquidações; modelo, estes sorteios lê os trechos de cada entrega na própria execução)"));
             }
             format!(
                 "Medido nesta execução; modelo é a previsão de crates/core/src/model/, alimentada com o tempo de ida e volta medido ({rtt} ms){late} e uma folga de temporizador de {} ms para consultas. As entradas de cada estratégia estão em summary.json.",
@@ -253,8 +253,8 @@ pub fn outside_note(lang: Lang) -> String {
 /// The line explaining the second prediction.
 pub fn draws_note(lang: Lang) -> String {
     match lang {
-        Lang::En => "model, these draws: the same model fed this run's own draws (settlement instants, arrivals, drawn fault rates) and its measured legs; in virtual time a poller's must equal the measurement, and a gap there is a bug in hooklab. A webhook's legs are read off the payment creations, another sample of the same network, so there it agrees within the error bars rather than to the microsecond.".to_owned(),
-        Lang::PtBr => "modelo, estes sorteios: o mesmo modelo alimentado com os sorteios desta execução (instantes de liquidação, chegadas, taxas de falha sorteadas) e seus trechos medidos; no relógio virtual o de uma consulta periódica deve igualar a medição, e uma diferença ali é um defeito do hooklab. Os trechos de um webhook são lidos das criações de pagamento, outra amostra da mesma rede, então ali ele concorda dentro das barras de erro, não ao microssegundo.".to_owned(),
+        Lang::En => "model, these draws: the same model fed this run's own draws (settlement instants, arrivals, each webhook's departure and legs, drawn fault rates) and its measured legs; in virtual time it must equal the measurement (under random faults or jittered retries, within about 1%: it takes the rates and the jitter's law, not each draw), and a gap there is a bug in hooklab.".to_owned(),
+        Lang::PtBr => "modelo, estes sorteios: o mesmo modelo alimentado com os sorteios desta execução (instantes de liquidação, chegadas, a partida e os trechos de cada webhook, taxas de falha sorteadas) e seus trechos medidos; no relógio virtual deve igualar a medição (com falhas aleatórias ou novas tentativas com variação, a cerca de 1%: ele usa as taxas e a lei da variação, não cada sorteio), e uma diferença ali é um defeito do hooklab.".to_owned(),
     }
 }
 
@@ -262,8 +262,8 @@ pub fn draws_note(lang: Lang) -> String {
 /// webhook strategy the polls are compared with).
 pub fn per_day_note(lang: Lang, hook: Option<&str>) -> String {
     let mut out = match lang {
-        Lang::En => "req/day: notification requests (polls and webhook attempts) a day at the scenario's order rate (requests per order × orders per day); for event-log pollers and streams, whose cost runs with the clock, their count over the strategy's run scaled to 24 h.".to_owned(),
-        Lang::PtBr => "req./dia: requisições de notificação (consultas e tentativas de webhook) por dia no ritmo de pedidos do cenário (requisições por pedido × pedidos por dia); para as consultas ao registro de eventos e os streams, cujo custo corre com o relógio, a contagem na execução da estratégia escalada para 24 h.".to_owned(),
+        Lang::En => "req/day: notification requests (polls and webhook attempts) a day at the scenario's order rate (requests per order × orders per day); for event-log pollers and streams, whose cost runs with the clock, those of the strategy's first 24 h if its run lasted that long (a run goes on until its last order is known), otherwise its count over its run scaled to 24 h.".to_owned(),
+        Lang::PtBr => "req./dia: requisições de notificação (consultas e tentativas de webhook) por dia no ritmo de pedidos do cenário (requisições por pedido × pedidos por dia); para as consultas ao registro de eventos e os streams, cujo custo corre com o relógio, as das primeiras 24 h da estratégia, se a execução durou isso (uma execução continua até o último pedido ser conhecido); senão, a contagem na execução toda, escalada para 24 h.".to_owned(),
     };
     if let Some(hook) = hook {
         out.push_str(&match lang {
