@@ -96,6 +96,10 @@ pub struct Deliveries {
     pub jitter: f64,
     /// The receiver's added delay before it answers, µs.
     pub receiver_delay_us: f64,
+    /// How long the dispatcher waits for an answer, µs: an attempt whose
+    /// answer would come later fails as a timeout, and the shop (whose
+    /// handler is dropped with the connection) records nothing.
+    pub timeout_us: f64,
     /// The random faults.
     pub rates: FaultRates,
     /// The down windows.
@@ -116,6 +120,7 @@ impl Deliveries {
                 .collect(),
             jitter: delivery.jitter,
             receiver_delay_us: faults.receiver_delay_ms.as_us() as f64,
+            timeout_us: delivery.timeout_ms.as_us() as f64,
             rates: FaultRates {
                 error_rate: faults.receiver_error_rate,
                 silent_loss: faults.silent_loss,
@@ -266,6 +271,9 @@ pub fn chain(
         let (fail, back) = match d.down_at(send, legs) {
             Some(w) if w.refuse => (1.0, send),
             Some(_) => (1.0, arrive + legs.response_us),
+            None if legs.request_us + d.receiver_delay_us + legs.response_us >= d.timeout_us => {
+                (1.0, send + d.timeout_us)
+            }
             None => {
                 let answered = arrive + d.receiver_delay_us;
                 let ok = p * (1.0 - q);
@@ -381,6 +389,7 @@ mod tests {
             schedule_us: schedule_ms.iter().map(|ms| ms * 1e3).collect(),
             jitter: 0.0,
             receiver_delay_us: 0.0,
+            timeout_us: 15e6,
             rates: FaultRates {
                 error_rate: q,
                 silent_loss: s,
@@ -412,6 +421,23 @@ mod tests {
         assert!((w.missed - 0.125).abs() < 1e-12, "{w:?}");
         let mean = w.delay_learned_us / (1.0 - w.missed);
         assert!((mean - 181_250.0 / 0.875).abs() < 1e-6, "{mean}");
+    }
+
+    #[test]
+    fn a_receiver_slower_than_the_timeout_loses_every_attempt() {
+        // The receiver answers after 700 ms, the dispatcher waits 500 ms:
+        // every attempt times out, the shop records nothing, all missed.
+        let mut d = deliveries(&[0.0, 100.0, 1_000.0], 0.0, 0.0);
+        d.receiver_delay_us = 700e3;
+        d.timeout_us = 500e3;
+        let w = webhook_order(&d, 0.0, None, &legs_ms(1.0));
+        assert!((w.attempts - 3.0).abs() < 1e-12, "{w:?}");
+        assert!((w.missed - 1.0).abs() < 1e-12, "{w:?}");
+        // Just inside the timeout, every first attempt is recorded.
+        d.receiver_delay_us = 400e3;
+        let w = webhook_order(&d, 0.0, None, &legs_ms(1.0));
+        assert!((w.attempts - 1.0).abs() < 1e-12, "{w:?}");
+        assert!(w.missed.abs() < 1e-12, "{w:?}");
     }
 
     #[test]

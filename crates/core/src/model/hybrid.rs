@@ -139,6 +139,7 @@ mod tests {
             schedule_us: vec![0.0, 250e3, 500e3],
             jitter: 0.0,
             receiver_delay_us: 0.0,
+            timeout_us: 15e6,
             rates: FaultRates {
                 error_rate: 0.0,
                 silent_loss: s,
