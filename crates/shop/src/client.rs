@@ -71,6 +71,18 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// Whether the platform refused an event-log cursor it does not know:
+    /// it restarted without its data (or is another platform), so the
+    /// cursor names nothing. The poller reads the log again from its start;
+    /// the order book ignores what it already knows.
+    pub fn is_unknown_cursor(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Refused { status: 400, code, message, .. }
+                if code == "invalid_parameter" && message.contains("none of your events")
+        )
+    }
+
     /// The error and every cause beneath it, on one line (`a: b: c`), for
     /// where only text can be kept (the order book records why a creation
     /// failed as text, and the report shows it).
@@ -452,6 +464,31 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use hooklab_core::http::SendFuture;
+
+    #[test]
+    fn the_platforms_unknown_cursor_refusals_are_recognised() {
+        // The two texts the platform words (crates/platform/src/api/events.rs
+        // and stream.rs); a poller resets its cursor on them.
+        for message in [
+            "`evt_9` is none of your events; send the id of the last event you received, or no `after` to start from the first",
+            "`evt_9` is none of your events; send the `id:` of the last event you received, or no Last-Event-ID to start from now",
+        ] {
+            let e = ClientError::Refused {
+                status: 400,
+                retry_after: None,
+                code: "invalid_parameter".to_owned(),
+                message: message.to_owned(),
+            };
+            assert!(e.is_unknown_cursor());
+        }
+        let other = ClientError::Refused {
+            status: 400,
+            retry_after: None,
+            code: "invalid_parameter".to_owned(),
+            message: "limit must be 1..1000".to_owned(),
+        };
+        assert!(!other.is_unknown_cursor());
+    }
 
     /// Answers every request with one fixed body.
     struct Answering(&'static str);

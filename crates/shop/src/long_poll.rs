@@ -147,6 +147,7 @@ impl EventLongPoller {
                         cursor = page.next_after;
                     }
                 }
+                Err(e) if e.is_unknown_cursor() && cursor.is_some() => cursor = None,
                 Err(e) => {
                     let (wait, next) = after_failure(&e, retry);
                     retry = next;

@@ -176,6 +176,7 @@ impl EventPoller {
                         next = next.max(self.clock.now().plus(wait));
                         break;
                     }
+                    Err(e) if e.is_unknown_cursor() && cursor.is_some() => cursor = None,
                     Err(_) => break,
                 }
             }

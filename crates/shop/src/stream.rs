@@ -194,6 +194,12 @@ impl StreamReader {
                     retry_after: Some(after),
                     ..
                 })) => wait = wait.max(after),
+                // The platform no longer knows the last event (it restarted
+                // without its data): catch up on its log from the start.
+                Err(Some(e)) if e.is_unknown_cursor() => {
+                    last = None;
+                    dropped_before_any = true;
+                }
                 Err(Some(e)) => {
                     tracing::debug!(error = %e.chain(), "stream open failed");
                     dropped_before_any = last.is_none();

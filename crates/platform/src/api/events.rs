@@ -46,7 +46,39 @@ pub(crate) async fn list(
     let limit = page_limit(&shared, query.limit)?;
     let wait = super::long_poll::parse_wait(&shared, query.wait.as_deref())?;
     let after = query.after.map(EventId);
+    if let Some(cursor) = &after {
+        // An unknown cursor used to replay the whole log from its first
+        // event, as if none had been given: refuse it, as the stream refuses
+        // an unknown Last-Event-ID. A forgotten event is still a place in
+        // the log.
+        let known = {
+            let ledger = shared.ledger();
+            ledger.event(&merchant, cursor).is_some() || ledger.event_forgotten(cursor)
+        };
+        if !known {
+            return Err(refuse(
+                &shared,
+                ApiError::BadParameter {
+                    name: "after",
+                    message: format!(
+                        "`{}` is none of your events; send the id of the last event you received, or no `after` to start from the first",
+                        quoted(&cursor.0)
+                    ),
+                },
+            ));
+        }
+    }
     super::long_poll::events(&shared, &merchant, after, limit, wait, &headers).await
+}
+
+/// A value as an error message quotes it: control characters escaped, and
+/// at most 64 characters (a 5,000-character cursor is not echoed whole).
+fn quoted(value: &str) -> String {
+    let shown = hooklab_core::printable::escape_controls(value);
+    match shown.char_indices().nth(64) {
+        Some((at, _)) => format!("{}…", &shown[..at]),
+        None => shown,
+    }
 }
 
 /// A page's `limit`: 100 when not given, refused outside 1..=[`MAX_LIMIT`]

@@ -308,6 +308,22 @@ async fn bad_waits_are_400s_in_the_error_shape() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_unknown_event_cursor_is_a_400_not_a_replay_of_the_whole_log() {
+    let p = platform_with(one_order(1_000), |_| {});
+    call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
+    let long = "z".repeat(5_000);
+    for cursor in ["evt_999999", "%1b%5b2J", long.as_str()] {
+        let uri = format!("/v1/events?after={cursor}");
+        let (status, _, body) = send(&p, get(&uri, &[])).await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_parameter");
+        assert!(body.len() < 1_000, "{} bytes", body.len());
+    }
+    // No cursor: the log from its start, as before.
+    let (status, _, _) = send(&p, get("/v1/events", &[])).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test(start_paused = true)]
 async fn held_long_polls_are_bounded_per_merchant_and_a_dropped_one_frees_its_place() {
     let p = platform_with(one_order(86_400_000), |c| c.pull.max_held_per_merchant = 2);
     call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
