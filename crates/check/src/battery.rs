@@ -25,6 +25,12 @@ use std::time::Duration;
 /// limit is not given: GitHub's documented 25 MB cap on payloads.
 pub const DEFAULT_MAX_BODY_BYTES: usize = hooklab_github::receiver::MAX_BODY_BYTES;
 
+/// The largest `--max-body` taken: 64 MiB. The oversized body is built in
+/// memory and sent whole, so a typo such as 99999999999999 would otherwise
+/// abort on a failed allocation; no sender hooklab imitates goes near it
+/// (GitHub caps payloads at 25 MB).
+pub const MAX_MAX_BODY_BYTES: usize = 64 << 20;
+
 /// Forgeries per group in the timing case, unless told otherwise.
 pub const DEFAULT_TIMING_SAMPLES: usize = 200;
 
@@ -98,6 +104,20 @@ pub enum CheckError {
         #[source]
         error: StateError,
     },
+    /// Occurs when the body limit is smaller than a genuine delivery (the
+    /// oversized case would send a body under the limit, or an ordinary one)
+    /// or larger than [`MAX_MAX_BODY_BYTES`].
+    #[error(
+        "--max-body {given} is out of range: give {min} to {max} bytes (from the size of a genuine delivery, which the oversized case must exceed, to 64 MiB, which it builds in memory)"
+    )]
+    MaxBody {
+        /// The limit given.
+        given: usize,
+        /// A genuine delivery's size, padding field included.
+        min: usize,
+        /// [`MAX_MAX_BODY_BYTES`].
+        max: usize,
+    },
     /// Occurs when a request cannot be built (a bug: every header is ASCII).
     #[error("cannot build a request: {0}")]
     Request(#[from] SendError),
@@ -156,6 +176,22 @@ pub async fn run_with(
             url: config.url.clone(),
             reason: e.to_string(),
         })?;
+    let mut signer = Signer::new(
+        config.secret.clone(),
+        uri,
+        config.now_unix_secs,
+        config.seed,
+    );
+    // Before any request: a limit the oversized case cannot go one byte past
+    // with a genuine payload, or one too big to build, is a typo.
+    let min = signer.smallest_padded();
+    if !(min..=MAX_MAX_BODY_BYTES).contains(&config.max_body_bytes) {
+        return Err(CheckError::MaxBody {
+            given: config.max_body_bytes,
+            min,
+            max: MAX_MAX_BODY_BYTES,
+        });
+    }
     let state = match &config.state_url {
         None => None,
         Some(url) => {
@@ -167,12 +203,6 @@ pub async fn run_with(
             Some(probe)
         }
     };
-    let mut signer = Signer::new(
-        config.secret.clone(),
-        uri,
-        config.now_unix_secs,
-        config.seed,
-    );
     let mut results = Vec::with_capacity(Case::ALL.len());
     // Why the genuine delivery was not accepted, once it is known.
     let mut genuine_failed: Option<Note> = None;

@@ -50,7 +50,10 @@ pub struct CheckArgs {
     state_url: Option<String>,
 
     /// The receiver's body limit, in bytes: the oversized case sends one
-    /// byte more [default: 26214400, GitHub's 25 MB cap].
+    /// byte more [default: 26214400, GitHub's 25 MB cap]. From the size of
+    /// a genuine delivery (about 300 bytes) to 67108864 (64 MiB): the body is
+    /// built in memory, and one under a genuine delivery would not be
+    /// oversized.
     #[arg(long, value_name = "BYTES")]
     max_body: Option<usize>,
 

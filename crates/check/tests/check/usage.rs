@@ -75,3 +75,48 @@ fn secrets_are_checked_for_their_scheme() {
     assert!(Secret::parse(Scheme::Github, "").is_err());
     assert!(Secret::parse(Scheme::Github, "s3cret").is_ok());
 }
+
+#[tokio::test]
+async fn a_body_limit_out_of_range_is_refused_before_anything_is_sent() {
+    // A receiver that would take everything: the refusal must come first.
+    let addr = receivers::start(Flaw::None).await;
+    for (given, scheme_secret) in [
+        (0, secret()),
+        (100, secret()),
+        (99_999_999_999_999, secret()),
+        (
+            hooklab_check::battery::MAX_MAX_BODY_BYTES + 1,
+            Secret::parse(hooklab_check::Scheme::Github, "s").unwrap(),
+        ),
+    ] {
+        let mut config = config(format!("http://{addr}/webhook"), scheme_secret);
+        config.max_body_bytes = given;
+        let error = hooklab_check::run(config).await.unwrap_err();
+        let CheckError::MaxBody { min, max, .. } = error else {
+            panic!("{given}: {error}");
+        };
+        assert!(error.is_usage());
+        assert!(min > 100 && max == 64 << 20, "{error}");
+        let (pt, _) = hooklab_check::text::error(&error, hooklab_core::lang::Lang::PtBr);
+        assert!(pt.contains("fora do intervalo"), "{pt}");
+    }
+}
+
+#[tokio::test]
+async fn the_smallest_body_limit_taken_sends_a_body_one_byte_over_it() {
+    let addr = receivers::start(Flaw::None).await;
+    let probe = config(format!("http://{addr}/webhook"), secret());
+    let min = {
+        let mut c = probe.clone();
+        c.max_body_bytes = 0;
+        match hooklab_check::run(c).await.unwrap_err() {
+            CheckError::MaxBody { min, .. } => min,
+            other => panic!("{other}"),
+        }
+    };
+    let mut config = probe;
+    config.max_body_bytes = min;
+    config.timing_samples = 0;
+    let card = hooklab_check::run(config).await.unwrap();
+    assert_eq!(card.oversized_bytes, min + 1);
+}
