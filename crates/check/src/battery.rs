@@ -34,6 +34,11 @@ pub const MAX_MAX_BODY_BYTES: usize = 64 << 20;
 /// Forgeries per group in the timing case, unless told otherwise.
 pub const DEFAULT_TIMING_SAMPLES: usize = 200;
 
+/// How long a whole battery may take unless told otherwise. A receiver that
+/// answers after 12 s kept it busy for over 6 minutes; past this, the cases
+/// not yet sent are skipped with [`Note::OutOfTime`].
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
+
 /// Above this, an answer to a genuine delivery earns a warning: the work
 /// belongs after the answer.
 pub const FAST_ENOUGH: Duration = Duration::from_secs(1);
@@ -51,6 +56,10 @@ pub struct CheckConfig {
     pub max_body_bytes: usize,
     /// Forgeries per group in the timing case (0 skips it).
     pub timing_samples: usize,
+    /// How long the whole battery may take: the genuine case always runs,
+    /// later cases start only before it has passed, and the timing case
+    /// stops sampling at it.
+    pub deadline: Duration,
     /// The clock, in unix seconds: every timestamp sent is relative to it.
     pub now_unix_secs: i64,
     /// Seeds the forged bytes, the other secret and the delivery ids.
@@ -70,6 +79,7 @@ impl CheckConfig {
             state_url: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             timing_samples: DEFAULT_TIMING_SAMPLES,
+            deadline: DEFAULT_DEADLINE,
             now_unix_secs,
             seed,
             request_timeout: None,
@@ -208,8 +218,13 @@ pub async fn run_with(
     let mut genuine_failed: Option<Note> = None;
     let mut oversized_bytes = 0;
     let total = Case::ALL.len();
+    let started = tokio::time::Instant::now();
+    let out_of_time = Note::OutOfTime(config.deadline.as_secs());
     for (index, case) in Case::ALL.into_iter().enumerate() {
         let skip = match &genuine_failed {
+            _ if case != Case::Genuine && started.elapsed() >= config.deadline => {
+                Some(out_of_time.clone())
+            }
             // Every further request would wait as long: skip them all.
             Some(note @ Note::GenuineTimedOut(_)) => Some(note.clone()),
             Some(note) if case.needs_genuine_accepted() => Some(note.clone()),
@@ -224,7 +239,8 @@ pub async fn run_with(
         progress.case_started(case, index, total, limit);
         let result = match case {
             Case::Timing => {
-                timing::run(&target, &mut signer, config.timing_samples, progress).await?
+                let left = config.deadline.saturating_sub(started.elapsed());
+                timing::run(&target, &mut signer, config.timing_samples, left, progress).await?
             }
             Case::Duplicate => duplicate(&target, &mut signer, state.as_ref()).await?,
             _ => {

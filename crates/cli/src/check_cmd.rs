@@ -15,7 +15,9 @@
 use crate::Failure;
 use anyhow::anyhow;
 use clap::{Args, ValueEnum};
-use hooklab_check::battery::{DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMING_SAMPLES, Progress};
+use hooklab_check::battery::{
+    DEFAULT_DEADLINE, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMING_SAMPLES, Progress,
+};
 use hooklab_check::{Case, CaseResult, CheckConfig, CheckError, Scheme, Secret, Verdict};
 use hooklab_check::{render, text};
 use hooklab_core::clock::Clock;
@@ -60,6 +62,13 @@ pub struct CheckArgs {
     /// Forgeries per group in the timing case (0 skips it).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_TIMING_SAMPLES)]
     timing_samples: usize,
+
+    /// How long the whole battery may take, in seconds: cases not started
+    /// by then are skipped (the scorecard says so), and the timing case stops
+    /// sampling. A receiver that answers slowly would otherwise keep it busy
+    /// for many minutes.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_DEADLINE.as_secs())]
+    deadline: u64,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -94,6 +103,7 @@ pub fn check(args: CheckArgs, lang: Lang, quiet: bool) -> Result<(), Failure> {
         state_url: args.state_url,
         max_body_bytes: args.max_body.unwrap_or(DEFAULT_MAX_BODY_BYTES),
         timing_samples: args.timing_samples,
+        deadline: std::time::Duration::from_secs(args.deadline),
         ..CheckConfig::new(args.url, secret, now_us / 1_000_000, seed)
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

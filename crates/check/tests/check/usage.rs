@@ -120,3 +120,31 @@ async fn the_smallest_body_limit_taken_sends_a_body_one_byte_over_it() {
     let card = hooklab_check::run(config).await.unwrap();
     assert_eq!(card.oversized_bytes, min + 1);
 }
+
+#[tokio::test]
+async fn past_the_deadline_the_cases_not_started_are_skipped_and_say_why() {
+    let addr = receivers::start(Flaw::None).await;
+    let mut config = config(format!("http://{addr}/webhook"), secret());
+    // Passed at once: the genuine case still runs, nothing after it.
+    config.deadline = std::time::Duration::ZERO;
+    let card = hooklab_check::run(config).await.unwrap();
+    let genuine = card.result(hooklab_check::Case::Genuine).unwrap();
+    assert_eq!(genuine.verdict, hooklab_check::Verdict::Pass);
+    for result in card.results.iter().skip(1) {
+        assert_eq!(
+            result.verdict,
+            hooklab_check::Verdict::Skip,
+            "{:?}",
+            result.case
+        );
+        assert!(
+            matches!(result.note, Some(hooklab_check::Note::OutOfTime(0))),
+            "{:?}",
+            result.note
+        );
+    }
+    let en = hooklab_check::render::table(&card, hooklab_core::lang::Lang::En, false);
+    let pt = hooklab_check::render::table(&card, hooklab_core::lang::Lang::PtBr, false);
+    assert!(en.contains("deadline of 0 s"), "{en}");
+    assert!(pt.contains("prazo da bateria, 0 s"), "{pt}");
+}
