@@ -131,7 +131,7 @@ pub fn check(args: CheckArgs, lang: Lang, quiet: bool) -> Result<(), Failure> {
         FormatArg::Markdown => render::markdown(&card, lang),
         FormatArg::Json => render::json(&card, lang),
     };
-    print!("{printed}");
+    crate::out::print(printed).map_err(|e| Failure::Runtime(anyhow::Error::new(e)))?;
     match card.failed().len() {
         0 => Ok(()),
         n => Err(Failure::Runtime(anyhow!(crate::text::pick(
@@ -217,7 +217,7 @@ impl Progress for Shown {
         *self.running() = (Some(case), line.clone());
         match &self.bar {
             Some(bar) => bar.set_message(line),
-            None => eprintln!("{line}"),
+            None => crate::out::say!("{line}"),
         }
     }
 
@@ -234,7 +234,7 @@ impl Progress for Shown {
             None => {
                 let quarter = (planned / 4).max(1);
                 if done.is_multiple_of(quarter) && done < planned {
-                    eprintln!("  … {progress}");
+                    crate::out::say!("  … {progress}");
                 }
             }
         }
@@ -246,7 +246,7 @@ impl Progress for Shown {
             return;
         }
         if self.bar.is_none() {
-            eprintln!(
+            crate::out::say!(
                 "[{}/{total}] {}: {}",
                 index + 1,
                 text::title(result.case, self.lang),

@@ -163,7 +163,7 @@ async fn serve_and_run(
             "ao ler o endereço escutado",
         ))
         .map_err(Failure::Runtime)?;
-    eprintln!(
+    crate::out::say!(
         "{}",
         pick(
             lang,
@@ -183,7 +183,7 @@ async fn serve_and_run(
         None => Ok(()),
         Some(scenario) => {
             if !args.now {
-                eprintln!(
+                crate::out::say!(
                     "{}",
                     pick(
                         lang,
@@ -208,7 +208,7 @@ async fn serve_and_run(
     if outcome.is_err() {
         let _ = stop.send(());
     } else {
-        eprintln!(
+        crate::out::say!(
             "{}",
             pick(
                 lang,
