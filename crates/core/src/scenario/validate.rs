@@ -561,6 +561,26 @@ mod tests {
         }
     }
 
+    fn first_problem(text: &str) -> String {
+        match Scenario::parse(text, "x.toml") {
+            Err(ScenarioError::Invalid { problems, .. }) => problems[0].what.en.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn huge_numbers_are_quoted_short_and_without_serde_s_types() {
+        let text = scenario("ok", "ok").replace("orders = 10", "orders = 99999999999999999999");
+        let said = first_problem(&text);
+        assert!(said.ends_with("got 99999999999999999999"), "{said}");
+        let text = scenario("ok", "ok").replace(
+            "kind = \"poll\"\ninterval_ms = 200\n",
+            "kind = \"backoff_poll\"\nfirst_ms = 100\nfactor = 1e308\nmax_ms = 2000\n",
+        );
+        let said = first_problem(&text);
+        assert!(said.ends_with("got 1e308"), "{said}");
+    }
+
     #[test]
     fn a_name_at_the_cap_loads() {
         let name = "p".repeat(MAX_NAME_CHARS);

@@ -24,7 +24,7 @@ pub(crate) async fn create(
         let req: CreateEndpoint = ApiError::parse_json(&body)?;
         let uri: http::Uri = req.url.parse().map_err(|_| ApiError::InvalidField {
             field: "url",
-            message: format!("`{}` is not a URL", req.url),
+            message: format!("`{}` is not a URL", crate::error::quoted(&req.url)),
         })?;
         hooklab_core::http::ensure_loopback(&uri).map_err(|e| ApiError::InvalidField {
             field: "url",
@@ -39,7 +39,10 @@ pub(crate) async fn create(
         if spelled_port && uri.port_u16().is_none_or(|p| p == 0) {
             return Err(ApiError::InvalidField {
                 field: "url",
-                message: format!("`{}`: a port is a number from 1 to 65535", req.url),
+                message: format!(
+                    "`{}`: a port is a number from 1 to 65535",
+                    crate::error::quoted(&req.url)
+                ),
             });
         }
         let mut ledger = shared.ledger();
@@ -175,7 +178,7 @@ pub(crate) async fn recover(
                 field: "since",
                 message: format!(
                     "`{}` is not an RFC 3339 instant within this platform's lifetime",
-                    req.since
+                    crate::error::quoted(&req.since)
                 ),
             })?;
         Ok(shared.ledger().failed_since(&merchant, since))

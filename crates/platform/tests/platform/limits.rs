@@ -29,3 +29,34 @@ async fn a_declared_body_over_the_limit_is_refused_at_once_with_413() {
     let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     assert_eq!(body["error"]["code"], "body_too_large", "{body}");
 }
+
+/// A huge id or URL is quoted as a short excerpt: a 404 for a 60 KB id was a
+/// 60 KB answer, a 422 for a 100 KB URL a 100 KB one.
+#[tokio::test]
+async fn huge_values_are_quoted_as_an_excerpt() {
+    let (p, _) = platform(one_order(86_400_000));
+    let id = "p".repeat(60_000);
+    let (status, _, body) = super::call(&p, "GET", &format!("/v1/payments/{id}"), None, None).await;
+    assert_eq!(status, http::StatusCode::NOT_FOUND);
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.len() < 300 && message.contains("60000 characters"),
+        "{message}"
+    );
+
+    let url = format!("http://127.0.0.1:1/{}", "u".repeat(100_000));
+    let request = serde_json::json!({ "url": url }).to_string();
+    let (status, _, body) =
+        super::call(&p, "POST", "/v1/webhook_endpoints", Some(&request), None).await;
+    assert_eq!(status, http::StatusCode::UNPROCESSABLE_ENTITY);
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.len() < 1_200, "a {} byte message", message.len());
+}
+
+#[test]
+fn a_huge_rate_limit_is_quoted_in_scientific_notation() {
+    let said = hooklab_platform::check_rate_limit(1e300)
+        .unwrap_err()
+        .to_string();
+    assert!(said.contains("got 1e300 "), "{said}");
+}
