@@ -6,6 +6,25 @@
 //! for people passes such text through [`escape_controls`] first. Machine
 //! output (`summary.json`, JSON lines) keeps the raw text.
 
+/// Whether `c` is an invisible Unicode format character that reorders or
+/// hides text on a terminal: the bidi embeddings and overrides (U+202A to
+/// U+202E), isolates (U+2066 to U+2069), the Arabic letter mark (U+061C),
+/// zero-width spaces, joiners and marks (U+200B to U+200F), the word joiner
+/// and invisible operators (U+2060 to U+2064), and the byte order mark
+/// (U+FEFF). `char::is_control` misses all of them: `o\u{202e}x` prints
+/// reversed.
+pub fn is_format_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
 /// At most `max_chars` of `text`, control characters escaped, with how long
 /// the whole was when it was cut: an error quotes a bad value so it can be
 /// recognised, and a 60 KB id in a 404 made a 60 KB answer.
