@@ -25,8 +25,19 @@ use std::time::Duration;
 /// limit is not given: GitHub's documented 25 MB cap on payloads.
 pub const DEFAULT_MAX_BODY_BYTES: usize = hooklab_github::receiver::MAX_BODY_BYTES;
 
+/// The largest `--max-body` taken: 64 MiB. The oversized body is built in
+/// memory and sent whole, so a typo such as 99999999999999 would otherwise
+/// abort on a failed allocation; no sender hooklab imitates goes near it
+/// (GitHub caps payloads at 25 MB).
+pub const MAX_MAX_BODY_BYTES: usize = 64 << 20;
+
 /// Forgeries per group in the timing case, unless told otherwise.
 pub const DEFAULT_TIMING_SAMPLES: usize = 200;
+
+/// How long a whole battery may take unless told otherwise. A receiver that
+/// answers after 12 s kept it busy for over 6 minutes; past this, the cases
+/// not yet sent are skipped with [`Note::OutOfTime`].
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
 
 /// Above this, an answer to a genuine delivery earns a warning: the work
 /// belongs after the answer.
@@ -45,6 +56,10 @@ pub struct CheckConfig {
     pub max_body_bytes: usize,
     /// Forgeries per group in the timing case (0 skips it).
     pub timing_samples: usize,
+    /// How long the whole battery may take: the genuine case always runs,
+    /// later cases start only before it has passed, and the timing case
+    /// stops sampling at it.
+    pub deadline: Duration,
     /// The clock, in unix seconds: every timestamp sent is relative to it.
     pub now_unix_secs: i64,
     /// Seeds the forged bytes, the other secret and the delivery ids.
@@ -64,6 +79,7 @@ impl CheckConfig {
             state_url: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             timing_samples: DEFAULT_TIMING_SAMPLES,
+            deadline: DEFAULT_DEADLINE,
             now_unix_secs,
             seed,
             request_timeout: None,
@@ -97,6 +113,20 @@ pub enum CheckError {
         /// What is wrong with its answer.
         #[source]
         error: StateError,
+    },
+    /// Occurs when the body limit is smaller than a genuine delivery (the
+    /// oversized case would send a body under the limit, or an ordinary one)
+    /// or larger than [`MAX_MAX_BODY_BYTES`].
+    #[error(
+        "--max-body {given} is out of range: give {min} to {max} bytes (from the size of a genuine delivery, which the oversized case must exceed, to 64 MiB, which it builds in memory)"
+    )]
+    MaxBody {
+        /// The limit given.
+        given: usize,
+        /// A genuine delivery's size, padding field included.
+        min: usize,
+        /// [`MAX_MAX_BODY_BYTES`].
+        max: usize,
     },
     /// Occurs when a request cannot be built (a bug: every header is ASCII).
     #[error("cannot build a request: {0}")]
@@ -156,6 +186,22 @@ pub async fn run_with(
             url: config.url.clone(),
             reason: e.to_string(),
         })?;
+    let mut signer = Signer::new(
+        config.secret.clone(),
+        uri,
+        config.now_unix_secs,
+        config.seed,
+    );
+    // Before any request: a limit the oversized case cannot go one byte past
+    // with a genuine payload, or one too big to build, is a typo.
+    let min = signer.smallest_padded();
+    if !(min..=MAX_MAX_BODY_BYTES).contains(&config.max_body_bytes) {
+        return Err(CheckError::MaxBody {
+            given: config.max_body_bytes,
+            min,
+            max: MAX_MAX_BODY_BYTES,
+        });
+    }
     let state = match &config.state_url {
         None => None,
         Some(url) => {
@@ -167,19 +213,18 @@ pub async fn run_with(
             Some(probe)
         }
     };
-    let mut signer = Signer::new(
-        config.secret.clone(),
-        uri,
-        config.now_unix_secs,
-        config.seed,
-    );
     let mut results = Vec::with_capacity(Case::ALL.len());
     // Why the genuine delivery was not accepted, once it is known.
     let mut genuine_failed: Option<Note> = None;
     let mut oversized_bytes = 0;
     let total = Case::ALL.len();
+    let started = tokio::time::Instant::now();
+    let out_of_time = Note::OutOfTime(config.deadline.as_secs());
     for (index, case) in Case::ALL.into_iter().enumerate() {
         let skip = match &genuine_failed {
+            _ if case != Case::Genuine && started.elapsed() >= config.deadline => {
+                Some(out_of_time.clone())
+            }
             // Every further request would wait as long: skip them all.
             Some(note @ Note::GenuineTimedOut(_)) => Some(note.clone()),
             Some(note) if case.needs_genuine_accepted() => Some(note.clone()),
@@ -194,7 +239,8 @@ pub async fn run_with(
         progress.case_started(case, index, total, limit);
         let result = match case {
             Case::Timing => {
-                timing::run(&target, &mut signer, config.timing_samples, progress).await?
+                let left = config.deadline.saturating_sub(started.elapsed());
+                timing::run(&target, &mut signer, config.timing_samples, left, progress).await?
             }
             Case::Duplicate => duplicate(&target, &mut signer, state.as_ref()).await?,
             _ => {

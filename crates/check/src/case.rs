@@ -182,6 +182,9 @@ pub enum Note {
     /// The genuine delivery got no answer within the sender's limit, in
     /// seconds: every further case is skipped, as each would wait as long.
     GenuineTimedOut(u64),
+    /// The battery's deadline (`--deadline`, in seconds) passed before this
+    /// case started: a slow receiver would keep it busy for many minutes.
+    OutOfTime(u64),
     /// GitHub sends no timestamp.
     GithubHasNoTimestamp,
     /// GitHub signs with one secret at a time.

@@ -180,6 +180,12 @@ impl Signer {
         }
     }
 
+    /// The size of the oversized case's body with an empty padding field: a
+    /// `max_body` under it cannot be gone one byte past with this payload.
+    pub fn smallest_padded(&self) -> usize {
+        json::padded(self.payload(), 0).len()
+    }
+
     /// Two forgeries of one delivery: its genuine signature with the first
     /// byte of the MAC changed, and with the last byte changed. A comparison
     /// that stops at the first differing byte answers the first sooner.

@@ -32,11 +32,13 @@ const TIMING_BUDGET: Duration = Duration::from_secs(30);
 
 /// Forgeries wrong in the first byte against forgeries wrong in the last,
 /// interleaved (alternating which goes first) so that drift in the
-/// machine's speed falls on both groups alike.
+/// machine's speed falls on both groups alike; `left` is what remains of the
+/// battery's deadline, and sampling (warm-up included) stops at it.
 pub async fn run(
     target: &Target,
     signer: &mut Signer,
     samples: usize,
+    left: Duration,
     progress: &dyn Progress,
 ) -> Result<CaseResult, CheckError> {
     if samples == 0 {
@@ -44,13 +46,17 @@ pub async fn run(
     }
     let (first, last) = signer.timing_pair();
     let (first_headers, last_headers) = (signer.headers(&first)?, signer.headers(&last)?);
+    let budget = TIMING_BUDGET.min(left);
+    let started = Instant::now();
     for _ in 0..TIMING_WARMUP {
+        if started.elapsed() > budget {
+            break;
+        }
         target.post(first_headers.clone(), first.body.clone()).await;
     }
     let mut first_us = Vec::with_capacity(samples);
     let mut last_us = Vec::with_capacity(samples);
     let mut accepted = false;
-    let started = Instant::now();
     for i in 0..samples {
         for first_group in [i % 2 == 0, i % 2 == 1] {
             let (headers, group) = if first_group {
@@ -65,7 +71,7 @@ pub async fn run(
             }
         }
         progress.requests_done(2 * (i + 1), 2 * samples);
-        if started.elapsed() > TIMING_BUDGET {
+        if started.elapsed() > budget {
             break;
         }
     }

@@ -15,7 +15,9 @@
 use crate::Failure;
 use anyhow::anyhow;
 use clap::{Args, ValueEnum};
-use hooklab_check::battery::{DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMING_SAMPLES, Progress};
+use hooklab_check::battery::{
+    DEFAULT_DEADLINE, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMING_SAMPLES, Progress,
+};
 use hooklab_check::{Case, CaseResult, CheckConfig, CheckError, Scheme, Secret, Verdict};
 use hooklab_check::{render, text};
 use hooklab_core::clock::Clock;
@@ -50,13 +52,23 @@ pub struct CheckArgs {
     state_url: Option<String>,
 
     /// The receiver's body limit, in bytes: the oversized case sends one
-    /// byte more [default: 26,214,400, GitHub's 25 MB cap].
+    /// byte more [default: 26,214,400, GitHub's 25 MB cap]. From the size of
+    /// a genuine delivery (about 300 bytes) to 67,108,864 (64 MiB): the body
+    /// is built in memory, and one under a genuine delivery would not be
+    /// oversized.
     #[arg(long, value_name = "BYTES")]
     max_body: Option<usize>,
 
     /// Forgeries per group in the timing case (0 skips it).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_TIMING_SAMPLES)]
     timing_samples: usize,
+
+    /// How long the whole battery may take, in seconds: cases not started
+    /// by then are skipped (the scorecard says so), and the timing case stops
+    /// sampling. A receiver that answers slowly would otherwise keep it busy
+    /// for many minutes.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_DEADLINE.as_secs())]
+    deadline: u64,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -91,6 +103,7 @@ pub fn check(args: CheckArgs, lang: Lang, quiet: bool) -> Result<(), Failure> {
         state_url: args.state_url,
         max_body_bytes: args.max_body.unwrap_or(DEFAULT_MAX_BODY_BYTES),
         timing_samples: args.timing_samples,
+        deadline: std::time::Duration::from_secs(args.deadline),
         ..CheckConfig::new(args.url, secret, now_us / 1_000_000, seed)
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -118,7 +131,7 @@ pub fn check(args: CheckArgs, lang: Lang, quiet: bool) -> Result<(), Failure> {
         FormatArg::Markdown => render::markdown(&card, lang),
         FormatArg::Json => render::json(&card, lang),
     };
-    print!("{printed}");
+    crate::out::print(printed).map_err(|e| Failure::Runtime(anyhow::Error::new(e)))?;
     match card.failed().len() {
         0 => Ok(()),
         n => Err(Failure::Runtime(anyhow!(crate::text::pick(
@@ -204,7 +217,7 @@ impl Progress for Shown {
         *self.running() = (Some(case), line.clone());
         match &self.bar {
             Some(bar) => bar.set_message(line),
-            None => eprintln!("{line}"),
+            None => crate::out::say!("{line}"),
         }
     }
 
@@ -221,7 +234,7 @@ impl Progress for Shown {
             None => {
                 let quarter = (planned / 4).max(1);
                 if done.is_multiple_of(quarter) && done < planned {
-                    eprintln!("  … {progress}");
+                    crate::out::say!("  … {progress}");
                 }
             }
         }
@@ -233,7 +246,7 @@ impl Progress for Shown {
             return;
         }
         if self.bar.is_none() {
-            eprintln!(
+            crate::out::say!(
                 "[{}/{total}] {}: {}",
                 index + 1,
                 text::title(result.case, self.lang),

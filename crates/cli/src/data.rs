@@ -7,9 +7,14 @@
 //! platform started again on the same file reads its instants, ids and key
 //! as before: the shop that still holds `pay_…` ids and a key goes on as if
 //! nothing had happened, and learns every outcome.
+//!
+//! A data file that cannot be used is said once, in the language, with what
+//! to do ([`DataFileError`]); SQLite's own words follow as a detail. A path
+//! the user gave that cannot be used (a missing or read-only folder, a
+//! folder, a corrupt or foreign file) is their input: exit code 2. A write
+//! that fails while running (a full disk) is the machine's: exit code 1.
 
 use crate::text;
-use anyhow::Context as _;
 use hooklab_core::clock::Clock;
 use hooklab_core::events::EventSink;
 use hooklab_core::ids::IdEpoch;
@@ -38,10 +43,234 @@ pub struct PlatformData {
     pub line: String,
 }
 
+/// A data file hooklab cannot use, said once in the language (the outermost
+/// message of the error; SQLite's words, if any, are its cause).
+#[derive(Debug)]
+pub struct DataFileError {
+    sentence: String,
+    /// The user's path is at fault (exit code 2), not the machine (1).
+    input: bool,
+}
+
+impl std::fmt::Display for DataFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.sentence)
+    }
+}
+
+impl std::error::Error for DataFileError {}
+
+/// The `application_id` of a shop inbox ("hksh", crates/shop/src/inbox.rs):
+/// a platform given the shop's file is told so (a test opens a real inbox).
+const SHOP_INBOX_APPLICATION_ID: i32 = 0x686b_7368;
+
+/// Which side's file: the words differ, and so does the way out.
+#[derive(Clone, Copy)]
+enum Side {
+    Platform,
+    Shop,
+}
+
+/// `sentence` as the error, with `detail` (another program's words) as its cause.
+fn worded(sentence: String, detail: Option<String>, input: bool) -> anyhow::Error {
+    let error = DataFileError { sentence, input };
+    match detail {
+        Some(detail) => anyhow::Error::msg(detail).context(error),
+        None => anyhow::Error::new(error),
+    }
+}
+
+/// What is wrong with a path SQLite could not open, and what to do.
+fn cannot_open(path: &Path, side: Side, lang: Lang) -> String {
+    let shown = path.display();
+    let (file_en, file_pt) = match side {
+        Side::Platform => (
+            "the platform's data file",
+            "o arquivo de dados da plataforma",
+        ),
+        Side::Shop => ("the shop's inbox", "a caixa de entrada da loja"),
+    };
+    let (way_en, way_pt) = match side {
+        Side::Platform => (
+            "or pass --data :memory: to keep nothing",
+            "ou passe --data :memory: para não guardar nada",
+        ),
+        Side::Shop => (
+            "or leave out --data to keep nothing",
+            "ou deixe de fora o --data para não guardar nada",
+        ),
+    };
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if path.is_dir() {
+        text::pick(
+            lang,
+            format!(
+                "cannot use {shown} as {file_en}: it is a folder; give a file path inside it, {way_en}"
+            ),
+            format!(
+                "não dá para usar {shown} como {file_pt}: é uma pasta; dê o caminho de um arquivo dentro dela, {way_pt}"
+            ),
+        )
+    } else if !folder.is_dir() {
+        let folder = folder.display();
+        text::pick(
+            lang,
+            format!(
+                "cannot create {file_en} {shown}: the folder {folder} does not exist; create it, {way_en}"
+            ),
+            format!(
+                "não dá para criar {file_pt} {shown}: a pasta {folder} não existe; crie-a, {way_pt}"
+            ),
+        )
+    } else {
+        text::pick(
+            lang,
+            format!(
+                "cannot open or create {file_en} {shown}: check that its folder is writable and the file readable, {way_en}"
+            ),
+            format!(
+                "não dá para abrir nem criar {file_pt} {shown}: confira que a pasta aceita escrita e o arquivo pode ser lido, {way_pt}"
+            ),
+        )
+    }
+}
+
+/// The platform store's error, said once in `lang`.
+fn store_error(error: StoreError, lang: Lang) -> anyhow::Error {
+    let input = !matches!(error, StoreError::Write { .. });
+    let detail = std::error::Error::source(&error).map(|s| s.to_string());
+    let sentence = match &error {
+        StoreError::Open { path, .. } => cannot_open(path, Side::Platform, lang),
+        StoreError::Reset { path, .. } => text::pick(
+            lang,
+            format!(
+                "cannot remove {} to start empty: check that its folder is writable",
+                path.display()
+            ),
+            format!(
+                "não dá para apagar {} para começar do zero: confira que a pasta aceita escrita",
+                path.display()
+            ),
+        ),
+        StoreError::NotADatabase { path, .. } => text::pick(
+            lang,
+            format!(
+                "{} is not an SQLite database (corrupt, or another kind of file): move it away or start with --reset",
+                path.display()
+            ),
+            format!(
+                "{} não é um banco SQLite (corrompido, ou outro tipo de arquivo): tire-o dali ou comece com --reset",
+                path.display()
+            ),
+        ),
+        StoreError::Foreign { path, found } if *found == SHOP_INBOX_APPLICATION_ID => text::pick(
+            lang,
+            format!(
+                "{} is a shop inbox, not a platform data file: give the platform another --data path",
+                path.display()
+            ),
+            format!(
+                "{} é uma caixa de entrada da loja, não um arquivo de dados da plataforma: dê à plataforma outro caminho em --data",
+                path.display()
+            ),
+        ),
+        StoreError::Foreign { path, found } => text::pick(
+            lang,
+            format!(
+                "{} is an SQLite database, but not hooklab's (application id {found:#x}); hooklab leaves it alone: give another --data path",
+                path.display()
+            ),
+            format!(
+                "{} é um banco SQLite, mas não do hooklab (application id {found:#x}); o hooklab não mexe nele: dê outro caminho em --data",
+                path.display()
+            ),
+        ),
+        StoreError::Version { path, found, known } => text::pick(
+            lang,
+            format!(
+                "{} has schema version {found}; this hooklab knows version {known}: use the hooklab that wrote it, or start with --reset",
+                path.display()
+            ),
+            format!(
+                "{} tem a versão de esquema {found}; este hooklab conhece a versão {known}: use o hooklab que o escreveu, ou comece com --reset",
+                path.display()
+            ),
+        ),
+        StoreError::BadRow { path, what } => text::pick(
+            lang,
+            format!(
+                "{} holds a row hooklab cannot read ({what}): was it edited by hand? start with --reset",
+                path.display()
+            ),
+            format!(
+                "{} tem uma linha que o hooklab não consegue ler ({what}): foi editado à mão? comece com --reset",
+                path.display()
+            ),
+        ),
+        StoreError::Write { path, .. } => text::pick(
+            lang,
+            format!(
+                "cannot write the platform's data file {}: is the disk full, or was the file removed?",
+                path.display()
+            ),
+            format!(
+                "não dá para escrever o arquivo de dados da plataforma {}: o disco está cheio, ou o arquivo foi removido?",
+                path.display()
+            ),
+        ),
+    };
+    worded(sentence, detail, input)
+}
+
+/// The shop inbox's error, said once in `lang`.
+fn inbox_error(error: InboxError, lang: Lang) -> anyhow::Error {
+    let input = !matches!(error, InboxError::Write { .. });
+    let detail = std::error::Error::source(&error).map(|s| s.to_string());
+    let sentence = match &error {
+        InboxError::Open { path, .. } => cannot_open(path, Side::Shop, lang),
+        InboxError::NotADatabase { path, .. } => text::pick(
+            lang,
+            format!(
+                "{} is not an SQLite database (corrupt, or another kind of file): move it away or give another --data path",
+                path.display()
+            ),
+            format!(
+                "{} não é um banco SQLite (corrompido, ou outro tipo de arquivo): tire-o dali ou dê outro caminho em --data",
+                path.display()
+            ),
+        ),
+        InboxError::Foreign { path } => text::pick(
+            lang,
+            format!(
+                "{} is an SQLite database, but not a shop inbox (the platform's data file, or another program's): give the shop its own --data path",
+                path.display()
+            ),
+            format!(
+                "{} é um banco SQLite, mas não uma caixa de entrada da loja (o arquivo da plataforma, ou de outro programa): dê à loja o seu próprio caminho em --data",
+                path.display()
+            ),
+        ),
+        InboxError::Write { path, .. } => text::pick(
+            lang,
+            format!(
+                "cannot write the shop's inbox {}: is the disk full, or was the file removed?",
+                path.display()
+            ),
+            format!(
+                "não dá para escrever a caixa de entrada da loja {}: o disco está cheio, ou o arquivo foi removido?",
+                path.display()
+            ),
+        ),
+    };
+    worded(sentence, detail, input)
+}
+
 /// Opens `path` (emptied first when `reset`).
 pub fn open(path: &Path, reset: bool, lang: Lang) -> anyhow::Result<PlatformData> {
-    let opened = store::open(path, reset)
-        .with_context(|| text::phrase(lang, text::Phrase::OpenData, &path.display().to_string()))?;
+    let opened = store::open(path, reset).map_err(|e| store_error(e, lang))?;
     let now = Clock::system_unix_us();
     let clock = match opened.origin_unix_us() {
         Some(origin) => Clock::resumed(origin, now),
@@ -101,6 +330,9 @@ fn display_path(path: &Path) -> String {
 /// Whether `error` is a data file that is not a usable hooklab store (bad
 /// input: exit code 2) rather than a machine that failed (exit code 1).
 pub fn is_bad_file(error: &anyhow::Error) -> bool {
+    if let Some(worded) = error.downcast_ref::<DataFileError>() {
+        return worded.input;
+    }
     error.chain().any(|link| {
         link.downcast_ref::<StoreError>()
             .is_some_and(StoreError::is_bad_file)
@@ -123,8 +355,7 @@ pub struct ShopData {
 
 /// Opens the shop's inbox at `path`.
 pub fn open_inbox(path: &Path, clock: Clock, lang: Lang) -> anyhow::Result<ShopData> {
-    let (inbox, contents) = Inbox::open(path, clock)
-        .with_context(|| text::phrase(lang, text::Phrase::OpenData, &path.display().to_string()))?;
+    let (inbox, contents) = Inbox::open(path, clock).map_err(|e| inbox_error(e, lang))?;
     let shown = display_path(path);
     let (ids, known, waiting) = (
         contents.processed.len(),
@@ -154,4 +385,66 @@ pub fn journalled(printing: EventSink, inbox: Arc<Inbox>) -> EventSink {
         inbox.note(&event);
         printing.emit(event.at, || event.what);
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn platform_error(path: &Path, lang: Lang) -> anyhow::Error {
+        match open(path, false, lang) {
+            Err(e) => e,
+            Ok(_) => panic!("{} opened", path.display()),
+        }
+    }
+
+    fn said(error: &anyhow::Error) -> String {
+        crate::error_text(error, Lang::En)
+    }
+
+    #[test]
+    fn an_unusable_path_is_input_said_once_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no-such-folder").join("x.sqlite");
+        let e = platform_error(&missing, Lang::En);
+        assert!(is_bad_file(&e), "{e:#}");
+        let text = said(&e);
+        assert!(
+            text.contains("does not exist") && text.contains("--data :memory:"),
+            "{text}"
+        );
+        assert_eq!(text.matches("data file").count(), 1, "{text}");
+        let e = platform_error(dir.path(), Lang::PtBr);
+        assert!(is_bad_file(&e));
+        assert!(
+            crate::error_text(&e, Lang::PtBr).contains("é uma pasta"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
+    fn the_shops_file_is_called_its_inbox_and_the_platform_knows_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Clock::starting_now(Clock::system_unix_us());
+        let missing = dir.path().join("no-such-folder").join("i.sqlite");
+        let e = match open_inbox(&missing, clock, Lang::En) {
+            Err(e) => e,
+            Ok(_) => panic!("opened"),
+        };
+        assert!(is_bad_file(&e));
+        let text = said(&e);
+        assert!(
+            text.contains("the shop's inbox") && !text.contains("platform"),
+            "{text}"
+        );
+        let inbox = dir.path().join("inbox.sqlite");
+        drop(open_inbox(&inbox, clock, Lang::En).unwrap());
+        let e = platform_error(&inbox, Lang::En);
+        assert!(is_bad_file(&e));
+        assert!(
+            said(&e).contains("is a shop inbox, not a platform data file"),
+            "{e:#}"
+        );
+    }
 }

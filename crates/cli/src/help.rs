@@ -668,12 +668,17 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "check",
         "max_body",
-        "O limite de corpo do receptor, em bytes: o caso de corpo grande demais envia um byte a mais (padrão: 26.214.400, o limite de 25 MB do GitHub)",
+        "O limite de corpo do receptor, em bytes: o caso de corpo grande demais envia um byte a mais (padrão: 26.214.400, o limite de 25 MB do GitHub). Do tamanho de uma entrega genuína (uns 300 bytes) até 67.108.864 (64 MiB): o corpo é montado na memória, e um menor que uma entrega genuína não seria grande demais",
     ),
     (
         "check",
         "timing_samples",
         "Falsificações por grupo no caso de tempo de resposta (0 o pula)",
+    ),
+    (
+        "check",
+        "deadline",
+        "Quanto tempo a bateria inteira pode levar, em segundos: casos não iniciados até lá são pulados (o boletim diz), e o caso de tempo de resposta para de amostrar. Um receptor que responde devagar a ocuparia por muitos minutos",
     ),
     (
         "new",

@@ -82,10 +82,12 @@ pub fn live(args: LiveArgs, lang: Lang) -> Result<(), Failure> {
     let speed = args.speed.unwrap_or(1.0);
     if !(speed > 0.0 && speed <= hooklab_live::server::MAX_SPEED) {
         let max = hooklab_live::server::MAX_SPEED;
+        // `1e308` as written, not its 309 digits.
+        let shown = hooklab_core::printable::number(speed);
         return Err(Failure::Usage(anyhow!(pick(
             lang,
-            format!("--speed {speed}: give a number above 0 and at most {max}"),
-            format!("--speed {speed}: dê um número acima de 0 e no máximo {max}"),
+            format!("--speed {shown}: give a number above 0 and at most {max}"),
+            format!("--speed {shown}: dê um número acima de 0 e no máximo {max}"),
         ))));
     }
     let (state, scenario) = match &args.replay {
@@ -163,7 +165,7 @@ async fn serve_and_run(
             "ao ler o endereço escutado",
         ))
         .map_err(Failure::Runtime)?;
-    eprintln!(
+    crate::out::say!(
         "{}",
         pick(
             lang,
@@ -183,7 +185,7 @@ async fn serve_and_run(
         None => Ok(()),
         Some(scenario) => {
             if !args.now {
-                eprintln!(
+                crate::out::say!(
                     "{}",
                     pick(
                         lang,
@@ -208,7 +210,7 @@ async fn serve_and_run(
     if outcome.is_err() {
         let _ = stop.send(());
     } else {
-        eprintln!(
+        crate::out::say!(
             "{}",
             pick(
                 lang,
@@ -302,6 +304,8 @@ mod tests {
         assert!(usage_message(&["--speed", "60"]).contains("applies to a replay"));
         let results = format!("{root}/results/checkout");
         assert!(usage_message(&["--replay", &results, "--speed", "0"]).contains("--speed 0"));
+        let huge = usage_message(&["--replay", &results, "--speed", "1e308"]);
+        assert!(huge.contains("--speed 1e308:"), "{huge}");
         assert!(
             usage_message(&["--replay", "/nonexistent/run"]).contains("reading /nonexistent/run")
         );

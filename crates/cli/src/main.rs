@@ -247,7 +247,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args, lang, quiet),
         Command::New(args) => new_cmd::new(&args, lang, DEFAULT_SCENARIO).map(|file| {
             if !quiet {
-                eprintln!("{}", text::written(lang, &file));
+                crate::out::say!("{}", text::written(lang, &file));
             }
         }),
         Command::Validate(args) => new_cmd::validate(&args, lang),
@@ -287,7 +287,7 @@ fn main() -> ExitCode {
                 if let Some(dir) = dir
                     && !quiet
                 {
-                    eprintln!("{}", text::reports_written(lang, &dir));
+                    crate::out::say!("{}", text::reports_written(lang, &dir));
                 }
                 Ok(())
             }
@@ -298,11 +298,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(e)) => {
-            eprintln!("{}: {}", text::error_prefix(lang), error_text(&e, lang));
+            crate::out::say!("{}: {}", text::error_prefix(lang), error_text(&e, lang));
             ExitCode::from(2)
         }
         Err(Failure::Runtime(e)) => {
-            eprintln!("{}: {}", text::error_prefix(lang), error_text(&e, lang));
+            crate::out::say!("{}: {}", text::error_prefix(lang), error_text(&e, lang));
             ExitCode::from(1)
         }
     }
@@ -370,13 +370,16 @@ fn init_tracing() {
     use tracing_subscriber::filter::{EnvFilter, LevelFilter};
     let filter = EnvFilter::builder().with_default_directive(LevelFilter::WARN.into());
     let filter = filter.from_env().unwrap_or_else(|e| {
-        eprintln!("warning: RUST_LOG ignored: {e}");
+        crate::out::say!("warning: RUST_LOG ignored: {e}");
         filter.parse_lossy("")
     });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(colour(std::io::stderr().is_terminal()))
+        // On a failed write it would report with `eprintln!`, which panics
+        // when standard error is what failed (`2>/dev/full`).
+        .log_internal_errors(false)
         .init();
 }
 
@@ -623,7 +626,7 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(),
             .with_context(|| text::phrase(lang, text::Phrase::Writing, &dir.display().to_string()))
             .map_err(Failure::Runtime)?;
         if !quiet {
-            eprintln!("{}", text::results_written(lang, &dir));
+            crate::out::say!("{}", text::results_written(lang, &dir));
         }
     }
     Ok(())

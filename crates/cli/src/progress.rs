@@ -85,14 +85,14 @@ impl Progress for Bar {
             hooklab_report::units::decimal(self.lang, hooklab_report::units::dur(report.run_ms));
         // Above the bars still running, which are drawn again below it.
         self.multi.suspend(|| match self.lang {
-            Lang::En => eprintln!(
+            Lang::En => crate::out::say!(
                 "{}: {}/{} notified, {} missed, in {run_time} of run time",
                 hooklab_report::units::escape_controls(&report.name),
                 report.notified,
                 report.orders,
                 report.missed,
             ),
-            Lang::PtBr => eprintln!(
+            Lang::PtBr => crate::out::say!(
                 "{}: {}/{} notificados, {} perdidos, em {run_time} de execução",
                 hooklab_report::units::escape_controls(&report.name),
                 report.notified,

@@ -28,8 +28,8 @@ use crate::event::Event;
 use crate::printer::{self, Notice, OutputFormat, Sink};
 use crate::signature::{self, SIGNATURE_HEADER};
 use axum::Router;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -144,11 +144,12 @@ impl ReceiverState {
 /// The receiver's axum app.
 pub fn router(state: ReceiverState) -> Router {
     let path = state.inner.path.clone();
-    Router::new()
+    let routes = Router::new()
         .route(&path, post(receive))
-        .fallback(not_found)
-        // axum's default limit is 2 MB, too small for GitHub's biggest pushes.
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .fallback(not_found);
+    // axum's default limit is 2 MB, too small for GitHub's biggest pushes; a
+    // declared Content-Length over this one is refused at once with 413.
+    hooklab_core::http::server::body_limit(routes, MAX_BODY_BYTES)
         .with_state(state)
         .layer(hooklab_core::http::trace::layer("github"))
 }

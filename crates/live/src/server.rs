@@ -85,14 +85,17 @@ impl IntoResponse for ApiError {
 
 /// The live view's routes over `state`.
 pub fn router(state: LiveState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/", get(page))
         .route("/live.css", get(style))
         .route("/live.js", get(script))
         .route("/events", get(events))
         .route("/board.json", get(board))
         .route("/summary.json", get(summary))
-        .route("/control", post(control))
+        .route("/control", post(control));
+    // axum's 2 MB (a control is a few bytes), a declared Content-Length over
+    // it refused at once with 413.
+    hooklab_core::http::server::body_limit(routes, hooklab_core::http::server::DEFAULT_BODY_BYTES)
         .with_state(state)
         .layer(hooklab_core::http::trace::layer("live"))
 }

@@ -29,7 +29,7 @@ pub enum ApiError {
         message: String,
     },
     /// Occurs when the id in the path names nothing this platform has.
-    #[error("no {what} with id `{}`", id.escape_debug())]
+    #[error("no {what} with id `{}`", quoted(id))]
     NotFound {
         /// What kind of thing was looked for.
         what: &'static str,
@@ -49,7 +49,8 @@ pub enum ApiError {
     },
     /// Occurs when an `Idempotency-Key` is reused with different parameters.
     #[error(
-        "the Idempotency-Key `{0}` was already used with different parameters; use a new key for a new payment"
+        "the Idempotency-Key `{}` was already used with different parameters; use a new key for a new payment",
+        quoted(.0)
     )]
     IdempotencyConflict(String),
     /// Occurs when the request has no API key, or one nobody has.
@@ -65,7 +66,8 @@ pub enum ApiError {
     },
     /// Occurs when an event was redelivered as often as the platform allows.
     #[error(
-        "event `{id}` was already redelivered {limit} times, the most this platform allows; fix the receiver, then use recover"
+        "event `{}` was already redelivered {limit} times, the most this platform allows; fix the receiver, then use recover",
+        quoted(id)
     )]
     RedeliveryLimit {
         /// The event.
@@ -78,7 +80,7 @@ pub enum ApiError {
     #[error("the platform could not record this durably and is stopping: {0}")]
     StoreUnavailable(String),
     /// Occurs when no route matches the path.
-    #[error("no route for {0}")]
+    #[error("no route for {}", quoted(.0))]
     NoRoute(String),
     /// Occurs when the route exists but not for this method.
     #[error("method not allowed on this path")]
@@ -101,6 +103,19 @@ pub enum ApiError {
         /// The bound.
         max: usize,
     },
+}
+
+/// The longest quote of a client's value in a message, in characters.
+const QUOTED_CHARS: usize = 80;
+
+/// The longest message an answer carries, in characters: serde's own words
+/// can quote a value too (`invalid type: string "…"`).
+const MESSAGE_CHARS: usize = 1_000;
+
+/// A value the client sent, as an error quotes it: at most
+/// [`QUOTED_CHARS`], control characters escaped, with its length when cut.
+pub(crate) fn quoted(value: &str) -> String {
+    hooklab_core::printable::excerpt(value, QUOTED_CHARS)
 }
 
 impl ApiError {
@@ -147,7 +162,8 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let mut response = (status, Json(ErrorBody::new(code, self.to_string()))).into_response();
+        let message = hooklab_core::printable::excerpt(&self.to_string(), MESSAGE_CHARS);
+        let mut response = (status, Json(ErrorBody::new(code, message))).into_response();
         if let ApiError::RateLimited { retry_after_secs } = self {
             response.headers_mut().insert(
                 http::header::RETRY_AFTER,

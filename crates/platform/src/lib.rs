@@ -315,6 +315,10 @@ pub(crate) struct Shared {
     /// Triggered with the first `failure`: stops the server and workers.
     halt: shutdown::ShutdownTrigger,
     halted: Shutdown,
+    /// The address [`Platform::serve`] listens on, once it does: an endpoint
+    /// pointing back at the API is refused. Unset under the harness, which
+    /// serves the router over in-memory pipes.
+    pub(crate) own_addr: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
 impl Shared {
@@ -548,6 +552,7 @@ impl Platform {
                 failure: Mutex::new(None),
                 halt,
                 halted,
+                own_addr: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -573,6 +578,9 @@ impl Platform {
         listener: tokio::net::TcpListener,
         shutdown: Shutdown,
     ) -> std::io::Result<()> {
+        if let Ok(addr) = listener.local_addr() {
+            let _ = self.shared.own_addr.set(addr);
+        }
         let workers = self.spawn_workers(shutdown.clone());
         let mut stop = self.stop_signal(shutdown);
         hooklab_core::http::server::serve(

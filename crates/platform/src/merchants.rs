@@ -29,7 +29,8 @@ pub enum RateLimitError {
     /// [`MIN_RATE_LIMIT_PER_S`] and [`MAX_RATE_LIMIT_PER_S`] (0, negative,
     /// NaN, infinite, 1e-300).
     #[error(
-        "a rate limit must be between {MIN_RATE_LIMIT_PER_S} and {MAX_RATE_LIMIT_PER_S} requests per second, got {0} (leave it out for no limit)"
+        "a rate limit must be between {MIN_RATE_LIMIT_PER_S} and {MAX_RATE_LIMIT_PER_S} requests per second, got {} (leave it out for no limit)",
+        hooklab_core::printable::number(*.0)
     )]
     OutOfRange(f64),
 }

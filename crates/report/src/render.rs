@@ -407,14 +407,19 @@ fn widths(header: &[&str], rows: &[Vec<String>]) -> Vec<usize> {
 /// An aligned text table: the first column left, numbers right, two spaces
 /// between, a rule under the header.
 fn aligned(header: &[&str], rows: &[Vec<String>], widths: &[usize]) -> String {
-    // `{:>w$}` pads by chars, which is what a terminal shows.
+    // Padded by chars, which is what a terminal shows, and by hand: `{:<w$}`
+    // panics on a width over u16::MAX (a 65,536-character name).
     let line = |cells: &[String]| -> String {
         let mut l = String::new();
         for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            let pad = " ".repeat(w.saturating_sub(cell.chars().count()));
             if i == 0 {
-                let _ = write!(l, "{cell:<w$}");
+                l.push_str(cell);
+                l.push_str(&pad);
             } else {
-                let _ = write!(l, "  {cell:>w$}");
+                l.push_str("  ");
+                l.push_str(&pad);
+                l.push_str(cell);
             }
         }
         l.trim_end().to_owned()
@@ -771,5 +776,24 @@ pub fn render(summary: &Summary, format: Format, lang: Lang) -> String {
         Format::Json => json(summary),
         Format::Markdown => markdown(summary, lang),
         Format::Slide => slide(summary, lang),
+    }
+}
+
+#[cfg(test)]
+mod aligned_tests {
+    use super::aligned;
+
+    #[test]
+    fn a_column_wider_than_fmt_allows_is_padded_without_a_panic() {
+        let name = "p".repeat(70_000);
+        let rows = vec![
+            vec![name.clone(), "1".to_owned()],
+            vec!["q".to_owned(), "22".to_owned()],
+        ];
+        let table = aligned(&["strategy", "n"], &rows, &[70_000, 2]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines[2], format!("{name}   1"));
+        assert_eq!(lines[3].chars().count(), 70_000 + 4);
+        assert!(lines[3].starts_with("q ") && lines[3].ends_with("  22"));
     }
 }

@@ -45,7 +45,10 @@ CREATE TABLE processed (
 #[derive(Debug, thiserror::Error)]
 pub enum InboxError {
     /// Occurs when SQLite cannot open or create the file.
-    #[error("cannot open the shop's inbox {}", path.display())]
+    #[error(
+        "cannot open or create the shop's inbox {}: check that its folder exists and is writable",
+        path.display()
+    )]
     Open {
         /// The file.
         path: PathBuf,

@@ -18,7 +18,7 @@
 //! the shop in between ([`Receiver::crash`]) loses what it acknowledged.
 
 use crate::orders::{Channel, Notice, OrderBook};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -299,9 +299,9 @@ impl Receiver {
 
 /// The receiver's router.
 pub fn router(receiver: Arc<Receiver>) -> Router {
-    Router::new()
-        .route(WEBHOOK_PATH, post(receive))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    let routes = Router::new().route(WEBHOOK_PATH, post(receive));
+    // A declared Content-Length over the limit is refused at once with 413.
+    hooklab_core::http::server::body_limit(routes, MAX_BODY_BYTES)
         .with_state(receiver)
         .layer(hooklab_core::http::trace::layer("shop"))
 }

@@ -111,6 +111,18 @@ pub fn error(error: &CheckError, lang: Lang) -> (String, Option<String>) {
             };
             (sentence, state_detail(error))
         }
+        CheckError::MaxBody { given, min, max } => {
+            let sentence = if pt {
+                format!(
+                    "--max-body {given} está fora do intervalo: dê de {min} a {max} bytes (do tamanho de uma entrega genuína, que o caso do corpo grande precisa ultrapassar, até 64 MiB, que ele monta na memória)"
+                )
+            } else {
+                format!(
+                    "--max-body {given} is out of range: give {min} to {max} bytes (from the size of a genuine delivery, which the oversized case must exceed, to 64 MiB, which it builds in memory)"
+                )
+            };
+            (sentence, None)
+        }
         CheckError::Request(send) => {
             let sentence = if pt {
                 "não foi possível montar uma requisição (um defeito do hooklab)"

@@ -342,6 +342,12 @@ pub fn note(note: &Note, lang: Lang) -> String {
         Note::GenuineTimedOut(secs) => format!(
             "Pulado: a entrega genuína ficou sem resposta em {secs} s (o limite do próprio remetente, por isso nenhuma opção o muda), e cada um dos outros casos esperaria o mesmo; faça o receptor responder (ele travou? é outro programa nessa porta?) e rode de novo."
         ),
+        Note::OutOfTime(secs) if en => format!(
+            "Skipped: the battery's deadline of {secs} s passed before this case (the receiver answers slowly); make it answer first and work after, or give a longer --deadline."
+        ),
+        Note::OutOfTime(secs) => format!(
+            "Pulado: o prazo da bateria, {secs} s, passou antes deste caso (o receptor responde devagar); faça-o responder primeiro e trabalhar depois, ou passe um --deadline maior."
+        ),
         Note::GithubHasNoTimestamp => text(
             "Skipped: GitHub signs no timestamp; a GitHub receiver stops replays by remembering X-GitHub-Delivery ids.",
             "Pulado: o GitHub não assina timestamp; um receptor do GitHub barra reenvios lembrando os X-GitHub-Delivery.",

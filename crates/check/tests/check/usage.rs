@@ -75,3 +75,76 @@ fn secrets_are_checked_for_their_scheme() {
     assert!(Secret::parse(Scheme::Github, "").is_err());
     assert!(Secret::parse(Scheme::Github, "s3cret").is_ok());
 }
+
+#[tokio::test]
+async fn a_body_limit_out_of_range_is_refused_before_anything_is_sent() {
+    // A receiver that would take everything: the refusal must come first.
+    let addr = receivers::start(Flaw::None).await;
+    for (given, scheme_secret) in [
+        (0, secret()),
+        (100, secret()),
+        (99_999_999_999_999, secret()),
+        (
+            hooklab_check::battery::MAX_MAX_BODY_BYTES + 1,
+            Secret::parse(hooklab_check::Scheme::Github, "s").unwrap(),
+        ),
+    ] {
+        let mut config = config(format!("http://{addr}/webhook"), scheme_secret);
+        config.max_body_bytes = given;
+        let error = hooklab_check::run(config).await.unwrap_err();
+        let CheckError::MaxBody { min, max, .. } = error else {
+            panic!("{given}: {error}");
+        };
+        assert!(error.is_usage());
+        assert!(min > 100 && max == 64 << 20, "{error}");
+        let (pt, _) = hooklab_check::text::error(&error, hooklab_core::lang::Lang::PtBr);
+        assert!(pt.contains("fora do intervalo"), "{pt}");
+    }
+}
+
+#[tokio::test]
+async fn the_smallest_body_limit_taken_sends_a_body_one_byte_over_it() {
+    let addr = receivers::start(Flaw::None).await;
+    let probe = config(format!("http://{addr}/webhook"), secret());
+    let min = {
+        let mut c = probe.clone();
+        c.max_body_bytes = 0;
+        match hooklab_check::run(c).await.unwrap_err() {
+            CheckError::MaxBody { min, .. } => min,
+            other => panic!("{other}"),
+        }
+    };
+    let mut config = probe;
+    config.max_body_bytes = min;
+    config.timing_samples = 0;
+    let card = hooklab_check::run(config).await.unwrap();
+    assert_eq!(card.oversized_bytes, min + 1);
+}
+
+#[tokio::test]
+async fn past_the_deadline_the_cases_not_started_are_skipped_and_say_why() {
+    let addr = receivers::start(Flaw::None).await;
+    let mut config = config(format!("http://{addr}/webhook"), secret());
+    // Passed at once: the genuine case still runs, nothing after it.
+    config.deadline = std::time::Duration::ZERO;
+    let card = hooklab_check::run(config).await.unwrap();
+    let genuine = card.result(hooklab_check::Case::Genuine).unwrap();
+    assert_eq!(genuine.verdict, hooklab_check::Verdict::Pass);
+    for result in card.results.iter().skip(1) {
+        assert_eq!(
+            result.verdict,
+            hooklab_check::Verdict::Skip,
+            "{:?}",
+            result.case
+        );
+        assert!(
+            matches!(result.note, Some(hooklab_check::Note::OutOfTime(0))),
+            "{:?}",
+            result.note
+        );
+    }
+    let en = hooklab_check::render::table(&card, hooklab_core::lang::Lang::En, false);
+    let pt = hooklab_check::render::table(&card, hooklab_core::lang::Lang::PtBr, false);
+    assert!(en.contains("deadline of 0 s"), "{en}");
+    assert!(pt.contains("prazo da bateria, 0 s"), "{pt}");
+}

@@ -24,6 +24,12 @@
 //!   closes, connections finish the request they are serving, and whatever
 //!   still runs at the deadline is cut.
 //!
+//! [`body_limit`] caps a router's request bodies and refuses a declared
+//! `Content-Length` over the cap at once, with 413 in the JSON shape: axum's
+//! own limit counts bytes as they arrive, so a client that declares 3 MB and
+//! sends nothing held the connection until the idle timeout and then got a
+//! 400.
+//!
 //! [`error_shape`] gives the framework's own refusals (an unknown route, a
 //! wrong method, a body over the limit, a body that is not valid chunked
 //! encoding, a path that is not UTF-8) the JSON error shape every hooklab
@@ -327,6 +333,62 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
     }
 }
 
+/// axum's default body limit, which a router without its own keeps.
+pub const DEFAULT_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// `router` with request bodies capped at `max_bytes`: axum's
+/// [`DefaultBodyLimit`](axum::extract::DefaultBodyLimit) for the bytes that
+/// arrive, and a `Content-Length` over the cap refused before any byte of
+/// the body is read, with 413 `body_too_large` in the JSON error shape (hyper
+/// then closes the connection rather than read the body it was never asked
+/// for). Put it where `DefaultBodyLimit` would go, before `with_state`.
+pub fn body_limit<S>(router: Router<S>, max_bytes: usize) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    router
+        .layer(axum::extract::DefaultBodyLimit::max(max_bytes))
+        .layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+                match declared_length(&request) {
+                    Some(declared) if declared > max_bytes as u64 => too_large(declared, max_bytes),
+                    _ => next.run(request).await,
+                }
+            },
+        ))
+}
+
+/// The request's `Content-Length`, when it has one hyper accepted (hyper
+/// refuses two different ones, or one that is not a number, itself).
+fn declared_length(request: &axum::extract::Request) -> Option<u64> {
+    request
+        .headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn too_large(declared: u64, max_bytes: usize) -> Response {
+    let message = format!(
+        "the body declares {declared} bytes (Content-Length), over this server's limit of {max_bytes} bytes"
+    );
+    let body = serde_json::to_vec(&ErrorBody::new("body_too_large", message)).unwrap_or_default();
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    // The unread body stays on the wire: the connection cannot carry another request.
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// How much of a refusal's plain-text body is kept as the message.
 const MAX_MESSAGE_BYTES: usize = 512;
 
@@ -442,6 +504,55 @@ mod tests {
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(body["error"]["code"], "body_too_large");
         assert!(body["error"]["message"].as_str().unwrap().len() <= MAX_MESSAGE_BYTES + 3);
+    }
+
+    #[tokio::test]
+    async fn a_declared_body_over_the_limit_is_refused_at_once_with_413() {
+        let app = body_limit(
+            Router::new().route("/echo", post(|body: bytes::Bytes| async move { body })),
+            1000,
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (_trigger, mut shutdown) = crate::shutdown::channel();
+        // Long timeouts: an answer that came from one of them would be a 400
+        // after a minute, and the test's own guard would fail first.
+        tokio::spawn(serve(
+            listener,
+            app,
+            async move { shutdown.wait().await },
+            ServerLimits::default(),
+        ));
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(20), closed_by_server(stream))
+            .await
+            .expect("no answer before the body was sent");
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+        let body: serde_json::Value =
+            serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+        assert_eq!(body["error"]["code"], "body_too_large");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("limit of 1000 bytes"),
+            "{body}"
+        );
+        // Under the limit, the body is read as before.
+        let request = http::Request::post("/echo")
+            .header(header::CONTENT_LENGTH, "3")
+            .body(Body::from("abc"))
+            .unwrap();
+        let app = body_limit(
+            Router::new().route("/echo", post(|body: bytes::Bytes| async move { body })),
+            1000,
+        );
+        assert_eq!(app.oneshot(request).await.unwrap().status(), StatusCode::OK);
     }
 
     /// A server on port 0 with short timeouts, for the tests below.

@@ -76,7 +76,7 @@ pub fn excerpt_pt(value: &str) -> String {
 
 /// A number as `lang` writes it: `0.25` in English, `0,25` in Portuguese.
 pub fn num(lang: Lang, value: f64) -> String {
-    let text = value.to_string();
+    let text = crate::printable::number(value);
     match lang {
         Lang::En => text,
         Lang::PtBr => text.replace('.', ","),
@@ -87,6 +87,9 @@ pub fn num(lang: Lang, value: f64) -> String {
 /// most), as `lang` writes it: `84.5`, `1,2`; a whole number of four digits
 /// or more with its thousands grouped, as the reports do (`3,781`, `3.781`).
 pub fn num_rounded(lang: Lang, value: f64) -> String {
+    if value.abs() >= 1e16 {
+        return num(lang, value);
+    }
     let digits = if value >= 100.0 {
         0
     } else if value >= 10.0 {
@@ -132,7 +135,16 @@ fn ticked<'a>(message: &'a str, prefix: &str) -> Option<(&'a str, &'a str)> {
 /// serde's name of what it found (`integer `-5``, `string "x"`), in words.
 fn found_words(unexpected: &str) -> Said {
     let unexpected = unexpected.trim();
-    let inner = |p: &str| unexpected.strip_prefix(p).map(|v| v.trim_matches('`'));
+    // serde quotes the value in backticks and may add its type after them:
+    // integer `99999999999999999999` as i128.
+    let inner = |p: &str| {
+        unexpected
+            .strip_prefix(p)
+            .map(|v| match v.strip_prefix('`') {
+                Some(quoted) => quoted.split('`').next().unwrap_or(quoted),
+                None => v,
+            })
+    };
     if let Some(v) = inner("integer ") {
         return Said::new(excerpt(v), excerpt(v));
     }

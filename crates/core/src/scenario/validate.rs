@@ -20,6 +20,29 @@ use crate::lang::Lang;
 /// currency unit (crates/platform's `POST /v1/payments` refuses more).
 pub const MAX_AMOUNT_CENTS: u64 = 1_000_000_000_000;
 
+/// The longest scenario or strategy name, in characters. A name heads a
+/// column of the report's tables and names a results folder (most file
+/// systems cap a name at 255 bytes); a sweep adds `@field=value` to a
+/// strategy's, which still fits under that.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A name longer than [`MAX_NAME_CHARS`], said in both languages.
+fn too_long(name: &str) -> Option<Said> {
+    let count = name.chars().count();
+    (count > MAX_NAME_CHARS).then(|| {
+        Said::new(
+            format!(
+                "`{}` is too long: a name has at most {MAX_NAME_CHARS} characters (it heads a report column and names a results folder)",
+                excerpt(name)
+            ),
+            format!(
+                "`{}` é longo demais: um nome tem no máximo {MAX_NAME_CHARS} caracteres (ele encabeça uma coluna do relatório e dá nome a uma pasta de resultados)",
+                excerpt_pt(name)
+            ),
+        )
+    })
+}
+
 /// The most orders one run may have.
 pub const MAX_ORDERS: u32 = 5_000_000;
 
@@ -265,6 +288,9 @@ impl ScenarioFile {
                 ),
             );
         }
+        if let Some(said) = too_long(&self.name) {
+            bad("name", said);
+        }
         let w = &self.workload;
         if w.orders == 0 {
             bad(
@@ -471,6 +497,9 @@ impl ScenarioFile {
                     Said::new("must not be empty", "não pode ficar vazio"),
                 );
             }
+            if let Some(said) = too_long(&table.name) {
+                bad(&format!("strategy[{i}].name"), said);
+            }
             if self.strategy[..i].iter().any(|t| t.name == table.name) {
                 bad(
                     &format!("strategy[{i}].name"),
@@ -493,5 +522,69 @@ impl ScenarioFile {
         out.extend(self.validate_sweep());
         out.extend(super::crash::problems(self));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MAX_NAME_CHARS;
+    use crate::scenario::{Scenario, ScenarioError};
+
+    fn scenario(name: &str, strategy: &str) -> String {
+        format!(
+            "name = \"{name}\"\nseed = 1\n[workload]\norders = 10\narrival = {{ dist = \"fixed\", every_ms = 5 }}\nsettle = {{ dist = \"fixed\", ms = 100 }}\noutcomes = {{ approved = 1.0 }}\n[[strategy]]\nname = \"{strategy}\"\nkind = \"poll\"\ninterval_ms = 200\n"
+        )
+    }
+
+    #[test]
+    fn names_over_the_cap_are_refused_with_their_line_and_an_excerpt() {
+        let long = "p".repeat(65_536);
+        for (text, field, line) in [
+            (scenario("ok", &long), "strategy[0].name", 9),
+            (scenario(&long, "ok"), "name", 1),
+        ] {
+            let Err(ScenarioError::Invalid { problems, .. }) = Scenario::parse(&text, "x.toml")
+            else {
+                panic!("a {field} of 65,536 characters loaded");
+            };
+            let p = problems
+                .iter()
+                .find(|p| p.field.as_deref() == Some(field))
+                .unwrap_or_else(|| panic!("{problems:?}"));
+            assert_eq!(p.line, line);
+            assert!(
+                p.what.en.contains("at most 100 characters"),
+                "{}",
+                p.what.en
+            );
+            assert!(p.what.pt_br.contains("no máximo 100 caracteres"));
+            assert!(p.what.en.len() < 300, "the whole name was quoted");
+        }
+    }
+
+    fn first_problem(text: &str) -> String {
+        match Scenario::parse(text, "x.toml") {
+            Err(ScenarioError::Invalid { problems, .. }) => problems[0].what.en.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn huge_numbers_are_quoted_short_and_without_serde_s_types() {
+        let text = scenario("ok", "ok").replace("orders = 10", "orders = 99999999999999999999");
+        let said = first_problem(&text);
+        assert!(said.ends_with("got 99999999999999999999"), "{said}");
+        let text = scenario("ok", "ok").replace(
+            "kind = \"poll\"\ninterval_ms = 200\n",
+            "kind = \"backoff_poll\"\nfirst_ms = 100\nfactor = 1e308\nmax_ms = 2000\n",
+        );
+        let said = first_problem(&text);
+        assert!(said.ends_with("got 1e308"), "{said}");
+    }
+
+    #[test]
+    fn a_name_at_the_cap_loads() {
+        let name = "p".repeat(MAX_NAME_CHARS);
+        Scenario::parse(&scenario(&name, &name), "x.toml").unwrap();
     }
 }

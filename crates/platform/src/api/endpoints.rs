@@ -14,6 +14,24 @@ use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+/// Whether `uri` is the platform's own `/v1/` API at `own` (its listening
+/// address, when it serves on a socket): deliveries would be POSTed to the
+/// API itself. Without a known address (the harness's in-memory pipes)
+/// nothing is refused.
+fn points_at_api(uri: &http::Uri, own: Option<&std::net::SocketAddr>) -> bool {
+    let Some(own) = own else {
+        return false;
+    };
+    let same_port = uri.port_u16().unwrap_or(80) == own.port();
+    let host = uri.host().unwrap_or("").trim_matches(['[', ']']);
+    let same_host = host == "localhost"
+        || own.ip().is_unspecified()
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip == own.ip());
+    same_port && same_host && (uri.path() == "/v1" || uri.path().starts_with("/v1/"))
+}
+
 /// `POST /v1/webhook_endpoints`.
 pub(crate) async fn create(
     State(shared): State<Arc<Shared>>,
@@ -24,12 +42,30 @@ pub(crate) async fn create(
         let req: CreateEndpoint = ApiError::parse_json(&body)?;
         let uri: http::Uri = req.url.parse().map_err(|_| ApiError::InvalidField {
             field: "url",
-            message: format!("`{}` is not a URL", req.url),
+            message: format!("`{}` is not a URL", crate::error::quoted(&req.url)),
         })?;
+        // Before any message quotes the URL: it would print the password.
+        if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+            return Err(ApiError::InvalidField {
+                field: "url",
+                message: "must not carry a user name or password (user:password@): deliveries \
+                          are authenticated by their signature, and the URL is printed and stored"
+                    .to_owned(),
+            });
+        }
         hooklab_core::http::ensure_loopback(&uri).map_err(|e| ApiError::InvalidField {
             field: "url",
             message: e.to_string(),
         })?;
+        if points_at_api(&uri, shared.own_addr.get()) {
+            return Err(ApiError::InvalidField {
+                field: "url",
+                message: format!(
+                    "`{}` is this platform's own API: a webhook endpoint must be the receiver's URL, such as http://127.0.0.1:8080/webhooks/payments",
+                    crate::error::quoted(&req.url)
+                ),
+            });
+        }
         // `http::Uri` takes any digits as a port (and then reports none); a
         // socket takes 1 to 65535.
         let spelled_port = uri
@@ -39,7 +75,10 @@ pub(crate) async fn create(
         if spelled_port && uri.port_u16().is_none_or(|p| p == 0) {
             return Err(ApiError::InvalidField {
                 field: "url",
-                message: format!("`{}`: a port is a number from 1 to 65535", req.url),
+                message: format!(
+                    "`{}`: a port is a number from 1 to 65535",
+                    crate::error::quoted(&req.url)
+                ),
             });
         }
         let mut ledger = shared.ledger();
@@ -175,7 +214,7 @@ pub(crate) async fn recover(
                 field: "since",
                 message: format!(
                     "`{}` is not an RFC 3339 instant within this platform's lifetime",
-                    req.since
+                    crate::error::quoted(&req.since)
                 ),
             })?;
         Ok(shared

@@ -52,6 +52,9 @@ use hooklab_core::ids::MerchantId;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+/// The largest request body the API reads: axum's default, 2 MB.
+pub const MAX_BODY_BYTES: usize = hooklab_core::http::server::DEFAULT_BODY_BYTES;
+
 /// The API's router, on the platform's shared state.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let router = Router::new()
@@ -75,8 +78,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/events/{id}/attempts", get(events::attempts))
         .route("/v1/events/{id}/redeliver", post(events::redeliver))
         .fallback(no_route)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(shared);
+        .method_not_allowed_fallback(method_not_allowed);
+    // axum's 2 MB, and a declared Content-Length over it refused at once
+    // (it held the connection for the idle timeout, then answered 400).
+    let router = hooklab_core::http::server::body_limit(router, MAX_BODY_BYTES).with_state(shared);
     // The framework's own refusals (a body over 2 MB, a broken chunked body,
     // a path that is not UTF-8) in the API's error shape too.
     hooklab_core::http::server::error_shape(router)

@@ -33,6 +33,22 @@ fn validate(req: &CreatePayment) -> Result<(), ApiError> {
             message: "must not contain control characters".to_owned(),
         });
     }
+    // Nor invisible format characters: a right-to-left override prints the
+    // rest of a log line reversed, a zero-width space makes two ids look alike.
+    if let Some(c) = req
+        .order_id
+        .as_str()
+        .chars()
+        .find(|&c| hooklab_core::printable::is_format_char(c))
+    {
+        return Err(ApiError::InvalidField {
+            field: "order_id",
+            message: format!(
+                "must not contain invisible Unicode format characters (found U+{:04X}: bidi overrides and isolates, zero-width characters, byte order marks)",
+                u32::from(c)
+            ),
+        });
+    }
     if req.amount_cents == 0 || req.amount_cents > 1_000_000_000_000 {
         return Err(ApiError::InvalidField {
             field: "amount_cents",

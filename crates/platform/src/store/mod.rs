@@ -54,7 +54,10 @@ pub use sqlite::SqliteStore;
 pub enum StoreError {
     /// Occurs when SQLite cannot open or create the file (a missing or
     /// read-only folder, no permission).
-    #[error("cannot open the platform's data file {}", path.display())]
+    #[error(
+        "cannot open or create the platform's data file {}: check that its folder exists and is writable, or use :memory:",
+        path.display()
+    )]
     Open {
         /// The file.
         path: PathBuf,
@@ -86,11 +89,7 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     /// Occurs when the file is an SQLite database that another program made.
-    #[error(
-        "{} is an SQLite database, but not hooklab's (application id {found:#x}); \
-         hooklab leaves it alone: give another --data path",
-        path.display()
-    )]
+    #[error("{}", foreign(path, *found))]
     Foreign {
         /// The file.
         path: PathBuf,
@@ -130,6 +129,22 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+}
+
+/// [`StoreError::Foreign`]'s message: a shop inbox ("hksh") is named as such.
+fn foreign(path: &Path, found: i32) -> String {
+    if found == 0x686b_7368 {
+        format!(
+            "{} is a shop inbox, not a platform data file: give the platform another --data path",
+            path.display()
+        )
+    } else {
+        format!(
+            "{} is an SQLite database, but not hooklab's (application id {found:#x}); \
+             hooklab leaves it alone: give another --data path",
+            path.display()
+        )
+    }
 }
 
 impl StoreError {

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod durable;
+mod limits;
 mod retention;
 mod router_props;
 
