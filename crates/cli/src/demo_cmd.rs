@@ -182,8 +182,10 @@ pub struct OrderArgs {
     #[arg(long, env = "HOOKLAB_API_KEY")]
     api_key: String,
 
-    /// The order's id [default: one made from the time].
-    #[arg(long)]
+    /// The order's id [default: one made from the time]: letters, digits
+    /// and ASCII punctuation, at most 100 (it is also the payment's
+    /// Idempotency-Key header).
+    #[arg(long, value_parser = parse_order_id)]
     order_id: Option<String>,
 
     /// The amount, in centavos.
@@ -240,9 +242,33 @@ fn parse_rate(text: &str) -> Result<f64, String> {
     hooklab_platform::check_rate_limit(rate).map_err(|e| match lang {
         Lang::En => e.to_string(),
         Lang::PtBr => format!(
-            "{rate} requisições por segundo está fora do intervalo aceito ({} a {})",
+            "{} requisições por segundo está fora do intervalo aceito ({} a {})",
+            hooklab_core::printable::number(rate),
             hooklab_platform::MIN_RATE_LIMIT_PER_S,
             hooklab_platform::MAX_RATE_LIMIT_PER_S
+        ),
+    })
+}
+
+/// An order id the shop can send: it doubles as the `Idempotency-Key`
+/// header, so it must be non-empty visible ASCII (an escape character or a
+/// space used to fail as "cannot build the request", an empty one as a
+/// refused Idempotency-Key, neither naming the order id).
+fn parse_order_id(text: &str) -> Result<String, String> {
+    let lang = text::parsing_lang();
+    let fits = !text.is_empty()
+        && text.chars().count() <= 100
+        && text.bytes().all(|b| b.is_ascii_graphic());
+    if fits {
+        return Ok(text.to_owned());
+    }
+    let shown = hooklab_core::printable::excerpt(text, 40);
+    Err(match lang {
+        Lang::En => format!(
+            "`{shown}` is not an order id: use 1 to 100 letters, digits or ASCII punctuation, no spaces (as in `pedido-42`)"
+        ),
+        Lang::PtBr => format!(
+            "`{shown}` não é um id de pedido: use de 1 a 100 letras, algarismos ou pontuação ASCII, sem espaços nem acentos (como `pedido-42`)"
         ),
     })
 }
@@ -319,9 +345,17 @@ impl Out {
     /// A duration as people read it in the language: `1.5s`, or `1,5s`
     /// with the pt-BR decimal comma.
     fn dur(&self, d: Dur) -> String {
+        // `Dur`'s own form is exact but reads `2500ms`; a person reads 2.5 s.
+        let us = d.as_us();
+        let text = if us >= 1_000_000 && d.to_string().ends_with("ms") {
+            let seconds = format!("{:.3}", us as f64 / 1e6);
+            format!("{}s", seconds.trim_end_matches('0').trim_end_matches('.'))
+        } else {
+            d.to_string()
+        };
         match self.lang {
-            Lang::En => d.to_string(),
-            Lang::PtBr => d.to_string().replace('.', ","),
+            Lang::En => text,
+            Lang::PtBr => text.replace('.', ","),
         }
     }
 
@@ -449,18 +483,22 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
     let now = out.now();
     match lang {
         Lang::En => {
-            out.say(format!("{now} payment platform listening on http://{addr}"));
+            out.say(format!(
+                "{now} payment platform listening on http://{addr} (process {})",
+                std::process::id()
+            ));
             out.say(format!("{now} API key: {}", merchant.api_key));
             out.say(format!("{now} {}", data.line));
             out.say(format!(
                 "{now} every payment settles {} after its creation (unless it asks otherwise; \
                  --settle-after to change); lines are stamped with the time of day; Ctrl-C to stop",
-                args.settle_after
+                out.dur(args.settle_after)
             ));
         }
         Lang::PtBr => {
             out.say(format!(
-                "{now} plataforma de pagamentos escutando em http://{addr}"
+                "{now} plataforma de pagamentos escutando em http://{addr} (processo {})",
+                std::process::id()
             ));
             out.say(format!("{now} chave de API: {}", merchant.api_key));
             out.say(format!("{now} {}", data.line));
@@ -619,27 +657,45 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         }
     }
     let now = out.now();
-    let polls = !matches!(args.strategy, StrategyArg::Webhook);
-    out.say(match (lang, polls) {
-        (Lang::En, true) => format!(
-            "{now} shop placing {} order(s), one every {}, learning outcomes by {}, polling every {} \
+    // What `--interval` means for this strategy: a polling period, a long
+    // poll's longest hold, or nothing (webhooks and the stream).
+    let interval = match args.strategy {
+        StrategyArg::Webhook | StrategyArg::Stream => None,
+        StrategyArg::LongPoll | StrategyArg::LongPollEvents => Some(false),
+        _ => Some(true),
+    };
+    let every = out.dur(args.every);
+    let period = out.dur(args.interval);
+    out.say(match (lang, interval) {
+        (Lang::En, Some(true)) => format!(
+            "{now} shop placing {} order(s), one every {every}, learning outcomes by {}, polling every {period} \
              (--interval); lines are stamped with the time of day; Ctrl-C to stop",
-            args.orders, args.every, strategy.kind(), args.interval
+            args.orders, strategy.kind()
         ),
-        (Lang::En, false) => format!(
-            "{now} shop placing {} order(s), one every {}, learning outcomes by {}; \
+        (Lang::En, Some(false)) => format!(
+            "{now} shop placing {} order(s), one every {every}, learning outcomes by {}, each request held up to {period} \
+             (--interval); lines are stamped with the time of day; Ctrl-C to stop",
+            args.orders, strategy.kind()
+        ),
+        (Lang::En, None) => format!(
+            "{now} shop placing {} order(s), one every {every}, learning outcomes by {}; \
              lines are stamped with the time of day; Ctrl-C to stop",
-            args.orders, args.every, strategy.kind()
+            args.orders, strategy.kind()
         ),
-        (Lang::PtBr, true) => format!(
-            "{now} loja fazendo {} pedido(s), um a cada {}, sabendo os resultados por {}, consultando a cada {} \
+        (Lang::PtBr, Some(true)) => format!(
+            "{now} loja fazendo {} pedido(s), um a cada {every}, sabendo os resultados por {}, consultando a cada {period} \
              (--interval); as linhas trazem a hora do dia; Ctrl-C para parar",
-            args.orders, out.dur(args.every), strategy_pt(args.strategy), out.dur(args.interval)
+            args.orders, strategy_pt(args.strategy)
         ),
-        (Lang::PtBr, false) => format!(
-            "{now} loja fazendo {} pedido(s), um a cada {}, sabendo os resultados por {}; \
+        (Lang::PtBr, Some(false)) => format!(
+            "{now} loja fazendo {} pedido(s), um a cada {every}, sabendo os resultados por {}, cada requisição segura até {period} \
+             (--interval); as linhas trazem a hora do dia; Ctrl-C para parar",
+            args.orders, strategy_pt(args.strategy)
+        ),
+        (Lang::PtBr, None) => format!(
+            "{now} loja fazendo {} pedido(s), um a cada {every}, sabendo os resultados por {}; \
              as linhas trazem a hora do dia; Ctrl-C para parar",
-            args.orders, out.dur(args.every), strategy_pt(args.strategy)
+            args.orders, strategy_pt(args.strategy)
         ),
     });
     // Orders a previous run left waiting: their webhooks may still come.
@@ -740,7 +796,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         ),
         Lang::PtBr => format!(
             "{now} fim: {known} pedido(s) conhecido(s); {polls} consulta(s), {wasted} delas desperdiçadas; \
-             {lists} consulta(s) ao log de eventos; {limited} limitada(s) por taxa (429)"
+             {lists} consulta(s) ao registro de eventos; {limited} limitada(s) por taxa (429)"
         ),
     });
     out.finish()?;
@@ -769,11 +825,11 @@ fn strategy_pt(strategy: StrategyArg) -> &'static str {
         StrategyArg::Poll => "consulta periódica (polling)",
         StrategyArg::Webhook => "webhook",
         StrategyArg::Hybrid => "webhook com reconciliação",
-        StrategyArg::PollEvents => "consulta ao log de eventos",
+        StrategyArg::PollEvents => "consulta ao registro de eventos",
         StrategyArg::ConditionalPoll => "consulta condicional (If-None-Match)",
         StrategyArg::BackoffPoll => "consulta com recuo",
         StrategyArg::LongPoll => "long polling de cada pagamento",
-        StrategyArg::LongPollEvents => "long polling do log de eventos",
+        StrategyArg::LongPollEvents => "long polling do registro de eventos",
         StrategyArg::Stream => "fluxo de eventos (SSE)",
     }
 }

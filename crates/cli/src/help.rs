@@ -244,7 +244,9 @@ pub fn print_clap_error(error: &clap::Error, lang: Lang) {
         None => String::new(),
     };
     let arg = context(ContextKind::InvalidArg);
-    let value = context(ContextKind::InvalidValue);
+    // Quoted safely: a value with an escape character must not reach the
+    // terminal as it is, nor a 10 MB one whole.
+    let value = hooklab_core::printable::excerpt(&context(ContextKind::InvalidValue), 60);
     let valid = context(ContextKind::ValidValue);
     let what = match error.kind() {
         ErrorKind::UnknownArgument => format!("argumento inesperado `{arg}`"),
@@ -542,7 +544,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "shop",
         "strategy",
-        "Como a loja descobre os resultados: poll (consulta cada pagamento), webhook (espera a plataforma chamar), hybrid (webhook e consulta de reconciliação), poll-events (consulta o log de eventos), conditional-poll (consulta com If-None-Match: 304 enquanto nada muda), backoff-poll (consulta que espaça as perguntas: ×2 até 1 min), long-poll (a plataforma segura cada consulta até haver novidade), long-poll-events (long polling do log de eventos), stream (um fluxo de eventos SSE)",
+        "Como a loja descobre os resultados: poll (consulta cada pagamento), webhook (espera a plataforma chamar), hybrid (webhook e consulta de reconciliação), poll-events (consulta o registro de eventos), conditional-poll (consulta com If-None-Match: 304 enquanto nada muda), backoff-poll (consulta que espaça as perguntas: ×2 até 1 min), long-poll (a plataforma segura cada consulta até haver novidade), long-poll-events (long polling do registro de eventos), stream (um fluxo de eventos SSE)",
     ),
     (
         "shop",

@@ -192,7 +192,7 @@ impl RunEvent {
             }
             Happening::EventPoll { found } => match pt {
                 false => format!("{t} event-log poll: {found} new event(s)"),
-                true => format!("{t} consulta ao log de eventos: {found} evento(s) novo(s)"),
+                true => format!("{t} consulta ao registro de eventos: {found} evento(s) novo(s)"),
             },
             Happening::RateLimited => match pt {
                 false => format!("{t} 429 rate limited"),

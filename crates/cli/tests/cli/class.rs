@@ -1109,3 +1109,15 @@ fn a_webhook_shop_removes_its_endpoint_when_it_stops() {
     let status = read_line(&mut conn);
     assert!(status.contains(" 404 "), "{status}");
 }
+
+#[test]
+fn an_order_id_that_cannot_be_sent_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    for id in ["", "a\u{1b}b", "pedido com espaço"] {
+        let out = pt(dir.path(), &["order", "--api-key", "k", "--order-id", id]);
+        let text = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{id:?}: {text}");
+        assert!(text.contains("não é um id de pedido"), "{id:?}: {text}");
+        assert!(!text.contains('\u{1b}'), "{text}");
+    }
+}
