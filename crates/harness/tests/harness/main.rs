@@ -10,6 +10,8 @@
 //! - `traffic`: bytes and connections counted at both ends, and agreeing;
 //! - `sampling`: the summary keeps a bounded sample of order lives and of
 //!   missed orders, and exact counts of all;
+//! - `outcomes`: outcomes folded as each order ends give the summary of a
+//!   fold over every order's record at the end (a committed summary);
 //! - `fixtures`: the scenario builders and the run helper they share.
 //!
 //! Every run takes one lock ([`fixtures::run`]), so a real-time run never
@@ -21,6 +23,7 @@ mod fixtures;
 mod jobs;
 mod loopback;
 mod model;
+mod outcomes;
 mod sampling;
 mod spectrum;
 mod traffic;
