@@ -205,17 +205,18 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     } = observed;
     let attempts = platform.delivery_attempts();
     // What is still in flight (the orders never learned) is folded now.
-    let outcomes = outcomes.finish(spec, book.entries(), book.failed(), &attempts);
+    let mut outcomes = outcomes.finish(spec, book.entries(), book.failed(), &attempts);
+    let (missed_orders, missed_by_reason) = (
+        std::mem::take(&mut outcomes.missed_orders),
+        std::mem::take(&mut outcomes.missed_by_reason),
+    );
     let Folded {
         exact,
-        histogram,
+        ref histogram,
         unrecorded,
         notified_by,
-        missed_orders,
-        missed_by_reason,
         ..
-    } = &outcomes;
-    let (exact, unrecorded) = (*exact, *unrecorded);
+    } = outcomes;
 
     let sent = client.sent();
     let served = platform.served();
@@ -417,7 +418,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                 .iter()
                 .map(|r| r.counts().redeliveries.load(Ordering::Relaxed))
                 .sum::<u64>(),
-        notified_by: notified_by.clone(),
+        notified_by,
         latency_ms: LatencySummary::from_histogram_exact(histogram, &exact),
         latency_cdf_ms: hooklab_core::report::cdf_points(histogram),
         requests,
@@ -439,8 +440,8 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         health,
         counts_agree,
         run_ms: round_ms(run.as_ms_f64()),
-        missed_orders: missed_orders.clone(),
-        missed_by_reason: missed_by_reason.clone(),
+        missed_orders,
+        missed_by_reason,
         timeline,
         traffic: traffic.map(|t| Traffic {
             platform_cpu_ms_per_order: t

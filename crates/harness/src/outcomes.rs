@@ -305,7 +305,7 @@ impl Outcomes {
             exact: f.exact,
             histogram: f.histogram.clone(),
             unrecorded: f.unrecorded,
-            notified_by: f.notified_by.clone(),
+            notified_by: f.notified_by,
             missed_orders,
             missed_by_reason,
             placement: f.placement,
