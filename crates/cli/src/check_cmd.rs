@@ -50,7 +50,7 @@ pub struct CheckArgs {
     state_url: Option<String>,
 
     /// The receiver's body limit, in bytes: the oversized case sends one
-    /// byte more [default: 26214400, GitHub's 25 MB cap].
+    /// byte more [default: 26,214,400, GitHub's 25 MB cap].
     #[arg(long, value_name = "BYTES")]
     max_body: Option<usize>,
 

@@ -34,9 +34,9 @@
 //!   summarised.
 
 use crate::text;
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use hooklab_core::clock::Clock;
+use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::EventSink;
 use hooklab_core::ids::{MerchantId, OrderId};
@@ -265,6 +265,24 @@ fn parse_loopback(text: &str) -> Result<SocketAddr, String> {
     }
 }
 
+/// Flags that do not make sense together, found before anything runs: bad
+/// usage (exit 2), worded in the reader's language.
+#[derive(Debug)]
+pub struct FlagMistake(String);
+
+impl std::fmt::Display for FlagMistake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FlagMistake {}
+
+/// Whether `error` is a [`FlagMistake`].
+pub fn is_flag_mistake(error: &anyhow::Error) -> bool {
+    error.chain().any(|link| link.is::<FlagMistake>())
+}
+
 /// Where the demo's lines go, and how they are worded and stamped.
 #[derive(Clone)]
 pub struct Out {
@@ -273,6 +291,10 @@ pub struct Out {
     /// The local time zone's offset, read at start-up while the process had
     /// one thread (the only time the `time` crate may read it on Unix).
     offset: time::UtcOffset,
+    /// The wall clock, in unix microseconds ([`Clock::system_unix_us`];
+    /// a test's own): every line's stamp is read from it, so the two
+    /// terminals share one time origin, the time of day.
+    wall_us: fn() -> i64,
 }
 
 impl Out {
@@ -284,6 +306,7 @@ impl Out {
             printer: Arc::new(printer),
             lang,
             offset,
+            wall_us: Clock::system_unix_us,
         })
     }
 
@@ -300,13 +323,38 @@ impl Out {
         self.printer.print(line);
     }
 
-    /// The local time of day of a unix instant, `09:41:07.123`.
+    /// The local time of day now, `09:41:07.123`.
+    fn now(&self) -> String {
+        self.time_of_day((self.wall_us)())
+    }
+
+    /// The local time of day of an event at `at` on `clock`: the wall clock
+    /// now, less how long ago the event was on the run's clock. Not
+    /// `clock.unix_us(at)`: that is the clock's origin plus the monotonic
+    /// time since, which falls behind the time of day by every second the
+    /// machine slept (a laptop's lid closed) and drifts with each time
+    /// correction, so after hours a platform's lines no longer lined up
+    /// with the shop's, or with the clock on the wall. Measured back from
+    /// now, an event a moment ago reads a moment ago in both terminals.
+    fn time_of_event(&self, clock: &Clock, at: Micros) -> String {
+        let ago_us = clock.now().0 as i64 - at.0 as i64;
+        self.time_of_day((self.wall_us)() - ago_us)
+    }
+
+    /// The local time of day of a unix instant, `09:41:07.123`; in pt-BR
+    /// with the decimal comma, `09:41:07,123`, as every other number there
+    /// (a point read as English there, in the seconds 00 to 09 of each
+    /// minute, which the pt-BR test's scan caught only then).
     fn time_of_day(&self, unix_us: i64) -> String {
         let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_us) * 1_000)
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
             .to_offset(self.offset);
+        let point = match self.lang {
+            Lang::En => '.',
+            Lang::PtBr => ',',
+        };
         format!(
-            "{:02}:{:02}:{:02}.{:03}",
+            "{:02}:{:02}:{:02}{point}{:03}",
             at.hour(),
             at.minute(),
             at.second(),
@@ -319,7 +367,7 @@ impl Out {
     fn events(&self, clock: Clock) -> EventSink {
         let out = self.clone();
         EventSink::to(move |e| {
-            let line = e.line_in(out.lang, &out.time_of_day(clock.unix_us(e.at)));
+            let line = e.line_in(out.lang, &out.time_of_event(&clock, e.at));
             if e.floods() {
                 let noun = match (out.lang, &e.what) {
                     (Lang::En, hooklab_core::events::Happening::RateLimited) => "429 answers",
@@ -389,7 +437,7 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
         .await
         .with_context(|| text::phrase(lang, text::Phrase::Listen, &args.listen.to_string()))?;
     let addr = listener.local_addr()?;
-    let now = out.time_of_day(Clock::system_unix_us());
+    let now = out.now();
     match lang {
         Lang::En => {
             out.say(format!("{now} payment platform listening on http://{addr}"));
@@ -475,10 +523,12 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         StrategyArg::Stream => StrategySpec::Stream { name },
     };
     if args.interval == Dur::ZERO {
-        match lang {
-            Lang::En => bail!("--interval must be greater than 0"),
-            Lang::PtBr => bail!("--interval deve ser maior que 0"),
-        }
+        return Err(FlagMistake(text::pick(
+            lang,
+            "--interval must be greater than 0".to_owned(),
+            "--interval deve ser maior que 0".to_owned(),
+        ))
+        .into());
     }
     let max_wait = hooklab_core::scenario::MAX_WAIT;
     if matches!(
@@ -486,10 +536,11 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         StrategyArg::LongPoll | StrategyArg::LongPollEvents
     ) && args.interval > max_wait
     {
-        match lang {
-            Lang::En => bail!("--interval is the long poll's wait: at most {max_wait}"),
-            Lang::PtBr => bail!("--interval é a espera do long poll: no máximo {max_wait}"),
-        }
+        return Err(FlagMistake(match lang {
+            Lang::En => format!("--interval is the long poll's wait: at most {max_wait}"),
+            Lang::PtBr => format!("--interval é a espera do long poll: no máximo {max_wait}"),
+        })
+        .into());
     }
     let (trigger, shutdown) = shutdown::channel();
     let inbox = match &args.data {
@@ -513,6 +564,10 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         shutdown.clone(),
     )
     .with_book(book.clone());
+    // The endpoint to remove when the shop stops: a shop without a durable
+    // inbox will not be back for its deliveries, and a platform left running
+    // would retry the next demo's events against this dead port.
+    let mut registered: Option<hooklab_core::ids::EndpointId> = None;
     if strategy.receives_webhooks() {
         let receiver = match &inbox {
             Some(inbox) => Receiver::with_inbox(
@@ -539,7 +594,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
                 &format!("{url} ({})", args.platform),
             )
         })?;
-        let now = out.time_of_day(Clock::system_unix_us());
+        let now = out.now();
         out.say(match lang {
             Lang::En => format!(
                 "{now} shop receiving webhooks at {url} (endpoint {}, signing secret {}, signatures checked)",
@@ -550,8 +605,11 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
                 endpoint.id, endpoint.secret
             ),
         });
+        if inbox.is_none() {
+            registered = Some(endpoint.id.clone());
+        }
     }
-    let now = out.time_of_day(Clock::system_unix_us());
+    let now = out.now();
     let polls = !matches!(args.strategy, StrategyArg::Webhook);
     out.say(match (lang, polls) {
         (Lang::En, true) => format!(
@@ -605,7 +663,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
                     merchant: 0,
                 };
                 if let Err(e) = shop.place_order(&order).await {
-                    let now = out.time_of_day(Clock::system_unix_us());
+                    let now = out.now();
                     out.say(match out.lang {
                         Lang::En => format!("{now} order {} failed: {e}", order.order_id),
                         // The cause is another crate's English: on its own line.
@@ -636,9 +694,29 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     // A long poll on the wire finishes first (the platform, another
     // program, holds it until news or its wait's end): a few seconds at most.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), shop.stopped()).await;
+    if let Some(id) = registered {
+        let removed = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            client.deregister_endpoint(&id),
+        )
+        .await;
+        let now = out.now();
+        out.say(match (lang, matches!(removed, Ok(Ok(())))) {
+            (Lang::En, true) => format!("{now} endpoint {id} removed from the platform"),
+            (Lang::En, false) => format!(
+                "{now} endpoint {id} could not be removed from the platform: it will keep retrying \
+                 this shop's address until it disables it"
+            ),
+            (Lang::PtBr, true) => format!("{now} endpoint {id} removido da plataforma"),
+            (Lang::PtBr, false) => format!(
+                "{now} não foi possível remover o endpoint {id} da plataforma: ela vai continuar \
+                 tentando o endereço desta loja até desativá-lo"
+            ),
+        });
+    }
     let sent = client.sent();
     let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
-    let now = out.time_of_day(Clock::system_unix_us());
+    let now = out.now();
     let (known, polls, wasted, lists, limited) = (
         load_known(&book),
         load(&sent.polls),
@@ -760,8 +838,56 @@ mod tests {
             ),
             lang: Lang::En,
             offset: time::UtcOffset::from_hms(-3, 0, 0).unwrap(),
+            wall_us: Clock::system_unix_us,
         };
         // 2026-12-01 12:41:07.123 UTC is 09:41:07.123 in Brasília.
         assert_eq!(out.time_of_day(1_796_128_867_123_000), "09:41:07.123");
+        let pt = Out {
+            lang: Lang::PtBr,
+            ..out
+        };
+        assert_eq!(pt.time_of_day(1_796_128_867_123_000), "09:41:07,123");
+    }
+
+    /// 2026-12-01 09:41:07.123 in Brasília, in unix microseconds.
+    const START_US: i64 = 1_796_128_867_123_000;
+    const HOURS_10_US: i64 = 10 * 3_600 * 1_000_000;
+
+    /// The wall clock after ten hours, nine seconds ahead of the monotonic
+    /// clock's ten hours (a suspended laptop, a time correction).
+    fn wall_after_ten_hours() -> i64 {
+        START_US + HOURS_10_US + 9_000_000
+    }
+
+    /// A long-running demo: its event lines read the time of day, as its
+    /// banner lines and the other terminal's do, not the run's clock. The
+    /// paused tokio clock stands in for ten hours of monotonic time.
+    #[tokio::test(start_paused = true)]
+    async fn event_lines_keep_to_the_time_of_day_over_a_long_run() {
+        let clock = Clock::starting_now(START_US);
+        tokio::time::advance(std::time::Duration::from_secs(10 * 3_600)).await;
+        let out = Out {
+            printer: Arc::new(
+                LinePrinter::spawn(
+                    Sink::Lines(tokio::sync::mpsc::unbounded_channel().0),
+                    Lang::En,
+                    1,
+                )
+                .unwrap(),
+            ),
+            lang: Lang::En,
+            offset: time::UtcOffset::from_hms(-3, 0, 0).unwrap(),
+            wall_us: wall_after_ten_hours,
+        };
+        let two_seconds_ago = Micros(clock.now().0 - 2_000_000);
+        // The run's clock says ten hours after 09:41:07.123, 2 s ago: 9 s
+        // behind the wall.
+        assert_eq!(
+            out.time_of_day(clock.unix_us(two_seconds_ago)),
+            "19:41:05.123"
+        );
+        assert_eq!(out.now(), "19:41:16.123");
+        assert_eq!(out.time_of_event(&clock, two_seconds_ago), "19:41:14.123");
+        assert_eq!(out.time_of_event(&clock, clock.now()), out.now());
     }
 }

@@ -105,6 +105,28 @@ fn translate(command: Command, parent: &str) -> Command {
     command
 }
 
+/// The standard library's number-parsing reasons (`--orders 3,0`, `--jobs
+/// 0`, `--speed 1,5`) in Portuguese; hooklab's own parsers already speak the
+/// language and pass through unchanged.
+fn std_parse_reason_pt(why: &str, value: &str) -> String {
+    match why {
+        "invalid digit found in string" => {
+            "não é um número inteiro (só algarismos, sem vírgula nem ponto)".to_owned()
+        }
+        "invalid float literal" if value.contains(',') => {
+            "não é um número (use ponto para decimais, como em 1.5)".to_owned()
+        }
+        "invalid float literal" => "não é um número".to_owned(),
+        "cannot parse integer from empty string" | "cannot parse float from empty string" => {
+            "está vazio".to_owned()
+        }
+        "number would be zero for non-zero type" => "deve ser pelo menos 1".to_owned(),
+        "number too large to fit in target type" => "é grande demais".to_owned(),
+        "number too small to fit in target type" => "é pequeno demais".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
 /// A placeholder in Portuguese, for the names hooklab's flags use.
 fn value_name_pt(name: &str) -> Option<&'static str> {
     Some(match name {
@@ -133,6 +155,10 @@ fn value_name_pt(name: &str) -> Option<&'static str> {
         "OUT" => "PASTA",
         "AMOUNT_CENTS" => "CENTAVOS",
         "ORDER_ID" => "ID",
+        "OWNER/NAME" => "DONO/NOME",
+        "ACTION" => "ACAO",
+        "TITLE" => "TITULO",
+        "SCHEME" => "ESQUEMA",
         _ => return None,
     })
 }
@@ -233,7 +259,10 @@ pub fn print_clap_error(error: &clap::Error, lang: Lang) {
         // The value parser's own reason, which hooklab's parsers word in the
         // language (see `text::parsing_lang`).
         ErrorKind::ValueValidation => match std::error::Error::source(error) {
-            Some(why) => format!("valor inválido `{value}` para {arg}: {why}"),
+            Some(why) => format!(
+                "valor inválido `{value}` para {arg}: {}",
+                std_parse_reason_pt(&why.to_string(), &value)
+            ),
             None => format!("valor inválido `{value}` para {arg}"),
         },
         ErrorKind::MissingRequiredArgument => {
@@ -453,7 +482,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "platform",
         "",
-        "Executa a plataforma de pagamentos sozinha, para a demonstração em dois terminais: imprime a chave de API e depois uma linha por requisição, liquidação e entrega de webhook. Inicie `hooklab shop` em outro terminal",
+        "Executa a plataforma de pagamentos sozinha, para a demonstração em dois terminais: imprime a chave de API e depois uma linha por liquidação, tentativa de entrega de webhook e endpoint registrado ou desativado (as consultas da loja aparecem no terminal dela, o de `hooklab shop`). Inicie `hooklab shop` em outro terminal",
     ),
     (
         "platform",
@@ -562,12 +591,13 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "report",
         "out",
-        "Onde gravar os relatórios (padrão: a pasta do resumo)",
+        "Onde gravar os relatórios (padrão: a pasta do resumo; uma execução de \
+         referência em results/ só quando nomeada aqui)",
     ),
     (
         "report",
         "format",
-        "Também imprime o resumo na saída padrão, como `hooklab run`: uma tabela alinhada, o resumo em JSON ou o relatório em Markdown",
+        "Também imprime o resumo na saída padrão, como `hooklab run`: uma tabela alinhada, o resumo em JSON, o relatório em Markdown ou o slide compacto (80 colunas)",
     ),
     (
         "report",
@@ -633,7 +663,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "check",
         "max_body",
-        "O limite de corpo do receptor, em bytes: o caso de corpo grande demais envia um byte a mais (padrão: 26214400, o limite de 25 MB do GitHub)",
+        "O limite de corpo do receptor, em bytes: o caso de corpo grande demais envia um byte a mais (padrão: 26.214.400, o limite de 25 MB do GitHub)",
     ),
     (
         "check",

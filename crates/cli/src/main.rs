@@ -15,6 +15,7 @@ mod demo_cmd;
 mod github_cmd;
 mod help;
 mod live_cmd;
+mod man;
 mod new_cmd;
 mod out;
 mod progress;
@@ -101,8 +102,10 @@ enum Command {
     Github(github_cmd::GithubCommand),
 
     /// Run the payment platform on its own, for the two-terminal demo: it
-    /// prints its API key, then one line per request, settlement and webhook
-    /// delivery. Start `hooklab shop` in another terminal.
+    /// prints its API key, then one line per settlement, webhook delivery
+    /// attempt and endpoint registered or disabled (the shop's polls are
+    /// printed in its own terminal, by `hooklab shop`). Start `hooklab shop`
+    /// in another terminal.
     Platform(demo_cmd::PlatformArgs),
 
     /// Run a shop on its own against `hooklab platform`: it places a few
@@ -256,14 +259,10 @@ fn main() -> ExitCode {
                 .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
                 .map_err(Failure::Runtime)
         }
-        Command::Man => {
-            let man = clap_mangen::Man::new(help::localized(Cli::command(), lang));
-            let mut page = Vec::new();
-            man.render(&mut page)
-                .and_then(|()| out::print(page))
-                .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
-                .map_err(Failure::Runtime)
-        }
+        Command::Man => man::page(help::localized(Cli::command(), lang), lang)
+            .and_then(out::print)
+            .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
+            .map_err(Failure::Runtime),
         Command::Github(cmd) => github(cmd, lang),
         Command::Platform(args) => demo_out(lang, offset)
             .and_then(|out| demo(demo_cmd::platform(args, out), lang))
@@ -275,7 +274,9 @@ fn main() -> ExitCode {
         Command::Shop(args) => demo_out(lang, offset)
             .and_then(|out| demo(demo_cmd::shop(args, out), lang))
             .map_err(|failure| match failure {
-                Failure::Runtime(e) if data::is_bad_file(&e) => Failure::Usage(e),
+                Failure::Runtime(e) if data::is_bad_file(&e) || demo_cmd::is_flag_mistake(&e) => {
+                    Failure::Usage(e)
+                }
                 other => other,
             }),
         Command::Order(args) => demo(demo_cmd::order(args, lang), lang),
@@ -405,6 +406,10 @@ fn github(cmd: github_cmd::GithubCommand, lang: Lang) -> Result<(), Failure> {
     runtime.block_on(github_cmd::run(cmd, lang)).map_err(|e| {
         let usage = e.is_usage();
         let error = match text::github_error(lang, &e) {
+            // Said whole in Portuguese: no English detail to keep.
+            Some(words) if matches!(e, hooklab_github::command::CommandError::Usage(_)) => {
+                anyhow::anyhow!(words)
+            }
             Some(words) => anyhow::Error::new(e).context(words),
             None => anyhow::Error::new(e),
         };

@@ -37,6 +37,10 @@ pub struct ValidateArgs {
 const COMMITTED: &[(&str, &str)] = &[
     ("checkout", include_str!("../../../scenarios/checkout.toml")),
     (
+        "crash-lab",
+        include_str!("../../../scenarios/crash-lab.toml"),
+    ),
+    (
         "flaky-receiver",
         include_str!("../../../scenarios/flaky-receiver.toml"),
     ),

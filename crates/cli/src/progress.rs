@@ -80,12 +80,9 @@ impl Progress for Bar {
         if self.quiet {
             return;
         }
-        let run_time = hooklab_report::units::dur(report.run_ms);
-        let run_time = match self.lang {
-            Lang::En => run_time,
-            // The pt-BR decimal comma, as in the tables beside this line.
-            Lang::PtBr => run_time.replace('.', ","),
-        };
+        // The language's separators, as in the tables beside this line.
+        let run_time =
+            hooklab_report::units::decimal(self.lang, hooklab_report::units::dur(report.run_ms));
         // Above the bars still running, which are drawn again below it.
         self.multi.suspend(|| match self.lang {
             Lang::En => eprintln!(

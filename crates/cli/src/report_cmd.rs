@@ -19,12 +19,14 @@ pub struct ReportArgs {
     /// one (`results/checkout/`).
     pub summary: PathBuf,
 
-    /// Where to write the reports [default: the folder of the summary].
+    /// Where to write the reports [default: the folder of the summary, but a
+    /// committed reference run in results/ only when named here].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
     /// Also print the summary on standard output, as `hooklab run` does:
-    /// an aligned table, the JSON summary, or the Markdown report.
+    /// an aligned table, the JSON summary, the Markdown report, or the
+    /// compact slide (80 columns).
     #[arg(long, value_enum)]
     pub format: Option<crate::FormatArg>,
 
@@ -62,6 +64,14 @@ pub fn report(args: &ReportArgs, lang: Lang) -> Result<Option<PathBuf>, ReportEr
         Some(dir) => dir.clone(),
         None => file.parent().map(PathBuf::from).unwrap_or_default(),
     };
+    // The committed reference runs change only when asked by name, as with
+    // `hooklab run`: `--lang pt-BR report results/checkout/` would otherwise
+    // turn the English reference the README quotes into Portuguese.
+    if args.out.is_none() && !args.no_write && is_reference_run(&dir) {
+        return Err(ReportError::Input(anyhow::anyhow!(
+            crate::text::reference_in_place(lang, &dir)
+        )));
+    }
     // An empty parent means the summary is in the current folder.
     let dir = if dir.as_os_str().is_empty() {
         PathBuf::from(".")
@@ -85,6 +95,15 @@ pub fn report(args: &ReportArgs, lang: Lang) -> Result<Option<PathBuf>, ReportEr
         .with_context(|| phrase(lang, Phrase::Writing, &dir.display().to_string()))
         .map_err(ReportError::Output)?;
     Ok(Some(dir))
+}
+
+/// Whether a folder is one of the committed reference runs: a folder of a
+/// `results/` folder.
+fn is_reference_run(dir: &std::path::Path) -> bool {
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+    dir.parent()
+        .and_then(|p| p.file_name())
+        .is_some_and(|name| name == "results")
 }
 
 #[cfg(test)]
@@ -134,6 +153,46 @@ mod tests {
             std::fs::read(out.path().join("summary.md")).unwrap(),
             std::fs::read(results.join("summary.md")).unwrap()
         );
+    }
+
+    #[test]
+    fn a_reference_run_is_not_redrawn_in_place() {
+        let results = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../results/poll-interval-sweep");
+        let before = std::fs::read(results.join("summary.md")).unwrap();
+        let args = ReportArgs {
+            summary: results.clone(),
+            out: None,
+            format: None,
+            no_write: false,
+        };
+        match report(&args, Lang::PtBr) {
+            Err(ReportError::Input(e)) => assert!(e.to_string().contains("--out"), "{e}"),
+            _ => panic!("a reference run was redrawn in place"),
+        }
+        assert_eq!(std::fs::read(results.join("summary.md")).unwrap(), before);
+        // Named on purpose, it is refreshed (into a copy here, as a test must
+        // not write into the repository).
+        let copy = tempfile::tempdir().unwrap();
+        let named = copy.path().join("results").join("poll-interval-sweep");
+        std::fs::create_dir_all(&named).unwrap();
+        std::fs::copy(results.join("summary.json"), named.join("summary.json")).unwrap();
+        let in_place = ReportArgs {
+            summary: named.clone(),
+            out: None,
+            format: None,
+            no_write: false,
+        };
+        assert!(matches!(
+            report(&in_place, Lang::En),
+            Err(ReportError::Input(_))
+        ));
+        let by_name = ReportArgs {
+            out: Some(named.clone()),
+            ..in_place
+        };
+        assert!(report(&by_name, Lang::En).is_ok());
+        assert!(named.join("summary.md").exists());
     }
 
     #[test]

@@ -50,6 +50,25 @@ pub fn reports_written(lang: Lang, dir: &Path) -> String {
     }
 }
 
+/// `hooklab report` asked to redraw a committed reference run in place.
+pub fn reference_in_place(lang: Lang, dir: &Path) -> String {
+    let dir = dir.display();
+    match lang {
+        Lang::En => format!(
+            "{dir} is a committed reference run (a folder of results/), which the README and \
+             the lessons quote; refusing to redraw it in place. Write the copy elsewhere with \
+             --out DIR (for instance --out runs/slides), or refresh the reference on purpose \
+             with --out {dir}"
+        ),
+        Lang::PtBr => format!(
+            "{dir} é uma execução de referência (uma pasta de results/), citada pelo LEIAME e \
+             pelas aulas; ela não será redesenhada no lugar. Grave a cópia em outra pasta com \
+             --out PASTA (por exemplo --out runs/slides), ou atualize a referência de propósito \
+             com --out {dir}"
+        ),
+    }
+}
+
 /// A run whose default folder holds another scenario file's results.
 pub fn would_replace(lang: Lang, dir: &Path, theirs: &str, ours: &str) -> String {
     let dir = dir.display();
@@ -118,8 +137,12 @@ pub fn phrase(lang: Lang, phrase: Phrase, subject: &str) -> String {
         (Lang::PtBr, Reading) => format!("ao ler {subject}"),
         (Lang::En, NotSummary) => format!("{subject} is not a hooklab summary.json"),
         (Lang::PtBr, NotSummary) => format!("{subject} não é um summary.json do hooklab"),
-        (Lang::En, Listen) => format!("cannot listen on {subject}"),
-        (Lang::PtBr, Listen) => format!("não foi possível escutar em {subject}"),
+        (Lang::En, Listen) => {
+            format!("cannot listen on {subject} (--listen 127.0.0.1:PORT chooses another port)")
+        }
+        (Lang::PtBr, Listen) => format!(
+            "não foi possível escutar em {subject} (--listen 127.0.0.1:PORTA escolhe outra porta)"
+        ),
         (Lang::En, Register) => format!("registering the webhook endpoint {subject}"),
         (Lang::PtBr, Register) => format!("ao registrar o endpoint de webhook {subject}"),
         (Lang::En, CreatePayment) => format!("creating a payment at {subject}"),
@@ -179,7 +202,26 @@ pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -
         return None;
     }
     Some(match error {
-        E::Usage(_) => "uso inválido de `hooklab github`".to_owned(),
+        E::Usage(usage) => {
+            use hooklab_github::command::UsageError as U;
+            match usage {
+                U::PathWithoutSlash(path) => {
+                    format!("--path deve começar com `/` (recebido `{path}`), por exemplo /webhook")
+                }
+                U::EmptySecret => {
+                    "--secret está vazio; dê o segredo do webhook como digitado no GitHub"
+                        .to_owned()
+                }
+                U::NoSecret => "dê o segredo do webhook com --secret ou GITHUB_WEBHOOK_SECRET, \
+                     para que requisições forjadas sejam recusadas (ou --insecure-no-signature \
+                     para o comportamento sem verificação da apresentação)"
+                    .to_owned(),
+                U::EmptyEvent => "o EVENTO não pode ser vazio".to_owned(),
+                U::RepoNotOwnerName(repo) => {
+                    format!("--repo deve ser dono/nome (recebido `{repo}`)")
+                }
+            }
+        }
         E::ReadPayload { path, .. } => {
             format!(
                 "não foi possível ler o arquivo de payload {}",

@@ -105,7 +105,8 @@ impl Clock {
     }
 
     /// The system's unix time in microseconds: the only place hooklab reads the
-    /// wall clock, and only to stamp a real-mode clock's origin.
+    /// wall clock, to stamp a real-mode clock's origin and the two-terminal
+    /// demo's lines with the time of day.
     pub fn system_unix_us() -> i64 {
         let now = OffsetDateTime::now_utc();
         (now.unix_timestamp_nanos() / 1_000) as i64

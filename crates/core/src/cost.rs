@@ -491,6 +491,22 @@ mod tests {
             cost.describe(Lang::PtBr),
             "cerca de 84,5 milhões de trocas HTTP, 28,2 min e 3,2 GB de memória"
         );
+        let thousands = Cost {
+            exchanges: 3_781.0,
+            ..cost
+        };
+        assert!(
+            thousands
+                .describe(Lang::PtBr)
+                .starts_with("cerca de 3.781 trocas HTTP"),
+            "{}",
+            thousands.describe(Lang::PtBr)
+        );
+        assert!(
+            thousands
+                .describe(Lang::En)
+                .starts_with("about 3,781 HTTP exchanges")
+        );
     }
 
     /// The class homework: checkout with a 5% silent loss on the real clock

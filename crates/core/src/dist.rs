@@ -204,6 +204,16 @@ impl Arrival {
         }
     }
 
+    /// Orders a day at this rate: what "per day" means for a cost paid per
+    /// order (a shop taking orders at this pace all day).
+    pub fn per_day(&self) -> f64 {
+        const DAY_US: f64 = 86_400_000_000.0;
+        match *self {
+            Arrival::Fixed { every_ms } => DAY_US / every_ms.as_us().max(1) as f64,
+            Arrival::Poisson { per_s } => per_s * 86_400.0,
+        }
+    }
+
     /// Draws the gap before the next order.
     pub fn next_gap(&self, rng: &mut SeededRng) -> Dur {
         match *self {

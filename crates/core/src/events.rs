@@ -256,7 +256,10 @@ impl RunEvent {
             },
             Happening::EndpointDisabled { endpoint, reason } => match pt {
                 false => format!("{t} webhook endpoint {endpoint} DISABLED: {reason}"),
-                true => format!("{t} endpoint de webhook {endpoint} DESATIVADO: {reason}"),
+                true => format!(
+                    "{t} endpoint de webhook {endpoint} DESATIVADO: {}",
+                    disabled_reason_pt(reason)
+                ),
             },
         }
     }
@@ -314,10 +317,38 @@ impl EventSink {
     }
 }
 
+/// Why the platform disabled an endpoint, in Portuguese: the dispatcher
+/// words its two reasons in English (`20 consecutive failed attempts`, `it
+/// answered 410 Gone`); anything else is quoted as it is.
+fn disabled_reason_pt(reason: &str) -> String {
+    if let Some(run) = reason.strip_suffix(" consecutive failed attempts") {
+        return format!("{run} tentativas seguidas falharam");
+    }
+    match reason {
+        "it answered 410 Gone" => "ele respondeu 410 Gone (não existe mais)".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::Mutex;
+
+    #[test]
+    fn a_disabled_endpoint_says_why_in_portuguese() {
+        let e = RunEvent {
+            at: Micros(0),
+            what: Happening::EndpointDisabled {
+                endpoint: "we_1".to_owned(),
+                reason: "20 consecutive failed attempts".to_owned(),
+            },
+        };
+        assert_eq!(
+            e.line_in(Lang::PtBr, "09:41:07.123"),
+            "09:41:07.123 endpoint de webhook we_1 DESATIVADO: 20 tentativas seguidas falharam"
+        );
+    }
 
     #[test]
     fn an_off_sink_builds_nothing_and_an_on_sink_gets_events() {

@@ -43,6 +43,7 @@
 
 pub mod clock;
 pub mod cost;
+pub mod crash;
 pub mod dist;
 pub mod duration;
 pub mod events;

@@ -46,6 +46,11 @@ pub struct ScenarioInfo {
     pub arrival: String,
     /// The settlement-delay distribution, in words.
     pub settle: String,
+    /// Orders a day at the scenario's arrival rate, which turns a cost per
+    /// order into a cost per day; absent in summaries written before it was
+    /// recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orders_per_day: Option<f64>,
     /// The scenario file that produced the run, as given on the command line
     /// (`scenarios/checkout.toml`), or `built-in checkout` for the built-in
     /// scenario; absent in summaries written before it was recorded.
@@ -128,6 +133,10 @@ pub struct StrategyReport {
     /// in summaries written before it existed.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub missed_by_reason: std::collections::BTreeMap<String, u64>,
+    /// What the scenario's crashes cost this strategy (absent when nothing
+    /// crashed, and in summaries from before crash faults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crash: Option<crate::crash::CrashReport>,
     /// What happened over time (empty in summaries from before it existed).
     #[serde(default)]
     pub timeline: Timeline,
@@ -380,6 +389,11 @@ pub enum MissedWhy {
         /// How the last ended (`HTTP 503`, `connect`, `timeout`).
         last: String,
     },
+    /// A crash lost it (see [`crate::crash`]).
+    Crash {
+        /// Why.
+        loss: crate::crash::CrashLoss,
+    },
 }
 
 impl MissedWhy {
@@ -392,6 +406,7 @@ impl MissedWhy {
             MissedWhy::NoDelivery => "no_delivery",
             MissedWhy::LostAfterAck { .. } => "lost_after_ack",
             MissedWhy::AttemptsFailed { .. } => "attempts_failed",
+            MissedWhy::Crash { loss } => loss.kind(),
         }
     }
 
@@ -416,6 +431,7 @@ impl MissedWhy {
             MissedWhy::AttemptsFailed { attempts, last } => {
                 format!("{attempts} webhook attempt(s); the last ended with {last}")
             }
+            MissedWhy::Crash { loss } => format!("lost to a crash: {}", loss.english()),
         }
     }
 }
@@ -690,6 +706,7 @@ mod tests {
                 })
                 .collect(),
             missed_by_reason: [("attempts_failed".to_owned(), u64::MAX)].into(),
+            crash: None,
             traffic: None,
             timeline: Timeline {
                 bucket_ms: wide,
@@ -730,6 +747,7 @@ mod tests {
                     orders: 5_000_000,
                     arrival: "poisson, 1000/s".into(),
                     settle: "uniform 100ms..1.6s".into(),
+                    orders_per_day: Some(f64::MAX),
                     file: Some("f".repeat(200)),
                 },
                 strategies: (0..strategies).map(|_| worst_case_report(lives)).collect(),

@@ -66,12 +66,37 @@ pub struct SendConfig {
     pub payload: Option<PathBuf>,
 }
 
+/// Which option of a `hooklab github` command does not make sense (each a
+/// variant, so the command line can say it in the reader's language).
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    /// Occurs when `--path` does not start with `/`.
+    #[error("--path must start with `/` (got `{0}`), e.g. /webhook")]
+    PathWithoutSlash(String),
+    /// Occurs when `--secret` is given but empty.
+    #[error("--secret is empty; give the webhook's secret as typed in GitHub")]
+    EmptySecret,
+    /// Occurs when a listener is started with neither a secret nor
+    /// `--insecure-no-signature`.
+    #[error(
+        "give the webhook's secret with --secret or GITHUB_WEBHOOK_SECRET, so forged \
+         requests are refused (or --insecure-no-signature for the seed's unchecked behaviour)"
+    )]
+    NoSecret,
+    /// Occurs when the event name is empty.
+    #[error("EVENT must not be empty")]
+    EmptyEvent,
+    /// Occurs when `--repo` is not `owner/name`.
+    #[error("--repo must be owner/name (got `{0}`)")]
+    RepoNotOwnerName(String),
+}
+
 /// Why a `hooklab github` command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
     /// Occurs when the options do not make sense together (exit 2).
-    #[error("{0}")]
-    Usage(String),
+    #[error(transparent)]
+    Usage(#[from] UsageError),
     /// Occurs when `--payload FILE` cannot be read (exit 2: invalid input).
     #[error("cannot read the payload file {path}")]
     ReadPayload {
@@ -117,10 +142,7 @@ impl CommandError {
 /// Receives GitHub webhooks until Ctrl-C, printing each event in `lang`.
 pub async fn listen(args: ListenConfig, lang: Lang) -> Result<(), CommandError> {
     if !args.path.starts_with('/') {
-        return Err(CommandError::Usage(format!(
-            "--path must start with `/` (got `{}`), e.g. /webhook",
-            args.path
-        )));
+        return Err(UsageError::PathWithoutSlash(args.path.clone()).into());
     }
     let verification = match (&args.secret, args.insecure_no_signature) {
         (_, true) => Verification::Insecure,
@@ -128,16 +150,10 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<(), CommandError> 
             Verification::Secret(WebhookSecret::new(secret.as_str()))
         }
         (Some(_), false) => {
-            return Err(CommandError::Usage(
-                "--secret is empty; give the webhook's secret as typed in GitHub".to_owned(),
-            ));
+            return Err(UsageError::EmptySecret.into());
         }
         (None, false) => {
-            return Err(CommandError::Usage(
-                "give the webhook's secret with --secret or GITHUB_WEBHOOK_SECRET, so forged \
-                 requests are refused (or --insecure-no-signature for the seed's unchecked behaviour)"
-                    .to_owned(),
-            ));
+            return Err(UsageError::NoSecret.into());
         }
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -193,13 +209,10 @@ pub async fn send_in(args: SendConfig, lang: Lang) -> Result<(), CommandError> {
     // Refuse a non-loopback target before reading or printing anything.
     crate::sender::ensure_plain_loopback(&args.to)?;
     if args.event.is_empty() {
-        return Err(CommandError::Usage("EVENT must not be empty".to_owned()));
+        return Err(UsageError::EmptyEvent.into());
     }
     if args.repo.split('/').count() != 2 || args.repo.split('/').any(str::is_empty) {
-        return Err(CommandError::Usage(format!(
-            "--repo must be owner/name (got `{}`)",
-            args.repo
-        )));
+        return Err(UsageError::RepoNotOwnerName(args.repo.clone()).into());
     }
     let body = match &args.payload {
         // A blocking read at start-up, before any request is in flight.
@@ -218,7 +231,10 @@ pub async fn send_in(args: SendConfig, lang: Lang) -> Result<(), CommandError> {
                 commit: args.commit.clone(),
                 author: args.author.clone(),
                 action: args.action.clone(),
-                title: args.title.clone(),
+                title: args
+                    .title
+                    .clone()
+                    .or_else(|| crate::lang::sample_title(lang, &args.event).map(str::to_owned)),
                 hook_id: args.hook_id,
                 hook_url: args.to.to_string(),
                 timestamp: OffsetDateTime::now_utc(),

@@ -185,11 +185,19 @@ pub fn more_in_last_second(lang: Lang, n: u64, noun: &str) -> String {
     }
 }
 
-/// The plural noun that counts refused deliveries in a storm's summary.
-pub fn refusals(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "refusals",
-        Lang::PtBr => "recusas",
+/// The plural noun that counts refused deliveries of one status in a
+/// storm's summary. Each status is throttled on its own, so a burst of
+/// forged signatures (401) does not hide the one oversized body (413).
+pub fn refusals(lang: Lang, status: u16) -> &'static str {
+    match (lang, status) {
+        (Lang::En, 400) => "refusals (400)",
+        (Lang::En, 401) => "refusals (401)",
+        (Lang::En, 413) => "refusals (413)",
+        (Lang::En, _) => "refusals",
+        (Lang::PtBr, 400) => "recusas (400)",
+        (Lang::PtBr, 401) => "recusas (401)",
+        (Lang::PtBr, 413) => "recusas (413)",
+        (Lang::PtBr, _) => "recusas",
     }
 }
 
@@ -206,8 +214,20 @@ pub fn lines_dropped(lang: Lang, n: u64) -> String {
     }
 }
 
+/// The title of a sample pull request or issue when `--title` is not given,
+/// in `lang`: the listener prints it, so a Portuguese class reads one in
+/// Portuguese. `None` keeps the payload's English default.
+pub fn sample_title(lang: Lang, event: &str) -> Option<&'static str> {
+    match (lang, event) {
+        (Lang::PtBr, "pull_request") => Some("Adiciona um receptor de webhooks"),
+        (Lang::PtBr, "issues") => Some("O receptor de webhooks não imprime nada"),
+        _ => None,
+    }
+}
+
 /// `hooklab github send`'s line before it sends.
 pub fn sending(lang: Lang, event: &str, id: &str, bytes: usize, signed: bool, to: &str) -> String {
+    let bytes = count(lang, bytes as u64);
     match (lang, signed) {
         (Lang::En, true) => {
             format!("sending {event} (delivery {id}, {bytes} bytes, signed) to {to}")
@@ -233,5 +253,39 @@ mod tests {
         assert_eq!(count(Lang::En, 1_234_567), "1,234,567");
         assert_eq!(count(Lang::PtBr, 10_000), "10.000");
         assert_eq!(count(Lang::PtBr, 999), "999");
+    }
+
+    #[test]
+    fn sample_titles_follow_the_language() {
+        assert_eq!(
+            sample_title(Lang::PtBr, "issues"),
+            Some("O receptor de webhooks não imprime nada")
+        );
+        assert!(sample_title(Lang::PtBr, "pull_request").is_some());
+        // English keeps the payload's own defaults.
+        assert_eq!(sample_title(Lang::En, "issues"), None);
+        assert_eq!(sample_title(Lang::PtBr, "push"), None);
+    }
+
+    #[test]
+    fn the_sending_line_groups_its_byte_count() {
+        let line = sending(
+            Lang::PtBr,
+            "push",
+            "d1",
+            2_466,
+            true,
+            "http://127.0.0.1:8080/webhook",
+        );
+        assert!(line.contains("2.466 bytes"), "{line}");
+        let line = sending(
+            Lang::En,
+            "push",
+            "d1",
+            2_466,
+            true,
+            "http://127.0.0.1:8080/webhook",
+        );
+        assert!(line.contains("2,466 bytes"), "{line}");
     }
 }

@@ -256,10 +256,9 @@ pub fn run(
         };
         let summaries = throttle.expire(now, false, lang);
         write_block(&mut sink, &summaries, false)?;
-        let refused = matches!(notice, Notice::Refused { .. });
-        if refused
+        if let Notice::Refused { status, .. } = notice
             && matches!(format, OutputFormat::Text(_))
-            && !throttle.admit(lang::refusals(lang), now)
+            && !throttle.admit(lang::refusals(lang, status), now)
         {
             continue;
         }
@@ -444,9 +443,43 @@ mod tests {
         assert!(
             lines
                 .iter()
-                .any(|l| l.ends_with(" recusas no último segundo")),
+                .any(|l| l.ends_with(" recusas (401) no último segundo")),
             "{lines:?}"
         );
+    }
+
+    #[test]
+    fn a_storm_of_forgeries_does_not_hide_another_refusal() {
+        // Lesson 4: `hooklab check` sends hundreds of forged signatures
+        // (401), then a body that is not JSON (400) and one too large (413):
+        // each status is throttled on its own, so the class sees those two.
+        let (tx, rx) = mpsc::channel(1_000);
+        for n in 0..400 {
+            tx.try_send(refusal(n)).unwrap();
+        }
+        for (status, code) in [(400, "not_json"), (413, "payload_too_large")] {
+            tx.try_send(Notice::Refused {
+                status,
+                code,
+                delivery: None,
+            })
+            .unwrap();
+        }
+        drop(tx);
+        let (lines_tx, mut lines_rx) = mpsc::unbounded_channel();
+        run(rx, OutputFormat::Text(Lang::En), Sink::Lines(lines_tx)).unwrap();
+        let mut lines = Vec::new();
+        while let Ok(line) = lines_rx.try_recv() {
+            lines.push(line);
+        }
+        for status in ["400", "413"] {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with(&format!("--- DELIVERY REFUSED {status}"))),
+                "{lines:?}"
+            );
+        }
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub(crate) struct Observations<'a> {
     pub timeline: Timeline,
     /// Bytes, connections and CPU, as the network counted them.
     pub traffic: Option<hooklab_core::traffic::Traffic>,
+    /// The platforms a crash fault killed, and what crashes lost (`None`
+    /// when nothing crashed and the books stayed in memory).
+    pub crash: Option<crate::crash::CrashLog<'a>>,
 }
 
 /// The legs and lateness a run measured, and the placement lag.
@@ -202,10 +205,18 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         polls_by_order,
         timeline,
         traffic,
+        crash,
     } = observed;
-    let attempts = platform.delivery_attempts();
+    let attempts = match &crash {
+        Some(log) => log.attempts(platform),
+        None => platform.delivery_attempts(),
+    };
+    let lost = crash
+        .as_ref()
+        .map(|log| log.losses(platform, book))
+        .unwrap_or_default();
     // What is still in flight (the orders never learned) is folded now.
-    let mut outcomes = outcomes.finish(spec, book.entries(), book.failed(), &attempts);
+    let mut outcomes = outcomes.finish(spec, book.entries(), book.failed(), &attempts, &lost);
     let (missed_orders, missed_by_reason) = (
         std::mem::take(&mut outcomes.missed_orders),
         std::mem::take(&mut outcomes.missed_by_reason),
@@ -219,7 +230,10 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     } = outcomes;
 
     let sent = client.sent();
-    let served = platform.served();
+    let served = match &crash {
+        Some(log) => log.served(platform),
+        None => platform.served(),
+    };
     let received_deliveries: u64 = receivers
         .iter()
         .map(|r| r.counts().deliveries.load(Ordering::Relaxed))
@@ -442,6 +456,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         run_ms: round_ms(run.as_ms_f64()),
         missed_orders,
         missed_by_reason,
+        crash: crash.as_ref().and_then(|log| log.report(&lost, receivers)),
         timeline,
         traffic: traffic.map(|t| Traffic {
             platform_cpu_ms_per_order: t

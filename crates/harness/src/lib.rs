@@ -9,6 +9,9 @@
 //!   they recorded into a [`hooklab_core::report::Summary`]; its `fold`
 //!   module reads what a stopped run recorded and folds it into one
 //!   strategy's report.
+//!   Its `crash` module kills and restarts the platform and the shop at a
+//!   scenario's crash faults, the platform from its SQLite store, and
+//!   reports what each crash lost.
 //! - [`calibration`]: one webhook delivery's way through this machine's
 //!   platform and receiver, timed before a real-clock run's load.
 //! - [`error`]: [`HarnessError`], why a run could not be carried out, shared
@@ -30,6 +33,7 @@
 //! harness does not depend on the report crate.
 
 pub mod calibration;
+mod crash;
 pub mod error;
 mod fold;
 pub mod meter;

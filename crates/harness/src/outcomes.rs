@@ -23,6 +23,7 @@
 
 use hdrhistogram::Histogram;
 use hooklab_core::clock::Micros;
+use hooklab_core::crash::CrashLoss;
 use hooklab_core::duration::Dur;
 use hooklab_core::events::{Happening, RunEvent};
 use hooklab_core::ids::{OrderId, PaymentId};
@@ -176,10 +177,15 @@ impl Outcomes {
                 if k >= f.plan.len() {
                     return;
                 }
+                // A platform restarted after a crash may settle an order
+                // again from its store: the first settlement is the one.
+                if f.notified.get(k) {
+                    return;
+                }
                 match f.known_unsettled.remove(&k) {
                     Some(entry) => f.fold_entry(k, &entry, Some(e.at)),
                     None => {
-                        f.settled.insert(k, e.at);
+                        f.settled.entry(k).or_insert(e.at);
                     }
                 }
             }
@@ -215,14 +221,16 @@ impl Outcomes {
 
     /// Folds what is left once the run stopped: `remaining`, the shop's
     /// entries still in its book (orders whose outcome it never learned),
-    /// `failed`, the orders that never got a payment, and `attempts`, the
-    /// platform's delivery log (why a webhook order was missed).
+    /// `failed`, the orders that never got a payment, `attempts`, the
+    /// platforms' delivery log (why a webhook order was missed), and `lost`,
+    /// the orders a crash fault lost (that is why they were missed).
     pub(crate) fn finish(
         &self,
         spec: &StrategySpec,
         remaining: Vec<OrderEntry>,
         failed: Vec<(OrderId, String)>,
         attempts: &[DeliveryAttempt],
+        lost: &HashMap<OrderId, CrashLoss>,
     ) -> Folded {
         let mut f = self.lock();
         let f = &mut *f;
@@ -286,6 +294,9 @@ impl Outcomes {
                     },
                 }
             };
+            let why = lost
+                .get(&order.order_id)
+                .map_or(why, |&loss| MissedWhy::Crash { loss });
             *missed_by_reason.entry(why.kind().to_owned()).or_insert(0) += 1;
             if missed_orders.len() < MISSED_EXAMPLES {
                 missed_orders.push(MissedOrder {

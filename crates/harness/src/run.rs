@@ -22,6 +22,7 @@
 //! machine makes the numbers worse, never better.
 
 use crate::calibration::{calibrate_delivery, calibrate_timer};
+use crate::crash::{self, PlatformLife};
 use crate::error::HarnessError;
 use crate::fold::{self, Observations};
 use crate::meter;
@@ -39,7 +40,7 @@ use hooklab_core::scenario::{ClockMode, DownMode, Scenario, StrategySpec};
 use hooklab_core::shutdown;
 use hooklab_core::traffic::Traffic;
 use hooklab_core::workload::{self, OrderPlan};
-use hooklab_platform::{Merchant, Platform, PlatformConfig, SettlementPlan};
+use hooklab_platform::{Merchant, PlatformConfig, SettlementPlan};
 use hooklab_shop::Shop;
 use hooklab_shop::client::PlatformClient;
 use hooklab_shop::orders::OrderBook;
@@ -280,6 +281,7 @@ pub fn run_scenario(
             orders: plan.len() as u64,
             arrival: describe_arrival(scenario),
             settle: scenario.workload.settle.describe(),
+            orders_per_day: Some(scenario.workload.arrival.per_day()),
             file: None,
         },
         strategies,
@@ -476,7 +478,9 @@ pub(crate) async fn run_strategy(
             .map(|w| (Micros(w.from_ms.as_us()), Micros(w.until_ms.as_us())))
             .collect()
     };
-    let refused = windows(DownMode::Refuse);
+    let mut refused = windows(DownMode::Refuse);
+    // A crashed shop refuses connections, as a receiver down refusing does.
+    refused.extend(crash::shop_down(scenario));
     let refusing = (!refused.is_empty()).then(|| {
         Arc::new(RefusingLink {
             inner: http.clone(),
@@ -490,8 +494,17 @@ pub(crate) async fn run_strategy(
         Some(link) => link.clone(),
         None => http.clone(),
     };
-    let platform = Platform::new(clock, config, platform_http);
-    let (platform_url, mut servers) = net.serve_platform(&platform, shutdown.clone()).await?;
+    // One platform, or (with crash faults or a store) one per life.
+    let (life, platform_url, mut servers) = PlatformLife::serve(
+        net,
+        scenario,
+        spec,
+        clock,
+        config,
+        platform_http,
+        shutdown.clone(),
+    )
+    .await?;
 
     // One shop per merchant. They share one order book (order ids are unique
     // across merchants) and one client's counters, so the report adds them
@@ -503,12 +516,14 @@ pub(crate) async fn run_strategy(
             Arc::new(move |entry| outcomes.ended(entry)),
         ))
     };
-    let client = PlatformClient::new(http.clone(), &platform_url, clock).with_events(events);
+    let client =
+        PlatformClient::new(life.shop_link(http.clone()), &platform_url, clock).with_events(events);
     let receiver_faults = ReceiverFaults {
         down: windows(DownMode::Unavailable),
         error_rate: faults.receiver_error_rate,
         delay: faults.receiver_delay_ms,
         silent_loss: faults.silent_loss,
+        ack_before_commit: crash::ack_before_commit(scenario, spec),
     };
     let mut shops = Vec::with_capacity(merchants.len());
     let mut receivers = Vec::with_capacity(merchants.len());
@@ -543,6 +558,8 @@ pub(crate) async fn run_strategy(
                 .map_err(HarnessError::Register)?;
         }
     }
+
+    let crashes = life.spawn_crashes(&receivers, &book);
 
     // Place every order at its arrival instant, at its merchant's shop, each
     // in its own task so a slow creation never delays the next arrival.
@@ -610,6 +627,10 @@ pub(crate) async fn run_strategy(
     let ended_at = tokio::time::Instant::now();
     recorder.close_at(ended);
     driver.abort();
+    if let Some(crashes) = crashes {
+        crashes.abort();
+    }
+    let platform = life.current();
     platform.settle_due();
     trigger.trigger();
     // The shops' pollers and checkouts first: a request on the wire finishes
@@ -628,11 +649,17 @@ pub(crate) async fn run_strategy(
     }
     let timeline = recorder.finish(ended);
     // Read once every server stopped: both ends counted the last exchange.
+    if let Some(failed) = life.failure() {
+        return Err(failed);
+    }
     let traffic = net.meters().map(|meters| Traffic {
         api: meters.counts("platform", ended_at),
         webhooks: meters.counts("shop", ended_at),
+        // A platform a crash fault restarts runs on the run's own threads,
+        // not on the platform's runtime: its CPU is not measured.
         platform_cpu_ms: net
             .platform_cpu()
+            .filter(|_| !life.restarts())
             .map(|cpu| (cpu.as_secs_f64() * 1e6).round() / 1e3),
         platform_cpu_ms_per_order: None,
     });
@@ -656,6 +683,7 @@ pub(crate) async fn run_strategy(
         polls_by_order: recorder.polls_by_order(),
         timeline,
         traffic,
+        crash: life.log(),
     }))
 }
 

@@ -111,6 +111,11 @@ pub fn expand(scenario: &Scenario) -> Result<Scenario, SweepError> {
                         out.retry_by_strategy
                             .insert(point.name().to_owned(), *profile);
                     }
+                    // And its own store, outbox and acknowledgement.
+                    if let Some(own) = scenario.durability_by_strategy.get(spec.name()) {
+                        out.durability_by_strategy
+                            .insert(point.name().to_owned(), *own);
+                    }
                     out.strategies.push(point);
                 }
             }

@@ -235,7 +235,13 @@ pub(crate) async fn run(
         shared,
         shutdown,
         tasks: Mutex::new(JoinSet::new()),
+        killed: std::sync::atomic::AtomicBool::new(false),
     });
+    // A dispatcher aborted where it stands (a crash fault: the harness kills
+    // the platform's tasks) takes its workers and retry waits with it, as a
+    // killed process does; they hold the context, so without this they
+    // would outlive it. After a normal stop the set is already empty.
+    let _kill = KillOnDrop(ctx.clone());
     // One lane per endpoint. Only this task touches the map.
     let mut lanes: HashMap<EndpointId, Arc<Lane>> = HashMap::new();
     let mut shutdown = ctx.shutdown.clone();
@@ -312,6 +318,18 @@ pub(crate) async fn run(
     ctx.shared.flush_attempts();
 }
 
+/// Aborts every task of the dispatcher when dropped (see [`run`]).
+struct KillOnDrop(Arc<Ctx>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        self.0
+            .killed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        lock(&self.0.tasks).abort_all();
+    }
+}
+
 /// What every task of the dispatcher shares.
 struct Ctx {
     shared: Arc<Shared>,
@@ -320,6 +338,8 @@ struct Ctx {
     /// for the attempts on the wire. The std mutex is held only to add a
     /// task or take the set.
     tasks: Mutex<JoinSet<()>>,
+    /// Set when the dispatcher was aborted: no task starts after that.
+    killed: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -371,6 +391,9 @@ impl Ctx {
     /// can deliver for days).
     fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
         let mut tasks = lock(&self.tasks);
+        if self.killed.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         while tasks.try_join_next().is_some() {}
         tasks.spawn(task);
     }
@@ -539,7 +562,10 @@ impl Ctx {
             });
         let newly_disabled = disabled.is_some();
         if let Some(reason) = disabled {
-            tracing::warn!(endpoint = %endpoint.id, reason = %reason, "endpoint disabled");
+            // Info, not a warning: the event sink below already tells the
+            // user, in their language; a warning would print it again in
+            // English.
+            tracing::info!(endpoint = %endpoint.id, reason = %reason, "endpoint disabled");
             shared.config.events.emit(clock.now(), || {
                 hooklab_core::events::Happening::EndpointDisabled {
                     endpoint: endpoint.id.to_string(),

@@ -136,7 +136,7 @@ impl<'a> Row<'a> {
             predicted_rtt_ms: Decimal(s.predicted.rtt_ms),
             counts_agree: s.counts_agree,
             run_ms: Decimal(s.run_ms),
-            requests_per_day: requests_per_day(s).map(Decimal),
+            requests_per_day: requests_per_day(summary, s).map(Decimal),
             polls_per_webhook: polls_per_webhook(summary, s).map(Decimal),
             latency_stderr_ms: l.stderr.map(Decimal),
             latency_ci95_low_ms: l.ci95.map(|c| Decimal(c[0])),

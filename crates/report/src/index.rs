@@ -7,7 +7,8 @@
 //! English: it is the repository's page, not a student's report.
 
 use crate::render::displayable;
-use crate::units::{dur, escape_controls};
+use crate::units::{count, decimal, dur, escape_controls};
+use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -48,7 +49,12 @@ fn render_index(runs: &[(String, Summary)]) -> String {
         let _ = write!(
             out,
             "\n## [{}]({folder}/summary.md)\n\n{} orders · seed {} · {} clock · arrivals: {} · settlement: {}\n\n",
-            s.name, s.orders, s.seed, s.clock, s.arrival, s.settle
+            s.name,
+            count(Lang::En, s.orders as f64),
+            s.seed,
+            s.clock,
+            decimal(Lang::En, s.arrival.clone()),
+            decimal(Lang::En, s.settle.clone())
         );
         out.push_str(
             "| strategy | mean delay | p99 delay | requests/order | wasted polls | missed |\n",
@@ -58,11 +64,12 @@ fn render_index(runs: &[(String, Summary)]) -> String {
             let wasted = if r.requests.all_polls() == 0 {
                 "-".to_owned()
             } else {
-                format!("{:.0}%", r.polls_wasted_share * 100.0)
+                // The same digits as the tables: 99.98% is not "100%".
+                crate::units::share_digits(r.polls_wasted_share)
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {:.2} | {wasted} | {} |",
+                "| {} | {} | {} | {} | {wasted} | {} |",
                 r.name.replace('|', "\\|"),
                 if r.latency_ms.count == 0 {
                     "-".to_owned()
@@ -74,8 +81,9 @@ fn render_index(runs: &[(String, Summary)]) -> String {
                 } else {
                     dur(r.latency_ms.p99)
                 },
-                r.requests_per_order,
-                r.missed
+                // Grouped as in the reports (`6,033.33`).
+                decimal(Lang::En, format!("{:.2}", r.requests_per_order)),
+                count(Lang::En, r.missed as f64)
             );
         }
     }

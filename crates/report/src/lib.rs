@@ -15,6 +15,8 @@
 //!   [`hooklab_core::lang::Lang`].
 //! - [`traffic`]: the cost columns (KB per order, connections held, the
 //!   platform's CPU) and how they were measured.
+//! - [`crash`]: the crash table (what each crash lost, what a store
+//!   resumed), for runs with crash faults.
 //! - [`render`]: the terminal table, the Markdown report (`summary.md`) and
 //!   the JSON (`summary.json`).
 //! - [`csv`]: `summary.csv`, one flat row per strategy, from a
@@ -25,6 +27,7 @@
 //! - [`write`](mod@write): writes a results folder (every file above) atomically.
 
 pub mod charts;
+pub mod crash;
 pub mod csv;
 pub mod i18n;
 pub mod index;

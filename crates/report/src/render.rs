@@ -111,11 +111,29 @@ fn any_outside(s: &StrategyReport) -> bool {
         )
 }
 
-/// Notification requests (polls and webhook attempts) per day of the
-/// strategy's run: its count over `run_ms`, scaled to 24 h.
-pub fn requests_per_day(s: &StrategyReport) -> Option<f64> {
-    let n = s.requests.all_polls() + s.requests.webhook_attempts;
-    (s.run_ms > 0.0).then(|| n as f64 * 86_400_000.0 / s.run_ms)
+/// Whether a strategy's cost runs with the clock rather than with the
+/// orders: an event-log poller, a held event-log request or a stream asks
+/// once per interval (or holds a connection) whatever the orders.
+fn costs_time(s: &StrategyReport) -> bool {
+    matches!(
+        s.kind,
+        StrategyKind::PollEvents | StrategyKind::LongPollEvents | StrategyKind::Stream
+    )
+}
+
+/// Notification requests (polls and webhook attempts) per day. A cost paid
+/// per order (a payment's polls, its webhook) is its requests per order
+/// times the scenario's orders per day, so a webhook whose retries stretch
+/// its run over hours is not diluted by them; a cost paid per unit of time
+/// (an event-log poller) is its count over the strategy's run, scaled to
+/// 24 h. Summaries written before `orders_per_day` was recorded use the
+/// second rule for every strategy.
+pub fn requests_per_day(summary: &Summary, s: &StrategyReport) -> Option<f64> {
+    let n = (s.requests.all_polls() + s.requests.webhook_attempts) as f64;
+    match summary.scenario.orders_per_day {
+        Some(per_day) if !costs_time(s) && s.orders > 0 => Some(n / s.orders as f64 * per_day),
+        _ => (s.run_ms > 0.0).then(|| n * 86_400_000.0 / s.run_ms),
+    }
 }
 
 /// The strategy whose deliveries the polls are compared with: the run's
@@ -127,20 +145,22 @@ fn webhook_reference(summary: &Summary) -> Option<&StrategyReport> {
 }
 
 /// Polls per day of `s` against the reference webhook strategy's deliveries
-/// per day in the same run (each strategy runs on its own, so their rates,
-/// not their counts, are compared). `None` for a strategy that does not poll
-/// or a run without a webhook strategy.
+/// per day, both as [`requests_per_day`] counts them (each strategy runs on
+/// its own, so their rates, not their counts, are compared). `None` for a
+/// strategy that does not poll or a run without a webhook strategy.
 pub fn polls_per_webhook(summary: &Summary, s: &StrategyReport) -> Option<f64> {
     let hook = webhook_reference(summary)?;
-    if s.requests.all_polls() == 0 || s.run_ms <= 0.0 {
+    if s.requests.all_polls() == 0 {
         return None;
     }
-    let polls = s.requests.all_polls() as f64 / s.run_ms;
-    let hooks = hook.requests.webhook_attempts as f64 / hook.run_ms;
-    Some(polls / hooks)
+    let share_polls = s.requests.all_polls() as f64
+        / (s.requests.all_polls() + s.requests.webhook_attempts) as f64;
+    let polls = requests_per_day(summary, s)? * share_polls;
+    let hooks = requests_per_day(summary, hook)?;
+    (hooks > 0.0).then(|| polls / hooks)
 }
 
-/// A ratio as people read it: `1.11`, `6000`, `14,400`.
+/// A ratio as people read it: `1.11`, `6,032`, `14,400`.
 fn ratio(lang: Lang, x: f64) -> String {
     if x >= 10_000.0 {
         count(lang, x)
@@ -276,14 +296,15 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 requests,
                 wasted,
             ]);
-            // Counts are grouped in thousands, which `decimal` must not
-            // touch: they are pushed after it.
+            // `decimal` groups these cells' thousands; counts are grouped
+            // already (in `lang`'s separator, which `decimal` would read as
+            // a decimal point): they are pushed after it.
             let mut cells: Vec<String> = cells
                 .into_iter()
                 .enumerate()
                 .map(|(i, c)| if i == 0 { c } else { decimal(lang, c) })
                 .collect();
-            cells.push(requests_per_day(s).map_or("-".to_owned(), |d| count(lang, d)));
+            cells.push(requests_per_day(summary, s).map_or("-".to_owned(), |d| count(lang, d)));
             if ratios {
                 cells
                     .push(polls_per_webhook(summary, s).map_or("-".to_owned(), |r| ratio(lang, r)));
@@ -518,6 +539,10 @@ pub fn table(summary: &Summary, lang: Lang) -> String {
         out.push_str(&reading(s, lang));
         out.push('\n');
     }
+    if let Some(crashes) = crate::crash::text(summary, lang) {
+        out.push('\n');
+        out.push_str(&crashes);
+    }
     out.push('\n');
     out.push_str(&footnote(summary, lang));
     out.push('\n');
@@ -676,6 +701,9 @@ pub fn markdown(summary: &Summary, lang: Lang) -> String {
     }
     for s in &summary.strategies {
         let _ = writeln!(out, "- {}", reading(s, lang));
+    }
+    if let Some(crashes) = crate::crash::markdown(summary, lang) {
+        let _ = write!(out, "\n{crashes}");
     }
     let _ = write!(out, "\n{}\n", footnote(summary, lang).replace('\n', "\n\n"));
     let _ = write!(out, "\n## {}\n\n", Msg::Charts.text(lang));

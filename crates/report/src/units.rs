@@ -44,14 +44,47 @@ pub fn num(ms: f64) -> String {
     }
 }
 
-/// A formatted number in `lang`'s convention: Portuguese writes the decimal
-/// separator as a comma (`21,6 ms`), English as a point. Only for numbers
-/// already formatted, never for names.
+/// Formatted numbers in `lang`'s convention: Portuguese writes the decimal
+/// separator as a comma and groups thousands with a point (`6.033,33`,
+/// `21,6 ms`), English the other way round (`6,033.33`). Every number in
+/// the text is rewritten: a whole part of four digits or more is grouped
+/// (`6033.33 (6033.33)` is one cell), a fraction never is
+/// (`0.00000833`). Only for text made of numbers and units, never for
+/// names, and not for a [`count`], which is grouped already.
 pub fn decimal(lang: Lang, number: String) -> String {
-    match lang {
-        Lang::En => number,
-        Lang::PtBr => number.replace('.', ","),
+    let (group, point) = match lang {
+        Lang::En => (',', '.'),
+        Lang::PtBr => ('.', ','),
+    };
+    let chars: Vec<char> = number.chars().collect();
+    let mut out = String::with_capacity(number.len() + number.len() / 3);
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            // A point between digits is a decimal point; any other point
+            // (the end of a sentence) is punctuation, and stays.
+            let between_digits = chars[i] == '.'
+                && i > 0
+                && chars[i - 1].is_ascii_digit()
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+            out.push(if between_digits { point } else { chars[i] });
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        let digits = &chars[start..i];
+        let fraction = start > 0 && chars[start - 1] == '.';
+        for (k, c) in digits.iter().enumerate() {
+            if !fraction && digits.len() >= 4 && k > 0 && (digits.len() - k).is_multiple_of(3) {
+                out.push(group);
+            }
+            out.push(*c);
+        }
     }
+    out
 }
 
 /// A unit of time, for a column of durations that must all read in one
@@ -227,5 +260,23 @@ mod tests {
     fn portuguese_writes_a_decimal_comma() {
         assert_eq!(decimal(Lang::PtBr, dur(21.62)), "21,6 ms");
         assert_eq!(decimal(Lang::En, dur(21.62)), "21.6 ms");
+    }
+
+    #[test]
+    fn thousands_are_grouped_in_every_number_of_a_cell() {
+        let cell = format!("{:.2} ({:.2})", 6033.333, 6033.333);
+        assert_eq!(decimal(Lang::PtBr, cell.clone()), "6.033,33 (6.033,33)");
+        assert_eq!(decimal(Lang::En, cell), "6,033.33 (6,033.33)");
+        assert_eq!(decimal(Lang::PtBr, "1809.42".into()), "1.809,42");
+        assert_eq!(decimal(Lang::En, "2400/2400".into()), "2,400/2,400");
+        assert_eq!(decimal(Lang::PtBr, "1234567".into()), "1.234.567");
+        // Three digits or fewer, and fractions, are left alone.
+        assert_eq!(
+            decimal(Lang::PtBr, "999.5 ± 0.00000833".into()),
+            "999,5 ± 0,00000833"
+        );
+        assert_eq!(decimal(Lang::En, "0.12345 s".into()), "0.12345 s");
+        // A full stop is not a decimal point.
+        assert_eq!(decimal(Lang::PtBr, "30 s.".into()), "30 s.");
     }
 }

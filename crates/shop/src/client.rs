@@ -453,6 +453,19 @@ impl PlatformClient {
             .fetch_add(1, Ordering::Relaxed);
         Self::decode(&answer)
     }
+
+    /// `DELETE /v1/webhook_endpoints/{id}`: no more deliveries to `id`. A
+    /// shop that stops without a durable inbox says so, so the platform does
+    /// not retry the next orders' events against a port nobody listens on.
+    pub async fn deregister_endpoint(
+        &self,
+        id: &hooklab_core::ids::EndpointId,
+    ) -> Result<(), ClientError> {
+        let path = format!("/v1/webhook_endpoints/{id}");
+        self.exchange(http::Method::DELETE, &path, None, None)
+            .await
+            .map(|_| ())
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,9 @@
 //!
 //! [`ReceiverFaults`] lets a scenario make this receiver misbehave on
 //! purpose (down, erroring, slow, or losing events after acknowledging them),
-//! which is how hooklab shows what retries and reconciliation are for.
+//! which is how hooklab shows what retries and reconciliation are for. It can
+//! also acknowledge before it records (`ack_before_commit`), so a crash of
+//! the shop in between ([`Receiver::crash`]) loses what it acknowledged.
 
 use crate::orders::{Channel, Notice, OrderBook};
 use axum::extract::{DefaultBodyLimit, State};
@@ -79,6 +81,11 @@ pub struct ReceiverFaults {
     pub delay: Dur,
     /// Share of deliveries acknowledged 200 but never recorded.
     pub silent_loss: f64,
+    /// Acknowledge before commit: answer 2xx at once and record the
+    /// outcome after `delay` (the processing time), so a crash in between
+    /// ([`Receiver::crash`]) loses what was acknowledged. `false`: record,
+    /// then answer (after commit).
+    pub ack_before_commit: bool,
 }
 
 /// The largest body the receiver reads.
@@ -104,6 +111,20 @@ pub struct Receiver {
     /// Where processed deliveries are committed before the 2xx (see
     /// [`crate::inbox`]); `None`: the dedup set lives in memory only.
     inbox: Option<Arc<crate::inbox::Inbox>>,
+    /// Outcomes acknowledged and not yet recorded (acknowledge before
+    /// commit), by a number of their own: what a crash loses.
+    unrecorded: Mutex<Unrecorded>,
+    /// How many times the shop crashed: a delivery being processed when it
+    /// did ends unanswered and unrecorded.
+    crashes: AtomicU64,
+}
+
+/// The records an acknowledge-before-commit receiver still owes.
+#[derive(Default)]
+struct Unrecorded {
+    next: u64,
+    orders: BTreeMap<u64, OrderId>,
+    tasks: tokio::task::JoinSet<()>,
 }
 
 impl Receiver {
@@ -130,7 +151,88 @@ impl Receiver {
             faults,
             rng: SharedRng::stream(seed, "receiver-faults"),
             inbox: None,
+            unrecorded: Mutex::default(),
+            crashes: AtomicU64::new(0),
         })
+    }
+
+    /// The shop dies: every record acknowledged and not yet made is
+    /// dropped (what the process held in memory), and its orders returned.
+    /// The dedup set survives (the shop's inbox keeps it).
+    pub fn crash(&self) -> Vec<OrderId> {
+        self.crashes.fetch_add(1, Ordering::Relaxed);
+        let mut unrecorded = self.unrecorded.lock().unwrap_or_else(|p| p.into_inner());
+        unrecorded.tasks.abort_all();
+        std::mem::take(&mut unrecorded.orders)
+            .into_values()
+            .collect()
+    }
+
+    /// Records `order_id`'s outcome after the processing time, once the
+    /// 2xx has gone (acknowledge before commit).
+    fn record_later(
+        self: &Arc<Self>,
+        order_id: OrderId,
+        status: PaymentStatus,
+        webhook_id: Option<String>,
+        arrived: Micros,
+    ) {
+        let mut unrecorded = self.unrecorded.lock().unwrap_or_else(|p| p.into_inner());
+        let number = unrecorded.next;
+        unrecorded.next += 1;
+        unrecorded.orders.insert(number, order_id.clone());
+        while unrecorded.tasks.try_join_next().is_some() {}
+        let receiver = self.clone();
+        unrecorded.tasks.spawn(async move {
+            let at = arrived.plus(receiver.faults.delay);
+            receiver.clock.sleep_until(at).await;
+            receiver
+                .unrecorded
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .orders
+                .remove(&number);
+            // Too late to refuse: the sender was told 2xx already.
+            let _ = receiver.apply(&order_id, status, webhook_id, at);
+        });
+    }
+
+    /// Commits a delivery (the inbox, when there is one), marks its
+    /// `webhook-id` seen and applies it to the order book; answers whether
+    /// it was committed (`false`: the inbox refused, nothing applied).
+    fn apply(
+        &self,
+        order_id: &OrderId,
+        status: PaymentStatus,
+        webhook_id: Option<String>,
+        now: Micros,
+    ) -> bool {
+        if let (Some(inbox), Some(id)) = (&self.inbox, &webhook_id) {
+            // Acknowledge after commit: no 2xx for what is not durable, so the
+            // sender retries it.
+            if let Err(e) = inbox.processed(id, order_id, status, now) {
+                tracing::error!(
+                    error = &e as &dyn std::error::Error,
+                    "delivery not committed"
+                );
+                return false;
+            }
+        }
+        if let Some(id) = webhook_id {
+            self.seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id);
+        }
+        let counts = &self.counts;
+        match self.book.record(order_id, status, Channel::Webhook, now) {
+            Notice::Learned => counts.learned.fetch_add(1, Ordering::Relaxed),
+            Notice::Duplicate => counts.duplicates.fetch_add(1, Ordering::Relaxed),
+            Notice::StillPending | Notice::UnknownOrder => {
+                counts.ignored.fetch_add(1, Ordering::Relaxed)
+            }
+        };
+        true
     }
 
     /// A receiver whose dedup set survives restarts: it starts from the
@@ -153,6 +255,8 @@ impl Receiver {
             faults: ReceiverFaults::default(),
             rng: SharedRng::stream(0, "receiver-faults"),
             inbox: Some(inbox),
+            unrecorded: Mutex::default(),
+            crashes: AtomicU64::new(0),
         })
     }
 
@@ -303,8 +407,18 @@ async fn receive(
         let error = ErrorBody::new("unavailable", "the receiver is down (injected fault)");
         return (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response();
     }
-    if faults.delay > Dur::ZERO {
+    let life = receiver.crashes.load(Ordering::Relaxed);
+    if faults.delay > Dur::ZERO && !faults.ack_before_commit {
         receiver.clock.sleep_until(arrived.plus(faults.delay)).await;
+        if receiver.crashes.load(Ordering::Relaxed) != life {
+            // The shop died while it processed this one (a crash fault):
+            // nothing recorded, no 2xx, and the sender will retry.
+            let error = ErrorBody::new(
+                "unavailable",
+                "the shop died while processing (injected crash)",
+            );
+            return (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response();
+        }
     }
     if receiver.chance(faults.error_rate) {
         counts.faulted.fetch_add(1, Ordering::Relaxed);
@@ -394,34 +508,13 @@ async fn receive(
         return received();
     }
     let order_id = OrderId(notice.data.order_id.into_owned());
-    if let (Some(inbox), Some(id)) = (&receiver.inbox, &webhook_id) {
-        // Acknowledge after commit: no 2xx for what is not durable, so the
-        // sender retries it.
-        if let Err(e) = inbox.processed(id, &order_id, notice.data.status, now) {
-            tracing::error!(
-                error = &e as &dyn std::error::Error,
-                "delivery not committed"
-            );
-            let error = ErrorBody::new("unavailable", "the shop could not record the delivery");
-            return (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response();
-        }
+    if faults.ack_before_commit {
+        receiver.record_later(order_id, notice.data.status, webhook_id, arrived);
+        return received();
     }
-    if let Some(id) = webhook_id {
-        receiver
-            .seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id);
+    if !receiver.apply(&order_id, notice.data.status, webhook_id, now) {
+        let error = ErrorBody::new("unavailable", "the shop could not record the delivery");
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response();
     }
-    match receiver
-        .book
-        .record(&order_id, notice.data.status, Channel::Webhook, now)
-    {
-        Notice::Learned => counts.learned.fetch_add(1, Ordering::Relaxed),
-        Notice::Duplicate => counts.duplicates.fetch_add(1, Ordering::Relaxed),
-        Notice::StillPending | Notice::UnknownOrder => {
-            counts.ignored.fetch_add(1, Ordering::Relaxed)
-        }
-    };
     received()
 }

@@ -544,6 +544,158 @@ fn every_subcommand_speaks_portuguese_in_help_runs_and_errors() {
     );
 }
 
+/// `hooklab platform --help` once said "one line per request", but the
+/// shop's polls reach only the shop's terminal: the help says what the
+/// platform's terminal shows, and where the polls are.
+#[test]
+fn the_platform_help_says_what_its_terminal_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = |lang: &str| {
+        let out = hooklab(dir.path())
+            .args(["--lang", lang, "platform", "--help"])
+            .output()
+            .unwrap();
+        // clap wraps the text at the terminal's width: one line of words.
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (en, pt) = (help("en"), help("pt-BR"));
+    assert!(!en.contains("per request"), "{en}");
+    assert!(en.contains("one line per settlement"), "{en}");
+    assert!(en.contains("polls are printed in its own terminal"), "{en}");
+    assert!(!pt.contains("por requisição"), "{pt}");
+    assert!(pt.contains("uma linha por liquidação"), "{pt}");
+    assert!(
+        pt.contains("as consultas da loja aparecem no terminal dela"),
+        "{pt}"
+    );
+
+    // And it is so: a polling shop's polls are in its output, not the
+    // platform's.
+    let child = hooklab(dir.path())
+        .args([
+            "platform",
+            "--listen",
+            "127.0.0.1:0",
+            "--settle-after",
+            "100ms",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut platform = Killed(child);
+    let mut stdout = platform.0.stdout.take().unwrap();
+    let stdout = &mut stdout;
+    let first = read_line(stdout);
+    let address = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let key = read_line(stdout);
+    let key = key.split_whitespace().last().unwrap().to_owned();
+    let shop = hooklab(dir.path())
+        .args([
+            "shop",
+            "--platform",
+            &address,
+            "--api-key",
+            &key,
+            "--strategy",
+            "poll",
+            "--orders",
+            "1",
+            "--interval",
+            "30ms",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(shop.status.code(), Some(0), "{}", all_text(&shop));
+    let shop_out = String::from_utf8_lossy(&shop.stdout);
+    assert!(shop_out.lines().any(|l| l.contains(" poll ")), "{shop_out}");
+    // Every line up to the settlement (which must come), then what else it
+    // had printed when it was stopped.
+    let mut lines = Vec::new();
+    loop {
+        let line = read_line(stdout);
+        assert!(!line.is_empty(), "the platform stopped early: {lines:?}");
+        let settled = line.contains(" settled ");
+        lines.push(line);
+        if settled {
+            break;
+        }
+    }
+    platform.0.kill().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(stdout, &mut rest).unwrap();
+    lines.extend(rest.lines().map(str::to_owned));
+    assert!(
+        lines.iter().all(|l| !l.contains(" poll")),
+        "a poll in the platform's terminal: {lines:?}"
+    );
+}
+
+/// `hooklab github`'s usage mistakes were "uso inválido" with the reason in
+/// English beneath: the reason itself is said in Portuguese now.
+#[test]
+fn github_usage_mistakes_are_said_in_portuguese() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["github", "send", "push", "--repo", "sozinho"],
+            "--repo deve ser dono/nome (recebido `sozinho`)",
+        ),
+        (
+            &["github", "listen", "--listen", "127.0.0.1:0"],
+            "dê o segredo do webhook com --secret",
+        ),
+        (
+            &[
+                "github",
+                "listen",
+                "--listen",
+                "127.0.0.1:0",
+                "--secret",
+                "s",
+                "--path",
+                "x",
+            ],
+            "--path deve começar com `/`",
+        ),
+    ];
+    for (args, said) in cases {
+        let out = pt(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let text = stderr(&out);
+        assert!(text.contains(said), "{args:?}: {text}");
+        assert!(!text.contains("em inglês"), "{args:?}: {text}");
+    }
+}
+
+/// Flags of `hooklab shop` that cannot work together are bad usage (exit
+/// 2), found before any order: they exited 1, as a failure while running.
+#[test]
+fn impossible_shop_flags_are_bad_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = format!("http://127.0.0.1:{}", dead_port());
+    for (args, said) in [
+        (vec!["--interval", "0"], "--interval deve ser maior que 0"),
+        (
+            vec!["--strategy", "long-poll", "--interval", "10m"],
+            "--interval é a espera do long poll",
+        ),
+    ] {
+        let mut all = vec!["shop", "--api-key", "k", "--platform", &dead];
+        all.extend(args);
+        let out = pt(dir.path(), &all);
+        assert_eq!(out.status.code(), Some(2), "{all:?}: {}", all_text(&out));
+        assert!(stderr(&out).contains(said), "{all:?}: {}", stderr(&out));
+    }
+}
+
 /// A child process killed when dropped, so a failing test leaves no server
 /// running.
 struct Killed(std::process::Child);
@@ -662,6 +814,30 @@ fn completions_and_the_man_page_are_printed_on_demand() {
     assert_eq!(out.status.code(), Some(0));
     let page = String::from_utf8_lossy(&out.stdout);
     assert!(page.contains(".TH hooklab 1"), "{page}");
+}
+
+#[test]
+fn the_portuguese_man_page_has_portuguese_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = pt(dir.path(), &["man"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = String::from_utf8_lossy(&out.stdout);
+    let headers: Vec<&str> = page
+        .lines()
+        .filter_map(|l| l.strip_prefix(".SH "))
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "NOME",
+            "SINOPSE",
+            "DESCRIÇÃO",
+            "OPÇÕES",
+            "SUBCOMANDOS",
+            "VERSÃO"
+        ],
+        "{page}"
+    );
 }
 
 #[test]
@@ -830,4 +1006,106 @@ fn a_shop_whose_orders_all_failed_exits_1() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("1 of 1 order(s)"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_number_flag_with_a_comma_or_zero_is_refused_in_portuguese() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, said) in [
+        (&["shop", "--orders", "3,0"][..], "não é um número inteiro"),
+        (&["run", "--jobs", "0"][..], "deve ser pelo menos 1"),
+    ] {
+        let out = pt(dir.path(), args);
+        let text = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(text.contains(said), "{args:?}: {text}");
+        assert!(!text.contains("invalid digit"), "{text}");
+        assert!(!text.contains("non-zero type"), "{text}");
+    }
+    let text = stderr(&pt(dir.path(), &["live", "--speed", "1,5"]));
+    assert!(text.contains("use ponto para decimais"), "{text}");
+}
+
+#[test]
+fn a_port_in_use_says_how_to_choose_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = pt(
+        dir.path(),
+        &["platform", "--listen", &addr, "--data", ":memory:"],
+    );
+    let text = stderr(&out);
+    assert_ne!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("já em uso"), "{text}");
+    assert!(text.contains("--listen 127.0.0.1:PORTA"), "{text}");
+    drop(taken);
+}
+
+/// A webhook shop without a durable inbox removes its endpoint when it
+/// stops: a platform left running used to retry the next demo's events
+/// against the dead port, filling its terminal with failed attempts.
+#[test]
+fn a_webhook_shop_removes_its_endpoint_when_it_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = hooklab(dir.path())
+        .args([
+            "platform",
+            "--listen",
+            "127.0.0.1:0",
+            "--settle-after",
+            "50ms",
+            "--data",
+            ":memory:",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut platform = Killed(child);
+    let mut stdout = platform.0.stdout.take().unwrap();
+    let first = read_line(&mut stdout);
+    let address = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let key = read_line(&mut stdout);
+    let key = key.split_whitespace().last().unwrap().to_owned();
+    let shop = hooklab(dir.path())
+        .args([
+            "shop",
+            "--platform",
+            &address,
+            "--api-key",
+            &key,
+            "--strategy",
+            "webhook",
+            "--orders",
+            "1",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    let text = all_text(&shop);
+    assert_eq!(shop.status.code(), Some(0), "{text}");
+    let removed = text
+        .lines()
+        .find(|l| l.contains("removed from the platform"))
+        .unwrap_or_else(|| panic!("no removal line: {text}"));
+    let id = removed
+        .split_whitespace()
+        .find(|w| w.starts_with("we_"))
+        .unwrap();
+    // Gone: deleting it again is a 404.
+    let host = address.trim_start_matches("http://");
+    let mut conn = std::net::TcpStream::connect(host).unwrap();
+    let request = format!(
+        "DELETE /v1/webhook_endpoints/{id} HTTP/1.1\r\nHost: {host}\r\n\
+         Authorization: Bearer {key}\r\nConnection: close\r\n\r\n"
+    );
+    std::io::Write::write_all(&mut conn, request.as_bytes()).unwrap();
+    let status = read_line(&mut conn);
+    assert!(status.contains(" 404 "), "{status}");
 }

@@ -75,6 +75,15 @@ pub(super) struct StrategyTable {
     pub(super) jitter: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) at_ms: Option<Vec<Dur>>,
+    /// This strategy's platform store, in place of `[platform]`'s.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) store: Option<super::crash::StoreKind>,
+    /// This strategy's outbox, in place of `[platform]`'s.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) outbox: Option<super::crash::OutboxKind>,
+    /// When this strategy's receiver answers (webhook and hybrid only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) ack: Option<super::crash::AckMode>,
 }
 
 impl StrategyTable {
@@ -222,6 +231,19 @@ impl ScenarioFile {
             .iter()
             .filter_map(|t| Some((t.name.clone(), t.retry?)))
             .collect();
+        let durability_by_strategy = self
+            .strategy
+            .iter()
+            .map(|t| {
+                let own = super::crash::DurabilityOverride {
+                    store: t.store,
+                    outbox: t.outbox,
+                    ack: t.ack,
+                };
+                (t.name.clone(), own)
+            })
+            .filter(|(_, own)| !own.is_empty())
+            .collect();
         Scenario {
             name: self.name,
             description: self.description,
@@ -237,6 +259,7 @@ impl ScenarioFile {
             run: self.run,
             delivery: self.delivery.settings(),
             retry_by_strategy,
+            durability_by_strategy,
             faults: self.faults,
             network: self.network,
             platform: self.platform,

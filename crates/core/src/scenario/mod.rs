@@ -30,6 +30,7 @@
 //! - `location`: from a field path to its line and back ([`locate`], [`path_at`]).
 
 pub mod backoff;
+pub mod crash;
 mod file;
 mod location;
 mod retry;
@@ -41,6 +42,7 @@ mod text;
 mod validate;
 
 pub use backoff::BackoffSchedule;
+pub use crash::{AckMode, CrashWindow, Durability, OutboxKind, StoreKind};
 pub use location::{FieldPath, PathSeg, locate, path_at};
 pub use retry::RetryProfile;
 pub use sweep::sweep_label;
@@ -88,6 +90,10 @@ pub struct Scenario {
     /// deliveries follow it instead of `delivery` ([`Scenario::delivery_for`]).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub retry_by_strategy: std::collections::BTreeMap<String, RetryProfile>,
+    /// Strategies that name their own `store`, `outbox` or `ack`, by
+    /// strategy name ([`Scenario::durability_for`]).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub durability_by_strategy: std::collections::BTreeMap<String, crash::DurabilityOverride>,
     /// Faults injected into the run.
     pub faults: Faults,
     /// The network between the platform and the shop.
@@ -203,6 +209,35 @@ fn render_problems(file: &str, problems: &[Problem], lang: Lang) -> String {
     out
 }
 
+/// The longest prefix of `path` that names a table: serde reports a missing
+/// field at its table, but the error's offset can fall on the table's first
+/// key (`name = "x"` when `seed` is missing), whose path names a value.
+fn table_part(text: &str, mut path: FieldPath) -> FieldPath {
+    let Ok(doc) = toml::from_str::<toml::Table>(text) else {
+        return path;
+    };
+    let mut value = toml::Value::Table(doc);
+    let mut keep = 0;
+    for (i, seg) in path.0.iter().enumerate() {
+        let next = match (seg, &value) {
+            (PathSeg::Key(k), toml::Value::Table(t)) => t.get(k).cloned(),
+            (PathSeg::Index(n), toml::Value::Array(a)) => a.get(*n).cloned(),
+            _ => None,
+        };
+        match next {
+            Some(v) => {
+                if v.is_table() {
+                    keep = i + 1;
+                }
+                value = v;
+            }
+            None => break,
+        }
+    }
+    path.0.truncate(keep);
+    path
+}
+
 /// The name in serde's "missing field `x`" message.
 fn missing_field_name(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()
@@ -224,6 +259,40 @@ fn top_level_offset(text: &str) -> Option<usize> {
         })
         .map(|(k, _)| k.span().start)
         .min()
+}
+
+/// A hint for a decimal comma (`approved = 0,9`, `every_ms = "0,2s"`): TOML
+/// reads the comma as a separator or a unit, and its own message ("a string
+/// was not closed", "unknown unit `,2s`") does not say what went wrong to
+/// someone who writes decimals the Brazilian way.
+fn decimal_comma_hint(line: &str) -> Option<Said> {
+    let code = line.split('#').next().unwrap_or("");
+    let bytes = code.as_bytes();
+    // Inside a list (`at_ms = [1,2]`) a comma between digits separates.
+    let in_list = |i: usize| {
+        let before = &code[..i];
+        before.matches('[').count() > before.matches(']').count()
+    };
+    let at = (1..bytes.len().saturating_sub(1)).find(|&i| {
+        bytes[i] == b','
+            && bytes[i - 1].is_ascii_digit()
+            && bytes[i + 1].is_ascii_digit()
+            && !in_list(i)
+    })?;
+    let start = code[..at]
+        .rfind(|c: char| !c.is_ascii_digit())
+        .map_or(0, |i| i + 1);
+    let end = code[at + 1..]
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or(code.len(), |i| at + 1 + i);
+    let written = &code[start..end];
+    let meant = written.replace(',', ".");
+    Some(Said::new(
+        format!("decimals take a point in scenario files: write {meant}, not {written}"),
+        format!(
+            "nos arquivos de cenário os decimais levam ponto, como em inglês: escreva {meant}, não {written}"
+        ),
+    ))
 }
 
 /// What to add for a missing required field, as an example.
@@ -261,6 +330,26 @@ impl Scenario {
         }
     }
 
+    /// What `strategy`'s platform and shop keep through a crash: its own
+    /// `store`, `outbox` and `ack`, or `[platform]`'s (memory by default).
+    pub fn durability_for(&self, strategy: &StrategySpec) -> Durability {
+        self.durability_by_strategy
+            .get(strategy.name())
+            .copied()
+            .unwrap_or_default()
+            .over(self.platform.store, self.platform.outbox)
+    }
+
+    /// Whether the file asks for a crash or a store anywhere (the real
+    /// clock refuses them).
+    pub fn has_crash_keys(&self) -> bool {
+        !self.faults.platform_crash.is_empty()
+            || !self.faults.shop_crash.is_empty()
+            || self.platform.store.is_some()
+            || self.platform.outbox.is_some()
+            || !self.durability_by_strategy.is_empty()
+    }
+
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
@@ -288,7 +377,14 @@ impl Scenario {
                 if let (Some(path), Some(name)) = (field.as_mut(), unknown_field_name(&message))
                     && path.0.last() != Some(&PathSeg::Key(name.to_owned()))
                 {
-                    path.0.push(PathSeg::Key(name.to_owned()));
+                    // The offset may lie inside the unknown field's own value
+                    // (`[[strategies]]` for `[[strategy]]`): the path then
+                    // already names it, followed by its insides.
+                    let own = PathSeg::Key(name.to_owned());
+                    match path.0.iter().position(|seg| *seg == own) {
+                        Some(at) => path.0.truncate(at + 1),
+                        None => path.0.push(own),
+                    }
                     if let Some(at) = locate(text, path) {
                         offset = at;
                     }
@@ -298,9 +394,9 @@ impl Scenario {
                 // top-level table's first key rather than at line 1, which
                 // is usually a comment.
                 if let Some(name) = missing_field_name(&message) {
-                    let mut path = match field.take() {
-                        Some(table) => table,
-                        None => {
+                    let mut path = match field.take().map(|p| table_part(text, p)) {
+                        Some(table) if !table.0.is_empty() => table,
+                        _ => {
                             if let Some(at) = top_level_offset(text) {
                                 offset = at;
                             }
@@ -317,6 +413,9 @@ impl Scenario {
                 });
                 let what = serde_said(&message, last.as_deref());
                 let (line, column) = line_col(text, offset);
+                if hint.is_none() {
+                    hint = decimal_comma_hint(&source_line(text, line));
+                }
                 return Err(ScenarioError::Invalid {
                     file: file.to_owned(),
                     problems: vec![Problem {
@@ -457,6 +556,22 @@ kind = "webhook"
             (p[0].field.as_deref(), p[0].line),
             (Some("strategy[0].interval_ms"), 12)
         );
+        // 0.2 without a unit is 0.2 ms: refused, with the unit it was
+        // probably meant to have.
+        let p = problems(&GOOD.replace("interval_ms = 200", "interval_ms = 0.2"));
+        assert_eq!(
+            (p[0].field.as_deref(), p[0].line),
+            (Some("strategy[0].interval_ms"), 12)
+        );
+        assert!(p[0].what.en.contains("\"0.2s\""), "{p:?}");
+        assert!(p[0].what.pt_br.contains("0,2 ms"), "{p:?}");
+        assert!(
+            Scenario::parse(
+                &GOOD.replace("interval_ms = 200", "interval_ms = 1"),
+                "x.toml"
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -480,6 +595,25 @@ kind = "webhook"
 
     const HEADER: &str =
         "# A comment first, as every committed scenario has.\nname = \"checkout\"\n";
+
+    #[test]
+    fn a_decimal_comma_gets_a_hint_with_the_number_rewritten() {
+        for (from, to) in [
+            ("approved = 0.9", "approved = 0,9"),
+            ("interval_ms = 200", "interval_ms = \"0,2s\""),
+        ] {
+            let p = problems(&GOOD.replace(from, to));
+            let hint = p[0].hint.as_ref().expect("a hint");
+            assert!(
+                hint.en.contains("write 0.") && hint.en.contains(", not 0,"),
+                "{p:?}"
+            );
+            assert!(hint.pt_br.contains("decimais levam ponto"), "{p:?}");
+        }
+        // A comma between values is no decimal.
+        assert!(decimal_comma_hint("at_ms = [1,2]").is_none());
+        assert!(decimal_comma_hint("x = 1 # 1,5 in a comment").is_none());
+    }
 
     #[test]
     fn a_missing_seed_or_workload_points_at_the_top_level_table() {
@@ -510,6 +644,15 @@ kind = "webhook"
             "{p:?}"
         );
         assert!(start < end);
+        // With `name` first, the missing `seed` is still the top level's,
+        // not a field of `name`.
+        let p = problems(&GOOD.replace("seed = 42\n", ""));
+        assert_eq!(p[0].field.as_deref(), Some("seed"), "{p:?}");
+        // `[[strategies]]` for `[[strategy]]` is the unknown top-level key
+        // itself, not a field inside it.
+        let p = problems(&GOOD.replace("[[strategy]]", "[[strategies]]"));
+        assert_eq!(p[0].field.as_deref(), Some("strategies"), "{p:?}");
+        assert!(p[0].what.en.contains("unknown field `strategies`"), "{p:?}");
     }
 
     #[test]

@@ -349,6 +349,13 @@ pub struct Faults {
     /// happened, as real senders' queues deliver them.
     #[serde(default)]
     pub reorder_ms: Dur,
+    /// When the platform dies and how long it stays down (see
+    /// [`super::crash`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platform_crash: Vec<super::crash::CrashWindow>,
+    /// When the shop dies and how long it stays down.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shop_crash: Vec<super::crash::CrashWindow>,
 }
 
 /// A window when the shop's receiver is down, and how it looks from outside.
@@ -400,6 +407,13 @@ pub struct PlatformSettings {
     /// Default: 1000.
     #[serde(default)]
     pub loaded_at_requests_per_s: Option<u64>,
+    /// Where the platform keeps its books (default: memory; see
+    /// [`super::crash`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<super::crash::StoreKind>,
+    /// How a settlement reaches the outbox (default: transactional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<super::crash::OutboxKind>,
 }
 
 /// The network between the platform and the shop: the `[network]` table.

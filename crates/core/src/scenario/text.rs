@@ -84,7 +84,8 @@ pub fn num(lang: Lang, value: f64) -> String {
 }
 
 /// A number rounded to what a person reads (three significant digits at
-/// most), as `lang` writes it: `84.5`, `1,2`.
+/// most), as `lang` writes it: `84.5`, `1,2`; a whole number of four digits
+/// or more with its thousands grouped, as the reports do (`3,781`, `3.781`).
 pub fn num_rounded(lang: Lang, value: f64) -> String {
     let digits = if value >= 100.0 {
         0
@@ -99,10 +100,21 @@ pub fn num_rounded(lang: Lang, value: f64) -> String {
     } else {
         text
     };
-    match lang {
-        Lang::En => text,
-        Lang::PtBr => text.replace('.', ","),
+    let (group, point) = match lang {
+        Lang::En => (',', '.'),
+        Lang::PtBr => ('.', ','),
+    };
+    if text.len() >= 4 && text.bytes().all(|b| b.is_ascii_digit()) {
+        let mut grouped = String::with_capacity(text.len() + text.len() / 3);
+        for (i, c) in text.chars().enumerate() {
+            if i > 0 && (text.len() - i).is_multiple_of(3) {
+                grouped.push(group);
+            }
+            grouped.push(c);
+        }
+        return grouped;
     }
+    text.replace('.', &point.to_string())
 }
 
 /// Fields whose smallest meaningful value is 1: a negative or oversized

@@ -137,14 +137,30 @@ pub(super) fn strategy_problems(table: &StrategyTable) -> Vec<(&'static str, Sai
     if let StrategySpec::Poll { interval_ms, .. }
     | StrategySpec::PollEvents { interval_ms, .. }
     | StrategySpec::ConditionalPoll { interval_ms, .. } = spec
-        && interval_ms == Dur::ZERO
+        && interval_ms < Dur::from_ms(1)
     {
         out.push((
             "interval_ms",
-            Said::new(
-                "must be greater than 0 (polling with no pause would flood the platform)",
-                "deve ser maior que 0 (consultar sem pausa inundaria a plataforma)",
-            ),
+            if interval_ms == Dur::ZERO {
+                Said::new(
+                    "must be greater than 0 (polling with no pause would flood the platform)",
+                    "deve ser maior que 0 (consultar sem pausa inundaria a plataforma)",
+                )
+            } else {
+                // `interval_ms = 0.2` is almost always 0.2 s written without
+                // its unit: a bare number is milliseconds.
+                let ms = interval_ms.as_us() as f64 / 1000.0;
+                Said::new(
+                    format!(
+                        "must be at least 1 ms, got {ms} ms (a bare number is milliseconds: for {ms} seconds write \"{ms}s\")"
+                    ),
+                    format!(
+                        "deve ser de pelo menos 1 ms; recebido {} ms (um número sozinho é em milissegundos: para {} segundos escreva \"{ms}s\")",
+                        super::text::num(Lang::PtBr, ms),
+                        super::text::num(Lang::PtBr, ms)
+                    ),
+                )
+            },
         ));
     }
     out
@@ -475,6 +491,7 @@ impl ScenarioFile {
             }
         }
         out.extend(self.validate_sweep());
+        out.extend(super::crash::problems(self));
         out
     }
 }

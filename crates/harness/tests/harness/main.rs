@@ -12,6 +12,8 @@
 //!   missed orders, and exact counts of all;
 //! - `outcomes`: outcomes folded as each order ends give the summary of a
 //!   fold over every order's record at the end (a committed summary);
+//! - `crash`: crash faults (virtual time, and once in real time), what each store and
+//!   acknowledgement loses;
 //! - `fixtures`: the scenario builders and the run helper they share.
 //!
 //! Every run takes one lock ([`fixtures::run`]), so a real-time run never
@@ -19,6 +21,7 @@
 //! the other test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod crash;
 mod fixtures;
 mod jobs;
 mod loopback;

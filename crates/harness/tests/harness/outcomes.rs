@@ -5,8 +5,9 @@
 //! json` with the fold that kept every order to the end (commit `d070bba`,
 //! before `outcomes.rs`): 1,500 orders of three merchants, polled, pushed and
 //! both, with webhooks lost after their acknowledgement, failed after their
-//! retries, duplicated and retried. A run of the same file must give the same
-//! summary, number for number, now that the shop's book forgets each order
+//! retries, duplicated and retried (since the merge of main it also has the
+//! scenario's `orders_per_day`, which main added and no fold makes). A run of
+//! the same file must give the same summary, number for number, now that the shop's book forgets each order
 //! whose outcome it learned and the harness folds it at once.
 
 use hooklab_core::scenario::{ClockMode, Scenario};

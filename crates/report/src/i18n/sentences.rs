@@ -40,45 +40,25 @@ pub fn headline(
 /// Translates the few words the core uses to describe distributions
 /// (`one every 5ms`, `uniform 200ms..2s`, `exponential, mean 1s`). Those
 /// descriptions are saved in `summary.json` in English, so a report re-rendered
-/// in Portuguese translates them here.
+/// in Portuguese translates them here. Their numbers are written as the
+/// tables' are (`one every 119,172ms`, `uniforme 200ms..1,5s`): [`decimal`]
+/// rewrites only a point between digits, never the `..` of a range.
 fn workload_words(lang: Lang, text: &str) -> String {
-    match lang {
+    let words = match lang {
         Lang::En => text.to_owned(),
-        Lang::PtBr => decimal_between_digits(
-            &[
-                ("one every", "um a cada"),
-                ("uniform", "uniforme"),
-                ("exponential", "exponencial"),
-                ("lognormal", "log-normal"),
-                ("fixed", "fixo"),
-                ("median", "mediana"),
-                ("mean", "média"),
-            ]
-            .iter()
-            .fold(text.to_owned(), |t, (en, pt)| t.replace(en, pt)),
-        ),
-    }
-}
-
-/// Writes a decimal point between two digits as a comma (`1.5s` becomes
-/// `1,5s`), leaving every other point (the `..` of a range) alone.
-fn decimal_between_digits(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    chars
+        Lang::PtBr => [
+            ("one every", "um a cada"),
+            ("uniform", "uniforme"),
+            ("exponential", "exponencial"),
+            ("lognormal", "log-normal"),
+            ("fixed", "fixo"),
+            ("median", "mediana"),
+            ("mean", "média"),
+        ]
         .iter()
-        .enumerate()
-        .map(|(i, &c)| {
-            let digit = |j: Option<usize>| {
-                j.and_then(|j| chars.get(j))
-                    .is_some_and(char::is_ascii_digit)
-            };
-            if c == '.' && digit(i.checked_sub(1)) && digit(Some(i + 1)) {
-                ','
-            } else {
-                c
-            }
-        })
-        .collect()
+        .fold(text.to_owned(), |t, (en, pt)| t.replace(en, pt)),
+    };
+    decimal(lang, words)
 }
 
 /// The footnote under a table: where the predictions come from.
@@ -146,13 +126,13 @@ impl PollReading<'_> {
             mean,
             model,
         } = self;
+        let rpo = decimal(lang, format!("{rpo:.2}"));
         match lang {
             Lang::En => format!(
-                "{name}: polling every {interval} cost {rpo:.2} requests per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
+                "{name}: polling every {interval} cost {rpo} requests per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
             ),
             Lang::PtBr => format!(
-                "{name}: consultar a cada {interval} custou {} requisições por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model}).",
-                decimal(lang, format!("{rpo:.2}"))
+                "{name}: consultar a cada {interval} custou {rpo} requisições por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model})."
             ),
         }
     }
@@ -191,26 +171,26 @@ pub fn spectrum_reading(
     mean: &str,
     model: &str,
 ) -> String {
+    let rpo = decimal(lang, format!("{rpo:.2}"));
     match lang {
         Lang::En => format!(
-            "{name}: {how} cost {rpo:.2} requests per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
+            "{name}: {how} cost {rpo} requests per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
         ),
         Lang::PtBr => format!(
-            "{name}: {how} custou {} requisições por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model}).",
-            decimal(lang, format!("{rpo:.2}"))
+            "{name}: {how} custou {rpo} requisições por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model})."
         ),
     }
 }
 
 /// One sentence reading a webhook strategy's numbers.
 pub fn webhook_reading(lang: Lang, name: &str, rpo: f64, mean: &str, p99: &str) -> String {
+    let rpo = decimal(lang, format!("{rpo:.2}"));
     match lang {
         Lang::En => {
-            format!("{name}: {rpo:.2} webhook request(s) per order, mean delay {mean}, p99 {p99}.")
+            format!("{name}: {rpo} webhook request(s) per order, mean delay {mean}, p99 {p99}.")
         }
         Lang::PtBr => format!(
-            "{name}: {} requisição(ões) de webhook por pedido, atraso médio de {mean}, p99 de {p99}.",
-            decimal(lang, format!("{rpo:.2}"))
+            "{name}: {rpo} requisição(ões) de webhook por pedido, atraso médio de {mean}, p99 de {p99}."
         ),
     }
 }
@@ -282,13 +262,13 @@ pub fn draws_note(lang: Lang) -> String {
 /// webhook strategy the polls are compared with).
 pub fn per_day_note(lang: Lang, hook: Option<&str>) -> String {
     let mut out = match lang {
-        Lang::En => "req/day: notification requests (polls and webhook attempts) over the strategy's run, scaled to 24 h.".to_owned(),
-        Lang::PtBr => "req./dia: requisições de notificação (consultas e tentativas de webhook) na execução da estratégia, escaladas para 24 h.".to_owned(),
+        Lang::En => "req/day: notification requests (polls and webhook attempts) a day at the scenario's order rate (requests per order × orders per day); for event-log pollers and streams, whose cost runs with the clock, their count over the strategy's run scaled to 24 h.".to_owned(),
+        Lang::PtBr => "req./dia: requisições de notificação (consultas e tentativas de webhook) por dia no ritmo de pedidos do cenário (requisições por pedido × pedidos por dia); para as consultas ao registro de eventos e os streams, cujo custo corre com o relógio, a contagem na execução da estratégia escalada para 24 h.".to_owned(),
     };
     if let Some(hook) = hook {
         out.push_str(&match lang {
-            Lang::En => format!(" polls per webhook: a strategy's polls per day against the webhook deliveries per day of {hook}."),
-            Lang::PtBr => format!(" consultas por webhook: as consultas por dia de uma estratégia contra as entregas de webhook por dia de {hook}."),
+            Lang::En => format!(" polls per webhook: a strategy's polls a day against the webhook deliveries a day of {hook}, both counted so."),
+            Lang::PtBr => format!(" consultas por webhook: as consultas por dia de uma estratégia contra as entregas de webhook por dia de {hook}, ambas contadas assim."),
         });
     }
     out
@@ -300,7 +280,9 @@ pub fn per_day_note(lang: Lang, hook: Option<&str>) -> String {
 /// quoted as it is).
 pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
     if lang == Lang::En {
-        return flag.message.clone();
+        // The check words its numbers plainly ("40 of 1000 requests"); the
+        // report groups their thousands as its tables do.
+        return decimal(lang, flag.message.clone());
     }
     let numbers: Vec<String> = flag
         .message
@@ -420,6 +402,7 @@ fn missed_reason_pt(why: &MissedWhy) -> String {
             "{attempts} tentativa(s) de webhook; a última terminou com {}",
             attempt_result_pt(last)
         ),
+        MissedWhy::Crash { loss } => format!("perdido numa queda: {}", loss.portuguese()),
     }
 }
 
@@ -450,7 +433,12 @@ mod tests {
         let storm = HealthCode::RateLimitStorm.flag(
             "40 of 1000 requests were refused with 429: the delays include waiting out the rate limit".to_owned(),
         );
-        assert!(health_message(Lang::PtBr, &storm).starts_with("40 de 1000 requisições"));
+        assert!(
+            health_message(Lang::PtBr, &storm).starts_with("40 de 1.000 requisições"),
+            "{}",
+            health_message(Lang::PtBr, &storm)
+        );
+        assert!(health_message(Lang::En, &storm).starts_with("40 of 1,000 requests"));
     }
 
     #[test]
@@ -467,6 +455,14 @@ mod tests {
         assert_eq!(
             workload_words(Lang::En, "uniform 200ms..1.5s"),
             "uniform 200ms..1.5s"
+        );
+        assert_eq!(
+            workload_words(Lang::PtBr, "one every 119172ms"),
+            "um a cada 119.172ms"
+        );
+        assert_eq!(
+            workload_words(Lang::En, "one every 119172ms"),
+            "one every 119,172ms"
         );
     }
 }

@@ -2,12 +2,13 @@
 //!
 //! Each English document has a Brazilian Portuguese counterpart (README.md and
 //! LEIAME.md, scenarios/README.md and scenarios/LEIAME.md, docs/github.md and
-//! docs/github.pt-BR.md, docs/check.md and docs/check.pt-BR.md, and each lesson
-//! of docs/lessons/ and its docs/aula/ twin). A section added to one and
-//! forgotten in the other is what drifts first, so these tests compare the
-//! heading outlines: the same number of headings, at the same levels, in the
-//! same order. Headings inside fenced code blocks (a `# comment` in a shell
-//! example) are not headings and are skipped.
+//! docs/github.pt-BR.md, docs/check.md and docs/check.pt-BR.md, docs/model.md
+//! and docs/modelo.pt-BR.md, docs/database.md and docs/database.pt-BR.md, and
+//! each lesson of docs/lessons/ and its docs/aula/ twin). A section added to
+//! one and forgotten in the other is what drifts first, so these tests compare
+//! the heading outlines: the same number of headings, at the same levels, in
+//! the same order. Headings inside fenced code blocks (a `# comment` in a
+//! shell example) are not headings and are skipped.
 
 use std::path::{Path, PathBuf};
 
@@ -122,6 +123,16 @@ fn check_docs_match() {
     assert_same_outline("docs/check.md", "docs/check.pt-BR.md");
 }
 
+#[test]
+fn model_docs_match() {
+    assert_same_outline("docs/model.md", "docs/modelo.pt-BR.md");
+}
+
+#[test]
+fn database_docs_match() {
+    assert_same_outline("docs/database.md", "docs/database.pt-BR.md");
+}
+
 /// The Markdown files of a folder, keyed by what pairs them: the index
 /// (README.md in English, LEIAME.md in Portuguese) by "index", a lesson by
 /// its number (`03-advantages.md` and `03-vantagens.md` are both "03").
@@ -183,4 +194,79 @@ fn each_readme_links_the_other_language_at_its_top() {
             "LEIAME.md's first lines do not link {link}:\n{leiame}"
         );
     }
+}
+
+/// The Markdown files of the repository (not the build output, not a
+/// student's `runs/`).
+fn markdown_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if path.is_dir() {
+            if !matches!(name.as_ref(), "target" | "runs" | ".git" | "node_modules") {
+                markdown_files(&path, out);
+            }
+        } else if name.ends_with(".md") {
+            out.push(path);
+        }
+    }
+}
+
+/// The relative link targets of a Markdown text (`[text](target)`), and the
+/// repository paths it names in code spans (`` `crates/…` ``).
+fn named_paths(markdown: &str) -> (Vec<String>, Vec<String>) {
+    let mut links = Vec::new();
+    let mut rest = markdown;
+    while let Some(at) = rest.find("](") {
+        rest = &rest[at + 2..];
+        let end = rest.find([')', ' ', '\n']).unwrap_or(rest.len());
+        let target = rest[..end].split('#').next().unwrap_or("");
+        let external = ["http:", "https:", "mailto:"]
+            .iter()
+            .any(|scheme| target.starts_with(scheme));
+        if !target.is_empty() && !external {
+            links.push(target.to_owned());
+        }
+    }
+    let spans = markdown
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|span| span.starts_with("crates/") && !span.contains(['*', '{', '<', ' ']))
+        .map(|span| span.trim_end_matches('/').to_owned())
+        .collect();
+    (links, spans)
+}
+
+#[test]
+fn every_link_and_named_file_of_the_docs_exists() {
+    let root = root();
+    let mut files = Vec::new();
+    markdown_files(&root, &mut files);
+    assert!(
+        files.len() > 20,
+        "found only {} Markdown files",
+        files.len()
+    );
+    let mut broken = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let (links, spans) = named_paths(&text);
+        let folder = file.parent().unwrap();
+        for link in links {
+            if !folder.join(&link).exists() {
+                broken.push(format!("{}: link {link}", file.display()));
+            }
+        }
+        for span in spans {
+            if !root.join(&span).exists() {
+                broken.push(format!("{}: `{span}`", file.display()));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken paths:\n{}", broken.join("\n"));
 }

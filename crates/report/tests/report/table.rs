@@ -113,7 +113,7 @@ fn requests_per_day_and_polls_per_webhook_come_from_the_counts_and_the_run() {
     // 301 deliveries over 2.5 s is 10,402,560: 11.96 polls per webhook.
     let poll = &s.strategies[0];
     assert_eq!(poll.requests.all_polls(), 3_600);
-    let per_day = render::requests_per_day(poll).unwrap();
+    let per_day = render::requests_per_day(&s, poll).unwrap();
     assert!((per_day - 124_416_000.0).abs() < 1.0, "{per_day}");
     let ratio = render::polls_per_webhook(&s, poll).unwrap();
     assert!((ratio - 3_600.0 / 301.0).abs() < 1e-9, "{ratio}");
@@ -133,6 +133,28 @@ fn requests_per_day_and_polls_per_webhook_come_from_the_counts_and_the_run() {
         at("polls_per_webhook")
     );
     assert_eq!(at("latency_stderr_ms"), "2");
+}
+
+#[test]
+fn a_cost_per_order_is_counted_per_day_at_the_order_rate() {
+    // With the scenario's orders per day recorded, a per-order cost is
+    // requests per order × orders per day, however long retries kept the
+    // strategy's run going; an event-log poller still counts over its run.
+    let mut s = modelled();
+    let orders = s.strategies[0].orders as f64;
+    s.scenario.orders_per_day = Some(1_000_000.0);
+    s.strategies[3].run_ms *= 1_000.0;
+    let poll = &s.strategies[0];
+    let per_day = render::requests_per_day(&s, poll).unwrap();
+    assert!((per_day - 3_600.0 / orders * 1e6).abs() < 1e-6, "{per_day}");
+    let hook = render::requests_per_day(&s, &s.strategies[3]).unwrap();
+    assert!((hook - 301.0 / orders * 1e6).abs() < 1e-6, "{hook}");
+    let ratio = render::polls_per_webhook(&s, poll).unwrap();
+    assert!((ratio - 3_600.0 / 301.0).abs() < 1e-9, "{ratio}");
+    let mut events = s.strategies[0].clone();
+    events.kind = StrategyKind::PollEvents;
+    let over_run = 3_600.0 * 86_400_000.0 / events.run_ms;
+    assert!((render::requests_per_day(&s, &events).unwrap() - over_run).abs() < 1e-6);
 }
 
 #[test]

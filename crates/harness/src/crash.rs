@@ -1,0 +1,505 @@
+//! Crash faults: the platform or the shop dies in the middle of a run and
+//! starts again from what it stored (`[faults] platform_crash`,
+//! `shop_crash`; see `hooklab_core::scenario::crash`).
+//!
+//! A platform crash is a kill, not a shutdown: every task of the platform
+//! (its settlement worker, its dispatcher and every delivery worker and
+//! retry wait, the store's batch committer) is aborted where it stands,
+//! its in-memory books are dropped from service, and nothing is flushed
+//! that its store did not already hold. Requests already inside it are
+//! answered as a dead server's are (with an error), new ones are refused at
+//! connect. After `down_ms` a new platform starts from the same store (an
+//! SQLite file in a temporary folder, one per strategy) or, for
+//! `store = "memory"`, from nothing, and is served at the **same address**
+//! behind a [`Switch`], so the shop and its registered endpoint reach it
+//! again without knowing anything happened.
+//!
+//! The crash lands at the end of its instant's settlements: every payment
+//! due by then is settled (committed as far as the store commits) before
+//! the tasks are aborted, so a crash at the instant of a burst catches the
+//! burst's events between the status write and the dispatcher, the window
+//! a dual write leaves open. In virtual time this makes a crash at a given
+//! instant deterministic: the same seed gives the same summary.
+//!
+//! A shop crash makes the shop's receiver and client refuse everything
+//! while it is down (the platform retries its deliveries on schedule, the
+//! pollers' requests fail), and aborts the records its receiver had not yet
+//! made: with `ack = "before_commit"` the receiver answers 2xx first and
+//! records after its processing time (`receiver_delay_ms`), so what it
+//! acknowledged within that time before the crash is lost. The orders the
+//! shop recorded survive (its inbox).
+//!
+//! The dead platforms are kept aside, never served again, so the report can
+//! still read what each one did ([`CrashLog`]): settlements, attempts and
+//! counts are the sum of every incarnation's.
+//!
+//! Parts: this file (the platform's lives, the [`Switch`] at its address,
+//! the shop's link and the crash driver) and `log` (what the report reads).
+
+use crate::error::HarnessError;
+use crate::network::Network;
+use hooklab_core::clock::{Clock, Micros};
+use hooklab_core::http::{HttpClient, SendFuture, TransportError};
+use hooklab_core::ids::{IdEpoch, OrderId};
+use hooklab_core::scenario::{
+    AckMode, CrashWindow, Durability, OutboxKind, Scenario, StoreKind, StrategySpec,
+};
+use hooklab_core::shutdown::Shutdown;
+use hooklab_platform::store::{self, OutboxMode};
+use hooklab_platform::{Platform, PlatformConfig};
+use hooklab_shop::orders::OrderBook;
+use hooklab_shop::receiver::Receiver;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::task::JoinHandle;
+
+mod log;
+pub(crate) use log::CrashLog;
+use log::dedup_count;
+
+/// The crashes of one strategy's run and what its processes keep.
+#[derive(Clone, Debug)]
+struct Plan {
+    durability: Durability,
+    platform: Vec<CrashWindow>,
+    shop: Vec<CrashWindow>,
+}
+
+impl Plan {
+    /// `None` when the strategy runs as every run did before crash faults:
+    /// nothing crashes and the books stay in memory.
+    fn of(scenario: &Scenario, spec: &StrategySpec) -> Option<Plan> {
+        let durability = scenario.durability_for(spec);
+        let plan = Plan {
+            durability,
+            platform: scenario.faults.platform_crash.clone(),
+            shop: scenario.faults.shop_crash.clone(),
+        };
+        (durability != Durability::default() || !plan.platform.is_empty() || !plan.shop.is_empty())
+            .then_some(plan)
+    }
+}
+
+/// The shop's receivers' answer to `ack` (before or after recording).
+pub(crate) fn ack_before_commit(scenario: &Scenario, spec: &StrategySpec) -> bool {
+    scenario.durability_for(spec).ack == AckMode::BeforeCommit
+}
+
+/// The windows (from the clock's origin) when the shop is down, as the
+/// platform's outbound link refuses them.
+pub(crate) fn shop_down(scenario: &Scenario) -> Vec<(Micros, Micros)> {
+    scenario
+        .faults
+        .shop_crash
+        .iter()
+        .map(|w| (Micros(w.at_ms.as_us()), Micros(w.back_at().as_us())))
+        .collect()
+}
+
+/// A dead platform, kept for the report.
+struct Dead {
+    platform: Platform,
+    /// When it died.
+    at: Micros,
+    /// The orders it had settled by then.
+    settled: HashSet<OrderId>,
+}
+
+/// What the current platform is, and what died before it. Held for a swap
+/// or a read, never across an `.await`.
+struct Lives {
+    current: Platform,
+    /// What the [`Switch`] serves: `None` while the platform is down.
+    router: Option<axum::Router>,
+    /// The current platform's workers, aborted by a crash.
+    workers: Vec<JoinHandle<()>>,
+    dead: Vec<Dead>,
+    deliveries_resumed: u64,
+    settlements_resumed: u64,
+    pending_at_crash: u64,
+    /// The shop's dedup counts (redeliveries and duplicates) at the first
+    /// restart: what came after is the restarts' doing.
+    dedup_at_first_crash: Option<u64>,
+    /// Orders the shop acknowledged and had not recorded when it crashed.
+    acked_unrecorded: HashSet<OrderId>,
+    /// A store that could not be opened on a restart.
+    failure: Option<String>,
+}
+
+/// One strategy's platform through its crashes, or the one platform of a
+/// run without any.
+pub(crate) struct PlatformLife {
+    plan: Option<Plan>,
+    lives: Mutex<Lives>,
+    /// Whether the platform is down (its address refuses connections).
+    down: AtomicBool,
+    /// Whether the shop is down.
+    shop_down: AtomicBool,
+    /// Bumped at each crash: requests inside the dead platform end.
+    died: tokio::sync::watch::Sender<u64>,
+    clock: Clock,
+    config: PlatformConfig,
+    http: Arc<dyn HttpClient>,
+    shutdown: Shutdown,
+    /// The SQLite file, in a folder removed when the run ends.
+    data: Option<(tempfile::TempDir, std::path::PathBuf)>,
+    refused: AtomicU64,
+    restarts: AtomicU64,
+    shop_crashes: AtomicU64,
+}
+
+impl PlatformLife {
+    /// Starts the strategy's platform on `net` and serves it until
+    /// `shutdown`: as every run did when the strategy has no crash and no
+    /// store (so those runs do not change), otherwise on its store and
+    /// behind a [`Switch`]. Answers the platform's URL and the tasks to
+    /// await at the end.
+    pub(crate) async fn serve(
+        net: &dyn Network,
+        scenario: &Scenario,
+        spec: &StrategySpec,
+        clock: Clock,
+        mut config: PlatformConfig,
+        http: Arc<dyn HttpClient>,
+        shutdown: Shutdown,
+    ) -> Result<(Arc<PlatformLife>, String, Vec<JoinHandle<()>>), HarnessError> {
+        let plan = Plan::of(scenario, spec);
+        let sqlite = plan
+            .as_ref()
+            .is_some_and(|p| p.durability.store == StoreKind::Sqlite);
+        if let Some(plan) = &plan {
+            config.outbox = match plan.durability.outbox {
+                OutboxKind::Transactional => OutboxMode::Transactional,
+                OutboxKind::DualWrite => OutboxMode::DualWrite,
+            };
+        }
+        let data = if sqlite {
+            let dir = tempfile::Builder::new()
+                .prefix("hooklab-crash-")
+                .tempdir()
+                .map_err(|e| {
+                    HarnessError::Unsupported(format!(
+                        "cannot make a temporary folder for the platform's SQLite store: {e}"
+                    ))
+                })?;
+            let path = dir.path().join("platform.sqlite");
+            Some((dir, path))
+        } else {
+            None
+        };
+        let platform = match &data {
+            Some((_, path)) => {
+                let opened = store::open(path, true).map_err(store_error)?;
+                Platform::with_store(clock, config.clone(), http.clone(), opened)
+                    .map_err(store_error)?
+            }
+            None => Platform::new(clock, config.clone(), http.clone()),
+        };
+        let crashes = plan
+            .as_ref()
+            .is_some_and(|p| !p.platform.is_empty() || !p.shop.is_empty());
+        let (url, tasks, router, workers) = if crashes {
+            let router = platform.router();
+            let workers = platform.spawn_workers(shutdown.clone());
+            (String::new(), Vec::new(), Some(router), workers)
+        } else {
+            let (url, tasks) = net.serve_platform(&platform, shutdown.clone()).await?;
+            (url, tasks, None, Vec::new())
+        };
+        let life = Arc::new(PlatformLife {
+            plan,
+            lives: Mutex::new(Lives {
+                current: platform,
+                router,
+                workers,
+                dead: Vec::new(),
+                deliveries_resumed: 0,
+                settlements_resumed: 0,
+                pending_at_crash: 0,
+                dedup_at_first_crash: None,
+                acked_unrecorded: HashSet::new(),
+                failure: None,
+            }),
+            down: AtomicBool::new(false),
+            shop_down: AtomicBool::new(false),
+            died: tokio::sync::watch::channel(0).0,
+            clock,
+            config,
+            http,
+            shutdown: shutdown.clone(),
+            data,
+            refused: AtomicU64::new(0),
+            restarts: AtomicU64::new(0),
+            shop_crashes: AtomicU64::new(0),
+        });
+        if !crashes {
+            return Ok((life, url, tasks));
+        }
+        let switch = Switch { life: life.clone() };
+        let (url, server) = net
+            .serve("platform", switch.router(), shutdown.clone())
+            .await?;
+        // The last incarnation's workers stop with the run, as a single
+        // platform's do; the run waits for them as for its servers.
+        let ending = {
+            let life = life.clone();
+            let mut shutdown = shutdown;
+            tokio::spawn(async move {
+                shutdown.wait().await;
+                let workers = std::mem::take(&mut life.lock().workers);
+                for worker in workers {
+                    let _ = worker.await;
+                }
+            })
+        };
+        Ok((life, url, vec![server, ending]))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Lives> {
+        self.lives.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The platform serving now (the last one, once the run ended).
+    pub(crate) fn current(&self) -> Platform {
+        self.lock().current.clone()
+    }
+
+    /// The link the shop's client sends through: refused while the
+    /// platform or the shop is down.
+    pub(crate) fn shop_link(self: &Arc<Self>, inner: Arc<dyn HttpClient>) -> Arc<dyn HttpClient> {
+        if self.plan.is_none() {
+            return inner;
+        }
+        Arc::new(DownLink {
+            inner,
+            life: self.clone(),
+        })
+    }
+
+    /// Starts the task that crashes and restarts the platform and the shop
+    /// at their instants (on the clock's scale, as every fault window), if
+    /// the strategy has crashes. `receivers` and `book` are the shop's.
+    pub(crate) fn spawn_crashes(
+        self: &Arc<Self>,
+        receivers: &[Arc<Receiver>],
+        book: &Arc<OrderBook>,
+    ) -> Option<JoinHandle<()>> {
+        let plan = self.plan.as_ref()?;
+        // Both sides' events in the order they come (a platform event first
+        // at a tie), each a crash or a restart.
+        let mut steps: Vec<(Micros, u8, bool)> = Vec::new();
+        for w in &plan.platform {
+            steps.push((Micros(w.at_ms.as_us()), 0, true));
+            steps.push((Micros(w.back_at().as_us()), 0, false));
+        }
+        for w in &plan.shop {
+            steps.push((Micros(w.at_ms.as_us()), 1, true));
+            steps.push((Micros(w.back_at().as_us()), 1, false));
+        }
+        if steps.is_empty() {
+            return None;
+        }
+        steps.sort_by_key(|(at, side, crash)| (*at, !*crash, *side));
+        let life = self.clone();
+        let receivers = receivers.to_vec();
+        let book = book.clone();
+        let mut shutdown = self.shutdown.clone();
+        Some(tokio::spawn(async move {
+            for (at, side, crash) in steps {
+                tokio::select! {
+                    biased;
+                    _ = shutdown.wait() => return,
+                    _ = life.clock.sleep_until(at) => {}
+                }
+                match (side, crash) {
+                    (0, true) => life.crash_platform(at, &receivers, &book),
+                    (0, false) => life.restart_platform(),
+                    (_, true) => life.crash_shop(&receivers),
+                    (_, false) => life.shop_down.store(false, Ordering::Relaxed),
+                }
+            }
+        }))
+    }
+
+    /// Kills the platform: settles what is due at this instant, then aborts
+    /// every task and stops serving it.
+    fn crash_platform(&self, at: Micros, receivers: &[Arc<Receiver>], book: &OrderBook) {
+        let mut lives = self.lock();
+        lives.current.settle_due();
+        for worker in lives.workers.drain(..) {
+            worker.abort();
+        }
+        lives.router = None;
+        self.down.store(true, Ordering::Relaxed);
+        self.died.send_modify(|n| *n += 1);
+        let settled: HashSet<OrderId> = lives
+            .current
+            .settlements()
+            .into_iter()
+            .map(|s| s.order_id)
+            .collect();
+        // What it held that the shop did not know yet: every order it had
+        // answered a creation for, still unknown to the shop (its pending
+        // settlements and undelivered webhooks).
+        let pending = book
+            .entries()
+            .iter()
+            .filter(|e| e.answered.is_some() && e.known_at.is_none())
+            .count() as u64;
+        lives.pending_at_crash += pending;
+        if lives.dedup_at_first_crash.is_none() {
+            lives.dedup_at_first_crash = Some(dedup_count(receivers));
+        }
+        let platform = lives.current.clone();
+        lives.dead.push(Dead {
+            platform,
+            at,
+            settled,
+        });
+    }
+
+    /// Starts a new platform from the store (or from nothing) and serves
+    /// it at the old address.
+    fn restart_platform(&self) {
+        let n = self.restarts.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut config = self.config.clone();
+        let started = match &self.data {
+            Some((_, path)) => store::open(path, false).and_then(|opened| {
+                if let Some(snapshot) = &opened.snapshot {
+                    let (payments, deliveries) = snapshot.pending();
+                    let mut lives = self.lock();
+                    lives.settlements_resumed += payments as u64;
+                    lives.deliveries_resumed += deliveries as u64;
+                }
+                if let Some(epoch) = opened.id_epoch() {
+                    config.id_epoch = epoch;
+                }
+                Platform::with_store(self.clock, config, self.http.clone(), opened)
+            }),
+            None => {
+                // Nothing survived, not even the id counters: a new epoch,
+                // so the new platform never hands out an id the shop
+                // already holds for another payment.
+                config.id_epoch = IdEpoch::from_seed(self.config.seed.wrapping_add(n));
+                Ok(Platform::new(self.clock, config, self.http.clone()))
+            }
+        };
+        let platform = match started {
+            Ok(platform) => platform,
+            Err(e) => {
+                self.lock().failure = Some(store_error(e).to_string());
+                return;
+            }
+        };
+        let workers = platform.spawn_workers(self.shutdown.clone());
+        let mut lives = self.lock();
+        lives.router = Some(platform.router());
+        lives.current = platform;
+        lives.workers = workers;
+        drop(lives);
+        self.down.store(false, Ordering::Relaxed);
+    }
+
+    /// Kills the shop: from now until its restart it answers nothing and
+    /// sends nothing, and the records its receivers had not made are lost.
+    fn crash_shop(&self, receivers: &[Arc<Receiver>]) {
+        self.shop_down.store(true, Ordering::Relaxed);
+        self.shop_crashes.fetch_add(1, Ordering::Relaxed);
+        let lost: Vec<OrderId> = receivers.iter().flat_map(|r| r.crash()).collect();
+        self.lock().acked_unrecorded.extend(lost);
+    }
+
+    /// Whether the strategy's platform lives through crash faults (served
+    /// behind the [`Switch`], on the run's own threads).
+    pub(crate) fn restarts(&self) -> bool {
+        self.plan
+            .as_ref()
+            .is_some_and(|p| !p.platform.is_empty() || !p.shop.is_empty())
+    }
+
+    /// The store error of a restart, if one failed.
+    pub(crate) fn failure(&self) -> Option<HarnessError> {
+        self.lock().failure.clone().map(HarnessError::Unsupported)
+    }
+
+    /// What the run's report reads of the platforms, dead and alive.
+    pub(crate) fn log(&self) -> Option<CrashLog<'_>> {
+        self.plan.as_ref()?;
+        Some(CrashLog { life: self })
+    }
+}
+
+fn store_error(e: store::StoreError) -> HarnessError {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    HarnessError::Unsupported(format!("the platform's SQLite store: {text}"))
+}
+
+/// The platform's address through its crashes: each request goes to the
+/// platform serving now; one already inside a platform when it dies ends
+/// as a dead server's would.
+#[derive(Clone)]
+struct Switch {
+    life: Arc<PlatformLife>,
+}
+
+impl Switch {
+    fn router(self) -> axum::Router {
+        axum::Router::new().fallback(forward).with_state(self)
+    }
+}
+
+async fn forward(
+    axum::extract::State(switch): axum::extract::State<Switch>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use tower::ServiceExt;
+    let mut died = switch.life.died.subscribe();
+    let router = switch.life.lock().router.clone();
+    let gone = || {
+        let error = hooklab_core::wire::ErrorBody::new(
+            "unavailable",
+            "the platform died while answering (injected crash)",
+        );
+        (http::StatusCode::SERVICE_UNAVAILABLE, axum::Json(error)).into_response()
+    };
+    let Some(router) = router else {
+        return gone();
+    };
+    tokio::select! {
+        biased;
+        _ = died.changed() => gone(),
+        answer = router.oneshot(request) => answer.into_response(),
+    }
+}
+
+/// The shop's client link while a crash fault runs: nothing gets through
+/// while the platform is down (its port is closed) or the shop is (it sends
+/// nothing).
+struct DownLink {
+    inner: Arc<dyn HttpClient>,
+    life: Arc<PlatformLife>,
+}
+
+impl HttpClient for DownLink {
+    fn send(&self, request: http::Request<bytes::Bytes>) -> SendFuture {
+        let why = if self.life.shop_down.load(Ordering::Relaxed) {
+            Some("the shop is down (injected crash)")
+        } else if self.life.down.load(Ordering::Relaxed) {
+            Some("connection refused (the platform is down: injected crash)")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            self.life.refused.fetch_add(1, Ordering::Relaxed);
+            return Box::pin(async move { Err(TransportError::Connect(why.into())) });
+        }
+        self.inner.send(request)
+    }
+}

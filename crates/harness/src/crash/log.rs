@@ -1,0 +1,151 @@
+//! The report's side of crash faults: what every incarnation of a
+//! strategy's platform did, added up (settlements, attempts, counts), which
+//! orders a crash lost and why, and the strategy's [`CrashReport`].
+
+use super::PlatformLife;
+use hooklab_core::crash::{CrashLoss, CrashReport};
+use hooklab_core::ids::{OrderId, PaymentId};
+use hooklab_core::scenario::{OutboxKind, StoreKind};
+use hooklab_platform::{DeliveryAttempt, Platform, ServedSnapshot};
+use hooklab_shop::orders::OrderBook;
+use hooklab_shop::receiver::Receiver;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// What the shop's receivers recognised as already seen.
+pub(super) fn dedup_count(receivers: &[Arc<Receiver>]) -> u64 {
+    receivers
+        .iter()
+        .map(|r| {
+            let c = r.counts();
+            c.redeliveries.load(Ordering::Relaxed) + c.duplicates.load(Ordering::Relaxed)
+        })
+        .sum()
+}
+
+/// The report's view of a run's platforms through their crashes.
+pub(crate) struct CrashLog<'a> {
+    pub(super) life: &'a PlatformLife,
+}
+
+impl CrashLog<'_> {
+    /// Every delivery attempt of every platform, in the order they lived.
+    pub(crate) fn attempts(&self, current: &Platform) -> Vec<DeliveryAttempt> {
+        let lives = self.life.lock();
+        lives
+            .dead
+            .iter()
+            .flat_map(|d| d.platform.delivery_attempts())
+            .chain(current.delivery_attempts())
+            .collect()
+    }
+
+    /// What every platform served, added up.
+    pub(crate) fn served(&self, current: &Platform) -> ServedSnapshot {
+        let lives = self.life.lock();
+        lives
+            .dead
+            .iter()
+            .map(|d| d.platform.served())
+            .fold(current.served(), add)
+    }
+
+    /// Every order a crash lost, with why, among those the shop never
+    /// learned.
+    pub(crate) fn losses(
+        &self,
+        current: &Platform,
+        book: &OrderBook,
+    ) -> HashMap<OrderId, CrashLoss> {
+        let Some(plan) = &self.life.plan else {
+            return HashMap::new();
+        };
+        let lives = self.life.lock();
+        let attempted: HashSet<PaymentId> = lives
+            .dead
+            .iter()
+            .flat_map(|d| d.platform.delivery_attempts())
+            .chain(current.delivery_attempts())
+            .map(|a| a.payment_id)
+            .collect();
+        let mut lost = HashMap::new();
+        for entry in book.entries() {
+            if entry.known_at.is_some() {
+                continue;
+            }
+            let id = &entry.order_id;
+            let loss = if lives.acked_unrecorded.contains(id) {
+                Some(CrashLoss::AckBeforeCommit)
+            } else if plan.durability.store == StoreKind::Memory {
+                // Created before a crash: the platform forgot it.
+                lives
+                    .dead
+                    .iter()
+                    .any(|d| entry.answered.is_some_and(|a| a <= d.at))
+                    .then_some(CrashLoss::PlatformMemory)
+            } else if plan.durability.outbox == OutboxKind::DualWrite {
+                // Settled by a platform that died, and never sent.
+                let sent = entry
+                    .payment_id
+                    .as_ref()
+                    .is_some_and(|p| attempted.contains(p));
+                (!sent && lives.dead.iter().any(|d| d.settled.contains(id)))
+                    .then_some(CrashLoss::DualWrite)
+            } else {
+                None
+            };
+            if let Some(loss) = loss {
+                lost.insert(id.clone(), loss);
+            }
+        }
+        lost
+    }
+
+    /// The strategy's crash report, from its losses.
+    pub(crate) fn report(
+        &self,
+        lost: &HashMap<OrderId, CrashLoss>,
+        receivers: &[Arc<Receiver>],
+    ) -> Option<CrashReport> {
+        let plan = self.life.plan.as_ref()?;
+        let lives = self.life.lock();
+        let mut by_reason = std::collections::BTreeMap::new();
+        for loss in lost.values() {
+            *by_reason.entry(*loss).or_insert(0) += 1;
+        }
+        let duplicates = lives
+            .dedup_at_first_crash
+            .map_or(0, |at| dedup_count(receivers).saturating_sub(at));
+        Some(CrashReport {
+            durability: plan.durability,
+            platform_crashes: lives.dead.len() as u32,
+            shop_crashes: self.life.shop_crashes.load(Ordering::Relaxed) as u32,
+            lost: by_reason,
+            pending_at_crash: lives.pending_at_crash,
+            deliveries_resumed: lives.deliveries_resumed,
+            settlements_resumed: lives.settlements_resumed,
+            duplicates_after_restart: duplicates,
+            requests_refused_while_down: self.life.refused.load(Ordering::Relaxed),
+        })
+    }
+}
+
+fn add(a: ServedSnapshot, b: ServedSnapshot) -> ServedSnapshot {
+    ServedSnapshot {
+        payment_creates: a.payment_creates + b.payment_creates,
+        polls: a.polls + b.polls,
+        polls_pending: a.polls_pending + b.polls_pending,
+        endpoint_registrations: a.endpoint_registrations + b.endpoint_registrations,
+        rejected: a.rejected + b.rejected,
+        unauthorized: a.unauthorized + b.unauthorized,
+        rate_limited: a.rate_limited + b.rate_limited,
+        event_lists: a.event_lists + b.event_lists,
+        webhook_attempts: a.webhook_attempts + b.webhook_attempts,
+        not_modified: a.not_modified + b.not_modified,
+        long_polls: a.long_polls + b.long_polls,
+        long_poll_timeouts: a.long_poll_timeouts + b.long_poll_timeouts,
+        streams_opened: a.streams_opened + b.streams_opened,
+        events_streamed: a.events_streamed + b.events_streamed,
+    }
+}

@@ -1,0 +1,163 @@
+//! The crash table: for each strategy of a run with crash faults, what its
+//! processes kept (store, outbox, acknowledgement), the orders each crash
+//! lost and why, what a restarted platform resumed from its store, and the
+//! duplicates a restart caused (caught by the shop's dedup). A run without
+//! crashes shows none of it.
+//!
+//! The model (`crates/core/src/model`) predicts delays and requests for a
+//! run where nothing dies; it has no term for a crash, and the table says
+//! so rather than printing a prediction it does not make.
+
+use hooklab_core::crash::{CrashLoss, CrashReport};
+use hooklab_core::lang::Lang;
+use hooklab_core::report::Summary;
+use std::fmt::Write as _;
+
+/// Whether any strategy of `summary` ran with crash faults or a store.
+pub fn crashed(summary: &Summary) -> bool {
+    summary.strategies.iter().any(|s| s.crash.is_some())
+}
+
+fn header(lang: Lang) -> [&'static str; 9] {
+    match lang {
+        Lang::En => [
+            "strategy",
+            "store / outbox / ack",
+            "lost",
+            "why",
+            "pending at crash",
+            "deliveries resumed",
+            "settlements resumed",
+            "dup after restart",
+            "refused while down",
+        ],
+        Lang::PtBr => [
+            "estratégia",
+            "banco / outbox / ack",
+            "perdidos",
+            "por quê",
+            "pendentes na queda",
+            "entregas retomadas",
+            "liquidações retomadas",
+            "dup após reinício",
+            "recusadas fora do ar",
+        ],
+    }
+}
+
+fn why(c: &CrashReport, lang: Lang) -> String {
+    let parts: Vec<String> = CrashLoss::ALL
+        .iter()
+        .filter_map(|loss| {
+            let n = c.lost.get(loss).copied().unwrap_or(0);
+            let text = match lang {
+                Lang::En => loss.english(),
+                Lang::PtBr => loss.portuguese(),
+            };
+            (n > 0).then(|| format!("{n}: {text}"))
+        })
+        .collect();
+    if parts.is_empty() {
+        "-".to_owned()
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn rows(summary: &Summary, lang: Lang) -> Vec<[String; 9]> {
+    summary
+        .strategies
+        .iter()
+        .filter_map(|s| {
+            let c = s.crash.as_ref()?;
+            let d = c.durability;
+            Some([
+                s.name.clone(),
+                format!("{} / {} / {}", d.store, d.outbox, d.ack),
+                c.lost_total().to_string(),
+                why(c, lang),
+                c.pending_at_crash.to_string(),
+                c.deliveries_resumed.to_string(),
+                c.settlements_resumed.to_string(),
+                c.duplicates_after_restart.to_string(),
+                c.requests_refused_while_down.to_string(),
+            ])
+        })
+        .collect()
+}
+
+/// What the table's columns mean, and what the model says about crashes.
+fn note(summary: &Summary, lang: Lang) -> String {
+    let (platform, shop) = summary
+        .strategies
+        .iter()
+        .filter_map(|s| s.crash.as_ref())
+        .map(|c| (c.platform_crashes, c.shop_crashes))
+        .max()
+        .unwrap_or_default();
+    match lang {
+        Lang::En => format!(
+            "Up to {platform} platform crash(es) and {shop} shop crash(es) per strategy (a strategy whose run ended first does not see the later ones). lost: orders a crash lost for good (each also counted as missed, with its reason). pending at crash: orders the platform held whose outcome the shop did not know yet when it died (what a memory store loses). resumed: what a restarted platform found open in its SQLite store and carried on. dup after restart: deliveries the shop received again after a restart and recognised. The model (crates/core/src/model) does not cover crashes: its predictions above assume no process dies, so they are not compared with these rows."
+        ),
+        Lang::PtBr => format!(
+            "Até {platform} queda(s) da plataforma e {shop} queda(s) da loja por estratégia (uma estratégia cuja execução terminou antes não vê as seguintes). perdidos: pedidos que uma queda perdeu de vez (cada um contado também como perdido na tabela, com o motivo). pendentes na queda: pedidos que a plataforma guardava e cujo resultado a loja ainda não sabia quando ela caiu (o que um banco em memória perde). retomadas: o que a plataforma reiniciada achou em aberto no seu banco SQLite e continuou. dup após reinício: entregas que a loja recebeu de novo depois de um reinício e reconheceu. O modelo (crates/core/src/model) não cobre quedas: as previsões acima supõem que nenhum processo cai, e não são comparadas com estas linhas."
+        ),
+    }
+}
+
+/// The crash section of `summary.md` (a heading, the table and its note),
+/// or `None` when nothing crashed.
+pub fn markdown(summary: &Summary, lang: Lang) -> Option<String> {
+    if !crashed(summary) {
+        return None;
+    }
+    let header = header(lang);
+    let mut out = format!(
+        "## {}\n\n| {} |\n|---|---|{}\n",
+        match lang {
+            Lang::En => "Crashes",
+            Lang::PtBr => "Quedas",
+        },
+        header.join(" | "),
+        "---:|---|".to_owned() + &"---:|".repeat(header.len() - 4)
+    );
+    for row in rows(summary, lang) {
+        let cells: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    let _ = writeln!(out, "\n{}", note(summary, lang));
+    Some(out)
+}
+
+/// The same for the terminal: one line per strategy.
+pub fn text(summary: &Summary, lang: Lang) -> Option<String> {
+    if !crashed(summary) {
+        return None;
+    }
+    let header = header(lang);
+    let mut out = String::new();
+    for row in rows(summary, lang) {
+        let _ = writeln!(
+            out,
+            "{} ({}): {} {}, {} ({}); {} {}, {} {}, {} {}, {} {}, {} {}",
+            row[0],
+            row[1],
+            header[2],
+            row[2],
+            header[3],
+            row[3],
+            header[4],
+            row[4],
+            header[5],
+            row[5],
+            header[6],
+            row[6],
+            header[7],
+            row[7],
+            header[8],
+            row[8]
+        );
+    }
+    let _ = writeln!(out, "{}", note(summary, lang));
+    Some(out)
+}
