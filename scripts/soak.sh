@@ -9,6 +9,13 @@
 #
 #   scripts/soak.sh [storm seconds, default 10] [slow clients, default 200]
 #
+# Then the platform's memory over time (issue 14, item 11): a platform that
+# keeps finished payments for KEEP (default 30s, `hooklab platform --keep`)
+# gets PAYMENTS payments (default 54,000) whose webhooks go to a dead
+# endpoint, twice; RSS is printed after each round and after the window, and
+# the round's first payment is read before (200) and after (410 forgotten).
+# `ONLY=retention` runs only this part, `ONLY=storms` only the storms.
+#
 # Needs wrk (installed with apt-get if missing), python3 and curl. Every
 # socket is on 127.0.0.1; every child process is stopped on exit.
 set -euo pipefail
@@ -16,6 +23,9 @@ cd "$(dirname "$0")/.."
 
 STORM_S=${1:-10}
 SLOW=${2:-200}
+ONLY=${ONLY:-all}
+PAYMENTS=${PAYMENTS:-54000}
+KEEP=${KEEP:-30s}
 # The servers' header-read timeout is 10 s (crates/core/src/http/server.rs);
 # the slow clients wait a little longer for the cut.
 SLOW_WAIT_S=15
@@ -144,6 +154,60 @@ soak() {
     echo "  rss after the slow clients: $(rss "$pid") kB (max $(hwm "$pid") kB)"
 }
 
+# retention_soak: PAYMENTS payments to a dead endpoint, twice, on a
+# platform that forgets finished ones after KEEP.
+retention_soak() {
+    local port dead pid body first keep_s
+    port=$(free_port)
+    dead=$(free_port) # nothing listens there: every delivery is refused
+    "$BIN" platform --listen "127.0.0.1:$port" --api-key "$KEY" --data :memory: --keep "$KEEP" \
+        >"$WORK/retention.log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    wait_up "$port"
+    local auth=(-H "Authorization: Bearer $KEY" -H 'Content-Type: application/json')
+    curl -s -o /dev/null "${auth[@]}" -d "{\"url\": \"http://127.0.0.1:$dead/webhooks\"}" \
+        "http://127.0.0.1:$port/v1/webhook_endpoints"
+    body='{"order_id": "ord_soak", "amount_cents": 100, "currency": "BRL", "simulate": {"settle_after_ms": "100ms"}}'
+    # Four keep-alive connections, each making its share of the payments.
+    cat >"$WORK/create.py" <<'PY'
+import http.client, sys, threading
+port, n, key, body = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+made = [0] * 4
+def make(i):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for _ in range(n // 4 + (i < n % 4)):
+        c.request("POST", "/v1/payments", body, headers)
+        r = c.getresponse()
+        r.read()
+        made[i] += r.status == 201
+threads = [threading.Thread(target=make, args=(i,)) for i in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(f"{sum(made)} payments created (201)")
+PY
+    keep_s=$(python3 -c "import sys; t=sys.argv[1]; u={'ms':0.001,'s':1,'m':60,'h':3600}; n=t.rstrip('mhs'); print(int(float(n)*u[t[len(n):] or 'ms']))" "$KEEP")
+    echo "== platform memory: $PAYMENTS payments to a dead endpoint, finished ones kept $KEEP (--keep)"
+    echo "  rss at start: $(rss "$pid") kB (max $(hwm "$pid") kB)"
+    for round in 1 2; do
+        first=$(curl -s "${auth[@]}" -d "$body" "http://127.0.0.1:$port/v1/payments" |
+            python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+        local started=$SECONDS
+        echo "  round $round: $(python3 "$WORK/create.py" "$port" "$PAYMENTS" "$KEY" "$body") in $((SECONDS - started)) s"
+        # Settled 100 ms after creation; the endpoint is disabled after 20
+        # refused attempts, and each delivery then ends at its next attempt
+        # (5 s later on the default schedule).
+        sleep 10
+        echo "  round $round: rss once all settled and their deliveries ended: $(rss "$pid") kB (max $(hwm "$pid") kB); $first: $(probe "${auth[@]}" "http://127.0.0.1:$port/v1/payments/$first")"
+        # The window, and the worker's look once a minute.
+        sleep $((keep_s + 65))
+        echo "  round $round: rss after the window ($((SECONDS - started)) s after the round began): $(rss "$pid") kB (max $(hwm "$pid") kB)"
+        echo "  round $round: $first now: $(curl -s "${auth[@]}" "http://127.0.0.1:$port/v1/payments/$first")"
+    done
+}
+
+storms() {
 P_PLATFORM=$(free_port)
 "$BIN" platform --listen "127.0.0.1:$P_PLATFORM" --api-key "$KEY" >"$WORK/platform.log" 2>&1 &
 PIDS+=($!)
@@ -184,3 +248,10 @@ soak "github listener: unsigned POST /webhook" "$GITHUB_PID" "http://127.0.0.1:$
     SOAK_METHOD=POST SOAK_BODY='{}'
 PROBE=()
 soak "live page: GET /board.json" "$LIVE_PID" "http://127.0.0.1:$P_LIVE/board.json"
+}
+
+case "$ONLY" in
+    storms) storms ;;
+    retention) retention_soak ;;
+    *) storms; retention_soak ;;
+esac

@@ -99,6 +99,12 @@ pub struct PlatformArgs {
     /// touched).
     #[arg(long)]
     reset: bool,
+
+    /// How long a finished payment (settled, every webhook delivery over)
+    /// stays in memory; after that a request for it gets 410 `forgotten`
+    /// (it stays in the data file): a duration such as 24h, 30m or 90s.
+    #[arg(long, default_value = "24h", value_parser = parse_dur)]
+    keep: Dur,
 }
 
 /// The strategies a shop can use by hand.
@@ -421,7 +427,10 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
         id_epoch: data.epoch,
         // A platform left running drops a dead shop's endpoint.
         disable_after_failures: Some(hooklab_platform::DEFAULT_DISABLE_AFTER_FAILURES),
-        retention: hooklab_platform::Retention::SERVER,
+        retention: hooklab_platform::Retention {
+            finished_for: Some(args.keep),
+            ..hooklab_platform::Retention::SERVER
+        },
         ..PlatformConfig::default()
     };
     config.validate()?;

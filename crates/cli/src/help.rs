@@ -515,6 +515,11 @@ const PT_BR: &[(&str, &str, &str)] = &[
         "Esvazia o arquivo de dados antes (um arquivo criado por outro programa nunca é tocado)",
     ),
     (
+        "platform",
+        "keep",
+        "Por quanto tempo um pagamento finalizado (liquidado, com todas as entregas de webhook encerradas) fica na memória; depois disso, quem pedir por ele recebe 410 `forgotten` (ele continua no arquivo de dados): uma duração como 24h, 30m ou 90s",
+    ),
+    (
         "shop",
         "",
         "Executa uma loja sozinha contra `hooklab platform`: faz alguns pedidos e descobre seus resultados pela estratégia escolhida, imprimindo cada consulta, entrega e recusa no momento em que acontece",

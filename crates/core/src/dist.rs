@@ -205,12 +205,14 @@ impl Arrival {
     }
 
     /// Orders a day at this rate: what "per day" means for a cost paid per
-    /// order (a shop taking orders at this pace all day).
-    pub fn per_day(&self) -> f64 {
+    /// order (a shop taking orders at this pace all day). `None` for a batch
+    /// (`every_ms = 0`), which has no rate.
+    pub fn per_day(&self) -> Option<f64> {
         const DAY_US: f64 = 86_400_000_000.0;
         match *self {
-            Arrival::Fixed { every_ms } => DAY_US / every_ms.as_us().max(1) as f64,
-            Arrival::Poisson { per_s } => per_s * 86_400.0,
+            Arrival::Fixed { every_ms } if every_ms.as_us() == 0 => None,
+            Arrival::Fixed { every_ms } => Some(DAY_US / every_ms.as_us() as f64),
+            Arrival::Poisson { per_s } => Some(per_s * 86_400.0),
         }
     }
 

@@ -281,7 +281,7 @@ pub fn run_scenario(
             orders: plan.len() as u64,
             arrival: describe_arrival(scenario),
             settle: scenario.workload.settle.describe(),
-            orders_per_day: Some(scenario.workload.arrival.per_day()),
+            orders_per_day: scenario.workload.arrival.per_day(),
             file: None,
         },
         strategies,
@@ -509,10 +509,22 @@ pub(crate) async fn run_strategy(
     // One shop per merchant. They share one order book (order ids are unique
     // across merchants) and one client's counters, so the report adds them
     // up with no extra work; each has its own key, pollers and receiver.
+    // The platform forgets each finished payment a minute after the shop
+    // learned it: memory follows the orders in flight (reports unchanged).
+    // A run with crash faults keeps everything: its platform is replaced at
+    // each restart, and the lab is small.
+    let events_of_shop = if life.restarts() {
+        events.clone()
+    } else {
+        life.current()
+            .forget_once_known(events.clone(), Dur::from_secs(60))
+    };
+    // And the shop's book forgets each order it learned, handing it to the
+    // outcomes fold first.
     let book = {
         let outcomes = outcomes.clone();
         Arc::new(OrderBook::forgetting(
-            events.clone(),
+            events_of_shop,
             Arc::new(move |entry| outcomes.ended(entry)),
         ))
     };

@@ -119,7 +119,7 @@ struct KeptAttempts {
     /// ever logged), oldest first: the cursor of the paged attempts.
     log: VecDeque<(u64, DeliveryAttempt)>,
     /// How many of each event's attempts are in `log`; an event leaves the
-    /// map with its last kept attempt.
+    /// map with its last kept attempt. Only kept under a bound.
     per_event: HashMap<EventId, u32>,
     next_seq: u64,
 }
@@ -138,6 +138,12 @@ impl DeliveryLog {
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         kept.next_seq += 1;
         let seq = kept.next_seq;
+        if retention.attempts_per_event.is_none() && retention.attempts_logged.is_none() {
+            // Everything kept: no count per event to keep (a million events
+            // would cost a map entry and an id string each).
+            kept.log.push_back((seq, attempt));
+            return;
+        }
         let for_event = kept.per_event.get(&attempt.event_id).copied().unwrap_or(0);
         if retention
             .attempts_per_event
@@ -284,6 +290,7 @@ pub(crate) async fn run(
                             outbox: row.as_ref().map(|r| r.id),
                         });
                         if let Some((index, at)) = row.and_then(|r| r.resume) {
+                            ctx.opened(&delivery);
                             // Resumed after a restart: its next attempt, when
                             // it was due.
                             let wait = at.since(shared.clock.now());
@@ -298,6 +305,13 @@ pub(crate) async fn run(
                         }
                         ctx.first_attempt(delivery);
                     }
+                    // The dispatch itself is handed out: each delivery it
+                    // started was counted open before it could end.
+                    shared.ledger().event_deliveries_changed(
+                        &dispatch.event.id,
+                        -1,
+                        shared.clock.now(),
+                    );
                 }
                 None => break,
             },
@@ -398,6 +412,15 @@ impl Ctx {
         tasks.spawn(task);
     }
 
+    /// Counts `delivery` open on its event, before its first attempt can
+    /// end it: the event's payment is not finished while it runs.
+    fn opened(&self, delivery: &Delivery) {
+        let now = self.shared.clock.now();
+        self.shared
+            .ledger()
+            .event_deliveries_changed(&delivery.event_id, 1, now);
+    }
+
     /// Queues a delivery's first attempt: now, unless the scenario holds
     /// first attempts back (`reorder`) or the schedule starts with a delay.
     fn first_attempt(self: &Arc<Self>, delivery: Arc<Delivery>) {
@@ -405,6 +428,7 @@ impl Ctx {
         let Some(first) = shared.config.delivery.retry_schedule.first() else {
             return;
         };
+        self.opened(&delivery);
         let mut wait = shared.jittered(*first);
         if shared.config.reorder > Dur::ZERO {
             // Fault injection: hold the first attempt back at random, so
@@ -509,6 +533,9 @@ impl Ctx {
             Some(Some(next)) => next,
             Some(None) => {
                 tracing::debug!("endpoint disabled: attempt dropped");
+                shared
+                    .ledger()
+                    .event_deliveries_changed(&delivery.event_id, -1, clock.now());
                 if let Some(id) = delivery.outbox {
                     shared.attempt_queue.push(crate::store::outbox::dropped_row(
                         shared,
@@ -536,7 +563,7 @@ impl Ctx {
         tracing::debug!(result = %result.describe(), state = ?state, "attempt logged");
         let disabled = {
             let mut ledger = shared.ledger();
-            ledger.note_attempt(&delivery.event_id, state);
+            ledger.note_attempt(&delivery.event_id, state, next_delay.is_none(), clock.now());
             if gone {
                 // 410 Gone: the receiver says this endpoint will never come back.
                 ledger.disable_endpoint(&endpoint.id);

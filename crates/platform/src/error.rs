@@ -36,6 +36,17 @@ pub enum ApiError {
         /// The id asked for.
         id: String,
     },
+    /// Occurs when the id names a payment or event this platform had, and
+    /// forgot once it was finished (see `crate::Retention::finished_for`).
+    #[error("{what} `{}` is finished and was forgotten: {why}", id.escape_debug())]
+    Forgotten {
+        /// `payment` or `event`.
+        what: &'static str,
+        /// The id asked for.
+        id: String,
+        /// After what it was forgotten.
+        why: String,
+    },
     /// Occurs when an `Idempotency-Key` is reused with different parameters.
     #[error(
         "the Idempotency-Key `{0}` was already used with different parameters; use a new key for a new payment"
@@ -99,6 +110,7 @@ impl ApiError {
             ApiError::InvalidRequest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
             ApiError::InvalidField { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
             ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Forgotten { .. } => (StatusCode::GONE, "forgotten"),
             ApiError::IdempotencyConflict(_) => (StatusCode::CONFLICT, "idempotency_conflict"),
             ApiError::NoRoute(_) => (StatusCode::NOT_FOUND, "no_route"),
             ApiError::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),

@@ -9,7 +9,9 @@
 //!   without a socket; [`Platform::serve`] serves it on a listener the caller
 //!   bound, with the workers beside it, until a shutdown signal.
 //! - [`ledger`]: the payments, idempotency keys and endpoints, behind one
-//!   `std::sync::Mutex` (never held across an `.await`).
+//!   `std::sync::Mutex` (never held across an `.await`); a finished payment
+//!   is forgotten after a window ([`Retention`]), so memory follows what is
+//!   in flight.
 //! - [`settlement`]: settles each payment at its scheduled instant and emits an
 //!   event. The instant is fixed when the payment is created, and a status read
 //!   after that instant always sees the final status even if the settlement
@@ -106,12 +108,16 @@ pub struct PlatformConfig {
     pub outbox: store::OutboxMode,
 }
 
-/// The platform's memory bounds for deliveries. A platform left running
-/// against a dead shop retries every event on its schedule; without bounds
-/// its attempt log grew by hundreds of megabytes and never shrank.
+/// The platform's memory bounds. A platform left running against a dead
+/// shop retries every event on its schedule and keeps every payment; without
+/// bounds its attempt log grew by hundreds of megabytes, and 54,000 payments
+/// took it from 7 MB to 417 MB, and it never shrank.
 ///
-/// Payments and events themselves are the platform's books and are kept
-/// (the durability issue moves them to a database).
+/// A finished payment (settled, every delivery of its event over) is
+/// forgotten with its event after [`Retention::finished_for`]: a request
+/// for it then gets `410` with code `forgotten`. With the SQLite store it
+/// stays on disk; only memory is freed. A simulation can also forget each
+/// payment once its shop knew it ([`Platform::forget_once_known`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Retention {
     /// The newest attempts kept in the log (`GET /v1/events/{id}/attempts`);
@@ -124,6 +130,12 @@ pub struct Retention {
     /// `POST /v1/events/{id}/redeliver` calls allowed per event; beyond,
     /// 429 `redelivery_limit`.
     pub redeliveries_per_event: u32,
+    /// How long a finished payment and its event stay in memory after the
+    /// last of its deliveries ended (or it settled, with no endpoint).
+    /// `None`: for ever (scenario runs, whose reports read every
+    /// settlement). With a window, [`Platform::settlements`] lists only the
+    /// payments still kept.
+    pub finished_for: Option<Dur>,
 }
 
 impl Retention {
@@ -133,15 +145,35 @@ impl Retention {
         attempts_logged: None,
         attempts_per_event: None,
         redeliveries_per_event: 100,
+        finished_for: None,
     };
 
     /// What `hooklab platform` keeps: about 100,000 attempts (some 20 MB),
-    /// 50 per event, 100 redeliveries per event.
+    /// 50 per event, 100 redeliveries per event, and a finished payment for
+    /// [`DEFAULT_KEEP_FINISHED`].
     pub const SERVER: Retention = Retention {
         attempts_logged: Some(100_000),
         attempts_per_event: Some(50),
         redeliveries_per_event: 100,
+        finished_for: Some(DEFAULT_KEEP_FINISHED),
     };
+}
+
+/// How long `hooklab platform` keeps a finished payment in memory: 24 h, as
+/// long as Stripe keeps an idempotency key, and long enough for a class to
+/// look back at the day's payments.
+pub const DEFAULT_KEEP_FINISHED: Dur = Dur::from_secs(86_400);
+
+/// How many payments and events a platform keeps in memory now
+/// ([`Platform::books`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Books {
+    /// Payments kept.
+    pub payments: usize,
+    /// Events kept.
+    pub events: usize,
+    /// Payments forgotten so far (see [`Retention::finished_for`]).
+    pub forgotten: u64,
 }
 
 /// The run of failed attempts after which `hooklab platform` disables an
@@ -301,13 +333,28 @@ impl Shared {
             outcome: event.data.status.to_string(),
         });
         self.news.publish(&merchant);
-        self.dispatch(event, merchant, None, outbox);
+        // Its settlement already counted this dispatch as open.
+        self.queue(event, merchant, None, outbox);
     }
 
     /// Puts an event on the dispatcher's queue, for `merchant`'s endpoints (or
     /// only `only`), or for the endpoints of its outbox rows when the store
     /// wrote some.
     pub(crate) fn dispatch(
+        &self,
+        event: hooklab_core::wire::Event,
+        merchant: hooklab_core::ids::MerchantId,
+        only: Option<hooklab_core::ids::EndpointId>,
+        outbox: Option<Vec<store::OutboxRow>>,
+    ) {
+        let now = self.clock.now();
+        // Open until the dispatcher has handed it out: the payment is not
+        // finished meanwhile.
+        self.ledger().event_deliveries_changed(&event.id, 1, now);
+        self.queue(event, merchant, only, outbox);
+    }
+
+    fn queue(
         &self,
         event: hooklab_core::wire::Event,
         merchant: hooklab_core::ids::MerchantId,
@@ -348,6 +395,21 @@ impl Shared {
         }
     }
 
+    /// The 410 for `id`, a payment or event forgotten once finished, saying
+    /// after what.
+    pub(crate) fn forgotten(&self, what: &'static str, id: String) -> error::ApiError {
+        let why = match self.config.retention.finished_for {
+            Some(window) => format!(
+                "this platform keeps a finished payment and its event in memory for {window} \
+                 after the last delivery (`hooklab platform --keep`), and this one's retention \
+                 window has passed"
+            ),
+            None => "this simulation forgets a finished payment once its shop knew the outcome"
+                .to_owned(),
+        };
+        api::refuse(self, error::ApiError::Forgotten { what, id, why })
+    }
+
     /// `d` moved by up to ±jitter, at random.
     pub(crate) fn jittered(&self, d: Dur) -> Dur {
         let jitter = self.config.delivery.jitter;
@@ -385,7 +447,8 @@ impl Platform {
     pub fn new(clock: Clock, config: PlatformConfig, http: Arc<dyn HttpClient>) -> Self {
         let seed = config.seed;
         let merchants = merchants::Merchants::new(&config.merchants, config.rate_limit_per_s);
-        let ledger = ledger::Ledger::new(seed, config.id_epoch.clone(), merchants);
+        let ledger = ledger::Ledger::new(seed, config.id_epoch.clone(), merchants)
+            .with_window(config.retention.finished_for);
         Self::assemble(clock, config, http, ledger, store::Store::Memory)
     }
 
@@ -414,7 +477,8 @@ impl Platform {
                         what,
                     })?,
                 None => ledger::Ledger::new(seed, config.id_epoch.clone(), merchants),
-            };
+            }
+            .with_window(config.retention.finished_for);
         store.start(
             &config.merchants,
             clock.unix_us(Micros(0)),
@@ -433,9 +497,7 @@ impl Platform {
         for open in &snapshot.open_deliveries {
             let found = {
                 let ledger = shared.ledger();
-                ledger
-                    .event_by_id(&open.event_id)
-                    .map(|e| (e.event.clone(), e.merchant.clone()))
+                ledger.event_by_id(&open.event_id, &shared.clock)
             };
             let Some((event, merchant)) = found else {
                 tracing::warn!(event = %open.event_id, "outbox row names no event: skipped");
@@ -620,9 +682,43 @@ impl Platform {
         }
     }
 
-    /// Every payment that settled, with its scheduled settlement instant.
+    /// Every payment that settled, with its scheduled settlement instant
+    /// (only those still kept, under a [`Retention::finished_for`] window).
     pub fn settlements(&self) -> Vec<Settlement> {
         self.shared.ledger().settlements()
+    }
+
+    /// How many payments and events the platform keeps in memory now.
+    pub fn books(&self) -> Books {
+        let (payments, events, forgotten) = self.shared.ledger().kept();
+        Books {
+            payments,
+            events,
+            forgotten,
+        }
+    }
+
+    /// Forgets each finished payment `margin` after its shop learned its
+    /// outcome, as `events` hears it; answers the sink to give the shop in
+    /// place of `events` (it passes every event on). Call before the first
+    /// payment is created.
+    ///
+    /// For a simulation, whose harness sees the shop learn each outcome
+    /// (`Happening::Known`): once the shop knows, no strategy asks about the
+    /// payment again (a poller stops at its final answer), except a request
+    /// already on its way when the shop learned by another channel, which
+    /// `margin` is there for. Settlements stay listed
+    /// ([`Platform::settlements`]), so a report sees every one; memory is
+    /// bounded by the payments in flight.
+    pub fn forget_once_known(&self, events: EventSink, margin: Dur) -> EventSink {
+        self.shared.ledger().forget_once_known(margin);
+        let shared = self.shared.clone();
+        EventSink::to(move |e| {
+            if let Happening::Known { order, .. } = &e.what {
+                shared.ledger().known(order, e.at);
+            }
+            events.emit(e.at, || e.what);
+        })
     }
 
     /// Every delivery attempt kept so far (all of them under

@@ -97,9 +97,16 @@ fn requests_interval(s: &StrategyReport) -> Option<(f64, f64)> {
     })
 }
 
+/// Whether the model speaks for `s`: it does not cover crashes, so a
+/// strategy a crash fault hit shows no prediction (the crash table says why)
+/// rather than a prediction marked wrong.
+fn modelled(s: &StrategyReport) -> bool {
+    s.crash.is_none()
+}
+
 /// Whether any measured number of `s` has a prediction outside its interval.
 fn any_outside(s: &StrategyReport) -> bool {
-    mean_outside(s, &s.predicted)
+    modelled(s) && mean_outside(s, &s.predicted)
         || outside(Some(s.predicted.requests_per_order), requests_interval(s))
         || outside(
             s.predicted.missed_share,
@@ -219,14 +226,18 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
         .map(|s| {
             let known = s.latency_ms.count > 0;
             let or_dash = |cell: String| if known { cell } else { "-".to_owned() };
+            let modelled = modelled(s);
             let mark = |cell: String, out: bool| {
-                if out {
+                if out && modelled {
                     format!("{cell} {OUTSIDE}")
                 } else {
                     cell
                 }
             };
             let model = |p: &Prediction| {
+                if !modelled {
+                    return "-".to_owned();
+                }
                 or_dash(mark(
                     in_unit(p.latency_mean_ms, mean_unit),
                     mean_outside(s, p),
@@ -244,7 +255,7 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 }
                 None => in_unit(s.latency_ms.mean, mean_unit),
             };
-            let missed = match s.predicted.missed_share {
+            let missed = match s.predicted.missed_share.filter(|_| modelled) {
                 Some(share) => mark(
                     format!("{} ({:.1})", s.missed, share * s.orders as f64),
                     outside(Some(share), s.missed_share_ci95.map(|[a, b]| (a, b))),
@@ -252,6 +263,7 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 None => s.missed.to_string(),
             };
             let requests = match s.requests_per_order_stderr {
+                _ if !modelled => format!("{:.2}", s.requests_per_order),
                 Some(se) => format!(
                     "{:.2} ± {:.2} ({:.2})",
                     s.requests_per_order,

@@ -178,7 +178,9 @@ pub(crate) async fn recover(
                     req.since
                 ),
             })?;
-        Ok(shared.ledger().failed_since(&merchant, since))
+        Ok(shared
+            .ledger()
+            .failed_since(&merchant, since, &shared.clock))
     })();
     let events = result.map_err(|e| refuse(&shared, e))?;
     let count = events.len();

@@ -93,7 +93,17 @@ pub(crate) async fn attempts(
     })?;
     let limit = page_limit(&shared, query.limit)?;
     let id = EventId(id);
-    if shared.ledger().event(&merchant, &id).is_none() {
+    let (found, forgotten) = {
+        let ledger = shared.ledger();
+        (
+            ledger.event(&merchant, &id).is_some(),
+            ledger.event_forgotten(&id),
+        )
+    };
+    if forgotten {
+        return Err(shared.forgotten("event", id.0));
+    }
+    if !found {
         return Err(refuse(
             &shared,
             ApiError::NotFound {
@@ -120,7 +130,11 @@ pub(crate) async fn redeliver(
     let limit = shared.config.retention.redeliveries_per_event;
     let (event, outbox) = {
         let mut ledger = shared.ledger();
-        let event = ledger.redeliver(&merchant, &id, limit);
+        if ledger.event_forgotten(&id) {
+            drop(ledger);
+            return Err(shared.forgotten("event", id.0));
+        }
+        let event = ledger.redeliver(&merchant, &id, limit, &shared.clock);
         let outbox = match &event {
             Ok(_) if shared.store.is_durable() => {
                 let count = ledger.event(&merchant, &id).map(|e| e.redeliveries);

@@ -155,7 +155,11 @@ pub(crate) async fn events(
     wait: Option<Dur>,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let list = || -> EventPage { shared.ledger().list_events(merchant, after.as_ref(), limit) };
+    let list = || -> EventPage {
+        shared
+            .ledger()
+            .list_events(merchant, after.as_ref(), limit, &shared.clock)
+    };
     let mut news = shared.news.subscribe(merchant);
     let mut page = list();
     if let Some(wait) = wait {

@@ -3,7 +3,7 @@
 //! | route | what it does |
 //! |---|---|
 //! | `POST /v1/payments` | creates a payment (`Idempotency-Key` makes retries safe) |
-//! | `GET /v1/payments/{id}` | answers the payment object: what a poller calls |
+//! | `GET /v1/payments/{id}` | answers the payment object: what a poller calls (`410 forgotten` once it is past retention) |
 //! | `GET /v1/payments/{id}?wait=30s` | a long poll: answers once the payment is final, or at the timeout |
 //! | `POST /v1/webhook_endpoints` | registers a URL to receive events (replacing the merchant's endpoint for the same URL) |
 //! | `DELETE /v1/webhook_endpoints/{id}` | deletes an endpoint: no more deliveries to it |
@@ -17,8 +17,10 @@
 //!
 //! Memory is bounded by `PlatformConfig::retention` (`crate::Retention`):
 //! `hooklab platform` keeps the newest 100,000 attempts and the first 50 of
-//! each event, and allows 100 redeliveries per event; scenario runs keep
-//! every attempt (their reports read them all). `disable_after_failures`
+//! each event, allows 100 redeliveries per event, and forgets a finished
+//! payment and its event 24 h after its last delivery (`--keep`), answering
+//! `410 forgotten` for them after that; scenario runs keep every attempt
+//! (their reports read them all). `disable_after_failures`
 //! disables an endpoint after a run of failed attempts (20 in `hooklab
 //! platform`, off in scenario runs).
 //!

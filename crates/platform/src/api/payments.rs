@@ -194,6 +194,10 @@ fn read(shared: &Shared, merchant: &MerchantId, id: &PaymentId) -> Result<(Bytes
     };
     // Another merchant's payment is not found, exactly as a missing one.
     let Some(read) = read else {
+        // A forgotten one says so (its number only says it was made).
+        if shared.ledger().payment_forgotten(id) {
+            return Err(shared.forgotten("payment", id.0.clone()));
+        }
         return Err(refuse(
             shared,
             ApiError::NotFound {

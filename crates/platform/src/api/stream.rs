@@ -66,10 +66,12 @@ impl Cursor {
                 self.after = Some(event.id.clone());
                 return Some(event);
             }
-            let page = self
-                .shared
-                .ledger()
-                .list_events(&self.merchant, self.after.as_ref(), PAGE);
+            let page = self.shared.ledger().list_events(
+                &self.merchant,
+                self.after.as_ref(),
+                PAGE,
+                &self.shared.clock,
+            );
             if !page.data.is_empty() {
                 self.ready.extend(page.data.into_iter().map(|l| l.event));
                 continue;
@@ -106,7 +108,12 @@ fn resume_after(
         .map_err(|_| bad("is not text; send the `id:` of the last event you received".to_owned()))?
         .trim();
     let id = EventId(text.to_owned());
-    if shared.ledger().event(merchant, &id).is_none() {
+    // A forgotten event is still a place in the log to resume after.
+    let known = {
+        let ledger = shared.ledger();
+        ledger.event(merchant, &id).is_some() || ledger.event_forgotten(&id)
+    };
+    if !known {
         return Err(bad(format!(
             "`{text}` is none of your events; send the `id:` of the last event you received, or no Last-Event-ID to start from now"
         )));

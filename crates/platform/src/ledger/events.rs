@@ -2,44 +2,68 @@
 //! state, paged per merchant by cursor (`GET /v1/events?after=`).
 //!
 //! Events are numbered as they are appended (`evt_000001` is the first), so
-//! an event's number is its place in the log and a lookup is an index.
+//! an event's number is its place in the log and a lookup is an index. An
+//! event keeps numbers, not the event itself: its payment is the payment's
+//! record as it settled, so the event is built from that record when it is
+//! listed or sent again. A forgotten event (see [`super::forget`]) leaves
+//! its number a valid cursor: a page after it starts after it.
 
 use super::Ledger;
-use hooklab_core::clock::Micros;
+use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::ids::{EventId, MerchantId};
 use hooklab_core::wire::{DeliveryState, Event, EventPage, ListedEvent};
 
 /// One event in the log.
 #[derive(Clone, Debug)]
 pub(crate) struct EventRecord {
-    pub(crate) event: Event,
-    pub(crate) merchant: MerchantId,
-    pub(crate) created: Micros,
+    /// The number of the payment it announces.
+    pub(crate) payment: u64,
     pub(crate) state: DeliveryState,
     pub(crate) attempts: u32,
     /// `redeliver` calls so far (bounded by the platform's retention).
     pub(crate) redeliveries: u32,
+    /// Dispatches queued for it and deliveries of it still going (each a
+    /// chain of attempts to one endpoint): the event is finished when none
+    /// is left.
+    pub(crate) open: u32,
 }
 
 impl Ledger {
-    /// Where event `id` is in `events`, if `id` is spelled exactly as the
-    /// ledger spells its ids: `evt_1` and `evt_+1` are not `evt_000001`.
-    pub(super) fn event_index(&self, id: &EventId) -> Option<usize> {
-        usize::try_from(id.number_in(&self.epoch)?)
-            .ok()?
-            .checked_sub(1)
+    /// The number of event `id`, if `id` is spelled exactly as the ledger
+    /// spells its ids: `evt_1` and `evt_+1` are not `evt_000001`.
+    pub(super) fn event_number(&self, id: &EventId) -> Option<u64> {
+        id.number_in(&self.epoch).filter(|&n| n >= 1)
+    }
+
+    /// Whether event `id` was made here and forgotten since.
+    pub(crate) fn event_forgotten(&self, id: &EventId) -> bool {
+        self.event_number(id)
+            .is_some_and(|n| self.events.forgotten(n))
+    }
+
+    /// Event `number` as it is delivered, and its merchant.
+    fn build_event(&self, number: u64, clock: &Clock) -> Option<(Event, MerchantId)> {
+        let record = self.events.get(number)?;
+        let payment = self.payments.get(record.payment)?;
+        let event = Event {
+            id: EventId::numbered_in(&self.epoch, number),
+            kind: payment.outcome.event_type(),
+            created_at: clock.rfc3339(payment.settles_at),
+            data: payment.to_wire(clock),
+        };
+        Some((event, payment.merchant.clone()))
     }
 
     /// `merchant`'s event `id` (None for another merchant's).
     pub(crate) fn event(&self, merchant: &MerchantId, id: &EventId) -> Option<&EventRecord> {
-        self.events
-            .get(self.event_index(id)?)
-            .filter(|e| &e.merchant == merchant)
+        let record = self.events.get(self.event_number(id)?)?;
+        let payment = self.payments.get(record.payment)?;
+        (&payment.merchant == merchant).then_some(record)
     }
 
-    /// Event `id`, of any merchant.
-    pub(crate) fn event_by_id(&self, id: &EventId) -> Option<&EventRecord> {
-        self.events.get(self.event_index(id)?)
+    /// Event `id`, of any merchant, as it is delivered, and its merchant.
+    pub(crate) fn event_by_id(&self, id: &EventId, clock: &Clock) -> Option<(Event, MerchantId)> {
+        self.build_event(self.event_number(id)?, clock)
     }
 
     /// A page of `merchant`'s events after the cursor `after` (exclusive).
@@ -48,35 +72,34 @@ impl Ledger {
         merchant: &MerchantId,
         after: Option<&EventId>,
         limit: usize,
+        clock: &Clock,
     ) -> EventPage {
-        let mine: &[usize] = self
-            .events_by_merchant
-            .get(merchant)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let start = match after.and_then(|a| self.event_index(a)) {
-            // Indices are increasing: the first one after the cursor.
-            Some(cursor) => mine.partition_point(|&i| i <= cursor),
+        let mine = self.events_by_merchant.get(merchant);
+        let numbers = mine.into_iter().flatten().copied();
+        let start = match after.and_then(|a| self.event_number(a)) {
+            // Numbers are increasing: the first one after the cursor.
+            Some(cursor) => mine.map_or(0, |m| m.partition_point(|&n| n <= cursor)),
             None => 0,
         };
-        let page: Vec<ListedEvent> = mine[start..]
-            .iter()
-            .take(limit)
-            .map(|&i| {
-                let r = &self.events[i];
-                ListedEvent {
-                    event: r.event.clone(),
-                    delivery_state: r.state,
-                    delivery_attempts: r.attempts,
-                }
+        // Numbers of forgotten events may remain between kept ones; they
+        // are skipped.
+        let mut kept = numbers.skip(start).filter_map(|n| {
+            let r = self.events.get(n)?;
+            let (event, _) = self.build_event(n, clock)?;
+            Some(ListedEvent {
+                event,
+                delivery_state: r.state,
+                delivery_attempts: r.attempts,
             })
-            .collect();
+        });
+        let page: Vec<ListedEvent> = kept.by_ref().take(limit).collect();
+        let has_more = kept.next().is_some();
         let next_after = page
             .last()
             .map(|e| e.event.id.clone())
             .or_else(|| after.cloned());
         EventPage {
-            has_more: start + page.len() < mine.len(),
+            has_more,
             data: page,
             next_after,
         }
@@ -90,39 +113,66 @@ impl Ledger {
         merchant: &MerchantId,
         id: &EventId,
         limit: u32,
+        clock: &Clock,
     ) -> Result<Event, bool> {
-        let index = self.event_index(id).ok_or(false)?;
-        let record = self
-            .events
-            .get_mut(index)
-            .filter(|e| &e.merchant == merchant)
-            .ok_or(false)?;
+        let number = self.event_number(id).ok_or(false)?;
+        if self.event(merchant, id).is_none() {
+            return Err(false);
+        }
+        let (event, _) = self.build_event(number, clock).ok_or(false)?;
+        let record = self.events.get_mut(number).ok_or(false)?;
         if record.redeliveries >= limit {
             return Err(true);
         }
         record.redeliveries += 1;
-        Ok(record.event.clone())
+        Ok(event)
     }
 
-    /// Records an attempt's outcome on the event's delivery state.
-    pub(crate) fn note_attempt(&mut self, id: &EventId, state: DeliveryState) {
-        if let Some(r) = self.event_index(id).and_then(|i| self.events.get_mut(i)) {
+    /// Records an attempt's outcome on the event's delivery state; `ended`
+    /// when it was the last attempt of its delivery.
+    pub(crate) fn note_attempt(
+        &mut self,
+        id: &EventId,
+        state: DeliveryState,
+        ended: bool,
+        now: Micros,
+    ) {
+        let Some(number) = self.event_number(id) else {
+            return;
+        };
+        if let Some(r) = self.events.get_mut(number) {
             r.attempts += 1;
             // Once an endpoint acknowledged, the event stays delivered.
             if r.state != DeliveryState::Succeeded {
                 r.state = state;
             }
         }
+        if ended {
+            self.deliveries_changed(number, -1, now);
+        }
     }
 
     /// `merchant`'s failed events created at or after `since`.
-    pub(crate) fn failed_since(&self, merchant: &MerchantId, since: Micros) -> Vec<Event> {
-        self.events
-            .iter()
-            .filter(|r| {
-                &r.merchant == merchant && r.state == DeliveryState::Failed && r.created >= since
+    pub(crate) fn failed_since(
+        &self,
+        merchant: &MerchantId,
+        since: Micros,
+        clock: &Clock,
+    ) -> Vec<Event> {
+        self.events_by_merchant
+            .get(merchant)
+            .into_iter()
+            .flatten()
+            .filter(|&&n| {
+                self.events.get(n).is_some_and(|r| {
+                    r.state == DeliveryState::Failed
+                        && self
+                            .payments
+                            .get(r.payment)
+                            .is_some_and(|p| p.settles_at >= since)
+                })
             })
-            .map(|r| r.event.clone())
+            .filter_map(|&n| Some(self.build_event(n, clock)?.0))
             .collect()
     }
 }

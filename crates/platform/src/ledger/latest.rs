@@ -5,9 +5,10 @@ use super::Ledger;
 use hooklab_core::ids::{EventId, MerchantId};
 
 impl Ledger {
-    /// The id of `merchant`'s latest event, if it has any.
+    /// The id of `merchant`'s latest event, if it has any (a forgotten one
+    /// is still where the log ends).
     pub(crate) fn latest_event(&self, merchant: &MerchantId) -> Option<EventId> {
-        let &last = self.events_by_merchant.get(merchant)?.last()?;
-        Some(self.events.get(last)?.event.id.clone())
+        let &last = self.events_by_merchant.get(merchant)?.back()?;
+        Some(EventId::numbered_in(&self.epoch, last))
     }
 }

@@ -19,47 +19,62 @@
 //! - `endpoints`: webhook endpoints and their signing secrets, rotated with
 //!   a grace period;
 //! - `restore`: the ledger rebuilt from what a durable store held (see
-//!   [`crate::store`]), after a restart.
+//!   [`crate::store`]), after a restart;
+//! - `forget`: finished payments forgotten, after a window or once their
+//!   shop knew them, so that memory follows what is in flight;
+//! - `settled`: what is kept of each settlement for the report;
+//! - `numbered`: the sliding window of numbered records that payments and
+//!   events are kept in.
 
 mod endpoints;
 mod events;
+mod forget;
 mod latest;
+mod numbered;
 mod payments;
 mod restore;
+mod settled;
 
 pub(crate) use endpoints::EndpointRecord;
 pub(crate) use events::EventRecord;
-pub use payments::Settlement;
 pub(crate) use payments::{NewPayment, PaymentRecord};
+pub use settled::Settlement;
 
 use crate::merchants::Merchants;
 use hooklab_core::clock::Micros;
-use hooklab_core::ids::{IdEpoch, MerchantId, PaymentId};
+use hooklab_core::ids::{IdEpoch, MerchantId};
 use hooklab_core::rng::SeededRng;
-use payments::Fingerprint;
+use numbered::Numbered;
+use settled::SettledEntry;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 /// The books. See the module docs for why one mutex guards all of it.
 #[derive(Debug)]
 pub(crate) struct Ledger {
     pub(crate) merchants: Merchants,
-    /// Every payment. The ledger numbers them (`pay_000001` is the first), so
-    /// payment N sits at index N - 1 and a status read is an index, not a
-    /// hash of the id, as for `events`.
-    payments: Vec<PaymentRecord>,
-    idempotency: HashMap<(MerchantId, String), (Fingerprint, PaymentId)>,
+    /// Every payment kept. The ledger numbers them (`pay_000001` is the
+    /// first), so a status read is an index, not a hash of the id, as for
+    /// `events`. Boxed: a forgotten payment's slot, kept until the payments
+    /// before it go too, is one pointer.
+    payments: Numbered<Box<PaymentRecord>>,
+    /// `(merchant, Idempotency-Key)` to the payment it created.
+    idempotency: HashMap<(MerchantId, String), u64>,
     endpoints: Vec<EndpointRecord>,
-    /// Every event, in order; an event's index is its number minus one.
-    events: Vec<EventRecord>,
-    /// Each merchant's events, as indices into `events`, for cursor paging.
-    events_by_merchant: HashMap<MerchantId, Vec<usize>>,
-    /// Pending payments by settlement instant, soonest first. Ties break on the
-    /// payment id, so the order of settlements never depends on a hash.
-    schedule: BinaryHeap<Reverse<(Micros, PaymentId)>>,
-    settled: Vec<Settlement>,
-    next_payment: u64,
+    /// Every event kept, by number.
+    events: Numbered<EventRecord>,
+    /// Each merchant's events, as numbers, for cursor paging (forgotten
+    /// ones are dropped from the front).
+    events_by_merchant: HashMap<MerchantId, VecDeque<u64>>,
+    /// Pending payments by settlement instant, soonest first. Ties break on
+    /// the payment's number, so the order of settlements never depends on a
+    /// hash.
+    schedule: BinaryHeap<Reverse<(Micros, u64)>>,
+    /// Every settlement, unless a window forgets payments.
+    settled: Vec<SettledEntry>,
     next_endpoint: u64,
+    /// What is forgotten, and when (see `forget`).
+    forgetting: forget::Forgetting,
     /// Put in every id this ledger mints (see [`IdEpoch`]).
     epoch: IdEpoch,
     rng: SeededRng,
@@ -69,17 +84,30 @@ impl Ledger {
     pub(crate) fn new(seed: u64, epoch: IdEpoch, merchants: Merchants) -> Self {
         Ledger {
             merchants,
-            payments: Vec::new(),
+            payments: Numbered::default(),
             idempotency: HashMap::new(),
             endpoints: Vec::new(),
-            events: Vec::new(),
+            events: Numbered::default(),
             events_by_merchant: HashMap::new(),
             schedule: BinaryHeap::new(),
             settled: Vec::new(),
-            next_payment: 0,
             next_endpoint: 0,
+            forgetting: forget::Forgetting::default(),
             epoch,
             rng: SeededRng::stream(seed, "platform-secrets"),
         }
+    }
+
+    /// Forgets a finished payment `window` after it finished (see `forget`).
+    /// A ledger restored from a store already holds finished payments: each
+    /// is queued to be forgotten a window after it settled.
+    pub(crate) fn with_window(mut self, window: Option<hooklab_core::duration::Dur>) -> Self {
+        self.forgetting.window = window;
+        if window.is_some() {
+            // Listed from the payments kept instead (see `keeps_settlements`).
+            self.settled = Vec::new();
+            self.queue_restored();
+        }
+        self
     }
 }

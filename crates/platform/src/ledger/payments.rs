@@ -7,15 +7,17 @@
 //! log ([`super::events`]) with the *scheduled* instant: the platform's own
 //! lag never shows in what the shop sees.
 
+use super::settled::{OrderRef, SettledEntry};
 use super::{EventRecord, Ledger};
 use crate::error::ApiError;
 use bytes::Bytes;
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
-use hooklab_core::ids::{EventId, IdEpoch, MerchantId, OrderId, PaymentId};
-use hooklab_core::wire::{CreatePayment, DeliveryState, Event, Outcome, Payment, PaymentStatus};
+use hooklab_core::ids::{EventId, MerchantId, OrderId, PaymentId};
+use hooklab_core::wire::{
+    CreatePayment, DeliveryState, Event, Outcome, Payment, PaymentStatus, Simulate,
+};
 use std::cmp::Reverse;
-use std::collections::HashMap;
 
 /// A creation request, as the API hands it to [`Ledger::create`]: who asks,
 /// what they ask for, and when and how the payment will settle.
@@ -42,6 +44,10 @@ pub(crate) struct NewPayment<'a> {
 /// instead of formatting dates and serialising on every poll. The
 /// timestamps themselves stay instants: they are rendered only with the
 /// JSON, and storing their text too would cost ~80 bytes per payment.
+///
+/// The record is also what its event is built from (see
+/// [`super::events`]): the event's payment is this payment as it settled,
+/// so the event log keeps numbers, not a second copy of every string.
 #[derive(Clone, Debug)]
 pub(crate) struct PaymentRecord {
     pub(crate) id: PaymentId,
@@ -57,6 +63,21 @@ pub(crate) struct PaymentRecord {
     /// [`Self::to_wire`] serialised: what `GET /v1/payments/{id}` answers.
     /// Kept in step with `status` by [`Self::render`].
     pub(crate) json: Bytes,
+    /// The `Idempotency-Key` that created it, dropped with the payment when
+    /// it is forgotten (a retry after that creates a new payment, as a key
+    /// that expired does at Stripe).
+    pub(crate) key: Option<Box<str>>,
+    /// What the creation asked to simulate: with the fields above, what
+    /// tells a retry from a reused key.
+    pub(crate) simulate: Option<Simulate>,
+    /// The number of the event announcing its settlement, once settled.
+    pub(crate) event: Option<u64>,
+    /// Whether its merchant's shop is known to have learned its outcome
+    /// (only a simulation says so; see [`super::forget`]).
+    pub(crate) known: bool,
+    /// When it is due to be forgotten, once finished (the latest of its
+    /// entries in the forget queue; an earlier one is stale).
+    pub(crate) forget_at: Option<Micros>,
 }
 
 impl PaymentRecord {
@@ -89,6 +110,15 @@ impl PaymentRecord {
     fn is_due(&self, now: Micros) -> bool {
         !self.status.is_final() && self.settles_at <= now
     }
+
+    /// Whether `req` asks for exactly what created this payment: a true
+    /// retry, not a reused key.
+    fn same_request(&self, req: &CreatePayment) -> bool {
+        self.order_id == req.order_id
+            && self.amount_cents == req.amount_cents
+            && self.currency == req.currency
+            && self.simulate == req.simulate
+    }
 }
 
 /// What a status read answers: the payment's JSON, whether it is still
@@ -100,94 +130,49 @@ pub(crate) struct StatusRead {
     pub(crate) settled: Option<(Event, MerchantId, Micros)>,
 }
 
-/// A payment that settled, for the harness: the scheduled instant is the one
-/// notification latency is measured from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Settlement {
-    /// The payment.
-    pub payment_id: PaymentId,
-    /// Its order.
-    pub order_id: OrderId,
-    /// The scheduled settlement instant (not when a task got round to it).
-    pub settled_at: Micros,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// The event announcing it.
-    pub event_id: EventId,
-}
-
-/// Settles `record` (pending, due): its final status, its JSON re-rendered,
-/// and the event announcing it appended to the log. Takes the ledger's parts
-/// rather than the ledger, so a caller can hold the record it looked up.
-pub(super) fn settle(
-    epoch: &IdEpoch,
-    record: &mut PaymentRecord,
-    clock: &Clock,
-    events: &mut Vec<EventRecord>,
-    events_by_merchant: &mut HashMap<MerchantId, Vec<usize>>,
-    settled: &mut Vec<Settlement>,
-) -> (Event, MerchantId, Micros) {
-    let (settled_at, outcome) = (record.settles_at, record.outcome);
-    record.status = outcome.status();
-    let payment = record.to_wire(clock);
-    record.render(&payment);
-    let merchant = record.merchant.clone();
-    let event = Event {
-        id: EventId::numbered_in(epoch, events.len() as u64 + 1),
-        kind: outcome.event_type(),
-        created_at: clock.rfc3339(settled_at),
-        data: payment,
-    };
-    events_by_merchant
-        .entry(merchant.clone())
-        .or_default()
-        .push(events.len());
-    events.push(EventRecord {
-        event: event.clone(),
-        merchant: merchant.clone(),
-        created: settled_at,
-        state: DeliveryState::Pending,
-        attempts: 0,
-        redeliveries: 0,
-    });
-    settled.push(Settlement {
-        payment_id: record.id.clone(),
-        order_id: record.order_id.clone(),
-        settled_at,
-        outcome,
-        event_id: event.id.clone(),
-    });
-    (event, merchant, settled_at)
-}
-
-/// What identifies a creation request, to tell a true retry (same key, same
-/// parameters) from a reused key.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Fingerprint {
-    order_id: OrderId,
-    amount_cents: u64,
-    currency: String,
-    /// A retry asking for another simulated settlement is another request.
-    simulate: Option<hooklab_core::wire::Simulate>,
-}
-
-impl Fingerprint {
-    /// The fingerprint of the request that created `record` (a stored
-    /// payment keeps its `simulate`, the one part not in the record).
-    pub(super) fn of(
-        record: &PaymentRecord,
-        simulate: Option<hooklab_core::wire::Simulate>,
-    ) -> Self {
-        Fingerprint {
-            order_id: record.order_id.clone(),
-            amount_cents: record.amount_cents,
-            currency: record.currency.clone(),
-            simulate,
-        }
-    }
-}
-
 impl Ledger {
+    /// Settles payment `number` (pending, due): its final status, its JSON
+    /// re-rendered, and the event announcing it appended to the log.
+    fn settle(&mut self, number: u64, clock: &Clock) -> Option<(Event, MerchantId, Micros)> {
+        let event_number = self.events.minted() + 1;
+        let record = self.payments.get_mut(number)?;
+        let (settled_at, outcome) = (record.settles_at, record.outcome);
+        record.status = outcome.status();
+        let payment = record.to_wire(clock);
+        record.render(&payment);
+        record.event = Some(event_number);
+        let merchant = record.merchant.clone();
+        let order_id = OrderRef::of(&record.order_id);
+        let event = Event {
+            id: EventId::numbered_in(&self.epoch, event_number),
+            kind: outcome.event_type(),
+            created_at: clock.rfc3339(settled_at),
+            data: payment,
+        };
+        self.events_by_merchant
+            .entry(merchant.clone())
+            .or_default()
+            .push_back(event_number);
+        self.events.push(EventRecord {
+            payment: number,
+            state: DeliveryState::Pending,
+            attempts: 0,
+            redeliveries: 0,
+            // The dispatch `Shared::settled` queues for it.
+            open: 1,
+        });
+        if self.keeps_settlements() {
+            self.settled.push(SettledEntry {
+                payment: number,
+                event: event_number,
+                order_id,
+                settled_at,
+                outcome,
+            });
+        }
+        Some((event, merchant, settled_at))
+    }
+
     /// Creates a payment, or finds the one an earlier request with the same
     /// `Idempotency-Key` created; answers its JSON (`true` in the second place
     /// means replayed).
@@ -197,6 +182,7 @@ impl Ledger {
         now: Micros,
         clock: &Clock,
     ) -> Result<(Bytes, bool), ApiError> {
+        self.forget_due(now);
         let NewPayment {
             merchant,
             request: req,
@@ -204,26 +190,19 @@ impl Ledger {
             settle_after,
             outcome,
         } = new;
-        let fingerprint = Fingerprint {
-            order_id: req.order_id.clone(),
-            amount_cents: req.amount_cents,
-            currency: req.currency.clone(),
-            simulate: req.simulate,
-        };
         let key = idempotency_key.map(|k| (merchant.clone(), k));
         if let Some(key) = &key
-            && let Some((seen, id)) = self.idempotency.get(key)
+            && let Some(&number) = self.idempotency.get(key)
+            && let Some(record) = self.payments.get(number)
         {
-            if *seen != fingerprint {
+            if !record.same_request(&req) {
                 return Err(ApiError::IdempotencyConflict(key.1.clone()));
             }
-            if let Some(record) = self.payment_index(id).and_then(|i| self.payments.get(i)) {
-                return Ok((record.json.clone(), true));
-            }
+            return Ok((record.json.clone(), true));
         }
-        self.next_payment += 1;
+        let number = self.payments.minted() + 1;
         let mut record = PaymentRecord {
-            id: PaymentId::numbered_in(&self.epoch, self.next_payment),
+            id: PaymentId::numbered_in(&self.epoch, number),
             merchant: merchant.clone(),
             order_id: req.order_id,
             amount_cents: req.amount_cents,
@@ -233,32 +212,41 @@ impl Ledger {
             settles_at: now.plus(settle_after),
             outcome,
             json: Bytes::new(),
+            key: key.as_ref().map(|(_, k)| k.as_str().into()),
+            simulate: req.simulate,
+            event: None,
+            known: false,
+            forget_at: None,
         };
         record.render(&record.to_wire(clock));
         let json = record.json.clone();
-        self.schedule
-            .push(Reverse((record.settles_at, record.id.clone())));
+        self.schedule.push(Reverse((record.settles_at, number)));
         if let Some(key) = key {
-            self.idempotency
-                .insert(key, (fingerprint, record.id.clone()));
+            self.idempotency.insert(key, number);
         }
-        self.payments.push(record);
+        self.track_order(&record.order_id, number);
+        self.payments.push(Box::new(record));
         Ok((json, false))
     }
 
-    /// Where payment `id` is in `payments`, if `id` is spelled as the ledger
-    /// spells its ids ([`PaymentId::numbered_in`] its epoch: at least six
-    /// digits, zero padded), so `pay_1` names no payment, as when ids were
-    /// hash keys, and neither does an id a previous start minted.
-    pub(super) fn payment_index(&self, id: &PaymentId) -> Option<usize> {
-        usize::try_from(id.number_in(&self.epoch)?)
-            .ok()?
-            .checked_sub(1)
+    /// The number of payment `id`, if `id` is spelled as the ledger spells
+    /// its ids ([`PaymentId::numbered_in`] its epoch: at least six digits,
+    /// zero padded), so `pay_1` names no payment, as when ids were hash
+    /// keys, and neither does an id a previous start minted.
+    pub(super) fn payment_number(&self, id: &PaymentId) -> Option<u64> {
+        id.number_in(&self.epoch).filter(|&n| n >= 1)
+    }
+
+    /// Whether payment `id` was made here and forgotten since (see
+    /// [`super::forget`]): what tells `410 forgotten` from `404`.
+    pub(crate) fn payment_forgotten(&self, id: &PaymentId) -> bool {
+        self.payment_number(id)
+            .is_some_and(|n| self.payments.forgotten(n))
     }
 
     /// A status read of `merchant`'s payment `id` (None for another
     /// merchant's: isolation). A read after the settlement instant settles
-    /// the payment on the spot. One hash lookup: the read, the ownership
+    /// the payment on the spot. One index lookup: the read, the ownership
     /// check and the settlement share it.
     pub(crate) fn read_status(
         &mut self,
@@ -267,23 +255,18 @@ impl Ledger {
         now: Micros,
         clock: &Clock,
     ) -> Option<StatusRead> {
-        let index = self.payment_index(id)?;
+        self.forget_due(now);
+        let number = self.payment_number(id)?;
         let record = self
             .payments
-            .get_mut(index)
+            .get(number)
             .filter(|p| &p.merchant == merchant)?;
         let settled = if record.is_due(now) {
-            Some(settle(
-                &self.epoch,
-                record,
-                clock,
-                &mut self.events,
-                &mut self.events_by_merchant,
-                &mut self.settled,
-            ))
+            self.settle(number, clock)
         } else {
             None
         };
+        let record = self.payments.get(number)?;
         Some(StatusRead {
             json: record.json.clone(),
             pending: !record.status.is_final(),
@@ -295,35 +278,26 @@ impl Ledger {
     /// event announcing it, logged. Idempotent: a second call does nothing.
     pub(crate) fn settle_if_due(
         &mut self,
-        id: &PaymentId,
+        number: u64,
         now: Micros,
         clock: &Clock,
     ) -> Option<(Event, MerchantId, Micros)> {
-        let index = self.payment_index(id)?;
-        let record = self.payments.get_mut(index)?;
-        if !record.is_due(now) {
+        if !self.payments.get(number)?.is_due(now) {
             return None;
         }
-        Some(settle(
-            &self.epoch,
-            record,
-            clock,
-            &mut self.events,
-            &mut self.events_by_merchant,
-            &mut self.settled,
-        ))
+        self.settle(number, clock)
     }
 
-    /// Removes and returns the ids of payments scheduled at or before `now`,
-    /// at most `limit` of them, earliest first.
-    pub(crate) fn pop_due(&mut self, now: Micros, limit: usize) -> Vec<PaymentId> {
+    /// Removes and returns the numbers of payments scheduled at or before
+    /// `now`, at most `limit` of them, earliest first.
+    pub(crate) fn pop_due(&mut self, now: Micros, limit: usize) -> Vec<u64> {
         let mut due = Vec::new();
         while let Some(Reverse((at, _))) = self.schedule.peek() {
             if *at > now || due.len() >= limit {
                 break;
             }
-            if let Some(Reverse((_, id))) = self.schedule.pop() {
-                due.push(id);
+            if let Some(Reverse((_, number))) = self.schedule.pop() {
+                due.push(number);
             }
         }
         due
@@ -341,11 +315,7 @@ impl Ledger {
 
     /// The payment created last (what the store journals after a creation).
     pub(crate) fn last_payment(&self) -> Option<&PaymentRecord> {
-        self.payments.last()
-    }
-
-    pub(crate) fn settlements(&self) -> Vec<Settlement> {
-        self.settled.clone()
+        self.payments.last().map(|r| &**r)
     }
 }
 
@@ -354,6 +324,7 @@ mod tests {
     use super::*;
 
     use crate::merchants::Merchants;
+    use hooklab_core::ids::IdEpoch;
 
     /// Order 1's payment, settling approved 500 ms after its creation.
     fn new<'a>(merchant: &'a MerchantId, key: &str) -> NewPayment<'a> {
@@ -384,7 +355,8 @@ mod tests {
             .unwrap();
         assert!(!replayed);
         let id = PaymentId::numbered(1);
-        let wire = |l: &Ledger| serde_json::to_vec(&l.payments[0].to_wire(&clock)).unwrap();
+        let wire =
+            |l: &Ledger| serde_json::to_vec(&l.payments.get(1).unwrap().to_wire(&clock)).unwrap();
         assert_eq!(created, wire(&ledger));
 
         let pending = ledger
@@ -418,7 +390,7 @@ mod tests {
             Some(event.created_at.as_str())
         );
         assert_eq!(payment, event.data);
-        assert!(ledger.settle_if_due(&id, Micros(700_000), &clock).is_none());
+        assert!(ledger.settle_if_due(1, Micros(700_000), &clock).is_none());
 
         let (replay, replayed) = ledger
             .create(new(&merchant, "k"), Micros(800_000), &clock)
@@ -430,10 +402,10 @@ mod tests {
     #[test]
     fn only_the_canonical_spelling_of_an_id_names_a_payment() {
         let ledger = Ledger::new(1, IdEpoch::NONE, Merchants::default());
-        let index = |text: &str| ledger.payment_index(&PaymentId(text.to_owned()));
-        assert_eq!(index("pay_000001"), Some(0));
-        assert_eq!(index("pay_123456"), Some(123_455));
-        assert_eq!(index("pay_1234567"), Some(1_234_566));
+        let index = |text: &str| ledger.payment_number(&PaymentId(text.to_owned()));
+        assert_eq!(index("pay_000001"), Some(1));
+        assert_eq!(index("pay_123456"), Some(123_456));
+        assert_eq!(index("pay_1234567"), Some(1_234_567));
         for other in [
             "pay_1",
             "pay_0000001",

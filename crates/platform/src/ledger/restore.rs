@@ -3,14 +3,14 @@
 //! schedule of every payment still pending (those whose instant passed while
 //! the platform was down settle as soon as the worker starts).
 
-use super::payments::Fingerprint;
-use super::{EndpointRecord, EventRecord, Ledger, PaymentRecord, Settlement};
+use super::settled::{OrderRef, SettledEntry};
+use super::{EndpointRecord, EventRecord, Ledger, PaymentRecord};
 use crate::merchants::Merchants;
 use crate::store::{Snapshot, from_unix};
 use bytes::Bytes;
 use hooklab_core::clock::Clock;
 use hooklab_core::signature::WebhookSecret;
-use hooklab_core::wire::{Outcome, PaymentStatus};
+use hooklab_core::wire::PaymentStatus;
 use std::cmp::Reverse;
 
 impl Ledger {
@@ -25,9 +25,8 @@ impl Ledger {
     ) -> Result<Self, String> {
         let mut ledger = Ledger::new(seed, snapshot.epoch.clone(), merchants);
         for stored in &snapshot.payments {
-            // Payment N sits at index N - 1: a gap would misplace every
-            // later one.
-            if stored.id.number_in(&ledger.epoch) != Some(ledger.payments.len() as u64 + 1) {
+            // Payment N is numbered N: a gap would misplace every later one.
+            if stored.id.number_in(&ledger.epoch) != Some(ledger.payments.minted() + 1) {
                 return Err(format!("payment `{}` is out of sequence", stored.id));
             }
             let mut record = PaymentRecord {
@@ -41,29 +40,31 @@ impl Ledger {
                 settles_at: from_unix(clock, stored.settles_at_us),
                 outcome: stored.outcome,
                 json: Bytes::new(),
+                key: None,
+                simulate: stored.simulate,
+                event: None,
+                known: false,
+                forget_at: None,
             };
             record.render(&record.to_wire(clock));
-            if !record.status.is_final() {
-                ledger
-                    .schedule
-                    .push(Reverse((record.settles_at, record.id.clone())));
+            let pending = !record.status.is_final();
+            let settles_at = record.settles_at;
+            let number = ledger.payments.push(Box::new(record));
+            if pending {
+                ledger.schedule.push(Reverse((settles_at, number)));
             }
-            ledger.payments.push(record);
         }
-        ledger.next_payment = ledger.payments.len() as u64;
         for (merchant, key, id) in &snapshot.idempotency {
-            let index = ledger
-                .payment_index(id)
-                .ok_or_else(|| format!("idempotency key `{key}` names no payment"))?;
-            let (Some(record), Some(stored)) =
-                (ledger.payments.get(index), snapshot.payments.get(index))
-            else {
+            let record = ledger
+                .payment_number(id)
+                .and_then(|n| Some((n, ledger.payments.get_mut(n)?)));
+            let Some((number, record)) = record else {
                 return Err(format!("idempotency key `{key}` names no payment"));
             };
-            let fingerprint = Fingerprint::of(record, stored.simulate);
+            record.key = Some(key.as_str().into());
             ledger
                 .idempotency
-                .insert((merchant.clone(), key.clone()), (fingerprint, id.clone()));
+                .insert((merchant.clone(), key.clone()), number);
         }
         for stored in &snapshot.endpoints {
             let bad = || format!("endpoint `{}`", stored.id);
@@ -86,36 +87,48 @@ impl Ledger {
         ledger.next_endpoint = snapshot.next_endpoint;
         for stored in &snapshot.events {
             let event = &stored.event;
-            if event.id.number_in(&ledger.epoch) != Some(ledger.events.len() as u64 + 1) {
+            let number = ledger.events.minted() + 1;
+            if event.id.number_in(&ledger.epoch) != Some(number) {
                 return Err(format!("event `{}` is out of sequence", event.id));
             }
-            let created = from_unix(clock, stored.created_us);
-            let outcome = match event.data.status {
-                PaymentStatus::Approved => Outcome::Approved,
-                PaymentStatus::Declined => Outcome::Declined,
-                PaymentStatus::Pending => {
-                    return Err(format!("event `{}` is about a pending payment", event.id));
-                }
+            if event.data.status == PaymentStatus::Pending {
+                return Err(format!("event `{}` is about a pending payment", event.id));
+            }
+            // The event is rebuilt from its payment's record: the record
+            // must be the payment as the event announced it.
+            let payment = ledger.payment_number(&event.data.id);
+            let record = payment.and_then(|n| Some((n, ledger.payments.get_mut(n)?)));
+            let Some((payment, record)) = record else {
+                return Err(format!("event `{}` names no payment", event.id));
             };
-            ledger.settled.push(Settlement {
-                payment_id: event.data.id.clone(),
-                order_id: event.data.order_id.clone(),
-                settled_at: created,
-                outcome,
-                event_id: event.id.clone(),
-            });
+            if record.status != event.data.status || record.merchant != stored.merchant {
+                return Err(format!(
+                    "event `{}` does not match payment `{}`",
+                    event.id, event.data.id
+                ));
+            }
+            record.event = Some(number);
+            let entry = SettledEntry {
+                payment,
+                event: number,
+                order_id: OrderRef::of(&record.order_id),
+                // The instant the event was stamped with: its settlement.
+                settled_at: from_unix(clock, stored.created_us),
+                outcome: record.outcome,
+            };
+            ledger.settled.push(entry);
             ledger
                 .events_by_merchant
                 .entry(stored.merchant.clone())
                 .or_default()
-                .push(ledger.events.len());
+                .push_back(number);
             ledger.events.push(EventRecord {
-                event: event.clone(),
-                merchant: stored.merchant.clone(),
-                created,
+                payment,
                 state: stored.state,
                 attempts: stored.attempts,
                 redeliveries: stored.redeliveries,
+                // Deliveries resumed from the outbox open it again.
+                open: 0,
             });
         }
         Ok(ledger)

@@ -2,10 +2,11 @@
 //! paused tokio time, so settlement and retry instants are exact.
 //!
 //! One test binary, with its modules: `router_props` throws arbitrary
-//! requests at the router.
+//! requests at the router; `retention` checks what the platform forgets.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod durable;
+mod retention;
 mod router_props;
 
 use axum::body::Body;
@@ -1171,6 +1172,7 @@ async fn the_attempt_log_is_bounded_paged_and_redeliveries_are_limited() {
             attempts_logged: Some(1_000),
             attempts_per_event: Some(4),
             redeliveries_per_event: 2,
+            finished_for: None,
         },
         ..config(one_order(1_000))
     };

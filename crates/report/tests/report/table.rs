@@ -264,3 +264,17 @@ fn the_slide_fits_80_columns_and_leads_the_markdown() {
     let first_table = md.find("mean delay").unwrap();
     assert!(first_table < md.find("| strategy |").unwrap(), "{md}");
 }
+
+#[test]
+fn a_strategy_a_crash_hit_shows_no_prediction_rather_than_a_wrong_one() {
+    let mut s = modelled();
+    // poll@500ms's paper model is marked outside its interval; once a crash
+    // hit the strategy, the model (which does not cover crashes) says nothing.
+    let before = render::table(&s, Lang::En);
+    let name = s.strategies[1].name.clone();
+    let row = |t: &str| t.lines().find(|l| l.starts_with(&name)).unwrap().to_owned();
+    assert!(row(&before).contains("(!)"), "{before}");
+    s.strategies[1].crash = Some(Default::default());
+    let after = render::table(&s, Lang::En);
+    assert!(!row(&after).contains("(!)"), "{after}");
+}
