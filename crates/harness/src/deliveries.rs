@@ -23,7 +23,7 @@ use hooklab_core::ids::PaymentId;
 use hooklab_core::model::faults::DeliveryLegs;
 use hooklab_core::model::stats::Moments;
 use hooklab_platform::DeliveryAttempt;
-use hooklab_shop::orders::{Channel, OrderEntry};
+
 use std::collections::HashMap;
 
 /// The deliveries' own draws, for the webhook and hybrid models.
@@ -39,7 +39,7 @@ pub(crate) struct DeliveryDraws<'a> {
 /// `receiver_delay` is the scenario's `receiver_delay_ms`.
 pub(crate) fn delivery_draws<'a>(
     attempts: &'a [DeliveryAttempt],
-    entries: &[OrderEntry],
+    webhook_known: &'a [(PaymentId, Micros)],
     receiver_delay: Dur,
 ) -> DeliveryDraws<'a> {
     let mut first_attempt = HashMap::<&PaymentId, Micros>::new();
@@ -48,11 +48,7 @@ pub(crate) fn delivery_draws<'a>(
         // A duplicated event has two first attempts: the earlier counts.
         *at = (*at).min(a.started_at);
     }
-    let known: HashMap<&PaymentId, Micros> = entries
-        .iter()
-        .filter(|e| e.via == Some(Channel::Webhook))
-        .filter_map(|e| Some((e.payment_id.as_ref()?, e.known_at?)))
-        .collect();
+    let known: HashMap<&PaymentId, Micros> = webhook_known.iter().map(|(p, at)| (p, *at)).collect();
     // The attempt that delivered each order: acknowledged, and on the wire
     // when the shop learned it (the earliest such, if two copies were).
     let mut delivering = HashMap::<&PaymentId, &DeliveryAttempt>::new();

@@ -1,6 +1,7 @@
 //! Folding what a run observed into a [`StrategyReport`].
 //!
-//! A run ([`crate::run`]) only drives the hosts and keeps what they record;
+//! A run ([`crate::run`]) only drives the hosts and keeps what they record
+//! (each order's outcome already folded as it ended, by [`crate::outcomes`]);
 //! this module reads those records once the run has stopped and turns them
 //! into plain data: latencies from each scheduled settlement to the instant
 //! the shop knew, why each missed order was missed, the requests both sides
@@ -8,27 +9,25 @@
 //! measurement. It never starts a task or touches a socket, as oha keeps its
 //! aggregator apart from its workers.
 
-use hooklab_core::clock::Micros;
+use crate::outcomes::{Folded, Outcomes, order_number};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::rejection;
 use hooklab_core::http::TransportErrorKind;
-use hooklab_core::ids::OrderId;
 use hooklab_core::model::faults::FaultRates;
 use hooklab_core::model::health::{HealthInputs, health_flags};
 use hooklab_core::model::stats::{Moments, Z95, wilson};
 use hooklab_core::model::{self, Legs, OrderTimes, RunDraws};
 use hooklab_core::report::{
-    HealthCode, LatencySummary, MISSED_EXAMPLES, MissedOrder, MissedWhy, NotifiedBy, RequestCounts,
-    StrategyReport, Timeline, latency_histogram_up_to, round_ms,
+    HealthCode, LatencySummary, RequestCounts, StrategyReport, Timeline, round_ms,
 };
 use hooklab_core::scenario::{ClockMode, Scenario, StrategySpec};
 use hooklab_core::traffic::Traffic;
 use hooklab_core::workload::OrderPlan;
 use hooklab_platform::{AttemptResult, Platform};
 use hooklab_shop::client::PlatformClient;
-use hooklab_shop::orders::{Channel, OrderBook, OrderEntry};
+use hooklab_shop::orders::OrderBook;
 use hooklab_shop::receiver::Receiver;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -45,17 +44,17 @@ pub(crate) struct Observations<'a> {
     pub plan: &'a [OrderPlan],
     /// The platform, for its settlements, delivery attempts and counts.
     pub platform: &'a Platform,
-    /// The shops' shared order book: when each outcome became known, and how.
+    /// The shops' shared order book, for its duplicates and its pollers'
+    /// timer lateness (each order's outcome was folded as it ended).
     pub book: &'a OrderBook,
+    /// Each order's outcome, folded as it ended ([`crate::outcomes`]).
+    pub outcomes: &'a Outcomes,
     /// The shops' shared client, for the requests they sent.
     pub client: &'a PlatformClient,
     /// One webhook receiver per merchant, for what they received.
     pub receivers: &'a [Arc<Receiver>],
     /// Deliveries refused at connect (a receiver down refusing connections).
     pub refused: u64,
-    /// The run's origin on its clock: the instant arrivals count from and
-    /// the event pollers start, and the model's instant 0.
-    pub origin: Micros,
     /// One loopback round trip of this machine measured before any load
     /// (zero in virtual time), or `None` if it could not be measured.
     pub calibrated_rtt: Option<Dur>,
@@ -84,9 +83,6 @@ struct Measured {
     /// Mean legs of the payment creations, the timer's, the settlement
     /// worker's and the placement's lateness: the draws' prediction's legs.
     legs: Legs,
-    /// Each order's creation instant at the platform, µs from the origin
-    /// (orders that never settled are not in it).
-    created_us: ByNumber<f64>,
     /// Largest placement lag, µs.
     placement_max_us: f64,
 }
@@ -94,51 +90,21 @@ struct Measured {
 /// Measures the legs, as `MODEL-WIRING.md` section 2.1 says: the platform
 /// creates a payment at `settled_at − settle_after` exactly (the ledger
 /// schedules `created + settle_after` in integer µs), so `created − placed`
-/// is the request leg and `answered − created` the response leg.
-fn measure(
-    plan: &[OrderPlan],
-    by_order: &ByNumber<&OrderEntry>,
-    settlements: &ByNumber<Micros>,
-    origin: Micros,
-    book: &OrderBook,
-    platform: &Platform,
-) -> Measured {
-    let (mut request, mut response, mut placement) =
-        (Moments::default(), Moments::default(), Moments::default());
-    let mut created_us = ByNumber::new(plan.len());
-    for order in plan {
-        let Some(entry) = by_order.get(&order.order_id) else {
-            continue;
-        };
-        placement.record(
-            entry
-                .placed
-                .since(origin.plus(Dur(order.arrive_at.0)))
-                .as_us(),
-        );
-        let Some(settled_at) = settlements.get(&order.order_id) else {
-            continue;
-        };
-        let created = Micros(settled_at.0.saturating_sub(order.settle_after.as_us()));
-        created_us.insert(&order.order_id, created.since(origin).as_us() as f64);
-        if let Some(answered) = entry.answered {
-            request.record(created.since(entry.placed).as_us());
-            response.record(answered.since(created).as_us());
-        }
-    }
+/// is the request leg and `answered − created` the response leg (summed
+/// order by order as each ended, in [`crate::outcomes`]).
+fn measure(outcomes: &Folded, book: &OrderBook, platform: &Platform) -> Measured {
     let legs = Legs {
-        request_us: request.mean_us().unwrap_or(0.0),
-        response_us: response.mean_us().unwrap_or(0.0),
+        request_us: outcomes.request.mean_us().unwrap_or(0.0),
+        response_us: outcomes.response.mean_us().unwrap_or(0.0),
         timer_late_us: book.timer_lateness().mean_us().unwrap_or(0.0),
         settle_late_us: platform
             .settlement_lateness()
             .map_or(0.0, |d| d.as_us() as f64),
-        placement_late_us: placement.mean_us().unwrap_or(0.0),
+        placement_late_us: outcomes.placement.mean_us().unwrap_or(0.0),
     };
     Measured {
         legs,
-        created_us,
-        placement_max_us: placement.max_us as f64,
+        placement_max_us: outcomes.placement.max_us as f64,
     }
 }
 
@@ -228,10 +194,10 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         plan,
         platform,
         book,
+        outcomes,
         client,
         receivers,
         refused,
-        origin,
         calibrated_rtt,
         calibrated_delivery,
         timer_late,
@@ -241,14 +207,6 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         traffic,
         crash,
     } = observed;
-    let mut settlements = ByNumber::new(plan.len());
-    let settled = match &crash {
-        Some(log) => log.settlements(platform),
-        None => platform.settlements(),
-    };
-    for s in settled {
-        settlements.insert(&s.order_id, s.settled_at);
-    }
     let attempts = match &crash {
         Some(log) => log.attempts(platform),
         None => platform.delivery_attempts(),
@@ -257,100 +215,19 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         .as_ref()
         .map(|log| log.losses(platform, book))
         .unwrap_or_default();
-    let entries = book.entries();
-    let failed: HashMap<OrderId, String> = book.failed().into_iter().collect();
-    let mut by_order = ByNumber::new(plan.len());
-    for e in &entries {
-        by_order.insert(&e.order_id, e);
-    }
-
-    // Each learned order's delay, exactly; the histogram (for percentiles)
-    // is sized to the largest, so none is refused.
-    let mut exact = Moments::default();
-    let mut delays = Vec::with_capacity(plan.len());
-    let mut notified_by = NotifiedBy::default();
-    let mut missed_orders = Vec::new();
-    let mut missed_by_reason = BTreeMap::<String, u64>::new();
-    // Each payment's attempts (how many, and the last to finish), built only
-    // if some webhook order was missed: one pass over the log, not one per
-    // missed order.
-    let mut tried_by_payment: Option<
-        HashMap<&hooklab_core::ids::PaymentId, (u32, &AttemptResult)>,
-    > = None;
-    for order in plan {
-        let entry = by_order.get(&order.order_id);
-        match (
-            entry.and_then(|e| e.known_at),
-            settlements.get(&order.order_id),
-        ) {
-            (Some(known_at), Some(settled_at)) => {
-                // Saturating: the shop cannot learn before the settlement, and
-                // if the clocks ever said otherwise we record 0, not garbage.
-                let delay = known_at.since(*settled_at).as_us();
-                exact.record(delay);
-                delays.push(delay);
-                match entry.and_then(|e| e.via) {
-                    Some(Channel::Webhook) => notified_by.webhook += 1,
-                    Some(Channel::Stream) => notified_by.stream += 1,
-                    _ => notified_by.poll += 1,
-                }
-            }
-            _ => {
-                let why = if let Some(error) = failed.get(&order.order_id) {
-                    MissedWhy::CreationFailed {
-                        error: error.to_string(),
-                    }
-                } else if !settlements.contains_key(&order.order_id) {
-                    MissedWhy::NotSettled
-                } else if matches!(
-                    spec,
-                    StrategySpec::Poll { .. } | StrategySpec::PollEvents { .. }
-                ) {
-                    MissedWhy::NotPolledYet
-                } else {
-                    let tried = tried_by_payment.get_or_insert_with(|| {
-                        let mut by = HashMap::new();
-                        for a in &attempts {
-                            let e = by.entry(&a.payment_id).or_insert((0, &a.result));
-                            *e = (e.0 + 1, &a.result);
-                        }
-                        by
-                    });
-                    let payment = entry.and_then(|e| e.payment_id.as_ref());
-                    match payment.and_then(|p| tried.get(p)) {
-                        // Every strategy without webhooks finds out by asking.
-                        _ if !spec.receives_webhooks() => MissedWhy::NotPolledYet,
-                        None => MissedWhy::NoDelivery,
-                        Some((n, last)) if last.is_success() => MissedWhy::LostAfterAck {
-                            attempts: *n,
-                            last: last.describe(),
-                        },
-                        Some((n, last)) => MissedWhy::AttemptsFailed {
-                            attempts: *n,
-                            last: last.describe(),
-                        },
-                    }
-                };
-                let why = lost
-                    .get(&order.order_id)
-                    .map_or(why, |&loss| MissedWhy::Crash { loss });
-                *missed_by_reason.entry(why.kind().to_owned()).or_insert(0) += 1;
-                if missed_orders.len() < MISSED_EXAMPLES {
-                    missed_orders.push(MissedOrder {
-                        order_id: order.order_id.to_string(),
-                        reason: why.english(),
-                        why: Some(why),
-                    });
-                }
-            }
-        }
-    }
-    let mut histogram = latency_histogram_up_to(exact.max_us);
-    // The histogram cannot hold 0; the exact sums can.
-    let unrecorded = delays
-        .iter()
-        .filter(|d| histogram.record((**d).max(1)).is_err())
-        .count() as u64;
+    // What is still in flight (the orders never learned) is folded now.
+    let mut outcomes = outcomes.finish(spec, book.entries(), book.failed(), &attempts, &lost);
+    let (missed_orders, missed_by_reason) = (
+        std::mem::take(&mut outcomes.missed_orders),
+        std::mem::take(&mut outcomes.missed_by_reason),
+    );
+    let Folded {
+        exact,
+        ref histogram,
+        unrecorded,
+        notified_by,
+        ..
+    } = outcomes;
 
     let sent = client.sent();
     let served = match &crash {
@@ -422,7 +299,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     let requests_per_order = round4(notification_requests as f64 / orders.max(1) as f64);
 
     // The model's two predictions (`MODEL-WIRING.md` sections 2.1 and 2.2).
-    let measured = measure(plan, &by_order, &settlements, origin, book, platform);
+    let measured = measure(&outcomes, book, platform);
     let network_leg = scenario
         .network
         .latency
@@ -448,23 +325,32 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     // A webhook's draws are its deliveries' own: when each left, and their
     // legs (see `deliveries`).
     let delivered = spec.receives_webhooks().then(|| {
-        crate::deliveries::delivery_draws(&attempts, &entries, scenario.faults.receiver_delay_ms)
+        crate::deliveries::delivery_draws(
+            &attempts,
+            &outcomes.webhook_known,
+            scenario.faults.receiver_delay_ms,
+        )
     });
     let first_attempt_us = |o: &OrderPlan| {
-        let payment = by_order.get(&o.order_id)?.payment_id.as_ref()?;
+        let k = order_number(&o.order_id)?;
+        let payment = outcomes.payments.get(k)?.as_ref()?;
         let at = delivered.as_ref()?.first_attempt.get(payment)?;
-        Some(at.since(origin).as_us() as f64)
+        Some(at.since(outcomes.origin).as_us() as f64)
     };
     let draws = RunDraws {
         orders: plan
             .iter()
             .map(|o| OrderTimes {
                 merchant: o.merchant,
-                created_us: measured.created_us.get(&o.order_id).copied().unwrap_or(
-                    o.arrive_at.0 as f64
-                        + measured.legs.placement_late_us
-                        + measured.legs.request_us,
-                ),
+                created_us: order_number(&o.order_id)
+                    .and_then(|k| outcomes.created_us.get(k))
+                    .copied()
+                    .filter(|c| !c.is_nan())
+                    .unwrap_or(
+                        o.arrive_at.0 as f64
+                            + measured.legs.placement_late_us
+                            + measured.legs.request_us,
+                    ),
                 settle_after_us: o.settle_after.as_us(),
                 settled_by_worker_us: None,
                 first_attempt_us: first_attempt_us(o),
@@ -504,21 +390,15 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             | StrategySpec::Stream { .. }
     ))
     .then(|| {
-        let mut per_payment: HashMap<_, u64> = HashMap::new();
-        for a in &attempts {
-            *per_payment.entry(&a.payment_id).or_insert(0) += 1;
-        }
         let mut m = Moments::default();
         for o in plan {
-            let polls = order_number(&o.order_id)
+            let k = order_number(&o.order_id);
+            let polls = k
                 .and_then(|k| polls_by_order.get(k))
                 .map_or(0, |n| u64::from(*n));
-            let webhooks = by_order
-                .get(&o.order_id)
-                .and_then(|e| e.payment_id.as_ref())
-                .and_then(|p| per_payment.get(p))
-                .copied()
-                .unwrap_or(0);
+            let webhooks = k
+                .and_then(|k| outcomes.webhooks_by_order.get(k))
+                .map_or(0, |n| u64::from(*n));
             m.record(polls + webhooks);
         }
         // The unit is requests, not µs: the sums do not care.
@@ -578,8 +458,8 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                 .map(|r| r.counts().redeliveries.load(Ordering::Relaxed))
                 .sum::<u64>(),
         notified_by,
-        latency_ms: LatencySummary::from_histogram_exact(&histogram, &exact),
-        latency_cdf_ms: hooklab_core::report::cdf_points(&histogram),
+        latency_ms: LatencySummary::from_histogram_exact(histogram, &exact),
+        latency_cdf_ms: hooklab_core::report::cdf_points(histogram),
         requests,
         requests_per_order,
         polls_wasted_share: if polls == 0 {
@@ -615,38 +495,6 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
 
 /// Where a webhook draws prediction's legs come from, in words.
 const DELIVERY_LEGS: &str = "measured in the run: each event's first attempt left when the platform's log says, and the mean legs of the attempts that delivered an order (the attempt's start to the shop's record, and back)";
-
-/// Where order `ord_000042`'s count sits in a per-order column (41).
-fn order_number(order: &OrderId) -> Option<usize> {
-    let n: usize = order.as_str().strip_prefix(OrderId::PREFIX)?.parse().ok()?;
-    n.checked_sub(1)
-}
-
-/// One value per order of the workload, found by the order's number
-/// (`ord_000042` at 41): the workload numbers its orders 1 to n, so a
-/// column indexed by number replaces a hash map keyed by id, with no copy of
-/// the ids and no hashing. An id outside the workload has no slot.
-struct ByNumber<T>(Vec<Option<T>>);
-
-impl<T> ByNumber<T> {
-    fn new(orders: usize) -> Self {
-        ByNumber(std::iter::repeat_with(|| None).take(orders).collect())
-    }
-
-    fn insert(&mut self, order: &OrderId, value: T) {
-        if let Some(slot) = order_number(order).and_then(|k| self.0.get_mut(k)) {
-            *slot = Some(value);
-        }
-    }
-
-    fn get(&self, order: &OrderId) -> Option<&T> {
-        self.0.get(order_number(order)?)?.as_ref()
-    }
-
-    fn contains_key(&self, order: &OrderId) -> bool {
-        self.get(order).is_some()
-    }
-}
 
 fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0

@@ -25,6 +25,8 @@
 //! - [`sweep`]: expands a scenario's `[sweep]` table into one strategy per
 //!   value.
 //! - [`timeline`]: folds a run's events into per-second request counts.
+//! - `outcomes`: folds each order's outcome the moment it ends, so a run's
+//!   memory follows the orders in flight.
 //!
 //! Measurement and display stay apart: the harness measures and hands a
 //! [`hooklab_core::report::Summary`] over, and the `hooklab-report` crate
@@ -38,6 +40,7 @@ pub mod error;
 mod fold;
 pub mod meter;
 pub mod network;
+mod outcomes;
 pub mod run;
 pub mod sweep;
 pub mod timeline;

@@ -27,6 +27,7 @@ use crate::error::HarnessError;
 use crate::fold::{self, Observations};
 use crate::meter;
 use crate::network::{Loopback, Network, Shaped, calibrate_loopback_rtt};
+use crate::outcomes::Outcomes;
 use crate::timeline::Recorder;
 use crate::virtual_net::{self, VirtualNet};
 use hooklab_core::clock::{Clock, Micros};
@@ -428,9 +429,20 @@ pub(crate) async fn run_strategy(
     // into the timeline at once (nothing of it is kept) and passed on to the
     // progress listener.
     let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel::<RunEvent>();
-    let events = EventSink::to(move |e| {
-        let _ = events_tx.send(e);
-    });
+    // Each order's outcome is folded the moment it ends (see `outcomes`):
+    // settlements and webhook attempts as they are announced, the shop's
+    // entries as the forgetting order book hands them over.
+    let outcomes = Outcomes::new(plan.clone());
+    if spec.receives_webhooks() {
+        outcomes.keep_payments();
+    }
+    let events = {
+        let outcomes = outcomes.clone();
+        EventSink::to(move |e| {
+            outcomes.observe(&e);
+            let _ = events_tx.send(e);
+        })
+    };
     let mut recorder = Recorder::new(plan.len(), setting.order_lives);
     let http: Arc<dyn HttpClient> = net.client();
 
@@ -510,7 +522,15 @@ pub(crate) async fn run_strategy(
         life.current()
             .forget_once_known(events.clone(), Dur::from_secs(60))
     };
-    let book = Arc::new(OrderBook::with_events(events_of_shop));
+    // And the shop's book forgets each order it learned, handing it to the
+    // outcomes fold first.
+    let book = {
+        let outcomes = outcomes.clone();
+        Arc::new(OrderBook::forgetting(
+            events_of_shop,
+            Arc::new(move |entry| outcomes.ended(entry)),
+        ))
+    };
     let client =
         PlatformClient::new(life.shop_link(http.clone()), &platform_url, clock).with_events(events);
     let receiver_faults = ReceiverFaults {
@@ -560,6 +580,7 @@ pub(crate) async fn run_strategy(
     // in its own task so a slow creation never delays the next arrival.
     let origin = clock.now();
     recorder.start_at(origin);
+    outcomes.begin(origin);
     for shop in &shops {
         shop.start();
     }
@@ -665,12 +686,12 @@ pub(crate) async fn run_strategy(
         plan,
         platform: &platform,
         book: &book,
+        outcomes: &outcomes,
         client: &client,
         receivers: &receivers,
         refused: refusing
             .as_ref()
             .map_or(0, |link| link.refused.load(Ordering::Relaxed)),
-        origin,
         calibrated_rtt: setting.calibrated,
         calibrated_delivery: setting.calibrated_delivery,
         timer_late: setting.timer_late,

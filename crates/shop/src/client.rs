@@ -149,6 +149,10 @@ pub struct PlatformClient {
     pub(crate) base: Arc<str>,
     /// `Bearer <api key>`, sent with every request.
     pub(crate) authorization: Option<Arc<str>>,
+    /// The same, as a header value made once (a clone shares its bytes), so
+    /// a request does not check and copy it again; `None` if it is not a
+    /// valid header value, and then each request fails to build, as before.
+    authorization_header: Option<http::HeaderValue>,
     /// Where 429s are announced.
     pub(crate) events: EventSink,
     pub(crate) clock: Clock,
@@ -169,6 +173,7 @@ impl PlatformClient {
             http,
             base: base.trim_end_matches('/').into(),
             authorization: None,
+            authorization_header: None,
             events: EventSink::default(),
             clock,
             sent: Arc::new(SentCounts::default()),
@@ -197,7 +202,9 @@ impl PlatformClient {
 
     /// The same client, authenticating with `api_key`.
     pub fn with_api_key(mut self, api_key: &str) -> Self {
-        self.authorization = Some(format!("Bearer {api_key}").into());
+        let bearer = format!("Bearer {api_key}");
+        self.authorization_header = http::HeaderValue::from_str(&bearer).ok();
+        self.authorization = Some(bearer.into());
         self
     }
 
@@ -222,14 +229,30 @@ impl PlatformClient {
         method: http::Method,
         path: &str,
     ) -> http::request::Builder {
-        let mut builder = http::Request::builder()
-            .method(method)
-            .uri(format!("{}{}", self.base, path))
-            .header(http::header::USER_AGENT, "hooklab-shop/0.1");
-        if let Some(auth) = &self.authorization {
-            builder = builder.header(http::header::AUTHORIZATION, auth.as_ref());
+        self.authorize(self.start_request(method, path))
+    }
+
+    /// A request to `path` with the shop's user agent, and no key yet. One
+    /// allocation for the URL, and the header value made once: a poll-heavy
+    /// run builds hundreds of thousands of these.
+    fn start_request(&self, method: http::Method, path: &str) -> http::request::Builder {
+        let mut url = String::with_capacity(self.base.len() + path.len());
+        url.push_str(&self.base);
+        url.push_str(path);
+        http::Request::builder().method(method).uri(url).header(
+            http::header::USER_AGENT,
+            http::HeaderValue::from_static("hooklab-shop/0.1"),
+        )
+    }
+
+    /// Adds the shop's key, if it has one.
+    fn authorize(&self, builder: http::request::Builder) -> http::request::Builder {
+        match (&self.authorization_header, &self.authorization) {
+            (Some(header), _) => builder.header(http::header::AUTHORIZATION, header.clone()),
+            // Not a valid header value: the request fails to build, saying why.
+            (None, Some(auth)) => builder.header(http::header::AUTHORIZATION, auth.as_ref()),
+            (None, None) => builder,
         }
-        builder
     }
 
     async fn exchange(
@@ -239,20 +262,18 @@ impl PlatformClient {
         key: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> Result<Bytes, ClientError> {
-        let mut builder = http::Request::builder()
-            .method(method)
-            .uri(format!("{}{}", self.base, path))
-            .header(http::header::USER_AGENT, "hooklab-shop/0.1");
+        let mut builder = self.start_request(method, path);
         if body.is_some() {
-            builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+            builder = builder.header(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
         }
         if let Some(key) = key {
             builder = builder.header("idempotency-key", key);
         }
-        if let Some(auth) = &self.authorization {
-            builder = builder.header(http::header::AUTHORIZATION, auth.as_ref());
-        }
-        let request = builder
+        let request = self
+            .authorize(builder)
             .body(Bytes::from(body.unwrap_or_default()))
             .map_err(|e| ClientError::Build(e.to_string()))?;
         let sent = self.http.send(request);

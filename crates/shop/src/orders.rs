@@ -9,6 +9,13 @@
 //! The book is keyed by *order*, and an order is entered before its payment is
 //! even requested: a webhook may arrive before the creation response does
 //! (a payment can settle at once), and it must find its order waiting.
+//!
+//! A book made with [`OrderBook::forgetting`] keeps only the orders in
+//! flight: the moment an order's outcome is learned, its entry is handed to
+//! the book's [`OrderEnded`] listener (the harness folds it into its counts)
+//! and dropped; the book remembers only that the order is known (one bit per
+//! numbered order), which is all a later duplicate notice needs. Its memory
+//! follows the orders in flight, not the orders of the run.
 
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
@@ -17,8 +24,8 @@ use hooklab_core::ids::{OrderId, PaymentId};
 use hooklab_core::model::stats::Moments;
 use hooklab_core::wire::{Payment, PaymentStatus};
 use serde::Serialize;
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 /// How the shop learned a payment's outcome.
@@ -84,17 +91,61 @@ pub struct OrderEntry {
     pub duplicates: u32,
 }
 
+/// Hears each order a [`OrderBook::forgetting`] book learned the outcome
+/// of, once, with its entry as it was then; the book keeps nothing more of it.
+/// Called on the task that learned it, with no lock of the book held.
+pub type OrderEnded = Arc<dyn Fn(OrderEntry) + Send + Sync>;
+
 #[derive(Debug, Default)]
 struct Book {
+    /// Every order of a book that keeps all; of a forgetting book, the
+    /// orders whose outcome is not yet known.
     by_order: HashMap<OrderId, OrderEntry>,
+    /// Of a forgetting book, which orders are known and gone from `by_order`.
+    forgotten: Forgotten,
     failed: Vec<(OrderId, String)>,
     known: u64,
     duplicates: u64,
 }
 
+/// The known orders a forgetting book dropped: one bit per numbered order
+/// (`ord_000042` is bit 42), and a set for any other spelling of an id.
+#[derive(Debug, Default)]
+struct Forgotten {
+    bits: Vec<u64>,
+    others: HashSet<OrderId>,
+}
+
+impl Forgotten {
+    fn insert(&mut self, order: OrderId) {
+        match order.number().and_then(|n| usize::try_from(n).ok()) {
+            Some(n) => {
+                let word = n / 64;
+                if self.bits.len() <= word {
+                    // Doubling, so a run's growing numbers cost amortised O(1).
+                    self.bits.resize((word + 1).max(self.bits.len() * 2), 0);
+                }
+                self.bits[word] |= 1 << (n % 64);
+            }
+            None => {
+                self.others.insert(order);
+            }
+        }
+    }
+
+    fn contains(&self, order: &OrderId) -> bool {
+        match order.number().and_then(|n| usize::try_from(n).ok()) {
+            Some(n) => self
+                .bits
+                .get(n / 64)
+                .is_some_and(|word| word & (1 << (n % 64)) != 0),
+            None => self.others.contains(order),
+        }
+    }
+}
+
 /// The order book. One `std::sync::Mutex` guards all entries; it is held
 /// only for a map lookup and an update, never across an `.await`.
-#[derive(Debug)]
 pub struct OrderBook {
     book: Mutex<Book>,
     /// How many orders are settled in the shop's eyes (known or failed):
@@ -103,9 +154,22 @@ pub struct OrderBook {
     /// Where the shop announces what it learns (and its pollers what they
     /// find): off unless someone listens.
     events: EventSink,
+    /// Of a forgetting book, who hears each order whose outcome is learned
+    /// (see the module docs); `None`: the book keeps every entry.
+    ended: Option<OrderEnded>,
     /// How late the pollers' timers fired. Its own std mutex, held for one
     /// addition, so a poller's note never waits for the order map.
     timer_lateness: Mutex<Moments>,
+}
+
+impl std::fmt::Debug for OrderBook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrderBook")
+            .field("book", &self.book)
+            .field("events", &self.events)
+            .field("forgetting", &self.ended.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for OrderBook {
@@ -126,7 +190,21 @@ impl OrderBook {
             book: Mutex::new(Book::default()),
             settled_tx: watch::channel(0).0,
             events,
+            ended: None,
             timer_lateness: Mutex::new(Moments::default()),
+        }
+    }
+
+    /// An empty book that announces to `events` and keeps only the orders
+    /// in flight: each order whose outcome it learns goes to `ended` and is
+    /// dropped (see the module docs). [`OrderBook::entries`] then lists the
+    /// orders still in flight, and a later notice of a dropped order is
+    /// still a [`Notice::Duplicate`] (but no entry counts it any more: only
+    /// [`OrderBook::duplicates`] does).
+    pub fn forgetting(events: EventSink, ended: OrderEnded) -> Self {
+        OrderBook {
+            ended: Some(ended),
+            ..Self::with_events(events)
         }
     }
 
@@ -227,7 +305,15 @@ impl OrderBook {
     ) -> Notice {
         let mut book = self.lock();
         let Some(entry) = book.by_order.get_mut(order_id) else {
-            return Notice::UnknownOrder;
+            if !book.forgotten.contains(order_id) {
+                return Notice::UnknownOrder;
+            }
+            book.duplicates += 1;
+            drop(book);
+            self.events.emit(now, || Happening::Duplicate {
+                order: order_id.clone(),
+            });
+            return Notice::Duplicate;
         };
         if entry.known_at.is_some() {
             entry.duplicates += 1;
@@ -246,9 +332,18 @@ impl OrderBook {
         entry.via = Some(via);
         book.known += 1;
         let settled = book.known + book.failed.len() as u64;
+        // A forgetting book hands the entry over and keeps one bit of it.
+        let ended = self.ended.as_ref().and_then(|ended| {
+            let entry = book.by_order.remove(order_id)?;
+            book.forgotten.insert(order_id.clone());
+            Some((ended, entry))
+        });
         drop(book);
-        // Announce before waking the watchers, so whoever stops at the last
-        // outcome has already heard about it.
+        // Hand over and announce before waking the watchers, so whoever
+        // stops at the last outcome has already heard about it.
+        if let Some((ended, entry)) = ended {
+            ended(entry);
+        }
         self.events.emit(now, || Happening::Known {
             order: order_id.clone(),
             via: via.as_str().to_owned(),
@@ -260,10 +355,11 @@ impl OrderBook {
 
     /// Whether the shop already knows the final status of `order_id`.
     pub fn is_known(&self, order_id: &OrderId) -> bool {
-        self.lock()
-            .by_order
-            .get(order_id)
-            .is_some_and(|e| e.known_at.is_some())
+        let book = self.lock();
+        match book.by_order.get(order_id) {
+            Some(e) => e.known_at.is_some(),
+            None => book.forgotten.contains(order_id),
+        }
     }
 
     /// Watches how many orders are known or failed.
@@ -271,7 +367,8 @@ impl OrderBook {
         self.settled_tx.subscribe()
     }
 
-    /// A copy of every entry, sorted by order id (stable output).
+    /// A copy of every entry (of a forgetting book, of every order still
+    /// in flight), sorted by order id (stable output).
     pub fn entries(&self) -> Vec<OrderEntry> {
         let mut v: Vec<_> = self.lock().by_order.values().cloned().collect();
         v.sort_by(|a, b| a.order_id.cmp(&b.order_id));
@@ -373,6 +470,54 @@ mod tests {
             (late.count, late.mean_us(), late.max_us),
             (2, Some(500.0), 1_000)
         );
+    }
+
+    #[test]
+    fn a_forgetting_book_hands_each_known_order_over_and_still_catches_duplicates() {
+        let handed = Arc::new(Mutex::new(Vec::<OrderEntry>::new()));
+        let to = handed.clone();
+        let book = OrderBook::forgetting(
+            EventSink::default(),
+            Arc::new(move |e| to.lock().unwrap_or_else(|p| p.into_inner()).push(e)),
+        );
+        let (one, two) = (payment(1), payment(2));
+        for p in [&one, &two] {
+            book.place(p.order_id.clone(), Micros(0));
+            book.attach_at(p, Micros(7));
+        }
+        let o = &one.order_id;
+        assert_eq!(
+            book.record(o, PaymentStatus::Approved, Channel::Poll, Micros(10)),
+            Notice::Learned
+        );
+        // Gone from the book, handed over once, with what the shop knew.
+        assert_eq!(book.entries().len(), 1);
+        assert_eq!(book.entries()[0].order_id, two.order_id);
+        let first = handed.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        assert_eq!(first.len(), 1);
+        assert_eq!(
+            (first[0].known_at, first[0].via, first[0].answered),
+            (Some(Micros(10)), Some(Channel::Poll), Some(Micros(7)))
+        );
+        // A later notice is still a duplicate, and the order still known.
+        assert!(book.is_known(o));
+        assert_eq!(
+            book.record(o, PaymentStatus::Approved, Channel::Webhook, Micros(20)),
+            Notice::Duplicate
+        );
+        assert_eq!(book.duplicates(), 1);
+        assert!(!book.is_known(&two.order_id));
+        assert_eq!(
+            book.record(
+                &OrderId::numbered(3),
+                PaymentStatus::Approved,
+                Channel::Poll,
+                Micros(1)
+            ),
+            Notice::UnknownOrder
+        );
+        assert_eq!(handed.lock().unwrap_or_else(|p| p.into_inner()).len(), 1);
+        assert_eq!(*book.watch_settled().borrow(), 1);
     }
 
     #[test]

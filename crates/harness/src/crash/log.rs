@@ -6,7 +6,7 @@ use super::PlatformLife;
 use hooklab_core::crash::{CrashLoss, CrashReport};
 use hooklab_core::ids::{OrderId, PaymentId};
 use hooklab_core::scenario::{OutboxKind, StoreKind};
-use hooklab_platform::{DeliveryAttempt, Platform, ServedSnapshot, Settlement};
+use hooklab_platform::{DeliveryAttempt, Platform, ServedSnapshot};
 use hooklab_shop::orders::OrderBook;
 use hooklab_shop::receiver::Receiver;
 use std::collections::{HashMap, HashSet};
@@ -30,20 +30,6 @@ pub(crate) struct CrashLog<'a> {
 }
 
 impl CrashLog<'_> {
-    /// Every settlement of every platform (an order a restarted platform
-    /// settled again from its store counted once, at its first).
-    pub(crate) fn settlements(&self, current: &Platform) -> Vec<Settlement> {
-        let lives = self.life.lock();
-        let mut seen = HashSet::new();
-        lives
-            .dead
-            .iter()
-            .flat_map(|d| d.platform.settlements())
-            .chain(current.settlements())
-            .filter(|s| seen.insert(s.order_id.clone()))
-            .collect()
-    }
-
     /// Every delivery attempt of every platform, in the order they lived.
     pub(crate) fn attempts(&self, current: &Platform) -> Vec<DeliveryAttempt> {
         let lives = self.life.lock();

@@ -10,6 +10,8 @@
 //! - `traffic`: bytes and connections counted at both ends, and agreeing;
 //! - `sampling`: the summary keeps a bounded sample of order lives and of
 //!   missed orders, and exact counts of all;
+//! - `outcomes`: outcomes folded as each order ends give the summary of a
+//!   fold over every order's record at the end (a committed summary);
 //! - `crash`: crash faults (virtual time, and once in real time), what each store and
 //!   acknowledgement loses;
 //! - `fixtures`: the scenario builders and the run helper they share.
@@ -24,6 +26,7 @@ mod fixtures;
 mod jobs;
 mod loopback;
 mod model;
+mod outcomes;
 mod sampling;
 mod spectrum;
 mod traffic;

@@ -1,0 +1,410 @@
+//! Each order's outcome, folded the moment the order ends, so that what a
+//! run keeps follows the orders in flight, not the orders of the run.
+//!
+//! The shop's order book is a forgetting one
+//! ([`hooklab_shop::orders::OrderBook::forgetting`]): when the shop learns an
+//! order's outcome it hands the order's entry here and drops it. The
+//! platform's `Settled` and `Delivery` announcements come here too, as they
+//! are made (from the run's event sink, before the event is queued for the
+//! timeline). An order that is both known and settled is notified: its delay
+//! goes into the exact sums and the histogram, its legs into the model's
+//! means, and nothing of it is kept but a few numbers per order
+//! ([`Outcomes`] says which). An order that is settled but not yet known
+//! waits in a map of the orders in flight.
+//!
+//! When the run has stopped, [`Outcomes::finish`] folds what is still in
+//! flight (the shop's remaining entries: missed orders, failed creations)
+//! the same way, and says why each unnotified order was missed, in the
+//! workload's order. The result is, number for number, what a fold over
+//! every order's record at the end would give: every sum here is exact (an
+//! integer sum does not care in which order orders end), and the histogram
+//! grows as it must instead of being sized to the largest delay beforehand
+//! (the counts of its buckets do not depend on its size).
+
+use hdrhistogram::Histogram;
+use hooklab_core::clock::Micros;
+use hooklab_core::crash::CrashLoss;
+use hooklab_core::duration::Dur;
+use hooklab_core::events::{Happening, RunEvent};
+use hooklab_core::ids::{OrderId, PaymentId};
+use hooklab_core::model::stats::Moments;
+use hooklab_core::report::{
+    MISSED_EXAMPLES, MissedOrder, MissedWhy, NotifiedBy, latency_histogram_up_to,
+};
+use hooklab_core::scenario::StrategySpec;
+use hooklab_core::workload::OrderPlan;
+use hooklab_platform::{AttemptResult, DeliveryAttempt};
+use hooklab_shop::orders::{Channel, OrderEntry};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// Where order `ord_000042` sits in a per-order column (41).
+pub(crate) fn order_number(order: &OrderId) -> Option<usize> {
+    let n: usize = order.as_str().strip_prefix(OrderId::PREFIX)?.parse().ok()?;
+    n.checked_sub(1)
+}
+
+/// One bit per order of the workload.
+#[derive(Debug)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(orders: usize) -> Self {
+        Bits(vec![0; orders.div_ceil(64)])
+    }
+
+    fn set(&mut self, k: usize) {
+        if let Some(word) = self.0.get_mut(k / 64) {
+            *word |= 1 << (k % 64);
+        }
+    }
+
+    fn get(&self, k: usize) -> bool {
+        self.0.get(k / 64).is_some_and(|w| w & (1 << (k % 64)) != 0)
+    }
+}
+
+/// The fold of a run's outcomes, shared by the run's event sink and its
+/// order book's listener. One std mutex guards it, held for one order's
+/// update and never across an `.await`.
+pub(crate) struct Outcomes(Mutex<Folding>);
+
+/// What the fold holds. Per order of the workload (the only memory that
+/// grows with the run's orders): whether it was notified and whether it had
+/// a payment (a bit each), its creation instant at the platform (8 bytes)
+/// and its webhook attempts (4 bytes). Everything else is either exact sums
+/// or orders in flight.
+struct Folding {
+    plan: Arc<[OrderPlan]>,
+    /// The run's origin, once the first order may be placed.
+    origin: Micros,
+    /// Orders settled (at this scheduled instant) whose outcome the shop
+    /// has not yet learned.
+    settled: HashMap<usize, Micros>,
+    /// Orders the shop learned the outcome of before their settlement was
+    /// announced (it cannot happen on a platform that announces before it
+    /// answers; kept so the fold never depends on it).
+    known_unsettled: HashMap<usize, OrderEntry>,
+    notified: Bits,
+    /// Whether the shop's entry of the order had its payment's id, so its
+    /// webhook attempts count as its own (as they are matched by payment).
+    has_payment: Bits,
+    /// Creation instant at the platform, µs from the origin (`NaN`: none).
+    created_us: Vec<f64>,
+    /// Webhook attempts about each order, from the platform's announcements.
+    webhooks: Vec<u32>,
+    /// Each order's payment, by order number, kept only for a strategy that
+    /// receives webhooks (see [`Outcomes::keep_payments`]).
+    payments: Option<Vec<Option<PaymentId>>>,
+    /// The payment and instant of each order the shop learned by webhook
+    /// (kept with `payments`).
+    webhook_known: Vec<(PaymentId, Micros)>,
+    exact: Moments,
+    histogram: Histogram<u64>,
+    unrecorded: u64,
+    notified_by: NotifiedBy,
+    placement: Moments,
+    request: Moments,
+    response: Moments,
+}
+
+/// Everything [`Outcomes::finish`] folded, for [`crate::fold`].
+pub(crate) struct Folded {
+    /// Each notified order's delay from its scheduled settlement to the
+    /// instant the shop knew, µs, summed exactly.
+    pub exact: Moments,
+    /// The same delays (at least 1 µs each), for percentiles.
+    pub histogram: Histogram<u64>,
+    /// Delays the histogram could not hold.
+    pub unrecorded: u64,
+    /// How the notified orders were learned.
+    pub notified_by: NotifiedBy,
+    /// The first [`MISSED_EXAMPLES`] missed orders, in the workload's order.
+    pub missed_orders: Vec<MissedOrder>,
+    /// Every missed order, by reason.
+    pub missed_by_reason: BTreeMap<String, u64>,
+    /// How late each placed order was placed, µs.
+    pub placement: Moments,
+    /// Payment creations' request legs (placed to created), µs.
+    pub request: Moments,
+    /// Their response legs (created to answered), µs.
+    pub response: Moments,
+    /// Each order's creation instant at the platform, µs from the origin,
+    /// by order number (`NaN`: never settled or never placed).
+    pub created_us: Vec<f64>,
+    /// Each order's webhook attempts, by order number (0 when the shop
+    /// never knew its payment).
+    pub webhooks_by_order: Vec<u32>,
+    /// Each order's payment, by order number; empty unless
+    /// [`Outcomes::keep_payments`] was called.
+    pub payments: Vec<Option<PaymentId>>,
+    /// The payment and instant of each order the shop learned by webhook;
+    /// empty unless [`Outcomes::keep_payments`] was called.
+    pub webhook_known: Vec<(PaymentId, Micros)>,
+    /// Where the run's clock started (see [`Outcomes::begin`]).
+    pub origin: Micros,
+}
+
+impl Outcomes {
+    /// A fold for a run of `plan`.
+    pub(crate) fn new(plan: Arc<[OrderPlan]>) -> Arc<Self> {
+        let n = plan.len();
+        let mut histogram = latency_histogram_up_to(0);
+        // Grows past 30 days if a delay does: none is refused.
+        histogram.auto(true);
+        Arc::new(Outcomes(Mutex::new(Folding {
+            plan,
+            origin: Micros(0),
+            settled: HashMap::new(),
+            known_unsettled: HashMap::new(),
+            notified: Bits::new(n),
+            has_payment: Bits::new(n),
+            created_us: vec![f64::NAN; n],
+            webhooks: vec![0; n],
+            payments: None,
+            webhook_known: Vec::new(),
+            exact: Moments::default(),
+            histogram,
+            unrecorded: 0,
+            notified_by: NotifiedBy::default(),
+            placement: Moments::default(),
+            request: Moments::default(),
+            response: Moments::default(),
+        })))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Folding> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps each order's payment id and, for orders learned by webhook,
+    /// when: the webhook model's draws match deliveries to orders by payment
+    /// (`crate::deliveries`). About 40 bytes an order, so only a strategy
+    /// that receives webhooks asks for it.
+    pub(crate) fn keep_payments(&self) {
+        let mut f = self.lock();
+        let n = f.plan.len();
+        f.payments = Some(vec![None; n]);
+    }
+
+    /// Says where the run's clock starts (arrivals count from it): call
+    /// before the first order is placed.
+    pub(crate) fn begin(&self, origin: Micros) {
+        self.lock().origin = origin;
+    }
+
+    /// Hears one of the run's events as it is announced: settlements and
+    /// webhook attempts count here; the rest is the timeline's.
+    pub(crate) fn observe(&self, e: &RunEvent) {
+        match &e.what {
+            Happening::Settled { order, .. } => {
+                let Some(k) = order_number(order) else { return };
+                let mut f = self.lock();
+                if k >= f.plan.len() {
+                    return;
+                }
+                // A platform restarted after a crash may settle an order
+                // again from its store: the first settlement is the one.
+                if f.notified.get(k) {
+                    return;
+                }
+                match f.known_unsettled.remove(&k) {
+                    Some(entry) => f.fold_entry(k, &entry, Some(e.at)),
+                    None => {
+                        f.settled.entry(k).or_insert(e.at);
+                    }
+                }
+            }
+            Happening::Delivery { order, .. } => {
+                if let Some(k) = order_number(order) {
+                    let mut f = self.lock();
+                    if let Some(n) = f.webhooks.get_mut(k) {
+                        *n += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Folds an order whose outcome the shop just learned (the order book's
+    /// listener): at once if its settlement was announced, else when it is.
+    pub(crate) fn ended(&self, entry: OrderEntry) {
+        let Some(k) = order_number(&entry.order_id) else {
+            return;
+        };
+        let mut f = self.lock();
+        if k >= f.plan.len() {
+            return;
+        }
+        match f.settled.remove(&k) {
+            Some(settled_at) => f.fold_entry(k, &entry, Some(settled_at)),
+            None => {
+                f.known_unsettled.insert(k, entry);
+            }
+        }
+    }
+
+    /// Folds what is left once the run stopped: `remaining`, the shop's
+    /// entries still in its book (orders whose outcome it never learned),
+    /// `failed`, the orders that never got a payment, `attempts`, the
+    /// platforms' delivery log (why a webhook order was missed), and `lost`,
+    /// the orders a crash fault lost (that is why they were missed).
+    pub(crate) fn finish(
+        &self,
+        spec: &StrategySpec,
+        remaining: Vec<OrderEntry>,
+        failed: Vec<(OrderId, String)>,
+        attempts: &[DeliveryAttempt],
+        lost: &HashMap<OrderId, CrashLoss>,
+    ) -> Folded {
+        let mut f = self.lock();
+        let f = &mut *f;
+        // What never ended: the shop's entries left, and those known but
+        // never settled; each by its number.
+        let mut left: HashMap<usize, OrderEntry> = std::mem::take(&mut f.known_unsettled);
+        for entry in remaining {
+            if let Some(k) = order_number(&entry.order_id).filter(|k| *k < f.plan.len()) {
+                left.insert(k, entry);
+            }
+        }
+        for (k, entry) in &left {
+            let settled_at = f.settled.get(k).copied();
+            f.fold_entry(*k, entry, settled_at);
+        }
+        let failed: HashMap<OrderId, String> = failed.into_iter().collect();
+        let mut missed_orders = Vec::new();
+        let mut missed_by_reason = BTreeMap::<String, u64>::new();
+        // Each payment's attempts (how many, and the last to finish), built
+        // only if some webhook order was missed: one pass over the log.
+        let mut tried_by_payment: Option<HashMap<&PaymentId, (u32, &AttemptResult)>> = None;
+        for (index, order) in f.plan.iter().enumerate() {
+            // The workload numbers its orders 1 to n in this order.
+            let k = order_number(&order.order_id).unwrap_or(index);
+            if f.notified.get(k) {
+                continue;
+            }
+            let entry = left.get(&k);
+            let why = if let Some(error) = failed.get(&order.order_id) {
+                MissedWhy::CreationFailed {
+                    error: error.to_string(),
+                }
+            } else if !f.settled.contains_key(&k) {
+                MissedWhy::NotSettled
+            } else if matches!(
+                spec,
+                StrategySpec::Poll { .. } | StrategySpec::PollEvents { .. }
+            ) {
+                MissedWhy::NotPolledYet
+            } else {
+                let tried = tried_by_payment.get_or_insert_with(|| {
+                    let mut by = HashMap::new();
+                    for a in attempts {
+                        let e = by.entry(&a.payment_id).or_insert((0, &a.result));
+                        *e = (e.0 + 1, &a.result);
+                    }
+                    by
+                });
+                let payment = entry.and_then(|e| e.payment_id.as_ref());
+                match payment.and_then(|p| tried.get(p)) {
+                    // Every strategy without webhooks finds out by asking.
+                    _ if !spec.receives_webhooks() => MissedWhy::NotPolledYet,
+                    None => MissedWhy::NoDelivery,
+                    Some((n, last)) if last.is_success() => MissedWhy::LostAfterAck {
+                        attempts: *n,
+                        last: last.describe(),
+                    },
+                    Some((n, last)) => MissedWhy::AttemptsFailed {
+                        attempts: *n,
+                        last: last.describe(),
+                    },
+                }
+            };
+            let why = lost
+                .get(&order.order_id)
+                .map_or(why, |&loss| MissedWhy::Crash { loss });
+            *missed_by_reason.entry(why.kind().to_owned()).or_insert(0) += 1;
+            if missed_orders.len() < MISSED_EXAMPLES {
+                missed_orders.push(MissedOrder {
+                    order_id: order.order_id.to_string(),
+                    reason: why.english(),
+                    why: Some(why),
+                });
+            }
+        }
+        let mut webhooks_by_order = std::mem::take(&mut f.webhooks);
+        for (k, n) in webhooks_by_order.iter_mut().enumerate() {
+            if !f.has_payment.get(k) {
+                *n = 0;
+            }
+        }
+        Folded {
+            exact: f.exact,
+            histogram: f.histogram.clone(),
+            unrecorded: f.unrecorded,
+            notified_by: f.notified_by,
+            missed_orders,
+            missed_by_reason,
+            placement: f.placement,
+            request: f.request,
+            response: f.response,
+            created_us: std::mem::take(&mut f.created_us),
+            webhooks_by_order,
+            payments: f.payments.take().unwrap_or_default(),
+            webhook_known: std::mem::take(&mut f.webhook_known),
+            origin: f.origin,
+        }
+    }
+}
+
+impl Folding {
+    /// Folds order `k`'s entry, settled at `settled_at` if it was: its
+    /// placement, its creation's legs, and, if the shop knew its outcome,
+    /// its delay. Each order is folded once.
+    fn fold_entry(&mut self, k: usize, entry: &OrderEntry, settled_at: Option<Micros>) {
+        let Some(order) = self.plan.get(k) else {
+            return;
+        };
+        if let Some(payment) = &entry.payment_id {
+            self.has_payment.set(k);
+            if let Some(slot) = self.payments.as_mut().and_then(|p| p.get_mut(k)) {
+                *slot = Some(payment.clone());
+                if let (Some(Channel::Webhook), Some(known_at)) = (entry.via, entry.known_at) {
+                    self.webhook_known.push((payment.clone(), known_at));
+                }
+            }
+        }
+        self.placement.record(
+            entry
+                .placed
+                .since(self.origin.plus(Dur(order.arrive_at.0)))
+                .as_us(),
+        );
+        let Some(settled_at) = settled_at else {
+            return;
+        };
+        let created = Micros(settled_at.0.saturating_sub(order.settle_after.as_us()));
+        self.created_us[k] = created.since(self.origin).as_us() as f64;
+        if let Some(answered) = entry.answered {
+            self.request.record(created.since(entry.placed).as_us());
+            self.response.record(answered.since(created).as_us());
+        }
+        let Some(known_at) = entry.known_at else {
+            return;
+        };
+        // Saturating: the shop cannot learn before the settlement, and if
+        // the clocks ever said otherwise we record 0, not garbage.
+        let delay = known_at.since(settled_at).as_us();
+        self.exact.record(delay);
+        // The histogram cannot hold 0; the exact sums can.
+        if self.histogram.record(delay.max(1)).is_err() {
+            self.unrecorded += 1;
+        }
+        match entry.via {
+            Some(Channel::Webhook) => self.notified_by.webhook += 1,
+            Some(Channel::Stream) => self.notified_by.stream += 1,
+            _ => self.notified_by.poll += 1,
+        }
+        self.notified.set(k);
+    }
+}
