@@ -803,6 +803,19 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     // Orders the platform never took: the book records each before the
     // wait above can end on it (it counts them as settled), so reading it
     // here misses none, whatever the placing task was doing when aborted.
+    let unknown = book.abandoned_orders().len();
+    if unknown > 0 {
+        anyhow::bail!(match lang {
+            Lang::En => format!(
+                "{unknown} of {total} order(s) ended unknown: the platform at {} no longer knows their payments (404 or 410 to a poll: it restarted without its data, or forgot them after --keep); `hooklab platform` keeps its data in a file unless given --data :memory:",
+                args.platform
+            ),
+            Lang::PtBr => format!(
+                "{unknown} de {total} pedido(s) terminaram sem resultado: a plataforma em {} não conhece mais os pagamentos deles (404 ou 410 a uma consulta: ela reiniciou sem os dados, ou os esqueceu depois do --keep); `hooklab platform` guarda os dados num arquivo, a não ser com --data :memory:",
+                args.platform
+            ),
+        });
+    }
     let gone = book.failed().len();
     if gone > 0 {
         anyhow::bail!(match lang {

@@ -411,6 +411,12 @@ pub enum MissedWhy {
         /// How the last ended (`HTTP 503`, `connect`, `timeout`).
         last: String,
     },
+    /// The platform answered a poll of the payment 404 or 410: it lost or
+    /// forgot it, so no poll could learn its outcome.
+    PaymentUnknown {
+        /// The client's error.
+        error: String,
+    },
     /// A crash lost it (see [`crate::crash`]).
     Crash {
         /// Why.
@@ -428,6 +434,7 @@ impl MissedWhy {
             MissedWhy::NoDelivery => "no_delivery",
             MissedWhy::LostAfterAck { .. } => "lost_after_ack",
             MissedWhy::AttemptsFailed { .. } => "attempts_failed",
+            MissedWhy::PaymentUnknown { .. } => "payment_unknown",
             MissedWhy::Crash { loss } => loss.kind(),
         }
     }
@@ -452,6 +459,9 @@ impl MissedWhy {
             ),
             MissedWhy::AttemptsFailed { attempts, last } => {
                 format!("{attempts} webhook attempt(s); the last ended with {last}")
+            }
+            MissedWhy::PaymentUnknown { error } => {
+                format!("the platform no longer knows the payment: {error}")
             }
             MissedWhy::Crash { loss } => format!("lost to a crash: {}", loss.english()),
         }

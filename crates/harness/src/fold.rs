@@ -216,7 +216,14 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         .map(|log| log.losses(platform, book))
         .unwrap_or_default();
     // What is still in flight (the orders never learned) is folded now.
-    let mut outcomes = outcomes.finish(spec, book.entries(), book.failed(), &attempts, &lost);
+    let mut outcomes = outcomes.finish(
+        spec,
+        book.entries(),
+        book.failed(),
+        book.abandoned_orders(),
+        &attempts,
+        &lost,
+    );
     let (missed_orders, missed_by_reason) = (
         std::mem::take(&mut outcomes.missed_orders),
         std::mem::take(&mut outcomes.missed_by_reason),

@@ -248,13 +248,16 @@ impl Outcomes {
     /// Folds what is left once the run stopped: `remaining`, the shop's
     /// entries still in its book (orders whose outcome it never learned),
     /// `failed`, the orders that never got a payment, `attempts`, the
-    /// platforms' delivery log (why a webhook order was missed), and `lost`,
-    /// the orders a crash fault lost (that is why they were missed).
+    /// platforms' delivery log (why a webhook order was missed), `lost`,
+    /// the orders a crash fault lost (that is why they were missed), and
+    /// `abandoned`, the orders whose payment the platform no longer knew.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn finish(
         &self,
         spec: &StrategySpec,
         remaining: Vec<OrderEntry>,
         failed: Vec<(OrderId, String)>,
+        abandoned: Vec<(OrderId, String)>,
         attempts: &[DeliveryAttempt],
         lost: &HashMap<OrderId, CrashLoss>,
     ) -> Folded {
@@ -273,6 +276,7 @@ impl Outcomes {
             f.fold_entry(*k, entry, settled_at);
         }
         let failed: HashMap<OrderId, String> = failed.into_iter().collect();
+        let abandoned: HashMap<OrderId, String> = abandoned.into_iter().collect();
         let mut missed_orders = Vec::new();
         let mut missed_by_reason = BTreeMap::<String, u64>::new();
         // Each payment's attempts (how many, and the last to finish), built
@@ -287,6 +291,10 @@ impl Outcomes {
             let entry = left.get(&k);
             let why = if let Some(error) = failed.get(&order.order_id) {
                 MissedWhy::CreationFailed {
+                    error: error.to_string(),
+                }
+            } else if let Some(error) = abandoned.get(&order.order_id) {
+                MissedWhy::PaymentUnknown {
                     error: error.to_string(),
                 }
             } else if !f.settled.contains_key(&k) {

@@ -74,6 +74,10 @@ impl BackoffPoller {
                     retry_after: Some(wait),
                     ..
                 }) => not_before = self.clock.now().plus(wait),
+                Err(e) if e.is_payment_gone() => {
+                    self.book.abandoned(order_id, e.chain());
+                    return;
+                }
                 Err(_) => {}
             }
         }

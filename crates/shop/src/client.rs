@@ -71,6 +71,19 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// Whether a poll of a payment was answered "no such payment" (404) or
+    /// "forgotten" (410): the platform lost or dropped it, and asking again
+    /// will never learn its outcome.
+    pub fn is_payment_gone(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Refused {
+                status: 404 | 410,
+                ..
+            }
+        )
+    }
+
     /// Whether the platform refused an event-log cursor it does not know:
     /// it restarted without its data (or is another platform), so the
     /// cursor names nothing. The poller reads the log again from its start;

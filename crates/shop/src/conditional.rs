@@ -92,6 +92,10 @@ impl ConditionalPoller {
                 }) => {
                     next = next.plus(interval).max(self.clock.now().plus(wait));
                 }
+                Err(e) if e.is_payment_gone() => {
+                    self.book.abandoned(order_id, e.chain());
+                    return;
+                }
                 Err(_) => next = next.plus(interval),
             }
         }

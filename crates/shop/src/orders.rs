@@ -104,6 +104,9 @@ struct Book {
     /// Of a forgetting book, which orders are known and gone from `by_order`.
     forgotten: Forgotten,
     failed: Vec<(OrderId, String)>,
+    /// Orders whose payment the platform no longer knows (it lost its
+    /// state): no poll will ever answer them.
+    abandoned: Vec<(OrderId, String)>,
     known: u64,
     duplicates: u64,
 }
@@ -274,9 +277,28 @@ impl OrderBook {
     pub fn creation_failed(&self, order_id: OrderId, reason: String) {
         let mut book = self.lock();
         book.failed.push((order_id, reason));
-        let settled = book.known + book.failed.len() as u64;
+        let settled = book.known + (book.failed.len() + book.abandoned.len()) as u64;
         drop(book);
         self.announce_settled(settled);
+    }
+
+    /// Records that the platform no longer knows an order's payment (404 or
+    /// 410 to a poll: it restarted without its data, or forgot it): the
+    /// order ends unknown, with why, instead of being polled forever.
+    pub fn abandoned(&self, order_id: OrderId, reason: String) {
+        let mut book = self.lock();
+        if book.abandoned.iter().any(|(o, _)| *o == order_id) {
+            return;
+        }
+        book.abandoned.push((order_id, reason));
+        let settled = book.known + (book.failed.len() + book.abandoned.len()) as u64;
+        drop(book);
+        self.announce_settled(settled);
+    }
+
+    /// Orders whose payment the platform no longer knew, with why.
+    pub fn abandoned_orders(&self) -> Vec<(OrderId, String)> {
+        self.lock().abandoned.clone()
     }
 
     /// Tells the watchers that `settled` orders are known or failed. Two
@@ -331,7 +353,7 @@ impl OrderBook {
         entry.known_at = Some(now);
         entry.via = Some(via);
         book.known += 1;
-        let settled = book.known + book.failed.len() as u64;
+        let settled = book.known + (book.failed.len() + book.abandoned.len()) as u64;
         // A forgetting book hands the entry over and keeps one bit of it.
         let ended = self.ended.as_ref().and_then(|ended| {
             let entry = book.by_order.remove(order_id)?;

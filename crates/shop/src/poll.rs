@@ -105,6 +105,10 @@ impl Poller {
                 }) => {
                     next = next.max(self.clock.now().plus(wait));
                 }
+                Err(e) if e.is_payment_gone() => {
+                    self.book.abandoned(order_id, e.chain());
+                    return;
+                }
                 // Any other failure is counted by the client; the schedule goes on.
                 Err(_) => {}
             }
@@ -181,5 +185,62 @@ impl EventPoller {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use bytes::Bytes;
+    use hooklab_core::http::{HttpClient, SendFuture};
+
+    /// Answers every request 404 in the API's error shape: a platform that
+    /// restarted without its data.
+    struct Forgot;
+
+    impl HttpClient for Forgot {
+        fn send(&self, _request: http::Request<Bytes>) -> SendFuture {
+            Box::pin(async move {
+                let body = Bytes::from_static(
+                    br#"{"error":{"code":"not_found","message":"no payment pay_000001"}}"#,
+                );
+                let mut answer = http::Response::new(body);
+                *answer.status_mut() = http::StatusCode::NOT_FOUND;
+                Ok(answer)
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_payment_the_platform_no_longer_knows_ends_the_order_instead_of_polling_forever() {
+        let clock = Clock::starting_now(0);
+        let book = Arc::new(OrderBook::new());
+        let order = OrderId::numbered(1);
+        book.place(order.clone(), clock.now());
+        let poller = Arc::new(Poller {
+            clock,
+            client: PlatformClient::new(Arc::new(Forgot), "http://127.0.0.1:1", clock),
+            book: book.clone(),
+            interval: Dur::from_ms(100),
+            reconcile: false,
+        });
+        let (_trigger, shutdown) = hooklab_core::shutdown::channel();
+        // Returns on its own (a timeout would mean it polls forever).
+        tokio::time::timeout(
+            std::time::Duration::from_secs(3_600),
+            poller.run(
+                order.clone(),
+                PaymentId("pay_000001".into()),
+                clock.now(),
+                shutdown,
+            ),
+        )
+        .await
+        .unwrap();
+        let abandoned = book.abandoned_orders();
+        assert_eq!(abandoned.len(), 1);
+        assert!(abandoned[0].1.contains("404"), "{abandoned:?}");
+        assert_eq!(*book.watch_settled().borrow(), 1);
     }
 }

@@ -384,6 +384,10 @@ fn missed_reason_pt(why: &MissedWhy) -> String {
                 client_error_pt(error)
             )
         }
+        MissedWhy::PaymentUnknown { error } => format!(
+            "a plataforma não conhece mais o pagamento: {}",
+            client_error_pt(error)
+        ),
         MissedWhy::NotSettled => {
             "a plataforma ainda não tinha liquidado o pagamento quando a execução terminou"
                 .to_owned()
