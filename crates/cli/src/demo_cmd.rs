@@ -903,9 +903,9 @@ mod tests {
         assert!(settle > every, "no wasted poll");
     }
 
-    #[test]
-    fn lines_are_stamped_with_the_time_of_day() {
-        let out = Out {
+    /// An English printer for Brasília's time of day, reading `wall_us`.
+    fn brasilia(wall_us: fn() -> i64) -> Out {
+        Out {
             printer: Arc::new(
                 LinePrinter::spawn(
                     Sink::Lines(tokio::sync::mpsc::unbounded_channel().0),
@@ -916,8 +916,13 @@ mod tests {
             ),
             lang: Lang::En,
             offset: time::UtcOffset::from_hms(-3, 0, 0).unwrap(),
-            wall_us: Clock::system_unix_us,
-        };
+            wall_us,
+        }
+    }
+
+    #[test]
+    fn lines_are_stamped_with_the_time_of_day() {
+        let out = brasilia(Clock::system_unix_us);
         // 2026-12-01 12:41:07.123 UTC is 09:41:07.123 in Brasília.
         assert_eq!(out.time_of_day(1_796_128_867_123_000), "09:41:07.123");
         let pt = Out {
@@ -944,19 +949,7 @@ mod tests {
     async fn event_lines_keep_to_the_time_of_day_over_a_long_run() {
         let clock = Clock::starting_now(START_US);
         tokio::time::advance(std::time::Duration::from_secs(10 * 3_600)).await;
-        let out = Out {
-            printer: Arc::new(
-                LinePrinter::spawn(
-                    Sink::Lines(tokio::sync::mpsc::unbounded_channel().0),
-                    Lang::En,
-                    1,
-                )
-                .unwrap(),
-            ),
-            lang: Lang::En,
-            offset: time::UtcOffset::from_hms(-3, 0, 0).unwrap(),
-            wall_us: wall_after_ten_hours,
-        };
+        let out = brasilia(wall_after_ten_hours);
         let two_seconds_ago = Micros(clock.now().0 - 2_000_000);
         // The run's clock says ten hours after 09:41:07.123, 2 s ago: 9 s
         // behind the wall.

@@ -574,29 +574,9 @@ fn the_platform_help_says_what_its_terminal_prints() {
 
     // And it is so: a polling shop's polls are in its output, not the
     // platform's.
-    let child = hooklab(dir.path())
-        .args([
-            "platform",
-            "--listen",
-            "127.0.0.1:0",
-            "--settle-after",
-            "100ms",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut platform = Killed(child);
-    let mut stdout = platform.0.stdout.take().unwrap();
+    let (mut platform, mut stdout, address, key) =
+        platform_process(dir.path(), &["--settle-after", "100ms"]);
     let stdout = &mut stdout;
-    let first = read_line(stdout);
-    let address = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_owned();
-    let key = read_line(stdout);
-    let key = key.split_whitespace().last().unwrap().to_owned();
     let shop = hooklab(dir.path())
         .args([
             "shop",
@@ -698,6 +678,33 @@ fn impossible_shop_flags_are_bad_usage() {
 
 /// A child process killed when dropped, so a failing test leaves no server
 /// running.
+/// `hooklab platform` on a free loopback port with `extra` flags, running
+/// in `dir`: the process (killed when dropped), its standard output after
+/// the two lines it was read from, its address and its API key.
+fn platform_process(
+    dir: &Path,
+    extra: &[&str],
+) -> (Killed, std::process::ChildStdout, String, String) {
+    let child = hooklab(dir)
+        .args(["platform", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut platform = Killed(child);
+    let mut stdout = platform.0.stdout.take().unwrap();
+    let first = read_line(&mut stdout);
+    let address = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let key = read_line(&mut stdout);
+    let key = key.split_whitespace().last().unwrap().to_owned();
+    (platform, stdout, address, key)
+}
+
 struct Killed(std::process::Child);
 
 impl Drop for Killed {
@@ -1048,30 +1055,10 @@ fn a_port_in_use_says_how_to_choose_another() {
 #[test]
 fn a_webhook_shop_removes_its_endpoint_when_it_stops() {
     let dir = tempfile::tempdir().unwrap();
-    let child = hooklab(dir.path())
-        .args([
-            "platform",
-            "--listen",
-            "127.0.0.1:0",
-            "--settle-after",
-            "50ms",
-            "--data",
-            ":memory:",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut platform = Killed(child);
-    let mut stdout = platform.0.stdout.take().unwrap();
-    let first = read_line(&mut stdout);
-    let address = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_owned();
-    let key = read_line(&mut stdout);
-    let key = key.split_whitespace().last().unwrap().to_owned();
+    let (_platform, _stdout, address, key) = platform_process(
+        dir.path(),
+        &["--settle-after", "50ms", "--data", ":memory:"],
+    );
     let shop = hooklab(dir.path())
         .args([
             "shop",
