@@ -34,7 +34,7 @@
 //! lateness), each paper model inside its run's 95% interval.
 //!
 //! The model fed the run's draws needs no calibration: it reads each
-//! delivery's own legs off the run's records ([`crate::deliveries`]).
+//! delivery's own legs off the run's records (`crate::deliveries`).
 
 use crate::network::Loopback;
 use crate::run::{Setting, Silent, run_strategy};

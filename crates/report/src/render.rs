@@ -155,7 +155,7 @@ fn per_day(summary: &Summary, s: &StrategyReport) -> Option<(f64, f64)> {
 }
 
 /// Notification requests (polls and webhook attempts) per day, as
-/// [`per_day`] counts them.
+/// `per_day` counts them.
 pub fn requests_per_day(summary: &Summary, s: &StrategyReport) -> Option<f64> {
     per_day(summary, s).map(|(polls, hooks)| polls + hooks)
 }
@@ -169,7 +169,7 @@ fn webhook_reference(summary: &Summary) -> Option<&StrategyReport> {
 }
 
 /// Polls per day of `s` against the reference webhook strategy's deliveries
-/// per day, both as [`per_day`] counts them (each strategy runs on its
+/// per day, both as `per_day` counts them (each strategy runs on its
 /// own, so their rates, not their whole counts, are compared). `None` for a
 /// strategy that does not poll or a run without a webhook strategy.
 pub fn polls_per_webhook(summary: &Summary, s: &StrategyReport) -> Option<f64> {

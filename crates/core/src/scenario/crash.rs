@@ -19,11 +19,11 @@
 //! A crash stops that side abruptly at `at_ms` (nothing flushed that its
 //! store did not already hold) and starts it again `down_ms` later from its
 //! store. `store`, `outbox` and `ack` can be set per strategy, as `retry`
-//! can ([`super::retry`]), so one run puts an in-memory queue, a dual write
+//! can (`super::retry`), so one run puts an in-memory queue, a dual write
 //! and a transactional outbox side by side on the same workload and crash.
 //!
 //! Its parts: the tables ([`CrashWindow`], [`StoreKind`], [`OutboxKind`],
-//! [`AckMode`], [`Durability`]) and the checks of [`problems`].
+//! [`AckMode`], [`Durability`]) and the checks of `problems`.
 
 use super::FieldPath;
 use super::file::ScenarioFile;
