@@ -6,9 +6,12 @@
 //! before `outcomes.rs`): 1,500 orders of three merchants, polled, pushed and
 //! both, with webhooks lost after their acknowledgement, failed after their
 //! retries, duplicated and retried (since the merge of main it also has the
-//! scenario's `orders_per_day`, which main added and no fold makes). A run of
-//! the same file must give the same summary, number for number, now that the shop's book forgets each order
-//! whose outcome it learned and the harness folds it at once.
+//! scenario's `orders_per_day`, which main added and no fold makes; and,
+//! since the model's webhook draws read each delivery's own legs, the new
+//! `predicted_for_draws` of the webhook and the hybrid, the only fields that
+//! moved when it was written again). A run of the same file must give the
+//! same summary, number for number, now that the shop's book forgets each
+//! order whose outcome it learned and the harness folds it at once.
 
 use hooklab_core::scenario::{ClockMode, Scenario};
 use hooklab_harness::run::Silent;
