@@ -77,6 +77,24 @@ impl AttemptResult {
     }
 }
 
+/// An attempt's result read back from its stored form
+/// ([`AttemptResult::describe`]: `HTTP 503`, `timeout`); `None` for text it
+/// never writes.
+pub(crate) fn parse_result(text: &str) -> Option<AttemptResult> {
+    if let Some(status) = text.strip_prefix("HTTP ") {
+        return status.parse().ok().map(AttemptResult::Status);
+    }
+    [
+        TransportErrorKind::Connect,
+        TransportErrorKind::Broken,
+        TransportErrorKind::Timeout,
+        TransportErrorKind::BadUrl,
+    ]
+    .into_iter()
+    .find(|kind| kind.as_str() == text)
+    .map(AttemptResult::Error)
+}
+
 /// One attempt to deliver one event to one endpoint.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DeliveryAttempt {
@@ -134,7 +152,7 @@ pub(crate) struct ListedAttempt {
 }
 
 impl DeliveryLog {
-    fn record(&self, attempt: DeliveryAttempt, retention: &crate::Retention) {
+    pub(crate) fn record(&self, attempt: DeliveryAttempt, retention: &crate::Retention) {
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         kept.next_seq += 1;
         let seq = kept.next_seq;

@@ -495,9 +495,36 @@ impl Platform {
         Ok(platform)
     }
 
-    /// Queues every delivery the store left open, at its next attempt time.
+    /// Queues every delivery the store left open, at its next attempt time,
+    /// after putting the stored attempt log back.
     fn resume(&self, snapshot: &store::Snapshot) {
         let shared = &self.shared;
+        for stored in &snapshot.attempts {
+            let payment = {
+                let ledger = shared.ledger();
+                ledger
+                    .event_by_id(&stored.event_id, &shared.clock)
+                    .map(|(event, _)| event.data.id.clone())
+            };
+            let (Some(payment_id), Some(result)) =
+                (payment, dispatch::parse_result(&stored.result))
+            else {
+                continue;
+            };
+            shared.deliveries.record(
+                DeliveryAttempt {
+                    event_id: stored.event_id.clone(),
+                    payment_id,
+                    endpoint_id: stored.endpoint_id.clone(),
+                    attempt: stored.attempt,
+                    started_at: store::from_unix(&shared.clock, stored.started_at_us),
+                    duration: Dur(stored.duration_us.max(0) as u64),
+                    result,
+                    next_attempt_at: None,
+                },
+                &shared.config.retention,
+            );
+        }
         for open in &snapshot.open_deliveries {
             let found = {
                 let ledger = shared.ledger();

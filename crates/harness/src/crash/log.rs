@@ -30,14 +30,25 @@ pub(crate) struct CrashLog<'a> {
 }
 
 impl CrashLog<'_> {
-    /// Every delivery attempt of every platform, in the order they lived.
+    /// Every delivery attempt of every platform, in the order they lived,
+    /// each once: a platform restarted from its store loads the attempts
+    /// its earlier lives committed, which their own logs also hold.
     pub(crate) fn attempts(&self, current: &Platform) -> Vec<DeliveryAttempt> {
         let lives = self.life.lock();
+        let mut seen = HashSet::new();
         lives
             .dead
             .iter()
             .flat_map(|d| d.platform.delivery_attempts())
             .chain(current.delivery_attempts())
+            .filter(|a| {
+                seen.insert((
+                    a.event_id.clone(),
+                    a.endpoint_id.clone(),
+                    a.attempt,
+                    a.started_at,
+                ))
+            })
             .collect()
     }
 

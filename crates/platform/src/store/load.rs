@@ -2,7 +2,9 @@
 //! checked (an edited or truncated row is reported, never a panic).
 
 use super::sqlite::{epoch_from_text, parse_name};
-use super::{OpenDelivery, Snapshot, StoreError, StoredEndpoint, StoredEvent, StoredPayment};
+use super::{
+    OpenDelivery, Snapshot, StoreError, StoredAttempt, StoredEndpoint, StoredEvent, StoredPayment,
+};
 use crate::merchants::Merchant;
 use hooklab_core::ids::{EndpointId, EventId, MerchantId, OrderId, PaymentId};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
@@ -203,6 +205,28 @@ pub(super) fn load(conn: &Connection, path: &Path) -> Result<Snapshot, StoreErro
         .map_err(read)?;
     for row in rows {
         snapshot.open_deliveries.push(row.map_err(read)?);
+    }
+
+    let mut stmt = conn
+        .prepare(
+            "SELECT event_id, endpoint_id, attempt, started_at_us, duration_us, result \
+             FROM attempts ORDER BY id",
+        )
+        .map_err(read)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(StoredAttempt {
+                event_id: EventId(r.get(0)?),
+                endpoint_id: EndpointId(r.get(1)?),
+                attempt: r.get(2)?,
+                started_at_us: r.get(3)?,
+                duration_us: r.get(4)?,
+                result: r.get(5)?,
+            })
+        })
+        .map_err(read)?;
+    for row in rows {
+        snapshot.attempts.push(row.map_err(read)?);
     }
     Ok(snapshot)
 }

@@ -248,6 +248,21 @@ pub struct Snapshot {
     pub(crate) events: Vec<StoredEvent>,
     /// Outbox rows still pending or retrying.
     pub(crate) open_deliveries: Vec<OpenDelivery>,
+    /// The attempt log, in the order the attempts were made: a restarted
+    /// platform answers `GET /v1/events/{id}/attempts` as before it died.
+    pub(crate) attempts: Vec<StoredAttempt>,
+}
+
+/// One logged delivery attempt, as the `attempts` table keeps it.
+#[derive(Clone, Debug)]
+pub(crate) struct StoredAttempt {
+    pub(crate) event_id: EventId,
+    pub(crate) endpoint_id: EndpointId,
+    pub(crate) attempt: u32,
+    pub(crate) started_at_us: i64,
+    pub(crate) duration_us: i64,
+    /// `HTTP 200`, `timeout`, … (`AttemptResult::describe`).
+    pub(crate) result: String,
 }
 
 impl Snapshot {

@@ -136,7 +136,21 @@ fn a_platform_killed_mid_run_resumes_from_its_file_and_loses_nothing() {
             super::call(&p, "GET", "/v1/payments/pay_000001", None, None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(payment["status"], "approved");
-        p.settlements()
+        // Its event's attempt log came back from the file: the failed
+        // attempt before the kill, then the ones after it.
+        let settlements = p.settlements();
+        let event = &settlements
+            .iter()
+            .find(|s| s.payment_id.0 == "pay_000001")
+            .unwrap()
+            .event_id;
+        let uri = format!("/v1/events/{}/attempts", event.0);
+        let (status, _, log) = super::call(&p, "GET", &uri, None, None).await;
+        assert_eq!(status, StatusCode::OK, "{log}");
+        let attempts = log["data"].as_array().unwrap();
+        assert!(attempts.len() >= 2, "{log}");
+        assert_eq!(attempts[0]["attempt"], 1, "{log}");
+        settlements
     });
     assert_eq!(settled.len() as u64, ORDERS, "every payment settled");
     let after = accepted(&http2, &[]);
