@@ -106,16 +106,18 @@ fn modelled(s: &StrategyReport) -> bool {
 
 /// Whether any measured number of `s` has a prediction outside its interval.
 fn any_outside(s: &StrategyReport) -> bool {
-    modelled(s) && mean_outside(s, &s.predicted)
-        || outside(Some(s.predicted.requests_per_order), requests_interval(s))
-        || outside(
-            s.predicted.missed_share,
-            s.missed_share_ci95.map(|[a, b]| (a, b)),
-        )
-        || outside(
-            s.predicted.polls_wasted_share,
-            s.polls_wasted_share_ci95.map(|[a, b]| (a, b)),
-        )
+    // The model does not speak for a strategy a crash hit: no mark at all.
+    modelled(s)
+        && (mean_outside(s, &s.predicted)
+            || outside(Some(s.predicted.requests_per_order), requests_interval(s))
+            || outside(
+                s.predicted.missed_share,
+                s.missed_share_ci95.map(|[a, b]| (a, b)),
+            )
+            || outside(
+                s.predicted.polls_wasted_share,
+                s.polls_wasted_share_ci95.map(|[a, b]| (a, b)),
+            ))
 }
 
 /// Whether a strategy's cost runs with the clock rather than with the

@@ -277,4 +277,8 @@ fn a_strategy_a_crash_hit_shows_no_prediction_rather_than_a_wrong_one() {
     s.strategies[1].crash = Some(Default::default());
     let after = render::table(&s, Lang::En);
     assert!(!row(&after).contains("(!)"), "{after}");
+    // The slide too: its one mark also stays off (it missed the parentheses
+    // of `modelled && (a || b)` and marked the crash-lab's rows).
+    let slide = render::render(&s, hooklab_report::Format::Slide, Lang::En);
+    assert!(!row(&slide).contains("(!)"), "{slide}");
 }
