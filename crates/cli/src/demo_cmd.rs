@@ -38,7 +38,7 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
-use hooklab_core::events::EventSink;
+use hooklab_core::events::{EventSink, Happening};
 use hooklab_core::ids::{MerchantId, OrderId};
 use hooklab_core::lang::Lang;
 use hooklab_core::rng::SeededRng;
@@ -53,6 +53,7 @@ use hooklab_shop::Shop;
 use hooklab_shop::client::PlatformClient;
 use hooklab_shop::orders::OrderBook;
 use hooklab_shop::receiver::{self, Receiver, WEBHOOK_PATH};
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -410,8 +411,8 @@ impl Out {
             let line = e.line_in(out.lang, &out.time_of_event(&clock, e.at));
             if e.floods() {
                 let noun = match (out.lang, &e.what) {
-                    (Lang::En, hooklab_core::events::Happening::RateLimited) => "429 answers",
-                    (Lang::PtBr, hooklab_core::events::Happening::RateLimited) => "respostas 429",
+                    (Lang::En, Happening::RateLimited) => "429 answers",
+                    (Lang::PtBr, Happening::RateLimited) => "respostas 429",
                     (Lang::En, _) => "rejections",
                     (Lang::PtBr, _) => "recusas",
                 };
@@ -419,6 +420,35 @@ impl Out {
             } else {
                 out.printer.print(line);
             }
+        })
+    }
+
+    /// [`Out::events`] for a shop that enters `resumed` again, the orders a
+    /// previous run left in its inbox waiting for their outcome: the order
+    /// book announces each as placed when it is entered, and this prints it
+    /// as resumed instead (once an order), since no new order was made.
+    fn shop_events(&self, clock: Clock, resumed: HashSet<OrderId>) -> EventSink {
+        let printing = self.events(clock);
+        if resumed.is_empty() {
+            return printing;
+        }
+        let resumed = std::sync::Mutex::new(resumed);
+        let out = self.clone();
+        EventSink::to(move |e| {
+            if let Happening::OrderPlaced { order } = &e.what
+                && resumed
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(order)
+            {
+                let t = out.time_of_event(&clock, e.at);
+                out.say(match out.lang {
+                    Lang::En => format!("{t} order {order} resumed (placed before the restart)"),
+                    Lang::PtBr => format!("{t} pedido {order} retomado (feito antes do reinício)"),
+                });
+                return;
+            }
+            printing.emit(e.at, || e.what);
         })
     }
 
@@ -594,8 +624,17 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         Some(path) => Some(crate::data::open_inbox(path, clock, lang)?),
         None => None,
     };
+    // Orders a previous run left waiting, entered again below when their
+    // webhooks may still come.
+    let resumed: HashSet<OrderId> = match &inbox {
+        Some(inbox) if strategy.receives_webhooks() => inbox.pending.iter().cloned().collect(),
+        _ => HashSet::new(),
+    };
     let events = match &inbox {
-        Some(inbox) => crate::data::journalled(out.events(clock), inbox.inbox.clone()),
+        Some(inbox) => crate::data::journalled(
+            out.shop_events(clock, resumed.clone()),
+            inbox.inbox.clone(),
+        ),
         None => out.events(clock),
     };
     let book = Arc::new(OrderBook::with_events(events.clone()));
@@ -615,6 +654,8 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     // inbox will not be back for its deliveries, and a platform left running
     // would retry the next demo's events against this dead port.
     let mut registered: Option<hooklab_core::ids::EndpointId> = None;
+    // The receiver, for its counts at the end.
+    let mut receiving: Option<Arc<Receiver>> = None;
     if strategy.receives_webhooks() {
         let receiver = match &inbox {
             Some(inbox) => Receiver::with_inbox(
@@ -655,6 +696,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         if inbox.is_none() {
             registered = Some(endpoint.id.clone());
         }
+        receiving = Some(receiver);
     }
     let now = out.now();
     // What `--interval` means for this strategy: a polling period, a long
@@ -702,11 +744,9 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     let mut waiting = 0;
     if let Some(inbox) = &inbox {
         out.say(format!("{now} {}", inbox.line));
-        if strategy.receives_webhooks() {
-            for order in &inbox.pending {
-                book.place(order.clone(), clock.now());
-                waiting += 1;
-            }
+        for order in inbox.pending.iter().filter(|o| resumed.contains(*o)) {
+            book.place(order.clone(), clock.now());
+            waiting += 1;
         }
     }
     shop.start();
@@ -792,11 +832,13 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     out.say(match lang {
         Lang::En => format!(
             "{now} done: {known} order(s) known; {polls} poll(s), {wasted} of them wasted; \
-             {lists} event-log poll(s); {limited} rate-limited"
+             {lists} event-log poll(s); {limited} rate-limited{}",
+            unknown_orders_said(lang, receiving.as_deref())
         ),
         Lang::PtBr => format!(
             "{now} fim: {known} pedido(s) conhecido(s); {polls} consulta(s), {wasted} delas desperdiçadas; \
-             {lists} consulta(s) ao registro de eventos; {limited} limitada(s) por taxa (429)"
+             {lists} consulta(s) ao registro de eventos; {limited} limitada(s) por taxa (429){}",
+            unknown_orders_said(lang, receiving.as_deref())
         ),
     });
     out.finish()?;
@@ -830,6 +872,26 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         });
     }
     Ok(())
+}
+
+/// The end of the shop's last line when its receiver acknowledged events
+/// about orders it does not know (see `hooklab_shop::receiver`): how many,
+/// so none went by unsaid; nothing when there were none.
+fn unknown_orders_said(lang: Lang, receiver: Option<&Receiver>) -> String {
+    let n = receiver.map_or(0, |r| {
+        r.counts()
+            .unknown_orders
+            .load(std::sync::atomic::Ordering::Relaxed)
+    });
+    match (n, lang) {
+        (0, _) => String::new(),
+        (n, Lang::En) => format!(
+            "; {n} signed event(s) about orders this shop does not know (acknowledged, not applied)"
+        ),
+        (n, Lang::PtBr) => format!(
+            "; {n} evento(s) assinado(s) sobre pedidos que esta loja não conhece (confirmados, não aplicados)"
+        ),
+    }
 }
 
 /// A strategy's name in Portuguese, as the seed presentation says it.
@@ -960,5 +1022,40 @@ mod tests {
         assert_eq!(out.now(), "19:41:16.123");
         assert_eq!(out.time_of_event(&clock, two_seconds_ago), "19:41:14.123");
         assert_eq!(out.time_of_event(&clock, clock.now()), out.now());
+    }
+
+    /// A shop restarted with `--data` enters the orders its inbox kept
+    /// waiting: their lines say "resumed" ("retomado"), not "placed", and an
+    /// order it places now still says "placed".
+    #[tokio::test]
+    async fn orders_resumed_from_the_inbox_are_not_said_to_be_placed() {
+        for (lang, resumed, placed) in [
+            (
+                Lang::En,
+                "order ord_old resumed (placed before the restart)",
+                "order ord_new placed",
+            ),
+            (
+                Lang::PtBr,
+                "pedido ord_old retomado (feito antes do reinício)",
+                "pedido ord_new feito",
+            ),
+        ] {
+            let (lines, mut printed) = tokio::sync::mpsc::unbounded_channel();
+            let out = Out {
+                printer: Arc::new(LinePrinter::spawn(Sink::Lines(lines), lang, 16).unwrap()),
+                ..brasilia(Clock::system_unix_us)
+            };
+            let out = Out { lang, ..out };
+            let clock = Clock::starting_now(START_US);
+            let old = OrderId("ord_old".to_owned());
+            let book = OrderBook::with_events(out.shop_events(clock, HashSet::from([old.clone()])));
+            book.place(old, clock.now());
+            book.place(OrderId("ord_new".to_owned()), clock.now());
+            let first = printed.recv().await.unwrap();
+            let second = printed.recv().await.unwrap();
+            assert!(first.ends_with(resumed), "{first}");
+            assert!(second.ends_with(placed), "{second}");
+        }
     }
 }
