@@ -631,10 +631,9 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         _ => HashSet::new(),
     };
     let events = match &inbox {
-        Some(inbox) => crate::data::journalled(
-            out.shop_events(clock, resumed.clone()),
-            inbox.inbox.clone(),
-        ),
+        Some(inbox) => {
+            crate::data::journalled(out.shop_events(clock, resumed.clone()), inbox.inbox.clone())
+        }
         None => out.events(clock),
     };
     let book = Arc::new(OrderBook::with_events(events.clone()));

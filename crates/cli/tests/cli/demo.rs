@@ -69,7 +69,9 @@ fn a_shop_restarted_on_its_inbox_says_its_waiting_orders_are_resumed() {
     assert!(inbox.contains("1 waiting for their outcome"), "{inbox}");
     let again = line_with(&mut out, &order);
     assert!(
-        again.ends_with(&format!("order {order} resumed (placed before the restart)")),
+        again.ends_with(&format!(
+            "order {order} resumed (placed before the restart)"
+        )),
         "{again}"
     );
     drop(second);
