@@ -42,13 +42,12 @@ fn a_shop_restarted_on_its_inbox_says_its_waiting_orders_are_resumed() {
     // Nothing settles during the test: the order stays waiting.
     let (_platform, _platform_out, address, key) =
         platform_process(dir.path(), &["--settle-after", "1h", "--data", ":memory:"]);
-    let data = ["--data", "shop.sqlite"];
-    let mut first = Killed(webhook_shop(
-        dir.path(),
-        &address,
-        &key,
-        &[&data[..], &["--orders", "1"]].concat(),
-    ));
+    // A shop on the same inbox each time, placing `orders` new orders.
+    let on_inbox = |orders: &str| {
+        let flags = ["--data", "shop.sqlite", "--orders", orders];
+        Killed(webhook_shop(dir.path(), &address, &key, &flags))
+    };
+    let mut first = on_inbox("1");
     let mut out = first.0.stdout.take().unwrap();
     // The inbox records an order before the line is printed.
     let placed = line_with(&mut out, " placed");
@@ -58,12 +57,7 @@ fn a_shop_restarted_on_its_inbox_says_its_waiting_orders_are_resumed() {
         .unwrap_or_else(|| panic!("no order in {placed:?}"))
         .to_owned();
     drop(first);
-    let mut second = Killed(webhook_shop(
-        dir.path(),
-        &address,
-        &key,
-        &[&data[..], &["--orders", "0"]].concat(),
-    ));
+    let mut second = on_inbox("0");
     let mut out = second.0.stdout.take().unwrap();
     let inbox = line_with(&mut out, "inbox:");
     assert!(inbox.contains("1 waiting for their outcome"), "{inbox}");
