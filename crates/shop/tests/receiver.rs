@@ -261,7 +261,7 @@ async fn oversized_malformed_and_unknown_bodies() {
 /// A correctly signed event about an order the shop never placed is
 /// acknowledged (retrying cannot make the order appear; a refusal would get
 /// the endpoint disabled), but not silently: the answer names the order, it
-/// is counted apart from unknown event types, and it touches no order. Its
+/// is counted, and it touches no order. Its
 /// redelivery is recognised as such.
 #[tokio::test]
 async fn a_signed_event_for_an_unknown_order_is_acknowledged_counted_and_named() {
@@ -281,7 +281,8 @@ async fn a_signed_event_for_an_unknown_order_is_acknowledged_counted_and_named()
             c.learned.load(Ordering::Relaxed),
             c.redeliveries.load(Ordering::Relaxed),
         ),
-        (1, 0, 0, 1)
+        (1, 1, 0, 1),
+        "counted as unknown, within the ignored"
     );
     assert!(!book.is_known(&OrderId("ord_elsewhere".to_owned())));
     assert!(book.entries().len() == 1, "no order was made up for it");
