@@ -33,12 +33,17 @@
 //!   and reported, instead of stalling the platform; storms of rejections are
 //!   summarised.
 
+mod args;
+mod out;
+
+pub use args::{OrderArgs, PlatformArgs, ShopArgs, is_flag_mistake};
+pub use out::Out;
+
 use crate::text;
 use anyhow::Context as _;
-use clap::{Args, ValueEnum};
-use hooklab_core::clock::{Clock, Micros};
+use args::{FlagMistake, OutcomeArg, StrategyArg};
+use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
-use hooklab_core::events::EventSink;
 use hooklab_core::ids::{MerchantId, OrderId};
 use hooklab_core::lang::Lang;
 use hooklab_core::rng::SeededRng;
@@ -46,390 +51,14 @@ use hooklab_core::scenario::StrategySpec;
 use hooklab_core::shutdown;
 use hooklab_core::wire::{CreatePayment, Outcome, Simulate};
 use hooklab_core::workload::OrderPlan;
-use hooklab_github::printer::{LinePrinter, Sink};
 use hooklab_harness::transport::RealHttp;
 use hooklab_platform::{Merchant, Platform, PlatformConfig};
 use hooklab_shop::Shop;
 use hooklab_shop::client::PlatformClient;
 use hooklab_shop::orders::OrderBook;
 use hooklab_shop::receiver::{self, Receiver, WEBHOOK_PATH};
-use std::net::SocketAddr;
+use std::collections::HashSet;
 use std::sync::Arc;
-
-/// How long after creation a demo payment settles, by default.
-pub const DEFAULT_SETTLE: &str = "4s";
-
-/// The demo shop's poll interval, by default: not a divisor of
-/// [`DEFAULT_SETTLE`], so polling's delay (about 2 s) and a wasted poll show.
-pub const DEFAULT_INTERVAL: &str = "3s";
-
-/// How many lines may wait for the terminal before new ones are dropped.
-const PRINT_QUEUE: usize = 4_096;
-
-/// Options of `hooklab platform`.
-#[derive(Args, Debug)]
-pub struct PlatformArgs {
-    /// Where the payment platform listens. Loopback by default: the shop (and
-    /// only the shop) on this machine talks to it.
-    #[arg(long, default_value = "127.0.0.1:4242", value_parser = parse_loopback)]
-    listen: SocketAddr,
-
-    /// The merchant's API key. Without it, a fresh `sk_test_…` key is made
-    /// and printed; give the same key to `hooklab shop --api-key`.
-    #[arg(long, env = "HOOKLAB_API_KEY")]
-    api_key: Option<String>,
-
-    /// How long after its creation a payment settles, unless the request asks
-    /// otherwise with `simulate` (see `hooklab order --settle-after`): a
-    /// duration such as 4s, 500ms or 2m (a bare number is milliseconds).
-    #[arg(long, default_value = DEFAULT_SETTLE, value_parser = parse_dur)]
-    settle_after: Dur,
-
-    /// Requests per second the API key may make; beyond, 429 with Retry-After.
-    #[arg(long, value_parser = parse_rate)]
-    rate_limit: Option<f64>,
-
-    /// The SQLite file that keeps payments, endpoints, events and the
-    /// webhook outbox, so a restart (even after kill -9) loses nothing;
-    /// `:memory:` for none.
-    #[arg(long, default_value = crate::data::DEFAULT_DATA)]
-    data: std::path::PathBuf,
-
-    /// Empty the data file first (a file another program made is never
-    /// touched).
-    #[arg(long)]
-    reset: bool,
-
-    /// How long a finished payment (settled, every webhook delivery over)
-    /// stays in memory; after that a request for it gets 410 `forgotten`
-    /// (it stays in the data file): a duration such as 24h, 30m or 90s.
-    #[arg(long, default_value = "24h", value_parser = parse_dur)]
-    keep: Dur,
-}
-
-/// The strategies a shop can use by hand.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum StrategyArg {
-    /// Ask about each pending payment every `--interval`.
-    Poll,
-    /// Register a webhook endpoint and wait.
-    Webhook,
-    /// Webhooks, plus a reconciliation poll of payments still unknown.
-    Hybrid,
-    /// Poll the platform's event log every `--interval`.
-    PollEvents,
-    /// Poll each payment every `--interval` with `If-None-Match` (304s).
-    ConditionalPoll,
-    /// Poll each payment, first after `--interval`, backing off (×2, up to 1 min).
-    BackoffPoll,
-    /// Long poll each payment, each request held up to `--interval`.
-    LongPoll,
-    /// Long poll the event log, each request held up to `--interval`.
-    LongPollEvents,
-    /// One Server-Sent Events stream of the merchant's events.
-    Stream,
-}
-
-/// Options of `hooklab shop`.
-#[derive(Args, Debug)]
-pub struct ShopArgs {
-    /// The payment platform's address, as `hooklab platform` printed it.
-    #[arg(long, default_value = "http://127.0.0.1:4242")]
-    platform: String,
-
-    /// The merchant's API key, as `hooklab platform` printed it.
-    #[arg(long, env = "HOOKLAB_API_KEY")]
-    api_key: String,
-
-    /// How the shop learns payment outcomes.
-    #[arg(long, value_enum, default_value_t = StrategyArg::Poll)]
-    strategy: StrategyArg,
-
-    /// Time between two polls (poll, poll-events, conditional-poll), two
-    /// reconciliation polls (hybrid), the first gap (backoff-poll) or the
-    /// longest hold of a long poll (long-poll, long-poll-events): 3s, 500ms,
-    /// 2m (a bare number is milliseconds).
-    #[arg(long, default_value = DEFAULT_INTERVAL, value_parser = parse_dur)]
-    interval: Dur,
-
-    /// Where the shop's webhook receiver listens (webhook and hybrid).
-    #[arg(long, default_value = "127.0.0.1:4343", value_parser = parse_loopback)]
-    listen: SocketAddr,
-
-    /// How many orders to place.
-    #[arg(long, default_value_t = 5)]
-    orders: u32,
-
-    /// Time between two orders (1s, 500ms; a bare number is milliseconds).
-    #[arg(long, default_value = "1s", value_parser = parse_dur)]
-    every: Dur,
-
-    /// An SQLite file (the shop's inbox) that keeps its orders and the
-    /// delivery ids it processed, so deduplication survives a restart; each
-    /// delivery is committed before it is acknowledged. None by default.
-    #[arg(long)]
-    data: Option<std::path::PathBuf>,
-}
-
-/// Options of `hooklab order`.
-#[derive(Args, Debug)]
-pub struct OrderArgs {
-    /// The payment platform's address.
-    #[arg(long, default_value = "http://127.0.0.1:4242")]
-    platform: String,
-
-    /// The merchant's API key.
-    #[arg(long, env = "HOOKLAB_API_KEY")]
-    api_key: String,
-
-    /// The order's id [default: one made from the time]: letters, digits
-    /// and ASCII punctuation, at most 100 (it is also the payment's
-    /// Idempotency-Key header).
-    #[arg(long, value_parser = parse_order_id)]
-    order_id: Option<String>,
-
-    /// The amount, in centavos.
-    #[arg(long, default_value_t = 4_990)]
-    amount_cents: u64,
-
-    /// Ask the platform (test mode) to settle after this long (4s, 500ms; a
-    /// bare number is milliseconds).
-    #[arg(long, value_parser = parse_dur)]
-    settle_after: Option<Dur>,
-
-    /// Ask the platform (test mode) for this outcome.
-    #[arg(long, value_enum, default_value_t = OutcomeArg::Approved)]
-    outcome: OutcomeArg,
-}
-
-/// A payment's outcome, as a flag.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum OutcomeArg {
-    /// Approved.
-    Approved,
-    /// Declined.
-    Declined,
-}
-
-/// A duration flag (`4s`, `500ms`, `2m`; a bare number is milliseconds). A
-/// decimal comma, as a Portuguese speaker writes it, gets a hint.
-fn parse_dur(text: &str) -> Result<Dur, String> {
-    let lang = text::parsing_lang();
-    if text.contains(',') {
-        return Err(match lang {
-            Lang::En => format!("`{text}`: write decimals with a point, as in `2.5s`"),
-            Lang::PtBr => format!(
-                "`{text}`: escreva os decimais com ponto, como em `2.5s` (a vírgula não vale aqui)"
-            ),
-        });
-    }
-    Dur::parse(text).map_err(|e| match lang {
-        Lang::En => format!("{e} (a duration: 500ms, 4s, 2m; a bare number is milliseconds)"),
-        Lang::PtBr => format!(
-            "`{text}` não é uma duração: escreva um número e uma unidade, como 500ms, 4s ou 2m (um número sozinho é em milissegundos)"
-        ),
-    })
-}
-
-fn parse_rate(text: &str) -> Result<f64, String> {
-    let lang = text::parsing_lang();
-    let rate: f64 = text.trim().parse().map_err(|_| match lang {
-        Lang::En => format!("`{text}` is not a number (requests per second, as in `5` or `0.5`)"),
-        Lang::PtBr => format!(
-            "`{text}` não é um número (requisições por segundo, como `5` ou `0.5`, com ponto)"
-        ),
-    })?;
-    hooklab_platform::check_rate_limit(rate).map_err(|e| match lang {
-        Lang::En => e.to_string(),
-        Lang::PtBr => format!(
-            "{} requisições por segundo está fora do intervalo aceito ({} a {})",
-            hooklab_core::printable::number(rate),
-            hooklab_platform::MIN_RATE_LIMIT_PER_S,
-            hooklab_platform::MAX_RATE_LIMIT_PER_S
-        ),
-    })
-}
-
-/// An order id the shop can send: it doubles as the `Idempotency-Key`
-/// header, so it must be non-empty visible ASCII (an escape character or a
-/// space used to fail as "cannot build the request", an empty one as a
-/// refused Idempotency-Key, neither naming the order id).
-fn parse_order_id(text: &str) -> Result<String, String> {
-    let lang = text::parsing_lang();
-    let fits = !text.is_empty()
-        && text.chars().count() <= 100
-        && text.bytes().all(|b| b.is_ascii_graphic());
-    if fits {
-        return Ok(text.to_owned());
-    }
-    let shown = hooklab_core::printable::excerpt(text, 40);
-    Err(match lang {
-        Lang::En => format!(
-            "`{shown}` is not an order id: use 1 to 100 letters, digits or ASCII punctuation, no spaces (as in `pedido-42`)"
-        ),
-        Lang::PtBr => format!(
-            "`{shown}` não é um id de pedido: use de 1 a 100 letras, algarismos ou pontuação ASCII, sem espaços nem acentos (como `pedido-42`)"
-        ),
-    })
-}
-
-/// A listening address on this machine's loopback only: hooklab's servers
-/// are for a class's own machine, and nothing it runs is reachable from, or
-/// talks to, another host. `0.0.0.0` would put them on every network the
-/// laptop joins.
-fn parse_loopback(text: &str) -> Result<SocketAddr, String> {
-    let lang = text::parsing_lang();
-    let addr: SocketAddr = text.trim().parse().map_err(|_| match lang {
-        Lang::En => format!("`{text}` is not an address and port, as in `127.0.0.1:4242`"),
-        Lang::PtBr => format!("`{text}` não é um endereço com porta, como `127.0.0.1:4242`"),
-    })?;
-    if addr.ip().is_loopback() {
-        Ok(addr)
-    } else {
-        Err(match lang {
-            Lang::En => format!(
-                "`{text}` is not a loopback address: hooklab listens on this machine only (127.0.0.1, ::1), so nothing outside it reaches the lab"
-            ),
-            Lang::PtBr => format!(
-                "`{text}` não é um endereço de loopback: o hooklab só escuta nesta máquina (127.0.0.1, ::1), para que nada de fora alcance o laboratório"
-            ),
-        })
-    }
-}
-
-/// Flags that do not make sense together, found before anything runs: bad
-/// usage (exit 2), worded in the reader's language.
-#[derive(Debug)]
-pub struct FlagMistake(String);
-
-impl std::fmt::Display for FlagMistake {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for FlagMistake {}
-
-/// Whether `error` is a [`FlagMistake`].
-pub fn is_flag_mistake(error: &anyhow::Error) -> bool {
-    error.chain().any(|link| link.is::<FlagMistake>())
-}
-
-/// Where the demo's lines go, and how they are worded and stamped.
-#[derive(Clone)]
-pub struct Out {
-    printer: Arc<LinePrinter>,
-    lang: Lang,
-    /// The local time zone's offset, read at start-up while the process had
-    /// one thread (the only time the `time` crate may read it on Unix).
-    offset: time::UtcOffset,
-    /// The wall clock, in unix microseconds ([`Clock::system_unix_us`];
-    /// a test's own): every line's stamp is read from it, so the two
-    /// terminals share one time origin, the time of day.
-    wall_us: fn() -> i64,
-}
-
-impl Out {
-    /// Starts the printer thread on stdout.
-    pub fn stdout(lang: Lang, offset: time::UtcOffset) -> anyhow::Result<Self> {
-        let printer =
-            LinePrinter::spawn(Sink::Writer(Box::new(std::io::stdout())), lang, PRINT_QUEUE)?;
-        Ok(Out {
-            printer: Arc::new(printer),
-            lang,
-            offset,
-            wall_us: Clock::system_unix_us,
-        })
-    }
-
-    /// A duration as people read it in the language: `1.5s`, or `1,5s`
-    /// with the pt-BR decimal comma.
-    fn dur(&self, d: Dur) -> String {
-        // `Dur`'s own form is exact but reads `2500ms`; a person reads 2.5 s.
-        let us = d.as_us();
-        let text = if us >= 1_000_000 && d.to_string().ends_with("ms") {
-            let seconds = format!("{:.3}", us as f64 / 1e6);
-            format!("{}s", seconds.trim_end_matches('0').trim_end_matches('.'))
-        } else {
-            d.to_string()
-        };
-        match self.lang {
-            Lang::En => text,
-            Lang::PtBr => text.replace('.', ","),
-        }
-    }
-
-    fn say(&self, line: String) {
-        self.printer.print(line);
-    }
-
-    /// The local time of day now, `09:41:07.123`.
-    fn now(&self) -> String {
-        self.time_of_day((self.wall_us)())
-    }
-
-    /// The local time of day of an event at `at` on `clock`: the wall clock
-    /// now, less how long ago the event was on the run's clock. Not
-    /// `clock.unix_us(at)`: that is the clock's origin plus the monotonic
-    /// time since, which falls behind the time of day by every second the
-    /// machine slept (a laptop's lid closed) and drifts with each time
-    /// correction, so after hours a platform's lines no longer lined up
-    /// with the shop's, or with the clock on the wall. Measured back from
-    /// now, an event a moment ago reads a moment ago in both terminals.
-    fn time_of_event(&self, clock: &Clock, at: Micros) -> String {
-        let ago_us = clock.now().0 as i64 - at.0 as i64;
-        self.time_of_day((self.wall_us)() - ago_us)
-    }
-
-    /// The local time of day of a unix instant, `09:41:07.123`; in pt-BR
-    /// with the decimal comma, `09:41:07,123`, as every other number there
-    /// (a point read as English there, in the seconds 00 to 09 of each
-    /// minute, which the pt-BR test's scan caught only then).
-    fn time_of_day(&self, unix_us: i64) -> String {
-        let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_us) * 1_000)
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-            .to_offset(self.offset);
-        let point = match self.lang {
-            Lang::En => '.',
-            Lang::PtBr => ',',
-        };
-        format!(
-            "{:02}:{:02}:{:02}{point}{:03}",
-            at.hour(),
-            at.minute(),
-            at.second(),
-            at.millisecond()
-        )
-    }
-
-    /// An event sink that prints one line per event, stamped with the time
-    /// of day, without ever waiting for the terminal.
-    fn events(&self, clock: Clock) -> EventSink {
-        let out = self.clone();
-        EventSink::to(move |e| {
-            let line = e.line_in(out.lang, &out.time_of_event(&clock, e.at));
-            if e.floods() {
-                let noun = match (out.lang, &e.what) {
-                    (Lang::En, hooklab_core::events::Happening::RateLimited) => "429 answers",
-                    (Lang::PtBr, hooklab_core::events::Happening::RateLimited) => "respostas 429",
-                    (Lang::En, _) => "rejections",
-                    (Lang::PtBr, _) => "recusas",
-                };
-                out.printer.print_repeating(noun, line);
-            } else {
-                out.printer.print(line);
-            }
-        })
-    }
-
-    /// Prints what is still queued; the printer says if lines were dropped.
-    fn finish(self) -> anyhow::Result<()> {
-        // Servers' tasks may still hold the sink, so the printer is not
-        // stopped, only waited for; a paused terminal is not waited on long.
-        self.printer.flush(std::time::Duration::from_secs(2));
-        Ok(())
-    }
-}
 
 use hooklab_core::shutdown::ctrl_c;
 
@@ -594,8 +223,16 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         Some(path) => Some(crate::data::open_inbox(path, clock, lang)?),
         None => None,
     };
+    // Orders a previous run left waiting, entered again below when their
+    // webhooks may still come.
+    let resumed: HashSet<OrderId> = match &inbox {
+        Some(inbox) if strategy.receives_webhooks() => inbox.pending.iter().cloned().collect(),
+        _ => HashSet::new(),
+    };
     let events = match &inbox {
-        Some(inbox) => crate::data::journalled(out.events(clock), inbox.inbox.clone()),
+        Some(inbox) => {
+            crate::data::journalled(out.shop_events(clock, resumed.clone()), inbox.inbox.clone())
+        }
         None => out.events(clock),
     };
     let book = Arc::new(OrderBook::with_events(events.clone()));
@@ -615,6 +252,8 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     // inbox will not be back for its deliveries, and a platform left running
     // would retry the next demo's events against this dead port.
     let mut registered: Option<hooklab_core::ids::EndpointId> = None;
+    // The receiver, for its counts at the end.
+    let mut receiving: Option<Arc<Receiver>> = None;
     if strategy.receives_webhooks() {
         let receiver = match &inbox {
             Some(inbox) => Receiver::with_inbox(
@@ -655,6 +294,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         if inbox.is_none() {
             registered = Some(endpoint.id.clone());
         }
+        receiving = Some(receiver);
     }
     let now = out.now();
     // What `--interval` means for this strategy: a polling period, a long
@@ -702,11 +342,9 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     let mut waiting = 0;
     if let Some(inbox) = &inbox {
         out.say(format!("{now} {}", inbox.line));
-        if strategy.receives_webhooks() {
-            for order in &inbox.pending {
-                book.place(order.clone(), clock.now());
-                waiting += 1;
-            }
+        for order in inbox.pending.iter().filter(|o| resumed.contains(*o)) {
+            book.place(order.clone(), clock.now());
+            waiting += 1;
         }
     }
     shop.start();
@@ -792,11 +430,13 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     out.say(match lang {
         Lang::En => format!(
             "{now} done: {known} order(s) known; {polls} poll(s), {wasted} of them wasted; \
-             {lists} event-log poll(s); {limited} rate-limited"
+             {lists} event-log poll(s); {limited} rate-limited{}",
+            unknown_orders_said(lang, receiving.as_deref())
         ),
         Lang::PtBr => format!(
             "{now} fim: {known} pedido(s) conhecido(s); {polls} consulta(s), {wasted} delas desperdiçadas; \
-             {lists} consulta(s) ao registro de eventos; {limited} limitada(s) por taxa (429)"
+             {lists} consulta(s) ao registro de eventos; {limited} limitada(s) por taxa (429){}",
+            unknown_orders_said(lang, receiving.as_deref())
         ),
     });
     out.finish()?;
@@ -830,6 +470,26 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         });
     }
     Ok(())
+}
+
+/// The end of the shop's last line when its receiver acknowledged events
+/// about orders it does not know (see `hooklab_shop::receiver`): how many,
+/// so none went by unsaid; nothing when there were none.
+fn unknown_orders_said(lang: Lang, receiver: Option<&Receiver>) -> String {
+    let n = receiver.map_or(0, |r| {
+        r.counts()
+            .unknown_orders
+            .load(std::sync::atomic::Ordering::Relaxed)
+    });
+    match (n, lang) {
+        (0, _) => String::new(),
+        (n, Lang::En) => format!(
+            "; {n} signed event(s) about orders this shop does not know (acknowledged, not applied)"
+        ),
+        (n, Lang::PtBr) => format!(
+            "; {n} evento(s) assinado(s) sobre pedidos que esta loja não conhece (confirmados, não aplicados)"
+        ),
+    }
 }
 
 /// A strategy's name in Portuguese, as the seed presentation says it.
@@ -881,84 +541,4 @@ pub async fn order(args: OrderArgs, lang: Lang) -> anyhow::Result<()> {
         .with_context(|| text::phrase(lang, text::Phrase::CreatePayment, &args.platform))?;
     crate::out::print(format!("{}\n", serde_json::to_string_pretty(&payment)?))?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    /// With the defaults, polling's delay is visible: the poll after
-    /// settlement comes a good second later (it came 0 s later with 2 s and
-    /// 1 s), and at least one poll is wasted.
-    #[test]
-    fn the_default_demo_shows_what_polling_costs() {
-        let settle = Dur::parse(DEFAULT_SETTLE).unwrap().as_ms_f64();
-        let every = Dur::parse(DEFAULT_INTERVAL).unwrap().as_ms_f64();
-        let first_poll_after = (settle / every).ceil() * every;
-        assert!(
-            first_poll_after - settle >= 1_000.0,
-            "{first_poll_after} - {settle}"
-        );
-        assert!(settle > every, "no wasted poll");
-    }
-
-    /// An English printer for Brasília's time of day, reading `wall_us`.
-    fn brasilia(wall_us: fn() -> i64) -> Out {
-        Out {
-            printer: Arc::new(
-                LinePrinter::spawn(
-                    Sink::Lines(tokio::sync::mpsc::unbounded_channel().0),
-                    Lang::En,
-                    1,
-                )
-                .unwrap(),
-            ),
-            lang: Lang::En,
-            offset: time::UtcOffset::from_hms(-3, 0, 0).unwrap(),
-            wall_us,
-        }
-    }
-
-    #[test]
-    fn lines_are_stamped_with_the_time_of_day() {
-        let out = brasilia(Clock::system_unix_us);
-        // 2026-12-01 12:41:07.123 UTC is 09:41:07.123 in Brasília.
-        assert_eq!(out.time_of_day(1_796_128_867_123_000), "09:41:07.123");
-        let pt = Out {
-            lang: Lang::PtBr,
-            ..out
-        };
-        assert_eq!(pt.time_of_day(1_796_128_867_123_000), "09:41:07,123");
-    }
-
-    /// 2026-12-01 09:41:07.123 in Brasília, in unix microseconds.
-    const START_US: i64 = 1_796_128_867_123_000;
-    const HOURS_10_US: i64 = 10 * 3_600 * 1_000_000;
-
-    /// The wall clock after ten hours, nine seconds ahead of the monotonic
-    /// clock's ten hours (a suspended laptop, a time correction).
-    fn wall_after_ten_hours() -> i64 {
-        START_US + HOURS_10_US + 9_000_000
-    }
-
-    /// A long-running demo: its event lines read the time of day, as its
-    /// banner lines and the other terminal's do, not the run's clock. The
-    /// paused tokio clock stands in for ten hours of monotonic time.
-    #[tokio::test(start_paused = true)]
-    async fn event_lines_keep_to_the_time_of_day_over_a_long_run() {
-        let clock = Clock::starting_now(START_US);
-        tokio::time::advance(std::time::Duration::from_secs(10 * 3_600)).await;
-        let out = brasilia(wall_after_ten_hours);
-        let two_seconds_ago = Micros(clock.now().0 - 2_000_000);
-        // The run's clock says ten hours after 09:41:07.123, 2 s ago: 9 s
-        // behind the wall.
-        assert_eq!(
-            out.time_of_day(clock.unix_us(two_seconds_ago)),
-            "19:41:05.123"
-        );
-        assert_eq!(out.now(), "19:41:16.123");
-        assert_eq!(out.time_of_event(&clock, two_seconds_ago), "19:41:14.123");
-        assert_eq!(out.time_of_event(&clock, clock.now()), out.now());
-    }
 }

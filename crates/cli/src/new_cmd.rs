@@ -4,6 +4,10 @@
 //! file of scenarios/), renamed, with a header that says where every field is
 //! described and how to run it; `validate` checks files without running them,
 //! one line per file, so a mistake shows in a second rather than after a run.
+//! In Portuguese, `new` writes the committed scenarios' comments in
+//! Portuguese (`comments_pt`); keys and values stay as they are.
+
+mod comments_pt;
 
 use crate::text;
 use anyhow::Context as _;
@@ -194,6 +198,12 @@ pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate:
             Lang::PtBr => format!("{} já existe; escolha outro nome", file.display()),
         })));
     }
+    // Keys and values are the file format; the comments are prose for the
+    // student, so they come in the student's language.
+    let source = match lang {
+        Lang::En => source,
+        Lang::PtBr => comments_pt::translate(&source),
+    };
     // The scenario's name follows the file's, as its results folder does.
     let mut renamed = false;
     let body: Vec<String> = source
@@ -327,5 +337,48 @@ mod tests {
         assert_eq!(folder_safe(".x"), "x");
         assert_eq!(folder_safe("..."), "my-scenario");
         assert_eq!(folder_safe("Pagamento_Único.v2"), "Pagamento_Unico.v2");
+    }
+
+    /// `hooklab --lang pt-BR new` (or HOOKLAB_LANG=pt-BR) writes the
+    /// scenario's comments in Portuguese, header and body, and a file that
+    /// parses; in English they stay as committed.
+    #[test]
+    fn a_portuguese_reader_gets_the_comments_in_portuguese() {
+        let dir = tempfile::tempdir().unwrap();
+        for (lang, file, said) in [
+            (
+                Lang::PtBr,
+                "aula",
+                "# Perda silenciosa: o receptor confirma 10% das entregas",
+            ),
+            (
+                Lang::En,
+                "class",
+                "# Silent loss: the receiver acknowledges 10% of deliveries",
+            ),
+        ] {
+            let args = NewArgs {
+                name: dir.path().join(file),
+                from: "lost-webhooks".to_owned(),
+            };
+            let Ok(written) = new(&args, lang, "") else {
+                panic!("{file} not written");
+            };
+            let text = std::fs::read_to_string(&written).unwrap();
+            let scenario = Scenario::parse(&text, &written.display().to_string()).unwrap();
+            assert_eq!(scenario.name, file);
+            assert!(text.contains(said), "{text}");
+            let comments: Vec<&str> = text.lines().filter(|l| l.starts_with('#')).collect();
+            assert!(comments.len() > 10, "{text}");
+            if lang == Lang::PtBr {
+                let words: Vec<&str> = comments
+                    .iter()
+                    .flat_map(|c| c.split(|ch: char| !ch.is_alphanumeric()))
+                    .collect();
+                for english in ["the", "and", "orders", "hybrid", "model", "seed"] {
+                    assert!(!words.contains(&english), "English left: {english}\n{text}");
+                }
+            }
+        }
     }
 }

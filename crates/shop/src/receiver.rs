@@ -11,6 +11,20 @@
 //! an order); the body is JSON (400). It then deduplicates on `webhook-id`:
 //! a redelivery of an event already applied is acknowledged and counted.
 //!
+//! A signed event about an order the shop does not know is acknowledged
+//! (2xx), not applied, counted ([`ReceivedCounts::unknown_orders`])
+//! and said: a warning naming the order, at most one per
+//! [`UNKNOWN_ORDER_WARN_EVERY`] with how many came since the last one. Why
+//! not a 4xx so the sender retries? Retrying cannot make the order appear:
+//! this shop enters an order in its book *before* it asks for the payment,
+//! so an event that beats the creation response still finds its order. An
+//! unknown order is another shop's (two shops on one account both receive
+//! every event) or one from before a restart that kept no data; refused,
+//! the sender would retry it for days and then disable the endpoint, and
+//! the good events behind it with it. (A shop whose orders could be
+//! committed after the event arrives should answer 503 instead, so the
+//! sender tries again later.)
+//!
 //! [`ReceiverFaults`] lets a scenario make this receiver misbehave on
 //! purpose (down, erroring, slow, or losing events after acknowledging them),
 //! which is how hooklab shows what retries and reconciliation are for. It can
@@ -54,8 +68,14 @@ pub struct ReceivedCounts {
     pub learned: AtomicU64,
     /// Deliveries of an outcome the shop already knew.
     pub duplicates: AtomicU64,
-    /// Deliveries of an event type the shop does not handle (acknowledged).
+    /// Deliveries acknowledged and not applied: an event type the shop does
+    /// not handle, a payment still pending, or an order it does not know.
     pub ignored: AtomicU64,
+    /// Of `ignored`, the signed payment events about an order the shop does
+    /// not know, which it also warns about (see the module's docs). Kept
+    /// within `ignored`, so a check that nothing was ignored (the load
+    /// target's, `scripts/load.sh`) still sees them.
+    pub unknown_orders: AtomicU64,
     /// Deliveries refused as malformed.
     pub malformed: AtomicU64,
     /// Redeliveries of an event already applied (same `webhook-id`).
@@ -91,6 +111,36 @@ pub struct ReceiverFaults {
 /// The largest body the receiver reads.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
+/// The least time between two warnings about unknown orders: a flood of
+/// another shop's events is said once a while, with its count, not once a
+/// delivery.
+pub const UNKNOWN_ORDER_WARN_EVERY: Dur = Dur::from_secs(10);
+
+/// When the receiver last warned about an unknown order, and how many it
+/// has not warned about since.
+#[derive(Default)]
+struct UnknownOrderWarnings {
+    last: Option<Micros>,
+    unsaid: u64,
+}
+
+impl UnknownOrderWarnings {
+    /// Notes one more unknown order at `now`: `Some(n)` when a warning is
+    /// due, `n` being how many went unsaid since the last one; `None` while
+    /// the last warning is less than [`UNKNOWN_ORDER_WARN_EVERY`] old.
+    fn due(&mut self, now: Micros) -> Option<u64> {
+        if self
+            .last
+            .is_some_and(|last| now < last.plus(UNKNOWN_ORDER_WARN_EVERY))
+        {
+            self.unsaid += 1;
+            return None;
+        }
+        self.last = Some(now);
+        Some(std::mem::take(&mut self.unsaid))
+    }
+}
+
 /// The receiver's state.
 pub struct Receiver {
     clock: Clock,
@@ -117,6 +167,8 @@ pub struct Receiver {
     /// How many times the shop crashed: a delivery being processed when it
     /// did ends unanswered and unrecorded.
     crashes: AtomicU64,
+    /// The throttle of the unknown-order warning.
+    unknown_warnings: Mutex<UnknownOrderWarnings>,
 }
 
 /// The records an acknowledge-before-commit receiver still owes.
@@ -153,6 +205,7 @@ impl Receiver {
             inbox: None,
             unrecorded: Mutex::default(),
             crashes: AtomicU64::new(0),
+            unknown_warnings: Mutex::default(),
         })
     }
 
@@ -198,15 +251,15 @@ impl Receiver {
     }
 
     /// Commits a delivery (the inbox, when there is one), marks its
-    /// `webhook-id` seen and applies it to the order book; answers whether
-    /// it was committed (`false`: the inbox refused, nothing applied).
+    /// `webhook-id` seen and applies it to the order book; answers what it
+    /// did to the book (`None`: the inbox refused, nothing applied).
     fn apply(
         &self,
         order_id: &OrderId,
         status: PaymentStatus,
         webhook_id: Option<String>,
         now: Micros,
-    ) -> bool {
+    ) -> Option<Notice> {
         if let (Some(inbox), Some(id)) = (&self.inbox, &webhook_id) {
             // Acknowledge after commit: no 2xx for what is not durable, so the
             // sender retries it.
@@ -215,7 +268,7 @@ impl Receiver {
                     error = &e as &dyn std::error::Error,
                     "delivery not committed"
                 );
-                return false;
+                return None;
             }
         }
         if let Some(id) = webhook_id {
@@ -225,14 +278,38 @@ impl Receiver {
                 .insert(id);
         }
         let counts = &self.counts;
-        match self.book.record(order_id, status, Channel::Webhook, now) {
+        let notice = self.book.record(order_id, status, Channel::Webhook, now);
+        match notice {
             Notice::Learned => counts.learned.fetch_add(1, Ordering::Relaxed),
             Notice::Duplicate => counts.duplicates.fetch_add(1, Ordering::Relaxed),
-            Notice::StillPending | Notice::UnknownOrder => {
+            Notice::StillPending => counts.ignored.fetch_add(1, Ordering::Relaxed),
+            Notice::UnknownOrder => {
+                self.warn_unknown(order_id, now);
+                counts.unknown_orders.fetch_add(1, Ordering::Relaxed);
                 counts.ignored.fetch_add(1, Ordering::Relaxed)
             }
         };
-        true
+        Some(notice)
+    }
+
+    /// Says that a signed event about `order_id`, which the shop does not
+    /// know, was acknowledged and not applied: at once for the first, then
+    /// at most once per [`UNKNOWN_ORDER_WARN_EVERY`] on the run's clock,
+    /// with how many were not said in between.
+    fn warn_unknown(&self, order_id: &OrderId, now: Micros) {
+        let due = self
+            .unknown_warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .due(now);
+        let Some(unsaid) = due else { return };
+        tracing::warn!(
+            order = %order_id,
+            more_since_last_warning = unsaid,
+            "a signed payment event for an order this shop does not know was acknowledged (2xx) \
+             and not applied: another shop's on the same account, or an order placed before a \
+             restart without --data"
+        );
     }
 
     /// A receiver whose dedup set survives restarts: it starts from the
@@ -257,6 +334,7 @@ impl Receiver {
             inbox: Some(inbox),
             unrecorded: Mutex::default(),
             crashes: AtomicU64::new(0),
+            unknown_warnings: Mutex::default(),
         })
     }
 
@@ -512,9 +590,37 @@ async fn receive(
         receiver.record_later(order_id, notice.data.status, webhook_id, arrived);
         return received();
     }
-    if !receiver.apply(&order_id, notice.data.status, webhook_id, now) {
-        let error = ErrorBody::new("unavailable", "the shop could not record the delivery");
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response();
+    match receiver.apply(&order_id, notice.data.status, webhook_id, now) {
+        None => {
+            let error = ErrorBody::new("unavailable", "the shop could not record the delivery");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response()
+        }
+        // Acknowledged (see the module's docs for why not a 4xx), and the
+        // answer says so: a sender that logs answers shows the mistake.
+        Some(Notice::UnknownOrder) => (
+            StatusCode::OK,
+            Json(json!({"received": true, "unknown_order": order_id.as_str()})),
+        )
+            .into_response(),
+        Some(_) => received(),
     }
-    received()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first unknown order is said at once; the next ones within
+    /// [`UNKNOWN_ORDER_WARN_EVERY`] are counted, and said with the next
+    /// warning.
+    #[test]
+    fn unknown_order_warnings_are_throttled_and_say_what_they_skipped() {
+        let mut warnings = UnknownOrderWarnings::default();
+        let every = UNKNOWN_ORDER_WARN_EVERY.as_us();
+        assert_eq!(warnings.due(Micros(5)), Some(0));
+        assert_eq!(warnings.due(Micros(6)), None);
+        assert_eq!(warnings.due(Micros(4 + every)), None);
+        assert_eq!(warnings.due(Micros(5 + every)), Some(2));
+        assert_eq!(warnings.due(Micros(5 + 3 * every)), Some(0));
+    }
 }

@@ -258,6 +258,40 @@ async fn oversized_malformed_and_unknown_bodies() {
     );
 }
 
+/// A correctly signed event about an order the shop never placed is
+/// acknowledged (retrying cannot make the order appear; a refusal would get
+/// the endpoint disabled), but not silently: the answer names the order, it
+/// is counted, and it touches no order. Its
+/// redelivery is recognised as such.
+#[tokio::test]
+async fn a_signed_event_for_an_unknown_order_is_acknowledged_counted_and_named() {
+    let (book, receiver) = setup();
+    let body = event("ord_elsewhere", "approved");
+    let (status, answer) = signed(&receiver, "evt_000009", &body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["unknown_order"], "ord_elsewhere", "{answer}");
+    let (status, answer) = signed(&receiver, "evt_000009", &body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["redelivery"], true, "{answer}");
+    let c = receiver.counts();
+    assert_eq!(
+        (
+            c.unknown_orders.load(Ordering::Relaxed),
+            c.ignored.load(Ordering::Relaxed),
+            c.learned.load(Ordering::Relaxed),
+            c.redeliveries.load(Ordering::Relaxed),
+        ),
+        (1, 1, 0, 1),
+        "counted as unknown, within the ignored"
+    );
+    assert!(!book.is_known(&OrderId("ord_elsewhere".to_owned())));
+    assert!(book.entries().len() == 1, "no order was made up for it");
+    // The shop's own order is still learned as usual.
+    let (_, answer) = signed(&receiver, "evt_000010", &event("ord_000001", "approved")).await;
+    assert_eq!(answer, serde_json::json!({"received": true}));
+    assert_eq!(receiver.counts().learned.load(Ordering::Relaxed), 1);
+}
+
 /// Several merchants' receivers behind one server, served by
 /// `receiver::serve` on a listener the test bound on port 0: a delivery
 /// reaches the receiver its path names, and no other; the server stops on

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 const CHECKOUT: &str = include_str!("../../../../scenarios/checkout.toml");
 const COMMITTED_SUMMARY: &str = include_str!("../../../../results/checkout/summary.json");
 
-fn hooklab(cwd: &Path) -> Command {
+pub(crate) fn hooklab(cwd: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hooklab"));
     command
         .current_dir(cwd)
@@ -681,7 +681,7 @@ fn impossible_shop_flags_are_bad_usage() {
 /// `hooklab platform` on a free loopback port with `extra` flags, running
 /// in `dir`: the process (killed when dropped), its standard output after
 /// the two lines it was read from, its address and its API key.
-fn platform_process(
+pub(crate) fn platform_process(
     dir: &Path,
     extra: &[&str],
 ) -> (Killed, std::process::ChildStdout, String, String) {
@@ -705,7 +705,7 @@ fn platform_process(
     (platform, stdout, address, key)
 }
 
-struct Killed(std::process::Child);
+pub(crate) struct Killed(pub(crate) std::process::Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -726,7 +726,7 @@ fn spawn_pt(cwd: &Path, args: &[&str]) -> std::process::Child {
 }
 
 /// One line of a child's output, waiting for it (no sleep: a blocking read).
-fn read_line(stream: &mut impl std::io::Read) -> String {
+pub(crate) fn read_line(stream: &mut impl std::io::Read) -> String {
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
     while stream.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {

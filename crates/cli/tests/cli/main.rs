@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod class;
+mod demo;
 mod stderr;
 
 use std::process::Command;

@@ -1,0 +1,286 @@
+//! The demo commands' flags: `hooklab platform`, `hooklab shop` and
+//! `hooklab order`, their defaults, and the parsers that refuse a bad value
+//! in the reader's language before anything runs.
+
+use crate::text;
+use clap::{Args, ValueEnum};
+use hooklab_core::duration::Dur;
+use hooklab_core::lang::Lang;
+use std::net::SocketAddr;
+
+/// How long after creation a demo payment settles, by default.
+pub const DEFAULT_SETTLE: &str = "4s";
+
+/// The demo shop's poll interval, by default: not a divisor of
+/// [`DEFAULT_SETTLE`], so polling's delay (about 2 s) and a wasted poll show.
+pub const DEFAULT_INTERVAL: &str = "3s";
+
+/// Options of `hooklab platform`.
+#[derive(Args, Debug)]
+pub struct PlatformArgs {
+    /// Where the payment platform listens. Loopback by default: the shop (and
+    /// only the shop) on this machine talks to it.
+    #[arg(long, default_value = "127.0.0.1:4242", value_parser = parse_loopback)]
+    pub(super) listen: SocketAddr,
+
+    /// The merchant's API key. Without it, a fresh `sk_test_…` key is made
+    /// and printed; give the same key to `hooklab shop --api-key`.
+    #[arg(long, env = "HOOKLAB_API_KEY")]
+    pub(super) api_key: Option<String>,
+
+    /// How long after its creation a payment settles, unless the request asks
+    /// otherwise with `simulate` (see `hooklab order --settle-after`): a
+    /// duration such as 4s, 500ms or 2m (a bare number is milliseconds).
+    #[arg(long, default_value = DEFAULT_SETTLE, value_parser = parse_dur)]
+    pub(super) settle_after: Dur,
+
+    /// Requests per second the API key may make; beyond, 429 with Retry-After.
+    #[arg(long, value_parser = parse_rate)]
+    pub(super) rate_limit: Option<f64>,
+
+    /// The SQLite file that keeps payments, endpoints, events and the
+    /// webhook outbox, so a restart (even after kill -9) loses nothing;
+    /// `:memory:` for none.
+    #[arg(long, default_value = crate::data::DEFAULT_DATA)]
+    pub(super) data: std::path::PathBuf,
+
+    /// Empty the data file first (a file another program made is never
+    /// touched).
+    #[arg(long)]
+    pub(super) reset: bool,
+
+    /// How long a finished payment (settled, every webhook delivery over)
+    /// stays in memory; after that a request for it gets 410 `forgotten`
+    /// (it stays in the data file): a duration such as 24h, 30m or 90s.
+    #[arg(long, default_value = "24h", value_parser = parse_dur)]
+    pub(super) keep: Dur,
+}
+
+/// The strategies a shop can use by hand.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum StrategyArg {
+    /// Ask about each pending payment every `--interval`.
+    Poll,
+    /// Register a webhook endpoint and wait.
+    Webhook,
+    /// Webhooks, plus a reconciliation poll of payments still unknown.
+    Hybrid,
+    /// Poll the platform's event log every `--interval`.
+    PollEvents,
+    /// Poll each payment every `--interval` with `If-None-Match` (304s).
+    ConditionalPoll,
+    /// Poll each payment, first after `--interval`, backing off (×2, up to 1 min).
+    BackoffPoll,
+    /// Long poll each payment, each request held up to `--interval`.
+    LongPoll,
+    /// Long poll the event log, each request held up to `--interval`.
+    LongPollEvents,
+    /// One Server-Sent Events stream of the merchant's events.
+    Stream,
+}
+
+/// Options of `hooklab shop`.
+#[derive(Args, Debug)]
+pub struct ShopArgs {
+    /// The payment platform's address, as `hooklab platform` printed it.
+    #[arg(long, default_value = "http://127.0.0.1:4242")]
+    pub(super) platform: String,
+
+    /// The merchant's API key, as `hooklab platform` printed it.
+    #[arg(long, env = "HOOKLAB_API_KEY")]
+    pub(super) api_key: String,
+
+    /// How the shop learns payment outcomes.
+    #[arg(long, value_enum, default_value_t = StrategyArg::Poll)]
+    pub(super) strategy: StrategyArg,
+
+    /// Time between two polls (poll, poll-events, conditional-poll), two
+    /// reconciliation polls (hybrid), the first gap (backoff-poll) or the
+    /// longest hold of a long poll (long-poll, long-poll-events): 3s, 500ms,
+    /// 2m (a bare number is milliseconds).
+    #[arg(long, default_value = DEFAULT_INTERVAL, value_parser = parse_dur)]
+    pub(super) interval: Dur,
+
+    /// Where the shop's webhook receiver listens (webhook and hybrid).
+    #[arg(long, default_value = "127.0.0.1:4343", value_parser = parse_loopback)]
+    pub(super) listen: SocketAddr,
+
+    /// How many orders to place.
+    #[arg(long, default_value_t = 5)]
+    pub(super) orders: u32,
+
+    /// Time between two orders (1s, 500ms; a bare number is milliseconds).
+    #[arg(long, default_value = "1s", value_parser = parse_dur)]
+    pub(super) every: Dur,
+
+    /// An SQLite file (the shop's inbox) that keeps its orders and the
+    /// delivery ids it processed, so deduplication survives a restart; each
+    /// delivery is committed before it is acknowledged. None by default.
+    #[arg(long)]
+    pub(super) data: Option<std::path::PathBuf>,
+}
+
+/// Options of `hooklab order`.
+#[derive(Args, Debug)]
+pub struct OrderArgs {
+    /// The payment platform's address.
+    #[arg(long, default_value = "http://127.0.0.1:4242")]
+    pub(super) platform: String,
+
+    /// The merchant's API key.
+    #[arg(long, env = "HOOKLAB_API_KEY")]
+    pub(super) api_key: String,
+
+    /// The order's id [default: one made from the time]: letters, digits
+    /// and ASCII punctuation, at most 100 (it is also the payment's
+    /// Idempotency-Key header).
+    #[arg(long, value_parser = parse_order_id)]
+    pub(super) order_id: Option<String>,
+
+    /// The amount, in centavos.
+    #[arg(long, default_value_t = 4_990)]
+    pub(super) amount_cents: u64,
+
+    /// Ask the platform (test mode) to settle after this long (4s, 500ms; a
+    /// bare number is milliseconds).
+    #[arg(long, value_parser = parse_dur)]
+    pub(super) settle_after: Option<Dur>,
+
+    /// Ask the platform (test mode) for this outcome.
+    #[arg(long, value_enum, default_value_t = OutcomeArg::Approved)]
+    pub(super) outcome: OutcomeArg,
+}
+
+/// A payment's outcome, as a flag.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OutcomeArg {
+    /// Approved.
+    Approved,
+    /// Declined.
+    Declined,
+}
+
+/// A duration flag (`4s`, `500ms`, `2m`; a bare number is milliseconds). A
+/// decimal comma, as a Portuguese speaker writes it, gets a hint.
+fn parse_dur(text: &str) -> Result<Dur, String> {
+    let lang = text::parsing_lang();
+    if text.contains(',') {
+        return Err(match lang {
+            Lang::En => format!("`{text}`: write decimals with a point, as in `2.5s`"),
+            Lang::PtBr => format!(
+                "`{text}`: escreva os decimais com ponto, como em `2.5s` (a vírgula não vale aqui)"
+            ),
+        });
+    }
+    Dur::parse(text).map_err(|e| match lang {
+        Lang::En => format!("{e} (a duration: 500ms, 4s, 2m; a bare number is milliseconds)"),
+        Lang::PtBr => format!(
+            "`{text}` não é uma duração: escreva um número e uma unidade, como 500ms, 4s ou 2m (um número sozinho é em milissegundos)"
+        ),
+    })
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let lang = text::parsing_lang();
+    let rate: f64 = text.trim().parse().map_err(|_| match lang {
+        Lang::En => format!("`{text}` is not a number (requests per second, as in `5` or `0.5`)"),
+        Lang::PtBr => format!(
+            "`{text}` não é um número (requisições por segundo, como `5` ou `0.5`, com ponto)"
+        ),
+    })?;
+    hooklab_platform::check_rate_limit(rate).map_err(|e| match lang {
+        Lang::En => e.to_string(),
+        Lang::PtBr => format!(
+            "{} requisições por segundo está fora do intervalo aceito ({} a {})",
+            hooklab_core::printable::number(rate),
+            hooklab_platform::MIN_RATE_LIMIT_PER_S,
+            hooklab_platform::MAX_RATE_LIMIT_PER_S
+        ),
+    })
+}
+
+/// An order id the shop can send: it doubles as the `Idempotency-Key`
+/// header, so it must be non-empty visible ASCII (an escape character or a
+/// space used to fail as "cannot build the request", an empty one as a
+/// refused Idempotency-Key, neither naming the order id).
+fn parse_order_id(text: &str) -> Result<String, String> {
+    let lang = text::parsing_lang();
+    let fits = !text.is_empty()
+        && text.chars().count() <= 100
+        && text.bytes().all(|b| b.is_ascii_graphic());
+    if fits {
+        return Ok(text.to_owned());
+    }
+    let shown = hooklab_core::printable::excerpt(text, 40);
+    Err(match lang {
+        Lang::En => format!(
+            "`{shown}` is not an order id: use 1 to 100 letters, digits or ASCII punctuation, no spaces (as in `pedido-42`)"
+        ),
+        Lang::PtBr => format!(
+            "`{shown}` não é um id de pedido: use de 1 a 100 letras, algarismos ou pontuação ASCII, sem espaços nem acentos (como `pedido-42`)"
+        ),
+    })
+}
+
+/// A listening address on this machine's loopback only: hooklab's servers
+/// are for a class's own machine, and nothing it runs is reachable from, or
+/// talks to, another host. `0.0.0.0` would put them on every network the
+/// laptop joins.
+fn parse_loopback(text: &str) -> Result<SocketAddr, String> {
+    let lang = text::parsing_lang();
+    let addr: SocketAddr = text.trim().parse().map_err(|_| match lang {
+        Lang::En => format!("`{text}` is not an address and port, as in `127.0.0.1:4242`"),
+        Lang::PtBr => format!("`{text}` não é um endereço com porta, como `127.0.0.1:4242`"),
+    })?;
+    if addr.ip().is_loopback() {
+        Ok(addr)
+    } else {
+        Err(match lang {
+            Lang::En => format!(
+                "`{text}` is not a loopback address: hooklab listens on this machine only (127.0.0.1, ::1), so nothing outside it reaches the lab"
+            ),
+            Lang::PtBr => format!(
+                "`{text}` não é um endereço de loopback: o hooklab só escuta nesta máquina (127.0.0.1, ::1), para que nada de fora alcance o laboratório"
+            ),
+        })
+    }
+}
+
+/// Flags that do not make sense together, found before anything runs: bad
+/// usage (exit 2), worded in the reader's language.
+#[derive(Debug)]
+pub struct FlagMistake(pub(super) String);
+
+impl std::fmt::Display for FlagMistake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FlagMistake {}
+
+/// Whether `error` is a [`FlagMistake`].
+pub fn is_flag_mistake(error: &anyhow::Error) -> bool {
+    error.chain().any(|link| link.is::<FlagMistake>())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// With the defaults, polling's delay is visible: the poll after
+    /// settlement comes a good second later (it came 0 s later with 2 s and
+    /// 1 s), and at least one poll is wasted.
+    #[test]
+    fn the_default_demo_shows_what_polling_costs() {
+        let settle = Dur::parse(DEFAULT_SETTLE).unwrap().as_ms_f64();
+        let every = Dur::parse(DEFAULT_INTERVAL).unwrap().as_ms_f64();
+        let first_poll_after = (settle / every).ceil() * every;
+        assert!(
+            first_poll_after - settle >= 1_000.0,
+            "{first_poll_after} - {settle}"
+        );
+        assert!(settle > every, "no wasted poll");
+    }
+}

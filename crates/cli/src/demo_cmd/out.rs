@@ -1,0 +1,261 @@
+//! Where the demo's lines go: [`Out`] words each line in the reader's
+//! language, stamps it with the time of day, and hands it to a printing
+//! thread, so printing never holds up a request.
+
+use hooklab_core::clock::{Clock, Micros};
+use hooklab_core::duration::Dur;
+use hooklab_core::events::{EventSink, Happening};
+use hooklab_core::ids::OrderId;
+use hooklab_core::lang::Lang;
+use hooklab_github::printer::{LinePrinter, Sink};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// How many lines may wait for the terminal before new ones are dropped.
+const PRINT_QUEUE: usize = 4_096;
+
+/// Where the demo's lines go, and how they are worded and stamped.
+#[derive(Clone)]
+pub struct Out {
+    printer: Arc<LinePrinter>,
+    pub(super) lang: Lang,
+    /// The local time zone's offset, read at start-up while the process had
+    /// one thread (the only time the `time` crate may read it on Unix).
+    offset: time::UtcOffset,
+    /// The wall clock, in unix microseconds ([`Clock::system_unix_us`];
+    /// a test's own): every line's stamp is read from it, so the two
+    /// terminals share one time origin, the time of day.
+    wall_us: fn() -> i64,
+}
+
+impl Out {
+    /// Starts the printer thread on stdout.
+    pub fn stdout(lang: Lang, offset: time::UtcOffset) -> anyhow::Result<Self> {
+        let printer =
+            LinePrinter::spawn(Sink::Writer(Box::new(std::io::stdout())), lang, PRINT_QUEUE)?;
+        Ok(Out {
+            printer: Arc::new(printer),
+            lang,
+            offset,
+            wall_us: Clock::system_unix_us,
+        })
+    }
+
+    /// A duration as people read it in the language: `1.5s`, or `1,5s`
+    /// with the pt-BR decimal comma.
+    pub(super) fn dur(&self, d: Dur) -> String {
+        // `Dur`'s own form is exact but reads `2500ms`; a person reads 2.5 s.
+        let us = d.as_us();
+        let text = if us >= 1_000_000 && d.to_string().ends_with("ms") {
+            let seconds = format!("{:.3}", us as f64 / 1e6);
+            format!("{}s", seconds.trim_end_matches('0').trim_end_matches('.'))
+        } else {
+            d.to_string()
+        };
+        match self.lang {
+            Lang::En => text,
+            Lang::PtBr => text.replace('.', ","),
+        }
+    }
+
+    pub(super) fn say(&self, line: String) {
+        self.printer.print(line);
+    }
+
+    /// The local time of day now, `09:41:07.123`.
+    pub(super) fn now(&self) -> String {
+        self.time_of_day((self.wall_us)())
+    }
+
+    /// The local time of day of an event at `at` on `clock`: the wall clock
+    /// now, less how long ago the event was on the run's clock. Not
+    /// `clock.unix_us(at)`: that is the clock's origin plus the monotonic
+    /// time since, which falls behind the time of day by every second the
+    /// machine slept (a laptop's lid closed) and drifts with each time
+    /// correction, so after hours a platform's lines no longer lined up
+    /// with the shop's, or with the clock on the wall. Measured back from
+    /// now, an event a moment ago reads a moment ago in both terminals.
+    pub(super) fn time_of_event(&self, clock: &Clock, at: Micros) -> String {
+        let ago_us = clock.now().0 as i64 - at.0 as i64;
+        self.time_of_day((self.wall_us)() - ago_us)
+    }
+
+    /// The local time of day of a unix instant, `09:41:07.123`; in pt-BR
+    /// with the decimal comma, `09:41:07,123`, as every other number there
+    /// (a point read as English there, in the seconds 00 to 09 of each
+    /// minute, which the pt-BR test's scan caught only then).
+    pub(super) fn time_of_day(&self, unix_us: i64) -> String {
+        let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_us) * 1_000)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+            .to_offset(self.offset);
+        let point = match self.lang {
+            Lang::En => '.',
+            Lang::PtBr => ',',
+        };
+        format!(
+            "{:02}:{:02}:{:02}{point}{:03}",
+            at.hour(),
+            at.minute(),
+            at.second(),
+            at.millisecond()
+        )
+    }
+
+    /// An event sink that prints one line per event, stamped with the time
+    /// of day, without ever waiting for the terminal.
+    pub(super) fn events(&self, clock: Clock) -> EventSink {
+        let out = self.clone();
+        EventSink::to(move |e| {
+            let line = e.line_in(out.lang, &out.time_of_event(&clock, e.at));
+            if e.floods() {
+                let noun = match (out.lang, &e.what) {
+                    (Lang::En, Happening::RateLimited) => "429 answers",
+                    (Lang::PtBr, Happening::RateLimited) => "respostas 429",
+                    (Lang::En, _) => "rejections",
+                    (Lang::PtBr, _) => "recusas",
+                };
+                out.printer.print_repeating(noun, line);
+            } else {
+                out.printer.print(line);
+            }
+        })
+    }
+
+    /// [`Out::events`] for a shop that enters `resumed` again, the orders a
+    /// previous run left in its inbox waiting for their outcome: the order
+    /// book announces each as placed when it is entered, and this prints it
+    /// as resumed instead (once an order), since no new order was made.
+    pub(super) fn shop_events(&self, clock: Clock, resumed: HashSet<OrderId>) -> EventSink {
+        let printing = self.events(clock);
+        if resumed.is_empty() {
+            return printing;
+        }
+        let resumed = std::sync::Mutex::new(resumed);
+        let out = self.clone();
+        EventSink::to(move |e| {
+            if let Happening::OrderPlaced { order } = &e.what
+                && resumed
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(order)
+            {
+                let t = out.time_of_event(&clock, e.at);
+                out.say(match out.lang {
+                    Lang::En => format!("{t} order {order} resumed (placed before the restart)"),
+                    Lang::PtBr => format!("{t} pedido {order} retomado (feito antes do reinício)"),
+                });
+                return;
+            }
+            printing.emit(e.at, || e.what);
+        })
+    }
+
+    /// Prints what is still queued; the printer says if lines were dropped.
+    pub(super) fn finish(self) -> anyhow::Result<()> {
+        // Servers' tasks may still hold the sink, so the printer is not
+        // stopped, only waited for; a paused terminal is not waited on long.
+        self.printer.flush(std::time::Duration::from_secs(2));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use hooklab_shop::orders::OrderBook;
+
+    /// An English printer for Brasília's time of day, reading `wall_us`.
+    fn brasilia(wall_us: fn() -> i64) -> Out {
+        Out {
+            printer: Arc::new(
+                LinePrinter::spawn(
+                    Sink::Lines(tokio::sync::mpsc::unbounded_channel().0),
+                    Lang::En,
+                    1,
+                )
+                .unwrap(),
+            ),
+            lang: Lang::En,
+            offset: time::UtcOffset::from_hms(-3, 0, 0).unwrap(),
+            wall_us,
+        }
+    }
+
+    #[test]
+    fn lines_are_stamped_with_the_time_of_day() {
+        let out = brasilia(Clock::system_unix_us);
+        // 2026-12-01 12:41:07.123 UTC is 09:41:07.123 in Brasília.
+        assert_eq!(out.time_of_day(1_796_128_867_123_000), "09:41:07.123");
+        let pt = Out {
+            lang: Lang::PtBr,
+            ..out
+        };
+        assert_eq!(pt.time_of_day(1_796_128_867_123_000), "09:41:07,123");
+    }
+
+    /// 2026-12-01 09:41:07.123 in Brasília, in unix microseconds.
+    const START_US: i64 = 1_796_128_867_123_000;
+    const HOURS_10_US: i64 = 10 * 3_600 * 1_000_000;
+
+    /// The wall clock after ten hours, nine seconds ahead of the monotonic
+    /// clock's ten hours (a suspended laptop, a time correction).
+    fn wall_after_ten_hours() -> i64 {
+        START_US + HOURS_10_US + 9_000_000
+    }
+
+    /// A long-running demo: its event lines read the time of day, as its
+    /// banner lines and the other terminal's do, not the run's clock. The
+    /// paused tokio clock stands in for ten hours of monotonic time.
+    #[tokio::test(start_paused = true)]
+    async fn event_lines_keep_to_the_time_of_day_over_a_long_run() {
+        let clock = Clock::starting_now(START_US);
+        tokio::time::advance(std::time::Duration::from_secs(10 * 3_600)).await;
+        let out = brasilia(wall_after_ten_hours);
+        let two_seconds_ago = Micros(clock.now().0 - 2_000_000);
+        // The run's clock says ten hours after 09:41:07.123, 2 s ago: 9 s
+        // behind the wall.
+        assert_eq!(
+            out.time_of_day(clock.unix_us(two_seconds_ago)),
+            "19:41:05.123"
+        );
+        assert_eq!(out.now(), "19:41:16.123");
+        assert_eq!(out.time_of_event(&clock, two_seconds_ago), "19:41:14.123");
+        assert_eq!(out.time_of_event(&clock, clock.now()), out.now());
+    }
+
+    /// A shop restarted with `--data` enters the orders its inbox kept
+    /// waiting: their lines say "resumed" ("retomado"), not "placed", and an
+    /// order it places now still says "placed".
+    #[tokio::test]
+    async fn orders_resumed_from_the_inbox_are_not_said_to_be_placed() {
+        for (lang, resumed, placed) in [
+            (
+                Lang::En,
+                "order ord_old resumed (placed before the restart)",
+                "order ord_new placed",
+            ),
+            (
+                Lang::PtBr,
+                "pedido ord_old retomado (feito antes do reinício)",
+                "pedido ord_new feito",
+            ),
+        ] {
+            let (lines, mut printed) = tokio::sync::mpsc::unbounded_channel();
+            let out = Out {
+                printer: Arc::new(LinePrinter::spawn(Sink::Lines(lines), lang, 16).unwrap()),
+                ..brasilia(Clock::system_unix_us)
+            };
+            let out = Out { lang, ..out };
+            let clock = Clock::starting_now(START_US);
+            let old = OrderId("ord_old".to_owned());
+            let book = OrderBook::with_events(out.shop_events(clock, HashSet::from([old.clone()])));
+            book.place(old, clock.now());
+            book.place(OrderId("ord_new".to_owned()), clock.now());
+            let first = printed.recv().await.unwrap();
+            let second = printed.recv().await.unwrap();
+            assert!(first.ends_with(resumed), "{first}");
+            assert!(second.ends_with(placed), "{second}");
+        }
+    }
+}
