@@ -526,7 +526,12 @@ async fn reliability(
         progress.requests_done(sent + 1, RELIABILITY_DELIVERIES);
     }
     let (verdict, note) = grade_reliability(&replies);
-    Ok(CaseResult::new(Case::Reliability, replies, verdict, Some(note)))
+    Ok(CaseResult::new(
+        Case::Reliability,
+        replies,
+        verdict,
+        Some(note),
+    ))
 }
 
 /// The reliability case's verdict: a pass only when every genuine delivery
@@ -591,15 +596,21 @@ async fn duplicate(
     );
     let replies = attempts.concat();
     if verdict != Verdict::Pass {
-        return Ok((CaseResult::new(Case::Duplicate, replies, verdict, note), at_random));
+        return Ok((
+            CaseResult::new(Case::Duplicate, replies, verdict, note),
+            at_random,
+        ));
     }
     let (Some(probe), Some(before)) = (state, before) else {
-        return Ok((CaseResult::new(
-            Case::Duplicate,
-            replies,
-            Verdict::Pass,
-            note.or(Some(Note::StateNotGiven)),
-        ), at_random));
+        return Ok((
+            CaseResult::new(
+                Case::Duplicate,
+                replies,
+                Verdict::Pass,
+                note.or(Some(Note::StateNotGiven)),
+            ),
+            at_random,
+        ));
     };
     let watched = match before {
         Ok(before) => probe.watch(before).await.map(|after| (before, after)),
@@ -609,12 +620,10 @@ async fn duplicate(
         Ok(counts) => counts,
         Err(error) => {
             let note = Note::StateUnreadable(error);
-            return Ok((CaseResult::new(
-                Case::Duplicate,
-                replies,
-                Verdict::Warn,
-                Some(note),
-            ), at_random));
+            return Ok((
+                CaseResult::new(Case::Duplicate, replies, Verdict::Warn, Some(note)),
+                at_random,
+            ));
         }
     };
     let (verdict, note) = match after.saturating_sub(before) {

@@ -170,10 +170,7 @@ impl Case {
     /// be tens of megabytes; not the timing case, graded on times; not the
     /// reliability case, which counts the 5xx.
     pub fn resends_on_5xx(self) -> bool {
-        !matches!(
-            self,
-            Case::OversizedBody | Case::Timing | Case::Reliability
-        )
+        !matches!(self, Case::OversizedBody | Case::Timing | Case::Reliability)
     }
 }
 

@@ -148,7 +148,11 @@ pub fn check(args: CheckArgs, lang: Lang, quiet: bool) -> Result<(), Failure> {
             "incomplete: {not_run} of {total} cases did not start before --deadline; give a longer one"
         ),
         (0, Lang::PtBr) => {
-            let verb = if not_run == 1 { "começou" } else { "começaram" };
+            let verb = if not_run == 1 {
+                "começou"
+            } else {
+                "começaram"
+            };
             format!(
                 "incompleto: {not_run} de {total} casos não {verb} antes do --deadline; passe um maior"
             )

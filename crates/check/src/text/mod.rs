@@ -490,7 +490,11 @@ fn reliable(n: usize, lang: Lang) -> String {
 fn unreliable(sent: usize, server_errors: usize, other: usize, lang: Lang) -> String {
     let ok = sent.saturating_sub(server_errors + other);
     let share = |n: usize| {
-        let percent = if sent == 0 { 0.0 } else { 100.0 * n as f64 / sent as f64 };
+        let percent = if sent == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / sent as f64
+        };
         decimal(lang, format!("{percent:.0}%"))
     };
     let mut parts = Vec::new();
@@ -768,7 +772,13 @@ mod tests {
             "2 de 18 passaram, 2 falharam, 1 com aviso, 14 pulados; incompleto: 13 casos não começaram antes do prazo"
         );
         assert_eq!(
-            summary(&Counts { out_of_time: 1, ..many }, Lang::En),
+            summary(
+                &Counts {
+                    out_of_time: 1,
+                    ..many
+                },
+                Lang::En
+            ),
             "2 of 18 passed, 2 failed, 1 warned, 14 skipped; incomplete: 1 case did not start before the deadline"
         );
     }
@@ -776,15 +786,32 @@ mod tests {
     #[test]
     fn the_reliability_finding_counts_each_kind_of_answer() {
         let en = unreliable(20, 6, 0, Lang::En);
-        assert!(en.starts_with("Of 20 genuine deliveries, 6 got a 5xx (30%), while the other 14 got a 2xx"), "{en}");
+        assert!(
+            en.starts_with(
+                "Of 20 genuine deliveries, 6 got a 5xx (30%), while the other 14 got a 2xx"
+            ),
+            "{en}"
+        );
         let pt = unreliable(20, 1, 1, Lang::PtBr);
         assert!(pt.starts_with("De 20 entregas genuínas, 1 recebeu 5xx (5%) e 1 recebeu outra resposta que não é 2xx, enquanto as outras 18"), "{pt}");
         let replies = [
-            Reply::Answered { status: 200, elapsed_us: 400 },
-            Reply::Answered { status: 500, elapsed_us: 300 },
-            Reply::Answered { status: 200, elapsed_us: 500 },
+            Reply::Answered {
+                status: 200,
+                elapsed_us: 400,
+            },
+            Reply::Answered {
+                status: 500,
+                elapsed_us: 300,
+            },
+            Reply::Answered {
+                status: 200,
+                elapsed_us: 500,
+            },
         ];
-        assert_eq!(tally(&replies, Lang::PtBr), "2 × 200, 1 × 500; mediana 0,40 ms");
+        assert_eq!(
+            tally(&replies, Lang::PtBr),
+            "2 × 200, 1 × 500; mediana 0,40 ms"
+        );
     }
 
     #[test]

@@ -89,7 +89,9 @@ async fn a_github_receiver_that_checks_nothing_passes_no_signature_case() {
         (raw.verdict, raw.note.clone()),
         (
             hooklab_check::Verdict::Skip,
-            Some(hooklab_check::Note::SignaturesNotChecked(Case::ForgedSignature))
+            Some(hooklab_check::Note::SignaturesNotChecked(
+                Case::ForgedSignature
+            ))
         ),
         "{shown}"
     );

@@ -103,7 +103,10 @@ async fn receive(
         Flaw::CrashesOnRotation | Flaw::FailsEveryThirdAndCrashesOnRotation
     );
     if crashes_on_rotation && header("webhook-signature").is_some_and(|s| s.contains(' ')) {
-        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "cannot parse the signature");
+        return refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot parse the signature",
+        );
     }
     if receiver.flaw != Flaw::SkipsSignature {
         let verdict = signature::verify(
