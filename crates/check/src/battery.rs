@@ -10,7 +10,16 @@
 //! the URL, the run stops with [`CheckError::NotListening`] (bad usage, not a
 //! scorecard). If the genuine delivery is refused, every refusal case is
 //! skipped: a receiver that refuses everything also "refuses a forgery", and
-//! that proves nothing.
+//! that proves nothing. For the same reason a 2xx to the key rotation or to
+//! the raw bytes proves nothing once a forgery got one
+//! ([`Case::needs_refused`]): those are skipped too.
+//!
+//! A 5xx is never taken alone as a receiver's answer to a case, because a
+//! receiver that fails at random would otherwise get another grade each run,
+//! with the blame on whichever case the 5xx fell on. The case's delivery is
+//! made again and resent, [`MAX_ATTEMPTS`] times in all, and the first answer
+//! that is not a 5xx is graded ([`grade_attempts`]). The random failures are
+//! the reliability case's finding, graded once ([`grade_reliability`]).
 
 use crate::case::{Case, CaseResult, Expectation, Note, StateChange, Verdict};
 use crate::delivery::{Secret, Signer};
@@ -719,6 +728,66 @@ mod tests {
             (Verdict::Fail, Some(Note::TooSlow(10_001)))
         );
         assert_eq!(g(answered(500, 1)), (Verdict::Fail, Some(Note::Refused)));
+    }
+
+    #[test]
+    fn a_5xx_then_another_answer_grades_the_other_answer() {
+        let attempts = [vec![answered(500, 1)], vec![answered(200, 1)]];
+        assert_eq!(
+            grade_attempts(Case::KeyRotation, &attempts, false, LIMIT),
+            (Verdict::Pass, Some(Note::AfterResends(1)))
+        );
+        let attempts = [vec![answered(503, 1)], vec![answered(200, 1)]];
+        assert_eq!(
+            grade_attempts(Case::ForgedSignature, &attempts, false, LIMIT),
+            (Verdict::Fail, Some(Note::Accepted))
+        );
+        assert!(failed_at_random(&attempts));
+        assert!(!failed_at_random(&attempts[..1]));
+    }
+
+    #[test]
+    fn a_5xx_every_time_is_a_refusal_only_from_a_receiver_that_does_not_fail_at_random() {
+        let attempts = vec![vec![answered(500, 1)]; MAX_ATTEMPTS];
+        assert_eq!(
+            grade_attempts(Case::RawBytes, &attempts, false, LIMIT),
+            (Verdict::Fail, Some(Note::Refused))
+        );
+        assert_eq!(
+            grade_attempts(Case::RawBytes, &attempts, true, LIMIT),
+            (Verdict::Warn, Some(Note::Inconclusive(MAX_ATTEMPTS)))
+        );
+        assert_eq!(
+            grade_attempts(Case::AnswersFast, &attempts, true, LIMIT),
+            (Verdict::Warn, Some(Note::Inconclusive(MAX_ATTEMPTS)))
+        );
+        // A refusal with a 5xx stays what it was: a warning.
+        assert_eq!(
+            grade_attempts(Case::ForgedSignature, &attempts, true, LIMIT),
+            (Verdict::Warn, Some(Note::RefusedWith5xx))
+        );
+    }
+
+    #[test]
+    fn reliability_passes_only_when_every_genuine_delivery_got_a_2xx() {
+        let mut replies = vec![answered(200, 1); 14];
+        assert_eq!(
+            grade_reliability(&replies),
+            (Verdict::Pass, Note::Reliable(14))
+        );
+        replies.extend(vec![answered(500, 1); 5]);
+        replies.push(closed());
+        assert_eq!(
+            grade_reliability(&replies),
+            (
+                Verdict::Fail,
+                Note::Unreliable {
+                    sent: 20,
+                    server_errors: 5,
+                    other: 1
+                }
+            )
+        );
     }
 
     #[test]
