@@ -10,7 +10,16 @@
 //! the URL, the run stops with [`CheckError::NotListening`] (bad usage, not a
 //! scorecard). If the genuine delivery is refused, every refusal case is
 //! skipped: a receiver that refuses everything also "refuses a forgery", and
-//! that proves nothing.
+//! that proves nothing. For the same reason a 2xx to the key rotation or to
+//! the raw bytes proves nothing once a forgery got one
+//! ([`Case::needs_refused`]): those are skipped too.
+//!
+//! A 5xx is never taken alone as a receiver's answer to a case, because a
+//! receiver that fails at random would otherwise get another grade each run,
+//! with the blame on whichever case the 5xx fell on. The case's delivery is
+//! made again and resent, [`MAX_ATTEMPTS`] times in all, and the first answer
+//! that is not a 5xx is graded ([`grade_attempts`]). The random failures are
+//! the reliability case's finding, graded once ([`grade_reliability`]).
 
 use crate::case::{Case, CaseResult, Expectation, Note, StateChange, Verdict};
 use crate::delivery::{Secret, Signer};
@@ -38,6 +47,17 @@ pub const DEFAULT_TIMING_SAMPLES: usize = 200;
 /// answers after 12 s kept it busy for over 6 minutes; past this, the cases
 /// not yet sent are skipped with [`Note::OutOfTime`].
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
+
+/// How many times in all a case's deliveries are sent while they get a 5xx.
+/// A receiver that answers 5xx at random, to a share p of deliveries, is
+/// graded on a 5xx it gave by chance with probability p^6 per case (0.07%
+/// at p = 30%), and then only warns (see [`grade_attempts`]).
+pub const MAX_ATTEMPTS: usize = 6;
+
+/// Genuine deliveries the reliability case sends. A receiver that fails a
+/// share p of them at random goes unseen with probability (1 - p)^20: 0.08%
+/// at p = 30%, 12% at 10%, 82% at 1%.
+pub const RELIABILITY_DELIVERIES: usize = 20;
 
 /// Above this, an answer to a genuine delivery earns a warning: the work
 /// belongs after the answer.
@@ -128,6 +148,12 @@ pub enum CheckError {
         /// [`MAX_MAX_BODY_BYTES`].
         max: usize,
     },
+    /// Occurs when the deadline is zero: the battery would run the genuine
+    /// case and skip every other one.
+    #[error(
+        "--deadline 0 would skip every case but the first: give at least 1 second (the default is 120)"
+    )]
+    Deadline,
     /// Occurs when a request cannot be built (a bug: every header is ASCII).
     #[error("cannot build a request: {0}")]
     Request(#[from] SendError),
@@ -192,6 +218,10 @@ pub async fn run_with(
         config.now_unix_secs,
         config.seed,
     );
+    // Before any request: a battery with no time at all is a typo.
+    if config.deadline.is_zero() {
+        return Err(CheckError::Deadline);
+    }
     // Before any request: a limit the oversized case cannot go one byte past
     // with a genuine payload, or one too big to build, is a typo.
     let min = signer.smallest_padded();
@@ -216,19 +246,24 @@ pub async fn run_with(
     let mut results = Vec::with_capacity(Case::ALL.len());
     // Why the genuine delivery was not accepted, once it is known.
     let mut genuine_failed: Option<Note> = None;
+    // Whether the receiver was seen to fail at random: a 5xx to one
+    // delivery and another answer to a like one.
+    let mut intermittent = false;
     let mut oversized_bytes = 0;
     let total = Case::ALL.len();
-    let started = tokio::time::Instant::now();
+    let budget = Budget {
+        started: tokio::time::Instant::now(),
+        deadline: config.deadline,
+    };
     let out_of_time = Note::OutOfTime(config.deadline.as_secs());
     for (index, case) in Case::ALL.into_iter().enumerate() {
         let skip = match &genuine_failed {
-            _ if case != Case::Genuine && started.elapsed() >= config.deadline => {
-                Some(out_of_time.clone())
-            }
+            _ if case != Case::Genuine && budget.passed() => Some(out_of_time.clone()),
             // Every further request would wait as long: skip them all.
             Some(note @ Note::GenuineTimedOut(_)) => Some(note.clone()),
             Some(note) if case.needs_genuine_accepted() => Some(note.clone()),
-            _ => None,
+            _ if !signer.expresses(case) => Some(not_in_scheme(case)),
+            _ => forgery_accepted(case, &results).map(Note::SignaturesNotChecked),
         };
         if let Some(note) = skip {
             let result = CaseResult::skipped(case, note);
@@ -239,28 +274,52 @@ pub async fn run_with(
         progress.case_started(case, index, total, limit);
         let result = match case {
             Case::Timing => {
-                let left = config.deadline.saturating_sub(started.elapsed());
-                timing::run(&target, &mut signer, config.timing_samples, left, progress).await?
-            }
-            Case::Duplicate => duplicate(&target, &mut signer, state.as_ref()).await?,
-            _ => {
-                let deliveries = signer.deliveries(case, config.max_body_bytes);
-                if deliveries.is_empty() {
-                    CaseResult::skipped(case, not_in_scheme(case))
+                let left = config.deadline.saturating_sub(budget.started.elapsed());
+                let result =
+                    timing::run(&target, &mut signer, config.timing_samples, left, progress)
+                        .await?;
+                // Too few answers because the battery ran out of time is
+                // the deadline's doing, and says so.
+                if result.note == Some(Note::TimingTooFew) && budget.passed() {
+                    CaseResult::skipped(case, out_of_time.clone())
                 } else {
+                    result
+                }
+            }
+            Case::Reliability => reliability(&target, &mut signer, &budget, progress).await?,
+            Case::Duplicate => {
+                let (result, at_random) =
+                    duplicate(&target, &mut signer, state.as_ref(), &budget, intermittent).await?;
+                intermittent |= at_random;
+                result
+            }
+            _ => {
+                let mut attempts = Vec::new();
+                loop {
+                    let deliveries = signer.deliveries(case, config.max_body_bytes);
                     if case == Case::OversizedBody {
-                        oversized_bytes = deliveries[0].body.len();
+                        oversized_bytes = deliveries.first().map_or(0, |d| d.body.len());
                     }
                     let mut replies = Vec::with_capacity(deliveries.len());
                     for delivery in &deliveries {
                         let headers = signer.headers(delivery)?;
                         replies.push(target.post(headers, delivery.body.clone()).await);
                     }
-                    let (verdict, note) = grade(case, &replies, scheme.sender_limit());
-                    CaseResult::new(case, replies, verdict, note)
+                    let again = case.resends_on_5xx() && wants_resend(&replies);
+                    attempts.push(replies);
+                    if !again || attempts.len() >= MAX_ATTEMPTS || budget.passed() {
+                        break;
+                    }
                 }
+                intermittent |= failed_at_random(&attempts);
+                let (verdict, note) =
+                    grade_attempts(case, &attempts, intermittent, scheme.sender_limit());
+                CaseResult::new(case, attempts.concat(), verdict, note)
             }
         };
+        if let Some(Note::Unreliable { server_errors, .. }) = &result.note {
+            intermittent |= *server_errors > 0;
+        }
         if case == Case::Genuine {
             if let Some(Reply::NoAnswer {
                 connect: true,
@@ -275,7 +334,8 @@ pub async fn run_with(
                 });
             }
             if result.verdict != Verdict::Pass {
-                genuine_failed = Some(match result.replies.first() {
+                // The last attempt is the answer graded.
+                genuine_failed = Some(match result.replies.last() {
                     Some(Reply::TimedOut { after_ms }) => {
                         Note::GenuineTimedOut(after_ms.div_ceil(1000))
                     }
@@ -298,6 +358,41 @@ pub async fn run_with(
     })
 }
 
+/// The battery's deadline, from when it started.
+struct Budget {
+    started: tokio::time::Instant,
+    deadline: Duration,
+}
+
+impl Budget {
+    /// Whether the deadline has passed: no case starts, and no request is
+    /// sent again, after it.
+    fn passed(&self) -> bool {
+        self.started.elapsed() >= self.deadline
+    }
+}
+
+/// Whether one attempt at a case should be sent again: it got a 5xx.
+fn wants_resend(replies: &[Reply]) -> bool {
+    replies.iter().any(Reply::is_server_error)
+}
+
+/// Whether the attempts at one case show a receiver that fails at random:
+/// a 5xx, then, to the same kind of delivery, an answer that is not one.
+fn failed_at_random(attempts: &[Vec<Reply>]) -> bool {
+    attempts.len() > 1 && attempts.last().is_some_and(|last| !wants_resend(last))
+}
+
+/// The first case in `case`'s [`Case::needs_refused`] whose forgery was
+/// accepted, if any: a 2xx to `case` would then prove nothing.
+fn forgery_accepted(case: Case, results: &[CaseResult]) -> Option<Case> {
+    case.needs_refused().iter().copied().find(|needed| {
+        results
+            .iter()
+            .any(|r| r.case == *needed && r.note == Some(Note::Accepted))
+    })
+}
+
 /// Why a scheme cannot express `case`.
 fn not_in_scheme(case: Case) -> Note {
     match case {
@@ -312,7 +407,7 @@ pub fn grade(case: Case, replies: &[Reply], limit: Duration) -> (Verdict, Option
     let mut worst: Option<(Verdict, Option<Note>)> = None;
     for reply in replies {
         let graded = match case.expectation() {
-            Expectation::Accept => accept(reply),
+            Expectation::Accept | Expectation::Reliable => accept(reply),
             Expectation::Refuse => refuse(reply, case, Verdict::Fail),
             Expectation::RefuseOrWarn => refuse(reply, case, Verdict::Warn),
             Expectation::Fast => fast(reply, limit),
@@ -325,6 +420,38 @@ pub fn grade(case: Case, replies: &[Reply], limit: Duration) -> (Verdict, Option
         }
     }
     worst.unwrap_or((Verdict::Skip, None))
+}
+
+/// The verdict on the attempts at `case`: each attempt one sending of its
+/// deliveries, made again (fresh ids, the same change) while it got a 5xx,
+/// [`MAX_ATTEMPTS`] at most. The last attempt is graded with [`grade`]; a 5xx
+/// that the receiver answers at random is not taken for its answer to the
+/// case. If even the last attempt got a 5xx, a case that expects a 2xx fails
+/// as a refusal only when `intermittent` is false (the receiver was not seen
+/// failing at random): otherwise nobody can tell its refusal of the case's
+/// feature from bad luck, and it warns, [`Note::Inconclusive`]. A verdict
+/// reached after resends that has no note of its own says how many 5xx came
+/// first, [`Note::AfterResends`].
+pub fn grade_attempts(
+    case: Case,
+    attempts: &[Vec<Reply>],
+    intermittent: bool,
+    limit: Duration,
+) -> (Verdict, Option<Note>) {
+    let Some(last) = attempts.last() else {
+        return (Verdict::Skip, None);
+    };
+    let (verdict, note) = grade(case, last, limit);
+    let still_5xx = wants_resend(last);
+    let expects_2xx = matches!(case.expectation(), Expectation::Accept | Expectation::Fast);
+    if still_5xx && expects_2xx && intermittent {
+        return (Verdict::Warn, Some(Note::Inconclusive(attempts.len())));
+    }
+    let resent = attempts.len() - 1;
+    if !still_5xx && resent > 0 {
+        return (verdict, note.or(Some(Note::AfterResends(resent))));
+    }
+    (verdict, note)
 }
 
 fn severity(verdict: Verdict) -> u8 {
@@ -387,31 +514,111 @@ fn fast(reply: &Reply, limit: Duration) -> (Verdict, Option<Note>) {
     }
 }
 
-/// The same delivery twice; with a state URL, also whether it was processed once.
+/// Many genuine deliveries, one after another, each with a fresh id: the
+/// share answered with a 5xx (or anything but a 2xx) is the finding. Stops
+/// early at the deadline, and says how many were sent.
+async fn reliability(
+    target: &Target,
+    signer: &mut Signer,
+    budget: &Budget,
+    progress: &dyn Progress,
+) -> Result<CaseResult, CheckError> {
+    let mut replies = Vec::with_capacity(RELIABILITY_DELIVERIES);
+    for sent in 0..RELIABILITY_DELIVERIES {
+        if sent > 0 && budget.passed() {
+            break;
+        }
+        for delivery in signer.deliveries(Case::Genuine, 0) {
+            let headers = signer.headers(&delivery)?;
+            replies.push(target.post(headers, delivery.body.clone()).await);
+        }
+        progress.requests_done(sent + 1, RELIABILITY_DELIVERIES);
+    }
+    let (verdict, note) = grade_reliability(&replies);
+    Ok(CaseResult::new(
+        Case::Reliability,
+        replies,
+        verdict,
+        Some(note),
+    ))
+}
+
+/// The reliability case's verdict: a pass only when every genuine delivery
+/// got a 2xx. Any other answer is a genuine event the sender must retry
+/// (and, failing often enough, an endpoint a sender disables).
+pub fn grade_reliability(replies: &[Reply]) -> (Verdict, Note) {
+    let server_errors = replies.iter().filter(|r| r.is_server_error()).count();
+    let other = replies
+        .iter()
+        .filter(|r| !r.is_success() && !r.is_server_error())
+        .count();
+    if server_errors + other == 0 {
+        (Verdict::Pass, Note::Reliable(replies.len()))
+    } else {
+        (
+            Verdict::Fail,
+            Note::Unreliable {
+                sent: replies.len(),
+                server_errors,
+                other,
+            },
+        )
+    }
+}
+
+/// The same delivery twice; with a state URL, also whether it was processed
+/// once. A pair with a 5xx in it is sent again as a fresh pair (a new id),
+/// as every case's 5xx is (see [`grade_attempts`]); with a state URL, the
+/// count is read around the last pair. Also says whether the pairs showed
+/// the receiver failing at random.
 async fn duplicate(
     target: &Target,
     signer: &mut Signer,
     state: Option<&StateProbe>,
-) -> Result<CaseResult, CheckError> {
-    let before = match state {
-        Some(probe) => Some(probe.settled().await),
-        None => None,
+    budget: &Budget,
+    intermittent: bool,
+) -> Result<(CaseResult, bool), CheckError> {
+    let mut attempts = Vec::new();
+    let before = loop {
+        let before = match state {
+            Some(probe) => Some(probe.settled().await),
+            None => None,
+        };
+        let mut replies = Vec::new();
+        for delivery in signer.deliveries(Case::Duplicate, 0) {
+            let headers = signer.headers(&delivery)?;
+            replies.push(target.post(headers, delivery.body.clone()).await);
+        }
+        let again = wants_resend(&replies);
+        attempts.push(replies);
+        if !again || attempts.len() >= MAX_ATTEMPTS || budget.passed() {
+            break before;
+        }
     };
-    let mut replies = Vec::new();
-    for delivery in signer.deliveries(Case::Duplicate, 0) {
-        let headers = signer.headers(&delivery)?;
-        replies.push(target.post(headers, delivery.body.clone()).await);
-    }
-    let (verdict, note) = grade(Case::Duplicate, &replies, signer.scheme().sender_limit());
+    let at_random = failed_at_random(&attempts);
+    let intermittent = intermittent || at_random;
+    let (verdict, note) = grade_attempts(
+        Case::Duplicate,
+        &attempts,
+        intermittent,
+        signer.scheme().sender_limit(),
+    );
+    let replies = attempts.concat();
     if verdict != Verdict::Pass {
-        return Ok(CaseResult::new(Case::Duplicate, replies, verdict, note));
+        return Ok((
+            CaseResult::new(Case::Duplicate, replies, verdict, note),
+            at_random,
+        ));
     }
     let (Some(probe), Some(before)) = (state, before) else {
-        return Ok(CaseResult::new(
-            Case::Duplicate,
-            replies,
-            Verdict::Pass,
-            Some(Note::StateNotGiven),
+        return Ok((
+            CaseResult::new(
+                Case::Duplicate,
+                replies,
+                Verdict::Pass,
+                note.or(Some(Note::StateNotGiven)),
+            ),
+            at_random,
         ));
     };
     let watched = match before {
@@ -422,22 +629,20 @@ async fn duplicate(
         Ok(counts) => counts,
         Err(error) => {
             let note = Note::StateUnreadable(error);
-            return Ok(CaseResult::new(
-                Case::Duplicate,
-                replies,
-                Verdict::Warn,
-                Some(note),
+            return Ok((
+                CaseResult::new(Case::Duplicate, replies, Verdict::Warn, Some(note)),
+                at_random,
             ));
         }
     };
     let (verdict, note) = match after.saturating_sub(before) {
         0 => (Verdict::Warn, Some(Note::NeverCounted)),
-        1 => (Verdict::Pass, None),
+        1 => (Verdict::Pass, note),
         _ => (Verdict::Fail, Some(Note::ProcessedTwice)),
     };
     let mut result = CaseResult::new(Case::Duplicate, replies, verdict, note);
     result.state = Some(StateChange { before, after });
-    Ok(result)
+    Ok((result, at_random))
 }
 
 #[cfg(test)]
@@ -523,6 +728,66 @@ mod tests {
             (Verdict::Fail, Some(Note::TooSlow(10_001)))
         );
         assert_eq!(g(answered(500, 1)), (Verdict::Fail, Some(Note::Refused)));
+    }
+
+    #[test]
+    fn a_5xx_then_another_answer_grades_the_other_answer() {
+        let attempts = [vec![answered(500, 1)], vec![answered(200, 1)]];
+        assert_eq!(
+            grade_attempts(Case::KeyRotation, &attempts, false, LIMIT),
+            (Verdict::Pass, Some(Note::AfterResends(1)))
+        );
+        let attempts = [vec![answered(503, 1)], vec![answered(200, 1)]];
+        assert_eq!(
+            grade_attempts(Case::ForgedSignature, &attempts, false, LIMIT),
+            (Verdict::Fail, Some(Note::Accepted))
+        );
+        assert!(failed_at_random(&attempts));
+        assert!(!failed_at_random(&attempts[..1]));
+    }
+
+    #[test]
+    fn a_5xx_every_time_is_a_refusal_only_from_a_receiver_that_does_not_fail_at_random() {
+        let attempts = vec![vec![answered(500, 1)]; MAX_ATTEMPTS];
+        assert_eq!(
+            grade_attempts(Case::RawBytes, &attempts, false, LIMIT),
+            (Verdict::Fail, Some(Note::Refused))
+        );
+        assert_eq!(
+            grade_attempts(Case::RawBytes, &attempts, true, LIMIT),
+            (Verdict::Warn, Some(Note::Inconclusive(MAX_ATTEMPTS)))
+        );
+        assert_eq!(
+            grade_attempts(Case::AnswersFast, &attempts, true, LIMIT),
+            (Verdict::Warn, Some(Note::Inconclusive(MAX_ATTEMPTS)))
+        );
+        // A refusal with a 5xx stays what it was: a warning.
+        assert_eq!(
+            grade_attempts(Case::ForgedSignature, &attempts, true, LIMIT),
+            (Verdict::Warn, Some(Note::RefusedWith5xx))
+        );
+    }
+
+    #[test]
+    fn reliability_passes_only_when_every_genuine_delivery_got_a_2xx() {
+        let mut replies = vec![answered(200, 1); 14];
+        assert_eq!(
+            grade_reliability(&replies),
+            (Verdict::Pass, Note::Reliable(14))
+        );
+        replies.extend(vec![answered(500, 1); 5]);
+        replies.push(closed());
+        assert_eq!(
+            grade_reliability(&replies),
+            (
+                Verdict::Fail,
+                Note::Unreliable {
+                    sent: 20,
+                    server_errors: 5,
+                    other: 1
+                }
+            )
+        );
     }
 
     #[test]

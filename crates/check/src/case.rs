@@ -16,6 +16,9 @@ use serde::Serialize;
 pub enum Case {
     /// A delivery signed exactly as the sender would sign it.
     Genuine,
+    /// Many genuine deliveries in a row: does every one get a 2xx, or do
+    /// some get a 5xx at random?
+    Reliability,
     /// A signature of the right form made of random bytes.
     ForgedSignature,
     /// A well-formed signature made with a secret that is not the receiver's.
@@ -63,14 +66,19 @@ pub enum Expectation {
     Fast,
     /// Graded by a statistical comparison of answer times.
     Timing,
+    /// Graded on the share of many genuine deliveries that got a 2xx.
+    Reliable,
 }
 
 impl Case {
     /// Every case, in the order the battery runs them. The oversized body
     /// may break a connection and the timing case sends hundreds of
-    /// requests, so both come last.
-    pub const ALL: [Case; 17] = [
+    /// requests, so both come last. The reliability case comes right after
+    /// the genuine one, so that every later case knows whether a 5xx may be
+    /// one of the receiver's intermittent failures.
+    pub const ALL: [Case; 18] = [
         Case::Genuine,
+        Case::Reliability,
         Case::ForgedSignature,
         Case::WrongSecret,
         Case::TamperedBody,
@@ -93,6 +101,7 @@ impl Case {
     pub fn id(self) -> &'static str {
         match self {
             Case::Genuine => "genuine",
+            Case::Reliability => "reliability",
             Case::ForgedSignature => "forged-signature",
             Case::WrongSecret => "wrong-secret",
             Case::TamperedBody => "tampered-body",
@@ -131,6 +140,7 @@ impl Case {
             Case::NotJson | Case::OversizedBody => Expectation::RefuseOrWarn,
             Case::AnswersFast => Expectation::Fast,
             Case::Timing => Expectation::Timing,
+            Case::Reliability => Expectation::Reliable,
         }
     }
 
@@ -139,6 +149,28 @@ impl Case {
     /// "refuses a forgery" too, and that proves nothing.
     pub fn needs_genuine_accepted(self) -> bool {
         !matches!(self.expectation(), Expectation::Accept)
+    }
+
+    /// The cases whose forgeries must have been refused for a 2xx to this
+    /// case to mean anything. A receiver that checks no signature accepts a
+    /// key rotation and odd JSON bytes too, and that proves nothing: the key
+    /// rotation means something only if a forgery and another secret's
+    /// signature are refused, the raw bytes only if a forgery and a changed
+    /// body are.
+    pub fn needs_refused(self) -> &'static [Case] {
+        match self {
+            Case::KeyRotation => &[Case::ForgedSignature, Case::WrongSecret],
+            Case::RawBytes => &[Case::ForgedSignature, Case::TamperedBody],
+            _ => &[],
+        }
+    }
+
+    /// Whether a 5xx to this case is sent again (see [`crate::battery`]).
+    /// Not the oversized body, which is graded a warning either way and may
+    /// be tens of megabytes; not the timing case, graded on times; not the
+    /// reliability case, which counts the 5xx.
+    pub fn resends_on_5xx(self) -> bool {
+        !matches!(self, Case::OversizedBody | Case::Timing | Case::Reliability)
     }
 }
 
@@ -211,6 +243,30 @@ pub enum Note {
     TimingOff,
     /// Forged signatures were accepted, so their timing is beside the point.
     TimingAccepted,
+    /// The reliability case: of `sent` genuine deliveries, `server_errors`
+    /// got a 5xx and `other` another answer that is not a 2xx (a 4xx, no
+    /// answer, a time-out).
+    Unreliable {
+        /// Genuine deliveries sent.
+        sent: usize,
+        /// Of them, answered with a 5xx.
+        server_errors: usize,
+        /// Of them, answered otherwise but not with a 2xx.
+        other: usize,
+    },
+    /// The reliability case passed: every one of this many genuine
+    /// deliveries got a 2xx (a rarer failure can still go unseen).
+    Reliable(usize),
+    /// The first this-many attempts got a 5xx; the answer graded is that of
+    /// the attempt after them (the receiver fails intermittently).
+    AfterResends(usize),
+    /// Every one of this many attempts got a 5xx, and the receiver answers
+    /// genuine deliveries 5xx at random too: whether it refuses this case's
+    /// feature or failed each time by chance cannot be told.
+    Inconclusive(usize),
+    /// Skipped: this case's forgery was accepted, so a 2xx here proves
+    /// nothing (the receiver does not check signatures).
+    SignaturesNotChecked(Case),
 }
 
 /// How the idempotency of a duplicate was seen through `--state-url`.
@@ -297,5 +353,16 @@ mod tests {
         assert!(Case::NotJson.needs_genuine_accepted());
         assert!(Case::Timing.needs_genuine_accepted());
         assert!(Case::AnswersFast.needs_genuine_accepted());
+        assert!(Case::Reliability.needs_genuine_accepted());
+    }
+
+    #[test]
+    fn the_cases_a_pass_depends_on_run_before_it() {
+        for (index, case) in Case::ALL.iter().enumerate() {
+            for needed in case.needs_refused() {
+                let at = Case::ALL.iter().position(|c| c == needed).unwrap();
+                assert!(at < index, "{case:?} needs {needed:?}");
+            }
+        }
     }
 }

@@ -90,6 +90,16 @@ impl Signer {
         self.secret.scheme()
     }
 
+    /// Whether the scheme can express `case`: GitHub signs no timestamp and
+    /// sends one signature, so it has no stale, future or rotation case.
+    pub fn expresses(&self, case: Case) -> bool {
+        self.scheme() == Scheme::Standard
+            || !matches!(
+                case,
+                Case::StaleTimestamp | Case::FutureTimestamp | Case::KeyRotation
+            )
+    }
+
     /// The deliveries `case` sends (the timing case has its own,
     /// [`Signer::timing_pair`]; cases a scheme cannot express send none).
     /// `max_body` is the size the oversized body goes one byte past.
@@ -97,7 +107,7 @@ impl Signer {
         let scheme = self.scheme();
         let genuine = |signer: &mut Signer| signer.signed(signer.payload(), None);
         match case {
-            Case::Genuine | Case::AnswersFast => vec![genuine(self)],
+            Case::Genuine | Case::AnswersFast | Case::Reliability => vec![genuine(self)],
             Case::ForgedSignature => {
                 let forged = self.forged_signature();
                 vec![Delivery {

@@ -1,6 +1,6 @@
 //! The scorecard: every graded case of one run, and what it adds up to.
 
-use crate::case::{Case, CaseResult, Verdict};
+use crate::case::{Case, CaseResult, Note, Verdict};
 use crate::delivery::Scheme;
 
 /// The result of one `hooklab check`.
@@ -33,6 +33,9 @@ pub struct Counts {
     pub warned: usize,
     /// Skipped.
     pub skipped: usize,
+    /// Of the skipped, those skipped because `--deadline` passed before
+    /// they started: the battery did not finish.
+    pub out_of_time: usize,
 }
 
 impl Scorecard {
@@ -49,13 +52,25 @@ impl Scorecard {
                 Verdict::Warn => counts.warned += 1,
                 Verdict::Skip => counts.skipped += 1,
             }
+            if matches!(result.note, Some(Note::OutOfTime(_))) {
+                counts.out_of_time += 1;
+            }
         }
         counts
     }
 
-    /// 0 when every case passed, warned or was skipped; 1 when any failed.
+    /// 0 when every case passed, warned or was skipped for a reason of its
+    /// own; 1 when any failed, or when the battery did not finish (a case
+    /// skipped because `--deadline` passed): a run that did not ask every
+    /// question must not look green to a CI.
     pub fn exit_code(&self) -> u8 {
-        u8::from(self.counts().failed > 0)
+        let counts = self.counts();
+        u8::from(counts.failed > 0 || counts.out_of_time > 0)
+    }
+
+    /// Whether the battery ran out of time before every case started.
+    pub fn incomplete(&self) -> bool {
+        self.counts().out_of_time > 0
     }
 
     /// The result of `case`, if it ran.
@@ -81,7 +96,6 @@ impl Scorecard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::Note;
 
     fn card(verdicts: &[Verdict]) -> Scorecard {
         Scorecard {
@@ -106,7 +120,7 @@ mod tests {
         );
         let failed = card(&[Verdict::Pass, Verdict::Fail]);
         assert_eq!(failed.exit_code(), 1);
-        assert_eq!(failed.failed(), vec![Case::ForgedSignature]);
+        assert_eq!(failed.failed(), vec![Case::ALL[1]]);
         assert_eq!(
             failed.counts(),
             Counts {
@@ -114,8 +128,26 @@ mod tests {
                 passed: 1,
                 failed: 1,
                 warned: 0,
-                skipped: 0
+                skipped: 0,
+                out_of_time: 0,
             }
         );
+    }
+
+    #[test]
+    fn a_battery_cut_short_by_the_deadline_is_not_green() {
+        let mut cut = card(&[Verdict::Pass]);
+        cut.results
+            .push(CaseResult::skipped(Case::Reliability, Note::OutOfTime(1)));
+        assert!(cut.incomplete());
+        assert_eq!(cut.exit_code(), 1);
+        assert_eq!(cut.counts().out_of_time, 1);
+        let mut skipped = card(&[Verdict::Pass]);
+        skipped.results.push(CaseResult::skipped(
+            Case::KeyRotation,
+            Note::GithubHasNoRotation,
+        ));
+        assert!(!skipped.incomplete());
+        assert_eq!(skipped.exit_code(), 0);
     }
 }

@@ -113,6 +113,13 @@ impl Reply {
         self.status().is_some_and(|s| (200..300).contains(&s))
     }
 
+    /// Whether the answer was a 5xx: what a receiver says when it fails,
+    /// whether for this delivery or at random, so never taken alone as its
+    /// answer to a case (see [`crate::battery`]).
+    pub fn is_server_error(&self) -> bool {
+        self.status().is_some_and(|s| (500..600).contains(&s))
+    }
+
     /// The time to the answer, if there was one.
     pub fn elapsed(&self) -> Option<Duration> {
         match self {

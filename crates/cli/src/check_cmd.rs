@@ -3,8 +3,8 @@
 //! Glue only: parse the flags, read the wall clock and a seed once, run
 //! [`hooklab_check::run`], print the scorecard in the asked format, and turn
 //! the outcome into an exit code: 0 when every case passed or warned, 1 when
-//! any failed, 2 for bad usage (a URL off this machine, a malformed secret,
-//! nothing listening).
+//! any failed or the deadline cut the battery short, 2 for bad usage (a URL
+//! off this machine, a malformed secret, nothing listening, `--deadline 0`).
 //!
 //! While the battery runs, [`Shown`] tells on stderr which case is being
 //! sent: a line that updates on a terminal, a line per case otherwise, none
@@ -132,14 +132,36 @@ pub fn check(args: CheckArgs, lang: Lang, quiet: bool) -> Result<(), Failure> {
         FormatArg::Json => render::json(&card, lang),
     };
     crate::out::print(printed).map_err(|e| Failure::Runtime(anyhow::Error::new(e)))?;
-    match card.failed().len() {
-        0 => Ok(()),
-        n => Err(Failure::Runtime(anyhow!(crate::text::pick(
-            lang,
-            format!("{n} of {} cases failed", card.results.len()),
-            format!("{n} de {} casos falharam", card.results.len()),
-        )))),
+    // The scorecard's own exit code: 1 when a case failed, and also when the
+    // deadline cut the battery short (a run that did not ask every question
+    // must not look green to a CI).
+    if card.exit_code() == 0 {
+        return Ok(());
     }
+    let (total, failed, not_run) = (
+        card.results.len(),
+        card.failed().len(),
+        card.counts().out_of_time,
+    );
+    let message = match (failed, lang) {
+        (0, Lang::En) => format!(
+            "incomplete: {not_run} of {total} cases did not start before --deadline; give a longer one"
+        ),
+        (0, Lang::PtBr) => {
+            let verb = if not_run == 1 {
+                "começou"
+            } else {
+                "começaram"
+            };
+            format!(
+                "incompleto: {not_run} de {total} casos não {verb} antes do --deadline; passe um maior"
+            )
+        }
+        (n, Lang::En) => format!("{n} of {total} cases failed"),
+        (1, Lang::PtBr) => format!("1 de {total} casos falhou"),
+        (n, Lang::PtBr) => format!("{n} de {total} casos falharam"),
+    };
+    Err(Failure::Runtime(anyhow!(message)))
 }
 
 /// `error` in `lang`, with another program's words kept as its cause, which

@@ -123,6 +123,14 @@ pub fn error(error: &CheckError, lang: Lang) -> (String, Option<String>) {
             };
             (sentence, None)
         }
+        CheckError::Deadline => {
+            let sentence = if pt {
+                "--deadline 0 pularia todos os casos menos o primeiro: dê pelo menos 1 segundo (o padrão é 120)"
+            } else {
+                "--deadline 0 would skip every case but the first: give at least 1 second (the default is 120)"
+            };
+            (sentence.to_owned(), None)
+        }
         CheckError::Request(send) => {
             let sentence = if pt {
                 "não foi possível montar uma requisição (um defeito do hooklab)"
@@ -248,6 +256,16 @@ mod tests {
         assert_eq!(detail, None);
         let (en, _) = target_error(&error, Lang::En);
         assert!(en.contains("no TLS"), "{en}");
+    }
+
+    #[test]
+    fn a_zero_deadline_is_refused_in_both_languages() {
+        let (pt, detail) = super::error(&CheckError::Deadline, Lang::PtBr);
+        assert!(pt.contains("pelo menos 1 segundo"), "{pt}");
+        assert_eq!(detail, None);
+        let (en, _) = super::error(&CheckError::Deadline, Lang::En);
+        assert!(en.contains("at least 1 second"), "{en}");
+        assert!(CheckError::Deadline.is_usage());
     }
 
     #[test]

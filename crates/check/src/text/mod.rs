@@ -32,6 +32,10 @@ fn pick(lang: Lang, en: &'static str, pt: &'static str) -> &'static str {
 pub fn title(case: Case, lang: Lang) -> &'static str {
     let (en, pt) = match case {
         Case::Genuine => ("accepts a genuine delivery", "aceita uma entrega genuína"),
+        Case::Reliability => (
+            "accepts every genuine delivery, not just most",
+            "aceita toda entrega genuína, e não só a maioria",
+        ),
         Case::ForgedSignature => (
             "refuses a forged signature",
             "recusa uma assinatura forjada",
@@ -85,6 +89,10 @@ pub fn why(case: Case, lang: Lang) -> &'static str {
         Case::Genuine => (
             "A receiver that refuses real events loses them: the sender retries, then gives up.",
             "Um receptor que recusa eventos reais os perde: o remetente tenta de novo e depois desiste.",
+        ),
+        Case::Reliability => (
+            "A 5xx at random loses nothing at once, but every one is an event the sender retries minutes or hours later, and an endpoint that fails often gets disabled.",
+            "Um 5xx ao acaso não perde nada na hora, mas cada um é um evento que o remetente só repete minutos ou horas depois, e um endpoint que falha muito é desativado.",
         ),
         Case::ForgedSignature => (
             "Anyone who finds the URL can post to it; without the signature check they can make it act on invented events.",
@@ -172,6 +180,13 @@ pub fn sent(case: Case, card: &Scorecard, lang: Lang) -> String {
             "a push event, signed with your secret".to_owned(),
             "um evento push, assinado com o seu segredo".to_owned(),
         ),
+        Case::Reliability => {
+            let n = crate::battery::RELIABILITY_DELIVERIES;
+            (
+                format!("{n} genuine deliveries, one after another, each with a fresh id"),
+                format!("{n} entregas genuínas, uma após a outra, cada uma com um id novo"),
+            )
+        }
         Case::ForgedSignature if standard => (
             "webhook-signature: v1,<32 random bytes>".to_owned(),
             "webhook-signature: v1,<32 bytes aleatórios>".to_owned(),
@@ -416,6 +431,119 @@ pub fn note(note: &Note, lang: Lang) -> String {
             "Skipped: forged signatures were accepted, so there is nothing to time.",
             "Pulado: assinaturas forjadas foram aceitas, então não há o que cronometrar.",
         ),
+        Note::Unreliable {
+            sent,
+            server_errors,
+            other,
+        } => unreliable(*sent, *server_errors, *other, lang),
+        Note::Reliable(n) => reliable(*n, lang),
+        Note::AfterResends(n) => {
+            let reliability = title(Case::Reliability, lang);
+            match (lang, n) {
+                (Lang::En, 1) => format!(
+                    "The first attempt got a 5xx; this is the answer to the same delivery made again (a fresh id): the receiver fails at random (see \"{reliability}\")."
+                ),
+                (Lang::En, n) => format!(
+                    "The first {n} attempts got a 5xx; this is the answer to the same delivery made again (a fresh id): the receiver fails at random (see \"{reliability}\")."
+                ),
+                (Lang::PtBr, 1) => format!(
+                    "A primeira tentativa recebeu 5xx; esta é a resposta à mesma entrega feita de novo (um id novo): o receptor falha ao acaso (veja \"{reliability}\")."
+                ),
+                (Lang::PtBr, n) => format!(
+                    "As primeiras {n} tentativas receberam 5xx; esta é a resposta à mesma entrega feita de novo (um id novo): o receptor falha ao acaso (veja \"{reliability}\")."
+                ),
+            }
+        }
+        Note::Inconclusive(n) => {
+            let reliability = title(Case::Reliability, lang);
+            match lang {
+                Lang::En => format!(
+                    "All {n} attempts got a 5xx, and this receiver also answers genuine deliveries with a 5xx at random (see \"{reliability}\"): a refusal of this case cannot be told from bad luck. Fix the 5xx first."
+                ),
+                Lang::PtBr => format!(
+                    "As {n} tentativas receberam 5xx, e este receptor também responde 5xx ao acaso a entregas genuínas (veja \"{reliability}\"): não dá para distinguir uma recusa deste caso de azar. Corrija os 5xx primeiro."
+                ),
+            }
+        }
+        Note::SignaturesNotChecked(case) if en => format!(
+            "Skipped: a forgery was accepted (\"{}\"), so a 2xx here proves nothing: the receiver does not check signatures.",
+            title(*case, lang)
+        ),
+        Note::SignaturesNotChecked(case) => format!(
+            "Pulado: uma falsificação foi aceita (\"{}\"), então um 2xx aqui não prova nada: o receptor não confere assinaturas.",
+            title(*case, lang)
+        ),
+    }
+}
+
+/// The reliability case's pass, and how much luck it leaves: a receiver that
+/// failed one delivery in 10 at random would pass it (0.9^n) of the time.
+fn reliable(n: usize, lang: Lang) -> String {
+    let unseen = 100.0 * 0.9f64.powi(i32::try_from(n).unwrap_or(i32::MAX));
+    let unseen = decimal(lang, format!("{unseen:.0}%"));
+    match (lang, n) {
+        (Lang::En, 1) => format!(
+            "The one delivery sent got a 2xx (the deadline stopped the rest). A receiver that fails one delivery in 10 would pass this {unseen} of the time."
+        ),
+        (Lang::En, n) => format!(
+            "All {n} got a 2xx. A rarer failure can go unseen: a receiver that fails one delivery in 10 would pass this {unseen} of the time."
+        ),
+        (Lang::PtBr, 1) => format!(
+            "A única entrega enviada recebeu 2xx (o prazo impediu as outras). Um receptor que falha uma entrega a cada 10 passaria aqui {unseen} das vezes."
+        ),
+        (Lang::PtBr, n) => format!(
+            "Todas as {n} receberam 2xx. Uma falha mais rara pode passar despercebida: um receptor que falha uma entrega a cada 10 passaria aqui {unseen} das vezes."
+        ),
+    }
+}
+
+/// The reliability case's finding: how many of `sent` genuine deliveries got
+/// a 5xx, and how many another answer that is not a 2xx.
+fn unreliable(sent: usize, server_errors: usize, other: usize, lang: Lang) -> String {
+    let ok = sent.saturating_sub(server_errors + other);
+    let share = |n: usize| {
+        let percent = if sent == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / sent as f64
+        };
+        decimal(lang, format!("{percent:.0}%"))
+    };
+    let mut parts = Vec::new();
+    if server_errors > 0 {
+        parts.push(match (lang, server_errors) {
+            (Lang::En, _) => format!("{server_errors} got a 5xx ({})", share(server_errors)),
+            (Lang::PtBr, 1) => format!("1 recebeu 5xx ({})", share(1)),
+            (Lang::PtBr, n) => format!("{n} receberam 5xx ({})", share(n)),
+        });
+    }
+    if other > 0 {
+        parts.push(match (lang, other) {
+            (Lang::En, _) => format!("{other} got another answer that is not a 2xx"),
+            (Lang::PtBr, 1) => "1 recebeu outra resposta que não é 2xx".to_owned(),
+            (Lang::PtBr, n) => format!("{n} receberam outra resposta que não é 2xx"),
+        });
+    }
+    let joined = parts.join(pick(lang, " and ", " e "));
+    let deliveries = match (lang, sent) {
+        (Lang::En, 1) => "genuine delivery".to_owned(),
+        (Lang::En, _) => "genuine deliveries".to_owned(),
+        (Lang::PtBr, 1) => "entrega genuína".to_owned(),
+        (Lang::PtBr, _) => "entregas genuínas".to_owned(),
+    };
+    if ok == 0 {
+        return match lang {
+            Lang::En => format!("Of {sent} {deliveries}, {joined}: none got a 2xx."),
+            Lang::PtBr => format!("De {sent} {deliveries}, {joined}: nenhuma recebeu 2xx."),
+        };
+    }
+    match lang {
+        Lang::En => format!(
+            "Of {sent} {deliveries}, {joined}, while the other {ok} got a 2xx: the receiver fails at random. Find the error in its log; a 5xx is for when you cannot take the event now, not for a bug."
+        ),
+        Lang::PtBr => format!(
+            "De {sent} {deliveries}, {joined}, enquanto as outras {ok} receberam 2xx: o receptor falha ao acaso. Procure o erro no log dele; um 5xx é para quando não dá para aceitar o evento agora, e não para um bug."
+        ),
     }
 }
 
@@ -458,11 +586,16 @@ pub fn got(result: &CaseResult, lang: Lang) -> String {
     if result.replies.is_empty() {
         return "-".to_owned();
     }
+    if result.case == Case::Reliability {
+        return tally(&result.replies, lang);
+    }
     let then = pick(lang, ", then ", ", depois ");
-    let mut text = result
-        .replies
-        .iter()
-        .map(|reply| reply_text(reply, lang))
+    let mut text = runs(&result.replies)
+        .into_iter()
+        .map(|(reply, n)| match n {
+            1 => reply_text(reply, lang),
+            n => format!("{n} × {}", short(reply, lang)),
+        })
         .collect::<Vec<_>>()
         .join(then);
     if let Some(state) = &result.state {
@@ -472,6 +605,69 @@ pub fn got(result: &CaseResult, lang: Lang) -> String {
             count(lang, state.after as f64),
         );
         text.push_str(&format!("; {label} {before} -> {after}"));
+    }
+    text
+}
+
+/// `replies` as runs of like answers (the same status, or the same kind of
+/// missing answer), each with its length, when there are more than three:
+/// five resends after a 5xx read `5 × 500, then 200 in 0.42 ms`, not as a
+/// line too long for a terminal. Three or fewer are each their own run.
+fn runs(replies: &[Reply]) -> Vec<(&Reply, usize)> {
+    let mut runs: Vec<(&Reply, usize)> = Vec::new();
+    for reply in replies {
+        match runs.last_mut() {
+            Some((last, n)) if replies.len() > 3 && short_key(last) == short_key(reply) => *n += 1,
+            _ => runs.push((reply, 1)),
+        }
+    }
+    runs
+}
+
+/// What makes two answers alike in [`runs`].
+fn short_key(reply: &Reply) -> (u8, u16) {
+    match reply {
+        Reply::Answered { status, .. } => (0, *status),
+        Reply::NoAnswer { .. } => (1, 0),
+        Reply::TimedOut { .. } => (2, 0),
+    }
+}
+
+/// An answer without its time: `500`, `no answer`.
+fn short(reply: &Reply, lang: Lang) -> String {
+    match reply {
+        Reply::Answered { status, .. } => status.to_string(),
+        Reply::NoAnswer { .. } => pick(lang, "no answer", "sem resposta").to_owned(),
+        Reply::TimedOut { .. } => pick(lang, "timed out", "sem resposta no prazo").to_owned(),
+    }
+}
+
+/// Many answers in a few words: how many of each status, in the order first
+/// seen, and the median time: `17 × 200, 3 × 500; median 0.42 ms`.
+fn tally(replies: &[Reply], lang: Lang) -> String {
+    let mut kinds: Vec<(String, usize)> = Vec::new();
+    for reply in replies {
+        let kind = short(reply, lang);
+        match kinds.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((kind, 1)),
+        }
+    }
+    let mut text = kinds
+        .iter()
+        .map(|(kind, n)| format!("{n} × {kind}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let times: Vec<f64> = replies
+        .iter()
+        .filter_map(|r| match r {
+            Reply::Answered { elapsed_us, .. } => Some(*elapsed_us as f64),
+            _ => None,
+        })
+        .collect();
+    if let Some(median) = crate::stats::median(&times) {
+        let label = pick(lang, "median", "mediana");
+        text.push_str(&format!("; {label} {}", micros(median, lang)));
     }
     text
 }
@@ -533,7 +729,9 @@ pub fn millis(ms: u64, lang: Lang) -> String {
     micros(ms as f64 * 1_000.0, lang)
 }
 
-/// The summary line: `12 of 17 passed, 2 failed, 1 warned, 2 skipped`.
+/// The summary line: `12 of 18 passed, 2 failed, 1 warned, 3 skipped`, in
+/// Portuguese with a singular verb for one (`1 de 18 passou, 1 falhou, 1
+/// pulado`). A battery cut short by its deadline says so after it.
 pub fn summary(counts: &Counts, lang: Lang) -> String {
     let Counts {
         total,
@@ -541,15 +739,30 @@ pub fn summary(counts: &Counts, lang: Lang) -> String {
         failed,
         warned,
         skipped,
+        out_of_time,
     } = *counts;
-    match lang {
+    let mut line = match lang {
         Lang::En => format!(
             "{passed} of {total} passed, {failed} failed, {warned} warned, {skipped} skipped"
         ),
-        Lang::PtBr => format!(
-            "{passed} de {total} passaram, {failed} falharam, {warned} com aviso, {skipped} pulados"
-        ),
+        Lang::PtBr => {
+            let passaram = if passed == 1 { "passou" } else { "passaram" };
+            let falharam = if failed == 1 { "falhou" } else { "falharam" };
+            let pulados = if skipped == 1 { "pulado" } else { "pulados" };
+            format!(
+                "{passed} de {total} {passaram}, {failed} {falharam}, {warned} com aviso, {skipped} {pulados}"
+            )
+        }
+    };
+    if out_of_time > 0 {
+        line.push_str(&match (lang, out_of_time) {
+            (Lang::En, 1) => "; incomplete: 1 case did not start before the deadline".to_owned(),
+            (Lang::En, n) => format!("; incomplete: {n} cases did not start before the deadline"),
+            (Lang::PtBr, 1) => "; incompleto: 1 caso não começou antes do prazo".to_owned(),
+            (Lang::PtBr, n) => format!("; incompleto: {n} casos não começaram antes do prazo"),
+        });
     }
+    line
 }
 
 #[cfg(test)]
@@ -570,6 +783,102 @@ mod tests {
         assert_eq!(micros(4_800.0, Lang::PtBr), "4,8 ms");
         assert_eq!(micros(50.0, Lang::PtBr), "0,05 ms");
         assert_eq!(millis(10_000, Lang::PtBr), "10,0 s");
+    }
+
+    #[test]
+    fn one_of_a_kind_is_singular_in_portuguese() {
+        let counts = Counts {
+            total: 18,
+            passed: 1,
+            failed: 1,
+            warned: 1,
+            skipped: 1,
+            out_of_time: 0,
+        };
+        assert_eq!(
+            summary(&counts, Lang::PtBr),
+            "1 de 18 passou, 1 falhou, 1 com aviso, 1 pulado"
+        );
+        assert_eq!(
+            summary(&counts, Lang::En),
+            "1 of 18 passed, 1 failed, 1 warned, 1 skipped"
+        );
+        let many = Counts {
+            passed: 2,
+            failed: 2,
+            skipped: 14,
+            out_of_time: 13,
+            ..counts
+        };
+        assert_eq!(
+            summary(&many, Lang::PtBr),
+            "2 de 18 passaram, 2 falharam, 1 com aviso, 14 pulados; incompleto: 13 casos não começaram antes do prazo"
+        );
+        assert_eq!(
+            summary(
+                &Counts {
+                    out_of_time: 1,
+                    ..many
+                },
+                Lang::En
+            ),
+            "2 of 18 passed, 2 failed, 1 warned, 14 skipped; incomplete: 1 case did not start before the deadline"
+        );
+    }
+
+    #[test]
+    fn the_reliability_finding_counts_each_kind_of_answer() {
+        let en = unreliable(20, 6, 0, Lang::En);
+        assert!(
+            en.starts_with(
+                "Of 20 genuine deliveries, 6 got a 5xx (30%), while the other 14 got a 2xx"
+            ),
+            "{en}"
+        );
+        let pt = unreliable(20, 1, 1, Lang::PtBr);
+        assert!(pt.starts_with("De 20 entregas genuínas, 1 recebeu 5xx (5%) e 1 recebeu outra resposta que não é 2xx, enquanto as outras 18"), "{pt}");
+        let replies = [
+            Reply::Answered {
+                status: 200,
+                elapsed_us: 400,
+            },
+            Reply::Answered {
+                status: 500,
+                elapsed_us: 300,
+            },
+            Reply::Answered {
+                status: 200,
+                elapsed_us: 500,
+            },
+        ];
+        assert_eq!(
+            tally(&replies, Lang::PtBr),
+            "2 × 200, 1 × 500; mediana 0,40 ms"
+        );
+    }
+
+    #[test]
+    fn resends_read_as_runs_and_a_few_answers_one_by_one() {
+        let answered = |status| Reply::Answered {
+            status,
+            elapsed_us: 420,
+        };
+        let result = |replies: Vec<Reply>| {
+            CaseResult::new(Case::StaleTimestamp, replies, Verdict::Fail, None)
+        };
+        let mut replies = vec![answered(500); 5];
+        replies.push(answered(200));
+        assert_eq!(
+            got(&result(replies), Lang::En),
+            "5 × 500, then 200 in 0.42 ms"
+        );
+        assert_eq!(
+            got(
+                &result(vec![answered(500), answered(500), answered(200)]),
+                Lang::PtBr
+            ),
+            "500 em 0,42 ms, depois 500 em 0,42 ms, depois 200 em 0,42 ms"
+        );
     }
 
     #[test]

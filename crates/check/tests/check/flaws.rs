@@ -8,13 +8,106 @@ use hooklab_check::{Case, Note, Scorecard, Secret, Verdict};
 /// Runs the battery against a receiver with `flaw`, with its state URL.
 async fn check(flaw: Flaw) -> Scorecard {
     let addr = receivers::start(flaw).await;
+    check_at(addr, 7).await
+}
+
+/// Runs the battery against the receiver at `addr`, with its state URL;
+/// `seed` makes the delivery ids, fresh for each seed.
+async fn check_at(addr: std::net::SocketAddr, seed: u64) -> Scorecard {
     let mut config = config(
         format!("http://{addr}/webhook"),
         Secret::Standard(receivers::secret()),
     );
+    config.seed = seed;
     config.state_url = Some(format!("http://{addr}/state"));
     config.max_body_bytes = MAX_BODY_BYTES;
     hooklab_check::run(config).await.unwrap()
+}
+
+/// Every verdict but the timing case's (a statistical hint on a noisy
+/// loopback, which may pass or warn).
+fn verdicts(card: &Scorecard) -> Vec<(Case, Verdict)> {
+    card.results
+        .iter()
+        .filter(|r| r.case != Case::Timing)
+        .map(|r| (r.case, r.verdict))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_fails_every_third_delivery_fails_only_reliability_and_the_same_each_run() {
+    let addr = receivers::start(Flaw::FailsEveryThird).await;
+    // Three runs against one receiver: its counter stands at another phase
+    // at the start of each, so the 500s fall on other cases each time.
+    let cards = [
+        check_at(addr, 7).await,
+        check_at(addr, 8).await,
+        check_at(addr, 9).await,
+    ];
+    for card in &cards {
+        assert_eq!(card.failed(), vec![Case::Reliability], "{}", shown(card));
+        assert_eq!(verdicts(card), verdicts(&cards[0]), "{}", shown(card));
+        let reliability = card.result(Case::Reliability).unwrap();
+        let Some(Note::Unreliable {
+            sent,
+            server_errors,
+            other,
+        }) = reliability.note
+        else {
+            panic!("{}", shown(card));
+        };
+        assert_eq!((sent, other), (20, 0), "{}", shown(card));
+        assert!((6..=7).contains(&server_errors), "{}", shown(card));
+        assert_eq!(card.exit_code(), 1);
+        let duplicate = card.result(Case::Duplicate).unwrap().state.unwrap();
+        assert_eq!(duplicate.after, duplicate.before + 1, "{}", shown(card));
+    }
+    // Some 500 fell on a case that expects a 2xx, and the same delivery
+    // made again was graded instead, saying so.
+    let resent = cards
+        .iter()
+        .flat_map(|card| &card.results)
+        .filter(|r| matches!(r.note, Some(Note::AfterResends(_))))
+        .count();
+    assert!(resent > 0, "{}", shown(&cards[0]));
+    let en = shown(&cards[0]);
+    assert!(en.contains("fails at random"), "{en}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5xx_to_one_feature_only_fails_that_feature() {
+    let card = check(Flaw::CrashesOnRotation).await;
+    assert_eq!(card.failed(), vec![Case::KeyRotation], "{}", shown(&card));
+    let rotation = card.result(Case::KeyRotation).unwrap();
+    assert_eq!(rotation.note, Some(Note::Refused));
+    assert_eq!(
+        rotation.replies.len(),
+        hooklab_check::battery::MAX_ATTEMPTS,
+        "{}",
+        shown(&card)
+    );
+    assert!(rotation.replies.iter().all(|r| r.status() == Some(500)));
+    let reliability = card.result(Case::Reliability).unwrap();
+    assert_eq!(
+        (reliability.verdict, reliability.note.clone()),
+        (Verdict::Pass, Some(Note::Reliable(20)))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5xx_to_a_feature_of_a_receiver_that_fails_at_random_is_inconclusive() {
+    let card = check(Flaw::FailsEveryThirdAndCrashesOnRotation).await;
+    assert_eq!(card.failed(), vec![Case::Reliability], "{}", shown(&card));
+    let rotation = card.result(Case::KeyRotation).unwrap();
+    assert_eq!(
+        (rotation.verdict, rotation.note.clone()),
+        (
+            Verdict::Warn,
+            Some(Note::Inconclusive(hooklab_check::battery::MAX_ATTEMPTS))
+        ),
+        "{}",
+        shown(&card)
+    );
 }
 
 fn shown(card: &Scorecard) -> String {
@@ -59,6 +152,23 @@ async fn skipping_the_signature_check_fails_every_forgery_and_exits_1() {
     let forged = card.result(Case::ForgedSignature).unwrap();
     assert_eq!(forged.note, Some(Note::Accepted));
     assert_eq!(forged.replies[0].status(), Some(200));
+    // A 2xx to a rotation or to odd JSON bytes proves nothing when forgeries
+    // get one too: skipped, saying why, never passed.
+    for case in [Case::KeyRotation, Case::RawBytes] {
+        let result = card.result(case).unwrap();
+        assert_eq!(
+            (result.verdict, result.note.clone()),
+            (
+                Verdict::Skip,
+                Some(Note::SignaturesNotChecked(Case::ForgedSignature))
+            ),
+            "{}",
+            shown(&card)
+        );
+        assert!(result.replies.is_empty());
+    }
+    let pt = hooklab_check::render::table(&card, hooklab_core::lang::Lang::PtBr, false);
+    assert!(pt.contains("o receptor não confere assinaturas"), "{pt}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

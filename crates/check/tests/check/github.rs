@@ -46,8 +46,59 @@ async fn the_github_listener_passes_every_case() {
         events.push(value["event"].as_str().unwrap_or("").to_owned());
     }
     let pushes = events.iter().filter(|e| *e == "push").count();
-    // genuine, raw bytes, answers fast, the duplicate's first delivery
-    // (and its redelivery notice, if the printer shows it as a push line).
-    assert!((4..=5).contains(&pushes), "{events:?}");
+    // genuine, the reliability case's 20, raw bytes, answers fast, the
+    // duplicate's first delivery (and its redelivery notice, if the printer
+    // shows it as a push line).
+    let expected = 4 + hooklab_check::battery::RELIABILITY_DELIVERIES;
+    assert!((expected..=expected + 1).contains(&pushes), "{events:?}");
     assert!(events.iter().any(|e| e == "sponsorship"), "{events:?}");
+}
+
+/// The seed's GitHub receiver, as a student types it: any JSON body gets a
+/// 200, whatever its signature; a body that is not JSON crashes it (500).
+async fn trusts_everything(body: bytes::Bytes) -> axum::http::StatusCode {
+    match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(_) => axum::http::StatusCode::OK,
+        Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_github_receiver_that_checks_nothing_passes_no_signature_case() {
+    let router = axum::Router::new().route("/webhook", axum::routing::post(trusts_everything));
+    let addr = super::serve(router).await;
+    let secret = Secret::parse(hooklab_check::Scheme::Github, "s3cret").unwrap();
+    let card = hooklab_check::run(config(format!("http://{addr}/webhook"), secret))
+        .await
+        .unwrap();
+    let shown = hooklab_check::render::table(&card, hooklab_core::lang::Lang::En, false);
+    assert_eq!(
+        card.failed(),
+        vec![
+            Case::ForgedSignature,
+            Case::WrongSecret,
+            Case::TamperedBody,
+            Case::NoSignature,
+            Case::UnknownVersion,
+            Case::EmptySignature,
+        ],
+        "{shown}"
+    );
+    let raw = card.result(Case::RawBytes).unwrap();
+    assert_eq!(
+        (raw.verdict, raw.note.clone()),
+        (
+            hooklab_check::Verdict::Skip,
+            Some(hooklab_check::Note::SignaturesNotChecked(
+                Case::ForgedSignature
+            ))
+        ),
+        "{shown}"
+    );
+    // The scheme's own reason comes first: GitHub has no rotation at all.
+    assert_eq!(
+        card.result(Case::KeyRotation).unwrap().note,
+        Some(hooklab_check::Note::GithubHasNoRotation)
+    );
+    assert_eq!(card.exit_code(), 1);
 }

@@ -30,6 +30,17 @@ pub enum Flaw {
     Reserializes,
     /// Answers a duplicate with 200 but processes it again.
     ProcessesDuplicates,
+    /// Correct, but answers 500 to every third delivery that passes the
+    /// signature check (after remembering its id, as a crash after the
+    /// insert would): a deterministic stand-in for random 5xx.
+    FailsEveryThird,
+    /// Answers 500 whenever `webhook-signature` holds more than one
+    /// signature (a parser that crashes on the space), and is otherwise
+    /// correct: it refuses the key rotation with a 5xx, every time.
+    CrashesOnRotation,
+    /// Both of the above: fails every third delivery and crashes on a
+    /// rotation, so the rotation's 5xx cannot be told from bad luck.
+    FailsEveryThirdAndCrashesOnRotation,
 }
 
 struct Receiver {
@@ -39,6 +50,8 @@ struct Receiver {
     seen: Mutex<HashSet<String>>,
     /// Deliveries acted on: what `GET /state` reports.
     processed: AtomicU64,
+    /// Deliveries that passed the signature check, for [`Flaw::FailsEveryThird`].
+    verified: AtomicU64,
 }
 
 /// The secret every receiver here trusts.
@@ -53,6 +66,7 @@ pub async fn start(flaw: Flaw) -> SocketAddr {
         secret: secret(),
         seen: Mutex::new(HashSet::new()),
         processed: AtomicU64::new(0),
+        verified: AtomicU64::new(0),
     });
     let router = Router::new()
         .route("/webhook", post(receive))
@@ -84,6 +98,16 @@ async fn receive(
         Flaw::SkipsTimestamp => 10 * 365 * 24 * 3600,
         _ => signature::DEFAULT_TOLERANCE_SECS,
     };
+    let crashes_on_rotation = matches!(
+        receiver.flaw,
+        Flaw::CrashesOnRotation | Flaw::FailsEveryThirdAndCrashesOnRotation
+    );
+    if crashes_on_rotation && header("webhook-signature").is_some_and(|s| s.contains(' ')) {
+        return refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot parse the signature",
+        );
+    }
     if receiver.flaw != Flaw::SkipsSignature {
         let verdict = signature::verify(
             std::slice::from_ref(&receiver.secret),
@@ -103,6 +127,13 @@ async fn receive(
     }
     let id = header("webhook-id").unwrap_or_default().to_owned();
     let first = receiver.seen.lock().unwrap().insert(id);
+    let every_third = matches!(
+        receiver.flaw,
+        Flaw::FailsEveryThird | Flaw::FailsEveryThirdAndCrashesOnRotation
+    );
+    if every_third && (receiver.verified.fetch_add(1, Ordering::SeqCst) + 1) % 3 == 0 {
+        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "oops");
+    }
     if first || receiver.flaw == Flaw::ProcessesDuplicates {
         receiver.processed.fetch_add(1, Ordering::SeqCst);
     }

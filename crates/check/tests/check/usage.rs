@@ -122,11 +122,23 @@ async fn the_smallest_body_limit_taken_sends_a_body_one_byte_over_it() {
 }
 
 #[tokio::test]
-async fn past_the_deadline_the_cases_not_started_are_skipped_and_say_why() {
+async fn a_zero_deadline_is_refused_before_anything_is_sent() {
     let addr = receivers::start(Flaw::None).await;
     let mut config = config(format!("http://{addr}/webhook"), secret());
-    // Passed at once: the genuine case still runs, nothing after it.
     config.deadline = std::time::Duration::ZERO;
+    let error = hooklab_check::run(config).await.unwrap_err();
+    assert!(matches!(error, CheckError::Deadline), "{error}");
+    assert!(error.is_usage());
+    let (pt, _) = hooklab_check::text::error(&error, hooklab_core::lang::Lang::PtBr);
+    assert!(pt.contains("--deadline 0"), "{pt}");
+}
+
+#[tokio::test]
+async fn past_the_deadline_the_cases_not_started_are_skipped_and_the_run_is_not_green() {
+    let addr = receivers::start(Flaw::None).await;
+    let mut config = config(format!("http://{addr}/webhook"), secret());
+    // Passed as soon as the genuine case has run, and nothing after it starts.
+    config.deadline = std::time::Duration::from_nanos(1);
     let card = hooklab_check::run(config).await.unwrap();
     let genuine = card.result(hooklab_check::Case::Genuine).unwrap();
     assert_eq!(genuine.verdict, hooklab_check::Verdict::Pass);
@@ -143,8 +155,19 @@ async fn past_the_deadline_the_cases_not_started_are_skipped_and_say_why() {
             result.note
         );
     }
+    assert!(card.incomplete());
+    assert_eq!(card.failed(), vec![]);
+    assert_eq!(card.exit_code(), 1);
     let en = hooklab_check::render::table(&card, hooklab_core::lang::Lang::En, false);
     let pt = hooklab_check::render::table(&card, hooklab_core::lang::Lang::PtBr, false);
     assert!(en.contains("deadline of 0 s"), "{en}");
     assert!(pt.contains("prazo da bateria, 0 s"), "{pt}");
+    assert!(
+        en.contains("1 of 18 passed, 0 failed, 0 warned, 17 skipped; incomplete: 17 cases did not start before the deadline (exit code 1)"),
+        "{en}"
+    );
+    assert!(
+        pt.contains("1 de 18 passou, 0 falharam, 0 com aviso, 17 pulados; incompleto: 17 casos não começaram antes do prazo (código de saída 1)"),
+        "{pt}"
+    );
 }

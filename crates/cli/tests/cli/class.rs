@@ -473,7 +473,7 @@ fn every_subcommand_speaks_portuguese_in_help_runs_and_errors() {
         ],
     );
     assert_eq!(check.status.code(), Some(0), "{}", all_text(&check));
-    assert!(stderr(&check).contains("[17/17]"), "{}", stderr(&check));
+    assert!(stderr(&check).contains("[18/18]"), "{}", stderr(&check));
     seen.push(("check (github listen)".to_owned(), all_text(&check)));
     let quiet = pt(
         dir.path(),
