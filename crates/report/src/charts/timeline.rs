@@ -2,7 +2,7 @@
 //! for runs whose webhooks were retried or failed, those per second in a
 //! panel below.
 
-use super::style::{Area, CAPTION, Drawn, color, legend, tick, title};
+use super::style::{Area, CAPTION, Drawn, color, legend, tick, tint, title};
 use crate::i18n::{Msg, quiet_tail};
 use crate::units::decimal;
 use hooklab_core::lang::Lang;
@@ -155,34 +155,46 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
     for (i, (s, points)) in summary.strategies.iter().zip(&series).enumerate() {
         let c = color(i);
         if bursty(points) {
-            let width = points.get(1).map_or(1.0, |p| p.at) / scale;
+            // A thin spike per bucket, so the silence between two bursts
+            // stays white; its wasted part a lighter tint of it.
+            let spikes = |value: fn(&Bucket) -> f64, colour: RGBColor| {
+                points
+                    .iter()
+                    .filter(visible)
+                    .filter(move |p| value(p) > 0.0)
+                    .map(move |p| {
+                        PathElement::new(
+                            vec![(p.at / scale, 0.0), (p.at / scale, value(p))],
+                            colour.stroke_width(2),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
             chart
-                .draw_series(
-                    points
-                        .iter()
-                        .filter(visible)
-                        .filter(|p| p.total > 0.0)
-                        .map(|p| {
-                            let x = p.at / scale;
-                            Rectangle::new([(x, 0.0), (x + width * 0.6, p.total)], c.filled())
-                        }),
-                )?
+                .draw_series(spikes(|p| p.total, c))?
                 .label(s.name.clone())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], c.filled()));
-        } else {
-            chart
-                .draw_series(LineSeries::new(
-                    points
-                        .iter()
-                        .filter(visible)
-                        .map(|p| (p.at / scale, p.total)),
-                    c.stroke_width(2),
-                ))?
-                .label(s.name.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(2))
-                });
+            if points.iter().any(|p| p.wasted > 0.0) {
+                let light = tint(c, 0.4);
+                chart
+                    .draw_series(spikes(|p| p.wasted, light))?
+                    .label(format!("{} ({})", s.name, Msg::WastedSuffix.text(lang)))
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 6), (x + 14, y + 6)], light.filled())
+                    });
+            }
+            continue;
         }
+        chart
+            .draw_series(LineSeries::new(
+                points
+                    .iter()
+                    .filter(visible)
+                    .map(|p| (p.at / scale, p.total)),
+                c.stroke_width(2),
+            ))?
+            .label(s.name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(2)));
         if points.iter().any(|p| p.wasted > 0.0) {
             dashed(
                 &mut chart,
