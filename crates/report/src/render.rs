@@ -284,20 +284,19 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
             };
             // A share's 95% (Wilson) interval beside its value, in the
             // value's unit (`scale` per unit of share, `digits` decimals):
-            // `± half` inside, a one-sided `+x` from a share of 0 (`−x`
-            // from 1), where a symmetric ± would reach past the bound.
+            // `± half` when it is symmetric about the value (within a tenth
+            // of its half-width), else `[low–high]`: near 0 or 1 a Wilson
+            // interval leans away from the bound, and a ± would reach past it.
             let share_pm = |ci: Option<[f64; 2]>, value: f64, scale: f64, digits: usize| {
                 let Some([low, high]) = ci else {
                     return String::new();
                 };
-                let (low, high, value) = (low * scale, high * scale, value);
+                let (low, high) = (low * scale, high * scale);
                 let half = (high - low) / 2.0;
-                if low <= 0.0 && value <= 0.0 {
-                    format!(" +{high:.digits$}")
-                } else if value >= scale && high >= scale {
-                    format!(" −{:.digits$}", value - low)
-                } else {
+                if ((value - low) - (high - value)).abs() <= half / 10.0 {
                     format!(" ± {half:.digits$}")
+                } else {
+                    format!(" [{low:.digits$}–{high:.digits$}]")
                 }
             };
             let orders = s.orders as f64;

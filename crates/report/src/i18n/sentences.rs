@@ -72,7 +72,11 @@ fn seconds(text: &str) -> String {
         let (head, tail) = rest.split_at(at);
         let digits = head.len() - head.trim_end_matches(|c: char| c.is_ascii_digit()).len();
         let (before, number) = head.split_at(head.len() - digits);
-        let whole = !before.ends_with(['.', ',']);
+        // A fraction's digits (`0.5ms`) are not a whole number; the `..`
+        // of a range is not a decimal point.
+        let mut back = before.chars().rev();
+        let whole = !(matches!(back.next(), Some('.' | ','))
+            && back.next().is_some_and(|c| c.is_ascii_digit()));
         match number.parse::<u64>() {
             Ok(ms) if whole && ms >= 1_000 => {
                 let secs = format!("{}.{:03}", ms / 1_000, ms % 1_000);
@@ -332,8 +336,8 @@ pub fn sample_note(lang: Lang, shown: usize, orders: u64, stride: u64) -> String
 /// The line explaining the `±` and the marker.
 pub fn interval_note(lang: Lang) -> String {
     match lang {
-        Lang::En => "± is the 95% interval of the measured mean (1.96 standard errors of the mean): a prediction inside it differs from the measurement by no more than sampling noise. (!) marks a prediction outside the interval: model and measurement disagree by more than noise, and the gap is worth explaining. In the missed and wasted columns ± is the 95% (Wilson) interval of the share, as a count of orders or in points of percentage; a share of 0 shows the interval's top as +x. Event-log pollers and streams show req/order without ±: their requests come with the clock, not one set per order.".to_owned(),
-        Lang::PtBr => "± é o intervalo de 95% da média medida (1,96 erros-padrão da média): uma previsão dentro dele difere da medição só pelo ruído da amostra. (!) marca uma previsão fora do intervalo: modelo e medição divergem mais do que o ruído explica, e a diferença merece explicação. Nas colunas de perdidos e de consultas desperdiçadas, ± é o intervalo de 95% (Wilson) da parcela, em pedidos ou em pontos percentuais; uma parcela 0 mostra o topo do intervalo como +x. Consultas ao registro de eventos e streams mostram req./pedido sem ±: suas requisições vêm com o relógio, não uma leva por pedido.".to_owned(),
+        Lang::En => "± is the 95% interval of the measured mean (1.96 standard errors of the mean): a prediction inside it differs from the measurement by no more than sampling noise. (!) marks a prediction outside the interval: model and measurement disagree by more than noise, and the gap is worth explaining. In the missed and wasted columns ± (or [low–high], where the interval leans away from 0 or 100%) is the 95% (Wilson) interval of the share, as a count of orders or in percent. Event-log pollers and streams show req/order without ±: their requests come with the clock, not one set per order.".to_owned(),
+        Lang::PtBr => "± é o intervalo de 95% da média medida (1,96 erros-padrão da média): uma previsão dentro dele difere da medição só pelo ruído da amostra. (!) marca uma previsão fora do intervalo: modelo e medição divergem mais do que o ruído explica, e a diferença merece explicação. Nas colunas de perdidos e de consultas desperdiçadas, ± (ou [mínimo–máximo], onde o intervalo se afasta de 0 ou de 100%) é o intervalo de 95% (Wilson) da parcela, em pedidos ou em porcentagem. Consultas ao registro de eventos e streams mostram req./pedido sem ±: suas requisições vêm com o relógio, não uma leva por pedido.".to_owned(),
     }
 }
 
@@ -602,10 +606,10 @@ mod tests {
         let none = webhook_reading(Lang::PtBr, "memory", 0.0, "-", "-", false);
         assert!(none.contains("não notificou nenhum pedido"), "{none}");
         assert!(!none.contains("atraso médio de -"), "{none}");
-        assert_eq!(missed_clause(Lang::En, 1, None), " 1 order missed");
+        assert_eq!(missed_clause(Lang::En, 1, None), " 1 order missed.");
         assert_eq!(
             missed_clause(Lang::PtBr, 300, None),
-            " 300 pedidos perdidos"
+            " 300 pedidos perdidos."
         );
         for text in [one, many, en, none] {
             assert!(!text.contains("(s)") && !text.contains("(ões)"), "{text}");
