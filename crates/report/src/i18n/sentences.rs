@@ -58,6 +58,11 @@ fn workload_words(lang: Lang, text: &str) -> String {
         .iter()
         .fold(text.to_owned(), |t, (en, pt)| t.replace(en, pt)),
     };
+    // Every order at one instant: "one every 0ms" says it backwards.
+    let words = match lang {
+        Lang::En => words.replace("one every 0ms", "all at once"),
+        Lang::PtBr => words.replace("um a cada 0ms", "todos de uma vez"),
+    };
     decimal(lang, seconds(&words))
 }
 
@@ -105,6 +110,16 @@ fn agree<'a>(lang: Lang, x: f64, singular: &'a str, plural: &'a str) -> &'a str 
         Lang::PtBr => x.abs() < 2.0,
     };
     if one { singular } else { plural }
+}
+
+/// "requests" after a number of requests per order printed with two
+/// decimals (`rpo`), in `lang`.
+fn requests_noun(lang: Lang, rpo: f64) -> &'static str {
+    let shown = (rpo * 100.0).round() / 100.0;
+    match lang {
+        Lang::En => "requests",
+        Lang::PtBr => agree(lang, shown, "requisição", "requisições"),
+    }
 }
 
 /// The same for a whole count: the singular for exactly 1 in both
@@ -178,13 +193,14 @@ impl PollReading<'_> {
             mean,
             model,
         } = self;
+        let noun = requests_noun(lang, *rpo);
         let rpo = decimal(lang, format!("{rpo:.2}"));
         match lang {
             Lang::En => format!(
-                "{name}: polling every {interval} cost {rpo} requests per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
+                "{name}: polling every {interval} cost {rpo} {noun} per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
             ),
             Lang::PtBr => format!(
-                "{name}: consultar a cada {interval} custou {rpo} requisições por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model})."
+                "{name}: consultar a cada {interval} custou {rpo} {noun} por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model})."
             ),
         }
     }
@@ -223,13 +239,14 @@ pub fn spectrum_reading(
     mean: &str,
     model: &str,
 ) -> String {
+    let noun = requests_noun(lang, rpo);
     let rpo = decimal(lang, format!("{rpo:.2}"));
     match lang {
         Lang::En => format!(
-            "{name}: {how} cost {rpo} requests per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
+            "{name}: {how} cost {rpo} {noun} per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
         ),
         Lang::PtBr => format!(
-            "{name}: {how} custou {rpo} requisições por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model})."
+            "{name}: {how} custou {rpo} {noun} por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model})."
         ),
     }
 }
@@ -304,13 +321,17 @@ pub fn hybrid_reading(
     mean: &str,
     p99: &str,
 ) -> String {
+    let shown = per_order.map(|x| (x * 100.0).round() / 100.0);
     let [total, hooks, polls] = per_order.map(|x| decimal(lang, format!("{x:.2}")));
     match lang {
         Lang::En => format!(
             "{name}: {total} notification requests per order ({hooks} webhook attempts and {polls} reconciliation polls), mean delay {mean}, p99 {p99}."
         ),
         Lang::PtBr => format!(
-            "{name}: {total} requisições de notificação por pedido ({hooks} tentativas de webhook e {polls} consultas de reconciliação), atraso médio de {mean}, p99 de {p99}."
+            "{name}: {total} {} de notificação por pedido ({hooks} {} de webhook e {polls} {} de reconciliação), atraso médio de {mean}, p99 de {p99}.",
+            agree(lang, shown[0], "requisição", "requisições"),
+            agree(lang, shown[1], "tentativa", "tentativas"),
+            agree(lang, shown[2], "consulta", "consultas"),
         ),
     }
 }
@@ -585,7 +606,11 @@ mod tests {
             workload_words(Lang::PtBr, "one every 1500ms"),
             "um a cada 1,5 s"
         );
-        assert_eq!(workload_words(Lang::En, "one every 0ms"), "one every 0ms");
+        assert_eq!(workload_words(Lang::En, "one every 0ms"), "all at once");
+        assert_eq!(
+            workload_words(Lang::PtBr, "one every 0ms"),
+            "todos de uma vez"
+        );
         assert_eq!(
             workload_words(Lang::En, "uniform 0.5ms..2000ms"),
             "uniform 0.5ms..2 s"
@@ -603,6 +628,11 @@ mod tests {
         assert!(many.contains("2,50 requisições de webhook"), "{many}");
         let en = webhook_reading(Lang::En, "w", 1.0, "1 ms", "2 ms", true);
         assert!(en.contains("1.00 webhook requests per order"), "{en}");
+        let hybrid = hybrid_reading(Lang::PtBr, "h", [1.0, 0.0, 1.0], "1 ms", "2 ms");
+        assert!(
+            hybrid.contains("1,00 requisição de notificação por pedido (0,00 tentativa de webhook e 1,00 consulta de reconciliação)"),
+            "{hybrid}"
+        );
         let none = webhook_reading(Lang::PtBr, "memory", 0.0, "-", "-", false);
         assert!(none.contains("não notificou nenhum pedido"), "{none}");
         assert!(!none.contains("atraso médio de -"), "{none}");
