@@ -1,4 +1,4 @@
-//! `latency-cdf.svg`: the share of orders notified within a delay.
+//! `latency-cdf.svg`: the share of all orders notified within a delay.
 
 use super::style::{Area, CAPTION, Drawn, color, legend, log_range, title};
 use crate::i18n::Msg;

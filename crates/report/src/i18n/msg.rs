@@ -62,7 +62,8 @@ pub enum Msg {
     CdfTitle,
     /// Axis: notification delay in ms (log scale).
     DelayAxisLog,
-    /// Axis: share of orders notified.
+    /// Axis: orders notified by a delay, as a share of all orders (a
+    /// strategy that missed some stops short of 100%).
     ShareNotified,
     /// Chart title: outcomes per strategy.
     OutcomesTitle,

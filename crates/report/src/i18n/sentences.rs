@@ -41,7 +41,7 @@ pub fn headline(
 /// (`one every 5ms`, `uniform 200ms..2s`, `exponential, mean 1s`). Those
 /// descriptions are saved in `summary.json` in English, so a report re-rendered
 /// in Portuguese translates them here. Their numbers are written as the
-/// tables' are (`one every 119,172ms`, `uniforme 200ms..1,5s`): [`decimal`]
+/// tables' are (`one every 119.172 s`, `uniforme 200ms..1,5s`): [`decimal`]
 /// rewrites only a point between digits, never the `..` of a range.
 fn workload_words(lang: Lang, text: &str) -> String {
     let words = match lang {
