@@ -97,8 +97,10 @@ pub struct CrashReport {
     /// its dedup recognised.
     #[serde(default)]
     pub duplicates_after_restart: u64,
-    /// The shop's requests refused because the platform or the shop was
-    /// down (a poll, a creation: each failed as a refused connection).
+    /// The shop's requests (every kind) refused at connect because the
+    /// platform was down; its polls, event pages and streams among them are
+    /// also `requests.refused`. A dead shop sends nothing, and the
+    /// deliveries the platform sent to a dead shop are `rejected.refused`.
     #[serde(default)]
     pub requests_refused_while_down: u64,
 }

@@ -337,6 +337,11 @@ pub struct RequestCounts {
     /// requests).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub events_streamed: u64,
+    /// The shop's polls, event pages and stream opens refused at connect
+    /// while the platform was down (a crash fault): sent, and they learned
+    /// nothing. In `total` and in `requests_per_order`, in no other count.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refused: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -363,7 +368,8 @@ impl RequestCounts {
             + self.endpoint_registrations
             + self.rate_limited
             + self.not_modified
-            + self.streams_opened;
+            + self.streams_opened
+            + self.refused;
         self
     }
 }

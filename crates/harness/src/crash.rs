@@ -144,7 +144,12 @@ pub(crate) struct PlatformLife {
     shutdown: Shutdown,
     /// The SQLite file, in a folder removed when the run ends.
     data: Option<(tempfile::TempDir, std::path::PathBuf)>,
+    /// The shop's requests refused at connect while the platform was
+    /// down, every kind.
     refused: AtomicU64,
+    /// Of those, the `GET`s: polls, event pages, streams (the notification
+    /// requests, counted in `requests.refused`).
+    refused_reads: AtomicU64,
     restarts: AtomicU64,
     shop_crashes: AtomicU64,
 }
@@ -230,6 +235,7 @@ impl PlatformLife {
             shutdown: shutdown.clone(),
             data,
             refused: AtomicU64::new(0),
+            refused_reads: AtomicU64::new(0),
             restarts: AtomicU64::new(0),
             shop_crashes: AtomicU64::new(0),
         });
@@ -489,15 +495,21 @@ struct DownLink {
 
 impl HttpClient for DownLink {
     fn send(&self, request: http::Request<bytes::Bytes>) -> SendFuture {
+        // A dead shop sends nothing: its requests fail without being
+        // counted anywhere. A live shop's request to a dead platform was
+        // sent, and its port refused it: that one is counted.
         let why = if self.life.shop_down.load(Ordering::Relaxed) {
             Some("the shop is down (injected crash)")
         } else if self.life.down.load(Ordering::Relaxed) {
+            self.life.refused.fetch_add(1, Ordering::Relaxed);
+            if request.method() == http::Method::GET {
+                self.life.refused_reads.fetch_add(1, Ordering::Relaxed);
+            }
             Some("connection refused (the platform is down: injected crash)")
         } else {
             None
         };
         if let Some(why) = why {
-            self.life.refused.fetch_add(1, Ordering::Relaxed);
             return Box::pin(async move { Err(TransportError::Connect(why.into())) });
         }
         self.inner.send(request)

@@ -262,6 +262,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         long_polls: sent.long_polls.load(Ordering::Relaxed),
         streams_opened: sent.streams_opened.load(Ordering::Relaxed),
         events_streamed: sent.events_streamed.load(Ordering::Relaxed),
+        refused: crash.as_ref().map_or(0, |log| log.refused_reads()),
     }
     .with_total();
     // An attempt refused at connect (a partition, a closed port) never
@@ -302,7 +303,8 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     let missed = orders - notified.min(orders);
     let polls = requests.all_polls();
     let polls_wasted = requests.all_polls_wasted();
-    let notification_requests = polls + requests.webhook_attempts + requests.streams_opened;
+    let notification_requests =
+        polls + requests.webhook_attempts + requests.streams_opened + requests.refused;
     let requests_per_order = round4(notification_requests as f64 / orders.max(1) as f64);
 
     // The model's two predictions (`MODEL-WIRING.md` sections 2.1 and 2.2).

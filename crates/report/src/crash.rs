@@ -18,7 +18,7 @@ pub fn crashed(summary: &Summary) -> bool {
     summary.strategies.iter().any(|s| s.crash.is_some())
 }
 
-fn header(lang: Lang) -> [&'static str; 9] {
+fn header(lang: Lang) -> [&'static str; 10] {
     match lang {
         Lang::En => [
             "strategy",
@@ -29,7 +29,8 @@ fn header(lang: Lang) -> [&'static str; 9] {
             "deliveries resumed",
             "settlements resumed",
             "dup after restart",
-            "refused while down",
+            "deliveries refused (shop down)",
+            "requests refused (platform down)",
         ],
         Lang::PtBr => [
             "estratégia",
@@ -40,7 +41,8 @@ fn header(lang: Lang) -> [&'static str; 9] {
             "entregas retomadas",
             "liquidações retomadas",
             "dup após reinício",
-            "recusadas fora do ar",
+            "entregas recusadas (loja fora do ar)",
+            "requisições recusadas (plataforma fora do ar)",
         ],
     }
 }
@@ -64,7 +66,7 @@ fn why(c: &CrashReport, lang: Lang) -> String {
     }
 }
 
-fn rows(summary: &Summary, lang: Lang) -> Vec<[String; 9]> {
+fn rows(summary: &Summary, lang: Lang) -> Vec<[String; 10]> {
     summary
         .strategies
         .iter()
@@ -80,6 +82,13 @@ fn rows(summary: &Summary, lang: Lang) -> Vec<[String; 9]> {
                 c.deliveries_resumed.to_string(),
                 c.settlements_resumed.to_string(),
                 c.duplicates_after_restart.to_string(),
+                // The same count as the summary's `rejected.refused`, its
+                // timeline's and the outcomes chart's.
+                s.rejected
+                    .get(hooklab_core::events::rejection::REFUSED)
+                    .copied()
+                    .unwrap_or(0)
+                    .to_string(),
                 c.requests_refused_while_down.to_string(),
             ])
         })
@@ -95,12 +104,17 @@ fn note(summary: &Summary, lang: Lang) -> String {
         .map(|c| (c.platform_crashes, c.shop_crashes))
         .max()
         .unwrap_or_default();
+    let plural = |n: u32, one: &'static str, many: &'static str| if n == 1 { one } else { many };
     match lang {
         Lang::En => format!(
-            "Up to {platform} platform crash(es) and {shop} shop crash(es) per strategy (a strategy whose run ended first does not see the later ones). lost: orders a crash lost for good (each also counted as missed, with its reason). pending at crash: orders the platform held whose outcome the shop did not know yet when it died (what a memory store loses). resumed: what a restarted platform found open in its SQLite store and carried on. dup after restart: deliveries the shop received again after a restart and recognised. The model (crates/core/src/model) does not cover crashes: its predictions above assume no process dies, so they are not compared with these rows."
+            "Up to {platform} platform {} and {shop} shop {} per strategy (a strategy whose run ended first does not see the later ones). lost: orders a crash lost for good (each also counted as missed, with its reason). pending at crash: orders the platform held whose outcome the shop did not know yet when it died (what a memory store loses). resumed: what a restarted platform found open in its SQLite store and carried on. dup after restart: deliveries the shop received again after a restart and recognised. deliveries refused: the platform's webhook attempts refused at connect while the shop was down (the outcomes chart's \"rejected deliveries: refused\"). requests refused: the shop's requests refused at connect while the platform was down; its polls among them count in req./order (a dead shop sends nothing). The model (crates/core/src/model) does not cover crashes: its predictions above assume no process dies, so they are not compared with these rows.",
+            plural(platform, "crash", "crashes"),
+            plural(shop, "crash", "crashes"),
         ),
         Lang::PtBr => format!(
-            "Até {platform} queda(s) da plataforma e {shop} queda(s) da loja por estratégia (uma estratégia cuja execução terminou antes não vê as seguintes). perdidos: pedidos que uma queda perdeu de vez (cada um contado também como perdido na tabela, com o motivo). pendentes na queda: pedidos que a plataforma guardava e cujo resultado a loja ainda não sabia quando ela caiu (o que um banco em memória perde). retomadas: o que a plataforma reiniciada achou em aberto no seu banco SQLite e continuou. dup após reinício: entregas que a loja recebeu de novo depois de um reinício e reconheceu. O modelo (crates/core/src/model) não cobre quedas: as previsões acima supõem que nenhum processo cai, e não são comparadas com estas linhas."
+            "Até {platform} {} da plataforma e {shop} {} da loja por estratégia (uma estratégia cuja execução terminou antes não vê as seguintes). perdidos: pedidos que uma queda perdeu de vez (cada um contado também como perdido na tabela, com o motivo). pendentes na queda: pedidos que a plataforma guardava e cujo resultado a loja ainda não sabia quando ela caiu (o que um banco em memória perde). retomadas: o que a plataforma reiniciada achou em aberto no seu banco SQLite e continuou. dup após reinício: entregas que a loja recebeu de novo depois de um reinício e reconheceu. entregas recusadas: tentativas de webhook da plataforma recusadas na conexão enquanto a loja estava fora do ar (o \"entregas recusadas: refused\" do gráfico de resultados). requisições recusadas: requisições da loja recusadas na conexão enquanto a plataforma estava fora do ar; as consultas entre elas contam em req./pedido (uma loja morta não envia nada). O modelo (crates/core/src/model) não cobre quedas: as previsões acima supõem que nenhum processo cai, e não são comparadas com estas linhas.",
+            plural(platform, "queda", "quedas"),
+            plural(shop, "queda", "quedas"),
         ),
     }
 }
@@ -139,7 +153,7 @@ pub fn text(summary: &Summary, lang: Lang) -> Option<String> {
     for row in rows(summary, lang) {
         let _ = writeln!(
             out,
-            "{} ({}): {} {}, {} ({}); {} {}, {} {}, {} {}, {} {}, {} {}",
+            "{} ({}): {} {}, {} ({}); {} {}, {} {}, {} {}, {} {}, {} {}, {} {}",
             row[0],
             row[1],
             header[2],
@@ -155,7 +169,9 @@ pub fn text(summary: &Summary, lang: Lang) -> Option<String> {
             header[7],
             row[7],
             header[8],
-            row[8]
+            row[8],
+            header[9],
+            row[9]
         );
     }
     let _ = writeln!(out, "{}", note(summary, lang));

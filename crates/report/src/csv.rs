@@ -88,6 +88,37 @@ struct Row<'a> {
     requests_per_order_stderr: Option<Decimal>,
     /// The health flags' codes, joined by `;`.
     health: String,
+    /// Learned from an event pushed on a stream (with `notified_by_poll`
+    /// and `notified_by_webhook` it adds up to `notified`).
+    notified_by_stream: u64,
+    /// `GET /v1/events` pages; with `payment_creates`, `polls`,
+    /// `webhook_attempts`, `endpoint_registrations`, `rate_limited`,
+    /// `not_modified`, `streams_opened` and `refused` they add up to
+    /// `requests_total`.
+    event_polls: u64,
+    event_polls_wasted: u64,
+    rate_limited: u64,
+    /// Conditional polls answered `304` (wasted, in no other count).
+    not_modified: u64,
+    /// Of the polls and event pages, the long polls.
+    long_polls: u64,
+    streams_opened: u64,
+    /// Events pushed on open streams (not requests).
+    events_streamed: u64,
+    /// Polls, event pages and streams a dead platform refused (a crash):
+    /// in `requests_total` and in `notification_requests`.
+    refused: u64,
+    /// Every poll (payments, event log, `304`s) and the wasted ones: what
+    /// `polls_wasted_share` divides.
+    all_polls: u64,
+    all_polls_wasted: u64,
+    /// Polls, webhook attempts, streams opened and refused requests: what
+    /// `requests_per_order` divides by `orders`.
+    notification_requests: u64,
+    missed_share_ci95_low: Option<Decimal>,
+    missed_share_ci95_high: Option<Decimal>,
+    polls_wasted_share_ci95_low: Option<Decimal>,
+    polls_wasted_share_ci95_high: Option<Decimal>,
 }
 
 impl<'a> Row<'a> {
@@ -156,6 +187,25 @@ impl<'a> Row<'a> {
                 .map(|f| f.code.as_str())
                 .collect::<Vec<_>>()
                 .join(";"),
+            notified_by_stream: s.notified_by.stream,
+            event_polls: r.event_polls,
+            event_polls_wasted: r.event_polls_wasted,
+            rate_limited: r.rate_limited,
+            not_modified: r.not_modified,
+            long_polls: r.long_polls,
+            streams_opened: r.streams_opened,
+            events_streamed: r.events_streamed,
+            refused: r.refused,
+            all_polls: r.all_polls(),
+            all_polls_wasted: r.all_polls_wasted(),
+            notification_requests: r.all_polls()
+                + r.webhook_attempts
+                + r.streams_opened
+                + r.refused,
+            missed_share_ci95_low: s.missed_share_ci95.map(|c| Decimal(c[0])),
+            missed_share_ci95_high: s.missed_share_ci95.map(|c| Decimal(c[1])),
+            polls_wasted_share_ci95_low: s.polls_wasted_share_ci95.map(|c| Decimal(c[0])),
+            polls_wasted_share_ci95_high: s.polls_wasted_share_ci95.map(|c| Decimal(c[1])),
         }
     }
 }

@@ -133,14 +133,18 @@ fn costs_time(s: &StrategyReport) -> bool {
 /// A strategy's polls and webhook attempts per day. A cost paid per order
 /// (a payment's polls, its webhook) is its count per order times the
 /// scenario's orders per day, so a webhook whose retries stretch its run
-/// over hours is not diluted by them. A cost paid per unit of time (an
-/// event-log poller) is what its first 24 h counted when its run lasted a
-/// day or more (`timeline.first_day`), else its count over its run, scaled
-/// to 24 h. Summaries written before `orders_per_day` was recorded use the
-/// second rule for every strategy.
+/// over hours is not diluted by them; without an order rate (every order
+/// at one instant) it has no per-day value: its run's length says nothing
+/// about a day. A cost paid per unit of time (an event-log poller, a
+/// stream) is what its first 24 h counted when its run lasted a day or more
+/// (`timeline.first_day`), else its count over its run, scaled to 24 h. The
+/// first part counts every request that is not a webhook attempt: polls,
+/// streams opened and requests refused by a dead platform, as
+/// `requests_per_order` does.
 fn per_day(summary: &Summary, s: &StrategyReport) -> Option<(f64, f64)> {
+    let others = (s.requests.streams_opened + s.requests.refused) as f64;
     let (polls, hooks) = (
-        s.requests.all_polls() as f64,
+        s.requests.all_polls() as f64 + others,
         s.requests.webhook_attempts as f64,
     );
     match (summary.scenario.orders_per_day, s.timeline.first_day) {
@@ -148,7 +152,13 @@ fn per_day(summary: &Summary, s: &StrategyReport) -> Option<(f64, f64)> {
             let per_order = rate / s.orders as f64;
             Some((polls * per_order, hooks * per_order))
         }
-        (_, Some(day)) => Some((day.polls as f64, day.deliveries as f64)),
+        _ if !costs_time(s) => None,
+        // The first day's timeline counts polls and deliveries; the
+        // streams opened in it are their share of the run's.
+        (_, Some(day)) => Some((
+            day.polls as f64 + others * (86_400_000.0 / s.run_ms.max(1.0)).min(1.0),
+            day.deliveries as f64,
+        )),
         _ => (s.run_ms > 0.0).then(|| {
             let scale = 86_400_000.0 / s.run_ms;
             (polls * scale, hooks * scale)
@@ -272,12 +282,31 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 }
                 None => in_unit(s.latency_ms.mean, mean_unit),
             };
+            // A share's 95% (Wilson) interval beside its value, in the
+            // value's unit (`scale` per unit of share, `digits` decimals):
+            // `± half` when it is symmetric about the value (within a tenth
+            // of its half-width), else `[low–high]`: near 0 or 1 a Wilson
+            // interval leans away from the bound, and a ± would reach past it.
+            let share_pm = |ci: Option<[f64; 2]>, value: f64, scale: f64, digits: usize| {
+                let Some([low, high]) = ci else {
+                    return String::new();
+                };
+                let (low, high) = (low * scale, high * scale);
+                let half = (high - low) / 2.0;
+                if ((value - low) - (high - value)).abs() <= half / 10.0 {
+                    format!(" ± {half:.digits$}")
+                } else {
+                    format!(" [{low:.digits$}–{high:.digits$}]")
+                }
+            };
+            let orders = s.orders as f64;
+            let missed_pm = share_pm(s.missed_share_ci95, s.missed as f64, orders, 1);
             let missed = match s.predicted.missed_share.filter(|_| modelled) {
                 Some(share) => mark(
-                    format!("{} ({:.1})", s.missed, share * s.orders as f64),
+                    format!("{}{missed_pm} ({:.1})", s.missed, share * orders),
                     outside(Some(share), s.missed_share_ci95.map(|[a, b]| (a, b))),
                 ),
-                None => s.missed.to_string(),
+                None => format!("{}{missed_pm}", s.missed),
             };
             let requests = match s.requests_per_order_stderr {
                 _ if !modelled => format!("{:.2}", s.requests_per_order),
@@ -300,7 +329,16 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 "-".to_owned()
             } else {
                 mark(
-                    format!("{:.1}%", s.polls_wasted_share * 100.0),
+                    format!(
+                        "{:.1}%{}",
+                        s.polls_wasted_share * 100.0,
+                        share_pm(
+                            s.polls_wasted_share_ci95,
+                            s.polls_wasted_share * 100.0,
+                            100.0,
+                            1
+                        )
+                    ),
                     outside(
                         s.predicted.polls_wasted_share,
                         s.polls_wasted_share_ci95.map(|[a, b]| (a, b)),
@@ -528,6 +566,7 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
     out.push_str(&i18n::per_day_note(
         lang,
         webhook_reference(summary).map(|s| s.name.as_str()),
+        summary.scenario.orders_per_day.is_none(),
     ));
     if let Some(note) = crate::traffic::note(summary, lang) {
         out.push('\n');
@@ -608,7 +647,9 @@ pub fn reading(s: &StrategyReport, lang: Lang) -> String {
             [
                 s.requests_per_order,
                 per_order(s.requests.webhook_attempts),
-                per_order(s.requests.all_polls()),
+                // Polls a dead platform refused are polls too, as
+                // `requests_per_order` counts them.
+                per_order(s.requests.all_polls() + s.requests.refused),
             ],
             &delay(s.latency_ms.mean),
             &delay(s.latency_ms.p99),
@@ -632,6 +673,7 @@ pub fn reading(s: &StrategyReport, lang: Lang) -> String {
             s.requests_per_order,
             &delay(s.latency_ms.mean),
             &delay(s.latency_ms.p99),
+            known,
         ),
     };
     if s.missed > 0 {

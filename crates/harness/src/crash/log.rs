@@ -52,6 +52,14 @@ impl CrashLog<'_> {
             .collect()
     }
 
+    /// The shop's polls, event pages and stream opens its link refused
+    /// while the platform was down ([`RequestCounts::refused`]).
+    ///
+    /// [`RequestCounts::refused`]: hooklab_core::report::RequestCounts::refused
+    pub(crate) fn refused_reads(&self) -> u64 {
+        self.life.refused_reads.load(Ordering::Relaxed)
+    }
+
     /// What every platform served, added up.
     pub(crate) fn served(&self, current: &Platform) -> ServedSnapshot {
         let lives = self.life.lock();

@@ -95,6 +95,54 @@ fn only_the_transactional_outbox_with_ack_after_commit_loses_nothing() {
 }
 
 #[test]
+fn crash_lab_counts_refused_requests_and_refused_deliveries_each_one_way() {
+    // The committed scenario itself: its 300 deliveries resume while the
+    // shop dies, so some are refused at connect (the small lab's 40 all
+    // break in flight instead).
+    let path = format!(
+        "{}/../../scenarios/crash-lab.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let scenario = hooklab_core::scenario::Scenario::parse(&text, &path).unwrap();
+    let summary = super::fixtures::run_with(&scenario, None, None, &hooklab_harness::run::Silent);
+    // The hybrid's reconciliation polls at 3 s and 4 s reach a dead
+    // platform (back at 5 s): the shop sent them, the port refused them.
+    // They count in its requests and its requests per order, once.
+    let hybrid = strategy(&summary, "hybrid-dual");
+    let crash = hybrid.crash.as_ref().unwrap();
+    let r = &hybrid.requests;
+    assert_eq!(r.refused, 600, "{r:?}");
+    assert_eq!(crash.requests_refused_while_down, r.refused, "{crash:?}");
+    assert_eq!(r.polls, 300, "the polls at 5 s, answered: {r:?}");
+    assert_eq!(
+        r.total,
+        r.payment_creates + r.polls + r.webhook_attempts + r.endpoint_registrations + r.refused,
+        "{r:?}"
+    );
+    assert!((hybrid.requests_per_order - 3.0).abs() < 1e-9, "{hybrid:?}");
+    assert!(
+        hybrid.counts_agree,
+        "refused requests never reached the platform"
+    );
+    // The platform's deliveries to the dead shop are refused deliveries:
+    // the same count in the summary and its timeline, and no request of
+    // the shop (a dead shop sends nothing).
+    let outbox = strategy(&summary, "after-commit");
+    let refused = outbox.rejected.get("refused").copied().unwrap_or(0);
+    assert!(refused > 0, "{:?}", outbox.rejected);
+    assert_eq!(
+        outbox.timeline.rejected_by_reason.get("refused").copied(),
+        Some(refused)
+    );
+    assert_eq!(outbox.requests.refused, 0);
+    assert_eq!(
+        outbox.crash.as_ref().unwrap().requests_refused_while_down,
+        0
+    );
+}
+
+#[test]
 fn a_restart_before_the_outcome_is_committed_delivers_again_and_the_dedup_catches_it() {
     // One payment settles every 100 ms from 1 s, and its webhook is
     // answered at once; the platform commits each outcome in a batch 2 ms

@@ -168,31 +168,40 @@ pub(crate) fn requests(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
             .map(|s| f(s) as f64 / s.orders.max(1) as f64)
             .collect()
     };
+    let mut layers = vec![
+        (
+            Msg::UsefulPolls.text(lang).to_owned(),
+            SHADES[0],
+            per_order(|s| {
+                s.requests.all_polls() - s.requests.all_polls_wasted().min(s.requests.all_polls())
+            }),
+        ),
+        (
+            Msg::WastedPollsLegend.text(lang).to_owned(),
+            SHADES[1],
+            per_order(|s| s.requests.all_polls_wasted()),
+        ),
+        (
+            Msg::WebhookDeliveries.text(lang).to_owned(),
+            SHADES[2],
+            per_order(|s| s.requests.webhook_attempts),
+        ),
+    ];
+    // Requests a dead platform refused count in requests per order: a
+    // layer of their own, drawn only when a crash refused any.
+    if summary.strategies.iter().any(|s| s.requests.refused > 0) {
+        layers.push((
+            Msg::RefusedRequests.text(lang).to_owned(),
+            SHADES[3],
+            per_order(|s| s.requests.refused),
+        ));
+    }
     stacked_bars(
         root,
         Some(title(Msg::RequestsTitle, summary, lang)),
         Msg::RequestsPerOrder.text(lang),
         &summary.strategies,
-        &[
-            (
-                Msg::UsefulPolls.text(lang).to_owned(),
-                SHADES[0],
-                per_order(|s| {
-                    s.requests.all_polls()
-                        - s.requests.all_polls_wasted().min(s.requests.all_polls())
-                }),
-            ),
-            (
-                Msg::WastedPollsLegend.text(lang).to_owned(),
-                SHADES[1],
-                per_order(|s| s.requests.all_polls_wasted()),
-            ),
-            (
-                Msg::WebhookDeliveries.text(lang).to_owned(),
-                SHADES[2],
-                per_order(|s| s.requests.webhook_attempts),
-            ),
-        ],
+        &layers,
         lang,
     )
 }

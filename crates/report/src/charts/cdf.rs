@@ -1,4 +1,4 @@
-//! `latency-cdf.svg`: the share of orders notified within a delay.
+//! `latency-cdf.svg`: the share of all orders notified within a delay.
 
 use super::style::{Area, CAPTION, Drawn, color, legend, log_range, title};
 use crate::i18n::Msg;
@@ -44,7 +44,12 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
                     .map(|p| (p[0].max(floor), p[1] * share)),
                 c.stroke_width(3),
             ))?
-            .label(s.name.clone())
+            // The legend says where a curve that stops short stops.
+            .label(if s.missed > 0 {
+                crate::i18n::cdf_legend(lang, &s.name, s.notified, s.orders)
+            } else {
+                s.name.clone()
+            })
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
     }
     legend(&mut chart, SeriesLabelPosition::LowerRight)

@@ -8,17 +8,20 @@
 //!
 //! The charts:
 //!
-//! - `latency-cdf.svg`: the share of orders notified within a delay, one line
-//!   per strategy, on a log time axis (polling's straight ramp against the
+//! - `latency-cdf.svg`: the share of all orders notified within a delay, one
+//!   line per strategy (a strategy that missed orders stops short of 100%,
+//!   and its legend says how many it notified), on a log time axis (polling's straight ramp against the
 //!   webhook's cliff);
 //! - `outcomes.svg`: notified and missed orders per strategy (left), and
 //!   apart from them (right) the duplicate notices and the deliveries the
 //!   receiver refused, by reason (the summary's `rejected`);
 //! - `requests.svg`: notification requests per order, split into useful polls,
-//!   wasted polls and webhook deliveries;
+//!   wasted polls and webhook deliveries (and the requests a dead platform
+//!   refused, when a crash refused any);
 //! - `timeline.svg`: notification requests per second over the run, and the
 //!   wasted part of them: polling's flat busy line against webhooks following
-//!   the settlements.
+//!   the settlements; below, webhook retries and failed deliveries per second
+//!   when there were any. The axis ends where the last thing happened.
 //! - `tradeoff.svg`: requests per order against mean and p99 delay, and the
 //!   model's mean beside them; a sweep is a curve, a single strategy a point;
 //! - `tradeoff-bytes.svg`: the same delays against kilobytes on the wire per

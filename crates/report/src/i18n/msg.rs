@@ -62,7 +62,8 @@ pub enum Msg {
     CdfTitle,
     /// Axis: notification delay in ms (log scale).
     DelayAxisLog,
-    /// Axis: share of orders notified.
+    /// Axis: orders notified by a delay, as a share of all orders (a
+    /// strategy that missed some stops short of 100%).
     ShareNotified,
     /// Chart title: outcomes per strategy.
     OutcomesTitle,
@@ -92,6 +93,12 @@ pub enum Msg {
     TimeHours,
     /// Legend suffix: the wasted part of a strategy's polls.
     WastedSuffix,
+    /// Axis of the timeline's lower panel: retries and failed deliveries.
+    RetriesPerSecond,
+    /// Legend suffix: a strategy's webhook retries.
+    RetriesSuffix,
+    /// Legend suffix: a strategy's failed webhook deliveries.
+    FailedSuffix,
     /// Axis: requests per order.
     RequestsPerOrder,
     /// Legend: polls that found the final status.
@@ -100,6 +107,8 @@ pub enum Msg {
     WastedPollsLegend,
     /// Legend: webhook delivery attempts.
     WebhookDeliveries,
+    /// Legend: the shop's requests a dead platform refused.
+    RefusedRequests,
     /// Chart title: the trade-off.
     TradeoffTitle,
     /// Axis: delay in ms (log scale).
@@ -180,8 +189,8 @@ impl Msg {
             (CdfTitle, PtBr) => "Atraso da notificação, acumulado",
             (DelayAxisLog, En) => "delay from settlement to notification (ms, log scale)",
             (DelayAxisLog, PtBr) => "atraso entre liquidação e notificação (ms, escala log.)",
-            (ShareNotified, En) => "share of orders notified (%)",
-            (ShareNotified, PtBr) => "parcela dos pedidos notificados (%)",
+            (ShareNotified, En) => "orders notified by then, % of all orders",
+            (ShareNotified, PtBr) => "pedidos já notificados, em % de todos os pedidos",
             (OutcomesTitle, En) => "Outcomes per strategy",
             (OutcomesTitle, PtBr) => "Desfecho por estratégia",
             (OrdersAxis, En) => "orders",
@@ -206,6 +215,12 @@ impl Msg {
             (TimeMinutes, PtBr) => "tempo desde o início (min)",
             (TimeHours, En) => "time since the start (h)",
             (TimeHours, PtBr) => "tempo desde o início (h)",
+            (RetriesPerSecond, En) => "retries and failures per s",
+            (RetriesPerSecond, PtBr) => "tentativas e falhas por s",
+            (RetriesSuffix, En) => "retries",
+            (RetriesSuffix, PtBr) => "novas tentativas",
+            (FailedSuffix, En) => "failed deliveries",
+            (FailedSuffix, PtBr) => "entregas que falharam",
             (WastedSuffix, En) => "wasted",
             (WastedSuffix, PtBr) => "desperdiçadas",
             (RequestsTitle, En) => "Notification requests per order",
@@ -216,6 +231,8 @@ impl Msg {
             (UsefulPolls, PtBr) => "consultas que acharam o desfecho",
             (WastedPollsLegend, En) => "wasted polls",
             (WastedPollsLegend, PtBr) => "consultas desperdiçadas",
+            (RefusedRequests, En) => "requests refused (platform down)",
+            (RefusedRequests, PtBr) => "requisições recusadas (plataforma fora do ar)",
             (WebhookDeliveries, En) => "webhook deliveries",
             (WebhookDeliveries, PtBr) => "entregas de webhook",
             (TradeoffTitle, En) => "Requests against delay",

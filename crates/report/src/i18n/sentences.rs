@@ -41,7 +41,7 @@ pub fn headline(
 /// (`one every 5ms`, `uniform 200ms..2s`, `exponential, mean 1s`). Those
 /// descriptions are saved in `summary.json` in English, so a report re-rendered
 /// in Portuguese translates them here. Their numbers are written as the
-/// tables' are (`one every 119,172ms`, `uniforme 200ms..1,5s`): [`decimal`]
+/// tables' are (`one every 119.172 s`, `uniforme 200ms..1,5s`): [`decimal`]
 /// rewrites only a point between digits, never the `..` of a range.
 fn workload_words(lang: Lang, text: &str) -> String {
     let words = match lang {
@@ -58,7 +58,74 @@ fn workload_words(lang: Lang, text: &str) -> String {
         .iter()
         .fold(text.to_owned(), |t, (en, pt)| t.replace(en, pt)),
     };
-    decimal(lang, words)
+    // Every order at one instant: "one every 0ms" says it backwards.
+    let words = match lang {
+        Lang::En => words.replace("one every 0ms", "all at once"),
+        Lang::PtBr => words.replace("um a cada 0ms", "todos de uma vez"),
+    };
+    decimal(lang, seconds(&words))
+}
+
+/// Whole milliseconds of a second or more as seconds (`119172ms` is
+/// `119.172 s`, as the scenarios' README writes it): a reader counts
+/// seconds, not thousands of milliseconds. Shorter ones, and numbers with a
+/// fraction, stay as they are.
+fn seconds(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("ms") {
+        let (head, tail) = rest.split_at(at);
+        let digits = head.len() - head.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let (before, number) = head.split_at(head.len() - digits);
+        // A fraction's digits (`0.5ms`) are not a whole number; the `..`
+        // of a range is not a decimal point.
+        let mut back = before.chars().rev();
+        let whole = !(matches!(back.next(), Some('.' | ','))
+            && back.next().is_some_and(|c| c.is_ascii_digit()));
+        match number.parse::<u64>() {
+            Ok(ms) if whole && ms >= 1_000 => {
+                let secs = format!("{}.{:03}", ms / 1_000, ms % 1_000);
+                let secs = secs.trim_end_matches('0').trim_end_matches('.');
+                out.push_str(before);
+                out.push_str(secs);
+                out.push_str(" s");
+            }
+            _ => {
+                out.push_str(head);
+                out.push_str("ms");
+            }
+        }
+        rest = &tail[2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `singular` or `plural` as a number `x` printed with decimals takes in
+/// `lang`: English writes the plural after any decimal (`1.00 requests`),
+/// Portuguese the singular under 2 (`1,00 requisição`, `0,50 requisição`).
+fn agree<'a>(lang: Lang, x: f64, singular: &'a str, plural: &'a str) -> &'a str {
+    let one = match lang {
+        Lang::En => false,
+        Lang::PtBr => x.abs() < 2.0,
+    };
+    if one { singular } else { plural }
+}
+
+/// "requests" after a number of requests per order printed with two
+/// decimals (`rpo`), in `lang`.
+fn requests_noun(lang: Lang, rpo: f64) -> &'static str {
+    let shown = (rpo * 100.0).round() / 100.0;
+    match lang {
+        Lang::En => "requests",
+        Lang::PtBr => agree(lang, shown, "requisição", "requisições"),
+    }
+}
+
+/// The same for a whole count: the singular for exactly 1 in both
+/// languages (`1 pedido`, `0 pedidos`).
+fn agree_count<'a>(n: u64, singular: &'a str, plural: &'a str) -> &'a str {
+    if n == 1 { singular } else { plural }
 }
 
 /// The footnote under a table: where the predictions come from.
@@ -126,13 +193,14 @@ impl PollReading<'_> {
             mean,
             model,
         } = self;
+        let noun = requests_noun(lang, *rpo);
         let rpo = decimal(lang, format!("{rpo:.2}"));
         match lang {
             Lang::En => format!(
-                "{name}: polling every {interval} cost {rpo} requests per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
+                "{name}: polling every {interval} cost {rpo} {noun} per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
             ),
             Lang::PtBr => format!(
-                "{name}: consultar a cada {interval} custou {rpo} requisições por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model})."
+                "{name}: consultar a cada {interval} custou {rpo} {noun} por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model})."
             ),
         }
     }
@@ -171,26 +239,74 @@ pub fn spectrum_reading(
     mean: &str,
     model: &str,
 ) -> String {
+    let noun = requests_noun(lang, rpo);
     let rpo = decimal(lang, format!("{rpo:.2}"));
     match lang {
         Lang::En => format!(
-            "{name}: {how} cost {rpo} requests per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
+            "{name}: {how} cost {rpo} {noun} per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
         ),
         Lang::PtBr => format!(
-            "{name}: {how} custou {rpo} requisições por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model})."
+            "{name}: {how} custou {rpo} {noun} por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model})."
         ),
     }
 }
 
-/// One sentence reading a webhook strategy's numbers.
-pub fn webhook_reading(lang: Lang, name: &str, rpo: f64, mean: &str, p99: &str) -> String {
-    let rpo = decimal(lang, format!("{rpo:.2}"));
+/// The line a timeline draws when its axis ends before the runs do:
+/// nothing happened in the tail (`last`, `end`: instants on the axis, with
+/// their unit).
+pub fn quiet_tail(lang: Lang, last: &str, end: &str) -> String {
     match lang {
         Lang::En => {
-            format!("{name}: {rpo} webhook request(s) per order, mean delay {mean}, p99 {p99}.")
+            format!("axis ends at {last}: nothing happens from then until the runs end at {end}")
         }
         Lang::PtBr => format!(
-            "{name}: {rpo} requisição(ões) de webhook por pedido, atraso médio de {mean}, p99 de {p99}."
+            "o eixo termina em {last}: nada acontece dali até o fim das execuções, em {end}"
+        ),
+    }
+}
+
+/// A delay chart's legend entry for a strategy that missed orders: its
+/// curve stops at the share it notified (`webhook: 2,683 of 3,000`).
+pub fn cdf_legend(lang: Lang, name: &str, notified: u64, orders: u64) -> String {
+    let (n, o) = (
+        crate::units::count(lang, notified as f64),
+        crate::units::count(lang, orders as f64),
+    );
+    match lang {
+        Lang::En => format!("{name}: {n} of {o} notified"),
+        Lang::PtBr => format!("{name}: {n} de {o} notificados"),
+    }
+}
+
+/// One sentence reading a webhook strategy's numbers; `known`: whether it
+/// notified any order (a strategy that notified none has no delay to read).
+pub fn webhook_reading(
+    lang: Lang,
+    name: &str,
+    rpo: f64,
+    mean: &str,
+    p99: &str,
+    known: bool,
+) -> String {
+    let text = decimal(lang, format!("{rpo:.2}"));
+    // The plural follows the number as printed (`1,00`), not the float.
+    let shown = (rpo * 100.0).round() / 100.0;
+    match (lang, known) {
+        (Lang::En, true) => format!(
+            "{name}: {text} webhook {} per order, mean delay {mean}, p99 {p99}.",
+            agree(lang, shown, "request", "requests")
+        ),
+        (Lang::PtBr, true) => format!(
+            "{name}: {text} {} de webhook por pedido, atraso médio de {mean}, p99 de {p99}.",
+            agree(lang, shown, "requisição", "requisições")
+        ),
+        (Lang::En, false) => format!(
+            "{name}: notified no order ({text} webhook {} per order), so there is no delay to read.",
+            agree(lang, shown, "request", "requests")
+        ),
+        (Lang::PtBr, false) => format!(
+            "{name}: não notificou nenhum pedido ({text} {} de webhook por pedido), e não há atraso a ler.",
+            agree(lang, shown, "requisição", "requisições")
         ),
     }
 }
@@ -205,13 +321,17 @@ pub fn hybrid_reading(
     mean: &str,
     p99: &str,
 ) -> String {
+    let shown = per_order.map(|x| (x * 100.0).round() / 100.0);
     let [total, hooks, polls] = per_order.map(|x| decimal(lang, format!("{x:.2}")));
     match lang {
         Lang::En => format!(
             "{name}: {total} notification requests per order ({hooks} webhook attempts and {polls} reconciliation polls), mean delay {mean}, p99 {p99}."
         ),
         Lang::PtBr => format!(
-            "{name}: {total} requisições de notificação por pedido ({hooks} tentativas de webhook e {polls} consultas de reconciliação), atraso médio de {mean}, p99 de {p99}."
+            "{name}: {total} {} de notificação por pedido ({hooks} {} de webhook e {polls} {} de reconciliação), atraso médio de {mean}, p99 de {p99}.",
+            agree(lang, shown[0], "requisição", "requisições"),
+            agree(lang, shown[1], "tentativa", "tentativas"),
+            agree(lang, shown[2], "consulta", "consultas"),
         ),
     }
 }
@@ -237,8 +357,8 @@ pub fn sample_note(lang: Lang, shown: usize, orders: u64, stride: u64) -> String
 /// The line explaining the `±` and the marker.
 pub fn interval_note(lang: Lang) -> String {
     match lang {
-        Lang::En => "± is the 95% interval of the measured mean (1.96 standard errors of the mean): a prediction inside it differs from the measurement by no more than sampling noise. (!) marks a prediction outside the interval: model and measurement disagree by more than noise, and the gap is worth explaining.".to_owned(),
-        Lang::PtBr => "± é o intervalo de 95% da média medida (1,96 erros-padrão da média): uma previsão dentro dele difere da medição só pelo ruído da amostra. (!) marca uma previsão fora do intervalo: modelo e medição divergem mais do que o ruído explica, e a diferença merece explicação.".to_owned(),
+        Lang::En => "± is the 95% interval of the measured mean (1.96 standard errors of the mean): a prediction inside it differs from the measurement by no more than sampling noise. (!) marks a prediction outside the interval: model and measurement disagree by more than noise, and the gap is worth explaining. In the missed and wasted columns ± (or [low–high], where the interval leans away from 0 or 100%) is the 95% (Wilson) interval of the share, as a count of orders or in percent. Event-log pollers and streams show req/order without ±: their requests come with the clock, not one set per order.".to_owned(),
+        Lang::PtBr => "± é o intervalo de 95% da média medida (1,96 erros-padrão da média): uma previsão dentro dele difere da medição só pelo ruído da amostra. (!) marca uma previsão fora do intervalo: modelo e medição divergem mais do que o ruído explica, e a diferença merece explicação. Nas colunas de perdidos e de consultas desperdiçadas, ± (ou [mínimo–máximo], onde o intervalo se afasta de 0 ou de 100%) é o intervalo de 95% (Wilson) da parcela, em pedidos ou em porcentagem. Consultas ao registro de eventos e streams mostram req./pedido sem ±: suas requisições vêm com o relógio, não uma leva por pedido.".to_owned(),
     }
 }
 
@@ -260,11 +380,17 @@ pub fn draws_note(lang: Lang) -> String {
 
 /// The line explaining requests per day and polls per webhook (`hook`: the
 /// webhook strategy the polls are compared with).
-pub fn per_day_note(lang: Lang, hook: Option<&str>) -> String {
+pub fn per_day_note(lang: Lang, hook: Option<&str>, no_rate: bool) -> String {
     let mut out = match lang {
         Lang::En => "req/day: notification requests (polls and webhook attempts) a day at the scenario's order rate (requests per order × orders per day); for event-log pollers and streams, whose cost runs with the clock, those of the strategy's first 24 h if its run lasted that long (a run goes on until its last order is known), otherwise its count over its run scaled to 24 h.".to_owned(),
         Lang::PtBr => "req./dia: requisições de notificação (consultas e tentativas de webhook) por dia no ritmo de pedidos do cenário (requisições por pedido × pedidos por dia); para as consultas ao registro de eventos e os streams, cujo custo corre com o relógio, as das primeiras 24 h da estratégia, se a execução durou isso (uma execução continua até o último pedido ser conhecido); senão, a contagem na execução toda, escalada para 24 h.".to_owned(),
     };
+    if no_rate {
+        out.push_str(match lang {
+            Lang::En => " This scenario has no order rate (every order arrives at one instant), so a strategy whose cost is paid per order shows no req/day (-): its run's length says nothing about a day.",
+            Lang::PtBr => " Este cenário não tem ritmo de pedidos (todos os pedidos chegam no mesmo instante), e uma estratégia cujo custo é pago por pedido não mostra req./dia (-): a duração da sua execução nada diz sobre um dia.",
+        });
+    }
     if let Some(hook) = hook {
         out.push_str(&match lang {
             Lang::En => format!(" polls per webhook: a strategy's polls a day against the webhook deliveries a day of {hook}, both counted so."),
@@ -325,8 +451,14 @@ pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
 /// The clause about missed orders, appended to a reading.
 pub fn missed_clause(lang: Lang, missed: u64, first: Option<&MissedOrder>) -> String {
     let mut text = match lang {
-        Lang::En => format!(" {missed} order(s) missed"),
-        Lang::PtBr => format!(" {missed} pedido(s) perdido(s)"),
+        Lang::En => format!(
+            " {missed} {} missed",
+            agree_count(missed, "order", "orders")
+        ),
+        Lang::PtBr => format!(
+            " {missed} {}",
+            agree_count(missed, "pedido perdido", "pedidos perdidos")
+        ),
     };
     if let Some(first) = first {
         let order = &first.order_id;
@@ -399,11 +531,13 @@ fn missed_reason_pt(why: &MissedWhy) -> String {
             "nenhuma entrega de webhook foi tentada antes do fim da execução".to_owned()
         }
         MissedWhy::LostAfterAck { attempts, last } => format!(
-            "{attempts} tentativa(s) de webhook, a última confirmada ({}), mas o pedido nunca foi atualizado: perdido depois da confirmação",
+            "{attempts} {} de webhook, a última confirmada ({}), mas o pedido nunca foi atualizado: perdido depois da confirmação",
+            agree_count(u64::from(*attempts), "tentativa", "tentativas"),
             attempt_result_pt(last)
         ),
         MissedWhy::AttemptsFailed { attempts, last } => format!(
-            "{attempts} tentativa(s) de webhook; a última terminou com {}",
+            "{attempts} {} de webhook; a última terminou com {}",
+            agree_count(u64::from(*attempts), "tentativa", "tentativas"),
             attempt_result_pt(last)
         ),
         MissedWhy::Crash { loss } => format!("perdido numa queda: {}", loss.portuguese()),
@@ -462,11 +596,53 @@ mod tests {
         );
         assert_eq!(
             workload_words(Lang::PtBr, "one every 119172ms"),
-            "um a cada 119.172ms"
+            "um a cada 119,172 s"
         );
         assert_eq!(
             workload_words(Lang::En, "one every 119172ms"),
-            "one every 119,172ms"
+            "one every 119.172 s"
         );
+        assert_eq!(
+            workload_words(Lang::PtBr, "one every 1500ms"),
+            "um a cada 1,5 s"
+        );
+        assert_eq!(workload_words(Lang::En, "one every 0ms"), "all at once");
+        assert_eq!(
+            workload_words(Lang::PtBr, "one every 0ms"),
+            "todos de uma vez"
+        );
+        assert_eq!(
+            workload_words(Lang::En, "uniform 0.5ms..2000ms"),
+            "uniform 0.5ms..2 s"
+        );
+    }
+
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        let one = webhook_reading(Lang::PtBr, "w", 1.0, "1 ms", "2 ms", true);
+        assert!(
+            one.contains("1,00 requisição de webhook por pedido"),
+            "{one}"
+        );
+        let many = webhook_reading(Lang::PtBr, "w", 2.5, "1 ms", "2 ms", true);
+        assert!(many.contains("2,50 requisições de webhook"), "{many}");
+        let en = webhook_reading(Lang::En, "w", 1.0, "1 ms", "2 ms", true);
+        assert!(en.contains("1.00 webhook requests per order"), "{en}");
+        let hybrid = hybrid_reading(Lang::PtBr, "h", [1.0, 0.0, 1.0], "1 ms", "2 ms");
+        assert!(
+            hybrid.contains("1,00 requisição de notificação por pedido (0,00 tentativa de webhook e 1,00 consulta de reconciliação)"),
+            "{hybrid}"
+        );
+        let none = webhook_reading(Lang::PtBr, "memory", 0.0, "-", "-", false);
+        assert!(none.contains("não notificou nenhum pedido"), "{none}");
+        assert!(!none.contains("atraso médio de -"), "{none}");
+        assert_eq!(missed_clause(Lang::En, 1, None), " 1 order missed.");
+        assert_eq!(
+            missed_clause(Lang::PtBr, 300, None),
+            " 300 pedidos perdidos."
+        );
+        for text in [one, many, en, none] {
+            assert!(!text.contains("(s)") && !text.contains("(ões)"), "{text}");
+        }
     }
 }

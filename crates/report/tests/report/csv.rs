@@ -46,3 +46,91 @@ fn numbers_are_written_as_rust_prints_them() {
     assert!(row.contains(",0.0000001,"), "{row}");
     assert!(!row.contains("e-"), "{row}");
 }
+
+/// A CSV row as column name → text.
+fn records(text: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    lines
+        .map(|line| {
+            // The committed scenarios' names have no comma, so a plain
+            // split reads them.
+            header
+                .iter()
+                .cloned()
+                .zip(line.split(',').map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn every_committed_csv_rebuilds_its_own_totals() {
+    let results = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results");
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for entry in std::fs::read_dir(&results).unwrap() {
+        let dir = entry.unwrap().path();
+        let Ok(text) = std::fs::read_to_string(dir.join("summary.json")) else {
+            continue;
+        };
+        let saved: hooklab_core::report::Summary = serde_json::from_str(&text).unwrap();
+        let rows = records(&csv(&saved).unwrap());
+        assert_eq!(rows.len(), saved.strategies.len(), "{}", dir.display());
+        for (row, s) in rows.iter().zip(&saved.strategies) {
+            let n = |k: &str| -> u64 {
+                row.get(k)
+                    .unwrap_or_else(|| panic!("no column {k}"))
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{k}: {e}"))
+            };
+            let requests: u64 = [
+                "payment_creates",
+                "polls",
+                "event_polls",
+                "webhook_attempts",
+                "endpoint_registrations",
+                "rate_limited",
+                "not_modified",
+                "streams_opened",
+                "refused",
+            ]
+            .iter()
+            .map(|k| n(k))
+            .sum();
+            let notified: u64 = [
+                "notified_by_poll",
+                "notified_by_webhook",
+                "notified_by_stream",
+            ]
+            .iter()
+            .map(|k| n(k))
+            .sum();
+            let per_order = n("notification_requests") as f64 / n("orders").max(1) as f64;
+            let name = format!("{}/{}", dir.display(), s.name);
+            if requests != s.requests.total || n("requests_total") != s.requests.total {
+                wrong.push(format!(
+                    "{name}: requests {requests} vs {}",
+                    s.requests.total
+                ));
+            }
+            if notified != s.notified || n("notified") != s.notified {
+                wrong.push(format!("{name}: notified {notified} vs {}", s.notified));
+            }
+            if (per_order - s.requests_per_order).abs() > 5e-5 {
+                wrong.push(format!(
+                    "{name}: notification_requests / orders {per_order} vs requests_per_order {}",
+                    s.requests_per_order
+                ));
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no committed summary");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -74,7 +74,7 @@ fn the_table_shows_error_bars_both_predictions_and_marks_a_miss() {
     assert!(poll500.contains(render::OUTSIDE), "{poll500}");
     // The hybrid's model misses none, the interval excludes 0: marked.
     assert!(
-        row("hybrid").contains(&format!("2 (0.0) {}", render::OUTSIDE)),
+        row("hybrid").contains(&format!("2 [0.3–6.0] (0.0) {}", render::OUTSIDE)),
         "{}",
         row("hybrid")
     );
@@ -107,31 +107,32 @@ fn the_table_shows_error_bars_both_predictions_and_marks_a_miss() {
 }
 
 #[test]
-fn requests_per_day_and_polls_per_webhook_come_from_the_counts_and_the_run() {
+fn without_an_order_rate_a_per_order_cost_has_no_per_day_value() {
+    // The test summary records no orders per day (every order at one
+    // instant, as crash-lab): a poll's or a webhook's cost per day would be
+    // its run's length scaled, which says nothing about a day. A dash, and
+    // the footnote says why; an event-log poller's cost runs with the clock
+    // and still counts over its run.
     let s = modelled();
-    // poll@100ms: 3600 polls over 2.5 s is 124,416,000 a day; the webhook's
-    // 301 deliveries over 2.5 s is 10,402,560: 11.96 polls per webhook.
+    assert_eq!(s.scenario.orders_per_day, None);
     let poll = &s.strategies[0];
-    assert_eq!(poll.requests.all_polls(), 3_600);
-    let per_day = render::requests_per_day(&s, poll).unwrap();
-    assert!((per_day - 124_416_000.0).abs() < 1.0, "{per_day}");
-    let ratio = render::polls_per_webhook(&s, poll).unwrap();
-    assert!((ratio - 3_600.0 / 301.0).abs() < 1e-9, "{ratio}");
-    assert_eq!(render::polls_per_webhook(&s, &s.strategies[3]), None);
+    assert_eq!(render::requests_per_day(&s, poll), None);
+    assert_eq!(render::polls_per_webhook(&s, poll), None);
+    assert_eq!(render::requests_per_day(&s, &s.strategies[3]), None);
+    let mut events = poll.clone();
+    events.kind = StrategyKind::PollEvents;
+    let over_run = 3_600.0 * 86_400_000.0 / events.run_ms;
+    assert!((render::requests_per_day(&s, &events).unwrap() - over_run).abs() < 1e-6);
     let table = render::table(&s, Lang::En);
-    assert!(table.contains("124,416,000"), "{table}");
-    assert!(table.contains("12.0"), "{table}");
-    assert!(render::table(&s, Lang::PtBr).contains("124.416.000"));
+    assert!(!table.contains("124,416,000"), "{table}");
+    assert!(table.contains("has no order rate"), "{table}");
+    assert!(render::table(&s, Lang::PtBr).contains("não tem ritmo de pedidos"));
     let text = csv(&s).unwrap();
     let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
     let row: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
     let at = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
-    assert_eq!(at("requests_per_day"), "124416000");
-    assert!(
-        at("polls_per_webhook").starts_with("11.96"),
-        "{}",
-        at("polls_per_webhook")
-    );
+    assert_eq!(at("requests_per_day"), "");
+    assert_eq!(at("polls_per_webhook"), "");
     assert_eq!(at("latency_stderr_ms"), "2");
 }
 
@@ -155,6 +156,14 @@ fn a_cost_per_order_is_counted_per_day_at_the_order_rate() {
     events.kind = StrategyKind::PollEvents;
     let over_run = 3_600.0 * 86_400_000.0 / events.run_ms;
     assert!((render::requests_per_day(&s, &events).unwrap() - over_run).abs() < 1e-6);
+    // A stream's cost is the streams it opened: not 0 a day.
+    let mut stream = events.clone();
+    stream.kind = StrategyKind::Stream;
+    stream.requests.polls = 0;
+    stream.requests.polls_wasted = 0;
+    stream.requests.streams_opened = 4;
+    let opened = 4.0 * 86_400_000.0 / stream.run_ms;
+    assert!((render::requests_per_day(&s, &stream).unwrap() - opened).abs() < 1e-6);
 }
 
 #[test]
@@ -281,4 +290,25 @@ fn a_strategy_a_crash_hit_shows_no_prediction_rather_than_a_wrong_one() {
     // of `modelled && (a || b)` and marked the crash-lab's rows).
     let slide = render::render(&s, hooklab_report::Format::Slide, Lang::En);
     assert!(!row(&slide).contains("(!)"), "{slide}");
+}
+
+#[test]
+fn the_crash_table_counts_refused_deliveries_as_the_summary_and_chart_do() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../results/crash-lab/summary.json");
+    let saved: Summary = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for lang in [Lang::En, Lang::PtBr] {
+        let table = hooklab_report::crash::markdown(&saved, lang).unwrap();
+        for s in &saved.strategies {
+            let row = table
+                .lines()
+                .find(|l| l.starts_with(&format!("| {} |", s.name)))
+                .unwrap_or_else(|| panic!("no row for {}: {table}", s.name));
+            let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
+            let refused = s.rejected.get("refused").copied().unwrap_or(0);
+            assert_eq!(cells[8], refused.to_string(), "{row}");
+            let requests = s.crash.as_ref().unwrap().requests_refused_while_down;
+            assert_eq!(cells[9], requests.to_string(), "{row}");
+        }
+    }
 }
