@@ -16,9 +16,8 @@
 //!    clap would print in English are hidden and said in Portuguese.
 //! 3. Parse with that `Command` (`try_get_matches`, then
 //!    `FromArgMatches`), so `--help` prints the Portuguese one, and clap's
-//!    own errors are reworded ([`print_clap_error`]).
+//!    own errors are reworded ([`crate::clap_error::print_clap_error`]).
 
-use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, Command};
 use hooklab_core::lang::Lang;
 use std::ffi::OsString;
@@ -103,28 +102,6 @@ fn translate(command: Command, parent: &str) -> Command {
         command = command.mut_subcommand(name.as_str(), |c| translate(c, &child_parent));
     }
     command
-}
-
-/// The standard library's number-parsing reasons (`--orders 3,0`, `--jobs
-/// 0`, `--speed 1,5`) in Portuguese; hooklab's own parsers already speak the
-/// language and pass through unchanged.
-fn std_parse_reason_pt(why: &str, value: &str) -> String {
-    match why {
-        "invalid digit found in string" => {
-            "não é um número inteiro (só algarismos, sem vírgula nem ponto)".to_owned()
-        }
-        "invalid float literal" if value.contains(',') => {
-            "não é um número (use ponto para decimais, como em 1.5)".to_owned()
-        }
-        "invalid float literal" => "não é um número".to_owned(),
-        "cannot parse integer from empty string" | "cannot parse float from empty string" => {
-            "está vazio".to_owned()
-        }
-        "number would be zero for non-zero type" => "deve ser pelo menos 1".to_owned(),
-        "number too large to fit in target type" => "é grande demais".to_owned(),
-        "number too small to fit in target type" => "é pequeno demais".to_owned(),
-        other => other.to_owned(),
-    }
 }
 
 /// A placeholder in Portuguese, for the names hooklab's flags use.
@@ -223,64 +200,6 @@ fn translate_arg(arg: Arg, command: &str) -> Arg {
         Some(text) => arg.help(text.clone()).long_help(text),
         None => arg,
     }
-}
-
-/// Prints a parse error (or the help and version clap returns as errors) in `lang`.
-pub fn print_clap_error(error: &clap::Error, lang: Lang) {
-    let shown_as_is = matches!(
-        error.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    );
-    if lang == Lang::En || shown_as_is {
-        let _ = error.print();
-        return;
-    }
-    let context = |kind| match error.get(kind) {
-        Some(ContextValue::String(s)) => s.clone(),
-        Some(ContextValue::Strings(v)) => v.join(", "),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    };
-    let arg = context(ContextKind::InvalidArg);
-    // Quoted safely: a value with an escape character must not reach the
-    // terminal as it is, nor a 10 MB one whole.
-    let value = hooklab_core::printable::excerpt(&context(ContextKind::InvalidValue), 60);
-    let valid = context(ContextKind::ValidValue);
-    let what = match error.kind() {
-        ErrorKind::UnknownArgument => format!("argumento inesperado `{arg}`"),
-        ErrorKind::InvalidSubcommand => format!(
-            "comando desconhecido `{}`",
-            context(ContextKind::InvalidSubcommand)
-        ),
-        ErrorKind::InvalidValue if !valid.is_empty() => {
-            format!("valor inválido `{value}` para {arg}; valores possíveis: {valid}")
-        }
-        ErrorKind::InvalidValue => format!("valor inválido `{value}` para {arg}"),
-        // The value parser's own reason, which hooklab's parsers word in the
-        // language (see `text::parsing_lang`).
-        ErrorKind::ValueValidation => match std::error::Error::source(error) {
-            Some(why) => format!(
-                "valor inválido `{value}` para {arg}: {}",
-                std_parse_reason_pt(&why.to_string(), &value)
-            ),
-            None => format!("valor inválido `{value}` para {arg}"),
-        },
-        ErrorKind::MissingRequiredArgument => {
-            format!("falta um argumento obrigatório: {arg}")
-        }
-        ErrorKind::MissingSubcommand => "falta o comando".to_owned(),
-        ErrorKind::ArgumentConflict => format!(
-            "{arg} não pode ser usado com {}",
-            context(ContextKind::PriorArg)
-        ),
-        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
-            format!("número errado de valores para {arg}")
-        }
-        _ => "argumentos inválidos".to_owned(),
-    };
-    eprintln!("erro: {what}\n\nPara mais informações, use '--help'.");
 }
 
 /// A command's one-line description in Portuguese. The generated `help`

@@ -10,6 +10,7 @@
 #![allow(rustdoc::invalid_html_tags)]
 
 mod check_cmd;
+mod clap_error;
 mod data;
 mod demo_cmd;
 mod github_cmd;
@@ -237,7 +238,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version are not errors; clap knows which code fits.
-            help::print_clap_error(&e, early_lang);
+            clap_error::print_clap_error(&e, early_lang);
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
