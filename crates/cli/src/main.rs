@@ -230,6 +230,12 @@ fn main() -> ExitCode {
     // errors can be in it (see the help module).
     let early_lang = help::language_before_parsing(std::env::args_os(), locale_lang);
     text::set_parsing_lang(early_lang);
+    // clap would say a bad HOOKLAB_LANG as a bad `--lang`, a flag the user
+    // never typed: said here as the variable it is.
+    if let Some(bad) = bad_lang_variable(std::env::var_os("HOOKLAB_LANG")) {
+        crate::out::say!("{}", text::bad_lang_variable(early_lang, &bad));
+        return ExitCode::from(2);
+    }
     let command = help::localized(Cli::command(), early_lang);
     let cli = match command
         .try_get_matches()
@@ -390,6 +396,15 @@ pub(crate) fn colour(terminal: bool) -> bool {
     terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// HOOKLAB_LANG's value when it is set and not a language hooklab knows.
+/// clap refuses it even beside a `--lang` (the global flag's copy in the
+/// subcommand reads the variable again). An empty variable counts as unset,
+/// as clap counts it.
+fn bad_lang_variable(variable: Option<std::ffi::OsString>) -> Option<String> {
+    let value = variable?.to_string_lossy().into_owned();
+    (!value.is_empty() && value.parse::<Lang>().is_err()).then_some(value)
+}
+
 /// `--lang` not given: Portuguese when the POSIX locale (`LC_ALL`, then
 /// `LANG`) names it, English otherwise.
 fn locale_lang() -> Lang {
@@ -548,6 +563,18 @@ pub(crate) fn default_results_dir(scenario: Option<&Path>) -> PathBuf {
     PathBuf::from(RUNS_DIR).join(name)
 }
 
+/// Whether `dir` is a folder of the committed reference results
+/// (`results/<name>`, however it is spelled: `./results/x`, an absolute
+/// path to it).
+fn is_reference_dir(dir: &Path) -> bool {
+    let parent = match dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => return false,
+    };
+    let resolve = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    resolve(parent) == resolve(Path::new("results"))
+}
+
 /// Checks, before a run, that its results can be written where they will go.
 fn check_writable(dir: &Path, lang: Lang) -> Result<(), Failure> {
     let probe = dir.join(".hooklab-write-check");
@@ -586,21 +613,23 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(),
     let dir = if args.no_write {
         None
     } else {
-        let dir = match &args.out {
-            Some(dir) => dir.clone(),
-            None => {
-                let dir = default_results_dir(args.scenario.as_deref());
-                if let Some(theirs) = producer_of(&dir)
-                    && !args.force
-                    && !same_scenario_file(&theirs, &file)
-                {
-                    return Err(Failure::Usage(anyhow::anyhow!(text::would_replace(
-                        lang, &dir, &theirs, &file
-                    ))));
-                }
-                dir
-            }
+        // The default folder, and a committed reference folder named on
+        // purpose (`--out results/<name>`), are refused when they hold
+        // another scenario file's results: `--out results/checkout` with a
+        // student's own file would overwrite the reference the lessons quote.
+        let (dir, guarded) = match &args.out {
+            Some(dir) => (dir.clone(), is_reference_dir(dir)),
+            None => (default_results_dir(args.scenario.as_deref()), true),
         };
+        if guarded
+            && !args.force
+            && let Some(theirs) = producer_of(&dir)
+            && !same_scenario_file(&theirs, &file)
+        {
+            return Err(Failure::Usage(anyhow::anyhow!(text::would_replace(
+                lang, &dir, &theirs, &file
+            ))));
+        }
         check_writable(&dir, lang)?;
         Some(dir)
     };
@@ -663,6 +692,15 @@ pub(crate) fn without_charts(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_lang_variable_is_found() {
+        let var = |v: &str| Some(std::ffi::OsString::from(v));
+        assert_eq!(bad_lang_variable(var("fr")), Some("fr".to_owned()));
+        assert_eq!(bad_lang_variable(var("pt_BR")), None);
+        assert_eq!(bad_lang_variable(var("")), None);
+        assert_eq!(bad_lang_variable(None), None);
+    }
 
     #[test]
     fn the_error_chain_says_each_cause_once() {

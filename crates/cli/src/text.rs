@@ -72,14 +72,39 @@ pub fn reference_in_place(lang: Lang, dir: &Path) -> String {
 /// A run whose default folder holds another scenario file's results.
 pub fn would_replace(lang: Lang, dir: &Path, theirs: &str, ours: &str) -> String {
     let dir = dir.display();
+    // The summary records the built-in scenario as `built-in checkout`.
+    // The summary records the built-in scenario as `built-in checkout`;
+    // Portuguese joins `de` to the article (`do cenário`).
+    let of = |file: &str| match (lang, file) {
+        (Lang::En, "built-in checkout") => "of the built-in checkout".to_owned(),
+        (Lang::En, file) => format!("of {file}"),
+        (Lang::PtBr, "built-in checkout") => "do cenário embutido checkout".to_owned(),
+        (Lang::PtBr, file) => format!("de {file}"),
+    };
+    let (theirs, ours) = (of(theirs), of(ours));
     match lang {
         Lang::En => format!(
-            "{dir} holds the results of {theirs}, not of {ours}; refusing to replace them. \
+            "{dir} holds the results {theirs}, not {ours}; refusing to replace them. \
              Choose another folder with --out DIR, or replace them with --force"
         ),
         Lang::PtBr => format!(
-            "{dir} contém os resultados de {theirs}, não de {ours}; eles não serão substituídos. \
+            "{dir} contém os resultados {theirs}, não {ours}; eles não serão substituídos. \
              Escolha outra pasta com --out PASTA, ou substitua-os com --force"
+        ),
+    }
+}
+
+/// HOOKLAB_LANG set to a language hooklab does not know.
+pub fn bad_lang_variable(lang: Lang, value: &str) -> String {
+    let value = hooklab_core::printable::excerpt(value, 40);
+    match lang {
+        Lang::En => format!(
+            "error: the environment variable HOOKLAB_LANG is `{value}`, not a language hooklab \
+             knows: set it to `en` or `pt-BR` (or unset it, or give --lang)"
+        ),
+        Lang::PtBr => format!(
+            "erro: a variável de ambiente HOOKLAB_LANG vale `{value}`, que não é um idioma do \
+             hooklab: defina-a como `en` ou `pt-BR` (ou remova-a, ou use --lang)"
         ),
     }
 }

@@ -1,0 +1,149 @@
+//! The CLI's messages as a Portuguese-reading student meets them (issue 15):
+//! clap's suggestions, the language variable, the reference results guard,
+//! the causes of errors, in Portuguese.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const CHECKOUT: &str = include_str!("../../../../scenarios/checkout.toml");
+const COMMITTED_SUMMARY: &str = include_str!("../../../../results/checkout/summary.json");
+
+/// hooklab in `cwd`, with no language from the environment.
+fn hooklab(cwd: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hooklab"));
+    command
+        .current_dir(cwd)
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("HOOKLAB_LANG");
+    command
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn clap_errors_keep_their_suggestion_in_portuguese() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, needle) in [
+        (&["rum"][..], "existe um comando parecido: 'run'"),
+        (&["ajuda"][..], "'help'"),
+        (&["run", "--fromat", "slide"][..], "'--format'"),
+        (&["run", "--out"][..], "precisa de um valor"),
+        (&["check"][..], "faltam argumentos obrigatórios"),
+    ] {
+        let out = hooklab(dir.path())
+            .env("HOOKLAB_LANG", "pt-BR")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn the_locale_spelling_of_the_language_is_accepted_and_a_bad_variable_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), CHECKOUT).unwrap();
+    for spelling in ["pt_BR", "pt-br", "pt"] {
+        let out = hooklab(dir.path())
+            .env("HOOKLAB_LANG", spelling)
+            .args(["validate", "s.toml"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{spelling}: {}", stderr(&out));
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(shown.contains("estratégias"), "{spelling}: {shown}");
+    }
+    let out = hooklab(dir.path())
+        .args(["--lang", "pt_BR", "validate", "s.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for (lang, needle) in [
+        (None, "the environment variable HOOKLAB_LANG is `fr`"),
+        (
+            Some("pt_BR.UTF-8"),
+            "a variável de ambiente HOOKLAB_LANG vale `fr`",
+        ),
+    ] {
+        let mut command = hooklab(dir.path());
+        if let Some(locale) = lang {
+            command.env("LANG", locale);
+        }
+        let out = command
+            .env("HOOKLAB_LANG", "fr")
+            .args(["validate", "s.toml"])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(needle), "{err}");
+        assert!(!err.contains("--lang <"), "{err}");
+    }
+    // clap refuses the variable even beside `--lang`: named all the same.
+    let out = hooklab(dir.path())
+        .env("HOOKLAB_LANG", "fr")
+        .args(["--lang", "en", "validate", "s.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("HOOKLAB_LANG is `fr`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn out_into_a_reference_folder_of_another_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("results/checkout")).unwrap();
+    let reference = dir.path().join("results/checkout/summary.json");
+    std::fs::write(&reference, COMMITTED_SUMMARY).unwrap();
+    std::fs::create_dir_all(dir.path().join("aluno")).unwrap();
+    std::fs::write(
+        dir.path().join("aluno/minha-loja.toml"),
+        CHECKOUT.replace("orders = 300", "orders = 5"),
+    )
+    .unwrap();
+    let out = hooklab(dir.path())
+        .args(["--lang", "pt-BR", "run", "aluno/minha-loja.toml"])
+        .args(["--clock", "virtual", "--out", "results/checkout"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for needle in ["results/checkout", "aluno/minha-loja.toml", "--force"] {
+        assert!(err.contains(needle), "no {needle} in {err}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&reference).unwrap(),
+        COMMITTED_SUMMARY
+    );
+    assert!(!dir.path().join("results/README.md").exists());
+    // Another folder given with --out is the student's own: no guard.
+    let out = hooklab(dir.path())
+        .args(["run", "aluno/minha-loja.toml", "--clock", "virtual"])
+        .args(["--out", "minhas/checkout", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The built-in scenario is named in Portuguese when it is the one refused.
+    std::fs::create_dir_all(dir.path().join("runs")).unwrap();
+    std::fs::rename(
+        dir.path().join("minhas/checkout"),
+        dir.path().join("runs/checkout"),
+    )
+    .unwrap();
+    let out = hooklab(dir.path())
+        .args(["--lang", "pt-BR", "run", "--clock", "virtual"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("não do cenário embutido checkout"), "{err}");
+    assert!(!err.contains("built-in"), "{err}");
+}
