@@ -310,6 +310,20 @@ impl std::fmt::Display for FlagMistake {
 
 impl std::error::Error for FlagMistake {}
 
+/// Whether `error` comes from the platform refusing the API key (401 or
+/// 403): the `--api-key` flag is the user's to fix, not a runtime failure.
+pub fn is_refused_key(error: &anyhow::Error) -> bool {
+    error.chain().any(|link| {
+        matches!(
+            link.downcast_ref::<hooklab_shop::client::ClientError>(),
+            Some(hooklab_shop::client::ClientError::Refused {
+                status: 401 | 403,
+                ..
+            })
+        )
+    })
+}
+
 /// Whether `error` is a [`FlagMistake`].
 pub fn is_flag_mistake(error: &anyhow::Error) -> bool {
     error.chain().any(|link| link.is::<FlagMistake>())
@@ -712,7 +726,11 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     shop.start();
     let stamp = Clock::system_unix_us();
     let mut settled = book.watch_settled();
+    // Orders the platform refused for the API key (401, 403): when every
+    // failure is one, the flag is the user's to fix (exit 2).
+    let refused_key = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let placing = {
+        let refused_key = Arc::clone(&refused_key);
         let shop = shop.clone();
         let (orders, every) = (args.orders, args.every);
         let out = out.clone();
@@ -729,12 +747,22 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
                 };
                 if let Err(e) = shop.place_order(&order).await {
                     let now = out.now();
+                    if let hooklab_shop::client::ClientError::Refused {
+                        status: 401 | 403, ..
+                    } = e
+                    {
+                        refused_key.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
                     out.say(match out.lang {
                         Lang::En => format!("{now} order {} failed: {e}", order.order_id),
-                        // The cause is another crate's English: on its own line.
+                        // The cause in Portuguese when it is a known one; its
+                        // English (another crate's words) on its own line.
                         Lang::PtBr => format!(
-                            "{now} o pedido {} falhou\n  {}: {e}",
+                            "{now} o pedido {} falhou{}\n  {}: {e}",
                             order.order_id,
+                            text::client_error(Lang::PtBr, &e)
+                                .map(|why| format!(": {why}"))
+                                .unwrap_or_default(),
                             text::original_detail(Lang::PtBr)
                         ),
                     });
@@ -817,6 +845,20 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         });
     }
     let gone = book.failed().len();
+    if gone > 0 && refused_key.load(std::sync::atomic::Ordering::Relaxed) == gone {
+        return Err(anyhow::Error::new(FlagMistake(match lang {
+            Lang::En => format!(
+                "the platform at {} refused the API key for {gone} of {total} order(s): \
+                 give --api-key the key `hooklab platform` printed when it started",
+                args.platform
+            ),
+            Lang::PtBr => format!(
+                "a plataforma em {} recusou a chave de API em {gone} de {total} pedido(s): \
+                 dê em --api-key a chave que `hooklab platform` imprimiu ao iniciar",
+                args.platform
+            ),
+        })));
+    }
     if gone > 0 {
         anyhow::bail!(match lang {
             Lang::En => format!(

@@ -286,7 +286,13 @@ fn main() -> ExitCode {
                 }
                 other => other,
             }),
-        Command::Order(args) => demo(demo_cmd::order(args, lang), lang),
+        // A key the platform refuses is the user's flag to fix (exit 2).
+        Command::Order(args) => {
+            demo(demo_cmd::order(args, lang), lang).map_err(|failure| match failure {
+                Failure::Runtime(e) if demo_cmd::is_refused_key(&e) => Failure::Usage(e),
+                other => other,
+            })
+        }
         Command::Live(args) => live_cmd::live(args, lang),
         Command::Check(args) => check_cmd::check(args, lang, quiet),
         Command::Report(args) => match report_cmd::report(&args, lang) {
@@ -348,6 +354,22 @@ pub(crate) fn error_text(error: &anyhow::Error, lang: Lang) -> String {
     let mut out = error.to_string();
     let mut details = Vec::new();
     for link in error.chain().skip(1) {
+        // `hooklab github`'s own message, already said in Portuguese by the
+        // context above it (`text::github_error`): not an English detail.
+        if link.is::<hooklab_github::command::CommandError>() {
+            continue;
+        }
+        // A platform's refusal is said in Portuguese, and its English
+        // (the platform's own message, with the status) kept as the detail.
+        if let Some(words) = link
+            .downcast_ref::<hooklab_shop::client::ClientError>()
+            .and_then(|e| text::client_error(lang, e))
+        {
+            out.push_str(": ");
+            out.push_str(&words);
+            details.push(link.to_string());
+            continue;
+        }
         let translated = link
             .downcast_ref::<std::io::Error>()
             .and_then(|io| text::io_kind(lang, io.kind()));
@@ -700,6 +722,40 @@ mod tests {
         assert_eq!(bad_lang_variable(var("pt_BR")), None);
         assert_eq!(bad_lang_variable(var("")), None);
         assert_eq!(bad_lang_variable(None), None);
+    }
+
+    /// A platform's refusal reaches the Portuguese reader in Portuguese, its
+    /// English kept as the detail; a wrong key is the user's to fix.
+    #[test]
+    fn a_refused_key_is_said_in_portuguese_and_is_bad_usage() {
+        let refused = |status| hooklab_shop::client::ClientError::Refused {
+            status,
+            retry_after: None,
+            code: "unauthorized".to_owned(),
+            message: "missing or unknown API key".to_owned(),
+        };
+        let error = anyhow::Error::new(refused(401)).context("ao criar um pagamento em X");
+        let said = error_text(&error, Lang::PtBr);
+        let (first, detail) = said.split_once('\n').unwrap();
+        assert!(first.contains("recusou a chave de API (401)"), "{said}");
+        assert!(detail.contains("the platform answered 401"), "{said}");
+        assert!(demo_cmd::is_refused_key(&error));
+        let conflict = anyhow::Error::new(refused(409)).context("x");
+        assert!(error_text(&conflict, Lang::PtBr).contains("conflito (409)"));
+        assert!(!demo_cmd::is_refused_key(&conflict));
+        // English keeps the error's own words.
+        assert!(error_text(&error, Lang::En).contains("the platform answered 401"));
+    }
+
+    /// `hooklab github`'s own message is not repeated in English as a detail.
+    #[test]
+    fn a_github_refusal_is_said_once() {
+        let e = hooklab_github::command::CommandError::Rejected(http::StatusCode::UNAUTHORIZED);
+        let words = text::github_error(Lang::PtBr, &e).unwrap();
+        assert!(words.contains("--secret"), "{words}");
+        let said = error_text(&anyhow::Error::new(e).context(words), Lang::PtBr);
+        assert!(!said.contains("detalhe"), "{said}");
+        assert!(!said.contains("refused"), "{said}");
     }
 
     #[test]

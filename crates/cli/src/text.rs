@@ -268,7 +268,62 @@ pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -
         E::Send(S::Timeout) => {
             "sem resposta a tempo (o GitHub marcaria esta entrega como falha)".to_owned()
         }
-        E::Rejected(status) => format!("o receptor recusou a entrega: HTTP {}", status.as_u16()),
+        E::Rejected(status) => {
+            let code = status.as_u16();
+            let why = match code {
+                401 | 403 => {
+                    " (assinatura recusada: o --secret é o mesmo que o receptor usa para verificar?)"
+                }
+                404 => " (o receptor não tem esse caminho: confira o fim da URL em --to)",
+                _ => "",
+            };
+            format!("o receptor recusou a entrega: HTTP {code}{why}")
+        }
+    })
+}
+
+/// A platform call's failure in Portuguese, for the causes a student meets
+/// (a wrong key, a reused order id, the rate limit); `None` in English, where
+/// the error's own words (and the platform's message) say it, and for
+/// transport failures, whose system error is translated by its kind.
+pub fn client_error(lang: Lang, error: &hooklab_shop::client::ClientError) -> Option<String> {
+    use hooklab_shop::client::ClientError as E;
+    if lang == Lang::En {
+        return None;
+    }
+    Some(match error {
+        E::Refused {
+            status,
+            retry_after,
+            ..
+        } => match status {
+            401 => "a plataforma recusou a chave de API (401): use a --api-key que \
+                    `hooklab platform` imprimiu ao iniciar"
+                .to_owned(),
+            403 => "a plataforma recusou o acesso (403): esta chave de API não pode fazer isso"
+                .to_owned(),
+            404 => "a plataforma não encontrou o que foi pedido (404): --platform é o endereço \
+                    de `hooklab platform`?"
+                .to_owned(),
+            409 => "a plataforma recusou por conflito (409): esse id de pedido já foi usado \
+                    com outros dados (use outro --order-id)"
+                .to_owned(),
+            429 => match retry_after {
+                Some(wait) => format!(
+                    "a plataforma limitou a taxa de requisições (429): espere {wait} e tente de novo"
+                ),
+                None => "a plataforma limitou a taxa de requisições (429): espere e tente de novo"
+                    .to_owned(),
+            },
+            400 | 422 => format!("a plataforma recusou o pedido como inválido ({status})"),
+            503 => "a plataforma está indisponível no momento (503)".to_owned(),
+            other => format!("a plataforma respondeu com o erro {other}"),
+        },
+        E::TimedOut(wait) => format!(
+            "a plataforma aceitou a conexão mas não respondeu em {wait} (está rodando, mas \
+             travada ou sobrecarregada)"
+        ),
+        _ => return None,
     })
 }
 
