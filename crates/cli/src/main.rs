@@ -257,7 +257,10 @@ fn main() -> ExitCode {
                 crate::out::say!("{}", text::written(lang, &file));
             }
         }),
-        Command::Validate(args) => new_cmd::validate(&args, lang),
+        Command::Validate(args) => {
+            COST_IS_A_WARNING.store(true, std::sync::atomic::Ordering::Relaxed);
+            new_cmd::validate(&args, lang)
+        }
         Command::Completions { shell } => {
             let mut command = help::localized(Cli::command(), lang);
             let mut script = Vec::new();
@@ -517,11 +520,22 @@ fn checked_scenario(
             let file = path
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| BUILT_IN_FILE.to_owned());
+            if COST_IS_A_WARNING.load(std::sync::atomic::Ordering::Relaxed) {
+                crate::out::say!("{}", text::valid_but_costly(lang, &file, why.get(lang)));
+                return Ok(scenario);
+            }
             Err(Failure::Usage(anyhow::anyhow!("{file}: {}", why.get(lang))))
         }
         _ => Ok(scenario),
     }
 }
+
+/// Set by `main` for `hooklab validate`: a valid file is valid even when
+/// running it as it is would be refused for its cost (a homework file with
+/// `silent_loss`, whose retry schedule lasts 27 h on the real clock), so
+/// [`checked_scenario`] says the cost as a warning there and refuses only
+/// for `run` and `live`. Written once, before any command runs.
+static COST_IS_A_WARNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Memory this machine has free (`MemAvailable` of /proc/meminfo), or 4 GB
 /// where there is no /proc (macOS, Windows).

@@ -109,6 +109,33 @@ pub fn bad_lang_variable(lang: Lang, value: &str) -> String {
     }
 }
 
+/// `hooklab validate` on a valid file that `hooklab run` would refuse for
+/// its cost, as it is: `why` says the cost and the way out.
+pub fn valid_but_costly(lang: Lang, file: &str, why: &str) -> String {
+    match lang {
+        Lang::En => {
+            format!("warning: {file} is valid, but `hooklab run` would refuse it as it is: {why}")
+        }
+        Lang::PtBr => format!("aviso: {file} é válido, mas `hooklab run` o recusaria assim: {why}"),
+    }
+}
+
+/// `hooklab report` given a scenario file instead of a run's results.
+pub fn scenario_not_summary(lang: Lang, file: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "{file} is a scenario, not the results of a run: run it with `hooklab run {file}` \
+             (it writes its summary.json, summary.md and charts), then `hooklab report` \
+             redraws them from that folder"
+        ),
+        Lang::PtBr => format!(
+            "{file} é um cenário, não os resultados de uma execução: rode-o com \
+             `hooklab run {file}` (que grava summary.json, summary.md e os gráficos), e depois \
+             `hooklab report` os redesenha a partir dessa pasta"
+        ),
+    }
+}
+
 /// An output folder that cannot be written, found before the run.
 pub fn cannot_write(lang: Lang, dir: &Path) -> String {
     match lang {

@@ -147,3 +147,54 @@ fn out_into_a_reference_folder_of_another_file_is_refused() {
     assert!(err.contains("não do cenário embutido checkout"), "{err}");
     assert!(!err.contains("built-in"), "{err}");
 }
+
+#[test]
+fn a_valid_file_too_long_for_the_real_clock_is_valid_with_a_warning() {
+    // The homework of docs/aula/LEIAME.md: checkout with silent loss, whose
+    // retry schedule lasts 27 h on the real clock.
+    let dir = tempfile::tempdir().unwrap();
+    let homework = format!("{CHECKOUT}\n[faults]\nsilent_loss = 0.05\n");
+    std::fs::write(dir.path().join("loss_ok.toml"), homework).unwrap();
+    let out = hooklab(dir.path())
+        .args(["--lang", "pt-BR", "validate", "loss_ok.toml"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("loss_ok.toml é válido, mas"), "{err}");
+    assert!(!err.contains("inválido"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("loss_ok.toml: ok"));
+    // `run` still refuses it without --force.
+    let out = hooklab(dir.path())
+        .args(["run", "loss_ok.toml", "--no-write"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--clock virtual"), "{}", stderr(&out));
+}
+
+#[test]
+fn report_on_a_scenario_points_at_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("aluno")).unwrap();
+    std::fs::write(dir.path().join("aluno/minha-loja.toml"), CHECKOUT).unwrap();
+    let out = hooklab(dir.path())
+        .args(["--lang", "pt-BR", "report", "aluno/minha-loja.toml"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("hooklab run aluno/minha-loja.toml"), "{err}");
+    assert!(!err.contains("detalhe"), "{err}");
+    // A file that is neither still says it is not a summary.
+    std::fs::write(dir.path().join("x.json"), "[1, 2]").unwrap();
+    let out = hooklab(dir.path())
+        .args(["--lang", "pt-BR", "report", "x.json"])
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("não é um summary.json"),
+        "{}",
+        stderr(&out)
+    );
+}
