@@ -810,10 +810,17 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     let sent = client.sent();
     let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
     let now = out.now();
+    // A conditional poll answered 304 is printed as a poll still pending,
+    // but the client counts it only as `not_modified`: added back, so the
+    // last line counts the poll lines printed, and named.
+    let not_modified = load(&sent.not_modified);
+    if not_modified > 0 {
+        out.say(not_modified_said(lang, &now, not_modified));
+    }
     let (known, polls, wasted, lists, limited) = (
         load_known(&book),
-        load(&sent.polls),
-        load(&sent.polls_pending),
+        load(&sent.polls) + not_modified,
+        load(&sent.polls_pending) + not_modified,
         load(&sent.event_lists),
         load(&sent.rate_limited),
     );
@@ -872,6 +879,21 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         });
     }
     Ok(())
+}
+
+/// The line before the shop's last one when conditional polls were
+/// answered `304 Not Modified`: how many of the wasted polls they were.
+fn not_modified_said(lang: Lang, now: &str, n: u64) -> String {
+    match lang {
+        Lang::En => format!(
+            "{now} {n} of the wasted polls were answered 304 Not Modified (If-None-Match: \
+             nothing changed, no body sent)"
+        ),
+        Lang::PtBr => format!(
+            "{now} {n} das consultas desperdiçadas foram respondidas 304 Not Modified \
+             (If-None-Match: nada mudou, a resposta vem sem corpo)"
+        ),
+    }
 }
 
 /// A strategy's name in Portuguese, as the seed presentation says it.

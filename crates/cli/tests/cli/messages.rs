@@ -198,3 +198,89 @@ fn report_on_a_scenario_points_at_run() {
         stderr(&out)
     );
 }
+
+/// One line of a child's output, waiting for it (no sleep: a blocking read).
+fn read_line(stream: &mut impl std::io::Read) -> String {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while stream.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
+        line.push(byte[0]);
+    }
+    String::from_utf8_lossy(&line).into_owned()
+}
+
+/// The two-terminal demo against a platform on a port the system picks: a
+/// wrong key said in Portuguese and refused as bad usage (exit 2), and a
+/// conditional-poll shop whose last line counts the poll lines it printed,
+/// 304s included and named.
+#[test]
+fn the_demo_says_a_wrong_key_and_counts_its_304s() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut platform = hooklab(dir.path())
+        .args(["--lang", "pt-BR", "platform", "--listen", "127.0.0.1:0"])
+        .args(["--data", ":memory:", "--settle-after", "400ms"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first = read_line(platform.stdout.as_mut().unwrap());
+    let address = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let key = read_line(platform.stdout.as_mut().unwrap());
+    let key = key.split_whitespace().last().unwrap().to_owned();
+    let pt = |args: &[&str]| {
+        hooklab(dir.path())
+            .args(["--lang", "pt-BR"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let order = pt(&["order", "--platform", &address, "--api-key", "errada"]);
+    let err = stderr(&order);
+    assert_eq!(order.status.code(), Some(2), "{err}");
+    assert!(err.contains("recusou a chave de API (401)"), "{err}");
+    assert!(err.contains("detalhe técnico"), "{err}");
+    let shop = pt(&["shop", "--platform", &address, "--api-key", "errada"]);
+    assert_eq!(shop.status.code(), Some(2), "{}", stderr(&shop));
+    assert!(
+        stderr(&shop).contains("recusou a chave de API em"),
+        "{}",
+        stderr(&shop)
+    );
+    let shop = pt(&[
+        "shop",
+        "--platform",
+        &address,
+        "--api-key",
+        &key,
+        "--strategy",
+        "conditional-poll",
+        "--orders",
+        "1",
+        "--interval",
+        "50ms",
+    ]);
+    platform.kill().unwrap();
+    platform.wait().unwrap();
+    let shown = format!("{}{}", String::from_utf8_lossy(&shop.stdout), stderr(&shop));
+    assert_eq!(shop.status.code(), Some(0), "{shown}");
+    let wasted_lines = shown.matches("ainda pendente (desperdiçada)").count();
+    let final_lines = shown.matches(": final").count();
+    let last = shown
+        .lines()
+        .find(|l| l.contains(" fim: "))
+        .unwrap_or_else(|| panic!("no last line in {shown}"));
+    assert!(
+        last.contains(&format!(
+            "{} consulta(s), {wasted_lines} delas desperdiçadas",
+            wasted_lines + final_lines
+        )),
+        "{shown}"
+    );
+    // 400 ms of settlement polled every 50 ms: the later pending answers
+    // are 304s, and a line says how many.
+    assert!(shown.contains("respondidas 304 Not Modified"), "{shown}");
+}
