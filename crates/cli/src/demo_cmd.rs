@@ -324,6 +324,16 @@ pub fn is_refused_key(error: &anyhow::Error) -> bool {
     })
 }
 
+/// Whether a failure the order book recorded (a [`ClientError`]'s text:
+/// `the platform answered 401: unauthorized: …`) is a refused API key.
+///
+/// [`ClientError`]: hooklab_shop::client::ClientError
+fn is_refused_key_text(why: &str) -> bool {
+    ["401", "403"]
+        .iter()
+        .any(|status| why.starts_with(&format!("the platform answered {status}: ")))
+}
+
 /// Whether `error` is a [`FlagMistake`].
 pub fn is_flag_mistake(error: &anyhow::Error) -> bool {
     error.chain().any(|link| link.is::<FlagMistake>())
@@ -726,11 +736,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     shop.start();
     let stamp = Clock::system_unix_us();
     let mut settled = book.watch_settled();
-    // Orders the platform refused for the API key (401, 403): when every
-    // failure is one, the flag is the user's to fix (exit 2).
-    let refused_key = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let placing = {
-        let refused_key = Arc::clone(&refused_key);
         let shop = shop.clone();
         let (orders, every) = (args.orders, args.every);
         let out = out.clone();
@@ -747,12 +753,6 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
                 };
                 if let Err(e) = shop.place_order(&order).await {
                     let now = out.now();
-                    if let hooklab_shop::client::ClientError::Refused {
-                        status: 401 | 403, ..
-                    } = e
-                    {
-                        refused_key.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    }
                     out.say(match out.lang {
                         Lang::En => format!("{now} order {} failed: {e}", order.order_id),
                         // The cause in Portuguese when it is a known one; its
@@ -851,8 +851,13 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
             ),
         });
     }
-    let gone = book.failed().len();
-    if gone > 0 && refused_key.load(std::sync::atomic::Ordering::Relaxed) == gone {
+    // Orders the platform refused for the API key (401, 403): when every
+    // failure is one, the flag is the user's to fix (exit 2). Read from the
+    // book, which records each failure before the wait above can end on it
+    // (the placing task may be aborted before it sees its last one).
+    let failed = book.failed();
+    let gone = failed.len();
+    if gone > 0 && failed.iter().all(|(_, why)| is_refused_key_text(why)) {
         return Err(anyhow::Error::new(FlagMistake(match lang {
             Lang::En => format!(
                 "the platform at {} refused the API key for {gone} of {total} order(s): \
@@ -951,6 +956,25 @@ pub async fn order(args: OrderArgs, lang: Lang) -> anyhow::Result<()> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// The book's record of a refused key is recognised from the client's
+    /// own error text, and another refusal is not taken for one.
+    #[test]
+    fn a_recorded_refused_key_is_recognised() {
+        let refused = |status| {
+            hooklab_shop::client::ClientError::Refused {
+                status,
+                retry_after: None,
+                code: "unauthorized".to_owned(),
+                message: "missing or unknown API key".to_owned(),
+            }
+            .to_string()
+        };
+        assert!(is_refused_key_text(&refused(401)));
+        assert!(is_refused_key_text(&refused(403)));
+        assert!(!is_refused_key_text(&refused(409)));
+        assert!(!is_refused_key_text("no answer from the platform"));
+    }
 
     /// With the defaults, polling's delay is visible: the poll after
     /// settlement comes a good second later (it came 0 s later with 2 s and

@@ -47,7 +47,7 @@ poll the payment platform (\"has payment X settled yet?\") or let the platform c
 replays the same seeded orders against each strategy, and measures how long the shop takes to \
 learn each outcome and how many requests that costs, each number beside the model's prediction.\n\n\
 Start with:  hooklab run\n\
-Then edit a copy of scenarios/checkout.toml and run it:  hooklab run my-scenario.toml"
+Then write your own scenario and run it:  hooklab new my-scenario && hooklab run my-scenario.toml"
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]

@@ -284,3 +284,55 @@ fn the_demo_says_a_wrong_key_and_counts_its_304s() {
     // are 304s, and a line says how many.
     assert!(shown.contains("respondidas 304 Not Modified"), "{shown}");
 }
+
+#[test]
+fn small_portuguese_things_read_as_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = CHECKOUT.replace("orders = 300", "orders = 6000000");
+    std::fs::write(dir.path().join("big.toml"), big).unwrap();
+    let out = hooklab(dir.path())
+        .args(["--lang", "pt-BR", "validate", "big.toml"])
+        .output()
+        .unwrap();
+    let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("cabem no máximo 5.000.000 pedidos numa execução; recebido 6.000.000"),
+        "{shown}"
+    );
+    // The first help page says the same next step in both languages.
+    for (lang, needle) in [
+        (
+            "en",
+            "hooklab new my-scenario && hooklab run my-scenario.toml",
+        ),
+        (
+            "pt-BR",
+            "hooklab new meu-cenario && hooklab run meu-cenario.toml",
+        ),
+    ] {
+        let out = hooklab(dir.path())
+            .args(["--lang", lang, "--help"])
+            .output()
+            .unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains(needle), "{lang}: {help}");
+        assert!(!help.contains("edit a copy"), "{lang}: {help}");
+    }
+    // A top-level key appended at the end of the file: where it goes.
+    std::fs::write(
+        dir.path().join("late.toml"),
+        format!("{CHECKOUT}clock = \"virtual\"\n"),
+    )
+    .unwrap();
+    let out = hooklab(dir.path())
+        .args(["--lang", "pt-BR", "validate", "late.toml"])
+        .output()
+        .unwrap();
+    let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("`clock` é uma chave do topo do arquivo"),
+        "{shown}"
+    );
+}
