@@ -722,6 +722,22 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
             args.orders, strategy_pt(args.strategy)
         ),
     });
+    // The poll lines cannot tell a 304 from a pending 200: said once here,
+    // and counted at the end (see `not_modified_said`).
+    if matches!(args.strategy, StrategyArg::ConditionalPoll) {
+        out.say(match lang {
+            Lang::En => format!(
+                "{now} each poll sends If-None-Match: while the payment has not changed the \
+                 platform answers 304 Not Modified, with no body; those polls show as still \
+                 pending (wasted), and the last line counts them"
+            ),
+            Lang::PtBr => format!(
+                "{now} cada consulta envia If-None-Match: enquanto o pagamento não muda, a \
+                 plataforma responde 304 Not Modified, sem corpo; essas consultas aparecem como \
+                 ainda pendentes (desperdiçadas), e a última linha as conta"
+            ),
+        });
+    }
     // Orders a previous run left waiting: their webhooks may still come.
     let mut waiting = 0;
     if let Some(inbox) = &inbox {

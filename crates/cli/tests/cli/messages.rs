@@ -283,6 +283,10 @@ fn the_demo_says_a_wrong_key_and_counts_its_304s() {
     // 400 ms of settlement polled every 50 ms: the later pending answers
     // are 304s, and a line says how many.
     assert!(shown.contains("respondidas 304 Not Modified"), "{shown}");
+    assert!(
+        shown.contains("cada consulta envia If-None-Match"),
+        "{shown}"
+    );
 }
 
 #[test]
