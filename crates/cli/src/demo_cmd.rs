@@ -36,12 +36,12 @@
 mod args;
 mod out;
 
-pub use args::{OrderArgs, PlatformArgs, ShopArgs, is_flag_mistake};
+pub use args::{OrderArgs, PlatformArgs, ShopArgs, is_flag_mistake, is_refused_key};
 pub use out::Out;
 
 use crate::text;
 use anyhow::Context as _;
-use args::{FlagMistake, OutcomeArg, StrategyArg};
+use args::{FlagMistake, OutcomeArg, StrategyArg, is_refused_key_text};
 use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
 use hooklab_core::ids::{MerchantId, OrderId};
@@ -338,6 +338,22 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
             args.orders, strategy_pt(args.strategy)
         ),
     });
+    // The poll lines cannot tell a 304 from a pending 200: said once here,
+    // and counted at the end (see `not_modified_said`).
+    if matches!(args.strategy, StrategyArg::ConditionalPoll) {
+        out.say(match lang {
+            Lang::En => format!(
+                "{now} each poll sends If-None-Match: while the payment has not changed the \
+                 platform answers 304 Not Modified, with no body; those polls show as still \
+                 pending (wasted), and the last line counts them"
+            ),
+            Lang::PtBr => format!(
+                "{now} cada consulta envia If-None-Match: enquanto o pagamento não muda, a \
+                 plataforma responde 304 Not Modified, sem corpo; essas consultas aparecem como \
+                 ainda pendentes (desperdiçadas), e a última linha as conta"
+            ),
+        });
+    }
     // Orders a previous run left waiting: their webhooks may still come.
     let mut waiting = 0;
     if let Some(inbox) = &inbox {
@@ -369,10 +385,14 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
                     let now = out.now();
                     out.say(match out.lang {
                         Lang::En => format!("{now} order {} failed: {e}", order.order_id),
-                        // The cause is another crate's English: on its own line.
+                        // The cause in Portuguese when it is a known one; its
+                        // English (another crate's words) on its own line.
                         Lang::PtBr => format!(
-                            "{now} o pedido {} falhou\n  {}: {e}",
+                            "{now} o pedido {} falhou{}\n  {}: {e}",
                             order.order_id,
+                            text::client_error(Lang::PtBr, &e)
+                                .map(|why| format!(": {why}"))
+                                .unwrap_or_default(),
                             text::original_detail(Lang::PtBr)
                         ),
                     });
@@ -420,10 +440,17 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     let sent = client.sent();
     let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
     let now = out.now();
+    // A conditional poll answered 304 is printed as a poll still pending,
+    // but the client counts it only as `not_modified`: added back, so the
+    // last line counts the poll lines printed, and named.
+    let not_modified = load(&sent.not_modified);
+    if not_modified > 0 {
+        out.say(not_modified_said(lang, &now, not_modified));
+    }
     let (known, polls, wasted, lists, limited) = (
         load_known(&book),
-        load(&sent.polls),
-        load(&sent.polls_pending),
+        load(&sent.polls) + not_modified,
+        load(&sent.polls_pending) + not_modified,
         load(&sent.event_lists),
         load(&sent.rate_limited),
     );
@@ -456,7 +483,26 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
             ),
         });
     }
-    let gone = book.failed().len();
+    // Orders the platform refused for the API key (401, 403): when every
+    // failure is one, the flag is the user's to fix (exit 2). Read from the
+    // book, which records each failure before the wait above can end on it
+    // (the placing task may be aborted before it sees its last one).
+    let failed = book.failed();
+    let gone = failed.len();
+    if gone > 0 && failed.iter().all(|(_, why)| is_refused_key_text(why)) {
+        return Err(anyhow::Error::new(FlagMistake(match lang {
+            Lang::En => format!(
+                "the platform at {} refused the API key for {gone} of {total} order(s): \
+                 give --api-key the key `hooklab platform` printed when it started",
+                args.platform
+            ),
+            Lang::PtBr => format!(
+                "a plataforma em {} recusou a chave de API em {gone} de {total} pedido(s): \
+                 dê em --api-key a chave que `hooklab platform` imprimiu ao iniciar",
+                args.platform
+            ),
+        })));
+    }
     if gone > 0 {
         anyhow::bail!(match lang {
             Lang::En => format!(
@@ -488,6 +534,21 @@ fn unknown_orders_said(lang: Lang, receiver: Option<&Receiver>) -> String {
         ),
         (n, Lang::PtBr) => format!(
             "; {n} evento(s) assinado(s) sobre pedidos que esta loja não conhece (confirmados, não aplicados)"
+        ),
+    }
+}
+
+/// The line before the shop's last one when conditional polls were
+/// answered `304 Not Modified`: how many of the wasted polls they were.
+fn not_modified_said(lang: Lang, now: &str, n: u64) -> String {
+    match lang {
+        Lang::En => format!(
+            "{now} {n} of the wasted polls were answered 304 Not Modified (If-None-Match: \
+             nothing changed, no body sent)"
+        ),
+        Lang::PtBr => format!(
+            "{now} {n} das consultas desperdiçadas foram respondidas 304 Not Modified \
+             (If-None-Match: nada mudou, a resposta vem sem corpo)"
         ),
     }
 }

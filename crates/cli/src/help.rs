@@ -17,12 +17,9 @@
 //!    hidden and said in Portuguese.
 //! 3. Parse with that `Command` (`try_get_matches`, then
 //!    `FromArgMatches`), so `--help` prints the Portuguese one, and clap's
-//!    own errors are reworded ([`print_clap_error`], in `help/errors.rs`).
+//!    own errors are reworded ([`crate::clap_error::print_clap_error`]).
 
-mod errors;
 mod pt_br;
-
-pub use errors::print_clap_error;
 
 use clap::{Arg, Command};
 use hooklab_core::lang::Lang;

@@ -10,6 +10,7 @@
 #![allow(rustdoc::invalid_html_tags)]
 
 mod check_cmd;
+mod clap_error;
 mod data;
 mod demo_cmd;
 mod github_cmd;
@@ -46,7 +47,7 @@ poll the payment platform (\"has payment X settled yet?\") or let the platform c
 replays the same seeded orders against each strategy, and measures how long the shop takes to \
 learn each outcome and how many requests that costs, each number beside the model's prediction.\n\n\
 Start with:  hooklab run\n\
-Then edit a copy of scenarios/checkout.toml and run it:  hooklab run my-scenario.toml"
+Then write your own scenario and run it:  hooklab new my-scenario && hooklab run my-scenario.toml"
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -229,6 +230,12 @@ fn main() -> ExitCode {
     // errors can be in it (see the help module).
     let early_lang = help::language_before_parsing(std::env::args_os(), locale_lang);
     text::set_parsing_lang(early_lang);
+    // clap would say a bad HOOKLAB_LANG as a bad `--lang`, a flag the user
+    // never typed: said here as the variable it is.
+    if let Some(bad) = bad_lang_variable(std::env::var_os("HOOKLAB_LANG")) {
+        crate::out::say!("{}", text::bad_lang_variable(early_lang, &bad));
+        return ExitCode::from(2);
+    }
     let command = help::localized(Cli::command(), early_lang);
     let cli = match command
         .try_get_matches()
@@ -237,7 +244,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version are not errors; clap knows which code fits.
-            help::print_clap_error(&e, early_lang);
+            clap_error::print_clap_error(&e, early_lang);
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
@@ -250,7 +257,10 @@ fn main() -> ExitCode {
                 crate::out::say!("{}", text::written(lang, &file));
             }
         }),
-        Command::Validate(args) => new_cmd::validate(&args, lang),
+        Command::Validate(args) => {
+            COST_IS_A_WARNING.store(true, std::sync::atomic::Ordering::Relaxed);
+            new_cmd::validate(&args, lang)
+        }
         Command::Completions { shell } => {
             let mut command = help::localized(Cli::command(), lang);
             let mut script = Vec::new();
@@ -279,7 +289,13 @@ fn main() -> ExitCode {
                 }
                 other => other,
             }),
-        Command::Order(args) => demo(demo_cmd::order(args, lang), lang),
+        // A key the platform refuses is the user's flag to fix (exit 2).
+        Command::Order(args) => {
+            demo(demo_cmd::order(args, lang), lang).map_err(|failure| match failure {
+                Failure::Runtime(e) if demo_cmd::is_refused_key(&e) => Failure::Usage(e),
+                other => other,
+            })
+        }
         Command::Live(args) => live_cmd::live(args, lang),
         Command::Check(args) => check_cmd::check(args, lang, quiet),
         Command::Report(args) => match report_cmd::report(&args, lang) {
@@ -341,6 +357,22 @@ pub(crate) fn error_text(error: &anyhow::Error, lang: Lang) -> String {
     let mut out = error.to_string();
     let mut details = Vec::new();
     for link in error.chain().skip(1) {
+        // `hooklab github`'s own message, already said in Portuguese by the
+        // context above it (`text::github_error`): not an English detail.
+        if link.is::<hooklab_github::command::CommandError>() {
+            continue;
+        }
+        // A platform's refusal is said in Portuguese, and its English
+        // (the platform's own message, with the status) kept as the detail.
+        if let Some(words) = link
+            .downcast_ref::<hooklab_shop::client::ClientError>()
+            .and_then(|e| text::client_error(lang, e))
+        {
+            out.push_str(": ");
+            out.push_str(&words);
+            details.push(link.to_string());
+            continue;
+        }
         let translated = link
             .downcast_ref::<std::io::Error>()
             .and_then(|io| text::io_kind(lang, io.kind()));
@@ -387,6 +419,15 @@ fn init_tracing() {
 /// set to anything non-empty (no-color.org).
 pub(crate) fn colour(terminal: bool) -> bool {
     terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// HOOKLAB_LANG's value when it is set and not a language hooklab knows.
+/// clap refuses it even beside a `--lang` (the global flag's copy in the
+/// subcommand reads the variable again). An empty variable counts as unset,
+/// as clap counts it.
+fn bad_lang_variable(variable: Option<std::ffi::OsString>) -> Option<String> {
+    let value = variable?.to_string_lossy().into_owned();
+    (!value.is_empty() && value.parse::<Lang>().is_err()).then_some(value)
 }
 
 /// `--lang` not given: Portuguese when the POSIX locale (`LC_ALL`, then
@@ -479,11 +520,22 @@ fn checked_scenario(
             let file = path
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| BUILT_IN_FILE.to_owned());
+            if COST_IS_A_WARNING.load(std::sync::atomic::Ordering::Relaxed) {
+                crate::out::say!("{}", text::valid_but_costly(lang, &file, why.get(lang)));
+                return Ok(scenario);
+            }
             Err(Failure::Usage(anyhow::anyhow!("{file}: {}", why.get(lang))))
         }
         _ => Ok(scenario),
     }
 }
+
+/// Set by `main` for `hooklab validate`: a valid file is valid even when
+/// running it as it is would be refused for its cost (a homework file with
+/// `silent_loss`, whose retry schedule lasts 27 h on the real clock), so
+/// [`checked_scenario`] says the cost as a warning there and refuses only
+/// for `run` and `live`. Written once, before any command runs.
+static COST_IS_A_WARNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Memory this machine has free (`MemAvailable` of /proc/meminfo), or 4 GB
 /// where there is no /proc (macOS, Windows).
@@ -547,6 +599,18 @@ pub(crate) fn default_results_dir(scenario: Option<&Path>) -> PathBuf {
     PathBuf::from(RUNS_DIR).join(name)
 }
 
+/// Whether `dir` is a folder of the committed reference results
+/// (`results/<name>`, however it is spelled: `./results/x`, an absolute
+/// path to it).
+fn is_reference_dir(dir: &Path) -> bool {
+    let parent = match dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => return false,
+    };
+    let resolve = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    resolve(parent) == resolve(Path::new("results"))
+}
+
 /// Checks, before a run, that its results can be written where they will go.
 fn check_writable(dir: &Path, lang: Lang) -> Result<(), Failure> {
     let probe = dir.join(".hooklab-write-check");
@@ -585,21 +649,23 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(),
     let dir = if args.no_write {
         None
     } else {
-        let dir = match &args.out {
-            Some(dir) => dir.clone(),
-            None => {
-                let dir = default_results_dir(args.scenario.as_deref());
-                if let Some(theirs) = producer_of(&dir)
-                    && !args.force
-                    && !same_scenario_file(&theirs, &file)
-                {
-                    return Err(Failure::Usage(anyhow::anyhow!(text::would_replace(
-                        lang, &dir, &theirs, &file
-                    ))));
-                }
-                dir
-            }
+        // The default folder, and a committed reference folder named on
+        // purpose (`--out results/<name>`), are refused when they hold
+        // another scenario file's results: `--out results/checkout` with a
+        // student's own file would overwrite the reference the lessons quote.
+        let (dir, guarded) = match &args.out {
+            Some(dir) => (dir.clone(), is_reference_dir(dir)),
+            None => (default_results_dir(args.scenario.as_deref()), true),
         };
+        if guarded
+            && !args.force
+            && let Some(theirs) = producer_of(&dir)
+            && !same_scenario_file(&theirs, &file)
+        {
+            return Err(Failure::Usage(anyhow::anyhow!(text::would_replace(
+                lang, &dir, &theirs, &file
+            ))));
+        }
         check_writable(&dir, lang)?;
         Some(dir)
     };
@@ -662,6 +728,49 @@ pub(crate) fn without_charts(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_lang_variable_is_found() {
+        let var = |v: &str| Some(std::ffi::OsString::from(v));
+        assert_eq!(bad_lang_variable(var("fr")), Some("fr".to_owned()));
+        assert_eq!(bad_lang_variable(var("pt_BR")), None);
+        assert_eq!(bad_lang_variable(var("")), None);
+        assert_eq!(bad_lang_variable(None), None);
+    }
+
+    /// A platform's refusal reaches the Portuguese reader in Portuguese, its
+    /// English kept as the detail; a wrong key is the user's to fix.
+    #[test]
+    fn a_refused_key_is_said_in_portuguese_and_is_bad_usage() {
+        let refused = |status| hooklab_shop::client::ClientError::Refused {
+            status,
+            retry_after: None,
+            code: "unauthorized".to_owned(),
+            message: "missing or unknown API key".to_owned(),
+        };
+        let error = anyhow::Error::new(refused(401)).context("ao criar um pagamento em X");
+        let said = error_text(&error, Lang::PtBr);
+        let (first, detail) = said.split_once('\n').unwrap();
+        assert!(first.contains("recusou a chave de API (401)"), "{said}");
+        assert!(detail.contains("the platform answered 401"), "{said}");
+        assert!(demo_cmd::is_refused_key(&error));
+        let conflict = anyhow::Error::new(refused(409)).context("x");
+        assert!(error_text(&conflict, Lang::PtBr).contains("conflito (409)"));
+        assert!(!demo_cmd::is_refused_key(&conflict));
+        // English keeps the error's own words.
+        assert!(error_text(&error, Lang::En).contains("the platform answered 401"));
+    }
+
+    /// `hooklab github`'s own message is not repeated in English as a detail.
+    #[test]
+    fn a_github_refusal_is_said_once() {
+        let e = hooklab_github::command::CommandError::Rejected(http::StatusCode::UNAUTHORIZED);
+        let words = text::github_error(Lang::PtBr, &e).unwrap();
+        assert!(words.contains("--secret"), "{words}");
+        let said = error_text(&anyhow::Error::new(e).context(words), Lang::PtBr);
+        assert!(!said.contains("detalhe"), "{said}");
+        assert!(!said.contains("refused"), "{said}");
+    }
 
     #[test]
     fn the_error_chain_says_each_cause_once() {

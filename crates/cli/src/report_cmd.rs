@@ -10,7 +10,7 @@ use crate::text::{Phrase, phrase};
 use anyhow::Context as _;
 use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `hooklab report`'s arguments.
 #[derive(clap::Args, Debug)]
@@ -57,9 +57,23 @@ pub fn report(args: &ReportArgs, lang: Lang) -> Result<Option<PathBuf>, ReportEr
     let text = std::fs::read_to_string(&file)
         .with_context(|| phrase(lang, Phrase::Reading, &shown))
         .map_err(ReportError::Input)?;
-    let summary: Summary = serde_json::from_str(&text)
-        .with_context(|| phrase(lang, Phrase::NotSummary, &shown))
-        .map_err(ReportError::Input)?;
+    let summary: Summary = match serde_json::from_str(&text) {
+        Ok(summary) => summary,
+        // A scenario given for its results (`report aluno/minha-loja.toml`):
+        // the way to its results, not a JSON parser's complaint.
+        Err(_) if is_scenario(&file, &text) => {
+            return Err(ReportError::Input(anyhow::anyhow!(
+                crate::text::scenario_not_summary(lang, &shown)
+            )));
+        }
+        Err(e) => {
+            return Err(ReportError::Input(anyhow::Error::new(e).context(phrase(
+                lang,
+                Phrase::NotSummary,
+                &shown,
+            ))));
+        }
+    };
     let dir = match &args.out {
         Some(dir) => dir.clone(),
         None => file.parent().map(PathBuf::from).unwrap_or_default(),
@@ -104,6 +118,13 @@ fn is_reference_run(dir: &std::path::Path) -> bool {
     dir.parent()
         .and_then(|p| p.file_name())
         .is_some_and(|name| name == "results")
+}
+
+/// Whether `file` is a scenario: named `.toml`, or read as one.
+fn is_scenario(file: &Path, text: &str) -> bool {
+    file.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+        || hooklab_core::scenario::Scenario::parse(text, &file.display().to_string()).is_ok()
 }
 
 #[cfg(test)]

@@ -72,14 +72,66 @@ pub fn reference_in_place(lang: Lang, dir: &Path) -> String {
 /// A run whose default folder holds another scenario file's results.
 pub fn would_replace(lang: Lang, dir: &Path, theirs: &str, ours: &str) -> String {
     let dir = dir.display();
+    // The summary records the built-in scenario as `built-in checkout`.
+    // The summary records the built-in scenario as `built-in checkout`;
+    // Portuguese joins `de` to the article (`do cenário`).
+    let of = |file: &str| match (lang, file) {
+        (Lang::En, "built-in checkout") => "of the built-in checkout".to_owned(),
+        (Lang::En, file) => format!("of {file}"),
+        (Lang::PtBr, "built-in checkout") => "do cenário embutido checkout".to_owned(),
+        (Lang::PtBr, file) => format!("de {file}"),
+    };
+    let (theirs, ours) = (of(theirs), of(ours));
     match lang {
         Lang::En => format!(
-            "{dir} holds the results of {theirs}, not of {ours}; refusing to replace them. \
+            "{dir} holds the results {theirs}, not {ours}; refusing to replace them. \
              Choose another folder with --out DIR, or replace them with --force"
         ),
         Lang::PtBr => format!(
-            "{dir} contém os resultados de {theirs}, não de {ours}; eles não serão substituídos. \
+            "{dir} contém os resultados {theirs}, não {ours}; eles não serão substituídos. \
              Escolha outra pasta com --out PASTA, ou substitua-os com --force"
+        ),
+    }
+}
+
+/// HOOKLAB_LANG set to a language hooklab does not know.
+pub fn bad_lang_variable(lang: Lang, value: &str) -> String {
+    let value = hooklab_core::printable::excerpt(value, 40);
+    match lang {
+        Lang::En => format!(
+            "error: the environment variable HOOKLAB_LANG is `{value}`, not a language hooklab \
+             knows: set it to `en` or `pt-BR` (or unset it, or give --lang)"
+        ),
+        Lang::PtBr => format!(
+            "erro: a variável de ambiente HOOKLAB_LANG vale `{value}`, que não é um idioma do \
+             hooklab: defina-a como `en` ou `pt-BR` (ou remova-a, ou use --lang)"
+        ),
+    }
+}
+
+/// `hooklab validate` on a valid file that `hooklab run` would refuse for
+/// its cost, as it is: `why` says the cost and the way out.
+pub fn valid_but_costly(lang: Lang, file: &str, why: &str) -> String {
+    match lang {
+        Lang::En => {
+            format!("warning: {file} is valid, but `hooklab run` would refuse it as it is: {why}")
+        }
+        Lang::PtBr => format!("aviso: {file} é válido, mas `hooklab run` o recusaria assim: {why}"),
+    }
+}
+
+/// `hooklab report` given a scenario file instead of a run's results.
+pub fn scenario_not_summary(lang: Lang, file: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "{file} is a scenario, not the results of a run: run it with `hooklab run {file}` \
+             (it writes its summary.json, summary.md and charts), then `hooklab report` \
+             redraws them from that folder"
+        ),
+        Lang::PtBr => format!(
+            "{file} é um cenário, não os resultados de uma execução: rode-o com \
+             `hooklab run {file}` (que grava summary.json, summary.md e os gráficos), e depois \
+             `hooklab report` os redesenha a partir dessa pasta"
         ),
     }
 }
@@ -243,7 +295,62 @@ pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -
         E::Send(S::Timeout) => {
             "sem resposta a tempo (o GitHub marcaria esta entrega como falha)".to_owned()
         }
-        E::Rejected(status) => format!("o receptor recusou a entrega: HTTP {}", status.as_u16()),
+        E::Rejected(status) => {
+            let code = status.as_u16();
+            let why = match code {
+                401 | 403 => {
+                    " (assinatura recusada: o --secret é o mesmo que o receptor usa para verificar?)"
+                }
+                404 => " (o receptor não tem esse caminho: confira o fim da URL em --to)",
+                _ => "",
+            };
+            format!("o receptor recusou a entrega: HTTP {code}{why}")
+        }
+    })
+}
+
+/// A platform call's failure in Portuguese, for the causes a student meets
+/// (a wrong key, a reused order id, the rate limit); `None` in English, where
+/// the error's own words (and the platform's message) say it, and for
+/// transport failures, whose system error is translated by its kind.
+pub fn client_error(lang: Lang, error: &hooklab_shop::client::ClientError) -> Option<String> {
+    use hooklab_shop::client::ClientError as E;
+    if lang == Lang::En {
+        return None;
+    }
+    Some(match error {
+        E::Refused {
+            status,
+            retry_after,
+            ..
+        } => match status {
+            401 => "a plataforma recusou a chave de API (401): use a --api-key que \
+                    `hooklab platform` imprimiu ao iniciar"
+                .to_owned(),
+            403 => "a plataforma recusou o acesso (403): esta chave de API não pode fazer isso"
+                .to_owned(),
+            404 => "a plataforma não encontrou o que foi pedido (404): --platform é o endereço \
+                    de `hooklab platform`?"
+                .to_owned(),
+            409 => "a plataforma recusou por conflito (409): esse id de pedido já foi usado \
+                    com outros dados (use outro --order-id)"
+                .to_owned(),
+            429 => match retry_after {
+                Some(wait) => format!(
+                    "a plataforma limitou a taxa de requisições (429): espere {wait} e tente de novo"
+                ),
+                None => "a plataforma limitou a taxa de requisições (429): espere e tente de novo"
+                    .to_owned(),
+            },
+            400 | 422 => format!("a plataforma recusou o pedido como inválido ({status})"),
+            503 => "a plataforma está indisponível no momento (503)".to_owned(),
+            other => format!("a plataforma respondeu com o erro {other}"),
+        },
+        E::TimedOut(wait) => format!(
+            "a plataforma aceitou a conexão mas não respondeu em {wait} (está rodando, mas \
+             travada ou sobrecarregada)"
+        ),
+        _ => return None,
     })
 }
 

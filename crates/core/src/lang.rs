@@ -48,7 +48,8 @@ impl Lang {
     pub fn aliases(self) -> &'static [&'static str] {
         match self {
             Lang::En => &[],
-            Lang::PtBr => &["pt-br", "pt"],
+            // `pt_BR` as the locale spells it (`LANG=pt_BR.UTF-8`).
+            Lang::PtBr => &["pt-br", "pt", "pt_BR", "pt_br"],
         }
     }
 }
@@ -95,6 +96,8 @@ mod tests {
             ("pt-BR", Lang::PtBr),
             ("pt-br", Lang::PtBr),
             ("pt", Lang::PtBr),
+            ("pt_BR", Lang::PtBr),
+            ("pt_br", Lang::PtBr),
         ] {
             assert_eq!(text.parse::<Lang>(), Ok(lang), "{text}");
         }

@@ -31,9 +31,9 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("known", "known", "conhecidos"),
     ("polls", "polls", "consultas"),
     ("wasted", "wasted polls", "desperdiçadas"),
-    ("deliveries", "webhook deliveries", "entregas webhook"),
+    ("deliveries", "webhook deliveries", "entregas de webhook"),
     ("retries", "retries", "novas tentativas"),
-    ("rejected", "rejected", "rejeitadas"),
+    ("rejected", "rejected", "recusas"),
     ("rate_limited", "429s", "429s"),
     ("duplicates", "duplicates", "duplicadas"),
     ("missed", "missed", "perdidos"),
@@ -97,5 +97,20 @@ pub fn html_lang(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "en",
         Lang::PtBr => "pt-BR",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The page says what the reports and the CLI say: "recusas",
+    /// "entregas de webhook".
+    #[test]
+    fn portuguese_labels_use_the_reports_words() {
+        let pt = json(Lang::PtBr);
+        assert!(pt.contains("\"recusas\""), "{pt}");
+        assert!(pt.contains("\"entregas de webhook\""), "{pt}");
+        assert!(!pt.contains("rejeitadas"), "{pt}");
     }
 }

@@ -259,6 +259,30 @@ impl std::fmt::Display for FlagMistake {
 
 impl std::error::Error for FlagMistake {}
 
+/// Whether `error` comes from the platform refusing the API key (401 or
+/// 403): the `--api-key` flag is the user's to fix, not a runtime failure.
+pub fn is_refused_key(error: &anyhow::Error) -> bool {
+    error.chain().any(|link| {
+        matches!(
+            link.downcast_ref::<hooklab_shop::client::ClientError>(),
+            Some(hooklab_shop::client::ClientError::Refused {
+                status: 401 | 403,
+                ..
+            })
+        )
+    })
+}
+
+/// Whether a failure the order book recorded (a [`ClientError`]'s text:
+/// `the platform answered 401: unauthorized: …`) is a refused API key.
+///
+/// [`ClientError`]: hooklab_shop::client::ClientError
+pub(super) fn is_refused_key_text(why: &str) -> bool {
+    ["401", "403"]
+        .iter()
+        .any(|status| why.starts_with(&format!("the platform answered {status}: ")))
+}
+
 /// Whether `error` is a [`FlagMistake`].
 pub fn is_flag_mistake(error: &anyhow::Error) -> bool {
     error.chain().any(|link| link.is::<FlagMistake>())
@@ -268,6 +292,25 @@ pub fn is_flag_mistake(error: &anyhow::Error) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// The book's record of a refused key is recognised from the client's
+    /// own error text, and another refusal is not taken for one.
+    #[test]
+    fn a_recorded_refused_key_is_recognised() {
+        let refused = |status| {
+            hooklab_shop::client::ClientError::Refused {
+                status,
+                retry_after: None,
+                code: "unauthorized".to_owned(),
+                message: "missing or unknown API key".to_owned(),
+            }
+            .to_string()
+        };
+        assert!(is_refused_key_text(&refused(401)));
+        assert!(is_refused_key_text(&refused(403)));
+        assert!(!is_refused_key_text(&refused(409)));
+        assert!(!is_refused_key_text("no answer from the platform"));
+    }
 
     /// With the defaults, polling's delay is visible: the poll after
     /// settlement comes a good second later (it came 0 s later with 2 s and

@@ -3,6 +3,7 @@
 
 mod class;
 mod demo;
+mod messages;
 mod stderr;
 
 use std::process::Command;

@@ -301,9 +301,19 @@ fn missing_hint(path: &FieldPath) -> Option<Said> {
         Some(PathSeg::Key(k)) => k.as_str(),
         _ => return None,
     };
+    let in_strategy = path.0.first() == Some(&PathSeg::Key("strategy".to_owned()));
+    if last == "kind" && in_strategy {
+        let kinds = STRATEGY_KINDS.join(", ");
+        return Some(Said::new(
+            format!("for example: kind = \"poll\"; one of: {kinds}"),
+            format!("por exemplo: kind = \"poll\"; um de: {kinds}"),
+        ));
+    }
     let example = match last {
         "seed" => "seed = 42",
         "workload" => "[workload] with orders, arrival and settle",
+        // A strategy's name is what the reports call it.
+        "name" if in_strategy => "name = \"poll-2s\"",
         "name" => "name = \"my-scenario\"",
         "orders" => "orders = 300",
         "arrival" => "arrival = { dist = \"fixed\", every_ms = 5 }",
@@ -317,6 +327,58 @@ fn missing_hint(path: &FieldPath) -> Option<Said> {
     Some(Said::new(
         format!("for example: {example}"),
         format!("por exemplo: {pt}"),
+    ))
+}
+
+/// The values of a strategy's `kind`, as a scenario file writes them.
+const STRATEGY_KINDS: [&str; 9] = [
+    "poll",
+    "webhook",
+    "hybrid",
+    "poll_events",
+    "conditional_poll",
+    "backoff_poll",
+    "long_poll",
+    "long_poll_events",
+    "stream",
+];
+
+/// The keys of the file's top level (before any `[table]`), as
+/// [`file::ScenarioFile`] names them.
+const TOP_LEVEL_KEYS: [&str; 13] = [
+    "name",
+    "description",
+    "description_pt_br",
+    "seed",
+    "clock",
+    "workload",
+    "strategy",
+    "run",
+    "delivery",
+    "faults",
+    "network",
+    "platform",
+    "sweep",
+];
+
+/// For a top-level key written inside a table (`clock = "virtual"`
+/// appended at the end of the file lands in the last `[[strategy]]`): where
+/// it goes. TOML gives a key to the table whose header comes before it.
+fn misplaced_top_level_hint(path: &FieldPath, unknown: &str) -> Option<Said> {
+    if path.0.len() < 2 || !TOP_LEVEL_KEYS.contains(&unknown) {
+        return None;
+    }
+    Some(Said::new(
+        format!(
+            "`{unknown}` is a top-level key: in TOML a key belongs to the table whose header \
+             comes before it, so move it above the first `[table]` or `[[strategy]]`, beside \
+             `name` and `seed`"
+        ),
+        format!(
+            "`{unknown}` é uma chave do topo do arquivo: em TOML uma chave pertence à tabela \
+             cujo cabeçalho vem antes dela; mova-a para antes da primeira `[tabela]` ou \
+             `[[strategy]]`, junto de `name` e `seed`"
+        ),
     ))
 }
 
@@ -388,6 +450,9 @@ impl Scenario {
                     if let Some(at) = locate(text, path) {
                         offset = at;
                     }
+                }
+                if let (Some(path), Some(name)) = (field.as_ref(), unknown_field_name(&message)) {
+                    hint = misplaced_top_level_hint(path, name);
                 }
                 // A missing field is reported at the table that lacks it; a
                 // missing top-level one (`seed`, `[workload]`) at the
@@ -653,6 +718,44 @@ kind = "webhook"
         let p = problems(&GOOD.replace("[[strategy]]", "[[strategies]]"));
         assert_eq!(p[0].field.as_deref(), Some("strategies"), "{p:?}");
         assert!(p[0].what.en.contains("unknown field `strategies`"), "{p:?}");
+    }
+
+    /// `clock = "virtaul"` appended at the end of the file lands in the last
+    /// `[[strategy]]`: said as a top-level key out of place, not a typo.
+    #[test]
+    fn a_top_level_key_after_a_table_says_where_it_goes() {
+        let p = problems(&format!("{GOOD}clock = \"virtual\"\n"));
+        assert_eq!(p[0].field.as_deref(), Some("strategy[1].clock"), "{p:?}");
+        let hint = p[0].hint.as_ref().expect("a hint");
+        assert!(hint.en.contains("`clock` is a top-level key"), "{p:?}");
+        assert!(hint.pt_br.contains("antes da primeira `[tabela]`"), "{p:?}");
+        // A real typo inside a table gets no such hint.
+        let p = problems(&GOOD.replace("interval_ms = 200", "intervl_ms = 200"));
+        assert!(p[0].hint.is_none(), "{p:?}");
+        // Every key listed is one the top level takes.
+        for key in TOP_LEVEL_KEYS {
+            let text = format!("{key} = 0\n");
+            let message = match toml::from_str::<file::ScenarioFile>(&text) {
+                Err(e) => e.message().to_owned(),
+                Ok(_) => String::new(),
+            };
+            assert!(!message.contains("unknown field"), "{key}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_missing_strategy_name_or_kind_gets_a_strategy_example() {
+        let p = problems(&GOOD.replace("name = \"webhook\"\n", ""));
+        let hint = p[0].hint.as_ref().expect("a hint");
+        assert!(hint.en.contains("name = \"poll-2s\""), "{p:?}");
+        let p = problems(&GOOD.replace("kind = \"webhook\"\n", ""));
+        let hint = p[0].hint.as_ref().expect("a hint");
+        assert!(hint.en.contains("one of: poll, webhook, hybrid"), "{p:?}");
+        assert!(hint.pt_br.contains("um de: poll, webhook"), "{p:?}");
+        for kind in STRATEGY_KINDS {
+            let parsed = serde_json::from_str::<StrategyKind>(&format!("\"{kind}\""));
+            assert!(parsed.is_ok(), "{kind}");
+        }
     }
 
     #[test]

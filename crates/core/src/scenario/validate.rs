@@ -11,7 +11,7 @@
 use super::FieldPath;
 use super::file::{ScenarioFile, StrategyTable};
 use super::tables::StrategySpec;
-use super::text::{Said, excerpt, excerpt_pt, num};
+use super::text::{Said, excerpt, excerpt_pt, num, num_rounded};
 use crate::dist::{Arrival, Distribution};
 use crate::duration::Dur;
 use crate::lang::Lang;
@@ -305,12 +305,14 @@ impl ScenarioFile {
                 "workload.orders",
                 Said::new(
                     format!(
-                        "at most {MAX_ORDERS} orders fit in one run, got {}",
-                        w.orders
+                        "at most {} orders fit in one run, got {}",
+                        num_rounded(Lang::En, f64::from(MAX_ORDERS)),
+                        num_rounded(Lang::En, f64::from(w.orders)),
                     ),
                     format!(
-                        "cabem no máximo {MAX_ORDERS} pedidos numa execução; recebido {}",
-                        w.orders
+                        "cabem no máximo {} pedidos numa execução; recebido {}",
+                        num_rounded(Lang::PtBr, f64::from(MAX_ORDERS)),
+                        num_rounded(Lang::PtBr, f64::from(w.orders)),
                     ),
                 ),
             );
