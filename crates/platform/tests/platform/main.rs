@@ -8,6 +8,7 @@
 mod durable;
 mod limits;
 mod retention;
+mod robust;
 mod router_props;
 
 use axum::body::Body;
