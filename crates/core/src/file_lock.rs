@@ -5,7 +5,8 @@
 //! rows (one then died with `UNIQUE constraint failed`, the other answered
 //! `503 store_unavailable`).
 //!
-//! Why an OS lock (`flock`, through std's `File::try_lock`) on a sidecar
+//! Why an OS lock (`flock`, through `rustix`: std's `File::try_lock` is
+//! newer than the workspace's MSRV) on a sidecar
 //! file rather than SQLite's `PRAGMA locking_mode = EXCLUSIVE`: an exclusive
 //! SQLite lock also shuts out readers, and reading a running platform's file
 //! with `sqlite3` is part of the lesson (docs/database.md). `flock` locks
@@ -20,7 +21,8 @@
 //! process gets the same lock.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions, TryLockError};
+use rustix::fs::{FlockOperation, flock};
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -96,9 +98,9 @@ pub fn lock(path: &Path) -> Result<FileLock, LockError> {
     if let Some(mine) = held.get(&key).and_then(Weak::upgrade) {
         return Ok(FileLock { _file: mine });
     }
-    match file.try_lock() {
+    match flock(&file, FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
+        Err(rustix::io::Errno::WOULDBLOCK) => {
             let mut text = String::new();
             let pid = file
                 .read_to_string(&mut text)
@@ -109,7 +111,7 @@ pub fn lock(path: &Path) -> Result<FileLock, LockError> {
                 pid,
             });
         }
-        Err(TryLockError::Error(e)) => return Err(io(e)),
+        Err(e) => return Err(io(e.into())),
     }
     // Who holds it, for the refusal a second process prints. Best effort:
     // the lock is what counts.
@@ -141,12 +143,13 @@ mod tests {
         // Another open file description (what another process would have)
         // is refused while the lock is held…
         let other = File::open(lock_path(&path)).unwrap();
-        assert!(matches!(other.try_lock(), Err(TryLockError::WouldBlock)));
+        let try_lock = || flock(&other, FlockOperation::NonBlockingLockExclusive);
+        assert_eq!(try_lock(), Err(rustix::io::Errno::WOULDBLOCK));
         drop(first);
-        assert!(matches!(other.try_lock(), Err(TryLockError::WouldBlock)));
+        assert_eq!(try_lock(), Err(rustix::io::Errno::WOULDBLOCK));
         // …and gets it once the last holder is gone.
         drop(second);
-        other.try_lock().unwrap();
+        try_lock().unwrap();
         // Now this process is the other one: refused, with the PID.
         let err = lock(&path).unwrap_err();
         let LockError::Held { pid, .. } = &err else {
