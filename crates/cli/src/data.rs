@@ -145,17 +145,10 @@ fn store_error(error: StoreError, lang: Lang) -> anyhow::Error {
     let sentence = match &error {
         StoreError::Open { path, .. } => cannot_open(path, Side::Platform, lang),
         StoreError::Locked { path, pid } => in_use(path, *pid, lang),
-        StoreError::LockFile { path, .. } => text::pick(
-            lang,
-            format!(
-                "cannot create the lock file {}: check that its folder is writable",
-                path.display()
-            ),
-            format!(
-                "não dá para criar o arquivo de trava {}: confira que a pasta aceita escrita",
-                path.display()
-            ),
-        ),
+        // The lock file goes beside the data file: what keeps one from
+        // being made (a missing folder, a folder given as the file) is what
+        // keeps the other from being opened.
+        StoreError::LockFile { path, .. } => cannot_open(path, Side::Platform, lang),
         StoreError::Reset { path, .. } => text::pick(
             lang,
             format!(
@@ -287,17 +280,9 @@ fn inbox_error(error: InboxError, lang: Lang) -> anyhow::Error {
         InboxError::Lock(hooklab_core::file_lock::LockError::Held { path, pid }) => {
             in_use(path, *pid, lang)
         }
-        InboxError::Lock(hooklab_core::file_lock::LockError::Io { lock, .. }) => text::pick(
-            lang,
-            format!(
-                "cannot create the lock file {}: check that its folder is writable",
-                lock.display()
-            ),
-            format!(
-                "não dá para criar o arquivo de trava {}: confira que a pasta aceita escrita",
-                lock.display()
-            ),
-        ),
+        InboxError::Lock(hooklab_core::file_lock::LockError::Io { path, .. }) => {
+            cannot_open(path, Side::Shop, lang)
+        }
         InboxError::Write { path, .. } => text::pick(
             lang,
             format!(

@@ -20,8 +20,8 @@
 //! file while the dead one is still in memory. A second open in the same
 //! process gets the same lock.
 
-use std::collections::HashMap;
 use rustix::fs::{FlockOperation, flock};
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -84,6 +84,14 @@ pub fn lock(path: &Path) -> Result<FileLock, LockError> {
         lock: lock.clone(),
         source,
     };
+    // A folder given as the file: no `<folder>-lock` beside it; the caller's
+    // own open says what is wrong.
+    if path.is_dir() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a folder",
+        )));
+    }
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)

@@ -80,10 +80,16 @@ pub enum StoreError {
     },
     /// Occurs when the lock file beside the data file cannot be made
     /// (a read-only folder).
-    #[error("cannot create the lock file {}: check that its folder is writable", path.display())]
+    #[error(
+        "cannot create the lock file {} of {}: check that its folder exists and is writable",
+        lock.display(),
+        path.display()
+    )]
     LockFile {
-        /// The lock file.
+        /// The data file.
         path: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
         /// Why.
         #[source]
         source: std::io::Error,

@@ -47,8 +47,8 @@ impl SqliteStore {
             hooklab_core::file_lock::LockError::Held { path, pid } => {
                 StoreError::Locked { path, pid }
             }
-            hooklab_core::file_lock::LockError::Io { lock, source, .. } => {
-                StoreError::LockFile { path: lock, source }
+            hooklab_core::file_lock::LockError::Io { path, lock, source } => {
+                StoreError::LockFile { path, lock, source }
             }
         })?;
         let mut conn = connect(&path)?;
