@@ -47,6 +47,9 @@ pub enum StateError {
     Shape(String),
 }
 
+/// The most of a state answer's body read: `{"processed": N}` is a few bytes.
+const MAX_STATE_BYTES: usize = 64 * 1024;
+
 /// Reads a receiver's processed count.
 pub struct StateProbe {
     client: reqwest::Client,
@@ -65,9 +68,10 @@ impl StateProbe {
     /// The count now.
     pub async fn read(&self) -> Result<u64, StateError> {
         let get = async {
-            let response = self.client.get(self.url.clone()).send().await?;
+            let mut response = self.client.get(self.url.clone()).send().await?;
             let status = response.status().as_u16();
-            let body = response.bytes().await?;
+            // A count is a few bytes; an endless body is cut at 64 KiB.
+            let body = crate::target::read_capped(&mut response, MAX_STATE_BYTES).await?;
             Ok::<_, reqwest::Error>((status, body))
         };
         let (status, body) = tokio::time::timeout(READ_TIMEOUT, get)
@@ -77,6 +81,11 @@ impl StateProbe {
         if status != 200 {
             return Err(StateError::Status(status));
         }
+        let Some(body) = body else {
+            return Err(StateError::Shape(format!(
+                "answered {status} with a body over {MAX_STATE_BYTES} bytes"
+            )));
+        };
         parse(&body)
     }
 

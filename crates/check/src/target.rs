@@ -63,6 +63,9 @@ pub enum Cause {
     ConnectionClosed,
     /// What came back was not HTTP.
     NotHttp,
+    /// An answer came, with a body over [`MAX_ANSWER_BYTES`]: a sender stops
+    /// reading there and counts the delivery failed.
+    BodyTooLarge,
     /// Something else went wrong in transport.
     Other,
 }
@@ -223,15 +226,20 @@ impl Target {
             .body(body);
         let started = Instant::now();
         let exchange = async {
-            let response = request.send().await?;
+            let mut response = request.send().await?;
             let status = response.status().as_u16();
             // Read the whole answer: a sender does, and the time to answer
-            // includes the body.
-            response.bytes().await?;
-            Ok::<u16, reqwest::Error>(status)
+            // includes the body. Up to a cap, as a sender does too.
+            let whole = read_capped(&mut response, MAX_ANSWER_BYTES).await?;
+            Ok::<_, reqwest::Error>((status, whole.is_some()))
         };
         match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(Ok(status)) => Reply::Answered {
+            Ok(Ok((status, false))) => Reply::NoAnswer {
+                error: format!("answered {status} with a body over {MAX_ANSWER_BYTES} bytes"),
+                connect: false,
+                cause: Cause::BodyTooLarge,
+            },
+            Ok(Ok((status, true))) => Reply::Answered {
                 status,
                 elapsed_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             },
@@ -245,6 +253,30 @@ impl Target {
             },
         }
     }
+}
+
+/// The most of an answer's body `check` reads (1 MiB): a webhook's
+/// acknowledgement needs none, and a receiver that streams for ever must
+/// not fill this process's memory.
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// `response`'s body, read chunk by chunk: `None` once it is over `limit`
+/// bytes (at once when its `Content-Length` says so).
+pub(crate) async fn read_capped(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> Result<Option<Bytes>, reqwest::Error> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(Bytes::from(body)))
 }
 
 /// An HTTP/1.1 client with a sender's habits (see the module docs).
@@ -306,5 +338,39 @@ mod tests {
         let none = Reply::TimedOut { after_ms: 10 };
         assert_eq!(none.status(), None);
         assert!(!none.is_success());
+    }
+
+    #[tokio::test]
+    async fn an_endless_answer_is_cut_at_the_cap_and_said_as_such() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = stream.read(&mut buf).await;
+                    let head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+                    if stream.write_all(head).await.is_err() {
+                        return;
+                    }
+                    let chunk = format!("1000\r\n{}\r\n", "x".repeat(4096));
+                    while stream.write_all(chunk.as_bytes()).await.is_ok() {}
+                });
+            }
+        });
+        let target =
+            Target::new(&format!("http://{addr}/webhook"), Duration::from_secs(60)).unwrap();
+        let reply = target
+            .post(HeaderMap::new(), Bytes::from_static(b"{}"))
+            .await;
+        let Reply::NoAnswer { error, cause, .. } = &reply else {
+            panic!("{reply:?}");
+        };
+        assert_eq!(*cause, Cause::BodyTooLarge);
+        assert_eq!(
+            error,
+            &format!("answered 200 with a body over {MAX_ANSWER_BYTES} bytes")
+        );
     }
 }

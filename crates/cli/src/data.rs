@@ -144,6 +144,11 @@ fn store_error(error: StoreError, lang: Lang) -> anyhow::Error {
     let detail = std::error::Error::source(&error).map(|s| s.to_string());
     let sentence = match &error {
         StoreError::Open { path, .. } => cannot_open(path, Side::Platform, lang),
+        StoreError::Locked { path, pid } => in_use(path, *pid, lang),
+        // The lock file goes beside the data file: what keeps one from
+        // being made (a missing folder, a folder given as the file) is what
+        // keeps the other from being opened.
+        StoreError::LockFile { path, .. } => cannot_open(path, Side::Platform, lang),
         StoreError::Reset { path, .. } => text::pick(
             lang,
             format!(
@@ -225,6 +230,25 @@ fn store_error(error: StoreError, lang: Lang) -> anyhow::Error {
     worded(sentence, detail, input)
 }
 
+/// A data file another process holds, said with its PID and the way out.
+fn in_use(path: &Path, pid: Option<u32>, lang: Lang) -> String {
+    let (en, pt) = match pid {
+        Some(pid) => (format!(" (pid {pid})"), format!(" (pid {pid})")),
+        None => (String::new(), String::new()),
+    };
+    text::pick(
+        lang,
+        format!(
+            "{} is in use by another hooklab process{en}: stop it first, or give this one another --data path",
+            path.display()
+        ),
+        format!(
+            "{} está em uso por outro processo do hooklab{pt}: pare-o antes, ou dê a este outro caminho em --data",
+            path.display()
+        ),
+    )
+}
+
 /// The shop inbox's error, said once in `lang`.
 fn inbox_error(error: InboxError, lang: Lang) -> anyhow::Error {
     let input = !matches!(error, InboxError::Write { .. });
@@ -253,6 +277,12 @@ fn inbox_error(error: InboxError, lang: Lang) -> anyhow::Error {
                 path.display()
             ),
         ),
+        InboxError::Lock(hooklab_core::file_lock::LockError::Held { path, pid }) => {
+            in_use(path, *pid, lang)
+        }
+        InboxError::Lock(hooklab_core::file_lock::LockError::Io { path, .. }) => {
+            cannot_open(path, Side::Shop, lang)
+        }
         InboxError::Write { path, .. } => text::pick(
             lang,
             format!(

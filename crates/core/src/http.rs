@@ -107,10 +107,43 @@ pub enum TransportError {
     /// Occurs when the URL cannot be sent to (not http, not loopback, malformed).
     #[error("bad URL")]
     BadUrl(#[source] Cause),
+    /// Occurs when the answer came, but its body (declared or as it arrived)
+    /// is over the [`BodyCap`] the request carried: the client stopped
+    /// reading at the cap rather than hold an endless body in memory.
+    #[error("answered {status} with a body over {limit} bytes")]
+    TooLarge {
+        /// The answer's status code.
+        status: u16,
+        /// The cap, in bytes.
+        limit: usize,
+    },
+}
+
+/// The most bytes of a response body a real client reads for one request:
+/// a request extension (`request.extensions_mut().insert(BodyCap(n))`), so
+/// each caller picks the cap that fits what it expects back (a webhook's
+/// acknowledgement, a page of payments). A request without one gets
+/// [`BodyCap::DEFAULT`]. Beyond the cap the exchange fails with
+/// [`TransportError::TooLarge`]. The virtual transport does not look at it:
+/// its peers are hooklab's own servers, whose answers are small, and a
+/// virtual run must not change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BodyCap(pub usize);
+
+impl BodyCap {
+    /// 8 MiB, for API calls (the shop, `hooklab order`): the platform's
+    /// largest answer, a page of 1,000 events, is under 1 MB; a peer that
+    /// streams for ever is cut long before it hurts.
+    pub const DEFAULT: BodyCap = BodyCap(8 * 1024 * 1024);
+    /// 64 KiB, for a webhook's acknowledgement: a sender reads the status
+    /// and nothing else, and Standard Webhooks receivers answer with an
+    /// empty or tiny body.
+    pub const ACK: BodyCap = BodyCap(64 * 1024);
 }
 
 /// What kind of [`TransportError`] a request met: plain data, for delivery
-/// logs and reports (serialised as `connect`, `broken`, `timeout`, `bad_url`).
+/// logs and reports (serialised as `connect`, `broken`, `timeout`, `bad_url`,
+/// `response_too_large`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransportErrorKind {
@@ -122,6 +155,8 @@ pub enum TransportErrorKind {
     Timeout,
     /// See [`TransportError::BadUrl`].
     BadUrl,
+    /// See [`TransportError::TooLarge`].
+    ResponseTooLarge,
 }
 
 impl TransportErrorKind {
@@ -132,6 +167,7 @@ impl TransportErrorKind {
             TransportErrorKind::Broken => "broken",
             TransportErrorKind::Timeout => "timeout",
             TransportErrorKind::BadUrl => "bad_url",
+            TransportErrorKind::ResponseTooLarge => "response_too_large",
         }
     }
 }
@@ -150,6 +186,7 @@ impl TransportError {
             TransportError::Broken(_) => TransportErrorKind::Broken,
             TransportError::Timeout => TransportErrorKind::Timeout,
             TransportError::BadUrl(_) => TransportErrorKind::BadUrl,
+            TransportError::TooLarge { .. } => TransportErrorKind::ResponseTooLarge,
         }
     }
 }

@@ -32,6 +32,7 @@
 //!   Portuguese), shared by the reports, the live page and the GitHub receiver.
 //! - [`signature`]: Standard Webhooks signing and verification.
 //! - [`events`]: what happens during a run, for logs, timelines and the live page.
+//! - [`file_lock`]: one process per data file (the platform's store, the shop's inbox).
 //! - [`shutdown`]: the shutdown signal every server and worker takes as an
 //!   argument, never from a global.
 //! - [`timer`]: a sub-millisecond timer for the instant a payment settles in
@@ -47,6 +48,7 @@ pub mod crash;
 pub mod dist;
 pub mod duration;
 pub mod events;
+pub mod file_lock;
 pub mod http;
 pub mod ids;
 pub mod lang;

@@ -178,7 +178,9 @@ impl Hookshot {
                 TransportError::BadUrl(_) => refusal(to, e),
                 TransportError::Connect(_) => SendError::Connect(e),
                 TransportError::Timeout => SendError::Timeout,
-                TransportError::Broken(_) => SendError::ReadAnswer(e),
+                TransportError::Broken(_) | TransportError::TooLarge { .. } => {
+                    SendError::ReadAnswer(e)
+                }
             })?;
         let (parts, body) = response.into_parts();
         Ok(Answer {

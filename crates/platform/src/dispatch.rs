@@ -89,6 +89,7 @@ pub(crate) fn parse_result(text: &str) -> Option<AttemptResult> {
         TransportErrorKind::Broken,
         TransportErrorKind::Timeout,
         TransportErrorKind::BadUrl,
+        TransportErrorKind::ResponseTooLarge,
     ]
     .into_iter()
     .find(|kind| kind.as_str() == text)
@@ -662,7 +663,9 @@ impl Ctx {
                 started_at,
                 duration,
                 result,
-                next_attempt_at: next_delay.map(|d| clock.now().plus(*d)),
+                // The instant the next attempt is really scheduled for
+                // (jitter and Retry-After in), as journalled above.
+                next_attempt_at: wait.map(|w| clock.now().plus(w)),
             },
             &shared.config.retention,
         );
@@ -709,6 +712,9 @@ async fn attempt(
             timestamp.to_string(),
         )
         .header(hooklab_core::signature::SIGNATURE_HEADER, signature)
+        // Only the status matters: an acknowledgement's body is read up to
+        // 64 KiB and an endless one fails the attempt (`response_too_large`).
+        .extension(hooklab_core::http::BodyCap::ACK)
         .body(delivery.body.clone());
     let request = match request {
         Ok(request) => request,

@@ -520,7 +520,9 @@ impl Platform {
                     started_at: store::from_unix(&shared.clock, stored.started_at_us),
                     duration: Dur(stored.duration_us.max(0) as u64),
                     result,
-                    next_attempt_at: None,
+                    next_attempt_at: stored
+                        .next_attempt_at_us
+                        .map(|us| store::from_unix(&shared.clock, us)),
                 },
                 &shared.config.retention,
             );

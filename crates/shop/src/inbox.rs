@@ -72,6 +72,10 @@ pub enum InboxError {
         /// The file.
         path: PathBuf,
     },
+    /// Occurs when another process has the inbox open (another `hooklab
+    /// shop` with the same `--data`), or its lock file cannot be made.
+    #[error(transparent)]
+    Lock(#[from] hooklab_core::file_lock::LockError),
     /// Occurs when a write fails (a full disk).
     #[error("cannot write the shop's inbox {}", path.display())]
     Write {
@@ -88,7 +92,9 @@ impl InboxError {
     pub fn is_bad_file(&self) -> bool {
         matches!(
             self,
-            InboxError::NotADatabase { .. } | InboxError::Foreign { .. }
+            InboxError::NotADatabase { .. }
+                | InboxError::Foreign { .. }
+                | InboxError::Lock(hooklab_core::file_lock::LockError::Held { .. })
         )
     }
 }
@@ -101,6 +107,8 @@ pub struct Inbox {
     path: PathBuf,
     /// Turns the run clock's instants into unix time for the rows.
     clock: Clock,
+    /// This process's hold on the file: a second shop given it is refused.
+    _lock: hooklab_core::file_lock::FileLock,
 }
 
 /// What an inbox held when it was opened.
@@ -118,6 +126,8 @@ impl Inbox {
     /// Opens (or creates) the inbox at `path`, and reads what it holds.
     pub fn open(path: &Path, clock: Clock) -> Result<(Inbox, InboxContents), InboxError> {
         let path = path.to_path_buf();
+        // One shop per inbox: two would record the same deliveries twice.
+        let lock = hooklab_core::file_lock::lock(&path)?;
         let open_err = |source| InboxError::Open {
             path: path.clone(),
             source,
@@ -194,6 +204,7 @@ impl Inbox {
                 conn: Mutex::new(conn),
                 path,
                 clock,
+                _lock: lock,
             },
             contents,
         ))

@@ -32,6 +32,10 @@ pub fn cause(cause: Cause, lang: Lang) -> &'static str {
             "o receptor fechou a conexão antes de uma resposta completa",
         ),
         Cause::NotHttp => ("the answer was not HTTP", "a resposta não era HTTP"),
+        Cause::BodyTooLarge => (
+            "answered with a body over 1 MiB, where a sender stops reading",
+            "respondeu com um corpo de mais de 1 MiB, onde quem envia para de ler",
+        ),
         Cause::Other => ("a transport error", "um erro de transporte"),
     };
     match lang {
@@ -242,6 +246,7 @@ mod tests {
             Cause::ConnectionReset,
             Cause::ConnectionClosed,
             Cause::NotHttp,
+            Cause::BodyTooLarge,
             Cause::Other,
         ] {
             assert_ne!(cause(c, Lang::En), cause(c, Lang::PtBr), "{c:?}");

@@ -13,7 +13,7 @@ use crate::delivery::{
     NOT_JSON, Scheme, TIMESTAMP_OFFSET_SECS, UNKNOWN_GITHUB_EVENT, UNKNOWN_STANDARD_TYPE,
 };
 use crate::scorecard::{Counts, Scorecard};
-use crate::target::Reply;
+use crate::target::{Cause, Reply};
 use hooklab_core::lang::Lang;
 use hooklab_report::units::{count, decimal};
 
@@ -683,6 +683,12 @@ fn reply_text(reply: &Reply, lang: Lang) -> String {
         }
         // The library's own words are a detail (see [`details`]): here, the
         // class, in the language.
+        // An answer did come: saying "no answer" would send the reader
+        // looking for a crash.
+        Reply::NoAnswer {
+            cause: why @ Cause::BodyTooLarge,
+            ..
+        } => cause(*why, lang).to_owned(),
         Reply::NoAnswer { cause: why, .. } => match lang {
             Lang::En => format!("no answer ({})", cause(*why, lang)),
             Lang::PtBr => format!("sem resposta ({})", cause(*why, lang)),

@@ -51,7 +51,9 @@ pub struct PlatformArgs {
 
     /// How long a finished payment (settled, every webhook delivery over)
     /// stays in memory; after that a request for it gets 410 `forgotten`
-    /// (it stays in the data file): a duration such as 24h, 30m or 90s.
+    /// (it stays in the data file), and so does a creation replaying its
+    /// Idempotency-Key (the last 100,000 such keys are remembered), rather
+    /// than a second charge: a duration such as 24h, 30m or 90s.
     #[arg(long, default_value = "24h", value_parser = parse_dur)]
     pub(super) keep: Dur,
 }

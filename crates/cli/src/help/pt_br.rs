@@ -238,7 +238,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "platform",
         "keep",
-        "Por quanto tempo um pagamento finalizado (liquidado, com todas as entregas de webhook encerradas) fica na memória; depois disso, quem pedir por ele recebe 410 `forgotten` (ele continua no arquivo de dados): uma duração como 24h, 30m ou 90s",
+        "Por quanto tempo um pagamento finalizado (liquidado, com todas as entregas de webhook encerradas) fica na memória; depois disso, quem pedir por ele recebe 410 `forgotten` (ele continua no arquivo de dados), e também uma criação que repete a sua Idempotency-Key (as últimas 100.000 dessas chaves são lembradas), em vez de uma segunda cobrança: uma duração como 24h, 30m ou 90s",
     ),
     (
         "shop",

@@ -14,6 +14,11 @@
 //! - No proxy (not even one from `HTTP_PROXY`) and no redirects: a proxy or a
 //!   `Location` header could carry a request off this machine, past
 //!   [`ensure_loopback`], which every send calls first.
+//! - A cap on every response body ([`BodyCap`], per request, 8 MiB unless
+//!   the caller asks for less): a declared `Content-Length` over it fails at
+//!   once, and a body read chunk by chunk stops at it, with
+//!   [`TransportError::TooLarge`]. Without it a receiver answering `200`
+//!   with an endless body grew the platform by gigabytes in seconds.
 //! - No retries inside the client: the dispatcher's retry schedule decides
 //!   when to try again, and a retry hidden here would be an attempt that no
 //!   delivery log shows (it also spares a copy of every request).
@@ -22,9 +27,10 @@
 //! the model and not a socket does not link reqwest.
 
 use super::{
-    ChunkFuture, Chunks, HttpClient, OpenFuture, SendFuture, TransportError, ensure_loopback,
+    BodyCap, ChunkFuture, Chunks, HttpClient, OpenFuture, SendFuture, TransportError,
+    ensure_loopback,
 };
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,13 +74,19 @@ impl LoopbackHttp {
     }
 
     /// Sends `request` (its URI absolute, on loopback) and reads the whole
-    /// answer. No time limit of its own: callers bound the exchange with
-    /// theirs (a delivery's timeout, GitHub's 10 seconds).
+    /// answer, up to the request's [`BodyCap`] (8 MiB without one). No time
+    /// limit of its own: callers bound the exchange with theirs (a
+    /// delivery's timeout, GitHub's 10 seconds).
     pub async fn exchange(
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         ensure_loopback(request.uri())?;
+        let cap = request
+            .extensions()
+            .get::<BodyCap>()
+            .copied()
+            .unwrap_or(BodyCap::DEFAULT);
         let client = match &self.client {
             Ok(client) => client,
             Err(e) => return Err(TransportError::Connect(Box::new(e.clone()))),
@@ -85,7 +97,7 @@ impl LoopbackHttp {
         let status = response.status();
         let version = response.version();
         let headers = std::mem::take(response.headers_mut());
-        let body = response.bytes().await.map_err(failure)?;
+        let body = capped_body(&mut response, cap.0).await?;
         let mut whole = http::Response::new(body);
         *whole.status_mut() = status;
         *whole.version_mut() = version;
@@ -140,6 +152,44 @@ impl LoopbackHttp {
     }
 }
 
+/// `response`'s body, read chunk by chunk and refused once it is over `limit`
+/// bytes (at once when its `Content-Length` says so): a peer that answers
+/// with an endless body costs at most `limit` bytes.
+async fn capped_body(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> Result<Bytes, TransportError> {
+    let too_large = TransportError::TooLarge {
+        status: response.status().as_u16(),
+        limit,
+    };
+    let declared = response.content_length();
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large);
+    }
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = response.chunk().await.map_err(failure)? {
+        total += chunk.len();
+        if total > limit {
+            return Err(too_large);
+        }
+        chunks.push(chunk);
+    }
+    // The usual answer is one chunk, handed on without a copy.
+    Ok(match chunks.len() {
+        0 => Bytes::new(),
+        1 => chunks.swap_remove(0),
+        _ => {
+            let mut whole = BytesMut::with_capacity(total);
+            for chunk in chunks {
+                whole.extend_from_slice(&chunk);
+            }
+            whole.freeze()
+        }
+    })
+}
+
 /// Sorts a reqwest error into the seam's kinds, keeping it as the cause.
 fn failure(e: reqwest::Error) -> TransportError {
     if e.is_connect() {
@@ -181,6 +231,81 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.kind(), TransportErrorKind::BadUrl);
+    }
+
+    /// A receiver on `127.0.0.1:0` that answers every request with `head`
+    /// and then `chunk` over and over until the client goes away (once,
+    /// when `chunk` is empty).
+    async fn endless(head: &'static str, chunk: &'static [u8]) -> std::net::SocketAddr {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut seen = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => seen.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    if stream.write_all(head.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    // An empty `chunk`: the head was the whole answer.
+                    while !chunk.is_empty() && stream.write_all(chunk).await.is_ok() {}
+                });
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn an_endless_answer_stops_at_the_cap() {
+        // Declared far over the cap: refused before the body is read.
+        let addr = endless(
+            "HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n",
+            &[b'x'; 4096],
+        )
+        .await;
+        let mut request = post(&format!("http://{addr}/webhooks"));
+        request.extensions_mut().insert(BodyCap::ACK);
+        let err = LoopbackHttp::new().send(request).await.unwrap_err();
+        assert_eq!(err.kind(), TransportErrorKind::ResponseTooLarge);
+        assert_eq!(
+            err.to_string(),
+            format!("answered 200 with a body over {} bytes", BodyCap::ACK.0)
+        );
+        // Undeclared (chunked, never ending): cut once the cap is passed.
+        let addr = endless(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"40\r\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n",
+        )
+        .await;
+        let err = LoopbackHttp::new()
+            .send(post(&format!("http://{addr}/v1/events")))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), TransportErrorKind::ResponseTooLarge);
+        assert!(
+            err.to_string().contains(&BodyCap::DEFAULT.0.to_string()),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_under_the_cap_is_read_whole() {
+        let addr = endless(
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+            b"",
+        )
+        .await;
+        let mut request = post(&format!("http://{addr}/webhooks"));
+        request.extensions_mut().insert(BodyCap(5));
+        let response = LoopbackHttp::new().send(request).await.unwrap();
+        assert_eq!(response.body().as_ref(), b"hello");
     }
 
     #[tokio::test]

@@ -16,6 +16,14 @@
 //!   this long while the server waits to read (a body sent a byte a minute)
 //!   is closed. A handler that takes its time, or an event stream that sends
 //!   a keep-alive now and then, is not idle;
+//! - a **request deadline**: once a request's head has arrived, its body
+//!   must arrive whole within this, however steadily it trickles (the idle
+//!   timeout alone restarts on every byte, so a byte every 20 seconds kept a
+//!   connection for ever). A body still coming at the deadline is answered
+//!   408 `request_timeout` in the JSON shape and the connection is closed.
+//!   With the header-read timeout, a whole request (head and body) has at
+//!   most the two together; a handler's own time (a held long poll) does
+//!   not count;
 //! - a **connection limit** (by default half the process's descriptor
 //!   limit): beyond it the server stops accepting, and new clients wait in
 //!   the kernel's backlog until a connection closes, rather than the process
@@ -40,11 +48,13 @@ use axum::Router;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
+use hyper::body::{Body as HttpBody, Frame, SizeHint};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -63,6 +73,9 @@ pub struct ServerLimits {
     /// How long a connection may sit with nothing moving while the server
     /// waits to read from it.
     pub idle_timeout: Duration,
+    /// How long a request's body may take to arrive whole, counted from
+    /// when its head arrived.
+    pub request_timeout: Duration,
     /// Connections served at once; more wait in the backlog.
     pub max_connections: usize,
     /// How long a shutdown waits for open connections before cutting them.
@@ -74,6 +87,9 @@ impl Default for ServerLimits {
         ServerLimits {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
+            // Any honest client sends a 2 MB body over loopback in
+            // milliseconds; 30 s leaves a slow machine room.
+            request_timeout: Duration::from_secs(30),
             max_connections: default_max_connections(),
             shutdown_deadline: Duration::from_secs(5),
         }
@@ -185,8 +201,22 @@ where
         let mut closing = closing_rx.clone();
         connections.spawn(async move {
             let _permit = permit;
-            let service =
-                hyper::service::service_fn(move |request| router.clone().oneshot(request));
+            let timeout = limits.request_timeout;
+            let service = hyper::service::service_fn(move |request: http::Request<_>| {
+                let router = router.clone();
+                async move {
+                    let expired = Arc::new(AtomicBool::new(false));
+                    let request = request
+                        .map(|body| Body::new(BodyDeadline::new(body, timeout, expired.clone())));
+                    let response = router.oneshot(request).await;
+                    // Whatever the handler made of a body that failed
+                    // half-way (axum says 400), the client was too slow.
+                    match expired.load(Ordering::Relaxed) {
+                        true => Ok(request_timed_out(timeout)),
+                        false => response,
+                    }
+                }
+            });
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
@@ -226,6 +256,86 @@ where
         connections.shutdown().await;
     }
     Ok(served)
+}
+
+/// A request body that fails once `limit` has passed since the request's
+/// head arrived (when it was made), raising `expired` so the server answers
+/// 408 whatever the handler did with the failure.
+struct BodyDeadline<B> {
+    inner: B,
+    timer: Pin<Box<Sleep>>,
+    limit: Duration,
+    expired: Arc<AtomicBool>,
+}
+
+impl<B> BodyDeadline<B> {
+    fn new(inner: B, limit: Duration, expired: Arc<AtomicBool>) -> Self {
+        BodyDeadline {
+            inner,
+            timer: Box::pin(tokio::time::sleep(limit)),
+            limit,
+            expired,
+        }
+    }
+}
+
+/// Why a [`BodyDeadline`] body failed.
+#[derive(Debug, thiserror::Error)]
+#[error("the request's body did not arrive within {0:?}")]
+struct BodyTooSlow(Duration);
+
+impl<B> HttpBody for BodyDeadline<B>
+where
+    B: HttpBody<Data = bytes::Bytes> + Unpin,
+    B::Error: Into<axum::BoxError>,
+{
+    type Data = bytes::Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+        }
+        match this.timer.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                this.expired.store(true, Ordering::Relaxed);
+                Poll::Ready(Some(Err(Box::new(BodyTooSlow(this.limit)))))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// 408 `request_timeout` in the JSON shape, closing the connection (the
+/// rest of the body is still on the wire).
+fn request_timed_out(limit: Duration) -> Response {
+    let message = format!(
+        "the request's body did not arrive within {} s of its head",
+        limit.as_secs_f64()
+    );
+    let body = serde_json::to_vec(&ErrorBody::new("request_timeout", message)).unwrap_or_default();
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::REQUEST_TIMEOUT;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// A connection that fails a pending read once nothing has moved on it, in
@@ -579,6 +689,7 @@ mod tests {
         ServerLimits {
             header_read_timeout: Duration::from_millis(300),
             idle_timeout: Duration::from_millis(300),
+            request_timeout: Duration::from_millis(600),
             max_connections: 4,
             shutdown_deadline: Duration::from_millis(300),
         }
@@ -628,6 +739,47 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_body_trickled_under_the_idle_timeout_is_cut_at_the_request_deadline() {
+        let limits = ServerLimits {
+            // Only the request deadline can end it: each byte comes well
+            // within the idle timeout, and the head is sent at once.
+            idle_timeout: Duration::from_secs(3_600),
+            request_timeout: Duration::from_millis(500),
+            ..short()
+        };
+        let (addr, _trigger, _task) = start(limits).await;
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut read, mut write) = stream.into_split();
+        write
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+            .await
+            .unwrap();
+        // A byte every 50 ms for 50 s, far past the deadline; it stops
+        // early once the server has closed (a write fails).
+        let trickle = tokio::spawn(async move {
+            for _ in 0..1000 {
+                if write.write_all(b"x").await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        });
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(30), read.read_to_end(&mut answer))
+            .await
+            .expect("the server never closed the trickling connection")
+            .ok();
+        trickle.abort();
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+        let body: serde_json::Value =
+            serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+        assert_eq!(body["error"]["code"], "request_timeout");
+        // A body sent at once is still answered.
+        assert!(echo(addr).await.starts_with("HTTP/1.1 200"));
+    }
+
+    #[tokio::test]
     async fn with_every_connection_held_idle_a_normal_request_is_still_answered() {
         let limits = short();
         let (addr, _trigger, _task) = start(limits).await;
@@ -649,6 +801,7 @@ mod tests {
             // Long enough that only the shutdown deadline can end it.
             header_read_timeout: Duration::from_secs(3_600),
             idle_timeout: Duration::from_secs(3_600),
+            request_timeout: Duration::from_secs(3_600),
             ..short()
         };
         let (addr, trigger, task) = start(limits).await;

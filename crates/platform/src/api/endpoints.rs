@@ -53,9 +53,11 @@ pub(crate) async fn create(
                     .to_owned(),
             });
         }
+        // The refusal's cause says why (not on loopback, not plain http);
+        // the error itself only says "bad URL".
         hooklab_core::http::ensure_loopback(&uri).map_err(|e| ApiError::InvalidField {
             field: "url",
-            message: e.to_string(),
+            message: std::error::Error::source(&e).map_or_else(|| e.to_string(), |c| c.to_string()),
         })?;
         if points_at_api(&uri, shared.own_addr.get()) {
             return Err(ApiError::InvalidField {

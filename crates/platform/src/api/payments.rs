@@ -79,9 +79,18 @@ fn validate(req: &CreatePayment) -> Result<(), ApiError> {
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else {
+    let mut values = headers.get_all("idempotency-key").iter();
+    let Some(value) = values.next() else {
         return Ok(None);
     };
+    // Two keys: which one the client meant is a guess, and a wrong guess
+    // is a double charge or a lost payment.
+    if values.next().is_some() {
+        return Err(ApiError::BadParameter {
+            name: "Idempotency-Key",
+            message: "sent more than once; send exactly one key per request".to_owned(),
+        });
+    }
     match value.to_str() {
         Ok(key) if !key.is_empty() && key.len() <= 255 && !key.chars().any(char::is_control) => {
             Ok(Some(key.to_owned()))

@@ -15,6 +15,12 @@ use hooklab_core::duration::Dur;
 use hooklab_core::ids::{EndpointId, MerchantId};
 use hooklab_core::signature::WebhookSecret;
 
+/// How many previous secrets an endpoint keeps signing with during
+/// rotations: with the current one, a delivery carries at most three
+/// signatures (Standard Webhooks receivers check each one against their
+/// secrets; a rotation is meant to overlap one or two, not thousands).
+pub(crate) const MAX_RETIRING: usize = 2;
+
 /// A registered webhook endpoint.
 #[derive(Clone, Debug)]
 pub(crate) struct EndpointRecord {
@@ -113,7 +119,10 @@ impl Ledger {
     }
 
     /// Gives `merchant`'s endpoint `id` a new secret; the old one still signs
-    /// until `now + grace`.
+    /// until `now + grace`. At most [`MAX_RETIRING`] old secrets are kept
+    /// signing, the oldest dropped first: every delivery carries one
+    /// signature per live secret, and 2,000 rotations in a row made a
+    /// 96 KB signature header.
     pub(crate) fn rotate_secret(
         &mut self,
         merchant: &MerchantId,
@@ -129,6 +138,10 @@ impl Ledger {
         let old = std::mem::replace(&mut e.secret, fresh);
         e.retiring.retain(|(_, until)| *until > now);
         e.retiring.push((old, now.plus(grace)));
+        if e.retiring.len() > MAX_RETIRING {
+            let extra = e.retiring.len() - MAX_RETIRING;
+            e.retiring.drain(..extra);
+        }
         Some(e.clone())
     }
 

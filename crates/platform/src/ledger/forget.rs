@@ -19,15 +19,72 @@
 //! end), and `hooklab platform`'s settlement worker also wakes for it. A
 //! simulation's clock therefore sees exactly the same wake-ups as before.
 //!
+//! A forgotten payment's idempotency key is not forgotten with it: it moves
+//! to [`ForgottenKeys`], so a replay of the key (with any body) is answered
+//! `410 forgotten` instead of creating a second payment, a double charge.
+//! That list is bounded ([`FORGOTTEN_KEYS`], oldest dropped first), so memory
+//! stays bounded too; a key older than the last 100,000 forgotten ones is
+//! treated as new.
+//!
 //! With a durable store, a forgotten payment stays on disk; only memory is
 //! freed (and a restart reads it back, to forget it again at once).
 
 use super::Ledger;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
+use hooklab_core::ids::MerchantId;
 use hooklab_core::ids::OrderId;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::hash::{BuildHasher, RandomState};
+
+/// How many forgotten payments' idempotency keys are remembered: about 4 MB
+/// at most (a key is kept as a 64-bit hash and a payment number), and a
+/// day's worth for a platform creating one payment a second.
+pub(crate) const FORGOTTEN_KEYS: usize = 100_000;
+
+/// The idempotency keys of forgotten payments, each with its payment's
+/// number, oldest first. Keys are kept as a keyed 64-bit hash of
+/// `(merchant, key)` rather than their text: two keys would have to share a
+/// hash for a new payment to be refused by mistake (odds about 1 in 10^9
+/// with the list full).
+#[derive(Debug, Default)]
+pub(crate) struct ForgottenKeys {
+    hasher: RandomState,
+    by_hash: HashMap<u64, u64>,
+    order: VecDeque<u64>,
+}
+
+impl ForgottenKeys {
+    fn hash(&self, merchant: &MerchantId, key: &str) -> u64 {
+        self.hasher.hash_one((merchant.as_str(), key))
+    }
+
+    /// Remembers that `merchant`'s `key` created payment `number`, now
+    /// forgotten; drops the oldest beyond [`FORGOTTEN_KEYS`].
+    pub(crate) fn insert(&mut self, merchant: &MerchantId, key: &str, number: u64) {
+        let hash = self.hash(merchant, key);
+        if self.by_hash.insert(hash, number).is_none() {
+            self.order.push_back(hash);
+        }
+        while self.order.len() > FORGOTTEN_KEYS {
+            if let Some(old) = self.order.pop_front() {
+                self.by_hash.remove(&old);
+            }
+        }
+    }
+
+    /// The forgotten payment `merchant`'s `key` created, if it is remembered.
+    pub(crate) fn payment(&self, merchant: &MerchantId, key: &str) -> Option<u64> {
+        self.by_hash.get(&self.hash(merchant, key)).copied()
+    }
+
+    /// How many are remembered.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.order.len()
+    }
+}
 
 /// What the ledger forgets, and when.
 #[derive(Debug, Default)]
@@ -45,6 +102,9 @@ pub(crate) struct Forgetting {
     due: BinaryHeap<Reverse<(Micros, u64)>>,
     /// Payments forgotten so far.
     pub(crate) forgotten: u64,
+    /// Their idempotency keys, so a replay is refused rather than charged
+    /// again.
+    pub(crate) keys: ForgottenKeys,
 }
 
 impl Ledger {
@@ -187,6 +247,7 @@ impl Ledger {
         };
         self.forgetting.forgotten += 1;
         if let Some(key) = p.key {
+            self.forgetting.keys.insert(&p.merchant, &key, number);
             self.idempotency
                 .remove(&(p.merchant.clone(), key.into_string()));
         }
@@ -214,5 +275,28 @@ impl Ledger {
             self.events.kept(),
             self.forgetting.forgotten,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forgotten_keys_are_bounded_and_drop_the_oldest_first() {
+        let mut keys = ForgottenKeys::default();
+        let alice = MerchantId("merch_alice".to_owned());
+        let bob = MerchantId("merch_bob".to_owned());
+        keys.insert(&alice, "k", 1);
+        assert_eq!(keys.payment(&alice, "k"), Some(1));
+        assert_eq!(keys.payment(&bob, "k"), None, "keys are per merchant");
+        for n in 2..=FORGOTTEN_KEYS as u64 + 1 {
+            keys.insert(&alice, &format!("k{n}"), n);
+        }
+        assert_eq!(keys.len(), FORGOTTEN_KEYS);
+        assert_eq!(keys.payment(&alice, "k"), None, "the oldest went first");
+        assert_eq!(keys.payment(&alice, "k2"), Some(2));
+        let last = FORGOTTEN_KEYS as u64 + 1;
+        assert_eq!(keys.payment(&alice, &format!("k{last}")), Some(last));
     }
 }

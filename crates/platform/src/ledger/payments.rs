@@ -200,6 +200,23 @@ impl Ledger {
             }
             return Ok((record.json.clone(), true));
         }
+        if let Some((merchant, key)) = &key
+            && let Some(number) = self.forgetting.keys.payment(merchant, key)
+        {
+            // The key's payment was forgotten after `--keep`: creating
+            // another would charge the customer twice.
+            return Err(ApiError::Forgotten {
+                what: "payment",
+                id: PaymentId::numbered_in(&self.epoch, number)
+                    .as_str()
+                    .to_owned(),
+                why: format!(
+                    "the Idempotency-Key `{}` created it; a replay is refused rather than \
+                     charged twice: use a new key for a new payment",
+                    crate::error::quoted(key)
+                ),
+            });
+        }
         let number = self.payments.minted() + 1;
         let mut record = PaymentRecord {
             id: PaymentId::numbered_in(&self.epoch, number),

@@ -209,8 +209,8 @@ pub(super) fn load(conn: &Connection, path: &Path) -> Result<Snapshot, StoreErro
 
     let mut stmt = conn
         .prepare(
-            "SELECT event_id, endpoint_id, attempt, started_at_us, duration_us, result \
-             FROM attempts ORDER BY id",
+            "SELECT event_id, endpoint_id, attempt, started_at_us, duration_us, result, \
+             next_attempt_at_us FROM attempts ORDER BY id",
         )
         .map_err(read)?;
     let rows = stmt
@@ -222,6 +222,7 @@ pub(super) fn load(conn: &Connection, path: &Path) -> Result<Snapshot, StoreErro
                 started_at_us: r.get(3)?,
                 duration_us: r.get(4)?,
                 result: r.get(5)?,
+                next_attempt_at_us: r.get(6)?,
             })
         })
         .map_err(read)?;

@@ -65,6 +65,35 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// Occurs when another process has the file open (another `hooklab
+    /// platform`, or a run with the same `--data`).
+    #[error(
+        "{} is in use by another hooklab process{}: stop it first, or give this one another --data path",
+        path.display(),
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
+    Locked {
+        /// The file.
+        path: PathBuf,
+        /// The other process, as its lock file names it.
+        pid: Option<u32>,
+    },
+    /// Occurs when the lock file beside the data file cannot be made
+    /// (a read-only folder).
+    #[error(
+        "cannot create the lock file {} of {}: check that its folder exists and is writable",
+        lock.display(),
+        path.display()
+    )]
+    LockFile {
+        /// The data file.
+        path: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// Occurs when `--reset` cannot remove the old file.
     #[error("cannot remove {} to start empty", path.display())]
     Reset {
@@ -154,6 +183,7 @@ impl StoreError {
         matches!(
             self,
             StoreError::NotADatabase { .. }
+                | StoreError::Locked { .. }
                 | StoreError::Foreign { .. }
                 | StoreError::Version { .. }
                 | StoreError::BadRow { .. }
@@ -263,6 +293,9 @@ pub(crate) struct StoredAttempt {
     pub(crate) duration_us: i64,
     /// `HTTP 200`, `timeout`, … (`AttemptResult::describe`).
     pub(crate) result: String,
+    /// When the next attempt was scheduled (jitter and `Retry-After`
+    /// included), if one was.
+    pub(crate) next_attempt_at_us: Option<i64>,
 }
 
 impl Snapshot {

@@ -89,9 +89,16 @@ CREATE TABLE attempts (
     attempt       INTEGER NOT NULL,
     started_at_us INTEGER NOT NULL,
     duration_us   INTEGER NOT NULL,
-    result        TEXT NOT NULL
+    result        TEXT NOT NULL,
+    next_attempt_at_us INTEGER
 );
 "#;
+
+/// Adds `attempts.next_attempt_at_us` to a file made before it existed: a
+/// nullable column, so the schema version stays 1 (an older hooklab names
+/// its columns when it writes, and ignores this one).
+pub(crate) const ADD_ATTEMPT_SCHEDULE: &str =
+    "ALTER TABLE attempts ADD COLUMN next_attempt_at_us INTEGER";
 
 /// The tables [`CREATE`] makes, to tell a half-made file from a foreign one.
 pub(crate) const TABLES: [&str; 8] = [

@@ -8,7 +8,7 @@
 //! killed, which is what this store is for; only a power cut can take the
 //! last commits with it.
 
-use super::schema::{APPLICATION_ID, CREATE, SCHEMA_VERSION, TABLES};
+use super::schema::{ADD_ATTEMPT_SCHEDULE, APPLICATION_ID, CREATE, SCHEMA_VERSION, TABLES};
 use super::{AttemptRow, OutboxRow, SettledRow, Snapshot, StoreError, name};
 use crate::ledger::{EndpointRecord, PaymentRecord};
 use crate::merchants::Merchant;
@@ -25,6 +25,9 @@ pub struct SqliteStore {
     /// One connection, one writer at a time.
     conn: Mutex<Connection>,
     path: PathBuf,
+    /// This process's hold on the file (`hooklab_core::file_lock`): a
+    /// second platform given it is refused.
+    _lock: hooklab_core::file_lock::FileLock,
 }
 
 /// What SQLite says about a file it could open: empty (new), ours, or not.
@@ -38,6 +41,16 @@ impl SqliteStore {
     /// and loads what it holds (`None` when new).
     pub(super) fn open(path: &Path, reset: bool) -> Result<(Self, Option<Snapshot>), StoreError> {
         let path = path.to_path_buf();
+        // Before anything reads or resets the file: two platforms resuming
+        // the same rows collide.
+        let lock = hooklab_core::file_lock::lock(&path).map_err(|e| match e {
+            hooklab_core::file_lock::LockError::Held { path, pid } => {
+                StoreError::Locked { path, pid }
+            }
+            hooklab_core::file_lock::LockError::Io { path, lock, source } => {
+                StoreError::LockFile { path, lock, source }
+            }
+        })?;
         let mut conn = connect(&path)?;
         let mut identity = identify(&conn, &path);
         if reset {
@@ -88,6 +101,17 @@ impl SqliteStore {
                 None
             }
             Identity::Ours => {
+                let has_schedule: i64 = conn
+                    .query_row(
+                        "SELECT count(*) FROM pragma_table_info('attempts') \
+                         WHERE name = 'next_attempt_at_us'",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .map_err(opened)?;
+                if has_schedule == 0 {
+                    conn.execute_batch(ADD_ATTEMPT_SCHEDULE).map_err(opened)?;
+                }
                 let snapshot = super::load::load(&conn, &path)?;
                 // A file whose first start died before it wrote its meta rows
                 // is as good as new.
@@ -98,6 +122,7 @@ impl SqliteStore {
             SqliteStore {
                 conn: Mutex::new(conn),
                 path,
+                _lock: lock,
             },
             snapshot,
         ))
@@ -353,8 +378,8 @@ impl SqliteStore {
         }
         self.transaction(|tx| {
             let mut log = tx.prepare_cached(
-                "INSERT INTO attempts (outbox_id, event_id, endpoint_id, attempt, started_at_us, duration_us, result) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO attempts (outbox_id, event_id, endpoint_id, attempt, started_at_us, duration_us, result, next_attempt_at_us) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             let mut outbox = tx.prepare_cached(
                 "UPDATE outbox SET state = ?1, attempts = MAX(attempts, ?2), next_attempt_at_us = ?3, \
@@ -377,6 +402,7 @@ impl SqliteStore {
                         row.started_us,
                         row.duration_us as i64,
                         row.result,
+                        row.next_attempt_at_us,
                     ])?;
                     event.execute(params![name(&row.event_state), row.event_id.as_str()])?;
                 }

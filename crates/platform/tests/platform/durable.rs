@@ -99,11 +99,27 @@ fn a_platform_killed_mid_run_resumes_from_its_file_and_loses_nothing() {
             2,
             "orders 1 and 2 settled before the kill"
         );
+        // The first attempt's log entry says when the retry is due.
+        let event = p
+            .settlements()
+            .into_iter()
+            .find(|s| s.payment_id.0 == "pay_000001")
+            .unwrap()
+            .event_id;
+        let uri = format!("/v1/events/{}/attempts", event.0);
+        let (_, _, log) = super::call(&p, "GET", &uri, None, None).await;
+        let due = log["data"][0]["next_attempt_at"].clone();
+        assert!(!due.is_null(), "{log}");
         // The trigger is leaked, not dropped: dropping it would be a
         // graceful shutdown.
         std::mem::forget(trigger);
-        (http, clock.unix_us(hooklab_core::clock::Micros(0)), p)
+        (
+            http,
+            clock.unix_us(hooklab_core::clock::Micros(0)),
+            (p, due),
+        )
     });
+    let (killed, due_before_kill) = killed;
     let before = accepted(&http1, &answers);
     assert!(before.is_empty(), "both first attempts failed: {before:?}");
     // The kill: every task is dropped where it stands.
@@ -150,6 +166,8 @@ fn a_platform_killed_mid_run_resumes_from_its_file_and_loses_nothing() {
         let attempts = log["data"].as_array().unwrap();
         assert!(attempts.len() >= 2, "{log}");
         assert_eq!(attempts[0]["attempt"], 1, "{log}");
+        // With the instant its retry was scheduled for, as before the kill.
+        assert_eq!(attempts[0]["next_attempt_at"], due_before_kill, "{log}");
         settlements
     });
     assert_eq!(settled.len() as u64, ORDERS, "every payment settled");

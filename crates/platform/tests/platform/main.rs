@@ -17,6 +17,7 @@ mod endpoints;
 mod limits;
 mod payments;
 mod retention;
+mod robust;
 mod router_props;
 mod server;
 mod spectrum;

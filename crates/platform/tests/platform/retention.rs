@@ -127,11 +127,22 @@ async fn a_finished_payment_is_forgotten_after_the_window_and_answered_410() {
     assert_eq!(page["data"].as_array().unwrap().len(), 0, "{page}");
     let (status, _, _) = call(&p, "GET", "/v1/events?after=evt_000001", None, None).await;
     assert_eq!(status, StatusCode::OK);
-    // Its idempotency key went with it: the same request is a new payment.
-    let (status, headers, again) = call(&p, "POST", "/v1/payments", Some(ORDER), Some("k1")).await;
-    assert_eq!(status, StatusCode::CREATED);
-    assert!(headers.get("idempotent-replayed").is_none());
-    assert_ne!(again["id"], created["id"]);
+    // Its idempotency key outlives it: the same request is refused with
+    // 410 naming the forgotten payment, not charged a second time.
+    let (status, _, again) = call(&p, "POST", "/v1/payments", Some(ORDER), Some("k1")).await;
+    assert_eq!(status, StatusCode::GONE, "{again}");
+    assert_eq!(again["error"]["code"], "forgotten");
+    let message = again["error"]["message"].as_str().unwrap();
+    let id = created["id"].as_str().unwrap();
+    assert!(
+        message.contains(id) && message.contains("Idempotency-Key `k1`"),
+        "{message}"
+    );
+    assert_eq!(p.books().payments, 0, "no second payment");
+    // A new key is a new payment.
+    let (status, _, fresh) = call(&p, "POST", "/v1/payments", Some(ORDER), Some("k2")).await;
+    assert_eq!(status, StatusCode::CREATED, "{fresh}");
+    assert_ne!(fresh["id"], created["id"]);
 }
 
 #[tokio::test(start_paused = true)]
