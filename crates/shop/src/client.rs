@@ -159,7 +159,8 @@ pub struct SentCounts {
 /// builder does for a name or value that is not valid.
 fn append(request: &mut http::Request<Bytes>, name: &str, value: &str) -> Result<(), ClientError> {
     let name = http::HeaderName::try_from(name).map_err(|e| ClientError::Build(e.to_string()))?;
-    let value = http::HeaderValue::try_from(value).map_err(|e| ClientError::Build(e.to_string()))?;
+    let value =
+        http::HeaderValue::try_from(value).map_err(|e| ClientError::Build(e.to_string()))?;
     request.headers_mut().append(name, value);
     Ok(())
 }
@@ -309,7 +310,8 @@ impl PlatformClient {
         body: Option<Vec<u8>>,
     ) -> Result<Bytes, ClientError> {
         let json = body.is_some();
-        let mut request = self.start_request(method, path, Bytes::from(body.unwrap_or_default()))?;
+        let mut request =
+            self.start_request(method, path, Bytes::from(body.unwrap_or_default()))?;
         if json {
             request.headers_mut().append(
                 http::header::CONTENT_TYPE,

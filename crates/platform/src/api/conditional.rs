@@ -90,7 +90,11 @@ pub(crate) fn page_etag(after: Option<&EventId>, limit: usize, page: &EventPage)
     // page, and nearly every page of an event poller is empty).
     let mut tag = Vec::with_capacity(21);
     tag.extend_from_slice(b"\"ev-");
-    tag.extend((0..16).rev().map(|i| b"0123456789abcdef"[((h.0 >> (4 * i)) & 0xf) as usize]));
+    tag.extend(
+        (0..16)
+            .rev()
+            .map(|i| b"0123456789abcdef"[((h.0 >> (4 * i)) & 0xf) as usize]),
+    );
     tag.push(b'"');
     header_value(tag)
 }

@@ -20,11 +20,11 @@
 //! - At shutdown every held request is answered at once with what there is.
 
 use super::conditional;
+use super::conditional::IfNoneMatch;
 use super::refuse;
 use crate::Shared;
 use crate::error::ApiError;
 use crate::news::HeldKind;
-use super::conditional::IfNoneMatch;
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
