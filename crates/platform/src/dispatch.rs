@@ -278,7 +278,15 @@ pub(crate) async fn run(
                 Some(dispatch) => {
                     let shared = &ctx.shared;
                     let targets = crate::store::outbox::targets(shared, &dispatch);
-                    let body = match serde_json::to_vec(&dispatch.event) {
+                    // Serialised only for someone to send it to: a merchant
+                    // that polls has no endpoint, and a poll-heavy run
+                    // rendered every event's JSON for nobody.
+                    let body = if targets.is_empty() {
+                        Ok(Vec::new())
+                    } else {
+                        serde_json::to_vec(&dispatch.event)
+                    };
+                    let body = match body {
                         Ok(b) => Bytes::from(b),
                         // An Event always serialises; if one ever did not,
                         // skip it (and say so) rather than panic.

@@ -77,7 +77,12 @@ struct Bucket {
 /// Who is who, and how fast each may go. Guarded by the ledger's mutex.
 #[derive(Debug, Default)]
 pub(crate) struct Merchants {
-    by_key: HashMap<String, MerchantId>,
+    /// Hashed with foldhash, not SipHash: every request looks its key up
+    /// here, and the keys are only ever the platform's own (made once, from
+    /// its seeded generator); a client's key is looked up, never inserted,
+    /// and a lookup cannot lengthen the table's probe sequences, so a key
+    /// crafted to collide costs one more comparison at most.
+    by_key: HashMap<String, MerchantId, foldhash::fast::RandomState>,
     buckets: HashMap<MerchantId, Bucket>,
     rate_per_s: Option<f64>,
 }

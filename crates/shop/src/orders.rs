@@ -96,11 +96,21 @@ pub struct OrderEntry {
 /// Called on the task that learned it, with no lock of the book held.
 pub type OrderEnded = Arc<dyn Fn(OrderEntry) + Send + Sync>;
 
+/// The book's maps hash order ids with foldhash rather than std's SipHash:
+/// every poll and every notice hashes its order id once or twice (`is_known`
+/// and `record` were 4 % of a poll-heavy run), and the keys are the shop's
+/// own order ids, entered only by [`OrderBook::place`]. A notice about any
+/// other id (a forged or foreign webhook) only looks up, and a lookup
+/// cannot lengthen the table's probe sequences, so a fast hasher opens no
+/// collision attack. Nothing iterates the maps in hash order (`entries`
+/// sorts).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 #[derive(Debug, Default)]
 struct Book {
     /// Every order of a book that keeps all; of a forgetting book, the
     /// orders whose outcome is not yet known.
-    by_order: HashMap<OrderId, OrderEntry>,
+    by_order: FastMap<OrderId, OrderEntry>,
     /// Of a forgetting book, which orders are known and gone from `by_order`.
     forgotten: Forgotten,
     failed: Vec<(OrderId, String)>,

@@ -93,13 +93,7 @@ impl PlatformClient {
         path: &str,
         headers: &[(&str, &str)],
     ) -> Result<http::Request<Bytes>, ClientError> {
-        let mut builder = self.request_builder(http::Method::GET, path);
-        for (name, value) in headers {
-            builder = builder.header(*name, *value);
-        }
-        builder
-            .body(Bytes::new())
-            .map_err(|e| ClientError::Build(e.to_string()))
+        self.get_request(path, headers)
     }
 
     /// Checks that `payment` is `order`'s (see [`ClientError::ForeignPayment`]).

@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// The largest page.
 const MAX_LIMIT: usize = 1_000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListQuery {
     after: Option<String>,
@@ -28,14 +28,34 @@ pub(crate) struct ListQuery {
     wait: Option<String>,
 }
 
+impl ListQuery {
+    /// The query of `uri`, read by [`super::query::plain`] when it can be,
+    /// by axum's `Query` otherwise (and for every refusal).
+    fn of(uri: &http::Uri) -> Result<Query<ListQuery>, axum::extract::rejection::QueryRejection> {
+        let mut q = ListQuery::default();
+        let plain = super::query::plain(uri.query(), &["after", "limit", "wait"], |i, v| {
+            match i {
+                0 => q.after = Some(v.to_owned()),
+                1 => q.limit = Some(super::query::number(v)?),
+                _ => q.wait = Some(v.to_owned()),
+            }
+            Some(())
+        });
+        match plain {
+            Some(()) => Ok(Query(q)),
+            None => Query::try_from_uri(uri),
+        }
+    }
+}
+
 /// `GET /v1/events`.
 pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-    headers: axum::http::HeaderMap,
+    uri: http::Uri,
+    headers: super::conditional::IfNoneMatch,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|e| {
+    let Query(query) = ListQuery::of(&uri).map_err(|e| {
         refuse(
             &shared,
             ApiError::InvalidRequest(format!(

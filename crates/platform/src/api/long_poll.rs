@@ -20,12 +20,12 @@
 //! - At shutdown every held request is answered at once with what there is.
 
 use super::conditional;
+use super::conditional::IfNoneMatch;
 use super::refuse;
 use crate::Shared;
 use crate::error::ApiError;
 use crate::news::HeldKind;
 use axum::Json;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use hooklab_core::clock::Micros;
@@ -104,13 +104,15 @@ pub(crate) async fn payment(
     merchant: &MerchantId,
     id: &PaymentId,
     wait: Option<Dur>,
-    headers: &HeaderMap,
+    headers: &IfNoneMatch,
     read: impl Fn() -> Result<(Bytes, bool), ApiError>,
 ) -> Result<Response, ApiError> {
-    // Subscribed before the first read, so a settlement in between wakes us.
-    let mut news = shared.news.subscribe(merchant);
+    // Subscribed before the first read, so a settlement in between wakes
+    // us; only a read that may wait subscribes (a plain poll never waits,
+    // and subscribing cost it a lock, a hash and a channel per merchant).
+    let news = wait.map(|_| shared.news.subscribe(merchant));
     let (mut json, mut pending) = read()?;
-    if let Some(wait) = wait {
+    if let (Some(wait), Some(mut news)) = (wait, news) {
         shared.served.long_polls.fetch_add(1, Ordering::Relaxed);
         if pending {
             let _held = hold(shared, merchant)?;
@@ -153,16 +155,17 @@ pub(crate) async fn events(
     after: Option<EventId>,
     limit: usize,
     wait: Option<Dur>,
-    headers: &HeaderMap,
+    headers: &IfNoneMatch,
 ) -> Result<Response, ApiError> {
     let list = || -> EventPage {
         shared
             .ledger()
             .list_events(merchant, after.as_ref(), limit, &shared.clock)
     };
-    let mut news = shared.news.subscribe(merchant);
+    // As for a payment: only a read that may wait subscribes.
+    let news = wait.map(|_| shared.news.subscribe(merchant));
     let mut page = list();
-    if let Some(wait) = wait {
+    if let (Some(wait), Some(mut news)) = (wait, news) {
         shared.served.long_polls.fetch_add(1, Ordering::Relaxed);
         if page.data.is_empty() {
             let _held = hold(shared, merchant)?;

@@ -39,6 +39,7 @@ mod endpoints;
 mod events;
 pub(crate) mod long_poll;
 mod payments;
+mod query;
 pub(crate) mod stream;
 
 use crate::Shared;

@@ -161,10 +161,26 @@ pub(crate) async fn create(
 }
 
 /// The query of `GET /v1/payments/{id}`: only a long poll's `wait`.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct GetQuery {
     wait: Option<String>,
+}
+
+impl GetQuery {
+    /// The query of `uri`, read by [`super::query::plain`] when it can be,
+    /// by axum's `Query` otherwise (and for every refusal).
+    fn of(uri: &http::Uri) -> Result<Query<GetQuery>, QueryRejection> {
+        let mut q = GetQuery::default();
+        let plain = super::query::plain(uri.query(), &["wait"], |_, v| {
+            q.wait = Some(v.to_owned());
+            Some(())
+        });
+        match plain {
+            Some(()) => Ok(Query(q)),
+            None => Query::try_from_uri(uri),
+        }
+    }
 }
 
 /// `GET /v1/payments/{id}`: one poll, or a long poll with `?wait=` (see
@@ -173,10 +189,10 @@ pub(crate) async fn get(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
     Path(id): Path<String>,
-    query: Result<Query<GetQuery>, QueryRejection>,
-    headers: HeaderMap,
+    uri: http::Uri,
+    headers: super::conditional::IfNoneMatch,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|e| {
+    let Query(query) = GetQuery::of(&uri).map_err(|e| {
         refuse(
             &shared,
             ApiError::BadParameter {

@@ -146,7 +146,12 @@ impl Ledger {
         let event = Event {
             id: EventId::numbered_in(&self.epoch, event_number),
             kind: outcome.event_type(),
-            created_at: clock.rfc3339(settled_at),
+            // The payment's `settled_at`, the same instant's text: not
+            // formatted a second time.
+            created_at: payment
+                .settled_at
+                .clone()
+                .unwrap_or_else(|| clock.rfc3339(settled_at)),
             data: payment,
         };
         self.events_by_merchant
