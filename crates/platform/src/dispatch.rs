@@ -662,7 +662,7 @@ impl Ctx {
                 started_at,
                 duration,
                 result,
-                next_attempt_at: next_delay.map(|d| clock.now().plus(*d)),
+                next_attempt_at: wait.map(|w| clock.now().plus(w)),
             },
             &shared.config.retention,
         );
