@@ -30,6 +30,11 @@ use std::collections::HashMap;
 pub(crate) struct DeliveryDraws<'a> {
     /// Each payment's first attempt: when it left the dispatcher.
     pub first_attempt: HashMap<&'a PaymentId, Micros>,
+    /// When each payment's retries left (attempts 2, 3, … in order), for
+    /// payments whose event was retried and not duplicated (two chains'
+    /// attempts share their numbers, so whose retry is whose is unknown:
+    /// the model follows the jitter's law there).
+    pub retries: HashMap<&'a PaymentId, Vec<Micros>>,
     /// The mean legs of the attempts that delivered an order (the
     /// receiver's injected delay taken out: the model adds it), if any did.
     pub legs: Option<DeliveryLegs>,
@@ -48,6 +53,46 @@ pub(crate) fn delivery_draws<'a>(
         // A duplicated event has two first attempts: the earlier counts.
         *at = (*at).min(a.started_at);
     }
+    // Each attempt's departure, and the next one's as the dispatcher drew
+    // it when this one failed (`next_attempt_at`): the retry the run
+    // stopped before it left is a draw too.
+    let mut retries = HashMap::<&PaymentId, Vec<(u32, bool, Micros)>>::new();
+    let mut duplicated = HashMap::<&PaymentId, u32>::new();
+    for a in attempts {
+        if a.attempt == 1 {
+            *duplicated.entry(&a.payment_id).or_default() += 1;
+        } else {
+            retries
+                .entry(&a.payment_id)
+                .or_default()
+                .push((a.attempt, false, a.started_at));
+        }
+        if let Some(next) = a.next_attempt_at {
+            retries
+                .entry(&a.payment_id)
+                .or_default()
+                .push((a.attempt + 1, true, next));
+        }
+    }
+    let retries = retries
+        .into_iter()
+        .filter(|(p, _)| duplicated.get(p).copied().unwrap_or(0) == 1)
+        .filter_map(|(p, mut r)| {
+            // A retry that left is logged twice, as it left and as
+            // announced (in virtual time the same instant): keep the first.
+            r.sort_unstable();
+            r.dedup_by_key(|(n, _, _)| *n);
+            // Attempts 2, 3, … with none missing (a log cut by retention
+            // leaves a gap: the law takes over from there).
+            let run = r
+                .iter()
+                .enumerate()
+                .take_while(|(i, (n, _, _))| *n as usize == i + 2)
+                .map(|(_, (_, _, at))| *at)
+                .collect::<Vec<_>>();
+            (!run.is_empty()).then_some((p, run))
+        })
+        .collect();
     let known: HashMap<&PaymentId, Micros> = webhook_known.iter().map(|(p, at)| (p, *at)).collect();
     // The attempt that delivered each order: acknowledged, and on the wire
     // when the shop learned it (the earliest such, if two copies were).
@@ -75,6 +120,7 @@ pub(crate) fn delivery_draws<'a>(
     });
     DeliveryDraws {
         first_attempt,
+        retries,
         legs,
     }
 }

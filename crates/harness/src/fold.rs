@@ -87,7 +87,7 @@ struct Measured {
     placement_max_us: f64,
 }
 
-/// Measures the legs, as `MODEL-WIRING.md` section 2.1 says: the platform
+/// Measures the legs, as `docs/model.md` says: the platform
 /// creates a payment at `settled_at − settle_after` exactly (the ledger
 /// schedules `created + settle_after` in integer µs), so `created − placed`
 /// is the request leg and `answered − created` the response leg (summed
@@ -109,7 +109,7 @@ fn measure(outcomes: &Folded, book: &OrderBook, platform: &Platform) -> Measured
 }
 
 /// The fault rates the run's receivers and dispatcher drew
-/// (`MODEL-WIRING.md` section 2.2), or `None` when the scenario injects no
+/// (`docs/model.md`), or `None` when the scenario injects no
 /// fault or the strategy receives no webhook.
 fn drawn_rates(
     spec: &StrategySpec,
@@ -307,7 +307,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         polls + requests.webhook_attempts + requests.streams_opened + requests.refused;
     let requests_per_order = round4(notification_requests as f64 / orders.max(1) as f64);
 
-    // The model's two predictions (`MODEL-WIRING.md` sections 2.1 and 2.2).
+    // The model's two predictions (`docs/model.md`).
     let measured = measure(&outcomes, book, platform);
     let network_leg = scenario
         .network
@@ -346,6 +346,23 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         let at = delivered.as_ref()?.first_attempt.get(payment)?;
         Some(at.since(outcomes.origin).as_us() as f64)
     };
+    // Each order's retries as they left, if its event was retried.
+    let retries_us = |plan: &[OrderPlan]| -> Vec<Vec<f64>> {
+        let Some(d) = delivered.as_ref().filter(|d| !d.retries.is_empty()) else {
+            return Vec::new();
+        };
+        let of = |o: &OrderPlan| -> Option<Vec<f64>> {
+            let k = order_number(&o.order_id)?;
+            let payment = outcomes.payments.get(k)?.as_ref()?;
+            let at = d.retries.get(payment)?;
+            Some(
+                at.iter()
+                    .map(|t| t.since(outcomes.origin).as_us() as f64)
+                    .collect(),
+            )
+        };
+        plan.iter().map(|o| of(o).unwrap_or_default()).collect()
+    };
     let draws = RunDraws {
         orders: plan
             .iter()
@@ -367,6 +384,8 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             .collect(),
         fault_rates: drawn_rates(spec, scenario, receivers, &attempts),
         delivery_legs: delivered.as_ref().and_then(|d| d.legs),
+        retries_us: retries_us(plan),
+        ended_us: Some(run.as_us() as f64),
     };
     let mut predicted = model::predicted(spec, scenario, plan, paper_legs);
     // The footnote quotes the settlement worker's own lateness, not the

@@ -107,6 +107,13 @@ pub struct Deliveries {
     /// The legs the deliveries' own requests took in a run, in place of the
     /// legs every request shares (`None`: those).
     pub own_legs: Option<DeliveryLegs>,
+    /// When the run stopped, µs on its clock (infinite for the paper
+    /// model): an attempt that would leave later never left, so it costs
+    /// nothing and records nothing. A hybrid's run stops once the shop
+    /// knows every order, and the retries of a webhook a poll overtook
+    /// were still waiting then: counting them put flaky-receiver's hybrid
+    /// at 25 duplicates where the run saw 22.
+    pub run_end_us: f64,
 }
 
 impl Deliveries {
@@ -136,6 +143,7 @@ impl Deliveries {
                 })
                 .collect(),
             own_legs: None,
+            run_end_us: f64::INFINITY,
         }
     }
 
@@ -237,10 +245,17 @@ const NEGLIGIBLE: f64 = 1e-12;
 /// `settled_us`, on the run's clock. `departs_us`: when its first attempt
 /// left, if a run recorded it; otherwise the settlement worker's mean
 /// lateness and the schedule's first delay (jittered) later.
+///
+/// `retries_us`: when the event's retries left (attempt 2, 3, …), if a run
+/// recorded them: a path that fails attempt j goes on from the recorded
+/// departure of attempt j + 1, the jitter as drawn, and from the jitter's
+/// law only past what was recorded (or if the path failed where the run
+/// did not). Empty for the paper model.
 pub fn chain(
     d: &Deliveries,
     settled_us: f64,
     departs_us: Option<f64>,
+    retries_us: &[f64],
     legs: &Legs,
 ) -> ChainOutcome {
     let mut out = ChainOutcome::default();
@@ -266,6 +281,10 @@ pub fn chain(
         if p < NEGLIGIBLE {
             continue;
         }
+        if send > d.run_end_us {
+            out.failed += p;
+            continue;
+        }
         out.attempts += p;
         let arrive = send + legs.request_us;
         let (fail, back) = match d.down_at(send, legs) {
@@ -287,6 +306,9 @@ pub fn chain(
             continue;
         }
         match d.schedule_us.get(index + 1) {
+            Some(_) if retries_us.get(index).is_some() => {
+                paths.push((p * fail, retries_us[index], index + 1));
+            }
             Some(delay) => paths.extend(
                 d.jittered(back, *delay, legs)
                     .into_iter()
@@ -316,8 +338,16 @@ pub struct Arrival {
 /// The webhooks of the event of a payment settled (scheduled) at
 /// `settled_us`: one chain, or with probability `duplicate_rate` two
 /// independent ones, both leaving at `departs_us` if given (see [`chain`]).
-pub fn arrival(d: &Deliveries, settled_us: f64, departs_us: Option<f64>, legs: &Legs) -> Arrival {
-    let c = chain(d, settled_us, departs_us, legs);
+/// `retries_us` are the first chain's (see [`chain`]); a second chain
+/// follows the jitter's law.
+pub fn arrival(
+    d: &Deliveries,
+    settled_us: f64,
+    departs_us: Option<f64>,
+    retries_us: &[f64],
+    legs: &Legs,
+) -> Arrival {
+    let c = chain(d, settled_us, departs_us, retries_us, legs);
     let dup = d.rates.duplicate_rate.clamp(0.0, 1.0);
     let s = d.rates.silent_loss.clamp(0.0, 1.0);
     let mut out = Arrival {
@@ -371,7 +401,19 @@ pub fn webhook_order(
     departs_us: Option<f64>,
     legs: &Legs,
 ) -> WebhookOrder {
-    let a = arrival(d, settled_us, departs_us, legs);
+    webhook_order_drawn(d, settled_us, departs_us, &[], legs)
+}
+
+/// [`webhook_order`] with the retries' departures a run recorded
+/// (`retries_us`: see [`chain`]).
+pub fn webhook_order_drawn(
+    d: &Deliveries,
+    settled_us: f64,
+    departs_us: Option<f64>,
+    retries_us: &[f64],
+    legs: &Legs,
+) -> WebhookOrder {
+    let a = arrival(d, settled_us, departs_us, retries_us, legs);
     WebhookOrder {
         attempts: a.attempts,
         missed: a.never,
@@ -397,6 +439,7 @@ mod tests {
             },
             down: Vec::new(),
             own_legs: None,
+            run_end_us: f64::INFINITY,
         }
     }
 
@@ -517,6 +560,32 @@ mod tests {
         // 90%: the midpoint of 2.0..2.09 (2.045); 10%: from 1.995, + 500.
         let want = 0.9 * (2.045e6 - 1.79e6) + 0.1 * (1.995e6 + 0.5e6 - 1.79e6);
         assert!((w.delay_learned_us - want).abs() < 1e-3, "{w:?}");
+    }
+
+    #[test]
+    fn recorded_retries_replace_the_jitters_law() {
+        // The window above, 20% jitter, settled at 1.79 s: by the law 10%
+        // of the first retries land inside the window. A run whose retry
+        // left at 1.995 s (inside) and then at 2.61 s (the 500 ms ±20%
+        // drawn) is followed exactly: three attempts, learned at 2.61 s.
+        let mut d = deliveries(&[0.0, 250.0, 500.0, 1_000.0, 2_000.0], 0.0, 0.0);
+        d.jitter = 0.2;
+        d.down.push(DownSpan {
+            from_us: 1e6,
+            until_us: 2e6,
+            refuse: false,
+        });
+        let drawn = [1.995e6, 2.61e6];
+        let w = webhook_order_drawn(&d, 1.79e6, Some(1.79e6), &drawn, &Legs::default());
+        assert_eq!(w.attempts, 3.0, "{w:?}");
+        assert!(
+            (w.delay_learned_us - (2.61e6 - 1.79e6)).abs() < 1e-6,
+            "{w:?}"
+        );
+        // A path the run did not take (recorded: one retry that succeeded;
+        // the model's path fails it) goes on by the law past the record.
+        let w = webhook_order_drawn(&d, 1.79e6, Some(1.79e6), &[1.5e6], &Legs::default());
+        assert!(w.attempts > 2.0, "{w:?}");
     }
 
     #[test]

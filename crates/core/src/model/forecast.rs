@@ -22,8 +22,8 @@
 
 use super::Prediction;
 use super::events::{EventArrival, EventPolling, event_poll_costs};
-use super::faults::{Deliveries, DeliveryLegs, FaultRates, webhook_order};
-use super::hybrid::{Reconcile, hybrid_order};
+use super::faults::{Deliveries, DeliveryLegs, FaultRates, webhook_order_drawn};
+use super::hybrid::{Reconcile, hybrid_order_drawn};
 use super::poll::{Legs, SettleLaw, poll_costs};
 use super::spectrum::{
     EventLongPolling, SpectrumCosts, conditional_poll_costs, event_long_poll_costs,
@@ -96,6 +96,15 @@ pub struct RunDraws {
     /// The mean legs of the run's own deliveries, for the webhook and hybrid
     /// models; `None` to use the legs every request shares.
     pub delivery_legs: Option<DeliveryLegs>,
+    /// When each order's webhook retries left (attempts 2, 3, … of its
+    /// event's first chain), by the order's index in `orders`: the retry
+    /// jitter as drawn (see [`super::faults::chain`]). Empty when the run
+    /// retried nothing, or for a strategy without webhooks.
+    pub retries_us: Vec<Vec<f64>>,
+    /// When the run stopped, µs from the origin (`None`: never, as on
+    /// paper): what would have left after it did not (see
+    /// [`Deliveries::run_end_us`]).
+    pub ended_us: Option<f64>,
 }
 
 /// Quantile points of S for the webhook and hybrid sums.
@@ -193,6 +202,7 @@ fn model(
     strategy: &StrategySpec,
     scenario: &Scenario,
     orders: &[OrderTimes],
+    retries_us: &[Vec<f64>],
     law: SettleLaw<'_>,
     grid: Option<&[f64]>,
     deliveries: Deliveries,
@@ -353,17 +363,21 @@ fn model(
                 orders
             };
             let mut sums = Sums::default();
-            for o in orders {
+            for (i, o) in orders.iter().enumerate() {
                 // Over the grid, S varies and so does the departure: the
                 // recorded one belongs to the order's own S only.
-                let (delays, departs): (Vec<f64>, _) = match grid {
-                    Some(g) => (g.to_vec(), None),
-                    None => (vec![o.settle_after_us as f64], o.first_attempt_us),
+                let (delays, departs, retries): (Vec<f64>, _, &[f64]) = match grid {
+                    Some(g) => (g.to_vec(), None, &[]),
+                    None => (
+                        vec![o.settle_after_us as f64],
+                        o.first_attempt_us,
+                        retries_us.get(i).map_or(&[], Vec::as_slice),
+                    ),
                 };
                 let weight = 1.0 / delays.len() as f64;
                 for s in delays {
                     let times = (o.created_us, s, departs);
-                    sums.add(strategy, &deliveries, times, &legs, weight);
+                    sums.add(strategy, &deliveries, times, retries, &legs, weight);
                 }
             }
             // A webhook's legs are its deliveries'; a hybrid's polls keep
@@ -411,6 +425,7 @@ impl Sums {
         strategy: &StrategySpec,
         d: &Deliveries,
         (created_us, settle_after_us, departs_us): (f64, f64, Option<f64>),
+        retries_us: &[f64],
         legs: &Legs,
         weight: f64,
     ) {
@@ -425,7 +440,8 @@ impl Sums {
                     after_us: reconcile_after_ms.as_us() as f64,
                     every_us: reconcile_every_ms.as_us() as f64,
                 };
-                let o = hybrid_order(d, reconcile, created_us, settle_after_us, departs_us, legs);
+                let times = (created_us, settle_after_us, departs_us);
+                let o = hybrid_order_drawn(d, reconcile, times, retries_us, legs);
                 self.attempts += weight * o.attempts;
                 self.polls += weight * o.polls;
                 self.wasted += weight * o.polls_wasted;
@@ -433,7 +449,8 @@ impl Sums {
                 self.delay_learned_us += weight * o.delay_us;
             }
             _ => {
-                let o = webhook_order(d, created_us + settle_after_us, departs_us, legs);
+                let settled = created_us + settle_after_us;
+                let o = webhook_order_drawn(d, settled, departs_us, retries_us, legs);
                 self.attempts += weight * o.attempts;
                 self.missed += weight * o.missed;
                 self.duplicates += weight * o.duplicates;
@@ -491,6 +508,7 @@ pub fn predicted(
         strategy,
         scenario,
         &orders,
+        &[],
         SettleLaw::Dist(settle),
         Some(&grid),
         deliveries(strategy, scenario, None, None),
@@ -512,9 +530,13 @@ pub fn predicted_for_draws(
         strategy,
         scenario,
         &draws.orders,
+        &draws.retries_us,
         law,
         None,
-        deliveries(strategy, scenario, draws.fault_rates, draws.delivery_legs),
+        Deliveries {
+            run_end_us: draws.ended_us.unwrap_or(f64::INFINITY),
+            ..deliveries(strategy, scenario, draws.fault_rates, draws.delivery_legs)
+        },
         legs,
     )
 }
@@ -585,6 +607,8 @@ mod tests {
                 orders: OrderTimes::from_plan(&plan, &l),
                 fault_rates: None,
                 delivery_legs: None,
+                retries_us: Vec::new(),
+                ended_us: None,
             };
             let p = predicted_for_draws(&spec, &s, &draws, l);
             let (polls, delay_us) = simulate_poller(&draws.orders, t_ms as f64 * 1e3, &l);
@@ -621,6 +645,8 @@ mod tests {
             orders: OrderTimes::from_plan(&plan, &l),
             fault_rates: Some(FaultRates::default()),
             delivery_legs: None,
+            retries_us: Vec::new(),
+            ended_us: None,
         };
         let d = predicted_for_draws(&s.strategies[0], &s, &draws, l);
         assert_eq!((d.requests_per_order, d.missed_share), (1.0, Some(0.0)));

@@ -67,11 +67,24 @@ pub fn hybrid_order(
     departs_us: Option<f64>,
     legs: &Legs,
 ) -> HybridOrder {
+    let times = (created_us, settle_after_us, departs_us);
+    hybrid_order_drawn(d, reconcile, times, &[], legs)
+}
+
+/// [`hybrid_order`] with the retries' departures a run recorded
+/// (`retries_us`: see [`super::faults::chain`]).
+pub fn hybrid_order_drawn(
+    d: &Deliveries,
+    reconcile: Reconcile,
+    (created_us, settle_after_us, departs_us): (f64, f64, Option<f64>),
+    retries_us: &[f64],
+    legs: &Legs,
+) -> HybridOrder {
     let settled = created_us + settle_after_us;
     // Both chains of a duplicated event (`faults::arrival`): the instant
     // the webhook is first recorded, or never; a second copy caught by its
     // `webhook-id` is a duplicate whatever the polls did.
-    let webhook = arrival(d, settled, departs_us, legs);
+    let webhook = arrival(d, settled, departs_us, retries_us, legs);
     let branches = webhook
         .recorded
         .iter()
@@ -147,6 +160,7 @@ mod tests {
             },
             down: Vec::new(),
             own_legs: None,
+            run_end_us: f64::INFINITY,
         }
     }
 
