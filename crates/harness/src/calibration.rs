@@ -367,8 +367,12 @@ mod tests {
     #[test]
     fn push_strategies_are_calibrated_and_pollers_are_not() {
         let name = String::new();
-        assert!(needs_calibration(&StrategySpec::Webhook { name: name.clone() }));
-        assert!(needs_calibration(&StrategySpec::Stream { name: name.clone() }));
+        assert!(needs_calibration(&StrategySpec::Webhook {
+            name: name.clone()
+        }));
+        assert!(needs_calibration(&StrategySpec::Stream {
+            name: name.clone()
+        }));
         assert!(needs_calibration(&StrategySpec::LongPoll {
             name: name.clone(),
             wait_ms: Dur::from_ms(10_000),

@@ -365,6 +365,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             .collect(),
         fault_rates: drawn_rates(spec, scenario, receivers, &attempts),
         delivery_legs: delivered.as_ref().and_then(|d| d.legs),
+        run_end_us: Some(run.as_us() as f64),
     };
     let mut predicted = model::predicted(spec, scenario, plan, paper_legs);
     // The footnote quotes the settlement worker's own lateness, not the
@@ -537,4 +538,15 @@ const DELIVERY_LEGS: &str = "measured in the run: each event's first attempt lef
 
 fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_model_knows_the_dispatchers_worker_cap() {
+        assert_eq!(
+            hooklab_core::model::lane::DISPATCH_WORKERS,
+            hooklab_platform::dispatch::MAX_IN_FLIGHT_PER_ENDPOINT
+        );
+    }
 }

@@ -199,8 +199,13 @@ pub fn run_scenario(
                 .collect::<Result<Vec<_>, _>>()?
                 .into_iter()
                 .unzip();
-            let runs = scenario.strategies.iter().zip(loopbacks).zip(ways).enumerate().map(
-                |(index, ((spec, loopback), calibrated_delivery))| {
+            let runs = scenario
+                .strategies
+                .iter()
+                .zip(loopbacks)
+                .zip(ways)
+                .enumerate()
+                .map(|(index, ((spec, loopback), calibrated_delivery))| {
                     let plan = &plan;
                     async move {
                         let net = Shaped::new(loopback, net, seed);
@@ -222,8 +227,7 @@ pub fn run_scenario(
                         )
                         .await
                     }
-                },
-            );
+                });
             let reports = runtime.block_on(futures_util::future::join_all(runs));
             for platform in platforms.into_iter().flatten() {
                 platform.shutdown_timeout(std::time::Duration::from_secs(5));

@@ -24,6 +24,7 @@ use super::Prediction;
 use super::events::{EventArrival, EventPolling, event_poll_costs};
 use super::faults::{Deliveries, DeliveryLegs, FaultRates, webhook_order};
 use super::hybrid::{Reconcile, hybrid_order};
+use super::lane::{DISPATCH_WORKERS, lane_attempts};
 use super::poll::{Legs, SettleLaw, poll_costs};
 use super::spectrum::{
     EventLongPolling, SpectrumCosts, conditional_poll_costs, event_long_poll_costs,
@@ -96,6 +97,9 @@ pub struct RunDraws {
     /// The mean legs of the run's own deliveries, for the webhook and hybrid
     /// models; `None` to use the legs every request shares.
     pub delivery_legs: Option<DeliveryLegs>,
+    /// When the run ended, µs from the origin: no attempt leaves after it
+    /// ([`super::lane`]); `None`: the run's expected end.
+    pub run_end_us: Option<f64>,
 }
 
 /// Quantile points of S for the webhook and hybrid sums.
@@ -197,6 +201,7 @@ fn model(
     grid: Option<&[f64]>,
     deliveries: Deliveries,
     legs: Legs,
+    run_end_us: Option<f64>,
 ) -> Prediction {
     match strategy {
         StrategySpec::Poll { interval_ms, .. } => {
@@ -347,13 +352,13 @@ fn model(
                 settled_by_worker_us: None,
                 first_attempt_us: None,
             }];
-            let orders = if time_free && grid.is_some() {
+            let summed = if time_free && grid.is_some() {
                 &standing[..]
             } else {
                 orders
             };
             let mut sums = Sums::default();
-            for o in orders {
+            for o in summed {
                 // Over the grid, S varies and so does the departure: the
                 // recorded one belongs to the order's own S only.
                 let (delays, departs): (Vec<f64>, _) = match grid {
@@ -372,9 +377,113 @@ fn model(
                 StrategySpec::Webhook { .. } => deliveries.legs(&legs),
                 _ => legs,
             };
-            sums.prediction(strategy, &reported)
+            let mut p = sums.prediction(strategy, &reported);
+            if every_attempt_times_out(&deliveries, &legs) {
+                let sent = sent_through_lane(
+                    strategy,
+                    scenario,
+                    orders,
+                    grid,
+                    &deliveries,
+                    &legs,
+                    run_end_us,
+                );
+                let n = orders.len().max(1) as f64;
+                let attempts = sent * (1.0 + deliveries.rates.duplicate_rate.clamp(0.0, 1.0)) / n;
+                let polls = p.requests_per_order
+                    - p.webhook_attempts_per_order.unwrap_or(p.requests_per_order);
+                p.requests_per_order = round4(polls + attempts);
+                if p.webhook_attempts_per_order.is_some() {
+                    p.webhook_attempts_per_order = Some(round4(attempts));
+                }
+            }
+            p
         }
     }
+}
+
+/// Whether every delivery attempt fails by its timeout: the receiver
+/// answers no sooner than the dispatcher gives up, and no down window
+/// answers some of them at once (see [`super::lane`]).
+fn every_attempt_times_out(d: &Deliveries, legs: &Legs) -> bool {
+    let l = d.legs(legs);
+    d.down.is_empty()
+        && !d.schedule_us.is_empty()
+        && l.request_us + d.receiver_delay_us + l.response_us >= d.timeout_us
+}
+
+/// The attempts the dispatcher's lanes (one per merchant's endpoint) send
+/// before the run ends, when every attempt times out ([`super::lane`]).
+/// Each event's first attempt falls due at its settlement plus the
+/// settlement worker's lateness and the first delay (in the paper model,
+/// at the mean S: the lane's count depends on the instants only through
+/// the queue). The run's end is the one measured, or the expected one: a
+/// webhook run, whose orders are never learned, ends at its deadline (last
+/// settlement + the delivery's worst case + grace); a hybrid's once its
+/// last order is learned by a poll (the last creation, at the top quantile
+/// of S), or at its deadline if sooner.
+fn sent_through_lane(
+    strategy: &StrategySpec,
+    scenario: &Scenario,
+    orders: &[OrderTimes],
+    grid: Option<&[f64]>,
+    d: &Deliveries,
+    legs: &Legs,
+    run_end_us: Option<f64>,
+) -> f64 {
+    let first = d.schedule_us.first().copied().unwrap_or(0.0);
+    let mean_s = grid.map(|g| g.iter().sum::<f64>() / g.len().max(1) as f64);
+    let settled = |o: &OrderTimes| o.created_us + mean_s.unwrap_or(o.settle_after_us as f64);
+    let patience = strategy.patience(&scenario.delivery_for(strategy)).as_us() as f64;
+    let grace = scenario.run.grace_ms.as_us() as f64;
+    let end = run_end_us.unwrap_or_else(|| {
+        let last_settled = orders
+            .iter()
+            .map(|o| {
+                o.created_us
+                    + grid
+                        .and_then(|g| g.last().copied())
+                        .unwrap_or(o.settle_after_us as f64)
+            })
+            .fold(0.0, f64::max);
+        let deadline = last_settled + patience + grace;
+        match strategy {
+            StrategySpec::Hybrid {
+                reconcile_after_ms,
+                reconcile_every_ms,
+                ..
+            } => {
+                let reconcile = Reconcile {
+                    after_us: reconcile_after_ms.as_us() as f64,
+                    every_us: reconcile_every_ms.as_us() as f64,
+                };
+                let last = orders.iter().map(|o| o.created_us).fold(0.0, f64::max);
+                let s = grid.and_then(|g| g.last().copied()).unwrap_or_else(|| {
+                    orders
+                        .iter()
+                        .map(|o| o.settle_after_us as f64)
+                        .fold(0.0, f64::max)
+                });
+                let o = hybrid_order(d, reconcile, last, s, None, legs);
+                (last + s + o.delay_if_lost_us).min(deadline)
+            }
+            _ => deadline,
+        }
+    });
+    let mut by_merchant: std::collections::BTreeMap<u32, Vec<f64>> = Default::default();
+    for o in orders {
+        let due = match (grid, o.first_attempt_us) {
+            (None, Some(at)) => at,
+            _ => settled(o) + legs.settle_late_us + first,
+        };
+        by_merchant.entry(o.merchant).or_default().push(due);
+    }
+    by_merchant
+        .values()
+        .map(|firsts| {
+            lane_attempts(firsts, &d.schedule_us, d.timeout_us, DISPATCH_WORKERS, end) as f64
+        })
+        .sum()
 }
 
 /// A prediction from per-order costs (conditional, backoff, long polls).
@@ -495,6 +604,7 @@ pub fn predicted(
         Some(&grid),
         deliveries(strategy, scenario, None, None),
         legs,
+        None,
     )
 }
 
@@ -516,6 +626,7 @@ pub fn predicted_for_draws(
         None,
         deliveries(strategy, scenario, draws.fault_rates, draws.delivery_legs),
         legs,
+        draws.run_end_us,
     )
 }
 
@@ -585,6 +696,7 @@ mod tests {
                 orders: OrderTimes::from_plan(&plan, &l),
                 fault_rates: None,
                 delivery_legs: None,
+                run_end_us: None,
             };
             let p = predicted_for_draws(&spec, &s, &draws, l);
             let (polls, delay_us) = simulate_poller(&draws.orders, t_ms as f64 * 1e3, &l);
@@ -636,6 +748,7 @@ mod tests {
                 orders: OrderTimes::from_plan(&plan, &l),
                 fault_rates: None,
                 delivery_legs: None,
+                run_end_us: None,
             };
             predicted_for_draws(&sc.strategies[0], &sc, &draws, l).latency_mean_ms
         };
@@ -650,6 +763,45 @@ mod tests {
         let seeds = 300;
         let mean = (1..=seeds).map(draws_mean).sum::<f64>() / seeds as f64;
         assert!((mean - paper).abs() < 0.3, "{mean} against {paper}");
+    }
+
+    /// A hybrid whose receiver (20 s) is slower than the delivery timeout
+    /// (the default 15 s): every attempt times out, holding one of the
+    /// dispatcher's 64 workers for 15 s, and the run ends once the polls
+    /// learned every order. Its virtual run (300 orders 100 ms apart, S
+    /// uniform 0.2..2 s, reconcile after 1.5 s then every 500 ms, seed 2)
+    /// sent 135 attempts and 392 polls in 31.7 s: 1.7567 requests per order,
+    /// where the chain model alone said 9.28 (8 attempts an order).
+    #[test]
+    fn a_hybrid_whose_receiver_outlasts_the_timeout_sends_what_the_lane_lets_through() {
+        let sc = Scenario::parse(
+            "name = \"t\"\nseed = 2\n[workload]\norders = 300\n\
+             arrival = { dist = \"fixed\", every_ms = 100 }\n\
+             settle = { dist = \"uniform\", min_ms = 200, max_ms = 2000 }\n\
+             [faults]\nreceiver_delay_ms = \"20s\"\n\
+             [[strategy]]\nname = \"h\"\nkind = \"hybrid\"\n\
+             reconcile_after_ms = \"1.5s\"\nreconcile_every_ms = \"500ms\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let plan = workload::generate(&sc.workload, sc.seed);
+        let l = Legs::default();
+        let draws = RunDraws {
+            orders: OrderTimes::from_plan(&plan, &l),
+            fault_rates: None,
+            delivery_legs: None,
+            run_end_us: Some(31.7e6),
+        };
+        let p = predicted_for_draws(&sc.strategies[0], &sc, &draws, l);
+        assert!((p.requests_per_order - 1.7567).abs() < 0.02, "{p:?}");
+        let attempts = p.webhook_attempts_per_order.unwrap_or(f64::NAN);
+        assert!((attempts - 135.0 / 300.0).abs() < 0.01, "{p:?}");
+        // The paper model, with the run's end expected rather than measured.
+        let paper = predicted(&sc.strategies[0], &sc, &plan, l);
+        assert!(
+            (paper.requests_per_order - 1.7567).abs() / 1.7567 < 0.05,
+            "{paper:?}"
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //! - [`faults`]: one webhook's delivery chain under the scenario's faults
 //!   (errors, down windows, silent loss, duplicates, the retry schedule).
 //! - [`hybrid`]: webhooks plus reconciliation polls.
+//! - [`lane`]: the dispatcher's lane when every attempt times out (its
+//!   worker cap and the run's end bound the attempts sent).
 //! - [`spectrum`]: conditional polling, backoff, long polling (per payment
 //!   and on the event log) and the event stream.
 //! - [`health`]: flags for a run whose numbers deserve less trust.
@@ -40,6 +42,7 @@ pub mod faults;
 pub mod forecast;
 pub mod health;
 pub mod hybrid;
+pub mod lane;
 pub mod poll;
 pub mod spectrum;
 pub mod stats;

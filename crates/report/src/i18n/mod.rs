@@ -20,7 +20,6 @@ pub mod sentences;
 pub use msg::Msg;
 pub use sentences::{
     PollReading, combined_error_note, draws_note, footnote, headline, health_message,
-    hybrid_reading, interval_note,
-    missed_clause, outside_note, per_day_note, sample_note, spectrum_how, spectrum_reading,
-    webhook_reading,
+    hybrid_reading, interval_note, missed_clause, outside_note, per_day_note, sample_note,
+    spectrum_how, spectrum_reading, webhook_reading,
 };
