@@ -107,6 +107,9 @@ pub struct Deliveries {
     /// The legs the deliveries' own requests took in a run, in place of the
     /// legs every request shares (`None`: those).
     pub own_legs: Option<DeliveryLegs>,
+    /// When the run ended, µs on its clock, if measured: no attempt leaves
+    /// after it (see [`super::lane`]; `None`: the run's expected end).
+    pub run_end_us: Option<f64>,
 }
 
 impl Deliveries {
@@ -136,6 +139,7 @@ impl Deliveries {
                 })
                 .collect(),
             own_legs: None,
+            run_end_us: None,
         }
     }
 
@@ -397,6 +401,7 @@ mod tests {
             },
             down: Vec::new(),
             own_legs: None,
+            run_end_us: None,
         }
     }
 

@@ -201,7 +201,6 @@ fn model(
     grid: Option<&[f64]>,
     deliveries: Deliveries,
     legs: Legs,
-    run_end_us: Option<f64>,
 ) -> Prediction {
     match strategy {
         StrategySpec::Poll { interval_ms, .. } => {
@@ -379,15 +378,7 @@ fn model(
             };
             let mut p = sums.prediction(strategy, &reported);
             if every_attempt_times_out(&deliveries, &legs) {
-                let sent = sent_through_lane(
-                    strategy,
-                    scenario,
-                    orders,
-                    grid,
-                    &deliveries,
-                    &legs,
-                    run_end_us,
-                );
+                let sent = sent_through_lane(strategy, scenario, orders, grid, &deliveries, &legs);
                 let n = orders.len().max(1) as f64;
                 let attempts = sent * (1.0 + deliveries.rates.duplicate_rate.clamp(0.0, 1.0)) / n;
                 let polls = p.requests_per_order
@@ -429,14 +420,13 @@ fn sent_through_lane(
     grid: Option<&[f64]>,
     d: &Deliveries,
     legs: &Legs,
-    run_end_us: Option<f64>,
 ) -> f64 {
     let first = d.schedule_us.first().copied().unwrap_or(0.0);
     let mean_s = grid.map(|g| g.iter().sum::<f64>() / g.len().max(1) as f64);
     let settled = |o: &OrderTimes| o.created_us + mean_s.unwrap_or(o.settle_after_us as f64);
     let patience = strategy.patience(&scenario.delivery_for(strategy)).as_us() as f64;
     let grace = scenario.run.grace_ms.as_us() as f64;
-    let end = run_end_us.unwrap_or_else(|| {
+    let end = d.run_end_us.unwrap_or_else(|| {
         let last_settled = orders
             .iter()
             .map(|o| {
@@ -604,7 +594,6 @@ pub fn predicted(
         Some(&grid),
         deliveries(strategy, scenario, None, None),
         legs,
-        None,
     )
 }
 
@@ -624,9 +613,11 @@ pub fn predicted_for_draws(
         &draws.orders,
         law,
         None,
-        deliveries(strategy, scenario, draws.fault_rates, draws.delivery_legs),
+        Deliveries {
+            run_end_us: draws.run_end_us,
+            ..deliveries(strategy, scenario, draws.fault_rates, draws.delivery_legs)
+        },
         legs,
-        draws.run_end_us,
     )
 }
 
@@ -826,6 +817,7 @@ mod tests {
             orders: OrderTimes::from_plan(&plan, &l),
             fault_rates: Some(FaultRates::default()),
             delivery_legs: None,
+            run_end_us: None,
         };
         let d = predicted_for_draws(&s.strategies[0], &s, &draws, l);
         assert_eq!((d.requests_per_order, d.missed_share), (1.0, Some(0.0)));

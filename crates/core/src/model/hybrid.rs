@@ -147,6 +147,7 @@ mod tests {
             },
             down: Vec::new(),
             own_legs: None,
+            run_end_us: None,
         }
     }
 
