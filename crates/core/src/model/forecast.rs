@@ -707,8 +707,10 @@ mod tests {
     /// its draws said 0.022 s. The cause is the seed, not the model: with S
     /// spread over 110 intervals the residual from the settlement to the
     /// next read is uniform on [0, T], so the paper mean is T/2 + one leg
-    /// exactly, and seed 7's 100 settlement delays happen to sit 2.9 ms
-    /// (2.2 standard errors) closer to a read than that. Over many seeds
+    /// exactly, and seed 7's 100 settlement delays happen to sit about 3 ms
+    /// (2.2 standard errors) closer to a read than that (with these legs;
+    /// under other legs and timer lateness the same draws sit elsewhere: a
+    /// loaded rerun measured 0.026 s). Over many seeds
     /// the draws' model averages the paper model, so the paper model is
     /// unbiased and the mark is the 5% a 95% interval leaves out.
     #[test]
@@ -747,8 +749,10 @@ mod tests {
         let plan = workload::generate(&sc.workload, sc.seed);
         let paper = predicted(&sc.strategies[0], &sc, &plan, l).latency_mean_ms;
         assert!((paper - 25.071).abs() < 0.01, "{paper}");
+        // 21.896 ms with the paper's legs (22.193 in the committed run, fed
+        // that run's own creation legs), against 22.158 measured.
         let seed7 = draws_mean(7);
-        assert!((seed7 - 22.2).abs() < 0.2, "{seed7}");
+        assert!((seed7 - 21.896).abs() < 0.01, "{seed7}");
         // 300 seeds: the mean of their draws' models has a standard error
         // of about 14.4/sqrt(100)/sqrt(300) = 0.083 ms.
         let seeds = 300;
