@@ -45,13 +45,20 @@ fn a_tiny_scenario_notifies_every_order_and_both_sides_count_the_same() {
     let p = &hook.predicted;
     let source = p.rtt_source.as_deref().unwrap_or_default();
     assert!(
-        source.contains("notifications of this strategy on a fresh platform and shop, timed right before it ran"),
+        source.contains(
+            "notifications of this strategy on a fresh platform and shop, timed right before it ran"
+        ),
         "{source}"
     );
     // The calibration rounds' spread is the prediction's own error; a
     // poller has none.
     assert!(p.latency_mean_stderr_ms.is_some(), "{p:?}");
-    assert!(summary.strategies[0].predicted.latency_mean_stderr_ms.is_none());
+    assert!(
+        summary.strategies[0]
+            .predicted
+            .latency_mean_stderr_ms
+            .is_none()
+    );
     assert!(
         p.latency_mean_ms > p.settle_lateness_ms + p.request_leg_ms.unwrap_or_default(),
         "{p:?}"
