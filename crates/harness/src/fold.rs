@@ -58,9 +58,9 @@ pub(crate) struct Observations<'a> {
     /// One loopback round trip of this machine measured before any load
     /// (zero in virtual time), or `None` if it could not be measured.
     pub calibrated_rtt: Option<Dur>,
-    /// One webhook delivery's way, timed before any load (real time only;
-    /// see [`crate::calibration`]).
-    pub calibrated_delivery: Option<Dur>,
+    /// This strategy's notification way, timed right before it ran (real
+    /// time only; see [`crate::calibration`]).
+    pub calibrated_delivery: Option<crate::calibration::Calibrated>,
     /// tokio's timer lateness before any load (zero in virtual time): the
     /// placement lag's yardstick.
     pub timer_late: Dur,
@@ -385,7 +385,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         fault_rates: drawn_rates(spec, scenario, receivers, &attempts),
         delivery_legs: delivered.as_ref().and_then(|d| d.legs),
         retries_us: retries_us(plan),
-        ended_us: Some(run.as_us() as f64),
+        run_end_us: Some(run.as_us() as f64),
     };
     let mut predicted = model::predicted(spec, scenario, plan, paper_legs);
     // The footnote quotes the settlement worker's own lateness, not the
@@ -393,12 +393,44 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     predicted.settle_lateness_ms =
         hooklab_core::report::round_ms(measured.legs.settle_late_us / 1e3);
     predicted.rtt_source = Some(paper.source);
-    predicted.delivery_way_ms = calibrated_delivery
-        .filter(|_| clock == ClockMode::Real && spec.receives_webhooks())
-        .map(|way| hooklab_core::report::round_ms(way.as_ms_f64()));
-    let mut for_draws = model::predicted_for_draws(spec, scenario, &draws, measured.legs);
+    let calibrated_way = calibrated_delivery.filter(|_| clock == ClockMode::Real);
+    predicted.delivery_way_ms =
+        calibrated_way.map(|c| hooklab_core::report::round_ms(c.way.as_ms_f64()));
+    // The way enters the paper prediction whole, so its standard error is
+    // the prediction's (see `calibration::Calibrated::stderr_us`).
+    predicted.latency_mean_stderr_ms = calibrated_way
+        .and_then(|c| c.stderr_us)
+        .map(|se| hooklab_core::report::round_ms(se / 1e3));
+    // A held request's or a stream's answer crosses more of the platform
+    // and the shop than a payment creation's answer, and the run records no
+    // leg of its own for it: in real time the draws take the calibrated
+    // way beyond the creations' response leg, as the paper model does.
+    let held = matches!(
+        spec,
+        StrategySpec::LongPoll { .. }
+            | StrategySpec::LongPollEvents { .. }
+            | StrategySpec::Stream { .. }
+    );
+    let held_way = calibrated_way.filter(|_| held);
+    let draws_legs = match held_way {
+        Some(c) => Legs {
+            settle_late_us: measured.legs.settle_late_us
+                + (c.way.as_us() as f64 - measured.legs.response_us).max(0.0),
+            ..measured.legs
+        },
+        None => measured.legs,
+    };
+    let mut for_draws = model::predicted_for_draws(spec, scenario, &draws, draws_legs);
+    for_draws.settle_lateness_ms =
+        hooklab_core::report::round_ms(measured.legs.settle_late_us / 1e3);
+    for_draws.latency_mean_stderr_ms = held_way
+        .and_then(|c| c.stderr_us)
+        .map(|se| hooklab_core::report::round_ms(se / 1e3));
     for_draws.rtt_source = Some(
         match spec {
+            _ if held_way.is_some() => {
+                "measured in the run: the mean legs of the payment creations, and the answer's way beyond the creations' response leg from this strategy's calibration right before it ran (the run records no leg of a held request's or a stream's answer)"
+            }
             StrategySpec::Webhook { .. } => DELIVERY_LEGS,
             StrategySpec::Hybrid { .. } => {
                 "measured in the run: the webhook's as a webhook's; the reconciliation polls', the mean legs of the payment creations"
@@ -526,4 +558,15 @@ const DELIVERY_LEGS: &str = "measured in the run: each event's first attempt lef
 
 fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_model_knows_the_dispatchers_worker_cap() {
+        assert_eq!(
+            hooklab_core::model::lane::DISPATCH_WORKERS,
+            hooklab_platform::dispatch::MAX_IN_FLIGHT_PER_ENDPOINT
+        );
+    }
 }

@@ -21,7 +21,7 @@
 //! recorded, to the instant the shop recorded the outcome: an overloaded
 //! machine makes the numbers worse, never better.
 
-use crate::calibration::{calibrate_delivery, calibrate_timer};
+use crate::calibration::{Calibrated, calibrate_delivery, calibrate_timer, needs_calibration};
 use crate::crash::{self, PlatformLife};
 use crate::error::HarnessError;
 use crate::fold::{self, Observations};
@@ -151,24 +151,22 @@ pub fn run_scenario(
         Some(runtime) => runtime.block_on(calibrate_loopback_rtt()),
         None => Some(Dur::ZERO),
     };
-    // And, if a strategy receives webhooks, one delivery's way through the
-    // platform's dispatcher and the shop's receiver, unloaded (see
-    // `calibration`): the paper model's webhook leg in real time.
-    let calibrated_delivery = match &runtime {
-        Some(runtime)
-            if scenario
-                .strategies
-                .iter()
-                .any(StrategySpec::receives_webhooks) =>
-        {
-            let (net, platform) = loopback(options.platform_cpu)?;
-            let way = runtime.block_on(calibrate_delivery(scenario, calibrated, &net));
-            if let Some(platform) = platform {
-                platform.shutdown_timeout(std::time::Duration::from_secs(5));
-            }
-            way
+    // And, for each strategy the platform pushes to (webhook, hybrid, long
+    // poll, stream), its own notification's way through the platform and
+    // the shop (see `calibration`): the paper model's leg in real time,
+    // timed right before that strategy runs, on the machine as it meets it.
+    let calibrate = |runtime: &tokio::runtime::Runtime,
+                     spec: &StrategySpec|
+     -> Result<Option<Calibrated>, HarnessError> {
+        if !needs_calibration(spec) {
+            return Ok(None);
         }
-        _ => None,
+        let (net, platform) = loopback(options.platform_cpu)?;
+        let way = runtime.block_on(calibrate_delivery(scenario, spec, calibrated, &net));
+        if let Some(platform) = platform {
+            platform.shutdown_timeout(std::time::Duration::from_secs(5));
+        }
+        Ok(way)
     };
     // And the timer's own lateness, the yardstick of the placement lag.
     let timer_late = match &runtime {
@@ -184,6 +182,13 @@ pub fn run_scenario(
         // shop, for the live classroom view. They share the machine, so the
         // numbers are a little worse than one at a time.
         Some(runtime) if options.side_by_side => {
+            // Side by side, every strategy meets the same race: each is
+            // calibrated before it starts.
+            let ways = scenario
+                .strategies
+                .iter()
+                .map(|spec| calibrate(runtime, spec))
+                .collect::<Result<Vec<_>, _>>()?;
             for (index, spec) in scenario.strategies.iter().enumerate() {
                 progress.strategy_started(index, total, spec.name(), plan.len() as u64);
             }
@@ -194,8 +199,13 @@ pub fn run_scenario(
                 .collect::<Result<Vec<_>, _>>()?
                 .into_iter()
                 .unzip();
-            let runs = scenario.strategies.iter().zip(loopbacks).enumerate().map(
-                |(index, (spec, loopback))| {
+            let runs = scenario
+                .strategies
+                .iter()
+                .zip(loopbacks)
+                .zip(ways)
+                .enumerate()
+                .map(|(index, ((spec, loopback), calibrated_delivery))| {
                     let plan = &plan;
                     async move {
                         let net = Shaped::new(loopback, net, seed);
@@ -217,8 +227,7 @@ pub fn run_scenario(
                         )
                         .await
                     }
-                },
-            );
+                });
             let reports = runtime.block_on(futures_util::future::join_all(runs));
             for platform in platforms.into_iter().flatten() {
                 platform.shutdown_timeout(std::time::Duration::from_secs(5));
@@ -234,6 +243,7 @@ pub fn run_scenario(
             // they measure this machine, and two strategies sharing its cores
             // would each measure the other's load.
             for (index, spec) in scenario.strategies.iter().enumerate() {
+                let calibrated_delivery = calibrate(runtime, spec)?;
                 progress.strategy_started(index, total, spec.name(), plan.len() as u64);
                 // The `[network]` table is applied by the `Shaped` wrapper,
                 // built inside the runtime, where the run's clock starts.
@@ -264,7 +274,7 @@ pub fn run_scenario(
                 scenario,
                 clock: clock_mode,
                 calibrated,
-                calibrated_delivery,
+                calibrated_delivery: None,
                 timer_late,
                 order_lives,
             };
@@ -399,10 +409,10 @@ pub(crate) struct Setting<'a> {
     /// One loopback round trip measured before any load (zero in virtual
     /// time; `None` if it could not be measured).
     pub calibrated: Option<Dur>,
-    /// One webhook delivery's way through the platform and the shop's
-    /// receiver, measured before any load (real time, and only when a
-    /// strategy receives webhooks; see [`crate::calibration`]).
-    pub calibrated_delivery: Option<Dur>,
+    /// This strategy's notification way through the platform and the shop,
+    /// timed right before it ran (real time, and only for the strategies
+    /// the platform pushes to; see [`crate::calibration`]).
+    pub calibrated_delivery: Option<Calibrated>,
     /// tokio's timer lateness on this machine before any load (zero in
     /// virtual time; see [`crate::calibration::calibrate_timer`]).
     pub timer_late: Dur,

@@ -80,11 +80,22 @@ fn outside(predicted: Option<f64>, interval: Option<(f64, f64)>) -> bool {
 }
 
 /// Whether the model's mean delay lies outside the measured mean's interval.
+///
+/// A prediction with a standard error of its own (in real time, the
+/// calibrated way's, `latency_mean_stderr_ms`) is compared against the
+/// combined error: marked when `|model − measured| > 1.96·sqrt(se_m² +
+/// se_p²)`, se_m the measured mean's standard error. One without is exact
+/// given its inputs and must lie inside the measured interval.
 pub fn mean_outside(s: &StrategyReport, predicted: &Prediction) -> bool {
-    outside(
-        Some(predicted.latency_mean_ms),
-        mean_interval(s).map(|(_, i)| i),
-    )
+    let interval = mean_interval(s);
+    match (predicted.latency_mean_stderr_ms, interval) {
+        (Some(se_p), Some((half, _))) => {
+            let se_m = half / Z95;
+            let allowed = Z95 * (se_m * se_m + se_p * se_p).sqrt();
+            (predicted.latency_mean_ms - s.latency_ms.mean).abs() > allowed
+        }
+        _ => outside(Some(predicted.latency_mean_ms), interval.map(|(_, i)| i)),
+    }
 }
 
 /// The 95% interval of requests per order, from its standard error.
@@ -99,9 +110,11 @@ fn requests_interval(s: &StrategyReport) -> Option<(f64, f64)> {
 
 /// Whether the model speaks for `s`: it does not cover crashes, so a
 /// strategy a crash fault hit shows no prediction (the crash table says why)
-/// rather than a prediction marked wrong.
+/// rather than a prediction marked wrong; nor the rate limit, so a strategy
+/// whose run raised a 429 storm shows none either (its health flag says
+/// why).
 fn modelled(s: &StrategyReport) -> bool {
-    s.crash.is_none()
+    s.crash.is_none() && !hooklab_core::model::health::unmodelled(&s.health)
 }
 
 /// Whether any measured number of `s` has a prediction outside its interval.
@@ -538,9 +551,13 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
             decimal(lang, num(s.predicted.settle_lateness_ms)),
         )
     });
-    let way = hooked
-        .and_then(|s| s.predicted.delivery_way_ms)
-        .map(|ms| decimal(lang, num(ms)));
+    // Each pushed strategy's way was timed right before it ran: quote the
+    // first (every one is in summary.json).
+    let way = summary
+        .strategies
+        .iter()
+        .find_map(|s| Some((s.name.as_str(), s.predicted.delivery_way_ms?)))
+        .map(|(name, ms)| (name, decimal(lang, num(ms))));
     let mut out = i18n::footnote(
         lang,
         &decimal(
@@ -551,12 +568,19 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
             .map(|s| s.predicted.timer_slack_ms)
             .unwrap_or_default(),
         late.as_ref().map(|(name, ms)| (*name, ms.as_str())),
-        way.as_deref(),
+        way.as_ref().map(|(name, ms)| (*name, ms.as_str())),
     );
     let ss = &summary.strategies;
     if ss.iter().any(|s| mean_interval(s).is_some()) {
         out.push('\n');
         out.push_str(&i18n::interval_note(lang));
+        if ss
+            .iter()
+            .any(|s| s.predicted.latency_mean_stderr_ms.is_some())
+        {
+            out.push(' ');
+            out.push_str(&i18n::combined_error_note(lang));
+        }
     }
     if ss.iter().any(|s| s.predicted_for_draws.is_some()) {
         out.push('\n');
@@ -631,6 +655,8 @@ pub fn reading(s: &StrategyReport, lang: Lang) -> String {
     let known = s.latency_ms.count > 0;
     let delay = |ms: f64| if known { n(ms) } else { "-".to_owned() };
     let per_order = |x: u64| x as f64 / s.orders.max(1) as f64;
+    // No prediction where the model does not speak (see `modelled`).
+    let model = |ms: f64| if modelled(s) { n(ms) } else { "-".to_owned() };
     let mut text = match s.kind {
         StrategyKind::Poll | StrategyKind::PollEvents => i18n::PollReading {
             name: &s.name,
@@ -638,7 +664,7 @@ pub fn reading(s: &StrategyReport, lang: Lang) -> String {
             requests_per_order: s.requests_per_order,
             wasted_pct: &pct(lang, s.polls_wasted_share),
             mean: &delay(s.latency_ms.mean),
-            model: &n(s.predicted.latency_mean_ms),
+            model: &model(s.predicted.latency_mean_ms),
         }
         .text(lang),
         StrategyKind::Hybrid => i18n::hybrid_reading(
@@ -665,7 +691,7 @@ pub fn reading(s: &StrategyReport, lang: Lang) -> String {
             s.requests_per_order,
             &pct(lang, s.polls_wasted_share),
             &delay(s.latency_ms.mean),
-            &n(s.predicted.latency_mean_ms),
+            &model(s.predicted.latency_mean_ms),
         ),
         StrategyKind::Webhook => i18n::webhook_reading(
             lang,

@@ -107,13 +107,14 @@ pub struct Deliveries {
     /// The legs the deliveries' own requests took in a run, in place of the
     /// legs every request shares (`None`: those).
     pub own_legs: Option<DeliveryLegs>,
-    /// When the run stopped, µs on its clock (infinite for the paper
-    /// model): an attempt that would leave later never left, so it costs
-    /// nothing and records nothing. A hybrid's run stops once the shop
-    /// knows every order, and the retries of a webhook a poll overtook
-    /// were still waiting then: counting them put flaky-receiver's hybrid
-    /// at 25 duplicates where the run saw 22.
-    pub run_end_us: f64,
+    /// When the run stopped, µs on its clock, if measured (`None`: the
+    /// paper model; [`super::lane`] then takes the run's expected end).
+    /// No attempt leaves after it, so one that would have costs nothing
+    /// and records nothing. A hybrid's run stops once the shop knows every
+    /// order, and the retries of a webhook a poll overtook were still
+    /// waiting then: counting them put flaky-receiver's hybrid at 25
+    /// duplicates where the run saw 22.
+    pub run_end_us: Option<f64>,
 }
 
 impl Deliveries {
@@ -143,7 +144,7 @@ impl Deliveries {
                 })
                 .collect(),
             own_legs: None,
-            run_end_us: f64::INFINITY,
+            run_end_us: None,
         }
     }
 
@@ -281,7 +282,7 @@ pub fn chain(
         if p < NEGLIGIBLE {
             continue;
         }
-        if send > d.run_end_us {
+        if d.run_end_us.is_some_and(|end| send > end) {
             out.failed += p;
             continue;
         }
@@ -439,7 +440,7 @@ mod tests {
             },
             down: Vec::new(),
             own_legs: None,
-            run_end_us: f64::INFINITY,
+            run_end_us: None,
         }
     }
 

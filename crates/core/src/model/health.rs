@@ -60,8 +60,22 @@ pub const PLACEMENT_LAG_MEAN_MS: f64 = 1.0;
 pub const PLACEMENT_LAG_MAX_MS: f64 = 20.0;
 /// Polls per order more than this share below the model's for the draws.
 pub const POLLS_SHORTFALL: f64 = 0.02;
-/// A share of 429 answers above this is a storm.
+/// A share of 429 answers above this is a storm. The model does not cover
+/// the rate limit (which poll gets a token, and how long each refused
+/// poller then waits out `Retry-After`, depend on every other poller), so a
+/// strategy that raised this flag shows no prediction rather than a wrong
+/// one: `rate-limited-polling`'s poll-100ms measured 1.23 s and 7.39
+/// requests per order against a model (blind to the limit) of 0.050 s and
+/// 18 polls.
 pub const RATE_LIMITED_SHARE: f64 = 0.01;
+
+/// Whether `flags` say the model does not speak for the run (a rate-limit
+/// storm, see [`RATE_LIMITED_SHARE`]): its prediction is not shown.
+pub fn unmodelled(flags: &[HealthFlag]) -> bool {
+    flags
+        .iter()
+        .any(|f| f.code == HealthCode::RateLimitStorm.as_str())
+}
 
 /// The flags `inputs` raise, in a fixed order.
 pub fn health_flags(inputs: &HealthInputs) -> Vec<HealthFlag> {
@@ -97,7 +111,7 @@ pub fn health_flags(inputs: &HealthInputs) -> Vec<HealthFlag> {
         && inputs.rate_limited as f64 > RATE_LIMITED_SHARE * inputs.requests_total as f64
     {
         flags.push(HealthCode::RateLimitStorm.flag(format!(
-            "{} of {} requests were refused with 429: the delays include waiting out the rate limit",
+            "{} of {} requests were refused with 429: the delays include waiting out the rate limit, which the model does not cover (the token bucket's 429s and the shop's Retry-After waits), so no prediction is shown",
             inputs.rate_limited, inputs.requests_total
         )));
     }
@@ -161,6 +175,16 @@ mod tests {
             }),
             ["rate_limit_storm"]
         );
+        // A storm takes the prediction away; the other flags do not.
+        assert!(unmodelled(&health_flags(&HealthInputs {
+            rate_limited: 19,
+            ..healthy()
+        })));
+        assert!(!unmodelled(&health_flags(&HealthInputs {
+            placement_lag_max_ms: 81.0,
+            requests_per_order: 4.8,
+            ..healthy()
+        })));
         // The committed checkout's webhook row: 1.5 ms mean and 5.7 ms max,
         // on a timer that is itself 1.1 ms late, is no lag; 81 ms is.
         let timer = HealthInputs {

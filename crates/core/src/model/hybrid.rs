@@ -160,7 +160,7 @@ mod tests {
             },
             down: Vec::new(),
             own_legs: None,
-            run_end_us: f64::INFINITY,
+            run_end_us: None,
         }
     }
 

@@ -14,6 +14,8 @@
 //! - [`faults`]: one webhook's delivery chain under the scenario's faults
 //!   (errors, down windows, silent loss, duplicates, the retry schedule).
 //! - [`hybrid`]: webhooks plus reconciliation polls.
+//! - [`lane`]: the dispatcher's lane when every attempt times out (its
+//!   worker cap and the run's end bound the attempts sent).
 //! - [`spectrum`]: conditional polling, backoff, long polling (per payment
 //!   and on the event log) and the event stream.
 //! - [`health`]: flags for a run whose numbers deserve less trust.
@@ -40,6 +42,7 @@ pub mod faults;
 pub mod forecast;
 pub mod health;
 pub mod hybrid;
+pub mod lane;
 pub mod poll;
 pub mod spectrum;
 pub mod stats;
@@ -104,11 +107,21 @@ pub struct Prediction {
     /// only` (virtual time), or `measured in the run` (the draws').
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtt_source: Option<String>,
-    /// For strategies that receive webhooks, in real time: one delivery's
-    /// way from the settled payment to the shop's record (the platform's
-    /// dispatcher, the HTTP client, the receiver), ms, timed on real
-    /// deliveries before the load (the median of the calibration's rounds,
-    /// paced as the run's settlements); the paper model's webhook leg.
+    /// For the strategies the platform pushes to (webhook, hybrid, long
+    /// poll, stream), in real time: one notification's way from the settled
+    /// payment to the shop's record (the platform's dispatcher or held
+    /// request, the HTTP client, the shop's handler), ms, timed on real
+    /// notifications of the strategy right before it ran (the median of the
+    /// calibration's rounds, paced as the run's settlements); the paper
+    /// model's push leg.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_way_ms: Option<f64>,
+    /// The prediction's own standard error of `latency_mean_ms`, ms, where
+    /// it has one: in real time, the calibrated way's (the spread of the
+    /// calibration's rounds, see `delivery_way_ms`). A row is marked when
+    /// model and measurement differ by more than 1.96 times the combined
+    /// standard error `sqrt(se_measured² + se_predicted²)`. `None`: the
+    /// prediction is exact given its inputs (virtual time, pollers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_mean_stderr_ms: Option<f64>,
 }

@@ -38,15 +38,26 @@ fn a_tiny_scenario_notifies_every_order_and_both_sides_count_the_same() {
     assert_eq!(hook.requests.endpoint_registrations, 1);
     assert_eq!(hook.notified_by.webhook, 20);
     // The paper model's webhook leg is a delivery timed through the
-    // platform's dispatcher and the shop's receiver before the load, not a
-    // bare loopback leg (0.11 ms "predicted" against 0.20 ms measured):
-    // it lies beyond the settlement lateness plus the bare leg, and the
-    // summary says what was measured.
+    // platform's dispatcher and the shop's receiver right before the
+    // strategy ran, not a bare loopback leg (0.11 ms "predicted" against
+    // 0.20 ms measured): it lies beyond the settlement lateness plus the
+    // bare leg, and the summary says what was measured.
     let p = &hook.predicted;
     let source = p.rtt_source.as_deref().unwrap_or_default();
     assert!(
-        source.contains("deliveries through the platform's dispatcher"),
+        source.contains(
+            "notifications of this strategy on a fresh platform and shop, timed right before it ran"
+        ),
         "{source}"
+    );
+    // The calibration rounds' spread is the prediction's own error; a
+    // poller has none.
+    assert!(p.latency_mean_stderr_ms.is_some(), "{p:?}");
+    assert!(
+        summary.strategies[0]
+            .predicted
+            .latency_mean_stderr_ms
+            .is_none()
     );
     assert!(
         p.latency_mean_ms > p.settle_lateness_ms + p.request_leg_ms.unwrap_or_default(),

@@ -137,15 +137,15 @@ pub fn footnote(
     rtt: &str,
     slack_ms: f64,
     late: Option<(&str, &str)>,
-    way: Option<&str>,
+    way: Option<(&str, &str)>,
 ) -> String {
     match lang {
         Lang::En => {
             let mut late = late.map_or(String::new(), |(name, ms)| {
                 format!(", the settlement worker's measured lateness ({ms} ms in {name}'s run)")
             });
-            if let Some(ms) = way {
-                late.push_str(&format!(", a webhook's way through the platform's dispatcher and the shop's receiver ({ms} ms: the median of 5 rounds of 100 real deliveries timed before the run, paced as its settlements; model, these draws reads each delivery's own legs off the run)"));
+            if let Some((name, ms)) = way {
+                late.push_str(&format!(", and for each strategy the platform pushes to (webhook, hybrid, long poll, stream) its own notification's way through the platform and the shop, calibrated before the load of that strategy: the median of 5 rounds of 100 real notifications of the strategy, timed right before it ran, paced as its settlements ({ms} ms in {name}'s; the rounds' spread is the prediction's own standard error; model, these draws reads each webhook delivery's own legs off the run)"));
             }
             format!(
                 "Measured in this run; model is the prediction of crates/core/src/model/, fed the measured round trip ({rtt} ms){late} and a poll timer slack of {slack_ms} ms. Each strategy's inputs are in summary.json."
@@ -155,8 +155,8 @@ pub fn footnote(
             let mut late = late.map_or(String::new(), |(name, ms)| {
                 format!(", o atraso medido do liquidador ({ms} ms na execução de {name})")
             });
-            if let Some(ms) = way {
-                late.push_str(&format!(", o caminho de um webhook pelo despachante da plataforma e pelo receptor da loja ({ms} ms: a mediana de 5 rodadas de 100 entregas reais cronometradas antes da execução, no ritmo das suas liquidações; modelo, estes sorteios lê os trechos de cada entrega na própria execução)"));
+            if let Some((name, ms)) = way {
+                late.push_str(&format!(", e, para cada estratégia a que a plataforma empurra (webhook, híbrido, long poll, stream), o caminho da sua própria notificação pela plataforma e pela loja, calibrado antes da carga dessa estratégia: a mediana de 5 rodadas de 100 notificações reais da estratégia, cronometradas logo antes de ela rodar, no ritmo das suas liquidações ({} ms na de {name}; a dispersão das rodadas é o erro-padrão da própria previsão; modelo, estes sorteios lê os trechos de cada entrega de webhook na própria execução)", ms));
             }
             format!(
                 "Medido nesta execução; modelo é a previsão de crates/core/src/model/, alimentada com o tempo de ida e volta medido ({rtt} ms){late} e uma folga de temporizador de {} ms para consultas. As entradas de cada estratégia estão em summary.json.",
@@ -362,6 +362,15 @@ pub fn interval_note(lang: Lang) -> String {
     }
 }
 
+/// Appended to [`interval_note`] when a prediction has a standard error of
+/// its own (a real-clock run's calibrated way).
+pub fn combined_error_note(lang: Lang) -> String {
+    match lang {
+        Lang::En => "A prediction with its own standard error (a real-clock run's calibrated way, `latency_mean_stderr_ms`) is marked only when it differs from the measured mean by more than 1.96 times the combined standard error, sqrt(se_measured² + se_predicted²).".to_owned(),
+        Lang::PtBr => "Uma previsão com erro-padrão próprio (o caminho calibrado de uma execução no relógio real, `latency_mean_stderr_ms`) só é marcada quando difere da média medida por mais de 1,96 vez o erro-padrão combinado, sqrt(ep_medido² + ep_previsto²).".to_owned(),
+    }
+}
+
 /// The line under a slide when a marker is shown.
 pub fn outside_note(lang: Lang) -> String {
     match lang {
@@ -440,7 +449,7 @@ pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
             "{a} consultas por pedido contra {b} esperadas para os sorteios desta execução: as consultas ficaram para trás (a máquina não acompanhou)"
         ),
         HealthCode::RateLimitStorm => format!(
-            "{a} de {b} requisições foram recusadas com 429: os atrasos incluem a espera pelo limite de taxa"
+            "{a} de {b} requisições foram recusadas com 429: os atrasos incluem a espera pelo limite de taxa, que o modelo não cobre (os 429 do balde de fichas e as esperas de Retry-After da loja), então nenhuma previsão é mostrada"
         ),
         HealthCode::UnrecordedDelays => format!(
             "{a} de {b} atrasos não couberam no histograma: os percentis os deixam de fora (a média, o mínimo e o máximo os contam)"

@@ -312,3 +312,43 @@ fn the_crash_table_counts_refused_deliveries_as_the_summary_and_chart_do() {
         }
     }
 }
+
+#[test]
+fn a_rate_limit_storm_shows_no_prediction_rather_than_a_wrong_one() {
+    let mut s = modelled();
+    let before = render::table(&s, Lang::En);
+    let name = s.strategies[1].name.clone();
+    let row = |t: &str| t.lines().find(|l| l.starts_with(&name)).unwrap().to_owned();
+    assert!(row(&before).contains("(!)"), "{before}");
+    s.strategies[1].health.push(HealthCode::RateLimitStorm.flag(
+        "900 of 2000 requests were refused with 429: the delays include waiting out the rate limit, which the model does not cover (the token bucket's 429s and the shop's Retry-After waits), so no prediction is shown".to_owned(),
+    ));
+    let after = render::table(&s, Lang::En);
+    assert!(!row(&after).contains("(!)"), "{after}");
+    // Neither the mean's prediction nor the requests' is printed.
+    let model = format!("{:.2})", s.strategies[1].predicted.requests_per_order);
+    assert!(!row(&after).contains(&model), "{after}");
+    assert!(after.contains("which the model does not cover"), "{after}");
+    let pt = render::table(&s, Lang::PtBr);
+    assert!(pt.contains("o modelo não cobre"), "{pt}");
+}
+
+#[test]
+fn a_prediction_with_its_own_error_is_marked_against_the_combined_error() {
+    let mut s = modelled();
+    let name = s.strategies[1].name.clone();
+    let row = |t: &str| t.lines().find(|l| l.starts_with(&name)).unwrap().to_owned();
+    // poll@500ms's paper model sits 40 ms off a mean known to ±2 ms (one
+    // standard error). With a standard error of 25 ms of its own, the
+    // combined error is sqrt(2² + 25²) = 25.08 ms, and 40 < 1.96 · 25.08 =
+    // 49.2: no mark. With 15 ms, 1.96 · sqrt(2² + 15²) = 29.7 < 40: marked.
+    s.strategies[1].predicted_for_draws = None;
+    s.strategies[1].predicted.requests_per_order = s.strategies[1].requests_per_order;
+    s.strategies[1].predicted.latency_mean_stderr_ms = Some(25.0);
+    let wide = render::table(&s, Lang::En);
+    assert!(!row(&wide).contains("(!)"), "{wide}");
+    assert!(wide.contains("combined standard error"), "{wide}");
+    s.strategies[1].predicted.latency_mean_stderr_ms = Some(15.0);
+    let narrow = render::table(&s, Lang::En);
+    assert!(row(&narrow).contains("(!)"), "{narrow}");
+}
