@@ -44,8 +44,8 @@ use crate::meter::{ConnEnd, End};
 use axum::body::Body;
 use bytes::{Bytes, BytesMut};
 use hooklab_core::http::{ChunkFuture, Chunks, TransportError};
-use hyper::body::Body as _;
 use http_body_util::BodyExt;
+use hyper::body::Body as _;
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -85,8 +85,9 @@ fn prepare(host: &Host, request: http::Request<Bytes>) -> Result<Prepared, Trans
         Framing::Chunked => CHUNKED_END,
         Framing::Length(_) | Framing::CloseDelimited => len,
     };
-    host.link
-        .carried_request(wire_len::request_head(&parts.method, &parts.uri, &parts.headers) + body_wire);
+    host.link.carried_request(
+        wire_len::request_head(&parts.method, &parts.uri, &parts.headers) + body_wire,
+    );
     // Nothing of the caller's request but its bytes reaches a server.
     parts.extensions = http::Extensions::new();
     let method = parts.method.clone();
@@ -113,10 +114,7 @@ fn body_length(body: &Body) -> BodyLength {
 /// Runs the router on `prepared`, counts the answer's head, and gives the
 /// head as the client would read it (hyper's framing header added), the
 /// body still to read, its framing, and whether the connection must close.
-async fn answer(
-    host: &Host,
-    prepared: Prepared,
-) -> (http::response::Parts, Body, Framing, bool) {
+async fn answer(host: &Host, prepared: Prepared) -> (http::response::Parts, Body, Framing, bool) {
     let Prepared {
         request,
         method,
@@ -132,8 +130,13 @@ async fn answer(
         .extensions
         .get::<hyper::ext::ReasonPhrase>()
         .map(|r| r.as_bytes().to_vec());
-    let head =
-        wire_len::response_head(&method, parts.status, reason.as_deref(), &parts.headers, length);
+    let head = wire_len::response_head(
+        &method,
+        parts.status,
+        reason.as_deref(),
+        &parts.headers,
+        length,
+    );
     host.link.carried_response(head.bytes);
     // The head as hyper's client would parse it: with the framing header
     // hyper's server wrote, without a length it left out.

@@ -359,7 +359,8 @@ mod tests {
             &headers,
             BodyLength::Known(42),
         );
-        let text = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 42\r\n\r\n";
+        let text =
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 42\r\n\r\n";
         assert_eq!(
             (head.bytes, head.framing, head.added),
             (text.len() as u64, Framing::Length(42), Added::Length(42))
