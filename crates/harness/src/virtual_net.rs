@@ -1,4 +1,4 @@
-//! The virtual network: real HTTP/1.1 over in-memory pipes, on a paused clock.
+//! The virtual network: the hosts of a run on a paused clock, in memory.
 //!
 //! Virtual mode runs the same platform router, dispatcher and shop strategies
 //! as real mode, on a single-threaded tokio runtime whose clock is paused
@@ -7,12 +7,28 @@
 //! milliseconds of wall time, and the same seed gives the same numbers, byte
 //! for byte.
 //!
-//! What this module teaches is that only the *transport* changes. Hosts still
-//! talk HTTP/1.1, with hyper's client connection on one end and hyper's server
-//! connection serving the axum [`Router`] on the other, but the bytes travel
-//! through [`tokio::io::duplex`] pipes instead of sockets. Real sockets must
-//! never meet a paused clock: while a task waits on a socket, the clock would
-//! jump ahead and the measurement would be garbage.
+//! What this module teaches is that only the *transport* changes. Real
+//! sockets must never meet a paused clock: while a task waits on a socket,
+//! the clock would jump ahead and the measurement would be garbage. So an
+//! exchange goes by one of two transports ([`VirtualTransport`]):
+//!
+//! - **direct** (the default, [`direct`]): the client's `http::Request` is
+//!   handed to the host's axum [`Router`] as a tower `Service`; its layers
+//!   (trace, body limits, auth) and handlers run as behind a socket, and the
+//!   answer comes back as an `http::Response`. No HTTP/1.1 bytes are written
+//!   or parsed: the meters count the bytes hyper *would* write, computed
+//!   from its encoder's rules ([`wire_len`]), and the connection pool is kept
+//!   (connections opened, held, closed as over pipes). Virtual mode skips
+//!   the framing because it was the cost: hyper's client and server over a
+//!   pipe carry 93–138K exchanges per second on their own, and a poll-heavy
+//!   run must make 100K per CPU second with its platform and shop on top
+//!   (issue 19; BENCHMARKS.md, "Scale of a virtual run").
+//! - **http1** (`hooklab run --transport http1`): hosts talk real HTTP/1.1,
+//!   hyper's client connection on one end and hyper's server connection
+//!   serving the router on the other, the bytes through
+//!   [`tokio::io::duplex`] pipes. It shows what the direct transport stands
+//!   for: the harness's `transport` test runs one scenario both ways and
+//!   compares the summaries.
 //!
 //! Why our own in-memory transport and not `turmoil` (see
 //! `../shared/DESIGN.md`): turmoil steps every host on every tick even when
@@ -27,7 +43,7 @@
 //!   and binds nothing;
 //! - [`VirtualHttp`]: its [`HttpClient`], which keeps a small pool of open
 //!   connections per host (as any real client does), so an exchange costs a
-//!   few task wake-ups and no handshake.
+//!   few task wake-ups and no handshake, on either transport.
 //!
 //! The scenario's `[network]` table is applied in front of it, by the same
 //! [`crate::network::Shaped`] wrapper real mode uses.
@@ -348,9 +364,9 @@ impl Network for VirtualNet {
     }
 }
 
-/// The virtual network's [`HttpClient`]: real HTTP/1.1 through hyper, over
-/// pooled in-memory pipes. A request to an address nobody serves fails as a
-/// refused connection.
+/// The virtual network's [`HttpClient`]: the router called directly, or
+/// real HTTP/1.1 through hyper over pooled in-memory pipes. A request to an
+/// address nobody serves fails as a refused connection.
 pub struct VirtualHttp {
     hosts: Arc<Registry>,
     transport: VirtualTransport,
@@ -500,7 +516,16 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn serves_over_pipes_reuses_connections_and_refuses_unknown_hosts() {
-        let net = VirtualNet::new();
+        serves_reuses_and_refuses(VirtualTransport::Http1).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn serves_directly_reuses_connections_and_refuses_unknown_hosts() {
+        serves_reuses_and_refuses(VirtualTransport::Direct).await;
+    }
+
+    async fn serves_reuses_and_refuses(transport: VirtualTransport) {
+        let net = VirtualNet::with_transport(transport);
         let (trigger, shutdown) = hooklab_core::shutdown::channel();
         let router = Router::new().route("/hello", get(|| async { "hi" }));
         let (url, task) = net.serve("test", router, shutdown).await.unwrap();
@@ -515,7 +540,20 @@ mod tests {
             assert_eq!(response.body().as_ref(), b"hi");
         }
         let host = lock(&net.hosts).get("127.0.0.2:80").cloned().unwrap();
-        assert_eq!(host.idle().len(), 1, "one connection, reused");
+        let idle = match transport {
+            VirtualTransport::Http1 => host.idle().len(),
+            VirtualTransport::Direct => host.idle_direct().len(),
+        };
+        assert_eq!(idle, 1, "one connection, reused");
+        let link = net.meters.counts("test", tokio::time::Instant::now());
+        assert_eq!(link.server.connections_opened, 1);
+        assert!(link.ends_agree(), "{link:?}");
+        // Three of each, as hyper writes them (no `date`: turned off).
+        let request = "GET /hello HTTP/1.1\r\nhost: 127.0.0.2:80\r\n\r\n";
+        let response = "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\n\
+                        content-length: 2\r\n\r\nhi";
+        assert_eq!(link.server.request_bytes, 3 * request.len() as u64);
+        assert_eq!(link.server.response_bytes, 3 * response.len() as u64);
         drop(host);
 
         let stranger = http::Request::get("http://127.0.0.9:80/hello")
