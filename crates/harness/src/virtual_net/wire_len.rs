@@ -262,7 +262,7 @@ pub fn response_head(
                 if *name == header::TRANSFER_ENCODING {
                     wrote_len = true;
                     framing = Framing::Chunked;
-                    te_chunked_last = values.iter().last().is_some_and(|v| {
+                    te_chunked_last = values.iter().next_back().is_some_and(|v| {
                         v.to_str().is_ok_and(|v| {
                             v.rsplit(',')
                                 .next()
