@@ -233,6 +233,11 @@ pub(crate) enum Failure {
     Runtime(anyhow::Error),
 }
 
+/// mimalloc, for its cheaper allocations on a virtual run's per-request
+/// work (see crates/cli/Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Read while the process has one thread: on Unix the `time` crate
     // refuses to read the local offset once others run. UTC if it cannot.
