@@ -196,7 +196,7 @@ struct RunArgs {
     force: bool,
 
     /// How a virtual run's hosts exchange messages: `direct` calls the
-    /// router (the default, several times faster); `http1` sends real
+    /// router (the default, faster: see BENCHMARKS.md); `http1` sends real
     /// HTTP/1.1 through hyper over in-memory pipes, to show the hosts talk
     /// HTTP and the summary does not change. Hidden: a check, not a choice.
     #[arg(long, value_enum, default_value_t = TransportArg::Direct, hide = true)]
@@ -232,11 +232,6 @@ pub(crate) enum Failure {
     /// Something broke while running.
     Runtime(anyhow::Error),
 }
-
-/// mimalloc, for its cheaper allocations on a virtual run's per-request
-/// work (see crates/cli/Cargo.toml).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     // Read while the process has one thread: on Unix the `time` crate

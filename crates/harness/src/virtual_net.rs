@@ -98,7 +98,8 @@ pub fn paused_runtime() -> Result<tokio::runtime::Runtime, HarnessError> {
 pub enum VirtualTransport {
     /// The router called as a tower `Service`, no HTTP/1.1 framing between
     /// the hosts (bytes counted as hyper would have written them): the
-    /// default, at several times the speed ([`direct`]).
+    /// default: 1.3 times the speed of a poll run, 3 times that of
+    /// `hook0-day`, in CPU time; [`direct`]).
     #[default]
     Direct,
     /// Real HTTP/1.1: hyper's client and server over in-memory pipes, to
