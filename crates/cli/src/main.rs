@@ -195,6 +195,19 @@ struct RunArgs {
     /// of another scenario file (a committed reference run, for instance).
     #[arg(long)]
     force: bool,
+
+    /// How a virtual run's hosts exchange messages: `direct` calls the
+    /// router (the default, faster: see BENCHMARKS.md); `http1` sends real
+    /// HTTP/1.1 through hyper over in-memory pipes, to show the hosts talk
+    /// HTTP and the summary does not change. Hidden: a check, not a choice.
+    #[arg(long, value_enum, default_value_t = TransportArg::Direct, hide = true)]
+    transport: TransportArg,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TransportArg {
+    Direct,
+    Http1,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -627,6 +640,10 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(),
             ClockArg::Virtual => ClockMode::Virtual,
         }),
         jobs: args.jobs,
+        transport: match args.transport {
+            TransportArg::Direct => hooklab_harness::virtual_net::VirtualTransport::Direct,
+            TransportArg::Http1 => hooklab_harness::virtual_net::VirtualTransport::Http1,
+        },
         // The platform's CPU per order, in real time (its own threads).
         platform_cpu: true,
         ..RunOptions::default()

@@ -6,12 +6,14 @@
 //! connection and the axum router, and the response all the way back.
 //!
 //! - `virtual/get_payment`: `GET /v1/payments/{id}` of one payment through
-//!   the platform's real router, over [`VirtualHttp`], from 64 concurrent
-//!   tasks on the paused single-threaded runtime a virtual run uses. The
-//!   purest measure of the transport (plus the platform's JSON).
+//!   the platform's real router, over [`VirtualHttp`] on its HTTP/1.1 pipes
+//!   (`--transport http1`, the ceiling BENCHMARKS.md quotes), from 64
+//!   concurrent tasks on the paused single-threaded runtime a virtual run
+//!   uses. The purest measure of the transport (plus the platform's JSON).
 //! - `virtual/poll_scenario`: a whole virtual run of a poll-heavy scenario
 //!   (2,000 orders polled every 10 ms); its exchanges are the run's
-//!   `requests.total`. What a student's scenario really costs per request.
+//!   `requests.total`, on the default (direct) transport. What a student's
+//!   scenario really costs per request.
 //!
 //! Before the benchmarks, one probe of each prints its exchanges per second;
 //! criterion's throughput lines (`thrpt`, elements = exchanges) say the same
@@ -26,7 +28,7 @@ use hooklab_core::ids::MerchantId;
 use hooklab_core::scenario::{ClockMode, Scenario};
 use hooklab_harness::network::Network;
 use hooklab_harness::run::Silent;
-use hooklab_harness::virtual_net::{self, VirtualNet};
+use hooklab_harness::virtual_net::{self, VirtualNet, VirtualTransport};
 use hooklab_harness::{RunOptions, run_scenario};
 use hooklab_platform::{Merchant, Platform, PlatformConfig};
 use std::sync::Arc;
@@ -53,7 +55,7 @@ struct Bench {
 
 fn setup() -> Bench {
     let runtime = virtual_net::paused_runtime().unwrap();
-    let net = VirtualNet::new();
+    let net = VirtualNet::with_transport(VirtualTransport::Http1);
     let (trigger, shutdown) = hooklab_core::shutdown::channel();
     let (client, url) = runtime.block_on(async {
         let clock = Clock::starting_now(virtual_net::ORIGIN_UNIX_US);

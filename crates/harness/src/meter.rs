@@ -198,6 +198,52 @@ impl Meters {
     }
 }
 
+impl LinkMeter {
+    /// Counts `n` request bytes at both ends: what the client wrote is what
+    /// the server read. For the direct transport, which has no I/O to wrap.
+    pub fn carried_request(&self, n: u64) {
+        self.client.request_bytes.fetch_add(n, Ordering::Relaxed);
+        self.server.request_bytes.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts `n` response bytes at both ends.
+    pub fn carried_response(&self, n: u64) {
+        self.client.response_bytes.fetch_add(n, Ordering::Relaxed);
+        self.server.response_bytes.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// One end of a connection that has no I/O of its own (the direct
+/// transport's): counted opened when made, closed when dropped, exactly as
+/// a [`Metered`] counts the connection it wraps.
+#[derive(Debug)]
+pub struct ConnEnd {
+    link: Arc<LinkMeter>,
+    end: End,
+}
+
+impl ConnEnd {
+    /// One more connection opened at `end` of `link`.
+    pub fn new(link: Arc<LinkMeter>, end: End) -> Self {
+        let this = ConnEnd { link, end };
+        this.meter().opened();
+        this
+    }
+
+    fn meter(&self) -> &WireMeter {
+        match self.end {
+            End::Client => &self.link.client,
+            End::Server => &self.link.server,
+        }
+    }
+}
+
+impl Drop for ConnEnd {
+    fn drop(&mut self) {
+        self.meter().closed();
+    }
+}
+
 /// A connection's I/O, counted: bytes each way, and the connection itself
 /// from when it is wrapped until it is dropped.
 pub struct Metered<T> {

@@ -29,7 +29,7 @@ use crate::meter;
 use crate::network::{Loopback, Network, Shaped, calibrate_loopback_rtt};
 use crate::outcomes::Outcomes;
 use crate::timeline::Recorder;
-use crate::virtual_net::{self, VirtualNet};
+use crate::virtual_net::{self, VirtualNet, VirtualTransport};
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::{EventSink, RunEvent};
@@ -101,6 +101,10 @@ pub struct RunOptions {
     /// [`ORDER_LIVES_PER_SUMMARY`], which keeps `summary.json` under 5 MB
     /// whatever the number of orders. Every count stays exact.
     pub order_lives: Option<NonZeroUsize>,
+    /// How a virtual run's hosts exchange messages: called directly
+    /// (default) or over real HTTP/1.1 on in-memory pipes, to show the
+    /// summary is the same ([`crate::virtual_net::VirtualTransport`]).
+    pub transport: VirtualTransport,
 }
 
 impl RunOptions {
@@ -278,7 +282,13 @@ pub fn run_scenario(
                 timer_late,
                 order_lives,
             };
-            strategies = run_virtual(setting, &plan, options.workers(), progress)?;
+            strategies = run_virtual(
+                setting,
+                &plan,
+                options.workers(),
+                options.transport,
+                progress,
+            )?;
         }
     }
     Ok(Summary {
@@ -317,6 +327,7 @@ fn run_virtual(
     setting: Setting<'_>,
     plan: &Arc<[OrderPlan]>,
     workers: usize,
+    transport: VirtualTransport,
     progress: &dyn Progress,
 ) -> Result<Vec<StrategyReport>, HarnessError> {
     let specs = &setting.scenario.strategies;
@@ -326,7 +337,11 @@ fn run_virtual(
         let scenario = setting.scenario;
         let report = virtual_net::paused_runtime()?.block_on(async {
             // Built inside the runtime, where the run's clock starts.
-            let net = Shaped::new(VirtualNet::new(), &scenario.network, scenario.seed);
+            let net = Shaped::new(
+                VirtualNet::with_transport(transport),
+                &scenario.network,
+                scenario.seed,
+            );
             let origin = virtual_net::ORIGIN_UNIX_US;
             run_strategy(index, &net, origin, setting, spec, plan, progress).await
         })?;

@@ -1,4 +1,4 @@
-//! The virtual network: real HTTP/1.1 over in-memory pipes, on a paused clock.
+//! The virtual network: the hosts of a run on a paused clock, in memory.
 //!
 //! Virtual mode runs the same platform router, dispatcher and shop strategies
 //! as real mode, on a single-threaded tokio runtime whose clock is paused
@@ -7,12 +7,28 @@
 //! milliseconds of wall time, and the same seed gives the same numbers, byte
 //! for byte.
 //!
-//! What this module teaches is that only the *transport* changes. Hosts still
-//! talk HTTP/1.1, with hyper's client connection on one end and hyper's server
-//! connection serving the axum [`Router`] on the other, but the bytes travel
-//! through [`tokio::io::duplex`] pipes instead of sockets. Real sockets must
-//! never meet a paused clock: while a task waits on a socket, the clock would
-//! jump ahead and the measurement would be garbage.
+//! What this module teaches is that only the *transport* changes. Real
+//! sockets must never meet a paused clock: while a task waits on a socket,
+//! the clock would jump ahead and the measurement would be garbage. So an
+//! exchange goes by one of two transports ([`VirtualTransport`]):
+//!
+//! - **direct** (the default, [`direct`]): the client's `http::Request` is
+//!   handed to the host's axum [`Router`] as a tower `Service`; its layers
+//!   (trace, body limits, auth) and handlers run as behind a socket, and the
+//!   answer comes back as an `http::Response`. No HTTP/1.1 bytes are written
+//!   or parsed: the meters count the bytes hyper *would* write, computed
+//!   from its encoder's rules ([`wire_len`]), and the connection pool is kept
+//!   (connections opened, held, closed as over pipes). Virtual mode skips
+//!   the framing because it was the cost: hyper's client and server over a
+//!   pipe carry 93–138K exchanges per second on their own, and a poll-heavy
+//!   run must make 100K per CPU second with its platform and shop on top
+//!   (issue 19; BENCHMARKS.md, "Scale of a virtual run").
+//! - **http1** (`hooklab run --transport http1`): hosts talk real HTTP/1.1,
+//!   hyper's client connection on one end and hyper's server connection
+//!   serving the router on the other, the bytes through
+//!   [`tokio::io::duplex`] pipes. It shows what the direct transport stands
+//!   for: the harness's `transport` test runs one scenario both ways and
+//!   compares the summaries.
 //!
 //! Why our own in-memory transport and not `turmoil` (see
 //! `../shared/DESIGN.md`): turmoil steps every host on every tick even when
@@ -27,7 +43,7 @@
 //!   and binds nothing;
 //! - [`VirtualHttp`]: its [`HttpClient`], which keeps a small pool of open
 //!   connections per host (as any real client does), so an exchange costs a
-//!   few task wake-ups and no handshake.
+//!   few task wake-ups and no handshake, on either transport.
 //!
 //! The scenario's `[network]` table is applied in front of it, by the same
 //! [`crate::network::Shaped`] wrapper real mode uses.
@@ -48,8 +64,11 @@ use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+
+mod direct;
+pub mod wire_len;
 
 /// The unix time of a virtual run's origin, 2026-01-01T00:00:00Z in µs: fixed,
 /// so `created_at` stamps and signatures are the same on every run.
@@ -74,6 +93,31 @@ pub fn paused_runtime() -> Result<tokio::runtime::Runtime, HarnessError> {
         .map_err(HarnessError::Runtime)
 }
 
+/// How a virtual network carries an exchange between its hosts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VirtualTransport {
+    /// The router called as a tower `Service`, no HTTP/1.1 framing between
+    /// the hosts (bytes counted as hyper would have written them): the
+    /// default: 1.3 times the speed of a poll run, 3 times that of
+    /// `hook0-day`, in CPU time; [`direct`]).
+    #[default]
+    Direct,
+    /// Real HTTP/1.1: hyper's client and server over in-memory pipes, to
+    /// show that the hosts talk HTTP/1.1 and that the direct transport
+    /// reports the same run (`hooklab run --transport http1`).
+    Http1,
+}
+
+impl VirtualTransport {
+    /// The name `--transport` takes (`direct`, `http1`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VirtualTransport::Direct => "direct",
+            VirtualTransport::Http1 => "http1",
+        }
+    }
+}
+
 /// One served router and its idle connections.
 struct Host {
     router: Router,
@@ -86,6 +130,12 @@ struct Host {
     /// Open connections waiting for their next exchange. Held only to push or
     /// pop one, never across an `.await`.
     idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
+    /// The direct transport's idle connections (the same pool, without the
+    /// pipes). Held only to push or pop one.
+    idle_direct: Mutex<Vec<direct::Conn>>,
+    /// Set when the host stops serving: a connection whose exchange ends
+    /// then is closed, as a server shutting down gracefully closes it.
+    stopped: AtomicBool,
 }
 
 impl Host {
@@ -107,6 +157,29 @@ impl Host {
             }
         }
         self.connect().await
+    }
+
+    fn idle_direct(&self) -> MutexGuard<'_, Vec<direct::Conn>> {
+        self.idle_direct.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A direct connection for one exchange: an idle one, or a new one.
+    fn checkout_direct(&self) -> direct::Conn {
+        let idle = self.idle_direct().pop();
+        idle.unwrap_or_else(|| direct::Conn::open(self))
+    }
+
+    /// Returns a direct connection to the pool after its exchange, unless
+    /// the exchange asked to close it, the pool is full or the host stopped:
+    /// then it closes here.
+    fn checkin_direct(&self, conn: direct::Conn, close: bool) {
+        if close || self.stopped.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut idle = self.idle_direct();
+        if idle.len() < IDLE_PER_HOST {
+            idle.push(conn);
+        }
     }
 
     /// Returns a connection to the pool after its exchange.
@@ -178,6 +251,7 @@ fn lock(registry: &Registry) -> MutexGuard<'_, BTreeMap<String, Arc<Host>>> {
 /// addresses are handed out in the order hosts are served, from `127.0.0.2`.
 pub struct VirtualNet {
     hosts: Arc<Registry>,
+    transport: VirtualTransport,
     /// How many hosts were served so far (names the next address).
     served: AtomicU32,
     /// Bytes and connections, by host name, at both ends.
@@ -185,10 +259,16 @@ pub struct VirtualNet {
 }
 
 impl VirtualNet {
-    /// An empty network.
+    /// An empty network, on the default (direct) transport.
     pub fn new() -> Self {
+        Self::with_transport(VirtualTransport::default())
+    }
+
+    /// An empty network whose exchanges go by `transport`.
+    pub fn with_transport(transport: VirtualTransport) -> Self {
         VirtualNet {
             hosts: Arc::default(),
+            transport,
             served: AtomicU32::new(0),
             meters: Meters::new(true),
         }
@@ -244,6 +324,8 @@ impl Network for VirtualNet {
                 shutdown: shutdown.clone(),
                 link: self.meters.link(name),
                 idle: Mutex::new(Vec::new()),
+                idle_direct: Mutex::new(Vec::new()),
+                stopped: AtomicBool::new(false),
             });
             lock(&self.hosts).insert(address.clone(), host);
             let hosts = self.hosts.clone();
@@ -251,9 +333,15 @@ impl Network for VirtualNet {
             let task = tokio::spawn(async move {
                 shutdown.wait().await;
                 // Like a closed port: new connections are refused, and the
-                // idle ones are dropped, which ends their tasks.
+                // idle ones are dropped, which ends their tasks (the pipe
+                // transport's server connections close their idle pipes on
+                // the same signal).
                 let host = lock(&hosts).remove(&key);
-                drop(host);
+                if let Some(host) = host {
+                    host.stopped.store(true, Ordering::Relaxed);
+                    let idle = std::mem::take(&mut *host.idle_direct());
+                    drop(idle);
+                }
             });
             Ok((format!("http://{address}"), task))
         })
@@ -266,6 +354,7 @@ impl Network for VirtualNet {
     fn client(&self) -> Arc<dyn HttpClient> {
         Arc::new(VirtualHttp {
             hosts: self.hosts.clone(),
+            transport: self.transport,
         })
     }
 
@@ -276,11 +365,12 @@ impl Network for VirtualNet {
     }
 }
 
-/// The virtual network's [`HttpClient`]: real HTTP/1.1 through hyper, over
-/// pooled in-memory pipes. A request to an address nobody serves fails as a
-/// refused connection.
+/// The virtual network's [`HttpClient`]: the router called directly, or
+/// real HTTP/1.1 through hyper over pooled in-memory pipes. A request to an
+/// address nobody serves fails as a refused connection.
 pub struct VirtualHttp {
     hosts: Arc<Registry>,
+    transport: VirtualTransport,
 }
 
 /// The served host a request is for, or a refused connection.
@@ -329,9 +419,13 @@ impl Chunks for PipeChunks {
 impl HttpClient for VirtualHttp {
     fn open(&self, request: http::Request<Bytes>) -> OpenFuture {
         let hosts = self.hosts.clone();
+        let transport = self.transport;
         Box::pin(async move {
             ensure_loopback(request.uri())?;
             let host = host_of(&hosts, request.uri())?;
+            if transport == VirtualTransport::Direct {
+                return direct::open(host, request).await;
+            }
             let mut sender = host.checkout().await?;
             let response = sender
                 .send_request(origin_form(request, &host.authority)?.map(Full::new))
@@ -348,9 +442,13 @@ impl HttpClient for VirtualHttp {
 
     fn send(&self, request: http::Request<Bytes>) -> SendFuture {
         let hosts = self.hosts.clone();
+        let transport = self.transport;
         Box::pin(async move {
             ensure_loopback(request.uri())?;
             let host = host_of(&hosts, request.uri())?;
+            if transport == VirtualTransport::Direct {
+                return direct::send(host, request).await;
+            }
             let mut sender = host.checkout().await?;
             let response = sender
                 .send_request(origin_form(request, &host.authority)?.map(Full::new))
@@ -419,7 +517,16 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn serves_over_pipes_reuses_connections_and_refuses_unknown_hosts() {
-        let net = VirtualNet::new();
+        serves_reuses_and_refuses(VirtualTransport::Http1).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn serves_directly_reuses_connections_and_refuses_unknown_hosts() {
+        serves_reuses_and_refuses(VirtualTransport::Direct).await;
+    }
+
+    async fn serves_reuses_and_refuses(transport: VirtualTransport) {
+        let net = VirtualNet::with_transport(transport);
         let (trigger, shutdown) = hooklab_core::shutdown::channel();
         let router = Router::new().route("/hello", get(|| async { "hi" }));
         let (url, task) = net.serve("test", router, shutdown).await.unwrap();
@@ -434,7 +541,20 @@ mod tests {
             assert_eq!(response.body().as_ref(), b"hi");
         }
         let host = lock(&net.hosts).get("127.0.0.2:80").cloned().unwrap();
-        assert_eq!(host.idle().len(), 1, "one connection, reused");
+        let idle = match transport {
+            VirtualTransport::Http1 => host.idle().len(),
+            VirtualTransport::Direct => host.idle_direct().len(),
+        };
+        assert_eq!(idle, 1, "one connection, reused");
+        let link = net.meters.counts("test", tokio::time::Instant::now());
+        assert_eq!(link.server.connections_opened, 1);
+        assert!(link.ends_agree(), "{link:?}");
+        // Three of each, as hyper writes them (no `date`: turned off).
+        let request = "GET /hello HTTP/1.1\r\nhost: 127.0.0.2:80\r\n\r\n";
+        let response = "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\n\
+                        content-length: 2\r\n\r\nhi";
+        assert_eq!(link.server.request_bytes, 3 * request.len() as u64);
+        assert_eq!(link.server.response_bytes, 3 * response.len() as u64);
         drop(host);
 
         let stranger = http::Request::get("http://127.0.0.9:80/hello")

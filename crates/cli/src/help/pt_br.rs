@@ -92,6 +92,11 @@ const PT_BR: &[(&str, &str, &str)] = &[
     ),
     (
         "run",
+        "transport",
+        "Como os hosts de uma execução virtual trocam mensagens: `direct` chama o roteador (o padrão, mais rápido: veja BENCHMARKS.md); `http1` envia HTTP/1.1 de verdade pelo hyper em pipes na memória, para mostrar que os hosts falam HTTP e que o resumo não muda. Oculta: uma verificação, não uma escolha",
+    ),
+    (
+        "run",
         "force",
         "Executa mesmo quando a estimativa de custo diz que a execução não cabe nesta máquina (mais da metade da memória livre, ou mais de 10 minutos), e grava na pasta de resultados padrão mesmo quando ela guarda os resultados de outro arquivo de cenário (um resultado de referência, por exemplo)",
     ),

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 /// Taken by every run, so a real-time run never shares this binary's CPU
 /// with another run.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+pub static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// A scenario file, written from its parts.
 pub struct ScenarioBuilder {

@@ -8,6 +8,8 @@
 //! - `jobs`: a virtual run's strategies on several threads give the summary
 //!   of one thread, byte for byte;
 //! - `traffic`: bytes and connections counted at both ends, and agreeing;
+//! - `transport`: the direct virtual transport gives the summary of real
+//!   HTTP/1.1 over pipes;
 //! - `sampling`: the summary keeps a bounded sample of order lives and of
 //!   missed orders, and exact counts of all;
 //! - `outcomes`: outcomes folded as each order ends give the summary of a
@@ -30,4 +32,5 @@ mod outcomes;
 mod sampling;
 mod spectrum;
 mod traffic;
+mod transport;
 mod virtual_clock;
