@@ -757,6 +757,7 @@ mod tests {
                 orders: OrderTimes::from_plan(&plan, &l),
                 fault_rates: None,
                 delivery_legs: None,
+                retries_us: Vec::new(),
                 run_end_us: None,
             };
             predicted_for_draws(&sc.strategies[0], &sc, &draws, l).latency_mean_ms
@@ -801,6 +802,7 @@ mod tests {
             orders: OrderTimes::from_plan(&plan, &l),
             fault_rates: None,
             delivery_legs: None,
+            retries_us: Vec::new(),
             run_end_us: Some(31.7e6),
         };
         let p = predicted_for_draws(&sc.strategies[0], &sc, &draws, l);

@@ -76,7 +76,10 @@ impl Cursor {
                 self.ready.extend(page.data.into_iter().map(|l| l.event));
                 continue;
             }
+            // Biased for the same reason as a long poll's wait: one seed,
+            // one outcome.
             tokio::select! {
+                biased;
                 changed = self.news.changed() => changed.ok()?,
                 () = self.shared.news.closing() => return None,
             }

@@ -382,8 +382,8 @@ pub fn outside_note(lang: Lang) -> String {
 /// The line explaining the second prediction.
 pub fn draws_note(lang: Lang) -> String {
     match lang {
-        Lang::En => "model, these draws: the same model fed this run's own draws (settlement instants, arrivals, each webhook's departure and legs, drawn fault rates) and its measured legs; in virtual time it must equal the measurement (under random faults or jittered retries, within about 1%: it takes the rates and the jitter's law, not each draw), and a gap there is a bug in hooklab.".to_owned(),
-        Lang::PtBr => "modelo, estes sorteios: o mesmo modelo alimentado com os sorteios desta execução (instantes de liquidação, chegadas, a partida e os trechos de cada webhook, taxas de falha sorteadas) e seus trechos medidos; no relógio virtual deve igualar a medição (com falhas aleatórias ou novas tentativas com variação, a cerca de 1%: ele usa as taxas e a lei da variação, não cada sorteio), e uma diferença ali é um defeito do hooklab.".to_owned(),
+        Lang::En => "model, these draws: the same model fed this run's own draws (settlement instants, arrivals, each webhook's departure, retries and legs, drawn fault rates) and its measured legs; in virtual time it must equal the measurement (under random faults, within about 1%: it takes the drawn rates, not each draw), and a gap there is a bug in hooklab.".to_owned(),
+        Lang::PtBr => "modelo, estes sorteios: o mesmo modelo alimentado com os sorteios desta execução (instantes de liquidação, chegadas, a partida, as novas tentativas e os trechos de cada webhook, taxas de falha sorteadas) e seus trechos medidos; no relógio virtual deve igualar a medição (com falhas aleatórias, a cerca de 1%: ele usa as taxas sorteadas, não cada sorteio), e uma diferença ali é um defeito do hooklab.".to_owned(),
     }
 }
 
