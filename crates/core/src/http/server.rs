@@ -325,9 +325,16 @@ fn request_timed_out(limit: Duration) -> Response {
         "the request's body did not arrive within {} s of its head",
         limit.as_secs_f64()
     );
-    let body = serde_json::to_vec(&ErrorBody::new("request_timeout", message)).unwrap_or_default();
+    closing_refusal(StatusCode::REQUEST_TIMEOUT, "request_timeout", message)
+}
+
+/// A refusal in the JSON error shape that closes the connection: what is
+/// left of the request's body is still on the wire, so the connection
+/// cannot carry another request.
+fn closing_refusal(status: StatusCode, code: &str, message: String) -> Response {
+    let body = serde_json::to_vec(&ErrorBody::new(code, message)).unwrap_or_default();
     let mut response = Response::new(Body::from(body));
-    *response.status_mut() = StatusCode::REQUEST_TIMEOUT;
+    *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -485,18 +492,7 @@ fn too_large(declared: u64, max_bytes: usize) -> Response {
     let message = format!(
         "the body declares {declared} bytes (Content-Length), over this server's limit of {max_bytes} bytes"
     );
-    let body = serde_json::to_vec(&ErrorBody::new("body_too_large", message)).unwrap_or_default();
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    // The unread body stays on the wire: the connection cannot carry another request.
-    response
-        .headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
+    closing_refusal(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", message)
 }
 
 /// How much of a refusal's plain-text body is kept as the message.

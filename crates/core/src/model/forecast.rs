@@ -201,8 +201,7 @@ fn deliveries(
 fn model(
     strategy: &StrategySpec,
     scenario: &Scenario,
-    orders: &[OrderTimes],
-    retries_us: &[Vec<f64>],
+    (orders, retries_us): (&[OrderTimes], &[Vec<f64>]),
     law: SettleLaw<'_>,
     grid: Option<&[f64]>,
     deliveries: Deliveries,
@@ -602,8 +601,7 @@ pub fn predicted(
     model(
         strategy,
         scenario,
-        &orders,
-        &[],
+        (&orders, &[]),
         SettleLaw::Dist(settle),
         Some(&grid),
         deliveries(strategy, scenario, None, None),
@@ -624,8 +622,7 @@ pub fn predicted_for_draws(
     model(
         strategy,
         scenario,
-        &draws.orders,
-        &draws.retries_us,
+        (&draws.orders, &draws.retries_us),
         law,
         None,
         Deliveries {
