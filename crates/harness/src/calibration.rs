@@ -130,7 +130,7 @@ pub struct Calibrated {
     pub stderr_us: Option<f64>,
     /// How many rounds delivered.
     pub rounds: usize,
-    /// The notifications each round timed ([`round_orders`]).
+    /// The notifications each round timed (`round_orders`).
     pub orders: u32,
 }
 

@@ -12,7 +12,7 @@
 //! the clock would jump ahead and the measurement would be garbage. So an
 //! exchange goes by one of two transports ([`VirtualTransport`]):
 //!
-//! - **direct** (the default, [`direct`]): the client's `http::Request` is
+//! - **direct** (the default, `virtual_net/direct.rs`): the client's `http::Request` is
 //!   handed to the host's axum [`Router`] as a tower `Service`; its layers
 //!   (trace, body limits, auth) and handlers run as behind a socket, and the
 //!   answer comes back as an `http::Response`. No HTTP/1.1 bytes are written
@@ -99,7 +99,7 @@ pub enum VirtualTransport {
     /// The router called as a tower `Service`, no HTTP/1.1 framing between
     /// the hosts (bytes counted as hyper would have written them): the
     /// default: 1.3 times the speed of a poll run, 3 times that of
-    /// `hook0-day`, in CPU time; [`direct`]).
+    /// `hook0-day`, in CPU time; `virtual_net/direct.rs`).
     #[default]
     Direct,
     /// Real HTTP/1.1: hyper's client and server over in-memory pipes, to
