@@ -9,7 +9,8 @@
 //! scenario's `orders_per_day`, which main added and no fold makes; and,
 //! since the model's webhook draws read each delivery's own legs, the new
 //! `predicted_for_draws` of the webhook and the hybrid, the only fields that
-//! moved when it was written again). A run of the same file must give the
+//! moved when it was written again, as they did once more when the model
+//! began to follow each retry as drawn). A run of the same file must give the
 //! same summary, number for number, now that the shop's book forgets each
 //! order whose outcome it learned and the harness folds it at once.
 

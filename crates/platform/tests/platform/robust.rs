@@ -95,7 +95,7 @@ async fn an_endpoint_off_loopback_is_refused_saying_why() {
     let (p, _http) = platform(one_order(10));
     for (url, why) in [
         ("http://10.1.2.3:8080/webhooks", "not on loopback"),
-        ("https://127.0.0.1:8443/webhooks", "only plain http://"),
+        ("https://127.0.0.1/webhooks", "only plain http://"),
     ] {
         let body = serde_json::json!({ "url": url }).to_string();
         let (status, _, answer) =
