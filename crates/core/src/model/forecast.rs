@@ -446,16 +446,8 @@ fn sent_through_lane(
             })
             .fold(0.0, f64::max);
         let deadline = last_settled + patience + grace;
-        match strategy {
-            StrategySpec::Hybrid {
-                reconcile_after_ms,
-                reconcile_every_ms,
-                ..
-            } => {
-                let reconcile = Reconcile {
-                    after_us: reconcile_after_ms.as_us() as f64,
-                    every_us: reconcile_every_ms.as_us() as f64,
-                };
+        match Reconcile::of(strategy) {
+            Some(reconcile) => {
                 let last = orders.iter().map(|o| o.created_us).fold(0.0, f64::max);
                 let s = grid.and_then(|g| g.last().copied()).unwrap_or_else(|| {
                     orders
@@ -466,7 +458,7 @@ fn sent_through_lane(
                 let o = hybrid_order(d, reconcile, last, s, None, legs);
                 (last + s + o.delay_if_lost_us).min(deadline)
             }
-            _ => deadline,
+            None => deadline,
         }
     });
     let mut by_merchant: std::collections::BTreeMap<u32, Vec<f64>> = Default::default();
@@ -524,16 +516,8 @@ impl Sums {
         weight: f64,
     ) {
         self.orders += weight;
-        match strategy {
-            StrategySpec::Hybrid {
-                reconcile_after_ms,
-                reconcile_every_ms,
-                ..
-            } => {
-                let reconcile = Reconcile {
-                    after_us: reconcile_after_ms.as_us() as f64,
-                    every_us: reconcile_every_ms.as_us() as f64,
-                };
+        match Reconcile::of(strategy) {
+            Some(reconcile) => {
                 let times = (created_us, settle_after_us, departs_us);
                 let o = hybrid_order_drawn(d, reconcile, times, retries_us, legs);
                 self.attempts += weight * o.attempts;
@@ -542,7 +526,7 @@ impl Sums {
                 self.duplicates += weight * o.duplicates;
                 self.delay_learned_us += weight * o.delay_us;
             }
-            _ => {
+            None => {
                 let settled = created_us + settle_after_us;
                 let o = webhook_order_drawn(d, settled, departs_us, retries_us, legs);
                 self.attempts += weight * o.attempts;

@@ -32,6 +32,23 @@ pub struct Reconcile {
     pub every_us: f64,
 }
 
+impl Reconcile {
+    /// A hybrid strategy's timing; `None` for any other strategy.
+    pub fn of(strategy: &crate::scenario::StrategySpec) -> Option<Reconcile> {
+        match strategy {
+            crate::scenario::StrategySpec::Hybrid {
+                reconcile_after_ms,
+                reconcile_every_ms,
+                ..
+            } => Some(Reconcile {
+                after_us: reconcile_after_ms.as_us() as f64,
+                every_us: reconcile_every_ms.as_us() as f64,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// What one order costs and brings under a hybrid, in expectation.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct HybridOrder {
