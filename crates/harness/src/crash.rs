@@ -136,8 +136,12 @@ pub(crate) struct PlatformLife {
     down: AtomicBool,
     /// Whether the shop is down.
     shop_down: AtomicBool,
-    /// Bumped at each crash: requests inside the dead platform end.
-    died: tokio::sync::watch::Sender<u64>,
+    /// The current life's end, triggered at its crash (then replaced):
+    /// requests inside the dead platform end. A signal, not a `watch`
+    /// channel, because a watch wakes its receivers in a random order, and
+    /// the order the dead requests fail in decides which network latency
+    /// each one's answer draws: one seed gave several summaries.
+    died: Mutex<(hooklab_core::shutdown::ShutdownTrigger, Shutdown)>,
     clock: Clock,
     config: PlatformConfig,
     http: Arc<dyn HttpClient>,
@@ -228,7 +232,7 @@ impl PlatformLife {
             }),
             down: AtomicBool::new(false),
             shop_down: AtomicBool::new(false),
-            died: tokio::sync::watch::channel(0).0,
+            died: Mutex::new(hooklab_core::shutdown::channel()),
             clock,
             config,
             http,
@@ -338,7 +342,11 @@ impl PlatformLife {
         }
         lives.router = None;
         self.down.store(true, Ordering::Relaxed);
-        self.died.send_modify(|n| *n += 1);
+        let (ended, _) = std::mem::replace(
+            &mut *self.died.lock().unwrap_or_else(|p| p.into_inner()),
+            hooklab_core::shutdown::channel(),
+        );
+        ended.trigger();
         let settled: HashSet<OrderId> = lives
             .current
             .settlements()
@@ -466,7 +474,13 @@ async fn forward(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     use tower::ServiceExt;
-    let mut died = switch.life.died.subscribe();
+    let mut died = switch
+        .life
+        .died
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .1
+        .clone();
     let router = switch.life.lock().router.clone();
     let gone = || {
         let error = hooklab_core::wire::ErrorBody::new(
@@ -480,7 +494,7 @@ async fn forward(
     };
     tokio::select! {
         biased;
-        _ = died.changed() => gone(),
+        () = died.wait() => gone(),
         answer = router.oneshot(request) => answer.into_response(),
     }
 }

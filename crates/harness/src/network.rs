@@ -448,9 +448,13 @@ impl NetworkModel {
         tokio::spawn(async move {
             let (mut last_arrival, mut last_due) = (arrived, due);
             loop {
+                // `biased`: an unbiased select picks at random between two
+                // ready branches, and a chunk drawn after the reader left
+                // would shift every later latency draw of the run.
                 let chunk = tokio::select! {
-                    chunk = body.next_chunk() => chunk,
+                    biased;
                     () = tx.closed() => return,
+                    chunk = body.next_chunk() => chunk,
                 };
                 let now = tokio::time::Instant::now();
                 if now != last_arrival {

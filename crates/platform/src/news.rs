@@ -3,8 +3,14 @@
 //! decides `X-Poll-Interval`.
 //!
 //! Every event the ledger appends is announced here, per merchant, on a
-//! [`tokio::sync::watch`] channel (`News::publish`, called by
-//! `Shared::settled` once the ledger's lock is released). A waiter
+//! channel of its own (`News::publish`, called by `Shared::settled` once the
+//! ledger's lock is released): a version counter and a
+//! [`tokio::sync::Notify`]. Not a `tokio::sync::watch`: a watch channel
+//! files each receiver under one of eight notifiers chosen at random, so
+//! the long polls a settlement wakes answered in a different order from one
+//! run to the next, each answer then drew a different network latency, and
+//! one seed gave several summaries. `Notify` wakes its waiters in the order
+//! they began to wait. A waiter
 //! subscribes *before* it reads the ledger, so an event appended between its
 //! read and its wait still wakes it: nothing is polled in a loop, and no lock
 //! is held across an `.await` (the map of channels sits behind a std mutex
@@ -21,8 +27,10 @@ use hooklab_core::duration::Dur;
 use hooklab_core::ids::MerchantId;
 use hooklab_core::shutdown::Shutdown;
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use tokio::sync::watch;
+use tokio::sync::Notify;
 
 /// How the platform serves the clients between polling and push: long-poll
 /// and stream bounds, the stream's keep-alive, and `X-Poll-Interval`.
@@ -87,7 +95,7 @@ struct LoadMeter {
 /// The platform's news desk. See the module docs.
 #[derive(Debug, Default)]
 pub(crate) struct News {
-    channels: Mutex<HashMap<MerchantId, watch::Sender<u64>>>,
+    channels: Mutex<HashMap<MerchantId, Arc<Channel>>>,
     held: Mutex<HashMap<(MerchantId, HeldKind), usize>>,
     load: Mutex<LoadMeter>,
     /// Set once the workers start ([`News::set_shutdown`]): what ends held
@@ -103,19 +111,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl News {
     /// A receiver that sees every event announced for `merchant` from now on.
-    pub(crate) fn subscribe(&self, merchant: &MerchantId) -> watch::Receiver<u64> {
-        lock(&self.channels)
+    pub(crate) fn subscribe(&self, merchant: &MerchantId) -> Subscription {
+        let channel = lock(&self.channels)
             .entry(merchant.clone())
-            .or_insert_with(|| watch::channel(0).0)
-            .subscribe()
+            .or_default()
+            .clone();
+        let seen = channel.version.load(Ordering::Acquire);
+        Subscription { channel, seen }
     }
 
     /// Announces a new event of `merchant` to everyone waiting for one.
     pub(crate) fn publish(&self, merchant: &MerchantId) {
         // A merchant nobody ever waited for has no channel, and needs none:
         // a later subscriber reads the ledger before it waits.
-        if let Some(tx) = lock(&self.channels).get(merchant) {
-            tx.send_modify(|n| *n += 1);
+        let channel = lock(&self.channels).get(merchant).cloned();
+        if let Some(channel) = channel {
+            channel.version.fetch_add(1, Ordering::AcqRel);
+            channel.notify.notify_waiters();
         }
     }
 
@@ -192,6 +204,47 @@ impl News {
     }
 }
 
+/// One merchant's news: how many events were announced, and who waits.
+#[derive(Debug, Default)]
+struct Channel {
+    version: AtomicU64,
+    notify: Notify,
+}
+
+/// What a waiter holds: its merchant's channel and the last version it saw.
+#[derive(Debug)]
+pub(crate) struct Subscription {
+    channel: Arc<Channel>,
+    seen: u64,
+}
+
+impl Subscription {
+    /// Waits until news came since the subscription or the last `changed`.
+    /// It never fails (a merchant's channel lives as long as the platform);
+    /// the `Result` keeps the shape of a channel that could close.
+    pub(crate) async fn changed(&mut self) -> Result<(), Infallible> {
+        loop {
+            let notified = self.channel.notify.notified();
+            tokio::pin!(notified);
+            // Registered before the version is read, so news published
+            // between the read and the wait still wakes this waiter.
+            notified.as_mut().enable();
+            let now = self.channel.version.load(Ordering::Acquire);
+            if now != self.seen {
+                self.seen = now;
+                return Ok(());
+            }
+            notified.await;
+        }
+    }
+
+    /// Whether news came that `changed` has not returned yet.
+    #[cfg(test)]
+    fn has_changed(&self) -> bool {
+        self.channel.version.load(Ordering::Acquire) != self.seen
+    }
+}
+
 /// One held request's place; dropping it (the request answered, or its
 /// client gone) gives the place back.
 #[derive(Debug)]
@@ -250,10 +303,41 @@ mod tests {
         let (a, b) = (MerchantId::numbered(1), MerchantId::numbered(2));
         let mut rx = news.subscribe(&a);
         news.publish(&b);
-        assert!(!rx.has_changed().unwrap());
+        assert!(!rx.has_changed());
         news.publish(&a);
-        assert!(rx.has_changed().unwrap());
+        assert!(rx.has_changed());
         rx.changed().await.unwrap();
-        assert_eq!(*rx.borrow(), 1);
+        assert!(!rx.has_changed());
+    }
+
+    #[tokio::test]
+    async fn waiters_wake_in_the_order_they_began_to_wait() {
+        // One seed, one run: the held requests a settlement wakes must
+        // answer in the same order every time (a watch channel's random
+        // notifier shards did not).
+        let news = Arc::new(News::default());
+        let merchant = MerchantId::numbered(1);
+        let woken = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for n in 0..32 {
+            let mut rx = news.subscribe(&merchant);
+            let woken = woken.clone();
+            tasks.push(tokio::spawn(async move {
+                rx.changed().await.unwrap();
+                lock(&woken).push(n);
+            }));
+            // Let the task start waiting before the next one subscribes.
+            tokio::task::yield_now().await;
+        }
+        news.publish(&merchant);
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let order = lock(&woken).clone();
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..32).collect::<Vec<_>>());
+        // The waiting order, so the same on every run.
+        assert_eq!(order, sorted);
     }
 }

@@ -16,6 +16,8 @@
 //!   fold over every order's record at the end (a committed summary);
 //! - `crash`: crash faults (virtual time, and once in real time), what each store and
 //!   acknowledgement loses;
+//! - `determinism`: one seed gives one summary, run after run, where tasks
+//!   woken at one instant could run in a random order;
 //! - `fixtures`: the scenario builders and the run helper they share.
 //!
 //! Every run takes one lock ([`fixtures::run`]), so a real-time run never
@@ -24,6 +26,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod crash;
+mod determinism;
 mod fixtures;
 mod jobs;
 mod loopback;

@@ -34,7 +34,6 @@ use hooklab_core::ids::{EventId, MerchantId, PaymentId};
 use hooklab_core::wire::EventPage;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use tokio::sync::watch;
 
 /// `?wait=` parsed and bounded: `None` when absent or zero.
 pub(crate) fn parse_wait(shared: &Shared, wait: Option<&str>) -> Result<Option<Dur>, ApiError> {
@@ -71,7 +70,11 @@ pub(crate) fn parse_wait(shared: &Shared, wait: Option<&str>) -> Result<Option<D
 
 /// Waits for `merchant`'s next news, the deadline, or shutdown; `false` once
 /// waiting should stop (the deadline passed, or the platform is closing).
-async fn next_news(shared: &Shared, news: &mut watch::Receiver<u64>, deadline: Micros) -> bool {
+async fn next_news(
+    shared: &Shared,
+    news: &mut crate::news::Subscription,
+    deadline: Micros,
+) -> bool {
     // Biased: tokio's select! picks among ready branches at random, so news
     // that came at the deadline's own instant (virtual time: the same
     // millisecond) was delivered on some runs and timed out on others, and

@@ -38,7 +38,6 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use tokio::sync::watch;
 
 /// Events read from the log per hold of the ledger's lock.
 const PAGE: usize = 100;
@@ -51,7 +50,7 @@ struct Cursor {
     after: Option<EventId>,
     /// Read from the log, not sent yet.
     ready: VecDeque<Event>,
-    news: watch::Receiver<u64>,
+    news: crate::news::Subscription,
     /// The stream's place among the merchant's; given back when the client
     /// goes away and the stream is dropped.
     _held: Held,
