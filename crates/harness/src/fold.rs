@@ -386,6 +386,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         delivery_legs: delivered.as_ref().and_then(|d| d.legs),
         retries_us: retries_us(plan),
         run_end_us: Some(run.as_us() as f64),
+        windows_origin_us: outcomes.origin.0 as f64,
     };
     let mut predicted = model::predicted(spec, scenario, plan, paper_legs);
     // The footnote quotes the settlement worker's own lateness, not the

@@ -154,6 +154,17 @@ impl Deliveries {
         self
     }
 
+    /// The same, with every down window `by_us` earlier: the windows count
+    /// from the run's clock, and a run's draws from the instant after its
+    /// setup (see [`super::forecast::RunDraws::windows_origin_us`]).
+    pub fn windows_moved_back(mut self, by_us: f64) -> Self {
+        for w in &mut self.down {
+            w.from_us -= by_us;
+            w.until_us -= by_us;
+        }
+        self
+    }
+
     /// The same, with the deliveries' own legs (those a run measured).
     pub fn with_legs(mut self, legs: DeliveryLegs) -> Self {
         self.own_legs = Some(legs);

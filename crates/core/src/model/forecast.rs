@@ -105,6 +105,15 @@ pub struct RunDraws {
     /// When the run ended, µs from the origin: no attempt leaves after it
     /// ([`super::lane`]); `None`: the run's expected end.
     pub run_end_us: Option<f64>,
+    /// Where the draws' origin (the instant the first order may be placed)
+    /// lies on the clock the scenario's fault windows count from: the run's
+    /// setup before it (the shops registering their endpoints, each a round
+    /// trip across the `[network]`), µs. A `receiver_down` window is moved
+    /// back by this much onto the draws' clock; with 5 ms legs and four
+    /// merchants the setup took 40 ms, and the model, reading the windows
+    /// 40 ms late, put the webhook of a run with a down window 3.4% above
+    /// its own draws.
+    pub windows_origin_us: f64,
 }
 
 /// Quantile points of S for the webhook and hybrid sums.
@@ -612,7 +621,8 @@ pub fn predicted_for_draws(
         Deliveries {
             run_end_us: draws.run_end_us,
             ..deliveries(strategy, scenario, draws.fault_rates, draws.delivery_legs)
-        },
+        }
+        .windows_moved_back(draws.windows_origin_us),
         legs,
     )
 }
@@ -680,6 +690,7 @@ mod tests {
                 interval_ms: Dur::from_ms(t_ms),
             };
             let draws = RunDraws {
+                windows_origin_us: 0.0,
                 orders: OrderTimes::from_plan(&plan, &l),
                 fault_rates: None,
                 delivery_legs: None,
@@ -735,6 +746,7 @@ mod tests {
             let sc = s(seed);
             let plan = workload::generate(&sc.workload, sc.seed);
             let draws = RunDraws {
+                windows_origin_us: 0.0,
                 orders: OrderTimes::from_plan(&plan, &l),
                 fault_rates: None,
                 delivery_legs: None,
@@ -780,6 +792,7 @@ mod tests {
         let plan = workload::generate(&sc.workload, sc.seed);
         let l = Legs::default();
         let draws = RunDraws {
+            windows_origin_us: 0.0,
             orders: OrderTimes::from_plan(&plan, &l),
             fault_rates: None,
             delivery_legs: None,
@@ -817,6 +830,7 @@ mod tests {
         assert!((p.latency_mean_ms - mean).abs() < 1e-3, "{p:?}");
         // The drawn rates replace the scenario's.
         let draws = RunDraws {
+            windows_origin_us: 0.0,
             orders: OrderTimes::from_plan(&plan, &l),
             fault_rates: Some(FaultRates::default()),
             delivery_legs: None,
