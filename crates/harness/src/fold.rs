@@ -346,22 +346,61 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         let at = delivered.as_ref()?.first_attempt.get(payment)?;
         Some(at.since(outcomes.origin).as_us() as f64)
     };
-    // Each order's retries as they left, if its event was retried.
+    // Each order's retries as they left, if its event was retried, in the
+    // shape `model::faults::chain` reads (see its docs): an order whose
+    // attempts the log does not tell whole (a duplicated event's two
+    // chains, a gap) is marked unknown, and one whose last attempt failed
+    // with nothing after it ends with an attempt that never leaves.
     let retries_us = |plan: &[OrderPlan]| -> Vec<Vec<f64>> {
-        let Some(d) = delivered.as_ref().filter(|d| !d.retries.is_empty()) else {
+        let Some(d) = delivered.as_ref().filter(|_| !attempts.is_empty()) else {
             return Vec::new();
         };
-        let of = |o: &OrderPlan| -> Option<Vec<f64>> {
-            let k = order_number(&o.order_id)?;
-            let payment = outcomes.payments.get(k)?.as_ref()?;
-            let at = d.retries.get(payment)?;
-            Some(
-                at.iter()
-                    .map(|t| t.since(outcomes.origin).as_us() as f64)
-                    .collect(),
-            )
+        if d.retries.is_empty() && attempts.iter().all(|a| a.result.is_success()) {
+            // Nothing failed: no attempt to follow as drawn.
+            return Vec::new();
+        }
+        let tries = spec_attempts(scenario, spec);
+        // Per payment: first attempts (two for a duplicated event), the
+        // highest attempt logged, and whether that one was given up.
+        let mut logged =
+            std::collections::HashMap::<&hooklab_core::ids::PaymentId, (u32, u32, bool)>::new();
+        for a in attempts.iter() {
+            let e = logged.entry(&a.payment_id).or_insert((0, 0, false));
+            if a.attempt == 1 {
+                e.0 += 1;
+            }
+            if a.attempt >= e.1 {
+                e.1 = a.attempt;
+                e.2 = a.attempt as usize == tries
+                    && !a.result.is_success()
+                    && a.next_attempt_at.is_none();
+            }
+        }
+        let of = |o: &OrderPlan| -> Vec<f64> {
+            let known = order_number(&o.order_id)
+                .and_then(|k| outcomes.payments.get(k)?.as_ref())
+                .and_then(|payment| Some((payment, logged.get(payment)?)));
+            let Some((payment, &(firsts, highest, given_up))) = known else {
+                return Vec::new();
+            };
+            let mut at: Vec<f64> = d
+                .retries
+                .get(payment)
+                .map(|r| {
+                    r.iter()
+                        .map(|t| t.since(outcomes.origin).as_us() as f64)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if firsts != 1 || highest as usize > at.len() + 1 {
+                return vec![hooklab_core::model::faults::ATTEMPTS_UNKNOWN];
+            }
+            if given_up {
+                at.push(f64::INFINITY);
+            }
+            at
         };
-        plan.iter().map(|o| of(o).unwrap_or_default()).collect()
+        plan.iter().map(of).collect()
     };
     let draws = RunDraws {
         orders: plan
@@ -559,6 +598,11 @@ const DELIVERY_LEGS: &str = "measured in the run: each event's first attempt lef
 
 fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
+}
+
+/// How many attempts the dispatcher makes for one event of `spec`.
+fn spec_attempts(scenario: &Scenario, spec: &StrategySpec) -> usize {
+    scenario.delivery_for(spec).retry_schedule.len()
 }
 
 #[cfg(test)]

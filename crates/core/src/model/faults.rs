@@ -115,6 +115,16 @@ pub struct Deliveries {
     /// waiting then: counting them put flaky-receiver's hybrid at 25
     /// duplicates where the run saw 22.
     pub run_end_us: Option<f64>,
+    /// Whether each attempt's error draw is the run's (the model fed a
+    /// run's draws, `retries_us` recorded): then an attempt outside a down
+    /// window that a retry followed was answered 500, and one that no retry
+    /// followed (not the schedule's last) was acknowledged. Only the last
+    /// attempt, whose failure leaves no trace in the retries, and a
+    /// duplicate's second chain keep the error rate. With 30% errors over
+    /// 500 orders the rate alone put the webhook 9.4% above its own draws:
+    /// the share of attempts that failed is one draw, the attempts that did
+    /// are another.
+    pub attempts_as_drawn: bool,
 }
 
 impl Deliveries {
@@ -145,6 +155,7 @@ impl Deliveries {
                 .collect(),
             own_legs: None,
             run_end_us: None,
+            attempts_as_drawn: false,
         }
     }
 
@@ -250,6 +261,10 @@ impl ChainOutcome {
     }
 }
 
+/// `retries_us` of an event whose attempts a run's log does not tell whole
+/// (see [`chain`]).
+pub const ATTEMPTS_UNKNOWN: f64 = f64::NAN;
+
 /// Paths below this probability are dropped (they cannot move a mean).
 const NEGLIGIBLE: f64 = 1e-12;
 
@@ -262,7 +277,11 @@ const NEGLIGIBLE: f64 = 1e-12;
 /// recorded them: a path that fails attempt j goes on from the recorded
 /// departure of attempt j + 1, the jitter as drawn, and from the jitter's
 /// law only past what was recorded (or if the path failed where the run
-/// did not). Empty for the paper model.
+/// did not). Empty for the paper model. With
+/// [`Deliveries::attempts_as_drawn`], a trailing `f64::INFINITY` says the
+/// last attempt failed and nothing followed, and a lone
+/// [`ATTEMPTS_UNKNOWN`] that the run's log does not tell this event's
+/// attempts whole (the error rate decides them).
 pub fn chain(
     d: &Deliveries,
     settled_us: f64,
@@ -271,6 +290,9 @@ pub fn chain(
     legs: &Legs,
 ) -> ChainOutcome {
     let mut out = ChainOutcome::default();
+    let unknown = retries_us.first().is_some_and(|r| r.is_nan());
+    let as_drawn = d.attempts_as_drawn && !unknown;
+    let retries_us = if unknown { &[][..] } else { retries_us };
     let Some(first) = d.schedule_us.first() else {
         out.failed = 1.0;
         return out;
@@ -307,6 +329,13 @@ pub fn chain(
             }
             None => {
                 let answered = arrive + d.receiver_delay_us;
+                // As drawn: a retry (or the end mark) after this attempt
+                // says it failed; none, that it was acknowledged.
+                let q = match as_drawn {
+                    true if retries_us.len() > index => 1.0,
+                    true => 0.0,
+                    false => q,
+                };
                 let ok = p * (1.0 - q);
                 out.acknowledged.push((ok, answered));
                 out.recorded.push((ok * (1.0 - s), answered));
@@ -362,8 +391,21 @@ pub fn arrival(
     let c = chain(d, settled_us, departs_us, retries_us, legs);
     let dup = d.rates.duplicate_rate.clamp(0.0, 1.0);
     let s = d.rates.silent_loss.clamp(0.0, 1.0);
+    // Fed a run's attempts, the first chain is the run's; the second, which
+    // the run did not record, follows the error rate.
+    let unknown = retries_us.first().is_some_and(|r| r.is_nan());
+    let second = (d.attempts_as_drawn && !unknown && dup > 0.0).then(|| {
+        let by_law = Deliveries {
+            attempts_as_drawn: false,
+            ..d.clone()
+        };
+        chain(&by_law, settled_us, departs_us, &[], legs)
+    });
     let mut out = Arrival {
-        attempts: (1.0 + dup) * c.attempts,
+        attempts: match &second {
+            Some(c2) => c.attempts + dup * c2.attempts,
+            None => (1.0 + dup) * c.attempts,
+        },
         ..Arrival::default()
     };
     // One chain.
@@ -371,11 +413,17 @@ pub fn arrival(
         out.recorded.push(((1.0 - dup) * p, *t));
     }
     if dup > 0.0 {
+        let c2 = second.as_ref().unwrap_or(&c);
         for (p1, t1) in &c.acknowledged {
-            // The other chain gave up: this copy alone, drawn once.
-            out.recorded
-                .push((2.0 * dup * p1 * c.failed * (1.0 - s), *t1));
-            for (p2, t2) in &c.acknowledged {
+            // The other chain gave up: this copy alone, drawn once (either
+            // chain may be the one that got through).
+            match &second {
+                None => out
+                    .recorded
+                    .push((2.0 * dup * p1 * c.failed * (1.0 - s), *t1)),
+                Some(c2) => out.recorded.push((dup * p1 * c2.failed * (1.0 - s), *t1)),
+            }
+            for (p2, t2) in &c2.acknowledged {
                 let both = dup * p1 * p2;
                 let (first, later) = (t1.min(*t2), t1.max(*t2));
                 // The first copy recorded; the later one is a redelivery.
@@ -383,6 +431,11 @@ pub fn arrival(
                 out.redeliveries += both * (1.0 - s);
                 // The first lost; the later one drawn again.
                 out.recorded.push((both * s * (1.0 - s), later));
+            }
+        }
+        if let Some(c2) = &second {
+            for (p2, t2) in &c2.acknowledged {
+                out.recorded.push((dup * p2 * c.failed * (1.0 - s), *t2));
             }
         }
     }
@@ -452,6 +505,7 @@ mod tests {
             down: Vec::new(),
             own_legs: None,
             run_end_us: None,
+            attempts_as_drawn: false,
         }
     }
 

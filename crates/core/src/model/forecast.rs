@@ -620,6 +620,7 @@ pub fn predicted_for_draws(
         None,
         Deliveries {
             run_end_us: draws.run_end_us,
+            attempts_as_drawn: !draws.retries_us.is_empty(),
             ..deliveries(strategy, scenario, draws.fault_rates, draws.delivery_legs)
         }
         .windows_moved_back(draws.windows_origin_us),

@@ -178,6 +178,7 @@ mod tests {
             down: Vec::new(),
             own_legs: None,
             run_end_us: None,
+            attempts_as_drawn: false,
         }
     }
 
