@@ -119,6 +119,31 @@ fn note(summary: &Summary, lang: Lang) -> String {
     }
 }
 
+/// A plain warning for each strategy whose platform crash came too late to
+/// catch its instant's payments between the status write and the webhook
+/// (`settled_before_crash`; the real clock only): its losses are not the
+/// lesson's, and the reader is told so rather than shown a dual write that
+/// lost nothing. Empty when every crash hit its window.
+fn missed_window(summary: &Summary, lang: Lang) -> String {
+    summary
+        .strategies
+        .iter()
+        .filter_map(|s| {
+            let n = s.crash.as_ref()?.settled_before_crash;
+            (n > 0).then(|| match lang {
+                Lang::En => format!(
+                    "\n{}: the crash came late and missed its window for {n} payment(s): the platform had already settled them and handed their webhooks to its dispatcher, so they are not lost as the lesson says (run again on a quieter machine, or with clock = \"virtual\").",
+                    s.name
+                ),
+                Lang::PtBr => format!(
+                    "\n{}: a queda chegou tarde e perdeu a janela para {n} pagamento(s): a plataforma já os tinha liquidado e passado os webhooks ao despachante, então eles não se perdem como diz a aula (rode de novo numa máquina mais calma, ou com clock = \"virtual\").",
+                    s.name
+                ),
+            })
+        })
+        .collect()
+}
+
 /// The crash section of `summary.md` (a heading, the table and its note),
 /// or `None` when nothing crashed.
 pub fn markdown(summary: &Summary, lang: Lang) -> Option<String> {
@@ -139,7 +164,12 @@ pub fn markdown(summary: &Summary, lang: Lang) -> Option<String> {
         let cells: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
-    let _ = writeln!(out, "\n{}", note(summary, lang));
+    let _ = writeln!(
+        out,
+        "\n{}{}",
+        note(summary, lang),
+        missed_window(summary, lang)
+    );
     Some(out)
 }
 
@@ -174,6 +204,6 @@ pub fn text(summary: &Summary, lang: Lang) -> Option<String> {
             row[9]
         );
     }
-    let _ = writeln!(out, "{}", note(summary, lang));
+    let _ = writeln!(out, "{}{}", note(summary, lang), missed_window(summary, lang));
     Some(out)
 }
