@@ -72,23 +72,26 @@ struct Plan {
 
 /// How long before a platform crash's instant, on the real clock, the
 /// platform's workers (settlement worker, dispatcher, store committer) are
-/// stopped, so the crash lands where a dual write is open whatever the
-/// timers do.
+/// stopped, so that what is due at the instant is settled by the crash
+/// itself, its statuses committed and its webhooks never sent, as in
+/// virtual time.
 ///
 /// Why: a crash at the instant of a burst must catch the burst's events
 /// between the status write and the dispatcher. In virtual time the crash
-/// task runs before any other task woken at that instant, so the crash
-/// settles the burst itself and the dispatcher never sees it. On the real
-/// clock both the settlement worker and the crash task wake a millisecond
-/// or so late, in either order: when the worker came first, the dispatcher
-/// had written every outbox row (a dual write's second write) within that
-/// millisecond, the restarted platform resumed them all, and crash-lab's
-/// dual-write strategy lost nothing, against the lesson it is there for.
-/// Stopped this long before, the workers cannot settle or send anything
-/// due at the instant; the crash then settles the burst (its statuses
-/// committed) and dies, as in virtual time. The API keeps answering until
-/// the instant itself. A timer late by more than this is said in the crash
-/// report ([`CrashReport::settled_before_crash`]).
+/// task runs before any other task woken at that instant and settles the
+/// burst itself. On the real clock the settlement worker and the crash task
+/// both wake a millisecond or so late, in either order, and when the worker
+/// came first the dispatcher wrote the outbox rows (a dual write's second
+/// write) within that millisecond, so a restart resumed them. The API keeps
+/// answering until the instant itself.
+///
+/// This does not make a real-clock crash-lab show the lesson by itself:
+/// there the orders are placed behind plan (a real machine takes time to
+/// create 300 payments "at once"), so their payments fall due after the
+/// crash instant, are still pending when it lands, and the restarted
+/// platform settles and delivers them. The report says so plainly for each
+/// strategy (from `settlements_resumed`, and from
+/// [`CrashReport::settled_before_crash`] when this timer itself came late).
 ///
 /// [`CrashReport::settled_before_crash`]: hooklab_core::crash::CrashReport::settled_before_crash
 const REAL_CLOCK_FREEZE: Dur = Dur::from_ms(50);

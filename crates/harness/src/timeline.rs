@@ -60,8 +60,14 @@ fn nice_width(raw_us: u64) -> u64 {
 }
 
 /// The width that shows a period of `period_us` where `default_us` (about
-/// 1/200 of the run) cannot: `None` when the default already shows it (it
-/// is at most half the period) or no width fits. The widest nice width that
+/// 1/200 of the run) aliases it: `None` when the default already shows it
+/// (it is at most half the period), when the period is shorter than the
+/// default (the rounds are then too many to tell apart at the chart's
+/// scale, and a bucket averages them into the steady rate the chart can
+/// show: spectrum's every 500 ms over 105 s), or when no width fits. A period
+/// between one and two usual buckets is the case: the rounds fall one or
+/// two to a bucket, unevenly, and the chart shows a rhythm that is not the
+/// poller's. The widest nice width that
 /// divides the period (so every round of polls falls at the same place in
 /// its buckets, not one bucket early now and then) and is at most a quarter
 /// of it (at least three empty buckets between two rounds), never finer
@@ -71,10 +77,10 @@ fn nice_width(raw_us: u64) -> u64 {
 /// zapier-15min (one event-log poll per merchant every 15 min, all
 /// merchants together, over a day) had 500 s buckets, which drew the 900 s
 /// rounds as one bucket in two with now and then two in a row: 100 s
-/// buckets draw one round every 9. Hook0's day (every 60 s over a day)
-/// would need more than [`MAX_BUCKETS`], and keeps its width.
+/// buckets draw one round every 9. Hook0's day (every 60 s over a day,
+/// 500 s buckets) keeps its width.
 fn period_width(period_us: u64, default_us: u64, fine_us: u64, end_us: u64) -> Option<u64> {
-    if period_us == 0 || default_us <= period_us / 2 {
+    if period_us == 0 || default_us <= period_us / 2 || default_us > period_us {
         return None;
     }
     let mut unit = 1u64;
@@ -573,9 +579,12 @@ mod tests {
             .collect();
         assert!(busy.windows(2).all(|w| w[1] - w[0] == 9), "{busy:?}");
         assert_eq!(shown.polls.iter().sum::<u32>(), usual.polls.iter().sum::<u32>());
-        // Every 60 s over a day would need 8,700 buckets of 10 s: the usual width.
+        // Every 60 s over a day (hook0-day): shorter than a 500 s bucket, the usual width.
         assert_eq!(period_width(60 * s, 500 * s, 100 * s, 87_000 * s), None);
         // A default already at most half the period is kept.
         assert_eq!(period_width(900 * s, 200 * s, 100 * s, 40_000 * s), None);
+        // So is one wider than the period (spectrum: every 500 ms, 1 s
+        // buckets over 105 s): the rounds merge into a rate.
+        assert_eq!(period_width(s / 2, s, s / 10, 105 * s), None);
     }
 }
