@@ -39,12 +39,12 @@
 use crate::error::HarnessError;
 use crate::network::Network;
 use hooklab_core::clock::{Clock, Micros};
+use hooklab_core::duration::Dur;
 use hooklab_core::http::{HttpClient, SendFuture, TransportError};
 use hooklab_core::ids::{IdEpoch, OrderId};
 use hooklab_core::scenario::{
     AckMode, ClockMode, CrashWindow, Durability, OutboxKind, Scenario, StoreKind, StrategySpec,
 };
-use hooklab_core::duration::Dur;
 use hooklab_core::shutdown::Shutdown;
 use hooklab_platform::store::{self, OutboxMode};
 use hooklab_platform::{Platform, PlatformConfig};

@@ -89,9 +89,9 @@ fn period_width(period_us: u64, default_us: u64, fine_us: u64, end_us: u64) -> O
         for step in [1, 2, 5] {
             let w = unit * step;
             if w <= period_us / 4
-                && period_us % w == 0
+                && period_us.is_multiple_of(w)
                 && w >= fine_us
-                && w % fine_us == 0
+                && w.is_multiple_of(fine_us)
                 && end_us / w < MAX_BUCKETS
             {
                 best = Some(w);
@@ -578,7 +578,10 @@ mod tests {
             .filter(|&b| shown.polls[b] > 0)
             .collect();
         assert!(busy.windows(2).all(|w| w[1] - w[0] == 9), "{busy:?}");
-        assert_eq!(shown.polls.iter().sum::<u32>(), usual.polls.iter().sum::<u32>());
+        assert_eq!(
+            shown.polls.iter().sum::<u32>(),
+            usual.polls.iter().sum::<u32>()
+        );
         // Every 60 s over a day (hook0-day): shorter than a 500 s bucket, the usual width.
         assert_eq!(period_width(60 * s, 500 * s, 100 * s, 87_000 * s), None);
         // A default already at most half the period is kept.

@@ -226,6 +226,11 @@ pub fn text(summary: &Summary, lang: Lang) -> Option<String> {
             row[9]
         );
     }
-    let _ = writeln!(out, "{}{}", note(summary, lang), missed_window(summary, lang));
+    let _ = writeln!(
+        out,
+        "{}{}",
+        note(summary, lang),
+        missed_window(summary, lang)
+    );
     Some(out)
 }

@@ -317,7 +317,11 @@ async fn an_unknown_order_is_said_to_the_listener_in_the_readers_language() {
         .filter(|e| matches!(e.what, Happening::UnknownOrder { .. }))
         .cloned()
         .collect();
-    assert_eq!(said.len(), 1, "one line within the throttle window: {said:?}");
+    assert_eq!(
+        said.len(),
+        1,
+        "one line within the throttle window: {said:?}"
+    );
     assert_eq!(
         said[0].what,
         Happening::UnknownOrder {

@@ -326,7 +326,10 @@ fn a_real_clock_crash_that_missed_its_window_is_said_plainly() {
     let mut saved: Summary = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     for lang in [Lang::En, Lang::PtBr] {
         let table = hooklab_report::crash::markdown(&saved, lang).unwrap();
-        assert!(!table.contains("window") && !table.contains("janela"), "{table}");
+        assert!(
+            !table.contains("window") && !table.contains("janela"),
+            "{table}"
+        );
     }
     saved.scenario.clock = hooklab_core::scenario::ClockMode::Real;
     let dual = saved

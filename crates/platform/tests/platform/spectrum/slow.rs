@@ -109,10 +109,14 @@ async fn a_stream_whose_client_never_reads_stops_pulling_and_is_cut() {
 
     // What the client finds now: part of the log, then the end.
     let mut rest = Vec::new();
-    let drained = tokio::time::timeout(Duration::from_secs(30), socket.read_to_end(&mut rest)).await;
+    let drained =
+        tokio::time::timeout(Duration::from_secs(30), socket.read_to_end(&mut rest)).await;
     assert!(drained.is_ok(), "the connection was not closed");
     let got = String::from_utf8_lossy(&rest).matches("\nid: evt_").count() as u64;
-    assert!(got <= streamed, "{got} events on the wire, {streamed} handed out");
+    assert!(
+        got <= streamed,
+        "{got} events on the wire, {streamed} handed out"
+    );
     trigger.trigger();
     let _ = tokio::time::timeout(Duration::from_secs(30), served).await;
 }
