@@ -103,6 +103,19 @@ pub struct CrashReport {
     /// deliveries the platform sent to a dead shop are `rejected.refused`.
     #[serde(default)]
     pub requests_refused_while_down: u64,
+    /// Payments due at a platform crash's instant that the platform had
+    /// settled and handed to its dispatcher before the crash landed: the
+    /// crash missed the window between the status write and the webhook
+    /// for these (a dual write then loses fewer, or none). Always 0 in
+    /// virtual time; on the real clock, only when the harness's timer came
+    /// later than its lead. Left out of `summary.json` when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub settled_before_crash: u64,
+}
+
+/// Whether a count is 0 (to leave it out of `summary.json`).
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl CrashReport {

@@ -139,6 +139,15 @@ pub enum Happening {
         /// Why (`20 consecutive failed attempts`, `410 Gone`).
         reason: String,
     },
+    /// The shop's receiver acknowledged a signed event about an order it
+    /// does not know, and did not apply it (announced at most once per
+    /// throttle window: see `hooklab_shop::receiver`).
+    UnknownOrder {
+        /// The order the event names.
+        order: OrderId,
+        /// How many more such events came since the last announcement.
+        unsaid: u64,
+    },
 }
 
 impl RunEvent {
@@ -261,6 +270,25 @@ impl RunEvent {
                     disabled_reason_pt(reason)
                 ),
             },
+            Happening::UnknownOrder { order, unsaid } => {
+                let line = match pt {
+                    false => format!(
+                        "{t} signed event about {order}, an order this shop does not know: \
+                         acknowledged (2xx), not applied (another shop's on the same account, \
+                         or an order placed before a restart without --data)"
+                    ),
+                    true => format!(
+                        "{t} evento assinado sobre {order}, um pedido que esta loja não conhece: \
+                         confirmado (2xx), não aplicado (de outra loja na mesma conta, ou um \
+                         pedido feito antes de um reinício sem --data)"
+                    ),
+                };
+                match (unsaid, pt) {
+                    (0, _) => line,
+                    (n, false) => format!("{line}; {n} more since the last such line"),
+                    (n, true) => format!("{line}; mais {n} desde a última linha como esta"),
+                }
+            }
         }
     }
 

@@ -39,10 +39,11 @@
 use crate::error::HarnessError;
 use crate::network::Network;
 use hooklab_core::clock::{Clock, Micros};
+use hooklab_core::duration::Dur;
 use hooklab_core::http::{HttpClient, SendFuture, TransportError};
 use hooklab_core::ids::{IdEpoch, OrderId};
 use hooklab_core::scenario::{
-    AckMode, CrashWindow, Durability, OutboxKind, Scenario, StoreKind, StrategySpec,
+    AckMode, ClockMode, CrashWindow, Durability, OutboxKind, Scenario, StoreKind, StrategySpec,
 };
 use hooklab_core::shutdown::Shutdown;
 use hooklab_platform::store::{self, OutboxMode};
@@ -64,7 +65,36 @@ struct Plan {
     durability: Durability,
     platform: Vec<CrashWindow>,
     shop: Vec<CrashWindow>,
+    /// Whether the run is on the real clock, where a platform crash stops
+    /// the platform's workers [`REAL_CLOCK_FREEZE`] before its instant.
+    real_clock: bool,
 }
+
+/// How long before a platform crash's instant, on the real clock, the
+/// platform's workers (settlement worker, dispatcher, store committer) are
+/// stopped, so that what is due at the instant is settled by the crash
+/// itself, its statuses committed and its webhooks never sent, as in
+/// virtual time.
+///
+/// Why: a crash at the instant of a burst must catch the burst's events
+/// between the status write and the dispatcher. In virtual time the crash
+/// task runs before any other task woken at that instant and settles the
+/// burst itself. On the real clock the settlement worker and the crash task
+/// both wake a millisecond or so late, in either order, and when the worker
+/// came first the dispatcher wrote the outbox rows (a dual write's second
+/// write) within that millisecond, so a restart resumed them. The API keeps
+/// answering until the instant itself.
+///
+/// This does not make a real-clock crash-lab show the lesson by itself:
+/// there the orders are placed behind plan (a real machine takes time to
+/// create 300 payments "at once"), so their payments fall due after the
+/// crash instant, are still pending when it lands, and the restarted
+/// platform settles and delivers them. The report says so plainly for each
+/// strategy (from `settlements_resumed`, and from
+/// [`CrashReport::settled_before_crash`] when this timer itself came late).
+///
+/// [`CrashReport::settled_before_crash`]: hooklab_core::crash::CrashReport::settled_before_crash
+const REAL_CLOCK_FREEZE: Dur = Dur::from_ms(50);
 
 impl Plan {
     /// `None` when the strategy runs as every run did before crash faults:
@@ -75,6 +105,7 @@ impl Plan {
             durability,
             platform: scenario.faults.platform_crash.clone(),
             shop: scenario.faults.shop_crash.clone(),
+            real_clock: scenario.clock == ClockMode::Real,
         };
         (durability != Durability::default() || !plan.platform.is_empty() || !plan.shop.is_empty())
             .then_some(plan)
@@ -123,8 +154,31 @@ struct Lives {
     dedup_at_first_crash: Option<u64>,
     /// Orders the shop acknowledged and had not recorded when it crashed.
     acked_unrecorded: HashSet<OrderId>,
+    /// Payments due at a platform crash's instant that its workers had
+    /// settled before they were stopped (real clock: a freeze timer later
+    /// than [`REAL_CLOCK_FREEZE`]); the crash missed its window for them.
+    settled_before_crash: u64,
     /// A store that could not be opened on a restart.
     failure: Option<String>,
+}
+
+/// One step of the crash driver.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    /// Stop the platform's workers ahead of its crash at this instant.
+    Freeze(Micros),
+    Crash,
+    Restart,
+}
+
+impl Step {
+    /// Order at one instant: crashes (and freezes) before restarts.
+    fn rank(self) -> u8 {
+        match self {
+            Step::Freeze(_) | Step::Crash => 0,
+            Step::Restart => 1,
+        }
+    }
 }
 
 /// One strategy's platform through its crashes, or the one platform of a
@@ -228,6 +282,7 @@ impl PlatformLife {
                 pending_at_crash: 0,
                 dedup_at_first_crash: None,
                 acked_unrecorded: HashSet::new(),
+                settled_before_crash: 0,
                 failure: None,
             }),
             down: AtomicBool::new(false),
@@ -297,39 +352,64 @@ impl PlatformLife {
     ) -> Option<JoinHandle<()>> {
         let plan = self.plan.as_ref()?;
         // Both sides' events in the order they come (a platform event first
-        // at a tie), each a crash or a restart.
-        let mut steps: Vec<(Micros, u8, bool)> = Vec::new();
+        // at a tie), each a crash or a restart; on the real clock, each
+        // platform crash is preceded by the stop of its workers.
+        let mut steps: Vec<(Micros, u8, Step)> = Vec::new();
         for w in &plan.platform {
-            steps.push((Micros(w.at_ms.as_us()), 0, true));
-            steps.push((Micros(w.back_at().as_us()), 0, false));
+            let at = Micros(w.at_ms.as_us());
+            if plan.real_clock {
+                let early = Micros(at.0.saturating_sub(REAL_CLOCK_FREEZE.as_us()));
+                steps.push((early, 0, Step::Freeze(at)));
+            }
+            steps.push((at, 0, Step::Crash));
+            steps.push((Micros(w.back_at().as_us()), 0, Step::Restart));
         }
         for w in &plan.shop {
-            steps.push((Micros(w.at_ms.as_us()), 1, true));
-            steps.push((Micros(w.back_at().as_us()), 1, false));
+            steps.push((Micros(w.at_ms.as_us()), 1, Step::Crash));
+            steps.push((Micros(w.back_at().as_us()), 1, Step::Restart));
         }
         if steps.is_empty() {
             return None;
         }
-        steps.sort_by_key(|(at, side, crash)| (*at, !*crash, *side));
+        steps.sort_by_key(|(at, side, step)| (*at, step.rank(), *side));
         let life = self.clone();
         let receivers = receivers.to_vec();
         let book = book.clone();
         let mut shutdown = self.shutdown.clone();
         Some(tokio::spawn(async move {
-            for (at, side, crash) in steps {
+            for (at, side, step) in steps {
                 tokio::select! {
                     biased;
                     _ = shutdown.wait() => return,
                     _ = life.clock.sleep_until(at) => {}
                 }
-                match (side, crash) {
-                    (0, true) => life.crash_platform(at, &receivers, &book),
-                    (0, false) => life.restart_platform(),
-                    (_, true) => life.crash_shop(&receivers),
-                    (_, false) => life.shop_down.store(false, Ordering::Relaxed),
+                match (side, step) {
+                    (_, Step::Freeze(instant)) => life.freeze_platform(instant),
+                    (0, Step::Crash) => life.crash_platform(at, &receivers, &book),
+                    (0, Step::Restart) => life.restart_platform(),
+                    (_, Step::Crash) => life.crash_shop(&receivers),
+                    (_, Step::Restart) => life.shop_down.store(false, Ordering::Relaxed),
                 }
             }
         }))
+    }
+
+    /// Stops the platform's workers ahead of its crash at `instant` (real
+    /// clock only, see [`REAL_CLOCK_FREEZE`]), and notes how many payments
+    /// due by then they had settled already: none unless this timer was
+    /// later than the lead.
+    fn freeze_platform(&self, instant: Micros) {
+        let mut lives = self.lock();
+        for worker in lives.workers.drain(..) {
+            worker.abort();
+        }
+        let early = lives
+            .current
+            .settlements()
+            .into_iter()
+            .filter(|s| s.settled_at >= instant)
+            .count() as u64;
+        lives.settled_before_crash += early;
     }
 
     /// Kills the platform: settles what is due at this instant, then aborts

@@ -469,6 +469,7 @@ pub(crate) async fn run_strategy(
         })
     };
     let mut recorder = Recorder::new(plan.len(), setting.order_lives);
+    recorder.for_strategy(spec);
     let http: Arc<dyn HttpClient> = net.client();
 
     // The platform, with the workload's settlement plan.

@@ -30,6 +30,12 @@ use std::collections::BTreeMap;
 /// About how many buckets a timeline has.
 const TARGET_BUCKETS: u64 = 200;
 
+/// The most buckets a timeline has when it is made finer to show a
+/// strategy's polling period ([`Recorder::show_period`]): ten times the
+/// usual, so a summary stays small (each bucket is a few bytes per column)
+/// whatever the run's length.
+const MAX_BUCKETS: u64 = 10 * TARGET_BUCKETS;
+
 /// The most fine buckets a recorder keeps before it merges ten into one:
 /// ten times the timeline's buckets, so the width it ends with is never
 /// coarser than the timeline's (see [`Recorder::record`]).
@@ -51,6 +57,49 @@ fn nice_width(raw_us: u64) -> u64 {
         }
         unit = unit.saturating_mul(10);
     }
+}
+
+/// The width that shows a period of `period_us` where `default_us` (about
+/// 1/200 of the run) aliases it: `None` when the default already shows it
+/// (it is at most half the period), when the period is shorter than the
+/// default (the rounds are then too many to tell apart at the chart's
+/// scale, and a bucket averages them into the steady rate the chart can
+/// show: spectrum's every 500 ms over 105 s), or when no width fits. A period
+/// between one and two usual buckets is the case: the rounds fall one or
+/// two to a bucket, unevenly, and the chart shows a rhythm that is not the
+/// poller's. The widest nice width that
+/// divides the period (so every round of polls falls at the same place in
+/// its buckets, not one bucket early now and then) and is at most a quarter
+/// of it (at least three empty buckets between two rounds), never finer
+/// than `fine_us` (a whole number of fine buckets) nor making more than
+/// [`MAX_BUCKETS`] buckets over `end_us`.
+///
+/// zapier-15min (one event-log poll per merchant every 15 min, all
+/// merchants together, over a day) had 500 s buckets, which drew the 900 s
+/// rounds as one bucket in two with now and then two in a row: 100 s
+/// buckets draw one round every 9. Hook0's day (every 60 s over a day,
+/// 500 s buckets) keeps its width.
+fn period_width(period_us: u64, default_us: u64, fine_us: u64, end_us: u64) -> Option<u64> {
+    if period_us == 0 || default_us <= period_us / 2 || default_us > period_us {
+        return None;
+    }
+    let mut unit = 1u64;
+    let mut best = None;
+    while unit <= period_us / 4 {
+        for step in [1, 2, 5] {
+            let w = unit * step;
+            if w <= period_us / 4
+                && period_us.is_multiple_of(w)
+                && w >= fine_us
+                && w.is_multiple_of(fine_us)
+                && end_us / w < MAX_BUCKETS
+            {
+                best = Some(w);
+            }
+        }
+        unit = unit.saturating_mul(10);
+    }
+    best
 }
 
 fn ms(at: Micros) -> f64 {
@@ -113,6 +162,9 @@ pub struct Recorder {
     polls_by_order: Vec<u32>,
     /// The run's start on its clock (see [`Recorder::start_at`]).
     origin: Micros,
+    /// A polling period the timeline should show, µs (see
+    /// [`Recorder::show_period`]).
+    period_us: Option<u64>,
     /// Polls and deliveries counted at or before 24 h after `origin`.
     first_day: DayCounts,
 }
@@ -136,6 +188,27 @@ impl Recorder {
             polls_by_order: vec![0; orders],
             origin: Micros(0),
             first_day: DayCounts::default(),
+            period_us: None,
+        }
+    }
+
+    /// Asks for buckets fine enough to show requests that come every
+    /// `period` all together (an event-log poller: every merchant polls at
+    /// the same instants), where the usual 1/200 of the run would blur
+    /// them; kept bounded (see `period_width`). Without it, or when no
+    /// width fits, the usual width.
+    pub fn show_period(&mut self, period: hooklab_core::duration::Dur) {
+        self.period_us = Some(period.as_us());
+    }
+
+    /// [`Recorder::show_period`] for the strategies whose requests come all
+    /// together every interval: event-log polling (each merchant polls the
+    /// log at the same instants). A per-payment poller's rounds start at
+    /// each payment's creation and spread over the interval, so its
+    /// timeline keeps the usual width.
+    pub fn for_strategy(&mut self, spec: &hooklab_core::scenario::StrategySpec) {
+        if let hooklab_core::scenario::StrategySpec::PollEvents { interval_ms, .. } = spec {
+            self.show_period(*interval_ms);
         }
     }
 
@@ -244,7 +317,8 @@ impl Recorder {
             }
             Happening::Duplicate { .. }
             | Happening::EndpointRegistered { .. }
-            | Happening::EndpointDisabled { .. } => {}
+            | Happening::EndpointDisabled { .. }
+            | Happening::UnknownOrder { .. } => {}
         }
     }
 
@@ -256,7 +330,11 @@ impl Recorder {
 
     /// The timeline of a run that ended at `end`.
     pub fn finish(&self, end: Micros) -> Timeline {
-        let width = nice_width((end.0 / TARGET_BUCKETS).max(1_000));
+        let usual = nice_width((end.0 / TARGET_BUCKETS).max(1_000));
+        let width = self
+            .period_us
+            .and_then(|p| period_width(p, usual, self.fine_us, end.0))
+            .unwrap_or(usual);
         let n = (end.0 / width + 1) as usize;
         let mut buckets = vec![Counts::default(); n];
         // Whole fine buckets per final bucket; a fine width coarser than the
@@ -467,5 +545,49 @@ mod tests {
         assert_eq!(nice_width(1_300), 2_000);
         assert_eq!(nice_width(3_100), 5_000);
         assert_eq!(nice_width(430_000_000), 500_000_000);
+    }
+
+    /// An event-log poller every 15 min over a day, all merchants at once
+    /// (zapier-15min): the usual 500 s buckets put a round in one bucket in
+    /// two, and twice in a row now and then; asked to show the period, the
+    /// timeline has 100 s buckets with one round exactly every 9, and no
+    /// more buckets than its bound.
+    #[test]
+    fn a_polling_period_is_shown_by_finer_buckets_within_the_bound() {
+        let s = 1_000_000u64;
+        let period = 900 * s;
+        let end = 89_400 * s;
+        let rounds = |show: bool| {
+            let mut recorder = Recorder::new(0, 1);
+            if show {
+                recorder.show_period(hooklab_core::duration::Dur(period));
+            }
+            for k in 1..=(end / period) {
+                for _ in 0..500 {
+                    recorder.record(&at(k * period / 1_000, Happening::EventPoll { found: 0 }));
+                }
+            }
+            recorder.finish(Micros(end))
+        };
+        let usual = rounds(false);
+        assert_eq!(usual.bucket_ms, 500_000.0);
+        let shown = rounds(true);
+        assert_eq!(shown.bucket_ms, 100_000.0);
+        assert!(shown.polls.len() as u64 <= MAX_BUCKETS);
+        let busy: Vec<usize> = (0..shown.polls.len())
+            .filter(|&b| shown.polls[b] > 0)
+            .collect();
+        assert!(busy.windows(2).all(|w| w[1] - w[0] == 9), "{busy:?}");
+        assert_eq!(
+            shown.polls.iter().sum::<u32>(),
+            usual.polls.iter().sum::<u32>()
+        );
+        // Every 60 s over a day (hook0-day): shorter than a 500 s bucket, the usual width.
+        assert_eq!(period_width(60 * s, 500 * s, 100 * s, 87_000 * s), None);
+        // A default already at most half the period is kept.
+        assert_eq!(period_width(900 * s, 200 * s, 100 * s, 40_000 * s), None);
+        // So is one wider than the period (spectrum: every 500 ms, 1 s
+        // buckets over 105 s): the rounds merge into a rate.
+        assert_eq!(period_width(s / 2, s, s / 10, 105 * s), None);
     }
 }

@@ -207,7 +207,9 @@ impl Lane {
             }
             Happening::Rejected { .. } => c.rejected += 1,
             Happening::Duplicate { .. } => c.duplicates += 1,
-            Happening::EndpointRegistered { .. } | Happening::EndpointDisabled { .. } => {}
+            Happening::EndpointRegistered { .. }
+            | Happening::EndpointDisabled { .. }
+            | Happening::UnknownOrder { .. } => {}
             Happening::OrderPlaced { order } => {
                 life_of(self, order, &|l| l.placed_ms = at_ms);
             }

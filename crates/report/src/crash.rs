@@ -119,6 +119,53 @@ fn note(summary: &Summary, lang: Lang) -> String {
     }
 }
 
+/// A plain warning for each strategy of a real-clock run whose platform
+/// crash did not land in the window the scenario aims it at (statuses
+/// written, webhooks not yet sent): payments still unsettled when it died
+/// (`settlements_resumed`: on the real clock, orders placed behind plan
+/// settle after the crash instant, and the restarted platform settles and
+/// delivers them), or settled and handed to the dispatcher before it
+/// (`settled_before_crash`, a late timer). Those could not be lost the way
+/// the lesson shows, so a dual write that lost nothing is not read as
+/// safe. Empty in virtual time, where every instant is exact and the
+/// scenario's own design (a crash before a settlement, to show its
+/// resumption) holds.
+fn missed_window(summary: &Summary, lang: Lang) -> String {
+    if summary.scenario.clock != hooklab_core::scenario::ClockMode::Real {
+        return String::new();
+    }
+    summary
+        .strategies
+        .iter()
+        .filter_map(|s| {
+            let c = s.crash.as_ref()?;
+            let (unsettled, early) = (c.settlements_resumed, c.settled_before_crash);
+            if c.platform_crashes == 0 || unsettled + early == 0 {
+                return None;
+            }
+            let (late_en, late_pt) = match early {
+                0 => (String::new(), String::new()),
+                n => (
+                    format!(", and {n} already settled and handed to the dispatcher"),
+                    format!(", e {n} já liquidados e passados ao despachante"),
+                ),
+            };
+            Some(match lang {
+                Lang::En => format!(
+                    "\n{}: the platform's crash missed its window for {} payment(s): {unsettled} not yet settled when it died (placed behind plan on the real clock; the restarted platform settled and delivered them){late_en}. A crash cannot lose those between the status write and the webhook, so this run under-shows what it loses there: run it with clock = \"virtual\" for the lesson's numbers.",
+                    s.name,
+                    unsettled + early
+                ),
+                Lang::PtBr => format!(
+                    "\n{}: a queda da plataforma perdeu a janela para {} pagamento(s): {unsettled} ainda não liquidados quando ela caiu (feitos atrasados em relação ao plano no relógio real; a plataforma reiniciada os liquidou e entregou){late_pt}. Uma queda não perde esses entre a gravação do status e o webhook, então esta execução mostra menos do que ela perde ali: rode com clock = \"virtual\" para os números da aula.",
+                    s.name,
+                    unsettled + early
+                ),
+            })
+        })
+        .collect()
+}
+
 /// The crash section of `summary.md` (a heading, the table and its note),
 /// or `None` when nothing crashed.
 pub fn markdown(summary: &Summary, lang: Lang) -> Option<String> {
@@ -139,7 +186,12 @@ pub fn markdown(summary: &Summary, lang: Lang) -> Option<String> {
         let cells: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
-    let _ = writeln!(out, "\n{}", note(summary, lang));
+    let _ = writeln!(
+        out,
+        "\n{}{}",
+        note(summary, lang),
+        missed_window(summary, lang)
+    );
     Some(out)
 }
 
@@ -174,6 +226,11 @@ pub fn text(summary: &Summary, lang: Lang) -> Option<String> {
             row[9]
         );
     }
-    let _ = writeln!(out, "{}", note(summary, lang));
+    let _ = writeln!(
+        out,
+        "{}{}",
+        note(summary, lang),
+        missed_window(summary, lang)
+    );
     Some(out)
 }

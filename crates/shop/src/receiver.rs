@@ -13,7 +13,8 @@
 //!
 //! A signed event about an order the shop does not know is acknowledged
 //! (2xx), not applied, counted ([`ReceivedCounts::unknown_orders`])
-//! and said: a warning naming the order, at most one per
+//! and said: a line naming the order (a [`Happening::UnknownOrder`], which
+//! `hooklab shop` prints in the reader's language), at most one per
 //! [`UNKNOWN_ORDER_WARN_EVERY`] with how many came since the last one. Why
 //! not a 4xx so the sender retries? Retrying cannot make the order appear:
 //! this shop enters an order in its book *before* it asks for the payment,
@@ -296,6 +297,11 @@ impl Receiver {
     /// know, was acknowledged and not applied: at once for the first, then
     /// at most once per [`UNKNOWN_ORDER_WARN_EVERY`] on the run's clock,
     /// with how many were not said in between.
+    ///
+    /// Said as a [`Happening::UnknownOrder`] to the book's listener, which
+    /// words it in the reader's language as every other line of `hooklab
+    /// shop` (`RunEvent::line_in`); an English log warning only when nobody
+    /// listens (the receiver used as a library), so it is never silent.
     fn warn_unknown(&self, order_id: &OrderId, now: Micros) {
         let due = self
             .unknown_warnings
@@ -303,6 +309,14 @@ impl Receiver {
             .unwrap_or_else(|p| p.into_inner())
             .due(now);
         let Some(unsaid) = due else { return };
+        let events = self.book.events();
+        if events.is_on() {
+            events.emit(now, || Happening::UnknownOrder {
+                order: order_id.clone(),
+                unsaid,
+            });
+            return;
+        }
         tracing::warn!(
             order = %order_id,
             more_since_last_warning = unsaid,

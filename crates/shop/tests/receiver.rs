@@ -292,6 +292,53 @@ async fn a_signed_event_for_an_unknown_order_is_acknowledged_counted_and_named()
     assert_eq!(receiver.counts().learned.load(Ordering::Relaxed), 1);
 }
 
+/// The line about an unknown order goes to the book's listener as a
+/// `Happening`, so `hooklab shop` prints it in the reader's language as its
+/// other lines (it was an English log warning whatever `--lang` said); a
+/// second one within the throttle window is not said, only counted.
+#[tokio::test]
+async fn an_unknown_order_is_said_to_the_listener_in_the_readers_language() {
+    use hooklab_core::events::{EventSink, Happening, RunEvent};
+    use hooklab_core::lang::Lang;
+    let heard: Arc<std::sync::Mutex<Vec<RunEvent>>> = Arc::default();
+    let sink = {
+        let heard = heard.clone();
+        EventSink::to(move |e| heard.lock().unwrap().push(e))
+    };
+    let book = Arc::new(OrderBook::with_events(sink));
+    let receiver = Receiver::new(Clock::starting_now(NOW_SECS * 1_000_000), book);
+    receiver.trust(secret());
+    signed(&receiver, "evt_000009", &event("ord_elsewhere", "approved")).await;
+    signed(&receiver, "evt_000011", &event("ord_other", "approved")).await;
+    let said: Vec<RunEvent> = heard
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| matches!(e.what, Happening::UnknownOrder { .. }))
+        .cloned()
+        .collect();
+    assert_eq!(
+        said.len(),
+        1,
+        "one line within the throttle window: {said:?}"
+    );
+    assert_eq!(
+        said[0].what,
+        Happening::UnknownOrder {
+            order: OrderId("ord_elsewhere".to_owned()),
+            unsaid: 0
+        }
+    );
+    let pt = said[0].line_in(Lang::PtBr, "09:41:07,123");
+    assert!(
+        pt.contains("pedido que esta loja não conhece") && pt.contains("ord_elsewhere"),
+        "{pt}"
+    );
+    let en = said[0].line_in(Lang::En, "09:41:07.123");
+    assert!(en.contains("an order this shop does not know"), "{en}");
+    assert_eq!(receiver.counts().unknown_orders.load(Ordering::Relaxed), 2);
+}
+
 /// Several merchants' receivers behind one server, served by
 /// `receiver::serve` on a listener the test bound on port 0: a delivery
 /// reaches the receiver its path names, and no other; the server stops on

@@ -146,6 +146,7 @@ impl CrashLog<'_> {
             settlements_resumed: lives.settlements_resumed,
             duplicates_after_restart: duplicates,
             requests_refused_while_down: self.life.refused.load(Ordering::Relaxed),
+            settled_before_crash: lives.settled_before_crash,
         })
     }
 }

@@ -18,6 +18,13 @@
 //!   `not_modified`), plus `long_polls`, and `long_poll_timeouts` if the
 //!   wait ran out with nothing new. It spends one rate-limit token.
 //! - At shutdown every held request is answered at once with what there is.
+//! - A held request keeps nothing but its place and a subscription (a
+//!   watch channel: the latest news, never a queue), and its answer is one
+//!   payment or one page of at most `limit` events, written once: a client
+//!   that never reads it leaves that answer in the socket's buffers until
+//!   the server's idle timeout closes the connection. Held requests are
+//!   bounded per merchant (above) and, over all merchants, by the server's
+//!   connection limit.
 
 use super::conditional;
 use super::conditional::IfNoneMatch;

@@ -23,6 +23,21 @@
 //! more is a 429). Opening one spends a rate-limit token; each stream
 //! counts in `streams_opened`, each event sent in `events_streamed`. Every
 //! stream ends when the platform shuts down.
+//!
+//! What a slow client costs is bounded, and nothing here queues for it: the
+//! body is pulled, not pushed. The next event is read from the log only
+//! when hyper asks for it, which it does once the previous frames went into
+//! the socket, so a stream holds at most one page read ahead ([`PAGE`]
+//! events) and one frame being written, whatever the log holds; hyper holds
+//! at most its write buffer (16 frames), the kernel the two sockets'
+//! buffers (a few megabytes at most with Linux's autotuning). A client that
+//! never reads fills those and the stream stops
+//! reading the log; nothing moves on its connection, and the server's idle
+//! timeout (`ServerLimits::idle_timeout`, 60 s by default) closes it, which
+//! drops the stream and gives its place back. The client sees the
+//! connection end and resumes with `Last-Event-ID`, losing nothing.
+//! Streams open at once are bounded per merchant (above) and, over all
+//! merchants, by the server's connection limit.
 
 use super::{Caller, refuse};
 use crate::Shared;
@@ -39,7 +54,8 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-/// Events read from the log per hold of the ledger's lock.
+/// Events read from the log per hold of the ledger's lock: also the most a
+/// stream reads ahead of what its client took (see the module's docs).
 const PAGE: usize = 100;
 
 /// Where one open stream stands.

@@ -313,6 +313,46 @@ fn the_crash_table_counts_refused_deliveries_as_the_summary_and_chart_do() {
     }
 }
 
+/// A real-clock crash that found its payments still unsettled (the orders
+/// were placed behind plan, so they fell due after the crash instant) could
+/// not lose them between the status write and the webhook: the crash
+/// section says so by strategy, in each language, rather than letting a
+/// dual write that lost nothing read as safe. The virtual run, whose crash
+/// hit its window, says nothing of the kind.
+#[test]
+fn a_real_clock_crash_that_missed_its_window_is_said_plainly() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../results/crash-lab/summary.json");
+    let mut saved: Summary = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for lang in [Lang::En, Lang::PtBr] {
+        let table = hooklab_report::crash::markdown(&saved, lang).unwrap();
+        assert!(
+            !table.contains("window") && !table.contains("janela"),
+            "{table}"
+        );
+    }
+    saved.scenario.clock = hooklab_core::scenario::ClockMode::Real;
+    let dual = saved
+        .strategies
+        .iter_mut()
+        .find(|s| s.name == "dual-write")
+        .unwrap();
+    let crash = dual.crash.as_mut().unwrap();
+    crash.lost.clear();
+    crash.settlements_resumed = 223;
+    let en = hooklab_report::crash::markdown(&saved, Lang::En).unwrap();
+    assert!(
+        en.contains("dual-write: the platform's crash missed its window for 223 payment(s)"),
+        "{en}"
+    );
+    assert_eq!(en.matches("missed its window").count(), 1, "{en}");
+    let pt = hooklab_report::crash::text(&saved, Lang::PtBr).unwrap();
+    assert!(
+        pt.contains("dual-write: a queda da plataforma perdeu a janela para 223 pagamento(s)"),
+        "{pt}"
+    );
+}
+
 #[test]
 fn a_rate_limit_storm_shows_no_prediction_rather_than_a_wrong_one() {
     let mut s = modelled();

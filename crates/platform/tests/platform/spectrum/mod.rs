@@ -21,6 +21,8 @@ use std::task::Poll;
 use std::time::Duration;
 use tower::ServiceExt;
 
+mod slow;
+
 /// A platform whose config `adjust` changed.
 fn platform_with(plan: SettlementPlan, adjust: impl FnOnce(&mut PlatformConfig)) -> Platform {
     let mut cfg = config(plan);
