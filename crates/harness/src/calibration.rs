@@ -141,8 +141,8 @@ fn round_settlements(settled: &[u64], round: u32, rounds: u32) -> Vec<Dur> {
     };
     let mean_gap = Dur((last - first) / (settled.len().saturating_sub(1).max(1) as u64));
     let n = (round_orders(mean_gap) as usize).min(settled.len());
-    let centre = (settled.len() as u64 * (2 * u64::from(round) + 1) / (2 * u64::from(rounds.max(1))))
-        as usize;
+    let centre = (settled.len() as u64 * (2 * u64::from(round) + 1)
+        / (2 * u64::from(rounds.max(1)))) as usize;
     let start = centre.saturating_sub(n / 2).min(settled.len() - n);
     let stretch = &settled[start..start + n];
     let mut at = 0u64;
@@ -434,10 +434,16 @@ mod tests {
         let (mean, se) = mean_and_stderr_us(&ways).unwrap_or((f64::NAN, None));
         assert!((mean - 200.0).abs() < 1e-9, "{mean}");
         let se = se.unwrap_or(f64::NAN);
-        assert!((se - (250.0f64 / 4.0).sqrt() / 5f64.sqrt()).abs() < 1e-9, "{se}");
+        assert!(
+            (se - (250.0f64 / 4.0).sqrt() / 5f64.sqrt()).abs() < 1e-9,
+            "{se}"
+        );
         assert!((se - 3.536).abs() < 1e-3, "{se}");
         // Identical rounds: no spread; one round: nothing to read.
-        assert_eq!(mean_and_stderr_us(&[Dur(7), Dur(7)]), Some((7.0, Some(0.0))));
+        assert_eq!(
+            mean_and_stderr_us(&[Dur(7), Dur(7)]),
+            Some((7.0, Some(0.0)))
+        );
         assert_eq!(mean_and_stderr_us(&[Dur(7)]), Some((7.0, None)));
         assert_eq!(mean_and_stderr_us(&[]), None);
     }
@@ -453,12 +459,26 @@ mod tests {
         let last = round_settlements(&settled, 4, 5);
         assert_eq!(last.len(), 100);
         // The last round is centred on the 90% quantile: the run's gaps.
-        assert!(last.windows(2).all(|w| w[1].as_us() - w[0].as_us() == 10_000));
+        assert!(
+            last.windows(2)
+                .all(|w| w[1].as_us() - w[0].as_us() == 10_000)
+        );
         // The round around the hole keeps it, shortened to the longest gap.
         let hole = round_settlements(&settled[550..650], 0, 1);
-        let gaps: Vec<u64> = hole.windows(2).map(|w| w[1].as_us() - w[0].as_us()).collect();
-        assert_eq!(gaps.iter().filter(|&&g| g == CALIBRATION_GAP_MAX.as_us()).count(), 1);
-        assert_eq!(gaps.iter().filter(|&&g| g == 10_000).count(), gaps.len() - 1);
+        let gaps: Vec<u64> = hole
+            .windows(2)
+            .map(|w| w[1].as_us() - w[0].as_us())
+            .collect();
+        assert_eq!(
+            gaps.iter()
+                .filter(|&&g| g == CALIBRATION_GAP_MAX.as_us())
+                .count(),
+            1
+        );
+        assert_eq!(
+            gaps.iter().filter(|&&g| g == 10_000).count(),
+            gaps.len() - 1
+        );
         // Far-apart settlements: fewer per round, never below the minimum,
         // nor more than the plan has.
         let sparse: Vec<u64> = (0..100u64).map(|i| i * 60_000).collect();
@@ -481,7 +501,10 @@ mod tests {
             })
             .collect();
         let plan = round_plan(template, &offsets);
-        let settles: Vec<u64> = plan.iter().map(|o| o.arrive_at.plus(o.settle_after).0).collect();
+        let settles: Vec<u64> = plan
+            .iter()
+            .map(|o| o.arrive_at.plus(o.settle_after).0)
+            .collect();
         let last_created = plan.iter().map(|o| o.arrive_at.0).max().unwrap_or(u64::MAX);
         assert_eq!(last_created, 3 * CALIBRATION_CREATE_GAP.as_us());
         assert_eq!(settles[0], last_created + CALIBRATION_LEAD.as_us());
