@@ -14,44 +14,55 @@
 //!
 //! [`calibrate_delivery`] therefore times real notifications through the
 //! same code a run uses: a fresh platform and shop on `127.0.0.1:0`, a small
-//! workload of the strategy itself ([`CALIBRATION_ORDERS`] payments, no
-//! faults, no `[network]` latency, settling as far apart as the scenario's
-//! own settlements, 2 to 10 ms), folded like any run, in
-//! [`CALIBRATION_ROUNDS`] rounds. What it hands back is the median round's
-//! mean delay less that round's settlement worker's mean lateness: the way
-//! of one notification from the settled payment to the shop's record. The
-//! paper model then adds the run's own settlement lateness, as it always
-//! did, so the one thing taken from the calibration is what the platform's
-//! push path, the client and the shop's handler cost on this machine.
+//! workload of the strategy itself (up to [`CALIBRATION_ORDERS`] payments,
+//! no faults, no `[network]` latency), folded like any run, in
+//! [`CALIBRATION_ROUNDS`] rounds. What it hands back is the rounds' mean
+//! delay less their settlement worker's lateness: the way of one
+//! notification from the settled payment to the shop's record. The paper
+//! model then adds the run's own settlement lateness, as it always did, so
+//! the one thing taken from the calibration is what the platform's push
+//! path, the client and the shop's handler cost on this machine.
 //!
 //! **Right before each strategy, not once before the first.** A single
 //! calibration before the scenario's first strategy read the machine before
-//! minutes of load: on the shared 2-core machine, a webhook measured after
-//! six pollers (poll-interval-sweep) took 0.563 ± 0.024 ms against a way
-//! calibrated at the start that made the model 0.416 ms, and the long polls
-//! and the stream of spectrum-real took 0.47 to 0.55 ms against about 0.37
-//! (they were given the webhook's way, which is not theirs either). So the
-//! run calibrates each strategy the platform pushes to
-//! ([`needs_calibration`]: webhook, hybrid, long poll, stream) with its own
-//! kind, right before that strategy starts, on the machine as it meets it.
-//! It is still a calibration *before the strategy's load*: the strategy's
-//! own run never feeds its paper prediction.
+//! minutes of load (poll-interval-sweep's webhook, after six pollers:
+//! 0.563 ± 0.024 ms against a model of 0.416 ms). So the run calibrates
+//! each strategy the platform pushes to ([`needs_calibration`]: webhook,
+//! hybrid, long poll, stream) with its own kind, right before that strategy
+//! starts. It is still a calibration *before the strategy's load*: the
+//! strategy's own run never feeds its paper prediction.
+//!
+//! **Idle as the run, not warm.** How long a delivery takes depends on how
+//! long the threads on its way (the settlement worker's, the dispatcher's,
+//! the client's connection task, the shop's server; on this 2-vCPU virtual
+//! machine the vCPUs themselves, halted when idle) have been parked: a
+//! delivery right after other traffic finds them awake. The calibration
+//! used to settle each payment 5 ms after creating it, so every calibrated
+//! delivery came 5 ms after a creation's exchange had woken both processes,
+//! while a run's deliveries mostly come after an idle gap (all of
+//! poll-interval-sweep's, whose creations end before its first settlement;
+//! two thirds of checkout's). Timed stage by stage on one clock (the
+//! settlement's due instant, the attempt's start, the shop's record), the
+//! part that differed was the request leg, the attempt's start to the
+//! shop's record: poll-interval-sweep's calibration rounds had medians of
+//! 232 to 268 µs against 318 µs in the run right after them, and within
+//! checkout's run the median request leg grew with the gap since the
+//! previous delivery, 180 µs under 1 ms to 292 µs beyond 30 ms (both on the
+//! shared machine, load about 15). A round now creates all its payments
+//! first ([`round_plan`]), and then they settle at a stretch of the
+//! scenario's own settlement gaps ([`round_settlements`]: bunched or spread
+//! as the run's come, not one fixed gap), the rounds centred on five
+//! quantiles of the run's settlements, so together they replay its dense
+//! and sparse stretches in proportion. That is why the rounds' *mean* is
+//! kept: each round is an equal share of the run's deliveries.
 //!
 //! **The prediction's own error.** The rounds differ (other processes load
-//! each one differently), and that spread is how well the way is known: the
-//! standard error of the median of the rounds ([`Calibrated::stderr_us`]).
-//! The way enters the paper prediction whole, so that is the prediction's
-//! standard error (`latency_mean_stderr_ms` in `summary.json`), and the
-//! report marks the row only when model and measurement differ by more
-//! than 1.96 times the combined standard error.
-//!
-//! The median, not the fastest round: on the shared machine other processes
-//! load every round, and the run after them, alike; the fastest round was
-//! the luckiest, and read low (checkout's webhook: a 0.125 ms way, so a
-//! 0.265 ms paper model, against 0.339 ms measured, flagged `(!)`). And
-//! paced as the run: payments 2 ms apart kept the dispatcher's and the
-//! receiver's threads awake, where checkout's settlements come about 11 ms
-//! apart and each delivery wakes a parked thread.
+//! each one differently, and each replays other gaps), and that spread is
+//! how well the way is known: the standard error of their mean
+//! ([`Calibrated::stderr_us`]). The way enters the paper prediction whole,
+//! so that is the prediction's standard error (`latency_mean_stderr_ms` in
+//! `summary.json`), and the report marks the row only when model and
+//! measurement differ by more than 1.96 times the combined standard error.
 //!
 //! The model fed the run's draws needs no calibration for a webhook: it
 //! reads each delivery's own legs off the run's records
@@ -61,76 +72,128 @@
 
 use crate::network::Loopback;
 use crate::run::{Setting, Silent, run_strategy};
-use hooklab_core::clock::Clock;
-use hooklab_core::dist::{Arrival, Distribution};
+use hooklab_core::clock::{Clock, Micros};
+use hooklab_core::dist::Arrival;
 use hooklab_core::duration::Dur;
 use hooklab_core::scenario::{
     ClockMode, DeliverySettings, Faults, NetworkSettings, Scenario, StrategySpec,
 };
-use hooklab_core::workload;
+use hooklab_core::workload::{self, OrderPlan};
 
-/// Deliveries one calibration round times.
+/// Deliveries one calibration round times, at most.
 pub const CALIBRATION_ORDERS: u32 = 100;
 
-/// Rounds a calibration runs, each a fresh platform and shop; the median
-/// round's mean is kept (an odd count, so it is one of them). One disturbed
-/// round, slow or fast, moves it no more than to its neighbour's.
+/// Rounds a calibration runs, each a fresh platform and shop replaying
+/// another stretch of the scenario's settlements (see [`round_settlements`]);
+/// their mean is kept.
 pub const CALIBRATION_ROUNDS: u32 = 5;
 
-/// The gap between two calibration payments: the scenario's own mean gap
-/// between settlements, so the dispatcher and the receiver idle between two
-/// deliveries as long as in the run (a thread parked longer wakes slower),
-/// kept within these bounds so a round stays short and never a burst.
-/// The upper bound was 10 ms: poll-interval-sweep's settlements come about
-/// 60 ms apart, and its webhook measured a 0.451 ms way against 0.188 ms
-/// calibrated 10 ms apart (rate-limited-polling: 0.342 against 0.186),
-/// marked `(!)` on a quiet machine; paced like the run, the threads the
-/// calibration wakes have parked as long as the run's.
-const CALIBRATION_GAP_MIN: Dur = Dur::from_ms(2);
+/// The longest gap a round keeps between two settlements. The run's own
+/// gaps are kept below it; a longer one (a sparse scenario's) only makes the
+/// round last longer: past 100 ms the threads the delivery wakes have long
+/// been parked either way.
 const CALIBRATION_GAP_MAX: Dur = Dur::from_ms(100);
 
-/// How long one round's payments may take to come in, at its gap: fewer
+/// How long one round's settlements may take to come in: fewer
 /// notifications (down to [`CALIBRATION_ORDERS_MIN`]) when they come far
 /// apart, so a sparse scenario's calibration stays a few seconds.
 const CALIBRATION_ROUND_BUDGET: Dur = Dur::from_secs(1);
 const CALIBRATION_ORDERS_MIN: u32 = 20;
 
-/// The notifications one round times at `gap`.
+/// The gap between two of a round's payment creations, all made before its
+/// first settlement.
+const CALIBRATION_CREATE_GAP: Dur = Dur::from_ms(2);
+
+/// How long after a round's last creation its first payment settles: as
+/// long as the longest gap, so the first delivery finds the machine as
+/// idle as the others do.
+const CALIBRATION_LEAD: Dur = CALIBRATION_GAP_MAX;
+
+/// The notifications one round times at a mean gap of `gap`.
 fn round_orders(gap: Dur) -> u32 {
     let fit = CALIBRATION_ROUND_BUDGET.as_us() / gap.as_us().max(1);
     (fit.min(u64::from(CALIBRATION_ORDERS)) as u32).max(CALIBRATION_ORDERS_MIN)
 }
 
-/// The mean gap between the settlements of `scenario`'s workload, within
-/// the calibration's bounds.
-fn calibration_gap(scenario: &Scenario) -> Dur {
+/// The instants the payments of `scenario`'s workload settle, sorted, µs
+/// on the plan's clock (creation at arrival: the legs are the same for
+/// every payment and cancel in the gaps).
+fn settlement_instants(scenario: &Scenario) -> Vec<u64> {
     let plan = workload::generate(&scenario.workload, scenario.seed);
-    let settled = plan.iter().map(|o| o.arrive_at.plus(o.settle_after).0);
-    let (first, last) = settled.fold((u64::MAX, 0), |(lo, hi), t| (lo.min(t), hi.max(t)));
-    let gaps = plan.len().saturating_sub(1).max(1) as u64;
-    Dur(last.saturating_sub(first) / gaps)
-        .max(CALIBRATION_GAP_MIN)
-        .min(CALIBRATION_GAP_MAX)
+    let mut settled: Vec<u64> = plan
+        .iter()
+        .map(|o| o.arrive_at.plus(o.settle_after).0)
+        .collect();
+    settled.sort_unstable();
+    settled
 }
 
-/// Each calibration payment settles this long after its creation.
-const CALIBRATION_SETTLE: Dur = Dur::from_ms(5);
+/// Round `round`'s settlements, as offsets from its first one: a stretch
+/// of consecutive settlements of the scenario's own plan (`settled`,
+/// sorted), as many as fit [`CALIBRATION_ROUND_BUDGET`] at the plan's mean
+/// gap, centred on the `(round + ½)/rounds` quantile, so the rounds
+/// together replay the run's dense and sparse stretches in proportion; its
+/// gaps are the run's own (bunched or spread as they come), each at most
+/// [`CALIBRATION_GAP_MAX`].
+fn round_settlements(settled: &[u64], round: u32, rounds: u32) -> Vec<Dur> {
+    let Some((&first, &last)) = settled.first().zip(settled.last()) else {
+        return Vec::new();
+    };
+    let mean_gap = Dur((last - first) / (settled.len().saturating_sub(1).max(1) as u64));
+    let n = (round_orders(mean_gap) as usize).min(settled.len());
+    let centre = (settled.len() as u64 * (2 * u64::from(round) + 1)
+        / (2 * u64::from(rounds.max(1)))) as usize;
+    let start = centre.saturating_sub(n / 2).min(settled.len() - n);
+    let stretch = &settled[start..start + n];
+    let mut at = 0u64;
+    let mut offsets = Vec::with_capacity(n);
+    for (i, &t) in stretch.iter().enumerate() {
+        if i > 0 {
+            at += (t - stretch[i - 1]).min(CALIBRATION_GAP_MAX.as_us());
+        }
+        offsets.push(Dur(at));
+    }
+    offsets
+}
+
+/// A round's plan for settlements at `offsets`: every payment is created
+/// first, [`CALIBRATION_CREATE_GAP`] apart, and each settles at its offset
+/// after a [`CALIBRATION_LEAD`] past the last creation. No creation comes
+/// between two deliveries: a delivery right after a creation finds the
+/// threads on its way awake (see the module docs), and the run's mostly do
+/// not. `template`: a plan of as many orders, for ids, outcomes, amounts.
+fn round_plan(template: Vec<OrderPlan>, offsets: &[Dur]) -> Vec<OrderPlan> {
+    let n = offsets.len() as u64;
+    let base = CALIBRATION_CREATE_GAP.as_us() * n.saturating_sub(1) + CALIBRATION_LEAD.as_us();
+    template
+        .into_iter()
+        .zip(offsets)
+        .enumerate()
+        .map(|(i, (order, offset))| {
+            let created = CALIBRATION_CREATE_GAP.as_us() * i as u64;
+            OrderPlan {
+                arrive_at: Micros(created),
+                settle_after: Dur(base + offset.as_us() - created),
+                ..order
+            }
+        })
+        .collect()
+}
 
 /// What a delivery calibration measured: the way, and how well it knows it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Calibrated {
-    /// The median round's way (see [`calibrate_delivery`]).
+    /// The mean of the rounds' ways (see [`calibrate_delivery`]).
     pub way: Dur,
-    /// The standard error of that median, µs: `sqrt(π/2)·s/√n` over the
-    /// rounds' ways (s their standard deviation, n their count), the
-    /// large-sample standard error of a median. It is the paper
+    /// The standard error of that mean, µs: `s/√n` over the rounds' ways
+    /// (s their standard deviation, n their count). It is the paper
     /// prediction's own uncertainty: the way is added to it whole, so a
     /// way known to ±e moves the prediction by ±e. `None` with fewer than
     /// two rounds (no spread to read).
     pub stderr_us: Option<f64>,
     /// How many rounds delivered.
     pub rounds: usize,
-    /// The notifications each round timed (`round_orders`).
+    /// The notifications each round timed, at most.
     pub orders: u32,
 }
 
@@ -151,12 +214,12 @@ pub fn needs_calibration(spec: &StrategySpec) -> bool {
 
 /// The mean way of one notification of `spec` on this machine as it is
 /// right before the strategy runs: from the settlement worker settling a
-/// payment to the shop recording it, the median of [`CALIBRATION_ROUNDS`]
-/// rounds of `spec` itself on a small workload (see the module docs). Runs
-/// inside the real-clock runtime, right before the strategy. `loopback_rtt`
-/// is the bare round trip already calibrated (the calibration run's own
-/// fold needs one). `None` if the calibration run failed or delivered
-/// nothing.
+/// payment to the shop recording it, the mean of [`CALIBRATION_ROUNDS`]
+/// rounds of `spec` itself, each replaying a stretch of the scenario's own
+/// settlements (see the module docs). Runs inside the real-clock runtime,
+/// right before the strategy. `loopback_rtt` is the bare round trip already
+/// calibrated (the calibration run's own fold needs one). `None` if the
+/// calibration run failed or delivered nothing.
 /// `net`: a loopback like the one the strategy uses (the platform on a
 /// runtime of its own when the run measures its CPU), so the calibrated way
 /// crosses the same thread hand-offs as the run's notifications.
@@ -166,69 +229,68 @@ pub async fn calibrate_delivery(
     loopback_rtt: Option<Dur>,
     net: &Loopback,
 ) -> Option<Calibrated> {
-    let gap = calibration_gap(scenario);
-    let orders = round_orders(gap);
+    let settled = settlement_instants(scenario);
     let mut ways = Vec::with_capacity(CALIBRATION_ROUNDS as usize);
-    for _ in 0..CALIBRATION_ROUNDS {
-        if let Some(way) = delivery_round(scenario, spec, (gap, orders), loopback_rtt, net).await {
+    let mut orders = 0;
+    for round in 0..CALIBRATION_ROUNDS {
+        let offsets = round_settlements(&settled, round, CALIBRATION_ROUNDS);
+        orders = orders.max(offsets.len() as u32);
+        if let Some(way) = delivery_round(scenario, spec, &offsets, loopback_rtt, net).await {
             ways.push(way);
         }
     }
     let rounds = ways.len();
-    let stderr_us = median_stderr_us(&ways);
-    median(ways).map(|way| Calibrated {
-        way,
+    mean_and_stderr_us(&ways).map(|(mean_us, stderr_us)| Calibrated {
+        way: Dur(mean_us.round() as u64),
         stderr_us,
         rounds,
         orders,
     })
 }
 
-/// The median of `ways` (the upper one of an even count), `None` if empty.
-fn median(mut ways: Vec<Dur>) -> Option<Dur> {
-    ways.sort_unstable();
-    ways.get(ways.len() / 2).copied()
-}
-
-/// The large-sample standard error of the median of `ways`, µs:
-/// `sqrt(π/2)·s/√n`, with s the rounds' sample standard deviation. `None`
-/// below two rounds.
-fn median_stderr_us(ways: &[Dur]) -> Option<f64> {
+/// The mean of `ways`, µs, and its standard error `s/√n` (s the rounds'
+/// sample standard deviation; `None` below two rounds). `None` if empty.
+fn mean_and_stderr_us(ways: &[Dur]) -> Option<(f64, Option<f64>)> {
     let n = ways.len();
-    if n < 2 {
+    if n == 0 {
         return None;
     }
     let xs = ways.iter().map(|w| w.as_us() as f64);
     let mean = xs.clone().sum::<f64>() / n as f64;
-    let var = xs.map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    Some((std::f64::consts::FRAC_PI_2).sqrt() * var.sqrt() / (n as f64).sqrt())
+    let stderr = (n >= 2).then(|| {
+        let var = xs.map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        var.sqrt() / (n as f64).sqrt()
+    });
+    Some((mean, stderr))
 }
 
-/// One calibration round: `orders` notifications of `spec` on
-/// a fresh platform and shop, `gap` apart, their mean delay less their
-/// settlement lateness.
+/// One calibration round: notifications of `spec` on a fresh platform and
+/// shop, settling at `offsets` ([`round_plan`]), their mean delay less
+/// their settlement lateness.
 async fn delivery_round(
     scenario: &Scenario,
     spec: &StrategySpec,
-    (gap, orders): (Dur, u32),
+    offsets: &[Dur],
     loopback_rtt: Option<Dur>,
     net: &Loopback,
 ) -> Option<Dur> {
+    if offsets.is_empty() {
+        return None;
+    }
     let mut bench = scenario.clone();
     bench.name = "calibration".to_owned();
-    bench.workload.orders = orders;
+    bench.workload.orders = offsets.len() as u32;
     bench.workload.merchants = 1;
-    bench.workload.arrival = Arrival::Fixed { every_ms: gap };
-    bench.workload.settle = Distribution::Fixed {
-        ms: CALIBRATION_SETTLE,
+    bench.workload.arrival = Arrival::Fixed {
+        every_ms: CALIBRATION_CREATE_GAP,
     };
     bench.faults = Faults::default();
     bench.network = NetworkSettings::default();
     bench.delivery = DeliverySettings::default();
     bench.sweep.clear();
     bench.strategies = vec![spec.clone()];
-    let plan: std::sync::Arc<[hooklab_core::workload::OrderPlan]> =
-        workload::generate(&bench.workload, bench.seed).into();
+    let plan: std::sync::Arc<[OrderPlan]> =
+        round_plan(workload::generate(&bench.workload, bench.seed), offsets).into();
     let setting = Setting {
         scenario: &bench,
         clock: ClockMode::Real,
@@ -311,14 +373,14 @@ pub(crate) fn paper_legs(
         Some(c) => {
             let way_us = c.way.as_us() as f64;
             source.push_str(&format!(
-                "; this strategy's way from the settled payment to the shop's record: {:.3} ms, the median of {} means of {} notifications of this strategy on a fresh platform and shop, timed right before it ran (so on the machine as it met the strategy), paced as the run's settlements, less their settlement lateness",
+                "; this strategy's way from the settled payment to the shop's record: {:.3} ms, the mean of {} rounds of up to {} notifications of this strategy on a fresh platform and shop, timed right before it ran (so on the machine as it met the strategy), each round replaying a stretch of the run's own settlement gaps with every payment created before the first settles, less their settlement lateness",
                 way_us / 1e3,
                 c.rounds,
                 c.orders
             ));
             if let Some(se) = c.stderr_us {
                 source.push_str(&format!(
-                    "; the rounds' spread makes it known to ±{:.3} ms (one standard error of their median), the prediction's own standard error",
+                    "; the rounds' spread makes it known to ±{:.3} ms (one standard error of their mean), the prediction's own standard error",
                     se / 1e3
                 ));
             }
@@ -365,25 +427,89 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_median_round_is_kept_not_the_fastest() {
-        let ways = [206, 125, 307, 190, 199].map(Dur).to_vec();
-        assert_eq!(median(ways), Some(Dur(199)));
-        assert_eq!(median(vec![Dur(3), Dur(1)]), Some(Dur(3)));
-        assert_eq!(median(Vec::new()), None);
+    fn the_rounds_mean_and_its_standard_error() {
+        // Rounds 200, 210, 190, 205, 195 µs: mean 200, s = sqrt(250/4) =
+        // 7.906; its standard error 7.906/sqrt(5) = 3.536.
+        let ways = [200, 210, 190, 205, 195].map(Dur);
+        let (mean, se) = mean_and_stderr_us(&ways).unwrap_or((f64::NAN, None));
+        assert!((mean - 200.0).abs() < 1e-9, "{mean}");
+        let se = se.unwrap_or(f64::NAN);
+        assert!(
+            (se - (250.0f64 / 4.0).sqrt() / 5f64.sqrt()).abs() < 1e-9,
+            "{se}"
+        );
+        assert!((se - 3.536).abs() < 1e-3, "{se}");
+        // Identical rounds: no spread; one round: nothing to read.
+        assert_eq!(
+            mean_and_stderr_us(&[Dur(7), Dur(7)]),
+            Some((7.0, Some(0.0)))
+        );
+        assert_eq!(mean_and_stderr_us(&[Dur(7)]), Some((7.0, None)));
+        assert_eq!(mean_and_stderr_us(&[]), None);
     }
 
     #[test]
-    fn the_rounds_spread_is_the_predictions_standard_error() {
-        // Rounds 200, 210, 190, 205, 195 µs: mean 200, s = sqrt(250/4) =
-        // 7.906; the median's standard error sqrt(π/2)·7.906/sqrt(5).
-        let ways = [200, 210, 190, 205, 195].map(Dur);
-        let se = median_stderr_us(&ways).unwrap_or(f64::NAN);
-        let want = (std::f64::consts::FRAC_PI_2).sqrt() * (250.0f64 / 4.0).sqrt() / 5f64.sqrt();
-        assert!((se - want).abs() < 1e-9, "{se} against {want}");
-        assert!((se - 4.431).abs() < 1e-3, "{se}");
-        // Identical rounds: no spread; one round: nothing to read.
-        assert_eq!(median_stderr_us(&[Dur(7), Dur(7)]), Some(0.0));
-        assert_eq!(median_stderr_us(&[Dur(7)]), None);
+    fn a_round_replays_a_stretch_of_the_runs_own_gaps() {
+        // 1000 settlements 10 ms apart, with a 500 ms hole after the 600th:
+        // a mean gap of 10.49 s / 999 = 10.5 ms, so 95 fit the 1 s budget.
+        let mut settled: Vec<u64> = (0..1000u64).map(|i| i * 10_000).collect();
+        for t in &mut settled[600..] {
+            *t += 500_000;
+        }
+        let last = round_settlements(&settled, 4, 5);
+        assert_eq!(last.len(), 95);
+        // The last round is centred on the 90% quantile: the run's gaps.
+        assert!(
+            last.windows(2)
+                .all(|w| w[1].as_us() - w[0].as_us() == 10_000)
+        );
+        // The round around the hole keeps it, shortened to the longest gap.
+        let hole = round_settlements(&settled[550..650], 0, 1);
+        let gaps: Vec<u64> = hole
+            .windows(2)
+            .map(|w| w[1].as_us() - w[0].as_us())
+            .collect();
+        assert_eq!(
+            gaps.iter()
+                .filter(|&&g| g == CALIBRATION_GAP_MAX.as_us())
+                .count(),
+            1
+        );
+        assert_eq!(
+            gaps.iter().filter(|&&g| g == 10_000).count(),
+            gaps.len() - 1
+        );
+        // Far-apart settlements: fewer per round, never below the minimum,
+        // nor more than the plan has.
+        let sparse: Vec<u64> = (0..100u64).map(|i| i * 60_000).collect();
+        assert_eq!(round_settlements(&sparse, 0, 5).len(), 20);
+        assert_eq!(round_settlements(&sparse[..7], 2, 5).len(), 7);
+        assert!(round_settlements(&[], 0, 5).is_empty());
+    }
+
+    #[test]
+    fn every_payment_of_a_round_is_created_before_the_first_settles() {
+        let offsets = [0, 3_000, 3_000, 50_000].map(Dur);
+        let template = (0..4)
+            .map(|i| OrderPlan {
+                order_id: hooklab_core::ids::OrderId::numbered(i + 1),
+                arrive_at: Micros(0),
+                settle_after: Dur::ZERO,
+                outcome: hooklab_core::wire::Outcome::Approved,
+                amount_cents: 100,
+                merchant: 0,
+            })
+            .collect();
+        let plan = round_plan(template, &offsets);
+        let settles: Vec<u64> = plan
+            .iter()
+            .map(|o| o.arrive_at.plus(o.settle_after).0)
+            .collect();
+        let last_created = plan.iter().map(|o| o.arrive_at.0).max().unwrap_or(u64::MAX);
+        assert_eq!(last_created, 3 * CALIBRATION_CREATE_GAP.as_us());
+        assert_eq!(settles[0], last_created + CALIBRATION_LEAD.as_us());
+        let from_first: Vec<u64> = settles.iter().map(|t| t - settles[0]).collect();
+        assert_eq!(from_first, vec![0, 3_000, 3_000, 50_000]);
     }
 
     #[test]

@@ -111,9 +111,10 @@ pub struct Prediction {
     /// poll, stream), in real time: one notification's way from the settled
     /// payment to the shop's record (the platform's dispatcher or held
     /// request, the HTTP client, the shop's handler), ms, timed on real
-    /// notifications of the strategy right before it ran (the median of the
-    /// calibration's rounds, paced as the run's settlements); the paper
-    /// model's push leg.
+    /// notifications of the strategy right before it ran (the mean of the
+    /// calibration's rounds, each replaying a stretch of the run's own
+    /// settlement gaps after every payment is created); the paper model's
+    /// push leg.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_way_ms: Option<f64>,
     /// The prediction's own standard error of `latency_mean_ms`, ms, where
