@@ -163,8 +163,7 @@ impl Sources {
         let first = tokens.next().ok_or("an empty reference")?;
         let mut value = self.operand(first)?;
         while let Some(op) = tokens.next() {
-            let rhs = self
-                .operand(tokens.next().ok_or_else(|| format!("nothing after {op}"))?)?;
+            let rhs = self.operand(tokens.next().ok_or_else(|| format!("nothing after {op}"))?)?;
             value = match op {
                 "+" => value + rhs,
                 "-" => value - rhs,
@@ -468,21 +467,51 @@ mod tests {
             Err(DocError::Marker { .. })
         ));
         assert!(matches!(
-            show("<!--n:demo/webhook/latency_ms.mean|zz-->1<!--/n-->", Lang::En),
+            show(
+                "<!--n:demo/webhook/latency_ms.mean|zz-->1<!--/n-->",
+                Lang::En
+            ),
             Err(DocError::Reference { .. })
         ));
     }
 
     #[test]
     fn formats_follow_the_report_tables() {
-        assert_eq!(format_number(104.062, "ms", Lang::PtBr).ok(), Some("104 ms".into()));
-        assert_eq!(format_number(0.373, "ms", Lang::PtBr).ok(), Some("0,373 ms".into()));
-        assert_eq!(format_number(1810.0, "int", Lang::PtBr).ok(), Some("1.810".into()));
-        assert_eq!(format_number(1810.0, "int", Lang::En).ok(), Some("1,810".into()));
-        assert_eq!(format_number(6033.333, "d2", Lang::PtBr).ok(), Some("6.033,33".into()));
-        assert_eq!(format_number(0.99983, "share", Lang::En).ok(), Some("99.98%".into()));
-        assert_eq!(format_number(1.5, "num", Lang::En).ok(), Some("1.50".into()));
-        assert_eq!(format_number(1801.176, "r3", Lang::PtBr).ok(), Some("1801,176".into()));
-        assert_eq!(format_number(1801.176, "r1", Lang::En).ok(), Some("1801.2".into()));
+        assert_eq!(
+            format_number(104.062, "ms", Lang::PtBr).ok(),
+            Some("104 ms".into())
+        );
+        assert_eq!(
+            format_number(0.373, "ms", Lang::PtBr).ok(),
+            Some("0,373 ms".into())
+        );
+        assert_eq!(
+            format_number(1810.0, "int", Lang::PtBr).ok(),
+            Some("1.810".into())
+        );
+        assert_eq!(
+            format_number(1810.0, "int", Lang::En).ok(),
+            Some("1,810".into())
+        );
+        assert_eq!(
+            format_number(6033.333, "d2", Lang::PtBr).ok(),
+            Some("6.033,33".into())
+        );
+        assert_eq!(
+            format_number(0.99983, "share", Lang::En).ok(),
+            Some("99.98%".into())
+        );
+        assert_eq!(
+            format_number(1.5, "num", Lang::En).ok(),
+            Some("1.50".into())
+        );
+        assert_eq!(
+            format_number(1801.176, "r3", Lang::PtBr).ok(),
+            Some("1801,176".into())
+        );
+        assert_eq!(
+            format_number(1801.176, "r1", Lang::En).ok(),
+            Some("1801.2".into())
+        );
     }
 }

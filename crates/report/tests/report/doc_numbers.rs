@@ -49,7 +49,9 @@ fn every_lesson_quotes_its_numbers_by_reference() {
     // pasted plain numbers back) would pass the test above vacuously.
     for rel in documents(&root()).unwrap() {
         let name = rel.to_string_lossy().into_owned();
-        let quotes_results = ["02-", "03-", "04-", "05-"].iter().any(|n| name.contains(n))
+        let quotes_results = ["02-", "03-", "04-", "05-"]
+            .iter()
+            .any(|n| name.contains(n))
             || name.ends_with("model.md")
             || name.ends_with("modelo.pt-BR.md");
         if quotes_results {
