@@ -5,7 +5,7 @@
 //! Markdown still reads on GitHub (an HTML comment is invisible there):
 //!
 //! ```text
-//! <!--n:checkout/poll-200ms/latency_ms.mean|ms-->104 ms<!--/n-->
+//! <!--n:checkout/poll-200ms/latency_ms.mean as ms-->104 ms<!--/n-->
 //! ```
 //!
 //! [`render`] rewrites the text between the two comments from the
@@ -27,7 +27,7 @@
 //!
 //! A PATH ending in `?` reads as 0 when the field is absent (a
 //! `missed_by_reason` key the run did not need); a count of a list is
-//! `PATH#len`. The format after `|` is one of: `ms` ([`units::dur`]), `num`
+//! `PATH#len`. The format after ` as ` is one of: `ms` ([`units::dur`]), `num`
 //! ([`units::num`]), `int` ([`units::count`]), `pct` ([`units::pct`]),
 //! `share` ([`units::share_digits`]), `dN` (N fixed decimals, thousands
 //! grouped) or `rN` (N fixed decimals, not grouped: a number inside a
@@ -40,7 +40,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// The opening of a reference: `<!--n:` + expression + `|` + format + `-->`.
+/// The opening of a reference: `<!--n:` + expression + ` as ` + format +
+/// `-->`. Not a `|`: a pipe splits a Markdown table's cell even inside a
+/// comment, and the wrap-up tables quote numbers. No `--` either (it ends a
+/// comment for CommonMark), so subtraction is a lone `-`.
 const OPEN: &str = "<!--n:";
 /// The end of the opening comment.
 const OPEN_END: &str = "-->";
@@ -271,9 +274,9 @@ pub fn render(text: &str, lang: Lang, sources: &Sources) -> Result<String, DocEr
                 what: format!("a reference inside the number of {spec}"),
             });
         }
-        let (expr, format) = spec.rsplit_once('|').ok_or_else(|| DocError::Marker {
+        let (expr, format) = spec.rsplit_once(" as ").ok_or_else(|| DocError::Marker {
             line,
-            what: format!("{spec} has no |FORMAT"),
+            what: format!("{spec} has no ` as FORMAT`"),
         })?;
         let rendered = sources
             .eval(expr)
@@ -426,15 +429,14 @@ mod tests {
 
     #[test]
     fn a_reference_is_rewritten_in_the_documents_language() {
-        let text = "mean <!--n:demo/poll-50ms/latency_ms.mean|ms-->old<!--/n--> ok";
+        let text = "mean <!--n:demo/poll-50ms/latency_ms.mean as ms-->old<!--/n--> ok";
         assert_eq!(
             show(text, Lang::PtBr).ok(),
-            Some("mean <!--n:demo/poll-50ms/latency_ms.mean|ms-->21,6 ms<!--/n--> ok".into())
+            Some("mean <!--n:demo/poll-50ms/latency_ms.mean as ms-->21,6 ms<!--/n--> ok".into())
         );
-        let ratio =
-            "<!--n:demo/poll-50ms/latency_ms.mean / demo/webhook/latency_ms.mean|d0-->x<!--/n-->×";
+        let ratio = "<!--n:demo/poll-50ms/latency_ms.mean / demo/webhook/latency_ms.mean as d0-->x<!--/n-->×";
         assert!(show(ratio, Lang::En).is_ok_and(|t| t.contains("-->43<!--/n-->×")));
-        let rows = "<!--n:demo/*/scenario.orders|int-->x<!--/n--> <!--n:demo/poll-50ms/latency_ms.ci95.1|d2-->x<!--/n--> <!--n:demo/poll-50ms/polls_wasted_share|pct-->x<!--/n--> <!--n:check:seed/counts.passed|int-->x<!--/n--> <!--n:demo/poll-50ms/missed_orders#len|int-->x<!--/n--> <!--n:demo/poll-50ms/missed_by_reason.b?|int-->x<!--/n-->";
+        let rows = "<!--n:demo/*/scenario.orders as int-->x<!--/n--> <!--n:demo/poll-50ms/latency_ms.ci95.1 as d2-->x<!--/n--> <!--n:demo/poll-50ms/polls_wasted_share as pct-->x<!--/n--> <!--n:check:seed/counts.passed as int-->x<!--/n--> <!--n:demo/poll-50ms/missed_orders#len as int-->x<!--/n--> <!--n:demo/poll-50ms/missed_by_reason.b? as int-->x<!--/n-->";
         let out = show(rows, Lang::PtBr).unwrap_or_else(|e| panic!("{e}"));
         let numbers: Vec<&str> = out
             .split(CLOSE)
@@ -446,7 +448,7 @@ mod tests {
 
     #[test]
     fn a_wrong_reference_names_its_line_and_what_is_missing() {
-        let text = "a\nb <!--n:demo/poll-50ms/latency_ms.median|ms-->1<!--/n-->";
+        let text = "a\nb <!--n:demo/poll-50ms/latency_ms.median as ms-->1<!--/n-->";
         match show(text, Lang::En) {
             Err(DocError::Reference { line, what, .. }) => {
                 assert_eq!(line, 2);
@@ -455,11 +457,14 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            show("<!--n:demo/nope/latency_ms.mean|ms-->1<!--/n-->", Lang::En),
+            show(
+                "<!--n:demo/nope/latency_ms.mean as ms-->1<!--/n-->",
+                Lang::En
+            ),
             Err(DocError::Reference { .. })
         ));
         assert!(matches!(
-            show("<!--n:demo/webhook/latency_ms.mean|ms-->1", Lang::En),
+            show("<!--n:demo/webhook/latency_ms.mean as ms-->1", Lang::En),
             Err(DocError::Marker { .. })
         ));
         assert!(matches!(
@@ -468,7 +473,7 @@ mod tests {
         ));
         assert!(matches!(
             show(
-                "<!--n:demo/webhook/latency_ms.mean|zz-->1<!--/n-->",
+                "<!--n:demo/webhook/latency_ms.mean as zz-->1<!--/n-->",
                 Lang::En
             ),
             Err(DocError::Reference { .. })
