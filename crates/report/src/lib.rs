@@ -25,10 +25,13 @@
 //!   trade-off).
 //! - [`index`]: `results/README.md`, the index of every committed run.
 //! - [`write`](mod@write): writes a results folder (every file above) atomically.
+//! - [`doc_numbers`]: the lessons' and the model docs' quoted numbers,
+//!   rendered from the committed results (inline references).
 
 pub mod charts;
 pub mod crash;
 pub mod csv;
+pub mod doc_numbers;
 pub mod i18n;
 pub mod index;
 pub mod render;

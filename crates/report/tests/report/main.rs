@@ -14,6 +14,7 @@
 
 mod charts;
 mod csv;
+mod doc_numbers;
 mod docs;
 mod folders;
 mod portuguese;
