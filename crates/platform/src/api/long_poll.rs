@@ -19,7 +19,7 @@
 //!   wait ran out with nothing new. It spends one rate-limit token.
 //! - At shutdown every held request is answered at once with what there is.
 //! - A held request keeps nothing but its place and a subscription (a
-//!   watch channel: the latest news, never a queue), and its answer is one
+//!   version number: the latest news, never a queue), and its answer is one
 //!   payment or one page of at most `limit` events, written once: a client
 //!   that never reads it leaves that answer in the socket's buffers until
 //!   the server's idle timeout closes the connection. Held requests are
