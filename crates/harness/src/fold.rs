@@ -386,6 +386,32 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         delivery_legs: delivered.as_ref().and_then(|d| d.legs),
         retries_us: retries_us(plan),
         run_end_us: Some(run.as_us() as f64),
+        placed_us: Vec::new(),
+    };
+    // A poller behind the rate limit: its model replays the bucket from
+    // each order's placement, and a creation refused first makes the mean
+    // `created − placed` a wait, not a leg (`model::ratelimit`).
+    let rate_limited =
+        matches!(spec, StrategySpec::Poll { .. }) && scenario.platform.rate_limit_per_s.is_some();
+    let (draws, measured_legs) = if rate_limited {
+        let placed = std::mem::take(&mut outcomes.placed_us);
+        let created: Vec<f64> = (0..plan.len())
+            .map(|k| outcomes.created_us.get(k).copied().unwrap_or(f64::NAN))
+            .collect();
+        let leg = model::ratelimit::first_try_request_leg_us(&placed, &created);
+        let legs = Legs {
+            request_us: leg.unwrap_or(measured.legs.request_us),
+            ..measured.legs
+        };
+        (
+            RunDraws {
+                placed_us: placed,
+                ..draws
+            },
+            legs,
+        )
+    } else {
+        (draws, measured.legs)
     };
     let mut predicted = model::predicted(spec, scenario, plan, paper_legs);
     // The footnote quotes the settlement worker's own lateness, not the
@@ -418,7 +444,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                 + (c.way.as_us() as f64 - measured.legs.response_us).max(0.0),
             ..measured.legs
         },
-        None => measured.legs,
+        None => measured_legs,
     };
     let mut for_draws = model::predicted_for_draws(spec, scenario, &draws, draws_legs);
     for_draws.settle_lateness_ms =
@@ -495,6 +521,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         .then_some(for_draws.requests_per_order),
         rate_limited: requests.rate_limited,
         requests_total: requests.total,
+        rate_limit_modelled: rate_limited,
     });
     if unrecorded > 0 {
         health.push(HealthCode::UnrecordedDelays.flag(format!(
