@@ -20,8 +20,8 @@
 //! Which request gets a token depends on every other request of the same
 //! key, so there is no per-order sum as in [`super::poll`]. The model
 //! replays the bucket instead: every creation and every poll of every
-//! order, in the order they reach the platform (ties in the order they were
-//! sent), each leg and timer lateness as in [`super::poll::PollSchedule`],
+//! order, in the order they reach the platform, each leg and timer
+//! lateness as in [`super::poll::PollSchedule`],
 //! the bucket refilled and spent with the platform's own arithmetic (the
 //! same floating-point steps at the same instants, so a request that finds
 //! exactly one token is let in here too). It counts the polls answered
@@ -29,6 +29,18 @@
 //! pending, the 429s (creations' and polls'), and each learned order's
 //! delay from its settlement (the platform's creation instant plus S) to
 //! the shop's record. No request leaves at or after the run's end.
+//!
+//! In virtual time every instant is a whole millisecond, so requests often
+//! reach the platform together and the one token goes to the first. The
+//! replay orders them as tokio runs the tasks: timers due together fire in
+//! the order they were armed (a poller arms its next timer when its answer
+//! arrives); a new poller, a task spawned when its creation's answer
+//! arrives, arms its first timer after every poller answered at that
+//! instant armed theirs; and an order's first creation try, from a task
+//! the order driver spawns at its arrival, comes after every request whose
+//! timer fired at that instant. Fed a virtual run's own placements, the
+//! replay then counts every poll and 429 of the run, millisecond by
+//! millisecond (`crates/harness/tests/harness/rate_limit.rs`).
 //!
 //! A bucket that never runs dry refuses nothing, and the replay is then the
 //! plain poller of [`super::poll`]: the forecast uses that model's sums
@@ -440,20 +452,79 @@ mod tests {
 
     #[test]
     fn a_creation_refused_five_times_loses_the_order() {
-        // Rate 1/s, two orders placed at 0, S = 10 s, T = 1 s: order 1's
-        // creation takes the only token; order 2's is refused (Retry-After
-        // 1 s).
+        // Rate 1/s, S = 10 s, T = 1 s; order 1 placed at 0 takes the only
+        // token, order 2 placed at 0.5 s finds half a token: refused,
+        // Retry-After ⌈0.5⌉ = 1 s. Order 1 polls at 1, 2, … s, each time
+        // taking the token that came back; order 2 tries again at 1.5,
+        // 2.5, 3.5 and 4.5 s, each time finding half a token: five
+        // refusals, lost.
+        let orders = [0.0, 500e3].map(|placed_us| Placed {
+            merchant: 0,
+            placed_us,
+            settle_after_us: 10_000_000,
+        });
+        let c = replay(&orders, 1e6, 1.0, &Legs::default(), 30e6);
+        assert_eq!((c.creations_failed, c.rate_limited), (1, 5), "{c:?}");
+        // Order 1: polls at 1 … 10 s, the tenth at its settlement.
+        assert_eq!((c.polls, c.wasted, c.learned), (10, 9, 1), "{c:?}");
+        assert_eq!(c.delay_sum_us, 0.0);
+    }
+
+    /// Orders of one merchant: (placed, S), µs.
+    fn orders(list: &[(f64, u64)]) -> Vec<Placed> {
+        list.iter()
+            .map(|&(placed_us, settle_after_us)| Placed {
+                merchant: 0,
+                placed_us,
+                settle_after_us,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_poll_due_at_an_arrival_goes_before_its_checkout() {
+        // Rate 1/s, T = 1 s, S = 1 s. Order 1 (placed at 0) takes the
+        // token; at 1 s its poll and order 2's checkout come together with
+        // one token back: the poll (a timer) goes first and learns order
+        // 1 at once; the checkout (spawned at its arrival) is refused and
+        // tried again at 2 s, its poll at 3 s learns order 2 at once.
         let c = replay(
-            &placed(2, 0.0, 10_000_000),
+            &orders(&[(0.0, 1_000_000), (1e6, 1_000_000)]),
             1e6,
             1.0,
             &Legs::default(),
             30e6,
         );
-        // Order 1 polls at 1, 2, … s; order 2 tries again at 1, 2, 3, 4 s,
-        // each time just after order 1's poll (sent first) took the token
-        // that came back: five refusals, lost.
-        assert_eq!(c.creations_failed, 1, "{c:?}");
-        assert_eq!(c.learned, 1, "{c:?}");
+        assert_eq!(
+            (c.polls, c.wasted, c.rate_limited, c.learned),
+            (2, 0, 1, 2),
+            "{c:?}"
+        );
+        assert_eq!(c.delay_sum_us, 0.0, "{c:?}");
+    }
+
+    #[test]
+    fn a_new_poller_arms_its_timer_after_the_pollers_of_its_instant() {
+        // Rate 2/s (2 tokens at most), T = 1 s. Y placed at 0 (S = 2 s),
+        // X at 1 s (S = 0.5 s), Z at 1.5 s (S = 10 s). At 1 s Y's poll and
+        // X's creation take the two tokens; at 1.5 s Z's creation the one
+        // back. At 2 s one token is back, and Y's and X's polls are both
+        // due: Y's poller armed its timer when its answer came at 1 s, X's
+        // new poller after it, so Y's goes first (and learns Y); X's is
+        // refused (Retry-After ⌈0.5⌉ = 1 s) and learns X at 3 s, 1.5 s
+        // after its settlement. Z polls at 2.5 … 11.5 s.
+        let c = replay(
+            &orders(&[(0.0, 2_000_000), (1e6, 500_000), (1.5e6, 10_000_000)]),
+            1e6,
+            2.0,
+            &Legs::default(),
+            30e6,
+        );
+        assert_eq!(
+            (c.polls, c.wasted, c.rate_limited, c.learned),
+            (13, 10, 1, 3),
+            "{c:?}"
+        );
+        assert_eq!(c.delay_sum_us, 1.5e6, "{c:?}");
     }
 }
