@@ -454,6 +454,9 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         .map(|se| hooklab_core::report::round_ms(se / 1e3));
     for_draws.rtt_source = Some(
         match spec {
+            _ if rate_limited => {
+                "measured in the run: the mean legs of the payment creations let in at their first try (a refused one waits out Retry-After)"
+            }
             _ if held_way.is_some() => {
                 "measured in the run: the mean legs of the payment creations, and the answer's way beyond the creations' response leg from this strategy's calibration right before it ran (the run records no leg of a held request's or a stream's answer)"
             }
