@@ -572,8 +572,12 @@ pub enum HealthCode {
     PlacementLag,
     /// Fewer polls per order than the model expects: pollers fell behind.
     PollsBelowModel,
-    /// Many requests were refused with 429.
+    /// Many requests were refused with 429, and the model does not cover
+    /// the rate limit for the strategy (its prediction is not shown).
     RateLimitStorm,
+    /// Many requests were refused with 429; the model replays the rate
+    /// limit (a plain poller), so its prediction stands.
+    RateLimited,
     /// Some delays could not be recorded in the latency histogram (its
     /// percentiles leave them out; the mean, min and max do not).
     UnrecordedDelays,
@@ -587,6 +591,7 @@ impl HealthCode {
             HealthCode::PlacementLag => "placement_lag",
             HealthCode::PollsBelowModel => "polls_below_model",
             HealthCode::RateLimitStorm => "rate_limit_storm",
+            HealthCode::RateLimited => "rate_limited",
             HealthCode::UnrecordedDelays => "unrecorded_delays",
         }
     }

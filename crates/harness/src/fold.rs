@@ -426,6 +426,32 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         retries_us: retries_us(plan),
         run_end_us: Some(run.as_us() as f64),
         windows_origin_us: outcomes.origin.0 as f64,
+        placed_us: Vec::new(),
+    };
+    // A poller behind the rate limit: its model replays the bucket from
+    // each order's placement, and a creation refused first makes the mean
+    // `created − placed` a wait, not a leg (`model::ratelimit`).
+    let rate_limited =
+        matches!(spec, StrategySpec::Poll { .. }) && scenario.platform.rate_limit_per_s.is_some();
+    let (draws, measured_legs) = if rate_limited {
+        let placed = std::mem::take(&mut outcomes.placed_us);
+        let created: Vec<f64> = (0..plan.len())
+            .map(|k| outcomes.created_us.get(k).copied().unwrap_or(f64::NAN))
+            .collect();
+        let leg = model::ratelimit::first_try_request_leg_us(&placed, &created);
+        let legs = Legs {
+            request_us: leg.unwrap_or(measured.legs.request_us),
+            ..measured.legs
+        };
+        (
+            RunDraws {
+                placed_us: placed,
+                ..draws
+            },
+            legs,
+        )
+    } else {
+        (draws, measured.legs)
     };
     let mut predicted = model::predicted(spec, scenario, plan, paper_legs);
     // The footnote quotes the settlement worker's own lateness, not the
@@ -458,7 +484,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                 + (c.way.as_us() as f64 - measured.legs.response_us).max(0.0),
             ..measured.legs
         },
-        None => measured.legs,
+        None => measured_legs,
     };
     let mut for_draws = model::predicted_for_draws(spec, scenario, &draws, draws_legs);
     for_draws.settle_lateness_ms =
@@ -468,6 +494,9 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         .map(|se| hooklab_core::report::round_ms(se / 1e3));
     for_draws.rtt_source = Some(
         match spec {
+            _ if rate_limited => {
+                "measured in the run: the mean legs of the payment creations let in at their first try (a refused one waits out Retry-After)"
+            }
             _ if held_way.is_some() => {
                 "measured in the run: the mean legs of the payment creations, and the answer's way beyond the creations' response leg from this strategy's calibration right before it ran (the run records no leg of a held request's or a stream's answer)"
             }
@@ -535,6 +564,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         .then_some(for_draws.requests_per_order),
         rate_limited: requests.rate_limited,
         requests_total: requests.total,
+        rate_limit_modelled: rate_limited,
     });
     if unrecorded > 0 {
         health.push(HealthCode::UnrecordedDelays.flag(format!(

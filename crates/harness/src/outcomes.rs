@@ -91,6 +91,9 @@ struct Folding {
     has_payment: Bits,
     /// Creation instant at the platform, µs from the origin (`NaN`: none).
     created_us: Vec<f64>,
+    /// Placement instant, µs from the origin, kept only for a poller behind
+    /// the rate limit (see [`Outcomes::keep_placements`]).
+    placed_us: Option<Vec<f64>>,
     /// Webhook attempts about each order, from the platform's announcements.
     webhooks: Vec<u32>,
     /// Each order's payment, by order number, kept only for a strategy that
@@ -132,6 +135,10 @@ pub(crate) struct Folded {
     /// Each order's creation instant at the platform, µs from the origin,
     /// by order number (`NaN`: never settled or never placed).
     pub created_us: Vec<f64>,
+    /// Each order's placement instant, µs from the origin, by order number
+    /// (`NaN`: never placed); empty unless [`Outcomes::keep_placements`]
+    /// was called.
+    pub placed_us: Vec<f64>,
     /// Each order's webhook attempts, by order number (0 when the shop
     /// never knew its payment).
     pub webhooks_by_order: Vec<u32>,
@@ -160,6 +167,7 @@ impl Outcomes {
             notified: Bits::new(n),
             has_payment: Bits::new(n),
             created_us: vec![f64::NAN; n],
+            placed_us: None,
             webhooks: vec![0; n],
             payments: None,
             webhook_known: Vec::new(),
@@ -185,6 +193,15 @@ impl Outcomes {
         let mut f = self.lock();
         let n = f.plan.len();
         f.payments = Some(vec![None; n]);
+    }
+
+    /// Keeps each order's placement instant, for the rate-limited poller's
+    /// model (it replays every creation from its placement:
+    /// `hooklab_core::model::ratelimit`).
+    pub(crate) fn keep_placements(&self) {
+        let mut f = self.lock();
+        let n = f.plan.len();
+        f.placed_us = Some(vec![f64::NAN; n]);
     }
 
     /// Says where the run's clock starts (arrivals count from it): call
@@ -357,6 +374,7 @@ impl Outcomes {
             request: f.request,
             response: f.response,
             created_us: std::mem::take(&mut f.created_us),
+            placed_us: f.placed_us.take().unwrap_or_default(),
             webhooks_by_order,
             payments: f.payments.take().unwrap_or_default(),
             webhook_known: std::mem::take(&mut f.webhook_known),
@@ -388,6 +406,9 @@ impl Folding {
                 .since(self.origin.plus(Dur(order.arrive_at.0)))
                 .as_us(),
         );
+        if let Some(slot) = self.placed_us.as_mut().and_then(|p| p.get_mut(k)) {
+            *slot = entry.placed.since(self.origin).as_us() as f64;
+        }
         let Some(settled_at) = settled_at else {
             return;
         };

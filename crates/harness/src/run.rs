@@ -461,6 +461,9 @@ pub(crate) async fn run_strategy(
     if spec.receives_webhooks() {
         outcomes.keep_payments();
     }
+    if matches!(spec, StrategySpec::Poll { .. }) && scenario.platform.rate_limit_per_s.is_some() {
+        outcomes.keep_placements();
+    }
     let events = {
         let outcomes = outcomes.clone();
         EventSink::to(move |e| {

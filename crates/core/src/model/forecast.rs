@@ -9,6 +9,7 @@
 //! | strategy    | [`predicted`]                                   | [`predicted_for_draws`]                    |
 //! |-------------|-------------------------------------------------|--------------------------------------------|
 //! | poll        | S's exact CDF                                   | the empirical CDF of the run's S draws     |
+//! | poll behind `rate_limit_per_s` | the bucket replayed over fresh samples of the workload (plain poll if none is refused) | the bucket replayed over the run's placements and S draws |
 //! | poll_events | the plan's settlement instants                  | the platform's recorded instants           |
 //! | webhook     | S over 64 quantiles, the scenario's fault rates | each order's instant and first attempt's departure, the drawn fault rates, the deliveries' own legs |
 //! | hybrid      | as webhook                                      | as webhook (its polls: the creations' legs) |
@@ -26,6 +27,7 @@ use super::faults::{Deliveries, DeliveryLegs, FaultRates, webhook_order_drawn};
 use super::hybrid::{Reconcile, hybrid_order, hybrid_order_drawn};
 use super::lane::{DISPATCH_WORKERS, lane_attempts};
 use super::poll::{Legs, SettleLaw, poll_costs};
+use super::ratelimit::{Placed, RateLimitedCosts, replay};
 use super::spectrum::{
     EventLongPolling, SpectrumCosts, conditional_poll_costs, event_long_poll_costs,
     long_poll_costs, scheduled_poll_costs, stream_delay_us,
@@ -114,6 +116,12 @@ pub struct RunDraws {
     /// 40 ms late, put the webhook of a run with a down window 3.4% above
     /// its own draws.
     pub windows_origin_us: f64,
+    /// When the shop sent each order's payment creation (its first try),
+    /// µs from the origin, by the order's index in `orders`: read only by
+    /// the rate-limited poller's replay ([`super::ratelimit`]), whose
+    /// creations may be refused and tried again. Empty: one request leg
+    /// before each order's creation.
+    pub placed_us: Vec<f64>,
 }
 
 /// Quantile points of S for the webhook and hybrid sums.
@@ -183,6 +191,10 @@ const LONG_POLL_EVENTS_FORMULA: &str = "one held request per merchant, replayed 
      learned one response leg later, the next sent at once; every request sent before the last order is learned is counted";
 const STREAM_FORMULA: &str = "one connection per merchant; each event is pushed when the settlement worker appends it: \
      delay = settlement lateness + one leg; requests = merchants / orders";
+const RATE_LIMITED_FORMULA: &str = "the token bucket replayed over every creation and poll in the order they reach the platform: \
+     max(r, 1) tokens, r a second, one a request let in; a request that finds less than one is refused 429 with Retry-After = ceil((1 - tokens)/r) s; \
+     a refused poll's next deadline moves to max(next, answer + Retry-After), a refused creation is tried again after it (5 tries); \
+     requests = polls answered, delay = first answer after S";
 const HYBRID_FORMULA: &str = "webhook as modelled, plus reconciliation polls sent at R + jE + D until the shop knows: \
      sum_j P(S > R + jE + D - webhook delay), and for a lost webhook every poll until one reads after S";
 
@@ -588,6 +600,9 @@ pub fn predicted(
     plan: &[OrderPlan],
     legs: Legs,
 ) -> Prediction {
+    if let Some(p) = rate_limited_paper(strategy, scenario, &legs) {
+        return p;
+    }
     let settle = &scenario.workload.settle;
     let grid = quantile_grid(settle);
     let orders = OrderTimes::from_plan(plan, &legs);
@@ -611,6 +626,9 @@ pub fn predicted_for_draws(
     draws: &RunDraws,
     legs: Legs,
 ) -> Prediction {
+    if let Some(p) = rate_limited_draws(strategy, scenario, draws, &legs) {
+        return p;
+    }
     let law = SettleLaw::from_draws(draws.orders.iter().map(|o| o.settle_after_us));
     model(
         strategy,
@@ -626,6 +644,108 @@ pub fn predicted_for_draws(
         .windows_moved_back(draws.windows_origin_us),
         legs,
     )
+}
+
+/// Workload samples the paper model of a rate-limited poller replays: as
+/// many as keep it near [`PAPER_ORDERS`] orders in all, within 1 and 32.
+const PAPER_ORDERS: u64 = 50_000;
+
+/// A poller behind the platform's rate limit, on paper: the bucket
+/// replayed ([`super::ratelimit`]) over fresh samples of the scenario's
+/// workload (its distributions, seeds derived from the scenario's, not the
+/// run's own draws), each placed at its arrival plus the placement
+/// lateness and ended at its expected deadline (last settlement + T +
+/// grace). `None` when the strategy is not a plain poller, the platform
+/// has no limit, or no sample saw a 429 (the plain poll model then holds,
+/// exactly).
+fn rate_limited_paper(
+    strategy: &StrategySpec,
+    scenario: &Scenario,
+    legs: &Legs,
+) -> Option<Prediction> {
+    let (StrategySpec::Poll { interval_ms, .. }, Some(rate)) =
+        (strategy, scenario.platform.rate_limit_per_s)
+    else {
+        return None;
+    };
+    let t = interval_ms.as_us() as f64;
+    let orders = u64::from(scenario.workload.orders).max(1);
+    let samples = (PAPER_ORDERS / orders).clamp(1, 32);
+    let mut sum = RateLimitedCosts::default();
+    for k in 1..=samples {
+        let seed = scenario.seed ^ k.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let plan = crate::workload::generate(&scenario.workload, seed);
+        let placed: Vec<Placed> = plan
+            .iter()
+            .map(|o| Placed {
+                merchant: o.merchant,
+                placed_us: o.arrive_at.0 as f64 + legs.placement_late_us,
+                settle_after_us: o.settle_after.as_us(),
+            })
+            .collect();
+        let end = crate::workload::last_settlement(&plan).0 as f64
+            + t
+            + scenario.run.grace_ms.as_us() as f64;
+        sum.add(&replay(&placed, t, rate, legs, end));
+    }
+    (sum.rate_limited > 0).then(|| rate_limited_prediction(&sum, legs))
+}
+
+/// A poller behind the platform's rate limit, over the run's draws: the
+/// bucket replayed over each order's placement and S as drawn, until the
+/// run's end. `None` as for [`rate_limited_paper`].
+fn rate_limited_draws(
+    strategy: &StrategySpec,
+    scenario: &Scenario,
+    draws: &RunDraws,
+    legs: &Legs,
+) -> Option<Prediction> {
+    let (StrategySpec::Poll { interval_ms, .. }, Some(rate)) =
+        (strategy, scenario.platform.rate_limit_per_s)
+    else {
+        return None;
+    };
+    let t = interval_ms.as_us() as f64;
+    let placed: Vec<Placed> = draws
+        .orders
+        .iter()
+        .enumerate()
+        .map(|(i, o)| Placed {
+            merchant: o.merchant,
+            placed_us: draws
+                .placed_us
+                .get(i)
+                .copied()
+                .filter(|p| p.is_finite())
+                .unwrap_or(o.created_us - legs.request_us),
+            settle_after_us: o.settle_after_us,
+        })
+        .collect();
+    let end = draws.run_end_us.unwrap_or_else(|| {
+        draws
+            .orders
+            .iter()
+            .map(OrderTimes::settled_us)
+            .fold(0.0, f64::max)
+            + t
+            + scenario.run.grace_ms.as_us() as f64
+    });
+    let c = replay(&placed, t, rate, legs, end);
+    (c.rate_limited > 0).then(|| rate_limited_prediction(&c, legs))
+}
+
+/// The prediction of a rate-limited poller's replay.
+fn rate_limited_prediction(c: &RateLimitedCosts, legs: &Legs) -> Prediction {
+    let n = c.orders.max(1) as f64;
+    Prediction {
+        latency_mean_ms: round_ms(c.delay_mean_us() / 1e3),
+        requests_per_order: round4(c.polls as f64 / n),
+        polls_wasted_per_order: round4(c.wasted as f64 / n),
+        polls_wasted_share: Some(round4(c.wasted as f64 / c.polls.max(1) as f64)),
+        missed_share: Some(round4(c.orders.saturating_sub(c.learned) as f64 / n)),
+        rate_limited_per_order: Some(round4(c.rate_limited as f64 / n)),
+        ..prediction(legs, RATE_LIMITED_FORMULA)
+    }
 }
 
 #[cfg(test)]
@@ -697,6 +817,7 @@ mod tests {
                 delivery_legs: None,
                 retries_us: Vec::new(),
                 run_end_us: None,
+                placed_us: Vec::new(),
             };
             let p = predicted_for_draws(&spec, &s, &draws, l);
             let (polls, delay_us) = simulate_poller(&draws.orders, t_ms as f64 * 1e3, &l);
@@ -753,6 +874,7 @@ mod tests {
                 delivery_legs: None,
                 retries_us: Vec::new(),
                 run_end_us: None,
+                placed_us: Vec::new(),
             };
             predicted_for_draws(&sc.strategies[0], &sc, &draws, l).latency_mean_ms
         };
@@ -799,6 +921,7 @@ mod tests {
             delivery_legs: None,
             retries_us: Vec::new(),
             run_end_us: Some(31.7e6),
+            placed_us: Vec::new(),
         };
         let p = predicted_for_draws(&sc.strategies[0], &sc, &draws, l);
         assert!((p.requests_per_order - 1.7567).abs() < 0.02, "{p:?}");
@@ -837,6 +960,7 @@ mod tests {
             delivery_legs: None,
             retries_us: Vec::new(),
             run_end_us: None,
+            placed_us: Vec::new(),
         };
         let d = predicted_for_draws(&s.strategies[0], &s, &draws, l);
         assert_eq!((d.requests_per_order, d.missed_share), (1.0, Some(0.0)));

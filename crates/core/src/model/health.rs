@@ -48,6 +48,10 @@ pub struct HealthInputs {
     pub rate_limited: u64,
     /// Every request of the run.
     pub requests_total: u64,
+    /// Whether the model covers the rate limit for this strategy (a plain
+    /// poller: [`super::ratelimit`] replays the bucket): a storm is then
+    /// reported, not a reason to hide the prediction.
+    pub rate_limit_modelled: bool,
 }
 
 /// A mean placement lag this far (ms) beyond the timer's own lateness
@@ -60,13 +64,16 @@ pub const PLACEMENT_LAG_MEAN_MS: f64 = 1.0;
 pub const PLACEMENT_LAG_MAX_MS: f64 = 20.0;
 /// Polls per order more than this share below the model's for the draws.
 pub const POLLS_SHORTFALL: f64 = 0.02;
-/// A share of 429 answers above this is a storm. The model does not cover
-/// the rate limit (which poll gets a token, and how long each refused
-/// poller then waits out `Retry-After`, depend on every other poller), so a
-/// strategy that raised this flag shows no prediction rather than a wrong
-/// one: `rate-limited-polling`'s poll-100ms measured 1.23 s and 7.39
-/// requests per order against a model (blind to the limit) of 0.050 s and
-/// 18 polls.
+/// A share of 429 answers above this is a storm. For a plain poller the
+/// model replays the token bucket ([`super::ratelimit`]): the flag
+/// (`rate_limited`) then only says how much of the delay is the rate
+/// limit's. For the other strategies the model does not cover it (which
+/// request gets a token, and how long each refused one then waits out
+/// `Retry-After`, depend on every other request), so a strategy that
+/// raised the flag (`rate_limit_storm`) shows no prediction rather than a
+/// wrong one: before the replay, `rate-limited-polling`'s poll-100ms
+/// measured 1.23 s and 7.39 requests per order against a model blind to
+/// the limit of 0.050 s and 18 polls.
 pub const RATE_LIMITED_SHARE: f64 = 0.01;
 
 /// Whether `flags` say the model does not speak for the run (a rate-limit
@@ -110,10 +117,17 @@ pub fn health_flags(inputs: &HealthInputs) -> Vec<HealthFlag> {
     if inputs.requests_total > 0
         && inputs.rate_limited as f64 > RATE_LIMITED_SHARE * inputs.requests_total as f64
     {
-        flags.push(HealthCode::RateLimitStorm.flag(format!(
-            "{} of {} requests were refused with 429: the delays include waiting out the rate limit, which the model does not cover (the token bucket's 429s and the shop's Retry-After waits), so no prediction is shown",
-            inputs.rate_limited, inputs.requests_total
-        )));
+        flags.push(if inputs.rate_limit_modelled {
+            HealthCode::RateLimited.flag(format!(
+                "{} of {} requests were refused with 429: the delays include waiting out the rate limit; the model replays the token bucket and the shop's Retry-After waits over the orders",
+                inputs.rate_limited, inputs.requests_total
+            ))
+        } else {
+            HealthCode::RateLimitStorm.flag(format!(
+                "{} of {} requests were refused with 429: the delays include waiting out the rate limit, which the model covers only for a plain poller (the token bucket's 429s and the shop's Retry-After waits), so no prediction is shown",
+                inputs.rate_limited, inputs.requests_total
+            ))
+        });
     }
     flags
 }
@@ -133,6 +147,7 @@ mod tests {
             predicted_requests_per_order: Some(5.0),
             rate_limited: 0,
             requests_total: 1_800,
+            rate_limit_modelled: false,
         }
     }
 
@@ -180,6 +195,15 @@ mod tests {
             rate_limited: 19,
             ..healthy()
         })));
+        // A plain poller's storm is modelled: reported, prediction shown.
+        let modelled = health_flags(&HealthInputs {
+            rate_limited: 19,
+            rate_limit_modelled: true,
+            ..healthy()
+        });
+        assert_eq!(modelled.len(), 1);
+        assert_eq!(modelled[0].code, "rate_limited");
+        assert!(!unmodelled(&modelled));
         assert!(!unmodelled(&health_flags(&HealthInputs {
             placement_lag_max_ms: 81.0,
             requests_per_order: 4.8,

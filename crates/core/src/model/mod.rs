@@ -16,6 +16,8 @@
 //! - [`hybrid`]: webhooks plus reconciliation polls.
 //! - [`lane`]: the dispatcher's lane when every attempt times out (its
 //!   worker cap and the run's end bound the attempts sent).
+//! - [`ratelimit`]: polling one payment behind the platform's token bucket
+//!   and its 429 `Retry-After`, the bucket replayed over every request.
 //! - [`spectrum`]: conditional polling, backoff, long polling (per payment
 //!   and on the event log) and the event stream.
 //! - [`health`]: flags for a run whose numbers deserve less trust.
@@ -44,6 +46,7 @@ pub mod health;
 pub mod hybrid;
 pub mod lane;
 pub mod poll;
+pub mod ratelimit;
 pub mod spectrum;
 pub mod stats;
 
@@ -98,6 +101,11 @@ pub struct Prediction {
     /// rest are reconciliation polls).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_attempts_per_order: Option<f64>,
+    /// For a poller behind the platform's rate limit: expected `429`
+    /// answers per order (its creations' and its polls', as the summary's
+    /// `requests.rate_limited` counts them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limited_per_order: Option<f64>,
     /// For conditional polling: expected `304 Not Modified` answers per
     /// order (the wasted polls that carried a tag).
     #[serde(default, skip_serializing_if = "Option::is_none")]

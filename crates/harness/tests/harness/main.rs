@@ -14,6 +14,9 @@
 //!   missed orders, and exact counts of all;
 //! - `outcomes`: outcomes folded as each order ends give the summary of a
 //!   fold over every order's record at the end (a committed summary);
+//! - `rate_limit`: the poller behind the platform's token bucket against
+//!   the replay of that bucket (a virtual copy of
+//!   `scenarios/rate-limited-polling.toml`);
 //! - `crash`: crash faults (virtual time, and once in real time), what each store and
 //!   acknowledgement loses;
 //! - `determinism`: one seed gives one summary, run after run, where tasks
@@ -32,6 +35,7 @@ mod jobs;
 mod loopback;
 mod model;
 mod outcomes;
+mod rate_limit;
 mod sampling;
 mod spectrum;
 mod traffic;

@@ -431,6 +431,7 @@ pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
         HealthCode::PlacementLag,
         HealthCode::PollsBelowModel,
         HealthCode::RateLimitStorm,
+        HealthCode::RateLimited,
         HealthCode::UnrecordedDelays,
     ]
     .into_iter()
@@ -449,7 +450,10 @@ pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
             "{a} consultas por pedido contra {b} esperadas para os sorteios desta execução: as consultas ficaram para trás (a máquina não acompanhou)"
         ),
         HealthCode::RateLimitStorm => format!(
-            "{a} de {b} requisições foram recusadas com 429: os atrasos incluem a espera pelo limite de taxa, que o modelo não cobre (os 429 do balde de fichas e as esperas de Retry-After da loja), então nenhuma previsão é mostrada"
+            "{a} de {b} requisições foram recusadas com 429: os atrasos incluem a espera pelo limite de taxa, que o modelo cobre só para a consulta simples (os 429 do balde de fichas e as esperas de Retry-After da loja), então nenhuma previsão é mostrada"
+        ),
+        HealthCode::RateLimited => format!(
+            "{a} de {b} requisições foram recusadas com 429: os atrasos incluem a espera pelo limite de taxa; o modelo reproduz o balde de fichas e as esperas de Retry-After da loja sobre os pedidos"
         ),
         HealthCode::UnrecordedDelays => format!(
             "{a} de {b} atrasos não couberam no histograma: os percentis os deixam de fora (a média, o mínimo e o máximo os contam)"

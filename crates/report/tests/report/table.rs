@@ -370,7 +370,24 @@ fn a_rate_limit_storm_shows_no_prediction_rather_than_a_wrong_one() {
     assert!(!row(&after).contains(&model), "{after}");
     assert!(after.contains("which the model does not cover"), "{after}");
     let pt = render::table(&s, Lang::PtBr);
-    assert!(pt.contains("o modelo não cobre"), "{pt}");
+    assert!(
+        pt.contains("o modelo cobre só para a consulta simples"),
+        "{pt}"
+    );
+    // A plain poller's 429s are modelled (the bucket's replay): the flag
+    // is printed and the prediction stays.
+    let mut modelled_storm = modelled();
+    modelled_storm.strategies[1].health.push(HealthCode::RateLimited.flag(
+        "900 of 2000 requests were refused with 429: the delays include waiting out the rate limit; the model replays the token bucket and the shop's Retry-After waits over the orders".to_owned(),
+    ));
+    let kept = render::table(&modelled_storm, Lang::En);
+    assert!(row(&kept).contains(&model), "{kept}");
+    assert!(
+        kept.contains("the model replays the token bucket"),
+        "{kept}"
+    );
+    let pt = render::table(&modelled_storm, Lang::PtBr);
+    assert!(pt.contains("o modelo reproduz o balde de fichas"), "{pt}");
 }
 
 #[test]
