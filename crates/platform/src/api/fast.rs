@@ -51,6 +51,13 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+/// Where a request went: answered by the fast path, or handed back for the
+/// router, untouched.
+enum Taken {
+    Answered(Response),
+    Router(Request),
+}
+
 /// The platform's API: the fast path, and the router for everything else.
 #[derive(Clone)]
 pub(crate) struct Api {
@@ -64,47 +71,47 @@ impl Api {
         Api { shared, router }
     }
 
-    /// The answer to `request` if the fast path takes it; the request back
-    /// otherwise.
-    fn try_answer(&self, request: Request) -> Result<Response, Request> {
+    /// The answer to `request` if the fast path takes it; the request back,
+    /// for the router, otherwise.
+    fn try_answer(&self, request: Request) -> Taken {
         if !quiet() || !small(&request) {
-            return Err(request);
+            return Taken::Router(request);
         }
         if request.method() == http::Method::POST && request.uri().path() == "/v1/payments" {
             return self.create(request);
         }
         if request.method() != http::Method::GET {
-            return Err(request);
+            return Taken::Router(request);
         }
         let path = request.uri().path();
         if let Some(id) = path.strip_prefix("/v1/payments/") {
             if id.is_empty() || !id.bytes().all(plain_path_byte) {
-                return Err(request);
+                return Taken::Router(request);
             }
             let plain = super::query::plain(request.uri().query(), &["wait"], |_, _| None);
             if plain.is_none() {
-                return Err(request);
+                return Taken::Router(request);
             }
             let id = PaymentId(id.to_owned());
-            return Ok(self.payment(&request, &id));
+            return Taken::Answered(self.payment(&request, &id));
         }
         if path == "/v1/events" {
             let Some(query) = events::plain_query(request.uri()) else {
-                return Err(request);
+                return Taken::Router(request);
             };
-            return Ok(self.events(&request, query));
+            return Taken::Answered(self.events(&request, query));
         }
-        Err(request)
+        Taken::Router(request)
     }
 
     /// `POST /v1/payments`, as [`payments::create`] answers it, if its
     /// body is already whole (one poll of it gives all of it, as a body
     /// handed over in memory does); otherwise the request goes to the
     /// router with its body as it was.
-    fn create(&self, request: Request) -> Result<Response, Request> {
+    fn create(&self, request: Request) -> Taken {
         let (parts, mut body) = request.into_parts();
         let Some(whole) = whole_body(&mut body) else {
-            return Err(Request::from_parts(parts, body));
+            return Taken::Router(Request::from_parts(parts, body));
         };
         let body = match whole {
             Ok(bytes) => bytes,
@@ -115,7 +122,7 @@ impl Api {
                     first: Some(first),
                     rest: body,
                 });
-                return Err(Request::from_parts(parts, body));
+                return Taken::Router(Request::from_parts(parts, body));
             }
         };
         // The handler's order: the caller first (the rate limit), then the
@@ -123,7 +130,7 @@ impl Api {
         let shared = &self.shared;
         let answer = Caller::admit(shared, &parts.headers)
             .and_then(|merchant| payments::create_with(shared, &merchant, &parts.headers, &body));
-        Ok(answer.unwrap_or_else(IntoResponse::into_response))
+        Taken::Answered(answer.unwrap_or_else(IntoResponse::into_response))
     }
 
     /// `GET /v1/payments/{id}`, as [`payments::get`] answers it.
@@ -275,11 +282,11 @@ impl tower::Service<Request> for Api {
 
     fn call(&mut self, request: Request) -> Self::Future {
         match self.try_answer(request) {
-            Ok(mut response) => {
+            Taken::Answered(mut response) => {
                 content_length(&mut response);
                 Either::Left(ready(Ok(response)))
             }
-            Err(request) => Either::Right(self.router.call(request)),
+            Taken::Router(request) => Either::Right(self.router.call(request)),
         }
     }
 }
