@@ -591,6 +591,15 @@ impl Platform {
         api::router(self.shared.clone())
     }
 
+    /// The HTTP API without its fast path for plain polls (`api::fast`):
+    /// every request through axum's routing and the layers. Answers exactly
+    /// as [`Platform::router`] does; for the tests and the bench that
+    /// compare the two.
+    #[doc(hidden)]
+    pub fn router_without_fast_path(&self) -> axum::Router {
+        api::routed(self.shared.clone())
+    }
+
     /// Serves the API on `listener`, with the settlement worker and the
     /// webhook dispatcher running beside it, until `shutdown`; returns once
     /// the workers have stopped too. Call once. The server keeps the bounds

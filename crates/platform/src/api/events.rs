@@ -11,10 +11,14 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use hooklab_core::ids::EventId;
+use bytes::Bytes;
+use hooklab_core::duration::Dur;
+use hooklab_core::ids::{EventId, MerchantId};
+use hooklab_core::wire::EventPage;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 /// The largest page.
 const MAX_LIMIT: usize = 1_000;
@@ -63,8 +67,39 @@ pub(crate) async fn list(
             )),
         )
     })?;
-    let limit = page_limit(&shared, query.limit)?;
-    let wait = super::long_poll::parse_wait(&shared, query.wait.as_deref())?;
+    let (after, limit, wait) = checked(&shared, &merchant, query)?;
+    match wait {
+        None => Ok(answer_now(&shared, &merchant, after, limit, &headers)),
+        Some(_) => super::long_poll::events(&shared, &merchant, after, limit, wait, &headers).await,
+    }
+}
+
+/// The plain query of a read that does not wait, if `uri`'s is one (see
+/// [`super::query::plain`]): what the fast path ([`super::fast`]) answers
+/// itself. `None` for anything else (a `wait`, an escape, an unknown key),
+/// which goes to the router.
+pub(super) fn plain_query(uri: &http::Uri) -> Option<ListQuery> {
+    let mut q = ListQuery::default();
+    super::query::plain(uri.query(), &["after", "limit"], |i, v| {
+        match i {
+            0 => q.after = Some(v.to_owned()),
+            _ => q.limit = Some(super::query::number(v)?),
+        }
+        Some(())
+    })?;
+    Some(q)
+}
+
+/// The cursor, page size and wait of `query`, checked (each refusal
+/// counted): a `limit` out of range, a bad `wait`, a cursor that is none of
+/// the merchant's events.
+pub(super) fn checked(
+    shared: &Shared,
+    merchant: &MerchantId,
+    query: ListQuery,
+) -> Result<(Option<EventId>, usize, Option<Dur>), ApiError> {
+    let limit = page_limit(shared, query.limit)?;
+    let wait = super::long_poll::parse_wait(shared, query.wait.as_deref())?;
     let after = query.after.map(EventId);
     if let Some(cursor) = &after {
         // An unknown cursor used to replay the whole log from its first
@@ -73,11 +108,11 @@ pub(crate) async fn list(
         // the log.
         let known = {
             let ledger = shared.ledger();
-            ledger.event(&merchant, cursor).is_some() || ledger.event_forgotten(cursor)
+            ledger.event(merchant, cursor).is_some() || ledger.event_forgotten(cursor)
         };
         if !known {
             return Err(refuse(
-                &shared,
+                shared,
                 ApiError::BadParameter {
                     name: "after",
                     message: format!(
@@ -88,7 +123,66 @@ pub(crate) async fn list(
             ));
         }
     }
-    super::long_poll::events(&shared, &merchant, after, limit, wait, &headers).await
+    Ok((after, limit, wait))
+}
+
+/// A read of the event log that does not wait: one page after the cursor,
+/// answered conditionally. What [`super::long_poll::events`] does when it is
+/// not asked to wait, without its future; the handler and the fast path
+/// both answer here.
+pub(super) fn answer_now(
+    shared: &Shared,
+    merchant: &MerchantId,
+    after: Option<EventId>,
+    limit: usize,
+    headers: &super::conditional::IfNoneMatch,
+) -> Response {
+    let page = shared
+        .ledger()
+        .list_events(merchant, after.as_ref(), limit, &shared.clock);
+    let etag = super::conditional::page_etag(after.as_ref(), limit, &page);
+    let (response, not_modified) =
+        super::conditional::answer(shared, merchant, headers, etag, || page_response(&page));
+    if !not_modified {
+        shared.served.event_lists.fetch_add(1, Ordering::Relaxed);
+    }
+    response
+}
+
+/// `page` as axum's `Json` answers it. An empty page (nearly every answer
+/// to an event poller) is written directly, `{"data":[],"has_more":false,
+/// "next_after":…}`, when its cursor is plain ASCII that JSON writes as it
+/// is; anything else goes through serde.
+fn page_response(page: &EventPage) -> Response {
+    if page.data.is_empty() && !page.has_more {
+        let cursor = page.next_after.as_ref().map(EventId::as_str);
+        if cursor.is_none_or(|c| c.bytes().all(plain_json)) {
+            return super::payments::json_response(Bytes::from(empty_page(cursor)));
+        }
+    }
+    Json(page).into_response()
+}
+
+/// A byte JSON writes unescaped inside a string (and that ids are made of).
+fn plain_json(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+/// The JSON of an empty last page whose cursor is `cursor`.
+fn empty_page(cursor: Option<&str>) -> Vec<u8> {
+    const HEAD: &[u8] = br#"{"data":[],"has_more":false,"next_after":"#;
+    let mut json = Vec::with_capacity(HEAD.len() + cursor.map_or(4, str::len) + 3);
+    json.extend_from_slice(HEAD);
+    match cursor {
+        Some(c) => {
+            json.push(b'"');
+            json.extend_from_slice(c.as_bytes());
+            json.push(b'"');
+        }
+        None => json.extend_from_slice(b"null"),
+    }
+    json.push(b'}');
+    json
 }
 
 /// A value as an error message quotes it: control characters escaped, and
@@ -223,4 +317,49 @@ pub(crate) async fn redeliver(
     })?;
     shared.dispatch(event, merchant, None, outbox);
     Ok((StatusCode::ACCEPTED, Json(json!({ "redelivering": id }))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::HttpBody as _;
+
+    async fn body_of(response: Response) -> (Vec<(String, String)>, Vec<u8>) {
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        let mut body = response.into_body();
+        let mut bytes = Vec::new();
+        while let Some(frame) =
+            std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+        {
+            if let Ok(data) = frame.unwrap().into_data() {
+                bytes.extend_from_slice(&data);
+            }
+        }
+        (headers, bytes)
+    }
+
+    /// The empty page written by hand is the page serde writes, byte for
+    /// byte, headers included; a cursor JSON would escape goes to serde.
+    #[tokio::test]
+    async fn an_empty_page_is_written_as_axum_json_writes_it() {
+        for cursor in [
+            None,
+            Some("evt_000042"),
+            Some("evt_1a2b3c4d_000001"),
+            Some("a\"b\\c\u{1}"),
+        ] {
+            let page = EventPage {
+                data: vec![],
+                has_more: false,
+                next_after: cursor.map(|c| EventId(c.to_owned())),
+            };
+            let ours = body_of(page_response(&page)).await;
+            let serde = body_of(Json(&page).into_response()).await;
+            assert_eq!(ours, serde, "{cursor:?}");
+        }
+    }
 }

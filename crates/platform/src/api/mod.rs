@@ -37,6 +37,7 @@
 pub(crate) mod conditional;
 mod endpoints;
 mod events;
+mod fast;
 pub(crate) mod long_poll;
 mod payments;
 mod query;
@@ -56,8 +57,16 @@ use std::sync::atomic::Ordering;
 /// The largest request body the API reads: axum's default, 2 MB.
 pub const MAX_BODY_BYTES: usize = hooklab_core::http::server::DEFAULT_BODY_BYTES;
 
-/// The API's router, on the platform's shared state.
+/// The API's router, on the platform's shared state: the fast path for
+/// plain polls ([`fast`]) in front of [`routed`].
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let routed = routed(shared.clone());
+    Router::new().fallback_service(fast::Api::new(shared, routed))
+}
+
+/// Every route, with the layers every request went through before the fast
+/// path (the body limit, the error shape, the request log).
+pub(crate) fn routed(shared: Arc<Shared>) -> Router {
     let router = Router::new()
         .route("/v1/payments", post(payments::create))
         .route("/v1/payments/{id}", get(payments::get))
@@ -100,12 +109,14 @@ pub(crate) fn refuse(shared: &Shared, e: ApiError) -> ApiError {
 /// admitted by the rate limit, before any handler runs.
 pub(crate) struct Caller(pub(crate) MerchantId);
 
-impl FromRequestParts<Arc<Shared>> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
+impl Caller {
+    /// The merchant whose key `headers` carry, if it may go now: what the
+    /// extractor does, callable without axum (see [`fast`]).
+    pub(crate) fn admit(
+        shared: &Shared,
+        headers: &http::HeaderMap,
+    ) -> Result<MerchantId, ApiError> {
+        let header = headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
         let now = shared.clock.now();
@@ -113,7 +124,7 @@ impl FromRequestParts<Arc<Shared>> for Caller {
         match verdict {
             Ok(merchant) => {
                 conditional::note_request(shared);
-                Ok(Caller(merchant))
+                Ok(merchant)
             }
             Err(Denied::Unauthorized) => {
                 shared.served.unauthorized.fetch_add(1, Ordering::Relaxed);
@@ -124,6 +135,14 @@ impl FromRequestParts<Arc<Shared>> for Caller {
                 Err(ApiError::RateLimited { retry_after_secs })
             }
         }
+    }
+}
+
+impl FromRequestParts<Arc<Shared>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, ApiError> {
+        Caller::admit(shared, &parts.headers).map(Caller)
     }
 }
 

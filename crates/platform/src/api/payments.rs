@@ -109,9 +109,20 @@ pub(crate) async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    create_with(&shared, &merchant, &headers, &body)
+}
+
+/// `POST /v1/payments` once its caller is admitted and its body read: the
+/// handler's work, which the fast path ([`super::fast`]) calls too.
+pub(super) fn create_with(
+    shared: &Shared,
+    merchant: &MerchantId,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let result = (|| {
-        let key = idempotency_key(&headers)?;
-        let req: CreatePayment = ApiError::parse_json(&body)?;
+        let key = idempotency_key(headers)?;
+        let req: CreatePayment = ApiError::parse_json(body)?;
         validate(&req)?;
         let (after, outcome) = match req.simulate {
             Some(sim) => (sim.settle_after_ms, sim.outcome),
@@ -124,7 +135,7 @@ pub(crate) async fn create(
         let now = shared.clock.now();
         let simulate = req.simulate;
         let new = NewPayment {
-            merchant: &merchant,
+            merchant,
             request: req,
             idempotency_key: key.clone(),
             settle_after: after,
@@ -142,7 +153,7 @@ pub(crate) async fn create(
         }
         Ok((json, replayed))
     })();
-    let (json, replayed) = result.map_err(|e| refuse(&shared, e))?;
+    let (json, replayed) = result.map_err(|e| refuse(shared, e))?;
     if !replayed {
         // Wake the settlement worker: this payment may settle before any other.
         shared.schedule_changed.notify_one();
@@ -203,8 +214,36 @@ pub(crate) async fn get(
     })?;
     let wait = super::long_poll::parse_wait(&shared, query.wait.as_deref())?;
     let id = PaymentId(id);
-    let read = || read(&shared, &merchant, &id);
-    super::long_poll::payment(&shared, &merchant, &id, wait, &headers, read).await
+    match wait {
+        None => answer_now(&shared, &merchant, &id, &headers),
+        Some(_) => {
+            let read = || read(&shared, &merchant, &id);
+            super::long_poll::payment(&shared, &merchant, &id, wait, &headers, read).await
+        }
+    }
+}
+
+/// A poll that does not wait (no `?wait=`): one status read, answered
+/// conditionally. What [`super::long_poll::payment`] does when it is not
+/// asked to wait, without its future; the handler and the fast path
+/// ([`super::fast`]) both answer plain polls here.
+pub(super) fn answer_now(
+    shared: &Shared,
+    merchant: &MerchantId,
+    id: &PaymentId,
+    headers: &super::conditional::IfNoneMatch,
+) -> Result<Response, ApiError> {
+    let (json, pending) = read(shared, merchant, id)?;
+    let etag = super::conditional::payment_etag(id, pending);
+    let (response, not_modified) =
+        super::conditional::answer(shared, merchant, headers, etag, || json_response(json));
+    if !not_modified {
+        shared.served.polls.fetch_add(1, Ordering::Relaxed);
+        if pending {
+            shared.served.polls_pending.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    Ok(response)
 }
 
 /// One status read: the payment's JSON and whether it is still pending.
@@ -251,6 +290,18 @@ fn read(shared: &Shared, merchant: &MerchantId, id: &PaymentId) -> Result<(Bytes
         shared.settled(event, owner, at, outbox);
     }
     Ok((read.json, read.pending))
+}
+
+/// [`json_body`] as a response, built directly: the same status (200), the
+/// same one header and the same body, without the tuple's two header
+/// inserts (`Bytes` sets `application/octet-stream`, the tuple replaces it).
+pub(super) fn json_response(json: Bytes) -> Response {
+    let mut response = Response::new(axum::body::Body::from(json));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// A body of ready JSON, with the `Content-Type` axum's `Json` would set.

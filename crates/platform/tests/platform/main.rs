@@ -14,6 +14,7 @@
 mod delivery;
 mod durable;
 mod endpoints;
+mod fast;
 mod limits;
 mod payments;
 mod retention;

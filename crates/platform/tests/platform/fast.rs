@@ -1,0 +1,266 @@
+//! The fast path in front of the router (`api::fast`) answers exactly as
+//! the router does: two platforms made alike get the same requests, one
+//! through `Platform::router` (the fast path first) and one through
+//! `Platform::router_without_fast_path`, and every answer (status, every
+//! header in order, body bytes) and the served counts must be equal. The
+//! requests are the kinds the fast path takes and its edges, which it must
+//! leave to the router: a long poll, an escaped id, a bad query, a declared
+//! body over the cap, another method, a missing or unknown key, a rate
+//! limit, a conditional read and its 304, a forgotten cursor.
+
+use super::*;
+use hooklab_platform::PollInterval;
+
+/// One request, as bytes, so it can be sent to both platforms.
+struct Req {
+    method: &'static str,
+    uri: String,
+    headers: Vec<(&'static str, String)>,
+    body: &'static str,
+}
+
+fn req(method: &'static str, uri: &str) -> Req {
+    Req {
+        method,
+        uri: uri.to_owned(),
+        headers: vec![("authorization", format!("Bearer {KEY}"))],
+        body: "",
+    }
+}
+
+impl Req {
+    fn header(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.push((name, value.to_owned()));
+        self
+    }
+
+    fn no_key(mut self) -> Self {
+        self.headers.retain(|(n, _)| *n != "authorization");
+        self
+    }
+
+    fn body(mut self, body: &'static str) -> Self {
+        self.body = body;
+        self
+    }
+
+    fn build(&self) -> Request<Body> {
+        let mut r = Request::builder().method(self.method).uri(&self.uri);
+        for (name, value) in &self.headers {
+            r = r.header(*name, value);
+        }
+        r.body(Body::from(self.body)).unwrap()
+    }
+}
+
+/// An answer, whole: status, headers in order, body.
+type Answer = (StatusCode, Vec<(String, Vec<u8>)>, Bytes);
+
+async fn send(router: axum::Router, r: &Req) -> Answer {
+    let res = router.oneshot(r.build()).await.unwrap();
+    let status = res.status();
+    let headers = res
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+        .collect();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, body)
+}
+
+fn alike() -> PlatformConfig {
+    let mut cfg = config(SettlementPlan::new([
+        (OrderId::numbered(1), Dur::from_ms(200), Outcome::Approved),
+        (OrderId::numbered(2), Dur::from_ms(200), Outcome::Declined),
+    ]));
+    cfg.rate_limit_per_s = Some(50.0);
+    cfg.pull.poll_interval = Some(PollInterval {
+        normal_secs: 5,
+        loaded_secs: 30,
+        loaded_at_requests: 1_000,
+    });
+    cfg
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_fast_path_answers_every_request_as_the_router_does() {
+    let fast = Platform::new(
+        Clock::starting_now(EPOCH_US),
+        alike(),
+        Arc::new(RecordingHttp::default()),
+    );
+    let slow = Platform::new(
+        Clock::starting_now(EPOCH_US),
+        alike(),
+        Arc::new(RecordingHttp::default()),
+    );
+    let (_a, _b) = (start(&fast), start(&slow));
+    let order = |n: u32| -> &'static str {
+        match n {
+            1 => r#"{"order_id": "ord_000001", "amount_cents": 4990, "currency": "BRL"}"#,
+            _ => r#"{"order_id": "ord_000002", "amount_cents": 100, "currency": "BRL"}"#,
+        }
+    };
+    let mut script = vec![
+        req("GET", "/v1/events"),
+        req("POST", "/v1/payments").body(order(1)),
+        req("POST", "/v1/payments")
+            .body(order(2))
+            .header("idempotency-key", "k2"),
+        req("POST", "/v1/payments")
+            .body(order(2))
+            .header("idempotency-key", "k2"),
+        req("POST", "/v1/payments")
+            .body(order(1))
+            .header("idempotency-key", "k2"),
+        req("POST", "/v1/payments").body("{\"order_id\":"),
+        req("POST", "/v1/payments").body(r#"{"order_id": "x"}"#),
+        req("POST", "/v1/payments").body(order(1)).no_key(),
+        req("POST", "/v1/payments?x=1").body(order(1)),
+        req("POST", "/v1/payments")
+            .body(order(1))
+            .header("content-length", "3000000"),
+        req("GET", "/v1/payments/pay_000001"),
+        req("GET", "/v1/payments/pay_000001").header("if-none-match", "\"pay_000001.1\""),
+        req("GET", "/v1/payments/pay_000001").header("if-none-match", "\"other\""),
+        req("GET", "/v1/payments/pay_000009"),
+        req("GET", "/v1/payments/pay%5F000001"),
+        req("GET", "/v1/payments/pay_000001/"),
+        req("GET", "/v1/payments/"),
+        req("GET", "/v1/payments/pay_000001?wait=0s"),
+        req("GET", "/v1/payments/pay_000001?wait=5"),
+        req("GET", "/v1/payments/pay_000001?other=1"),
+        req("GET", "/v1/payments/pay_000001").no_key(),
+        req("GET", "/v1/payments/pay_000001").header("authorization", "Bearer sk_nope"),
+        req("GET", "/v1/payments/pay_000001").header("content-length", "3000000"),
+        req("HEAD", "/v1/payments/pay_000001"),
+        req("DELETE", "/v1/payments/pay_000001"),
+    ];
+    // After the settlements: the final payments, the events, the cursors.
+    let later = vec![
+        req("GET", "/v1/payments/pay_000001"),
+        req("GET", "/v1/payments/pay_000001").header("if-none-match", "\"pay_000001.1\""),
+        req("GET", "/v1/payments/pay_000002").header("if-none-match", "W/\"pay_000002.2\""),
+        req("GET", "/v1/events"),
+        req("GET", "/v1/events?limit=1"),
+        req("GET", "/v1/events?after=evt_000001"),
+        req("GET", "/v1/events?after=evt_000002&limit=10"),
+        req("GET", "/v1/events?after=evt_000099"),
+        req("GET", "/v1/events?limit=0"),
+        req("GET", "/v1/events?limit=5000"),
+        req("GET", "/v1/events?limit=%31"),
+        req("GET", "/v1/events?cursor=1"),
+        req("GET", "/v1/events?after=evt_000002&wait=0s"),
+        req("GET", "/v1/events").header("if-none-match", "*"),
+        req("GET", "/v1/events").no_key(),
+        req("GET", "/v1/events?after=evt_000001")
+            .header("authorization", format!("Bearer {OTHER_KEY}").as_str()),
+    ];
+    for r in &script {
+        let (a, b) = (
+            send(fast.router(), r).await,
+            send(slow.router_without_fast_path(), r).await,
+        );
+        assert_eq!(a, b, "{} {}", r.method, r.uri);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    script = later;
+    for r in &script {
+        let (a, b) = (
+            send(fast.router(), r).await,
+            send(slow.router_without_fast_path(), r).await,
+        );
+        assert_eq!(a, b, "{} {}", r.method, r.uri);
+    }
+    // Past the rate limit (50 a second, at one instant): the 429s and their
+    // Retry-After, the same.
+    for _ in 0..60 {
+        let r = req("GET", "/v1/events?after=evt_000002");
+        let (a, b) = (
+            send(fast.router(), &r).await,
+            send(slow.router_without_fast_path(), &r).await,
+        );
+        assert_eq!(a, b, "{} {}", r.method, r.uri);
+    }
+    assert!(fast.served().rate_limited > 0);
+    assert_eq!(fast.served(), slow.served());
+}
+
+/// A request body that is not whole at the first poll (a socket's, still
+/// arriving) is left to the router, and read there whole.
+#[tokio::test(start_paused = true)]
+async fn a_body_still_arriving_goes_to_the_router() {
+    let (p, _http) = platform(one_order(200));
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<http_body::Frame<Bytes>, std::io::Error>>(4);
+    let body = Body::new(http_body_util::StreamBody::new(tokio_stream_from(rx)));
+    let request = Request::builder()
+        .method("POST")
+        .uri("/v1/payments")
+        .header("authorization", format!("Bearer {KEY}"))
+        .body(body)
+        .unwrap();
+    let answer = tokio::spawn(p.router().oneshot(request));
+    let (head, tail) = ORDER.split_at(10);
+    tx.send(Ok(http_body::Frame::data(Bytes::from(head))))
+        .await
+        .unwrap();
+    tokio::task::yield_now().await;
+    tx.send(Ok(http_body::Frame::data(Bytes::from(tail))))
+        .await
+        .unwrap();
+    drop(tx);
+    let res = answer.await.unwrap().unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(p.served().payment_creates, 1);
+}
+
+/// The receiving end of `rx` as a stream of frames.
+fn tokio_stream_from<T: Send + 'static>(
+    mut rx: tokio::sync::mpsc::Receiver<T>,
+) -> impl futures_util::Stream<Item = T> + Send {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+/// Records the names of the spans it is asked to open; takes every level.
+#[derive(Default)]
+struct SpanNames(Mutex<Vec<String>>);
+
+impl tracing::Subscriber for SpanNames {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::TRACE)
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut names = self.0.lock().unwrap();
+        names.push(span.metadata().name().to_owned());
+        tracing::span::Id::from_u64(names.len() as u64)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// With a subscriber that takes DEBUG, the request log has something to
+/// write, so a plain poll goes through the router and its trace layer (its
+/// `request` span is opened); the fast path only skips a log that writes
+/// nothing.
+#[tokio::test(start_paused = true)]
+async fn with_debug_logging_plain_polls_are_logged_through_the_router() {
+    let (p, _http) = platform(one_order(200));
+    let names = Arc::new(SpanNames::default());
+    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(names.clone()));
+    let (status, _, _) = call(&p, "GET", "/v1/events", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = call(&p, "GET", "/v1/payments/pay_000001", None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let opened = names.0.lock().unwrap().clone();
+    assert_eq!(
+        opened.iter().filter(|n| *n == "request").count(),
+        2,
+        "{opened:?}"
+    );
+}
