@@ -481,6 +481,24 @@ impl PlatformClient {
         serde_json::from_slice(body).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
+    /// A payment object: read by the fast path when it is in the
+    /// platform's own compact form (see `compact`), by serde otherwise;
+    /// the same value either way.
+    fn decode_payment(body: &[u8]) -> Result<Payment, ClientError> {
+        match crate::compact::payment(body) {
+            Some(f) => Ok(Payment {
+                id: PaymentId(f.id.to_owned()),
+                order_id: OrderId(f.order_id.to_owned()),
+                amount_cents: f.amount_cents,
+                currency: f.currency.to_owned(),
+                status: f.status,
+                created_at: f.created_at.to_owned(),
+                settled_at: f.settled_at.map(str::to_owned),
+            }),
+            None => Self::decode(body),
+        }
+    }
+
     /// `POST /v1/payments`, with an `Idempotency-Key`.
     pub async fn create_payment(
         &self,
@@ -504,7 +522,7 @@ impl PlatformClient {
             .unwrap_or_else(|p| p.into_inner())
             .record(rtt);
         self.sent.payment_creates.fetch_add(1, Ordering::Relaxed);
-        Self::decode(&answer)
+        Self::decode_payment(&answer)
     }
 
     /// `GET /v1/payments/{id}`: one poll.
@@ -539,13 +557,19 @@ impl PlatformClient {
         reconcile: bool,
     ) -> Result<PaymentStatus, ClientError> {
         let answer = self.get_payment_answer(id, reconcile).await?;
-        let payment: PaymentView<'_> =
-            serde_json::from_slice(&answer).map_err(|e| ClientError::Decode(e.to_string()))?;
-        if !payment.status.is_final() {
+        let (answered, status) = match crate::compact::payment(&answer) {
+            Some(fields) => (Cow::Borrowed(fields.order_id), fields.status),
+            None => {
+                let view: PaymentView<'_> = serde_json::from_slice(&answer)
+                    .map_err(|e| ClientError::Decode(e.to_string()))?;
+                (view.order_id.0, view.status)
+            }
+        };
+        if !status.is_final() {
             self.sent.polls_pending.fetch_add(1, Ordering::Relaxed);
         }
-        self.check_order(order, id, &payment.order_id.0)?;
-        Ok(payment.status)
+        self.check_order(order, id, &answered)?;
+        Ok(status)
     }
 
     /// Refuses (and counts, and logs) an answer about payment `id` that
@@ -575,7 +599,7 @@ impl PlatformClient {
         reconcile: bool,
     ) -> Result<Payment, ClientError> {
         let answer = self.get_payment_answer(id, reconcile).await?;
-        let payment: Payment = Self::decode(&answer)?;
+        let payment = Self::decode_payment(&answer)?;
         if !payment.status.is_final() {
             self.sent.polls_pending.fetch_add(1, Ordering::Relaxed);
         }
@@ -607,7 +631,14 @@ impl PlatformClient {
         };
         let answer = self.exchange(http::Method::GET, &path, None, None).await?;
         self.sent.event_lists.fetch_add(1, Ordering::Relaxed);
-        let page: EventPage = Self::decode(&answer)?;
+        let page: EventPage = match crate::compact::empty_page(&answer) {
+            Some((has_more, next_after)) => EventPage {
+                data: Vec::new(),
+                has_more,
+                next_after: next_after.map(|id| EventId(id.to_owned())),
+            },
+            None => Self::decode(&answer)?,
+        };
         if page.data.is_empty() {
             self.sent.event_lists_empty.fetch_add(1, Ordering::Relaxed);
         }
@@ -730,6 +761,20 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(own.status, hooklab_core::wire::PaymentStatus::Approved);
+        // The poller's status-only read refuses and counts alike.
+        let answer = client
+            .poll_status(&OrderId::numbered(1), &PaymentId::numbered(1), false)
+            .await;
+        assert!(
+            matches!(answer, Err(ClientError::ForeignPayment { ref answered, .. }) if *answered == OrderId::numbered(2)),
+            "{answer:?}"
+        );
+        assert_eq!(client.sent().foreign_answers.load(Ordering::Relaxed), 2);
+        let status = client
+            .poll_status(&OrderId::numbered(2), &PaymentId::numbered(1), false)
+            .await
+            .unwrap();
+        assert_eq!(status, hooklab_core::wire::PaymentStatus::Approved);
     }
 
     #[tokio::test(start_paused = true)]
