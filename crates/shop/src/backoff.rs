@@ -64,8 +64,7 @@ impl BackoffPoller {
                         pending: !status.is_final(),
                         reconcile: false,
                     });
-                    self.book
-                        .record(&order_id, status, Channel::Poll, now);
+                    self.book.record(&order_id, status, Channel::Poll, now);
                     if status.is_final() {
                         return;
                     }

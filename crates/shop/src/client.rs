@@ -209,7 +209,10 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Text<'a> {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a string")
             }
-            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<Self::Value, E> {
                 Ok(Text(Cow::Borrowed(v)))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
@@ -361,9 +364,8 @@ impl PlatformClient {
                 let mut parts = http::uri::Parts::default();
                 parts.scheme = Some(scheme.clone());
                 parts.authority = Some(authority.clone());
-                parts.path_and_query = Some(
-                    http::uri::PathAndQuery::try_from(path).map_err(|e| build(&e))?,
-                );
+                parts.path_and_query =
+                    Some(http::uri::PathAndQuery::try_from(path).map_err(|e| build(&e))?);
                 http::Uri::from_parts(parts).map_err(|e| build(&e))
             }
             _ => {
@@ -574,7 +576,12 @@ impl PlatformClient {
 
     /// Refuses (and counts, and logs) an answer about payment `id` that
     /// names `answered` rather than `order`.
-    fn check_order(&self, order: &OrderId, id: &PaymentId, answered: &str) -> Result<(), ClientError> {
+    fn check_order(
+        &self,
+        order: &OrderId,
+        id: &PaymentId,
+        answered: &str,
+    ) -> Result<(), ClientError> {
         if order.as_str() == answered {
             return Ok(());
         }
@@ -608,7 +615,11 @@ impl PlatformClient {
 
     /// `GET /v1/payments/{id}`'s body, the poll counted (and as a
     /// reconciliation poll if `reconcile`).
-    async fn get_payment_answer(&self, id: &PaymentId, reconcile: bool) -> Result<Bytes, ClientError> {
+    async fn get_payment_answer(
+        &self,
+        id: &PaymentId,
+        reconcile: bool,
+    ) -> Result<Bytes, ClientError> {
         let answer = self
             .exchange(http::Method::GET, &format!("/v1/payments/{id}"), None, None)
             .await?;

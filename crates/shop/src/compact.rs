@@ -46,7 +46,10 @@ impl<'a> Reader<'a> {
         let rest = self.rest.strip_prefix(b"\"")?;
         let end = rest.iter().position(|&b| b == b'"')?;
         let text = &rest[..end];
-        if !text.iter().all(|&b| (0x20..0x7f).contains(&b) && b != b'\\') {
+        if !text
+            .iter()
+            .all(|&b| (0x20..0x7f).contains(&b) && b != b'\\')
+        {
             return None;
         }
         self.rest = &rest[end + 1..];

@@ -91,8 +91,7 @@ impl Poller {
                         pending: !status.is_final(),
                         reconcile: self.reconcile,
                     });
-                    self.book
-                        .record(&order_id, status, Channel::Poll, now);
+                    self.book.record(&order_id, status, Channel::Poll, now);
                     if status.is_final() {
                         return;
                     }
