@@ -488,9 +488,8 @@ impl HttpClient for VirtualHttp {
         })
     }
 
-    /// Each transport's exchange is a future of its own type, so the
-    /// direct one (every exchange of a default run) is boxed, and moved, at
-    /// its own size, not at that of the larger HTTP/1.1 one.
+    /// Each transport's exchange is a future of its own type, boxed at
+    /// its own size.
     fn send(&self, request: http::Request<Bytes>) -> SendFuture {
         let routes = self.routes.clone();
         if self.transport == VirtualTransport::Direct {
