@@ -136,6 +136,8 @@ struct Host {
     /// Set when the host stops serving: a connection whose exchange ends
     /// then is closed, as a server shutting down gracefully closes it.
     stopped: AtomicBool,
+    /// The direct transport's `content-length` values, made once each.
+    lengths: direct::Lengths,
 }
 
 impl Host {
@@ -326,6 +328,7 @@ impl Network for VirtualNet {
                 idle: Mutex::new(Vec::new()),
                 idle_direct: Mutex::new(Vec::new()),
                 stopped: AtomicBool::new(false),
+                lengths: direct::Lengths::new(),
             });
             lock(&self.hosts).insert(address.clone(), host);
             let hosts = self.hosts.clone();
@@ -353,7 +356,10 @@ impl Network for VirtualNet {
 
     fn client(&self) -> Arc<dyn HttpClient> {
         Arc::new(VirtualHttp {
-            hosts: self.hosts.clone(),
+            routes: Arc::new(Routes {
+                hosts: self.hosts.clone(),
+                last: Mutex::new(None),
+            }),
             transport: self.transport,
         })
     }
@@ -369,8 +375,49 @@ impl Network for VirtualNet {
 /// real HTTP/1.1 through hyper over pooled in-memory pipes. A request to an
 /// address nobody serves fails as a refused connection.
 pub struct VirtualHttp {
-    hosts: Arc<Registry>,
+    routes: Arc<Routes>,
     transport: VirtualTransport,
+}
+
+/// Where a client's requests go: the network's hosts, and the last host
+/// found, by the authority it was found for. A client sends nearly every
+/// request to one host (the shop to the platform, the dispatcher to the
+/// shop), and checking the URL and looking its host up again (the
+/// loopback check parses the address; the registry is a locked map of
+/// strings) cost more than a comparison of the authority's text.
+struct Routes {
+    hosts: Arc<Registry>,
+    /// Held only to read or replace the pair, never across an `.await`.
+    last: Mutex<Option<(http::uri::Authority, Arc<Host>)>>,
+}
+
+impl Routes {
+    fn last(&self) -> MutexGuard<'_, Option<(http::uri::Authority, Arc<Host>)>> {
+        self.last.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The host `uri` is for: what `ensure_loopback` then `host_of`
+    /// answer. The remembered host stands for them while it serves: the
+    /// same `http` authority, spelled the same, passed the loopback check
+    /// and named it, and an address is never served twice; once it
+    /// stopped (and left the registry, in the same step), the lookup is
+    /// made again and refuses the connection.
+    fn host(&self, uri: &http::Uri) -> Result<Arc<Host>, TransportError> {
+        if uri.scheme_str() == Some("http")
+            && let Some(authority) = uri.authority()
+            && let Some((known, host)) = &*self.last()
+            && known.as_str() == authority.as_str()
+            && !host.stopped.load(Ordering::Relaxed)
+        {
+            return Ok(host.clone());
+        }
+        ensure_loopback(uri)?;
+        let host = host_of(&self.hosts, uri)?;
+        if let Some(authority) = uri.authority() {
+            *self.last() = Some((authority.clone(), host.clone()));
+        }
+        Ok(host)
+    }
 }
 
 /// The served host a request is for, or a refused connection.
@@ -418,14 +465,15 @@ impl Chunks for PipeChunks {
 
 impl HttpClient for VirtualHttp {
     fn open(&self, request: http::Request<Bytes>) -> OpenFuture {
-        let hosts = self.hosts.clone();
-        let transport = self.transport;
+        let routes = self.routes.clone();
+        if self.transport == VirtualTransport::Direct {
+            return Box::pin(async move {
+                let host = routes.host(request.uri())?;
+                direct::open(host, request).await
+            });
+        }
         Box::pin(async move {
-            ensure_loopback(request.uri())?;
-            let host = host_of(&hosts, request.uri())?;
-            if transport == VirtualTransport::Direct {
-                return direct::open(host, request).await;
-            }
+            let host = routes.host(request.uri())?;
             let mut sender = host.checkout().await?;
             let response = sender
                 .send_request(origin_form(request, &host.authority)?.map(Full::new))
@@ -440,15 +488,18 @@ impl HttpClient for VirtualHttp {
         })
     }
 
+    /// Each transport's exchange is a future of its own type, boxed at
+    /// its own size.
     fn send(&self, request: http::Request<Bytes>) -> SendFuture {
-        let hosts = self.hosts.clone();
-        let transport = self.transport;
+        let routes = self.routes.clone();
+        if self.transport == VirtualTransport::Direct {
+            return Box::pin(async move {
+                let host = routes.host(request.uri())?;
+                direct::send(host, request).await
+            });
+        }
         Box::pin(async move {
-            ensure_loopback(request.uri())?;
-            let host = host_of(&hosts, request.uri())?;
-            if transport == VirtualTransport::Direct {
-                return direct::send(host, request).await;
-            }
+            let host = routes.host(request.uri())?;
             let mut sender = host.checkout().await?;
             let response = sender
                 .send_request(origin_form(request, &host.authority)?.map(Full::new))
@@ -469,13 +520,14 @@ fn origin_form(
     authority: &http::HeaderValue,
 ) -> Result<http::Request<Bytes>, TransportError> {
     let (mut parts, body) = request.into_parts();
-    // Rebuilt from parts, not reparsed: the path shares the original's bytes.
+    // Rebuilt from parts, not reparsed, and the path moved rather than
+    // cloned (a clone of bytes made from a `String` allocates their shared
+    // header: once per exchange).
     let mut target = http::uri::Parts::default();
     target.path_and_query = Some(
-        parts
-            .uri
-            .path_and_query()
-            .cloned()
+        std::mem::take(&mut parts.uri)
+            .into_parts()
+            .path_and_query
             .unwrap_or_else(|| http::uri::PathAndQuery::from_static("/")),
     );
     parts.uri = http::Uri::from_parts(target).map_err(|e| TransportError::BadUrl(e.into()))?;

@@ -21,6 +21,7 @@
 
 pub mod backoff;
 pub mod client;
+mod compact;
 pub mod conditional;
 pub mod inbox;
 pub mod long_poll;

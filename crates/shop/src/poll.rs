@@ -80,20 +80,19 @@ impl Poller {
             // stays small.
             let answer = Box::pin(
                 self.client
-                    .poll_payment(&order_id, &payment_id, self.reconcile),
+                    .poll_status(&order_id, &payment_id, self.reconcile),
             )
             .await;
             match answer {
-                Ok(payment) => {
+                Ok(status) => {
                     let now = self.clock.now();
                     self.book.events().emit(now, || Happening::Poll {
                         order: order_id.clone(),
-                        pending: !payment.status.is_final(),
+                        pending: !status.is_final(),
                         reconcile: self.reconcile,
                     });
-                    self.book
-                        .record(&order_id, payment.status, Channel::Poll, now);
-                    if payment.status.is_final() {
+                    self.book.record(&order_id, status, Channel::Poll, now);
+                    if status.is_final() {
                         return;
                     }
                 }

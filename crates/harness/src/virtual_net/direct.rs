@@ -148,7 +148,7 @@ async fn answer(host: &Host, prepared: Prepared) -> (http::response::Parts, Body
         Added::Length(n) => {
             parts
                 .headers
-                .insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(n));
+                .insert(http::header::CONTENT_LENGTH, host.lengths.value(n));
         }
         Added::Chunked => {
             parts.headers.insert(
@@ -165,6 +165,35 @@ async fn answer(host: &Host, prepared: Prepared) -> (http::response::Parts, Body
         _ => body,
     };
     (parts, body, framing, close)
+}
+
+/// `content-length` values made before, by length: a value made from a
+/// number allocates its text, and a run's answers come in few lengths (a
+/// pending payment, an empty page), so nearly every answer finds its value
+/// here and takes a clone (a reference count) instead. Direct-mapped by
+/// the length's low bits: a miss replaces the slot.
+pub(super) struct Lengths(std::sync::Mutex<[Option<(u64, http::HeaderValue)>; LENGTH_SLOTS]>);
+
+const LENGTH_SLOTS: usize = 16;
+
+impl Lengths {
+    pub(super) fn new() -> Self {
+        Lengths(std::sync::Mutex::new(std::array::from_fn(|_| None)))
+    }
+
+    /// The header value of length `n`, as `HeaderValue::from(n)` makes it.
+    fn value(&self, n: u64) -> http::HeaderValue {
+        let mut slots = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = &mut slots[(n % LENGTH_SLOTS as u64) as usize];
+        match slot {
+            Some((len, value)) if *len == n => value.clone(),
+            _ => {
+                let value = http::HeaderValue::from(n);
+                *slot = Some((n, value.clone()));
+                value
+            }
+        }
+    }
 }
 
 /// What is left to send of a body framed as `framing`, as bytes go.
