@@ -48,7 +48,8 @@ fn without_pools(summary: &Summary) -> String {
     for s in v["strategies"].as_array_mut().unwrap() {
         for link in ["api", "webhooks"] {
             for end in ["client", "server"] {
-                if let Some(Value::Object(counts)) = s.pointer_mut(&format!("/traffic/{link}/{end}"))
+                if let Some(Value::Object(counts)) =
+                    s.pointer_mut(&format!("/traffic/{link}/{end}"))
                 {
                     for field in ["connections_opened", "held_mean", "held_max"] {
                         assert!(counts.remove(field).is_some(), "{link}.{end}.{field}");
