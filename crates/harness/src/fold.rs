@@ -112,11 +112,9 @@ fn measure(outcomes: &Folded, books: &[Arc<OrderBook>], platforms: &[Platform]) 
         request_us: outcomes.request.mean_us().unwrap_or(0.0),
         response_us: outcomes.response.mean_us().unwrap_or(0.0),
         timer_late_us: timer_late.mean_us().unwrap_or(0.0),
-        settle_late_us: if count > 0 {
-            Dur(sum / count).as_us() as f64
-        } else {
-            0.0
-        },
+        settle_late_us: sum
+            .checked_div(count)
+            .map_or(0.0, |mean| Dur(mean).as_us() as f64),
         placement_late_us: outcomes.placement.mean_us().unwrap_or(0.0),
     };
     Measured {

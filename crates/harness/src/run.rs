@@ -451,9 +451,7 @@ fn run_virtual(
                 None
             }
             Work::Finish(index, shard, end) => {
-                let Some(half) = lock_ignoring_poison(&paused[index])[shard].take() else {
-                    return None;
-                };
+                let half = lock_ignoring_poison(&paused[index])[shard].take()?;
                 let listener = crate::shard::ShardProgress {
                     inner: progress,
                     known: &known[index],
@@ -857,7 +855,7 @@ impl<'s> World<'s> {
             Some(_) => plan
                 .iter()
                 .enumerate()
-                .filter(|(k, o)| order_in(*k, *o))
+                .filter(|(k, o)| order_in(*k, o))
                 .count() as u64,
         };
         let driver = {
