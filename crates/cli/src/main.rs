@@ -202,6 +202,16 @@ struct RunArgs {
     /// HTTP and the summary does not change. Hidden: a check, not a choice.
     #[arg(long, value_enum, default_value_t = TransportArg::Direct, hide = true)]
     transport: TransportArg,
+
+    /// Split each separable strategy of a virtual run (`poll` by order,
+    /// `poll_events` by merchant, in a scenario without faults, network
+    /// shaping or platform limits) into K worlds run on the `--jobs`
+    /// threads and folded into its one report. The summary is the same but
+    /// for the connection counts (K pools instead of one) and, past a
+    /// million payments, the ids' bytes. Hidden: a measurement, not a
+    /// choice (see BENCHMARKS.md, "One strategy on every core").
+    #[arg(long, value_name = "K", hide = true)]
+    shards: Option<std::num::NonZeroUsize>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -640,6 +650,7 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(),
             ClockArg::Virtual => ClockMode::Virtual,
         }),
         jobs: args.jobs,
+        shards: args.shards,
         transport: match args.transport {
             TransportArg::Direct => hooklab_harness::virtual_net::VirtualTransport::Direct,
             TransportArg::Http1 => hooklab_harness::virtual_net::VirtualTransport::Http1,

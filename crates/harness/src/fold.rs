@@ -23,13 +23,13 @@ use hooklab_core::report::{
 use hooklab_core::scenario::{ClockMode, Scenario, StrategySpec};
 use hooklab_core::traffic::Traffic;
 use hooklab_core::workload::OrderPlan;
-use hooklab_platform::{AttemptResult, Platform};
-use hooklab_shop::client::PlatformClient;
+use hooklab_platform::{AttemptResult, Platform, ServedSnapshot};
+use hooklab_shop::client::{PlatformClient, SentCounts};
 use hooklab_shop::orders::OrderBook;
 use hooklab_shop::receiver::Receiver;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Everything a stopped run hands over to be folded into one strategy's
 /// report.
@@ -42,16 +42,21 @@ pub(crate) struct Observations<'a> {
     pub clock: ClockMode,
     /// The workload it was given.
     pub plan: &'a [OrderPlan],
-    /// The platform, for its settlements, delivery attempts and counts.
-    pub platform: &'a Platform,
-    /// The shops' shared order book, for its duplicates and its pollers'
-    /// timer lateness (each order's outcome was folded as it ended).
-    pub book: &'a OrderBook,
-    /// Each order's outcome, folded as it ended ([`crate::outcomes`]).
+    /// The platform, for its settlements, delivery attempts and counts: one
+    /// per world the strategy ran in (one, unless it ran in shards,
+    /// [`crate::shard`]; then every count here is their sum).
+    pub platforms: &'a [Platform],
+    /// The shops' shared order book (one per world), for its duplicates and
+    /// its pollers' timer lateness (each order's outcome was folded as it
+    /// ended).
+    pub books: &'a [Arc<OrderBook>],
+    /// Each order's outcome, folded as it ended ([`crate::outcomes`]), the
+    /// worlds' folds merged into one.
     pub outcomes: &'a Outcomes,
-    /// The shops' shared client, for the requests they sent.
-    pub client: &'a PlatformClient,
-    /// One webhook receiver per merchant, for what they received.
+    /// The shops' shared client (one per world), for the requests they sent.
+    pub clients: &'a [PlatformClient],
+    /// One webhook receiver per merchant (and per world), for what they
+    /// received.
     pub receivers: &'a [Arc<Receiver>],
     /// Deliveries refused at connect (a receiver down refusing connections).
     pub refused: u64,
@@ -92,14 +97,24 @@ struct Measured {
 /// schedules `created + settle_after` in integer µs), so `created − placed`
 /// is the request leg and `answered − created` the response leg (summed
 /// order by order as each ended, in [`crate::outcomes`]).
-fn measure(outcomes: &Folded, book: &OrderBook, platform: &Platform) -> Measured {
+fn measure(outcomes: &Folded, books: &[Arc<OrderBook>], platforms: &[Platform]) -> Measured {
+    let mut timer_late = Moments::default();
+    for book in books {
+        timer_late.merge(&book.timer_lateness());
+    }
+    // The worker's mean lateness, as `Platform::settlement_lateness` gives
+    // it (µs, rounded down), from every world's sums.
+    let (sum, count) = platforms
+        .iter()
+        .map(Platform::settlement_lateness_sums)
+        .fold((0, 0), |(s, n), (ds, dn)| (s + ds, n + dn));
     let legs = Legs {
         request_us: outcomes.request.mean_us().unwrap_or(0.0),
         response_us: outcomes.response.mean_us().unwrap_or(0.0),
-        timer_late_us: book.timer_lateness().mean_us().unwrap_or(0.0),
-        settle_late_us: platform
-            .settlement_lateness()
-            .map_or(0.0, |d| d.as_us() as f64),
+        timer_late_us: timer_late.mean_us().unwrap_or(0.0),
+        settle_late_us: sum
+            .checked_div(count)
+            .map_or(0.0, |mean| Dur(mean).as_us() as f64),
         placement_late_us: outcomes.placement.mean_us().unwrap_or(0.0),
     };
     Measured {
@@ -192,10 +207,10 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         scenario,
         clock,
         plan,
-        platform,
-        book,
+        platforms,
+        books,
         outcomes,
-        client,
+        clients,
         receivers,
         refused,
         calibrated_rtt,
@@ -207,20 +222,26 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         traffic,
         crash,
     } = observed;
-    let attempts = match &crash {
-        Some(log) => log.attempts(platform),
-        None => platform.delivery_attempts(),
+    // A run with crash faults is one world (`crate::shard` never splits
+    // one): its log reads the first platform and book.
+    let first = platforms.first().zip(books.first());
+    let attempts = match (&crash, first) {
+        (Some(log), Some((platform, _))) => log.attempts(platform),
+        _ => platforms
+            .iter()
+            .flat_map(Platform::delivery_attempts)
+            .collect(),
     };
-    let lost = crash
-        .as_ref()
-        .map(|log| log.losses(platform, book))
-        .unwrap_or_default();
+    let lost = match (&crash, first) {
+        (Some(log), Some((platform, book))) => log.losses(platform, book),
+        _ => Default::default(),
+    };
     // What is still in flight (the orders never learned) is folded now.
     let mut outcomes = outcomes.finish(
         spec,
-        book.entries(),
-        book.failed(),
-        book.abandoned_orders(),
+        books.iter().flat_map(|b| b.entries()).collect(),
+        books.iter().flat_map(|b| b.failed()).collect(),
+        books.iter().flat_map(|b| b.abandoned_orders()).collect(),
         &attempts,
         &lost,
     );
@@ -236,32 +257,39 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         ..
     } = outcomes;
 
-    let sent = client.sent();
-    let served = match &crash {
-        Some(log) => log.served(platform),
-        None => platform.served(),
+    // Each count summed over the worlds (one, unless in shards).
+    let sent = |count: fn(&SentCounts) -> &AtomicU64| -> u64 {
+        clients
+            .iter()
+            .map(|c| count(c.sent()).load(Ordering::Relaxed))
+            .sum()
     };
+    let served: Vec<ServedSnapshot> = match (&crash, first) {
+        (Some(log), Some((platform, _))) => vec![log.served(platform)],
+        _ => platforms.iter().map(Platform::served).collect(),
+    };
+    let served = |count: fn(&ServedSnapshot) -> u64| -> u64 { served.iter().map(count).sum() };
     let received_deliveries: u64 = receivers
         .iter()
         .map(|r| r.counts().deliveries.load(Ordering::Relaxed))
         .sum();
     let requests = RequestCounts {
         total: 0,
-        payment_creates: sent.payment_creates.load(Ordering::Relaxed),
-        polls: sent.polls.load(Ordering::Relaxed),
-        polls_wasted: sent.polls_pending.load(Ordering::Relaxed),
-        webhook_attempts: served.webhook_attempts,
-        endpoint_registrations: sent.endpoint_registrations.load(Ordering::Relaxed),
+        payment_creates: sent(|s| &s.payment_creates),
+        polls: sent(|s| &s.polls),
+        polls_wasted: sent(|s| &s.polls_pending),
+        webhook_attempts: served(|s| s.webhook_attempts),
+        endpoint_registrations: sent(|s| &s.endpoint_registrations),
         webhook_retries: attempts.iter().filter(|a| a.attempt > 1).count() as u64,
         webhook_failures: attempts.iter().filter(|a| !a.result.is_success()).count() as u64,
-        reconcile_polls: sent.reconcile_polls.load(Ordering::Relaxed),
-        event_polls: sent.event_lists.load(Ordering::Relaxed),
-        event_polls_wasted: sent.event_lists_empty.load(Ordering::Relaxed),
-        rate_limited: sent.rate_limited.load(Ordering::Relaxed),
-        not_modified: sent.not_modified.load(Ordering::Relaxed),
-        long_polls: sent.long_polls.load(Ordering::Relaxed),
-        streams_opened: sent.streams_opened.load(Ordering::Relaxed),
-        events_streamed: sent.events_streamed.load(Ordering::Relaxed),
+        reconcile_polls: sent(|s| &s.reconcile_polls),
+        event_polls: sent(|s| &s.event_lists),
+        event_polls_wasted: sent(|s| &s.event_lists_empty),
+        rate_limited: sent(|s| &s.rate_limited),
+        not_modified: sent(|s| &s.not_modified),
+        long_polls: sent(|s| &s.long_polls),
+        streams_opened: sent(|s| &s.streams_opened),
+        events_streamed: sent(|s| &s.events_streamed),
         refused: crash.as_ref().map_or(0, |log| log.refused_reads()),
     }
     .with_total();
@@ -285,17 +313,17 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         .count() as u64;
     // A held request or stream a partition cut was counted by the platform
     // and never answered to the shop: allow those, and no more.
-    let cut = sent.cut.load(Ordering::Relaxed);
+    let cut = sent(|s| &s.cut);
     let within_cut = |shop: u64, platform: u64| (shop..=shop + cut).contains(&platform);
-    let counts_agree = requests.payment_creates == served.payment_creates
-        && within_cut(requests.polls, served.polls)
-        && within_cut(requests.polls_wasted, served.polls_pending)
-        && within_cut(requests.not_modified, served.not_modified)
-        && within_cut(requests.long_polls, served.long_polls)
-        && within_cut(requests.streams_opened, served.streams_opened)
-        && requests.endpoint_registrations == served.endpoint_registrations
-        && within_cut(requests.event_polls, served.event_lists)
-        && requests.rate_limited == served.rate_limited
+    let counts_agree = requests.payment_creates == served(|s| s.payment_creates)
+        && within_cut(requests.polls, served(|s| s.polls))
+        && within_cut(requests.polls_wasted, served(|s| s.polls_pending))
+        && within_cut(requests.not_modified, served(|s| s.not_modified))
+        && within_cut(requests.long_polls, served(|s| s.long_polls))
+        && within_cut(requests.streams_opened, served(|s| s.streams_opened))
+        && requests.endpoint_registrations == served(|s| s.endpoint_registrations)
+        && within_cut(requests.event_polls, served(|s| s.event_lists))
+        && requests.rate_limited == served(|s| s.rate_limited)
         && (answered..=answered + unanswered).contains(&received_deliveries);
 
     let orders = plan.len() as u64;
@@ -308,7 +336,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     let requests_per_order = round4(notification_requests as f64 / orders.max(1) as f64);
 
     // The model's two predictions (`docs/model.md`).
-    let measured = measure(&outcomes, book, platform);
+    let measured = measure(&outcomes, books, platforms);
     let network_leg = scenario
         .network
         .latency
@@ -319,7 +347,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         calibrated_rtt,
         calibrated_delivery,
         network_leg,
-        client.median_create_rtt_us() as f64,
+        median_create_rtt_us(clients) as f64,
     );
     let loopback_leg = paper.loopback_leg_us;
     // A webhook leaves after the settlement worker's lateness and, in real
@@ -582,7 +610,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         missed,
         // Notices of an outcome already known: those the receiver caught by
         // their `webhook-id`, and those the order book caught by order.
-        duplicates: book.duplicates()
+        duplicates: books.iter().map(|b| b.duplicates()).sum::<u64>()
             + receivers
                 .iter()
                 .map(|r| r.counts().redeliveries.load(Ordering::Relaxed))
@@ -620,6 +648,28 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                 .map(|ms| round4(ms / notified as f64)),
             ..t
         }),
+    }
+}
+
+/// The median round trip of the payment creations of every world's client
+/// (`PlatformClient::median_create_rtt_us` for one): their histograms
+/// added, so the median is the very one a single client would give.
+fn median_create_rtt_us(clients: &[PlatformClient]) -> u64 {
+    match clients {
+        [one] => one.median_create_rtt_us(),
+        _ => {
+            let mut all = hooklab_core::report::latency_histogram();
+            for c in clients {
+                // Same bounds on both sides: adding cannot fail, and if it
+                // ever did the median would only leave that world out.
+                let _ = all.add(c.create_rtts_us());
+            }
+            if all.is_empty() {
+                0
+            } else {
+                all.value_at_quantile(0.5)
+            }
+        }
     }
 }
 

@@ -27,6 +27,8 @@
 //! - [`timeline`]: folds a run's events into per-second request counts.
 //! - `outcomes`: folds each order's outcome the moment it ends, so a run's
 //!   memory follows the orders in flight.
+//! - `shard`: one strategy of a virtual run split into independent worlds
+//!   (`--shards`), what of a world is separable and what is not.
 //!
 //! Measurement and display stay apart: the harness measures and hands a
 //! [`hooklab_core::report::Summary`] over, and the `hooklab-report` crate
@@ -42,6 +44,7 @@ pub mod meter;
 pub mod network;
 mod outcomes;
 pub mod run;
+mod shard;
 pub mod sweep;
 pub mod timeline;
 pub mod transport;

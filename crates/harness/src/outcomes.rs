@@ -262,6 +262,52 @@ impl Outcomes {
         }
     }
 
+    /// Takes in the fold of another world of the same strategy and plan
+    /// (a shard, [`crate::shard`]), whose orders this world never placed:
+    /// every order's columns come from the world that placed it, and the
+    /// sums, the histogram and the counts add. Call before
+    /// [`Outcomes::finish`], once both worlds stopped.
+    pub(crate) fn absorb(&self, other: &Outcomes) {
+        let mut theirs = other.lock();
+        let theirs = &mut *theirs;
+        let mut f = self.lock();
+        f.settled.extend(theirs.settled.drain());
+        f.known_unsettled.extend(theirs.known_unsettled.drain());
+        for (mine, their) in f.notified.0.iter_mut().zip(&theirs.notified.0) {
+            *mine |= their;
+        }
+        for (mine, their) in f.has_payment.0.iter_mut().zip(&theirs.has_payment.0) {
+            *mine |= their;
+        }
+        for (mine, their) in f.created_us.iter_mut().zip(&theirs.created_us) {
+            if mine.is_nan() {
+                *mine = *their;
+            }
+        }
+        for (mine, their) in f.webhooks.iter_mut().zip(&theirs.webhooks) {
+            *mine += their;
+        }
+        if let (Some(mine), Some(their)) = (f.payments.as_mut(), theirs.payments.as_mut()) {
+            for (mine, their) in mine.iter_mut().zip(their.iter_mut()) {
+                if mine.is_none() {
+                    *mine = their.take();
+                }
+            }
+        }
+        f.webhook_known.append(&mut theirs.webhook_known);
+        f.exact.merge(&theirs.exact);
+        // Both grow as needed (`auto`): adding never refuses a count.
+        let _ = f.histogram.add(&theirs.histogram);
+        f.unrecorded += theirs.unrecorded;
+        let by = theirs.notified_by;
+        f.notified_by.poll += by.poll;
+        f.notified_by.webhook += by.webhook;
+        f.notified_by.stream += by.stream;
+        f.placement.merge(&theirs.placement);
+        f.request.merge(&theirs.request);
+        f.response.merge(&theirs.response);
+    }
+
     /// Folds what is left once the run stopped: `remaining`, the shop's
     /// entries still in its book (orders whose outcome it never learned),
     /// `failed`, the orders that never got a payment, `attempts`, the

@@ -46,8 +46,8 @@ use hooklab_shop::client::PlatformClient;
 use hooklab_shop::orders::OrderBook;
 use hooklab_shop::receiver::{self, Receiver, ReceiverFaults};
 use std::num::NonZeroUsize;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Hears how a run is going (the CLI draws a progress bar with it).
 pub trait Progress: Send + Sync {
@@ -101,6 +101,14 @@ pub struct RunOptions {
     /// [`ORDER_LIVES_PER_SUMMARY`], which keeps `summary.json` under 5 MB
     /// whatever the number of orders. Every count stays exact.
     pub order_lives: Option<NonZeroUsize>,
+    /// How many shards a virtual run's separable strategies run in
+    /// ([`crate::shard`]: `poll` split by order, `poll_events` by merchant,
+    /// in scenarios with nothing shared between them); `None` or 1: one
+    /// world each, as always. Decided here and by the scenario alone, never
+    /// by [`RunOptions::jobs`], so the summary does not depend on `jobs`; it
+    /// differs from one world's only in the connection counts (K pools, not
+    /// one) and, from the millionth payment on, in the ids' bytes.
+    pub shards: Option<NonZeroUsize>,
     /// How a virtual run's hosts exchange messages: called directly
     /// (default) or over real HTTP/1.1 on in-memory pipes, to show the
     /// summary is the same ([`crate::virtual_net::VirtualTransport`]).
@@ -282,13 +290,7 @@ pub fn run_scenario(
                 timer_late,
                 order_lives,
             };
-            strategies = run_virtual(
-                setting,
-                &plan,
-                options.workers(),
-                options.transport,
-                progress,
-            )?;
+            strategies = run_virtual(setting, &plan, options.workers(), &options, progress)?;
         }
     }
     Ok(Summary {
@@ -311,15 +313,20 @@ pub fn run_scenario(
 /// Runs every strategy of a virtual-clock scenario on up to `workers` OS
 /// threads and returns their reports in the scenario's order.
 ///
-/// Each strategy gets a fresh paused current-thread runtime on the thread
-/// that takes it: no task of one strategy outlives it into the next, every
-/// strategy starts at the same virtual instant, and nothing of one world
-/// (its network, clock, event channel, timeline) is seen by another. A
-/// strategy's report therefore depends only on the scenario and the strategy,
-/// never on which thread ran it or when; the reports are put back in the
-/// scenario's order, so the summary does not depend on `workers` either. The
-/// progress listener hears each strategy's calls in order, but calls of
-/// different strategies interleave.
+/// Each strategy (or each of its shards, [`crate::shard`]) gets a fresh
+/// paused current-thread runtime: no task of one strategy outlives it into
+/// the next, every strategy starts at the same virtual instant, and nothing
+/// of one world (its network, clock, event channel, timeline) is seen by
+/// another. A strategy's report therefore depends only on the scenario, the
+/// strategy and its number of shards, never on which thread ran it or when;
+/// the reports are put back in the scenario's order, so the summary does not
+/// depend on `workers` either. The progress listener hears each strategy's
+/// calls in order, but calls of different strategies (and shards)
+/// interleave.
+///
+/// A shard runs until its own orders are known, then its runtime is kept,
+/// paused, until every shard of its strategy got there; then each runs on
+/// to the latest of their ends and stops (see [`crate::shard`]).
 ///
 /// The first failure (in the scenario's order, among the strategies that
 /// ran) is returned; once one strategy fails, no thread starts another.
@@ -327,58 +334,187 @@ fn run_virtual(
     setting: Setting<'_>,
     plan: &Arc<[OrderPlan]>,
     workers: usize,
-    transport: VirtualTransport,
+    options: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Vec<StrategyReport>, HarnessError> {
     let specs = &setting.scenario.strategies;
     let total = specs.len();
-    let one = |index: usize, spec: &StrategySpec| -> Result<StrategyReport, HarnessError> {
-        progress.strategy_started(index, total, spec.name(), plan.len() as u64);
-        let scenario = setting.scenario;
+    let scenario = setting.scenario;
+    let asked = options.shards.map_or(1, NonZeroUsize::get);
+    let shards: Vec<usize> = specs
+        .iter()
+        .map(|spec| crate::shard::shards_of(scenario, setting.clock, spec, plan.len(), asked))
+        .collect();
+    let transport = options.transport;
+    let net = || {
+        Shaped::new(
+            VirtualNet::with_transport(transport),
+            &scenario.network,
+            scenario.seed,
+        )
+    };
+    // Orders known by each shard of each strategy, for the progress bar.
+    let known: Vec<Vec<AtomicU64>> = shards
+        .iter()
+        .map(|&k| (0..k).map(|_| AtomicU64::new(0)).collect())
+        .collect();
+    let strategy_started = |index: usize| {
+        progress.strategy_started(index, total, specs[index].name(), plan.len() as u64);
+    };
+    let whole = |index: usize| -> Result<StrategyReport, HarnessError> {
+        strategy_started(index);
+        let spec = &specs[index];
         let report = virtual_net::paused_runtime()?.block_on(async {
             // Built inside the runtime, where the run's clock starts.
-            let net = Shaped::new(
-                VirtualNet::with_transport(transport),
-                &scenario.network,
-                scenario.seed,
-            );
+            let net = net();
             let origin = virtual_net::ORIGIN_UNIX_US;
             run_strategy(index, &net, origin, setting, spec, plan, progress).await
         })?;
         progress.strategy_finished(index, &report);
         Ok(report)
     };
-    let workers = workers.clamp(1, total.max(1));
-    if workers == 1 {
-        return specs
+
+    // The work, in the scenario's order: each strategy whole, or its shards'
+    // first halves; a strategy's shards' second halves are queued (first)
+    // once all its shards reached their own end.
+    let queue = Mutex::new(
+        shards
             .iter()
             .enumerate()
-            .map(|(index, spec)| one(index, spec))
-            .collect();
-    }
-    // Each thread takes the next strategy not yet taken, so a long strategy
-    // on one thread does not hold back the others.
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let mut results: Vec<(usize, Result<StrategyReport, HarnessError>)> =
-        std::thread::scope(|scope| {
-            let threads: Vec<_> = (0..workers)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut done = Vec::new();
-                        while !failed.load(Ordering::Relaxed) {
-                            let index = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(spec) = specs.get(index) else { break };
-                            let result = one(index, spec);
-                            if result.is_err() {
-                                failed.store(true, Ordering::Relaxed);
-                            }
-                            done.push((index, result));
-                        }
-                        done
-                    })
+            .flat_map(|(index, &k)| {
+                (0..k).map(move |shard| match k {
+                    1 => Work::Whole(index),
+                    _ => Work::Start(index, shard),
                 })
-                .collect();
+            })
+            .collect::<std::collections::VecDeque<_>>(),
+    );
+    // Each sharded strategy's shards: paused after their first half, then
+    // stopped.
+    let paused: Vec<Mutex<Vec<Option<Paused<'_>>>>> = shards
+        .iter()
+        .map(|&k| Mutex::new((0..k).map(|_| None).collect()))
+        .collect();
+    let stopped: Vec<Mutex<Vec<Option<Stopped<'_>>>>> = shards
+        .iter()
+        .map(|&k| Mutex::new((0..k).map(|_| None).collect()))
+        .collect();
+    let failed = AtomicBool::new(false);
+
+    let step = |work: Work| -> Option<(usize, Result<StrategyReport, HarnessError>)> {
+        match work {
+            Work::Whole(index) => Some((index, whole(index))),
+            Work::Start(index, shard) => {
+                if shard == 0 {
+                    strategy_started(index);
+                }
+                let spec = &specs[index];
+                let part = crate::shard::part(spec, shard, shards[index]);
+                let listener = crate::shard::ShardProgress {
+                    inner: progress,
+                    known: &known[index],
+                    shard,
+                };
+                let first_half = || -> Result<Paused<'_>, HarnessError> {
+                    let runtime = virtual_net::paused_runtime()?;
+                    let (net, world, end) = runtime.block_on(async {
+                        let net = net();
+                        let origin = virtual_net::ORIGIN_UNIX_US;
+                        let mut world =
+                            World::start(index, &net, origin, setting, spec, plan, Some(part))
+                                .await?;
+                        let end = world.wait(&listener).await;
+                        Ok::<_, HarnessError>((net, world, end))
+                    })?;
+                    Ok(Paused {
+                        runtime,
+                        net,
+                        world,
+                        end,
+                    })
+                };
+                let half = match first_half() {
+                    Ok(half) => half,
+                    Err(e) => return Some((index, Err(e))),
+                };
+                let mut all = lock_ignoring_poison(&paused[index]);
+                all[shard] = Some(half);
+                if all.iter().all(Option::is_some) {
+                    // The run's end: the latest shard's (each stopped at
+                    // its deadline at the latest, the same for all).
+                    let end = all.iter().flatten().map(|p| p.end).max();
+                    let mut queue = lock_ignoring_poison(&queue);
+                    for shard in (0..all.len()).rev() {
+                        queue.push_front(Work::Finish(index, shard, end.unwrap_or(Micros(0))));
+                    }
+                }
+                None
+            }
+            Work::Finish(index, shard, end) => {
+                let half = lock_ignoring_poison(&paused[index])[shard].take()?;
+                let listener = crate::shard::ShardProgress {
+                    inner: progress,
+                    known: &known[index],
+                    shard,
+                };
+                let Paused {
+                    runtime,
+                    net,
+                    mut world,
+                    end: own,
+                } = half;
+                let result = runtime.block_on(async {
+                    if own < end {
+                        world.wait_until(end, &listener).await;
+                    }
+                    world.stop(&net, &listener).await
+                });
+                drop(runtime);
+                let stop = match result {
+                    Ok(stop) => stop,
+                    Err(e) => return Some((index, Err(e))),
+                };
+                let mut all = lock_ignoring_poison(&stopped[index]);
+                all[shard] = Some(stop);
+                if !all.iter().all(Option::is_some) {
+                    return None;
+                }
+                let shards: Vec<Stopped<'_>> = all.iter_mut().filter_map(Option::take).collect();
+                drop(all);
+                let report = crate::shard::report(shards).ok_or(HarnessError::Runtime(
+                    std::io::Error::other("a sharded strategy without shards"),
+                ));
+                if let Ok(report) = &report {
+                    progress.strategy_finished(index, report);
+                }
+                Some((index, report))
+            }
+        }
+    };
+
+    // Each thread takes the next piece of work not yet taken, so a long
+    // strategy on one thread does not hold back the others.
+    let worker = || {
+        let mut done = Vec::new();
+        while !failed.load(Ordering::Relaxed) {
+            let Some(work) = lock_ignoring_poison(&queue).pop_front() else {
+                break;
+            };
+            if let Some((index, result)) = step(work) {
+                if result.is_err() {
+                    failed.store(true, Ordering::Relaxed);
+                }
+                done.push((index, result));
+            }
+        }
+        done
+    };
+    let workers = workers.clamp(1, shards.iter().sum::<usize>().max(1));
+    let mut results: Vec<(usize, Result<StrategyReport, HarnessError>)> = if workers == 1 {
+        worker()
+    } else {
+        std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..workers).map(|_| scope.spawn(worker)).collect();
             threads
                 .into_iter()
                 .flat_map(|thread| match thread.join() {
@@ -388,9 +524,35 @@ fn run_virtual(
                     Err(panic) => std::panic::resume_unwind(panic),
                 })
                 .collect()
-        });
+        })
+    };
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// A piece of a virtual run's work (see [`run_virtual`]).
+#[derive(Clone, Copy, Debug)]
+enum Work {
+    /// A strategy in one world, start to end.
+    Whole(usize),
+    /// A shard of a strategy, until its own orders are known.
+    Start(usize, usize),
+    /// The same shard, on to the run's end (the instant), and stopped.
+    Finish(usize, usize, Micros),
+}
+
+/// A shard between its two halves: its runtime, with every task of its
+/// world in it, paused (nothing runs, and its clock stands still, until
+/// the next `block_on`).
+struct Paused<'s> {
+    runtime: tokio::runtime::Runtime,
+    net: Shaped<VirtualNet>,
+    world: World<'s>,
+    end: Micros,
+}
+
+fn lock_ignoring_poison<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The real network of one strategy, and the platform's own runtime when
@@ -447,289 +609,522 @@ pub(crate) async fn run_strategy(
     plan: &Arc<[OrderPlan]>,
     progress: &dyn Progress,
 ) -> Result<StrategyReport, HarnessError> {
-    let scenario = setting.scenario;
-    let clock = net.clock(origin_unix_us);
-    let (trigger, shutdown) = shutdown::channel();
-    // Everything the platform and the shop announce comes here, to be folded
-    // into the timeline at once (nothing of it is kept) and passed on to the
-    // progress listener.
-    let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel::<RunEvent>();
-    // Each order's outcome is folded the moment it ends (see `outcomes`):
-    // settlements and webhook attempts as they are announced, the shop's
-    // entries as the forgetting order book hands them over.
-    let outcomes = Outcomes::new(plan.clone());
-    if spec.receives_webhooks() {
-        outcomes.keep_payments();
-    }
-    if matches!(spec, StrategySpec::Poll { .. }) && scenario.platform.rate_limit_per_s.is_some() {
-        outcomes.keep_placements();
-    }
-    let events = {
-        let outcomes = outcomes.clone();
-        EventSink::to(move |e| {
-            outcomes.observe(&e);
-            let _ = events_tx.send(e);
-        })
-    };
-    let mut recorder = Recorder::new(plan.len(), setting.order_lives);
-    recorder.for_strategy(spec);
-    let http: Arc<dyn HttpClient> = net.client();
+    let mut world = World::start(index, net, origin_unix_us, setting, spec, plan, None).await?;
+    world.wait(progress).await;
+    Ok(world.stop(net, progress).await?.report())
+}
 
-    // The platform, with the workload's settlement plan.
-    let settlement = SettlementPlan::new(
-        plan.iter()
-            .map(|o| (o.order_id.clone(), o.settle_after, o.outcome)),
-    );
-    // The merchants, each with its own API key, seeded.
-    let mut keys = SeededRng::stream(scenario.seed, "merchants");
-    let merchants: Vec<Merchant> = (1..=u64::from(scenario.workload.merchants.max(1)))
-        .map(|n| Merchant::generate(n, &mut keys))
-        .collect();
-    let config = PlatformConfig {
-        plan: settlement,
-        seed: scenario.seed,
-        // `[delivery]`, or the retry profile the strategy names.
-        delivery: scenario.delivery_for(spec),
-        duplicate_rate: scenario.faults.duplicate_rate,
-        reorder: scenario.faults.reorder_ms,
-        merchants: merchants.clone(),
-        events: events.clone(),
-        rate_limit_per_s: scenario.platform.rate_limit_per_s,
-        pull: pull_config(&scenario.platform),
-        ..PlatformConfig::default()
-    };
-    // A receiver that is "down, refusing connections" is seen by the sender
-    // as refused connections: the platform's outbound link refuses during
-    // those windows.
-    let faults = &scenario.faults;
-    let windows = |mode: DownMode| -> Vec<(Micros, Micros)> {
-        faults
-            .receiver_down
-            .iter()
-            .filter(|w| w.mode == mode)
-            .map(|w| (Micros(w.from_ms.as_us()), Micros(w.until_ms.as_us())))
-            .collect()
-    };
-    let mut refused = windows(DownMode::Refuse);
-    // A crashed shop refuses connections, as a receiver down refusing does.
-    refused.extend(crash::shop_down(scenario));
-    let refusing = (!refused.is_empty()).then(|| {
-        Arc::new(RefusingLink {
-            inner: http.clone(),
-            clock,
-            windows: refused,
+/// One world of a strategy: its platform, shops, receivers, order driver
+/// and timeline, from the moment they start ([`World::start`]) to the
+/// moment they stop ([`World::stop`]). A strategy runs in one world, or
+/// (a virtual run's shards, [`crate::shard`]) in several, each placing its
+/// part of the orders, which wait for one another's end before stopping.
+pub(crate) struct World<'s> {
+    index: usize,
+    setting: Setting<'s>,
+    spec: &'s StrategySpec,
+    plan: Arc<[OrderPlan]>,
+    clock: Clock,
+    trigger: shutdown::ShutdownTrigger,
+    events_rx: tokio::sync::mpsc::UnboundedReceiver<RunEvent>,
+    outcomes: Arc<Outcomes>,
+    recorder: Recorder,
+    refusing: Option<Arc<RefusingLink>>,
+    life: Arc<PlatformLife>,
+    servers: Vec<tokio::task::JoinHandle<()>>,
+    book: Arc<OrderBook>,
+    client: PlatformClient,
+    shops: Vec<Shop>,
+    receivers: Vec<Arc<Receiver>>,
+    crashes: Option<tokio::task::JoinHandle<()>>,
+    driver: tokio::task::JoinHandle<()>,
+    origin: Micros,
+    deadline: Micros,
+    /// This world's orders (all the plan's, or one shard's).
+    total: u64,
+    settled: tokio::sync::watch::Receiver<u64>,
+}
+
+/// What a world left once it stopped, for the fold (one world's, or every
+/// shard's merged, [`crate::shard`]).
+pub(crate) struct Stopped<'s> {
+    pub setting: Setting<'s>,
+    pub spec: &'s StrategySpec,
+    pub plan: Arc<[OrderPlan]>,
+    pub life: Arc<PlatformLife>,
+    pub platform: hooklab_platform::Platform,
+    pub book: Arc<OrderBook>,
+    pub outcomes: Arc<Outcomes>,
+    pub client: PlatformClient,
+    pub receivers: Vec<Arc<Receiver>>,
+    /// Deliveries the refusing link refused.
+    pub refused: u64,
+    /// The instant the world stopped, on its clock.
+    pub ended: Micros,
+    /// How long it ran, from its first possible order.
+    pub run: Dur,
+    /// Its timeline, closed at `ended` but not yet finished.
+    pub recorder: Recorder,
+    pub traffic: Option<Traffic>,
+}
+
+impl<'s> World<'s> {
+    /// Starts a world on `net`: the platform, one shop (and receiver) per
+    /// merchant, the endpoints, and the order driver, which places the
+    /// orders of `part` (every order when `None`) at their arrival instants.
+    pub(crate) async fn start(
+        index: usize,
+        net: &dyn Network,
+        origin_unix_us: i64,
+        setting: Setting<'s>,
+        spec: &'s StrategySpec,
+        plan: &Arc<[OrderPlan]>,
+        part: Option<crate::shard::Part>,
+    ) -> Result<World<'s>, HarnessError> {
+        let scenario = setting.scenario;
+        let clock = net.clock(origin_unix_us);
+        let (trigger, shutdown) = shutdown::channel();
+        // Everything the platform and the shop announce comes here, to be folded
+        // into the timeline at once (nothing of it is kept) and passed on to the
+        // progress listener.
+        let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel::<RunEvent>();
+        // Each order's outcome is folded the moment it ends (see `outcomes`):
+        // settlements and webhook attempts as they are announced, the shop's
+        // entries as the forgetting order book hands them over.
+        let outcomes = Outcomes::new(plan.clone());
+        if spec.receives_webhooks() {
+            outcomes.keep_payments();
+        }
+        if matches!(spec, StrategySpec::Poll { .. })
+            && scenario.platform.rate_limit_per_s.is_some()
+        {
+            outcomes.keep_placements();
+        }
+        let events = {
+            let outcomes = outcomes.clone();
+            EventSink::to(move |e| {
+                outcomes.observe(&e);
+                let _ = events_tx.send(e);
+            })
+        };
+        let mut recorder = Recorder::new(plan.len(), setting.order_lives);
+        recorder.for_strategy(spec);
+        let http: Arc<dyn HttpClient> = net.client();
+
+        // The platform, with the workload's settlement plan.
+        let settlement = SettlementPlan::new(
+            plan.iter()
+                .map(|o| (o.order_id.clone(), o.settle_after, o.outcome)),
+        );
+        // The merchants, each with its own API key, seeded.
+        let mut keys = SeededRng::stream(scenario.seed, "merchants");
+        let merchants: Vec<Merchant> = (1..=u64::from(scenario.workload.merchants.max(1)))
+            .map(|n| Merchant::generate(n, &mut keys))
+            .collect();
+        let config = PlatformConfig {
+            plan: settlement,
+            seed: scenario.seed,
+            // `[delivery]`, or the retry profile the strategy names.
+            delivery: scenario.delivery_for(spec),
+            duplicate_rate: scenario.faults.duplicate_rate,
+            reorder: scenario.faults.reorder_ms,
+            merchants: merchants.clone(),
             events: events.clone(),
-            refused: AtomicU64::new(0),
-        })
-    });
-    let platform_http: Arc<dyn HttpClient> = match &refusing {
-        Some(link) => link.clone(),
-        None => http.clone(),
-    };
-    // One platform, or (with crash faults or a store) one per life.
-    let (life, platform_url, mut servers) = PlatformLife::serve(
-        net,
-        scenario,
-        spec,
-        clock,
-        config,
-        platform_http,
-        shutdown.clone(),
-    )
-    .await?;
-
-    // One shop per merchant. They share one order book (order ids are unique
-    // across merchants) and one client's counters, so the report adds them
-    // up with no extra work; each has its own key, pollers and receiver.
-    // The platform forgets each finished payment a minute after the shop
-    // learned it: memory follows the orders in flight (reports unchanged).
-    // A run with crash faults keeps everything: its platform is replaced at
-    // each restart, and the lab is small.
-    let events_of_shop = if life.restarts() {
-        events.clone()
-    } else {
-        life.current()
-            .forget_once_known(events.clone(), Dur::from_secs(60))
-    };
-    // And the shop's book forgets each order it learned, handing it to the
-    // outcomes fold first.
-    let book = {
-        let outcomes = outcomes.clone();
-        Arc::new(OrderBook::forgetting(
-            events_of_shop,
-            Arc::new(move |entry| outcomes.ended(entry)),
-        ))
-    };
-    let client =
-        PlatformClient::new(life.shop_link(http.clone()), &platform_url, clock).with_events(events);
-    let receiver_faults = ReceiverFaults {
-        down: windows(DownMode::Unavailable),
-        error_rate: faults.receiver_error_rate,
-        delay: faults.receiver_delay_ms,
-        silent_loss: faults.silent_loss,
-        ack_before_commit: crash::ack_before_commit(scenario, spec),
-    };
-    let mut shops = Vec::with_capacity(merchants.len());
-    let mut receivers = Vec::with_capacity(merchants.len());
-    for (n, merchant) in merchants.iter().enumerate() {
-        let client = client.clone().with_api_key(&merchant.api_key);
-        let shop = Shop::new(
+            rate_limit_per_s: scenario.platform.rate_limit_per_s,
+            pull: pull_config(&scenario.platform),
+            ..PlatformConfig::default()
+        };
+        // A receiver that is "down, refusing connections" is seen by the sender
+        // as refused connections: the platform's outbound link refuses during
+        // those windows.
+        let faults = &scenario.faults;
+        let windows = |mode: DownMode| -> Vec<(Micros, Micros)> {
+            faults
+                .receiver_down
+                .iter()
+                .filter(|w| w.mode == mode)
+                .map(|w| (Micros(w.from_ms.as_us()), Micros(w.until_ms.as_us())))
+                .collect()
+        };
+        let mut refused = windows(DownMode::Refuse);
+        // A crashed shop refuses connections, as a receiver down refusing does.
+        refused.extend(crash::shop_down(scenario));
+        let refusing = (!refused.is_empty()).then(|| {
+            Arc::new(RefusingLink {
+                inner: http.clone(),
+                clock,
+                windows: refused,
+                events: events.clone(),
+                refused: AtomicU64::new(0),
+            })
+        });
+        let platform_http: Arc<dyn HttpClient> = match &refusing {
+            Some(link) => link.clone(),
+            None => http.clone(),
+        };
+        // One platform, or (with crash faults or a store) one per life.
+        let (life, platform_url, mut servers) = PlatformLife::serve(
+            net,
+            scenario,
+            spec,
             clock,
-            client,
-            spec.clone(),
-            scenario.workload.currency.clone(),
+            config,
+            platform_http,
             shutdown.clone(),
         )
-        .with_book(book.clone());
-        let seed = scenario.seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        receivers.push(Receiver::with_faults(
-            clock,
-            book.clone(),
-            receiver_faults.clone(),
-            seed,
-        ));
-        shops.push(shop);
-    }
-    if spec.receives_webhooks() {
-        // All merchants' receivers behind one server, one path each, as a
-        // multi-tenant integration (Zapier, say) receives for its users.
-        let router = receiver::tenants_router(&receivers);
-        let (url, task) = net.serve("shop", router, shutdown.clone()).await?;
-        servers.push(task);
-        for (n, (shop, receiver)) in shops.iter().zip(&receivers).enumerate() {
-            shop.subscribe(receiver, &format!("{url}{}", receiver::tenant_path(n)))
-                .await
-                .map_err(HarnessError::Register)?;
+        .await?;
+
+        // One shop per merchant. They share one order book (order ids are unique
+        // across merchants) and one client's counters, so the report adds them
+        // up with no extra work; each has its own key, pollers and receiver.
+        // The platform forgets each finished payment a minute after the shop
+        // learned it: memory follows the orders in flight (reports unchanged).
+        // A run with crash faults keeps everything: its platform is replaced at
+        // each restart, and the lab is small.
+        let events_of_shop = if life.restarts() {
+            events.clone()
+        } else {
+            life.current()
+                .forget_once_known(events.clone(), Dur::from_secs(60))
+        };
+        // And the shop's book forgets each order it learned, handing it to the
+        // outcomes fold first.
+        let book = {
+            let outcomes = outcomes.clone();
+            Arc::new(OrderBook::forgetting(
+                events_of_shop,
+                Arc::new(move |entry| outcomes.ended(entry)),
+            ))
+        };
+        let client = PlatformClient::new(life.shop_link(http.clone()), &platform_url, clock)
+            .with_events(events);
+        let receiver_faults = ReceiverFaults {
+            down: windows(DownMode::Unavailable),
+            error_rate: faults.receiver_error_rate,
+            delay: faults.receiver_delay_ms,
+            silent_loss: faults.silent_loss,
+            ack_before_commit: crash::ack_before_commit(scenario, spec),
+        };
+        let mut shops = Vec::with_capacity(merchants.len());
+        let mut receivers = Vec::with_capacity(merchants.len());
+        for (n, merchant) in merchants.iter().enumerate() {
+            let client = client.clone().with_api_key(&merchant.api_key);
+            let shop = Shop::new(
+                clock,
+                client,
+                spec.clone(),
+                scenario.workload.currency.clone(),
+                shutdown.clone(),
+            )
+            .with_book(book.clone());
+            let seed = scenario.seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            receivers.push(Receiver::with_faults(
+                clock,
+                book.clone(),
+                receiver_faults.clone(),
+                seed,
+            ));
+            shops.push(shop);
         }
-    }
-
-    let crashes = life.spawn_crashes(&receivers, &book);
-
-    // Place every order at its arrival instant, at its merchant's shop, each
-    // in its own task so a slow creation never delays the next arrival.
-    let origin = clock.now();
-    recorder.start_at(origin);
-    outcomes.begin(origin);
-    for shop in &shops {
-        shop.start();
-    }
-    let driver = {
-        let shops = shops.clone();
-        let orders = plan.clone();
-        tokio::spawn(async move {
-            for k in 0..orders.len() {
-                let order = &orders[k];
-                clock.sleep_until(origin.plus(Dur(order.arrive_at.0))).await;
-                let Some(shop) = shops.get(order.merchant as usize).cloned() else {
-                    continue;
-                };
-                let (checkout, orders) = (shop.clone(), orders.clone());
-                shop.spawn(async move {
-                    // A failure is recorded in the order book as a missed order.
-                    let _ = checkout.place_order(&orders[k]).await;
-                });
+        if spec.receives_webhooks() {
+            // All merchants' receivers behind one server, one path each, as a
+            // multi-tenant integration (Zapier, say) receives for its users.
+            let router = receiver::tenants_router(&receivers);
+            let (url, task) = net.serve("shop", router, shutdown.clone()).await?;
+            servers.push(task);
+            for (n, (shop, receiver)) in shops.iter().zip(&receivers).enumerate() {
+                shop.subscribe(receiver, &format!("{url}{}", receiver::tenant_path(n)))
+                    .await
+                    .map_err(HarnessError::Register)?;
             }
-        })
-    };
-
-    // Wait for every outcome, or for the deadline.
-    let deadline = origin
-        .plus(Dur(workload::last_settlement(plan).0))
-        .plus(spec.patience(&scenario.delivery_for(spec)))
-        .plus(scenario.run.grace_ms);
-    let total = plan.len() as u64;
-    let mut settled = book.watch_settled();
-    // One timer for the whole wait, not one per turn of the loop: a run
-    // makes several events per order, and each turn used to register and
-    // cancel a timer of its own.
-    let out_of_time = clock.sleep_until(deadline);
-    tokio::pin!(out_of_time);
-    loop {
-        let known = *settled.borrow_and_update();
-        progress.orders_known(index, known);
-        if known >= total {
-            break;
         }
-        tokio::select! {
-            biased;
-            _ = &mut out_of_time => break,
-            changed = settled.changed() => if changed.is_err() { break },
-            Some(event) = events_rx.recv() => {
-                progress.event(index, &event);
-                recorder.record(&event);
-                // And every event already waiting, in one turn: no time
-                // passes meanwhile (nothing here awaits), so this changes
-                // only how often the loop turns, not what it records.
-                while let Ok(event) = events_rx.try_recv() {
-                    progress.event(index, &event);
+
+        let crashes = life.spawn_crashes(&receivers, &book);
+
+        // Place every order at its arrival instant, at its merchant's shop, each
+        // in its own task so a slow creation never delays the next arrival.
+        // A shard's world starts only its own merchants' shops and places
+        // only its own orders; every other part of it is the whole world's.
+        let origin = clock.now();
+        let mut recorder = recorder;
+        recorder.start_at(origin);
+        outcomes.begin(origin);
+        let merchant_in = |n: usize| part.is_none_or(|p| p.has_merchant(n));
+        let order_in = |k: usize, o: &OrderPlan| part.is_none_or(|p| p.has_order(k, o));
+        for (n, shop) in shops.iter().enumerate() {
+            if merchant_in(n) {
+                shop.start();
+            }
+        }
+        let total = match part {
+            None => plan.len() as u64,
+            Some(_) => plan
+                .iter()
+                .enumerate()
+                .filter(|(k, o)| order_in(*k, o))
+                .count() as u64,
+        };
+        let driver = {
+            let shops = shops.clone();
+            let orders = plan.clone();
+            tokio::spawn(async move {
+                for k in 0..orders.len() {
+                    let order = &orders[k];
+                    if part.is_some_and(|p| !p.has_order(k, order)) {
+                        continue;
+                    }
+                    clock.sleep_until(origin.plus(Dur(order.arrive_at.0))).await;
+                    let Some(shop) = shops.get(order.merchant as usize).cloned() else {
+                        continue;
+                    };
+                    let (checkout, orders) = (shop.clone(), orders.clone());
+                    shop.spawn(async move {
+                        // A failure is recorded in the order book as a missed order.
+                        let _ = checkout.place_order(&orders[k]).await;
+                    });
+                }
+            })
+        };
+
+        // The deadline: the last settlement, plus the strategy's patience,
+        // plus the grace period (of the whole plan, in every shard).
+        let deadline = origin
+            .plus(Dur(workload::last_settlement(plan).0))
+            .plus(spec.patience(&scenario.delivery_for(spec)))
+            .plus(scenario.run.grace_ms);
+        let settled = book.watch_settled();
+        Ok(World {
+            index,
+            setting,
+            spec,
+            plan: plan.clone(),
+            clock,
+            trigger,
+            events_rx,
+            outcomes,
+            recorder,
+            refusing,
+            life,
+            servers,
+            book,
+            client,
+            shops,
+            receivers,
+            crashes,
+            driver,
+            origin,
+            deadline,
+            total,
+            settled,
+        })
+    }
+
+    /// Waits until the shop knows every outcome of this world's orders, or
+    /// until the deadline, folding the events into the timeline as they
+    /// come; answers the instant it stopped waiting.
+    pub(crate) async fn wait(&mut self, progress: &dyn Progress) -> Micros {
+        let World {
+            index,
+            clock,
+            events_rx,
+            recorder,
+            deadline,
+            total,
+            settled,
+            ..
+        } = self;
+        // One timer for the whole wait, not one per turn of the loop: a run
+        // makes several events per order, and each turn used to register and
+        // cancel a timer of its own.
+        let out_of_time = clock.sleep_until(*deadline);
+        tokio::pin!(out_of_time);
+        loop {
+            let known = *settled.borrow_and_update();
+            progress.orders_known(*index, known);
+            if known >= *total {
+                break;
+            }
+            tokio::select! {
+                biased;
+                _ = &mut out_of_time => break,
+                changed = settled.changed() => if changed.is_err() { break },
+                Some(event) = events_rx.recv() => {
+                    progress.event(*index, &event);
                     recorder.record(&event);
+                    // And every event already waiting, in one turn: no time
+                    // passes meanwhile (nothing here awaits), so this changes
+                    // only how often the loop turns, not what it records.
+                    while let Ok(event) = events_rx.try_recv() {
+                        progress.event(*index, &event);
+                        recorder.record(&event);
+                    }
+                }
+            }
+        }
+        clock.now()
+    }
+
+    /// Goes on running until `end`, a later instant than this world's own
+    /// end (another shard's, [`crate::shard`]), and until every task due at
+    /// `end` has taken its first step, as they all have in one world when
+    /// its harness stops there: that world stops on the news of the last
+    /// outcome, which comes from one of those tasks after its exchange's
+    /// turns, each of which puts it behind all the others.
+    ///
+    /// Here a task of its own wakes with them (the same timer instant) and
+    /// yields once: a spawned task that yields goes back behind every task
+    /// already queued, so its next step comes after their first. This
+    /// wait, the runtime's `block_on` future, would not do: tokio polls it
+    /// again after at most a few dozen tasks, whatever is queued.
+    pub(crate) async fn wait_until(&mut self, end: Micros, progress: &dyn Progress) {
+        let World {
+            index,
+            clock,
+            events_rx,
+            recorder,
+            ..
+        } = self;
+        let (due_done, all_due_done) = tokio::sync::oneshot::channel::<()>();
+        let clock = *clock;
+        // Done by the time the answer comes (it sends, then returns).
+        drop(tokio::spawn(async move {
+            clock.sleep_until(end).await;
+            tokio::task::yield_now().await;
+            let _ = due_done.send(());
+        }));
+        tokio::pin!(all_due_done);
+        loop {
+            tokio::select! {
+                biased;
+                _ = &mut all_due_done => break,
+                Some(event) = events_rx.recv() => {
+                    progress.event(*index, &event);
+                    recorder.record(&event);
+                    while let Ok(event) = events_rx.try_recv() {
+                        progress.event(*index, &event);
+                        recorder.record(&event);
+                    }
                 }
             }
         }
     }
-    let ended = clock.now();
-    // Held connections are averaged up to here, the run's end.
-    let ended_at = tokio::time::Instant::now();
-    recorder.close_at(ended);
-    driver.abort();
-    if let Some(crashes) = crashes {
-        crashes.abort();
-    }
-    let platform = life.current();
-    platform.settle_due();
-    trigger.trigger();
-    // The shops' pollers and checkouts first: a request on the wire finishes
-    // (the servers are still answering), so both sides count it.
-    for shop in &shops {
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), shop.stopped()).await;
-    }
-    for server in servers {
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
-    }
 
-    // The events still in the channel happened before the end, too.
-    while let Ok(event) = events_rx.try_recv() {
-        progress.event(index, &event);
-        recorder.record(&event);
+    /// Stops everything (the shops' requests on the wire finish first) and
+    /// collects what the hosts recorded.
+    pub(crate) async fn stop(
+        self,
+        net: &dyn Network,
+        progress: &dyn Progress,
+    ) -> Result<Stopped<'s>, HarnessError> {
+        let World {
+            index,
+            setting,
+            spec,
+            plan,
+            clock,
+            trigger,
+            mut events_rx,
+            outcomes,
+            mut recorder,
+            refusing,
+            life,
+            servers,
+            book,
+            client,
+            shops,
+            receivers,
+            crashes,
+            driver,
+            origin,
+            ..
+        } = self;
+        let ended = clock.now();
+        // Held connections are averaged up to here, the run's end.
+        let ended_at = tokio::time::Instant::now();
+        recorder.close_at(ended);
+        driver.abort();
+        if let Some(crashes) = crashes {
+            crashes.abort();
+        }
+        let platform = life.current();
+        platform.settle_due();
+        trigger.trigger();
+        // The shops' pollers and checkouts first: a request on the wire finishes
+        // (the servers are still answering), so both sides count it.
+        for shop in &shops {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), shop.stopped()).await;
+        }
+        for server in servers {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+        }
+
+        // The events still in the channel happened before the end, too.
+        while let Ok(event) = events_rx.try_recv() {
+            progress.event(index, &event);
+            recorder.record(&event);
+        }
+        // Read once every server stopped: both ends counted the last exchange.
+        if let Some(failed) = life.failure() {
+            return Err(failed);
+        }
+        let traffic = net.meters().map(|meters| Traffic {
+            api: meters.counts("platform", ended_at),
+            webhooks: meters.counts("shop", ended_at),
+            // A platform a crash fault restarts runs on the run's own threads,
+            // not on the platform's runtime: its CPU is not measured.
+            platform_cpu_ms: net
+                .platform_cpu()
+                .filter(|_| !life.restarts())
+                .map(|cpu| (cpu.as_secs_f64() * 1e6).round() / 1e3),
+            platform_cpu_ms_per_order: None,
+        });
+        Ok(Stopped {
+            setting,
+            spec,
+            plan,
+            refused: refusing
+                .as_ref()
+                .map_or(0, |link| link.refused.load(Ordering::Relaxed)),
+            life,
+            platform,
+            book,
+            outcomes,
+            client,
+            receivers,
+            ended,
+            run: ended.since(origin),
+            recorder,
+            traffic,
+        })
     }
-    let timeline = recorder.finish(ended);
-    // Read once every server stopped: both ends counted the last exchange.
-    if let Some(failed) = life.failure() {
-        return Err(failed);
+}
+
+impl Stopped<'_> {
+    /// The strategy's report, from this one world.
+    pub(crate) fn report(self) -> StrategyReport {
+        let timeline = self.recorder.finish(self.ended);
+        let setting = self.setting;
+        fold::strategy_report(Observations {
+            spec: self.spec,
+            scenario: setting.scenario,
+            clock: setting.clock,
+            plan: &self.plan,
+            platforms: std::slice::from_ref(&self.platform),
+            books: std::slice::from_ref(&self.book),
+            outcomes: &self.outcomes,
+            clients: std::slice::from_ref(&self.client),
+            receivers: &self.receivers,
+            refused: self.refused,
+            calibrated_rtt: setting.calibrated,
+            calibrated_delivery: setting.calibrated_delivery,
+            timer_late: setting.timer_late,
+            run: self.run,
+            polls_by_order: self.recorder.polls_by_order(),
+            timeline,
+            traffic: self.traffic,
+            crash: self.life.log(),
+        })
     }
-    let traffic = net.meters().map(|meters| Traffic {
-        api: meters.counts("platform", ended_at),
-        webhooks: meters.counts("shop", ended_at),
-        // A platform a crash fault restarts runs on the run's own threads,
-        // not on the platform's runtime: its CPU is not measured.
-        platform_cpu_ms: net
-            .platform_cpu()
-            .filter(|_| !life.restarts())
-            .map(|cpu| (cpu.as_secs_f64() * 1e6).round() / 1e3),
-        platform_cpu_ms_per_order: None,
-    });
-    Ok(fold::strategy_report(Observations {
-        spec,
-        scenario,
-        clock: setting.clock,
-        plan,
-        platform: &platform,
-        book: &book,
-        outcomes: &outcomes,
-        client: &client,
-        receivers: &receivers,
-        refused: refusing
-            .as_ref()
-            .map_or(0, |link| link.refused.load(Ordering::Relaxed)),
-        calibrated_rtt: setting.calibrated,
-        calibrated_delivery: setting.calibrated_delivery,
-        timer_late: setting.timer_late,
-        run: ended.since(origin),
-        polls_by_order: recorder.polls_by_order(),
-        timeline,
-        traffic,
-        crash: life.log(),
-    }))
 }
 
 /// The platform's bounds and `X-Poll-Interval` for the reads between

@@ -322,6 +322,56 @@ impl Recorder {
         }
     }
 
+    /// Takes in the recorder of another world of the same strategy (a
+    /// shard, [`crate::shard`]) that recorded the same orders' sample and
+    /// ended at the same instant: counts add bucket by bucket (the finer of
+    /// the two fine widths merged into the coarser, both powers of ten, as
+    /// [`Recorder::record`] merges its own), and each sampled order's life
+    /// is the one of the world that placed it.
+    pub fn absorb(&mut self, mut other: Recorder) {
+        let coarsen = |r: &mut Recorder, fine_us: u64| {
+            while r.fine_us < fine_us {
+                r.fine_us *= 10;
+                let merged = r.fine.chunks(10).map(|tens| {
+                    let mut sum = Counts::default();
+                    tens.iter().for_each(|c| sum.add(c));
+                    sum
+                });
+                r.fine = merged.collect();
+            }
+        };
+        let width = self.fine_us.max(other.fine_us);
+        coarsen(self, width);
+        coarsen(&mut other, width);
+        if self.fine.len() < other.fine.len() {
+            self.fine.resize(other.fine.len(), Counts::default());
+        }
+        for (mine, theirs) in self.fine.iter_mut().zip(&other.fine) {
+            mine.add(theirs);
+        }
+        self.after_end.add(&other.after_end);
+        for (reason, n) in other.rejected_by_reason {
+            *self.rejected_by_reason.entry(reason).or_insert(0) += n;
+        }
+        for (mine, theirs) in self.lives.iter_mut().zip(&other.lives) {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                if *m < 0.0 {
+                    *m = *t;
+                }
+            }
+        }
+        for (mine, theirs) in self.via.iter_mut().zip(&other.via) {
+            if *mine == b'-' {
+                *mine = *theirs;
+            }
+        }
+        for (mine, theirs) in self.polls_by_order.iter_mut().zip(&other.polls_by_order) {
+            *mine += theirs;
+        }
+        self.first_day.polls += other.first_day.polls;
+        self.first_day.deliveries += other.first_day.deliveries;
+    }
+
     /// The status polls of each order, in number order (`ord_000001`
     /// first).
     pub fn polls_by_order(&self) -> &[u32] {

@@ -787,6 +787,14 @@ impl Platform {
         self.shared.lateness.mean()
     }
 
+    /// What [`Platform::settlement_lateness`] is the mean of: the sum of the
+    /// worker's latenesses, µs, and how many payments it settled. Several
+    /// platforms' means (the harness's shards of one strategy, each a world
+    /// of its own) combine exactly from these, not from their means.
+    pub fn settlement_lateness_sums(&self) -> (u64, u64) {
+        self.shared.lateness.sums()
+    }
+
     /// Settles every payment due by now (the worker does this on its own; tests
     /// and the harness call it to be sure nothing due is left pending).
     pub fn settle_due(&self) {

@@ -247,6 +247,15 @@ impl Lateness {
         let count = self.count.load(Ordering::Relaxed);
         (count > 0).then(|| Dur(self.sum_us.load(Ordering::Relaxed) / count))
     }
+
+    /// The sum of the latenesses, µs, and how many: what several platforms'
+    /// means combine from (the harness's shards of one strategy).
+    pub(crate) fn sums(&self) -> (u64, u64) {
+        (
+            self.sum_us.load(Ordering::Relaxed),
+            self.count.load(Ordering::Relaxed),
+        )
+    }
 }
 
 /// How often a platform that forgets after a window looks for what to

@@ -305,6 +305,16 @@ impl PlatformClient {
         &self.sent
     }
 
+    /// Every payment creation's round trip, µs (at least 1 each): what
+    /// [`PlatformClient::median_create_rtt_us`] reads, for several clients'
+    /// median (the harness's shards of one strategy).
+    pub fn create_rtts_us(&self) -> Histogram<u64> {
+        self.create_rtt_us
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// The median round trip of payment creations, in µs (0 before any).
     pub fn median_create_rtt_us(&self) -> u64 {
         let h = self.create_rtt_us.lock().unwrap_or_else(|p| p.into_inner());

@@ -7,6 +7,8 @@
 //!   predictions, error bars, the counts that must agree);
 //! - `jobs`: a virtual run's strategies on several threads give the summary
 //!   of one thread, byte for byte;
+//! - `shards`: a separable strategy split into K worlds gives one world's
+//!   summary but for the connection counts, on any number of threads;
 //! - `traffic`: bytes and connections counted at both ends, and agreeing;
 //! - `transport`: the direct virtual transport gives the summary of real
 //!   HTTP/1.1 over pipes;
@@ -37,6 +39,7 @@ mod model;
 mod outcomes;
 mod rate_limit;
 mod sampling;
+mod shards;
 mod spectrum;
 mod traffic;
 mod transport;
