@@ -39,7 +39,7 @@
 use crate::error::HarnessError;
 use crate::network::Network;
 use hooklab_core::clock::{Clock, Micros};
-use hooklab_core::http::{HttpClient, SendFuture, TransportError};
+use hooklab_core::http::{ChunkFuture, Chunks, HttpClient, OpenFuture, SendFuture, TransportError};
 use hooklab_core::ids::{IdEpoch, OrderId};
 use hooklab_core::scenario::{
     AckMode, CrashWindow, Durability, OutboxKind, Scenario, StoreKind, StrategySpec,
@@ -138,6 +138,9 @@ pub(crate) struct PlatformLife {
     shop_down: AtomicBool,
     /// Bumped at each crash: requests inside the dead platform end.
     died: tokio::sync::watch::Sender<u64>,
+    /// Bumped at each shop crash: the shop's open bodies (its streams)
+    /// break.
+    shop_died: tokio::sync::watch::Sender<u64>,
     clock: Clock,
     config: PlatformConfig,
     http: Arc<dyn HttpClient>,
@@ -229,6 +232,7 @@ impl PlatformLife {
             down: AtomicBool::new(false),
             shop_down: AtomicBool::new(false),
             died: tokio::sync::watch::channel(0).0,
+            shop_died: tokio::sync::watch::channel(0).0,
             clock,
             config,
             http,
@@ -412,6 +416,7 @@ impl PlatformLife {
     fn crash_shop(&self, receivers: &[Arc<Receiver>]) {
         self.shop_down.store(true, Ordering::Relaxed);
         self.shop_crashes.fetch_add(1, Ordering::Relaxed);
+        self.shop_died.send_modify(|n| *n += 1);
         let lost: Vec<OrderId> = receivers.iter().flat_map(|r| r.crash()).collect();
         self.lock().acked_unrecorded.extend(lost);
     }
@@ -493,25 +498,89 @@ struct DownLink {
     life: Arc<PlatformLife>,
 }
 
-impl HttpClient for DownLink {
-    fn send(&self, request: http::Request<bytes::Bytes>) -> SendFuture {
+impl DownLink {
+    /// Why `request` fails at once, if the shop or the platform is down.
+    fn refusal(&self, request: &http::Request<bytes::Bytes>) -> Option<TransportError> {
         // A dead shop sends nothing: its requests fail without being
         // counted anywhere. A live shop's request to a dead platform was
         // sent, and its port refused it: that one is counted.
         let why = if self.life.shop_down.load(Ordering::Relaxed) {
-            Some("the shop is down (injected crash)")
+            "the shop is down (injected crash)"
         } else if self.life.down.load(Ordering::Relaxed) {
             self.life.refused.fetch_add(1, Ordering::Relaxed);
             if request.method() == http::Method::GET {
                 self.life.refused_reads.fetch_add(1, Ordering::Relaxed);
             }
-            Some("connection refused (the platform is down: injected crash)")
+            "connection refused (the platform is down: injected crash)"
         } else {
-            None
+            return None;
         };
-        if let Some(why) = why {
-            return Box::pin(async move { Err(TransportError::Connect(why.into())) });
+        Some(TransportError::Connect(why.into()))
+    }
+}
+
+impl HttpClient for DownLink {
+    fn send(&self, request: http::Request<bytes::Bytes>) -> SendFuture {
+        if let Some(refused) = self.refusal(&request) {
+            return Box::pin(async move { Err(refused) });
         }
         self.inner.send(request)
+    }
+
+    /// The body as it arrives (without this, the trait's default would
+    /// read a stream's whole body, which ends only with the run), cut when
+    /// either side dies: a dead process's connections break.
+    fn open(&self, request: http::Request<bytes::Bytes>) -> OpenFuture {
+        if let Some(refused) = self.refusal(&request) {
+            return Box::pin(async move { Err(refused) });
+        }
+        // Subscribed before the request leaves, so a crash while it is
+        // under way cuts its body too.
+        let platform_died = self.life.died.subscribe();
+        let shop_died = self.life.shop_died.subscribe();
+        let opened = self.inner.open(request);
+        Box::pin(async move {
+            let (parts, body) = opened.await?.into_parts();
+            let body: Box<dyn Chunks> = Box::new(CutAtCrash {
+                body: Some(body),
+                platform_died,
+                shop_died,
+            });
+            Ok(http::Response::from_parts(parts, body))
+        })
+    }
+}
+
+/// A response body read through a [`DownLink`]: it breaks when the
+/// platform or the shop dies, as a connection to or from a killed process
+/// does (a stream held in a dead platform would otherwise stay open and
+/// silent, and the shop would never reconnect).
+struct CutAtCrash {
+    /// `None` once cut or ended.
+    body: Option<Box<dyn Chunks>>,
+    platform_died: tokio::sync::watch::Receiver<u64>,
+    shop_died: tokio::sync::watch::Receiver<u64>,
+}
+
+impl Chunks for CutAtCrash {
+    fn next_chunk(&mut self) -> ChunkFuture<'_> {
+        Box::pin(async move {
+            let body = self.body.as_mut()?;
+            // Biased: a chunk and a crash at the same instant, the crash
+            // wins (the process is gone before it could read it).
+            let cut = tokio::select! {
+                biased;
+                Ok(()) = self.platform_died.changed() => "the platform died (injected crash)",
+                Ok(()) = self.shop_died.changed() => "the shop died (injected crash)",
+                chunk = body.next_chunk() => {
+                    if chunk.is_none() {
+                        self.body = None;
+                    }
+                    return chunk;
+                }
+            };
+            self.body = None;
+            Some(Err(TransportError::Broken(cut.into())))
+        })
     }
 }

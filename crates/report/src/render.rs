@@ -114,7 +114,8 @@ fn requests_interval(s: &StrategyReport) -> Option<(f64, f64)> {
 /// whose run raised a 429 storm shows none either (its health flag says
 /// why).
 fn modelled(s: &StrategyReport) -> bool {
-    s.crash.is_none() && !hooklab_core::model::health::unmodelled(&s.health)
+    !s.crash.as_ref().is_some_and(|c| c.hit())
+        && !hooklab_core::model::health::unmodelled(&s.health)
 }
 
 /// Whether any measured number of `s` has a prediction outside its interval.
