@@ -128,7 +128,7 @@ pub struct StrategyReport {
     /// says how many there were in all, `missed_by_reason` why).
     pub missed_orders: Vec<MissedOrder>,
     /// Every missed order counted by why ([`MissedWhy::kind`]:
-    /// `creation_failed`, `not_settled`, `not_polled_yet`, `no_delivery`,
+    /// `creation_failed`, `not_settled`, `not_polled_yet`, `not_streamed_yet`, `no_delivery`,
     /// `lost_after_ack`, `attempts_failed`); absent when none was missed, and
     /// in summaries written before it existed.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -400,6 +400,9 @@ pub enum MissedWhy {
     NotSettled,
     /// The poller had not seen the final status when the run ended.
     NotPolledYet,
+    /// The event stream had not carried the final status when the run
+    /// ended (a stream asks nothing: "not polled" would misname it).
+    NotStreamedYet,
     /// No webhook delivery was attempted before the run ended.
     NoDelivery,
     /// Webhook attempts were made and the last was acknowledged, but the shop
@@ -437,6 +440,7 @@ impl MissedWhy {
             MissedWhy::CreationFailed { .. } => "creation_failed",
             MissedWhy::NotSettled => "not_settled",
             MissedWhy::NotPolledYet => "not_polled_yet",
+            MissedWhy::NotStreamedYet => "not_streamed_yet",
             MissedWhy::NoDelivery => "no_delivery",
             MissedWhy::LostAfterAck { .. } => "lost_after_ack",
             MissedWhy::AttemptsFailed { .. } => "attempts_failed",
@@ -456,6 +460,9 @@ impl MissedWhy {
             }
             MissedWhy::NotPolledYet => {
                 "the poller had not seen the final status when the run ended".to_owned()
+            }
+            MissedWhy::NotStreamedYet => {
+                "the event stream had not carried the final status when the run ended".to_owned()
             }
             MissedWhy::NoDelivery => {
                 "no webhook delivery was attempted before the run ended".to_owned()

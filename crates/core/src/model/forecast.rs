@@ -173,7 +173,7 @@ const LONG_POLL_EVENTS_FORMULA: &str = "one held request per merchant, replayed 
      a request reads at send + request leg, answers when an event is there or at the wait's end, \
      learned one response leg later, the next sent at once; every request sent before the last order is learned is counted";
 const STREAM_FORMULA: &str = "one connection per merchant; each event is pushed when the settlement worker appends it: \
-     delay = settlement lateness + one leg; requests = merchants / orders";
+     delay = settlement lateness + one leg; requests = 2 x merchants / orders (each stream opened from now, and the page of the log read once it opened)";
 const HYBRID_FORMULA: &str = "webhook as modelled, plus reconciliation polls sent at R + jE + D until the shop knows: \
      sum_j P(S > R + jE + D - webhook delay), and for a lost webhook every poll until one reads after S";
 
@@ -340,7 +340,10 @@ fn model(
             let n = orders.len().max(1) as f64;
             Prediction {
                 latency_mean_ms: round_ms(stream_delay_us(&legs) / 1e3),
-                requests_per_order: round4(f64::from(scenario.workload.merchants.max(1)) / n),
+                // Each merchant's first stream opens from now and is
+                // followed by one page of the log (the catch-up of what
+                // settled before it opened; crates/shop/src/stream.rs).
+                requests_per_order: round4(2.0 * f64::from(scenario.workload.merchants.max(1)) / n),
                 polls_wasted_per_order: 0.0,
                 ..prediction(&legs, STREAM_FORMULA)
             }
