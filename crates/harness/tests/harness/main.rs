@@ -16,6 +16,8 @@
 //!   fold over every order's record at the end (a committed summary);
 //! - `crash`: crash faults (virtual time, and once in real time), what each store and
 //!   acknowledgement loses;
+//! - `stream_faults`: the event stream through a durable store and crash
+//!   faults (nothing lost, nothing invented);
 //! - `fixtures`: the scenario builders and the run helper they share.
 //!
 //! Every run takes one lock ([`fixtures::run`]), so a real-time run never
@@ -31,6 +33,7 @@ mod model;
 mod outcomes;
 mod sampling;
 mod spectrum;
+mod stream_faults;
 mod traffic;
 mod transport;
 mod virtual_clock;
