@@ -97,6 +97,15 @@ pub struct StrategyReport {
     /// is a bug in hooklab. Absent in summaries written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicted_for_draws: Option<Prediction>,
+    /// Why the model is not compared with this strategy, when it is not:
+    /// a crash hit its run, and the model assumes no process dies. Then
+    /// `predicted_for_draws` is absent and the table shows `-` in both model
+    /// columns; `predicted` stays, as what the paper model says of the same
+    /// scenario without the crash, and is not compared either. Absent when
+    /// the model speaks for the row, and in summaries written before it
+    /// existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_withheld: Option<String>,
     /// Standard error of `requests_per_order` (over the orders).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests_per_order_stderr: Option<f64>,
@@ -732,6 +741,7 @@ mod tests {
             polls_wasted_share: 0.1234,
             predicted: prediction.clone(),
             predicted_for_draws: Some(prediction),
+            model_withheld: None,
             requests_per_order_stderr: Some(wide),
             missed_share_ci95: Some([0.1234, 0.1234]),
             polls_wasted_share_ci95: Some([0.1234, 0.1234]),
