@@ -104,6 +104,9 @@ struct Dead {
     at: Micros,
     /// The orders it had settled by then.
     settled: HashSet<OrderId>,
+    /// The attempts it loaded from its store when it started (its earlier
+    /// lives'), in its log beside its own.
+    attempts_loaded: u64,
 }
 
 /// What the current platform is, and what died before it. Held for a swap
@@ -125,6 +128,9 @@ struct Lives {
     acked_unrecorded: HashSet<OrderId>,
     /// A store that could not be opened on a restart.
     failure: Option<String>,
+    /// The attempts the current platform loaded from its store (its
+    /// earlier lives'), in its log before it made any of its own.
+    attempts_loaded: u64,
 }
 
 /// One strategy's platform through its crashes, or the one platform of a
@@ -228,6 +234,7 @@ impl PlatformLife {
                 dedup_at_first_crash: None,
                 acked_unrecorded: HashSet::new(),
                 failure: None,
+                attempts_loaded: 0,
             }),
             down: AtomicBool::new(false),
             shop_down: AtomicBool::new(false),
@@ -362,10 +369,12 @@ impl PlatformLife {
             lives.dedup_at_first_crash = Some(dedup_count(receivers));
         }
         let platform = lives.current.clone();
+        let attempts_loaded = lives.attempts_loaded;
         lives.dead.push(Dead {
             platform,
             at,
             settled,
+            attempts_loaded,
         });
     }
 
@@ -402,8 +411,10 @@ impl PlatformLife {
                 return;
             }
         };
+        let loaded = platform.delivery_attempts().len() as u64 + platform.attempts_dropped();
         let workers = platform.spawn_workers(self.shutdown.clone());
         let mut lives = self.lock();
+        lives.attempts_loaded = loaded;
         lives.router = Some(platform.router());
         lives.current = platform;
         lives.workers = workers;

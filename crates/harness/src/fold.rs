@@ -299,7 +299,11 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         && requests.endpoint_registrations == served.endpoint_registrations
         && within_cut(requests.event_polls, served.event_lists)
         && requests.rate_limited == served.rate_limited
-        && (answered..=answered + unanswered).contains(&received_deliveries);
+        && (answered..=answered + unanswered).contains(&received_deliveries)
+        // One definition of an attempt in the summary and its timeline: one
+        // that went out (a crash's cut ones included, see `crash`).
+        && timeline.deliveries.iter().map(|&d| u64::from(d)).sum::<u64>()
+            == requests.webhook_attempts;
 
     let orders = plan.len() as u64;
     let notified = exact.count;

@@ -688,6 +688,11 @@ pub(crate) async fn run_strategy(
         progress.event(index, &event);
         recorder.record(&event);
     }
+    if let Some(log) = life.log() {
+        for (at, n) in log.cut_attempts() {
+            recorder.cut_attempts(at, n);
+        }
+    }
     let timeline = recorder.finish(ended);
     // Read once every server stopped: both ends counted the last exchange.
     if let Some(failed) = life.failure() {
