@@ -3,6 +3,9 @@
 //! store learns each event as it is appended (as on the memory store), a
 //! stream resumes with `Last-Event-ID` after the platform or the shop dies,
 //! and the events appended before a stream first opened are caught up.
+//! Around them, what the summary says of a crash: the webhook attempts a
+//! crash cut count the same in the requests and the timeline, and a row a
+//! crash hit carries no draws prediction, as its table row shows none.
 
 use super::fixtures::{ScenarioBuilder, run, scenario, strategy};
 
@@ -96,4 +99,48 @@ fn a_stream_catches_up_on_what_settled_before_it_opened() {
     // events, also in the catch-up, are not counted twice.
     assert_eq!((s.notified, s.missed, s.duplicates), (300, 0, 0));
     assert!(s.requests.event_polls >= 3, "{:?}", s.requests);
+}
+
+#[test]
+fn attempts_a_platform_crash_cut_count_alike_in_requests_and_timeline() {
+    let summary = run(
+        &header()
+            .table("[platform]\nstore = \"sqlite\"\n")
+            .table("[faults]\nplatform_crash = [{ at_ms = \"700ms\", down_ms = \"400ms\" }]\n")
+            .webhook("webhook")
+            .hybrid("hybrid", r#""1s""#, r#""1s""#),
+        None,
+    );
+    for name in ["webhook", "hybrid"] {
+        let s = strategy(&summary, name);
+        assert_eq!(s.crash.as_ref().unwrap().platform_crashes, 1);
+        // An attempt in flight when the platform died was counted as it
+        // went out and never announced: the timeline had 303 of 304.
+        let timeline: u64 = s.timeline.deliveries.iter().map(|&d| u64::from(d)).sum();
+        assert_eq!(timeline, s.requests.webhook_attempts, "{name}");
+        assert!(s.counts_agree, "{name}");
+        assert_eq!((s.notified, s.missed), (300, 0), "{name}");
+    }
+}
+
+#[test]
+fn a_row_a_crash_hit_has_no_draws_prediction_and_says_why() {
+    let crashed = run(
+        &header()
+            .table("[platform]\nstore = \"sqlite\"\n")
+            .table("[faults]\nplatform_crash = [{ at_ms = \"700ms\", down_ms = \"400ms\" }]\n")
+            .poll("poll", "200"),
+        None,
+    );
+    for s in &crashed.strategies {
+        assert!(s.crash.as_ref().unwrap().hit(), "{}", s.name);
+        assert_eq!(s.predicted_for_draws, None, "{}", s.name);
+        let why = s.model_withheld.as_deref().unwrap_or_default();
+        assert!(why.contains("crash"), "{}: {why}", s.name);
+    }
+    // A durable store alone leaves the model in place.
+    let stored = run(&header().table("[platform]\nstore = \"sqlite\"\n"), None);
+    let s = strategy(&stored, "stream");
+    assert!(s.predicted_for_draws.is_some());
+    assert_eq!(s.model_withheld, None);
 }
