@@ -180,32 +180,35 @@ impl StreamReader {
                         true
                     };
                     let mut parser = SseParser::default();
-                    while caught_up {
-                        // A stream never ends on its own: stop reading at
-                        // shutdown (a platform in this process ends its
-                        // streams then too; one in another does not).
-                        let next = tokio::select! {
-                            biased;
-                            chunk = chunks.next_chunk() => chunk,
-                            _ = shutdown.wait() => return,
-                        };
-                        let Some(Ok(chunk)) = next else { break };
-                        for sse in parser.feed(&chunk) {
-                            let Ok(event) = serde_json::from_str::<Event>(&sse.data) else {
-                                tracing::warn!("a streamed event did not parse; skipped");
-                                continue;
+                    // A failed catch-up drops the stream: it opens again.
+                    if caught_up {
+                        loop {
+                            // A stream never ends on its own: stop reading at
+                            // shutdown (a platform in this process ends its
+                            // streams then too; one in another does not).
+                            let next = tokio::select! {
+                                biased;
+                                chunk = chunks.next_chunk() => chunk,
+                                _ = shutdown.wait() => return,
                             };
-                            self.client.count_streamed();
-                            let id = sse.id.map_or_else(|| event.id.clone(), EventId);
-                            // The stream is in the log's order: once one of
-                            // its events is past the catch-up, all are.
-                            if !applied.is_empty() && applied.remove(&id) {
+                            let Some(Ok(chunk)) = next else { break };
+                            for sse in parser.feed(&chunk) {
+                                let Ok(event) = serde_json::from_str::<Event>(&sse.data) else {
+                                    tracing::warn!("a streamed event did not parse; skipped");
+                                    continue;
+                                };
+                                self.client.count_streamed();
+                                let id = sse.id.map_or_else(|| event.id.clone(), EventId);
+                                // The stream is in the log's order: once one of
+                                // its events is past the catch-up, all are.
+                                if !applied.is_empty() && applied.remove(&id) {
+                                    last = Some(id);
+                                    continue;
+                                }
+                                applied = HashSet::new();
+                                self.apply(&event);
                                 last = Some(id);
-                                continue;
                             }
-                            applied = HashSet::new();
-                            self.apply(&event);
-                            last = Some(id);
                         }
                     }
                     // The body ended: the platform closes streams when it
