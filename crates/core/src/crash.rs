@@ -119,6 +119,13 @@ fn is_zero(n: &u64) -> bool {
 }
 
 impl CrashReport {
+    /// Whether a crash hit the strategy's run (a durable store alone, or
+    /// crash instants after its run ended, do not): the model, which
+    /// assumes no process dies, speaks only for a run no crash hit.
+    pub fn hit(&self) -> bool {
+        self.platform_crashes + self.shop_crashes > 0
+    }
+
     /// Orders lost to crashes, for every reason.
     pub fn lost_total(&self) -> u64 {
         self.lost.values().sum()

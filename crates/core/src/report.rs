@@ -97,6 +97,15 @@ pub struct StrategyReport {
     /// is a bug in hooklab. Absent in summaries written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicted_for_draws: Option<Prediction>,
+    /// Why the model is not compared with this strategy, when it is not:
+    /// a crash hit its run, and the model assumes no process dies. Then
+    /// `predicted_for_draws` is absent and the table shows `-` in both model
+    /// columns; `predicted` stays, as what the paper model says of the same
+    /// scenario without the crash, and is not compared either. Absent when
+    /// the model speaks for the row, and in summaries written before it
+    /// existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_withheld: Option<String>,
     /// Standard error of `requests_per_order` (over the orders).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests_per_order_stderr: Option<f64>,
@@ -128,7 +137,7 @@ pub struct StrategyReport {
     /// says how many there were in all, `missed_by_reason` why).
     pub missed_orders: Vec<MissedOrder>,
     /// Every missed order counted by why ([`MissedWhy::kind`]:
-    /// `creation_failed`, `not_settled`, `not_polled_yet`, `no_delivery`,
+    /// `creation_failed`, `not_settled`, `not_polled_yet`, `not_streamed_yet`, `no_delivery`,
     /// `lost_after_ack`, `attempts_failed`); absent when none was missed, and
     /// in summaries written before it existed.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -400,6 +409,9 @@ pub enum MissedWhy {
     NotSettled,
     /// The poller had not seen the final status when the run ended.
     NotPolledYet,
+    /// The event stream had not carried the final status when the run
+    /// ended (a stream asks nothing: "not polled" would misname it).
+    NotStreamedYet,
     /// No webhook delivery was attempted before the run ended.
     NoDelivery,
     /// Webhook attempts were made and the last was acknowledged, but the shop
@@ -437,6 +449,7 @@ impl MissedWhy {
             MissedWhy::CreationFailed { .. } => "creation_failed",
             MissedWhy::NotSettled => "not_settled",
             MissedWhy::NotPolledYet => "not_polled_yet",
+            MissedWhy::NotStreamedYet => "not_streamed_yet",
             MissedWhy::NoDelivery => "no_delivery",
             MissedWhy::LostAfterAck { .. } => "lost_after_ack",
             MissedWhy::AttemptsFailed { .. } => "attempts_failed",
@@ -456,6 +469,9 @@ impl MissedWhy {
             }
             MissedWhy::NotPolledYet => {
                 "the poller had not seen the final status when the run ended".to_owned()
+            }
+            MissedWhy::NotStreamedYet => {
+                "the event stream had not carried the final status when the run ended".to_owned()
             }
             MissedWhy::NoDelivery => {
                 "no webhook delivery was attempted before the run ended".to_owned()
@@ -730,6 +746,7 @@ mod tests {
             polls_wasted_share: 0.1234,
             predicted: prediction.clone(),
             predicted_for_draws: Some(prediction),
+            model_withheld: None,
             requests_per_order_stderr: Some(wide),
             missed_share_ci95: Some([0.1234, 0.1234]),
             polls_wasted_share_ci95: Some([0.1234, 0.1234]),

@@ -40,7 +40,7 @@ use crate::error::HarnessError;
 use crate::network::Network;
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
-use hooklab_core::http::{HttpClient, SendFuture, TransportError};
+use hooklab_core::http::{ChunkFuture, Chunks, HttpClient, OpenFuture, SendFuture, TransportError};
 use hooklab_core::ids::{IdEpoch, OrderId};
 use hooklab_core::scenario::{
     AckMode, ClockMode, CrashWindow, Durability, OutboxKind, Scenario, StoreKind, StrategySpec,
@@ -135,6 +135,9 @@ struct Dead {
     at: Micros,
     /// The orders it had settled by then.
     settled: HashSet<OrderId>,
+    /// The attempts it loaded from its store when it started (its earlier
+    /// lives'), in its log beside its own.
+    attempts_loaded: u64,
 }
 
 /// What the current platform is, and what died before it. Held for a swap
@@ -160,6 +163,9 @@ struct Lives {
     settled_before_crash: u64,
     /// A store that could not be opened on a restart.
     failure: Option<String>,
+    /// The attempts the current platform loaded from its store (its
+    /// earlier lives'), in its log before it made any of its own.
+    attempts_loaded: u64,
 }
 
 /// One step of the crash driver.
@@ -195,7 +201,10 @@ pub(crate) struct PlatformLife {
     /// channel, because a watch wakes its receivers in a random order, and
     /// the order the dead requests fail in decides which network latency
     /// each one's answer draws: one seed gave several summaries.
-    died: Mutex<(hooklab_core::shutdown::ShutdownTrigger, Shutdown)>,
+    died: Life,
+    /// The shop's current life's end, triggered at its crash (then
+    /// replaced): the shop's open bodies (its streams) break.
+    shop_died: Life,
     clock: Clock,
     config: PlatformConfig,
     http: Arc<dyn HttpClient>,
@@ -284,10 +293,12 @@ impl PlatformLife {
                 acked_unrecorded: HashSet::new(),
                 settled_before_crash: 0,
                 failure: None,
+                attempts_loaded: 0,
             }),
             down: AtomicBool::new(false),
             shop_down: AtomicBool::new(false),
             died: Mutex::new(hooklab_core::shutdown::channel()),
+            shop_died: Mutex::new(hooklab_core::shutdown::channel()),
             clock,
             config,
             http,
@@ -422,11 +433,7 @@ impl PlatformLife {
         }
         lives.router = None;
         self.down.store(true, Ordering::Relaxed);
-        let (ended, _) = std::mem::replace(
-            &mut *self.died.lock().unwrap_or_else(|p| p.into_inner()),
-            hooklab_core::shutdown::channel(),
-        );
-        ended.trigger();
+        end_life(&self.died);
         let settled: HashSet<OrderId> = lives
             .current
             .settlements()
@@ -446,10 +453,12 @@ impl PlatformLife {
             lives.dedup_at_first_crash = Some(dedup_count(receivers));
         }
         let platform = lives.current.clone();
+        let attempts_loaded = lives.attempts_loaded;
         lives.dead.push(Dead {
             platform,
             at,
             settled,
+            attempts_loaded,
         });
     }
 
@@ -486,8 +495,10 @@ impl PlatformLife {
                 return;
             }
         };
+        let loaded = platform.delivery_attempts().len() as u64 + platform.attempts_dropped();
         let workers = platform.spawn_workers(self.shutdown.clone());
         let mut lives = self.lock();
+        lives.attempts_loaded = loaded;
         lives.router = Some(platform.router());
         lives.current = platform;
         lives.workers = workers;
@@ -500,6 +511,7 @@ impl PlatformLife {
     fn crash_shop(&self, receivers: &[Arc<Receiver>]) {
         self.shop_down.store(true, Ordering::Relaxed);
         self.shop_crashes.fetch_add(1, Ordering::Relaxed);
+        end_life(&self.shop_died);
         let lost: Vec<OrderId> = receivers.iter().flat_map(|r| r.crash()).collect();
         self.lock().acked_unrecorded.extend(lost);
     }
@@ -548,19 +560,31 @@ impl Switch {
     }
 }
 
+/// A life's end: what a request started in it waits on.
+type Life = Mutex<(hooklab_core::shutdown::ShutdownTrigger, Shutdown)>;
+
+/// The signal that ends the current life.
+fn this_life(life: &Life) -> Shutdown {
+    life.lock().unwrap_or_else(|p| p.into_inner()).1.clone()
+}
+
+/// Ends the current life (its waiters wake in the order they began to
+/// wait) and starts the next.
+fn end_life(life: &Life) {
+    let (ended, _) = std::mem::replace(
+        &mut *life.lock().unwrap_or_else(|p| p.into_inner()),
+        hooklab_core::shutdown::channel(),
+    );
+    ended.trigger();
+}
+
 async fn forward(
     axum::extract::State(switch): axum::extract::State<Switch>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     use tower::ServiceExt;
-    let mut died = switch
-        .life
-        .died
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .1
-        .clone();
+    let mut died = this_life(&switch.life.died);
     let router = switch.life.lock().router.clone();
     let gone = || {
         let error = hooklab_core::wire::ErrorBody::new(
@@ -587,25 +611,89 @@ struct DownLink {
     life: Arc<PlatformLife>,
 }
 
-impl HttpClient for DownLink {
-    fn send(&self, request: http::Request<bytes::Bytes>) -> SendFuture {
+impl DownLink {
+    /// Why `request` fails at once, if the shop or the platform is down.
+    fn refusal(&self, request: &http::Request<bytes::Bytes>) -> Option<TransportError> {
         // A dead shop sends nothing: its requests fail without being
         // counted anywhere. A live shop's request to a dead platform was
         // sent, and its port refused it: that one is counted.
         let why = if self.life.shop_down.load(Ordering::Relaxed) {
-            Some("the shop is down (injected crash)")
+            "the shop is down (injected crash)"
         } else if self.life.down.load(Ordering::Relaxed) {
             self.life.refused.fetch_add(1, Ordering::Relaxed);
             if request.method() == http::Method::GET {
                 self.life.refused_reads.fetch_add(1, Ordering::Relaxed);
             }
-            Some("connection refused (the platform is down: injected crash)")
+            "connection refused (the platform is down: injected crash)"
         } else {
-            None
+            return None;
         };
-        if let Some(why) = why {
-            return Box::pin(async move { Err(TransportError::Connect(why.into())) });
+        Some(TransportError::Connect(why.into()))
+    }
+}
+
+impl HttpClient for DownLink {
+    fn send(&self, request: http::Request<bytes::Bytes>) -> SendFuture {
+        if let Some(refused) = self.refusal(&request) {
+            return Box::pin(async move { Err(refused) });
         }
         self.inner.send(request)
+    }
+
+    /// The body as it arrives (without this, the trait's default would
+    /// read a stream's whole body, which ends only with the run), cut when
+    /// either side dies: a dead process's connections break.
+    fn open(&self, request: http::Request<bytes::Bytes>) -> OpenFuture {
+        if let Some(refused) = self.refusal(&request) {
+            return Box::pin(async move { Err(refused) });
+        }
+        // Subscribed before the request leaves, so a crash while it is
+        // under way cuts its body too.
+        let platform_died = this_life(&self.life.died);
+        let shop_died = this_life(&self.life.shop_died);
+        let opened = self.inner.open(request);
+        Box::pin(async move {
+            let (parts, body) = opened.await?.into_parts();
+            let body: Box<dyn Chunks> = Box::new(CutAtCrash {
+                body: Some(body),
+                platform_died,
+                shop_died,
+            });
+            Ok(http::Response::from_parts(parts, body))
+        })
+    }
+}
+
+/// A response body read through a [`DownLink`]: it breaks when the
+/// platform or the shop dies, as a connection to or from a killed process
+/// does (a stream held in a dead platform would otherwise stay open and
+/// silent, and the shop would never reconnect).
+struct CutAtCrash {
+    /// `None` once cut or ended.
+    body: Option<Box<dyn Chunks>>,
+    platform_died: Shutdown,
+    shop_died: Shutdown,
+}
+
+impl Chunks for CutAtCrash {
+    fn next_chunk(&mut self) -> ChunkFuture<'_> {
+        Box::pin(async move {
+            let body = self.body.as_mut()?;
+            // Biased: a chunk and a crash at the same instant, the crash
+            // wins (the process is gone before it could read it).
+            let cut = tokio::select! {
+                biased;
+                () = self.platform_died.wait() => "the platform died (injected crash)",
+                () = self.shop_died.wait() => "the shop died (injected crash)",
+                chunk = body.next_chunk() => {
+                    if chunk.is_none() {
+                        self.body = None;
+                    }
+                    return chunk;
+                }
+            };
+            self.body = None;
+            Some(Err(TransportError::Broken(cut.into())))
+        })
     }
 }

@@ -200,6 +200,9 @@ fn refusals(receivers: &[Arc<Receiver>], refused: u64) -> BTreeMap<String, u64> 
     rejected
 }
 
+/// Why a row a crash hit has no model (`model_withheld`).
+const CRASH_WITHHELD: &str = "a crash hit this strategy's run, and the model assumes no process dies: neither prediction is compared with it (no predicted_for_draws; predicted is the scenario without the crash), and the crash table says what the crash did";
+
 /// Folds what the platform and the shop recorded into one report.
 pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     let Observations {
@@ -324,7 +327,11 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         && requests.endpoint_registrations == served(|s| s.endpoint_registrations)
         && within_cut(requests.event_polls, served(|s| s.event_lists))
         && requests.rate_limited == served(|s| s.rate_limited)
-        && (answered..=answered + unanswered).contains(&received_deliveries);
+        && (answered..=answered + unanswered).contains(&received_deliveries)
+        // One definition of an attempt in the summary and its timeline: one
+        // that went out (a crash's cut ones included, see `crash`).
+        && timeline.deliveries.iter().map(|&d| u64::from(d)).sum::<u64>()
+            == requests.webhook_attempts;
 
     let orders = plan.len() as u64;
     let notified = exact.count;
@@ -599,6 +606,8 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             "{unrecorded} of {notified} delays could not be recorded in the histogram: its percentiles leave them out (the mean, min and max count them)"
         )));
     }
+    let crash_report = crash.as_ref().and_then(|log| log.report(&lost, receivers));
+    let crash_hit = crash_report.as_ref().is_some_and(|c| c.hit());
 
     StrategyReport {
         name: spec.name().to_owned(),
@@ -626,7 +635,10 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             round4(polls_wasted as f64 / polls as f64)
         },
         predicted,
-        predicted_for_draws: Some(for_draws),
+        // The model assumes no process dies: for a run a crash hit, no
+        // draws prediction is made to compare, and the row says why.
+        predicted_for_draws: (!crash_hit).then_some(for_draws),
+        model_withheld: crash_hit.then(|| CRASH_WITHHELD.to_owned()),
         requests_per_order_stderr,
         missed_share_ci95: if spec.receives_webhooks() {
             ci(missed, orders)
@@ -639,7 +651,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         run_ms: round_ms(run.as_ms_f64()),
         missed_orders,
         missed_by_reason,
-        crash: crash.as_ref().and_then(|log| log.report(&lost, receivers)),
+        crash: crash_report,
         timeline,
         traffic: traffic.map(|t| Traffic {
             platform_cpu_ms_per_order: t

@@ -379,6 +379,7 @@ impl Outcomes {
                 let payment = entry.and_then(|e| e.payment_id.as_ref());
                 match payment.and_then(|p| tried.get(p)) {
                     // Every strategy without webhooks finds out by asking.
+                    _ if matches!(spec, StrategySpec::Stream { .. }) => MissedWhy::NotStreamedYet,
                     _ if !spec.receives_webhooks() => MissedWhy::NotPolledYet,
                     None => MissedWhy::NoDelivery,
                     Some((n, last)) if last.is_success() => MissedWhy::LostAfterAck {

@@ -1102,7 +1102,15 @@ impl<'s> World<'s> {
 impl Stopped<'_> {
     /// The strategy's report, from this one world.
     pub(crate) fn report(self) -> StrategyReport {
-        let timeline = self.recorder.finish(self.ended);
+        let mut recorder = self.recorder;
+        // Attempts a crash cut never end: the timeline counts them where
+        // they were cut, as the summary counts them when they went out.
+        if let Some(log) = self.life.log() {
+            for (at, n) in log.cut_attempts() {
+                recorder.cut_attempts(at, n);
+            }
+        }
+        let timeline = recorder.finish(self.ended);
         let setting = self.setting;
         fold::strategy_report(Observations {
             spec: self.spec,
@@ -1119,7 +1127,7 @@ impl Stopped<'_> {
             calibrated_delivery: setting.calibrated_delivery,
             timer_late: setting.timer_late,
             run: self.run,
-            polls_by_order: self.recorder.polls_by_order(),
+            polls_by_order: recorder.polls_by_order(),
             timeline,
             traffic: self.traffic,
             crash: self.life.log(),

@@ -224,6 +224,20 @@ impl Recorder {
         u64::from(at.0 <= self.origin.0 + DAY_US)
     }
 
+    /// Counts `n` webhook attempts a platform crash cut at `at`: each was
+    /// sent, and counted as it went out (`requests.webhook_attempts`), but
+    /// never ended, so no event announced it. Counted as deliveries, neither
+    /// failed nor retries (their outcome is unknown, and the attempt log,
+    /// which those counts come from, has no record of them), so the
+    /// timeline's deliveries are the summary's attempts.
+    pub fn cut_attempts(&mut self, at: Micros, n: u64) {
+        self.first_day.deliveries += n * self.on_first_day(at);
+        let b = self.bucket(at);
+        b.deliveries = b
+            .deliveries
+            .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+    }
+
     /// Says the run ended at `end`: events still to come are counted in the
     /// timeline's last bucket, as a fold over the whole run would put them.
     pub fn close_at(&mut self, end: Micros) {

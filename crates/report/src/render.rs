@@ -114,7 +114,8 @@ fn requests_interval(s: &StrategyReport) -> Option<(f64, f64)> {
 /// whose run raised a 429 storm shows none either (its health flag says
 /// why).
 fn modelled(s: &StrategyReport) -> bool {
-    s.crash.is_none() && !hooklab_core::model::health::unmodelled(&s.health)
+    !s.crash.as_ref().is_some_and(|c| c.hit())
+        && !hooklab_core::model::health::unmodelled(&s.health)
 }
 
 /// Whether any measured number of `s` has a prediction outside its interval.
@@ -220,7 +221,11 @@ fn ratio(lang: Lang, x: f64) -> String {
 /// the Markdown table so the two never disagree.
 fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) {
     let ss = &summary.strategies;
-    let draws = ss.iter().any(|s| s.predicted_for_draws.is_some());
+    // A row the model is withheld from still has the column (a `-`), as
+    // before the draws prediction was omitted for it.
+    let draws = ss
+        .iter()
+        .any(|s| s.predicted_for_draws.is_some() || s.model_withheld.is_some());
     let ratios =
         webhook_reference(summary).is_some() && ss.iter().any(|s| s.requests.all_polls() > 0);
     let mut header = vec![
@@ -582,7 +587,10 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
             out.push_str(&i18n::combined_error_note(lang));
         }
     }
-    if ss.iter().any(|s| s.predicted_for_draws.is_some()) {
+    if ss
+        .iter()
+        .any(|s| s.predicted_for_draws.is_some() || s.model_withheld.is_some())
+    {
         out.push('\n');
         out.push_str(&i18n::draws_note(lang));
     }

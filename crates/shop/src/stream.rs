@@ -9,10 +9,16 @@
 //! to [`STREAM_RECONNECT_MAX`]), as the SSE spec's `retry` suggests.
 //!
 //! One gap needs care: a stream opened without `Last-Event-ID` starts "from
-//! now". If the first connection drops before any event arrived, events
-//! appended during the drop would be skipped, so the shop first reads the
-//! log (`GET /v1/events`) from its beginning, and resumes after its last
-//! event.
+//! now", so the events appended before it opened (an order that settled
+//! before the first connection, or before a reconnect to a platform that
+//! no longer knew the last id) would never come. So every stream opened
+//! without `Last-Event-ID` is followed by a catch-up: once it is open, the
+//! shop reads the log (`GET /v1/events`) from its beginning, then reads the
+//! stream, skipping the events the catch-up already applied (the stream
+//! sends what came after its opening, and the catch-up may have read some
+//! of those too). Reading the log after the opening, not before, leaves no
+//! instant uncovered. If the catch-up fails, the stream is dropped and
+//! opened again (after the catch-up's last page, if it read one).
 //!
 //! [`SseParser`] is the small part of the SSE format the platform uses:
 //! `id:` and `data:` fields, a blank line ending an event, `:` comments
@@ -27,6 +33,7 @@ use hooklab_core::ids::EventId;
 use hooklab_core::scenario::backoff::STREAM_RECONNECT_MAX;
 use hooklab_core::shutdown::Shutdown;
 use hooklab_core::wire::Event;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// One event as the stream carried it.
@@ -111,9 +118,15 @@ impl StreamReader {
         );
     }
 
-    /// Reads the log from its start (the catch-up after a drop that came
-    /// before any streamed event): the last event's id, if any.
-    async fn catch_up(&self) -> Result<Option<EventId>, ClientError> {
+    /// Reads the log from its start (the catch-up after opening a stream
+    /// without `Last-Event-ID`), applying every event. Moves `last` to the
+    /// last event read and puts every id read in `applied`, page by page, so
+    /// a failure part-way keeps what was read.
+    async fn catch_up(
+        &self,
+        last: &mut Option<EventId>,
+        applied: &mut HashSet<EventId>,
+    ) -> Result<(), ClientError> {
         let mut cursor: Option<EventId> = None;
         loop {
             let page = self.client.list_events(cursor.as_ref(), 100).await?;
@@ -123,12 +136,14 @@ impl StreamReader {
             });
             for listed in &page.data {
                 self.apply(&listed.event);
+                applied.insert(listed.event.id.clone());
             }
             if page.next_after.is_some() {
                 cursor = page.next_after;
+                last.clone_from(&cursor);
             }
             if !page.has_more {
-                return Ok(cursor);
+                return Ok(());
             }
         }
     }
@@ -136,51 +151,64 @@ impl StreamReader {
     /// Reads the merchant's stream until `shutdown`, reconnecting after
     /// every drop.
     pub async fn run(self, mut shutdown: Shutdown) {
+        // Every event up to `last` has been applied: a stream resumes after
+        // it. `None`: the next stream opens from now and is caught up.
         let mut last: Option<EventId> = None;
-        let mut dropped_before_any = false;
         let mut wait = FIRST_RECONNECT;
         loop {
             if shutdown.is_triggered() {
                 return;
             }
-            if dropped_before_any && last.is_none() {
-                match self.catch_up().await {
-                    Ok(cursor) => {
-                        last = cursor;
-                        dropped_before_any = false;
-                    }
-                    Err(e) => {
-                        tracing::debug!(error = %e.chain(), "stream catch-up failed");
-                    }
-                }
-            }
-            let opened = if dropped_before_any {
-                Err(None)
-            } else {
-                self.client.open_stream(last.as_ref()).await.map_err(Some)
-            };
-            match opened {
+            let from_now = last.is_none();
+            match self.client.open_stream(last.as_ref()).await {
                 Ok(mut chunks) => {
                     wait = FIRST_RECONNECT;
-                    let mut parser = SseParser::default();
-                    loop {
-                        // A stream never ends on its own: stop reading at
-                        // shutdown (a platform in this process ends its
-                        // streams then too; one in another does not).
-                        let next = tokio::select! {
+                    // The events the catch-up applied; the stream's first
+                    // events may be among them.
+                    let mut applied = HashSet::new();
+                    let caught_up = if from_now {
+                        let read = tokio::select! {
                             biased;
-                            chunk = chunks.next_chunk() => chunk,
                             _ = shutdown.wait() => return,
+                            read = self.catch_up(&mut last, &mut applied) => read,
                         };
-                        let Some(Ok(chunk)) = next else { break };
-                        for sse in parser.feed(&chunk) {
-                            let Ok(event) = serde_json::from_str::<Event>(&sse.data) else {
-                                tracing::warn!("a streamed event did not parse; skipped");
-                                continue;
+                        read.map_err(|e| {
+                            tracing::debug!(error = %e.chain(), "stream catch-up failed");
+                        })
+                        .is_ok()
+                    } else {
+                        true
+                    };
+                    let mut parser = SseParser::default();
+                    // A failed catch-up drops the stream: it opens again.
+                    if caught_up {
+                        loop {
+                            // A stream never ends on its own: stop reading at
+                            // shutdown (a platform in this process ends its
+                            // streams then too; one in another does not).
+                            let next = tokio::select! {
+                                biased;
+                                chunk = chunks.next_chunk() => chunk,
+                                _ = shutdown.wait() => return,
                             };
-                            self.client.count_streamed();
-                            self.apply(&event);
-                            last = Some(sse.id.map_or_else(|| event.id.clone(), EventId));
+                            let Some(Ok(chunk)) = next else { break };
+                            for sse in parser.feed(&chunk) {
+                                let Ok(event) = serde_json::from_str::<Event>(&sse.data) else {
+                                    tracing::warn!("a streamed event did not parse; skipped");
+                                    continue;
+                                };
+                                self.client.count_streamed();
+                                let id = sse.id.map_or_else(|| event.id.clone(), EventId);
+                                // The stream is in the log's order: once one of
+                                // its events is past the catch-up, all are.
+                                if !applied.is_empty() && applied.remove(&id) {
+                                    last = Some(id);
+                                    continue;
+                                }
+                                applied = HashSet::new();
+                                self.apply(&event);
+                                last = Some(id);
+                            }
                         }
                     }
                     // The body ended: the platform closes streams when it
@@ -188,23 +216,18 @@ impl StreamReader {
                     if shutdown.is_triggered() {
                         return;
                     }
-                    dropped_before_any = last.is_none();
                 }
-                Err(Some(ClientError::Refused {
+                Err(ClientError::Refused {
                     retry_after: Some(after),
                     ..
-                })) => wait = wait.max(after),
+                }) => wait = wait.max(after),
                 // The platform no longer knows the last event (it restarted
-                // without its data): catch up on its log from the start.
-                Err(Some(e)) if e.is_unknown_cursor() => {
-                    last = None;
-                    dropped_before_any = true;
-                }
-                Err(Some(e)) => {
+                // without its data): open from now, and catch up on its log
+                // from the start.
+                Err(e) if e.is_unknown_cursor() => last = None,
+                Err(e) => {
                     tracing::debug!(error = %e.chain(), "stream open failed");
-                    dropped_before_any = last.is_none();
                 }
-                Err(None) => {}
             }
             tokio::select! {
                 biased;

@@ -3,6 +3,7 @@
 //! orders a crash lost and why, and the strategy's [`CrashReport`].
 
 use super::PlatformLife;
+use hooklab_core::clock::Micros;
 use hooklab_core::crash::{CrashLoss, CrashReport};
 use hooklab_core::ids::{OrderId, PaymentId};
 use hooklab_core::scenario::{OutboxKind, StoreKind};
@@ -58,6 +59,29 @@ impl CrashLog<'_> {
     /// [`RequestCounts::refused`]: hooklab_core::report::RequestCounts::refused
     pub(crate) fn refused_reads(&self) -> u64 {
         self.life.refused_reads.load(Ordering::Relaxed)
+    }
+
+    /// Per platform crash, its instant and the webhook attempts it cut:
+    /// started (counted as they went out, in `requests.webhook_attempts`)
+    /// and never ended, so no event announced them. Read once the run is
+    /// over: a worker already woken at the crash's instant may still have
+    /// ended its attempt as the abort took effect (announcing it), and a
+    /// dead platform does nothing after that.
+    pub(crate) fn cut_attempts(&self) -> Vec<(Micros, u64)> {
+        let lives = self.life.lock();
+        lives
+            .dead
+            .iter()
+            .filter_map(|d| {
+                let p = &d.platform;
+                // Every attempt it started ended (in its log, kept or
+                // dropped, beside the ones it loaded) or was cut.
+                let ended = (p.delivery_attempts().len() as u64 + p.attempts_dropped())
+                    .saturating_sub(d.attempts_loaded);
+                let cut = p.served().webhook_attempts.saturating_sub(ended);
+                (cut > 0).then_some((d.at, cut))
+            })
+            .collect()
     }
 
     /// What every platform served, added up.

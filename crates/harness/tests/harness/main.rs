@@ -23,6 +23,8 @@
 //!   acknowledgement loses;
 //! - `determinism`: one seed gives one summary, run after run, where tasks
 //!   woken at one instant could run in a random order;
+//! - `stream_faults`: the event stream through a durable store and crash
+//!   faults (nothing lost, nothing invented);
 //! - `fixtures`: the scenario builders and the run helper they share.
 //!
 //! Every run takes one lock ([`fixtures::run`]), so a real-time run never
@@ -41,6 +43,7 @@ mod rate_limit;
 mod sampling;
 mod shards;
 mod spectrum;
+mod stream_faults;
 mod traffic;
 mod transport;
 mod virtual_clock;

@@ -540,6 +540,10 @@ fn missed_reason_pt(why: &MissedWhy) -> String {
         MissedWhy::NotPolledYet => {
             "a consulta ainda não tinha visto o status final quando a execução terminou".to_owned()
         }
+        MissedWhy::NotStreamedYet => {
+            "o stream de eventos ainda não tinha trazido o status final quando a execução terminou"
+                .to_owned()
+        }
         MissedWhy::NoDelivery => {
             "nenhuma entrega de webhook foi tentada antes do fim da execução".to_owned()
         }

@@ -87,6 +87,7 @@ fn strategy(name: &str, kind: StrategyKind, interval_ms: Option<f64>) -> Strateg
             ..Prediction::default()
         },
         predicted_for_draws: None,
+        model_withheld: None,
         requests_per_order_stderr: None,
         missed_share_ci95: None,
         polls_wasted_share_ci95: None,

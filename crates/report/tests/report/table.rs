@@ -283,7 +283,13 @@ fn a_strategy_a_crash_hit_shows_no_prediction_rather_than_a_wrong_one() {
     let name = s.strategies[1].name.clone();
     let row = |t: &str| t.lines().find(|l| l.starts_with(&name)).unwrap().to_owned();
     assert!(row(&before).contains("(!)"), "{before}");
+    // A durable store alone is no crash: the model still speaks.
     s.strategies[1].crash = Some(Default::default());
+    assert!(row(&render::table(&s, Lang::En)).contains("(!)"));
+    s.strategies[1].crash = Some(hooklab_core::crash::CrashReport {
+        platform_crashes: 1,
+        ..Default::default()
+    });
     let after = render::table(&s, Lang::En);
     assert!(!row(&after).contains("(!)"), "{after}");
     // The slide too: its one mark also stays off (it missed the parentheses
