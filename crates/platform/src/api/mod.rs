@@ -104,6 +104,19 @@ impl FromRequestParts<Arc<Shared>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, ApiError> {
+        // Two keys: which merchant is asking is a guess (as with two
+        // Idempotency-Keys), so neither is taken.
+        let mut keys = parts.headers.get_all(http::header::AUTHORIZATION).iter();
+        if keys.next().is_some() && keys.next().is_some() {
+            return Err(refuse(
+                shared,
+                ApiError::BadParameter {
+                    name: "Authorization",
+                    message: "sent more than once; send exactly one `Bearer` key per request"
+                        .to_owned(),
+                },
+            ));
+        }
         let header = parts
             .headers
             .get(http::header::AUTHORIZATION)
