@@ -347,7 +347,11 @@ pub fn open(path: &Path, reset: bool, lang: Lang) -> anyhow::Result<PlatformData
                 Lang::En => format!(
                     "data: {shown} (resumed: {payments} {} pending, {deliveries} webhook {} to resume)",
                     if payments == 1 { "payment" } else { "payments" },
-                    if deliveries == 1 { "delivery" } else { "deliveries" }
+                    if deliveries == 1 {
+                        "delivery"
+                    } else {
+                        "deliveries"
+                    }
                 ),
                 Lang::PtBr => format!(
                     "dados: {shown} (retomado: {payments} {}, {deliveries} {} a retomar)",

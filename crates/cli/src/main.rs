@@ -379,6 +379,9 @@ fn main() -> ExitCode {
         Command::Order(args) => {
             demo(demo_cmd::order(args, lang), lang).map_err(|failure| match failure {
                 Failure::Runtime(e) if demo_cmd::is_refused_key(&e) => Failure::Usage(e),
+                // --platform off this machine, or not http://: the user's
+                // input, refused before anything was sent.
+                Failure::Runtime(e) if is_bad_url(&e) => Failure::Usage(e),
                 other => other,
             })
         }
@@ -493,6 +496,17 @@ pub(crate) fn error_text(error: &anyhow::Error, lang: Lang) -> String {
         ));
     }
     out
+}
+
+/// Whether `error` is a URL the transport refused to send to (not
+/// loopback, not http://, no host): bad input, exit code 2.
+fn is_bad_url(error: &anyhow::Error) -> bool {
+    error.chain().any(|link| {
+        matches!(
+            link.downcast_ref::<hooklab_core::http::TransportError>(),
+            Some(hooklab_core::http::TransportError::BadUrl(_))
+        )
+    })
 }
 
 /// Sends `tracing`'s structured logs (requests, deliveries, attempts) to

@@ -241,7 +241,9 @@ mod tests {
             ("strategies[0].notified", |v| {
                 v["strategies"][0]["notified"] = 1_000_000.into()
             }),
-            ("strategies[1].orders", |v| v["strategies"][1]["orders"] = 0.into()),
+            ("strategies[1].orders", |v| {
+                v["strategies"][1]["orders"] = 0.into()
+            }),
             ("strategies[0].latency_ms.mean", |v| {
                 v["strategies"][0]["latency_ms"]["mean"] = (-5.0).into()
             }),

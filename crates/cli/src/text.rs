@@ -381,8 +381,9 @@ fn field_in_portuguese(field: &str) -> String {
         "order_id" => "o id do pedido (order_id, --order-id) deve ter de 1 a 100 caracteres \
                        visíveis, sem caracteres de controle nem invisíveis"
             .to_owned(),
-        "currency" => "a moeda (currency) deve ter três letras maiúsculas (ISO 4217), como BRL"
-            .to_owned(),
+        "currency" => {
+            "a moeda (currency) deve ter três letras maiúsculas (ISO 4217), como BRL".to_owned()
+        }
         "Idempotency-Key" => {
             "o cabeçalho Idempotency-Key deve ter de 1 a 255 caracteres ASCII visíveis".to_owned()
         }
@@ -406,8 +407,9 @@ pub fn transport_error(lang: Lang, error: &hooklab_core::http::TransportError) -
         return None;
     }
     Some(match error {
-        T::Connect(_) => "sem resposta da plataforma: conexão recusada (o servidor está rodando?)"
-            .to_owned(),
+        T::Connect(_) => {
+            "sem resposta da plataforma: conexão recusada (o servidor está rodando?)".to_owned()
+        }
         T::Broken(_) => {
             "a conexão caiu antes da resposta (o servidor parou, ou não fala HTTP)".to_owned()
         }
@@ -445,4 +447,37 @@ pub fn set_parsing_lang(lang: Lang) {
 /// The language for messages made while parsing flags (English until set).
 pub fn parsing_lang() -> Lang {
     PARSING_LANG.get().copied().unwrap_or(Lang::En)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hooklab_shop::client::ClientError;
+
+    /// A 422 names its field in Portuguese, with the flag that sets it.
+    #[test]
+    fn a_refused_field_is_named_in_portuguese() {
+        let refused = |message: &str| ClientError::Refused {
+            status: 422,
+            retry_after: None,
+            code: "invalid_field".to_owned(),
+            message: message.to_owned(),
+        };
+        let amount = client_error(
+            Lang::PtBr,
+            &refused(
+                "`amount_cents`: must be a positive amount in the smallest currency unit, got 0",
+            ),
+        )
+        .unwrap_or_default();
+        assert!(
+            amount.contains("o valor (amount_cents, --amount-cents) deve ser"),
+            "{amount}"
+        );
+        let other = client_error(Lang::PtBr, &refused("`mystery`: no")).unwrap_or_default();
+        assert!(other.contains("o campo `mystery` não é aceito"), "{other}");
+        let bare = client_error(Lang::PtBr, &refused("not json")).unwrap_or_default();
+        assert_eq!(bare, "a plataforma recusou o pedido como inválido (422)");
+        assert_eq!(client_error(Lang::En, &refused("x")), None);
+    }
 }

@@ -172,7 +172,9 @@ fn target_error(error: &TargetError, lang: Lang) -> (String, Option<String>) {
         TargetError::NotHttp { url, .. } => {
             // Only https:// is "http:// with TLS"; ftp:// and the rest are
             // another protocol altogether.
-            let https = url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+            let https = url
+                .get(..8)
+                .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
             let sentence = match (pt, https) {
                 (true, true) => format!(
                     "`{url}`: o hooklab só envia por http:// simples, sem TLS; troque https:// por http://"
@@ -181,7 +183,9 @@ fn target_error(error: &TargetError, lang: Lang) -> (String, Option<String>) {
                     "`{url}`: o esquema deve ser http:// (o hooklab só envia por HTTP simples), como em http://127.0.0.1:8080/webhook"
                 ),
                 (false, true) => {
-                    format!("`{url}`: hooklab sends only plain http://, no TLS; use http:// instead")
+                    format!(
+                        "`{url}`: hooklab sends only plain http://, no TLS; use http:// instead"
+                    )
                 }
                 (false, false) => format!(
                     "`{url}`: the scheme must be http:// (hooklab sends plain HTTP only), as in http://127.0.0.1:8080/webhook"

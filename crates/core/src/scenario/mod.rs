@@ -504,13 +504,15 @@ impl Scenario {
                 } else {
                     line_col(text, offset)
                 };
+                let written = source_line(text, line);
+                let what = validate::with_its_unit(&path.to_string(), what, &written);
                 Problem {
                     line,
                     column,
                     field: Some(path.to_string()),
                     what,
                     hint: None,
-                    source_line: shown_line(&source_line(text, line)),
+                    source_line: shown_line(&written),
                 }
             })
             .collect();

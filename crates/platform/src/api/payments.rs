@@ -99,8 +99,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         // taking it for none would create a payment a retry creates again.
         _ => Err(ApiError::BadParameter {
             name: "Idempotency-Key",
-            message: "must be 1 to 255 visible ASCII characters (leave the header out to send no key)"
-                .to_owned(),
+            message:
+                "must be 1 to 255 visible ASCII characters (leave the header out to send no key)"
+                    .to_owned(),
         }),
     }
 }
