@@ -44,7 +44,8 @@ pub struct PlatformArgs {
     #[arg(long, default_value = crate::data::DEFAULT_DATA)]
     pub(super) data: std::path::PathBuf,
 
-    /// Empty the data file first (a file another program made is never
+    /// Empty the data file first, if it is hooklab's (a file another
+    /// program made, or one that is not even an SQLite database, is never
     /// touched).
     #[arg(long)]
     pub(super) reset: bool,

@@ -576,6 +576,15 @@ mod tests {
         assert!(!micro.contains("0.01s"), "{micro}");
         let huge = said("99999999999999999999");
         assert!(huge.contains("too large for a duration: at most"), "{huge}");
+        // Inside an inline table, the key is the field.
+        let settle = match Scenario::parse(
+            &scenario("s", "p").replace("ms = 100 }", "ms = 1e300 }"),
+            "s.toml",
+        ) {
+            Err(e) => e.render(crate::lang::Lang::En),
+            Ok(_) => panic!("1e300 accepted"),
+        };
+        assert!(settle.contains("field `workload.settle.ms`"), "{settle}");
     }
 
     #[test]
