@@ -698,6 +698,13 @@ mod tests {
         assert_eq!(g(answered(401, 1)), (Verdict::Fail, Some(Note::Refused)));
         assert_eq!(g(answered(302, 1)), (Verdict::Fail, Some(Note::Redirected)));
         assert_eq!(g(closed()), (Verdict::Fail, Some(Note::NoAnswer)));
+        // A status came, with a body too large: not "no answer".
+        let huge = Reply::NoAnswer {
+            error: "answered 200 with a body over 1048576 bytes".into(),
+            connect: false,
+            cause: Cause::BodyTooLarge,
+        };
+        assert_eq!(g(huge), (Verdict::Fail, Some(Note::AnswerTooLarge)));
         assert_eq!(
             g(Reply::TimedOut { after_ms: 10_000 }),
             (Verdict::Fail, Some(Note::TimedOut(10)))
