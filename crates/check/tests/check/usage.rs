@@ -178,7 +178,7 @@ async fn no_request_waits_past_the_deadline() {
     // would wait the sender's 15 s whatever the deadline.
     let router = axum::Router::new().route(
         "/webhook",
-        axum::routing::post(|| std::future::pending::<&'static str>()),
+        axum::routing::post(std::future::pending::<&'static str>),
     );
     let addr = super::serve(router).await;
     let mut config = config(format!("http://{addr}/webhook"), secret());
