@@ -237,7 +237,8 @@ mod tests {
                 .join("../../results/checkout/summary.json"),
         )
         .unwrap();
-        let cases: [(&str, fn(&mut serde_json::Value)); 4] = [
+        type Tamper = fn(&mut serde_json::Value);
+        let cases: [(&str, Tamper); 4] = [
             ("strategies[0].notified", |v| {
                 v["strategies"][0]["notified"] = 1_000_000.into()
             }),
