@@ -203,7 +203,7 @@ pub async fn run_with(
 ) -> Result<Scorecard, CheckError> {
     let scheme = config.secret.scheme();
     let limit = config.request_timeout.unwrap_or(scheme.sender_limit());
-    let target = Target::new(&config.url, limit)?;
+    let mut target = Target::new(&config.url, limit)?;
     let uri: http::Uri = target
         .url()
         .as_str()
@@ -271,6 +271,15 @@ pub async fn run_with(
             results.push(result);
             continue;
         }
+        // No request waits past the deadline; the genuine delivery, which
+        // always runs, waits at least a second (the CLI's shortest
+        // deadline: only the library can give less).
+        let cutoff = if case == Case::Genuine {
+            config.deadline.max(Duration::from_secs(1))
+        } else {
+            config.deadline
+        };
+        target.set_cutoff(budget.started + cutoff);
         progress.case_started(case, index, total, limit);
         let result = match case {
             Case::Timing => {
@@ -311,10 +320,17 @@ pub async fn run_with(
                         break;
                     }
                 }
-                intermittent |= failed_at_random(&attempts);
-                let (verdict, note) =
-                    grade_attempts(case, &attempts, intermittent, scheme.sender_limit());
-                CaseResult::new(case, attempts.concat(), verdict, note)
+                let cut = |r: &Reply| matches!(r, Reply::TimedOut { after_ms } if u128::from(*after_ms) < limit.as_millis());
+                if case != Case::Genuine && budget.passed() && attempts.iter().flatten().any(cut) {
+                    // Waited only until the deadline, not the sender's
+                    // limit: the deadline's doing, not the receiver's.
+                    CaseResult::skipped(case, out_of_time.clone())
+                } else {
+                    intermittent |= failed_at_random(&attempts);
+                    let (verdict, note) =
+                        grade_attempts(case, &attempts, intermittent, scheme.sender_limit());
+                    CaseResult::new(case, attempts.concat(), verdict, note)
+                }
             }
         };
         if let Some(Note::Unreliable { server_errors, .. }) = &result.note {
@@ -474,6 +490,10 @@ fn accept(reply: &Reply) -> (Verdict, Option<Note>) {
             300..=399 => (Verdict::Fail, Some(Note::Redirected)),
             _ => (Verdict::Fail, Some(Note::Refused)),
         },
+        Reply::NoAnswer {
+            cause: Cause::BodyTooLarge,
+            ..
+        } => (Verdict::Fail, Some(Note::AnswerTooLarge)),
         Reply::NoAnswer { .. } => (Verdict::Fail, Some(Note::NoAnswer)),
         Reply::TimedOut { after_ms } => (Verdict::Fail, Some(timed_out(*after_ms))),
     }
@@ -492,6 +512,10 @@ fn refuse(reply: &Reply, case: Case, if_accepted: Verdict) -> (Verdict, Option<N
         Reply::NoAnswer { .. } if case == Case::OversizedBody => {
             (Verdict::Pass, Some(Note::ClosedOnOversize))
         }
+        Reply::NoAnswer {
+            cause: Cause::BodyTooLarge,
+            ..
+        } => (Verdict::Warn, Some(Note::AnswerTooLarge)),
         Reply::NoAnswer { .. } => (Verdict::Warn, Some(Note::NoAnswer)),
         Reply::TimedOut { after_ms } => (Verdict::Warn, Some(timed_out(*after_ms))),
     }
@@ -674,6 +698,13 @@ mod tests {
         assert_eq!(g(answered(401, 1)), (Verdict::Fail, Some(Note::Refused)));
         assert_eq!(g(answered(302, 1)), (Verdict::Fail, Some(Note::Redirected)));
         assert_eq!(g(closed()), (Verdict::Fail, Some(Note::NoAnswer)));
+        // A status came, with a body too large: not "no answer".
+        let huge = Reply::NoAnswer {
+            error: "answered 200 with a body over 1048576 bytes".into(),
+            connect: false,
+            cause: Cause::BodyTooLarge,
+        };
+        assert_eq!(g(huge), (Verdict::Fail, Some(Note::AnswerTooLarge)));
         assert_eq!(
             g(Reply::TimedOut { after_ms: 10_000 }),
             (Verdict::Fail, Some(Note::TimedOut(10)))

@@ -202,6 +202,9 @@ pub enum Note {
     Refused,
     /// No answer: the connection failed or closed before a status came back.
     NoAnswer,
+    /// A status came back, with a body over the cap a sender reads: the
+    /// sender counts the delivery failed.
+    AnswerTooLarge,
     /// No answer within the sender's limit, in seconds.
     TimedOut(u64),
     /// The oversized body was refused by closing the connection.

@@ -193,6 +193,9 @@ pub struct Target {
     client: reqwest::Client,
     url: reqwest::Url,
     timeout: Duration,
+    /// The battery's deadline: no request waits past it (`--deadline`
+    /// bounds the whole battery, not each request).
+    cutoff: Option<Instant>,
 }
 
 impl Target {
@@ -204,7 +207,25 @@ impl Target {
             client,
             url,
             timeout,
+            cutoff: None,
         })
+    }
+
+    /// No request waits for its answer past `at`: a request sent with less
+    /// than its timeout left waits only what is left.
+    pub fn set_cutoff(&mut self, at: Instant) {
+        self.cutoff = Some(at);
+    }
+
+    /// How long the next request may wait: its timeout, or less when the
+    /// deadline comes first.
+    fn wait_limit(&self) -> Duration {
+        match self.cutoff {
+            Some(at) => self
+                .timeout
+                .min(at.saturating_duration_since(Instant::now())),
+            None => self.timeout,
+        }
     }
 
     /// The receiver's URL.
@@ -233,7 +254,8 @@ impl Target {
             let whole = read_capped(&mut response, MAX_ANSWER_BYTES).await?;
             Ok::<_, reqwest::Error>((status, whole.is_some()))
         };
-        match tokio::time::timeout(self.timeout, exchange).await {
+        let limit = self.wait_limit();
+        match tokio::time::timeout(limit, exchange).await {
             Ok(Ok((status, false))) => Reply::NoAnswer {
                 error: format!("answered {status} with a body over {MAX_ANSWER_BYTES} bytes"),
                 connect: false,
@@ -249,7 +271,7 @@ impl Target {
                 error: innermost(&error),
             },
             Err(_) => Reply::TimedOut {
-                after_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
+                after_ms: u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
             },
         }
     }

@@ -50,7 +50,8 @@ pub fn message_pt(error: &clap::Error) -> String {
     let arg = context(error, ContextKind::InvalidArg);
     // Quoted safely: a value with an escape character must not reach the
     // terminal as it is, nor a 10 MB one whole.
-    let value = hooklab_core::printable::excerpt(&context(error, ContextKind::InvalidValue), 60);
+    let value = hooklab_core::printable::excerpt(&context(error, ContextKind::InvalidValue), 60)
+        .replace(" characters)", " caracteres)");
     let valid = context(error, ContextKind::ValidValue);
     let mut tips = Vec::new();
     let what = match error.kind() {

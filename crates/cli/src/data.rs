@@ -160,14 +160,29 @@ fn store_error(error: StoreError, lang: Lang) -> anyhow::Error {
                 path.display()
             ),
         ),
-        StoreError::NotADatabase { path, .. } => text::pick(
+        StoreError::NotADatabase {
+            path,
+            hooklab: true,
+            ..
+        } => text::pick(
             lang,
             format!(
-                "{} is not an SQLite database (corrupt, or another kind of file): move it away or start with --reset",
+                "{} is a corrupt hooklab data file: move it away, or start with --reset to empty it",
                 path.display()
             ),
             format!(
-                "{} não é um banco SQLite (corrompido, ou outro tipo de arquivo): tire-o dali ou comece com --reset",
+                "{} é um arquivo de dados do hooklab corrompido: tire-o dali, ou comece com --reset para esvaziá-lo",
+                path.display()
+            ),
+        ),
+        StoreError::NotADatabase { path, .. } => text::pick(
+            lang,
+            format!(
+                "{} is not a hooklab data file (not even an SQLite database); hooklab leaves it alone, --reset included: move it away or give another --data path",
+                path.display()
+            ),
+            format!(
+                "{} não é um arquivo de dados do hooklab (nem sequer um banco SQLite); o hooklab não mexe nele, nem com --reset: tire-o dali ou dê outro caminho em --data",
                 path.display()
             ),
         ),
@@ -330,10 +345,26 @@ pub fn open(path: &Path, reset: bool, lang: Lang) -> anyhow::Result<PlatformData
             let (payments, deliveries) = snapshot.pending();
             match lang {
                 Lang::En => format!(
-                    "data: {shown} (resumed: {payments} payments pending, {deliveries} webhook deliveries to resume)"
+                    "data: {shown} (resumed: {payments} {} pending, {deliveries} webhook {} to resume)",
+                    if payments == 1 { "payment" } else { "payments" },
+                    if deliveries == 1 {
+                        "delivery"
+                    } else {
+                        "deliveries"
+                    }
                 ),
                 Lang::PtBr => format!(
-                    "dados: {shown} (retomado: {payments} pagamentos pendentes, {deliveries} entregas de webhook a retomar)"
+                    "dados: {shown} (retomado: {payments} {}, {deliveries} {} a retomar)",
+                    if payments == 1 {
+                        "pagamento pendente"
+                    } else {
+                        "pagamentos pendentes"
+                    },
+                    if deliveries == 1 {
+                        "entrega de webhook"
+                    } else {
+                        "entregas de webhook"
+                    }
                 ),
             }
         }

@@ -198,6 +198,16 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         },
         StrategyArg::Stream => StrategySpec::Stream { name },
     };
+    // With an inbox, 0 orders means "only wait for the ones it kept"; with
+    // none, the shop would start, do nothing and report success.
+    if args.orders == 0 && args.data.is_none() {
+        return Err(FlagMistake(text::pick(
+            lang,
+            "--orders 0 places no order, so there is nothing to watch: give at least 1 (or --data FILE to wait only for the orders an inbox kept)".to_owned(),
+            "--orders 0 não faz nenhum pedido, então não há nada a acompanhar: dê pelo menos 1 (ou --data ARQUIVO para só esperar os pedidos que uma caixa de entrada guardou)".to_owned(),
+        ))
+        .into());
+    }
     if args.interval == Dur::ZERO {
         return Err(FlagMistake(text::pick(
             lang,

@@ -66,7 +66,12 @@ pub(crate) struct Cli {
 /// `--lang`'s values: clap lists `en` and `pt-BR` in `--help` and accepts
 /// their aliases, and [`Lang`]'s own `FromStr` turns the value into a
 /// language (the core knows nothing of clap).
-fn lang_parser() -> impl TypedValueParser<Value = Lang> {
+fn lang_parser() -> LangParser {
+    LangParser
+}
+
+/// The listed values of `--lang`, for `--help` and for clap's own error.
+fn lang_values() -> PossibleValuesParser {
     PossibleValuesParser::new(Lang::ALL.map(|lang| {
         let help = match lang {
             Lang::En => "English (the default)",
@@ -76,7 +81,75 @@ fn lang_parser() -> impl TypedValueParser<Value = Lang> {
             .aliases(lang.aliases().iter().copied())
             .help(help)
     }))
-    .try_map(|value| value.parse::<Lang>())
+}
+
+/// `--lang` (and `HOOKLAB_LANG`): any spelling [`Lang`]'s `FromStr` takes
+/// (`PT-BR`, `pt_BR.UTF-8`, as `LANG` is written), listed as clap lists
+/// possible values; a value it does not take gets clap's own error, with
+/// the list.
+#[derive(Clone)]
+struct LangParser;
+
+impl TypedValueParser for LangParser {
+    type Value = Lang;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Lang, clap::Error> {
+        if let Some(lang) = value.to_str().and_then(|v| v.parse::<Lang>().ok()) {
+            return Ok(lang);
+        }
+        lang_values()
+            .try_map(|value| value.parse::<Lang>())
+            .parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            lang_values()
+                .possible_values()
+                .map(|v| v.collect::<Vec<_>>())
+                .unwrap_or_default()
+                .into_iter(),
+        ))
+    }
+}
+
+/// The arguments clap parses: `hooklab help run --lang pt-BR` without its
+/// `--lang` (clap's `help` takes only command names, and the language was
+/// read before parsing, [`help::language_before_parsing`]).
+fn clap_args() -> Vec<std::ffi::OsString> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let first_word = args
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(i, a)| !a.to_string_lossy().starts_with('-') && args[i - 1] != "--lang")
+        .map(|(_, a)| a);
+    if first_word.is_none_or(|w| w != "help") {
+        return args;
+    }
+    let mut kept = Vec::with_capacity(args.len());
+    let mut skip_value = false;
+    for arg in args {
+        if skip_value {
+            skip_value = false;
+            continue;
+        }
+        let text = arg.to_string_lossy();
+        if text == "--lang" {
+            skip_value = true;
+            continue;
+        }
+        if text.starts_with("--lang=") {
+            continue;
+        }
+        kept.push(arg);
+    }
+    kept
 }
 
 // Parsed once per process: the size difference between variants costs nothing.
@@ -261,7 +334,7 @@ fn main() -> ExitCode {
     }
     let command = help::localized(Cli::command(), early_lang);
     let cli = match command
-        .try_get_matches()
+        .try_get_matches_from(clap_args())
         .and_then(|m| Cli::from_arg_matches(&m))
     {
         Ok(cli) => cli,
@@ -316,6 +389,9 @@ fn main() -> ExitCode {
         Command::Order(args) => {
             demo(demo_cmd::order(args, lang), lang).map_err(|failure| match failure {
                 Failure::Runtime(e) if demo_cmd::is_refused_key(&e) => Failure::Usage(e),
+                // --platform off this machine, or not http://: the user's
+                // input, refused before anything was sent.
+                Failure::Runtime(e) if is_bad_url(&e) => Failure::Usage(e),
                 other => other,
             })
         }
@@ -379,6 +455,7 @@ pub(crate) fn error_text(error: &anyhow::Error, lang: Lang) -> String {
     }
     let mut out = error.to_string();
     let mut details = Vec::new();
+    let mut said_transport = false;
     for link in error.chain().skip(1) {
         // `hooklab github`'s own message, already said in Portuguese by the
         // context above it (`text::github_error`): not an English detail.
@@ -390,15 +467,29 @@ pub(crate) fn error_text(error: &anyhow::Error, lang: Lang) -> String {
         if let Some(words) = link
             .downcast_ref::<hooklab_shop::client::ClientError>()
             .and_then(|e| text::client_error(lang, e))
+            .or_else(|| {
+                link.downcast_ref::<hooklab_core::http::TransportError>()
+                    .and_then(|e| text::transport_error(lang, e))
+            })
         {
-            out.push_str(": ");
-            out.push_str(&words);
+            if !said_transport {
+                out.push_str(": ");
+                out.push_str(&words);
+            }
+            // The transport's own error (and the I/O error under it) says
+            // the same again: said once, its English kept as the detail.
+            said_transport |= link.is::<hooklab_core::http::TransportError>()
+                || matches!(
+                    link.downcast_ref::<hooklab_shop::client::ClientError>(),
+                    Some(hooklab_shop::client::ClientError::Transport(_))
+                );
             details.push(link.to_string());
             continue;
         }
         let translated = link
             .downcast_ref::<std::io::Error>()
-            .and_then(|io| text::io_kind(lang, io.kind()));
+            .and_then(|io| text::io_kind(lang, io.kind()))
+            .filter(|_| !said_transport);
         match translated {
             Some(words) => {
                 out.push_str(": ");
@@ -415,6 +506,17 @@ pub(crate) fn error_text(error: &anyhow::Error, lang: Lang) -> String {
         ));
     }
     out
+}
+
+/// Whether `error` is a URL the transport refused to send to (not
+/// loopback, not http://, no host): bad input, exit code 2.
+fn is_bad_url(error: &anyhow::Error) -> bool {
+    error.chain().any(|link| {
+        matches!(
+            link.downcast_ref::<hooklab_core::http::TransportError>(),
+            Some(hooklab_core::http::TransportError::BadUrl(_))
+        )
+    })
 }
 
 /// Sends `tracing`'s structured logs (requests, deliveries, attempts) to

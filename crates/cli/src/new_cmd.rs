@@ -103,16 +103,29 @@ fn source_text(from: &str) -> anyhow::Result<(String, String)> {
     }
     match COMMITTED.iter().find(|(name, _)| *name == from) {
         Some((name, text)) => Ok(((*text).to_owned(), format!("scenarios/{name}.toml"))),
-        None => anyhow::bail!(
-            "{}",
+        None => Err(UnknownName(
             COMMITTED
                 .iter()
                 .map(|(name, _)| *name)
                 .collect::<Vec<_>>()
-                .join(", ")
-        ),
+                .join(", "),
+        )
+        .into()),
     }
 }
+
+/// `--from` names no file and no scenario: the names it could be, which are
+/// part of the sentence (not an English detail under it).
+#[derive(Debug)]
+struct UnknownName(String);
+
+impl std::fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UnknownName {}
 
 /// A scenario name a results folder can carry, from a file name a student
 /// typed: Portuguese accents and the cedilla dropped (`ção` becomes `cao`),
@@ -164,7 +177,7 @@ pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate:
         (built_in.to_owned(), "scenarios/checkout.toml".to_owned())
     } else {
         source_text(&args.from).map_err(|e| {
-            crate::Failure::Usage(e.context(match lang {
+            let sentence = match lang {
                 Lang::En => format!(
                     "no scenario `{}` to start from (a path to a .toml file, or one of these names)",
                     args.from
@@ -173,7 +186,11 @@ pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate:
                     "não há cenário `{}` para começar (dê o caminho de um arquivo .toml, ou um destes nomes)",
                     args.from
                 ),
-            }))
+            };
+            crate::Failure::Usage(match e.downcast_ref::<UnknownName>() {
+                Some(names) => anyhow::anyhow!("{sentence}: {names}"),
+                None => e.context(sentence),
+            })
         })?
     };
     if let Err(e) = Scenario::parse(&source, &origin) {
@@ -254,6 +271,9 @@ pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate:
 pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
     let mut bad = 0;
     let mut shown = String::new();
+    // What is wrong goes to standard error, beside the error line that
+    // ends the command; what is fine, to standard output.
+    let mut wrong = String::new();
     for file in &args.files {
         match crate::checked_scenario(Some(file), lang, false, None, false, 1) {
             Ok(scenario) => shown.push_str(&format!(
@@ -267,9 +287,11 @@ pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
                     (Lang::PtBr, _) => "estratégias",
                 },
                 hooklab_report::units::count(lang, f64::from(scenario.workload.orders)),
-                match lang {
-                    Lang::En => "orders",
-                    Lang::PtBr => "pedidos",
+                match (lang, scenario.workload.orders) {
+                    (Lang::En, 1) => "order",
+                    (Lang::En, _) => "orders",
+                    (Lang::PtBr, 1) => "pedido",
+                    (Lang::PtBr, _) => "pedidos",
                 },
             )),
             Err(crate::Failure::Usage(e) | crate::Failure::Runtime(e)) => {
@@ -278,16 +300,19 @@ pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
                 // A cost refusal says nothing of the file: name it.
                 let located = message.starts_with(&file.display().to_string());
                 if !located {
-                    shown.push_str(&format!("{}: ", file.display()));
+                    wrong.push_str(&format!("{}: ", file.display()));
                 }
-                shown.push_str(&message);
-                shown.push_str("\n\n");
+                wrong.push_str(&message);
+                wrong.push_str("\n\n");
             }
         }
     }
     crate::out::print(shown)
         .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
         .map_err(crate::Failure::Runtime)?;
+    if !wrong.is_empty() {
+        crate::out::say!("{}", wrong.trim_end());
+    }
     if bad == 0 {
         Ok(())
     } else {

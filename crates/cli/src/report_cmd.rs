@@ -74,6 +74,14 @@ pub fn report(args: &ReportArgs, lang: Lang) -> Result<Option<PathBuf>, ReportEr
             ))));
         }
     };
+    if let Some(wrong) = inconsistency(&summary, lang) {
+        // One sentence in the language (not a cause, which Portuguese
+        // output would label as an English detail).
+        return Err(ReportError::Input(anyhow::anyhow!(
+            "{}: {wrong}",
+            phrase(lang, Phrase::NotSummary, &shown)
+        )));
+    }
     let dir = match &args.out {
         Some(dir) => dir.clone(),
         None => file.parent().map(PathBuf::from).unwrap_or_default(),
@@ -109,6 +117,70 @@ pub fn report(args: &ReportArgs, lang: Lang) -> Result<Option<PathBuf>, ReportEr
         .with_context(|| phrase(lang, Phrase::Writing, &dir.display().to_string()))
         .map_err(ReportError::Output)?;
     Ok(Some(dir))
+}
+
+/// What makes a summary that parsed impossible for a run to have written
+/// (edited by hand, or cut): the field, and what it must be. A report drawn
+/// from it would show numbers no run measured.
+fn inconsistency(summary: &Summary, lang: Lang) -> Option<String> {
+    let say = |field: String, en: String, pt: String| {
+        Some(match lang {
+            Lang::En => format!("`{field}` {en}"),
+            Lang::PtBr => format!("`{field}` {pt}"),
+        })
+    };
+    if summary.strategies.is_empty() {
+        return say(
+            "strategies".to_owned(),
+            "is empty: a run writes one entry per strategy".to_owned(),
+            "está vazio: uma execução escreve uma entrada por estratégia".to_owned(),
+        );
+    }
+    for (i, s) in summary.strategies.iter().enumerate() {
+        let field = |name: &str| format!("strategies[{i}].{name}");
+        if s.orders == 0 {
+            return say(
+                field("orders"),
+                "is 0: every run places at least one order".to_owned(),
+                "é 0: toda execução faz pelo menos um pedido".to_owned(),
+            );
+        }
+        for (name, count) in [("notified", s.notified), ("missed", s.missed)] {
+            if count > s.orders {
+                return say(
+                    field(name),
+                    format!("is {count}, more than the {} orders placed", s.orders),
+                    format!("é {count}, mais que os {} pedidos feitos", s.orders),
+                );
+            }
+        }
+        let l = &s.latency_ms;
+        for (name, value) in [
+            ("latency_ms.mean", l.mean),
+            ("latency_ms.p50", l.p50),
+            ("latency_ms.p90", l.p90),
+            ("latency_ms.p99", l.p99),
+            ("latency_ms.p999", l.p999),
+            ("latency_ms.max", l.max),
+            ("requests_per_order", s.requests_per_order),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return say(
+                    field(name),
+                    format!("is {value}: a delay or a count is never negative"),
+                    format!("é {value}: um atraso ou uma contagem nunca é negativo"),
+                );
+            }
+        }
+        if !(0.0..=1.0).contains(&s.polls_wasted_share) {
+            return say(
+                field("polls_wasted_share"),
+                format!("is {}: a share is between 0 and 1", s.polls_wasted_share),
+                format!("é {}: uma fração fica entre 0 e 1", s.polls_wasted_share),
+            );
+        }
+    }
+    None
 }
 
 /// Whether a folder is one of the committed reference runs: a folder of a
@@ -153,6 +225,53 @@ mod tests {
                 "{} differs",
                 name.to_string_lossy()
             );
+        }
+    }
+
+    /// A summary edited into one no run could write is refused, naming
+    /// the field, and nothing is written.
+    #[test]
+    fn a_tampered_summary_is_refused_naming_its_field() {
+        let committed = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../results/checkout/summary.json"),
+        )
+        .unwrap();
+        type Tamper = fn(&mut serde_json::Value);
+        let cases: [(&str, Tamper); 4] = [
+            ("strategies[0].notified", |v| {
+                v["strategies"][0]["notified"] = 1_000_000.into()
+            }),
+            ("strategies[1].orders", |v| {
+                v["strategies"][1]["orders"] = 0.into()
+            }),
+            ("strategies[0].latency_ms.mean", |v| {
+                v["strategies"][0]["latency_ms"]["mean"] = (-5.0).into()
+            }),
+            ("`strategies`", |v| {
+                v["strategies"] = serde_json::Value::Array(Vec::new())
+            }),
+        ];
+        for (field, tamper) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let mut value: serde_json::Value = serde_json::from_str(&committed).unwrap();
+            tamper(&mut value);
+            let file = dir.path().join("summary.json");
+            std::fs::write(&file, value.to_string()).unwrap();
+            let args = ReportArgs {
+                summary: file,
+                out: Some(dir.path().join("out")),
+                format: None,
+                no_write: false,
+            };
+            match report(&args, Lang::PtBr) {
+                Err(ReportError::Input(e)) => {
+                    let text = crate::error_text(&e, Lang::PtBr);
+                    assert!(text.contains(field), "{field}: {text}");
+                }
+                _ => panic!("{field}: accepted"),
+            }
+            assert!(!dir.path().join("out").exists(), "{field}");
         }
     }
 

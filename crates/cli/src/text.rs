@@ -322,6 +322,7 @@ pub fn client_error(lang: Lang, error: &hooklab_shop::client::ClientError) -> Op
         E::Refused {
             status,
             retry_after,
+            message,
             ..
         } => match status {
             401 => "a plataforma recusou a chave de API (401): use a --api-key que \
@@ -342,15 +343,94 @@ pub fn client_error(lang: Lang, error: &hooklab_shop::client::ClientError) -> Op
                 None => "a plataforma limitou a taxa de requisições (429): espere e tente de novo"
                     .to_owned(),
             },
-            400 | 422 => format!("a plataforma recusou o pedido como inválido ({status})"),
+            400 | 422 => match refused_field(message) {
+                Some(field) => format!(
+                    "a plataforma recusou o pedido como inválido ({status}): {}",
+                    field_in_portuguese(field)
+                ),
+                None => format!("a plataforma recusou o pedido como inválido ({status})"),
+            },
             503 => "a plataforma está indisponível no momento (503)".to_owned(),
             other => format!("a plataforma respondeu com o erro {other}"),
         },
+        E::Transport(transport) => transport_error(lang, transport)?,
         E::TimedOut(wait) => format!(
             "a plataforma aceitou a conexão mas não respondeu em {wait} (está rodando, mas \
              travada ou sobrecarregada)"
         ),
         _ => return None,
+    })
+}
+
+/// The field a platform's refusal names: its message starts with it in
+/// backquotes (`` `amount_cents`: must be … ``, crates/platform's
+/// `ApiError::InvalidField`).
+fn refused_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix('`')?;
+    let (field, after) = rest.split_once('`')?;
+    after.starts_with(':').then_some(field)
+}
+
+/// What a refused field is and what it must be, in Portuguese, with the
+/// flag that sets it where there is one.
+fn field_in_portuguese(field: &str) -> String {
+    match field {
+        "amount_cents" => "o valor (amount_cents, --amount-cents) deve ser um número positivo \
+                           de centavos, até 1.000.000.000.000"
+            .to_owned(),
+        "order_id" => "o id do pedido (order_id, --order-id) deve ter de 1 a 100 caracteres \
+                       visíveis, sem caracteres de controle nem invisíveis"
+            .to_owned(),
+        "currency" => {
+            "a moeda (currency) deve ter três letras maiúsculas (ISO 4217), como BRL".to_owned()
+        }
+        "Idempotency-Key" => {
+            "o cabeçalho Idempotency-Key deve ter de 1 a 255 caracteres ASCII visíveis".to_owned()
+        }
+        "simulate.settle_after_ms" => {
+            "o prazo de liquidação simulado (simulate.settle_after_ms, --settle-after) \
+             deve ser de no máximo 30 dias"
+                .to_owned()
+        }
+        "url" => "o endereço do endpoint de webhook (url) não é aceito".to_owned(),
+        other => format!("o campo `{other}` não é aceito"),
+    }
+}
+
+/// A request that got no HTTP answer, in Portuguese (the transport words
+/// its errors in English); `None` in English. A refused connection reads as
+/// an I/O error's does (`hooklab order` and `hooklab shop` say the same),
+/// and a refused URL says why (not loopback, not http).
+pub fn transport_error(lang: Lang, error: &hooklab_core::http::TransportError) -> Option<String> {
+    use hooklab_core::http::TransportError as T;
+    if lang == Lang::En {
+        return None;
+    }
+    Some(match error {
+        T::Connect(_) => {
+            "sem resposta da plataforma: conexão recusada (o servidor está rodando?)".to_owned()
+        }
+        T::Broken(_) => {
+            "a conexão caiu antes da resposta (o servidor parou, ou não fala HTTP)".to_owned()
+        }
+        T::Timeout => "tempo esgotado: nenhuma resposta a tempo".to_owned(),
+        T::BadUrl(cause) => {
+            let cause = cause.to_string();
+            if cause.contains("not on loopback") {
+                "o endereço não é de loopback: o hooklab só fala com esta máquina \
+                 (127.0.0.0/8, ::1, localhost)"
+                    .to_owned()
+            } else if cause.contains("only plain http://") {
+                "o hooklab só usa http:// simples, sem TLS, nesta máquina".to_owned()
+            } else if cause.contains("has no host") {
+                "o endereço não tem host: escreva-o como http://127.0.0.1:PORTA".to_owned()
+            } else {
+                "endereço inválido".to_owned()
+            }
+        }
+        T::TooLarge { status, limit } => {
+            format!("respondeu {status} com um corpo de mais de {limit} bytes")
+        }
     })
 }
 
@@ -367,4 +447,37 @@ pub fn set_parsing_lang(lang: Lang) {
 /// The language for messages made while parsing flags (English until set).
 pub fn parsing_lang() -> Lang {
     PARSING_LANG.get().copied().unwrap_or(Lang::En)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hooklab_shop::client::ClientError;
+
+    /// A 422 names its field in Portuguese, with the flag that sets it.
+    #[test]
+    fn a_refused_field_is_named_in_portuguese() {
+        let refused = |message: &str| ClientError::Refused {
+            status: 422,
+            retry_after: None,
+            code: "invalid_field".to_owned(),
+            message: message.to_owned(),
+        };
+        let amount = client_error(
+            Lang::PtBr,
+            &refused(
+                "`amount_cents`: must be a positive amount in the smallest currency unit, got 0",
+            ),
+        )
+        .unwrap_or_default();
+        assert!(
+            amount.contains("o valor (amount_cents, --amount-cents) deve ser"),
+            "{amount}"
+        );
+        let other = client_error(Lang::PtBr, &refused("`mystery`: no")).unwrap_or_default();
+        assert!(other.contains("o campo `mystery` não é aceito"), "{other}");
+        let bare = client_error(Lang::PtBr, &refused("not json")).unwrap_or_default();
+        assert_eq!(bare, "a plataforma recusou o pedido como inválido (422)");
+        assert_eq!(client_error(Lang::En, &refused("x")), None);
+    }
 }

@@ -69,10 +69,16 @@ impl FromStr for Lang {
     type Err = UnknownLang;
 
     /// Reads a [`Lang::code`] or one of its [`Lang::aliases`].
+    /// Case does not matter (`PT-BR`), nor a locale's encoding or modifier
+    /// suffix (`pt_BR.UTF-8`, `pt_BR@euro`), as `LANG` accepts them.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let name = text.split(['.', '@']).next().unwrap_or(text);
         Lang::ALL
             .into_iter()
-            .find(|lang| lang.code() == text || lang.aliases().contains(&text))
+            .find(|lang| {
+                lang.code().eq_ignore_ascii_case(name)
+                    || lang.aliases().iter().any(|a| a.eq_ignore_ascii_case(name))
+            })
             .ok_or_else(|| UnknownLang(text.to_owned()))
     }
 }
@@ -87,6 +93,15 @@ mod tests {
         assert_eq!(Lang::from_locale("pt"), Lang::PtBr);
         assert_eq!(Lang::from_locale("en_US.UTF-8"), Lang::En);
         assert_eq!(Lang::from_locale("C"), Lang::En);
+    }
+
+    #[test]
+    fn any_case_and_a_locale_suffix_parse() {
+        for text in ["PT-BR", "pt_BR.UTF-8", "PT_br.utf8", "pt@x", "EN"] {
+            assert!(text.parse::<Lang>().is_ok(), "{text}");
+        }
+        assert_eq!("PT-BR".parse::<Lang>(), Ok(Lang::PtBr));
+        assert!("pt-PT-x".parse::<Lang>().is_err());
     }
 
     #[test]

@@ -70,6 +70,11 @@ impl ApiError {
             ApiError::NotAReplay => (StatusCode::CONFLICT, "not_a_replay"),
             ApiError::BadSpeed => (StatusCode::BAD_REQUEST, "bad_speed"),
             ApiError::BadAtMs => (StatusCode::BAD_REQUEST, "bad_at_ms"),
+            // JSON of the wrong shape (an unknown field, a wrong type) is a
+            // bad request like the others here, not axum's 422.
+            ApiError::BadBody(JsonRejection::JsonDataError(_)) => {
+                (StatusCode::BAD_REQUEST, "bad_body")
+            }
             ApiError::BadBody(rejection) => (rejection.status(), "bad_body"),
         }
     }
@@ -142,8 +147,11 @@ async fn summary(State(state): State<LiveState>) -> Result<Response, ApiError> {
         .into_response())
 }
 
-/// The body of `POST /control`; any field may be left out.
+/// The body of `POST /control`; any field may be left out, and one it
+/// does not know (`{"sped": 2}`) is refused, not ignored: a typo would
+/// otherwise answer 200 and change nothing.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ControlRequest {
     paused: Option<bool>,
     speed: Option<f64>,

@@ -681,9 +681,10 @@ pub fn reading(s: &StrategyReport, lang: Lang) -> String {
             [
                 s.requests_per_order,
                 per_order(s.requests.webhook_attempts),
-                // Polls a dead platform refused are polls too, as
-                // `requests_per_order` counts them.
-                per_order(s.requests.all_polls() + s.requests.refused),
+                per_order(s.requests.all_polls()),
+                // Requests a dead platform refused count in
+                // `requests_per_order`, but are not polls it answered.
+                per_order(s.requests.refused),
             ],
             &delay(s.latency_ms.mean),
             &delay(s.latency_ms.p99),

@@ -129,11 +129,14 @@ pub fn bare_in(ms: f64, unit: Unit) -> String {
 }
 
 /// The unit a cell of a column in `column` reads in: the column's, unless
-/// the value is under a hundredth of it. A webhook's 0.4 ms in a column of
-/// minutes then reads `0.395 ms`, not `0.00000658 min`: units differ only
-/// where magnitudes differ a hundredfold, never as "1971 ms" beside "4.86 s".
+/// the value is under one of it, where it steps down to the unit [`dur`]
+/// gives it alone. A webhook's 0.4 ms in a column of minutes then reads
+/// `0.395 ms`, not `0.00000658 min`, and 4.7 minutes in a column of hours
+/// `4.70 min`, not `0.078 h`: no cell reads "0.0…" of an hour or a second,
+/// and a value of one unit or more always reads in the column's, never as
+/// "1971 ms" beside "4.86 s".
 pub fn cell_unit(ms: f64, column: Unit) -> Unit {
-    if ms != 0.0 && ms.is_finite() && (ms / column.size_ms).abs() < 0.01 {
+    if ms != 0.0 && ms.is_finite() && (ms / column.size_ms).abs() < 1.0 {
         column_unit([ms])
     } else {
         column
@@ -235,9 +238,16 @@ mod tests {
             ("1.97 s".to_owned(), "4.86 s".to_owned())
         );
         let minutes = column_unit([0.5, 900_000.0]);
-        // A hundredfold smaller than the column's unit: its own unit.
+        // Under one of the column's unit: its own unit.
         assert_eq!(in_unit(0.5, minutes), "0.500 ms");
-        assert_eq!(in_unit(30_000.0, minutes), "0.500 min");
+        assert_eq!(in_unit(30_000.0, minutes), "30.0 s");
+        assert_eq!(in_unit(90_000.0, minutes), "1.50 min");
+        let hours = column_unit([10_800_000.0]);
+        assert_eq!(in_unit(282_000.0, hours), "4.70 min");
+        assert_eq!(in_unit(820_800.0, hours), "13.7 min");
+        let seconds = column_unit([4_860.0]);
+        assert_eq!(in_unit(22.0, seconds), "22.0 ms");
+        assert_eq!(in_unit(12.0, seconds), "12.0 ms");
         assert_eq!(bare_in(0.5, minutes), "0.00000833");
         assert_eq!(column_unit([0.4, 12.0]).symbol, "ms");
     }

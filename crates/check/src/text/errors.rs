@@ -170,12 +170,26 @@ fn target_error(error: &TargetError, lang: Lang) -> (String, Option<String>) {
             (sentence, None)
         }
         TargetError::NotHttp { url, .. } => {
-            let sentence = if pt {
-                format!(
+            // Only https:// is "http:// with TLS"; ftp:// and the rest are
+            // another protocol altogether.
+            let https = url
+                .get(..8)
+                .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+            let sentence = match (pt, https) {
+                (true, true) => format!(
                     "`{url}`: o hooklab só envia por http:// simples, sem TLS; troque https:// por http://"
-                )
-            } else {
-                format!("`{url}`: hooklab sends only plain http://, no TLS; use http:// instead")
+                ),
+                (true, false) => format!(
+                    "`{url}`: o esquema deve ser http:// (o hooklab só envia por HTTP simples), como em http://127.0.0.1:8080/webhook"
+                ),
+                (false, true) => {
+                    format!(
+                        "`{url}`: hooklab sends only plain http://, no TLS; use http:// instead"
+                    )
+                }
+                (false, false) => format!(
+                    "`{url}`: the scheme must be http:// (hooklab sends plain HTTP only), as in http://127.0.0.1:8080/webhook"
+                ),
             };
             (sentence, None)
         }
@@ -261,6 +275,13 @@ mod tests {
         assert_eq!(detail, None);
         let (en, _) = target_error(&error, Lang::En);
         assert!(en.contains("no TLS"), "{en}");
+        // Another scheme is not "https with TLS": it must be http.
+        let error = crate::target::loopback_url("ftp://127.0.0.1/h").unwrap_err();
+        let (pt, _) = target_error(&error, Lang::PtBr);
+        assert!(pt.contains("o esquema deve ser http://"), "{pt}");
+        assert!(!pt.contains("https"), "{pt}");
+        let (en, _) = target_error(&error, Lang::En);
+        assert!(en.contains("the scheme must be http://"), "{en}");
     }
 
     #[test]

@@ -327,6 +327,10 @@ pub fn note(note: &Note, lang: Lang) -> String {
             "No answer: the connection failed or closed before a status came back.",
             "Sem resposta: a conexão falhou ou fechou antes de vir um status.",
         ),
+        Note::AnswerTooLarge => text(
+            "Answered, but with a body over 1 MiB: a sender stops reading there and counts the delivery failed; answer with an empty or short body.",
+            "Respondeu, mas com um corpo de mais de 1 MiB: quem envia para de ler ali e conta a entrega como falha; responda com um corpo vazio ou curto.",
+        ),
         Note::TimedOut(secs) if en => {
             format!("No answer within {secs} s: the sender counts it as failed and retries.")
         }

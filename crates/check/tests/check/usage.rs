@@ -171,3 +171,25 @@ async fn past_the_deadline_the_cases_not_started_are_skipped_and_the_run_is_not_
         "{pt}"
     );
 }
+
+#[tokio::test]
+async fn no_request_waits_past_the_deadline() {
+    // A receiver that never answers: without the cap, the genuine delivery
+    // would wait the sender's 15 s whatever the deadline.
+    let router = axum::Router::new().route(
+        "/webhook",
+        axum::routing::post(std::future::pending::<&'static str>),
+    );
+    let addr = super::serve(router).await;
+    let mut config = config(format!("http://{addr}/webhook"), secret());
+    config.deadline = std::time::Duration::from_secs(1);
+    let card = hooklab_check::run(config).await.unwrap();
+    let genuine = card.result(hooklab_check::Case::Genuine).unwrap();
+    match genuine.replies.last() {
+        Some(hooklab_check::target::Reply::TimedOut { after_ms }) => {
+            assert!(*after_ms <= 1_000, "waited {after_ms} ms");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_ne!(card.exit_code(), 0);
+}

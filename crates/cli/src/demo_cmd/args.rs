@@ -31,7 +31,7 @@ pub struct PlatformArgs {
     /// How long after its creation a payment settles, unless the request asks
     /// otherwise with `simulate` (see `hooklab order --settle-after`): a
     /// duration such as 4s, 500ms or 2m (a bare number is milliseconds).
-    #[arg(long, default_value = DEFAULT_SETTLE, value_parser = parse_dur)]
+    #[arg(long, default_value = DEFAULT_SETTLE, value_parser = parse_dur, allow_hyphen_values = true)]
     pub(super) settle_after: Dur,
 
     /// Requests per second the API key may make; beyond, 429 with Retry-After.
@@ -44,7 +44,8 @@ pub struct PlatformArgs {
     #[arg(long, default_value = crate::data::DEFAULT_DATA)]
     pub(super) data: std::path::PathBuf,
 
-    /// Empty the data file first (a file another program made is never
+    /// Empty the data file first, if it is hooklab's (a file another
+    /// program made, or one that is not even an SQLite database, is never
     /// touched).
     #[arg(long)]
     pub(super) reset: bool,
@@ -54,7 +55,7 @@ pub struct PlatformArgs {
     /// (it stays in the data file), and so does a creation replaying its
     /// Idempotency-Key (the last 100,000 such keys are remembered), rather
     /// than a second charge: a duration such as 24h, 30m or 90s.
-    #[arg(long, default_value = "24h", value_parser = parse_dur)]
+    #[arg(long, default_value = "24h", value_parser = parse_dur, allow_hyphen_values = true)]
     pub(super) keep: Dur,
 }
 
@@ -100,7 +101,7 @@ pub struct ShopArgs {
     /// reconciliation polls (hybrid), the first gap (backoff-poll) or the
     /// longest hold of a long poll (long-poll, long-poll-events): 3s, 500ms,
     /// 2m (a bare number is milliseconds).
-    #[arg(long, default_value = DEFAULT_INTERVAL, value_parser = parse_dur)]
+    #[arg(long, default_value = DEFAULT_INTERVAL, value_parser = parse_dur, allow_hyphen_values = true)]
     pub(super) interval: Dur,
 
     /// Where the shop's webhook receiver listens (webhook and hybrid).
@@ -112,7 +113,7 @@ pub struct ShopArgs {
     pub(super) orders: u32,
 
     /// Time between two orders (1s, 500ms; a bare number is milliseconds).
-    #[arg(long, default_value = "1s", value_parser = parse_dur)]
+    #[arg(long, default_value = "1s", value_parser = parse_dur, allow_hyphen_values = true)]
     pub(super) every: Dur,
 
     /// An SQLite file (the shop's inbox) that keeps its orders and the
@@ -140,12 +141,12 @@ pub struct OrderArgs {
     pub(super) order_id: Option<String>,
 
     /// The amount, in centavos.
-    #[arg(long, default_value_t = 4_990)]
+    #[arg(long, default_value_t = 4_990, value_parser = parse_amount, allow_hyphen_values = true)]
     pub(super) amount_cents: u64,
 
     /// Ask the platform (test mode) to settle after this long (4s, 500ms; a
     /// bare number is milliseconds).
-    #[arg(long, value_parser = parse_dur)]
+    #[arg(long, value_parser = parse_dur, allow_hyphen_values = true)]
     pub(super) settle_after: Option<Dur>,
 
     /// Ask the platform (test mode) for this outcome.
@@ -174,12 +175,51 @@ fn parse_dur(text: &str) -> Result<Dur, String> {
             ),
         });
     }
+    // `-5s` reaches here (the flags take hyphen values): a duration that
+    // ends before it starts is said as such, not as "unexpected argument".
+    if text.trim_start().starts_with('-') {
+        return Err(match lang {
+            Lang::En => format!("`{text}`: a duration cannot be negative (as in 4s or 500ms)"),
+            Lang::PtBr => {
+                format!("`{text}`: uma duração não pode ser negativa (como 4s ou 500ms)")
+            }
+        });
+    }
     Dur::parse(text).map_err(|e| match lang {
         Lang::En => format!("{e} (a duration: 500ms, 4s, 2m; a bare number is milliseconds)"),
         Lang::PtBr => format!(
             "`{text}` não é uma duração: escreva um número e uma unidade, como 500ms, 4s ou 2m (um número sozinho é em milissegundos)"
         ),
     })
+}
+
+/// `--amount-cents`: a whole, positive number of centavos (the platform
+/// refuses zero; a negative one is an integer, just not an amount).
+fn parse_amount(text: &str) -> Result<u64, String> {
+    let lang = text::parsing_lang();
+    let trimmed = text.trim();
+    let whole = trimmed.strip_prefix('-').unwrap_or(trimmed);
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(match lang {
+            Lang::En => format!("`{text}` is not a whole number of cents (as in 4990)"),
+            Lang::PtBr => format!("`{text}` não é um número inteiro de centavos (como 4990)"),
+        });
+    }
+    match trimmed.parse::<u64>() {
+        Ok(cents) if cents > 0 => Ok(cents),
+        _ if trimmed.starts_with('-') || trimmed.trim_start_matches('0').is_empty() => {
+            Err(match lang {
+                Lang::En => format!("`{text}`: the amount must be positive, in cents (as in 4990)"),
+                Lang::PtBr => format!(
+                    "`{text}`: o valor deve ser positivo, em centavos (como 4990 para R$ 49,90)"
+                ),
+            })
+        }
+        _ => Err(match lang {
+            Lang::En => format!("`{text}` is too large an amount (at most {})", u64::MAX),
+            Lang::PtBr => format!("`{text}` é um valor grande demais (no máximo {})", u64::MAX),
+        }),
+    }
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
@@ -219,7 +259,8 @@ fn parse_order_id(text: &str) -> Result<String, String> {
             "`{shown}` is not an order id: use 1 to 100 letters, digits or ASCII punctuation, no spaces (as in `pedido-42`)"
         ),
         Lang::PtBr => format!(
-            "`{shown}` não é um id de pedido: use de 1 a 100 letras, algarismos ou pontuação ASCII, sem espaços nem acentos (como `pedido-42`)"
+            "`{}` não é um id de pedido: use de 1 a 100 letras, algarismos ou pontuação ASCII, sem espaços nem acentos (como `pedido-42`)",
+            shown.replace(" characters)", " caracteres)")
         ),
     })
 }

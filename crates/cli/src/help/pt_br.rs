@@ -238,7 +238,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "platform",
         "reset",
-        "Esvazia o arquivo de dados antes (um arquivo criado por outro programa nunca é tocado)",
+        "Esvazia o arquivo de dados antes, se for do hooklab (um arquivo criado por outro programa, ou que nem é um banco SQLite, nunca é tocado)",
     ),
     (
         "platform",

@@ -4,6 +4,7 @@
 mod class;
 mod data_lock;
 mod demo;
+mod findings;
 mod messages;
 mod stderr;
 

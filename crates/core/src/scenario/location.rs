@@ -204,3 +204,36 @@ pub fn path_at(text: &str, offset: usize) -> Option<FieldPath> {
     walk(doc.get_ref(), offset, &mut path);
     Some(FieldPath(path))
 }
+
+/// The key of an inline table on `line` (`settle = { dist = "fixed", ms =
+/// 1e300 }`) whose value is not a duration a [`crate::duration::Dur`]
+/// holds (too long, negative, not finite): the field a duration error
+/// inside the table is about. `None` when the line holds no such table, or
+/// no key, or several, is to blame.
+pub fn refused_duration_key(line: &str) -> Option<String> {
+    use crate::duration::Dur;
+    let (_, value) = line.split_once('=')?;
+    let value = value.trim();
+    if !value.starts_with('{') {
+        return None;
+    }
+    let table: toml::Table = toml::from_str(&format!("x = {value}")).ok()?;
+    let inner = table.get("x")?.as_table()?;
+    let refused: Vec<&String> = inner
+        .iter()
+        .filter(|(key, value)| {
+            key.as_str() != "dist"
+                && match value {
+                    toml::Value::Integer(i) => Dur::from_ms_f64(*i as f64).is_err(),
+                    toml::Value::Float(f) => Dur::from_ms_f64(*f).is_err(),
+                    toml::Value::String(s) => Dur::parse(s).is_err(),
+                    _ => false,
+                }
+        })
+        .map(|(key, _)| key)
+        .collect();
+    match refused.as_slice() {
+        [one] => Some((*one).clone()),
+        _ => None,
+    }
+}

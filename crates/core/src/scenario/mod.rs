@@ -472,6 +472,16 @@ impl Scenario {
                     hint = missing_hint(&path);
                     field = Some(path);
                 }
+                // A duration refused inside an inline table (`settle = {
+                // dist = "fixed", ms = 1e300 }`): serde names the table;
+                // the key whose value is refused is the field.
+                if message.contains("duration")
+                    && let Some(path) = field.as_mut()
+                    && let Some(key) =
+                        location::refused_duration_key(&source_line(text, line_col(text, offset).0))
+                {
+                    path.0.push(PathSeg::Key(key));
+                }
                 let last = field.as_ref().and_then(|p| match p.0.last() {
                     Some(PathSeg::Key(k)) => Some(k.clone()),
                     _ => None,
@@ -504,13 +514,15 @@ impl Scenario {
                 } else {
                     line_col(text, offset)
                 };
+                let written = source_line(text, line);
+                let what = validate::with_its_unit(&path.to_string(), what, &written);
                 Problem {
                     line,
                     column,
                     field: Some(path.to_string()),
                     what,
                     hint: None,
-                    source_line: shown_line(&source_line(text, line)),
+                    source_line: shown_line(&written),
                 }
             })
             .collect();

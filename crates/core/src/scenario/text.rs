@@ -205,6 +205,19 @@ fn expected_words(expected: &str, field: Option<&str>) -> Said {
     }
 }
 
+/// A duration over the longest a [`crate::duration::Dur`] holds (half of
+/// `u64::MAX` microseconds), with that maximum.
+fn too_long_duration(name: &str) -> Said {
+    Said::new(
+        format!(
+            "{name}is too large for a duration: at most 9223372036854775 ms (about 292,000 years); write a unit, as in \"30d\""
+        ),
+        format!(
+            "{name}é grande demais para uma duração: no máximo 9223372036854775 ms (cerca de 292 mil anos); escreva uma unidade, como \"30d\""
+        ),
+    )
+}
+
 /// A message from the TOML reader or serde, said in words in both
 /// languages; `field` is the last key of the field it concerns. Values it
 /// quotes are cut to an excerpt; a message of an unknown shape is kept (cut
@@ -216,6 +229,14 @@ pub fn serde_said(message: &str, field: Option<&str>) -> Said {
         if let Some(rest) = message.strip_prefix(prefix)
             && let Some((found, expected)) = rest.rsplit_once(", expected ")
         {
+            // An integer past 64 bits where a duration goes: not the wrong
+            // kind of value, a value too large.
+            if expected.starts_with("a duration")
+                && found.starts_with("integer `")
+                && (found.ends_with(" as i128") || found.ends_with(" as u128"))
+            {
+                return too_long_duration(&name);
+            }
             let (f, e) = (found_words(found), expected_words(expected, field));
             return Said::new(
                 format!("{name}must be {}, got {}", e.en, f.en),
@@ -278,7 +299,7 @@ pub fn serde_said(message: &str, field: Option<&str>) -> Said {
         );
     }
     if message.starts_with("that duration is too long") {
-        return Said::new("that duration is too long", "essa duração é longa demais");
+        return too_long_duration(&name);
     }
     if let Some((text, _)) = ticked(message, "`")
         && message.contains("` is not a duration")

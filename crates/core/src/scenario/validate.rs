@@ -189,6 +189,26 @@ pub(super) fn strategy_problems(table: &StrategyTable) -> Vec<(&'static str, Sai
     out
 }
 
+/// `said` about `field`, unless it is the hint for a bare number of
+/// milliseconds under 1 ms ("for 0.01 seconds write 0.01s") and the line
+/// `written` gives the value as text with a unit (`"10us"`): then what is
+/// wrong is the unit's size, not a missing unit.
+pub(super) fn with_its_unit(field: &str, said: Said, written: &str) -> Said {
+    let quoted = written
+        .split_once('=')
+        .is_some_and(|(_, value)| value.trim_start().starts_with(['"', '\'']));
+    if field.ends_with(".interval_ms")
+        && quoted
+        && said.en.contains("a bare number is milliseconds")
+    {
+        return Said::new(
+            "must be at least 1 ms, the shortest interval a poller takes: microseconds are too fine (write it in ms or s, as in \"200ms\")",
+            "deve ser de pelo menos 1 ms, o menor intervalo de uma consulta: microssegundos são finos demais (escreva em ms ou s, como \"200ms\")",
+        );
+    }
+    said
+}
+
 /// What is wrong with a backoff schedule: an explicit list mixed with the
 /// geometric fields, a list that does not ascend, a factor below 1, a cap
 /// below the first gap, a jitter outside [0, 1).
@@ -536,6 +556,35 @@ mod tests {
         format!(
             "name = \"{name}\"\nseed = 1\n[workload]\norders = 10\narrival = {{ dist = \"fixed\", every_ms = 5 }}\nsettle = {{ dist = \"fixed\", ms = 100 }}\noutcomes = {{ approved = 1.0 }}\n[[strategy]]\nname = \"{strategy}\"\nkind = \"poll\"\ninterval_ms = 200\n"
         )
+    }
+
+    /// Under 1 ms: a bare number is told it lacks its unit, a value with
+    /// one that its unit is too fine; past 64 bits, that it is too large.
+    #[test]
+    fn an_interval_is_refused_for_what_is_wrong_with_it() {
+        let said = |interval: &str| match Scenario::parse(
+            &scenario("s", "p").replace("interval_ms = 200", &format!("interval_ms = {interval}")),
+            "s.toml",
+        ) {
+            Err(e) => e.render(crate::lang::Lang::En),
+            Ok(_) => panic!("{interval}: accepted"),
+        };
+        let bare = said("0.01");
+        assert!(bare.contains("for 0.01 seconds write \"0.01s\""), "{bare}");
+        let micro = said("\"10us\"");
+        assert!(micro.contains("microseconds are too fine"), "{micro}");
+        assert!(!micro.contains("0.01s"), "{micro}");
+        let huge = said("99999999999999999999");
+        assert!(huge.contains("too large for a duration: at most"), "{huge}");
+        // Inside an inline table, the key is the field.
+        let settle = match Scenario::parse(
+            &scenario("s", "p").replace("ms = 100 }", "ms = 1e300 }"),
+            "s.toml",
+        ) {
+            Err(e) => e.render(crate::lang::Lang::En),
+            Ok(_) => panic!("1e300 accepted"),
+        };
+        assert!(settle.contains("field `workload.settle.ms`"), "{settle}");
     }
 
     #[test]

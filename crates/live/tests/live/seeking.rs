@@ -140,6 +140,16 @@ async fn a_bad_instant_is_refused_and_changes_nothing() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     let json: Value = serde_json::from_str(&answer).unwrap();
     assert_eq!(json["error"]["code"], "bad_body", "{answer}");
+    // A field the control does not know (a typo of `speed`) is refused
+    // with 400, naming it, not answered 200 changing nothing.
+    let (status, _, answer) = send(state.clone(), post_json("/control", r#"{"sped":2}"#)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let json: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(json["error"]["code"], "bad_body", "{answer}");
+    assert!(
+        json["error"]["message"].as_str().unwrap().contains("sped"),
+        "{answer}"
+    );
     assert_eq!(shown(&state), before, "a refused control changed the board");
 
     // A live run has no instant to go to.

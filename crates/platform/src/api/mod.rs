@@ -116,6 +116,19 @@ impl Caller {
         shared: &Shared,
         headers: &http::HeaderMap,
     ) -> Result<MerchantId, ApiError> {
+        // Two keys: which merchant is asking is a guess (as with two
+        // Idempotency-Keys), so neither is taken.
+        let mut keys = headers.get_all(http::header::AUTHORIZATION).iter();
+        if keys.next().is_some() && keys.next().is_some() {
+            return Err(refuse(
+                shared,
+                ApiError::BadParameter {
+                    name: "Authorization",
+                    message: "sent more than once; send exactly one `Bearer` key per request"
+                        .to_owned(),
+                },
+            ));
+        }
         let header = headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());

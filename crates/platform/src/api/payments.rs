@@ -95,9 +95,13 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         Ok(key) if !key.is_empty() && key.len() <= 255 && !key.chars().any(char::is_control) => {
             Ok(Some(key.to_owned()))
         }
-        _ => Err(ApiError::InvalidField {
-            field: "Idempotency-Key",
-            message: "must be 1 to 255 visible ASCII characters".to_owned(),
+        // An empty header too: it is not "no key" (that is no header), and
+        // taking it for none would create a payment a retry creates again.
+        _ => Err(ApiError::BadParameter {
+            name: "Idempotency-Key",
+            message:
+                "must be 1 to 255 visible ASCII characters (leave the header out to send no key)"
+                    .to_owned(),
         }),
     }
 }

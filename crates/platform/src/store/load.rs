@@ -13,8 +13,10 @@ use std::path::Path;
 /// Reads the whole store.
 pub(super) fn load(conn: &Connection, path: &Path) -> Result<Snapshot, StoreError> {
     let read = |source: rusqlite::Error| match source.sqlite_error_code() {
+        // Identified as hooklab's before loading: --reset may empty it.
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::NotADatabase {
             path: path.to_path_buf(),
+            hooklab: true,
             source,
         },
         _ => StoreError::BadRow {

@@ -105,14 +105,13 @@ pub enum StoreError {
     },
     /// Occurs when the file is not an SQLite database at all (corrupt, or
     /// some other kind of file).
-    #[error(
-        "{} is not an SQLite database (corrupt, or another kind of file); \
-         move it away or start with --reset",
-        path.display()
-    )]
+    #[error("{}", not_a_database(path, *hooklab))]
     NotADatabase {
         /// The file.
         path: PathBuf,
+        /// Whether its header still says it is hooklab's (a corrupt store,
+        /// which `--reset` may empty); otherwise `--reset` refuses it too.
+        hooklab: bool,
         /// SQLite's error.
         #[source]
         source: rusqlite::Error,
@@ -158,6 +157,23 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+}
+
+/// [`StoreError::NotADatabase`]'s message: --reset is offered only for a
+/// file whose header says it is hooklab's.
+fn not_a_database(path: &Path, hooklab: bool) -> String {
+    if hooklab {
+        format!(
+            "{} is a corrupt hooklab data file: move it away or start with --reset",
+            path.display()
+        )
+    } else {
+        format!(
+            "{} is not a hooklab data file (not an SQLite database: corrupt, or another kind of file); \
+             hooklab leaves it alone: move it away or give another --data path",
+            path.display()
+        )
+    }
 }
 
 /// [`StoreError::Foreign`]'s message: a shop inbox ("hksh") is named as such.

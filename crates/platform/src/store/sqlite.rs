@@ -54,9 +54,13 @@ impl SqliteStore {
         let mut conn = connect(&path)?;
         let mut identity = identify(&conn, &path);
         if reset {
-            // A foreign database is somebody else's: --reset never removes it.
-            if let Err(e @ StoreError::Foreign { .. }) = identity {
-                return Err(e);
+            // Only hooklab's own file is emptied: a foreign database, a file
+            // that is not SQLite at all (notes, a photo) or one SQLite cannot
+            // open is somebody else's, and --reset never removes it.
+            match identity {
+                Ok(_) | Err(StoreError::Version { .. } | StoreError::BadRow { .. }) => {}
+                Err(StoreError::NotADatabase { hooklab: true, .. }) => {}
+                Err(e) => return Err(e),
             }
             drop(conn);
             for file in [
@@ -468,10 +472,23 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
 
 /// Whether the file at the other end of `conn` is new, hooklab's, or
 /// neither (an error that says which).
+/// Whether the file's first 72 bytes are an SQLite header carrying
+/// hooklab's `application_id` (big-endian at offset 68): a corrupt hooklab
+/// store, which --reset may empty, unlike any other unreadable file.
+fn header_is_hooklabs(path: &Path) -> bool {
+    use std::io::Read;
+    let mut header = [0u8; 72];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header));
+    read.is_ok()
+        && header.starts_with(b"SQLite format 3\0")
+        && header[68..72] == APPLICATION_ID.to_be_bytes()
+}
+
 fn identify(conn: &Connection, path: &Path) -> Result<Identity, StoreError> {
     let classify = |source: rusqlite::Error| match source.sqlite_error_code() {
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::NotADatabase {
             path: path.to_path_buf(),
+            hooklab: header_is_hooklabs(path),
             source,
         },
         _ => StoreError::Open {

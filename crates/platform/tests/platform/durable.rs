@@ -198,7 +198,39 @@ fn a_file_that_is_not_a_database_is_refused_as_bad_input() {
     assert!(matches!(err, StoreError::NotADatabase { .. }), "{err:?}");
     assert!(err.is_bad_file());
     assert!(err.to_string().contains("not an SQLite database"), "{err}");
-    // --reset replaces it.
+    assert!(!err.to_string().contains("--reset"), "{err}");
+    // --reset refuses it too: it is not hooklab's to remove.
+    let err = store::open(&path, true).unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotADatabase { hooklab: false, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"these are not the bytes of an SQLite database, at all......",
+        "the file is untouched"
+    );
+}
+
+#[test]
+fn a_corrupt_hooklab_file_is_emptied_by_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.sqlite");
+    drop(store::open(&path, false).unwrap());
+    // Keep the header (and its application id), spoil the pages after it.
+    let mut bytes = std::fs::read(&path).unwrap();
+    for b in bytes.iter_mut().skip(100) {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{side}", path.display()));
+    }
+    match store::open(&path, false) {
+        Err(StoreError::NotADatabase { hooklab: true, .. }) => {}
+        Err(e) => panic!("{e:?}"),
+        Ok(_) => panic!("a spoiled file opened"),
+    }
     let opened = store::open(&path, true).unwrap();
     assert!(opened.snapshot.is_none());
     assert!(matches!(opened.store, Store::Sqlite(_)));

@@ -91,6 +91,35 @@ async fn two_idempotency_keys_are_refused_with_400_and_create_nothing() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn two_authorizations_or_an_empty_idempotency_key_are_refused_with_400() {
+    let (p, _http) = platform(one_order(10));
+    let two_keys = Request::post("/v1/payments")
+        .header("authorization", format!("Bearer {KEY}"))
+        .header("authorization", "Bearer sk_test_other")
+        .header("content-type", "application/json")
+        .body(Body::from(ORDER))
+        .unwrap();
+    let empty_key = Request::post("/v1/payments")
+        .header("authorization", format!("Bearer {KEY}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", "")
+        .body(Body::from(ORDER))
+        .unwrap();
+    for (request, header) in [(two_keys, "Authorization"), (empty_key, "Idempotency-Key")] {
+        let response = p.router().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{header}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(header),
+            "{body}"
+        );
+    }
+    assert_eq!(p.books().payments, 0);
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_endpoint_off_loopback_is_refused_saying_why() {
     let (p, _http) = platform(one_order(10));
     for (url, why) in [

@@ -150,12 +150,37 @@ pub(crate) fn outcomes(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
     )];
     for (k, reason) in reasons.iter().enumerate() {
         layers.push((
-            format!("{}: {reason}", Msg::LegendRejected.text(lang)),
+            format!(
+                "{}: {}",
+                Msg::LegendRejected.text(lang),
+                rejection_words(lang, reason)
+            ),
             SHADES[(k + 1) % SHADES.len()],
             col(&|s| s.rejected.get(*reason).copied().unwrap_or(0)),
         ));
     }
     stacked_bars(&notices, None, Msg::Notices.text(lang), ss, &layers, lang)
+}
+
+/// A refused delivery's reason ([`hooklab_core::events::rejection`], a
+/// code) as the legend says it: the code in English, words in Portuguese
+/// (as the event log words it).
+fn rejection_words(lang: Lang, reason: &str) -> &str {
+    use hooklab_core::events::rejection;
+    if lang == Lang::En {
+        return reason;
+    }
+    match reason {
+        "signature_mismatch" => "assinatura não confere",
+        "signature_stale" => "carimbo de tempo velho demais",
+        "signature_missing" => "sem assinatura",
+        "signature_malformed" => "assinatura malformada",
+        rejection::INJECTED_503 => "503 injetado",
+        rejection::INJECTED_500 => "500 injetado",
+        rejection::INVALID_BODY => "corpo inválido",
+        rejection::REFUSED => "conexão recusada",
+        other => other,
+    }
 }
 
 /// Notification requests per order: useful polls, wasted polls, webhook
@@ -204,4 +229,16 @@ pub(crate) fn requests(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         &layers,
         lang,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_reads_in_portuguese_in_the_legend() {
+        assert_eq!(rejection_words(Lang::PtBr, "refused"), "conexão recusada");
+        assert_eq!(rejection_words(Lang::En, "refused"), "refused");
+        assert_eq!(rejection_words(Lang::PtBr, "custom"), "custom");
+    }
 }

@@ -313,19 +313,32 @@ pub fn webhook_reading(
 
 /// One sentence reading a hybrid's numbers: its requests per order are
 /// webhook attempts *and* reconciliation polls, so it says both
-/// (`[total, webhook attempts, polls]` per order).
+/// (`[total, webhook attempts, polls answered, polls refused at connect]`
+/// per order; the refused, by a dead platform, are said apart, and only
+/// when there are some).
 pub fn hybrid_reading(
     lang: Lang,
     name: &str,
-    per_order: [f64; 3],
+    per_order: [f64; 4],
     mean: &str,
     p99: &str,
 ) -> String {
     let shown = per_order.map(|x| (x * 100.0).round() / 100.0);
-    let [total, hooks, polls] = per_order.map(|x| decimal(lang, format!("{x:.2}")));
+    let [total, hooks, polls, refused] = per_order.map(|x| decimal(lang, format!("{x:.2}")));
+    let down = shown[3] > 0.0;
     match lang {
+        Lang::En if down => format!(
+            "{name}: {total} notification requests per order ({hooks} webhook attempts, {polls} reconciliation polls and {refused} refused at connect while the platform was down), mean delay {mean}, p99 {p99}."
+        ),
         Lang::En => format!(
             "{name}: {total} notification requests per order ({hooks} webhook attempts and {polls} reconciliation polls), mean delay {mean}, p99 {p99}."
+        ),
+        Lang::PtBr if down => format!(
+            "{name}: {total} {} de notificação por pedido ({hooks} {} de webhook, {polls} {} de reconciliação e {refused} {} na conexão com a plataforma fora do ar), atraso médio de {mean}, p99 de {p99}.",
+            agree(lang, shown[0], "requisição", "requisições"),
+            agree(lang, shown[1], "tentativa", "tentativas"),
+            agree(lang, shown[2], "consulta", "consultas"),
+            agree(lang, shown[3], "recusada", "recusadas"),
         ),
         Lang::PtBr => format!(
             "{name}: {total} {} de notificação por pedido ({hooks} {} de webhook e {polls} {} de reconciliação), atraso médio de {mean}, p99 de {p99}.",
@@ -645,10 +658,16 @@ mod tests {
         assert!(many.contains("2,50 requisições de webhook"), "{many}");
         let en = webhook_reading(Lang::En, "w", 1.0, "1 ms", "2 ms", true);
         assert!(en.contains("1.00 webhook requests per order"), "{en}");
-        let hybrid = hybrid_reading(Lang::PtBr, "h", [1.0, 0.0, 1.0], "1 ms", "2 ms");
+        let hybrid = hybrid_reading(Lang::PtBr, "h", [1.0, 0.0, 1.0, 0.0], "1 ms", "2 ms");
         assert!(
             hybrid.contains("1,00 requisição de notificação por pedido (0,00 tentativa de webhook e 1,00 consulta de reconciliação)"),
             "{hybrid}"
+        );
+        // hybrid-dual of crash-lab: 1 poll answered and 2 refused per order.
+        let down = hybrid_reading(Lang::PtBr, "h", [3.0, 0.0, 1.0, 2.0], "1 ms", "2 ms");
+        assert!(
+            down.contains("(0,00 tentativa de webhook, 1,00 consulta de reconciliação e 2,00 recusadas na conexão com a plataforma fora do ar)"),
+            "{down}"
         );
         let none = webhook_reading(Lang::PtBr, "memory", 0.0, "-", "-", false);
         assert!(none.contains("não notificou nenhum pedido"), "{none}");
