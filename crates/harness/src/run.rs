@@ -695,8 +695,7 @@ impl<'s> World<'s> {
         if spec.receives_webhooks() {
             outcomes.keep_payments();
         }
-        if matches!(spec, StrategySpec::Poll { .. })
-            && scenario.platform.rate_limit_per_s.is_some()
+        if matches!(spec, StrategySpec::Poll { .. }) && scenario.platform.rate_limit_per_s.is_some()
         {
             outcomes.keep_placements();
         }
@@ -846,7 +845,6 @@ impl<'s> World<'s> {
         // A shard's world starts only its own merchants' shops and places
         // only its own orders; every other part of it is the whole world's.
         let origin = clock.now();
-        let mut recorder = recorder;
         recorder.start_at(origin);
         outcomes.begin(origin);
         let merchant_in = |n: usize| part.is_none_or(|p| p.has_merchant(n));
