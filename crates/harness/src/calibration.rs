@@ -49,8 +49,8 @@
 //! checkout's run the median request leg grew with the gap since the
 //! previous delivery, 180 µs under 1 ms to 292 µs beyond 30 ms (both on the
 //! shared machine, load about 15). A round now creates all its payments
-//! first ([`round_plan`]), and then they settle at a stretch of the
-//! scenario's own settlement gaps ([`round_settlements`]: bunched or spread
+//! first (`round_plan`), and then they settle at a stretch of the
+//! scenario's own settlement gaps (`round_settlements`: bunched or spread
 //! as the run's come, not one fixed gap), the rounds centred on five
 //! quantiles of the run's settlements, so together they replay its dense
 //! and sparse stretches in proportion. That is why the rounds' *mean* is
@@ -84,7 +84,7 @@ use hooklab_core::workload::{self, OrderPlan};
 pub const CALIBRATION_ORDERS: u32 = 100;
 
 /// Rounds a calibration runs, each a fresh platform and shop replaying
-/// another stretch of the scenario's settlements (see [`round_settlements`]);
+/// another stretch of the scenario's settlements (see `round_settlements`);
 /// their mean is kept.
 pub const CALIBRATION_ROUNDS: u32 = 5;
 

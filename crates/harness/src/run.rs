@@ -102,7 +102,7 @@ pub struct RunOptions {
     /// whatever the number of orders. Every count stays exact.
     pub order_lives: Option<NonZeroUsize>,
     /// How many shards a virtual run's separable strategies run in
-    /// ([`crate::shard`]: `poll` split by order, `poll_events` by merchant,
+    /// (`crate::shard`: `poll` split by order, `poll_events` by merchant,
     /// in scenarios with nothing shared between them); `None` or 1: one
     /// world each, as always. Decided here and by the scenario alone, never
     /// by [`RunOptions::jobs`], so the summary does not depend on `jobs`; it

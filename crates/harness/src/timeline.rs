@@ -337,7 +337,7 @@ impl Recorder {
     }
 
     /// Takes in the recorder of another world of the same strategy (a
-    /// shard, [`crate::shard`]) that recorded the same orders' sample and
+    /// shard, `crate::shard`) that recorded the same orders' sample and
     /// ended at the same instant: counts add bucket by bucket (the finer of
     /// the two fine widths merged into the coarser, both powers of ten, as
     /// [`Recorder::record`] merges its own), and each sampled order's life
