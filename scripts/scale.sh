@@ -29,7 +29,9 @@
 # plus 5m-poll with SCALE_5M=1), HOOKLAB (a built binary; default: builds
 # target/release/hooklab), KEEP=dir (keep the summaries there), RUN_ARGS
 # (more arguments for each run: RUN_ARGS="--transport http1" measures the
-# virtual network over real HTTP/1.1 on pipes instead of the direct default).
+# virtual network over real HTTP/1.1 on pipes instead of the direct default),
+# JOBS (threads, default 1: JOBS=2 RUN_ARGS="--shards 2" splits a poll row's
+# one strategy into two worlds on two cores; see BENCHMARKS.md).
 # Needs: cargo, python3, /usr/bin/time (Debian package `time`).
 set -euo pipefail
 
@@ -90,7 +92,7 @@ printf '%-11s %8s %8s %8s %10s %11s %11s %11s %10s\n' row orders wall_s cpu_s ex
 for row in $rows; do
   file=$(file_of "$row")
   /usr/bin/time -v -o "$work/$row.time" \
-    "$HOOKLAB" -q run "$file" --format json --no-write --jobs 1 --force ${RUN_ARGS:-} >"$work/$row.json"
+    "$HOOKLAB" -q run "$file" --format json --no-write --jobs "${JOBS:-1}" --force ${RUN_ARGS:-} >"$work/$row.json"
   if [[ -n "${KEEP:-}" ]]; then mkdir -p "$KEEP" && cp "$work/$row.json" "$KEEP/$row.json"; fi
   python3 - "$row" "$work/$row.json" "$work/$row.time" <<'EOF'
 import json, os, re, sys
