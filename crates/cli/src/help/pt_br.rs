@@ -97,6 +97,11 @@ const PT_BR: &[(&str, &str, &str)] = &[
     ),
     (
         "run",
+        "shards",
+        "Divide cada estratégia separável de uma execução virtual (`poll` por pedido, `poll_events` por lojista, num cenário sem falhas, sem forma de rede e sem limites da plataforma) em K mundos rodados nas threads de `--jobs` e juntados num só relatório. O resumo é o mesmo, menos as contagens de conexões (K pools em vez de um) e, passado um milhão de pagamentos, os bytes dos ids. Oculta: uma medição, não uma escolha (veja BENCHMARKS.md, \"One strategy on every core\")",
+    ),
+    (
+        "run",
         "force",
         "Executa mesmo quando a estimativa de custo diz que a execução não cabe nesta máquina (mais da metade da memória livre, ou mais de 10 minutos), e grava na pasta de resultados padrão mesmo quando ela guarda os resultados de outro arquivo de cenário (um resultado de referência, por exemplo)",
     ),
