@@ -12,14 +12,14 @@ use crate::fixtures::{ScenarioBuilder, run, scenario};
 use hooklab_core::report::StrategyReport;
 
 /// The draws' prediction, which every virtual run must have.
-fn draws(r: &StrategyReport) -> &hooklab_core::model::Prediction {
+pub(crate) fn draws(r: &StrategyReport) -> &hooklab_core::model::Prediction {
     r.predicted_for_draws
         .as_ref()
         .expect("a prediction for the draws")
 }
 
 /// `|a − b| ≤ share·|b|`, with the numbers in the message.
-fn within(what: &str, measured: f64, predicted: f64, share: f64) {
+pub(crate) fn within(what: &str, measured: f64, predicted: f64, share: f64) {
     assert!(
         (measured - predicted).abs() <= share * predicted.abs(),
         "{what}: measured {measured} against {predicted} (more than {}% apart)",

@@ -10,26 +10,12 @@
 //! never empties it must be the plain poll model.
 
 use crate::fixtures::{run_with, strategy};
-use hooklab_core::report::StrategyReport;
 use hooklab_core::scenario::Scenario;
 use hooklab_harness::run::Silent;
 
 const FILE: &str = include_str!("rate_limit.toml");
 
-fn draws(r: &StrategyReport) -> &hooklab_core::model::Prediction {
-    r.predicted_for_draws
-        .as_ref()
-        .expect("a prediction for the draws")
-}
-
-/// `|a − b| ≤ share·|b|`, with the numbers in the message.
-fn within(what: &str, measured: f64, predicted: f64, share: f64) {
-    assert!(
-        (measured - predicted).abs() <= share * predicted.abs(),
-        "{what}: measured {measured} against {predicted} (more than {}% apart)",
-        share * 100.0
-    );
-}
+use crate::model::{draws, within};
 
 #[test]
 fn a_rate_limited_poller_matches_the_replay_of_its_bucket() {
