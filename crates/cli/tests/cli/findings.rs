@@ -1,19 +1,9 @@
 //! Testers' findings on the release binary, one test per finding: bad input
 //! gets a clear answer with exit code 2, and nothing of the user's is lost.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-/// hooklab in `cwd`, with no language from the environment.
-fn hooklab(cwd: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hooklab"));
-    command
-        .current_dir(cwd)
-        .env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("HOOKLAB_LANG");
-    command
-}
+use crate::messages::hooklab;
 
 fn said(out: &Output) -> String {
     format!(

@@ -5,11 +5,13 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use crate::class::read_line;
+
 const CHECKOUT: &str = include_str!("../../../../scenarios/checkout.toml");
 const COMMITTED_SUMMARY: &str = include_str!("../../../../results/checkout/summary.json");
 
 /// hooklab in `cwd`, with no language from the environment.
-fn hooklab(cwd: &Path) -> Command {
+pub(crate) fn hooklab(cwd: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hooklab"));
     command
         .current_dir(cwd)
@@ -197,16 +199,6 @@ fn report_on_a_scenario_points_at_run() {
         "{}",
         stderr(&out)
     );
-}
-
-/// One line of a child's output, waiting for it (no sleep: a blocking read).
-fn read_line(stream: &mut impl std::io::Read) -> String {
-    let mut line = Vec::new();
-    let mut byte = [0u8; 1];
-    while stream.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
-        line.push(byte[0]);
-    }
-    String::from_utf8_lossy(&line).into_owned()
 }
 
 /// The two-terminal demo against a platform on a port the system picks: a
