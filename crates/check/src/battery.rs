@@ -166,14 +166,37 @@ impl CheckError {
     }
 }
 
+/// How long each request of a case waits for its answer, and what set it:
+/// the progress line says it, and a `--deadline` shorter than the sender's
+/// limit is what a silent receiver is waited on, not the sender's 15 s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wait {
+    /// The longest a request waits.
+    pub limit: Duration,
+    /// What set it.
+    pub by: WaitBy,
+}
+
+/// What sets a request's [`Wait`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitBy {
+    /// The sender's own limit (GitHub 10 s, Svix 15 s).
+    Sender,
+    /// [`CheckConfig::request_timeout`].
+    RequestTimeout,
+    /// The battery's deadline, shorter than the limit: no request waits past
+    /// it.
+    Deadline,
+}
+
 /// What a run tells as it goes: the CLI draws a progress line from it (a
 /// slow receiver keeps a battery busy for minutes). Every method has a
 /// default that does nothing.
 pub trait Progress: Send + Sync {
     /// `case`, the `index`-th of `total` (from 0), starts sending; each of
-    /// its requests waits at most `limit`.
-    fn case_started(&self, case: Case, index: usize, total: usize, limit: Duration) {
-        let _ = (case, index, total, limit);
+    /// its requests waits at most `wait.limit`.
+    fn case_started(&self, case: Case, index: usize, total: usize, wait: Wait) {
+        let _ = (case, index, total, wait);
     }
     /// `done` of the `planned` requests of the running case have an answer
     /// (only the timing case, which sends hundreds, says so).
@@ -280,7 +303,25 @@ pub async fn run_with(
             config.deadline
         };
         target.set_cutoff(budget.started + cutoff);
-        progress.case_started(case, index, total, limit);
+        // The deadline in force, when it is shorter than the limit: the
+        // whole deadline, which is what the first case (the one the line
+        // speaks for) waits at most; later cases wait at most what is left.
+        let wait = if cutoff < limit {
+            Wait {
+                limit: cutoff,
+                by: WaitBy::Deadline,
+            }
+        } else {
+            Wait {
+                limit,
+                by: if config.request_timeout.is_some() {
+                    WaitBy::RequestTimeout
+                } else {
+                    WaitBy::Sender
+                },
+            }
+        };
+        progress.case_started(case, index, total, wait);
         let result = match case {
             Case::Timing => {
                 let left = config.deadline.saturating_sub(budget.started.elapsed());

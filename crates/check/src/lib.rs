@@ -56,7 +56,7 @@ pub mod target;
 pub mod text;
 pub mod timing;
 
-pub use battery::{CheckConfig, CheckError, run};
+pub use battery::{CheckConfig, CheckError, Wait, WaitBy, run};
 pub use case::{Case, CaseResult, Note, Verdict};
 pub use delivery::{Scheme, Secret};
 pub use scorecard::{Counts, Scorecard};

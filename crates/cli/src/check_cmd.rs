@@ -222,19 +222,15 @@ impl Shown {
 }
 
 impl Progress for Shown {
-    fn case_started(&self, case: Case, index: usize, total: usize, limit: std::time::Duration) {
+    fn case_started(&self, case: Case, index: usize, total: usize, wait: hooklab_check::Wait) {
         if self.quiet {
             return;
         }
         let mut line = format!("[{}/{total}] {}", index + 1, text::title(case, self.lang));
-        // Said once, on the first line: how long a silent receiver is waited on.
+        // Said once, on the first line: how long a silent receiver is waited
+        // on, the deadline when it is the shorter.
         if index == 0 {
-            let secs = limit.as_secs().max(1);
-            line.push_str(&crate::text::pick(
-                self.lang,
-                format!(" (each request waits up to {secs} s, the sender's limit)"),
-                format!(" (cada requisição espera até {secs} s, o limite do remetente)"),
-            ));
+            line.push_str(&text::wait(wait, self.lang));
         }
         *self.running() = (Some(case), line.clone());
         match &self.bar {

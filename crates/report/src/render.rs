@@ -289,15 +289,7 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 ))
             };
             let mean = match mean_interval(s) {
-                Some((half, _)) => {
-                    let unit = cell_unit(s.latency_ms.mean, mean_unit);
-                    format!(
-                        "{} ± {} {}",
-                        bare_in(s.latency_ms.mean, unit),
-                        bare_in(half, unit),
-                        unit.symbol
-                    )
-                }
+                Some((half, _)) => pm_in(s.latency_ms.mean, half, mean_unit),
                 None => in_unit(s.latency_ms.mean, mean_unit),
             };
             // A share's 95% (Wilson) interval beside its value, in the

@@ -150,6 +150,33 @@ pub fn in_unit(ms: f64, unit: Unit) -> String {
     format!("{} {}", bare_in(ms, unit), unit.symbol)
 }
 
+/// A mean and the half-width of its interval, `2.61 h ± 14.3 min`: each
+/// number steps down alone, as any cell does (see [`cell_unit`]), the mean
+/// from the column's unit and the half-width from the mean's, so neither
+/// reads "0.239 h". Where both read in one unit it is written once:
+/// `2.56 ± 0.277 s` would read "0.277 s", so that is `2.56 s ± 277 ms`, but
+/// `3.00 ± 0.000 s` (no spread) and `90.0 ± 12.0 s` stay compact.
+pub fn pm_in(mean_ms: f64, half_ms: f64, column: Unit) -> String {
+    let unit = cell_unit(mean_ms, column);
+    let half_unit = cell_unit(half_ms, unit);
+    if half_unit == unit {
+        format!(
+            "{} ± {} {}",
+            bare_in(mean_ms, unit),
+            bare_in(half_ms, unit),
+            unit.symbol
+        )
+    } else {
+        format!(
+            "{} {} ± {} {}",
+            bare_in(mean_ms, unit),
+            unit.symbol,
+            bare_in(half_ms, half_unit),
+            half_unit.symbol
+        )
+    }
+}
+
 /// A share as a percentage with one decimal, in `lang`'s convention:
 /// `83.4%` / `83,4%`.
 pub fn pct(lang: Lang, share: f64) -> String {
@@ -250,6 +277,20 @@ mod tests {
         assert_eq!(in_unit(12.0, seconds), "12.0 ms");
         assert_eq!(bare_in(0.5, minutes), "0.00000833");
         assert_eq!(column_unit([0.4, 12.0]).symbol, "ms");
+    }
+
+    #[test]
+    fn a_half_width_under_one_of_its_unit_steps_down_like_any_cell() {
+        let hours = column_unit([9_396_000.0]);
+        // provider-outage's svix: 2.61 h ± 0.239 h.
+        assert_eq!(pm_in(9_396_000.0, 860_400.0, hours), "2.61 h ± 14.3 min");
+        // The mean steps down first, the half-width from the mean's unit.
+        assert_eq!(pm_in(282_000.0, 21_900.0, hours), "4.70 min ± 21.9 s");
+        assert_eq!(pm_in(4_390.0, 15.0, hours), "4.39 s ± 15.0 ms");
+        // One unit for both where both read one or more of it, or no spread.
+        assert_eq!(pm_in(90_000.0, 12_000.0, hours), "90.0 ± 12.0 s");
+        assert_eq!(pm_in(3_000.0, 0.0, column_unit([3_000.0])), "3.00 ± 0.000 s");
+        assert_eq!(pm_in(21.6, 0.4, column_unit([21.6])), "21.6 ± 0.400 ms");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! `units`: `0,42 ms` and `26.214.401` in Portuguese). Errors, the causes of
 //! a missing answer and the state URL's faults are worded in `text/errors.rs` ([`error`], [`cause`]).
 
+use crate::battery::{Wait, WaitBy};
 use crate::case::{Case, CaseResult, Note, Verdict};
 use crate::delivery::{
     NOT_JSON, Scheme, TIMESTAMP_OFFSET_SECS, UNKNOWN_GITHUB_EVENT, UNKNOWN_STANDARD_TYPE,
@@ -734,6 +735,27 @@ fn micros(us: f64, lang: Lang) -> String {
     decimal(lang, text)
 }
 
+/// What the progress line's first case adds: how long a silent receiver is
+/// waited on, and what set it, ` (each request waits up to 5 s, the
+/// battery's deadline)`. Whole seconds read as such (`15 s`, the senders'
+/// and `--deadline`'s), anything else in the unit that reads best.
+pub fn wait(wait: Wait, lang: Lang) -> String {
+    let limit = if wait.limit.subsec_nanos() == 0 && !wait.limit.is_zero() {
+        format!("{} s", wait.limit.as_secs())
+    } else {
+        micros(wait.limit.as_secs_f64() * 1_000_000.0, lang)
+    };
+    let by = match wait.by {
+        WaitBy::Sender => pick(lang, "the sender's limit", "o limite do remetente"),
+        WaitBy::RequestTimeout => pick(lang, "the request timeout", "o tempo limite por requisição"),
+        WaitBy::Deadline => pick(lang, "the battery's deadline", "o prazo da bateria"),
+    };
+    match lang {
+        Lang::En => format!(" (each request waits up to {limit}, {by})"),
+        Lang::PtBr => format!(" (cada requisição espera até {limit}, {by})"),
+    }
+}
+
 /// A time in milliseconds, in the unit that reads best (`10,0 s`).
 pub fn millis(ms: u64, lang: Lang) -> String {
     micros(ms as f64 * 1_000.0, lang)
@@ -786,6 +808,39 @@ mod tests {
         assert_eq!(micros(42_000.0, Lang::En), "42 ms");
         assert_eq!(micros(2_500_000.0, Lang::En), "2.5 s");
         assert_eq!(millis(10_000, Lang::En), "10.0 s");
+    }
+
+    #[test]
+    fn the_wait_says_what_set_it_in_both_languages() {
+        use std::time::Duration;
+        let deadline = Wait {
+            limit: Duration::from_secs(5),
+            by: WaitBy::Deadline,
+        };
+        assert_eq!(
+            wait(deadline, Lang::En),
+            " (each request waits up to 5 s, the battery's deadline)"
+        );
+        assert_eq!(
+            wait(deadline, Lang::PtBr),
+            " (cada requisição espera até 5 s, o prazo da bateria)"
+        );
+        let sender = Wait {
+            limit: Duration::from_secs(15),
+            by: WaitBy::Sender,
+        };
+        assert_eq!(
+            wait(sender, Lang::En),
+            " (each request waits up to 15 s, the sender's limit)"
+        );
+        let short = Wait {
+            limit: Duration::from_millis(300),
+            by: WaitBy::RequestTimeout,
+        };
+        assert_eq!(
+            wait(short, Lang::PtBr),
+            " (cada requisição espera até 300 ms, o tempo limite por requisição)"
+        );
     }
 
     #[test]

@@ -193,3 +193,37 @@ async fn no_request_waits_past_the_deadline() {
     }
     assert_ne!(card.exit_code(), 0);
 }
+
+/// The first case's wait, as the progress line is told it.
+#[derive(Default)]
+struct FirstWait(std::sync::Mutex<Option<hooklab_check::Wait>>);
+
+impl hooklab_check::battery::Progress for FirstWait {
+    fn case_started(&self, _: hooklab_check::Case, index: usize, _: usize, wait: hooklab_check::Wait) {
+        if index == 0 {
+            *self.0.lock().unwrap() = Some(wait);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_progress_line_is_told_the_deadline_when_it_is_shorter_than_the_senders_limit() {
+    let addr = receivers::start(Flaw::None).await;
+    let mut config = config(format!("http://{addr}/webhook"), secret());
+    // Svix's 15 s against a 2 s deadline: a silent receiver is waited on 2 s.
+    config.deadline = std::time::Duration::from_secs(2);
+    let seen = FirstWait::default();
+    hooklab_check::battery::run_with(config, &seen).await.unwrap();
+    let wait = seen.0.lock().unwrap().unwrap();
+    assert_eq!(
+        wait,
+        hooklab_check::Wait {
+            limit: std::time::Duration::from_secs(2),
+            by: hooklab_check::WaitBy::Deadline,
+        }
+    );
+    let en = hooklab_check::text::wait(wait, hooklab_core::lang::Lang::En);
+    let pt = hooklab_check::text::wait(wait, hooklab_core::lang::Lang::PtBr);
+    assert!(en.contains("up to 2 s, the battery's deadline"), "{en}");
+    assert!(pt.contains("até 2 s, o prazo da bateria"), "{pt}");
+}

@@ -178,6 +178,45 @@ fn one_column_reads_in_one_unit() {
 }
 
 #[test]
+fn every_latency_cell_under_one_of_its_columns_unit_steps_down() {
+    // A column of hours (the first row's 9 h), and a second row whose mean,
+    // its ±, the model, p50, p99 and max are each under one hour: none may
+    // read "0.228 h".
+    let mut s = modelled();
+    let hour = 3_600_000.0;
+    let big = &mut s.strategies[0];
+    big.latency_ms.mean = 9.0 * hour;
+    big.latency_ms.ci95 = Some([8.9 * hour, 9.1 * hour]);
+    big.predicted.latency_mean_ms = 9.0 * hour;
+    big.predicted_for_draws = None;
+    (big.latency_ms.p50, big.latency_ms.p99, big.latency_ms.max) =
+        (9.0 * hour, 9.0 * hour, 9.0 * hour);
+    let small = &mut s.strategies[1];
+    small.latency_ms.mean = 0.5 * hour;
+    small.latency_ms.ci95 = Some([0.3 * hour, 0.7 * hour]);
+    small.predicted.latency_mean_ms = 0.5 * hour;
+    small.predicted_for_draws = None;
+    small.health.clear();
+    (small.latency_ms.p50, small.latency_ms.p99, small.latency_ms.max) =
+        (0.1 * hour, 0.228 * hour, 0.9 * hour);
+    for (lang, mean, p50, p99, max, model) in [
+        (Lang::En, "30.0 ± 12.0 min", "6.00 min", "13.7 min", "54.0 min", "30.0 min"),
+        (Lang::PtBr, "30.0 ± 12.0 min", "6,00 min", "13,7 min", "54,0 min", "30,0 min"),
+    ] {
+        let table = render::table(&s, lang);
+        let row = table.lines().find(|l| l.starts_with("poll@interval_ms=500ms")).unwrap();
+        for cell in [mean, p50, p99, max, model] {
+            assert!(row.contains(cell), "{lang:?}: no {cell:?} in {row}");
+        }
+        assert!(!row.contains(" h"), "{lang:?}: {row}");
+        // The row of hours keeps its unit, ± and all.
+        let hours = table.lines().find(|l| l.starts_with("poll@interval_ms=100ms")).unwrap();
+        let spread = if lang == Lang::En { "9.00 h ± 6.00 min" } else { "9,00 h ± 6,00 min" };
+        assert!(hours.contains(spread), "{lang:?}: {hours}");
+    }
+}
+
+#[test]
 fn portuguese_sentences_use_the_decimal_comma() {
     let s = summary("");
     let pt = render::table(&s, Lang::PtBr);
