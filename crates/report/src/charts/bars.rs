@@ -2,7 +2,8 @@
 //! notices that were not orders) and `requests.svg` (what each order cost),
 //! both stacked bars per strategy in the strategy's colour.
 
-use super::style::{Area, CAPTION, Drawn, LEGEND_GREY, color, legend, tint, title};
+use super::hatch::{Hatch, Hatched};
+use super::style::{Area, CAPTION, Drawn, LEGEND_GREY, color, darken, legend, tint, title};
 use crate::i18n::Msg;
 use crate::units::decimal;
 use hooklab_core::lang::Lang;
@@ -20,9 +21,18 @@ type Layer = (String, f64, Vec<f64>);
 /// reads by its tint while the bar keeps its strategy's colour.
 const SHADES: [f64; 6] = [1.0, 0.4, 0.7, 0.2, 0.55, 0.1];
 
+/// How much of a strategy's colour its pattern lines keep (the rest is
+/// black): dark enough to read over any tint of it, still its hue.
+const INK: f64 = 0.6;
+
+/// The legend's pattern lines, over the grey tints.
+const LEGEND_INK: RGBColor = RGBColor(20, 20, 20);
+
 /// A bar per strategy, in the strategy's own colour, its layers stacked
-/// bottom-up in `layers` order, each a tint of that colour; the legend shows
-/// the tints in grey (a colour means a strategy, never a layer).
+/// bottom-up in `layers` order, each a tint of that colour and, past the
+/// first, a pattern of lines of its own in a darker shade of it (a tint
+/// alone does not survive grey print or every eye); the legend shows the
+/// tints and patterns in grey (a colour means a strategy, never a layer).
 fn stacked_bars(
     root: &Area,
     caption: Option<String>,
@@ -77,25 +87,25 @@ fn stacked_bars(
     // series, which sums bars in a HashMap and so writes them in a random
     // order: the SVG would differ between two renderings of one summary.
     for (k, (label, shade, _)) in layers.iter().enumerate().rev() {
-        let shade = *shade;
+        let (shade, hatch) = (*shade, Hatch::of_layer(k));
         chart
-            .draw_series((0..n).map(|i| {
-                let mut bar = Rectangle::new(
-                    [
-                        (SegmentValue::Exact(i), 0.0),
-                        (SegmentValue::Exact(i + 1), total(i, k)),
-                    ],
-                    tint(color(i), shade).filled(),
-                );
-                bar.set_margin(0, 0, 24, 24);
-                bar
+            .draw_series((0..n).map(|i| Hatched {
+                corners: [
+                    (SegmentValue::Exact(i), 0.0),
+                    (SegmentValue::Exact(i + 1), total(i, k)),
+                ],
+                fill: tint(color(i), shade),
+                hatch,
+                ink: darken(color(i), INK),
+                margin: 24,
             }))?
             .label(label.clone())
-            .legend(move |(x, y)| {
-                Rectangle::new(
-                    [(x, y - 6), (x + 14, y + 6)],
-                    tint(LEGEND_GREY, shade).filled(),
-                )
+            .legend(move |(x, y)| Hatched {
+                corners: [(x, y - 6), (x + 14, y + 6)],
+                fill: tint(LEGEND_GREY, shade),
+                hatch,
+                ink: LEGEND_INK,
+                margin: 0,
             });
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight)

@@ -28,15 +28,17 @@
 //!   order (drawn when the summary counted them).
 //!
 //! A colour always means one strategy (its place in the summary), in every
-//! chart and on the live page; layers of a bar are tints of it.
+//! chart and on the live page; layers of a bar are tints of it, each with a
+//! pattern of lines of its own (`hatch`), so they read apart in grey too.
 //!
 //! Each chart is its own private module (`cdf`, `bars`, `timeline`,
 //! `tradeoff`), `style` holds what they share (size, palette, legend, axis
-//! helpers), and [`all`] draws them all: the chart modules import only
-//! `style`, never each other.
+//! helpers), `hatch` the bars' patterns, and [`all`] draws them all: the
+//! chart modules import only `style` and `hatch`, never each other.
 
 mod bars;
 mod cdf;
+mod hatch;
 mod style;
 mod timeline;
 mod tradeoff;

@@ -57,6 +57,13 @@ pub(crate) fn tint(c: RGBColor, share: f64) -> RGBColor {
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
+/// `c` darkened towards black: `share` 1 is `c`, 0 is black (a pattern's
+/// lines over a tint of `c`).
+pub(crate) fn darken(c: RGBColor, share: f64) -> RGBColor {
+    let mix = |v: u8| (f64::from(v) * share).round() as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
 /// Ticks for a log axis over `range`: 1, 2 and 5 times the powers of ten
 /// inside it, each once (plotters' own log ticks can print one label twice,
 /// as "10.0" at the end of an axis).
