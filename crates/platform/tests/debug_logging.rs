@@ -88,7 +88,10 @@ async fn with_debug_logging_plain_polls_are_logged_through_the_router() {
     // the router on this thread.
     let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(names.clone()));
     assert_eq!(get(&p, "/v1/events").await, StatusCode::OK);
-    assert_eq!(get(&p, "/v1/payments/pay_000001").await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&p, "/v1/payments/pay_000001").await,
+        StatusCode::NOT_FOUND
+    );
     let opened = names.0.lock().unwrap().clone();
     assert_eq!(
         opened.iter().filter(|n| *n == "request").count(),

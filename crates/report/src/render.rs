@@ -8,9 +8,7 @@
 //! through [`crate::units`].
 
 use crate::i18n::{self, Msg};
-use crate::units::{
-    bare_in, cell_unit, column_unit, count, decimal, dur, escape_controls, in_unit, num, pct,
-};
+use crate::units::{column_unit, count, decimal, dur, escape_controls, in_unit, num, pct, pm_in};
 use hooklab_core::lang::Lang;
 use hooklab_core::model::Prediction;
 use hooklab_core::model::stats::{Z95, inside};

@@ -289,7 +289,10 @@ mod tests {
         assert_eq!(pm_in(4_390.0, 15.0, hours), "4.39 s ± 15.0 ms");
         // One unit for both where both read one or more of it, or no spread.
         assert_eq!(pm_in(90_000.0, 12_000.0, hours), "90.0 ± 12.0 s");
-        assert_eq!(pm_in(3_000.0, 0.0, column_unit([3_000.0])), "3.00 ± 0.000 s");
+        assert_eq!(
+            pm_in(3_000.0, 0.0, column_unit([3_000.0])),
+            "3.00 ± 0.000 s"
+        );
         assert_eq!(pm_in(21.6, 0.4, column_unit([21.6])), "21.6 ± 0.400 ms");
     }
 

@@ -747,7 +747,9 @@ pub fn wait(wait: Wait, lang: Lang) -> String {
     };
     let by = match wait.by {
         WaitBy::Sender => pick(lang, "the sender's limit", "o limite do remetente"),
-        WaitBy::RequestTimeout => pick(lang, "the request timeout", "o tempo limite por requisição"),
+        WaitBy::RequestTimeout => {
+            pick(lang, "the request timeout", "o tempo limite por requisição")
+        }
         WaitBy::Deadline => pick(lang, "the battery's deadline", "o prazo da bateria"),
     };
     match lang {

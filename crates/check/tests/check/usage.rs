@@ -199,7 +199,13 @@ async fn no_request_waits_past_the_deadline() {
 struct FirstWait(std::sync::Mutex<Option<hooklab_check::Wait>>);
 
 impl hooklab_check::battery::Progress for FirstWait {
-    fn case_started(&self, _: hooklab_check::Case, index: usize, _: usize, wait: hooklab_check::Wait) {
+    fn case_started(
+        &self,
+        _: hooklab_check::Case,
+        index: usize,
+        _: usize,
+        wait: hooklab_check::Wait,
+    ) {
         if index == 0 {
             *self.0.lock().unwrap() = Some(wait);
         }
@@ -213,7 +219,9 @@ async fn the_progress_line_is_told_the_deadline_when_it_is_shorter_than_the_send
     // Svix's 15 s against a 2 s deadline: a silent receiver is waited on 2 s.
     config.deadline = std::time::Duration::from_secs(2);
     let seen = FirstWait::default();
-    hooklab_check::battery::run_with(config, &seen).await.unwrap();
+    hooklab_check::battery::run_with(config, &seen)
+        .await
+        .unwrap();
     let wait = seen.0.lock().unwrap().unwrap();
     assert_eq!(
         wait,

@@ -23,7 +23,7 @@ const SHADES: [f64; 6] = [1.0, 0.4, 0.7, 0.2, 0.55, 0.1];
 
 /// How much of a strategy's colour its pattern lines keep (the rest is
 /// black): dark enough to read over any tint of it, still its hue.
-const INK: f64 = 0.6;
+const INK: f64 = 0.5;
 
 /// The legend's pattern lines, over the grey tints.
 const LEGEND_INK: RGBColor = RGBColor(20, 20, 20);
@@ -82,16 +82,18 @@ fn stacked_bars(
         })
         .axis_desc_style(("sans-serif", 16))
         .draw()?;
-    // Painted top layer first, each as the running total, so the lower
-    // layers cover it. Plain rectangles rather than plotters' `Histogram`
-    // series, which sums bars in a HashMap and so writes them in a random
-    // order: the SVG would differ between two renderings of one summary.
+    // Each layer from the one below's top to its own, painted top layer
+    // first (the legend's order). Plain rectangles rather than plotters'
+    // `Histogram` series, which sums bars in a HashMap and so writes them in
+    // a random order: the SVG would differ between two renderings of one
+    // summary.
     for (k, (label, shade, _)) in layers.iter().enumerate().rev() {
         let (shade, hatch) = (*shade, Hatch::of_layer(k));
+        let below = |i: usize| if k == 0 { 0.0 } else { total(i, k - 1) };
         chart
             .draw_series((0..n).map(|i| Hatched {
                 corners: [
-                    (SegmentValue::Exact(i), 0.0),
+                    (SegmentValue::Exact(i), below(i)),
                     (SegmentValue::Exact(i + 1), total(i, k)),
                 ],
                 fill: tint(color(i), shade),

@@ -59,7 +59,9 @@ impl Hatch {
             return Vec::new();
         }
         // The first multiple of SPACING at or above `v`.
-        let first = |v: i32| v.div_euclid(SPACING) * SPACING + SPACING * i32::from(v.rem_euclid(SPACING) != 0);
+        let first = |v: i32| {
+            v.div_euclid(SPACING) * SPACING + SPACING * i32::from(v.rem_euclid(SPACING) != 0)
+        };
         let mut out = Vec::new();
         // `/`: x + y = k; `\`: x - y = k (y grows downwards).
         let rising = |out: &mut Vec<_>| {
@@ -145,6 +147,10 @@ impl<Coord, DB: DrawingBackend> Drawable<DB> for Hatched<Coord> {
         };
         let a = (p.0.min(q.0) + self.margin, p.1.min(q.1));
         let b = (p.0.max(q.0) - self.margin, p.1.max(q.1));
+        // An empty layer (a count of 0) draws nothing, not a line of it.
+        if a.1 == b.1 {
+            return Ok(());
+        }
         backend.draw_rect(a, b, &self.fill.filled(), true)?;
         for (from, to) in self.hatch.segments(a, b) {
             backend.draw_line(from, to, &self.ink.stroke_width(1))?;
@@ -171,7 +177,10 @@ mod tests {
             assert!(lines.len() >= 5, "{hatch:?}: {lines:?}");
             for (p, q) in lines {
                 for (x, y) in [p, q] {
-                    assert!((a.0..=b.0).contains(&x) && (a.1..=b.1).contains(&y), "{hatch:?}");
+                    assert!(
+                        (a.0..=b.0).contains(&x) && (a.1..=b.1).contains(&y),
+                        "{hatch:?}"
+                    );
                 }
             }
         }

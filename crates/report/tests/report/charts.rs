@@ -154,3 +154,40 @@ fn the_tradeoff_draws_the_model_prints_each_tick_once_and_keeps_its_legend_aside
         }
     }
 }
+
+/// How many `<line>`s of an SVG are drawn in `colour` (`#RRGGBB`).
+fn lines_in(svg: &str, colour: &str) -> usize {
+    svg.split("<line")
+        .skip(1)
+        .filter(|l| {
+            let tag = &l[..l.find('>').unwrap_or(l.len())];
+            tag.to_lowercase()
+                .contains(&format!("stroke=\"{}\"", colour.to_lowercase()))
+        })
+        .count()
+}
+
+#[test]
+fn missed_orders_are_hatched_so_they_read_apart_from_notified_ones_without_colour() {
+    // The first strategy missed half its orders, the second none: its
+    // missed layer is empty. A tint alone told them apart before, which
+    // grey print and some eyes lose.
+    let mut summary = summary("");
+    summary.strategies[0].notified = 150;
+    summary.strategies[0].missed = 150;
+    summary.strategies[1].notified = 300;
+    summary.strategies[1].missed = 0;
+    for lang in [Lang::En, Lang::PtBr] {
+        let all = charts::all(&summary, lang).unwrap();
+        let svg = &all.iter().find(|(f, _)| *f == "outcomes.svg").unwrap().1;
+        // Lines in a darker indigo (the first strategy's colour, half of
+        // it) over its missed layer; none in the second's darker rose.
+        assert!(
+            lines_in(svg, "#1A1144") > 10,
+            "{lang:?}: missed not hatched"
+        );
+        assert_eq!(lines_in(svg, "#66333C"), 0, "{lang:?}: notified hatched");
+        // The legend's swatch for "missed" is hatched too, in near-black.
+        assert!(lines_in(svg, "#141414") > 0, "{lang:?}: legend not hatched");
+    }
+}

@@ -197,21 +197,48 @@ fn every_latency_cell_under_one_of_its_columns_unit_steps_down() {
     small.predicted.latency_mean_ms = 0.5 * hour;
     small.predicted_for_draws = None;
     small.health.clear();
-    (small.latency_ms.p50, small.latency_ms.p99, small.latency_ms.max) =
-        (0.1 * hour, 0.228 * hour, 0.9 * hour);
+    (
+        small.latency_ms.p50,
+        small.latency_ms.p99,
+        small.latency_ms.max,
+    ) = (0.1 * hour, 0.228 * hour, 0.9 * hour);
     for (lang, mean, p50, p99, max, model) in [
-        (Lang::En, "30.0 ± 12.0 min", "6.00 min", "13.7 min", "54.0 min", "30.0 min"),
-        (Lang::PtBr, "30.0 ± 12.0 min", "6,00 min", "13,7 min", "54,0 min", "30,0 min"),
+        (
+            Lang::En,
+            "30.0 ± 12.0 min",
+            "6.00 min",
+            "13.7 min",
+            "54.0 min",
+            "30.0 min",
+        ),
+        (
+            Lang::PtBr,
+            "30,0 ± 12,0 min",
+            "6,00 min",
+            "13,7 min",
+            "54,0 min",
+            "30,0 min",
+        ),
     ] {
         let table = render::table(&s, lang);
-        let row = table.lines().find(|l| l.starts_with("poll@interval_ms=500ms")).unwrap();
+        let row = table
+            .lines()
+            .find(|l| l.starts_with("poll@interval_ms=500ms"))
+            .unwrap();
         for cell in [mean, p50, p99, max, model] {
             assert!(row.contains(cell), "{lang:?}: no {cell:?} in {row}");
         }
         assert!(!row.contains(" h"), "{lang:?}: {row}");
         // The row of hours keeps its unit, ± and all.
-        let hours = table.lines().find(|l| l.starts_with("poll@interval_ms=100ms")).unwrap();
-        let spread = if lang == Lang::En { "9.00 h ± 6.00 min" } else { "9,00 h ± 6,00 min" };
+        let hours = table
+            .lines()
+            .find(|l| l.starts_with("poll@interval_ms=100ms"))
+            .unwrap();
+        let spread = if lang == Lang::En {
+            "9.00 h ± 6.00 min"
+        } else {
+            "9,00 h ± 6,00 min"
+        };
         assert!(hours.contains(spread), "{lang:?}: {hours}");
     }
 }
