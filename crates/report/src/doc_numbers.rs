@@ -1,5 +1,5 @@
 //! Numbers in the prose, quoted from the committed results: the lessons
-//! (`docs/aula/`, `docs/lessons/`) and the model's worked examples cite
+//! (`docs/aula/`, `docs/lessons/`), the READMEs and the model's worked examples cite
 //! measured numbers, and every regenerated `results/` made them stale by
 //! hand. Here each quoted number is a reference, written inline so the
 //! Markdown still reads on GitHub (an HTML comment is invisible there):
@@ -296,7 +296,8 @@ pub fn render(text: &str, lang: Lang, sources: &Sources) -> Result<String, DocEr
 }
 
 /// The documents whose numbers are references, relative to the root: the
-/// lessons in both languages, the model's worked examples, and the check
+/// lessons in both languages, the READMEs' prose (their tables come from
+/// `scripts/readme-table.sh`), the model's worked examples, and the check
 /// docs.
 pub fn documents(root: &Path) -> Result<Vec<PathBuf>, DocError> {
     let mut out = Vec::new();
@@ -319,6 +320,8 @@ pub fn documents(root: &Path) -> Result<Vec<PathBuf>, DocError> {
         }
     }
     for doc in [
+        "README.md",
+        "LEIAME.md",
         "docs/model.md",
         "docs/modelo.pt-BR.md",
         "docs/check.md",
@@ -330,11 +333,15 @@ pub fn documents(root: &Path) -> Result<Vec<PathBuf>, DocError> {
     Ok(out)
 }
 
-/// The language a document is written in: the Portuguese lessons and the
-/// `.pt-BR` / `modelo` files are Portuguese.
+/// The language a document is written in: the Portuguese lessons, the
+/// `LEIAME.md` files and the `.pt-BR` / `modelo` files are Portuguese.
 pub fn lang_of(rel: &Path) -> Lang {
     let text = rel.to_string_lossy();
-    if text.starts_with("docs/aula") || text.contains(".pt-BR.") || text.contains("modelo") {
+    if text.starts_with("docs/aula")
+        || text.contains(".pt-BR.")
+        || text.contains("modelo")
+        || text.ends_with("LEIAME.md")
+    {
         Lang::PtBr
     } else {
         Lang::En
@@ -478,6 +485,18 @@ mod tests {
             ),
             Err(DocError::Reference { .. })
         ));
+    }
+
+    #[test]
+    fn the_readmes_are_documents_each_in_its_language() {
+        assert_eq!(lang_of(Path::new("README.md")), Lang::En);
+        assert_eq!(lang_of(Path::new("LEIAME.md")), Lang::PtBr);
+        assert_eq!(lang_of(Path::new("docs/aula/LEIAME.md")), Lang::PtBr);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let listed = documents(&root).unwrap_or_else(|e| panic!("{e}"));
+        for readme in ["README.md", "LEIAME.md"] {
+            assert!(listed.contains(&PathBuf::from(readme)), "{listed:?}");
+        }
     }
 
     #[test]
