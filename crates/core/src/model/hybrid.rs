@@ -20,7 +20,7 @@
 //! The delay of an order whose webhook was lost is that of a poller started
 //! at `R`: `R + nE + Δ + leg − S` for the first poll n that finds it.
 
-use super::faults::{Deliveries, arrival};
+use super::faults::{Deliveries, EventDraws, arrival};
 use super::poll::{Legs, PollSchedule};
 
 /// A hybrid's reconciliation timing, µs.
@@ -85,23 +85,25 @@ pub fn hybrid_order(
     legs: &Legs,
 ) -> HybridOrder {
     let times = (created_us, settle_after_us, departs_us);
-    hybrid_order_drawn(d, reconcile, times, &[], legs)
+    hybrid_order_drawn(d, reconcile, times, EventDraws::default(), legs)
 }
 
-/// [`hybrid_order`] with the retries' departures a run recorded
-/// (`retries_us`: see [`super::faults::chain`]).
+/// [`hybrid_order`] with what a run drew for the order's event: its
+/// retries' departures (see [`super::faults::chain`]), its chains and the
+/// receiver's losses (see [`arrival`]): an order whose webhook the receiver
+/// dropped is learned by a reconciliation poll.
 pub fn hybrid_order_drawn(
     d: &Deliveries,
     reconcile: Reconcile,
     (created_us, settle_after_us, departs_us): (f64, f64, Option<f64>),
-    retries_us: &[f64],
+    drawn: EventDraws<'_>,
     legs: &Legs,
 ) -> HybridOrder {
     let settled = created_us + settle_after_us;
     // Both chains of a duplicated event (`faults::arrival`): the instant
     // the webhook is first recorded, or never; a second copy caught by its
     // `webhook-id` is a duplicate whatever the polls did.
-    let webhook = arrival(d, settled, departs_us, retries_us, legs);
+    let webhook = arrival(d, settled, departs_us, drawn, legs);
     let branches = webhook
         .recorded
         .iter()
