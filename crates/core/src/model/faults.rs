@@ -698,6 +698,54 @@ mod tests {
     }
 
     #[test]
+    fn copies_and_losses_as_drawn_by_hand() {
+        // One attempt, 10 ms legs, rates that the draws override (50% loss,
+        // 30% duplicates).
+        let mut d = deliveries(&[0.0, 100.0], 0.0, 0.5);
+        d.rates.duplicate_rate = 0.3;
+        let legs = legs_ms(10.0);
+        let order = |d: &Deliveries, lost: &[bool], second: &[f64]| {
+            let copies = CopiesDrawn {
+                lost: lost.to_vec(),
+                second_retries_us: second.to_vec(),
+            };
+            let drawn = EventDraws {
+                retries_us: &[],
+                copies: Some(&copies),
+            };
+            webhook_order_drawn(d, 0.0, Some(0.0), drawn, &legs)
+        };
+        // One chain, dropped: missed whole; kept: learned at 10 ms.
+        let w = order(&d, &[true], &[]);
+        assert_eq!((w.attempts, w.missed, w.duplicates), (1.0, 1.0, 0.0));
+        let w = order(&d, &[false], &[]);
+        assert_eq!((w.attempts, w.missed, w.delay_learned_us), (1.0, 0.0, 10e3));
+        // Two chains: both kept, one is a redelivery; one dropped, the other
+        // recorded, no redelivery; both dropped, missed.
+        let w = order(&d, &[false, false], &[]);
+        assert_eq!((w.attempts, w.missed, w.duplicates), (2.0, 0.0, 1.0));
+        let w = order(&d, &[true, false], &[]);
+        assert_eq!((w.attempts, w.missed, w.duplicates), (2.0, 0.0, 0.0));
+        assert_eq!(w.delay_learned_us, 10e3);
+        let w = order(&d, &[true, true], &[]);
+        assert_eq!((w.missed, w.duplicates), (1.0, 0.0));
+        // Attempts as drawn: the second chain failed its first attempt and
+        // retried at 120 ms; the first chain's copy was dropped. Learned
+        // when the retry lands, 130 ms: three attempts, no redelivery.
+        d.attempts_as_drawn = true;
+        let w = order(&d, &[true, false], &[120e3]);
+        assert_eq!((w.attempts, w.missed, w.duplicates), (3.0, 0.0, 0.0));
+        assert_eq!(w.delay_learned_us, 130e3);
+        // Kept as well, the first copy (10 ms) was recorded, the retry a
+        // redelivery.
+        let w = order(&d, &[false, false], &[120e3]);
+        assert_eq!(
+            (w.attempts, w.duplicates, w.delay_learned_us),
+            (3.0, 1.0, 10e3)
+        );
+    }
+
+    #[test]
     fn a_down_window_pushes_attempts_to_the_retries_that_land_after_it() {
         // Down (503) from 1 s to 2 s; schedule 0, 250 ms, 500 ms, 1 s, 2 s;
         // no jitter, no network. Settled at 1.1 s: attempts at 1.1 (down),

@@ -131,8 +131,14 @@ pub fn hybrid_order_drawn(
         let mut learned_rel = webhook_rel;
         for _ in 0..MAX_POLLS {
             let poll = schedule.next_poll();
-            // The poller looks at the order book before it sends.
-            if webhook_rel <= poll.send_us {
+            // The poller looks at the order book before it sends. A webhook
+            // recorded at the very instant its timer fires (virtual time,
+            // where every instant is a whole millisecond) comes too late:
+            // the timer wakes the poller itself, while the webhook still has
+            // the network's hop and the shop's server to go through. Taken
+            // the other way, a tie put a hybrid one poll and one duplicate
+            // below its own draws.
+            if webhook_rel < poll.send_us {
                 break;
             }
             out.polls += p;
@@ -248,5 +254,47 @@ mod tests {
             (3.0, 1.0, 1.0, 1.0)
         );
         assert!((o.delay_us - 1_400e3).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_webhook_recorded_as_the_poll_leaves_does_not_stop_it() {
+        // The first attempt waits 1.5 s, no legs: the webhook is recorded
+        // at 1.5 s, the very instant the reconciliation poll's timer fires.
+        // The poller looks first and sends; the webhook lands while the
+        // poll is on the wire, so the poll's answer is a duplicate.
+        let mut d = lossy(0.0);
+        d.schedule_us = vec![1_500e3];
+        let o = hybrid_order(&d, RECONCILE, 0.0, 0.0, None, &Legs::default());
+        assert_eq!(
+            (o.attempts, o.polls, o.duplicates, o.by_poll),
+            (1.0, 1.0, 1.0, 0.0)
+        );
+        assert_eq!(o.delay_us, 1_500e3);
+    }
+
+    #[test]
+    fn a_webhook_the_run_dropped_is_learned_by_a_poll() {
+        // 10% silent loss, but this run dropped this order's webhook: one
+        // poll, and the lost order's 903 ms of `silent_loss_by_hand`, not
+        // the rate's mix; kept, it is the webhook's 1 ms and no poll.
+        let legs = Legs {
+            request_us: 1e3,
+            response_us: 1e3,
+            ..Legs::default()
+        };
+        let times = (0.0, 600e3, None);
+        for (lost, polls, delay) in [(true, 1.0, 903e3), (false, 0.0, 1e3)] {
+            let copies = crate::model::faults::CopiesDrawn {
+                lost: vec![lost],
+                second_retries_us: Vec::new(),
+            };
+            let drawn = EventDraws {
+                retries_us: &[],
+                copies: Some(&copies),
+            };
+            let o = hybrid_order_drawn(&lossy(0.1), RECONCILE, times, drawn, &legs);
+            assert_eq!((o.polls, o.by_poll), (polls, polls), "{lost}: {o:?}");
+            assert!((o.delay_us - delay).abs() < 1e-6, "{lost}: {o:?}");
+        }
     }
 }
