@@ -128,9 +128,9 @@ pub struct Deliveries {
     /// Whether each attempt's error draw is the run's (the model fed a
     /// run's draws, `retries_us` recorded): then an attempt outside a down
     /// window that a retry followed was answered 500, and one that no retry
-    /// followed (not the schedule's last) was acknowledged. Only the last
-    /// attempt, whose failure leaves no trace in the retries, and a
-    /// duplicate's second chain keep the error rate. With 30% errors over
+    /// followed (not the schedule's last) was acknowledged. A duplicated
+    /// event's second chain is followed so too when the run told its two
+    /// chains apart ([`CopiesDrawn`]); otherwise it keeps the error rate. With 30% errors over
     /// 500 orders the rate alone put the webhook 9.4% above its own draws:
     /// the share of attempts that failed is one draw, the attempts that did
     /// are another.
@@ -443,8 +443,9 @@ pub fn arrival(
     }
     let dup = d.rates.duplicate_rate.clamp(0.0, 1.0);
     let s = d.rates.silent_loss.clamp(0.0, 1.0);
-    // Fed a run's attempts, the first chain is the run's; the second, which
-    // the run did not record, follows the error rate.
+    // Fed a run's attempts but not its copies (the log did not tell the two
+    // chains apart), the first chain is the run's; the second follows the
+    // error rate.
     let second = (d.attempts_as_drawn && !unknown && dup > 0.0).then(|| {
         let by_law = Deliveries {
             attempts_as_drawn: false,

@@ -11,7 +11,7 @@
 //! | poll        | S's exact CDF                                   | the empirical CDF of the run's S draws     |
 //! | poll behind `rate_limit_per_s` | the bucket replayed over fresh samples of the workload (plain poll if none is refused) | the bucket replayed over the run's placements and S draws |
 //! | poll_events | the plan's settlement instants                  | the platform's recorded instants           |
-//! | webhook     | S over 64 quantiles, the scenario's fault rates | each order's instant and first attempt's departure, the drawn fault rates, the deliveries' own legs |
+//! | webhook     | S over 64 quantiles, the scenario's fault rates | each order's instant and first attempt's departure, its retries, copies and losses as drawn, the deliveries' own legs |
 //! | hybrid      | as webhook                                      | as webhook (its polls: the creations' legs) |
 //! | conditional_poll, backoff_poll, long_poll | as poll (backoff with jitter: each order's own instants) | as poll |
 //! | long_poll_events | as poll_events                             | as poll_events                             |
