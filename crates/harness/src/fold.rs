@@ -382,60 +382,51 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         Some(at.since(outcomes.origin).as_us() as f64)
     };
     // Each order's retries as they left, if its event was retried, in the
-    // shape `model::faults::chain` reads (see its docs): an order whose
-    // attempts the log does not tell whole (a duplicated event's two
-    // chains, a gap) is marked unknown, and one whose last attempt failed
-    // with nothing after it ends with an attempt that never leaves.
+    // shape `model::faults::chain` reads (see `deliveries`).
+    let payment_of = |o: &OrderPlan| {
+        let k = order_number(&o.order_id)?;
+        outcomes.payments.get(k)?.as_ref()
+    };
+    let tries = spec_attempts(scenario, spec);
     let retries_us = |plan: &[OrderPlan]| -> Vec<Vec<f64>> {
         let Some(d) = delivered.as_ref().filter(|_| !attempts.is_empty()) else {
             return Vec::new();
         };
-        if d.retries.is_empty() && attempts.iter().all(|a| a.result.is_success()) {
+        if !d.retried && attempts.iter().all(|a| a.result.is_success()) {
             // Nothing failed: no attempt to follow as drawn.
             return Vec::new();
         }
-        let tries = spec_attempts(scenario, spec);
-        // Per payment: first attempts (two for a duplicated event), the
-        // highest attempt logged, and whether that one was given up.
-        let mut logged =
-            std::collections::HashMap::<&hooklab_core::ids::PaymentId, (u32, u32, bool)>::new();
-        for a in attempts.iter() {
-            let e = logged.entry(&a.payment_id).or_insert((0, 0, false));
-            if a.attempt == 1 {
-                e.0 += 1;
-            }
-            if a.attempt >= e.1 {
-                e.1 = a.attempt;
-                e.2 = a.attempt as usize == tries
-                    && !a.result.is_success()
-                    && a.next_attempt_at.is_none();
+        plan.iter()
+            .map(|o| {
+                payment_of(o).map_or_else(Vec::new, |p| d.retries_us(p, tries, outcomes.origin))
+            })
+            .collect()
+    };
+    // Under silent loss or duplicates, each event's chains and the
+    // deliveries its receiver dropped (see `deliveries`).
+    let webhook_copies = || -> Vec<model::faults::CopiesDrawn> {
+        let faults = &scenario.faults;
+        let Some(d) = delivered
+            .as_ref()
+            .filter(|_| faults.silent_loss > 0.0 || faults.duplicate_rate > 0.0)
+        else {
+            return Vec::new();
+        };
+        let mut lost = std::collections::HashMap::<usize, Vec<hooklab_core::clock::Micros>>::new();
+        for (order, at) in receivers.iter().flat_map(|r| r.losses()) {
+            if let Some(k) = order_number(&order) {
+                lost.entry(k).or_default().push(at);
             }
         }
-        let of = |o: &OrderPlan| -> Vec<f64> {
-            let known = order_number(&o.order_id)
-                .and_then(|k| outcomes.payments.get(k)?.as_ref())
-                .and_then(|payment| Some((payment, logged.get(payment)?)));
-            let Some((payment, &(firsts, highest, given_up))) = known else {
-                return Vec::new();
-            };
-            let mut at: Vec<f64> = d
-                .retries
-                .get(payment)
-                .map(|r| {
-                    r.iter()
-                        .map(|t| t.since(outcomes.origin).as_us() as f64)
-                        .collect()
-                })
-                .unwrap_or_default();
-            if firsts != 1 || highest as usize > at.len() + 1 {
-                return vec![hooklab_core::model::faults::ATTEMPTS_UNKNOWN];
-            }
-            if given_up {
-                at.push(f64::INFINITY);
-            }
-            at
-        };
-        plan.iter().map(of).collect()
+        plan.iter()
+            .map(|o| {
+                let Some(p) = payment_of(o) else {
+                    return Default::default();
+                };
+                let at = order_number(&o.order_id).and_then(|k| lost.get(&k));
+                d.copies(p, at.map_or(&[], Vec::as_slice), tries, outcomes.origin)
+            })
+            .collect()
     };
     let draws = RunDraws {
         orders: plan
@@ -459,6 +450,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         fault_rates: drawn_rates(spec, scenario, receivers, &attempts),
         delivery_legs: delivered.as_ref().and_then(|d| d.legs),
         retries_us: retries_us(plan),
+        webhook_copies: webhook_copies(),
         run_end_us: Some(run.as_us() as f64),
         windows_origin_us: outcomes.origin.0 as f64,
         placed_us: Vec::new(),

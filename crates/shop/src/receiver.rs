@@ -170,6 +170,10 @@ pub struct Receiver {
     crashes: AtomicU64,
     /// The throttle of the unknown-order warning.
     unknown_warnings: Mutex<UnknownOrderWarnings>,
+    /// Each delivery acknowledged and dropped (silent loss): its order and
+    /// the instant of the draw, so that the model fed a run's draws knows
+    /// which deliveries were lost, not only how many ([`Receiver::losses`]).
+    losses: Mutex<Vec<(OrderId, Micros)>>,
 }
 
 /// The records an acknowledge-before-commit receiver still owes.
@@ -207,6 +211,7 @@ impl Receiver {
             unrecorded: Mutex::default(),
             crashes: AtomicU64::new(0),
             unknown_warnings: Mutex::default(),
+            losses: Mutex::default(),
         })
     }
 
@@ -349,6 +354,7 @@ impl Receiver {
             unrecorded: Mutex::default(),
             crashes: AtomicU64::new(0),
             unknown_warnings: Mutex::default(),
+            losses: Mutex::default(),
         })
     }
 
@@ -386,6 +392,17 @@ impl Receiver {
     /// What the receiver saw so far.
     pub fn counts(&self) -> &ReceivedCounts {
         &self.counts
+    }
+
+    /// The deliveries it acknowledged and dropped so far (silent loss), in
+    /// the order it dropped them: each one's order and the instant it was
+    /// drawn (on the run's clock, between the attempt's departure and its
+    /// answer's arrival at the sender). As many as [`ReceivedCounts::lost`].
+    pub fn losses(&self) -> Vec<(OrderId, Micros)> {
+        self.losses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -594,12 +611,17 @@ async fn receive(
             return (StatusCode::BAD_REQUEST, Json(error)).into_response();
         }
     };
+    let order_id = OrderId(notice.data.order_id.into_owned());
     if receiver.chance(faults.silent_loss) {
         // Acknowledged, then lost: the sender thinks all is well.
         counts.lost.fetch_add(1, Ordering::Relaxed);
+        receiver
+            .losses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((order_id, now));
         return received();
     }
-    let order_id = OrderId(notice.data.order_id.into_owned());
     if faults.ack_before_commit {
         receiver.record_later(order_id, notice.data.status, webhook_id, arrived);
         return received();

@@ -11,7 +11,7 @@
 //! | poll        | S's exact CDF                                   | the empirical CDF of the run's S draws     |
 //! | poll behind `rate_limit_per_s` | the bucket replayed over fresh samples of the workload (plain poll if none is refused) | the bucket replayed over the run's placements and S draws |
 //! | poll_events | the plan's settlement instants                  | the platform's recorded instants           |
-//! | webhook     | S over 64 quantiles, the scenario's fault rates | each order's instant and first attempt's departure, the drawn fault rates, the deliveries' own legs |
+//! | webhook     | S over 64 quantiles, the scenario's fault rates | each order's instant and first attempt's departure, its retries, copies and losses as drawn, the deliveries' own legs |
 //! | hybrid      | as webhook                                      | as webhook (its polls: the creations' legs) |
 //! | conditional_poll, backoff_poll, long_poll | as poll (backoff with jitter: each order's own instants) | as poll |
 //! | long_poll_events | as poll_events                             | as poll_events                             |
@@ -23,7 +23,9 @@
 
 use super::Prediction;
 use super::events::{EventArrival, EventPolling, event_poll_costs};
-use super::faults::{Deliveries, DeliveryLegs, FaultRates, webhook_order_drawn};
+use super::faults::{
+    CopiesDrawn, Deliveries, DeliveryLegs, EventDraws, FaultRates, webhook_order_drawn,
+};
 use super::hybrid::{Reconcile, hybrid_order, hybrid_order_drawn};
 use super::lane::{DISPATCH_WORKERS, lane_attempts};
 use super::poll::{Legs, SettleLaw, poll_costs};
@@ -104,6 +106,12 @@ pub struct RunDraws {
     /// jitter as drawn (see [`super::faults::chain`]). Empty when the run
     /// retried nothing, or for a strategy without webhooks.
     pub retries_us: Vec<Vec<f64>>,
+    /// Each order's event as the sender and the receiver drew it: how many
+    /// chains were started, and which acknowledged deliveries the receiver
+    /// dropped (see [`super::faults::CopiesDrawn`]), by the order's index in
+    /// `orders`. Empty: the drawn duplicate and loss rates (a run without
+    /// either fault).
+    pub webhook_copies: Vec<CopiesDrawn>,
     /// When the run ended, µs from the origin: no attempt leaves after it
     /// ([`super::lane`]); `None`: the run's expected end.
     pub run_end_us: Option<f64>,
@@ -222,7 +230,7 @@ fn deliveries(
 fn model(
     strategy: &StrategySpec,
     scenario: &Scenario,
-    (orders, retries_us): (&[OrderTimes], &[Vec<f64>]),
+    (orders, retries_us, copies): (&[OrderTimes], &[Vec<f64>], &[CopiesDrawn]),
     law: SettleLaw<'_>,
     grid: Option<&[f64]>,
     deliveries: Deliveries,
@@ -389,18 +397,21 @@ fn model(
             for (i, o) in summed.iter().enumerate() {
                 // Over the grid, S varies and so does the departure: the
                 // recorded one belongs to the order's own S only.
-                let (delays, departs, retries): (Vec<f64>, _, &[f64]) = match grid {
-                    Some(g) => (g.to_vec(), None, &[]),
+                let (delays, departs, drawn) = match grid {
+                    Some(g) => (g.to_vec(), None, EventDraws::default()),
                     None => (
                         vec![o.settle_after_us as f64],
                         o.first_attempt_us,
-                        retries_us.get(i).map_or(&[], Vec::as_slice),
+                        EventDraws {
+                            retries_us: retries_us.get(i).map_or(&[], Vec::as_slice),
+                            copies: copies.get(i),
+                        },
                     ),
                 };
                 let weight = 1.0 / delays.len() as f64;
                 for s in delays {
                     let times = (o.created_us, s, departs);
-                    sums.add(strategy, &deliveries, times, retries, &legs, weight);
+                    sums.add(strategy, &deliveries, times, drawn, &legs, weight);
                 }
             }
             // A webhook's legs are its deliveries'; a hybrid's polls keep
@@ -535,7 +546,7 @@ impl Sums {
         strategy: &StrategySpec,
         d: &Deliveries,
         (created_us, settle_after_us, departs_us): (f64, f64, Option<f64>),
-        retries_us: &[f64],
+        drawn: EventDraws<'_>,
         legs: &Legs,
         weight: f64,
     ) {
@@ -543,7 +554,7 @@ impl Sums {
         match Reconcile::of(strategy) {
             Some(reconcile) => {
                 let times = (created_us, settle_after_us, departs_us);
-                let o = hybrid_order_drawn(d, reconcile, times, retries_us, legs);
+                let o = hybrid_order_drawn(d, reconcile, times, drawn, legs);
                 self.attempts += weight * o.attempts;
                 self.polls += weight * o.polls;
                 self.wasted += weight * o.polls_wasted;
@@ -552,7 +563,7 @@ impl Sums {
             }
             None => {
                 let settled = created_us + settle_after_us;
-                let o = webhook_order_drawn(d, settled, departs_us, retries_us, legs);
+                let o = webhook_order_drawn(d, settled, departs_us, drawn, legs);
                 self.attempts += weight * o.attempts;
                 self.missed += weight * o.missed;
                 self.duplicates += weight * o.duplicates;
@@ -612,7 +623,7 @@ pub fn predicted(
     model(
         strategy,
         scenario,
-        (&orders, &[]),
+        (&orders, &[], &[]),
         SettleLaw::Dist(settle),
         Some(&grid),
         deliveries(strategy, scenario, None, None),
@@ -636,7 +647,7 @@ pub fn predicted_for_draws(
     model(
         strategy,
         scenario,
-        (&draws.orders, &draws.retries_us),
+        (&draws.orders, &draws.retries_us, &draws.webhook_copies),
         law,
         None,
         Deliveries {
@@ -819,6 +830,7 @@ mod tests {
                 fault_rates: None,
                 delivery_legs: None,
                 retries_us: Vec::new(),
+                webhook_copies: Vec::new(),
                 run_end_us: None,
                 placed_us: Vec::new(),
             };
@@ -876,6 +888,7 @@ mod tests {
                 fault_rates: None,
                 delivery_legs: None,
                 retries_us: Vec::new(),
+                webhook_copies: Vec::new(),
                 run_end_us: None,
                 placed_us: Vec::new(),
             };
@@ -923,6 +936,7 @@ mod tests {
             fault_rates: None,
             delivery_legs: None,
             retries_us: Vec::new(),
+            webhook_copies: Vec::new(),
             run_end_us: Some(31.7e6),
             placed_us: Vec::new(),
         };
@@ -962,6 +976,7 @@ mod tests {
             fault_rates: Some(FaultRates::default()),
             delivery_legs: None,
             retries_us: Vec::new(),
+            webhook_copies: Vec::new(),
             run_end_us: None,
             placed_us: Vec::new(),
         };

@@ -20,7 +20,7 @@
 //! The delay of an order whose webhook was lost is that of a poller started
 //! at `R`: `R + nE + Δ + leg − S` for the first poll n that finds it.
 
-use super::faults::{Deliveries, arrival};
+use super::faults::{Deliveries, EventDraws, arrival};
 use super::poll::{Legs, PollSchedule};
 
 /// A hybrid's reconciliation timing, µs.
@@ -85,23 +85,25 @@ pub fn hybrid_order(
     legs: &Legs,
 ) -> HybridOrder {
     let times = (created_us, settle_after_us, departs_us);
-    hybrid_order_drawn(d, reconcile, times, &[], legs)
+    hybrid_order_drawn(d, reconcile, times, EventDraws::default(), legs)
 }
 
-/// [`hybrid_order`] with the retries' departures a run recorded
-/// (`retries_us`: see [`super::faults::chain`]).
+/// [`hybrid_order`] with what a run drew for the order's event: its
+/// retries' departures (see [`super::faults::chain`]), its chains and the
+/// receiver's losses (see [`arrival`]): an order whose webhook the receiver
+/// dropped is learned by a reconciliation poll.
 pub fn hybrid_order_drawn(
     d: &Deliveries,
     reconcile: Reconcile,
     (created_us, settle_after_us, departs_us): (f64, f64, Option<f64>),
-    retries_us: &[f64],
+    drawn: EventDraws<'_>,
     legs: &Legs,
 ) -> HybridOrder {
     let settled = created_us + settle_after_us;
     // Both chains of a duplicated event (`faults::arrival`): the instant
     // the webhook is first recorded, or never; a second copy caught by its
     // `webhook-id` is a duplicate whatever the polls did.
-    let webhook = arrival(d, settled, departs_us, retries_us, legs);
+    let webhook = arrival(d, settled, departs_us, drawn, legs);
     let branches = webhook
         .recorded
         .iter()
@@ -129,8 +131,14 @@ pub fn hybrid_order_drawn(
         let mut learned_rel = webhook_rel;
         for _ in 0..MAX_POLLS {
             let poll = schedule.next_poll();
-            // The poller looks at the order book before it sends.
-            if webhook_rel <= poll.send_us {
+            // The poller looks at the order book before it sends. A webhook
+            // recorded at the very instant its timer fires (virtual time,
+            // where every instant is a whole millisecond) comes too late:
+            // the timer wakes the poller itself, while the webhook still has
+            // the network's hop and the shop's server to go through. Taken
+            // the other way, a tie put a hybrid one poll and one duplicate
+            // below its own draws.
+            if webhook_rel < poll.send_us {
                 break;
             }
             out.polls += p;
@@ -246,5 +254,47 @@ mod tests {
             (3.0, 1.0, 1.0, 1.0)
         );
         assert!((o.delay_us - 1_400e3).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_webhook_recorded_as_the_poll_leaves_does_not_stop_it() {
+        // The first attempt waits 1.5 s, no legs: the webhook is recorded
+        // at 1.5 s, the very instant the reconciliation poll's timer fires.
+        // The poller looks first and sends; the webhook lands while the
+        // poll is on the wire, so the poll's answer is a duplicate.
+        let mut d = lossy(0.0);
+        d.schedule_us = vec![1_500e3];
+        let o = hybrid_order(&d, RECONCILE, 0.0, 0.0, None, &Legs::default());
+        assert_eq!(
+            (o.attempts, o.polls, o.duplicates, o.by_poll),
+            (1.0, 1.0, 1.0, 0.0)
+        );
+        assert_eq!(o.delay_us, 1_500e3);
+    }
+
+    #[test]
+    fn a_webhook_the_run_dropped_is_learned_by_a_poll() {
+        // 10% silent loss, but this run dropped this order's webhook: one
+        // poll, and the lost order's 903 ms of `silent_loss_by_hand`, not
+        // the rate's mix; kept, it is the webhook's 1 ms and no poll.
+        let legs = Legs {
+            request_us: 1e3,
+            response_us: 1e3,
+            ..Legs::default()
+        };
+        let times = (0.0, 600e3, None);
+        for (lost, polls, delay) in [(true, 1.0, 903e3), (false, 0.0, 1e3)] {
+            let copies = crate::model::faults::CopiesDrawn {
+                lost: vec![lost],
+                second_retries_us: Vec::new(),
+            };
+            let drawn = EventDraws {
+                retries_us: &[],
+                copies: Some(&copies),
+            };
+            let o = hybrid_order_drawn(&lossy(0.1), RECONCILE, times, drawn, &legs);
+            assert_eq!((o.polls, o.by_poll), (polls, polls), "{lost}: {o:?}");
+            assert!((o.delay_us - delay).abs() < 1e-6, "{lost}: {o:?}");
+        }
     }
 }

@@ -3,6 +3,8 @@
 //! - `loopback`: end-to-end runs in real time, on sockets bound to port 0;
 //! - `virtual_clock`: runs on the paused clock over the in-memory network,
 //!   and what virtual time promises against real time;
+//! - `loss_draws`: silent loss and duplicates followed as the run drew
+//!   them (the draws' model equals the measurement);
 //! - `model`: the model against the measurement, on the paused clock (both
 //!   predictions, error bars, the counts that must agree);
 //! - `jobs`: a virtual run's strategies on several threads give the summary
@@ -37,6 +39,7 @@ mod determinism;
 mod fixtures;
 mod jobs;
 mod loopback;
+mod loss_draws;
 mod model;
 mod outcomes;
 mod rate_limit;

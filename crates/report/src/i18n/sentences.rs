@@ -395,8 +395,8 @@ pub fn outside_note(lang: Lang) -> String {
 /// The line explaining the second prediction.
 pub fn draws_note(lang: Lang) -> String {
     match lang {
-        Lang::En => "model, these draws: the same model fed this run's own draws (settlement instants, arrivals, each webhook's departure, retries and legs, which attempts the receiver failed, the drawn rates of the other faults) and its measured legs; in virtual time it must equal the measurement (under silent loss or duplicates, within about 1%: it takes their drawn rates, not each draw), and a gap there is a bug in hooklab.".to_owned(),
-        Lang::PtBr => "modelo, estes sorteios: o mesmo modelo alimentado com os sorteios desta execução (instantes de liquidação, chegadas, a partida, as novas tentativas e os trechos de cada webhook, as tentativas que o receptor fez falhar, as taxas sorteadas das outras falhas) e seus trechos medidos; no relógio virtual deve igualar a medição (com perda silenciosa ou duplicatas, a cerca de 1%: ele usa as taxas sorteadas delas, não cada sorteio), e uma diferença ali é um defeito do hooklab.".to_owned(),
+        Lang::En => "model, these draws: the same model fed this run's own draws (settlement instants, arrivals, each webhook's departure, retries and legs, which attempts the receiver failed, which deliveries it acknowledged and dropped, which events the sender sent twice) and its measured legs; in virtual time it must equal the measurement, and a gap there is a bug in hooklab.".to_owned(),
+        Lang::PtBr => "modelo, estes sorteios: o mesmo modelo alimentado com os sorteios desta execução (instantes de liquidação, chegadas, a partida, as novas tentativas e os trechos de cada webhook, as tentativas que o receptor fez falhar, as entregas que ele confirmou e descartou, os eventos que o remetente enviou duas vezes) e seus trechos medidos; no relógio virtual deve igualar a medição, e uma diferença ali é um defeito do hooklab.".to_owned(),
     }
 }
 
