@@ -10,6 +10,7 @@ use hooklab_core::lang::Lang;
 use hooklab_core::report::{StrategyReport, Summary, split_name};
 use plotters::coord::ranged1d::{IntoSegmentedCoord, SegmentValue};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::collections::BTreeSet;
 
 /// One layer of stacked bars: its legend label, how strongly it takes the
@@ -28,6 +29,30 @@ const INK: f64 = 0.5;
 /// The legend's pattern lines, over the grey tints.
 const LEGEND_INK: RGBColor = RGBColor(20, 20, 20);
 
+/// What a bar chart's y axis counts, which decides its ticks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Axis {
+    /// Whole things (orders, notices): ticks on whole numbers only, never
+    /// "0.5 orders".
+    Count,
+    /// A mean per order, fractional by nature: plotters' own ticks.
+    PerOrder,
+}
+
+/// A count axis's top and its label and light-line limits for plotters,
+/// from the top it would have had (`y_top`, at least 1): the top rounded up
+/// to a whole count `r`, and at most `r + 1` lines, bold and light alike
+/// (plotters asks for bold × light light lines at most). plotters steps ticks by 1, 2 or 5 times a power of ten, the
+/// smallest step that keeps within the limit; a step under 1 (0.5 and
+/// below) would put at least `2r + 1` ticks on `0..r`, more than `r + 1`,
+/// so every tick and light line falls on a whole number.
+fn count_ticks(y_top: f64) -> (f64, usize, usize) {
+    let r = y_top.max(1.0).ceil();
+    let points = r as usize + 1;
+    let bold = points.min(11);
+    (r, bold, (points / bold).clamp(1, 10))
+}
+
 /// A bar per strategy, in the strategy's own colour, its layers stacked
 /// bottom-up in `layers` order, each a tint of that colour and, past the
 /// first, a pattern of lines of its own in a darker shade of it (a tint
@@ -36,7 +61,7 @@ const LEGEND_INK: RGBColor = RGBColor(20, 20, 20);
 fn stacked_bars(
     root: &Area,
     caption: Option<String>,
-    y_desc: &str,
+    (y_desc, axis): (&str, Axis),
     strategies: &[StrategyReport],
     layers: &[Layer],
     lang: Lang,
@@ -46,6 +71,12 @@ fn stacked_bars(
     let top = (0..n)
         .map(|i| total(i, layers.len().saturating_sub(1)))
         .fold(0.0f64, f64::max);
+    // Air above the tallest bar for the legend, a line per layer.
+    let y_top = (top * 1.3 + 0.5 * layers.len() as f64 * top / 10.0).max(1.0);
+    let (y_top, bold, light) = match axis {
+        Axis::PerOrder => (y_top, 11, 10),
+        Axis::Count => count_ticks(y_top),
+    };
     let names: Vec<String> = strategies.iter().map(|s| short_name(&s.name)).collect();
     let mut builder = ChartBuilder::on(root);
     if let Some(caption) = caption {
@@ -56,10 +87,7 @@ fn stacked_bars(
         .x_label_area_size(50)
         .y_label_area_size(70)
         // plotters' integer ranges include their end: `0..n - 1` is n bars.
-        .build_cartesian_2d(
-            (0..n.saturating_sub(1)).into_segmented(),
-            0.0..(top * 1.3 + 0.5 * layers.len() as f64 * top / 10.0).max(1.0),
-        )?;
+        .build_cartesian_2d((0..n.saturating_sub(1)).into_segmented(), 0.0..y_top)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -69,6 +97,8 @@ fn stacked_bars(
             _ => String::new(),
         })
         .y_desc(y_desc)
+        .y_labels(bold)
+        .y_max_light_lines(light)
         .y_label_formatter(&|v| {
             // Whole numbers without a tail of zeros: "100", not "100.0".
             decimal(
@@ -123,8 +153,14 @@ fn short_name(name: &str) -> String {
 }
 
 /// Left, the orders: notified and missed (they add up to the orders);
-/// right, the notices that are not orders: duplicates and the deliveries
-/// the receiver refused, by reason. Duplicates are never stacked on orders.
+/// right, the notices that are not orders: duplicates and the webhook
+/// deliveries the receiver refused, by reason. Duplicates are never stacked
+/// on orders. The platform's 429s are not in this panel: they are requests
+/// the platform refused the shop, not notices the shop refused, and
+/// `requests.svg` stacks them on the requests per order.
+///
+/// Counts from `summary.json`, per strategy: `notified` and `missed`
+/// (left), `duplicates` and each `rejected.<reason>` (right), as they are.
 pub(crate) fn outcomes(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
     let ss = &summary.strategies;
     let col = |f: &dyn Fn(&StrategyReport) -> u64| -> Vec<f64> {
@@ -135,7 +171,7 @@ pub(crate) fn outcomes(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
     stacked_bars(
         &orders,
         None,
-        Msg::OrdersAxis.text(lang),
+        (Msg::OrdersAxis.text(lang), Axis::Count),
         ss,
         &[
             (
@@ -151,27 +187,63 @@ pub(crate) fn outcomes(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         ],
         lang,
     )?;
+    let layers = notice_layers(ss, lang);
+    if layers.is_empty() {
+        // Nothing to draw: an empty frame with a legend of layers that are
+        // not there read as a chart that failed; say so in words instead.
+        let (w, h) = notices.dim_in_pixel();
+        let style = TextStyle::from(("sans-serif", 17).into_font())
+            .color(&LEGEND_GREY)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        return notices.draw_text(
+            Msg::NoNotices.text(lang),
+            &style,
+            ((w / 2) as i32, (h / 2) as i32),
+        );
+    }
+    stacked_bars(
+        &notices,
+        None,
+        (Msg::Notices.text(lang), Axis::Count),
+        ss,
+        &layers,
+        lang,
+    )
+}
+
+/// The outcomes' right panel's layers: duplicates, then each reason a
+/// delivery was refused for, each only when some strategy has any (a legend
+/// entry with no bar under it says something that did not happen).
+fn notice_layers(ss: &[StrategyReport], lang: Lang) -> Vec<Layer> {
+    let col = |f: &dyn Fn(&StrategyReport) -> u64| -> Vec<f64> {
+        ss.iter().map(|s| f(s) as f64).collect()
+    };
     let reasons: BTreeSet<&str> = ss
         .iter()
         .flat_map(|s| s.rejected.keys().map(String::as_str))
         .collect();
     let mut layers: Vec<Layer> = vec![(
         Msg::LegendDuplicates.text(lang).to_owned(),
-        SHADES[0],
+        0.0,
         col(&|s| s.duplicates),
     )];
-    for (k, reason) in reasons.iter().enumerate() {
+    for reason in reasons {
         layers.push((
             format!(
                 "{}: {}",
                 Msg::LegendRejected.text(lang),
                 rejection_words(lang, reason)
             ),
-            SHADES[(k + 1) % SHADES.len()],
-            col(&|s| s.rejected.get(*reason).copied().unwrap_or(0)),
+            0.0,
+            col(&|s| s.rejected.get(reason).copied().unwrap_or(0)),
         ));
     }
-    stacked_bars(&notices, None, Msg::Notices.text(lang), ss, &layers, lang)
+    layers.retain(|l| l.2.iter().any(|v| *v > 0.0));
+    // Shades by place among the layers drawn, the first solid.
+    for (k, layer) in layers.iter_mut().enumerate() {
+        layer.1 = SHADES[k % SHADES.len()];
+    }
+    layers
 }
 
 /// A refused delivery's reason ([`hooklab_core::events::rejection`], a
@@ -196,7 +268,11 @@ fn rejection_words(lang: Lang, reason: &str) -> &str {
 }
 
 /// Notification requests per order: useful polls, wasted polls, webhook
-/// deliveries.
+/// deliveries (`requests.all_polls()` less `all_polls_wasted()`, those,
+/// and `webhook_attempts`, over `orders`), then the requests a dead platform
+/// refused (`requests.refused`): together `requests_per_order` but for a
+/// stream's opens (`streams_opened`, not drawn). On top, the 429s
+/// (`requests.rate_limited`), which no req/order counts.
 pub(crate) fn requests(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
     let per_order = |f: fn(&StrategyReport) -> u64| -> Vec<f64> {
         summary
@@ -233,10 +309,27 @@ pub(crate) fn requests(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
             per_order(|s| s.requests.refused),
         ));
     }
+    // The 429s the platform's rate limit answered (polls and payment
+    // creations: `requests.rate_limited`, the health flag's "N of total
+    // requests were refused with 429", and per order the model's
+    // `rate_limited_per_order`) are requests the shop sent and paid for in
+    // time, in no req/order: a layer on top, whose legend says so, drawn
+    // only when the platform refused any.
+    if summary
+        .strategies
+        .iter()
+        .any(|s| s.requests.rate_limited > 0)
+    {
+        layers.push((
+            Msg::RateLimitedRequests.text(lang).to_owned(),
+            SHADES[4],
+            per_order(|s| s.requests.rate_limited),
+        ));
+    }
     stacked_bars(
         root,
         Some(title(Msg::RequestsTitle, summary, lang)),
-        Msg::RequestsPerOrder.text(lang),
+        (Msg::RequestsPerOrder.text(lang), Axis::PerOrder),
         &summary.strategies,
         &layers,
         lang,

@@ -13,11 +13,13 @@
 //!   and its legend says how many it notified), on a log time axis (polling's straight ramp against the
 //!   webhook's cliff);
 //! - `outcomes.svg`: notified and missed orders per strategy (left), and
-//!   apart from them (right) the duplicate notices and the deliveries the
-//!   receiver refused, by reason (the summary's `rejected`);
+//!   apart from them (right) the duplicate notices and the webhook
+//!   deliveries the receiver refused, by reason (the summary's `rejected`),
+//!   or a line saying there were none; both count axes tick whole numbers;
 //! - `requests.svg`: notification requests per order, split into useful polls,
 //!   wasted polls and webhook deliveries (and the requests a dead platform
-//!   refused, when a crash refused any);
+//!   refused, when a crash refused any), then on top the requests the
+//!   platform's rate limit refused with 429, which no req/order counts;
 //! - `timeline.svg`: notification requests per second over the run, and the
 //!   wasted part of them: polling's flat busy line against webhooks following
 //!   the settlements; below, webhook retries and failed deliveries per second

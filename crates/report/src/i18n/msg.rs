@@ -69,8 +69,11 @@ pub enum Msg {
     OutcomesTitle,
     /// Axis of the outcomes' left panel: orders.
     OrdersAxis,
-    /// Axis of the outcomes' right panel: notices that were not orders.
+    /// Axis of the outcomes' right panel: notices that were not orders
+    /// (duplicates) and the webhook deliveries the receiver refused.
     Notices,
+    /// The outcomes' right panel when it has nothing to draw.
+    NoNotices,
     /// Legend: notified orders.
     LegendNotified,
     /// Legend: missed orders.
@@ -109,6 +112,9 @@ pub enum Msg {
     WebhookDeliveries,
     /// Legend: the shop's requests a dead platform refused.
     RefusedRequests,
+    /// Legend: the shop's requests the platform refused with 429 (its rate
+    /// limit), which no req/order counts.
+    RateLimitedRequests,
     /// Chart title: the trade-off.
     TradeoffTitle,
     /// Axis: delay in ms (log scale).
@@ -195,8 +201,10 @@ impl Msg {
             (OutcomesTitle, PtBr) => "Desfecho por estratégia",
             (OrdersAxis, En) => "orders",
             (OrdersAxis, PtBr) => "pedidos",
-            (Notices, En) => "duplicate and refused notices",
-            (Notices, PtBr) => "avisos duplicados e recusados",
+            (Notices, En) => "duplicate notices and rejected deliveries",
+            (Notices, PtBr) => "avisos duplicados e entregas recusadas",
+            (NoNotices, En) => "no duplicate notices, no rejected deliveries",
+            (NoNotices, PtBr) => "nenhum aviso duplicado, nenhuma entrega recusada",
             (LegendNotified, En) => "notified",
             (LegendNotified, PtBr) => "notificados",
             (LegendMissed, En) => "missed",
@@ -233,6 +241,10 @@ impl Msg {
             (WastedPollsLegend, PtBr) => "consultas desperdiçadas",
             (RefusedRequests, En) => "requests refused (platform down)",
             (RefusedRequests, PtBr) => "requisições recusadas (plataforma fora do ar)",
+            (RateLimitedRequests, En) => "requests refused with 429 (rate limit; not in req/order)",
+            (RateLimitedRequests, PtBr) => {
+                "requisições recusadas com 429 (limite de taxa; fora de req./pedido)"
+            }
             (WebhookDeliveries, En) => "webhook deliveries",
             (WebhookDeliveries, PtBr) => "entregas de webhook",
             (TradeoffTitle, En) => "Requests against delay",

@@ -91,7 +91,10 @@ fn outcomes_keep_duplicates_off_the_orders_and_show_rejections_by_reason() {
         "{texts}"
     );
     // Two panels, two y axes: orders, and the notices that are not orders.
-    assert!(texts.contains("duplicate and refused notices"), "{texts}");
+    assert!(
+        texts.contains("duplicate notices and rejected deliveries"),
+        "{texts}"
+    );
     assert!(
         texts.contains("| orders |") || texts.contains("orders"),
         "{texts}"
@@ -190,4 +193,150 @@ fn missed_orders_are_hatched_so_they_read_apart_from_notified_ones_without_colou
         // The legend's swatch for "missed" is hatched too, in near-black.
         assert!(lines_in(svg, "#141414") > 0, "{lang:?}: legend not hatched");
     }
+}
+
+/// An SVG's texts, trimmed (plotters writes each on a line of its own).
+fn texts_of(svg: &str) -> Vec<String> {
+    svg_texts(svg).iter().map(|t| t.trim().to_owned()).collect()
+}
+
+/// The SVG of `file` among a summary's charts.
+fn chart(summary: &hooklab_core::report::Summary, lang: Lang, file: &str) -> String {
+    charts::all(summary, lang)
+        .unwrap()
+        .into_iter()
+        .find(|(f, _)| *f == file)
+        .unwrap()
+        .1
+}
+
+#[test]
+fn a_count_axis_ticks_whole_counts_only() {
+    // One duplicate in all: the notices panel's axis ran 0 to 1 in tenths
+    // before, "0.1 duplicates".
+    let mut summary = summary("");
+    for s in &mut summary.strategies {
+        s.duplicates = 0;
+    }
+    summary.strategies[1].duplicates = 1;
+    for (lang, decimal_mark) in [(Lang::En, '.'), (Lang::PtBr, ',')] {
+        let svg = chart(&summary, lang, "outcomes.svg");
+        let ticks: Vec<String> = texts_of(&svg)
+            .into_iter()
+            .filter(|t| {
+                !t.is_empty()
+                    && t.chars()
+                        .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+            })
+            .collect();
+        assert!(ticks.contains(&"1".to_owned()), "{lang:?}: {ticks:?}");
+        assert!(
+            ticks.iter().all(|t| !t.contains(decimal_mark)),
+            "{lang:?}: a fractional count tick: {ticks:?}"
+        );
+    }
+}
+
+#[test]
+fn an_empty_notices_panel_says_so_and_lists_no_layer() {
+    // No duplicates and no refused deliveries (a rate-limited run, silent
+    // loss): the panel drew an empty frame, tenths on its axis and a
+    // legend of "duplicates" alone.
+    let mut summary = summary("");
+    for s in &mut summary.strategies {
+        s.duplicates = 0;
+    }
+    // 429s are requests the platform refused, not notices: they stay out
+    // of this panel.
+    summary.strategies[0].requests.rate_limited = 600;
+    for (lang, none, duplicates) in [
+        (
+            Lang::En,
+            "no duplicate notices, no rejected deliveries",
+            "duplicates",
+        ),
+        (
+            Lang::PtBr,
+            "nenhum aviso duplicado, nenhuma entrega recusada",
+            "duplicados",
+        ),
+    ] {
+        let texts = texts_of(&chart(&summary, lang, "outcomes.svg"));
+        assert!(texts.iter().any(|t| t == none), "{lang:?}: {texts:?}");
+        assert!(
+            !texts.iter().any(|t| t == duplicates),
+            "{lang:?}: {texts:?}"
+        );
+        assert!(
+            !texts.iter().any(|t| t.contains("429")),
+            "{lang:?}: {texts:?}"
+        );
+    }
+    // One strategy's duplicates bring the panel back, with that layer only.
+    summary.strategies[2].duplicates = 4;
+    let texts = texts_of(&chart(&summary, Lang::En, "outcomes.svg"));
+    assert!(texts.iter().any(|t| t == "duplicates"), "{texts:?}");
+    assert!(
+        !texts.iter().any(|t| t.contains("no duplicate")),
+        "{texts:?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.contains("rejected deliveries:")),
+        "{texts:?}"
+    );
+}
+
+/// The heights of the `<rect>`s of an SVG filled with `colour`.
+fn heights_of(svg: &str, colour: &str) -> Vec<f64> {
+    svg.split("<rect")
+        .skip(1)
+        .filter_map(|r| {
+            let tag = &r[..r.find('>')?];
+            if !tag.contains(&format!("fill=\"{colour}\"")) {
+                return None;
+            }
+            let h = tag.split("height=\"").nth(1)?;
+            h[..h.find('"')?].parse().ok()
+        })
+        .collect()
+}
+
+#[test]
+fn the_requests_chart_stacks_the_429s_in_proportion_and_says_they_are_outside_req_per_order() {
+    let mut summary = summary("");
+    // The first poller: 3600 polls, 3300 of them wasted (11 an order), and
+    // 600 requests refused with 429 (2 an order).
+    summary.strategies[0].requests.rate_limited = 600;
+    let before = texts_of(&chart(&summary, Lang::En, "requests.svg"));
+    for (lang, label) in [
+        (
+            Lang::En,
+            "requests refused with 429 (rate limit; not in req/order)",
+        ),
+        (
+            Lang::PtBr,
+            "requisições recusadas com 429 (limite de taxa; fora de req./pedido)",
+        ),
+    ] {
+        let svg = chart(&summary, lang, "requests.svg");
+        let texts = texts_of(&svg);
+        assert!(texts.iter().any(|t| t == label), "{lang:?}: {texts:?}");
+        // The first strategy's indigo, at the wasted layer's tint (0.4)
+        // and the 429 layer's (0.55): one bar each.
+        let wasted = heights_of(&svg, "#ADA7CF");
+        let limited = heights_of(&svg, "#8F85BE");
+        assert_eq!((wasted.len(), limited.len()), (1, 1), "{lang:?}");
+        let ratio = limited[0] / wasted[0];
+        assert!(
+            (ratio - 600.0 / 3300.0).abs() < 0.02,
+            "{lang:?}: 429s {} px against wasted {} px",
+            limited[0],
+            wasted[0]
+        );
+    }
+    // No 429 in the run, no such layer.
+    summary.strategies[0].requests.rate_limited = 0;
+    let texts = texts_of(&chart(&summary, Lang::En, "requests.svg"));
+    assert!(!texts.iter().any(|t| t.contains("429")), "{texts:?}");
+    assert!(before.iter().any(|t| t.contains("429")), "{before:?}");
 }
