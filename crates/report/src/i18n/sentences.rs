@@ -445,6 +445,8 @@ pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
         HealthCode::PollsBelowModel,
         HealthCode::RateLimitStorm,
         HealthCode::RateLimited,
+        HealthCode::Partitioned,
+        HealthCode::PartitionsUnmodelled,
         HealthCode::UnrecordedDelays,
     ]
     .into_iter()
@@ -468,10 +470,41 @@ pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
         HealthCode::RateLimited => format!(
             "{a} de {b} requisições foram recusadas com 429: os atrasos incluem a espera pelo limite de taxa; o modelo reproduz o balde de fichas e as esperas de Retry-After da loja sobre os pedidos"
         ),
+        HealthCode::Partitioned | HealthCode::PartitionsUnmodelled => {
+            let head = partitions_pt(a, b, &numbers[2..]);
+            if code == HealthCode::Partitioned {
+                format!(
+                    "{head}; o modelo reproduz as janelas sobre os pedidos para esta estratégia (criações tentadas de novo, webhooks repetidos pelo cronograma, consultas falhando até o próximo prazo, streams reabertos e postos em dia)"
+                )
+            } else {
+                format!(
+                    "{head}; o modelo deixa as janelas de fora para esta estratégia (as requisições que falharam nelas e as esperas que elas somam): a previsão é a de uma rede que nunca falha"
+                )
+            }
+        }
         HealthCode::UnrecordedDelays => format!(
             "{a} de {b} atrasos não couberam no histograma: os percentis os deixam de fora (a média, o mínimo e o máximo os contam)"
         ),
     }
+}
+
+/// The head of a partition flag in Portuguese: `count` windows, `total`
+/// seconds in all, then each window's two ends, as the English message
+/// lists them.
+fn partitions_pt(count: &str, total: &str, ends: &[String]) -> String {
+    let spans = ends
+        .chunks(2)
+        .map(|w| match w {
+            [from, until] => format!("de {from} s a {until} s"),
+            [from] => format!("de {from} s"),
+            _ => String::new(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let times = if count == "1" { "vez" } else { "vezes" };
+    format!(
+        "a rede ficou particionada {count} {times}, {total} s ao todo ({spans}): as requisições enviadas ou chegando nesse tempo falharam (conexões recusadas, streams e requisições presas cortados)"
+    )
 }
 
 /// The clause about missed orders, appended to a reading.
