@@ -643,6 +643,31 @@ mod tests {
     }
 
     #[test]
+    fn partition_flags_are_said_in_portuguese_with_their_windows() {
+        let modelled = hooklab_core::model::health::partition_flag(
+            &[(1_000.0, 2_500.0), (4_000.0, 4_200.0)],
+            true,
+        )
+        .unwrap();
+        let pt = health_message(Lang::PtBr, &modelled);
+        assert!(
+            pt.starts_with(
+                "a rede ficou particionada 2 vezes, 1,7 s ao todo (de 1 s a 2,5 s; de 4 s a 4,2 s)"
+            ),
+            "{pt}"
+        );
+        assert!(pt.contains("o modelo reproduz as janelas"), "{pt}");
+        let left_out =
+            hooklab_core::model::health::partition_flag(&[(0.0, 600_000.0)], false).unwrap();
+        let pt = health_message(Lang::PtBr, &left_out);
+        assert!(
+            pt.starts_with("a rede ficou particionada 1 vez, 600 s ao todo (de 0 s a 600 s)"),
+            "{pt}"
+        );
+        assert!(pt.contains("deixa as janelas de fora"), "{pt}");
+    }
+
+    #[test]
     fn workload_words_are_translated() {
         assert_eq!(
             workload_words(Lang::PtBr, "uniform 200ms..2s"),
