@@ -594,6 +594,12 @@ pub enum HealthCode {
     /// Many requests were refused with 429; the model replays the rate
     /// limit (a plain poller), so its prediction stands.
     RateLimited,
+    /// The `[network]` was partitioned during the run, and the model
+    /// replays the windows for this strategy (webhook, poll, stream).
+    Partitioned,
+    /// The `[network]` was partitioned during the run, and the model leaves
+    /// the windows out for this strategy.
+    PartitionsUnmodelled,
     /// Some delays could not be recorded in the latency histogram (its
     /// percentiles leave them out; the mean, min and max do not).
     UnrecordedDelays,
@@ -608,6 +614,8 @@ impl HealthCode {
             HealthCode::PollsBelowModel => "polls_below_model",
             HealthCode::RateLimitStorm => "rate_limit_storm",
             HealthCode::RateLimited => "rate_limited",
+            HealthCode::Partitioned => "partitioned",
+            HealthCode::PartitionsUnmodelled => "partitions_unmodelled",
             HealthCode::UnrecordedDelays => "unrecorded_delays",
         }
     }

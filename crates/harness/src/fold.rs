@@ -477,6 +477,21 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             },
             legs,
         )
+    } else if !scenario.network.partitions.is_empty() {
+        // Under partitions a creation may be refused and tried again: the
+        // legs are the first tries' (`model::partition`).
+        let windows = model::partition::Partitions::from_network(&scenario.network)
+            .moved_back(draws.windows_origin_us);
+        let created: Vec<f64> = (0..plan.len())
+            .map(|k| outcomes.created_us.get(k).copied().unwrap_or(f64::NAN))
+            .collect();
+        let leg =
+            model::partition::first_try_request_leg_us(&windows, &outcomes.placed_us, &created);
+        let legs = Legs {
+            request_us: leg.unwrap_or(measured.legs.request_us),
+            ..measured.legs
+        };
+        (draws, legs)
     } else {
         (draws, measured.legs)
     };
@@ -513,7 +528,8 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         },
         None => measured_legs,
     };
-    let mut for_draws = model::predicted_for_draws(spec, scenario, &draws, draws_legs);
+    let mut for_draws = partition_draws(spec, scenario, plan, &draws, draws_legs, &outcomes)
+        .unwrap_or_else(|| model::predicted_for_draws(spec, scenario, &draws, draws_legs));
     for_draws.settle_lateness_ms =
         hooklab_core::report::round_ms(measured.legs.settle_late_us / 1e3);
     for_draws.latency_mean_stderr_ms = held_way
@@ -593,6 +609,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         requests_total: requests.total,
         rate_limit_modelled: rate_limited,
     });
+    health.extend(partition_health(spec, scenario));
     if unrecorded > 0 {
         health.push(HealthCode::UnrecordedDelays.flag(format!(
             "{unrecorded} of {notified} delays could not be recorded in the histogram: its percentiles leave them out (the mean, min and max count them)"
@@ -653,6 +670,50 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             ..t
         }),
     }
+}
+
+/// The draws' prediction of a strategy `model::partition` replays (a
+/// poller under `[network] partitions`, a stream), told which orders' payments
+/// were ever created: under a partition an order whose creations were all
+/// refused is missed, and its draws hold no creation instant.
+fn partition_draws(
+    spec: &StrategySpec,
+    scenario: &Scenario,
+    plan: &[OrderPlan],
+    draws: &RunDraws,
+    legs: Legs,
+    outcomes: &Folded,
+) -> Option<model::Prediction> {
+    let created: Vec<bool> = plan
+        .iter()
+        .map(|o| {
+            order_number(&o.order_id)
+                .and_then(|k| outcomes.created_us.get(k))
+                .is_some_and(|c| !c.is_nan())
+        })
+        .collect();
+    model::partition::for_draws(spec, scenario, draws, &legs, &created)
+}
+
+/// The health flag of a run under `[network] partitions`, naming the
+/// windows and saying whether the model replays them for `spec`
+/// (`model::partition`: a webhook, a plain poller, a stream).
+fn partition_health(
+    spec: &StrategySpec,
+    scenario: &Scenario,
+) -> Option<hooklab_core::report::HealthFlag> {
+    let windows: Vec<(f64, f64)> = scenario
+        .network
+        .partitions
+        .iter()
+        .map(|w| (w.from_ms.as_ms_f64(), w.until_ms.as_ms_f64()))
+        .collect();
+    let modelled = match spec {
+        StrategySpec::Poll { .. } => scenario.platform.rate_limit_per_s.is_none(),
+        StrategySpec::Webhook { .. } | StrategySpec::Stream { .. } => true,
+        _ => false,
+    };
+    hooklab_core::model::health::partition_flag(&windows, modelled)
 }
 
 /// The median round trip of the payment creations of every world's client

@@ -695,7 +695,11 @@ impl<'s> World<'s> {
         if spec.receives_webhooks() {
             outcomes.keep_payments();
         }
-        if matches!(spec, StrategySpec::Poll { .. }) && scenario.platform.rate_limit_per_s.is_some()
+        // A creation refused first (a 429, a partition) waits before it is
+        // tried again: the model reads the legs from first tries only.
+        if (matches!(spec, StrategySpec::Poll { .. })
+            && scenario.platform.rate_limit_per_s.is_some())
+            || !scenario.network.partitions.is_empty()
         {
             outcomes.keep_placements();
         }

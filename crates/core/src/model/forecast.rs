@@ -15,7 +15,8 @@
 //! | hybrid      | as webhook                                      | as webhook (its polls: the creations' legs) |
 //! | conditional_poll, backoff_poll, long_poll | as poll (backoff with jitter: each order's own instants) | as poll |
 //! | long_poll_events | as poll_events                             | as poll_events                             |
-//! | stream      | one leg after the settlement worker             | the same, with the measured legs           |
+//! | stream      | each merchant's stream replayed ([`super::partition`]): opened late, cut, caught up | the same, over the run's creations and legs |
+//! | under `[network] partitions` | poll and stream replayed through the windows, a webhook's windows as refusing down spans ([`super::partition`]) | the same, the windows moved back by the setup |
 //!
 //! All instants are µs on the run's clock counted from the run's origin
 //! (the instant the harness starts placing orders and the event pollers
@@ -617,16 +618,25 @@ pub fn predicted(
     if let Some(p) = rate_limited_paper(strategy, scenario, &legs) {
         return p;
     }
+    if let Some(p) = super::partition::paper(strategy, scenario, plan, &legs) {
+        return p;
+    }
     let settle = &scenario.workload.settle;
     let grid = quantile_grid(settle);
-    let orders = OrderTimes::from_plan(plan, &legs);
+    // Under `[network] partitions`, each creation when its tries get through.
+    let orders = super::partition::paper_orders(plan, &scenario.network, &legs);
     model(
         strategy,
         scenario,
         (&orders, &[], &[]),
         SettleLaw::Dist(settle),
         Some(&grid),
-        deliveries(strategy, scenario, None, None),
+        partitioned(
+            strategy,
+            scenario,
+            deliveries(strategy, scenario, None, None),
+            &legs,
+        ),
         legs,
     )
 }
@@ -643,21 +653,42 @@ pub fn predicted_for_draws(
     if let Some(p) = rate_limited_draws(strategy, scenario, draws, &legs) {
         return p;
     }
+    if let Some(p) = super::partition::for_draws(strategy, scenario, draws, &legs, &[]) {
+        return p;
+    }
     let law = SettleLaw::from_draws(draws.orders.iter().map(|o| o.settle_after_us));
+    let own = Deliveries {
+        run_end_us: draws.run_end_us,
+        attempts_as_drawn: !draws.retries_us.is_empty(),
+        ..deliveries(strategy, scenario, draws.fault_rates, draws.delivery_legs)
+    };
     model(
         strategy,
         scenario,
         (&draws.orders, &draws.retries_us, &draws.webhook_copies),
         law,
         None,
-        Deliveries {
-            run_end_us: draws.run_end_us,
-            attempts_as_drawn: !draws.retries_us.is_empty(),
-            ..deliveries(strategy, scenario, draws.fault_rates, draws.delivery_legs)
-        }
-        .windows_moved_back(draws.windows_origin_us),
+        partitioned(strategy, scenario, own, &legs).windows_moved_back(draws.windows_origin_us),
         legs,
     )
+}
+
+/// A webhook's deliveries with the `[network]` partition windows as
+/// refusing down spans ([`super::partition::with_partitions`]); any other
+/// strategy's as they are (a hybrid's polls are not replayed, so neither
+/// is its half of the windows: the health flag says it is left out).
+fn partitioned(
+    strategy: &StrategySpec,
+    scenario: &Scenario,
+    d: Deliveries,
+    legs: &Legs,
+) -> Deliveries {
+    match strategy {
+        StrategySpec::Webhook { .. } => {
+            super::partition::with_partitions(d, &scenario.network, legs)
+        }
+        _ => d,
+    }
 }
 
 /// Workload samples the paper model of a rate-limited poller replays: as

@@ -132,6 +132,50 @@ pub fn health_flags(inputs: &HealthInputs) -> Vec<HealthFlag> {
     flags
 }
 
+/// Seconds as a flag words them: at most three decimals, no trailing
+/// zeros (`1.5`, `600`).
+fn seconds(ms: f64) -> String {
+    let text = format!("{:.3}", ms / 1e3);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// The flag of a run whose `[network]` has partition windows (`[from,
+/// until)`, ms from the run's start): it names them and says whether the
+/// model replays them for the strategy (`modelled`, see
+/// [`super::partition`]: webhook, poll and stream rows) or leaves them out
+/// (every other strategy: its prediction is then of a network that never
+/// fails, and the flag says so, where a bare `(!)` said nothing). `None`
+/// without windows.
+///
+/// The message leads with the count and the total, then each window, so
+/// a translation can read the numbers back in that order.
+pub fn partition_flag(windows_ms: &[(f64, f64)], modelled: bool) -> Option<HealthFlag> {
+    if windows_ms.is_empty() {
+        return None;
+    }
+    let total: f64 = windows_ms.iter().map(|(a, b)| (b - a).max(0.0)).sum();
+    let n = windows_ms.len();
+    let spans = windows_ms
+        .iter()
+        .map(|(a, b)| format!("{} s to {} s", seconds(*a), seconds(*b)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let head = format!(
+        "the network was partitioned {n} {}, {} s in all ({spans}): requests sent or arriving then failed (refused connections, cut streams and held requests)",
+        if n == 1 { "time" } else { "times" },
+        seconds(total),
+    );
+    Some(if modelled {
+        HealthCode::Partitioned.flag(format!(
+            "{head}; the model replays the windows over the orders for this strategy (creations tried again, webhooks retried on their schedule, polls failing until the next deadline, streams reopened and caught up)"
+        ))
+    } else {
+        HealthCode::PartitionsUnmodelled.flag(format!(
+            "{head}; the model leaves the windows out for this strategy (its requests that failed in them and the waits they add): its prediction is of a network that never fails"
+        ))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +193,34 @@ mod tests {
             requests_total: 1_800,
             rate_limit_modelled: false,
         }
+    }
+
+    #[test]
+    fn partitions_are_named_and_say_whether_the_model_replays_them() {
+        assert_eq!(partition_flag(&[], true), None);
+        let flag = partition_flag(&[(1_000.0, 2_500.0), (4_000.0, 4_200.0)], true).unwrap();
+        assert_eq!(flag.code, "partitioned");
+        assert!(
+            flag.message.starts_with(
+                "the network was partitioned 2 times, 1.7 s in all (1 s to 2.5 s; 4 s to 4.2 s)"
+            ),
+            "{}",
+            flag.message
+        );
+        let flag = partition_flag(&[(0.0, 600_000.0)], false).unwrap();
+        assert_eq!(flag.code, "partitions_unmodelled");
+        assert!(
+            flag.message.contains("1 time, 600 s in all (0 s to 600 s)"),
+            "{}",
+            flag.message
+        );
+        assert!(
+            flag.message.contains("leaves the windows out"),
+            "{}",
+            flag.message
+        );
+        // Reported, never a reason to hide the prediction.
+        assert!(!unmodelled(&[flag]));
     }
 
     #[test]

@@ -20,6 +20,9 @@
 //!   and its 429 `Retry-After`, the bucket replayed over every request.
 //! - [`spectrum`]: conditional polling, backoff, long polling (per payment
 //!   and on the event log) and the event stream.
+//! - [`partition`]: `[network] partitions` replayed over the orders
+//!   (creations, polls, webhook attempts, streams), and a stream that
+//!   opens after orders settled.
 //! - [`health`]: flags for a run whose numbers deserve less trust.
 //! - [`stats`]: error bars (standard error, Wilson interval) and an exact
 //!   accumulator for means and maxima.
@@ -45,6 +48,7 @@ pub mod forecast;
 pub mod health;
 pub mod hybrid;
 pub mod lane;
+pub mod partition;
 pub mod poll;
 pub mod ratelimit;
 pub mod spectrum;

@@ -30,7 +30,13 @@
 //!   at once if an event is there, else when the first one appears or at
 //!   the wait's end, and the next request leaves when its answer is back.
 //! - **stream**: one connection per merchant; each event is pushed when
-//!   the settlement worker appends it and arrives one leg later.
+//!   the settlement worker appends it and arrives one leg later
+//!   ([`stream_delay_us`]), once the stream is open. When it opened, and
+//!   what its catch-up read, are replayed merchant by merchant in
+//!   [`super::partition::stream_replay`] (both predictions use it): an
+//!   order settled before its stream registered (a slow first connection,
+//!   a partition at the start, a cut) is learned when the catch-up page
+//!   that reads it is back, or when the reopened stream resumes.
 
 use super::events::EventArrival;
 use super::poll::{Legs, PollSchedule, SettleLaw};

@@ -25,6 +25,9 @@
 //!   acknowledgement loses;
 //! - `determinism`: one seed gives one summary, run after run, where tasks
 //!   woken at one instant could run in a random order;
+//! - `partitions`: `[network] partitions` against the model (a poller's,
+//!   a webhook's, a stream's draws), their health flags, and a stream
+//!   that opens after orders settled;
 //! - `stream_faults`: the event stream through a durable store and crash
 //!   faults (nothing lost, nothing invented);
 //! - `fixtures`: the scenario builders and the run helper they share.
@@ -42,6 +45,7 @@ mod loopback;
 mod loss_draws;
 mod model;
 mod outcomes;
+mod partitions;
 mod rate_limit;
 mod sampling;
 mod shards;

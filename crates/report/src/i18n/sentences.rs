@@ -445,6 +445,8 @@ pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
         HealthCode::PollsBelowModel,
         HealthCode::RateLimitStorm,
         HealthCode::RateLimited,
+        HealthCode::Partitioned,
+        HealthCode::PartitionsUnmodelled,
         HealthCode::UnrecordedDelays,
     ]
     .into_iter()
@@ -468,10 +470,41 @@ pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
         HealthCode::RateLimited => format!(
             "{a} de {b} requisições foram recusadas com 429: os atrasos incluem a espera pelo limite de taxa; o modelo reproduz o balde de fichas e as esperas de Retry-After da loja sobre os pedidos"
         ),
+        HealthCode::Partitioned | HealthCode::PartitionsUnmodelled => {
+            let head = partitions_pt(a, b, &numbers[2..]);
+            if code == HealthCode::Partitioned {
+                format!(
+                    "{head}; o modelo reproduz as janelas sobre os pedidos para esta estratégia (criações tentadas de novo, webhooks repetidos pelo cronograma, consultas falhando até o próximo prazo, streams reabertos e postos em dia)"
+                )
+            } else {
+                format!(
+                    "{head}; o modelo deixa as janelas de fora para esta estratégia (as requisições que falharam nelas e as esperas que elas somam): a previsão é a de uma rede que nunca falha"
+                )
+            }
+        }
         HealthCode::UnrecordedDelays => format!(
             "{a} de {b} atrasos não couberam no histograma: os percentis os deixam de fora (a média, o mínimo e o máximo os contam)"
         ),
     }
+}
+
+/// The head of a partition flag in Portuguese: `count` windows, `total`
+/// seconds in all, then each window's two ends, as the English message
+/// lists them.
+fn partitions_pt(count: &str, total: &str, ends: &[String]) -> String {
+    let spans = ends
+        .chunks(2)
+        .map(|w| match w {
+            [from, until] => format!("de {from} s a {until} s"),
+            [from] => format!("de {from} s"),
+            _ => String::new(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let times = if count == "1" { "vez" } else { "vezes" };
+    format!(
+        "a rede ficou particionada {count} {times}, {total} s ao todo ({spans}): as requisições enviadas ou chegando nesse tempo falharam (conexões recusadas, streams e requisições presas cortados)"
+    )
 }
 
 /// The clause about missed orders, appended to a reading.
@@ -607,6 +640,31 @@ mod tests {
             health_message(Lang::PtBr, &storm)
         );
         assert!(health_message(Lang::En, &storm).starts_with("40 of 1,000 requests"));
+    }
+
+    #[test]
+    fn partition_flags_are_said_in_portuguese_with_their_windows() {
+        let modelled = hooklab_core::model::health::partition_flag(
+            &[(1_000.0, 2_500.0), (4_000.0, 4_200.0)],
+            true,
+        )
+        .unwrap();
+        let pt = health_message(Lang::PtBr, &modelled);
+        assert!(
+            pt.starts_with(
+                "a rede ficou particionada 2 vezes, 1,7 s ao todo (de 1 s a 2,5 s; de 4 s a 4,2 s)"
+            ),
+            "{pt}"
+        );
+        assert!(pt.contains("o modelo reproduz as janelas"), "{pt}");
+        let left_out =
+            hooklab_core::model::health::partition_flag(&[(0.0, 600_000.0)], false).unwrap();
+        let pt = health_message(Lang::PtBr, &left_out);
+        assert!(
+            pt.starts_with("a rede ficou particionada 1 vez, 600 s ao todo (de 0 s a 600 s)"),
+            "{pt}"
+        );
+        assert!(pt.contains("deixa as janelas de fora"), "{pt}");
     }
 
     #[test]
