@@ -597,6 +597,9 @@ pub enum HealthCode {
     /// Some delays could not be recorded in the latency histogram (its
     /// percentiles leave them out; the mean, min and max do not).
     UnrecordedDelays,
+    /// The model could not compute a prediction to a known accuracy (its
+    /// prediction is not shown).
+    ModelUnresolved,
 }
 
 impl HealthCode {
@@ -609,6 +612,7 @@ impl HealthCode {
             HealthCode::RateLimitStorm => "rate_limit_storm",
             HealthCode::RateLimited => "rate_limited",
             HealthCode::UnrecordedDelays => "unrecorded_delays",
+            HealthCode::ModelUnresolved => "model_unresolved",
         }
     }
 

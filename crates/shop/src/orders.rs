@@ -61,6 +61,9 @@ pub enum Notice {
     Learned,
     /// The outcome was already known: nothing changed.
     Duplicate,
+    /// A final outcome other than the one already known: nothing changed
+    /// (the first final outcome stands), and it is counted apart.
+    Conflict,
     /// The notice said the payment is still pending.
     StillPending,
     /// The shop has no such order.
@@ -119,6 +122,8 @@ struct Book {
     abandoned: Vec<(OrderId, String)>,
     known: u64,
     duplicates: u64,
+    /// Final outcomes that contradicted the one known ([`Notice::Conflict`]).
+    conflicts: u64,
 }
 
 /// The known orders a forgetting book dropped: one bit per numbered order
@@ -347,6 +352,18 @@ impl OrderBook {
             });
             return Notice::Duplicate;
         };
+        if entry.known_at.is_some() && status.is_final() && status != entry.status {
+            // Not a duplicate: another outcome. The first final one stands.
+            let known = entry.status;
+            book.conflicts += 1;
+            drop(book);
+            self.events.emit(now, || Happening::Conflict {
+                order: order_id.clone(),
+                known: known.to_string(),
+                told: status.to_string(),
+            });
+            return Notice::Conflict;
+        }
         if entry.known_at.is_some() {
             entry.duplicates += 1;
             book.duplicates += 1;
@@ -415,6 +432,11 @@ impl OrderBook {
     /// Duplicate notices so far.
     pub fn duplicates(&self) -> u64 {
         self.lock().duplicates
+    }
+
+    /// Conflicting notices so far ([`Notice::Conflict`]).
+    pub fn conflicts(&self) -> u64 {
+        self.lock().conflicts
     }
 }
 
