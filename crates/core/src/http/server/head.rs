@@ -193,8 +193,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for HeadDeadline<T> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_end_of_a_head_is_found_across_reads() {
+    #[tokio::test]
+    async fn the_end_of_a_head_is_found_across_reads() {
         let (a, _b) = tokio::io::duplex(64);
         let mut head = HeadDeadline::new(a, Duration::from_secs(1));
         head.saw(b"GET / HTTP/1.1\r\nHost: x\r");
