@@ -736,8 +736,17 @@ mod tests {
             let (verdict, note) = grade_reliability(&replies);
             CaseResult::new(Case::Reliability, replies, verdict, Some(note))
         };
-        let slow = result(vec![answered(200, 4_000); 3].into_iter().chain([cut.clone()]).collect());
-        assert_eq!(slow.verdict, Verdict::Fail, "graded as before without the cut");
+        let slow = result(
+            vec![answered(200, 4_000); 3]
+                .into_iter()
+                .chain([cut.clone()])
+                .collect(),
+        );
+        assert_eq!(
+            slow.verdict,
+            Verdict::Fail,
+            "graded as before without the cut"
+        );
         let graded = cut_short(slow, true, LIMIT, &out);
         assert_eq!(graded.verdict, Verdict::Skip);
         assert_eq!(graded.note, Some(out.clone()));

@@ -176,7 +176,9 @@ pub enum TargetError {
     /// Occurs when the URL carries a query, a fragment or a user name:
     /// not where deliveries go (`http://127.0.0.1:14253?x=1` was taken for
     /// a path).
-    #[error("`{url}` has {part}: give the receiver's URL as a scheme, a host, a port and a path, such as http://127.0.0.1:8080/webhook")]
+    #[error(
+        "`{url}` has {part}: give the receiver's URL as a scheme, a host, a port and a path, such as http://127.0.0.1:8080/webhook"
+    )]
     GluedOn {
         /// The URL given.
         url: String,

@@ -43,10 +43,7 @@ fn whole(text: &str, min: u64, max: u64, hint: (&str, &str)) -> Result<u64, Stri
         // Negative, or past u64: out of the range all the same.
         _ => Err(match lang {
             Lang::En => format!("must be between {min} and {max} ({})", hint.0),
-            Lang::PtBr => format!(
-                "deve ser pelo menos {min} e no máximo {max} ({})",
-                hint.1
-            ),
+            Lang::PtBr => format!("deve ser pelo menos {min} e no máximo {max} ({})", hint.1),
         }),
     }
 }
@@ -148,7 +145,10 @@ pub fn hook_id(text: &str) -> Result<u64, String> {
         text,
         1,
         u64::MAX,
-        ("the hook's id, as GitHub numbers it", "o id do hook, como o GitHub numera"),
+        (
+            "the hook's id, as GitHub numbers it",
+            "o id do hook, como o GitHub numera",
+        ),
     )
 }
 

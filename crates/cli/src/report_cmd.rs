@@ -238,7 +238,7 @@ mod tests {
         )
         .unwrap();
         type Tamper = fn(&mut serde_json::Value);
-        let cases: [(&str, Tamper); 10] = [
+        let cases: [(&str, Tamper); 11] = [
             // Found by a tester: this point made `report` spin forever.
             ("strategies[0].latency_cdf_ms[1]", |v| {
                 v["strategies"][0]["latency_cdf_ms"] = serde_json::json!([[1.0, 0.0], [1e308, 1.0]])

@@ -92,7 +92,10 @@ pub(crate) fn implausible(summary: &Summary, lang: Lang) -> Option<String> {
                 return say(
                     name,
                     format!("has a share of {}: a share is between 0 and 1", shown(q)),
-                    format!("tem uma fração de {}: uma fração fica entre 0 e 1", shown(q)),
+                    format!(
+                        "tem uma fração de {}: uma fração fica entre 0 e 1",
+                        shown(q)
+                    ),
                 );
             }
             if ms < previous[0] || q < previous[1] {

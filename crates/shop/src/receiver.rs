@@ -473,7 +473,8 @@ fn disagreement(kind: &str, status: PaymentStatus) -> Option<String> {
         "payment.declined" => status == PaymentStatus::Declined,
         _ => return None,
     };
-    (!agrees).then(|| format!("the event's type `{kind}` disagrees with its data.status `{status}`"))
+    (!agrees)
+        .then(|| format!("the event's type `{kind}` disagrees with its data.status `{status}`"))
 }
 
 /// Acknowledges an event of a type the shop does not handle, and counts it.

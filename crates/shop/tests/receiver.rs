@@ -401,11 +401,20 @@ async fn a_conflicting_outcome_is_named_and_counted_as_a_conflict() {
     let receiver = Receiver::new(Clock::starting_now(NOW_SECS * 1_000_000), book.clone());
     receiver.trust(secret());
     let approved = event("ord_000001", "approved");
-    assert_eq!(signed(&receiver, "msg_1", &approved).await.0, StatusCode::OK);
+    assert_eq!(
+        signed(&receiver, "msg_1", &approved).await.0,
+        StatusCode::OK
+    );
     let declined = event("ord_000001", "declined");
-    assert_eq!(signed(&receiver, "msg_2", &declined).await.0, StatusCode::OK);
+    assert_eq!(
+        signed(&receiver, "msg_2", &declined).await.0,
+        StatusCode::OK
+    );
     // The same outcome again is a duplicate, as before.
-    assert_eq!(signed(&receiver, "msg_3", &approved).await.0, StatusCode::OK);
+    assert_eq!(
+        signed(&receiver, "msg_3", &approved).await.0,
+        StatusCode::OK
+    );
     let c = receiver.counts();
     assert_eq!(c.conflicts.load(Ordering::Relaxed), 1);
     assert_eq!(c.duplicates.load(Ordering::Relaxed), 1);
@@ -418,10 +427,16 @@ async fn a_conflicting_outcome_is_named_and_counted_as_a_conflict() {
         .find(|e| matches!(e.what, Happening::Conflict { .. }))
         .expect("no conflict line");
     let en = conflict.line_in(Lang::En, "09:41:07.123");
-    assert!(en.contains("CONFLICTING") && en.contains("declined") && en.contains("approved"), "{en}");
+    assert!(
+        en.contains("CONFLICTING") && en.contains("declined") && en.contains("approved"),
+        "{en}"
+    );
     assert!(!en.contains("duplicate"), "{en}");
     let pt = conflict.line_in(Lang::PtBr, "09:41:07,123");
-    assert!(pt.contains("CONFLITANTE") && pt.contains("recusado"), "{pt}");
+    assert!(
+        pt.contains("CONFLITANTE") && pt.contains("recusado"),
+        "{pt}"
+    );
 }
 
 /// A body whose `type` disagrees with its `data.status` is malformed: 400
@@ -429,7 +444,8 @@ async fn a_conflicting_outcome_is_named_and_counted_as_a_conflict() {
 #[tokio::test]
 async fn a_type_that_disagrees_with_its_status_is_refused_as_malformed() {
     let (book, receiver) = setup();
-    let body = event("ord_000001", "approved").replace("\"status\": \"approved\"", "\"status\": \"declined\"");
+    let body = event("ord_000001", "approved")
+        .replace("\"status\": \"approved\"", "\"status\": \"declined\"");
     assert!(body.contains("payment.approved") && body.contains("\"status\": \"declined\""));
     let (status, answer) = signed(&receiver, "msg_1", &body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");

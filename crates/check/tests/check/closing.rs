@@ -125,7 +125,10 @@ async fn a_delivery_cut_by_the_deadline_is_not_graded_as_the_receivers() {
         }),
     );
     let addr = super::serve(router).await;
-    let mut config = config(format!("http://{addr}/webhook"), Secret::Standard(receivers::secret()));
+    let mut config = config(
+        format!("http://{addr}/webhook"),
+        Secret::Standard(receivers::secret()),
+    );
     config.deadline = Duration::from_secs(20);
     config.timing_samples = 20;
     let card = hooklab_check::run(config).await.unwrap();

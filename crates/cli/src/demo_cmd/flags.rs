@@ -28,15 +28,23 @@ pub fn base_url(url: &str, flag: &str, lang: Lang) -> Result<(), FlagMistake> {
         Ok(uri) => uri,
         Err(e) => {
             return mistake(
-                format!("{flag} `{url}` is not a URL ({e}): give plain http:// on loopback, such as http://127.0.0.1:4242"),
-                format!("{flag} `{url}` não é uma URL ({e}): dê http:// simples na interface local, como http://127.0.0.1:4242"),
+                format!(
+                    "{flag} `{url}` is not a URL ({e}): give plain http:// on loopback, such as http://127.0.0.1:4242"
+                ),
+                format!(
+                    "{flag} `{url}` não é uma URL ({e}): dê http:// simples na interface local, como http://127.0.0.1:4242"
+                ),
             );
         }
     };
     if hooklab_core::http::ensure_loopback(&uri).is_err() {
         return mistake(
-            format!("{flag} `{url}`: only plain http:// on loopback (127.0.0.0/8, ::1, localhost) is supported, such as http://127.0.0.1:4242"),
-            format!("{flag} `{url}`: só http:// simples na interface local (127.0.0.0/8, ::1, localhost) é aceito, como http://127.0.0.1:4242"),
+            format!(
+                "{flag} `{url}`: only plain http:// on loopback (127.0.0.0/8, ::1, localhost) is supported, such as http://127.0.0.1:4242"
+            ),
+            format!(
+                "{flag} `{url}`: só http:// simples na interface local (127.0.0.0/8, ::1, localhost) é aceito, como http://127.0.0.1:4242"
+            ),
         );
     }
     let part = if fragment {
@@ -50,8 +58,12 @@ pub fn base_url(url: &str, flag: &str, lang: Lang) -> Result<(), FlagMistake> {
     };
     match part {
         Some((en, pt)) => mistake(
-            format!("{flag} `{url}` has {en}: a base URL is a scheme, a host, a port and a path, such as http://127.0.0.1:4242"),
-            format!("{flag} `{url}` tem {pt}: uma URL base é esquema, host, porta e caminho, como http://127.0.0.1:4242"),
+            format!(
+                "{flag} `{url}` has {en}: a base URL is a scheme, a host, a port and a path, such as http://127.0.0.1:4242"
+            ),
+            format!(
+                "{flag} `{url}` tem {pt}: uma URL base é esquema, host, porta e caminho, como http://127.0.0.1:4242"
+            ),
         ),
         None => Ok(()),
     }
@@ -72,8 +84,12 @@ pub fn api_key(key: &str, lang: Lang) -> Result<(), FlagMistake> {
         let code = format!("U+{:04X}", u32::from(bad));
         return Err(FlagMistake(text::pick(
             lang,
-            format!("--api-key holds a control character ({code}): use printable characters only, such as sk_test_…"),
-            format!("--api-key contém um caractere de controle ({code}): use só caracteres imprimíveis, como sk_test_…"),
+            format!(
+                "--api-key holds a control character ({code}): use printable characters only, such as sk_test_…"
+            ),
+            format!(
+                "--api-key contém um caractere de controle ({code}): use só caracteres imprimíveis, como sk_test_…"
+            ),
         )));
     }
     Ok(())
@@ -117,6 +133,11 @@ mod tests {
         let e = api_key("sk\u{1b}[31m", Lang::En).unwrap_err().0;
         assert!(e.contains("U+001B"), "{e}");
         assert!(!e.contains('\u{1b}'), "{e}");
-        assert!(api_key("sk\n", Lang::PtBr).unwrap_err().0.contains("controle"));
+        assert!(
+            api_key("sk\n", Lang::PtBr)
+                .unwrap_err()
+                .0
+                .contains("controle")
+        );
     }
 }

@@ -29,16 +29,36 @@ fn run(lang: &str, args: &[&str]) -> Output {
 fn a_platform_url_no_request_could_use_is_refused_before_any_order() {
     for (url, en, pt) in [
         ("ftp://127.0.0.1:14253", "only plain http://", "só http://"),
-        ("http://10.255.255.1:4242", "only plain http://", "só http://"),
+        (
+            "http://10.255.255.1:4242",
+            "only plain http://",
+            "só http://",
+        ),
         ("http://example.invalid", "only plain http://", "só http://"),
         ("http://127.0.0.1:14253?x=1", "a query", "uma consulta"),
         ("http://127.0.0.1:14253#x", "a fragment", "um fragmento"),
-        ("http://me@127.0.0.1:14253", "a user name", "um nome de usuário"),
+        (
+            "http://me@127.0.0.1:14253",
+            "a user name",
+            "um nome de usuário",
+        ),
     ] {
         for command in ["shop", "order"] {
-            let args = [command, "--platform", url, "--api-key", "k", "--orders", "1"];
+            let args = [
+                command,
+                "--platform",
+                url,
+                "--api-key",
+                "k",
+                "--orders",
+                "1",
+            ];
             // `order` has no --orders: only the first four arguments.
-            let args = if command == "order" { &args[..5] } else { &args[..] };
+            let args = if command == "order" {
+                &args[..5]
+            } else {
+                &args[..]
+            };
             for (lang, needle) in [("en", en), ("pt-BR", pt)] {
                 let out = run(lang, args);
                 let text = said(&out);
@@ -55,12 +75,24 @@ fn a_platform_url_no_request_could_use_is_refused_before_any_order() {
 fn an_api_key_no_request_could_carry_is_refused() {
     for (key, en, pt) in [
         ("", "empty", "vazia"),
-        ("sk\u{1b}[31mred", "control character", "caractere de controle"),
+        (
+            "sk\u{1b}[31mred",
+            "control character",
+            "caractere de controle",
+        ),
     ] {
         for (lang, needle) in [("en", en), ("pt-BR", pt)] {
             let out = run(
                 lang,
-                &["platform", "--api-key", key, "--data", ":memory:", "--listen", "127.0.0.1:0"],
+                &[
+                    "platform",
+                    "--api-key",
+                    key,
+                    "--data",
+                    ":memory:",
+                    "--listen",
+                    "127.0.0.1:0",
+                ],
             );
             let text = said(&out);
             assert_eq!(out.status.code(), Some(2), "{key:?} {lang}: {text}");
@@ -76,7 +108,12 @@ fn a_check_url_with_a_query_is_refused() {
     for lang in ["en", "pt-BR"] {
         let out = run(
             lang,
-            &["check", "http://127.0.0.1:14253/webhook?x=1", "--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+            &[
+                "check",
+                "http://127.0.0.1:14253/webhook?x=1",
+                "--secret",
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            ],
         );
         let text = said(&out);
         assert_eq!(out.status.code(), Some(2), "{lang}: {text}");
@@ -98,7 +135,14 @@ fn numbers_out_of_range_say_the_range_in_both_languages() {
             "pelo menos 0 e no máximo 1000000",
         ),
         (
-            &["check", "http://127.0.0.1:1/", "--secret", "s", "--deadline", "0"][..],
+            &[
+                "check",
+                "http://127.0.0.1:1/",
+                "--secret",
+                "s",
+                "--deadline",
+                "0",
+            ][..],
             "between 1 and 604800",
             "pelo menos 1 e no máximo 604800",
         ),

@@ -795,7 +795,10 @@ mod tests {
         let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         let (mut read, mut write) = stream.into_split();
         let trickle = tokio::spawn(async move {
-            let head = format!("GET /echo HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\n\r\n", "p".repeat(2_000));
+            let head = format!(
+                "GET /echo HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\n\r\n",
+                "p".repeat(2_000)
+            );
             for byte in head.bytes() {
                 if write.write_all(&[byte]).await.is_err() {
                     return;

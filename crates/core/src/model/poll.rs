@@ -543,7 +543,10 @@ mod tests {
             assert!(c.delay_us < 1e6 + 1e3, "σ {sigma}: {c:?}");
             // E[n] is about E[S]/T for a mean of many intervals.
             let spread = s.mean_us() / 1e6;
-            assert!((c.polls - spread).abs() < 0.01 * spread + 2.0, "σ {sigma}: {c:?}");
+            assert!(
+                (c.polls - spread).abs() < 0.01 * spread + 2.0,
+                "σ {sigma}: {c:?}"
+            );
             let mut rng = crate::rng::SeededRng::new(7);
             let (mut sum, mut sum_sq, n) = (0.0, 0.0, 200_000u64);
             for _ in 0..n {
@@ -571,9 +574,7 @@ mod tests {
         assert!((c.polls - (n_far + 1.0) / 2.0).abs() < 1e-6, "{c:?}");
         assert!((c.delay_us - (d_far + 500.0) / 2.0).abs() < 1e-3, "{c:?}");
         // A fixed delay as far out is one such draw.
-        let s = Distribution::Fixed {
-            ms: Dur(far),
-        };
+        let s = Distribution::Fixed { ms: Dur(far) };
         let c = poll_costs(&SettleLaw::Dist(&s), t, Legs::default());
         assert_eq!(c.polls, n_far);
         assert!((c.delay_us - d_far).abs() < 1e-3, "{c:?}");
