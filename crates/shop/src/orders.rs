@@ -471,7 +471,7 @@ mod tests {
     }
 
     #[test]
-    fn the_first_final_notice_wins_and_later_ones_are_duplicates() {
+    fn the_first_final_notice_wins_the_same_again_is_a_duplicate_another_a_conflict() {
         let book = OrderBook::new();
         let p = payment(1);
         let o = &p.order_id;
@@ -490,10 +490,13 @@ mod tests {
             book.record(o, PaymentStatus::Approved, Channel::Poll, Micros(20)),
             Notice::Duplicate
         );
+        // Another final outcome is not a duplicate but a conflict; the
+        // first final one still stands.
         assert_eq!(
             book.record(o, PaymentStatus::Declined, Channel::Webhook, Micros(30)),
-            Notice::Duplicate
+            Notice::Conflict
         );
+        assert_eq!(book.conflicts(), 1);
         let e = &book.entries()[0];
         assert_eq!(
             (e.status, e.known_at, e.via, e.duplicates),
@@ -501,12 +504,12 @@ mod tests {
                 PaymentStatus::Approved,
                 Some(Micros(10)),
                 Some(Channel::Webhook),
-                2
+                1
             )
         );
         assert_eq!(e.payment_id.as_ref(), Some(&p.id));
         assert_eq!(e.answered, None);
-        assert_eq!(book.duplicates(), 2);
+        assert_eq!(book.duplicates(), 1);
         assert_eq!(*book.watch_settled().borrow(), 1);
     }
 
