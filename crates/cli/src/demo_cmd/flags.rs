@@ -38,14 +38,27 @@ pub fn base_url(url: &str, flag: &str, lang: Lang) -> Result<(), FlagMistake> {
         }
     };
     if hooklab_core::http::ensure_loopback(&uri).is_err() {
-        return mistake(
-            format!(
-                "{flag} `{url}`: only plain http:// on loopback (127.0.0.0/8, ::1, localhost) is supported, such as http://127.0.0.1:4242"
-            ),
-            format!(
-                "{flag} `{url}`: só http:// simples na interface local (127.0.0.0/8, ::1, localhost) é aceito, como http://127.0.0.1:4242"
-            ),
-        );
+        // The same rule, said by what broke it: the host or the scheme.
+        let off_machine = uri.scheme_str() == Some("http") && uri.host().is_some();
+        return if off_machine {
+            mistake(
+                format!(
+                    "{flag} `{url}` is not on loopback: hooklab only talks to this machine; give plain http:// on 127.0.0.0/8, ::1 or localhost, such as http://127.0.0.1:4242"
+                ),
+                format!(
+                    "{flag} `{url}` não é de loopback: o hooklab só fala com esta máquina; dê http:// simples em 127.0.0.0/8, ::1 ou localhost, como http://127.0.0.1:4242"
+                ),
+            )
+        } else {
+            mistake(
+                format!(
+                    "{flag} `{url}`: only plain http:// on loopback (127.0.0.0/8, ::1, localhost) is supported, such as http://127.0.0.1:4242"
+                ),
+                format!(
+                    "{flag} `{url}`: só http:// simples na interface local (127.0.0.0/8, ::1, localhost) é aceito, como http://127.0.0.1:4242"
+                ),
+            )
+        };
     }
     let part = if fragment {
         Some(("a fragment (#…)", "um fragmento (#…)"))
@@ -110,8 +123,8 @@ mod tests {
         }
         for (bad, says) in [
             ("ftp://127.0.0.1:14253", "only plain http://"),
-            ("http://10.255.255.1:4242", "only plain http://"),
-            ("http://example.invalid", "only plain http://"),
+            ("http://10.255.255.1:4242", "not on loopback"),
+            ("http://example.invalid", "not on loopback"),
             ("http://127.0.0.1:14253?x=1", "a query"),
             ("http://127.0.0.1:14253/#top", "a fragment"),
             ("http://me@127.0.0.1:14253", "a user name"),

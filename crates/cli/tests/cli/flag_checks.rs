@@ -31,10 +31,14 @@ fn a_platform_url_no_request_could_use_is_refused_before_any_order() {
         ("ftp://127.0.0.1:14253", "only plain http://", "só http://"),
         (
             "http://10.255.255.1:4242",
-            "only plain http://",
-            "só http://",
+            "not on loopback",
+            "não é de loopback",
         ),
-        ("http://example.invalid", "only plain http://", "só http://"),
+        (
+            "http://example.invalid",
+            "not on loopback",
+            "não é de loopback",
+        ),
         ("http://127.0.0.1:14253?x=1", "a query", "uma consulta"),
         ("http://127.0.0.1:14253#x", "a fragment", "um fragmento"),
         (
