@@ -336,12 +336,19 @@ pub async fn run_with(
                     result
                 }
             }
-            Case::Reliability => reliability(&target, &mut signer, &budget, progress).await?,
+            Case::Reliability => {
+                let result = reliability(&target, &mut signer, &budget, progress).await?;
+                cut_short(result, budget.passed(), limit, &out_of_time)
+            }
             Case::Duplicate => {
                 let (result, at_random) =
                     duplicate(&target, &mut signer, state.as_ref(), &budget, intermittent).await?;
                 intermittent |= at_random;
-                result
+                if budget.passed() && result.replies.iter().any(|r| cut_by_deadline(r, limit)) {
+                    CaseResult::skipped(case, out_of_time.clone())
+                } else {
+                    result
+                }
             }
             _ => {
                 let mut attempts = Vec::new();
@@ -361,7 +368,7 @@ pub async fn run_with(
                         break;
                     }
                 }
-                let cut = |r: &Reply| matches!(r, Reply::TimedOut { after_ms } if u128::from(*after_ms) < limit.as_millis());
+                let cut = |r: &Reply| cut_by_deadline(r, limit);
                 if case != Case::Genuine && budget.passed() && attempts.iter().flatten().any(cut) {
                     // Waited only until the deadline, not the sender's
                     // limit: the deadline's doing, not the receiver's.
@@ -426,6 +433,35 @@ impl Budget {
     /// sent again, after it.
     fn passed(&self) -> bool {
         self.started.elapsed() >= self.deadline
+    }
+}
+
+/// Whether `reply` timed out sooner than the sender's `limit`: it waited
+/// only until the battery's deadline, so it says nothing of the receiver.
+fn cut_by_deadline(reply: &Reply, limit: Duration) -> bool {
+    matches!(reply, Reply::TimedOut { after_ms } if u128::from(*after_ms) < limit.as_millis())
+}
+
+/// The reliability case once the deadline may have cut it: its deliveries
+/// cut short are not the receiver's failures. A failure among the
+/// deliveries that did finish stands (graded on those alone); otherwise the
+/// case did not finish and is skipped as out of time, so the run says it
+/// was cut short. Before, a receiver slow but sound (4 s an answer) was
+/// failed with "1 × timed out" for the delivery the deadline stopped.
+fn cut_short(result: CaseResult, passed: bool, limit: Duration, out_of_time: &Note) -> CaseResult {
+    if !passed || !result.replies.iter().any(|r| cut_by_deadline(r, limit)) {
+        return result;
+    }
+    let done: Vec<Reply> = result
+        .replies
+        .into_iter()
+        .filter(|r| !cut_by_deadline(r, limit))
+        .collect();
+    let (verdict, note) = grade_reliability(&done);
+    if verdict == Verdict::Fail {
+        CaseResult::new(result.case, done, verdict, Some(note))
+    } else {
+        CaseResult::skipped(result.case, out_of_time.clone())
     }
 }
 
@@ -729,6 +765,40 @@ mod tests {
             connect: false,
             cause: Cause::ConnectionReset,
         }
+    }
+
+    #[test]
+    fn a_reliability_delivery_cut_by_the_deadline_is_not_a_failure() {
+        // A tester's finding: a receiver answering 200 after 4 s, cut by
+        // `--deadline 20`, failed "3 × 200, 1 × timed out".
+        let out = Note::OutOfTime(20);
+        let cut = Reply::TimedOut { after_ms: 1_500 };
+        let result = |replies: Vec<Reply>| {
+            let (verdict, note) = grade_reliability(&replies);
+            CaseResult::new(Case::Reliability, replies, verdict, Some(note))
+        };
+        let slow = result(
+            vec![answered(200, 4_000); 3]
+                .into_iter()
+                .chain([cut.clone()])
+                .collect(),
+        );
+        assert_eq!(
+            slow.verdict,
+            Verdict::Fail,
+            "graded as before without the cut"
+        );
+        let graded = cut_short(slow, true, LIMIT, &out);
+        assert_eq!(graded.verdict, Verdict::Skip);
+        assert_eq!(graded.note, Some(out.clone()));
+        // A failure among the finished deliveries stands, on those alone.
+        let failing = result(vec![answered(200, 1), answered(500, 1), cut.clone()]);
+        let graded = cut_short(failing, true, LIMIT, &out);
+        assert_eq!(graded.verdict, Verdict::Fail);
+        assert_eq!(graded.replies.len(), 2);
+        // A timeout at the sender's own limit is the receiver's.
+        let own = result(vec![answered(200, 1), Reply::TimedOut { after_ms: 10_000 }]);
+        assert_eq!(cut_short(own, true, LIMIT, &out).verdict, Verdict::Fail);
     }
 
     #[test]

@@ -9,11 +9,22 @@
 //!
 //! [`Target::post`] never fails: whatever happens becomes a [`Reply`], because
 //! "no answer" is itself something to grade.
+//!
+//! **A kept-alive connection the receiver is closing.** A receiver may close
+//! its side after each answer without saying `Connection: close` (Python's
+//! `http.server` with a hand-written answer does). The next request may then
+//! go out on the pooled connection just as its close arrives, and fail before
+//! any byte of an answer: whether it does depends on which packet wins, so
+//! the same receiver scored "reset the connection" seven times in one run and
+//! once in the next. Such a request is sent once more, on a fresh connection
+//! (see [`Target::post`]).
 
 use bytes::Bytes;
 use hooklab_core::http::ensure_loopback;
 use reqwest::header::HeaderMap;
 use serde::Serialize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 // Elapsed times are measured, not scheduled: they are what this tool reports.
 // tokio's `Instant` is the monotonic clock hooklab's `Clock` also reads.
@@ -162,6 +173,18 @@ pub enum TargetError {
         #[source]
         source: hooklab_core::http::TransportError,
     },
+    /// Occurs when the URL carries a query, a fragment or a user name:
+    /// not where deliveries go (`http://127.0.0.1:14253?x=1` was taken for
+    /// a path).
+    #[error(
+        "`{url}` has {part}: give the receiver's URL as a scheme, a host, a port and a path, such as http://127.0.0.1:8080/webhook"
+    )]
+    GluedOn {
+        /// The URL given.
+        url: String,
+        /// What it carries.
+        part: Glued,
+    },
     /// Occurs when the HTTP client cannot be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
@@ -184,13 +207,61 @@ pub fn loopback_url(url: &str) -> Result<reqwest::Url, TargetError> {
             TargetError::NotLoopback { url, source }
         }
     })?;
-    reqwest::Url::parse(url).map_err(|e| bad(e.to_string()))
+    let parsed = reqwest::Url::parse(url).map_err(|e| bad(e.to_string()))?;
+    // A query, a fragment or a user name is not part of where deliveries
+    // go: `http://127.0.0.1:14253?x=1` was taken for a path, and a
+    // fragment or credentials would be dropped or sent without a word.
+    let glued = if parsed.fragment().is_some() {
+        Some(Glued::Fragment)
+    } else if parsed.query().is_some() {
+        Some(Glued::Query)
+    } else if !parsed.username().is_empty() || parsed.password().is_some() {
+        Some(Glued::UserName)
+    } else {
+        None
+    };
+    match glued {
+        Some(part) => Err(TargetError::GluedOn {
+            url: url.to_owned(),
+            part,
+        }),
+        None => Ok(parsed),
+    }
+}
+
+/// A part of a URL that is not where a delivery goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Glued {
+    /// `?…`
+    Query,
+    /// `#…`
+    Fragment,
+    /// `user@` or `user:password@`.
+    UserName,
+}
+
+impl std::fmt::Display for Glued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Glued::Query => "a query (?…)",
+            Glued::Fragment => "a fragment (#…)",
+            Glued::UserName => "a user name (…@)",
+        })
+    }
 }
 
 /// A receiver's URL and the client that talks to it.
 #[derive(Clone)]
 pub struct Target {
     client: reqwest::Client,
+    /// A client that keeps no connection: the one retry of a request whose
+    /// kept-alive connection closed under it goes out on a fresh one.
+    fresh: reqwest::Client,
+    /// Whether an answer has come back, so a connection may sit in
+    /// `client`'s pool: only then can a request meet a closing one.
+    /// Atomic because clones of the target share it (no lock needed: a
+    /// flag that only ever turns on).
+    answered: Arc<AtomicBool>,
     url: reqwest::Url,
     timeout: Duration,
     /// The battery's deadline: no request waits past it (`--deadline`
@@ -203,8 +274,11 @@ impl Target {
     pub fn new(url: &str, timeout: Duration) -> Result<Self, TargetError> {
         let url = loopback_url(url)?;
         let client = client()?;
+        let fresh = fresh_client()?;
         Ok(Target {
             client,
+            fresh,
+            answered: Arc::new(AtomicBool::new(false)),
             url,
             timeout,
             cutoff: None,
@@ -239,23 +313,33 @@ impl Target {
     }
 
     /// POSTs `body` with `headers` and waits for the whole answer.
+    ///
+    /// A request that may have gone out on a kept-alive connection and
+    /// failed before any byte of an answer (the connection was closed or
+    /// reset under it) is sent once more on a fresh connection, within the
+    /// same wait. HTTP lets a client retry a request on a new connection
+    /// when the one it used closed before any answer, for idempotent
+    /// methods (RFC 9112 §9.3.1): the client cannot tell whether the server
+    /// saw it. A POST here is safe to send again all the same: the receiver
+    /// answered nothing for it, so no verdict rests on it, and a webhook
+    /// receiver must take a delivery twice anyway (senders deliver at least
+    /// once; the duplicate case grades exactly that). A receiver that
+    /// closes without answering every time fails the retry too, and is
+    /// graded on it as before.
     pub async fn post(&self, headers: HeaderMap, body: Bytes) -> Reply {
-        let request = self
-            .client
-            .post(self.url.clone())
-            .headers(headers)
-            .body(body);
         let started = Instant::now();
-        let exchange = async {
-            let mut response = request.send().await?;
-            let status = response.status().as_u16();
-            // Read the whole answer: a sender does, and the time to answer
-            // includes the body. Up to a cap, as a sender does too.
-            let whole = read_capped(&mut response, MAX_ANSWER_BYTES).await?;
-            Ok::<_, reqwest::Error>((status, whole.is_some()))
-        };
         let limit = self.wait_limit();
-        match tokio::time::timeout(limit, exchange).await {
+        let reused = self.answered.load(Ordering::Relaxed);
+        let first = exchange(&self.client, &self.url, headers.clone(), body.clone());
+        let reply = match tokio::time::timeout(limit, first).await {
+            Ok(Err(error)) if reused && closed_before_answer(&error) => {
+                let left = limit.saturating_sub(started.elapsed());
+                let again = exchange(&self.fresh, &self.url, headers, body);
+                tokio::time::timeout(left, again).await
+            }
+            other => other,
+        };
+        let reply = match reply {
             Ok(Ok((status, false))) => Reply::NoAnswer {
                 error: format!("answered {status} with a body over {MAX_ANSWER_BYTES} bytes"),
                 connect: false,
@@ -273,8 +357,45 @@ impl Target {
             Err(_) => Reply::TimedOut {
                 after_ms: u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
             },
+        };
+        if matches!(reply, Reply::Answered { .. }) {
+            self.answered.store(true, Ordering::Relaxed);
         }
+        reply
     }
+}
+
+/// One POST and its whole answer (up to [`MAX_ANSWER_BYTES`]): the status,
+/// and whether the body fitted.
+async fn exchange(
+    client: &reqwest::Client,
+    url: &reqwest::Url,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(u16, bool), reqwest::Error> {
+    let mut response = client
+        .post(url.clone())
+        .headers(headers)
+        .body(body)
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    // Read the whole answer: a sender does, and the time to answer
+    // includes the body. Up to a cap, as a sender does too.
+    let whole = read_capped(&mut response, MAX_ANSWER_BYTES).await?;
+    Ok((status, whole.is_some()))
+}
+
+/// Whether `error` is a connection that closed or reset before an answer's
+/// head came back (not a refused connection, not a broken answer: `send`
+/// fails before the status line only).
+fn closed_before_answer(error: &reqwest::Error) -> bool {
+    !error.is_connect()
+        && error.is_request()
+        && matches!(
+            Cause::of(error),
+            Cause::ConnectionClosed | Cause::ConnectionReset
+        )
 }
 
 /// The most of an answer's body `check` reads (1 MiB): a webhook's
@@ -311,6 +432,17 @@ pub fn client() -> Result<reqwest::Client, TargetError> {
         .map_err(TargetError::Client)
 }
 
+/// [`client`] without a pool: every request opens its own connection.
+fn fresh_client() -> Result<reqwest::Client, TargetError> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("hooklab-check/", env!("CARGO_PKG_VERSION")))
+        .pool_max_idle_per_host(0)
+        .build()
+        .map_err(TargetError::Client)
+}
+
 /// The innermost cause of an error: reqwest's own message only says which
 /// URL failed, the OS error at the bottom says how.
 fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
@@ -342,6 +474,16 @@ mod tests {
             loopback_url("not a url"),
             Err(TargetError::BadUrl { .. })
         ));
+        for glued in [
+            "http://127.0.0.1:14253?x=1",
+            "http://127.0.0.1:14253/webhook#x",
+            "http://me:pw@127.0.0.1:14253/webhook",
+        ] {
+            assert!(
+                matches!(loopback_url(glued), Err(TargetError::GluedOn { .. })),
+                "{glued}"
+            );
+        }
     }
 
     #[test]

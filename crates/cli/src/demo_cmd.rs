@@ -34,6 +34,7 @@
 //!   summarised.
 
 mod args;
+mod flags;
 mod out;
 
 pub use args::{OrderArgs, PlatformArgs, ShopArgs, is_flag_mistake, is_refused_key};
@@ -65,6 +66,9 @@ use hooklab_core::shutdown::ctrl_c;
 /// `hooklab platform`.
 pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
     let lang = out.lang;
+    if let Some(key) = &args.api_key {
+        flags::api_key(key, lang)?;
+    }
     let data = crate::data::open(&args.data, args.reset, lang)?;
     let clock = data.clock;
     // The edge may read the system's time to seed a fresh key.
@@ -155,6 +159,10 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
 pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     let clock = Clock::starting_now(Clock::system_unix_us());
     let lang = out.lang;
+    // Before any order: a platform URL no request could use is the user's
+    // flag to fix, said now rather than as "no answer" 1.5 s later.
+    flags::base_url(&args.platform, "--platform", lang)?;
+    flags::api_key(&args.api_key, lang)?;
     let name = format!("{:?}", args.strategy).to_lowercase();
     let strategy = match args.strategy {
         StrategyArg::Poll => StrategySpec::Poll {
@@ -587,6 +595,9 @@ fn load_known(book: &OrderBook) -> usize {
 
 /// `hooklab order`.
 pub async fn order(args: OrderArgs, lang: Lang) -> anyhow::Result<()> {
+    // The same checks as `shop`'s, before the request.
+    flags::base_url(&args.platform, "--platform", lang)?;
+    flags::api_key(&args.api_key, lang)?;
     let clock = Clock::starting_now(Clock::system_unix_us());
     let client = PlatformClient::new(RealHttp::new(), &args.platform, clock)
         .with_api_key(&args.api_key)

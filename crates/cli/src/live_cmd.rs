@@ -43,7 +43,7 @@ pub struct LiveArgs {
 
     /// Replay speed: run time per wall-clock time (60 turns a simulated hour
     /// into a minute). The page can change it. [default: 1]
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numeric::speed, allow_hyphen_values = true)]
     speed: Option<f64>,
 
     /// Start the live run at once instead of when the first page connects.
@@ -113,6 +113,15 @@ pub fn live(args: LiveArgs, lang: Lang) -> Result<(), Failure> {
                 };
                 Failure::Usage(source.context(words))
             })?;
+            // A value no run writes (a bucket of 0 ms, a run of 1e18 ms)
+            // would drive the replay's clock: refused, naming the field.
+            if let Some(wrong) = crate::summary_check::implausible(&summary, lang) {
+                let shown = dir.display().to_string();
+                return Err(Failure::Usage(anyhow!(
+                    "{}: {wrong}",
+                    crate::text::phrase(lang, crate::text::Phrase::NotSummary, &shown)
+                )));
+            }
             (LiveState::replay(summary, speed, lang), None)
         }
         None => {
@@ -309,5 +318,25 @@ mod tests {
         assert!(
             usage_message(&["--replay", "/nonexistent/run"]).contains("reading /nonexistent/run")
         );
+        // A summary no run wrote is refused before the replay starts,
+        // naming the field (a tester's finding: these were replayed).
+        let committed = std::fs::read_to_string(format!("{results}/summary.json")).unwrap();
+        for (field, value) in [
+            ("bucket_ms", serde_json::json!(0.0)),
+            ("bucket_ms", serde_json::json!(-20.0)),
+            ("bucket_ms", serde_json::json!(1e-300)),
+            ("run_ms", serde_json::json!(1e18)),
+        ] {
+            let mut v: serde_json::Value = serde_json::from_str(&committed).unwrap();
+            if field == "run_ms" {
+                v["strategies"][0]["run_ms"] = value.clone();
+            } else {
+                v["strategies"][0]["timeline"]["bucket_ms"] = value.clone();
+            }
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("summary.json"), v.to_string()).unwrap();
+            let message = usage_message(&["--replay", &dir.path().display().to_string()]);
+            assert!(message.contains(field), "{value}: {message}");
+        }
     }
 }

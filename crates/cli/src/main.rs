@@ -18,9 +18,11 @@ mod help;
 mod live_cmd;
 mod man;
 mod new_cmd;
+mod numeric;
 mod out;
 mod progress;
 mod report_cmd;
+mod summary_check;
 mod text;
 
 use anyhow::Context as _;
@@ -259,7 +261,7 @@ struct RunArgs {
     /// byte, whatever N. Real-clock runs always go one strategy at a time:
     /// they measure this machine, and strategies running together would
     /// measure each other's load. [default: the number of cores]
-    #[arg(long, short, value_name = "N")]
+    #[arg(long, short, value_name = "N", value_parser = numeric::jobs)]
     jobs: Option<std::num::NonZeroUsize>,
 
     /// Run even when the cost estimate says the run would not fit this
@@ -283,7 +285,7 @@ struct RunArgs {
     /// for the connection counts (K pools instead of one) and, past a
     /// million payments, the ids' bytes. Hidden: a measurement, not a
     /// choice (see BENCHMARKS.md, "One strategy on every core").
-    #[arg(long, value_name = "K", hide = true)]
+    #[arg(long, value_name = "K", hide = true, value_parser = numeric::shards)]
     shards: Option<std::num::NonZeroUsize>,
 }
 
@@ -373,8 +375,11 @@ fn main() -> ExitCode {
         Command::Platform(args) => demo_out(lang, offset)
             .and_then(|out| demo(demo_cmd::platform(args, out), lang))
             .map_err(|failure| match failure {
-                // A data file that is not a usable store is bad input.
-                Failure::Runtime(e) if data::is_bad_file(&e) => Failure::Usage(e),
+                // A data file that is not a usable store is bad input, and
+                // so is an --api-key no request could carry.
+                Failure::Runtime(e) if data::is_bad_file(&e) || demo_cmd::is_flag_mistake(&e) => {
+                    Failure::Usage(e)
+                }
                 other => other,
             }),
         Command::Shop(args) => demo_out(lang, offset)
@@ -388,7 +393,11 @@ fn main() -> ExitCode {
         // A key the platform refuses is the user's flag to fix (exit 2).
         Command::Order(args) => {
             demo(demo_cmd::order(args, lang), lang).map_err(|failure| match failure {
-                Failure::Runtime(e) if demo_cmd::is_refused_key(&e) => Failure::Usage(e),
+                Failure::Runtime(e)
+                    if demo_cmd::is_refused_key(&e) || demo_cmd::is_flag_mistake(&e) =>
+                {
+                    Failure::Usage(e)
+                }
                 // --platform off this machine, or not http://: the user's
                 // input, refused before anything was sent.
                 Failure::Runtime(e) if is_bad_url(&e) => Failure::Usage(e),

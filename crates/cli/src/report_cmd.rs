@@ -180,7 +180,7 @@ fn inconsistency(summary: &Summary, lang: Lang) -> Option<String> {
             );
         }
     }
-    None
+    crate::summary_check::implausible(summary, lang)
 }
 
 /// Whether a folder is one of the committed reference runs: a folder of a
@@ -238,7 +238,29 @@ mod tests {
         )
         .unwrap();
         type Tamper = fn(&mut serde_json::Value);
-        let cases: [(&str, Tamper); 4] = [
+        let cases: [(&str, Tamper); 11] = [
+            // Found by a tester: this point made `report` spin forever.
+            ("strategies[0].latency_cdf_ms[1]", |v| {
+                v["strategies"][0]["latency_cdf_ms"] = serde_json::json!([[1.0, 0.0], [1e308, 1.0]])
+            }),
+            ("strategies[0].latency_cdf_ms[1]", |v| {
+                v["strategies"][0]["latency_cdf_ms"] = serde_json::json!([[1.0, 0.5], [2.0, 0.25]])
+            }),
+            ("strategies[0].latency_cdf_ms[0]", |v| {
+                v["strategies"][0]["latency_cdf_ms"] = serde_json::json!([[1.0, 1.5]])
+            }),
+            ("strategies[0].timeline.bucket_ms", |v| {
+                v["strategies"][0]["timeline"]["bucket_ms"] = 0.0.into()
+            }),
+            ("strategies[1].timeline.bucket_ms", |v| {
+                v["strategies"][1]["timeline"]["bucket_ms"] = (-20.0).into()
+            }),
+            ("strategies[0].timeline.bucket_ms", |v| {
+                v["strategies"][0]["timeline"]["bucket_ms"] = 1e-300.into()
+            }),
+            ("strategies[0].run_ms", |v| {
+                v["strategies"][0]["run_ms"] = 1e18.into()
+            }),
             ("strategies[0].notified", |v| {
                 v["strategies"][0]["notified"] = 1_000_000.into()
             }),
@@ -273,6 +295,23 @@ mod tests {
             }
             assert!(!dir.path().join("out").exists(), "{field}");
         }
+    }
+
+    /// A CDF point at 1e308 ms, drawn anyway (as a summary that slipped
+    /// past the checks would be): the chart's axis stops at 10¹⁵ ms instead
+    /// of walking decades towards infinity, so the drawing ends.
+    #[test]
+    fn a_huge_cdf_point_does_not_stall_the_charts() {
+        let committed = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../results/checkout/summary.json"),
+        )
+        .unwrap();
+        let mut summary: Summary = serde_json::from_str(&committed).unwrap();
+        summary.strategies[0].latency_cdf_ms = vec![[1.0, 0.0], [1e308, 1.0]];
+        let out = tempfile::tempdir().unwrap();
+        hooklab_report::write_results(&summary, out.path(), Lang::En).unwrap();
+        assert!(out.path().join("latency-cdf.svg").exists());
     }
 
     /// A folder is read as the summary.json inside it (it failed with

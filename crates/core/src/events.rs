@@ -125,6 +125,18 @@ pub enum Happening {
         /// The order.
         order: OrderId,
     },
+    /// The shop was told a final outcome that contradicts the one it
+    /// already knew (`payment.declined` after `payment.approved`): the
+    /// first final outcome stands, and the contradiction is said, not
+    /// passed off as a duplicate.
+    Conflict {
+        /// The order.
+        order: OrderId,
+        /// The outcome the shop knew, and keeps.
+        known: String,
+        /// The outcome the notice claimed.
+        told: String,
+    },
     /// A merchant registered a webhook endpoint with the platform.
     EndpointRegistered {
         /// The endpoint's id.
@@ -258,6 +270,16 @@ impl RunEvent {
             Happening::Duplicate { order } => match pt {
                 false => format!("{t} duplicate notice for {order} (ignored)"),
                 true => format!("{t} aviso duplicado de {order} (ignorado)"),
+            },
+            Happening::Conflict { order, known, told } => match pt {
+                false => format!(
+                    "{t} CONFLICTING notice for {order}: it says {told}, but the shop already knew {known} (the first outcome stands)"
+                ),
+                true => format!(
+                    "{t} aviso CONFLITANTE de {order}: diz {}, mas a loja já sabia {} (vale o primeiro resultado)",
+                    outcome_pt(told),
+                    outcome_pt(known)
+                ),
             },
             Happening::EndpointRegistered { endpoint, url } => match pt {
                 false => format!("{t} webhook endpoint {endpoint} registered: {url}"),

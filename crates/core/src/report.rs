@@ -603,6 +603,9 @@ pub enum HealthCode {
     /// Some delays could not be recorded in the latency histogram (its
     /// percentiles leave them out; the mean, min and max do not).
     UnrecordedDelays,
+    /// The model could not compute a prediction to a known accuracy (its
+    /// prediction is not shown).
+    ModelUnresolved,
 }
 
 impl HealthCode {
@@ -617,6 +620,7 @@ impl HealthCode {
             HealthCode::Partitioned => "partitioned",
             HealthCode::PartitionsUnmodelled => "partitions_unmodelled",
             HealthCode::UnrecordedDelays => "unrecorded_delays",
+            HealthCode::ModelUnresolved => "model_unresolved",
         }
     }
 

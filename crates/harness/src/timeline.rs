@@ -330,6 +330,7 @@ impl Recorder {
                 }
             }
             Happening::Duplicate { .. }
+            | Happening::Conflict { .. }
             | Happening::EndpointRegistered { .. }
             | Happening::EndpointDisabled { .. }
             | Happening::UnknownOrder { .. } => {}

@@ -207,7 +207,8 @@ impl Lane {
             }
             Happening::Rejected { .. } => c.rejected += 1,
             Happening::Duplicate { .. } => c.duplicates += 1,
-            Happening::EndpointRegistered { .. }
+            Happening::Conflict { .. }
+            | Happening::EndpointRegistered { .. }
             | Happening::EndpointDisabled { .. }
             | Happening::UnknownOrder { .. } => {}
             Happening::OrderPlaced { order } => {

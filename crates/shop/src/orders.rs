@@ -61,6 +61,9 @@ pub enum Notice {
     Learned,
     /// The outcome was already known: nothing changed.
     Duplicate,
+    /// A final outcome other than the one already known: nothing changed
+    /// (the first final outcome stands), and it is counted apart.
+    Conflict,
     /// The notice said the payment is still pending.
     StillPending,
     /// The shop has no such order.
@@ -119,6 +122,8 @@ struct Book {
     abandoned: Vec<(OrderId, String)>,
     known: u64,
     duplicates: u64,
+    /// Final outcomes that contradicted the one known ([`Notice::Conflict`]).
+    conflicts: u64,
 }
 
 /// The known orders a forgetting book dropped: one bit per numbered order
@@ -347,6 +352,18 @@ impl OrderBook {
             });
             return Notice::Duplicate;
         };
+        if entry.known_at.is_some() && status.is_final() && status != entry.status {
+            // Not a duplicate: another outcome. The first final one stands.
+            let known = entry.status;
+            book.conflicts += 1;
+            drop(book);
+            self.events.emit(now, || Happening::Conflict {
+                order: order_id.clone(),
+                known: known.to_string(),
+                told: status.to_string(),
+            });
+            return Notice::Conflict;
+        }
         if entry.known_at.is_some() {
             entry.duplicates += 1;
             book.duplicates += 1;
@@ -416,6 +433,11 @@ impl OrderBook {
     pub fn duplicates(&self) -> u64 {
         self.lock().duplicates
     }
+
+    /// Conflicting notices so far ([`Notice::Conflict`]).
+    pub fn conflicts(&self) -> u64 {
+        self.lock().conflicts
+    }
 }
 
 #[cfg(test)]
@@ -449,7 +471,7 @@ mod tests {
     }
 
     #[test]
-    fn the_first_final_notice_wins_and_later_ones_are_duplicates() {
+    fn the_first_final_notice_wins_the_same_again_is_a_duplicate_another_a_conflict() {
         let book = OrderBook::new();
         let p = payment(1);
         let o = &p.order_id;
@@ -468,10 +490,13 @@ mod tests {
             book.record(o, PaymentStatus::Approved, Channel::Poll, Micros(20)),
             Notice::Duplicate
         );
+        // Another final outcome is not a duplicate but a conflict; the
+        // first final one still stands.
         assert_eq!(
             book.record(o, PaymentStatus::Declined, Channel::Webhook, Micros(30)),
-            Notice::Duplicate
+            Notice::Conflict
         );
+        assert_eq!(book.conflicts(), 1);
         let e = &book.entries()[0];
         assert_eq!(
             (e.status, e.known_at, e.via, e.duplicates),
@@ -479,12 +504,12 @@ mod tests {
                 PaymentStatus::Approved,
                 Some(Micros(10)),
                 Some(Channel::Webhook),
-                2
+                1
             )
         );
         assert_eq!(e.payment_id.as_ref(), Some(&p.id));
         assert_eq!(e.answered, None);
-        assert_eq!(book.duplicates(), 2);
+        assert_eq!(book.duplicates(), 1);
         assert_eq!(*book.watch_settled().borrow(), 1);
     }
 

@@ -69,6 +69,9 @@ pub struct ReceivedCounts {
     pub learned: AtomicU64,
     /// Deliveries of an outcome the shop already knew.
     pub duplicates: AtomicU64,
+    /// Deliveries of a final outcome other than the one the shop knew
+    /// (acknowledged, not applied: the first final outcome stands).
+    pub conflicts: AtomicU64,
     /// Deliveries acknowledged and not applied: an event type the shop does
     /// not handle, a payment still pending, or an order it does not know.
     pub ignored: AtomicU64,
@@ -288,6 +291,7 @@ impl Receiver {
         match notice {
             Notice::Learned => counts.learned.fetch_add(1, Ordering::Relaxed),
             Notice::Duplicate => counts.duplicates.fetch_add(1, Ordering::Relaxed),
+            Notice::Conflict => counts.conflicts.fetch_add(1, Ordering::Relaxed),
             Notice::StillPending => counts.ignored.fetch_add(1, Ordering::Relaxed),
             Notice::UnknownOrder => {
                 self.warn_unknown(order_id, now);
@@ -477,6 +481,19 @@ fn is_payment_event(kind: &str) -> bool {
     matches!(kind, "payment.approved" | "payment.declined")
 }
 
+/// Why a payment event's `type` and its `data.status` disagree, if they do
+/// (`payment.approved` with `"status": "declined"`): such a body is
+/// malformed, not an outcome to pick one half of.
+fn disagreement(kind: &str, status: PaymentStatus) -> Option<String> {
+    let agrees = match kind {
+        "payment.approved" => status == PaymentStatus::Approved,
+        "payment.declined" => status == PaymentStatus::Declined,
+        _ => return None,
+    };
+    (!agrees)
+        .then(|| format!("the event's type `{kind}` disagrees with its data.status `{status}`"))
+}
+
 /// Acknowledges an event of a type the shop does not handle, and counts it.
 fn ignored(count: &AtomicU64, kind: &str) -> Response {
     count.fetch_add(1, Ordering::Relaxed);
@@ -611,6 +628,12 @@ async fn receive(
             return (StatusCode::BAD_REQUEST, Json(error)).into_response();
         }
     };
+    if let Some(wrong) = disagreement(&notice.kind, notice.data.status) {
+        counts.malformed.fetch_add(1, Ordering::Relaxed);
+        receiver.reject(now, rejection::INVALID_BODY);
+        let error = ErrorBody::new("invalid_event", wrong);
+        return (StatusCode::BAD_REQUEST, Json(error)).into_response();
+    }
     let order_id = OrderId(notice.data.order_id.into_owned());
     if receiver.chance(faults.silent_loss) {
         // Acknowledged, then lost: the sender thinks all is well.

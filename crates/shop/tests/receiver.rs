@@ -382,3 +382,74 @@ async fn tenants_are_served_one_path_each_until_shutdown() {
     let stopped = tokio::time::timeout(std::time::Duration::from_secs(30), served).await;
     assert!(matches!(stopped, Ok(Ok(Ok(())))), "{stopped:?}");
 }
+
+/// A tester's finding: `payment.declined` (msg_2) signed for an order the
+/// shop knew approved (msg_1) was answered 200 and logged as a "duplicate
+/// notice (ignored)". The first final outcome stands, but the line and the
+/// counts name it a conflict, in both languages.
+#[tokio::test]
+async fn a_conflicting_outcome_is_named_and_counted_as_a_conflict() {
+    use hooklab_core::events::{EventSink, Happening, RunEvent};
+    use hooklab_core::lang::Lang;
+    let heard: Arc<std::sync::Mutex<Vec<RunEvent>>> = Arc::default();
+    let sink = {
+        let heard = heard.clone();
+        EventSink::to(move |e| heard.lock().unwrap().push(e))
+    };
+    let book = Arc::new(OrderBook::with_events(sink));
+    book.place(OrderId::numbered(1), Micros(0));
+    let receiver = Receiver::new(Clock::starting_now(NOW_SECS * 1_000_000), book.clone());
+    receiver.trust(secret());
+    let approved = event("ord_000001", "approved");
+    assert_eq!(
+        signed(&receiver, "msg_1", &approved).await.0,
+        StatusCode::OK
+    );
+    let declined = event("ord_000001", "declined");
+    assert_eq!(
+        signed(&receiver, "msg_2", &declined).await.0,
+        StatusCode::OK
+    );
+    // The same outcome again is a duplicate, as before.
+    assert_eq!(
+        signed(&receiver, "msg_3", &approved).await.0,
+        StatusCode::OK
+    );
+    let c = receiver.counts();
+    assert_eq!(c.conflicts.load(Ordering::Relaxed), 1);
+    assert_eq!(c.duplicates.load(Ordering::Relaxed), 1);
+    assert_eq!((book.conflicts(), book.duplicates()), (1, 1));
+    let entry = book.entries().into_iter().next().unwrap();
+    assert_eq!(entry.status, hooklab_core::wire::PaymentStatus::Approved);
+    let heard = heard.lock().unwrap();
+    let conflict = heard
+        .iter()
+        .find(|e| matches!(e.what, Happening::Conflict { .. }))
+        .expect("no conflict line");
+    let en = conflict.line_in(Lang::En, "09:41:07.123");
+    assert!(
+        en.contains("CONFLICTING") && en.contains("declined") && en.contains("approved"),
+        "{en}"
+    );
+    assert!(!en.contains("duplicate"), "{en}");
+    let pt = conflict.line_in(Lang::PtBr, "09:41:07,123");
+    assert!(
+        pt.contains("CONFLITANTE") && pt.contains("recusado"),
+        "{pt}"
+    );
+}
+
+/// A body whose `type` disagrees with its `data.status` is malformed: 400
+/// in the JSON shape, and no order is touched.
+#[tokio::test]
+async fn a_type_that_disagrees_with_its_status_is_refused_as_malformed() {
+    let (book, receiver) = setup();
+    let body = event("ord_000001", "approved")
+        .replace("\"status\": \"approved\"", "\"status\": \"declined\"");
+    assert!(body.contains("payment.approved") && body.contains("\"status\": \"declined\""));
+    let (status, answer) = signed(&receiver, "msg_1", &body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error"]["code"], "invalid_event");
+    assert!(!book.is_known(&OrderId::numbered(1)));
+    assert_eq!(receiver.counts().malformed.load(Ordering::Relaxed), 1);
+}

@@ -157,6 +157,22 @@ fn target_error(error: &TargetError, lang: Lang) -> (String, Option<String>) {
             };
             (sentence, Some(reason.clone()))
         }
+        TargetError::GluedOn { url, part } => {
+            use crate::target::Glued;
+            let sentence = if pt {
+                let part = match part {
+                    Glued::Query => "uma consulta (?…)",
+                    Glued::Fragment => "um fragmento (#…)",
+                    Glued::UserName => "um nome de usuário (…@)",
+                };
+                format!(
+                    "`{url}` tem {part}: dê a URL do receptor como esquema, host, porta e caminho, como http://127.0.0.1:8080/webhook"
+                )
+            } else {
+                error.to_string()
+            };
+            (sentence, None)
+        }
         TargetError::NotLoopback { url, .. } => {
             let sentence = if pt {
                 format!(

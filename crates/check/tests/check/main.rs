@@ -5,6 +5,7 @@
 //! and the usage errors ([`usage`]). Every server binds `127.0.0.1:0`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod closing;
 mod flaws;
 mod github;
 mod receivers;

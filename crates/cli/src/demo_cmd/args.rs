@@ -109,7 +109,7 @@ pub struct ShopArgs {
     pub(super) listen: SocketAddr,
 
     /// How many orders to place.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = crate::numeric::orders, allow_hyphen_values = true)]
     pub(super) orders: u32,
 
     /// Time between two orders (1s, 500ms; a bare number is milliseconds).

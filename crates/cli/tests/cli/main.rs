@@ -5,6 +5,7 @@ mod class;
 mod data_lock;
 mod demo;
 mod findings;
+mod flag_checks;
 mod messages;
 mod stderr;
 

@@ -11,7 +11,10 @@
 //!
 //! - a **header-read timeout**: a client has this long to send a request's
 //!   head, counted from when the connection opens or goes idle between two
-//!   requests (hyper restarts the timer while it waits for the next head);
+//!   requests (hyper restarts the timer while it waits for the next head).
+//!   A head begun but not whole by then is answered 408 `request_timeout`
+//!   in the JSON shape (`server/head.rs`); a connection that sent nothing is
+//!   closed;
 //! - an **idle timeout**: a connection on which nothing moved either way for
 //!   this long while the server waits to read (a body sent a byte a minute)
 //!   is closed. A handler that takes its time, or an event stream that sends
@@ -63,6 +66,8 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
+
+mod head;
 
 /// The bounds [`serve`] keeps. The defaults suit a demo on one machine with a
 /// 1,024-descriptor limit; tests shorten the timeouts.
@@ -196,7 +201,10 @@ where
         served.connections += 1;
         // Small answers must not wait for Nagle's algorithm.
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(IdleTimeout::new(wrap(stream), limits.idle_timeout));
+        let io = TokioIo::new(head::HeadDeadline::new(
+            IdleTimeout::new(wrap(stream), limits.idle_timeout),
+            limits.header_read_timeout,
+        ));
         let router = router.clone();
         let mut closing = closing_rx.clone();
         connections.spawn(async move {
@@ -220,7 +228,9 @@ where
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_read_timeout);
+                // Later than `HeadDeadline`'s, which answers a slow head
+                // 408; hyper's closes a connection that sends nothing.
+                .header_read_timeout(head::hyper_backstop(limits.header_read_timeout));
             let connection = builder.serve_connection(io, service);
             let mut connection = std::pin::pin!(connection);
             let ended = tokio::select! {
@@ -772,6 +782,42 @@ mod tests {
             serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap();
         assert_eq!(body["error"]["code"], "request_timeout");
         // A body sent at once is still answered.
+        assert!(echo(addr).await.starts_with("HTTP/1.1 200"));
+    }
+
+    #[tokio::test]
+    async fn a_head_trickled_past_the_header_timeout_is_answered_408_in_json() {
+        // A tester's finding: a GET sent one byte every 100 ms was closed at
+        // 10 s with no byte sent, where a slow body got a 408. Here the
+        // header timeout is 300 ms and the head, a byte every 20 ms, would
+        // take 40 s: only the header timeout can end it.
+        let (addr, _trigger, _task) = start(short()).await;
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut read, mut write) = stream.into_split();
+        let trickle = tokio::spawn(async move {
+            let head = format!(
+                "GET /echo HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\n\r\n",
+                "p".repeat(2_000)
+            );
+            for byte in head.bytes() {
+                if write.write_all(&[byte]).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        });
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(30), read.read_to_end(&mut answer))
+            .await
+            .expect("the server never closed the trickling connection")
+            .ok();
+        trickle.abort();
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+        let body: serde_json::Value =
+            serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+        assert_eq!(body["error"]["code"], "request_timeout");
+        // A head sent at once is still answered.
         assert!(echo(addr).await.starts_with("HTTP/1.1 200"));
     }
 

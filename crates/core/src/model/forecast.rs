@@ -245,6 +245,7 @@ fn model(
                 requests_per_order: round4(c.polls),
                 polls_wasted_per_order: round4(c.polls - 1.0),
                 polls_wasted_share: Some(round4((c.polls - 1.0) / c.polls)),
+                unresolved: !c.resolved,
                 ..prediction(&legs, POLL_FORMULA)
             }
         }

@@ -79,9 +79,10 @@ pub const RATE_LIMITED_SHARE: f64 = 0.01;
 /// Whether `flags` say the model does not speak for the run (a rate-limit
 /// storm, see [`RATE_LIMITED_SHARE`]): its prediction is not shown.
 pub fn unmodelled(flags: &[HealthFlag]) -> bool {
-    flags
-        .iter()
-        .any(|f| f.code == HealthCode::RateLimitStorm.as_str())
+    flags.iter().any(|f| {
+        f.code == HealthCode::RateLimitStorm.as_str()
+            || f.code == HealthCode::ModelUnresolved.as_str()
+    })
 }
 
 /// The flags `inputs` raise, in a fixed order.

@@ -137,4 +137,10 @@ pub struct Prediction {
     /// prediction is exact given its inputs (virtual time, pollers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_mean_stderr_ms: Option<f64>,
+    /// Whether the model could not compute this prediction to a known
+    /// accuracy (a settlement law whose tail its sums cannot bound, see
+    /// [`poll::PollCosts::resolved`]): its numbers are not to be shown, and
+    /// the run's `model_unresolved` health flag says why.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unresolved: bool,
 }

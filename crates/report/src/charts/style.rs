@@ -125,5 +125,11 @@ pub(crate) fn log_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f6
     if lo.is_infinite() {
         return 0.1..10.0;
     }
-    (lo / 1.5)..(hi * 1.5).max(lo * 10.0)
+    // plotters walks a log axis decade by decade up to its end: an end of
+    // `1e308 * 1.5` (infinite) never came, and `hooklab report` spun forever
+    // on such a summary. No run's value comes near 10¹⁵ (a Dur holds 10¹⁵
+    // µs), so the axis stops there whatever the file says.
+    const TOP: f64 = 1e15;
+    let lo = lo.min(TOP / 10.0);
+    (lo / 1.5)..(hi * 1.5).max(lo * 10.0).min(TOP)
 }

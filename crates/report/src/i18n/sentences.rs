@@ -448,9 +448,14 @@ pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
         HealthCode::Partitioned,
         HealthCode::PartitionsUnmodelled,
         HealthCode::UnrecordedDelays,
+        HealthCode::ModelUnresolved,
     ]
     .into_iter()
     .find(|c| c.as_str() == flag.code);
+    // The one flag with no number to carry over.
+    if code == Some(HealthCode::ModelUnresolved) {
+        return "as somas do modelo sobre as consultas não conseguiram limitar a cauda da lei de liquidação, então a previsão não é mostrada, em vez de mostrada errada".to_owned();
+    }
     let (Some(code), [a, b, ..]) = (code, numbers.as_slice()) else {
         return flag.message.clone();
     };
@@ -485,6 +490,7 @@ pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
         HealthCode::UnrecordedDelays => format!(
             "{a} de {b} atrasos não couberam no histograma: os percentis os deixam de fora (a média, o mínimo e o máximo os contam)"
         ),
+        HealthCode::ModelUnresolved => flag.message.clone(),
     }
 }
 

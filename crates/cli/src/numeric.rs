@@ -1,0 +1,195 @@
+//! The number flags' parsers: a value out of range is refused with the
+//! range and what to do, in the reader's language, like `--rate-limit`'s
+//! "must be between 0.001 and 1000000".
+//!
+//! clap's own integer parsing said only "number would be zero for non-zero
+//! type" (`run --jobs 0`) or "number too large to fit in target type"
+//! (`shop --orders 18446744073709551616`): the type's words, not the flag's
+//! range.
+
+use crate::text;
+use hooklab_core::lang::Lang;
+use std::num::NonZeroUsize;
+
+/// The most threads `--jobs` (and worlds `--shards`) asks for.
+pub const MAX_JOBS: u64 = 1024;
+/// The most orders `hooklab shop --orders` places.
+pub const MAX_SHOP_ORDERS: u64 = 1_000_000;
+/// The most forgeries per group `check --timing-samples` sends.
+pub const MAX_TIMING_SAMPLES: u64 = 100_000;
+/// The longest `check --deadline`, seconds: a week.
+pub const MAX_DEADLINE_SECS: u64 = 7 * 86_400;
+
+/// `text` as a whole number from `min` to `max`; `hint` says what the
+/// number is, in English and Portuguese.
+fn whole(text: &str, min: u64, max: u64, hint: (&str, &str)) -> Result<u64, String> {
+    let lang = text::parsing_lang();
+    let trimmed = text.trim();
+    let digits = trimmed.strip_prefix('-').unwrap_or(trimmed);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(match lang {
+            Lang::En => format!(
+                "`{text}` is not a whole number (digits only): give one between {min} and {max} ({})",
+                hint.0
+            ),
+            Lang::PtBr => format!(
+                "`{text}` não é um número inteiro (só algarismos, sem vírgula nem ponto): dê um entre {min} e {max} ({})",
+                hint.1
+            ),
+        });
+    }
+    match trimmed.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        // Negative, or past u64: out of the range all the same.
+        _ => Err(match lang {
+            Lang::En => format!("must be between {min} and {max} ({})", hint.0),
+            Lang::PtBr => format!("deve ser pelo menos {min} e no máximo {max} ({})", hint.1),
+        }),
+    }
+}
+
+/// The size `whole` gives back, in this machine's `usize` (every range
+/// here fits it).
+fn size(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// `run --jobs`.
+pub fn jobs(text: &str) -> Result<NonZeroUsize, String> {
+    let n = whole(
+        text,
+        1,
+        MAX_JOBS,
+        (
+            "threads at once; leave it out for one per core",
+            "threads ao mesmo tempo; omita para um por núcleo",
+        ),
+    )?;
+    NonZeroUsize::new(size(n)).ok_or_else(|| "must be at least 1".to_owned())
+}
+
+/// `run --shards`.
+pub fn shards(text: &str) -> Result<NonZeroUsize, String> {
+    let n = whole(
+        text,
+        1,
+        MAX_JOBS,
+        (
+            "worlds per separable strategy",
+            "mundos por estratégia separável",
+        ),
+    )?;
+    NonZeroUsize::new(size(n)).ok_or_else(|| "must be at least 1".to_owned())
+}
+
+/// `shop --orders`.
+pub fn orders(text: &str) -> Result<u32, String> {
+    let n = whole(
+        text,
+        0,
+        MAX_SHOP_ORDERS,
+        (
+            "orders to place; 0 only with --data",
+            "pedidos a fazer; 0 só com --data",
+        ),
+    )?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// `check --max-body` (the battery then checks it is above a genuine
+/// delivery's size).
+pub fn max_body(text: &str) -> Result<usize, String> {
+    let max = hooklab_check::battery::MAX_MAX_BODY_BYTES as u64;
+    whole(
+        text,
+        1,
+        max,
+        (
+            "bytes the receiver accepts in a body",
+            "bytes que o receptor aceita num corpo",
+        ),
+    )
+    .map(size)
+}
+
+/// `check --timing-samples`.
+pub fn timing_samples(text: &str) -> Result<usize, String> {
+    whole(
+        text,
+        0,
+        MAX_TIMING_SAMPLES,
+        (
+            "forgeries per group; 0 skips the timing case",
+            "falsificações por grupo; 0 pula o caso de tempo",
+        ),
+    )
+    .map(size)
+}
+
+/// `check --deadline`.
+pub fn deadline(text: &str) -> Result<u64, String> {
+    whole(
+        text,
+        1,
+        MAX_DEADLINE_SECS,
+        (
+            "seconds for the whole battery; the default is 120",
+            "segundos para a bateria inteira; o padrão é 120",
+        ),
+    )
+}
+
+/// `github send --hook-id`.
+pub fn hook_id(text: &str) -> Result<u64, String> {
+    whole(
+        text,
+        1,
+        u64::MAX,
+        (
+            "the hook's id, as GitHub numbers it",
+            "o id do hook, como o GitHub numera",
+        ),
+    )
+}
+
+/// `live --speed` (its range is checked with the replay's words).
+pub fn speed(text: &str) -> Result<f64, String> {
+    let lang = text::parsing_lang();
+    text.trim().parse::<f64>().map_err(|_| match lang {
+        Lang::En if text.contains(',') => format!(
+            "`{text}` is not a number (use a point for decimals, as in 1.5): give a speed above 0"
+        ),
+        Lang::En => format!("`{text}` is not a number: give a speed above 0, as in 60"),
+        Lang::PtBr if text.contains(',') => format!(
+            "`{text}` não é um número (use ponto para decimais, como em 1.5): dê uma velocidade acima de 0"
+        ),
+        Lang::PtBr => {
+            format!("`{text}` não é um número: dê uma velocidade acima de 0, como 60")
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_out_of_range_say_the_range_and_what_to_do() {
+        let zero = jobs("0").unwrap_err();
+        assert!(zero.contains("between 1 and 1024"), "{zero}");
+        assert!(!zero.contains("non-zero type"), "{zero}");
+        let huge = orders("18446744073709551616").unwrap_err();
+        assert!(huge.contains("between 0 and 1000000"), "{huge}");
+        assert!(!huge.contains("target type"), "{huge}");
+        assert!(orders("-1").unwrap_err().contains("between 0 and"));
+        assert!(orders("3,0").unwrap_err().contains("not a whole number"));
+        assert_eq!(orders("7"), Ok(7));
+        assert_eq!(jobs("2").map(NonZeroUsize::get), Ok(2));
+        assert!(deadline("0").unwrap_err().contains("between 1 and 604800"));
+        assert_eq!(timing_samples("0"), Ok(0));
+        assert!(max_body("0").is_err());
+        assert!(hook_id("18446744073709551616").is_err());
+        assert_eq!(speed("60"), Ok(60.0));
+        assert!(speed("1,5").unwrap_err().contains("use a point"));
+    }
+}

@@ -1,0 +1,163 @@
+//! A tester's findings on flags checked too late or in clap's words: a
+//! `--platform` no request could use, an empty or control-laden
+//! `--api-key`, a URL with a query, a number out of range. Each is refused
+//! up front with exit code 2, naming the flag and the rule, in both
+//! languages.
+
+use crate::messages::hooklab;
+use std::process::Output;
+
+fn said(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn run(lang: &str, args: &[&str]) -> Output {
+    let dir = super::temp_dir();
+    hooklab(dir.path())
+        .arg("--lang")
+        .arg(lang)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_platform_url_no_request_could_use_is_refused_before_any_order() {
+    for (url, en, pt) in [
+        ("ftp://127.0.0.1:14253", "only plain http://", "só http://"),
+        (
+            "http://10.255.255.1:4242",
+            "not on loopback",
+            "não é de loopback",
+        ),
+        (
+            "http://example.invalid",
+            "not on loopback",
+            "não é de loopback",
+        ),
+        ("http://127.0.0.1:14253?x=1", "a query", "uma consulta"),
+        ("http://127.0.0.1:14253#x", "a fragment", "um fragmento"),
+        (
+            "http://me@127.0.0.1:14253",
+            "a user name",
+            "um nome de usuário",
+        ),
+    ] {
+        for command in ["shop", "order"] {
+            let args = [
+                command,
+                "--platform",
+                url,
+                "--api-key",
+                "k",
+                "--orders",
+                "1",
+            ];
+            // `order` has no --orders: only the first four arguments.
+            let args = if command == "order" {
+                &args[..5]
+            } else {
+                &args[..]
+            };
+            for (lang, needle) in [("en", en), ("pt-BR", pt)] {
+                let out = run(lang, args);
+                let text = said(&out);
+                assert_eq!(out.status.code(), Some(2), "{args:?} {lang}: {text}");
+                assert!(text.contains("--platform"), "{args:?} {lang}: {text}");
+                assert!(text.contains(needle), "{args:?} {lang}: {text}");
+                assert!(!text.contains("placed"), "{args:?} {lang}: {text}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_api_key_no_request_could_carry_is_refused() {
+    for (key, en, pt) in [
+        ("", "empty", "vazia"),
+        (
+            "sk\u{1b}[31mred",
+            "control character",
+            "caractere de controle",
+        ),
+    ] {
+        for (lang, needle) in [("en", en), ("pt-BR", pt)] {
+            let out = run(
+                lang,
+                &[
+                    "platform",
+                    "--api-key",
+                    key,
+                    "--data",
+                    ":memory:",
+                    "--listen",
+                    "127.0.0.1:0",
+                ],
+            );
+            let text = said(&out);
+            assert_eq!(out.status.code(), Some(2), "{key:?} {lang}: {text}");
+            assert!(text.contains("--api-key"), "{key:?} {lang}: {text}");
+            assert!(text.contains(needle), "{key:?} {lang}: {text}");
+            assert!(!text.contains('\u{1b}'), "printed raw: {text:?}");
+        }
+    }
+}
+
+#[test]
+fn a_check_url_with_a_query_is_refused() {
+    for lang in ["en", "pt-BR"] {
+        let out = run(
+            lang,
+            &[
+                "check",
+                "http://127.0.0.1:14253/webhook?x=1",
+                "--secret",
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            ],
+        );
+        let text = said(&out);
+        assert_eq!(out.status.code(), Some(2), "{lang}: {text}");
+        assert!(text.contains("?x=1"), "{lang}: {text}");
+    }
+}
+
+#[test]
+fn numbers_out_of_range_say_the_range_in_both_languages() {
+    for (args, en, pt) in [
+        (
+            &["run", "--jobs", "0", "x.toml"][..],
+            "between 1 and 1024",
+            "pelo menos 1 e no máximo 1024",
+        ),
+        (
+            &["shop", "--api-key", "k", "--orders", "18446744073709551616"][..],
+            "between 0 and 1000000",
+            "pelo menos 0 e no máximo 1000000",
+        ),
+        (
+            &[
+                "check",
+                "http://127.0.0.1:1/",
+                "--secret",
+                "s",
+                "--deadline",
+                "0",
+            ][..],
+            "between 1 and 604800",
+            "pelo menos 1 e no máximo 604800",
+        ),
+    ] {
+        for (lang, needle) in [("en", en), ("pt-BR", pt)] {
+            let out = run(lang, args);
+            let text = said(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?} {lang}: {text}");
+            assert!(text.contains(needle), "{args:?} {lang}: {text}");
+            assert!(!text.contains("target type"), "{text}");
+            assert!(!text.contains("non-zero type"), "{text}");
+        }
+    }
+}

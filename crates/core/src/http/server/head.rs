@@ -1,0 +1,212 @@
+//! A request head sent too slowly is answered `408 request_timeout` in the
+//! JSON shape, as a body sent too slowly is, instead of a silent close.
+//!
+//! hyper's own header-read timeout only drops the connection: a client
+//! sending a GET one byte every 100 ms got nothing at all after 10 s, while
+//! the same client trickling a body got a proper 408. hyper gives no hook
+//! for its timeout, so [`HeadDeadline`] keeps its own clock on the
+//! connection's bytes: a request head is in progress when bytes came in
+//! since the last answer went out and the blank line that ends a head has
+//! not come yet. When such a head is not whole within the limit, counted as
+//! hyper counts (from when the connection opened or the last answer was
+//! written), it writes the 408 itself and fails the read, which ends the
+//! connection. hyper's timer, set a little later, still closes connections
+//! that never send a byte (nothing to answer there: a 408 on an idle
+//! keep-alive connection could be read as the answer to the client's next
+//! request).
+//!
+//! The answer is written best effort, with one non-blocking write: a client
+//! that sends a head and does not read has an empty send buffer, so it
+//! always fits; if it does not, the connection closes without it.
+
+use crate::wire::ErrorBody;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
+
+/// How much later than [`HeadDeadline`]'s limit hyper's own header-read
+/// timer is set: a quarter of it, so the 408 is always written first.
+pub(super) fn hyper_backstop(limit: Duration) -> Duration {
+    limit + limit / 4
+}
+
+/// A connection whose request heads must arrive whole within `limit`.
+pub(super) struct HeadDeadline<T> {
+    inner: T,
+    limit: Duration,
+    /// When the current head's time started: the connection's opening or
+    /// the last answer's bytes.
+    since: Instant,
+    /// Bytes read since the last answer's bytes went out.
+    read_since_write: usize,
+    /// The last bytes read, to find a `\r\n\r\n` split across reads.
+    tail: [u8; 3],
+    /// Whether the blank line that ends the head was read since the last
+    /// answer (the bytes after it are a body, which has its own deadline).
+    head_done: bool,
+    timer: Pin<Box<Sleep>>,
+}
+
+impl<T> HeadDeadline<T> {
+    pub(super) fn new(inner: T, limit: Duration) -> Self {
+        let now = Instant::now();
+        HeadDeadline {
+            inner,
+            limit,
+            since: now,
+            read_since_write: 0,
+            tail: [0; 3],
+            head_done: false,
+            timer: Box::pin(tokio::time::sleep_until(now + limit)),
+        }
+    }
+
+    /// Notes bytes read: whether they hold the end of the head.
+    fn saw(&mut self, bytes: &[u8]) {
+        self.read_since_write += bytes.len();
+        if self.head_done || bytes.is_empty() {
+            return;
+        }
+        let mut joined = Vec::with_capacity(self.tail.len() + bytes.len());
+        joined.extend_from_slice(&self.tail);
+        joined.extend_from_slice(bytes);
+        if joined.windows(4).any(|w| w == b"\r\n\r\n") {
+            self.head_done = true;
+        }
+        let n = joined.len();
+        self.tail.copy_from_slice(&joined[n - 3..]);
+    }
+
+    /// Notes an answer's bytes going out: the next bytes read start a head.
+    fn wrote(&mut self) {
+        self.since = Instant::now();
+        self.read_since_write = 0;
+        self.tail = [0; 3];
+        self.head_done = false;
+    }
+}
+
+/// The 408 written for a head that did not arrive in time.
+fn timed_out_answer(limit: Duration) -> Vec<u8> {
+    let message = format!(
+        "the request's head did not arrive within {} s",
+        limit.as_secs_f64()
+    );
+    let body = serde_json::to_vec(&ErrorBody::new("request_timeout", message)).unwrap_or_default();
+    let mut answer = format!(
+        "HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(&body);
+    answer
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for HeadDeadline<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                this.saw(&buf.filled()[before..]);
+                Poll::Ready(result)
+            }
+            Poll::Pending => {
+                // Only a head under way is this clock's to end.
+                if this.read_since_write == 0 || this.head_done {
+                    return Poll::Pending;
+                }
+                let deadline = this.since + this.limit;
+                if this.timer.deadline() != deadline {
+                    this.timer.as_mut().reset(deadline);
+                }
+                match this.timer.as_mut().poll(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(()) => {
+                        let answer = timed_out_answer(this.limit);
+                        // One try: see the module docs.
+                        let _ = Pin::new(&mut this.inner).poll_write(cx, &answer);
+                        let _ = Pin::new(&mut this.inner).poll_flush(cx);
+                        Poll::Ready(Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            "the request's head did not arrive in time (answered 408)",
+                        )))
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for HeadDeadline<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let written = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = written
+            && n > 0
+        {
+            this.wrote();
+        }
+        written
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let written = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(n)) = written
+            && n > 0
+        {
+            this.wrote();
+        }
+        written
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_end_of_a_head_is_found_across_reads() {
+        let (a, _b) = tokio::io::duplex(64);
+        let mut head = HeadDeadline::new(a, Duration::from_secs(1));
+        head.saw(b"GET / HTTP/1.1\r\nHost: x\r");
+        assert!(!head.head_done);
+        head.saw(b"\n\r");
+        assert!(!head.head_done);
+        head.saw(b"\n");
+        assert!(head.head_done);
+        head.wrote();
+        assert!(!head.head_done);
+        assert_eq!(head.read_since_write, 0);
+        head.saw(b"\r\n\r\n");
+        assert!(head.head_done);
+    }
+}
