@@ -35,6 +35,14 @@ use hooklab_report::render::{self, Format};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// The allocator: mimalloc 2 (the crate's `v2` feature) instead of glibc's
+/// malloc. A virtual run makes and frees tens of allocations per simulated
+/// exchange (hyper's buffers, header maps, boxed futures, ids); see
+/// BENCHMARKS.md ("Allocator and platform books (branch speedup)") for what it
+/// measured against glibc and against mimalloc 3.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The built-in default scenario: the seed's checkout story.
 const DEFAULT_SCENARIO: &str = include_str!("../../../scenarios/checkout.toml");
 

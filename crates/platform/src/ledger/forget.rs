@@ -29,7 +29,7 @@
 //! With a durable store, a forgotten payment stays on disk; only memory is
 //! freed (and a restart reads it back, to forget it again at once).
 
-use super::Ledger;
+use super::{FastMap, Ledger};
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
 use hooklab_core::ids::MerchantId;
@@ -95,8 +95,11 @@ pub(crate) struct Forgetting {
     /// with `by_order`, set by [`crate::Platform::forget_once_known`].
     pub(crate) known_margin: Option<Dur>,
     /// Each order's payment, to find it from the shop's word (only while
-    /// `known_margin` is set; its entry goes with the payment).
-    by_order: HashMap<OrderId, u64>,
+    /// `known_margin` is set; its entry goes with the payment). A
+    /// [`FastMap`]: only a simulation sets `known_margin`
+    /// ([`crate::Platform::forget_once_known`], the harness's), and there
+    /// every order id is its own shop's.
+    by_order: FastMap<OrderId, u64>,
     /// Payments to forget, soonest first. An entry is checked again when it
     /// comes due: a payment redelivered since is not finished any more.
     due: BinaryHeap<Reverse<(Micros, u64)>>,
