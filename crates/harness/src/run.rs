@@ -353,9 +353,7 @@ fn run_virtual(
         .unwrap_or(crate::shard::SHARD_FROM_EXCHANGES);
     let shards: Vec<usize> = specs
         .iter()
-        .map(|spec| {
-            crate::shard::shards_of(scenario, setting.clock, spec, plan.len(), asked, from)
-        })
+        .map(|spec| crate::shard::shards_of(scenario, setting.clock, spec, plan.len(), asked, from))
         .collect();
     // Read by every shard of every sharded strategy, built once.
     let settlement = if shards.iter().any(|&k| k > 1) {

@@ -235,8 +235,18 @@ fn large_strategies_run_in_two_shards_by_default_and_say_so() {
             "{}: --jobs 1 against --jobs 2",
             scenario.name
         );
-        assert_eq!(json(&split), json(&run(&scenario, 2, 2)), "{}", scenario.name);
-        assert_eq!(without_pools(&one), without_pools(&split), "{}", scenario.name);
+        assert_eq!(
+            json(&split),
+            json(&run(&scenario, 2, 2)),
+            "{}",
+            scenario.name
+        );
+        assert_eq!(
+            without_pools(&one),
+            without_pools(&split),
+            "{}",
+            scenario.name
+        );
         let expected: Vec<Option<u64>> = scenario
             .strategies
             .iter()

@@ -212,8 +212,7 @@ impl Ledger {
             // another would charge the customer twice.
             return Err(ApiError::Forgotten {
                 what: "payment",
-                id: self.payment_id(number).as_str()
-                    .to_owned(),
+                id: self.payment_id(number).as_str().to_owned(),
                 why: format!(
                     "the Idempotency-Key `{}` created it; a replay is refused rather than \
                      charged twice: use a new key for a new payment",
@@ -278,7 +277,9 @@ impl Ledger {
                 .and_then(|slot| numbers.get(slot).copied())
                 // Past the list: on after its last number, so ids stay
                 // distinct and increasing.
-                .unwrap_or_else(|| numbers.last().copied().unwrap_or(0) + number - numbers.len() as u64),
+                .unwrap_or_else(|| {
+                    numbers.last().copied().unwrap_or(0) + number - numbers.len() as u64
+                }),
         };
         PaymentId::numbered_in(&self.epoch, shown)
     }
@@ -483,7 +484,11 @@ mod tests {
         let read = ledger.read_status(&merchant, &PaymentId::numbered(999_999), Micros(1), &clock);
         assert!(read.is_some_and(|r| r.pending));
         for other in ["pay_000001", "pay_000003", "pay_1000000"] {
-            assert_eq!(ledger.payment_number(&PaymentId(other.to_owned())), None, "{other}");
+            assert_eq!(
+                ledger.payment_number(&PaymentId(other.to_owned())),
+                None,
+                "{other}"
+            );
         }
     }
 
