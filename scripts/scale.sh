@@ -14,8 +14,10 @@
 # Their scenario files are written to a temporary folder (removed at the end);
 # they are not in scenarios/, so `hooklab run` never runs them by default.
 #
-# Each run is `hooklab -q run FILE --format json --no-write --jobs 1 --force`
-# under /usr/bin/time -v: one strategy at a time on one core (--jobs 1), the
+# Each run is `hooklab -q run FILE --format json --no-write --force` under
+# /usr/bin/time -v, on `hooklab run`'s default threads (one per core: a
+# large poll strategy runs as two shards, one per thread, see BENCHMARKS.md,
+# "Sharding by default"; JOBS=1 runs everything on one), the
 # summary on standard output and no files written; --force passes the CLI's
 # cost estimate, which refuses runs it thinks will not fit. "exchanges" is
 # the summary's `requests.total` summed over strategies (creations, polls,
@@ -23,15 +25,16 @@
 # over an in-memory pipe. "summary" is the size of summary.json. "cpu_s" is
 # user + system CPU time and "exch/cpu_s" the exchanges per CPU second: on a
 # machine shared with other work, wall time measures the neighbours too, CPU
-# time much less (a virtual run is one thread).
+# time much less.
 #
 # Knobs (environment): ROWS (default "100k-poll 1m-poll 1m-webhook hook0-day",
 # plus 5m-poll with SCALE_5M=1), HOOKLAB (a built binary; default: builds
 # target/release/hooklab), KEEP=dir (keep the summaries there), RUN_ARGS
 # (more arguments for each run: RUN_ARGS="--transport http1" measures the
 # virtual network over real HTTP/1.1 on pipes instead of the direct default),
-# JOBS (threads, default 1: JOBS=2 RUN_ARGS="--shards 2" splits a poll row's
-# one strategy into two worlds on two cores; see BENCHMARKS.md).
+# JOBS (threads, default: one per core; the summary is the same whatever
+# it is), RUN_ARGS="--shards 1" (each strategy in one world, as before
+# sharding was the default; see BENCHMARKS.md).
 # Needs: cargo, python3, /usr/bin/time (Debian package `time`).
 set -euo pipefail
 
@@ -92,7 +95,7 @@ printf '%-11s %8s %8s %8s %10s %11s %11s %11s %10s\n' row orders wall_s cpu_s ex
 for row in $rows; do
   file=$(file_of "$row")
   /usr/bin/time -v -o "$work/$row.time" \
-    "$HOOKLAB" -q run "$file" --format json --no-write --jobs "${JOBS:-1}" --force ${RUN_ARGS:-} >"$work/$row.json"
+    "$HOOKLAB" -q run "$file" --format json --no-write ${JOBS:+--jobs "$JOBS"} --force ${RUN_ARGS:-} >"$work/$row.json"
   if [[ -n "${KEEP:-}" ]]; then mkdir -p "$KEEP" && cp "$work/$row.json" "$KEEP/$row.json"; fi
   python3 - "$row" "$work/$row.json" "$work/$row.time" <<'EOF'
 import json, os, re, sys

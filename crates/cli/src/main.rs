@@ -289,10 +289,12 @@ struct RunArgs {
     /// Split each separable strategy of a virtual run (`poll` by order,
     /// `poll_events` by merchant, in a scenario without faults, network
     /// shaping or platform limits) into K worlds run on the `--jobs`
-    /// threads and folded into its one report. The summary is the same but
-    /// for the connection counts (K pools instead of one) and, past a
-    /// million payments, the ids' bytes. Hidden: a measurement, not a
-    /// choice (see BENCHMARKS.md, "One strategy on every core").
+    /// threads and folded into its one report; 1 runs each in one world.
+    /// Without it the scenario decides: two for a strategy expected to make
+    /// 200,000 exchanges or more, one below. The summary is one world's but
+    /// for the connection counts (K pools instead of one), and says so
+    /// (`traffic.shops`). Hidden: a measurement, not a choice (see
+    /// BENCHMARKS.md, "One strategy on every core").
     #[arg(long, value_name = "K", hide = true, value_parser = numeric::shards)]
     shards: Option<std::num::NonZeroUsize>,
 }

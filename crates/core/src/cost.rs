@@ -138,6 +138,13 @@ fn strategy_exchanges(s: &Scenario, spec: &StrategySpec, span_s: f64) -> f64 {
         }
 }
 
+/// The exchanges `spec` is expected to make in `scenario` (as [`estimate`]
+/// counts them): what the harness weighs to decide whether a strategy is
+/// large enough to split into shards.
+pub fn expected_exchanges(scenario: &Scenario, spec: &StrategySpec) -> f64 {
+    strategy_exchanges(scenario, spec, span_seconds(scenario, spec))
+}
+
 /// How long one strategy's run spans on its own clock, in seconds: the
 /// arrivals, a mean settlement, one polling interval and the grace period.
 fn span_seconds(s: &Scenario, spec: &StrategySpec) -> f64 {

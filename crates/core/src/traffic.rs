@@ -34,6 +34,14 @@ pub struct Traffic {
     /// `platform_cpu_ms` over the orders the shop learned (real mode only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_cpu_ms_per_order: Option<f64>,
+    /// How many shops, each with its own connection pool, the strategy ran
+    /// as, when more than one: a large virtual run of a separable strategy
+    /// is split into that many independent worlds (the harness's shards,
+    /// chosen from the scenario alone), and every `connections_opened`,
+    /// `held_mean` and `held_max` above is then the sum of their pools'.
+    /// Every other number is one shop's. Absent: one shop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shops: Option<u64>,
 }
 
 /// One direction of traffic, as each end of its connections saw it.

@@ -609,15 +609,12 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         requests_total: requests.total,
         rate_limit_modelled: rate_limited,
     });
-<<<<<<< HEAD
     health.extend(partition_health(spec, scenario));
-=======
     if predicted.unresolved || for_draws.unresolved {
         health.push(HealthCode::ModelUnresolved.flag(
             "the model's sums over the polls could not bound the settlement law's tail, so its prediction is not shown rather than shown wrong".to_owned(),
         ));
     }
->>>>>>> engfix
     if unrecorded > 0 {
         health.push(HealthCode::UnrecordedDelays.flag(format!(
             "{unrecorded} of {notified} delays could not be recorded in the histogram: its percentiles leave them out (the mean, min and max count them)"

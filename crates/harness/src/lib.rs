@@ -28,7 +28,8 @@
 //! - `outcomes`: folds each order's outcome the moment it ends, so a run's
 //!   memory follows the orders in flight.
 //! - `shard`: one strategy of a virtual run split into independent worlds
-//!   (`--shards`), what of a world is separable and what is not.
+//!   (large separable strategies by default; `--shards`), what of a world is
+//!   separable and what is not, and how the summary says so.
 //!
 //! Measurement and display stay apart: the harness measures and hands a
 //! [`hooklab_core::report::Summary`] over, and the `hooklab-report` crate

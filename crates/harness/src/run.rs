@@ -103,12 +103,19 @@ pub struct RunOptions {
     pub order_lives: Option<NonZeroUsize>,
     /// How many shards a virtual run's separable strategies run in
     /// (`crate::shard`: `poll` split by order, `poll_events` by merchant,
-    /// in scenarios with nothing shared between them); `None` or 1: one
-    /// world each, as always. Decided here and by the scenario alone, never
-    /// by [`RunOptions::jobs`], so the summary does not depend on `jobs`; it
-    /// differs from one world's only in the connection counts (K pools, not
-    /// one) and, from the millionth payment on, in the ids' bytes.
+    /// in scenarios with nothing shared between them). `None`: the
+    /// scenario decides, two for a strategy expected to make at least
+    /// 200,000 exchanges, one for any smaller one; `Some(1)`: one world
+    /// each. Never decided by [`RunOptions::jobs`] or the machine, so the
+    /// summary does not depend on them; a sharded strategy's summary is one
+    /// world's but for the connection counts (K pools, not one), and says
+    /// so (`traffic.shops`).
     pub shards: Option<NonZeroUsize>,
+    /// The expected exchanges from which a separable strategy runs in
+    /// shards when [`RunOptions::shards`] is `None` (`None`: 200,000). For
+    /// tests, which show on small runs what the default does to large ones;
+    /// `hooklab run` never sets it.
+    pub shard_from_exchanges: Option<u64>,
     /// How a virtual run's hosts exchange messages: called directly
     /// (default) or over real HTTP/1.1 on in-memory pipes, to show the
     /// summary is the same ([`crate::virtual_net::VirtualTransport`]).
@@ -340,11 +347,20 @@ fn run_virtual(
     let specs = &setting.scenario.strategies;
     let total = specs.len();
     let scenario = setting.scenario;
-    let asked = options.shards.map_or(1, NonZeroUsize::get);
+    let asked = options.shards.map(NonZeroUsize::get);
+    let from = options
+        .shard_from_exchanges
+        .unwrap_or(crate::shard::SHARD_FROM_EXCHANGES);
     let shards: Vec<usize> = specs
         .iter()
-        .map(|spec| crate::shard::shards_of(scenario, setting.clock, spec, plan.len(), asked))
+        .map(|spec| crate::shard::shards_of(scenario, setting.clock, spec, plan.len(), asked, from))
         .collect();
+    // Read by every shard of every sharded strategy, built once.
+    let settlement = if shards.iter().any(|&k| k > 1) {
+        settlement_plan(plan)
+    } else {
+        SettlementPlan::default()
+    };
     let transport = options.transport;
     let net = || {
         Shaped::new(
@@ -409,7 +425,10 @@ fn run_virtual(
                     strategy_started(index);
                 }
                 let spec = &specs[index];
-                let part = crate::shard::part(spec, shard, shards[index]);
+                let share = crate::shard::Share {
+                    part: crate::shard::part(spec, shard, shards[index]),
+                    settlement: &settlement,
+                };
                 let listener = crate::shard::ShardProgress {
                     inner: progress,
                     known: &known[index],
@@ -421,7 +440,7 @@ fn run_virtual(
                         let net = net();
                         let origin = virtual_net::ORIGIN_UNIX_US;
                         let mut world =
-                            World::start(index, &net, origin, setting, spec, plan, Some(part))
+                            World::start(index, &net, origin, setting, spec, plan, Some(share))
                                 .await?;
                         let end = world.wait(&listener).await;
                         Ok::<_, HarnessError>((net, world, end))
@@ -569,6 +588,14 @@ fn loopback(
     Ok((loopback, Some(runtime)))
 }
 
+/// The platform's settlement plan for `plan`'s orders.
+fn settlement_plan(plan: &[OrderPlan]) -> SettlementPlan {
+    SettlementPlan::new(
+        plan.iter()
+            .map(|o| (o.order_id.clone(), o.settle_after, o.outcome)),
+    )
+}
+
 fn describe_arrival(scenario: &Scenario) -> String {
     match scenario.workload.arrival {
         hooklab_core::dist::Arrival::Fixed { every_ms } => format!("one every {every_ms}"),
@@ -679,8 +706,9 @@ impl<'s> World<'s> {
         setting: Setting<'s>,
         spec: &'s StrategySpec,
         plan: &Arc<[OrderPlan]>,
-        part: Option<crate::shard::Part>,
+        share: Option<crate::shard::Share<'_>>,
     ) -> Result<World<'s>, HarnessError> {
+        let part = share.map(|s| s.part);
         let scenario = setting.scenario;
         let clock = net.clock(origin_unix_us);
         let (trigger, shutdown) = shutdown::channel();
@@ -715,10 +743,10 @@ impl<'s> World<'s> {
         let http: Arc<dyn HttpClient> = net.client();
 
         // The platform, with the workload's settlement plan.
-        let settlement = SettlementPlan::new(
-            plan.iter()
-                .map(|o| (o.order_id.clone(), o.settle_after, o.outcome)),
-        );
+        let settlement = match share {
+            Some(share) => share.settlement.clone(),
+            None => settlement_plan(plan),
+        };
         // The merchants, each with its own API key, seeded.
         let mut keys = SeededRng::stream(scenario.seed, "merchants");
         let merchants: Vec<Merchant> = (1..=u64::from(scenario.workload.merchants.max(1)))
@@ -860,11 +888,22 @@ impl<'s> World<'s> {
         }
         let total = match part {
             None => plan.len() as u64,
-            Some(_) => plan
-                .iter()
-                .enumerate()
-                .filter(|(k, o)| order_in(*k, o))
-                .count() as u64,
+            Some(_) => {
+                // A shard's payments take the numbers one platform taking
+                // the whole plan gives them (the order's place in the plan,
+                // from 1), so their ids, and the bytes of every answer
+                // naming them, are one world's (six digits up to the
+                // 999,999th, seven from the millionth).
+                let numbers: Arc<[u64]> = plan
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, o)| order_in(*k, o))
+                    .map(|(k, _)| k as u64 + 1)
+                    .collect();
+                let count = numbers.len() as u64;
+                life.current().number_payments(numbers);
+                count
+            }
         };
         let driver = {
             let shops = shops.clone();
@@ -1079,6 +1118,7 @@ impl<'s> World<'s> {
                 .filter(|_| !life.restarts())
                 .map(|cpu| (cpu.as_secs_f64() * 1e6).round() / 1e3),
             platform_cpu_ms_per_order: None,
+            shops: None,
         });
         Ok(Stopped {
             setting,

@@ -38,26 +38,49 @@
 //! stops, so its merchants poll the event log as long as they did in one
 //! world, and every poll due at the last instant is counted, as it is there.
 //!
-//! What does not add up, so differs from one world's summary:
+//! What does not add up, so differs from one world's summary, and how the
+//! summary says so:
 //!
 //! - the shop's connection pool: one client keeps 256 idle connections per
 //!   host for every merchant and order of a world; K shards keep K pools.
 //!   `traffic.*.connections_opened`, `held_mean` and `held_max` are then the
 //!   sums of K pools' (the bytes are exact). Which exchanges share a
 //!   connection depends on how exchanges of the same instant interleave in
-//!   one runtime, which no fold of separate worlds can recover.
-//! - payment and event ids are numbered per platform: a shard numbers its
-//!   payments 1, 2, … where one world numbers the whole plan. They are
-//!   zero-padded to six digits, so the bytes are the same while a run has
-//!   fewer than a million payments and events; from the millionth on, one
-//!   world's ids are a digit longer than the shards'.
+//!   one runtime, which no fold of separate worlds can recover. The summary
+//!   says it ran as K shops (`traffic.shops`, absent for one), and the
+//!   report's note under the cost columns says what that means.
 //!
-//! So the summary of a sharded run is byte-identical to one world's except
-//! those fields. Sharding is asked for (`hooklab run --shards K`, hidden;
-//! [`crate::RunOptions::shards`]), never on by default. [`shards_of`] is
-//! the only place that decides, from the scenario and the `--shards` option
-//! alone (never from `--jobs` or the machine), so `--jobs 1` and `--jobs 2`
-//! give the same summary for any number of shards.
+//! Payment ids add up once numbered right: a shard's platform numbers each
+//! payment by its order's place in the whole plan
+//! (`Platform::number_payments`), which is what one world's platform, taking
+//! every order in the plan's order, numbers it; so the ids' bytes are one
+//! world's past the millionth payment too (seven digits from then on).
+//! Event ids stay numbered per shard: a poller of payments never reads
+//! them, and an event-log poller's run has one event per payment, so they
+//! have one world's length while a run has fewer than a million orders.
+//!
+//! # When
+//!
+//! By default ([`crate::RunOptions::shards`] `None`) a separable strategy
+//! runs in [`DEFAULT_SHARDS`] shards when it is expected to make at least
+//! [`SHARD_FROM_EXCHANGES`] exchanges (`hooklab_core::cost`'s estimate, a
+//! pure function of the scenario), and in one world otherwise: every lab
+//! committed in `scenarios/` but `hook0-day` stays one world, the scale
+//! rows and `hook0-day` run as two. `hooklab run --shards K` (hidden) asks
+//! for K, 1 for one world. [`shards_of`] is the only place that decides,
+//! from the scenario and that option alone (never from `--jobs` or the
+//! machine), so `--jobs 1` and `--jobs 2` give the same summary.
+//!
+//! # Memory
+//!
+//! Each shard is a world: its own platform, shop, order book and runtime,
+//! about half the orders in flight each, so the in-flight state adds up to
+//! one world's. What each holds for the whole plan is the shared plan (one
+//! `Arc`), the settlement plan (built once and shared, [`Share`]), and the
+//! per-order arrays of the fold and the timeline (a few bytes per order of
+//! the plan each, indexed by the plan's order number so they add up).
+//! A `poll_events` shard starts only its own merchants' pollers; the other
+//! merchants' shops exist but never start.
 
 use crate::fold::{self, Observations};
 use crate::run::{Progress, Stopped};
@@ -66,6 +89,7 @@ use hooklab_core::report::StrategyReport;
 use hooklab_core::scenario::{ClockMode, Scenario, StrategySpec};
 use hooklab_core::traffic::{Link, Traffic, WireCount};
 use hooklab_core::workload::OrderPlan;
+use hooklab_platform::SettlementPlan;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Which of a strategy's orders and merchants one shard's world runs.
@@ -96,30 +120,68 @@ impl Part {
     }
 }
 
-/// How many shards `spec` runs in: `asked` (the `--shards` option) for a
-/// strategy whose world is separable (see the module's docs), at most one
-/// per merchant (`poll_events`) or per order (`poll`); one otherwise.
+/// The exchanges a strategy is expected to make
+/// ([`hooklab_core::cost::expected_exchanges`]) from which it runs in
+/// [`DEFAULT_SHARDS`] shards when nothing else is asked: 200,000, between
+/// the largest committed lab (`zapier-15min`, some 50,000) and the smallest
+/// scale row (100,000 orders polled every 500 ms, some 370,000). Below it a
+/// run takes a few seconds and its summary stays one shop's.
+pub const SHARD_FROM_EXCHANGES: u64 = 200_000;
+
+/// One shard's share of its strategy: the part it runs, and what every
+/// shard of the strategy reads but need not hold a copy of.
+#[derive(Clone, Copy)]
+pub(crate) struct Share<'a> {
+    pub part: Part,
+    /// The platform's settlement plan for the whole workload (about 24
+    /// bytes per order), built once for all the shards instead of once per
+    /// world.
+    pub settlement: &'a SettlementPlan,
+}
+
+/// How many shards a large separable strategy runs in by default: two. A
+/// constant, not the machine's cores, so the summary (which says how many
+/// shops ran, `traffic.shops`) is the same on every machine; two is what
+/// the machine these labs were measured on can run at once, and every more
+/// world would only add its own copy of the per-order state and its own
+/// connection pool.
+pub const DEFAULT_SHARDS: usize = 2;
+
+/// How many shards `spec` runs in: `asked` (the hidden `--shards` option)
+/// when given, otherwise [`DEFAULT_SHARDS`] when the strategy is expected
+/// to make at least `from` exchanges ([`SHARD_FROM_EXCHANGES`] unless a
+/// test lowers it), for a strategy whose world is separable (see the
+/// module's docs); at most one per merchant (`poll_events`) or per order
+/// (`poll`); one otherwise. Nothing here reads `--jobs` or the machine.
 pub(crate) fn shards_of(
     scenario: &Scenario,
     clock: ClockMode,
     spec: &StrategySpec,
     orders: usize,
-    asked: usize,
+    asked: Option<usize>,
+    from: u64,
 ) -> usize {
     let alone = clock == ClockMode::Virtual
         && scenario.faults == Default::default()
         && scenario.network == Default::default()
         && scenario.platform == Default::default()
         && scenario.durability_for(spec) == Default::default();
-    if asked <= 1 || !alone {
-        return 1;
-    }
     let units = match spec {
         StrategySpec::Poll { .. } => orders,
         StrategySpec::PollEvents { .. } => scenario.workload.merchants.max(1) as usize,
         _ => return 1,
     };
-    asked.min(units).max(1)
+    if !alone {
+        return 1;
+    }
+    let wanted = match asked {
+        Some(k) => k,
+        None if hooklab_core::cost::expected_exchanges(scenario, spec) >= from as f64 => {
+            DEFAULT_SHARDS
+        }
+        None => 1,
+    };
+    wanted.min(units).max(1)
 }
 
 /// The part shard `shard` of `of` runs for `spec`.
@@ -187,7 +249,9 @@ pub(crate) fn report(shards: Vec<Stopped<'_>>) -> Option<StrategyReport> {
     let mut ended = first.ended;
     let mut run = first.run;
     let outcomes = first.outcomes;
+    let mut shops = 1;
     for shard in shards {
+        shops += 1;
         outcomes.absorb(&shard.outcomes);
         recorder.absorb(shard.recorder);
         platforms.push(shard.platform);
@@ -223,10 +287,87 @@ pub(crate) fn report(shards: Vec<Stopped<'_>>) -> Option<StrategyReport> {
         run,
         polls_by_order: recorder.polls_by_order(),
         timeline,
+        // Said in the summary: its connection counts are `shops` pools'.
         traffic: traffic.map(|t| Traffic {
             platform_cpu_ms: None,
+            shops: (shops > 1).then_some(shops),
             ..t
         }),
         crash: None,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// How many shards each strategy of `scenario` runs in by default.
+    fn by_default(scenario: &Scenario) -> Vec<(String, usize)> {
+        let orders = scenario.workload.orders as usize;
+        scenario
+            .strategies
+            .iter()
+            .map(|spec| {
+                let k = shards_of(
+                    scenario,
+                    scenario.clock,
+                    spec,
+                    orders,
+                    None,
+                    SHARD_FROM_EXCHANGES,
+                );
+                (spec.name().to_owned(), k)
+            })
+            .collect()
+    }
+
+    /// Every committed lab runs in one world by default but `hook0-day`'s
+    /// event-log poller, which runs in two: the threshold sits between them.
+    #[test]
+    fn only_the_large_committed_lab_is_sharded_by_default() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "toml") {
+                continue;
+            }
+            let scenario = crate::sweep::expand(&Scenario::load(&path).unwrap()).unwrap();
+            seen += 1;
+            for (name, k) in by_default(&scenario) {
+                let large = scenario.name == "hook0-day" && name == "poll-events-60s";
+                assert_eq!(k, if large { 2 } else { 1 }, "{}: {name}", scenario.name);
+            }
+        }
+        assert!(seen >= 10, "read {seen} scenarios from {}", dir.display());
+    }
+
+    /// The scale rows (`scripts/scale.sh`): 100,000 orders and more polled
+    /// every 500 ms run in two shards; a webhook never does, nor a poll with
+    /// network latency.
+    #[test]
+    fn the_scale_rows_are_sharded_by_default() {
+        let row = |orders: u32, strategy: &str, extra: &str| {
+            let text = format!(
+                "name = \"row\"\nseed = 19\nclock = \"virtual\"\n\
+                 [workload]\norders = {orders}\n\
+                 arrival = {{ dist = \"poisson\", per_s = 1000 }}\n\
+                 settle = {{ dist = \"uniform\", min_ms = 100, max_ms = 1600 }}\n\
+                 {extra}\n[[strategy]]\n{strategy}\n"
+            );
+            by_default(&Scenario::parse(&text, "row.toml").unwrap())
+        };
+        let poll = "name = \"poll-500ms\"\nkind = \"poll\"\ninterval_ms = 500";
+        let webhook = "name = \"webhook\"\nkind = \"webhook\"";
+        for orders in [100_000, 1_000_000, 5_000_000] {
+            assert_eq!(row(orders, poll, ""), [("poll-500ms".to_owned(), 2)]);
+            assert_eq!(row(orders, webhook, ""), [("webhook".to_owned(), 1)]);
+        }
+        assert_eq!(row(10_000, poll, ""), [("poll-500ms".to_owned(), 1)]);
+        let latency = "[network]\nlatency = { dist = \"uniform\", min_ms = 1, max_ms = 4 }";
+        assert_eq!(
+            row(1_000_000, poll, latency),
+            [("poll-500ms".to_owned(), 1)]
+        );
+    }
 }

@@ -767,6 +767,14 @@ impl Platform {
         })
     }
 
+    /// Numbers the ids of the payments created from now on `numbers[0]`,
+    /// `numbers[1]`, … (increasing) instead of 1, 2, …: a part of a
+    /// workload run on a platform of its own (the harness's shards) then
+    /// gets the ids one platform taking the whole workload gives.
+    pub fn number_payments(&self, numbers: Arc<[u64]>) {
+        self.shared.ledger().number_payments(numbers);
+    }
+
     /// Every delivery attempt kept so far (all of them under
     /// [`Retention::KEEP_ALL`]), in the order they finished.
     pub fn delivery_attempts(&self) -> Vec<DeliveryAttempt> {

@@ -76,6 +76,24 @@ pub fn note(summary: &Summary, lang: Lang) -> Option<String> {
             Lang::PtBr => " CPU da plataforma: o relógio de CPU das threads do runtime próprio da plataforma (clock_gettime(CLOCK_THREAD_CPUTIME_ID), lido quando cada thread acorda e dorme), dividido pelos pedidos notificados.",
         });
     }
+    let shops: Vec<(&str, u64)> = summary
+        .strategies
+        .iter()
+        .filter_map(|s| Some((s.name.as_str(), s.traffic.as_ref()?.shops?)))
+        .collect();
+    if !shops.is_empty() {
+        let each = |word: &str| {
+            let all: Vec<String> = shops
+                .iter()
+                .map(|(name, k)| format!("{name} {word} {k}"))
+                .collect();
+            all.join(", ")
+        };
+        out.push_str(&match lang {
+            Lang::En => format!(" Ran as several shops ({}): a large virtual run of one strategy is split into that many independent worlds, each with its own shop and its own pool of connections, so its conns held and connections opened add up that many pools (one shop would hold fewer); every other number is one shop's.", each("as")),
+            Lang::PtBr => format!(" Rodaram como várias lojas ({}): uma execução virtual grande de uma estratégia é dividida nesse número de mundos independentes, cada um com sua loja e seu próprio pool de conexões; por isso suas conexões abertas somam as desses pools (uma loja só manteria menos), e todos os outros números são os de uma loja só.", each("como")),
+        });
+    }
     if summary
         .strategies
         .iter()

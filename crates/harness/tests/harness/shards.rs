@@ -1,7 +1,9 @@
 //! `--shards`: a separable strategy split into K worlds, folded into one
 //! report, gives the summary of one world but for the connection counts
-//! (K pools instead of one, see `crate::shard`'s docs), whatever K and
-//! whatever `--jobs`; strategies that are not separable run in one world.
+//! (K pools instead of one, see `crate::shard`'s docs), which it declares
+//! (`traffic.shops`), whatever K and whatever `--jobs`; strategies that are
+//! not separable run in one world. Without `--shards` the scenario decides:
+//! large strategies run in two shards, small ones in one world.
 
 use crate::fixtures::{ONE_AT_A_TIME, scenario};
 use hooklab_core::report::Summary;
@@ -13,14 +15,48 @@ use std::num::NonZeroUsize;
 
 /// Runs `scenario` on the paused clock in `shards` shards on `jobs` threads.
 fn run(scenario: &Scenario, shards: usize, jobs: usize) -> Summary {
+    run_options(
+        scenario,
+        RunOptions {
+            jobs: NonZeroUsize::new(jobs),
+            shards: NonZeroUsize::new(shards),
+            ..RunOptions::default()
+        },
+    )
+}
+
+/// Runs `scenario` on the paused clock with `options`.
+fn run_options(scenario: &Scenario, options: RunOptions) -> Summary {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let options = RunOptions {
         clock: Some(ClockMode::Virtual),
-        jobs: NonZeroUsize::new(jobs),
-        shards: NonZeroUsize::new(shards),
-        ..RunOptions::default()
+        ..options
     };
     run_scenario(scenario, options, &Silent).unwrap()
+}
+
+/// Runs `scenario` as `hooklab run` does (no `--shards`) on `jobs` threads,
+/// with a strategy counted large from `from` expected exchanges: the
+/// default's 200,000 (`None`), or a bar these small runs clear.
+fn run_default(scenario: &Scenario, jobs: usize, from: Option<u64>) -> Summary {
+    run_options(
+        scenario,
+        RunOptions {
+            jobs: NonZeroUsize::new(jobs),
+            shard_from_exchanges: from,
+            ..RunOptions::default()
+        },
+    )
+}
+
+/// How many shops each strategy says it ran as (`traffic.shops`, absent
+/// for one).
+fn shops(summary: &Summary) -> Vec<Option<u64>> {
+    summary
+        .strategies
+        .iter()
+        .map(|s| s.traffic.as_ref().unwrap().shops)
+        .collect()
 }
 
 /// The bytes `summary.json` would hold.
@@ -42,10 +78,14 @@ fn connections(summary: &Summary) -> Vec<[u64; 2]> {
 }
 
 /// The summary without what K pools count differently from one: every
-/// link end's `connections_opened`, `held_mean` and `held_max`.
+/// link end's `connections_opened`, `held_mean` and `held_max`, and the
+/// field that says how many pools there were.
 fn without_pools(summary: &Summary) -> String {
     let mut v = serde_json::to_value(summary).unwrap();
     for s in v["strategies"].as_array_mut().unwrap() {
+        if let Some(Value::Object(traffic)) = s.get_mut("traffic") {
+            traffic.remove("shops");
+        }
         for link in ["api", "webhooks"] {
             for end in ["client", "server"] {
                 if let Some(Value::Object(counts)) =
@@ -171,4 +211,48 @@ latency = { dist = "uniform", min_ms = 1, max_ms = 4 }
     .poll("poll-20ms", "20")
     .build();
     assert_eq!(json(&run(&limited, 1, 1)), json(&run(&limited, 4, 2)));
+}
+
+#[test]
+fn large_strategies_run_in_two_shards_by_default_and_say_so() {
+    for scenario in [polls(), event_polls()] {
+        let one = run(&scenario, 1, 1);
+        // Small runs, as these are, stay one world by default: the same
+        // bytes as `--shards 1`.
+        assert_eq!(
+            json(&one),
+            json(&run_default(&scenario, 2, None)),
+            "{}",
+            scenario.name
+        );
+        // Counted large, the separable strategies run as two shops and the
+        // summary says so; the rest is one world's, and the same on one
+        // thread or two.
+        let split = run_default(&scenario, 1, Some(1));
+        assert_eq!(
+            json(&split),
+            json(&run_default(&scenario, 2, Some(1))),
+            "{}: --jobs 1 against --jobs 2",
+            scenario.name
+        );
+        assert_eq!(
+            json(&split),
+            json(&run(&scenario, 2, 2)),
+            "{}",
+            scenario.name
+        );
+        assert_eq!(
+            without_pools(&one),
+            without_pools(&split),
+            "{}",
+            scenario.name
+        );
+        let expected: Vec<Option<u64>> = scenario
+            .strategies
+            .iter()
+            .map(|spec| (!spec.receives_webhooks()).then_some(2))
+            .collect();
+        assert_eq!(shops(&split), expected, "{}", scenario.name);
+        assert!(shops(&one).iter().all(Option::is_none), "{}", scenario.name);
+    }
 }

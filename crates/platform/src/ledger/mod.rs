@@ -87,6 +87,9 @@ pub(crate) struct Ledger {
     forgetting: forget::Forgetting,
     /// Put in every id this ledger mints (see [`IdEpoch`]).
     epoch: IdEpoch,
+    /// The number each payment's id shows, by the ledger's own number
+    /// minus one, when they differ (see [`Ledger::number_payments`]).
+    payment_numbers: Option<std::sync::Arc<[u64]>>,
     rng: SeededRng,
 }
 
@@ -104,6 +107,7 @@ impl Ledger {
             next_endpoint: 0,
             forgetting: forget::Forgetting::default(),
             epoch,
+            payment_numbers: None,
             rng: SeededRng::stream(seed, "platform-secrets"),
         }
     }

@@ -334,9 +334,7 @@ impl Ledger {
             // another would charge the customer twice.
             return Err(ApiError::Forgotten {
                 what: "payment",
-                id: PaymentId::numbered_in(&self.epoch, number)
-                    .as_str()
-                    .to_owned(),
+                id: self.payment_id(number).as_str().to_owned(),
                 why: format!(
                     "the Idempotency-Key `{}` created it; a replay is refused rather than \
                      charged twice: use a new key for a new payment",
@@ -346,7 +344,7 @@ impl Ledger {
         }
         let number = self.payments.minted() + 1;
         let mut record = PaymentRecord {
-            id: PaymentId::numbered_in(&self.epoch, number),
+            id: self.payment_id(number),
             merchant: merchant.clone(),
             order_id: req.order_id,
             amount_cents: req.amount_cents,
@@ -378,7 +376,44 @@ impl Ledger {
     /// zero padded), so `pay_1` names no payment, as when ids were hash
     /// keys, and neither does an id a previous start minted.
     pub(super) fn payment_number(&self, id: &PaymentId) -> Option<u64> {
-        id.number_in(&self.epoch).filter(|&n| n >= 1)
+        let shown = id.number_in(&self.epoch).filter(|&n| n >= 1)?;
+        match &self.payment_numbers {
+            None => Some(shown),
+            Some(numbers) => match numbers.last() {
+                Some(&last) if shown > last => Some(numbers.len() as u64 + shown - last),
+                _ => numbers
+                    .binary_search(&shown)
+                    .ok()
+                    .map(|slot| slot as u64 + 1),
+            },
+        }
+    }
+
+    /// Payment `number`'s id: numbered as the ledger numbers it, or with the
+    /// number [`Self::number_payments`] gave it.
+    pub(super) fn payment_id(&self, number: u64) -> PaymentId {
+        let shown = match &self.payment_numbers {
+            None => number,
+            Some(numbers) => usize::try_from(number - 1)
+                .ok()
+                .and_then(|slot| numbers.get(slot).copied())
+                // Past the list: on after its last number, so ids stay
+                // distinct and increasing.
+                .unwrap_or_else(|| {
+                    numbers.last().copied().unwrap_or(0) + number - numbers.len() as u64
+                }),
+        };
+        PaymentId::numbered_in(&self.epoch, shown)
+    }
+
+    /// Shows payment `n`'s id (the `n`-th created) with the number
+    /// `numbers[n - 1]` (increasing) instead of `n`. A harness's shard
+    /// places only some of the workload's orders, and numbers their
+    /// payments by their place in the whole workload, so each id is the one
+    /// a single platform taking every order gives it. Ids only: the books
+    /// keep their own numbers.
+    pub(crate) fn number_payments(&mut self, numbers: std::sync::Arc<[u64]>) {
+        self.payment_numbers = Some(numbers);
     }
 
     /// Whether payment `id` was made here and forgotten since (see
@@ -570,6 +605,42 @@ mod tests {
                     assert_eq!(ours, serde_json::to_vec(&payment).unwrap(), "{payment:?}");
                 }
             }
+        }
+    }
+
+    /// A ledger told the numbers its payments show mints those ids, reads
+    /// them back to its own records, and names nothing by a number it was
+    /// not given (another shard's payment).
+    #[test]
+    fn payments_numbered_from_a_list_show_those_numbers() {
+        let clock = Clock::starting_now(1_795_000_000_000_000);
+        let merchant = MerchantId::numbered(1);
+        let mut ledger = Ledger::new(1, IdEpoch::NONE, Merchants::default());
+        ledger.number_payments(vec![2, 999_999, 1_000_001].into());
+        let mut ids = Vec::new();
+        for key in ["a", "b", "c", "d"] {
+            let (json, _) = ledger
+                .create(new(&merchant, key), Micros(0), &clock)
+                .unwrap();
+            let payment: Payment = serde_json::from_slice(&json).unwrap();
+            ids.push(payment.id.0);
+        }
+        assert_eq!(
+            ids,
+            ["pay_000002", "pay_999999", "pay_1000001", "pay_1000002"]
+        );
+        for (own, id) in ids.iter().enumerate() {
+            let found = ledger.payment_number(&PaymentId(id.clone()));
+            assert_eq!(found, Some(own as u64 + 1), "{id}");
+        }
+        let read = ledger.read_status(&merchant, &PaymentId::numbered(999_999), Micros(1), &clock);
+        assert!(read.is_some_and(|r| r.pending));
+        for other in ["pay_000001", "pay_000003", "pay_1000000"] {
+            assert_eq!(
+                ledger.payment_number(&PaymentId(other.to_owned())),
+                None,
+                "{other}"
+            );
         }
     }
 

@@ -72,7 +72,7 @@ impl Ledger {
                 .settled
                 .iter()
                 .map(|s| Settlement {
-                    payment_id: PaymentId::numbered_in(&self.epoch, s.payment),
+                    payment_id: self.payment_id(s.payment),
                     order_id: s.order_id.id(),
                     settled_at: s.settled_at,
                     outcome: s.outcome,
