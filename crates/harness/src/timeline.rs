@@ -399,8 +399,7 @@ impl Recorder {
     /// notification, or its sampled orders' last instant; `end` when
     /// events came at or after it.
     fn active_until(&self, end: Micros) -> u64 {
-        let busy =
-            |c: &Counts| c.polls + c.deliveries + c.rejected + c.rate_limited + c.known > 0;
+        let busy = |c: &Counts| c.polls + c.deliveries + c.rejected + c.rate_limited + c.known > 0;
         if busy(&self.after_end) {
             return end.0;
         }
@@ -409,11 +408,7 @@ impl Recorder {
             .iter()
             .rposition(busy)
             .map_or(0, |b| (b as u64 + 1) * self.fine_us);
-        let last_life = self
-            .lives
-            .iter()
-            .flatten()
-            .fold(0.0f64, |a, &b| a.max(b));
+        let last_life = self.lives.iter().flatten().fold(0.0f64, |a, &b| a.max(b));
         last_bucket.max((last_life * 1_000.0).round() as u64)
     }
 

@@ -35,7 +35,7 @@ pub struct PlatformArgs {
     pub(super) settle_after: Dur,
 
     /// Requests per second the API key may make; beyond, 429 with Retry-After.
-    #[arg(long, value_parser = parse_rate)]
+    #[arg(long, value_parser = parse_rate, allow_negative_numbers = true)]
     pub(super) rate_limit: Option<f64>,
 
     /// The SQLite file that keeps payments, endpoints, events and the
@@ -109,7 +109,7 @@ pub struct ShopArgs {
     pub(super) listen: SocketAddr,
 
     /// How many orders to place.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, allow_negative_numbers = true)]
     pub(super) orders: u32,
 
     /// Time between two orders (1s, 500ms; a bare number is milliseconds).

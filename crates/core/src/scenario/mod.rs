@@ -930,15 +930,24 @@ kind = "webhook"
             );
         }
         let message = rendered(
-            &GOOD.replace("orders = 300", "orders = 300\nmerchants = 99999999999999999999"),
+            &GOOD.replace(
+                "orders = 300",
+                "orders = 300\nmerchants = 99999999999999999999",
+            ),
             Lang::En,
         );
-        assert!(message.contains("between 1 and 100,000, got 99,999"), "{message}");
+        assert!(
+            message.contains("between 1 and 100,000, got 99,999"),
+            "{message}"
+        );
         let message = rendered(
             &GOOD.replace("orders = 300", "orders = 300\nmerchants = 0"),
             Lang::PtBr,
         );
-        assert!(message.contains("entre 1 e 100.000; recebido 0"), "{message}");
+        assert!(
+            message.contains("entre 1 e 100.000; recebido 0"),
+            "{message}"
+        );
         // The example name of a missing `name` is in the reader's language.
         let message = rendered("", Lang::PtBr);
         assert!(message.contains("name = \"meu-cenario\""), "{message}");

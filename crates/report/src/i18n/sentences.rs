@@ -51,7 +51,7 @@ fn workload_words(lang: Lang, text: &str) -> String {
             ("uniform", "uniforme"),
             ("exponential", "exponencial"),
             ("lognormal", "log-normal"),
-            ("fixed", "fixo"),
+            ("fixed", "fixa"),
             ("median", "mediana"),
             ("mean", "média"),
         ]
