@@ -173,7 +173,14 @@ fn std_parse_reason_pt(why: &str, value: &str) -> String {
         "number would be zero for non-zero type" => "deve ser pelo menos 1".to_owned(),
         "number too large to fit in target type" => "é grande demais".to_owned(),
         "number too small to fit in target type" => "é pequeno demais".to_owned(),
-        other => other.to_owned(),
+        // clap's ranged integers (`--orders -1`): `-1 is not in 0..=4294967295`.
+        other => match other
+            .split_once(" is not in ")
+            .and_then(|(v, range)| Some((v, range.split_once("..=")?)))
+        {
+            Some((v, (low, high))) => format!("{v} está fora do intervalo de {low} a {high}"),
+            None => other.to_owned(),
+        },
     }
 }
 

@@ -247,11 +247,15 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         Some(inbox) if strategy.receives_webhooks() => inbox.pending.iter().cloned().collect(),
         _ => HashSet::new(),
     };
+    // Each "order placed" line waits for its payment's creation (see
+    // `Placed`); the inbox's journal still gets every placement at once.
+    let (printing, placed) = out::Placed::wrap(out.events(clock));
     let events = match &inbox {
-        Some(inbox) => {
-            crate::data::journalled(out.shop_events(clock, resumed.clone()), inbox.inbox.clone())
-        }
-        None => out.events(clock),
+        Some(inbox) => crate::data::journalled(
+            out.shop_events(clock, printing, resumed.clone()),
+            inbox.inbox.clone(),
+        ),
+        None => printing,
     };
     let book = Arc::new(OrderBook::with_events(events.clone()));
     let client = PlatformClient::new(RealHttp::new(), &args.platform, clock)
@@ -384,12 +388,18 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     shop.start();
     let stamp = Clock::system_unix_us();
     let mut settled = book.watch_settled();
-    let placing = {
+    let mut placing = {
         let shop = shop.clone();
         let (orders, every) = (args.orders, args.every);
         let out = out.clone();
+        let placed = placed.clone();
         tokio::spawn(async move {
             for n in 0..orders {
+                // Between two orders only: after the last, the summary
+                // waits for this task (its failure line comes first).
+                if n > 0 {
+                    tokio::time::sleep(every.to_std()).await;
+                }
                 let order = OrderPlan {
                     // Unique across runs of the demo against one platform.
                     order_id: OrderId(format!("ord_{stamp}_{n}")),
@@ -399,7 +409,12 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
                     amount_cents: 4_990,
                     merchant: 0,
                 };
-                if let Err(e) = shop.place_order(&order).await {
+                let result = shop.place_order(&order).await;
+                match &result {
+                    Ok(()) => placed.created(&order.order_id),
+                    Err(_) => placed.failed(&order.order_id),
+                }
+                if let Err(e) = result {
                     let now = out.now();
                     out.say(match out.lang {
                         Lang::En => format!("{now} order {} failed: {e}", order.order_id),
@@ -415,20 +430,26 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
                         ),
                     });
                 }
-                tokio::time::sleep(every.to_std()).await;
             }
         })
     };
     let total = u64::from(args.orders) + waiting;
+    let mut interrupted = false;
     loop {
         if *settled.borrow_and_update() >= total {
             break;
         }
         tokio::select! {
             biased;
-            _ = ctrl_c() => break,
+            _ = ctrl_c() => { interrupted = true; break },
             changed = settled.changed() => if changed.is_err() { break },
         }
+    }
+    // Every order settled or failed: the placing task is at its last
+    // order, and its failure line (if any) is printed before the summary.
+    // A Ctrl-C stops it where it is.
+    if !interrupted {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), &mut placing).await;
     }
     placing.abort();
     trigger.trigger();

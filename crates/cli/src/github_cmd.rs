@@ -135,7 +135,7 @@ pub struct SendArgs {
     pub delivery: Option<String>,
 
     /// The X-GitHub-Hook-ID header (and a ping's hook_id).
-    #[arg(long, value_name = "ID", default_value_t = 1, value_parser = crate::numeric::hook_id)]
+    #[arg(long, value_name = "ID", default_value_t = 1, value_parser = crate::numeric::hook_id, allow_negative_numbers = true)]
     pub hook_id: u64,
 
     /// Send this file's bytes as the body instead of a generated payload, for

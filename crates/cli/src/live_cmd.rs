@@ -76,7 +76,7 @@ pub fn live(args: LiveArgs, lang: Lang) -> Result<(), Failure> {
         return Err(Failure::Usage(anyhow!(pick(
             lang,
             "--speed applies to a replay (--replay DIR); a live run goes at the speed of the clock",
-            "--speed vale para uma reprise (--replay PASTA); uma execução ao vivo anda na velocidade do relógio",
+            "--speed vale para uma reprodução (--replay PASTA); uma execução ao vivo anda na velocidade do relógio",
         ))));
     }
     let speed = args.speed.unwrap_or(1.0);
@@ -129,17 +129,27 @@ pub fn live(args: LiveArgs, lang: Lang) -> Result<(), Failure> {
                 crate::checked_scenario(args.scenario.as_ref(), lang, args.force, None, true, 1)?;
             if scenario.clock == ClockMode::Virtual {
                 let name = &scenario.name;
+                // The folder `hooklab run FILE` writes (runs/<file name>/),
+                // not results/<name>/: a student's copy of a committed
+                // scenario keeps its name, and its run is not the reference.
+                let file = args
+                    .scenario
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                let out = crate::default_results_dir(args.scenario.as_deref());
+                let out = format!("{}/", out.display());
                 return Err(Failure::Usage(anyhow!(pick(
                     lang,
                     format!(
                         "scenario `{name}` runs on the virtual clock, and a live run takes real time \
-                         (a simulated day would take a day). Run it with `hooklab run`, then replay \
-                         it: `hooklab live --replay results/{name}/ --speed 600`"
+                         (a simulated day would take a day). Run it with `hooklab run {file}` (it writes \
+                         {out}), then replay it: `hooklab live --replay {out} --speed 600`"
                     ),
                     format!(
                         "o cenário `{name}` usa o relógio virtual, e uma execução ao vivo leva tempo real \
-                         (um dia simulado levaria um dia). Execute-o com `hooklab run` e depois reprise-o: \
-                         `hooklab live --replay results/{name}/ --speed 600`"
+                         (um dia simulado levaria um dia). Execute-o com `hooklab run {file}` (que grava em \
+                         {out}) e depois reproduza-o: `hooklab live --replay {out} --speed 600`"
                     ),
                 ))));
             }

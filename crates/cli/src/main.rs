@@ -68,7 +68,9 @@ pub(crate) struct Cli {
     #[arg(long, global = true, env = "HOOKLAB_LANG", value_parser = lang_parser())]
     lang: Option<Lang>,
 
-    /// Print only the results: no progress bar, no "results written to" line.
+    /// Print only the results: no progress on stderr (run's bar, check's
+    /// line telling which case is being sent) and, after run, no "results
+    /// written to" line.
     #[arg(long, short, global = true)]
     quiet: bool,
 }
@@ -213,8 +215,10 @@ enum Command {
     /// Grade any webhook receiver, in any language: send it genuine, forged,
     /// tampered, stale, duplicate and odd deliveries and print a scorecard
     /// (`hooklab check http://127.0.0.1:8080/webhook --secret whsec_…`).
-    /// Exit code 0 when every case passed or warned, 1 when any failed.
-    /// See docs/check.md.
+    /// Exit code 0 when every case passed or warned, 1 when any failed or
+    /// when --deadline cut the battery short (cases not started in time),
+    /// 2 for bad usage (a URL off this machine, a malformed secret, nothing
+    /// listening, --deadline 0). See docs/check.md.
     Check(check_cmd::CheckArgs),
 
     /// Write a commented scenario file to start from: `hooklab new my-shop`
@@ -269,7 +273,7 @@ struct RunArgs {
     /// byte, whatever N. Real-clock runs always go one strategy at a time:
     /// they measure this machine, and strategies running together would
     /// measure each other's load. [default: the number of cores]
-    #[arg(long, short, value_name = "N", value_parser = numeric::jobs)]
+    #[arg(long, short, value_name = "N", value_parser = numeric::jobs, allow_negative_numbers = true)]
     jobs: Option<std::num::NonZeroUsize>,
 
     /// Run even when the cost estimate says the run would not fit this

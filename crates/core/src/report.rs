@@ -549,6 +549,7 @@ impl LatencySummary {
     /// Percentiles from the histogram, and the mean, min, max and standard
     /// error exactly from `exact` (the same values, summed as integers):
     /// a constant 150 ms then reads 150.000, not the 149.952 of its bucket.
+    /// The percentiles are kept between the exact minimum and maximum.
     pub fn from_histogram_exact(h: &Histogram<u64>, exact: &Moments) -> Self {
         let mut s = Self::from_histogram(h);
         let Some(mean_us) = exact.mean_us() else {
@@ -559,6 +560,14 @@ impl LatencySummary {
         s.mean = ms(mean_us);
         s.max = ms(exact.max_us as f64);
         s.min = Some(ms(exact.min_us as f64));
+        // A histogram percentile is its bucket's upper bound, which can lie
+        // above the exact maximum (crash-lab's after-commit p99 read
+        // 4603.903 over a max of 4600.000) or below the exact minimum: no
+        // percentile is outside the values themselves.
+        let (low, high) = (ms(exact.min_us as f64), s.max);
+        for p in [&mut s.p50, &mut s.p90, &mut s.p99, &mut s.p999] {
+            *p = p.clamp(low, high);
+        }
         if let Some(interval) = moments_interval(exact) {
             s.stderr = Some(ms(interval.stderr));
             s.ci95 = Some([ms(interval.low), ms(interval.high)]);
@@ -891,7 +900,10 @@ mod tests {
         assert_eq!((s.mean, s.max, s.min), (150.0, 150.0, Some(150.0)));
         assert_eq!(s.stderr, Some(0.0));
         assert_eq!(s.ci95, Some([150.0, 150.0]));
-        assert_eq!(s.p50, bucketed.p50);
+        // Its percentiles are the bucket's upper bound, above the exact
+        // maximum: capped at it.
+        assert!(bucketed.p50 > 150.0, "{bucketed:?}");
+        assert_eq!((s.p50, s.p90, s.p99, s.p999), (150.0, 150.0, 150.0, 150.0));
         // A zero delay is 0, not the histogram's smallest bucket.
         let (mut h, mut m) = (latency_histogram(), Moments::default());
         h.record(1).unwrap();

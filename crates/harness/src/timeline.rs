@@ -14,7 +14,9 @@
 //! run has no more than its bound, see
 //! [`hooklab_core::report::order_stride`]).
 //!
-//! The bucket width is only known at the end (about 1/200 of the run), so
+//! The bucket width is only known at the end (about 1/200 of the run, or of
+//! its active part when the run idled most of its length, see
+//! [`Recorder::finish`]), so
 //! the recorder counts in finer buckets whose width is a power of ten µs: any
 //! final width (1, 2 or 5 times a power of ten, never finer than the fine
 //! one) is a whole number of fine buckets, so merging them gives the very
@@ -393,14 +395,45 @@ impl Recorder {
         &self.polls_by_order
     }
 
+    /// When the last thing of the run happened, µs on its clock: the end
+    /// of its last fine bucket with a request, a refusal or a
+    /// notification, or its sampled orders' last instant; `end` when
+    /// events came at or after it.
+    fn active_until(&self, end: Micros) -> u64 {
+        let busy = |c: &Counts| c.polls + c.deliveries + c.rejected + c.rate_limited + c.known > 0;
+        if busy(&self.after_end) {
+            return end.0;
+        }
+        let last_bucket = self
+            .fine
+            .iter()
+            .rposition(busy)
+            .map_or(0, |b| (b as u64 + 1) * self.fine_us);
+        let last_life = self.lives.iter().flatten().fold(0.0f64, |a, &b| a.max(b));
+        last_bucket.max((last_life * 1_000.0).round() as u64)
+    }
+
     /// The timeline of a run that ended at `end`.
+    ///
+    /// Buckets are about 1/200 of the run, or of its active part when that
+    /// is at most half of it: a run that goes on idle (a missed order
+    /// waiting for its deadline: 3.5 s of polls and webhooks, then 33 h
+    /// until the run gave up) would otherwise put all it did in one
+    /// 1,000 s bucket. The timeline then ends with its last active bucket;
+    /// the run's length is `run_ms`.
     pub fn finish(&self, end: Micros) -> Timeline {
-        let usual = nice_width((end.0 / TARGET_BUCKETS).max(1_000));
+        let active = self.active_until(end);
+        let span = if active > 0 && active.saturating_mul(2) <= end.0 {
+            active
+        } else {
+            end.0
+        };
+        let usual = nice_width((span / TARGET_BUCKETS).max(1_000));
         let width = self
             .period_us
-            .and_then(|p| period_width(p, usual, self.fine_us, end.0))
+            .and_then(|p| period_width(p, usual, self.fine_us, span))
             .unwrap_or(usual);
-        let n = (end.0 / width + 1) as usize;
+        let n = (span / width + 1) as usize;
         let mut buckets = vec![Counts::default(); n];
         // Whole fine buckets per final bucket; a fine width coarser than the
         // final one (only if the end was never given and late events
@@ -540,11 +573,11 @@ mod tests {
                 },
             ),
         ];
-        let t = fold(&events, 2, Micros(1_000_000));
-        assert_eq!(t.bucket_ms, 5.0);
+        let t = fold(&events, 2, Micros(400_000));
+        assert_eq!(t.bucket_ms, 2.0);
         assert_eq!(t.polls.iter().sum::<u32>(), 2);
         assert_eq!(t.polls_wasted.iter().sum::<u32>(), 1);
-        assert_eq!(t.known[40], 1);
+        assert_eq!(t.known[100], 1);
         assert_eq!(t.orders[0], [0.0, 150.0, 200.0]);
         assert_eq!(t.orders[1], [-1.0, -1.0, -1.0]);
         assert_eq!(t.via, "p-");
@@ -583,6 +616,35 @@ mod tests {
         }
         assert_eq!(t.polls, want);
         assert_eq!(t.polls.iter().sum::<u32>() as usize, times.len());
+    }
+
+    /// checkout with 5% silent loss: polls and webhooks over 3.5 s, then
+    /// the webhook run waits 33 h for the orders it lost. Sized to the run,
+    /// its buckets were 1,000 s and all it did fell in the first; sized to
+    /// what it did, 20 ms, and the timeline stops there.
+    #[test]
+    fn a_run_idle_after_its_activity_sizes_its_buckets_to_the_activity() {
+        let events: Vec<RunEvent> = (0..3_500)
+            .map(|ms| {
+                at(
+                    ms,
+                    Happening::Poll {
+                        order: OrderId::numbered(1),
+                        pending: true,
+                        reconcile: false,
+                    },
+                )
+            })
+            .collect();
+        let t = fold(&events, 1, Micros(119_291_296_000));
+        assert_eq!(t.bucket_ms, 20.0);
+        assert_eq!(t.polls.len(), 176);
+        assert_eq!(t.polls.iter().sum::<u32>(), 3_500);
+        assert!(t.polls.iter().all(|&n| n <= 20), "{:?}", t.polls);
+        // Active over more than half of its run, the run sizes them.
+        let t = fold(&events, 1, Micros(6_000_000));
+        assert_eq!(t.bucket_ms, 50.0);
+        assert_eq!(t.polls.len(), 121);
     }
 
     #[test]

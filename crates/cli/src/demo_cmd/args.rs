@@ -35,7 +35,7 @@ pub struct PlatformArgs {
     pub(super) settle_after: Dur,
 
     /// Requests per second the API key may make; beyond, 429 with Retry-After.
-    #[arg(long, value_parser = parse_rate)]
+    #[arg(long, value_parser = parse_rate, allow_negative_numbers = true)]
     pub(super) rate_limit: Option<f64>,
 
     /// The SQLite file that keeps payments, endpoints, events and the

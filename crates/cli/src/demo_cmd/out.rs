@@ -125,8 +125,12 @@ impl Out {
     /// previous run left in its inbox waiting for their outcome: the order
     /// book announces each as placed when it is entered, and this prints it
     /// as resumed instead (once an order), since no new order was made.
-    pub(super) fn shop_events(&self, clock: Clock, resumed: HashSet<OrderId>) -> EventSink {
-        let printing = self.events(clock);
+    pub(super) fn shop_events(
+        &self,
+        clock: Clock,
+        printing: EventSink,
+        resumed: HashSet<OrderId>,
+    ) -> EventSink {
         if resumed.is_empty() {
             return printing;
         }
@@ -156,6 +160,75 @@ impl Out {
         // stopped, only waited for; a paused terminal is not waited on long.
         self.printer.flush(std::time::Duration::from_secs(2));
         Ok(())
+    }
+}
+
+/// The shop's "order placed" lines, each held until the platform created
+/// the order's payment: the order book announces an order as it enters it,
+/// just before asking for the payment, and an order whose creation failed
+/// (nothing listening at --platform) must not be said to be placed.
+#[derive(Clone)]
+pub(super) struct Placed {
+    held: Arc<std::sync::Mutex<std::collections::HashMap<OrderId, Micros>>>,
+    printing: EventSink,
+}
+
+impl Placed {
+    /// Wraps `printing`: it gets every event but the placements, each
+    /// printed (at its own instant) when [`Placed::created`] says so or
+    /// before the first other event of its order, whichever comes first.
+    pub(super) fn wrap(printing: EventSink) -> (EventSink, Placed) {
+        let placed = Placed {
+            held: Arc::default(),
+            printing,
+        };
+        let inner = placed.clone();
+        let sink = EventSink::to(move |e| {
+            if let Happening::OrderPlaced { order } = &e.what {
+                inner.lock().insert(order.clone(), e.at);
+                return;
+            }
+            if let Some(order) = order_of(&e.what) {
+                inner.created(order);
+            }
+            inner.printing.emit(e.at, || e.what);
+        });
+        (sink, placed)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<OrderId, Micros>> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The platform created `order`'s payment: its placement is printed,
+    /// if it was not already.
+    pub(super) fn created(&self, order: &OrderId) {
+        let at = self.lock().remove(order);
+        if let Some(at) = at {
+            self.printing.emit(at, || Happening::OrderPlaced {
+                order: order.clone(),
+            });
+        }
+    }
+
+    /// `order`'s creation failed: its placement is never printed (the
+    /// failure is).
+    pub(super) fn failed(&self, order: &OrderId) {
+        self.lock().remove(order);
+    }
+}
+
+/// The order an event is about, if any.
+fn order_of(what: &Happening) -> Option<&OrderId> {
+    match what {
+        Happening::OrderPlaced { order }
+        | Happening::Settled { order, .. }
+        | Happening::Poll { order, .. }
+        | Happening::Delivery { order, .. }
+        | Happening::Known { order, .. }
+        | Happening::Duplicate { order, .. }
+        | Happening::UnknownOrder { order, .. } => Some(order),
+        _ => None,
     }
 }
 
@@ -249,7 +322,11 @@ mod tests {
             let out = Out { lang, ..out };
             let clock = Clock::starting_now(START_US);
             let old = OrderId("ord_old".to_owned());
-            let book = OrderBook::with_events(out.shop_events(clock, HashSet::from([old.clone()])));
+            let book = OrderBook::with_events(out.shop_events(
+                clock,
+                out.events(clock),
+                HashSet::from([old.clone()]),
+            ));
             book.place(old, clock.now());
             book.place(OrderId("ord_new".to_owned()), clock.now());
             let first = printed.recv().await.unwrap();

@@ -46,7 +46,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "",
         "quiet",
-        "Imprime só os resultados: sem barra de progresso, sem a linha \"resultados gravados em\"",
+        "Imprime só os resultados: sem o progresso no stderr (a barra de `run`, a linha de `check` que diz qual caso está sendo enviado) e, depois de `run`, sem a linha \"resultados gravados em\"",
     ),
     ("", "help", "Mostra a ajuda"),
     ("", "version", "Mostra a versão"),
@@ -343,12 +343,12 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "live",
         "",
-        "A visão da sala de aula: veja as estratégias disputarem no navegador, ao vivo (`hooklab live [CENARIO.toml]`) ou reprisadas de uma execução terminada (`hooklab live --replay results/<nome>/ --speed 60`)",
+        "A visão da sala de aula: veja as estratégias disputarem no navegador, ao vivo (`hooklab live [CENARIO.toml]`) ou reproduzidas de uma execução terminada (`hooklab live --replay results/<nome>/ --speed 60`)",
     ),
     (
         "live",
         "scenario",
-        "O cenário a executar ao vivo (TOML). Sem ele, o cenário `checkout` embutido. Deve usar o relógio real: para execuções virtuais, use a reprise",
+        "O cenário a executar ao vivo (TOML). Sem ele, o cenário `checkout` embutido. Deve usar o relógio real: para execuções virtuais, use a reprodução (--replay)",
     ),
     (
         "live",
@@ -358,12 +358,12 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "live",
         "replay",
-        "Reprisa uma execução terminada a partir da sua pasta de resultados (ou do seu summary.json) em vez de executar um cenário",
+        "Reproduz uma execução terminada a partir da sua pasta de resultados (ou do seu summary.json) em vez de executar um cenário",
     ),
     (
         "live",
         "speed",
-        "Velocidade da reprise: tempo da execução por tempo de relógio (60 transforma uma hora simulada em um minuto). A página pode mudá-la",
+        "Velocidade da reprodução: tempo da execução por tempo de relógio (60 transforma uma hora simulada em um minuto). A página pode mudá-la",
     ),
     (
         "live",
@@ -373,7 +373,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "check",
         "",
-        "Avalia qualquer receptor de webhooks, em qualquer linguagem: envia entregas genuínas, forjadas, adulteradas, velhas, duplicadas e estranhas e imprime um boletim (`hooklab check http://127.0.0.1:8080/webhook --secret whsec_…`). Código de saída 0 quando todos os casos passaram ou deram aviso, 1 quando algum falhou. Veja docs/check.pt-BR.md",
+        "Avalia qualquer receptor de webhooks, em qualquer linguagem: envia entregas genuínas, forjadas, adulteradas, velhas, duplicadas e estranhas e imprime um boletim (`hooklab check http://127.0.0.1:8080/webhook --secret whsec_…`). Código de saída 0 quando todos os casos passaram ou deram aviso, 1 quando algum falhou ou quando o --deadline cortou a bateria (casos que não começaram antes do prazo), 2 para uso incorreto (uma URL fora desta máquina, um segredo malformado, nada escutando, --deadline 0). Veja docs/check.pt-BR.md",
     ),
     (
         "check",

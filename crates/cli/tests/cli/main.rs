@@ -7,6 +7,7 @@ mod demo;
 mod findings;
 mod flag_checks;
 mod messages;
+mod pt_findings;
 mod stderr;
 
 use std::process::Command;
@@ -218,7 +219,7 @@ fn sweep_values_and_platform_bounds_are_refused_with_exit_2() {
         (
             format!("{events}[sweep]\n\"poll.page_size\" = [0]\n"),
             "s.toml:15:",
-            "between 1 and 1000",
+            "between 1 and 1,000",
         ),
         (
             format!("{GOOD}[sweep]\n\"poll.interval_ms\" = [10, \"10ms\"]\n"),

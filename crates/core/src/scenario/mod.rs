@@ -320,10 +320,14 @@ fn missing_hint(path: &FieldPath) -> Option<Said> {
         "settle" => "settle = { dist = \"uniform\", min_ms = 200, max_ms = 2000 }",
         _ => return None,
     };
-    let pt = example.replace(
-        " with orders, arrival and settle",
-        " com orders, arrival e settle",
-    );
+    // The example name is a name to replace, so it is in the reader's
+    // language; field names stay as the file writes them.
+    let pt = example
+        .replace(
+            " with orders, arrival and settle",
+            " com orders, arrival e settle",
+        )
+        .replace("my-scenario", "meu-cenario");
     Some(Said::new(
         format!("for example: {example}"),
         format!("por exemplo: {pt}"),
@@ -850,7 +854,7 @@ kind = "webhook"
         let p = problems(&format!(
             "{events}\n[sweep]\n\"poll-200ms.page_size\" = [10, 0]\n"
         ));
-        assert!(p[0].what.en.contains("between 1 and 1000, got 0"), "{p:?}");
+        assert!(p[0].what.en.contains("between 1 and 1,000, got 0"), "{p:?}");
         Scenario::parse(
             &format!("{events}\n[sweep]\n\"poll-200ms.page_size\" = [10, 20]\n"),
             "x",
@@ -907,6 +911,47 @@ kind = "webhook"
             message.contains("deve ser um número inteiro de pelo menos 1; recebido -5"),
             "{message}"
         );
+        // Too large for the field's type, or only for its bound: the same
+        // "at most" either way, not "at least 1".
+        for (orders, got) in [
+            ("99999999999999999999", "99.999.999.999.999.999.999"),
+            ("6000000000", "6.000.000.000"),
+            ("6000000", "6.000.000"),
+        ] {
+            let message = rendered(
+                &GOOD.replace("orders = 300", &format!("orders = {orders}")),
+                Lang::PtBr,
+            );
+            assert!(
+                message.contains(&format!(
+                    "cabem no máximo 5.000.000 pedidos numa execução; recebido {got}"
+                )),
+                "{message}"
+            );
+        }
+        let message = rendered(
+            &GOOD.replace(
+                "orders = 300",
+                "orders = 300\nmerchants = 99999999999999999999",
+            ),
+            Lang::En,
+        );
+        assert!(
+            message.contains("between 1 and 100,000, got 99,999"),
+            "{message}"
+        );
+        let message = rendered(
+            &GOOD.replace("orders = 300", "orders = 300\nmerchants = 0"),
+            Lang::PtBr,
+        );
+        assert!(
+            message.contains("entre 1 e 100.000; recebido 0"),
+            "{message}"
+        );
+        // The example name of a missing `name` is in the reader's language.
+        let message = rendered("", Lang::PtBr);
+        assert!(message.contains("name = \"meu-cenario\""), "{message}");
+        assert!(rendered("", Lang::En).contains("name = \"my-scenario\""));
         let long = format!("/nonexistent/{}/x.toml", "d".repeat(60));
         let err = Scenario::load(Path::new(&long)).unwrap_err();
         assert!(err.render(Lang::En).starts_with(&long), "{err}");

@@ -103,21 +103,36 @@ pub fn num_rounded(lang: Lang, value: f64) -> String {
     } else {
         text
     };
-    let (group, point) = match lang {
-        Lang::En => (',', '.'),
-        Lang::PtBr => ('.', ','),
+    let point = match lang {
+        Lang::En => '.',
+        Lang::PtBr => ',',
     };
     if text.len() >= 4 && text.bytes().all(|b| b.is_ascii_digit()) {
-        let mut grouped = String::with_capacity(text.len() + text.len() / 3);
-        for (i, c) in text.chars().enumerate() {
-            if i > 0 && (text.len() - i).is_multiple_of(3) {
-                grouped.push(group);
-            }
-            grouped.push(c);
-        }
-        return grouped;
+        return grouped(lang, &text);
     }
     text.replace('.', &point.to_string())
+}
+
+/// A whole number written in digits (`99999999999999999999`, past what any
+/// integer type holds), its thousands grouped as `lang` groups them
+/// (`99,999,…`, `99.999,…`); four digits or more only, as
+/// [`num_rounded`] does, and any other text as it is.
+pub fn grouped(lang: Lang, digits: &str) -> String {
+    if digits.len() < 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return digits.to_owned();
+    }
+    let group = match lang {
+        Lang::En => ',',
+        Lang::PtBr => '.',
+    };
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(group);
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Fields whose smallest meaningful value is 1: a negative or oversized
@@ -236,6 +251,19 @@ pub fn serde_said(message: &str, field: Option<&str>) -> Said {
                 && (found.ends_with(" as i128") || found.ends_with(" as u128"))
             {
                 return too_long_duration(&name);
+            }
+            // A whole number too large for its type, in a field with a
+            // bound: the bound, as a value above it but within the type
+            // gets ("at most 5,000,000 orders"), not "at least 1".
+            if let (Some(value), Some(field)) = (found.strip_prefix("integer `"), field)
+                && matches!(expected.trim(), "u32" | "u64" | "usize")
+                && !value.starts_with('-')
+            {
+                let digits = value.split('`').next().unwrap_or(value);
+                let got = Said::new(grouped(Lang::En, digits), grouped(Lang::PtBr, digits));
+                if let Some(said) = super::validate::too_large(field, &got) {
+                    return said;
+                }
             }
             let (f, e) = (found_words(found), expected_words(expected, field));
             return Said::new(

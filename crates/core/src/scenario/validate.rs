@@ -46,6 +46,67 @@ fn too_long(name: &str) -> Option<Said> {
 /// The most orders one run may have.
 pub const MAX_ORDERS: u32 = 5_000_000;
 
+/// The most merchants a workload may have.
+pub const MAX_MERCHANTS: u32 = 100_000;
+
+/// The largest `page_size` of an event-log poller (the platform's page).
+pub const MAX_PAGE_SIZE: usize = 1_000;
+
+/// What a whole-number field with an upper bound says of `got` (the value
+/// as each language writes it) when it is past the bound: the same words
+/// whether the value fits the field's type (`orders = 6000000`, checked
+/// here) or not (`orders = 99999999999999999999`, refused by serde before,
+/// see [`super::text::serde_said`]). `None` for a field without a bound.
+pub(super) fn too_large(field: &str, got: &Said) -> Option<Said> {
+    let (en, pt) = (&got.en, &got.pt_br);
+    Some(match field {
+        "orders" => Said::new(
+            format!(
+                "at most {} orders fit in one run, got {en}",
+                num_rounded(Lang::En, f64::from(MAX_ORDERS)),
+            ),
+            format!(
+                "cabem no máximo {} pedidos numa execução; recebido {pt}",
+                num_rounded(Lang::PtBr, f64::from(MAX_ORDERS)),
+            ),
+        ),
+        "merchants" => Said::new(
+            format!(
+                "between 1 and {}, got {en}",
+                num_rounded(Lang::En, f64::from(MAX_MERCHANTS))
+            ),
+            format!(
+                "entre 1 e {}; recebido {pt}",
+                num_rounded(Lang::PtBr, f64::from(MAX_MERCHANTS))
+            ),
+        ),
+        "page_size" => Said::new(
+            format!(
+                "between 1 and {}, got {en}",
+                num_rounded(Lang::En, MAX_PAGE_SIZE as f64)
+            ),
+            format!(
+                "entre 1 e {}; recebido {pt}",
+                num_rounded(Lang::PtBr, MAX_PAGE_SIZE as f64)
+            ),
+        ),
+        "amount_cents" => Said::new(
+            format!(
+                "between 1 and {MAX_AMOUNT_CENTS} (the most the platform accepts for one payment), got {en}"
+            ),
+            format!(
+                "entre 1 e {MAX_AMOUNT_CENTS} (o máximo que a plataforma aceita num pagamento); recebido {pt}"
+            ),
+        ),
+        _ => return None,
+    })
+}
+
+/// `value` as each language writes a count (`6,000,000`, `6.000.000`).
+fn count(value: f64) -> Said {
+    Said::new(num_rounded(Lang::En, value), num_rounded(Lang::PtBr, value))
+}
+
 /// The slowest rate limit a scenario may set: the platform's token bucket
 /// holds one second's worth of requests, and below one a second no request
 /// ever finds a whole token at the start, so every creation is refused.
@@ -126,15 +187,12 @@ pub(super) fn strategy_problems(table: &StrategyTable) -> Vec<(&'static str, Sai
         }
         StrategySpec::PollEvents { page_size, .. }
         | StrategySpec::LongPollEvents { page_size, .. }
-            if !(1..=1_000).contains(&page_size) =>
+            if !(1..=MAX_PAGE_SIZE).contains(&page_size) =>
         {
-            out.push((
-                "page_size",
-                Said::new(
-                    format!("between 1 and 1000, got {page_size}"),
-                    format!("entre 1 e 1000; recebido {page_size}"),
-                ),
-            ));
+            let got = count(page_size as f64);
+            if let Some(said) = too_large("page_size", &got) {
+                out.push(("page_size", said));
+            }
         }
         _ => {}
     }
@@ -320,22 +378,10 @@ impl ScenarioFile {
                     "deve ser pelo menos 1 (uma execução precisa de pedidos para medir)",
                 ),
             );
-        } else if w.orders > MAX_ORDERS {
-            bad(
-                "workload.orders",
-                Said::new(
-                    format!(
-                        "at most {} orders fit in one run, got {}",
-                        num_rounded(Lang::En, f64::from(MAX_ORDERS)),
-                        num_rounded(Lang::En, f64::from(w.orders)),
-                    ),
-                    format!(
-                        "cabem no máximo {} pedidos numa execução; recebido {}",
-                        num_rounded(Lang::PtBr, f64::from(MAX_ORDERS)),
-                        num_rounded(Lang::PtBr, f64::from(w.orders)),
-                    ),
-                ),
-            );
+        } else if w.orders > MAX_ORDERS
+            && let Some(said) = too_large("orders", &count(f64::from(w.orders)))
+        {
+            bad("workload.orders", said);
         }
         if let Some((field, said)) = arrival_problem(&w.arrival) {
             bad(&format!("workload.arrival.{field}"), said);
@@ -360,29 +406,16 @@ impl ScenarioFile {
                 ),
             );
         }
-        if w.merchants == 0 || w.merchants > 100_000 {
-            bad(
-                "workload.merchants",
-                Said::new(
-                    format!("between 1 and 100000, got {}", w.merchants),
-                    format!("entre 1 e 100000; recebido {}", w.merchants),
-                ),
-            );
+        if (w.merchants == 0 || w.merchants > MAX_MERCHANTS)
+            && let Some(said) = too_large("merchants", &count(f64::from(w.merchants)))
+        {
+            bad("workload.merchants", said);
         }
         if w.amount_cents == 0 || w.amount_cents > MAX_AMOUNT_CENTS {
-            bad(
-                "workload.amount_cents",
-                Said::new(
-                    format!(
-                        "between 1 and {MAX_AMOUNT_CENTS} (the most the platform accepts for one payment), got {}",
-                        w.amount_cents
-                    ),
-                    format!(
-                        "entre 1 e {MAX_AMOUNT_CENTS} (o máximo que a plataforma aceita num pagamento); recebido {}",
-                        w.amount_cents
-                    ),
-                ),
-            );
+            let got = w.amount_cents.to_string();
+            if let Some(said) = too_large("amount_cents", &Said::new(got.clone(), got)) {
+                bad("workload.amount_cents", said);
+            }
         }
         if !(w.currency.len() == 3 && w.currency.chars().all(|c| c.is_ascii_uppercase())) {
             bad(
@@ -624,7 +657,11 @@ mod tests {
     fn huge_numbers_are_quoted_short_and_without_serde_s_types() {
         let text = scenario("ok", "ok").replace("orders = 10", "orders = 99999999999999999999");
         let said = first_problem(&text);
-        assert!(said.ends_with("got 99999999999999999999"), "{said}");
+        // The field's bound, as for a value the type holds; no "as i128".
+        assert!(
+            said.ends_with("orders fit in one run, got 99,999,999,999,999,999,999"),
+            "{said}"
+        );
         let text = scenario("ok", "ok").replace(
             "kind = \"poll\"\ninterval_ms = 200\n",
             "kind = \"backoff_poll\"\nfirst_ms = 100\nfactor = 1e308\nmax_ms = 2000\n",

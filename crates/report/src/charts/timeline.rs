@@ -95,10 +95,16 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         .iter()
         .map(|s| buckets(&s.timeline))
         .collect();
+    // A run that idled most of its length has a timeline that stops with
+    // its activity (crates/harness's `Recorder::finish`): its end is its
+    // `run_ms`.
     let run_end_s = summary
         .strategies
         .iter()
-        .map(|s| s.timeline.polls.len() as f64 * s.timeline.bucket_ms / 1_000.0)
+        .map(|s| {
+            let buckets_s = s.timeline.polls.len() as f64 * s.timeline.bucket_ms / 1_000.0;
+            buckets_s.max(s.run_ms / 1_000.0)
+        })
         .fold(1.0f64, f64::max);
     let last_s = summary
         .strategies
@@ -108,13 +114,7 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
     // An idle tail longer than a tenth of the axis is cut off, and said.
     let cut = last_s > 0.0 && last_s < run_end_s * 0.9;
     let end_s = if cut { last_s * 1.05 } else { run_end_s };
-    let (scale, axis) = if end_s > 2.0 * 3_600.0 {
-        (3_600.0, Msg::TimeHours)
-    } else if end_s > 120.0 {
-        (60.0, Msg::TimeMinutes)
-    } else {
-        (1.0, Msg::TimeSeconds)
-    };
+    let (scale, axis) = time_unit(end_s);
     let retried: Vec<usize> = series
         .iter()
         .enumerate()
@@ -209,7 +209,12 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     if cut {
-        let at = |s: f64| decimal(lang, format!("{} {}", tick(s / scale), unit(axis)));
+        // Each instant in its own unit: the runs' end, 33 h after an axis
+        // of seconds, reads 33.1 h, not 2,000 min.
+        let at = |s: f64| {
+            let (scale, axis) = time_unit(s);
+            decimal(lang, format!("{} {}", tick(s / scale), unit(axis)))
+        };
         let note = quiet_tail(lang, &at(last_s), &at(run_end_s));
         chart.plotting_area().draw(&Text::new(
             note,
@@ -228,6 +233,18 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         (end_s, scale, axis),
         lang,
     )
+}
+
+/// The unit a time axis ending at `end_s` counts in: seconds up to 2 min,
+/// minutes up to 2 h, then hours (its scale, s per unit).
+fn time_unit(end_s: f64) -> (f64, Msg) {
+    if end_s > 2.0 * 3_600.0 {
+        (3_600.0, Msg::TimeHours)
+    } else if end_s > 120.0 {
+        (60.0, Msg::TimeMinutes)
+    } else {
+        (1.0, Msg::TimeSeconds)
+    }
 }
 
 /// The unit a time axis's numbers are in, for the quiet-tail note.

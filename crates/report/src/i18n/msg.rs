@@ -164,7 +164,7 @@ impl Msg {
             (Model, En) => "model",
             (Model, PtBr) => "modelo",
             (ModelDraws, En) => "model, these draws",
-            (ModelDraws, PtBr) => "modelo, estes sorteios",
+            (ModelDraws, PtBr) => "modelo (sorteios desta execução)",
             (ReqPerDay, En) => "req/day",
             (ReqPerDay, PtBr) => "req./dia",
             (PollsPerWebhook, En) => "polls per webhook",

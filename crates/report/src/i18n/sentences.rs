@@ -51,7 +51,7 @@ fn workload_words(lang: Lang, text: &str) -> String {
             ("uniform", "uniforme"),
             ("exponential", "exponencial"),
             ("lognormal", "log-normal"),
-            ("fixed", "fixo"),
+            ("fixed", "fixa"),
             ("median", "mediana"),
             ("mean", "média"),
         ]
@@ -156,7 +156,7 @@ pub fn footnote(
                 format!(", o atraso medido do liquidador ({ms} ms na execução de {name})")
             });
             if let Some((name, ms)) = way {
-                late.push_str(&format!(", e, para cada estratégia a que a plataforma empurra (webhook, híbrido, long poll, stream), o caminho da sua própria notificação pela plataforma e pela loja, calibrado antes da carga dessa estratégia: a média de 5 rodadas de até 100 notificações reais da estratégia, cronometradas logo antes de ela rodar, todas criadas antes da primeira liquidar e liquidando em trechos dos seus próprios intervalos entre liquidações ({} ms na de {name}; a dispersão das rodadas é o erro-padrão da própria previsão; modelo, estes sorteios lê os trechos de cada entrega de webhook na própria execução)", ms));
+                late.push_str(&format!(", e, para cada estratégia a que a plataforma empurra (webhook, híbrido, long poll, stream), o caminho da sua própria notificação pela plataforma e pela loja, calibrado antes da carga dessa estratégia: a média de 5 rodadas de até 100 notificações reais da estratégia, cronometradas logo antes de ela rodar, todas criadas antes da primeira liquidar e liquidando em trechos dos seus próprios intervalos entre liquidações ({} ms na de {name}; a dispersão das rodadas é o erro-padrão da própria previsão; modelo (sorteios desta execução) lê os trechos de cada entrega de webhook na própria execução)", ms));
             }
             format!(
                 "Medido nesta execução; modelo é a previsão de crates/core/src/model/, alimentada com o tempo de ida e volta medido ({rtt} ms){late} e uma folga de temporizador de {} ms para consultas. As entradas de cada estratégia estão em summary.json.",
@@ -396,7 +396,7 @@ pub fn outside_note(lang: Lang) -> String {
 pub fn draws_note(lang: Lang) -> String {
     match lang {
         Lang::En => "model, these draws: the same model fed this run's own draws (settlement instants, arrivals, each webhook's departure, retries and legs, which attempts the receiver failed, which deliveries it acknowledged and dropped, which events the sender sent twice) and its measured legs; in virtual time it must equal the measurement, and a gap there is a bug in hooklab.".to_owned(),
-        Lang::PtBr => "modelo, estes sorteios: o mesmo modelo alimentado com os sorteios desta execução (instantes de liquidação, chegadas, a partida, as novas tentativas e os trechos de cada webhook, as tentativas que o receptor fez falhar, as entregas que ele confirmou e descartou, os eventos que o remetente enviou duas vezes) e seus trechos medidos; no relógio virtual deve igualar a medição, e uma diferença ali é um defeito do hooklab.".to_owned(),
+        Lang::PtBr => "modelo (sorteios desta execução): o mesmo modelo alimentado com esses sorteios (instantes de liquidação, chegadas, a partida, as novas tentativas e os trechos de cada webhook, as tentativas que o receptor fez falhar, as entregas que ele confirmou e descartou, os eventos que o remetente enviou duas vezes) e seus trechos medidos; no relógio virtual deve igualar a medição, e uma diferença ali é um defeito do hooklab.".to_owned(),
     }
 }
 

@@ -340,3 +340,28 @@ fn the_requests_chart_stacks_the_429s_in_proportion_and_says_they_are_outside_re
     assert!(!texts.iter().any(|t| t.contains("429")), "{texts:?}");
     assert!(before.iter().any(|t| t.contains("429")), "{before:?}");
 }
+
+/// checkout with silent loss: every strategy busy for 3.5 s, the webhook's
+/// run then waiting 33 h for the orders it lost. Its timeline stops with
+/// its activity (crates/harness sizes the buckets to it), so the run's end
+/// comes from `run_ms`, and the note says it in hours.
+#[test]
+fn a_timeline_cut_before_a_long_idle_tail_names_the_end_in_its_own_unit() {
+    let mut summary = summary("");
+    for s in &mut summary.strategies {
+        s.timeline.bucket_ms = 20.0;
+        s.timeline.polls = vec![3; 176];
+        s.run_ms = 3_500.0;
+    }
+    if let Some(webhook) = summary.strategies.last_mut() {
+        webhook.run_ms = 119_291_296.0;
+    }
+    let all = charts::all(&summary, Lang::PtBr).unwrap();
+    let svg = &all.iter().find(|(f, _)| *f == "timeline.svg").unwrap().1;
+    let texts = svg_texts(svg).join(" | ");
+    assert!(
+        texts.contains("o eixo termina em 3,52 s")
+            && texts.contains("até o fim das execuções, em 33,1 h"),
+        "{texts}"
+    );
+}
