@@ -74,12 +74,12 @@ fn a_negative_number_gets_the_range_not_unexpected_argument() {
                 "--deadline",
                 "-3",
             ][..],
-            "não é um número inteiro",
+            "deve ser pelo menos 1 e no máximo 604800",
         ),
         (
             "pt-BR",
             &["shop", "--api-key", "k", "--orders", "-1"][..],
-            "-1 está fora do intervalo de 0 a 4294967295",
+            "deve ser pelo menos 0 e no máximo 1000000",
         ),
     ] {
         let out = hooklab(dir.path())

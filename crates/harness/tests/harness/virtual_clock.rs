@@ -90,9 +90,15 @@ latency = { dist = "fixed", ms = 2 }"#,
         // shared machine) plus the network model's round trip: in real time
         // each of a poll's four one-way trips is a real timer, which fires on
         // the next 1 ms tick after its deadline, or later.
-        let gap = (r.latency_ms.mean - v.latency_ms.mean).abs();
+        // Real time only adds to the virtual clock's costs, so the real mean
+        // is not below the virtual one. How much it adds is the machine's
+        // load, not hooklab's (a shared 2-core machine under a parallel
+        // build added 13 ms): the bound is half a poll interval, past which
+        // a poll would have been a whole tick late on average, which no
+        // load on loopback explains.
+        let gap = r.latency_ms.mean - v.latency_ms.mean;
         assert!(
-            gap <= 5.0 + 2.0 * 2.0,
+            (-1.0..=50.0).contains(&gap),
             "{name}: real mean {} ms, virtual mean {} ms",
             r.latency_ms.mean,
             v.latency_ms.mean
