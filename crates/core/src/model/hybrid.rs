@@ -144,7 +144,14 @@ pub fn hybrid_order_drawn(
             out.polls += p;
             if poll.read_us < settle_after_us {
                 out.polls_wasted += p;
-                skip_ahead(&mut schedule, &poll, settle_after_us, webhook_rel, p, &mut out);
+                skip_ahead(
+                    &mut schedule,
+                    &poll,
+                    settle_after_us,
+                    webhook_rel,
+                    p,
+                    &mut out,
+                );
                 continue;
             }
             if webhook_rel <= poll.answer_us {
@@ -333,8 +340,12 @@ mod tests {
             let (mut sum, mut sum_sq, mut lost_sum, n) = (0.0, 0.0, 0.0, 20_000u64);
             for _ in 0..n {
                 let settle = s.sample(&mut rng).as_us() as f64;
-                let mut schedule =
-                    PollSchedule::new(legs.response_us, RECONCILE.after_us, RECONCILE.every_us, legs);
+                let mut schedule = PollSchedule::new(
+                    legs.response_us,
+                    RECONCILE.after_us,
+                    RECONCILE.every_us,
+                    legs,
+                );
                 let polls = std::iter::from_fn(move || Some(schedule.next_poll()));
                 let (walked_polls, walked_delay) =
                     crate::model::poll::tests::walk_polls(settle, polls, legs);

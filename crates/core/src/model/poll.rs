@@ -239,7 +239,7 @@ fn mean_below(law: &SettleLaw<'_>, x_us: f64) -> f64 {
 }
 
 /// `E[S; S > x]`, µs, of a scenario's distribution, in closed form.
-fn mean_above(d: &Distribution, x_us: f64) -> f64 {
+pub(crate) fn mean_above(d: &Distribution, x_us: f64) -> f64 {
     let x = x_us.floor();
     match *d {
         Distribution::Fixed { ms } => {
@@ -279,7 +279,7 @@ fn mean_above(d: &Distribution, x_us: f64) -> f64 {
 /// Where the density of `d` stops rising, µs: beyond, `P(S > x)` is convex,
 /// which is what bounds the closed-form tail of [`poll_costs`]. `None` for
 /// a fixed delay (no density: summed like one draw).
-fn falling_from(d: &Distribution) -> Option<f64> {
+pub(crate) fn falling_from(d: &Distribution) -> Option<f64> {
     match *d {
         Distribution::Fixed { .. } => None,
         Distribution::Uniform { min_ms, .. } => Some(min_ms.as_us() as f64),
@@ -546,7 +546,11 @@ pub(crate) mod tests {
     /// schedule (the shop's rules, no model): what a virtual run measures.
     fn walk(s_us: f64, interval_us: f64, legs: Legs) -> (f64, f64) {
         let mut schedule = PollSchedule::poller(interval_us, legs);
-        walk_polls(s_us, std::iter::from_fn(move || Some(schedule.next_poll())), legs)
+        walk_polls(
+            s_us,
+            std::iter::from_fn(move || Some(schedule.next_poll())),
+            legs,
+        )
     }
 
     /// [`walk`] over any polls (ascending reads, as `polls` yields them):
