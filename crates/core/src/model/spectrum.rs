@@ -127,7 +127,14 @@ fn spectrum_of_polls(
     let polls = polls.inspect(|p| {
         first_read.get_or_insert(p.read_us);
     });
-    let c = summed_poll_costs(law, polls, evens_out, legs, MAX_POLLS);
+    // Uneven polls have no closed form: followed as far as they always
+    // were (each order of a jittered backoff sums its own).
+    let cap = if evens_out {
+        MAX_POLLS
+    } else {
+        MAX_STEPS as u64
+    };
+    let c = summed_poll_costs(law, polls, evens_out, legs, cap);
     let after_first = first_read.map_or(0.0, |read| law.tail(read));
     let wasted = c.polls - 1.0;
     SpectrumCosts {
