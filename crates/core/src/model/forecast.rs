@@ -290,7 +290,7 @@ fn model(
             let c = if asked > t as f64 {
                 // The first poll is due at T; each answer then asks for more.
                 let every = asked as u64;
-                scheduled_poll_costs(&law, (0..).map(|k: u64| t + k * every), legs)
+                scheduled_poll_costs(&law, (0..).map(|k: u64| t + k * every), true, legs)
             } else {
                 conditional_poll_costs(&law, t as f64, legs)
             };
@@ -306,7 +306,9 @@ fn model(
                     let id = OrderId::numbered(i as u64 + 1);
                     let own = SettleLaw::from_draws([o.settle_after_us]);
                     let law = if grid.is_some() { law.clone() } else { own };
-                    let c = scheduled_poll_costs(&law, schedule.deadlines(id.as_str()), legs);
+                    let deadlines = schedule.deadlines(id.as_str());
+                    let c = scheduled_poll_costs(&law, deadlines, false, legs);
+                    sum.unresolved |= c.unresolved;
                     sum.requests += c.requests;
                     sum.wasted += c.wasted;
                     sum.delay_us += c.delay_us;
@@ -317,9 +319,12 @@ fn model(
                     wasted: sum.wasted / n,
                     not_modified: 0.0,
                     delay_us: sum.delay_us / n,
+                    unresolved: sum.unresolved,
                 }
             } else {
-                scheduled_poll_costs(&law, schedule.deadlines(""), legs)
+                // Unjittered: geometric up to the cap, or `at_ms` then its
+                // last gap again, so the gaps even out.
+                scheduled_poll_costs(&law, schedule.deadlines(""), true, legs)
             };
             Prediction {
                 not_modified_per_order: None,
@@ -526,6 +531,7 @@ fn spectrum_prediction(c: &SpectrumCosts, legs: &Legs, formula: &str) -> Predict
             0.0
         })),
         not_modified_per_order: Some(round4(c.not_modified)),
+        unresolved: c.unresolved,
         ..prediction(legs, formula)
     }
 }

@@ -175,6 +175,19 @@ impl PollSchedule {
             answer_us,
         }
     }
+
+    /// Skips the next `k` polls, all assumed to find the payment pending,
+    /// once the polls are evenly spaced (the caller checked: the last two
+    /// spacings equal): each is one spacing, `max(T, round trip)`, after
+    /// the one before. A walk of billions of polls over a heavy tail
+    /// becomes one step (`super::hybrid`).
+    pub fn skip(&mut self, k: u64) {
+        let spacing = self
+            .interval_us
+            .max(self.legs.request_us + self.legs.response_us);
+        self.sent += k;
+        self.free_at_us += k as f64 * spacing;
+    }
 }
 
 /// What polling one payment costs, in expectation.
@@ -194,7 +207,7 @@ pub struct PollCosts {
 /// The most polls the sums follow one by one. Beyond, the tail of a law
 /// whose density falls is summed in closed form (see [`poll_costs`]), so
 /// only a law still rising this far out is left unresolved.
-const MAX_POLLS: u64 = 20_000_000;
+pub(crate) const MAX_POLLS: u64 = 20_000_000;
 
 /// The draws' sums switch to the closed form after this many polls (exact
 /// for draws, so only a matter of speed).
@@ -226,7 +239,7 @@ fn mean_below(law: &SettleLaw<'_>, x_us: f64) -> f64 {
 }
 
 /// `E[S; S > x]`, µs, of a scenario's distribution, in closed form.
-fn mean_above(d: &Distribution, x_us: f64) -> f64 {
+pub(crate) fn mean_above(d: &Distribution, x_us: f64) -> f64 {
     let x = x_us.floor();
     match *d {
         Distribution::Fixed { ms } => {
@@ -266,7 +279,7 @@ fn mean_above(d: &Distribution, x_us: f64) -> f64 {
 /// Where the density of `d` stops rising, µs: beyond, `P(S > x)` is convex,
 /// which is what bounds the closed-form tail of [`poll_costs`]. `None` for
 /// a fixed delay (no density: summed like one draw).
-fn falling_from(d: &Distribution) -> Option<f64> {
+pub(crate) fn falling_from(d: &Distribution) -> Option<f64> {
     match *d {
         Distribution::Fixed { .. } => None,
         Distribution::Uniform { min_ms, .. } => Some(min_ms.as_us() as f64),
@@ -314,6 +327,26 @@ fn capped_poll_costs(
             resolved: false,
         };
     }
+    let mut schedule = PollSchedule::poller(interval_us, legs);
+    let polls = std::iter::from_fn(move || Some(schedule.next_poll()));
+    summed_poll_costs(law, polls, true, legs, max_polls)
+}
+
+/// The sums of [`poll_costs`] over any polls (ascending reads, each sent
+/// once the one before found the payment pending), following at most
+/// `max_polls` one by one: the backoff and conditional pollers'
+/// (`super::spectrum`) as well as the plain poller's. `evens_out`: once
+/// two reads are as far apart as the next, every read after is too (a
+/// [`PollSchedule`], a backoff at its cap); only then is the tail closed in
+/// closed form. Otherwise (a jittered schedule) the sums are followed one
+/// by one, and a tail still pending at the cap is left unresolved.
+pub(crate) fn summed_poll_costs(
+    law: &SettleLaw<'_>,
+    polls: impl Iterator<Item = PollTimes>,
+    evens_out: bool,
+    legs: Legs,
+    max_polls: u64,
+) -> PollCosts {
     // A fixed delay is one draw: its tail is a step, not convex.
     let fixed;
     let law = match law {
@@ -327,17 +360,21 @@ fn capped_poll_costs(
         SettleLaw::Dist(d) => falling_from(d),
         SettleLaw::Draws(_) => None,
     };
-    let cap = if falling.is_some() {
+    // Draws are summed in closed form at `MAX_DRAW_POLLS` only where the
+    // reads even out; elsewhere they are followed to the full cap.
+    let cap = if falling.is_some() || !evens_out {
         max_polls
     } else {
         max_polls.min(MAX_DRAW_POLLS)
     };
-    let mut schedule = PollSchedule::poller(interval_us, legs);
+    let mut polls_ahead = polls.peekable();
     let (mut polls, mut answered_at, mut pending) = (0.0, 0.0, 1.0);
     // The previous read and its tail (for the spacing and the error bound).
     let mut before: Option<(f64, f64)> = None;
     for k in 1..=cap {
-        let poll = schedule.next_poll();
+        let Some(poll) = polls_ahead.next() else {
+            break;
+        };
         polls += pending;
         let tail = law.tail(poll.read_us);
         answered_at += (pending - tail) * poll.answer_us;
@@ -356,9 +393,11 @@ fn capped_poll_costs(
             continue;
         };
         let spacing = poll.read_us - read_before;
-        let periodic = || {
-            let mut ahead = schedule.clone();
-            (ahead.next_poll().read_us - poll.read_us - spacing).abs() <= 1e-6 * spacing
+        let mut periodic = || {
+            evens_out
+                && polls_ahead.peek().is_some_and(|next| {
+                    (next.read_us - poll.read_us - spacing).abs() <= 1e-6 * spacing
+                })
         };
         let a = poll.read_us;
         match (law, falling) {
@@ -410,7 +449,7 @@ fn capped_poll_costs(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::duration::Dur;
 
@@ -507,21 +546,42 @@ mod tests {
     /// schedule (the shop's rules, no model): what a virtual run measures.
     fn walk(s_us: f64, interval_us: f64, legs: Legs) -> (f64, f64) {
         let mut schedule = PollSchedule::poller(interval_us, legs);
+        walk_polls(
+            s_us,
+            std::iter::from_fn(move || Some(schedule.next_poll())),
+            legs,
+        )
+    }
+
+    /// [`walk`] over any polls (ascending reads, as `polls` yields them):
+    /// the first that reads at or after `s_us` finds it. Far beyond the
+    /// first reads, once the spacing is the same three times running, it
+    /// jumps ahead (only for schedules that then stay evenly spaced: the
+    /// poller's, a backoff at its cap).
+    pub(crate) fn walk_polls(
+        s_us: f64,
+        polls: impl Iterator<Item = PollTimes> + Clone,
+        legs: Legs,
+    ) -> (f64, f64) {
+        let mut polls = polls;
         let mut n = 0.0;
-        loop {
-            let poll = schedule.next_poll();
+        while let Some(poll) = polls.next() {
             n += 1.0;
             if poll.read_us >= s_us {
                 return (n, poll.answer_us - s_us);
             }
-            // Far beyond the first reads the spacing is T: jump ahead.
-            let next = schedule.clone().next_poll();
+            let mut ahead = polls.clone();
+            let (Some(next), Some(after)) = (ahead.next(), ahead.next()) else {
+                continue;
+            };
             let spacing = next.read_us - poll.read_us;
-            if n >= 4.0 && s_us - poll.read_us > 10.0 * spacing {
+            let even = (after.read_us - next.read_us - spacing).abs() <= 1e-6 * spacing;
+            if n >= 4.0 && even && s_us - poll.read_us > 10.0 * spacing {
                 let j = ((s_us - poll.read_us) / spacing).ceil();
                 return (n + j, poll.read_us + j * spacing + legs.response_us - s_us);
             }
         }
+        (n, f64::NAN)
     }
 
     #[test]
