@@ -183,7 +183,7 @@ const SKIP_FROM: f64 = 64.0;
 /// jumps over the polls that are sure to be sent and to find the payment
 /// pending, counting them. Without it a heavy tail (lognormal σ = 5: one
 /// order in 300 settles more than 10⁶ polls of 0.5 s out) ran out of
-/// [`MAX_POLLS`] with no poll having found the payment, and a lost
+/// `MAX_POLLS` with no poll having found the payment, and a lost
 /// webhook's order was learned at infinity (a delay of NaN for the whole
 /// prediction, or polls cut short). The last polls before either end are
 /// still followed one by one, for the tie rules.

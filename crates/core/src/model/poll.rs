@@ -199,7 +199,7 @@ pub struct PollCosts {
     pub delay_us: f64,
     /// Whether both numbers are known to [`POLLS_TOLERANCE`] and
     /// [`DELAY_TOLERANCE_US`]: `false` when the sums stopped at
-    /// [`MAX_POLLS`] with a tail they could not bound (a settlement law whose
+    /// `MAX_POLLS` with a tail they could not bound (a settlement law whose
     /// density still rises there). Such a prediction must not be shown.
     pub resolved: bool,
 }
