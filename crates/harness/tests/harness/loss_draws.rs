@@ -11,34 +11,15 @@
 //! gives the measured mean, requests per order, missed orders and
 //! duplicates.
 
-use crate::fixtures::{run, scenario};
-use crate::model::draws;
+use crate::fixtures::run;
+use crate::model::{draws, four_merchants_behind_5ms};
 
 /// 500 orders over a 5 ms network, four merchants, the webhook and a hybrid
 /// under `faults` (the `[faults]` table's lines).
 fn under(name: &str, seed: u64, faults: &str) -> hooklab_core::report::Summary {
-    let s = scenario(
-        name,
-        seed,
-        500,
-        r#"{ dist = "poisson", per_s = 100 }"#,
-        r#"{ dist = "lognormal", median_ms = 300, sigma = 1.5 }"#,
-    )
-    .virtual_clock()
-    .merchants(4)
-    .table(&format!(
-        r#"
-[network]
-latency = {{ dist = "fixed", ms = 5 }}
-[delivery]
-retry_schedule = ["0s", "100ms", "500ms", "1s"]
-jitter = 0.2
-[faults]
-{faults}
-"#
-    ))
-    .webhook("webhook")
-    .hybrid("hybrid", r#""1s""#, r#""500ms""#);
+    let s = four_merchants_behind_5ms(name, seed, 0.2, faults)
+        .webhook("webhook")
+        .hybrid("hybrid", r#""1s""#, r#""500ms""#);
     run(&s, None)
 }
 

@@ -18,6 +18,38 @@ pub(crate) fn draws(r: &StrategyReport) -> &hooklab_core::model::Prediction {
         .expect("a prediction for the draws")
 }
 
+/// 500 Poisson orders (100 a second, log-normal settlements around 300 ms)
+/// from four merchants over a fixed 5 ms network, virtual clock, with a
+/// short retry schedule of this `jitter` and the `[faults]` table's lines:
+/// the model tests' common ground under faults, strategies left to add.
+pub(crate) fn four_merchants_behind_5ms(
+    name: &str,
+    seed: u64,
+    jitter: f64,
+    faults: &str,
+) -> ScenarioBuilder {
+    scenario(
+        name,
+        seed,
+        500,
+        r#"{ dist = "poisson", per_s = 100 }"#,
+        r#"{ dist = "lognormal", median_ms = 300, sigma = 1.5 }"#,
+    )
+    .virtual_clock()
+    .merchants(4)
+    .table(&format!(
+        r#"
+[network]
+latency = {{ dist = "fixed", ms = 5 }}
+[delivery]
+retry_schedule = ["0s", "100ms", "500ms", "1s"]
+jitter = {jitter:?}
+[faults]
+{faults}
+"#
+    ))
+}
+
 /// `|a − b| ≤ share·|b|`, with the numbers in the message.
 pub(crate) fn within(what: &str, measured: f64, predicted: f64, share: f64) {
     assert!(
@@ -372,26 +404,12 @@ fn down_windows_count_from_the_runs_clock_behind_its_setup() {
     // the orders' clock, 40 ms late, and put the webhook 3.4% (503s) and
     // 2.4% (refusals) above its own draws; without a network it was exact.
     for mode in ["503", "refuse"] {
-        let s = scenario(
+        let s = four_merchants_behind_5ms(
             "down-behind-setup",
             7,
-            500,
-            r#"{ dist = "poisson", per_s = 100 }"#,
-            r#"{ dist = "lognormal", median_ms = 300, sigma = 1.5 }"#,
+            0.0,
+            &format!(r#"receiver_down = [{{ from_ms = "1s", until_ms = "2s", mode = "{mode}" }}]"#),
         )
-        .virtual_clock()
-        .merchants(4)
-        .table(&format!(
-            r#"
-[network]
-latency = {{ dist = "fixed", ms = 5 }}
-[delivery]
-retry_schedule = ["0s", "100ms", "500ms", "1s"]
-jitter = 0.0
-[faults]
-receiver_down = [{{ from_ms = "1s", until_ms = "2s", mode = "{mode}" }}]
-"#
-        ))
         .webhook("webhook");
         let summary = run(&s, None);
         let r = crate::fixtures::strategy(&summary, "webhook");
