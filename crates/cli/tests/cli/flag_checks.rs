@@ -15,6 +15,15 @@ fn said(out: &Output) -> String {
     )
 }
 
+/// A loopback address nothing listens on: a port the system handed out for
+/// 127.0.0.1:0, released again. The URLs here are refused before any
+/// request, so nothing should ever reach it; were a check to regress, the
+/// command would meet a refused connection, not someone else's server.
+fn unused_loopback() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().to_string()
+}
+
 fn run(lang: &str, args: &[&str]) -> Output {
     let dir = super::temp_dir();
     hooklab(dir.path())
@@ -27,26 +36,29 @@ fn run(lang: &str, args: &[&str]) -> Output {
 
 #[test]
 fn a_platform_url_no_request_could_use_is_refused_before_any_order() {
-    for (url, en, pt) in [
-        ("ftp://127.0.0.1:14253", "only plain http://", "só http://"),
+    let addr = unused_loopback();
+    let cases = [
+        (format!("ftp://{addr}"), "only plain http://", "só http://"),
         (
-            "http://10.255.255.1:4242",
+            "http://10.255.255.1:4242".to_owned(),
             "not on loopback",
             "não é de loopback",
         ),
         (
-            "http://example.invalid",
+            "http://example.invalid".to_owned(),
             "not on loopback",
             "não é de loopback",
         ),
-        ("http://127.0.0.1:14253?x=1", "a query", "uma consulta"),
-        ("http://127.0.0.1:14253#x", "a fragment", "um fragmento"),
+        (format!("http://{addr}?x=1"), "a query", "uma consulta"),
+        (format!("http://{addr}#x"), "a fragment", "um fragmento"),
         (
-            "http://me@127.0.0.1:14253",
+            format!("http://me@{addr}"),
             "a user name",
             "um nome de usuário",
         ),
-    ] {
+    ];
+    for (url, en, pt) in &cases {
+        let (url, en, pt) = (url.as_str(), *en, *pt);
         for command in ["shop", "order"] {
             let args = [
                 command,
@@ -110,11 +122,12 @@ fn an_api_key_no_request_could_carry_is_refused() {
 #[test]
 fn a_check_url_with_a_query_is_refused() {
     for lang in ["en", "pt-BR"] {
+        let url = format!("http://{}/webhook?x=1", unused_loopback());
         let out = run(
             lang,
             &[
                 "check",
-                "http://127.0.0.1:14253/webhook?x=1",
+                &url,
                 "--secret",
                 "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
             ],
