@@ -68,6 +68,7 @@ use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
 
 mod head;
+mod on_write;
 
 /// The bounds [`serve`] keeps. The defaults suit a demo on one machine with a
 /// 1,024-descriptor limit; tests shorten the timeouts.
@@ -201,8 +202,8 @@ where
         served.connections += 1;
         // Small answers must not wait for Nagle's algorithm.
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(head::HeadDeadline::new(
-            IdleTimeout::new(wrap(stream), limits.idle_timeout),
+        let io = TokioIo::new(head::head_deadline(
+            idle_timeout(wrap(stream), limits.idle_timeout),
             limits.header_read_timeout,
         ));
         let router = router.clone();
@@ -358,23 +359,32 @@ fn closing_refusal(status: StatusCode, code: &str, message: String) -> Response 
 /// A connection that fails a pending read once nothing has moved on it, in
 /// either direction, for `limit`. Reads and writes that move bytes restart
 /// the clock; the timer is looked at only while a read waits, so a handler
-/// that takes its time (the server is not reading) is never cut.
-struct IdleTimeout<T> {
-    inner: T,
+/// that takes its time (the server is not reading) is never cut. Its write
+/// side is [`on_write::OnWrite`]'s; the clock is its [`Idle`] state.
+type IdleTimeout<T> = on_write::OnWrite<T, Idle>;
+
+/// An [`IdleTimeout`]'s clock.
+struct Idle {
     limit: Duration,
     last_activity: Instant,
     timer: Pin<Box<Sleep>>,
 }
 
-impl<T> IdleTimeout<T> {
-    fn new(inner: T, limit: Duration) -> Self {
-        let now = Instant::now();
-        IdleTimeout {
-            inner,
+impl on_write::Wrote for Idle {
+    fn wrote(&mut self) {
+        self.last_activity = Instant::now();
+    }
+}
+
+fn idle_timeout<T>(inner: T, limit: Duration) -> IdleTimeout<T> {
+    let now = Instant::now();
+    on_write::OnWrite {
+        inner,
+        state: Idle {
             limit,
             last_activity: now,
             timer: Box::pin(tokio::time::sleep_until(now + limit)),
-        }
+        },
     }
 }
 
@@ -386,23 +396,24 @@ impl<T: AsyncRead + Unpin> AsyncRead for IdleTimeout<T> {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
+        let idle = &mut this.state;
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(result) => {
                 if buf.filled().len() > before {
-                    this.last_activity = Instant::now();
+                    idle.last_activity = Instant::now();
                 }
                 Poll::Ready(result)
             }
             Poll::Pending => loop {
-                let deadline = this.last_activity + this.limit;
-                if this.timer.deadline() != deadline {
-                    this.timer.as_mut().reset(deadline);
+                let deadline = idle.last_activity + idle.limit;
+                if idle.timer.deadline() != deadline {
+                    idle.timer.as_mut().reset(deadline);
                 }
-                match this.timer.as_mut().poll(cx) {
+                match idle.timer.as_mut().poll(cx) {
                     Poll::Ready(()) => {
                         // Activity may have moved the deadline since the
                         // timer was set; only a deadline that holds cuts.
-                        if this.last_activity + this.limit <= Instant::now() {
+                        if idle.last_activity + idle.limit <= Instant::now() {
                             return Poll::Ready(Err(io::Error::new(
                                 io::ErrorKind::TimedOut,
                                 "connection idle for too long",
@@ -413,50 +424,6 @@ impl<T: AsyncRead + Unpin> AsyncRead for IdleTimeout<T> {
                 }
             },
         }
-    }
-}
-
-impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let written = Pin::new(&mut this.inner).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = written
-            && n > 0
-        {
-            this.last_activity = Instant::now();
-        }
-        written
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let written = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        if let Poll::Ready(Ok(n)) = written
-            && n > 0
-        {
-            this.last_activity = Instant::now();
-        }
-        written
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
     }
 }
 

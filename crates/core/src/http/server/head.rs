@@ -19,6 +19,7 @@
 //! that sends a head and does not read has an empty send buffer, so it
 //! always fits; if it does not, the connection closes without it.
 
+use super::on_write::{OnWrite, Wrote};
 use crate::wire::ErrorBody;
 use std::io;
 use std::pin::Pin;
@@ -33,9 +34,13 @@ pub(super) fn hyper_backstop(limit: Duration) -> Duration {
     limit + limit / 4
 }
 
-/// A connection whose request heads must arrive whole within `limit`.
-pub(super) struct HeadDeadline<T> {
-    inner: T,
+/// A connection whose request heads must arrive whole within `limit`. Its
+/// write side is [`OnWrite`]'s (an answer going out starts the next head's
+/// time); the clock is its [`Head`] state.
+pub(super) type HeadDeadline<T> = OnWrite<T, Head>;
+
+/// A [`HeadDeadline`]'s clock and what it read of the current head.
+pub(super) struct Head {
     limit: Duration,
     /// When the current head's time started: the connection's opening or
     /// the last answer's bytes.
@@ -50,20 +55,23 @@ pub(super) struct HeadDeadline<T> {
     timer: Pin<Box<Sleep>>,
 }
 
-impl<T> HeadDeadline<T> {
-    pub(super) fn new(inner: T, limit: Duration) -> Self {
-        let now = Instant::now();
-        HeadDeadline {
-            inner,
+/// `inner`, its request heads due within `limit`.
+pub(super) fn head_deadline<T>(inner: T, limit: Duration) -> HeadDeadline<T> {
+    let now = Instant::now();
+    OnWrite {
+        inner,
+        state: Head {
             limit,
             since: now,
             read_since_write: 0,
             tail: [0; 3],
             head_done: false,
             timer: Box::pin(tokio::time::sleep_until(now + limit)),
-        }
+        },
     }
+}
 
+impl Head {
     /// Notes bytes read: whether they hold the end of the head.
     fn saw(&mut self, bytes: &[u8]) {
         self.read_since_write += bytes.len();
@@ -79,7 +87,9 @@ impl<T> HeadDeadline<T> {
         let n = joined.len();
         self.tail.copy_from_slice(&joined[n - 3..]);
     }
+}
 
+impl Wrote for Head {
     /// Notes an answer's bytes going out: the next bytes read start a head.
     fn wrote(&mut self) {
         self.since = Instant::now();
@@ -113,24 +123,25 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for HeadDeadline<T> {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
+        let head = &mut this.state;
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(result) => {
-                this.saw(&buf.filled()[before..]);
+                head.saw(&buf.filled()[before..]);
                 Poll::Ready(result)
             }
             Poll::Pending => {
                 // Only a head under way is this clock's to end.
-                if this.read_since_write == 0 || this.head_done {
+                if head.read_since_write == 0 || head.head_done {
                     return Poll::Pending;
                 }
-                let deadline = this.since + this.limit;
-                if this.timer.deadline() != deadline {
-                    this.timer.as_mut().reset(deadline);
+                let deadline = head.since + head.limit;
+                if head.timer.deadline() != deadline {
+                    head.timer.as_mut().reset(deadline);
                 }
-                match this.timer.as_mut().poll(cx) {
+                match head.timer.as_mut().poll(cx) {
                     Poll::Pending => Poll::Pending,
                     Poll::Ready(()) => {
-                        let answer = timed_out_answer(this.limit);
+                        let answer = timed_out_answer(head.limit);
                         // One try: see the module docs.
                         let _ = Pin::new(&mut this.inner).poll_write(cx, &answer);
                         let _ = Pin::new(&mut this.inner).poll_flush(cx);
@@ -145,50 +156,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for HeadDeadline<T> {
     }
 }
 
-impl<T: AsyncWrite + Unpin> AsyncWrite for HeadDeadline<T> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let written = Pin::new(&mut this.inner).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = written
-            && n > 0
-        {
-            this.wrote();
-        }
-        written
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let written = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        if let Poll::Ready(Ok(n)) = written
-            && n > 0
-        {
-            this.wrote();
-        }
-        written
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,7 +163,8 @@ mod tests {
     #[tokio::test]
     async fn the_end_of_a_head_is_found_across_reads() {
         let (a, _b) = tokio::io::duplex(64);
-        let mut head = HeadDeadline::new(a, Duration::from_secs(1));
+        let mut io = head_deadline(a, Duration::from_secs(1));
+        let head = &mut io.state;
         head.saw(b"GET / HTTP/1.1\r\nHost: x\r");
         assert!(!head.head_done);
         head.saw(b"\n\r");
