@@ -76,6 +76,13 @@ pub struct StrategyReport {
     pub missed: u64,
     /// Notices of an already-final payment (ignored, but counted).
     pub duplicates: u64,
+    /// Notices of a final outcome other than the one the shop already knew
+    /// (`payment.declined` for an order known approved): the first outcome
+    /// stands, and these are counted apart from `duplicates`, as the shop's
+    /// order book counts them. Absent when zero (so summaries without any
+    /// read as before), and in summaries written before it was recorded.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub conflicts: u64,
     /// How the notified orders were learned.
     pub notified_by: NotifiedBy,
     /// Notification delay: from the scheduled settlement instant to the shop's
@@ -760,6 +767,7 @@ mod tests {
             notified: u64::MAX,
             missed: u64::MAX,
             duplicates: u64::MAX,
+            conflicts: u64::MAX,
             notified_by: NotifiedBy::default(),
             latency_ms: LatencySummary::default(),
             requests: RequestCounts::default(),
@@ -812,6 +820,23 @@ mod tests {
             },
             latency_cdf_ms: vec![[wide, 0.995]; 45],
         }
+    }
+
+    /// A summary without conflicts is written as before the field existed
+    /// (committed summaries stay byte for byte); one with them keeps them.
+    #[test]
+    fn conflicts_are_written_only_when_there_are_some() {
+        let mut r = worst_case_report(1);
+        r.conflicts = 0;
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(!text.contains("\"conflicts\""), "{text}");
+        let back: StrategyReport = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.conflicts, 0);
+        r.conflicts = 3;
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(text.contains("\"conflicts\":3"), "{text}");
+        let back: StrategyReport = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, r);
     }
 
     #[test]

@@ -638,6 +638,9 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                 .iter()
                 .map(|r| r.counts().redeliveries.load(Ordering::Relaxed))
                 .sum::<u64>(),
+        // Notices of another final outcome than the one known: the order
+        // book counts every one, whichever way it came (a webhook, a poll).
+        conflicts: books.iter().map(|b| b.conflicts()).sum(),
         notified_by,
         latency_ms: LatencySummary::from_histogram_exact(histogram, &exact),
         latency_cdf_ms: hooklab_core::report::cdf_points(histogram),
@@ -754,6 +757,9 @@ fn round4(x: f64) -> f64 {
 fn spec_attempts(scenario: &Scenario, spec: &StrategySpec) -> usize {
     scenario.delivery_for(spec).retry_schedule.len()
 }
+
+#[cfg(test)]
+mod conflict_tests;
 
 #[cfg(test)]
 mod tests {

@@ -26,7 +26,7 @@ const STRATEGY = ['#332288', '#cc6677', '#117733', '#ddcc77', '#88ccee',
   '#882255', '#44aa99', '#999933', '#aa4499'];
 const strategyColour = (i) => STRATEGY[i % STRATEGY.length];
 // Failed attempts are not listed: each one is followed by a retry, or ends as missed.
-const COUNTERS = ['polls', 'wasted', 'deliveries', 'retries', 'rejected', 'rate_limited', 'duplicates', 'missed'];
+const COUNTERS = ['polls', 'wasted', 'deliveries', 'retries', 'rejected', 'rate_limited', 'duplicates', 'conflicts', 'missed'];
 
 let board = null;     // the client's copy: see applyFrame
 let lastSeq = -1;
@@ -289,7 +289,7 @@ function drawCounters(lane) {
   for (const k of COUNTERS) {
     const v = lane.counters[k] || 0;
     dd[k].textContent = nf.format(v);
-    dd[k].className = v === 0 ? 'zero' : (k === 'missed' || k === 'rejected') ? 'bad' : '';
+    dd[k].className = v === 0 ? 'zero' : (k === 'missed' || k === 'rejected' || k === 'conflicts') ? 'bad' : '';
   }
   known.textContent = nf.format(lane.counters.known);
   section.dataset.known = lane.counters.known;

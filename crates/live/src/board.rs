@@ -41,6 +41,9 @@ pub struct Counters {
     pub rate_limited: u64,
     /// Notices of an order the shop already knew.
     pub duplicates: u64,
+    /// Notices of a final outcome other than the one the shop knew (the
+    /// summary's `conflicts`).
+    pub conflicts: u64,
     /// Orders never learned (known only at the end).
     pub missed: u64,
 }
@@ -59,6 +62,7 @@ impl Counters {
             rejected: r.rejected.values().sum(),
             rate_limited: r.requests.rate_limited,
             duplicates: r.duplicates,
+            conflicts: r.conflicts,
             missed: r.missed,
         }
     }
@@ -207,8 +211,8 @@ impl Lane {
             }
             Happening::Rejected { .. } => c.rejected += 1,
             Happening::Duplicate { .. } => c.duplicates += 1,
-            Happening::Conflict { .. }
-            | Happening::EndpointRegistered { .. }
+            Happening::Conflict { .. } => c.conflicts += 1,
+            Happening::EndpointRegistered { .. }
             | Happening::EndpointDisabled { .. }
             | Happening::UnknownOrder { .. } => {}
             Happening::OrderPlaced { order } => {
@@ -558,6 +562,32 @@ mod tests {
         assert_eq!(snapshot["lanes"][0]["cells"].as_array().unwrap().len(), 1);
         assert_eq!(snapshot["lanes"][0]["rate"], serde_json::json!([0, 0, 1]));
         assert_eq!(snapshot["lanes"][0]["counters"]["known"], 1);
+    }
+
+    /// A conflicting notice is counted on its own, as the summary counts
+    /// it, not as a duplicate.
+    #[test]
+    fn a_conflicting_notice_is_counted_apart_from_the_duplicates() {
+        let mut board = Board::new(Mode::Live, vec![Lane::new("webhook", "webhook", 1, 100.0)]);
+        let o1 = OrderId::numbered(1);
+        board.apply(0, &event(1, Happening::Duplicate { order: o1.clone() }));
+        board.apply(
+            0,
+            &event(
+                2,
+                Happening::Conflict {
+                    order: o1,
+                    known: "approved".into(),
+                    told: "declined".into(),
+                },
+            ),
+        );
+        let frame = json(board.frame());
+        let counters = &frame["lanes"][0]["counters"];
+        assert_eq!(
+            (&counters["duplicates"], &counters["conflicts"]),
+            (&1.into(), &1.into())
+        );
     }
 
     #[test]

@@ -36,6 +36,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("rejected", "rejected", "recusas"),
     ("rate_limited", "429s", "429s"),
     ("duplicates", "duplicates", "duplicadas"),
+    (
+        "conflicts",
+        "conflicting outcomes",
+        "desfechos conflitantes",
+    ),
     ("missed", "missed", "perdidos"),
     (
         "rps",

@@ -357,7 +357,7 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 s.name.clone(),
                 format!("{}/{}", s.notified, s.orders),
                 missed,
-                s.duplicates.to_string(),
+                duplicates_cell(s, lang),
                 or_dash(mean),
                 model(&s.predicted),
             ];
@@ -389,6 +389,17 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
         })
         .collect();
     (header, rows)
+}
+
+/// The duplicates column's cell: the duplicates, and after them the
+/// conflicting notices when there were any (`2 + 1 confl.`; a note under
+/// the table says what they are). A run without conflicts shows the
+/// duplicates alone, as before conflicts were counted.
+fn duplicates_cell(s: &StrategyReport, lang: Lang) -> String {
+    match s.conflicts {
+        0 => s.duplicates.to_string(),
+        n => format!("{} + {n} {}", s.duplicates, Msg::ConflictsShort.text(lang)),
+    }
 }
 
 /// The compact rows of a slide: strategy, mean delay, p99, requests per
@@ -593,6 +604,10 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
     if let Some(note) = crate::traffic::note(summary, lang) {
         out.push('\n');
         out.push_str(&note);
+    }
+    if ss.iter().any(|s| s.conflicts > 0) {
+        out.push('\n');
+        out.push_str(Msg::ConflictsNote.text(lang));
     }
     if ss.iter().any(|s| !s.counts_agree) {
         out.push('\n');

@@ -24,7 +24,7 @@ use hooklab_core::ids::{OrderId, PaymentId};
 use hooklab_core::model::stats::Moments;
 use hooklab_core::wire::{Payment, PaymentStatus};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
@@ -127,38 +127,66 @@ struct Book {
 }
 
 /// The known orders a forgetting book dropped: one bit per numbered order
-/// (`ord_000042` is bit 42), and a set for any other spelling of an id.
+/// (`ord_000042` is bit 42), and a map for any other spelling of an id.
+/// Each keeps the outcome too (a second bit, set for `declined`), so a later
+/// notice of the other outcome is still a [`Notice::Conflict`], not passed
+/// off as a duplicate.
 #[derive(Debug, Default)]
 struct Forgotten {
     bits: Vec<u64>,
-    others: HashSet<OrderId>,
+    /// Of the numbered orders in `bits`, the declined ones; grown only when
+    /// a declined order is dropped.
+    declined: Vec<u64>,
+    others: HashMap<OrderId, PaymentStatus>,
+}
+
+/// Sets bit `n` of `bits`, growing it by doubling, so a run's growing
+/// numbers cost amortised O(1).
+fn set_bit(bits: &mut Vec<u64>, n: usize) {
+    let word = n / 64;
+    if bits.len() <= word {
+        bits.resize((word + 1).max(bits.len() * 2), 0);
+    }
+    bits[word] |= 1 << (n % 64);
+}
+
+fn bit(bits: &[u64], n: usize) -> bool {
+    bits.get(n / 64)
+        .is_some_and(|word| word & (1 << (n % 64)) != 0)
 }
 
 impl Forgotten {
-    fn insert(&mut self, order: OrderId) {
+    fn insert(&mut self, order: OrderId, status: PaymentStatus) {
         match order.number().and_then(|n| usize::try_from(n).ok()) {
             Some(n) => {
-                let word = n / 64;
-                if self.bits.len() <= word {
-                    // Doubling, so a run's growing numbers cost amortised O(1).
-                    self.bits.resize((word + 1).max(self.bits.len() * 2), 0);
+                set_bit(&mut self.bits, n);
+                if status == PaymentStatus::Declined {
+                    set_bit(&mut self.declined, n);
                 }
-                self.bits[word] |= 1 << (n % 64);
             }
             None => {
-                self.others.insert(order);
+                self.others.insert(order, status);
             }
         }
     }
 
-    fn contains(&self, order: &OrderId) -> bool {
+    /// The outcome a dropped order was known by, or `None` if it was not
+    /// dropped.
+    fn status(&self, order: &OrderId) -> Option<PaymentStatus> {
         match order.number().and_then(|n| usize::try_from(n).ok()) {
-            Some(n) => self
-                .bits
-                .get(n / 64)
-                .is_some_and(|word| word & (1 << (n % 64)) != 0),
-            None => self.others.contains(order),
+            Some(n) => bit(&self.bits, n).then(|| {
+                if bit(&self.declined, n) {
+                    PaymentStatus::Declined
+                } else {
+                    PaymentStatus::Approved
+                }
+            }),
+            None => self.others.get(order).copied(),
         }
+    }
+
+    fn contains(&self, order: &OrderId) -> bool {
+        self.status(order).is_some()
     }
 }
 
@@ -342,8 +370,12 @@ impl OrderBook {
     ) -> Notice {
         let mut book = self.lock();
         let Some(entry) = book.by_order.get_mut(order_id) else {
-            if !book.forgotten.contains(order_id) {
+            let Some(known) = book.forgotten.status(order_id) else {
                 return Notice::UnknownOrder;
+            };
+            if status.is_final() && status != known {
+                // As for an entry still kept, below: the first one stands.
+                return self.conflict(book, order_id, known, status, now);
             }
             book.duplicates += 1;
             drop(book);
@@ -355,14 +387,7 @@ impl OrderBook {
         if entry.known_at.is_some() && status.is_final() && status != entry.status {
             // Not a duplicate: another outcome. The first final one stands.
             let known = entry.status;
-            book.conflicts += 1;
-            drop(book);
-            self.events.emit(now, || Happening::Conflict {
-                order: order_id.clone(),
-                known: known.to_string(),
-                told: status.to_string(),
-            });
-            return Notice::Conflict;
+            return self.conflict(book, order_id, known, status, now);
         }
         if entry.known_at.is_some() {
             entry.duplicates += 1;
@@ -384,7 +409,7 @@ impl OrderBook {
         // A forgetting book hands the entry over and keeps one bit of it.
         let ended = self.ended.as_ref().and_then(|ended| {
             let entry = book.by_order.remove(order_id)?;
-            book.forgotten.insert(order_id.clone());
+            book.forgotten.insert(order_id.clone(), status);
             Some((ended, entry))
         });
         drop(book);
@@ -400,6 +425,26 @@ impl OrderBook {
         });
         self.announce_settled(settled);
         Notice::Learned
+    }
+
+    /// Counts and announces a notice that `order_id`'s payment is `told`
+    /// when the shop knows it `known` (see [`Notice::Conflict`]).
+    fn conflict(
+        &self,
+        mut book: std::sync::MutexGuard<'_, Book>,
+        order_id: &OrderId,
+        known: PaymentStatus,
+        told: PaymentStatus,
+        now: Micros,
+    ) -> Notice {
+        book.conflicts += 1;
+        drop(book);
+        self.events.emit(now, || Happening::Conflict {
+            order: order_id.clone(),
+            known: known.to_string(),
+            told: told.to_string(),
+        });
+        Notice::Conflict
     }
 
     /// Whether the shop already knows the final status of `order_id`.
@@ -575,6 +620,69 @@ mod tests {
         );
         assert_eq!(handed.lock().unwrap_or_else(|p| p.into_inner()).len(), 1);
         assert_eq!(*book.watch_settled().borrow(), 1);
+    }
+
+    /// A forgetting book drops each known order but its outcome: a later
+    /// notice of the other outcome is a conflict, counted and announced as
+    /// a keeping book counts it, and the same outcome again a duplicate,
+    /// for a numbered order id and for any other spelling.
+    #[test]
+    fn a_forgetting_book_still_tells_a_conflict_from_a_duplicate() {
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let to = heard.clone();
+        let events = EventSink::to(move |e: hooklab_core::events::RunEvent| {
+            to.lock().unwrap_or_else(|p| p.into_inner()).push(e.what)
+        });
+        let book = OrderBook::forgetting(events, Arc::new(|_| {}));
+        let odd = OrderId("order-a".into());
+        let cases = [
+            (OrderId::numbered(70), PaymentStatus::Declined),
+            (OrderId::numbered(3), PaymentStatus::Approved),
+            (odd.clone(), PaymentStatus::Declined),
+        ];
+        let other = |s: PaymentStatus| match s {
+            PaymentStatus::Approved => PaymentStatus::Declined,
+            _ => PaymentStatus::Approved,
+        };
+        for (o, status) in &cases {
+            book.place(o.clone(), Micros(0));
+            assert_eq!(
+                book.record(o, *status, Channel::Poll, Micros(1)),
+                Notice::Learned
+            );
+        }
+        assert!(book.entries().is_empty(), "every known order was dropped");
+        for (o, status) in &cases {
+            assert_eq!(
+                book.record(o, other(*status), Channel::Webhook, Micros(2)),
+                Notice::Conflict,
+                "{o}"
+            );
+            assert_eq!(
+                book.record(o, *status, Channel::Webhook, Micros(3)),
+                Notice::Duplicate,
+                "{o}"
+            );
+        }
+        assert_eq!((book.conflicts(), book.duplicates()), (3, 3));
+        let heard = heard.lock().unwrap_or_else(|p| p.into_inner());
+        let told: Vec<_> = heard
+            .iter()
+            .filter_map(|h| match h {
+                Happening::Conflict { order, known, told } => {
+                    Some((order.clone(), known.clone(), told.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            told,
+            [
+                (OrderId::numbered(70), "declined".into(), "approved".into()),
+                (OrderId::numbered(3), "approved".into(), "declined".into()),
+                (odd, "declined".into(), "approved".into()),
+            ]
+        );
     }
 
     #[test]

@@ -142,6 +142,7 @@ fn assert_counters_match(lanes: &Value, summary: &Summary) {
             ("rejected", want.rejected),
             ("rate_limited", want.rate_limited),
             ("duplicates", want.duplicates),
+            ("conflicts", want.conflicts),
             ("missed", want.missed),
         ] {
             assert_eq!(got[k], v, "{} {k}", s.name);

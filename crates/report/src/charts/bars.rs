@@ -153,14 +153,16 @@ fn short_name(name: &str) -> String {
 }
 
 /// Left, the orders: notified and missed (they add up to the orders);
-/// right, the notices that are not orders: duplicates and the webhook
-/// deliveries the receiver refused, by reason. Duplicates are never stacked
+/// right, the notices that are not orders: duplicates, conflicting notices
+/// (when there were any) and the webhook deliveries the receiver refused,
+/// by reason. Duplicates are never stacked
 /// on orders. The platform's 429s are not in this panel: they are requests
 /// the platform refused the shop, not notices the shop refused, and
 /// `requests.svg` stacks them on the requests per order.
 ///
 /// Counts from `summary.json`, per strategy: `notified` and `missed`
-/// (left), `duplicates` and each `rejected.<reason>` (right), as they are.
+/// (left), `duplicates`, `conflicts` and each `rejected.<reason>` (right),
+/// as they are.
 pub(crate) fn outcomes(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
     let ss = &summary.strategies;
     let col = |f: &dyn Fn(&StrategyReport) -> u64| -> Vec<f64> {
@@ -211,7 +213,8 @@ pub(crate) fn outcomes(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
     )
 }
 
-/// The outcomes' right panel's layers: duplicates, then each reason a
+/// The outcomes' right panel's layers: duplicates, conflicting notices,
+/// then each reason a
 /// delivery was refused for, each only when some strategy has any (a legend
 /// entry with no bar under it says something that did not happen).
 fn notice_layers(ss: &[StrategyReport], lang: Lang) -> Vec<Layer> {
@@ -222,11 +225,18 @@ fn notice_layers(ss: &[StrategyReport], lang: Lang) -> Vec<Layer> {
         .iter()
         .flat_map(|s| s.rejected.keys().map(String::as_str))
         .collect();
-    let mut layers: Vec<Layer> = vec![(
-        Msg::LegendDuplicates.text(lang).to_owned(),
-        0.0,
-        col(&|s| s.duplicates),
-    )];
+    let mut layers: Vec<Layer> = vec![
+        (
+            Msg::LegendDuplicates.text(lang).to_owned(),
+            0.0,
+            col(&|s| s.duplicates),
+        ),
+        (
+            Msg::LegendConflicts.text(lang).to_owned(),
+            0.0,
+            col(&|s| s.conflicts),
+        ),
+    ];
     for reason in reasons {
         layers.push((
             format!(

@@ -131,6 +131,13 @@ pub enum Msg {
     P99,
     /// Warning when the two sides' request counts disagree.
     CountsDisagree,
+    /// Table cell suffix, after the duplicates: notices of a conflicting
+    /// outcome (`2 + 1 confl.`), shown only when there are some.
+    ConflictsShort,
+    /// Note under the table when some strategy had conflicting notices.
+    ConflictsNote,
+    /// Legend: notices of a conflicting outcome.
+    LegendConflicts,
 }
 
 impl Msg {
@@ -267,6 +274,16 @@ impl Msg {
             (CountsDisagree, PtBr) => {
                 "ATENÇÃO: em pelo menos uma estratégia, as contagens de requisições da plataforma e da loja não batem (veja summary.json, counts_agree)."
             }
+            (ConflictsShort, En) => "confl.",
+            (ConflictsShort, PtBr) => "confl.",
+            (ConflictsNote, En) => {
+                "\"+ N confl.\" after the duplicates: notices that told the shop a final outcome other than the one it already knew (declined for an order known approved); the first outcome stands, and they are counted apart from the duplicates (summary.json, conflicts)."
+            }
+            (ConflictsNote, PtBr) => {
+                "\"+ N confl.\" depois dos duplicados: avisos que deram à loja um desfecho final diferente do que ela já conhecia (recusado para um pedido já aprovado); vale o primeiro desfecho, e eles são contados à parte dos duplicados (summary.json, conflicts)."
+            }
+            (LegendConflicts, En) => "conflicting outcomes",
+            (LegendConflicts, PtBr) => "desfechos conflitantes",
         }
     }
 }

@@ -365,3 +365,27 @@ fn a_timeline_cut_before_a_long_idle_tail_names_the_end_in_its_own_unit() {
         "{texts}"
     );
 }
+
+/// Conflicting notices get a layer of their own in the notices panel, only
+/// when some strategy had any.
+#[test]
+fn conflicting_notices_are_a_layer_of_the_notices_panel() {
+    let mut summary = summary("");
+    for lang in [Lang::En, Lang::PtBr] {
+        let texts = texts_of(&chart(&summary, lang, "outcomes.svg"));
+        assert!(
+            !texts
+                .iter()
+                .any(|t| t.contains("conflit") || t.contains("conflict")),
+            "{lang:?}: {texts:?}"
+        );
+    }
+    summary.strategies[3].conflicts = 5;
+    for (lang, legend) in [
+        (Lang::En, "conflicting outcomes"),
+        (Lang::PtBr, "desfechos conflitantes"),
+    ] {
+        let texts = texts_of(&chart(&summary, lang, "outcomes.svg"));
+        assert!(texts.iter().any(|t| t == legend), "{lang:?}: {texts:?}");
+    }
+}

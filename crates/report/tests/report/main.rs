@@ -48,6 +48,7 @@ fn strategy(name: &str, kind: StrategyKind, interval_ms: Option<f64>) -> Strateg
         notified: 298,
         missed: 2,
         duplicates: 3,
+        conflicts: 0,
         notified_by: NotifiedBy {
             poll: if interval_ms.is_some() { 298 } else { 0 },
             webhook: if interval_ms.is_some() { 0 } else { 298 },

@@ -481,3 +481,32 @@ fn a_prediction_with_its_own_error_is_marked_against_the_combined_error() {
     let narrow = render::table(&s, Lang::En);
     assert!(row(&narrow).contains("(!)"), "{narrow}");
 }
+
+/// Conflicting notices (another final outcome than the one known) stand
+/// beside the duplicates in the table, with a note saying what they are,
+/// in both languages; a run without any shows the duplicates alone and no
+/// note, as before they were counted.
+#[test]
+fn conflicting_notices_are_shown_beside_the_duplicates_with_a_note() {
+    let mut s = summary("");
+    let plain = render::table(&s, Lang::En);
+    assert!(!plain.contains("confl."), "{plain}");
+    s.strategies[3].conflicts = 2;
+    for (lang, note) in [
+        (Lang::En, "counted apart from the duplicates"),
+        (Lang::PtBr, "contados à parte dos duplicados"),
+    ] {
+        for text in [render::table(&s, lang), render::markdown(&s, lang)] {
+            assert!(text.contains("3 + 2 confl."), "{lang:?}: {text}");
+            assert_eq!(text.matches("confl.").count(), 2, "{lang:?}: {text}");
+            assert!(text.contains(note), "{lang:?}: {text}");
+        }
+    }
+    // The other rows keep their plain duplicates cell.
+    let table = render::table(&s, Lang::En);
+    let poll_row = table
+        .lines()
+        .find(|l| l.starts_with("poll@interval_ms=100ms"))
+        .unwrap();
+    assert!(!poll_row.contains("confl."), "{poll_row}");
+}
