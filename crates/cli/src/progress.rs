@@ -40,7 +40,7 @@ struct Beat {
 type Beats = Arc<Mutex<BTreeMap<usize, Arc<Beat>>>>;
 
 /// One heartbeat line: `[1/3] poll-200ms: 1,234/100,000 orders known, at
-/// 1.50 h of run time, 2.50 min elapsed`.
+/// 90.0 min of run time, 2.50 min elapsed`.
 pub fn heartbeat_line(
     lang: Lang,
     prefix: &str,
@@ -267,7 +267,7 @@ mod tests {
                 5_400_000.0,
                 elapsed
             ),
-            "[1/3] poll-200ms: 1,234/100,000 orders known, at 1.50 h of run time, 2.50 min elapsed"
+            "[1/3] poll-200ms: 1,234/100,000 orders known, at 90.0 min of run time, 2.50 min elapsed"
         );
         assert_eq!(
             heartbeat_line(
@@ -278,7 +278,7 @@ mod tests {
                 5_400_000.0,
                 elapsed
             ),
-            "[1/3] poll-200ms: 1.234/100.000 pedidos conhecidos, em 1,50 h de execução, 2,50 min decorridos"
+            "[1/3] poll-200ms: 1.234/100.000 pedidos conhecidos, em 90,0 min de execução, 2,50 min decorridos"
         );
     }
 
