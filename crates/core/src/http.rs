@@ -191,6 +191,13 @@ impl TransportError {
     }
 }
 
+/// Whether `host` is the rooted `localhost.` (any case), which
+/// [`ensure_loopback`] refuses with its own reason: a caller that words the
+/// refusal itself can say that reason rather than "not on loopback".
+pub fn is_rooted_localhost(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost.")
+}
+
 /// Refuses any URL whose host is not on the loopback network.
 ///
 /// hooklab is a lab bench: its tools and tests never send traffic anywhere but
@@ -209,7 +216,7 @@ pub fn ensure_loopback(uri: &http::Uri) -> Result<(), TransportError> {
     // rooted `localhost.` is not looked up as `localhost` is (the system's
     // hosts file has no trailing dot, so the resolver may ask DNS, off this
     // machine): refused, saying so.
-    if host.eq_ignore_ascii_case("localhost.") {
+    if is_rooted_localhost(host) {
         return Err(TransportError::BadUrl(
             format!(
                 "`{uri}`: write `localhost` without its trailing dot (`localhost.` may be looked up through DNS, off this machine), or 127.0.0.1"
