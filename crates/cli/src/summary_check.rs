@@ -437,7 +437,8 @@ mod tests {
     fn contradicting_counts_and_delays_are_refused_at_their_field() {
         let base = checkout();
         assert_eq!(implausible(&base, Lang::En), None);
-        let doctored: [(&str, fn(&mut StrategyReport)); 9] = [
+        type Doctor = fn(&mut StrategyReport);
+        let doctored: [(&str, Doctor); 9] = [
             ("strategies[0].latency_ms.p50", |s| {
                 s.latency_ms.p50 = s.latency_ms.p90 + 1.0
             }),
