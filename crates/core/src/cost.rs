@@ -11,7 +11,10 @@
 //! strategy from the model's own means (a poller asks once at creation and
 //! once per interval until the payment settles; an event-log poller asks
 //! once per interval per merchant for the whole run; a webhook is one
-//! delivery, plus retries of failed ones and duplicates), turned into time
+//! delivery, plus retries of failed ones and duplicates; a hybrid adds a
+//! reconciliation poll per interval while an order is unknown past its
+//! `reconcile_after_ms`; a backing-off poller's schedule is counted to the
+//! mean settlement without a cap), turned into time
 //! and memory by per-exchange and per-order constants measured on release
 //! runs (see the constants' docs). It ignores receiver-down windows, rate
 //! limits and network partitions, which add retries and 429s: it aims to be
