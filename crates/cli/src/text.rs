@@ -378,9 +378,11 @@ fn field_in_portuguese(field: &str) -> String {
         "amount_cents" => "o valor (amount_cents, --amount-cents) deve ser um número positivo \
                            de centavos, até 1.000.000.000.000"
             .to_owned(),
-        "order_id" => "o id do pedido (order_id, --order-id) deve ter de 1 a 100 caracteres \
-                       visíveis, sem caracteres de controle nem invisíveis"
-            .to_owned(),
+        "order_id" => format!(
+            "o id do pedido (order_id, --order-id) deve ter de 1 a {} caracteres \
+             visíveis, sem caracteres de controle nem invisíveis",
+            hooklab_core::wire::MAX_ORDER_ID_BYTES
+        ),
         "currency" => {
             "a moeda (currency) deve ter três letras maiúsculas (ISO 4217), como BRL".to_owned()
         }

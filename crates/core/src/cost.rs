@@ -11,7 +11,10 @@
 //! strategy from the model's own means (a poller asks once at creation and
 //! once per interval until the payment settles; an event-log poller asks
 //! once per interval per merchant for the whole run; a webhook is one
-//! delivery, plus retries of failed ones and duplicates), turned into time
+//! delivery, plus retries of failed ones and duplicates; a hybrid adds a
+//! reconciliation poll per interval while an order is unknown past its
+//! `reconcile_after_ms`; a backing-off poller's schedule is counted to the
+//! mean settlement without a cap), turned into time
 //! and memory by per-exchange and per-order constants measured on release
 //! runs (see the constants' docs). It ignores receiver-down windows, rate
 //! limits and network partitions, which add retries and 429s: it aims to be
@@ -20,7 +23,7 @@
 
 use crate::dist::Arrival;
 use crate::lang::Lang;
-use crate::scenario::{ClockMode, Said, Scenario, StrategySpec};
+use crate::scenario::{BackoffSchedule, ClockMode, Said, Scenario, StrategySpec};
 
 // The constants below were fitted on two release runs of `hooklab run
 // --no-write --force` on the virtual clock, measured with `/usr/bin/time -v`
@@ -113,12 +116,7 @@ fn strategy_exchanges(s: &Scenario, spec: &StrategySpec, span_s: f64) -> f64 {
             }
             // The schedule's polls due before the mean settlement, and one more.
             StrategySpec::BackoffPoll { schedule, .. } => {
-                let due = schedule
-                    .deadlines("cost")
-                    .take(1_000_000)
-                    .take_while(|at_us| (*at_us as f64) < settle_s * 1e6)
-                    .count() as f64;
-                orders * (due + 1.0)
+                orders * (backoff_polls_before(schedule, settle_s * 1e6) + 1.0)
             }
             // One connection per merchant; each event is a chunk on it.
             StrategySpec::Stream { .. } => merchants + orders,
@@ -131,12 +129,105 @@ fn strategy_exchanges(s: &Scenario, spec: &StrategySpec, span_s: f64) -> f64 {
                 merchants * (span_s / every_s + 1.0) + orders / (*page_size).max(1) as f64
             }
             StrategySpec::Webhook { .. } => deliveries,
-            StrategySpec::Hybrid { .. } => {
+            // Every order still unknown `reconcile_after` past its creation
+            // is polled every `reconcile_every` until a webhook or a poll
+            // tells: the polls before its settlement (the mean of the
+            // settlement's excess over `reconcile_after`, never past the
+            // run's end), and for an order whose webhook never comes, the
+            // poll after it that finds the outcome.
+            StrategySpec::Hybrid {
+                reconcile_after_ms,
+                reconcile_every_ms,
+                ..
+            } => {
                 let lost = (s.faults.silent_loss + fail.powi(n)).min(1.0);
-                deliveries + orders * lost
+                let after_us = reconcile_after_ms.as_us() as f64;
+                let every_us = (reconcile_every_ms.as_us() as f64).max(1.0);
+                let waiting_us = s
+                    .workload
+                    .settle
+                    .mean_excess_us(after_us)
+                    .min((span_s * 1e6 - after_us).max(0.0));
+                deliveries + orders * (waiting_us / every_us + lost)
             }
         }
 }
+
+/// How many of `schedule`'s polls fall before `settle_us` after the
+/// creation answer, without its jitter (which moves each gap both ways
+/// alike), mirroring [`BackoffSchedule::deadlines`] without drawing every
+/// poll: a 1 ms gap before a one-hour settlement makes 3.6 million polls
+/// per order, and counting them one by one (once capped at a million) was
+/// both slow and short. The constant tail (the last listed gap kept, or
+/// the gap capped at `max_ms`) is counted in closed form; a geometric gap
+/// still growing after [`WALKED_POLLS`] polls is counted by the sum of the
+/// geometric series from there.
+fn backoff_polls_before(schedule: &BackoffSchedule, settle_us: f64) -> f64 {
+    // The poller's timer: whole microseconds, at least 1 ms apart.
+    const FLOOR_US: f64 = 1_000.0;
+    // Polls at `from + gap`, `from + 2 gap`, … before the settlement.
+    let constant = |from: f64, gap: f64| (((settle_us - from) / gap).ceil() - 1.0).max(0.0);
+    if let Some(last) = schedule.at_ms.last() {
+        let listed = schedule
+            .at_ms
+            .iter()
+            .filter(|at| (at.as_us() as f64) < settle_us)
+            .count();
+        if listed < schedule.at_ms.len() {
+            return listed as f64;
+        }
+        let n = schedule.at_ms.len();
+        let last = last.as_us() as f64;
+        let before = if n >= 2 {
+            schedule.at_ms[n - 2].as_us() as f64
+        } else {
+            0.0
+        };
+        return n as f64 + constant(last, (last - before).max(FLOOR_US));
+    }
+    let max_us = (schedule.max_ms.as_us() as f64).max(1.0);
+    let factor = schedule.factor.max(1.0);
+    let mut gap_us = schedule.first_ms.as_us() as f64;
+    let mut at = 0.0;
+    let mut due = 0.0;
+    for _ in 0..WALKED_POLLS {
+        let step = gap_us.min(max_us).round().max(FLOOR_US);
+        if at + step >= settle_us {
+            return due;
+        }
+        at += step;
+        due += 1.0;
+        let next = (gap_us * factor).min(max_us);
+        if next.min(max_us).round().max(FLOOR_US) == step && (next >= max_us || factor == 1.0) {
+            return due + constant(at, step);
+        }
+        gap_us = next;
+    }
+    // Still growing. A gap under the 1 ms floor is 1 ms until it grows
+    // past it; then j more polls take gap (f^j - 1)/(f - 1) until the gap
+    // reaches max_ms, then max_ms each.
+    let mut left = settle_us - at;
+    if gap_us < FLOOR_US && FLOOR_US < max_us {
+        let floored = (FLOOR_US / gap_us).ln() / factor.ln();
+        if left <= floored * FLOOR_US {
+            return due + (left / FLOOR_US).floor();
+        }
+        due += floored.floor();
+        left -= floored.floor() * FLOOR_US;
+    }
+    let gap = gap_us.max(FLOOR_US).min(max_us);
+    let to_cap = (max_us - gap) / (factor - 1.0);
+    let more = if left <= to_cap {
+        (1.0 + left * (factor - 1.0) / gap).ln() / factor.ln()
+    } else {
+        (max_us / gap).ln() / factor.ln() + (left - to_cap) / max_us
+    };
+    due + more.floor()
+}
+
+/// How many of a backing-off schedule's polls [`backoff_polls_before`]
+/// walks one by one before it counts the rest in closed form.
+const WALKED_POLLS: usize = 10_000;
 
 /// The exchanges `spec` is expected to make in `scenario` (as [`estimate`]
 /// counts them): what the harness weighs to decide whether a strategy is
@@ -161,6 +252,8 @@ fn span_seconds(s: &Scenario, spec: &StrategySpec) -> f64 {
             wait_ms.as_us() as f64 / 1e6
         }
         StrategySpec::BackoffPoll { schedule, .. } => schedule.longest_gap().as_us() as f64 / 1e6,
+        // The last reconciliation poll of an order settled at the end.
+        StrategySpec::Hybrid { .. } => spec.patience(&s.delivery).as_us() as f64 / 1e6,
         _ => 0.0,
     };
     let tail_s = if waits_out_retries(s, spec) {
@@ -357,6 +450,7 @@ impl Cost {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::duration::Dur;
 
     /// What the machine this is tested on could have free: a laptop's 8 GB.
     const LAPTOP: f64 = 8e9;
@@ -441,6 +535,92 @@ mod tests {
         // Side by side, every strategy holds its memory at once.
         let s = scenario(&many);
         assert!(estimate(&s, true).peak_bytes > estimate(&s, false).peak_bytes);
+    }
+
+    /// The engineer tester's runs: 100 orders settling after an hour,
+    /// reconciled (or backed off) every millisecond, make some 360 million
+    /// polls, as a poller every millisecond does; they were estimated at
+    /// a few hundred exchanges (hybrid) and 100 million (backoff, its count
+    /// capped at a million polls per order), and started without --force.
+    #[test]
+    fn millisecond_reconciliation_and_backoff_are_counted_like_polls() {
+        let hour = |strategy: &str, extra: &str| {
+            let text = one(strategy, 100, extra).replace("ms = 1000 }", "ms = \"1h\" }");
+            estimate(&scenario(&text), false)
+        };
+        let poll = hour("name = \"p\"\nkind = \"poll\"\ninterval_ms = 1", "");
+        assert!(poll.exchanges > 359e6, "{poll:?}");
+        let hybrid =
+            "name = \"h\"\nkind = \"hybrid\"\nreconcile_after_ms = 1\nreconcile_every_ms = 1";
+        let at = "name = \"b\"\nkind = \"backoff_poll\"\nat_ms = [1]";
+        let geometric =
+            "name = \"g\"\nkind = \"backoff_poll\"\nfirst_ms = 1\nfactor = 1\nmax_ms = 1";
+        for (strategy, extra) in [
+            (hybrid, ""),
+            (hybrid, "[faults]\nsilent_loss = 1.0\n"),
+            (at, ""),
+            (geometric, ""),
+        ] {
+            let cost = hour(strategy, extra);
+            assert!(
+                (cost.exchanges / poll.exchanges - 1.0).abs() < 0.01,
+                "{strategy} {extra}: {cost:?} against {poll:?}"
+            );
+            assert!(cost.refusal(LAPTOP).is_some(), "{strategy}: {cost:?}");
+        }
+        // A reconciliation that starts after the settlement polls only the
+        // orders whose webhook never came, once.
+        let late =
+            "name = \"h\"\nkind = \"hybrid\"\nreconcile_after_ms = \"2h\"\nreconcile_every_ms = 1";
+        let hook = hour("name = \"w\"\nkind = \"webhook\"", "");
+        assert_eq!(hour(late, "").exchanges, hook.exchanges);
+        let lost = hour(late, "[faults]\nsilent_loss = 1.0\n");
+        assert_eq!(lost.exchanges, hook.exchanges + 100.0);
+    }
+
+    /// The closed form counts what walking the schedule poll by poll
+    /// counts: explicit lists, capped and uncapped geometric gaps, a factor
+    /// so close to 1 that the gap still grows past the walked polls, and
+    /// first gaps under the 1 ms floor.
+    #[test]
+    fn backoff_polls_in_closed_form_match_the_schedule() {
+        let geometric = |first_us: u64, factor: f64, max_us: u64| BackoffSchedule {
+            first_ms: Dur(first_us),
+            factor,
+            max_ms: Dur(max_us),
+            jitter: 0.0,
+            at_ms: Vec::new(),
+            seed: 1,
+        };
+        let listed = |at: &[u64]| BackoffSchedule {
+            at_ms: at.iter().map(|ms| Dur::from_ms(*ms)).collect(),
+            ..geometric(1_000, 1.0, 1_000)
+        };
+        let schedules = [
+            listed(&[1]),
+            listed(&[100, 300, 1_000]),
+            listed(&[100, 300, 1_000, 5_000, 5_001]),
+            geometric(1_000, 1.0, 1_000),
+            geometric(100_000, 2.0, 10_000_000),
+            geometric(1_000, 1.0001, 10_000_000),
+            geometric(1_000, 1.0001, 5_000_000_000),
+            geometric(10, 1.5, 60_000_000),
+            geometric(10, 1.000_01, 60_000_000),
+        ];
+        for schedule in &schedules {
+            for settle_ms in [0.5, 1.0, 250.0, 1_000.0, 60_000.0, 3_600_000.0] {
+                let settle_us = settle_ms * 1e3;
+                let walked = schedule
+                    .deadlines("cost")
+                    .take_while(|at| (*at as f64) < settle_us)
+                    .count() as f64;
+                let counted = backoff_polls_before(schedule, settle_us);
+                assert!(
+                    (counted - walked).abs() <= 1.0 + walked * 0.002,
+                    "{schedule:?} before {settle_ms} ms: {counted}, walked {walked}"
+                );
+            }
+        }
     }
 
     #[test]

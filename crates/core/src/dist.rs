@@ -156,6 +156,42 @@ impl Distribution {
         }
     }
 
+    /// The mean of how far a drawn value lies past `a_us` (zero for a value
+    /// at most `a_us`), in microseconds: E[max(0, X − a)]. How long a
+    /// payment settling after this delay stays unknown past a point (a
+    /// reconciliation poller's first poll), on average; with `a_us = 0`,
+    /// the mean.
+    pub fn mean_excess_us(&self, a_us: f64) -> f64 {
+        let a = a_us.max(0.0);
+        match *self {
+            Distribution::Fixed { ms } => (ms.as_us() as f64 - a).max(0.0),
+            Distribution::Uniform { min_ms, max_ms } => {
+                let (lo, hi) = (min_ms.as_us() as f64, max_ms.as_us() as f64);
+                if a <= lo {
+                    (lo + hi) / 2.0 - a
+                } else if a >= hi {
+                    0.0
+                } else {
+                    (hi - a) * (hi - a) / (2.0 * (hi - lo))
+                }
+            }
+            Distribution::Exponential { mean_ms } => {
+                let m = mean_ms.as_us() as f64;
+                m * (-a / m).exp()
+            }
+            Distribution::Lognormal { median_ms, sigma } => {
+                if a == 0.0 {
+                    return self.mean_us();
+                }
+                // X = e^(mu + sigma Z): E[(X - a)+] = E[X] Φ(d + sigma) - a Φ(d),
+                // d = (mu - ln a) / sigma.
+                let phi = |z: f64| 0.5 * libm::erfc(-z / std::f64::consts::SQRT_2);
+                let d = ((median_ms.as_us() as f64).ln() - a.ln()) / sigma;
+                (self.mean_us() * phi(d + sigma) - a * phi(d)).max(0.0)
+            }
+        }
+    }
+
     /// A short human description (`uniform 200ms..2s`).
     pub fn describe(&self) -> String {
         match *self {
@@ -197,11 +233,93 @@ impl Arrival {
                 } else {
                     Err((
                         "per_s",
-                        format!("must be greater than 0 and at most 1000000, got {per_s}"),
+                        format!(
+                            "must be greater than 0 and at most 1000000, got {}",
+                            crate::printable::number(per_s)
+                        ),
                     ))
                 }
             }
         }
+    }
+
+    /// The longest `orders` arrivals can span, in microseconds: `orders − 1`
+    /// gaps, each at its longest (a Poisson gap can be
+    /// [`LONGEST_GAP_TIMES_MEAN`] times its mean).
+    pub fn longest_span_us(&self, orders: u32) -> f64 {
+        let gaps = f64::from(orders.saturating_sub(1));
+        match *self {
+            Arrival::Fixed { every_ms } => gaps * every_ms.as_us() as f64,
+            Arrival::Poisson { per_s } => gaps * LONGEST_GAP_TIMES_MEAN * 1e6 / per_s,
+        }
+    }
+
+    /// Whether `orders` arrivals at this pace fit on the run's clock: the
+    /// last one must arrive within [`MAX_SPAN`] of the first, or the
+    /// instants saturate and the run ends before the last orders are ever
+    /// placed (they were then counted missed, "not settled when the run
+    /// ended"). On error, the field to blame and what to write instead, in
+    /// English and in Portuguese.
+    pub fn span_problem(&self, orders: u32) -> Option<(&'static str, String, String)> {
+        let max_us = MAX_SPAN.as_us() as f64;
+        let fits = match *self {
+            // In whole microseconds: the bound is exact.
+            Arrival::Fixed { every_ms } => {
+                u128::from(orders.saturating_sub(1)) * u128::from(every_ms.as_us())
+                    <= u128::from(MAX_SPAN.as_us())
+            }
+            Arrival::Poisson { .. } => self.longest_span_us(orders) <= max_us,
+        };
+        if fits {
+            return None;
+        }
+        let gaps = f64::from(orders.saturating_sub(1));
+        // In years, from seconds: a rate of 1e-300 makes a span of
+        // microseconds past f64's range, but not of years.
+        let years = match *self {
+            Arrival::Fixed { every_ms } => gaps * every_ms.as_us() as f64 / 1e6,
+            Arrival::Poisson { per_s } => gaps * LONGEST_GAP_TIMES_MEAN / per_s,
+        } / (365.25 * 86_400.0);
+        let (span_en, span_pt) = if years.is_finite() {
+            (rounded(years, '.'), rounded(years, ','))
+        } else {
+            ("more than 1e300".to_owned(), "mais de 1e300".to_owned())
+        };
+        let fit_en = "at most 9223372036854775 ms (about 292,000 years) fit on the run's clock";
+        let fit_pt =
+            "cabem no máximo 9223372036854775 ms (cerca de 292 mil anos) no relógio da execução";
+        Some(match *self {
+            Arrival::Fixed { every_ms } => {
+                let most = Dur(MAX_SPAN.as_us() / u64::from(orders.saturating_sub(1).max(1)));
+                (
+                    "every_ms",
+                    format!(
+                        "{orders} orders, one every {every_ms}, arrive over about {span_en} years, but {fit_en}: write every_ms of at most {most} ms, or fewer orders",
+                        most = most.as_us() / 1_000
+                    ),
+                    format!(
+                        "{orders} pedidos, um a cada {every_ms}, chegam ao longo de cerca de {span_pt} anos, mas {fit_pt}: escreva every_ms de no máximo {most} ms, ou menos pedidos",
+                        most = most.as_us() / 1_000
+                    ),
+                )
+            }
+            Arrival::Poisson { per_s } => {
+                let least = gaps * LONGEST_GAP_TIMES_MEAN * 1e6 / max_us;
+                (
+                    "per_s",
+                    format!(
+                        "at {} orders a second, {orders} orders can arrive over up to {span_en} years (a gap between two orders can be up to 37 times the mean, 1/per_s), but {fit_en}: write per_s of at least {}, or fewer orders",
+                        crate::printable::number(per_s),
+                        rounded_up(least, '.')
+                    ),
+                    format!(
+                        "a {} pedidos por segundo, {orders} pedidos podem chegar ao longo de até {span_pt} anos (um intervalo entre dois pedidos pode ser até 37 vezes a média, 1/per_s), mas {fit_pt}: escreva per_s de pelo menos {}, ou menos pedidos",
+                        crate::printable::number(per_s).replace('.', ","),
+                        rounded_up(least, ',')
+                    ),
+                )
+            }
+        })
     }
 
     /// Orders a day at this rate: what "per day" means for a cost paid per
@@ -226,6 +344,41 @@ impl Arrival {
             }
         }
     }
+}
+
+/// The longest time the arrivals of a workload may span: the longest
+/// duration a scenario can write (half of `u64::MAX` microseconds,
+/// 9223372036854775 ms), so that an arrival plus its settlement still fits
+/// the run's clock.
+pub const MAX_SPAN: Dur = Dur(u64::MAX / 2);
+
+/// How many times its mean a Poisson gap can be at most: the draw is
+/// `−ln u · mean` with `u` at least 2⁻⁵³ ([`SeededRng::next_f64_open0`]),
+/// so `53 ln 2`, about 36.7.
+pub const LONGEST_GAP_TIMES_MEAN: f64 = 53.0 * std::f64::consts::LN_2;
+
+/// `value` with three significant digits, in scientific notation when it is
+/// huge or tiny (`1.2e294`, `3.59e-11`), with `point` as the decimal mark.
+fn rounded(value: f64, point: char) -> String {
+    let text = if value.abs() >= 1e6 || (value != 0.0 && value.abs() < 1e-3) {
+        format!("{value:.2e}")
+    } else {
+        format!("{value:.3}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_owned()
+    };
+    text.replace('.', &point.to_string())
+}
+
+/// `value` rounded up to three significant digits, as [`rounded`] writes
+/// it: a least value that is itself enough.
+fn rounded_up(value: f64, point: char) -> String {
+    if !(value.is_finite() && value > 0.0) {
+        return rounded(value, point);
+    }
+    let unit = 10f64.powi(value.log10().floor() as i32 - 2);
+    rounded((value / unit).ceil() * unit, point)
 }
 
 /// A standard normal draw (Box–Muller; one of the pair is discarded, which keeps
@@ -276,6 +429,45 @@ mod tests {
         }
     }
 
+    /// The closed forms of E[max(0, X − a)] agree with the mean over draws,
+    /// below, inside and past each distribution's bulk.
+    #[test]
+    fn mean_excess_matches_the_draws() {
+        let ds = [
+            Distribution::Fixed {
+                ms: Dur::from_ms(500),
+            },
+            Distribution::Uniform {
+                min_ms: Dur::from_ms(200),
+                max_ms: Dur::from_ms(2_000),
+            },
+            Distribution::Exponential {
+                mean_ms: Dur::from_ms(800),
+            },
+            Distribution::Lognormal {
+                median_ms: Dur::from_ms(500),
+                sigma: 0.8,
+            },
+        ];
+        for d in ds {
+            assert_eq!(d.mean_excess_us(0.0), d.mean_us(), "{d:?}");
+            for a_ms in [100.0, 450.0, 1_000.0, 1_900.0] {
+                let a = a_ms * 1e3;
+                let mut rng = SeededRng::new(3);
+                let n = 200_000;
+                let drawn = (0..n)
+                    .map(|_| (d.sample(&mut rng).as_us() as f64 - a).max(0.0))
+                    .sum::<f64>()
+                    / f64::from(n);
+                let want = d.mean_excess_us(a);
+                assert!(
+                    (drawn - want).abs() <= 0.02 * d.mean_us(),
+                    "{d:?} past {a_ms} ms: drawn {drawn}, closed form {want}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn cdfs_are_right_at_known_points() {
         let u = Distribution::Uniform {
@@ -323,6 +515,89 @@ mod tests {
         let poisson = Arrival::Poisson { per_s: 200.0 };
         let gaps: Vec<u64> = (0..4).map(|_| poisson.next_gap(&mut rng).as_us()).collect();
         assert_eq!(gaps, [15_988, 116, 3_966, 4_201]);
+    }
+
+    fn scenario_with(arrival: &str, orders: u32) -> String {
+        format!(
+            "name = \"x\"\nseed = 1\nclock = \"virtual\"\n[workload]\norders = {orders}\n\
+             arrival = {arrival}\nsettle = {{ dist = \"fixed\", ms = \"1h\" }}\n\
+             [[strategy]]\nname = \"w\"\nkind = \"webhook\"\n"
+        )
+    }
+
+    /// The engineer tester's rate: 10 orders at 1e-300 a second loaded, and
+    /// 9 of them were never placed (the instants saturated) yet counted
+    /// missed, "not settled when the run ended". Refused now at its line,
+    /// with a least rate that loads; and a rate of 1e300 is quoted short.
+    #[test]
+    fn a_rate_whose_arrivals_outrun_the_clock_is_refused_at_its_line() {
+        let text = scenario_with("{ dist = \"poisson\", per_s = 1e-300 }", 10);
+        let err = crate::scenario::Scenario::parse(&text, "x.toml").unwrap_err();
+        for lang in [crate::lang::Lang::En, crate::lang::Lang::PtBr] {
+            let said = err.render(lang);
+            assert!(said.starts_with("x.toml:6:"), "{said}");
+            assert!(said.contains("workload.arrival.per_s"), "{said}");
+            assert!(!said.contains("000000000000000000"), "{said}");
+            assert!(
+                said.contains("3.59e-11") || said.contains("3,59e-11"),
+                "{said}"
+            );
+        }
+        // The least rate it names loads, and one a little under it does not.
+        let least = scenario_with("{ dist = \"poisson\", per_s = 3.59e-11 }", 10);
+        assert!(crate::scenario::Scenario::parse(&least, "x.toml").is_ok());
+        assert!(
+            Arrival::Poisson { per_s: 3.5e-11 }
+                .span_problem(10)
+                .is_some()
+        );
+        // A batch and one order never span anything.
+        assert!(Arrival::Poisson { per_s: 1e-300 }.span_problem(1).is_none());
+        let huge = scenario_with("{ dist = \"poisson\", per_s = 1e300 }", 10);
+        let said = crate::scenario::Scenario::parse(&huge, "x.toml")
+            .unwrap_err()
+            .render(crate::lang::Lang::En);
+        assert!(said.contains("got 1e300"), "{said}");
+        assert!(!said.contains("000000000000000000"), "{said}");
+    }
+
+    /// A fixed gap each within a duration's range can still add up past it
+    /// over the orders: refused at `every_ms`, with the longest gap that fits.
+    #[test]
+    fn fixed_gaps_that_add_up_past_the_clock_are_refused() {
+        let text = scenario_with("{ dist = \"fixed\", every_ms = \"100000000d\" }", 10);
+        let said = crate::scenario::Scenario::parse(&text, "x.toml")
+            .unwrap_err()
+            .render(crate::lang::Lang::En);
+        assert!(said.contains("workload.arrival.every_ms"), "{said}");
+        assert!(said.contains("at most 1024819115206086 ms"), "{said}");
+        let most = scenario_with("{ dist = \"fixed\", every_ms = 1024819115206086 }", 10);
+        assert!(crate::scenario::Scenario::parse(&most, "x.toml").is_ok());
+        let over = scenario_with("{ dist = \"fixed\", every_ms = 1024819115206087 }", 10);
+        assert!(crate::scenario::Scenario::parse(&over, "x.toml").is_err());
+    }
+
+    /// Every order of a workload that loads is placed before the run's
+    /// deadline could saturate: its arrival fits the clock with room for a
+    /// settlement as long as any duration.
+    #[test]
+    fn the_slowest_rate_that_loads_keeps_every_arrival_on_the_clock() {
+        let w = crate::scenario::Workload {
+            orders: 10,
+            arrival: Arrival::Poisson { per_s: 3.59e-11 },
+            ..crate::scenario::Scenario::parse(
+                &scenario_with("{ dist = \"fixed\", every_ms = 5 }", 10),
+                "x.toml",
+            )
+            .unwrap()
+            .workload
+        };
+        for seed in 0..200 {
+            let plan = crate::workload::generate(&w, seed);
+            let last = plan.last().unwrap().arrive_at;
+            assert!(last.0 <= MAX_SPAN.as_us(), "seed {seed}: {last:?}");
+            assert!(last.0.checked_add(MAX_SPAN.as_us()).is_some());
+        }
     }
 
     #[test]

@@ -191,6 +191,13 @@ impl TransportError {
     }
 }
 
+/// Whether `host` is the rooted `localhost.` (any case), which
+/// [`ensure_loopback`] refuses with its own reason: a caller that words the
+/// refusal itself can say that reason rather than "not on loopback".
+pub fn is_rooted_localhost(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost.")
+}
+
 /// Refuses any URL whose host is not on the loopback network.
 ///
 /// hooklab is a lab bench: its tools and tests never send traffic anywhere but
@@ -205,7 +212,19 @@ pub fn ensure_loopback(uri: &http::Uri) -> Result<(), TransportError> {
         ));
     }
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let loopback = host == "localhost"
+    // Host names are case-insensitive (`LOCALHOST` is `localhost`). The
+    // rooted `localhost.` is not looked up as `localhost` is (the system's
+    // hosts file has no trailing dot, so the resolver may ask DNS, off this
+    // machine): refused, saying so.
+    if is_rooted_localhost(host) {
+        return Err(TransportError::BadUrl(
+            format!(
+                "`{uri}`: write `localhost` without its trailing dot (`localhost.` may be looked up through DNS, off this machine), or 127.0.0.1"
+            )
+            .into(),
+        ));
+    }
+    let loopback = host.eq_ignore_ascii_case("localhost")
         || host
             .parse::<std::net::IpAddr>()
             .map(|ip| ip.is_loopback())
@@ -282,8 +301,18 @@ mod tests {
             "http://127.9.9.9/",
             "http://localhost:1/",
             "http://[::1]:5/",
+            "http://LOCALHOST/x",
+            "http://LocalHost:8080/x",
         ] {
             assert!(ensure_loopback(&ok.parse().unwrap()).is_ok(), "{ok}");
+        }
+        // The rooted name is refused with what to write instead, not as
+        // "not on loopback".
+        for rooted in ["http://localhost./x", "http://LOCALHOST.:1/"] {
+            let err = ensure_loopback(&rooted.parse().unwrap()).unwrap_err();
+            let said = chain(&err);
+            assert!(said.contains("without its trailing dot"), "{said}");
+            assert!(!said.contains("not on loopback"), "{said}");
         }
         for bad in [
             "http://10.0.0.1/",

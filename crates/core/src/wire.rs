@@ -87,6 +87,13 @@ pub struct Payment {
     pub settled_at: Option<String>,
 }
 
+/// The longest `order_id` the platform's `POST /v1/payments` accepts, in
+/// bytes (as many ASCII characters). Every client that checks an order id
+/// before sending it (`hooklab order --order-id`) checks this one bound, so
+/// the two cannot disagree (the CLI once said 100 while the platform took
+/// 200).
+pub const MAX_ORDER_ID_BYTES: usize = 200;
+
 /// The body of `POST /v1/payments`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

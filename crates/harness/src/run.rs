@@ -599,7 +599,9 @@ fn settlement_plan(plan: &[OrderPlan]) -> SettlementPlan {
 fn describe_arrival(scenario: &Scenario) -> String {
     match scenario.workload.arrival {
         hooklab_core::dist::Arrival::Fixed { every_ms } => format!("one every {every_ms}"),
-        hooklab_core::dist::Arrival::Poisson { per_s } => format!("poisson, {per_s}/s"),
+        hooklab_core::dist::Arrival::Poisson { per_s } => {
+            format!("poisson, {}/s", hooklab_core::printable::number(per_s))
+        }
     }
 }
 

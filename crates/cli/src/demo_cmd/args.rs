@@ -135,8 +135,8 @@ pub struct OrderArgs {
     pub(super) api_key: String,
 
     /// The order's id [default: one made from the time]: letters, digits
-    /// and ASCII punctuation, at most 100 (it is also the payment's
-    /// Idempotency-Key header).
+    /// and ASCII punctuation, at most 200, the platform's bound (it is
+    /// also the payment's Idempotency-Key header).
     #[arg(long, value_parser = parse_order_id)]
     pub(super) order_id: Option<String>,
 
@@ -247,19 +247,19 @@ fn parse_rate(text: &str) -> Result<f64, String> {
 /// refused Idempotency-Key, neither naming the order id).
 fn parse_order_id(text: &str) -> Result<String, String> {
     let lang = text::parsing_lang();
-    let fits = !text.is_empty()
-        && text.chars().count() <= 100
-        && text.bytes().all(|b| b.is_ascii_graphic());
+    // The platform's own bound (ASCII only, so bytes are characters).
+    let most = hooklab_core::wire::MAX_ORDER_ID_BYTES;
+    let fits = !text.is_empty() && text.len() <= most && text.bytes().all(|b| b.is_ascii_graphic());
     if fits {
         return Ok(text.to_owned());
     }
     let shown = hooklab_core::printable::excerpt(text, 40);
     Err(match lang {
         Lang::En => format!(
-            "`{shown}` is not an order id: use 1 to 100 letters, digits or ASCII punctuation, no spaces (as in `pedido-42`)"
+            "`{shown}` is not an order id: use 1 to {most} letters, digits or ASCII punctuation, no spaces (as in `pedido-42`)"
         ),
         Lang::PtBr => format!(
-            "`{}` não é um id de pedido: use de 1 a 100 letras, algarismos ou pontuação ASCII, sem espaços nem acentos (como `pedido-42`)",
+            "`{}` não é um id de pedido: use de 1 a {most} letras, algarismos ou pontuação ASCII, sem espaços nem acentos (como `pedido-42`)",
             shown.replace(" characters)", " caracteres)")
         ),
     })
@@ -335,6 +335,21 @@ pub fn is_flag_mistake(error: &anyhow::Error) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// The CLI said "at most 100 characters" of an order id the platform
+    /// takes up to 200 of: both read one bound now.
+    #[test]
+    fn an_order_id_is_bound_where_the_platform_bounds_it() {
+        let most = hooklab_core::wire::MAX_ORDER_ID_BYTES;
+        assert_eq!(most, 200);
+        assert!(parse_order_id(&"a".repeat(most)).is_ok());
+        let said = parse_order_id(&"a".repeat(most + 1)).unwrap_err();
+        assert!(
+            said.contains("1 to 200") || said.contains("1 a 200"),
+            "{said}"
+        );
+        assert!(parse_order_id("").is_err());
+    }
 
     /// The book's record of a refused key is recognised from the client's
     /// own error text, and another refusal is not taken for one.

@@ -37,6 +37,19 @@ pub fn base_url(url: &str, flag: &str, lang: Lang) -> Result<(), FlagMistake> {
             );
         }
     };
+    if uri
+        .host()
+        .is_some_and(hooklab_core::http::is_rooted_localhost)
+    {
+        return mistake(
+            format!(
+                "{flag} `{url}`: write localhost without its trailing dot (`localhost.` may be looked up through DNS, off this machine), or 127.0.0.1, such as http://127.0.0.1:4242"
+            ),
+            format!(
+                "{flag} `{url}`: escreva localhost sem o ponto final (`localhost.` pode ser procurado no DNS, fora desta máquina), ou 127.0.0.1, como http://127.0.0.1:4242"
+            ),
+        );
+    }
     if hooklab_core::http::ensure_loopback(&uri).is_err() {
         // The same rule, said by what broke it: the host or the scheme.
         let off_machine = uri.scheme_str() == Some("http") && uri.host().is_some();
@@ -117,6 +130,7 @@ mod tests {
         for good in [
             "http://127.0.0.1:4242",
             "http://localhost:4242/",
+            "http://LOCALHOST:4242/",
             "http://[::1]:1/api",
         ] {
             assert!(base_url(good, "--platform", Lang::En).is_ok(), "{good}");
@@ -127,6 +141,7 @@ mod tests {
             ("http://example.invalid", "not on loopback"),
             ("http://127.0.0.1:14253?x=1", "a query"),
             ("http://127.0.0.1:14253/#top", "a fragment"),
+            ("http://localhost.:4242", "without its trailing dot"),
             ("http://me@127.0.0.1:14253", "a user name"),
             ("not a url at all", "not a URL"),
         ] {

@@ -6,6 +6,7 @@ mod data_lock;
 mod demo;
 mod findings;
 mod flag_checks;
+mod hostile;
 mod messages;
 mod pt_findings;
 mod stderr;

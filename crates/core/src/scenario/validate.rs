@@ -385,6 +385,8 @@ impl ScenarioFile {
         }
         if let Some((field, said)) = arrival_problem(&w.arrival) {
             bad(&format!("workload.arrival.{field}"), said);
+        } else if let Some((field, en, pt)) = w.arrival.span_problem(w.orders) {
+            bad(&format!("workload.arrival.{field}"), Said::new(en, pt));
         }
         if let Some((field, said)) = distribution_problem(&w.settle) {
             bad(&format!("workload.settle.{field}"), said);

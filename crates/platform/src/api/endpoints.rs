@@ -24,7 +24,7 @@ fn points_at_api(uri: &http::Uri, own: Option<&std::net::SocketAddr>) -> bool {
     };
     let same_port = uri.port_u16().unwrap_or(80) == own.port();
     let host = uri.host().unwrap_or("").trim_matches(['[', ']']);
-    let same_host = host == "localhost"
+    let same_host = host.eq_ignore_ascii_case("localhost")
         || own.ip().is_unspecified()
         || host
             .parse::<std::net::IpAddr>()
@@ -51,6 +51,18 @@ pub(crate) async fn create(
                 message: "must not carry a user name or password (user:password@): deliveries \
                           are authenticated by their signature, and the URL is printed and stored"
                     .to_owned(),
+            });
+        }
+        // A fragment is no part of where a delivery goes: `http::Uri`
+        // drops it, and the URL was stored and shown with it
+        // (`hooklab check` refuses it too).
+        if req.url.contains('#') {
+            return Err(ApiError::InvalidField {
+                field: "url",
+                message: format!(
+                    "`{}` has a fragment (#…), which no delivery sends: give the receiver's URL as a scheme, a host, a port and a path, such as http://127.0.0.1:8080/webhooks/payments",
+                    crate::error::quoted(&req.url)
+                ),
             });
         }
         // The refusal's cause says why (not on loopback, not plain http);

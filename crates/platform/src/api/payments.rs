@@ -19,10 +19,11 @@ use std::sync::atomic::Ordering;
 const MAX_SIMULATED_SETTLE: Dur = Dur::from_secs(30 * 86_400);
 
 fn validate(req: &CreatePayment) -> Result<(), ApiError> {
-    if req.order_id.as_str().is_empty() || req.order_id.as_str().len() > 200 {
+    let most = hooklab_core::wire::MAX_ORDER_ID_BYTES;
+    if req.order_id.as_str().is_empty() || req.order_id.as_str().len() > most {
         return Err(ApiError::InvalidField {
             field: "order_id",
-            message: "must be between 1 and 200 characters".to_owned(),
+            message: format!("must be between 1 and {most} bytes ({most} ASCII characters)"),
         });
     }
     // An id is echoed in logs, terminals and other programs' URLs: a

@@ -99,6 +99,25 @@ async fn an_endpoint_url_with_credentials_is_refused_without_echoing_them() {
     );
 }
 
+/// A fragment is refused in the error shape, as `hooklab check` refuses
+/// it: the URL was stored with it while no delivery could send it. And a
+/// host in capitals is loopback like its lower case.
+#[tokio::test]
+async fn an_endpoint_url_with_a_fragment_is_refused() {
+    let (p, _) = platform(one_order(86_400_000));
+    let body = r#"{"url": "http://127.0.0.1:1/webhooks#top"}"#;
+    let (status, _, answer) =
+        super::call(&p, "POST", "/v1/webhook_endpoints", Some(body), None).await;
+    assert_eq!(status, http::StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["error"]["code"], "invalid_field", "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(message.contains("fragment"), "{message}");
+    let body = r#"{"url": "http://LOCALHOST:1/webhooks"}"#;
+    let (status, _, answer) =
+        super::call(&p, "POST", "/v1/webhook_endpoints", Some(body), None).await;
+    assert_eq!(status, http::StatusCode::CREATED, "{answer}");
+}
+
 /// Served on a socket, the platform knows its address and refuses an
 /// endpoint that would POST every delivery to its own API.
 #[tokio::test]
@@ -124,6 +143,10 @@ async fn an_endpoint_at_the_platforms_own_api_is_refused() {
     assert!(answer.contains("own API"), "{answer}");
     let localhost = format!("http://localhost:{}/v1/events", addr.port());
     let answer = raw_exchange(addr, &register(localhost)).await;
+    assert!(answer.starts_with("HTTP/1.1 422"), "{answer}");
+    // In capitals too: it is the same host.
+    let shouted = format!("http://LOCALHOST:{}/v1/events", addr.port());
+    let answer = raw_exchange(addr, &register(shouted)).await;
     assert!(answer.starts_with("HTTP/1.1 422"), "{answer}");
     // Another path on the same port is not the API.
     let answer = raw_exchange(addr, &register(format!("http://{addr}/webhooks/payments"))).await;
