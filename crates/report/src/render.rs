@@ -754,14 +754,9 @@ pub fn reading(s: &StrategyReport, lang: Lang, units: TableUnits) -> String {
             &mean,
             &model(s.predicted.latency_mean_ms),
         ),
-        StrategyKind::Webhook => i18n::webhook_reading(
-            lang,
-            &s.name,
-            s.requests_per_order,
-            &mean,
-            &p99,
-            known,
-        ),
+        StrategyKind::Webhook => {
+            i18n::webhook_reading(lang, &s.name, s.requests_per_order, &mean, &p99, known)
+        }
     };
     if s.missed > 0 {
         text.push_str(&i18n::missed_clause(

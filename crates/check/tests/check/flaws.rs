@@ -220,7 +220,10 @@ async fn a_receiver_with_the_wrong_secret_fails_genuine_and_skips_the_refusals()
     assert_eq!(genuine.note, Some(Note::SignatureRefused(401)));
     for lang in [Lang::En, Lang::PtBr] {
         let said = hooklab_check::text::note(genuine.note.as_ref().unwrap(), lang);
-        assert!(said.contains("--secret") && said.contains("--scheme"), "{said}");
+        assert!(
+            said.contains("--secret") && said.contains("--scheme"),
+            "{said}"
+        );
     }
     for case in [
         Case::ForgedSignature,
@@ -262,7 +265,12 @@ async fn a_wrong_path_fails_only_genuine_and_says_to_check_the_url() {
         assert!(table.contains(words), "{table}");
         assert!(!table.contains("--secret"), "{table}");
     }
-    for case in [Case::KeyRotation, Case::RawBytes, Case::Duplicate, Case::UnknownEvent] {
+    for case in [
+        Case::KeyRotation,
+        Case::RawBytes,
+        Case::Duplicate,
+        Case::UnknownEvent,
+    ] {
         let result = card.result(case).unwrap();
         assert_eq!(result.verdict, Verdict::Skip, "{case:?}");
         assert_eq!(result.note, Some(Note::GenuineRefused(404)), "{case:?}");

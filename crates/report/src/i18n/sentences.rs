@@ -41,7 +41,7 @@ pub fn headline(
 /// (`one every 5ms`, `uniform 200ms..2s`, `exponential, mean 1s`). Those
 /// descriptions are saved in `summary.json` in English, so a report re-rendered
 /// in Portuguese translates them here. Their numbers are written as the
-/// tables' are (`one every 119.172 s`, `uniforme 200ms..1,5s`): [`decimal`]
+/// tables' are (`one every 119.172 s`, `uniforme 200 ms a 1,5 s`): [`decimal`]
 /// rewrites only a point between digits, never the `..` of a range.
 fn workload_words(lang: Lang, text: &str) -> String {
     let words = match lang {
@@ -63,7 +63,29 @@ fn workload_words(lang: Lang, text: &str) -> String {
         Lang::En => words.replace("one every 0ms", "all at once"),
         Lang::PtBr => words.replace("um a cada 0ms", "todos de uma vez"),
     };
-    decimal(lang, seconds(&words))
+    let words = decimal(lang, seconds(&words));
+    match lang {
+        Lang::En => words,
+        // Portuguese writes a space between a number and its unit ("5 ms",
+        // as its tables do) and a range with "a": "200 ms a 2 s".
+        Lang::PtBr => spaced_units(&words).replace("..", " a "),
+    }
+}
+
+/// `text` with a space between each number and the unit glued to it
+/// (`5ms` is `5 ms`): in a workload's words every letter right after a
+/// digit starts a unit.
+fn spaced_units(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut previous = ' ';
+    for c in text.chars() {
+        if previous.is_ascii_digit() && c.is_ascii_alphabetic() {
+            out.push(' ');
+        }
+        out.push(c);
+        previous = c;
+    }
+    out
 }
 
 /// Whole milliseconds of a second or more as seconds (`119172ms` is
@@ -754,12 +776,19 @@ mod tests {
     fn workload_words_are_translated() {
         assert_eq!(
             workload_words(Lang::PtBr, "uniform 200ms..2s"),
-            "uniforme 200ms..2s"
+            "uniforme 200 ms a 2 s"
         );
-        assert_eq!(workload_words(Lang::PtBr, "one every 5ms"), "um a cada 5ms");
+        assert_eq!(
+            workload_words(Lang::PtBr, "one every 5ms"),
+            "um a cada 5 ms"
+        );
         assert_eq!(
             workload_words(Lang::PtBr, "uniform 200ms..1.5s"),
-            "uniforme 200ms..1,5s"
+            "uniforme 200 ms a 1,5 s"
+        );
+        assert_eq!(
+            workload_words(Lang::PtBr, "exponential, mean 1s"),
+            "exponencial, média 1 s"
         );
         assert_eq!(
             workload_words(Lang::En, "uniform 200ms..1.5s"),

@@ -49,18 +49,32 @@ fn delay_axes_of_a_run_of_hours_read_in_hours_not_millions_of_ms() {
         s.latency_ms.p99 *= 10_000.0;
     }
     for (lang, scale, hours) in [
-        (Lang::En, "delay from settlement to notification (log scale)", "2.78 h"),
-        (Lang::PtBr, "atraso entre liquidação e notificação (escala log.)", "2,78 h"),
+        (
+            Lang::En,
+            "delay from settlement to notification (log scale)",
+            "2.78 h",
+        ),
+        (
+            Lang::PtBr,
+            "atraso entre liquidação e notificação (escala log.)",
+            "2,78 h",
+        ),
     ] {
         let all = charts::all(&summary, lang).unwrap();
         for file in ["latency-cdf.svg", "tradeoff.svg"] {
             let svg = &all.iter().find(|(f, _)| *f == file).unwrap().1;
             let texts: Vec<String> = svg_texts(svg).iter().map(|t| t.trim().to_owned()).collect();
             assert!(texts.iter().any(|t| t == hours), "{file}: {texts:?}");
-            assert!(texts.iter().any(|t| t == "16,7 min" || t == "16.7 min"), "{file}: {texts:?}");
+            assert!(
+                texts.iter().any(|t| t == "16,7 min" || t == "16.7 min"),
+                "{file}: {texts:?}"
+            );
             for t in &texts {
                 assert!(!t.contains("(ms"), "{file}: {t}");
-                assert!(!t.contains("000,000") && !t.contains("000.000"), "{file}: {t}");
+                assert!(
+                    !t.contains("000,000") && !t.contains("000.000"),
+                    "{file}: {t}"
+                );
             }
         }
         let cdf = svg_texts(&all.iter().find(|(f, _)| *f == "latency-cdf.svg").unwrap().1);

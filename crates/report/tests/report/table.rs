@@ -556,8 +556,14 @@ fn the_polls_below_model_flag_uses_the_table_precision_and_names_its_expectation
     ] {
         let table = render::table(&s, lang);
         assert!(table.contains(said), "{table}");
-        assert!(!table.contains("7.640") && !table.contains("7,640"), "{table}");
-        assert!(table.contains("(7.44)") || table.contains("(7,44)"), "{table}");
+        assert!(
+            !table.contains("7.640") && !table.contains("7,640"),
+            "{table}"
+        );
+        assert!(
+            table.contains("(7.44)") || table.contains("(7,44)"),
+            "{table}"
+        );
     }
 }
 
@@ -579,7 +585,10 @@ fn a_sentence_gives_the_mean_in_its_table_column_unit() {
             .lines()
             .find(|l| l.starts_with("webhook:"))
             .unwrap_or_else(|| panic!("{table}"));
-        assert!(webhook.contains("1.08 h") || webhook.contains("1,08 h"), "{webhook}");
+        assert!(
+            webhook.contains("1.08 h") || webhook.contains("1,08 h"),
+            "{webhook}"
+        );
         assert!(!webhook.contains(" min"), "{webhook}");
         let row = table.lines().find(|l| l.starts_with("webhook ")).unwrap();
         assert!(row.contains("1.08 h") || row.contains("1,08 h"), "{row}");
