@@ -269,6 +269,12 @@ pub async fn run_with(
     let mut results = Vec::with_capacity(Case::ALL.len());
     // Why the genuine delivery was not accepted, once it is known.
     let mut genuine_failed: Option<Note> = None;
+    // Whether the genuine delivery failed outright (not a 5xx at random):
+    // then every later case is skipped, the ones that must be accepted too.
+    // Each of those is a genuine delivery with one twist (a rotated key,
+    // odd bytes, a duplicate, an unknown event), refused for the same cause;
+    // before, a wrong path gave five "failed" lines for one 404.
+    let mut genuine_refused = false;
     // Whether the receiver was seen to fail at random: a 5xx to one
     // delivery and another answer to a like one.
     let mut intermittent = false;
@@ -284,7 +290,7 @@ pub async fn run_with(
             _ if case != Case::Genuine && budget.passed() => Some(out_of_time.clone()),
             // Every further request would wait as long: skip them all.
             Some(note @ Note::GenuineTimedOut(_)) => Some(note.clone()),
-            Some(note) if case.needs_genuine_accepted() => Some(note.clone()),
+            Some(note) if case.needs_genuine_accepted() || genuine_refused => Some(note.clone()),
             _ if !signer.expresses(case) => Some(not_in_scheme(case)),
             _ => forgery_accepted(case, &results).map(Note::SignaturesNotChecked),
         };
@@ -384,7 +390,13 @@ pub async fn run_with(
         if let Some(Note::Unreliable { server_errors, .. }) = &result.note {
             intermittent |= *server_errors > 0;
         }
+        let result = if case == Case::Genuine {
+            with_genuine_hint(result)
+        } else {
+            result
+        };
         if case == Case::Genuine {
+            genuine_refused = result.verdict == Verdict::Fail;
             if let Some(Reply::NoAnswer {
                 connect: true,
                 error,
@@ -420,6 +432,26 @@ pub async fn run_with(
         timing_samples: config.timing_samples,
         results,
     })
+}
+
+/// The genuine case's result with the likely cause of a refusal named on
+/// its own line: a 404 says nothing is at the URL's path, a 401 or 403
+/// that the signature was not taken (`--secret`, `--scheme`). Other
+/// answers keep their note.
+fn with_genuine_hint(mut result: CaseResult) -> CaseResult {
+    if result.verdict != Verdict::Fail || result.note != Some(Note::Refused) {
+        return result;
+    }
+    let note = match result.replies.last() {
+        Some(Reply::Answered { status: 404, .. }) => Note::NothingAtPath,
+        Some(Reply::Answered {
+            status: status @ (401 | 403),
+            ..
+        }) => Note::SignatureRefused(*status),
+        _ => return result,
+    };
+    result.note = Some(note);
+    result
 }
 
 /// The battery's deadline, from when it started.

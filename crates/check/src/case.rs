@@ -209,6 +209,13 @@ pub enum Note {
     TimedOut(u64),
     /// The oversized body was refused by closing the connection.
     ClosedOnOversize,
+    /// The genuine delivery was answered 404: nothing is at the URL's path
+    /// (said on the genuine case's own line).
+    NothingAtPath,
+    /// The genuine delivery was answered 401 or 403 (this status): the
+    /// receiver did not take the signature, so `--secret` or `--scheme` is
+    /// likely wrong (said on the genuine case's own line).
+    SignatureRefused(u16),
     /// The genuine delivery was refused with this status, so this refusal
     /// proves nothing.
     GenuineRefused(u16),

@@ -56,18 +56,18 @@ pub struct CheckArgs {
     /// a genuine delivery (about 300 bytes) to 67,108,864 (64 MiB): the body
     /// is built in memory, and one under a genuine delivery would not be
     /// oversized.
-    #[arg(long, value_name = "BYTES", value_parser = crate::numeric::max_body, allow_negative_numbers = true)]
+    #[arg(long, value_name = "BYTES", value_parser = crate::numeric::max_body, allow_hyphen_values = true)]
     max_body: Option<usize>,
 
     /// Forgeries per group in the timing case (0 skips it).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_TIMING_SAMPLES, value_parser = crate::numeric::timing_samples, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TIMING_SAMPLES, value_parser = crate::numeric::timing_samples, allow_hyphen_values = true)]
     timing_samples: usize,
 
     /// How long the whole battery may take, in seconds: cases not started
     /// by then are skipped (the scorecard says so), and the timing case stops
     /// sampling. A receiver that answers slowly would otherwise keep it busy
     /// for many minutes.
-    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_DEADLINE.as_secs(), value_parser = crate::numeric::deadline, allow_negative_numbers = true)]
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_DEADLINE.as_secs(), value_parser = crate::numeric::deadline, allow_hyphen_values = true)]
     deadline: u64,
 }
 

@@ -330,34 +330,34 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     let period = out.dur(args.interval);
     out.say(match (lang, interval) {
         (Lang::En, Some(true)) => format!(
-            "{now} shop placing {} order(s), one every {every}, learning outcomes by {}, polling every {period} \
+            "{now} shop placing {}, one every {every}, learning outcomes by {}, polling every {period} \
              (--interval); lines are stamped with the time of day; Ctrl-C to stop",
-            args.orders, strategy.kind()
+            counted(args.orders, "order", "orders"), strategy.kind()
         ),
         (Lang::En, Some(false)) => format!(
-            "{now} shop placing {} order(s), one every {every}, learning outcomes by {}, each request held up to {period} \
+            "{now} shop placing {}, one every {every}, learning outcomes by {}, each request held up to {period} \
              (--interval); lines are stamped with the time of day; Ctrl-C to stop",
-            args.orders, strategy.kind()
+            counted(args.orders, "order", "orders"), strategy.kind()
         ),
         (Lang::En, None) => format!(
-            "{now} shop placing {} order(s), one every {every}, learning outcomes by {}; \
+            "{now} shop placing {}, one every {every}, learning outcomes by {}; \
              lines are stamped with the time of day; Ctrl-C to stop",
-            args.orders, strategy.kind()
+            counted(args.orders, "order", "orders"), strategy.kind()
         ),
         (Lang::PtBr, Some(true)) => format!(
-            "{now} loja fazendo {} pedido(s), um a cada {every}, sabendo os resultados por {}, consultando a cada {period} \
+            "{now} loja fazendo {}, um a cada {every}, sabendo os resultados por {}, consultando a cada {period} \
              (--interval); as linhas trazem a hora do dia; Ctrl-C para parar",
-            args.orders, strategy_pt(args.strategy)
+            counted(args.orders, "pedido", "pedidos"), strategy_pt(args.strategy)
         ),
         (Lang::PtBr, Some(false)) => format!(
-            "{now} loja fazendo {} pedido(s), um a cada {every}, sabendo os resultados por {}, cada requisição segura até {period} \
+            "{now} loja fazendo {}, um a cada {every}, sabendo os resultados por {}, cada requisição segura até {period} \
              (--interval); as linhas trazem a hora do dia; Ctrl-C para parar",
-            args.orders, strategy_pt(args.strategy)
+            counted(args.orders, "pedido", "pedidos"), strategy_pt(args.strategy)
         ),
         (Lang::PtBr, None) => format!(
-            "{now} loja fazendo {} pedido(s), um a cada {every}, sabendo os resultados por {}; \
+            "{now} loja fazendo {}, um a cada {every}, sabendo os resultados por {}; \
              as linhas trazem a hora do dia; Ctrl-C para parar",
-            args.orders, strategy_pt(args.strategy)
+            counted(args.orders, "pedido", "pedidos"), strategy_pt(args.strategy)
         ),
     });
     // The poll lines cannot tell a 304 from a pending 200: said once here,
@@ -495,13 +495,32 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     );
     out.say(match lang {
         Lang::En => format!(
-            "{now} done: {known} order(s) known; {polls} poll(s), {wasted} of them wasted; \
-             {lists} event-log poll(s); {limited} rate-limited{}",
+            "{now} done: {} known; {}, {wasted} {}wasted; {}; {limited} rate-limited{}",
+            counted(known, "order", "orders"),
+            counted(polls, "poll", "polls"),
+            if polls == 1 { "" } else { "of them " },
+            counted(lists, "event-log poll", "event-log polls"),
             unknown_orders_said(lang, receiving.as_deref())
         ),
         Lang::PtBr => format!(
-            "{now} fim: {known} pedido(s) conhecido(s); {polls} consulta(s), {wasted} delas desperdiçadas; \
-             {lists} consulta(s) ao registro de eventos; {limited} limitada(s) por taxa (429){}",
+            "{now} fim: {}; {}, {wasted} {}; {}; {limited} {} por taxa (429){}",
+            counted(known, "pedido conhecido", "pedidos conhecidos"),
+            counted(polls, "consulta", "consultas"),
+            if wasted == 1 {
+                "desperdiçada"
+            } else {
+                "desperdiçadas"
+            },
+            counted(
+                lists,
+                "consulta ao registro de eventos",
+                "consultas ao registro de eventos"
+            ),
+            if limited == 1 {
+                "limitada"
+            } else {
+                "limitadas"
+            },
             unknown_orders_said(lang, receiving.as_deref())
         ),
     });
@@ -513,11 +532,18 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     if unknown > 0 {
         anyhow::bail!(match lang {
             Lang::En => format!(
-                "{unknown} of {total} order(s) ended unknown: the platform at {} no longer knows their payments (404 or 410 to a poll: it restarted without its data, or forgot them after --keep); `hooklab platform` keeps its data in a file unless given --data :memory:",
+                "{unknown} of {} ended unknown: the platform at {} no longer knows their payments (404 or 410 to a poll: it restarted without its data, or forgot them after --keep); `hooklab platform` keeps its data in a file unless given --data :memory:",
+                counted(total, "order", "orders"),
                 args.platform
             ),
             Lang::PtBr => format!(
-                "{unknown} de {total} pedido(s) terminaram sem resultado: a plataforma em {} não conhece mais os pagamentos deles (404 ou 410 a uma consulta: ela reiniciou sem os dados, ou os esqueceu depois do --keep); `hooklab platform` guarda os dados num arquivo, a não ser com --data :memory:",
+                "{unknown} de {} {} sem resultado: a plataforma em {} não conhece mais os pagamentos deles (404 ou 410 a uma consulta: ela reiniciou sem os dados, ou os esqueceu depois do --keep); `hooklab platform` guarda os dados num arquivo, a não ser com --data :memory:",
+                counted(total, "pedido", "pedidos"),
+                if unknown == 1 {
+                    "terminou"
+                } else {
+                    "terminaram"
+                },
                 args.platform
             ),
         });
@@ -531,30 +557,47 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     if gone > 0 && failed.iter().all(|(_, why)| is_refused_key_text(why)) {
         return Err(anyhow::Error::new(FlagMistake(match lang {
             Lang::En => format!(
-                "the platform at {} refused the API key for {gone} of {total} order(s): \
+                "the platform at {} refused the API key for {gone} of {}: \
                  give --api-key the key `hooklab platform` printed when it started",
-                args.platform
+                args.platform,
+                counted(total, "order", "orders")
             ),
             Lang::PtBr => format!(
-                "a plataforma em {} recusou a chave de API em {gone} de {total} pedido(s): \
+                "a plataforma em {} recusou a chave de API em {gone} de {}: \
                  dê em --api-key a chave que `hooklab platform` imprimiu ao iniciar",
-                args.platform
+                args.platform,
+                counted(total, "pedido", "pedidos")
             ),
         })));
     }
     if gone > 0 {
         anyhow::bail!(match lang {
             Lang::En => format!(
-                "{gone} of {total} order(s) could not be placed (see the lines above: is `hooklab platform` running at {}, with this --api-key?)",
+                "{gone} of {} could not be placed (see the lines above: is `hooklab platform` running at {}, with this --api-key?)",
+                counted(total, "order", "orders"),
                 args.platform
             ),
             Lang::PtBr => format!(
-                "{gone} de {total} pedido(s) não puderam ser feitos (veja as linhas acima: `hooklab platform` está rodando em {}, com esta --api-key?)",
+                "{gone} de {} não {} (veja as linhas acima: `hooklab platform` está rodando em {}, com esta --api-key?)",
+                counted(total, "pedido", "pedidos"),
+                if gone == 1 {
+                    "pôde ser feito"
+                } else {
+                    "puderam ser feitos"
+                },
                 args.platform
             ),
         });
     }
     Ok(())
+}
+
+/// `n` and its noun, singular for exactly one (`1 pedido`, `0 pedidos`,
+/// `2 pedidos`): the shop's lines said "pedido(s)", which reads as a form
+/// to fill in rather than a sentence.
+fn counted<N: TryInto<u64> + Copy + std::fmt::Display>(n: N, one: &str, many: &str) -> String {
+    let single = n.try_into().ok() == Some(1);
+    format!("{n} {}", if single { one } else { many })
 }
 
 /// The end of the shop's last line when its receiver acknowledged events
@@ -569,10 +612,12 @@ fn unknown_orders_said(lang: Lang, receiver: Option<&Receiver>) -> String {
     match (n, lang) {
         (0, _) => String::new(),
         (n, Lang::En) => format!(
-            "; {n} signed event(s) about orders this shop does not know (acknowledged, not applied)"
+            "; {} about orders this shop does not know (acknowledged, not applied)",
+            counted(n, "signed event", "signed events")
         ),
         (n, Lang::PtBr) => format!(
-            "; {n} evento(s) assinado(s) sobre pedidos que esta loja não conhece (confirmados, não aplicados)"
+            "; {} sobre pedidos que esta loja não conhece (confirmados, não aplicados)",
+            counted(n, "evento assinado", "eventos assinados")
         ),
     }
 }

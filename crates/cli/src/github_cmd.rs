@@ -112,7 +112,8 @@ pub struct SendArgs {
     #[arg(long, value_name = "BRANCH", default_value = "main")]
     pub branch: String,
 
-    /// The pushed commit id (the payload's `after`); a stable made-up one if omitted.
+    /// The pushed commit id (the payload's `after`), 40 hexadecimal digits as
+    /// `git rev-parse HEAD` prints it; a stable made-up one if omitted.
     #[arg(long, value_name = "SHA")]
     pub commit: Option<String>,
 
@@ -130,12 +131,13 @@ pub struct SendArgs {
     pub title: Option<String>,
 
     /// The X-GitHub-Delivery id. A fresh UUID if omitted; send twice with the
-    /// same id to see the receiver recognize a redelivery.
+    /// same id to see the receiver recognize a redelivery (the same bytes,
+    /// as GitHub's "Redeliver" sends).
     #[arg(long, value_name = "ID")]
     pub delivery: Option<String>,
 
     /// The X-GitHub-Hook-ID header (and a ping's hook_id).
-    #[arg(long, value_name = "ID", default_value_t = 1, value_parser = crate::numeric::hook_id, allow_negative_numbers = true)]
+    #[arg(long, value_name = "ID", default_value_t = 1, value_parser = crate::numeric::hook_id, allow_hyphen_values = true)]
     pub hook_id: u64,
 
     /// Send this file's bytes as the body instead of a generated payload, for

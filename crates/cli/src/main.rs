@@ -273,7 +273,7 @@ struct RunArgs {
     /// byte, whatever N. Real-clock runs always go one strategy at a time:
     /// they measure this machine, and strategies running together would
     /// measure each other's load. [default: the number of cores]
-    #[arg(long, short, value_name = "N", value_parser = numeric::jobs, allow_negative_numbers = true)]
+    #[arg(long, short, value_name = "N", value_parser = numeric::jobs, allow_hyphen_values = true)]
     jobs: Option<std::num::NonZeroUsize>,
 
     /// Run even when the cost estimate says the run would not fit this
@@ -747,18 +747,6 @@ pub(crate) fn default_results_dir(scenario: Option<&Path>) -> PathBuf {
     PathBuf::from(RUNS_DIR).join(name)
 }
 
-/// Whether `dir` is a folder of the committed reference results
-/// (`results/<name>`, however it is spelled: `./results/x`, an absolute
-/// path to it).
-fn is_reference_dir(dir: &Path) -> bool {
-    let parent = match dir.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => return false,
-    };
-    let resolve = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    resolve(parent) == resolve(Path::new("results"))
-}
-
 /// Checks, before a run, that its results can be written where they will go.
 fn check_writable(dir: &Path, lang: Lang) -> Result<(), Failure> {
     let probe = dir.join(".hooklab-write-check");
@@ -802,16 +790,16 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(),
     let dir = if args.no_write {
         None
     } else {
-        // The default folder, and a committed reference folder named on
-        // purpose (`--out results/<name>`), are refused when they hold
-        // another scenario file's results: `--out results/checkout` with a
-        // student's own file would overwrite the reference the lessons quote.
-        let (dir, guarded) = match &args.out {
-            Some(dir) => (dir.clone(), is_reference_dir(dir)),
-            None => (default_results_dir(args.scenario.as_deref()), true),
+        // Any folder, the default one or one given with --out, is refused
+        // when it holds another scenario file's results: `--out
+        // results/checkout` with a student's own file would overwrite the
+        // reference the lessons quote, and `--out runs/aula` a classmate's
+        // run. The same file's results are its own to replace.
+        let dir = match &args.out {
+            Some(dir) => dir.clone(),
+            None => default_results_dir(args.scenario.as_deref()),
         };
-        if guarded
-            && !args.force
+        if !args.force
             && let Some(theirs) = producer_of(&dir)
             && !same_scenario_file(&theirs, &file)
         {

@@ -223,17 +223,15 @@ pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate:
     };
     // The scenario's name follows the file's, as its results folder does.
     let mut renamed = false;
-    let body: Vec<String> = source
-        .lines()
-        .map(|line| {
-            if !renamed && line.trim_start().starts_with("name =") {
-                renamed = true;
-                format!("name = \"{name}\"")
-            } else {
-                line.to_owned()
-            }
-        })
-        .collect();
+    let renamed_lines = source.lines().map(|line| {
+        if !renamed && line.trim_start().starts_with("name =") {
+            renamed = true;
+            format!("name = \"{name}\"")
+        } else {
+            line.to_owned()
+        }
+    });
+    let body = placeholder_descriptions(renamed_lines, lang);
     let folder = crate::default_results_dir(Some(&file));
     let header = match lang {
         Lang::En => format!(
@@ -264,18 +262,85 @@ pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate:
     Ok(file)
 }
 
+/// The lines of a new scenario with its descriptions replaced by ones that
+/// ask the student to write their own: the copied ones describe the
+/// scenario it came from ("300 customers check out…"), which the student's
+/// reports would print as theirs. A comment above says so, in `lang`; both
+/// descriptions are in their own language, as every file has them.
+fn placeholder_descriptions(lines: impl Iterator<Item = String>, lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    // The delimiter of a multi-line description being skipped.
+    let mut skipping: Option<&str> = None;
+    let mut said = false;
+    for line in lines {
+        if let Some(delimiter) = skipping {
+            if line.contains(delimiter) {
+                skipping = None;
+            }
+            continue;
+        }
+        let key = line.trim_start();
+        let field = if key.starts_with("description_pt_br") {
+            Some(("description_pt_br", PLACEHOLDER_PT_BR))
+        } else if key.starts_with("description") {
+            Some(("description", PLACEHOLDER_EN))
+        } else {
+            None
+        };
+        let Some((field, words)) = field.filter(|_| key.contains('=')) else {
+            out.push(line);
+            continue;
+        };
+        let value = key.split_once('=').map_or("", |(_, v)| v.trim());
+        for delimiter in ["\"\"\"", "'''"] {
+            if value.starts_with(delimiter) && value.matches(delimiter).count() == 1 {
+                skipping = Some(delimiter);
+            }
+        }
+        if !said {
+            said = true;
+            out.push(
+                match lang {
+                    Lang::En => "# Describe YOUR scenario here: the reports print this at the top.",
+                    Lang::PtBr => {
+                        "# Descreva aqui o SEU cenário: os relatórios imprimem isto no topo."
+                    }
+                }
+                .to_owned(),
+            );
+        }
+        out.push(format!("{field} = \"{words}\""));
+    }
+    out
+}
+
+/// The description a new scenario starts with, in English.
+const PLACEHOLDER_EN: &str =
+    "Describe your scenario: what it runs (orders, settlement, strategies) and what it shows.";
+
+/// The same in Portuguese.
+const PLACEHOLDER_PT_BR: &str =
+    "Descreva o seu cenário: o que ele roda (pedidos, liquidação, estratégias) e o que ele mostra.";
+
 /// Checks each file as `hooklab run` would before running it (parsing,
 /// validation, the sweep, and the cost estimate, so a file `run` would refuse
 /// is not called ok); prints one line per valid file and the whole located
 /// message, in `lang`, for each invalid one. Err (exit 2) if any is invalid.
 pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
     let mut bad = 0;
+    // Of the bad ones, those that are not there at all: "invalid" would
+    // send a student looking for a mistake in a file that does not exist.
+    let mut missing = 0;
     let mut shown = String::new();
     // What is wrong goes to standard error, beside the error line that
     // ends the command; what is fine, to standard output.
     let mut wrong = String::new();
     for file in &args.files {
-        match crate::checked_scenario(Some(file), lang, false, None, false, 1) {
+        // The threads `hooklab run FILE` uses (no --jobs): a virtual run on
+        // several holds its strategies at once, and the estimate quoted here
+        // must be the one `run` refuses with.
+        let workers = hooklab_harness::RunOptions::default().workers();
+        match crate::checked_scenario(Some(file), lang, false, None, false, workers) {
             Ok(scenario) => shown.push_str(&format!(
                 "{}: ok ({} {}, {} {})\n",
                 file.display(),
@@ -296,6 +361,9 @@ pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
             )),
             Err(crate::Failure::Usage(e) | crate::Failure::Runtime(e)) => {
                 bad += 1;
+                if !file.exists() {
+                    missing += 1;
+                }
                 let message = crate::error_text(&e, lang);
                 // A cost refusal says nothing of the file: name it.
                 let located = message.starts_with(&file.display().to_string());
@@ -317,8 +385,27 @@ pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
         Ok(())
     } else {
         let files = args.files.len();
+        let invalid = bad - missing;
         Err(crate::Failure::Usage(anyhow::anyhow!(
             match (lang, files) {
+                (Lang::En, 1) if missing == 1 => "the file does not exist".to_owned(),
+                (Lang::PtBr, 1) if missing == 1 => "o arquivo não existe".to_owned(),
+                (Lang::En, _) if missing > 0 => format!(
+                    "{bad} of {files} files did not pass: {invalid} invalid, {missing} not found"
+                ),
+                (Lang::PtBr, _) if missing > 0 => format!(
+                    "{bad} de {files} arquivos não passaram: {invalid} {}, {missing} {}",
+                    if invalid == 1 {
+                        "inválido"
+                    } else {
+                        "inválidos"
+                    },
+                    if missing == 1 {
+                        "não existe"
+                    } else {
+                        "não existem"
+                    }
+                ),
                 (Lang::En, 1) => "the file is invalid".to_owned(),
                 (Lang::En, _) => format!("{bad} of {files} files are invalid"),
                 (Lang::PtBr, 1) => "o arquivo é inválido".to_owned(),

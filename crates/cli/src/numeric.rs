@@ -128,8 +128,15 @@ pub fn timing_samples(text: &str) -> Result<usize, String> {
 
 /// `check --deadline`.
 pub fn deadline(text: &str) -> Result<u64, String> {
+    // The flag is in seconds: `30s` (as the other commands write a
+    // duration) is 30, and `-5s` gets the range, not "not a number".
+    let trimmed = text.trim();
+    let seconds = trimmed
+        .strip_suffix('s')
+        .filter(|n| !n.is_empty())
+        .unwrap_or(trimmed);
     whole(
-        text,
+        seconds,
         1,
         MAX_DEADLINE_SECS,
         (

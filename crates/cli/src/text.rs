@@ -272,6 +272,9 @@ pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -
                 U::RepoNotOwnerName(repo) => {
                     format!("--repo deve ser dono/nome (recebido `{repo}`)")
                 }
+                U::CommitNotSha(commit) => format!(
+                    "--commit deve ser um id de commit completo, 40 algarismos hexadecimais como `git rev-parse HEAD` imprime (recebido `{commit}`)"
+                ),
             }
         }
         E::ReadPayload { path, .. } => {

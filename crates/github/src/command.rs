@@ -89,6 +89,11 @@ pub enum UsageError {
     /// Occurs when `--repo` is not `owner/name`.
     #[error("--repo must be owner/name (got `{0}`)")]
     RepoNotOwnerName(String),
+    /// Occurs when `--commit` is not a full git commit id.
+    #[error(
+        "--commit must be a full commit id, 40 hexadecimal digits as `git rev-parse HEAD` prints it (got `{0}`)"
+    )]
+    CommitNotSha(String),
 }
 
 /// Why a `hooklab github` command failed.
@@ -214,34 +219,12 @@ pub async fn send_in(args: SendConfig, lang: Lang) -> Result<(), CommandError> {
     if args.repo.split('/').count() != 2 || args.repo.split('/').any(str::is_empty) {
         return Err(UsageError::RepoNotOwnerName(args.repo.clone()).into());
     }
-    let body = match &args.payload {
-        // A blocking read at start-up, before any request is in flight.
-        Some(path) => {
-            Bytes::from(
-                std::fs::read(path).map_err(|source| CommandError::ReadPayload {
-                    path: path.clone(),
-                    source,
-                })?,
-            )
-        }
-        None => {
-            let opts = SampleOptions {
-                repo: args.repo.clone(),
-                branch: args.branch.clone(),
-                commit: args.commit.clone(),
-                author: args.author.clone(),
-                action: args.action.clone(),
-                title: args
-                    .title
-                    .clone()
-                    .or_else(|| crate::lang::sample_title(lang, &args.event).map(str::to_owned)),
-                hook_id: args.hook_id,
-                hook_url: args.to.to_string(),
-                timestamp: OffsetDateTime::now_utc(),
-            };
-            Bytes::from(payload::sample(&args.event, &opts).to_string())
-        }
-    };
+    if let Some(commit) = &args.commit
+        && !(commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(UsageError::CommitNotSha(commit.clone()).into());
+    }
+    let body = body_of(&args, lang)?;
     let id = match args.delivery {
         Some(id) => DeliveryId::new(id),
         None => DeliveryId::new(fresh_delivery_id(&body)),
@@ -277,6 +260,60 @@ pub async fn send_in(args: SendConfig, lang: Lang) -> Result<(), CommandError> {
     } else {
         Err(CommandError::Rejected(answer.status))
     }
+}
+
+/// The bytes `send` posts: the `--payload` file as it is, or the sample
+/// payload of the event made from the options.
+fn body_of(args: &SendConfig, lang: Lang) -> Result<Bytes, CommandError> {
+    Ok(match &args.payload {
+        // A blocking read at start-up, before any request is in flight.
+        Some(path) => {
+            Bytes::from(
+                std::fs::read(path).map_err(|source| CommandError::ReadPayload {
+                    path: path.clone(),
+                    source,
+                })?,
+            )
+        }
+        None => {
+            let opts = SampleOptions {
+                repo: args.repo.clone(),
+                branch: args.branch.clone(),
+                commit: args.commit.clone(),
+                author: args.author.clone(),
+                action: args.action.clone(),
+                title: args
+                    .title
+                    .clone()
+                    .or_else(|| crate::lang::sample_title(lang, &args.event).map(str::to_owned)),
+                hook_id: args.hook_id,
+                hook_url: args.to.to_string(),
+                timestamp: match &args.delivery {
+                    // A redelivery carries the same bytes as the delivery
+                    // it repeats (GitHub resends the stored payload): with
+                    // the same --delivery the payload is the same, its
+                    // instants derived from the id rather than the clock.
+                    Some(id) => redelivery_time(id),
+                    None => OffsetDateTime::now_utc(),
+                },
+            };
+            Bytes::from(payload::sample(&args.event, &opts).to_string())
+        }
+    })
+}
+
+/// The instant a payload sent with delivery id `id` says it happened: one
+/// second of 2025 picked by the id's hash, the same for every send of `id`.
+fn redelivery_time(id: &str) -> OffsetDateTime {
+    /// 2025-01-01T00:00:00Z.
+    const START: i64 = 1_735_689_600;
+    const YEAR_SECS: u64 = 365 * 86_400;
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(id.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    let offset = u64::from_be_bytes(first) % YEAR_SECS;
+    let secs = START + i64::try_from(offset).unwrap_or(0);
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// A new UUID-shaped delivery id. The CLI is the edge where entropy may come
@@ -347,6 +384,51 @@ mod tests {
         };
         let error = send(config).await.unwrap_err();
         assert!(error.is_usage(), "{error}");
+    }
+
+    fn send_config(event: &str) -> SendConfig {
+        SendConfig {
+            event: event.to_owned(),
+            to: Uri::from_static("http://127.0.0.1:9/webhook"),
+            secret: None,
+            repo: DEFAULT_REPO.to_owned(),
+            branch: "main".to_owned(),
+            commit: None,
+            author: None,
+            action: None,
+            title: None,
+            delivery: None,
+            hook_id: 1,
+            payload: None,
+        }
+    }
+
+    /// A redelivery (the same --delivery) sends the same bytes, as GitHub's
+    /// "Redeliver" does; a new delivery is a new event.
+    #[test]
+    fn the_same_delivery_id_gives_the_same_body() {
+        let mut config = send_config("push");
+        config.delivery = Some("72d3162e-cc78-11e3-81ab-4c9367dc0958".to_owned());
+        let first = body_of(&config, Lang::En).unwrap();
+        let again = body_of(&config, Lang::En).unwrap();
+        assert_eq!(first, again);
+        config.delivery = Some("another".to_owned());
+        assert_ne!(body_of(&config, Lang::En).unwrap(), first);
+    }
+
+    /// `--commit xyz` is refused before anything is sent, in words.
+    #[tokio::test]
+    async fn a_commit_that_is_not_40_hex_digits_is_a_usage_error() {
+        for bad in ["xyz", "d612b155", &"g".repeat(40)] {
+            let mut config = send_config("push");
+            config.commit = Some(bad.to_owned());
+            let error = send(config).await.unwrap_err();
+            assert!(error.is_usage(), "{error}");
+            assert!(
+                error.to_string().contains("40 hexadecimal digits"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

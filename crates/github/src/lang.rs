@@ -221,6 +221,7 @@ pub fn sample_title(lang: Lang, event: &str) -> Option<&'static str> {
     match (lang, event) {
         (Lang::PtBr, "pull_request") => Some("Adiciona um receptor de webhooks"),
         (Lang::PtBr, "issues") => Some("O receptor de webhooks não imprime nada"),
+        (Lang::PtBr, "release") => Some("Primeira versão"),
         _ => None,
     }
 }

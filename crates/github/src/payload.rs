@@ -99,6 +99,7 @@ pub fn sample(event: &str, opts: &SampleOptions) -> Value {
         "pull_request" => pull_request(opts),
         "issues" => issues(opts),
         "ping" => ping(opts),
+        "release" => release(opts),
         _ => {
             let mut payload = json!({
                 "repository": repository(opts),
@@ -233,6 +234,38 @@ fn issues(opts: &SampleOptions) -> Value {
     })
 }
 
+/// A `release` event: its `release` object is what a receiver of one reads
+/// (the tag, the name, whether it is a draft), so it is never left out.
+fn release(opts: &SampleOptions) -> Value {
+    let tag = "v1.0.0";
+    let author = opts.author();
+    let html_url = format!("https://github.com/{}/releases/tag/{tag}", opts.repo);
+    let api = format!("https://api.github.com/repos/{}/releases", opts.repo);
+    let id = stable_id(&html_url);
+    json!({
+        "action": opts.action.as_deref().unwrap_or("published"),
+        "release": {
+            "url": format!("{api}/{id}"),
+            "html_url": html_url,
+            "id": id,
+            "tag_name": tag,
+            "target_commitish": opts.branch,
+            "name": opts.title.as_deref().unwrap_or("First release"),
+            "draft": false,
+            "prerelease": false,
+            "author": user(author),
+            "created_at": opts.time(),
+            "published_at": opts.time(),
+            "assets": [],
+            "tarball_url": format!("https://api.github.com/repos/{}/tarball/{tag}", opts.repo),
+            "zipball_url": format!("https://api.github.com/repos/{}/zipball/{tag}", opts.repo),
+            "body": "The webhook receiver checks signatures.",
+        },
+        "repository": repository(opts),
+        "sender": user(author),
+    })
+}
+
 fn ping(opts: &SampleOptions) -> Value {
     let hooks = format!(
         "https://api.github.com/repos/{}/hooks/{}",
@@ -354,6 +387,16 @@ mod tests {
                 Ok(event.to_owned())
             );
         }
+    }
+
+    /// A release event carries its `release` object, as GitHub's does.
+    #[test]
+    fn a_release_sample_has_its_release_object() {
+        let body = sample("release", &seed_options());
+        assert_eq!(body["action"], "published");
+        assert_eq!(body["release"]["tag_name"], "v1.0.0");
+        assert_eq!(body["release"]["draft"], false);
+        assert!(body["release"]["author"]["login"].is_string(), "{body}");
     }
 
     #[test]

@@ -61,7 +61,9 @@ fn render_index(runs: &[(String, Summary)]) -> String {
         );
         out.push_str("|---|---:|---:|---:|---:|---:|\n");
         for r in &summary.strategies {
-            let wasted = if r.requests.all_polls() == 0 {
+            // A stream's catch-up pages are no waste (see render.rs).
+            let stream = r.kind == hooklab_core::scenario::StrategyKind::Stream;
+            let wasted = if r.requests.all_polls() == 0 || stream {
                 "-".to_owned()
             } else {
                 // The same digits as the tables: 99.98% is not "100%".

@@ -12,7 +12,7 @@ use crate::units::{column_unit, count, decimal, dur, escape_controls, in_unit, n
 use hooklab_core::lang::Lang;
 use hooklab_core::model::Prediction;
 use hooklab_core::model::stats::{Z95, inside};
-use hooklab_core::report::{StrategyReport, Summary};
+use hooklab_core::report::{HealthCode, StrategyReport, Summary};
 use hooklab_core::scenario::{ClockMode, StrategyKind};
 use std::fmt::Write as _;
 
@@ -253,17 +253,12 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
     // One unit per column; the mean and its predictions share one, so they
     // compare digit by digit.
     let learned = |s: &&StrategyReport| s.latency_ms.count > 0;
-    let mean_unit = column_unit(ss.iter().filter(learned).flat_map(|s| {
-        [s.latency_ms.mean, s.predicted.latency_mean_ms]
-            .into_iter()
-            .chain(s.predicted_for_draws.as_ref().map(|p| p.latency_mean_ms))
-    }));
+    let TableUnits {
+        mean: mean_unit,
+        p99: p99_unit,
+    } = table_units(summary);
     let unit_of = |f: fn(&StrategyReport) -> f64| column_unit(ss.iter().filter(learned).map(f));
-    let (p50_unit, p99_unit, max_unit) = (
-        unit_of(|s| s.latency_ms.p50),
-        unit_of(|s| s.latency_ms.p99),
-        unit_of(|s| s.latency_ms.max),
-    );
+    let (p50_unit, max_unit) = (unit_of(|s| s.latency_ms.p50), unit_of(|s| s.latency_ms.max));
     let rows = ss
         .iter()
         .map(|s| {
@@ -333,7 +328,10 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 requests,
                 outside(Some(s.predicted.requests_per_order), requests_interval(s)),
             );
-            let wasted = if s.requests.all_polls() == 0 {
+            // A stream's only polls are its catch-up pages, empty when
+            // nothing was waiting: no waste of its way of learning (its
+            // sentence counts them).
+            let wasted = if s.requests.all_polls() == 0 || s.kind == StrategyKind::Stream {
                 "-".to_owned()
             } else {
                 mark(
@@ -436,7 +434,7 @@ fn slide_rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<Stri
                     "-".to_owned()
                 },
                 format!("{:.2}", s.requests_per_order),
-                if s.requests.all_polls() == 0 {
+                if s.requests.all_polls() == 0 || s.kind == StrategyKind::Stream {
                     "-".to_owned()
                 } else {
                     crate::units::share_digits(s.polls_wasted_share)
@@ -622,7 +620,22 @@ fn health(summary: &Summary, lang: Lang) -> String {
     let mut out = String::new();
     for s in &summary.strategies {
         for flag in &s.health {
-            let _ = writeln!(out, "- {}: {}", s.name, i18n::health_message(lang, flag));
+            // Polls below the model: said with the table's own numbers and
+            // precision (the flag's message has three decimals, and its
+            // expectation is the draws' one, not the table's).
+            let draws = s.predicted_for_draws.as_ref().map(|p| p.requests_per_order);
+            let said = match draws {
+                Some(draws) if flag.code == HealthCode::PollsBelowModel.as_str() => {
+                    i18n::polls_below_model(
+                        lang,
+                        s.requests_per_order,
+                        draws,
+                        s.predicted.requests_per_order,
+                    )
+                }
+                _ => i18n::health_message(lang, flag),
+            };
+            let _ = writeln!(out, "- {}: {}", s.name, said);
         }
     }
     if out.is_empty() {
@@ -645,8 +658,9 @@ pub fn table(summary: &Summary, lang: Lang) -> String {
         out.push_str(&health);
     }
     out.push('\n');
+    let units = table_units(summary);
     for s in &summary.strategies {
-        out.push_str(&reading(s, lang));
+        out.push_str(&reading(s, lang, units));
         out.push('\n');
     }
     if let Some(crashes) = crate::crash::text(summary, lang) {
@@ -659,24 +673,63 @@ pub fn table(summary: &Summary, lang: Lang) -> String {
     out
 }
 
-/// One plain sentence reading a strategy's numbers (the caller escapes the
-/// name: see [`displayable`]).
-pub fn reading(s: &StrategyReport, lang: Lang) -> String {
+/// The units of the full table's mean (shared with its predictions) and
+/// p99 columns, which the sentences under it use too: a mean the table
+/// gives as "1.08 h" is not "64.6 min" in the sentence below it.
+#[derive(Clone, Copy, Debug)]
+pub struct TableUnits {
+    /// The mean delay's column, and the model's beside it.
+    pub mean: crate::units::Unit,
+    /// The p99 delay's column.
+    pub p99: crate::units::Unit,
+}
+
+/// The [`TableUnits`] of `summary`'s table.
+pub fn table_units(summary: &Summary) -> TableUnits {
+    let ss = &summary.strategies;
+    let learned = |s: &&StrategyReport| s.latency_ms.count > 0;
+    TableUnits {
+        mean: column_unit(ss.iter().filter(learned).flat_map(|s| {
+            [s.latency_ms.mean, s.predicted.latency_mean_ms]
+                .into_iter()
+                .chain(s.predicted_for_draws.as_ref().map(|p| p.latency_mean_ms))
+        })),
+        p99: column_unit(ss.iter().filter(learned).map(|s| s.latency_ms.p99)),
+    }
+}
+
+/// One plain sentence reading a strategy's numbers, its durations in the
+/// table's `units` (the caller escapes the name: see [`displayable`]).
+pub fn reading(s: &StrategyReport, lang: Lang, units: TableUnits) -> String {
     // Pollers are read by their interval; everything that receives webhooks
     // (with or without reconciliation polls) by its delay and cost.
     let n = |ms: f64| decimal(lang, dur(ms));
     let known = s.latency_ms.count > 0;
-    let delay = |ms: f64| if known { n(ms) } else { "-".to_owned() };
+    let in_column = |ms: f64, unit| {
+        if known {
+            decimal(lang, in_unit(ms, unit))
+        } else {
+            "-".to_owned()
+        }
+    };
+    let mean = in_column(s.latency_ms.mean, units.mean);
+    let p99 = in_column(s.latency_ms.p99, units.p99);
     let per_order = |x: u64| x as f64 / s.orders.max(1) as f64;
     // No prediction where the model does not speak (see `modelled`).
-    let model = |ms: f64| if modelled(s) { n(ms) } else { "-".to_owned() };
+    let model = |ms: f64| {
+        if modelled(s) {
+            decimal(lang, in_unit(ms, units.mean))
+        } else {
+            "-".to_owned()
+        }
+    };
     let mut text = match s.kind {
         StrategyKind::Poll | StrategyKind::PollEvents => i18n::PollReading {
             name: &s.name,
             interval: &s.interval_ms.map(n).unwrap_or_default(),
             requests_per_order: s.requests_per_order,
             wasted_pct: &pct(lang, s.polls_wasted_share),
-            mean: &delay(s.latency_ms.mean),
+            mean: &mean,
             model: &model(s.predicted.latency_mean_ms),
         }
         .text(lang),
@@ -691,30 +744,34 @@ pub fn reading(s: &StrategyReport, lang: Lang) -> String {
                 // `requests_per_order`, but are not polls it answered.
                 per_order(s.requests.refused),
             ],
-            &delay(s.latency_ms.mean),
-            &delay(s.latency_ms.p99),
+            &mean,
+            &p99,
         ),
         StrategyKind::ConditionalPoll
         | StrategyKind::BackoffPoll
         | StrategyKind::LongPoll
-        | StrategyKind::LongPollEvents
-        | StrategyKind::Stream => i18n::spectrum_reading(
+        | StrategyKind::LongPollEvents => i18n::spectrum_reading(
             lang,
             &s.name,
             &i18n::spectrum_how(lang, s.kind, &s.interval_ms.map(n).unwrap_or_default()),
             s.requests_per_order,
             &pct(lang, s.polls_wasted_share),
-            &delay(s.latency_ms.mean),
+            &mean,
             &model(s.predicted.latency_mean_ms),
         ),
-        StrategyKind::Webhook => i18n::webhook_reading(
+        StrategyKind::Stream => i18n::stream_reading(
             lang,
             &s.name,
             s.requests_per_order,
-            &delay(s.latency_ms.mean),
-            &delay(s.latency_ms.p99),
-            known,
+            s.requests.streams_opened,
+            s.requests.all_polls(),
+            s.requests.all_polls_wasted(),
+            &mean,
+            &model(s.predicted.latency_mean_ms),
         ),
+        StrategyKind::Webhook => {
+            i18n::webhook_reading(lang, &s.name, s.requests_per_order, &mean, &p99, known)
+        }
     };
     if s.missed > 0 {
         text.push_str(&i18n::missed_clause(
@@ -815,8 +872,9 @@ pub fn markdown(summary: &Summary, lang: Lang) -> String {
     if !health.is_empty() {
         let _ = writeln!(out, "{health}");
     }
+    let units = table_units(summary);
     for s in &summary.strategies {
-        let _ = writeln!(out, "- {}", reading(s, lang));
+        let _ = writeln!(out, "- {}", reading(s, lang, units));
     }
     if let Some(crashes) = crate::crash::markdown(summary, lang) {
         let _ = write!(out, "\n{crashes}");

@@ -342,18 +342,38 @@ pub fn note(note: &Note, lang: Lang) -> String {
             "Closed the connection instead of reading it all: that is a refusal.",
             "Fechou a conexão em vez de ler tudo: isso é uma recusa.",
         ),
+        Note::NothingAtPath => text(
+            "404: nothing is at this path; check the URL (its path is the receiver's route, such as /webhook).",
+            "404: não há nada neste caminho; confira a URL (o caminho é a rota do receptor, como /webhook).",
+        ),
+        Note::SignatureRefused(status) if en => format!(
+            "{status}: the receiver did not take the signature; check --secret (the receiver's own secret) and --scheme (the signature format it expects)."
+        ),
+        Note::SignatureRefused(status) => format!(
+            "{status}: o receptor não aceitou a assinatura; confira --secret (o segredo do próprio receptor) e --scheme (o formato de assinatura que ele espera)."
+        ),
         Note::GenuineRefused(status) if en => format!(
-            "Skipped: the genuine delivery was refused ({status}), so a refusal here proves nothing (check --secret, --scheme and the URL's path)."
+            "Skipped: the genuine delivery was refused ({status}), so this case would say nothing ({}).",
+            match status {
+                404 => "nothing is at the URL's path: check the URL",
+                401 | 403 => "check --secret and --scheme",
+                _ => "check --secret, --scheme and the URL's path",
+            }
         ),
         Note::GenuineRefused(status) => format!(
-            "Pulado: a entrega genuína foi recusada ({status}), então uma recusa aqui não prova nada (confira --secret, --scheme e o caminho da URL)."
+            "Pulado: a entrega genuína foi recusada ({status}), então este caso não diria nada ({}).",
+            match status {
+                404 => "não há nada no caminho da URL: confira a URL",
+                401 | 403 => "confira --secret e --scheme",
+                _ => "confira --secret, --scheme e o caminho da URL",
+            }
         ),
         Note::GenuineNoAnswer(why) if en => format!(
-            "Skipped: the genuine delivery got no answer ({}), so a refusal here proves nothing; see why the receiver drops the connection (its own log, a crash).",
+            "Skipped: the genuine delivery got no answer ({}), so this case would say nothing; see why the receiver drops the connection (its own log, a crash).",
             cause(*why, lang)
         ),
         Note::GenuineNoAnswer(why) => format!(
-            "Pulado: a entrega genuína ficou sem resposta ({}), então uma recusa aqui não prova nada; veja por que o receptor derruba a conexão (o log dele, uma falha).",
+            "Pulado: a entrega genuína ficou sem resposta ({}), então este caso não diria nada; veja por que o receptor derruba a conexão (o log dele, uma falha).",
             cause(*why, lang)
         ),
         Note::GenuineTimedOut(secs) if en => format!(

@@ -4,6 +4,7 @@
 use super::receivers::{self, Flaw, MAX_BODY_BYTES};
 use super::{assert_passes_everything, config};
 use hooklab_check::{Case, Note, Scorecard, Secret, Verdict};
+use hooklab_core::lang::Lang;
 
 /// Runs the battery against a receiver with `flaw`, with its state URL.
 async fn check(flaw: Flaw) -> Scorecard {
@@ -213,11 +214,66 @@ async fn a_receiver_with_the_wrong_secret_fails_genuine_and_skips_the_refusals()
     .await
     .unwrap();
     assert_eq!(card.verdict(Case::Genuine), Some(Verdict::Fail));
-    for case in [Case::ForgedSignature, Case::StaleTimestamp, Case::Timing] {
+    // One failure for one cause, its line naming the cause.
+    assert_eq!(card.failed(), vec![Case::Genuine], "{}", shown(&card));
+    let genuine = card.result(Case::Genuine).unwrap();
+    assert_eq!(genuine.note, Some(Note::SignatureRefused(401)));
+    for lang in [Lang::En, Lang::PtBr] {
+        let said = hooklab_check::text::note(genuine.note.as_ref().unwrap(), lang);
+        assert!(
+            said.contains("--secret") && said.contains("--scheme"),
+            "{said}"
+        );
+    }
+    for case in [
+        Case::ForgedSignature,
+        Case::StaleTimestamp,
+        Case::Timing,
+        Case::KeyRotation,
+        Case::RawBytes,
+        Case::Duplicate,
+        Case::UnknownEvent,
+    ] {
         let result = card.result(case).unwrap();
         assert_eq!(result.verdict, Verdict::Skip, "{case:?}");
         assert_eq!(result.note, Some(Note::GenuineRefused(401)));
         assert!(result.replies.is_empty());
+    }
+    assert_eq!(card.exit_code(), 1);
+}
+
+/// A wrong path (a 404 to the genuine delivery) is one failure, said as
+/// "nothing at this path", not five "failed" for one cause: the cases that
+/// must be accepted are skipped as the refusals are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_path_fails_only_genuine_and_says_to_check_the_url() {
+    let addr = receivers::start(Flaw::None).await;
+    let card = hooklab_check::run(config(
+        format!("http://{addr}/webhooks-typo"),
+        Secret::Standard(receivers::secret()),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(card.failed(), vec![Case::Genuine], "{}", shown(&card));
+    let genuine = card.result(Case::Genuine).unwrap();
+    assert_eq!(genuine.note, Some(Note::NothingAtPath));
+    for (lang, words) in [
+        (Lang::En, "nothing is at this path; check the URL"),
+        (Lang::PtBr, "não há nada neste caminho; confira a URL"),
+    ] {
+        let table = hooklab_check::render::table(&card, lang, false);
+        assert!(table.contains(words), "{table}");
+        assert!(!table.contains("--secret"), "{table}");
+    }
+    for case in [
+        Case::KeyRotation,
+        Case::RawBytes,
+        Case::Duplicate,
+        Case::UnknownEvent,
+    ] {
+        let result = card.result(case).unwrap();
+        assert_eq!(result.verdict, Verdict::Skip, "{case:?}");
+        assert_eq!(result.note, Some(Note::GenuineRefused(404)), "{case:?}");
     }
     assert_eq!(card.exit_code(), 1);
 }

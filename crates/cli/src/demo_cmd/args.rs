@@ -35,7 +35,7 @@ pub struct PlatformArgs {
     pub(super) settle_after: Dur,
 
     /// Requests per second the API key may make; beyond, 429 with Retry-After.
-    #[arg(long, value_parser = parse_rate, allow_negative_numbers = true)]
+    #[arg(long, value_parser = parse_rate, allow_hyphen_values = true)]
     pub(super) rate_limit: Option<f64>,
 
     /// The SQLite file that keeps payments, endpoints, events and the
@@ -59,7 +59,9 @@ pub struct PlatformArgs {
     pub(super) keep: Dur,
 }
 
-/// The strategies a shop can use by hand.
+/// The strategies a shop can use by hand. Each also takes the spelling of
+/// a scenario file's `kind` (`poll_events`): a student copies one into the
+/// other.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum StrategyArg {
     /// Ask about each pending payment every `--interval`.
@@ -69,14 +71,19 @@ pub enum StrategyArg {
     /// Webhooks, plus a reconciliation poll of payments still unknown.
     Hybrid,
     /// Poll the platform's event log every `--interval`.
+    #[value(alias = "poll_events")]
     PollEvents,
     /// Poll each payment every `--interval` with `If-None-Match` (304s).
+    #[value(alias = "conditional_poll")]
     ConditionalPoll,
     /// Poll each payment, first after `--interval`, backing off (×2, up to 1 min).
+    #[value(alias = "backoff_poll")]
     BackoffPoll,
     /// Long poll each payment, each request held up to `--interval`.
+    #[value(alias = "long_poll")]
     LongPoll,
     /// Long poll the event log, each request held up to `--interval`.
+    #[value(alias = "long_poll_events")]
     LongPollEvents,
     /// One Server-Sent Events stream of the merchant's events.
     Stream,

@@ -178,7 +178,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "github send",
         "commit",
-        "O id do commit enviado (o `after` do payload); um inventado e estável se omitido",
+        "O id do commit enviado (o `after` do payload), 40 algarismos hexadecimais como `git rev-parse HEAD` imprime; um inventado e estável se omitido",
     ),
     (
         "github send",
@@ -198,7 +198,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "github send",
         "delivery",
-        "O id X-GitHub-Delivery. Um UUID novo se omitido; envie duas vezes com o mesmo id para ver o receptor reconhecer uma reentrega",
+        "O id X-GitHub-Delivery. Um UUID novo se omitido; envie duas vezes com o mesmo id para ver o receptor reconhecer uma reentrega (os mesmos bytes, como o \"Redeliver\" do GitHub envia)",
     ),
     (
         "github send",
@@ -343,7 +343,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "live",
         "",
-        "A visão da sala de aula: veja as estratégias disputarem no navegador, ao vivo (`hooklab live [CENARIO.toml]`) ou reproduzidas de uma execução terminada (`hooklab live --replay results/<nome>/ --speed 60`)",
+        "A visão da sala de aula: veja as estratégias disputarem no navegador, ao vivo (`hooklab live [CENÁRIO.toml]`) ou reproduzidas de uma execução terminada (`hooklab live --replay results/<nome>/ --speed 60`)",
     ),
     (
         "live",

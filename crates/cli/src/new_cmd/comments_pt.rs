@@ -19,9 +19,10 @@ const PT_BR: &[(&str, &[&str])] = &[
     (
         "checkout",
         &["\
-# A história da apresentação-semente: uma loja virtual delega o pagamento a
-# uma plataforma externa e precisa saber como cada pagamento terminou. Este é
-# o cenário que `hooklab run` roda quando não recebe arquivo."],
+# A história contada na apresentação que deu origem ao projeto: uma loja
+# virtual delega o pagamento a uma plataforma externa e precisa saber como
+# cada pagamento terminou. Este é o cenário que `hooklab run` roda quando não
+# recebe arquivo."],
     ),
     (
         "crash-lab",
@@ -41,14 +42,15 @@ const PT_BR: &[(&str, &[&str])] = &[
     (
         "flaky-receiver",
         &["\
-# O segundo custo dos webhooks, da apresentação-semente: é preciso tratar as
-# chamadas que falham. O receptor da loja fica fora do ar (respondendo 503)
-# no terço do meio da execução. Com novas tentativas, a estratégia webhook
-# ainda fica sabendo de todo resultado, mais tarde; a mesma estratégia sem
-# novas tentativas (uma tentativa só) perde o que caiu na queda. Aqui as
-# esperas entre tentativas são curtas para a execução levar segundos; os
-# provedores de verdade tentam de novo ao longo de horas e dias (veja
-# scenarios/LEIAME.md, [delivery])."],
+# O segundo custo dos webhooks, segundo a apresentação que deu origem ao
+# projeto: é preciso tratar as chamadas que falham. O receptor da loja fica
+# fora do ar (respondendo 503) no terço do meio da execução. Com novas
+# tentativas, a estratégia webhook ainda fica sabendo de todo resultado, mais
+# tarde; a mesma execução sem novas tentativas (uma tentativa só, que perde o
+# que caiu na queda) é flaky-receiver-no-retries.toml. Aqui as esperas entre
+# tentativas são curtas para a execução levar segundos; os provedores de
+# verdade tentam de novo ao longo de horas e dias (veja scenarios/LEIAME.md,
+# [delivery])."],
     ),
     (
         "flaky-receiver-no-retries",

@@ -129,7 +129,7 @@ fn a_signed_event_for_an_order_the_shop_does_not_know_is_said() {
     };
     assert!(
         done.ends_with(
-            "; 1 signed event(s) about orders this shop does not know (acknowledged, not applied)"
+            "; 1 signed event about orders this shop does not know (acknowledged, not applied)"
         ),
         "{done}"
     );

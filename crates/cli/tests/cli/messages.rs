@@ -267,7 +267,7 @@ fn the_demo_says_a_wrong_key_and_counts_its_304s() {
         .unwrap_or_else(|| panic!("no last line in {shown}"));
     assert!(
         last.contains(&format!(
-            "{} consulta(s), {wasted_lines} delas desperdiçadas",
+            "{} consultas, {wasted_lines} desperdiçadas",
             wasted_lines + final_lines
         )),
         "{shown}"

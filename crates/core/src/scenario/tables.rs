@@ -168,7 +168,9 @@ pub enum StrategySpec {
     },
 }
 
-/// The kind of a strategy, without its parameters.
+/// The kind of a strategy, without its parameters. A file may also spell
+/// a kind as `hooklab shop --strategy` does (`poll-events`): a student
+/// copies one into the other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StrategyKind {
@@ -179,14 +181,19 @@ pub enum StrategyKind {
     /// See [`StrategySpec::Hybrid`].
     Hybrid,
     /// See [`StrategySpec::PollEvents`].
+    #[serde(alias = "poll-events")]
     PollEvents,
     /// See [`StrategySpec::ConditionalPoll`].
+    #[serde(alias = "conditional-poll")]
     ConditionalPoll,
     /// See [`StrategySpec::LongPoll`].
+    #[serde(alias = "long-poll")]
     LongPoll,
     /// See [`StrategySpec::LongPollEvents`].
+    #[serde(alias = "long-poll-events")]
     LongPollEvents,
     /// See [`StrategySpec::BackoffPoll`].
+    #[serde(alias = "backoff-poll")]
     BackoffPoll,
     /// See [`StrategySpec::Stream`].
     Stream,

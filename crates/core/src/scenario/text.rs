@@ -233,6 +233,62 @@ fn too_long_duration(name: &str) -> Said {
     )
 }
 
+/// The value of serde's list `known` ("one of `poll`, `webhook`, ...") that
+/// `written` most likely meant: the same but for case, `-` for `_` or
+/// spaces, or at most two letters off. None when nothing is that close.
+fn closest<'a>(written: &str, known: &'a str) -> Option<&'a str> {
+    let plain = |s: &str| s.to_lowercase().replace(['-', ' '], "_");
+    let written = plain(written);
+    known
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|name| (edits(&written, &plain(name)), name))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, name)| name)
+}
+
+/// serde's list of values `known` without the `-` spellings a value also
+/// takes (`poll-events`, an alias of `poll_events` so that what a student
+/// copies from `hooklab shop --strategy` works): the list names each value
+/// once, as the files write it.
+fn without_twins(known: &str) -> String {
+    let names: Vec<&str> = known.split('`').skip(1).step_by(2).collect();
+    let kept: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !(n.contains('-') && names.contains(&n.replace('-', "_").as_str())))
+        .collect();
+    if kept.len() == names.len() {
+        return known.to_owned();
+    }
+    let ticked: Vec<String> = kept.iter().map(|n| format!("`{n}`")).collect();
+    match ticked.as_slice() {
+        [one] => one.clone(),
+        [a, b] => format!("{a} or {b}"),
+        _ => format!("one of {}", ticked.join(", ")),
+    }
+}
+
+/// The Levenshtein distance between `a` and `b`, in characters.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// A message from the TOML reader or serde, said in words in both
 /// languages; `field` is the last key of the field it concerns. Values it
 /// quotes are cut to an excerpt; a message of an unknown shape is kept (cut
@@ -289,20 +345,29 @@ pub fn serde_said(message: &str, field: Option<&str>) -> Said {
             format!(
                 "campo desconhecido `{}` (erro de digitação?); esta tabela tem: {}",
                 excerpt_pt(unknown),
-                known.replace("one of ", "")
+                // serde's list of two ends "`a` or `b`": its "or" is English.
+                known.replace("one of ", "").replace(" or ", " ou ")
             ),
         );
     }
     if let Some((unknown, after)) = ticked(message, "unknown variant `") {
         let known = after.split_once("expected ").map(|(_, k)| k).unwrap_or("");
+        let known = &without_twins(known);
+        let (en, pt_br) = match closest(unknown, known) {
+            Some(meant) => (
+                format!(" (did you mean `{meant}`?)"),
+                format!(" (quis dizer `{meant}`?)"),
+            ),
+            None => (String::new(), String::new()),
+        };
         return Said::new(
             format!(
-                "unknown value `{}`; use {}",
+                "unknown value `{}`{en}; use {}",
                 excerpt(unknown),
                 known.replace("one of ", "one of: ")
             ),
             format!(
-                "valor desconhecido `{}`; use {}",
+                "valor desconhecido `{}`{pt_br}; use {}",
                 excerpt_pt(unknown),
                 known.replace("one of ", "um de: ").replace(" or ", " ou ")
             ),
@@ -469,6 +534,65 @@ mod tests {
             "x".repeat(1_000_000)
         );
         assert!(serde_said(&long, Some("orders")).en.len() < 200);
+    }
+
+    /// serde joins a list of two with an English "or" and a longer one with
+    /// commas: the Portuguese says "ou", in neither case "or".
+    #[test]
+    fn the_known_fields_and_values_are_listed_in_portuguese() {
+        let two = serde_said(
+            "unknown field `aproved`, expected `approved` or `declined`",
+            None,
+        );
+        assert!(
+            two.pt_br
+                .ends_with("esta tabela tem: `approved` ou `declined`"),
+            "{two:?}"
+        );
+        assert!(
+            two.en.ends_with("this table has: `approved` or `declined`"),
+            "{two:?}"
+        );
+        let three = serde_said(
+            "unknown field `x`, expected one of `orders`, `arrival`, `settle`",
+            None,
+        );
+        assert!(
+            three
+                .pt_br
+                .ends_with("esta tabela tem: `orders`, `arrival`, `settle`"),
+            "{three:?}"
+        );
+        let value = serde_said("unknown variant `x`, expected `fixed` or `uniform`", None);
+        assert!(
+            value.pt_br.ends_with("use `fixed` ou `uniform`"),
+            "{value:?}"
+        );
+        for said in [two, three, value] {
+            assert!(!said.pt_br.contains(" or "), "{said:?}");
+        }
+    }
+
+    /// A value one slip from a known one is named: `pol_events` for
+    /// `poll_events`, and `Poll Events` too; a far one is not.
+    #[test]
+    fn an_unknown_value_close_to_a_known_one_is_suggested() {
+        let known = "unknown variant `{}`, expected one of `poll`, `webhook`, `poll_events`, `long_poll_events`";
+        for written in ["pol_events", "Poll Events", "poll-event"] {
+            let s = serde_said(&known.replace("{}", written), None);
+            assert!(s.en.contains("(did you mean `poll_events`?)"), "{s:?}");
+            assert!(s.pt_br.contains("(quis dizer `poll_events`?)"), "{s:?}");
+        }
+        let s = serde_said(&known.replace("{}", "websocket"), None);
+        assert!(!s.en.contains("did you mean"), "{s:?}");
+        // The `-` spellings files also take are not listed twice.
+        let twins = "unknown variant `pol_events`, expected one of `poll`, `poll-events`, `poll_events`, `stream`";
+        let s = serde_said(twins, None);
+        assert!(
+            s.en.ends_with("use one of: `poll`, `poll_events`, `stream`"),
+            "{s:?}"
+        );
+        assert!(s.pt_br.contains("(quis dizer `poll_events`?)"), "{s:?}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::style::{Area, CAPTION, Drawn, color, legend, log_range, title};
 use crate::i18n::Msg;
-use crate::units::{decimal, num};
+use crate::units::{decimal, dur};
 use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
 use plotters::coord::combinators::IntoLogRange;
@@ -28,7 +28,7 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         .configure_mesh()
         .x_desc(Msg::DelayAxisLog.text(lang))
         .y_desc(Msg::ShareNotified.text(lang))
-        .x_label_formatter(&|v| decimal(lang, num(*v)))
+        .x_label_formatter(&|v| decimal(lang, tick(*v)))
         .y_label_formatter(&|v| format!("{v:.0}"))
         .axis_desc_style(("sans-serif", 16))
         .draw()?;
@@ -53,4 +53,34 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
     }
     legend(&mut chart, SeriesLabelPosition::LowerRight)
+}
+
+/// A tick of the delay axis, in its own unit as a table cell is (`10 ms`,
+/// `1 s`, `16.7 min`, `2.78 h`): a log axis spans decades, and a run of
+/// hours read in milliseconds ("10,000,000") is a number to count digits
+/// of. Round ticks drop their zeros (`1 s`, not `1.00 s`).
+pub(super) fn tick(ms: f64) -> String {
+    let text = dur(ms);
+    let (value, unit) = text.split_once(' ').unwrap_or((&text, ""));
+    let value = if value.contains('.') {
+        value.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        value
+    };
+    format!("{value} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tick;
+
+    #[test]
+    fn ticks_read_in_their_own_unit() {
+        assert_eq!(tick(10.0), "10 ms");
+        assert_eq!(tick(1_000.0), "1 s");
+        assert_eq!(tick(100_000.0), "100 s");
+        assert_eq!(tick(1_000_000.0), "16.7 min");
+        assert_eq!(tick(10_000_000.0), "2.78 h");
+        assert_eq!(tick(0.5), "0.5 ms");
+    }
 }

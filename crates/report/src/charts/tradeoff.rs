@@ -157,7 +157,7 @@ fn draw_against(root: &Area, summary: &Summary, lang: Lang, against: Against) ->
         .x_desc(x_desc.text(lang))
         .y_desc(Msg::DelayMsLog.text(lang))
         .x_label_formatter(&|v| decimal(lang, num(*v)))
-        .y_label_formatter(&|v| decimal(lang, num(*v)))
+        .y_label_formatter(&|v| decimal(lang, super::cdf::tick(*v)))
         .axis_desc_style(("sans-serif", 16))
         .draw()?;
     let mut entries: Vec<(String, Sample)> = Vec::new();

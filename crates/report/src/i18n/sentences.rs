@@ -41,7 +41,7 @@ pub fn headline(
 /// (`one every 5ms`, `uniform 200ms..2s`, `exponential, mean 1s`). Those
 /// descriptions are saved in `summary.json` in English, so a report re-rendered
 /// in Portuguese translates them here. Their numbers are written as the
-/// tables' are (`one every 119.172 s`, `uniforme 200ms..1,5s`): [`decimal`]
+/// tables' are (`one every 119.172 s`, `uniforme 200 ms a 1,5 s`): [`decimal`]
 /// rewrites only a point between digits, never the `..` of a range.
 fn workload_words(lang: Lang, text: &str) -> String {
     let words = match lang {
@@ -63,7 +63,29 @@ fn workload_words(lang: Lang, text: &str) -> String {
         Lang::En => words.replace("one every 0ms", "all at once"),
         Lang::PtBr => words.replace("um a cada 0ms", "todos de uma vez"),
     };
-    decimal(lang, seconds(&words))
+    let words = decimal(lang, seconds(&words));
+    match lang {
+        Lang::En => words,
+        // Portuguese writes a space between a number and its unit ("5 ms",
+        // as its tables do) and a range with "a": "200 ms a 2 s".
+        Lang::PtBr => spaced_units(&words).replace("..", " a "),
+    }
+}
+
+/// `text` with a space between each number and the unit glued to it
+/// (`5ms` is `5 ms`): in a workload's words every letter right after a
+/// digit starts a unit.
+fn spaced_units(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut previous = ' ';
+    for c in text.chars() {
+        if previous.is_ascii_digit() && c.is_ascii_alphabetic() {
+            out.push(' ');
+        }
+        out.push(c);
+        previous = c;
+    }
+    out
 }
 
 /// Whole milliseconds of a second or more as seconds (`119172ms` is
@@ -251,6 +273,66 @@ pub fn spectrum_reading(
     }
 }
 
+/// One sentence reading a stream's numbers. A stream polls only the
+/// catch-up page it reads each time it opens: `pages` of them, `empty` of
+/// those with no event waiting. That is not a poller's waste (a fresh stream
+/// has nothing to catch up on), so it is counted, not given as a share.
+#[allow(clippy::too_many_arguments)] // each is one number of the sentence
+pub fn stream_reading(
+    lang: Lang,
+    name: &str,
+    rpo: f64,
+    opened: u64,
+    pages: u64,
+    empty: u64,
+    mean: &str,
+    model: &str,
+) -> String {
+    let noun = requests_noun(lang, rpo);
+    let rpo = decimal(lang, format!("{rpo:.2}"));
+    let (o, p, e) = (
+        crate::units::count(lang, opened as f64),
+        crate::units::count(lang, pages as f64),
+        crate::units::count(lang, empty as f64),
+    );
+    let streams = match lang {
+        Lang::En => agree_count(opened, "stream", "streams"),
+        Lang::PtBr => agree_count(opened, "stream aberto", "streams abertos"),
+    };
+    let read = match (lang, pages) {
+        (Lang::En, 0) => "no catch-up page".to_owned(),
+        (Lang::En, 1) => "1 catch-up page read on opening".to_owned(),
+        (Lang::En, _) => format!("{p} catch-up pages read on opening"),
+        (Lang::PtBr, 0) => "nenhuma página de recuperação".to_owned(),
+        (Lang::PtBr, 1) => "1 página de recuperação lida ao abrir".to_owned(),
+        (Lang::PtBr, _) => format!("{p} páginas de recuperação lidas ao abrir"),
+    };
+    let empties = match (lang, pages, empty) {
+        (_, 0, _) => String::new(),
+        (Lang::En, 1, 1) => " (empty: no event was waiting yet)".to_owned(),
+        (Lang::En, _, _) if empty == pages => {
+            format!(" (all {e} empty: no event was waiting yet)")
+        }
+        (Lang::En, _, 0) => " (none empty)".to_owned(),
+        (Lang::En, _, _) => format!(" ({e} of them empty)"),
+        (Lang::PtBr, 1, 1) => " (vazia: nenhum evento esperava ainda)".to_owned(),
+        (Lang::PtBr, _, _) if empty == pages => {
+            format!(" (todas as {e} vazias: nenhum evento esperava ainda)")
+        }
+        (Lang::PtBr, _, 0) => " (nenhuma vazia)".to_owned(),
+        (Lang::PtBr, _, 1) => " (1 delas vazia)".to_owned(),
+        (Lang::PtBr, _, _) => format!(" ({e} delas vazias)"),
+    };
+    match lang {
+        Lang::En => format!(
+            "{name}: an event stream (SSE) cost {rpo} {noun} per order, {o} {streams} and {read}{empties}, for a mean delay of {mean} (model: {model})."
+        ),
+        Lang::PtBr => format!(
+            "{name}: um fluxo de eventos (SSE) custou {rpo} {noun} por pedido, {o} {streams} e {read}{empties}, para um atraso médio de {mean} (modelo: {model})."
+        ),
+    }
+}
+
 /// The line a timeline draws when its axis ends before the runs do:
 /// nothing happened in the tail (`last`, `end`: instants on the axis, with
 /// their unit).
@@ -420,6 +502,23 @@ pub fn per_day_note(lang: Lang, hook: Option<&str>, no_rate: bool) -> String {
         });
     }
     out
+}
+
+/// The `polls_below_model` flag of a strategy, in the table's precision
+/// (two decimals, as its req/order column): `measured` requests per order
+/// against `draws`, what the model expects for this run's own draws (not
+/// the table's prediction in parentheses, `laws`, made from the scenario's
+/// laws, which the sentence names so the two are not confused).
+pub fn polls_below_model(lang: Lang, measured: f64, draws: f64, laws: f64) -> String {
+    let [a, b, c] = [measured, draws, laws].map(|x| decimal(lang, format!("{x:.2}")));
+    match lang {
+        Lang::En => format!(
+            "{a} requests per order against {b} the model expects for this run's own draws (the table's ({c}) is its prediction from the scenario's laws): the pollers fell behind (the machine could not keep up)"
+        ),
+        Lang::PtBr => format!(
+            "{a} requisições por pedido contra {b} que o modelo espera para os sorteios desta execução (o ({c}) da tabela é a previsão a partir das leis do cenário): as consultas ficaram para trás (a máquina não acompanhou)"
+        ),
+    }
 }
 
 /// A health flag in `lang`. The flag's message is English with its numbers
@@ -677,12 +776,19 @@ mod tests {
     fn workload_words_are_translated() {
         assert_eq!(
             workload_words(Lang::PtBr, "uniform 200ms..2s"),
-            "uniforme 200ms..2s"
+            "uniforme 200 ms a 2 s"
         );
-        assert_eq!(workload_words(Lang::PtBr, "one every 5ms"), "um a cada 5ms");
+        assert_eq!(
+            workload_words(Lang::PtBr, "one every 5ms"),
+            "um a cada 5 ms"
+        );
         assert_eq!(
             workload_words(Lang::PtBr, "uniform 200ms..1.5s"),
-            "uniforme 200ms..1,5s"
+            "uniforme 200 ms a 1,5 s"
+        );
+        assert_eq!(
+            workload_words(Lang::PtBr, "exponential, mean 1s"),
+            "exponencial, média 1 s"
         );
         assert_eq!(
             workload_words(Lang::En, "uniform 200ms..1.5s"),

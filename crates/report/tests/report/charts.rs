@@ -29,10 +29,57 @@ fn every_chart_is_an_svg_with_titles_axes_legends_and_marks() {
         let all = charts::all(&summary, Lang::En).unwrap();
         svg_texts(&all.into_iter().find(|(f, _)| *f == file).unwrap().1).join(" | ")
     };
-    assert!(texts("latency-cdf.svg").contains("(ms, log scale)"));
+    assert!(texts("latency-cdf.svg").contains("(log scale)"));
     assert!(texts("tradeoff.svg").contains("requests per order"));
     assert!(texts("requests.svg").contains("wasted polls"));
     assert!(texts("outcomes.svg").contains("missed"));
+}
+
+/// A run whose delays last hours reads its delay axes in seconds, minutes
+/// and hours, each tick in its own unit, not in millions of milliseconds.
+#[test]
+fn delay_axes_of_a_run_of_hours_read_in_hours_not_millions_of_ms() {
+    let mut summary = summary("");
+    for s in &mut summary.strategies {
+        for point in &mut s.latency_cdf_ms {
+            // From 1 s to about 5.6 h.
+            point[0] *= 10_000.0;
+        }
+        s.latency_ms.mean *= 10_000.0;
+        s.latency_ms.p99 *= 10_000.0;
+    }
+    for (lang, scale, hours) in [
+        (
+            Lang::En,
+            "delay from settlement to notification (log scale)",
+            "2.78 h",
+        ),
+        (
+            Lang::PtBr,
+            "atraso entre liquidação e notificação (escala log.)",
+            "2,78 h",
+        ),
+    ] {
+        let all = charts::all(&summary, lang).unwrap();
+        for file in ["latency-cdf.svg", "tradeoff.svg"] {
+            let svg = &all.iter().find(|(f, _)| *f == file).unwrap().1;
+            let texts: Vec<String> = svg_texts(svg).iter().map(|t| t.trim().to_owned()).collect();
+            assert!(texts.iter().any(|t| t == hours), "{file}: {texts:?}");
+            assert!(
+                texts.iter().any(|t| t == "16,7 min" || t == "16.7 min"),
+                "{file}: {texts:?}"
+            );
+            for t in &texts {
+                assert!(!t.contains("(ms"), "{file}: {t}");
+                assert!(
+                    !t.contains("000,000") && !t.contains("000.000"),
+                    "{file}: {t}"
+                );
+            }
+        }
+        let cdf = svg_texts(&all.iter().find(|(f, _)| *f == "latency-cdf.svg").unwrap().1);
+        assert!(cdf.iter().any(|t| t.trim() == scale), "{cdf:?}");
+    }
 }
 
 /// The `fill` and `stroke` colours of an SVG, as `#rrggbb`.

@@ -510,3 +510,116 @@ fn conflicting_notices_are_shown_beside_the_duplicates_with_a_note() {
         .unwrap();
     assert!(!poll_row.contains("confl."), "{poll_row}");
 }
+
+/// A stream polls only the catch-up page it reads as it opens, empty when
+/// nothing was waiting: its sentence counts those pages instead of calling
+/// them "100% wasted", and its wasted cells are `-`.
+#[test]
+fn a_stream_counts_its_catch_up_pages_instead_of_a_waste_share() {
+    let mut s = summary("");
+    s.strategies.truncate(1);
+    let r = &mut s.strategies[0];
+    r.name = "stream".to_owned();
+    r.kind = StrategyKind::Stream;
+    r.interval_ms = None;
+    r.requests.polls = 0;
+    r.requests.polls_wasted = 0;
+    r.requests.event_polls = 4;
+    r.requests.event_polls_wasted = 4;
+    r.requests.streams_opened = 4;
+    r.requests_per_order = 8.0 / 300.0;
+    r.polls_wasted_share = 1.0;
+    r.polls_wasted_share_ci95 = Some([0.51, 1.0]);
+    for (lang, counted, waste) in [
+        (
+            Lang::En,
+            "4 streams and 4 catch-up pages read on opening (all 4 empty: no event was waiting yet)",
+            "100.0%",
+        ),
+        (
+            Lang::PtBr,
+            "4 streams abertos e 4 páginas de recuperação lidas ao abrir (todas as 4 vazias: nenhum evento esperava ainda)",
+            "100,0%",
+        ),
+    ] {
+        // The slide has no sentences: only its cells are checked there.
+        for (text, sentences) in [
+            (render::table(&s, lang), true),
+            (render::render(&s, render::Format::Markdown, lang), true),
+            (render::render(&s, render::Format::Slide, lang), false),
+        ] {
+            assert!(!text.contains(waste), "{text}");
+            assert!(!text.contains("delas desperdiçadas"), "{text}");
+            assert!(!text.contains("of them wasted"), "{text}");
+            assert!(!sentences || text.contains(counted), "{text}");
+        }
+    }
+}
+
+/// The polls-below-model flag says its numbers in the table's precision
+/// (two decimals, not "7.640") and names the expectation it compares with:
+/// the draws' one, not the table's prediction in parentheses.
+#[test]
+fn the_polls_below_model_flag_uses_the_table_precision_and_names_its_expectation() {
+    let mut s = summary("");
+    s.strategies.truncate(1);
+    let r = &mut s.strategies[0];
+    r.requests_per_order = 7.64;
+    r.predicted.requests_per_order = 7.437;
+    r.predicted_for_draws = Some(Prediction {
+        requests_per_order: 7.83,
+        ..r.predicted.clone()
+    });
+    r.health.push(HealthCode::PollsBelowModel.flag(
+        "7.640 polls per order against 7.830 expected for this run's draws: the pollers fell behind (the machine could not keep up)".to_owned(),
+    ));
+    for (lang, said) in [
+        (
+            Lang::En,
+            "7.64 requests per order against 7.83 the model expects for this run's own draws (the table's (7.44) is its prediction from the scenario's laws)",
+        ),
+        (
+            Lang::PtBr,
+            "7,64 requisições por pedido contra 7,83 que o modelo espera para os sorteios desta execução (o (7,44) da tabela é a previsão a partir das leis do cenário)",
+        ),
+    ] {
+        let table = render::table(&s, lang);
+        assert!(table.contains(said), "{table}");
+        assert!(
+            !table.contains("7.640") && !table.contains("7,640"),
+            "{table}"
+        );
+        assert!(
+            table.contains("(7.44)") || table.contains("(7,44)"),
+            "{table}"
+        );
+    }
+}
+
+/// A sentence gives a mean in its table column's unit: "1.08 h" in the
+/// table is "1.08 h" below it, not "64.6 min".
+#[test]
+fn a_sentence_gives_the_mean_in_its_table_column_unit() {
+    let mut s = summary("");
+    s.strategies.drain(1..3);
+    // A poller whose mean is 5 h sets the column in hours.
+    s.strategies[0].latency_ms.mean = 5.0 * 3_600_000.0;
+    s.strategies[0].predicted.latency_mean_ms = 5.0 * 3_600_000.0;
+    let w = &mut s.strategies[1];
+    w.latency_ms.mean = 3_876_000.0;
+    w.latency_ms.p99 = 4.42 * 3_600_000.0;
+    for lang in [Lang::En, Lang::PtBr] {
+        let table = render::table(&s, lang);
+        let webhook = table
+            .lines()
+            .find(|l| l.starts_with("webhook:"))
+            .unwrap_or_else(|| panic!("{table}"));
+        assert!(
+            webhook.contains("1.08 h") || webhook.contains("1,08 h"),
+            "{webhook}"
+        );
+        assert!(!webhook.contains(" min"), "{webhook}");
+        let row = table.lines().find(|l| l.starts_with("webhook ")).unwrap();
+        assert!(row.contains("1.08 h") || row.contains("1,08 h"), "{row}");
+    }
+}
