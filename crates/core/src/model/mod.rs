@@ -49,6 +49,7 @@ pub mod health;
 pub mod hybrid;
 pub mod lane;
 pub mod partition;
+pub mod partition_polls;
 pub mod poll;
 pub mod ratelimit;
 pub mod spectrum;
