@@ -368,6 +368,7 @@ fn model(
                     page_size: *page_size,
                     merchants: scenario.workload.merchants.max(1),
                     legs,
+                    worker_tick_us: None,
                 },
             );
             let n = orders.len().max(1) as f64;

@@ -50,6 +50,11 @@
 //!   through everything the window held back. The run, and every poller,
 //!   goes on until the last outcome is known: the last order learned, or
 //!   the last creation given up.
+//! - **long_poll_events** (`EventLongPoller` in `crates/shop/src/
+//!   long_poll.rs`): each merchant's held request replayed by
+//!   [`super::spectrum::event_long_poll_costs_through`]: one refused, or
+//!   cut before its answer is back, is not counted and is tried again after
+//!   a pause of 100 ms, doubling up to 5 s; the cursor stays.
 //! - **conditional_poll, backoff_poll, long_poll**: replayed order by
 //!   order in [`super::partition_polls`] (a conditional poll's answer is
 //!   cut by a window that starts while it is on its way; a long poll
@@ -60,9 +65,10 @@
 //!   the next deadline polls again).
 //!
 //! What is left out, and said so by the health flag
-//! ([`super::health::partition_flag`], [`modelled`]): the requests of the
-//! event-log long poller and of a rate-limited poller in the windows, whose
-//! predictions stay those of a network that never fails.
+//! ([`super::health::partition_flag`], [`modelled`]): the requests of a
+//! rate-limited poller in the windows (the bucket's replay,
+//! [`super::ratelimit`], does not take them), whose prediction stays that
+//! of a network that never fails.
 
 use super::Prediction;
 use super::events::{EventArrival, EventPolling, event_poll_costs_through};
@@ -70,7 +76,7 @@ use super::faults::{Deliveries, DownSpan};
 use super::forecast::{OrderTimes, RunDraws};
 use super::partition_polls::{Deadlines, PullOrder, long_poll_order_through, scheduled_order};
 use super::poll::{Legs, SettleLaw};
-use crate::duration::Dur;
+use super::spectrum::{EventLongPolling, event_long_poll_costs_through};
 use crate::ids::OrderId;
 use crate::report::round_ms;
 use crate::scenario::{NetworkSettings, Scenario, StrategySpec};
@@ -517,13 +523,13 @@ pub fn paper_orders(plan: &[OrderPlan], net: &NetworkSettings, legs: &Legs) -> V
 
 /// Whether the model replays `[network] partitions` for `strategy` (the
 /// health flag is `partitioned` then, `partitions_unmodelled` otherwise):
-/// every strategy but the event-log long poller and a poller behind the
-/// platform's rate limit (see the module docs).
+/// every strategy but a poller behind the platform's rate limit (see the
+/// module docs).
 pub fn modelled(strategy: &StrategySpec, scenario: &Scenario) -> bool {
     match strategy {
         StrategySpec::Poll { .. } => scenario.platform.rate_limit_per_s.is_none(),
-        StrategySpec::LongPollEvents { .. } => false,
         StrategySpec::Webhook { .. }
+        | StrategySpec::LongPollEvents { .. }
         | StrategySpec::Hybrid { .. }
         | StrategySpec::PollEvents { .. }
         | StrategySpec::ConditionalPoll { .. }
@@ -639,47 +645,75 @@ const BACKOFF_FORMULA: &str = "each order's backoff poller replayed over the par
 const LONG_POLL_FORMULA: &str = "each order's long poller replayed over the partition windows (S over 64 quantiles on paper): \
      a request held until S or the wait's end, the next sent when its answer is back; one refused, or cut by a window before its answer is back, \
      is tried again after 100 ms, doubling to 5 s; a refused creation is tried again 100 ms after, doubling (5 tries)";
+const LONG_POLL_EVENTS_FORMULA: &str = "each merchant's held request on the event log replayed over the partition windows: \
+     it reads at send + request leg, answers when an event is there or at the wait's end, the next sent when its answer is back; \
+     one refused, or cut by a window before its answer is back, is tried again after 100 ms, doubling to 5 s; \
+     every merchant asks until the last outcome is known; a refused creation is tried again 100 ms after, doubling (5 tries)";
 const EVENTS_FORMULA: &str = "each merchant's event-log poller replayed over the partition windows: a tick every T, pages read what settled by then; \
      a page that leaves or would arrive in a window fails uncounted and ends the tick, the next tick pages on from the same cursor; \
      every merchant polls until the last outcome is known; a refused creation is tried again 100 ms after, doubling (5 tries)";
 
-/// The event-log pollers' prediction over `arrivals` under `p`, the run
-/// lasting at least until `given_up_us` (see
-/// [`super::events::event_poll_costs_through`]).
+/// The event-log pollers' prediction (`poll_events`, `long_poll_events`;
+/// `None` for the others) over `arrivals` under `p`, the run lasting at
+/// least until `given_up_us` (see
+/// [`super::events::event_poll_costs_through`],
+/// [`super::spectrum::event_long_poll_costs_through`]).
 fn events_prediction(
-    (interval_ms, page_size): (Dur, usize),
+    strategy: &StrategySpec,
     scenario: &Scenario,
-    (arrivals, given_up_us): (&[EventArrival], f64),
+    (arrivals, given_up_us, tick_us): (&[EventArrival], f64, Option<f64>),
     p: &Partitions,
     orders: usize,
     legs: &Legs,
-) -> Prediction {
-    let c = event_poll_costs_through(
-        arrivals,
-        &EventPolling {
-            start_us: 0.0,
-            interval_us: interval_ms.as_us() as f64,
+) -> Option<Prediction> {
+    let merchants = scenario.workload.merchants.max(1);
+    let (requests, wasted, learned, delay_sum_us, formula) = match strategy {
+        StrategySpec::PollEvents {
+            interval_ms,
             page_size,
-            merchants: scenario.workload.merchants.max(1),
-            legs: *legs,
-        },
-        p,
-        given_up_us,
-    );
-    replay_prediction(
-        (c.pages as f64, c.wasted as f64),
-        (c.learned as f64, c.delay_sum_us),
+            ..
+        } => {
+            let polling = EventPolling {
+                start_us: 0.0,
+                interval_us: interval_ms.as_us() as f64,
+                page_size: *page_size,
+                merchants,
+                legs: *legs,
+            };
+            let c = event_poll_costs_through(arrivals, &polling, p, given_up_us);
+            (c.pages, c.wasted, c.learned, c.delay_sum_us, EVENTS_FORMULA)
+        }
+        StrategySpec::LongPollEvents {
+            wait_ms, page_size, ..
+        } => {
+            let polling = EventLongPolling {
+                start_us: 0.0,
+                wait_us: wait_ms.as_us() as f64,
+                page_size: *page_size,
+                merchants,
+                legs: *legs,
+                worker_tick_us: tick_us,
+            };
+            let c = event_long_poll_costs_through(arrivals, &polling, p, given_up_us);
+            let formula = LONG_POLL_EVENTS_FORMULA;
+            (c.requests, c.wasted, c.learned, c.delay_sum_us, formula)
+        }
+        _ => return None,
+    };
+    Some(replay_prediction(
+        (requests as f64, wasted as f64),
+        (learned as f64, delay_sum_us),
         orders,
         legs,
-        EVENTS_FORMULA,
+        formula,
         true,
-    )
+    ))
 }
 
 /// The paper prediction of a strategy this module replays, `None` for the
 /// others: a poller (plain, not behind a rate limit, which
 /// [`super::ratelimit`] replays; of the event log; conditional; backoff;
-/// long) under partition windows, and every stream (which may open late
+/// long; long on the event log) under partition windows, and every stream (which may open late
 /// without any window). A webhook's and a hybrid's windows go through
 /// [`super::forecast`]'s model (see [`with_partitions`]).
 pub fn paper(
@@ -711,11 +745,7 @@ pub fn paper(
             Some(stream_prediction(&r, plan.len(), legs))
         }
         _ if p.is_empty() || !modelled(strategy, scenario) => None,
-        StrategySpec::PollEvents {
-            interval_ms,
-            page_size,
-            ..
-        } => {
+        StrategySpec::PollEvents { .. } | StrategySpec::LongPollEvents { .. } => {
             let tries: Vec<Result<f64, f64>> = plan
                 .iter()
                 .map(|o| creation(&p, o.arrive_at.0 as f64 + legs.placement_late_us, legs))
@@ -736,14 +766,14 @@ pub fn paper(
                 .iter()
                 .filter_map(|t| t.err())
                 .fold(f64::NEG_INFINITY, f64::max);
-            Some(events_prediction(
-                (*interval_ms, *page_size),
+            events_prediction(
+                strategy,
                 scenario,
-                (&arrivals, given_up),
+                (&arrivals, given_up, None),
                 &p,
                 plan.len(),
                 legs,
-            ))
+            )
         }
         StrategySpec::Poll { .. }
         | StrategySpec::ConditionalPoll { .. }
@@ -819,11 +849,7 @@ pub fn for_draws(
             Some(stream_prediction(&r, draws.orders.len(), legs))
         }
         _ if p.is_empty() || !modelled(strategy, scenario) => None,
-        StrategySpec::PollEvents {
-            interval_ms,
-            page_size,
-            ..
-        } => {
+        StrategySpec::PollEvents { .. } | StrategySpec::LongPollEvents { .. } => {
             let arrivals: Vec<EventArrival> = orders()
                 .map(|(_, o)| EventArrival {
                     merchant: o.merchant,
@@ -837,14 +863,14 @@ pub fn for_draws(
                 true => f64::NEG_INFINITY,
                 false => draws.run_end_us.unwrap_or(f64::NEG_INFINITY),
             };
-            Some(events_prediction(
-                (*interval_ms, *page_size),
+            events_prediction(
+                strategy,
                 scenario,
-                (&arrivals, given_up),
+                (&arrivals, given_up, draws.timer_tick_us),
                 &p,
                 draws.orders.len(),
                 legs,
-            ))
+            )
         }
         StrategySpec::Poll { .. }
         | StrategySpec::ConditionalPoll { .. }
