@@ -16,7 +16,7 @@
 //! | conditional_poll, backoff_poll, long_poll | as poll (backoff with jitter: each order's own instants) | as poll |
 //! | long_poll_events | as poll_events                             | as poll_events                             |
 //! | stream      | each merchant's stream replayed ([`super::partition`]): opened late, cut, caught up | the same, over the run's creations and legs |
-//! | under `[network] partitions` | poll and stream replayed through the windows, a webhook's windows as refusing down spans ([`super::partition`]) | the same, the windows moved back by the setup |
+//! | under `[network] partitions` | every poller (plain, event-log, conditional, backoff, long; not one behind a rate limit) and the stream replayed through the windows, a webhook's windows as refusing down spans, a hybrid's both ([`super::partition`], [`super::partition_polls`]) | the same, the windows moved back by the setup, on the paused clock's 1 ms timer tick |
 //!
 //! All instants are µs on the run's clock counted from the run's origin
 //! (the instant the harness starts placing orders and the event pollers

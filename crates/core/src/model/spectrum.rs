@@ -428,9 +428,12 @@ pub fn event_long_poll_costs(arrivals: &[EventArrival], p: &EventLongPolling) ->
     event_long_poll_costs_through(arrivals, p, &Partitions::default(), f64::NEG_INFINITY)
 }
 
-/// [`event_long_poll_costs`] through partition windows (see
-/// [`replay_long`]), on a run that lasts at least until `end_at_least_us`
-/// (as for [`super::events::event_poll_costs_through`]).
+/// [`event_long_poll_costs`] through partition windows: a request
+/// refused, or cut before its answer is back, is not counted and is tried
+/// again after a pause of 100 ms, doubling up to 5 s, reset by an answer
+/// (`EventLongPoller` in `crates/shop/src/long_poll.rs`); on a run that
+/// lasts at least until `end_at_least_us` (as for
+/// [`super::events::event_poll_costs_through`]).
 pub fn event_long_poll_costs_through(
     arrivals: &[EventArrival],
     p: &EventLongPolling,
