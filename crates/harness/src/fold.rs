@@ -454,6 +454,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         run_end_us: Some(run.as_us() as f64),
         windows_origin_us: outcomes.origin.0 as f64,
         placed_us: Vec::new(),
+        timer_tick_us: (clock == ClockMode::Virtual).then_some(1_000.0),
     };
     // A poller behind the rate limit: its model replays the bucket from
     // each order's placement, and a creation refused first makes the mean
@@ -705,7 +706,7 @@ fn partition_draws(
 
 /// The health flag of a run under `[network] partitions`, naming the
 /// windows and saying whether the model replays them for `spec`
-/// (`model::partition`: a webhook, a plain poller, a stream).
+/// (`model::partition::modelled`).
 fn partition_health(
     spec: &StrategySpec,
     scenario: &Scenario,
@@ -716,11 +717,7 @@ fn partition_health(
         .iter()
         .map(|w| (w.from_ms.as_ms_f64(), w.until_ms.as_ms_f64()))
         .collect();
-    let modelled = match spec {
-        StrategySpec::Poll { .. } => scenario.platform.rate_limit_per_s.is_none(),
-        StrategySpec::Webhook { .. } | StrategySpec::Stream { .. } => true,
-        _ => false,
-    };
+    let modelled = model::partition::modelled(spec, scenario);
     hooklab_core::model::health::partition_flag(&windows, modelled)
 }
 

@@ -24,7 +24,14 @@
 //!   out), and a poll on the wire at the end is finished and counted.
 //!
 //! Ties (a read at the very microsecond an event appears) count as seen.
+//!
+//! Under `[network] partitions` ([`event_poll_costs_through`]) a page that
+//! leaves, or would arrive, inside a window fails uncounted and ends that
+//! tick's paging (the shop breaks out of its loop); its cursor stays, so
+//! the next tick's first page reads everything the window held back, page
+//! after page. With no window the replay is the one above, to the bit.
 
+use super::partition::Partitions;
 use super::poll::Legs;
 
 /// One settlement, as a merchant's event poller sees it.
@@ -96,6 +103,7 @@ impl EventCosts {
 struct MerchantRun<'a> {
     events: &'a [EventArrival],
     p: &'a EventPolling,
+    windows: &'a Partitions,
 }
 
 /// What one merchant's polls did up to a stopping rule.
@@ -125,6 +133,12 @@ impl MerchantRun<'_> {
             t.polls += 1;
             let mut page_send = send;
             loop {
+                if let Some(back) = self.windows.refusal(page_send, p.legs.request_us) {
+                    // Refused: not an answer, not counted; the next tick
+                    // pages again from the same cursor.
+                    page_send = back;
+                    break;
+                }
                 let read = page_send + p.legs.request_us;
                 let answer = read + p.legs.response_us;
                 let visible = self.events[cursor..].partition_point(|e| e.visible_us <= read);
@@ -154,6 +168,20 @@ impl MerchantRun<'_> {
 
 /// Replays every merchant's event poller over `arrivals` (any order).
 pub fn event_poll_costs(arrivals: &[EventArrival], p: &EventPolling) -> EventCosts {
+    event_poll_costs_through(arrivals, p, &Partitions::default(), f64::NEG_INFINITY)
+}
+
+/// [`event_poll_costs`] through partition windows (see the module docs),
+/// on a run that lasts at least until `end_at_least_us` (the instant its
+/// last order whose creation every try failed was given up: the shop
+/// knows that order's outcome then, and every poller polls until the
+/// last outcome is known).
+pub fn event_poll_costs_through(
+    arrivals: &[EventArrival],
+    p: &EventPolling,
+    windows: &Partitions,
+    end_at_least_us: f64,
+) -> EventCosts {
     let mut by_merchant: Vec<Vec<EventArrival>> = vec![Vec::new(); p.merchants.max(1) as usize];
     for a in arrivals {
         if let Some(list) = by_merchant.get_mut(a.merchant as usize) {
@@ -173,11 +201,11 @@ pub fn event_poll_costs(arrivals: &[EventArrival], p: &EventPolling) -> EventCos
         .iter()
         .filter(|events| !events.is_empty())
         .map(|events| {
-            let run = MerchantRun { events, p };
+            let run = MerchantRun { events, p, windows };
             run.replay(|_, learned| learned < events.len())
                 .last_learned_us
         })
-        .fold(p.start_us, f64::max);
+        .fold(p.start_us.max(end_at_least_us), f64::max);
     // Second pass: every poll that left by the end, with its pages (a poll
     // on the wire is finished and counted; timers that fire at the very
     // instant the last order is learned fire before the run can stop them).
@@ -187,7 +215,7 @@ pub fn event_poll_costs(arrivals: &[EventArrival], p: &EventPolling) -> EventCos
         ..EventCosts::default()
     };
     for events in &by_merchant {
-        let run = MerchantRun { events, p };
+        let run = MerchantRun { events, p, windows };
         let t = run.replay(|send, learned| send <= end || learned < events.len());
         costs.polls += t.polls;
         costs.pages += t.pages;

@@ -59,6 +59,7 @@
 //! they put the webhook of `zapier-15min` at 23.05 ms against 23.72
 //! measured, 1.8 standard errors apart, where the model is exact.
 
+use super::partition::Partitions;
 use super::poll::Legs;
 use crate::scenario::{DeliverySettings, DownMode, Faults};
 
@@ -135,6 +136,10 @@ pub struct Deliveries {
     /// the share of attempts that failed is one draw, the attempts that did
     /// are another.
     pub attempts_as_drawn: bool,
+    /// The `[network]` partition windows a hybrid's reconciliation polls
+    /// go through ([`super::hybrid`]; a webhook's own windows are among
+    /// `down`, see [`super::partition::with_partitions`]). Empty: none.
+    pub poll_windows: Partitions,
 }
 
 impl Deliveries {
@@ -166,6 +171,7 @@ impl Deliveries {
             own_legs: None,
             run_end_us: None,
             attempts_as_drawn: false,
+            poll_windows: Partitions::default(),
         }
     }
 
@@ -183,6 +189,7 @@ impl Deliveries {
             w.from_us -= by_us;
             w.until_us -= by_us;
         }
+        self.poll_windows = std::mem::take(&mut self.poll_windows).moved_back(by_us);
         self
     }
 
@@ -606,6 +613,7 @@ mod tests {
             own_legs: None,
             run_end_us: None,
             attempts_as_drawn: false,
+            poll_windows: Partitions::default(),
         }
     }
 

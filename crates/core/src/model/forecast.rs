@@ -16,7 +16,7 @@
 //! | conditional_poll, backoff_poll, long_poll | as poll (backoff with jitter: each order's own instants) | as poll |
 //! | long_poll_events | as poll_events                             | as poll_events                             |
 //! | stream      | each merchant's stream replayed ([`super::partition`]): opened late, cut, caught up | the same, over the run's creations and legs |
-//! | under `[network] partitions` | poll and stream replayed through the windows, a webhook's windows as refusing down spans ([`super::partition`]) | the same, the windows moved back by the setup |
+//! | under `[network] partitions` | every poller (plain, event-log, conditional, backoff, long; not one behind a rate limit) and the stream replayed through the windows, a webhook's windows as refusing down spans, a hybrid's both ([`super::partition`], [`super::partition_polls`]) | the same, the windows moved back by the setup, on the paused clock's 1 ms timer tick |
 //!
 //! All instants are µs on the run's clock counted from the run's origin
 //! (the instant the harness starts placing orders and the event pollers
@@ -131,6 +131,14 @@ pub struct RunDraws {
     /// creations may be refused and tried again. Empty: one request leg
     /// before each order's creation.
     pub placed_us: Vec<f64>,
+    /// On the paused clock, the timers' tick, µs: a timer due at `u`
+    /// fires at the first multiple of it at or after `u` (tokio's timer
+    /// counts whole milliseconds), where the mean lateness says only how
+    /// late on average. Read by the replays of [`super::partition`], where
+    /// a jittered backoff deadline a fraction of a millisecond before a
+    /// window's end decides whether its poll gets through. `None`: the
+    /// mean lateness (the real clock, or no tick known).
+    pub timer_tick_us: Option<f64>,
 }
 
 /// Quantile points of S for the webhook and hybrid sums.
@@ -138,7 +146,7 @@ const GRID: usize = 64;
 
 /// The midpoints of `GRID` equal-probability slices of `dist`, µs: a
 /// quadrature of any function of S (exact for a fixed S).
-fn quantile_grid(dist: &Distribution) -> Vec<f64> {
+pub(super) fn quantile_grid(dist: &Distribution) -> Vec<f64> {
     if let Distribution::Fixed { ms } = dist {
         return vec![ms.as_us() as f64];
     }
@@ -360,6 +368,7 @@ fn model(
                     page_size: *page_size,
                     merchants: scenario.workload.merchants.max(1),
                     legs,
+                    worker_tick_us: None,
                 },
             );
             let n = orders.len().max(1) as f64;
@@ -680,10 +689,11 @@ pub fn predicted_for_draws(
     )
 }
 
-/// A webhook's deliveries with the `[network]` partition windows as
-/// refusing down spans ([`super::partition::with_partitions`]); any other
-/// strategy's as they are (a hybrid's polls are not replayed, so neither
-/// is its half of the windows: the health flag says it is left out).
+/// A webhook's or a hybrid's deliveries with the `[network]` partition
+/// windows as refusing down spans, and for the hybrid's reconciliation
+/// polls as windows that refuse them
+/// ([`super::partition::with_partitions`]); any other strategy's as they
+/// are.
 fn partitioned(
     strategy: &StrategySpec,
     scenario: &Scenario,
@@ -691,7 +701,7 @@ fn partitioned(
     legs: &Legs,
 ) -> Deliveries {
     match strategy {
-        StrategySpec::Webhook { .. } => {
+        StrategySpec::Webhook { .. } | StrategySpec::Hybrid { .. } => {
             super::partition::with_partitions(d, &scenario.network, legs)
         }
         _ => d,
@@ -871,6 +881,7 @@ mod tests {
                 webhook_copies: Vec::new(),
                 run_end_us: None,
                 placed_us: Vec::new(),
+                timer_tick_us: None,
             };
             let p = predicted_for_draws(&spec, &s, &draws, l);
             let (polls, delay_us) = simulate_poller(&draws.orders, t_ms as f64 * 1e3, &l);
@@ -929,6 +940,7 @@ mod tests {
                 webhook_copies: Vec::new(),
                 run_end_us: None,
                 placed_us: Vec::new(),
+                timer_tick_us: None,
             };
             predicted_for_draws(&sc.strategies[0], &sc, &draws, l).latency_mean_ms
         };
@@ -977,6 +989,7 @@ mod tests {
             webhook_copies: Vec::new(),
             run_end_us: Some(31.7e6),
             placed_us: Vec::new(),
+            timer_tick_us: None,
         };
         let p = predicted_for_draws(&sc.strategies[0], &sc, &draws, l);
         assert!((p.requests_per_order - 1.7567).abs() < 0.02, "{p:?}");
@@ -1017,6 +1030,7 @@ mod tests {
             webhook_copies: Vec::new(),
             run_end_us: None,
             placed_us: Vec::new(),
+            timer_tick_us: None,
         };
         let d = predicted_for_draws(&s.strategies[0], &s, &draws, l);
         assert_eq!((d.requests_per_order, d.missed_share), (1.0, Some(0.0)));

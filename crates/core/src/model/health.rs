@@ -168,7 +168,7 @@ pub fn partition_flag(windows_ms: &[(f64, f64)], modelled: bool) -> Option<Healt
     );
     Some(if modelled {
         HealthCode::Partitioned.flag(format!(
-            "{head}; the model replays the windows over the orders for this strategy (creations tried again, webhooks retried on their schedule, polls failing until the next deadline, streams reopened and caught up)"
+            "{head}; the model replays the windows over the orders for this strategy (creations tried again, webhooks retried on their schedule, polls and event pages failing until the next deadline, held requests and streams tried again after a pause, streams caught up)"
         ))
     } else {
         HealthCode::PartitionsUnmodelled.flag(format!(

@@ -141,9 +141,20 @@ pub fn hybrid_order_drawn(
             if webhook_rel < poll.send_us {
                 break;
             }
+            // A poll a partition window refuses is not counted, and the
+            // next deadline polls again (`super::partition`).
+            let windows = &d.poll_windows;
+            if let Some(back) = windows.refusal(created_us + poll.send_us, legs.request_us) {
+                schedule.failed(back - created_us);
+                continue;
+            }
             out.polls += p;
             if poll.read_us < settle_after_us {
                 out.polls_wasted += p;
+                // Not over a window still to come: its polls fail.
+                if windows.next_cut(created_us + poll.send_us).is_some() {
+                    continue;
+                }
                 skip_ahead(
                     &mut schedule,
                     &poll,
@@ -234,6 +245,7 @@ mod tests {
             own_legs: None,
             run_end_us: None,
             attempts_as_drawn: false,
+            poll_windows: Default::default(),
         }
     }
 

@@ -21,8 +21,11 @@
 //! - [`spectrum`]: conditional polling, backoff, long polling (per payment
 //!   and on the event log) and the event stream.
 //! - [`partition`]: `[network] partitions` replayed over the orders
-//!   (creations, polls, webhook attempts, streams), and a stream that
-//!   opens after orders settled.
+//!   (creations, polls, event-log pages, webhook attempts, a hybrid's
+//!   reconciliation polls, streams), and a stream that opens after orders
+//!   settled.
+//! - [`partition_polls`]: the same windows for conditional, backoff and
+//!   long polls, order by order.
 //! - [`health`]: flags for a run whose numbers deserve less trust.
 //! - [`stats`]: error bars (standard error, Wilson interval) and an exact
 //!   accumulator for means and maxima.
@@ -49,6 +52,7 @@ pub mod health;
 pub mod hybrid;
 pub mod lane;
 pub mod partition;
+pub mod partition_polls;
 pub mod poll;
 pub mod ratelimit;
 pub mod spectrum;

@@ -43,16 +43,41 @@
 //!   settlement (the tester's case: 17 ms measured against the 5 ms of a
 //!   model that assumed an open stream).
 //!
+//! - **poll_events** (`EventPoller` in `crates/shop/src/poll.rs`): each
+//!   merchant's ticks replayed by [`super::events::event_poll_costs_through`]:
+//!   a refused page is not counted and ends the tick's paging; the cursor
+//!   stays, so the first tick that gets through after a window pages
+//!   through everything the window held back. The run, and every poller,
+//!   goes on until the last outcome is known: the last order learned, or
+//!   the last creation given up.
+//! - **long_poll_events** (`EventLongPoller` in `crates/shop/src/
+//!   long_poll.rs`): each merchant's held request replayed by
+//!   [`super::spectrum::event_long_poll_costs_through`]: one refused, or
+//!   cut before its answer is back, is not counted and is tried again after
+//!   a pause of 100 ms, doubling up to 5 s; the cursor stays.
+//! - **conditional_poll, backoff_poll, long_poll**: replayed order by
+//!   order in [`super::partition_polls`] (a conditional poll's answer is
+//!   cut by a window that starts while it is on its way; a long poll
+//!   pauses 100 ms after a failure, doubling up to 5 s).
+//! - **hybrid** (`crates/shop/src/lib.rs`): its webhooks as a webhook's
+//!   (the windows as refusing down spans), and its reconciliation polls as
+//!   a plain poller's ([`super::hybrid`]: a refused poll is not counted,
+//!   the next deadline polls again).
+//!
 //! What is left out, and said so by the health flag
-//! ([`super::health::partition_flag`]): the other strategies' requests in
-//! the windows (event-log pages, held requests, conditional and backoff
-//! polls, a hybrid's reconciliation polls, a rate-limited poller's), whose
-//! predictions stay those of a network that never fails.
+//! ([`super::health::partition_flag`], [`modelled`]): the requests of a
+//! rate-limited poller in the windows (the bucket's replay,
+//! [`super::ratelimit`], does not take them), whose prediction stays that
+//! of a network that never fails.
 
 use super::Prediction;
+use super::events::{EventArrival, EventPolling, event_poll_costs_through};
 use super::faults::{Deliveries, DownSpan};
 use super::forecast::{OrderTimes, RunDraws};
+use super::partition_polls::{Deadlines, PullOrder, long_poll_order_through, scheduled_order};
 use super::poll::{Legs, SettleLaw};
+use super::spectrum::{EventLongPolling, event_long_poll_costs_through};
+use crate::ids::OrderId;
 use crate::report::round_ms;
 use crate::scenario::{NetworkSettings, Scenario, StrategySpec};
 use crate::workload::OrderPlan;
@@ -139,18 +164,24 @@ impl Partitions {
 /// `placed_us` (its first try leaves then, each arrives one request leg
 /// later), or `None` if every try is refused.
 pub fn created_at(p: &Partitions, placed_us: f64, legs: &Legs) -> Option<f64> {
+    creation(p, placed_us, legs).ok()
+}
+
+/// [`created_at`], with the instant the shop gave the order up (its last
+/// try's failure came back) when every try was refused.
+pub fn creation(p: &Partitions, placed_us: f64, legs: &Legs) -> Result<f64, f64> {
     let (mut send, mut wait) = (placed_us, CREATION_BACKOFF_US);
     for tries in 1..=CREATION_TRIES {
         match p.refusal(send, legs.request_us) {
-            None => return Some(send + legs.request_us),
-            Some(_) if tries == CREATION_TRIES => return None,
+            None => return Ok(send + legs.request_us),
+            Some(back) if tries == CREATION_TRIES => return Err(back),
             Some(back) => {
                 send = back + wait;
                 wait *= 2.0;
             }
         }
     }
-    None
+    Err(send)
 }
 
 /// The mean request leg of the payment creations let in at their first
@@ -241,11 +272,15 @@ pub fn poll_order(
 }
 
 /// `d` with every window of `net` as a refusing down span (see the module
-/// docs), one request leg of the deliveries early; `d` as it is without
+/// docs), one request leg of the deliveries early, and as the windows its
+/// reconciliation polls go through (a hybrid's); `d` as it is without
 /// windows.
 pub fn with_partitions(mut d: Deliveries, net: &NetworkSettings, legs: &Legs) -> Deliveries {
     let early = d.legs(legs).request_us;
-    for (from, until) in Partitions::from_network(net).spans {
+    let windows = Partitions::from_network(net);
+    // A hybrid's reconciliation polls fail in them as a poller's do.
+    d.poll_windows = windows.clone();
+    for (from, until) in windows.spans {
         d.down.push(DownSpan {
             from_us: from - early,
             until_us: until,
@@ -486,10 +521,201 @@ pub fn paper_orders(plan: &[OrderPlan], net: &NetworkSettings, legs: &Legs) -> V
     orders
 }
 
+/// Whether the model replays `[network] partitions` for `strategy` (the
+/// health flag is `partitioned` then, `partitions_unmodelled` otherwise):
+/// every strategy but a poller behind the platform's rate limit (see the
+/// module docs).
+pub fn modelled(strategy: &StrategySpec, scenario: &Scenario) -> bool {
+    match strategy {
+        StrategySpec::Poll { .. } => scenario.platform.rate_limit_per_s.is_none(),
+        StrategySpec::Webhook { .. }
+        | StrategySpec::LongPollEvents { .. }
+        | StrategySpec::Hybrid { .. }
+        | StrategySpec::PollEvents { .. }
+        | StrategySpec::ConditionalPoll { .. }
+        | StrategySpec::BackoffPoll { .. }
+        | StrategySpec::LongPoll { .. }
+        | StrategySpec::Stream { .. } => true,
+    }
+}
+
+/// One order of a per-payment puller (poll, conditional, backoff, long
+/// poll) under the windows `p`: its payment created at `created_us`, S of
+/// law `law` (for a long poll, the mean over `s_points`), `id` the order's
+/// (a jittered backoff's deadlines are drawn from it). `None` for the
+/// other strategies.
+fn pull_order(
+    strategy: &StrategySpec,
+    scenario: &Scenario,
+    p: &Partitions,
+    (created_us, law, s_points): (f64, &SettleLaw<'_>, &[f64]),
+    (id, tick_us): (&str, Option<f64>),
+    legs: &Legs,
+) -> Option<PullOrder> {
+    Some(match strategy {
+        StrategySpec::Poll { interval_ms, .. } => {
+            let o = poll_order(p, created_us, law, interval_ms.as_us() as f64, legs);
+            PullOrder {
+                requests: o.polls,
+                wasted: o.wasted,
+                not_modified: 0.0,
+                delay_us: o.delay_us,
+            }
+        }
+        StrategySpec::ConditionalPoll { interval_ms, .. } => {
+            let deadlines = Deadlines::Conditional {
+                interval_us: interval_ms.as_us() as f64,
+                asked_us: scenario.platform.poll_interval_s.unwrap_or(0) as f64 * 1e6,
+            };
+            scheduled_order(p, (created_us, law), deadlines, tick_us, legs)
+        }
+        StrategySpec::BackoffPoll { schedule, .. } => {
+            let mut due = schedule.deadlines(id);
+            let due = Deadlines::Schedule(&mut due);
+            scheduled_order(p, (created_us, law), due, tick_us, legs)
+        }
+        StrategySpec::LongPoll { wait_ms, .. } => {
+            let w = 1.0 / s_points.len().max(1) as f64;
+            let mut o = PullOrder::default();
+            for &s in s_points {
+                let (requests, delay) =
+                    long_poll_order_through(p, created_us, s, wait_ms.as_us() as f64, legs);
+                o.requests += w * requests;
+                o.wasted += w * (requests - 1.0);
+                o.delay_us += w * delay;
+            }
+            o
+        }
+        _ => return None,
+    })
+}
+
+/// Sums of [`PullOrder`]s over the orders created.
+#[derive(Clone, Copy, Debug, Default)]
+struct Tally {
+    requests: f64,
+    wasted: f64,
+    not_modified: f64,
+    learned: f64,
+    delay_sum_us: f64,
+}
+
+impl Tally {
+    fn add(&mut self, o: PullOrder) {
+        self.requests += o.requests;
+        self.wasted += o.wasted;
+        self.not_modified += o.not_modified;
+        self.learned += 1.0;
+        self.delay_sum_us += o.delay_us;
+    }
+
+    /// The prediction of a per-payment puller's tally over `orders` (the
+    /// missed share counts the orders never created).
+    fn prediction(&self, strategy: &StrategySpec, orders: usize, legs: &Legs) -> Prediction {
+        let formula = match strategy {
+            StrategySpec::ConditionalPoll { .. } => CONDITIONAL_FORMULA,
+            StrategySpec::BackoffPoll { .. } => BACKOFF_FORMULA,
+            StrategySpec::LongPoll { .. } => LONG_POLL_FORMULA,
+            _ => POLL_FORMULA,
+        };
+        let p = replay_prediction(
+            (self.requests, self.wasted),
+            (self.learned, self.delay_sum_us),
+            orders,
+            legs,
+            formula,
+            true,
+        );
+        match strategy {
+            StrategySpec::ConditionalPoll { .. } => Prediction {
+                not_modified_per_order: Some(round4(self.not_modified / orders.max(1) as f64)),
+                ..p
+            },
+            _ => p,
+        }
+    }
+}
+
+const CONDITIONAL_FORMULA: &str = "each order's conditional poller replayed over the partition windows: deadlines at the creation answer + kT, \
+     a poll that leaves or would arrive in a window fails uncounted, one whose answer is on its way when a window starts is cut; \
+     the first answered poll gets a 200 and the ETag, every pending one after it a 304; a refused creation is tried again 100 ms after, doubling (5 tries)";
+const BACKOFF_FORMULA: &str = "each order's backoff poller replayed over the partition windows: polls due at the schedule's instants after the creation answer, \
+     a poll that leaves or would arrive in a window fails uncounted and the next deadline polls again; \
+     the first answered read after S finds it; a refused creation is tried again 100 ms after, doubling (5 tries)";
+const LONG_POLL_FORMULA: &str = "each order's long poller replayed over the partition windows (S over 64 quantiles on paper): \
+     a request held until S or the wait's end, the next sent when its answer is back; one refused, or cut by a window before its answer is back, \
+     is tried again after 100 ms, doubling to 5 s; a refused creation is tried again 100 ms after, doubling (5 tries)";
+const LONG_POLL_EVENTS_FORMULA: &str = "each merchant's held request on the event log replayed over the partition windows: \
+     it reads at send + request leg, answers when an event is there or at the wait's end, the next sent when its answer is back; \
+     one refused, or cut by a window before its answer is back, is tried again after 100 ms, doubling to 5 s; \
+     every merchant asks until the last outcome is known; a refused creation is tried again 100 ms after, doubling (5 tries)";
+const EVENTS_FORMULA: &str = "each merchant's event-log poller replayed over the partition windows: a tick every T, pages read what settled by then; \
+     a page that leaves or would arrive in a window fails uncounted and ends the tick, the next tick pages on from the same cursor; \
+     every merchant polls until the last outcome is known; a refused creation is tried again 100 ms after, doubling (5 tries)";
+
+/// The event-log pollers' prediction (`poll_events`, `long_poll_events`;
+/// `None` for the others) over `arrivals` under `p`, the run lasting at
+/// least until `given_up_us` (see
+/// [`super::events::event_poll_costs_through`],
+/// [`super::spectrum::event_long_poll_costs_through`]).
+fn events_prediction(
+    strategy: &StrategySpec,
+    scenario: &Scenario,
+    (arrivals, given_up_us, tick_us): (&[EventArrival], f64, Option<f64>),
+    p: &Partitions,
+    orders: usize,
+    legs: &Legs,
+) -> Option<Prediction> {
+    let merchants = scenario.workload.merchants.max(1);
+    let (requests, wasted, learned, delay_sum_us, formula) = match strategy {
+        StrategySpec::PollEvents {
+            interval_ms,
+            page_size,
+            ..
+        } => {
+            let polling = EventPolling {
+                start_us: 0.0,
+                interval_us: interval_ms.as_us() as f64,
+                page_size: *page_size,
+                merchants,
+                legs: *legs,
+            };
+            let c = event_poll_costs_through(arrivals, &polling, p, given_up_us);
+            (c.pages, c.wasted, c.learned, c.delay_sum_us, EVENTS_FORMULA)
+        }
+        StrategySpec::LongPollEvents {
+            wait_ms, page_size, ..
+        } => {
+            let polling = EventLongPolling {
+                start_us: 0.0,
+                wait_us: wait_ms.as_us() as f64,
+                page_size: *page_size,
+                merchants,
+                legs: *legs,
+                worker_tick_us: tick_us,
+            };
+            let c = event_long_poll_costs_through(arrivals, &polling, p, given_up_us);
+            let formula = LONG_POLL_EVENTS_FORMULA;
+            (c.requests, c.wasted, c.learned, c.delay_sum_us, formula)
+        }
+        _ => return None,
+    };
+    Some(replay_prediction(
+        (requests as f64, wasted as f64),
+        (learned as f64, delay_sum_us),
+        orders,
+        legs,
+        formula,
+        true,
+    ))
+}
+
 /// The paper prediction of a strategy this module replays, `None` for the
-/// others: a plain poller under partition windows (not behind a rate
-/// limit, which [`super::ratelimit`] replays), and every stream (which may
-/// open late without any window).
+/// others: a poller (plain, not behind a rate limit, which
+/// [`super::ratelimit`] replays; of the event log; conditional; backoff;
+/// long; long on the event log) under partition windows, and every stream (which may open late
+/// without any window). A webhook's and a hybrid's windows go through
+/// [`super::forecast`]'s model (see [`with_partitions`]).
 pub fn paper(
     strategy: &StrategySpec,
     scenario: &Scenario,
@@ -498,30 +724,6 @@ pub fn paper(
 ) -> Option<Prediction> {
     let p = Partitions::from_network(&scenario.network);
     match strategy {
-        StrategySpec::Poll { interval_ms, .. }
-            if !p.is_empty() && scenario.platform.rate_limit_per_s.is_none() =>
-        {
-            let law = SettleLaw::Dist(&scenario.workload.settle);
-            let t = interval_ms.as_us() as f64;
-            let mut sum = (0.0, 0.0, 0.0, 0.0);
-            for created in paper_creations(plan, &p, legs).into_iter().flatten() {
-                let o = poll_order(&p, created, &law, t, legs);
-                sum = (
-                    sum.0 + o.polls,
-                    sum.1 + o.wasted,
-                    sum.2 + 1.0,
-                    sum.3 + o.delay_us,
-                );
-            }
-            Some(replay_prediction(
-                (sum.0, sum.1),
-                (sum.2, sum.3),
-                plan.len(),
-                legs,
-                POLL_FORMULA,
-                true,
-            ))
-        }
         StrategySpec::Stream { .. } => {
             let events: Vec<StreamEvent> = plan
                 .iter()
@@ -541,6 +743,56 @@ pub fn paper(
                 f64::INFINITY,
             );
             Some(stream_prediction(&r, plan.len(), legs))
+        }
+        _ if p.is_empty() || !modelled(strategy, scenario) => None,
+        StrategySpec::PollEvents { .. } | StrategySpec::LongPollEvents { .. } => {
+            let tries: Vec<Result<f64, f64>> = plan
+                .iter()
+                .map(|o| creation(&p, o.arrive_at.0 as f64 + legs.placement_late_us, legs))
+                .collect();
+            let arrivals: Vec<EventArrival> = plan
+                .iter()
+                .zip(&tries)
+                .filter_map(|(o, t)| {
+                    let settled = t.ok()? + o.settle_after.as_us() as f64;
+                    Some(EventArrival {
+                        merchant: o.merchant,
+                        settled_us: settled,
+                        visible_us: settled,
+                    })
+                })
+                .collect();
+            let given_up = tries
+                .iter()
+                .filter_map(|t| t.err())
+                .fold(f64::NEG_INFINITY, f64::max);
+            events_prediction(
+                strategy,
+                scenario,
+                (&arrivals, given_up, None),
+                &p,
+                plan.len(),
+                legs,
+            )
+        }
+        StrategySpec::Poll { .. }
+        | StrategySpec::ConditionalPoll { .. }
+        | StrategySpec::BackoffPoll { .. }
+        | StrategySpec::LongPoll { .. } => {
+            let settle = &scenario.workload.settle;
+            let law = SettleLaw::Dist(settle);
+            let grid = match strategy {
+                StrategySpec::LongPoll { .. } => super::forecast::quantile_grid(settle),
+                _ => Vec::new(),
+            };
+            let mut tally = Tally::default();
+            for (o, created) in plan.iter().zip(paper_creations(plan, &p, legs)) {
+                let Some(created) = created else { continue };
+                let times = (created, &law, grid.as_slice());
+                let id = o.order_id.as_str();
+                tally.add(pull_order(strategy, scenario, &p, times, (id, None), legs)?);
+            }
+            Some(tally.prediction(strategy, plan.len(), legs))
         }
         _ => None,
     }
@@ -579,36 +831,11 @@ pub fn for_draws(
             .iter()
             .enumerate()
             .filter(move |(i, _)| was_created(*i))
-            .map(|(_, o)| o)
     };
     match strategy {
-        StrategySpec::Poll { interval_ms, .. }
-            if !p.is_empty() && scenario.platform.rate_limit_per_s.is_none() =>
-        {
-            let t = interval_ms.as_us() as f64;
-            let mut sum = (0.0, 0.0, 0.0, 0.0);
-            for o in orders() {
-                let law = SettleLaw::from_draws([o.settle_after_us]);
-                let c = poll_order(&p, o.created_us, &law, t, legs);
-                sum = (
-                    sum.0 + c.polls,
-                    sum.1 + c.wasted,
-                    sum.2 + 1.0,
-                    sum.3 + c.delay_us,
-                );
-            }
-            Some(replay_prediction(
-                (sum.0, sum.1),
-                (sum.2, sum.3),
-                draws.orders.len(),
-                legs,
-                POLL_FORMULA,
-                true,
-            ))
-        }
         StrategySpec::Stream { .. } => {
             let events: Vec<StreamEvent> = orders()
-                .map(|o: &OrderTimes| StreamEvent {
+                .map(|(_, o): (usize, &OrderTimes)| StreamEvent {
                     merchant: o.merchant,
                     settled_us: o.settled_us(),
                 })
@@ -620,6 +847,45 @@ pub fn for_draws(
             let end = draws.run_end_us.map_or(f64::INFINITY, |e| e + 1_000.0);
             let r = stream_replay(&events, scenario.workload.merchants, &p, legs, end);
             Some(stream_prediction(&r, draws.orders.len(), legs))
+        }
+        _ if p.is_empty() || !modelled(strategy, scenario) => None,
+        StrategySpec::PollEvents { .. } | StrategySpec::LongPollEvents { .. } => {
+            let arrivals: Vec<EventArrival> = orders()
+                .map(|(_, o)| EventArrival {
+                    merchant: o.merchant,
+                    settled_us: o.settled_us(),
+                    visible_us: o.settled_by_worker_us.unwrap_or(o.settled_us()),
+                })
+                .collect();
+            // An order whose creation was given up is known to the shop
+            // then: the run went on at least until its measured end.
+            let given_up = match (0..draws.orders.len()).all(was_created) {
+                true => f64::NEG_INFINITY,
+                false => draws.run_end_us.unwrap_or(f64::NEG_INFINITY),
+            };
+            events_prediction(
+                strategy,
+                scenario,
+                (&arrivals, given_up, draws.timer_tick_us),
+                &p,
+                draws.orders.len(),
+                legs,
+            )
+        }
+        StrategySpec::Poll { .. }
+        | StrategySpec::ConditionalPoll { .. }
+        | StrategySpec::BackoffPoll { .. }
+        | StrategySpec::LongPoll { .. } => {
+            let mut tally = Tally::default();
+            for (i, o) in orders() {
+                let law = SettleLaw::from_draws([o.settle_after_us]);
+                let s = [o.settle_after_us as f64];
+                let id = OrderId::numbered(i as u64 + 1);
+                let times = (o.created_us, &law, &s[..]);
+                let timer = (id.as_str(), draws.timer_tick_us);
+                tally.add(pull_order(strategy, scenario, &p, times, timer, legs)?);
+            }
+            Some(tally.prediction(strategy, draws.orders.len(), legs))
         }
         _ => None,
     }

@@ -176,6 +176,13 @@ impl PollSchedule {
         }
     }
 
+    /// The poll just taken from [`PollSchedule::next_poll`] failed, its
+    /// failure back `back_us` after creation (a partition refused it): the
+    /// next one leaves no sooner.
+    pub fn failed(&mut self, back_us: f64) {
+        self.free_at_us = back_us;
+    }
+
     /// Skips the next `k` polls, all assumed to find the payment pending,
     /// once the polls are evenly spaced (the caller checked: the last two
     /// spacings equal): each is one spacing, `max(T, round trip)`, after

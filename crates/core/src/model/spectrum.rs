@@ -39,6 +39,7 @@
 //!   that reads it is back, or when the reopened stream resumes.
 
 use super::events::EventArrival;
+use super::partition::{Partitions, STREAM_FIRST_RECONNECT_US};
 use super::poll::{
     DELAY_TOLERANCE_US, Legs, MAX_POLLS, POLLS_TOLERANCE, PollSchedule, PollTimes, SettleLaw,
     falling_from, mean_above, summed_poll_costs,
@@ -336,6 +337,12 @@ pub struct EventLongPolling {
     /// Legs and the settlement worker's lateness (a held request wakes
     /// that late after an event's `visible_us`).
     pub legs: Legs,
+    /// On the paused clock, the timers' tick, µs: the settlement worker,
+    /// due at an event's `visible_us`, wakes a held request at the first
+    /// multiple of it at or after (see
+    /// [`super::forecast::RunDraws::timer_tick_us`]); `None`: that instant
+    /// plus the worker's mean lateness.
+    pub worker_tick_us: Option<f64>,
 }
 
 /// What the event-log long pollers did, over all merchants.
@@ -352,21 +359,32 @@ pub struct EventLongCosts {
 }
 
 /// One merchant's requests while `keep_going(send, learned)`: (requests,
-/// wasted, delay sum, when its last event was learned).
+/// wasted, delay sum, when its last event was learned). Through the
+/// partition `windows` a request refused, or cut before its answer is
+/// back, is not counted and is tried again after a pause of 100 ms,
+/// doubling up to 5 s, reset by an answer (`EventLongPoller` in
+/// `crates/shop/src/long_poll.rs`); with no window, never.
 fn replay_long(
     events: &[EventArrival],
     p: &EventLongPolling,
+    windows: &Partitions,
     keep_going: impl Fn(f64, usize) -> bool,
 ) -> (u64, u64, f64, f64) {
     let legs = &p.legs;
     let (mut requests, mut wasted, mut delay, mut last) = (0u64, 0u64, 0.0, 0.0);
     let mut cursor = 0usize;
     let mut send = p.start_us;
+    let mut pause = STREAM_FIRST_RECONNECT_US;
+    let max_pause = crate::scenario::backoff::STREAM_RECONNECT_MAX.as_us() as f64;
     for _ in 0..MAX_STEPS {
         if !keep_going(send, cursor) {
             break;
         }
-        requests += 1;
+        if let Some(back) = windows.refusal(send, legs.request_us) {
+            send = back + pause;
+            pause = (pause * 2.0).min(max_pause);
+            continue;
+        }
         let read = send + legs.request_us;
         let next_visible = events.get(cursor).map(|e| e.visible_us);
         // When the platform answers, and what it can see then.
@@ -374,12 +392,22 @@ fn replay_long(
         // by the worker's news, its lateness after the scheduled instant.
         let answer_at = match next_visible {
             Some(v) if v <= read => read,
-            Some(v) if v <= read + p.wait_us => v + legs.settle_late_us,
+            Some(v) if v <= read + p.wait_us => match p.worker_tick_us.filter(|&t| t > 0.0) {
+                Some(tick) => ((v / tick).ceil() * tick).min(read + p.wait_us),
+                None => v + legs.settle_late_us,
+            },
             _ => read + p.wait_us,
         };
+        let back = answer_at + legs.response_us;
+        if let Some(cut) = windows.next_cut(read).filter(|&c| c < back) {
+            send = cut + pause;
+            pause = (pause * 2.0).min(max_pause);
+            continue;
+        }
+        pause = STREAM_FIRST_RECONNECT_US;
+        requests += 1;
         let visible = events[cursor..].partition_point(|e| e.visible_us <= answer_at);
         let take = visible.min(p.page_size.max(1));
-        let back = answer_at + legs.response_us;
         if take == 0 {
             wasted += 1;
         }
@@ -397,6 +425,21 @@ fn replay_long(
 
 /// Replays every merchant's event-log long poller over `arrivals`.
 pub fn event_long_poll_costs(arrivals: &[EventArrival], p: &EventLongPolling) -> EventLongCosts {
+    event_long_poll_costs_through(arrivals, p, &Partitions::default(), f64::NEG_INFINITY)
+}
+
+/// [`event_long_poll_costs`] through partition windows: a request
+/// refused, or cut before its answer is back, is not counted and is tried
+/// again after a pause of 100 ms, doubling up to 5 s, reset by an answer
+/// (`EventLongPoller` in `crates/shop/src/long_poll.rs`); on a run that
+/// lasts at least until `end_at_least_us` (as for
+/// [`super::events::event_poll_costs_through`]).
+pub fn event_long_poll_costs_through(
+    arrivals: &[EventArrival],
+    p: &EventLongPolling,
+    windows: &Partitions,
+    end_at_least_us: f64,
+) -> EventLongCosts {
     let mut by_merchant: Vec<Vec<EventArrival>> = vec![Vec::new(); p.merchants.max(1) as usize];
     for a in arrivals {
         if let Some(list) = by_merchant.get_mut(a.merchant as usize) {
@@ -413,13 +456,13 @@ pub fn event_long_poll_costs(arrivals: &[EventArrival], p: &EventLongPolling) ->
     let end = by_merchant
         .iter()
         .filter(|events| !events.is_empty())
-        .map(|events| replay_long(events, p, |_, learned| learned < events.len()).3)
-        .fold(p.start_us, f64::max);
+        .map(|events| replay_long(events, p, windows, |_, learned| learned < events.len()).3)
+        .fold(p.start_us.max(end_at_least_us), f64::max);
     // Every request sent before the end is answered (a held one at the
     // shutdown, with nothing new) and counted.
     let mut costs = EventLongCosts::default();
     for events in &by_merchant {
-        let (requests, wasted, delay, _) = replay_long(events, p, |send, learned| {
+        let (requests, wasted, delay, _) = replay_long(events, p, windows, |send, learned| {
             send < end || learned < events.len()
         });
         costs.requests += requests;
@@ -682,6 +725,7 @@ mod tests {
             page_size: 100,
             merchants: 2,
             legs: legs(10.0),
+            worker_tick_us: None,
         };
         let c = event_long_poll_costs(&[at(100.0), at(150.0)], &p);
         // Merchant 1 has none: its one request (sent at 0) is held to the end.

@@ -578,7 +578,7 @@ pub fn health_message(lang: Lang, flag: &HealthFlag) -> String {
             let head = partitions_pt(a, b, &numbers[2..]);
             if code == HealthCode::Partitioned {
                 format!(
-                    "{head}; o modelo reproduz as janelas sobre os pedidos para esta estratégia (criações tentadas de novo, webhooks repetidos pelo cronograma, consultas falhando até o próximo prazo, streams reabertos e postos em dia)"
+                    "{head}; o modelo reproduz as janelas sobre os pedidos para esta estratégia (criações tentadas de novo, webhooks repetidos pelo cronograma, consultas e páginas de eventos falhando até o próximo prazo, requisições presas e streams tentados de novo depois de uma pausa, streams postos em dia)"
                 )
             } else {
                 format!(
