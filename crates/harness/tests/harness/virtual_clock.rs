@@ -84,7 +84,6 @@ latency = { dist = "fixed", ms = 2 }"#,
         let (r, v) = (strategy(&real, name), strategy(&virt, name));
         assert_eq!((r.notified, r.missed), (40, 0), "real {r:?}");
         assert_eq!((v.notified, v.missed), (40, 0), "virtual {v:?}");
-        assert_eq!(r.requests_per_order, v.requests_per_order, "{name}");
         assert!(r.counts_agree && v.counts_agree, "{name}");
         // A few milliseconds of real-world cost (HTTP, scheduling on a
         // shared machine) plus the network model's round trip: in real time
@@ -103,6 +102,22 @@ latency = { dist = "fixed", ms = 2 }"#,
             r.latency_ms.mean,
             v.latency_ms.mean
         );
+        // The counts are the same while the real clock keeps up. A starved
+        // machine (load 26 on two cores) fires the 200 ms poll after the
+        // 250 ms settlement, and that poll finds the answer: a late poller
+        // polls less, never more. So equality is asked of a run whose polls
+        // were on time (its mean within a few ms of the virtual one), and
+        // "no more than the virtual clock's" of any run.
+        if gap < 5.0 {
+            assert_eq!(r.requests_per_order, v.requests_per_order, "{name}");
+        } else {
+            assert!(
+                r.requests_per_order <= v.requests_per_order,
+                "{name}: real {} polls per order, virtual {}",
+                r.requests_per_order,
+                v.requests_per_order
+            );
+        }
     }
     // The model's latency shows up in virtual time exactly: a webhook takes
     // one one-way trip after the settlement, a poll answer a round trip more
