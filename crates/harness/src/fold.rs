@@ -461,9 +461,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         matches!(spec, StrategySpec::Poll { .. }) && scenario.platform.rate_limit_per_s.is_some();
     let (draws, measured_legs) = if rate_limited {
         let placed = std::mem::take(&mut outcomes.placed_us);
-        let created: Vec<f64> = (0..plan.len())
-            .map(|k| outcomes.created_us(k))
-            .collect();
+        let created: Vec<f64> = (0..plan.len()).map(|k| outcomes.created_us(k)).collect();
         let leg = model::ratelimit::first_try_request_leg_us(&placed, &created);
         let legs = Legs {
             request_us: leg.unwrap_or(measured.legs.request_us),
@@ -481,9 +479,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         // legs are the first tries' (`model::partition`).
         let windows = model::partition::Partitions::from_network(&scenario.network)
             .moved_back(draws.windows_origin_us);
-        let created: Vec<f64> = (0..plan.len())
-            .map(|k| outcomes.created_us(k))
-            .collect();
+        let created: Vec<f64> = (0..plan.len()).map(|k| outcomes.created_us(k)).collect();
         let leg =
             model::partition::first_try_request_leg_us(&windows, &outcomes.placed_us, &created);
         let legs = Legs {
@@ -688,9 +684,7 @@ fn partition_draws(
 ) -> Option<model::Prediction> {
     let created: Vec<bool> = plan
         .iter()
-        .map(|o| {
-            order_number(&o.order_id).is_some_and(|k| !outcomes.created_us(k).is_nan())
-        })
+        .map(|o| order_number(&o.order_id).is_some_and(|k| !outcomes.created_us(k).is_nan()))
         .collect();
     model::partition::for_draws(spec, scenario, draws, &legs, &created)
 }

@@ -362,7 +362,8 @@ fn run_virtual(
         SettlementPlan::default()
     };
     // Each sharded strategy's per-order columns, one set for its shards.
-    let columns: Vec<crate::shard::SharedColumns> = shards.iter().map(|_| Default::default()).collect();
+    let columns: Vec<crate::shard::SharedColumns> =
+        shards.iter().map(|_| Default::default()).collect();
     let transport = options.transport;
     let net = || {
         Shaped::new(
