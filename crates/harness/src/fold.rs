@@ -71,9 +71,6 @@ pub(crate) struct Observations<'a> {
     pub timer_late: Dur,
     /// How long the run lasted, on its clock.
     pub run: Dur,
-    /// Each order's status polls, in number order, counted from the events
-    /// the hosts announced ([`crate::timeline::Recorder::polls_by_order`]).
-    pub polls_by_order: &'a [u32],
     /// The same events, folded into a timeline.
     pub timeline: Timeline,
     /// Bytes, connections and CPU, as the network counted them.
@@ -220,7 +217,6 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         calibrated_delivery,
         timer_late,
         run,
-        polls_by_order,
         timeline,
         traffic,
         crash,
@@ -366,6 +362,10 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         settle_late_us: measured.legs.settle_late_us + paper.handoff_us,
         ..measured.legs
     };
+    // The paper prediction first: it builds every order's times from the
+    // plan (some 56 bytes an order) and lets them go before the draws build
+    // theirs, so the run's last moment holds one such column, not two.
+    let mut predicted = model::predicted(spec, scenario, plan, paper_legs);
     // A webhook's draws are its deliveries' own: when each left, and their
     // legs (see `deliveries`).
     let delivered = spec.receives_webhooks().then(|| {
@@ -434,8 +434,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
             .map(|o| OrderTimes {
                 merchant: o.merchant,
                 created_us: order_number(&o.order_id)
-                    .and_then(|k| outcomes.created_us.get(k))
-                    .copied()
+                    .map(|k| outcomes.created_us(k))
                     .filter(|c| !c.is_nan())
                     .unwrap_or(
                         o.arrive_at.0 as f64
@@ -463,9 +462,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         matches!(spec, StrategySpec::Poll { .. }) && scenario.platform.rate_limit_per_s.is_some();
     let (draws, measured_legs) = if rate_limited {
         let placed = std::mem::take(&mut outcomes.placed_us);
-        let created: Vec<f64> = (0..plan.len())
-            .map(|k| outcomes.created_us.get(k).copied().unwrap_or(f64::NAN))
-            .collect();
+        let created: Vec<f64> = (0..plan.len()).map(|k| outcomes.created_us(k)).collect();
         let leg = model::ratelimit::first_try_request_leg_us(&placed, &created);
         let legs = Legs {
             request_us: leg.unwrap_or(measured.legs.request_us),
@@ -483,9 +480,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         // legs are the first tries' (`model::partition`).
         let windows = model::partition::Partitions::from_network(&scenario.network)
             .moved_back(draws.windows_origin_us);
-        let created: Vec<f64> = (0..plan.len())
-            .map(|k| outcomes.created_us.get(k).copied().unwrap_or(f64::NAN))
-            .collect();
+        let created: Vec<f64> = (0..plan.len()).map(|k| outcomes.created_us(k)).collect();
         let leg =
             model::partition::first_try_request_leg_us(&windows, &outcomes.placed_us, &created);
         let legs = Legs {
@@ -496,7 +491,6 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     } else {
         (draws, measured.legs)
     };
-    let mut predicted = model::predicted(spec, scenario, plan, paper_legs);
     // The footnote quotes the settlement worker's own lateness, not the
     // hand-off folded into the webhook's departure.
     predicted.settle_lateness_ms =
@@ -566,12 +560,11 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         let mut m = Moments::default();
         for o in plan {
             let k = order_number(&o.order_id);
-            let polls = k
-                .and_then(|k| polls_by_order.get(k))
-                .map_or(0, |n| u64::from(*n));
-            let webhooks = k
-                .and_then(|k| outcomes.webhooks_by_order.get(k))
-                .map_or(0, |n| u64::from(*n));
+            // Each order's status polls, counted from the events the
+            // hosts announced (`crate::timeline::Recorder`), and its
+            // webhook attempts.
+            let polls = k.map_or(0, |k| u64::from(outcomes.polls(k)));
+            let webhooks = k.map_or(0, |k| u64::from(outcomes.webhooks(k)));
             m.record(polls + webhooks);
         }
         // The unit is requests, not µs: the sums do not care.
@@ -695,11 +688,7 @@ fn partition_draws(
 ) -> Option<model::Prediction> {
     let created: Vec<bool> = plan
         .iter()
-        .map(|o| {
-            order_number(&o.order_id)
-                .and_then(|k| outcomes.created_us.get(k))
-                .is_some_and(|c| !c.is_nan())
-        })
+        .map(|o| order_number(&o.order_id).is_some_and(|k| !outcomes.created_us(k).is_nan()))
         .collect();
     model::partition::for_draws(spec, scenario, draws, &legs, &created)
 }

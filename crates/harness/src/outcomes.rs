@@ -20,6 +20,12 @@
 //! integer sum does not care in which order orders end), and the histogram
 //! grows as it must instead of being sized to the largest delay beforehand
 //! (the counts of its buckets do not depend on its size).
+//!
+//! The few numbers kept per order of the workload are [`Columns`], atomic
+//! cells in one allocation per strategy: the shards of a strategy
+//! ([`crate::shard`]) share one, each writing only its own orders' cells,
+//! so a run holds them once whatever its number of shards (they were one
+//! copy per shard, some 16 bytes an order each).
 
 use hdrhistogram::Histogram;
 use hooklab_core::clock::Micros;
@@ -36,6 +42,7 @@ use hooklab_core::workload::OrderPlan;
 use hooklab_platform::{AttemptResult, DeliveryAttempt};
 use hooklab_shop::orders::{Channel, OrderEntry};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Where order `ord_000042` sits in a per-order column (41).
@@ -44,23 +51,105 @@ pub(crate) fn order_number(order: &OrderId) -> Option<usize> {
     n.checked_sub(1)
 }
 
-/// One bit per order of the workload.
+/// What is kept of every order of the workload, by order number: whether
+/// it was notified and whether it had a payment (a bit each), its creation
+/// instant at the platform (8 bytes), its webhook attempts and its status
+/// polls (4 bytes each). About 16.25 bytes an order, the only memory of a
+/// run's fold that grows with its orders.
+///
+/// Atomic cells, so that the shards of one strategy share one set
+/// ([`Outcomes::sharing`]): each order lives in one shard, so its cells have
+/// one writer; every write is `Relaxed`, and the fold reads them once every
+/// shard stopped (its runtime's thread joined, which orders the reads after
+/// the writes).
 #[derive(Debug)]
-struct Bits(Vec<u64>);
+pub(crate) struct Columns {
+    notified: Box<[AtomicU64]>,
+    /// Whether the shop's entry of the order had its payment's id, so its
+    /// webhook attempts count as its own (as they are matched by payment).
+    has_payment: Box<[AtomicU64]>,
+    /// Creation instant at the platform, µs from the origin, as `f64` bits
+    /// (`NaN`: none).
+    created_us: Box<[AtomicU64]>,
+    /// Webhook attempts about each order, from the platform's announcements.
+    webhooks: Box<[AtomicU32]>,
+    /// Status polls of each order, counted by the timeline's recorder
+    /// ([`crate::timeline::Recorder::count_polls_in`]).
+    polls: Arc<[AtomicU32]>,
+}
 
-impl Bits {
-    fn new(orders: usize) -> Self {
-        Bits(vec![0; orders.div_ceil(64)])
+impl Columns {
+    /// Empty columns for `orders` orders.
+    pub(crate) fn new(orders: usize) -> Arc<Self> {
+        let words = orders.div_ceil(64);
+        let nan = f64::NAN.to_bits();
+        Arc::new(Columns {
+            notified: (0..words).map(|_| AtomicU64::new(0)).collect(),
+            has_payment: (0..words).map(|_| AtomicU64::new(0)).collect(),
+            created_us: (0..orders).map(|_| AtomicU64::new(nan)).collect(),
+            webhooks: (0..orders).map(|_| AtomicU32::new(0)).collect(),
+            polls: (0..orders).map(|_| AtomicU32::new(0)).collect(),
+        })
     }
 
-    fn set(&mut self, k: usize) {
-        if let Some(word) = self.0.get_mut(k / 64) {
-            *word |= 1 << (k % 64);
+    /// The status-poll counters, for the run's recorder.
+    pub(crate) fn polls(&self) -> Arc<[AtomicU32]> {
+        self.polls.clone()
+    }
+
+    fn set_bit(bits: &[AtomicU64], k: usize) {
+        if let Some(word) = bits.get(k / 64) {
+            word.fetch_or(1 << (k % 64), Ordering::Relaxed);
         }
     }
 
-    fn get(&self, k: usize) -> bool {
-        self.0.get(k / 64).is_some_and(|w| w & (1 << (k % 64)) != 0)
+    fn bit(bits: &[AtomicU64], k: usize) -> bool {
+        bits.get(k / 64)
+            .is_some_and(|w| w.load(Ordering::Relaxed) & (1 << (k % 64)) != 0)
+    }
+
+    fn notified(&self, k: usize) -> bool {
+        Self::bit(&self.notified, k)
+    }
+
+    fn has_payment(&self, k: usize) -> bool {
+        Self::bit(&self.has_payment, k)
+    }
+
+    /// Order `k`'s creation instant, µs from the origin (`NaN`: none, or no
+    /// such order).
+    fn created_us(&self, k: usize) -> f64 {
+        self.created_us
+            .get(k)
+            .map_or(f64::NAN, |c| f64::from_bits(c.load(Ordering::Relaxed)))
+    }
+
+    /// Takes in `other`'s cells (another world's of the same plan, which
+    /// placed other orders): bits and counts add, a creation instant is the
+    /// one of the world that created it.
+    fn absorb(&self, other: &Columns) {
+        let or = |mine: &[AtomicU64], theirs: &[AtomicU64]| {
+            for (m, t) in mine.iter().zip(theirs) {
+                m.fetch_or(t.load(Ordering::Relaxed), Ordering::Relaxed);
+            }
+        };
+        or(&self.notified, &other.notified);
+        or(&self.has_payment, &other.has_payment);
+        for (k, theirs) in other.created_us.iter().enumerate() {
+            let theirs = f64::from_bits(theirs.load(Ordering::Relaxed));
+            if let Some(mine) = self.created_us.get(k)
+                && f64::from_bits(mine.load(Ordering::Relaxed)).is_nan()
+            {
+                mine.store(theirs.to_bits(), Ordering::Relaxed);
+            }
+        }
+        let add = |mine: &[AtomicU32], theirs: &[AtomicU32]| {
+            for (m, t) in mine.iter().zip(theirs) {
+                m.fetch_add(t.load(Ordering::Relaxed), Ordering::Relaxed);
+            }
+        };
+        add(&self.webhooks, &other.webhooks);
+        add(&self.polls, &other.polls);
     }
 }
 
@@ -69,13 +158,12 @@ impl Bits {
 /// update and never across an `.await`.
 pub(crate) struct Outcomes(Mutex<Folding>);
 
-/// What the fold holds. Per order of the workload (the only memory that
-/// grows with the run's orders): whether it was notified and whether it had
-/// a payment (a bit each), its creation instant at the platform (8 bytes)
-/// and its webhook attempts (4 bytes). Everything else is either exact sums
-/// or orders in flight.
+/// What the fold holds: the per-order [`Columns`] (perhaps shared with the
+/// other shards of the strategy); everything else is either exact sums or
+/// orders in flight.
 struct Folding {
     plan: Arc<[OrderPlan]>,
+    columns: Arc<Columns>,
     /// The run's origin, once the first order may be placed.
     origin: Micros,
     /// Orders settled (at this scheduled instant) whose outcome the shop
@@ -85,17 +173,9 @@ struct Folding {
     /// announced (it cannot happen on a platform that announces before it
     /// answers; kept so the fold never depends on it).
     known_unsettled: HashMap<usize, OrderEntry>,
-    notified: Bits,
-    /// Whether the shop's entry of the order had its payment's id, so its
-    /// webhook attempts count as its own (as they are matched by payment).
-    has_payment: Bits,
-    /// Creation instant at the platform, µs from the origin (`NaN`: none).
-    created_us: Vec<f64>,
     /// Placement instant, µs from the origin, kept only for a poller behind
     /// the rate limit (see [`Outcomes::keep_placements`]).
     placed_us: Option<Vec<f64>>,
-    /// Webhook attempts about each order, from the platform's announcements.
-    webhooks: Vec<u32>,
     /// Each order's payment, by order number, kept only for a strategy that
     /// receives webhooks (see [`Outcomes::keep_payments`]).
     payments: Option<Vec<Option<PaymentId>>>,
@@ -132,16 +212,13 @@ pub(crate) struct Folded {
     pub request: Moments,
     /// Their response legs (created to answered), µs.
     pub response: Moments,
-    /// Each order's creation instant at the platform, µs from the origin,
-    /// by order number (`NaN`: never settled or never placed).
-    pub created_us: Vec<f64>,
+    /// The per-order columns, read through [`Folded::created_us`],
+    /// [`Folded::webhooks`] and [`Folded::polls`].
+    columns: Arc<Columns>,
     /// Each order's placement instant, µs from the origin, by order number
     /// (`NaN`: never placed); empty unless [`Outcomes::keep_placements`]
     /// was called.
     pub placed_us: Vec<f64>,
-    /// Each order's webhook attempts, by order number (0 when the shop
-    /// never knew its payment).
-    pub webhooks_by_order: Vec<u32>,
     /// Each order's payment, by order number; empty unless
     /// [`Outcomes::keep_payments`] was called.
     pub payments: Vec<Option<PaymentId>>,
@@ -152,23 +229,52 @@ pub(crate) struct Folded {
     pub origin: Micros,
 }
 
+impl Folded {
+    /// Order `k`'s creation instant at the platform, µs from the origin, by
+    /// order number (`NaN`: never settled or never placed).
+    pub fn created_us(&self, k: usize) -> f64 {
+        self.columns.created_us(k)
+    }
+
+    /// Order `k`'s webhook attempts (0 when the shop never knew its
+    /// payment).
+    pub fn webhooks(&self, k: usize) -> u32 {
+        match self.columns.webhooks.get(k) {
+            Some(n) if self.columns.has_payment(k) => n.load(Ordering::Relaxed),
+            _ => 0,
+        }
+    }
+
+    /// Order `k`'s status polls, as the timeline's recorder counted them.
+    pub fn polls(&self, k: usize) -> u32 {
+        self.columns
+            .polls
+            .get(k)
+            .map_or(0, |n| n.load(Ordering::Relaxed))
+    }
+}
+
 impl Outcomes {
-    /// A fold for a run of `plan`.
+    /// A fold for a run of `plan`, with columns of its own.
     pub(crate) fn new(plan: Arc<[OrderPlan]>) -> Arc<Self> {
-        let n = plan.len();
+        let columns = Columns::new(plan.len());
+        Self::sharing(plan, columns)
+    }
+
+    /// A fold for a run of `plan` keeping its per-order numbers in
+    /// `columns`, which the other shards of its strategy share (each writes
+    /// only the orders it places).
+    pub(crate) fn sharing(plan: Arc<[OrderPlan]>, columns: Arc<Columns>) -> Arc<Self> {
         let mut histogram = latency_histogram_up_to(0);
         // Grows past 30 days if a delay does: none is refused.
         histogram.auto(true);
         Arc::new(Outcomes(Mutex::new(Folding {
             plan,
+            columns,
             origin: Micros(0),
             settled: HashMap::new(),
             known_unsettled: HashMap::new(),
-            notified: Bits::new(n),
-            has_payment: Bits::new(n),
-            created_us: vec![f64::NAN; n],
             placed_us: None,
-            webhooks: vec![0; n],
             payments: None,
             webhook_known: Vec::new(),
             exact: Moments::default(),
@@ -183,6 +289,11 @@ impl Outcomes {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Folding> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The per-order columns this fold writes.
+    pub(crate) fn columns(&self) -> Arc<Columns> {
+        self.lock().columns.clone()
     }
 
     /// Keeps each order's payment id and, for orders learned by webhook,
@@ -222,7 +333,7 @@ impl Outcomes {
                 }
                 // A platform restarted after a crash may settle an order
                 // again from its store: the first settlement is the one.
-                if f.notified.get(k) {
+                if f.columns.notified(k) {
                     return;
                 }
                 match f.known_unsettled.remove(&k) {
@@ -234,9 +345,9 @@ impl Outcomes {
             }
             Happening::Delivery { order, .. } => {
                 if let Some(k) = order_number(order) {
-                    let mut f = self.lock();
-                    if let Some(n) = f.webhooks.get_mut(k) {
-                        *n += 1;
+                    let f = self.lock();
+                    if let Some(n) = f.columns.webhooks.get(k) {
+                        n.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             }
@@ -264,7 +375,8 @@ impl Outcomes {
 
     /// Takes in the fold of another world of the same strategy and plan
     /// (a shard, [`crate::shard`]), whose orders this world never placed:
-    /// every order's columns come from the world that placed it, and the
+    /// every order's columns come from the world that placed it (they are
+    /// already there when both share them, [`Outcomes::sharing`]), and the
     /// sums, the histogram and the counts add. Call before
     /// [`Outcomes::finish`], once both worlds stopped.
     pub(crate) fn absorb(&self, other: &Outcomes) {
@@ -273,19 +385,8 @@ impl Outcomes {
         let mut f = self.lock();
         f.settled.extend(theirs.settled.drain());
         f.known_unsettled.extend(theirs.known_unsettled.drain());
-        for (mine, their) in f.notified.0.iter_mut().zip(&theirs.notified.0) {
-            *mine |= their;
-        }
-        for (mine, their) in f.has_payment.0.iter_mut().zip(&theirs.has_payment.0) {
-            *mine |= their;
-        }
-        for (mine, their) in f.created_us.iter_mut().zip(&theirs.created_us) {
-            if mine.is_nan() {
-                *mine = *their;
-            }
-        }
-        for (mine, their) in f.webhooks.iter_mut().zip(&theirs.webhooks) {
-            *mine += their;
+        if !Arc::ptr_eq(&f.columns, &theirs.columns) {
+            f.columns.absorb(&theirs.columns);
         }
         if let (Some(mine), Some(their)) = (f.payments.as_mut(), theirs.payments.as_mut()) {
             for (mine, their) in mine.iter_mut().zip(their.iter_mut()) {
@@ -348,7 +449,7 @@ impl Outcomes {
         for (index, order) in f.plan.iter().enumerate() {
             // The workload numbers its orders 1 to n in this order.
             let k = order_number(&order.order_id).unwrap_or(index);
-            if f.notified.get(k) {
+            if f.columns.notified(k) {
                 continue;
             }
             let entry = left.get(&k);
@@ -404,12 +505,6 @@ impl Outcomes {
                 });
             }
         }
-        let mut webhooks_by_order = std::mem::take(&mut f.webhooks);
-        for (k, n) in webhooks_by_order.iter_mut().enumerate() {
-            if !f.has_payment.get(k) {
-                *n = 0;
-            }
-        }
         Folded {
             exact: f.exact,
             histogram: f.histogram.clone(),
@@ -420,9 +515,8 @@ impl Outcomes {
             placement: f.placement,
             request: f.request,
             response: f.response,
-            created_us: std::mem::take(&mut f.created_us),
+            columns: f.columns.clone(),
             placed_us: f.placed_us.take().unwrap_or_default(),
-            webhooks_by_order,
             payments: f.payments.take().unwrap_or_default(),
             webhook_known: std::mem::take(&mut f.webhook_known),
             origin: f.origin,
@@ -439,7 +533,7 @@ impl Folding {
             return;
         };
         if let Some(payment) = &entry.payment_id {
-            self.has_payment.set(k);
+            Columns::set_bit(&self.columns.has_payment, k);
             if let Some(slot) = self.payments.as_mut().and_then(|p| p.get_mut(k)) {
                 *slot = Some(payment.clone());
                 if let (Some(Channel::Webhook), Some(known_at)) = (entry.via, entry.known_at) {
@@ -460,7 +554,10 @@ impl Folding {
             return;
         };
         let created = Micros(settled_at.0.saturating_sub(order.settle_after.as_us()));
-        self.created_us[k] = created.since(self.origin).as_us() as f64;
+        if let Some(cell) = self.columns.created_us.get(k) {
+            let us = created.since(self.origin).as_us() as f64;
+            cell.store(us.to_bits(), Ordering::Relaxed);
+        }
         if let Some(answered) = entry.answered {
             self.request.record(created.since(entry.placed).as_us());
             self.response.record(answered.since(created).as_us());
@@ -481,6 +578,6 @@ impl Folding {
             Some(Channel::Stream) => self.notified_by.stream += 1,
             _ => self.notified_by.poll += 1,
         }
-        self.notified.set(k);
+        Columns::set_bit(&self.columns.notified, k);
     }
 }

@@ -361,6 +361,9 @@ fn run_virtual(
     } else {
         SettlementPlan::default()
     };
+    // Each sharded strategy's per-order columns, one set for its shards.
+    let columns: Vec<crate::shard::SharedColumns> =
+        shards.iter().map(|_| Default::default()).collect();
     let transport = options.transport;
     let net = || {
         Shaped::new(
@@ -428,6 +431,7 @@ fn run_virtual(
                 let share = crate::shard::Share {
                     part: crate::shard::part(spec, shard, shards[index]),
                     settlement: &settlement,
+                    columns: &columns[index],
                 };
                 let listener = crate::shard::ShardProgress {
                     inner: progress,
@@ -500,6 +504,7 @@ fn run_virtual(
                 }
                 let shards: Vec<Stopped<'_>> = all.iter_mut().filter_map(Option::take).collect();
                 drop(all);
+                columns[index].release();
                 let report = crate::shard::report(shards).ok_or(HarnessError::Runtime(
                     std::io::Error::other("a sharded strategy without shards"),
                 ));
@@ -721,7 +726,12 @@ impl<'s> World<'s> {
         // Each order's outcome is folded the moment it ends (see `outcomes`):
         // settlements and webhook attempts as they are announced, the shop's
         // entries as the forgetting order book hands them over.
-        let outcomes = Outcomes::new(plan.clone());
+        // A shard's per-order columns are its strategy's, shared by all its
+        // shards (`crate::shard::SharedColumns`).
+        let outcomes = match share {
+            Some(share) => Outcomes::sharing(plan.clone(), share.columns.get(plan.len())),
+            None => Outcomes::new(plan.clone()),
+        };
         if spec.receives_webhooks() {
             outcomes.keep_payments();
         }
@@ -741,6 +751,7 @@ impl<'s> World<'s> {
             })
         };
         let mut recorder = Recorder::new(plan.len(), setting.order_lives);
+        recorder.count_polls_in(outcomes.columns().polls());
         recorder.for_strategy(spec);
         let http: Arc<dyn HttpClient> = net.client();
 
@@ -1171,7 +1182,6 @@ impl Stopped<'_> {
             calibrated_delivery: setting.calibrated_delivery,
             timer_late: setting.timer_late,
             run: self.run,
-            polls_by_order: recorder.polls_by_order(),
             timeline,
             traffic: self.traffic,
             crash: self.life.log(),

@@ -75,14 +75,18 @@
 //!
 //! Each shard is a world: its own platform, shop, order book and runtime,
 //! about half the orders in flight each, so the in-flight state adds up to
-//! one world's. What each holds for the whole plan is the shared plan (one
-//! `Arc`), the settlement plan (built once and shared, [`Share`]), and the
-//! per-order arrays of the fold and the timeline (a few bytes per order of
-//! the plan each, indexed by the plan's order number so they add up).
+//! one world's. What the shards hold for the whole plan is held once and
+//! shared: the plan (one `Arc`), the settlement plan (built once, [`Share`]),
+//! and the per-order columns of the fold and the timeline
+//! ([`crate::outcomes::Columns`], about 16 bytes an order, indexed by the
+//! plan's order number: [`SharedColumns`]), atomic cells each written only
+//! by the shard that placed the order. Each shard's platform also keeps the
+//! numbers its payments' ids show (8 bytes an order it places).
 //! A `poll_events` shard starts only its own merchants' pollers; the other
 //! merchants' shops exist but never start.
 
 use crate::fold::{self, Observations};
+use crate::outcomes::Columns;
 use crate::run::{Progress, Stopped};
 use hooklab_core::events::RunEvent;
 use hooklab_core::report::StrategyReport;
@@ -91,6 +95,7 @@ use hooklab_core::traffic::{Link, Traffic, WireCount};
 use hooklab_core::workload::OrderPlan;
 use hooklab_platform::SettlementPlan;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Which of a strategy's orders and merchants one shard's world runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,6 +142,30 @@ pub(crate) struct Share<'a> {
     /// bytes per order), built once for all the shards instead of once per
     /// world.
     pub settlement: &'a SettlementPlan,
+    /// The strategy's per-order columns, one set for all its shards.
+    pub columns: &'a SharedColumns,
+}
+
+/// The per-order columns of one sharded strategy
+/// ([`crate::outcomes::Columns`]: a few bytes an order of the plan), made
+/// by whichever of its shards starts first and shared by all of them, each
+/// writing only the orders it places: the plan's orders are held once, not
+/// once per shard.
+#[derive(Default)]
+pub(crate) struct SharedColumns(Mutex<Option<Arc<Columns>>>);
+
+impl SharedColumns {
+    /// The columns, made for `orders` orders by the first caller.
+    pub fn get(&self, orders: usize) -> Arc<Columns> {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        slot.get_or_insert_with(|| Columns::new(orders)).clone()
+    }
+
+    /// Lets the columns go once the strategy's report is folded (its
+    /// shards' outcomes hold the rest of the references).
+    pub fn release(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
 }
 
 /// How many shards a large separable strategy runs in by default: two. A
@@ -285,7 +314,6 @@ pub(crate) fn report(shards: Vec<Stopped<'_>>) -> Option<StrategyReport> {
         calibrated_delivery: setting.calibrated_delivery,
         timer_late: setting.timer_late,
         run,
-        polls_by_order: recorder.polls_by_order(),
         timeline,
         // Said in the summary: its connection counts are `shops` pools'.
         traffic: traffic.map(|t| Traffic {

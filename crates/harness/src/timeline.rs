@@ -28,6 +28,8 @@ use hooklab_core::events::{Happening, RunEvent};
 use hooklab_core::ids::OrderId;
 use hooklab_core::report::{DAY_US, DayCounts, Timeline, order_stride};
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// About how many buckets a timeline has.
 const TARGET_BUCKETS: u64 = 200;
@@ -139,7 +141,9 @@ impl Counts {
 ///
 /// What it holds is bounded by the run's span in fine buckets
 /// (`FINE_BUCKETS`, 4,000, at most), the sample of order lives, and one `u32` per
-/// order for the polls: never by the number of events.
+/// order for the polls (shared with the run's outcomes, and with the other
+/// shards of its strategy: [`Recorder::count_polls_in`]): never by the
+/// number of events.
 #[derive(Debug)]
 pub struct Recorder {
     /// Width of a fine bucket, µs: a power of ten, 1 ms or more.
@@ -160,8 +164,9 @@ pub struct Recorder {
     lives: Vec<[f64; 3]>,
     /// The sampled orders' channel letters (`p`, `w`, `c`, `-`).
     via: Vec<u8>,
-    /// Status polls of each order (index: number − 1).
-    polls_by_order: Vec<u32>,
+    /// Status polls of each order (index: number − 1): atomic counters, so
+    /// the shards of a strategy count into one column, each its own orders.
+    polls_by_order: Arc<[AtomicU32]>,
     /// The run's start on its clock (see [`Recorder::start_at`]).
     origin: Micros,
     /// A polling period the timeline should show, µs (see
@@ -187,11 +192,19 @@ impl Recorder {
             stride,
             lives: vec![[-1.0; 3]; kept],
             via: vec![b'-'; kept],
-            polls_by_order: vec![0; orders],
+            polls_by_order: (0..orders).map(|_| AtomicU32::new(0)).collect(),
             origin: Micros(0),
             first_day: DayCounts::default(),
             period_us: None,
         }
+    }
+
+    /// Counts each order's status polls in `polls` (one counter per order,
+    /// index: number − 1) instead of a column of its own: the run's
+    /// outcomes read them there ([`crate::outcomes::Columns`]), and every
+    /// shard of a strategy counts into the same one.
+    pub(crate) fn count_polls_in(&mut self, polls: Arc<[AtomicU32]>) {
+        self.polls_by_order = polls;
     }
 
     /// Asks for buckets fine enough to show requests that come every
@@ -295,8 +308,8 @@ impl Recorder {
                 b.polls += 1;
                 b.polls_wasted += u32::from(*pending);
                 let n = order_number(order).and_then(|n| n.checked_sub(1));
-                if let Some(count) = n.and_then(|k| self.polls_by_order.get_mut(k)) {
-                    *count += 1;
+                if let Some(count) = n.and_then(|k| self.polls_by_order.get(k)) {
+                    count.fetch_add(1, Ordering::Relaxed);
                 }
             }
             Happening::EventPoll { found } => {
@@ -344,7 +357,8 @@ impl Recorder {
     /// ended at the same instant: counts add bucket by bucket (the finer of
     /// the two fine widths merged into the coarser, both powers of ten, as
     /// [`Recorder::record`] merges its own), and each sampled order's life
-    /// is the one of the world that placed it.
+    /// is the one of the world that placed it. Polls counted into one
+    /// shared column ([`Recorder::count_polls_in`]) are already there.
     pub fn absorb(&mut self, mut other: Recorder) {
         let coarsen = |r: &mut Recorder, fine_us: u64| {
             while r.fine_us < fine_us {
@@ -382,8 +396,10 @@ impl Recorder {
                 *mine = *theirs;
             }
         }
-        for (mine, theirs) in self.polls_by_order.iter_mut().zip(&other.polls_by_order) {
-            *mine += theirs;
+        if !Arc::ptr_eq(&self.polls_by_order, &other.polls_by_order) {
+            for (mine, theirs) in self.polls_by_order.iter().zip(other.polls_by_order.iter()) {
+                mine.fetch_add(theirs.load(Ordering::Relaxed), Ordering::Relaxed);
+            }
         }
         self.first_day.polls += other.first_day.polls;
         self.first_day.deliveries += other.first_day.deliveries;
@@ -391,8 +407,11 @@ impl Recorder {
 
     /// The status polls of each order, in number order (`ord_000001`
     /// first).
-    pub fn polls_by_order(&self) -> &[u32] {
-        &self.polls_by_order
+    pub fn polls_by_order(&self) -> Vec<u32> {
+        self.polls_by_order
+            .iter()
+            .map(|n| n.load(Ordering::Relaxed))
+            .collect()
     }
 
     /// When the last thing of the run happened, µs on its clock: the end
