@@ -127,7 +127,12 @@ pub(super) fn create_with(
 ) -> Result<Response, ApiError> {
     let result = (|| {
         let key = idempotency_key(headers)?;
-        let req: CreatePayment = ApiError::parse_json(body)?;
+        // The compact form the shop writes, without serde; any other body
+        // as before (see `create_body`).
+        let req: CreatePayment = match super::create_body::compact(body) {
+            Some(req) => req,
+            None => ApiError::parse_json(body)?,
+        };
         validate(&req)?;
         let (after, outcome) = match req.simulate {
             Some(sim) => (sim.settle_after_ms, sim.outcome),
@@ -142,18 +147,19 @@ pub(super) fn create_with(
         let new = NewPayment {
             merchant,
             request: req,
-            idempotency_key: key.clone(),
+            idempotency_key: key,
             settle_after: after,
             outcome,
         };
         let mut ledger = shared.ledger();
         let (json, replayed) = ledger.create(new, now, &shared.clock)?;
         // Committed before the answer, under the ledger's lock so that the
-        // journal's order is the ledger's.
+        // journal's order is the ledger's. The new record holds the key (the
+        // request's, moved in rather than copied).
         if !replayed && let Some(record) = ledger.last_payment() {
             shared
                 .store
-                .payment_created(record, key.as_deref(), simulate, &shared.clock)
+                .payment_created(record, record.key.as_deref(), simulate, &shared.clock)
                 .map_err(|e| shared.store_failed(e))?;
         }
         Ok((json, replayed))
