@@ -638,9 +638,7 @@ impl PlatformClient {
         let mut path = String::with_capacity(PAYMENTS.len() + id.as_str().len());
         path.push_str(PAYMENTS);
         path.push_str(id.as_str());
-        let answer = self
-            .exchange(http::Method::GET, &path, None, None)
-            .await?;
+        let answer = self.exchange(http::Method::GET, &path, None, None).await?;
         self.sent.polls.fetch_add(1, Ordering::Relaxed);
         if reconcile {
             self.sent.reconcile_polls.fetch_add(1, Ordering::Relaxed);

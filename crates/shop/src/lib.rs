@@ -328,12 +328,9 @@ impl Shop {
                     reconcile,
                 })
             });
-            poller.clone().run(
-                payment.order_id,
-                payment.id,
-                start,
-                self.shutdown.clone(),
-            )
+            poller
+                .clone()
+                .run(payment.order_id, payment.id, start, self.shutdown.clone())
         }))
     }
 
