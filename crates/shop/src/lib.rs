@@ -253,9 +253,12 @@ impl Shop {
     /// runs each checkout in a tracked task ([`Shop::spawn`], as the
     /// harness does): one task per polled order instead of two, which saves
     /// a task's allocation, its scheduling and its entry in the shop's set
-    /// (`Shop::spawn` alone 1.4 % of a poll-heavy run's instructions). The poller's first
-    /// step (its first timer) comes a few scheduler turns earlier within
-    /// the same instant; nothing it measures changes.
+    /// (`Shop::spawn` alone was 1.4 % of a poll-heavy run's instructions).
+    /// The poller's first step (its first timer) comes a few scheduler
+    /// turns earlier within the same instant. That changes the order in
+    /// which same-instant requests reach the platform, which only a rate
+    /// limit reads (who gets the bucket's last token): the harness keeps
+    /// [`Shop::place_order`] for a rate-limited platform.
     pub async fn checkout(&self, order: &OrderPlan) -> Result<(), ClientError> {
         if let Some(poller) = self.place(order).await? {
             poller.await;
