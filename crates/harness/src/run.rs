@@ -918,6 +918,7 @@ impl<'s> World<'s> {
                 count
             }
         };
+        let inline_pollers = scenario.platform.rate_limit_per_s.is_none();
         let driver = {
             let shops = shops.clone();
             let orders = plan.clone();
@@ -934,7 +935,17 @@ impl<'s> World<'s> {
                     let (checkout, orders) = (shop.clone(), orders.clone());
                     shop.spawn(async move {
                         // A failure is recorded in the order book as a missed order.
-                        let _ = checkout.place_order(&orders[k]).await;
+                        // The order's poller, if it has one, runs on in this
+                        // task (one task per order, not two), unless the
+                        // platform rate-limits: there the order in which
+                        // same-instant requests reach the bucket decides
+                        // who is refused, and the poller's own task keeps
+                        // the order the rate-limit model was checked on.
+                        let _ = if inline_pollers {
+                            checkout.checkout(&orders[k]).await
+                        } else {
+                            checkout.place_order(&orders[k]).await
+                        };
                     });
                 }
             })

@@ -42,16 +42,21 @@ impl<'a> Reader<'a> {
 
     /// A string of printable ASCII with no quote or backslash inside:
     /// what needs no unescaping and is valid UTF-8 as it stands.
+    ///
+    /// One pass up to the closing quote, each byte checked as it is met
+    /// (finding the quote first and checking the bytes after was two).
     fn string(&mut self) -> Option<&'a str> {
         let rest = self.rest.strip_prefix(b"\"")?;
-        let end = rest.iter().position(|&b| b == b'"')?;
-        let text = &rest[..end];
-        if !text
-            .iter()
-            .all(|&b| (0x20..0x7f).contains(&b) && b != b'\\')
-        {
-            return None;
+        let mut end = 0;
+        loop {
+            match *rest.get(end)? {
+                b'"' => break,
+                b'\\' => return None,
+                b if (0x20..0x7f).contains(&b) => end += 1,
+                _ => return None,
+            }
         }
+        let text = &rest[..end];
         self.rest = &rest[end + 1..];
         std::str::from_utf8(text).ok()
     }
