@@ -33,7 +33,7 @@
 //! the shop in between ([`Receiver::crash`]) loses what it acknowledged.
 
 use crate::orders::{Channel, Notice, OrderBook};
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -514,11 +514,15 @@ fn received() -> Response {
         .into_response()
 }
 
-async fn receive(
-    State(receiver): State<Arc<Receiver>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) -> Response {
+    // The headers are moved out rather than copied (axum's `HeaderMap`
+    // extractor clones the map on every request); the body is read as the
+    // `Bytes` extractor reads it, within the router's body limit.
+    let headers: HeaderMap = std::mem::take(request.headers_mut());
+    let body = match Bytes::from_request(request, &()).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
+    };
     let counts = &receiver.counts;
     counts.deliveries.fetch_add(1, Ordering::Relaxed);
     let faults = &receiver.faults;

@@ -13,8 +13,10 @@
 //!   attempts commit in batches), printed as `durable_burst`.
 //!
 //! Both check that no delivery was lost or doubled. `transport_ceiling`
-//! prints, beside them, what the transport alone delivers to the same sink
-//! with a bounded number of requests in flight.
+//! (also its own subcommand, `ceiling`) prints, beside them, what the
+//! transport alone delivers to the same sink with the dispatcher's messages
+//! and its cap on requests in flight: the ceiling the burst is judged
+//! against.
 
 use crate::common::{self, API_KEY, Result, bind, create, expect_status, spawn_app};
 use axum::Router;
@@ -24,7 +26,12 @@ use axum::routing::post;
 use bytes::Bytes;
 use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
+use hooklab_core::ids::{EventId, OrderId, PaymentId};
+use hooklab_core::rng::SeededRng;
 use hooklab_core::shutdown;
+use hooklab_core::signature::{self, WebhookSecret};
+use hooklab_core::wire::{Event, EventType, Payment, PaymentStatus};
+use hooklab_platform::dispatch::MAX_IN_FLIGHT_PER_ENDPOINT;
 use hooklab_shop::receiver::WEBHOOK_PATH;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,10 +39,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// A fast webhook receiver: answers 200 at once and remembers each
-/// `webhook-id`, so lost and doubled deliveries can be counted.
+/// `webhook-id`, so lost and doubled deliveries can be counted. It also sums
+/// the bodies' bytes and the headers it got, so the burst and the ceiling
+/// can show that they sent the same messages.
 #[derive(Default)]
 struct CountingSink {
     total: AtomicU64,
+    /// Body bytes received, over every request.
+    body_bytes: AtomicU64,
+    /// Header lines received, over every request.
+    headers: AtomicU64,
     /// Distinct event ids seen; guarded by a std mutex held for one insert.
     ids: Mutex<HashSet<String>>,
 }
@@ -53,11 +66,23 @@ impl CountingSink {
             .route(WEBHOOK_PATH, post(sink_receive))
             .with_state(self.clone())
     }
+
+    /// `body_bytes=B headers=H`: the mean body and header count of what it
+    /// received.
+    fn message_shape(&self) -> String {
+        let n = self.total.load(Ordering::Relaxed).max(1) as f64;
+        format!(
+            "body_bytes={:.0} headers={:.1}",
+            self.body_bytes.load(Ordering::Relaxed) as f64 / n,
+            self.headers.load(Ordering::Relaxed) as f64 / n,
+        )
+    }
 }
 
 async fn sink_receive(
     State(sink): State<Arc<CountingSink>>,
     headers: http::HeaderMap,
+    body: Bytes,
 ) -> &'static str {
     let id = headers
         .get("webhook-id")
@@ -65,6 +90,10 @@ async fn sink_receive(
         .unwrap_or("")
         .to_owned();
     sink.ids().insert(id);
+    sink.body_bytes
+        .fetch_add(body.len() as u64, Ordering::Relaxed);
+    sink.headers
+        .fetch_add(headers.len() as u64, Ordering::Relaxed);
     sink.total.fetch_add(1, Ordering::Relaxed);
     "{\"received\":true}"
 }
@@ -73,35 +102,63 @@ async fn sink_receive(
 pub fn dispatch(orders: u64, per_s: u64) -> Result<()> {
     dispatch_burst(orders, false)?;
     dispatch_e2e(orders, per_s)?;
-    transport_ceiling(orders, 64)
+    transport_ceiling(orders)
 }
 
 /// What the dispatcher's transport (`RealHttp`) delivers to the same sink
-/// when at most `concurrency` requests are in flight, so connections are
-/// reused: the rate a dispatcher with a bounded worker pool could reach.
-fn transport_ceiling(orders: u64, concurrency: u64) -> Result<()> {
+/// with the dispatcher's own messages and the dispatcher's cap on requests
+/// in flight ([`MAX_IN_FLIGHT_PER_ENDPOINT`] workers over reused
+/// connections): the rate a dispatcher whose own work cost nothing would
+/// reach, so the burst can be judged as a share of it.
+///
+/// The messages are the burst's: the same event JSON (`Event` of a payment
+/// of 4,990 BRL approved, the platform's id spellings, RFC 3339 times), the
+/// same five headers (`content-type`, `user-agent`, `webhook-id`,
+/// `webhook-timestamp`, `webhook-signature` with one `v1,` signature) and
+/// the same 64 KiB cap on the answer. They are rendered and signed before
+/// the clock starts: the window holds only what the transport does, and
+/// rendering and signing stay the dispatcher's cost, as they are in a
+/// burst. Both lines print the sink's mean body size and header count, so a
+/// difference in shape shows.
+pub fn transport_ceiling(orders: u64) -> Result<()> {
+    let concurrency = MAX_IN_FLIGHT_PER_ENDPOINT as u64;
     common::multi_thread()?.block_on(async {
         let (trigger, stopped) = shutdown::channel();
         let sink = Arc::new(CountingSink::default());
         let (listener, sink_url) = bind().await?;
         let server = spawn_app(listener, sink.router(), stopped);
         let http = common::real_http();
+        let uri: http::Uri = format!("{sink_url}{WEBHOOK_PATH}")
+            .parse()
+            .map_err(http::Error::from)?;
+        let messages = Arc::new(signed_events(orders)?);
         let next = Arc::new(AtomicU64::new(0));
         let started = Instant::now();
         let workers: Vec<_> = (0..concurrency)
             .map(|_| {
-                let (http, next, url) = (http.clone(), next.clone(), sink_url.clone());
+                let (http, next, uri) = (http.clone(), next.clone(), uri.clone());
+                let messages = messages.clone();
                 tokio::spawn(async move {
                     let mut failed = 0u64;
                     loop {
-                        let n = next.fetch_add(1, Ordering::Relaxed);
-                        if n >= orders {
+                        let n = next.fetch_add(1, Ordering::Relaxed) as usize;
+                        let Some(m) = messages.get(n) else {
                             return Ok::<_, http::Error>(failed);
-                        }
-                        let request = http::Request::post(format!("{url}{WEBHOOK_PATH}"))
-                            .header("content-type", "application/json")
-                            .header("webhook-id", format!("evt_{n:06}"))
-                            .body(Bytes::from_static(br#"{"type":"payment.approved"}"#))?;
+                        };
+                        let request = http::Request::post(uri.clone())
+                            .header(
+                                http::header::CONTENT_TYPE,
+                                http::HeaderValue::from_static("application/json"),
+                            )
+                            .header(
+                                http::header::USER_AGENT,
+                                http::HeaderValue::from_static("hooklab-platform/0.1"),
+                            )
+                            .header(signature::ID_HEADER, m.id.as_str())
+                            .header(signature::TIMESTAMP_HEADER, m.timestamp.to_string())
+                            .header(signature::SIGNATURE_HEADER, m.signature.as_str())
+                            .extension(hooklab_core::http::BodyCap::ACK)
+                            .body(m.body.clone())?;
                         match http.send(request).await {
                             Ok(r) if r.status().is_success() => {}
                             _ => failed += 1,
@@ -120,12 +177,55 @@ fn transport_ceiling(orders: u64, concurrency: u64) -> Result<()> {
         let distinct = sink.ids().len() as u64;
         println!(
             "transport_ceiling orders={orders} concurrency={concurrency} failed={failed} \
-             distinct={distinct} window_ms={:.1} deliveries_per_s={:.0}",
+             distinct={distinct} {} window_ms={:.1} deliveries_per_s={:.0}",
+            sink.message_shape(),
             elapsed.as_secs_f64() * 1_000.0,
             distinct as f64 / elapsed.as_secs_f64(),
         );
         Ok(())
     })
+}
+
+/// One ready delivery of the ceiling: what the dispatcher would send.
+struct SignedEvent {
+    id: String,
+    timestamp: i64,
+    signature: String,
+    body: Bytes,
+}
+
+/// `orders` approvals, rendered as the platform renders an event
+/// (`serde_json` of `Event`) and signed as the dispatcher signs them.
+fn signed_events(orders: u64) -> Result<Vec<SignedEvent>> {
+    let clock = Clock::starting_now(Clock::system_unix_us());
+    let secret = WebhookSecret::generate(&mut SeededRng::stream(7, "ceiling-secret"));
+    let now = clock.now();
+    let (timestamp, at) = (clock.unix_secs(now), clock.rfc3339(now));
+    (1..=orders)
+        .map(|n| {
+            let event = Event {
+                id: EventId::numbered(n),
+                kind: EventType::PaymentApproved,
+                created_at: at.clone(),
+                data: Payment {
+                    id: PaymentId::numbered(n),
+                    order_id: OrderId::numbered(n),
+                    amount_cents: 4_990,
+                    currency: "BRL".to_owned(),
+                    status: PaymentStatus::Approved,
+                    created_at: at.clone(),
+                    settled_at: Some(at.clone()),
+                },
+            };
+            let body = serde_json::to_vec(&event)?;
+            Ok(SignedEvent {
+                signature: secret.sign(event.id.as_str(), timestamp, &body),
+                id: event.id.0,
+                timestamp,
+                body: Bytes::from(body),
+            })
+        })
+        .collect()
 }
 
 /// `burst`: see the module docs.
@@ -210,7 +310,7 @@ pub fn dispatch_burst(orders: u64, durable: bool) -> Result<()> {
         let ok = distinct == orders && received == orders && succeeded == orders;
         println!(
             "{} orders={orders} attempts={} succeeded={succeeded} received={received} \
-             distinct={distinct} lost={} doubled={} failure_kinds={} window_ms={:.1} \
+             distinct={distinct} lost={} doubled={} failure_kinds={} {} window_ms={:.1} \
              first_attempt_after_ms={:.1} deliveries_per_s={:.0} \
              creations_done_before_settle={} ok={ok}",
             if durable {
@@ -226,6 +326,7 @@ pub fn dispatch_burst(orders: u64, durable: bool) -> Result<()> {
             } else {
                 failures.join(",").replace(' ', "_")
             },
+            sink.message_shape(),
             window.as_ms_f64(),
             lead.as_ms_f64(),
             distinct as f64 / (window.as_ms_f64() / 1_000.0).max(1e-9),

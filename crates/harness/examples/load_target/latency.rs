@@ -23,7 +23,7 @@ kind = "webhook"
     let l = r.latency_ms;
     println!(
         "latency strategy=webhook orders={} notified={} p50_ms={} p90_ms={} p99_ms={} max_ms={} \
-         mean_ms={} target_p50_ms=1",
+         mean_ms={} target_p50_ms=0.3",
         r.orders, r.notified, l.p50, l.p90, l.p99, l.max, l.mean
     );
     Ok(())

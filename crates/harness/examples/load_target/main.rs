@@ -11,6 +11,10 @@
 //!   its own `127.0.0.1:0` socket, plus the signed deliveries wrk replays.
 //! - `dispatch` and `burst` ([`dispatch`]): the dispatcher's deliveries per
 //!   second, in a burst and end to end, with no delivery lost or doubled.
+//! - `ceiling` ([`dispatch`]): the transport alone, with the dispatcher's
+//!   messages and cap on requests in flight.
+//! - `requests` ([`requests`]): N requests to one of `serve`'s apps from a
+//!   client in the same process, to count their instructions (callgrind).
 //! - `memory` ([`memory`]): RSS growth per pending order.
 //! - `latency` ([`latency`]): real-mode webhook notification latency at low
 //!   load.
@@ -23,6 +27,7 @@ mod common;
 mod dispatch;
 mod latency;
 mod memory;
+mod requests;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -60,6 +65,15 @@ enum Command {
         #[arg(long)]
         durable: bool,
     },
+    /// The transport's ceiling alone: the dispatcher's messages, signed
+    /// beforehand, from as many workers as the dispatcher's cap.
+    Ceiling {
+        /// Deliveries to make.
+        #[arg(long, default_value_t = 20_000)]
+        orders: u64,
+    },
+    /// N requests to one app from a client in this process (to profile).
+    Requests(requests::RequestsArgs),
     /// RSS growth per pending order, in the platform and in the shop.
     Memory {
         /// Pending orders to hold.
@@ -91,6 +105,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args),
         Command::Dispatch { orders, per_s } => dispatch::dispatch(orders, per_s),
         Command::Burst { orders, durable } => dispatch::dispatch_burst(orders, durable),
+        Command::Ceiling { orders } => dispatch::transport_ceiling(orders),
+        Command::Requests(args) => requests::requests(args),
         Command::Memory { orders } => memory::memory(orders),
         Command::Latency { orders } => latency::latency(orders),
     };

@@ -73,8 +73,6 @@ fn write_deliveries(
     secret: &WebhookSecret,
     clock: Clock,
 ) -> Result<()> {
-    let timestamp = clock.unix_secs(clock.now());
-    let created_at = clock.rfc3339(clock.now());
     let threads = load.threads.max(1);
     for round in 1..=load.rounds.max(1) {
         for thread in 0..threads {
@@ -83,31 +81,7 @@ fn write_deliveries(
             for k in (thread..load.deliveries).step_by(threads as usize) {
                 let n = k % load.orders.max(1) + 1;
                 let id = EventId(format!("evt_r{round}_{k:07}"));
-                let event = Event {
-                    id: id.clone(),
-                    kind: EventType::PaymentApproved,
-                    created_at: created_at.clone(),
-                    data: Payment {
-                        id: PaymentId::numbered(n),
-                        order_id: OrderId::numbered(n),
-                        amount_cents: 4_990,
-                        currency: "BRL".to_owned(),
-                        status: PaymentStatus::Approved,
-                        created_at: created_at.clone(),
-                        settled_at: Some(created_at.clone()),
-                    },
-                };
-                let body = serde_json::to_vec(&event)?;
-                let signature = secret.sign(id.as_str(), timestamp, &body);
-                write!(
-                    file,
-                    "POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\
-                     Content-Type: application/json\r\nContent-Length: {}\r\n\
-                     webhook-id: {id}\r\nwebhook-timestamp: {timestamp}\r\n\
-                     webhook-signature: {signature}\r\n\r\n",
-                    body.len()
-                )?;
-                file.write_all(&body)?;
+                file.write_all(&signed_delivery(id, n, secret, clock)?)?;
                 file.write_all(b"\0")?;
             }
             file.flush()?;
@@ -116,48 +90,118 @@ fn write_deliveries(
     Ok(())
 }
 
+/// One raw HTTP request: event `id`, the approval of order `n`, signed with
+/// `secret` at the clock's present, as the platform delivers it.
+pub fn signed_delivery(
+    id: EventId,
+    n: u64,
+    secret: &WebhookSecret,
+    clock: Clock,
+) -> Result<Vec<u8>> {
+    let timestamp = clock.unix_secs(clock.now());
+    let created_at = clock.rfc3339(clock.now());
+    let event = Event {
+        id: id.clone(),
+        kind: EventType::PaymentApproved,
+        created_at: created_at.clone(),
+        data: Payment {
+            id: PaymentId::numbered(n),
+            order_id: OrderId::numbered(n),
+            amount_cents: 4_990,
+            currency: "BRL".to_owned(),
+            status: PaymentStatus::Approved,
+            created_at: created_at.clone(),
+            settled_at: Some(created_at),
+        },
+    };
+    let body = serde_json::to_vec(&event)?;
+    let signature = secret.sign(id.as_str(), timestamp, &body);
+    let mut request = format!(
+        "POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\
+         webhook-id: {id}\r\nwebhook-timestamp: {timestamp}\r\n\
+         webhook-signature: {signature}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&body);
+    Ok(request)
+}
+
+/// The four apps of `serve`, set up and not yet listening.
+pub struct Targets {
+    /// The platform, with its pending payments.
+    pub platform: hooklab_platform::Platform,
+    /// The bare app.
+    pub bare: Router,
+    /// The shop's receiver, trusting [`Targets::secret`].
+    pub receiver: Arc<Receiver>,
+    /// The secret the platform would have handed out at registration.
+    pub secret: WebhookSecret,
+    /// The run's clock.
+    pub clock: Clock,
+}
+
+/// Sets up `payments` pending payments, `orders` placed orders, a receiver
+/// trusting one secret and the bare app answering payment 1's JSON.
+pub async fn targets(payments: u64, orders: u64) -> Result<Targets> {
+    let clock = Clock::starting_now(Clock::system_unix_us());
+    let platform = common::platform(clock, Dur::from_secs(86_400));
+    let platform_router = platform.router();
+    for n in 1..=payments.max(1) {
+        create(&platform_router, n, None).await?;
+    }
+    let get_one = http::Request::get("/v1/payments/pay_000001")
+        .header(http::header::AUTHORIZATION, format!("Bearer {API_KEY}"))
+        .body(Body::empty())?;
+    let sample = expect_status(&platform_router, get_one, 200).await?;
+
+    let book = Arc::new(OrderBook::new());
+    for n in 1..=orders.max(1) {
+        book.place(OrderId::numbered(n), clock.now());
+    }
+    let receiver = Receiver::new(clock, book);
+    let secret = WebhookSecret::generate(&mut SeededRng::stream(7, "load-target-secret"));
+    receiver.trust(secret.clone());
+
+    let bare = Router::new()
+        .route(
+            "/v1/payments/{id}",
+            get(move || {
+                let body = sample.clone();
+                async move { ([(http::header::CONTENT_TYPE, "application/json")], body) }
+            }),
+        )
+        .route(
+            WEBHOOK_PATH,
+            post(|| async {
+                (
+                    [(http::header::CONTENT_TYPE, "application/json")],
+                    Bytes::from_static(br#"{"received":true}"#),
+                )
+            }),
+        );
+    Ok(Targets {
+        platform,
+        bare,
+        receiver,
+        secret,
+        clock,
+    })
+}
+
 /// `serve`: see the module docs.
 pub fn serve(load: ServeArgs) -> Result<()> {
     common::multi_thread()?.block_on(async {
         let dir = load.dir.clone().unwrap_or_else(std::env::temp_dir);
-        let clock = Clock::starting_now(Clock::system_unix_us());
-        let platform = common::platform(clock, Dur::from_secs(86_400));
-        let platform_router = platform.router();
-        for n in 1..=load.payments.max(1) {
-            create(&platform_router, n, None).await?;
-        }
-        let get_one = http::Request::get("/v1/payments/pay_000001")
-            .header(http::header::AUTHORIZATION, format!("Bearer {API_KEY}"))
-            .body(Body::empty())?;
-        let sample = expect_status(&platform_router, get_one, 200).await?;
-
-        let book = Arc::new(OrderBook::new());
-        for n in 1..=load.orders.max(1) {
-            book.place(OrderId::numbered(n), clock.now());
-        }
-        let shop_receiver = Receiver::new(clock, book);
-        // The secret the platform would have handed out at registration.
-        let secret = WebhookSecret::generate(&mut SeededRng::stream(7, "load-target-secret"));
-        shop_receiver.trust(secret.clone());
+        let Targets {
+            platform,
+            bare,
+            receiver: shop_receiver,
+            secret,
+            clock,
+        } = targets(load.payments, load.orders).await?;
         write_deliveries(&load, &dir, &secret, clock)?;
-
-        let bare = Router::new()
-            .route(
-                "/v1/payments/{id}",
-                get(move || {
-                    let body = sample.clone();
-                    async move { ([(http::header::CONTENT_TYPE, "application/json")], body) }
-                }),
-            )
-            .route(
-                WEBHOOK_PATH,
-                post(|| async {
-                    (
-                        [(http::header::CONTENT_TYPE, "application/json")],
-                        Bytes::from_static(br#"{"received":true}"#),
-                    )
-                }),
-            );
 
         let (trigger, mut stopped) = shutdown::channel();
         let trigger = Arc::new(trigger);
