@@ -369,18 +369,8 @@ mod tests {
     #[tokio::test]
     async fn sending_off_loopback_is_a_usage_error() {
         let config = SendConfig {
-            event: "ping".to_owned(),
             to: Uri::from_static("http://10.1.2.3/webhook"),
-            secret: None,
-            repo: DEFAULT_REPO.to_owned(),
-            branch: "main".to_owned(),
-            commit: None,
-            author: None,
-            action: None,
-            title: None,
-            delivery: None,
-            hook_id: 1,
-            payload: None,
+            ..send_config("ping")
         };
         let error = send(config).await.unwrap_err();
         assert!(error.is_usage(), "{error}");

@@ -142,7 +142,7 @@ impl Counts {
 /// What it holds is bounded by the run's span in fine buckets
 /// (`FINE_BUCKETS`, 4,000, at most), the sample of order lives, and one `u32` per
 /// order for the polls (shared with the run's outcomes, and with the other
-/// shards of its strategy: [`Recorder::count_polls_in`]): never by the
+/// shards of its strategy: `Recorder::count_polls_in`): never by the
 /// number of events.
 #[derive(Debug)]
 pub struct Recorder {
@@ -358,7 +358,7 @@ impl Recorder {
     /// the two fine widths merged into the coarser, both powers of ten, as
     /// [`Recorder::record`] merges its own), and each sampled order's life
     /// is the one of the world that placed it. Polls counted into one
-    /// shared column ([`Recorder::count_polls_in`]) are already there.
+    /// shared column (`Recorder::count_polls_in`) are already there.
     pub fn absorb(&mut self, mut other: Recorder) {
         let coarsen = |r: &mut Recorder, fine_us: u64| {
             while r.fine_us < fine_us {

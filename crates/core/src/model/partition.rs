@@ -892,12 +892,14 @@ pub fn for_draws(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::duration::Dur;
     use crate::scenario::DownWindow;
 
-    fn windows(ms: &[(u64, u64)]) -> Partitions {
+    /// Partitions from `(from, until)` pairs in ms (partition_polls' tests
+    /// use it too).
+    pub(in crate::model) fn windows(ms: &[(u64, u64)]) -> Partitions {
         Partitions::from_network(&NetworkSettings {
             latency: None,
             partitions: ms
@@ -910,7 +912,8 @@ mod tests {
         })
     }
 
-    fn legs(ms: f64) -> Legs {
+    /// Equal request and response legs of `ms` each.
+    pub(in crate::model) fn legs(ms: f64) -> Legs {
         Legs {
             request_us: ms * 1e3,
             response_us: ms * 1e3,

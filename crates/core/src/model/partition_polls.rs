@@ -202,28 +202,7 @@ mod tests {
     use super::*;
     use crate::dist::Distribution;
     use crate::duration::Dur;
-    use crate::scenario::{DownWindow, NetworkSettings};
-
-    fn windows(ms: &[(u64, u64)]) -> Partitions {
-        Partitions::from_network(&NetworkSettings {
-            latency: None,
-            partitions: ms
-                .iter()
-                .map(|&(a, b)| DownWindow {
-                    from_ms: Dur::from_ms(a),
-                    until_ms: Dur::from_ms(b),
-                })
-                .collect(),
-        })
-    }
-
-    fn legs(ms: f64) -> Legs {
-        Legs {
-            request_us: ms * 1e3,
-            response_us: ms * 1e3,
-            ..Legs::default()
-        }
-    }
+    use crate::model::partition::tests::{legs, windows};
 
     fn fixed(ms: u64) -> Distribution {
         Distribution::Fixed {
