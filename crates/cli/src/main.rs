@@ -716,6 +716,13 @@ fn producer_of(dir: &Path) -> Option<String> {
     }
 }
 
+/// The clock of the run whose results `dir` holds, if it holds any.
+fn clock_of(dir: &Path) -> Option<ClockMode> {
+    let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    serde_json::from_value(value["scenario"]["clock"].clone()).ok()
+}
+
 /// Whether two recorded scenario files are the same file. The built-in
 /// scenario is scenarios/checkout.toml, compiled in.
 fn same_scenario_file(a: &str, b: &str) -> bool {
@@ -806,6 +813,18 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(),
             return Err(Failure::Usage(anyhow::anyhow!(text::would_replace(
                 lang, &dir, &theirs, &file
             ))));
+        }
+        // The same file's results, run on the other clock (`--clock
+        // virtual` over a real-clock reference): replacing them is allowed,
+        // but said before the run, so it is not a surprise.
+        let clock = options.clock.unwrap_or(scenario.clock);
+        if let Some(before) = clock_of(&dir)
+            && before != clock
+        {
+            out::err_line(format_args!(
+                "{}",
+                text::replaces_other_clock(lang, &dir, before, clock)
+            ));
         }
         check_writable(&dir, lang)?;
         Some(dir)

@@ -72,7 +72,6 @@ pub fn reference_in_place(lang: Lang, dir: &Path) -> String {
 /// A run whose default folder holds another scenario file's results.
 pub fn would_replace(lang: Lang, dir: &Path, theirs: &str, ours: &str) -> String {
     let dir = dir.display();
-    // The summary records the built-in scenario as `built-in checkout`.
     // The summary records the built-in scenario as `built-in checkout`;
     // Portuguese joins `de` to the article (`do cenário`).
     let of = |file: &str| match (lang, file) {
@@ -90,6 +89,27 @@ pub fn would_replace(lang: Lang, dir: &Path, theirs: &str, ours: &str) -> String
         Lang::PtBr => format!(
             "{dir} contém os resultados {theirs}, não {ours}; eles não serão substituídos. \
              Escolha outra pasta com --out PASTA, ou substitua-os com --force"
+        ),
+    }
+}
+
+/// A run about to replace the same file's results from the other clock.
+pub fn replaces_other_clock(
+    lang: Lang,
+    dir: &Path,
+    before: hooklab_core::scenario::ClockMode,
+    now: hooklab_core::scenario::ClockMode,
+) -> String {
+    let dir = dir.display();
+    match lang {
+        Lang::En => format!(
+            "warning: {dir} holds a {before}-clock run of this file; this {now}-clock run \
+             replaces it (its numbers will differ: choose another folder with --out DIR to keep both)"
+        ),
+        Lang::PtBr => format!(
+            "aviso: {dir} contém uma execução deste arquivo no relógio {before}; esta, no \
+             relógio {now}, vai substituí-la (os números vão mudar: escolha outra pasta com \
+             --out PASTA para manter as duas)"
         ),
     }
 }

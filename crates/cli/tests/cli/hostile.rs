@@ -124,3 +124,44 @@ fn a_doctored_timeline_is_refused_before_it_is_drawn() {
         "{err}"
     );
 }
+
+/// `run --clock virtual --out results/checkout` replaced the real-clock
+/// reference without a word. The same file may replace its own results,
+/// but a run on the other clock says so before it starts; a run on the
+/// same clock says nothing.
+#[test]
+fn replacing_a_run_of_the_other_clock_is_said_before_the_run() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.path().join("tiny.toml"),
+        "name = \"tiny\"\nseed = 1\nclock = \"virtual\"\n[workload]\norders = 5\n\
+         arrival = { dist = \"fixed\", every_ms = 5 }\nsettle = { dist = \"fixed\", ms = 50 }\n\
+         [[strategy]]\nname = \"w\"\nkind = \"webhook\"\n",
+    )
+    .unwrap();
+    let run = || {
+        hooklab()
+            .current_dir(dir.path())
+            .args(["-q", "run", "tiny.toml", "--out", "out"])
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let again = run();
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert!(!stderr(&again).contains("warning"), "{}", stderr(&again));
+    // Make the folder's run a real-clock one, as results/checkout is.
+    let path = dir.path().join("out/summary.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let doctored = text.replacen("\"clock\": \"virtual\"", "\"clock\": \"real\"", 1);
+    assert_ne!(doctored, text, "the summary names its clock");
+    std::fs::write(&path, doctored).unwrap();
+    let other = run();
+    let err = stderr(&other);
+    assert_eq!(other.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning") && err.contains("real-clock run") && err.contains("--out"),
+        "{err}"
+    );
+}
