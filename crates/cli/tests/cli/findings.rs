@@ -1,17 +1,7 @@
 //! Testers' findings on the release binary, one test per finding: bad input
 //! gets a clear answer with exit code 2, and nothing of the user's is lost.
 
-use std::process::Output;
-
-use crate::messages::hooklab;
-
-fn said(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use crate::messages::{hooklab, said};
 
 #[test]
 fn reset_never_replaces_a_file_that_is_not_hooklabs() {

@@ -4,16 +4,8 @@
 //! up front with exit code 2, naming the flag and the rule, in both
 //! languages.
 
-use crate::messages::hooklab;
+use crate::messages::{hooklab, said};
 use std::process::Output;
-
-fn said(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// A loopback address nothing listens on: a port the system handed out for
 /// 127.0.0.1:0, released again. The URLs here are refused before any

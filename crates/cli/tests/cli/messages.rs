@@ -21,6 +21,16 @@ pub(crate) fn hooklab(cwd: &Path) -> Command {
     command
 }
 
+/// What a command printed, standard output then standard error: where a
+/// message lands is not what these tests are about.
+pub(crate) fn said(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }

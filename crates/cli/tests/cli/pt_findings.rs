@@ -1,16 +1,7 @@
 //! A Brazilian tester's findings (student and instructor), one test per
 //! finding of the command line: each in both languages.
 
-use crate::messages::hooklab;
-use std::process::Output;
-
-fn said(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use crate::messages::{hooklab, said};
 
 /// A student's virtual copy of a committed scenario keeps its name, but
 /// `hooklab run meu-zapier.toml` writes runs/meu-zapier/: the hint names that
