@@ -99,8 +99,10 @@ fn measure(outcomes: &Folded, books: &[Arc<OrderBook>], platforms: &[Platform]) 
     for book in books {
         timer_late.merge(&book.timer_lateness());
     }
-    // The worker's mean lateness, as `Platform::settlement_lateness` gives
-    // it (µs, rounded down), from every world's sums.
+    // The worker's mean lateness from every world's sums, unrounded:
+    // `Platform::settlement_lateness` rounds it down to the µs, and a long
+    // poll's or a stream's delay, which is that mean plus a leg, then fell
+    // up to 1 µs short of the measurement in virtual time.
     let (sum, count) = platforms
         .iter()
         .map(Platform::settlement_lateness_sums)
@@ -109,9 +111,11 @@ fn measure(outcomes: &Folded, books: &[Arc<OrderBook>], platforms: &[Platform]) 
         request_us: outcomes.request.mean_us().unwrap_or(0.0),
         response_us: outcomes.response.mean_us().unwrap_or(0.0),
         timer_late_us: timer_late.mean_us().unwrap_or(0.0),
-        settle_late_us: sum
-            .checked_div(count)
-            .map_or(0.0, |mean| Dur(mean).as_us() as f64),
+        settle_late_us: if count == 0 {
+            0.0
+        } else {
+            sum as f64 / count as f64
+        },
         placement_late_us: outcomes.placement.mean_us().unwrap_or(0.0),
     };
     Measured {

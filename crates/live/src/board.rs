@@ -448,6 +448,11 @@ impl Board {
         json
     }
 
+    /// How many frames were cut so far (the last one's `seq`).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
     /// The whole board, as JSON, for a page that just connected.
     pub fn snapshot(&self) -> Result<String, serde_json::Error> {
         self.encode(true)

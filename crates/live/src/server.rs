@@ -5,6 +5,7 @@
 //! | `GET /`          | the page (HTML; labels in the run's language)          |
 //! | `GET /live.css`, `GET /live.js` | its style and script, compiled in       |
 //! | `GET /events`    | Server-Sent Events: a snapshot, then a frame per tick  |
+//! |                  | (429 `too_many_viewers` while [`MAX_VIEWERS`] watch)  |
 //! | `GET /board.json`| the board now (what a new page starts from)            |
 //! | `GET /summary.json` | the run's summary, once there is one               |
 //! | `POST /control`  | `{"paused": bool, "speed": number, "at_ms": number}`,  |
@@ -14,7 +15,7 @@
 //! web font, no build step, so it works in a classroom with no network.
 
 use crate::labels;
-use crate::state::{Controls, LiveState, TICK};
+use crate::state::{Controls, LiveState, MAX_VIEWERS, TICK, Watch};
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{StatusCode, header};
@@ -61,6 +62,13 @@ pub enum ApiError {
     /// takes.
     #[error("{0}")]
     BadBody(#[from] JsonRejection),
+    /// Occurs when a page asks for the event stream while
+    /// [`MAX_VIEWERS`] pages hold one.
+    #[error(
+        "{MAX_VIEWERS} pages are watching already, the most this server feeds: \
+         close one and reload"
+    )]
+    TooManyViewers,
 }
 
 impl ApiError {
@@ -76,6 +84,7 @@ impl ApiError {
                 (StatusCode::BAD_REQUEST, "bad_body")
             }
             ApiError::BadBody(rejection) => (rejection.status(), "bad_body"),
+            ApiError::TooManyViewers => (StatusCode::TOO_MANY_REQUESTS, "too_many_viewers"),
         }
     }
 }
@@ -184,40 +193,36 @@ async fn control(
     Ok(Json(controls))
 }
 
-/// Where an event stream is: the snapshot still to send, then frames.
+/// Where an event stream is: the snapshot still to send, then frames (and
+/// the page's slot among the [`MAX_VIEWERS`], given back when it closes).
 struct Viewer {
     state: LiveState,
-    snapshot: Option<String>,
-    frames: tokio::sync::broadcast::Receiver<std::sync::Arc<str>>,
+    watch: Watch,
 }
 
 async fn events(
     State(state): State<LiveState>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let (frames, snapshot) = state.subscribe();
-    let viewer = Viewer {
-        state,
-        snapshot,
-        frames,
-    };
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let watch = state.watch().ok_or(ApiError::TooManyViewers)?;
+    let viewer = Viewer { state, watch };
     let stream = stream::unfold(viewer, |mut v| async move {
-        if let Some(snapshot) = v.snapshot.take() {
-            return Some((Ok(Event::default().data(snapshot)), v));
+        if let Some(snapshot) = v.watch.snapshot.take() {
+            return Some((Ok(Event::default().data(&*snapshot)), v));
         }
         let next = tokio::select! {
-            frame = v.frames.recv() => frame,
+            frame = v.watch.frames.recv() => frame,
             () = v.state.closed() => return None,
         };
         let data = match next {
-            Ok(frame) => frame.to_string(),
+            Ok(frame) => frame,
             // This page fell behind: send it the whole board instead of the
-            // frames it missed.
-            Err(RecvError::Lagged(_)) => v.state.snapshot()?,
+            // frames it missed (encoded once for every page behind).
+            Err(RecvError::Lagged(_)) => v.state.page_snapshot()?,
             Err(RecvError::Closed) => return None,
         };
-        Some((Ok(Event::default().data(data)), v))
+        Some((Ok(Event::default().data(&*data)), v))
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 /// Serves the live view on `listener` until `shutdown` resolves, with the

@@ -16,6 +16,7 @@ use hooklab_core::report::Summary;
 use hooklab_core::scenario::Scenario;
 use hooklab_report::render;
 use serde::Serialize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
@@ -23,6 +24,12 @@ use tokio::sync::{broadcast, watch};
 /// How often the page gets a frame: often enough to look live, rarely
 /// enough that a large run does not flood a browser.
 pub const TICK: Duration = Duration::from_millis(200);
+
+/// How many pages may hold the event stream at once. A class is tens of
+/// pages; a thousand connections that never read made every page slow (each
+/// page that connects, and each that falls behind, is sent the whole
+/// board), so [`LiveState::watch`] refuses more until one closes.
+pub const MAX_VIEWERS: usize = 256;
 
 /// What the handlers and the ticker share. Cheap to clone.
 #[derive(Clone)]
@@ -40,6 +47,8 @@ struct Inner {
     viewers: watch::Sender<u64>,
     /// Turns true at shutdown: event streams end so the server can stop.
     closing: watch::Sender<bool>,
+    /// Event streams open now (at most [`MAX_VIEWERS`]).
+    watching: AtomicUsize,
     /// The language of the page's labels and of the final table.
     lang: Lang,
 }
@@ -60,6 +69,13 @@ struct Stage {
     replay: Option<Replay>,
     /// `summary.json`, once the run is over.
     summary: Option<Arc<str>>,
+    /// The whole board as it was encoded for a page, and the number of the
+    /// last frame cut then. Any page that subscribes before the next frame
+    /// may start from it: that frame carries every change since the
+    /// previous one, so whatever the board took in after the encoding
+    /// reaches the page anyway. Pages connecting or falling behind together
+    /// then cost one encoding, not one each.
+    for_pages: Option<(u64, Arc<str>)>,
 }
 
 impl LiveState {
@@ -70,6 +86,7 @@ impl LiveState {
                 frames: broadcast::channel(64).0,
                 viewers: watch::channel(0).0,
                 closing: watch::channel(false).0,
+                watching: AtomicUsize::new(0),
                 lang,
             }),
         }
@@ -88,6 +105,7 @@ impl LiveState {
             board: Board::new(Mode::Live, lanes),
             replay: None,
             summary: None,
+            for_pages: None,
         };
         LiveState::with(stage, lang)
     }
@@ -101,6 +119,7 @@ impl LiveState {
             board,
             replay: Some(replay),
             summary: Some(json),
+            for_pages: None,
         };
         LiveState::with(stage, lang)
     }
@@ -203,17 +222,61 @@ impl LiveState {
     pub fn subscribe(&self) -> (broadcast::Receiver<Arc<str>>, Option<String>) {
         let frames = self.inner.frames.subscribe();
         let snapshot = self.snapshot();
-        self.inner.viewers.send_modify(|n| *n += 1);
-        // A replay starts playing for its first viewer.
-        if self.stage().replay.is_some() {
-            self.start();
-        }
+        self.joined();
         (frames, snapshot)
     }
 
     /// The whole board, as JSON.
     pub fn snapshot(&self) -> Option<String> {
         self.stage().board.snapshot().ok()
+    }
+
+    /// The whole board for a page that connects or fell behind: encoded
+    /// once per frame cut (see `Stage::for_pages`), shared by every page
+    /// asking before the next.
+    pub fn page_snapshot(&self) -> Option<Arc<str>> {
+        let mut stage = self.stage();
+        let seq = stage.board.seq();
+        if let Some((at, json)) = &stage.for_pages
+            && *at == seq
+        {
+            return Some(json.clone());
+        }
+        let json: Arc<str> = stage.board.snapshot().ok()?.into();
+        stage.for_pages = Some((seq, json.clone()));
+        Some(json)
+    }
+
+    /// A new page's event stream: its slot among the [`MAX_VIEWERS`], the
+    /// frames to come and the whole board now (subscribed first, as
+    /// [`LiveState::subscribe`]). `None` while `MAX_VIEWERS` pages watch.
+    pub fn watch(&self) -> Option<Watch> {
+        let taken = self
+            .inner
+            .watching
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < MAX_VIEWERS).then_some(n + 1)
+            });
+        if taken.is_err() {
+            return None;
+        }
+        let slot = Slot(self.inner.clone());
+        let frames = self.inner.frames.subscribe();
+        let snapshot = self.page_snapshot();
+        self.joined();
+        Some(Watch {
+            frames,
+            snapshot,
+            _slot: slot,
+        })
+    }
+
+    /// Counts a page in; a replay starts playing for its first.
+    fn joined(&self) {
+        self.inner.viewers.send_modify(|n| *n += 1);
+        if self.stage().replay.is_some() {
+            self.start();
+        }
     }
 
     /// Waits until a page has connected (a live run starts then, so the
@@ -233,5 +296,24 @@ impl LiveState {
     pub async fn closed(&self) {
         let mut closing = self.inner.closing.subscribe();
         let _ = closing.wait_for(|c| *c).await;
+    }
+}
+
+/// A page's event stream, from [`LiveState::watch`].
+pub struct Watch {
+    /// The frames to come.
+    pub frames: broadcast::Receiver<Arc<str>>,
+    /// The whole board when the page connected.
+    pub snapshot: Option<Arc<str>>,
+    _slot: Slot,
+}
+
+/// One of the [`MAX_VIEWERS`] event streams, given back when the page's
+/// stream is dropped (the page closed, or the server stopped).
+struct Slot(Arc<Inner>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.watching.fetch_sub(1, Ordering::AcqRel);
     }
 }

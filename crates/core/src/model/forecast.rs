@@ -672,6 +672,10 @@ pub fn predicted_for_draws(
     if let Some(p) = super::partition::for_draws(strategy, scenario, draws, &legs, &[]) {
         return p;
     }
+    if let Some(p) = super::partition::jittered_backoff_for_draws(strategy, scenario, draws, &legs)
+    {
+        return p;
+    }
     let law = SettleLaw::from_draws(draws.orders.iter().map(|o| o.settle_after_us));
     let own = Deliveries {
         run_end_us: draws.run_end_us,

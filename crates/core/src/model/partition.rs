@@ -876,16 +876,62 @@ pub fn for_draws(
         | StrategySpec::ConditionalPoll { .. }
         | StrategySpec::BackoffPoll { .. }
         | StrategySpec::LongPoll { .. } => {
-            let mut tally = Tally::default();
-            for (i, o) in orders() {
-                let law = SettleLaw::from_draws([o.settle_after_us]);
-                let s = [o.settle_after_us as f64];
-                let id = OrderId::numbered(i as u64 + 1);
-                let times = (o.created_us, &law, &s[..]);
-                let timer = (id.as_str(), draws.timer_tick_us);
-                tally.add(pull_order(strategy, scenario, &p, times, timer, legs)?);
-            }
-            Some(tally.prediction(strategy, draws.orders.len(), legs))
+            pulled_for_draws(strategy, scenario, &p, draws, legs, orders())
+        }
+        _ => None,
+    }
+}
+
+/// A per-payment puller's prediction from `orders` of the run's draws,
+/// each replayed through the windows `p` on the draws' timer tick.
+fn pulled_for_draws<'d>(
+    strategy: &StrategySpec,
+    scenario: &Scenario,
+    p: &Partitions,
+    draws: &RunDraws,
+    legs: &Legs,
+    orders: impl Iterator<Item = (usize, &'d OrderTimes)>,
+) -> Option<Prediction> {
+    let mut tally = Tally::default();
+    for (i, o) in orders {
+        let law = SettleLaw::from_draws([o.settle_after_us]);
+        let s = [o.settle_after_us as f64];
+        let id = OrderId::numbered(i as u64 + 1);
+        let times = (o.created_us, &law, &s[..]);
+        let timer = (id.as_str(), draws.timer_tick_us);
+        tally.add(pull_order(strategy, scenario, p, times, timer, legs)?);
+    }
+    Some(tally.prediction(strategy, draws.orders.len(), legs))
+}
+
+/// A jittered backoff poller's prediction from the run's draws on the
+/// paused clock, with no windows: each order's own deadlines, each timer
+/// firing on the clock's tick at or after its deadline. The sum over S's
+/// law with the *mean* timer lateness (`forecast`'s) is that up to the
+/// lateness of the poll that found each payment, a few µs in the mean.
+/// `None` off the paused clock, for another strategy, or without jitter
+/// (every deadline then falls on the tick already).
+pub fn jittered_backoff_for_draws(
+    strategy: &StrategySpec,
+    scenario: &Scenario,
+    draws: &RunDraws,
+    legs: &Legs,
+) -> Option<Prediction> {
+    match strategy {
+        StrategySpec::BackoffPoll { schedule, .. }
+            if schedule.jitter > 0.0
+                && schedule.at_ms.is_empty()
+                && draws.timer_tick_us.is_some() =>
+        {
+            let none = Partitions::default();
+            pulled_for_draws(
+                strategy,
+                scenario,
+                &none,
+                draws,
+                legs,
+                draws.orders.iter().enumerate(),
+            )
         }
         _ => None,
     }

@@ -178,3 +178,35 @@ async fn the_event_stream_opens_with_the_whole_board() {
     );
     assert_eq!(json["t_ms"], 200.0);
 }
+
+#[tokio::test]
+async fn pages_past_the_most_the_server_feeds_are_told_to_close_one() {
+    use hooklab_live::state::MAX_VIEWERS;
+    let state = live_state(Lang::En);
+    let app = router(state.clone());
+    let mut open = Vec::new();
+    for _ in 0..MAX_VIEWERS {
+        let res = app.clone().oneshot(get("/events")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        open.push(res);
+    }
+    let (status, headers, body) = send(state.clone(), get("/events")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    assert!(body.contains(r#""code":"too_many_viewers""#), "{body}");
+    // A page that closes gives its place back.
+    drop(open.pop());
+    let res = app.clone().oneshot(get("/events")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // The board a page starts from is the same for every page that
+    // connects before the next frame, and says the last frame's number.
+    let first = |res: axum::response::Response| async move {
+        let mut body = res.into_body();
+        let data = body.frame().await.unwrap().unwrap().into_data().unwrap();
+        String::from_utf8(data.to_vec()).unwrap()
+    };
+    let a = first(res).await;
+    let b = first(open.pop().unwrap()).await;
+    assert_eq!(a, b);
+    assert!(a.contains(r#""full":true"#), "{a}");
+}
