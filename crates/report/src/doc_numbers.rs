@@ -493,11 +493,18 @@ mod tests {
     fn a_missing_reason_fails_instead_of_reading_zero() {
         // The lesson's old marker: a reason the run did not record, once
         // rendered as "0" beside the 2 orders of a reason it did.
-        for spec in ["missed_by_reason.b", "missed_by_reason.b?", "missed_by_reason.a?"] {
+        for spec in [
+            "missed_by_reason.b",
+            "missed_by_reason.b?",
+            "missed_by_reason.a?",
+        ] {
             let text = format!("<!--n:demo/poll-50ms/{spec} as int-->0<!--/n-->");
             match show(&text, Lang::En) {
                 Err(DocError::Reference { what, .. }) => {
-                    assert!(what.contains("not 0") || what.contains("no field b"), "{what}")
+                    assert!(
+                        what.contains("not 0") || what.contains("no field b"),
+                        "{what}"
+                    )
                 }
                 other => panic!("{spec}: {other:?}"),
             }

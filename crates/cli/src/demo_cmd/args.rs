@@ -189,15 +189,21 @@ impl SettleAfter {
 
     /// The line `order` prints about the delay it asked for.
     pub(super) fn said(&self, lang: Lang) -> String {
+        let ms = self.dur.as_ms_f64();
+        // `5 ms`, `2.5 s` (`2,5 s` in pt-BR): f64's shortest form.
+        let shown = if ms < 1_000.0 {
+            format!("{ms} ms")
+        } else {
+            format!("{} s", ms / 1_000.0)
+        };
         let shown = match lang {
-            Lang::En => self.dur.to_string(),
-            Lang::PtBr => self.dur.to_string().replace('.', ","),
+            Lang::En => shown,
+            Lang::PtBr => shown.replace('.', ","),
         };
         let mut line = match lang {
             Lang::En => format!("asking the platform to settle the payment after {shown}"),
             Lang::PtBr => format!("pedindo à plataforma que liquide o pagamento depois de {shown}"),
         };
-        let ms = self.dur.as_ms_f64();
         if self.bare && ms < Self::HINT_BELOW_MS {
             // f64's Display: `5` for 5.0, `2.5` for 2.5 (comma in pt-BR).
             let n = match lang {

@@ -212,9 +212,10 @@ impl Placed {
     pub(super) fn created(&self, order: &OrderId) {
         let held = self.lock().remove(order);
         if held {
-            self.printing.emit(self.clock.now(), || Happening::OrderPlaced {
-                order: order.clone(),
-            });
+            self.printing
+                .emit(self.clock.now(), || Happening::OrderPlaced {
+                    order: order.clone(),
+                });
         }
     }
 

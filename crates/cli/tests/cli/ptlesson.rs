@@ -106,19 +106,19 @@ fn a_bare_settle_delay_is_said_back_with_a_hint() {
         (
             "en",
             "5",
-            "asking the platform to settle the payment after 5ms",
+            "asking the platform to settle the payment after 5 ms",
             Some("for 5 s write 5s"),
         ),
         (
             "pt-BR",
             "5",
-            "pedindo à plataforma que liquide o pagamento depois de 5ms",
+            "pedindo à plataforma que liquide o pagamento depois de 5 ms",
             Some("para 5 s escreva 5s"),
         ),
         (
             "en",
             "5s",
-            "asking the platform to settle the payment after 5s",
+            "asking the platform to settle the payment after 5 s",
             None,
         ),
     ] {

@@ -597,7 +597,10 @@ mod tests {
             None,
         );
         assert!(s.en.contains("(did you mean `orders`?)"), "{s:?}");
-        let s = serde_said("unknown field `zzzzzz`, expected `orders` or `arrival`", None);
+        let s = serde_said(
+            "unknown field `zzzzzz`, expected `orders` or `arrival`",
+            None,
+        );
         assert!(s.en.contains("(a typo?)"), "{s:?}");
         assert!(s.pt_br.contains("(erro de digitação?)"), "{s:?}");
     }

@@ -60,7 +60,12 @@ async fn a_portuguese_receiver_refuses_in_portuguese_with_the_same_shape() {
         assert_eq!(en.as_object().map(|o| o.len()), Some(1));
     }
     assert_eq!(pt[0].0, StatusCode::UNAUTHORIZED);
-    let message = |v: &Value| v["error"]["message"].as_str().unwrap_or_default().to_owned();
+    let message = |v: &Value| {
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
     assert!(message(&en[0].1).contains("does not match"), "{}", en[0].1);
     assert!(
         message(&pt[0].1).contains("não confere com o corpo"),
