@@ -16,11 +16,92 @@ pub fn print_clap_error(error: &clap::Error, lang: Lang) {
             | ErrorKind::DisplayVersion
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     );
-    if lang == Lang::En || shown_as_is {
+    if shown_as_is {
         let _ = error.print();
         return;
     }
+    if lang == Lang::En {
+        match subcommand_tip(error, Lang::En) {
+            // clap's own message, with hooklab's tip before its usage line.
+            Some(tip) => {
+                let text = error.render().to_string();
+                let tip = format!("  tip: {tip}\n\n");
+                let text = match text.find("Usage:") {
+                    Some(at) => format!("{}{tip}{}", &text[..at], &text[at..]),
+                    None => format!("{text}\n{tip}"),
+                };
+                eprint!("{text}");
+            }
+            None => {
+                let _ = error.print();
+            }
+        }
+        return;
+    }
     eprintln!("{}", message_pt(error));
+}
+
+/// hooklab's own tip for an unknown command clap has no suggestion for:
+/// `demo`, which the READMEs call the two-terminal demonstration, and a
+/// name one or two letters off a command (`rn`: clap's similarity misses a
+/// dropped letter in a short name).
+fn subcommand_tip(error: &clap::Error, lang: Lang) -> Option<String> {
+    if error.kind() != ErrorKind::InvalidSubcommand
+        || !context_list(error, ContextKind::SuggestedSubcommand).is_empty()
+    {
+        return None;
+    }
+    let typed = context(error, ContextKind::InvalidSubcommand);
+    if matches!(
+        typed.to_lowercase().as_str(),
+        "demo" | "demonstração" | "demonstracao" | "demonstration"
+    ) {
+        return Some(match lang {
+            Lang::En => "the two-terminal demo is `hooklab platform` in one terminal and \
+                         `hooklab shop --api-key …` in the other (docs/lessons/01-definition.md)"
+                .to_owned(),
+            Lang::PtBr => "a demonstração em dois terminais é `hooklab platform` num terminal e \
+                           `hooklab shop --api-key …` no outro (docs/aula/01-definicao.md)"
+                .to_owned(),
+        });
+    }
+    let command = <crate::Cli as clap::CommandFactory>::command();
+    let names: Vec<String> = command
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    let typed = typed.to_lowercase();
+    let (distance, name) = names
+        .iter()
+        .map(|n| (edits(&typed, n), n))
+        .min_by_key(|(d, _)| *d)?;
+    // Two letters off only in a name long enough not to make every short
+    // word look like some command.
+    let near = distance == 1 || (distance == 2 && typed.chars().count() > 4);
+    near.then(|| match lang {
+        Lang::En => format!("a similar subcommand exists: '{name}'"),
+        Lang::PtBr => format!("existe um comando parecido: '{name}'"),
+    })
+}
+
+/// The Levenshtein distance between `a` and `b`, in characters (also
+/// `hooklab new --from`'s suggestion).
+pub(crate) fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// One piece of the error's context as text (a list joined by commas).
@@ -69,6 +150,8 @@ pub fn message_pt(error: &clap::Error) -> String {
                 [] => {
                     if let Some(name) = command_for_portuguese_word(&typed) {
                         tips.push(format!("os comandos têm nomes em inglês: '{name}'"));
+                    } else if let Some(tip) = subcommand_tip(error, Lang::PtBr) {
+                        tips.push(tip);
                     }
                 }
                 [one] => tips.push(format!("existe um comando parecido: '{one}'")),
@@ -211,6 +294,17 @@ mod tests {
         );
         let help = said(&["hooklab", "ajuda"]);
         assert!(help.contains("'help'"), "{help}");
+    }
+
+    #[test]
+    fn a_dropped_letter_and_demo_get_a_tip() {
+        let typo = said(&["hooklab", "rn"]);
+        assert!(typo.contains("existe um comando parecido: 'run'"), "{typo}");
+        let demo = said(&["hooklab", "demo"]);
+        assert!(demo.contains("hooklab platform"), "{demo}");
+        assert!(demo.contains("dois terminais"), "{demo}");
+        let far = said(&["hooklab", "zzzzzz"]);
+        assert!(!far.contains("dica"), "{far}");
     }
 
     #[test]

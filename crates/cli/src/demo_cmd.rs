@@ -249,7 +249,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     };
     // Each "order placed" line waits for its payment's creation (see
     // `Placed`); the inbox's journal still gets every placement at once.
-    let (printing, placed) = out::Placed::wrap(out.events(clock));
+    let (printing, placed) = out::Placed::wrap(out.events(clock), clock);
     let events = match &inbox {
         Some(inbox) => crate::data::journalled(
             out.shop_events(clock, printing, resumed.clone()),
@@ -676,13 +676,17 @@ pub async fn order(args: OrderArgs, lang: Lang) -> anyhow::Result<()> {
         amount_cents: args.amount_cents,
         currency: "BRL".to_owned(),
         simulate: args.settle_after.map(|after| Simulate {
-            settle_after_ms: after,
+            settle_after_ms: after.dur,
             outcome: match args.outcome {
                 OutcomeArg::Approved => Outcome::Approved,
                 OutcomeArg::Declined => Outcome::Declined,
             },
         }),
     };
+    // On standard error: standard output stays the payment's JSON alone.
+    if let Some(after) = &args.settle_after {
+        crate::out::err_line(format_args!("{}", after.said(lang)));
+    }
     let payment = client
         .create_payment(&request, &order_id)
         .await

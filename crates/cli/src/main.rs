@@ -760,7 +760,7 @@ fn check_writable(dir: &Path, lang: Lang) -> Result<(), Failure> {
     std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(&probe, b""))
         .and_then(|()| std::fs::remove_file(&probe))
-        .map_err(|e| Failure::Usage(anyhow::Error::new(e).context(text::cannot_write(lang, dir))))
+        .map_err(|e| Failure::Usage(text::cannot_write_because(lang, dir, e)))
 }
 
 fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(), Failure> {

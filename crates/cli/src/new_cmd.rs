@@ -103,25 +103,43 @@ fn source_text(from: &str) -> anyhow::Result<(String, String)> {
     }
     match COMMITTED.iter().find(|(name, _)| *name == from) {
         Some((name, text)) => Ok(((*text).to_owned(), format!("scenarios/{name}.toml"))),
-        None => Err(UnknownName(
-            COMMITTED
+        None => Err(UnknownName {
+            names: COMMITTED
                 .iter()
                 .map(|(name, _)| *name)
                 .collect::<Vec<_>>()
                 .join(", "),
-        )
+            meant: closest_scenario(from),
+        }
         .into()),
     }
+}
+
+/// The committed scenario `from` most likely meant (`lost-webhook` for
+/// `lost-webhooks`): at most two letters off, `_` read as `-`.
+fn closest_scenario(from: &str) -> Option<&'static str> {
+    let written = from.to_lowercase().replace(['_', ' '], "-");
+    COMMITTED
+        .iter()
+        .map(|(name, _)| (crate::clap_error::edits(&written, name), *name))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, name)| name)
 }
 
 /// `--from` names no file and no scenario: the names it could be, which are
 /// part of the sentence (not an English detail under it).
 #[derive(Debug)]
-struct UnknownName(String);
+struct UnknownName {
+    /// The committed names, joined by commas.
+    names: String,
+    /// The one it most likely meant, if one is close.
+    meant: Option<&'static str>,
+}
 
 impl std::fmt::Display for UnknownName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.names)
     }
 }
 
@@ -177,12 +195,21 @@ pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate:
         (built_in.to_owned(), "scenarios/checkout.toml".to_owned())
     } else {
         source_text(&args.from).map_err(|e| {
-            let sentence = match lang {
-                Lang::En => format!(
+            let meant = e.downcast_ref::<UnknownName>().and_then(|u| u.meant);
+            let sentence = match (lang, meant) {
+                (Lang::En, Some(meant)) => format!(
+                    "no scenario `{}` to start from (did you mean `{meant}`?); a path to a .toml file, or one of these names",
+                    args.from
+                ),
+                (Lang::PtBr, Some(meant)) => format!(
+                    "não há cenário `{}` para começar (quis dizer `{meant}`?); dê o caminho de um arquivo .toml, ou um destes nomes",
+                    args.from
+                ),
+                (Lang::En, None) => format!(
                     "no scenario `{}` to start from (a path to a .toml file, or one of these names)",
                     args.from
                 ),
-                Lang::PtBr => format!(
+                (Lang::PtBr, None) => format!(
                     "não há cenário `{}` para começar (dê o caminho de um arquivo .toml, ou um destes nomes)",
                     args.from
                 ),

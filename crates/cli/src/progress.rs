@@ -50,7 +50,8 @@ pub fn heartbeat_line(
     elapsed: Duration,
 ) -> String {
     use hooklab_report::units::{decimal, dur};
-    let count = |n: u64| hooklab_core::scenario::num_rounded(lang, n as f64);
+    // Grouped, never rounded: the same counts as [`finished_line`]'s.
+    let count = |n: u64| hooklab_report::units::count(lang, n as f64);
     let run = decimal(lang, dur(clock_ms));
     let wall = decimal(lang, dur(elapsed.as_secs_f64() * 1_000.0));
     match lang {
@@ -228,26 +229,39 @@ impl Progress for Bar {
         if self.quiet {
             return;
         }
-        // The language's separators, as in the tables beside this line.
-        let run_time =
-            hooklab_report::units::decimal(self.lang, hooklab_report::units::dur(report.run_ms));
         // Above the bars still running, which are drawn again below it.
-        self.multi.suspend(|| match self.lang {
-            Lang::En => crate::out::say!(
-                "{}: {}/{} notified, {} missed, in {run_time} of run time",
-                hooklab_report::units::escape_controls(&report.name),
-                report.notified,
-                report.orders,
-                report.missed,
-            ),
-            Lang::PtBr => crate::out::say!(
-                "{}: {}/{} notificados, {} perdidos, em {run_time} de execução",
-                hooklab_report::units::escape_controls(&report.name),
-                report.notified,
-                report.orders,
-                report.missed,
-            ),
-        });
+        self.multi
+            .suspend(|| crate::out::say!("{}", finished_line(self.lang, report)));
+    }
+}
+
+/// The line per finished strategy: `poll-200ms: 2,683/3,000 notified, 317
+/// missed, in 2.50 s of run time`, every count with the language's
+/// thousands separator, as the heartbeat's and the tables' (one run's
+/// lines once read `916/3.000` and then `2683/3000`).
+pub fn finished_line(lang: Lang, report: &StrategyReport) -> String {
+    finished_counts(
+        lang,
+        &report.name,
+        [report.notified, report.orders, report.missed],
+        report.run_ms,
+    )
+}
+
+/// [`finished_line`] of a strategy `name` whose `[notified, orders,
+/// missed]` are given, after `run_ms` of run time.
+fn finished_counts(lang: Lang, name: &str, counts: [u64; 3], run_ms: f64) -> String {
+    use hooklab_report::units::{count, decimal, dur, escape_controls};
+    let run_time = decimal(lang, dur(run_ms));
+    let name = escape_controls(name);
+    let [notified, orders, missed] = counts.map(|x| count(lang, x as f64));
+    match lang {
+        Lang::En => format!(
+            "{name}: {notified}/{orders} notified, {missed} missed, in {run_time} of run time"
+        ),
+        Lang::PtBr => format!(
+            "{name}: {notified}/{orders} notificados, {missed} perdidos, em {run_time} de execução"
+        ),
     }
 }
 
@@ -280,6 +294,21 @@ mod tests {
             ),
             "[1/3] poll-200ms: 1.234/100.000 pedidos conhecidos, em 90,0 min de execução, 2,50 min decorridos"
         );
+    }
+
+    #[test]
+    fn the_finished_line_groups_thousands_as_the_heartbeat_does() {
+        let counts = [2_683, 3_000, 317];
+        assert_eq!(
+            finished_counts(Lang::PtBr, "webhook", counts, 2_500.0),
+            "webhook: 2.683/3.000 notificados, 317 perdidos, em 2,50 s de execução"
+        );
+        assert_eq!(
+            finished_counts(Lang::En, "webhook", counts, 2_500.0),
+            "webhook: 2,683/3,000 notified, 317 missed, in 2.50 s of run time"
+        );
+        let beat = heartbeat_line(Lang::PtBr, "[1/1] webhook", 916, 3_000, 0.0, Duration::ZERO);
+        assert!(beat.contains("916/3.000"), "{beat}");
     }
 
     /// Tests run with standard error captured, not a terminal: the

@@ -170,6 +170,30 @@ pub fn cannot_write(lang: Lang, dir: &Path) -> String {
     }
 }
 
+/// [`cannot_write`] with its cause: where `dir` or a folder above it is a
+/// file, the sentence says so whole (the system's bare "File exists" after
+/// it read as a dangling reason); any other cause follows it as before.
+pub fn cannot_write_because(lang: Lang, dir: &Path, cause: std::io::Error) -> anyhow::Error {
+    let file = dir
+        .ancestors()
+        .find(|a| !a.as_os_str().is_empty() && a.is_file());
+    match file {
+        Some(file) => anyhow::anyhow!(match lang {
+            Lang::En => format!(
+                "cannot write results to {} (checked before running): {} already exists and is a file, not a folder; choose another folder with --out",
+                dir.display(),
+                file.display()
+            ),
+            Lang::PtBr => format!(
+                "não é possível gravar resultados em {} (verificado antes da execução): {} já existe e é um arquivo, não uma pasta; escolha outra pasta com --out",
+                dir.display(),
+                file.display()
+            ),
+        }),
+        None => anyhow::Error::new(cause).context(cannot_write(lang, dir)),
+    }
+}
+
 /// Reading or parsing files, and other fixed phrases used as error contexts.
 #[derive(Clone, Copy, Debug)]
 pub enum Phrase {

@@ -34,6 +34,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
+use hooklab_core::lang::Lang;
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::future::Future;
@@ -121,6 +122,9 @@ struct Shared {
     deliveries: Mutex<DeliveryLog>,
     /// The printer's queue (see [`crate::printer`]).
     notices: mpsc::Sender<Notice>,
+    /// The language of refusal messages: the printer's (English for JSON
+    /// lines, which have no language).
+    lang: Lang,
 }
 
 impl ReceiverState {
@@ -130,12 +134,24 @@ impl ReceiverState {
         verification: Verification,
         notices: mpsc::Sender<Notice>,
     ) -> Self {
+        Self::answering_in(path, verification, notices, Lang::En)
+    }
+
+    /// [`ReceiverState::new`], its refusals' messages in `lang` (the
+    /// language the receiver prints in; the codes are the same in all).
+    pub fn answering_in(
+        path: impl Into<String>,
+        verification: Verification,
+        notices: mpsc::Sender<Notice>,
+        lang: Lang,
+    ) -> Self {
         ReceiverState {
             inner: Arc::new(Shared {
                 path: path.into(),
                 verification,
                 deliveries: Mutex::new(DeliveryLog::new(REMEMBERED_DELIVERIES)),
                 notices,
+                lang,
             }),
         }
     }
@@ -173,10 +189,15 @@ pub async fn serve(
     let format = config.format;
     let sink = config.sink;
     let printer = tokio::task::spawn_blocking(move || printer::run(queue, format, sink));
-    let app = router(ReceiverState::new(
+    let lang = match format {
+        OutputFormat::Text(lang) => lang,
+        OutputFormat::JsonLines => Lang::En,
+    };
+    let app = router(ReceiverState::answering_in(
         config.path,
         config.verification,
         notices,
+        lang,
     ));
 
     // The bounds every hooklab server keeps; the shutdown deadline is this
@@ -206,7 +227,7 @@ async fn receive(
     State(state): State<ReceiverState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ReceiveError> {
+) -> Response {
     let answer = check_and_queue(&state, &headers, body);
     if let Err(error) = &answer {
         let (status, code) = error.status_and_code();
@@ -221,7 +242,7 @@ async fn receive(
             });
         }
     }
-    answer
+    answer.unwrap_or_else(|error| error.response_in(state.inner.lang))
 }
 
 /// The checks, in order, and the event's hand-off to the printer.
@@ -318,8 +339,8 @@ fn acknowledge(event_type: &str, redelivery: bool) -> Response {
 }
 
 /// Any other path: a JSON 404 that says where webhooks go.
-async fn not_found(State(state): State<ReceiverState>) -> ReceiveError {
-    ReceiveError::NotFound(state.inner.path.clone())
+async fn not_found(State(state): State<ReceiverState>) -> Response {
+    ReceiveError::NotFound(state.inner.path.clone()).response_in(state.inner.lang)
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {

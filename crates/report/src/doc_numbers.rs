@@ -25,8 +25,10 @@
 //!   `hooklab check --format json` scorecard (`counts.passed`).
 //! - a number literal (`1000`), for a unit or a ratio.
 //!
-//! A PATH ending in `?` reads as 0 when the field is absent (a
-//! `missed_by_reason` key the run did not need); a count of a list is
+//! A field the file does not have is an error, never 0: a lesson once
+//! quoted `missed_by_reason.not_polled_yet` as "0" from a run whose second
+//! reason was `not_settled` (an absent key read as 0 hid the real one), so
+//! a doc quotes only the reasons the run recorded. A count of a list is
 //! `PATH#len`. The format after ` as ` is one of: `ms` ([`units::dur`]), `num`
 //! ([`units::num`]), `int` ([`units::count`]), `pct` ([`units::pct`]),
 //! `share` ([`units::share_digits`]), `dN` (N fixed decimals, thousands
@@ -186,10 +188,11 @@ impl Sources {
 
 /// The number at a dotted `path` of `doc` (see the module's docs).
 fn field(doc: &Value, path: &str) -> Result<f64, String> {
-    let (path, zero_if_absent) = match path.strip_suffix('?') {
-        Some(p) => (p, true),
-        None => (path, false),
-    };
+    if path.ends_with('?') {
+        return Err(format!(
+            "{path}: a field the summary lacks is an error, not 0 (quote the keys the run recorded)"
+        ));
+    }
     let (path, len) = match path.strip_suffix("#len") {
         Some(p) => (p, true),
         None => (path, false),
@@ -202,8 +205,7 @@ fn field(doc: &Value, path: &str) -> Result<f64, String> {
         };
         match next {
             Some(v) => at = v,
-            None if zero_if_absent => return Ok(0.0),
-            None => return Err(format!("no field {key}")),
+            None => return Err(format!("no field {key} (of {path})")),
         }
     }
     if len {
@@ -443,14 +445,14 @@ mod tests {
         );
         let ratio = "<!--n:demo/poll-50ms/latency_ms.mean / demo/webhook/latency_ms.mean as d0-->x<!--/n-->×";
         assert!(show(ratio, Lang::En).is_ok_and(|t| t.contains("-->43<!--/n-->×")));
-        let rows = "<!--n:demo/*/scenario.orders as int-->x<!--/n--> <!--n:demo/poll-50ms/latency_ms.ci95.1 as d2-->x<!--/n--> <!--n:demo/poll-50ms/polls_wasted_share as pct-->x<!--/n--> <!--n:check:seed/counts.passed as int-->x<!--/n--> <!--n:demo/poll-50ms/missed_orders#len as int-->x<!--/n--> <!--n:demo/poll-50ms/missed_by_reason.b? as int-->x<!--/n-->";
+        let rows = "<!--n:demo/*/scenario.orders as int-->x<!--/n--> <!--n:demo/poll-50ms/latency_ms.ci95.1 as d2-->x<!--/n--> <!--n:demo/poll-50ms/polls_wasted_share as pct-->x<!--/n--> <!--n:check:seed/counts.passed as int-->x<!--/n--> <!--n:demo/poll-50ms/missed_orders#len as int-->x<!--/n--> <!--n:demo/poll-50ms/missed_by_reason.a as int-->x<!--/n-->";
         let out = show(rows, Lang::PtBr).unwrap_or_else(|e| panic!("{e}"));
         let numbers: Vec<&str> = out
             .split(CLOSE)
             .filter_map(|s| s.rsplit("-->").next())
             .filter(|s| !s.is_empty())
             .collect();
-        assert_eq!(numbers, ["3.000", "22,75", "98,4%", "5", "3", "0"]);
+        assert_eq!(numbers, ["3.000", "22,75", "98,4%", "5", "3", "1"]);
     }
 
     #[test]
@@ -485,6 +487,28 @@ mod tests {
             ),
             Err(DocError::Reference { .. })
         ));
+    }
+
+    #[test]
+    fn a_missing_reason_fails_instead_of_reading_zero() {
+        // The lesson's old marker: a reason the run did not record, once
+        // rendered as "0" beside the 2 orders of a reason it did.
+        for spec in [
+            "missed_by_reason.b",
+            "missed_by_reason.b?",
+            "missed_by_reason.a?",
+        ] {
+            let text = format!("<!--n:demo/poll-50ms/{spec} as int-->0<!--/n-->");
+            match show(&text, Lang::En) {
+                Err(DocError::Reference { what, .. }) => {
+                    assert!(
+                        what.contains("not 0") || what.contains("no field b"),
+                        "{what}"
+                    )
+                }
+                other => panic!("{spec}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::i18n::{self, Msg};
 use crate::units::{column_unit, count, decimal, dur, escape_controls, in_unit, num, pct, pm_in};
 use hooklab_core::lang::Lang;
 use hooklab_core::model::Prediction;
-use hooklab_core::model::stats::{Z95, inside};
+use hooklab_core::model::stats::{Z95, inside, wilson};
 use hooklab_core::report::{HealthCode, StrategyReport, Summary};
 use hooklab_core::scenario::{ClockMode, StrategyKind};
 use std::fmt::Write as _;
@@ -122,14 +122,33 @@ fn any_outside(s: &StrategyReport) -> bool {
     modelled(s)
         && (mean_outside(s, &s.predicted)
             || outside(Some(s.predicted.requests_per_order), requests_interval(s))
-            || outside(
-                s.predicted.missed_share,
-                s.missed_share_ci95.map(|[a, b]| (a, b)),
-            )
+            || outside(s.predicted.missed_share, missed_interval(s))
             || outside(
                 s.predicted.polls_wasted_share,
                 s.polls_wasted_share_ci95.map(|[a, b]| (a, b)),
             ))
+}
+
+/// The 95% interval of the missed share beside which the model's
+/// prediction is read, for a strategy the model predicts a missed share
+/// for (none otherwise: the missed column shows the bare count). The run's
+/// own Wilson interval where it records one (webhook receivers), else the
+/// Wilson interval of the count the run missed, so every predicted row
+/// reads the same `N [low–high] (model)`.
+fn missed_interval(s: &StrategyReport) -> Option<(f64, f64)> {
+    s.predicted.missed_share?;
+    s.missed_share_ci95
+        .map(|[a, b]| (a, b))
+        .or_else(|| wilson(s.missed, s.orders, Z95))
+}
+
+/// Whether any row's missed cell carries an interval and a prediction (the
+/// legend under the table then says what they are).
+fn any_missed_prediction(summary: &Summary) -> bool {
+    summary
+        .strategies
+        .iter()
+        .any(|s| modelled(s) && missed_interval(s).is_some())
 }
 
 /// Whether a strategy's cost runs with the clock rather than with the
@@ -302,14 +321,22 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                     format!(" [{low:.digits$}–{high:.digits$}]")
                 }
             };
+            // The missed count alone, or, where the model predicts a
+            // share, always `N [low–high] (model)` in orders: one shape
+            // per column, which the legend under the table spells out.
             let orders = s.orders as f64;
-            let missed_pm = share_pm(s.missed_share_ci95, s.missed as f64, orders, 1);
-            let missed = match s.predicted.missed_share.filter(|_| modelled) {
-                Some(share) => mark(
-                    format!("{}{missed_pm} ({:.1})", s.missed, share * orders),
-                    outside(Some(share), s.missed_share_ci95.map(|[a, b]| (a, b))),
+            let missed = match (s.predicted.missed_share, missed_interval(s)) {
+                (Some(share), Some((low, high))) if modelled => mark(
+                    format!(
+                        "{} [{:.1}–{:.1}] ({:.1})",
+                        s.missed,
+                        low * orders,
+                        high * orders,
+                        share * orders
+                    ),
+                    outside(Some(share), Some((low, high))),
                 ),
-                None => format!("{}{missed_pm}", s.missed),
+                _ => s.missed.to_string(),
             };
             let requests = match s.requests_per_order_stderr {
                 _ if !modelled => format!("{:.2}", s.requests_per_order),
@@ -586,6 +613,10 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
             out.push_str(&i18n::combined_error_note(lang));
         }
     }
+    if any_missed_prediction(summary) {
+        out.push('\n');
+        out.push_str(&i18n::missed_note(lang));
+    }
     if ss
         .iter()
         .any(|s| s.predicted_for_draws.is_some() || s.model_withheld.is_some())
@@ -731,6 +762,7 @@ pub fn reading(s: &StrategyReport, lang: Lang, units: TableUnits) -> String {
             wasted_pct: &pct(lang, s.polls_wasted_share),
             mean: &mean,
             model: &model(s.predicted.latency_mean_ms),
+            events: s.kind == StrategyKind::PollEvents,
         }
         .text(lang),
         StrategyKind::Hybrid => i18n::hybrid_reading(

@@ -153,8 +153,8 @@ pub struct OrderArgs {
 
     /// Ask the platform (test mode) to settle after this long (4s, 500ms; a
     /// bare number is milliseconds).
-    #[arg(long, value_parser = parse_dur, allow_hyphen_values = true)]
-    pub(super) settle_after: Option<Dur>,
+    #[arg(long, value_parser = parse_settle_after, allow_hyphen_values = true)]
+    pub(super) settle_after: Option<SettleAfter>,
 
     /// Ask the platform (test mode) for this outcome.
     #[arg(long, value_enum, default_value_t = OutcomeArg::Approved)]
@@ -172,6 +172,62 @@ pub enum OutcomeArg {
 
 /// A duration flag (`4s`, `500ms`, `2m`; a bare number is milliseconds). A
 /// decimal comma, as a Portuguese speaker writes it, gets a hint.
+/// `hooklab order --settle-after`: the delay, and whether it was written
+/// as a bare number (milliseconds), which `order` says back with a hint
+/// when it is short: `5` is 5 ms, not the 5 s a student may have meant.
+#[derive(Clone, Copy, Debug)]
+pub struct SettleAfter {
+    /// The delay.
+    pub(super) dur: Dur,
+    /// Written with no unit.
+    pub(super) bare: bool,
+}
+
+impl SettleAfter {
+    /// A bare number under this many milliseconds gets the hint.
+    const HINT_BELOW_MS: f64 = 50.0;
+
+    /// The line `order` prints about the delay it asked for.
+    pub(super) fn said(&self, lang: Lang) -> String {
+        let ms = self.dur.as_ms_f64();
+        // `5 ms`, `2.5 s` (`2,5 s` in pt-BR): f64's shortest form.
+        let shown = if ms < 1_000.0 {
+            format!("{ms} ms")
+        } else {
+            format!("{} s", ms / 1_000.0)
+        };
+        let shown = match lang {
+            Lang::En => shown,
+            Lang::PtBr => shown.replace('.', ","),
+        };
+        let mut line = match lang {
+            Lang::En => format!("asking the platform to settle the payment after {shown}"),
+            Lang::PtBr => format!("pedindo à plataforma que liquide o pagamento depois de {shown}"),
+        };
+        if self.bare && ms < Self::HINT_BELOW_MS {
+            // f64's Display: `5` for 5.0, `2.5` for 2.5 (comma in pt-BR).
+            let n = match lang {
+                Lang::En => ms.to_string(),
+                Lang::PtBr => ms.to_string().replace('.', ","),
+            };
+            line.push_str(&match lang {
+                Lang::En => format!(" (a bare number is milliseconds; for {n} s write {n}s)"),
+                Lang::PtBr => format!(
+                    " (um número sozinho é em milissegundos; para {n} s escreva {}s)",
+                    ms
+                ),
+            });
+        }
+        line
+    }
+}
+
+fn parse_settle_after(text: &str) -> Result<SettleAfter, String> {
+    let dur = parse_dur(text)?;
+    let bare = text.trim().chars().all(|c| c.is_ascii_digit() || c == '.');
+    Ok(SettleAfter { dur, bare })
+}
+
 fn parse_dur(text: &str) -> Result<Dur, String> {
     let lang = text::parsing_lang();
     if text.contains(',') {

@@ -166,26 +166,33 @@ impl Out {
 /// The shop's "order placed" lines, each held until the platform created
 /// the order's payment: the order book announces an order as it enters it,
 /// just before asking for the payment, and an order whose creation failed
-/// (nothing listening at --platform) must not be said to be placed.
+/// (nothing listening at --platform) must not be said to be placed. A held
+/// line is stamped when it is printed, not when the order entered the
+/// book: stamped at its entry it came out after lines of other orders
+/// stamped later (a poll at `,528` above the order at `,527`), since the
+/// placing task and the pollers print side by side.
 #[derive(Clone)]
 pub(super) struct Placed {
-    held: Arc<std::sync::Mutex<std::collections::HashMap<OrderId, Micros>>>,
+    held: Arc<std::sync::Mutex<HashSet<OrderId>>>,
     printing: EventSink,
+    /// The run's clock: a held line's instant is its printing's.
+    clock: Clock,
 }
 
 impl Placed {
     /// Wraps `printing`: it gets every event but the placements, each
-    /// printed (at its own instant) when [`Placed::created`] says so or
-    /// before the first other event of its order, whichever comes first.
-    pub(super) fn wrap(printing: EventSink) -> (EventSink, Placed) {
+    /// printed (stamped then) when [`Placed::created`] says so or before
+    /// the first other event of its order, whichever comes first.
+    pub(super) fn wrap(printing: EventSink, clock: Clock) -> (EventSink, Placed) {
         let placed = Placed {
             held: Arc::default(),
             printing,
+            clock,
         };
         let inner = placed.clone();
         let sink = EventSink::to(move |e| {
             if let Happening::OrderPlaced { order } = &e.what {
-                inner.lock().insert(order.clone(), e.at);
+                inner.lock().insert(order.clone());
                 return;
             }
             if let Some(order) = order_of(&e.what) {
@@ -196,18 +203,19 @@ impl Placed {
         (sink, placed)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<OrderId, Micros>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<OrderId>> {
         self.held.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The platform created `order`'s payment: its placement is printed,
     /// if it was not already.
     pub(super) fn created(&self, order: &OrderId) {
-        let at = self.lock().remove(order);
-        if let Some(at) = at {
-            self.printing.emit(at, || Happening::OrderPlaced {
-                order: order.clone(),
-            });
+        let held = self.lock().remove(order);
+        if held {
+            self.printing
+                .emit(self.clock.now(), || Happening::OrderPlaced {
+                    order: order.clone(),
+                });
         }
     }
 
@@ -295,6 +303,41 @@ mod tests {
         assert_eq!(out.now(), "19:41:16.123");
         assert_eq!(out.time_of_event(&clock, two_seconds_ago), "19:41:14.123");
         assert_eq!(out.time_of_event(&clock, clock.now()), out.now());
+    }
+
+    /// An order's line held for its payment's creation, while another
+    /// order's poll is printed: the lines come out in the order of their
+    /// stamps (the held one stamped when printed, not when placed).
+    #[tokio::test(start_paused = true)]
+    async fn a_held_order_line_is_not_stamped_before_lines_printed_above_it() {
+        let (lines, mut printed) = tokio::sync::mpsc::unbounded_channel();
+        let out = Out {
+            printer: Arc::new(LinePrinter::spawn(Sink::Lines(lines), Lang::En, 16).unwrap()),
+            ..brasilia(|| START_US)
+        };
+        let clock = Clock::starting_now(START_US);
+        let (sink, placed) = Placed::wrap(out.events(clock), clock);
+        let (a, b) = (OrderId("ord_a".to_owned()), OrderId("ord_b".to_owned()));
+        sink.emit(clock.now(), || Happening::OrderPlaced { order: b.clone() });
+        placed.created(&b);
+        sink.emit(clock.now(), || Happening::OrderPlaced { order: a.clone() });
+        // ord_a's creation takes 3 ms; ord_b's poll comes in between.
+        tokio::time::advance(std::time::Duration::from_millis(1)).await;
+        sink.emit(clock.now(), || Happening::Poll {
+            order: b.clone(),
+            pending: true,
+            reconcile: false,
+        });
+        tokio::time::advance(std::time::Duration::from_millis(2)).await;
+        placed.created(&a);
+        let mut stamps = Vec::new();
+        for _ in 0..3 {
+            let line = printed.recv().await.unwrap();
+            stamps.push(line[..12].to_owned());
+        }
+        let mut sorted = stamps.clone();
+        sorted.sort();
+        assert_eq!(stamps, sorted);
     }
 
     /// A shop restarted with `--data` enters the orders its inbox kept

@@ -336,14 +336,23 @@ pub fn serde_said(message: &str, field: Option<&str>) -> Said {
     }
     if let Some((unknown, after)) = ticked(message, "unknown field `") {
         let known = after.split_once("expected ").map(|(_, k)| k).unwrap_or("");
+        // The key it most likely meant, as for a value (`intervalo_ms`,
+        // `order`): said first, the table's keys after.
+        let (en, pt_br) = match closest(unknown, known) {
+            Some(meant) => (
+                format!("did you mean `{meant}`?"),
+                format!("quis dizer `{meant}`?"),
+            ),
+            None => ("a typo?".to_owned(), "erro de digitação?".to_owned()),
+        };
         return Said::new(
             format!(
-                "unknown field `{}` (a typo?); this table has: {}",
+                "unknown field `{}` ({en}); this table has: {}",
                 excerpt(unknown),
                 known.replace("one of ", "")
             ),
             format!(
-                "campo desconhecido `{}` (erro de digitação?); esta tabela tem: {}",
+                "campo desconhecido `{}` ({pt_br}); esta tabela tem: {}",
                 excerpt_pt(unknown),
                 // serde's list of two ends "`a` or `b`": its "or" is English.
                 known.replace("one of ", "").replace(" or ", " ou ")
@@ -575,6 +584,27 @@ mod tests {
 
     /// A value one slip from a known one is named: `pol_events` for
     /// `poll_events`, and `Poll Events` too; a far one is not.
+    #[test]
+    fn an_unknown_key_close_to_a_known_one_is_suggested() {
+        let s = serde_said(
+            "unknown field `intervalo_ms`, expected one of `name`, `kind`, `interval_ms`",
+            None,
+        );
+        assert!(s.en.contains("(did you mean `interval_ms`?)"), "{s:?}");
+        assert!(s.pt_br.contains("(quis dizer `interval_ms`?)"), "{s:?}");
+        let s = serde_said(
+            "unknown field `order`, expected one of `orders`, `arrival`, `settle`",
+            None,
+        );
+        assert!(s.en.contains("(did you mean `orders`?)"), "{s:?}");
+        let s = serde_said(
+            "unknown field `zzzzzz`, expected `orders` or `arrival`",
+            None,
+        );
+        assert!(s.en.contains("(a typo?)"), "{s:?}");
+        assert!(s.pt_br.contains("(erro de digitação?)"), "{s:?}");
+    }
+
     #[test]
     fn an_unknown_value_close_to_a_known_one_is_suggested() {
         let known = "unknown variant `{}`, expected one of `poll`, `webhook`, `poll_events`, `long_poll_events`";

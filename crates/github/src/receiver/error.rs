@@ -9,6 +9,7 @@ use crate::event::PayloadError;
 use crate::signature::SignatureError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use hooklab_core::lang::Lang;
 use serde_json::json;
 
 /// Why one delivery was refused.
@@ -62,11 +63,65 @@ impl ReceiveError {
     }
 }
 
+impl ReceiveError {
+    /// The error body's `message` in `lang`: the receiver answers in the
+    /// language it prints in, so the sender's terminal (`hooklab github
+    /// send`, or GitHub's "Recent Deliveries" tab) reads the refusal as the
+    /// receiver's terminal does. The `code` stays the same in every
+    /// language, for programs.
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            ReceiveError::BodyTooLarge => "corpo maior que o limite de 25 MB do GitHub".to_owned(),
+            ReceiveError::BodyUnreadable(why) => format!("não foi possível ler o corpo: {why}"),
+            ReceiveError::Signature(SignatureError::Missing) => {
+                "falta o cabeçalho X-Hub-Signature-256 (o segredo do webhook está configurado?)"
+                    .to_owned()
+            }
+            ReceiveError::Signature(SignatureError::Malformed(why)) => {
+                format!("cabeçalho X-Hub-Signature-256 malformado: {why}")
+            }
+            ReceiveError::Signature(SignatureError::Mismatch) => {
+                "X-Hub-Signature-256 não confere com o corpo (segredo errado ou corpo alterado)"
+                    .to_owned()
+            }
+            ReceiveError::MissingEventType => "falta o cabeçalho X-GitHub-Event".to_owned(),
+            ReceiveError::FormEncoded => {
+                "o corpo veio form-encoded; escolha application/json como Content type do webhook no GitHub"
+                    .to_owned()
+            }
+            ReceiveError::Payload(PayloadError::Json(why)) => {
+                format!("o corpo não é JSON válido: {why}")
+            }
+            ReceiveError::Payload(PayloadError::NotAnObject) => {
+                "o corpo é JSON, mas não é um objeto".to_owned()
+            }
+            ReceiveError::Payload(PayloadError::MissingField { event_type, field }) => {
+                format!("o payload de {event_type} não tem `{field}` (ou ele tem o tipo errado)")
+            }
+            ReceiveError::Busy => {
+                "o receptor está ocupado; o evento não foi aceito, reenvie mais tarde".to_owned()
+            }
+            ReceiveError::NotFound(path) => {
+                format!("caminho inexistente; os webhooks são recebidos em POST {path}")
+            }
+        }
+    }
+
+    /// The answer to the request, its message in `lang` (see
+    /// [`ReceiveError::message`]), in the one JSON shape.
+    pub fn response_in(&self, lang: Lang) -> Response {
+        let (status, code) = self.status_and_code();
+        let body = json!({"error": {"code": code, "message": self.message(lang)}});
+        (status, axum::Json(body)).into_response()
+    }
+}
+
 impl IntoResponse for ReceiveError {
     fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        let body = json!({"error": {"code": code, "message": self.to_string()}});
-        (status, axum::Json(body)).into_response()
+        self.response_in(Lang::En)
     }
 }
 

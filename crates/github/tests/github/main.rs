@@ -7,6 +7,7 @@
 mod end_to_end;
 mod oneshot;
 mod properties;
+mod refusal_lang;
 
 use hooklab_github::payload::{self, SampleOptions};
 

@@ -96,6 +96,33 @@ pub(crate) fn tick(v: f64) -> String {
     }
 }
 
+/// The label formatter of a linear axis over `range` with plotters'
+/// `labels` ticks: every tick with the same decimals, the fewest that show
+/// each tick exactly. [`tick`] formats each tick alone (three significant
+/// digits), so one axis read `0 0.500 1.00 1.50 2.00`; this reads
+/// `0.0 0.5 1.0 1.5 2.0`. The ticks are plotters' own
+/// (`Ranged::key_points`, as its mesh draws them).
+pub(crate) fn axis_labels(
+    lang: Lang,
+    range: std::ops::Range<f64>,
+    labels: usize,
+) -> impl Fn(&f64) -> String {
+    use plotters::coord::ranged1d::Ranged;
+    let points = plotters::coord::types::RangedCoordf64::from(range).key_points(labels);
+    let decimals = points.iter().map(|v| decimals_of(*v)).max().unwrap_or(0);
+    move |v: &f64| crate::units::decimal(lang, format!("{v:.decimals$}"))
+}
+
+/// The fewest decimals (at most 6) that write `v` exactly.
+fn decimals_of(v: f64) -> usize {
+    (0..=6)
+        .find(|d| {
+            let scale = 10f64.powi(*d as i32);
+            ((v * scale).round() / scale - v).abs() <= 1e-9 * v.abs().max(1.0)
+        })
+        .unwrap_or(6)
+}
+
 /// A chart's title: what it shows, then the scenario's name.
 pub(crate) fn title(msg: Msg, summary: &Summary, lang: Lang) -> String {
     format!("{} · {}", msg.text(lang), summary.scenario.name)
@@ -132,4 +159,19 @@ pub(crate) fn log_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f6
     const TOP: f64 = 1e15;
     let lo = lo.min(TOP / 10.0);
     (lo / 1.5)..(hi * 1.5).max(lo * 10.0).min(TOP)
+}
+
+#[cfg(test)]
+mod axis_tests {
+    use super::*;
+
+    #[test]
+    fn one_axis_reads_in_one_precision() {
+        let label = axis_labels(Lang::PtBr, 0.0..2.1, 11);
+        let shown: Vec<String> = [0.0, 0.5, 1.0, 1.5, 2.0].iter().map(&label).collect();
+        assert_eq!(shown, ["0,0", "0,5", "1,0", "1,5", "2,0"]);
+        let whole = axis_labels(Lang::En, 0.0..2_500.0, 11);
+        assert_eq!(whole(&0.0), "0");
+        assert_eq!(whole(&2_000.0), "2,000");
+    }
 }

@@ -2,7 +2,7 @@
 //! for runs whose webhooks were retried or failed, those per second in a
 //! panel below.
 
-use super::style::{Area, CAPTION, Drawn, color, legend, tick, tint, title};
+use super::style::{Area, CAPTION, Drawn, axis_labels, color, legend, tick, tint, title};
 use crate::i18n::{Msg, quiet_tail};
 use crate::units::decimal;
 use hooklab_core::lang::Lang;
@@ -140,11 +140,13 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         .x_label_area_size(if bottom.is_some() { 30 } else { 50 })
         .y_label_area_size(80)
         .build_cartesian_2d(x_range.clone(), 0.0..peak * 1.1)?;
-    let label = |v: &f64| decimal(lang, tick(*v));
+    // One precision per axis (plotters' default of 11 labels on each).
+    let x_label = axis_labels(lang, x_range.clone(), 11);
+    let y_label = axis_labels(lang, 0.0..peak * 1.1, 11);
     let mut mesh = chart.configure_mesh();
     mesh.y_desc(Msg::RequestsPerSecond.text(lang))
-        .x_label_formatter(&label)
-        .y_label_formatter(&label)
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&y_label)
         .axis_desc_style(("sans-serif", 16));
     // The time axis is named once, under the lowest panel.
     if bottom.is_none() {
@@ -297,12 +299,14 @@ fn draw_retries(
         .x_label_area_size(50)
         .y_label_area_size(80)
         .build_cartesian_2d(0.0..end_s / scale, 0.0..peak * 1.15)?;
+    let x_label = axis_labels(lang, 0.0..end_s / scale, 11);
+    let y_label = axis_labels(lang, 0.0..peak * 1.15, 5);
     chart
         .configure_mesh()
         .x_desc(axis.text(lang))
         .y_desc(Msg::RetriesPerSecond.text(lang))
-        .x_label_formatter(&|v| decimal(lang, tick(*v)))
-        .y_label_formatter(&|v| decimal(lang, tick(*v)))
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&y_label)
         .y_labels(5)
         .axis_desc_style(("sans-serif", 14))
         .draw()?;

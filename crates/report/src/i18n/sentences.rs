@@ -202,6 +202,10 @@ pub struct PollReading<'a> {
     pub mean: &'a str,
     /// The model's mean delay, formatted ms.
     pub model: &'a str,
+    /// Whether it polls the event log (one request per interval, whatever
+    /// the orders) rather than each payment: the sentence says which, or a
+    /// cost per order reads like one poll per payment.
+    pub events: bool,
 }
 
 impl PollReading<'_> {
@@ -214,15 +218,21 @@ impl PollReading<'_> {
             wasted_pct,
             mean,
             model,
+            events,
         } = self;
         let noun = requests_noun(lang, *rpo);
         let rpo = decimal(lang, format!("{rpo:.2}"));
+        let what = match (lang, events) {
+            (Lang::En, true) => " the event log",
+            (Lang::PtBr, true) => " o registro de eventos",
+            (_, false) => "",
+        };
         match lang {
             Lang::En => format!(
-                "{name}: polling every {interval} cost {rpo} {noun} per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
+                "{name}: polling{what} every {interval} cost {rpo} {noun} per order, {wasted_pct} of them wasted, for a mean delay of {mean} (model: {model})."
             ),
             Lang::PtBr => format!(
-                "{name}: consultar a cada {interval} custou {rpo} {noun} por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model})."
+                "{name}: consultar{what} a cada {interval} custou {rpo} {noun} por pedido, {wasted_pct} delas desperdiçadas, para um atraso médio de {mean} (modelo: {model})."
             ),
         }
     }
@@ -452,8 +462,17 @@ pub fn sample_note(lang: Lang, shown: usize, orders: u64, stride: u64) -> String
 /// The line explaining the `±` and the marker.
 pub fn interval_note(lang: Lang) -> String {
     match lang {
-        Lang::En => "± is the 95% interval of the measured mean (1.96 standard errors of the mean): a prediction inside it differs from the measurement by no more than sampling noise. (!) marks a prediction outside the interval: model and measurement disagree by more than noise, and the gap is worth explaining. In the missed and wasted columns ± (or [low–high], where the interval leans away from 0 or 100%) is the 95% (Wilson) interval of the share, as a count of orders or in percent. Event-log pollers and streams show req/order without ±: their requests come with the clock, not one set per order.".to_owned(),
-        Lang::PtBr => "± é o intervalo de 95% da média medida (1,96 erros-padrão da média): uma previsão dentro dele difere da medição só pelo ruído da amostra. (!) marca uma previsão fora do intervalo: modelo e medição divergem mais do que o ruído explica, e a diferença merece explicação. Nas colunas de perdidos e de consultas desperdiçadas, ± (ou [mínimo–máximo], onde o intervalo se afasta de 0 ou de 100%) é o intervalo de 95% (Wilson) da parcela, em pedidos ou em porcentagem. Consultas ao registro de eventos e streams mostram req./pedido sem ±: suas requisições vêm com o relógio, não uma leva por pedido.".to_owned(),
+        Lang::En => "± is the 95% interval of the measured mean (1.96 standard errors of the mean): a prediction inside it differs from the measurement by no more than sampling noise. (!) marks a prediction outside the interval: model and measurement disagree by more than noise, and the gap is worth explaining. In the wasted column ± (or [low–high], where the interval leans away from 0 or 100%) is the 95% (Wilson) interval of the share, in percent. Event-log pollers and streams show req/order without ±: their requests come with the clock, not one set per order.".to_owned(),
+        Lang::PtBr => "± é o intervalo de 95% da média medida (1,96 erros-padrão da média): uma previsão dentro dele difere da medição só pelo ruído da amostra. (!) marca uma previsão fora do intervalo: modelo e medição divergem mais do que o ruído explica, e a diferença merece explicação. Na coluna de consultas desperdiçadas, ± (ou [mínimo–máximo], onde o intervalo se afasta de 0 ou de 100%) é o intervalo de 95% (Wilson) da parcela, em porcentagem. Consultas ao registro de eventos e streams mostram req./pedido sem ±: suas requisições vêm com o relógio, não uma leva por pedido.".to_owned(),
+    }
+}
+
+/// The legend of the missed column, under a table where a row's cell
+/// reads `N [a–b] (m)`.
+pub fn missed_note(lang: Lang) -> String {
+    match lang {
+        Lang::En => "missed: N [a–b] (m) is N orders missed, [a–b] the 95% (Wilson) interval of that count, and (m) the model's prediction, in orders; a bare N is a strategy whose missed orders the model does not predict, so there is nothing to compare.".to_owned(),
+        Lang::PtBr => "perdidos: N [a–b] (m) são N pedidos perdidos, [a–b] o intervalo de 95% (Wilson) dessa contagem e (m) a previsão do modelo, em pedidos; um N sozinho é uma estratégia cujos pedidos perdidos o modelo não prevê, e não há o que comparar.".to_owned(),
     }
 }
 

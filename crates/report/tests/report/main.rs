@@ -18,6 +18,7 @@ mod doc_numbers;
 mod docs;
 mod folders;
 mod portuguese;
+mod ptlesson;
 mod table;
 
 use hooklab_core::model::Prediction;
