@@ -9,6 +9,7 @@ mod flag_checks;
 mod hostile;
 mod messages;
 mod pt_findings;
+mod replay_speed;
 mod stderr;
 
 use std::process::Command;
