@@ -42,7 +42,8 @@ pub struct LiveArgs {
     replay: Option<PathBuf>,
 
     /// Replay speed: run time per wall-clock time (60 turns a simulated hour
-    /// into a minute). The page can change it. [default: 1]
+    /// into a minute), from 0.01 to 100000. The page can change it.
+    /// [default: 1]
     #[arg(long, value_parser = crate::numeric::speed, allow_hyphen_values = true)]
     speed: Option<f64>,
 
@@ -80,14 +81,23 @@ pub fn live(args: LiveArgs, lang: Lang) -> Result<(), Failure> {
         ))));
     }
     let speed = args.speed.unwrap_or(1.0);
-    if !(speed > 0.0 && speed <= hooklab_live::server::MAX_SPEED) {
-        let max = hooklab_live::server::MAX_SPEED;
+    // The range the page's controls take too (`hooklab_live::replay`
+    // says why these ends): 1e-300 never ended, 1e300 jumped to the end.
+    if !hooklab_live::replay::speed_in_range(speed) {
+        let (min, max) = (
+            hooklab_live::replay::MIN_SPEED,
+            hooklab_live::replay::MAX_SPEED,
+        );
         // `1e308` as written, not its 309 digits.
         let shown = hooklab_core::printable::number(speed);
         return Err(Failure::Usage(anyhow!(pick(
             lang,
-            format!("--speed {shown}: give a number above 0 and at most {max}"),
-            format!("--speed {shown}: dê um número acima de 0 e no máximo {max}"),
+            format!(
+                "--speed {shown}: must be between {min} and {max} (run time per wall-clock time: 60 turns a simulated hour into a minute)"
+            ),
+            format!(
+                "--speed {shown}: deve ser pelo menos {min} e no máximo {max} (tempo da execução por tempo de relógio: 60 transforma uma hora simulada em um minuto)"
+            ),
         ))));
     }
     let (state, scenario) = match &args.replay {

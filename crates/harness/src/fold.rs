@@ -467,7 +467,9 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     let (draws, measured_legs) = if rate_limited {
         let placed = std::mem::take(&mut outcomes.placed_us);
         let created: Vec<f64> = (0..plan.len()).map(|k| outcomes.created_us(k)).collect();
-        let leg = model::ratelimit::first_try_request_leg_us(&placed, &created);
+        let windows = model::partition::Partitions::from_network(&scenario.network)
+            .moved_back(draws.windows_origin_us);
+        let leg = model::ratelimit::first_try_request_leg_through(&placed, &created, &windows);
         let legs = Legs {
             request_us: leg.unwrap_or(measured.legs.request_us),
             ..measured.legs

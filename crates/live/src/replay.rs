@@ -6,7 +6,7 @@
 //! spread sample of them: the lane then shows the sample, and says so, while
 //! its counters, folded from the buckets, still count every order).
 //! A replay walks a clock over it at a chosen speed (60 turns a simulated
-//! hour into a minute), and each tick shows what had happened by then: the
+//! hour into a minute; from [`MIN_SPEED`] to [`MAX_SPEED`]), and each tick shows what had happened by then: the
 //! buckets that started, the orders placed, settled and learned. So a
 //! day-long virtual scenario plays in class in minutes, and a real run can be
 //! slowed down to be watched.
@@ -21,6 +21,23 @@
 //! table is rendered from the summary.
 
 use crate::board::{Board, Counters, Lane, Mode, OrderLife, Phase};
+
+/// The slowest a replay goes: a second of the run in 100 s. Slower, a tick
+/// of the page (200 ms) moves the run's clock by less than 2 ms, far below
+/// any timeline's bucket, and nothing on the page would be seen to move
+/// (at `1e-300` the replay never ends).
+pub const MIN_SPEED: f64 = 0.01;
+
+/// The fastest a replay goes: a simulated day in under a second, a month
+/// in 26 s, each tick of the page 5.6 simulated hours. Faster, a tick
+/// jumps past most runs whole, which seeking (`at_ms`) does better.
+pub const MAX_SPEED: f64 = 100_000.0;
+
+/// Whether `speed` (run time per wall-clock time) is one a replay takes:
+/// from [`MIN_SPEED`] to [`MAX_SPEED`] (not NaN, not infinite).
+pub fn speed_in_range(speed: f64) -> bool {
+    (MIN_SPEED..=MAX_SPEED).contains(&speed)
+}
 use hooklab_core::lang::Lang;
 use hooklab_core::report::{Summary, Timeline};
 use hooklab_report::render;
@@ -194,4 +211,30 @@ fn show_buckets(t: &Timeline, now: f64, from: usize, lane: &mut Lane) -> usize {
         b += 1;
     }
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_speed_is_taken_from_the_minimum_to_the_maximum_only() {
+        for speed in [MIN_SPEED, 1.0, 60.0, 36_000.0, MAX_SPEED] {
+            assert!(speed_in_range(speed), "{speed}");
+        }
+        for speed in [
+            0.0,
+            -0.0,
+            -60.0,
+            1e-300,
+            0.009_999,
+            100_000.001,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
+            assert!(!speed_in_range(speed), "{speed}");
+        }
+    }
 }

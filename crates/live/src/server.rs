@@ -37,8 +37,9 @@ const SCRIPT: &str = include_str!("../assets/live.js");
 /// How long connections get to finish once shutdown is asked for.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The fastest a replay may go: a simulated month in about four minutes.
-pub const MAX_SPEED: f64 = 10_000_000.0;
+/// The slowest and fastest a replay may go (the page's controls and
+/// `hooklab live --speed` take the same range).
+pub use crate::replay::{MAX_SPEED, MIN_SPEED};
 
 /// Why a request was refused, answered as `{"error": {"code", "message"}}`.
 #[derive(Debug, thiserror::Error)]
@@ -49,8 +50,8 @@ pub enum ApiError {
     /// Occurs when the controls are used on a live run.
     #[error("only a replay can be paused or sped up")]
     NotAReplay,
-    /// Occurs when a speed is not a positive number up to the maximum.
-    #[error("speed must be a number above 0 and at most {MAX_SPEED}")]
+    /// Occurs when a speed is not a number from the minimum to the maximum.
+    #[error("speed must be a number from {MIN_SPEED} to {MAX_SPEED}")]
     BadSpeed,
     /// Occurs when the instant to seek to is not a number of ms from 0.
     #[error(
@@ -175,7 +176,7 @@ async fn control(
 ) -> Result<Json<Controls>, ApiError> {
     let Json(req) = req?;
     if let Some(speed) = req.speed
-        && !(speed > 0.0 && speed <= MAX_SPEED)
+        && !crate::replay::speed_in_range(speed)
     {
         return Err(ApiError::BadSpeed);
     }

@@ -94,6 +94,17 @@ pub enum ApiError {
         /// What is wrong with it.
         message: String,
     },
+    /// Occurs when a body's `Content-Type` or `Content-Encoding` is not one
+    /// the API reads (see `crate::api::content`): 415.
+    #[error("{}", unsupported(header, value.as_deref(), message))]
+    UnsupportedMediaType {
+        /// `Content-Type` or `Content-Encoding`.
+        header: &'static str,
+        /// The value sent (`None`: the header was sent more than once).
+        value: Option<String>,
+        /// What the API reads instead.
+        message: String,
+    },
     /// Occurs when the merchant already holds as many long polls or streams
     /// open as the platform allows.
     #[error("too many {what} held open at once (at most {max} per merchant): close one first")]
@@ -118,6 +129,15 @@ pub(crate) fn quoted(value: &str) -> String {
     hooklab_core::printable::excerpt(value, QUOTED_CHARS)
 }
 
+/// An [`ApiError::UnsupportedMediaType`]'s words: the header, as sent
+/// (quoted), then what to send.
+fn unsupported(header: &str, value: Option<&str>, message: &str) -> String {
+    match value {
+        Some(value) => format!("`{header}: {}`: {message}", quoted(value)),
+        None => format!("`{header}`: {message}"),
+    }
+}
+
 impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
@@ -134,6 +154,10 @@ impl ApiError {
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::BadParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
             ApiError::TooManyHeld { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_held"),
+            // The code the framework's own 415s get (`error_shape`).
+            ApiError::UnsupportedMediaType { .. } => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             ApiError::RedeliveryLimit { .. } => (StatusCode::TOO_MANY_REQUESTS, "redelivery_limit"),
         }
     }
@@ -164,11 +188,24 @@ impl IntoResponse for ApiError {
         let (status, code) = self.status_and_code();
         let message = hooklab_core::printable::excerpt(&self.to_string(), MESSAGE_CHARS);
         let mut response = (status, Json(ErrorBody::new(code, message))).into_response();
-        if let ApiError::RateLimited { retry_after_secs } = self {
-            response.headers_mut().insert(
-                http::header::RETRY_AFTER,
-                http::HeaderValue::from(retry_after_secs),
-            );
+        match self {
+            ApiError::RateLimited { retry_after_secs } => {
+                response.headers_mut().insert(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from(retry_after_secs),
+                );
+            }
+            // RFC 9110, 12.5.3: a 415 for a coding says which it takes.
+            ApiError::UnsupportedMediaType {
+                header: "Content-Encoding",
+                ..
+            } => {
+                response.headers_mut().insert(
+                    http::header::ACCEPT_ENCODING,
+                    http::HeaderValue::from_static("identity"),
+                );
+            }
+            _ => {}
         }
         response
     }

@@ -10,6 +10,7 @@ mod hostile;
 mod messages;
 mod pt_findings;
 mod ptlesson;
+mod replay_speed;
 mod stderr;
 
 use std::process::Command;

@@ -48,12 +48,12 @@ fn a_negative_number_gets_the_range_not_unexpected_argument() {
         (
             "pt-BR",
             &["live", "--replay", "x/", "--speed", "-3"][..],
-            "--speed -3: dê um número acima de 0",
+            "--speed -3: deve ser pelo menos 0.01 e no máximo 100000",
         ),
         (
             "en",
             &["live", "--replay", "x/", "--speed", "-3"][..],
-            "--speed -3: give a number above 0",
+            "--speed -3: must be between 0.01 and 100000",
         ),
         (
             "pt-BR",

@@ -30,7 +30,7 @@ use super::faults::{
 use super::hybrid::{Reconcile, hybrid_order, hybrid_order_drawn};
 use super::lane::{DISPATCH_WORKERS, lane_attempts};
 use super::poll::{Legs, SettleLaw, poll_costs};
-use super::ratelimit::{Placed, RateLimitedCosts, replay};
+use super::ratelimit::{Placed, RateLimitedCosts, replay_through};
 use super::spectrum::{
     EventLongPolling, SpectrumCosts, conditional_poll_costs, event_long_poll_costs,
     long_poll_costs, scheduled_poll_costs, stream_delay_us,
@@ -212,6 +212,9 @@ const RATE_LIMITED_FORMULA: &str = "the token bucket replayed over every creatio
      max(r, 1) tokens, r a second, one a request let in; a request that finds less than one is refused 429 with Retry-After = ceil((1 - tokens)/r) s; \
      a refused poll's next deadline moves to max(next, answer + Retry-After), a refused creation is tried again after it (5 tries); \
      requests = polls answered, delay = first answer after S";
+/// What [`RATE_LIMITED_FORMULA`] adds under `[network] partitions`.
+const RATE_LIMITED_WINDOWS: &str = "; a request that leaves or would arrive in a partition window takes no token and fails uncounted: \
+     a poll's schedule goes on, a creation is tried again 100 ms after, doubling (5 tries with the 429s)";
 const HYBRID_FORMULA: &str = "webhook as modelled, plus reconciliation polls sent at R + jE + D until the shop knows: \
      sum_j P(S > R + jE + D - webhook delay), and for a lost webhook every poll until one reads after S";
 
@@ -775,15 +778,19 @@ fn rate_limited_paper(
         let end = crate::workload::last_settlement(&plan).0 as f64
             + t
             + scenario.run.grace_ms.as_us() as f64;
-        sum.add(&replay(&placed, t, rate, legs, end));
+        let windows = super::partition::Partitions::from_network(&scenario.network);
+        sum.add(&replay_through(&placed, t, rate, legs, end, &windows));
     }
-    (sum.rate_limited > 0).then(|| rate_limited_prediction(&sum, legs))
+    let windows = !scenario.network.partitions.is_empty();
+    (sum.rate_limited > 0).then(|| rate_limited_prediction(&sum, legs, windows))
 }
 
 /// A poller behind the platform's rate limit, over the run's draws: the
 /// bucket replayed over each order's placement and S as drawn, until the
-/// run's end. `None` as for [`rate_limited_paper`].
-fn rate_limited_draws(
+/// run's end, through the `[network]` partition windows. `None` as for
+/// [`rate_limited_paper`] (the partition model, [`super::partition`],
+/// then replays a poller the bucket never refused).
+pub(super) fn rate_limited_draws(
     strategy: &StrategySpec,
     scenario: &Scenario,
     draws: &RunDraws,
@@ -819,12 +826,20 @@ fn rate_limited_draws(
             + t
             + scenario.run.grace_ms.as_us() as f64
     });
-    let c = replay(&placed, t, rate, legs, end);
-    (c.rate_limited > 0).then(|| rate_limited_prediction(&c, legs))
+    let windows = super::partition::Partitions::from_network(&scenario.network)
+        .moved_back(draws.windows_origin_us);
+    let c = replay_through(&placed, t, rate, legs, end, &windows);
+    let windows = !windows.is_empty();
+    (c.rate_limited > 0).then(|| rate_limited_prediction(&c, legs, windows))
 }
 
-/// The prediction of a rate-limited poller's replay.
-fn rate_limited_prediction(c: &RateLimitedCosts, legs: &Legs) -> Prediction {
+/// The prediction of a rate-limited poller's replay (through partition
+/// windows if `windows`).
+fn rate_limited_prediction(c: &RateLimitedCosts, legs: &Legs, windows: bool) -> Prediction {
+    let formula = match windows {
+        true => format!("{RATE_LIMITED_FORMULA}{RATE_LIMITED_WINDOWS}"),
+        false => RATE_LIMITED_FORMULA.to_owned(),
+    };
     let n = c.orders.max(1) as f64;
     Prediction {
         latency_mean_ms: round_ms(c.delay_mean_us() / 1e3),
@@ -833,7 +848,7 @@ fn rate_limited_prediction(c: &RateLimitedCosts, legs: &Legs) -> Prediction {
         polls_wasted_share: Some(round4(c.wasted as f64 / c.polls.max(1) as f64)),
         missed_share: Some(round4(c.orders.saturating_sub(c.learned) as f64 / n)),
         rate_limited_per_order: Some(round4(c.rate_limited as f64 / n)),
-        ..prediction(legs, RATE_LIMITED_FORMULA)
+        ..prediction(legs, &formula)
     }
 }
 

@@ -64,11 +64,16 @@
 //!   a plain poller's ([`super::hybrid`]: a refused poll is not counted,
 //!   the next deadline polls again).
 //!
-//! What is left out, and said so by the health flag
-//! ([`super::health::partition_flag`], [`modelled`]): the requests of a
-//! rate-limited poller in the windows (the bucket's replay,
-//! [`super::ratelimit`], does not take them), whose prediction stays that
-//! of a network that never fails.
+//! - **poll behind `rate_limit_per_s`**: the token bucket's replay
+//!   ([`super::ratelimit::replay_through`]) takes the windows: a request
+//!   they refuse never reaches the bucket and takes no token, a refused
+//!   poll's schedule goes on as above, a refused creation is tried again
+//!   after the shop's doubling backoff, sharing its five tries with the
+//!   429s. A replay that saw no 429 is the plain poller's above.
+//!
+//! Every strategy's windows are replayed ([`modelled`]); the health flag
+//! ([`super::health::partition_flag`]) still says `partitions_unmodelled`
+//! for one that [`modelled`] would leave out.
 
 use super::Prediction;
 use super::events::{EventArrival, EventPolling, event_poll_costs_through};
@@ -523,12 +528,12 @@ pub fn paper_orders(plan: &[OrderPlan], net: &NetworkSettings, legs: &Legs) -> V
 
 /// Whether the model replays `[network] partitions` for `strategy` (the
 /// health flag is `partitioned` then, `partitions_unmodelled` otherwise):
-/// every strategy but a poller behind the platform's rate limit (see the
-/// module docs).
-pub fn modelled(strategy: &StrategySpec, scenario: &Scenario) -> bool {
+/// every strategy, a poller behind the platform's rate limit too (its
+/// bucket's replay takes the windows, see the module docs).
+pub fn modelled(strategy: &StrategySpec, _scenario: &Scenario) -> bool {
     match strategy {
-        StrategySpec::Poll { .. } => scenario.platform.rate_limit_per_s.is_none(),
-        StrategySpec::Webhook { .. }
+        StrategySpec::Poll { .. }
+        | StrategySpec::Webhook { .. }
         | StrategySpec::LongPollEvents { .. }
         | StrategySpec::Hybrid { .. }
         | StrategySpec::PollEvents { .. }
@@ -876,6 +881,15 @@ pub fn for_draws(
         | StrategySpec::ConditionalPoll { .. }
         | StrategySpec::BackoffPoll { .. }
         | StrategySpec::LongPoll { .. } => {
+            // Behind the rate limit, the bucket's replay through the
+            // windows, when the bucket refused anything; otherwise it
+            // refused nothing, and the per-order replay below is the same.
+            if matches!(strategy, StrategySpec::Poll { .. })
+                && let Some(p) =
+                    super::forecast::rate_limited_draws(strategy, scenario, draws, legs)
+            {
+                return Some(p);
+            }
             pulled_for_draws(strategy, scenario, &p, draws, legs, orders())
         }
         _ => None,

@@ -49,6 +49,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
+use super::partition::{CREATION_BACKOFF_US, Partitions};
 use super::poll::Legs;
 
 /// Tries of one payment creation before the shop gives the order up (its
@@ -161,6 +162,10 @@ struct Arrival {
     at_us: f64,
     sent: u64,
     request: Request,
+    /// Whether a partition window refused the request: `at_us` is then
+    /// the instant its failure is back at the shop, and it never reached
+    /// the bucket.
+    refused: bool,
 }
 
 impl Arrival {
@@ -208,20 +213,30 @@ struct Queue {
     /// First polls of pollers started at the current instant, sent once
     /// every other request of the instant has been handled.
     deferred: Vec<(f64, Request)>,
+    /// The `[network]` partition windows, on the replay's clock.
+    windows: Partitions,
 }
 
 impl Queue {
     /// Sends `request` at `send_us` (it reaches the platform one request
-    /// leg later), unless the run has ended by then.
+    /// leg later), unless the run has ended by then. A request a window
+    /// refuses (it leaves inside one, or would arrive inside one) comes
+    /// back as a failure instead, when the shop learns it
+    /// ([`Partitions::refusal`]).
     fn send(&mut self, send_us: f64, request: Request) {
         if send_us >= self.until_us {
             return;
         }
         self.sent += 1;
+        let (at_us, refused) = match self.windows.refusal(send_us, self.request_us) {
+            Some(back) => (back, true),
+            None => (send_us + self.request_us, false),
+        };
         self.heap.push(Reverse(Arrival {
-            at_us: send_us + self.request_us,
+            at_us,
             sent: self.sent,
             request,
+            refused,
         }));
     }
 
@@ -271,6 +286,35 @@ pub fn replay(
     legs: &Legs,
     until_us: f64,
 ) -> RateLimitedCosts {
+    replay_through(
+        orders,
+        interval_us,
+        rate_per_s,
+        legs,
+        until_us,
+        &Partitions::default(),
+    )
+}
+
+/// [`replay`] through the partition windows `windows` (on the replay's
+/// clock): a request a window refuses never reaches the bucket and takes
+/// no token. Its failure comes back at once if it left inside a window,
+/// when it would have arrived if it would arrive inside one; then a
+/// creation is tried again after the shop's backoff (100 ms, doubling
+/// after every failed try, a 429's included: `create_with_retries`), the
+/// five tries shared with the 429s, and a poll is not counted and the
+/// schedule goes on (the next deadline, or at once if it passed while the
+/// failure came back), as [`super::partition::poll_order`] replays it.
+/// The order requests reach the bucket in is the one [`replay`] keeps; a
+/// failure re-arms its poller's timer when it is back, as an answer does.
+pub fn replay_through(
+    orders: &[Placed],
+    interval_us: f64,
+    rate_per_s: f64,
+    legs: &Legs,
+    until_us: f64,
+    windows: &Partitions,
+) -> RateLimitedCosts {
     let mut costs = RateLimitedCosts {
         orders: orders.len() as u64,
         ..RateLimitedCosts::default()
@@ -289,6 +333,7 @@ pub fn replay(
         until_us,
         request_us: legs.request_us,
         deferred: Vec::new(),
+        windows: windows.clone(),
     };
     // The orders are placed in arrival order (the driver's loop).
     let mut by_placement: Vec<usize> = (0..orders.len()).collect();
@@ -308,6 +353,32 @@ pub fn replay(
         current_us = at;
         // The platform's clock counts whole µs.
         let now_us = at.max(0.0).floor() as u64;
+        if arrival.refused {
+            // `at` is when the failure is back at the shop.
+            match arrival.request {
+                Request::Create { order, try_no } => {
+                    if try_no >= CREATE_TRIES {
+                        costs.creations_failed += 1;
+                        continue;
+                    }
+                    let backoff = CREATION_BACKOFF_US * f64::from(1u32 << (try_no - 1).min(30));
+                    queue.send(
+                        fires(at + backoff, at, legs),
+                        Request::Create {
+                            order,
+                            try_no: try_no + 1,
+                        },
+                    );
+                }
+                Request::Poll { order } => {
+                    let s = &mut state[order];
+                    let due = s.next_due_us;
+                    s.next_due_us = due + interval_us;
+                    queue.send(fires(due, at, legs), Request::Poll { order });
+                }
+            }
+            continue;
+        }
         let answer = at + legs.response_us;
         match arrival.request {
             Request::Create { order, try_no } => {
@@ -374,13 +445,36 @@ pub fn replay(
 /// first waits at least that long, so its `created − placed` is a wait, not
 /// a leg. `placed_us` and `created_us` by order (NaN: not created).
 pub fn first_try_request_leg_us(placed_us: &[f64], created_us: &[f64]) -> Option<f64> {
-    let legs: Vec<f64> = placed_us
-        .iter()
-        .zip(created_us)
-        .map(|(p, c)| c - p)
-        .filter(|d| d.is_finite() && (0.0..1e6).contains(d))
-        .collect();
-    (!legs.is_empty()).then(|| legs.iter().sum::<f64>() / legs.len() as f64)
+    first_try_request_leg_through(placed_us, created_us, &Partitions::default())
+}
+
+/// [`first_try_request_leg_us`] under the partition windows `windows` (on
+/// the same clock): a creation a window refused first waits at least
+/// [`CREATION_BACKOFF_US`] (100 ms) before its next try, far less than a
+/// `Retry-After`, so a first estimate keeps the differences under that
+/// wait, and the mean is then taken over the orders whose first try that
+/// leg carries clear of every window (and under the shortest
+/// `Retry-After`). Without windows, [`first_try_request_leg_us`]'s.
+pub fn first_try_request_leg_through(
+    placed_us: &[f64],
+    created_us: &[f64],
+    windows: &Partitions,
+) -> Option<f64> {
+    let mean = |keep: &dyn Fn(f64, f64) -> bool| {
+        let legs: Vec<f64> = placed_us
+            .iter()
+            .zip(created_us)
+            .map(|(&p, &c)| (p, c - p))
+            .filter(|&(p, d)| d.is_finite() && (0.0..1e6).contains(&d) && keep(p, d))
+            .map(|(_, d)| d)
+            .collect();
+        (!legs.is_empty()).then(|| legs.iter().sum::<f64>() / legs.len() as f64)
+    };
+    if windows.is_empty() {
+        return mean(&|_, _| true);
+    }
+    let guess = mean(&|_, d| d < CREATION_BACKOFF_US).or_else(|| mean(&|_, _| true))?;
+    mean(&|placed, _| windows.refusal(placed, guess).is_none()).or(Some(guess))
 }
 
 #[cfg(test)]
@@ -479,6 +573,51 @@ mod tests {
                 settle_after_us,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_poll_refused_by_a_window_takes_no_token() {
+        // Rate 1/s, one order placed at 0 (S = 500 ms, T = 100 ms, no
+        // network): the creation takes the only token. The window
+        // [50, 250) ms refuses the polls due at 100 and 200 ms as they
+        // leave: uncounted, no token. The one at 300 finds 0.3 token: 429,
+        // Retry-After ⌈0.7⌉ = 1 s, so the next goes at 1.3 s, finds the
+        // bucket full and learns the order 800 ms after its settlement.
+        // Without the window the 429 came at 100 ms and the order was
+        // learned at 1.1 s.
+        let one = placed(1, 0.0, 500_000);
+        let p = crate::model::partition::tests::windows(&[(50, 250)]);
+        let c = replay_through(&one, 100e3, 1.0, &Legs::default(), 1e9, &p);
+        assert_eq!(
+            (
+                c.polls,
+                c.wasted,
+                c.rate_limited,
+                c.polls_refused,
+                c.learned
+            ),
+            (1, 0, 1, 1, 1),
+            "{c:?}"
+        );
+        assert!((c.delay_mean_us() - 800e3).abs() < 1e-9, "{c:?}");
+        let c = replay(&one, 100e3, 1.0, &Legs::default(), 1e9);
+        assert!((c.delay_mean_us() - 600e3).abs() < 1e-9, "{c:?}");
+    }
+
+    #[test]
+    fn a_creation_refused_by_a_window_waits_the_shops_backoff() {
+        // Placed at 0 in [0, 250) ms: tries at 0 and 100 ms refused (the
+        // backoff 100, then 200 ms), the one at 300 ms creates it; its
+        // first poll at 400 ms learns it (S = 50 ms) 50 ms late.
+        let one = placed(1, 0.0, 50_000);
+        let p = crate::model::partition::tests::windows(&[(0, 250)]);
+        let c = replay_through(&one, 100e3, 10.0, &Legs::default(), 1e9, &p);
+        assert_eq!((c.polls, c.rate_limited, c.learned), (1, 0, 1), "{c:?}");
+        assert!((c.delay_mean_us() - 50e3).abs() < 1e-9, "{c:?}");
+        // Five tries in a window ten seconds long: lost.
+        let p = crate::model::partition::tests::windows(&[(0, 10_000)]);
+        let c = replay_through(&one, 100e3, 10.0, &Legs::default(), 1e9, &p);
+        assert_eq!((c.creations_failed, c.rate_limited, c.learned), (1, 0, 0));
     }
 
     #[test]

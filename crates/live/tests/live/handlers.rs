@@ -147,6 +147,29 @@ async fn controls_pause_a_replay_and_refuse_a_live_run_or_a_bad_speed() {
 }
 
 #[tokio::test]
+async fn the_page_takes_the_speeds_the_command_line_takes() {
+    let state = replay_state();
+    for speed in ["1e-300", "0.001", "0.0099", "100000.5", "1e300", "0"] {
+        let json = format!(r#"{{"speed":{speed}}}"#);
+        let (status, _, body) = send(state.clone(), post_json("/control", &json)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{speed}: {body}");
+        assert!(body.contains(r#""code":"bad_speed""#), "{body}");
+        assert!(body.contains("from 0.01 to 100000"), "{body}");
+    }
+    // Both ends are in, and the page's fastest choice (36000×).
+    for (speed, shown) in [
+        ("0.01", "0.01"),
+        ("100000", "100000.0"),
+        ("36000", "36000.0"),
+    ] {
+        let json = format!(r#"{{"speed":{speed}}}"#);
+        let (status, _, body) = send(state.clone(), post_json("/control", &json)).await;
+        assert_eq!(status, StatusCode::OK, "{speed}: {body}");
+        assert!(body.contains(&format!(r#""speed":{shown}"#)), "{body}");
+    }
+}
+
+#[tokio::test]
 async fn the_event_stream_opens_with_the_whole_board() {
     let state = live_state(Lang::En);
     let res = router(state.clone()).oneshot(get("/events")).await.unwrap();

@@ -5,7 +5,7 @@ use crate::Shared;
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use hooklab_core::ids::EndpointId;
@@ -36,9 +36,11 @@ fn points_at_api(uri: &http::Uri, own: Option<&std::net::SocketAddr>) -> bool {
 pub(crate) async fn create(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let result = (|| {
+        super::content::readable(&headers)?;
         let req: CreateEndpoint = ApiError::parse_json(&body)?;
         let uri: http::Uri = req.url.parse().map_err(|_| ApiError::InvalidField {
             field: "url",
@@ -170,7 +172,14 @@ pub(crate) async fn rotate_secret(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
+    // No body is read here; one that is sent is checked all the same (see
+    // `content`).
+    if !body.is_empty() {
+        super::content::readable(&headers).map_err(|e| refuse(&shared, e))?;
+    }
     let now = shared.clock.now();
     let grace = shared.config.secret_grace;
     let rotated = {
@@ -208,6 +217,7 @@ pub(crate) async fn recover(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let endpoint = EndpointId(id.clone());
@@ -220,6 +230,7 @@ pub(crate) async fn recover(
                 id: id.clone(),
             });
         }
+        super::content::readable(&headers)?;
         let req: RecoverRequest = ApiError::parse_json(&body)?;
         let since = shared
             .clock

@@ -271,7 +271,14 @@ pub(crate) async fn redeliver(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
     Path(id): Path<String>,
+    headers: http::HeaderMap,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
+    // No body is read here; one that is sent is checked all the same (see
+    // `content`).
+    if !body.is_empty() {
+        super::content::readable(&headers).map_err(|e| refuse(&shared, e))?;
+    }
     let id = EventId(id);
     let limit = shared.config.retention.redeliveries_per_event;
     let (event, outbox) = {

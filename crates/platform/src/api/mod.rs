@@ -35,6 +35,7 @@
 //! long polls are in `long_poll`, the stream in `stream`.
 
 pub(crate) mod conditional;
+mod content;
 mod create_body;
 mod endpoints;
 mod events;

@@ -126,6 +126,9 @@ pub(super) fn create_with(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let result = (|| {
+        // A body declared as another type, or encoded, is refused before
+        // anything reads it (see `content`).
+        super::content::readable(headers)?;
         let key = idempotency_key(headers)?;
         // The compact form the shop writes, without serde; any other body
         // as before (see `create_body`).

@@ -2,6 +2,7 @@
 //! paused tokio time, so settlement and retry instants are exact.
 //!
 //! One test binary, with its modules: `payments` (the payment API),
+//! `content` (the bodies it reads: their type and coding),
 //! `delivery` (webhook attempts and retries), `endpoints` (registration and
 //! the attempt log), `server` (the platform on a socket, and its error
 //! shape), `router_props` (arbitrary requests thrown at the router),
@@ -11,6 +12,7 @@
 //! merchants and the calls.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod content;
 mod delivery;
 mod durable;
 mod endpoints;
