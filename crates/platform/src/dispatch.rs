@@ -26,6 +26,7 @@ use crate::Shared;
 use crate::ledger::{EndpointRecord, FastMap};
 use crate::store::{AttemptRow, OutboxRow, OutboxState};
 use bytes::Bytes;
+pub(crate) use endpoints::EndpointCache;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
 use hooklab_core::http::TransportErrorKind;
@@ -34,7 +35,6 @@ use hooklab_core::ids::{EndpointId, EventId, PaymentId};
 use hooklab_core::shutdown::Shutdown;
 use hooklab_core::wire::{DeliveryState, Event};
 use serde::Serialize;
-pub(crate) use endpoints::EndpointCache;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -428,7 +428,9 @@ impl Ctx {
             }
         };
         let Dispatch { event, .. } = dispatch;
-        let Event { id: event_id, data, .. } = event;
+        let Event {
+            id: event_id, data, ..
+        } = event;
         let (mut payment_id, mut order_id) = (data.id, data.order_id);
         let mut spare = true;
         let count = targets.len();
@@ -467,7 +469,11 @@ impl Ctx {
                 self.open(&delivery, &mut spare);
                 // Resumed after a restart: its next attempt, when it was due.
                 let wait = at.since(shared.clock.now());
-                let wait = if at > shared.clock.now() { wait } else { Dur::ZERO };
+                let wait = if at > shared.clock.now() {
+                    wait
+                } else {
+                    Dur::ZERO
+                };
                 self.after(wait, Attempt { delivery, index });
                 continue;
             }

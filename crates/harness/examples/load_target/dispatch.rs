@@ -264,9 +264,7 @@ pub fn dispatch_burst(orders: u64, durable: bool, unbounded: bool) -> Result<()>
         // Every payment settles at the same instant, well after the last
         // creation: a burst of N events for the dispatcher.
         let per_creation_us = if unbounded { 5_000 } else { 50 };
-        let settle_at = clock
-            .now()
-            .plus(Dur(500_000 + orders * per_creation_us));
+        let settle_at = clock.now().plus(Dur(500_000 + orders * per_creation_us));
         for n in 1..=orders {
             let left = Dur(settle_at.0.saturating_sub(clock.now().0));
             create(&router, n, Some(left)).await?;

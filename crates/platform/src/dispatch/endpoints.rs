@@ -91,7 +91,8 @@ impl EndpointCache {
         shared: &Shared,
         ids: impl Iterator<Item = &'a EndpointId> + Clone,
     ) -> (Vec<Option<Arc<EndpointRecord>>>, u64) {
-        let known = self.current() == self.seen && ids.clone().all(|id| self.by_id.contains_key(id));
+        let known =
+            self.current() == self.seen && ids.clone().all(|id| self.by_id.contains_key(id));
         if !known {
             let ledger = shared.ledger();
             self.sync_locked();
@@ -105,7 +106,9 @@ impl EndpointCache {
                 }
             }
         }
-        let found = ids.map(|id| self.by_id.get(id).cloned().flatten()).collect();
+        let found = ids
+            .map(|id| self.by_id.get(id).cloned().flatten())
+            .collect();
         (found, self.seen)
     }
 }

@@ -6,9 +6,9 @@ use super::{AttemptRow, OutboxMode, OutboxRow, OutboxState};
 use crate::Shared;
 use crate::dispatch::{Dispatch, EndpointCache};
 use crate::ledger::EndpointRecord;
-use std::sync::Arc;
 use hooklab_core::ids::{EndpointId, EventId};
 use hooklab_core::wire::DeliveryState;
+use std::sync::Arc;
 
 /// Each endpoint an event goes to, with its outbox row when the store wrote
 /// one.

@@ -101,7 +101,8 @@ impl<'a> Layout<'a> {
     /// Steps over `expected`, if the body goes on with it.
     fn exactly(&mut self, expected: &str) -> Option<()> {
         let rest = self.text.get(self.at..)?;
-        rest.starts_with(expected).then(|| self.at += expected.len())
+        rest.starts_with(expected)
+            .then(|| self.at += expected.len())
     }
 
     /// A JSON string with nothing escaped: its text. A string with an
@@ -146,7 +147,10 @@ mod tests {
     fn the_short_cut_reads_what_serde_reads() {
         let pending = EVENT
             .replace(r#""status":"approved""#, r#""status":"pending""#)
-            .replace(r#""settled_at":"2026-12-02T02:00:00.123Z""#, r#""settled_at":null"#);
+            .replace(
+                r#""settled_at":"2026-12-02T02:00:00.123Z""#,
+                r#""settled_at":null"#,
+            );
         let in_layout = [
             EVENT.to_owned(),
             pending,
