@@ -124,11 +124,42 @@ impl WebhookSecret {
     /// seconds). It signs the timestamp's decimal form (`timestamp.to_string()`),
     /// which is exactly what the [`TIMESTAMP_HEADER`] must carry.
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
-        format!(
-            "v1,{}",
-            B64.encode(self.mac(id, &timestamp.to_string(), body))
-        )
+        let mut signature = String::new();
+        self.sign_onto(id, &timestamp.to_string(), body, &mut signature);
+        signature
     }
+
+    /// Appends the `v1,<base64>` signature of a delivery whose
+    /// [`TIMESTAMP_HEADER`] is `timestamp_header` (the header's text as it
+    /// is sent, signed byte for byte) to `out`: a sender that already wrote
+    /// the header's text, and builds a header of several signatures, signs
+    /// without a string per signature.
+    pub fn sign_onto(&self, id: &str, timestamp_header: &str, body: &[u8], out: &mut String) {
+        out.push_str("v1,");
+        B64.encode_string(self.mac(id, timestamp_header, body), out);
+    }
+}
+
+/// A signature of `webhook-signature` decoded, as [`verify`] reads one: the
+/// 32 bytes of an HMAC-SHA256, or `None` for well-formed base64 of another
+/// length, which no secret's HMAC can match.
+fn decode_signature(b64: &str) -> Result<Option<[u8; 32]>, Rejection> {
+    // Decoded on the stack: a header's signatures cost no allocation. The
+    // engine wants room for its estimate (3 bytes per 4 characters, rounded
+    // up), so 48 bytes take any text up to 64 characters; a longer one
+    // (never an HMAC-SHA256: that is 44) is decoded on the heap, only to
+    // tell well-formed from malformed.
+    let mut buffer = [0u8; 48];
+    let decoded = if b64.len() <= 64 {
+        let n = B64
+            .decode_slice(b64, &mut buffer)
+            .map_err(|_| Rejection::Malformed)?;
+        &buffer[..n]
+    } else {
+        B64.decode(b64).map_err(|_| Rejection::Malformed)?;
+        return Ok(None);
+    };
+    Ok(<[u8; 32]>::try_from(decoded).ok())
 }
 
 /// Why a delivery was rejected. Each reason is counted apart by the receiver.
@@ -189,7 +220,14 @@ pub fn verify(
     if !fresh {
         return Err(Rejection::Stale);
     }
-    let mut candidates = Vec::new();
+    // Every signature is read (and a malformed one refuses the delivery)
+    // before any is compared. Up to `INLINE` of them are kept on the stack:
+    // a sender signs with at most three secrets (one current, two retiring).
+    const INLINE: usize = 4;
+    let mut inline = [[0u8; 32]; INLINE];
+    let mut kept = 0;
+    let mut more: Vec<[u8; 32]> = Vec::new();
+    let mut any_v1 = false;
     for part in signature.split(' ').filter(|p| !p.is_empty()) {
         let Some((version, b64)) = part.split_once(',') else {
             return Err(Rejection::Malformed);
@@ -198,15 +236,24 @@ pub fn verify(
             // Other schemes (v1a: asymmetric) are allowed by the spec; skip them.
             continue;
         }
-        candidates.push(B64.decode(b64).map_err(|_| Rejection::Malformed)?);
+        any_v1 = true;
+        match decode_signature(b64)? {
+            Some(mac) if kept < INLINE => {
+                inline[kept] = mac;
+                kept += 1;
+            }
+            Some(mac) => more.push(mac),
+            None => {}
+        }
     }
-    if candidates.is_empty() {
+    if !any_v1 {
         return Err(Rejection::Malformed);
     }
+    let candidates = &inline[..kept];
     for secret in secrets {
         let expected = secret.mac(id, timestamp, body);
-        for c in &candidates {
-            if c.len() == expected.len() && bool::from(c.ct_eq(&expected)) {
+        for c in candidates.iter().chain(&more) {
+            if bool::from(c[..].ct_eq(&expected[..])) {
                 return Ok(());
             }
         }
@@ -422,6 +469,61 @@ mod tests {
             ),
             Ok(())
         );
+    }
+
+    #[test]
+    fn signatures_of_other_lengths_and_many_signatures_are_read_as_before() {
+        let secret = WebhookSecret::parse(SECRET).unwrap();
+        // Well-formed base64 that is no HMAC-SHA256 (short, 48 bytes, 300
+        // bytes: the last one past the stack buffer) never matches, and is
+        // not malformed.
+        for len in [4usize, 31, 33, 48, 300] {
+            let other = format!("v1,{}", B64.encode(vec![1u8; len]));
+            assert_eq!(
+                check(&secret, Some(&other), BODY, TS),
+                Err(Rejection::Mismatch),
+                "{len}"
+            );
+            let both = format!("{other} {SIG}");
+            assert_eq!(check(&secret, Some(&both), BODY, TS), Ok(()), "{len}");
+        }
+        // Malformed base64 past the stack buffer is still malformed.
+        let long = format!("v1,{}@", "A".repeat(80));
+        assert_eq!(
+            check(&secret, Some(&long), BODY, TS),
+            Err(Rejection::Malformed)
+        );
+        // More signatures than are kept on the stack: the right one last.
+        let wrong = WebhookSecret::from_key(&[3u8; 24]).unwrap();
+        let mut many: Vec<String> = (0..6)
+            .map(|n| wrong.sign(&format!("msg_{n}"), TS, BODY))
+            .collect();
+        many.push(SIG.to_owned());
+        assert_eq!(check(&secret, Some(&many.join(" ")), BODY, TS), Ok(()));
+        many.pop();
+        assert_eq!(
+            check(&secret, Some(&many.join(" ")), BODY, TS),
+            Err(Rejection::Mismatch)
+        );
+        // A malformed signature after the matching one refuses the delivery.
+        let after = format!("{SIG} v1,@@@");
+        assert_eq!(
+            check(&secret, Some(&after), BODY, TS),
+            Err(Rejection::Malformed)
+        );
+        // Only other schemes: malformed, as before.
+        assert_eq!(
+            check(&secret, Some("v1a,AAAA"), BODY, TS),
+            Err(Rejection::Malformed)
+        );
+    }
+
+    #[test]
+    fn sign_onto_appends_what_sign_answers() {
+        let secret = WebhookSecret::parse(SECRET).unwrap();
+        let mut header = String::from("v1,x ");
+        secret.sign_onto(ID, &TS.to_string(), BODY, &mut header);
+        assert_eq!(header, format!("v1,x {SIG}"));
     }
 
     #[test]

@@ -20,10 +20,13 @@
 //! (`RUST_LOG=hooklab=debug`): the spans of `Ctx::send` and `attempt`
 //! carry the event, the endpoint and the attempt number.
 
+mod endpoints;
+
 use crate::Shared;
-use crate::ledger::EndpointRecord;
+use crate::ledger::{EndpointRecord, FastMap};
 use crate::store::{AttemptRow, OutboxRow, OutboxState};
 use bytes::Bytes;
+pub(crate) use endpoints::EndpointCache;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
 use hooklab_core::http::TransportErrorKind;
@@ -256,90 +259,30 @@ pub(crate) async fn run(
     mut queue: mpsc::UnboundedReceiver<Dispatch>,
     shutdown: Shutdown,
 ) {
+    let endpoints_version = shared.ledger().endpoints_version();
     let ctx = Arc::new(Ctx {
         shared,
         shutdown,
         tasks: Mutex::new(JoinSet::new()),
         killed: std::sync::atomic::AtomicBool::new(false),
+        endpoints_version,
     });
     // A dispatcher aborted where it stands (a crash fault: the harness kills
     // the platform's tasks) takes its workers and retry waits with it, as a
     // killed process does; they hold the context, so without this they
     // would outlive it. After a normal stop the set is already empty.
     let _kill = KillOnDrop(ctx.clone());
-    // One lane per endpoint. Only this task touches the map.
-    let mut lanes: HashMap<EndpointId, Arc<Lane>> = HashMap::new();
+    // One lane per endpoint, and the endpoints as last read from the
+    // ledger. Only this task touches them.
+    let mut lanes: FastMap<EndpointId, Arc<Lane>> = FastMap::default();
+    let mut endpoints = EndpointCache::new(&ctx.shared);
     let mut shutdown = ctx.shutdown.clone();
     loop {
         tokio::select! {
             biased;
             _ = shutdown.wait() => break,
             next = queue.recv() => match next {
-                Some(dispatch) => {
-                    let shared = &ctx.shared;
-                    let targets = crate::store::outbox::targets(shared, &dispatch);
-                    // Serialised only for someone to send it to: a merchant
-                    // that polls has no endpoint, and a poll-heavy run
-                    // rendered every event's JSON for nobody.
-                    let body = if targets.is_empty() {
-                        Ok(Vec::new())
-                    } else {
-                        event_json(&dispatch.event)
-                    };
-                    let body = match body {
-                        Ok(b) => Bytes::from(b),
-                        // An Event always serialises; if one ever did not,
-                        // skip it (and say so) rather than panic.
-                        Err(e) => {
-                            tracing::error!(
-                                event = %dispatch.event.id,
-                                error = &e as &dyn std::error::Error,
-                                "event not delivered: it did not serialise"
-                            );
-                            continue;
-                        }
-                    };
-                    for (endpoint, row) in targets {
-                        tracing::debug!(
-                            event = %dispatch.event.id,
-                            endpoint = %endpoint.id,
-                            url = %endpoint.uri,
-                            "delivery queued"
-                        );
-                        let lane = lanes.entry(endpoint.id.clone()).or_default().clone();
-                        let delivery = Arc::new(Delivery {
-                            endpoint,
-                            event_id: dispatch.event.id.clone(),
-                            payment_id: dispatch.event.data.id.clone(),
-                            order_id: dispatch.event.data.order_id.clone(),
-                            body: body.clone(),
-                            lane,
-                            outbox: row.as_ref().map(|r| r.id),
-                        });
-                        if let Some((index, at)) = row.and_then(|r| r.resume) {
-                            ctx.opened(&delivery);
-                            // Resumed after a restart: its next attempt, when
-                            // it was due.
-                            let wait = at.since(shared.clock.now());
-                            let wait = if at > shared.clock.now() { wait } else { Dur::ZERO };
-                            ctx.after(wait, Attempt { delivery, index });
-                            continue;
-                        }
-                        // Fault injection: a sender that sometimes delivers
-                        // twice, as at-least-once senders do.
-                        if shared.chance(shared.config.duplicate_rate) {
-                            ctx.first_attempt(delivery.clone());
-                        }
-                        ctx.first_attempt(delivery);
-                    }
-                    // The dispatch itself is handed out: each delivery it
-                    // started was counted open before it could end.
-                    shared.ledger().event_deliveries_changed(
-                        &dispatch.event.id,
-                        -1,
-                        shared.clock.now(),
-                    );
-                }
+                Some(dispatch) => ctx.hand_out(dispatch, &mut lanes, &mut endpoints),
                 None => break,
             },
         }
@@ -381,6 +324,8 @@ struct Ctx {
     tasks: Mutex<JoinSet<()>>,
     /// Set when the dispatcher was aborted: no task starts after that.
     killed: std::sync::atomic::AtomicBool,
+    /// The ledger's endpoints' version (see [`EndpointCache`]).
+    endpoints_version: crate::ledger::EndpointsVersion,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -415,7 +360,12 @@ struct Attempt {
 
 /// One event on its way to one endpoint.
 struct Delivery {
-    endpoint: EndpointRecord,
+    /// The endpoint as the dispatcher read it (shared by the deliveries
+    /// made from one read, see [`EndpointCache`]).
+    endpoint: Arc<EndpointRecord>,
+    /// The ledger's [`crate::ledger::EndpointsVersion`] at which `endpoint`
+    /// was enabled: while it has not moved, an attempt needs no look-up.
+    checked: u64,
     event_id: EventId,
     payment_id: PaymentId,
     order_id: hooklab_core::ids::OrderId,
@@ -439,6 +389,117 @@ impl Ctx {
         tasks.spawn(task);
     }
 
+    /// Hands one queued event out: a delivery per endpoint, each on its
+    /// endpoint's lane.
+    ///
+    /// The event came counted open once (its settlement, or
+    /// [`Shared::dispatch`], counted it): that count passes to its first
+    /// delivery, and only each further one is counted under the ledger's
+    /// lock, before its first attempt can end it; an event with no delivery
+    /// gives its count back. The common event (one endpoint, read from
+    /// `endpoints` while they did not change) so takes no lock here.
+    fn hand_out(
+        self: &Arc<Self>,
+        dispatch: Dispatch,
+        lanes: &mut FastMap<EndpointId, Arc<Lane>>,
+        endpoints: &mut EndpointCache,
+    ) {
+        let shared = &self.shared;
+        let (targets, checked) = crate::store::outbox::targets(shared, &dispatch, endpoints);
+        // Serialised only for someone to send it to: a merchant that polls
+        // has no endpoint, and a poll-heavy run rendered every event's JSON
+        // for nobody.
+        let body = if targets.is_empty() {
+            Ok(Vec::new())
+        } else {
+            event_json(&dispatch.event)
+        };
+        let body = match body {
+            Ok(b) => Bytes::from(b),
+            // An Event always serialises; if one ever did not, skip it (and
+            // say so) rather than panic.
+            Err(e) => {
+                tracing::error!(
+                    event = %dispatch.event.id,
+                    error = &e as &dyn std::error::Error,
+                    "event not delivered: it did not serialise"
+                );
+                return;
+            }
+        };
+        let Dispatch { event, .. } = dispatch;
+        let Event {
+            id: event_id, data, ..
+        } = event;
+        let (mut payment_id, mut order_id) = (data.id, data.order_id);
+        let mut spare = true;
+        let count = targets.len();
+        for (n, (endpoint, row)) in targets.into_iter().enumerate() {
+            // The last delivery takes the event's ids, the others copies.
+            let last = n + 1 == count;
+            let ids = if last {
+                (
+                    std::mem::replace(&mut payment_id, PaymentId(String::new())),
+                    std::mem::replace(&mut order_id, hooklab_core::ids::OrderId(String::new())),
+                )
+            } else {
+                (payment_id.clone(), order_id.clone())
+            };
+            tracing::debug!(
+                event = %event_id,
+                endpoint = %endpoint.id,
+                url = %endpoint.uri,
+                "delivery queued"
+            );
+            let lane = match lanes.get(&endpoint.id) {
+                Some(lane) => lane.clone(),
+                None => lanes.entry(endpoint.id.clone()).or_default().clone(),
+            };
+            let delivery = Arc::new(Delivery {
+                endpoint,
+                checked,
+                event_id: event_id.clone(),
+                payment_id: ids.0,
+                order_id: ids.1,
+                body: body.clone(),
+                lane,
+                outbox: row.as_ref().map(|r| r.id),
+            });
+            if let Some((index, at)) = row.and_then(|r| r.resume) {
+                self.open(&delivery, &mut spare);
+                // Resumed after a restart: its next attempt, when it was due.
+                let wait = at.since(shared.clock.now());
+                let wait = if at > shared.clock.now() {
+                    wait
+                } else {
+                    Dur::ZERO
+                };
+                self.after(wait, Attempt { delivery, index });
+                continue;
+            }
+            // Fault injection: a sender that sometimes delivers twice, as
+            // at-least-once senders do.
+            if shared.chance(shared.config.duplicate_rate) {
+                self.first_attempt(delivery.clone(), &mut spare);
+            }
+            self.first_attempt(delivery, &mut spare);
+        }
+        if spare {
+            // Nothing started: the dispatch itself is handed out.
+            shared
+                .ledger()
+                .event_deliveries_changed(&event_id, -1, shared.clock.now());
+        }
+    }
+
+    /// Counts `delivery` open on its event, unless the dispatch's own count
+    /// is still `spare` (see [`Self::hand_out`]): then it takes that one.
+    fn open(&self, delivery: &Delivery, spare: &mut bool) {
+        if !std::mem::take(spare) {
+            self.opened(delivery);
+        }
+    }
+
     /// Counts `delivery` open on its event, before its first attempt can
     /// end it: the event's payment is not finished while it runs.
     fn opened(&self, delivery: &Delivery) {
@@ -450,12 +511,12 @@ impl Ctx {
 
     /// Queues a delivery's first attempt: now, unless the scenario holds
     /// first attempts back (`reorder`) or the schedule starts with a delay.
-    fn first_attempt(self: &Arc<Self>, delivery: Arc<Delivery>) {
+    fn first_attempt(self: &Arc<Self>, delivery: Arc<Delivery>, spare: &mut bool) {
         let shared = &self.shared;
         let Some(first) = shared.config.delivery.retry_schedule.first() else {
             return;
         };
-        self.opened(&delivery);
+        self.open(&delivery, spare);
         let mut wait = shared.jittered(*first);
         if shared.config.reorder > Dur::ZERO {
             // Fault injection: hold the first attempt back at random, so
@@ -547,7 +608,10 @@ impl Ctx {
         // The endpoint this attempt goes to: the delivery's, or, when a new
         // registration for the same URL replaced it (a shop that restarted
         // registers again), its successor, so the restart loses nothing.
-        let successor = {
+        let successor = if self.endpoints_version.get() == delivery.checked {
+            // Nothing changed since the endpoint was read enabled.
+            None
+        } else {
             let ledger = shared.ledger();
             if ledger.endpoint_enabled(&delivery.endpoint.id) {
                 None
@@ -751,6 +815,15 @@ fn plain_json_text(text: &str) -> bool {
     text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
+/// The Standard Webhooks headers' names, made once (a name parsed from a
+/// `&str` is copied on every request).
+static ID_HEADER: http::HeaderName =
+    http::HeaderName::from_static(hooklab_core::signature::ID_HEADER);
+static TIMESTAMP_HEADER: http::HeaderName =
+    http::HeaderName::from_static(hooklab_core::signature::TIMESTAMP_HEADER);
+static SIGNATURE_HEADER: http::HeaderName =
+    http::HeaderName::from_static(hooklab_core::signature::SIGNATURE_HEADER);
+
 /// One signed POST, with its timeout. Returns the result and, for a 429 or
 /// 503 with `Retry-After: <seconds>`, how long the receiver asked to wait.
 #[tracing::instrument(level = "debug", skip_all, fields(url = %endpoint.uri))]
@@ -761,16 +834,26 @@ async fn attempt(
     started_at: Micros,
 ) -> (AttemptResult, Option<Dur>) {
     let timestamp = shared.clock.unix_secs(started_at);
+    // The header's text is what is signed, byte for byte.
+    let timestamp_header = http::HeaderValue::from(timestamp);
+    let timestamp_text = timestamp_header.to_str().unwrap_or_default();
     // During a rotation, sign with every live secret (space-separated), so a
-    // receiver that knows either one accepts the delivery.
-    let mut signature = String::new();
+    // receiver that knows either one accepts the delivery. One string for
+    // the header, sized for one signature (`v1,` and 44 characters).
+    let mut signature = String::with_capacity(48);
     for secret in endpoint.signing_secrets(started_at) {
         if !signature.is_empty() {
             signature.push(' ');
         }
-        signature.push_str(&secret.sign(delivery.event_id.as_str(), timestamp, &delivery.body));
+        secret.sign_onto(
+            delivery.event_id.as_str(),
+            timestamp_text,
+            &delivery.body,
+            &mut signature,
+        );
     }
-    // The two constant headers are `from_static`: no copy per attempt.
+    // The constant headers and every header name are static: no copy per
+    // attempt.
     let request = http::Request::post(endpoint.uri.clone())
         .header(
             http::header::CONTENT_TYPE,
@@ -780,15 +863,9 @@ async fn attempt(
             http::header::USER_AGENT,
             http::HeaderValue::from_static("hooklab-platform/0.1"),
         )
-        .header(
-            hooklab_core::signature::ID_HEADER,
-            delivery.event_id.as_str(),
-        )
-        .header(
-            hooklab_core::signature::TIMESTAMP_HEADER,
-            timestamp.to_string(),
-        )
-        .header(hooklab_core::signature::SIGNATURE_HEADER, signature)
+        .header(ID_HEADER.clone(), delivery.event_id.as_str())
+        .header(TIMESTAMP_HEADER.clone(), timestamp_header)
+        .header(SIGNATURE_HEADER.clone(), signature)
         // Only the status matters: an acknowledgement's body is read up to
         // 64 KiB and an endless one fails the attempt (`response_too_large`).
         .extension(hooklab_core::http::BodyCap::ACK)

@@ -32,10 +32,12 @@
 //! also acknowledge before it records (`ack_before_commit`), so a crash of
 //! the shop in between ([`Receiver::crash`]) loses what it acknowledged.
 
+mod notice;
+
 use crate::orders::{Channel, Notice, OrderBook};
 use axum::extract::{FromRequest, Request, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -48,9 +50,7 @@ use hooklab_core::rng::SharedRng;
 use hooklab_core::shutdown::Shutdown;
 use hooklab_core::signature::{self, WebhookSecret};
 use hooklab_core::wire::{ErrorBody, PaymentStatus};
-use serde::Deserialize;
 use serde_json::json;
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -456,26 +456,6 @@ pub async fn serve(
     .map(drop)
 }
 
-/// What the receiver reads of a payment event: its type, and the order and
-/// status it is about. Strings are borrowed from the body unless escaped. A
-/// tolerant reader: the other fields of the documented event
-/// (`hooklab_core::wire::Event`) may be absent, or joined by new ones, without
-/// the shop caring.
-#[derive(Deserialize)]
-struct PaymentNotice<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Cow<'a, str>,
-    #[serde(borrow)]
-    data: NoticeData<'a>,
-}
-
-#[derive(Deserialize)]
-struct NoticeData<'a> {
-    #[serde(borrow)]
-    order_id: Cow<'a, str>,
-    status: PaymentStatus,
-}
-
 /// Whether the shop acts on events of this type.
 fn is_payment_event(kind: &str) -> bool {
     matches!(kind, "payment.approved" | "payment.declined")
@@ -513,6 +493,11 @@ fn received() -> Response {
     )
         .into_response()
 }
+
+/// The Standard Webhooks headers' names, made once.
+static ID_HEADER: HeaderName = HeaderName::from_static(signature::ID_HEADER);
+static TIMESTAMP_HEADER: HeaderName = HeaderName::from_static(signature::TIMESTAMP_HEADER);
+static SIGNATURE_HEADER: HeaderName = HeaderName::from_static(signature::SIGNATURE_HEADER);
 
 async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) -> Response {
     // The headers are moved out rather than copied (axum's `HeaderMap`
@@ -558,14 +543,17 @@ async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) ->
         return (StatusCode::INTERNAL_SERVER_ERROR, Json(error)).into_response();
     }
     let now = receiver.clock.now();
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    // Looked up by names made once: a name given as `&str` is parsed
+    // (checked and lower-cased) on every look-up.
+    let header = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let id_header = header(&ID_HEADER);
     let secrets = Arc::clone(&receiver.secrets.lock().unwrap_or_else(|p| p.into_inner()));
     if !secrets.is_empty() {
         let verdict = signature::verify(
             &secrets,
-            header(signature::ID_HEADER),
-            header(signature::TIMESTAMP_HEADER),
-            header(signature::SIGNATURE_HEADER),
+            id_header,
+            header(&TIMESTAMP_HEADER),
+            header(&SIGNATURE_HEADER),
             &body,
             receiver.clock.unix_secs(now),
             receiver.tolerance_secs,
@@ -585,7 +573,7 @@ async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) ->
             return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
         }
     }
-    let webhook_id = header(signature::ID_HEADER).map(str::to_owned);
+    let webhook_id = id_header.map(str::to_owned);
     if let Some(id) = &webhook_id
         && receiver
             .seen
@@ -601,11 +589,12 @@ async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) ->
             .into_response();
     }
     // The common case, a payment event, is read once, straight into the two
-    // fields the shop acts on. Only a body that is not one is looked at
+    // fields the shop acts on (the platform's own layout without serde, see
+    // `notice`). Only a body that is not one is looked at
     // again, loosely, to tell an event type we do not know (acknowledged and
     // ignored: providers add types over time) from a malformed body
     // (refused).
-    let notice = match serde_json::from_slice::<PaymentNotice>(&body) {
+    let notice = match notice::read(&body) {
         Ok(notice) if is_payment_event(&notice.kind) => notice,
         Ok(other) => return ignored(&counts.ignored, &other.kind),
         Err(shape_error) => {

@@ -96,30 +96,45 @@ pub const API_KEY: &str = "sk_test_load_target";
 /// A platform whose payments (those it does not plan) settle after `settle`,
 /// with one merchant whose key is [`API_KEY`].
 pub fn platform(clock: Clock, settle: Dur) -> Platform {
-    let config = PlatformConfig {
+    Platform::new(clock, config(settle), real_http())
+}
+
+/// [`platform`], whose delivery attempts time out after 10 minutes rather
+/// than the default: for a profile under callgrind, where every attempt is
+/// some 50 times slower (`burst --unbounded`).
+pub fn platform_unbounded(clock: Clock, settle: Dur) -> Platform {
+    Platform::new(clock, unbounded(config(settle)), real_http())
+}
+
+/// The one merchant's platform configuration.
+fn config(settle: Dur) -> PlatformConfig {
+    PlatformConfig {
         default_settle: settle,
         merchants: vec![Merchant {
             id: MerchantId::numbered(1),
             api_key: API_KEY.to_owned(),
         }],
         ..PlatformConfig::default()
-    };
-    Platform::new(clock, config, real_http())
+    }
 }
 
-/// [`platform`], with its books in `opened` (see `hooklab_platform::store`).
+/// `config` with a delivery timeout of 10 minutes.
+fn unbounded(mut config: PlatformConfig) -> PlatformConfig {
+    config.delivery.timeout_ms = Dur::from_secs(600);
+    config
+}
+
+/// [`platform`], with its books in `opened` (see `hooklab_platform::store`);
+/// `unbounded`: as [`platform_unbounded`].
 pub fn platform_with_store(
     clock: Clock,
     settle: Dur,
     opened: hooklab_platform::store::Opened,
+    unbounded_timeout: bool,
 ) -> Result<Platform> {
-    let config = PlatformConfig {
-        default_settle: settle,
-        merchants: vec![Merchant {
-            id: MerchantId::numbered(1),
-            api_key: API_KEY.to_owned(),
-        }],
-        ..PlatformConfig::default()
+    let config = match unbounded_timeout {
+        true => unbounded(config(settle)),
+        false => config(settle),
     };
     Ok(Platform::with_store(clock, config, real_http(), opened)?)
 }

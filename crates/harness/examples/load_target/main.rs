@@ -18,6 +18,8 @@
 //! - `memory` ([`memory`]): RSS growth per pending order.
 //! - `latency` ([`latency`]): real-mode webhook notification latency at low
 //!   load.
+//! - `stages` ([`stages`]): the same notification split into its stages on
+//!   one clock (pick-up, request, answer).
 //!
 //! [`common`] holds what they share: the one merchant, a platform, requests
 //! through a router without a socket, and the error type. Every line of
@@ -29,6 +31,7 @@ mod latency;
 mod memory;
 mod requests;
 mod serve;
+mod stages;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -64,6 +67,10 @@ enum Command {
         /// the durable dispatcher, working from the transactional outbox.
         #[arg(long)]
         durable: bool,
+        /// No wall-clock bounds that a run under callgrind would hit: 5 ms
+        /// of lead per creation, 10-minute delivery timeout, 30-minute wait.
+        #[arg(long)]
+        unbounded: bool,
     },
     /// The transport's ceiling alone: the dispatcher's messages, signed
     /// beforehand, from as many workers as the dispatcher's cap.
@@ -86,6 +93,15 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         orders: u64,
     },
+    /// One webhook notification's stages at low load (see `stages`).
+    Stages {
+        /// Notifications to time.
+        #[arg(long, default_value_t = 200)]
+        orders: u64,
+        /// Milliseconds between two settlements.
+        #[arg(long, default_value_t = 10)]
+        gap_ms: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -104,11 +120,16 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::serve(args),
         Command::Dispatch { orders, per_s } => dispatch::dispatch(orders, per_s),
-        Command::Burst { orders, durable } => dispatch::dispatch_burst(orders, durable),
+        Command::Burst {
+            orders,
+            durable,
+            unbounded,
+        } => dispatch::dispatch_burst(orders, durable, unbounded),
         Command::Ceiling { orders } => dispatch::transport_ceiling(orders),
         Command::Requests(args) => requests::requests(args),
         Command::Memory { orders } => memory::memory(orders),
         Command::Latency { orders } => latency::latency(orders),
+        Command::Stages { orders, gap_ms } => stages::stages(orders, gap_ms),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

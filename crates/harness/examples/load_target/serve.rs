@@ -7,17 +7,22 @@
 //! on the same route, and `{"received":true}` on the webhook path without
 //! reading the body, (3) the shop's webhook receiver with orders
 //! `ord_000001..` placed in its book, trusting one secret, and (4) a control
-//! app (`GET /stats`, `GET /stop`). Before serving it writes, for each round
-//! `r` and wrk thread `t`, `PATH/deliveries-r-t.http`: raw HTTP requests,
-//! separated by a NUL byte, each a Standard Webhooks delivery signed with
-//! the receiver's secret (a distinct `webhook-id`, a timestamp of now), so
-//! wrk's Lua can replay signed deliveries without computing an HMAC. It
-//! prints one `name value` line per server and file folder, then `ready`,
-//! and runs until `/stop` or `--max-secs`.
+//! app (`GET /stats`, `GET /stop`, `GET /deliveries?round=R`). Before
+//! serving it writes, for each round `r` of `--rounds` and wrk thread `t`,
+//! `PATH/deliveries-r-t.http`: raw HTTP requests, separated by a NUL byte,
+//! each a Standard Webhooks delivery signed with the receiver's secret (a
+//! distinct `webhook-id`, a timestamp of now), so wrk's Lua can replay
+//! signed deliveries without computing an HMAC. `GET /deliveries?round=R`
+//! writes round `R`'s files then, with a fresh timestamp, and removes every
+//! other round's, so that a script can keep one round on disk at a time
+//! (`scripts/load.sh` asks for each round's just before it). It prints one
+//! `name value` line per server and file folder, then `ready`, and runs
+//! until `/stop` or `--max-secs`.
 
 use crate::common::{self, API_KEY, Result, bind, create, expect_status, spawn_app};
 use axum::Router;
 use axum::body::Body;
+use axum::extract::Query;
 use axum::routing::{get, post};
 use bytes::Bytes;
 use hooklab_core::clock::Clock;
@@ -35,6 +40,12 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+/// `?round=R` of `GET /deliveries`.
+#[derive(serde::Deserialize)]
+struct RoundQuery {
+    round: u64,
+}
+
 /// What `serve` prepares: payments, orders, and the signed deliveries wrk
 /// replays.
 #[derive(Debug, clap::Args)]
@@ -48,8 +59,9 @@ pub struct ServeArgs {
     /// Signed deliveries per round (split among the threads' files).
     #[arg(long, default_value_t = 150_000)]
     deliveries: u64,
-    /// Rounds of the comparison: each gets its own deliveries, so a later
-    /// round never replays an earlier round's `webhook-id`s.
+    /// Rounds whose deliveries are written before serving: each gets its
+    /// own, so a later round never replays an earlier round's
+    /// `webhook-id`s (later ones: `GET /deliveries?round=R`).
     #[arg(long, default_value_t = 2)]
     rounds: u64,
     /// wrk threads: each reads its own file.
@@ -64,30 +76,62 @@ pub struct ServeArgs {
 }
 
 /// Writes the signed deliveries of every round and thread (see the module
-/// docs) into `dir`: delivery `k` of round `r` is event `evt_r{r}_{k}`, the
-/// approval of order `ord_{k mod orders}`, so after the first pass over the
-/// book every delivery is a new event about an order already known.
+/// docs) into `dir`.
 fn write_deliveries(
     load: &ServeArgs,
     dir: &std::path::Path,
     secret: &WebhookSecret,
     clock: Clock,
 ) -> Result<()> {
-    let threads = load.threads.max(1);
     for round in 1..=load.rounds.max(1) {
-        for thread in 0..threads {
-            let path = dir.join(format!("deliveries-{round}-{thread}.http"));
-            let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
-            for k in (thread..load.deliveries).step_by(threads as usize) {
-                let n = k % load.orders.max(1) + 1;
-                let id = EventId(format!("evt_r{round}_{k:07}"));
-                file.write_all(&signed_delivery(id, n, secret, clock)?)?;
-                file.write_all(b"\0")?;
-            }
-            file.flush()?;
-        }
+        write_round(load, dir, round, secret, clock)?;
     }
     Ok(())
+}
+
+/// Round `round`'s file of each thread: delivery `k` is event
+/// `evt_r{round}_{k}`, the approval of order `ord_{k mod orders}`, so after
+/// the first pass over the book every delivery is a new event about an
+/// order already known.
+fn write_round(
+    load: &ServeArgs,
+    dir: &std::path::Path,
+    round: u64,
+    secret: &WebhookSecret,
+    clock: Clock,
+) -> Result<()> {
+    let threads = load.threads.max(1);
+    for thread in 0..threads {
+        let path = dir.join(format!("deliveries-{round}-{thread}.http"));
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        for k in (thread..load.deliveries).step_by(threads as usize) {
+            let n = k % load.orders.max(1) + 1;
+            let id = EventId(format!("evt_r{round}_{k:07}"));
+            file.write_all(&signed_delivery(id, n, secret, clock)?)?;
+            file.write_all(b"\0")?;
+        }
+        file.flush()?;
+    }
+    Ok(())
+}
+
+/// `GET /deliveries?round=R`: writes round `R`'s files and removes every
+/// other round's (see the module docs).
+fn fresh_round(
+    load: &ServeArgs,
+    dir: &std::path::Path,
+    round: u64,
+    secret: &WebhookSecret,
+    clock: Clock,
+) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with("deliveries-") && name.ends_with(".http") {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    write_round(load, dir, round, secret, clock)
 }
 
 /// One raw HTTP request: event `id`, the approval of order `n`, signed with
@@ -194,6 +238,7 @@ pub async fn targets(payments: u64, orders: u64) -> Result<Targets> {
 pub fn serve(load: ServeArgs) -> Result<()> {
     common::multi_thread()?.block_on(async {
         let dir = load.dir.clone().unwrap_or_else(std::env::temp_dir);
+        let max_secs = load.max_secs;
         let Targets {
             platform,
             bare,
@@ -232,8 +277,30 @@ pub fn serve(load: ServeArgs) -> Result<()> {
         let control = {
             let stats = stats.clone();
             let trigger = trigger.clone();
+            let fresh = Arc::new((load, dir.clone(), secret));
             Router::new()
                 .route("/stats", get(move || std::future::ready(stats())))
+                .route(
+                    "/deliveries",
+                    get(move |Query(at): Query<RoundQuery>| {
+                        let fresh = fresh.clone();
+                        async move {
+                            let written = tokio::task::spawn_blocking(move || {
+                                let (load, dir, secret) = &*fresh;
+                                fresh_round(load, dir, at.round, secret, clock)
+                            })
+                            .await;
+                            match written {
+                                Ok(Ok(())) => (http::StatusCode::OK, format!("round {}\n", at.round)),
+                                Ok(Err(e)) => (
+                                    http::StatusCode::INTERNAL_SERVER_ERROR,
+                                    format!("{}\n", common::chain(&e)),
+                                ),
+                                Err(e) => (http::StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
+                            }
+                        }
+                    }),
+                )
                 .route(
                     "/stop",
                     get(move || {
@@ -276,7 +343,7 @@ pub fn serve(load: ServeArgs) -> Result<()> {
 
         tokio::select! {
             _ = stopped.wait() => {}
-            _ = tokio::time::sleep(Duration::from_secs(load.max_secs)) => trigger.trigger(),
+            _ = tokio::time::sleep(Duration::from_secs(max_secs)) => trigger.trigger(),
         }
         for server in servers {
             if let Ok(served) = tokio::time::timeout(Duration::from_secs(5), server).await {

@@ -8,12 +8,38 @@
 //! restarts registers again, and without this every restart added an
 //! endpoint whose old secret the shop no longer knew, so each event went out
 //! once more and was refused with 401 for days.
+//!
+//! Every change of the endpoints (a registration, a deletion, a rotation,
+//! a disabling) moves their [`Version`], which the dispatcher reads without
+//! the ledger's lock: while it has not moved, the endpoints the dispatcher
+//! read under the lock are still the ledger's, so a delivery needs the lock
+//! only to record its attempt.
 
 use super::Ledger;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
 use hooklab_core::ids::{EndpointId, MerchantId};
 use hooklab_core::signature::WebhookSecret;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The number of changes made to the ledger's endpoints so far, shared with
+/// the dispatcher. Moved under the ledger's lock, before the change is
+/// made; read without it, a value equal to one read under the lock says
+/// nothing changed since.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Version(Arc<AtomicU64>);
+
+impl Version {
+    /// The number of changes so far.
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    fn moved(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
+}
 
 /// How many previous secrets an endpoint keeps signing with during
 /// rotations: with the current one, a delivery carries at most three
@@ -64,6 +90,7 @@ impl Ledger {
         url: String,
         uri: http::Uri,
     ) -> (EndpointRecord, Vec<EndpointId>) {
+        self.endpoints_version.moved();
         let mut replaced = Vec::new();
         self.endpoints.retain(|e| {
             let same = &e.merchant == merchant && e.url == url;
@@ -90,6 +117,7 @@ impl Ledger {
     /// Deletes `merchant`'s endpoint `id`; deliveries queued for it are
     /// dropped when their turn comes. Answers whether there was one.
     pub(crate) fn remove_endpoint(&mut self, merchant: &MerchantId, id: &EndpointId) -> bool {
+        self.endpoints_version.moved();
         let before = self.endpoints.len();
         self.endpoints
             .retain(|e| !(&e.id == id && &e.merchant == merchant));
@@ -112,10 +140,13 @@ impl Ledger {
         }
         e.consecutive_failures = e.consecutive_failures.saturating_add(1);
         let limit = disable_after?;
-        (!e.disabled && e.consecutive_failures >= limit).then(|| {
-            e.disabled = true;
-            e.consecutive_failures
-        })
+        let disable = !e.disabled && e.consecutive_failures >= limit;
+        if !disable {
+            return None;
+        }
+        self.endpoints_version.moved();
+        e.disabled = true;
+        Some(e.consecutive_failures)
     }
 
     /// Gives `merchant`'s endpoint `id` a new secret; the old one still signs
@@ -131,6 +162,7 @@ impl Ledger {
         grace: Dur,
     ) -> Option<EndpointRecord> {
         let fresh = WebhookSecret::generate(&mut self.rng);
+        self.endpoints_version.moved();
         let e = self
             .endpoints
             .iter_mut()
@@ -182,6 +214,11 @@ impl Ledger {
         })
     }
 
+    /// The endpoints' [`Version`], for the dispatcher to keep.
+    pub(crate) fn endpoints_version(&self) -> Version {
+        self.endpoints_version.clone()
+    }
+
     /// How many endpoints were ever registered: the last one's number.
     pub(crate) fn endpoints_registered(&self) -> u64 {
         self.next_endpoint
@@ -194,6 +231,7 @@ impl Ledger {
 
     /// Disables `id` (it answered 410 Gone).
     pub(crate) fn disable_endpoint(&mut self, id: &EndpointId) {
+        self.endpoints_version.moved();
         for e in self.endpoints.iter_mut().filter(|e| &e.id == id) {
             e.disabled = true;
         }

@@ -35,7 +35,7 @@ mod payments;
 mod restore;
 mod settled;
 
-pub(crate) use endpoints::EndpointRecord;
+pub(crate) use endpoints::{EndpointRecord, Version as EndpointsVersion};
 pub(crate) use events::EventRecord;
 pub(crate) use payments::{NewPayment, PaymentRecord};
 pub use settled::Settlement;
@@ -71,6 +71,9 @@ pub(crate) struct Ledger {
     /// `(merchant, Idempotency-Key)` to the payment it created.
     idempotency: HashMap<(MerchantId, String), u64>,
     endpoints: Vec<EndpointRecord>,
+    /// Moved on every change of `endpoints` (see `endpoints.rs`): the
+    /// dispatcher reads it without this lock.
+    endpoints_version: endpoints::Version,
     /// Every event kept, by number.
     events: Numbered<EventRecord>,
     /// Each merchant's events, as numbers, for cursor paging (forgotten
@@ -100,6 +103,7 @@ impl Ledger {
             payments: Numbered::default(),
             idempotency: HashMap::new(),
             endpoints: Vec::new(),
+            endpoints_version: endpoints::Version::default(),
             events: Numbered::default(),
             events_by_merchant: FastMap::default(),
             schedule: BinaryHeap::new(),
