@@ -50,15 +50,17 @@ pub fn number(value: f64) -> String {
 }
 
 /// `text` with its control characters written as `\u{1b}`, so it cannot
-/// clear a terminal or break a table's line. Everything else, accents
-/// included, is kept.
+/// clear a terminal or break a table's line, and its invisible format
+/// characters ([`is_format_char`]) as `\u{202e}`, so it cannot print
+/// reversed or hide a part. Everything else, accents included, is kept.
 pub fn escape_controls(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    let hidden = |c: char| c.is_control() || is_format_char(c);
+    if !text.chars().any(hidden) {
         return text.to_owned();
     }
     text.chars()
         .map(|c| {
-            if c.is_control() {
+            if hidden(c) {
                 c.escape_unicode().to_string()
             } else {
                 c.to_string()
@@ -87,6 +89,16 @@ mod number_tests {
         assert!(cut.starts_with(&"é".repeat(80)));
         assert!(cut.ends_with("… (60000 characters)"), "{cut}");
         assert_eq!(super::excerpt("a\u{1b}b", 80), "a\\u{1b}b");
+    }
+
+    #[test]
+    fn text_that_would_print_reversed_or_hidden_is_escaped() {
+        assert_eq!(super::escape_controls("o\u{202e}x"), "o\\u{202e}x");
+        assert_eq!(
+            super::escape_controls("a\u{200b}b\u{feff}"),
+            "a\\u{200b}b\\u{feff}"
+        );
+        assert_eq!(super::escape_controls("ação"), "ação");
     }
 }
 

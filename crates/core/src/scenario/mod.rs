@@ -419,10 +419,12 @@ impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
             file: file.clone(),
             source,
         })?;
+        let text =
+            String::from_utf8(bytes).map_err(|e| not_utf8(&file, e.as_bytes(), e.utf8_error()))?;
         Scenario::parse(&text, &file)
     }
 
@@ -486,10 +488,20 @@ impl Scenario {
                 {
                     path.0.push(PathSeg::Key(key));
                 }
-                let last = field.as_ref().and_then(|p| match p.0.last() {
+                let mut last = field.as_ref().and_then(|p| match p.0.last() {
                     Some(PathSeg::Key(k)) => Some(k.clone()),
                     _ => None,
                 });
+                // TOML's "duplicate key" names no key: the line it points
+                // at writes it (`seed = 43`).
+                if message == "duplicate key" {
+                    let line = source_line(text, line_col(text, offset).0);
+                    last = line
+                        .split_once('=')
+                        .map(|(key, _)| key.trim().trim_matches('"').to_owned())
+                        .filter(|k| !k.is_empty() && k.len() <= 64)
+                        .map(|k| crate::printable::escape_controls(&k));
+                }
                 let what = serde_said(&message, last.as_deref());
                 let (line, column) = line_col(text, offset);
                 if hint.is_none() {
@@ -539,6 +551,39 @@ impl Scenario {
                 problems,
             })
         }
+    }
+}
+
+/// A file that is not UTF-8 text, said at its first bad byte: the line
+/// and column it falls on, and what to do (an editor's "save as UTF-8").
+fn not_utf8(file: &str, bytes: &[u8], e: std::str::Utf8Error) -> ScenarioError {
+    let good = &bytes[..e.valid_up_to()];
+    let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    // Columns count characters, as for any other problem.
+    let column = String::from_utf8_lossy(&good[start..]).chars().count() + 1;
+    let end = bytes[start..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| start + i);
+    let offset = e.valid_up_to();
+    ScenarioError::Invalid {
+        file: file.to_owned(),
+        problems: vec![Problem {
+            line,
+            column,
+            field: None,
+            what: text::Said::new(
+                format!(
+                    "the file is not UTF-8 text: byte {offset} is not valid UTF-8; save the file as UTF-8 (most editors offer it under \"Save as\" or \"Encoding\")"
+                ),
+                format!(
+                    "o arquivo não é texto UTF-8: o byte {offset} não é UTF-8 válido; salve o arquivo como UTF-8 (a maioria dos editores oferece isso em \"Salvar como\" ou \"Codificação\")"
+                ),
+            ),
+            hint: None,
+            source_line: text::shown_line(&String::from_utf8_lossy(&bytes[start..end])),
+        }],
     }
 }
 
@@ -593,6 +638,62 @@ kind = "webhook"
     fn syntax_errors_name_the_line() {
         let p = problems("name = \"x\"\nseed = = 4\n");
         assert_eq!(p[0].line, 2);
+    }
+
+    #[test]
+    fn toml_refusals_say_which_key_and_what_to_do() {
+        // The engineer tester's files: TOML's own words named no key and
+        // offered no fix.
+        let p = problems(&GOOD.replace("seed = 42", "seed = 42\nseed = 43"));
+        assert_eq!(p[0].line, 4, "{p:?}");
+        assert!(p[0].what.en.contains("`seed` is written twice"), "{p:?}");
+        assert!(
+            p[0].what.pt_br.contains("`seed` aparece duas vezes"),
+            "{p:?}"
+        );
+        let p = problems(&GOOD.replace("seed = 42", "seed = 1e400"));
+        assert!(p[0].what.en.contains("too large"), "{p:?}");
+        assert!(p[0].what.pt_br.contains("grande demais"), "{p:?}");
+        let deep = format!("{GOOD}\nx = {}{}\n", "[".repeat(200), "]".repeat(200));
+        let p = problems(&deep);
+        assert!(p[0].what.en.contains("nested far deeper"), "{p:?}");
+        assert!(!p[0].what.en.contains("recurse"), "{p:?}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_said_at_its_first_bad_byte() {
+        let dir = std::env::temp_dir().join(format!("hooklab-utf8-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("latin1.toml");
+        let mut bytes = GOOD.as_bytes().to_vec();
+        // `name = "checkout"` on line 2, its `o` as Latin-1 `ó` (0xF3).
+        let at = GOOD.find("checkout").unwrap() + 2;
+        bytes[at] = 0xF3;
+        std::fs::write(&path, &bytes).unwrap();
+        let err = Scenario::load(&path).unwrap_err();
+        let _ = std::fs::remove_dir_all(&dir);
+        let ScenarioError::Invalid { problems, .. } = err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(
+            (problems[0].line, problems[0].column),
+            (2, 11),
+            "{problems:?}"
+        );
+        assert!(
+            problems[0].what.en.contains(&format!("byte {at}")),
+            "{problems:?}"
+        );
+        assert!(
+            problems[0]
+                .what
+                .pt_br
+                .contains("salve o arquivo como UTF-8")
+        );
+        assert!(
+            problems[0].source_line.starts_with("name = \"ch"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -388,6 +388,34 @@ pub fn serde_said(message: &str, field: Option<&str>) -> Said {
             format!("`{dup}` aparece duas vezes nesta tabela"),
         );
     }
+    if message == "duplicate key" {
+        return match field {
+            Some(key) => Said::new(
+                format!("`{key}` is written twice in this table: keep one of them"),
+                format!("`{key}` aparece duas vezes nesta tabela: deixe só uma"),
+            ),
+            None => Said::new(
+                "a key is written twice in this table: keep one of them",
+                "uma chave aparece duas vezes nesta tabela: deixe só uma",
+            ),
+        };
+    }
+    if message.starts_with("floating-point number overflowed") {
+        return Said::new(
+            format!(
+                "{name}is a number too large to hold (over about 1.8e308): write a smaller one"
+            ),
+            format!(
+                "{name}é um número grande demais (acima de cerca de 1,8e308): escreva um menor"
+            ),
+        );
+    }
+    if message.starts_with("cannot recurse further") {
+        return Said::new(
+            "arrays or tables nested far deeper than any scenario field goes: check the brackets and braces on this line (scenarios/README.md shows every field)",
+            "listas ou tabelas aninhadas muito mais fundo do que qualquer campo de cenário: confira os colchetes e chaves desta linha (scenarios/README.md mostra cada campo)",
+        );
+    }
     if message.starts_with("a duration cannot be negative") {
         return Said::new(
             "a duration cannot be negative",
@@ -495,6 +523,10 @@ pub fn shown_line(line: &str) -> String {
     for c in line.trim_end().chars().take(120) {
         if c.is_control() && c != '\t' {
             out.extend(c.escape_default());
+        } else if crate::printable::is_format_char(c) {
+            // A right-to-left override in a name printed the rest of the
+            // line reversed on the terminal.
+            out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }
@@ -513,6 +545,10 @@ mod tests {
     fn excerpts_are_short_and_printable() {
         assert_eq!(excerpt("poll"), "poll");
         assert_eq!(excerpt("a\u{1b}[2Jb\n"), "a\\u{1b}[2Jb\\n");
+        assert_eq!(
+            shown_line("name = \"a\u{202e}b\""),
+            "name = \"a\\u{202e}b\""
+        );
         let long = "x".repeat(10_000_000);
         let cut = excerpt(&long);
         assert!(cut.len() < 80, "{cut}");
