@@ -377,7 +377,7 @@ pub async fn run_with(
                     intermittent = intermittent.or(Some(case));
                 }
                 if budget.passed() && result.replies.iter().any(|r| cut_by_deadline(r, limit)) {
-                    CaseResult::skipped(case, out_of_time.clone())
+                    cut_off(result, &config)
                 } else {
                     result
                 }
@@ -405,7 +405,10 @@ pub async fn run_with(
                 if case != Case::Genuine && budget.passed() && attempts.iter().flatten().any(cut) {
                     // Waited only until the deadline, not the sender's
                     // limit: the deadline's doing, not the receiver's.
-                    CaseResult::skipped(case, out_of_time.clone())
+                    cut_off(
+                        CaseResult::new(case, attempts.concat(), Verdict::Skip, None),
+                        &config,
+                    )
                 } else {
                     let (verdict, note) =
                         grade_attempts(case, &attempts, intermittent, scheme.sender_limit());
@@ -486,6 +489,17 @@ fn with_genuine_hint(mut result: CaseResult) -> CaseResult {
         _ => return result,
     };
     result.note = Some(note);
+    result
+}
+
+/// A case the deadline cut while it waited for an answer: skipped, with
+/// what it got so far, saying it started and was cut (before, a 25 MB body
+/// still being sent at the deadline read "the deadline passed before this
+/// case"). It counts as not finished ([`Scorecard::incomplete`]).
+fn cut_off(mut result: CaseResult, config: &CheckConfig) -> CaseResult {
+    result.verdict = Verdict::Skip;
+    result.note = Some(Note::CutByDeadline(config.deadline.as_secs()));
+    result.state = None;
     result
 }
 

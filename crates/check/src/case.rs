@@ -235,6 +235,10 @@ pub enum Note {
     /// The battery's deadline (`--deadline`, in seconds) passed before this
     /// case started: a slow receiver would keep it busy for many minutes.
     OutOfTime(u64),
+    /// The battery's deadline (`--deadline`, in seconds) passed while this
+    /// case waited for an answer: it started, and was cut short. Its
+    /// replies so far are kept; the battery did not finish.
+    CutByDeadline(u64),
     /// GitHub sends no timestamp.
     GithubHasNoTimestamp,
     /// GitHub signs with one secret at a time.

@@ -388,6 +388,12 @@ pub fn note(note: &Note, lang: Lang) -> String {
         Note::OutOfTime(secs) => format!(
             "Pulado: o prazo da bateria, {secs} s, passou antes deste caso (o receptor responde devagar); faça-o responder primeiro e trabalhar depois, ou passe um --deadline maior."
         ),
+        Note::CutByDeadline(secs) if en => format!(
+            "Cut short: the battery's deadline of {secs} s passed while this case waited for its answer (what came before is shown); give a longer --deadline."
+        ),
+        Note::CutByDeadline(secs) => format!(
+            "Interrompido: o prazo da bateria, {secs} s, passou enquanto este caso esperava a resposta (o que veio antes aparece acima); passe um --deadline maior."
+        ),
         Note::GithubHasNoTimestamp => text(
             "Skipped: GitHub signs no timestamp; a GitHub receiver stops replays by remembering X-GitHub-Delivery ids.",
             "Pulado: o GitHub não assina timestamp; um receptor do GitHub barra reenvios lembrando os X-GitHub-Delivery.",
@@ -872,10 +878,10 @@ pub fn summary(counts: &Counts, lang: Lang) -> String {
     };
     if out_of_time > 0 {
         line.push_str(&match (lang, out_of_time) {
-            (Lang::En, 1) => "; incomplete: 1 case did not start before the deadline".to_owned(),
-            (Lang::En, n) => format!("; incomplete: {n} cases did not start before the deadline"),
-            (Lang::PtBr, 1) => "; incompleto: 1 caso não começou antes do prazo".to_owned(),
-            (Lang::PtBr, n) => format!("; incompleto: {n} casos não começaram antes do prazo"),
+            (Lang::En, 1) => "; incomplete: 1 case did not finish before the deadline".to_owned(),
+            (Lang::En, n) => format!("; incomplete: {n} cases did not finish before the deadline"),
+            (Lang::PtBr, 1) => "; incompleto: 1 caso não terminou antes do prazo".to_owned(),
+            (Lang::PtBr, n) => format!("; incompleto: {n} casos não terminaram antes do prazo"),
         });
     }
     line
@@ -961,7 +967,7 @@ mod tests {
         };
         assert_eq!(
             summary(&many, Lang::PtBr),
-            "2 de 18 passaram, 2 falharam, 1 com aviso, 14 pulados; incompleto: 13 casos não começaram antes do prazo"
+            "2 de 18 passaram, 2 falharam, 1 com aviso, 14 pulados; incompleto: 13 casos não terminaram antes do prazo"
         );
         assert_eq!(
             summary(
@@ -971,7 +977,7 @@ mod tests {
                 },
                 Lang::En
             ),
-            "2 of 18 passed, 2 failed, 1 warned, 14 skipped; incomplete: 1 case did not start before the deadline"
+            "2 of 18 passed, 2 failed, 1 warned, 14 skipped; incomplete: 1 case did not finish before the deadline"
         );
     }
 

@@ -291,7 +291,21 @@ async fn a_delivery_cut_by_the_deadline_is_not_graded_as_the_receivers() {
             result.case
         );
     }
-    // The run says it was cut short.
+    // The run says it was cut short, and the case the deadline fell in
+    // (3 s an answer, 20 s: the seventh) says it started and was cut,
+    // with what it got, not that the deadline "passed before" it.
     assert!(shown.contains("incomplete"), "{shown}");
+    let cut = card
+        .results
+        .iter()
+        .find(|r| r.note == Some(hooklab_check::Note::CutByDeadline(20)))
+        .unwrap_or_else(|| panic!("no case cut mid-request\n{shown}"));
+    assert_eq!(cut.verdict, Verdict::Skip);
+    assert!(!cut.replies.is_empty(), "{shown}");
+    assert!(
+        shown.contains("Cut short: the battery's deadline of 20 s passed while this case waited"),
+        "{shown}"
+    );
+    assert!(card.incomplete());
     assert_ne!(card.exit_code(), 0);
 }
