@@ -16,10 +16,25 @@
 //!
 //! A 5xx is never taken alone as a receiver's answer to a case, because a
 //! receiver that fails at random would otherwise get another grade each run,
-//! with the blame on whichever case the 5xx fell on. The case's delivery is
-//! made again and resent, [`MAX_ATTEMPTS`] times in all, and the first answer
-//! that is not a 5xx is graded ([`grade_attempts`]). The random failures are
-//! the reliability case's finding, graded once ([`grade_reliability`]).
+//! with the blame on whichever case the 5xx fell on. Nor is a connection
+//! that closed or reset before an answer ([`Reply::is_dropped`]): a receiver
+//! that drops half its connections got "fail: no answer" on the genuine
+//! case, and every other case skipped, on the first request's luck. The
+//! case's delivery is made again and resent, [`MAX_ATTEMPTS`] times in all,
+//! and the first answer that is neither is graded ([`grade_attempts`]). The
+//! random failures are the reliability case's finding, graded once
+//! ([`grade_reliability`]), with the share of each kind.
+//!
+//! **Time.** Every delivery is signed with the time it is made, just before
+//! it is sent: the clock at the battery's start plus tokio's monotonic time
+//! since (a test's paused clock moves it too), so the stale and future cases
+//! are 6 minutes from their own sending. Before, every timestamp was the
+//! battery's start: against a receiver taking 3 s an answer the "6 minutes
+//! ahead" delivery arrived 65 s later, only 295 s ahead, and a correct
+//! receiver failed `future-timestamp`. The refusals run first, then the
+//! reliability case, which takes at most half the time left of the deadline
+//! ([`RELIABILITY_SHARE`]), so the cases after it still run; one cut short
+//! says after how many deliveries, and is graded on the answers it got.
 
 use crate::case::{Case, CaseResult, Expectation, Note, StateChange, Verdict};
 use crate::delivery::{Secret, Signer};
@@ -59,6 +74,12 @@ pub const MAX_ATTEMPTS: usize = 6;
 /// at p = 30%, 12% at 10%, 82% at 1%.
 pub const RELIABILITY_DELIVERIES: usize = 20;
 
+/// The share of the deadline left when the reliability case starts that it
+/// may use: it sends no further delivery once it has used half, so the
+/// cases after it (the ones that must be accepted, a few genuine deliveries
+/// each) get the other half. Against a fast receiver it never binds.
+pub const RELIABILITY_SHARE: f64 = 0.5;
+
 /// Above this, an answer to a genuine delivery earns a warning: the work
 /// belongs after the answer.
 pub const FAST_ENOUGH: Duration = Duration::from_secs(1);
@@ -80,7 +101,9 @@ pub struct CheckConfig {
     /// later cases start only before it has passed, and the timing case
     /// stops sampling at it.
     pub deadline: Duration,
-    /// The clock, in unix seconds: every timestamp sent is relative to it.
+    /// The clock when the battery starts, in unix seconds. Every delivery
+    /// is signed with it plus the time elapsed since (see
+    /// [`crate::delivery::Signer`]).
     pub now_unix_secs: i64,
     /// Seeds the forged bytes, the other secret and the delivery ids.
     pub seed: u64,
@@ -275,9 +298,10 @@ pub async fn run_with(
     // odd bytes, a duplicate, an unknown event), refused for the same cause;
     // before, a wrong path gave five "failed" lines for one 404.
     let mut genuine_refused = false;
-    // Whether the receiver was seen to fail at random: a 5xx to one
-    // delivery and another answer to a like one.
-    let mut intermittent = false;
+    // The first case that saw the receiver fail at random (a 5xx or a
+    // dropped connection to one delivery, another answer to a like one):
+    // the notes of later cases name it.
+    let mut intermittent: Option<Case> = None;
     let mut oversized_bytes = 0;
     let total = Case::ALL.len();
     let budget = Budget {
@@ -349,9 +373,11 @@ pub async fn run_with(
             Case::Duplicate => {
                 let (result, at_random) =
                     duplicate(&target, &mut signer, state.as_ref(), &budget, intermittent).await?;
-                intermittent |= at_random;
+                if at_random {
+                    intermittent = intermittent.or(Some(case));
+                }
                 if budget.passed() && result.replies.iter().any(|r| cut_by_deadline(r, limit)) {
-                    CaseResult::skipped(case, out_of_time.clone())
+                    cut_off(result, &config)
                 } else {
                     result
                 }
@@ -368,6 +394,7 @@ pub async fn run_with(
                         let headers = signer.headers(delivery)?;
                         replies.push(target.post(headers, delivery.body.clone()).await);
                     }
+                    // A delivery made again is signed again, at its own time.
                     let again = case.resends_on_5xx() && wants_resend(&replies);
                     attempts.push(replies);
                     if !again || attempts.len() >= MAX_ATTEMPTS || budget.passed() {
@@ -378,17 +405,28 @@ pub async fn run_with(
                 if case != Case::Genuine && budget.passed() && attempts.iter().flatten().any(cut) {
                     // Waited only until the deadline, not the sender's
                     // limit: the deadline's doing, not the receiver's.
-                    CaseResult::skipped(case, out_of_time.clone())
+                    cut_off(
+                        CaseResult::new(case, attempts.concat(), Verdict::Skip, None),
+                        &config,
+                    )
                 } else {
-                    intermittent |= failed_at_random(&attempts);
                     let (verdict, note) =
                         grade_attempts(case, &attempts, intermittent, scheme.sender_limit());
+                    if failed_at_random(&attempts) {
+                        intermittent = intermittent.or(Some(case));
+                    }
                     CaseResult::new(case, attempts.concat(), verdict, note)
                 }
             }
         };
-        if let Some(Note::Unreliable { server_errors, .. }) = &result.note {
-            intermittent |= *server_errors > 0;
+        if let Some(Note::Unreliable {
+            server_errors,
+            dropped,
+            ..
+        }) = &result.note
+            && server_errors + dropped > 0
+        {
+            intermittent = intermittent.or(Some(Case::Reliability));
         }
         let result = if case == Case::Genuine {
             with_genuine_hint(result)
@@ -454,6 +492,17 @@ fn with_genuine_hint(mut result: CaseResult) -> CaseResult {
     result
 }
 
+/// A case the deadline cut while it waited for an answer: skipped, with
+/// what it got so far, saying it started and was cut (before, a 25 MB body
+/// still being sent at the deadline read "the deadline passed before this
+/// case"). It counts as not finished ([`Scorecard::incomplete`]).
+fn cut_off(mut result: CaseResult, config: &CheckConfig) -> CaseResult {
+    result.verdict = Verdict::Skip;
+    result.note = Some(Note::CutByDeadline(config.deadline.as_secs()));
+    result.state = None;
+    result
+}
+
 /// The battery's deadline, from when it started.
 struct Budget {
     started: tokio::time::Instant,
@@ -466,6 +515,11 @@ impl Budget {
     fn passed(&self) -> bool {
         self.started.elapsed() >= self.deadline
     }
+
+    /// What is left of the deadline.
+    fn left(&self) -> Duration {
+        self.deadline.saturating_sub(self.started.elapsed())
+    }
 }
 
 /// Whether `reply` timed out sooner than the sender's `limit`: it waited
@@ -475,11 +529,13 @@ fn cut_by_deadline(reply: &Reply, limit: Duration) -> bool {
 }
 
 /// The reliability case once the deadline may have cut it: its deliveries
-/// cut short are not the receiver's failures. A failure among the
-/// deliveries that did finish stands (graded on those alone); otherwise the
-/// case did not finish and is skipped as out of time, so the run says it
-/// was cut short. Before, a receiver slow but sound (4 s an answer) was
-/// failed with "1 × timed out" for the delivery the deadline stopped.
+/// cut short are not the receiver's failures. The case is graded on the
+/// deliveries that did finish, and its note says how many of the 20 those
+/// were ("cut short after 9 of 20"); only when none finished is it skipped
+/// as out of time. Before, a receiver slow but sound (4 s an answer) was
+/// failed with "1 × timed out" for the delivery the deadline stopped, and
+/// then, once that was fixed, the case was skipped whole: the 57 s of
+/// answers it had were thrown away.
 fn cut_short(result: CaseResult, passed: bool, limit: Duration, out_of_time: &Note) -> CaseResult {
     if !passed || !result.replies.iter().any(|r| cut_by_deadline(r, limit)) {
         return result;
@@ -489,21 +545,22 @@ fn cut_short(result: CaseResult, passed: bool, limit: Duration, out_of_time: &No
         .into_iter()
         .filter(|r| !cut_by_deadline(r, limit))
         .collect();
-    let (verdict, note) = grade_reliability(&done);
-    if verdict == Verdict::Fail {
-        CaseResult::new(result.case, done, verdict, Some(note))
-    } else {
-        CaseResult::skipped(result.case, out_of_time.clone())
+    if done.is_empty() {
+        return CaseResult::skipped(result.case, out_of_time.clone());
     }
+    let (verdict, note) = grade_reliability(&done);
+    CaseResult::new(result.case, done, verdict, Some(note))
 }
 
-/// Whether one attempt at a case should be sent again: it got a 5xx.
+/// Whether one attempt at a case should be sent again: it got a 5xx, or
+/// its connection closed before an answer.
 fn wants_resend(replies: &[Reply]) -> bool {
-    replies.iter().any(Reply::is_server_error)
+    replies.iter().any(Reply::is_failure_to_retry)
 }
 
 /// Whether the attempts at one case show a receiver that fails at random:
-/// a 5xx, then, to the same kind of delivery, an answer that is not one.
+/// a 5xx or a dropped connection, then, to the same kind of delivery, an
+/// answer that is neither.
 fn failed_at_random(attempts: &[Vec<Reply>]) -> bool {
     attempts.len() > 1 && attempts.last().is_some_and(|last| !wants_resend(last))
 }
@@ -548,33 +605,46 @@ pub fn grade(case: Case, replies: &[Reply], limit: Duration) -> (Verdict, Option
 }
 
 /// The verdict on the attempts at `case`: each attempt one sending of its
-/// deliveries, made again (fresh ids, the same change) while it got a 5xx,
-/// [`MAX_ATTEMPTS`] at most. The last attempt is graded with [`grade`]; a 5xx
-/// that the receiver answers at random is not taken for its answer to the
-/// case. If even the last attempt got a 5xx, a case that expects a 2xx fails
-/// as a refusal only when `intermittent` is false (the receiver was not seen
-/// failing at random): otherwise nobody can tell its refusal of the case's
-/// feature from bad luck, and it warns, [`Note::Inconclusive`]. A verdict
-/// reached after resends that has no note of its own says how many 5xx came
-/// first, [`Note::AfterResends`].
+/// deliveries, made again (fresh ids, the same change, signed anew) while
+/// it got a 5xx or a dropped connection, [`MAX_ATTEMPTS`] at most. The last
+/// attempt is graded with [`grade`]; a failure that the receiver gives at
+/// random is not taken for its answer to the case. If even the last
+/// attempt failed so, a case that expects a 2xx fails as a refusal only
+/// when `intermittent` is `None` (no earlier case saw the receiver fail at
+/// random): otherwise nobody can tell its refusal of the case's feature
+/// from bad luck, and it warns, [`Note::Inconclusive`], naming the case
+/// that saw it. A verdict reached after resends that has no note of its own
+/// says how many failures came first and which case saw the receiver fail
+/// at random first ([`Note::AfterResends`]; `None`: this one).
 pub fn grade_attempts(
     case: Case,
     attempts: &[Vec<Reply>],
-    intermittent: bool,
+    intermittent: Option<Case>,
     limit: Duration,
 ) -> (Verdict, Option<Note>) {
     let Some(last) = attempts.last() else {
         return (Verdict::Skip, None);
     };
     let (verdict, note) = grade(case, last, limit);
-    let still_5xx = wants_resend(last);
+    let still_failing = wants_resend(last);
     let expects_2xx = matches!(case.expectation(), Expectation::Accept | Expectation::Fast);
-    if still_5xx && expects_2xx && intermittent {
-        return (Verdict::Warn, Some(Note::Inconclusive(attempts.len())));
+    if still_failing
+        && expects_2xx
+        && let Some(seen_in) = intermittent
+    {
+        let attempts = attempts.len();
+        return (
+            Verdict::Warn,
+            Some(Note::Inconclusive { attempts, seen_in }),
+        );
     }
     let resent = attempts.len() - 1;
-    if !still_5xx && resent > 0 {
-        return (verdict, note.or(Some(Note::AfterResends(resent))));
+    if !still_failing && resent > 0 {
+        let seen_in = intermittent.filter(|seen| *seen != case);
+        return (
+            verdict,
+            note.or(Some(Note::AfterResends { resent, seen_in })),
+        );
     }
     (verdict, note)
 }
@@ -648,17 +718,21 @@ fn fast(reply: &Reply, limit: Duration) -> (Verdict, Option<Note>) {
 }
 
 /// Many genuine deliveries, one after another, each with a fresh id: the
-/// share answered with a 5xx (or anything but a 2xx) is the finding. Stops
-/// early at the deadline, and says how many were sent.
+/// share answered with a 5xx, a dropped connection or anything else but a
+/// 2xx is the finding. Stops early at the deadline, or once it has used its
+/// [`RELIABILITY_SHARE`] of the time left when it started, and says how
+/// many were sent.
 async fn reliability(
     target: &Target,
     signer: &mut Signer,
     budget: &Budget,
     progress: &dyn Progress,
 ) -> Result<CaseResult, CheckError> {
+    let started = tokio::time::Instant::now();
+    let share = budget.left().mul_f64(RELIABILITY_SHARE);
     let mut replies = Vec::with_capacity(RELIABILITY_DELIVERIES);
     for sent in 0..RELIABILITY_DELIVERIES {
-        if sent > 0 && budget.passed() {
+        if sent > 0 && (budget.passed() || started.elapsed() >= share) {
             break;
         }
         for delivery in signer.deliveries(Case::Genuine, 0) {
@@ -678,14 +752,16 @@ async fn reliability(
 
 /// The reliability case's verdict: a pass only when every genuine delivery
 /// got a 2xx. Any other answer is a genuine event the sender must retry
-/// (and, failing often enough, an endpoint a sender disables).
+/// (and, failing often enough, an endpoint a sender disables); the note
+/// counts the 5xx, the dropped connections and the rest apart.
 pub fn grade_reliability(replies: &[Reply]) -> (Verdict, Note) {
     let server_errors = replies.iter().filter(|r| r.is_server_error()).count();
+    let dropped = replies.iter().filter(|r| r.is_dropped()).count();
     let other = replies
         .iter()
-        .filter(|r| !r.is_success() && !r.is_server_error())
+        .filter(|r| !r.is_success() && !r.is_failure_to_retry())
         .count();
-    if server_errors + other == 0 {
+    if server_errors + dropped + other == 0 {
         (Verdict::Pass, Note::Reliable(replies.len()))
     } else {
         (
@@ -693,6 +769,7 @@ pub fn grade_reliability(replies: &[Reply]) -> (Verdict, Note) {
             Note::Unreliable {
                 sent: replies.len(),
                 server_errors,
+                dropped,
                 other,
             },
         )
@@ -700,16 +777,18 @@ pub fn grade_reliability(replies: &[Reply]) -> (Verdict, Note) {
 }
 
 /// The same delivery twice; with a state URL, also whether it was processed
-/// once. A pair with a 5xx in it is sent again as a fresh pair (a new id),
-/// as every case's 5xx is (see [`grade_attempts`]); with a state URL, the
-/// count is read around the last pair. Also says whether the pairs showed
-/// the receiver failing at random.
+/// once. A pair with a 5xx (or a dropped connection) in it is sent again as
+/// a fresh pair (a new id), as every case's is (see [`grade_attempts`]);
+/// with a state URL, the count is read around the last pair, and reported
+/// whatever the answers were (a pair refused with a 500 may still have been
+/// processed, once or twice). Also says whether the pairs showed the
+/// receiver failing at random.
 async fn duplicate(
     target: &Target,
     signer: &mut Signer,
     state: Option<&StateProbe>,
     budget: &Budget,
-    intermittent: bool,
+    intermittent: Option<Case>,
 ) -> Result<(CaseResult, bool), CheckError> {
     let mut attempts = Vec::new();
     let before = loop {
@@ -729,52 +808,49 @@ async fn duplicate(
         }
     };
     let at_random = failed_at_random(&attempts);
-    let intermittent = intermittent || at_random;
     let (verdict, note) = grade_attempts(
         Case::Duplicate,
         &attempts,
         intermittent,
         signer.scheme().sender_limit(),
     );
-    let replies = attempts.concat();
-    if verdict != Verdict::Pass {
-        return Ok((
-            CaseResult::new(Case::Duplicate, replies, verdict, note),
-            at_random,
-        ));
-    }
+    let answered = verdict == Verdict::Pass;
+    let mut result = CaseResult::new(Case::Duplicate, attempts.concat(), verdict, note);
     let (Some(probe), Some(before)) = (state, before) else {
-        return Ok((
-            CaseResult::new(
-                Case::Duplicate,
-                replies,
-                Verdict::Pass,
-                note.or(Some(Note::StateNotGiven)),
-            ),
-            at_random,
-        ));
+        if answered {
+            result.note = result.note.or(Some(Note::StateNotGiven));
+        }
+        return Ok((result, at_random));
     };
     let watched = match before {
         Ok(before) => probe.watch(before).await.map(|after| (before, after)),
         Err(error) => Err(error),
     };
-    let (before, after) = match watched {
-        Ok(counts) => counts,
-        Err(error) => {
-            let note = Note::StateUnreadable(error);
-            return Ok((
-                CaseResult::new(Case::Duplicate, replies, Verdict::Warn, Some(note)),
-                at_random,
-            ));
+    match watched {
+        // A failure of the answers is the finding; an unreadable count
+        // only replaces a pass.
+        Err(error) if answered => {
+            result.verdict = Verdict::Warn;
+            result.note = Some(Note::StateUnreadable(error));
         }
-    };
-    let (verdict, note) = match after.saturating_sub(before) {
-        0 => (Verdict::Warn, Some(Note::NeverCounted)),
-        1 => (Verdict::Pass, note),
-        _ => (Verdict::Fail, Some(Note::ProcessedTwice)),
-    };
-    let mut result = CaseResult::new(Case::Duplicate, replies, verdict, note);
-    result.state = Some(StateChange { before, after });
+        Err(_) => {}
+        Ok((before, after)) => {
+            result.state = Some(StateChange { before, after });
+            if answered {
+                match after.saturating_sub(before) {
+                    0 => {
+                        result.verdict = Verdict::Warn;
+                        result.note = Some(Note::NeverCounted);
+                    }
+                    1 => {}
+                    _ => {
+                        result.verdict = Verdict::Fail;
+                        result.note = Some(Note::ProcessedTwice);
+                    }
+                }
+            }
+        }
+    }
     Ok((result, at_random))
 }
 
@@ -802,7 +878,8 @@ mod tests {
     #[test]
     fn a_reliability_delivery_cut_by_the_deadline_is_not_a_failure() {
         // A tester's finding: a receiver answering 200 after 4 s, cut by
-        // `--deadline 20`, failed "3 × 200, 1 × timed out".
+        // `--deadline 20`, failed "3 × 200, 1 × timed out"; a later one:
+        // the case was then skipped whole, its answers thrown away.
         let out = Note::OutOfTime(20);
         let cut = Reply::TimedOut { after_ms: 1_500 };
         let result = |replies: Vec<Reply>| {
@@ -821,8 +898,15 @@ mod tests {
             "graded as before without the cut"
         );
         let graded = cut_short(slow, true, LIMIT, &out);
-        assert_eq!(graded.verdict, Verdict::Skip);
-        assert_eq!(graded.note, Some(out.clone()));
+        assert_eq!(graded.verdict, Verdict::Pass);
+        assert_eq!(graded.note, Some(Note::Reliable(3)));
+        assert_eq!(graded.replies.len(), 3);
+        // Nothing finished: nothing to grade.
+        let none = result(vec![cut.clone()]);
+        assert_eq!(
+            cut_short(none, true, LIMIT, &out),
+            CaseResult::skipped(Case::Reliability, out.clone())
+        );
         // A failure among the finished deliveries stands, on those alone.
         let failing = result(vec![answered(200, 1), answered(500, 1), cut.clone()]);
         let graded = cut_short(failing, true, LIMIT, &out);
@@ -908,12 +992,18 @@ mod tests {
     fn a_5xx_then_another_answer_grades_the_other_answer() {
         let attempts = [vec![answered(500, 1)], vec![answered(200, 1)]];
         assert_eq!(
-            grade_attempts(Case::KeyRotation, &attempts, false, LIMIT),
-            (Verdict::Pass, Some(Note::AfterResends(1)))
+            grade_attempts(Case::KeyRotation, &attempts, None, LIMIT),
+            (
+                Verdict::Pass,
+                Some(Note::AfterResends {
+                    resent: 1,
+                    seen_in: None
+                })
+            )
         );
         let attempts = [vec![answered(503, 1)], vec![answered(200, 1)]];
         assert_eq!(
-            grade_attempts(Case::ForgedSignature, &attempts, false, LIMIT),
+            grade_attempts(Case::ForgedSignature, &attempts, None, LIMIT),
             (Verdict::Fail, Some(Note::Accepted))
         );
         assert!(failed_at_random(&attempts));
@@ -923,21 +1013,26 @@ mod tests {
     #[test]
     fn a_5xx_every_time_is_a_refusal_only_from_a_receiver_that_does_not_fail_at_random() {
         let attempts = vec![vec![answered(500, 1)]; MAX_ATTEMPTS];
+        let seen = Some(Case::Reliability);
+        let inconclusive = Note::Inconclusive {
+            attempts: MAX_ATTEMPTS,
+            seen_in: Case::Reliability,
+        };
         assert_eq!(
-            grade_attempts(Case::RawBytes, &attempts, false, LIMIT),
+            grade_attempts(Case::RawBytes, &attempts, None, LIMIT),
             (Verdict::Fail, Some(Note::Refused))
         );
         assert_eq!(
-            grade_attempts(Case::RawBytes, &attempts, true, LIMIT),
-            (Verdict::Warn, Some(Note::Inconclusive(MAX_ATTEMPTS)))
+            grade_attempts(Case::RawBytes, &attempts, seen, LIMIT),
+            (Verdict::Warn, Some(inconclusive.clone()))
         );
         assert_eq!(
-            grade_attempts(Case::AnswersFast, &attempts, true, LIMIT),
-            (Verdict::Warn, Some(Note::Inconclusive(MAX_ATTEMPTS)))
+            grade_attempts(Case::AnswersFast, &attempts, seen, LIMIT),
+            (Verdict::Warn, Some(inconclusive))
         );
         // A refusal with a 5xx stays what it was: a warning.
         assert_eq!(
-            grade_attempts(Case::ForgedSignature, &attempts, true, LIMIT),
+            grade_attempts(Case::ForgedSignature, &attempts, seen, LIMIT),
             (Verdict::Warn, Some(Note::RefusedWith5xx))
         );
     }
@@ -949,18 +1044,74 @@ mod tests {
             grade_reliability(&replies),
             (Verdict::Pass, Note::Reliable(14))
         );
-        replies.extend(vec![answered(500, 1); 5]);
+        replies.extend(vec![answered(500, 1); 4]);
         replies.push(closed());
+        replies.push(answered(401, 1));
         assert_eq!(
             grade_reliability(&replies),
             (
                 Verdict::Fail,
                 Note::Unreliable {
                     sent: 20,
-                    server_errors: 5,
+                    server_errors: 4,
+                    dropped: 1,
                     other: 1
                 }
             )
+        );
+    }
+
+    #[test]
+    fn a_dropped_connection_is_sent_again_like_a_5xx() {
+        // A tester's finding: a receiver closing half its connections
+        // failed the genuine case, and had every other case skipped, on
+        // the first request's luck.
+        let attempts = [vec![closed()], vec![closed()], vec![answered(200, 1)]];
+        assert!(wants_resend(&attempts[0]));
+        assert!(failed_at_random(&attempts));
+        assert_eq!(
+            grade_attempts(Case::Genuine, &attempts, None, LIMIT),
+            (
+                Verdict::Pass,
+                Some(Note::AfterResends {
+                    resent: 2,
+                    seen_in: None
+                })
+            )
+        );
+        // Not a refused connection, nor an answer too large: those say
+        // something of the receiver every time.
+        let refused = Reply::NoAnswer {
+            error: "Connection refused".into(),
+            connect: true,
+            cause: Cause::ConnectionRefused,
+        };
+        assert!(!wants_resend(&[refused]));
+    }
+
+    #[test]
+    fn the_note_after_resends_names_the_case_that_first_saw_the_failure() {
+        // A tester's finding: one 500, to the first duplicate, gave the
+        // duplicate case the note "the receiver fails at random (see
+        // \"accepts every genuine delivery\")", whose 20 all got a 2xx.
+        let attempts = [
+            vec![answered(200, 1), answered(500, 1)],
+            vec![answered(200, 1); 2],
+        ];
+        let note = |seen| grade_attempts(Case::Duplicate, &attempts, seen, LIMIT).1;
+        let here = Some(Note::AfterResends {
+            resent: 1,
+            seen_in: None,
+        });
+        assert_eq!(note(None), here);
+        // Its own name is not "another case".
+        assert_eq!(note(Some(Case::Duplicate)), here);
+        assert_eq!(
+            note(Some(Case::ForgedSignature)),
+            Some(Note::AfterResends {
+                resent: 1,
+                seen_in: Some(Case::ForgedSignature)
+            })
         );
     }
 

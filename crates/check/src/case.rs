@@ -71,14 +71,20 @@ pub enum Expectation {
 }
 
 impl Case {
-    /// Every case, in the order the battery runs them. The oversized body
-    /// may break a connection and the timing case sends hundreds of
-    /// requests, so both come last. The reliability case comes right after
-    /// the genuine one, so that every later case knows whether a 5xx may be
-    /// one of the receiver's intermittent failures.
+    /// Every case, in the order the battery runs them. The refusals come
+    /// right after the genuine case: a receiver refuses a forgery before it
+    /// does any slow work, so they are quick whatever the receiver's speed,
+    /// and a short `--deadline` still asks them (before, a receiver taking
+    /// 3 s an answer spent a 60 s deadline on the reliability case's 20
+    /// deliveries and no forgery was ever sent). Their grades do not depend
+    /// on whether the receiver fails at random (a refusal with a 5xx warns
+    /// either way). The reliability case comes next, before the cases that
+    /// must be accepted, so that those know whether a 5xx may be one of the
+    /// receiver's intermittent failures. The oversized body may break a
+    /// connection and the timing case sends hundreds of requests, so both
+    /// come last.
     pub const ALL: [Case; 18] = [
         Case::Genuine,
-        Case::Reliability,
         Case::ForgedSignature,
         Case::WrongSecret,
         Case::TamperedBody,
@@ -87,6 +93,7 @@ impl Case {
         Case::EmptySignature,
         Case::StaleTimestamp,
         Case::FutureTimestamp,
+        Case::Reliability,
         Case::KeyRotation,
         Case::RawBytes,
         Case::AnswersFast,
@@ -165,10 +172,11 @@ impl Case {
         }
     }
 
-    /// Whether a 5xx to this case is sent again (see [`crate::battery`]).
-    /// Not the oversized body, which is graded a warning either way and may
-    /// be tens of megabytes; not the timing case, graded on times; not the
-    /// reliability case, which counts the 5xx.
+    /// Whether a 5xx, or a connection dropped before an answer, to this
+    /// case is sent again (see [`crate::battery`]). Not the oversized body,
+    /// which is graded a warning either way (closing on it is a refusal)
+    /// and may be tens of megabytes; not the timing case, graded on times;
+    /// not the reliability case, which counts them.
     pub fn resends_on_5xx(self) -> bool {
         !matches!(self, Case::OversizedBody | Case::Timing | Case::Reliability)
     }
@@ -227,6 +235,10 @@ pub enum Note {
     /// The battery's deadline (`--deadline`, in seconds) passed before this
     /// case started: a slow receiver would keep it busy for many minutes.
     OutOfTime(u64),
+    /// The battery's deadline (`--deadline`, in seconds) passed while this
+    /// case waited for an answer: it started, and was cut short. Its
+    /// replies so far are kept; the battery did not finish.
+    CutByDeadline(u64),
     /// GitHub sends no timestamp.
     GithubHasNoTimestamp,
     /// GitHub signs with one secret at a time.
@@ -254,26 +266,44 @@ pub enum Note {
     /// Forged signatures were accepted, so their timing is beside the point.
     TimingAccepted,
     /// The reliability case: of `sent` genuine deliveries, `server_errors`
-    /// got a 5xx and `other` another answer that is not a 2xx (a 4xx, no
-    /// answer, a time-out).
+    /// got a 5xx, `dropped` lost their connection before an answer (closed
+    /// or reset), and `other` another answer that is not a 2xx (a 4xx, a
+    /// time-out). `sent` under [`crate::battery::RELIABILITY_DELIVERIES`]
+    /// means the deadline cut the case short.
     Unreliable {
-        /// Genuine deliveries sent.
+        /// Genuine deliveries sent (and answered or failed, not cut).
         sent: usize,
         /// Of them, answered with a 5xx.
         server_errors: usize,
+        /// Of them, no answer: the connection closed or reset.
+        dropped: usize,
         /// Of them, answered otherwise but not with a 2xx.
         other: usize,
     },
     /// The reliability case passed: every one of this many genuine
-    /// deliveries got a 2xx (a rarer failure can still go unseen).
+    /// deliveries got a 2xx (a rarer failure can still go unseen). Under
+    /// [`crate::battery::RELIABILITY_DELIVERIES`]: cut short by the deadline.
     Reliable(usize),
-    /// The first this-many attempts got a 5xx; the answer graded is that of
-    /// the attempt after them (the receiver fails intermittently).
-    AfterResends(usize),
-    /// Every one of this many attempts got a 5xx, and the receiver answers
-    /// genuine deliveries 5xx at random too: whether it refuses this case's
-    /// feature or failed each time by chance cannot be told.
-    Inconclusive(usize),
+    /// The first `resent` attempts got a 5xx or lost their connection; the
+    /// answer graded is that of the attempt after them (the receiver fails
+    /// intermittently). `seen_in` is the case that first saw the receiver
+    /// fail at random, or `None` when this case is the first.
+    AfterResends {
+        /// Attempts before the one graded.
+        resent: usize,
+        /// An earlier case that saw the receiver fail at random.
+        seen_in: Option<Case>,
+    },
+    /// Every one of `attempts` got a 5xx (or lost its connection), and the
+    /// receiver fails at random elsewhere too (first seen in `seen_in`):
+    /// whether it refuses this case's feature or failed each time by chance
+    /// cannot be told.
+    Inconclusive {
+        /// Attempts sent, all failed.
+        attempts: usize,
+        /// The case that first saw the receiver fail at random.
+        seen_in: Case,
+    },
     /// Skipped: this case's forgery was accepted, so a 2xx here proves
     /// nothing (the receiver does not check signatures).
     SignaturesNotChecked(Case),
@@ -364,6 +394,26 @@ mod tests {
         assert!(Case::Timing.needs_genuine_accepted());
         assert!(Case::AnswersFast.needs_genuine_accepted());
         assert!(Case::Reliability.needs_genuine_accepted());
+    }
+
+    #[test]
+    fn the_quick_refusals_run_before_the_long_cases() {
+        // A tester's finding: with a receiver taking 3 s an answer and
+        // `--deadline 60`, the reliability case (20 deliveries) used the
+        // whole deadline and no forgery was ever sent.
+        let at = |case| Case::ALL.iter().position(|c| *c == case).unwrap();
+        for refusal in Case::ALL
+            .into_iter()
+            .filter(|c| c.expectation() == Expectation::Refuse)
+        {
+            assert!(at(refusal) < at(Case::Reliability), "{refusal:?}");
+            assert!(at(refusal) < at(Case::Timing), "{refusal:?}");
+        }
+        // The cases that must be accepted still come after the reliability
+        // case, which tells them whether a 5xx may be bad luck.
+        for accepted in [Case::KeyRotation, Case::RawBytes, Case::Duplicate] {
+            assert!(at(Case::Reliability) < at(accepted), "{accepted:?}");
+        }
     }
 
     #[test]

@@ -10,6 +10,15 @@
 //! the timestamp or the event type. Everything random (forged bytes, the
 //! other secret) is drawn from a seeded RNG, and the clock is injected, so a
 //! test knows exactly what was sent.
+//!
+//! **Every delivery is signed with the time it is made**, which the battery
+//! does just before sending it: the unix time given at the start, plus
+//! tokio's monotonic time since ([`Signer::now_secs`]). A test on tokio's
+//! paused clock moves it with the runtime's, so a receiver slow by minutes
+//! is checked in milliseconds. Before, every delivery carried the start's
+//! time: against a receiver taking 3 s an answer, the delivery "6 minutes
+//! ahead" was sent 65 s in and arrived only 295 s ahead, inside a correct
+//! receiver's 300 s tolerance, and the stale one was 425 s old.
 
 pub use crate::scheme::{Scheme, Secret};
 
@@ -31,9 +40,10 @@ use hooklab_github::sender::{self, DeliveryId, SendError};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
-/// How old (or how far ahead) the stale and future timestamps are: a full
-/// minute past the 5-minute tolerance Standard Webhooks recommends, so a few
-/// seconds of clock skew cannot change the verdict.
+/// How old (or how far ahead) the stale and future timestamps are, from the
+/// time they are sent: a full minute past the 5-minute tolerance Standard
+/// Webhooks recommends, so a few seconds of clock skew cannot change the
+/// verdict.
 pub const TIMESTAMP_OFFSET_SECS: i64 = 6 * 60;
 
 /// The event type a receiver cannot know, per scheme.
@@ -64,7 +74,10 @@ pub struct Signer {
     secret: Secret,
     /// The receiver's URL, for GitHub's headers and its ping-shaped payloads.
     url: http::Uri,
-    now_secs: i64,
+    /// The unix time at `started`, in seconds.
+    start_secs: i64,
+    /// When the signer was made, on tokio's clock (paused in tests).
+    started: tokio::time::Instant,
     seed: u64,
     rng: SeededRng,
     /// Deliveries made so far, so every one gets a fresh id.
@@ -72,17 +85,27 @@ pub struct Signer {
 }
 
 impl Signer {
-    /// A signer for `secret`, posting to `url`, whose clock reads `now_secs`
-    /// (unix seconds) and whose random draws come from `seed`.
-    pub fn new(secret: Secret, url: http::Uri, now_secs: i64, seed: u64) -> Self {
+    /// A signer for `secret`, posting to `url`, whose clock reads
+    /// `start_secs` (unix seconds) now and moves on with tokio's clock, and
+    /// whose random draws come from `seed`.
+    pub fn new(secret: Secret, url: http::Uri, start_secs: i64, seed: u64) -> Self {
         Signer {
             secret,
             url,
-            now_secs,
+            start_secs,
+            started: tokio::time::Instant::now(),
             seed,
             rng: SeededRng::stream(seed, "check-forgeries"),
             made: 0,
         }
+    }
+
+    /// The signer's clock, in unix seconds: the start's, plus the whole
+    /// seconds elapsed since on tokio's clock. Truncated, as senders write
+    /// `webhook-timestamp`.
+    pub fn now_secs(&self) -> i64 {
+        let elapsed = i64::try_from(self.started.elapsed().as_secs()).unwrap_or(i64::MAX);
+        self.start_secs.saturating_add(elapsed)
     }
 
     /// The scheme signed with.
@@ -141,11 +164,11 @@ impl Signer {
             }],
             Case::StaleTimestamp | Case::FutureTimestamp if scheme == Scheme::Github => Vec::new(),
             Case::StaleTimestamp => {
-                let ts = self.now_secs - TIMESTAMP_OFFSET_SECS;
+                let ts = self.now_secs() - TIMESTAMP_OFFSET_SECS;
                 vec![self.signed(self.payload(), Some(ts))]
             }
             Case::FutureTimestamp => {
-                let ts = self.now_secs + TIMESTAMP_OFFSET_SECS;
+                let ts = self.now_secs() + TIMESTAMP_OFFSET_SECS;
                 vec![self.signed(self.payload(), Some(ts))]
             }
             Case::KeyRotation if scheme == Scheme::Github => Vec::new(),
@@ -264,7 +287,7 @@ impl Signer {
         match self.scheme() {
             Scheme::Standard => {
                 let n = u64::from(self.made) + 1;
-                let at = rfc3339_from_unix_us(self.now_secs.saturating_mul(1_000_000));
+                let at = rfc3339_from_unix_us(self.now_secs().saturating_mul(1_000_000));
                 let event = Event {
                     // Replaced by the delivery's id in `signed`.
                     id: EventId(String::new()),
@@ -289,7 +312,7 @@ impl Signer {
     fn sample_options(&self) -> SampleOptions {
         SampleOptions {
             hook_url: self.url.to_string(),
-            timestamp: time::OffsetDateTime::from_unix_timestamp(self.now_secs)
+            timestamp: time::OffsetDateTime::from_unix_timestamp(self.now_secs())
                 .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
             ..SampleOptions::default()
         }
@@ -322,7 +345,7 @@ impl Signer {
     }
 
     fn sign_as(&self, id: String, body: Bytes, event: String, timestamp: Option<i64>) -> Delivery {
-        let timestamp = timestamp.unwrap_or(self.now_secs);
+        let timestamp = timestamp.unwrap_or(self.now_secs());
         let signature = match &self.secret {
             Secret::Standard(secret) => secret.sign(&id, timestamp, &body),
             Secret::Github(secret) => hooklab_github::signature::sign(secret.as_bytes(), &body),
@@ -450,6 +473,31 @@ mod tests {
         assert_eq!(check(&secret, &stale, NOW - TIMESTAMP_OFFSET_SECS), Ok(()));
         let future = one(&mut s, Case::FutureTimestamp);
         assert_eq!(check(&secret, &future, NOW + TIMESTAMP_OFFSET_SECS), Ok(()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_delivery_is_signed_at_the_time_it_is_made() {
+        // A tester's finding: against a receiver taking 3 s an answer, the
+        // "6 minutes ahead" delivery, made 65 s into the battery, carried
+        // the start's time plus 360 s: only 295 s ahead when it arrived.
+        let (mut s, secret) = standard();
+        tokio::time::advance(std::time::Duration::from_secs(65)).await;
+        let now = NOW + 65;
+        assert_eq!(s.now_secs(), now);
+        let genuine = one(&mut s, Case::Genuine);
+        assert_eq!(genuine.timestamp, now);
+        assert_eq!(check(&secret, &genuine, now), Ok(()));
+        let future = one(&mut s, Case::FutureTimestamp);
+        assert_eq!(future.timestamp, now + TIMESTAMP_OFFSET_SECS);
+        assert_eq!(check(&secret, &future, now), Err(Rejection::Stale));
+        let stale = one(&mut s, Case::StaleTimestamp);
+        assert_eq!(stale.timestamp, now - TIMESTAMP_OFFSET_SECS);
+        // The payload's times are the sending's too.
+        let body: Value = serde_json::from_slice(&genuine.body).unwrap();
+        assert_eq!(
+            body["created_at"],
+            rfc3339_from_unix_us(now * 1_000_000).as_str()
+        );
     }
 
     #[test]

@@ -34,7 +34,8 @@ pub struct Counts {
     /// Skipped.
     pub skipped: usize,
     /// Of the skipped, those skipped because `--deadline` passed before
-    /// they started: the battery did not finish.
+    /// they started or while they waited for an answer: the battery did
+    /// not finish.
     pub out_of_time: usize,
 }
 
@@ -52,7 +53,10 @@ impl Scorecard {
                 Verdict::Warn => counts.warned += 1,
                 Verdict::Skip => counts.skipped += 1,
             }
-            if matches!(result.note, Some(Note::OutOfTime(_))) {
+            if matches!(
+                result.note,
+                Some(Note::OutOfTime(_) | Note::CutByDeadline(_))
+            ) {
                 counts.out_of_time += 1;
             }
         }

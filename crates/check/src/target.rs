@@ -134,6 +134,27 @@ impl Reply {
         self.status().is_some_and(|s| (500..600).contains(&s))
     }
 
+    /// Whether the connection closed or reset before an answer: what a
+    /// receiver's crash, or one that drops connections at random, looks
+    /// like from the sender's side. Sent again like a 5xx, and counted with
+    /// them (see [`crate::battery`]).
+    pub fn is_dropped(&self) -> bool {
+        matches!(
+            self,
+            Reply::NoAnswer {
+                connect: false,
+                cause: Cause::ConnectionClosed | Cause::ConnectionReset,
+                ..
+            }
+        )
+    }
+
+    /// Whether the receiver failed this request in a way a sender retries
+    /// and that may be chance: a 5xx, or a dropped connection.
+    pub fn is_failure_to_retry(&self) -> bool {
+        self.is_server_error() || self.is_dropped()
+    }
+
     /// The time to the answer, if there was one.
     pub fn elapsed(&self) -> Option<Duration> {
         match self {

@@ -262,12 +262,7 @@ fn check_and_queue(
 
     // Authenticate before anything else looks at the bytes.
     if let Verification::Secret(secret) = &shared.verification {
-        let header = match headers.get(SIGNATURE_HEADER) {
-            None => None,
-            Some(value) => Some(value.to_str().map_err(|_| {
-                ReceiveError::Signature(signature::SignatureError::Malformed("not ASCII"))
-            })?),
-        };
+        let header = signature_header(headers)?;
         signature::verify(secret.as_bytes(), &body, header).map_err(ReceiveError::Signature)?;
     }
 
@@ -341,6 +336,25 @@ fn acknowledge(event_type: &str, redelivery: bool) -> Response {
 /// Any other path: a JSON 404 that says where webhooks go.
 async fn not_found(State(state): State<ReceiverState>) -> Response {
     ReceiveError::NotFound(state.inner.path.clone()).response_in(state.inner.lang)
+}
+
+/// The one `X-Hub-Signature-256` header, if any. Sent twice (the genuine
+/// one, then `sha256=00`), which one is meant is a guess, as with two
+/// `Authorization` headers at the platform: refused with 400 before the
+/// payload is looked at. Before, the first was taken, the second ignored,
+/// and the delivery went on to the payload check.
+fn signature_header(headers: &HeaderMap) -> Result<Option<&str>, ReceiveError> {
+    let mut values = headers.get_all(SIGNATURE_HEADER).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(ReceiveError::DuplicateSignature);
+    }
+    value
+        .to_str()
+        .map(Some)
+        .map_err(|_| ReceiveError::Signature(signature::SignatureError::Malformed("not ASCII")))
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {

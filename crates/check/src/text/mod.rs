@@ -388,6 +388,12 @@ pub fn note(note: &Note, lang: Lang) -> String {
         Note::OutOfTime(secs) => format!(
             "Pulado: o prazo da bateria, {secs} s, passou antes deste caso (o receptor responde devagar); faça-o responder primeiro e trabalhar depois, ou passe um --deadline maior."
         ),
+        Note::CutByDeadline(secs) if en => format!(
+            "Cut short: the battery's deadline of {secs} s passed while this case waited for its answer (what came before is shown); give a longer --deadline."
+        ),
+        Note::CutByDeadline(secs) => format!(
+            "Interrompido: o prazo da bateria, {secs} s, passou enquanto este caso esperava a resposta (o que veio antes aparece acima); passe um --deadline maior."
+        ),
         Note::GithubHasNoTimestamp => text(
             "Skipped: GitHub signs no timestamp; a GitHub receiver stops replays by remembering X-GitHub-Delivery ids.",
             "Pulado: o GitHub não assina timestamp; um receptor do GitHub barra reenvios lembrando os X-GitHub-Delivery.",
@@ -459,34 +465,46 @@ pub fn note(note: &Note, lang: Lang) -> String {
         Note::Unreliable {
             sent,
             server_errors,
+            dropped,
             other,
-        } => unreliable(*sent, *server_errors, *other, lang),
+        } => {
+            let found = unreliable(*sent, *server_errors, *dropped, *other, lang);
+            with_cut_short(*sent, found, lang)
+        }
         Note::Reliable(n) => reliable(*n, lang),
-        Note::AfterResends(n) => {
-            let reliability = title(Case::Reliability, lang);
-            match (lang, n) {
+        Note::AfterResends { resent, seen_in } => {
+            // Where the random failure was seen: in another case, named, or
+            // first here (before, it always pointed at the reliability case,
+            // even when its 20 deliveries all got a 2xx).
+            let seen = match (lang, seen_in) {
+                (Lang::En, Some(case)) => format!("first seen in \"{}\"", title(*case, lang)),
+                (Lang::En, None) => "first seen here".to_owned(),
+                (Lang::PtBr, Some(case)) => format!("visto primeiro em \"{}\"", title(*case, lang)),
+                (Lang::PtBr, None) => "visto primeiro aqui".to_owned(),
+            };
+            match (lang, resent) {
                 (Lang::En, 1) => format!(
-                    "The first attempt got a 5xx; this is the answer to the same delivery made again (a fresh id): the receiver fails at random (see \"{reliability}\")."
+                    "The first attempt got a 5xx or lost its connection; this is the answer to the same delivery made again (a fresh id): the receiver fails at random ({seen})."
                 ),
                 (Lang::En, n) => format!(
-                    "The first {n} attempts got a 5xx; this is the answer to the same delivery made again (a fresh id): the receiver fails at random (see \"{reliability}\")."
+                    "The first {n} attempts got a 5xx or lost their connection; this is the answer to the same delivery made again (a fresh id): the receiver fails at random ({seen})."
                 ),
                 (Lang::PtBr, 1) => format!(
-                    "A primeira tentativa recebeu 5xx; esta é a resposta à mesma entrega feita de novo (um id novo): o receptor falha ao acaso (veja \"{reliability}\")."
+                    "A primeira tentativa recebeu 5xx ou perdeu a conexão; esta é a resposta à mesma entrega feita de novo (um id novo): o receptor falha ao acaso ({seen})."
                 ),
                 (Lang::PtBr, n) => format!(
-                    "As primeiras {n} tentativas receberam 5xx; esta é a resposta à mesma entrega feita de novo (um id novo): o receptor falha ao acaso (veja \"{reliability}\")."
+                    "As primeiras {n} tentativas receberam 5xx ou perderam a conexão; esta é a resposta à mesma entrega feita de novo (um id novo): o receptor falha ao acaso ({seen})."
                 ),
             }
         }
-        Note::Inconclusive(n) => {
-            let reliability = title(Case::Reliability, lang);
+        Note::Inconclusive { attempts, seen_in } => {
+            let seen = title(*seen_in, lang);
             match lang {
                 Lang::En => format!(
-                    "All {n} attempts got a 5xx, and this receiver also answers genuine deliveries with a 5xx at random (see \"{reliability}\"): a refusal of this case cannot be told from bad luck. Fix the 5xx first."
+                    "All {attempts} attempts got a 5xx or lost their connection, and this receiver fails at random elsewhere too (see \"{seen}\"): a refusal of this case cannot be told from bad luck. Fix the random failures first."
                 ),
                 Lang::PtBr => format!(
-                    "As {n} tentativas receberam 5xx, e este receptor também responde 5xx ao acaso a entregas genuínas (veja \"{reliability}\"): não dá para distinguir uma recusa deste caso de azar. Corrija os 5xx primeiro."
+                    "As {attempts} tentativas receberam 5xx ou perderam a conexão, e este receptor também falha ao acaso em outro caso (veja \"{seen}\"): não dá para distinguir uma recusa deste caso de azar. Corrija as falhas ao acaso primeiro."
                 ),
             }
         }
@@ -506,26 +524,53 @@ pub fn note(note: &Note, lang: Lang) -> String {
 fn reliable(n: usize, lang: Lang) -> String {
     let unseen = 100.0 * 0.9f64.powi(i32::try_from(n).unwrap_or(i32::MAX));
     let unseen = decimal(lang, format!("{unseen:.0}%"));
-    match (lang, n) {
+    let found = match (lang, n) {
         (Lang::En, 1) => format!(
-            "The one delivery sent got a 2xx (the deadline stopped the rest). A receiver that fails one delivery in 10 would pass this {unseen} of the time."
+            "The one delivery sent got a 2xx. A receiver that fails one delivery in 10 would pass this {unseen} of the time."
         ),
         (Lang::En, n) => format!(
             "All {n} got a 2xx. A rarer failure can go unseen: a receiver that fails one delivery in 10 would pass this {unseen} of the time."
         ),
         (Lang::PtBr, 1) => format!(
-            "A única entrega enviada recebeu 2xx (o prazo impediu as outras). Um receptor que falha uma entrega a cada 10 passaria aqui {unseen} das vezes."
+            "A única entrega enviada recebeu 2xx. Um receptor que falha uma entrega a cada 10 passaria aqui {unseen} das vezes."
         ),
         (Lang::PtBr, n) => format!(
             "Todas as {n} receberam 2xx. Uma falha mais rara pode passar despercebida: um receptor que falha uma entrega a cada 10 passaria aqui {unseen} das vezes."
+        ),
+    };
+    with_cut_short(n, found, lang)
+}
+
+/// `found`, after "Cut short after N of 20" when the reliability case sent
+/// fewer than its 20 deliveries: the deadline stopped it (it takes at most
+/// half of the time left when it starts, so the cases after it still run).
+/// What it saw is graded all the same.
+fn with_cut_short(sent: usize, found: String, lang: Lang) -> String {
+    let planned = crate::battery::RELIABILITY_DELIVERIES;
+    if sent >= planned {
+        return found;
+    }
+    match lang {
+        Lang::En => format!(
+            "Cut short after {sent} of {planned} by the deadline (this case takes at most half of the time left, so the cases after it still run; give a longer --deadline for all {planned}). {found}"
+        ),
+        Lang::PtBr => format!(
+            "Interrompido depois de {sent} de {planned} pelo prazo (este caso usa no máximo metade do tempo que resta, para que os casos depois dele ainda rodem; passe um --deadline maior para as {planned}). {found}"
         ),
     }
 }
 
 /// The reliability case's finding: how many of `sent` genuine deliveries got
-/// a 5xx, and how many another answer that is not a 2xx.
-fn unreliable(sent: usize, server_errors: usize, other: usize, lang: Lang) -> String {
-    let ok = sent.saturating_sub(server_errors + other);
+/// a 5xx, how many lost their connection before an answer, and how many
+/// another answer that is not a 2xx, each with its share.
+fn unreliable(
+    sent: usize,
+    server_errors: usize,
+    dropped: usize,
+    other: usize,
+    lang: Lang,
+) -> String {
+    let ok = sent.saturating_sub(server_errors + dropped + other);
     let share = |n: usize| {
         let percent = if sent == 0 {
             0.0
@@ -542,6 +587,22 @@ fn unreliable(sent: usize, server_errors: usize, other: usize, lang: Lang) -> St
             (Lang::PtBr, n) => format!("{n} receberam 5xx ({})", share(n)),
         });
     }
+    if dropped > 0 {
+        parts.push(match (lang, dropped) {
+            (Lang::En, _) => format!(
+                "{dropped} got no answer, the connection closed or reset ({})",
+                share(dropped)
+            ),
+            (Lang::PtBr, 1) => format!(
+                "1 ficou sem resposta, a conexão fechou ou caiu ({})",
+                share(1)
+            ),
+            (Lang::PtBr, n) => format!(
+                "{n} ficaram sem resposta, a conexão fechou ou caiu ({})",
+                share(n)
+            ),
+        });
+    }
     if other > 0 {
         parts.push(match (lang, other) {
             (Lang::En, _) => format!("{other} got another answer that is not a 2xx"),
@@ -549,7 +610,12 @@ fn unreliable(sent: usize, server_errors: usize, other: usize, lang: Lang) -> St
             (Lang::PtBr, n) => format!("{n} receberam outra resposta que não é 2xx"),
         });
     }
-    let joined = parts.join(pick(lang, " and ", " e "));
+    let joined = match parts.split_last() {
+        Some((last, rest)) if !rest.is_empty() => {
+            format!("{}{}{last}", rest.join(", "), pick(lang, " and ", " e "))
+        }
+        _ => parts.concat(),
+    };
     let deliveries = match (lang, sent) {
         (Lang::En, 1) => "genuine delivery".to_owned(),
         (Lang::En, _) => "genuine deliveries".to_owned(),
@@ -653,16 +719,18 @@ fn runs(replies: &[Reply]) -> Vec<(&Reply, usize)> {
 fn short_key(reply: &Reply) -> (u8, u16) {
     match reply {
         Reply::Answered { status, .. } => (0, *status),
-        Reply::NoAnswer { .. } => (1, 0),
+        Reply::NoAnswer { cause, .. } => (1, *cause as u16),
         Reply::TimedOut { .. } => (2, 0),
     }
 }
 
-/// An answer without its time: `500`, `no answer`.
+/// An answer without its time: `500`, `no answer (the receiver closed the
+/// connection before a whole answer)`: a dropped connection keeps its
+/// cause, so six of them read as what they were.
 fn short(reply: &Reply, lang: Lang) -> String {
     match reply {
         Reply::Answered { status, .. } => status.to_string(),
-        Reply::NoAnswer { .. } => pick(lang, "no answer", "sem resposta").to_owned(),
+        Reply::NoAnswer { .. } => reply_text(reply, lang),
         Reply::TimedOut { .. } => pick(lang, "timed out", "sem resposta no prazo").to_owned(),
     }
 }
@@ -810,10 +878,10 @@ pub fn summary(counts: &Counts, lang: Lang) -> String {
     };
     if out_of_time > 0 {
         line.push_str(&match (lang, out_of_time) {
-            (Lang::En, 1) => "; incomplete: 1 case did not start before the deadline".to_owned(),
-            (Lang::En, n) => format!("; incomplete: {n} cases did not start before the deadline"),
-            (Lang::PtBr, 1) => "; incompleto: 1 caso não começou antes do prazo".to_owned(),
-            (Lang::PtBr, n) => format!("; incompleto: {n} casos não começaram antes do prazo"),
+            (Lang::En, 1) => "; incomplete: 1 case did not finish before the deadline".to_owned(),
+            (Lang::En, n) => format!("; incomplete: {n} cases did not finish before the deadline"),
+            (Lang::PtBr, 1) => "; incompleto: 1 caso não terminou antes do prazo".to_owned(),
+            (Lang::PtBr, n) => format!("; incompleto: {n} casos não terminaram antes do prazo"),
         });
     }
     line
@@ -899,7 +967,7 @@ mod tests {
         };
         assert_eq!(
             summary(&many, Lang::PtBr),
-            "2 de 18 passaram, 2 falharam, 1 com aviso, 14 pulados; incompleto: 13 casos não começaram antes do prazo"
+            "2 de 18 passaram, 2 falharam, 1 com aviso, 14 pulados; incompleto: 13 casos não terminaram antes do prazo"
         );
         assert_eq!(
             summary(
@@ -909,21 +977,32 @@ mod tests {
                 },
                 Lang::En
             ),
-            "2 of 18 passed, 2 failed, 1 warned, 14 skipped; incomplete: 1 case did not start before the deadline"
+            "2 of 18 passed, 2 failed, 1 warned, 14 skipped; incomplete: 1 case did not finish before the deadline"
         );
     }
 
     #[test]
     fn the_reliability_finding_counts_each_kind_of_answer() {
-        let en = unreliable(20, 6, 0, Lang::En);
+        let en = unreliable(20, 6, 0, 0, Lang::En);
         assert!(
             en.starts_with(
                 "Of 20 genuine deliveries, 6 got a 5xx (30%), while the other 14 got a 2xx"
             ),
             "{en}"
         );
-        let pt = unreliable(20, 1, 1, Lang::PtBr);
+        let pt = unreliable(20, 1, 0, 1, Lang::PtBr);
         assert!(pt.starts_with("De 20 entregas genuínas, 1 recebeu 5xx (5%) e 1 recebeu outra resposta que não é 2xx, enquanto as outras 18"), "{pt}");
+        // A receiver that drops connections: the share of them is said.
+        let en = unreliable(20, 1, 9, 0, Lang::En);
+        assert!(
+            en.starts_with("Of 20 genuine deliveries, 1 got a 5xx (5%) and 9 got no answer, the connection closed or reset (45%), while the other 10 got a 2xx"),
+            "{en}"
+        );
+        let pt = unreliable(20, 0, 1, 0, Lang::PtBr);
+        assert!(
+            pt.starts_with("De 20 entregas genuínas, 1 ficou sem resposta, a conexão fechou ou caiu (5%), enquanto as outras 19"),
+            "{pt}"
+        );
         let replies = [
             Reply::Answered {
                 status: 200,
@@ -942,6 +1021,59 @@ mod tests {
             tally(&replies, Lang::PtBr),
             "2 × 200, 1 × 500; mediana 0,40 ms"
         );
+    }
+
+    #[test]
+    fn a_reliability_case_cut_short_says_after_how_many() {
+        // A tester's finding: the case ran 57 s, then said "skipped: the
+        // deadline passed before this case".
+        let en = note(&Note::Reliable(9), Lang::En);
+        assert!(
+            en.starts_with("Cut short after 9 of 20 by the deadline"),
+            "{en}"
+        );
+        assert!(en.contains("All 9 got a 2xx"), "{en}");
+        let pt = note(&Note::Reliable(9), Lang::PtBr);
+        assert!(
+            pt.starts_with("Interrompido depois de 9 de 20 pelo prazo"),
+            "{pt}"
+        );
+        let failed = Note::Unreliable {
+            sent: 9,
+            server_errors: 1,
+            dropped: 0,
+            other: 0,
+        };
+        let en = note(&failed, Lang::En);
+        assert!(en.starts_with("Cut short after 9 of 20"), "{en}");
+        assert!(en.contains("Of 9 genuine deliveries, 1 got a 5xx"), "{en}");
+        assert!(!note(&Note::Reliable(20), Lang::En).contains("Cut short"));
+    }
+
+    #[test]
+    fn the_note_after_resends_names_where_the_failure_was_seen() {
+        let here = Note::AfterResends {
+            resent: 1,
+            seen_in: None,
+        };
+        let en = note(&here, Lang::En);
+        assert!(en.ends_with("fails at random (first seen here)."), "{en}");
+        assert!(!en.contains(title(Case::Reliability, Lang::En)), "{en}");
+        let elsewhere = Note::AfterResends {
+            resent: 2,
+            seen_in: Some(Case::Reliability),
+        };
+        let pt = note(&elsewhere, Lang::PtBr);
+        assert!(
+            pt.contains("(visto primeiro em \"aceita toda entrega genuína, e não só a maioria\")"),
+            "{pt}"
+        );
+        let inconclusive = Note::Inconclusive {
+            attempts: 6,
+            seen_in: Case::Duplicate,
+        };
+        let en = note(&inconclusive, Lang::En);
+        assert!(en.contains("(see \"survives a duplicate\")"), "{en}");
     }
 
     #[test]

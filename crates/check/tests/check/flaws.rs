@@ -52,12 +52,13 @@ async fn a_receiver_that_fails_every_third_delivery_fails_only_reliability_and_t
         let Some(Note::Unreliable {
             sent,
             server_errors,
+            dropped,
             other,
         }) = reliability.note
         else {
             panic!("{}", shown(card));
         };
-        assert_eq!((sent, other), (20, 0), "{}", shown(card));
+        assert_eq!((sent, dropped, other), (20, 0, 0), "{}", shown(card));
         assert!((6..=7).contains(&server_errors), "{}", shown(card));
         assert_eq!(card.exit_code(), 1);
         let duplicate = card.result(Case::Duplicate).unwrap().state.unwrap();
@@ -68,11 +69,63 @@ async fn a_receiver_that_fails_every_third_delivery_fails_only_reliability_and_t
     let resent = cards
         .iter()
         .flat_map(|card| &card.results)
-        .filter(|r| matches!(r.note, Some(Note::AfterResends(_))))
+        .filter(|r| matches!(r.note, Some(Note::AfterResends { .. })))
         .count();
     assert!(resent > 0, "{}", shown(&cards[0]));
     let en = shown(&cards[0]);
     assert!(en.contains("fails at random"), "{en}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_refused_with_a_5xx_still_reports_the_state_it_saw() {
+    // The tester's finding: every duplicate pair got 200 then 500; the
+    // failed case showed `"state": null` although --state-url was given.
+    let card = check(Flaw::FailsEveryFirstRepeat).await;
+    assert_eq!(card.failed(), vec![Case::Duplicate], "{}", shown(&card));
+    let duplicate = card.result(Case::Duplicate).unwrap();
+    assert_eq!(duplicate.note, Some(Note::Refused), "{}", shown(&card));
+    let state = duplicate.state.expect("the state URL was read");
+    // The last pair's first copy was processed, its 500 was not.
+    assert_eq!(state.after, state.before + 1, "{}", shown(&card));
+    assert!(shown(&card).contains("processed"), "{}", shown(&card));
+    let json: serde_json::Value =
+        serde_json::from_str(&hooklab_check::render::json(&card, Lang::En)).unwrap();
+    let case = json["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "duplicate")
+        .unwrap();
+    assert_eq!(case["state"]["after"], state.after);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_5xx_is_blamed_on_the_case_that_saw_it() {
+    // The tester's finding: one 500, to the first duplicate, and the note
+    // said "the receiver fails at random (see \"accepts every genuine
+    // delivery...\")" while that case reported "All 20 got a 2xx".
+    let card = check(Flaw::FailsTheFirstRepeatOnce).await;
+    assert!(card.failed().is_empty(), "{}", shown(&card));
+    let reliability = card.result(Case::Reliability).unwrap();
+    assert_eq!(reliability.note, Some(Note::Reliable(20)));
+    let duplicate = card.result(Case::Duplicate).unwrap();
+    assert_eq!(duplicate.verdict, Verdict::Pass, "{}", shown(&card));
+    assert_eq!(
+        duplicate.note,
+        Some(Note::AfterResends {
+            resent: 1,
+            seen_in: None
+        }),
+        "{}",
+        shown(&card)
+    );
+    let said = hooklab_check::text::note(duplicate.note.as_ref().unwrap(), Lang::En);
+    assert!(
+        !said.contains(hooklab_check::text::title(Case::Reliability, Lang::En)),
+        "{said}"
+    );
+    assert!(said.contains("first seen here"), "{said}");
+    assert!(duplicate.state.is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,7 +157,10 @@ async fn a_5xx_to_a_feature_of_a_receiver_that_fails_at_random_is_inconclusive()
         (rotation.verdict, rotation.note.clone()),
         (
             Verdict::Warn,
-            Some(Note::Inconclusive(hooklab_check::battery::MAX_ATTEMPTS))
+            Some(Note::Inconclusive {
+                attempts: hooklab_check::battery::MAX_ATTEMPTS,
+                seen_in: Case::Reliability,
+            })
         ),
         "{}",
         shown(&card)

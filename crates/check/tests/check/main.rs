@@ -1,8 +1,10 @@
 //! Integration tests of hooklab-check, in one test binary: the battery run
 //! against small receivers written here, each with one flaw
-//! ([`receivers`], graded in [`flaws`]); against hooklab's own shop receiver
-//! ([`shop`]) and GitHub listener ([`github`]), which must pass every case;
-//! and the usage errors ([`usage`]). Every server binds `127.0.0.1:0`.
+//! ([`receivers`], graded in [`flaws`]), ones that close or drop
+//! connections ([`closing`]) and a slow one on tokio's paused clock
+//! ([`slow`]); against hooklab's own shop receiver ([`shop`]) and GitHub
+//! listener ([`github`]), which must pass every case; and the usage errors
+//! ([`usage`]). Every server binds `127.0.0.1:0`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod closing;
@@ -10,6 +12,7 @@ mod flaws;
 mod github;
 mod receivers;
 mod shop;
+mod slow;
 mod usage;
 
 use hooklab_check::{Case, CheckConfig, Scorecard, Secret, Verdict};

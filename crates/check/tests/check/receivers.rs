@@ -41,6 +41,13 @@ pub enum Flaw {
     /// Both of the above: fails every third delivery and crashes on a
     /// rotation, so the rotation's 5xx cannot be told from bad luck.
     FailsEveryThirdAndCrashesOnRotation,
+    /// Answers 500 to the first repeat of every id (the tester's `dup500`),
+    /// having processed the first copy once: every duplicate pair gets a
+    /// 200 and a 500.
+    FailsEveryFirstRepeat,
+    /// Answers 500 once, to the first repeat it ever sees, and is otherwise
+    /// correct: the only 5xx of the run falls on the duplicate case.
+    FailsTheFirstRepeatOnce,
 }
 
 struct Receiver {
@@ -52,6 +59,8 @@ struct Receiver {
     processed: AtomicU64,
     /// Deliveries that passed the signature check, for [`Flaw::FailsEveryThird`].
     verified: AtomicU64,
+    /// Ids whose repeat was answered 500, for the repeat flaws.
+    failed_repeats: Mutex<HashSet<String>>,
 }
 
 /// The secret every receiver here trusts.
@@ -67,6 +76,7 @@ pub async fn start(flaw: Flaw) -> SocketAddr {
         seen: Mutex::new(HashSet::new()),
         processed: AtomicU64::new(0),
         verified: AtomicU64::new(0),
+        failed_repeats: Mutex::new(HashSet::new()),
     });
     let router = Router::new()
         .route("/webhook", post(receive))
@@ -126,6 +136,15 @@ async fn receive(
         return refuse(StatusCode::BAD_REQUEST, "not JSON");
     }
     let id = header("webhook-id").unwrap_or_default().to_owned();
+    let repeat = receiver.seen.lock().unwrap().contains(&id);
+    let fails_repeat = match receiver.flaw {
+        Flaw::FailsEveryFirstRepeat => true,
+        Flaw::FailsTheFirstRepeatOnce => receiver.failed_repeats.lock().unwrap().is_empty(),
+        _ => false,
+    };
+    if repeat && fails_repeat && receiver.failed_repeats.lock().unwrap().insert(id.clone()) {
+        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "oops");
+    }
     let first = receiver.seen.lock().unwrap().insert(id);
     let every_third = matches!(
         receiver.flaw,

@@ -163,11 +163,11 @@ async fn past_the_deadline_the_cases_not_started_are_skipped_and_the_run_is_not_
     assert!(en.contains("deadline of 0 s"), "{en}");
     assert!(pt.contains("prazo da bateria, 0 s"), "{pt}");
     assert!(
-        en.contains("1 of 18 passed, 0 failed, 0 warned, 17 skipped; incomplete: 17 cases did not start before the deadline (exit code 1)"),
+        en.contains("1 of 18 passed, 0 failed, 0 warned, 17 skipped; incomplete: 17 cases did not finish before the deadline (exit code 1)"),
         "{en}"
     );
     assert!(
-        pt.contains("1 de 18 passou, 0 falharam, 0 com aviso, 17 pulados; incompleto: 17 casos não começaram antes do prazo (código de saída 1)"),
+        pt.contains("1 de 18 passou, 0 falharam, 0 com aviso, 17 pulados; incompleto: 17 casos não terminaram antes do prazo (código de saída 1)"),
         "{pt}"
     );
 }

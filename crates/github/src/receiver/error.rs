@@ -24,6 +24,10 @@ pub enum ReceiveError {
     /// Occurs when the signature is missing, malformed or wrong (401).
     #[error(transparent)]
     Signature(#[from] SignatureError),
+    /// Occurs when `X-Hub-Signature-256` is sent more than once (400):
+    /// which one is meant is a guess, so neither is taken.
+    #[error("X-Hub-Signature-256 sent more than once; send exactly one")]
+    DuplicateSignature,
     /// Occurs when there is no `X-GitHub-Event` header to say what the body is (400).
     #[error("missing X-GitHub-Event header")]
     MissingEventType,
@@ -51,6 +55,7 @@ impl ReceiveError {
             ReceiveError::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             ReceiveError::BodyUnreadable(_) => (StatusCode::BAD_REQUEST, "body_unreadable"),
             ReceiveError::Signature(error) => (StatusCode::UNAUTHORIZED, error.code()),
+            ReceiveError::DuplicateSignature => (StatusCode::BAD_REQUEST, "duplicate_signature"),
             ReceiveError::MissingEventType => (StatusCode::BAD_REQUEST, "missing_event_type"),
             ReceiveError::FormEncoded => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "form_encoded"),
             ReceiveError::Payload(PayloadError::MissingField { .. }) => {
@@ -86,6 +91,9 @@ impl ReceiveError {
             ReceiveError::Signature(SignatureError::Mismatch) => {
                 "X-Hub-Signature-256 não confere com o corpo (segredo errado ou corpo alterado)"
                     .to_owned()
+            }
+            ReceiveError::DuplicateSignature => {
+                "X-Hub-Signature-256 enviado mais de uma vez; envie exatamente um".to_owned()
             }
             ReceiveError::MissingEventType => "falta o cabeçalho X-GitHub-Event".to_owned(),
             ReceiveError::FormEncoded => {

@@ -396,3 +396,38 @@ async fn acknowledgement_is_the_seeds_answer_byte_for_byte() {
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(&bytes[..], br#"{"status":"ok","event":"push"}"#);
 }
+
+#[tokio::test]
+async fn a_signature_header_sent_twice_is_a_400_before_the_payload_is_read() {
+    // A tester's finding: the genuine signature, then `sha256=00`, went on
+    // to the payload check. Here the body is not even JSON: the refusal
+    // must come from the headers.
+    let (app, mut notices) = app();
+    let body = b"not json";
+    let mut request = github_request("push", "d-twice", body, Some(SECRET));
+    request.headers_mut().append(
+        "x-hub-signature-256",
+        http::HeaderValue::from_static("sha256=00"),
+    );
+    let (status, answer) = call(&app, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&answer), "duplicate_signature");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("more than once")),
+        "{answer}"
+    );
+    assert!(matches!(
+        notices.try_recv(),
+        Ok(Notice::Refused {
+            status: 400,
+            code: "duplicate_signature",
+            ..
+        })
+    ));
+    // One genuine header still passes.
+    let body = sample("push");
+    let (status, _) = call(&app, github_request("push", "d-once", &body, Some(SECRET))).await;
+    assert_eq!(status, StatusCode::OK);
+}

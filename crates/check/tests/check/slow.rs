@@ -1,0 +1,200 @@
+//! A correct receiver that answers slowly, on tokio's paused clock: its
+//! seconds are the runtime's, so a battery of minutes takes milliseconds.
+//!
+//! The receiver reads its clock as the battery's signer does (the unix time
+//! at the start plus tokio's time since), verifies as the Standard Webhooks
+//! libraries do (300 s either way), and sleeps 3 s before answering a
+//! delivery it accepts, as the tester's Python receiver did: refusals are
+//! quick, work is slow. It records, for every delivery, its clock minus the
+//! `webhook-timestamp`.
+
+use super::receivers;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use bytes::Bytes;
+use hooklab_check::{Case, Note, Secret, Verdict};
+use hooklab_core::signature::{self, WebhookSecret};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How long the receiver works on a delivery it accepts.
+const WORK: Duration = Duration::from_secs(3);
+
+struct Slow {
+    secret: WebhookSecret,
+    /// The unix time at `started`.
+    start_secs: i64,
+    started: Instant,
+    /// `(webhook-id, now - webhook-timestamp)` for every delivery, in order.
+    skews: Mutex<Vec<(String, i64)>>,
+}
+
+impl Slow {
+    fn now_secs(&self) -> i64 {
+        self.start_secs + i64::try_from(self.started.elapsed().as_secs()).unwrap()
+    }
+}
+
+async fn receive(
+    State(slow): State<Arc<Slow>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, &'static str) {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let now = slow.now_secs();
+    let timestamp: i64 = header("webhook-timestamp")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let id = header("webhook-id").unwrap_or_default().to_owned();
+    slow.skews.lock().unwrap().push((id, now - timestamp));
+    let verdict = signature::verify(
+        std::slice::from_ref(&slow.secret),
+        header("webhook-id"),
+        header("webhook-timestamp"),
+        header("webhook-signature"),
+        &body,
+        now,
+        signature::DEFAULT_TOLERANCE_SECS,
+    );
+    if verdict.is_err() {
+        return (StatusCode::UNAUTHORIZED, "refused");
+    }
+    if serde_json::from_slice::<serde_json::Value>(&body).is_err() {
+        return (StatusCode::BAD_REQUEST, "not JSON");
+    }
+    tokio::time::sleep(WORK).await;
+    (StatusCode::OK, "ok")
+}
+
+/// Starts the slow receiver; its clock and the battery's read `start_secs`
+/// now.
+async fn start(start_secs: i64) -> (std::net::SocketAddr, Arc<Slow>) {
+    let slow = Arc::new(Slow {
+        secret: receivers::secret(),
+        start_secs,
+        started: Instant::now(),
+        skews: Mutex::new(Vec::new()),
+    });
+    let router = axum::Router::new()
+        .route("/webhook", axum::routing::post(receive))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            receivers::MAX_BODY_BYTES,
+        ))
+        .with_state(slow.clone());
+    (super::serve(router).await, slow)
+}
+
+/// Runs the battery against a slow receiver with `deadline`.
+async fn check(deadline: Duration) -> (hooklab_check::Scorecard, Vec<(String, i64)>) {
+    let start_secs = super::now_secs();
+    let (addr, slow) = start(start_secs).await;
+    let mut config = hooklab_check::CheckConfig::new(
+        format!("http://{addr}/webhook"),
+        Secret::Standard(receivers::secret()),
+        start_secs,
+        7,
+    );
+    config.deadline = deadline;
+    config.timing_samples = 0;
+    config.max_body_bytes = receivers::MAX_BODY_BYTES;
+    let card = hooklab_check::run(config).await.unwrap();
+    let skews = slow.skews.lock().unwrap().clone();
+    (card, skews)
+}
+
+fn shown(card: &hooklab_check::Scorecard) -> String {
+    hooklab_check::render::table(card, hooklab_core::lang::Lang::En, false)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_correct_receiver_sees_every_delivery_signed_when_it_was_sent() {
+    // The tester's finding: 3 s an answer, --deadline 200: the receiver
+    // logged now - webhook-timestamp as 0 3 6 ... 65 425 -295, and the
+    // delivery "6 minutes ahead" was accepted.
+    let (card, skews) = check(Duration::from_secs(200)).await;
+    let shown = shown(&card);
+    let stale = card.result(Case::StaleTimestamp).unwrap();
+    let future = card.result(Case::FutureTimestamp).unwrap();
+    assert_eq!(future.verdict, Verdict::Pass, "{shown}");
+    assert_eq!(stale.verdict, Verdict::Pass, "{shown}");
+    assert!(card.failed().is_empty(), "{shown}");
+    // The battery took minutes of the receiver's time.
+    assert!(skews.len() > 30, "{skews:?}");
+    let offset = hooklab_check::delivery::TIMESTAMP_OFFSET_SECS;
+    for (at, (id, skew)) in skews.iter().enumerate() {
+        // Each delivery is signed when it is made, just before it is sent;
+        // the duplicate's second copy is the first one again, sent after
+        // its answer.
+        let repeated = skews[..at].iter().any(|(earlier, _)| earlier == id);
+        let expected: &[i64] = if repeated {
+            &[WORK.as_secs() as i64]
+        } else {
+            &[0, offset, -offset]
+        };
+        assert!(expected.contains(skew), "{id}: {skew} s\n{skews:?}");
+    }
+    assert_eq!(skews.iter().filter(|(_, s)| *s == offset).count(), 1);
+    assert_eq!(skews.iter().filter(|(_, s)| *s == -offset).count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_short_deadline_still_asks_the_refusals_and_reports_what_reliability_saw() {
+    // The tester's finding: --deadline 60 against 3 s an answer skipped
+    // everything after the genuine case, reliability's 57 s of answers
+    // thrown away, no forgery ever sent.
+    let (card, _) = check(Duration::from_secs(60)).await;
+    let shown = shown(&card);
+    for result in &card.results {
+        assert_ne!(
+            result.note,
+            Some(Note::OutOfTime(60)),
+            "{:?}\n{shown}",
+            result.case
+        );
+    }
+    for case in [
+        Case::ForgedSignature,
+        Case::WrongSecret,
+        Case::TamperedBody,
+        Case::NoSignature,
+        Case::UnknownVersion,
+        Case::EmptySignature,
+        Case::StaleTimestamp,
+        Case::FutureTimestamp,
+    ] {
+        assert_eq!(card.verdict(case), Some(Verdict::Pass), "{case:?}\n{shown}");
+    }
+    let reliability = card.result(Case::Reliability).unwrap();
+    let Some(Note::Reliable(sent)) = reliability.note else {
+        panic!("{shown}");
+    };
+    assert_eq!(reliability.verdict, Verdict::Pass, "{shown}");
+    assert_eq!(reliability.replies.len(), sent);
+    assert!(
+        (5..hooklab_check::battery::RELIABILITY_DELIVERIES).contains(&sent),
+        "{sent}\n{shown}"
+    );
+    assert!(
+        shown.contains(&format!("Cut short after {sent} of 20")),
+        "{shown}"
+    );
+    // The cases after it ran too: the battery finished.
+    for case in [
+        Case::KeyRotation,
+        Case::RawBytes,
+        Case::Duplicate,
+        Case::UnknownEvent,
+    ] {
+        assert_eq!(card.verdict(case), Some(Verdict::Pass), "{case:?}\n{shown}");
+    }
+    assert!(!card.incomplete(), "{shown}");
+    // 3 s an answer: over a second, a warning, not a failure.
+    assert_eq!(card.verdict(Case::AnswersFast), Some(Verdict::Warn));
+    assert_eq!(card.exit_code(), 0, "{shown}");
+    let pt = hooklab_check::render::table(&card, hooklab_core::lang::Lang::PtBr, false);
+    assert!(
+        pt.contains(&format!("Interrompido depois de {sent} de 20 pelo prazo")),
+        "{pt}"
+    );
+}
