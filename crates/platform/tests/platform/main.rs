@@ -12,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod delivery;
+mod disable;
 mod durable;
 mod endpoints;
 mod fast;
