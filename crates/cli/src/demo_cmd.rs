@@ -432,13 +432,9 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
                 if let Err(e) = result {
                     match &inbox {
                         // Kept as missed, so a restart does not wait for it.
-                        Some(inbox) => resume::creation_failed(
-                            inbox,
-                            &order.order_id,
-                            &e,
-                            &out,
-                            clock.now(),
-                        ),
+                        Some(inbox) => {
+                            resume::creation_failed(inbox, &order.order_id, &e, &out, clock.now())
+                        }
                         None => out.say(failure_line(&out, &order.order_id, &e)),
                     }
                 }

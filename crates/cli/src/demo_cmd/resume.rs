@@ -152,9 +152,9 @@ pub(super) fn creation_failed(
         let now = out.now();
         out.say(match out.lang {
             Lang::En => format!("{now} order {order} could not be recorded as missed: {e}"),
-            Lang::PtBr => format!(
-                "{now} não foi possível registrar o pedido {order} como perdido: {e}"
-            ),
+            Lang::PtBr => {
+                format!("{now} não foi possível registrar o pedido {order} como perdido: {e}")
+            }
         });
     }
 }

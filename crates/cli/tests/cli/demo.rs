@@ -157,7 +157,9 @@ fn lines_until(out: &mut ChildStdout, what: &str) -> Vec<String> {
 
 /// The number before `what` in `line` (`77` in "…, 77 waiting for…").
 fn count_before(line: &str, what: &str) -> u64 {
-    let head = &line[..line.find(what).unwrap_or_else(|| panic!("{what:?} in {line:?}"))];
+    let head = &line[..line
+        .find(what)
+        .unwrap_or_else(|| panic!("{what:?} in {line:?}"))];
     head.split_whitespace()
         .last()
         .and_then(|n| n.parse().ok())
@@ -201,9 +203,7 @@ fn a_shop_killed_mid_burst_takes_its_endpoint_back_and_learns_every_order() {
         .trim_start_matches("http://")
         .trim_end_matches("/webhooks/payments")
         .to_owned();
-    let again = [
-        "--data", "s.sqlite", "--orders", "0", "--listen", &listen,
-    ];
+    let again = ["--data", "s.sqlite", "--orders", "0", "--listen", &listen];
     let mut second = Killed(
         hooklab(dir.path())
             .args(["shop", "--platform", &address, "--api-key", &key])
@@ -245,8 +245,10 @@ fn a_shop_killed_mid_burst_takes_its_endpoint_back_and_learns_every_order() {
 #[test]
 fn orders_placed_while_the_platform_restarts_are_created_when_it_is_back() {
     let dir = tempfile::tempdir().unwrap();
-    let (platform, _platform_out, address, key) =
-        platform_process(dir.path(), &["--settle-after", "300ms", "--data", "p.sqlite"]);
+    let (platform, _platform_out, address, key) = platform_process(
+        dir.path(),
+        &["--settle-after", "300ms", "--data", "p.sqlite"],
+    );
     let flags = ["--data", "s.sqlite", "--orders", "20", "--every", "100ms"];
     let mut shop = Killed(webhook_shop(dir.path(), &address, &key, &flags));
     let mut out = shop.0.stdout.take().unwrap();
@@ -293,7 +295,13 @@ fn resumed_orders_the_platform_forgot_are_created_again_and_refused_ones_not_res
         platform_process(dir.path(), &[&memory[..], &fixed[..]].concat());
     // An order refused (a wrong key): stored as missed.
     let refused = hooklab(dir.path())
-        .args(["shop", "--platform", &address, "--api-key", "sk_test_wrong_key_0000000000000"])
+        .args([
+            "shop",
+            "--platform",
+            &address,
+            "--api-key",
+            "sk_test_wrong_key_0000000000000",
+        ])
         .args(["--strategy", "poll", "--orders", "1", "--data", "s.sqlite"])
         .output()
         .unwrap();
@@ -323,6 +331,9 @@ fn resumed_orders_the_platform_forgot_are_created_again_and_refused_ones_not_res
     let said = lines.join("\n");
     let inbox = lines.iter().find(|l| l.contains("inbox:")).unwrap();
     assert!(inbox.contains(" 1 waiting for their outcome"), "{said}");
-    assert!(lines.last().unwrap().contains("done: 1 order known"), "{said}");
+    assert!(
+        lines.last().unwrap().contains("done: 1 order known"),
+        "{said}"
+    );
     assert_eq!(second.0.wait().unwrap().code(), Some(0), "{said}");
 }

@@ -58,7 +58,11 @@ async fn a_burst_of_failures_does_not_disable_a_lasting_run_does_and_recover_tak
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(http.take().len(), 10);
-    assert_eq!(disabled(&lines), Vec::<String>::new(), "a burst disabled it");
+    assert_eq!(
+        disabled(&lines),
+        Vec::<String>::new(),
+        "a burst disabled it"
+    );
     // Still failing 70 s after the first failure: the run lasted.
     tokio::time::sleep(Duration::from_secs(69)).await;
     call(&p, "POST", "/v1/payments", Some(&order_body(11)), None).await;
