@@ -9,7 +9,9 @@
 //! terminal ([`CreationRetry::INTERACTIVE`]) keeps trying for two minutes,
 //! long enough for someone to restart a platform that died (`kill -9` and
 //! start it again), instead of giving up after 1.5 s and leaving the order
-//! unpaid.
+//! unpaid. Only once the platform has answered this shop, though: a shop
+//! that never reached it (not started yet, a wrong `--platform`) is told so
+//! after the five quick tries, not two minutes later.
 
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
@@ -28,6 +30,9 @@ pub struct CreationRetry {
     pub first_wait: Dur,
     /// The longest wait between two tries (the doubling stops there).
     pub longest_wait: Dur,
+    /// The most tries while the platform has never answered this shop;
+    /// `budget` is not used then, nor are timeouts retried.
+    pub first_contact_tries: u32,
 }
 
 impl CreationRetry {
@@ -38,6 +43,7 @@ impl CreationRetry {
         budget: None,
         first_wait: Dur::from_ms(100),
         longest_wait: Dur(u64::MAX),
+        first_contact_tries: 5,
     };
 
     /// What `hooklab shop` uses: tries for two minutes from the first, the
@@ -48,7 +54,23 @@ impl CreationRetry {
         budget: Some(Dur::from_secs(120)),
         first_wait: Dur::from_ms(100),
         longest_wait: Dur::from_secs(5),
+        first_contact_tries: 5,
     };
+
+    /// The policy for a shop the platform has (`reached`) or has never
+    /// answered: before a first answer, [`Self::first_contact_tries`] quick
+    /// tries and nothing more.
+    pub fn for_contact(&self, reached: bool) -> CreationRetry {
+        if reached {
+            *self
+        } else {
+            CreationRetry {
+                tries: self.tries.min(self.first_contact_tries),
+                budget: None,
+                ..*self
+            }
+        }
+    }
 
     /// The wait before the next try after `tried` failed tries, the last of
     /// which ended at `now` (the first began at `started`): `asked` (a
@@ -123,6 +145,11 @@ mod tests {
         assert!(now.since(Micros(0)) <= Dur::from_secs(120), "{now:?}");
         assert!(now.since(Micros(0)) > Dur::from_secs(115), "{now:?}");
         assert!(tried > 20, "{tried}");
+        // Before the platform ever answered: the five quick tries only.
+        let first = p.for_contact(false);
+        assert_eq!((first.tries, first.budget), (5, None));
+        assert!(!first.retries_timeouts());
+        assert_eq!(p.for_contact(true), p);
         // A Retry-After past the budget's end is not waited for.
         assert_eq!(
             p.next_wait(1, backoff, Some(Dur::from_secs(121)), Micros(0), Micros(0)),

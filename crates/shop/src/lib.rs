@@ -66,6 +66,10 @@ pub struct Shop {
     spectrum: OnceLock<PerPayment>,
     /// How long a payment's creation is retried (see [`creation`]).
     creation: creation::CreationRetry,
+    /// Whether the platform has answered this shop (a creation or its
+    /// endpoint's registration): the creation retry's long budget is for a
+    /// platform that went away, not one never reached.
+    reached: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// What every pending payment's task shares, for the strategies between
@@ -98,6 +102,7 @@ impl Shop {
             poller: OnceLock::new(),
             spectrum: OnceLock::new(),
             creation: creation::CreationRetry::SCENARIO,
+            reached: Arc::default(),
         }
     }
 
@@ -106,6 +111,14 @@ impl Shop {
     pub fn with_creation_retry(mut self, policy: creation::CreationRetry) -> Self {
         self.creation = policy;
         self
+    }
+
+    /// Tells the shop the platform has answered it (a restarted shop that
+    /// took back its endpoint, say): from now on a creation is retried for
+    /// the long budget of its [`creation::CreationRetry`].
+    pub fn platform_reached(&self) {
+        self.reached
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Runs `task` in the background, tracked: [`Shop::stopped`] waits for it.
@@ -162,7 +175,9 @@ impl Shop {
         &self,
         request: &CreatePayment,
     ) -> Result<hooklab_core::wire::Payment, ClientError> {
-        let policy = self.creation;
+        let policy = self
+            .creation
+            .for_contact(self.reached.load(std::sync::atomic::Ordering::Relaxed));
         let mut backoff = policy.first_wait;
         let mut tries = 0;
         let started = self.clock.now();
@@ -173,7 +188,11 @@ impl Shop {
                 .create_payment(request, request.order_id.as_str())
                 .await
             {
-                Ok(p) => return Ok(p),
+                Ok(p) => {
+                    self.reached
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                    return Ok(p);
+                }
                 Err(e) => e,
             };
             let asked = match &err {
@@ -249,6 +268,8 @@ impl Shop {
         url: &str,
     ) -> Result<WebhookEndpoint, ClientError> {
         let endpoint = self.client.register_endpoint(url).await?;
+        self.reached
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         receiver.trust(WebhookSecret::parse(&endpoint.secret)?);
         Ok(endpoint)
     }

@@ -66,7 +66,10 @@ pub(super) async fn subscribe(
         receiver.trust(WebhookSecret::parse(&saved.secret)?);
         let since = hooklab_core::clock::rfc3339_from_unix_us(saved.registered_at_us);
         match client.recover_endpoint(&saved.id, &since).await {
-            Ok(resending) => return Ok(Subscribed::Reused(saved, resending)),
+            Ok(resending) => {
+                shop.platform_reached();
+                return Ok(Subscribed::Reused(saved, resending));
+            }
             // The platform no longer knows it (it was started afresh, or the
             // endpoint was deleted): registered again below.
             Err(ClientError::Refused { status: 404, .. }) => {}
@@ -121,8 +124,9 @@ pub(super) fn said(out: &Out, url: &str, subscribed: &Subscribed) -> String {
 /// shop's book) again, one after the other, with its `Idempotency-Key`: a
 /// payment the platform has is answered with its status now (a final one
 /// ends the order; a pending one goes on by the shop's strategy), one it
-/// never created is created. An order whose creation fails is recorded in
-/// `inbox` as missed, and said.
+/// never created is created. An order whose creation the platform refuses
+/// is recorded in `inbox` as missed, and said; one that got no answer
+/// stays waiting for the next start.
 pub(super) async fn ask_again(
     shop: Shop,
     clock: Clock,
@@ -131,8 +135,24 @@ pub(super) async fn ask_again(
     out: Out,
 ) {
     for order in orders {
-        if let Err(e) = shop.place_order(&plan(order.clone())).await {
-            creation_failed(&inbox, &order, &e, &out, clock.now());
+        match shop.place_order(&plan(order.clone())).await {
+            Ok(()) => {}
+            // No answer: its payment may well exist. It stays waiting in the
+            // inbox, and the next start asks again.
+            Err(e @ (ClientError::Transport(_) | ClientError::TimedOut(_))) => {
+                out.say(super::failure_line(&out, &order, &e));
+                let now = out.now();
+                out.say(match out.lang {
+                    Lang::En => format!(
+                        "{now} order {order} stays waiting in the inbox: the next start asks for it again"
+                    ),
+                    Lang::PtBr => format!(
+                        "{now} o pedido {order} continua esperando na caixa de entrada: o próximo início pergunta por ele de novo"
+                    ),
+                });
+            }
+            // Refused: the platform answered, and will not make it.
+            Err(e) => creation_failed(&inbox, &order, &e, &out, clock.now()),
         }
     }
 }
