@@ -36,6 +36,7 @@
 mod args;
 mod flags;
 mod out;
+mod resume;
 
 pub use args::{OrderArgs, PlatformArgs, ShopArgs, is_flag_mistake, is_refused_key};
 pub use out::Out;
@@ -51,7 +52,6 @@ use hooklab_core::rng::SeededRng;
 use hooklab_core::scenario::StrategySpec;
 use hooklab_core::shutdown;
 use hooklab_core::wire::{CreatePayment, Outcome, Simulate};
-use hooklab_core::workload::OrderPlan;
 use hooklab_harness::transport::RealHttp;
 use hooklab_platform::{Merchant, Platform, PlatformConfig};
 use hooklab_shop::Shop;
@@ -92,8 +92,9 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
         // ids never repeat across restarts, and a restart on the same file
         // goes on numbering.
         id_epoch: data.epoch,
-        // A platform left running drops a dead shop's endpoint.
-        disable_after_failures: Some(hooklab_platform::DEFAULT_DISABLE_AFTER_FAILURES),
+        // A platform left running drops a shop's endpoint that has been
+        // dead for days, not one that is restarting (see `DisablePolicy`).
+        disable_after_failures: Some(hooklab_platform::DisablePolicy::SERVER),
         retention: hooklab_platform::Retention {
             finished_for: Some(args.keep),
             ..hooklab_platform::Retention::SERVER
@@ -241,18 +242,18 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         Some(path) => Some(crate::data::open_inbox(path, clock, lang)?),
         None => None,
     };
-    // Orders a previous run left waiting, entered again below when their
-    // webhooks may still come.
+    // Orders a previous run left waiting: entered again below, and asked
+    // for again (see `resume`), whatever the strategy.
     let resumed: HashSet<OrderId> = match &inbox {
-        Some(inbox) if strategy.receives_webhooks() => inbox.pending.iter().cloned().collect(),
-        _ => HashSet::new(),
+        Some(inbox) => inbox.pending.iter().cloned().collect(),
+        None => HashSet::new(),
     };
     // Each "order placed" line waits for its payment's creation (see
     // `Placed`); the inbox's journal still gets every placement at once.
     let (printing, placed) = out::Placed::wrap(out.events(clock), clock);
     let events = match &inbox {
         Some(inbox) => crate::data::journalled(
-            out.shop_events(clock, printing, resumed.clone()),
+            out.shop_events(printing, resumed.clone()),
             inbox.inbox.clone(),
         ),
         None => printing,
@@ -269,7 +270,20 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         "BRL".to_owned(),
         shutdown.clone(),
     )
-    .with_book(book.clone());
+    .with_book(book.clone())
+    // A platform that died is given time to come back (see `CreationRetry`).
+    .with_creation_retry(hooklab_shop::creation::CreationRetry::INTERACTIVE);
+    // Orders a previous run left waiting, in the book before the receiver
+    // can hear of them (an event about an order the book does not have is
+    // acknowledged and not applied).
+    let mut waiting = 0;
+    if let Some(inbox) = &inbox {
+        out.say(format!("{} {}", out.now(), inbox.line));
+        for order in inbox.pending.iter().filter(|o| resumed.contains(*o)) {
+            book.place(order.clone(), clock.now());
+            waiting += 1;
+        }
+    }
     // The endpoint to remove when the shop stops: a shop without a durable
     // inbox will not be back for its deliveries, and a platform left running
     // would retry the next demo's events against this dead port.
@@ -295,25 +309,24 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
             receiver::router(receiver.clone()),
             shutdown.clone(),
         ));
-        let endpoint = shop.subscribe(&receiver, &url).await.with_context(|| {
+        // With an inbox, the endpoint it kept is taken back (see `resume`).
+        let subscribed = resume::subscribe(
+            &shop,
+            &client,
+            &receiver,
+            &url,
+            inbox.as_ref().map(|i| &*i.inbox),
+        )
+        .await
+        .with_context(|| {
             text::phrase(
                 lang,
                 text::Phrase::Register,
                 &format!("{url} ({})", args.platform),
             )
         })?;
-        let now = out.now();
-        out.say(match lang {
-            Lang::En => format!(
-                "{now} shop receiving webhooks at {url} (endpoint {}, signing secret {}, signatures checked)",
-                endpoint.id, endpoint.secret
-            ),
-            Lang::PtBr => format!(
-                "{now} loja recebendo webhooks em {url} (endpoint {}, segredo de assinatura {}, assinaturas verificadas)",
-                endpoint.id, endpoint.secret
-            ),
-        });
-        if inbox.is_none() {
+        out.say(resume::said(&out, &url, &subscribed));
+        if let (None, resume::Subscribed::Registered(endpoint)) = (&inbox, &subscribed) {
             registered = Some(endpoint.id.clone());
         }
         receiving = Some(receiver);
@@ -376,16 +389,24 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
             ),
         });
     }
-    // Orders a previous run left waiting: their webhooks may still come.
-    let mut waiting = 0;
-    if let Some(inbox) = &inbox {
-        out.say(format!("{now} {}", inbox.line));
-        for order in inbox.pending.iter().filter(|o| resumed.contains(*o)) {
-            book.place(order.clone(), clock.now());
-            waiting += 1;
-        }
-    }
     shop.start();
+    // Each resumed order asked for again: its status now, or its payment
+    // created if the platform never made it.
+    let asking = inbox.as_ref().map(|inbox| {
+        let orders: Vec<OrderId> = inbox
+            .pending
+            .iter()
+            .filter(|o| resumed.contains(*o))
+            .cloned()
+            .collect();
+        tokio::spawn(resume::ask_again(
+            shop.clone(),
+            clock,
+            inbox.inbox.clone(),
+            orders,
+            out.clone(),
+        ))
+    });
     let stamp = Clock::system_unix_us();
     let mut settled = book.watch_settled();
     let mut placing = {
@@ -393,6 +414,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         let (orders, every) = (args.orders, args.every);
         let out = out.clone();
         let placed = placed.clone();
+        let inbox = inbox.as_ref().map(|i| i.inbox.clone());
         tokio::spawn(async move {
             for n in 0..orders {
                 // Between two orders only: after the last, the summary
@@ -400,35 +422,21 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
                 if n > 0 {
                     tokio::time::sleep(every.to_std()).await;
                 }
-                let order = OrderPlan {
-                    // Unique across runs of the demo against one platform.
-                    order_id: OrderId(format!("ord_{stamp}_{n}")),
-                    arrive_at: Default::default(),
-                    settle_after: Dur::ZERO,
-                    outcome: Outcome::Approved,
-                    amount_cents: 4_990,
-                    merchant: 0,
-                };
+                // Unique across runs of the demo against one platform.
+                let order = resume::plan(OrderId(format!("ord_{stamp}_{n}")));
                 let result = shop.place_order(&order).await;
                 match &result {
                     Ok(()) => placed.created(&order.order_id),
                     Err(_) => placed.failed(&order.order_id),
                 }
                 if let Err(e) = result {
-                    let now = out.now();
-                    out.say(match out.lang {
-                        Lang::En => format!("{now} order {} failed: {e}", order.order_id),
-                        // The cause in Portuguese when it is a known one; its
-                        // English (another crate's words) on its own line.
-                        Lang::PtBr => format!(
-                            "{now} o pedido {} falhou{}\n  {}: {e}",
-                            order.order_id,
-                            text::client_error(Lang::PtBr, &e)
-                                .map(|why| format!(": {why}"))
-                                .unwrap_or_default(),
-                            text::original_detail(Lang::PtBr)
-                        ),
-                    });
+                    match &inbox {
+                        // Kept as missed, so a restart does not wait for it.
+                        Some(inbox) => {
+                            resume::creation_failed(inbox, &order.order_id, &e, &out, clock.now())
+                        }
+                        None => out.say(failure_line(&out, &order.order_id, &e)),
+                    }
                 }
             }
         })
@@ -452,6 +460,14 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), &mut placing).await;
     }
     placing.abort();
+    // The same for the resumed orders asked for again: a creation that
+    // failed is counted before its order is recorded as missed.
+    if let Some(mut asking) = asking {
+        if !interrupted {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), &mut asking).await;
+        }
+        asking.abort();
+    }
     trigger.trigger();
     // A long poll on the wire finishes first (the platform, another
     // program, holds it until news or its wait's end): a few seconds at most.
@@ -590,6 +606,23 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         });
     }
     Ok(())
+}
+
+/// The line that says an order's payment could not be created, and why:
+/// in pt-BR the cause in Portuguese when it is a known one, and its English
+/// (another crate's words) on its own line.
+fn failure_line(out: &Out, order: &OrderId, e: &hooklab_shop::client::ClientError) -> String {
+    let now = out.now();
+    match out.lang {
+        Lang::En => format!("{now} order {order} failed: {e}"),
+        Lang::PtBr => format!(
+            "{now} o pedido {order} falhou{}\n  {}: {e}",
+            text::client_error(Lang::PtBr, e)
+                .map(|why| format!(": {why}"))
+                .unwrap_or_default(),
+            text::original_detail(Lang::PtBr)
+        ),
+    }
 }
 
 /// `n` and its noun, singular for exactly one (`1 pedido`, `0 pedidos`,

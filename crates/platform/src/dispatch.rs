@@ -665,6 +665,7 @@ impl Ctx {
                         &endpoint.id,
                         result.is_success(),
                         shared.config.disable_after_failures,
+                        clock.now(),
                     )
                     .map(|run| format!("{run} consecutive failed attempts"))
             }

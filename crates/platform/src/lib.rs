@@ -93,13 +93,12 @@ pub struct PlatformConfig {
     /// Timeouts, connection limit and shutdown deadline of
     /// [`Platform::serve`].
     pub server: ServerLimits,
-    /// Disable an endpoint after this many failed attempts in a row (any
-    /// answer but a 2xx, or no answer), as Svix and Shopify disable endpoints
-    /// that keep failing; a success resets the count. `None` (the default,
-    /// and what scenario runs use, so their results do not change) never
-    /// disables for failures; `hooklab platform` uses
-    /// [`DEFAULT_DISABLE_AFTER_FAILURES`].
-    pub disable_after_failures: Option<u32>,
+    /// When an endpoint that keeps failing (any answer but a 2xx, or no
+    /// answer) is disabled, as Svix and Shopify disable endpoints that keep
+    /// failing; a success resets the run. `None` (the default, and what
+    /// scenario runs use, so their results do not change) never disables for
+    /// failures; `hooklab platform` uses [`DisablePolicy::SERVER`].
+    pub disable_after_failures: Option<DisablePolicy>,
     /// How much of the delivery log is kept, and how often one event may be
     /// redelivered.
     pub retention: Retention,
@@ -176,11 +175,49 @@ pub struct Books {
     pub forgotten: u64,
 }
 
-/// The run of failed attempts after which `hooklab platform` disables an
-/// endpoint: 20, so a shop that stopped (each event tried on the retry
-/// schedule) is dropped after a few events' worth of attempts, while an
-/// endpoint that fails now and then, and recovers, never reaches it.
-pub const DEFAULT_DISABLE_AFTER_FAILURES: u32 = 20;
+/// When failures disable an endpoint: after a run of at least `failures`
+/// failed attempts in a row that has also gone on for at least
+/// `failing_for` (from its first failure to the attempt that ends it, with
+/// no success in between). Both, because a count alone measures the
+/// traffic, not the outage: a burst of 400 orders to a shop that died gave
+/// 20 failed first attempts within 1.7 s, and the endpoint was disabled
+/// while the shop was restarting. A time alone would disable an endpoint
+/// that failed once, days ago, and was never tried again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DisablePolicy {
+    /// The fewest failed attempts in a row.
+    pub failures: u32,
+    /// The shortest time the run of failures must have lasted.
+    pub failing_for: Dur,
+}
+
+impl DisablePolicy {
+    /// What `hooklab platform` uses: 20 failed attempts over at least five
+    /// days, as Svix disables an endpoint whose attempts all failed for five
+    /// days. The retry schedule gives each event 8 attempts over about 27 h,
+    /// so an endpoint is disabled only when events kept coming, and kept
+    /// failing, for longer than any of them is retried; a shop that stops
+    /// for minutes, hours, or a day, keeps its endpoint.
+    pub const SERVER: DisablePolicy = DisablePolicy {
+        failures: 20,
+        failing_for: Dur::from_secs(5 * 86_400),
+    };
+
+    /// Disables after `failures` failed attempts in a row, however quickly
+    /// they came (a test's policy, or a lab's that wants to show disabling).
+    pub const fn after_failures(failures: u32) -> DisablePolicy {
+        DisablePolicy {
+            failures,
+            failing_for: Dur::ZERO,
+        }
+    }
+
+    /// Whether a run of `failures` failed attempts that began at `since`
+    /// disables its endpoint at `now`.
+    pub fn disables(&self, failures: u32, since: Micros, now: Micros) -> bool {
+        failures >= self.failures && now >= since && now.since(since) >= self.failing_for
+    }
+}
 
 impl PlatformConfig {
     /// Refuses settings the platform cannot honour (today: a rate limit

@@ -704,6 +704,29 @@ impl PlatformClient {
             .await
             .map(|_| ())
     }
+
+    /// `POST /v1/webhook_endpoints/{id}/recover`: a restarted shop takes its
+    /// endpoint back (the platform enables it again if it was disabled) and
+    /// asks for every event since `since` (RFC 3339) that it did not
+    /// acknowledge. Answers how many the platform is resending; a 404 means
+    /// the platform no longer knows the endpoint.
+    pub async fn recover_endpoint(
+        &self,
+        id: &hooklab_core::ids::EndpointId,
+        since: &str,
+    ) -> Result<u64, ClientError> {
+        #[derive(serde::Deserialize)]
+        struct Resending {
+            resending: u64,
+        }
+        let path = format!("/v1/webhook_endpoints/{id}/recover");
+        let body = serde_json::to_vec(&serde_json::json!({ "since": since }))
+            .map_err(|e| ClientError::Build(e.to_string()))?;
+        let answer = self
+            .exchange(http::Method::POST, &path, None, Some(body))
+            .await?;
+        Ok(Self::decode::<Resending>(&answer)?.resending)
+    }
 }
 
 #[cfg(test)]

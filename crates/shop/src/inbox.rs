@@ -120,6 +120,8 @@ pub struct InboxContents {
     pub pending: Vec<OrderId>,
     /// Orders whose outcome it knew.
     pub known: usize,
+    /// Orders that ended without one (see [`crate::resume::Missed`]).
+    pub missed: usize,
 }
 
 impl Inbox {
@@ -184,18 +186,25 @@ impl Inbox {
             }
             let mut stmt = conn
                 .prepare(
-                    "SELECT order_id, known_at_us IS NOT NULL FROM orders ORDER BY placed_at_us",
+                    "SELECT order_id, known_at_us IS NOT NULL, status = ?1 FROM orders ORDER BY placed_at_us",
                 )
                 .map_err(classify)?;
             let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))
+                .query_map([crate::resume::MISSED], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, bool>(1)?,
+                        r.get::<_, bool>(2)?,
+                    ))
+                })
                 .map_err(classify)?;
             for row in rows {
-                let (order, known) = row.map_err(classify)?;
-                if known {
-                    contents.known += 1;
-                } else {
-                    contents.pending.push(OrderId(order));
+                // A missed order (no payment was ever created) is not
+                // resumed: nothing would ever tell its outcome.
+                match row.map_err(classify)? {
+                    (_, true, _) => contents.known += 1,
+                    (_, false, true) => contents.missed += 1,
+                    (order, false, false) => contents.pending.push(OrderId(order)),
                 }
             }
         }
@@ -215,7 +224,12 @@ impl Inbox {
         &self.path
     }
 
-    fn write<T>(
+    /// `at` on the inbox's clock, in unix microseconds (its rows' unit).
+    pub(crate) fn unix_us(&self, at: Micros) -> i64 {
+        self.clock.unix_us(at)
+    }
+
+    pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T, InboxError> {

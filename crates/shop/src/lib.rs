@@ -23,12 +23,14 @@ pub mod backoff;
 pub mod client;
 mod compact;
 pub mod conditional;
+pub mod creation;
 pub mod inbox;
 pub mod long_poll;
 pub mod orders;
 pub mod poll;
 pub mod pull;
 pub mod receiver;
+pub mod resume;
 pub mod stream;
 
 use client::{ClientError, PlatformClient};
@@ -62,6 +64,12 @@ pub struct Shop {
     poller: OnceLock<Arc<poll::Poller>>,
     /// The same, for the per-payment strategies between polling and push.
     spectrum: OnceLock<PerPayment>,
+    /// How long a payment's creation is retried (see [`creation`]).
+    creation: creation::CreationRetry,
+    /// Whether the platform has answered this shop (a creation or its
+    /// endpoint's registration): the creation retry's long budget is for a
+    /// platform that went away, not one never reached.
+    reached: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// What every pending payment's task shares, for the strategies between
@@ -93,7 +101,24 @@ impl Shop {
             tasks: Arc::new(Mutex::new(JoinSet::new())),
             poller: OnceLock::new(),
             spectrum: OnceLock::new(),
+            creation: creation::CreationRetry::SCENARIO,
+            reached: Arc::default(),
         }
+    }
+
+    /// The same shop, retrying each payment's creation by `policy` (the
+    /// default is [`creation::CreationRetry::SCENARIO`]).
+    pub fn with_creation_retry(mut self, policy: creation::CreationRetry) -> Self {
+        self.creation = policy;
+        self
+    }
+
+    /// Tells the shop the platform has answered it (a restarted shop that
+    /// took back its endpoint, say): from now on a creation is retried for
+    /// the long budget of its [`creation::CreationRetry`].
+    pub fn platform_reached(&self) {
+        self.reached
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Runs `task` in the background, tracked: [`Shop::stopped`] waits for it.
@@ -142,16 +167,20 @@ impl Shop {
     }
 
     /// Creates a payment, retrying a refusal the platform asks to retry (429,
-    /// 503) or a request that got no answer. Safe because every try carries
-    /// the same `Idempotency-Key` (the order id): a retry of a creation that
-    /// did happen returns the same payment, never a second one.
+    /// 503) or a request that got no answer, by the shop's
+    /// [`creation::CreationRetry`]. Safe because every try carries the same
+    /// `Idempotency-Key` (the order id): a retry of a creation that did
+    /// happen returns the same payment, never a second one.
     async fn create_with_retries(
         &self,
         request: &CreatePayment,
     ) -> Result<hooklab_core::wire::Payment, ClientError> {
-        const TRIES: u32 = 5;
-        let mut backoff = hooklab_core::duration::Dur::from_ms(100);
+        let policy = self
+            .creation
+            .for_contact(self.reached.load(std::sync::atomic::Ordering::Relaxed));
+        let mut backoff = policy.first_wait;
         let mut tries = 0;
+        let started = self.clock.now();
         loop {
             tries += 1;
             let err = match self
@@ -159,23 +188,29 @@ impl Shop {
                 .create_payment(request, request.order_id.as_str())
                 .await
             {
-                Ok(p) => return Ok(p),
+                Ok(p) => {
+                    self.reached
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                    return Ok(p);
+                }
                 Err(e) => e,
             };
-            let wait = match &err {
+            let asked = match &err {
                 ClientError::Refused {
                     status: 429 | 503,
                     retry_after,
                     ..
-                } => retry_after.unwrap_or(backoff),
-                ClientError::Transport(_) => backoff,
+                } => *retry_after,
+                ClientError::Transport(_) => None,
+                ClientError::TimedOut(_) if policy.retries_timeouts() => None,
                 _ => return Err(err),
             };
-            if tries >= TRIES {
+            let Some(wait) = policy.next_wait(tries, backoff, asked, started, self.clock.now())
+            else {
                 return Err(err);
-            }
+            };
             self.clock.sleep_until(self.clock.now().plus(wait)).await;
-            backoff = hooklab_core::duration::Dur(backoff.as_us() * 2);
+            backoff = policy.grown(backoff);
         }
     }
 
@@ -233,6 +268,8 @@ impl Shop {
         url: &str,
     ) -> Result<WebhookEndpoint, ClientError> {
         let endpoint = self.client.register_endpoint(url).await?;
+        self.reached
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         receiver.trust(WebhookSecret::parse(&endpoint.secret)?);
         Ok(endpoint)
     }

@@ -14,6 +14,12 @@ use std::sync::Arc;
 /// How many lines may wait for the terminal before new ones are dropped.
 const PRINT_QUEUE: usize = 4_096;
 
+/// How late a settlement's line may be printed before it also says when
+/// the settlement was due: a second, far beyond the settlement timer's
+/// lateness (tens of microseconds) and a busy printer's, well under a
+/// restart's catch-up.
+const LATE_SETTLEMENT: Dur = Dur::from_secs(1);
+
 /// Where the demo's lines go, and how they are worded and stamped.
 #[derive(Clone)]
 pub struct Out {
@@ -102,11 +108,24 @@ impl Out {
     }
 
     /// An event sink that prints one line per event, stamped with the time
-    /// of day, without ever waiting for the terminal.
+    /// of day it is printed, without ever waiting for the terminal.
+    ///
+    /// The stamp is the time of printing, not the event's instant: a
+    /// settlement carries its scheduled instant, and a platform restarted
+    /// after it settles it late, so its line was stamped seconds before the
+    /// "listening" line printed above it. A settlement printed more than
+    /// [`LATE_SETTLEMENT`] after its due instant says that instant in its
+    /// text instead (`settled (due 04:39:08.108) pay_…`).
     pub(super) fn events(&self, clock: Clock) -> EventSink {
         let out = self.clone();
         EventSink::to(move |e| {
-            let line = e.line_in(out.lang, &out.time_of_event(&clock, e.at));
+            let now = out.now();
+            let mut line = e.line_in(out.lang, &now);
+            if matches!(e.what, Happening::Settled { .. })
+                && clock.now().since(e.at) > LATE_SETTLEMENT
+            {
+                line = out.with_due(&now, line, &out.time_of_event(&clock, e.at));
+            }
             if e.floods() {
                 let noun = match (out.lang, &e.what) {
                     (Lang::En, Happening::RateLimited) => "429 answers",
@@ -121,34 +140,62 @@ impl Out {
         })
     }
 
+    /// A settlement's `line`, stamped `now`, with its due time of day
+    /// `due` after its verb: `settled (due …)`, `liquidado (previsto para
+    /// …)`.
+    fn with_due(&self, now: &str, line: String, due: &str) -> String {
+        let (verb, said) = match self.lang {
+            Lang::En => ("settled", format!("settled (due {due})")),
+            Lang::PtBr => ("liquidado", format!("liquidado (previsto para {due})")),
+        };
+        match line.strip_prefix(&format!("{now} {verb} ")) {
+            Some(rest) => format!("{now} {said} {rest}"),
+            None => line,
+        }
+    }
+
     /// [`Out::events`] for a shop that enters `resumed` again, the orders a
     /// previous run left in its inbox waiting for their outcome: the order
-    /// book announces each as placed when it is entered, and this prints it
-    /// as resumed instead (once an order), since no new order was made.
-    pub(super) fn shop_events(
-        &self,
-        clock: Clock,
-        printing: EventSink,
-        resumed: HashSet<OrderId>,
-    ) -> EventSink {
+    /// book announces each as placed when it is entered (and again when the
+    /// restarted shop asks the platform for it again), and this prints it
+    /// as resumed instead, once an order, since no new order was made.
+    pub(super) fn shop_events(&self, printing: EventSink, resumed: HashSet<OrderId>) -> EventSink {
         if resumed.is_empty() {
             return printing;
         }
-        let resumed = std::sync::Mutex::new(resumed);
+        // Each resumed order, and whether its line was printed.
+        let resumed = std::sync::Mutex::new(
+            resumed
+                .into_iter()
+                .map(|o| (o, false))
+                .collect::<std::collections::HashMap<_, _>>(),
+        );
         let out = self.clone();
         EventSink::to(move |e| {
-            if let Happening::OrderPlaced { order } = &e.what
-                && resumed
+            if let Happening::OrderPlaced { order } = &e.what {
+                // None: not a resumed order; Some(first): whether its line
+                // is still to print.
+                let first = resumed
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .remove(order)
-            {
-                let t = out.time_of_event(&clock, e.at);
-                out.say(match out.lang {
-                    Lang::En => format!("{t} order {order} resumed (placed before the restart)"),
-                    Lang::PtBr => format!("{t} pedido {order} retomado (feito antes do reinício)"),
-                });
-                return;
+                    .get_mut(order)
+                    .map(|said| !std::mem::replace(said, true));
+                match first {
+                    None => {}
+                    Some(false) => return,
+                    Some(true) => {
+                        let t = out.now();
+                        out.say(match out.lang {
+                            Lang::En => {
+                                format!("{t} order {order} resumed (placed before the restart)")
+                            }
+                            Lang::PtBr => {
+                                format!("{t} pedido {order} retomado (feito antes do reinício)")
+                            }
+                        });
+                        return;
+                    }
+                }
             }
             printing.emit(e.at, || e.what);
         })
@@ -340,6 +387,53 @@ mod tests {
         assert_eq!(stamps, sorted);
     }
 
+    /// Two seconds after [`START_US`]: the wall clock of the test below.
+    fn two_seconds_in() -> i64 {
+        START_US + 2_000_000
+    }
+
+    /// The engineer tester's third durability finding: a restarted platform
+    /// printed `04:39:08.108 settled …` after its `04:39:10.114 … listening`
+    /// line, the settlement's scheduled instant as the stamp. A line is now
+    /// stamped when it is printed; a settlement printed over a second after
+    /// it was due says when that was, in the text; one on time does not.
+    #[tokio::test(start_paused = true)]
+    async fn a_late_settlement_is_stamped_when_printed_and_says_when_it_was_due() {
+        for (lang, late, on_time) in [
+            (
+                Lang::En,
+                "09:41:09.123 settled (due 09:41:07.123) pay_000001 (ord_000001): approved",
+                "09:41:09.123 settled pay_000002 (ord_000002): approved",
+            ),
+            (
+                Lang::PtBr,
+                "09:41:09,123 liquidado (previsto para 09:41:07,123) pay_000001 (ord_000001): aprovado",
+                "09:41:09,123 liquidado pay_000002 (ord_000002): aprovado",
+            ),
+        ] {
+            let (lines, mut printed) = tokio::sync::mpsc::unbounded_channel();
+            let out = Out {
+                printer: Arc::new(LinePrinter::spawn(Sink::Lines(lines), lang, 16).unwrap()),
+                lang,
+                ..brasilia(two_seconds_in)
+            };
+            let clock = Clock::starting_now(START_US);
+            tokio::time::advance(std::time::Duration::from_secs(2)).await;
+            let sink = out.events(clock);
+            let settled = |n: u64| Happening::Settled {
+                order: OrderId::numbered(n),
+                payment: hooklab_core::ids::PaymentId::numbered(n),
+                outcome: "approved".to_owned(),
+            };
+            // Due at the start, printed two seconds later (a restart's
+            // catch-up); then one due 5 ms ago (the timer's usual lateness).
+            sink.emit(Micros(0), || settled(1));
+            sink.emit(Micros(clock.now().0 - 5_000), || settled(2));
+            assert_eq!(printed.recv().await.unwrap(), late);
+            assert_eq!(printed.recv().await.unwrap(), on_time);
+        }
+    }
+
     /// A shop restarted with `--data` enters the orders its inbox kept
     /// waiting: their lines say "resumed" ("retomado"), not "placed", and an
     /// order it places now still says "placed".
@@ -365,11 +459,9 @@ mod tests {
             let out = Out { lang, ..out };
             let clock = Clock::starting_now(START_US);
             let old = OrderId("ord_old".to_owned());
-            let book = OrderBook::with_events(out.shop_events(
-                clock,
-                out.events(clock),
-                HashSet::from([old.clone()]),
-            ));
+            let book = OrderBook::with_events(
+                out.shop_events(out.events(clock), HashSet::from([old.clone()])),
+            );
             book.place(old, clock.now());
             book.place(OrderId("ord_new".to_owned()), clock.now());
             let first = printed.recv().await.unwrap();

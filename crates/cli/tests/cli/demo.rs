@@ -135,3 +135,205 @@ fn a_signed_event_for_an_order_the_shop_does_not_know_is_said() {
     );
     drop(shop);
 }
+
+/// Every line of `out` until the one that contains `what` (included),
+/// reading as long as it takes; a panic at the end of the output.
+fn lines_until(out: &mut ChildStdout, what: &str) -> Vec<String> {
+    let mut read = Vec::new();
+    loop {
+        let line = read_line(out);
+        let found = line.contains(what);
+        assert!(
+            found || !line.is_empty(),
+            "no {what:?} in:\n{}",
+            read.join("\n")
+        );
+        read.push(line);
+        if found {
+            return read;
+        }
+    }
+}
+
+/// The number before `what` in `line` (`77` in "…, 77 waiting for…").
+fn count_before(line: &str, what: &str) -> u64 {
+    let head = &line[..line
+        .find(what)
+        .unwrap_or_else(|| panic!("{what:?} in {line:?}"))];
+    head.split_whitespace()
+        .last()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count before {what:?} in {line:?}"))
+}
+
+/// The engineer tester's first durability finding: a shop killed (`kill
+/// -9`) in the middle of a burst of orders and restarted 2.5 s later on
+/// the same `--data` and address takes back the endpoint it had (the
+/// platform did not disable it within seconds), and learns every order it
+/// was waiting for: those that settled while it was dead included, whose
+/// webhooks it missed.
+#[test]
+fn a_shop_killed_mid_burst_takes_its_endpoint_back_and_learns_every_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_platform, _platform_out, address, key) =
+        platform_process(dir.path(), &["--settle-after", "1s", "--data", "p.sqlite"]);
+    let flags = ["--data", "s.sqlite", "--orders", "400", "--every", "10ms"];
+    let mut first = Killed(webhook_shop(dir.path(), &address, &key, &flags));
+    let mut out = first.0.stdout.take().unwrap();
+    let receiving = line_with(&mut out, "receiving webhooks at");
+    let url = receiving
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    let endpoint = receiving
+        .split_whitespace()
+        .find(|w| w.starts_with("we_"))
+        .unwrap()
+        .trim_end_matches(',')
+        .to_owned();
+    // Killed once some orders were placed, before most had settled.
+    for _ in 0..30 {
+        line_with(&mut out, " placed");
+    }
+    drop(first);
+    // Dead for 2.5 s: settlements come due, their deliveries fail.
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    let listen = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/webhooks/payments")
+        .to_owned();
+    let again = ["--data", "s.sqlite", "--orders", "0", "--listen", &listen];
+    let mut second = Killed(
+        hooklab(dir.path())
+            .args(["shop", "--platform", &address, "--api-key", &key])
+            .args(["--strategy", "webhook"])
+            .args(again)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut out = second.0.stdout.take().unwrap();
+    let lines = lines_until(&mut out, "done:");
+    let said = lines.join("\n");
+    let inbox = lines.iter().find(|l| l.contains("inbox:")).unwrap();
+    let waiting = count_before(inbox, "waiting for their outcome");
+    assert!(waiting >= 30, "{said}");
+    let reused = lines
+        .iter()
+        .find(|l| l.contains("receiving webhooks at"))
+        .unwrap();
+    assert!(
+        reused.contains(&format!("again (endpoint {endpoint}, kept in its inbox")),
+        "{said}"
+    );
+    let done = lines.last().unwrap();
+    assert!(
+        done.contains(&format!("done: {waiting} orders known")),
+        "{said}"
+    );
+    let status = second.0.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{said}");
+}
+
+/// The engineer tester's second finding: the platform killed (`kill -9`)
+/// while the shop places orders and started again 2 s later on the same
+/// file and address: the shop retries each creation (same
+/// `Idempotency-Key`) until the platform is back, and learns every order;
+/// none is said to have failed.
+#[test]
+fn orders_placed_while_the_platform_restarts_are_created_when_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (platform, _platform_out, address, key) = platform_process(
+        dir.path(),
+        &["--settle-after", "300ms", "--data", "p.sqlite"],
+    );
+    let flags = ["--data", "s.sqlite", "--orders", "20", "--every", "100ms"];
+    let mut shop = Killed(webhook_shop(dir.path(), &address, &key, &flags));
+    let mut out = shop.0.stdout.take().unwrap();
+    let mut lines = Vec::new();
+    for _ in 0..3 {
+        lines.extend(lines_until(&mut out, " placed"));
+    }
+    drop(platform);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let listen = address.trim_start_matches("http://").to_owned();
+    let mut restarted = Killed(
+        hooklab(dir.path())
+            .args(["platform", "--listen", &listen])
+            .args(["--settle-after", "300ms", "--data", "p.sqlite"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut platform_out = restarted.0.stdout.take().unwrap();
+    let listening = read_line(&mut platform_out);
+    assert!(listening.contains(&address), "{listening}");
+    lines.extend(lines_until(&mut out, "done:"));
+    let said = lines.join("\n");
+    assert!(!said.contains("failed"), "{said}");
+    assert!(
+        lines.last().unwrap().contains("done: 20 orders known"),
+        "{said}"
+    );
+    let status = shop.0.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{said}");
+}
+
+/// A resumed order whose payment the platform does not know (it was
+/// started afresh) is created again with its own `Idempotency-Key`, and
+/// learned; an order whose creation was refused is kept as missed, never
+/// resumed.
+#[test]
+fn resumed_orders_the_platform_forgot_are_created_again_and_refused_ones_not_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixed = ["--api-key", "sk_test_restart_lab_000000000000"];
+    let memory = ["--settle-after", "1h", "--data", ":memory:"];
+    let (platform, _out, address, key) =
+        platform_process(dir.path(), &[&memory[..], &fixed[..]].concat());
+    // An order refused (a wrong key): stored as missed.
+    let refused = hooklab(dir.path())
+        .args([
+            "shop",
+            "--platform",
+            &address,
+            "--api-key",
+            "sk_test_wrong_key_0000000000000",
+        ])
+        .args(["--strategy", "poll", "--orders", "1", "--data", "s.sqlite"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    // An order placed, then shop and platform killed before it settled.
+    let mut first = Killed(webhook_shop(
+        dir.path(),
+        &address,
+        &key,
+        &["--data", "s.sqlite", "--orders", "1"],
+    ));
+    let mut out = first.0.stdout.take().unwrap();
+    line_with(&mut out, " placed");
+    drop(first);
+    drop(platform);
+    let quick = ["--settle-after", "200ms", "--data", ":memory:"];
+    let (_platform, _out, address, key) =
+        platform_process(dir.path(), &[&quick[..], &fixed[..]].concat());
+    let mut second = Killed(webhook_shop(
+        dir.path(),
+        &address,
+        &key,
+        &["--data", "s.sqlite", "--orders", "0"],
+    ));
+    let mut out = second.0.stdout.take().unwrap();
+    let lines = lines_until(&mut out, "done:");
+    let said = lines.join("\n");
+    let inbox = lines.iter().find(|l| l.contains("inbox:")).unwrap();
+    assert!(inbox.contains(" 1 waiting for their outcome"), "{said}");
+    assert!(
+        lines.last().unwrap().contains("done: 1 order known"),
+        "{said}"
+    );
+    assert_eq!(second.0.wait().unwrap().code(), Some(0), "{said}");
+}

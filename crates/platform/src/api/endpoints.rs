@@ -211,8 +211,10 @@ pub(crate) async fn rotate_secret(
     Ok((StatusCode::OK, Json(body)).into_response())
 }
 
-/// `POST /v1/webhook_endpoints/{id}/recover` with `{"since"}`: resends every
-/// event of the merchant whose deliveries failed, created since then.
+/// `POST /v1/webhook_endpoints/{id}/recover` with `{"since"}`: enables the
+/// endpoint again if it was disabled, and resends every event of the
+/// merchant created since then that no endpoint acknowledged and nothing is
+/// still delivering (see `Ledger::failed_since`).
 pub(crate) async fn recover(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
@@ -232,6 +234,15 @@ pub(crate) async fn recover(
         }
         super::content::readable(&headers)?;
         let req: RecoverRequest = ApiError::parse_json(&body)?;
+        // Asking for the events back says the receiver is back: a disabled
+        // endpoint is enabled again (its events would be dropped otherwise).
+        let enabled = shared.ledger().enable_endpoint(&merchant, &endpoint);
+        if let Some(record) = enabled {
+            shared
+                .store
+                .endpoint_saved(&record, None, &[], &shared.clock)
+                .map_err(|e| shared.store_failed(e))?;
+        }
         let since = shared
             .clock
             .from_rfc3339(&req.since)

@@ -21,8 +21,8 @@
 //! payment and its event 24 h after its last delivery (`--keep`), answering
 //! `410 forgotten` for them after that; scenario runs keep every attempt
 //! (their reports read them all). `disable_after_failures`
-//! disables an endpoint after a run of failed attempts (20 in `hooklab
-//! platform`, off in scenario runs).
+//! disables an endpoint after a run of failed attempts (20 over five days in
+//! `hooklab platform`, `DisablePolicy::SERVER`; off in scenario runs).
 //!
 //! Every route needs `Authorization: Bearer <api key>` (`Caller`) and
 //! counts against the key's rate limit. Handlers read bodies as bytes and

@@ -1,7 +1,8 @@
 //! Webhook endpoints: registration with a fresh signing secret, rotation
 //! with a grace period (the old secret still signs, so a receiver can switch
 //! without losing a delivery), deletion, and disabling an endpoint that
-//! answered 410 or failed too many attempts in a row.
+//! answered 410 or kept failing (see [`DisablePolicy`]), and enabling it
+//! again when its owner asks for its events back (`recover`).
 //!
 //! A registration for a URL the merchant already has replaces that endpoint
 //! (a new id and secret) rather than adding a second one: a shop that
@@ -16,6 +17,7 @@
 //! only to record its attempt.
 
 use super::Ledger;
+use crate::DisablePolicy;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
 use hooklab_core::ids::{EndpointId, MerchantId};
@@ -64,6 +66,9 @@ pub(crate) struct EndpointRecord {
     pub(crate) disabled: bool,
     /// Failed attempts since the endpoint last accepted one.
     pub(crate) consecutive_failures: u32,
+    /// When the first of those failed (kept in memory only: a restarted
+    /// platform starts the run again, which can only delay a disabling).
+    pub(crate) failing_since: Option<Micros>,
 }
 
 impl EndpointRecord {
@@ -109,6 +114,7 @@ impl Ledger {
             retiring: Vec::new(),
             disabled: false,
             consecutive_failures: 0,
+            failing_since: None,
         };
         self.endpoints.push(record.clone());
         (record, replaced)
@@ -124,29 +130,54 @@ impl Ledger {
         self.endpoints.len() < before
     }
 
-    /// Counts an attempt's outcome against `id`'s run of failures, and
-    /// disables the endpoint when the run reaches `disable_after`. Answers
-    /// the run's length when this attempt disabled it.
+    /// Counts an attempt's outcome (at `now`) against `id`'s run of
+    /// failures, and disables the endpoint when `policy` says the run is
+    /// long enough (see [`DisablePolicy`]). Answers the run's length when
+    /// this attempt disabled it.
     pub(crate) fn note_endpoint_result(
         &mut self,
         id: &EndpointId,
         ok: bool,
-        disable_after: Option<u32>,
+        policy: Option<DisablePolicy>,
+        now: Micros,
     ) -> Option<u32> {
         let e = self.endpoints.iter_mut().find(|e| &e.id == id)?;
         if ok {
             e.consecutive_failures = 0;
+            e.failing_since = None;
             return None;
         }
         e.consecutive_failures = e.consecutive_failures.saturating_add(1);
-        let limit = disable_after?;
-        let disable = !e.disabled && e.consecutive_failures >= limit;
+        let since = *e.failing_since.get_or_insert(now);
+        let policy = policy?;
+        let disable = !e.disabled && policy.disables(e.consecutive_failures, since, now);
         if !disable {
             return None;
         }
         self.endpoints_version.moved();
         e.disabled = true;
         Some(e.consecutive_failures)
+    }
+
+    /// Enables `merchant`'s endpoint `id` again, with a fresh run of
+    /// failures: its owner asked for its events back (`recover`), so it
+    /// says the receiver is back. Answers the record when it was disabled.
+    pub(crate) fn enable_endpoint(
+        &mut self,
+        merchant: &MerchantId,
+        id: &EndpointId,
+    ) -> Option<EndpointRecord> {
+        let e = self
+            .endpoints
+            .iter_mut()
+            .find(|e| &e.id == id && &e.merchant == merchant && e.disabled)?;
+        // The dispatcher's copy of the endpoints still says disabled: it
+        // reads them again once the version moves.
+        self.endpoints_version.moved();
+        e.disabled = false;
+        e.consecutive_failures = 0;
+        e.failing_since = None;
+        Some(e.clone())
     }
 
     /// Gives `merchant`'s endpoint `id` a new secret; the old one still signs

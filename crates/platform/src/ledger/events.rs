@@ -152,7 +152,11 @@ impl Ledger {
         }
     }
 
-    /// `merchant`'s failed events created at or after `since`.
+    /// `merchant`'s events created at or after `since` that no endpoint
+    /// acknowledged and that nothing is delivering any more: failed (the
+    /// schedule ran out), dropped (their endpoint was disabled while they
+    /// were retried), or never sent (they settled while it was disabled).
+    /// An event still on its retry schedule is left to it.
     pub(crate) fn failed_since(
         &self,
         merchant: &MerchantId,
@@ -165,7 +169,8 @@ impl Ledger {
             .flatten()
             .filter(|&&n| {
                 self.events.get(n).is_some_and(|r| {
-                    r.state == DeliveryState::Failed
+                    r.state != DeliveryState::Succeeded
+                        && r.open == 0
                         && self
                             .payments
                             .get(r.payment)

@@ -82,6 +82,7 @@ impl Ledger {
                 retiring,
                 disabled: stored.disabled,
                 consecutive_failures: 0,
+                failing_since: None,
             });
         }
         ledger.next_endpoint = snapshot.next_endpoint;

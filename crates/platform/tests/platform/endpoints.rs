@@ -146,7 +146,7 @@ async fn an_endpoint_failing_too_many_attempts_in_a_row_is_disabled_and_401s_are
     };
     let cfg = PlatformConfig {
         delivery,
-        disable_after_failures: Some(3),
+        disable_after_failures: Some(hooklab_platform::DisablePolicy::after_failures(3)),
         events: sink,
         ..config(one_order(1_000))
     };

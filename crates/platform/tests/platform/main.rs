@@ -14,6 +14,7 @@
 
 mod content;
 mod delivery;
+mod disable;
 mod durable;
 mod endpoints;
 mod fast;

@@ -1,0 +1,180 @@
+//! A shop restarted on its `--data` inbox picks up where it stopped: it
+//! takes back the webhook endpoint it registered (the id and secret the
+//! inbox kept) instead of registering a new one that none of the old
+//! events go to, asks the platform to resend what it did not deliver
+//! (`recover`, which also enables the endpoint again if it was disabled),
+//! and asks again for every order it was waiting for, with the order's own
+//! `Idempotency-Key`: the platform answers the payment it already has (and
+//! so its status now), or creates it if it never did. No resumed order is
+//! waited on with nothing coming to tell its outcome.
+
+use super::Out;
+use hooklab_core::clock::Clock;
+use hooklab_core::duration::Dur;
+use hooklab_core::ids::OrderId;
+use hooklab_core::lang::Lang;
+use hooklab_core::signature::WebhookSecret;
+use hooklab_core::wire::{Outcome, WebhookEndpoint};
+use hooklab_core::workload::OrderPlan;
+use hooklab_shop::Shop;
+use hooklab_shop::client::{ClientError, PlatformClient};
+use hooklab_shop::inbox::Inbox;
+use hooklab_shop::receiver::Receiver;
+use hooklab_shop::resume::{Missed, SavedEndpoint};
+
+/// Every order the demo shop places is this much, so that an order asked
+/// for again after a restart is the same request (the platform refuses an
+/// `Idempotency-Key` sent again with another body).
+pub(super) const AMOUNT_CENTS: u64 = 4_990;
+
+/// The plan of the demo's order `order_id`.
+pub(super) fn plan(order_id: OrderId) -> OrderPlan {
+    OrderPlan {
+        order_id,
+        arrive_at: Default::default(),
+        settle_after: Dur::ZERO,
+        outcome: Outcome::Approved,
+        amount_cents: AMOUNT_CENTS,
+        merchant: 0,
+    }
+}
+
+/// How the shop came by its endpoint.
+pub(super) enum Subscribed {
+    /// Registered now.
+    Registered(WebhookEndpoint),
+    /// The one its inbox kept, taken back; the platform is resending this
+    /// many events it had not delivered.
+    Reused(SavedEndpoint, u64),
+}
+
+/// The shop's endpoint for `url`: the one `inbox` kept, taken back with a
+/// recovery, or (none kept, or the platform no longer knows it) a new
+/// registration, kept in `inbox` before any order. `receiver` trusts the
+/// secret before anything can be sent to it.
+pub(super) async fn subscribe(
+    shop: &Shop,
+    client: &PlatformClient,
+    receiver: &Receiver,
+    url: &str,
+    inbox: Option<&Inbox>,
+) -> anyhow::Result<Subscribed> {
+    let Some(inbox) = inbox else {
+        return Ok(Subscribed::Registered(shop.subscribe(receiver, url).await?));
+    };
+    if let Some(saved) = inbox.saved_endpoint(url)? {
+        receiver.trust(WebhookSecret::parse(&saved.secret)?);
+        let since = hooklab_core::clock::rfc3339_from_unix_us(saved.registered_at_us);
+        match client.recover_endpoint(&saved.id, &since).await {
+            Ok(resending) => {
+                shop.platform_reached();
+                return Ok(Subscribed::Reused(saved, resending));
+            }
+            // The platform no longer knows it (it was started afresh, or the
+            // endpoint was deleted): registered again below.
+            Err(ClientError::Refused { status: 404, .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let registered_at_us = Clock::system_unix_us();
+    let endpoint = shop.subscribe(receiver, url).await?;
+    inbox.save_endpoint(
+        url,
+        &SavedEndpoint {
+            id: endpoint.id.clone(),
+            secret: endpoint.secret.clone(),
+            registered_at_us,
+        },
+    )?;
+    Ok(Subscribed::Registered(endpoint))
+}
+
+/// The line that says how the shop came by its endpoint.
+pub(super) fn said(out: &Out, url: &str, subscribed: &Subscribed) -> String {
+    let now = out.now();
+    match (out.lang, subscribed) {
+        (Lang::En, Subscribed::Registered(e)) => format!(
+            "{now} shop receiving webhooks at {url} (endpoint {}, signing secret {}, signatures checked)",
+            e.id, e.secret
+        ),
+        (Lang::PtBr, Subscribed::Registered(e)) => format!(
+            "{now} loja recebendo webhooks em {url} (endpoint {}, segredo de assinatura {}, assinaturas verificadas)",
+            e.id, e.secret
+        ),
+        (Lang::En, Subscribed::Reused(e, n)) => format!(
+            "{now} shop receiving webhooks at {url} again (endpoint {}, kept in its inbox; the platform \
+             is resending {n} undelivered {})",
+            e.id,
+            if *n == 1 { "event" } else { "events" }
+        ),
+        (Lang::PtBr, Subscribed::Reused(e, n)) => format!(
+            "{now} loja recebendo webhooks em {url} de novo (endpoint {}, guardado na caixa de entrada; \
+             a plataforma está reenviando {n} {})",
+            e.id,
+            if *n == 1 {
+                "evento não entregue"
+            } else {
+                "eventos não entregues"
+            }
+        ),
+    }
+}
+
+/// Asks for each of `orders` (resumed from the inbox, already in the
+/// shop's book) again, one after the other, with its `Idempotency-Key`: a
+/// payment the platform has is answered with its status now (a final one
+/// ends the order; a pending one goes on by the shop's strategy), one it
+/// never created is created. An order whose creation the platform refuses
+/// is recorded in `inbox` as missed, and said; one that got no answer
+/// stays waiting for the next start.
+pub(super) async fn ask_again(
+    shop: Shop,
+    clock: Clock,
+    inbox: std::sync::Arc<Inbox>,
+    orders: Vec<OrderId>,
+    out: Out,
+) {
+    for order in orders {
+        match shop.place_order(&plan(order.clone())).await {
+            Ok(()) => {}
+            // No answer: its payment may well exist. It stays waiting in the
+            // inbox, and the next start asks again.
+            Err(e @ (ClientError::Transport(_) | ClientError::TimedOut(_))) => {
+                out.say(super::failure_line(&out, &order, &e));
+                let now = out.now();
+                out.say(match out.lang {
+                    Lang::En => format!(
+                        "{now} order {order} stays waiting in the inbox: the next start asks for it again"
+                    ),
+                    Lang::PtBr => format!(
+                        "{now} o pedido {order} continua esperando na caixa de entrada: o próximo início pergunta por ele de novo"
+                    ),
+                });
+            }
+            // Refused: the platform answered, and will not make it.
+            Err(e) => creation_failed(&inbox, &order, &e, &out, clock.now()),
+        }
+    }
+}
+
+/// Records in `inbox` that `order` ended without a payment, and prints
+/// why.
+pub(super) fn creation_failed(
+    inbox: &Inbox,
+    order: &OrderId,
+    error: &ClientError,
+    out: &Out,
+    at: hooklab_core::clock::Micros,
+) {
+    out.say(super::failure_line(out, order, error));
+    if let Err(e) = inbox.missed(order, Missed::CreationFailed, at) {
+        // Said, not fatal: a restart would ask for the order again.
+        let now = out.now();
+        out.say(match out.lang {
+            Lang::En => format!("{now} order {order} could not be recorded as missed: {e}"),
+            Lang::PtBr => {
+                format!("{now} não foi possível registrar o pedido {order} como perdido: {e}")
+            }
+        });
+    }
+}
