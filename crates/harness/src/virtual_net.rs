@@ -248,11 +248,8 @@ impl Host {
 
 /// Serves `service` with hyper's server connection on `server_io`, the far
 /// end of a pipe, until the client closes it or `shutdown`.
-fn serve_pipe<S>(
-    service: S,
-    server_io: Metered<tokio::io::DuplexStream>,
-    mut shutdown: Shutdown,
-) where
+fn serve_pipe<S>(service: S, server_io: Metered<tokio::io::DuplexStream>, mut shutdown: Shutdown)
+where
     S: tower::Service<
             http::Request<hyper::body::Incoming>,
             Response = axum::response::Response,
@@ -264,29 +261,29 @@ fn serve_pipe<S>(
 {
     let service = TowerToHyperService::new(service);
     tokio::spawn(async move {
-            // No `Date` header: hyper would read the wall clock for it, and a
-            // virtual run reads no wall clock (nothing here looks at it).
-            let conn = hyper::server::conn::http1::Builder::new()
-                .auto_date_header(false)
-                .serve_connection(TokioIo::new(server_io), service);
-            let mut conn = std::pin::pin!(conn);
-            // `biased`: a fixed polling order, so runs are reproducible.
-            tokio::select! {
-                biased;
-                _ = shutdown.wait() => {
-                    // Finish the exchange in progress, then close.
-                    conn.as_mut().graceful_shutdown();
-                    if let Err(e) = conn.await {
-                        tracing::debug!(error = &e as &dyn std::error::Error, "virtual connection closed with an error");
-                    }
-                }
-                done = conn.as_mut() => {
-                    if let Err(e) = done {
-                        tracing::debug!(error = &e as &dyn std::error::Error, "virtual connection closed with an error");
-                    }
+        // No `Date` header: hyper would read the wall clock for it, and a
+        // virtual run reads no wall clock (nothing here looks at it).
+        let conn = hyper::server::conn::http1::Builder::new()
+            .auto_date_header(false)
+            .serve_connection(TokioIo::new(server_io), service);
+        let mut conn = std::pin::pin!(conn);
+        // `biased`: a fixed polling order, so runs are reproducible.
+        tokio::select! {
+            biased;
+            _ = shutdown.wait() => {
+                // Finish the exchange in progress, then close.
+                conn.as_mut().graceful_shutdown();
+                if let Err(e) = conn.await {
+                    tracing::debug!(error = &e as &dyn std::error::Error, "virtual connection closed with an error");
                 }
             }
-        });
+            done = conn.as_mut() => {
+                if let Err(e) = done {
+                    tracing::debug!(error = &e as &dyn std::error::Error, "virtual connection closed with an error");
+                }
+            }
+        }
+    });
 }
 
 /// The hosts of one virtual network, by address (`127.0.0.2:80`).

@@ -42,8 +42,8 @@
 //! reading (the early 413) is counted whole, where hyper's server counts
 //! what it happened to read. Neither occurs in hooklab's scenarios.
 
-use super::{App, Host};
 use super::wire_len::{self, Added, BodyLength, CHUNKED_END, Framing};
+use super::{App, Host};
 use crate::meter::{ConnEnd, End};
 use axum::body::Body;
 use bytes::{Bytes, BytesMut};
