@@ -204,7 +204,7 @@ impl Network for Loopback {
                 let count = move |stream| Metered::new(stream, link.clone(), End::Server);
                 let served = serve_wrapped(
                     listener,
-                    platform.router(),
+                    platform.service(),
                     async move { stop.wait().await },
                     ServerLimits::default(),
                     count,

@@ -13,7 +13,9 @@
 //! exchange goes by one of two transports ([`VirtualTransport`]):
 //!
 //! - **direct** (the default, `virtual_net/direct.rs`): the client's `http::Request` is
-//!   handed to the host's axum [`Router`] as a tower `Service`; its layers
+//!   handed to the host's axum [`Router`] as a tower `Service` (the
+//!   platform's host: to the platform's API service itself,
+//!   [`Platform::service`], with no router around it); its layers
 //!   (trace, body limits, auth) and handlers run as behind a socket, and the
 //!   answer comes back as an `http::Response`. No HTTP/1.1 bytes are written
 //!   or parsed: the meters count the bytes hyper *would* write, computed
@@ -39,8 +41,9 @@
 //! The parts:
 //!
 //! - [`VirtualNet`]: a [`Network`] whose [`Network::serve`] registers a router
-//!   under a fake loopback address (`http://127.0.0.2:80`, `127.0.0.3:80`, …)
-//!   and binds nothing;
+//!   (and [`Network::serve_platform`] the platform's API service) under a
+//!   fake loopback address (`http://127.0.0.2:80`, `127.0.0.3:80`, …) and
+//!   binds nothing;
 //! - [`VirtualHttp`]: its [`HttpClient`], which keeps a small pool of open
 //!   connections per host (as any real client does), so an exchange costs a
 //!   few task wake-ups and no handshake, on either transport.
@@ -50,7 +53,7 @@
 
 use crate::error::HarnessError;
 use crate::meter::{End, LinkMeter, Metered, Meters};
-use crate::network::{Network, ServeFuture};
+use crate::network::{Network, PlatformFuture, ServeFuture};
 use axum::Router;
 use bytes::Bytes;
 use hooklab_core::clock::Clock;
@@ -58,6 +61,8 @@ use hooklab_core::http::{
     ChunkFuture, Chunks, HttpClient, OpenFuture, SendFuture, TransportError, ensure_loopback,
 };
 use hooklab_core::shutdown::Shutdown;
+use hooklab_platform::Platform;
+use hooklab_platform::api::Api;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
@@ -118,9 +123,20 @@ impl VirtualTransport {
     }
 }
 
-/// One served router and its idle connections.
+/// What a host serves.
+enum App {
+    /// A router (the shop's receivers, a test's, the crash lab's switch).
+    Router(Router),
+    /// The platform's API service, called without an `axum::Router` around
+    /// it: the router it is the fallback of in [`Platform::router`] cost
+    /// about 2,550 instructions an exchange and changed no answer
+    /// (`hooklab_platform::api::Api`'s module says why).
+    Platform(Api),
+}
+
+/// One served app and its idle connections.
 struct Host {
-    router: Router,
+    app: App,
     /// `Host` header value of requests to it (`127.0.0.2:80`), made once.
     authority: http::HeaderValue,
     /// Ends the host's server connections when the run stops.
@@ -193,39 +209,27 @@ impl Host {
     }
 
     /// Opens a connection: one duplex pipe, hyper's server connection serving
-    /// the router on one end, hyper's client connection on the other.
+    /// the host's app on one end, hyper's client connection on the other.
     async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, TransportError> {
         let (client_io, server_io) = tokio::io::duplex(PIPE_BYTES);
         // Both ends counted: what one writes the other reads, so the two
         // counts of a link must agree.
         let client_io = Metered::new(client_io, self.link.clone(), End::Client);
         let server_io = Metered::new(server_io, self.link.clone(), End::Server);
-        let service = TowerToHyperService::new(self.router.clone());
-        let mut shutdown = self.shutdown.clone();
-        tokio::spawn(async move {
-            // No `Date` header: hyper would read the wall clock for it, and a
-            // virtual run reads no wall clock (nothing here looks at it).
-            let conn = hyper::server::conn::http1::Builder::new()
-                .auto_date_header(false)
-                .serve_connection(TokioIo::new(server_io), service);
-            let mut conn = std::pin::pin!(conn);
-            // `biased`: a fixed polling order, so runs are reproducible.
-            tokio::select! {
-                biased;
-                _ = shutdown.wait() => {
-                    // Finish the exchange in progress, then close.
-                    conn.as_mut().graceful_shutdown();
-                    if let Err(e) = conn.await {
-                        tracing::debug!(error = &e as &dyn std::error::Error, "virtual connection closed with an error");
-                    }
-                }
-                done = conn.as_mut() => {
-                    if let Err(e) = done {
-                        tracing::debug!(error = &e as &dyn std::error::Error, "virtual connection closed with an error");
-                    }
-                }
+        let shutdown = self.shutdown.clone();
+        match &self.app {
+            App::Router(router) => serve_pipe(router.clone(), server_io, shutdown),
+            // The router takes hyper's bodies as they are; the API takes
+            // axum's, as axum's router would make it.
+            App::Platform(api) => {
+                let api = tower::ServiceBuilder::new()
+                    .map_request(|r: http::Request<hyper::body::Incoming>| {
+                        r.map(axum::body::Body::new)
+                    })
+                    .service(api.clone());
+                serve_pipe(api, server_io, shutdown);
             }
-        });
+        }
         let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(client_io))
             .await
             .map_err(|e| TransportError::Connect(e.into()))?;
@@ -240,6 +244,46 @@ impl Host {
         });
         Ok(sender)
     }
+}
+
+/// Serves `service` with hyper's server connection on `server_io`, the far
+/// end of a pipe, until the client closes it or `shutdown`.
+fn serve_pipe<S>(service: S, server_io: Metered<tokio::io::DuplexStream>, mut shutdown: Shutdown)
+where
+    S: tower::Service<
+            http::Request<hyper::body::Incoming>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let service = TowerToHyperService::new(service);
+    tokio::spawn(async move {
+        // No `Date` header: hyper would read the wall clock for it, and a
+        // virtual run reads no wall clock (nothing here looks at it).
+        let conn = hyper::server::conn::http1::Builder::new()
+            .auto_date_header(false)
+            .serve_connection(TokioIo::new(server_io), service);
+        let mut conn = std::pin::pin!(conn);
+        // `biased`: a fixed polling order, so runs are reproducible.
+        tokio::select! {
+            biased;
+            _ = shutdown.wait() => {
+                // Finish the exchange in progress, then close.
+                conn.as_mut().graceful_shutdown();
+                if let Err(e) = conn.await {
+                    tracing::debug!(error = &e as &dyn std::error::Error, "virtual connection closed with an error");
+                }
+            }
+            done = conn.as_mut() => {
+                if let Err(e) = done {
+                    tracing::debug!(error = &e as &dyn std::error::Error, "virtual connection closed with an error");
+                }
+            }
+        }
+    });
 }
 
 /// The hosts of one virtual network, by address (`127.0.0.2:80`).
@@ -303,50 +347,73 @@ fn authority_of(uri: &http::Uri) -> Result<Cow<'_, str>, TransportError> {
     }
 }
 
-impl Network for VirtualNet {
-    fn serve<'a>(
-        &'a self,
-        name: &'a str,
-        router: Router,
+impl VirtualNet {
+    /// Serves `app` as host `name` until `shutdown`: what
+    /// [`Network::serve`] and [`Network::serve_platform`] do.
+    fn host(
+        &self,
+        name: &str,
+        app: App,
         mut shutdown: Shutdown,
-    ) -> ServeFuture<'a> {
-        Box::pin(async move {
-            let n = self.served.fetch_add(1, Ordering::Relaxed);
-            if n >= (1 << 24) - 2 {
-                return Err(HarnessError::Unsupported(
-                    "the virtual network ran out of 127.x.y.z addresses".to_owned(),
-                ));
+    ) -> Result<crate::network::Served, HarnessError> {
+        let n = self.served.fetch_add(1, Ordering::Relaxed);
+        if n >= (1 << 24) - 2 {
+            return Err(HarnessError::Unsupported(
+                "the virtual network ran out of 127.x.y.z addresses".to_owned(),
+            ));
+        }
+        let address = address(n);
+        let authority = http::HeaderValue::from_str(&address)
+            .map_err(|e| HarnessError::Unsupported(e.to_string()))?;
+        let host = Arc::new(Host {
+            app,
+            authority,
+            shutdown: shutdown.clone(),
+            link: self.meters.link(name),
+            idle: Mutex::new(Vec::new()),
+            idle_direct: Mutex::new(Vec::new()),
+            stopped: AtomicBool::new(false),
+            lengths: direct::Lengths::new(),
+        });
+        lock(&self.hosts).insert(address.clone(), host);
+        let hosts = self.hosts.clone();
+        let key = address.clone();
+        let task = tokio::spawn(async move {
+            shutdown.wait().await;
+            // Like a closed port: new connections are refused, and the
+            // idle ones are dropped, which ends their tasks (the pipe
+            // transport's server connections close their idle pipes on
+            // the same signal).
+            let host = lock(&hosts).remove(&key);
+            if let Some(host) = host {
+                host.stopped.store(true, Ordering::Relaxed);
+                let idle = std::mem::take(&mut *host.idle_direct());
+                drop(idle);
             }
-            let address = address(n);
-            let authority = http::HeaderValue::from_str(&address)
-                .map_err(|e| HarnessError::Unsupported(e.to_string()))?;
-            let host = Arc::new(Host {
-                router,
-                authority,
-                shutdown: shutdown.clone(),
-                link: self.meters.link(name),
-                idle: Mutex::new(Vec::new()),
-                idle_direct: Mutex::new(Vec::new()),
-                stopped: AtomicBool::new(false),
-                lengths: direct::Lengths::new(),
-            });
-            lock(&self.hosts).insert(address.clone(), host);
-            let hosts = self.hosts.clone();
-            let key = address.clone();
-            let task = tokio::spawn(async move {
-                shutdown.wait().await;
-                // Like a closed port: new connections are refused, and the
-                // idle ones are dropped, which ends their tasks (the pipe
-                // transport's server connections close their idle pipes on
-                // the same signal).
-                let host = lock(&hosts).remove(&key);
-                if let Some(host) = host {
-                    host.stopped.store(true, Ordering::Relaxed);
-                    let idle = std::mem::take(&mut *host.idle_direct());
-                    drop(idle);
-                }
-            });
-            Ok((format!("http://{address}"), task))
+        });
+        Ok((format!("http://{address}"), task))
+    }
+}
+
+impl Network for VirtualNet {
+    fn serve<'a>(&'a self, name: &'a str, router: Router, shutdown: Shutdown) -> ServeFuture<'a> {
+        Box::pin(async move { self.host(name, App::Router(router), shutdown) })
+    }
+
+    /// The platform's API service as the host, not its router
+    /// ([`Platform::service`]); its workers started beside it, after it, as
+    /// the trait's default does.
+    fn serve_platform<'a>(
+        &'a self,
+        platform: &'a Platform,
+        shutdown: Shutdown,
+    ) -> PlatformFuture<'a> {
+        Box::pin(async move {
+            let app = App::Platform(platform.service());
+            let (url, server) = self.host("platform", app, shutdown.clone())?;
+            let mut tasks = vec![server];
+            tasks.extend(platform.spawn_workers(shutdown));
+            Ok((url, tasks))
         })
     }
 

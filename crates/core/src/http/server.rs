@@ -151,12 +151,38 @@ pub async fn serve(
     serve_wrapped(listener, router, shutdown, limits, |stream| stream).await
 }
 
+/// What [`serve_wrapped`] serves: a tower service of requests that
+/// [`Shaped::shaped`] makes answer every refusal in the JSON error shape. A
+/// [`Router`] gets [`error_shape`]; a service whose refusals are all shaped
+/// already (the platform's API, served without a router around it) is
+/// served as it is.
+pub trait Shaped:
+    tower::Service<
+        http::Request<Body>,
+        Response = Response,
+        Error = std::convert::Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
+{
+    /// The service, every refusal in the JSON error shape.
+    fn shaped(self) -> Self;
+}
+
+impl Shaped for Router {
+    fn shaped(self) -> Self {
+        error_shape(self)
+    }
+}
+
 /// [`serve`], with each accepted connection passed through `wrap` before
 /// hyper reads it: the harness wraps them in a byte counter, to measure what
-/// hyper really reads and writes on the wire.
+/// hyper really reads and writes on the wire. It serves a [`Router`] or any
+/// other [`Shaped`] service.
 pub async fn serve_wrapped<S>(
     listener: TcpListener,
-    router: Router,
+    router: impl Shaped,
     shutdown: impl Future<Output = ()> + Send,
     limits: ServerLimits,
     wrap: impl Fn(tokio::net::TcpStream) -> S,
@@ -165,7 +191,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     // Every server's refusals in the one shape, even a router that forgot.
-    let router = error_shape(router);
+    let router = router.shaped();
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     // Tells every connection to finish its request and close.
     let (closing, closing_rx) = watch::channel(false);

@@ -1,5 +1,6 @@
 //! The direct transport: a virtual exchange as one call of the host's
-//! router, with no HTTP/1.1 framing in between.
+//! router (or of the platform's API service), with no HTTP/1.1 framing in
+//! between.
 //!
 //! The pipe transport serialises every request with hyper's client, pushes
 //! the bytes through a `tokio::io::duplex` pipe, parses them again with
@@ -9,7 +10,10 @@
 //! run must reach. Here the request goes to the [`axum::Router`] as a tower
 //! `Service` (`http::Request<Body>` in, `http::Response<Body>` out); the
 //! router's layers (trace, body limits, auth) and every handler run exactly
-//! as behind hyper.
+//! as behind hyper. The platform's host is its API service itself
+//! (`hooklab_platform::api::Api`: the fast path, then the routes), called
+//! without the `axum::Router` that [`hooklab_platform::Platform::router`]
+//! puts around it, as the platform's own server calls it.
 //!
 //! What hyper did that changes what a run observes is kept:
 //!
@@ -38,8 +42,8 @@
 //! reading (the early 413) is counted whole, where hyper's server counts
 //! what it happened to read. Neither occurs in hooklab's scenarios.
 
-use super::Host;
 use super::wire_len::{self, Added, BodyLength, CHUNKED_END, Framing};
+use super::{App, Host};
 use crate::meter::{ConnEnd, End};
 use axum::body::Body;
 use bytes::{Bytes, BytesMut};
@@ -111,7 +115,7 @@ fn body_length(body: &Body) -> BodyLength {
     }
 }
 
-/// Runs the router on `prepared`, counts the answer's head, and gives the
+/// Runs the host's app on `prepared`, counts the answer's head, and gives the
 /// head as the client would read it (hyper's framing header added), the
 /// body still to read, its framing, and whether the connection must close.
 async fn answer(host: &Host, prepared: Prepared) -> (http::response::Parts, Body, Framing, bool) {
@@ -120,7 +124,12 @@ async fn answer(host: &Host, prepared: Prepared) -> (http::response::Parts, Body
         method,
         close,
     } = prepared;
-    let response = match host.router.clone().oneshot(request).await {
+    let response = match &host.app {
+        App::Router(router) => router.clone().oneshot(request).await,
+        // No clone: the API answers from a shared reference.
+        App::Platform(api) => api.answer(request).await,
+    };
+    let response = match response {
         Ok(response) => response,
         Err(never) => match never {},
     };

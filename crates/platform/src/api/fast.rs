@@ -11,10 +11,9 @@
 //! its default-limit extension), and the extractors (the path parameter
 //! decoded into a `String`). The handlers themselves are a small share.
 //!
-//! [`Api`] sits in front of the router (as its fallback service, so that
-//! [`crate::Platform::router`] is still an `axum::Router`) and takes a
-//! request itself only when it can tell, from the request alone and before
-//! anything has side effects, that the router would do what it does:
+//! [`Api`] sits in front of the router and takes a request itself only when
+//! it can tell, from the request alone and before anything has side
+//! effects, that the router would do what it does:
 //!
 //! - the method is `GET` and the path is exactly `/v1/payments/{id}` (an id
 //!   of ASCII letters, digits, `_`, `-`, `.`, so that the router's
@@ -39,6 +38,20 @@
 //! error-shape layer passes through). So it holds in real mode as well as in
 //! virtual runs: the same bytes, counts and refusals; the tests in
 //! `tests/platform/fast.rs` send each kind of request to both and compare.
+//!
+//! [`Api`] is served as it is ([`crate::Platform::service`]): the virtual
+//! network's direct transport calls it for every exchange with the
+//! platform, and [`crate::Platform::serve`] hands it to the server. Put
+//! behind an `axum::Router` as its fallback service
+//! ([`crate::Platform::router`], for callers that need a `Router`: the
+//! live page, tests), the same request cost about 2,550 instructions more
+//! (the catch-all match putting an empty parameter list in the request's
+//! extensions, which allocates their map; a boxed clone of the fallback
+//! service and a boxed future a request) and changed no answer: the outer
+//! router adds nothing to a response (its fallback route is not the top
+//! level, so it sets no `Content-Length` and strips no `HEAD` body; the
+//! routes' own router does both) and its empty parameter list is one the
+//! routes' router would make anyway (BENCHMARKS.md, "The outer router").
 
 use super::conditional::IfNoneMatch;
 use super::{Caller, events, payments};
@@ -58,17 +71,42 @@ enum Taken {
     Router(Request),
 }
 
-/// The platform's API: the fast path, and the router for everything else.
+/// The platform's API as one tower `Service` of `http::Request<Body>`: the
+/// fast path, and the routes' router (with its layers) for everything else.
+/// Cloning it clones two reference counts. Made by
+/// [`crate::Platform::service`].
 #[derive(Clone)]
-pub(crate) struct Api {
+pub struct Api {
     shared: Arc<Shared>,
     router: axum::Router,
 }
 
+/// What [`Api`] answers with: the fast path's answer, ready at the first
+/// poll, or the routes' router's future.
+pub type ApiFuture =
+    Either<Ready<Result<Response, Infallible>>, axum::routing::future::RouteFuture<Infallible>>;
+
 impl Api {
-    /// The fast path in front of `router` (the API's, with its layers).
-    pub(crate) fn new(shared: Arc<Shared>, router: axum::Router) -> Self {
+    /// The fast path in front of the API's routes ([`super::routed`], with
+    /// their layers), on `shared`.
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        let router = super::routed(shared.clone());
         Api { shared, router }
+    }
+
+    /// Answers `request`, as `Service::call` does, from a shared
+    /// reference: the fast path clones nothing, a request for the router
+    /// clones the router (a reference count).
+    pub fn answer(&self, request: Request) -> ApiFuture {
+        match self.try_answer(request) {
+            Taken::Answered(mut response) => {
+                content_length(&mut response);
+                Either::Left(ready(Ok(response)))
+            }
+            Taken::Router(request) => {
+                Either::Right(tower::Service::call(&mut self.router.clone(), request))
+            }
+        }
     }
 
     /// The answer to `request` if the fast path takes it; the request back,
@@ -273,20 +311,24 @@ fn plain_path_byte(b: u8) -> bool {
 impl tower::Service<Request> for Api {
     type Response = Response;
     type Error = Infallible;
-    type Future =
-        Either<Ready<Result<Response, Infallible>>, axum::routing::future::RouteFuture<Infallible>>;
+    type Future = ApiFuture;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        match self.try_answer(request) {
-            Taken::Answered(mut response) => {
-                content_length(&mut response);
-                Either::Left(ready(Ok(response)))
-            }
-            Taken::Router(request) => Either::Right(self.router.call(request)),
-        }
+        self.answer(request)
+    }
+}
+
+/// Served as it is ([`hooklab_core::http::server::serve_wrapped`]): every
+/// refusal it makes is already in the JSON error shape. The routes' router
+/// has [`hooklab_core::http::server::error_shape`] outermost, and the fast
+/// path answers only 2xx, 304 and the API's own JSON refusals, which that
+/// layer passes through as they are.
+impl hooklab_core::http::server::Shaped for Api {
+    fn shaped(self) -> Self {
+        self
     }
 }

@@ -45,6 +45,8 @@ mod payments;
 mod query;
 pub(crate) mod stream;
 
+pub use fast::{Api, ApiFuture};
+
 use crate::Shared;
 use crate::error::ApiError;
 use crate::merchants::Denied;
@@ -59,11 +61,11 @@ use std::sync::atomic::Ordering;
 /// The largest request body the API reads: axum's default, 2 MB.
 pub const MAX_BODY_BYTES: usize = hooklab_core::http::server::DEFAULT_BODY_BYTES;
 
-/// The API's router, on the platform's shared state: the fast path for
-/// plain polls ([`fast`]) in front of [`routed`].
+/// The API as an `axum::Router`, on the platform's shared state: [`Api`]
+/// (the fast path for plain polls in front of [`routed`]) as its fallback
+/// service, for callers that need a `Router`. Servers call [`Api`] itself.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    let routed = routed(shared.clone());
-    Router::new().fallback_service(fast::Api::new(shared, routed))
+    Router::new().fallback_service(Api::new(shared))
 }
 
 /// Every route, with the layers every request went through before the fast

@@ -1,6 +1,8 @@
 //! The fast path in front of the router (`api::fast`) answers exactly as
-//! the router does: two platforms made alike get the same requests, one
-//! through `Platform::router` (the fast path first) and one through
+//! the router does: three platforms made alike get the same requests, one
+//! through `Platform::service` (the fast path first, no router around it:
+//! what the servers call), one through `Platform::router` (the same as an
+//! `axum::Router`'s fallback service) and one through
 //! `Platform::router_without_fast_path`, and every answer (status, every
 //! header in order, body bytes) and the served counts must be equal. The
 //! requests are the kinds the fast path takes and its edges, which it must
@@ -56,8 +58,12 @@ impl Req {
 /// An answer, whole: status, headers in order, body.
 type Answer = (StatusCode, Vec<(String, Vec<u8>)>, Bytes);
 
-async fn send(router: axum::Router, r: &Req) -> Answer {
-    let res = router.oneshot(r.build()).await.unwrap();
+async fn send<S>(service: S, r: &Req) -> Answer
+where
+    S: tower::Service<Request<Body>, Response = axum::response::Response>,
+    S::Error: std::fmt::Debug,
+{
+    let res = service.oneshot(r.build()).await.unwrap();
     let status = res.status();
     let headers = res
         .headers()
@@ -66,6 +72,20 @@ async fn send(router: axum::Router, r: &Req) -> Answer {
         .collect();
     let body = res.into_body().collect().await.unwrap().to_bytes();
     (status, headers, body)
+}
+
+/// `r` sent to the first platform's router (the fast path as a router's
+/// fallback service), the second's routes without the fast path and the
+/// third's service (the fast path with no router around it): the same
+/// answer from each.
+async fn all_three([fast, slow, bare]: [&Platform; 3], r: &Req) {
+    let (a, b, c) = (
+        send(fast.router(), r).await,
+        send(slow.router_without_fast_path(), r).await,
+        send(bare.service(), r).await,
+    );
+    assert_eq!(a, b, "{} {}", r.method, r.uri);
+    assert_eq!(c, b, "{} {} (the service alone)", r.method, r.uri);
 }
 
 fn alike() -> PlatformConfig {
@@ -94,7 +114,13 @@ async fn the_fast_path_answers_every_request_as_the_router_does() {
         alike(),
         Arc::new(RecordingHttp::default()),
     );
-    let (_a, _b) = (start(&fast), start(&slow));
+    let bare = Platform::new(
+        Clock::starting_now(EPOCH_US),
+        alike(),
+        Arc::new(RecordingHttp::default()),
+    );
+    let (_a, _b, _c) = (start(&fast), start(&slow), start(&bare));
+    let three = [&fast, &slow, &bare];
     let order = |n: u32| -> &'static str {
         match n {
             1 => r#"{"order_id": "ord_000001", "amount_cents": 4990, "currency": "BRL"}"#,
@@ -157,33 +183,21 @@ async fn the_fast_path_answers_every_request_as_the_router_does() {
             .header("authorization", format!("Bearer {OTHER_KEY}").as_str()),
     ];
     for r in &script {
-        let (a, b) = (
-            send(fast.router(), r).await,
-            send(slow.router_without_fast_path(), r).await,
-        );
-        assert_eq!(a, b, "{} {}", r.method, r.uri);
+        all_three(three, r).await;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     script = later;
     for r in &script {
-        let (a, b) = (
-            send(fast.router(), r).await,
-            send(slow.router_without_fast_path(), r).await,
-        );
-        assert_eq!(a, b, "{} {}", r.method, r.uri);
+        all_three(three, r).await;
     }
     // Past the rate limit (50 a second, at one instant): the 429s and their
     // Retry-After, the same.
     for _ in 0..60 {
-        let r = req("GET", "/v1/events?after=evt_000002");
-        let (a, b) = (
-            send(fast.router(), &r).await,
-            send(slow.router_without_fast_path(), &r).await,
-        );
-        assert_eq!(a, b, "{} {}", r.method, r.uri);
+        all_three(three, &req("GET", "/v1/events?after=evt_000002")).await;
     }
     assert!(fast.served().rate_limited > 0);
     assert_eq!(fast.served(), slow.served());
+    assert_eq!(bare.served(), slow.served());
 }
 
 /// A request body that is not whole at the first poll (a socket's, still
