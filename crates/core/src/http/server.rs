@@ -821,7 +821,7 @@ async fn shape_refusal(response: Response, place: Where) -> Response {
             .to_lowercase(),
         false => excerpt(&text),
     };
-    parts.headers.remove(header::CONTENT_LENGTH);
+    let had_length = parts.headers.remove(header::CONTENT_LENGTH).is_some();
     // `Allow` after `Content-Type`, where the method router puts a 405's
     // (it adds it after the route's layers): the same bytes whether the
     // refusal is shaped in the route or at the edge.
@@ -837,9 +837,11 @@ async fn shape_refusal(response: Response, place: Where) -> Response {
         parts.headers.append(header::ALLOW, value);
     }
     let body = serde_json::to_vec(&ErrorBody::new(code_of(status), message)).unwrap_or_default();
-    if place == Where::AtEdge {
+    if place == Where::AtEdge && had_length {
         // What the method router writes after the route's layers, which a
-        // refusal shaped in the route gets from it.
+        // refusal shaped in the route gets from it. (A refusal that came
+        // without one came from no method router, the router's own 404:
+        // hyper writes its length, as it does for the one shaped inside.)
         parts
             .headers
             .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
