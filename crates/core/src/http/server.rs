@@ -334,7 +334,9 @@ impl Expired {
     fn set(&self) {
         // The highest number wins: a late body of an earlier request never
         // hides a later one's.
-        self.expiry.expired.fetch_max(self.request, Ordering::Relaxed);
+        self.expiry
+            .expired
+            .fetch_max(self.request, Ordering::Relaxed);
     }
 
     /// Whether this request's body ran out of time.
@@ -1052,8 +1054,12 @@ mod tests {
             }
         }
         // An answer the shape passes on is the same too.
-        let ok = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi";
-        assert_eq!(raw_answer(addrs[0], ok).await, raw_answer(addrs[1], ok).await);
+        let ok =
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi";
+        assert_eq!(
+            raw_answer(addrs[0], ok).await,
+            raw_answer(addrs[1], ok).await
+        );
         drop(triggers);
     }
 

@@ -12,9 +12,9 @@
 //! ([`RequestLogLayer`]).
 
 use std::time::Duration;
-use tower_http::trace::{MakeSpan, OnResponse};
 #[cfg(feature = "server")]
 use tower_http::trace::{HttpMakeClassifier, TraceLayer};
+use tower_http::trace::{MakeSpan, OnResponse};
 use tracing::Span;
 
 /// tower-http's trace layer as hooklab sets it: hooklab's span and response
@@ -81,9 +81,8 @@ fn quiet() -> bool {
 }
 
 #[cfg(feature = "server")]
-type TracedFuture<S> = <<Traced as tower::Layer<S>>::Service as tower::Service<
-    axum::extract::Request,
->>::Future;
+type TracedFuture<S> =
+    <<Traced as tower::Layer<S>>::Service as tower::Service<axum::extract::Request>>::Future;
 
 #[cfg(feature = "server")]
 impl<S> tower::Service<axum::extract::Request> for RequestLog<S>
