@@ -45,6 +45,13 @@
 //! wrong method, a body over the limit, a body that is not valid chunked
 //! encoding, a path that is not UTF-8) the JSON error shape every hooklab
 //! API answers, `{"error": {"code", "message"}}`.
+//!
+//! Both are one tower layer each whose future is a concrete type, and
+//! [`serve`] shapes refusals around the router (`Edge`) rather than with one
+//! more layer: every `Router::layer` wraps every route in one more boxed
+//! service, which each request clones and calls through, and a hooklab
+//! server's request is meant to cost close to what a bare axum app's costs
+//! (issue 19).
 
 use crate::wire::ErrorBody;
 use axum::Router;
@@ -53,11 +60,12 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use hyper::body::{Body as HttpBody, Frame, SizeHint};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -65,7 +73,6 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, Sleep};
-use tower::ServiceExt;
 
 mod head;
 mod on_write;
@@ -161,7 +168,7 @@ pub trait Shaped:
         http::Request<Body>,
         Response = Response,
         Error = std::convert::Infallible,
-        Future: Send + 'static,
+        Future: Send + Unpin + 'static,
     > + Clone
     + Send
     + 'static
@@ -190,8 +197,9 @@ pub async fn serve_wrapped<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    // Every server's refusals in the one shape, even a router that forgot.
-    let router = router.shaped();
+    // Every server's refusals in the one shape, even a router that forgot:
+    // shaped at the edge (see `Edge`), not by one more layer on every route.
+    let edge = Edge::new(router, limits.request_timeout);
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     // Tells every connection to finish its request and close.
     let (closing, closing_rx) = watch::channel(false);
@@ -232,26 +240,10 @@ where
             idle_timeout(wrap(stream), limits.idle_timeout),
             limits.header_read_timeout,
         ));
-        let router = router.clone();
+        let service = edge.connection();
         let mut closing = closing_rx.clone();
         connections.spawn(async move {
             let _permit = permit;
-            let timeout = limits.request_timeout;
-            let service = hyper::service::service_fn(move |request: http::Request<_>| {
-                let router = router.clone();
-                async move {
-                    let expired = Arc::new(AtomicBool::new(false));
-                    let request = request
-                        .map(|body| Body::new(BodyDeadline::new(body, timeout, expired.clone())));
-                    let response = router.oneshot(request).await;
-                    // Whatever the handler made of a body that failed
-                    // half-way (axum says 400), the client was too slow.
-                    match expired.load(Ordering::Relaxed) {
-                        true => Ok(request_timed_out(timeout)),
-                        false => response,
-                    }
-                }
-            });
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
@@ -295,8 +287,149 @@ where
     Ok(served)
 }
 
+/// Each connection's service: the router, its refusals shaped at the edge,
+/// and each request's body under the request deadline.
+///
+/// The shape is given here, around the router, rather than by
+/// [`error_shape`] on it: a layer on a router is one more boxed level on
+/// every route, cloned and called through on every request, while here it
+/// is a status check on the answer. A refusal shaped here gets the bytes it
+/// would get from [`error_shape`] on the router ([`Where::AtEdge`]), with
+/// one exception handled by sending it there: the method router empties a
+/// HEAD answer's body after the route's layers have seen it, so a HEAD
+/// request goes to `shaped`, the same router with [`error_shape`] on it.
+struct Edge<S> {
+    router: S,
+    /// The service with the error-shape layer ([`Shaped::shaped`]), for
+    /// `HEAD` requests, whose body is emptied before the edge could read it.
+    shaped: S,
+    timeout: Duration,
+    /// The connection's requests' body deadlines (see [`Expired`]).
+    expiry: Arc<Expiry>,
+}
+
+impl<S: Shaped> Edge<S> {
+    fn new(router: S, timeout: Duration) -> Self {
+        Edge {
+            shaped: router.clone().shaped(),
+            router,
+            timeout,
+            expiry: Arc::default(),
+        }
+    }
+
+    /// The service for one more connection.
+    fn connection(&self) -> Self {
+        Edge {
+            router: self.router.clone(),
+            shaped: self.shaped.clone(),
+            timeout: self.timeout,
+            expiry: Arc::default(),
+        }
+    }
+}
+
+/// One connection's body deadlines: which request's body ran out of time.
+/// One per connection rather than a flag allocated per request; requests
+/// are numbered so that a body kept past its request (a handler that
+/// handed it to a task) cannot make a later request's answer a 408.
+#[derive(Debug, Default)]
+struct Expiry {
+    /// The last request's number.
+    numbered: AtomicU64,
+    /// The number of the last request whose body ran out of time (0: none).
+    expired: AtomicU64,
+}
+
+/// One request's handle on its connection's [`Expiry`].
+#[derive(Clone, Debug)]
+struct Expired {
+    expiry: Arc<Expiry>,
+    request: u64,
+}
+
+impl Expired {
+    /// The handle of the connection's next request.
+    fn next(expiry: &Arc<Expiry>) -> Self {
+        let request = expiry.numbered.fetch_add(1, Ordering::Relaxed) + 1;
+        Expired {
+            expiry: expiry.clone(),
+            request,
+        }
+    }
+
+    /// This request's body ran out of time.
+    fn set(&self) {
+        // The highest number wins: a late body of an earlier request never
+        // hides a later one's.
+        self.expiry
+            .expired
+            .fetch_max(self.request, Ordering::Relaxed);
+    }
+
+    /// Whether this request's body ran out of time.
+    fn is_set(&self) -> bool {
+        self.expiry.expired.load(Ordering::Relaxed) == self.request
+    }
+}
+
+impl<S, B> hyper::service::Service<http::Request<B>> for Edge<S>
+where
+    S: Shaped,
+    B: HttpBody<Data = bytes::Bytes> + Unpin + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = EdgeFuture<S::Future>;
+
+    fn call(&self, request: http::Request<B>) -> Self::Future {
+        let expired = Expired::next(&self.expiry);
+        let head = request.method() == http::Method::HEAD;
+        let request =
+            request.map(|body| Body::new(BodyDeadline::new(body, self.timeout, expired.clone())));
+        let (mut router, place) = match head {
+            true => (self.shaped.clone(), Where::Off),
+            false => (self.router.clone(), Where::AtEdge),
+        };
+        // A router is always ready (axum's `poll_ready` is `Ready(Ok)`), and
+        // so is the platform's API, a router behind its fast path.
+        let answer = tower::Service::call(&mut router, request);
+        EdgeFuture {
+            answer: Shaping::new(answer, place),
+            expired,
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// [`Edge`]'s answer to one request.
+struct EdgeFuture<F> {
+    answer: Shaping<F>,
+    expired: Expired,
+    timeout: Duration,
+}
+
+impl<F> Future for EdgeFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>> + Unpin,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let response = std::task::ready!(Pin::new(&mut this.answer).poll(cx));
+        // Whatever the handler made of a body that failed half-way (axum
+        // says 400), the client was too slow.
+        match this.expired.is_set() {
+            true => Poll::Ready(Ok(request_timed_out(this.timeout))),
+            false => Poll::Ready(response),
+        }
+    }
+}
+
 /// A request body that fails once `limit` has passed since the request's
-/// head arrived (when it was made), raising `expired` so the server answers
+/// head arrived (when it was made), marking its request [`Expired`] so the server answers
 /// 408 whatever the handler did with the failure.
 struct BodyDeadline<B> {
     inner: B,
@@ -305,11 +438,11 @@ struct BodyDeadline<B> {
     /// Made the first time the body is not all there (see `poll_frame`).
     timer: Option<Pin<Box<Sleep>>>,
     limit: Duration,
-    expired: Arc<AtomicBool>,
+    expired: Expired,
 }
 
 impl<B> BodyDeadline<B> {
-    fn new(inner: B, limit: Duration, expired: Arc<AtomicBool>) -> Self {
+    fn new(inner: B, limit: Duration, expired: Expired) -> Self {
         BodyDeadline {
             inner,
             since: Instant::now(),
@@ -350,7 +483,7 @@ where
             .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(since + limit)));
         match timer.as_mut().poll(cx) {
             Poll::Ready(()) => {
-                this.expired.store(true, Ordering::Relaxed);
+                this.expired.set();
                 Poll::Ready(Some(Err(Box::new(BodyTooSlow(this.limit)))))
             }
             Poll::Pending => Poll::Pending,
@@ -479,20 +612,93 @@ pub const DEFAULT_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// the body is read, with 413 `body_too_large` in the JSON error shape (hyper
 /// then closes the connection rather than read the body it was never asked
 /// for). Put it where `DefaultBodyLimit` would go, before `with_state`.
+///
+/// One layer ([`BodyLimit`]) does both: each `Router::layer` wraps every
+/// route in one more boxed service, which a request clones, boxes a future
+/// for and calls through, so the two layers this was (axum's limit and a
+/// `from_fn` middleware, which boxed a future of its own) were two such
+/// levels on every request.
 pub fn body_limit<S>(router: Router<S>, max_bytes: usize) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    router
-        .layer(axum::extract::DefaultBodyLimit::max(max_bytes))
-        .layer(axum::middleware::from_fn(
-            move |request: axum::extract::Request, next: axum::middleware::Next| async move {
-                match declared_length(&request) {
-                    Some(declared) if declared > max_bytes as u64 => too_large(declared, max_bytes),
-                    _ => next.run(request).await,
-                }
+    router.layer(BodyLimit { max_bytes })
+}
+
+/// [`body_limit`]'s layer: the early 413, then axum's own limit.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit {
+    max_bytes: usize,
+}
+
+impl<S> tower::Layer<S> for BodyLimit {
+    type Service = Limited<<axum::extract::DefaultBodyLimit as tower::Layer<S>>::Service>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        let limit = axum::extract::DefaultBodyLimit::max(self.max_bytes);
+        Limited {
+            inner: tower::Layer::layer(&limit, inner),
+            max_bytes: self.max_bytes,
+        }
+    }
+}
+
+/// A service behind [`BodyLimit`]: `inner` is the route with axum's limit.
+#[derive(Clone, Debug)]
+pub struct Limited<S> {
+    inner: S,
+    max_bytes: usize,
+}
+
+impl<S> tower::Service<axum::extract::Request> for Limited<S>
+where
+    S: tower::Service<axum::extract::Request, Response = Response>,
+    S::Future: Unpin,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = LimitFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        match declared_length(&request) {
+            Some(declared) if declared > self.max_bytes as u64 => {
+                LimitFuture::Now(Some(too_large(declared, self.max_bytes)))
+            }
+            _ => LimitFuture::Later(self.inner.call(request)),
+        }
+    }
+}
+
+/// [`Limited`]'s future: the early refusal at once, or the route's answer
+/// (a concrete type, where the middleware this replaces boxed one).
+pub enum LimitFuture<F> {
+    /// Answered without the route (taken on the first poll).
+    Now(Option<Response>),
+    /// The route's answer.
+    Later(F),
+}
+
+impl<F, E> Future for LimitFuture<F>
+where
+    F: Future<Output = Result<Response, E>> + Unpin,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            LimitFuture::Now(response) => match response.take() {
+                Some(response) => Poll::Ready(Ok(response)),
+                // Polled again after it answered: the caller's bug; a
+                // refusal is a safe thing to hand it.
+                None => Poll::Ready(Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response())),
             },
-        ))
+            LimitFuture::Later(future) => Pin::new(future).poll(cx),
+        }
+    }
 }
 
 /// The request's `Content-Length`, when it has one hyper accepted (hyper
@@ -523,15 +729,120 @@ const MAX_MESSAGE_BYTES: usize = 512;
 /// is answered again as `{"error": {"code", "message"}}`, with the same
 /// status and headers (a 405 keeps its `Allow`). Put it outermost, after the
 /// routes, fallbacks and body limit.
+///
+/// Its layer ([`ErrorShape`]) looks at each answer's status and passes the
+/// ones that need nothing (every 2xx, 3xx, JSON refusal) on as they are,
+/// with no future boxed; only a refusal to rewrite is read and answered
+/// again.
 pub fn error_shape(router: Router) -> Router {
-    router.layer(axum::middleware::map_response(shape_refusal))
+    router.layer(ErrorShape)
 }
 
-async fn shape_refusal(response: Response) -> Response {
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || is_json(&response) {
-        return response;
+/// [`error_shape`]'s layer.
+#[derive(Clone, Copy, Debug)]
+pub struct ErrorShape;
+
+impl<S> tower::Layer<S> for ErrorShape {
+    type Service = ShapedRoute<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        ShapedRoute { inner }
     }
+}
+
+/// A route behind [`ErrorShape`].
+#[derive(Clone, Debug)]
+pub struct ShapedRoute<S> {
+    inner: S,
+}
+
+impl<S> tower::Service<axum::extract::Request> for ShapedRoute<S>
+where
+    S: tower::Service<axum::extract::Request, Response = Response, Error = Infallible>,
+    S::Future: Unpin,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Shaping<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        Shaping::new(self.inner.call(request), Where::InRoute)
+    }
+}
+
+/// Where a refusal is shaped, which decides who writes its
+/// `Content-Length` and where its `Allow` goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Where {
+    /// Inside a route ([`ErrorShape`]): the method router, around it, adds
+    /// a 405's `Allow` and the `Content-Length` afterwards.
+    InRoute,
+    /// Around the whole router ([`Edge`]): the method router has added
+    /// them already, so they are put where it would have put them.
+    AtEdge,
+    /// Not at all (the router shapes its own: see [`Edge`]).
+    Off,
+}
+
+/// The answer of a route or router, its refusal shaped if it needs it.
+pub struct Shaping<F> {
+    state: ShapingState<F>,
+    place: Where,
+}
+
+enum ShapingState<F> {
+    Answering(F),
+    Rewriting(Pin<Box<dyn Future<Output = Response> + Send>>),
+}
+
+impl<F> Shaping<F> {
+    fn new(answer: F, place: Where) -> Self {
+        Shaping {
+            state: ShapingState::Answering(answer),
+            place,
+        }
+    }
+}
+
+impl<F> Future for Shaping<F>
+where
+    F: Future<Output = Result<Response, Infallible>> + Unpin,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.state {
+                ShapingState::Answering(answer) => {
+                    let response = match std::task::ready!(Pin::new(answer).poll(cx)) {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    };
+                    if this.place == Where::Off || !needs_shape(&response) {
+                        return Poll::Ready(Ok(response));
+                    }
+                    this.state =
+                        ShapingState::Rewriting(Box::pin(shape_refusal(response, this.place)));
+                }
+                ShapingState::Rewriting(rewrite) => return rewrite.as_mut().poll(cx).map(Ok),
+            }
+        }
+    }
+}
+
+/// Whether `response` is a refusal not yet in the JSON shape.
+fn needs_shape(response: &Response) -> bool {
+    let status = response.status();
+    (status.is_client_error() || status.is_server_error()) && !is_json(response)
+}
+
+async fn shape_refusal(response: Response, place: Where) -> Response {
+    let status = response.status();
     let (mut parts, body) = response.into_parts();
     // The framework's refusals are short texts; read at most a little.
     let text = match axum::body::to_bytes(body, MAX_MESSAGE_BYTES * 4).await {
@@ -545,12 +856,31 @@ async fn shape_refusal(response: Response) -> Response {
             .to_lowercase(),
         false => excerpt(&text),
     };
-    parts.headers.remove(header::CONTENT_LENGTH);
+    let had_length = parts.headers.remove(header::CONTENT_LENGTH).is_some();
+    // `Allow` after `Content-Type`, where the method router puts a 405's
+    // (it adds it after the route's layers): the same bytes whether the
+    // refusal is shaped in the route or at the edge.
+    let allow: Vec<HeaderValue> = match parts.headers.entry(header::ALLOW) {
+        header::Entry::Occupied(entry) => entry.remove_entry_mult().1.collect(),
+        header::Entry::Vacant(_) => Vec::new(),
+    };
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    for value in allow {
+        parts.headers.append(header::ALLOW, value);
+    }
     let body = serde_json::to_vec(&ErrorBody::new(code_of(status), message)).unwrap_or_default();
+    if place == Where::AtEdge && had_length {
+        // What the method router writes after the route's layers, which a
+        // refusal shaped in the route gets from it. (A refusal that came
+        // without one came from no method router, the router's own 404:
+        // hyper writes its length, as it does for the one shaped inside.)
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    }
     let mut shaped = Response::from_parts(parts, Body::from(body));
     *shaped.status_mut() = status;
     shaped.into_response()
@@ -598,6 +928,7 @@ mod tests {
     use super::*;
     use axum::routing::post;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tower::ServiceExt;
 
     fn app() -> Router {
         error_shape(Router::new().route("/echo", post(|body: bytes::Bytes| async move { body })))
@@ -679,6 +1010,90 @@ mod tests {
             1000,
         );
         assert_eq!(app.oneshot(request).await.unwrap().status(), StatusCode::OK);
+    }
+
+    /// What a server answers to `request` on a connection of its own,
+    /// without the `date` line (the two servers compared below answer in
+    /// different seconds now and then).
+    async fn raw_answer(addr: std::net::SocketAddr, request: &[u8]) -> String {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let answer = closed_by_server(stream).await;
+        String::from_utf8_lossy(&answer)
+            .split("\r\n")
+            .filter(|line| !line.starts_with("date:"))
+            .collect::<Vec<_>>()
+            .join("\r\n")
+    }
+
+    /// A refusal shaped at the edge (`Edge`, what `serve` does for a router
+    /// without the layer) is byte for byte what `error_shape` on the router
+    /// answers: status line, headers in their order, body.
+    #[tokio::test]
+    async fn the_edge_shapes_refusals_as_the_layer_does() {
+        fn routes() -> Router {
+            let routes = Router::new()
+                .route("/echo", post(|body: bytes::Bytes| async move { body }))
+                .route(
+                    "/text",
+                    axum::routing::get(|| async { (StatusCode::BAD_REQUEST, "plain words") }),
+                )
+                .route(
+                    "/allow",
+                    axum::routing::get(|| async {
+                        (
+                            StatusCode::METHOD_NOT_ALLOWED,
+                            [(header::ALLOW, "PUT"), (header::ALLOW, "PATCH")],
+                            "use another",
+                        )
+                    }),
+                );
+            body_limit(routes, 10)
+        }
+        let mut addrs = Vec::new();
+        let mut triggers = Vec::new();
+        for router in [routes(), error_shape(routes())] {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            addrs.push(listener.local_addr().unwrap());
+            let (trigger, mut shutdown) = crate::shutdown::channel();
+            triggers.push(trigger);
+            tokio::spawn(serve(
+                listener,
+                router,
+                async move { shutdown.wait().await },
+                ServerLimits::default(),
+            ));
+        }
+        let requests: [&[u8]; 10] = [
+            b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            b"HEAD /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            b"GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            b"HEAD /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            b"GET /text HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            b"HEAD /text HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            b"GET /allow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nConnection: close\r\n\r\n",
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n14\r\n01234567890123456789\r\n0\r\n\r\n",
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabcdef\r\n0\r\n\r\n",
+        ];
+        for request in requests {
+            let at_edge = raw_answer(addrs[0], request).await;
+            let in_route = raw_answer(addrs[1], request).await;
+            assert_eq!(at_edge, in_route, "{}", String::from_utf8_lossy(request));
+            let status = at_edge.split(' ').nth(1).unwrap_or_default();
+            assert!(status.starts_with('4'), "{at_edge}");
+            if !request.starts_with(b"HEAD") {
+                assert!(at_edge.contains("application/json"), "{at_edge}");
+            }
+        }
+        // An answer the shape passes on is the same too.
+        let ok =
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi";
+        assert_eq!(
+            raw_answer(addrs[0], ok).await,
+            raw_answer(addrs[1], ok).await
+        );
+        drop(triggers);
     }
 
     /// A server on port 0 with short timeouts, for the tests below.

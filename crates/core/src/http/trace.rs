@@ -8,27 +8,142 @@
 //! with `hooklab` like every other hooklab log line: `RUST_LOG=hooklab=debug`
 //! shows them (tower-http's own default callbacks would log under
 //! `tower_http`). With no subscriber, or a filter above DEBUG, a request costs
-//! one cached level check and no formatting.
+//! one cached level check and goes round tower-http's layer
+//! ([`RequestLogLayer`]).
 
 use std::time::Duration;
-use tower_http::trace::{HttpMakeClassifier, MakeSpan, OnResponse, TraceLayer};
+#[cfg(feature = "server")]
+use tower_http::trace::{HttpMakeClassifier, TraceLayer};
+use tower_http::trace::{MakeSpan, OnResponse};
 use tracing::Span;
 
-/// The layer [`layer`] returns: tower-http's, with hooklab's span and
-/// response log, and nothing logged per body chunk, at end of stream or on
-/// a 5xx (the `answered` line already shows the status).
-pub type RequestLogLayer = TraceLayer<HttpMakeClassifier, RequestSpan, (), AnsweredLog, (), (), ()>;
+/// tower-http's trace layer as hooklab sets it: hooklab's span and response
+/// log, and nothing logged per body chunk, at end of stream or on a 5xx
+/// (the `answered` line already shows the status).
+#[cfg(feature = "server")]
+type Traced = TraceLayer<HttpMakeClassifier, RequestSpan, (), AnsweredLog, (), (), ()>;
 
 /// The request log for the server called `server` (`platform`, `shop`, ...),
 /// to put on its router with `.layer(...)`.
+#[cfg(feature = "server")]
 pub fn layer(server: &'static str) -> RequestLogLayer {
-    TraceLayer::new_for_http()
-        .make_span_with(RequestSpan { server })
-        .on_request(())
-        .on_response(AnsweredLog)
-        .on_body_chunk(())
-        .on_eos(())
-        .on_failure(())
+    RequestLogLayer {
+        trace: TraceLayer::new_for_http()
+            .make_span_with(RequestSpan { server })
+            .on_request(())
+            .on_response(AnsweredLog)
+            .on_body_chunk(())
+            .on_eos(())
+            .on_failure(()),
+    }
+}
+
+/// The layer [`layer`] returns: tower-http's trace layer ([`Traced`]), gone
+/// round while nothing would be logged.
+///
+/// Both its span and its line are at DEBUG, so while the most verbose level
+/// any subscriber takes ([`LevelFilter::current`](tracing::level_filters::LevelFilter::current))
+/// is above DEBUG, tower-http's layer would still read the clock, make a
+/// disabled span, clone its callbacks and wrap the answer's body, about two
+/// thousand instructions a request for nothing. A request then goes straight
+/// to the route; with `RUST_LOG=hooklab=debug` (or any subscriber taking
+/// DEBUG) every request goes through tower-http's layer as before. The
+/// check is made per request, so a filter changed at run time is followed.
+#[cfg(feature = "server")]
+#[derive(Clone, Debug)]
+pub struct RequestLogLayer {
+    trace: Traced,
+}
+
+#[cfg(feature = "server")]
+impl<S> tower::Layer<S> for RequestLogLayer {
+    type Service = RequestLog<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequestLog {
+            trace: tower::Layer::layer(&self.trace, inner),
+        }
+    }
+}
+
+/// A route behind [`RequestLogLayer`].
+#[cfg(feature = "server")]
+#[derive(Clone, Debug)]
+pub struct RequestLog<S> {
+    trace: <Traced as tower::Layer<S>>::Service,
+}
+
+/// Whether the request log would write nothing: it logs at DEBUG, and no
+/// subscriber takes DEBUG.
+#[cfg(feature = "server")]
+fn quiet() -> bool {
+    tracing::level_filters::LevelFilter::current() < tracing::Level::DEBUG
+}
+
+#[cfg(feature = "server")]
+type TracedFuture<S> =
+    <<Traced as tower::Layer<S>>::Service as tower::Service<axum::extract::Request>>::Future;
+
+#[cfg(feature = "server")]
+impl<S> tower::Service<axum::extract::Request> for RequestLog<S>
+where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        >,
+    S::Future: Unpin,
+{
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = RequestLogFuture<S::Future, TracedFuture<S>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.trace.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        match quiet() {
+            true => RequestLogFuture::Quiet(self.trace.get_mut().call(request)),
+            false => RequestLogFuture::Logged(self.trace.call(request)),
+        }
+    }
+}
+
+/// [`RequestLog`]'s answer: the route's own, or tower-http's around it.
+#[cfg(feature = "server")]
+pub enum RequestLogFuture<Q, L> {
+    /// Nothing would be logged: the route's answer as it is.
+    Quiet(Q),
+    /// Through tower-http's layer, its answer's body boxed into axum's (as
+    /// axum does with any layer's answer).
+    Logged(L),
+}
+
+#[cfg(feature = "server")]
+impl<Q, L, B, E> std::future::Future for RequestLogFuture<Q, L>
+where
+    Q: std::future::Future<Output = Result<axum::response::Response, E>> + Unpin,
+    L: std::future::Future<Output = Result<http::Response<B>, E>> + Unpin,
+    B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Output = Result<axum::response::Response, E>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match self.get_mut() {
+            RequestLogFuture::Quiet(answer) => std::pin::Pin::new(answer).poll(cx),
+            RequestLogFuture::Logged(answer) => std::pin::Pin::new(answer)
+                .poll(cx)
+                .map(|answered| answered.map(|response| response.map(axum::body::Body::new))),
+        }
+    }
 }
 
 /// Makes each request's span: which server, which method, which URI.

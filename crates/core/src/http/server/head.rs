@@ -72,21 +72,52 @@ pub(super) fn head_deadline<T>(inner: T, limit: Duration) -> HeadDeadline<T> {
 }
 
 impl Head {
-    /// Notes bytes read: whether they hold the end of the head.
+    /// Notes bytes read: whether they hold the end of the head. The bytes
+    /// are looked at where they lie (hyper's read buffer): a blank line
+    /// split across reads is found with the last three bytes of the one
+    /// before, kept in `tail`.
     fn saw(&mut self, bytes: &[u8]) {
         self.read_since_write += bytes.len();
         if self.head_done || bytes.is_empty() {
             return;
         }
-        let mut joined = Vec::with_capacity(self.tail.len() + bytes.len());
-        joined.extend_from_slice(&self.tail);
-        joined.extend_from_slice(bytes);
-        if joined.windows(4).any(|w| w == b"\r\n\r\n") {
+        // The blank lines that begin in the tail: the tail and the first
+        // bytes of this read, at most 6 bytes.
+        let mut edge = [0u8; 6];
+        let first = bytes.len().min(3);
+        edge[..3].copy_from_slice(&self.tail);
+        edge[3..3 + first].copy_from_slice(&bytes[..first]);
+        if ends_a_head(&edge[..3 + first]) || ends_a_head(bytes) {
             self.head_done = true;
         }
-        let n = joined.len();
-        self.tail.copy_from_slice(&joined[n - 3..]);
+        // The last three bytes of the tail and this read together.
+        match bytes.len() {
+            n if n >= 3 => self.tail.copy_from_slice(&bytes[n - 3..]),
+            n => {
+                self.tail.copy_within(n.., 0);
+                self.tail[3 - n..].copy_from_slice(bytes);
+            }
+        }
     }
+}
+
+/// Whether `bytes` hold a `\r\n\r\n`.
+fn ends_a_head(bytes: &[u8]) -> bool {
+    let mut at = 0;
+    while at + 4 <= bytes.len() {
+        match bytes[at + 3] {
+            // The fourth byte of a window that is neither `\r` nor `\n`
+            // rules out every blank line starting in the window: skip it.
+            b'\r' | b'\n' => {
+                if &bytes[at..at + 4] == b"\r\n\r\n" {
+                    return true;
+                }
+                at += 1;
+            }
+            _ => at += 4,
+        }
+    }
+    false
 }
 
 impl Wrote for Head {
@@ -176,5 +207,36 @@ mod tests {
         assert_eq!(head.read_since_write, 0);
         head.saw(b"\r\n\r\n");
         assert!(head.head_done);
+    }
+
+    /// The in-place scan finds the end of a head exactly where joining every
+    /// read into one buffer would, however the bytes are split.
+    #[tokio::test]
+    async fn the_scan_agrees_with_a_joined_buffer_at_every_split() {
+        let texts: [&[u8]; 6] = [
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"POST /a HTTP/1.1\r\nContent-Length: 4\r\n\r\n\r\n\r\n",
+            b"GET / HTTP/1.1\r\nX: \r\r\n\n\r\n\rHost: y\r\n",
+            b"\r\n\r",
+            b"\n\r\n\r\n",
+            b"GET / HTTP/1.1\r\nX-Pad: \r\n\r",
+        ];
+        for text in texts {
+            for cut in 0..=text.len() {
+                for cut2 in cut..=text.len() {
+                    let (a, _b) = tokio::io::duplex(64);
+                    let mut io = head_deadline(a, Duration::from_secs(1));
+                    let head = &mut io.state;
+                    let mut joined = Vec::new();
+                    for part in [&text[..cut], &text[cut..cut2], &text[cut2..]] {
+                        head.saw(part);
+                        joined.extend_from_slice(part);
+                        let expected = joined.windows(4).any(|w| w == b"\r\n\r\n");
+                        assert_eq!(head.head_done, expected, "{text:?} cut at {cut}, {cut2}");
+                    }
+                    assert_eq!(head.read_since_write, text.len());
+                }
+            }
+        }
     }
 }
