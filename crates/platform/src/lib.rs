@@ -781,7 +781,8 @@ impl Platform {
     }
 
     /// Every payment that settled, with its scheduled settlement instant
-    /// (only those still kept, under a [`Retention::finished_for`] window).
+    /// (only those still kept, under a [`Retention::finished_for`] window
+    /// or after [`Platform::forget_once_known`]).
     pub fn settlements(&self) -> Vec<Settlement> {
         self.shared.ledger().settlements()
     }
@@ -805,9 +806,10 @@ impl Platform {
     /// (`Happening::Known`): once the shop knows, no strategy asks about the
     /// payment again (a poller stops at its final answer), except a request
     /// already on its way when the shop learned by another channel, which
-    /// `margin` is there for. Settlements stay listed
-    /// ([`Platform::settlements`]), so a report sees every one; memory is
-    /// bounded by the payments in flight.
+    /// `margin` is there for. Memory is bounded by the payments in flight:
+    /// [`Platform::settlements`] then lists only the payments still kept
+    /// (the harness folds every outcome from `events` as it happens, so it
+    /// needs no list of all).
     pub fn forget_once_known(&self, events: EventSink, margin: Dur) -> EventSink {
         self.shared.ledger().forget_once_known(margin);
         let shared = self.shared.clone();

@@ -38,6 +38,12 @@ impl<T> Numbered<T> {
         self.first + self.slots.len() as u64 - 1
     }
 
+    /// The oldest number whose slot is still held: every record kept has
+    /// this number or a later one.
+    pub(crate) fn first(&self) -> u64 {
+        self.first
+    }
+
     /// Adds `record` under the next number, and answers that number.
     pub(crate) fn push(&mut self, record: T) -> u64 {
         self.slots.push_back(Some(record));

@@ -291,13 +291,14 @@ async fn a_simulation_forgets_a_finished_payment_once_its_shop_knew_it() {
     let (status, _, _) = call(&p, "GET", "/v1/payments/pay_000003", None, None).await;
     assert_eq!(status, StatusCode::OK, "its shop never said it knew");
     assert_eq!(p.books().payments, 1);
-    // The report still sees every settlement.
+    // Nothing is kept of the two forgotten payments, not even a
+    // settlement entry: the list names only the payment still kept.
     let settled: Vec<String> = p
         .settlements()
         .iter()
         .map(|s| s.payment_id.0.clone())
         .collect();
-    assert_eq!(settled, ["pay_000001", "pay_000002", "pay_000003"]);
+    assert_eq!(settled, ["pay_000003"]);
 }
 
 #[tokio::test(start_paused = true)]
