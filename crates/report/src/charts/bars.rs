@@ -92,6 +92,9 @@ fn stacked_bars(
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n + 1)
+        // Narrow slots take smaller names, so neighbours do not run into
+        // each other.
+        .x_label_style(("sans-serif", label_px(root, n)))
         .x_label_formatter(&|v| match v {
             SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
             _ => String::new(),
@@ -112,6 +115,12 @@ fn stacked_bars(
         })
         .axis_desc_style(("sans-serif", 16))
         .draw()?;
+    // A bar's gap to its neighbours: 24 px a side, less where the bars are
+    // many and narrow (nine strategies in half the chart left 42 px a slot,
+    // and a fixed 24 px a side drew every bar at a negative width: none
+    // showed).
+    let slot = chart.plotting_area().dim_in_pixel().0 as i32 / n.max(1) as i32;
+    let gap = (slot / 5).clamp(1, 24);
     // Each layer from the one below's top to its own, painted top layer
     // first (the legend's order). Plain rectangles rather than plotters'
     // `Histogram` series, which sums bars in a HashMap and so writes them in
@@ -129,7 +138,7 @@ fn stacked_bars(
                 fill: tint(color(i), shade),
                 hatch,
                 ink: darken(color(i), INK),
-                margin: 24,
+                margin: gap,
             }))?
             .label(label.clone())
             .legend(move |(x, y)| Hatched {
@@ -141,6 +150,13 @@ fn stacked_bars(
             });
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// The bar labels' size in pixels for `n` bars across `area`: plotters'
+/// 12 where a name has room, down to 8 where the slots are narrow.
+fn label_px(area: &Area, n: usize) -> u32 {
+    let slot = area.dim_in_pixel().0 / n.max(1) as u32;
+    (slot / 9).clamp(8, 12)
 }
 
 /// A bar label: a swept strategy shows its base name and value
@@ -169,7 +185,16 @@ pub(crate) fn outcomes(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         ss.iter().map(|s| f(s) as f64).collect()
     };
     let area = root.titled(&title(Msg::OutcomesTitle, summary, lang), CAPTION)?;
-    let (orders, notices) = area.split_horizontally(area.dim_in_pixel().0 / 2);
+    let layers = notice_layers(ss, lang);
+    // With no notice to show, the orders take the whole width, and the
+    // words saying so a line under the title.
+    let (orders, notices) = match layers.is_empty() {
+        true => {
+            let (line, rest) = area.split_vertically(28);
+            (rest, line)
+        }
+        false => area.split_horizontally(area.dim_in_pixel().0 / 2),
+    };
     stacked_bars(
         &orders,
         None,
@@ -189,7 +214,6 @@ pub(crate) fn outcomes(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         ],
         lang,
     )?;
-    let layers = notice_layers(ss, lang);
     if layers.is_empty() {
         // Nothing to draw: an empty frame with a legend of layers that are
         // not there read as a chart that failed; say so in words instead.
