@@ -38,7 +38,7 @@ pub fn layer(server: &'static str) -> RequestLogLayer {
     }
 }
 
-/// The layer [`layer`] returns: tower-http's trace layer ([`Traced`]), gone
+/// The layer [`layer`] returns: tower-http's trace layer (`Traced`), gone
 /// round while nothing would be logged.
 ///
 /// Both its span and its line are at DEBUG, so while the most verbose level
