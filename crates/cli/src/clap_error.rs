@@ -85,24 +85,9 @@ fn subcommand_tip(error: &clap::Error, lang: Lang) -> Option<String> {
     })
 }
 
-/// The Levenshtein distance between `a` and `b`, in characters (also
-/// `hooklab new --from`'s suggestion).
-pub(crate) fn edits(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
+/// The Levenshtein distance (also `hooklab new --from`'s suggestion), the
+/// scenario reader's own.
+pub(crate) use hooklab_core::scenario::edits;
 
 /// One piece of the error's context as text (a list joined by commas).
 fn context(error: &clap::Error, kind: ContextKind) -> String {

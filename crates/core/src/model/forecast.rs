@@ -265,14 +265,7 @@ fn model(
             page_size,
             ..
         } => {
-            let arrivals: Vec<EventArrival> = orders
-                .iter()
-                .map(|o| EventArrival {
-                    merchant: o.merchant,
-                    settled_us: o.settled_us(),
-                    visible_us: o.settled_by_worker_us.unwrap_or(o.settled_us()),
-                })
-                .collect();
+            let arrivals = event_arrivals(orders);
             let c = event_poll_costs(
                 &arrivals,
                 &EventPolling {
@@ -676,6 +669,21 @@ pub fn predicted_for_draws(
     )
 }
 
+/// Each order's event as an event-log poller meets it: visible when the
+/// worker settled it, or at its scheduled instant (reads come on whole
+/// milliseconds in virtual time, so the scheduled instant decides what a
+/// read sees).
+fn event_arrivals(orders: &[OrderTimes]) -> Vec<EventArrival> {
+    orders
+        .iter()
+        .map(|o| EventArrival {
+            merchant: o.merchant,
+            settled_us: o.settled_us(),
+            visible_us: o.settled_by_worker_us.unwrap_or(o.settled_us()),
+        })
+        .collect()
+}
+
 /// The event-log long pollers replayed over `orders`, the settlement
 /// worker waking a held request on the paused clock's tick `tick_us` when
 /// given (the run's draws), else its mean lateness after the instant.
@@ -686,17 +694,7 @@ fn long_poll_events(
     legs: Legs,
     tick_us: Option<f64>,
 ) -> Prediction {
-    let arrivals: Vec<EventArrival> = orders
-        .iter()
-        .map(|o| EventArrival {
-            merchant: o.merchant,
-            settled_us: o.settled_us(),
-            // As for `poll_events`: reads come on whole milliseconds in
-            // virtual time, so the scheduled instant decides what a read
-            // sees.
-            visible_us: o.settled_by_worker_us.unwrap_or(o.settled_us()),
-        })
-        .collect();
+    let arrivals = event_arrivals(orders);
     let c = event_long_poll_costs(
         &arrivals,
         &EventLongPolling {

@@ -50,7 +50,7 @@ pub use tables::{
     ClockMode, DeliverySettings, DownMode, DownWindow, Faults, NetworkSettings, Outcomes,
     PlatformSettings, ReceiverDown, RunSettings, StrategyKind, StrategySpec, Workload,
 };
-pub use text::{EXCERPT_CHARS, Said, excerpt, num, num_rounded};
+pub use text::{EXCERPT_CHARS, Said, edits, excerpt, num, num_rounded};
 pub use validate::{MAX_AMOUNT_CENTS, MAX_ORDERS, MAX_WAIT, MIN_RATE_LIMIT_PER_S};
 
 use crate::lang::Lang;

@@ -271,8 +271,10 @@ fn without_twins(known: &str) -> String {
     }
 }
 
-/// The Levenshtein distance between `a` and `b`, in characters.
-fn edits(a: &str, b: &str) -> usize {
+/// The Levenshtein distance between `a` and `b`, in characters: what a
+/// did-you-mean ranks by (here, and for the CLI's commands and
+/// `hooklab new --from`).
+pub fn edits(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
