@@ -188,14 +188,7 @@ async fn events_page_by_cursor_and_can_be_redelivered_and_recovered() {
         "same event id"
     );
 
-    let (status, _, recovered) = call(
-        &p,
-        "POST",
-        "/v1/webhook_endpoints/we_000001/recover",
-        Some(r#"{"since": "2026-01-01T00:00:00.000Z"}"#),
-        None,
-    )
-    .await;
+    let (status, _, recovered) = recover_first_endpoint(&p).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     assert_eq!(
         recovered["resending"], 2,

@@ -79,14 +79,7 @@ async fn a_burst_of_failures_does_not_disable_a_lasting_run_does_and_recover_tak
     assert_eq!(http.take().len(), 0, "sent to a disabled endpoint");
     // The receiver is back: recovering enables the endpoint and resends the
     // eleven failed events and the one it never got.
-    let (status, _, recovered) = call(
-        &p,
-        "POST",
-        "/v1/webhook_endpoints/we_000001/recover",
-        Some(r#"{"since": "2026-01-01T00:00:00.000Z"}"#),
-        None,
-    )
-    .await;
+    let (status, _, recovered) = recover_first_endpoint(&p).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{recovered}");
     assert_eq!(recovered["resending"], 12, "{recovered}");
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -105,14 +98,7 @@ async fn a_burst_of_failures_does_not_disable_a_lasting_run_does_and_recover_tak
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(http.take().len(), 1, "not delivered after the recovery");
     // Everything delivered: nothing left to recover.
-    let (_, _, again) = call(
-        &p,
-        "POST",
-        "/v1/webhook_endpoints/we_000001/recover",
-        Some(r#"{"since": "2026-01-01T00:00:00.000Z"}"#),
-        None,
-    )
-    .await;
+    let (_, _, again) = recover_first_endpoint(&p).await;
     assert_eq!(again["resending"], 0, "{again}");
 }
 

@@ -168,6 +168,19 @@ async fn call_as(
     (status, headers, value)
 }
 
+/// `POST /v1/webhook_endpoints/we_000001/recover` for every event since
+/// the start of 2026 (the tests' first endpoint, all its history).
+async fn recover_first_endpoint(p: &Platform) -> (StatusCode, http::HeaderMap, Value) {
+    call(
+        p,
+        "POST",
+        "/v1/webhook_endpoints/we_000001/recover",
+        Some(r#"{"since": "2026-01-01T00:00:00.000Z"}"#),
+        None,
+    )
+    .await
+}
+
 const ORDER: &str = r#"{"order_id": "ord_000001", "amount_cents": 4990, "currency": "BRL"}"#;
 
 /// Starts the platform's workers; dropping the trigger stops them.
