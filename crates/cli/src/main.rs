@@ -265,7 +265,7 @@ struct RunArgs {
     clock: Option<ClockArg>,
 
     /// Print the results but write no files.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "out")]
     no_write: bool,
 
     /// How many strategies (and sweep points) of a virtual-clock run go at
@@ -716,6 +716,11 @@ fn producer_of(dir: &Path) -> Option<String> {
     }
 }
 
+/// Whether `dir` exists and holds anything at all.
+fn holds_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some())
+}
+
 /// The clock of the run whose results `dir` holds, if it holds any.
 fn clock_of(dir: &Path) -> Option<ClockMode> {
     let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
@@ -812,6 +817,14 @@ fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(),
         {
             return Err(Failure::Usage(anyhow::anyhow!(text::would_replace(
                 lang, &dir, &theirs, &file
+            ))));
+        }
+        // A folder that holds files but no run's summary is someone's own
+        // (`--out docs`, `--out .`): writing summary.md and the charts into
+        // it would replace files hooklab never wrote.
+        if !args.force && producer_of(&dir).is_none() && holds_files(&dir) {
+            return Err(Failure::Usage(anyhow::anyhow!(text::not_a_results_folder(
+                lang, &dir
             ))));
         }
         // The same file's results, run on the other clock (`--clock

@@ -93,6 +93,24 @@ pub fn would_replace(lang: Lang, dir: &Path, theirs: &str, ours: &str) -> String
     }
 }
 
+/// A results folder named with --out that holds files but no run's
+/// summary.
+pub fn not_a_results_folder(lang: Lang, dir: &Path) -> String {
+    let dir = dir.display();
+    match lang {
+        Lang::En => format!(
+            "{dir} holds files but no hooklab results (no summary.json); refusing to write \
+             summary.md, summary.csv and the charts into it. Choose an empty or new folder \
+             with --out DIR, or write there anyway with --force"
+        ),
+        Lang::PtBr => format!(
+            "{dir} contém arquivos, mas nenhum resultado do hooklab (não há summary.json); \
+             summary.md, summary.csv e os gráficos não serão gravados nela. Escolha uma pasta \
+             vazia ou nova com --out PASTA, ou grave assim mesmo com --force"
+        ),
+    }
+}
+
 /// A run about to replace the same file's results from the other clock.
 pub fn replaces_other_clock(
     lang: Lang,

@@ -224,6 +224,19 @@ impl SettleAfter {
 
 fn parse_settle_after(text: &str) -> Result<SettleAfter, String> {
     let dur = parse_dur(text)?;
+    // The platform refuses a simulated delay past its bound with a 422;
+    // refused here, it is the usage error it is (exit 2, before any order).
+    let most = hooklab_platform::api::MAX_SIMULATED_SETTLE;
+    if dur > most {
+        return Err(match text::parsing_lang() {
+            Lang::En => {
+                format!("`{text}`: the platform settles a test payment within 30 days at most")
+            }
+            Lang::PtBr => {
+                format!("`{text}`: a plataforma liquida um pagamento de teste em no máximo 30 dias")
+            }
+        });
+    }
     let bare = text.trim().chars().all(|c| c.is_ascii_digit() || c == '.');
     Ok(SettleAfter { dur, bare })
 }

@@ -219,7 +219,10 @@ fn a_shop_killed_mid_burst_takes_its_endpoint_back_and_learns_every_order() {
     let said = lines.join("\n");
     let inbox = lines.iter().find(|l| l.contains("inbox:")).unwrap();
     let waiting = count_before(inbox, "waiting for their outcome");
-    assert!(waiting >= 30, "{said}");
+    // Thirty orders were placed; on a slow machine a few may have been
+    // learned (by webhook) before the kill, so they are known, not waiting.
+    let known = count_before(inbox, "orders known");
+    assert!(waiting + known >= 30, "{said}");
     let reused = lines
         .iter()
         .find(|l| l.contains("receiving webhooks at"))

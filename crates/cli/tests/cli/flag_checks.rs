@@ -166,3 +166,51 @@ fn numbers_out_of_range_say_the_range_in_both_languages() {
         }
     }
 }
+
+#[test]
+fn a_simulated_settlement_past_the_platforms_bound_is_a_usage_error() {
+    // The platform would answer 422 once the order was sent; nothing is
+    // sent: the flag is refused with exit 2, in both languages.
+    let platform = format!("http://{}", unused_loopback());
+    for (lang, words) in [("en", "30 days"), ("pt-BR", "30 dias")] {
+        let out = run(
+            lang,
+            &[
+                "order",
+                "--platform",
+                &platform,
+                "--api-key",
+                "sk_test_x",
+                "--settle-after",
+                "31d",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+        assert!(said(&out).contains(words), "{}", said(&out));
+    }
+}
+
+#[test]
+fn a_results_folder_that_holds_someone_elses_files_is_refused_unless_forced() {
+    let dir = super::temp_dir();
+    let mine = dir.path().join("important");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("summary.md"), "my notes\n").unwrap();
+    let out = hooklab(dir.path())
+        .args(["run", "--clock", "virtual", "--out", "important"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(said(&out).contains("no hooklab results"), "{}", said(&out));
+    assert_eq!(
+        std::fs::read_to_string(mine.join("summary.md")).unwrap(),
+        "my notes\n"
+    );
+    // --no-write with --out says the two disagree instead of ignoring one.
+    let out = hooklab(dir.path())
+        .args(["run", "--no-write", "--out", "elsewhere"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(!dir.path().join("elsewhere").exists());
+}

@@ -42,6 +42,7 @@ mod events;
 mod fast;
 pub(crate) mod long_poll;
 mod payments;
+pub use payments::MAX_SIMULATED_SETTLE;
 mod query;
 pub(crate) mod stream;
 

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 /// The longest simulated settlement a test-mode request may ask for.
-const MAX_SIMULATED_SETTLE: Dur = Dur::from_secs(30 * 86_400);
+pub const MAX_SIMULATED_SETTLE: Dur = Dur::from_secs(30 * 86_400);
 
 fn validate(req: &CreatePayment) -> Result<(), ApiError> {
     let most = hooklab_core::wire::MAX_ORDER_ID_BYTES;

@@ -1,8 +1,8 @@
 //! `latency-cdf.svg`: the share of all orders notified within a delay.
 
-use super::style::{Area, CAPTION, Drawn, color, legend, log_range, title};
+use super::style::{Area, CAPTION, Drawn, color, legend, log_range, time_ticks, title};
 use crate::i18n::Msg;
-use crate::units::{decimal, dur};
+use crate::units::{decimal, num};
 use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
 use plotters::coord::combinators::IntoLogRange;
@@ -18,12 +18,13 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
             .flat_map(|s| s.latency_cdf_ms.iter().map(|p| p[0])),
     );
     let floor = range.start;
+    let ticks = time_ticks(&range);
     let mut chart = ChartBuilder::on(root)
         .caption(title(Msg::CdfTitle, summary, lang), CAPTION)
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(70)
-        .build_cartesian_2d(range.log_scale(), 0.0..100.0)?;
+        .build_cartesian_2d(range.log_scale().with_key_points(ticks), 0.0..100.0)?;
     chart
         .configure_mesh()
         .x_desc(Msg::DelayAxisLog.text(lang))
@@ -55,19 +56,30 @@ pub(crate) fn draw(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
     legend(&mut chart, SeriesLabelPosition::LowerRight)
 }
 
-/// A tick of the delay axis, in its own unit as a table cell is (`10 ms`,
-/// `1 s`, `16.7 min`, `2.78 h`): a log axis spans decades, and a run of
-/// hours read in milliseconds ("10,000,000") is a number to count digits
-/// of. Round ticks drop their zeros (`1 s`, not `1.00 s`).
+/// A tick of the delay axis, in the largest unit it holds at least one of,
+/// as a clock reads it (`10 ms`, `1 s`, `90 s` is `1.5 min`, `1 h`): a log
+/// axis spans decades, and a run of hours read in milliseconds
+/// ("10,000,000") is a number to count digits of. Round ticks drop their
+/// zeros (`1 s`, not `1.00 s`). The marks themselves are
+/// [`super::style::time_ticks`]'s, so most are whole in their unit.
 pub(super) fn tick(ms: f64) -> String {
-    let text = dur(ms);
-    let (value, unit) = text.split_once(' ').unwrap_or((&text, ""));
-    let value = if value.contains('.') {
-        value.trim_end_matches('0').trim_end_matches('.')
+    const UNITS: [(f64, &str); 4] = [
+        (86_400_000.0, "d"),
+        (3_600_000.0, "h"),
+        (60_000.0, "min"),
+        (1_000.0, "s"),
+    ];
+    let (value, unit) = UNITS
+        .iter()
+        .find(|(size, _)| ms >= *size)
+        .map_or((ms, "ms"), |(size, unit)| (ms / size, unit));
+    let text = num(value);
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
     } else {
-        value
+        &text
     };
-    format!("{value} {unit}")
+    format!("{text} {unit}")
 }
 
 #[cfg(test)]
@@ -78,9 +90,35 @@ mod tests {
     fn ticks_read_in_their_own_unit() {
         assert_eq!(tick(10.0), "10 ms");
         assert_eq!(tick(1_000.0), "1 s");
-        assert_eq!(tick(100_000.0), "100 s");
+        assert_eq!(tick(90_000.0), "1.5 min");
         assert_eq!(tick(1_000_000.0), "16.7 min");
-        assert_eq!(tick(10_000_000.0), "2.78 h");
+        assert_eq!(tick(3_600_000.0), "1 h");
+        assert_eq!(tick(86_400_000.0), "1 d");
         assert_eq!(tick(0.5), "0.5 ms");
+    }
+
+    #[test]
+    fn a_long_axis_is_marked_where_a_clock_reads() {
+        use crate::charts::style::time_ticks;
+        // retry-for-days' axis: milliseconds to days, thinned to the coarse
+        // marks, none of them a power of ten in milliseconds past a second.
+        let marks: Vec<String> = time_ticks(&(10.0..200_000_000.0))
+            .into_iter()
+            .map(tick)
+            .collect();
+        assert_eq!(
+            marks,
+            [
+                "10 ms", "100 ms", "1 s", "10 s", "1 min", "10 min", "1 h", "6 h", "1 d"
+            ]
+        );
+        // A short axis keeps the 1-2-5 marks.
+        let marks: Vec<String> = time_ticks(&(0.1..30.0)).into_iter().map(tick).collect();
+        assert_eq!(
+            marks,
+            [
+                "0.1 ms", "0.2 ms", "0.5 ms", "1 ms", "2 ms", "5 ms", "10 ms", "20 ms"
+            ]
+        );
     }
 }

@@ -87,6 +87,73 @@ pub(crate) fn log_ticks(range: &std::ops::Range<f64>) -> Vec<f64> {
     out
 }
 
+/// Ticks for a log axis of durations in milliseconds over `range`: below a
+/// second 1, 2 and 5 times the powers of ten, and from there the durations
+/// a clock reads (`1 s`, `10 s`, `1 min`, `10 min`, `1 h`, `6 h`, `1 d`),
+/// so a run of hours is not marked at `16.7 min` and `2.78 h` (powers of
+/// ten in milliseconds shown in their unit). Over many decades, only the
+/// coarser marks are kept, as [`log_ticks`] keeps the powers of ten.
+pub(crate) fn time_ticks(range: &std::ops::Range<f64>) -> Vec<f64> {
+    const S: f64 = 1_000.0;
+    const MIN: f64 = 60.0 * S;
+    const H: f64 = 60.0 * MIN;
+    const D: f64 = 24.0 * H;
+    // (mark, coarse): the coarse marks are the ones kept on a wide axis.
+    let mut marks: Vec<(f64, bool)> = Vec::new();
+    let mut decade = 1e-3;
+    while decade < S {
+        marks.extend([(decade, true), (2.0 * decade, false), (5.0 * decade, false)]);
+        decade *= 10.0;
+    }
+    marks.extend([
+        (S, true),
+        (2.0 * S, false),
+        (5.0 * S, false),
+        (10.0 * S, true),
+        (30.0 * S, false),
+        (MIN, true),
+        (2.0 * MIN, false),
+        (5.0 * MIN, false),
+        (10.0 * MIN, true),
+        (30.0 * MIN, false),
+        (H, true),
+        (2.0 * H, false),
+        (6.0 * H, true),
+        (12.0 * H, false),
+        (D, true),
+        (2.0 * D, false),
+        (5.0 * D, false),
+        (10.0 * D, true),
+    ]);
+    let mut days = 100.0 * D;
+    while days <= range.end && marks.len() < 200 {
+        marks.push((days, true));
+        days *= 10.0;
+    }
+    let inside = |m: &&(f64, bool)| m.0 >= range.start && m.0 <= range.end;
+    let all: Vec<f64> = marks.iter().filter(inside).map(|m| m.0).collect();
+    if all.len() <= 12 {
+        return all;
+    }
+    marks
+        .iter()
+        .filter(inside)
+        .filter(|m| m.1)
+        .map(|m| m.0)
+        .collect()
+}
+
+/// A log axis's tick without the zeros [`tick`]'s three significant
+/// digits pad it with: `1 2 5 10`, not `1.00 2.00 5.00 10.0`.
+pub(crate) fn round_tick(v: f64) -> String {
+    let text = tick(v);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
 /// An axis tick: `0` for zero, otherwise as many decimals as it deserves.
 pub(crate) fn tick(v: f64) -> String {
     if v.abs() < 1e-9 {

@@ -4,9 +4,11 @@
 //! order (a 304 or a webhook is cheaper than a page of events, a stream
 //! cheaper than either), measured only: the model predicts no bytes.
 
-use super::style::{Area, CAPTION, Drawn, LEGEND_GREY, color, log_range, log_ticks, title};
+use super::style::{
+    Area, CAPTION, Drawn, LEGEND_GREY, color, log_range, log_ticks, time_ticks, title,
+};
 use crate::i18n::Msg;
-use crate::units::{decimal, num};
+use crate::units::decimal;
 use hooklab_core::lang::Lang;
 use hooklab_core::report::{StrategyReport, Summary, split_name};
 use plotters::coord::combinators::{BindKeyPoints, IntoLogRange};
@@ -137,7 +139,7 @@ fn draw_against(root: &Area, summary: &Summary, lang: Lang, against: Against) ->
             }),
     );
     let (x_floor, y_floor) = (x_range.start, y_range.start);
-    let (x_ticks, y_ticks) = (log_ticks(&x_range), log_ticks(&y_range));
+    let (x_ticks, y_ticks) = (log_ticks(&x_range), time_ticks(&y_range));
     let (heading, x_desc) = match against {
         Against::Requests => (Msg::TradeoffTitle, Msg::RequestsPerOrderLog),
         Against::Bytes => (Msg::TradeoffBytesTitle, Msg::KbPerOrderLog),
@@ -156,7 +158,7 @@ fn draw_against(root: &Area, summary: &Summary, lang: Lang, against: Against) ->
         .configure_mesh()
         .x_desc(x_desc.text(lang))
         .y_desc(Msg::DelayMsLog.text(lang))
-        .x_label_formatter(&|v| decimal(lang, num(*v)))
+        .x_label_formatter(&|v| decimal(lang, super::style::round_tick(*v)))
         .y_label_formatter(&|v| decimal(lang, super::cdf::tick(*v)))
         .axis_desc_style(("sans-serif", 16))
         .draw()?;
