@@ -102,3 +102,63 @@ async fn a_github_receiver_that_checks_nothing_passes_no_signature_case() {
     );
     assert_eq!(card.exit_code(), 1);
 }
+
+/// Every request the receiver at the returned address got, counted as it
+/// arrives: the seed's receiver, which trusts any JSON body.
+async fn counting_trusts_everything() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counted = seen.clone();
+    let handler = move |body: axum::body::Body| {
+        let counted = counted.clone();
+        async move {
+            counted.fetch_add(1, Ordering::SeqCst);
+            // Read here, after counting: axum's own limit would refuse the
+            // oversized body before any handler saw it.
+            match axum::body::to_bytes(body, super::receivers::MAX_BODY_BYTES).await {
+                Ok(bytes) => trusts_everything(bytes).await,
+                Err(_) => axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            }
+        }
+    };
+    let router = axum::Router::new().route("/webhook", axum::routing::post(handler));
+    (super::serve(router).await, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timing_case_sends_no_forgery_to_a_receiver_that_accepted_one() {
+    // The pt-BR tester's finding: against the seed's GitHub receiver the
+    // timing case sent its 410 forgeries (the receiver printed 442 events),
+    // then said it was skipped because forgeries were accepted.
+    let (addr, seen) = counting_trusts_everything().await;
+    let secret = Secret::parse(hooklab_check::Scheme::Github, "s3cret").unwrap();
+    let mut config = config(format!("http://{addr}/webhook"), secret);
+    config.max_body_bytes = super::receivers::MAX_BODY_BYTES;
+    let card = hooklab_check::run(config).await.unwrap();
+    let shown = hooklab_check::render::table(&card, hooklab_core::lang::Lang::PtBr, false);
+    let timing = card.result(Case::Timing).unwrap();
+    assert_eq!(
+        (timing.verdict, timing.note.clone()),
+        (
+            hooklab_check::Verdict::Skip,
+            Some(hooklab_check::Note::TimingAccepted)
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("assinaturas forjadas foram aceitas, então não há o que cronometrar"),
+        "{shown}"
+    );
+    // Every request the receiver got is an answer on the scorecard: the
+    // timing case sent nothing.
+    let answered: usize = card.results.iter().map(|r| r.replies.len()).sum();
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::SeqCst),
+        answered,
+        "{shown}"
+    );
+}
