@@ -12,7 +12,11 @@
 //! skipped: a receiver that refuses everything also "refuses a forgery", and
 //! that proves nothing. For the same reason a 2xx to the key rotation or to
 //! the raw bytes proves nothing once a forgery got one
-//! ([`Case::needs_refused`]): those are skipped too.
+//! ([`Case::needs_refused`]): those are skipped too, and so is the timing
+//! case, which times refusals and would have none, before it sends its
+//! hundreds of forgeries. A reason known before a case sends anything is
+//! its note even once the deadline has passed: the deadline only names
+//! cases that would have run.
 //!
 //! A 5xx is never taken alone as a receiver's answer to a case, because a
 //! receiver that fails at random would otherwise get another grade each run,
@@ -310,14 +314,23 @@ pub async fn run_with(
     };
     let out_of_time = Note::OutOfTime(config.deadline.as_secs());
     for (index, case) in Case::ALL.into_iter().enumerate() {
+        // A reason known without sending anything comes before the
+        // deadline: the case would be skipped for it with all the time in
+        // the world, and it says more (before, a slow receiver that accepts
+        // forgeries read "the deadline passed before this case" on the
+        // timing case, and the battery counted as incomplete).
         let skip = match &genuine_failed {
-            _ if case != Case::Genuine && budget.passed() => Some(out_of_time.clone()),
             // Every further request would wait as long: skip them all.
             Some(note @ Note::GenuineTimedOut(_)) => Some(note.clone()),
             Some(note) if case.needs_genuine_accepted() || genuine_refused => Some(note.clone()),
             _ if !signer.expresses(case) => Some(not_in_scheme(case)),
-            _ => forgery_accepted(case, &results).map(Note::SignaturesNotChecked),
-        };
+            _ if case == Case::Timing && config.timing_samples == 0 => Some(Note::TimingOff),
+            _ => forgery_accepted(case, &results).map(|accepted| match case {
+                Case::Timing => Note::TimingAccepted,
+                _ => Note::SignaturesNotChecked(accepted),
+            }),
+        }
+        .or_else(|| (case != Case::Genuine && budget.passed()).then(|| out_of_time.clone()));
         if let Some(note) = skip {
             let result = CaseResult::skipped(case, note);
             progress.case_finished(&result, index, total);
@@ -406,7 +419,7 @@ pub async fn run_with(
                     // Waited only until the deadline, not the sender's
                     // limit: the deadline's doing, not the receiver's.
                     cut_off(
-                        CaseResult::new(case, attempts.concat(), Verdict::Skip, None),
+                        CaseResult::from_attempts(case, &attempts, Verdict::Skip, None),
                         &config,
                     )
                 } else {
@@ -415,7 +428,7 @@ pub async fn run_with(
                     if failed_at_random(&attempts) {
                         intermittent = intermittent.or(Some(case));
                     }
-                    CaseResult::new(case, attempts.concat(), verdict, note)
+                    CaseResult::from_attempts(case, &attempts, verdict, note)
                 }
             }
         };
@@ -474,8 +487,9 @@ pub async fn run_with(
 
 /// The genuine case's result with the likely cause of a refusal named on
 /// its own line: a 404 says nothing is at the URL's path, a 401 or 403
-/// that the signature was not taken (`--secret`, `--scheme`). Other
-/// answers keep their note.
+/// that the signature was not taken (`--secret`, `--scheme`), a 5xx to
+/// every attempt that the receiver itself fails (its log says why: the
+/// flags are not the first thing to check). Other answers keep their note.
 fn with_genuine_hint(mut result: CaseResult) -> CaseResult {
     if result.verdict != Verdict::Fail || result.note != Some(Note::Refused) {
         return result;
@@ -486,6 +500,10 @@ fn with_genuine_hint(mut result: CaseResult) -> CaseResult {
             status: status @ (401 | 403),
             ..
         }) => Note::SignatureRefused(*status),
+        Some(Reply::Answered {
+            status: status @ 500..=599,
+            ..
+        }) => Note::GenuineServerError(*status),
         _ => return result,
     };
     result.note = Some(note);
@@ -815,7 +833,7 @@ async fn duplicate(
         signer.scheme().sender_limit(),
     );
     let answered = verdict == Verdict::Pass;
-    let mut result = CaseResult::new(Case::Duplicate, attempts.concat(), verdict, note);
+    let mut result = CaseResult::from_attempts(Case::Duplicate, &attempts, verdict, note);
     let (Some(probe), Some(before)) = (state, before) else {
         if answered {
             result.note = result.note.or(Some(Note::StateNotGiven));

@@ -158,16 +158,24 @@ impl Case {
         !matches!(self.expectation(), Expectation::Accept)
     }
 
-    /// The cases whose forgeries must have been refused for a 2xx to this
-    /// case to mean anything. A receiver that checks no signature accepts a
-    /// key rotation and odd JSON bytes too, and that proves nothing: the key
+    /// The cases whose forgeries must have been refused for this case to
+    /// mean anything. A receiver that checks no signature accepts a key
+    /// rotation and odd JSON bytes too, and that proves nothing: the key
     /// rotation means something only if a forgery and another secret's
     /// signature are refused, the raw bytes only if a forgery and a changed
-    /// body are.
+    /// body are. The timing case times refusals of signatures whose MAC is
+    /// wrong by one byte: once a random MAC or another secret's was
+    /// accepted, its hundreds of forgeries would be accepted too (each one
+    /// an event a student's receiver acts on and prints), and there is no
+    /// refusal to time. Both are known before the case sends anything, so
+    /// it is skipped before it does. (Not a changed body's: a receiver that
+    /// signs the wrong bytes may still compare MACs, and that comparison is
+    /// what the case times.)
     pub fn needs_refused(self) -> &'static [Case] {
         match self {
             Case::KeyRotation => &[Case::ForgedSignature, Case::WrongSecret],
             Case::RawBytes => &[Case::ForgedSignature, Case::TamperedBody],
+            Case::Timing => &[Case::ForgedSignature, Case::WrongSecret],
             _ => &[],
         }
     }
@@ -224,6 +232,11 @@ pub enum Note {
     /// receiver did not take the signature, so `--secret` or `--scheme` is
     /// likely wrong (said on the genuine case's own line).
     SignatureRefused(u16),
+    /// The genuine delivery got this 5xx to every attempt: the receiver
+    /// fails on a genuine delivery (an exception, a crash), which its own
+    /// log says more of than `--secret` or the URL (said on the genuine
+    /// case's own line).
+    GenuineServerError(u16),
     /// The genuine delivery was refused with this status, so this refusal
     /// proves nothing.
     GenuineRefused(u16),
@@ -263,7 +276,9 @@ pub enum Note {
     TimingTooFew,
     /// The timing case was turned off (`--timing-samples 0`).
     TimingOff,
-    /// Forged signatures were accepted, so their timing is beside the point.
+    /// Forged signatures were accepted (by an earlier case, known before
+    /// the timing case sends anything, or by the timing case's own first
+    /// forgery), so their timing is beside the point.
     TimingAccepted,
     /// The reliability case: of `sent` genuine deliveries, `server_errors`
     /// got a 5xx, `dropped` lost their connection before an answer (closed
@@ -339,6 +354,12 @@ pub struct CaseResult {
     /// What came back, one entry per request sent (none when skipped; the
     /// timing case keeps only its summary in `timing`).
     pub replies: Vec<Reply>,
+    /// How many times the case's deliveries were sent: more than 1 when
+    /// they were made again after a 5xx or a dropped connection (see
+    /// [`crate::battery::grade_attempts`]), so `replies` holds every
+    /// attempt's answers, in order. 1 for a case sent once or not resent
+    /// (the reliability and timing cases), 0 for a skipped one.
+    pub attempts: usize,
     /// The grade.
     pub verdict: Verdict,
     /// Why, when the case's own sentence is not enough.
@@ -354,6 +375,7 @@ impl CaseResult {
     pub fn new(case: Case, replies: Vec<Reply>, verdict: Verdict, note: Option<Note>) -> Self {
         CaseResult {
             case,
+            attempts: usize::from(!replies.is_empty()),
             replies,
             verdict,
             note,
@@ -365,6 +387,19 @@ impl CaseResult {
     /// A skipped case.
     pub fn skipped(case: Case, note: Note) -> Self {
         CaseResult::new(case, Vec::new(), Verdict::Skip, Some(note))
+    }
+
+    /// A result graded on `attempts`, each one sending of the case's
+    /// deliveries, their answers kept in order.
+    pub fn from_attempts(
+        case: Case,
+        attempts: &[Vec<Reply>],
+        verdict: Verdict,
+        note: Option<Note>,
+    ) -> Self {
+        let mut result = CaseResult::new(case, attempts.concat(), verdict, note);
+        result.attempts = attempts.len();
+        result
     }
 }
 

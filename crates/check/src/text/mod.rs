@@ -352,21 +352,19 @@ pub fn note(note: &Note, lang: Lang) -> String {
         Note::SignatureRefused(status) => format!(
             "{status}: o receptor não aceitou a assinatura; confira --secret (o segredo do próprio receptor) e --scheme (o formato de assinatura que ele espera)."
         ),
+        Note::GenuineServerError(status) if en => format!(
+            "{status} to every attempt (a delivery that gets a 5xx is sent again, as senders retry): a 5xx is the receiver failing, not refusing; its own log (a traceback, an exception) says why."
+        ),
+        Note::GenuineServerError(status) => format!(
+            "{status} em todas as tentativas (uma entrega que recebe 5xx é enviada de novo, como os remetentes fazem): um 5xx é o receptor falhando, e não recusando; o log dele (um traceback, uma exceção) diz por quê."
+        ),
         Note::GenuineRefused(status) if en => format!(
             "Skipped: the genuine delivery was refused ({status}), so this case would say nothing ({}).",
-            match status {
-                404 => "nothing is at the URL's path: check the URL",
-                401 | 403 => "check --secret and --scheme",
-                _ => "check --secret, --scheme and the URL's path",
-            }
+            genuine_refused_hint(*status, lang)
         ),
         Note::GenuineRefused(status) => format!(
             "Pulado: a entrega genuína foi recusada ({status}), então este caso não diria nada ({}).",
-            match status {
-                404 => "não há nada no caminho da URL: confira a URL",
-                401 | 403 => "confira --secret e --scheme",
-                _ => "confira --secret, --scheme e o caminho da URL",
-            }
+            genuine_refused_hint(*status, lang)
         ),
         Note::GenuineNoAnswer(why) if en => format!(
             "Skipped: the genuine delivery got no answer ({}), so this case would say nothing; see why the receiver drops the connection (its own log, a crash).",
@@ -517,6 +515,43 @@ pub fn note(note: &Note, lang: Lang) -> String {
             title(*case, lang)
         ),
     }
+}
+
+/// What to look at when the genuine delivery got `status`, said on every
+/// case it made skip: the flags for a 401 or 403, the URL for a 404 (or a
+/// redirect, or a path that takes no POST), the receiver's own answer and
+/// log for another 4xx, and for a 5xx its log alone (before, a receiver
+/// that crashed on everything was told to check --secret, --scheme and the
+/// URL's path, none of which was wrong).
+fn genuine_refused_hint(status: u16, lang: Lang) -> &'static str {
+    let (en, pt) = match status {
+        404 => (
+            "nothing is at the URL's path: check the URL",
+            "não há nada no caminho da URL: confira a URL",
+        ),
+        401 | 403 => ("check --secret and --scheme", "confira --secret e --scheme"),
+        300..=399 => (
+            "a redirect, which senders do not follow: check the URL's path, a trailing slash for one",
+            "um redirecionamento, que os remetentes não seguem: confira o caminho da URL, uma barra no fim por exemplo",
+        ),
+        405 => (
+            "the path takes no POST: check the URL's path",
+            "o caminho não aceita POST: confira o caminho da URL",
+        ),
+        400..=499 => (
+            "the receiver found fault with the request: its answer's body or its log says what; check --scheme, the headers it expects",
+            "o receptor viu um problema na requisição: o corpo da resposta ou o log dele diz qual; confira --scheme, os cabeçalhos que ele espera",
+        ),
+        500..=599 => (
+            "a 5xx is the receiver failing, not refusing: find the error in its own log, a traceback",
+            "um 5xx é o receptor falhando, e não recusando: procure o erro no log dele, um traceback",
+        ),
+        _ => (
+            "check --secret, --scheme and the URL's path",
+            "confira --secret, --scheme e o caminho da URL",
+        ),
+    };
+    pick(lang, en, pt)
 }
 
 /// The reliability case's pass, and how much luck it leaves: a receiver that
@@ -681,14 +716,35 @@ pub fn got(result: &CaseResult, lang: Lang) -> String {
         return tally(&result.replies, lang);
     }
     let then = pick(lang, ", then ", ", depois ");
-    let mut text = runs(&result.replies)
-        .into_iter()
-        .map(|(reply, n)| match n {
-            1 => reply_text(reply, lang),
-            n => format!("{n} × {}", short(reply, lang)),
-        })
-        .collect::<Vec<_>>()
-        .join(then);
+    let runs = runs(&result.replies);
+    let attempts = result.attempts;
+    let mut text = match runs.as_slice() {
+        // The same answer to every attempt, one request each: `500 to each
+        // of 6 attempts` (before, `6 × 500` did not say they were the one
+        // delivery sent again).
+        [(reply, n)] if attempts > 1 && *n == attempts => match lang {
+            Lang::En => format!("{} to each of {attempts} attempts", short(reply, lang)),
+            Lang::PtBr => format!(
+                "{} em cada uma das {attempts} tentativas",
+                short(reply, lang)
+            ),
+        },
+        _ => {
+            let answers = runs
+                .iter()
+                .map(|(reply, n)| match n {
+                    1 => reply_text(reply, lang),
+                    n => format!("{n} × {}", short(reply, lang)),
+                })
+                .collect::<Vec<_>>()
+                .join(then);
+            match lang {
+                _ if attempts < 2 => answers,
+                Lang::En => format!("{attempts} attempts: {answers}"),
+                Lang::PtBr => format!("{attempts} tentativas: {answers}"),
+            }
+        }
+    };
     if let Some(state) = &result.state {
         let label = pick(lang, "processed", "processados");
         let (before, after) = (
@@ -1098,6 +1154,69 @@ mod tests {
             ),
             "500 em 0,42 ms, depois 500 em 0,42 ms, depois 200 em 0,42 ms"
         );
+    }
+
+    #[test]
+    fn the_answers_to_a_delivery_made_again_say_they_were_attempts() {
+        // The pt-BR tester's finding: `6 × 500` did not say these were the
+        // genuine delivery sent 6 times.
+        let answered = |status| Reply::Answered {
+            status,
+            elapsed_us: 420,
+        };
+        let attempts = |attempts: Vec<Vec<Reply>>| {
+            CaseResult::from_attempts(Case::Genuine, &attempts, Verdict::Fail, None)
+        };
+        let crashed = attempts(vec![vec![answered(500)]; 6]);
+        assert_eq!(got(&crashed, Lang::En), "500 to each of 6 attempts");
+        assert_eq!(
+            got(&crashed, Lang::PtBr),
+            "500 em cada uma das 6 tentativas"
+        );
+        let mut replies = vec![vec![answered(500)]; 5];
+        replies.push(vec![answered(200)]);
+        assert_eq!(
+            got(&attempts(replies), Lang::En),
+            "6 attempts: 5 × 500, then 200 in 0.42 ms"
+        );
+        let two = attempts(vec![vec![answered(503)], vec![answered(200)]]);
+        assert_eq!(
+            got(&two, Lang::PtBr),
+            "2 tentativas: 503 em 0,42 ms, depois 200 em 0,42 ms"
+        );
+        // Pairs (the duplicate's): the count of attempts, then every answer.
+        let pairs = CaseResult::from_attempts(
+            Case::Duplicate,
+            &[vec![answered(500); 2], vec![answered(500); 2]],
+            Verdict::Fail,
+            None,
+        );
+        assert_eq!(got(&pairs, Lang::En), "2 attempts: 4 × 500");
+    }
+
+    #[test]
+    fn a_refused_genuine_delivery_points_where_its_status_does() {
+        let said = |status, lang| note(&Note::GenuineRefused(status), lang);
+        for status in [401, 403] {
+            assert!(said(status, Lang::En).contains("check --secret and --scheme"));
+        }
+        assert!(said(404, Lang::PtBr).contains("confira a URL"));
+        for status in [500, 502, 503] {
+            for lang in [Lang::En, Lang::PtBr] {
+                let text = said(status, lang);
+                assert!(text.contains("traceback"), "{text}");
+                assert!(!text.contains("--secret"), "{text}");
+            }
+        }
+        let bad_request = said(400, Lang::PtBr);
+        assert!(bad_request.contains("o log dele diz qual"), "{bad_request}");
+        assert!(!bad_request.contains("--secret"), "{bad_request}");
+        assert!(said(405, Lang::En).contains("takes no POST"));
+        assert!(said(307, Lang::En).contains("trailing slash"));
+        // Each status's hint exists in both languages.
+        for status in [0, 307, 400, 401, 404, 405, 422, 500] {
+            assert_ne!(said(status, Lang::En), said(status, Lang::PtBr), "{status}");
+        }
     }
 
     #[test]

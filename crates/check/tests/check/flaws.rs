@@ -464,3 +464,45 @@ async fn a_receiver_that_hangs_up_is_named_in_words_with_the_library_s_as_a_deta
         .unwrap_or_else(|| panic!("no detail line in {pt}"));
     assert!(detail.contains("connection closed"), "{detail}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_crashes_on_everything_is_sent_to_its_log_not_to_the_flags() {
+    // The pt-BR tester's finding: "falhou aceita uma entrega genuína 6 ×
+    // 500", then every skipped case said "(confira --secret, --scheme e o
+    // caminho da URL)", none of which was wrong.
+    let router = axum::Router::new().route(
+        "/webhook",
+        axum::routing::post(|| async { axum::http::StatusCode::INTERNAL_SERVER_ERROR }),
+    );
+    let addr = super::serve(router).await;
+    let card = hooklab_check::run(config(
+        format!("http://{addr}/webhook"),
+        Secret::Standard(receivers::secret()),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(card.failed(), vec![Case::Genuine], "{}", shown(&card));
+    let genuine = card.result(Case::Genuine).unwrap();
+    let attempts = hooklab_check::battery::MAX_ATTEMPTS;
+    assert_eq!(genuine.note, Some(Note::GenuineServerError(500)));
+    assert_eq!(
+        (genuine.attempts, genuine.replies.len()),
+        (attempts, attempts)
+    );
+    let forged = card.result(Case::ForgedSignature).unwrap();
+    assert_eq!(forged.note, Some(Note::GenuineRefused(500)));
+    for (lang, attempts, log) in [
+        (Lang::En, "500 to each of 6 attempts", "log"),
+        (Lang::PtBr, "500 em cada uma das 6 tentativas", "log dele"),
+    ] {
+        let table = hooklab_check::render::table(&card, lang, false);
+        assert!(table.contains(attempts), "{table}");
+        assert!(!table.contains("6 × 500"), "{table}");
+        assert!(!table.contains("--scheme"), "{table}");
+        for result in [genuine, forged] {
+            let said = hooklab_check::text::note(result.note.as_ref().unwrap(), lang);
+            assert!(said.contains(log) && said.contains("traceback"), "{said}");
+        }
+    }
+    assert_eq!(card.exit_code(), 1);
+}

@@ -102,3 +102,126 @@ async fn a_github_receiver_that_checks_nothing_passes_no_signature_case() {
     );
     assert_eq!(card.exit_code(), 1);
 }
+
+/// Every request the receiver at the returned address got, counted as it
+/// arrives: the seed's receiver, which trusts any JSON body.
+async fn counting_trusts_everything() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counted = seen.clone();
+    let handler = move |body: axum::body::Body| {
+        let counted = counted.clone();
+        async move {
+            counted.fetch_add(1, Ordering::SeqCst);
+            // Read here, after counting: axum's own limit would refuse the
+            // oversized body before any handler saw it.
+            match axum::body::to_bytes(body, super::receivers::MAX_BODY_BYTES).await {
+                Ok(bytes) => trusts_everything(bytes).await,
+                Err(_) => axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            }
+        }
+    };
+    let router = axum::Router::new().route("/webhook", axum::routing::post(handler));
+    (super::serve(router).await, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timing_case_sends_no_forgery_to_a_receiver_that_accepted_one() {
+    // The pt-BR tester's finding: against the seed's GitHub receiver the
+    // timing case sent its 410 forgeries (the receiver printed 442 events),
+    // then said it was skipped because forgeries were accepted.
+    let (addr, seen) = counting_trusts_everything().await;
+    let secret = Secret::parse(hooklab_check::Scheme::Github, "s3cret").unwrap();
+    let mut config = config(format!("http://{addr}/webhook"), secret);
+    config.max_body_bytes = super::receivers::MAX_BODY_BYTES;
+    let card = hooklab_check::run(config).await.unwrap();
+    let shown = hooklab_check::render::table(&card, hooklab_core::lang::Lang::PtBr, false);
+    let timing = card.result(Case::Timing).unwrap();
+    assert_eq!(
+        (timing.verdict, timing.note.clone()),
+        (
+            hooklab_check::Verdict::Skip,
+            Some(hooklab_check::Note::TimingAccepted)
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("assinaturas forjadas foram aceitas, então não há o que cronometrar"),
+        "{shown}"
+    );
+    // Every request the receiver got is an answer on the scorecard: the
+    // timing case sent nothing.
+    let answered: usize = card.results.iter().map(|r| r.replies.len()).sum();
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::SeqCst),
+        answered,
+        "{shown}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timing_case_stops_at_the_first_forgery_accepted() {
+    // A receiver that compares only the first half of the hex digest
+    // refuses every forgery of the other cases, which change the whole MAC
+    // or its first byte, and takes one wrong in the last byte: the timing
+    // case cannot know before it sends, and must stop at that one.
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counted = seen.clone();
+    let handler = move |headers: axum::http::HeaderMap, body: axum::body::Body| {
+        let counted = counted.clone();
+        async move {
+            use axum::http::StatusCode;
+            counted.fetch_add(1, Ordering::SeqCst);
+            let Ok(body) = axum::body::to_bytes(body, super::receivers::MAX_BODY_BYTES).await
+            else {
+                return StatusCode::PAYLOAD_TOO_LARGE;
+            };
+            let expected = hooklab_github::signature::sign(b"s3cret", &body);
+            let given = headers
+                .get("x-hub-signature-256")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            // "sha256=" and 32 of the 64 hex digits.
+            let half = "sha256=".len() + 32;
+            if given.len() != expected.len() || given[..half] != expected[..half] {
+                return StatusCode::UNAUTHORIZED;
+            }
+            match serde_json::from_slice::<serde_json::Value>(&body) {
+                Ok(_) => StatusCode::OK,
+                Err(_) => StatusCode::BAD_REQUEST,
+            }
+        }
+    };
+    let router = axum::Router::new().route("/webhook", axum::routing::post(handler));
+    let addr = super::serve(router).await;
+    let secret = Secret::parse(hooklab_check::Scheme::Github, "s3cret").unwrap();
+    let mut config = config(format!("http://{addr}/webhook"), secret);
+    config.max_body_bytes = super::receivers::MAX_BODY_BYTES;
+    let card = hooklab_check::run(config).await.unwrap();
+    let shown = hooklab_check::render::table(&card, hooklab_core::lang::Lang::En, false);
+    for case in [Case::ForgedSignature, Case::WrongSecret, Case::TamperedBody] {
+        assert_eq!(
+            card.verdict(case),
+            Some(hooklab_check::Verdict::Pass),
+            "{case:?}\n{shown}"
+        );
+    }
+    assert_eq!(
+        card.result(Case::Timing).unwrap().note,
+        Some(hooklab_check::Note::TimingAccepted),
+        "{shown}"
+    );
+    // The timing case keeps no replies: what the receiver got beyond the
+    // scorecard's answers is what it sent, its 10 warm-up forgeries (wrong
+    // in the first byte, refused) and the first pair, whose second was
+    // taken. Before, it sent all of its 130.
+    let answered: usize = card.results.iter().map(|r| r.replies.len()).sum();
+    let timing_sent = seen.load(Ordering::SeqCst) - answered;
+    assert_eq!(timing_sent, 12, "{shown}");
+}

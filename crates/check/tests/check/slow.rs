@@ -198,3 +198,130 @@ async fn a_short_deadline_still_asks_the_refusals_and_reports_what_reliability_s
         "{pt}"
     );
 }
+
+/// How long the trusting receiver below takes to answer anything.
+const TRUSTING_WORK: Duration = Duration::from_millis(2_500);
+
+/// A receiver that checks no signature and keeps no ids, and takes 2.5 s
+/// to answer every delivery, on the paused clock: 200 to any JSON body, 500
+/// to one that is not (the seed's crash), 413 past its body limit. Counts
+/// every request as it arrives.
+async fn start_trusting() -> (std::net::SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counted = seen.clone();
+    let handler = move |body: axum::body::Body| {
+        let counted = counted.clone();
+        async move {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let read = axum::body::to_bytes(body, receivers::MAX_BODY_BYTES).await;
+            tokio::time::sleep(TRUSTING_WORK).await;
+            match read {
+                Err(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                Ok(body) if serde_json::from_slice::<serde_json::Value>(&body).is_ok() => {
+                    StatusCode::OK
+                }
+                Ok(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            }
+        }
+    };
+    let router = axum::Router::new().route("/webhook", axum::routing::post(handler));
+    (super::serve(router).await, seen)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_receiver_that_accepts_forgeries_has_its_timing_case_skipped_for_that_not_the_deadline()
+ {
+    // The pt-BR tester's finding: 2.5 s an answer, forgeries accepted, the
+    // default 120 s deadline: the timing case used the last 20 s on
+    // forgeries it then threw away, and read "the deadline passed before
+    // this case"; the battery counted as incomplete.
+    let start_secs = super::now_secs();
+    let (addr, seen) = start_trusting().await;
+    let mut config = hooklab_check::CheckConfig::new(
+        format!("http://{addr}/webhook"),
+        Secret::Standard(receivers::secret()),
+        start_secs,
+        7,
+    );
+    config.timing_samples = super::TIMING_SAMPLES;
+    config.max_body_bytes = receivers::MAX_BODY_BYTES;
+    let card = hooklab_check::run(config).await.unwrap();
+    let shown = shown(&card);
+    let timing = card.result(Case::Timing).unwrap();
+    assert_eq!(
+        (timing.verdict, timing.note.clone()),
+        (Verdict::Skip, Some(Note::TimingAccepted)),
+        "{shown}"
+    );
+    assert!(!card.incomplete(), "{shown}");
+    let answered: usize = card.results.iter().map(|r| r.replies.len()).sum();
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::SeqCst),
+        answered,
+        "{shown}"
+    );
+    // Still graded for what it does: every forgery fails, and the cases
+    // a forgery's 2xx makes meaningless say so.
+    assert_eq!(card.verdict(Case::ForgedSignature), Some(Verdict::Fail));
+    assert_eq!(
+        card.result(Case::RawBytes).unwrap().note,
+        Some(Note::SignaturesNotChecked(Case::ForgedSignature)),
+        "{shown}"
+    );
+    assert_eq!(card.exit_code(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reason_known_up_front_wins_over_the_deadline() {
+    // With a deadline that passes among the refusals (2.5 s each: the
+    // sixth is cut at 16 s), the cases a forgery's 2xx makes meaningless
+    // are still skipped for that reason, not counted as the deadline's.
+    let start_secs = super::now_secs();
+    let (addr, seen) = start_trusting().await;
+    let mut config = hooklab_check::CheckConfig::new(
+        format!("http://{addr}/webhook"),
+        Secret::Standard(receivers::secret()),
+        start_secs,
+        7,
+    );
+    config.timing_samples = super::TIMING_SAMPLES;
+    config.max_body_bytes = receivers::MAX_BODY_BYTES;
+    config.deadline = Duration::from_secs(16);
+    let card = hooklab_check::run(config).await.unwrap();
+    let shown = shown(&card);
+    for case in [Case::KeyRotation, Case::RawBytes] {
+        assert_eq!(
+            card.result(case).unwrap().note,
+            Some(Note::SignaturesNotChecked(Case::ForgedSignature)),
+            "{case:?}\n{shown}"
+        );
+    }
+    assert_eq!(
+        card.result(Case::Timing).unwrap().note,
+        Some(Note::TimingAccepted),
+        "{shown}"
+    );
+    // The cases that would have run are the deadline's.
+    assert_eq!(
+        card.result(Case::EmptySignature).unwrap().note,
+        Some(Note::CutByDeadline(16)),
+        "{shown}"
+    );
+    for case in [
+        Case::StaleTimestamp,
+        Case::Reliability,
+        Case::AnswersFast,
+        Case::Duplicate,
+        Case::NotJson,
+    ] {
+        assert_eq!(
+            card.result(case).unwrap().note,
+            Some(Note::OutOfTime(16)),
+            "{case:?}\n{shown}"
+        );
+    }
+    assert!(card.incomplete(), "{shown}");
+    let answered: usize = card.results.iter().map(|r| r.replies.len()).sum();
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), answered);
+}
