@@ -133,9 +133,9 @@ pub(super) async fn subscribe(
     let since = hooklab_core::clock::rfc3339_from_unix_us(old.registered_at_us);
     let resending = match client.recover_endpoint(&endpoint.id, &since).await {
         Ok(n) => n,
-        // An instant the platform does not know (it started afresh, after
-        // the old registration): there is nothing of then to resend.
-        Err(ClientError::Refused { status: 400, .. }) => 0,
+        // An instant before the platform's lifetime (it started afresh,
+        // after the old registration): it has nothing of then to resend.
+        Err(ClientError::Refused { status: 422, .. }) => 0,
         Err(e) => return Err(e.into()),
     };
     Ok(Subscribed::Moved(Moved {

@@ -25,8 +25,9 @@ pub(super) fn notices(out: &Out) -> Arc<RetryNotices> {
 /// 118s (and 3 other orders)", in the language.
 pub(super) fn line(out: &Out, r: &Retrying<'_>) -> String {
     let now = out.now();
-    // Whole seconds: the budget's tenths of a millisecond are noise here.
-    let left = out.dur(Dur::from_secs(r.left.as_us().div_ceil(1_000_000)));
+    // Whole seconds (at least one): the budget's milliseconds are noise
+    // here, and rounded down the line never promises more than is left.
+    let left = out.dur(Dur::from_secs((r.left.as_us() / 1_000_000).max(1)));
     let (order, others) = (r.order, r.others);
     match out.lang {
         Lang::En => {
@@ -106,25 +107,25 @@ mod tests {
                 Lang::En,
                 &no_answer,
                 0,
-                "12:41:07.123 platform not answering (timed out), retrying order ord_7 for another 118s",
+                "12:41:07.123 platform not answering (timed out), retrying order ord_7 for another 117s",
             ),
             (
                 Lang::En,
                 &busy,
                 3,
-                "12:41:07.123 platform unavailable (503), retrying order ord_7 for another 118s (and 3 other orders)",
+                "12:41:07.123 platform unavailable (503), retrying order ord_7 for another 117s (and 3 other orders)",
             ),
             (
                 Lang::PtBr,
                 &no_answer,
                 1,
-                "12:41:07,123 plataforma sem responder (tempo esgotado), tentando de novo o pedido ord_7 por mais 118s (e mais 1 pedido)",
+                "12:41:07,123 plataforma sem responder (tempo esgotado), tentando de novo o pedido ord_7 por mais 117s (e mais 1 pedido)",
             ),
             (
                 Lang::PtBr,
                 &busy,
                 0,
-                "12:41:07,123 plataforma indisponível (503), tentando de novo o pedido ord_7 por mais 118s",
+                "12:41:07,123 plataforma indisponível (503), tentando de novo o pedido ord_7 por mais 117s",
             ),
         ] {
             let out = super::super::out::for_test(lang);

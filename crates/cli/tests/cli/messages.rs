@@ -420,7 +420,8 @@ fn an_incomplete_check_tells_cases_cut_short_from_cases_not_started() {
     ] {
         let url = stalling_receiver(3);
         let out = hooklab(dir.path())
-            .args(["--lang", lang, "check", &url, "--secret", "s3cr3t"])
+            .args(["--lang", lang, "check", &url])
+            .args(["--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
             .args(["--deadline", "1", "--quiet"])
             .output()
             .unwrap();
