@@ -14,9 +14,10 @@
 //! Everything the page needs is in the binary (`include_str!`): no CDN, no
 //! web font, no build step, so it works in a classroom with no network.
 //!
-//! Every refusal ([`refusal`]) is in the JSON error shape with its message
-//! in the run's language, an unknown path or a wrong method included; the
-//! body of `POST /control` is read by [`control`].
+//! Every refusal (`server/refusal.rs`, [`ApiError`]) is in the JSON error
+//! shape with its message in the run's language, an unknown path or a wrong
+//! method included; the body of `POST /control` is read in
+//! `server/control.rs`.
 
 mod control;
 mod refusal;

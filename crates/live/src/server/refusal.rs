@@ -199,10 +199,7 @@ impl ApiError {
         }
         match self {
             ApiError::NotFinished => "a execução ainda não terminou".to_owned(),
-            ApiError::NotAReplay => {
-                "só uma reprodução pode ser pausada, acelerada ou levada a outro momento"
-                    .to_owned()
-            }
+            ApiError::NotAReplay => "só uma reprodução pode ser pausada ou acelerada".to_owned(),
             ApiError::BadSpeed => format!(
                 "speed deve ser um número de {} a {MAX_SPEED}",
                 pt_number(MIN_SPEED)
