@@ -901,10 +901,11 @@ pub fn exit_reason(card: &Scorecard, lang: Lang) -> Option<String> {
         match &result.note {
             Some(Note::OutOfTime(_)) => not_started += 1,
             Some(Note::CutByDeadline(_)) => cut += 1,
-            Some(
-                Note::Reliable(sent)
-                | Note::Unreliable { sent, .. },
-            ) if *sent < crate::battery::RELIABILITY_DELIVERIES => cut += 1,
+            Some(Note::Reliable(sent) | Note::Unreliable { sent, .. })
+                if *sent < crate::battery::RELIABILITY_DELIVERIES =>
+            {
+                cut += 1
+            }
             _ => {}
         }
     }
@@ -1003,7 +1004,8 @@ mod tests {
             said(&card, Lang::En),
             "1 of 4 cases failed; incomplete: of 4 cases, 2 did not start before --deadline and 2 were cut short by it; give a longer one"
         );
-        card.results.retain(|r| r.note != Some(Note::CutByDeadline(30)));
+        card.results
+            .retain(|r| r.note != Some(Note::CutByDeadline(30)));
         card.results.retain(|r| r.case == Case::Duplicate);
         assert_eq!(
             said(&card, Lang::PtBr),

@@ -463,7 +463,10 @@ fn a_shop_retrying_creations_says_so() {
     let said = lines.join("\n");
     // At most once every ten seconds: not once per order or per try (ten
     // orders, several tries each while the platform was down).
-    let again = lines.iter().filter(|l| l.contains("retrying order")).count();
+    let again = lines
+        .iter()
+        .filter(|l| l.contains("retrying order"))
+        .count();
     let bound = killed.elapsed().as_secs() / 10;
     assert!(again as u64 <= bound, "{again} more in {bound}0 s:\n{said}");
     assert!(

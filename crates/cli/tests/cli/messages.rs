@@ -411,7 +411,11 @@ fn stalling_receiver(answered: usize) -> String {
 fn an_incomplete_check_tells_cases_cut_short_from_cases_not_started() {
     let dir = tempfile::tempdir().unwrap();
     for (lang, cut, not_started) in [
-        ("en", "and 1 was cut short by it", "did not start before --deadline"),
+        (
+            "en",
+            "and 1 was cut short by it",
+            "did not start before --deadline",
+        ),
         (
             "pt-BR",
             "e 1 foi interrompido por ele",

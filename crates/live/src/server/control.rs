@@ -4,9 +4,9 @@
 //! words in them).
 
 use super::refusal::{ApiError, BodyError, shortened};
+use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, header};
-use axum::body::Bytes;
 use serde::Deserialize;
 
 /// The body of `POST /control`; any field may be left out, and one it
@@ -30,7 +30,8 @@ pub(super) fn parse(
     if !is_json(headers) {
         return Err(ApiError::BadBody(BodyError::NotJson));
     }
-    let body = body.map_err(|rejection| ApiError::BadBody(BodyError::Unreadable(rejection.status())))?;
+    let body =
+        body.map_err(|rejection| ApiError::BadBody(BodyError::Unreadable(rejection.status())))?;
     // Typed first: exactly what the control takes, as before.
     let typed = serde_json::from_slice::<ControlRequest>(&body);
     let error = match typed {
@@ -80,7 +81,12 @@ fn is_json(headers: &HeaderMap) -> bool {
     else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essence == "application/json"
         || essence
             .strip_prefix("application/")
@@ -93,7 +99,10 @@ mod tests {
 
     fn parsed(content_type: &str, body: &str) -> Result<ControlRequest, ApiError> {
         let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_TYPE, content_type.parse().unwrap_or_else(|_| unreachable!()));
+        headers.insert(
+            header::CONTENT_TYPE,
+            content_type.parse().unwrap_or_else(|_| unreachable!()),
+        );
         parse(&headers, Ok(Bytes::from(body.to_owned())))
     }
 
@@ -104,13 +113,41 @@ mod tests {
             other => format!("{other:?}"),
         };
         assert_eq!(kind("text/plain", "{}"), "NotJson");
-        assert_eq!(kind("application/json", "{\"speed\": NaN}"), "Syntax { line: 1, column: 11 }");
+        assert_eq!(
+            kind("application/json", "{\"speed\": NaN}"),
+            "Syntax { line: 1, column: 11 }"
+        );
         assert_eq!(kind("application/json", "[1]"), "NotAnObject");
-        assert_eq!(kind("application/json", "{\"sped\": 2}"), "UnknownField(\"sped\")");
-        assert_eq!(kind("application/json", "{\"paused\": \"yes\"}"), "PausedNotBool");
-        assert_eq!(kind("application/json", "{\"speed\": \"fast\"}"), "SpeedNotNumber");
-        assert!(kind("application/json", "{\"speed\": 1, \"speed\": 2}").starts_with("Other(\"duplicate field"));
-        let ok = parsed("application/merge-patch+json; charset=utf-8", "{\"paused\": null, \"speed\": 2}");
-        assert!(matches!(ok, Ok(ControlRequest { paused: None, speed: Some(2.0), at_ms: None })), "{ok:?}");
+        assert_eq!(
+            kind("application/json", "{\"sped\": 2}"),
+            "UnknownField(\"sped\")"
+        );
+        assert_eq!(
+            kind("application/json", "{\"paused\": \"yes\"}"),
+            "PausedNotBool"
+        );
+        assert_eq!(
+            kind("application/json", "{\"speed\": \"fast\"}"),
+            "SpeedNotNumber"
+        );
+        assert!(
+            kind("application/json", "{\"speed\": 1, \"speed\": 2}")
+                .starts_with("Other(\"duplicate field")
+        );
+        let ok = parsed(
+            "application/merge-patch+json; charset=utf-8",
+            "{\"paused\": null, \"speed\": 2}",
+        );
+        assert!(
+            matches!(
+                ok,
+                Ok(ControlRequest {
+                    paused: None,
+                    speed: Some(2.0),
+                    at_ms: None
+                })
+            ),
+            "{ok:?}"
+        );
     }
 }

@@ -103,9 +103,9 @@ impl BodyError {
             BodyError::Syntax { line, column } => {
                 format!("the body is not valid JSON (line {line}, column {column})")
             }
-            BodyError::NotAnObject => format!(
-                "the body must be a JSON object, such as {EXAMPLE} (each field optional)"
-            ),
+            BodyError::NotAnObject => {
+                format!("the body must be a JSON object, such as {EXAMPLE} (each field optional)")
+            }
             BodyError::UnknownField(name) => {
                 format!("unknown field `{name}`: POST /control takes paused, speed and at_ms")
             }
@@ -113,7 +113,9 @@ impl BodyError {
             BodyError::SpeedNotNumber => {
                 format!("speed must be a number from {MIN_SPEED} to {MAX_SPEED}")
             }
-            BodyError::Other(why) => format!("the body is not the object POST /control takes: {why}"),
+            BodyError::Other(why) => {
+                format!("the body is not the object POST /control takes: {why}")
+            }
         }
     }
 
@@ -131,18 +133,23 @@ impl BodyError {
             BodyError::Syntax { line, column } => {
                 format!("o corpo não é JSON válido (linha {line}, coluna {column})")
             }
-            BodyError::NotAnObject => format!(
-                "o corpo deve ser um objeto JSON, como {EXAMPLE} (cada campo é opcional)"
-            ),
+            BodyError::NotAnObject => {
+                format!("o corpo deve ser um objeto JSON, como {EXAMPLE} (cada campo é opcional)")
+            }
             BodyError::UnknownField(name) => {
                 format!("campo desconhecido `{name}`: POST /control aceita paused, speed e at_ms")
             }
             BodyError::PausedNotBool => "paused deve ser true ou false".to_owned(),
             BodyError::SpeedNotNumber => {
-                format!("speed deve ser um número de {} a {MAX_SPEED}", pt_number(MIN_SPEED))
+                format!(
+                    "speed deve ser um número de {} a {MAX_SPEED}",
+                    pt_number(MIN_SPEED)
+                )
             }
             BodyError::Other(why) => {
-                format!("o corpo não é o objeto que POST /control aceita (nas palavras do leitor de JSON: {why})")
+                format!(
+                    "o corpo não é o objeto que POST /control aceita (nas palavras do leitor de JSON: {why})"
+                )
             }
         }
     }

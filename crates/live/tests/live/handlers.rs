@@ -407,7 +407,10 @@ async fn every_refusal_speaks_the_runs_language() {
 async fn the_pages_title_is_in_the_runs_language_before_its_script_runs() {
     let (_, _, html) = send(live_state(Lang::PtBr), get("/")).await;
     assert!(html.contains("<title>hooklab ao vivo</title>"), "{html}");
-    assert!(html.contains(r#"<h1 id="title">hooklab ao vivo</h1>"#), "{html}");
+    assert!(
+        html.contains(r#"<h1 id="title">hooklab ao vivo</h1>"#),
+        "{html}"
+    );
     let (_, _, html) = send(live_state(Lang::En), get("/")).await;
     assert!(html.contains("<title>hooklab live</title>"), "{html}");
 }
