@@ -138,29 +138,12 @@ pub fn check(args: CheckArgs, lang: Lang, quiet: bool) -> Result<(), Failure> {
     if card.exit_code() == 0 {
         return Ok(());
     }
-    let (total, failed, not_run) = (
-        card.results.len(),
-        card.failed().len(),
-        card.counts().out_of_time,
-    );
-    let message = match (failed, lang) {
-        (0, Lang::En) => format!(
-            "incomplete: {not_run} of {total} cases did not start before --deadline; give a longer one"
-        ),
-        (0, Lang::PtBr) => {
-            let verb = if not_run == 1 {
-                "começou"
-            } else {
-                "começaram"
-            };
-            format!(
-                "incompleto: {not_run} de {total} casos não {verb} antes do --deadline; passe um maior"
-            )
-        }
-        (n, Lang::En) => format!("{n} of {total} cases failed"),
-        (1, Lang::PtBr) => format!("1 de {total} casos falhou"),
-        (n, Lang::PtBr) => format!("{n} de {total} casos falharam"),
-    };
+    // Failures first, then what the deadline left undone: cases it kept
+    // from starting, and cases it cut short (one waiting for its answer, or
+    // the reliability case before its 20 deliveries).
+    let message = text::exit_reason(&card, lang).unwrap_or_else(|| {
+        crate::text::pick(lang, "the battery did not pass", "a bateria não passou").to_owned()
+    });
     Err(Failure::Runtime(anyhow!(message)))
 }
 

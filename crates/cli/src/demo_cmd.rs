@@ -37,6 +37,7 @@ mod args;
 mod flags;
 mod out;
 mod resume;
+mod retrying;
 
 pub use args::{OrderArgs, PlatformArgs, ShopArgs, is_flag_mistake, is_refused_key};
 pub use out::Out;
@@ -272,7 +273,9 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     )
     .with_book(book.clone())
     // A platform that died is given time to come back (see `CreationRetry`).
-    .with_creation_retry(hooklab_shop::creation::CreationRetry::INTERACTIVE);
+    .with_creation_retry(hooklab_shop::creation::CreationRetry::INTERACTIVE)
+    // ... and said while it is (once, then every ten seconds).
+    .with_retry_notices(retrying::notices(&out));
     // Orders a previous run left waiting, in the book before the receiver
     // can hear of them (an event about an order the book does not have is
     // acknowledged and not applied).

@@ -97,6 +97,15 @@ pub fn json(lang: Lang) -> String {
     serde_json::Value::Object(map).to_string()
 }
 
+/// The page's title, in its HTML before the script runs (the tab's name,
+/// and what a page whose script did not run shows).
+pub fn title(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => LABELS[0].1,
+        Lang::PtBr => LABELS[0].2,
+    }
+}
+
 /// The `lang` attribute of the page.
 pub fn html_lang(lang: Lang) -> &'static str {
     match lang {

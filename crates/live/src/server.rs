@@ -5,7 +5,7 @@
 //! | `GET /`          | the page (HTML; labels in the run's language)          |
 //! | `GET /live.css`, `GET /live.js` | its style and script, compiled in       |
 //! | `GET /events`    | Server-Sent Events: a snapshot, then a frame per tick  |
-//! |                  | (429 `too_many_viewers` while [`MAX_VIEWERS`] watch)  |
+//! |                  | (429 `too_many_viewers` while [`MAX_VIEWERS`](crate::state::MAX_VIEWERS) watch) |
 //! | `GET /board.json`| the board now (what a new page starts from)            |
 //! | `GET /summary.json` | the run's summary, once there is one               |
 //! | `POST /control`  | `{"paused": bool, "speed": number, "at_ms": number}`,  |
@@ -13,18 +13,30 @@
 //!
 //! Everything the page needs is in the binary (`include_str!`): no CDN, no
 //! web font, no build step, so it works in a classroom with no network.
+//!
+//! Every refusal (`server/refusal.rs`, [`ApiError`]) is in the JSON error
+//! shape with its message in the run's language, an unknown path or a wrong
+//! method included; the body of `POST /control` is read in
+//! `server/control.rs`.
+
+mod control;
+mod refusal;
+
+pub use refusal::{ApiError, BodyError};
 
 use crate::labels;
-use crate::state::{Controls, LiveState, MAX_VIEWERS, TICK, Watch};
-use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
-use axum::http::{StatusCode, header};
+use crate::state::{Controls, LiveState, TICK, Watch};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::stream::{self, Stream};
-use serde::Deserialize;
+use hooklab_core::lang::Lang;
 use std::convert::Infallible;
 use std::future::Future;
 use tokio::net::TcpListener;
@@ -41,63 +53,6 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 /// `hooklab live --speed` take the same range).
 pub use crate::replay::{MAX_SPEED, MIN_SPEED};
 
-/// Why a request was refused, answered as `{"error": {"code", "message"}}`.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// Occurs when `/summary.json` is asked for before the run ended.
-    #[error("the run has not finished yet")]
-    NotFinished,
-    /// Occurs when the controls are used on a live run.
-    #[error("only a replay can be paused or sped up")]
-    NotAReplay,
-    /// Occurs when a speed is not a number from the minimum to the maximum.
-    #[error("speed must be a number from {MIN_SPEED} to {MAX_SPEED}")]
-    BadSpeed,
-    /// Occurs when the instant to seek to is not a number of ms from 0.
-    #[error(
-        "at_ms must be a number of milliseconds from 0 (the start of the run); \
-         past the end means the end"
-    )]
-    BadAtMs,
-    /// Occurs when the body of `POST /control` is not the JSON object it
-    /// takes.
-    #[error("{0}")]
-    BadBody(#[from] JsonRejection),
-    /// Occurs when a page asks for the event stream while
-    /// [`MAX_VIEWERS`] pages hold one.
-    #[error(
-        "{MAX_VIEWERS} pages are watching already, the most this server feeds: \
-         close one and reload"
-    )]
-    TooManyViewers,
-}
-
-impl ApiError {
-    fn code(&self) -> (StatusCode, &'static str) {
-        match self {
-            ApiError::NotFinished => (StatusCode::NOT_FOUND, "not_finished"),
-            ApiError::NotAReplay => (StatusCode::CONFLICT, "not_a_replay"),
-            ApiError::BadSpeed => (StatusCode::BAD_REQUEST, "bad_speed"),
-            ApiError::BadAtMs => (StatusCode::BAD_REQUEST, "bad_at_ms"),
-            // JSON of the wrong shape (an unknown field, a wrong type) is a
-            // bad request like the others here, not axum's 422.
-            ApiError::BadBody(JsonRejection::JsonDataError(_)) => {
-                (StatusCode::BAD_REQUEST, "bad_body")
-            }
-            ApiError::BadBody(rejection) => (rejection.status(), "bad_body"),
-            ApiError::TooManyViewers => (StatusCode::TOO_MANY_REQUESTS, "too_many_viewers"),
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code) = self.code();
-        let body = serde_json::json!({"error": {"code": code, "message": self.to_string()}});
-        (status, Json(body)).into_response()
-    }
-}
-
 /// The live view's routes over `state`.
 pub fn router(state: LiveState) -> Router {
     let routes = Router::new()
@@ -107,12 +62,72 @@ pub fn router(state: LiveState) -> Router {
         .route("/events", get(events))
         .route("/board.json", get(board))
         .route("/summary.json", get(summary))
-        .route("/control", post(control));
+        .route("/control", post(control))
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method);
     // axum's 2 MB (a control is a few bytes), a declared Content-Length over
     // it refused at once with 413.
-    hooklab_core::http::server::body_limit(routes, hooklab_core::http::server::DEFAULT_BODY_BYTES)
+    let limited = hooklab_core::http::server::body_limit(
+        routes,
+        hooklab_core::http::server::DEFAULT_BODY_BYTES,
+    );
+    limited
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            early_refusal_in_language,
+        ))
         .with_state(state)
         .layer(hooklab_core::http::trace::layer("live"))
+}
+
+/// Any path no route has: 404 `no_route`, in the run's language.
+async fn no_route(State(state): State<LiveState>, uri: Uri) -> Response {
+    ApiError::NoRoute(refusal::shortened(uri.path())).response_in(state.lang())
+}
+
+/// A route's path with a method it does not take: 405
+/// `method_not_allowed` (the method router adds `Allow`).
+async fn wrong_method(State(state): State<LiveState>, method: Method, uri: Uri) -> Response {
+    ApiError::MethodNotAllowed {
+        method: refusal::shortened(method.as_str()),
+        path: refusal::shortened(uri.path()),
+    }
+    .response_in(state.lang())
+}
+
+/// The 413 that `body_limit` answers before any route (a declared
+/// `Content-Length` over the limit), its message in Portuguese when the run
+/// is: it is the one refusal here not made by this crate. Only refusals
+/// with that status and code are read again; everything else passes as it
+/// is.
+async fn early_refusal_in_language(
+    State(state): State<LiveState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let response = next.run(request).await;
+    let (Lang::PtBr, Some(declared)) = (state.lang(), declared) else {
+        return response;
+    };
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // The refusal is a short JSON body; more is not one.
+    let bytes = axum::body::to_bytes(body, 4_096).await.unwrap_or_default();
+    let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    if json["error"]["code"] != "body_too_large" {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    json["error"]["message"] = refusal::declared_too_large_pt(declared).into();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = serde_json::to_vec(&json).unwrap_or_default();
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 async fn page(State(state): State<LiveState>) -> Html<String> {
@@ -120,6 +135,7 @@ async fn page(State(state): State<LiveState>) -> Html<String> {
     let labels = labels::json(state.lang()).replace('<', "\\u003c");
     Html(
         PAGE.replace("{{LANG}}", labels::html_lang(state.lang()))
+            .replace("{{TITLE}}", labels::title(state.lang()))
             .replace("{{LABELS}}", &labels),
     )
 }
@@ -142,9 +158,11 @@ async fn board(State(state): State<LiveState>) -> Response {
     }
 }
 
-async fn summary(State(state): State<LiveState>) -> Result<Response, ApiError> {
-    let json = state.summary_json().ok_or(ApiError::NotFinished)?;
-    Ok((
+async fn summary(State(state): State<LiveState>) -> Response {
+    let Some(json) = state.summary_json() else {
+        return ApiError::NotFinished.response_in(state.lang());
+    };
+    (
         [
             (header::CONTENT_TYPE, "application/json"),
             (
@@ -154,27 +172,26 @@ async fn summary(State(state): State<LiveState>) -> Result<Response, ApiError> {
         ],
         json.to_string(),
     )
-        .into_response())
-}
-
-/// The body of `POST /control`; any field may be left out, and one it
-/// does not know (`{"sped": 2}`) is refused, not ignored: a typo would
-/// otherwise answer 200 and change nothing.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ControlRequest {
-    paused: Option<bool>,
-    speed: Option<f64>,
-    /// Any JSON value, so that one that is not a number is refused as
-    /// [`ApiError::BadAtMs`] like a negative one.
-    at_ms: Option<serde_json::Value>,
+        .into_response()
 }
 
 async fn control(
     State(state): State<LiveState>,
-    req: Result<Json<ControlRequest>, JsonRejection>,
-) -> Result<Json<Controls>, ApiError> {
-    let Json(req) = req?;
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match controlled(&state, &headers, body) {
+        Ok(controls) => Json(controls).into_response(),
+        Err(error) => error.response_in(state.lang()),
+    }
+}
+
+fn controlled(
+    state: &LiveState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Controls, ApiError> {
+    let req = control::parse(headers, body)?;
     if let Some(speed) = req.speed
         && !crate::replay::speed_in_range(speed)
     {
@@ -188,10 +205,9 @@ async fn control(
                 .ok_or(ApiError::BadAtMs)
         })
         .transpose()?;
-    let controls = state
+    state
         .control(req.paused, req.speed, at_ms)
-        .ok_or(ApiError::NotAReplay)?;
-    Ok(Json(controls))
+        .ok_or(ApiError::NotAReplay)
 }
 
 /// Where an event stream is: the snapshot still to send, then frames (and
@@ -201,10 +217,17 @@ struct Viewer {
     watch: Watch,
 }
 
-async fn events(
-    State(state): State<LiveState>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let watch = state.watch().ok_or(ApiError::TooManyViewers)?;
+async fn events(State(state): State<LiveState>) -> Response {
+    match stream_for(state.clone()) {
+        Some(sse) => sse.into_response(),
+        None => ApiError::TooManyViewers.response_in(state.lang()),
+    }
+}
+
+/// The event stream of one more page, or `None` while
+/// [`MAX_VIEWERS`](crate::state::MAX_VIEWERS) pages hold one.
+fn stream_for(state: LiveState) -> Option<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let watch = state.watch()?;
     let viewer = Viewer { state, watch };
     let stream = stream::unfold(viewer, |mut v| async move {
         if let Some(snapshot) = v.watch.snapshot.take() {
@@ -223,7 +246,7 @@ async fn events(
         };
         Some((Ok(Event::default().data(&*data)), v))
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Some(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 /// Serves the live view on `listener` until `shutdown` resolves, with the

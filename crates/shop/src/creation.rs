@@ -13,8 +13,18 @@
 //! that never reached it (not started yet, a wrong `--platform`) is told so
 //! after the five quick tries, not two minutes later.
 
+//!
+//! Two minutes of silence read as a hung shop: a shop at a terminal is
+//! given [`RetryNotices`], which say when a creation starts being retried
+//! and then at most once every [`RetryNotices::EVERY`], whatever the number
+//! of orders retrying at once (the CLI prints them; a simulation has none).
+
+use crate::client::ClientError;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
+use hooklab_core::ids::OrderId;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A creation's retry policy: waits that double from `first_wait` up to
 /// `longest_wait` (a `Retry-After` the platform sends is honoured as it
@@ -106,6 +116,84 @@ impl CreationRetry {
     }
 }
 
+/// One notice that a payment's creation is being retried.
+#[derive(Debug)]
+pub struct Retrying<'a> {
+    /// The order whose creation failed and is tried again.
+    pub order: &'a OrderId,
+    /// Why the last try failed (no answer, a time-out, a 429 or a 503).
+    pub why: &'a ClientError,
+    /// How long the creation goes on being tried before it is given up.
+    pub left: Dur,
+    /// Other orders whose creations are being retried at the same time.
+    pub others: usize,
+}
+
+/// Says that creations are being retried, boundedly: once when a retry
+/// starts, then at most once every [`RetryNotices::EVERY`] for the whole
+/// shop (a burst of orders against a platform that died would otherwise
+/// print a line per order per try).
+pub struct RetryNotices {
+    say: Box<dyn Fn(&Retrying<'_>) + Send + Sync>,
+    every: Dur,
+    /// When the last notice was said (on the shop's clock); guarded by its
+    /// mutex, held for one comparison and one assignment.
+    last: Mutex<Option<Micros>>,
+    /// Creations waiting to be tried again now, the counted one included.
+    retrying: AtomicUsize,
+}
+
+impl std::fmt::Debug for RetryNotices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RetryNotices")
+            .field("every", &self.every)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RetryNotices {
+    /// The longest silence between two notices while a retry goes on.
+    pub const EVERY: Dur = Dur::from_secs(10);
+
+    /// Notices handed to `say`, at most one every [`Self::EVERY`].
+    pub fn new(say: impl Fn(&Retrying<'_>) + Send + Sync + 'static) -> Self {
+        RetryNotices {
+            say: Box::new(say),
+            every: Self::EVERY,
+            last: Mutex::new(None),
+            retrying: AtomicUsize::new(0),
+        }
+    }
+
+    /// A creation is about to wait and try again, at `now`: said if no
+    /// notice was said within [`Self::EVERY`]. Answers a guard that counts
+    /// the creation as retrying until it is dropped.
+    pub(crate) fn retrying(&self, notice: Retrying<'_>, now: Micros) -> RetryingGuard<'_> {
+        let others = self.retrying.fetch_add(1, Ordering::Relaxed);
+        let due = {
+            let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+            let due = last.is_none_or(|at| now.since(at) >= self.every);
+            if due {
+                *last = Some(now);
+            }
+            due
+        };
+        if due {
+            (self.say)(&Retrying { others, ..notice });
+        }
+        RetryingGuard(self)
+    }
+}
+
+/// A creation counted as retrying (see [`RetryNotices::retrying`]).
+pub(crate) struct RetryingGuard<'a>(&'a RetryNotices);
+
+impl Drop for RetryingGuard<'_> {
+    fn drop(&mut self) {
+        self.0.retrying.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +213,44 @@ mod tests {
             backoff = p.grown(backoff);
         }
         assert_eq!(waits, vec![100, 200, 400, 800]);
+    }
+
+    /// A retry is said at once, then not again within ten seconds however
+    /// many creations retry, then again; each notice counts the others.
+    #[test]
+    fn retry_notices_are_said_at_most_once_every_ten_seconds() {
+        let said = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let notices = RetryNotices::new({
+            let said = said.clone();
+            move |r: &Retrying<'_>| {
+                let mut said = said.lock().unwrap();
+                said.push((r.order.to_string(), r.left, r.others));
+            }
+        });
+        let why = ClientError::TimedOut(Dur::from_secs(5));
+        let order = |n| OrderId::numbered(n);
+        let (a, b, c) = (order(1), order(2), order(3));
+        let notice = |order, left| Retrying {
+            order,
+            why: &why,
+            left,
+            others: 0,
+        };
+        let first = notices.retrying(notice(&a, Dur::from_secs(119)), Micros(0));
+        let second = notices.retrying(notice(&b, Dur::from_secs(118)), Micros(2_000_000));
+        drop(first);
+        let again = notices.retrying(notice(&b, Dur::from_secs(109)), Micros(9_999_999));
+        drop(again);
+        let late = notices.retrying(notice(&c, Dur::from_secs(100)), Micros(10_000_000));
+        drop((second, late));
+        assert_eq!(
+            *said.lock().unwrap(),
+            vec![
+                (a.to_string(), Dur::from_secs(119), 0),
+                (c.to_string(), Dur::from_secs(100), 1),
+            ]
+        );
+        assert_eq!(notices.retrying.load(Ordering::Relaxed), 0);
     }
 
     /// At a terminal the shop tries until its budget is spent, with waits

@@ -70,6 +70,9 @@ pub struct Shop {
     /// endpoint's registration): the creation retry's long budget is for a
     /// platform that went away, not one never reached.
     reached: Arc<std::sync::atomic::AtomicBool>,
+    /// Who is told that creations are being retried (a shop at a
+    /// terminal); `None` says nothing.
+    retry_notices: Option<Arc<creation::RetryNotices>>,
 }
 
 /// What every pending payment's task shares, for the strategies between
@@ -103,7 +106,17 @@ impl Shop {
             spectrum: OnceLock::new(),
             creation: creation::CreationRetry::SCENARIO,
             reached: Arc::default(),
+            retry_notices: None,
         }
+    }
+
+    /// The same shop, saying to `notices` when a payment's creation is
+    /// being retried under a long budget (a terminal's
+    /// [`creation::CreationRetry::INTERACTIVE`]: minutes that would
+    /// otherwise pass in silence).
+    pub fn with_retry_notices(mut self, notices: Arc<creation::RetryNotices>) -> Self {
+        self.retry_notices = Some(notices);
+        self
     }
 
     /// The same shop, retrying each payment's creation by `policy` (the
@@ -205,11 +218,27 @@ impl Shop {
                 ClientError::TimedOut(_) if policy.retries_timeouts() => None,
                 _ => return Err(err),
             };
-            let Some(wait) = policy.next_wait(tries, backoff, asked, started, self.clock.now())
-            else {
+            let now = self.clock.now();
+            let Some(wait) = policy.next_wait(tries, backoff, asked, started, now) else {
                 return Err(err);
             };
-            self.clock.sleep_until(self.clock.now().plus(wait)).await;
+            // Said only under a long budget: the few quick tries before a
+            // first answer end within seconds with their own line.
+            let _retrying = match (&self.retry_notices, policy.budget) {
+                (Some(notices), Some(budget)) => Some(notices.retrying(
+                    creation::Retrying {
+                        order: &request.order_id,
+                        why: &err,
+                        left: hooklab_core::duration::Dur(
+                            budget.as_us().saturating_sub(now.since(started).as_us()),
+                        ),
+                        others: 0,
+                    },
+                    now,
+                )),
+                _ => None,
+            };
+            self.clock.sleep_until(now.plus(wait)).await;
             backoff = policy.grown(backoff);
         }
     }

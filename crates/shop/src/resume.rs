@@ -75,6 +75,44 @@ impl Inbox {
         })
     }
 
+    /// The endpoint this shop registered last for a URL other than `url`,
+    /// with that URL: a shop restarted with another `--listen` finds here
+    /// the endpoint whose deliveries still go to its old address.
+    pub fn endpoint_elsewhere(
+        &self,
+        url: &str,
+    ) -> Result<Option<(String, SavedEndpoint)>, InboxError> {
+        self.write(|tx| {
+            tx.execute_batch(ENDPOINT_SCHEMA)?;
+            tx.query_row(
+                "SELECT url, id, secret, registered_at_us FROM endpoint WHERE url <> ?1 \
+                 ORDER BY registered_at_us DESC LIMIT 1",
+                params![url],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        SavedEndpoint {
+                            id: EndpointId(r.get(1)?),
+                            secret: r.get(2)?,
+                            registered_at_us: r.get(3)?,
+                        },
+                    ))
+                },
+            )
+            .optional()
+        })
+    }
+
+    /// Forgets the endpoint kept for `url` (it was replaced by one for
+    /// another URL, and removed from the platform).
+    pub fn forget_endpoint(&self, url: &str) -> Result<(), InboxError> {
+        self.write(|tx| {
+            tx.execute_batch(ENDPOINT_SCHEMA)?;
+            tx.execute("DELETE FROM endpoint WHERE url = ?1", params![url])?;
+            Ok(())
+        })
+    }
+
     /// Keeps `endpoint`, registered for `url`, replacing what was kept for
     /// that URL. Call before the shop places an order, so that a restart
     /// finds it.
@@ -155,13 +193,19 @@ mod tests {
         let (inbox, contents) = Inbox::open(&path, clock()).unwrap();
         assert_eq!(contents.pending, vec![OrderId::numbered(1)]);
         assert_eq!(contents.missed, 1);
-        assert_eq!(inbox.saved_endpoint(url).unwrap(), Some(saved));
+        assert_eq!(inbox.saved_endpoint(url).unwrap(), Some(saved.clone()));
+        let other = "http://127.0.0.1:4344/webhooks/payments";
+        assert_eq!(inbox.saved_endpoint(other).unwrap(), None);
+        // Asked from another address, the kept one is found with its URL;
+        // from its own, there is none elsewhere; once forgotten, none.
         assert_eq!(
-            inbox
-                .saved_endpoint("http://127.0.0.1:4344/webhooks/payments")
-                .unwrap(),
-            None
+            inbox.endpoint_elsewhere(other).unwrap(),
+            Some((url.to_owned(), saved.clone()))
         );
+        assert_eq!(inbox.endpoint_elsewhere(url).unwrap(), None);
+        inbox.forget_endpoint(url).unwrap();
+        assert_eq!(inbox.endpoint_elsewhere(other).unwrap(), None);
+        assert_eq!(inbox.saved_endpoint(url).unwrap(), None);
         let conn = rusqlite::Connection::open(&path).unwrap();
         let row: (String, String) = conn
             .query_row(

@@ -943,9 +943,134 @@ pub fn summary(counts: &Counts, lang: Lang) -> String {
     line
 }
 
+/// Why `hooklab check` exits 1, one line: how many cases failed, and how
+/// the deadline left the battery incomplete: cases it kept from starting,
+/// and cases it cut short (one that waited for its answer, or the
+/// reliability case, which takes at most half of the time left and may
+/// stop before its 20 deliveries). `None` when nothing failed and the
+/// battery finished.
+pub fn exit_reason(card: &Scorecard, lang: Lang) -> Option<String> {
+    let total = card.results.len();
+    let failed = card.failed().len();
+    let (mut not_started, mut cut) = (0, 0);
+    for result in &card.results {
+        match &result.note {
+            Some(Note::OutOfTime(_)) => not_started += 1,
+            Some(Note::CutByDeadline(_)) => cut += 1,
+            Some(Note::Reliable(sent) | Note::Unreliable { sent, .. })
+                if *sent < crate::battery::RELIABILITY_DELIVERIES =>
+            {
+                cut += 1
+            }
+            _ => {}
+        }
+    }
+    let pt = lang == Lang::PtBr;
+    let failed_part = match (failed, pt) {
+        (0, _) => None,
+        (n, false) => Some(format!("{n} of {total} cases failed")),
+        (1, true) => Some(format!("1 de {total} casos falhou")),
+        (n, true) => Some(format!("{n} de {total} casos falharam")),
+    };
+    let began = |n: usize| if n == 1 { "começou" } else { "começaram" };
+    let was_cut = |n: usize| match (n, pt) {
+        (1, false) => "was cut short",
+        (_, false) => "were cut short",
+        (1, true) => "foi interrompido",
+        (_, true) => "foram interrompidos",
+    };
+    let incomplete = match (not_started, cut, pt) {
+        (0, 0, _) => None,
+        (a, 0, false) => Some(format!(
+            "incomplete: {a} of {total} cases did not start before --deadline; give a longer one"
+        )),
+        (0, c, false) => Some(format!(
+            "incomplete: {c} of {total} cases {} by --deadline; give a longer one",
+            was_cut(c)
+        )),
+        (a, c, false) => Some(format!(
+            "incomplete: of {total} cases, {a} did not start before --deadline and {c} {} by it; give a longer one",
+            was_cut(c)
+        )),
+        (a, 0, true) => Some(format!(
+            "incompleto: {a} de {total} casos não {} antes do --deadline; passe um maior",
+            began(a)
+        )),
+        (0, c, true) => Some(format!(
+            "incompleto: {c} de {total} casos {} pelo --deadline; passe um maior",
+            was_cut(c)
+        )),
+        (a, c, true) => Some(format!(
+            "incompleto: de {total} casos, {a} não {} antes do --deadline e {c} {} por ele; passe um maior",
+            began(a),
+            was_cut(c)
+        )),
+    };
+    match (failed_part, incomplete) {
+        (Some(f), Some(i)) => Some(format!("{f}; {i}")),
+        (f, i) => f.or(i),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A case the deadline cut while it waited, or a reliability case that
+    /// stopped before its 20 deliveries, is said to be cut short, not to
+    /// have not started; the failures come first.
+    #[test]
+    fn the_exit_reason_tells_cases_not_started_from_cases_cut_short() {
+        let mut card = Scorecard {
+            url: "http://127.0.0.1:1/".into(),
+            scheme: crate::Scheme::Standard,
+            state_url: None,
+            oversized_bytes: 0,
+            timing_samples: 0,
+            results: vec![CaseResult::skipped(
+                Case::StaleTimestamp,
+                Note::CutByDeadline(30),
+            )],
+        };
+        let said = |card: &Scorecard, lang| exit_reason(card, lang).unwrap();
+        assert_eq!(
+            said(&card, Lang::En),
+            "incomplete: 1 of 1 cases was cut short by --deadline; give a longer one"
+        );
+        assert_eq!(
+            said(&card, Lang::PtBr),
+            "incompleto: 1 de 1 casos foi interrompido pelo --deadline; passe um maior"
+        );
+        card.results
+            .push(CaseResult::skipped(Case::Duplicate, Note::OutOfTime(30)));
+        card.results
+            .push(CaseResult::skipped(Case::Timing, Note::OutOfTime(30)));
+        assert_eq!(
+            said(&card, Lang::En),
+            "incomplete: of 3 cases, 2 did not start before --deadline and 1 was cut short by it; give a longer one"
+        );
+        assert_eq!(
+            said(&card, Lang::PtBr),
+            "incompleto: de 3 casos, 2 não começaram antes do --deadline e 1 foi interrompido por ele; passe um maior"
+        );
+        let mut reliability = CaseResult::skipped(Case::Reliability, Note::Reliable(9));
+        reliability.verdict = Verdict::Fail;
+        card.results.push(reliability);
+        assert_eq!(
+            said(&card, Lang::En),
+            "1 of 4 cases failed; incomplete: of 4 cases, 2 did not start before --deadline and 2 were cut short by it; give a longer one"
+        );
+        card.results
+            .retain(|r| r.note != Some(Note::CutByDeadline(30)));
+        card.results.retain(|r| r.case == Case::Duplicate);
+        assert_eq!(
+            said(&card, Lang::PtBr),
+            "incompleto: 1 de 1 casos não começou antes do --deadline; passe um maior"
+        );
+        // All 20 sent, nothing failed: nothing to say.
+        card.results = vec![CaseResult::skipped(Case::Reliability, Note::Reliable(20))];
+        assert_eq!(exit_reason(&card, Lang::En), None);
+    }
 
     #[test]
     fn times_read_in_the_right_unit() {

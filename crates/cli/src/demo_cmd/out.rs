@@ -287,6 +287,25 @@ fn order_of(what: &Happening) -> Option<&OrderId> {
     }
 }
 
+/// An [`Out`] for other modules' tests: in `lang`, at UTC, its lines sent
+/// nowhere.
+#[cfg(test)]
+pub(super) fn for_test(lang: Lang) -> Out {
+    Out {
+        printer: Arc::new(
+            LinePrinter::spawn(
+                Sink::Lines(tokio::sync::mpsc::unbounded_channel().0),
+                lang,
+                1,
+            )
+            .unwrap_or_else(|e| panic!("{e}")),
+        ),
+        lang,
+        offset: time::UtcOffset::UTC,
+        wall_us: || 1_796_128_867_123_000,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -7,6 +7,12 @@
 //! `Idempotency-Key`: the platform answers the payment it already has (and
 //! so its status now), or creates it if it never did. No resumed order is
 //! waited on with nothing coming to tell its outcome.
+//!
+//! Restarted with another `--listen`, the endpoint it kept delivers to the
+//! old address, where nothing listens: the shop registers one for the new
+//! address, removes the old from the platform (which cannot change an
+//! endpoint's URL), asks for the old one's undelivered events at the new
+//! one, and says so in its line.
 
 use super::Out;
 use hooklab_core::clock::Clock;
@@ -46,6 +52,25 @@ pub(super) enum Subscribed {
     /// The one its inbox kept, taken back; the platform is resending this
     /// many events it had not delivered.
     Reused(SavedEndpoint, u64),
+    /// The inbox kept one for another address (the shop was started with
+    /// another `--listen`): registered anew for this one, the old one
+    /// removed from the platform, and its undelivered events sent here.
+    Moved(Moved),
+}
+
+/// An endpoint that moved to the shop's new address (see
+/// [`Subscribed::Moved`]).
+pub(super) struct Moved {
+    /// The endpoint registered for the new address.
+    pub endpoint: WebhookEndpoint,
+    /// The address the old one delivered to.
+    pub from: String,
+    /// The old endpoint's id.
+    pub old: hooklab_core::ids::EndpointId,
+    /// Whether the platform removed the old one (or no longer had it).
+    pub removed: bool,
+    /// Events the platform is resending to the new one.
+    pub resending: u64,
 }
 
 /// The shop's endpoint for `url`: the one `inbox` kept, taken back with a
@@ -76,6 +101,9 @@ pub(super) async fn subscribe(
             Err(e) => return Err(e.into()),
         }
     }
+    // Kept for another address: its deliveries go where nothing listens
+    // any more. Read before registering, which keeps the new one.
+    let elsewhere = inbox.endpoint_elsewhere(url)?;
     let registered_at_us = Clock::system_unix_us();
     let endpoint = shop.subscribe(receiver, url).await?;
     inbox.save_endpoint(
@@ -86,7 +114,37 @@ pub(super) async fn subscribe(
             registered_at_us,
         },
     )?;
-    Ok(Subscribed::Registered(endpoint))
+    let Some((from, old)) = elsewhere else {
+        return Ok(Subscribed::Registered(endpoint));
+    };
+    // The platform has no way to change an endpoint's URL (it can register,
+    // delete, rotate a secret and recover): the new one is registered above,
+    // before the old is removed, so no event settles with neither; then the
+    // events the old one failed to deliver since it was registered are
+    // asked for at the new one.
+    let removed = match client.deregister_endpoint(&old.id).await {
+        // Gone already (the platform started afresh) is removed too.
+        Ok(()) | Err(ClientError::Refused { status: 404, .. }) => true,
+        Err(_) => false,
+    };
+    if removed {
+        inbox.forget_endpoint(&from)?;
+    }
+    let since = hooklab_core::clock::rfc3339_from_unix_us(old.registered_at_us);
+    let resending = match client.recover_endpoint(&endpoint.id, &since).await {
+        Ok(n) => n,
+        // An instant before the platform's lifetime (it started afresh,
+        // after the old registration): it has nothing of then to resend.
+        Err(ClientError::Refused { status: 422, .. }) => 0,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Subscribed::Moved(Moved {
+        endpoint,
+        from,
+        old: old.id,
+        removed,
+        resending,
+    }))
 }
 
 /// The line that says how the shop came by its endpoint.
@@ -112,6 +170,40 @@ pub(super) fn said(out: &Out, url: &str, subscribed: &Subscribed) -> String {
              a plataforma está reenviando {n} {})",
             e.id,
             if *n == 1 {
+                "evento não entregue"
+            } else {
+                "eventos não entregues"
+            }
+        ),
+        (Lang::En, Subscribed::Moved(m)) => format!(
+            "{now} shop receiving webhooks at {url} (endpoint {}, signing secret {}, signatures checked): \
+             its inbox's endpoint {} delivered to {}, {}; the platform is resending {} undelivered {} here",
+            m.endpoint.id,
+            m.endpoint.secret,
+            m.old,
+            m.from,
+            if m.removed {
+                "so it was removed from the platform"
+            } else {
+                "and could not be removed from the platform (it retries that address until it disables it)"
+            },
+            m.resending,
+            if m.resending == 1 { "event" } else { "events" }
+        ),
+        (Lang::PtBr, Subscribed::Moved(m)) => format!(
+            "{now} loja recebendo webhooks em {url} (endpoint {}, segredo de assinatura {}, assinaturas verificadas): \
+             o endpoint {} da caixa de entrada entregava em {}, {}; a plataforma está reenviando {} {} para cá",
+            m.endpoint.id,
+            m.endpoint.secret,
+            m.old,
+            m.from,
+            if m.removed {
+                "então foi removido da plataforma"
+            } else {
+                "e não foi possível removê-lo da plataforma (ela tenta esse endereço até desativá-lo)"
+            },
+            m.resending,
+            if m.resending == 1 {
                 "evento não entregue"
             } else {
                 "eventos não entregues"

@@ -340,3 +340,141 @@ fn resumed_orders_the_platform_forgot_are_created_again_and_refused_ones_not_res
     );
     assert_eq!(second.0.wait().unwrap().code(), Some(0), "{said}");
 }
+
+/// A shop restarted on its inbox with another `--listen`: the endpoint its
+/// inbox kept delivers to the old address, where nothing listens. It used
+/// to register a second endpoint beside it, and the old one stayed at the
+/// platform, retrying the dead address, with the events it failed to
+/// deliver never sent to the new one. Now the new address gets its own
+/// endpoint, the old one is removed from the platform (deleting it again
+/// is a 404), its undelivered events are resent to the new, one line says
+/// so, and every order is learned.
+#[test]
+fn a_shop_restarted_on_another_address_moves_its_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_platform, _platform_out, address, key) =
+        platform_process(dir.path(), &["--settle-after", "1s", "--data", "p.sqlite"]);
+    let flags = ["--data", "s.sqlite", "--orders", "40", "--every", "10ms"];
+    let mut first = Killed(webhook_shop(dir.path(), &address, &key, &flags));
+    let mut out = first.0.stdout.take().unwrap();
+    let receiving = line_with(&mut out, "receiving webhooks at");
+    let word = |line: &str, prefix: &str| {
+        line.split_whitespace()
+            .find(|w| w.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in {line:?}"))
+            .trim_end_matches([',', ')', ':'])
+            .to_owned()
+    };
+    let (old_url, old_id) = (word(&receiving, "http://"), word(&receiving, "we_"));
+    for _ in 0..20 {
+        line_with(&mut out, " placed");
+    }
+    drop(first);
+    // Dead for 1.5 s: settlements come due, their deliveries to the old
+    // address fail.
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    // Another port: `127.0.0.1:0` again gives a new one.
+    let again = ["--data", "s.sqlite", "--orders", "0"];
+    let mut second = Killed(webhook_shop(dir.path(), &address, &key, &again));
+    let mut out = second.0.stdout.take().unwrap();
+    let lines = lines_until(&mut out, "done:");
+    let said = lines.join("\n");
+    let moved = lines
+        .iter()
+        .find(|l| l.contains("receiving webhooks at"))
+        .unwrap();
+    let new_url = word(moved, "http://");
+    assert_ne!(new_url, old_url, "{said}");
+    assert!(
+        moved.contains(&format!(
+            "its inbox's endpoint {old_id} delivered to {old_url}, so it was removed from the platform"
+        )),
+        "{said}"
+    );
+    assert!(moved.contains("the platform is resending"), "{said}");
+    let inbox = lines.iter().find(|l| l.contains("inbox:")).unwrap();
+    let waiting = count_before(inbox, "waiting for their outcome");
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .contains(&format!("done: {waiting} orders known")),
+        "{said}"
+    );
+    assert_eq!(second.0.wait().unwrap().code(), Some(0), "{said}");
+    // Gone from the platform: deleting it again is a 404.
+    let host = address.trim_start_matches("http://");
+    let mut conn = std::net::TcpStream::connect(host).unwrap();
+    let request = format!(
+        "DELETE /v1/webhook_endpoints/{old_id} HTTP/1.1\r\nHost: {host}\r\n\
+         Authorization: Bearer {key}\r\nConnection: close\r\n\r\n"
+    );
+    std::io::Write::write_all(&mut conn, request.as_bytes()).unwrap();
+    let status = read_line(&mut conn);
+    assert!(status.contains(" 404 "), "{status}");
+}
+
+/// The platform killed while the shop places orders: each creation is
+/// retried for two minutes, which used to pass with no line at all, as if
+/// the shop hung. The shop says it is retrying (which order, for how much
+/// longer), and once the platform is back it learns every order.
+#[test]
+fn a_shop_retrying_creations_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (platform, _platform_out, address, key) = platform_process(
+        dir.path(),
+        &["--settle-after", "300ms", "--data", "p.sqlite"],
+    );
+    let flags = ["--data", "s.sqlite", "--orders", "10", "--every", "100ms"];
+    let mut shop = Killed(webhook_shop(dir.path(), &address, &key, &flags));
+    let mut out = shop.0.stdout.take().unwrap();
+    let mut lines = lines_until(&mut out, " placed");
+    drop(platform);
+    let killed = std::time::Instant::now();
+    // Read as it comes (blocking reads): the line is said at the first
+    // failed try after the kill.
+    let retrying = line_with(&mut out, "retrying order");
+    assert!(
+        retrying.contains("platform unreachable (no answer), retrying order ord_"),
+        "{retrying}"
+    );
+    // Most of the two minutes: `119s`, or `2m` exactly.
+    let left = retrying
+        .rsplit_once("for another ")
+        .map(|(_, s)| s.split_whitespace().next().unwrap_or(""))
+        .unwrap_or_else(|| panic!("no time left in {retrying:?}"));
+    let seconds: u64 = match left.strip_suffix('m') {
+        Some(minutes) => minutes.parse::<u64>().map(|m| m * 60),
+        None => left.trim_end_matches('s').parse(),
+    }
+    .unwrap_or_else(|_| panic!("no time left in {retrying:?}"));
+    assert!((100..=120).contains(&seconds), "{retrying}");
+    let listen = address.trim_start_matches("http://").to_owned();
+    let mut restarted = Killed(
+        hooklab(dir.path())
+            .args(["platform", "--listen", &listen])
+            .args(["--settle-after", "300ms", "--data", "p.sqlite"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut platform_out = restarted.0.stdout.take().unwrap();
+    let listening = read_line(&mut platform_out);
+    assert!(listening.contains(&address), "{listening}");
+    lines.extend(lines_until(&mut out, "done:"));
+    let said = lines.join("\n");
+    // At most once every ten seconds: not once per order or per try (ten
+    // orders, several tries each while the platform was down).
+    let again = lines
+        .iter()
+        .filter(|l| l.contains("retrying order"))
+        .count();
+    let bound = killed.elapsed().as_secs() / 10;
+    assert!(again as u64 <= bound, "{again} more in {bound}0 s:\n{said}");
+    assert!(
+        lines.last().unwrap().contains("done: 10 orders known"),
+        "{said}"
+    );
+    assert_eq!(shop.0.wait().unwrap().code(), Some(0), "{said}");
+}

@@ -342,3 +342,97 @@ fn small_portuguese_things_read_as_the_rest() {
         "{shown}"
     );
 }
+
+/// A receiver on 127.0.0.1:0 that answers its first `answered` requests
+/// 200 at once and never answers a later one (it reads on, so a request
+/// that closes ends its thread).
+fn stalling_receiver(answered: usize) -> String {
+    use std::io::{Read as _, Write as _};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/webhooks", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let seen = seen.clone();
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    // One whole request: its head, then its Content-Length.
+                    let head_end = loop {
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i + 4;
+                        }
+                        match conn.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).to_lowercase();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    while buf.len() < head_end + length {
+                        match conn.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    buf.drain(..head_end + length);
+                    if seen.fetch_add(1, Ordering::SeqCst) >= answered {
+                        // Never answered: read until the sender gives up.
+                        while matches!(conn.read(&mut chunk), Ok(n) if n > 0) {}
+                        return;
+                    }
+                    let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+                    if conn.write_all(ok).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+/// `hooklab check`'s last line when the deadline left the battery
+/// incomplete: it said every such case "did not start before --deadline",
+/// but the reliability case (at most half the time left) can be cut short
+/// after some of its deliveries, and a case can be cut while it waits for
+/// its answer. Here the receiver answers the genuine delivery and two of
+/// the reliability case's, then nothing: the reliability case is cut
+/// short and the rest never start, and the line says both, in each
+/// language.
+#[test]
+fn an_incomplete_check_tells_cases_cut_short_from_cases_not_started() {
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, cut, not_started) in [
+        (
+            "en",
+            "and 1 was cut short by it",
+            "did not start before --deadline",
+        ),
+        (
+            "pt-BR",
+            "e 1 foi interrompido por ele",
+            "não começaram antes do --deadline",
+        ),
+    ] {
+        let url = stalling_receiver(3);
+        let out = hooklab(dir.path())
+            .args(["--lang", lang, "check", &url])
+            .args(["--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
+            .args(["--deadline", "1", "--quiet"])
+            .output()
+            .unwrap();
+        let text = said(&out);
+        assert_eq!(out.status.code(), Some(1), "{lang}: {text}");
+        let last = stderr(&out);
+        assert!(last.contains(cut), "{lang}: {text}");
+        assert!(last.contains(not_started), "{lang}: {text}");
+    }
+}

@@ -233,3 +233,184 @@ async fn pages_past_the_most_the_server_feeds_are_told_to_close_one() {
     assert_eq!(a, b);
     assert!(a.contains(r#""full":true"#), "{a}");
 }
+
+/// The code and message of a refusal, which must be in the JSON shape.
+fn refusal(status: StatusCode, headers: &axum::http::HeaderMap, body: &str) -> (String, String) {
+    assert!(status.is_client_error(), "{status}: {body}");
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json", "{body}");
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    (
+        json["error"]["code"].as_str().unwrap().to_owned(),
+        json["error"]["message"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Every refusal a page or a program can meet answers in the language
+/// `hooklab live` was started with, with the same code in both: they were
+/// all English, and an unknown path or a wrong method got an empty body.
+#[tokio::test]
+async fn every_refusal_speaks_the_runs_language() {
+    let replay = |lang| {
+        LiveState::replay(
+            load_summary(&crate::results("checkout")).unwrap(),
+            60.0,
+            lang,
+        )
+    };
+    let huge = || {
+        Request::post("/control")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONTENT_LENGTH, "3000000")
+            .body(Body::from("{}"))
+            .unwrap()
+    };
+    let text_plain = || {
+        Request::post("/control")
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from("{}"))
+            .unwrap()
+    };
+    type Case = (
+        &'static str,
+        fn(Lang) -> LiveState,
+        Box<dyn Fn() -> Request<Body>>,
+        &'static str,
+        &'static str,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "summary",
+            live_state,
+            Box::new(|| get("/summary.json")),
+            "not_finished",
+            "has not finished",
+            "ainda não terminou",
+        ),
+        (
+            "live control",
+            live_state,
+            Box::new(|| post_json("/control", r#"{"paused":true}"#)),
+            "not_a_replay",
+            "only a replay",
+            "só uma reprodução",
+        ),
+        (
+            "speed",
+            replay,
+            Box::new(|| post_json("/control", r#"{"speed":0}"#)),
+            "bad_speed",
+            "from 0.01 to 100000",
+            "de 0,01 a 100000",
+        ),
+        (
+            "instant",
+            replay,
+            Box::new(|| post_json("/control", r#"{"at_ms":-1}"#)),
+            "bad_at_ms",
+            "milliseconds from 0",
+            "milissegundos a partir de 0",
+        ),
+        (
+            "typo",
+            replay,
+            Box::new(|| post_json("/control", r#"{"sped":2}"#)),
+            "bad_body",
+            "unknown field `sped`",
+            "campo desconhecido `sped`",
+        ),
+        (
+            "not JSON",
+            replay,
+            Box::new(|| post_json("/control", r#"{"speed":NaN}"#)),
+            "bad_body",
+            "not valid JSON (line 1, column 10)",
+            "não é JSON válido (linha 1, coluna 10)",
+        ),
+        (
+            "not an object",
+            replay,
+            Box::new(|| post_json("/control", "[1]")),
+            "bad_body",
+            "must be a JSON object",
+            "deve ser um objeto JSON",
+        ),
+        (
+            "wrong type",
+            replay,
+            Box::new(|| post_json("/control", r#"{"paused":"yes"}"#)),
+            "bad_body",
+            "paused must be true or false",
+            "paused deve ser true ou false",
+        ),
+        (
+            "content type",
+            replay,
+            Box::new(text_plain),
+            "bad_body",
+            "Content-Type: application/json",
+            "envie o corpo de POST /control como JSON",
+        ),
+        (
+            "too large",
+            replay,
+            Box::new(huge),
+            "body_too_large",
+            "declares 3000000 bytes",
+            "o corpo declara 3000000 bytes",
+        ),
+        (
+            "unknown path",
+            live_state,
+            Box::new(|| get("/nada?x=1")),
+            "no_route",
+            "no page at /nada",
+            "não há página em /nada",
+        ),
+        (
+            "wrong method",
+            live_state,
+            Box::new(|| get("/control")),
+            "method_not_allowed",
+            "/control does not take GET",
+            "/control não aceita GET",
+        ),
+    ];
+    for (what, state, request, code, en, pt) in &cases {
+        for (lang, words) in [(Lang::En, en), (Lang::PtBr, pt)] {
+            let (status, headers, body) = send(state(lang), request()).await;
+            let (got_code, message) = refusal(status, &headers, &body);
+            assert_eq!(&got_code, code, "{what} {lang}: {body}");
+            assert!(message.contains(words), "{what} {lang}: {body}");
+            if *code == "method_not_allowed" {
+                assert_eq!(headers[header::ALLOW], "POST", "{what}");
+            }
+        }
+    }
+    // The event stream's 429, past the most pages it feeds.
+    use hooklab_live::state::MAX_VIEWERS;
+    let state = live_state(Lang::PtBr);
+    let app = router(state.clone());
+    let mut open = Vec::new();
+    for _ in 0..MAX_VIEWERS {
+        open.push(app.clone().oneshot(get("/events")).await.unwrap());
+    }
+    let (status, headers, body) = send(state, get("/events")).await;
+    let (code, message) = refusal(status, &headers, &body);
+    assert_eq!(code, "too_many_viewers");
+    assert!(message.contains("feche uma e recarregue"), "{body}");
+}
+
+/// The page's title is in its HTML, in the language, before the script
+/// runs: a Portuguese class's tab read "hooklab live".
+#[tokio::test]
+async fn the_pages_title_is_in_the_runs_language_before_its_script_runs() {
+    let (_, _, html) = send(live_state(Lang::PtBr), get("/")).await;
+    assert!(html.contains("<title>hooklab ao vivo</title>"), "{html}");
+    assert!(
+        html.contains(r#"<h1 id="title">hooklab ao vivo</h1>"#),
+        "{html}"
+    );
+    let (_, _, html) = send(live_state(Lang::En), get("/")).await;
+    assert!(html.contains("<title>hooklab live</title>"), "{html}");
+}
