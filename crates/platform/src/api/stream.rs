@@ -14,7 +14,10 @@
 //! repeated. Without `Last-Event-ID` the stream starts from now (the log
 //! before is `GET /v1/events`). A `Last-Event-ID` that names none of the
 //! merchant's events is a 400: resuming from a cursor the platform does not
-//! know would lose events silently.
+//! know would lose events silently. One after which an event was forgotten
+//! unread (`--keep`) is a 410 `cursor_expired`, for the same reason; a
+//! stream whose client read nothing for that long ends rather than skip
+//! the forgotten event, and its reconnection is told so.
 //!
 //! A keep-alive comment (`: keep-alive`) every
 //! [`crate::PullConfig::keep_alive`] (15 s by default) keeps idle
