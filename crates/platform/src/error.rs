@@ -58,6 +58,15 @@ pub enum ApiError {
         "missing or unknown API key: send `Authorization: Bearer <api key>` (hooklab platform prints its key at start)"
     )]
     Unauthorized,
+    /// Occurs when `Authorization` is sent with another scheme than
+    /// `Bearer` (`Basic …`, or a key with no scheme): the key is not even
+    /// looked at, so saying it is unknown would send the client looking in
+    /// the wrong place.
+    #[error(
+        "`Authorization` uses the scheme `{}`, not `Bearer`: send `Authorization: Bearer <api key>` (hooklab platform prints its key at start)",
+        quoted(.0)
+    )]
+    AuthScheme(String),
     /// Occurs when the key has used up its requests for now.
     #[error("rate limit exceeded: retry after {retry_after_secs} s")]
     RateLimited {
@@ -92,6 +101,25 @@ pub enum ApiError {
         /// The parameter or header.
         name: &'static str,
         /// What is wrong with it.
+        message: String,
+    },
+    /// Occurs when a query names a parameter the route does not take: as
+    /// [`ApiError::BadParameter`] (the same 400 `invalid_parameter`), with
+    /// the name the client sent.
+    #[error("`{}`: {message}", quoted(name))]
+    UnknownParameter {
+        /// The parameter sent.
+        name: String,
+        /// What the route takes instead.
+        message: String,
+    },
+    /// Occurs when `GET /v1/events?after=` (or a stream's `Last-Event-ID`)
+    /// names a place in the log after which an event was forgotten before
+    /// the client read it: answering the events still kept would skip it
+    /// without a sign.
+    #[error("{message}")]
+    CursorExpired {
+        /// What was forgotten, how long the log keeps, what to do.
         message: String,
     },
     /// Occurs when a body's `Content-Type` or `Content-Encoding` is not one
@@ -149,10 +177,15 @@ impl ApiError {
             ApiError::IdempotencyConflict(_) => (StatusCode::CONFLICT, "idempotency_conflict"),
             ApiError::NoRoute(_) => (StatusCode::NOT_FOUND, "no_route"),
             ApiError::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
-            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Unauthorized | ApiError::AuthScheme(_) => {
+                (StatusCode::UNAUTHORIZED, "unauthorized")
+            }
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-            ApiError::BadParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
+            ApiError::BadParameter { .. } | ApiError::UnknownParameter { .. } => {
+                (StatusCode::BAD_REQUEST, "invalid_parameter")
+            }
+            ApiError::CursorExpired { .. } => (StatusCode::GONE, "cursor_expired"),
             ApiError::TooManyHeld { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_held"),
             // The code the framework's own 415s get (`error_shape`).
             ApiError::UnsupportedMediaType { .. } => {

@@ -36,6 +36,7 @@ fn points_at_api(uri: &http::Uri, own: Option<&std::net::SocketAddr>) -> bool {
 pub(crate) async fn create(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
+    _: super::query::NoQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -136,6 +137,7 @@ pub(crate) async fn create(
 pub(crate) async fn delete(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
+    _: super::query::NoQuery,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let endpoint = EndpointId(id.clone());
@@ -171,6 +173,7 @@ pub(crate) async fn delete(
 pub(crate) async fn rotate_secret(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
+    _: super::query::NoQuery,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -218,6 +221,7 @@ pub(crate) async fn rotate_secret(
 pub(crate) async fn recover(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
+    _: super::query::NoQuery,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,

@@ -4,18 +4,18 @@
 //! events* instead of polling each payment: one request returns everything
 //! new since its cursor, and a page that comes back empty is a wasted poll.
 
+use super::query::Params;
 use super::{Caller, refuse};
 use crate::Shared;
 use crate::error::ApiError;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use hooklab_core::duration::Dur;
 use hooklab_core::ids::{EventId, MerchantId};
 use hooklab_core::wire::EventPage;
-use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -23,8 +23,7 @@ use std::sync::atomic::Ordering;
 /// The largest page.
 const MAX_LIMIT: usize = 1_000;
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default)]
 pub(crate) struct ListQuery {
     after: Option<String>,
     limit: Option<usize>,
@@ -32,10 +31,26 @@ pub(crate) struct ListQuery {
     wait: Option<String>,
 }
 
+/// What `GET /v1/events` takes, for the messages that refuse a query.
+const LIST_PARAMS: Params = Params {
+    route: "GET /v1/events",
+    takes: &[
+        ("after", "the id of the last event you received"),
+        ("limit", LIMIT_TAKES),
+        (
+            "wait",
+            "a duration such as 30s or 500ms (a bare number is milliseconds)",
+        ),
+    ],
+};
+
+/// What a page's `limit` takes (1 to [`MAX_LIMIT`]).
+const LIMIT_TAKES: &str = "a whole number from 1 to 1000";
+
 impl ListQuery {
     /// The query of `uri`, read by [`super::query::plain`] when it can be,
-    /// by axum's `Query` otherwise (and for every refusal).
-    fn of(uri: &http::Uri) -> Result<Query<ListQuery>, axum::extract::rejection::QueryRejection> {
+    /// by [`super::query::pairs`] otherwise (and for every refusal).
+    fn of(uri: &http::Uri) -> Result<ListQuery, ApiError> {
         let mut q = ListQuery::default();
         let plain = super::query::plain(uri.query(), &["after", "limit", "wait"], |i, v| {
             match i {
@@ -45,11 +60,29 @@ impl ListQuery {
             }
             Some(())
         });
-        match plain {
-            Some(()) => Ok(Query(q)),
-            None => Query::try_from_uri(uri),
+        if plain.is_some() {
+            return Ok(q);
         }
+        let mut values = super::query::pairs(uri, &LIST_PARAMS)?.into_iter();
+        let (after, limit, wait) = (values.next(), values.next(), values.next());
+        Ok(ListQuery {
+            after: after.flatten(),
+            limit: limit
+                .flatten()
+                .map(|text| number_of(&LIST_PARAMS, "limit", &text))
+                .transpose()?,
+            wait: wait.flatten(),
+        })
     }
+}
+
+/// The whole number `text`, the value of `name`, or its refusal.
+fn number_of<T: std::str::FromStr>(
+    params: &Params,
+    name: &'static str,
+    text: &str,
+) -> Result<T, ApiError> {
+    text.parse().map_err(|_| params.bad(name, text))
 }
 
 /// `GET /v1/events`.
@@ -59,14 +92,7 @@ pub(crate) async fn list(
     uri: http::Uri,
     headers: super::conditional::IfNoneMatch,
 ) -> Result<Response, ApiError> {
-    let Query(query) = ListQuery::of(&uri).map_err(|e| {
-        refuse(
-            &shared,
-            ApiError::InvalidRequest(format!(
-                "bad query: {e}; use ?after=<event id>&limit=<1..1000>"
-            )),
-        )
-    })?;
+    let query = ListQuery::of(&uri).map_err(|e| refuse(&shared, e))?;
     let (after, limit, wait) = checked(&shared, &merchant, query)?;
     match wait {
         None => Ok(answer_now(&shared, &merchant, after, limit, &headers)),
@@ -122,8 +148,47 @@ pub(super) fn checked(
                 },
             ));
         }
+        expired(
+            shared,
+            merchant,
+            cursor,
+            "list again without `after`, which starts after the last event forgotten",
+        )?;
     }
     Ok((after, limit, wait))
+}
+
+/// The 410 `cursor_expired` for a `cursor` (an `after`, a `Last-Event-ID`)
+/// after which one of `merchant`'s events was forgotten before the client
+/// read past it: answering the events still kept would skip it without a
+/// sign, a loss the client could not see (the log after `evt_2` came back
+/// empty, `next_after` still `evt_2`, with `evt_3` forgotten unread).
+/// `restart` says how to start again.
+pub(super) fn expired(
+    shared: &Shared,
+    merchant: &MerchantId,
+    cursor: &EventId,
+    restart: &str,
+) -> Result<(), ApiError> {
+    let lost = shared.ledger().forgotten_after(merchant, cursor);
+    let Some(newest) = lost else {
+        return Ok(());
+    };
+    let keeps = match shared.config.retention.finished_for {
+        Some(window) => format!(
+            "this platform keeps a finished event for {window} after its last delivery (`hooklab platform --keep`)"
+        ),
+        None => "this platform forgot them".to_owned(),
+    };
+    Err(refuse(
+        shared,
+        ApiError::CursorExpired {
+            message: format!(
+                "events after `{}` were forgotten before you read them (the newest forgotten: `{newest}`): {keeps}, and this cursor is older. Read the payments you are waiting for with GET /v1/payments/{{id}} (a forgotten one answers 410 `forgotten`), then {restart}; read the log more often than that, or keep events longer",
+                quoted(&cursor.0)
+            ),
+        },
+    ))
 }
 
 /// A read of the event log that does not wait: one page after the cursor,
@@ -202,23 +267,27 @@ fn page_limit(shared: &Shared, limit: Option<usize>) -> Result<usize, ApiError> 
     if limit == 0 || limit > MAX_LIMIT {
         return Err(refuse(
             shared,
-            ApiError::InvalidField {
-                field: "limit",
-                message: format!("must be between 1 and {MAX_LIMIT}, got {limit}"),
+            ApiError::BadParameter {
+                name: "limit",
+                message: format!("must be {LIMIT_TAKES}, got `{limit}`"),
             },
         ));
     }
     Ok(limit)
 }
 
-/// The query of `GET /v1/events/{id}/attempts`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct AttemptsQuery {
-    /// The `seq` of the last attempt already seen.
-    starting_after: Option<u64>,
-    limit: Option<usize>,
-}
+/// What `GET /v1/events/{id}/attempts` takes: `starting_after`, the `seq`
+/// of the last attempt already seen, and `limit`.
+const ATTEMPTS_PARAMS: Params = Params {
+    route: "GET /v1/events/{id}/attempts",
+    takes: &[
+        (
+            "starting_after",
+            "the `seq` of the last attempt you saw, a whole number",
+        ),
+        ("limit", LIMIT_TAKES),
+    ],
+};
 
 /// `GET /v1/events/{id}/attempts?starting_after=<seq>&limit=N`: a page of
 /// one event's kept attempts (at most [`MAX_LIMIT`], 100 by default), each
@@ -227,17 +296,21 @@ pub(crate) async fn attempts(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
     Path(id): Path<String>,
-    query: Result<Query<AttemptsQuery>, axum::extract::rejection::QueryRejection>,
+    uri: http::Uri,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|e| {
-        refuse(
-            &shared,
-            ApiError::InvalidRequest(format!(
-                "bad query: {e}; use ?starting_after=<seq>&limit=<1..1000>"
-            )),
-        )
-    })?;
-    let limit = page_limit(&shared, query.limit)?;
+    let (starting_after, limit) = (|| {
+        let mut values = super::query::pairs(&uri, &ATTEMPTS_PARAMS)?.into_iter();
+        let (after, limit) = (values.next().flatten(), values.next().flatten());
+        let after: Option<u64> = after
+            .map(|t| number_of(&ATTEMPTS_PARAMS, "starting_after", &t))
+            .transpose()?;
+        let limit: Option<usize> = limit
+            .map(|t| number_of(&ATTEMPTS_PARAMS, "limit", &t))
+            .transpose()?;
+        Ok((after, limit))
+    })()
+    .map_err(|e| refuse(&shared, e))?;
+    let limit = page_limit(&shared, limit)?;
     let id = EventId(id);
     let (found, forgotten) = {
         let ledger = shared.ledger();
@@ -260,7 +333,7 @@ pub(crate) async fn attempts(
     }
     let (page, has_more) = shared
         .deliveries
-        .page(&id, query.starting_after.unwrap_or(0), limit);
+        .page(&id, starting_after.unwrap_or(0), limit);
     Ok(Json(json!({ "data": page, "has_more": has_more })).into_response())
 }
 
@@ -270,6 +343,7 @@ pub(crate) async fn attempts(
 pub(crate) async fn redeliver(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
+    _: super::query::NoQuery,
     Path(id): Path<String>,
     headers: http::HeaderMap,
     body: Bytes,

@@ -166,8 +166,9 @@ impl Api {
         // The handler's order: the caller first (the rate limit), then the
         // body (here already read, which has no effect of its own).
         let shared = &self.shared;
-        let answer = Caller::admit(shared, &parts.headers)
-            .and_then(|merchant| payments::create_with(shared, &merchant, &parts.headers, &body));
+        let answer = Caller::admit(shared, &parts.headers).and_then(|merchant| {
+            payments::create_with(shared, &merchant, &parts.uri, &parts.headers, &body)
+        });
         Taken::Answered(answer.unwrap_or_else(IntoResponse::into_response))
     }
 

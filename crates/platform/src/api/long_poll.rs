@@ -4,9 +4,10 @@
 //! is over, and then answer what there is, exactly as the same read without
 //! `wait` would (conditional headers included).
 //!
-//! - `wait` is a duration with a unit (`500ms`, `30s`, `1m`), at most
-//!   [`crate::PullConfig::max_wait`] (60 s by default); anything else is a 400.
-//!   `wait=0s` answers at once.
+//! - `wait` is a duration (`500ms`, `30s`, `1m`; a bare number is
+//!   milliseconds, as everywhere in hooklab), at most
+//!   [`crate::PullConfig::max_wait`] (60 s by default); anything else is a
+//!   400. `wait=0` answers at once.
 //! - A merchant holds at most [`crate::PullConfig::max_held_per_merchant`]
 //!   long polls at once; one more is a 429. Only a request that has to wait
 //!   takes a place: one whose answer is ready is answered at once.
@@ -57,18 +58,17 @@ pub(crate) fn parse_wait(shared: &Shared, wait: Option<&str>) -> Result<Option<D
         )
     };
     let max = shared.config.pull.max_wait;
-    // A bare number would be ambiguous (seconds? milliseconds?): ask for a unit.
-    if text.trim().bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad(format!(
-            "`{text}` has no unit: write a duration such as \"30s\" or \"500ms\" (at most {max})"
-        )));
-    }
-    // Dur::parse's own message offers bare milliseconds, which `wait` refuses.
-    let d = Dur::parse(text).map_err(|_| {
-        bad(format!(
-            "`{text}` is not a duration: write one with a unit, such as \"30s\" or \"500ms\" (at most {max})"
-        ))
-    })?;
+    // One rule for every duration hooklab reads: a bare number is
+    // milliseconds, as in scenario files (documented there, and a file's
+    // `interval_ms = 200` must keep meaning 200 ms) and in the CLI's flags
+    // (`--settle-after 500`), all through `Dur::parse`. `wait` used to refuse
+    // a bare number as ambiguous, so `wait=0` was a 400 here and `--every 0`
+    // fine there: a client learned two rules for one syntax. Reading it as
+    // milliseconds can only shorten a wait someone meant in seconds
+    // (`wait=30` answers within 30 ms, a poll that comes back early), never
+    // hold a request longer than asked or lose an answer, so the one rule is
+    // the scenario files' rather than a second, stricter one.
+    let d = Dur::parse(text).map_err(|e| bad(format!("{e} (at most {max})")))?;
     if d > max {
         return Err(bad(format!("{d} is longer than the longest wait, {max}")));
     }

@@ -9,7 +9,7 @@
 //! | `DELETE /v1/webhook_endpoints/{id}` | deletes an endpoint: no more deliveries to it |
 //! | `POST /v1/webhook_endpoints/{id}/rotate_secret` | a new secret; the old one signs for a grace period |
 //! | `POST /v1/webhook_endpoints/{id}/recover` | resends every failed event since `{"since"}` |
-//! | `GET /v1/events?after=<id>&limit=N` | the event log, cursor-paged, with delivery states |
+//! | `GET /v1/events?after=<id>&limit=N` | the event log, cursor-paged, with delivery states (`410 cursor_expired` once an event after the cursor was forgotten unread) |
 //! | `GET /v1/events?after=<id>&wait=30s` | a long poll: answers once an event follows the cursor, or at the timeout |
 //! | `GET /v1/events/stream` | Server-Sent Events, one per event as it happens; resumes after `Last-Event-ID` |
 //! | `GET /v1/events/{id}/attempts?starting_after=<seq>&limit=N` | one event's kept delivery attempts, paged |
@@ -137,8 +137,16 @@ impl Caller {
         let header = headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
+        let key = match header.map(bearer_key) {
+            None => None,
+            Some(Ok(key)) => Some(key),
+            Some(Err(scheme)) => {
+                shared.served.unauthorized.fetch_add(1, Ordering::Relaxed);
+                return Err(ApiError::AuthScheme(scheme.to_owned()));
+            }
+        };
         let now = shared.clock.now();
-        let verdict = shared.ledger().merchants.admit(header, now);
+        let verdict = shared.ledger().merchants.admit(key, now);
         match verdict {
             Ok(merchant) => {
                 conditional::note_request(shared);
@@ -154,6 +162,32 @@ impl Caller {
             }
         }
     }
+}
+
+/// The API key of an `Authorization` value, `Bearer <key>`, or the scheme
+/// it has instead (`Err`).
+///
+/// RFC 9110 (11.1) makes the scheme case-insensitive, so `bearer` and
+/// `BEARER` are `Bearer`. Between scheme and key the grammar has one or
+/// more spaces (`1*SP`); a tab is read as a space too, as the ends of a
+/// field value may be either (`OWS`): one rule for all the whitespace, so
+/// that `Bearer<TAB>key` is not refused while `Bearer  key` passes. The key
+/// is what follows, without the whitespace at its end (hyper trims a field
+/// value's ends; the in-memory transport does not). `Bearer` with no key is
+/// a missing key (`Ok("")`, which no merchant has).
+fn bearer_key(header: &str) -> Result<&str, &str> {
+    let header = header.trim_matches(is_space);
+    let (scheme, key) = header.split_at(header.find(is_space).unwrap_or(header.len()));
+    if scheme.eq_ignore_ascii_case("bearer") {
+        Ok(key.trim_start_matches(is_space))
+    } else {
+        Err(scheme)
+    }
+}
+
+/// Space or horizontal tab: HTTP's whitespace inside a field value.
+fn is_space(c: char) -> bool {
+    c == ' ' || c == '\t'
 }
 
 impl FromRequestParts<Arc<Shared>> for Caller {

@@ -4,8 +4,7 @@ use super::{Caller, refuse};
 use crate::Shared;
 use crate::error::ApiError;
 use crate::ledger::NewPayment;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -14,6 +13,9 @@ use hooklab_core::ids::{MerchantId, PaymentId};
 use hooklab_core::wire::{CreatePayment, Outcome};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+
+/// The largest amount a payment may have: 10^12 cents, ten billion reais.
+const MAX_AMOUNT_CENTS: u64 = 1_000_000_000_000;
 
 /// The longest simulated settlement a test-mode request may ask for.
 pub const MAX_SIMULATED_SETTLE: Dur = Dur::from_secs(30 * 86_400);
@@ -50,11 +52,13 @@ fn validate(req: &CreatePayment) -> Result<(), ApiError> {
             ),
         });
     }
-    if req.amount_cents == 0 || req.amount_cents > 1_000_000_000_000 {
+    if req.amount_cents == 0 || req.amount_cents > MAX_AMOUNT_CENTS {
+        // Both bounds named: 9007199254740993 is positive, and was told it
+        // must be positive.
         return Err(ApiError::InvalidField {
             field: "amount_cents",
             message: format!(
-                "must be a positive amount in the smallest currency unit, got {}",
+                "must be a whole amount in the smallest currency unit from 1 to {MAX_AMOUNT_CENTS} (10^12: ten billion in a two-decimal currency), got {}",
                 req.amount_cents
             ),
         });
@@ -92,16 +96,20 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
             message: "sent more than once; send exactly one key per request".to_owned(),
         });
     }
-    match value.to_str() {
+    // A field value's ends are not part of it (RFC 9110, 5.5): hyper trims
+    // them, the in-memory transport does not, so they are trimmed here and a
+    // key is the same key whatever carried it.
+    match value.to_str().map(|key| key.trim_matches([' ', '\t'])) {
         Ok(key) if !key.is_empty() && key.len() <= 255 && !key.chars().any(char::is_control) => {
             Ok(Some(key.to_owned()))
         }
         // An empty header too: it is not "no key" (that is no header), and
-        // taking it for none would create a payment a retry creates again.
+        // taking it for none would create a payment a retry creates again;
+        // and so a key of spaces only, empty once trimmed.
         _ => Err(ApiError::BadParameter {
             name: "Idempotency-Key",
             message:
-                "must be 1 to 255 visible ASCII characters (leave the header out to send no key)"
+                "must be 1 to 255 visible ASCII characters, not empty or only spaces (leave the header out to send no key)"
                     .to_owned(),
         }),
     }
@@ -111,10 +119,11 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 pub(crate) async fn create(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
+    uri: http::Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    create_with(&shared, &merchant, &headers, &body)
+    create_with(&shared, &merchant, &uri, &headers, &body)
 }
 
 /// `POST /v1/payments` once its caller is admitted and its body read: the
@@ -122,10 +131,14 @@ pub(crate) async fn create(
 pub(super) fn create_with(
     shared: &Shared,
     merchant: &MerchantId,
+    uri: &http::Uri,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let result = (|| {
+        // Everything is in the body: a query is a mistake (`?amount_cents=`
+        // would otherwise be ignored, and the body's amount charged).
+        super::query::none(uri, "POST /v1/payments")?;
         // A body declared as another type, or encoded, is refused before
         // anything reads it (see `content`).
         super::content::readable(headers)?;
@@ -185,26 +198,26 @@ pub(super) fn create_with(
     Ok(response)
 }
 
-/// The query of `GET /v1/payments/{id}`: only a long poll's `wait`.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct GetQuery {
-    wait: Option<String>,
-}
+/// What `GET /v1/payments/{id}` takes: only a long poll's `wait`.
+const GET_PARAMS: super::query::Params = super::query::Params {
+    route: "GET /v1/payments/{id}",
+    takes: &[(
+        "wait",
+        "a duration such as 30s or 500ms (a bare number is milliseconds)",
+    )],
+};
 
-impl GetQuery {
-    /// The query of `uri`, read by [`super::query::plain`] when it can be,
-    /// by axum's `Query` otherwise (and for every refusal).
-    fn of(uri: &http::Uri) -> Result<Query<GetQuery>, QueryRejection> {
-        let mut q = GetQuery::default();
-        let plain = super::query::plain(uri.query(), &["wait"], |_, v| {
-            q.wait = Some(v.to_owned());
-            Some(())
-        });
-        match plain {
-            Some(()) => Ok(Query(q)),
-            None => Query::try_from_uri(uri),
-        }
+/// The `wait` of `uri`'s query, read by [`super::query::plain`] when it
+/// can be, by [`super::query::pairs`] otherwise (and for every refusal).
+fn wait_of(uri: &http::Uri) -> Result<Option<String>, ApiError> {
+    let mut wait = None;
+    let plain = super::query::plain(uri.query(), &["wait"], |_, v| {
+        wait = Some(v.to_owned());
+        Some(())
+    });
+    match plain {
+        Some(()) => Ok(wait),
+        None => Ok(super::query::pairs(uri, &GET_PARAMS)?.pop().flatten()),
     }
 }
 
@@ -217,16 +230,8 @@ pub(crate) async fn get(
     uri: http::Uri,
     headers: super::conditional::IfNoneMatch,
 ) -> Result<Response, ApiError> {
-    let Query(query) = GetQuery::of(&uri).map_err(|e| {
-        refuse(
-            &shared,
-            ApiError::BadParameter {
-                name: "query",
-                message: format!("{e}; the only parameter is ?wait=<duration>, such as 30s"),
-            },
-        )
-    })?;
-    let wait = super::long_poll::parse_wait(&shared, query.wait.as_deref())?;
+    let wait = wait_of(&uri).map_err(|e| refuse(&shared, e))?;
+    let wait = super::long_poll::parse_wait(&shared, wait.as_deref())?;
     let id = PaymentId(id);
     match wait {
         None => answer_now(&shared, &merchant, &id, &headers),

@@ -7,7 +7,140 @@
 //! numbers and durations, so [`plain`] splits it itself. Anything it is not
 //! sure to read exactly as `Query` would (a percent escape, a `+`, an empty
 //! or repeated key, a key it does not know, a number with a sign) it leaves
-//! to `Query`, so every answer, and every refusal's message, stays the same.
+//! to [`pairs`] (`Query`'s decoding), so every answer stays the same.
+//!
+//! Every refusal of a query is one status and one code on every route: 400
+//! `invalid_parameter`, naming the parameter and what it takes (a key the
+//! route does not know, one sent twice, a value out of range). They used to
+//! be four (422 `invalid_request` from serde's words, 422 `invalid_field`
+//! for a `limit` of 0, 400 `invalid_parameter` for a cursor), which a
+//! client could not handle as one case. A route that takes no query refuses
+//! one too ([`none`]): `/v1/events/stream?after=evt_…` resumed from now,
+//! ignoring a cursor its client believed it sent.
+
+use crate::error::ApiError;
+
+/// A route's query parameters, each with what it takes, for the messages
+/// that refuse one.
+pub(crate) struct Params {
+    /// The route, as messages name it: `GET /v1/events`.
+    pub(crate) route: &'static str,
+    /// Each parameter and what it takes: `("limit", "a page size from 1 to 1000")`.
+    pub(crate) takes: &'static [(&'static str, &'static str)],
+}
+
+impl Params {
+    /// The parameters as a message lists them.
+    fn listed(&self) -> String {
+        match self.takes {
+            [] => format!("{} takes no query parameters", self.route),
+            takes => {
+                let each: Vec<String> = takes
+                    .iter()
+                    .map(|(name, what)| format!("`{name}` ({what})"))
+                    .collect();
+                format!("{} takes {}", self.route, each.join(", "))
+            }
+        }
+    }
+
+    /// `name`'s value refused: what it takes, and what came.
+    pub(crate) fn bad(&self, name: &'static str, value: &str) -> ApiError {
+        let what = self
+            .takes
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, what)| what);
+        ApiError::BadParameter {
+            name,
+            message: format!("must be {what}, got `{}`", crate::error::quoted(value)),
+        }
+    }
+}
+
+/// Reads the query of `uri` as `Query` decodes it (percent escapes, `+` for
+/// space), one value per parameter of `params`, in its order: a key it does
+/// not take, or one given twice, is refused.
+pub(crate) fn pairs(uri: &http::Uri, params: &Params) -> Result<Vec<Option<String>>, ApiError> {
+    let mut values = vec![None; params.takes.len()];
+    let Some(query) = uri.query() else {
+        return Ok(values);
+    };
+    // The same decoding as `Query`'s (serde_urlencoded), into pairs.
+    let axum::extract::Query(read) =
+        axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri).map_err(|e| {
+            ApiError::BadParameter {
+                name: "query",
+                message: format!(
+                    "`{}` is not a query: {e}; {}",
+                    crate::error::quoted(query),
+                    params.listed()
+                ),
+            }
+        })?;
+    for (key, value) in read {
+        let Some(i) = params.takes.iter().position(|(name, _)| *name == key) else {
+            return Err(ApiError::UnknownParameter {
+                name: key,
+                message: format!("is not a parameter here: {}", params.listed()),
+            });
+        };
+        if values[i].is_some() {
+            return Err(ApiError::BadParameter {
+                name: params.takes[i].0,
+                message: "sent more than once; send it once".to_owned(),
+            });
+        }
+        values[i] = Some(value);
+    }
+    Ok(values)
+}
+
+/// Refuses any query on a route that takes none (see the module's docs).
+pub(crate) fn none(uri: &http::Uri, route: &str) -> Result<(), ApiError> {
+    let Some(query) = uri.query().filter(|q| !q.is_empty()) else {
+        return Ok(());
+    };
+    // The first key, as `pairs` decodes it, names the refusal.
+    let axum::extract::Query(read) =
+        axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri).map_err(|e| {
+            ApiError::BadParameter {
+                name: "query",
+                message: format!(
+                    "`{}` is not a query: {e}; {route} takes no query parameters",
+                    crate::error::quoted(query)
+                ),
+            }
+        })?;
+    match read.into_iter().next() {
+        None => Ok(()),
+        Some((name, _)) => Err(ApiError::UnknownParameter {
+            name,
+            message: format!("is not a parameter here: {route} takes no query parameters"),
+        }),
+    }
+}
+
+/// A route that takes no query: extracted after [`super::Caller`], it
+/// refuses one ([`none`]), naming the request's method and path.
+pub(crate) struct NoQuery;
+
+impl axum::extract::FromRequestParts<std::sync::Arc<crate::Shared>> for NoQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        shared: &std::sync::Arc<crate::Shared>,
+    ) -> Result<Self, ApiError> {
+        if parts.uri.query().is_none() {
+            return Ok(NoQuery);
+        }
+        let route = format!("{} {}", parts.method, parts.uri.path());
+        none(&parts.uri, &route)
+            .map(|()| NoQuery)
+            .map_err(|e| super::refuse(shared, e))
+    }
+}
 
 /// Reads a query of `key=value` pairs if every pair is plain: a key among
 /// `keys`, given once, and a non-empty value of ASCII letters, digits, `_`,

@@ -14,7 +14,10 @@
 //! repeated. Without `Last-Event-ID` the stream starts from now (the log
 //! before is `GET /v1/events`). A `Last-Event-ID` that names none of the
 //! merchant's events is a 400: resuming from a cursor the platform does not
-//! know would lose events silently.
+//! know would lose events silently. One after which an event was forgotten
+//! unread (`--keep`) is a 410 `cursor_expired`, for the same reason; a
+//! stream whose client read nothing for that long ends rather than skip
+//! the forgotten event, and its reconnection is told so.
 //!
 //! A keep-alive comment (`: keep-alive`) every
 //! [`crate::PullConfig::keep_alive`] (15 s by default) keeps idle
@@ -81,12 +84,25 @@ impl Cursor {
                 self.after = Some(event.id.clone());
                 return Some(event);
             }
-            let page = self.shared.ledger().list_events(
-                &self.merchant,
-                self.after.as_ref(),
-                PAGE,
-                &self.shared.clock,
-            );
+            let page = {
+                let ledger = self.shared.ledger();
+                // An event forgotten before this stream sent it (a client
+                // that read nothing for longer than the platform keeps a
+                // finished event): the stream ends rather than skip it, and
+                // the client's reconnection with its Last-Event-ID is told
+                // (410 `cursor_expired`).
+                if let Some(after) = &self.after
+                    && ledger.forgotten_after(&self.merchant, after).is_some()
+                {
+                    return None;
+                }
+                ledger.list_events(
+                    &self.merchant,
+                    self.after.as_ref(),
+                    PAGE,
+                    &self.shared.clock,
+                )
+            };
             if !page.data.is_empty() {
                 self.ready.extend(page.data.into_iter().map(|l| l.event));
                 continue;
@@ -136,6 +152,12 @@ fn resume_after(
             "`{text}` is none of your events; send the `id:` of the last event you received, or no Last-Event-ID to start from now"
         )));
     }
+    super::events::expired(
+        shared,
+        merchant,
+        &id,
+        "reconnect without Last-Event-ID, which starts from now (GET /v1/events without `after` lists what is kept)",
+    )?;
     Ok(Some(id))
 }
 
@@ -143,6 +165,7 @@ fn resume_after(
 pub(crate) async fn stream(
     State(shared): State<Arc<Shared>>,
     Caller(merchant): Caller,
+    _: super::query::NoQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let resumed = resume_after(&shared, &merchant, &headers)?;

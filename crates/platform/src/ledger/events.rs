@@ -76,7 +76,15 @@ impl Ledger {
     ) -> EventPage {
         let mine = self.events_by_merchant.get(merchant);
         let numbers = mine.into_iter().flatten().copied();
-        let start = match after.and_then(|a| self.event_number(a)) {
+        // Without a cursor the log starts after its horizon (see
+        // `Ledger::log_horizon`): from there on nothing was forgotten, so
+        // the cursors it hands out are good ones. An event kept from before
+        // it (one retried for days) is still an event, not part of the log.
+        let horizon = match after {
+            None => self.log_horizon(merchant),
+            Some(_) => None,
+        };
+        let start = match after.and_then(|a| self.event_number(a)).or(horizon) {
             // Numbers are increasing: the first one after the cursor.
             Some(cursor) => mine.map_or(0, |m| m.partition_point(|&n| n <= cursor)),
             None => 0,
@@ -97,7 +105,8 @@ impl Ledger {
         let next_after = page
             .last()
             .map(|e| e.event.id.clone())
-            .or_else(|| after.cloned());
+            .or_else(|| after.cloned())
+            .or_else(|| horizon.map(|h| EventId::numbered_in(&self.epoch, h)));
         EventPage {
             has_more,
             data: page,

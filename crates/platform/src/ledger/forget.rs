@@ -108,6 +108,12 @@ pub(crate) struct Forgetting {
     /// Their idempotency keys, so a replay is refused rather than charged
     /// again.
     pub(crate) keys: ForgottenKeys,
+    /// Each merchant's newest event forgotten before its shop was known to
+    /// have it (every one forgotten after a window): the event log is whole
+    /// only after it, so a cursor before it has lost an event (see
+    /// [`Ledger::log_horizon`]). A simulation forgets only what its shop
+    /// knew, and sets nothing here.
+    horizon: FastMap<MerchantId, u64>,
 }
 
 impl Ledger {
@@ -267,6 +273,14 @@ impl Ledger {
             self.forgetting.by_order.remove(&p.order_id);
         }
         if let Some(event) = p.event {
+            if !p.known {
+                let h = self
+                    .forgetting
+                    .horizon
+                    .entry(p.merchant.clone())
+                    .or_default();
+                *h = (*h).max(event);
+            }
             self.events.remove(event);
             if let Some(mine) = self.events_by_merchant.get_mut(&p.merchant) {
                 while mine.front().is_some_and(|&n| self.events.get(n).is_none()) {
@@ -277,6 +291,28 @@ impl Ledger {
                 }
             }
         }
+    }
+
+    /// The number of `merchant`'s newest event forgotten unread (see
+    /// [`Forgetting`]'s `horizon`), if any: a cursor before it skipped an
+    /// event, and a read with no cursor starts after it.
+    pub(super) fn log_horizon(&self, merchant: &MerchantId) -> Option<u64> {
+        if self.forgetting.horizon.is_empty() {
+            return None;
+        }
+        self.forgetting.horizon.get(merchant).copied()
+    }
+
+    /// The newest of `merchant`'s events forgotten unread after `cursor`, if
+    /// one was: what makes `GET /v1/events?after=cursor` a 410.
+    pub(crate) fn forgotten_after(
+        &self,
+        merchant: &MerchantId,
+        cursor: &hooklab_core::ids::EventId,
+    ) -> Option<hooklab_core::ids::EventId> {
+        let horizon = self.log_horizon(merchant)?;
+        let at = self.event_number(cursor)?;
+        (at < horizon).then(|| hooklab_core::ids::EventId::numbered_in(&self.epoch, horizon))
     }
 
     /// How many payments and events are kept now, and how many payments

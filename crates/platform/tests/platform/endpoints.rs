@@ -234,7 +234,7 @@ async fn the_attempt_log_is_bounded_paged_and_redeliveries_are_limited() {
         None,
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 
     for _ in 0..2 {
         let (status, _, _) = call(&p, "POST", "/v1/events/evt_000001/redeliver", None, None).await;

@@ -2,6 +2,7 @@
 //! paused tokio time, so settlement and retry instants are exact.
 //!
 //! One test binary, with its modules: `payments` (the payment API),
+//! `api_edges` (an adversarial tester's findings, pinned),
 //! `content` (the bodies it reads: their type and coding),
 //! `delivery` (webhook attempts and retries), `endpoints` (registration and
 //! the attempt log), `server` (the platform on a socket, and its error
@@ -12,6 +13,7 @@
 //! merchants and the calls.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_edges;
 mod content;
 mod delivery;
 mod disable;

@@ -338,9 +338,5 @@ async fn attempts_come_in_pages_of_100_by_default() {
         None,
     )
     .await;
-    assert_eq!(
-        status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "a page is at most 1,000"
-    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a page is at most 1,000");
 }

@@ -292,7 +292,9 @@ async fn another_merchants_event_does_not_wake_a_long_poll() {
 async fn bad_waits_are_400s_in_the_error_shape() {
     let p = platform_with(one_order(86_400_000), |_| {});
     call(&p, "POST", "/v1/payments", Some(ORDER), None).await;
-    for wait in ["abc", "10h", "-1", "-1s", "30", "61s", "1.5x"] {
+    // A bare number is milliseconds, as everywhere in hooklab: `61000` is
+    // over the bound as `61s` is.
+    for wait in ["abc", "10h", "-1", "-1s", "61000", "61s", "1.5x"] {
         for base in ["/v1/payments/pay_000001", "/v1/events"] {
             let uri = format!("{base}?wait={wait}");
             let (status, _, body) = send(&p, get(&uri, &[])).await;
