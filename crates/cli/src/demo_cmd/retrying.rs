@@ -13,7 +13,7 @@ use hooklab_shop::client::ClientError;
 use hooklab_shop::creation::{RetryNotices, Retrying};
 use std::sync::Arc;
 
-/// Notices that print [`line`] on `out`.
+/// Notices that print [`line()`] on `out`.
 pub(super) fn notices(out: &Out) -> Arc<RetryNotices> {
     let out = out.clone();
     Arc::new(RetryNotices::new(move |retrying| {
