@@ -16,7 +16,9 @@
 //! case, which times refusals and would have none, before it sends its
 //! hundreds of forgeries. A reason known before a case sends anything is
 //! its note even once the deadline has passed: the deadline only names
-//! cases that would have run.
+//! cases that would have run. A genuine delivery the deadline cut short (a
+//! `--deadline` shorter than a slow receiver's answer) is no refusal: it is
+//! skipped as cut short, and the cases after it as out of time.
 //!
 //! A 5xx is never taken alone as a receiver's answer to a case, because a
 //! receiver that fails at random would otherwise get another grade each run,
@@ -415,9 +417,13 @@ pub async fn run_with(
                     }
                 }
                 let cut = |r: &Reply| cut_by_deadline(r, limit);
-                if case != Case::Genuine && budget.passed() && attempts.iter().flatten().any(cut) {
+                if budget.passed() && attempts.iter().flatten().any(cut) {
                     // Waited only until the deadline, not the sender's
-                    // limit: the deadline's doing, not the receiver's.
+                    // limit: the deadline's doing, not the receiver's. The
+                    // genuine case too: before, `--deadline 2` against a
+                    // sound receiver taking 3 s failed it ("no answer
+                    // within 2 s") and skipped the rest as if the receiver
+                    // never answered; now the rest are out of time.
                     cut_off(
                         CaseResult::from_attempts(case, &attempts, Verdict::Skip, None),
                         &config,
@@ -460,7 +466,9 @@ pub async fn run_with(
                     cause: *cause,
                 });
             }
-            if result.verdict != Verdict::Pass {
+            // A genuine delivery the deadline cut short is no refusal: the
+            // cases after it are out of time, not skipped for its sake.
+            if !matches!(result.verdict, Verdict::Pass | Verdict::Skip) {
                 // The last attempt is the answer graded.
                 genuine_failed = Some(match result.replies.last() {
                     Some(Reply::TimedOut { after_ms }) => {
@@ -513,7 +521,8 @@ fn with_genuine_hint(mut result: CaseResult) -> CaseResult {
 /// A case the deadline cut while it waited for an answer: skipped, with
 /// what it got so far, saying it started and was cut (before, a 25 MB body
 /// still being sent at the deadline read "the deadline passed before this
-/// case"). It counts as not finished ([`Scorecard::incomplete`]).
+/// case"). It counts as not finished ([`Scorecard::incomplete`]). The
+/// genuine case is cut so too, and the cases after it are then out of time.
 fn cut_off(mut result: CaseResult, config: &CheckConfig) -> CaseResult {
     result.verdict = Verdict::Skip;
     result.note = Some(Note::CutByDeadline(config.deadline.as_secs()));

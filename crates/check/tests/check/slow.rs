@@ -325,3 +325,34 @@ async fn a_reason_known_up_front_wins_over_the_deadline() {
     let answered: usize = card.results.iter().map(|r| r.replies.len()).sum();
     assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), answered);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_deadline_shorter_than_the_genuine_answer_cuts_the_battery_short_and_fails_nothing() {
+    // A tester's finding: `--deadline 2` against a sound receiver that
+    // takes 3 s failed the genuine case ("no answer within 2 s"), and every
+    // other case was skipped as if the receiver never answered. The
+    // deadline cut the genuine delivery, not the receiver.
+    let (card, _) = check(Duration::from_secs(2)).await;
+    let shown = shown(&card);
+    let genuine = card.result(Case::Genuine).unwrap();
+    assert_eq!(
+        (genuine.verdict, genuine.note.clone()),
+        (Verdict::Skip, Some(Note::CutByDeadline(2))),
+        "{shown}"
+    );
+    assert!(card.failed().is_empty(), "{shown}");
+    for result in &card.results[1..] {
+        // `check` turns the timing case off: that reason is known up front.
+        let expected = if result.case == Case::Timing {
+            Note::TimingOff
+        } else {
+            Note::OutOfTime(2)
+        };
+        assert_eq!(result.note, Some(expected), "{:?}\n{shown}", result.case);
+    }
+    assert!(card.incomplete(), "{shown}");
+    assert_eq!(card.exit_code(), 1, "{shown}");
+    let reason = hooklab_check::text::exit_reason(&card, hooklab_core::lang::Lang::En).unwrap();
+    assert!(!reason.contains("failed"), "{reason}");
+    assert!(reason.contains("and 1 was cut short by it"), "{reason}");
+}
