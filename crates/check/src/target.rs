@@ -74,6 +74,10 @@ pub enum Cause {
     ConnectionClosed,
     /// What came back was not HTTP.
     NotHttp,
+    /// The answer's head (status line and headers) was over
+    /// [`MAX_ANSWER_HEAD_BYTES`], or had over [`MAX_ANSWER_HEADERS`] header
+    /// lines: the HTTP client stops reading there, as a sender's does.
+    HeadTooLarge,
     /// An answer came, with a body over [`MAX_ANSWER_BYTES`]: a sender stops
     /// reading there and counts the delivery failed.
     BodyTooLarge,
@@ -98,6 +102,11 @@ impl Cause {
             if let Some(hyper) = current.downcast_ref::<hyper::Error>() {
                 if hyper.is_incomplete_message() || hyper.is_closed() {
                     return Cause::ConnectionClosed;
+                }
+                // A head over the client's limit is a parse error too, but
+                // it was HTTP: say what happened (before: "not HTTP").
+                if hyper.is_parse_too_large() {
+                    return Cause::HeadTooLarge;
                 }
                 if hyper.is_parse() {
                     return Cause::NotHttp;
@@ -424,6 +433,16 @@ fn closed_before_answer(error: &reqwest::Error) -> bool {
 /// not fill this process's memory.
 pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
+/// The largest answer head (status line and headers) the client reads, in
+/// bytes: hyper's default read buffer (8 KiB + 100 × 4 KiB), which reqwest
+/// keeps. A receiver has no reason to come near it; one that does gets
+/// [`Cause::HeadTooLarge`], not "not HTTP".
+pub const MAX_ANSWER_HEAD_BYTES: usize = 8192 + 4096 * 100;
+
+/// The most header lines an answer may have: hyper's default, which
+/// reqwest keeps. More is [`Cause::HeadTooLarge`] too.
+pub const MAX_ANSWER_HEADERS: usize = 100;
+
 /// `response`'s body, read chunk by chunk: `None` once it is over `limit`
 /// bytes (at once when its `Content-Length` says so).
 pub(crate) async fn read_capped(
@@ -505,6 +524,62 @@ mod tests {
                 "{glued}"
             );
         }
+    }
+
+    /// Serves `head` (an answer's status line and headers, without the
+    /// blank line) to every request, then an empty body.
+    async fn answering_head(head: String) -> std::net::SocketAddr {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let answer = format!("{head}Content-Length: 0\r\n\r\n");
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = stream.read(&mut buf).await;
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        addr
+    }
+
+    async fn post_to(addr: std::net::SocketAddr) -> Reply {
+        let target =
+            Target::new(&format!("http://{addr}/webhook"), Duration::from_secs(60)).unwrap();
+        target
+            .post(HeaderMap::new(), Bytes::from_static(b"{}"))
+            .await
+    }
+
+    #[tokio::test]
+    async fn an_answer_head_over_the_client_s_limit_is_said_as_such_not_as_not_http() {
+        // A tester's finding: a receiver answering with oversized headers
+        // was "not HTTP". The limit is the HTTP client's (hyper's default):
+        // a head just under it is an answer, one just over it is not.
+        let head = |size: usize| {
+            let status = "HTTP/1.1 200 OK\r\n";
+            let fixed = status.len() + "X-Big: \r\n".len() + "Content-Length: 0\r\n\r\n".len();
+            format!("{status}X-Big: {}\r\n", "x".repeat(size - fixed))
+        };
+        let under = post_to(answering_head(head(MAX_ANSWER_HEAD_BYTES - 100)).await).await;
+        assert_eq!(under.status(), Some(200), "{under:?}");
+        let over = post_to(answering_head(head(2 * MAX_ANSWER_HEAD_BYTES)).await).await;
+        let Reply::NoAnswer { cause, .. } = &over else {
+            panic!("{over:?}");
+        };
+        assert_eq!(*cause, Cause::HeadTooLarge, "{over:?}");
+        // Too many header lines is the same limit's other half.
+        let many: String = (0..MAX_ANSWER_HEADERS + 1)
+            .map(|i| format!("X-H{i}: 1\r\n"))
+            .collect();
+        let over = post_to(answering_head(format!("HTTP/1.1 200 OK\r\n{many}")).await).await;
+        assert!(
+            matches!(over, Reply::NoAnswer { cause: Cause::HeadTooLarge, .. }),
+            "{over:?}"
+        );
     }
 
     #[test]

@@ -32,6 +32,10 @@ pub fn cause(cause: Cause, lang: Lang) -> &'static str {
             "o receptor fechou a conexão antes de uma resposta completa",
         ),
         Cause::NotHttp => ("the answer was not HTTP", "a resposta não era HTTP"),
+        Cause::HeadTooLarge => (
+            "answered with a head (status line and headers) over 417,792 bytes or 100 headers, where the HTTP client stops reading",
+            "respondeu com um cabeçalho (linha de status e cabeçalhos) de mais de 417.792 bytes ou 100 cabeçalhos, onde o cliente HTTP para de ler",
+        ),
         Cause::BodyTooLarge => (
             "answered with a body over 1 MiB, where a sender stops reading",
             "respondeu com um corpo de mais de 1 MiB, onde quem envia para de ler",
@@ -276,6 +280,7 @@ mod tests {
             Cause::ConnectionReset,
             Cause::ConnectionClosed,
             Cause::NotHttp,
+            Cause::HeadTooLarge,
             Cause::BodyTooLarge,
             Cause::Other,
         ] {
@@ -298,6 +303,19 @@ mod tests {
         assert!(!pt.contains("https"), "{pt}");
         let (en, _) = target_error(&error, Lang::En);
         assert!(en.contains("the scheme must be http://"), "{en}");
+    }
+
+    #[test]
+    fn an_oversized_answer_head_is_named_with_the_client_s_limits_in_both_languages() {
+        // The words carry the numbers as literals: they must be the limits.
+        let bytes = crate::target::MAX_ANSWER_HEAD_BYTES as f64;
+        let headers = crate::target::MAX_ANSWER_HEADERS;
+        for lang in [Lang::En, Lang::PtBr] {
+            let words = cause(Cause::HeadTooLarge, lang);
+            let limit = hooklab_report::units::count(lang, bytes);
+            assert!(words.contains(&format!(" {limit} bytes")), "{words}");
+            assert!(words.contains(&format!(" {headers} ")), "{words}");
+        }
     }
 
     #[test]
