@@ -20,7 +20,7 @@
 //! (see [`Target::post`]).
 
 use bytes::Bytes;
-use hooklab_core::http::ensure_loopback;
+use hooklab_core::http::{ensure_loopback, is_rooted_localhost};
 use reqwest::header::HeaderMap;
 use serde::Serialize;
 use std::sync::Arc;
@@ -215,12 +215,25 @@ pub enum TargetError {
         /// What it carries.
         part: Glued,
     },
+    /// Occurs when the host is `localhost.`, rooted: the system's hosts
+    /// file has no trailing dot, so the resolver may ask DNS, off this
+    /// machine.
+    #[error(
+        "`{url}`: write localhost without its trailing dot (`localhost.` may be looked up through DNS, off this machine), or 127.0.0.1, such as http://127.0.0.1:8080/webhook"
+    )]
+    RootedLocalhost {
+        /// The URL given.
+        url: String,
+    },
     /// Occurs when the HTTP client cannot be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
 }
 
 /// Checks that `url` is a plain `http://` URL on loopback, and parses it.
+/// The host is the one the request goes to: a loopback address in a short
+/// form (`127.1`) is taken, as the URL parser reads it (`127.0.0.1`), and
+/// `localhost.` is refused for its dot ([`TargetError::RootedLocalhost`]).
 pub fn loopback_url(url: &str) -> Result<reqwest::Url, TargetError> {
     let bad = |reason: String| TargetError::BadUrl {
         url: url.to_owned(),
@@ -229,15 +242,29 @@ pub fn loopback_url(url: &str) -> Result<reqwest::Url, TargetError> {
     let uri: http::Uri = url
         .parse()
         .map_err(|e: http::uri::InvalidUri| bad(e.to_string()))?;
-    ensure_loopback(&uri).map_err(|source| {
+    let parsed = reqwest::Url::parse(url);
+    if let Err(source) = ensure_loopback(&uri) {
         let url = url.to_owned();
         if uri.host().is_some() && uri.scheme_str() != Some("http") {
-            TargetError::NotHttp { url, source }
-        } else {
-            TargetError::NotLoopback { url, source }
+            return Err(TargetError::NotHttp { url, source });
         }
-    })?;
-    let parsed = reqwest::Url::parse(url).map_err(|e| bad(e.to_string()))?;
+        if uri.host().is_some_and(is_rooted_localhost) {
+            return Err(TargetError::RootedLocalhost { url });
+        }
+        // `127.1`, `0x7f000001`, `2130706433`: not an address as the core
+        // reads the host, but one as WHATWG URL parsing does, and that is
+        // the parse the request goes by (its host is `127.0.0.1`). Taken
+        // when that address is on loopback; the core's rule still refuses
+        // every host name but `localhost`.
+        let loopback = parsed.as_ref().ok().and_then(|p| p.host_str()).is_some_and(|host| {
+            host.parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.is_loopback())
+        });
+        if !loopback {
+            return Err(TargetError::NotLoopback { url, source });
+        }
+    }
+    let parsed = parsed.map_err(|e| bad(e.to_string()))?;
     // A query, a fragment or a user name is not part of where deliveries
     // go: `http://127.0.0.1:14253?x=1` was taken for a path, and a
     // fragment or credentials would be dropped or sent without a word.
@@ -522,6 +549,48 @@ mod tests {
             assert!(
                 matches!(loopback_url(glued), Err(TargetError::GluedOn { .. })),
                 "{glued}"
+            );
+        }
+    }
+
+    #[test]
+    fn loopback_written_short_is_loopback_and_a_rooted_localhost_is_refused_for_its_dot() {
+        // A tester's finding: these were "not on this machine". WHATWG URL
+        // parsing, which reqwest sends by, reads them as 127.0.0.1.
+        for short in [
+            "http://127.1:8080/webhook",
+            "http://0x7f000001:8080/webhook",
+            "http://2130706433:8080/webhook",
+            "http://127.0.0.2:8080/webhook",
+        ] {
+            let parsed = loopback_url(short).unwrap_or_else(|e| panic!("{short}: {e}"));
+            let host = parsed.host_str().unwrap();
+            assert!(
+                host.parse::<std::net::Ipv4Addr>().unwrap().is_loopback(),
+                "{short}: {host}"
+            );
+        }
+        assert_eq!(
+            loopback_url("http://127.1:8080/webhook")
+                .unwrap()
+                .host_str(),
+            Some("127.0.0.1")
+        );
+        // Still off this machine, however written.
+        for far in ["http://10.1:8080/", "http://0x0a000001:8080/", "http://128.1/"] {
+            assert!(
+                matches!(loopback_url(far), Err(TargetError::NotLoopback { .. })),
+                "{far}"
+            );
+        }
+        // `localhost.` may be looked up through DNS: refused, for its dot.
+        for rooted in ["http://localhost.:8080/", "http://LOCALHOST.:8080/webhook"] {
+            assert!(
+                matches!(
+                    loopback_url(rooted),
+                    Err(TargetError::RootedLocalhost { .. })
+                ),
+                "{rooted}"
             );
         }
     }

@@ -189,6 +189,16 @@ fn target_error(error: &TargetError, lang: Lang) -> (String, Option<String>) {
             };
             (sentence, None)
         }
+        TargetError::RootedLocalhost { url } => {
+            let sentence = if pt {
+                format!(
+                    "`{url}`: escreva localhost sem o ponto final (`localhost.` pode ser procurado no DNS, fora desta máquina), ou 127.0.0.1, como http://127.0.0.1:8080/webhook"
+                )
+            } else {
+                error.to_string()
+            };
+            (sentence, None)
+        }
         TargetError::NotHttp { url, .. } => {
             // Only https:// is "http:// with TLS"; ftp:// and the rest are
             // another protocol altogether.
@@ -303,6 +313,20 @@ mod tests {
         assert!(!pt.contains("https"), "{pt}");
         let (en, _) = target_error(&error, Lang::En);
         assert!(en.contains("the scheme must be http://"), "{en}");
+    }
+
+    #[test]
+    fn a_rooted_localhost_is_refused_for_its_dot_in_both_languages() {
+        // A tester's finding: `http://localhost.:8080/` was "not on this
+        // machine", which it may well be; the dot is what to fix.
+        let error = crate::target::loopback_url("http://localhost.:8080/").unwrap_err();
+        let (en, detail) = target_error(&error, Lang::En);
+        assert!(en.contains("without its trailing dot"), "{en}");
+        assert!(!en.contains("not on this machine"), "{en}");
+        assert_eq!(detail, None);
+        let (pt, _) = target_error(&error, Lang::PtBr);
+        assert!(pt.contains("sem o ponto final"), "{pt}");
+        assert!(!pt.contains("não está nesta máquina"), "{pt}");
     }
 
     #[test]

@@ -235,3 +235,23 @@ async fn the_progress_line_is_told_the_deadline_when_it_is_shorter_than_the_send
     assert!(en.contains("up to 2 s, the battery's deadline"), "{en}");
     assert!(pt.contains("até 2 s, o prazo da bateria"), "{pt}");
 }
+
+#[tokio::test]
+async fn loopback_written_short_is_checked_like_127_0_0_1() {
+    // A tester's finding: `127.1` and `0x7f000001` were "not on this
+    // machine"; both are 127.0.0.1 to the URL parser that sends.
+    let addr = receivers::start(Flaw::None).await;
+    for host in ["127.1", "0x7f000001"] {
+        let mut config = config(
+            format!("http://{host}:{}/webhook", addr.port()),
+            secret(),
+        );
+        config.timing_samples = 0;
+        let card = hooklab_check::run(config).await.unwrap();
+        assert_eq!(
+            card.verdict(hooklab_check::Case::Genuine),
+            Some(hooklab_check::Verdict::Pass),
+            "{host}"
+        );
+    }
+}
