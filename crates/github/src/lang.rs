@@ -151,6 +151,12 @@ pub fn refusal_reason(lang: Lang, code: &str) -> &'static str {
         ("body_unreadable", true) => "corpo ilegível",
         ("missing_event_type", false) => "no X-GitHub-Event header",
         ("missing_event_type", true) => "sem o cabeçalho X-GitHub-Event",
+        ("malformed_event_type", false) => {
+            "X-GitHub-Event is no event name (over 64 characters, or not a-z 0-9 _ . -)"
+        }
+        ("malformed_event_type", true) => {
+            "X-GitHub-Event não é nome de evento (mais de 64 caracteres, ou fora de a-z 0-9 _ . -)"
+        }
         ("form_encoded", false) => "form-encoded body (set Content type to application/json)",
         ("form_encoded", true) => "corpo form-encoded (escolha Content type application/json)",
         ("missing_field", false) => "payload lacks a field the event needs",

@@ -82,6 +82,20 @@ pub enum Sink {
     Lines(mpsc::UnboundedSender<String>),
 }
 
+/// The most characters of a sender's header (a delivery id, an event name)
+/// printed or echoed: a GitHub delivery id is a 36-character UUID.
+pub const MAX_EXCERPT_CHARS: usize = 64;
+
+/// At most [`MAX_EXCERPT_CHARS`] of `text`, with `…` when it was longer:
+/// headers are the sender's, and a 3,000-character one must not fill the
+/// terminal or the answer.
+pub fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(MAX_EXCERPT_CHARS) {
+        None => text.to_owned(),
+        Some((end, _)) => format!("{}…", &text[..end]),
+    }
+}
+
 /// The lines that print `notice` in `format`.
 pub fn render(notice: &Notice, format: OutputFormat) -> Vec<String> {
     match format {
@@ -101,7 +115,14 @@ fn render_text(notice: &Notice, lang: Lang) -> Vec<String> {
         Notice::Redelivery {
             delivery,
             event_type,
-        } => return vec![format!("{} {delivery} ({event_type})", l.redelivery)],
+        } => {
+            return vec![format!(
+                "{} {} ({})",
+                l.redelivery,
+                excerpt(delivery),
+                excerpt(event_type)
+            )];
+        }
         Notice::Refused {
             status,
             code,
@@ -109,7 +130,7 @@ fn render_text(notice: &Notice, lang: Lang) -> Vec<String> {
         } => {
             let delivery = delivery
                 .as_deref()
-                .map(|d| format!(" ({} {d})", l.delivery))
+                .map(|d| format!(" ({} {})", l.delivery, excerpt(d)))
                 .unwrap_or_default();
             return vec![format!(
                 "{} {status}: {}{delivery}",
@@ -179,9 +200,10 @@ fn render_text(notice: &Notice, lang: Lang) -> Vec<String> {
 }
 
 fn render_json(notice: &Notice) -> serde_json::Value {
+    let bounded = |delivery: &Option<String>| delivery.as_deref().map(excerpt);
     match notice {
         Notice::Event { delivery, event } => json!({
-            "delivery": delivery,
+            "delivery": bounded(delivery),
             "redelivery": false,
             "event": event.event_type(),
             "data": event,
@@ -190,16 +212,16 @@ fn render_json(notice: &Notice) -> serde_json::Value {
             delivery,
             event_type,
         } => json!({
-            "delivery": delivery,
+            "delivery": excerpt(delivery),
             "redelivery": true,
-            "event": event_type,
+            "event": excerpt(event_type),
         }),
         Notice::Refused {
             status,
             code,
             delivery,
         } => json!({
-            "delivery": delivery,
+            "delivery": bounded(delivery),
             "refused": status,
             "code": code,
         }),
@@ -367,6 +389,24 @@ mod tests {
                 "--- DELIVERY REFUSED 401: signature does not match (wrong secret or altered body) (delivery d-9)"
             ]
         );
+    }
+
+    #[test]
+    fn a_malformed_event_name_is_said_in_the_language_and_ids_are_cut() {
+        let refused = Notice::Refused {
+            status: 400,
+            code: "malformed_event_type",
+            delivery: Some(excerpt(&"d".repeat(100))),
+        };
+        let en = render(&refused, OutputFormat::Text(Lang::En)).concat();
+        assert!(en.contains("X-GitHub-Event is no event name"), "{en}");
+        assert!(en.contains(&format!("{}…", "d".repeat(MAX_EXCERPT_CHARS))), "{en}");
+        assert!(!en.contains(&"d".repeat(MAX_EXCERPT_CHARS + 1)), "{en}");
+        let pt = render(&refused, OutputFormat::Text(Lang::PtBr)).concat();
+        assert!(pt.contains("não é nome de evento"), "{pt}");
+        // Short ones are whole, and a cut never splits a character.
+        assert_eq!(excerpt("d-1"), "d-1");
+        assert_eq!(excerpt(&"é".repeat(70)), format!("{}…", "é".repeat(64)));
     }
 
     #[tokio::test]

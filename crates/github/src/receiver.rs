@@ -49,6 +49,11 @@ pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
 /// The seed's path.
 pub const DEFAULT_PATH: &str = "/webhook";
 
+/// The longest `X-GitHub-Event` taken. GitHub's longest event name is
+/// under 40 characters; a longer one is not from GitHub, and the name is
+/// echoed in the answer and printed.
+pub const MAX_EVENT_NAME_CHARS: usize = 64;
+
 /// How many delivery ids the receiver remembers for deduplication. GitHub
 /// lets a delivery be redelivered for days, so this is generous; the oldest
 /// ids are forgotten first, which bounds memory.
@@ -161,7 +166,7 @@ impl ReceiverState {
 pub fn router(state: ReceiverState) -> Router {
     let path = state.inner.path.clone();
     let routes = Router::new()
-        .route(&path, post(receive))
+        .route(&path, post(receive).fallback(wrong_method))
         .fallback(not_found);
     // axum's default limit is 2 MB, too small for GitHub's biggest pushes; a
     // declared Content-Length over this one is refused at once with 413.
@@ -237,8 +242,7 @@ async fn receive(
             let _ = state.inner.notices.try_send(Notice::Refused {
                 status: status.as_u16(),
                 code,
-                delivery: header_str(&headers, "x-github-delivery")
-                    .map(|d| d.chars().take(64).collect()),
+                delivery: header_str(&headers, "x-github-delivery").map(printer::excerpt),
             });
         }
     }
@@ -269,6 +273,11 @@ fn check_and_queue(
     let event_type = header_str(headers, "x-github-event")
         .filter(|name| !name.is_empty())
         .ok_or(ReceiveError::MissingEventType)?;
+    if !is_event_name(event_type) {
+        return Err(ReceiveError::MalformedEventType(printer::excerpt(
+            event_type,
+        )));
+    }
     let event = Event::parse(event_type, &body).map_err(|error| {
         // A webhook configured with GitHub's other content type sends
         // `payload=<urlencoded JSON>`: say how to fix it, not just "bad JSON".
@@ -333,9 +342,25 @@ fn acknowledge(event_type: &str, redelivery: bool) -> Response {
     .into_response()
 }
 
+/// Whether `name` can be an `X-GitHub-Event`: GitHub's names are
+/// lower-case words joined by `_` (`pull_request_review_comment`); dots and
+/// dashes are allowed for other senders' names.
+fn is_event_name(name: &str) -> bool {
+    name.len() <= MAX_EVENT_NAME_CHARS
+        && name
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-'))
+}
+
 /// Any other path: a JSON 404 that says where webhooks go.
 async fn not_found(State(state): State<ReceiverState>) -> Response {
     ReceiveError::NotFound(state.inner.path.clone()).response_in(state.inner.lang)
+}
+
+/// The path with another method than `POST`: a JSON 405 in the receiver's
+/// language, like its other refusals (axum's own is empty).
+async fn wrong_method(State(state): State<ReceiverState>) -> Response {
+    ReceiveError::WrongMethod(state.inner.path.clone()).response_in(state.inner.lang)
 }
 
 /// The one `X-Hub-Signature-256` header, if any. Sent twice (the genuine

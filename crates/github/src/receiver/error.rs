@@ -31,6 +31,19 @@ pub enum ReceiveError {
     /// Occurs when there is no `X-GitHub-Event` header to say what the body is (400).
     #[error("missing X-GitHub-Event header")]
     MissingEventType,
+    /// Occurs when `X-GitHub-Event` is no event name (400): longer than
+    /// [`super::MAX_EVENT_NAME_CHARS`], or with a character outside
+    /// `a-z 0-9 _ . -`. Holds an excerpt of it (see
+    /// [`crate::printer::excerpt`]), never the whole: the header is the
+    /// sender's, and would be echoed back and printed.
+    #[error(
+        "X-GitHub-Event `{0}` is not an event name: at most 64 characters of a-z, 0-9, _ . -"
+    )]
+    MalformedEventType(String),
+    /// Occurs when the path is asked with another method than `POST` (405);
+    /// holds the path.
+    #[error("method not allowed; webhooks are received at POST {0}")]
+    WrongMethod(String),
     /// Occurs when the webhook's content type is `application/x-www-form-urlencoded` (415).
     #[error(
         "the body is form-encoded; set the webhook's Content type to application/json in GitHub"
@@ -57,6 +70,10 @@ impl ReceiveError {
             ReceiveError::Signature(error) => (StatusCode::UNAUTHORIZED, error.code()),
             ReceiveError::DuplicateSignature => (StatusCode::BAD_REQUEST, "duplicate_signature"),
             ReceiveError::MissingEventType => (StatusCode::BAD_REQUEST, "missing_event_type"),
+            ReceiveError::MalformedEventType(_) => {
+                (StatusCode::BAD_REQUEST, "malformed_event_type")
+            }
+            ReceiveError::WrongMethod(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ReceiveError::FormEncoded => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "form_encoded"),
             ReceiveError::Payload(PayloadError::MissingField { .. }) => {
                 (StatusCode::BAD_REQUEST, "missing_field")
@@ -96,6 +113,12 @@ impl ReceiveError {
                 "X-Hub-Signature-256 enviado mais de uma vez; envie exatamente um".to_owned()
             }
             ReceiveError::MissingEventType => "falta o cabeçalho X-GitHub-Event".to_owned(),
+            ReceiveError::MalformedEventType(excerpt) => format!(
+                "X-GitHub-Event `{excerpt}` não é um nome de evento: no máximo 64 caracteres de a-z, 0-9, _ . -"
+            ),
+            ReceiveError::WrongMethod(path) => {
+                format!("método não permitido; os webhooks são recebidos em POST {path}")
+            }
             ReceiveError::FormEncoded => {
                 "o corpo veio form-encoded; escolha application/json como Content type do webhook no GitHub"
                     .to_owned()
@@ -123,7 +146,15 @@ impl ReceiveError {
     pub fn response_in(&self, lang: Lang) -> Response {
         let (status, code) = self.status_and_code();
         let body = json!({"error": {"code": code, "message": self.message(lang)}});
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        // A 405 names the methods there are (RFC 9110 §15.5.6).
+        if let ReceiveError::WrongMethod(_) = self {
+            response.headers_mut().insert(
+                axum::http::header::ALLOW,
+                axum::http::HeaderValue::from_static("POST"),
+            );
+        }
+        response
     }
 }
 

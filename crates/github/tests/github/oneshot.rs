@@ -431,3 +431,65 @@ async fn a_signature_header_sent_twice_is_a_400_before_the_payload_is_read() {
     let (status, _) = call(&app, github_request("push", "d-once", &body, Some(SECRET))).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_event_name_that_is_no_event_name_is_refused_with_a_bounded_answer() {
+    // A tester's finding: a 3,000-character X-GitHub-Event came back whole
+    // in the answer and in the printed lines.
+    let (app, mut notices) = app();
+    let long = "a".repeat(3_000);
+    for bad in [long.as_str(), "Push", "push event", "push;rm", &"x".repeat(65)] {
+        let body = sample("push");
+        let request = github_request(bad, "d1", &body, Some(SECRET));
+        let (status, answer) = call(&app, request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:.80}");
+        assert_eq!(error_code(&answer), "malformed_event_type", "{answer}");
+        let shown = answer.to_string();
+        assert!(shown.len() < 400, "{shown}");
+        assert!(matches!(
+            notices.try_recv(),
+            Ok(Notice::Refused {
+                status: 400,
+                code: "malformed_event_type",
+                ..
+            })
+        ));
+        assert!(notices.try_recv().is_err());
+    }
+    // The longest accepted name is 64 characters of a-z, 0-9, _ . -.
+    let longest = format!("{}_.-9", "z".repeat(60));
+    let body = sample(&longest);
+    let (status, answer) = call(&app, github_request(&longest, "d2", &body, Some(SECRET))).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["event"], longest.as_str());
+}
+
+#[tokio::test]
+async fn a_huge_delivery_id_is_printed_as_a_bounded_excerpt() {
+    use hooklab_core::lang::Lang;
+    use hooklab_github::printer::{OutputFormat, render};
+    let (app, mut notices) = app();
+    let id = "d".repeat(3_000);
+    let body = sample("push");
+    for _ in 0..2 {
+        let (status, _) = call(&app, github_request("push", &id, &body, Some(SECRET))).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let forged = github_request("push", &id, &body, Some("wrong"));
+    let (status, _) = call(&app, forged).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let mut seen = 0;
+    while let Ok(notice) = notices.try_recv() {
+        seen += 1;
+        for format in [
+            OutputFormat::Text(Lang::En),
+            OutputFormat::Text(Lang::PtBr),
+            OutputFormat::JsonLines,
+        ] {
+            for line in render(&notice, format) {
+                assert!(!line.contains(&"d".repeat(65)), "{line:.200}");
+            }
+        }
+    }
+    assert_eq!(seen, 3, "the event, the redelivery, the refusal");
+}

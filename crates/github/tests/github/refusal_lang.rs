@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use tower::ServiceExt;
 
 /// The answer of a receiver in `lang` to a push signed with the wrong
-/// secret, and to a request on another path.
+/// secret, to a request on another path, and to a `GET` of its path.
 async fn refusals(lang: Lang) -> Vec<(StatusCode, Value)> {
     let (tx, _rx) = mpsc::channel(16);
     let state = ReceiverState::answering_in(
@@ -34,8 +34,9 @@ async fn refusals(lang: Lang) -> Vec<(StatusCode, Value)> {
         .body(Body::from(sample("push")))
         .unwrap();
     let elsewhere = Request::post("/other").body(Body::empty()).unwrap();
+    let wrong_method = Request::get("/webhook").body(Body::empty()).unwrap();
     let mut out = Vec::new();
-    for request in [forged, elsewhere] {
+    for request in [forged, elsewhere, wrong_method] {
         let response = app.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
@@ -76,5 +77,28 @@ async fn a_portuguese_receiver_refuses_in_portuguese_with_the_same_shape() {
         message(&pt[1].1).contains("os webhooks são recebidos em POST /webhook"),
         "{}",
         pt[1].1
+    );
+    // A tester's finding: the wrong method got axum's empty 405.
+    assert_eq!(pt[2].0, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(pt[2].1["error"]["code"], "method_not_allowed");
+    assert!(
+        message(&pt[2].1).contains("os webhooks são recebidos em POST /webhook"),
+        "{}",
+        pt[2].1
+    );
+    assert!(message(&en[2].1).contains("POST /webhook"), "{}", en[2].1);
+}
+
+#[tokio::test]
+async fn the_wrong_method_says_which_one_to_use() {
+    let (tx, _rx) = mpsc::channel(16);
+    let state = ReceiverState::new("/webhook", Verification::Insecure, tx);
+    let app = receiver::router(state);
+    let request = Request::put("/webhook").body(Body::empty()).unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        response.headers().get(http::header::ALLOW).map(|v| v.as_bytes()),
+        Some(&b"POST"[..])
     );
 }
