@@ -182,12 +182,38 @@ pub fn count(lang: Lang, n: u64) -> String {
     out
 }
 
-/// The summary of a storm: "… and 10,000 more rejections in the last second".
+/// The summary of a storm: "… and 10,000 more rejections in the last
+/// second", and "… and 1 more rejection" for one. `noun` is the plural
+/// (see [`singular`]).
 pub fn more_in_last_second(lang: Lang, n: u64, noun: &str) -> String {
+    let noun = if n == 1 {
+        singular(noun)
+    } else {
+        noun.to_owned()
+    };
     let n = count(lang, n);
     match lang {
         Lang::En => format!("… and {n} more {noun} in the last second"),
         Lang::PtBr => format!("… e mais {n} {noun} no último segundo"),
+    }
+}
+
+/// The singular of a storm's plural noun: its last word made of letters
+/// loses its final `s` ("refusals (401)" → "refusal (401)", "respostas
+/// 429" → "resposta 429", "429 answers" → "429 answer"). Every noun a storm
+/// is counted in, here and in the demo (crates/cli/src/demo_cmd/out.rs), is
+/// a regular plural in both languages; one that is not stays as it is.
+pub fn singular(plural: &str) -> String {
+    let word_end = plural
+        .char_indices()
+        .filter(|(_, c)| c.is_alphabetic())
+        .last()
+        .map(|(at, c)| at + c.len_utf8());
+    match word_end {
+        Some(end) if plural[..end].ends_with('s') => {
+            format!("{}{}", &plural[..end - 1], &plural[end..])
+        }
+        _ => plural.to_owned(),
     }
 }
 
@@ -260,6 +286,50 @@ mod tests {
         assert_eq!(count(Lang::En, 1_234_567), "1,234,567");
         assert_eq!(count(Lang::PtBr, 10_000), "10.000");
         assert_eq!(count(Lang::PtBr, 999), "999");
+    }
+
+    #[test]
+    fn one_more_is_singular_in_each_language() {
+        // A tester's finding: "… and 1 more refusals in the last second".
+        let line = |lang, n, noun| more_in_last_second(lang, n, noun);
+        assert_eq!(
+            line(Lang::En, 1, refusals(Lang::En, 401)),
+            "… and 1 more refusal (401) in the last second"
+        );
+        assert_eq!(
+            line(Lang::PtBr, 1, refusals(Lang::PtBr, 401)),
+            "… e mais 1 recusa (401) no último segundo"
+        );
+        assert_eq!(
+            line(Lang::En, 1, refusals(Lang::En, 500)),
+            "… and 1 more refusal in the last second"
+        );
+        assert_eq!(
+            line(Lang::PtBr, 1, refusals(Lang::PtBr, 500)),
+            "… e mais 1 recusa no último segundo"
+        );
+        // The demo's nouns (crates/cli/src/demo_cmd/out.rs).
+        assert_eq!(
+            line(Lang::En, 1, "429 answers"),
+            "… and 1 more 429 answer in the last second"
+        );
+        assert_eq!(
+            line(Lang::PtBr, 1, "respostas 429"),
+            "… e mais 1 resposta 429 no último segundo"
+        );
+        assert_eq!(
+            line(Lang::En, 1, "rejections"),
+            "… and 1 more rejection in the last second"
+        );
+        // More than one keeps the plural.
+        assert_eq!(
+            line(Lang::En, 2, refusals(Lang::En, 401)),
+            "… and 2 more refusals (401) in the last second"
+        );
+        assert_eq!(
+            line(Lang::PtBr, 1_000, "recusas"),
+            "… e mais 1.000 recusas no último segundo"
+        );
     }
 
     #[test]
