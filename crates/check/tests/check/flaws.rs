@@ -2,7 +2,7 @@
 //! correct one passes every case.
 
 use super::receivers::{self, Flaw, MAX_BODY_BYTES};
-use super::{assert_passes_everything, config};
+use super::{assert_passes_everything, config, shown};
 use hooklab_check::{Case, Note, Scorecard, Secret, Verdict};
 use hooklab_core::lang::Lang;
 
@@ -165,10 +165,6 @@ async fn a_5xx_to_a_feature_of_a_receiver_that_fails_at_random_is_inconclusive()
         "{}",
         shown(&card)
     );
-}
-
-fn shown(card: &Scorecard) -> String {
-    hooklab_check::render::table(card, hooklab_core::lang::Lang::En, false)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,10 +1,16 @@
 //! `hooklab github listen --secret S` passes every case GitHub's scheme has.
 
-use super::{assert_passes_everything, config};
+use super::{assert_passes_everything, config, shown};
 use hooklab_check::{Case, Secret};
 use hooklab_github::printer::{OutputFormat, Sink};
 use hooklab_github::receiver::{self, ReceiverConfig, Verification, WebhookSecret};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
+
+/// The secret every receiver here verifies with, for GitHub's scheme.
+fn github_secret() -> Secret {
+    Secret::parse(hooklab_check::Scheme::Github, "s3cret").unwrap()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_github_listener_passes_every_case() {
@@ -24,8 +30,7 @@ async fn the_github_listener_passes_every_case() {
             let _ = stopped.await;
         },
     ));
-    let secret = Secret::parse(hooklab_check::Scheme::Github, "s3cret").unwrap();
-    let card = hooklab_check::run(config(format!("http://{addr}/webhook"), secret))
+    let card = hooklab_check::run(config(format!("http://{addr}/webhook"), github_secret()))
         .await
         .unwrap();
     assert_passes_everything(
@@ -54,24 +59,14 @@ async fn the_github_listener_passes_every_case() {
     assert!(events.iter().any(|e| e == "sponsorship"), "{events:?}");
 }
 
-/// The seed's GitHub receiver, as a student types it: any JSON body gets a
-/// 200, whatever its signature; a body that is not JSON crashes it (500).
-async fn trusts_everything(body: bytes::Bytes) -> axum::http::StatusCode {
-    match serde_json::from_slice::<serde_json::Value>(&body) {
-        Ok(_) => axum::http::StatusCode::OK,
-        Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_github_receiver_that_checks_nothing_passes_no_signature_case() {
-    let router = axum::Router::new().route("/webhook", axum::routing::post(trusts_everything));
-    let addr = super::serve(router).await;
-    let secret = Secret::parse(hooklab_check::Scheme::Github, "s3cret").unwrap();
-    let card = hooklab_check::run(config(format!("http://{addr}/webhook"), secret))
+    // The seed's GitHub receiver, as a student types it.
+    let (addr, _) = super::trusting(Duration::ZERO).await;
+    let card = hooklab_check::run(super::config_at(addr, github_secret()))
         .await
         .unwrap();
-    let shown = hooklab_check::render::table(&card, hooklab_core::lang::Lang::En, false);
+    let shown = shown(&card);
     assert_eq!(
         card.failed(),
         vec![
@@ -103,43 +98,16 @@ async fn a_github_receiver_that_checks_nothing_passes_no_signature_case() {
     assert_eq!(card.exit_code(), 1);
 }
 
-/// Every request the receiver at the returned address got, counted as it
-/// arrives: the seed's receiver, which trusts any JSON body.
-async fn counting_trusts_everything() -> (
-    std::net::SocketAddr,
-    std::sync::Arc<std::sync::atomic::AtomicUsize>,
-) {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let seen = Arc::new(AtomicUsize::new(0));
-    let counted = seen.clone();
-    let handler = move |body: axum::body::Body| {
-        let counted = counted.clone();
-        async move {
-            counted.fetch_add(1, Ordering::SeqCst);
-            // Read here, after counting: axum's own limit would refuse the
-            // oversized body before any handler saw it.
-            match axum::body::to_bytes(body, super::receivers::MAX_BODY_BYTES).await {
-                Ok(bytes) => trusts_everything(bytes).await,
-                Err(_) => axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            }
-        }
-    };
-    let router = axum::Router::new().route("/webhook", axum::routing::post(handler));
-    (super::serve(router).await, seen)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_timing_case_sends_no_forgery_to_a_receiver_that_accepted_one() {
     // The pt-BR tester's finding: against the seed's GitHub receiver the
     // timing case sent its 410 forgeries (the receiver printed 442 events),
     // then said it was skipped because forgeries were accepted.
-    let (addr, seen) = counting_trusts_everything().await;
-    let secret = Secret::parse(hooklab_check::Scheme::Github, "s3cret").unwrap();
-    let mut config = config(format!("http://{addr}/webhook"), secret);
-    config.max_body_bytes = super::receivers::MAX_BODY_BYTES;
-    let card = hooklab_check::run(config).await.unwrap();
-    let shown = hooklab_check::render::table(&card, hooklab_core::lang::Lang::PtBr, false);
+    let (addr, seen) = super::trusting(Duration::ZERO).await;
+    let card = hooklab_check::run(super::config_at(addr, github_secret()))
+        .await
+        .unwrap();
+    let shown = super::table(&card, hooklab_core::lang::Lang::PtBr);
     let timing = card.result(Case::Timing).unwrap();
     assert_eq!(
         (timing.verdict, timing.note.clone()),
@@ -155,10 +123,9 @@ async fn the_timing_case_sends_no_forgery_to_a_receiver_that_accepted_one() {
     );
     // Every request the receiver got is an answer on the scorecard: the
     // timing case sent nothing.
-    let answered: usize = card.results.iter().map(|r| r.replies.len()).sum();
     assert_eq!(
         seen.load(std::sync::atomic::Ordering::SeqCst),
-        answered,
+        super::answered(&card),
         "{shown}"
     );
 }
@@ -200,11 +167,10 @@ async fn the_timing_case_stops_at_the_first_forgery_accepted() {
     };
     let router = axum::Router::new().route("/webhook", axum::routing::post(handler));
     let addr = super::serve(router).await;
-    let secret = Secret::parse(hooklab_check::Scheme::Github, "s3cret").unwrap();
-    let mut config = config(format!("http://{addr}/webhook"), secret);
-    config.max_body_bytes = super::receivers::MAX_BODY_BYTES;
-    let card = hooklab_check::run(config).await.unwrap();
-    let shown = hooklab_check::render::table(&card, hooklab_core::lang::Lang::En, false);
+    let card = hooklab_check::run(super::config_at(addr, github_secret()))
+        .await
+        .unwrap();
+    let shown = shown(&card);
     for case in [Case::ForgedSignature, Case::WrongSecret, Case::TamperedBody] {
         assert_eq!(
             card.verdict(case),
@@ -221,7 +187,6 @@ async fn the_timing_case_stops_at_the_first_forgery_accepted() {
     // scorecard's answers is what it sent, its 10 warm-up forgeries (wrong
     // in the first byte, refused) and the first pair, whose second was
     // taken. Before, it sent all of its 130.
-    let answered: usize = card.results.iter().map(|r| r.replies.len()).sum();
-    let timing_sent = seen.load(Ordering::SeqCst) - answered;
+    let timing_sent = seen.load(Ordering::SeqCst) - super::answered(&card);
     assert_eq!(timing_sent, 12, "{shown}");
 }

@@ -8,7 +8,7 @@
 //! quick, work is slow. It records, for every delivery, its clock minus the
 //! `webhook-timestamp`.
 
-use super::receivers;
+use super::{receivers, shown};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
@@ -89,22 +89,14 @@ async fn start(start_secs: i64) -> (std::net::SocketAddr, Arc<Slow>) {
 async fn check(deadline: Duration) -> (hooklab_check::Scorecard, Vec<(String, i64)>) {
     let start_secs = super::now_secs();
     let (addr, slow) = start(start_secs).await;
-    let mut config = hooklab_check::CheckConfig::new(
-        format!("http://{addr}/webhook"),
-        Secret::Standard(receivers::secret()),
-        start_secs,
-        7,
-    );
+    let mut config = super::config_at(addr, Secret::Standard(receivers::secret()));
+    // The receiver's clock and the signer's start together.
+    config.now_unix_secs = start_secs;
     config.deadline = deadline;
     config.timing_samples = 0;
-    config.max_body_bytes = receivers::MAX_BODY_BYTES;
     let card = hooklab_check::run(config).await.unwrap();
     let skews = slow.skews.lock().unwrap().clone();
     (card, skews)
-}
-
-fn shown(card: &hooklab_check::Scorecard) -> String {
-    hooklab_check::render::table(card, hooklab_core::lang::Lang::En, false)
 }
 
 #[tokio::test(start_paused = true)]
@@ -192,42 +184,16 @@ async fn a_short_deadline_still_asks_the_refusals_and_reports_what_reliability_s
     // 3 s an answer: over a second, a warning, not a failure.
     assert_eq!(card.verdict(Case::AnswersFast), Some(Verdict::Warn));
     assert_eq!(card.exit_code(), 0, "{shown}");
-    let pt = hooklab_check::render::table(&card, hooklab_core::lang::Lang::PtBr, false);
+    let pt = super::table(&card, hooklab_core::lang::Lang::PtBr);
     assert!(
         pt.contains(&format!("Interrompido depois de {sent} de 20 pelo prazo")),
         "{pt}"
     );
 }
 
-/// How long the trusting receiver below takes to answer anything.
+/// How long the trusting receiver ([`super::trusting`]) takes to answer
+/// anything, on the paused clock.
 const TRUSTING_WORK: Duration = Duration::from_millis(2_500);
-
-/// A receiver that checks no signature and keeps no ids, and takes 2.5 s
-/// to answer every delivery, on the paused clock: 200 to any JSON body, 500
-/// to one that is not (the seed's crash), 413 past its body limit. Counts
-/// every request as it arrives.
-async fn start_trusting() -> (std::net::SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let seen = Arc::new(AtomicUsize::new(0));
-    let counted = seen.clone();
-    let handler = move |body: axum::body::Body| {
-        let counted = counted.clone();
-        async move {
-            counted.fetch_add(1, Ordering::SeqCst);
-            let read = axum::body::to_bytes(body, receivers::MAX_BODY_BYTES).await;
-            tokio::time::sleep(TRUSTING_WORK).await;
-            match read {
-                Err(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                Ok(body) if serde_json::from_slice::<serde_json::Value>(&body).is_ok() => {
-                    StatusCode::OK
-                }
-                Ok(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            }
-        }
-    };
-    let router = axum::Router::new().route("/webhook", axum::routing::post(handler));
-    (super::serve(router).await, seen)
-}
 
 #[tokio::test(start_paused = true)]
 async fn a_slow_receiver_that_accepts_forgeries_has_its_timing_case_skipped_for_that_not_the_deadline()
@@ -236,16 +202,8 @@ async fn a_slow_receiver_that_accepts_forgeries_has_its_timing_case_skipped_for_
     // default 120 s deadline: the timing case used the last 20 s on
     // forgeries it then threw away, and read "the deadline passed before
     // this case"; the battery counted as incomplete.
-    let start_secs = super::now_secs();
-    let (addr, seen) = start_trusting().await;
-    let mut config = hooklab_check::CheckConfig::new(
-        format!("http://{addr}/webhook"),
-        Secret::Standard(receivers::secret()),
-        start_secs,
-        7,
-    );
-    config.timing_samples = super::TIMING_SAMPLES;
-    config.max_body_bytes = receivers::MAX_BODY_BYTES;
+    let (addr, seen) = super::trusting(TRUSTING_WORK).await;
+    let config = super::config_at(addr, Secret::Standard(receivers::secret()));
     let card = hooklab_check::run(config).await.unwrap();
     let shown = shown(&card);
     let timing = card.result(Case::Timing).unwrap();
@@ -255,10 +213,9 @@ async fn a_slow_receiver_that_accepts_forgeries_has_its_timing_case_skipped_for_
         "{shown}"
     );
     assert!(!card.incomplete(), "{shown}");
-    let answered: usize = card.results.iter().map(|r| r.replies.len()).sum();
     assert_eq!(
         seen.load(std::sync::atomic::Ordering::SeqCst),
-        answered,
+        super::answered(&card),
         "{shown}"
     );
     // Still graded for what it does: every forgery fails, and the cases
@@ -277,16 +234,8 @@ async fn a_reason_known_up_front_wins_over_the_deadline() {
     // With a deadline that passes among the refusals (2.5 s each: the
     // sixth is cut at 16 s), the cases a forgery's 2xx makes meaningless
     // are still skipped for that reason, not counted as the deadline's.
-    let start_secs = super::now_secs();
-    let (addr, seen) = start_trusting().await;
-    let mut config = hooklab_check::CheckConfig::new(
-        format!("http://{addr}/webhook"),
-        Secret::Standard(receivers::secret()),
-        start_secs,
-        7,
-    );
-    config.timing_samples = super::TIMING_SAMPLES;
-    config.max_body_bytes = receivers::MAX_BODY_BYTES;
+    let (addr, seen) = super::trusting(TRUSTING_WORK).await;
+    let mut config = super::config_at(addr, Secret::Standard(receivers::secret()));
     config.deadline = Duration::from_secs(16);
     let card = hooklab_check::run(config).await.unwrap();
     let shown = shown(&card);
@@ -322,8 +271,10 @@ async fn a_reason_known_up_front_wins_over_the_deadline() {
         );
     }
     assert!(card.incomplete(), "{shown}");
-    let answered: usize = card.results.iter().map(|r| r.replies.len()).sum();
-    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), answered);
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::SeqCst),
+        super::answered(&card)
+    );
 }
 
 #[tokio::test(start_paused = true)]
