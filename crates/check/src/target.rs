@@ -256,10 +256,14 @@ pub fn loopback_url(url: &str) -> Result<reqwest::Url, TargetError> {
         // the parse the request goes by (its host is `127.0.0.1`). Taken
         // when that address is on loopback; the core's rule still refuses
         // every host name but `localhost`.
-        let loopback = parsed.as_ref().ok().and_then(|p| p.host_str()).is_some_and(|host| {
-            host.parse::<std::net::Ipv4Addr>()
-                .is_ok_and(|ip| ip.is_loopback())
-        });
+        let loopback = parsed
+            .as_ref()
+            .ok()
+            .and_then(|p| p.host_str())
+            .is_some_and(|host| {
+                host.parse::<std::net::Ipv4Addr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+            });
         if !loopback {
             return Err(TargetError::NotLoopback { url, source });
         }
@@ -577,7 +581,11 @@ mod tests {
             Some("127.0.0.1")
         );
         // Still off this machine, however written.
-        for far in ["http://10.1:8080/", "http://0x0a000001:8080/", "http://128.1/"] {
+        for far in [
+            "http://10.1:8080/",
+            "http://0x0a000001:8080/",
+            "http://128.1/",
+        ] {
             assert!(
                 matches!(loopback_url(far), Err(TargetError::NotLoopback { .. })),
                 "{far}"
@@ -646,7 +654,13 @@ mod tests {
             .collect();
         let over = post_to(answering_head(format!("HTTP/1.1 200 OK\r\n{many}")).await).await;
         assert!(
-            matches!(over, Reply::NoAnswer { cause: Cause::HeadTooLarge, .. }),
+            matches!(
+                over,
+                Reply::NoAnswer {
+                    cause: Cause::HeadTooLarge,
+                    ..
+                }
+            ),
             "{over:?}"
         );
     }

@@ -400,7 +400,10 @@ mod tests {
         };
         let en = render(&refused, OutputFormat::Text(Lang::En)).concat();
         assert!(en.contains("X-GitHub-Event is no event name"), "{en}");
-        assert!(en.contains(&format!("{}…", "d".repeat(MAX_EXCERPT_CHARS))), "{en}");
+        assert!(
+            en.contains(&format!("{}…", "d".repeat(MAX_EXCERPT_CHARS))),
+            "{en}"
+        );
         assert!(!en.contains(&"d".repeat(MAX_EXCERPT_CHARS + 1)), "{en}");
         let pt = render(&refused, OutputFormat::Text(Lang::PtBr)).concat();
         assert!(pt.contains("não é nome de evento"), "{pt}");

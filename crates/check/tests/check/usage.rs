@@ -242,10 +242,7 @@ async fn loopback_written_short_is_checked_like_127_0_0_1() {
     // machine"; both are 127.0.0.1 to the URL parser that sends.
     let addr = receivers::start(Flaw::None).await;
     for host in ["127.1", "0x7f000001"] {
-        let mut config = config(
-            format!("http://{host}:{}/webhook", addr.port()),
-            secret(),
-        );
+        let mut config = config(format!("http://{host}:{}/webhook", addr.port()), secret());
         config.timing_samples = 0;
         let card = hooklab_check::run(config).await.unwrap();
         assert_eq!(

@@ -36,9 +36,7 @@ pub enum ReceiveError {
     /// `a-z 0-9 _ . -`. Holds an excerpt of it (see
     /// [`crate::printer::excerpt`]), never the whole: the header is the
     /// sender's, and would be echoed back and printed.
-    #[error(
-        "X-GitHub-Event `{0}` is not an event name: at most 64 characters of a-z, 0-9, _ . -"
-    )]
+    #[error("X-GitHub-Event `{0}` is not an event name: at most 64 characters of a-z, 0-9, _ . -")]
     MalformedEventType(String),
     /// Occurs when the path is asked with another method than `POST` (405);
     /// holds the path.

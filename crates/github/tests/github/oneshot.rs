@@ -438,7 +438,13 @@ async fn an_event_name_that_is_no_event_name_is_refused_with_a_bounded_answer() 
     // in the answer and in the printed lines.
     let (app, mut notices) = app();
     let long = "a".repeat(3_000);
-    for bad in [long.as_str(), "Push", "push event", "push;rm", &"x".repeat(65)] {
+    for bad in [
+        long.as_str(),
+        "Push",
+        "push event",
+        "push;rm",
+        &"x".repeat(65),
+    ] {
         let body = sample("push");
         let request = github_request(bad, "d1", &body, Some(SECRET));
         let (status, answer) = call(&app, request).await;

@@ -98,7 +98,10 @@ async fn the_wrong_method_says_which_one_to_use() {
     let response = app.oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(
-        response.headers().get(http::header::ALLOW).map(|v| v.as_bytes()),
+        response
+            .headers()
+            .get(http::header::ALLOW)
+            .map(|v| v.as_bytes()),
         Some(&b"POST"[..])
     );
 }
