@@ -202,12 +202,12 @@ pub fn more_in_last_second(lang: Lang, n: u64, noun: &str) -> String {
 /// loses its final `s` ("refusals (401)" → "refusal (401)", "respostas
 /// 429" → "resposta 429", "429 answers" → "429 answer"). Every noun a storm
 /// is counted in, here and in the demo (crates/cli/src/demo_cmd/out.rs), is
-/// a regular plural in both languages; one that is not stays as it is.
+/// a regular plural in both languages; a noun whose last word does not
+/// end in `s` stays as it is.
 pub fn singular(plural: &str) -> String {
     let word_end = plural
         .char_indices()
-        .filter(|(_, c)| c.is_alphabetic())
-        .last()
+        .rfind(|(_, c)| c.is_alphabetic())
         .map(|(at, c)| at + c.len_utf8());
     match word_end {
         Some(end) if plural[..end].ends_with('s') => {
