@@ -13,12 +13,22 @@
 //! Orders placed are recorded as they are placed (through the shop's event
 //! sink, [`Inbox::note`]), so a restarted shop knows which orders still wait
 //! for their outcome.
+//!
+//! An inbox's orders are one platform's payments for one merchant: asked of
+//! another platform, or with another merchant's key, they answer 404 or 401,
+//! and a shop that took that for the platform's word would end good orders
+//! as missed (or create them again somewhere else). So the inbox keeps whom
+//! it belongs to ([`InboxOwner`]: the platform's address, normalised, and a
+//! fingerprint of the API key, never the key) from the first open on, and
+//! [`Inbox::open`] refuses it to anyone else ([`InboxError::OtherOwner`]).
+//! A file written before it kept an owner takes the first one it is opened
+//! with.
 
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::events::{Happening, RunEvent};
 use hooklab_core::ids::OrderId;
 use hooklab_core::wire::PaymentStatus;
-use rusqlite::{Connection, ErrorCode, OpenFlags, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -40,6 +50,75 @@ CREATE TABLE processed (
     processed_at_us INTEGER NOT NULL
 );
 "#;
+
+/// Whom an inbox belongs to: one row, made on the first open (an inbox
+/// written before it existed gains it at its next open).
+const OWNER_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS owner (
+    only           INTEGER PRIMARY KEY CHECK (only = 1),
+    platform       TEXT NOT NULL,
+    merchant       TEXT NOT NULL,
+    recorded_at_us INTEGER NOT NULL
+)";
+
+/// Whom an inbox's orders belong to: the platform they were placed with and
+/// the merchant that placed them. Two owners are the same when both parts
+/// are equal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InboxOwner {
+    /// The platform's address, normalised ([`InboxOwner::new`]).
+    pub platform: String,
+    /// The merchant, as a fingerprint of its API key: `sha256:` and the
+    /// first 16 hex digits of the key's SHA-256. Enough to tell two keys
+    /// apart; the key itself is never written.
+    pub merchant: String,
+}
+
+impl InboxOwner {
+    /// The owner for a shop talking to `platform` with `api_key`.
+    ///
+    /// The address is normalised so that two spellings of one address are
+    /// one owner: surrounding spaces and trailing slashes dropped, scheme
+    /// and host in lower case, the scheme's default port dropped
+    /// (`HTTP://127.0.0.1:80/` is `http://127.0.0.1`). Two names of one
+    /// machine (`localhost`, `127.0.0.1`) stay two addresses: nothing here
+    /// can tell they reach the same platform.
+    pub fn new(platform: &str, api_key: &str) -> Self {
+        InboxOwner {
+            platform: normalised_url(platform),
+            merchant: key_fingerprint(api_key),
+        }
+    }
+}
+
+/// `url` as [`InboxOwner::new`] keeps it.
+fn normalised_url(url: &str) -> String {
+    let url = url.trim().trim_end_matches('/');
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return url.to_owned();
+    };
+    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+        return url.to_owned();
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    let host = authority.host().to_ascii_lowercase();
+    let port = match (scheme.as_str(), authority.port_u16()) {
+        ("http", Some(80)) | ("https", Some(443)) | (_, None) => String::new(),
+        (_, Some(port)) => format!(":{port}"),
+    };
+    let path = uri
+        .path_and_query()
+        .map_or("", |p| p.as_str())
+        .trim_end_matches('/');
+    format!("{scheme}://{host}{port}{path}")
+}
+
+/// `sha256:` and the first 16 hex digits of the SHA-256 of `api_key`.
+fn key_fingerprint(api_key: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(api_key.trim().as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
 
 /// Why the inbox could not be opened or written.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +151,22 @@ pub enum InboxError {
         /// The file.
         path: PathBuf,
     },
+    /// Occurs when the inbox belongs to another platform or merchant than
+    /// the one given: its orders are not this platform's (or this key's)
+    /// to answer about. Pass the same platform address and API key, or give
+    /// another inbox file (or delete this one to start afresh).
+    #[error(
+        "{} holds the orders of the platform at {} with the API key of fingerprint {}, and this shop was given {} with a key of fingerprint {}: pass that platform and key again, or give another --data file (or delete this one to start afresh)",
+        path.display(), kept.platform, kept.merchant, given.platform, given.merchant
+    )]
+    OtherOwner {
+        /// The file.
+        path: PathBuf,
+        /// Whom the file belongs to.
+        kept: InboxOwner,
+        /// Whom this open was for.
+        given: InboxOwner,
+    },
     /// Occurs when another process has the inbox open (another `hooklab
     /// shop` with the same `--data`), or its lock file cannot be made.
     #[error(transparent)]
@@ -94,8 +189,22 @@ impl InboxError {
             self,
             InboxError::NotADatabase { .. }
                 | InboxError::Foreign { .. }
+                | InboxError::OtherOwner { .. }
                 | InboxError::Lock(hooklab_core::file_lock::LockError::Held { .. })
         )
+    }
+}
+
+/// How [`Inbox::claim`] failed: SQLite's error (classified by the caller),
+/// or another owner.
+enum Claim {
+    Sqlite(rusqlite::Error),
+    Other(Box<InboxError>),
+}
+
+impl From<rusqlite::Error> for Claim {
+    fn from(e: rusqlite::Error) -> Self {
+        Claim::Sqlite(e)
     }
 }
 
@@ -122,11 +231,21 @@ pub struct InboxContents {
     pub known: usize,
     /// Orders that ended without one (see [`crate::resume::Missed`]).
     pub missed: usize,
+    /// Whether this open recorded the inbox's owner: a new file, or one
+    /// written before inboxes kept their owner.
+    pub owner_recorded: bool,
 }
 
 impl Inbox {
-    /// Opens (or creates) the inbox at `path`, and reads what it holds.
-    pub fn open(path: &Path, clock: Clock) -> Result<(Inbox, InboxContents), InboxError> {
+    /// Opens (or creates) the inbox at `path` for `owner`, and reads what
+    /// it holds. An inbox that belongs to another owner is refused
+    /// ([`InboxError::OtherOwner`]); one that names none yet (new, or
+    /// written before inboxes kept their owner) is given `owner`.
+    pub fn open(
+        path: &Path,
+        clock: Clock,
+        owner: &InboxOwner,
+    ) -> Result<(Inbox, InboxContents), InboxError> {
         let path = path.to_path_buf();
         // One shop per inbox: two would record the same deliveries twice.
         let lock = hooklab_core::file_lock::lock(&path)?;
@@ -173,7 +292,13 @@ impl Inbox {
             conn.pragma_update(None, "application_id", APPLICATION_ID)
                 .map_err(classify)?;
         }
-        let mut contents = InboxContents::default();
+        let mut contents = InboxContents {
+            owner_recorded: Self::claim(&conn, &path, owner, clock).map_err(|e| match e {
+                Claim::Sqlite(e) => classify(e),
+                Claim::Other(e) => *e,
+            })?,
+            ..InboxContents::default()
+        };
         {
             let mut stmt = conn
                 .prepare("SELECT webhook_id FROM processed")
@@ -217,6 +342,48 @@ impl Inbox {
             },
             contents,
         ))
+    }
+
+    /// Checks that the inbox on `conn` belongs to `owner`, or records
+    /// `owner` if it names none yet; `true` when it recorded it.
+    fn claim(
+        conn: &Connection,
+        path: &Path,
+        owner: &InboxOwner,
+        clock: Clock,
+    ) -> Result<bool, Claim> {
+        conn.execute_batch(OWNER_SCHEMA)?;
+        let kept = conn
+            .query_row(
+                "SELECT platform, merchant FROM owner WHERE only = 1",
+                [],
+                |r| {
+                    Ok(InboxOwner {
+                        platform: r.get(0)?,
+                        merchant: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?;
+        match kept {
+            Some(kept) if &kept == owner => Ok(false),
+            Some(kept) => Err(Claim::Other(Box::new(InboxError::OtherOwner {
+                path: path.to_path_buf(),
+                kept,
+                given: owner.clone(),
+            }))),
+            None => {
+                conn.execute(
+                    "INSERT INTO owner (only, platform, merchant, recorded_at_us) VALUES (1, ?1, ?2, ?3)",
+                    params![
+                        owner.platform,
+                        owner.merchant,
+                        clock.unix_us(clock.now())
+                    ],
+                )?;
+                Ok(true)
+            }
+        }
     }
 
     /// The file.
@@ -310,11 +477,15 @@ mod tests {
         Clock::starting_now(1_767_225_600_000_000)
     }
 
+    fn owner() -> crate::inbox::InboxOwner {
+        crate::inbox::InboxOwner::new("http://127.0.0.1:4242", "sk_test_inbox_owner")
+    }
+
     #[tokio::test(start_paused = true)]
     async fn processed_ids_and_pending_orders_survive_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shop.sqlite");
-        let (inbox, contents) = Inbox::open(&path, clock()).unwrap();
+        let (inbox, contents) = Inbox::open(&path, clock(), &owner()).unwrap();
         assert!(contents.processed.is_empty() && contents.pending.is_empty());
         for n in 1..=3 {
             inbox.note(&RunEvent {
@@ -333,7 +504,7 @@ mod tests {
             )
             .unwrap();
         drop(inbox);
-        let (_, contents) = Inbox::open(&path, clock()).unwrap();
+        let (_, contents) = Inbox::open(&path, clock(), &owner()).unwrap();
         assert!(contents.processed.contains("evt_000001"));
         assert_eq!(contents.known, 1);
         assert_eq!(
@@ -379,7 +550,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shop.sqlite");
         for (run, learned, redelivered) in [(1, 1, 0), (2, 0, 1)] {
-            let (inbox, contents) = Inbox::open(&path, clock()).unwrap();
+            let (inbox, contents) = Inbox::open(&path, clock(), &owner()).unwrap();
             let book = Arc::new(OrderBook::new());
             book.place(OrderId::numbered(1), Micros(0));
             let receiver = Receiver::with_inbox(clock(), book, Arc::new(inbox), contents.processed);
@@ -395,11 +566,109 @@ mod tests {
     }
 
     #[test]
+    fn an_owner_is_a_normalised_address_and_a_fingerprint_never_the_key() {
+        let owner = InboxOwner::new(" HTTP://127.0.0.1:4242/ ", "sk_test_secret_key");
+        assert_eq!(
+            owner,
+            InboxOwner::new("http://127.0.0.1:4242", "sk_test_secret_key")
+        );
+        assert_eq!(owner.platform, "http://127.0.0.1:4242");
+        assert_eq!(
+            InboxOwner::new("http://LocalHost:80", "k").platform,
+            "http://localhost"
+        );
+        assert_ne!(
+            owner.platform,
+            InboxOwner::new("http://127.0.0.1:4243", "k").platform
+        );
+        assert!(owner.merchant.starts_with("sha256:") && owner.merchant.len() == 23);
+        assert!(!owner.merchant.contains("secret"), "{}", owner.merchant);
+        assert_ne!(
+            owner.merchant,
+            InboxOwner::new("http://127.0.0.1:4242", "sk_test_other").merchant
+        );
+    }
+
+    /// The tester's finding: an inbox reused with another platform or
+    /// another key made the shop ask the wrong platform about its orders.
+    /// Now the inbox is refused, saying whom it belongs to and what was
+    /// given, and nothing in it changes; its own owner opens it again.
+    #[test]
+    fn an_inbox_is_refused_to_another_platform_or_merchant() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.sqlite");
+        let (inbox, contents) = Inbox::open(&path, clock(), &owner()).unwrap();
+        assert!(contents.owner_recorded);
+        inbox.note(&RunEvent {
+            at: Micros(1),
+            what: Happening::OrderPlaced {
+                order: OrderId::numbered(1),
+            },
+        });
+        drop(inbox);
+        let key = "sk_test_inbox_owner";
+        for given in [
+            InboxOwner::new("http://127.0.0.1:4343", key),
+            InboxOwner::new("http://127.0.0.1:4242", "sk_test_another_merchant"),
+        ] {
+            let err = Inbox::open(&path, clock(), &given).unwrap_err();
+            assert!(err.is_bad_file(), "{err:?}");
+            let InboxError::OtherOwner {
+                kept, given: said, ..
+            } = &err
+            else {
+                panic!("{err:?}");
+            };
+            assert_eq!((kept, said), (&owner(), &given));
+            let text = err.to_string();
+            for part in [
+                &path.display().to_string(),
+                &owner().platform,
+                &given.platform,
+            ] {
+                assert!(text.contains(part.as_str()), "{part}: {text}");
+            }
+            assert!(
+                !text.contains(key) && !text.contains("sk_test_another"),
+                "{text}"
+            );
+        }
+        let (_, contents) = Inbox::open(&path, clock(), &owner()).unwrap();
+        assert!(!contents.owner_recorded);
+        assert_eq!(contents.pending, vec![OrderId::numbered(1)]);
+    }
+
+    /// An inbox written before inboxes kept their owner is not refused: it
+    /// takes the owner of its first open, and is refused to others after.
+    #[test]
+    fn an_inbox_without_an_owner_takes_its_first_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            conn.execute(
+                "INSERT INTO orders (order_id, status, placed_at_us) VALUES ('ord_000001', 'pending', 1)",
+                [],
+            )
+            .unwrap();
+        }
+        let (_, contents) = Inbox::open(&path, clock(), &owner()).unwrap();
+        assert!(contents.owner_recorded);
+        assert_eq!(contents.pending, vec![OrderId::numbered(1)]);
+        let other = InboxOwner::new("http://127.0.0.1:9999", "sk_test_inbox_owner");
+        let err = Inbox::open(&path, clock(), &other).unwrap_err();
+        assert!(matches!(err, InboxError::OtherOwner { .. }), "{err:?}");
+    }
+
+    #[test]
     fn a_file_that_is_not_an_inbox_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("junk.sqlite");
         std::fs::write(&path, vec![7u8; 4096]).unwrap();
-        let err = Inbox::open(&path, clock()).unwrap_err();
+        let err = Inbox::open(&path, clock(), &owner()).unwrap_err();
         assert!(matches!(err, InboxError::NotADatabase { .. }), "{err:?}");
         assert!(err.is_bad_file());
     }

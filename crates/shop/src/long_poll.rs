@@ -122,15 +122,26 @@ pub struct EventLongPoller {
 }
 
 impl EventLongPoller {
-    /// Long polls from the log's start until `shutdown`.
+    /// Long polls from the log's start until `shutdown`. A cursor answered
+    /// `410 cursor_expired` is dropped, and once the log is read again
+    /// every waiting order is asked about directly (see [`crate::pull`]).
     pub async fn run(self, mut shutdown: Shutdown) {
         let mut cursor: Option<EventId> = None;
+        // An expired cursor's re-read of the waiting orders, still owed.
+        let mut reread = false;
         let mut retry = FIRST_RETRY;
         while !shutdown.is_triggered() {
-            let answer = self
-                .client
-                .long_poll_events(cursor.as_ref(), self.page_size, self.wait)
-                .await;
+            // Owing a re-read, the log is read without waiting: the orders
+            // to ask about are waiting already.
+            let answer = if reread {
+                self.client
+                    .list_events(cursor.as_ref(), self.page_size)
+                    .await
+            } else {
+                self.client
+                    .long_poll_events(cursor.as_ref(), self.page_size, self.wait)
+                    .await
+            };
             match answer {
                 Ok(page) => {
                     retry = FIRST_RETRY;
@@ -146,8 +157,28 @@ impl EventLongPoller {
                     if page.next_after.is_some() {
                         cursor = page.next_after;
                     }
+                    // Once the log after the new cursor is read through (a
+                    // page not full): what settled before it is asked for.
+                    if reread
+                        && !page.has_more
+                        && !crate::pull::reread_waiting(&self.client, &self.book, &self.clock).await
+                    {
+                        let wait = retry;
+                        retry = Dur(retry.as_us() * 2).min(STREAM_RECONNECT_MAX);
+                        if !pause(&self.clock, &mut shutdown, wait).await {
+                            return;
+                        }
+                        continue;
+                    }
+                    if !page.has_more {
+                        reread = false;
+                    }
                 }
                 Err(e) if e.is_unknown_cursor() && cursor.is_some() => cursor = None,
+                Err(e) if e.is_cursor_expired() && cursor.is_some() => {
+                    cursor = None;
+                    reread = true;
+                }
                 Err(e) => {
                     let (wait, next) = after_failure(&e, retry);
                     retry = next;

@@ -32,13 +32,18 @@ pub enum Missed {
     /// The platform never created its payment: every try of its creation
     /// failed, or was refused, within the shop's retry budget.
     CreationFailed,
+    /// The platform no longer knows its payment (`404` or `410` to a read:
+    /// it was started afresh, or forgot the payment after its retention
+    /// window, its event unread), so its outcome can never be learned.
+    PaymentGone,
 }
 
 impl Missed {
-    /// The reason as stored: `creation_failed`.
+    /// The reason as stored: `creation_failed`, `payment_gone`.
     pub fn as_str(self) -> &'static str {
         match self {
             Missed::CreationFailed => "creation_failed",
+            Missed::PaymentGone => "payment_gone",
         }
     }
 }
@@ -160,6 +165,10 @@ mod tests {
         Clock::starting_now(1_767_225_600_000_000)
     }
 
+    fn owner() -> crate::inbox::InboxOwner {
+        crate::inbox::InboxOwner::new("http://127.0.0.1:4242", "sk_test_inbox_owner")
+    }
+
     /// An order whose creation failed is kept as missed, with its reason,
     /// and a reopened inbox does not list it as waiting; the endpoint kept
     /// for a URL is found again after a reopen, and only for that URL.
@@ -174,7 +183,7 @@ mod tests {
             registered_at_us: 1_767_225_600_000_000,
         };
         {
-            let (inbox, _) = Inbox::open(&path, clock()).unwrap();
+            let (inbox, _) = Inbox::open(&path, clock(), &owner()).unwrap();
             assert_eq!(inbox.saved_endpoint(url).unwrap(), None);
             inbox.save_endpoint(url, &saved).unwrap();
             for n in 1..=2 {
@@ -190,7 +199,7 @@ mod tests {
                 .unwrap();
             // A kill -9: the connection dropped with nothing else done.
         }
-        let (inbox, contents) = Inbox::open(&path, clock()).unwrap();
+        let (inbox, contents) = Inbox::open(&path, clock(), &owner()).unwrap();
         assert_eq!(contents.pending, vec![OrderId::numbered(1)]);
         assert_eq!(contents.missed, 1);
         assert_eq!(inbox.saved_endpoint(url).unwrap(), Some(saved.clone()));
