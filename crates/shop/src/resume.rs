@@ -154,6 +154,25 @@ impl Inbox {
     }
 }
 
+impl Inbox {
+    /// Records as missed ([`Missed::PaymentGone`]) every order `book` ended
+    /// unknown ([`crate::orders::OrderBook::abandoned`]: the platform no
+    /// longer knows its payment), so that a restarted shop does not wait
+    /// for it for ever; answers how many. An order whose outcome the inbox
+    /// knows keeps it.
+    pub fn missed_gone(
+        &self,
+        book: &crate::orders::OrderBook,
+        at: Micros,
+    ) -> Result<usize, InboxError> {
+        let gone = book.abandoned_orders();
+        for (order, _) in &gone {
+            self.missed(order, Missed::PaymentGone, at)?;
+        }
+        Ok(gone.len())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

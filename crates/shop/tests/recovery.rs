@@ -10,7 +10,8 @@
 //! `Last-Event-ID`). Now each reader of the log starts it again, asks the
 //! platform directly about every order still waiting, and an order whose
 //! payment is gone too ends as missed, with the reason; the others go on
-//! and are learned.
+//! and are learned; the shop's inbox keeps it as missed, so that a
+//! restart does not wait for it either.
 //!
 //! A real platform answers in this process, through its router, under
 //! tokio's paused clock (no socket: the retention window and the outage
@@ -22,6 +23,7 @@ use axum::body::Body;
 use bytes::Bytes;
 use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
+use hooklab_core::events::EventSink;
 use hooklab_core::http::{ChunkFuture, Chunks, HttpClient, OpenFuture, SendFuture, TransportError};
 use hooklab_core::ids::{MerchantId, OrderId};
 use hooklab_core::scenario::StrategySpec;
@@ -31,6 +33,7 @@ use hooklab_core::workload::OrderPlan;
 use hooklab_platform::{Merchant, Platform, PlatformConfig, Retention, SettlementPlan};
 use hooklab_shop::Shop;
 use hooklab_shop::client::PlatformClient;
+use hooklab_shop::inbox::{Inbox, InboxOwner};
 use http_body_util::BodyExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -173,8 +176,18 @@ async fn through_an_expired_cursor(strategy: StrategySpec) {
         cut: cut_rx,
     });
     let client = PlatformClient::new(link, "http://127.0.0.1:4242", clock).with_api_key(KEY);
+    // The shop's inbox, journalling what its book hears.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.sqlite");
+    let owner = InboxOwner::new("http://127.0.0.1:4242", KEY);
+    let (inbox, _) = Inbox::open(&path, clock, &owner).unwrap();
+    let inbox = Arc::new(inbox);
+    let journal = {
+        let inbox = inbox.clone();
+        EventSink::to(move |event| inbox.note(&event))
+    };
     let (stop, shutdown) = shutdown::channel();
-    let shop = Shop::new(clock, client, strategy, "BRL".to_owned(), shutdown);
+    let shop = Shop::new(clock, client, strategy, "BRL".to_owned(), shutdown).with_events(journal);
     shop.start();
     for n in 1..=3 {
         shop.place_order(&order(n)).await.unwrap();
@@ -218,6 +231,14 @@ async fn through_an_expired_cursor(strategy: StrategySpec) {
     );
     stop.trigger();
     shop.stopped().await;
+    // Kept as missed, with its reason: a restart does not wait for it.
+    assert_eq!(inbox.missed_gone(&book, clock.now()).unwrap(), 1);
+    drop((shop, book, inbox));
+    let (_, contents) = Inbox::open(&path, clock, &owner).unwrap();
+    assert_eq!(
+        (contents.pending.len(), contents.known, contents.missed),
+        (0, 2, 1)
+    );
 }
 
 #[tokio::test(start_paused = true)]
