@@ -68,11 +68,7 @@ impl ClientError {
 /// platform no longer knows. `false` when some read got no answer (the
 /// platform is away, or asked to wait): the caller re-reads again later,
 /// since nothing else would ever tell those orders' outcome.
-pub(crate) async fn reread_waiting(
-    client: &PlatformClient,
-    book: &OrderBook,
-    clock: &Clock,
-) -> bool {
+pub async fn reread_waiting(client: &PlatformClient, book: &OrderBook, clock: &Clock) -> bool {
     let gone: std::collections::HashSet<_> = book
         .abandoned_orders()
         .into_iter()
