@@ -268,3 +268,31 @@ async fn the_stream_recovers_from_an_expired_cursor() {
     })
     .await;
 }
+
+/// An order whose creation the shop gave up on (no answer within its
+/// retry budget: the platform made the payment, its answer was lost) and
+/// whose outcome then arrives (a webhook, the event log) ends once, known:
+/// it used to be counted twice, failed and known, so a shop waiting for
+/// its orders to end stopped one order early, and a report counted one
+/// order more than were placed.
+#[test]
+fn an_order_given_up_at_creation_and_then_learned_ends_once() {
+    use hooklab_core::clock::Micros;
+    use hooklab_shop::orders::{Channel, Notice, OrderBook};
+    let book = OrderBook::new();
+    let (one, two) = (OrderId::numbered(1), OrderId::numbered(2));
+    book.place(one.clone(), Micros(0));
+    book.place(two.clone(), Micros(0));
+    book.creation_failed(one.clone(), "timed out after 10s".to_owned());
+    assert_eq!(*book.watch_settled().borrow(), 1);
+    let notice = book.record(&one, PaymentStatus::Approved, Channel::Webhook, Micros(5));
+    assert_eq!(notice, Notice::Learned);
+    assert_eq!(*book.watch_settled().borrow(), 1, "one order, ended once");
+    assert!(book.failed().is_empty(), "{:?}", book.failed());
+    // The same for an order given up as gone and then learned.
+    book.abandoned(two.clone(), "404".to_owned());
+    assert_eq!(*book.watch_settled().borrow(), 2);
+    book.record(&two, PaymentStatus::Declined, Channel::Webhook, Micros(6));
+    assert_eq!(*book.watch_settled().borrow(), 2);
+    assert!(book.abandoned_orders().is_empty());
+}
