@@ -14,7 +14,10 @@
 //! A request that fails (a partition cut it, the platform refused a
 //! connection) is sent again after a short pause that doubles up to 5 s
 //! while failures go on; nothing is lost, since the payment (or the log
-//! after the cursor) is still there to be read.
+//! after the cursor) is still there to be read. A payment the platform no
+//! longer knows (`404`, `410`) ends its order unknown, with the reason, as
+//! the other pollers do; a cursor it expired is handled as in
+//! [`crate::pull`].
 
 use crate::client::{ClientError, PlatformClient};
 use crate::orders::{Channel, OrderBook};
@@ -94,6 +97,13 @@ impl LongPoller {
                     if payment.status.is_final() {
                         return;
                     }
+                }
+                // The platform no longer knows the payment (404: it was
+                // started afresh; 410: it forgot it): asking again would
+                // never learn its outcome. The order ends unknown, with why.
+                Err(e) if e.is_payment_gone() => {
+                    self.book.abandoned(order_id, e.chain());
+                    return;
                 }
                 Err(e) => {
                     let (wait, next) = after_failure(&e, retry);

@@ -46,7 +46,8 @@ const EPOCH_US: i64 = 1_767_225_600_000_000;
 /// The shop's way to the platform: its router, in this process, unless
 /// the link is cut.
 struct Link {
-    platform: Platform,
+    /// Replaced by another to restart the platform without its data.
+    platform: std::sync::Mutex<Platform>,
     cut: watch::Receiver<bool>,
 }
 
@@ -70,7 +71,7 @@ impl Link {
 
 impl HttpClient for Link {
     fn send(&self, request: http::Request<Bytes>) -> SendFuture {
-        let (platform, cut) = (self.platform.clone(), *self.cut.borrow());
+        let (platform, cut) = (self.platform.lock().unwrap().clone(), *self.cut.borrow());
         Box::pin(async move {
             let (parts, body) = Link::exchange(platform, cut, request).await?.into_parts();
             let body = body
@@ -83,7 +84,7 @@ impl HttpClient for Link {
     }
 
     fn open(&self, request: http::Request<Bytes>) -> OpenFuture {
-        let (platform, cut) = (self.platform.clone(), self.cut.clone());
+        let (platform, cut) = (self.platform.lock().unwrap().clone(), self.cut.clone());
         Box::pin(async move {
             let now_cut = *cut.borrow();
             let response = Link::exchange(platform, now_cut, request).await?;
@@ -147,6 +148,24 @@ fn order(n: u64) -> OrderPlan {
 /// 4.5 s. Order 2 settles at 3 s and, kept 1 s, is forgotten at 4 s, its
 /// event unread. Order 3 settles at 20 s. Every order must end: 1 and 3
 /// approved, 2 missed with the reason.
+/// A platform on `clock` settling by `plan`, with the one merchant `KEY`,
+/// keeping a finished payment `keep`.
+fn platform(clock: Clock, plan: SettlementPlan, keep: Dur) -> Platform {
+    let config = PlatformConfig {
+        plan,
+        merchants: vec![Merchant {
+            id: MerchantId::numbered(1),
+            api_key: KEY.to_owned(),
+        }],
+        retention: Retention {
+            finished_for: Some(keep),
+            ..Retention::SERVER
+        },
+        ..PlatformConfig::default()
+    };
+    Platform::new(clock, config, Arc::new(Nowhere))
+}
+
 async fn through_an_expired_cursor(strategy: StrategySpec) {
     let started = tokio::time::Instant::now();
     let clock = Clock::starting_now(EPOCH_US);
@@ -155,24 +174,12 @@ async fn through_an_expired_cursor(strategy: StrategySpec) {
         (OrderId::numbered(2), Dur::from_secs(3), Outcome::Declined),
         (OrderId::numbered(3), Dur::from_secs(20), Outcome::Approved),
     ]);
-    let config = PlatformConfig {
-        plan,
-        merchants: vec![Merchant {
-            id: MerchantId::numbered(1),
-            api_key: KEY.to_owned(),
-        }],
-        retention: Retention {
-            finished_for: Some(Dur::from_secs(1)),
-            ..Retention::SERVER
-        },
-        ..PlatformConfig::default()
-    };
-    let platform = Platform::new(clock, config, Arc::new(Nowhere));
+    let platform = platform(clock, plan, Dur::from_secs(1));
     let (_platform_stop, platform_shutdown) = shutdown::channel();
     platform.spawn_workers(platform_shutdown);
     let (cut, cut_rx) = watch::channel(false);
     let link = Arc::new(Link {
-        platform: platform.clone(),
+        platform: std::sync::Mutex::new(platform.clone()),
         cut: cut_rx,
     });
     let client = PlatformClient::new(link, "http://127.0.0.1:4242", clock).with_api_key(KEY);
@@ -295,4 +302,54 @@ fn an_order_given_up_at_creation_and_then_learned_ends_once() {
     book.record(&two, PaymentStatus::Declined, Channel::Webhook, Micros(6));
     assert_eq!(*book.watch_settled().borrow(), 2);
     assert!(book.abandoned_orders().is_empty());
+}
+
+/// A long-polled payment the platform no longer knows (it was started
+/// again without its data, and answers 404) ends its order unknown, with
+/// the reason, as the other pollers' do; the long poller used to retry it
+/// for ever, and the shop never ended.
+#[tokio::test(start_paused = true)]
+async fn a_long_polled_payment_the_platform_lost_ends_its_order() {
+    let clock = Clock::starting_now(EPOCH_US);
+    let plan = || {
+        SettlementPlan::new([(
+            OrderId::numbered(1),
+            Dur::from_secs(3_600),
+            Outcome::Approved,
+        )])
+    };
+    let first = platform(clock, plan(), Dur::from_secs(60));
+    let (_platform_stop, platform_shutdown) = shutdown::channel();
+    first.spawn_workers(platform_shutdown.clone());
+    let (_cut, cut_rx) = watch::channel(false);
+    let link = Arc::new(Link {
+        platform: std::sync::Mutex::new(first),
+        cut: cut_rx,
+    });
+    let client =
+        PlatformClient::new(link.clone(), "http://127.0.0.1:4242", clock).with_api_key(KEY);
+    let (stop, shutdown) = shutdown::channel();
+    let strategy = StrategySpec::LongPoll {
+        name: "long_poll".to_owned(),
+        wait_ms: Dur::from_secs(1),
+    };
+    let shop = Shop::new(clock, client, strategy, "BRL".to_owned(), shutdown);
+    shop.place_order(&order(1)).await.unwrap();
+    // Started again without its data: the held poll ends, the next is a 404.
+    let fresh = platform(clock, plan(), Dur::from_secs(60));
+    fresh.spawn_workers(platform_shutdown);
+    *link.platform.lock().unwrap() = fresh;
+    let mut settled = shop.book().watch_settled();
+    let ended =
+        tokio::time::timeout(Duration::from_secs(3_000), settled.wait_for(|n| *n >= 1)).await;
+    let abandoned = shop.book().abandoned_orders();
+    assert!(
+        ended.is_ok(),
+        "the order never ended: {:?}",
+        shop.book().entries()
+    );
+    assert_eq!(abandoned.len(), 1, "{abandoned:?}");
+    assert!(abandoned[0].1.contains("404"), "{abandoned:?}");
+    stop.trigger();
+    shop.stopped().await;
 }
