@@ -293,19 +293,42 @@ fn inbox_error(error: InboxError, lang: Lang) -> anyhow::Error {
             ),
         ),
         InboxError::OtherOwner { path, kept, given } => {
-            let (path, was, now) = (path.display(), &kept.platform, &given.platform);
-            let (was_key, now_key) = (&kept.merchant, &given.merchant);
+            // Absolute, as the inbox line says it: which folder's file.
+            let (path, was, was_key) = (display_path(path), &kept.platform, &kept.merchant);
+            // What was given, said as "the same" where it was.
+            let same_platform = kept.platform == given.platform;
+            let same_key = kept.merchant == given.merchant;
+            let (platform_en, platform_pt) = match same_platform {
+                true => (
+                    "the same --platform".to_owned(),
+                    "o mesmo --platform".to_owned(),
+                ),
+                false => (
+                    format!("--platform {}", given.platform),
+                    format!("--platform {}", given.platform),
+                ),
+            };
+            let (key_en, key_pt) = match same_key {
+                true => (
+                    "the same API key".to_owned(),
+                    "a mesma chave de API".to_owned(),
+                ),
+                false => (
+                    format!("an API key whose fingerprint is {}", given.merchant),
+                    format!("uma chave de API de impressão digital {}", given.merchant),
+                ),
+            };
             text::pick(
                 lang,
                 format!(
-                    "{path} holds the orders this shop placed with the platform at {was} with the API key whose fingerprint is {was_key}, \
-                     and it was given --platform {now} with an API key whose fingerprint is {now_key}: asked there, those orders would \
-                     wrongly end as missed. Pass that --platform and --api-key again, or give another --data \
-                     file (or delete {path} to start afresh)"
+                    "{path} holds the orders this shop placed with the platform at {was} with the API key whose \
+                     fingerprint is {was_key}, and it was given {platform_en} with {key_en}: asked there, those \
+                     orders would wrongly end as missed. Pass that --platform and --api-key again, or give \
+                     another --data file (or delete {path} to start afresh)"
                 ),
                 format!(
-                    "{path} guarda os pedidos que esta loja fez na plataforma em {was} com a chave de API de impressão \
-                     digital {was_key}, e ela recebeu --platform {now} com uma chave de API de impressão digital {now_key}: perguntados lá, \
+                    "{path} guarda os pedidos que esta loja fez na plataforma em {was} com a chave de API de \
+                     impressão digital {was_key}, e ela recebeu {platform_pt} com {key_pt}: perguntados lá, \
                      esses pedidos terminariam como perdidos por engano. Passe de novo aquele --platform e \
                      aquela --api-key, ou dê outro arquivo em --data (ou apague {path} para começar do zero)"
                 ),
