@@ -92,14 +92,16 @@ pub async fn reread_waiting(client: &PlatformClient, book: &OrderBook, clock: &C
                 });
                 book.record(&order, status, Channel::Poll, now);
             }
-            // A foreign answer: the id now names another order's payment.
-            Err(e) if e.is_payment_gone() || matches!(e, ClientError::ForeignPayment { .. }) => book.abandoned(
-                order,
-                format!(
-                    "its event was forgotten unread (the event log answered 410 cursor_expired) and the platform no longer answers for its payment: {}",
+            // Gone (404, 410 `forgotten`), or the id now names another
+            // order's payment (a platform started afresh): never learned.
+            Err(e) if e.is_payment_gone() || matches!(e, ClientError::ForeignPayment { .. }) => {
+                let why = format!(
+                    "its event was forgotten unread (the event log answered 410 cursor_expired) \
+                     and the platform no longer answers for its payment: {}",
                     e.chain()
-                ),
-            ),
+                );
+                book.abandoned(order, why);
+            }
             Err(e) => {
                 tracing::debug!(error = %e.chain(), %order, "re-read after an expired cursor failed");
                 answered = false;

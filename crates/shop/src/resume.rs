@@ -1,8 +1,9 @@
 //! What a restarted shop needs from its inbox beyond the dedup set: the
 //! webhook endpoint it registered (id, URL, signing secret), so that it
 //! reuses it rather than register a new one that none of the old events
-//! go to, and the orders that ended without a payment, so that they are not
-//! resumed and waited on forever.
+//! go to, and the orders that ended without a payment (or whose payment
+//! the platform no longer knows), so that they are not resumed and waited
+//! on forever.
 //!
 //! The endpoint is kept in its own table, `endpoint`, made on first use
 //! (an inbox written before it existed gains it then). Its secret is kept
@@ -152,9 +153,7 @@ impl Inbox {
             Ok(())
         })
     }
-}
 
-impl Inbox {
     /// Records as missed ([`Missed::PaymentGone`]) every order `book` ended
     /// unknown ([`crate::orders::OrderBook::abandoned`]: the platform no
     /// longer knows its payment), so that a restarted shop does not wait
