@@ -22,7 +22,7 @@ use hooklab_core::ids::OrderId;
 use hooklab_core::lang::Lang;
 use hooklab_platform::Merchant;
 use hooklab_platform::store::{self, Opened, StoreError};
-use hooklab_shop::inbox::{Inbox, InboxError};
+use hooklab_shop::inbox::{Inbox, InboxError, InboxOwner};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -292,6 +292,48 @@ fn inbox_error(error: InboxError, lang: Lang) -> anyhow::Error {
                 path.display()
             ),
         ),
+        InboxError::OtherOwner { path, kept, given } => {
+            // Absolute, as the inbox line says it: which folder's file.
+            let (path, was, was_key) = (display_path(path), &kept.platform, &kept.merchant);
+            // What was given, said as "the same" where it was.
+            let same_platform = kept.platform == given.platform;
+            let same_key = kept.merchant == given.merchant;
+            let (platform_en, platform_pt) = match same_platform {
+                true => (
+                    "the same --platform".to_owned(),
+                    "o mesmo --platform".to_owned(),
+                ),
+                false => (
+                    format!("--platform {}", given.platform),
+                    format!("--platform {}", given.platform),
+                ),
+            };
+            let (key_en, key_pt) = match same_key {
+                true => (
+                    "the same API key".to_owned(),
+                    "a mesma chave de API".to_owned(),
+                ),
+                false => (
+                    format!("an API key whose fingerprint is {}", given.merchant),
+                    format!("uma chave de API de impressão digital {}", given.merchant),
+                ),
+            };
+            text::pick(
+                lang,
+                format!(
+                    "{path} holds the orders this shop placed with the platform at {was} with the API key whose \
+                     fingerprint is {was_key}, and it was given {platform_en} with {key_en}: asked there, those \
+                     orders would wrongly end as missed. Pass that --platform and --api-key again, or give \
+                     another --data file (or delete {path} to start afresh)"
+                ),
+                format!(
+                    "{path} guarda os pedidos que esta loja fez na plataforma em {was} com a chave de API de \
+                     impressão digital {was_key}, e ela recebeu {platform_pt} com {key_pt}: perguntados lá, \
+                     esses pedidos terminariam como perdidos por engano. Passe de novo aquele --platform e \
+                     aquela --api-key, ou dê outro arquivo em --data (ou apague {path} para começar do zero)"
+                ),
+            )
+        }
         InboxError::Lock(hooklab_core::file_lock::LockError::Held { path, pid }) => {
             in_use(path, *pid, lang)
         }
@@ -414,9 +456,15 @@ pub struct ShopData {
     pub line: String,
 }
 
-/// Opens the shop's inbox at `path`.
-pub fn open_inbox(path: &Path, clock: Clock, lang: Lang) -> anyhow::Result<ShopData> {
-    let (inbox, contents) = Inbox::open(path, clock).map_err(|e| inbox_error(e, lang))?;
+/// Opens the shop's inbox at `path` for `owner` (refused if it holds
+/// another platform's or merchant's orders).
+pub fn open_inbox(
+    path: &Path,
+    clock: Clock,
+    owner: &InboxOwner,
+    lang: Lang,
+) -> anyhow::Result<ShopData> {
+    let (inbox, contents) = Inbox::open(path, clock, owner).map_err(|e| inbox_error(e, lang))?;
     let shown = display_path(path);
     let (ids, known, waiting) = (
         contents.processed.len(),
@@ -489,7 +537,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let clock = Clock::starting_now(Clock::system_unix_us());
         let missing = dir.path().join("no-such-folder").join("i.sqlite");
-        let e = match open_inbox(&missing, clock, Lang::En) {
+        let e = match open_inbox(
+            &missing,
+            clock,
+            &InboxOwner::new("http://127.0.0.1:4242", "k"),
+            Lang::En,
+        ) {
             Err(e) => e,
             Ok(_) => panic!("opened"),
         };
@@ -500,7 +553,15 @@ mod tests {
             "{text}"
         );
         let inbox = dir.path().join("inbox.sqlite");
-        drop(open_inbox(&inbox, clock, Lang::En).unwrap());
+        drop(
+            open_inbox(
+                &inbox,
+                clock,
+                &InboxOwner::new("http://127.0.0.1:4242", "k"),
+                Lang::En,
+            )
+            .unwrap(),
+        );
         let e = platform_error(&inbox, Lang::En);
         assert!(is_bad_file(&e));
         assert!(

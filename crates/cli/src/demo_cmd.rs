@@ -240,7 +240,13 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     }
     let (trigger, shutdown) = shutdown::channel();
     let inbox = match &args.data {
-        Some(path) => Some(crate::data::open_inbox(path, clock, lang)?),
+        // Refused if it holds another platform's or merchant's orders.
+        Some(path) => Some(crate::data::open_inbox(
+            path,
+            clock,
+            &hooklab_shop::inbox::InboxOwner::new(&args.platform, &args.api_key),
+            lang,
+        )?),
         None => None,
     };
     // Orders a previous run left waiting: entered again below, and asked
@@ -475,6 +481,10 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
     // A long poll on the wire finishes first (the platform, another
     // program, holds it until news or its wait's end): a few seconds at most.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), shop.stopped()).await;
+    // Orders that ended unknown are missed in the inbox too: not resumed.
+    if let Some(inbox) = &inbox {
+        resume::record_gone(&inbox.inbox, &book, &out, clock.now());
+    }
     if let Some(id) = registered {
         let removed = tokio::time::timeout(
             std::time::Duration::from_secs(5),

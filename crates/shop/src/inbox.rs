@@ -13,6 +13,16 @@
 //! Orders placed are recorded as they are placed (through the shop's event
 //! sink, [`Inbox::note`]), so a restarted shop knows which orders still wait
 //! for their outcome.
+//!
+//! An inbox's orders are one platform's payments for one merchant: asked of
+//! another platform, or with another merchant's key, they answer 404 or 401,
+//! and a shop that took that for the platform's word would end good orders
+//! as missed (or create them again somewhere else). So the inbox keeps whom
+//! it belongs to ([`InboxOwner`]: the platform's address, normalised, and a
+//! fingerprint of the API key, never the key) from the first open on, and
+//! [`Inbox::open`] refuses it to anyone else ([`InboxError::OtherOwner`]).
+//! A file written before it kept an owner takes the first one it is opened
+//! with.
 
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::events::{Happening, RunEvent};
@@ -23,10 +33,14 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// `PRAGMA application_id` of a shop inbox: "hksh" in ASCII.
-const APPLICATION_ID: i32 = 0x686b_7368;
+mod owner;
+use owner::Claim;
+pub use owner::InboxOwner;
 
-const SCHEMA: &str = r#"
+/// `PRAGMA application_id` of a shop inbox: "hksh" in ASCII.
+pub(crate) const APPLICATION_ID: i32 = 0x686b_7368;
+
+pub(crate) const SCHEMA: &str = r#"
 CREATE TABLE orders (
     order_id      TEXT PRIMARY KEY,
     status        TEXT NOT NULL,
@@ -72,6 +86,22 @@ pub enum InboxError {
         /// The file.
         path: PathBuf,
     },
+    /// Occurs when the inbox belongs to another platform or merchant than
+    /// the one given: its orders are not this platform's (or this key's)
+    /// to answer about. Pass the same platform address and API key, or give
+    /// another inbox file (or delete this one to start afresh).
+    #[error(
+        "{} holds the orders of the platform at {} with the API key of fingerprint {}, and this shop was given {} with a key of fingerprint {}: pass that platform and key again, or give another --data file (or delete this one to start afresh)",
+        path.display(), kept.platform, kept.merchant, given.platform, given.merchant
+    )]
+    OtherOwner {
+        /// The file.
+        path: PathBuf,
+        /// Whom the file belongs to.
+        kept: InboxOwner,
+        /// Whom this open was for.
+        given: InboxOwner,
+    },
     /// Occurs when another process has the inbox open (another `hooklab
     /// shop` with the same `--data`), or its lock file cannot be made.
     #[error(transparent)]
@@ -94,6 +124,7 @@ impl InboxError {
             self,
             InboxError::NotADatabase { .. }
                 | InboxError::Foreign { .. }
+                | InboxError::OtherOwner { .. }
                 | InboxError::Lock(hooklab_core::file_lock::LockError::Held { .. })
         )
     }
@@ -122,11 +153,21 @@ pub struct InboxContents {
     pub known: usize,
     /// Orders that ended without one (see [`crate::resume::Missed`]).
     pub missed: usize,
+    /// Whether this open recorded the inbox's owner: a new file, or one
+    /// written before inboxes kept their owner.
+    pub owner_recorded: bool,
 }
 
 impl Inbox {
-    /// Opens (or creates) the inbox at `path`, and reads what it holds.
-    pub fn open(path: &Path, clock: Clock) -> Result<(Inbox, InboxContents), InboxError> {
+    /// Opens (or creates) the inbox at `path` for `owner`, and reads what
+    /// it holds. An inbox that belongs to another owner is refused
+    /// ([`InboxError::OtherOwner`]); one that names none yet (new, or
+    /// written before inboxes kept their owner) is given `owner`.
+    pub fn open(
+        path: &Path,
+        clock: Clock,
+        owner: &InboxOwner,
+    ) -> Result<(Inbox, InboxContents), InboxError> {
         let path = path.to_path_buf();
         // One shop per inbox: two would record the same deliveries twice.
         let lock = hooklab_core::file_lock::lock(&path)?;
@@ -173,7 +214,13 @@ impl Inbox {
             conn.pragma_update(None, "application_id", APPLICATION_ID)
                 .map_err(classify)?;
         }
-        let mut contents = InboxContents::default();
+        let mut contents = InboxContents {
+            owner_recorded: owner::claim(&conn, &path, owner, clock).map_err(|e| match e {
+                Claim::Sqlite(e) => classify(e),
+                Claim::Other(e) => *e,
+            })?,
+            ..InboxContents::default()
+        };
         {
             let mut stmt = conn
                 .prepare("SELECT webhook_id FROM processed")
@@ -310,11 +357,15 @@ mod tests {
         Clock::starting_now(1_767_225_600_000_000)
     }
 
+    fn owner() -> crate::inbox::InboxOwner {
+        crate::inbox::InboxOwner::new("http://127.0.0.1:4242", "sk_test_inbox_owner")
+    }
+
     #[tokio::test(start_paused = true)]
     async fn processed_ids_and_pending_orders_survive_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shop.sqlite");
-        let (inbox, contents) = Inbox::open(&path, clock()).unwrap();
+        let (inbox, contents) = Inbox::open(&path, clock(), &owner()).unwrap();
         assert!(contents.processed.is_empty() && contents.pending.is_empty());
         for n in 1..=3 {
             inbox.note(&RunEvent {
@@ -333,7 +384,7 @@ mod tests {
             )
             .unwrap();
         drop(inbox);
-        let (_, contents) = Inbox::open(&path, clock()).unwrap();
+        let (_, contents) = Inbox::open(&path, clock(), &owner()).unwrap();
         assert!(contents.processed.contains("evt_000001"));
         assert_eq!(contents.known, 1);
         assert_eq!(
@@ -379,7 +430,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shop.sqlite");
         for (run, learned, redelivered) in [(1, 1, 0), (2, 0, 1)] {
-            let (inbox, contents) = Inbox::open(&path, clock()).unwrap();
+            let (inbox, contents) = Inbox::open(&path, clock(), &owner()).unwrap();
             let book = Arc::new(OrderBook::new());
             book.place(OrderId::numbered(1), Micros(0));
             let receiver = Receiver::with_inbox(clock(), book, Arc::new(inbox), contents.processed);
@@ -399,7 +450,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("junk.sqlite");
         std::fs::write(&path, vec![7u8; 4096]).unwrap();
-        let err = Inbox::open(&path, clock()).unwrap_err();
+        let err = Inbox::open(&path, clock(), &owner()).unwrap_err();
         assert!(matches!(err, InboxError::NotADatabase { .. }), "{err:?}");
         assert!(err.is_bad_file());
     }

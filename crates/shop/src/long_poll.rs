@@ -14,7 +14,10 @@
 //! A request that fails (a partition cut it, the platform refused a
 //! connection) is sent again after a short pause that doubles up to 5 s
 //! while failures go on; nothing is lost, since the payment (or the log
-//! after the cursor) is still there to be read.
+//! after the cursor) is still there to be read. A payment the platform no
+//! longer knows (`404`, `410`) ends its order unknown, with the reason, as
+//! the other pollers do; a cursor it expired is handled as in
+//! [`crate::pull`].
 
 use crate::client::{ClientError, PlatformClient};
 use crate::orders::{Channel, OrderBook};
@@ -95,6 +98,13 @@ impl LongPoller {
                         return;
                     }
                 }
+                // The platform no longer knows the payment (404: it was
+                // started afresh; 410: it forgot it): asking again would
+                // never learn its outcome. The order ends unknown, with why.
+                Err(e) if e.is_payment_gone() => {
+                    self.book.abandoned(order_id, e.chain());
+                    return;
+                }
                 Err(e) => {
                     let (wait, next) = after_failure(&e, retry);
                     retry = next;
@@ -122,15 +132,26 @@ pub struct EventLongPoller {
 }
 
 impl EventLongPoller {
-    /// Long polls from the log's start until `shutdown`.
+    /// Long polls from the log's start until `shutdown`. A cursor answered
+    /// `410 cursor_expired` is dropped, and once the log is read again
+    /// every waiting order is asked about directly (see [`crate::pull`]).
     pub async fn run(self, mut shutdown: Shutdown) {
         let mut cursor: Option<EventId> = None;
+        // An expired cursor's re-read of the waiting orders, still owed.
+        let mut reread = false;
         let mut retry = FIRST_RETRY;
         while !shutdown.is_triggered() {
-            let answer = self
-                .client
-                .long_poll_events(cursor.as_ref(), self.page_size, self.wait)
-                .await;
+            // Owing a re-read, the log is read without waiting: the orders
+            // to ask about are waiting already.
+            let answer = if reread {
+                self.client
+                    .list_events(cursor.as_ref(), self.page_size)
+                    .await
+            } else {
+                self.client
+                    .long_poll_events(cursor.as_ref(), self.page_size, self.wait)
+                    .await
+            };
             match answer {
                 Ok(page) => {
                     retry = FIRST_RETRY;
@@ -146,8 +167,28 @@ impl EventLongPoller {
                     if page.next_after.is_some() {
                         cursor = page.next_after;
                     }
+                    // Once the log after the new cursor is read through (a
+                    // page not full): what settled before it is asked for.
+                    if reread
+                        && !page.has_more
+                        && !crate::pull::reread_waiting(&self.client, &self.book, &self.clock).await
+                    {
+                        let wait = retry;
+                        retry = Dur(retry.as_us() * 2).min(STREAM_RECONNECT_MAX);
+                        if !pause(&self.clock, &mut shutdown, wait).await {
+                            return;
+                        }
+                        continue;
+                    }
+                    if !page.has_more {
+                        reread = false;
+                    }
                 }
                 Err(e) if e.is_unknown_cursor() && cursor.is_some() => cursor = None,
+                Err(e) if e.is_cursor_expired() && cursor.is_some() => {
+                    cursor = None;
+                    reread = true;
+                }
                 Err(e) => {
                     let (wait, next) = after_failure(&e, retry);
                     retry = next;

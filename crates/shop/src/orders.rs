@@ -405,6 +405,12 @@ impl OrderBook {
         entry.known_at = Some(now);
         entry.via = Some(via);
         book.known += 1;
+        // Given up on (its creation's answer never came, or its payment was
+        // said gone) and learned after all: it ends once, known, not twice.
+        if !book.failed.is_empty() || !book.abandoned.is_empty() {
+            book.failed.retain(|(o, _)| o != order_id);
+            book.abandoned.retain(|(o, _)| o != order_id);
+        }
         let settled = book.known + (book.failed.len() + book.abandoned.len()) as u64;
         // A forgetting book hands the entry over and keeps one bit of it.
         let ended = self.ended.as_ref().and_then(|ended| {

@@ -134,8 +134,15 @@ pub struct EventPoller {
 
 impl EventPoller {
     /// Polls from `start` every interval until `shutdown`.
+    ///
+    /// A cursor answered `410 cursor_expired` (an event after it was
+    /// forgotten unread) is dropped: the log is read again from where the
+    /// platform restarts it, then every waiting order is asked about
+    /// directly (see [`crate::pull`]), at each interval until all answered.
     pub async fn run(self, start: Micros, mut shutdown: Shutdown) {
         let mut cursor: Option<hooklab_core::ids::EventId> = None;
+        // An expired cursor's re-read of the waiting orders, still owed.
+        let mut reread = false;
         let mut next = start.plus(self.interval);
         loop {
             let due = next;
@@ -169,6 +176,14 @@ impl EventPoller {
                         }
                         cursor = page.next_after;
                         if !page.has_more {
+                            if reread {
+                                reread = !crate::pull::reread_waiting(
+                                    &self.client,
+                                    &self.book,
+                                    &self.clock,
+                                )
+                                .await;
+                            }
                             break;
                         }
                     }
@@ -180,6 +195,10 @@ impl EventPoller {
                         break;
                     }
                     Err(e) if e.is_unknown_cursor() && cursor.is_some() => cursor = None,
+                    Err(e) if e.is_cursor_expired() && cursor.is_some() => {
+                        cursor = None;
+                        reread = true;
+                    }
                     Err(_) => break,
                 }
             }

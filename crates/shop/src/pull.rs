@@ -2,6 +2,19 @@
 //! conditional reads (`If-None-Match` → `304`), long polls (`?wait=`) and
 //! the event stream (`GET /v1/events/stream`).
 //!
+//! It also holds what the three readers of the event log (the event poller,
+//! the event long poller, the stream) do when the platform answers their
+//! cursor `410 cursor_expired`: an event after the cursor was forgotten
+//! before they read it, so some order's outcome went by unseen, and no
+//! read of the log will ever bring it back. They read the log again from
+//! where the platform restarts it, then ask the platform directly about
+//! every order still waiting ([`reread_waiting`]): a payment that settled
+//! is learned; one the platform forgot as well (`404`/`410` to the read)
+//! can no longer be learned, and the order ends as missed, with that reason,
+//! instead of waiting for ever. Re-reading after the log, not before,
+//! leaves no instant uncovered: whatever settles later is in the log after
+//! the new cursor.
+//!
 //! They extend [`PlatformClient`] and count what they send as the
 //! platform counts what it serves: a `304` only in `not_modified`, a long
 //! poll as a poll (or a page) and in `long_polls`, a stream in
@@ -10,8 +23,11 @@
 //! applies to them as it does to every request, and a partition ends them.
 
 use crate::client::{ClientError, PlatformClient};
+use crate::orders::{Channel, OrderBook};
 use bytes::Bytes;
+use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
+use hooklab_core::events::Happening;
 use hooklab_core::http::Chunks;
 use hooklab_core::ids::{EventId, OrderId, PaymentId};
 use hooklab_core::wire::{EventPage, Payment};
@@ -30,6 +46,69 @@ pub enum Conditional {
     },
     /// `304 Not Modified`: nothing changed since the tag sent.
     NotModified,
+}
+
+impl ClientError {
+    /// Whether the platform refused an event-log cursor (an `after`, a
+    /// `Last-Event-ID`) with `410 cursor_expired`: an event after it was
+    /// forgotten unread. See [`reread_waiting`] for what a reader does then.
+    pub fn is_cursor_expired(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Refused { status: 410, code, .. } if code == "cursor_expired"
+        )
+    }
+}
+
+/// What a reader of the event log does after a `410 cursor_expired` (see
+/// the module docs), once it has read the log again from its restart: asks
+/// the platform for each order in `book` still waiting with a payment
+/// (`GET /v1/payments/{id}`), records a final status, and ends as missed
+/// ([`OrderBook::abandoned`], with the reason) an order whose payment the
+/// platform no longer knows. `false` when some read got no answer (the
+/// platform is away, or asked to wait): the caller re-reads again later,
+/// since nothing else would ever tell those orders' outcome.
+pub async fn reread_waiting(client: &PlatformClient, book: &OrderBook, clock: &Clock) -> bool {
+    let gone: std::collections::HashSet<_> = book
+        .abandoned_orders()
+        .into_iter()
+        .map(|(order, _)| order)
+        .collect();
+    let waiting: Vec<_> = book
+        .entries()
+        .into_iter()
+        .filter(|e| e.known_at.is_none() && !gone.contains(&e.order_id))
+        .filter_map(|e| Some((e.order_id, e.payment_id?)))
+        .collect();
+    let mut answered = true;
+    for (order, payment) in waiting {
+        match client.poll_status(&order, &payment, false).await {
+            Ok(status) => {
+                let now = clock.now();
+                book.events().emit(now, || Happening::Poll {
+                    order: order.clone(),
+                    pending: !status.is_final(),
+                    reconcile: false,
+                });
+                book.record(&order, status, Channel::Poll, now);
+            }
+            // Gone (404, 410 `forgotten`), or the id now names another
+            // order's payment (a platform started afresh): never learned.
+            Err(e) if e.is_payment_gone() || matches!(e, ClientError::ForeignPayment { .. }) => {
+                let why = format!(
+                    "its event was forgotten unread (the event log answered 410 cursor_expired) \
+                     and the platform no longer answers for its payment: {}",
+                    e.chain()
+                );
+                book.abandoned(order, why);
+            }
+            Err(e) => {
+                tracing::debug!(error = %e.chain(), %order, "re-read after an expired cursor failed");
+                answered = false;
+            }
+        }
+    }
+    answered
 }
 
 /// `X-Poll-Interval`, in seconds, if the answer carried one.

@@ -1,8 +1,9 @@
 //! What a restarted shop needs from its inbox beyond the dedup set: the
 //! webhook endpoint it registered (id, URL, signing secret), so that it
 //! reuses it rather than register a new one that none of the old events
-//! go to, and the orders that ended without a payment, so that they are not
-//! resumed and waited on forever.
+//! go to, and the orders that ended without a payment (or whose payment
+//! the platform no longer knows), so that they are not resumed and waited
+//! on forever.
 //!
 //! The endpoint is kept in its own table, `endpoint`, made on first use
 //! (an inbox written before it existed gains it then). Its secret is kept
@@ -32,13 +33,18 @@ pub enum Missed {
     /// The platform never created its payment: every try of its creation
     /// failed, or was refused, within the shop's retry budget.
     CreationFailed,
+    /// The platform no longer knows its payment (`404` or `410` to a read:
+    /// it was started afresh, or forgot the payment after its retention
+    /// window, its event unread), so its outcome can never be learned.
+    PaymentGone,
 }
 
 impl Missed {
-    /// The reason as stored: `creation_failed`.
+    /// The reason as stored: `creation_failed`, `payment_gone`.
     pub fn as_str(self) -> &'static str {
         match self {
             Missed::CreationFailed => "creation_failed",
+            Missed::PaymentGone => "payment_gone",
         }
     }
 }
@@ -147,6 +153,23 @@ impl Inbox {
             Ok(())
         })
     }
+
+    /// Records as missed ([`Missed::PaymentGone`]) every order `book` ended
+    /// unknown ([`crate::orders::OrderBook::abandoned`]: the platform no
+    /// longer knows its payment), so that a restarted shop does not wait
+    /// for it for ever; answers how many. An order whose outcome the inbox
+    /// knows keeps it.
+    pub fn missed_gone(
+        &self,
+        book: &crate::orders::OrderBook,
+        at: Micros,
+    ) -> Result<usize, InboxError> {
+        let gone = book.abandoned_orders();
+        for (order, _) in &gone {
+            self.missed(order, Missed::PaymentGone, at)?;
+        }
+        Ok(gone.len())
+    }
 }
 
 #[cfg(test)]
@@ -158,6 +181,10 @@ mod tests {
 
     fn clock() -> Clock {
         Clock::starting_now(1_767_225_600_000_000)
+    }
+
+    fn owner() -> crate::inbox::InboxOwner {
+        crate::inbox::InboxOwner::new("http://127.0.0.1:4242", "sk_test_inbox_owner")
     }
 
     /// An order whose creation failed is kept as missed, with its reason,
@@ -174,7 +201,7 @@ mod tests {
             registered_at_us: 1_767_225_600_000_000,
         };
         {
-            let (inbox, _) = Inbox::open(&path, clock()).unwrap();
+            let (inbox, _) = Inbox::open(&path, clock(), &owner()).unwrap();
             assert_eq!(inbox.saved_endpoint(url).unwrap(), None);
             inbox.save_endpoint(url, &saved).unwrap();
             for n in 1..=2 {
@@ -190,7 +217,7 @@ mod tests {
                 .unwrap();
             // A kill -9: the connection dropped with nothing else done.
         }
-        let (inbox, contents) = Inbox::open(&path, clock()).unwrap();
+        let (inbox, contents) = Inbox::open(&path, clock(), &owner()).unwrap();
         assert_eq!(contents.pending, vec![OrderId::numbered(1)]);
         assert_eq!(contents.missed, 1);
         assert_eq!(inbox.saved_endpoint(url).unwrap(), Some(saved.clone()));

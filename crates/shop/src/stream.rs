@@ -20,6 +20,11 @@
 //! instant uncovered. If the catch-up fails, the stream is dropped and
 //! opened again (after the catch-up's last page, if it read one).
 //!
+//! A `Last-Event-ID` the platform answers `410 cursor_expired` (an event
+//! after it was forgotten unread) is dropped the same way, and once the
+//! new stream is caught up every order still waiting is asked about
+//! directly (see [`crate::pull`]).
+//!
 //! [`SseParser`] is the small part of the SSE format the platform uses:
 //! `id:` and `data:` fields, a blank line ending an event, `:` comments
 //! (the keep-alive).
@@ -154,6 +159,9 @@ impl StreamReader {
         // Every event up to `last` has been applied: a stream resumes after
         // it. `None`: the next stream opens from now and is caught up.
         let mut last: Option<EventId> = None;
+        // An expired cursor's re-read of the waiting orders, still owed
+        // (see [`crate::pull`]): done once a stream is open and caught up.
+        let mut reread = false;
         let mut wait = FIRST_RECONNECT;
         loop {
             if shutdown.is_triggered() {
@@ -179,9 +187,22 @@ impl StreamReader {
                     } else {
                         true
                     };
+                    // What settled unseen before the catch-up's log is
+                    // asked for now; if a read gets no answer, the stream
+                    // is dropped and the re-read tried at the next opening.
+                    let reread_done = !(caught_up && reread)
+                        || {
+                            let done = tokio::select! {
+                                biased;
+                                _ = shutdown.wait() => return,
+                                done = crate::pull::reread_waiting(&self.client, &self.book, &self.clock) => done,
+                            };
+                            reread = !done;
+                            done
+                        };
                     let mut parser = SseParser::default();
                     // A failed catch-up drops the stream: it opens again.
-                    if caught_up {
+                    if caught_up && reread_done {
                         loop {
                             // A stream never ends on its own: stop reading at
                             // shutdown (a platform in this process ends its
@@ -225,6 +246,12 @@ impl StreamReader {
                 // without its data): open from now, and catch up on its log
                 // from the start.
                 Err(e) if e.is_unknown_cursor() => last = None,
+                // An event after the last one read was forgotten unread: open
+                // from now, catch up, and ask for the waiting orders.
+                Err(e) if e.is_cursor_expired() => {
+                    last = None;
+                    reread = true;
+                }
                 Err(e) => {
                     tracing::debug!(error = %e.chain(), "stream open failed");
                 }

@@ -218,7 +218,7 @@ pub(super) fn said(out: &Out, url: &str, subscribed: &Subscribed) -> String {
 /// ends the order; a pending one goes on by the shop's strategy), one it
 /// never created is created. An order whose creation the platform refuses
 /// is recorded in `inbox` as missed, and said; one that got no answer
-/// stays waiting for the next start.
+/// stays waiting for the next start ([`creation_failed`]).
 pub(super) async fn ask_again(
     shop: Shop,
     clock: Clock,
@@ -229,28 +229,28 @@ pub(super) async fn ask_again(
     for order in orders {
         match shop.place_order(&plan(order.clone())).await {
             Ok(()) => {}
-            // No answer: its payment may well exist. It stays waiting in the
-            // inbox, and the next start asks again.
-            Err(e @ (ClientError::Transport(_) | ClientError::TimedOut(_))) => {
-                out.say(super::failure_line(&out, &order, &e));
-                let now = out.now();
-                out.say(match out.lang {
-                    Lang::En => format!(
-                        "{now} order {order} stays waiting in the inbox: the next start asks for it again"
-                    ),
-                    Lang::PtBr => format!(
-                        "{now} o pedido {order} continua esperando na caixa de entrada: o próximo início pergunta por ele de novo"
-                    ),
-                });
-            }
-            // Refused: the platform answered, and will not make it.
             Err(e) => creation_failed(&inbox, &order, &e, &out, clock.now()),
         }
     }
 }
 
-/// Records in `inbox` that `order` ended without a payment, and prints
-/// why.
+/// Why an order whose creation failed with `error` is missed; `None` when
+/// it is not: the request got no answer, so the platform may well have
+/// made the payment (and will settle it), and the order stays waiting in
+/// the inbox for the next start to ask again, with its `Idempotency-Key`.
+fn missed_for(error: &ClientError) -> Option<Missed> {
+    match error {
+        ClientError::Transport(_) | ClientError::TimedOut(_) => None,
+        // A payment the platform forgot answers 410: its outcome is gone.
+        e if e.is_payment_gone() => Some(Missed::PaymentGone),
+        // Refused: the platform answered, and will not make it.
+        _ => Some(Missed::CreationFailed),
+    }
+}
+
+/// Prints why `order`'s creation failed, and records in `inbox` that it
+/// ended without a payment, or (no answer: see [`missed_for`]) says that
+/// it stays waiting for the next start.
 pub(super) fn creation_failed(
     inbox: &Inbox,
     order: &OrderId,
@@ -259,7 +259,19 @@ pub(super) fn creation_failed(
     at: hooklab_core::clock::Micros,
 ) {
     out.say(super::failure_line(out, order, error));
-    if let Err(e) = inbox.missed(order, Missed::CreationFailed, at) {
+    let Some(why) = missed_for(error) else {
+        let now = out.now();
+        out.say(match out.lang {
+            Lang::En => format!(
+                "{now} order {order} stays waiting in the inbox: the next start asks for it again"
+            ),
+            Lang::PtBr => format!(
+                "{now} o pedido {order} continua esperando na caixa de entrada: o próximo início pergunta por ele de novo"
+            ),
+        });
+        return;
+    };
+    if let Err(e) = inbox.missed(order, why, at) {
         // Said, not fatal: a restart would ask for the order again.
         let now = out.now();
         out.say(match out.lang {
@@ -268,5 +280,49 @@ pub(super) fn creation_failed(
                 format!("{now} não foi possível registrar o pedido {order} como perdido: {e}")
             }
         });
+    }
+}
+
+/// Records in `inbox` as missed every order of `book` that ended unknown
+/// (its payment gone from the platform), so that a restart does not wait
+/// for it for ever; a write that fails is said.
+pub(super) fn record_gone(
+    inbox: &Inbox,
+    book: &hooklab_shop::orders::OrderBook,
+    out: &Out,
+    at: hooklab_core::clock::Micros,
+) {
+    if let Err(e) = inbox.missed_gone(book, at) {
+        let now = out.now();
+        out.say(match out.lang {
+            Lang::En => format!("{now} the orders that ended unknown could not be recorded as missed: {e}"),
+            Lang::PtBr => format!(
+                "{now} não foi possível registrar como perdidos os pedidos que terminaram sem resultado: {e}"
+            ),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An order whose creation got no answer may exist on the platform:
+    /// it used to be stored as missed when it was placed in this run (and
+    /// so never asked for again, though the platform would settle it); now
+    /// it stays waiting, as a resumed one did. A refusal is missed, with
+    /// its reason.
+    #[test]
+    fn only_an_answered_refusal_makes_an_order_missed() {
+        let no_answer = ClientError::TimedOut(Dur::from_secs(10));
+        assert_eq!(missed_for(&no_answer), None);
+        let refused = |status: u16| ClientError::Refused {
+            status,
+            retry_after: None,
+            code: "x".to_owned(),
+            message: String::new(),
+        };
+        assert_eq!(missed_for(&refused(401)), Some(Missed::CreationFailed));
+        assert_eq!(missed_for(&refused(410)), Some(Missed::PaymentGone));
     }
 }

@@ -296,19 +296,28 @@ fn resumed_orders_the_platform_forgot_are_created_again_and_refused_ones_not_res
     let memory = ["--settle-after", "1h", "--data", ":memory:"];
     let (platform, _out, address, key) =
         platform_process(dir.path(), &[&memory[..], &fixed[..]].concat());
-    // An order refused (a wrong key): stored as missed.
-    let refused = hooklab(dir.path())
-        .args([
-            "shop",
-            "--platform",
-            &address,
-            "--api-key",
-            "sk_test_wrong_key_0000000000000",
-        ])
-        .args(["--strategy", "poll", "--orders", "1", "--data", "s.sqlite"])
-        .output()
-        .unwrap();
+    // An order refused (a wrong key): stored as missed, and not resumed by
+    // the next start on that inbox (its own: an inbox belongs to one key).
+    let wrong = |orders: &str| {
+        hooklab(dir.path())
+            .args([
+                "shop",
+                "--platform",
+                &address,
+                "--api-key",
+                "sk_test_wrong_key_0000000000000",
+            ])
+            .args(["--strategy", "poll", "--orders", orders])
+            .args(["--data", "refused.sqlite"])
+            .output()
+            .unwrap()
+    };
+    let refused = wrong("1");
     assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let again = wrong("0");
+    let said = String::from_utf8_lossy(&again.stdout);
+    assert!(said.contains(" 0 waiting for their outcome"), "{again:?}");
+    assert_eq!(again.status.code(), Some(0), "{again:?}");
     // An order placed, then shop and platform killed before it settled.
     let mut first = Killed(webhook_shop(
         dir.path(),
@@ -320,9 +329,22 @@ fn resumed_orders_the_platform_forgot_are_created_again_and_refused_ones_not_res
     line_with(&mut out, " placed");
     drop(first);
     drop(platform);
-    let quick = ["--settle-after", "200ms", "--data", ":memory:"];
-    let (_platform, _out, address, key) =
-        platform_process(dir.path(), &[&quick[..], &fixed[..]].concat());
+    // Started afresh at the same address (an inbox belongs to one platform
+    // address and key: another would be refused).
+    let listen = address.trim_start_matches("http://").to_owned();
+    let mut platform = Killed(
+        hooklab(dir.path())
+            .args(["platform", "--listen", &listen])
+            .args(["--settle-after", "200ms", "--data", ":memory:"])
+            .args(fixed)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut platform_out = platform.0.stdout.take().unwrap();
+    let listening = read_line(&mut platform_out);
+    assert!(listening.contains(&address), "{listening}");
     let mut second = Killed(webhook_shop(
         dir.path(),
         &address,
@@ -477,4 +499,51 @@ fn a_shop_retrying_creations_says_so() {
         "{said}"
     );
     assert_eq!(shop.0.wait().unwrap().code(), Some(0), "{said}");
+}
+
+/// The engineer tester's finding: an inbox reused with another
+/// `--platform` or `--api-key` made the shop ask that platform about
+/// orders it never had (404, 401) and end them as missed. The inbox keeps
+/// whom its orders belong to; given another platform or key it is refused
+/// before any request, exit 2, in both languages, saying which file, whom
+/// it belongs to, what was given and what to do, never the key in clear.
+#[test]
+fn an_inbox_is_refused_to_another_platform_or_key() {
+    let dir = tempfile::tempdir().unwrap();
+    // No platform is needed: the inbox is checked before any request (a
+    // poll shop with no order and nothing waiting sends none).
+    let shop = |platform: &str, key: &str, lang: &str| {
+        hooklab(dir.path())
+            .args(["--lang", lang, "shop", "--platform", platform])
+            .args(["--api-key", key, "--strategy", "poll", "--orders", "0"])
+            .args(["--data", "s.sqlite"])
+            .output()
+            .unwrap()
+    };
+    let (a, key) = ("http://127.0.0.1:9", "sk_test_owner_key_000000000000");
+    let first = shop(a, key, "en");
+    assert_eq!(first.status.code(), Some(0), "{first:?}");
+    // The same platform spelled with a slash is the same owner.
+    let same = shop("http://127.0.0.1:9/", key, "en");
+    assert_eq!(same.status.code(), Some(0), "{same:?}");
+    for (platform, given) in [
+        ("http://127.0.0.1:10", key),
+        (a, "sk_test_another_key_0000000000"),
+    ] {
+        for (lang, words) in [
+            ("en", ["holds the orders", "--data", "delete"]),
+            ("pt-BR", ["guarda os pedidos", "--data", "apague"]),
+        ] {
+            let refused = shop(platform, given, lang);
+            let err = String::from_utf8_lossy(&refused.stderr);
+            assert_eq!(refused.status.code(), Some(2), "{lang}: {err}");
+            for part in words.iter().chain(&["s.sqlite", a, platform, "sha256:"]) {
+                assert!(err.contains(part), "{lang}: {part:?} in {err}");
+            }
+            assert!(!err.contains(key) && !err.contains(given), "{err}");
+        }
+    }
+    // Refused, the file is unchanged: its owner opens it as before.
+    let back = shop(a, key, "en");
+    assert_eq!(back.status.code(), Some(0), "{back:?}");
 }
