@@ -30,8 +30,9 @@ pub struct NewArgs {
 /// Options of `hooklab validate`.
 #[derive(clap::Args, Debug)]
 pub struct ValidateArgs {
-    /// The scenario files to check.
-    #[arg(required = true, value_name = "FILE")]
+    /// The scenarios to check: files (TOML), or names in scenarios/
+    /// (`checkout` is scenarios/checkout.toml).
+    #[arg(required = true, value_name = "SCENARIO")]
     pub files: Vec<PathBuf>,
 }
 
@@ -367,6 +368,18 @@ pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
         // several holds its strategies at once, and the estimate quoted here
         // must be the one `run` refuses with.
         let workers = hooklab_harness::RunOptions::default().workers();
+        // `hooklab validate checkout`: the bare name is scenarios/checkout.toml.
+        let file = match crate::scenario_arg::resolve(file, "validate") {
+            Ok(file) => file,
+            Err(unknown) => {
+                bad += 1;
+                missing += 1;
+                wrong.push_str(&unknown.render(lang));
+                wrong.push_str("\n\n");
+                continue;
+            }
+        };
+        let file = &file;
         match crate::checked_scenario(Some(file), lang, false, None, false, workers) {
             Ok(scenario) => shown.push_str(&format!(
                 "{}: ok ({} {}, {} {})\n",
