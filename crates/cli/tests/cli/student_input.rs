@@ -153,3 +153,54 @@ fn a_port_already_in_use_is_refused_with_the_address_and_what_to_type() {
     }
     drop(held);
 }
+
+/// Three mistakes a class makes in its first edit, each said with the
+/// file, line and column, the line with carets under what the reader
+/// pointed at, and what to type: exit 2, in both languages.
+#[test]
+fn toml_mistakes_say_where_what_and_what_to_type() {
+    let tmp = crate::temp_dir();
+    let cases = [
+        (
+            "quote.toml",
+            crate::GOOD.replace("name = \"poll\"", "name = \"poll"),
+            ":8:13:",
+            ["closing quote is missing", "falta a aspa final"],
+            "`name = \"poll\"`",
+        ),
+        (
+            "equals.toml",
+            crate::GOOD.replace("seed = 1", "seed 1"),
+            ":2:6:",
+            ["need `=` between them", "falta o `=`"],
+            "`seed = 1`",
+        ),
+        (
+            "twice.toml",
+            crate::GOOD.replace("orders = 10", "orders = 10\norders = 20"),
+            ":5:1:",
+            [
+                "`orders` is written twice in this table, first on line 4",
+                "`orders` aparece duas vezes nesta tabela, a primeira na linha 4",
+            ],
+            "^^^^^^",
+        ),
+    ];
+    for (file, text, at, words, fix) in &cases {
+        std::fs::write(tmp.path().join(file), text).unwrap();
+        for (lang, words) in ["en", "pt-BR"].iter().zip(words) {
+            let (code, said) = exit_code(tmp.path(), &["--lang", lang, "validate", file]);
+            assert_eq!(code, Some(2), "{file} {lang}: {said}");
+            assert!(
+                said.contains(&format!("{file}{at}")),
+                "{file} {lang}: {said}"
+            );
+            assert!(said.contains(words), "{file} {lang}: {said}");
+            assert!(said.contains(fix), "{file} {lang}: {said}");
+            assert!(
+                said.contains("       | "),
+                "{file} {lang}: no carets: {said}"
+            );
+        }
+    }
+}
