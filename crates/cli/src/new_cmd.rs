@@ -4,10 +4,11 @@
 //! file of scenarios/), renamed, with a header that says where every field is
 //! described and how to run it; `validate` checks files without running them,
 //! one line per file, so a mistake shows in a second rather than after a run.
-//! In Portuguese, `new` writes the committed scenarios' comments in
-//! Portuguese (`comments_pt`); keys and values stay as they are.
+//! The committed scenarios' comments are bilingual (a `# pt-BR:` part after
+//! each English one); `new` writes them in the chosen language only
+//! (`comments`); keys and values stay as they are.
 
-mod comments_pt;
+mod comments;
 
 use crate::text;
 use anyhow::Context as _;
@@ -245,10 +246,7 @@ pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate:
     }
     // Keys and values are the file format; the comments are prose for the
     // student, so they come in the student's language.
-    let source = match lang {
-        Lang::En => source,
-        Lang::PtBr => comments_pt::translate(&source),
-    };
+    let source = comments::in_lang(&source, lang);
     // The scenario's name follows the file's, as its results folder does.
     let mut renamed = false;
     let renamed_lines = source.lines().map(|line| {
