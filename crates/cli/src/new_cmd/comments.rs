@@ -100,7 +100,7 @@ mod tests {
     fn every_committed_comment_is_in_both_languages() {
         for (name, text) in super::super::COMMITTED {
             let mut block: Vec<&str> = Vec::new();
-            let mut check = |block: &mut Vec<&str>| {
+            let check = |block: &mut Vec<&str>| {
                 if block.is_empty() {
                     return;
                 }

@@ -23,15 +23,17 @@ pub(super) fn problem(text: &str) -> Option<Problem> {
     let error = toml::de::DeTable::parse(text).err()?;
     let message = error.message().trim();
     let span = error.span().unwrap_or(0..0);
-    let mut start = span.start.min(text.len());
-    let mut end = span.end.clamp(start, text.len());
+    // The reader's span is at token boundaries; floored to characters all
+    // the same, so no span can make the slices below panic.
+    let mut start = floor_char(text, span.start);
+    let mut end = floor_char(text, span.end.max(start));
     let mut mistake = Mistake::of(message);
     // A bare word where a value goes (`dist = fixed`, `interval_ms = 200ms`):
     // the reader tries it as a boolean or a number (`fixed` starts like
     // `false`) and says "invalid boolean"; it is a text without quotes.
     if mistake == Mistake::Other
         && message.starts_with("invalid ")
-        && is_bare_word(&text[start..end])
+        && is_bare_word(text.get(start..end).unwrap_or(""))
     {
         mistake = Mistake::Unquoted;
     }
@@ -655,5 +657,30 @@ arrival = { dist = \"fixed\", every_ms = 5 }\nsettle = { dist = \"fixed\", ms = 
         let at = line.find('x').unwrap();
         let shown = with_carets(line, at, at + 1, 7);
         assert_eq!(shown, format!("{line}\n       | \t{}^", " ".repeat(12)));
+    }
+    /// No mistake a student can type makes the reader's message panic:
+    /// every committed checkout with one character deleted, or a quote, a
+    /// `=`, a `{` or a multi-byte letter inserted, at every position.
+    #[test]
+    fn no_single_edit_of_a_committed_file_panics() {
+        let text = include_str!("../../../../scenarios/checkout.toml");
+        let positions: Vec<usize> = (0..=text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .collect();
+        for &at in &positions {
+            let mut edits = vec![];
+            if let Some(c) = text[at..].chars().next() {
+                edits.push(format!("{}{}", &text[..at], &text[at + c.len_utf8()..]));
+            }
+            for inserted in ["\"", "=", "{", "ç"] {
+                edits.push(format!("{}{inserted}{}", &text[..at], &text[at..]));
+            }
+            for edited in edits {
+                if let Some(p) = problem(&edited) {
+                    assert!(p.line > 0 && p.column > 0, "{p:?}");
+                    assert!(!p.what.en.is_empty() && !p.what.pt_br.is_empty(), "{p:?}");
+                }
+            }
+        }
     }
 }
