@@ -111,9 +111,7 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
                 &args.data.display().to_string(),
             )
         })?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| text::phrase(lang, text::Phrase::Listen, &args.listen.to_string()))?;
+    let listener = crate::listen::bind(args.listen, lang).await?;
     let addr = listener.local_addr()?;
     let now = out.now();
     match lang {
@@ -309,9 +307,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
             ),
             None => Receiver::new(clock, book.clone()),
         };
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .with_context(|| text::phrase(lang, text::Phrase::Listen, &args.listen.to_string()))?;
+        let listener = crate::listen::bind(args.listen, lang).await?;
         let url = format!("http://{}{WEBHOOK_PATH}", listener.local_addr()?);
         tokio::spawn(receiver::serve(
             listener,

@@ -27,9 +27,11 @@ use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct LiveArgs {
-    /// The scenario to run live (TOML). Without it, the built-in `checkout`
-    /// scenario. It must use the real clock: replay virtual runs instead.
-    #[arg(conflicts_with = "replay")]
+    /// The scenario to run live: a file (TOML), or a name in scenarios/
+    /// (`checkout` is scenarios/checkout.toml). Without it, the built-in
+    /// `checkout` scenario. It must use the real clock: replay virtual runs
+    /// instead.
+    #[arg(conflicts_with = "replay", value_name = "SCENARIO")]
     scenario: Option<PathBuf>,
 
     /// Where to serve the page: a loopback address (127.0.0.1:0 picks a port).
@@ -58,7 +60,10 @@ pub struct LiveArgs {
 }
 
 /// Runs `hooklab live`.
-pub fn live(args: LiveArgs, lang: Lang) -> Result<(), Failure> {
+pub fn live(mut args: LiveArgs, lang: Lang) -> Result<(), Failure> {
+    // `hooklab live checkout`: the bare name is scenarios/checkout.toml.
+    args.scenario = crate::scenario_arg::resolve_optional(args.scenario.as_ref(), "live")
+        .map_err(|e| Failure::Usage(anyhow!(e.render(lang))))?;
     if !args.listen.ip().is_loopback() {
         return Err(Failure::Usage(anyhow!(pick(
             lang,
@@ -180,12 +185,10 @@ async fn serve_and_run(
     scenario: Option<hooklab_core::scenario::Scenario>,
     lang: Lang,
 ) -> Result<(), Failure> {
-    let listener = tokio::net::TcpListener::bind(args.listen)
+    // A taken port is the user's to change (exit 2), said with what to type.
+    let listener = crate::listen::bind(args.listen, lang)
         .await
-        .with_context(|| {
-            crate::text::phrase(lang, crate::text::Phrase::Listen, &args.listen.to_string())
-        })
-        .map_err(Failure::Runtime)?;
+        .map_err(Failure::Usage)?;
     let addr = listener
         .local_addr()
         .context(pick(

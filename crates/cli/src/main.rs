@@ -15,6 +15,7 @@ mod data;
 mod demo_cmd;
 mod github_cmd;
 mod help;
+mod listen;
 mod live_cmd;
 mod man;
 mod new_cmd;
@@ -22,6 +23,7 @@ mod numeric;
 mod out;
 mod progress;
 mod report_cmd;
+mod scenario_arg;
 mod summary_check;
 mod text;
 
@@ -208,7 +210,7 @@ enum Command {
     Report(report_cmd::ReportArgs),
 
     /// The classroom view: watch the strategies race in a browser, live
-    /// (`hooklab live [SCENARIO.toml]`) or replayed from a finished run
+    /// (`hooklab live [SCENARIO]`, `hooklab live checkout`) or replayed from a finished run
     /// (`hooklab live --replay results/<name>/ --speed 60`).
     Live(live_cmd::LiveArgs),
 
@@ -226,8 +228,9 @@ enum Command {
     /// lost-webhooks`, any file of scenarios/).
     New(new_cmd::NewArgs),
 
-    /// Check scenario files without running them: one line per file, exit
-    /// code 0 when all are valid, 2 when any is not.
+    /// Check scenario files without running them (`hooklab validate
+    /// checkout my-shop.toml`): one line per file, exit code 0 when all are
+    /// valid, 2 when any is not.
     Validate(new_cmd::ValidateArgs),
 
     /// Print a shell completion script: `hooklab completions bash >
@@ -244,9 +247,11 @@ enum Command {
 
 #[derive(clap::Args, Debug)]
 struct RunArgs {
-    /// The scenario file (TOML). Without it, runs the built-in `checkout`
-    /// scenario (the same as scenarios/checkout.toml). Every field is described
-    /// in scenarios/README.md.
+    /// The scenario: a file (TOML), or a name in scenarios/ (`checkout` or
+    /// `checkout.toml` is scenarios/checkout.toml). Without it, runs the
+    /// built-in `checkout` scenario (the same as scenarios/checkout.toml).
+    /// Every field is described in scenarios/README.md.
+    #[arg(value_name = "SCENARIO")]
     scenario: Option<PathBuf>,
 
     /// Where to write summary.json, summary.md and the charts (default:
@@ -390,8 +395,13 @@ fn main() -> ExitCode {
             .and_then(|out| demo(demo_cmd::platform(args, out), lang))
             .map_err(|failure| match failure {
                 // A data file that is not a usable store is bad input, and
-                // so is an --api-key no request could carry.
-                Failure::Runtime(e) if data::is_bad_file(&e) || demo_cmd::is_flag_mistake(&e) => {
+                // so is an --api-key no request could carry, and a --listen
+                // address that is taken.
+                Failure::Runtime(e)
+                    if data::is_bad_file(&e)
+                        || demo_cmd::is_flag_mistake(&e)
+                        || listen::is_bind_failure(&e) =>
+                {
                     Failure::Usage(e)
                 }
                 other => other,
@@ -399,7 +409,11 @@ fn main() -> ExitCode {
         Command::Shop(args) => demo_out(lang, offset)
             .and_then(|out| demo(demo_cmd::shop(args, out), lang))
             .map_err(|failure| match failure {
-                Failure::Runtime(e) if data::is_bad_file(&e) || demo_cmd::is_flag_mistake(&e) => {
+                Failure::Runtime(e)
+                    if data::is_bad_file(&e)
+                        || demo_cmd::is_flag_mistake(&e)
+                        || listen::is_bind_failure(&e) =>
+                {
                     Failure::Usage(e)
                 }
                 other => other,
@@ -768,7 +782,10 @@ fn check_writable(dir: &Path, lang: Lang) -> Result<(), Failure> {
         .map_err(|e| Failure::Usage(text::cannot_write_because(lang, dir, e)))
 }
 
-fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(), Failure> {
+fn run(mut args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(), Failure> {
+    // `hooklab run checkout`: the bare name is scenarios/checkout.toml.
+    args.scenario = scenario_arg::resolve_optional(args.scenario.as_ref(), "run")
+        .map_err(|e| Failure::Usage(anyhow::anyhow!(e.render(lang))))?;
     let options = RunOptions {
         clock: args.clock.map(|c| match c {
             ClockArg::Real => ClockMode::Real,

@@ -4,10 +4,11 @@
 //! file of scenarios/), renamed, with a header that says where every field is
 //! described and how to run it; `validate` checks files without running them,
 //! one line per file, so a mistake shows in a second rather than after a run.
-//! In Portuguese, `new` writes the committed scenarios' comments in
-//! Portuguese (`comments_pt`); keys and values stay as they are.
+//! The committed scenarios' comments are bilingual (a `# pt-BR:` part after
+//! each English one); `new` writes them in the chosen language only
+//! (`comments`); keys and values stay as they are.
 
-mod comments_pt;
+mod comments;
 
 use crate::text;
 use anyhow::Context as _;
@@ -30,8 +31,9 @@ pub struct NewArgs {
 /// Options of `hooklab validate`.
 #[derive(clap::Args, Debug)]
 pub struct ValidateArgs {
-    /// The scenario files to check.
-    #[arg(required = true, value_name = "FILE")]
+    /// The scenarios to check: files (TOML), or names in scenarios/
+    /// (`checkout` is scenarios/checkout.toml).
+    #[arg(required = true, value_name = "SCENARIO")]
     pub files: Vec<PathBuf>,
 }
 
@@ -244,10 +246,7 @@ pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate:
     }
     // Keys and values are the file format; the comments are prose for the
     // student, so they come in the student's language.
-    let source = match lang {
-        Lang::En => source,
-        Lang::PtBr => comments_pt::translate(&source),
-    };
+    let source = comments::in_lang(&source, lang);
     // The scenario's name follows the file's, as its results folder does.
     let mut renamed = false;
     let renamed_lines = source.lines().map(|line| {
@@ -367,6 +366,18 @@ pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
         // several holds its strategies at once, and the estimate quoted here
         // must be the one `run` refuses with.
         let workers = hooklab_harness::RunOptions::default().workers();
+        // `hooklab validate checkout`: the bare name is scenarios/checkout.toml.
+        let file = match crate::scenario_arg::resolve(file, "validate") {
+            Ok(file) => file,
+            Err(unknown) => {
+                bad += 1;
+                missing += 1;
+                wrong.push_str(&unknown.render(lang));
+                wrong.push_str("\n\n");
+                continue;
+            }
+        };
+        let file = &file;
         match crate::checked_scenario(Some(file), lang, false, None, false, workers) {
             Ok(scenario) => shown.push_str(&format!(
                 "{}: ok ({} {}, {} {})\n",

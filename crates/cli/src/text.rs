@@ -225,8 +225,6 @@ pub enum Phrase {
     Reading,
     /// A file that is not a summary.json.
     NotSummary,
-    /// Listening on an address.
-    Listen,
     /// Registering the shop's endpoint.
     Register,
     /// Creating a payment.
@@ -251,12 +249,6 @@ pub fn phrase(lang: Lang, phrase: Phrase, subject: &str) -> String {
         (Lang::PtBr, Reading) => format!("ao ler {subject}"),
         (Lang::En, NotSummary) => format!("{subject} is not a hooklab summary.json"),
         (Lang::PtBr, NotSummary) => format!("{subject} não é um summary.json do hooklab"),
-        (Lang::En, Listen) => {
-            format!("cannot listen on {subject} (--listen 127.0.0.1:PORT chooses another port)")
-        }
-        (Lang::PtBr, Listen) => format!(
-            "não foi possível escutar em {subject} (--listen 127.0.0.1:PORTA escolhe outra porta)"
-        ),
         (Lang::En, Register) => format!("registering the webhook endpoint {subject}"),
         (Lang::PtBr, Register) => format!("ao registrar o endpoint de webhook {subject}"),
         (Lang::En, CreatePayment) => format!("creating a payment at {subject}"),

@@ -63,7 +63,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "run",
         "scenario",
-        "O arquivo do cenário (TOML). Sem ele, executa o cenário `checkout` embutido (o mesmo de scenarios/checkout.toml). Cada campo está descrito em scenarios/LEIAME.md",
+        "O cenário: um arquivo (TOML) ou um nome em scenarios/ (`checkout` ou `checkout.toml` é scenarios/checkout.toml). Sem ele, executa o cenário `checkout` embutido (o mesmo de scenarios/checkout.toml). Cada campo está descrito em scenarios/LEIAME.md",
     ),
     (
         "run",
@@ -343,12 +343,12 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "live",
         "",
-        "A visão da sala de aula: veja as estratégias disputarem no navegador, ao vivo (`hooklab live [CENÁRIO.toml]`) ou reproduzidas de uma execução terminada (`hooklab live --replay results/<nome>/ --speed 60`)",
+        "A visão da sala de aula: veja as estratégias disputarem no navegador, ao vivo (`hooklab live [CENÁRIO]`, `hooklab live checkout`) ou reproduzidas de uma execução terminada (`hooklab live --replay results/<nome>/ --speed 60`)",
     ),
     (
         "live",
         "scenario",
-        "O cenário a executar ao vivo (TOML). Sem ele, o cenário `checkout` embutido. Deve usar o relógio real: para execuções virtuais, use a reprodução (--replay)",
+        "O cenário a executar ao vivo: um arquivo (TOML) ou um nome em scenarios/ (`checkout` é scenarios/checkout.toml). Sem ele, o cenário `checkout` embutido. Deve usar o relógio real: para execuções virtuais, use a reprodução (--replay)",
     ),
     (
         "live",
@@ -429,9 +429,13 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "validate",
         "",
-        "Verifica arquivos de cenário sem executá-los: uma linha por arquivo, código de saída 0 quando todos são válidos, 2 quando algum não é",
+        "Verifica arquivos de cenário sem executá-los (`hooklab validate checkout minha-loja.toml`): uma linha por arquivo, código de saída 0 quando todos são válidos, 2 quando algum não é",
     ),
-    ("validate", "files", "Os arquivos de cenário a verificar"),
+    (
+        "validate",
+        "files",
+        "Os cenários a verificar: arquivos (TOML) ou nomes em scenarios/ (`checkout` é scenarios/checkout.toml)",
+    ),
     (
         "completions",
         "",

@@ -1041,9 +1041,11 @@ fn a_port_in_use_says_how_to_choose_another() {
         &["platform", "--listen", &addr, "--data", ":memory:"],
     );
     let text = stderr(&out);
-    assert_ne!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("já em uso"), "{text}");
-    assert!(text.contains("--listen 127.0.0.1:PORTA"), "{text}");
+    // The user's to change: exit 2, the address and what to type.
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains(&format!("escutar em {addr}")), "{text}");
+    assert!(text.contains("já está em uso"), "{text}");
+    assert!(text.contains("`--listen 127.0.0.1:0`"), "{text}");
     drop(taken);
 }
 

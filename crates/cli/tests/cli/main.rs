@@ -12,6 +12,7 @@ mod pt_findings;
 mod ptlesson;
 mod replay_speed;
 mod stderr;
+mod student_input;
 
 use std::process::Command;
 

@@ -12,6 +12,14 @@ use super::text::Said;
 use crate::duration::Dur;
 use serde::{Deserialize, Serialize};
 
+/// The file's first TOML syntax mistake (a missing quote, a key written
+/// twice, `=` missing), said for a student by the `syntax` module: checked
+/// before serde reads the file, so a file that is not TOML gets the line,
+/// carets under what the reader pointed at, and what to type.
+pub(super) fn syntax_problem(text: &str) -> Option<super::Problem> {
+    super::syntax::problem(text)
+}
+
 /// The file as written, before validation. Strategy tables are read flat (one
 /// struct with optional fields) rather than as a tagged enum, so that serde
 /// reports a bad field at its own line instead of at the `[[strategy]]` header.

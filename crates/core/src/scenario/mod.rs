@@ -25,6 +25,7 @@
 //! - `retry`: provider retry profiles (`retry = "github"`) and the raw `[delivery]` table;
 //! - `validate`: what makes a parsed file meaningless, as field paths and messages;
 //! - `sweep`: every `[sweep]` key and value, checked like a written strategy;
+//! - `syntax`: TOML syntax mistakes said for a student, carets under the line;
 //! - `text`: messages in both languages ([`Said`]), excerpts of bad values,
 //!   serde's and the TOML reader's messages said in words;
 //! - `location`: from a field path to its line and back ([`locate`], [`path_at`]).
@@ -37,6 +38,7 @@ mod retry;
 #[cfg(test)]
 mod spectrum_tests;
 mod sweep;
+mod syntax;
 mod tables;
 mod text;
 mod validate;
@@ -120,7 +122,8 @@ pub struct Problem {
     /// What to do about it, when more than the message says.
     pub hint: Option<Said>,
     /// The text of the line, to show under the message: control characters
-    /// escaped and cut to a screen's width.
+    /// escaped and cut to a screen's width. For a TOML syntax mistake, a
+    /// second line follows with carets under what the reader pointed at.
     pub source_line: String,
 }
 
@@ -430,6 +433,12 @@ impl Scenario {
 
     /// Parses and validates scenario text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        if let Some(problem) = file::syntax_problem(text) {
+            return Err(ScenarioError::Invalid {
+                file: file.to_owned(),
+                problems: vec![problem],
+            });
+        }
         let raw: ScenarioFile = match toml::from_str(text) {
             Ok(s) => s,
             Err(e) => {
