@@ -58,8 +58,8 @@ pub const MILD_MAX_SHARE: f64 = 0.25;
 
 /// What a placement lag is measured against: the polling interval for a
 /// strategy that polls on a timer (its delays are spread over it), else
-/// the mean delay it measured (a webhook's is under a millisecond, so any
-/// stall the flag fires on is large beside it). `None` when neither is
+/// the median delay it measured (a webhook's is under a millisecond, so
+/// any stall the flag fires on is large beside it). `None` when neither is
 /// known.
 pub fn yardstick(s: &StrategyReport) -> Option<Yardstick> {
     let polls_on_a_timer = matches!(
@@ -71,8 +71,16 @@ pub fn yardstick(s: &StrategyReport) -> Option<Yardstick> {
     );
     let yardstick = match s.interval_ms {
         Some(ms) if polls_on_a_timer => Yardstick { ms, interval: true },
+        // The median, not the mean: a hybrid's mean is pulled up by the
+        // few orders its polls caught, while most of its delays are its
+        // webhooks' fraction of a millisecond, beside which a stall of
+        // 20 ms is not small.
         _ if s.latency_ms.count > 0 => Yardstick {
-            ms: s.latency_ms.mean,
+            ms: if s.latency_ms.p50 > 0.0 {
+                s.latency_ms.p50
+            } else {
+                s.latency_ms.mean
+            },
             interval: false,
         },
         _ => return None,
@@ -86,7 +94,7 @@ pub fn yardstick(s: &StrategyReport) -> Option<Yardstick> {
 pub struct Yardstick {
     /// Its length, ms.
     pub ms: f64,
-    /// Whether it is the polling interval (else the measured mean delay).
+    /// Whether it is the polling interval (else the measured median delay).
     pub interval: bool,
 }
 

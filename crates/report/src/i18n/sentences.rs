@@ -543,7 +543,7 @@ pub fn polls_below_model(lang: Lang, measured: f64, draws: f64, laws: f64) -> St
 /// A placement lag graded mild (see `crate::health`): the flag's numbers
 /// (`[mean, max, timer]`, ms, as its message gives them, one decimal), and
 /// why they are small: beside the polling interval (`interval`) or the
-/// mean delay measured, `yardstick_ms`.
+/// median delay measured, `yardstick_ms`.
 pub fn placement_lag_mild(
     lang: Lang,
     lag_ms: [f64; 3],
@@ -558,7 +558,7 @@ pub fn placement_lag_mild(
             if interval {
                 "polling interval"
             } else {
-                "mean delay measured"
+                "median delay measured"
             }
         ),
         Lang::PtBr => format!(
@@ -566,7 +566,7 @@ pub fn placement_lag_mild(
             if interval {
                 format!("do intervalo de consulta de {yardstick}")
             } else {
-                format!("do atraso médio medido de {yardstick}")
+                format!("do atraso mediano medido de {yardstick}")
             }
         ),
     }

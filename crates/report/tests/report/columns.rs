@@ -81,7 +81,10 @@ fn every_latency_column_reads_a_second_as_one_in_both_languages() {
             // The webhook's few milliseconds step down to their own unit.
             assert!(cells[3].contains(" ms"), "{header}: {cells:?}");
         }
-        let mean = column(&md, ["mean ± 95%", "média ± 95%"][(lang == Lang::PtBr) as usize]);
+        let mean = column(
+            &md,
+            ["mean ± 95%", "média ± 95%"][(lang == Lang::PtBr) as usize],
+        );
         let pm = match lang {
             Lang::En => ["1.00 s ± 19.6 ms", "1.00 s ± 19.6 ms", "1.45 s ± 19.6 ms"],
             Lang::PtBr => ["1,00 s ± 19,6 ms", "1,00 s ± 19,6 ms", "1,45 s ± 19,6 ms"],
@@ -118,7 +121,10 @@ fn every_latency_column_reads_a_minute_in_one_unit_with_its_spread() {
         for header in ["p50", "p99", max] {
             assert_eq!(column(&md, header)[..3], want, "{header} ({lang:?})");
         }
-        let mean = column(&md, ["mean ± 95%", "média ± 95%"][(lang == Lang::PtBr) as usize]);
+        let mean = column(
+            &md,
+            ["mean ± 95%", "média ± 95%"][(lang == Lang::PtBr) as usize],
+        );
         // The ± of 999.8 ms is "1.00 s", not "1000 ms" beside seconds.
         assert_eq!(mean[..3], pm, "{mean:?}");
         let slide = render::slide(&s, lang);
@@ -142,11 +148,7 @@ fn the_index_reads_each_scenarios_columns_in_one_unit() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("around-a-second");
     std::fs::create_dir(&run).unwrap();
-    std::fs::write(
-        run.join("summary.json"),
-        render::json(&around_a_second()),
-    )
-    .unwrap();
+    std::fs::write(run.join("summary.json"), render::json(&around_a_second())).unwrap();
     let text = index::index(dir.path()).unwrap();
     assert!(
         text.contains("| poll@interval_ms=100ms | 1.00 s | 1.00 s |"),
@@ -204,4 +206,37 @@ fn a_small_placement_lag_is_graded_mild_in_both_languages() {
         "{pt}"
     );
     assert!(pt.contains("Saúde da execução:"), "{pt}");
+}
+
+#[test]
+fn a_strategy_that_does_not_poll_on_a_timer_is_graded_by_its_median_delay() {
+    // flaky-receiver-no-retries's hybrid: a 476 ms mean (the few orders its
+    // polls caught) over webhooks of 0.366 ms: a 24 ms stall is not small.
+    let mut s = summary("");
+    s.strategies.truncate(1);
+    let h = &mut s.strategies[0];
+    h.name = "hybrid".to_owned();
+    h.kind = hooklab_core::scenario::StrategyKind::Hybrid;
+    h.interval_ms = Some(1_000.0);
+    (h.latency_ms.mean, h.latency_ms.p50) = (476.0, 0.366);
+    h.health.push(HealthCode::PlacementLag.flag(
+        "orders were placed behind plan (mean 1.3 ms, max 25.9 ms late, against 1.6 ms of the timer's own lateness before the load): the machine could not keep up with the arrivals".to_owned(),
+    ));
+    let en = render::table(&s, Lang::En);
+    assert!(
+        en.contains("- hybrid: orders were placed behind plan"),
+        "{en}"
+    );
+    // With most of its delays at 300 ms, the same stall is small.
+    s.strategies[0].latency_ms.p50 = 300.0;
+    let en = render::table(&s, Lang::En);
+    assert!(
+        en.contains("- hybrid (mild): orders were placed slightly behind plan (mean 1.3 ms, max 25.9 ms late, against 1.6 ms of the timer's own lateness before the load): small beside the 300 ms median delay measured"),
+        "{en}"
+    );
+    let pt = render::table(&s, Lang::PtBr);
+    assert!(
+        pt.contains("- hybrid (leve): os pedidos foram feitos um pouco atrasados em relação ao plano (média de 1,3 ms, máximo de 25,9 ms, contra 1,6 ms de atraso do próprio temporizador antes da carga): pouco perto do atraso mediano medido de 300 ms"),
+        "{pt}"
+    );
 }
