@@ -7,7 +7,7 @@
 //! English: it is the repository's page, not a student's report.
 
 use crate::render::displayable;
-use crate::units::{count, decimal, dur, escape_controls};
+use crate::units::{column_unit, count, decimal, escape_controls, in_unit};
 use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
 use std::fmt::Write as _;
@@ -60,6 +60,11 @@ fn render_index(runs: &[(String, Summary)]) -> String {
             "| strategy | mean delay | p99 delay | requests/order | wasted polls | missed |\n",
         );
         out.push_str("|---|---:|---:|---:|---:|---:|\n");
+        // One unit per column, as in the reports' tables: no "999 ms"
+        // beside "1.00 s" in one scenario's delays.
+        let learned = summary.strategies.iter().filter(|r| r.latency_ms.count > 0);
+        let mean_unit = column_unit(learned.clone().map(|r| r.latency_ms.mean));
+        let p99_unit = column_unit(learned.map(|r| r.latency_ms.p99));
         for r in &summary.strategies {
             // A stream's catch-up pages are no waste (see render.rs).
             let stream = r.kind == hooklab_core::scenario::StrategyKind::Stream;
@@ -76,12 +81,12 @@ fn render_index(runs: &[(String, Summary)]) -> String {
                 if r.latency_ms.count == 0 {
                     "-".to_owned()
                 } else {
-                    dur(r.latency_ms.mean)
+                    decimal(Lang::En, in_unit(r.latency_ms.mean, mean_unit))
                 },
                 if r.latency_ms.count == 0 {
                     "-".to_owned()
                 } else {
-                    dur(r.latency_ms.p99)
+                    decimal(Lang::En, in_unit(r.latency_ms.p99, p99_unit))
                 },
                 // Grouped as in the reports (`6,033.33`).
                 decimal(Lang::En, format!("{:.2}", r.requests_per_order)),

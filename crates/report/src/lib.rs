@@ -17,6 +17,8 @@
 //!   platform's CPU) and how they were measured.
 //! - [`crash`]: the crash table (what each crash lost, what a store
 //!   resumed), for runs with crash faults.
+//! - [`health`]: the run-health block under the table, each flag graded
+//!   (mild, or bad).
 //! - [`render`]: the terminal table, the Markdown report (`summary.md`) and
 //!   the JSON (`summary.json`).
 //! - [`csv`]: `summary.csv`, one flat row per strategy, from a
@@ -32,6 +34,7 @@ pub mod charts;
 pub mod crash;
 pub mod csv;
 pub mod doc_numbers;
+pub mod health;
 pub mod i18n;
 pub mod index;
 pub mod render;

@@ -12,7 +12,7 @@ use crate::units::{column_unit, count, decimal, dur, escape_controls, in_unit, n
 use hooklab_core::lang::Lang;
 use hooklab_core::model::Prediction;
 use hooklab_core::model::stats::{Z95, inside, wilson};
-use hooklab_core::report::{HealthCode, StrategyReport, Summary};
+use hooklab_core::report::{StrategyReport, Summary};
 use hooklab_core::scenario::{ClockMode, StrategyKind};
 use std::fmt::Write as _;
 
@@ -295,10 +295,14 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 if !modelled {
                     return "-".to_owned();
                 }
-                or_dash(mark(
-                    in_unit(p.latency_mean_ms, mean_unit),
-                    mean_outside(s, p),
-                ))
+                // A prediction with a standard error of its own (a
+                // real-clock run's calibrated way) carries its ± as the
+                // measured mean does: 1.96 of them.
+                let cell = match p.latency_mean_stderr_ms {
+                    Some(se) => pm_in(p.latency_mean_ms, Z95 * se, mean_unit),
+                    None => in_unit(p.latency_mean_ms, mean_unit),
+                };
+                or_dash(mark(cell, mean_outside(s, p)))
             };
             let mean = match mean_interval(s) {
                 Some((half, _)) => pm_in(s.latency_ms.mean, half, mean_unit),
@@ -645,36 +649,6 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
     out
 }
 
-/// The health flags of every strategy, one line each (`- name: message`),
-/// under a heading; empty when every run was healthy.
-fn health(summary: &Summary, lang: Lang) -> String {
-    let mut out = String::new();
-    for s in &summary.strategies {
-        for flag in &s.health {
-            // Polls below the model: said with the table's own numbers and
-            // precision (the flag's message has three decimals, and its
-            // expectation is the draws' one, not the table's).
-            let draws = s.predicted_for_draws.as_ref().map(|p| p.requests_per_order);
-            let said = match draws {
-                Some(draws) if flag.code == HealthCode::PollsBelowModel.as_str() => {
-                    i18n::polls_below_model(
-                        lang,
-                        s.requests_per_order,
-                        draws,
-                        s.predicted.requests_per_order,
-                    )
-                }
-                _ => i18n::health_message(lang, flag),
-            };
-            let _ = writeln!(out, "- {}: {}", s.name, said);
-        }
-    }
-    if out.is_empty() {
-        return out;
-    }
-    format!("{}\n{out}", Msg::Health.text(lang))
-}
-
 /// The terminal table.
 pub fn table(summary: &Summary, lang: Lang) -> String {
     let summary = &displayable(summary);
@@ -683,7 +657,7 @@ pub fn table(summary: &Summary, lang: Lang) -> String {
     let mut out = headline(summary, lang);
     out.push_str("\n\n");
     out.push_str(&aligned(&header, &rows, &w));
-    let health = health(summary, lang);
+    let health = crate::health::block(summary, lang);
     if !health.is_empty() {
         out.push('\n');
         out.push_str(&health);
@@ -900,7 +874,7 @@ pub fn markdown(summary: &Summary, lang: Lang) -> String {
         );
     }
     out.push('\n');
-    let health = health(summary, lang);
+    let health = crate::health::block(summary, lang);
     if !health.is_empty() {
         let _ = writeln!(out, "{health}");
     }

@@ -12,35 +12,125 @@ use hooklab_core::lang::Lang;
 /// `104 ms`, `2.35 s`, `12.5 min`, `5.08 h`, `1.25 d`. A simulated day's delays
 /// are hours, and nobody reads 18304918 ms.
 pub fn dur(ms: f64) -> String {
-    const UNITS: [(f64, &str); 4] = [
-        (86_400_000.0, "d"),
-        (3_600_000.0, "h"),
-        (60_000.0, "min"),
-        (1_000.0, "s"),
-    ];
-    for (size, unit) in UNITS {
-        // Switch unit at twice its size, so 90 s stays "90.0 s", not "1.50 min";
-        // but milliseconds stop at a thousand: "1052 ms" reads as a code, and
-        // in Portuguese wants a thousands point ("1.052 ms") that reads as a
-        // decimal to an English eye. "1.05 s" reads the same to both.
-        let from = if unit == "s" { size } else { 2.0 * size };
-        if ms >= from {
-            return format!("{} {unit}", num(ms / size));
-        }
-    }
-    format!("{} ms", num(ms))
+    let unit = unit_for(ms);
+    format!("{} {}", num(ms / unit.size_ms), unit.symbol)
 }
 
-/// A number with as many decimals as it deserves.
+/// The units a duration reads in, smallest first, each with the largest
+/// number it is written with (as [`num`] rounds it) before the next takes
+/// over. Milliseconds stop at a thousand: "1052 ms" reads as a code, and in
+/// Portuguese wants a thousands point ("1.052 ms") that reads as one
+/// millisecond to an English eye (and "1.000 ms" as one to a Portuguese
+/// one); "1.05 s" reads the same to both. The larger units switch at twice
+/// the next one's size, so 90 s stays "90.0 s", not "1.50 min".
+const UNITS: [(Unit, f64); 5] = [
+    (
+        Unit {
+            size_ms: 1.0,
+            symbol: "ms",
+        },
+        1_000.0,
+    ),
+    (
+        Unit {
+            size_ms: 1_000.0,
+            symbol: "s",
+        },
+        120.0,
+    ),
+    (
+        Unit {
+            size_ms: 60_000.0,
+            symbol: "min",
+        },
+        120.0,
+    ),
+    (
+        Unit {
+            size_ms: 3_600_000.0,
+            symbol: "h",
+        },
+        48.0,
+    ),
+    (
+        Unit {
+            size_ms: 86_400_000.0,
+            symbol: "d",
+        },
+        f64::INFINITY,
+    ),
+];
+
+/// The value `ms` reads as in `unit`, once [`num`] has rounded it: 999.8 ms
+/// is written "1000", which is past the milliseconds' limit.
+fn shown(ms: f64, unit: Unit) -> f64 {
+    num(ms / unit.size_ms)
+        .parse()
+        .unwrap_or(f64::INFINITY)
+        .abs()
+}
+
+/// Whether `ms` reads well in `unit`: as one of it or more, and as less
+/// than the number where the next unit takes over ([`UNITS`]), once
+/// rounded.
+fn reads_in(ms: f64, unit: Unit) -> bool {
+    let v = shown(ms, unit);
+    // Milliseconds are the smallest unit: they read anything below their
+    // limit, 0.4 ms too.
+    (unit.size_ms == 1.0 || v >= 1.0) && v < limit_of(unit)
+}
+
+/// The unit [`dur`] writes `ms` in: the smallest whose rounded number stays
+/// under its limit. Judged on the number as written, not as measured, so
+/// 999.8 ms (written "1000") reads "1.00 s", as 1000.2 ms does, and never
+/// "1000 ms" in one run and "1.00 s" in the next.
+fn unit_for(ms: f64) -> Unit {
+    let (ms_unit, _) = UNITS[0];
+    if !ms.is_finite() {
+        return ms_unit;
+    }
+    UNITS
+        .iter()
+        .map(|(unit, _)| *unit)
+        .find(|unit| shown(ms, *unit) < limit_of(*unit))
+        .unwrap_or(ms_unit)
+}
+
+/// The number where the unit after `unit` takes over.
+fn limit_of(unit: Unit) -> f64 {
+    UNITS
+        .iter()
+        .find(|(u, _)| *u == unit)
+        .map_or(f64::INFINITY, |(_, limit)| *limit)
+}
+
+/// A number with as many decimals as it deserves: three significant digits
+/// below 100 (`0.812`, `2.35`, `21.6`), none from 100 (`104`). Judged on
+/// the number once rounded, so 99.96 is "100", not "100.0", and 9.996
+/// "10.0", not "10.00".
 pub fn num(ms: f64) -> String {
-    if ms >= 100.0 {
-        format!("{ms:.0}")
-    } else if ms >= 10.0 {
-        format!("{ms:.1}")
-    } else if ms >= 1.0 {
-        format!("{ms:.2}")
+    let digits = |v: f64| {
+        let v = v.abs();
+        if v >= 100.0 {
+            0
+        } else if v >= 10.0 {
+            1
+        } else if v >= 1.0 {
+            2
+        } else {
+            3
+        }
+    };
+    let first = digits(ms);
+    let text = format!("{ms:.first$}");
+    // Rounding may carry into the next decade: write it with that one's
+    // decimals.
+    let rounded: f64 = text.parse().unwrap_or(ms);
+    let second = digits(rounded);
+    if second < first {
+        format!("{ms:.second$}")
     } else {
-        format!("{ms:.3}")
+        text
     }
 }
 
@@ -98,22 +188,15 @@ pub struct Unit {
 }
 
 /// The unit [`dur`] would choose for the largest of `values`: the column's
-/// biggest number reads best, and the small ones keep their digits.
+/// biggest number reads best, and the small ones keep their digits. Every
+/// other value of the column is smaller, so none reads past the unit's
+/// limit ("1.000 ms" beside "4.86 s" cannot happen).
 pub fn column_unit(values: impl IntoIterator<Item = f64>) -> Unit {
     let largest = values
         .into_iter()
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
-    let text = dur(largest);
-    let symbol = text.rsplit(' ').next().unwrap_or("ms");
-    let (size_ms, symbol) = match symbol {
-        "d" => (86_400_000.0, "d"),
-        "h" => (3_600_000.0, "h"),
-        "min" => (60_000.0, "min"),
-        "s" => (1_000.0, "s"),
-        _ => (1.0, "ms"),
-    };
-    Unit { size_ms, symbol }
+    unit_for(largest)
 }
 
 /// A number in the given unit, without the symbol: as many decimals as
@@ -129,17 +212,20 @@ pub fn bare_in(ms: f64, unit: Unit) -> String {
 }
 
 /// The unit a cell of a column in `column` reads in: the column's, unless
-/// the value is under one of it, where it steps down to the unit [`dur`]
+/// the value reads under one of it, where it steps down to the unit [`dur`]
 /// gives it alone. A webhook's 0.4 ms in a column of minutes then reads
 /// `0.395 ms`, not `0.00000658 min`, and 4.7 minutes in a column of hours
 /// `4.70 min`, not `0.078 h`: no cell reads "0.0…" of an hour or a second,
 /// and a value of one unit or more always reads in the column's, never as
-/// "1971 ms" beside "4.86 s".
+/// "1971 ms" beside "4.86 s". Judged as [`dur`] judges, on the number as
+/// written: 999.8 ms in a column of seconds is "1.00 s", not "1000 ms".
+/// A value too large for the column (none in a column [`column_unit`]
+/// chose, which holds its largest) steps up the same way.
 pub fn cell_unit(ms: f64, column: Unit) -> Unit {
-    if ms != 0.0 && ms.is_finite() && (ms / column.size_ms).abs() < 1.0 {
-        column_unit([ms])
-    } else {
+    if ms == 0.0 || !ms.is_finite() || reads_in(ms, column) {
         column
+    } else {
+        unit_for(ms)
     }
 }
 
@@ -153,7 +239,8 @@ pub fn in_unit(ms: f64, unit: Unit) -> String {
 /// A mean and the half-width of its interval, `2.61 h ± 14.3 min`: each
 /// number steps down alone, as any cell does (see [`cell_unit`]), the mean
 /// from the column's unit and the half-width from the mean's, so neither
-/// reads "0.239 h". Where both read in one unit it is written once:
+/// reads "0.239 h"; a half-width too wide for the mean's unit (a spread of
+/// 1.5 s about 500 ms) steps up instead, so it is never "1500 ms". Where both read in one unit it is written once:
 /// `2.56 ± 0.277 s` would read "0.277 s", so that is `2.56 s ± 277 ms`, but
 /// `3.00 ± 0.000 s` (no spread) and `90.0 ± 12.0 s` stay compact.
 pub fn pm_in(mean_ms: f64, half_ms: f64, column: Unit) -> String {
@@ -246,6 +333,91 @@ mod tests {
         assert_eq!(dur(18_304_918.0), "5.08 h");
         assert_eq!(dur(108_000_000.0), "30.0 h");
         assert_eq!(dur(200_000_000.0), "2.31 d");
+    }
+
+    #[test]
+    fn a_duration_that_rounds_to_the_next_units_threshold_reads_in_that_unit() {
+        // poll-1s's largest delay in checkout, 999.778 ms, was "1.000 ms" in
+        // Portuguese (one millisecond, to a Portuguese eye) and 1000.2 ms
+        // "1,00 s": both are one second.
+        for (ms, en, pt) in [
+            (999.4, "999 ms", "999 ms"),
+            (999.778, "1.00 s", "1,00 s"),
+            (1_000.2, "1.00 s", "1,00 s"),
+            (59_999.9, "60.0 s", "60,0 s"),
+            (60_000.4, "60.0 s", "60,0 s"),
+            (119_400.0, "119 s", "119 s"),
+            (119_999.0, "2.00 min", "2,00 min"),
+            (120_001.0, "2.00 min", "2,00 min"),
+            (7_199_999.0, "2.00 h", "2,00 h"),
+        ] {
+            assert_eq!(decimal(Lang::En, dur(ms)), en, "{ms}");
+            assert_eq!(decimal(Lang::PtBr, dur(ms)), pt, "{ms}");
+        }
+        // A number that rounds into the next decade has that one's decimals.
+        assert_eq!(num(99.96), "100");
+        assert_eq!(num(9.996), "10.0");
+        assert_eq!(num(0.9996), "1.00");
+        assert_eq!(dur(f64::NAN), "NaN ms");
+    }
+
+    #[test]
+    fn a_column_straddling_a_second_or_a_minute_reads_in_one_unit() {
+        // Every cell of a column, in both languages: no "1.000 ms" beside
+        // "1,00 s", and no cell of 1,000 or more in a smaller unit.
+        let cases: [(&[f64], &[&str], &[&str]); 4] = [
+            (
+                &[466.0, 999.778],
+                &["466 ms", "1.00 s"],
+                &["466 ms", "1,00 s"],
+            ),
+            (
+                &[999.6, 1_000.4, 1_450.0],
+                &["1.00 s", "1.00 s", "1.45 s"],
+                &["1,00 s", "1,00 s", "1,45 s"],
+            ),
+            (
+                &[59_999.9, 60_000.4, 45_000.0],
+                &["60.0 s", "60.0 s", "45.0 s"],
+                &["60,0 s", "60,0 s", "45,0 s"],
+            ),
+            (
+                &[59_999.9, 119_999.0, 999.8],
+                &["1.00 min", "2.00 min", "1.00 s"],
+                &["1,00 min", "2,00 min", "1,00 s"],
+            ),
+        ];
+        for (values, en, pt) in cases {
+            let unit = column_unit(values.iter().copied());
+            for ((ms, en), pt) in values.iter().zip(en).zip(pt) {
+                let cell = in_unit(*ms, unit);
+                assert_eq!(decimal(Lang::En, cell.clone()), *en, "{ms} in {values:?}");
+                assert_eq!(decimal(Lang::PtBr, cell), *pt, "{ms} in {values:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_half_width_reads_in_a_unit_that_holds_it() {
+        let ms = column_unit([500.0]);
+        // Wider than the mean: its own unit, not "1,500 ms".
+        assert_eq!(pm_in(500.0, 1_500.0, ms), "500 ms ± 1.50 s");
+        assert_eq!(
+            decimal(Lang::PtBr, pm_in(500.0, 999.8, ms)),
+            "500 ms ± 1,00 s"
+        );
+        assert_eq!(pm_in(500.0, 999.4, ms), "500 ± 999 ms");
+        // A mean that rounds to a second reads in seconds, its ± too.
+        assert_eq!(
+            decimal(Lang::PtBr, pm_in(999.8, 30.5, ms)),
+            "1,00 s ± 30,5 ms"
+        );
+        let seconds = column_unit([59_999.9]);
+        assert_eq!(pm_in(59_999.9, 1_200.0, seconds), "60.0 ± 1.20 s");
+        assert_eq!(
+            decimal(Lang::PtBr, pm_in(59_999.9, 130_000.0, seconds)),
+            "60,0 s ± 2,17 min"
+        );
     }
 
     #[test]

@@ -21,6 +21,6 @@ pub use msg::Msg;
 pub use sentences::{
     PollReading, cdf_legend, combined_error_note, draws_note, footnote, headline, health_message,
     hybrid_reading, interval_note, missed_clause, missed_note, outside_note, per_day_note,
-    polls_below_model, quiet_tail, sample_note, spectrum_how, spectrum_reading, stream_reading,
-    webhook_reading,
+    placement_lag_mild, polls_below_model, quiet_tail, sample_note, spectrum_how, spectrum_reading,
+    stream_reading, webhook_reading,
 };

@@ -48,6 +48,9 @@ pub enum Msg {
     KbPerOrderLog,
     /// Heading of the health flags under the table.
     Health,
+    /// The grade of a health flag that happened but is too small to move
+    /// the numbers (see `crate::health`).
+    HealthMild,
     /// Markdown heading of the full table, under the slide.
     AllNumbers,
     /// Slide column: mean delay.
@@ -188,6 +191,8 @@ impl Msg {
             (KbPerOrderLog, PtBr) => "KB na rede por pedido (escala log.)",
             (Health, En) => "Health of the run:",
             (Health, PtBr) => "Saúde da execução:",
+            (HealthMild, En) => "mild",
+            (HealthMild, PtBr) => "leve",
             (AllNumbers, En) => "All numbers",
             (AllNumbers, PtBr) => "Todos os números",
             (MeanDelay, En) => "mean delay",

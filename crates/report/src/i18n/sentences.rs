@@ -480,8 +480,8 @@ pub fn missed_note(lang: Lang) -> String {
 /// its own (a real-clock run's calibrated way).
 pub fn combined_error_note(lang: Lang) -> String {
     match lang {
-        Lang::En => "A prediction with its own standard error (a real-clock run's calibrated way, `latency_mean_stderr_ms`) is marked only when it differs from the measured mean by more than 1.96 times the combined standard error, sqrt(se_measured² + se_predicted²).".to_owned(),
-        Lang::PtBr => "Uma previsão com erro-padrão próprio (o caminho calibrado de uma execução no relógio real, `latency_mean_stderr_ms`) só é marcada quando difere da média medida por mais de 1,96 vez o erro-padrão combinado, sqrt(ep_medido² + ep_previsto²).".to_owned(),
+        Lang::En => "A prediction with its own standard error (a real-clock run's calibrated way, `latency_mean_stderr_ms`) carries its own ± (1.96 of its standard errors) and is marked only when it differs from the measured mean by more than 1.96 times the combined standard error, sqrt(se_measured² + se_predicted²).".to_owned(),
+        Lang::PtBr => "Uma previsão com erro-padrão próprio (o caminho calibrado de uma execução no relógio real, `latency_mean_stderr_ms`) traz o seu próprio ± (1,96 vez o seu erro-padrão) e só é marcada quando difere da média medida por mais de 1,96 vez o erro-padrão combinado, sqrt(ep_medido² + ep_previsto²).".to_owned(),
     }
 }
 
@@ -536,6 +536,38 @@ pub fn polls_below_model(lang: Lang, measured: f64, draws: f64, laws: f64) -> St
         ),
         Lang::PtBr => format!(
             "{a} requisições por pedido contra {b} que o modelo espera para os sorteios desta execução (o ({c}) da tabela é a previsão a partir das leis do cenário): as consultas ficaram para trás (a máquina não acompanhou)"
+        ),
+    }
+}
+
+/// A placement lag graded mild (see `crate::health`): the flag's numbers
+/// (`[mean, max, timer]`, ms, as its message gives them, one decimal), and
+/// why they are small: beside the polling interval (`interval`) or the
+/// median delay measured, `yardstick_ms`.
+pub fn placement_lag_mild(
+    lang: Lang,
+    lag_ms: [f64; 3],
+    yardstick_ms: f64,
+    interval: bool,
+) -> String {
+    let [mean, max, timer] = lag_ms.map(|ms| decimal(lang, format!("{ms:.1}")));
+    let yardstick = decimal(lang, crate::units::dur(yardstick_ms));
+    match lang {
+        Lang::En => format!(
+            "orders were placed slightly behind plan (mean {mean} ms, max {max} ms late, against {timer} ms of the timer's own lateness before the load): small beside the {yardstick} {}, so the delays measured stand",
+            if interval {
+                "polling interval"
+            } else {
+                "median delay measured"
+            }
+        ),
+        Lang::PtBr => format!(
+            "os pedidos foram feitos um pouco atrasados em relação ao plano (média de {mean} ms, máximo de {max} ms, contra {timer} ms de atraso do próprio temporizador antes da carga): pouco perto {}, então os atrasos medidos valem",
+            if interval {
+                format!("do intervalo de consulta de {yardstick}")
+            } else {
+                format!("do atraso mediano medido de {yardstick}")
+            }
         ),
     }
 }

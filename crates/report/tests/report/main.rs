@@ -13,6 +13,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod charts;
+mod columns;
 mod csv;
 mod doc_numbers;
 mod docs;
