@@ -772,8 +772,7 @@ fn rate_limited_paper(
                 settle_after_us: o.settle_after.as_us(),
             })
             .collect();
-        let end =
-            scenario.deadline_us(strategy, crate::workload::last_settlement(&plan).0 as f64);
+        let end = scenario.deadline_us(strategy, crate::workload::last_settlement(&plan).0 as f64);
         let windows = super::partition::Partitions::from_network(&scenario.network);
         sum.add(&replay_through(&placed, t, rate, legs, end, &windows));
     }

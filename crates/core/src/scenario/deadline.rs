@@ -177,7 +177,8 @@ mod tests {
         assert_eq!(both.deadline_us(poll, 1e6), 11e6);
 
         // A partition holds everyone; a receiver down only the webhook.
-        let partition = parse("[network]\npartitions = [{ from_ms = \"2s\", until_ms = \"3s\" }]\n");
+        let partition =
+            parse("[network]\npartitions = [{ from_ms = \"2s\", until_ms = \"3s\" }]\n");
         assert_eq!(partition.deadline_us(poll, 1e6), 5e6);
         let down = parse("[faults]\nreceiver_down = [{ from_ms = \"2s\", until_ms = \"3s\" }]\n");
         assert_eq!(down.deadline_us(poll, 1e6), 4e6);

@@ -242,8 +242,8 @@ mod tests {
             PlatformLife::serve(&net, &scenario, spec, clock, config, http.clone(), shutdown)
                 .await
                 .unwrap();
-        let client = PlatformClient::new(life.shop_link(http), &url, clock)
-            .with_api_key(&merchant.api_key);
+        let client =
+            PlatformClient::new(life.shop_link(http), &url, clock).with_api_key(&merchant.api_key);
         let order = CreatePayment {
             order_id: OrderId::numbered(1),
             amount_cents: 100,
@@ -251,7 +251,10 @@ mod tests {
             simulate: None,
         };
         client.create_payment(&order, "k1").await.unwrap();
-        assert_eq!(life.log().unwrap().served(&life.current()).payment_creates, 1);
+        assert_eq!(
+            life.log().unwrap().served(&life.current()).payment_creates,
+            1
+        );
 
         // It dies, and the run ends before it is back.
         life.crash_platform(clock.now(), &[], &OrderBook::new());

@@ -36,9 +36,10 @@ fn a_poller_waits_out_a_platform_crash_that_straddles_the_old_deadline() {
     assert_eq!(poll.missed, 0);
     assert!(poll.counts_agree, "{:?}", poll.requests);
     assert_eq!(poll.requests.payment_creates, 20, "{:?}", poll.requests);
-    // Learned after the restart, before the new deadline.
+    // Learned once the platform is back (the poll due at its restart's
+    // instant reads it), before the new deadline.
     assert!(
-        poll.run_ms > 11_000.0 && poll.run_ms < 13_500.0,
+        poll.run_ms >= 11_000.0 && poll.run_ms < 13_500.0,
         "{}",
         poll.run_ms
     );
@@ -64,7 +65,11 @@ fn a_hybrid_learns_every_order_through_a_late_platform_crash() {
     assert_eq!(hybrid.notified, 30, "{:?}", hybrid.missed_by_reason);
     assert_eq!(hybrid.notified_by.poll, 30, "{:?}", hybrid.notified_by);
     assert!(hybrid.counts_agree, "{:?}", hybrid.requests);
-    assert!(hybrid.run_ms > 22_000.0, "{}", hybrid.run_ms);
+    assert!(
+        hybrid.run_ms >= 22_000.0 && hybrid.run_ms < 28_000.0,
+        "{}",
+        hybrid.run_ms
+    );
 }
 
 #[test]
@@ -95,9 +100,7 @@ fn a_run_that_learns_nothing_ends_at_the_deadline_with_overlapping_outages_count
     // to 8 s, the network 7 s to 9 s, one outage of 7 s from 2 s to 9 s
     // (not 3 + 4 + 2 = 9 s): the deadline is 14 s.
     let s = burst("deadline-overlap", 10)
-        .table(
-            "[delivery]\nretry_schedule = [\"0s\", \"1s\"]\njitter = 0.0\ntimeout_ms = \"1s\"\n",
-        )
+        .table("[delivery]\nretry_schedule = [\"0s\", \"1s\"]\njitter = 0.0\ntimeout_ms = \"1s\"\n")
         .table(
             "[faults]\nplatform_crash = [{ at_ms = \"2s\", down_ms = \"3s\" }]\n\
              shop_crash = [{ at_ms = \"4s\", down_ms = \"4s\" }]\n",
