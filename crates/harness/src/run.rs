@@ -11,7 +11,9 @@
 //!    workload for every strategy, generated once from the seed);
 //! 4. waits until the shop knows every outcome, or until the deadline: the
 //!    last settlement, plus the strategy's patience (one polling interval),
-//!    plus the scenario's grace period;
+//!    plus the scenario's grace period, with every outage (crash, partition,
+//!    receiver down) that opens before it waited out
+//!    ([`Scenario::deadline_us`]);
 //! 5. stops everything and hands what the platform and the shop recorded to
 //!    the `fold` module, which folds it into a [`StrategyReport`], with the
 //!    timeline of the events they announced (each also handed to the
@@ -951,12 +953,12 @@ impl<'s> World<'s> {
             })
         };
 
-        // The deadline: the last settlement, plus the strategy's patience,
-        // plus the grace period (of the whole plan, in every shard).
-        let deadline = origin
-            .plus(Dur(workload::last_settlement(plan).0))
-            .plus(spec.patience(&scenario.delivery_for(spec)))
-            .plus(scenario.run.grace_ms);
+        // The deadline: the last settlement (of the whole plan, in every
+        // shard), plus the strategy's patience, plus the grace period, with
+        // every outage opening before it waited out. The fault windows
+        // count from the clock's start, as `origin` does.
+        let last_settled = origin.plus(Dur(workload::last_settlement(plan).0));
+        let deadline = Micros(scenario.deadline_us(spec, last_settled.0 as f64) as u64);
         let settled = book.watch_settled();
         Ok(World {
             index,

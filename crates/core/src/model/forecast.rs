@@ -434,7 +434,8 @@ fn every_attempt_times_out(d: &Deliveries, legs: &Legs) -> bool {
 /// at the mean S: the lane's count depends on the instants only through
 /// the queue). The run's end is the one measured, or the expected one: a
 /// webhook run, whose orders are never learned, ends at its deadline (last
-/// settlement + the delivery's worst case + grace); a hybrid's once its
+/// settlement + the delivery's worst case + grace, outages waited out:
+/// [`Scenario::deadline_us`]); a hybrid's once its
 /// last order is learned by a poll (the last creation, at the top quantile
 /// of S), or at its deadline if sooner.
 fn sent_through_lane(
@@ -448,8 +449,6 @@ fn sent_through_lane(
     let first = d.schedule_us.first().copied().unwrap_or(0.0);
     let mean_s = grid.map(|g| g.iter().sum::<f64>() / g.len().max(1) as f64);
     let settled = |o: &OrderTimes| o.created_us + mean_s.unwrap_or(o.settle_after_us as f64);
-    let patience = strategy.patience(&scenario.delivery_for(strategy)).as_us() as f64;
-    let grace = scenario.run.grace_ms.as_us() as f64;
     let end = d.run_end_us.unwrap_or_else(|| {
         let last_settled = orders
             .iter()
@@ -460,7 +459,7 @@ fn sent_through_lane(
                         .unwrap_or(o.settle_after_us as f64)
             })
             .fold(0.0, f64::max);
-        let deadline = last_settled + patience + grace;
+        let deadline = scenario.deadline_us(strategy, last_settled);
         match Reconcile::of(strategy) {
             Some(reconcile) => {
                 let last = orders.iter().map(|o| o.created_us).fold(0.0, f64::max);
@@ -745,7 +744,7 @@ const PAPER_ORDERS: u64 = 50_000;
 /// workload (its distributions, seeds derived from the scenario's, not the
 /// run's own draws), each placed at its arrival plus the placement
 /// lateness and ended at its expected deadline (last settlement + T +
-/// grace). `None` when the strategy is not a plain poller, the platform
+/// grace, outages waited out: [`Scenario::deadline_us`]). `None` when the strategy is not a plain poller, the platform
 /// has no limit, or no sample saw a 429 (the plain poll model then holds,
 /// exactly).
 fn rate_limited_paper(
@@ -773,9 +772,7 @@ fn rate_limited_paper(
                 settle_after_us: o.settle_after.as_us(),
             })
             .collect();
-        let end = crate::workload::last_settlement(&plan).0 as f64
-            + t
-            + scenario.run.grace_ms.as_us() as f64;
+        let end = scenario.deadline_us(strategy, crate::workload::last_settlement(&plan).0 as f64);
         let windows = super::partition::Partitions::from_network(&scenario.network);
         sum.add(&replay_through(&placed, t, rate, legs, end, &windows));
     }
@@ -816,13 +813,12 @@ pub(super) fn rate_limited_draws(
         })
         .collect();
     let end = draws.run_end_us.unwrap_or_else(|| {
-        draws
+        let last_settled = draws
             .orders
             .iter()
             .map(OrderTimes::settled_us)
-            .fold(0.0, f64::max)
-            + t
-            + scenario.run.grace_ms.as_us() as f64
+            .fold(0.0, f64::max);
+        scenario.deadline_us(strategy, last_settled)
     });
     let windows = super::partition::Partitions::from_network(&scenario.network)
         .moved_back(draws.windows_origin_us);

@@ -23,6 +23,8 @@
 //!   [`DeliverySettings`], [`Faults`], …), re-exported here;
 //! - `file`: the file as written, before validation;
 //! - `retry`: provider retry profiles (`retry = "github"`) and the raw `[delivery]` table;
+//! - `deadline`: when a run stops waiting ([`Scenario::deadline_us`]),
+//!   outages waited out, for the harness and the model alike;
 //! - `validate`: what makes a parsed file meaningless, as field paths and messages;
 //! - `sweep`: every `[sweep]` key and value, checked like a written strategy;
 //! - `syntax`: TOML syntax mistakes said for a student, carets under the line;
@@ -32,6 +34,7 @@
 
 pub mod backoff;
 pub mod crash;
+mod deadline;
 mod file;
 mod location;
 mod retry;

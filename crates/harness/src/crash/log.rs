@@ -84,14 +84,21 @@ impl CrashLog<'_> {
             .collect()
     }
 
-    /// What every platform served, added up.
+    /// What every platform served, added up, each life once. A platform
+    /// still dead at the run's end (its restart not yet due, or failed) is
+    /// the current one and the last dead one at once: its counts are
+    /// already among the dead's.
     pub(crate) fn served(&self, current: &Platform) -> ServedSnapshot {
         let lives = self.life.lock();
+        let current = match self.life.down.load(Ordering::Relaxed) {
+            true => ServedSnapshot::default(),
+            false => current.served(),
+        };
         lives
             .dead
             .iter()
             .map(|d| d.platform.served())
-            .fold(current.served(), add)
+            .fold(current, add)
     }
 
     /// Every order a crash lost, with why, among those the shop never
@@ -191,5 +198,67 @@ fn add(a: ServedSnapshot, b: ServedSnapshot) -> ServedSnapshot {
         long_poll_timeouts: a.long_poll_timeouts + b.long_poll_timeouts,
         streams_opened: a.streams_opened + b.streams_opened,
         events_streamed: a.events_streamed + b.events_streamed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::PlatformLife;
+    use crate::network::Network;
+    use crate::virtual_net::VirtualNet;
+    use hooklab_core::ids::OrderId;
+    use hooklab_core::rng::SeededRng;
+    use hooklab_core::scenario::Scenario;
+    use hooklab_core::wire::CreatePayment;
+    use hooklab_platform::{Merchant, PlatformConfig};
+    use hooklab_shop::client::PlatformClient;
+    use hooklab_shop::orders::OrderBook;
+
+    /// A platform that crashed and is still down when the run ends is the
+    /// current platform and the last dead one: what it served counts once,
+    /// or the summary's counts disagree (`counts_agree`).
+    #[tokio::test(start_paused = true)]
+    async fn a_platform_dead_at_the_end_counts_what_it_served_once() {
+        let scenario = Scenario::parse(
+            "name = \"x\"\nseed = 1\nclock = \"virtual\"\n[workload]\norders = 1\n\
+             arrival = { dist = \"fixed\", every_ms = 5 }\n\
+             settle = { dist = \"fixed\", ms = 100 }\n\
+             [faults]\nplatform_crash = [{ at_ms = \"1s\", down_ms = \"1h\" }]\n\
+             [[strategy]]\nname = \"p\"\nkind = \"poll\"\ninterval_ms = 10\n",
+            "x.toml",
+        )
+        .unwrap();
+        let spec = &scenario.strategies[0];
+        let net = VirtualNet::new();
+        let clock = net.clock(0);
+        let (_trigger, shutdown) = hooklab_core::shutdown::channel();
+        let merchant = Merchant::generate(1, &mut SeededRng::stream(1, "merchants"));
+        let config = PlatformConfig {
+            merchants: vec![merchant.clone()],
+            ..PlatformConfig::default()
+        };
+        let http = net.client();
+        let (life, url, _tasks) =
+            PlatformLife::serve(&net, &scenario, spec, clock, config, http.clone(), shutdown)
+                .await
+                .unwrap();
+        let client =
+            PlatformClient::new(life.shop_link(http), &url, clock).with_api_key(&merchant.api_key);
+        let order = CreatePayment {
+            order_id: OrderId::numbered(1),
+            amount_cents: 100,
+            currency: "BRL".to_owned(),
+            simulate: None,
+        };
+        client.create_payment(&order, "k1").await.unwrap();
+        assert_eq!(
+            life.log().unwrap().served(&life.current()).payment_creates,
+            1
+        );
+
+        // It dies, and the run ends before it is back.
+        life.crash_platform(clock.now(), &[], &OrderBook::new());
+        let served = life.log().unwrap().served(&life.current());
+        assert_eq!(served.payment_creates, 1, "{served:?}");
     }
 }

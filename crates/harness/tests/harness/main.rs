@@ -23,6 +23,9 @@
 //!   `scenarios/rate-limited-polling.toml`);
 //! - `crash`: crash faults (virtual time, and once in real time), what each store and
 //!   acknowledgement loses;
+//! - `deadline`: the run's deadline waits out crashes and partitions
+//!   open at the old one (every order learned once the world is back, the
+//!   counts agreeing);
 //! - `determinism`: one seed gives one summary, run after run, where tasks
 //!   woken at one instant could run in a random order;
 //! - `partitions`: `[network] partitions` against the model (a poller's,
@@ -38,6 +41,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod crash;
+mod deadline;
 mod determinism;
 mod fixtures;
 mod jobs;
