@@ -277,9 +277,14 @@ function drawHeader() {
   $('speed-box').hidden = !replay || board.phase === 'finished';
   const sel = $('speed');
   if (replay && document.activeElement !== sel) {
-    const v = String(board.speed);
-    if (![...sel.options].some((o) => o.value === v)) sel.append(el('option', { value: v }, v + '×'));
-    sel.value = v;
+    // A speed the list lacks (`--speed 3000`, or one set by POST /control)
+    // goes in its numeric place; one the list has is not added twice.
+    let option = [...sel.options].find((o) => Number(o.value) === board.speed);
+    if (!option) {
+      option = el('option', { value: String(board.speed) }, board.speed + '×');
+      sel.insertBefore(option, [...sel.options].find((o) => Number(o.value) > board.speed) || null);
+    }
+    sel.value = option.value;
   }
   $('download').hidden = !(replay || board.phase === 'finished');
 }
