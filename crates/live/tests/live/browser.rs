@@ -88,12 +88,14 @@ c();
 "#;
 
 /// Once the page has drawn a replay (its clock reads "now / end"): the
-/// speed list as the page offers it (values, in order) and the one selected.
+/// speed list as the page offers it (values, in order), the one selected,
+/// the time its lanes' axes span, and the run's end.
 const SPEEDS_AND_AXIS: &str = r#"
 const b = () => window.hooklab.board;
 const c = () => (b() && b().end > 0 && document.getElementById('clock').textContent.includes(' / ')
   ? done({ speeds: [...document.getElementById('speed').options].map((o) => Number(o.value)),
-           selected: Number(document.getElementById('speed').value) })
+           selected: Number(document.getElementById('speed').value),
+           span: window.hooklab.span, end: b().end })
   : setTimeout(c, 20));
 c();
 "#;
@@ -295,9 +297,11 @@ async fn a_simulated_day_replayed(browser: &Browser) {
     let (addr, stop) = start_server(state).await;
     browser.goto(&format!("http://{addr}/")).await;
     browser.eval(WATCH).await;
-    // A tester's finding: `--speed 3000` was listed after 36000×.
+    // A tester's findings: `--speed 3000` was listed after 36000×, and the
+    // order lanes' axis ended at 25,1 h under a header saying 24,6 h.
     let drawn = browser.wait(SPEEDS_AND_AXIS).await;
     assert_speeds(&drawn, &[25_000.0], 25_000.0);
+    assert_eq!(drawn["span"].as_f64(), drawn["end"].as_f64(), "{drawn}");
     // The page's controls: pause holds the clock still, frame after frame;
     // resume and a new speed carry on.
     let paused_at = browser.wait(PAUSE).await;
