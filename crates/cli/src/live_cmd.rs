@@ -11,7 +11,10 @@
 //!   in 24 minutes at 60×, with pause and speed on the page.
 //!
 //! The address is printed, nothing is opened, and the page keeps being
-//! served after the run, until Ctrl-C.
+//! served after the run, until Ctrl-C. A Ctrl-C during a live run cuts it
+//! short: it says so and ends with exit code 130, what a shell reports for
+//! `hooklab run` ended by Ctrl-C; a second Ctrl-C quits without waiting for
+//! the page's connections to finish.
 
 use crate::Failure;
 use crate::text::pick;
@@ -59,8 +62,21 @@ pub struct LiveArgs {
     force: bool,
 }
 
+/// How `hooklab live` ended, when nothing failed.
+#[derive(Debug, PartialEq)]
+pub enum Ended {
+    /// Stopped by Ctrl-C with nothing cut short: after the run, during a
+    /// replay, or before the run began. Exit code 0.
+    Stopped,
+    /// Ctrl-C cut the run short (or a second one, the page's connections):
+    /// said as it happened. Exit code 130, what a shell reports for a
+    /// command SIGINT ended, as `hooklab run` (which keeps SIGINT's default
+    /// action) is.
+    Interrupted,
+}
+
 /// Runs `hooklab live`.
-pub fn live(mut args: LiveArgs, lang: Lang) -> Result<(), Failure> {
+pub fn live(mut args: LiveArgs, lang: Lang) -> Result<Ended, Failure> {
     // `hooklab live checkout`: the bare name is scenarios/checkout.toml.
     args.scenario = crate::scenario_arg::resolve_optional(args.scenario.as_ref(), "live")
         .map_err(|e| Failure::Usage(anyhow!(e.render(lang))))?;
@@ -176,7 +192,13 @@ pub fn live(mut args: LiveArgs, lang: Lang) -> Result<(), Failure> {
         .build()
         .context(crate::text::phrase(lang, crate::text::Phrase::Runtime, ""))
         .map_err(Failure::Runtime)?;
-    runtime.block_on(serve_and_run(args, state, scenario, lang))
+    let result = runtime.block_on(serve_and_run(args, state, scenario, lang));
+    // Not waiting for what is still going: after a Ctrl-C, the run's thread
+    // (the blocking task that joins it). Dropping the runtime would wait
+    // for the run's end (a tester waited 27.5 s, with no word); the
+    // process ends instead, and the run with it.
+    runtime.shutdown_background();
+    result
 }
 
 async fn serve_and_run(
@@ -184,7 +206,7 @@ async fn serve_and_run(
     state: LiveState,
     scenario: Option<hooklab_core::scenario::Scenario>,
     lang: Lang,
-) -> Result<(), Failure> {
+) -> Result<Ended, Failure> {
     // A taken port is the user's to change (exit 2), said with what to type.
     let listener = crate::listen::bind(args.listen, lang)
         .await
@@ -197,6 +219,9 @@ async fn serve_and_run(
             "ao ler o endereço escutado",
         ))
         .map_err(Failure::Runtime)?;
+    // Caught before the address is out: a Ctrl-C as soon as it is read
+    // must stop the run, not kill the process unasked.
+    let mut interrupt = armed_ctrl_c().await;
     crate::out::say!(
         "{}",
         pick(
@@ -207,51 +232,120 @@ async fn serve_and_run(
     );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
-        tokio::select! {
-            () = hooklab_live::ctrl_c() => {}
-            _ = stopped => {}
-        }
+        let _ = stopped.await;
     };
     let mut server = tokio::spawn(hooklab_live::serve(listener, state.clone(), shutdown));
-    let outcome = match scenario {
-        None => Ok(()),
-        Some(scenario) => {
-            if !args.now {
+    // Whether the live run is going: Ctrl-C then cuts it short. Set inside
+    // `run` below, read once `select!` has picked Ctrl-C.
+    let running = std::cell::Cell::new(false);
+    let run = async {
+        let Some(scenario) = scenario else {
+            // A replay: nothing runs here; the page plays it until Ctrl-C.
+            return std::future::pending().await;
+        };
+        if !args.now {
+            crate::out::say!(
+                "{}",
+                pick(
+                    lang,
+                    "the run starts when the first page connects",
+                    "a execução começa quando a primeira página se conectar",
+                )
+            );
+            state.first_viewer().await;
+        }
+        running.set(true);
+        let outcome = run_live(scenario, state.clone(), lang).await;
+        running.set(false);
+        outcome.map(|()| Ended::Stopped)
+    };
+    let outcome = tokio::select! {
+        // The run first: with `--now` it is going from the first poll, so a
+        // Ctrl-C already waiting is seen to cut it short.
+        biased;
+        outcome = run => {
+            if outcome.is_ok() {
                 crate::out::say!(
                     "{}",
                     pick(
                         lang,
-                        "the run starts when the first page connects",
-                        "a execução começa quando a primeira página se conectar",
+                        "the page stays up: Ctrl-C to stop",
+                        "a página continua no ar: Ctrl-C para parar",
                     )
                 );
-            }
-            let run = async {
-                if !args.now {
-                    state.first_viewer().await;
+                tokio::select! {
+                    () = &mut interrupt => {}
+                    joined = &mut server => return served(joined, lang, outcome),
                 }
-                run_live(scenario, state.clone(), lang).await
-            };
-            tokio::select! {
-                outcome = run => outcome,
-                // Ctrl-C before anyone connected: nothing ran, nothing failed.
-                _ = &mut server => return Ok(()),
+            }
+            outcome
+        }
+        () = &mut interrupt => {
+            if running.get() {
+                // Said at once, before anything else: the run's strategies
+                // go on until the process ends (the harness has no way to
+                // stop a run half-way), which is a moment away.
+                crate::out::say!("{}", stopping_text(lang));
+                Ok(Ended::Interrupted)
+            } else {
+                // Before anyone connected, or a replay: nothing was cut.
+                Ok(Ended::Stopped)
             }
         }
+        // The server stopped by itself: it failed.
+        joined = &mut server => return served(joined, lang, Ok(Ended::Stopped)),
     };
-    if outcome.is_err() {
-        let _ = stop.send(());
-    } else {
-        crate::out::say!(
-            "{}",
-            pick(
-                lang,
-                "the page stays up: Ctrl-C to stop",
-                "a página continua no ar: Ctrl-C para parar",
-            )
-        );
+    // A second Ctrl-C while the page's connections finish: at once.
+    let mut again = armed_ctrl_c().await;
+    let _ = stop.send(());
+    tokio::select! {
+        joined = server => served(joined, lang, outcome),
+        () = &mut again => Ok(Ended::Interrupted),
     }
-    match server.await {
+}
+
+/// Ctrl-C (`hooklab_live::ctrl_c`), caught from the moment this returns: the
+/// future is polled once here, which installs the handler. Until then
+/// SIGINT ends the process on the spot, with no word said.
+async fn armed_ctrl_c() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    let mut interrupt: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
+        Box::pin(hooklab_live::ctrl_c());
+    std::future::poll_fn(|cx| {
+        // Ready already (a Ctrl-C since the install) is kept, by a ready
+        // future in its place: a finished `async fn` must not be polled
+        // again.
+        match interrupt.as_mut().poll(cx) {
+            std::task::Poll::Ready(()) => {
+                interrupt = Box::pin(std::future::ready(()));
+            }
+            std::task::Poll::Pending => {}
+        }
+        std::task::Poll::Ready(())
+    })
+    .await;
+    interrupt
+}
+
+/// What the first Ctrl-C during a live run says: the run stops, and what is
+/// lost with it (`hooklab live` writes no results; its table and
+/// `summary.json` come only at a run's end).
+fn stopping_text(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "stopping: the run is cut short, its strategies stop with it: \
+         no final table, no summary.json (Ctrl-C again to quit at once)",
+        "parando: a execução foi interrompida, e suas estratégias param com ela: \
+         sem tabela final, sem summary.json (Ctrl-C de novo para sair na hora)",
+    )
+}
+
+/// The server task's end, `outcome` if it served to the end.
+fn served(
+    joined: Result<std::io::Result<()>, tokio::task::JoinError>,
+    lang: Lang,
+    outcome: Result<Ended, Failure>,
+) -> Result<Ended, Failure> {
+    match joined {
         Ok(Ok(())) => outcome,
         Ok(Err(e)) => Err(Failure::Runtime(anyhow::Error::new(e).context(pick(
             lang,
@@ -311,7 +405,7 @@ mod tests {
     use clap::Parser as _;
 
     /// `hooklab live ARGS…`, parsed as the binary would, then run.
-    fn live_with(args: &[&str]) -> Result<(), Failure> {
+    fn live_with(args: &[&str]) -> Result<Ended, Failure> {
         let cli = crate::Cli::try_parse_from(["hooklab", "live"].iter().chain(args)).unwrap();
         match cli.command {
             crate::Command::Live(args) => live(args, Lang::En),
@@ -323,7 +417,7 @@ mod tests {
         match live_with(args) {
             Err(Failure::Usage(e)) => format!("{e:#}"),
             Err(Failure::Runtime(e)) => panic!("a runtime failure, not usage: {e:#}"),
-            Ok(()) => panic!("{args:?} was accepted"),
+            Ok(ended) => panic!("{args:?} was accepted ({ended:?})"),
         }
     }
 

@@ -432,7 +432,11 @@ fn main() -> ExitCode {
                 other => other,
             })
         }
-        Command::Live(args) => live_cmd::live(args, lang),
+        Command::Live(args) => match live_cmd::live(args, lang) {
+            // Ctrl-C cut the run short (and said so): a shell's code for it.
+            Ok(live_cmd::Ended::Interrupted) => return ExitCode::from(130),
+            other => other.map(drop),
+        },
         Command::Check(args) => check_cmd::check(args, lang, quiet),
         Command::Report(args) => match report_cmd::report(&args, lang) {
             Ok(dir) => {

@@ -205,19 +205,27 @@ function surface(canvas) {
   return { g, w, h };
 }
 
-/** The time the lanes' x axes span: the whole replay, or the run so far. */
+/** The time the lanes' x axes span: the whole replay, or the run so far.
+ *  Exactly that, so the axis's last label is the header's length of the
+ *  run (a tester saw "25,1 h" under a run of "24,6 h" when it was padded
+ *  by 2%); the room a mark at the very end needs is `END_PX` instead. */
 function span() {
   let t = Math.max(board.t || 0, board.end || 0);
   for (const lane of board.lanes) {
     for (let i = 0; i < lane.life.length; i++) t = Math.max(t, lane.life[i]);
   }
-  return Math.max(t * 1.02, 1000);
+  return Math.max(t, 1000);
 }
+
+/** Pixels kept right of a time axis's end, so that a mark or the "now"
+ *  line drawn at the run's last instant is not cut by the canvas's edge. */
+const END_PX = 8;
 
 function draw() {
   if (!board) return;
   drawHeader();
   const T = span();
+  window.hooklab.span = T;
   let maxRps = 1;
   const delays = board.lanes.map(laneDelays);
   let lo = Infinity, hi = 0;
@@ -277,9 +285,14 @@ function drawHeader() {
   $('speed-box').hidden = !replay || board.phase === 'finished';
   const sel = $('speed');
   if (replay && document.activeElement !== sel) {
-    const v = String(board.speed);
-    if (![...sel.options].some((o) => o.value === v)) sel.append(el('option', { value: v }, v + '×'));
-    sel.value = v;
+    // A speed the list lacks (`--speed 3000`, or one set by POST /control)
+    // goes in its numeric place; one the list has is not added twice.
+    let option = [...sel.options].find((o) => Number(o.value) === board.speed);
+    if (!option) {
+      option = el('option', { value: String(board.speed) }, board.speed + '×');
+      sel.insertBefore(option, [...sel.options].find((o) => Number(o.value) > board.speed) || null);
+    }
+    sel.value = option.value;
   }
   $('download').hidden = !(replay || board.phase === 'finished');
 }
@@ -357,7 +370,7 @@ function drawOrders(lane, T) {
   const plotH = h - 18;
   const rowH = plotH / Math.max(lane.n, 1);
   const barH = Math.max(rowH * 0.7, 1);
-  const x = (t) => (t / T) * w;
+  const x = (t) => (t / T) * (w - END_PX);
   const now = board.t;
   const over = lane.finished || board.phase === 'finished';
   for (let k = 0; k < lane.n; k++) {
@@ -380,12 +393,12 @@ function drawOrders(lane, T) {
       }
     }
   }
-  // The time axis: 0, half-way, the end.
+  // The time axis: 0, half-way, the end (the run's, as the header says).
   g.fillStyle = C.ink;
   g.textBaseline = 'bottom';
   g.fillText('0', 2, h);
   g.textAlign = 'center';
-  g.fillText(dur(T / 2), w / 2, h);
+  g.fillText(dur(T / 2), x(T / 2), h);
   g.textAlign = 'right';
   g.fillText(dur(T), w - 2, h);
   g.textAlign = 'left';
@@ -411,13 +424,15 @@ function explainOrder(lane, canvas, e) {
 function drawRate(lane, T, maxRps) {
   const { g, w, h } = surface(lane.dom.spark);
   const per = 1000 / lane.bucketMs;
-  const buckets = Math.max(Math.ceil(T / lane.bucketMs), 1);
+  // The orders' time axis, pixel for pixel: the run's end at `w - END_PX`.
+  const plotW = Math.max(w - END_PX, 1);
+  const buckets = Math.max(T / lane.bucketMs, 1);
   const upTo = Math.min(lane.rate.length, Math.ceil((board.t || 0) / lane.bucketMs) + 1);
   g.beginPath();
   g.moveTo(0, h);
   let last = 0;
-  for (let px = 0; px < w; px++) {
-    const b0 = Math.floor((px / w) * buckets), b1 = Math.max(Math.floor(((px + 1) / w) * buckets), b0 + 1);
+  for (let px = 0; px < plotW; px++) {
+    const b0 = Math.floor((px / plotW) * buckets), b1 = Math.max(Math.floor(((px + 1) / plotW) * buckets), b0 + 1);
     if (b0 >= Math.max(upTo, lane.rate.length)) break;
     let sum = 0;
     for (let b = b0; b < b1; b++) sum += lane.rate[b] || 0;

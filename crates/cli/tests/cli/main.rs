@@ -7,6 +7,7 @@ mod demo;
 mod findings;
 mod flag_checks;
 mod hostile;
+mod live_ctrl_c;
 mod messages;
 mod pt_findings;
 mod ptlesson;

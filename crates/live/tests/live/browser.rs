@@ -87,6 +87,35 @@ const c = () => (!b().paused && b().speed === 36000 ? done(b().speed) : setTimeo
 c();
 "#;
 
+/// Once the page has drawn a replay (its clock reads "now / end"): the
+/// speed list as the page offers it (values, in order), the one selected,
+/// the time its lanes' axes span, and the run's end.
+const SPEEDS_AND_AXIS: &str = r#"
+const b = () => window.hooklab.board;
+const c = () => (b() && b().end > 0 && document.getElementById('clock').textContent.includes(' / ')
+  ? done({ speeds: [...document.getElementById('speed').options].map((o) => Number(o.value)),
+           selected: Number(document.getElementById('speed').value),
+           span: window.hooklab.span, end: b().end })
+  : setTimeout(c, 20));
+c();
+"#;
+
+/// The page's speed list: its own speeds and `added`, each in its numeric
+/// place, once; `speed` selected.
+fn assert_speeds(seen: &Value, added: &[f64], speed: f64) {
+    let mut want = vec![1.0, 10.0, 60.0, 600.0, 3600.0, 36000.0];
+    want.extend(added);
+    want.sort_by(f64::total_cmp);
+    let listed: Vec<f64> = seen["speeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(listed, want, "{seen}");
+    assert_eq!(seen["selected"], speed, "{seen}");
+}
+
 /// Moves the time scrubber to a quarter of the run, as a mouse would (it
 /// previews while dragged, seeks when let go); answers once the replay runs
 /// again, with the clock before, while dragged and after, and the lanes.
@@ -268,6 +297,11 @@ async fn a_simulated_day_replayed(browser: &Browser) {
     let (addr, stop) = start_server(state).await;
     browser.goto(&format!("http://{addr}/")).await;
     browser.eval(WATCH).await;
+    // A tester's findings: `--speed 3000` was listed after 36000×, and the
+    // order lanes' axis ended at 25,1 h under a header saying 24,6 h.
+    let drawn = browser.wait(SPEEDS_AND_AXIS).await;
+    assert_speeds(&drawn, &[25_000.0], 25_000.0);
+    assert_eq!(drawn["span"].as_f64(), drawn["end"].as_f64(), "{drawn}");
     // The page's controls: pause holds the clock still, frame after frame;
     // resume and a new speed carry on.
     let paused_at = browser.wait(PAUSE).await;
@@ -275,6 +309,8 @@ async fn a_simulated_day_replayed(browser: &Browser) {
     assert_eq!(paused_at, later, "a paused replay moved");
     let speed = browser.wait(RESUME_FASTER).await;
     assert_eq!(speed, 36_000.0);
+    // A speed the list has is picked, not listed twice.
+    assert_speeds(&browser.wait(SPEEDS_AND_AXIS).await, &[25_000.0], 36_000.0);
     let table = browser.wait(UNTIL_FINISHED).await;
     let seen = browser.eval("return window.__seen;").await;
     let end = browser.eval("return window.__read();").await;
@@ -340,6 +376,8 @@ async fn three_lanes_fit_the_window(browser: &Browser) {
     browser
         .wait("const c = () => window.hooklab.board && window.hooklab.board.phase === 'running' && document.querySelectorAll('.lane').length === 3 ? done() : setTimeout(c, 20); c();")
         .await;
+    // Slower than any the list has: first in it.
+    assert_speeds(&browser.wait(SPEEDS_AND_AXIS).await, &[0.5], 0.5);
     let layout = browser.wait(LAYOUT).await;
     let height = layout["height"].as_f64().unwrap();
     for bottom in layout["bottoms"].as_array().unwrap() {
