@@ -88,6 +88,21 @@ async fn a_duplicate_refused_with_a_5xx_still_reports_the_state_it_saw() {
     // The last pair's first copy was processed, its 500 was not.
     assert_eq!(state.after, state.before + 1, "{}", shown(&card));
     assert!(shown(&card).contains("processed"), "{}", shown(&card));
+    // Six rounds of the pair, each under one id, not twelve answers that
+    // read as a sender retrying with a fresh id each time.
+    for (lang, said) in [
+        (
+            Lang::En,
+            "6 rounds, each the delivery twice with the same id (a new id each round): 200, then 500 in every round",
+        ),
+        (
+            Lang::PtBr,
+            "6 rodadas, cada uma a entrega duas vezes com o mesmo id (um id novo a cada rodada): 200, depois 500 em todas as rodadas",
+        ),
+    ] {
+        let table = super::table(&card, lang);
+        assert!(table.contains(said), "{table}");
+    }
     let json: serde_json::Value =
         serde_json::from_str(&hooklab_check::render::json(&card, Lang::En)).unwrap();
     let case = json["cases"]
