@@ -167,10 +167,11 @@ impl Case {
     /// rotation means something only if a forgery and another secret's
     /// signature are refused, the raw bytes only if a forgery and a changed
     /// body are. The timing case times refusals of signatures whose MAC is
-    /// wrong by one byte: once a random MAC or another secret's was
-    /// accepted, its hundreds of forgeries would be accepted too (each one
-    /// an event a student's receiver acts on and prints), and there is no
-    /// refusal to time. Both are known before the case sends anything, so
+    /// wrong by one byte: once a random MAC, a near miss (see
+    /// [`Case::ForgedSignature`]) or another secret's was accepted, its
+    /// hundreds of forgeries would be accepted too (each one an event a
+    /// student's receiver acts on and prints), and there is no refusal to
+    /// time. Both are known before the case sends anything, so
     /// it is skipped before it does. (Not a changed body's: a receiver that
     /// signs the wrong bytes may still compare MACs, and that comparison is
     /// what the case times.)
