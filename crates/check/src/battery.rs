@@ -1171,6 +1171,35 @@ mod tests {
     }
 
     #[test]
+    fn the_first_forgery_accepted_says_how_much_of_the_signature_is_compared() {
+        use crate::case::SharedPrefix;
+        use crate::delivery::Delivery;
+        let forgery = |shares| Delivery {
+            id: "msg".into(),
+            timestamp: 0,
+            event: String::new(),
+            body: bytes::Bytes::new(),
+            signature: Some("v1,x".into()),
+            shares,
+        };
+        let half = SharedPrefix { chars: 21, of: 44 };
+        let last = SharedPrefix { chars: 41, of: 44 };
+        let sent = [forgery(None), forgery(Some(half)), forgery(Some(last))];
+        let said = |statuses: [u16; 3]| {
+            let replies: Vec<_> = statuses.iter().map(|s| answered(*s, 1)).collect();
+            which_forgery(&replies, &sent)
+        };
+        // Random bytes taken: the signature is not compared at all.
+        assert_eq!(said([200, 200, 200]), Note::Accepted);
+        // The shortest genuine prefix taken is the finding.
+        assert_eq!(said([401, 200, 200]), Note::PrefixAccepted(half));
+        assert_eq!(said([401, 401, 200]), Note::PrefixAccepted(last));
+        // A forgery wrong from its first character is no prefix.
+        let first = [forgery(Some(SharedPrefix { chars: 0, of: 44 }))];
+        assert_eq!(which_forgery(&[answered(200, 1)], &first), Note::Accepted);
+    }
+
+    #[test]
     fn a_pair_takes_the_worst_verdict() {
         let pair = [answered(200, 1), answered(500, 1)];
         assert_eq!(
