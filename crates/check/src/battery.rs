@@ -399,7 +399,7 @@ pub async fn run_with(
             }
             _ => {
                 let mut attempts = Vec::new();
-                loop {
+                let last_sent = loop {
                     let deliveries = signer.deliveries(case, config.max_body_bytes);
                     if case == Case::OversizedBody {
                         oversized_bytes = deliveries.first().map_or(0, |d| d.body.len());
@@ -413,9 +413,9 @@ pub async fn run_with(
                     let again = case.resends_on_5xx() && wants_resend(&replies);
                     attempts.push(replies);
                     if !again || attempts.len() >= MAX_ATTEMPTS || budget.passed() {
-                        break;
+                        break deliveries;
                     }
-                }
+                };
                 let cut = |r: &Reply| cut_by_deadline(r, limit);
                 if budget.passed() && attempts.iter().flatten().any(cut) {
                     // Waited only until the deadline, not the sender's
@@ -431,6 +431,10 @@ pub async fn run_with(
                 } else {
                     let (verdict, note) =
                         grade_attempts(case, &attempts, intermittent, scheme.sender_limit());
+                    let note = match (note, attempts.last()) {
+                        (Some(Note::Accepted), Some(last)) => Some(which_forgery(last, &last_sent)),
+                        (note, _) => note,
+                    };
                     if failed_at_random(&attempts) {
                         intermittent = intermittent.or(Some(case));
                     }
@@ -593,13 +597,37 @@ fn failed_at_random(attempts: &[Vec<Reply>]) -> bool {
 }
 
 /// The first case in `case`'s [`Case::needs_refused`] whose forgery was
-/// accepted, if any: a 2xx to `case` would then prove nothing.
+/// accepted, if any: a 2xx to `case` would then prove nothing. For the
+/// timing case a near miss accepted counts too ([`Note::PrefixAccepted`]):
+/// its own forgeries are near misses, and would be accepted as well. Not
+/// for the others: a receiver that compares a prefix of the MAC still
+/// computes it over the raw bytes and tries each signature of a rotation.
 fn forgery_accepted(case: Case, results: &[CaseResult]) -> Option<Case> {
     case.needs_refused().iter().copied().find(|needed| {
-        results
-            .iter()
-            .any(|r| r.case == *needed && r.note == Some(Note::Accepted))
+        results.iter().any(|r| {
+            r.case == *needed
+                && match &r.note {
+                    Some(Note::Accepted) => true,
+                    Some(Note::PrefixAccepted(_)) => case == Case::Timing,
+                    _ => false,
+                }
+        })
     })
+}
+
+/// What a 2xx to one of `deliveries` (answered with `replies`, in order)
+/// says: the first one accepted is a near miss ([`Note::PrefixAccepted`],
+/// the receiver compares at most that prefix of the signature), or not
+/// ([`Note::Accepted`]: it does not compare the signature at all).
+pub fn which_forgery(replies: &[Reply], deliveries: &[crate::delivery::Delivery]) -> Note {
+    let accepted = replies
+        .iter()
+        .zip(deliveries)
+        .find(|(reply, _)| reply.is_success());
+    match accepted.and_then(|(_, delivery)| delivery.shares) {
+        Some(shares) if shares.chars > 0 => Note::PrefixAccepted(shares),
+        _ => Note::Accepted,
+    }
 }
 
 /// Why a scheme cannot express `case`.
@@ -1140,6 +1168,35 @@ mod tests {
                 seen_in: Some(Case::ForgedSignature)
             })
         );
+    }
+
+    #[test]
+    fn the_first_forgery_accepted_says_how_much_of_the_signature_is_compared() {
+        use crate::case::SharedPrefix;
+        use crate::delivery::Delivery;
+        let forgery = |shares| Delivery {
+            id: "msg".into(),
+            timestamp: 0,
+            event: String::new(),
+            body: bytes::Bytes::new(),
+            signature: Some("v1,x".into()),
+            shares,
+        };
+        let half = SharedPrefix { chars: 21, of: 44 };
+        let last = SharedPrefix { chars: 41, of: 44 };
+        let sent = [forgery(None), forgery(Some(half)), forgery(Some(last))];
+        let said = |statuses: [u16; 3]| {
+            let replies: Vec<_> = statuses.iter().map(|s| answered(*s, 1)).collect();
+            which_forgery(&replies, &sent)
+        };
+        // Random bytes taken: the signature is not compared at all.
+        assert_eq!(said([200, 200, 200]), Note::Accepted);
+        // The shortest genuine prefix taken is the finding.
+        assert_eq!(said([401, 200, 200]), Note::PrefixAccepted(half));
+        assert_eq!(said([401, 401, 200]), Note::PrefixAccepted(last));
+        // A forgery wrong from its first character is no prefix.
+        let first = [forgery(Some(SharedPrefix { chars: 0, of: 44 }))];
+        assert_eq!(which_forgery(&[answered(200, 1)], &first), Note::Accepted);
     }
 
     #[test]

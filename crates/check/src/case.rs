@@ -19,7 +19,9 @@ pub enum Case {
     /// Many genuine deliveries in a row: does every one get a 2xx, or do
     /// some get a 5xx at random?
     Reliability,
-    /// A signature of the right form made of random bytes.
+    /// Forged signatures of the right form: one of random bytes, and two
+    /// near misses, the genuine signature with its second half or only its
+    /// last byte changed (a receiver that compares a prefix takes those).
     ForgedSignature,
     /// A well-formed signature made with a secret that is not the receiver's.
     WrongSecret,
@@ -64,7 +66,8 @@ pub enum Expectation {
     RefuseOrWarn,
     /// Graded on the time to a 2xx against the senders' limits.
     Fast,
-    /// Graded by a statistical comparison of answer times.
+    /// Graded by a statistical comparison of answer times, and failed if
+    /// one of its forgeries gets a 2xx.
     Timing,
     /// Graded on the share of many genuine deliveries that got a 2xx.
     Reliable,
@@ -164,10 +167,11 @@ impl Case {
     /// rotation means something only if a forgery and another secret's
     /// signature are refused, the raw bytes only if a forgery and a changed
     /// body are. The timing case times refusals of signatures whose MAC is
-    /// wrong by one byte: once a random MAC or another secret's was
-    /// accepted, its hundreds of forgeries would be accepted too (each one
-    /// an event a student's receiver acts on and prints), and there is no
-    /// refusal to time. Both are known before the case sends anything, so
+    /// wrong by one byte: once a random MAC, a near miss (see
+    /// [`Case::ForgedSignature`]) or another secret's was accepted, its
+    /// hundreds of forgeries would be accepted too (each one an event a
+    /// student's receiver acts on and prints), and there is no refusal to
+    /// time. Both are known before the case sends anything, so
     /// it is skipped before it does. (Not a changed body's: a receiver that
     /// signs the wrong bytes may still compare MACs, and that comparison is
     /// what the case times.)
@@ -276,10 +280,16 @@ pub enum Note {
     TimingTooFew,
     /// The timing case was turned off (`--timing-samples 0`).
     TimingOff,
-    /// Forged signatures were accepted (by an earlier case, known before
-    /// the timing case sends anything, or by the timing case's own first
-    /// forgery), so their timing is beside the point.
+    /// Skipped: an earlier case's forgery was accepted (known before the
+    /// timing case sends anything), so its forgeries would be too and
+    /// there is no refusal to time. Only an earlier case's failure gives
+    /// this note; a forgery of the timing case's own that gets a 2xx fails
+    /// it ([`Note::PrefixAccepted`], or [`Note::Accepted`]).
     TimingAccepted,
+    /// A forgery that shares its first characters with the genuine
+    /// signature got a 2xx: the receiver compares only a prefix (or less)
+    /// of the signature.
+    PrefixAccepted(SharedPrefix),
     /// The reliability case: of `sent` genuine deliveries, `server_errors`
     /// got a 5xx, `dropped` lost their connection before an answer (closed
     /// or reset), and `other` another answer that is not a 2xx (a 4xx, a
@@ -322,6 +332,17 @@ pub enum Note {
     /// Skipped: this case's forgery was accepted, so a 2xx here proves
     /// nothing (the receiver does not check signatures).
     SignaturesNotChecked(Case),
+}
+
+/// How much of a forged signature is the genuine one's: its first `chars`
+/// characters of `of`, as encoded after the label (base64 after `v1,`, hex
+/// after `sha256=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedPrefix {
+    /// Leading characters equal to the genuine signature's.
+    pub chars: usize,
+    /// Characters in the genuine signature's MAC.
+    pub of: usize,
 }
 
 /// How the idempotency of a duplicate was seen through `--state-url`.

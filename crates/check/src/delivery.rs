@@ -22,10 +22,10 @@
 
 pub use crate::scheme::{Scheme, Secret};
 
-use crate::case::Case;
+use crate::case::{Case, SharedPrefix};
 use crate::json;
 use crate::spoil::{
-    Position, add_accented_text, change_one_byte, relabel, spoil_byte, tamper_target,
+    Position, add_accented_text, change_one_byte, relabel, shared_prefix, spoil_byte, tamper_target,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -67,6 +67,10 @@ pub struct Delivery {
     pub body: Bytes,
     /// The signature header's value, or `None` to send no such header.
     pub signature: Option<String>,
+    /// For a near-miss forgery (the forged-signature case's second and
+    /// third): how much of it is the genuine signature's. `None` for every
+    /// other delivery.
+    pub shares: Option<SharedPrefix>,
 }
 
 /// Makes the deliveries of every case.
@@ -131,12 +135,30 @@ impl Signer {
         let genuine = |signer: &mut Signer| signer.signed(signer.payload(), None);
         match case {
             Case::Genuine | Case::AnswersFast | Case::Reliability => vec![genuine(self)],
+            // Random bytes first, then the near misses with the longest
+            // genuine prefix last: the first one accepted tells how little
+            // of the signature the receiver compares. (Before, only random
+            // bytes were sent, and a receiver comparing the first 8
+            // characters passed every case.)
             Case::ForgedSignature => {
                 let forged = self.forged_signature();
-                vec![Delivery {
+                let random = Delivery {
                     signature: Some(forged),
                     ..genuine(self)
-                }]
+                };
+                let near_miss = |signer: &mut Signer, position| {
+                    let mut delivery = genuine(signer);
+                    let valid = delivery.signature.take().unwrap_or_default();
+                    let forged = spoil_byte(&valid, position);
+                    delivery.shares = Some(shared_prefix(&valid, &forged));
+                    delivery.signature = Some(forged);
+                    delivery
+                };
+                vec![
+                    random,
+                    near_miss(self, Position::SecondHalf),
+                    near_miss(self, Position::Last),
+                ]
             }
             Case::WrongSecret => {
                 let mut delivery = genuine(self);
@@ -220,20 +242,21 @@ impl Signer {
     }
 
     /// Two forgeries of one delivery: its genuine signature with the first
-    /// byte of the MAC changed, and with the last byte changed. A comparison
-    /// that stops at the first differing byte answers the first sooner.
+    /// byte of the MAC changed, and with the last byte changed, each saying
+    /// how much of it is genuine. A comparison that stops at the first
+    /// differing byte answers the first sooner.
     pub fn timing_pair(&mut self) -> (Delivery, Delivery) {
         let genuine = self.signed(self.payload(), None);
         let valid = genuine.signature.clone().unwrap_or_default();
-        let first = Delivery {
-            signature: Some(spoil_byte(&valid, Position::First)),
-            ..genuine.clone()
+        let spoiled = |position| {
+            let forged = spoil_byte(&valid, position);
+            Delivery {
+                shares: Some(shared_prefix(&valid, &forged)),
+                signature: Some(forged),
+                ..genuine.clone()
+            }
         };
-        let last = Delivery {
-            signature: Some(spoil_byte(&valid, Position::Last)),
-            ..genuine
-        };
-        (first, last)
+        (spoiled(Position::First), spoiled(Position::Last))
     }
 
     /// The headers `delivery` is sent with, as its scheme's sender sends them.
@@ -356,6 +379,7 @@ impl Signer {
             event,
             body,
             signature: Some(signature),
+            shares: None,
         }
     }
 
@@ -464,6 +488,31 @@ mod tests {
                 "{case:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_forged_signatures_are_random_then_ever_closer_near_misses() {
+        let (mut s, secret) = standard();
+        let forged = s.deliveries(Case::ForgedSignature, 1 << 20);
+        let shares: Vec<_> = forged.iter().map(|d| d.shares).collect();
+        assert_eq!(
+            shares,
+            [
+                None,
+                Some(SharedPrefix { chars: 21, of: 44 }),
+                Some(SharedPrefix { chars: 41, of: 44 })
+            ]
+        );
+        for delivery in &forged {
+            assert_eq!(check(&secret, delivery, NOW), Err(Rejection::Mismatch));
+        }
+        let mut g = github();
+        let shares: Vec<_> = g
+            .deliveries(Case::ForgedSignature, 1 << 20)
+            .iter()
+            .map(|d| d.shares.map(|p| (p.chars, p.of)))
+            .collect();
+        assert_eq!(shares, [None, Some((32, 64)), Some((62, 64))]);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //!
 //! Small pure functions, kept apart from [`crate::delivery`]'s signer so each
 //! can be read (and tested) on its own: a signature relabelled with a version
-//! the receiver must not know, a MAC with its first or last byte inverted,
-//! one byte of the body changed, and accents added for the raw-bytes case.
+//! the receiver must not know, a MAC with its first or last byte (or its
+//! second half) inverted, one byte of the body changed, and accents added
+//! for the raw-bytes case.
 
 use crate::delivery::Scheme;
 use base64::Engine as _;
@@ -23,23 +24,28 @@ pub(crate) fn relabel(valid: &str) -> String {
     }
 }
 
-/// Which byte of a MAC [`spoil_byte`] changes.
+/// Which bytes of a MAC [`spoil_byte`] changes.
 #[derive(Clone, Copy)]
 pub(crate) enum Position {
     /// The MAC's first byte.
     First,
     /// The MAC's last byte.
     Last,
+    /// Every byte of the MAC's second half: the first half stays genuine.
+    SecondHalf,
 }
 
-/// `valid` with one byte of its MAC inverted, in the same encoding.
+/// `valid` with the bytes of its MAC at `position` inverted, in the same
+/// encoding.
 pub(crate) fn spoil_byte(valid: &str, position: Position) -> String {
     let spoil = |mut mac: Vec<u8>| {
-        let index = match position {
-            Position::First => 0,
-            Position::Last => mac.len().saturating_sub(1),
+        let len = mac.len();
+        let range = match position {
+            Position::First => 0..1.min(len),
+            Position::Last => len.saturating_sub(1)..len,
+            Position::SecondHalf => len / 2..len,
         };
-        if let Some(byte) = mac.get_mut(index) {
+        for byte in &mut mac[range] {
             *byte ^= 0xff;
         }
         mac
@@ -55,6 +61,29 @@ pub(crate) fn spoil_byte(valid: &str, position: Position) -> String {
         return format!("sha256={}", hex::encode(spoil(mac)));
     }
     valid.to_owned()
+}
+
+/// How many leading characters of `forged`'s MAC, as encoded after its
+/// label (`v1,`, `sha256=`), are `valid`'s, and how many characters
+/// `valid`'s MAC has: a receiver that accepts `forged` compares at most
+/// that many.
+pub(crate) fn shared_prefix(valid: &str, forged: &str) -> crate::case::SharedPrefix {
+    let mac = |s: &str| -> String {
+        s.strip_prefix("v1,")
+            .or_else(|| s.strip_prefix("sha256="))
+            .unwrap_or(s)
+            .to_owned()
+    };
+    let (valid, forged) = (mac(valid), mac(forged));
+    let chars = valid
+        .chars()
+        .zip(forged.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
+    crate::case::SharedPrefix {
+        chars,
+        of: valid.chars().count(),
+    }
 }
 
 /// Where the tampered case changes a byte: in something a receiver acts
@@ -110,6 +139,36 @@ mod tests {
         let last = spoil_byte(&valid, Position::Last);
         assert_eq!(first, format!("sha256=ff{}", "00".repeat(31)));
         assert_eq!(last, format!("sha256={}ff", "00".repeat(31)));
+    }
+
+    #[test]
+    fn the_near_misses_keep_a_long_genuine_prefix() {
+        use crate::case::SharedPrefix;
+        let valid = format!("sha256={}", "00".repeat(32));
+        let half = spoil_byte(&valid, Position::SecondHalf);
+        assert_eq!(
+            half,
+            format!("sha256={}{}", "00".repeat(16), "ff".repeat(16))
+        );
+        assert_eq!(
+            shared_prefix(&valid, &half),
+            SharedPrefix { chars: 32, of: 64 }
+        );
+        let last = spoil_byte(&valid, Position::Last);
+        assert_eq!(
+            shared_prefix(&valid, &last),
+            SharedPrefix { chars: 62, of: 64 }
+        );
+        // Base64: 32 bytes are 44 characters; the second half's first
+        // byte starts in the 22nd, the last byte in the 42nd.
+        let valid = format!("v1,{}", B64.encode([0x5a; 32]));
+        for (position, chars) in [(Position::SecondHalf, 21), (Position::Last, 41)] {
+            let forged = spoil_byte(&valid, position);
+            assert_eq!(
+                shared_prefix(&valid, &forged),
+                SharedPrefix { chars, of: 44 }
+            );
+        }
     }
 
     #[test]

@@ -5,12 +5,14 @@
 //! one wrong in its first. [`run`] sends a few hundred of each, interleaved,
 //! and compares the two groups' answer times with the Mann-Whitney U test
 //! ([`crate::stats`]). On loopback, the nanoseconds a `==` costs drown in
-//! tens of microseconds of noise: a pass is a hint, not a proof, and the
-//! case warns at most, never fails.
+//! tens of microseconds of noise: a pass is a hint, not a proof, and a
+//! difference only warns. One thing fails the case: a forgery of its own
+//! that gets a 2xx (a receiver comparing a prefix of the signature takes
+//! the last-byte ones).
 
 use crate::battery::{CheckError, Progress};
 use crate::case::{Case, CaseResult, Note, TimingStats, Verdict};
-use crate::delivery::Signer;
+use crate::delivery::{Delivery, Signer};
 use crate::stats;
 use crate::target::{Reply, Target};
 use std::time::Duration;
@@ -50,31 +52,45 @@ pub async fn run(
     let started = Instant::now();
     // The battery skips this case when an earlier forgery was accepted
     // ([`Case::needs_refused`]); a receiver that took none of those but
-    // takes these is still told apart at its first 2xx, and sent no more:
+    // takes one of these fails at its first 2xx, and is sent no more:
     // each forgery accepted is an event it acts on (before, all 410 were
-    // sent first, and a student's receiver printed each one).
-    let accepted = || Ok(CaseResult::skipped(Case::Timing, Note::TimingAccepted));
+    // sent first, and a student's receiver printed each one). A fail, not
+    // a skip: before, a receiver comparing the first 8 characters of the
+    // signature accepted the last-byte forgeries here and read "skipped:
+    // forged signatures were accepted", with 0 cases failed and exit 0.
+    let accepted = |reply: Reply, forged: &Delivery| {
+        let note = crate::battery::which_forgery(
+            std::slice::from_ref(&reply),
+            std::slice::from_ref(forged),
+        );
+        Ok(CaseResult::new(
+            Case::Timing,
+            vec![reply],
+            Verdict::Fail,
+            Some(note),
+        ))
+    };
     for _ in 0..TIMING_WARMUP {
         if started.elapsed() > budget {
             break;
         }
         let reply = target.post(first_headers.clone(), first.body.clone()).await;
         if reply.is_success() {
-            return accepted();
+            return accepted(reply, &first);
         }
     }
     let mut first_us = Vec::with_capacity(samples);
     let mut last_us = Vec::with_capacity(samples);
     for i in 0..samples {
         for first_group in [i % 2 == 0, i % 2 == 1] {
-            let (headers, group) = if first_group {
-                (&first_headers, &mut first_us)
+            let (headers, group, forged) = if first_group {
+                (&first_headers, &mut first_us, &first)
             } else {
-                (&last_headers, &mut last_us)
+                (&last_headers, &mut last_us, &last)
             };
             let reply = target.post(headers.clone(), first.body.clone()).await;
             if reply.is_success() {
-                return accepted();
+                return accepted(reply, forged);
             }
             if let Reply::Answered { elapsed_us, .. } = reply {
                 group.push(elapsed_us as f64);

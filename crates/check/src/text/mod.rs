@@ -189,12 +189,12 @@ pub fn sent(case: Case, card: &Scorecard, lang: Lang) -> String {
             )
         }
         Case::ForgedSignature if standard => (
-            "webhook-signature: v1,<32 random bytes>".to_owned(),
-            "webhook-signature: v1,<32 bytes aleatórios>".to_owned(),
+            "webhook-signature: v1,<32 random bytes>, then the genuine signature with its second half changed (its first 21 of 44 characters right), then with only its last byte changed (41 of 44)".to_owned(),
+            "webhook-signature: v1,<32 bytes aleatórios>, depois a assinatura genuína com a segunda metade trocada (os primeiros 21 de 44 caracteres certos), depois só com o último byte trocado (41 de 44)".to_owned(),
         ),
         Case::ForgedSignature => (
-            "X-Hub-Signature-256: sha256=<64 random hex digits>".to_owned(),
-            "X-Hub-Signature-256: sha256=<64 dígitos hex aleatórios>".to_owned(),
+            "X-Hub-Signature-256: sha256=<64 random hex digits>, then the genuine digest with its second half changed (its first 32 of 64 digits right), then with only its last byte changed (62 of 64)".to_owned(),
+            "X-Hub-Signature-256: sha256=<64 dígitos hex aleatórios>, depois o digest genuíno com a segunda metade trocada (os primeiros 32 de 64 dígitos certos), depois só com o último byte trocado (62 de 64)".to_owned(),
         ),
         Case::WrongSecret => (
             "signed with a random secret instead of yours".to_owned(),
@@ -457,8 +457,16 @@ pub fn note(note: &Note, lang: Lang) -> String {
             "Pulado: --timing-samples 0.",
         ),
         Note::TimingAccepted => text(
-            "Skipped: forged signatures were accepted, so there is nothing to time.",
-            "Pulado: assinaturas forjadas foram aceitas, então não há o que cronometrar.",
+            "Skipped: forged signatures were accepted (see the failed case above), so there is nothing to time.",
+            "Pulado: assinaturas forjadas foram aceitas (veja o caso que falhou acima), então não há o que cronometrar.",
+        ),
+        Note::PrefixAccepted(shared) if en => format!(
+            "Accepted (2xx) a signature that differs from the genuine one only after character {} (of {}): the receiver compares a prefix, not the whole signature. Compare all of it, in constant time (hmac.compare_digest, crypto.timingSafeEqual).",
+            shared.chars, shared.of
+        ),
+        Note::PrefixAccepted(shared) => format!(
+            "Aceitou (2xx) uma assinatura que difere da genuína só depois do caractere {} (de {}): o receptor compara um prefixo, e não a assinatura inteira. Compare toda ela, em tempo constante (hmac.compare_digest, crypto.timingSafeEqual).",
+            shared.chars, shared.of
         ),
         Note::Unreliable {
             sent,
@@ -718,7 +726,12 @@ pub fn got(result: &CaseResult, lang: Lang) -> String {
     let then = pick(lang, ", then ", ", depois ");
     let runs = runs(&result.replies);
     let attempts = result.attempts;
+    // Every attempt sends all of the case's deliveries.
+    let per_round = result.replies.len() / attempts.max(1);
     let mut text = match runs.as_slice() {
+        _ if attempts > 1 && per_round > 1 && per_round * attempts == result.replies.len() => {
+            rounds(result, per_round, lang)
+        }
         // The same answer to every attempt, one request each: `500 to each
         // of 6 attempts` (before, `6 × 500` did not say they were the one
         // delivery sent again).
@@ -754,6 +767,66 @@ pub fn got(result: &CaseResult, lang: Lang) -> String {
         text.push_str(&format!("; {label} {before} -> {after}"));
     }
     text
+}
+
+/// The answers to a case whose every attempt sends several deliveries (the
+/// duplicate's pair, the forged signatures), made again after a 5xx: a
+/// round each time, and what each round got, like rounds merged. Before,
+/// the duplicate's six pairs read `6 attempts: 200, then 500, then 200, …`,
+/// twelve answers that looked like a sender retrying with a fresh id each
+/// time; now `6 rounds, each the delivery twice with the same id (a new id
+/// each round): 200, then 500 in every round`.
+fn rounds(result: &CaseResult, per_round: usize, lang: Lang) -> String {
+    let attempts = result.attempts;
+    let intro = match (lang, result.case) {
+        (Lang::En, Case::Duplicate) => format!(
+            "{attempts} rounds, each the delivery twice with the same id (a new id each round)"
+        ),
+        (Lang::PtBr, Case::Duplicate) => format!(
+            "{attempts} rodadas, cada uma a entrega duas vezes com o mesmo id (um id novo a cada rodada)"
+        ),
+        (Lang::En, _) => {
+            format!("{attempts} rounds of the case's {per_round} deliveries (new ids each round)")
+        }
+        (Lang::PtBr, _) => {
+            format!("{attempts} rodadas das {per_round} entregas do caso (ids novos a cada rodada)")
+        }
+    };
+    let then = pick(lang, ", then ", ", depois ");
+    let answers = |round: &[Reply]| {
+        round
+            .iter()
+            .map(|reply| short(reply, lang))
+            .collect::<Vec<_>>()
+            .join(then)
+    };
+    // Like rounds in a row, merged: (first round, last round, answers).
+    let mut groups: Vec<(usize, usize, &[Reply])> = Vec::new();
+    for (index, round) in result.replies.chunks(per_round).enumerate() {
+        let key = |replies: &[Reply]| replies.iter().map(short_key).collect::<Vec<_>>();
+        match groups.last_mut() {
+            Some((_, last, seen)) if key(seen) == key(round) => *last = index + 1,
+            _ => groups.push((index + 1, index + 1, round)),
+        }
+    }
+    if let [(_, _, round)] = groups.as_slice() {
+        let every = pick(lang, "in every round", "em todas as rodadas");
+        return format!("{intro}: {} {every}", answers(round));
+    }
+    let said = groups
+        .iter()
+        .map(|(first, last, round)| {
+            let label = match (lang, first == last) {
+                (Lang::En, true) => format!("round {first}"),
+                (Lang::En, false) => format!("rounds {first} to {last}"),
+                (Lang::PtBr, true) => format!("rodada {first}"),
+                (Lang::PtBr, false) => format!("rodadas {first} a {last}"),
+            };
+            format!("{label}: {}", answers(round))
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    format!("{intro}: {said}")
 }
 
 /// `replies` as runs of like answers (the same status, or the same kind of
@@ -1309,14 +1382,37 @@ mod tests {
             got(&two, Lang::PtBr),
             "2 tentativas: 503 em 0,42 ms, depois 200 em 0,42 ms"
         );
-        // Pairs (the duplicate's): the count of attempts, then every answer.
-        let pairs = CaseResult::from_attempts(
-            Case::Duplicate,
-            &[vec![answered(500); 2], vec![answered(500); 2]],
-            Verdict::Fail,
-            None,
+        // Pairs (the duplicate's): rounds, each the pair under one id, and
+        // what each round got. The tester's finding: six pairs read "6
+        // tentativas: 200 …, depois 500 …" and twelve answers, as if a
+        // sender retried with a fresh id each time.
+        let pairs = |rounds: &[Vec<Reply>]| {
+            CaseResult::from_attempts(Case::Duplicate, rounds, Verdict::Fail, None)
+        };
+        let dup500 = pairs(&vec![vec![answered(200), answered(500)]; 6]);
+        assert_eq!(
+            got(&dup500, Lang::En),
+            "6 rounds, each the delivery twice with the same id (a new id each round): 200, then 500 in every round"
         );
-        assert_eq!(got(&pairs, Lang::En), "2 attempts: 4 × 500");
+        assert_eq!(
+            got(&dup500, Lang::PtBr),
+            "6 rodadas, cada uma a entrega duas vezes com o mesmo id (um id novo a cada rodada): 200, depois 500 em todas as rodadas"
+        );
+        let mut rounds = vec![vec![answered(200), answered(500)]; 2];
+        rounds.push(vec![answered(200); 2]);
+        assert_eq!(
+            got(&pairs(&rounds), Lang::En),
+            "3 rounds, each the delivery twice with the same id (a new id each round): rounds 1 to 2: 200, then 500; round 3: 200, then 200"
+        );
+        assert_eq!(
+            got(&pairs(&rounds), Lang::PtBr),
+            "3 rodadas, cada uma a entrega duas vezes com o mesmo id (um id novo a cada rodada): rodadas 1 a 2: 200, depois 500; rodada 3: 200, depois 200"
+        );
+        // One round is its answers, with their times.
+        assert_eq!(
+            got(&pairs(&rounds[2..]), Lang::En),
+            "200 in 0.42 ms, then 200 in 0.42 ms"
+        );
     }
 
     #[test]

@@ -88,6 +88,21 @@ async fn a_duplicate_refused_with_a_5xx_still_reports_the_state_it_saw() {
     // The last pair's first copy was processed, its 500 was not.
     assert_eq!(state.after, state.before + 1, "{}", shown(&card));
     assert!(shown(&card).contains("processed"), "{}", shown(&card));
+    // Six rounds of the pair, each under one id, not twelve answers that
+    // read as a sender retrying with a fresh id each time.
+    for (lang, said) in [
+        (
+            Lang::En,
+            "6 rounds, each the delivery twice with the same id (a new id each round): 200, then 500 in every round",
+        ),
+        (
+            Lang::PtBr,
+            "6 rodadas, cada uma a entrega duas vezes com o mesmo id (um id novo a cada rodada): 200, depois 500 em todas as rodadas",
+        ),
+    ] {
+        let table = super::table(&card, lang);
+        assert!(table.contains(said), "{table}");
+    }
     let json: serde_json::Value =
         serde_json::from_str(&hooklab_check::render::json(&card, Lang::En)).unwrap();
     let case = json["cases"]
@@ -501,4 +516,105 @@ async fn a_receiver_that_crashes_on_everything_is_sent_to_its_log_not_to_the_fla
         }
     }
     assert_eq!(card.exit_code(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_compares_only_a_prefix_of_the_signature_fails_and_exits_1() {
+    // The tester's finding: a receiver checking `v1,`, the timestamp and
+    // the body size, but comparing only the first 8 base64 characters of
+    // the signature, read "17 of 18 passed, 0 failed" (exit 0): the only
+    // forgery was random bytes, and the timing case, whose last-byte
+    // forgeries it accepted, said "skipped: forged signatures were
+    // accepted".
+    let card = check(Flaw::ComparesPrefix).await;
+    assert_eq!(
+        card.failed(),
+        vec![Case::ForgedSignature],
+        "{}",
+        shown(&card)
+    );
+    assert_eq!(card.exit_code(), 1);
+    let forged = card.result(Case::ForgedSignature).unwrap();
+    // The random bytes are refused; the first near miss, its first 21 of
+    // 44 characters genuine, is not.
+    let statuses: Vec<_> = forged.replies.iter().map(|r| r.status()).collect();
+    assert_eq!(
+        statuses,
+        [Some(401), Some(200), Some(200)],
+        "{}",
+        shown(&card)
+    );
+    assert_eq!(
+        forged.note,
+        Some(Note::PrefixAccepted(hooklab_check::case::SharedPrefix {
+            chars: 21,
+            of: 44
+        }))
+    );
+    // An earlier forgery case failed: only then is the timing case skipped
+    // as "forgeries were accepted". A prefix compared is no reason to skip
+    // the rotation or the raw bytes, which pass.
+    let timing = card.result(Case::Timing).unwrap();
+    assert_eq!(
+        (timing.verdict, timing.note.clone()),
+        (Verdict::Skip, Some(Note::TimingAccepted))
+    );
+    for case in [Case::KeyRotation, Case::RawBytes] {
+        assert_eq!(card.verdict(case), Some(Verdict::Pass), "{}", shown(&card));
+    }
+    let note = forged.note.as_ref().unwrap();
+    let en = hooklab_check::text::note(note, Lang::En);
+    assert!(
+        en.contains("differs from the genuine one only after character 21 (of 44): the receiver compares a prefix"),
+        "{en}"
+    );
+    let pt = hooklab_check::text::note(note, Lang::PtBr);
+    assert!(
+        pt.contains(
+            "difere da genuína só depois do caractere 21 (de 44): o receptor compara um prefixo"
+        ),
+        "{pt}"
+    );
+    assert!(shown(&card).contains("(exit code 1)"), "{}", shown(&card));
+    let table = super::table(&card, Lang::PtBr);
+    assert!(table.contains("1 falhou"), "{table}");
+    assert!(table.contains("código de saída 1"), "{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timing_case_fails_when_it_gets_a_2xx_to_one_of_its_forgeries() {
+    // The timing case alone, against the prefix receiver: it is the case
+    // that meets it when no earlier case did (before, its own forgery
+    // accepted made it "skipped", and the run could exit 0).
+    use hooklab_check::delivery::Signer;
+    use hooklab_check::target::Target;
+    let addr = receivers::start(Flaw::ComparesPrefix).await;
+    let url = format!("http://{addr}/webhook");
+    let target = Target::new(&url, std::time::Duration::from_secs(10)).unwrap();
+    let mut signer = Signer::new(
+        Secret::Standard(receivers::secret()),
+        url.parse().unwrap(),
+        super::now_secs(),
+        7,
+    );
+    let result = hooklab_check::timing::run(
+        &target,
+        &mut signer,
+        super::TIMING_SAMPLES,
+        std::time::Duration::from_secs(30),
+        &hooklab_check::battery::Silent,
+    )
+    .await
+    .unwrap();
+    assert_eq!(result.verdict, Verdict::Fail, "{result:?}");
+    assert_eq!(
+        result.note,
+        Some(Note::PrefixAccepted(hooklab_check::case::SharedPrefix {
+            chars: 41,
+            of: 44
+        }))
+    );
+    // Sent no more after that 2xx: the one accepted is all it kept.
+    assert_eq!(result.replies.len(), 1);
+    assert_eq!(result.replies[0].status(), Some(200));
 }

@@ -117,9 +117,13 @@ async fn the_timing_case_sends_no_forgery_to_a_receiver_that_accepted_one() {
         ),
         "{shown}"
     );
+    let said = hooklab_check::text::note(
+        timing.note.as_ref().unwrap(),
+        hooklab_core::lang::Lang::PtBr,
+    );
     assert!(
-        shown.contains("assinaturas forjadas foram aceitas, então não há o que cronometrar"),
-        "{shown}"
+        said.contains("assinaturas forjadas foram aceitas (veja o caso que falhou acima)"),
+        "{said}"
     );
     // Every request the receiver got is an answer on the scorecard: the
     // timing case sent nothing.
@@ -131,11 +135,16 @@ async fn the_timing_case_sends_no_forgery_to_a_receiver_that_accepted_one() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_timing_case_stops_at_the_first_forgery_accepted() {
+async fn a_receiver_comparing_half_the_digest_fails_the_forged_signature_and_the_timing_case() {
     // A receiver that compares only the first half of the hex digest
-    // refuses every forgery of the other cases, which change the whole MAC
-    // or its first byte, and takes one wrong in the last byte: the timing
-    // case cannot know before it sends, and must stop at that one.
+    // refuses a random MAC, another secret's and a changed body. Before,
+    // it passed every case but the timing one, which met it first, at its
+    // first last-byte forgery, and was then skipped ("forged signatures
+    // were accepted"): exit 0. Now the forged-signature case's near misses
+    // catch it, the timing case is skipped before it sends anything, and
+    // the timing case alone fails at that first forgery and sends no more.
+    use hooklab_check::Verdict;
+    use hooklab_check::case::SharedPrefix;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let seen = Arc::new(AtomicUsize::new(0));
@@ -171,22 +180,58 @@ async fn the_timing_case_stops_at_the_first_forgery_accepted() {
         .await
         .unwrap();
     let shown = shown(&card);
-    for case in [Case::ForgedSignature, Case::WrongSecret, Case::TamperedBody] {
-        assert_eq!(
-            card.verdict(case),
-            Some(hooklab_check::Verdict::Pass),
-            "{case:?}\n{shown}"
-        );
+    assert_eq!(card.failed(), vec![Case::ForgedSignature], "{shown}");
+    assert_eq!(card.exit_code(), 1);
+    assert_eq!(
+        card.result(Case::ForgedSignature).unwrap().note,
+        Some(hooklab_check::Note::PrefixAccepted(SharedPrefix {
+            chars: 32,
+            of: 64
+        })),
+        "{shown}"
+    );
+    for case in [Case::WrongSecret, Case::TamperedBody] {
+        assert_eq!(card.verdict(case), Some(Verdict::Pass), "{case:?}\n{shown}");
     }
     assert_eq!(
         card.result(Case::Timing).unwrap().note,
         Some(hooklab_check::Note::TimingAccepted),
         "{shown}"
     );
-    // The timing case keeps no replies: what the receiver got beyond the
-    // scorecard's answers is what it sent, its 10 warm-up forgeries (wrong
-    // in the first byte, refused) and the first pair, whose second was
-    // taken. Before, it sent all of its 130.
-    let timing_sent = seen.load(Ordering::SeqCst) - super::answered(&card);
-    assert_eq!(timing_sent, 12, "{shown}");
+    // Skipped before sending: every request is an answer on the scorecard.
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        super::answered(&card),
+        "{shown}"
+    );
+    // The timing case alone: its 10 warm-up forgeries (wrong in the first
+    // byte, refused) and the first pair, whose second was taken: a fail,
+    // saying how much of it was genuine, and nothing sent after it.
+    let before = seen.load(Ordering::SeqCst);
+    let url = format!("http://{addr}/webhook");
+    let target = hooklab_check::target::Target::new(&url, Duration::from_secs(10)).unwrap();
+    let mut signer = hooklab_check::delivery::Signer::new(
+        github_secret(),
+        url.parse().unwrap(),
+        super::now_secs(),
+        7,
+    );
+    let timing = hooklab_check::timing::run(
+        &target,
+        &mut signer,
+        super::TIMING_SAMPLES,
+        Duration::from_secs(30),
+        &hooklab_check::battery::Silent,
+    )
+    .await
+    .unwrap();
+    assert_eq!(timing.verdict, Verdict::Fail, "{timing:?}");
+    assert_eq!(
+        timing.note,
+        Some(hooklab_check::Note::PrefixAccepted(SharedPrefix {
+            chars: 62,
+            of: 64
+        }))
+    );
+    assert_eq!(seen.load(Ordering::SeqCst) - before, 12);
 }

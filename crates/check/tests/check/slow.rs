@@ -231,12 +231,13 @@ async fn a_slow_receiver_that_accepts_forgeries_has_its_timing_case_skipped_for_
 
 #[tokio::test(start_paused = true)]
 async fn a_reason_known_up_front_wins_over_the_deadline() {
-    // With a deadline that passes among the refusals (2.5 s each: the
-    // sixth is cut at 16 s), the cases a forgery's 2xx makes meaningless
+    // With a deadline that passes among the refusals (2.5 s each, three
+    // for the forged signatures: the sixth case is cut at 21 s), the cases
+    // a forgery's 2xx makes meaningless
     // are still skipped for that reason, not counted as the deadline's.
     let (addr, seen) = super::trusting(TRUSTING_WORK).await;
     let mut config = super::config_at(addr, Secret::Standard(receivers::secret()));
-    config.deadline = Duration::from_secs(16);
+    config.deadline = Duration::from_secs(21);
     let card = hooklab_check::run(config).await.unwrap();
     let shown = shown(&card);
     for case in [Case::KeyRotation, Case::RawBytes] {
@@ -254,7 +255,7 @@ async fn a_reason_known_up_front_wins_over_the_deadline() {
     // The cases that would have run are the deadline's.
     assert_eq!(
         card.result(Case::EmptySignature).unwrap().note,
-        Some(Note::CutByDeadline(16)),
+        Some(Note::CutByDeadline(21)),
         "{shown}"
     );
     for case in [
@@ -266,7 +267,7 @@ async fn a_reason_known_up_front_wins_over_the_deadline() {
     ] {
         assert_eq!(
             card.result(case).unwrap().note,
-            Some(Note::OutOfTime(16)),
+            Some(Note::OutOfTime(21)),
             "{case:?}\n{shown}"
         );
     }
