@@ -797,7 +797,10 @@ pub(crate) fn event_json(event: &Event) -> serde_json::Result<Vec<u8>> {
         hooklab_core::wire::PaymentStatus::Approved => "approved",
         hooklab_core::wire::PaymentStatus::Declined => "declined",
     };
-    let amount = p.amount_cents.to_string();
+    // The amount's digits on the stack: `to_string` went through the
+    // formatting machinery and a heap string of its own.
+    let mut digits = [0u8; 20];
+    let amount = decimal(p.amount_cents, &mut digits);
     let mut json = Vec::with_capacity(192 + texts.iter().map(|t| t.len()).sum::<usize>());
     let mut put = |parts: &[&[u8]]| parts.iter().for_each(|part| json.extend_from_slice(part));
     put(&[
@@ -812,7 +815,7 @@ pub(crate) fn event_json(event: &Event) -> serde_json::Result<Vec<u8>> {
         b"\",\"order_id\":\"",
         p.order_id.as_str().as_bytes(),
         b"\",\"amount_cents\":",
-        amount.as_bytes(),
+        amount,
         b",\"currency\":\"",
         p.currency.as_bytes(),
         b"\",\"status\":\"",
@@ -825,6 +828,20 @@ pub(crate) fn event_json(event: &Event) -> serde_json::Result<Vec<u8>> {
         None => put(&[b"\",\"settled_at\":null}}"]),
     }
     Ok(json)
+}
+
+/// `n` in decimal, as `n.to_string()` writes it, in the end of `buffer`
+/// (20 digits hold `u64::MAX`).
+fn decimal(mut n: u64, buffer: &mut [u8; 20]) -> &[u8] {
+    let mut start = buffer.len();
+    loop {
+        start -= 1;
+        buffer[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buffer[start..];
+        }
+    }
 }
 
 /// Whether serde_json writes `text` as it is between its quotes: it escapes
@@ -922,6 +939,19 @@ mod tests {
                 created_at: "2026-12-02T01:59:59.000Z".to_owned(),
                 settled_at: settled.map(str::to_owned),
             },
+        }
+    }
+
+    /// The amount's digits are `to_string`'s, at every length.
+    #[test]
+    fn decimal_is_to_string() {
+        let mut buffer = [0u8; 20];
+        let powers = (0..20).map(|k| 10u64.pow(k));
+        for n in powers
+            .flat_map(|p| [p - 1, p, p + 1])
+            .chain([4_990, u64::MAX - 1, u64::MAX])
+        {
+            assert_eq!(decimal(n, &mut buffer), n.to_string().as_bytes());
         }
     }
 
