@@ -119,7 +119,9 @@ pub fn dispatch(orders: u64, per_s: u64) -> Result<()> {
 /// the same 64 KiB cap on the answer. They are rendered and signed before
 /// the clock starts: the window holds only what the transport does, and
 /// rendering and signing stay the dispatcher's cost, as they are in a
-/// burst. Both lines print the sink's mean body size and header count, so a
+/// burst. Each request is assembled in the window, by the dispatcher's own
+/// [`webhook_request`] with a timestamp header kept per worker, so both
+/// put the same bytes on the wire at the same cost. Both lines print the sink's mean body size and header count, so a
 /// difference in shape shows.
 pub fn transport_ceiling(orders: u64) -> Result<()> {
     let concurrency = MAX_IN_FLIGHT_PER_ENDPOINT as u64;
