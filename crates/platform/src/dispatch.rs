@@ -16,16 +16,20 @@
 //! outcome goes to the store's batch queue, and a delivery resumed after a
 //! restart arrives with the index and time of its next attempt.
 //!
+//! Each attempt's request is built in place ([`request`]): the body and
+//! its `webhook-id` once per delivery, the `webhook-timestamp` once per
+//! second by each worker.
+//!
 //! Every delivery and attempt is also logged through `tracing` at DEBUG
 //! (`RUST_LOG=hooklab=debug`): the spans of `Ctx::send` and `attempt`
 //! carry the event, the endpoint and the attempt number.
 
 mod endpoints;
+pub mod request;
 
 use crate::Shared;
 use crate::ledger::{EndpointRecord, FastMap};
 use crate::store::{AttemptRow, OutboxRow, OutboxState};
-use bytes::Bytes;
 pub(crate) use endpoints::EndpointCache;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
@@ -34,6 +38,7 @@ use hooklab_core::ids::MerchantId;
 use hooklab_core::ids::{EndpointId, EventId, PaymentId};
 use hooklab_core::shutdown::Shutdown;
 use hooklab_core::wire::{DeliveryState, Event};
+use request::{TimestampHeader, WebhookBody};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -369,7 +374,8 @@ struct Delivery {
     event_id: EventId,
     payment_id: PaymentId,
     order_id: hooklab_core::ids::OrderId,
-    body: Bytes,
+    /// The event's JSON and its `webhook-id`, sent by every attempt.
+    body: WebhookBody,
     /// The endpoint's lane.
     lane: Arc<Lane>,
     /// Its outbox row, with a durable store.
@@ -410,12 +416,12 @@ impl Ctx {
         // has no endpoint, and a poll-heavy run rendered every event's JSON
         // for nobody.
         let body = if targets.is_empty() {
-            Ok(Vec::new())
+            Ok(WebhookBody::default())
         } else {
-            event_json(&dispatch.event)
+            WebhookBody::of_event(&dispatch.event)
         };
         let body = match body {
-            Ok(b) => Bytes::from(b),
+            Ok(b) => b,
             // An Event always serialises; if one ever did not, skip it (and
             // say so) rather than panic.
             Err(e) => {
@@ -565,8 +571,10 @@ impl Ctx {
     }
 
     /// A lane's worker: sends the lane's attempts one after the other until
-    /// the queue is empty or the dispatcher shuts down.
+    /// the queue is empty or the dispatcher shuts down. It keeps the
+    /// `webhook-timestamp` of the second it is sending in.
     async fn work(self: Arc<Self>, lane: &Lane) {
+        let mut timestamp = TimestampHeader::default();
         loop {
             let next = {
                 let mut state = lock(&lane.state);
@@ -579,7 +587,7 @@ impl Ctx {
                 }
             };
             let Some(attempt) = next else { return };
-            self.send(attempt).await;
+            self.send(attempt, &mut timestamp).await;
         }
     }
 
@@ -602,7 +610,11 @@ impl Ctx {
             attempt = index + 1,
         )
     )]
-    async fn send(self: &Arc<Self>, Attempt { delivery, index }: Attempt) {
+    async fn send(
+        self: &Arc<Self>,
+        Attempt { delivery, index }: Attempt,
+        timestamp: &mut TimestampHeader,
+    ) {
         let shared = &self.shared;
         let clock = shared.clock;
         // The endpoint this attempt goes to: the delivery's, or, when a new
@@ -640,7 +652,12 @@ impl Ctx {
         };
         let schedule = &shared.config.delivery.retry_schedule;
         let started_at = clock.now();
-        let (result, asked_wait) = attempt(shared, &delivery, endpoint, started_at).await;
+        let (result, asked_wait) =
+            attempt(shared, &delivery, endpoint, started_at, timestamp).await;
+        // The attempt's end, read once: its bookkeeping, its events, its
+        // duration and its next attempt's time all count from it (nothing
+        // below awaits, so a virtual clock could not have moved anyway).
+        let ended = clock.now();
         let gone = result == AttemptResult::Status(410);
         let done = result.is_success() || gone;
         let next_delay = schedule.get(index + 1).filter(|_| !done);
@@ -654,7 +671,7 @@ impl Ctx {
         tracing::debug!(result = %result.describe(), state = ?state, "attempt logged");
         let disabled = {
             let mut ledger = shared.ledger();
-            ledger.note_attempt(&delivery.event_id, state, next_delay.is_none(), clock.now());
+            ledger.note_attempt(&delivery.event_id, state, next_delay.is_none(), ended);
             if gone {
                 // 410 Gone: the receiver says this endpoint will never come back.
                 ledger.disable_endpoint(&endpoint.id);
@@ -665,7 +682,7 @@ impl Ctx {
                         &endpoint.id,
                         result.is_success(),
                         shared.config.disable_after_failures,
-                        clock.now(),
+                        ended,
                     )
                     .map(|run| format!("{run} consecutive failed attempts"))
             }
@@ -673,7 +690,7 @@ impl Ctx {
         shared
             .config
             .events
-            .emit(clock.now(), || hooklab_core::events::Happening::Delivery {
+            .emit(ended, || hooklab_core::events::Happening::Delivery {
                 order: delivery.order_id.clone(),
                 attempt: index as u32 + 1,
                 result: result.explain(),
@@ -685,7 +702,7 @@ impl Ctx {
             // user, in their language; a warning would print it again in
             // English.
             tracing::info!(endpoint = %endpoint.id, reason = %reason, "endpoint disabled");
-            shared.config.events.emit(clock.now(), || {
+            shared.config.events.emit(ended, || {
                 hooklab_core::events::Happening::EndpointDisabled {
                     endpoint: endpoint.id.to_string(),
                     reason,
@@ -703,7 +720,7 @@ impl Ctx {
         // draws come in the same order as before).
         let wait =
             next_delay.map(|delay| shared.jittered(*delay).max(asked_wait.unwrap_or(Dur::ZERO)));
-        let duration = clock.now().since(started_at);
+        let duration = ended.since(started_at);
         if let Some(outbox_id) = delivery.outbox {
             let outbox_state = if result.is_success() {
                 OutboxState::Succeeded
@@ -724,7 +741,7 @@ impl Ctx {
                 started_us: clock.unix_us(started_at),
                 duration_us: duration.as_us(),
                 result: result.describe(),
-                next_attempt_at_us: wait.map(|w| clock.unix_us(clock.now().plus(w))),
+                next_attempt_at_us: wait.map(|w| clock.unix_us(ended.plus(w))),
             });
         }
         shared.deliveries.record(
@@ -738,7 +755,7 @@ impl Ctx {
                 result,
                 // The instant the next attempt is really scheduled for
                 // (jitter and Retry-After in), as journalled above.
-                next_attempt_at: wait.map(|w| clock.now().plus(w)),
+                next_attempt_at: wait.map(|w| ended.plus(w)),
             },
             &shared.config.retention,
         );
@@ -780,7 +797,10 @@ pub(crate) fn event_json(event: &Event) -> serde_json::Result<Vec<u8>> {
         hooklab_core::wire::PaymentStatus::Approved => "approved",
         hooklab_core::wire::PaymentStatus::Declined => "declined",
     };
-    let amount = p.amount_cents.to_string();
+    // The amount's digits on the stack: `to_string` went through the
+    // formatting machinery and a heap string of its own.
+    let mut digits = [0u8; 20];
+    let amount = decimal(p.amount_cents, &mut digits);
     let mut json = Vec::with_capacity(192 + texts.iter().map(|t| t.len()).sum::<usize>());
     let mut put = |parts: &[&[u8]]| parts.iter().for_each(|part| json.extend_from_slice(part));
     put(&[
@@ -795,7 +815,7 @@ pub(crate) fn event_json(event: &Event) -> serde_json::Result<Vec<u8>> {
         b"\",\"order_id\":\"",
         p.order_id.as_str().as_bytes(),
         b"\",\"amount_cents\":",
-        amount.as_bytes(),
+        amount,
         b",\"currency\":\"",
         p.currency.as_bytes(),
         b"\",\"status\":\"",
@@ -810,34 +830,40 @@ pub(crate) fn event_json(event: &Event) -> serde_json::Result<Vec<u8>> {
     Ok(json)
 }
 
+/// `n` in decimal, as `n.to_string()` writes it, in the end of `buffer`
+/// (20 digits hold `u64::MAX`).
+fn decimal(mut n: u64, buffer: &mut [u8; 20]) -> &[u8] {
+    let mut start = buffer.len();
+    loop {
+        start -= 1;
+        buffer[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buffer[start..];
+        }
+    }
+}
+
 /// Whether serde_json writes `text` as it is between its quotes: it escapes
 /// only control characters, `"` and `\\`.
 fn plain_json_text(text: &str) -> bool {
     text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
-/// The Standard Webhooks headers' names, made once (a name parsed from a
-/// `&str` is copied on every request).
-static ID_HEADER: http::HeaderName =
-    http::HeaderName::from_static(hooklab_core::signature::ID_HEADER);
-static TIMESTAMP_HEADER: http::HeaderName =
-    http::HeaderName::from_static(hooklab_core::signature::TIMESTAMP_HEADER);
-static SIGNATURE_HEADER: http::HeaderName =
-    http::HeaderName::from_static(hooklab_core::signature::SIGNATURE_HEADER);
-
 /// One signed POST, with its timeout. Returns the result and, for a 429 or
 /// 503 with `Retry-After: <seconds>`, how long the receiver asked to wait.
+/// `timestamp` is the worker's `webhook-timestamp` (see [`request`]).
 #[tracing::instrument(level = "debug", skip_all, fields(url = %endpoint.uri))]
 async fn attempt(
     shared: &Shared,
     delivery: &Delivery,
     endpoint: &EndpointRecord,
     started_at: Micros,
+    timestamp: &mut TimestampHeader,
 ) -> (AttemptResult, Option<Dur>) {
-    let timestamp = shared.clock.unix_secs(started_at);
     // The header's text is what is signed, byte for byte.
-    let timestamp_header = http::HeaderValue::from(timestamp);
-    let timestamp_text = timestamp_header.to_str().unwrap_or_default();
+    let timestamp = timestamp.at(shared.clock.unix_secs(started_at));
+    let timestamp_text = timestamp.to_str().unwrap_or_default();
     // During a rotation, sign with every live secret (space-separated), so a
     // receiver that knows either one accepts the delivery. One string for
     // the header, sized for one signature (`v1,` and 44 characters).
@@ -849,34 +875,20 @@ async fn attempt(
         secret.sign_onto(
             delivery.event_id.as_str(),
             timestamp_text,
-            &delivery.body,
+            delivery.body.json(),
             &mut signature,
         );
     }
-    // The constant headers and every header name are static: no copy per
-    // attempt.
-    let request = http::Request::post(endpoint.uri.clone())
-        .header(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        )
-        .header(
-            http::header::USER_AGENT,
-            http::HeaderValue::from_static("hooklab-platform/0.1"),
-        )
-        .header(ID_HEADER.clone(), delivery.event_id.as_str())
-        .header(TIMESTAMP_HEADER.clone(), timestamp_header)
-        .header(SIGNATURE_HEADER.clone(), signature)
-        // Only the status matters: an acknowledgement's body is read up to
-        // 64 KiB and an endless one fails the attempt (`response_too_large`).
-        .extension(hooklab_core::http::BodyCap::ACK)
-        .body(delivery.body.clone());
-    let request = match request {
-        Ok(request) => request,
-        Err(e) => {
-            tracing::debug!(error = &e as &dyn std::error::Error, "request not built");
-            return (AttemptResult::Error(TransportErrorKind::BadUrl), None);
-        }
+    // Base64 and spaces: always a header value. The string becomes it
+    // without a copy.
+    let request = http::HeaderValue::try_from(signature)
+        .ok()
+        .and_then(|signature| {
+            request::webhook_request(&endpoint.uri, &delivery.body, timestamp, signature)
+        });
+    let Some(request) = request else {
+        tracing::debug!("request not built: the event id cannot be a header");
+        return (AttemptResult::Error(TransportErrorKind::BadUrl), None);
     };
     shared.deliveries.started.fetch_add(1, Ordering::Relaxed);
     let timeout = shared.config.delivery.timeout_ms.to_std();
@@ -927,6 +939,19 @@ mod tests {
                 created_at: "2026-12-02T01:59:59.000Z".to_owned(),
                 settled_at: settled.map(str::to_owned),
             },
+        }
+    }
+
+    /// The amount's digits are `to_string`'s, at every length.
+    #[test]
+    fn decimal_is_to_string() {
+        let mut buffer = [0u8; 20];
+        let powers = (0..20).map(|k| 10u64.pow(k));
+        for n in powers
+            .flat_map(|p| [p - 1, p, p + 1])
+            .chain([4_990, u64::MAX - 1, u64::MAX])
+        {
+            assert_eq!(decimal(n, &mut buffer), n.to_string().as_bytes());
         }
     }
 

@@ -29,9 +29,10 @@ use hooklab_core::duration::Dur;
 use hooklab_core::ids::{EventId, OrderId, PaymentId};
 use hooklab_core::rng::SeededRng;
 use hooklab_core::shutdown;
-use hooklab_core::signature::{self, WebhookSecret};
+use hooklab_core::signature::WebhookSecret;
 use hooklab_core::wire::{Event, EventType, Payment, PaymentStatus};
 use hooklab_platform::dispatch::MAX_IN_FLIGHT_PER_ENDPOINT;
+use hooklab_platform::dispatch::request::{TimestampHeader, WebhookBody, webhook_request};
 use hooklab_shop::receiver::WEBHOOK_PATH;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -118,7 +119,9 @@ pub fn dispatch(orders: u64, per_s: u64) -> Result<()> {
 /// the same 64 KiB cap on the answer. They are rendered and signed before
 /// the clock starts: the window holds only what the transport does, and
 /// rendering and signing stay the dispatcher's cost, as they are in a
-/// burst. Both lines print the sink's mean body size and header count, so a
+/// burst. Each request is assembled in the window, by the dispatcher's own
+/// [`webhook_request`] with a timestamp header kept per worker, so both
+/// put the same bytes on the wire at the same cost. Both lines print the sink's mean body size and header count, so a
 /// difference in shape shows.
 pub fn transport_ceiling(orders: u64) -> Result<()> {
     let concurrency = MAX_IN_FLIGHT_PER_ENDPOINT as u64;
@@ -140,26 +143,29 @@ pub fn transport_ceiling(orders: u64) -> Result<()> {
                 let messages = messages.clone();
                 tokio::spawn(async move {
                     let mut failed = 0u64;
+                    // Each worker keeps its timestamp header, as a
+                    // dispatcher's worker does.
+                    let mut timestamp = TimestampHeader::default();
                     loop {
                         let n = next.fetch_add(1, Ordering::Relaxed) as usize;
                         let Some(m) = messages.get(n) else {
-                            return Ok::<_, http::Error>(failed);
+                            return failed;
                         };
-                        let request = http::Request::post(uri.clone())
-                            .header(
-                                http::header::CONTENT_TYPE,
-                                http::HeaderValue::from_static("application/json"),
-                            )
-                            .header(
-                                http::header::USER_AGENT,
-                                http::HeaderValue::from_static("hooklab-platform/0.1"),
-                            )
-                            .header(signature::ID_HEADER, m.id.as_str())
-                            .header(signature::TIMESTAMP_HEADER, m.timestamp.to_string())
-                            .header(signature::SIGNATURE_HEADER, m.signature.as_str())
-                            .extension(hooklab_core::http::BodyCap::ACK)
-                            .body(m.body.clone())?;
-                        match http.send(request).await {
+                        // Built as the dispatcher builds each attempt's.
+                        let request = webhook_request(
+                            &uri,
+                            &m.body,
+                            timestamp.at(m.timestamp),
+                            m.signature.clone(),
+                        );
+                        let sent = match request {
+                            Some(request) => http.send(request).await,
+                            None => {
+                                failed += 1;
+                                continue;
+                            }
+                        };
+                        match sent {
                             Ok(r) if r.status().is_success() => {}
                             _ => failed += 1,
                         }
@@ -169,7 +175,7 @@ pub fn transport_ceiling(orders: u64) -> Result<()> {
             .collect();
         let mut failed = 0;
         for w in workers {
-            failed += w.await??;
+            failed += w.await?;
         }
         let elapsed = started.elapsed();
         trigger.trigger();
@@ -188,14 +194,17 @@ pub fn transport_ceiling(orders: u64) -> Result<()> {
 
 /// One ready delivery of the ceiling: what the dispatcher would send.
 struct SignedEvent {
-    id: String,
+    /// The event's JSON and its `webhook-id`, as the dispatcher makes them.
+    body: WebhookBody,
+    /// The unix second it is signed at.
     timestamp: i64,
-    signature: String,
-    body: Bytes,
+    /// Its `webhook-signature`.
+    signature: http::HeaderValue,
 }
 
-/// `orders` approvals, rendered as the platform renders an event
-/// (`serde_json` of `Event`) and signed as the dispatcher signs them.
+/// `orders` approvals, rendered as the platform renders an event (the
+/// bytes of `serde_json` of `Event`) and signed as the dispatcher signs
+/// them.
 fn signed_events(orders: u64) -> Result<Vec<SignedEvent>> {
     let clock = Clock::starting_now(Clock::system_unix_us());
     let secret = WebhookSecret::generate(&mut SeededRng::stream(7, "ceiling-secret"));
@@ -217,12 +226,12 @@ fn signed_events(orders: u64) -> Result<Vec<SignedEvent>> {
                     settled_at: Some(at.clone()),
                 },
             };
-            let body = serde_json::to_vec(&event)?;
+            let body = WebhookBody::of_event(&event)?;
+            let signature = secret.sign(event.id.as_str(), timestamp, body.json());
             Ok(SignedEvent {
-                signature: secret.sign(event.id.as_str(), timestamp, &body),
-                id: event.id.0,
+                body,
                 timestamp,
-                body: Bytes::from(body),
+                signature: http::HeaderValue::try_from(signature).map_err(http::Error::from)?,
             })
         })
         .collect()
