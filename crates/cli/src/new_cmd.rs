@@ -532,6 +532,7 @@ mod tests {
             let args = NewArgs {
                 name: dir.path().join(file),
                 from: "lost-webhooks".to_owned(),
+                force: false,
             };
             let Ok(written) = new(&args, lang, "") else {
                 panic!("{file} not written");
