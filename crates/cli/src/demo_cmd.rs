@@ -64,6 +64,34 @@ use std::sync::Arc;
 
 use hooklab_core::shutdown::ctrl_c;
 
+/// How `hooklab shop` ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShopEnd {
+    /// Every order known, failed or ended unknown.
+    Done,
+    /// Ctrl-C cut it short, and its last line said what was still waiting.
+    /// Exit code 130, as for `hooklab live`.
+    Interrupted,
+}
+
+/// Ctrl-C, caught from the moment this returns: the future is polled once
+/// here, which installs the handler (until then SIGINT ends the process on
+/// the spot, with no word said). The same as `live_cmd`'s.
+async fn armed_ctrl_c() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    let mut interrupt: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
+        Box::pin(ctrl_c());
+    std::future::poll_fn(|cx| {
+        // A Ctrl-C since the install is kept, by a ready future in its
+        // place: a finished `async fn` must not be polled again.
+        if interrupt.as_mut().poll(cx).is_ready() {
+            interrupt = Box::pin(std::future::ready(()));
+        }
+        std::task::Poll::Ready(())
+    })
+    .await;
+    interrupt
+}
+
 /// `hooklab platform`.
 pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
     let lang = out.lang;
@@ -113,6 +141,9 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
         })?;
     let listener = crate::listen::bind(args.listen, lang).await?;
     let addr = listener.local_addr()?;
+    // Before the first line: a Ctrl-C once it is printed stops the
+    // platform as a Ctrl-C later would, rather than killing it unsaid.
+    let interrupt = armed_ctrl_c().await;
     let now = out.now();
     match lang {
         Lang::En => {
@@ -144,7 +175,7 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
     }
     let (trigger, shutdown) = shutdown::channel();
     let _stop_on_ctrl_c = tokio::spawn(async move {
-        ctrl_c().await;
+        interrupt.await;
         trigger.trigger();
     });
     let served = platform
@@ -156,7 +187,7 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
 }
 
 /// `hooklab shop`.
-pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
+pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<ShopEnd> {
     let clock = Clock::starting_now(Clock::system_unix_us());
     let lang = out.lang;
     // Before any order: a platform URL no request could use is the user's
@@ -336,6 +367,10 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         }
         receiving = Some(receiver);
     }
+    // Before the line that says Ctrl-C stops the shop: from then on a
+    // Ctrl-C is said, with what is still waiting (see the end). Before it,
+    // SIGINT ends the process at once, as for any command.
+    let mut interrupt = armed_ctrl_c().await;
     let now = out.now();
     // What `--interval` means for this strategy: a polling period, a long
     // poll's longest hold, or nothing (webhooks and the stream).
@@ -454,7 +489,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         }
         tokio::select! {
             biased;
-            _ = ctrl_c() => { interrupted = true; break },
+            () = &mut interrupt => { interrupted = true; break },
             changed = settled.changed() => if changed.is_err() { break },
         }
     }
@@ -518,18 +553,27 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
         load(&sent.event_lists),
         load(&sent.rate_limited),
     );
+    let head = if interrupted {
+        interrupted_said(lang, &book, &resumed)
+    } else {
+        match lang {
+            Lang::En => format!("done: {} known", counted(known, "order", "orders")),
+            Lang::PtBr => format!(
+                "fim: {}",
+                counted(known, "pedido conhecido", "pedidos conhecidos")
+            ),
+        }
+    };
     out.say(match lang {
         Lang::En => format!(
-            "{now} done: {} known; {}, {wasted} {}wasted; {}; {limited} rate-limited{}",
-            counted(known, "order", "orders"),
+            "{now} {head}; {}, {wasted} {}wasted; {}; {limited} rate-limited{}",
             counted(polls, "poll", "polls"),
             if polls == 1 { "" } else { "of them " },
             counted(lists, "event-log poll", "event-log polls"),
             unknown_orders_said(lang, receiving.as_deref())
         ),
         Lang::PtBr => format!(
-            "{now} fim: {}; {}, {wasted} {}; {}; {limited} {} por taxa (429){}",
-            counted(known, "pedido conhecido", "pedidos conhecidos"),
+            "{now} {head}; {}, {wasted} {}; {}; {limited} {} por taxa (429){}",
             counted(polls, "consulta", "consultas"),
             if wasted == 1 {
                 "desperdiçada"
@@ -549,6 +593,56 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
             unknown_orders_said(lang, receiving.as_deref())
         ),
     });
+    if interrupted {
+        // What becomes of the orders still waiting: kept by the inbox for
+        // the next start, or by nothing.
+        let waiting = still_waiting(&book);
+        if waiting > 0 {
+            let now = out.now();
+            let which = |n: usize| match (lang, n) {
+                (Lang::En, 1) => "order still waiting".to_owned(),
+                (Lang::En, n) => format!("{n} orders still waiting"),
+                (Lang::PtBr, 1) => "o pedido que espera".to_owned(),
+                (Lang::PtBr, n) => format!("os {n} pedidos que esperam"),
+            };
+            out.say(match (&args.data, lang) {
+                (Some(path), Lang::En) => format!(
+                    "{now} the inbox {} keeps the {} for the next start: \
+                     `hooklab shop` with the same --data resumes {}",
+                    path.display(),
+                    which(waiting),
+                    if waiting == 1 { "it" } else { "them" }
+                ),
+                (Some(path), Lang::PtBr) => format!(
+                    "{now} a caixa de entrada {} guarda {} para o próximo início: \
+                     `hooklab shop` com o mesmo --data {}",
+                    path.display(),
+                    which(waiting),
+                    if waiting == 1 {
+                        "o retoma"
+                    } else {
+                        "os retoma"
+                    }
+                ),
+                (None, Lang::En) => format!(
+                    "{now} without --data nothing keeps the {}: a next start does not wait for {}",
+                    which(waiting),
+                    if waiting == 1 { "it" } else { "them" }
+                ),
+                (None, Lang::PtBr) => format!(
+                    "{now} sem --data, nada guarda {}: um próximo início não {}",
+                    which(waiting),
+                    if waiting == 1 {
+                        "espera por ele"
+                    } else {
+                        "espera por eles"
+                    }
+                ),
+            });
+        }
+        out.finish()?;
+        return Ok(ShopEnd::Interrupted);
+    }
     out.finish()?;
     // Orders the platform never took: the book records each before the
     // wait above can end on it (it counts them as settled), so reading it
@@ -614,7 +708,92 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<()> {
             ),
         });
     }
-    Ok(())
+    Ok(ShopEnd::Done)
+}
+
+/// The start of the shop's last line after a Ctrl-C: how many orders this
+/// run placed (and took back from its inbox), how many are known, how many
+/// still wait for their outcome, and how many failed or ended unknown, all
+/// read from the book.
+fn interrupted_said(lang: Lang, book: &OrderBook, resumed: &HashSet<OrderId>) -> String {
+    let entries = book.entries();
+    let failed = book.failed().len();
+    let gone = book.abandoned_orders().len();
+    let failed_ids: HashSet<OrderId> = book.failed().into_iter().map(|(o, _)| o).collect();
+    let placed = entries
+        .iter()
+        .filter(|e| !resumed.contains(&e.order_id) && !failed_ids.contains(&e.order_id))
+        .count();
+    let taken_back = entries
+        .iter()
+        .filter(|e| resumed.contains(&e.order_id))
+        .count();
+    let known = load_known(book);
+    let waiting = still_waiting(book);
+    match lang {
+        Lang::En => {
+            let mut said = format!(
+                "interrupted (Ctrl-C): {} placed",
+                counted(placed, "order", "orders")
+            );
+            if taken_back > 0 {
+                said.push_str(&format!(", {taken_back} resumed from the inbox"));
+            }
+            said.push_str(&format!(", {known} known, {waiting} still waiting"));
+            if failed > 0 {
+                said.push_str(&format!(", {failed} could not be placed"));
+            }
+            if gone > 0 {
+                said.push_str(&format!(", {gone} ended unknown"));
+            }
+            said
+        }
+        Lang::PtBr => {
+            let mut said = format!(
+                "interrompido (Ctrl-C): {}",
+                counted(placed, "pedido feito", "pedidos feitos")
+            );
+            if taken_back > 0 {
+                said.push_str(&format!(
+                    ", {} da caixa de entrada",
+                    counted(taken_back, "retomado", "retomados")
+                ));
+            }
+            said.push_str(&format!(
+                ", {}, {waiting} ainda esperando",
+                counted(known, "conhecido", "conhecidos")
+            ));
+            if failed > 0 {
+                said.push_str(&format!(
+                    ", {failed} não {}",
+                    if failed == 1 {
+                        "pôde ser feito"
+                    } else {
+                        "puderam ser feitos"
+                    }
+                ));
+            }
+            if gone > 0 {
+                said.push_str(&format!(", {gone} sem resultado"));
+            }
+            said
+        }
+    }
+}
+
+/// Orders in the book still waiting for their outcome: neither known, nor
+/// failed, nor ended unknown.
+fn still_waiting(book: &OrderBook) -> usize {
+    let ended: HashSet<OrderId> = book
+        .failed()
+        .into_iter()
+        .chain(book.abandoned_orders())
+        .map(|(o, _)| o)
+        .collect();
+    book.entries()
+        .iter()
+        .filter(|e| e.known_at.is_none() && !ended.contains(&e.order_id))
+        .count()
 }
 
 /// The line that says an order's payment could not be created, and why:

@@ -1,12 +1,13 @@
 //! Binding the address a command serves on, and saying why it could not.
 //!
-//! `hooklab platform`, `hooklab shop` (its webhook receiver) and `hooklab
-//! live` listen on an address the user chose with `--listen` (or its
-//! default). In a classroom the usual failure is that it is taken: a
+//! `hooklab platform`, `hooklab shop` (its webhook receiver), `hooklab
+//! live` and `hooklab github listen` listen on an address the user chose
+//! with `--listen` (or its default). In a classroom the usual failure is that it is taken: a
 //! classmate's demo, the same command still running in another terminal.
 //! That is the user's to fix, so it exits 2 (not 1, "hooklab broke"), and the
 //! message names the address and what to type instead, in the user's
-//! language. Every listening command binds through [`bind`], so they say it
+//! language. Every listening command binds through [`bind`] (`github listen`,
+//! which binds in its own crate, through [`bind_failure`]), so they say it
 //! the same way. (`hooklab run` binds `127.0.0.1:0` inside the harness, the
 //! system's choice of a free port, and takes no address.)
 
@@ -29,13 +30,20 @@ pub struct BindError {
 
 /// Binds `addr` for the command; on failure, a [`BindError`] in `lang`.
 pub async fn bind(addr: SocketAddr, lang: Lang) -> anyhow::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        anyhow::Error::new(BindError {
-            addr,
-            kind: e.kind(),
-            system: e.to_string(),
-            lang,
-        })
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| bind_failure(addr, &e, lang))
+}
+
+/// The [`BindError`] for `addr`, which the system refused with `e`: for a
+/// command that binds by itself (`hooklab github listen`), said as
+/// [`bind`] says it.
+pub fn bind_failure(addr: SocketAddr, e: &std::io::Error, lang: Lang) -> anyhow::Error {
+    anyhow::Error::new(BindError {
+        addr,
+        kind: e.kind(),
+        system: e.to_string(),
+        lang,
     })
 }
 

@@ -406,18 +406,23 @@ fn main() -> ExitCode {
                 }
                 other => other,
             }),
-        Command::Shop(args) => demo_out(lang, offset)
-            .and_then(|out| demo(demo_cmd::shop(args, out), lang))
-            .map_err(|failure| match failure {
-                Failure::Runtime(e)
-                    if data::is_bad_file(&e)
-                        || demo_cmd::is_flag_mistake(&e)
-                        || listen::is_bind_failure(&e) =>
-                {
-                    Failure::Usage(e)
-                }
-                other => other,
-            }),
+        Command::Shop(args) => {
+            match demo_out(lang, offset).and_then(|out| demo(demo_cmd::shop(args, out), lang)) {
+                // Ctrl-C cut it short (and its last line said what waits): a
+                // shell's code for it, as for `hooklab live`.
+                Ok(demo_cmd::ShopEnd::Interrupted) => return ExitCode::from(130),
+                other => other.map(drop).map_err(|failure| match failure {
+                    Failure::Runtime(e)
+                        if data::is_bad_file(&e)
+                            || demo_cmd::is_flag_mistake(&e)
+                            || listen::is_bind_failure(&e) =>
+                    {
+                        Failure::Usage(e)
+                    }
+                    other => other,
+                }),
+            }
+        }
         // A key the platform refuses is the user's flag to fix (exit 2).
         Command::Order(args) => {
             demo(demo_cmd::order(args, lang), lang).map_err(|failure| match failure {
@@ -614,6 +619,11 @@ fn github(cmd: github_cmd::GithubCommand, lang: Lang) -> Result<(), Failure> {
         .context(text::phrase(lang, text::Phrase::Runtime, ""))
         .map_err(Failure::Runtime)?;
     runtime.block_on(github_cmd::run(cmd, lang)).map_err(|e| {
+        // A --listen address taken or refused: said and coded (exit 2) as
+        // for `platform`, `shop` and `live` (see `listen`).
+        if let hooklab_github::command::CommandError::Bind { addr, source } = &e {
+            return Failure::Usage(listen::bind_failure(*addr, source, lang));
+        }
         let usage = e.is_usage();
         let error = match text::github_error(lang, &e) {
             // Said whole in Portuguese: no English detail to keep.
@@ -637,10 +647,10 @@ fn demo_out(lang: Lang, offset: time::UtcOffset) -> Result<demo_cmd::Out, Failur
 }
 
 /// Runs one of the two-terminal demo commands on a fresh runtime.
-fn demo(
-    command: impl std::future::Future<Output = anyhow::Result<()>>,
+fn demo<T>(
+    command: impl std::future::Future<Output = anyhow::Result<T>>,
     lang: Lang,
-) -> Result<(), Failure> {
+) -> Result<T, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

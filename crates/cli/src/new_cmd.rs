@@ -26,6 +26,10 @@ pub struct NewArgs {
     /// (`lost-webhooks`) or a path to a .toml file.
     #[arg(long, default_value = "checkout", value_name = "SCENARIO")]
     pub from: String,
+
+    /// Overwrite NAME.toml if it already exists (its edits are lost).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Options of `hooklab validate`.
@@ -179,8 +183,9 @@ fn folder_safe(stem: &str) -> String {
     }
 }
 
-/// Writes the new file; returns its path. Refuses to replace a file, and to
-/// start from a scenario that is itself invalid (it says why).
+/// Writes the new file; returns its path. Refuses to replace a file (unless
+/// `--force`; a folder never), and to start from a scenario that is itself
+/// invalid (it says why).
 pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate::Failure> {
     let mut file = args.name.clone();
     if file.extension().is_none_or(|e| e != "toml") {
@@ -238,11 +243,28 @@ pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate:
             e.render(lang)
         )));
     }
-    if file.exists() {
-        return Err(crate::Failure::Usage(anyhow::anyhow!(match lang {
-            Lang::En => format!("{} already exists; choose another name", file.display()),
-            Lang::PtBr => format!("{} já existe; escolha outro nome", file.display()),
-        })));
+    // A folder is never replaced, even with --force.
+    if file.exists() && (!args.force || file.is_dir()) {
+        return Err(crate::Failure::Usage(anyhow::anyhow!(
+            match (lang, file.is_dir()) {
+                (Lang::En, false) => format!(
+                    "{} already exists; choose another name, or add --force to overwrite it (its edits are lost)",
+                    file.display()
+                ),
+                (Lang::PtBr, false) => format!(
+                    "{} já existe; escolha outro nome, ou acrescente --force para sobrescrevê-lo (as edições nele se perdem)",
+                    file.display()
+                ),
+                (Lang::En, true) => format!(
+                    "{} already exists and is a folder; choose another name",
+                    file.display()
+                ),
+                (Lang::PtBr, true) => format!(
+                    "{} já existe e é uma pasta; escolha outro nome",
+                    file.display()
+                ),
+            }
+        )));
     }
     // Keys and values are the file format; the comments are prose for the
     // student, so they come in the student's language.
@@ -510,6 +532,7 @@ mod tests {
             let args = NewArgs {
                 name: dir.path().join(file),
                 from: "lost-webhooks".to_owned(),
+                force: false,
             };
             let Ok(written) = new(&args, lang, "") else {
                 panic!("{file} not written");

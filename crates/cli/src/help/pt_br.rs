@@ -427,6 +427,11 @@ const PT_BR: &[(&str, &str, &str)] = &[
         "De onde começar: `checkout` (embutido), um nome em scenarios/ (`lost-webhooks`) ou o caminho de um arquivo .toml",
     ),
     (
+        "new",
+        "force",
+        "Sobrescreve NOME.toml se ele já existir (as edições nele se perdem)",
+    ),
+    (
         "validate",
         "",
         "Verifica arquivos de cenário sem executá-los (`hooklab validate checkout minha-loja.toml`): uma linha por arquivo, código de saída 0 quando todos são válidos, 2 quando algum não é",

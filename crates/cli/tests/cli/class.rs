@@ -764,6 +764,42 @@ fn new_writes_a_commented_scenario_that_validates_and_refuses_to_overwrite() {
         std::fs::read_to_string(dir.path().join("minha-loja.toml")).unwrap(),
         text
     );
+    // The refusal names the way to overwrite, in both languages, and
+    // --force takes it: the edited file is replaced by a fresh one.
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    let pt = hooklab(dir.path())
+        .args(["--lang", "pt-BR", "new", "minha-loja"])
+        .output()
+        .unwrap();
+    assert_eq!(pt.status.code(), Some(2));
+    assert!(
+        stderr(&pt)
+            .contains("já existe; escolha outro nome, ou acrescente --force para sobrescrevê-lo"),
+        "{}",
+        stderr(&pt)
+    );
+    std::fs::write(dir.path().join("minha-loja.toml"), "edited\n").unwrap();
+    let forced = hooklab(dir.path())
+        .args(["new", "minha-loja", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("minha-loja.toml")).unwrap(),
+        text
+    );
+    // A folder of that name is never replaced.
+    std::fs::create_dir(dir.path().join("pasta.toml")).unwrap();
+    let folder = hooklab(dir.path())
+        .args(["new", "pasta", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(folder.status.code(), Some(2), "{}", stderr(&folder));
+    assert!(
+        stderr(&folder).contains("is a folder"),
+        "{}",
+        stderr(&folder)
+    );
 
     std::fs::write(dir.path().join("bad.toml"), "name = \"x\"\nseed = = 1\n").unwrap();
     let out = hooklab(dir.path())

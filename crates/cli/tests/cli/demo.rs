@@ -112,7 +112,7 @@ fn a_signed_event_for_an_order_the_shop_does_not_know_is_said() {
         }
     };
     assert!(warning.contains("does not know"), "{warning}");
-    // Ctrl-C: the shop stops and prints its counts.
+    // Ctrl-C: the shop stops, says it was cut short, and prints its counts.
     let interrupted = std::process::Command::new("kill")
         .args(["-INT", &shop.0.id().to_string()])
         .status()
@@ -122,8 +122,8 @@ fn a_signed_event_for_an_order_the_shop_does_not_know_is_said() {
         let line = lines
             .1
             .recv_timeout(std::time::Duration::from_secs(60))
-            .expect("no done: line after Ctrl-C");
-        if line.contains("done:") {
+            .expect("no interrupted line after Ctrl-C");
+        if line.contains("interrupted (Ctrl-C):") {
             break line;
         }
     };

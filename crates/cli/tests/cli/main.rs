@@ -12,6 +12,7 @@ mod messages;
 mod pt_findings;
 mod ptlesson;
 mod replay_speed;
+mod shop_ctrl_c;
 mod stderr;
 mod student_input;
 

@@ -116,7 +116,7 @@ fn a_port_already_in_use_is_refused_with_the_address_and_what_to_type() {
     let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = held.local_addr().unwrap().to_string();
     let tmp = crate::temp_dir();
-    let commands: [Vec<&str>; 3] = [
+    let commands: [Vec<&str>; 4] = [
         vec!["platform", "--data", ":memory:", "--listen", &addr],
         vec![
             "shop",
@@ -130,6 +130,8 @@ fn a_port_already_in_use_is_refused_with_the_address_and_what_to_type() {
             &addr,
         ],
         vec!["live", "--now", "--listen", &addr],
+        // It used to exit 1 with its own, shorter sentence.
+        vec!["github", "listen", "--secret", "s3cret", "--listen", &addr],
     ];
     for args in &commands {
         for (lang, words) in [
