@@ -106,17 +106,28 @@ impl Scan {
                 self.after += bytes.len() as u64;
                 return None;
             }
-            let (part, ended, rest) = match memchr(b'\n', bytes) {
-                Some(at) => (&bytes[..at], true, &bytes[at + 1..]),
-                None => (bytes, false, &[][..]),
+            let Some(at) = memchr(b'\n', bytes) else {
+                // A line the next read ends.
+                return self.part(bytes);
             };
-            if let Some(refusal) = self.part(part) {
-                return Some(refusal);
+            let line = &bytes[..at];
+            bytes = &bytes[at + 1..];
+            let refusal = match self.line_len {
+                // A whole line in this read (a head's usual case): looked
+                // at where it lies, not copied.
+                0 => self
+                    .request_line(line)
+                    .or_else(|| self.end_line(line, true)),
+                // The end of a line begun in an earlier read.
+                _ => self.part(line).or_else(|| {
+                    let kept = self.kept;
+                    let whole = self.line_len < KEPT;
+                    self.end_line(&kept[..self.line_len.min(KEPT)], whole)
+                }),
+            };
+            if refusal.is_some() {
+                return refusal;
             }
-            if ended && let Some(refusal) = self.end_line() {
-                return Some(refusal);
-            }
-            bytes = rest;
         }
         None
     }
@@ -128,10 +139,15 @@ impl Scan {
             self.kept[self.line_len..self.line_len + keep].copy_from_slice(&part[..keep]);
         }
         self.line_len += part.len();
+        self.request_line(part)
+    }
+
+    /// Counts the request target's bytes in `part`, a piece of the request
+    /// line (`METHOD SP target SP version`), if that is the current line.
+    fn request_line(&mut self, part: &[u8]) -> Option<Refusal> {
         if self.lines > 0 {
             return None;
         }
-        // The request line: `METHOD SP target SP version`.
         let mut rest = part;
         while !rest.is_empty() {
             let (field, spaced, after) = match memchr(b' ', rest) {
@@ -152,12 +168,11 @@ impl Scan {
         None
     }
 
-    /// The current line ended (its `\n` read).
-    fn end_line(&mut self) -> Option<Refusal> {
-        let kept = &self.kept[..self.line_len.min(KEPT)];
-        // A line longer than what is kept cannot hold a plain number.
-        let whole = self.line_len < KEPT;
-        let blank = self.line_len == 0 || (self.line_len == 1 && kept == b"\r");
+    /// The current line ended (its `\n` read): `kept` is the line, or its
+    /// first [`KEPT`] bytes when not `whole` (a longer line cut across
+    /// reads, which cannot hold a plain number).
+    fn end_line(&mut self, kept: &[u8], whole: bool) -> Option<Refusal> {
+        let blank = kept.is_empty() || (whole && kept == b"\r");
         let line = self.lines;
         self.line_len = 0;
         if blank {
@@ -170,6 +185,11 @@ impl Scan {
         }
         self.lines += 1;
         if line == 0 {
+            return None;
+        }
+        // Only two names matter: the rest are passed over on their first
+        // byte.
+        if !matches!(kept.first(), Some(b'c' | b'C' | b't' | b'T')) {
             return None;
         }
         if let Some(value) = header_value(kept, b"content-length:") {
@@ -203,12 +223,16 @@ fn header_value<'a>(line: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
 
 /// A header value that is one plain decimal number, spaces around it.
 fn plain_number(value: &[u8]) -> Result<u64, ()> {
-    let text = std::str::from_utf8(value).map_err(drop)?;
-    let text = text.trim_matches(|c| c == ' ' || c == '\t' || c == '\r');
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(());
-    }
-    text.parse().map_err(drop)
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
+    let start = value.iter().position(|b| !space(b)).ok_or(())?;
+    let end = value.iter().rposition(|b| !space(b)).ok_or(())? + 1;
+    value[start..end]
+        .iter()
+        .try_fold(0u64, |n, b| match b {
+            b'0'..=b'9' => n.checked_mul(10)?.checked_add(u64::from(b - b'0')),
+            _ => None,
+        })
+        .ok_or(())
 }
 
 #[cfg(test)]
@@ -284,6 +308,23 @@ mod tests {
         let mut scan = Scan::new(true, 0);
         assert_eq!(scan.saw(fits.as_bytes()), None);
         assert!(scan.done);
+    }
+
+    /// A `Content-Length` is read wherever the reads split it, and only a
+    /// plain number counts as one.
+    #[test]
+    fn a_content_length_is_read_across_reads_and_only_as_a_plain_number() {
+        let head = b"POST / HTTP/1.1\r\nContent-Length:  1234 \r\n\r\n";
+        for cut in 0..=head.len() {
+            let mut scan = Scan::new(true, 0);
+            assert_eq!(scan.saw(&head[..cut]), None);
+            assert_eq!(scan.saw(&head[cut..]), None);
+            assert_eq!(scan.length, Some(Ok(1234)), "cut at {cut}");
+        }
+        for bad in ["1 2", "", "+5", "99999999999999999999999", "0x10"] {
+            assert_eq!(plain_number(bad.as_bytes()), Err(()), "{bad:?}");
+        }
+        assert_eq!(plain_number(b"\t7\r"), Ok(7));
     }
 
     #[test]
