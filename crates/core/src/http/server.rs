@@ -10,11 +10,15 @@
 //! ([`ServerLimits`]):
 //!
 //! - a **header-read timeout**: a client has this long to send a request's
-//!   head, counted from when the connection opens or goes idle between two
-//!   requests (hyper restarts the timer while it waits for the next head).
-//!   A head begun but not whole by then is answered 408 `request_timeout`
-//!   in the JSON shape (`server/head.rs`); a connection that sent nothing is
-//!   closed;
+//!   head, counted from when the connection opens or from when the last
+//!   answer was done; the clock stops while the server answers. A head
+//!   begun but not whole by then is answered 408 `request_timeout` in the
+//!   JSON shape; a connection that sent nothing, or sat idle after its last
+//!   answer, is closed. The clock is `server/head.rs`'s, on the
+//!   connection's bytes, not hyper's (which only closes), and the same scan
+//!   answers a request target over 8 KiB with 414 `uri_too_long` and a
+//!   head with both `Content-Length` and `Transfer-Encoding` with 400, in
+//!   the JSON shape;
 //! - an **idle timeout**: a connection on which nothing moved either way for
 //!   this long while the server waits to read (a body sent a byte a minute)
 //!   is closed. A handler that takes its time, or an event stream that sends
@@ -59,7 +63,7 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use hyper::body::{Body as HttpBody, Frame, SizeHint};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
@@ -236,20 +240,19 @@ where
         served.connections += 1;
         // Small answers must not wait for Nagle's algorithm.
         let _ = stream.set_nodelay(true);
+        let service = edge.connection();
         let io = TokioIo::new(head::head_deadline(
             idle_timeout(wrap(stream), limits.idle_timeout),
             limits.header_read_timeout,
+            service.expiry.clone(),
         ));
-        let service = edge.connection();
         let mut closing = closing_rx.clone();
         connections.spawn(async move {
             let _permit = permit;
             let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                // Later than `HeadDeadline`'s, which answers a slow head
-                // 408; hyper's closes a connection that sends nothing.
-                .header_read_timeout(head::hyper_backstop(limits.header_read_timeout));
+            // `HeadDeadline` keeps the header-read timeout; hyper's timer
+            // (a timer reset on every request) is off.
+            builder.header_read_timeout(None);
             let connection = builder.serve_connection(io, service);
             let mut connection = std::pin::pin!(connection);
             let ended = tokio::select! {
@@ -329,12 +332,17 @@ impl<S: Shaped> Edge<S> {
     }
 }
 
-/// One connection's body deadlines: which request's body ran out of time.
-/// One per connection rather than a flag allocated per request; requests
-/// are numbered so that a body kept past its request (a handler that
-/// handed it to a task) cannot make a later request's answer a 408.
+/// One connection's state shared by its service and its stream: which
+/// request's body ran out of time, and whether a request is being answered
+/// (the head deadline's [`head::Phase`]). One per connection rather than a
+/// flag allocated per request; requests are numbered so that a body kept
+/// past its request (a handler that handed it to a task) cannot make a
+/// later request's answer a 408.
 #[derive(Debug, Default)]
 struct Expiry {
+    /// Set by [`Edge`] as it answers, read by the connection's
+    /// `HeadDeadline`: no head deadline while a request is answered.
+    phase: head::Phase,
     /// The last request's number.
     numbered: AtomicU64,
     /// The number of the last request whose body ran out of time (0: none).
@@ -385,6 +393,7 @@ where
 
     fn call(&self, request: http::Request<B>) -> Self::Future {
         let expired = Expired::next(&self.expiry);
+        self.expiry.phase.answering();
         let head = request.method() == http::Method::HEAD;
         let request =
             request.map(|body| Body::new(BodyDeadline::new(body, self.timeout, expired.clone())));
@@ -418,13 +427,78 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let response = std::task::ready!(Pin::new(&mut this.answer).poll(cx));
+        let response = match std::task::ready!(Pin::new(&mut this.answer).poll(cx)) {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
         // Whatever the handler made of a body that failed half-way (axum
         // says 400), the client was too slow.
-        match this.expired.is_set() {
-            true => Poll::Ready(Ok(request_timed_out(this.timeout))),
-            false => Poll::Ready(response),
+        let response = match this.expired.is_set() {
+            true => request_timed_out(this.timeout),
+            false => response,
+        };
+        let expiry = &this.expired.expiry;
+        // An answer of known length is done once hyper has it (nearly every
+        // answer); a stream is done when its body ends.
+        if response.body().size_hint().exact().is_some() {
+            expiry.phase.answered();
+            return Poll::Ready(Ok(response));
         }
+        let expiry = expiry.clone();
+        Poll::Ready(Ok(response.map(|body| {
+            Body::new(Streamed {
+                inner: body,
+                expiry: Some(expiry),
+            })
+        })))
+    }
+}
+
+/// A streamed answer's body (an event stream, say), which tells the
+/// connection's head deadline when it is done (ended or dropped): until
+/// then the server is answering, and no head is due.
+struct Streamed {
+    inner: Body,
+    /// Taken when the body says it is done.
+    expiry: Option<Arc<Expiry>>,
+}
+
+impl Streamed {
+    fn done(&mut self) {
+        if let Some(expiry) = self.expiry.take() {
+            expiry.phase.answered();
+        }
+    }
+}
+
+impl Drop for Streamed {
+    fn drop(&mut self) {
+        self.done();
+    }
+}
+
+impl HttpBody for Streamed {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        let frame = std::task::ready!(Pin::new(&mut this.inner).poll_frame(cx));
+        if frame.is_none() {
+            this.done();
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -931,7 +1005,64 @@ mod tests {
     use tower::ServiceExt;
 
     fn app() -> Router {
-        error_shape(Router::new().route("/echo", post(|body: bytes::Bytes| async move { body })))
+        error_shape(
+            Router::new()
+                .route("/echo", post(|body: bytes::Bytes| async move { body }))
+                // Answers after `ms` milliseconds: a handler that takes
+                // longer than the head deadline.
+                .route(
+                    "/slow/{ms}",
+                    axum::routing::get(
+                        |axum::extract::Path(ms): axum::extract::Path<u64>| async move {
+                            tokio::time::sleep(Duration::from_millis(ms)).await;
+                            "done"
+                        },
+                    ),
+                )
+                // Five chunks, `ms` milliseconds apart: a streamed answer.
+                .route(
+                    "/stream/{ms}",
+                    axum::routing::get(
+                        |axum::extract::Path(ms): axum::extract::Path<u64>| async move {
+                            Body::new(Chunks {
+                                left: 5,
+                                every: Duration::from_millis(ms),
+                                sleep: None,
+                            })
+                        },
+                    ),
+                ),
+        )
+    }
+
+    /// A streamed body: `left` one-byte chunks, `every` apart.
+    struct Chunks {
+        left: u8,
+        every: Duration,
+        sleep: Option<Pin<Box<Sleep>>>,
+    }
+
+    impl HttpBody for Chunks {
+        type Data = bytes::Bytes;
+        type Error = Infallible;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+            let this = self.get_mut();
+            if this.left == 0 {
+                return Poll::Ready(None);
+            }
+            let every = this.every;
+            let sleep = this
+                .sleep
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(every)));
+            std::task::ready!(sleep.as_mut().poll(cx));
+            this.sleep = None;
+            this.left -= 1;
+            Poll::Ready(Some(Ok(Frame::data(bytes::Bytes::from_static(b"x")))))
+        }
     }
 
     async fn shaped(method: &str, uri: &str, body: Body) -> (StatusCode, serde_json::Value) {
@@ -1147,15 +1278,117 @@ mod tests {
         rest
     }
 
+    /// [`short`] with the idle timeout out of the way: only the head
+    /// deadline can close a quiet connection.
+    fn head_only() -> ServerLimits {
+        ServerLimits {
+            idle_timeout: Duration::from_secs(3_600),
+            request_timeout: Duration::from_secs(3_600),
+            ..short()
+        }
+    }
+
     #[tokio::test]
-    async fn a_client_that_sends_half_a_head_is_cut_off() {
-        let (addr, _trigger, _task) = start(short()).await;
+    async fn a_client_that_sends_half_a_head_is_answered_408_and_cut_off() {
+        let (addr, _trigger, _task) = start(head_only()).await;
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         stream
             .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\n")
             .await
             .unwrap();
-        closed_by_server(stream).await;
+        let text = String::from_utf8(closed_by_server(stream).await).unwrap();
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+        assert!(text.contains("\"request_timeout\""), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_client_that_sends_nothing_is_closed_without_an_answer() {
+        let (addr, _trigger, _task) = start(head_only()).await;
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        assert_eq!(closed_by_server(stream).await, b"");
+    }
+
+    #[tokio::test]
+    async fn a_kept_alive_connection_idle_after_its_answer_is_closed_without_another() {
+        let (addr, _trigger, _task) = start(head_only()).await;
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+            .await
+            .unwrap();
+        let text = String::from_utf8(closed_by_server(stream).await).unwrap();
+        // The one answer, and then the close: no 408 after it.
+        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+        assert!(text.ends_with("\r\n\r\nhi"), "{text}");
+        assert_eq!(text.matches("HTTP/1.1").count(), 1, "{text}");
+    }
+
+    /// Three times the head deadline in the handler, or between a streamed
+    /// answer's chunks, is the server answering, not a slow head; the
+    /// connection then serves a second request.
+    #[tokio::test]
+    async fn no_head_is_due_while_the_server_answers() {
+        let limits = head_only();
+        let (addr, _trigger, _task) = start(limits).await;
+        let ms = limits.header_read_timeout.as_millis() * 3;
+        for path in [format!("/slow/{ms}"), format!("/stream/{ms}")] {
+            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+            stream.write_all(request.as_bytes()).await.unwrap();
+            stream
+                .write_all(b"GET /slow/0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            let text = String::from_utf8(closed_by_server(stream).await).unwrap();
+            assert_eq!(text.matches("HTTP/1.1 200").count(), 2, "{path}: {text}");
+            assert!(!text.contains("408"), "{path}: {text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_over_long_target_is_answered_414_in_json() {
+        let (addr, _trigger, _task) = start(head_only()).await;
+        let long = format!(
+            "GET /echo?{} HTTP/1.1\r\nHost: x\r\n\r\n",
+            "q".repeat(head::MAX_TARGET_BYTES)
+        );
+        let answer = raw_answer(addr, long.as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 414"), "{answer}");
+        let body: serde_json::Value =
+            serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+        assert_eq!(body["error"]["code"], "uri_too_long");
+        // At the limit, the route answers (405: the echo takes a POST).
+        let fits = format!(
+            "GET /echo?{} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            "q".repeat(head::MAX_TARGET_BYTES - "/echo?".len())
+        );
+        let answer = raw_answer(addr, fits.as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
+    }
+
+    #[tokio::test]
+    async fn content_length_with_transfer_encoding_is_answered_400_in_json() {
+        let (addr, _trigger, _task) = start(head_only()).await;
+        let both = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\
+                     Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+        let answer = raw_answer(addr, both).await;
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+        let body: serde_json::Value =
+            serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+        assert_eq!(body["error"]["code"], "bad_request");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Transfer-Encoding"),
+            "{body}"
+        );
+        // Chunked alone is read by hyper as before.
+        let chunked = b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\
+                        Connection: close\r\n\r\n2\r\nhi\r\n0\r\n\r\n";
+        let answer = raw_answer(addr, chunked).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with("hi"), "{answer}");
     }
 
     #[tokio::test]
