@@ -7,9 +7,10 @@
 //! 1. A file that exists is used as written (`my-shop.toml`), and so is a
 //!    path with a folder in it (`../x.toml`, `./checkout`), so its error
 //!    stays the "cannot read" it always was.
-//! 2. A bare name (one path component, no folder) is looked up in
-//!    `scenarios/`: `checkout` as scenarios/checkout.toml, `checkout.toml`
-//!    as the same file.
+//! 2. A bare name (one path component, no folder) is first `<name>.toml`
+//!    here (`hooklab new meu-cenario` writes meu-cenario.toml, and `hooklab
+//!    run meu-cenario` runs it), then looked up in `scenarios/`: `checkout`
+//!    as scenarios/checkout.toml, `checkout.toml` as the same file.
 //! 3. A bare name that is a folder here, and no scenario, is used as
 //!    written (it then fails to read, as before).
 //!
@@ -56,6 +57,12 @@ fn resolve_in(given: &Path, dir: &Path, command: &'static str) -> Result<PathBuf
         name.push(".toml");
         name
     };
+    // `hooklab new meu-cenario` wrote ./meu-cenario.toml: `hooklab run
+    // meu-cenario` means that file, the one the student just made.
+    let here = PathBuf::from(&file_name);
+    if here.is_file() {
+        return Ok(here);
+    }
     let candidate = dir.join(file_name);
     if candidate.is_file() {
         // Shown as `scenarios/checkout.toml`: the path a student can type.

@@ -52,6 +52,25 @@ fn a_bare_scenario_name_is_the_file_of_scenarios() {
     assert_eq!(code, Some(0), "{text}");
 }
 
+/// `hooklab new meu-cenario` writes ./meu-cenario.toml, and the bare name
+/// then means that file: the one the student just made, not a scenario of
+/// `scenarios/` (and not "no such file").
+#[test]
+fn a_bare_name_is_first_the_file_new_just_wrote() {
+    let tmp = class_folder();
+    let cwd = tmp.path();
+    let (code, text) = exit_code(cwd, &["--lang", "pt-BR", "new", "meu-cenario"]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = exit_code(cwd, &["--lang", "pt-BR", "validate", "meu-cenario"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("meu-cenario.toml: ok"), "{text}");
+    // A file here shadows a scenario of the same name.
+    std::fs::write(cwd.join("tiny.toml"), "not = [toml").unwrap();
+    let (code, text) = exit_code(cwd, &["validate", "tiny"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("tiny.toml:1:"), "{text}");
+}
+
 #[test]
 fn an_unknown_scenario_name_lists_the_names_in_both_languages() {
     let tmp = class_folder();
