@@ -20,6 +20,7 @@ mod docs;
 mod folders;
 mod portuguese;
 mod ptlesson;
+mod shares;
 mod table;
 
 use hooklab_core::model::Prediction;
