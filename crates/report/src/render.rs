@@ -393,12 +393,7 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                     format!(
                         "{:.1}%{}",
                         share * 100.0,
-                        share_pm(
-                            s.polls_wasted_share_ci95,
-                            share * 100.0,
-                            100.0,
-                            1
-                        )
+                        share_pm(s.polls_wasted_share_ci95, share * 100.0, 100.0, 1)
                     ),
                     outside(
                         s.predicted.polls_wasted_share,

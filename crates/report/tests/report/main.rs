@@ -22,6 +22,7 @@ mod portuguese;
 mod ptlesson;
 mod shares;
 mod table;
+mod whiskers;
 
 use hooklab_core::model::Prediction;
 use hooklab_core::report::{

@@ -39,7 +39,10 @@ fn a_share_is_rounded_once_from_its_counts_in_both_languages() {
     ] {
         for (what, text) in [
             ("table", render::table(&s, lang)),
-            ("markdown", render::render(&s, render::Format::Markdown, lang)),
+            (
+                "markdown",
+                render::render(&s, render::Format::Markdown, lang),
+            ),
             ("slide", render::render(&s, render::Format::Slide, lang)),
         ] {
             for g in good {
