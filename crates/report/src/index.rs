@@ -72,7 +72,7 @@ fn render_index(runs: &[(String, Summary)]) -> String {
                 "-".to_owned()
             } else {
                 // The same digits as the tables: 99.98% is not "100%".
-                crate::units::share_digits(r.polls_wasted_share)
+                crate::units::share_digits(crate::render::wasted_share(r))
             };
             let _ = writeln!(
                 out,

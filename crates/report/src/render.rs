@@ -56,8 +56,31 @@ pub fn displayable(summary: &Summary) -> Summary {
     out
 }
 
+/// The wasted share of `s`'s polls, as the tables, sentences, index and
+/// slide print it: from the exact counts the summary carries
+/// (`all_polls_wasted / all_polls`), not from `polls_wasted_share`, which
+/// the summary stores rounded to four digits. Rounding that again for
+/// display rounds twice: 1,309 of 1,609 (81.355%) would read 81.3%, and 3
+/// of 1,992 (0.151%) 0.1%. Falls back to the stored share where the counts
+/// cannot be what it divided (no polls, more wasted than polls, or a
+/// quotient the stored four digits disagree with).
+pub fn wasted_share(s: &StrategyReport) -> f64 {
+    let (polls, wasted) = (s.requests.all_polls(), s.requests.all_polls_wasted());
+    if polls == 0 || wasted > polls {
+        return s.polls_wasted_share;
+    }
+    let exact = wasted as f64 / polls as f64;
+    // The stored share is `exact` rounded to 1e-4: within half of that
+    // (and a hair of float error) when the counts are its own.
+    if (exact - s.polls_wasted_share).abs() <= 0.5e-4 + 1e-9 {
+        exact
+    } else {
+        s.polls_wasted_share
+    }
+}
+
 /// The half-width of the measured mean's 95% interval, ms, and the interval.
-fn mean_interval(s: &StrategyReport) -> Option<(f64, (f64, f64))> {
+pub(crate) fn mean_interval(s: &StrategyReport) -> Option<(f64, (f64, f64))> {
     let l = &s.latency_ms;
     if l.count == 0 {
         return None;
@@ -70,7 +93,7 @@ fn mean_interval(s: &StrategyReport) -> Option<(f64, (f64, f64))> {
 }
 
 /// Whether `predicted` lies outside `interval` (false when either is unknown).
-fn outside(predicted: Option<f64>, interval: Option<(f64, f64)>) -> bool {
+pub(crate) fn outside(predicted: Option<f64>, interval: Option<(f64, f64)>) -> bool {
     match (predicted, interval) {
         (Some(p), Some(i)) => !inside(p, i),
         _ => false,
@@ -97,7 +120,7 @@ pub fn mean_outside(s: &StrategyReport, predicted: &Prediction) -> bool {
 }
 
 /// The 95% interval of requests per order, from its standard error.
-fn requests_interval(s: &StrategyReport) -> Option<(f64, f64)> {
+pub(crate) fn requests_interval(s: &StrategyReport) -> Option<(f64, f64)> {
     s.requests_per_order_stderr.map(|se| {
         (
             s.requests_per_order - Z95 * se,
@@ -111,7 +134,7 @@ fn requests_interval(s: &StrategyReport) -> Option<(f64, f64)> {
 /// rather than a prediction marked wrong; nor the rate limit, so a strategy
 /// whose run raised a 429 storm shows none either (its health flag says
 /// why).
-fn modelled(s: &StrategyReport) -> bool {
+pub(crate) fn modelled(s: &StrategyReport) -> bool {
     !s.crash.as_ref().is_some_and(|c| c.hit())
         && !hooklab_core::model::health::unmodelled(&s.health)
 }
@@ -135,7 +158,7 @@ fn any_outside(s: &StrategyReport) -> bool {
 /// own Wilson interval where it records one (webhook receivers), else the
 /// Wilson interval of the count the run missed, so every predicted row
 /// reads the same `N [low–high] (model)`.
-fn missed_interval(s: &StrategyReport) -> Option<(f64, f64)> {
+pub(crate) fn missed_interval(s: &StrategyReport) -> Option<(f64, f64)> {
     s.predicted.missed_share?;
     s.missed_share_ci95
         .map(|[a, b]| (a, b))
@@ -365,16 +388,12 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
             let wasted = if s.requests.all_polls() == 0 || s.kind == StrategyKind::Stream {
                 "-".to_owned()
             } else {
+                let share = wasted_share(s);
                 mark(
                     format!(
                         "{:.1}%{}",
-                        s.polls_wasted_share * 100.0,
-                        share_pm(
-                            s.polls_wasted_share_ci95,
-                            s.polls_wasted_share * 100.0,
-                            100.0,
-                            1
-                        )
+                        share * 100.0,
+                        share_pm(s.polls_wasted_share_ci95, share * 100.0, 100.0, 1)
                     ),
                     outside(
                         s.predicted.polls_wasted_share,
@@ -468,7 +487,7 @@ fn slide_rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<Stri
                 if s.requests.all_polls() == 0 || s.kind == StrategyKind::Stream {
                     "-".to_owned()
                 } else {
-                    crate::units::share_digits(s.polls_wasted_share)
+                    crate::units::share_digits(wasted_share(s))
                 },
                 s.missed.to_string(),
             ];
@@ -733,7 +752,7 @@ pub fn reading(s: &StrategyReport, lang: Lang, units: TableUnits) -> String {
             name: &s.name,
             interval: &s.interval_ms.map(n).unwrap_or_default(),
             requests_per_order: s.requests_per_order,
-            wasted_pct: &pct(lang, s.polls_wasted_share),
+            wasted_pct: &pct(lang, wasted_share(s)),
             mean: &mean,
             model: &model(s.predicted.latency_mean_ms),
             events: s.kind == StrategyKind::PollEvents,
@@ -761,7 +780,7 @@ pub fn reading(s: &StrategyReport, lang: Lang, units: TableUnits) -> String {
             &s.name,
             &i18n::spectrum_how(lang, s.kind, &s.interval_ms.map(n).unwrap_or_default()),
             s.requests_per_order,
-            &pct(lang, s.polls_wasted_share),
+            &pct(lang, wasted_share(s)),
             &mean,
             &model(s.predicted.latency_mean_ms),
         ),

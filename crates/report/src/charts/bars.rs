@@ -39,6 +39,25 @@ enum Axis {
     PerOrder,
 }
 
+/// What a bar carries beside its layers, in the y axis's units: the 95%
+/// interval of the measured value the table shows a ± (or `[low–high]`)
+/// for, drawn as a whisker, and the model's value the table shows beside
+/// it, drawn as a cross.
+#[derive(Clone, Copy, Debug, Default)]
+struct Mark {
+    /// The whisker's ends.
+    interval: Option<(f64, f64)>,
+    /// The model's value.
+    model: Option<f64>,
+}
+
+/// The whiskers' and the model crosses' ink: no strategy's colour (a colour
+/// means a strategy), dark enough over any tint.
+const MARK_INK: RGBColor = RGBColor(0, 0, 0);
+
+/// Half the width of a whisker's caps and of a model cross, px.
+const MARK_PX: i32 = 6;
+
 /// A count axis's top and its label and light-line limits for plotters,
 /// from the top it would have had (`y_top`, at least 1): the top rounded up
 /// to a whole count `r`, and at most `r + 1` lines, bold and light alike
@@ -64,15 +83,25 @@ fn stacked_bars(
     (y_desc, axis): (&str, Axis),
     strategies: &[StrategyReport],
     layers: &[Layer],
+    marks: &[Mark],
     lang: Lang,
 ) -> Drawn {
     let n = strategies.len();
     let total = |i: usize, upto: usize| -> f64 { layers[..=upto].iter().map(|l| l.2[i]).sum() };
+    let whiskers = marks.iter().any(|m| m.interval.is_some());
+    let models = marks.iter().any(|m| m.model.is_some());
+    // The tallest bar, whisker or cross.
     let top = (0..n)
         .map(|i| total(i, layers.len().saturating_sub(1)))
+        .chain(
+            marks
+                .iter()
+                .flat_map(|m| [m.interval.map(|i| i.1), m.model].into_iter().flatten()),
+        )
         .fold(0.0f64, f64::max);
-    // Air above the tallest bar for the legend, a line per layer.
-    let y_top = (top * 1.3 + 0.5 * layers.len() as f64 * top / 10.0).max(1.0);
+    // Air above it for the legend, a line per entry.
+    let entries = layers.len() + usize::from(whiskers) + usize::from(models);
+    let y_top = (top * 1.3 + 0.5 * entries as f64 * top / 10.0).max(1.0);
     let (y_top, bold, light) = match axis {
         Axis::PerOrder => (y_top, 11, 10),
         Axis::Count => count_ticks(y_top),
@@ -149,6 +178,49 @@ fn stacked_bars(
                 margin: 0,
             });
     }
+    // Over the bars, each whisker and cross at its bar's centre: a line
+    // from the interval's low to its high, capped at both ends.
+    let centre = |i: usize, y: f64| (SegmentValue::CenterOf(i), y);
+    // Each drawn twice, wide in white then narrow in black, so it reads
+    // over a dark bar as over a light one. The cross stands a little right
+    // of the whisker: a model inside a short interval would hide it.
+    let (halo, ink) = (WHITE.stroke_width(5), MARK_INK.stroke_width(2));
+    let cap = |at, style| {
+        EmptyElement::at(at) + PathElement::new(vec![(-MARK_PX, 0), (MARK_PX, 0)], style)
+    };
+    let cross = |at, style| EmptyElement::at(at) + Cross::new((3 * MARK_PX, 0), MARK_PX, style);
+    for (i, m) in marks.iter().enumerate().take(n) {
+        for style in [halo, ink] {
+            if let Some((low, high)) = m.interval {
+                chart.draw_series([PathElement::new(
+                    vec![centre(i, low), centre(i, high)],
+                    style,
+                )])?;
+                chart.draw_series([cap(centre(i, low), style), cap(centre(i, high), style)])?;
+            }
+            if let Some(model) = m.model {
+                chart.draw_series([cross(centre(i, model), style)])?;
+            }
+        }
+    }
+    // Their legend lines, after the layers'.
+    if whiskers {
+        chart
+            .draw_series(std::iter::empty::<PathElement<(SegmentValue<usize>, f64)>>())?
+            .label(Msg::Whisker95.text(lang))
+            .legend(move |(x, y)| {
+                EmptyElement::at((x + 7, y))
+                    + PathElement::new(vec![(0, -7), (0, 7)], ink)
+                    + PathElement::new(vec![(-5, -7), (5, -7)], ink)
+                    + PathElement::new(vec![(-5, 7), (5, 7)], ink)
+            });
+    }
+    if models {
+        chart
+            .draw_series(std::iter::empty::<PathElement<(SegmentValue<usize>, f64)>>())?
+            .label(Msg::ModelMark.text(lang))
+            .legend(move |(x, y)| Cross::new((x + 7, y), MARK_PX, ink));
+    }
     legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
@@ -212,6 +284,7 @@ pub(crate) fn outcomes(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
                 col(&|s| s.missed),
             ),
         ],
+        &missed_marks(ss),
         lang,
     )?;
     if layers.is_empty() {
@@ -233,8 +306,49 @@ pub(crate) fn outcomes(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         (Msg::Notices.text(lang), Axis::Count),
         ss,
         &layers,
+        &[],
         lang,
     )
+}
+
+/// The orders panel's marks, where the table shows `N [low–high] (model)`
+/// in its missed column: the missed layer sits on the notified one and
+/// ends at the orders, so its uncertain edge is the one between them, at
+/// `orders − missed`. The whisker spans that edge's interval (`orders −
+/// high` to `orders − low`, in orders) and the cross sits at `orders −
+/// model`.
+fn missed_marks(ss: &[StrategyReport]) -> Vec<Mark> {
+    use crate::render::{missed_interval, modelled};
+    ss.iter()
+        .map(|s| {
+            let orders = s.orders as f64;
+            let edge = |share: f64| orders - share * orders;
+            match (s.predicted.missed_share, missed_interval(s)) {
+                (Some(share), Some((low, high))) if modelled(s) => Mark {
+                    interval: Some((edge(high), edge(low))),
+                    model: Some(edge(share)),
+                },
+                _ => Mark::default(),
+            }
+        })
+        .collect()
+}
+
+/// The requests chart's marks, as the table's req/order column shows
+/// them: `mean ± 1.96 se (model)` where the model speaks, the ± only where
+/// the run measured a standard error. Both at the req/order height, which
+/// the layers up to the 429s reach (a stream's opens aside).
+fn requests_marks(ss: &[StrategyReport]) -> Vec<Mark> {
+    use crate::render::{modelled, requests_interval};
+    ss.iter()
+        .map(|s| match modelled(s) {
+            true => Mark {
+                interval: requests_interval(s),
+                model: Some(s.predicted.requests_per_order),
+            },
+            false => Mark::default(),
+        })
+        .collect()
 }
 
 /// The outcomes' right panel's layers: duplicates, conflicting notices,
@@ -366,6 +480,7 @@ pub(crate) fn requests(root: &Area, summary: &Summary, lang: Lang) -> Drawn {
         (Msg::RequestsPerOrder.text(lang), Axis::PerOrder),
         &summary.strategies,
         &layers,
+        &requests_marks(&summary.strategies),
         lang,
     )
 }

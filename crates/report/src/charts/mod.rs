@@ -29,6 +29,14 @@
 //! - `tradeoff-bytes.svg`: the same delays against kilobytes on the wire per
 //!   order (drawn when the summary counted them).
 //!
+//! Where the table shows a 95% interval (`±` or `[low–high]`) the charts
+//! draw it as a capped whisker: the missed count's in `outcomes.svg`, the
+//! requests per order's in `requests.svg`, the mean delay's (and the
+//! requests per order's) in `tradeoff.svg`; where the table shows the
+//! model's value, a cross; where it marks a prediction (!), the trade-off's
+//! point label carries the mark too. A legend line says what the whiskers
+//! are.
+//!
 //! A colour always means one strategy (its place in the summary), in every
 //! chart and on the live page; layers of a bar are tints of it, each with a
 //! pattern of lines of its own (`hatch`), so they read apart in grey too.

@@ -8,6 +8,7 @@ use super::style::{
     Area, CAPTION, Drawn, LEGEND_GREY, color, log_range, log_ticks, time_ticks, title,
 };
 use crate::i18n::Msg;
+use crate::render::{OUTSIDE, mean_interval, mean_outside, modelled, outside, requests_interval};
 use crate::units::decimal;
 use hooklab_core::lang::Lang;
 use hooklab_core::report::{StrategyReport, Summary, split_name};
@@ -55,6 +56,8 @@ enum Sample {
     P99(RGBColor),
     /// A dotted line with a cross: the model's mean.
     Model(RGBColor),
+    /// A capped line: the 95% interval of a measured value.
+    Whisker(RGBColor),
 }
 
 fn draw_sample(area: &Area, sample: Sample, (x, y): (i32, i32)) -> Drawn {
@@ -83,6 +86,17 @@ fn draw_sample(area: &Area, sample: Sample, (x, y): (i32, i32)) -> Drawn {
                 ))?;
             }
             area.draw(&Cross::new((x + 15, y), 5, c.stroke_width(2)))
+        }
+        Sample::Whisker(c) => {
+            let ink = c.stroke_width(2);
+            area.draw(&PathElement::new(
+                vec![(x + 15, y - 8), (x + 15, y + 8)],
+                ink,
+            ))?;
+            for end in [y - 8, y + 8] {
+                area.draw(&PathElement::new(vec![(x + 10, end), (x + 20, end)], ink))?;
+            }
+            Ok(())
         }
     }
 }
@@ -121,21 +135,34 @@ fn draw_against(root: &Area, summary: &Summary, lang: Lang, against: Against) ->
     let predicted =
         |s: &StrategyReport| (s.predicted.requests_per_order, s.predicted.latency_mean_ms);
     let with_model = against == Against::Requests;
-    let x_range = log_range(
-        summary
-            .strategies
-            .iter()
-            .flat_map(|s| std::iter::once(x_of(s)).chain(with_model.then(|| predicted(s).0))),
-    );
+    // The requests per order's interval where the table shows its `±`
+    // (where the model speaks: see `render::requests_interval`); bytes
+    // have none.
+    let x_interval = |s: &StrategyReport| {
+        (with_model && modelled(s))
+            .then(|| requests_interval(s))
+            .flatten()
+    };
+    let x_range = log_range(summary.strategies.iter().flat_map(|s| {
+        std::iter::once(x_of(s))
+            .chain(with_model.then(|| predicted(s).0))
+            .chain(
+                x_interval(s)
+                    .into_iter()
+                    .flat_map(|(low, high)| [low, high]),
+            )
+    }));
     let y_range = log_range(
         summary
             .strategies
             .iter()
             .filter(|s| s.latency_ms.count > 0)
             .flat_map(|s| {
+                let interval = mean_interval(s).map(|(_, (low, high))| [low, high]);
                 [s.latency_ms.mean, s.latency_ms.p99]
                     .into_iter()
                     .chain(with_model.then(|| predicted(s).1))
+                    .chain(interval.into_iter().flatten())
             }),
     );
     let (x_floor, y_floor) = (x_range.start, y_range.start);
@@ -164,6 +191,7 @@ fn draw_against(root: &Area, summary: &Summary, lang: Lang, against: Against) ->
         .draw()?;
     let mut entries: Vec<(String, Sample)> = Vec::new();
     let mut sweeps = 0;
+    let mut whiskers = 0;
     for (base, members) in &groups {
         // A strategy of its own draws in its colour. A sweep's curve joins
         // several strategies, each point in its own colour: the curve takes
@@ -223,11 +251,45 @@ fn draw_against(root: &Area, summary: &Summary, lang: Lang, against: Against) ->
                 .iter()
                 .map(|(i, p)| Cross::new(*p, 5, color(*i).stroke_width(2))),
         )?;
-        // Each point says which value (or which strategy) it is.
+        // Each mean's whiskers, in its strategy's colour: its 95% interval
+        // up and down, and the requests per order's left and right, each
+        // capped (a cap is a pixel length: the axes are logarithmic).
+        for (i, s) in &learned {
+            let ink = color(*i).stroke_width(2);
+            let mut bars = Vec::new();
+            if let Some((_, (low, high))) = mean_interval(s) {
+                bars.push(([at(x_of(s), low), at(x_of(s), high)], [(-5, 0), (5, 0)]));
+            }
+            if let Some((low, high)) = x_interval(s) {
+                bars.push((
+                    [at(low, s.latency_ms.mean), at(high, s.latency_ms.mean)],
+                    [(0, -5), (0, 5)],
+                ));
+            }
+            for ([a, b], cap) in bars {
+                whiskers += 1;
+                chart.draw_series([PathElement::new(vec![a, b], ink)])?;
+                chart.draw_series(
+                    [a, b].map(|end| EmptyElement::at(end) + PathElement::new(cap.to_vec(), ink)),
+                )?;
+            }
+        }
+        // Each point says which value (or which strategy) it is, and (!)
+        // where the table marks its mean or its requests per order: the
+        // model's value lies outside the interval.
         chart.draw_series(learned.iter().zip(&mean).map(|((i, s), (_, p))| {
             let label = match split_name(&s.name) {
                 Some(point) => point.value,
                 None => s.name.clone(),
+            };
+            let missed = with_model
+                && modelled(s)
+                && (mean_outside(s, &s.predicted)
+                    || outside(Some(s.predicted.requests_per_order), requests_interval(s)));
+            let label = if missed {
+                format!("{label} {OUTSIDE}")
+            } else {
+                label
             };
             // Offset right of the marker, so the text never covers it.
             EmptyElement::at(*p)
@@ -253,6 +315,12 @@ fn draw_against(root: &Area, summary: &Summary, lang: Lang, against: Against) ->
         entries.push((
             Msg::ModelMean.text(lang).to_owned(),
             Sample::Model(LEGEND_GREY),
+        ));
+    }
+    if whiskers > 0 {
+        entries.push((
+            Msg::Whisker95.text(lang).to_owned(),
+            Sample::Whisker(LEGEND_GREY),
         ));
     }
     // The legend in its own column: it cannot cover a point.

@@ -128,6 +128,11 @@ pub enum Msg {
     Mean,
     /// Legend: the model's predicted mean delay.
     ModelMean,
+    /// Legend: what a chart's whiskers are (the 95% interval of the
+    /// measured value).
+    Whisker95,
+    /// Legend: the model's value of a bar (a cross).
+    ModelMark,
     /// A sweep's curve, in the trade-off chart's legend.
     SweepCurve,
     /// Legend suffix: p99.
@@ -269,6 +274,10 @@ impl Msg {
             (Mean, PtBr) => "média",
             (ModelMean, En) => "model's mean",
             (ModelMean, PtBr) => "média do modelo",
+            (Whisker95, En) => "whisker: 95% interval",
+            (Whisker95, PtBr) => "barra de erro: intervalo de 95%",
+            (ModelMark, En) => "model",
+            (ModelMark, PtBr) => "modelo",
             (SweepCurve, En) => "sweep",
             (SweepCurve, PtBr) => "varredura",
             (P99, En) => "p99",

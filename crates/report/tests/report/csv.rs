@@ -2,6 +2,7 @@
 //! numbers as Rust prints them.
 
 use crate::summary;
+use hooklab_core::lang::Lang;
 use hooklab_report::csv::csv;
 
 #[test]
@@ -133,4 +134,29 @@ fn every_committed_csv_rebuilds_its_own_totals() {
     }
     assert!(checked > 0, "no committed summary");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// `summary.csv` is a machine format: a Portuguese report folder holds the
+/// same bytes as an English one (`,` between columns, `.` in numbers, the
+/// same snake_case headers), so a script reads either; the Portuguese
+/// copies are summary.md and the charts, and LEIAME.md says so rather than
+/// promising a Portuguese CSV.
+#[test]
+fn summary_csv_is_the_same_in_every_language() {
+    let s = summary("");
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    for (dir, lang) in dirs.iter().zip([Lang::En, Lang::PtBr]) {
+        hooklab_report::write_results(&s, dir.path(), lang).unwrap();
+    }
+    let read = |d: &tempfile::TempDir, f: &str| std::fs::read(d.path().join(f)).unwrap();
+    assert_eq!(read(&dirs[0], "summary.csv"), read(&dirs[1], "summary.csv"));
+    // The Markdown does differ: the languages are not the same file.
+    assert_ne!(read(&dirs[0], "summary.md"), read(&dirs[1], "summary.md"));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let leiame = std::fs::read_to_string(root.join("LEIAME.md")).unwrap();
+    let flat = leiame.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("o summary.csv, formato para máquinas, sai igual em qualquer idioma"),
+        "LEIAME.md must not promise a Portuguese summary.csv"
+    );
 }

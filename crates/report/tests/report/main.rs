@@ -20,7 +20,9 @@ mod docs;
 mod folders;
 mod portuguese;
 mod ptlesson;
+mod shares;
 mod table;
+mod whiskers;
 
 use hooklab_core::model::Prediction;
 use hooklab_core::report::{
