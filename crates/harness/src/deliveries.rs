@@ -113,12 +113,20 @@ impl DeliveryDraws<'_> {
     }
 }
 
-/// Reads the draws off the platform's `attempts` and the shop's `entries`;
-/// `receiver_delay` is the scenario's `receiver_delay_ms`.
+/// Reads the draws off the platform's `attempts` and the orders the shop
+/// learned by webhook (`webhook_known`, by order number, whose payments
+/// `payments` holds); `receiver_delay` is the scenario's
+/// `receiver_delay_ms`. `copies`: whether [`DeliveryDraws::copies`] will be
+/// asked (under silent loss or duplicates); without it, when every attempt
+/// was a first one that succeeded and announced no retry, no chain is built
+/// (none would be read: nothing was retried), a map and a list an order
+/// fewer at the run's end.
 pub(crate) fn delivery_draws<'a>(
     attempts: &'a [DeliveryAttempt],
-    webhook_known: &'a [(PaymentId, Micros)],
+    payments: &'a [Option<PaymentId>],
+    webhook_known: &[(usize, Micros)],
     receiver_delay: Dur,
+    copies: bool,
 ) -> DeliveryDraws<'a> {
     let mut first_attempt = HashMap::<&PaymentId, Micros>::new();
     for a in attempts.iter().filter(|a| a.attempt == 1) {
@@ -126,8 +134,12 @@ pub(crate) fn delivery_draws<'a>(
         // A duplicated event has two first attempts: the earlier counts.
         *at = (*at).min(a.started_at);
     }
+    let plain = !copies
+        && attempts
+            .iter()
+            .all(|a| a.attempt == 1 && a.next_attempt_at.is_none() && a.result.is_success());
     let mut by_payment = HashMap::<&PaymentId, Vec<&DeliveryAttempt>>::new();
-    for a in attempts {
+    for a in attempts.iter().filter(|_| !plain) {
         by_payment.entry(&a.payment_id).or_default().push(a);
     }
     let chains: HashMap<&PaymentId, Option<Vec<Chain<'_>>>> = by_payment
@@ -138,7 +150,10 @@ pub(crate) fn delivery_draws<'a>(
         Some([one]) => !retry_run(one).is_empty(),
         _ => false,
     });
-    let known: HashMap<&PaymentId, Micros> = webhook_known.iter().map(|(p, at)| (p, *at)).collect();
+    let known: HashMap<&PaymentId, Micros> = webhook_known
+        .iter()
+        .filter_map(|&(k, at)| Some((payments.get(k)?.as_ref()?, at)))
+        .collect();
     // The attempt that delivered each order: acknowledged, and on the wire
     // when the shop learned it (the earliest such, if two copies were).
     let mut delivering = HashMap::<&PaymentId, &DeliveryAttempt>::new();

@@ -228,11 +228,13 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     // A run with crash faults is one world (`crate::shard` never splits
     // one): its log reads the first platform and book.
     let first = platforms.first().zip(books.first());
+    // The platforms stopped: their logs are moved here, not copied (a
+    // webhook run's million attempts would be held twice at its end).
     let attempts = match (&crash, first) {
         (Some(log), Some((platform, _))) => log.attempts(platform),
         _ => platforms
             .iter()
-            .flat_map(Platform::delivery_attempts)
+            .flat_map(Platform::take_delivery_attempts)
             .collect(),
     };
     let lost = match (&crash, first) {
@@ -375,8 +377,10 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     let delivered = spec.receives_webhooks().then(|| {
         crate::deliveries::delivery_draws(
             &attempts,
+            &outcomes.payments,
             &outcomes.webhook_known,
             scenario.faults.receiver_delay_ms,
+            scenario.faults.silent_loss > 0.0 || scenario.faults.duplicate_rate > 0.0,
         )
     });
     let first_attempt_us = |o: &OrderPlan| {

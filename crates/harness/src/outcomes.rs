@@ -179,9 +179,10 @@ struct Folding {
     /// Each order's payment, by order number, kept only for a strategy that
     /// receives webhooks (see [`Outcomes::keep_payments`]).
     payments: Option<Vec<Option<PaymentId>>>,
-    /// The payment and instant of each order the shop learned by webhook
-    /// (kept with `payments`).
-    webhook_known: Vec<(PaymentId, Micros)>,
+    /// The number and instant of each order the shop learned by webhook
+    /// (kept with `payments`, which holds its payment: no second copy of
+    /// the id).
+    webhook_known: Vec<(usize, Micros)>,
     exact: Moments,
     histogram: Histogram<u64>,
     unrecorded: u64,
@@ -222,9 +223,10 @@ pub(crate) struct Folded {
     /// Each order's payment, by order number; empty unless
     /// [`Outcomes::keep_payments`] was called.
     pub payments: Vec<Option<PaymentId>>,
-    /// The payment and instant of each order the shop learned by webhook;
-    /// empty unless [`Outcomes::keep_payments`] was called.
-    pub webhook_known: Vec<(PaymentId, Micros)>,
+    /// The number and instant of each order the shop learned by webhook
+    /// (its payment is in `payments`); empty unless
+    /// [`Outcomes::keep_payments`] was called.
+    pub webhook_known: Vec<(usize, Micros)>,
     /// Where the run's clock started (see [`Outcomes::begin`]).
     pub origin: Micros,
 }
@@ -537,7 +539,7 @@ impl Folding {
             if let Some(slot) = self.payments.as_mut().and_then(|p| p.get_mut(k)) {
                 *slot = Some(payment.clone());
                 if let (Some(Channel::Webhook), Some(known_at)) = (entry.via, entry.known_at) {
-                    self.webhook_known.push((payment.clone(), known_at));
+                    self.webhook_known.push((k, known_at));
                 }
             }
         }

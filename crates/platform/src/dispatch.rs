@@ -204,6 +204,15 @@ impl DeliveryLog {
         kept.log.iter().map(|(_, a)| a.clone()).collect()
     }
 
+    /// Every kept attempt, moved out: the log is empty afterwards (its
+    /// buffer is reused, no id is copied).
+    pub(crate) fn take_attempts(&self) -> Vec<DeliveryAttempt> {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.per_event.clear();
+        let log = Vec::from(std::mem::take(&mut kept.log));
+        log.into_iter().map(|(_, a)| a).collect()
+    }
+
     /// Up to `limit` kept attempts of `event` after sequence number `after`,
     /// and whether more follow.
     pub(crate) fn page(

@@ -835,6 +835,14 @@ impl Platform {
         self.shared.deliveries.attempts()
     }
 
+    /// Every delivery attempt kept so far, moved out of the log, which is
+    /// empty afterwards: for a run's fold, once the platform stopped, so
+    /// that a million attempts are not held twice. The counts
+    /// ([`Platform::attempts_dropped`], the served ones) do not change.
+    pub fn take_delivery_attempts(&self) -> Vec<DeliveryAttempt> {
+        self.shared.deliveries.take_attempts()
+    }
+
     /// Attempts not kept in the log, or dropped from it, by
     /// [`PlatformConfig::retention`].
     pub fn attempts_dropped(&self) -> u64 {
