@@ -122,9 +122,12 @@ fn class(spec: &StrategySpec) -> (f64, f64, f64, f64) {
         _ => SECONDS_PER_EXCHANGE,
     };
     match spec {
-        StrategySpec::Webhook { .. } | StrategySpec::Hybrid { .. } => {
-            (PUSHED_BYTES_PER_ORDER, PUSHED_SECONDS_PER_ORDER, per_exchange, 0.0)
-        }
+        StrategySpec::Webhook { .. } | StrategySpec::Hybrid { .. } => (
+            PUSHED_BYTES_PER_ORDER,
+            PUSHED_SECONDS_PER_ORDER,
+            per_exchange,
+            0.0,
+        ),
         _ => (
             PULLED_BYTES_PER_ORDER,
             PULLED_SECONDS_PER_ORDER,
@@ -607,7 +610,10 @@ mod tests {
             many("name = \"w\"\nkind = \"webhook\""),
             many("name = \"p\"\nkind = \"poll\"\ninterval_ms = 100"),
         );
-        assert!(per_order(&hook_m) > per_order(&poll_m), "{hook_m:?} {poll_m:?}");
+        assert!(
+            per_order(&hook_m) > per_order(&poll_m),
+            "{hook_m:?} {poll_m:?}"
+        );
     }
 
     #[test]
@@ -748,7 +754,8 @@ mod tests {
         // percent under is the noise of a shared machine.
         let w = "name = \"w\"\nkind = \"webhook\"";
         let ww = "name = \"w\"\nkind = \"webhook\"\n[[strategy]]\nname = \"v\"\nkind = \"webhook\"";
-        let h = "name = \"h\"\nkind = \"hybrid\"\nreconcile_after_ms = 500\nreconcile_every_ms = 500";
+        let h =
+            "name = \"h\"\nkind = \"hybrid\"\nreconcile_after_ms = 500\nreconcile_every_ms = 500";
         let p = "name = \"p\"\nkind = \"poll\"\ninterval_ms = 100";
         let c = "name = \"c\"\nkind = \"conditional_poll\"\ninterval_ms = 100";
         let b = "name = \"b\"\nkind = \"backoff_poll\"\nfirst_ms = 100\nfactor = 2\nmax_ms = 1000";

@@ -167,12 +167,12 @@ fn gigabytes(text: &str) -> Vec<String> {
 /// validate said "21,9 GB" for a file run refused at "55,9 GB". Only the
 /// estimate (the first figure in GB) is compared: the second is the
 /// machine's free memory, which moves between the two calls. The file
-/// (50 million orders, six pollers) is refused on any machine for its
-/// time, and on one with 24 GB free for its memory too; no test runs it.
+/// (5 million orders, twelve pollers) is refused on a 2-core machine for
+/// its time, and on one with 24 GB free for its memory; no test runs it.
 #[test]
 fn validate_quotes_the_memory_estimate_run_refuses_with() {
     let dir = super::temp_dir();
-    let strategies: String = (1..=6)
+    let strategies: String = (1..=12)
         .map(|i| {
             format!(
                 "[[strategy]]\nname = \"p{i}\"\nkind = \"poll\"\ninterval_ms = {}\n",
@@ -181,7 +181,7 @@ fn validate_quotes_the_memory_estimate_run_refuses_with() {
         })
         .collect();
     let file = format!(
-        "name = \"grande\"\nseed = 1\nclock = \"virtual\"\n[workload]\norders = 50000000\n\
+        "name = \"grande\"\nseed = 1\nclock = \"virtual\"\n[workload]\norders = 5000000\n\
          arrival = {{ dist = \"fixed\", every_ms = 1 }}\nsettle = {{ dist = \"uniform\", min_ms = 200, max_ms = 2000 }}\n{strategies}"
     );
     std::fs::write(dir.path().join("grande.toml"), file).unwrap();
