@@ -683,11 +683,17 @@ fn checked_scenario(
         hooklab_harness::sweep::expand(&scenario).map_err(|e| Failure::Usage(e.into()))?;
     let written = scenario.clock;
     scenario.clock = clock.unwrap_or(written);
-    // A virtual run on several threads holds several strategies in memory at
-    // once: estimated as if all were (an upper bound when there are more
-    // strategies than threads), so a run that fits one at a time but not
-    // together is refused rather than killed by the kernel.
-    let at_once = side_by_side || (scenario.clock == ClockMode::Virtual && workers > 1);
+    // A virtual run on several threads holds as many strategies in memory
+    // at once (and shares their work), so a run that fits one at a time but
+    // not together is refused rather than killed by the kernel; side by
+    // side, all of them.
+    let at_once = if side_by_side {
+        usize::MAX
+    } else if scenario.clock == ClockMode::Virtual {
+        workers
+    } else {
+        1
+    };
     let cost = hooklab_core::cost::estimate(&scenario, at_once);
     scenario.clock = written;
     match cost.refusal(available_memory()) {

@@ -3,7 +3,7 @@
 //!
 //! A valid scenario can still be too big for the machine: `orders = 5000000`
 //! with one webhook strategy, 1,000 strategies, or 500 merchants polling the
-//! event log every 511 ms over a simulated day (84 million polls). The CLI
+//! event log every 51 ms over a simulated day (840 million polls). The CLI
 //! asks [`estimate`] first and refuses such a run with the estimate and a
 //! hint, unless `--force` is given ([`Cost::refusal`]).
 //!
@@ -25,41 +25,117 @@ use crate::dist::Arrival;
 use crate::lang::Lang;
 use crate::scenario::{BackoffSchedule, ClockMode, Said, Scenario, StrategySpec};
 
-// The constants below were fitted on two release runs of `hooklab run
-// --no-write --force` on the virtual clock, measured with `/usr/bin/time -v`
-// on a 2-core machine shared with other builds (so the times are
-// conservative): 200,000 webhook orders (400,000 exchanges: 24.0 s wall,
-// 675 MB maximum resident set) and 20,000 orders each polled 101 times
-// (2,040,000 exchanges: 60.2 s wall, 316 MB). Two equations in two unknowns
-// give the per-order and per-exchange costs; scenarios/README.md ("How big a
-// run can be") has the commands.
+// The constants below were fitted on release runs of
+// `/usr/bin/time -f "%e s %M KB" hooklab -q run FILE --no-write --force` on
+// the virtual clock (default `--jobs`, two on this machine, unless said),
+// on a 2-core machine shared with other builds (load 3 to 9, so the times
+// are conservative). Every file: `seed = 1`, one order every 5 ms, settled
+// after a fixed 1 s unless said, one strategy. Exchanges: creations plus
+// the report's requests per order (measured, not estimated).
+//
+// | strategy (fields)                           | orders    | exchanges  | wall    | max RSS  |
+// |---------------------------------------------|-----------|------------|---------|----------|
+// | webhook, settle 20 ms                       | 1         | 2          | 0.00 s  | 17.6 MB  |
+// | webhook, settle 20 ms                       | 200,000   | 400,000    | 3.90 s  | 199.9 MB |
+// | webhook, settle 20 ms                       | 1,000,000 | 2,000,000  | 23.3 s  | 902 MB   |
+// | webhook                                     | 500,000   | 1,000,000  | 12.14 s | 488.5 MB |
+// | two webhooks, `--jobs 1`                    | 500,000   | 2,000,000  | 23.23 s | 638.2 MB |
+// | two webhooks, `--jobs 2`                    | 500,000   | 2,000,000  | 12.27 s | 904.5 MB |
+// | hybrid (reconcile after 500, every 500 ms)  | 100,000   | 400,000    | 3.00 s  | 115.3 MB |
+// | hybrid (same)                               | 500,000   | 2,000,000  | 13.18 s | 461.7 MB |
+// | poll (100 ms), settle 10 s                  | 20,000    | 2,040,000  | 2.56 s  | 51.8 MB  |
+// | poll (100 ms), settle 10 s                  | 100,000   | 10,200,000 | 13.3 s  | 70.3 MB  |
+// | poll (100 ms)                               | 500,000   | 5,500,000  | 13.01 s | 150.9 MB |
+// | conditional_poll (100 ms)                   | 100,000   | 1,100,000  | 4.19 s  | 54.3 MB  |
+// | conditional_poll (100 ms)                   | 500,000   | 5,500,000  | 20.46 s | 124.8 MB |
+// | backoff_poll (first 100 ms, x2, max 1 s)    | 100,000   | 500,000    | 2.32 s  | 53.6 MB  |
+// | backoff_poll (same)                         | 500,000   | 2,500,000  | 10.42 s | 124.6 MB |
+// | long_poll (wait 500 ms)                     | 100,000   | 280,000    | 11.21 s | 54.8 MB  |
+// | long_poll (wait 500 ms)                     | 500,000   | 1,400,000  | 49.87 s | 124.5 MB |
+// | long_poll_events (wait 1 s)                 | 100,000   | 200,000    | 2.03 s  | 59.7 MB  |
+// | long_poll_events (wait 1 s)                 | 500,000   | 1,000,000  | 9.35 s  | 156.2 MB |
+// | poll_events (100 ms)                        | 100,000   | 105,000    | 1.44 s  | 62.9 MB  |
+// | poll_events (100 ms)                        | 500,000   | 525,000    | 6.25 s  | 161.2 MB |
+// | stream                                      | 100,000   | 100,000    | 1.76 s  | 59.6 MB  |
+// | stream                                      | 500,000   | 500,000    | 7.33 s  | 148.0 MB |
+//
+// The first three and the 20,000/100,000-order polls are the lead's runs
+// of the release binary of 2026-12-02, the rest this fit's. A webhook
+// order holds some 900 bytes to the end of its strategy, a pulled one some
+// 240, whatever its exchanges; a pulling strategy's world holds some 30 MB
+// more (its connection pools); a finished strategy keeps 300 bytes per
+// order (the `--jobs 1` pair against one webhook); two jobs hold two
+// strategies at once and halve the time. A long poll's held request costs
+// some 30 µs, a conditional poll's exchange some 2 µs, any other about 1.2.
+// The test `the_constants_reproduce_the_calibration_runs` re-estimates every
+// row. The old constants (fitted before memory was bounded by the orders in
+// flight) said 3,100 bytes per order and 120 per exchange.
 
 /// Memory of a run with no orders: the runtime, the platform, the shop and
-/// the binary (maximum resident set of a 1-order release run: 8.6 MB).
-pub const BASE_BYTES: f64 = 9e6;
+/// the binary (maximum resident set of a 1-order webhook run: 17.6 MB).
+pub const BASE_BYTES: f64 = 18e6;
 
-/// Memory per order while its strategy runs: the workload's plan, the
-/// platform's payment and event, the shop's order book, the events the
-/// harness keeps for the timeline (fitted: 3,078 bytes).
-pub const BYTES_PER_ORDER: f64 = 3_100.0;
+/// Memory per order of a strategy told by webhook deliveries (`webhook`,
+/// `hybrid`) while it runs: its plan, payment, event, delivery and order
+/// book entries (measured: 884 to 970 bytes).
+pub const PUSHED_BYTES_PER_ORDER: f64 = 1_000.0;
 
-/// Memory per simulated exchange while its strategy runs: the request logs
-/// and the events each request announces (fitted: 122 bytes).
-pub const BYTES_PER_EXCHANGE: f64 = 120.0;
+/// Memory per order of a strategy that asks (every kind but `webhook` and
+/// `hybrid`) while it runs (measured: 230 to 240 bytes at 500,000 orders).
+pub const PULLED_BYTES_PER_ORDER: f64 = 240.0;
+
+/// Memory of an asking strategy's world besides its orders: the shop's and
+/// platform's connections and buffers (measured: 13 to 29 MB).
+pub const PULLED_WORLD_BYTES: f64 = 30e6;
 
 /// Memory kept per order of each finished strategy until the report is
-/// written: its report's share of the timeline (placed, settled and known
-/// instants) and latencies. Measured as the difference between a run of two
-/// webhook strategies of 200,000 orders (700 MB) and a run of one (675 MB).
-pub const KEPT_BYTES_PER_ORDER: f64 = 125.0;
+/// written: its report's share of the timeline and latencies. Measured as
+/// the difference between two webhook strategies of 500,000 orders run one
+/// after the other (`--jobs 1`, 638 MB) and one (488 MB).
+pub const KEPT_BYTES_PER_ORDER: f64 = 300.0;
 
-/// Wall-clock time per order (placing it, settling it, recording it), in
-/// seconds (fitted: 62 µs).
-pub const SECONDS_PER_ORDER: f64 = 60e-6;
+/// Wall-clock time per order of a webhook or hybrid strategy (placing it,
+/// delivering, settling it, recording it), in seconds.
+pub const PUSHED_SECONDS_PER_ORDER: f64 = 26e-6;
+
+/// Wall-clock time per order of an asking strategy, in seconds.
+pub const PULLED_SECONDS_PER_ORDER: f64 = 18e-6;
 
 /// Wall-clock time per simulated exchange (request, answer, the events both
-/// sides announce), in seconds (fitted: 28.8 µs).
-pub const SECONDS_PER_EXCHANGE: f64 = 30e-6;
+/// sides announce), in seconds.
+pub const SECONDS_PER_EXCHANGE: f64 = 1.3e-6;
+
+/// Wall-clock time per exchange of a `conditional_poll` (its `ETag`s and
+/// 304s), in seconds.
+pub const CONDITIONAL_SECONDS_PER_EXCHANGE: f64 = 2.3e-6;
+
+/// Wall-clock time per exchange of a `long_poll` (each held request's
+/// timer and wake-up), in seconds.
+pub const HELD_SECONDS_PER_EXCHANGE: f64 = 30e-6;
+
+/// What one order of `spec` costs while the strategy runs: bytes, seconds,
+/// and seconds per exchange; and the bytes of its world besides.
+fn class(spec: &StrategySpec) -> (f64, f64, f64, f64) {
+    let per_exchange = match spec {
+        StrategySpec::ConditionalPoll { .. } => CONDITIONAL_SECONDS_PER_EXCHANGE,
+        StrategySpec::LongPoll { .. } => HELD_SECONDS_PER_EXCHANGE,
+        _ => SECONDS_PER_EXCHANGE,
+    };
+    match spec {
+        StrategySpec::Webhook { .. } | StrategySpec::Hybrid { .. } => (
+            PUSHED_BYTES_PER_ORDER,
+            PUSHED_SECONDS_PER_ORDER,
+            per_exchange,
+            0.0,
+        ),
+        _ => (
+            PULLED_BYTES_PER_ORDER,
+            PULLED_SECONDS_PER_ORDER,
+            per_exchange,
+            PULLED_WORLD_BYTES,
+        ),
+    }
+}
 
 /// The longest run hooklab starts without `--force`: ten minutes.
 pub const MAX_SECONDS: f64 = 600.0;
@@ -311,41 +387,61 @@ fn strategies(scenario: &Scenario) -> Vec<StrategySpec> {
     out
 }
 
-/// What running `scenario` will cost; `side_by_side` when every strategy
-/// runs at once (`hooklab live`) rather than one after the other.
-pub fn estimate(scenario: &Scenario, side_by_side: bool) -> Cost {
+/// What running `scenario` will cost, with `at_once` of its strategies
+/// running at the same time: 1 when they run one after the other (a
+/// real-clock `hooklab run`), the `--jobs` threads of a virtual run (each
+/// takes the next strategy, or shard, when it is free), or any number at
+/// least the strategies' when they all run together (`hooklab live`).
+///
+/// Memory holds the `at_once` largest strategies at once (an upper bound:
+/// the ones that happen to overlap may be smaller), plus what every
+/// strategy keeps until the report. A virtual run's work is shared by its
+/// `at_once` threads, but never takes less than its longest strategy; a
+/// real-clock run's work is not divided (strategies side by side share
+/// the machine's cores, however many they are).
+pub fn estimate(scenario: &Scenario, at_once: usize) -> Cost {
     let orders = f64::from(scenario.workload.orders);
-    let mut exchanges = 0.0;
-    let mut seconds: f64 = 0.0;
-    let mut real_s: f64 = 0.0;
-    let mut peak_one: f64 = 0.0;
-    let mut all_at_once = 0.0;
     let strategies = strategies(scenario);
+    let at_once = at_once.clamp(1, strategies.len().max(1));
+    let mut exchanges = 0.0;
+    let mut work = 0.0;
+    let mut longest: f64 = 0.0;
+    let mut real_s: f64 = 0.0;
+    let mut running = Vec::with_capacity(strategies.len());
     for spec in &strategies {
         let span = span_seconds(scenario, spec);
         let ex = strategy_exchanges(scenario, spec, span);
         exchanges += ex;
-        seconds += orders * SECONDS_PER_ORDER + ex * SECONDS_PER_EXCHANGE;
-        real_s = if side_by_side {
+        let (bytes, per_order, per_exchange, world) = class(spec);
+        let seconds = orders * per_order + ex * per_exchange;
+        work += seconds;
+        longest = longest.max(seconds);
+        real_s = if at_once > 1 {
             real_s.max(span)
         } else {
             real_s + span
         };
-        let running = orders * BYTES_PER_ORDER + ex * BYTES_PER_EXCHANGE;
-        peak_one = peak_one.max(running);
-        all_at_once += running;
+        running.push(world + orders * bytes);
     }
+    let mut seconds = if scenario.clock == ClockMode::Virtual {
+        (work / at_once as f64).max(longest)
+    } else {
+        work
+    };
     let real_span_dominates = scenario.clock == ClockMode::Real && real_s > seconds;
     if scenario.clock == ClockMode::Real {
         seconds = seconds.max(real_s);
     }
-    let kept = orders * strategies.len() as f64 * KEPT_BYTES_PER_ORDER;
-    let running = if side_by_side { all_at_once } else { peak_one };
+    running.sort_by(|a, b| b.total_cmp(a));
+    let held_n = at_once.min(running.len());
+    let held: f64 = running.iter().take(held_n).sum();
+    // The strategies not running have finished, and keep their share.
+    let kept = orders * (strategies.len() - held_n) as f64 * KEPT_BYTES_PER_ORDER;
     Cost {
         exchanges,
         real_span_dominates,
         seconds,
-        peak_bytes: BASE_BYTES + running + kept,
+        peak_bytes: BASE_BYTES + held + kept,
     }
 }
 
@@ -475,8 +571,8 @@ mod tests {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "toml") {
                 let s = Scenario::load(&path).unwrap();
-                for side_by_side in [false, true] {
-                    let cost = estimate(&s, side_by_side);
+                for at_once in [1, 2, 64] {
+                    let cost = estimate(&s, at_once);
                     assert_eq!(cost.refusal(LAPTOP), None, "{}: {cost:?}", path.display());
                 }
                 seen += 1;
@@ -493,24 +589,38 @@ mod tests {
                 1_000,
                 "",
             )),
-            false,
+            1,
         );
         // 1,000 creations, and 1000 ms / 100 ms + 1 polls per order.
         assert_eq!(poll.exchanges, 1_000.0 + 1_000.0 * 11.0);
         let hook = estimate(
             &scenario(&one("name = \"w\"\nkind = \"webhook\"", 1_000, "")),
-            false,
+            1,
         );
         // 1,000 creations, 1,000 deliveries, one endpoint registration.
         assert_eq!(hook.exchanges, 2_001.0);
+        // Fewer exchanges, so less time; a poller's world holds its
+        // connections besides, but each webhook order holds more memory
+        // than a polled one (measured, see the constants).
+        assert!(hook.seconds < poll.seconds);
         assert!(hook.peak_bytes < poll.peak_bytes);
+        let per_order = |cost: &Cost| cost.peak_bytes / 1_000.0;
+        let many = |strategy: &str| estimate(&scenario(&one(strategy, 1_000_000, "")), 1);
+        let (hook_m, poll_m) = (
+            many("name = \"w\"\nkind = \"webhook\""),
+            many("name = \"p\"\nkind = \"poll\"\ninterval_ms = 100"),
+        );
+        assert!(
+            per_order(&hook_m) > per_order(&poll_m),
+            "{hook_m:?} {poll_m:?}"
+        );
     }
 
     #[test]
     fn the_documented_huge_runs_are_refused_with_a_hint() {
         let huge = estimate(
             &scenario(&one("name = \"w\"\nkind = \"webhook\"", 5_000_000, "")),
-            false,
+            1,
         );
         let why = huge.refusal(LAPTOP).unwrap();
         assert!(why.en.contains("--force"), "{why:?}");
@@ -520,9 +630,9 @@ mod tests {
                 .join("../../scenarios/zapier-15min.toml"),
         )
         .unwrap()
-        .replace("interval_ms = \"15m\"", "interval_ms = 511");
-        let cost = estimate(&scenario(&zapier), false);
-        assert!(cost.exchanges > 80e6, "{cost:?}");
+        .replace("interval_ms = \"15m\"", "interval_ms = 51");
+        let cost = estimate(&scenario(&zapier), 1);
+        assert!(cost.exchanges > 800e6, "{cost:?}");
         assert!(cost.refusal(LAPTOP).is_some(), "{cost:?}");
         let mut many = one("name = \"s0\"\nkind = \"webhook\"", 300, "");
         for i in 1..1_000 {
@@ -531,10 +641,10 @@ mod tests {
             ));
         }
         let real = many.replace("clock = \"virtual\"", "clock = \"real\"");
-        assert!(estimate(&scenario(&real), false).refusal(LAPTOP).is_some());
+        assert!(estimate(&scenario(&real), 1).refusal(LAPTOP).is_some());
         // Side by side, every strategy holds its memory at once.
         let s = scenario(&many);
-        assert!(estimate(&s, true).peak_bytes > estimate(&s, false).peak_bytes);
+        assert!(estimate(&s, usize::MAX).peak_bytes > estimate(&s, 1).peak_bytes);
     }
 
     /// The engineer tester's runs: 100 orders settling after an hour,
@@ -546,7 +656,7 @@ mod tests {
     fn millisecond_reconciliation_and_backoff_are_counted_like_polls() {
         let hour = |strategy: &str, extra: &str| {
             let text = one(strategy, 100, extra).replace("ms = 1000 }", "ms = \"1h\" }");
-            estimate(&scenario(&text), false)
+            estimate(&scenario(&text), 1)
         };
         let poll = hour("name = \"p\"\nkind = \"poll\"\ninterval_ms = 1", "");
         assert!(poll.exchanges > 359e6, "{poll:?}");
@@ -566,7 +676,10 @@ mod tests {
                 (cost.exchanges / poll.exchanges - 1.0).abs() < 0.01,
                 "{strategy} {extra}: {cost:?} against {poll:?}"
             );
-            assert!(cost.refusal(LAPTOP).is_some(), "{strategy}: {cost:?}");
+            assert!(
+                (cost.seconds / poll.seconds - 1.0).abs() < 0.01,
+                "{strategy}: {cost:?} against {poll:?}"
+            );
         }
         // A reconciliation that starts after the settlement polls only the
         // orders whose webhook never came, once.
@@ -630,35 +743,64 @@ mod tests {
         let by_hand = scenario(&format!(
             "{base}[[strategy]]\nname = \"q\"\nkind = \"poll\"\ninterval_ms = 1000\n"
         ));
-        assert_eq!(estimate(&swept, false), estimate(&by_hand, false));
+        assert_eq!(estimate(&swept, 1), estimate(&by_hand, 1));
     }
 
     #[test]
     fn the_constants_reproduce_the_calibration_runs() {
-        // The two runs the constants were fitted on (see the constants'
-        // comment): (strategy, orders, settle ms, measured seconds, measured bytes).
+        // The runs the constants were fitted on (the table above them):
+        // (strategies, orders, settle ms, jobs, measured seconds, measured
+        // bytes). Each is estimated high, by less than 1.6 times; a few
+        // percent under is the noise of a shared machine.
+        let w = "name = \"w\"\nkind = \"webhook\"";
+        let ww = "name = \"w\"\nkind = \"webhook\"\n[[strategy]]\nname = \"v\"\nkind = \"webhook\"";
+        let h =
+            "name = \"h\"\nkind = \"hybrid\"\nreconcile_after_ms = 500\nreconcile_every_ms = 500";
+        let p = "name = \"p\"\nkind = \"poll\"\ninterval_ms = 100";
+        let c = "name = \"c\"\nkind = \"conditional_poll\"\ninterval_ms = 100";
+        let b = "name = \"b\"\nkind = \"backoff_poll\"\nfirst_ms = 100\nfactor = 2\nmax_ms = 1000";
+        let l = "name = \"l\"\nkind = \"long_poll\"\nwait_ms = 500";
+        let le = "name = \"e\"\nkind = \"long_poll_events\"\nwait_ms = 1000";
+        let pe = "name = \"e\"\nkind = \"poll_events\"\ninterval_ms = 100";
+        let st = "name = \"s\"\nkind = \"stream\"";
         let runs = [
-            ("name = \"w\"\nkind = \"webhook\"", 200_000, 20, 24.0, 675e6),
-            (
-                "name = \"p\"\nkind = \"poll\"\ninterval_ms = 100",
-                20_000,
-                10_000,
-                60.2,
-                316e6,
-            ),
+            (w, 1, 20, 2, 0.0, 17.6e6),
+            (w, 200_000, 20, 2, 3.90, 199.9e6),
+            (w, 1_000_000, 20, 2, 23.3, 902e6),
+            (w, 500_000, 1_000, 2, 12.14, 488.5e6),
+            (ww, 500_000, 1_000, 1, 23.23, 638.2e6),
+            (ww, 500_000, 1_000, 2, 12.27, 904.5e6),
+            (h, 100_000, 1_000, 2, 3.00, 115.3e6),
+            (h, 500_000, 1_000, 2, 13.18, 461.7e6),
+            (p, 20_000, 10_000, 2, 2.56, 51.8e6),
+            (p, 100_000, 10_000, 2, 13.3, 70.3e6),
+            (p, 500_000, 1_000, 2, 13.01, 150.9e6),
+            (c, 100_000, 1_000, 2, 4.19, 54.3e6),
+            (c, 500_000, 1_000, 2, 20.46, 124.8e6),
+            (b, 100_000, 1_000, 2, 2.32, 53.6e6),
+            (b, 500_000, 1_000, 2, 10.42, 124.6e6),
+            (l, 100_000, 1_000, 2, 11.21, 54.8e6),
+            (l, 500_000, 1_000, 2, 49.87, 124.5e6),
+            (le, 100_000, 1_000, 2, 2.03, 59.7e6),
+            (le, 500_000, 1_000, 2, 9.35, 156.2e6),
+            (pe, 100_000, 1_000, 2, 1.44, 62.9e6),
+            (pe, 500_000, 1_000, 2, 6.25, 161.2e6),
+            (st, 100_000, 1_000, 2, 1.76, 59.6e6),
+            (st, 500_000, 1_000, 2, 7.33, 148.0e6),
         ];
-        for (strategy, orders, settle, seconds, bytes) in runs {
+        let close = |estimated: f64, measured: f64| {
+            let ratio = estimated / measured;
+            (0.95..1.6).contains(&ratio)
+        };
+        for (strategy, orders, settle, jobs, seconds, bytes) in runs {
             let text =
                 one(strategy, orders, "").replace("ms = 1000 }", &format!("ms = {settle} }}"));
-            let cost = estimate(&scenario(&text), false);
-            assert!(
-                (cost.seconds / seconds - 1.0).abs() < 0.1,
-                "{strategy}: {cost:?}"
-            );
-            assert!(
-                (cost.peak_bytes / bytes - 1.0).abs() < 0.1,
-                "{strategy}: {cost:?}"
-            );
+            let cost = estimate(&scenario(&text), jobs);
+            let what = format!("{strategy} × {orders}, --jobs {jobs}: {cost:?}");
+            if seconds > 0.5 {
+                assert!(close(cost.seconds, seconds), "{what}, measured {seconds} s");
+            }
+            assert!(close(cost.peak_bytes, bytes), "{what}, measured {bytes} B");
         }
     }
 
@@ -705,7 +847,7 @@ mod tests {
             + "\n[faults]\nsilent_loss = 0.05\n";
         let real = scenario(&text);
         assert_eq!(real.clock, ClockMode::Real);
-        let cost = estimate(&real, false);
+        let cost = estimate(&real, 1);
         assert!(cost.seconds > 24.0 * 3_600.0, "{cost:?}");
         let why = cost.refusal(LAPTOP).unwrap();
         assert!(
@@ -720,6 +862,6 @@ mod tests {
         );
         let mut simulated = real.clone();
         simulated.clock = ClockMode::Virtual;
-        assert_eq!(estimate(&simulated, false).refusal(LAPTOP), None);
+        assert_eq!(estimate(&simulated, 1).refusal(LAPTOP), None);
     }
 }

@@ -20,7 +20,7 @@ fn a_hybrid_reconciling_every_millisecond_is_refused_for_its_cost() {
     let file = dir.path().join("reconcile.toml");
     std::fs::write(
         &file,
-        "name = \"reconcile\"\nseed = 1\nclock = \"virtual\"\n[workload]\norders = 100\n\
+        "name = \"reconcile\"\nseed = 1\nclock = \"virtual\"\n[workload]\norders = 200\n\
          arrival = { dist = \"fixed\", every_ms = 5 }\nsettle = { dist = \"fixed\", ms = \"1h\" }\n\
          [faults]\nsilent_loss = 1.0\n\
          [[strategy]]\nname = \"h\"\nkind = \"hybrid\"\nreconcile_after_ms = 1\nreconcile_every_ms = 1\n",

@@ -276,7 +276,12 @@ fn scenario_errors_follow_the_language() {
 fn a_run_too_big_for_the_machine_is_refused_unless_forced() {
     let huge = "name = \"huge\"\nseed = 1\nclock = \"virtual\"\n[workload]\norders = 5000000\n\
                 arrival = { dist = \"fixed\", every_ms = 1 }\nsettle = { dist = \"fixed\", ms = 20 }\n\
-                [[strategy]]\nname = \"webhook\"\nkind = \"webhook\"\n";
+                [[strategy]]\nname = \"webhook\"\nkind = \"webhook\"\n"
+        .to_owned()
+        + &(1..20)
+            .map(|i| format!("[[strategy]]\nname = \"w{i}\"\nkind = \"webhook\"\n"))
+            .collect::<String>();
+    let huge = huge.as_str();
     let (code, stderr) = run_text(huge, &[]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(

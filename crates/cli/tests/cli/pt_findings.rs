@@ -164,11 +164,15 @@ fn gigabytes(text: &str) -> Vec<String> {
 
 /// `hooklab validate` quotes the memory estimate `hooklab run` refuses
 /// with: the same threads, so the same strategies held at once. Before,
-/// validate said "21,9 GB" for a file run refused at "55,9 GB".
+/// validate said "21,9 GB" for a file run refused at "55,9 GB". Only the
+/// estimate (the first figure in GB) is compared: the second is the
+/// machine's free memory, which moves between the two calls. The file
+/// (5 million orders, twelve pollers) is refused on a 2-core machine for
+/// its time, and on one with 24 GB free for its memory; no test runs it.
 #[test]
 fn validate_quotes_the_memory_estimate_run_refuses_with() {
     let dir = super::temp_dir();
-    let strategies: String = (1..=6)
+    let strategies: String = (1..=12)
         .map(|i| {
             format!(
                 "[[strategy]]\nname = \"p{i}\"\nkind = \"poll\"\ninterval_ms = {}\n",
@@ -201,8 +205,8 @@ fn validate_quotes_the_memory_estimate_run_refuses_with() {
     let refused = self::said(&run);
     assert_eq!(run.status.code(), Some(2), "{refused}");
     assert_eq!(
-        gigabytes(&refused),
-        quoted,
+        gigabytes(&refused).first(),
+        quoted.first(),
         "validate: {said}\nrun: {refused}"
     );
 }
