@@ -393,34 +393,13 @@ fn main() -> ExitCode {
         Command::Github(cmd) => github(cmd, lang),
         Command::Platform(args) => demo_out(lang, offset)
             .and_then(|out| demo(demo_cmd::platform(args, out), lang))
-            .map_err(|failure| match failure {
-                // A data file that is not a usable store is bad input, and
-                // so is an --api-key no request could carry, and a --listen
-                // address that is taken.
-                Failure::Runtime(e)
-                    if data::is_bad_file(&e)
-                        || demo_cmd::is_flag_mistake(&e)
-                        || listen::is_bind_failure(&e) =>
-                {
-                    Failure::Usage(e)
-                }
-                other => other,
-            }),
+            .map_err(demo_usage),
         Command::Shop(args) => {
             match demo_out(lang, offset).and_then(|out| demo(demo_cmd::shop(args, out), lang)) {
                 // Ctrl-C cut it short (and its last line said what waits): a
                 // shell's code for it, as for `hooklab live`.
                 Ok(demo_cmd::ShopEnd::Interrupted) => return ExitCode::from(130),
-                other => other.map(drop).map_err(|failure| match failure {
-                    Failure::Runtime(e)
-                        if data::is_bad_file(&e)
-                            || demo_cmd::is_flag_mistake(&e)
-                            || listen::is_bind_failure(&e) =>
-                    {
-                        Failure::Usage(e)
-                    }
-                    other => other,
-                }),
+                other => other.map(drop).map_err(demo_usage),
             }
         }
         // A key the platform refuses is the user's flag to fix (exit 2).
@@ -932,6 +911,22 @@ pub(crate) fn without_charts(markdown: &str) -> String {
             kept
         }
         None => markdown.to_owned(),
+    }
+}
+
+/// A `platform` or `shop` failure that is the user's to fix: a data file
+/// that is not a usable store, an --api-key no request could carry, a
+/// --listen address that is taken (exit 2, not 1).
+fn demo_usage(failure: Failure) -> Failure {
+    match failure {
+        Failure::Runtime(e)
+            if data::is_bad_file(&e)
+                || demo_cmd::is_flag_mistake(&e)
+                || listen::is_bind_failure(&e) =>
+        {
+            Failure::Usage(e)
+        }
+        other => other,
     }
 }
 

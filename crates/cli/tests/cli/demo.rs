@@ -138,7 +138,7 @@ fn a_signed_event_for_an_order_the_shop_does_not_know_is_said() {
 
 /// Every line of `out` until the one that contains `what` (included),
 /// reading as long as it takes; a panic at the end of the output.
-fn lines_until(out: &mut ChildStdout, what: &str) -> Vec<String> {
+pub(crate) fn lines_until(out: &mut ChildStdout, what: &str) -> Vec<String> {
     let mut read = Vec::new();
     loop {
         let line = read_line(out);

@@ -6,28 +6,10 @@
 //! 130, as `hooklab live` does.
 
 use crate::class::{Killed, hooklab, platform_process, read_line};
+use crate::demo::lines_until;
 use std::path::Path;
-use std::process::{ChildStdout, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-/// Lines of `out` up to the first holding `what` (blocking reads, no
-/// sleep); a panic, with what was read, at the end of the output.
-fn until(out: &mut ChildStdout, what: &str) -> Vec<String> {
-    let mut read = Vec::new();
-    loop {
-        let line = read_line(out);
-        let found = line.contains(what);
-        assert!(
-            found || !line.is_empty(),
-            "no {what:?} in:\n{}",
-            read.join("\n")
-        );
-        read.push(line);
-        if found {
-            return read;
-        }
-    }
-}
 
 /// A webhook shop in `lang` placing 5 orders an hour apart, against a
 /// platform where nothing settles for an hour: one order is placed, then
@@ -52,7 +34,7 @@ fn shop_stopped_after_one_order(
     );
     let mut out = shop.0.stdout.take().unwrap();
     let placed = if lang == "en" { " placed" } else { " feito" };
-    until(&mut out, placed);
+    lines_until(&mut out, placed);
     let sent = std::process::Command::new("kill")
         .args(["-INT", &shop.0.id().to_string()])
         .status()
@@ -130,6 +112,6 @@ fn ctrl_c_stops_the_shop_says_what_waits_and_exits_130() {
             .unwrap(),
     );
     let mut out = again.0.stdout.take().unwrap();
-    let inbox = until(&mut out, "caixa de entrada:").pop().unwrap();
+    let inbox = lines_until(&mut out, "caixa de entrada:").pop().unwrap();
     assert!(inbox.contains("1 esperando o resultado"), "{inbox}");
 }
