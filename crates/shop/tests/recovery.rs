@@ -40,6 +40,12 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
+/// The base URL the shop is given: only a label here, never bound or
+/// dialled. Every request goes through the in-process `Link` to the
+/// platform's router (under tokio's paused clock, which sockets cannot
+/// share); the inbox records it as its owner.
+const BASE: &str = "http://127.0.0.1:4242";
+
 const KEY: &str = "sk_test_recovery";
 const EPOCH_US: i64 = 1_767_225_600_000_000;
 
@@ -182,11 +188,11 @@ async fn through_an_expired_cursor(strategy: StrategySpec) {
         platform: std::sync::Mutex::new(platform.clone()),
         cut: cut_rx,
     });
-    let client = PlatformClient::new(link, "http://127.0.0.1:4242", clock).with_api_key(KEY);
+    let client = PlatformClient::new(link, BASE, clock).with_api_key(KEY);
     // The shop's inbox, journalling what its book hears.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shop.sqlite");
-    let owner = InboxOwner::new("http://127.0.0.1:4242", KEY);
+    let owner = InboxOwner::new(BASE, KEY);
     let (inbox, _) = Inbox::open(&path, clock, &owner).unwrap();
     let inbox = Arc::new(inbox);
     let journal = {
@@ -326,8 +332,7 @@ async fn a_long_polled_payment_the_platform_lost_ends_its_order() {
         platform: std::sync::Mutex::new(first),
         cut: cut_rx,
     });
-    let client =
-        PlatformClient::new(link.clone(), "http://127.0.0.1:4242", clock).with_api_key(KEY);
+    let client = PlatformClient::new(link.clone(), BASE, clock).with_api_key(KEY);
     let (stop, shutdown) = shutdown::channel();
     let strategy = StrategySpec::LongPoll {
         name: "long_poll".to_owned(),

@@ -520,6 +520,8 @@ fn an_inbox_is_refused_to_another_platform_or_key() {
             .output()
             .unwrap()
     };
+    // Platform addresses are only the inbox's owner here: with `--orders 0`
+    // the shop sends nothing, so no port is bound or dialled.
     let (a, key) = ("http://127.0.0.1:9", "sk_test_owner_key_000000000000");
     let first = shop(a, key, "en");
     assert_eq!(first.status.code(), Some(0), "{first:?}");
