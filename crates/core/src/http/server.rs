@@ -705,6 +705,16 @@ pub struct BodyLimit {
     max_bytes: usize,
 }
 
+impl BodyLimit {
+    /// The layer of [`body_limit`]`(router, max_bytes)`, to compose with a
+    /// router's other layers into one `Router::layer` (each `Router::layer`
+    /// is one more boxed level that every request clones and calls
+    /// through; a `tower::ServiceBuilder` of several layers is one).
+    pub fn new(max_bytes: usize) -> Self {
+        BodyLimit { max_bytes }
+    }
+}
+
 impl<S> tower::Layer<S> for BodyLimit {
     type Service = Limited<<axum::extract::DefaultBodyLimit as tower::Layer<S>>::Service>;
 
