@@ -49,9 +49,15 @@
 //!   hides SHA-NI, so its HMAC, ~20 K there, is far less in a real run:
 //!   the release build's `sha2` runs `x86_sha::compress`, 1.5 to 2 % of
 //!   the receiver's `perf record` samples);
-//! - `perf stat -e task-clock` on the server process over each wrk run:
-//!   about 8.3 µs of CPU a delivery after (8.5 to 9 before), the bare app
-//!   4.7 to 5.6: the bare/receiver ratio of CPU a request is 0.55 to 0.65.
+//! - `perf stat -e task-clock` on the server process over each 2-s wrk
+//!   run (`-t2 -c32`, load.sh's deliveries), ten runs each: the receiver's
+//!   CPU a delivery, median 9.84 µs before (8.39 to 10.52), 8.26 after
+//!   (7.80 to 9.34); the bare app's 4.4 to 6.3. Bare over receiver, CPU a
+//!   request, run by run: median 0.546 before (0.454 to 0.608), 0.596 after
+//!   (0.514 to 0.657). The server is the bottleneck here (it got 0.2 to
+//!   0.4 of a CPU). Before this session, wrk's ratio on a quiet machine
+//!   (0.598, 0.608) was callgrind's (58,608 / 97,730 = 0.60); callgrind's
+//!   is 0.63 after: still short of 0.75.
 //!
 //! In `perf record` of the receiver under wrk, the kernel (writev, recv,
 //! scheduling) is about half; of the rest, this handler is about a fifth
