@@ -31,6 +31,44 @@
 //! which is how hooklab shows what retries and reconciliation are for. It can
 //! also acknowledge before it records (`ack_before_commit`), so a crash of
 //! the shop in between ([`Receiver::crash`]) loses what it acknowledged.
+//!
+//! # What a delivery costs (issue 19: receiver/bare >= 0.75)
+//!
+//! `scripts/load.sh` compares this receiver, on [`serve`] (hyper behind
+//! hooklab's bounds: head deadline and scan, idle timeout, the edge's error
+//! shape and body deadline), with a bare axum app on `axum::serve` that
+//! answers `{"received":true}` without reading the body: the same hyper,
+//! the same requests, none of the work. Measured 2026-12-02 (recv4), on a
+//! 2-vCPU machine shared with other builds (load average 7 to 15, so wrk's
+//! ratios from one round to the next spread from 0.4 to over 1 and judge
+//! nothing):
+//!
+//! - callgrind, `load_target requests --target receiver|bare-webhook` at
+//!   `--n` 3,000 and 6,000, the difference over 3,000: 97,730 instructions a
+//!   delivery before, 93,536 after, against the bare app's 58,608 (valgrind
+//!   hides SHA-NI, so its HMAC, ~20 K there, is far less in a real run:
+//!   the release build's `sha2` runs `x86_sha::compress`, 1.5 to 2 % of
+//!   the receiver's `perf record` samples);
+//! - `perf stat -e task-clock` on the server process over each 2-s wrk
+//!   run (`-t2 -c32`, load.sh's deliveries), ten runs each: the receiver's
+//!   CPU a delivery, median 9.84 µs before (8.39 to 10.52), 8.26 after
+//!   (7.80 to 9.34); the bare app's 4.4 to 6.3. Bare over receiver, CPU a
+//!   request, run by run: median 0.546 before (0.454 to 0.608), 0.596 after
+//!   (0.514 to 0.657). The server is the bottleneck here (it got 0.2 to
+//!   0.4 of a CPU). Before this session, wrk's ratio on a quiet machine
+//!   (0.598, 0.608) was callgrind's (58,608 / 97,730 = 0.60); callgrind's
+//!   is 0.63 after: still short of 0.75.
+//!
+//! In `perf record` of the receiver under wrk, the kernel (writev, recv,
+//! scheduling) is about half; of the rest, this handler is about a fifth
+//! (the order book's `record`, the dedup set's look-up and insert, with
+//! their locks and cache misses on a set of hundreds of thousands, the
+//! HMAC, the notice's read), then hyper's parse and write, axum's routing
+//! and the layers' futures, the head scan (under 1 %) and ~5 clock reads.
+//! This session took out: a `String` per delivery for the dedup set (its
+//! keys are `SeenId`s, looked up by `&str`), a second clock read, axum's
+//! `Bytes` extractor's limited box and chunk list (`read_body`), and one
+//! boxed router level (the request log and the body limit are one layer).
 
 mod notice;
 
@@ -50,8 +88,11 @@ use hooklab_core::rng::SharedRng;
 use hooklab_core::shutdown::Shutdown;
 use hooklab_core::signature::{self, WebhookSecret};
 use hooklab_core::wire::{ErrorBody, PaymentStatus};
+use http_body_util::BodyExt;
 use serde_json::json;
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -185,7 +226,70 @@ pub struct Receiver {
 /// the keys are the sender's, who holds the secret, not an attacker's to
 /// pick for collisions (a receiver that trusts no secret yet, the demo
 /// before registration, takes any delivery anyway). Nothing iterates it.
-type SeenIds = HashSet<String, foldhash::fast::RandomState>;
+/// Its keys are [`SeenId`]s, looked up by `&str` (the header's text, never
+/// copied for a look-up).
+type SeenIds = HashSet<SeenId, foldhash::fast::RandomState>;
+
+/// How long a `webhook-id` [`SeenId`] keeps in place.
+const INLINE_ID_BYTES: usize = 30;
+
+/// A `webhook-id` in the dedup set: up to [`INLINE_ID_BYTES`] bytes (a
+/// Standard Webhooks `msg_...` id, hooklab's `evt_...`) in the set's own
+/// slot, longer ones on the heap. A `String` key was one allocation per
+/// delivery, and each look-up followed its pointer to compare; an inline
+/// key is compared where the table holds it. Hashed and compared as the
+/// `str` it holds, so the set is looked up by `&str` ([`Borrow`]).
+#[derive(Clone)]
+enum SeenId {
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE_ID_BYTES],
+    },
+    Heap(Box<str>),
+}
+
+impl SeenId {
+    fn new(id: &str) -> Self {
+        match u8::try_from(id.len()) {
+            Ok(len) if id.len() <= INLINE_ID_BYTES => {
+                let mut bytes = [0; INLINE_ID_BYTES];
+                bytes[..id.len()].copy_from_slice(id.as_bytes());
+                SeenId::Inline { len, bytes }
+            }
+            _ => SeenId::Heap(id.into()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // The bytes are a `str`'s, copied whole: the same `str`.
+            SeenId::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            SeenId::Heap(id) => id,
+        }
+    }
+}
+
+impl Borrow<str> for SeenId {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for SeenId {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for SeenId {}
+
+impl Hash for SeenId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
 
 /// The records an acknowledge-before-commit receiver still owes.
 #[derive(Default)]
@@ -263,7 +367,7 @@ impl Receiver {
                 .orders
                 .remove(&number);
             // Too late to refuse: the sender was told 2xx already.
-            let _ = receiver.apply(&order_id, status, webhook_id, at);
+            let _ = receiver.apply(&order_id, status, webhook_id.as_deref(), at);
         });
     }
 
@@ -274,10 +378,10 @@ impl Receiver {
         &self,
         order_id: &OrderId,
         status: PaymentStatus,
-        webhook_id: Option<String>,
+        webhook_id: Option<&str>,
         now: Micros,
     ) -> Option<Notice> {
-        if let (Some(inbox), Some(id)) = (&self.inbox, &webhook_id) {
+        if let (Some(inbox), Some(id)) = (&self.inbox, webhook_id) {
             // Acknowledge after commit: no 2xx for what is not durable, so the
             // sender retries it.
             if let Err(e) = inbox.processed(id, order_id, status, now) {
@@ -292,7 +396,7 @@ impl Receiver {
             self.seen
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .insert(id);
+                .insert(SeenId::new(id));
         }
         let counts = &self.counts;
         let notice = self.book.record(order_id, status, Channel::Webhook, now);
@@ -358,7 +462,7 @@ impl Receiver {
             counts: ReceivedCounts::default(),
             secrets: Mutex::new(Arc::from([])),
             tolerance_secs: signature::DEFAULT_TOLERANCE_SECS,
-            seen: Mutex::new(processed.into_iter().collect()),
+            seen: Mutex::new(processed.iter().map(|id| SeenId::new(id)).collect()),
             rejected: Mutex::new(BTreeMap::new()),
             faults: ReceiverFaults::default(),
             rng: SharedRng::stream(0, "receiver-faults"),
@@ -420,11 +524,18 @@ impl Receiver {
 
 /// The receiver's router.
 pub fn router(receiver: Arc<Receiver>) -> Router {
-    let routes = Router::new().route(WEBHOOK_PATH, post(receive));
-    // A declared Content-Length over the limit is refused at once with 413.
-    hooklab_core::http::server::body_limit(routes, MAX_BODY_BYTES)
-        .with_state(receiver)
+    // The request log outside, then the body limit (a declared
+    // Content-Length over it is refused at once with 413): as
+    // `body_limit(routes, ..).layer(trace::layer(..))` would put them, in
+    // one `Router::layer`, so a delivery goes through one boxed level, not
+    // two.
+    let layers = tower::ServiceBuilder::new()
         .layer(hooklab_core::http::trace::layer("shop"))
+        .layer(hooklab_core::http::server::BodyLimit::new(MAX_BODY_BYTES));
+    Router::new()
+        .route(WEBHOOK_PATH, post(receive))
+        .with_state(receiver)
+        .layer(layers)
 }
 
 /// Several merchants' receivers behind one server, one path each
@@ -502,6 +613,62 @@ fn received() -> Response {
         .into_response()
 }
 
+/// The request's body, read whole, as axum's `Bytes` extractor reads it
+/// within the router's body limit ([`MAX_BODY_BYTES`]), with the same
+/// refusals.
+///
+/// A body of declared length (a `Content-Length`, which [`router`]'s limit
+/// has checked already) is read straight from its frames: it cannot pass
+/// the limit (hyper ends it at its length), and a delivery's body comes as
+/// one frame, handed on without a copy. The extractor wrapped it in a
+/// limited, boxed body and gathered it in a list of chunks, two allocations
+/// a delivery for nothing. Any other body (chunked) goes through the
+/// extractor, limit and all.
+async fn read_body(request: Request) -> Result<Bytes, Response> {
+    let declared = match axum::body::HttpBody::size_hint(request.body()).exact() {
+        Some(len) if len <= MAX_BODY_BYTES as u64 => len,
+        _ => {
+            return Bytes::from_request(request, &())
+                .await
+                .map_err(IntoResponse::into_response);
+        }
+    };
+    let mut body = request.into_body();
+    let mut first: Option<Bytes> = None;
+    let mut rest = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(frame) => frame,
+            // The extractor's answer to a body that failed half-way (a
+            // client gone, or the server's body deadline, which the server
+            // answers 408 whatever this says).
+            Err(e) => {
+                return Err((
+                    StatusCode::BAD_REQUEST,
+                    format!("Failed to buffer the request body: {e}"),
+                )
+                    .into_response());
+            }
+        };
+        // Trailers end the body, as for the extractor.
+        let Ok(data) = frame.into_data() else { break };
+        match first.take() {
+            None if rest.is_empty() => first = Some(data),
+            earlier => {
+                if let Some(earlier) = earlier {
+                    rest.reserve(usize::try_from(declared).unwrap_or(0));
+                    rest.extend_from_slice(&earlier);
+                }
+                rest.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(match first {
+        Some(only) => only,
+        None => rest.freeze(),
+    })
+}
+
 /// The Standard Webhooks headers' names, made once.
 static ID_HEADER: HeaderName = HeaderName::from_static(signature::ID_HEADER);
 static TIMESTAMP_HEADER: HeaderName = HeaderName::from_static(signature::TIMESTAMP_HEADER);
@@ -512,9 +679,9 @@ async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) ->
     // extractor clones the map on every request); the body is read as the
     // `Bytes` extractor reads it, within the router's body limit.
     let headers: HeaderMap = std::mem::take(request.headers_mut());
-    let body = match Bytes::from_request(request, &()).await {
+    let body = match read_body(request).await {
         Ok(body) => body,
-        Err(rejection) => return rejection.into_response(),
+        Err(refusal) => return refusal,
     };
     let counts = &receiver.counts;
     counts.deliveries.fetch_add(1, Ordering::Relaxed);
@@ -531,7 +698,8 @@ async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) ->
         return (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response();
     }
     let life = receiver.crashes.load(Ordering::Relaxed);
-    if faults.delay > Dur::ZERO && !faults.ack_before_commit {
+    let delayed = faults.delay > Dur::ZERO && !faults.ack_before_commit;
+    if delayed {
         receiver.clock.sleep_until(arrived.plus(faults.delay)).await;
         if receiver.crashes.load(Ordering::Relaxed) != life {
             // The shop died while it processed this one (a crash fault):
@@ -550,7 +718,12 @@ async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) ->
         let error = ErrorBody::new("internal", "the receiver failed (injected fault)");
         return (StatusCode::INTERNAL_SERVER_ERROR, Json(error)).into_response();
     }
-    let now = receiver.clock.now();
+    // The instant it arrived, unless it waited out a delay fault: one clock
+    // read per delivery rather than two.
+    let now = match delayed {
+        true => receiver.clock.now(),
+        false => arrived,
+    };
     // Looked up by names made once: a name given as `&str` is parsed
     // (checked and lower-cased) on every look-up.
     let header = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
@@ -581,8 +754,8 @@ async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) ->
             return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
         }
     }
-    let webhook_id = id_header.map(str::to_owned);
-    if let Some(id) = &webhook_id
+    let webhook_id = id_header;
+    if let Some(id) = webhook_id
         && receiver
             .seen
             .lock()
@@ -647,7 +820,12 @@ async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) ->
         return received();
     }
     if faults.ack_before_commit {
-        receiver.record_later(order_id, notice.data.status, webhook_id, arrived);
+        receiver.record_later(
+            order_id,
+            notice.data.status,
+            webhook_id.map(str::to_owned),
+            arrived,
+        );
         return received();
     }
     match receiver.apply(&order_id, notice.data.status, webhook_id, now) {

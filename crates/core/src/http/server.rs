@@ -16,7 +16,9 @@
 //!   JSON shape; a connection that sent nothing, or sat idle after its last
 //!   answer, is closed. The clock is `server/head.rs`'s, on the
 //!   connection's bytes, not hyper's (which only closes), and the same scan
-//!   answers a request target over 8 KiB with 414 `uri_too_long` and a
+//!   answers a request target over
+//!   [`max_target_bytes`](ServerLimits::max_target_bytes) (8 KiB) with 414
+//!   `uri_too_long` and a
 //!   head with both `Content-Length` and `Transfer-Encoding` with 400, in
 //!   the JSON shape;
 //! - an **idle timeout**: a connection on which nothing moved either way for
@@ -97,6 +99,12 @@ pub struct ServerLimits {
     pub max_connections: usize,
     /// How long a shutdown waits for open connections before cutting them.
     pub shutdown_deadline: Duration,
+    /// The longest request target (path and query) a client may send: 8 KiB
+    /// by default, what common proxies allow. A longer one is answered `414
+    /// uri_too_long` in the JSON shape as soon as the target passes the
+    /// limit, rather than after the whole head (hyper's own limit is 64 KiB,
+    /// answered with no body).
+    pub max_target_bytes: usize,
 }
 
 impl Default for ServerLimits {
@@ -109,6 +117,7 @@ impl Default for ServerLimits {
             request_timeout: Duration::from_secs(30),
             max_connections: default_max_connections(),
             shutdown_deadline: Duration::from_secs(5),
+            max_target_bytes: 8 * 1024,
         }
     }
 }
@@ -244,6 +253,7 @@ where
         let io = TokioIo::new(head::head_deadline(
             idle_timeout(wrap(stream), limits.idle_timeout),
             limits.header_read_timeout,
+            limits.max_target_bytes,
             service.expiry.clone(),
         ));
         let mut closing = closing_rx.clone();
@@ -703,6 +713,16 @@ where
 #[derive(Clone, Copy, Debug)]
 pub struct BodyLimit {
     max_bytes: usize,
+}
+
+impl BodyLimit {
+    /// The layer of [`body_limit`]`(router, max_bytes)`, to compose with a
+    /// router's other layers into one `Router::layer` (each `Router::layer`
+    /// is one more boxed level that every request clones and calls
+    /// through; a `tower::ServiceBuilder` of several layers is one).
+    pub fn new(max_bytes: usize) -> Self {
+        BodyLimit { max_bytes }
+    }
 }
 
 impl<S> tower::Layer<S> for BodyLimit {
@@ -1254,6 +1274,7 @@ mod tests {
             request_timeout: Duration::from_millis(600),
             max_connections: 4,
             shutdown_deadline: Duration::from_millis(300),
+            max_target_bytes: ServerLimits::default().max_target_bytes,
         }
     }
 
@@ -1350,7 +1371,7 @@ mod tests {
         let (addr, _trigger, _task) = start(head_only()).await;
         let long = format!(
             "GET /echo?{} HTTP/1.1\r\nHost: x\r\n\r\n",
-            "q".repeat(head::MAX_TARGET_BYTES)
+            "q".repeat(ServerLimits::default().max_target_bytes)
         );
         let answer = raw_answer(addr, long.as_bytes()).await;
         assert!(answer.starts_with("HTTP/1.1 414"), "{answer}");
@@ -1360,7 +1381,28 @@ mod tests {
         // At the limit, the route answers (405: the echo takes a POST).
         let fits = format!(
             "GET /echo?{} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-            "q".repeat(head::MAX_TARGET_BYTES - "/echo?".len())
+            "q".repeat(ServerLimits::default().max_target_bytes - "/echo?".len())
+        );
+        let answer = raw_answer(addr, fits.as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
+    }
+
+    /// The limit is the server's to set: a lower one refuses what the
+    /// default takes, and says its own number.
+    #[tokio::test]
+    async fn a_server_with_a_lower_target_limit_refuses_beyond_it() {
+        let limits = ServerLimits {
+            max_target_bytes: 64,
+            ..head_only()
+        };
+        let (addr, _trigger, _task) = start(limits).await;
+        let long = format!("GET /echo?{} HTTP/1.1\r\nHost: x\r\n\r\n", "q".repeat(59));
+        let answer = raw_answer(addr, long.as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 414"), "{answer}");
+        assert!(answer.contains("limit of 64 bytes"), "{answer}");
+        let fits = format!(
+            "GET /echo?{} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            "q".repeat(58)
         );
         let answer = raw_answer(addr, fits.as_bytes()).await;
         assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");

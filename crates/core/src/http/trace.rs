@@ -9,7 +9,8 @@
 //! shows them (tower-http's own default callbacks would log under
 //! `tower_http`). With no subscriber, or a filter above DEBUG, a request costs
 //! one cached level check and goes round tower-http's layer
-//! ([`RequestLogLayer`]).
+//! (`RequestLogLayer`, with the `server` feature: the layer and `layer`
+//! are that feature's; this module's span and response log are not).
 
 use std::time::Duration;
 #[cfg(feature = "server")]

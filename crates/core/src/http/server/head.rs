@@ -25,7 +25,8 @@
 //! they pass, and two heads are answered here, in the JSON shape, before
 //! hyper parses them:
 //!
-//! - a request target over [`MAX_TARGET_BYTES`]: `414 uri_too_long`, as
+//! - a request target over the server's
+//!   [`max_target_bytes`](super::ServerLimits::max_target_bytes): `414 uri_too_long`, as
 //!   soon as the target passes the limit rather than after the whole head
 //!   (hyper's own limit is 64 KiB, answered with no body);
 //! - a head with both `Content-Length` and `Transfer-Encoding`: `400
@@ -60,7 +61,6 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
-pub use scan::MAX_TARGET_BYTES;
 use scan::{Refusal, Scan};
 
 /// At most this much of what a refused client sent is read and dropped
@@ -121,14 +121,22 @@ pub(super) struct Head {
     /// Bytes read since the clock restarted.
     read: u64,
     scan: Scan,
+    /// The longest request target taken, for the 414's message.
+    max_target: usize,
     /// What a refusal found while the client's bytes are drained.
     refusing: Option<Refusal>,
     drained: usize,
 }
 
-/// `inner`, its request heads due within `limit`; `shared` is the
-/// connection's state its service sets the [`Phase`] of.
-pub(super) fn head_deadline<T>(inner: T, limit: Duration, shared: Arc<Expiry>) -> HeadDeadline<T> {
+/// `inner`, its request heads due within `limit` and their targets at most
+/// `max_target` bytes; `shared` is the connection's state its service sets
+/// the [`Phase`] of.
+pub(super) fn head_deadline<T>(
+    inner: T,
+    limit: Duration,
+    max_target: usize,
+    shared: Arc<Expiry>,
+) -> HeadDeadline<T> {
     let now = Instant::now();
     OnWrite {
         inner,
@@ -138,7 +146,8 @@ pub(super) fn head_deadline<T>(inner: T, limit: Duration, shared: Arc<Expiry>) -
             timer: Box::pin(tokio::time::sleep_until(now + limit)),
             shared,
             read: 0,
-            scan: Scan::new(true, 0),
+            scan: Scan::new(true, 0, max_target),
+            max_target,
             refusing: None,
             drained: 0,
         },
@@ -191,7 +200,7 @@ impl Wrote for Head {
 }
 
 /// The answer written for a `refusal`: the JSON error shape, closing.
-fn answer(refusal: Refusal, limit: Duration) -> Vec<u8> {
+fn answer(refusal: Refusal, limit: Duration, max_target: usize) -> Vec<u8> {
     let (status, code, message) = match refusal {
         Refusal::TooSlow => (
             "408 Request Timeout",
@@ -205,7 +214,7 @@ fn answer(refusal: Refusal, limit: Duration) -> Vec<u8> {
             "414 URI Too Long",
             "uri_too_long",
             format!(
-                "the request target (path and query) is over this server's limit of {MAX_TARGET_BYTES} bytes"
+                "the request target (path and query) is over this server's limit of {max_target} bytes"
             ),
         ),
         Refusal::AmbiguousLength => (
@@ -230,7 +239,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> HeadDeadline<T> {
     /// Writes the refusal (one try: see the module docs) and fails the
     /// read, which ends the connection.
     fn refuse(&mut self, cx: &mut Context<'_>, refusal: Refusal) -> Poll<io::Result<()>> {
-        let answer = answer(refusal, self.state.limit);
+        let answer = answer(refusal, self.state.limit, self.state.max_target);
         let _ = Pin::new(&mut self.inner).poll_write(cx, &answer);
         let _ = Pin::new(&mut self.inner).poll_flush(cx);
         let why = match refusal {

@@ -5,16 +5,13 @@
 
 use memchr::memchr;
 
-/// The longest request target (path and query) a server takes: 8 KiB, what
-/// common proxies allow; a longer one is answered `414 uri_too_long`.
-pub const MAX_TARGET_BYTES: usize = 8 * 1024;
-
 /// Why a head is refused here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Refusal {
     /// The head did not arrive within the limit (408).
     TooSlow,
-    /// The request target is over [`MAX_TARGET_BYTES`] (414).
+    /// The request target is over the server's
+    /// [`max_target_bytes`](crate::http::server::ServerLimits::max_target_bytes) (414).
     TargetTooLong,
     /// Both `Content-Length` and `Transfer-Encoding` (400).
     AmbiguousLength,
@@ -48,10 +45,14 @@ pub(super) struct Scan {
     /// a plain number, or two different ones).
     length: Option<Result<u64, ()>>,
     chunked: bool,
+    /// The longest request target taken (`ServerLimits::max_target_bytes`).
+    max_target: usize,
 }
 
 impl Scan {
-    pub(super) fn new(aligned: bool, skip: u64) -> Self {
+    /// The scan of a head whose first byte is known (`aligned`) once `skip`
+    /// bytes of a body have passed, refusing a target over `max_target`.
+    pub(super) fn new(aligned: bool, skip: u64, max_target: usize) -> Self {
         Scan {
             aligned,
             skip,
@@ -64,6 +65,7 @@ impl Scan {
             after: 0,
             length: None,
             chunked: false,
+            max_target,
         }
     }
 
@@ -73,19 +75,19 @@ impl Scan {
     /// byte), with what is still to come of the body skipped.
     pub(super) fn next(&self) -> Self {
         if !self.aligned {
-            return Scan::new(false, 0);
+            return Scan::new(false, 0, self.max_target);
         }
         if !self.done {
             // Answered (by hyper, or a refusal) before the head ended: the
             // connection closes; start clean.
-            return Scan::new(self.lines == 0 && self.line_len == 0, 0);
+            return Scan::new(self.lines == 0 && self.line_len == 0, 0, self.max_target);
         }
         match (self.chunked, self.length) {
-            (false, None) => Scan::new(self.after == 0, 0),
+            (false, None) => Scan::new(self.after == 0, 0, self.max_target),
             (false, Some(Ok(length))) if self.after <= length => {
-                Scan::new(true, length - self.after)
+                Scan::new(true, length - self.after, self.max_target)
             }
-            _ => Scan::new(false, 0),
+            _ => Scan::new(false, 0, self.max_target),
         }
     }
 
@@ -156,7 +158,7 @@ impl Scan {
             };
             if self.spaces == 1 {
                 self.target_len += field.len();
-                if self.target_len > MAX_TARGET_BYTES {
+                if self.target_len > self.max_target {
                     return Some(Refusal::TargetTooLong);
                 }
             }
@@ -239,6 +241,11 @@ fn plain_number(value: &[u8]) -> Result<u64, ()> {
 mod tests {
     use super::*;
 
+    /// The server's default limit on a request target.
+    fn max_target() -> usize {
+        crate::http::server::ServerLimits::default().max_target_bytes
+    }
+
     /// Where a head ends in `text` read whole (the reference): after the
     /// first empty line that follows a non-empty one, `\n` or `\r\n`.
     fn reference_end(text: &[u8]) -> Option<usize> {
@@ -281,7 +288,7 @@ mod tests {
             let end = reference_end(text);
             for cut in 0..=text.len() {
                 for cut2 in cut..=text.len() {
-                    let mut scan = Scan::new(true, 0);
+                    let mut scan = Scan::new(true, 0, max_target());
                     for part in [&text[..cut], &text[cut..cut2], &text[cut2..]] {
                         assert_eq!(scan.saw(part), None);
                     }
@@ -296,16 +303,16 @@ mod tests {
 
     #[test]
     fn an_over_long_target_is_refused_at_every_split_and_one_at_the_limit_is_not() {
-        let long = format!("GET /{} HTTP/1.1\r\n", "a".repeat(MAX_TARGET_BYTES));
-        let fits = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(MAX_TARGET_BYTES - 1));
+        let long = format!("GET /{} HTTP/1.1\r\n", "a".repeat(max_target()));
+        let fits = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(max_target() - 1));
         for cut in (0..long.len()).step_by(97) {
-            let mut scan = Scan::new(true, 0);
+            let mut scan = Scan::new(true, 0, max_target());
             let refused = [&long.as_bytes()[..cut], &long.as_bytes()[cut..]]
                 .iter()
                 .find_map(|part| scan.saw(part));
             assert_eq!(refused, Some(Refusal::TargetTooLong), "cut at {cut}");
         }
-        let mut scan = Scan::new(true, 0);
+        let mut scan = Scan::new(true, 0, max_target());
         assert_eq!(scan.saw(fits.as_bytes()), None);
         assert!(scan.done);
     }
@@ -316,7 +323,7 @@ mod tests {
     fn a_content_length_is_read_across_reads_and_only_as_a_plain_number() {
         let head = b"POST / HTTP/1.1\r\nContent-Length:  1234 \r\n\r\n";
         for cut in 0..=head.len() {
-            let mut scan = Scan::new(true, 0);
+            let mut scan = Scan::new(true, 0, max_target());
             assert_eq!(scan.saw(&head[..cut]), None);
             assert_eq!(scan.saw(&head[cut..]), None);
             assert_eq!(scan.length, Some(Ok(1234)), "cut at {cut}");
@@ -333,11 +340,11 @@ mod tests {
             "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
             "POST / HTTP/1.1\r\ntransfer-encoding: chunked\r\nCONTENT-LENGTH:3\r\n\r\n",
         ] {
-            let mut scan = Scan::new(true, 0);
+            let mut scan = Scan::new(true, 0, max_target());
             assert_eq!(scan.saw(head.as_bytes()), Some(Refusal::AmbiguousLength));
         }
         // One of them alone is hyper's to read.
-        let mut scan = Scan::new(true, 0);
+        let mut scan = Scan::new(true, 0, max_target());
         assert_eq!(
             scan.saw(
                 b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nX-Content-Length: 3\r\n\r\n"
@@ -352,7 +359,7 @@ mod tests {
     /// next heads are left to hyper.
     #[test]
     fn the_next_head_is_scanned_only_when_its_first_byte_is_known() {
-        let refused = format!("GET /{} HTTP/1.1\r\n", "a".repeat(MAX_TARGET_BYTES + 1));
+        let refused = format!("GET /{} HTTP/1.1\r\n", "a".repeat(max_target() + 1));
         let cases: [(&[u8], bool); 4] = [
             (b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab", true),
             (b"POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nab", true),
@@ -363,7 +370,7 @@ mod tests {
             ),
         ];
         for (first, aligned) in cases {
-            let mut scan = Scan::new(true, 0);
+            let mut scan = Scan::new(true, 0, max_target());
             assert_eq!(scan.saw(first), None);
             let mut next = scan.next();
             assert_eq!(next.aligned, aligned, "{first:?}");
