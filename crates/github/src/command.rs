@@ -10,7 +10,7 @@
 
 use crate::payload::{self, SampleOptions};
 use crate::printer::{OutputFormat, Sink};
-use crate::receiver::{self, ReceiverConfig, ServeError, Verification, WebhookSecret};
+use crate::receiver::{self, Received, ReceiverConfig, ServeError, Verification, WebhookSecret};
 use crate::sender::{Delivery, DeliveryId, Hookshot, SendError};
 use bytes::Bytes;
 use hooklab_core::lang::Lang;
@@ -144,8 +144,10 @@ impl CommandError {
     }
 }
 
-/// Receives GitHub webhooks until Ctrl-C, printing each event in `lang`.
-pub async fn listen(args: ListenConfig, lang: Lang) -> Result<(), CommandError> {
+/// Receives GitHub webhooks until Ctrl-C, printing each event in `lang`;
+/// then says on stderr what it took, and answers it. Its only way to end
+/// well is a Ctrl-C (the CLI's exit code 130, as for `hooklab shop`).
+pub async fn listen(args: ListenConfig, lang: Lang) -> Result<Received, CommandError> {
     if !args.path.starts_with('/') {
         return Err(UsageError::PathWithoutSlash(args.path.clone()).into());
     }
@@ -172,6 +174,11 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<(), CommandError> 
         source,
     })?;
 
+    // Before the first line: a Ctrl-C once "listening on" is printed
+    // stops the receiver and is said, as a Ctrl-C later would be, rather
+    // than killing the process unsaid (until the handler is installed,
+    // SIGINT ends it on the spot).
+    let interrupt = armed_ctrl_c().await;
     // Start-up notes go to stderr so that stdout holds only events (and so
     // `--json` output stays machine-readable).
     let mut err = std::io::stderr().lock();
@@ -200,8 +207,28 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<(), CommandError> 
         },
         sink: Sink::Writer(Box::new(std::io::stdout())),
     };
-    receiver::serve(listener, config, hooklab_core::shutdown::ctrl_c()).await?;
-    Ok(())
+    let received = receiver::serve(listener, config, interrupt).await?;
+    // After the printer's last line, on stderr with the start-up notes.
+    eprintln!("{}", crate::lang::interrupted(lang, &received));
+    Ok(received)
+}
+
+/// Ctrl-C, caught from the moment this returns: the future is polled once
+/// here, which installs the handler. The same as the CLI's `platform`,
+/// `shop` and `live` use.
+async fn armed_ctrl_c() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    let mut interrupt: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
+        Box::pin(hooklab_core::shutdown::ctrl_c());
+    std::future::poll_fn(|cx| {
+        // A Ctrl-C since the install is kept, by a ready future in its
+        // place: a finished `async fn` must not be polled again.
+        if interrupt.as_mut().poll(cx).is_ready() {
+            interrupt = Box::pin(std::future::ready(()));
+        }
+        std::task::Poll::Ready(())
+    })
+    .await;
+    interrupt
 }
 
 /// Sends one event with the headers GitHub sends, and prints the answer.

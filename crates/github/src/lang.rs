@@ -258,6 +258,33 @@ pub fn sample_title(lang: Lang, event: &str) -> Option<&'static str> {
     }
 }
 
+/// `hooklab github listen`'s last line, after a Ctrl-C: what it took, as
+/// `hooklab shop`'s last line says what it placed and learned.
+pub fn interrupted(lang: Lang, received: &crate::receiver::Received) -> String {
+    let counted = |n: u64, one: &str, many: &str| {
+        format!("{} {}", count(lang, n), if n == 1 { one } else { many })
+    };
+    let r = received;
+    match lang {
+        Lang::En => format!(
+            "hooklab github: interrupted (Ctrl-C): {} received, {} (acknowledged, not printed again), {} refused",
+            counted(r.events, "event", "events"),
+            counted(r.redeliveries, "redelivery", "redeliveries"),
+            counted(r.refused, "delivery", "deliveries"),
+        ),
+        Lang::PtBr => format!(
+            "hooklab github: interrompido (Ctrl-C): {}, {}, {}",
+            counted(r.events, "evento recebido", "eventos recebidos"),
+            counted(
+                r.redeliveries,
+                "reentrega (confirmada, não exibida de novo)",
+                "reentregas (confirmadas, não exibidas de novo)"
+            ),
+            counted(r.refused, "entrega recusada", "entregas recusadas"),
+        ),
+    }
+}
+
 /// `hooklab github send`'s line before it sends.
 pub fn sending(lang: Lang, event: &str, id: &str, bytes: usize, signed: bool, to: &str) -> String {
     let bytes = count(lang, bytes as u64);
