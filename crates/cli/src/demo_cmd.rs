@@ -269,13 +269,21 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<ShopEnd> {
     }
     let (trigger, shutdown) = shutdown::channel();
     let inbox = match &args.data {
-        // Refused if it holds another platform's or merchant's orders.
-        Some(path) => Some(crate::data::open_inbox(
-            path,
-            clock,
-            &hooklab_shop::inbox::InboxOwner::new(&args.platform, &args.api_key),
-            lang,
-        )?),
+        // Refused if it holds another platform's or merchant's orders. The
+        // platform's id recognises the one that holds them restarted on
+        // another address; not known (not running yet), the address decides.
+        Some(path) => {
+            let id = PlatformClient::new(RealHttp::new(), &args.platform, clock)
+                .with_api_key(&args.api_key)
+                .with_timeout(PlatformClient::INTERACTIVE_TIMEOUT)
+                .platform_info()
+                .await
+                .ok()
+                .and_then(|info| info.id);
+            let owner = hooklab_shop::inbox::InboxOwner::new(&args.platform, &args.api_key)
+                .with_platform_id(id);
+            Some(crate::data::open_inbox(path, clock, &owner, lang)?)
+        }
         None => None,
     };
     // Orders a previous run left waiting: entered again below, and asked
