@@ -145,9 +145,11 @@ impl CommandError {
 }
 
 /// Receives GitHub webhooks until Ctrl-C, printing each event in `lang`;
-/// then says on stderr what it took, and answers it. Its only way to end
-/// well is a Ctrl-C (the CLI's exit code 130, as for `hooklab shop`).
-pub async fn listen(args: ListenConfig, lang: Lang) -> Result<Received, CommandError> {
+/// then says on stderr what it took, and answers it (`None` when a second
+/// Ctrl-C stopped it at once, without waiting for open requests). Its only
+/// way to end well is a Ctrl-C (the CLI's exit code 130, as for `hooklab
+/// shop`).
+pub async fn listen(args: ListenConfig, lang: Lang) -> Result<Option<Received>, CommandError> {
     if !args.path.starts_with('/') {
         return Err(UsageError::PathWithoutSlash(args.path.clone()).into());
     }
@@ -207,10 +209,35 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<Received, CommandE
         },
         sink: Sink::Writer(Box::new(std::io::stdout())),
     };
-    let received = receiver::serve(listener, config, interrupt).await?;
-    // After the printer's last line, on stderr with the start-up notes.
-    eprintln!("{}", crate::lang::interrupted(lang, &received));
-    Ok(received)
+    // The first Ctrl-C starts the shutdown, which lets open requests
+    // finish for up to SHUTDOWN_GRACE; a second one, caught from the line
+    // that says so, stops at once.
+    let (stopping_tx, stopping) = tokio::sync::oneshot::channel();
+    let serving = receiver::serve(listener, config, async move {
+        interrupt.await;
+        let second = armed_ctrl_c().await;
+        eprintln!("{}", crate::lang::stopping(lang));
+        let _ = stopping_tx.send(second);
+    });
+    let again = async {
+        match stopping.await {
+            Ok(second) => second.await,
+            // The server stopped by itself: the other branch ends.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        served = serving => {
+            let received = served?;
+            // After the printer's last line, on stderr with the start-up notes.
+            eprintln!("{}", crate::lang::interrupted(lang, &received));
+            Ok(Some(received))
+        }
+        () = again => {
+            eprintln!("{}", crate::lang::stopped_at_once(lang));
+            Ok(None)
+        }
+    }
 }
 
 /// Ctrl-C, caught from the moment this returns: the future is polled once

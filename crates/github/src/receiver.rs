@@ -153,6 +153,9 @@ pub struct Received {
     /// other paths, and bodies over the cap refused before the handler,
     /// are not counted.
     pub refused: u64,
+    /// Connections still open [`SHUTDOWN_GRACE`] after shutdown was asked
+    /// for (a sender still sending, or still reading), and cut.
+    pub cut: u64,
 }
 
 /// [`Received`]'s counters while the server runs.
@@ -169,6 +172,7 @@ impl Tally {
             events: self.events.load(Ordering::Relaxed),
             redeliveries: self.redeliveries.load(Ordering::Relaxed),
             refused: self.refused.load(Ordering::Relaxed),
+            cut: 0,
         }
     }
 }
@@ -230,8 +234,8 @@ pub fn router(state: ReceiverState) -> Router {
 /// It keeps the bounds of every hooklab server (header-read and idle
 /// timeouts, a connection limit: see [`hooklab_core::http::server`]). After
 /// shutdown it lets open requests finish for up to [`SHUTDOWN_GRACE`], cuts
-/// the rest, then waits for the printer to print what was already
-/// acknowledged, and answers what it took.
+/// the rest (counted in [`Received::cut`]), then waits for the printer to
+/// print what was already acknowledged, and answers what it took.
 pub async fn serve(
     listener: TcpListener,
     config: ReceiverConfig,
@@ -264,10 +268,12 @@ pub async fn serve(
         .await
         .map_err(|_| ServeError::PrinterPanicked)?
         .map_err(ServeError::Printer)?;
-    if served.cut_at_deadline > 0 {
-        return Err(ServeError::GraceExpired);
-    }
-    Ok(tally.read())
+    // A sender still sending at the deadline was cut: counted, not an
+    // error of the receiver's (GitHub gives up on it after 10 s too).
+    Ok(Received {
+        cut: served.cut_at_deadline as u64,
+        ..tally.read()
+    })
 }
 
 /// `POST <path>`: one webhook delivery. A refused one is also printed, as

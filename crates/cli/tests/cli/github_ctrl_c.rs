@@ -101,3 +101,72 @@ fn a_ctrl_c_right_after_listening_is_said_and_exits_130() {
         "{said}"
     );
 }
+
+/// A sender that never finishes its body held `hooklab github listen` for
+/// its 10 s grace after a Ctrl-C, a second Ctrl-C was ignored, and it then
+/// failed (exit 1, "connections still open"). Now the Ctrl-C says the
+/// grace, and a second one stops it at once (still exit 130). (One left to
+/// the grace's end is counted in the summary, exit 130: not tested here,
+/// it takes the 10 s.)
+#[test]
+fn a_second_ctrl_c_does_not_wait_for_a_sender_that_never_finishes() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, stopping, stopped) in [
+        (
+            "en",
+            "Ctrl-C again to stop at once",
+            "stopped at once (a second Ctrl-C)",
+        ),
+        (
+            "pt-BR",
+            "Ctrl-C de novo para parar na hora",
+            "parado na hora (um segundo Ctrl-C)",
+        ),
+    ] {
+        let (child, mut err, url) = listener(dir.path(), lang);
+        let host = url
+            .trim_start_matches("http://")
+            .trim_end_matches("/webhook");
+        let mut sender = std::net::TcpStream::connect(host).unwrap();
+        // Headers asking `Expect: 100-continue`: the server's `100
+        // Continue` says its handler is reading the body. Then 3 of the
+        // 100 bytes: the request stays open, its body pending.
+        sender
+            .write_all(
+                b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\
+                  Expect: 100-continue\r\nX-GitHub-Event: ping\r\n\r\n",
+            )
+            .unwrap();
+        let continued = read_line(&mut sender);
+        assert!(continued.starts_with("HTTP/1.1 100"), "{continued}");
+        sender.write_all(b"abc").unwrap();
+        let kill = |child: &Killed| {
+            let sent = std::process::Command::new("kill")
+                .args(["-INT", &child.0.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(sent.success());
+        };
+        kill(&child);
+        // Its second Ctrl-C is caught from this line on.
+        let mut read = Vec::new();
+        loop {
+            let line = read_line(&mut err);
+            assert!(
+                !line.is_empty(),
+                "{lang}: no stopping line:\n{}",
+                read.join("\n")
+            );
+            let found = line.contains(stopping);
+            read.push(line);
+            if found {
+                break;
+            }
+        }
+        let (said, code) = interrupted(child, err);
+        assert_eq!(code, Some(130), "{lang}: {said}");
+        assert!(said.contains(stopped), "{lang}: {said}");
+        drop(sender);
+    }
+}

@@ -128,7 +128,8 @@ async fn end_to_end_the_seeds_push_prints_the_seeds_lines() {
         receiver::Received {
             events: 1,
             redeliveries: 1,
-            refused: 1
+            refused: 1,
+            cut: 0
         }
     );
     // The printer has stopped with nothing more to say.
