@@ -410,6 +410,11 @@ pub fn client_error(lang: Lang, error: &hooklab_shop::client::ClientError) -> Op
             503 => "a plataforma está indisponível no momento (503)".to_owned(),
             other => format!("a plataforma respondeu com o erro {other}"),
         },
+        // The platform named here: the transport's own words do not know
+        // whom they failed to reach (`github send` reaches a receiver).
+        E::Transport(transport @ hooklab_core::http::TransportError::Connect(_)) => {
+            format!("sem resposta da plataforma: {}", transport_error(lang, transport)?)
+        }
         E::Transport(transport) => transport_error(lang, transport)?,
         E::TimedOut(wait) => format!(
             "a plataforma aceitou a conexão mas não respondeu em {wait} (está rodando, mas \
@@ -466,9 +471,7 @@ pub fn transport_error(lang: Lang, error: &hooklab_core::http::TransportError) -
         return None;
     }
     Some(match error {
-        T::Connect(_) => {
-            "sem resposta da plataforma: conexão recusada (o servidor está rodando?)".to_owned()
-        }
+        T::Connect(_) => "conexão recusada (o servidor está rodando?)".to_owned(),
         T::Broken(_) => {
             "a conexão caiu antes da resposta (o servidor parou, ou não fala HTTP)".to_owned()
         }
