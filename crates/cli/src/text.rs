@@ -314,6 +314,9 @@ pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -
                 U::PathWithoutSlash(path) => {
                     format!("--path deve começar com `/` (recebido `{path}`), por exemplo /webhook")
                 }
+                U::PathNotPlain(path) => format!(
+                    "--path só pode ter letras, algarismos, `-`, `_`, `.`, `~` e `/` (recebido `{path}`), por exemplo /webhook"
+                ),
                 U::EmptySecret => {
                     "--secret está vazio; dê o segredo do webhook como digitado no GitHub"
                         .to_owned()

@@ -73,6 +73,14 @@ pub enum UsageError {
     /// Occurs when `--path` does not start with `/`.
     #[error("--path must start with `/` (got `{0}`), e.g. /webhook")]
     PathWithoutSlash(String),
+    /// Occurs when `--path` holds a character other than letters, digits,
+    /// `-`, `_`, `.`, `~` and `/`: `{`, `:` and `*` are route patterns to
+    /// the router (it panicked on some, and `/{id}` matched every path),
+    /// and a space, `?` or `#` can never be in a request's path.
+    #[error(
+        "--path may hold only letters, digits, `-`, `_`, `.`, `~` and `/` (got `{0}`), e.g. /webhook"
+    )]
+    PathNotPlain(String),
     /// Occurs when `--secret` is given but empty.
     #[error("--secret is empty; give the webhook's secret as typed in GitHub")]
     EmptySecret,
@@ -152,6 +160,13 @@ impl CommandError {
 pub async fn listen(args: ListenConfig, lang: Lang) -> Result<Option<Received>, CommandError> {
     if !args.path.starts_with('/') {
         return Err(UsageError::PathWithoutSlash(args.path.clone()).into());
+    }
+    if !args
+        .path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/'))
+    {
+        return Err(UsageError::PathNotPlain(crate::printer::excerpt(&args.path)).into());
     }
     let verification = match (&args.secret, args.insecure_no_signature) {
         (_, true) => Verification::Insecure,
@@ -418,6 +433,23 @@ mod tests {
             error.to_string().contains("--path must start with `/`"),
             "{error}"
         );
+    }
+
+    /// A tester's finding: `--path "/{"` (or `/:x`, `/*`) made the router
+    /// panic, and `/{id}` received at every path. Refused before anything
+    /// is bound, naming the path.
+    #[tokio::test]
+    async fn a_path_the_router_would_read_as_a_pattern_is_a_usage_error() {
+        for bad in ["/{", "/{id}", "/:x", "/*", "/a/{*rest}/b", "/a b", "/webhook?x=1"] {
+            let config = ListenConfig {
+                path: bad.to_owned(),
+                secret: Some("s3cret".to_owned()),
+                ..listen_config()
+            };
+            let error = listen(config, Lang::En).await.unwrap_err();
+            assert!(error.is_usage(), "{bad}: {error}");
+            assert!(matches!(&error, CommandError::Usage(UsageError::PathNotPlain(p)) if p == bad), "{error:?}");
+        }
     }
 
     #[tokio::test]

@@ -214,6 +214,12 @@ impl ReceiverState {
 }
 
 /// The receiver's axum app.
+///
+/// # Panics
+///
+/// If the state's path is not a plain path (`{`, `:` or `*` make it a
+/// route pattern axum may refuse): `hooklab github listen` checks `--path`
+/// first.
 pub fn router(state: ReceiverState) -> Router {
     let path = state.inner.path.clone();
     let routes = Router::new()
