@@ -927,7 +927,10 @@ fn demo_usage(failure: Failure) -> Failure {
         Failure::Runtime(e)
             if data::is_bad_file(&e)
                 || demo_cmd::is_flag_mistake(&e)
-                || listen::is_bind_failure(&e) =>
+                || listen::is_bind_failure(&e)
+                // A webhook shop's registration refused for its key: the
+                // flag to fix, as when its orders are refused for it.
+                || demo_cmd::is_refused_key(&e) =>
         {
             Failure::Usage(e)
         }

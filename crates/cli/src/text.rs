@@ -416,7 +416,10 @@ pub fn client_error(lang: Lang, error: &hooklab_shop::client::ClientError) -> Op
         // The platform named here: the transport's own words do not know
         // whom they failed to reach (`github send` reaches a receiver).
         E::Transport(transport @ hooklab_core::http::TransportError::Connect(_)) => {
-            format!("sem resposta da plataforma: {}", transport_error(lang, transport)?)
+            format!(
+                "sem resposta da plataforma: {}",
+                transport_error(lang, transport)?
+            )
         }
         E::Transport(transport) => transport_error(lang, transport)?,
         E::TimedOut(wait) => format!(

@@ -440,7 +440,15 @@ mod tests {
     /// is bound, naming the path.
     #[tokio::test]
     async fn a_path_the_router_would_read_as_a_pattern_is_a_usage_error() {
-        for bad in ["/{", "/{id}", "/:x", "/*", "/a/{*rest}/b", "/a b", "/webhook?x=1"] {
+        for bad in [
+            "/{",
+            "/{id}",
+            "/:x",
+            "/*",
+            "/a/{*rest}/b",
+            "/a b",
+            "/webhook?x=1",
+        ] {
             let config = ListenConfig {
                 path: bad.to_owned(),
                 secret: Some("s3cret".to_owned()),
@@ -448,7 +456,10 @@ mod tests {
             };
             let error = listen(config, Lang::En).await.unwrap_err();
             assert!(error.is_usage(), "{bad}: {error}");
-            assert!(matches!(&error, CommandError::Usage(UsageError::PathNotPlain(p)) if p == bad), "{error:?}");
+            assert!(
+                matches!(&error, CommandError::Usage(UsageError::PathNotPlain(p)) if p == bad),
+                "{error:?}"
+            );
         }
     }
 

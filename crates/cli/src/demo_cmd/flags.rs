@@ -160,7 +160,12 @@ mod tests {
     fn an_api_key_is_neither_empty_nor_holds_control_characters() {
         assert!(api_key("sk_test_abc", false, Lang::En).is_ok());
         assert!(api_key("", true, Lang::En).unwrap_err().0.contains("empty"));
-        assert!(api_key("", true, Lang::PtBr).unwrap_err().0.contains("vazia"));
+        assert!(
+            api_key("", true, Lang::PtBr)
+                .unwrap_err()
+                .0
+                .contains("vazia")
+        );
         // A required key is not said to be optional.
         let shop = api_key("", false, Lang::En).unwrap_err().0;
         assert!(shop.contains("`hooklab platform` printed"), "{shop}");

@@ -622,3 +622,38 @@ fn an_inbox_follows_its_platform_restarted_on_another_port() {
     let back = shop(&moved, "en");
     assert_eq!(back.status.code(), Some(0), "{back:?}");
 }
+
+/// A webhook shop given a key the platform does not know stopped at its
+/// endpoint's registration (401) with exit 1, a runtime failure, while a
+/// polling shop's refused orders exit 2: the key is the user's flag to
+/// fix either way. Now 2 for both, with what to do.
+#[test]
+fn a_webhook_shop_with_a_wrong_key_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_platform, _out, address, _key) =
+        platform_process(dir.path(), &["--settle-after", "1h", "--data", ":memory:"]);
+    for (lang, words) in [
+        ("en", "(hooklab platform prints its key at start)"),
+        (
+            "pt-BR",
+            "use a --api-key que `hooklab platform` imprimiu ao iniciar",
+        ),
+    ] {
+        let out = hooklab(dir.path())
+            .args(["--lang", lang, "shop", "--platform", &address])
+            .args(["--api-key", "sk_test_not_this_platforms_0000"])
+            .args([
+                "--strategy",
+                "webhook",
+                "--listen",
+                "127.0.0.1:0",
+                "--orders",
+                "1",
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{lang}: {err}");
+        assert!(err.contains(words), "{lang}: {err}");
+    }
+}

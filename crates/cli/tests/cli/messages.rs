@@ -461,7 +461,11 @@ fn what_was_not_reached_and_which_key_to_give_are_said_right() {
     assert!(!headline.contains("plataforma"), "{text}");
     for (lang, command, words) in [
         ("en", "shop", "give the key `hooklab platform` printed"),
-        ("pt-BR", "shop", "dê a chave que `hooklab platform` imprimiu"),
+        (
+            "pt-BR",
+            "shop",
+            "dê a chave que `hooklab platform` imprimiu",
+        ),
         ("en", "order", "give the key `hooklab platform` printed"),
     ] {
         let out = hooklab(dir.path())
@@ -472,6 +476,9 @@ fn what_was_not_reached_and_which_key_to_give_are_said_right() {
         let text = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{text}");
         assert!(text.contains(words), "{lang} {command}: {text}");
-        assert!(!text.contains("fresh one") && !text.contains("uma nova"), "{text}");
+        assert!(
+            !text.contains("fresh one") && !text.contains("uma nova"),
+            "{text}"
+        );
     }
 }
