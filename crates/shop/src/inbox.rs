@@ -102,10 +102,11 @@ pub enum InboxError {
     OtherOwner {
         /// The file.
         path: PathBuf,
-        /// Whom the file belongs to.
-        kept: InboxOwner,
+        /// Whom the file belongs to (boxed, as `given`: two owners would
+        /// make every `Result` of the inbox this large).
+        kept: Box<InboxOwner>,
         /// Whom this open was for.
-        given: InboxOwner,
+        given: Box<InboxOwner>,
     },
     /// Occurs when another process has the inbox open (another `hooklab
     /// shop` with the same `--data`), or its lock file cannot be made.

@@ -192,8 +192,8 @@ pub(super) fn claim(
     if !kept.owns(owner) {
         return Err(Claim::Other(Box::new(InboxError::OtherOwner {
             path: path.to_path_buf(),
-            kept,
-            given: owner.clone(),
+            kept: Box::new(kept),
+            given: Box::new(owner.clone()),
         })));
     }
     // An id not learned this time (the platform could not be asked) keeps
@@ -285,7 +285,7 @@ mod tests {
             else {
                 panic!("{err:?}");
             };
-            assert_eq!((kept, said), (&owner(), &given));
+            assert_eq!((&**kept, &**said), (&owner(), &given));
             let text = err.to_string();
             for part in [
                 &path.display().to_string(),
