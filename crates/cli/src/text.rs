@@ -355,6 +355,9 @@ pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -
         E::Send(S::Timeout) => {
             "sem resposta a tempo (o GitHub marcaria esta entrega como falha)".to_owned()
         }
+        E::PrintAnswer(_) => {
+            "não foi possível imprimir a resposta do receptor na saída padrão".to_owned()
+        }
         E::Rejected(status) => {
             let code = status.as_u16();
             let why = match code {

@@ -134,6 +134,10 @@ pub enum CommandError {
     /// Occurs when the event could not be delivered (refused URL, nothing listening, timeout).
     #[error(transparent)]
     Send(#[from] SendError),
+    /// Occurs when the receiver's answer cannot be written to stdout (a
+    /// full disk, a closed pipe).
+    #[error("cannot print the receiver's answer on stdout")]
+    PrintAnswer(#[source] std::io::Error),
     /// Occurs when the receiver answered with a status other than 2xx.
     #[error("the receiver refused the delivery: HTTP {0}")]
     Rejected(StatusCode),
@@ -231,7 +235,7 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<Option<Received>, 
     let serving = receiver::serve(listener, config, async move {
         interrupt.await;
         let second = armed_ctrl_c().await;
-        eprintln!("{}", crate::lang::stopping(lang));
+        note(&crate::lang::stopping(lang));
         let _ = stopping_tx.send(second);
     });
     let again = async {
@@ -245,14 +249,20 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<Option<Received>, 
         served = serving => {
             let received = served?;
             // After the printer's last line, on stderr with the start-up notes.
-            eprintln!("{}", crate::lang::interrupted(lang, &received));
+            note(&crate::lang::interrupted(lang, &received));
             Ok(Some(received))
         }
         () = again => {
-            eprintln!("{}", crate::lang::stopped_at_once(lang));
+            note(crate::lang::stopped_at_once(lang));
             Ok(None)
         }
     }
+}
+
+/// One line on stderr. Not `eprintln!`, which panics when stderr cannot be
+/// written (`2>/dev/full`): a note nobody can read is not worth a panic.
+fn note(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// Ctrl-C, caught from the moment this returns: the future is polled once
@@ -308,22 +318,24 @@ pub async fn send_in(args: SendConfig, lang: Lang) -> Result<(), CommandError> {
         .secret
         .filter(|s| !s.is_empty())
         .map(WebhookSecret::new);
-    eprintln!(
-        "{}",
-        crate::lang::sending(
-            lang,
-            &delivery.event,
-            &delivery.id.to_string(),
-            delivery.body.len(),
-            secret.is_some(),
-            &args.to.to_string()
-        )
-    );
+    note(&crate::lang::sending(
+        lang,
+        &delivery.event,
+        &delivery.id.to_string(),
+        delivery.body.len(),
+        secret.is_some(),
+        &args.to.to_string(),
+    ));
     let answer = Hookshot::new()
         .send(&args.to, &delivery, secret.as_ref())
         .await?;
-    println!("HTTP {}", answer.status);
-    println!("{}", String::from_utf8_lossy(&answer.body));
+    // The answer is the command's output: not printed is a failure (not
+    // `println!`, which panics on a full disk or a closed pipe).
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "HTTP {}", answer.status)
+        .and_then(|()| writeln!(out, "{}", String::from_utf8_lossy(&answer.body)))
+        .and_then(|()| out.flush())
+        .map_err(CommandError::PrintAnswer)?;
     if answer.status.is_success() {
         Ok(())
     } else {
