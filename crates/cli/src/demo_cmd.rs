@@ -274,7 +274,6 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<ShopEnd> {
         // another address; not known (not running yet), the address decides.
         Some(path) => {
             let id = PlatformClient::new(RealHttp::new(), &args.platform, clock)
-                .with_api_key(&args.api_key)
                 .with_timeout(PlatformClient::INTERACTIVE_TIMEOUT)
                 .platform_info()
                 .await

@@ -14,7 +14,7 @@
 //! | `GET /v1/events/stream` | Server-Sent Events, one per event as it happens; resumes after `Last-Event-ID` |
 //! | `GET /v1/events/{id}/attempts?starting_after=<seq>&limit=N` | one event's kept delivery attempts, paged |
 //! | `POST /v1/events/{id}/redeliver` | resends one event (at most 100 times; then 429 `redelivery_limit`) |
-//! | `GET /v1/platform` | which platform this is: its id, kept in its data file, so a shop's inbox knows it on another address |
+//! | `GET /v1/platform` | which platform this is: its id, kept in its data file, so a shop's inbox knows it on another address (no key needed) |
 //!
 //! Memory is bounded by `PlatformConfig::retention` (`crate::Retention`):
 //! `hooklab platform` keeps the newest 100,000 attempts and the first 50 of
@@ -25,8 +25,11 @@
 //! disables an endpoint after a run of failed attempts (20 over five days in
 //! `hooklab platform`, `DisablePolicy::SERVER`; off in scenario runs).
 //!
-//! Every route needs `Authorization: Bearer <api key>` (`Caller`) and
-//! counts against the key's rate limit. Handlers read bodies as bytes and
+//! Every route but `GET /v1/platform` needs `Authorization: Bearer <api
+//! key>` (`Caller`) and counts against the key's rate limit. That one
+//! tells no merchant's data (its id is in every id the platform hands
+//! out), and a shop asks it once at start: counted, it would take the
+//! first order's place under a tight `--rate-limit`. Handlers read bodies as bytes and
 //! parse them themselves, so that every bad body gets the API's own error
 //! shape (see [`crate::error`]) rather than the framework's plain-text
 //! rejection.
@@ -113,7 +116,6 @@ pub(crate) fn routed(shared: Arc<Shared>) -> Router {
 /// the address, and another for another file (or each `:memory:` start).
 async fn platform(
     State(shared): State<Arc<Shared>>,
-    Caller(_): Caller,
     _: query::NoQuery,
 ) -> axum::Json<PlatformInfo> {
     let epoch = shared
