@@ -318,19 +318,68 @@ fn inbox_error(error: InboxError, lang: Lang) -> anyhow::Error {
                     format!("uma chave de API de impressão digital {}", given.merchant),
                 ),
             };
+            // Why the platform was not recognised by its id, and what to do
+            // if it is the same one on another address.
+            let hint = match (&kept.platform_id, &given.platform_id) {
+                _ if same_platform => None,
+                (Some(was_id), Some(id)) if was_id == id => None,
+                (Some(was_id), Some(id)) => Some((
+                    format!(
+                        " The platform at {} is another platform (id {id}; this inbox's is {was_id}): \
+                         started on another --data file, or afresh. To go on with these orders, start \
+                         `hooklab platform` again with the --data file it had.",
+                        given.platform
+                    ),
+                    format!(
+                        " A plataforma em {} é outra plataforma (id {id}; a desta caixa de entrada é \
+                         {was_id}): iniciada com outro arquivo em --data, ou do zero. Para continuar com \
+                         esses pedidos, inicie `hooklab platform` de novo com o arquivo --data que ela tinha.",
+                        given.platform
+                    ),
+                )),
+                (Some(_), None) => Some((
+                    format!(
+                        " The platform at {} did not say its id (is it running? start it first): if it \
+                         is the same platform on another address, started on its --data file, the shop \
+                         recognises it by its id.",
+                        given.platform
+                    ),
+                    format!(
+                        " A plataforma em {} não disse o seu id (ela está rodando? inicie-a primeiro): se \
+                         for a mesma plataforma em outro endereço, iniciada com o seu arquivo --data, a \
+                         loja a reconhece pelo id.",
+                        given.platform
+                    ),
+                )),
+                (None, _) => Some((
+                    format!(
+                        " This inbox does not know its platform's id (it was made by an older hooklab, or \
+                         while the platform did not answer), so it cannot recognise that platform on another \
+                         address: run the shop once against {was} while the platform runs there, and later \
+                         moves are recognised."
+                    ),
+                    format!(
+                        " Esta caixa de entrada não sabe o id da sua plataforma (foi criada por um hooklab \
+                         mais antigo, ou enquanto a plataforma não respondia), então não a reconhece em outro \
+                         endereço: rode a loja uma vez contra {was} com a plataforma rodando lá, e as próximas \
+                         mudanças são reconhecidas."
+                    ),
+                )),
+            };
+            let (hint_en, hint_pt) = hint.unwrap_or_default();
             text::pick(
                 lang,
                 format!(
                     "{path} holds the orders this shop placed with the platform at {was} with the API key whose \
                      fingerprint is {was_key}, and it was given {platform_en} with {key_en}: asked there, those \
                      orders would wrongly end as missed. Pass that --platform and --api-key again, or give \
-                     another --data file (or delete {path} to start afresh)"
+                     another --data file (or delete {path} to start afresh).{hint_en}"
                 ),
                 format!(
                     "{path} guarda os pedidos que esta loja fez na plataforma em {was} com a chave de API de \
                      impressão digital {was_key}, e ela recebeu {platform_pt} com {key_pt}: perguntados lá, \
                      esses pedidos terminariam como perdidos por engano. Passe de novo aquele --platform e \
-                     aquela --api-key, ou dê outro arquivo em --data (ou apague {path} para começar do zero)"
+                     aquela --api-key, ou dê outro arquivo em --data (ou apague {path} para começar do zero).{hint_pt}"
                 ),
             )
         }
@@ -471,7 +520,7 @@ pub fn open_inbox(
         contents.known,
         contents.pending.len(),
     );
-    let line = match lang {
+    let mut line = match lang {
         Lang::En => format!(
             "inbox: {shown} ({ids} delivery ids processed, {known} orders known, {waiting} waiting for their outcome)"
         ),
@@ -479,6 +528,14 @@ pub fn open_inbox(
             "caixa de entrada: {shown} ({ids} ids de entrega processados, {known} pedidos conhecidos, {waiting} esperando o resultado)"
         ),
     };
+    // The same platform (its id) on another address: followed, and said.
+    if let Some(from) = &contents.moved_from {
+        let (now, id) = (&owner.platform, owner.platform_id.as_deref().unwrap_or(""));
+        line.push_str(&match lang {
+            Lang::En => format!("; its platform (id {id}) moved from {from} to {now}"),
+            Lang::PtBr => format!("; a plataforma dela (id {id}) mudou de {from} para {now}"),
+        });
+    }
     Ok(ShopData {
         inbox: Arc::new(inbox),
         processed: contents.processed,

@@ -96,7 +96,7 @@ async fn armed_ctrl_c() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()
 pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
     let lang = out.lang;
     if let Some(key) = &args.api_key {
-        flags::api_key(key, lang)?;
+        flags::api_key(key, true, lang)?;
     }
     let data = crate::data::open(&args.data, args.reset, lang)?;
     let clock = data.clock;
@@ -193,7 +193,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<ShopEnd> {
     // Before any order: a platform URL no request could use is the user's
     // flag to fix, said now rather than as "no answer" 1.5 s later.
     flags::base_url(&args.platform, "--platform", lang)?;
-    flags::api_key(&args.api_key, lang)?;
+    flags::api_key(&args.api_key, false, lang)?;
     let name = format!("{:?}", args.strategy).to_lowercase();
     let strategy = match args.strategy {
         StrategyArg::Poll => StrategySpec::Poll {
@@ -269,13 +269,20 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<ShopEnd> {
     }
     let (trigger, shutdown) = shutdown::channel();
     let inbox = match &args.data {
-        // Refused if it holds another platform's or merchant's orders.
-        Some(path) => Some(crate::data::open_inbox(
-            path,
-            clock,
-            &hooklab_shop::inbox::InboxOwner::new(&args.platform, &args.api_key),
-            lang,
-        )?),
+        // Refused if it holds another platform's or merchant's orders. The
+        // platform's id recognises the one that holds them restarted on
+        // another address; not known (not running yet), the address decides.
+        Some(path) => {
+            let id = PlatformClient::new(RealHttp::new(), &args.platform, clock)
+                .with_timeout(PlatformClient::INTERACTIVE_TIMEOUT)
+                .platform_info()
+                .await
+                .ok()
+                .and_then(|info| info.id);
+            let owner = hooklab_shop::inbox::InboxOwner::new(&args.platform, &args.api_key)
+                .with_platform_id(id);
+            Some(crate::data::open_inbox(path, clock, &owner, lang)?)
+        }
         None => None,
     };
     // Orders a previous run left waiting: entered again below, and asked
@@ -884,7 +891,7 @@ fn load_known(book: &OrderBook) -> usize {
 pub async fn order(args: OrderArgs, lang: Lang) -> anyhow::Result<()> {
     // The same checks as `shop`'s, before the request.
     flags::base_url(&args.platform, "--platform", lang)?;
-    flags::api_key(&args.api_key, lang)?;
+    flags::api_key(&args.api_key, false, lang)?;
     let clock = Clock::starting_now(Clock::system_unix_us());
     let client = PlatformClient::new(RealHttp::new(), &args.platform, clock)
         .with_api_key(&args.api_key)

@@ -178,11 +178,25 @@ impl From<SendArgs> for SendConfig {
     }
 }
 
+/// How a `hooklab github` command ended well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GithubEnd {
+    /// `send`: the receiver took the delivery.
+    Sent,
+    /// `listen`: Ctrl-C stopped it, and its last line said what it took.
+    /// Exit code 130, as for `hooklab shop` and `hooklab live`.
+    Interrupted,
+}
+
 /// Runs a `hooklab github` command, printing labels in `lang`.
-pub async fn run(cmd: GithubCommand, lang: Lang) -> Result<(), CommandError> {
+pub async fn run(cmd: GithubCommand, lang: Lang) -> Result<GithubEnd, CommandError> {
     match cmd {
-        GithubCommand::Listen(args) => command::listen(args.into(), lang).await,
-        GithubCommand::Send(args) => command::send_in(args.into(), lang).await,
+        GithubCommand::Listen(args) => command::listen(args.into(), lang)
+            .await
+            .map(|_| GithubEnd::Interrupted),
+        GithubCommand::Send(args) => command::send_in(args.into(), lang)
+            .await
+            .map(|()| GithubEnd::Sent),
     }
 }
 

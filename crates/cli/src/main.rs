@@ -390,7 +390,12 @@ fn main() -> ExitCode {
             .and_then(out::print)
             .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
             .map_err(Failure::Runtime),
-        Command::Github(cmd) => github(cmd, lang),
+        Command::Github(cmd) => match github(cmd, lang) {
+            // Ctrl-C stopped the listener (and its last line said what it
+            // took): a shell's code for it, as for `hooklab shop`.
+            Ok(github_cmd::GithubEnd::Interrupted) => return ExitCode::from(130),
+            other => other.map(drop),
+        },
         Command::Platform(args) => demo_out(lang, offset)
             .and_then(|out| demo(demo_cmd::platform(args, out), lang))
             .map_err(demo_usage),
@@ -591,7 +596,7 @@ fn locale_lang() -> Lang {
     Lang::from_locale(&locale)
 }
 
-fn github(cmd: github_cmd::GithubCommand, lang: Lang) -> Result<(), Failure> {
+fn github(cmd: github_cmd::GithubCommand, lang: Lang) -> Result<github_cmd::GithubEnd, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -922,7 +927,10 @@ fn demo_usage(failure: Failure) -> Failure {
         Failure::Runtime(e)
             if data::is_bad_file(&e)
                 || demo_cmd::is_flag_mistake(&e)
-                || listen::is_bind_failure(&e) =>
+                || listen::is_bind_failure(&e)
+                // A webhook shop's registration refused for its key: the
+                // flag to fix, as when its orders are refused for it.
+                || demo_cmd::is_refused_key(&e) =>
         {
             Failure::Usage(e)
         }

@@ -314,6 +314,9 @@ pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -
                 U::PathWithoutSlash(path) => {
                     format!("--path deve começar com `/` (recebido `{path}`), por exemplo /webhook")
                 }
+                U::PathNotPlain(path) => format!(
+                    "--path só pode ter letras, algarismos, `-`, `_`, `.`, `~` e `/` (recebido `{path}`), por exemplo /webhook"
+                ),
                 U::EmptySecret => {
                     "--secret está vazio; dê o segredo do webhook como digitado no GitHub"
                         .to_owned()
@@ -351,6 +354,9 @@ pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -
         E::Send(S::ReadAnswer(_)) => "a resposta foi interrompida".to_owned(),
         E::Send(S::Timeout) => {
             "sem resposta a tempo (o GitHub marcaria esta entrega como falha)".to_owned()
+        }
+        E::PrintAnswer(_) => {
+            "não foi possível imprimir a resposta do receptor na saída padrão".to_owned()
         }
         E::Rejected(status) => {
             let code = status.as_u16();
@@ -410,6 +416,14 @@ pub fn client_error(lang: Lang, error: &hooklab_shop::client::ClientError) -> Op
             503 => "a plataforma está indisponível no momento (503)".to_owned(),
             other => format!("a plataforma respondeu com o erro {other}"),
         },
+        // The platform named here: the transport's own words do not know
+        // whom they failed to reach (`github send` reaches a receiver).
+        E::Transport(transport @ hooklab_core::http::TransportError::Connect(_)) => {
+            format!(
+                "sem resposta da plataforma: {}",
+                transport_error(lang, transport)?
+            )
+        }
         E::Transport(transport) => transport_error(lang, transport)?,
         E::TimedOut(wait) => format!(
             "a plataforma aceitou a conexão mas não respondeu em {wait} (está rodando, mas \
@@ -466,9 +480,7 @@ pub fn transport_error(lang: Lang, error: &hooklab_core::http::TransportError) -
         return None;
     }
     Some(match error {
-        T::Connect(_) => {
-            "sem resposta da plataforma: conexão recusada (o servidor está rodando?)".to_owned()
-        }
+        T::Connect(_) => "conexão recusada (o servidor está rodando?)".to_owned(),
         T::Broken(_) => {
             "a conexão caiu antes da resposta (o servidor parou, ou não fala HTTP)".to_owned()
         }

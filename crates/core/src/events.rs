@@ -231,10 +231,19 @@ impl RunEvent {
                 }
                 true => {
                     let verdict = if *ok { "entregue" } else { "FALHOU" };
+                    // Every result the dispatcher words (`AttemptResult::
+                    // explain`): `broken` and the refused signature's
+                    // sentence were left in English.
                     let result = match result.as_str() {
-                        "connect" => "conexão recusada",
-                        "timeout" => "tempo esgotado",
-                        other => other,
+                        "connect" => "conexão recusada".to_owned(),
+                        "broken" => "conexão interrompida".to_owned(),
+                        "timeout" => "tempo esgotado".to_owned(),
+                        "bad_url" => "URL inválida".to_owned(),
+                        "response_too_large" => "resposta grande demais".to_owned(),
+                        other => match other.strip_suffix(", the receiver refused the signature") {
+                            Some(status) => format!("{status}, o receptor recusou a assinatura"),
+                            None => other.to_owned(),
+                        },
                     };
                     format!("{t} webhook {order} tentativa {attempt}: {result} ({verdict})")
                 }
@@ -398,6 +407,35 @@ mod tests {
             e.line_in(Lang::PtBr, "09:41:07.123"),
             "09:41:07.123 endpoint de webhook we_1 DESATIVADO: 20 tentativas seguidas falharam"
         );
+    }
+
+    /// A user's finding: a delivery to a receiver that closed the
+    /// connection early printed `tentativa 1: broken (FALHOU)`.
+    #[test]
+    fn every_delivery_result_is_said_in_portuguese() {
+        let line = |result: &str| {
+            RunEvent {
+                at: Micros(0),
+                what: Happening::Delivery {
+                    order: OrderId::numbered(1),
+                    attempt: 1,
+                    result: result.to_owned(),
+                    ok: false,
+                },
+            }
+            .line_in(Lang::PtBr, "09:41:07,123")
+        };
+        assert_eq!(
+            line("broken"),
+            "09:41:07,123 webhook ord_000001 tentativa 1: conexão interrompida (FALHOU)"
+        );
+        assert!(line("response_too_large").contains("resposta grande demais"));
+        assert!(line("bad_url").contains("URL inválida"));
+        assert_eq!(
+            line("HTTP 401, the receiver refused the signature"),
+            "09:41:07,123 webhook ord_000001 tentativa 1: HTTP 401, o receptor recusou a assinatura (FALHOU)"
+        );
+        assert!(line("HTTP 503").contains("tentativa 1: HTTP 503 (FALHOU)"));
     }
 
     #[test]

@@ -224,6 +224,22 @@ pub struct RecoverRequest {
     pub since: String,
 }
 
+/// Which platform answers, as `GET /v1/platform` says it: what a shop's
+/// inbox compares to know the platform that holds its orders, wherever it
+/// listens now (a platform restarted on its data file on another port is
+/// the same platform; one started afresh is another).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformInfo {
+    /// The platform's id: the epoch its ids carry (`1a2b3c4d` in
+    /// `pay_1a2b3c4d_000001`), kept in its data file from its first
+    /// start. `None` for a platform whose ids carry no epoch (a virtual run).
+    pub id: Option<String>,
+    /// Whether it keeps its data in a file (`--data FILE`): its id then
+    /// survives a restart. Without (`--data :memory:`) each start is a new
+    /// platform, with a new id.
+    pub durable: bool,
+}
+
 /// The error shape of every 4xx answer: `{"error": {"code", "message"}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {

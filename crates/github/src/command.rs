@@ -10,7 +10,7 @@
 
 use crate::payload::{self, SampleOptions};
 use crate::printer::{OutputFormat, Sink};
-use crate::receiver::{self, ReceiverConfig, ServeError, Verification, WebhookSecret};
+use crate::receiver::{self, Received, ReceiverConfig, ServeError, Verification, WebhookSecret};
 use crate::sender::{Delivery, DeliveryId, Hookshot, SendError};
 use bytes::Bytes;
 use hooklab_core::lang::Lang;
@@ -73,6 +73,14 @@ pub enum UsageError {
     /// Occurs when `--path` does not start with `/`.
     #[error("--path must start with `/` (got `{0}`), e.g. /webhook")]
     PathWithoutSlash(String),
+    /// Occurs when `--path` holds a character other than letters, digits,
+    /// `-`, `_`, `.`, `~` and `/`: `{`, `:` and `*` are route patterns to
+    /// the router (it panicked on some, and `/{id}` matched every path),
+    /// and a space, `?` or `#` can never be in a request's path.
+    #[error(
+        "--path may hold only letters, digits, `-`, `_`, `.`, `~` and `/` (got `{0}`), e.g. /webhook"
+    )]
+    PathNotPlain(String),
     /// Occurs when `--secret` is given but empty.
     #[error("--secret is empty; give the webhook's secret as typed in GitHub")]
     EmptySecret,
@@ -126,6 +134,10 @@ pub enum CommandError {
     /// Occurs when the event could not be delivered (refused URL, nothing listening, timeout).
     #[error(transparent)]
     Send(#[from] SendError),
+    /// Occurs when the receiver's answer cannot be written to stdout (a
+    /// full disk, a closed pipe).
+    #[error("cannot print the receiver's answer on stdout")]
+    PrintAnswer(#[source] std::io::Error),
     /// Occurs when the receiver answered with a status other than 2xx.
     #[error("the receiver refused the delivery: HTTP {0}")]
     Rejected(StatusCode),
@@ -144,10 +156,21 @@ impl CommandError {
     }
 }
 
-/// Receives GitHub webhooks until Ctrl-C, printing each event in `lang`.
-pub async fn listen(args: ListenConfig, lang: Lang) -> Result<(), CommandError> {
+/// Receives GitHub webhooks until Ctrl-C, printing each event in `lang`;
+/// then says on stderr what it took, and answers it (`None` when a second
+/// Ctrl-C stopped it at once, without waiting for open requests). Its only
+/// way to end well is a Ctrl-C (the CLI's exit code 130, as for `hooklab
+/// shop`).
+pub async fn listen(args: ListenConfig, lang: Lang) -> Result<Option<Received>, CommandError> {
     if !args.path.starts_with('/') {
         return Err(UsageError::PathWithoutSlash(args.path.clone()).into());
+    }
+    if !args
+        .path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/'))
+    {
+        return Err(UsageError::PathNotPlain(crate::printer::excerpt(&args.path)).into());
     }
     let verification = match (&args.secret, args.insecure_no_signature) {
         (_, true) => Verification::Insecure,
@@ -172,6 +195,11 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<(), CommandError> 
         source,
     })?;
 
+    // Before the first line: a Ctrl-C once "listening on" is printed
+    // stops the receiver and is said, as a Ctrl-C later would be, rather
+    // than killing the process unsaid (until the handler is installed,
+    // SIGINT ends it on the spot).
+    let interrupt = armed_ctrl_c().await;
     // Start-up notes go to stderr so that stdout holds only events (and so
     // `--json` output stays machine-readable).
     let mut err = std::io::stderr().lock();
@@ -200,8 +228,59 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<(), CommandError> 
         },
         sink: Sink::Writer(Box::new(std::io::stdout())),
     };
-    receiver::serve(listener, config, hooklab_core::shutdown::ctrl_c()).await?;
-    Ok(())
+    // The first Ctrl-C starts the shutdown, which lets open requests
+    // finish for up to SHUTDOWN_GRACE; a second one, caught from the line
+    // that says so, stops at once.
+    let (stopping_tx, stopping) = tokio::sync::oneshot::channel();
+    let serving = receiver::serve(listener, config, async move {
+        interrupt.await;
+        let second = armed_ctrl_c().await;
+        note(&crate::lang::stopping(lang));
+        let _ = stopping_tx.send(second);
+    });
+    let again = async {
+        match stopping.await {
+            Ok(second) => second.await,
+            // The server stopped by itself: the other branch ends.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        served = serving => {
+            let received = served?;
+            // After the printer's last line, on stderr with the start-up notes.
+            note(&crate::lang::interrupted(lang, &received));
+            Ok(Some(received))
+        }
+        () = again => {
+            note(crate::lang::stopped_at_once(lang));
+            Ok(None)
+        }
+    }
+}
+
+/// One line on stderr. Not `eprintln!`, which panics when stderr cannot be
+/// written (`2>/dev/full`): a note nobody can read is not worth a panic.
+fn note(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// Ctrl-C, caught from the moment this returns: the future is polled once
+/// here, which installs the handler. The same as the CLI's `platform`,
+/// `shop` and `live` use.
+async fn armed_ctrl_c() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    let mut interrupt: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
+        Box::pin(hooklab_core::shutdown::ctrl_c());
+    std::future::poll_fn(|cx| {
+        // A Ctrl-C since the install is kept, by a ready future in its
+        // place: a finished `async fn` must not be polled again.
+        if interrupt.as_mut().poll(cx).is_ready() {
+            interrupt = Box::pin(std::future::ready(()));
+        }
+        std::task::Poll::Ready(())
+    })
+    .await;
+    interrupt
 }
 
 /// Sends one event with the headers GitHub sends, and prints the answer.
@@ -239,22 +318,24 @@ pub async fn send_in(args: SendConfig, lang: Lang) -> Result<(), CommandError> {
         .secret
         .filter(|s| !s.is_empty())
         .map(WebhookSecret::new);
-    eprintln!(
-        "{}",
-        crate::lang::sending(
-            lang,
-            &delivery.event,
-            &delivery.id.to_string(),
-            delivery.body.len(),
-            secret.is_some(),
-            &args.to.to_string()
-        )
-    );
+    note(&crate::lang::sending(
+        lang,
+        &delivery.event,
+        &delivery.id.to_string(),
+        delivery.body.len(),
+        secret.is_some(),
+        &args.to.to_string(),
+    ));
     let answer = Hookshot::new()
         .send(&args.to, &delivery, secret.as_ref())
         .await?;
-    println!("HTTP {}", answer.status);
-    println!("{}", String::from_utf8_lossy(&answer.body));
+    // The answer is the command's output: not printed is a failure (not
+    // `println!`, which panics on a full disk or a closed pipe).
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "HTTP {}", answer.status)
+        .and_then(|()| writeln!(out, "{}", String::from_utf8_lossy(&answer.body)))
+        .and_then(|()| out.flush())
+        .map_err(CommandError::PrintAnswer)?;
     if answer.status.is_success() {
         Ok(())
     } else {
@@ -364,6 +445,34 @@ mod tests {
             error.to_string().contains("--path must start with `/`"),
             "{error}"
         );
+    }
+
+    /// A tester's finding: `--path "/{"` (or `/:x`, `/*`) made the router
+    /// panic, and `/{id}` received at every path. Refused before anything
+    /// is bound, naming the path.
+    #[tokio::test]
+    async fn a_path_the_router_would_read_as_a_pattern_is_a_usage_error() {
+        for bad in [
+            "/{",
+            "/{id}",
+            "/:x",
+            "/*",
+            "/a/{*rest}/b",
+            "/a b",
+            "/webhook?x=1",
+        ] {
+            let config = ListenConfig {
+                path: bad.to_owned(),
+                secret: Some("s3cret".to_owned()),
+                ..listen_config()
+            };
+            let error = listen(config, Lang::En).await.unwrap_err();
+            assert!(error.is_usage(), "{bad}: {error}");
+            assert!(
+                matches!(&error, CommandError::Usage(UsageError::PathNotPlain(p)) if p == bad),
+                "{error:?}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -258,6 +258,75 @@ pub fn sample_title(lang: Lang, event: &str) -> Option<&'static str> {
     }
 }
 
+/// `hooklab github listen`'s last line, after a Ctrl-C: what it took, as
+/// `hooklab shop`'s last line says what it placed and learned.
+pub fn interrupted(lang: Lang, received: &crate::receiver::Received) -> String {
+    let counted = |n: u64, one: &str, many: &str| {
+        format!("{} {}", count(lang, n), if n == 1 { one } else { many })
+    };
+    let r = received;
+    // Only when it happened: a sender still sending 10 s after the Ctrl-C.
+    let cut = match (lang, r.cut) {
+        (_, 0) => String::new(),
+        (Lang::En, n) => format!(
+            "; {} still open {}s after the Ctrl-C, cut",
+            counted(n, "connection", "connections"),
+            crate::receiver::SHUTDOWN_GRACE.as_secs()
+        ),
+        (Lang::PtBr, n) => format!(
+            "; {} {}s depois do Ctrl-C, {}",
+            counted(n, "conexão ainda aberta", "conexões ainda abertas"),
+            crate::receiver::SHUTDOWN_GRACE.as_secs(),
+            if n == 1 { "cortada" } else { "cortadas" }
+        ),
+    };
+    match lang {
+        Lang::En => format!(
+            "hooklab github: interrupted (Ctrl-C): {} received, {} (acknowledged, not printed again), {} refused{cut}",
+            counted(r.events, "event", "events"),
+            counted(r.redeliveries, "redelivery", "redeliveries"),
+            counted(r.refused, "delivery", "deliveries"),
+        ),
+        Lang::PtBr => format!(
+            "hooklab github: interrompido (Ctrl-C): {}, {}, {}{cut}",
+            counted(r.events, "evento recebido", "eventos recebidos"),
+            counted(
+                r.redeliveries,
+                "reentrega (confirmada, não exibida de novo)",
+                "reentregas (confirmadas, não exibidas de novo)"
+            ),
+            counted(r.refused, "entrega recusada", "entregas recusadas"),
+        ),
+    }
+}
+
+/// `hooklab github listen`'s line at a Ctrl-C: open requests are given
+/// time to finish, and a second Ctrl-C does not wait for them.
+pub fn stopping(lang: Lang) -> String {
+    let grace = crate::receiver::SHUTDOWN_GRACE.as_secs();
+    match lang {
+        Lang::En => format!(
+            "hooklab github: stopping: open requests have up to {grace}s to finish (Ctrl-C again to stop at once)"
+        ),
+        Lang::PtBr => format!(
+            "hooklab github: parando: as requisições abertas têm até {grace}s para terminar (Ctrl-C de novo para parar na hora)"
+        ),
+    }
+}
+
+/// `hooklab github listen`'s last line after a second Ctrl-C, while open
+/// requests were given time to finish.
+pub fn stopped_at_once(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "hooklab github: stopped at once (a second Ctrl-C): the requests still open were cut"
+        }
+        Lang::PtBr => {
+            "hooklab github: parado na hora (um segundo Ctrl-C): as requisições ainda abertas foram cortadas"
+        }
+    }
+}
+
 /// `hooklab github send`'s line before it sends.
 pub fn sending(lang: Lang, event: &str, id: &str, bytes: usize, signed: bool, to: &str) -> String {
     let bytes = count(lang, bytes as u64);

@@ -38,6 +38,7 @@ use hooklab_core::lang::Lang;
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -130,6 +131,50 @@ struct Shared {
     /// The language of refusal messages: the printer's (English for JSON
     /// lines, which have no language).
     lang: Lang,
+    /// What the handlers answered, for the summary at the end (see
+    /// [`Received`]). Atomics: each handler adds one, nobody reads them
+    /// until the server has stopped. Its own `Arc`: [`serve`] keeps it,
+    /// and must not keep the rest, whose sender would keep the printer
+    /// waiting after the last connection closed.
+    tally: Arc<Tally>,
+}
+
+/// What a receiver took while it ran, counted by its handlers: what
+/// `hooklab github listen` says when it is stopped, as `hooklab shop`
+/// says what it placed and learned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Received {
+    /// Deliveries seen for the first time and handed to the printer.
+    pub events: u64,
+    /// Deliveries whose id was already seen: acknowledged, not printed again.
+    pub redeliveries: u64,
+    /// Deliveries to the webhook's path refused (a 4xx or 5xx answer: a
+    /// bad signature, a malformed payload, a busy printer). Requests to
+    /// other paths, and bodies over the cap refused before the handler,
+    /// are not counted.
+    pub refused: u64,
+    /// Connections still open [`SHUTDOWN_GRACE`] after shutdown was asked
+    /// for (a sender still sending, or still reading), and cut.
+    pub cut: u64,
+}
+
+/// [`Received`]'s counters while the server runs.
+#[derive(Debug, Default)]
+struct Tally {
+    events: AtomicU64,
+    redeliveries: AtomicU64,
+    refused: AtomicU64,
+}
+
+impl Tally {
+    fn read(&self) -> Received {
+        Received {
+            events: self.events.load(Ordering::Relaxed),
+            redeliveries: self.redeliveries.load(Ordering::Relaxed),
+            refused: self.refused.load(Ordering::Relaxed),
+            cut: 0,
+        }
+    }
 }
 
 impl ReceiverState {
@@ -157,12 +202,24 @@ impl ReceiverState {
                 deliveries: Mutex::new(DeliveryLog::new(REMEMBERED_DELIVERIES)),
                 notices,
                 lang,
+                tally: Arc::default(),
             }),
         }
+    }
+
+    /// What the handlers answered so far.
+    pub fn received(&self) -> Received {
+        self.inner.tally.read()
     }
 }
 
 /// The receiver's axum app.
+///
+/// # Panics
+///
+/// If the state's path is not a plain path (`{`, `:` or `*` make it a
+/// route pattern axum may refuse): `hooklab github listen` checks `--path`
+/// first.
 pub fn router(state: ReceiverState) -> Router {
     let path = state.inner.path.clone();
     let routes = Router::new()
@@ -183,13 +240,13 @@ pub fn router(state: ReceiverState) -> Router {
 /// It keeps the bounds of every hooklab server (header-read and idle
 /// timeouts, a connection limit: see [`hooklab_core::http::server`]). After
 /// shutdown it lets open requests finish for up to [`SHUTDOWN_GRACE`], cuts
-/// the rest, then waits for the printer to print what was already
-/// acknowledged.
+/// the rest (counted in [`Received::cut`]), then waits for the printer to
+/// print what was already acknowledged, and answers what it took.
 pub async fn serve(
     listener: TcpListener,
     config: ReceiverConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), ServeError> {
+) -> Result<Received, ServeError> {
     let (notices, queue) = mpsc::channel(PRINT_QUEUE_CAPACITY);
     let format = config.format;
     let sink = config.sink;
@@ -198,12 +255,9 @@ pub async fn serve(
         OutputFormat::Text(lang) => lang,
         OutputFormat::JsonLines => Lang::En,
     };
-    let app = router(ReceiverState::answering_in(
-        config.path,
-        config.verification,
-        notices,
-        lang,
-    ));
+    let state = ReceiverState::answering_in(config.path, config.verification, notices, lang);
+    let tally = state.inner.tally.clone();
+    let app = router(state);
 
     // The bounds every hooklab server keeps; the shutdown deadline is this
     // receiver's grace.
@@ -220,10 +274,12 @@ pub async fn serve(
         .await
         .map_err(|_| ServeError::PrinterPanicked)?
         .map_err(ServeError::Printer)?;
-    if served.cut_at_deadline > 0 {
-        return Err(ServeError::GraceExpired);
-    }
-    Ok(())
+    // A sender still sending at the deadline was cut: counted, not an
+    // error of the receiver's (GitHub gives up on it after 10 s too).
+    Ok(Received {
+        cut: served.cut_at_deadline as u64,
+        ..tally.read()
+    })
 }
 
 /// `POST <path>`: one webhook delivery. A refused one is also printed, as
@@ -235,6 +291,7 @@ async fn receive(
 ) -> Response {
     let answer = check_and_queue(&state, &headers, body);
     if let Err(error) = &answer {
+        state.inner.tally.refused.fetch_add(1, Ordering::Relaxed);
         let (status, code) = error.status_and_code();
         if status.is_client_error() {
             // Like a redelivery note, a refusal line that cannot be queued is
@@ -301,6 +358,7 @@ fn check_and_queue(
         // A redelivery note that cannot be queued is not worth a failure:
         // the event itself was already printed.
         let _ = shared.notices.try_send(notice);
+        shared.tally.redeliveries.fetch_add(1, Ordering::Relaxed);
         return Ok(acknowledge(event_type, true));
     }
 
@@ -319,6 +377,7 @@ fn check_and_queue(
         }
         return Err(ReceiveError::Busy);
     }
+    shared.tally.events.fetch_add(1, Ordering::Relaxed);
     Ok(acknowledge(event_type, false))
 }
 

@@ -14,7 +14,8 @@ use hooklab_core::http::{HttpClient, TransportError};
 use hooklab_core::ids::{EventId, OrderId, PaymentId};
 use hooklab_core::report::latency_histogram;
 use hooklab_core::wire::{
-    CreateEndpoint, CreatePayment, ErrorBody, EventPage, Payment, PaymentStatus, WebhookEndpoint,
+    CreateEndpoint, CreatePayment, ErrorBody, EventPage, Payment, PaymentStatus, PlatformInfo,
+    WebhookEndpoint,
 };
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -670,6 +671,15 @@ impl PlatformClient {
             self.sent.event_lists_empty.fetch_add(1, Ordering::Relaxed);
         }
         Ok(page)
+    }
+
+    /// `GET /v1/platform`: which platform answers (its id), so the shop's
+    /// inbox can tell the platform that holds its orders on another address.
+    pub async fn platform_info(&self) -> Result<PlatformInfo, ClientError> {
+        let answer = self
+            .exchange(http::Method::GET, "/v1/platform", None, None)
+            .await?;
+        Self::decode(&answer)
     }
 
     /// `POST /v1/webhook_endpoints`: asks the platform to call `url`.

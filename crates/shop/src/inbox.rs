@@ -18,9 +18,12 @@
 //! another platform, or with another merchant's key, they answer 404 or 401,
 //! and a shop that took that for the platform's word would end good orders
 //! as missed (or create them again somewhere else). So the inbox keeps whom
-//! it belongs to ([`InboxOwner`]: the platform's address, normalised, and a
-//! fingerprint of the API key, never the key) from the first open on, and
-//! [`Inbox::open`] refuses it to anyone else ([`InboxError::OtherOwner`]).
+//! it belongs to ([`InboxOwner`]: the platform's address, normalised, its
+//! id when the shop could ask it, and a fingerprint of the API key, never
+//! the key) from the first open on, and [`Inbox::open`] refuses it to
+//! anyone else ([`InboxError::OtherOwner`]). The same platform restarted
+//! on its data file at another address has the same id: it is not anyone
+//! else, and the inbox follows it.
 //! A file written before it kept an owner takes the first one it is opened
 //! with.
 
@@ -34,8 +37,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 mod owner;
-use owner::Claim;
 pub use owner::InboxOwner;
+use owner::{Claim, Claimed};
 
 /// `PRAGMA application_id` of a shop inbox: "hksh" in ASCII.
 pub(crate) const APPLICATION_ID: i32 = 0x686b_7368;
@@ -87,20 +90,23 @@ pub enum InboxError {
         path: PathBuf,
     },
     /// Occurs when the inbox belongs to another platform or merchant than
-    /// the one given: its orders are not this platform's (or this key's)
-    /// to answer about. Pass the same platform address and API key, or give
-    /// another inbox file (or delete this one to start afresh).
+    /// the one given (see [`InboxOwner::owns`]): its orders are not this
+    /// platform's (or this key's) to answer about. Pass the same platform
+    /// and API key (the same platform restarted on another address is
+    /// recognised by its id, once it answers), or give another inbox file
+    /// (or delete this one to start afresh).
     #[error(
-        "{} holds the orders of the platform at {} with the API key of fingerprint {}, and this shop was given {} with a key of fingerprint {}: pass that platform and key again, or give another --data file (or delete this one to start afresh)",
-        path.display(), kept.platform, kept.merchant, given.platform, given.merchant
+        "{} holds the orders of the platform at {}{} with the API key of fingerprint {}, and this shop was given {}{} with a key of fingerprint {}: pass that platform and key again (the same platform on another address is recognised by its id while it runs), or give another --data file (or delete this one to start afresh)",
+        path.display(), kept.platform, id_said(kept), kept.merchant, given.platform, id_said(given), given.merchant
     )]
     OtherOwner {
         /// The file.
         path: PathBuf,
-        /// Whom the file belongs to.
-        kept: InboxOwner,
+        /// Whom the file belongs to (boxed, as `given`: two owners would
+        /// make every `Result` of the inbox this large).
+        kept: Box<InboxOwner>,
         /// Whom this open was for.
-        given: InboxOwner,
+        given: Box<InboxOwner>,
     },
     /// Occurs when another process has the inbox open (another `hooklab
     /// shop` with the same `--data`), or its lock file cannot be made.
@@ -115,6 +121,15 @@ pub enum InboxError {
         #[source]
         source: rusqlite::Error,
     },
+}
+
+/// ` (platform id X)`, or nothing when the id is not known.
+fn id_said(owner: &InboxOwner) -> String {
+    owner
+        .platform_id
+        .as_deref()
+        .map(|id| format!(" (platform id {id})"))
+        .unwrap_or_default()
 }
 
 impl InboxError {
@@ -156,6 +171,10 @@ pub struct InboxContents {
     /// Whether this open recorded the inbox's owner: a new file, or one
     /// written before inboxes kept their owner.
     pub owner_recorded: bool,
+    /// The address the inbox knew its platform at, when this open found
+    /// the same platform (the same id) at another one: the inbox now names
+    /// the new address.
+    pub moved_from: Option<String>,
 }
 
 impl Inbox {
@@ -214,11 +233,16 @@ impl Inbox {
             conn.pragma_update(None, "application_id", APPLICATION_ID)
                 .map_err(classify)?;
         }
+        let claimed = owner::claim(&conn, &path, owner, clock).map_err(|e| match e {
+            Claim::Sqlite(e) => classify(e),
+            Claim::Other(e) => *e,
+        })?;
         let mut contents = InboxContents {
-            owner_recorded: owner::claim(&conn, &path, owner, clock).map_err(|e| match e {
-                Claim::Sqlite(e) => classify(e),
-                Claim::Other(e) => *e,
-            })?,
+            owner_recorded: claimed == Claimed::Recorded,
+            moved_from: match claimed {
+                Claimed::Moved { from } => Some(from),
+                Claimed::Recorded | Claimed::Same => None,
+            },
             ..InboxContents::default()
         };
         {

@@ -97,14 +97,17 @@ pub fn base_url(url: &str, flag: &str, lang: Lang) -> Result<(), FlagMistake> {
 
 /// Checks an API key given to `--api-key`: not empty (no request could
 /// carry it), and no control characters (it is printed, and sent in an
-/// `Authorization` header, which cannot carry them).
-pub fn api_key(key: &str, lang: Lang) -> Result<(), FlagMistake> {
+/// `Authorization` header, which cannot carry them). `optional`: the flag
+/// may be left out (`hooklab platform` then makes a fresh key); for `shop`
+/// and `order` it is required, and the key is the platform's.
+pub fn api_key(key: &str, optional: bool, lang: Lang) -> Result<(), FlagMistake> {
     if key.is_empty() {
-        return Err(FlagMistake(text::pick(
-            lang,
-            "--api-key is empty: give a key such as sk_test_… (or leave the flag out for a fresh one)".to_owned(),
-            "--api-key está vazia: dê uma chave como sk_test_… (ou omita a opção para uma nova)".to_owned(),
-        )));
+        return Err(FlagMistake(match (lang, optional) {
+            (Lang::En, true) => "--api-key is empty: give a key such as sk_test_… (or leave the flag out for a fresh one)".to_owned(),
+            (Lang::PtBr, true) => "--api-key está vazia: dê uma chave como sk_test_… (ou omita a opção para uma nova)".to_owned(),
+            (Lang::En, false) => "--api-key is empty: give the key `hooklab platform` printed when it started (sk_test_…)".to_owned(),
+            (Lang::PtBr, false) => "--api-key está vazia: dê a chave que `hooklab platform` imprimiu ao iniciar (sk_test_…)".to_owned(),
+        }));
     }
     if let Some(bad) = key.chars().find(|c| c.is_control()) {
         let code = format!("U+{:04X}", u32::from(bad));
@@ -155,14 +158,25 @@ mod tests {
 
     #[test]
     fn an_api_key_is_neither_empty_nor_holds_control_characters() {
-        assert!(api_key("sk_test_abc", Lang::En).is_ok());
-        assert!(api_key("", Lang::En).unwrap_err().0.contains("empty"));
-        assert!(api_key("", Lang::PtBr).unwrap_err().0.contains("vazia"));
-        let e = api_key("sk\u{1b}[31m", Lang::En).unwrap_err().0;
+        assert!(api_key("sk_test_abc", false, Lang::En).is_ok());
+        assert!(api_key("", true, Lang::En).unwrap_err().0.contains("empty"));
+        assert!(
+            api_key("", true, Lang::PtBr)
+                .unwrap_err()
+                .0
+                .contains("vazia")
+        );
+        // A required key is not said to be optional.
+        let shop = api_key("", false, Lang::En).unwrap_err().0;
+        assert!(shop.contains("`hooklab platform` printed"), "{shop}");
+        assert!(!shop.contains("leave the flag out"), "{shop}");
+        let loja = api_key("", false, Lang::PtBr).unwrap_err().0;
+        assert!(loja.contains("imprimiu ao iniciar"), "{loja}");
+        let e = api_key("sk\u{1b}[31m", false, Lang::En).unwrap_err().0;
         assert!(e.contains("U+001B"), "{e}");
         assert!(!e.contains('\u{1b}'), "{e}");
         assert!(
-            api_key("sk\n", Lang::PtBr)
+            api_key("sk\n", false, Lang::PtBr)
                 .unwrap_err()
                 .0
                 .contains("controle")

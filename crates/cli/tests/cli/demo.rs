@@ -520,8 +520,9 @@ fn an_inbox_is_refused_to_another_platform_or_key() {
             .output()
             .unwrap()
     };
-    // Platform addresses are only the inbox's owner here: with `--orders 0`
-    // the shop sends nothing, so no port is bound or dialled.
+    // Platform addresses are only the inbox's owner here: nothing listens
+    // there, so the shop's one question (which platform is it?) gets no
+    // answer and the address decides; with `--orders 0` it sends nothing else.
     let (a, key) = ("http://127.0.0.1:9", "sk_test_owner_key_000000000000");
     let first = shop(a, key, "en");
     assert_eq!(first.status.code(), Some(0), "{first:?}");
@@ -548,4 +549,111 @@ fn an_inbox_is_refused_to_another_platform_or_key() {
     // Refused, the file is unchanged: its owner opens it as before.
     let back = shop(a, key, "en");
     assert_eq!(back.status.code(), Some(0), "{back:?}");
+}
+
+/// A student's finding: `hooklab platform --listen 127.0.0.1:0` picks a new
+/// port at each start, and a shop's inbox refused the same platform, on
+/// the same data file, restarted on its new port (exit 2), as if it were
+/// another. The inbox now knows its platform by its id (`GET
+/// /v1/platform`: the epoch its data file keeps), follows it to its new
+/// address and says so; another platform (another data file) on another
+/// port is still refused, saying it is another and what to do, in both
+/// languages.
+#[test]
+fn an_inbox_follows_its_platform_restarted_on_another_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let durable = ["--settle-after", "1h", "--data", "p.sqlite"];
+    let (platform, _out, address, key) = platform_process(dir.path(), &durable);
+    let shop = |platform: &str, lang: &str| {
+        hooklab(dir.path())
+            .args(["--lang", lang, "shop", "--platform", platform])
+            .args(["--api-key", &key, "--strategy", "poll", "--orders", "0"])
+            .args(["--data", "s.sqlite"])
+            .output()
+            .unwrap()
+    };
+    let first = shop(&address, "en");
+    assert_eq!(first.status.code(), Some(0), "{first:?}");
+    drop(platform);
+    // Its old port held, so the restart surely gets another one.
+    let _held = std::net::TcpListener::bind(address.trim_start_matches("http://"));
+    let (_platform, _out, moved, same_key) = platform_process(dir.path(), &durable);
+    assert_ne!(moved, address);
+    assert_eq!(same_key, key, "the data file keeps the key");
+    let second = shop(&moved, "en");
+    let said = String::from_utf8_lossy(&second.stdout);
+    assert_eq!(second.status.code(), Some(0), "{second:?}");
+    assert!(
+        said.contains(&format!("moved from {address} to {moved}")),
+        "{said}"
+    );
+    // Another data file, the same key: another platform, refused.
+    let other_file = ["--data", "other.sqlite", "--api-key", &key];
+    let (_other, _out, other, _) = platform_process(dir.path(), &other_file);
+    for (lang, words) in [
+        (
+            "en",
+            [
+                "is another platform",
+                "with the --data file it had",
+                "delete",
+            ],
+        ),
+        (
+            "pt-BR",
+            [
+                "é outra plataforma",
+                "com o arquivo --data que ela tinha",
+                "apague",
+            ],
+        ),
+    ] {
+        let refused = shop(&other, lang);
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{lang}: {err}");
+        for part in words
+            .iter()
+            .chain(&["s.sqlite", moved.as_str(), other.as_str()])
+        {
+            assert!(err.contains(part), "{lang}: {part:?} in {err}");
+        }
+    }
+    // Still its own platform's: opened at the new address as before.
+    let back = shop(&moved, "en");
+    assert_eq!(back.status.code(), Some(0), "{back:?}");
+}
+
+/// A webhook shop given a key the platform does not know stopped at its
+/// endpoint's registration (401) with exit 1, a runtime failure, while a
+/// polling shop's refused orders exit 2: the key is the user's flag to
+/// fix either way. Now 2 for both, with what to do.
+#[test]
+fn a_webhook_shop_with_a_wrong_key_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_platform, _out, address, _key) =
+        platform_process(dir.path(), &["--settle-after", "1h", "--data", ":memory:"]);
+    for (lang, words) in [
+        ("en", "(hooklab platform prints its key at start)"),
+        (
+            "pt-BR",
+            "use a --api-key que `hooklab platform` imprimiu ao iniciar",
+        ),
+    ] {
+        let out = hooklab(dir.path())
+            .args(["--lang", lang, "shop", "--platform", &address])
+            .args(["--api-key", "sk_test_not_this_platforms_0000"])
+            .args([
+                "--strategy",
+                "webhook",
+                "--listen",
+                "127.0.0.1:0",
+                "--orders",
+                "1",
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{lang}: {err}");
+        assert!(err.contains(words), "{lang}: {err}");
+    }
 }

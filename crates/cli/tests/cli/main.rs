@@ -6,6 +6,7 @@ mod data_lock;
 mod demo;
 mod findings;
 mod flag_checks;
+mod github_ctrl_c;
 mod hostile;
 mod live_ctrl_c;
 mod messages;

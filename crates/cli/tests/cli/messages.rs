@@ -436,3 +436,49 @@ fn an_incomplete_check_tells_cases_cut_short_from_cases_not_started() {
         assert!(last.contains(not_started), "{lang}: {text}");
     }
 }
+
+/// Two things a user met trying `hooklab github` and `hooklab shop`:
+/// `github send` to a receiver that is not running said, in Portuguese,
+/// "sem resposta da plataforma" (there is no platform in it: it is the
+/// receiver); and `shop --api-key ""` said to leave the flag out for a
+/// fresh key, but `shop` (and `order`) require it: the key is the one
+/// `hooklab platform` printed.
+#[test]
+fn what_was_not_reached_and_which_key_to_give_are_said_right() {
+    let dir = tempfile::tempdir().unwrap();
+    let send = hooklab(dir.path())
+        .args(["--lang", "pt-BR", "github", "send", "push"])
+        .args(["--to", "http://127.0.0.1:9/webhook", "--secret", "s3cret"])
+        .output()
+        .unwrap();
+    let text = stderr(&send);
+    assert_eq!(send.status.code(), Some(1), "{text}");
+    let headline = text.lines().find(|l| l.starts_with("erro:")).unwrap();
+    assert!(
+        headline.contains("não foi possível alcançar o receptor: conexão recusada"),
+        "{text}"
+    );
+    assert!(!headline.contains("plataforma"), "{text}");
+    for (lang, command, words) in [
+        ("en", "shop", "give the key `hooklab platform` printed"),
+        (
+            "pt-BR",
+            "shop",
+            "dê a chave que `hooklab platform` imprimiu",
+        ),
+        ("en", "order", "give the key `hooklab platform` printed"),
+    ] {
+        let out = hooklab(dir.path())
+            .args(["--lang", lang, command, "--platform", "http://127.0.0.1:9"])
+            .args(["--api-key", ""])
+            .output()
+            .unwrap();
+        let text = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(text.contains(words), "{lang} {command}: {text}");
+        assert!(
+            !text.contains("fresh one") && !text.contains("uma nova"),
+            "{text}"
+        );
+    }
+}

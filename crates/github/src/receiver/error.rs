@@ -168,9 +168,6 @@ pub enum ServeError {
     /// Occurs when accepting or serving connections fails.
     #[error("serving failed")]
     Io(#[source] std::io::Error),
-    /// Occurs when connections were still open when the shutdown grace period ended.
-    #[error("connections still open {grace:?} after shutdown; stopped without them", grace = super::SHUTDOWN_GRACE)]
-    GraceExpired,
     /// Occurs when the printer could not write (stdout closed, for instance).
     #[error("printing failed")]
     Printer(#[source] std::io::Error),

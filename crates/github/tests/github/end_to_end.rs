@@ -19,7 +19,7 @@ struct Running {
     url: Uri,
     lines: mpsc::UnboundedReceiver<String>,
     stop: oneshot::Sender<()>,
-    served: tokio::task::JoinHandle<Result<(), receiver::ServeError>>,
+    served: tokio::task::JoinHandle<Result<receiver::Received, receiver::ServeError>>,
 }
 
 async fn start(format: OutputFormat) -> Running {
@@ -121,7 +121,17 @@ async fn end_to_end_the_seeds_push_prints_the_seeds_lines() {
     );
 
     receiver.stop.send(()).unwrap();
-    receiver.served.await.unwrap().unwrap();
+    // What `hooklab github listen` says at its Ctrl-C: one of each.
+    let received = receiver.served.await.unwrap().unwrap();
+    assert_eq!(
+        received,
+        receiver::Received {
+            events: 1,
+            redeliveries: 1,
+            refused: 1,
+            cut: 0
+        }
+    );
     // The printer has stopped with nothing more to say.
     assert_eq!(receiver.lines.recv().await, None);
 }

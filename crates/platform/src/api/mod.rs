@@ -14,6 +14,7 @@
 //! | `GET /v1/events/stream` | Server-Sent Events, one per event as it happens; resumes after `Last-Event-ID` |
 //! | `GET /v1/events/{id}/attempts?starting_after=<seq>&limit=N` | one event's kept delivery attempts, paged |
 //! | `POST /v1/events/{id}/redeliver` | resends one event (at most 100 times; then 429 `redelivery_limit`) |
+//! | `GET /v1/platform` | which platform this is: its id, kept in its data file, so a shop's inbox knows it on another address (no key needed) |
 //!
 //! Memory is bounded by `PlatformConfig::retention` (`crate::Retention`):
 //! `hooklab platform` keeps the newest 100,000 attempts and the first 50 of
@@ -24,8 +25,11 @@
 //! disables an endpoint after a run of failed attempts (20 over five days in
 //! `hooklab platform`, `DisablePolicy::SERVER`; off in scenario runs).
 //!
-//! Every route needs `Authorization: Bearer <api key>` (`Caller`) and
-//! counts against the key's rate limit. Handlers read bodies as bytes and
+//! Every route but `GET /v1/platform` needs `Authorization: Bearer <api
+//! key>` (`Caller`) and counts against the key's rate limit. That one
+//! tells no merchant's data (its id is in every id the platform hands
+//! out), and a shop asks it once at start: counted, it would take the
+//! first order's place under a tight `--rate-limit`. Handlers read bodies as bytes and
 //! parse them themselves, so that every bad body gets the API's own error
 //! shape (see [`crate::error`]) rather than the framework's plain-text
 //! rejection.
@@ -52,10 +56,11 @@ use crate::Shared;
 use crate::error::ApiError;
 use crate::merchants::Denied;
 use axum::Router;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 use hooklab_core::ids::MerchantId;
+use hooklab_core::wire::PlatformInfo;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -92,6 +97,7 @@ pub(crate) fn routed(shared: Arc<Shared>) -> Router {
         .route("/v1/events/stream", get(stream::stream))
         .route("/v1/events/{id}/attempts", get(events::attempts))
         .route("/v1/events/{id}/redeliver", post(events::redeliver))
+        .route("/v1/platform", get(platform))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed);
     // axum's 2 MB, and a declared Content-Length over it refused at once
@@ -102,6 +108,26 @@ pub(crate) fn routed(shared: Arc<Shared>) -> Router {
     hooklab_core::http::server::error_shape(router)
         // One DEBUG span and `answered` line per request (`RUST_LOG=hooklab=debug`).
         .layer(hooklab_core::http::trace::layer("platform"))
+}
+
+/// `GET /v1/platform`: which platform this is ([`PlatformInfo`]). Its id is
+/// the epoch every id it mints carries, which its store keeps from the
+/// first start: the same on every restart on the same data file, whatever
+/// the address, and another for another file (or each `:memory:` start).
+async fn platform(
+    State(shared): State<Arc<Shared>>,
+    _: query::NoQuery,
+) -> axum::Json<PlatformInfo> {
+    let epoch = shared
+        .ledger()
+        .epoch()
+        .as_str()
+        .trim_end_matches('_')
+        .to_owned();
+    axum::Json(PlatformInfo {
+        id: (!epoch.is_empty()).then_some(epoch),
+        durable: shared.store.is_durable(),
+    })
 }
 
 /// Counts a refused request, then hands the error on.

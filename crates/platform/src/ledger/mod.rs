@@ -116,6 +116,11 @@ impl Ledger {
         }
     }
 
+    /// The epoch this ledger's ids carry (a restored ledger's: its store's).
+    pub(crate) fn epoch(&self) -> &IdEpoch {
+        &self.epoch
+    }
+
     /// Forgets a finished payment `window` after it finished (see `forget`).
     /// A ledger restored from a store already holds finished payments: each
     /// is queued to be forgotten a window after it settled.

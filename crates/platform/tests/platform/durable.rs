@@ -380,3 +380,35 @@ fn a_crash_between_the_writes_loses_a_dual_writes_webhook_and_never_the_outboxs(
         assert_eq!(http.take().len(), expected, "{mode:?}");
     }
 }
+
+/// `GET /v1/platform`: the platform's id is the epoch its file keeps, the
+/// same after a restart on that file (even one given another epoch to
+/// start with), another for another file, and asked without a key: what
+/// a shop's inbox compares to follow its platform to another port.
+#[test]
+fn the_platform_id_is_its_files_epoch_and_survives_a_restart() {
+    use hooklab_core::ids::IdEpoch;
+    let dir = tempfile::tempdir().unwrap();
+    let id_of = |path: &Path, seed: u64| {
+        paused_runtime().block_on(async {
+            let opened = store::open(path, false).unwrap();
+            let config = hooklab_platform::PlatformConfig {
+                id_epoch: IdEpoch::from_seed(seed),
+                ..durable_config()
+            };
+            let clock = Clock::starting_now(EPOCH_US);
+            let p = Platform::with_store(clock, config, Arc::new(RecordingHttp::default()), opened)
+                .unwrap();
+            let (status, _, body) =
+                super::call_as(&p, None, "GET", "/v1/platform", None, None).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(body["durable"], true, "{body}");
+            body["id"].as_str().unwrap().to_owned()
+        })
+    };
+    let first = dir.path().join("platform.sqlite");
+    let id = id_of(&first, 0x1a2b_3c4d);
+    assert_eq!(id, "1a2b3c4d");
+    assert_eq!(id_of(&first, 0x5555_5555), id, "restarted on its file");
+    assert_ne!(id_of(&dir.path().join("other.sqlite"), 0x5555_5555), id);
+}
