@@ -24,12 +24,14 @@
 //! (`RUST_LOG=hooklab=debug`): the spans of `Ctx::send` and `attempt`
 //! carry the event, the endpoint and the attempt number.
 
+mod deadline;
 mod endpoints;
 pub mod request;
 
 use crate::Shared;
 use crate::ledger::{EndpointRecord, FastMap};
 use crate::store::{AttemptRow, OutboxRow, OutboxState};
+use deadline::AttemptTimer;
 pub(crate) use endpoints::EndpointCache;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
@@ -581,9 +583,11 @@ impl Ctx {
 
     /// A lane's worker: sends the lane's attempts one after the other until
     /// the queue is empty or the dispatcher shuts down. It keeps the
-    /// `webhook-timestamp` of the second it is sending in.
+    /// `webhook-timestamp` of the second it is sending in, and one timer for
+    /// its attempts' timeouts (see [`deadline`]).
     async fn work(self: Arc<Self>, lane: &Lane) {
         let mut timestamp = TimestampHeader::default();
+        let mut timer = AttemptTimer::new();
         loop {
             let next = {
                 let mut state = lock(&lane.state);
@@ -596,7 +600,7 @@ impl Ctx {
                 }
             };
             let Some(attempt) = next else { return };
-            self.send(attempt, &mut timestamp).await;
+            self.send(attempt, &mut timestamp, &mut timer).await;
         }
     }
 
@@ -623,6 +627,7 @@ impl Ctx {
         self: &Arc<Self>,
         Attempt { delivery, index }: Attempt,
         timestamp: &mut TimestampHeader,
+        timer: &mut AttemptTimer,
     ) {
         let shared = &self.shared;
         let clock = shared.clock;
@@ -662,7 +667,7 @@ impl Ctx {
         let schedule = &shared.config.delivery.retry_schedule;
         let started_at = clock.now();
         let (result, asked_wait) =
-            attempt(shared, &delivery, endpoint, started_at, timestamp).await;
+            attempt(shared, &delivery, endpoint, started_at, timestamp, timer).await;
         // The attempt's end, read once: its bookkeeping, its events, its
         // duration and its next attempt's time all count from it (nothing
         // below awaits, so a virtual clock could not have moved anyway).
@@ -753,11 +758,22 @@ impl Ctx {
                 next_attempt_at_us: wait.map(|w| clock.unix_us(ended.plus(w))),
             });
         }
+        let endpoint_id = endpoint.id.clone();
+        // The delivery's last attempt hands its ids to the log (a delivery
+        // is its attempts' only owner, unless a duplicate shares it): two
+        // strings not copied and then freed with the delivery.
+        let (retry, (event_id, payment_id)) = match wait {
+            Some(wait) => {
+                let ids = (delivery.event_id.clone(), delivery.payment_id.clone());
+                (Some((wait, delivery)), ids)
+            }
+            None => (None, Delivery::into_ids(delivery)),
+        };
         shared.deliveries.record(
             DeliveryAttempt {
-                event_id: delivery.event_id.clone(),
-                payment_id: delivery.payment_id.clone(),
-                endpoint_id: endpoint.id.clone(),
+                event_id,
+                payment_id,
+                endpoint_id,
                 attempt: index as u32 + 1,
                 started_at,
                 duration,
@@ -768,7 +784,7 @@ impl Ctx {
             },
             &shared.config.retention,
         );
-        if let Some(wait) = wait {
+        if let Some((wait, delivery)) = retry {
             self.after(
                 wait,
                 Attempt {
@@ -776,6 +792,17 @@ impl Ctx {
                     index: index + 1,
                 },
             );
+        }
+    }
+}
+
+impl Delivery {
+    /// The event's and the payment's ids of a delivery that is over:
+    /// moved out when nothing else holds it, copied otherwise.
+    fn into_ids(delivery: Arc<Delivery>) -> (EventId, PaymentId) {
+        match Arc::try_unwrap(delivery) {
+            Ok(d) => (d.event_id, d.payment_id),
+            Err(shared) => (shared.event_id.clone(), shared.payment_id.clone()),
         }
     }
 }
@@ -861,7 +888,8 @@ fn plain_json_text(text: &str) -> bool {
 
 /// One signed POST, with its timeout. Returns the result and, for a 429 or
 /// 503 with `Retry-After: <seconds>`, how long the receiver asked to wait.
-/// `timestamp` is the worker's `webhook-timestamp` (see [`request`]).
+/// `timestamp` is the worker's `webhook-timestamp` (see [`request`]);
+/// `timer`, its timer for the timeout (see [`deadline`]).
 #[tracing::instrument(level = "debug", skip_all, fields(url = %endpoint.uri))]
 async fn attempt(
     shared: &Shared,
@@ -869,6 +897,7 @@ async fn attempt(
     endpoint: &EndpointRecord,
     started_at: Micros,
     timestamp: &mut TimestampHeader,
+    timer: &mut AttemptTimer,
 ) -> (AttemptResult, Option<Dur>) {
     // The header's text is what is signed, byte for byte.
     let timestamp = timestamp.at(shared.clock.unix_secs(started_at));
@@ -901,8 +930,8 @@ async fn attempt(
     };
     shared.deliveries.started.fetch_add(1, Ordering::Relaxed);
     let timeout = shared.config.delivery.timeout_ms.to_std();
-    match tokio::time::timeout(timeout, shared.http.send(request)).await {
-        Ok(Ok(response)) => {
+    match deadline::answer_by(shared.http.send(request), timeout, timer).await {
+        Some(Ok(response)) => {
             let status = response.status().as_u16();
             let asked = if status == 429 || status == 503 {
                 response
@@ -917,11 +946,11 @@ async fn attempt(
             tracing::debug!(status, "answered");
             (AttemptResult::Status(status), asked)
         }
-        Ok(Err(e)) => {
+        Some(Err(e)) => {
             tracing::debug!(error = &e as &dyn std::error::Error, "no answer");
             (AttemptResult::Error(e.kind()), None)
         }
-        Err(_) => {
+        None => {
             tracing::debug!(timeout_ms = timeout.as_millis() as u64, "no answer in time");
             (AttemptResult::Error(TransportErrorKind::Timeout), None)
         }

@@ -17,6 +17,14 @@
 //! transport alone delivers to the same sink with the dispatcher's messages
 //! and its cap on requests in flight: the ceiling the burst is judged
 //! against.
+//!
+//! Beside its rate each line prints the process's CPU time per delivery
+//! over its window (`cpu_us_per_delivery`, every thread: the sink, the
+//! client, and for a burst the settlement and the dispatcher) and how many
+//! cores that kept busy on average (`cores_busy`): on a shared machine the
+//! rates move with what else runs, while the CPU a delivery costs moves
+//! much less, so the two lines' CPU figures say what the dispatcher adds
+//! even when the rates are noisy.
 
 use crate::common::{self, API_KEY, Result, bind, create, expect_status, spawn_app};
 use axum::Router;
@@ -38,6 +46,49 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+/// The CPU time all of this process's threads have used so far, from each
+/// thread's `/proc/self/task/<tid>/schedstat` (nanoseconds on a CPU, its
+/// first field); `None` where the kernel does not say (not Linux). Read
+/// from `/proc` rather than with `clock_gettime`: rustix's clock reader
+/// finds the vDSO by reading memory that valgrind does not map, and the
+/// burst must stay profilable under callgrind (`burst --unbounded`).
+fn process_cpu() -> Option<Duration> {
+    let mut total_ns = 0u64;
+    let mut threads = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        // A thread that ended meanwhile has no file left: it is skipped.
+        let Ok(text) = std::fs::read_to_string(task.path().join("schedstat")) else {
+            continue;
+        };
+        let ns = text.split_whitespace().next()?.parse::<u64>().ok()?;
+        total_ns += ns;
+        threads += 1;
+    }
+    (threads > 0).then(|| Duration::from_nanos(total_ns))
+}
+
+/// `cpu_us_per_delivery=C cores_busy=B`: the CPU time used between
+/// `before` and `after` (see [`process_cpu`]) per delivery, and as a
+/// share of `window`; `?` for each when the clock could not be read.
+fn cpu_shape(
+    before: Option<Duration>,
+    after: Option<Duration>,
+    deliveries: u64,
+    window: Duration,
+) -> String {
+    match (before, after) {
+        (Some(b), Some(a)) => {
+            let used = a.saturating_sub(b).as_secs_f64();
+            format!(
+                "cpu_us_per_delivery={:.2} cores_busy={:.2}",
+                used * 1e6 / deliveries.max(1) as f64,
+                used / window.as_secs_f64().max(1e-9),
+            )
+        }
+        _ => "cpu_us_per_delivery=? cores_busy=?".to_owned(),
+    }
+}
 
 /// A fast webhook receiver: answers 200 at once and remembers each
 /// `webhook-id`, so lost and doubled deliveries can be counted. It also sums
@@ -136,6 +187,7 @@ pub fn transport_ceiling(orders: u64) -> Result<()> {
             .map_err(http::Error::from)?;
         let messages = Arc::new(signed_events(orders)?);
         let next = Arc::new(AtomicU64::new(0));
+        let cpu_before = process_cpu();
         let started = Instant::now();
         let workers: Vec<_> = (0..concurrency)
             .map(|_| {
@@ -178,12 +230,13 @@ pub fn transport_ceiling(orders: u64) -> Result<()> {
             failed += w.await?;
         }
         let elapsed = started.elapsed();
+        let cpu = cpu_shape(cpu_before, process_cpu(), orders, elapsed);
         trigger.trigger();
         let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
         let distinct = sink.ids().len() as u64;
         println!(
             "transport_ceiling orders={orders} concurrency={concurrency} failed={failed} \
-             distinct={distinct} {} window_ms={:.1} deliveries_per_s={:.0}",
+             distinct={distinct} {} window_ms={:.1} deliveries_per_s={:.0} {cpu}",
             sink.message_shape(),
             elapsed.as_secs_f64() * 1_000.0,
             distinct as f64 / elapsed.as_secs_f64(),
@@ -279,11 +332,16 @@ pub fn dispatch_burst(orders: u64, durable: bool, unbounded: bool) -> Result<()>
             create(&router, n, Some(left)).await?;
         }
         let created_by = clock.now();
+        // The CPU the window uses, from here (the process idles until the
+        // settlement instant) to the last delivery's arrival (seen within
+        // 5 ms, idle too).
+        let cpu_before = process_cpu();
 
         let deadline = Instant::now() + Duration::from_secs(if unbounded { 1_800 } else { 60 });
         while sink.total.load(Ordering::Relaxed) < orders && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
+        let cpu_after = process_cpu();
         // Give a doubled delivery the chance to show up.
         tokio::time::sleep(Duration::from_millis(300)).await;
         trigger.trigger();
@@ -327,7 +385,7 @@ pub fn dispatch_burst(orders: u64, durable: bool, unbounded: bool) -> Result<()>
         println!(
             "{} orders={orders} attempts={} succeeded={succeeded} received={received} \
              distinct={distinct} lost={} doubled={} failure_kinds={} {} window_ms={:.1} \
-             first_attempt_after_ms={:.1} deliveries_per_s={:.0} \
+             first_attempt_after_ms={:.1} deliveries_per_s={:.0} {} \
              creations_done_before_settle={} ok={ok}",
             if durable {
                 "durable_burst"
@@ -346,6 +404,12 @@ pub fn dispatch_burst(orders: u64, durable: bool, unbounded: bool) -> Result<()>
             window.as_ms_f64(),
             lead.as_ms_f64(),
             distinct as f64 / (window.as_ms_f64() / 1_000.0).max(1e-9),
+            cpu_shape(
+                cpu_before,
+                cpu_after,
+                orders,
+                Duration::from_micros(window.as_us())
+            ),
             created_by < settle_at,
         );
         Ok(())
