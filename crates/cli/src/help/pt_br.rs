@@ -363,7 +363,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "live",
         "speed",
-        "Velocidade da reprodução: tempo da execução por tempo de relógio (60 transforma uma hora simulada em um minuto), de 0,01 a 100.000. A página pode mudá-la",
+        "Velocidade da reprodução: tempo da execução por tempo de relógio (60 transforma uma hora simulada em um minuto), de 0,01 a 100000 (com vírgula ou ponto decimal: 0,5 ou 0.5). A página pode mudá-la",
     ),
     (
         "live",
@@ -399,7 +399,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "check",
         "max_body",
-        "O limite de corpo do receptor, em bytes: o caso de corpo grande demais envia um byte a mais (padrão: 26.214.400, o limite de 25 MB do GitHub). Do tamanho de uma entrega genuína (uns 300 bytes) até 67.108.864 (64 MiB): o corpo é montado na memória, e um menor que uma entrega genuína não seria grande demais",
+        "O limite de corpo do receptor, em bytes: o caso de corpo grande demais envia um byte a mais (padrão: 26214400, o limite de 25 MB do GitHub). Do tamanho de uma entrega genuína (uns 300 bytes) até 67.108.864 (64 MiB): o corpo é montado na memória, e um menor que uma entrega genuína não seria grande demais",
     ),
     (
         "check",
