@@ -375,7 +375,14 @@ fn main() -> ExitCode {
         Err(e) => {
             // `hooklab` alone: the short help and where to start, not
             // "missing command" (exit 2 all the same: nothing was run).
-            if e.kind() == clap::error::ErrorKind::MissingSubcommand && !names_a_command() {
+            // (clap's kind is the second with no argument at all, the first
+            // after a flag: `hooklab --lang pt-BR`.)
+            let missing = matches!(
+                e.kind(),
+                clap::error::ErrorKind::MissingSubcommand
+                    | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            );
+            if missing && !names_a_command() {
                 let help = help::localized(Cli::command(), early_lang)
                     .render_help()
                     .to_string();

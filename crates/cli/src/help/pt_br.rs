@@ -363,7 +363,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "live",
         "speed",
-        "Velocidade da reprodução: tempo da execução por tempo de relógio (60 transforma uma hora simulada em um minuto), de 0,01 a 100000 (com vírgula ou ponto decimal: 0,5 ou 0.5). A página pode mudá-la",
+        "Velocidade da reprodução: tempo da execução por tempo de relógio (60 transforma uma hora simulada em um minuto), de 0,01 a 100000 (o decimal com vírgula ou ponto). A página pode mudá-la",
     ),
     (
         "live",

@@ -232,16 +232,25 @@ fn no_command_prints_the_short_help_and_where_to_start() {
         ("en", "Start with:", "Usage: hooklab"),
         ("pt-BR", "Comece com:", "Uso: hooklab"),
     ] {
-        let out = run_in(dir.path(), lang, &[]);
-        let text = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{text}");
-        assert!(text.contains(usage), "{lang}: {text}");
-        let line = text
-            .lines()
-            .find(|l| l.starts_with(start))
-            .unwrap_or_default();
-        assert!(line.ends_with("hooklab run"), "{lang}: {text}");
-        assert!(!text.contains("falta o comando"), "{text}");
+        // With a flag (`--lang`), and with no argument at all (the
+        // language from HOOKLAB_LANG): clap words the two differently.
+        let with_flag = run_in(dir.path(), lang, &[]);
+        let bare = hooklab(dir.path())
+            .env("HOOKLAB_LANG", lang)
+            .output()
+            .unwrap();
+        for out in [with_flag, bare] {
+            let text = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{text}");
+            assert!(text.contains(usage), "{lang}: {text}");
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(start))
+                .unwrap_or_default();
+            assert!(line.ends_with("hooklab run"), "{lang}: {text}");
+            assert!(!text.contains("falta o comando"), "{text}");
+            assert!(!text.contains("requires a subcommand"), "{text}");
+        }
     }
 }
 
