@@ -1096,9 +1096,9 @@ kind = "webhook"
             "{message}"
         );
         // The example name of a missing `name` is in the reader's language.
-        let message = rendered("", Lang::PtBr);
+        let message = rendered("seed = 1\n", Lang::PtBr);
         assert!(message.contains("name = \"meu-cenario\""), "{message}");
-        assert!(rendered("", Lang::En).contains("name = \"my-scenario\""));
+        assert!(rendered("seed = 1\n", Lang::En).contains("name = \"my-scenario\""));
         let long = format!("/nonexistent/{}/x.toml", "d".repeat(60));
         let err = Scenario::load(Path::new(&long)).unwrap_err();
         assert!(err.render(Lang::En).starts_with(&long), "{err}");
