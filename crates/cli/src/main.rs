@@ -261,7 +261,8 @@ enum Command {
 #[derive(clap::Args, Debug)]
 struct RunArgs {
     /// The scenario: a file (TOML), or a name in scenarios/ (`checkout` or
-    /// `checkout.toml` is scenarios/checkout.toml). Without it, runs the
+    /// `checkout.toml` is scenarios/checkout.toml; in a folder without it,
+    /// the copy built into hooklab). Without it, runs the
     /// built-in `checkout` scenario (the same as scenarios/checkout.toml).
     /// Every field is described in scenarios/README.md.
     #[arg(value_name = "SCENARIO")]

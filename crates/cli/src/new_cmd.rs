@@ -36,7 +36,8 @@ pub struct NewArgs {
 #[derive(clap::Args, Debug)]
 pub struct ValidateArgs {
     /// The scenarios to check: files (TOML), or names in scenarios/
-    /// (`checkout` is scenarios/checkout.toml).
+    /// (`checkout` is scenarios/checkout.toml; in a folder without it, the
+    /// copy built into hooklab).
     #[arg(required = true, value_name = "SCENARIO")]
     pub files: Vec<PathBuf>,
 }

@@ -34,7 +34,8 @@ pub struct PlatformArgs {
     #[arg(long, default_value = DEFAULT_SETTLE, value_parser = parse_dur, allow_hyphen_values = true)]
     pub(super) settle_after: Dur,
 
-    /// Requests per second the API key may make; beyond, 429 with Retry-After.
+    /// Requests per second the API key may make, from 0.001 to 1000000;
+    /// beyond, 429 with Retry-After.
     #[arg(long, value_parser = parse_rate, allow_hyphen_values = true)]
     pub(super) rate_limit: Option<f64>,
 
@@ -309,11 +310,17 @@ fn parse_rate(text: &str) -> Result<f64, String> {
     })?;
     hooklab_platform::check_rate_limit(rate).map_err(|e| match lang {
         Lang::En => e.to_string(),
+        // Decimals with a comma, as the Portuguese help writes them (and as
+        // the flag takes them), no thousands separator.
         Lang::PtBr => format!(
-            "{} requisições por segundo está fora do intervalo aceito ({} a {})",
-            hooklab_core::printable::number(rate),
-            hooklab_platform::MIN_RATE_LIMIT_PER_S,
+            "{} requisições por segundo está fora do intervalo aceito (de {} a {})",
+            hooklab_core::printable::number(rate).replace('.', ","),
+            hooklab_platform::MIN_RATE_LIMIT_PER_S
+                .to_string()
+                .replace('.', ","),
             hooklab_platform::MAX_RATE_LIMIT_PER_S
+                .to_string()
+                .replace('.', ",")
         ),
     })
 }

@@ -63,7 +63,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "run",
         "scenario",
-        "O cenário: um arquivo (TOML) ou um nome em scenarios/ (`checkout` ou `checkout.toml` é scenarios/checkout.toml). Sem ele, executa o cenário `checkout` embutido (o mesmo de scenarios/checkout.toml). Cada campo está descrito em scenarios/LEIAME.md",
+        "O cenário: um arquivo (TOML) ou um nome em scenarios/ (`checkout` ou `checkout.toml` é scenarios/checkout.toml; numa pasta sem ele, a cópia embutida no hooklab). Sem ele, executa o cenário `checkout` embutido (o mesmo de scenarios/checkout.toml). Cada campo está descrito em scenarios/LEIAME.md",
     ),
     (
         "run",
@@ -233,7 +233,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "platform",
         "rate_limit",
-        "Requisições por segundo permitidas à chave de API; acima disso, 429 com Retry-After",
+        "Requisições por segundo permitidas à chave de API, de 0,001 a 1000000 (o decimal com vírgula ou ponto); acima disso, 429 com Retry-After",
     ),
     (
         "platform",
@@ -439,7 +439,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "validate",
         "files",
-        "Os cenários a verificar: arquivos (TOML) ou nomes em scenarios/ (`checkout` é scenarios/checkout.toml)",
+        "Os cenários a verificar: arquivos (TOML) ou nomes em scenarios/ (`checkout` é scenarios/checkout.toml; numa pasta sem ele, a cópia embutida no hooklab)",
     ),
     (
         "completions",

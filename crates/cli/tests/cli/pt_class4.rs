@@ -153,8 +153,23 @@ fn a_decimal_comma_is_taken_where_the_portuguese_help_writes_one() {
     drop(platform);
     // The help's range is written as it can be typed: no `100.000`.
     let help = stdout(&run_in(dir.path(), "pt-BR", &["live", "--help"]));
+    // clap wraps the help at the terminal's width.
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(help.contains("de 0,01 a 100000"), "{help}");
     assert!(!help.contains("100.000"), "{help}");
+    // An out-of-range rate is said as the help writes it: decimal comma.
+    let out = run_in(dir.path(), "pt-BR", &["platform", "--rate-limit", "0,0001"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "0,0001 requisições por segundo está fora do intervalo aceito (de 0,001 a 1000000)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let help = stdout(&run_in(dir.path(), "pt-BR", &["platform", "--help"]));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains("de 0,001 a 1000000"), "{help}");
     // A comma that may be a thousands separator is asked about, in both.
     let out = run_in(
         dir.path(),
