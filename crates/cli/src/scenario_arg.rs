@@ -151,7 +151,10 @@ fn resolve_source_in(given: &Path, dir: &Path, command: &'static str) -> Result<
             let name = typed.strip_suffix(".toml").unwrap_or(&typed);
             match BUILT_IN.iter().find(|(n, _)| *n == name) {
                 Some((name, _)) => Ok(Source::BuiltIn(name)),
-                None => Err(not_found),
+                None => Err(NotFound {
+                    built_in: true,
+                    ..not_found
+                }),
             }
         }
     }
@@ -169,6 +172,10 @@ pub struct NotFound {
     /// The command that was given it (`run`, `validate`, `live`), for the
     /// example of what to type.
     command: &'static str,
+    /// Whether the command falls back to [`BUILT_IN`] (`run`, `validate`;
+    /// not `live`, which resolves with [`resolve`]): then, with no
+    /// `scenarios/` here, those are the names to offer.
+    built_in: bool,
 }
 
 /// The file `given` names for `command`: itself when it exists or has a
@@ -209,6 +216,7 @@ fn resolve_in(given: &Path, dir: &Path, command: &'static str) -> Result<PathBuf
         given: given.display().to_string(),
         available: names_in(dir),
         command,
+        built_in: false,
     })
 }
 
@@ -251,7 +259,8 @@ impl NotFound {
         // With no scenarios/ here, the names built in are the ones to match.
         let names: Vec<&str> = match self.available.as_deref() {
             Some(names) => names.iter().map(String::as_str).collect(),
-            None => BUILT_IN.iter().map(|(name, _)| *name).collect(),
+            None if self.built_in => BUILT_IN.iter().map(|(name, _)| *name).collect(),
+            None => Vec::new(),
         };
         names
             .into_iter()
@@ -308,6 +317,18 @@ impl NotFound {
                 Lang::PtBr => format!(
                     "\n  {SCENARIOS_DIR}/ não tem nenhum arquivo .toml; dê o caminho de um arquivo .toml \
                      (`hooklab {command} ./minha-loja.toml`), ou crie um com `hooklab new minha-loja`"
+                ),
+            }),
+            None if !self.built_in => out.push_str(&match lang {
+                Lang::En => format!(
+                    "\n  there is no {SCENARIOS_DIR}/ folder here: run hooklab from the folder that holds it \
+                     (the project's), give the path to a .toml file (`hooklab {command} ./my-shop.toml`), \
+                     or write one with `hooklab new my-shop`"
+                ),
+                Lang::PtBr => format!(
+                    "\n  não há uma pasta {SCENARIOS_DIR}/ aqui: execute o hooklab na pasta que a contém \
+                     (a do projeto), dê o caminho de um arquivo .toml (`hooklab {command} ./minha-loja.toml`) \
+                     ou crie um com `hooklab new minha-loja`"
                 ),
             }),
             None => {
@@ -410,7 +431,20 @@ mod tests {
             resolve_source_in(Path::new("checkout"), &dir, "run").unwrap(),
             Source::File(dir.join("checkout.toml"))
         );
-        assert!(resolve_source_in(Path::new("chekout"), &none, "run").is_err());
+        let typo = resolve_source_in(Path::new("chekout"), &none, "run").unwrap_err();
+        let said = typo.render(Lang::PtBr);
+        assert!(said.contains("quis dizer `checkout`?"), "{said}");
+        assert!(
+            said.contains("os cenários embutidos no hooklab: checkout, crash-lab"),
+            "{said}"
+        );
+        // `live` does not fall back: it does not offer the built-in names.
+        let live = resolve_in(Path::new("chekout"), &none, "live").unwrap_err();
+        assert!(
+            !live.render(Lang::En).contains("built into"),
+            "{}",
+            live.render(Lang::En)
+        );
         // A path with a folder is never replaced by a built-in.
         assert_eq!(
             resolve_source_in(Path::new("x/checkout.toml"), &none, "run").unwrap(),
