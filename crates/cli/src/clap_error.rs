@@ -22,9 +22,19 @@ pub fn print_clap_error(error: &clap::Error, lang: Lang) {
     }
     if lang == Lang::En {
         match subcommand_tip(error, Lang::En) {
-            // clap's own message, with hooklab's tip before its usage line.
+            // clap's own message, with hooklab's tip before its usage line
+            // (in place of clap's, for a Portuguese word: `rodar` is not
+            // "similar" to 'report' and 'order', it means 'run').
             Some(tip) => {
-                let text = error.render().to_string();
+                let mut text = error.render().to_string();
+                if portuguese_word(error).is_some() {
+                    text = text
+                        .lines()
+                        .filter(|l| !l.trim_start().starts_with("tip: "))
+                        .map(|l| format!("{l}\n"))
+                        .collect::<String>()
+                        .replace("\n\n\n", "\n\n");
+                }
                 let tip = format!("  tip: {tip}\n\n");
                 let text = match text.find("Usage:") {
                     Some(at) => format!("{}{tip}{}", &text[..at], &text[at..]),
@@ -46,6 +56,14 @@ pub fn print_clap_error(error: &clap::Error, lang: Lang) {
 /// name one or two letters off a command (`rn`: clap's similarity misses a
 /// dropped letter in a short name).
 fn subcommand_tip(error: &clap::Error, lang: Lang) -> Option<String> {
+    // A Portuguese word for a command (`rodar`): its command, whatever clap
+    // found similar in spelling.
+    if let Some(name) = portuguese_word(error) {
+        return Some(match lang {
+            Lang::En => format!("hooklab's commands have English names: '{name}'"),
+            Lang::PtBr => format!("os comandos têm nomes em inglês: '{name}'"),
+        });
+    }
     if error.kind() != ErrorKind::InvalidSubcommand
         || !context_list(error, ContextKind::SuggestedSubcommand).is_empty()
     {
@@ -83,6 +101,14 @@ fn subcommand_tip(error: &clap::Error, lang: Lang) -> Option<String> {
         Lang::En => format!("a similar subcommand exists: '{name}'"),
         Lang::PtBr => format!("existe um comando parecido: '{name}'"),
     })
+}
+
+/// The command an unknown subcommand that is a Portuguese word stands for.
+fn portuguese_word(error: &clap::Error) -> Option<&'static str> {
+    if error.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    command_for_portuguese_word(&context(error, ContextKind::InvalidSubcommand))
 }
 
 /// The Levenshtein distance (also `hooklab new --from`'s suggestion), the
@@ -132,13 +158,12 @@ pub fn message_pt(error: &clap::Error) -> String {
             let typed = context(error, ContextKind::InvalidSubcommand);
             let similar = context_list(error, ContextKind::SuggestedSubcommand);
             match similar.as_slice() {
-                [] => {
-                    if let Some(name) = command_for_portuguese_word(&typed) {
-                        tips.push(format!("os comandos têm nomes em inglês: '{name}'"));
-                    } else if let Some(tip) = subcommand_tip(error, Lang::PtBr) {
-                        tips.push(tip);
-                    }
+                // A Portuguese word (`rodar`): its command, not clap's
+                // look-alikes ('report', 'order').
+                _ if portuguese_word(error).is_some() => {
+                    tips.extend(subcommand_tip(error, Lang::PtBr));
                 }
+                [] => tips.extend(subcommand_tip(error, Lang::PtBr)),
                 [one] => tips.push(format!("existe um comando parecido: '{one}'")),
                 many => tips.push(format!(
                     "existem comandos parecidos: {}",
@@ -208,10 +233,10 @@ pub fn message_pt(error: &clap::Error) -> String {
 fn command_for_portuguese_word(word: &str) -> Option<&'static str> {
     Some(match word.to_lowercase().as_str() {
         "ajuda" | "socorro" => "help",
-        "rodar" | "executar" | "correr" => "run",
-        "novo" | "criar" => "new",
-        "validar" | "verificar-cenario" => "validate",
-        "relatorio" | "relatório" => "report",
+        "rodar" | "executar" | "correr" | "rode" | "execute" => "run",
+        "novo" | "criar" | "nova" => "new",
+        "validar" | "verificar-cenario" | "valide" => "validate",
+        "relatorio" | "relatório" | "relatorios" | "relatórios" => "report",
         "loja" => "shop",
         "plataforma" => "platform",
         "pedido" | "pedir" => "order",

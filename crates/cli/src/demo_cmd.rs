@@ -74,6 +74,16 @@ pub enum ShopEnd {
     Interrupted,
 }
 
+/// How `hooklab platform` ended, when nothing failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformEnd {
+    /// Ctrl-C stopped it (its last line said so): exit code 130, as for
+    /// `hooklab shop` and `hooklab live`.
+    Interrupted,
+    /// It stopped serving with no Ctrl-C.
+    Stopped,
+}
+
 /// Ctrl-C, caught from the moment this returns: the future is polled once
 /// here, which installs the handler (until then SIGINT ends the process on
 /// the spot, with no word said). The same as `live_cmd`'s.
@@ -93,7 +103,7 @@ async fn armed_ctrl_c() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()
 }
 
 /// `hooklab platform`.
-pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
+pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<PlatformEnd> {
     let lang = out.lang;
     if let Some(key) = &args.api_key {
         flags::api_key(key, true, lang)?;
@@ -174,16 +184,33 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
         }
     }
     let (trigger, shutdown) = shutdown::channel();
-    let _stop_on_ctrl_c = tokio::spawn(async move {
-        interrupt.await;
-        trigger.trigger();
+    // Set before the shutdown is triggered, so it is read true after `serve`.
+    let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _stop_on_ctrl_c = tokio::spawn({
+        let interrupted = Arc::clone(&interrupted);
+        async move {
+            interrupt.await;
+            interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
+            trigger.trigger();
+        }
     });
     let served = platform
         .serve(listener, shutdown)
         .await
         .context(text::phrase(lang, text::Phrase::Serving, ""));
+    let end = if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+        let now = out.now();
+        out.say(text::pick(
+            lang,
+            format!("{now} platform stopped (Ctrl-C)"),
+            format!("{now} plataforma parada (Ctrl-C)"),
+        ));
+        PlatformEnd::Interrupted
+    } else {
+        PlatformEnd::Stopped
+    };
     out.finish()?;
-    served
+    served.map(|()| end)
 }
 
 /// `hooklab shop`.

@@ -3,7 +3,9 @@
 //! The command-line front of hooklab. It is thin glue: it parses flags, loads
 //! the scenario, asks the harness to run it, prints and writes the results.
 //! Only `main` decides the exit code: 0 success, 2 bad usage or invalid
-//! input (a scenario with an error), 1 a failure while running.
+//! input (a scenario with an error; also `hooklab` with no command, which
+//! prints the short help and "Start with: hooklab run"), 1 a failure while
+//! running, 130 Ctrl-C (`platform`, `shop`, `live`).
 
 // The `///` comments on clap's structs are the `--help` text, printed as
 // written: `<name>` there is a placeholder for the reader, not HTML.
@@ -132,6 +134,17 @@ impl TypedValueParser for LangParser {
     }
 }
 
+/// Whether the command line holds a word that is not a flag (nor
+/// `--lang`'s value): a command, known or not. `hooklab github` lacks a
+/// command too, but names one.
+fn names_a_command() -> bool {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    args.iter()
+        .enumerate()
+        .skip(1)
+        .any(|(i, a)| !a.to_string_lossy().starts_with('-') && args[i - 1] != "--lang")
+}
+
 /// The arguments clap parses: `hooklab help run --lang pt-BR` without its
 /// `--lang` (clap's `help` takes only command names, and the language was
 /// read before parsing, [`help::language_before_parsing`]).
@@ -248,7 +261,8 @@ enum Command {
 #[derive(clap::Args, Debug)]
 struct RunArgs {
     /// The scenario: a file (TOML), or a name in scenarios/ (`checkout` or
-    /// `checkout.toml` is scenarios/checkout.toml). Without it, runs the
+    /// `checkout.toml` is scenarios/checkout.toml; in a folder without it,
+    /// the copy built into hooklab). Without it, runs the
     /// built-in `checkout` scenario (the same as scenarios/checkout.toml).
     /// Every field is described in scenarios/README.md.
     #[arg(value_name = "SCENARIO")]
@@ -360,6 +374,27 @@ fn main() -> ExitCode {
     {
         Ok(cli) => cli,
         Err(e) => {
+            // `hooklab` alone: the short help and where to start, not
+            // "missing command" (exit 2 all the same: nothing was run).
+            // (clap's kind is the second with no argument at all, the first
+            // after a flag: `hooklab --lang pt-BR`.)
+            let missing = matches!(
+                e.kind(),
+                clap::error::ErrorKind::MissingSubcommand
+                    | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            );
+            if missing && !names_a_command() {
+                let help = help::localized(Cli::command(), early_lang)
+                    .render_help()
+                    .to_string();
+                let start = text::start_with(early_lang);
+                if help.contains(start) {
+                    eprint!("{help}");
+                } else {
+                    eprint!("{help}\n{start}  hooklab run\n");
+                }
+                return ExitCode::from(2);
+            }
             // Help and version are not errors; clap knows which code fits.
             clap_error::print_clap_error(&e, early_lang);
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
@@ -396,9 +431,14 @@ fn main() -> ExitCode {
             Ok(github_cmd::GithubEnd::Interrupted) => return ExitCode::from(130),
             other => other.map(drop),
         },
-        Command::Platform(args) => demo_out(lang, offset)
-            .and_then(|out| demo(demo_cmd::platform(args, out), lang))
-            .map_err(demo_usage),
+        Command::Platform(args) => {
+            match demo_out(lang, offset).and_then(|out| demo(demo_cmd::platform(args, out), lang)) {
+                // Ctrl-C stopped it (and its last line said so): a shell's
+                // code for it, as for `hooklab shop` and `hooklab live`.
+                Ok(demo_cmd::PlatformEnd::Interrupted) => return ExitCode::from(130),
+                other => other.map(drop).map_err(demo_usage),
+            }
+        }
         Command::Shop(args) => {
             match demo_out(lang, offset).and_then(|out| demo(demo_cmd::shop(args, out), lang)) {
                 // Ctrl-C cut it short (and its last line said what waits): a
@@ -643,10 +683,15 @@ fn demo<T>(
     runtime.block_on(command).map_err(Failure::Runtime)
 }
 
-fn load_scenario(path: Option<&PathBuf>) -> Result<Scenario, ScenarioError> {
-    match path {
-        Some(path) => Scenario::load(path),
-        None => Scenario::parse(DEFAULT_SCENARIO, "<built-in checkout scenario>"),
+fn load_scenario(source: &scenario_arg::Source) -> Result<Scenario, ScenarioError> {
+    match (source, source.built_in_text()) {
+        (scenario_arg::Source::File(path), _) => Scenario::load(path),
+        (scenario_arg::Source::BuiltIn(name), Some(text)) => {
+            Scenario::parse(text, &format!("<built-in {name} scenario>"))
+        }
+        (scenario_arg::Source::BuiltIn(_), None) => {
+            Scenario::parse(DEFAULT_SCENARIO, "<built-in checkout scenario>")
+        }
     }
 }
 
@@ -661,8 +706,23 @@ fn checked_scenario(
     side_by_side: bool,
     workers: usize,
 ) -> Result<Scenario, Failure> {
+    let source = path.map_or(scenario_arg::Source::DEFAULT, |p| {
+        scenario_arg::Source::File(p.clone())
+    });
+    checked_source(&source, lang, force, clock, side_by_side, workers)
+}
+
+/// [`checked_scenario`] of a file or of a built-in scenario.
+fn checked_source(
+    source: &scenario_arg::Source,
+    lang: Lang,
+    force: bool,
+    clock: Option<ClockMode>,
+    side_by_side: bool,
+    workers: usize,
+) -> Result<Scenario, Failure> {
     let scenario =
-        load_scenario(path).map_err(|e| Failure::Usage(anyhow::anyhow!(e.render(lang))))?;
+        load_scenario(source).map_err(|e| Failure::Usage(anyhow::anyhow!(e.render(lang))))?;
     let mut scenario =
         hooklab_harness::sweep::expand(&scenario).map_err(|e| Failure::Usage(e.into()))?;
     let written = scenario.clock;
@@ -683,9 +743,7 @@ fn checked_scenario(
     match cost.refusal(available_memory()) {
         Some(why) if !force => {
             // Say which file: `validate` checks several at once.
-            let file = path
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| BUILT_IN_FILE.to_owned());
+            let file = source.label();
             if COST_IS_A_WARNING.load(std::sync::atomic::Ordering::Relaxed) {
                 crate::out::say!("{}", text::valid_but_costly(lang, &file, why.get(lang)));
                 return Ok(scenario);
@@ -716,8 +774,9 @@ fn available_memory() -> f64 {
         .unwrap_or(4e9)
 }
 
-/// What the summary records as the file of the built-in scenario.
-const BUILT_IN_FILE: &str = "built-in checkout";
+/// What the summary records as the file of a built-in scenario, before
+/// its name (`built-in checkout`; see [`scenario_arg::Source::label`]).
+const BUILT_IN_PREFIX: &str = "built-in ";
 
 /// The scenario file whose results a folder holds: the summary's own record,
 /// or, for summaries written before it was recorded, `scenarios/<folder>.toml`
@@ -750,12 +809,11 @@ fn clock_of(dir: &Path) -> Option<ClockMode> {
 /// scenario is scenarios/checkout.toml, compiled in.
 fn same_scenario_file(a: &str, b: &str) -> bool {
     let resolve = |f: &str| {
-        let f = if f == BUILT_IN_FILE {
-            "scenarios/checkout.toml"
-        } else {
-            f
+        let f = match f.strip_prefix(BUILT_IN_PREFIX) {
+            Some(name) => format!("scenarios/{name}.toml"),
+            None => f.to_owned(),
         };
-        std::fs::canonicalize(f).unwrap_or_else(|_| PathBuf::from(f))
+        std::fs::canonicalize(&f).unwrap_or_else(|_| PathBuf::from(f))
     };
     resolve(a) == resolve(b)
 }
@@ -786,10 +844,22 @@ fn check_writable(dir: &Path, lang: Lang) -> Result<(), Failure> {
         .map_err(|e| Failure::Usage(text::cannot_write_because(lang, dir, e)))
 }
 
-fn run(mut args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(), Failure> {
-    // `hooklab run checkout`: the bare name is scenarios/checkout.toml.
-    args.scenario = scenario_arg::resolve_optional(args.scenario.as_ref(), "run")
-        .map_err(|e| Failure::Usage(anyhow::anyhow!(e.render(lang))))?;
+fn run(args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result<(), Failure> {
+    // `hooklab run checkout`: the bare name is scenarios/checkout.toml, or,
+    // where there is none, the copy built into hooklab.
+    let source = match &args.scenario {
+        Some(given) => scenario_arg::resolve_source(given, "run")
+            .map_err(|e| Failure::Usage(anyhow::anyhow!(e.render(lang))))?,
+        None => scenario_arg::Source::DEFAULT,
+    };
+    if let (Some(_), scenario_arg::Source::BuiltIn(name)) = (&args.scenario, &source)
+        && !quiet
+    {
+        out::err_line(format_args!(
+            "{}",
+            scenario_arg::Source::built_in_note(name, lang)
+        ));
+    }
     let options = RunOptions {
         clock: args.clock.map(|c| match c {
             ClockArg::Real => ClockMode::Real,
@@ -805,19 +875,15 @@ fn run(mut args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result
         platform_cpu: true,
         ..RunOptions::default()
     };
-    let scenario = checked_scenario(
-        args.scenario.as_ref(),
+    let scenario = checked_source(
+        &source,
         lang,
         args.force,
         options.clock,
         false,
         options.workers(),
     )?;
-    let file = args
-        .scenario
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| BUILT_IN_FILE.to_owned());
+    let file = source.label();
     // Where the results go is settled before the run, so a refusal or an
     // unwritable folder costs nothing.
     let dir = if args.no_write {
@@ -830,7 +896,7 @@ fn run(mut args: RunArgs, lang: hooklab_core::lang::Lang, quiet: bool) -> Result
         // run. The same file's results are its own to replace.
         let dir = match &args.out {
             Some(dir) => dir.clone(),
-            None => default_results_dir(args.scenario.as_deref()),
+            None => default_results_dir(Some(&source.stem_path())),
         };
         if !args.force
             && let Some(theirs) = producer_of(&dir)

@@ -10,6 +10,11 @@
 //! rendered whole and its `.SH` lines are replaced ([`translate_headers`]).
 //! The one header clap_mangen takes from the `Command` (the subcommands',
 //! from `subcommand_help_heading`) is set on the command instead.
+//!
+//! clap_mangen names each subcommand by its own page (`hooklab-run(1)`),
+//! pages hooklab does not write: the list names the commands as they are
+//! typed (`hooklab run`) and says where their options are, `hooklab run
+//! --help` ([`commands_not_pages`]).
 
 use clap::Command;
 use hooklab_core::lang::Lang;
@@ -37,10 +42,45 @@ pub(crate) fn page(command: Command, lang: Lang) -> std::io::Result<Vec<u8>> {
     };
     let mut roff = Vec::new();
     clap_mangen::Man::new(command).render(&mut roff)?;
+    let roff = commands_not_pages(&String::from_utf8_lossy(&roff), lang);
     Ok(match lang {
-        Lang::En => roff,
-        Lang::PtBr => translate_headers(&String::from_utf8_lossy(&roff)).into_bytes(),
+        Lang::En => roff.into_bytes(),
+        Lang::PtBr => translate_headers(&roff).into_bytes(),
     })
+}
+
+/// `roff` with each subcommand's page reference (`hooklab\-run(1)`, a
+/// line of its own) replaced by the command as typed, in bold, and a
+/// sentence under the subcommands' header saying where each one's options
+/// are. Run before [`translate_headers`], on clap_mangen's English header.
+fn commands_not_pages(roff: &str, lang: Lang) -> String {
+    let mut out = String::with_capacity(roff.len());
+    for line in roff.split_inclusive('\n') {
+        let text = line.trim_end_matches('\n');
+        let command = text
+            .strip_prefix("hooklab\\-")
+            .and_then(|rest| rest.strip_suffix("(1)"))
+            .filter(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+        if let Some(name) = command {
+            out.push_str(&format!("\\fBhooklab {name}\\fR\n"));
+            continue;
+        }
+        out.push_str(line);
+        let header = text.strip_prefix(".SH ").map(|h| h.trim_matches('"'));
+        if matches!(header, Some("SUBCOMMANDS" | "SUBCOMANDOS")) {
+            out.push_str(match lang {
+                Lang::En => {
+                    "Each command's options: \\fBhooklab\\fR \\fICOMMAND\\fR \\fB\\-\\-help\\fR \
+                     (this page is the only one).\n"
+                }
+                Lang::PtBr => {
+                    "As opções de cada comando: \\fBhooklab\\fR \\fICOMANDO\\fR \\fB\\-\\-help\\fR \
+                     (esta é a única página).\n"
+                }
+            });
+        }
+    }
+    out
 }
 
 /// `roff` with each `.SH` header of [`HEADERS_PT`] in Portuguese. Only whole
@@ -112,6 +152,23 @@ mod tests {
                 "VERSION"
             ]
         );
+    }
+
+    /// A tester's finding: the page listed hooklab-run(1), hooklab-check(1)…,
+    /// pages that do not exist.
+    #[test]
+    fn the_page_points_to_no_other_page() {
+        for lang in [Lang::En, Lang::PtBr] {
+            let command = crate::help::localized(crate::Cli::command(), lang);
+            let roff = String::from_utf8(page(command, lang).unwrap()).unwrap();
+            assert!(!roff.contains("(1)"), "{roff}");
+            assert!(roff.contains("\n\\fBhooklab run\\fR\n"), "{roff}");
+            let said = match lang {
+                Lang::En => "Each command's options:",
+                Lang::PtBr => "As opções de cada comando:",
+            };
+            assert!(roff.contains(said), "{roff}");
+        }
     }
 
     #[test]

@@ -36,62 +36,14 @@ pub struct NewArgs {
 #[derive(clap::Args, Debug)]
 pub struct ValidateArgs {
     /// The scenarios to check: files (TOML), or names in scenarios/
-    /// (`checkout` is scenarios/checkout.toml).
+    /// (`checkout` is scenarios/checkout.toml; in a folder without it, the
+    /// copy built into hooklab).
     #[arg(required = true, value_name = "SCENARIO")]
     pub files: Vec<PathBuf>,
 }
 
-/// The committed scenarios, compiled in, so that `--from lost-webhooks`
-/// works from any folder, not only from a clone's root. A test keeps this
-/// list equal to the files of scenarios/.
-const COMMITTED: &[(&str, &str)] = &[
-    ("checkout", include_str!("../../../scenarios/checkout.toml")),
-    (
-        "crash-lab",
-        include_str!("../../../scenarios/crash-lab.toml"),
-    ),
-    (
-        "flaky-receiver",
-        include_str!("../../../scenarios/flaky-receiver.toml"),
-    ),
-    (
-        "flaky-receiver-no-retries",
-        include_str!("../../../scenarios/flaky-receiver-no-retries.toml"),
-    ),
-    (
-        "hook0-day",
-        include_str!("../../../scenarios/hook0-day.toml"),
-    ),
-    (
-        "lost-webhooks",
-        include_str!("../../../scenarios/lost-webhooks.toml"),
-    ),
-    (
-        "poll-interval-sweep",
-        include_str!("../../../scenarios/poll-interval-sweep.toml"),
-    ),
-    (
-        "provider-outage",
-        include_str!("../../../scenarios/provider-outage.toml"),
-    ),
-    (
-        "rate-limited-polling",
-        include_str!("../../../scenarios/rate-limited-polling.toml"),
-    ),
-    (
-        "retry-for-days",
-        include_str!("../../../scenarios/retry-for-days.toml"),
-    ),
-    ("spectrum", include_str!("../../../scenarios/spectrum.toml")),
-    (
-        "spectrum-real",
-        include_str!("../../../scenarios/spectrum-real.toml"),
-    ),
-    (
-        "zapier-15min",
-        include_str!("../../../scenarios/zapier-15min.toml"),
-    ),
-];
+/// The committed scenarios, compiled in (see [`crate::scenario_arg::BUILT_IN`]).
+use crate::scenario_arg::BUILT_IN as COMMITTED;
 
 /// The text `--from` names, and where it came from: a path to a file; else
 /// a name in `./scenarios/` (a class's edited copy wins); else a committed
@@ -266,9 +218,21 @@ pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate:
             }
         )));
     }
+    // `hooklab new sub/dir/x` where sub/dir does not exist: the student's
+    // path to fix (exit 2), not a write failure of hooklab's.
+    if let Some(folder) = file.parent().filter(|p| !p.as_os_str().is_empty())
+        && !folder.is_dir()
+    {
+        return Err(crate::Failure::Usage(anyhow::anyhow!(
+            text::missing_folder(lang, folder)
+        )));
+    }
     // Keys and values are the file format; the comments are prose for the
     // student, so they come in the student's language.
     let source = comments::in_lang(&source, lang);
+    // Checkout's own words about itself ("the scenario `hooklab run` runs
+    // when given no file") are not true of the student's copy.
+    let source = without_default_note(&source);
     // The scenario's name follows the file's, as its results folder does.
     let mut renamed = false;
     let renamed_lines = source.lines().map(|line| {
@@ -308,6 +272,22 @@ pub fn new(args: &NewArgs, lang: Lang, built_in: &str) -> Result<PathBuf, crate:
         .with_context(|| text::phrase(lang, text::Phrase::Writing, &file.display().to_string()))
         .map_err(crate::Failure::Runtime)?;
     Ok(file)
+}
+
+/// The sentence of checkout's opening comment that says it is the
+/// scenario `hooklab run` runs without a file, in each language as
+/// [`comments::in_lang`] leaves it: the rest of the comment still tells the
+/// story the copy starts from.
+const DEFAULT_NOTES: &[&str] = &[
+    " This is the\n# scenario `hooklab run` runs when given no file.",
+    " Este é o cenário que `hooklab run` roda quando não\n# recebe arquivo.",
+];
+
+/// `source` without [`DEFAULT_NOTES`].
+fn without_default_note(source: &str) -> String {
+    DEFAULT_NOTES
+        .iter()
+        .fold(source.to_owned(), |text, note| text.replace(note, ""))
 }
 
 /// The lines of a new scenario with its descriptions replaced by ones that
@@ -388,9 +368,10 @@ pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
         // several holds its strategies at once, and the estimate quoted here
         // must be the one `run` refuses with.
         let workers = hooklab_harness::RunOptions::default().workers();
-        // `hooklab validate checkout`: the bare name is scenarios/checkout.toml.
-        let file = match crate::scenario_arg::resolve(file, "validate") {
-            Ok(file) => file,
+        // `hooklab validate checkout`: the bare name is scenarios/checkout.toml,
+        // or, where there is none, the copy built into hooklab (said so).
+        let source = match crate::scenario_arg::resolve_source(file, "validate") {
+            Ok(source) => source,
             Err(unknown) => {
                 bad += 1;
                 missing += 1;
@@ -399,11 +380,19 @@ pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
                 continue;
             }
         };
-        let file = &file;
-        match crate::checked_scenario(Some(file), lang, false, None, false, workers) {
+        let (file, name) = match &source {
+            crate::scenario_arg::Source::File(file) => (file.clone(), file.display().to_string()),
+            crate::scenario_arg::Source::BuiltIn(name) => {
+                shown.push_str(&crate::scenario_arg::Source::built_in_note(name, lang));
+                shown.push('\n');
+                (PathBuf::from(name), (*name).to_owned())
+            }
+        };
+        let built_in = matches!(source, crate::scenario_arg::Source::BuiltIn(_));
+        match crate::checked_source(&source, lang, false, None, false, workers) {
             Ok(scenario) => shown.push_str(&format!(
                 "{}: ok ({} {}, {} {})\n",
-                file.display(),
+                name,
                 scenario.strategies.len(),
                 match (lang, scenario.strategies.len()) {
                     (Lang::En, 1) => "strategy",
@@ -421,14 +410,14 @@ pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
             )),
             Err(crate::Failure::Usage(e) | crate::Failure::Runtime(e)) => {
                 bad += 1;
-                if !file.exists() {
+                if !built_in && !file.exists() {
                     missing += 1;
                 }
                 let message = crate::error_text(&e, lang);
                 // A cost refusal says nothing of the file: name it.
-                let located = message.starts_with(&file.display().to_string());
+                let located = message.starts_with(&name);
                 if !located {
-                    wrong.push_str(&format!("{}: ", file.display()));
+                    wrong.push_str(&format!("{name}: "));
                 }
                 wrong.push_str(&message);
                 wrong.push_str("\n\n");
@@ -499,6 +488,35 @@ mod tests {
         assert_eq!(listed, on_disk);
         for (name, text) in COMMITTED {
             assert!(Scenario::parse(text, name).is_ok(), "{name} does not parse");
+        }
+    }
+
+    /// A tester's finding: `hooklab new` copied checkout's "this is the
+    /// scenario `hooklab run` runs when given no file" into the student's
+    /// file, where it is not true.
+    #[test]
+    fn a_copy_of_checkout_does_not_call_itself_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let built_in = COMMITTED[0].1;
+        for (lang, file) in [(Lang::En, "mine"), (Lang::PtBr, "minha")] {
+            let args = NewArgs {
+                name: dir.path().join(file),
+                from: "checkout".to_owned(),
+                force: false,
+            };
+            let Ok(written) = new(&args, lang, built_in) else {
+                panic!("{file} not written");
+            };
+            let text = std::fs::read_to_string(&written).unwrap();
+            for said in ["runs when given", "roda quando", "recebe arquivo"] {
+                assert!(!text.contains(said), "{said}:\n{text}");
+            }
+            let story = match lang {
+                Lang::En => "# external platform, and must learn how each payment ended.\n",
+                Lang::PtBr => "# cada pagamento terminou.\n",
+            };
+            assert!(text.contains(story), "{text}");
+            assert!(Scenario::parse(&text, file).is_ok(), "{text}");
         }
     }
 

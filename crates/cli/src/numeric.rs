@@ -159,19 +159,56 @@ pub fn hook_id(text: &str) -> Result<u64, String> {
     )
 }
 
-/// `live --speed` (its range is checked with the replay's words).
+/// `text` with a decimal comma read as a point, as the Portuguese help and
+/// banners write decimals (`0,5`, `2,5s`): one comma and no point. A comma
+/// followed by exactly three digits (`1,000`, `2,500s`) could be a
+/// thousands separator as English writes it, so it is refused, with both
+/// readings to choose from; so is more than one comma, or a comma beside
+/// a point (`1.000,5`): a number on the command line has no thousands
+/// separator.
+pub fn decimal_point(text: &str) -> Result<std::borrow::Cow<'_, str>, String> {
+    if !text.contains(',') {
+        return Ok(std::borrow::Cow::Borrowed(text));
+    }
+    let lang = text::parsing_lang();
+    let commas = text.matches(',').count();
+    let after = text
+        .split_once(',')
+        .map_or("", |(_, rest)| rest)
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let thousands = after.len() == 3 && after.bytes().all(|b| b.is_ascii_digit());
+    if commas == 1 && !text.contains('.') && !thousands {
+        return Ok(std::borrow::Cow::Owned(text.replacen(',', ".", 1)));
+    }
+    let point = text.replacen(',', ".", 1);
+    let bare = text.replace(',', "");
+    Err(
+        match (lang, thousands && commas == 1 && !text.contains('.')) {
+            (Lang::En, true) => format!(
+                "`{text}` is ambiguous: the comma may be a decimal comma ({point}) or a thousands separator ({bare}); write {point} or {bare}"
+            ),
+            (Lang::PtBr, true) => format!(
+                "`{text}` é ambíguo: a vírgula pode ser decimal ({point}) ou separador de milhar ({bare}); escreva {bare} se for milhar, ou use ponto no decimal ({point})"
+            ),
+            (Lang::En, false) => format!(
+                "`{text}`: write a number with no thousands separator and at most one decimal point or comma, as in 2.5 or 2,5"
+            ),
+            (Lang::PtBr, false) => format!(
+                "`{text}`: escreva o número sem separador de milhar e com no máximo uma vírgula ou ponto decimal, como 2,5 ou 2.5"
+            ),
+        },
+    )
+}
+
+/// `live --speed` (its range is checked with the replay's words). A decimal
+/// comma is a point ([`decimal_point`]).
 pub fn speed(text: &str) -> Result<f64, String> {
     let lang = text::parsing_lang();
-    text.trim().parse::<f64>().map_err(|_| match lang {
-        Lang::En if text.contains(',') => format!(
-            "`{text}` is not a number (use a point for decimals, as in 1.5): give a speed above 0"
-        ),
-        Lang::En => format!("`{text}` is not a number: give a speed above 0, as in 60"),
-        Lang::PtBr if text.contains(',') => format!(
-            "`{text}` não é um número (use ponto para decimais, como em 1.5): dê uma velocidade acima de 0"
-        ),
+    let read = decimal_point(text)?;
+    read.trim().parse::<f64>().map_err(|_| match lang {
+        Lang::En => format!("`{text}` is not a number: give a speed above 0, as in 60 or 0.5"),
         Lang::PtBr => {
-            format!("`{text}` não é um número: dê uma velocidade acima de 0, como 60")
+            format!("`{text}` não é um número: dê uma velocidade acima de 0, como 60 ou 0,5")
         }
     })
 }
@@ -197,6 +234,20 @@ mod tests {
         assert!(max_body("0").is_err());
         assert!(hook_id("18446744073709551616").is_err());
         assert_eq!(speed("60"), Ok(60.0));
-        assert!(speed("1,5").unwrap_err().contains("use a point"));
+        // A tester's finding: the Portuguese help writes `0,01`, and the
+        // input refused it. A decimal comma is a point now.
+        assert_eq!(speed("1,5"), Ok(1.5));
+        assert_eq!(speed("0,01"), Ok(0.01));
+        assert!(
+            speed("1,000")
+                .unwrap_err()
+                .contains("decimal comma (1.000) or a thousands separator (1000)")
+        );
+        assert!(speed("1.000,5").is_err());
+        assert_eq!(decimal_point("2,5s").unwrap(), "2.5s");
+        assert_eq!(decimal_point("2,25s").unwrap(), "2.25s");
+        assert_eq!(decimal_point("4s").unwrap(), "4s");
+        assert!(decimal_point("2,500s").is_err());
+        assert!(decimal_point("1,2,3").is_err());
     }
 }

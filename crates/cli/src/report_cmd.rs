@@ -54,6 +54,12 @@ pub fn report(args: &ReportArgs, lang: Lang) -> Result<Option<PathBuf>, ReportEr
         args.summary.clone()
     };
     let shown = file.display().to_string();
+    // A folder with no run in it: how to make one, not "file not found".
+    if args.summary.is_dir() && !file.exists() {
+        return Err(ReportError::Input(anyhow::anyhow!(
+            crate::text::no_summary_in(lang, &args.summary.display().to_string())
+        )));
+    }
     let text = std::fs::read_to_string(&file)
         .with_context(|| phrase(lang, Phrase::Reading, &shown))
         .map_err(ReportError::Input)?;

@@ -13,16 +13,152 @@
 //!    as scenarios/checkout.toml, `checkout.toml` as the same file.
 //! 3. A bare name that is a folder here, and no scenario, is used as
 //!    written (it then fails to read, as before).
+//! 4. For `run` and `validate` ([`resolve_source`]), a bare name that is
+//!    none of these but is one of the committed scenarios is the copy
+//!    compiled into hooklab ([`BUILT_IN`]): `hooklab run checkout` works
+//!    from any folder, as `hooklab run` and `hooklab new --from` do.
 //!
 //! A bare name that matches nothing is refused ([`NotFound`]) with the names
 //! `scenarios/` holds and how to pass a path instead, in the user's
-//! language. All three commands resolve through [`resolve`], so they agree.
+//! language.
 
 use hooklab_core::lang::Lang;
 use std::path::{Component, Path, PathBuf};
 
 /// The folder bare names are looked up in, relative to where hooklab runs.
 pub const SCENARIOS_DIR: &str = "scenarios";
+
+/// The committed scenarios, compiled in, so that `hooklab run checkout` and
+/// `hooklab new --from lost-webhooks` work from any folder, not only from a
+/// clone's root. A test keeps this list equal to the files of scenarios/.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("checkout", include_str!("../../../scenarios/checkout.toml")),
+    (
+        "crash-lab",
+        include_str!("../../../scenarios/crash-lab.toml"),
+    ),
+    (
+        "flaky-receiver",
+        include_str!("../../../scenarios/flaky-receiver.toml"),
+    ),
+    (
+        "flaky-receiver-no-retries",
+        include_str!("../../../scenarios/flaky-receiver-no-retries.toml"),
+    ),
+    (
+        "hook0-day",
+        include_str!("../../../scenarios/hook0-day.toml"),
+    ),
+    (
+        "lost-webhooks",
+        include_str!("../../../scenarios/lost-webhooks.toml"),
+    ),
+    (
+        "poll-interval-sweep",
+        include_str!("../../../scenarios/poll-interval-sweep.toml"),
+    ),
+    (
+        "provider-outage",
+        include_str!("../../../scenarios/provider-outage.toml"),
+    ),
+    (
+        "rate-limited-polling",
+        include_str!("../../../scenarios/rate-limited-polling.toml"),
+    ),
+    (
+        "retry-for-days",
+        include_str!("../../../scenarios/retry-for-days.toml"),
+    ),
+    ("spectrum", include_str!("../../../scenarios/spectrum.toml")),
+    (
+        "spectrum-real",
+        include_str!("../../../scenarios/spectrum-real.toml"),
+    ),
+    (
+        "zapier-15min",
+        include_str!("../../../scenarios/zapier-15min.toml"),
+    ),
+];
+
+/// Where a scenario's text comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file, as resolved (it may not exist: reading it says so).
+    File(PathBuf),
+    /// A committed scenario compiled into hooklab, by its name (`checkout`).
+    BuiltIn(&'static str),
+}
+
+impl Source {
+    /// The built-in checkout, what `hooklab run` runs without a file.
+    pub const DEFAULT: Source = Source::BuiltIn("checkout");
+
+    /// What the summary records as its file: the path, or `built-in NAME`.
+    pub fn label(&self) -> String {
+        match self {
+            Source::File(path) => path.display().to_string(),
+            Source::BuiltIn(name) => format!("built-in {name}"),
+        }
+    }
+
+    /// The path its default results folder is named after (its stem).
+    pub fn stem_path(&self) -> PathBuf {
+        match self {
+            Source::File(path) => path.clone(),
+            Source::BuiltIn(name) => PathBuf::from(name),
+        }
+    }
+
+    /// The built-in's text (`None` for a file).
+    pub fn built_in_text(&self) -> Option<&'static str> {
+        match self {
+            Source::File(_) => None,
+            Source::BuiltIn(name) => BUILT_IN
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, text)| *text),
+        }
+    }
+
+    /// The line a run or a validation prints when a name was found nowhere
+    /// but among the built-in scenarios: where the scenario came from.
+    pub fn built_in_note(name: &str, lang: Lang) -> String {
+        match lang {
+            Lang::En => format!(
+                "{name}: no {name}.toml here nor {SCENARIOS_DIR}/{name}.toml: using the copy of \
+                 {SCENARIOS_DIR}/{name}.toml built into hooklab"
+            ),
+            Lang::PtBr => format!(
+                "{name}: não há {name}.toml aqui nem {SCENARIOS_DIR}/{name}.toml: usando a cópia de \
+                 {SCENARIOS_DIR}/{name}.toml embutida no hooklab"
+            ),
+        }
+    }
+}
+
+/// The scenario `given` names for `command`: as [`resolve`], then a
+/// committed scenario of that name compiled in (`checkout` from any folder).
+pub fn resolve_source(given: &Path, command: &'static str) -> Result<Source, NotFound> {
+    resolve_source_in(given, Path::new(SCENARIOS_DIR), command)
+}
+
+/// [`resolve_source`] with the scenarios folder given.
+fn resolve_source_in(given: &Path, dir: &Path, command: &'static str) -> Result<Source, NotFound> {
+    match resolve_in(given, dir, command) {
+        Ok(path) => Ok(Source::File(path)),
+        Err(not_found) => {
+            let typed = given.to_string_lossy();
+            let name = typed.strip_suffix(".toml").unwrap_or(&typed);
+            match BUILT_IN.iter().find(|(n, _)| *n == name) {
+                Some((name, _)) => Ok(Source::BuiltIn(name)),
+                None => Err(NotFound {
+                    built_in: true,
+                    ..not_found
+                }),
+            }
+        }
+    }
+}
 
 /// A bare scenario name that is neither a file nor a scenario of
 /// `scenarios/`.
@@ -36,6 +172,10 @@ pub struct NotFound {
     /// The command that was given it (`run`, `validate`, `live`), for the
     /// example of what to type.
     command: &'static str,
+    /// Whether the command falls back to [`BUILT_IN`] (`run`, `validate`;
+    /// not `live`, which resolves with [`resolve`]): then, with no
+    /// `scenarios/` here, those are the names to offer.
+    built_in: bool,
 }
 
 /// The file `given` names for `command`: itself when it exists or has a
@@ -76,6 +216,7 @@ fn resolve_in(given: &Path, dir: &Path, command: &'static str) -> Result<PathBuf
         given: given.display().to_string(),
         available: names_in(dir),
         command,
+        built_in: false,
     })
 }
 
@@ -115,10 +256,15 @@ impl NotFound {
     fn meant(&self) -> Option<&str> {
         let typed = self.given.strip_suffix(".toml").unwrap_or(&self.given);
         let typed = typed.to_lowercase().replace(['_', ' '], "-");
-        self.available
-            .as_deref()?
-            .iter()
-            .map(|name| (crate::clap_error::edits(&typed, name), name.as_str()))
+        // With no scenarios/ here, the names built in are the ones to match.
+        let names: Vec<&str> = match self.available.as_deref() {
+            Some(names) => names.iter().map(String::as_str).collect(),
+            None if self.built_in => BUILT_IN.iter().map(|(name, _)| *name).collect(),
+            None => Vec::new(),
+        };
+        names
+            .into_iter()
+            .map(|name| (crate::clap_error::edits(&typed, name), name))
             .filter(|(d, _)| *d <= 2)
             .min_by_key(|(d, _)| *d)
             .map(|(_, name)| name)
@@ -173,7 +319,7 @@ impl NotFound {
                      (`hooklab {command} ./minha-loja.toml`), ou crie um com `hooklab new minha-loja`"
                 ),
             }),
-            None => out.push_str(&match lang {
+            None if !self.built_in => out.push_str(&match lang {
                 Lang::En => format!(
                     "\n  there is no {SCENARIOS_DIR}/ folder here: run hooklab from the folder that holds it \
                      (the project's), give the path to a .toml file (`hooklab {command} ./my-shop.toml`), \
@@ -185,6 +331,23 @@ impl NotFound {
                      ou crie um com `hooklab new minha-loja`"
                 ),
             }),
+            None => {
+                let built_in: Vec<&str> = BUILT_IN.iter().map(|(name, _)| *name).collect();
+                let built_in = built_in.join(", ");
+                let example = meant.unwrap_or("checkout");
+                out.push_str(&match lang {
+                    Lang::En => format!(
+                        "\n  there is no {SCENARIOS_DIR}/ folder here; the scenarios built into hooklab: {built_in}\n  \
+                         give one of these names (`hooklab {command} {example}`), the path to a .toml file \
+                         (`hooklab {command} ./my-shop.toml`), or write one with `hooklab new my-shop`"
+                    ),
+                    Lang::PtBr => format!(
+                        "\n  não há uma pasta {SCENARIOS_DIR}/ aqui; os cenários embutidos no hooklab: {built_in}\n  \
+                         dê um destes nomes (`hooklab {command} {example}`), o caminho de um arquivo .toml \
+                         (`hooklab {command} ./minha-loja.toml`) ou crie um com `hooklab new minha-loja`"
+                    ),
+                });
+            }
         }
         out
     }
@@ -248,6 +411,45 @@ mod tests {
         assert!(pt.contains("ou o caminho de um arquivo .toml"), "{pt}");
         let far = resolve_in(Path::new("zzz"), &dir, "run").unwrap_err();
         assert!(!far.render(Lang::En).contains("did you mean"));
+    }
+
+    /// A tester's finding: `hooklab run checkout` from another folder said
+    /// "no such file, nor scenarios/checkout.toml", though checkout is
+    /// built in. A file here or in scenarios/ still comes first.
+    #[test]
+    fn a_committed_name_found_nowhere_is_the_built_in_copy() {
+        let tmp = tempfile::tempdir().unwrap();
+        let none = tmp.path().join("scenarios");
+        for given in ["checkout", "checkout.toml", "lost-webhooks"] {
+            let found = resolve_source_in(Path::new(given), &none, "run").unwrap();
+            let name = given.trim_end_matches(".toml");
+            assert_eq!(found.label(), format!("built-in {name}"), "{given}");
+            assert!(found.built_in_text().unwrap().contains("[[strategy]]"));
+        }
+        let (_tmp, dir) = folder();
+        assert_eq!(
+            resolve_source_in(Path::new("checkout"), &dir, "run").unwrap(),
+            Source::File(dir.join("checkout.toml"))
+        );
+        let typo = resolve_source_in(Path::new("chekout"), &none, "run").unwrap_err();
+        let said = typo.render(Lang::PtBr);
+        assert!(said.contains("quis dizer `checkout`?"), "{said}");
+        assert!(
+            said.contains("os cenários embutidos no hooklab: checkout, crash-lab"),
+            "{said}"
+        );
+        // `live` does not fall back: it does not offer the built-in names.
+        let live = resolve_in(Path::new("chekout"), &none, "live").unwrap_err();
+        assert!(
+            !live.render(Lang::En).contains("built into"),
+            "{}",
+            live.render(Lang::En)
+        );
+        // A path with a folder is never replaced by a built-in.
+        assert_eq!(
+            resolve_source_in(Path::new("x/checkout.toml"), &none, "run").unwrap(),
+            Source::File(PathBuf::from("x/checkout.toml"))
+        );
     }
 
     #[test]

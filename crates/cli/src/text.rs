@@ -174,6 +174,44 @@ pub fn scenario_not_summary(lang: Lang, file: &str) -> String {
     }
 }
 
+/// `hooklab report DIR` on a folder that holds no run's summary.json: how
+/// such a folder is made, as [`scenario_not_summary`] says for a .toml.
+pub fn no_summary_in(lang: Lang, dir: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "{dir} holds no summary.json (the results of a run): run a scenario into it first \
+             with `hooklab run SCENARIO --out {dir}` (as in `hooklab run checkout --out {dir}`), \
+             then `hooklab report {dir}` redraws its reports"
+        ),
+        Lang::PtBr => format!(
+            "{dir} não tem um summary.json (os resultados de uma execução): rode antes um cenário \
+             nela com `hooklab run CENÁRIO --out {dir}` (como `hooklab run checkout --out {dir}`), \
+             e depois `hooklab report {dir}` redesenha os relatórios"
+        ),
+    }
+}
+
+/// The words before `hooklab run` that `hooklab` with no command ends
+/// with, as the help's own description says them.
+pub fn start_with(lang: Lang) -> &'static str {
+    pick(lang, "Start with:", "Comece com:")
+}
+
+/// `hooklab new sub/dir/x` where sub/dir does not exist.
+pub fn missing_folder(lang: Lang, folder: &Path) -> String {
+    let folder = hooklab_core::printable::escape_controls(&folder.display().to_string());
+    match lang {
+        Lang::En => format!(
+            "the folder {folder} does not exist: create it first (`mkdir -p {folder}`), \
+             or give a name in a folder that exists"
+        ),
+        Lang::PtBr => format!(
+            "a pasta {folder} não existe: crie-a antes (`mkdir -p {folder}`), \
+             ou dê um nome numa pasta que exista"
+        ),
+    }
+}
+
 /// An output folder that cannot be written, found before the run.
 pub fn cannot_write(lang: Lang, dir: &Path) -> String {
     match lang {

@@ -34,7 +34,8 @@ pub struct PlatformArgs {
     #[arg(long, default_value = DEFAULT_SETTLE, value_parser = parse_dur, allow_hyphen_values = true)]
     pub(super) settle_after: Dur,
 
-    /// Requests per second the API key may make; beyond, 429 with Retry-After.
+    /// Requests per second the API key may make, from 0.001 to 1000000;
+    /// beyond, 429 with Retry-After.
     #[arg(long, value_parser = parse_rate, allow_hyphen_values = true)]
     pub(super) rate_limit: Option<f64>,
 
@@ -212,10 +213,9 @@ impl SettleAfter {
             };
             line.push_str(&match lang {
                 Lang::En => format!(" (a bare number is milliseconds; for {n} s write {n}s)"),
-                Lang::PtBr => format!(
-                    " (um número sozinho é em milissegundos; para {n} s escreva {}s)",
-                    ms
-                ),
+                Lang::PtBr => {
+                    format!(" (um número sozinho é em milissegundos; para {n} s escreva {n}s)")
+                }
             });
         }
         line
@@ -237,20 +237,21 @@ fn parse_settle_after(text: &str) -> Result<SettleAfter, String> {
             }
         });
     }
-    let bare = text.trim().chars().all(|c| c.is_ascii_digit() || c == '.');
+    let bare = text
+        .trim()
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == ',');
     Ok(SettleAfter { dur, bare })
 }
 
+/// A duration flag: `500ms`, `4s`, `2m`, a bare number in milliseconds, and
+/// a decimal comma as a point (`2,5s`, as the Portuguese banners write it;
+/// see [`crate::numeric::decimal_point`]).
 fn parse_dur(text: &str) -> Result<Dur, String> {
     let lang = text::parsing_lang();
-    if text.contains(',') {
-        return Err(match lang {
-            Lang::En => format!("`{text}`: write decimals with a point, as in `2.5s`"),
-            Lang::PtBr => format!(
-                "`{text}`: escreva os decimais com ponto, como em `2.5s` (a vírgula não vale aqui)"
-            ),
-        });
-    }
+    let original = text;
+    let read = crate::numeric::decimal_point(text)?;
+    let text: &str = &read;
     // `-5s` reaches here (the flags take hyphen values): a duration that
     // ends before it starts is said as such, not as "unexpected argument".
     if text.trim_start().starts_with('-') {
@@ -264,7 +265,7 @@ fn parse_dur(text: &str) -> Result<Dur, String> {
     Dur::parse(text).map_err(|e| match lang {
         Lang::En => format!("{e} (a duration: 500ms, 4s, 2m; a bare number is milliseconds)"),
         Lang::PtBr => format!(
-            "`{text}` não é uma duração: escreva um número e uma unidade, como 500ms, 4s ou 2m (um número sozinho é em milissegundos)"
+            "`{original}` não é uma duração: escreva um número e uma unidade, como 500ms, 2,5s ou 2m (um número sozinho é em milissegundos)"
         ),
     })
 }
@@ -300,19 +301,26 @@ fn parse_amount(text: &str) -> Result<u64, String> {
 
 fn parse_rate(text: &str) -> Result<f64, String> {
     let lang = text::parsing_lang();
-    let rate: f64 = text.trim().parse().map_err(|_| match lang {
+    let read = crate::numeric::decimal_point(text)?;
+    let rate: f64 = read.trim().parse().map_err(|_| match lang {
         Lang::En => format!("`{text}` is not a number (requests per second, as in `5` or `0.5`)"),
-        Lang::PtBr => format!(
-            "`{text}` não é um número (requisições por segundo, como `5` ou `0.5`, com ponto)"
-        ),
+        Lang::PtBr => {
+            format!("`{text}` não é um número (requisições por segundo, como `5` ou `0,5`)")
+        }
     })?;
     hooklab_platform::check_rate_limit(rate).map_err(|e| match lang {
         Lang::En => e.to_string(),
+        // Decimals with a comma, as the Portuguese help writes them (and as
+        // the flag takes them), no thousands separator.
         Lang::PtBr => format!(
-            "{} requisições por segundo está fora do intervalo aceito ({} a {})",
-            hooklab_core::printable::number(rate),
-            hooklab_platform::MIN_RATE_LIMIT_PER_S,
+            "{} requisições por segundo está fora do intervalo aceito (de {} a {})",
+            hooklab_core::printable::number(rate).replace('.', ","),
+            hooklab_platform::MIN_RATE_LIMIT_PER_S
+                .to_string()
+                .replace('.', ","),
             hooklab_platform::MAX_RATE_LIMIT_PER_S
+                .to_string()
+                .replace('.', ",")
         ),
     })
 }

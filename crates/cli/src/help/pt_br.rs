@@ -63,7 +63,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "run",
         "scenario",
-        "O cenário: um arquivo (TOML) ou um nome em scenarios/ (`checkout` ou `checkout.toml` é scenarios/checkout.toml). Sem ele, executa o cenário `checkout` embutido (o mesmo de scenarios/checkout.toml). Cada campo está descrito em scenarios/LEIAME.md",
+        "O cenário: um arquivo (TOML) ou um nome em scenarios/ (`checkout` ou `checkout.toml` é scenarios/checkout.toml; numa pasta sem ele, a cópia embutida no hooklab). Sem ele, executa o cenário `checkout` embutido (o mesmo de scenarios/checkout.toml). Cada campo está descrito em scenarios/LEIAME.md",
     ),
     (
         "run",
@@ -233,7 +233,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "platform",
         "rate_limit",
-        "Requisições por segundo permitidas à chave de API; acima disso, 429 com Retry-After",
+        "Requisições por segundo permitidas à chave de API, de 0,001 a 1000000 (o decimal com vírgula ou ponto); acima disso, 429 com Retry-After",
     ),
     (
         "platform",
@@ -363,7 +363,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "live",
         "speed",
-        "Velocidade da reprodução: tempo da execução por tempo de relógio (60 transforma uma hora simulada em um minuto), de 0,01 a 100.000. A página pode mudá-la",
+        "Velocidade da reprodução: tempo da execução por tempo de relógio (60 transforma uma hora simulada em um minuto), de 0,01 a 100000 (o decimal com vírgula ou ponto). A página pode mudá-la",
     ),
     (
         "live",
@@ -399,7 +399,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "check",
         "max_body",
-        "O limite de corpo do receptor, em bytes: o caso de corpo grande demais envia um byte a mais (padrão: 26.214.400, o limite de 25 MB do GitHub). Do tamanho de uma entrega genuína (uns 300 bytes) até 67.108.864 (64 MiB): o corpo é montado na memória, e um menor que uma entrega genuína não seria grande demais",
+        "O limite de corpo do receptor, em bytes: o caso de corpo grande demais envia um byte a mais (padrão: 26214400, o limite de 25 MB do GitHub). Do tamanho de uma entrega genuína (uns 300 bytes) até 67.108.864 (64 MiB): o corpo é montado na memória, e um menor que uma entrega genuína não seria grande demais",
     ),
     (
         "check",
@@ -439,7 +439,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "validate",
         "files",
-        "Os cenários a verificar: arquivos (TOML) ou nomes em scenarios/ (`checkout` é scenarios/checkout.toml)",
+        "Os cenários a verificar: arquivos (TOML) ou nomes em scenarios/ (`checkout` é scenarios/checkout.toml; numa pasta sem ele, a cópia embutida no hooklab)",
     ),
     (
         "completions",

@@ -10,6 +10,7 @@ mod github_ctrl_c;
 mod hostile;
 mod live_ctrl_c;
 mod messages;
+mod pt_class4;
 mod pt_findings;
 mod ptlesson;
 mod replay_speed;

@@ -55,10 +55,7 @@ fn the_ends_of_the_range_are_taken() {
 
 #[test]
 fn live_help_gives_the_range_in_both_languages() {
-    for (lang, words) in [
-        ("en", "from 0.01 to 100000"),
-        ("pt-BR", "de 0,01 a 100.000"),
-    ] {
+    for (lang, words) in [("en", "from 0.01 to 100000"), ("pt-BR", "de 0,01 a 100000")] {
         let dir = super::temp_dir();
         let out = hooklab(dir.path())
             .args(["--lang", lang, "live", "--help"])

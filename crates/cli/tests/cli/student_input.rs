@@ -100,14 +100,16 @@ fn an_unknown_scenario_name_lists_the_names_in_both_languages() {
         );
         assert!(!text.contains("panicked"), "{command}: {text}");
     }
-    // With no scenarios/ folder at all, it says where to run from.
+    // With no scenarios/ folder at all, a name that is not built in either
+    // (`checkout` is: see pt_class4) is refused with the built-in names.
     let empty = crate::temp_dir();
-    let (code, text) = exit_code(empty.path(), &["run", "checkout"]);
+    let (code, text) = exit_code(empty.path(), &["run", "chekout"]);
     assert_eq!(code, Some(2), "{text}");
     assert!(
         text.contains("there is no scenarios/ folder here"),
         "{text}"
     );
+    assert!(text.contains("did you mean `checkout`?"), "{text}");
 }
 
 #[test]

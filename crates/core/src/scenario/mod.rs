@@ -436,6 +436,14 @@ impl Scenario {
 
     /// Parses and validates scenario text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        // An empty file would be reported as "`name` is missing", which
+        // sends a student looking for one field in a file that has none.
+        if is_empty_scenario(text) {
+            return Err(ScenarioError::Invalid {
+                file: file.to_owned(),
+                problems: vec![empty_file()],
+            });
+        }
         if let Some(problem) = file::syntax_problem(text) {
             return Err(ScenarioError::Invalid {
                 file: file.to_owned(),
@@ -566,6 +574,29 @@ impl Scenario {
     }
 }
 
+/// Whether `text` holds no TOML at all: only blank lines and comments.
+fn is_empty_scenario(text: &str) -> bool {
+    text.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with('#')
+    })
+}
+
+/// The problem of an empty file: what a scenario needs, and where to get one.
+fn empty_file() -> Problem {
+    Problem {
+        line: 1,
+        column: 1,
+        field: None,
+        what: text::Said::new(
+            "the file is empty (no field, only blank lines or comments): a scenario needs at least `name`, `seed`, `[workload]` and one `[[strategy]]`; write one to start from with `hooklab new my-scenario`",
+            "o arquivo está vazio (nenhum campo, só linhas em branco ou comentários): um cenário precisa de pelo menos `name`, `seed`, `[workload]` e uma `[[strategy]]`; crie um para começar com `hooklab new meu-cenario`",
+        ),
+        hint: None,
+        source_line: String::new(),
+    }
+}
+
 /// A file that is not UTF-8 text, said at its first bad byte: the line
 /// and column it falls on, and what to do (an editor's "save as UTF-8").
 fn not_utf8(file: &str, bytes: &[u8], e: std::str::Utf8Error) -> ScenarioError {
@@ -587,10 +618,10 @@ fn not_utf8(file: &str, bytes: &[u8], e: std::str::Utf8Error) -> ScenarioError {
             field: None,
             what: text::Said::new(
                 format!(
-                    "the file is not UTF-8 text: byte {offset} is not valid UTF-8; save the file as UTF-8 (most editors offer it under \"Save as\" or \"Encoding\")"
+                    "the file is not UTF-8 text: the byte at offset {offset} (line {line}, column {column}) is not valid UTF-8; save the file as UTF-8 (most editors offer it under \"Save as\" or \"Encoding\")"
                 ),
                 format!(
-                    "o arquivo não é texto UTF-8: o byte {offset} não é UTF-8 válido; salve o arquivo como UTF-8 (a maioria dos editores oferece isso em \"Salvar como\" ou \"Codificação\")"
+                    "o arquivo não é texto UTF-8: o byte na posição {offset} do arquivo (linha {line}, coluna {column}) não é UTF-8 válido; salve o arquivo como UTF-8 (a maioria dos editores oferece isso em \"Salvar como\" ou \"Codificação\")"
                 ),
             ),
             hint: None,
@@ -693,7 +724,10 @@ kind = "webhook"
             "{problems:?}"
         );
         assert!(
-            problems[0].what.en.contains(&format!("byte {at}")),
+            problems[0]
+                .what
+                .en
+                .contains(&format!("the byte at offset {at} (line 2, column 11)")),
             "{problems:?}"
         );
         assert!(
@@ -1062,9 +1096,9 @@ kind = "webhook"
             "{message}"
         );
         // The example name of a missing `name` is in the reader's language.
-        let message = rendered("", Lang::PtBr);
+        let message = rendered("seed = 1\n", Lang::PtBr);
         assert!(message.contains("name = \"meu-cenario\""), "{message}");
-        assert!(rendered("", Lang::En).contains("name = \"my-scenario\""));
+        assert!(rendered("seed = 1\n", Lang::En).contains("name = \"my-scenario\""));
         let long = format!("/nonexistent/{}/x.toml", "d".repeat(60));
         let err = Scenario::load(Path::new(&long)).unwrap_err();
         assert!(err.render(Lang::En).starts_with(&long), "{err}");
@@ -1074,5 +1108,27 @@ kind = "webhook"
             "{}",
             err.render(Lang::PtBr)
         );
+    }
+
+    /// A tester's finding: an empty file said "`name` is missing", and
+    /// `name = ""` said "`` cannot name a results folder".
+    #[test]
+    fn an_empty_file_and_an_empty_name_are_said_as_such() {
+        for empty in ["", "\n\n", "# only a comment\n  \n"] {
+            let p = problems(empty);
+            assert_eq!(p.len(), 1, "{p:?}");
+            assert!(p[0].what.en.starts_with("the file is empty"), "{p:?}");
+            assert!(p[0].what.pt_br.starts_with("o arquivo está vazio"), "{p:?}");
+            assert!(!p[0].what.en.contains("is missing"), "{p:?}");
+        }
+        let p = problems(&GOOD.replace("name = \"checkout\"", "name = \"\""));
+        let name: Vec<&Problem> = p
+            .iter()
+            .filter(|p| p.field.as_deref() == Some("name"))
+            .collect();
+        assert_eq!(name.len(), 1, "{p:?}");
+        assert!(name[0].what.en.starts_with("the name is empty"), "{p:?}");
+        assert!(name[0].what.pt_br.starts_with("o nome está vazio"), "{p:?}");
+        assert!(!name[0].what.pt_br.contains("``"), "{p:?}");
     }
 }

@@ -345,11 +345,18 @@ impl ScenarioFile {
     pub(super) fn validate(&self) -> Vec<Found> {
         let mut out: Vec<Found> = Vec::new();
         let mut bad = |path: &str, said: Said| out.push((FieldPath::parse(path), said));
-        if self.name.is_empty()
-            || !self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        if self.name.is_empty() {
+            bad(
+                "name",
+                Said::new(
+                    "the name is empty: give the scenario one, as in name = \"my-scenario\" (ASCII letters, digits, `-`, `_` and `.`; it names the results folder)",
+                    "o nome está vazio: dê um nome ao cenário, como name = \"meu-cenario\" (letras sem acento nem cedilha, dígitos, `-`, `_` e `.`; ele dá nome à pasta de resultados)",
+                ),
+            );
+        } else if !self
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
             || self.name.starts_with('.')
         {
             bad(
