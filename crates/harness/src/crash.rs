@@ -96,6 +96,13 @@ struct Plan {
 /// [`CrashReport::settled_before_crash`]: hooklab_core::crash::CrashReport::settled_before_crash
 const REAL_CLOCK_FREEZE: Dur = Dur::from_ms(50);
 
+/// Whether `spec`'s platform has lives in `scenario` (crash faults or a
+/// store): then each life keeps its whole attempt log, read at the run's
+/// end ([`CrashLog::attempts`]).
+pub(crate) fn has_lives(scenario: &Scenario, spec: &StrategySpec) -> bool {
+    Plan::of(scenario, spec).is_some()
+}
+
 impl Plan {
     /// `None` when the strategy runs as every run did before crash faults:
     /// nothing crashes and the books stay in memory.

@@ -51,7 +51,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{Notify, mpsc};
 
-pub use dispatch::{AttemptResult, DeliveryAttempt};
+pub use dispatch::{AttemptResult, AttemptSink, DeliveryAttempt};
 pub use ledger::Settlement;
 pub use merchants::{
     MAX_RATE_LIMIT_PER_S, MIN_RATE_LIMIT_PER_S, Merchant, RateLimitError, check_rate_limit,
@@ -833,6 +833,16 @@ impl Platform {
     /// [`Retention::KEEP_ALL`]), in the order they finished.
     pub fn delivery_attempts(&self) -> Vec<DeliveryAttempt> {
         self.shared.deliveries.attempts()
+    }
+
+    /// Hands every delivery attempt to `sink` as it is logged, in the log's
+    /// order (the log still keeps what [`PlatformConfig::retention`] says:
+    /// with `attempts_logged: Some(0)`, nothing). For a simulation's
+    /// harness, which folds each attempt's figures as it finishes instead
+    /// of reading a whole run's log at its end. Call before the first
+    /// payment is created; a second sink is refused (answers `false`).
+    pub fn fold_attempts(&self, sink: AttemptSink) -> bool {
+        self.shared.deliveries.sink.set(sink).is_ok()
     }
 
     /// Every delivery attempt kept so far, moved out of the log, which is
