@@ -523,6 +523,17 @@ impl PlatformLife {
         self.lock().acked_unrecorded.extend(lost);
     }
 
+    /// Settles what is due on the current platform as the run stops, so
+    /// that nothing due is left pending, unless that platform is dead (it
+    /// crashed, and its restart is not yet due or failed): a dead process
+    /// settles nothing, announces nothing and writes nothing to its store.
+    pub(crate) fn settle_due_at_end(&self) {
+        let lives = self.lock();
+        if !self.down.load(Ordering::Relaxed) {
+            lives.current.settle_due();
+        }
+    }
+
     /// Whether the strategy's platform lives through crash faults (served
     /// behind the [`Switch`], on the run's own threads).
     pub(crate) fn restarts(&self) -> bool {
@@ -704,3 +715,6 @@ impl Chunks for CutAtCrash {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1142,7 +1142,7 @@ impl<'s> World<'s> {
             crashes.abort();
         }
         let platform = life.current();
-        platform.settle_due();
+        life.settle_due_at_end();
         trigger.trigger();
         // The shops' pollers and checkouts first: a request on the wire finishes
         // (the servers are still answering), so both sides count it.
