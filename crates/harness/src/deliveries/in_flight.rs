@@ -47,11 +47,13 @@ impl InFlight {
     }
 
     /// How many payments are in flight.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.pending.len()
     }
 
     /// How many attempts are held, all payments in flight together.
+    #[cfg(test)]
     pub fn attempts_held(&self) -> usize {
         self.pending.values().map(|p| p.attempts.len()).sum()
     }
