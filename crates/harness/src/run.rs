@@ -778,12 +778,13 @@ impl<'s> World<'s> {
             // Each attempt is folded as it ends (its sink, below), so the
             // log keeps none, unless the platform has lives: their logs are
             // read at the run's end (`crash::CrashLog::attempts`).
-            retention: match crash::has_lives(scenario, spec) {
-                true => hooklab_platform::Retention::KEEP_ALL,
-                false => hooklab_platform::Retention {
+            retention: if crash::has_lives(scenario, spec) {
+                hooklab_platform::Retention::KEEP_ALL
+            } else {
+                hooklab_platform::Retention {
                     attempts_logged: Some(0),
                     ..hooklab_platform::Retention::KEEP_ALL
-                },
+                }
             },
             ..PlatformConfig::default()
         };

@@ -846,8 +846,9 @@ impl Platform {
     }
 
     /// Every delivery attempt kept so far, moved out of the log, which is
-    /// empty afterwards: for a run's fold, once the platform stopped, so
-    /// that a million attempts are not held twice. The counts
+    /// empty afterwards: for a reader of a stopped platform's whole log, so
+    /// that a million attempts are not held twice (the harness folds each
+    /// attempt as it ends instead, [`Platform::fold_attempts`]). The counts
     /// ([`Platform::attempts_dropped`], the served ones) do not change.
     pub fn take_delivery_attempts(&self) -> Vec<DeliveryAttempt> {
         self.shared.deliveries.take_attempts()
