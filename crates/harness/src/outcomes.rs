@@ -431,7 +431,9 @@ impl Outcomes {
     /// every order's columns come from the world that placed it (they are
     /// already there when both share them, [`Outcomes::sharing`]), and the
     /// sums, the histogram and the counts add. Call before
-    /// [`Outcomes::finish`], once both worlds stopped.
+    /// [`Outcomes::finish`], once both worlds stopped. A strategy that
+    /// receives webhooks is never split (`crate::shard::shards_of`), so
+    /// there are no delivery draws to take in.
     pub(crate) fn absorb(&self, other: &Outcomes) {
         let mut theirs = other.lock();
         let theirs = &mut *theirs;
