@@ -96,6 +96,13 @@ struct Plan {
 /// [`CrashReport::settled_before_crash`]: hooklab_core::crash::CrashReport::settled_before_crash
 const REAL_CLOCK_FREEZE: Dur = Dur::from_ms(50);
 
+/// Whether `spec`'s platform has lives in `scenario` (crash faults or a
+/// store): then each life keeps its whole attempt log, read at the run's
+/// end ([`CrashLog::attempts`]).
+pub(crate) fn has_lives(scenario: &Scenario, spec: &StrategySpec) -> bool {
+    Plan::of(scenario, spec).is_some()
+}
+
 impl Plan {
     /// `None` when the strategy runs as every run did before crash faults:
     /// nothing crashes and the books stay in memory.
@@ -516,6 +523,17 @@ impl PlatformLife {
         self.lock().acked_unrecorded.extend(lost);
     }
 
+    /// Settles what is due on the current platform as the run stops, so
+    /// that nothing due is left pending, unless that platform is dead (it
+    /// crashed, and its restart is not yet due or failed): a dead process
+    /// settles nothing, announces nothing and writes nothing to its store.
+    pub(crate) fn settle_due_at_end(&self) {
+        let lives = self.lock();
+        if !self.down.load(Ordering::Relaxed) {
+            lives.current.settle_due();
+        }
+    }
+
     /// Whether the strategy's platform lives through crash faults (served
     /// behind the [`Switch`], on the run's own threads).
     pub(crate) fn restarts(&self) -> bool {
@@ -697,3 +715,6 @@ impl Chunks for CutAtCrash {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

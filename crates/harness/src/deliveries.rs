@@ -25,80 +25,302 @@
 //! log of silent losses, [`hooklab_shop::receiver::Receiver::losses`]):
 //! each loss falls inside one acknowledged attempt, from its departure to
 //! its answer's arrival.
+//!
+//! Nothing here needs a whole run's log: each payment's attempts are
+//! folded into a few numbers by order once its last attempt ended
+//! ([`DeliveryDraws::fold_payment`]), and every count as each attempt
+//! ends ([`DeliveryDraws::count`]). [`in_flight`] holds the attempts of
+//! the payments still being delivered and hands each payment over when it
+//! is done, so a webhook run's memory follows its events in flight, not
+//! its orders (a million orders' log was some 545 MB at the run's end).
+//! A run whose platform has lives (crashes, a store) reads its lives' logs
+//! at its end instead ([`DeliveryDraws::read_log`]), to the same figures.
 
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
+use hooklab_core::http::TransportErrorKind;
 use hooklab_core::ids::PaymentId;
 use hooklab_core::model::faults::{ATTEMPTS_UNKNOWN, CopiesDrawn, DeliveryLegs};
 use hooklab_core::model::stats::Moments;
-use hooklab_platform::DeliveryAttempt;
+use hooklab_platform::{AttemptResult, DeliveryAttempt};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+pub(crate) mod in_flight;
 
 /// One delivery chain's attempts, in the order of their numbers.
 type Chain<'a> = Vec<&'a DeliveryAttempt>;
 
-/// The deliveries' own draws, for the webhook and hybrid models.
-pub(crate) struct DeliveryDraws<'a> {
-    /// Each payment's first attempt: when it left the dispatcher.
-    pub first_attempt: HashMap<&'a PaymentId, Micros>,
-    /// Each payment's chains: one, or two for a duplicated event, the one
-    /// that left first (or either, at one instant) first; `None` when the
-    /// log does not tell them apart (no first attempt logged, a retry no
-    /// chain announced, a gap left by retention).
-    chains: HashMap<&'a PaymentId, Option<Vec<Chain<'a>>>>,
+/// What a run's attempts add up to, each counted as it ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct AttemptCounts {
+    /// Attempts logged.
+    pub total: u64,
+    /// Those after an event's first (`attempt > 1`).
+    pub retries: u64,
+    /// Those the receiver did not accept.
+    pub failures: u64,
+    /// Those with an HTTP answer.
+    pub answered: u64,
+    /// Those that timed out or whose connection broke: they may have
+    /// reached the receiver or not.
+    pub unanswered: u64,
+    /// First attempts (two for a duplicated event).
+    pub firsts: u64,
+    /// Events with an attempt.
+    pub events: u64,
+}
+
+/// The acknowledged attempt of each of a payment's chains, as its
+/// departure and its answer's arrival (`None`: that chain was never
+/// acknowledged), and a second chain's retries: what
+/// [`DeliveryDraws::copies`] matches the receiver's losses against.
+#[derive(Debug)]
+struct Acked {
+    windows: Vec<Option<(Micros, Micros)>>,
+    second_retries_us: Vec<f64>,
+}
+
+/// The deliveries' own draws, for the webhook and hybrid models, by order
+/// number: folded payment by payment, so that no attempt is kept once its
+/// payment is done.
+#[derive(Debug)]
+pub(crate) struct DeliveryDraws {
+    /// The length of the retry schedule (the attempts of one chain).
+    tries: usize,
+    /// Whether [`DeliveryDraws::copies`] will be asked (under silent loss
+    /// or duplicates): each chain's acknowledged attempt is kept then.
+    copies: bool,
+    /// Where the run's clock started: retries are µs from it.
+    origin: Micros,
+    /// Every attempt's counts.
+    pub counts: AttemptCounts,
+    /// Each order's payment's first attempt, when it left the dispatcher
+    /// (µs on the run's clock; `u64::MAX`: none logged), 8 bytes an order.
+    first_attempt: Vec<u64>,
+    /// How many attempts each order's payment had and how the last ended,
+    /// kept only for the orders not yet notified when their payment was
+    /// done: the reason a missed order gives.
+    tried: HashMap<usize, (u32, AttemptResult)>,
+    /// Each order's first chain's retries (see
+    /// [`DeliveryDraws::retries_us`]), kept only when not empty.
+    retries: HashMap<usize, Vec<f64>>,
+    /// Each order's chains' acknowledged attempts, when `copies`.
+    acked: HashMap<usize, Acked>,
     /// Whether an event of one chain left a retry in the log (or announced
     /// one): then its attempts are followed as drawn.
     pub retried: bool,
-    /// The mean legs of the attempts that delivered an order (the
-    /// receiver's injected delay taken out: the model adds it), if any did.
-    pub legs: Option<DeliveryLegs>,
+    /// The request and response legs of the attempts that delivered an
+    /// order (the receiver's injected delay still in), µs.
+    request: Moments,
+    response: Moments,
 }
 
-impl DeliveryDraws<'_> {
-    /// When `payment`'s first chain's retries left, µs from `origin`, in
-    /// the shape `model::faults::chain` reads (see its docs): empty when
-    /// nothing of it was logged, [`ATTEMPTS_UNKNOWN`] when the log does not
-    /// tell its attempts whole, and ending with an attempt that never
-    /// leaves when the schedule's last (`tries`) failed.
-    pub fn retries_us(&self, payment: &PaymentId, tries: usize, origin: Micros) -> Vec<f64> {
-        match self.chains.get(payment) {
-            None => Vec::new(),
-            Some(None) => vec![ATTEMPTS_UNKNOWN],
-            Some(Some(chains)) => chains
-                .first()
-                .map_or_else(Vec::new, |c| chain_retries_us(c, tries, origin)),
+impl DeliveryDraws {
+    /// No draws yet, for `orders` orders, a schedule of `tries` attempts
+    /// and a run whose clock starts at `origin`; `copies`: whether
+    /// [`DeliveryDraws::copies`] will be asked.
+    pub fn new(orders: usize, tries: usize, copies: bool, origin: Micros) -> Self {
+        DeliveryDraws {
+            tries,
+            copies,
+            origin,
+            counts: AttemptCounts::default(),
+            first_attempt: vec![u64::MAX; orders],
+            tried: HashMap::new(),
+            retries: HashMap::new(),
+            acked: HashMap::new(),
+            retried: false,
+            request: Moments::default(),
+            response: Moments::default(),
         }
     }
 
-    /// `payment`'s chains and which of them the receiver acknowledged and
-    /// dropped, `lost` being the instants of its losses for this order (see
-    /// [`CopiesDrawn`]); its `lost` is empty when the log does not tell the
-    /// chains apart (the model takes the rates then).
-    pub fn copies(
-        &self,
-        payment: &PaymentId,
-        lost: &[Micros],
-        tries: usize,
-        origin: Micros,
-    ) -> CopiesDrawn {
-        let Some(Some(chains)) = self.chains.get(payment) else {
+    /// Says where the run's clock starts (before the first attempt).
+    pub fn begin(&mut self, origin: Micros) {
+        self.origin = origin;
+    }
+
+    /// Counts one attempt as it ended (events are counted by payment, in
+    /// [`DeliveryDraws::fold_payment`]).
+    pub fn count(&mut self, a: &DeliveryAttempt) {
+        let c = &mut self.counts;
+        c.total += 1;
+        c.retries += u64::from(a.attempt > 1);
+        c.firsts += u64::from(a.attempt == 1);
+        c.failures += u64::from(!a.result.is_success());
+        match a.result {
+            AttemptResult::Status(_) => c.answered += 1,
+            AttemptResult::Error(TransportErrorKind::Timeout | TransportErrorKind::Broken) => {
+                c.unanswered += 1;
+            }
+            AttemptResult::Error(_) => {}
+        }
+    }
+
+    /// Folds one payment's attempts, every one of them in the log's order:
+    /// the payment of the orders `orders` (one; more only when a crashed
+    /// platform's ids came back), `known_at` the instant the shop learned
+    /// it by webhook, `notified` whether an order is notified already (its
+    /// attempts then never explain a miss). Answers how many events the
+    /// attempts were of.
+    pub fn fold_payment(
+        &mut self,
+        orders: &[usize],
+        logged: Vec<&DeliveryAttempt>,
+        known_at: Option<Micros>,
+        notified: impl Fn(usize) -> bool,
+    ) -> u64 {
+        let Some(last) = logged.last() else {
+            return 0;
+        };
+        let tried = (logged.len() as u32, last.result.clone());
+        let first = logged
+            .iter()
+            .filter(|a| a.attempt == 1)
+            .map(|a| a.started_at)
+            // A duplicated event has two first attempts: the earlier counts.
+            .min();
+        let mut events: Vec<&hooklab_core::ids::EventId> =
+            logged.iter().map(|a| &a.event_id).collect();
+        events.sort_unstable();
+        events.dedup();
+        // The attempt that delivered the order: acknowledged, and on the
+        // wire when the shop learned it (the earliest such, if two copies
+        // were).
+        if let Some(k) = known_at {
+            let mut delivering: Option<&DeliveryAttempt> = None;
+            for a in logged.iter().filter(|a| a.result.is_success()) {
+                if a.started_at <= k
+                    && k <= a.started_at.plus(a.duration)
+                    && delivering.is_none_or(|d| a.started_at < d.started_at)
+                {
+                    delivering = Some(a);
+                }
+            }
+            if let Some(a) = delivering {
+                self.request.record(k.since(a.started_at).as_us());
+                self.response
+                    .record(a.started_at.plus(a.duration).since(k).as_us());
+            }
+        }
+        let (tries, origin) = (self.tries, self.origin);
+        let chains = split_chains(logged);
+        if let Some([one]) = chains.as_deref() {
+            self.retried |= !retry_run(one).is_empty();
+        }
+        let retries = match &chains {
+            None => vec![ATTEMPTS_UNKNOWN],
+            Some(c) => c
+                .first()
+                .map_or_else(Vec::new, |c| chain_retries_us(c, tries, origin)),
+        };
+        let acked = |chains: &[Chain<'_>]| Acked {
+            windows: chains
+                .iter()
+                .map(|c| {
+                    c.iter()
+                        .find(|a| a.result.is_success())
+                        .map(|a| (a.started_at, a.started_at.plus(a.duration)))
+                })
+                .collect(),
+            second_retries_us: chains
+                .get(1)
+                .map_or_else(Vec::new, |c| chain_retries_us(c, tries, origin)),
+        };
+        for &k in orders {
+            if let (Some(at), Some(slot)) = (first, self.first_attempt.get_mut(k)) {
+                *slot = at.0;
+            }
+            if !notified(k) {
+                self.tried.insert(k, tried.clone());
+            }
+            if !retries.is_empty() {
+                self.retries.insert(k, retries.clone());
+            }
+            if let Some(chains) = chains.as_deref().filter(|_| self.copies) {
+                self.acked.insert(k, acked(chains));
+            }
+        }
+        events.len() as u64
+    }
+
+    /// Folds a whole run's `attempts` at its end (a platform with lives,
+    /// whose logs are read then): each payment's are matched to its orders
+    /// by `payments` (each order's payment, by order number) and to the
+    /// instants the shop learned them by webhook by `webhook_known`.
+    pub fn read_log(
+        &mut self,
+        attempts: &[DeliveryAttempt],
+        payments: &[Option<PaymentId>],
+        webhook_known: &[(usize, Micros)],
+        notified: impl Fn(usize) -> bool,
+    ) {
+        let mut by_payment = HashMap::<&PaymentId, Vec<&DeliveryAttempt>>::new();
+        for a in attempts {
+            self.count(a);
+            by_payment.entry(&a.payment_id).or_default().push(a);
+        }
+        // Events once each, whichever life logged them.
+        self.counts.events = attempts
+            .iter()
+            .map(|a| &a.event_id)
+            .collect::<HashSet<_>>()
+            .len() as u64;
+        let known: HashMap<&PaymentId, Micros> = webhook_known
+            .iter()
+            .filter_map(|&(k, at)| Some((payments.get(k)?.as_ref()?, at)))
+            .collect();
+        let mut orders_of = HashMap::<&PaymentId, Vec<usize>>::new();
+        for (k, p) in payments.iter().enumerate() {
+            if let Some(p) = p {
+                orders_of.entry(p).or_default().push(k);
+            }
+        }
+        for (payment, logged) in by_payment {
+            let orders = orders_of.get(payment).map_or(&[][..], Vec::as_slice);
+            self.fold_payment(orders, logged, known.get(payment).copied(), &notified);
+        }
+    }
+
+    /// When order `k`'s payment's first attempt left, µs from the origin.
+    pub fn first_attempt_us(&self, k: usize) -> Option<f64> {
+        let at = *self.first_attempt.get(k).filter(|at| **at != u64::MAX)?;
+        Some(Micros(at).since(self.origin).as_us() as f64)
+    }
+
+    /// How many attempts order `k`'s payment had and how the last ended,
+    /// if it had any and the order was not notified when they were done.
+    pub fn tried(&self, k: usize) -> Option<&(u32, AttemptResult)> {
+        self.tried.get(&k)
+    }
+
+    /// When order `k`'s payment's first chain's retries left, µs from the
+    /// origin, in the shape `model::faults::chain` reads (see its docs):
+    /// empty when nothing of it was logged, [`ATTEMPTS_UNKNOWN`] when the
+    /// log does not tell its attempts whole, and ending with an attempt
+    /// that never leaves when the schedule's last failed.
+    pub fn retries_us(&self, k: usize) -> Vec<f64> {
+        self.retries.get(&k).cloned().unwrap_or_default()
+    }
+
+    /// Order `k`'s payment's chains and which of them the receiver
+    /// acknowledged and dropped, `lost` being the instants of its losses
+    /// for this order (see [`CopiesDrawn`]); its `lost` is empty when the
+    /// log does not tell the chains apart (the model takes the rates then).
+    pub fn copies(&self, k: usize, lost: &[Micros]) -> CopiesDrawn {
+        let Some(acked) = self.acked.get(&k) else {
             return CopiesDrawn::default();
         };
-        let acknowledged: Vec<Option<&DeliveryAttempt>> = chains
-            .iter()
-            .map(|c| c.iter().copied().find(|a| a.result.is_success()))
-            .collect();
-        let mut dropped = vec![false; chains.len()];
+        let chains = acked.windows.len();
+        let mut dropped = vec![false; chains];
         for at in lost {
             // The chain whose acknowledged attempt was on the wire when the
             // receiver drew the loss; failing that (a clock read on either
             // side of an edge), the first acknowledged one not yet marked.
-            let within = |n: usize| {
-                acknowledged[n]
-                    .is_some_and(|a| a.started_at <= *at && *at <= a.started_at.plus(a.duration))
-            };
-            let open = (0..chains.len()).filter(|n| !dropped[*n] && acknowledged[*n].is_some());
+            let within =
+                |n: usize| acked.windows[n].is_some_and(|(from, to)| from <= *at && *at <= to);
+            let open = (0..chains).filter(|n| !dropped[*n] && acked.windows[*n].is_some());
             let hit = open.clone().find(|n| within(*n)).or_else(|| open.min());
             if let Some(n) = hit {
                 dropped[n] = true;
@@ -106,83 +328,18 @@ impl DeliveryDraws<'_> {
         }
         CopiesDrawn {
             lost: dropped,
-            second_retries_us: chains
-                .get(1)
-                .map_or_else(Vec::new, |c| chain_retries_us(c, tries, origin)),
+            second_retries_us: acked.second_retries_us.clone(),
         }
     }
-}
 
-/// Reads the draws off the platform's `attempts` and the orders the shop
-/// learned by webhook (`webhook_known`, by order number, whose payments
-/// `payments` holds); `receiver_delay` is the scenario's
-/// `receiver_delay_ms`. `copies`: whether [`DeliveryDraws::copies`] will be
-/// asked (under silent loss or duplicates); without it, when every attempt
-/// was a first one that succeeded and announced no retry, no chain is built
-/// (none would be read: nothing was retried), a map and a list an order
-/// fewer at the run's end.
-pub(crate) fn delivery_draws<'a>(
-    attempts: &'a [DeliveryAttempt],
-    payments: &'a [Option<PaymentId>],
-    webhook_known: &[(usize, Micros)],
-    receiver_delay: Dur,
-    copies: bool,
-) -> DeliveryDraws<'a> {
-    let mut first_attempt = HashMap::<&PaymentId, Micros>::new();
-    for a in attempts.iter().filter(|a| a.attempt == 1) {
-        let at = first_attempt.entry(&a.payment_id).or_insert(a.started_at);
-        // A duplicated event has two first attempts: the earlier counts.
-        *at = (*at).min(a.started_at);
-    }
-    let plain = !copies
-        && attempts
-            .iter()
-            .all(|a| a.attempt == 1 && a.next_attempt_at.is_none() && a.result.is_success());
-    let mut by_payment = HashMap::<&PaymentId, Vec<&DeliveryAttempt>>::new();
-    for a in attempts.iter().filter(|_| !plain) {
-        by_payment.entry(&a.payment_id).or_default().push(a);
-    }
-    let chains: HashMap<&PaymentId, Option<Vec<Chain<'_>>>> = by_payment
-        .into_iter()
-        .map(|(p, logged)| (p, split_chains(logged)))
-        .collect();
-    let retried = chains.values().any(|c| match c.as_deref() {
-        Some([one]) => !retry_run(one).is_empty(),
-        _ => false,
-    });
-    let known: HashMap<&PaymentId, Micros> = webhook_known
-        .iter()
-        .filter_map(|&(k, at)| Some((payments.get(k)?.as_ref()?, at)))
-        .collect();
-    // The attempt that delivered each order: acknowledged, and on the wire
-    // when the shop learned it (the earliest such, if two copies were).
-    let mut delivering = HashMap::<&PaymentId, &DeliveryAttempt>::new();
-    for a in attempts.iter().filter(|a| a.result.is_success()) {
-        let Some(k) = known.get(&a.payment_id) else {
-            continue;
-        };
-        if a.started_at <= *k && *k <= a.started_at.plus(a.duration) {
-            let d = delivering.entry(&a.payment_id).or_insert(a);
-            if a.started_at < d.started_at {
-                *d = a;
-            }
-        }
-    }
-    let (mut request, mut response) = (Moments::default(), Moments::default());
-    for (payment, a) in &delivering {
-        let k = known[payment];
-        request.record(k.since(a.started_at).as_us());
-        response.record(a.started_at.plus(a.duration).since(k).as_us());
-    }
-    let legs = request.mean_us().map(|request_us| DeliveryLegs {
-        request_us: (request_us - receiver_delay.as_us() as f64).max(0.0),
-        response_us: response.mean_us().unwrap_or(0.0),
-    });
-    DeliveryDraws {
-        first_attempt,
-        chains,
-        retried,
-        legs,
+    /// The mean legs of the attempts that delivered an order, the
+    /// receiver's injected delay (`receiver_delay`, the scenario's
+    /// `receiver_delay_ms`) taken out (the model adds it), if any did.
+    pub fn legs(&self, receiver_delay: Dur) -> Option<DeliveryLegs> {
+        self.request.mean_us().map(|request_us| DeliveryLegs {
+            request_us: (request_us - receiver_delay.as_us() as f64).max(0.0),
+            response_us: self.response.mean_us().unwrap_or(0.0),
+        })
     }
 }
 
@@ -277,3 +434,6 @@ fn chain_retries_us(chain: &[&DeliveryAttempt], tries: usize, origin: Micros) ->
     }
     at
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,7 +12,6 @@
 use crate::outcomes::{Folded, Outcomes, order_number};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::rejection;
-use hooklab_core::http::TransportErrorKind;
 use hooklab_core::model::faults::FaultRates;
 use hooklab_core::model::health::{HealthInputs, health_flags};
 use hooklab_core::model::stats::{Moments, Z95, wilson};
@@ -23,11 +22,11 @@ use hooklab_core::report::{
 use hooklab_core::scenario::{ClockMode, Scenario, StrategySpec};
 use hooklab_core::traffic::Traffic;
 use hooklab_core::workload::OrderPlan;
-use hooklab_platform::{AttemptResult, Platform, ServedSnapshot};
+use hooklab_platform::{Platform, ServedSnapshot};
 use hooklab_shop::client::{PlatformClient, SentCounts};
 use hooklab_shop::orders::OrderBook;
 use hooklab_shop::receiver::Receiver;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -131,7 +130,7 @@ fn drawn_rates(
     spec: &StrategySpec,
     scenario: &Scenario,
     receivers: &[Arc<Receiver>],
-    attempts: &[hooklab_platform::DeliveryAttempt],
+    attempts: crate::deliveries::AttemptCounts,
 ) -> Option<FaultRates> {
     if !spec.receives_webhooks() || scenario.faults == Default::default() {
         return None;
@@ -161,12 +160,7 @@ fn drawn_rates(
     };
     // The error draw happens only for deliveries outside a down window.
     let drawn_for_errors = deliveries.saturating_sub(faulted - errored);
-    let firsts = attempts.iter().filter(|a| a.attempt == 1).count() as u64;
-    let events = attempts
-        .iter()
-        .map(|a| &a.event_id)
-        .collect::<HashSet<_>>()
-        .len() as u64;
+    let (firsts, events) = (attempts.firsts, attempts.events);
     Some(FaultRates {
         error_rate: share(errored, drawn_for_errors),
         silent_loss: share(lost, lost + learned + duplicates),
@@ -228,14 +222,12 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     // A run with crash faults is one world (`crate::shard` never splits
     // one): its log reads the first platform and book.
     let first = platforms.first().zip(books.first());
-    // The platforms stopped: their logs are moved here, not copied (a
-    // webhook run's million attempts would be held twice at its end).
+    // A platform with lives left its attempts in its lives' logs, read
+    // now; every other run folded each attempt as it ended (its platform
+    // kept none: see `deliveries`).
     let attempts = match (&crash, first) {
         (Some(log), Some((platform, _))) => log.attempts(platform),
-        _ => platforms
-            .iter()
-            .flat_map(Platform::take_delivery_attempts)
-            .collect(),
+        _ => Vec::new(),
     };
     let lost = match (&crash, first) {
         (Some(log), Some((platform, book))) => log.losses(platform, book),
@@ -250,6 +242,9 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         &attempts,
         &lost,
     );
+    drop(attempts);
+    let delivered = outcomes.deliveries.take();
+    let counts = delivered.as_ref().map(|d| d.counts).unwrap_or_default();
     let (missed_orders, missed_by_reason) = (
         std::mem::take(&mut outcomes.missed_orders),
         std::mem::take(&mut outcomes.missed_by_reason),
@@ -285,8 +280,8 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         polls_wasted: sent(|s| &s.polls_pending),
         webhook_attempts: served(|s| s.webhook_attempts),
         endpoint_registrations: sent(|s| &s.endpoint_registrations),
-        webhook_retries: attempts.iter().filter(|a| a.attempt > 1).count() as u64,
-        webhook_failures: attempts.iter().filter(|a| !a.result.is_success()).count() as u64,
+        webhook_retries: counts.retries,
+        webhook_failures: counts.failures,
         reconcile_polls: sent(|s| &s.reconcile_polls),
         event_polls: sent(|s| &s.event_lists),
         event_polls_wasted: sent(|s| &s.event_lists_empty),
@@ -303,19 +298,7 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     // out (or whose connection broke) may have reached it or not: a request
     // held up on the network never arrives, one held up by a slow receiver
     // did. Both sides count those the same way by allowing either.
-    let answered = attempts
-        .iter()
-        .filter(|a| matches!(a.result, AttemptResult::Status(_)))
-        .count() as u64;
-    let unanswered = attempts
-        .iter()
-        .filter(|a| {
-            matches!(
-                a.result,
-                AttemptResult::Error(TransportErrorKind::Timeout | TransportErrorKind::Broken)
-            )
-        })
-        .count() as u64;
+    let (answered, unanswered) = (counts.answered, counts.unanswered);
     // A held request or stream a partition cut was counted by the platform
     // and never answered to the shop: allow those, and no more.
     let cut = sent(|s| &s.cut);
@@ -373,41 +356,22 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
     // theirs, so the run's last moment holds one such column, not two.
     let mut predicted = model::predicted(spec, scenario, plan, paper_legs);
     // A webhook's draws are its deliveries' own: when each left, and their
-    // legs (see `deliveries`).
-    let delivered = spec.receives_webhooks().then(|| {
-        crate::deliveries::delivery_draws(
-            &attempts,
-            &outcomes.payments,
-            &outcomes.webhook_known,
-            scenario.faults.receiver_delay_ms,
-            scenario.faults.silent_loss > 0.0 || scenario.faults.duplicate_rate > 0.0,
-        )
-    });
-    let first_attempt_us = |o: &OrderPlan| {
-        let k = order_number(&o.order_id)?;
-        let payment = outcomes.payments.get(k)?.as_ref()?;
-        let at = delivered.as_ref()?.first_attempt.get(payment)?;
-        Some(at.since(outcomes.origin).as_us() as f64)
-    };
+    // legs (see `deliveries`), by the orders whose payment the shop knew.
+    let with_payment =
+        |o: &OrderPlan| order_number(&o.order_id).filter(|k| outcomes.has_payment(*k));
+    let first_attempt_us = |o: &OrderPlan| delivered.as_ref()?.first_attempt_us(with_payment(o)?);
     // Each order's retries as they left, if its event was retried, in the
     // shape `model::faults::chain` reads (see `deliveries`).
-    let payment_of = |o: &OrderPlan| {
-        let k = order_number(&o.order_id)?;
-        outcomes.payments.get(k)?.as_ref()
-    };
-    let tries = spec_attempts(scenario, spec);
     let retries_us = |plan: &[OrderPlan]| -> Vec<Vec<f64>> {
-        let Some(d) = delivered.as_ref().filter(|_| !attempts.is_empty()) else {
+        let Some(d) = delivered.as_ref().filter(|d| d.counts.total > 0) else {
             return Vec::new();
         };
-        if !d.retried && attempts.iter().all(|a| a.result.is_success()) {
+        if !d.retried && d.counts.failures == 0 {
             // Nothing failed: no attempt to follow as drawn.
             return Vec::new();
         }
         plan.iter()
-            .map(|o| {
-                payment_of(o).map_or_else(Vec::new, |p| d.retries_us(p, tries, outcomes.origin))
-            })
+            .map(|o| with_payment(o).map_or_else(Vec::new, |k| d.retries_us(k)))
             .collect()
     };
     // Under silent loss or duplicates, each event's chains and the
@@ -428,11 +392,10 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
         }
         plan.iter()
             .map(|o| {
-                let Some(p) = payment_of(o) else {
+                let Some(k) = with_payment(o) else {
                     return Default::default();
                 };
-                let at = order_number(&o.order_id).and_then(|k| lost.get(&k));
-                d.copies(p, at.map_or(&[], Vec::as_slice), tries, outcomes.origin)
+                d.copies(k, lost.get(&k).map_or(&[], Vec::as_slice))
             })
             .collect()
     };
@@ -454,8 +417,10 @@ pub(crate) fn strategy_report(observed: Observations<'_>) -> StrategyReport {
                 first_attempt_us: first_attempt_us(o),
             })
             .collect(),
-        fault_rates: drawn_rates(spec, scenario, receivers, &attempts),
-        delivery_legs: delivered.as_ref().and_then(|d| d.legs),
+        fault_rates: drawn_rates(spec, scenario, receivers, counts),
+        delivery_legs: delivered
+            .as_ref()
+            .and_then(|d| d.legs(scenario.faults.receiver_delay_ms)),
         retries_us: retries_us(plan),
         webhook_copies: webhook_copies(),
         run_end_us: Some(run.as_us() as f64),
@@ -750,7 +715,7 @@ fn round4(x: f64) -> f64 {
 }
 
 /// How many attempts the dispatcher makes for one event of `spec`.
-fn spec_attempts(scenario: &Scenario, spec: &StrategySpec) -> usize {
+pub(crate) fn spec_attempts(scenario: &Scenario, spec: &StrategySpec) -> usize {
     scenario.delivery_for(spec).retry_schedule.len()
 }
 

@@ -27,6 +27,8 @@
 //! so a run holds them once whatever its number of shards (they were one
 //! copy per shard, some 16 bytes an order each).
 
+use crate::deliveries::DeliveryDraws;
+use crate::deliveries::in_flight::InFlight;
 use hdrhistogram::Histogram;
 use hooklab_core::clock::Micros;
 use hooklab_core::crash::CrashLoss;
@@ -39,7 +41,7 @@ use hooklab_core::report::{
 };
 use hooklab_core::scenario::StrategySpec;
 use hooklab_core::workload::OrderPlan;
-use hooklab_platform::{AttemptResult, DeliveryAttempt};
+use hooklab_platform::DeliveryAttempt;
 use hooklab_shop::orders::{Channel, OrderEntry};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -177,8 +179,12 @@ struct Folding {
     /// the rate limit (see [`Outcomes::keep_placements`]).
     placed_us: Option<Vec<f64>>,
     /// Each order's payment, by order number, kept only for a strategy that
-    /// receives webhooks (see [`Outcomes::keep_payments`]).
+    /// receives webhooks on a platform with lives (see
+    /// [`Outcomes::keep_payments`]).
     payments: Option<Vec<Option<PaymentId>>>,
+    /// A webhook strategy's delivery draws, and the attempts of the
+    /// payments still being delivered (see [`Outcomes::fold_attempts`]).
+    deliveries: Option<(InFlight, DeliveryDraws)>,
     /// The number and instant of each order the shop learned by webhook
     /// (kept with `payments`, which holds its payment: no second copy of
     /// the id).
@@ -220,13 +226,11 @@ pub(crate) struct Folded {
     /// (`NaN`: never placed); empty unless [`Outcomes::keep_placements`]
     /// was called.
     pub placed_us: Vec<f64>,
-    /// Each order's payment, by order number; empty unless
-    /// [`Outcomes::keep_payments`] was called.
-    pub payments: Vec<Option<PaymentId>>,
-    /// The number and instant of each order the shop learned by webhook
-    /// (its payment is in `payments`); empty unless
-    /// [`Outcomes::keep_payments`] was called.
-    pub webhook_known: Vec<(usize, Micros)>,
+    /// A webhook strategy's delivery draws, by order number (see
+    /// [`Outcomes::fold_attempts`]); read them through
+    /// [`Folded::has_payment`], as the model matches deliveries to orders by
+    /// the payment the shop knew.
+    pub deliveries: Option<DeliveryDraws>,
     /// Where the run's clock started (see [`Outcomes::begin`]).
     pub origin: Micros,
 }
@@ -245,6 +249,12 @@ impl Folded {
             Some(n) if self.columns.has_payment(k) => n.load(Ordering::Relaxed),
             _ => 0,
         }
+    }
+
+    /// Whether the shop's entry of order `k` had its payment's id (its
+    /// webhook attempts are its own).
+    pub fn has_payment(&self, k: usize) -> bool {
+        self.columns.has_payment(k)
     }
 
     /// Order `k`'s status polls, as the timeline's recorder counted them.
@@ -278,6 +288,7 @@ impl Outcomes {
             known_unsettled: HashMap::new(),
             placed_us: None,
             payments: None,
+            deliveries: None,
             webhook_known: Vec::new(),
             exact: Moments::default(),
             histogram,
@@ -298,10 +309,39 @@ impl Outcomes {
         self.lock().columns.clone()
     }
 
+    /// Folds a webhook strategy's delivery attempts into its draws
+    /// ([`crate::deliveries`]): `tries`, the retry schedule's length;
+    /// `copies`, whether the model will ask for each event's chains (under
+    /// silent loss or duplicates); `chain_ends_payment`, whether no event
+    /// is duplicated (each payment is folded when its chain ends, see
+    /// [`crate::deliveries::in_flight`]). Every attempt then comes through
+    /// [`Outcomes::attempt`], unless [`Outcomes::keep_payments`] was
+    /// called too: then the log is read at the end.
+    pub(crate) fn fold_attempts(&self, tries: usize, copies: bool, chain_ends_payment: bool) {
+        let mut f = self.lock();
+        let n = f.plan.len();
+        let origin = f.origin;
+        f.deliveries = Some((
+            InFlight::new(chain_ends_payment),
+            DeliveryDraws::new(n, tries, copies, origin),
+        ));
+    }
+
+    /// Hears one delivery attempt as the platform logs it (its attempt
+    /// sink, [`hooklab_platform::Platform::fold_attempts`]).
+    pub(crate) fn attempt(&self, a: &DeliveryAttempt) {
+        let mut f = self.lock();
+        let f = &mut *f;
+        if let Some((in_flight, draws)) = f.deliveries.as_mut() {
+            let columns = &f.columns;
+            in_flight.attempt(a, draws, |k| columns.notified(k));
+        }
+    }
+
     /// Keeps each order's payment id and, for orders learned by webhook,
-    /// when: the webhook model's draws match deliveries to orders by payment
-    /// (`crate::deliveries`). About 40 bytes an order, so only a strategy
-    /// that receives webhooks asks for it.
+    /// when, so that a platform's whole log can be matched to its orders at
+    /// the run's end (a platform with lives, whose logs are read then: see
+    /// [`Outcomes::fold_attempts`]). About 40 bytes an order.
     pub(crate) fn keep_payments(&self) {
         let mut f = self.lock();
         let n = f.plan.len();
@@ -320,18 +360,29 @@ impl Outcomes {
     /// Says where the run's clock starts (arrivals count from it): call
     /// before the first order is placed.
     pub(crate) fn begin(&self, origin: Micros) {
-        self.lock().origin = origin;
+        let mut f = self.lock();
+        f.origin = origin;
+        if let Some((_, draws)) = f.deliveries.as_mut() {
+            draws.begin(origin);
+        }
     }
 
     /// Hears one of the run's events as it is announced: settlements and
     /// webhook attempts count here; the rest is the timeline's.
     pub(crate) fn observe(&self, e: &RunEvent) {
         match &e.what {
-            Happening::Settled { order, .. } => {
+            Happening::Settled { order, payment, .. } => {
                 let Some(k) = order_number(order) else { return };
                 let mut f = self.lock();
                 if k >= f.plan.len() {
                     return;
+                }
+                // Its attempts will be matched to the order by payment
+                // (unless the log is read at the end, by the shop's ids).
+                if f.payments.is_none()
+                    && let Some((in_flight, _)) = f.deliveries.as_mut()
+                {
+                    in_flight.settled(payment, k);
                 }
                 // A platform restarted after a crash may settle an order
                 // again from its store: the first settlement is the one.
@@ -380,7 +431,9 @@ impl Outcomes {
     /// every order's columns come from the world that placed it (they are
     /// already there when both share them, [`Outcomes::sharing`]), and the
     /// sums, the histogram and the counts add. Call before
-    /// [`Outcomes::finish`], once both worlds stopped.
+    /// [`Outcomes::finish`], once both worlds stopped. A strategy that
+    /// receives webhooks is never split (`crate::shard::shards_of`), so
+    /// there are no delivery draws to take in.
     pub(crate) fn absorb(&self, other: &Outcomes) {
         let mut theirs = other.lock();
         let theirs = &mut *theirs;
@@ -414,7 +467,9 @@ impl Outcomes {
     /// Folds what is left once the run stopped: `remaining`, the shop's
     /// entries still in its book (orders whose outcome it never learned),
     /// `failed`, the orders that never got a payment, `attempts`, the
-    /// platforms' delivery log (why a webhook order was missed), `lost`,
+    /// platforms' delivery log when it is read at the end (see
+    /// [`Outcomes::keep_payments`]; else every attempt was folded as it
+    /// ended), `lost`,
     /// the orders a crash fault lost (that is why they were missed), and
     /// `abandoned`, the orders whose payment the platform no longer knew.
     #[allow(clippy::too_many_arguments)]
@@ -441,13 +496,24 @@ impl Outcomes {
             let settled_at = f.settled.get(k).copied();
             f.fold_entry(*k, entry, settled_at);
         }
+        // The deliveries' draws, whole: what is still in flight, or the
+        // whole log matched to the shop's payments.
+        let deliveries = f.deliveries.take().map(|(mut in_flight, mut draws)| {
+            let columns = &f.columns;
+            match &f.payments {
+                Some(payments) => {
+                    draws.read_log(attempts, payments, &f.webhook_known, |k| {
+                        columns.notified(k)
+                    });
+                }
+                None => in_flight.finish(&mut draws, |k| columns.notified(k)),
+            }
+            draws
+        });
         let failed: HashMap<OrderId, String> = failed.into_iter().collect();
         let abandoned: HashMap<OrderId, String> = abandoned.into_iter().collect();
         let mut missed_orders = Vec::new();
         let mut missed_by_reason = BTreeMap::<String, u64>::new();
-        // Each payment's attempts (how many, and the last to finish), built
-        // only if some webhook order was missed: one pass over the log.
-        let mut tried_by_payment: Option<HashMap<&PaymentId, (u32, &AttemptResult)>> = None;
         for (index, order) in f.plan.iter().enumerate() {
             // The workload numbers its orders 1 to n in this order.
             let k = order_number(&order.order_id).unwrap_or(index);
@@ -471,16 +537,10 @@ impl Outcomes {
             ) {
                 MissedWhy::NotPolledYet
             } else {
-                let tried = tried_by_payment.get_or_insert_with(|| {
-                    let mut by = HashMap::new();
-                    for a in attempts {
-                        let e = by.entry(&a.payment_id).or_insert((0, &a.result));
-                        *e = (e.0 + 1, &a.result);
-                    }
-                    by
-                });
+                // Its payment's attempts (how many, and the last to end).
                 let payment = entry.and_then(|e| e.payment_id.as_ref());
-                match payment.and_then(|p| tried.get(p)) {
+                let tried = deliveries.as_ref().and_then(|d| d.tried(k));
+                match payment.and(tried) {
                     // Every strategy without webhooks finds out by asking.
                     _ if matches!(spec, StrategySpec::Stream { .. }) => MissedWhy::NotStreamedYet,
                     _ if !spec.receives_webhooks() => MissedWhy::NotPolledYet,
@@ -519,8 +579,7 @@ impl Outcomes {
             response: f.response,
             columns: f.columns.clone(),
             placed_us: f.placed_us.take().unwrap_or_default(),
-            payments: f.payments.take().unwrap_or_default(),
-            webhook_known: std::mem::take(&mut f.webhook_known),
+            deliveries,
             origin: f.origin,
         }
     }
@@ -536,6 +595,11 @@ impl Folding {
         };
         if let Some(payment) = &entry.payment_id {
             Columns::set_bit(&self.columns.has_payment, k);
+            if let (Some(Channel::Webhook), Some(known_at), Some((in_flight, _))) =
+                (entry.via, entry.known_at, self.deliveries.as_mut())
+            {
+                in_flight.known(payment, known_at);
+            }
             if let Some(slot) = self.payments.as_mut().and_then(|p| p.get_mut(k)) {
                 *slot = Some(payment.clone());
                 if let (Some(Channel::Webhook), Some(known_at)) = (entry.via, entry.known_at) {

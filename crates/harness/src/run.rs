@@ -734,9 +734,6 @@ impl<'s> World<'s> {
             Some(share) => Outcomes::sharing(plan.clone(), share.columns.get(plan.len())),
             None => Outcomes::new(plan.clone()),
         };
-        if spec.receives_webhooks() {
-            outcomes.keep_payments();
-        }
         // A creation refused first (a 429, a partition) waits before it is
         // tried again: the model reads the legs from first tries only.
         if (matches!(spec, StrategySpec::Poll { .. })
@@ -778,6 +775,17 @@ impl<'s> World<'s> {
             events: events.clone(),
             rate_limit_per_s: scenario.platform.rate_limit_per_s,
             pull: pull_config(&scenario.platform),
+            // Each attempt is folded as it ends (its sink, below), so the
+            // log keeps none, unless the platform has lives: their logs are
+            // read at the run's end (`crash::CrashLog::attempts`).
+            retention: if crash::has_lives(scenario, spec) {
+                hooklab_platform::Retention::KEEP_ALL
+            } else {
+                hooklab_platform::Retention {
+                    attempts_logged: Some(0),
+                    ..hooklab_platform::Retention::KEEP_ALL
+                }
+            },
             ..PlatformConfig::default()
         };
         // A receiver that is "down, refusing connections" is seen by the sender
@@ -819,6 +827,27 @@ impl<'s> World<'s> {
             shutdown.clone(),
         )
         .await?;
+
+        // A webhook strategy's attempts are folded into its delivery draws
+        // as each ends (`deliveries`); a platform with lives leaves them in
+        // its lives' logs, matched to the shop's payments at the end.
+        if spec.receives_webhooks() {
+            let faults = &scenario.faults;
+            outcomes.fold_attempts(
+                fold::spec_attempts(scenario, spec),
+                faults.silent_loss > 0.0 || faults.duplicate_rate > 0.0,
+                faults.duplicate_rate == 0.0,
+            );
+            if life.log().is_some() {
+                outcomes.keep_payments();
+            } else {
+                let outcomes = outcomes.clone();
+                life.current()
+                    .fold_attempts(hooklab_platform::AttemptSink::to(move |a| {
+                        outcomes.attempt(a)
+                    }));
+            }
+        }
 
         // One shop per merchant. They share one order book (order ids are unique
         // across merchants) and one client's counters, so the report adds them
@@ -1114,7 +1143,7 @@ impl<'s> World<'s> {
             crashes.abort();
         }
         let platform = life.current();
-        platform.settle_due();
+        life.settle_due_at_end();
         trigger.trigger();
         // The shops' pollers and checkouts first: a request on the wire finishes
         // (the servers are still answering), so both sides count it.

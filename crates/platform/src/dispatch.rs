@@ -127,13 +127,35 @@ pub struct DeliveryAttempt {
     pub next_attempt_at: Option<Micros>,
 }
 
+/// Where every attempt goes as it is logged, besides the log: a
+/// simulation's harness folds each one's figures as it finishes
+/// ([`crate::Platform::fold_attempts`]), so that it needs no log of the
+/// whole run (a million attempts were some 545 MB at its end).
+#[derive(Clone)]
+pub struct AttemptSink(Arc<dyn Fn(&DeliveryAttempt) + Send + Sync>);
+
+impl AttemptSink {
+    /// A sink that calls `f` with each attempt, in the log's order.
+    pub fn to(f: impl Fn(&DeliveryAttempt) + Send + Sync + 'static) -> Self {
+        AttemptSink(Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for AttemptSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AttemptSink")
+    }
+}
+
 /// How much of the attempt log a platform keeps (see [`crate::Retention`]).
 /// Attempts are appended by delivery tasks; the mutex guards the kept
 /// attempts and their per-event counts, and is held only for a push, a page
-/// or a copy.
+/// or a copy (and the sink's call, so that it hears the log's order).
 #[derive(Debug, Default)]
 pub(crate) struct DeliveryLog {
     kept: Mutex<KeptAttempts>,
+    /// Hears every attempt before the log keeps or drops it; set once.
+    pub(crate) sink: std::sync::OnceLock<AttemptSink>,
     /// Attempts started (counted when the request goes out, so that it can be
     /// compared with what receivers saw).
     started: AtomicU64,
@@ -165,8 +187,17 @@ pub(crate) struct ListedAttempt {
 impl DeliveryLog {
     pub(crate) fn record(&self, attempt: DeliveryAttempt, retention: &crate::Retention) {
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(sink) = self.sink.get() {
+            (sink.0)(&attempt);
+        }
         kept.next_seq += 1;
         let seq = kept.next_seq;
+        if retention.attempts_logged == Some(0) {
+            // Nothing kept (a harness that folds each attempt through its
+            // sink): counted as dropped, as the bound below would.
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         if retention.attempts_per_event.is_none() && retention.attempts_logged.is_none() {
             // Everything kept: no count per event to keep (a million events
             // would cost a map entry and an id string each).

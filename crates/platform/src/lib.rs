@@ -51,7 +51,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{Notify, mpsc};
 
-pub use dispatch::{AttemptResult, DeliveryAttempt};
+pub use dispatch::{AttemptResult, AttemptSink, DeliveryAttempt};
 pub use ledger::Settlement;
 pub use merchants::{
     MAX_RATE_LIMIT_PER_S, MIN_RATE_LIMIT_PER_S, Merchant, RateLimitError, check_rate_limit,
@@ -835,9 +835,20 @@ impl Platform {
         self.shared.deliveries.attempts()
     }
 
+    /// Hands every delivery attempt to `sink` as it is logged, in the log's
+    /// order (the log still keeps what [`PlatformConfig::retention`] says:
+    /// with `attempts_logged: Some(0)`, nothing). For a simulation's
+    /// harness, which folds each attempt's figures as it finishes instead
+    /// of reading a whole run's log at its end. Call before the first
+    /// payment is created; a second sink is refused (answers `false`).
+    pub fn fold_attempts(&self, sink: AttemptSink) -> bool {
+        self.shared.deliveries.sink.set(sink).is_ok()
+    }
+
     /// Every delivery attempt kept so far, moved out of the log, which is
-    /// empty afterwards: for a run's fold, once the platform stopped, so
-    /// that a million attempts are not held twice. The counts
+    /// empty afterwards: for a reader of a stopped platform's whole log, so
+    /// that a million attempts are not held twice (the harness folds each
+    /// attempt as it ends instead, [`Platform::fold_attempts`]). The counts
     /// ([`Platform::attempts_dropped`], the served ones) do not change.
     pub fn take_delivery_attempts(&self) -> Vec<DeliveryAttempt> {
         self.shared.deliveries.take_attempts()
