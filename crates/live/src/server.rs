@@ -26,16 +26,15 @@ pub use refusal::{ApiError, BodyError};
 
 use crate::labels;
 use crate::state::{Controls, LiveState, TICK, Watch};
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use futures_util::stream::{self, Stream};
+use futures_util::stream;
 use hooklab_core::lang::Lang;
 use std::convert::Infallible;
 use std::future::Future;
@@ -210,43 +209,87 @@ fn controlled(
         .ok_or(ApiError::NotAReplay)
 }
 
+/// How long an event stream may stay silent before it is sent a comment
+/// (`:`), so that proxies and the server's idle timeout see it alive (as
+/// axum's `KeepAlive` default).
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Where an event stream is: the snapshot still to send, then frames (and
 /// the page's slot among the [`MAX_VIEWERS`], given back when it closes).
 struct Viewer {
     state: LiveState,
     watch: Watch,
+    /// The number of the last frame this page's board includes: frames up
+    /// to it are dropped rather than sent.
+    shown: u64,
+}
+
+impl Viewer {
+    /// The next bytes for this page, `None` once the stream ends.
+    ///
+    /// Every frame is the one encoding all pages share ([`Frame`](crate::state::Frame)): the
+    /// connection's write queue (hyper's, up to 16 writes or about 400 KB)
+    /// then holds references, not copies. A page that stops reading stops
+    /// being asked for bytes; when it reads again it is sent the newest
+    /// whole board and no frame older than that, however many it missed.
+    async fn next(&mut self) -> Option<Bytes> {
+        if let Some(snapshot) = self.watch.snapshot.take() {
+            self.shown = snapshot.seq();
+            return Some(snapshot.event());
+        }
+        loop {
+            let next = tokio::select! {
+                frame = self.watch.frames.recv() => frame,
+                () = self.state.closed() => return None,
+                () = tokio::time::sleep(KEEP_ALIVE) => return Some(Bytes::from_static(b":\n\n")),
+            };
+            let frame = match next {
+                Ok(frame) => frame,
+                // This page fell behind: send it the whole board instead of
+                // the frames it missed (encoded once for every page behind).
+                Err(RecvError::Lagged(_)) => self.state.page_snapshot()?,
+                Err(RecvError::Closed) => return None,
+            };
+            // Kept in the channel from before the board this page has.
+            if frame.seq() <= self.shown {
+                continue;
+            }
+            self.shown = frame.seq();
+            return Some(frame.event());
+        }
+    }
 }
 
 async fn events(State(state): State<LiveState>) -> Response {
     match stream_for(state.clone()) {
-        Some(sse) => sse.into_response(),
+        Some(body) => (
+            [
+                (header::CONTENT_TYPE, "text/event-stream"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            body,
+        )
+            .into_response(),
         None => ApiError::TooManyViewers.response_in(state.lang()),
     }
 }
 
-/// The event stream of one more page, or `None` while
+/// The event stream of one more page (Server-Sent Events, written here
+/// rather than by axum's `Sse`, which copies each event into a buffer of
+/// its own for every page), or `None` while
 /// [`MAX_VIEWERS`](crate::state::MAX_VIEWERS) pages hold one.
-fn stream_for(state: LiveState) -> Option<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+fn stream_for(state: LiveState) -> Option<Body> {
     let watch = state.watch()?;
-    let viewer = Viewer { state, watch };
+    let viewer = Viewer {
+        state,
+        watch,
+        shown: 0,
+    };
     let stream = stream::unfold(viewer, |mut v| async move {
-        if let Some(snapshot) = v.watch.snapshot.take() {
-            return Some((Ok(Event::default().data(&*snapshot)), v));
-        }
-        let next = tokio::select! {
-            frame = v.watch.frames.recv() => frame,
-            () = v.state.closed() => return None,
-        };
-        let data = match next {
-            Ok(frame) => frame,
-            // This page fell behind: send it the whole board instead of the
-            // frames it missed (encoded once for every page behind).
-            Err(RecvError::Lagged(_)) => v.state.page_snapshot()?,
-            Err(RecvError::Closed) => return None,
-        };
-        Some((Ok(Event::default().data(&*data)), v))
+        let bytes = v.next().await?;
+        Some((Ok::<_, Infallible>(bytes), v))
     });
-    Some(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Some(Body::from_stream(stream))
 }
 
 /// Serves the live view on `listener` until `shutdown` resolves, with the

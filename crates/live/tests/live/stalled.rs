@@ -1,0 +1,131 @@
+//! A page that stops reading its event stream while the replay is sought.
+//!
+//! A tester's finding: each `/events` client that stopped reading while
+//! the class sought the replay cost the server about 1.7 MB (256 of them,
+//! 447 MB), each holding its own copy of every board its connection had
+//! queued. Now a page is sent the frames every page shares (the same
+//! bytes, not a copy each), and one that falls behind is sent the newest
+//! whole board, never the frames it missed.
+
+use axum::body::{Body, Bytes};
+use axum::http::{Request, StatusCode};
+use futures_util::FutureExt as _;
+use hooklab_core::lang::Lang;
+use hooklab_live::state::FRAME_BACKLOG;
+use hooklab_live::{LiveState, load_summary, router};
+use http_body_util::BodyExt as _;
+use serde_json::Value;
+use tower::ServiceExt as _;
+
+/// A replay of the committed checkout run, and where it ends.
+fn replay() -> (LiveState, f64) {
+    let summary = load_summary(&crate::results("checkout")).unwrap();
+    let state = LiveState::replay(summary, 1.0, Lang::En);
+    let end = state.with_board(|b| b.end_ms);
+    assert!(end > 0.0);
+    (state, end)
+}
+
+/// The event stream of one more page (its body, not read yet).
+async fn open(state: &LiveState) -> Body {
+    let req = Request::get("/events").body(Body::empty()).unwrap();
+    let res = router(state.clone()).oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.into_body()
+}
+
+/// The stream's next message, if one is ready now (`None`: it would wait).
+fn ready(body: &mut Body) -> Option<Bytes> {
+    let frame = body.frame().now_or_never()?;
+    Some(frame.unwrap().unwrap().into_data().unwrap())
+}
+
+/// The JSON a message carries.
+fn json(event: &Bytes) -> Value {
+    let text = std::str::from_utf8(event).unwrap();
+    let data = text.strip_prefix("data: ").unwrap().strip_suffix("\n\n");
+    serde_json::from_str(data.unwrap()).unwrap()
+}
+
+/// What the seeking class does: back to the start, a frame, to the end, a
+/// frame. Each frame is the whole board (a seek back starts it over).
+fn seek_back_and_forth(state: &LiveState, end: f64, rounds: usize) {
+    for _ in 0..rounds {
+        state.control(None, None, Some(0.0)).unwrap();
+        state.tick(0.0);
+        state.control(None, None, Some(end)).unwrap();
+        state.tick(0.0);
+    }
+}
+
+#[tokio::test]
+async fn a_page_that_stopped_reading_gets_the_newest_board_not_what_it_missed() {
+    let (state, end) = replay();
+    let mut page = open(&state).await;
+    let first = ready(&mut page).expect("the whole board, at once");
+    assert_eq!(json(&first)["full"], true);
+    // Ten times the frames the channel keeps, none of them read.
+    seek_back_and_forth(&state, end, FRAME_BACKLOG * 5);
+    let cut = state.with_board(|b| b.seq());
+    assert_eq!(cut as usize, FRAME_BACKLOG * 10);
+    // The page reads again: one message, the board as it is now...
+    let next = ready(&mut page).expect("the newest board, at once");
+    let mut newest = json(&next);
+    assert_eq!(newest["full"], true);
+    assert_eq!(newest["seq"], cut);
+    assert_eq!(newest["phase"], "finished");
+    let mut now: Value = serde_json::from_str(&state.snapshot().unwrap()).unwrap();
+    newest.as_object_mut().unwrap().remove("seq");
+    now.as_object_mut().unwrap().remove("seq");
+    assert_eq!(newest, now);
+    // ...and none of the older frames the channel still keeps after it.
+    assert!(ready(&mut page).is_none(), "a frame older than the board");
+    // The next frame cut is the next message.
+    state.control(None, None, Some(0.0)).unwrap();
+    state.tick(0.0);
+    let after = ready(&mut page).expect("the next frame");
+    assert_eq!(json(&after)["seq"], cut + 1);
+    assert_eq!(json(&after)["phase"], "running");
+}
+
+#[tokio::test]
+async fn every_page_is_sent_the_same_bytes_not_a_copy_of_its_own() {
+    let (state, end) = replay();
+    let mut pages = Vec::new();
+    for _ in 0..3 {
+        pages.push(open(&state).await);
+    }
+    let firsts: Vec<Bytes> = pages.iter_mut().map(|p| ready(p).unwrap()).collect();
+    seek_back_and_forth(&state, end, 1);
+    let backs: Vec<Bytes> = pages.iter_mut().map(|p| ready(p).unwrap()).collect();
+    let forths: Vec<Bytes> = pages.iter_mut().map(|p| ready(p).unwrap()).collect();
+    assert_eq!(json(&backs[0])["phase"], "running");
+    assert_eq!(json(&forths[0])["phase"], "finished");
+    for sent in [firsts, backs, forths] {
+        // One encoding in memory, however many pages it is queued for.
+        for other in &sent[1..] {
+            assert_eq!(other.as_ptr(), sent[0].as_ptr());
+            assert_eq!(other, &sent[0]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_that_fell_behind_together_share_one_newest_board() {
+    let (state, end) = replay();
+    let mut pages = Vec::new();
+    for _ in 0..3 {
+        let mut page = open(&state).await;
+        ready(&mut page).unwrap();
+        pages.push(page);
+    }
+    seek_back_and_forth(&state, end, FRAME_BACKLOG);
+    let caught_up: Vec<Bytes> = pages.iter_mut().map(|p| ready(p).unwrap()).collect();
+    for other in &caught_up[1..] {
+        assert_eq!(other.as_ptr(), caught_up[0].as_ptr());
+    }
+    assert_eq!(json(&caught_up[0])["full"], true);
+    for page in &mut pages {
+        assert!(ready(page).is_none());
+    }
+}
