@@ -11,11 +11,11 @@
 
 use crate::board::{Board, LIVE_BUCKET_MS, Lane, Mode, Phase};
 use crate::replay::Replay;
+use axum::body::Bytes;
 use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
 use hooklab_core::scenario::Scenario;
 use hooklab_report::render;
-use axum::body::Bytes;
 use serde::Serialize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};

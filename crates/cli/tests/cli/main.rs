@@ -8,6 +8,7 @@ mod findings;
 mod flag_checks;
 mod hostile;
 mod live_ctrl_c;
+mod live_stop_ctrl_c;
 mod messages;
 mod pt_findings;
 mod ptlesson;
