@@ -38,7 +38,10 @@ use futures_util::stream;
 use hooklab_core::lang::Lang;
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tokio::sync::broadcast::error::RecvError;
 
 const PAGE: &str = include_str!("../assets/index.html");
@@ -214,6 +217,14 @@ fn controlled(
 /// axum's `KeepAlive` default).
 const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 
+/// How many of a page's messages may wait in its connection, not yet
+/// taken by the socket: one being written and one behind it. hyper's own
+/// bound is 16 writes or about 400 KB a connection, a dozen whole boards
+/// for each page that stopped reading; past this one, the page's frames
+/// wait in the shared channel, and a page that fell behind is sent the
+/// newest board instead.
+pub const QUEUED_PER_PAGE: usize = 2;
+
 /// Where an event stream is: the snapshot still to send, then frames (and
 /// the page's slot among the [`MAX_VIEWERS`], given back when it closes).
 struct Viewer {
@@ -222,17 +233,71 @@ struct Viewer {
     /// The number of the last frame this page's board includes: frames up
     /// to it are dropped rather than sent.
     shown: u64,
+    /// This page's messages its connection holds.
+    queued: Arc<Queued>,
+}
+
+/// A page's messages handed to its connection and not yet written out:
+/// hyper drops a message's bytes once the socket has taken them all (the
+/// kernel's buffer, not the process's memory).
+#[derive(Debug, Default)]
+struct Queued {
+    /// Messages handed over and not dropped yet (at most
+    /// [`QUEUED_PER_PAGE`]).
+    count: AtomicUsize,
+    /// Woken each time one is dropped.
+    written: Notify,
+}
+
+/// One message as handed to a connection: the bytes every page shares,
+/// and the page's count, given back when the connection drops them.
+struct Handed {
+    event: Bytes,
+    queued: Arc<Queued>,
+}
+
+impl AsRef<[u8]> for Handed {
+    fn as_ref(&self) -> &[u8] {
+        &self.event
+    }
+}
+
+impl Drop for Handed {
+    fn drop(&mut self) {
+        self.queued.count.fetch_sub(1, Ordering::AcqRel);
+        self.queued.written.notify_one();
+    }
 }
 
 impl Viewer {
-    /// The next bytes for this page, `None` once the stream ends.
-    ///
-    /// Every frame is the one encoding all pages share ([`Frame`](crate::state::Frame)): the
-    /// connection's write queue (hyper's, up to 16 writes or about 400 KB)
-    /// then holds references, not copies. A page that stops reading stops
-    /// being asked for bytes; when it reads again it is sent the newest
-    /// whole board and no frame older than that, however many it missed.
+    /// The next bytes for this page, once its connection has room for
+    /// them (fewer than [`QUEUED_PER_PAGE`] of its messages waiting);
+    /// `None` once the stream ends.
     async fn next(&mut self) -> Option<Bytes> {
+        while self.queued.count.load(Ordering::Acquire) >= QUEUED_PER_PAGE {
+            // A permit left by a drop since the last wait is taken at once:
+            // no wake-up is lost between the check and the wait.
+            tokio::select! {
+                () = self.queued.written.notified() => {}
+                () = self.state.closed() => return None,
+            }
+        }
+        let event = self.next_event().await?;
+        self.queued.count.fetch_add(1, Ordering::AcqRel);
+        Some(Bytes::from_owner(Handed {
+            event,
+            queued: self.queued.clone(),
+        }))
+    }
+
+    /// The message after the last one, as every page shares it.
+    ///
+    /// Every frame is the one encoding all pages share
+    /// ([`Frame`](crate::state::Frame)): the connection's write queue holds
+    /// references, not copies. A page that stops reading stops being
+    /// asked for bytes; when it reads again it is sent the newest whole
+    /// board and no frame older than that, however many it missed.
+    async fn next_event(&mut self) -> Option<Bytes> {
         if let Some(snapshot) = self.watch.snapshot.take() {
             self.shown = snapshot.seq();
             return Some(snapshot.event());
@@ -284,6 +349,7 @@ fn stream_for(state: LiveState) -> Option<Body> {
         state,
         watch,
         shown: 0,
+        queued: Arc::default(),
     };
     let stream = stream::unfold(viewer, |mut v| async move {
         let bytes = v.next().await?;

@@ -4,13 +4,18 @@
 //! the class sought the replay cost the server about 1.7 MB (256 of them,
 //! 447 MB), each holding its own copy of every board its connection had
 //! queued. Now a page is sent the frames every page shares (the same
-//! bytes, not a copy each), and one that falls behind is sent the newest
-//! whole board, never the frames it missed.
+//! bytes, not a copy each), its connection holds at most
+//! [`QUEUED_PER_PAGE`] of them, and one that falls behind is sent the
+//! newest whole board, never the frames it missed.
+//!
+//! A message the test holds is one the connection has not written out: hyper
+//! drops each message's bytes once the socket has taken them.
 
 use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode};
 use futures_util::FutureExt as _;
 use hooklab_core::lang::Lang;
+use hooklab_live::server::QUEUED_PER_PAGE;
 use hooklab_live::state::FRAME_BACKLOG;
 use hooklab_live::{LiveState, load_summary, router};
 use http_body_util::BodyExt as _;
@@ -64,6 +69,7 @@ async fn a_page_that_stopped_reading_gets_the_newest_board_not_what_it_missed() 
     let mut page = open(&state).await;
     let first = ready(&mut page).expect("the whole board, at once");
     assert_eq!(json(&first)["full"], true);
+    drop(first);
     // Ten times the frames the channel keeps, none of them read.
     seek_back_and_forth(&state, end, FRAME_BACKLOG * 5);
     let cut = state.with_board(|b| b.seq());
@@ -78,6 +84,7 @@ async fn a_page_that_stopped_reading_gets_the_newest_board_not_what_it_missed() 
     newest.as_object_mut().unwrap().remove("seq");
     now.as_object_mut().unwrap().remove("seq");
     assert_eq!(newest, now);
+    drop(next);
     // ...and none of the older frames the channel still keeps after it.
     assert!(ready(&mut page).is_none(), "a frame older than the board");
     // The next frame cut is the next message.
@@ -95,19 +102,49 @@ async fn every_page_is_sent_the_same_bytes_not_a_copy_of_its_own() {
     for _ in 0..3 {
         pages.push(open(&state).await);
     }
-    let firsts: Vec<Bytes> = pages.iter_mut().map(|p| ready(p).unwrap()).collect();
-    seek_back_and_forth(&state, end, 1);
-    let backs: Vec<Bytes> = pages.iter_mut().map(|p| ready(p).unwrap()).collect();
-    let forths: Vec<Bytes> = pages.iter_mut().map(|p| ready(p).unwrap()).collect();
-    assert_eq!(json(&backs[0])["phase"], "running");
-    assert_eq!(json(&forths[0])["phase"], "finished");
-    for sent in [firsts, backs, forths] {
-        // One encoding in memory, however many pages it is queued for.
+    // One encoding in memory, however many pages it is queued for.
+    let same_for_all = |pages: &mut Vec<Body>| {
+        let sent: Vec<Bytes> = pages.iter_mut().map(|p| ready(p).unwrap()).collect();
         for other in &sent[1..] {
             assert_eq!(other.as_ptr(), sent[0].as_ptr());
             assert_eq!(other, &sent[0]);
         }
+        json(&sent[0])["phase"].clone()
+    };
+    assert_eq!(same_for_all(&mut pages), "waiting");
+    seek_back_and_forth(&state, end, 1);
+    assert_eq!(same_for_all(&mut pages), "running");
+    assert_eq!(same_for_all(&mut pages), "finished");
+}
+
+#[tokio::test]
+async fn a_page_that_never_reads_holds_at_most_a_few_messages() {
+    let (state, end) = replay();
+    let mut page = open(&state).await;
+    // Its connection writes nothing out: every message stays held.
+    let mut held = Vec::new();
+    for _ in 0..100 {
+        match ready(&mut page) {
+            Some(message) => held.push(message),
+            None => break,
+        }
+        seek_back_and_forth(&state, end, 1);
     }
+    assert_eq!(held.len(), QUEUED_PER_PAGE);
+    // Many more frames, none taken: they wait in the channel every page
+    // shares, which keeps the newest ones only.
+    seek_back_and_forth(&state, end, FRAME_BACKLOG * 2);
+    assert!(ready(&mut page).is_none(), "past {QUEUED_PER_PAGE} held");
+    // The socket takes one: the next message is the newest board.
+    held.remove(0);
+    let newest = ready(&mut page).expect("room for one");
+    assert_eq!(json(&newest)["full"], true);
+    assert_eq!(json(&newest)["seq"], state.with_board(|b| b.seq()));
+    assert!(ready(&mut page).is_none(), "past {QUEUED_PER_PAGE} held");
+    // Everything written out: nothing older than that board follows.
+    held.clear();
+    drop(newest);
+    assert!(ready(&mut page).is_none(), "a frame older than the board");
 }
 
 #[tokio::test]
