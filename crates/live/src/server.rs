@@ -5,6 +5,7 @@
 //! | `GET /`          | the page (HTML; labels in the run's language)          |
 //! | `GET /live.css`, `GET /live.js` | its style and script, compiled in       |
 //! | `GET /events`    | Server-Sent Events: a snapshot, then a frame per tick  |
+//! |                  | (a page behind: the newest board, [`QUEUED_PER_PAGE`]) |
 //! |                  | (429 `too_many_viewers` while [`MAX_VIEWERS`](crate::state::MAX_VIEWERS) watch) |
 //! | `GET /board.json`| the board now (what a new page starts from)            |
 //! | `GET /summary.json` | the run's summary, once there is one               |
