@@ -166,3 +166,84 @@ async fn pages_that_fell_behind_together_share_one_newest_board() {
         assert!(ready(page).is_none());
     }
 }
+
+/// The messages of an event stream read over a socket, as they arrive.
+struct Reader {
+    body: hyper::body::Incoming,
+    buffered: Vec<u8>,
+}
+
+impl Reader {
+    /// The next message's JSON (keep-alive comments skipped).
+    async fn next(&mut self) -> Value {
+        loop {
+            if let Some(at) = self.buffered.windows(2).position(|w| w == b"\n\n") {
+                let message: Vec<u8> = self.buffered.drain(..at + 2).collect();
+                if let Some(data) = message.strip_prefix(b"data: ") {
+                    return serde_json::from_slice(&data[..data.len() - 2]).unwrap();
+                }
+                continue;
+            }
+            // A hang guard, not a speed check.
+            let frame = tokio::time::timeout(std::time::Duration::from_secs(60), self.body.frame())
+                .await
+                .expect("no message for 60 s")
+                .unwrap()
+                .unwrap();
+            if let Ok(data) = frame.into_data() {
+                self.buffered.extend_from_slice(&data);
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_a_socket_a_page_that_fell_behind_catches_up_on_the_newest_board() {
+    let (state, end) = replay();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(hooklab_live::serve(listener, state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Empty<Bytes>>();
+    let res = client
+        .get(format!("http://{addr}/events").parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut page = Reader {
+        body: res.into_body(),
+        buffered: Vec::new(),
+    };
+    // A page that reads: each message as it comes, none held back.
+    let mut seen = page.next().await["seq"].as_u64().unwrap();
+    for _ in 0..3 * QUEUED_PER_PAGE {
+        seek_back_and_forth(&state, end, 1);
+        let seq = page.next().await["seq"].as_u64().unwrap();
+        assert!(seq > seen, "{seq} after {seen}");
+        seen = seq;
+    }
+    // The page stops reading while the class seeks: far more whole boards
+    // (40 MB) than the socket's buffers hold.
+    seek_back_and_forth(&state, end, 600);
+    let cut = state.with_board(|b| b.seq());
+    // It reads again: what the socket held, then the newest whole board,
+    // having skipped what it missed.
+    let mut messages = 0;
+    let newest = loop {
+        let json = page.next().await;
+        messages += 1;
+        let seq = json["seq"].as_u64().unwrap();
+        assert!(seq > seen, "{seq} after {seen}");
+        seen = seq;
+        if seq >= cut {
+            break json;
+        }
+    };
+    assert_eq!(newest["full"], true);
+    assert!(messages < 600, "{messages} messages: nothing was dropped");
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
