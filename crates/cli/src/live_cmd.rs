@@ -11,10 +11,11 @@
 //!   in 24 minutes at 60×, with pause and speed on the page.
 //!
 //! The address is printed, nothing is opened, and the page keeps being
-//! served after the run, until Ctrl-C. A Ctrl-C during a live run cuts it
-//! short: it says so and ends with exit code 130, what a shell reports for
-//! `hooklab run` ended by Ctrl-C; a second Ctrl-C quits without waiting for
-//! the page's connections to finish.
+//! served after the run, until Ctrl-C. Ctrl-C always ends with exit code
+//! 130, what a shell reports for `hooklab run` ended by Ctrl-C, and a line
+//! saying so: during a live run, that the run is cut short; otherwise (a
+//! replay, a run not begun or over), that the page stops being served. A
+//! second Ctrl-C quits without waiting for the page's connections to finish.
 
 use crate::Failure;
 use crate::text::pick;
@@ -65,13 +66,15 @@ pub struct LiveArgs {
 /// How `hooklab live` ended, when nothing failed.
 #[derive(Debug, PartialEq)]
 pub enum Ended {
-    /// Stopped by Ctrl-C with nothing cut short: after the run, during a
-    /// replay, or before the run began. Exit code 0.
+    /// The server stopped by itself, with no Ctrl-C. Exit code 0.
     Stopped,
-    /// Ctrl-C cut the run short (or a second one, the page's connections):
-    /// said as it happened. Exit code 130, what a shell reports for a
-    /// command SIGINT ended, as `hooklab run` (which keeps SIGINT's default
-    /// action) is.
+    /// Ctrl-C, whatever it stopped: a live run (cut short), a replay, a run
+    /// not begun or over (the page stops being served); a second one, the
+    /// page's connections. Said as it happened. Exit code 130, what a shell
+    /// reports for a command SIGINT ended, as `hooklab run` (which keeps
+    /// SIGINT's default action) is: a script that stops `hooklab live
+    /// --replay` with SIGINT is told it was stopped, not that it finished
+    /// (a tester's finding: it exited 0).
     Interrupted,
 }
 
@@ -207,6 +210,9 @@ async fn serve_and_run(
     scenario: Option<hooklab_core::scenario::Scenario>,
     lang: Lang,
 ) -> Result<Ended, Failure> {
+    // Caught from here on, before the address is out: a Ctrl-C as soon as
+    // it is read must stop the run and say so, not kill the process unasked.
+    let mut interrupt = armed_ctrl_c().await;
     // A taken port is the user's to change (exit 2), said with what to type.
     let listener = crate::listen::bind(args.listen, lang)
         .await
@@ -219,9 +225,6 @@ async fn serve_and_run(
             "ao ler o endereço escutado",
         ))
         .map_err(Failure::Runtime)?;
-    // Caught before the address is out: a Ctrl-C as soon as it is read
-    // must stop the run, not kill the process unasked.
-    let mut interrupt = armed_ctrl_c().await;
     crate::out::say!(
         "{}",
         pick(
@@ -274,11 +277,15 @@ async fn serve_and_run(
                     )
                 );
                 tokio::select! {
-                    () = &mut interrupt => {}
+                    () = &mut interrupt => {
+                        crate::out::say!("{}", stopped_text(lang));
+                        Ok(Ended::Interrupted)
+                    }
                     joined = &mut server => return served(joined, lang, outcome),
                 }
+            } else {
+                outcome
             }
-            outcome
         }
         () = &mut interrupt => {
             if running.get() {
@@ -286,11 +293,11 @@ async fn serve_and_run(
                 // go on until the process ends (the harness has no way to
                 // stop a run half-way), which is a moment away.
                 crate::out::say!("{}", stopping_text(lang));
-                Ok(Ended::Interrupted)
             } else {
                 // Before anyone connected, or a replay: nothing was cut.
-                Ok(Ended::Stopped)
+                crate::out::say!("{}", stopped_text(lang));
             }
+            Ok(Ended::Interrupted)
         }
         // The server stopped by itself: it failed.
         joined = &mut server => return served(joined, lang, Ok(Ended::Stopped)),
@@ -336,6 +343,16 @@ fn stopping_text(lang: Lang) -> &'static str {
          no final table, no summary.json (Ctrl-C again to quit at once)",
         "parando: a execução foi interrompida, e suas estratégias param com ela: \
          sem tabela final, sem summary.json (Ctrl-C de novo para sair na hora)",
+    )
+}
+
+/// What Ctrl-C says when no run is cut short: a replay, a live run not
+/// begun (no page connected) or over.
+fn stopped_text(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "stopped (Ctrl-C): the page is no longer served",
+        "parado (Ctrl-C): a página deixou de ser servida",
     )
 }
 

@@ -5,6 +5,7 @@
 //! | `GET /`          | the page (HTML; labels in the run's language)          |
 //! | `GET /live.css`, `GET /live.js` | its style and script, compiled in       |
 //! | `GET /events`    | Server-Sent Events: a snapshot, then a frame per tick  |
+//! |                  | (a page behind: the newest board, [`QUEUED_PER_PAGE`]) |
 //! |                  | (429 `too_many_viewers` while [`MAX_VIEWERS`](crate::state::MAX_VIEWERS) watch) |
 //! | `GET /board.json`| the board now (what a new page starts from)            |
 //! | `GET /summary.json` | the run's summary, once there is one               |
@@ -26,20 +27,22 @@ pub use refusal::{ApiError, BodyError};
 
 use crate::labels;
 use crate::state::{Controls, LiveState, TICK, Watch};
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use futures_util::stream::{self, Stream};
+use futures_util::stream;
 use hooklab_core::lang::Lang;
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tokio::sync::broadcast::error::RecvError;
 
 const PAGE: &str = include_str!("../assets/index.html");
@@ -210,43 +213,150 @@ fn controlled(
         .ok_or(ApiError::NotAReplay)
 }
 
+/// How long an event stream may stay silent before it is sent a comment
+/// (`:`), so that proxies and the server's idle timeout see it alive (as
+/// axum's `KeepAlive` default).
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// How many of a page's messages may wait in its connection, not yet
+/// taken by the socket: one being written and one behind it. hyper's own
+/// bound is 16 writes or about 400 KB a connection, a dozen whole boards
+/// for each page that stopped reading; past this one, the page's frames
+/// wait in the shared channel, and a page that fell behind is sent the
+/// newest board instead.
+pub const QUEUED_PER_PAGE: usize = 2;
+
 /// Where an event stream is: the snapshot still to send, then frames (and
 /// the page's slot among the [`MAX_VIEWERS`], given back when it closes).
 struct Viewer {
     state: LiveState,
     watch: Watch,
+    /// The number of the last frame this page's board includes: frames up
+    /// to it are dropped rather than sent.
+    shown: u64,
+    /// This page's messages its connection holds.
+    queued: Arc<Queued>,
+}
+
+/// A page's messages handed to its connection and not yet written out:
+/// hyper drops a message's bytes once the socket has taken them all (the
+/// kernel's buffer, not the process's memory).
+#[derive(Debug, Default)]
+struct Queued {
+    /// Messages handed over and not dropped yet (at most
+    /// [`QUEUED_PER_PAGE`]).
+    count: AtomicUsize,
+    /// Woken each time one is dropped.
+    written: Notify,
+}
+
+/// One message as handed to a connection: the bytes every page shares,
+/// and the page's count, given back when the connection drops them.
+struct Handed {
+    event: Bytes,
+    queued: Arc<Queued>,
+}
+
+impl AsRef<[u8]> for Handed {
+    fn as_ref(&self) -> &[u8] {
+        &self.event
+    }
+}
+
+impl Drop for Handed {
+    fn drop(&mut self) {
+        self.queued.count.fetch_sub(1, Ordering::AcqRel);
+        self.queued.written.notify_one();
+    }
+}
+
+impl Viewer {
+    /// The next bytes for this page, once its connection has room for
+    /// them (fewer than [`QUEUED_PER_PAGE`] of its messages waiting);
+    /// `None` once the stream ends.
+    async fn next(&mut self) -> Option<Bytes> {
+        while self.queued.count.load(Ordering::Acquire) >= QUEUED_PER_PAGE {
+            // A permit left by a drop since the last wait is taken at once:
+            // no wake-up is lost between the check and the wait.
+            tokio::select! {
+                () = self.queued.written.notified() => {}
+                () = self.state.closed() => return None,
+            }
+        }
+        let event = self.next_event().await?;
+        self.queued.count.fetch_add(1, Ordering::AcqRel);
+        Some(Bytes::from_owner(Handed {
+            event,
+            queued: self.queued.clone(),
+        }))
+    }
+
+    /// The message after the last one, as every page shares it.
+    ///
+    /// Every frame is the one encoding all pages share
+    /// ([`Frame`](crate::state::Frame)): the connection's write queue holds
+    /// references, not copies. A page that stops reading stops being
+    /// asked for bytes; when it reads again it is sent the newest whole
+    /// board and no frame older than that, however many it missed.
+    async fn next_event(&mut self) -> Option<Bytes> {
+        if let Some(snapshot) = self.watch.snapshot.take() {
+            self.shown = snapshot.seq();
+            return Some(snapshot.event());
+        }
+        loop {
+            let next = tokio::select! {
+                frame = self.watch.frames.recv() => frame,
+                () = self.state.closed() => return None,
+                () = tokio::time::sleep(KEEP_ALIVE) => return Some(Bytes::from_static(b":\n\n")),
+            };
+            let frame = match next {
+                Ok(frame) => frame,
+                // This page fell behind: send it the whole board instead of
+                // the frames it missed (encoded once for every page behind).
+                Err(RecvError::Lagged(_)) => self.state.page_snapshot()?,
+                Err(RecvError::Closed) => return None,
+            };
+            // Kept in the channel from before the board this page has.
+            if frame.seq() <= self.shown {
+                continue;
+            }
+            self.shown = frame.seq();
+            return Some(frame.event());
+        }
+    }
 }
 
 async fn events(State(state): State<LiveState>) -> Response {
     match stream_for(state.clone()) {
-        Some(sse) => sse.into_response(),
+        Some(body) => (
+            [
+                (header::CONTENT_TYPE, "text/event-stream"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            body,
+        )
+            .into_response(),
         None => ApiError::TooManyViewers.response_in(state.lang()),
     }
 }
 
-/// The event stream of one more page, or `None` while
+/// The event stream of one more page (Server-Sent Events, written here
+/// rather than by axum's `Sse`, which copies each event into a buffer of
+/// its own for every page), or `None` while
 /// [`MAX_VIEWERS`](crate::state::MAX_VIEWERS) pages hold one.
-fn stream_for(state: LiveState) -> Option<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+fn stream_for(state: LiveState) -> Option<Body> {
     let watch = state.watch()?;
-    let viewer = Viewer { state, watch };
+    let viewer = Viewer {
+        state,
+        watch,
+        shown: 0,
+        queued: Arc::default(),
+    };
     let stream = stream::unfold(viewer, |mut v| async move {
-        if let Some(snapshot) = v.watch.snapshot.take() {
-            return Some((Ok(Event::default().data(&*snapshot)), v));
-        }
-        let next = tokio::select! {
-            frame = v.watch.frames.recv() => frame,
-            () = v.state.closed() => return None,
-        };
-        let data = match next {
-            Ok(frame) => frame,
-            // This page fell behind: send it the whole board instead of the
-            // frames it missed (encoded once for every page behind).
-            Err(RecvError::Lagged(_)) => v.state.page_snapshot()?,
-            Err(RecvError::Closed) => return None,
-        };
-        Some((Ok(Event::default().data(&*data)), v))
+        let bytes = v.next().await?;
+        Some((Ok::<_, Infallible>(bytes), v))
     });
-    Some(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Some(Body::from_stream(stream))
 }
 
 /// Serves the live view on `listener` until `shutdown` resolves, with the

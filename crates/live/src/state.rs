@@ -11,6 +11,7 @@
 
 use crate::board::{Board, LIVE_BUCKET_MS, Lane, Mode, Phase};
 use crate::replay::Replay;
+use axum::body::Bytes;
 use hooklab_core::lang::Lang;
 use hooklab_core::report::Summary;
 use hooklab_core::scenario::Scenario;
@@ -31,6 +32,64 @@ pub const TICK: Duration = Duration::from_millis(200);
 /// board), so [`LiveState::watch`] refuses more until one closes.
 pub const MAX_VIEWERS: usize = 256;
 
+/// How many frames the channel keeps for pages that have not taken them
+/// yet (3.2 s of ticks). A page further behind is sent the whole board
+/// instead (one encoding shared by every page behind), and the frames it
+/// missed are dropped: a page needs the newest board, not its history.
+/// The channel's memory is this many frames, whatever the number of pages.
+pub const FRAME_BACKLOG: usize = 16;
+
+/// One message of the event stream, encoded once for every page: the
+/// Server-Sent Event `data: {json}\n\n` and the board's frame number.
+///
+/// Cloning it is a reference count, and so is handing its bytes to a
+/// connection ([`Frame::event`]): a page that stops reading holds
+/// references to frames every page shares, never a copy of its own (each
+/// page's copy of each 34 KB board, queued in its connection, cost a
+/// stalled page 1.7 MB).
+#[derive(Clone, Debug)]
+pub struct Frame {
+    seq: u64,
+    event: Bytes,
+}
+
+impl Frame {
+    /// The event for `json`, the board's JSON after frame `seq`.
+    /// serde_json's compact output has no line break (one inside a string
+    /// is written `\n`), so the event needs one `data:` line.
+    fn new(seq: u64, json: &str) -> Self {
+        debug_assert!(!json.contains('\n'));
+        let mut event = Vec::with_capacity(json.len() + 8);
+        event.extend_from_slice(b"data: ");
+        event.extend_from_slice(json.as_bytes());
+        event.extend_from_slice(b"\n\n");
+        Frame {
+            seq,
+            event: Bytes::from(event),
+        }
+    }
+
+    /// The number of the last frame the board had cut: a page that has this
+    /// whole board needs no frame up to it.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The bytes the connection writes (shared, not copied).
+    pub fn event(&self) -> Bytes {
+        self.event.clone()
+    }
+
+    /// The JSON the event carries.
+    pub fn json(&self) -> &str {
+        let data = self
+            .event
+            .get(b"data: ".len()..self.event.len().saturating_sub(2))
+            .unwrap_or_default();
+        std::str::from_utf8(data).unwrap_or_default()
+    }
+}
+
 /// What the handlers and the ticker share. Cheap to clone.
 #[derive(Clone)]
 pub struct LiveState {
@@ -41,8 +100,8 @@ struct Inner {
     /// The board and the replay; guarded together because a replay tick
     /// writes the board. Held only for short, synchronous updates.
     stage: Mutex<Stage>,
-    /// Frames (JSON) for every connected page.
-    frames: broadcast::Sender<Arc<str>>,
+    /// Frames for every connected page (the last [`FRAME_BACKLOG`] kept).
+    frames: broadcast::Sender<Frame>,
     /// Pages connected so far (a live run waits for the first).
     viewers: watch::Sender<u64>,
     /// Turns true at shutdown: event streams end so the server can stop.
@@ -75,7 +134,7 @@ struct Stage {
     /// previous one, so whatever the board took in after the encoding
     /// reaches the page anyway. Pages connecting or falling behind together
     /// then cost one encoding, not one each.
-    for_pages: Option<(u64, Arc<str>)>,
+    for_pages: Option<Frame>,
 }
 
 impl LiveState {
@@ -83,7 +142,7 @@ impl LiveState {
         LiveState {
             inner: Arc::new(Inner {
                 stage: Mutex::new(stage),
-                frames: broadcast::channel(64).0,
+                frames: broadcast::channel(FRAME_BACKLOG).0,
                 viewers: watch::channel(0).0,
                 closing: watch::channel(false).0,
                 watching: AtomicUsize::new(0),
@@ -209,17 +268,18 @@ impl LiveState {
             if !board.changed() {
                 return;
             }
-            board.frame()
+            // Encoded under the lock, so that frames go out in order.
+            board.frame().map(|json| Frame::new(board.seq(), &json))
         };
         if let Ok(frame) = frame {
             // No page connected is not an error: the frame is simply unseen.
-            let _ = self.inner.frames.send(frame.into());
+            let _ = self.inner.frames.send(frame);
         }
     }
 
     /// A new page: the frames to come, and the whole board now. Subscribing
     /// first means no frame falls between the snapshot and the stream.
-    pub fn subscribe(&self) -> (broadcast::Receiver<Arc<str>>, Option<String>) {
+    pub fn subscribe(&self) -> (broadcast::Receiver<Frame>, Option<String>) {
         let frames = self.inner.frames.subscribe();
         let snapshot = self.snapshot();
         self.joined();
@@ -234,17 +294,17 @@ impl LiveState {
     /// The whole board for a page that connects or fell behind: encoded
     /// once per frame cut (see `Stage::for_pages`), shared by every page
     /// asking before the next.
-    pub fn page_snapshot(&self) -> Option<Arc<str>> {
+    pub fn page_snapshot(&self) -> Option<Frame> {
         let mut stage = self.stage();
         let seq = stage.board.seq();
-        if let Some((at, json)) = &stage.for_pages
-            && *at == seq
+        if let Some(frame) = &stage.for_pages
+            && frame.seq == seq
         {
-            return Some(json.clone());
+            return Some(frame.clone());
         }
-        let json: Arc<str> = stage.board.snapshot().ok()?.into();
-        stage.for_pages = Some((seq, json.clone()));
-        Some(json)
+        let frame = Frame::new(seq, &stage.board.snapshot().ok()?);
+        stage.for_pages = Some(frame.clone());
+        Some(frame)
     }
 
     /// A new page's event stream: its slot among the [`MAX_VIEWERS`], the
@@ -302,9 +362,9 @@ impl LiveState {
 /// A page's event stream, from [`LiveState::watch`].
 pub struct Watch {
     /// The frames to come.
-    pub frames: broadcast::Receiver<Arc<str>>,
+    pub frames: broadcast::Receiver<Frame>,
     /// The whole board when the page connected.
-    pub snapshot: Option<Arc<str>>,
+    pub snapshot: Option<Frame>,
     _slot: Slot,
 }
 

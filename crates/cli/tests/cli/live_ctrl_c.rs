@@ -27,7 +27,7 @@ interval_ms = 1000
 "#;
 
 /// The lines of `child`'s standard error, read on a thread of their own.
-fn stderr_lines(child: &mut Child) -> Receiver<String> {
+pub(crate) fn stderr_lines(child: &mut Child) -> Receiver<String> {
     let err = child.stderr.take().unwrap();
     let (send, lines) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -42,7 +42,7 @@ fn stderr_lines(child: &mut Child) -> Receiver<String> {
 }
 
 /// Waits for a line holding `what`; every line read so far, it included.
-fn until(lines: &Receiver<String>, what: &str, seen: &mut Vec<String>) {
+pub(crate) fn until(lines: &Receiver<String>, what: &str, seen: &mut Vec<String>) {
     loop {
         let line = lines
             .recv_timeout(Duration::from_secs(120))
@@ -55,7 +55,7 @@ fn until(lines: &Receiver<String>, what: &str, seen: &mut Vec<String>) {
     }
 }
 
-fn ctrl_c(child: &Child) {
+pub(crate) fn ctrl_c(child: &Child) {
     let sent = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

@@ -9,6 +9,7 @@ mod flag_checks;
 mod github_ctrl_c;
 mod hostile;
 mod live_ctrl_c;
+mod live_stop_ctrl_c;
 mod messages;
 mod pt_class4;
 mod pt_findings;

@@ -4,6 +4,8 @@
 //! - [`replays`]: a committed result replayed to its end gives its numbers.
 //! - [`seeking`]: a replay moved to an instant shows what a replay played to
 //!   that instant shows.
+//! - [`stalled`]: a page that stops reading is sent the frames every page
+//!   shares, and the newest board once it reads again.
 //! - [`browser`]: the page in headless Chromium, over WebDriver, on loopback.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -12,6 +14,7 @@ mod browser;
 mod handlers;
 mod replays;
 mod seeking;
+mod stalled;
 mod webdriver;
 
 use hooklab_core::lang::Lang;

@@ -98,7 +98,7 @@ async fn seeking_back_from_the_end_runs_the_replay_again() {
         assert!(b.lanes.iter().all(|l| !l.finished));
     });
     state.tick(0.0);
-    let mut frame: Value = serde_json::from_str(&frames.recv().await.unwrap()).unwrap();
+    let mut frame: Value = serde_json::from_str(frames.recv().await.unwrap().json()).unwrap();
     assert_eq!(frame["full"], true);
     frame.as_object_mut().unwrap().remove("seq");
     assert_eq!(frame, want);
