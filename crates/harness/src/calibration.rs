@@ -495,7 +495,7 @@ pub(crate) fn paper_legs(
         Some(c) => {
             let way_us = c.way.as_us() as f64;
             source.push_str(&format!(
-                "; this strategy's way from the settled payment to the shop's record: {:.3} ms, the mean of {} rounds of up to {} notifications of this strategy on a fresh platform and shop, timed right before it ran (so on the machine as it met the strategy), each round replaying a stretch of the run's own settlement gaps with every payment created before the first settles, less their settlement lateness",
+                "; this strategy's way from the settled payment to the shop's record: {:.3} ms, the mean of {} rounds of up to {} notifications of this strategy on a fresh platform and shop, timed right before it ran (so on the machine as it met the strategy), each round replaying a stretch of the run's own settlement gaps and the run's last payment creation before each settlement (every other payment created before the first settles), less their settlement lateness",
                 way_us / 1e3,
                 c.rounds,
                 c.orders
