@@ -182,6 +182,21 @@ struct Slot {
     created_before: Option<Dur>,
 }
 
+/// Which of the sorted `settled` round `round` replays: as many
+/// consecutive ones as fit [`CALIBRATION_ROUND_BUDGET`] at their mean gap,
+/// centred on the `(round + ½)/rounds` quantile.
+fn round_stretch(settled: &[u64], round: u32, rounds: u32) -> std::ops::Range<usize> {
+    let Some((&first, &last)) = settled.first().zip(settled.last()) else {
+        return 0..0;
+    };
+    let mean_gap = Dur((last - first) / (settled.len().saturating_sub(1).max(1) as u64));
+    let n = (round_orders(mean_gap) as usize).min(settled.len());
+    let centre = (settled.len() as u64 * (2 * u64::from(round) + 1)
+        / (2 * u64::from(rounds.max(1)))) as usize;
+    let start = centre.saturating_sub(n / 2).min(settled.len() - n);
+    start..start + n
+}
+
 /// Round `round`'s settlements, as offsets from its first one: a stretch
 /// of consecutive settlements of the scenario's own plan, as many as fit
 /// [`CALIBRATION_ROUND_BUDGET`] at the plan's mean gap, centred on the
@@ -193,17 +208,11 @@ struct Slot {
 /// exchange that woke the threads its delivery takes.
 fn round_settlements(plan: &PlanInstants, round: u32, rounds: u32) -> Vec<Slot> {
     let settled = &plan.settled;
-    let Some((&first, &last)) = settled.first().zip(settled.last()) else {
-        return Vec::new();
-    };
-    let mean_gap = Dur((last - first) / (settled.len().saturating_sub(1).max(1) as u64));
-    let n = (round_orders(mean_gap) as usize).min(settled.len());
-    let centre = (settled.len() as u64 * (2 * u64::from(round) + 1)
-        / (2 * u64::from(rounds.max(1)))) as usize;
-    let start = centre.saturating_sub(n / 2).min(settled.len() - n);
+    let stretch = round_stretch(settled, round, rounds);
+    let start = stretch.start;
     let mut at = 0u64;
-    let mut slots = Vec::with_capacity(n);
-    for j in start..start + n {
+    let mut slots = Vec::with_capacity(stretch.len());
+    for j in stretch {
         let t = settled[j];
         let previous = j.checked_sub(1).map(|p| settled[p]);
         if j > start {
@@ -733,6 +742,62 @@ mod tests {
         assert_eq!(settles[0], last_created + CALIBRATION_LEAD.as_us());
         let from_first: Vec<u64> = settles.iter().map(|t| t - settles[0]).collect();
         assert_eq!(from_first, vec![0, 3_000, 3_000, 50_000]);
+    }
+
+    /// The gap from each settlement but the first to the exchange before
+    /// it (a creation at or before it, or the settlement before it), µs, at
+    /// most the longest gap: `settled` sorted, `created` sorted.
+    fn gaps_since_last_exchange(created: &[u64], settled: &[u64]) -> Vec<u64> {
+        settled
+            .windows(2)
+            .map(|w| {
+                let made = created.partition_point(|&c| c <= w[1]);
+                let last = made.checked_sub(1).map_or(w[0], |c| created[c].max(w[0]));
+                (w[1] - last).min(CALIBRATION_GAP_MAX.as_us())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_rounds_deliveries_find_the_last_exchange_as_the_runs_did() {
+        // checkout's shape: a creation every 5 ms for 1.5 s, each settling
+        // 200 to 2000 ms later (a fixed pseudo-random draw), so deliveries
+        // and creations interleave for the first 1.5 s.
+        let mut x = 42u64;
+        let mut settle = || {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            200_000 + (x >> 33) % 1_800_000
+        };
+        let created: Vec<u64> = (0..300u64).map(|i| i * 5_000).collect();
+        let mut settled: Vec<u64> = created.iter().map(|c| c + settle()).collect();
+        settled.sort_unstable();
+        let run = PlanInstants { created, settled };
+        let (mut matched, mut total, mut after_creation) = (0, 0, 0);
+        for round in 0..CALIBRATION_ROUNDS {
+            let slots = round_settlements(&run, round, CALIBRATION_ROUNDS);
+            let plan = round_plan(template(slots.len() as u64), &slots);
+            let (mut made, mut settles): (Vec<u64>, Vec<u64>) = instants(&plan).into_iter().unzip();
+            made.sort_unstable();
+            settles.sort_unstable();
+            let mine = gaps_since_last_exchange(&made, &settles);
+            let stretch = &run.settled[round_stretch(&run.settled, round, CALIBRATION_ROUNDS)];
+            let theirs = gaps_since_last_exchange(&run.created, stretch);
+            assert_eq!(mine.len(), theirs.len());
+            total += mine.len();
+            matched += mine.iter().zip(&theirs).filter(|(a, b)| a == b).count();
+            after_creation += slots
+                .iter()
+                .skip(1)
+                .filter(|s| s.created_before.is_some())
+                .count();
+        }
+        // A quarter of the rounds' deliveries come right after a creation
+        // (the run's while it still places orders), and each delivery of a
+        // round finds the last exchange as long before it as the run's did
+        // (here every creation finds a later payment to make; a round
+        // without them, as before, missed all 127).
+        assert!(after_creation * 4 > total, "{after_creation} of {total}");
+        assert_eq!(matched, total);
     }
 
     #[test]
