@@ -81,7 +81,10 @@
 //! run's do (checkout: 16, 28, 28, 14, 9 and 4% in those bins and beyond,
 //! against the run's 18, 26, 28, 15, 9 and 3%). A scenario whose creations
 //! end before its settlements start (poll-interval-sweep) keeps none, and
-//! its rounds are as idle as before: the guard against the old bias.
+//! its rounds are as idle as before: the guard against the old bias. What
+//! this pacing still misses (a dense run's own extra work; one round the
+//! machine starved lifting the rounds' mean) is measured in `docs/model.md`
+//! ("The real clock: nor idler than the run").
 //!
 //! **The prediction's own error.** The rounds differ (other processes load
 //! each one differently, and each replays other gaps), and that spread is
