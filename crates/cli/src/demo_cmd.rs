@@ -128,6 +128,7 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<()> {
             finished_for: Some(args.keep),
             ..hooklab_platform::Retention::SERVER
         },
+        lang,
         ..PlatformConfig::default()
     };
     config.validate()?;

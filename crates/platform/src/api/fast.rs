@@ -57,7 +57,7 @@ use super::conditional::IfNoneMatch;
 use super::{Caller, events, payments};
 use crate::Shared;
 use axum::extract::Request;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use futures_util::future::{Either, Ready, ready};
 use hooklab_core::ids::PaymentId;
 use std::convert::Infallible;
@@ -83,8 +83,12 @@ pub struct Api {
 
 /// What [`Api`] answers with: the fast path's answer, ready at the first
 /// poll, or the routes' router's future.
-pub type ApiFuture =
-    Either<Ready<Result<Response, Infallible>>, axum::routing::future::RouteFuture<Infallible>>;
+/// The router's future runs in the request's language (see
+/// [`crate::i18n`]), so the refusals its handlers make are said in it.
+pub type ApiFuture = Either<
+    Ready<Result<Response, Infallible>>,
+    crate::i18n::Answering<axum::routing::future::RouteFuture<Infallible>>,
+>;
 
 impl Api {
     /// The fast path in front of the API's routes ([`super::routed`], with
@@ -104,9 +108,16 @@ impl Api {
                 Either::Left(ready(Ok(response)))
             }
             Taken::Router(request) => {
-                Either::Right(tower::Service::call(&mut self.router.clone(), request))
+                let lang = self.lang(request.headers());
+                let routed = tower::Service::call(&mut self.router.clone(), request);
+                Either::Right(crate::i18n::answering_in(lang, routed))
             }
         }
+    }
+
+    /// The language to answer `headers` in ([`crate::i18n`]).
+    fn lang(&self, headers: &http::HeaderMap) -> hooklab_core::lang::Lang {
+        crate::i18n::for_request(headers, self.shared.config.lang)
     }
 
     /// The answer to `request` if the fast path takes it; the request back,
@@ -169,7 +180,7 @@ impl Api {
         let answer = Caller::admit(shared, &parts.headers).and_then(|merchant| {
             payments::create_with(shared, &merchant, &parts.uri, &parts.headers, &body)
         });
-        Taken::Answered(answer.unwrap_or_else(IntoResponse::into_response))
+        Taken::Answered(answer.unwrap_or_else(|e| e.answer(self.lang(&parts.headers))))
     }
 
     /// `GET /v1/payments/{id}`, as [`payments::get`] answers it.
@@ -179,7 +190,7 @@ impl Api {
             let headers = IfNoneMatch::of(request.headers());
             payments::answer_now(shared, &merchant, id, &headers)
         });
-        answer.unwrap_or_else(IntoResponse::into_response)
+        answer.unwrap_or_else(|e| e.answer(self.lang(request.headers())))
     }
 
     /// `GET /v1/events`, as [`events::list`] answers it.
@@ -192,7 +203,7 @@ impl Api {
                 shared, &merchant, after, limit, &headers,
             ))
         });
-        answer.unwrap_or_else(IntoResponse::into_response)
+        answer.unwrap_or_else(|e| e.answer(self.lang(request.headers())))
     }
 }
 
