@@ -327,3 +327,91 @@ impl IntoResponse for ApiError {
         self.answer(lang)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of each variant, with values of the kind the API quotes.
+    fn every_kind() -> Vec<ApiError> {
+        let said = || Said::new("must be so", "deve ser assim");
+        vec![
+            ApiError::MalformedJson("expected value at line 1 column 1".to_owned()),
+            ApiError::InvalidRequest("missing field `currency` at line 1 column 9".to_owned()),
+            ApiError::InvalidField {
+                field: "url",
+                message: said(),
+            },
+            ApiError::NotFound {
+                what: "webhook endpoint",
+                id: "we_1".to_owned(),
+            },
+            ApiError::Forgotten {
+                what: "payment",
+                id: "pay_1".to_owned(),
+                why: said(),
+            },
+            ApiError::IdempotencyConflict("k".to_owned()),
+            ApiError::Unauthorized,
+            ApiError::AuthScheme("Basic".to_owned()),
+            ApiError::RateLimited {
+                retry_after_secs: 2,
+            },
+            ApiError::RedeliveryLimit {
+                id: "evt_1".to_owned(),
+                limit: 100,
+            },
+            ApiError::StoreUnavailable("disk full".to_owned()),
+            ApiError::NoRoute("/v2".to_owned()),
+            ApiError::MethodNotAllowed,
+            ApiError::BadParameter {
+                name: "wait",
+                message: said(),
+            },
+            ApiError::UnknownParameter {
+                name: "x".to_owned(),
+                message: said(),
+            },
+            ApiError::CursorExpired { message: said() },
+            ApiError::UnsupportedMediaType {
+                header: "Content-Type",
+                value: Some("text/plain".to_owned()),
+                message: said(),
+            },
+            ApiError::TooManyHeld {
+                what: "long polls",
+                max: 8,
+            },
+        ]
+    }
+
+    #[test]
+    fn every_kind_has_a_portuguese_message_and_one_code() {
+        for e in every_kind() {
+            let en = e.message(Lang::En);
+            let pt = e.message(Lang::PtBr);
+            assert_eq!(en, e.to_string());
+            assert_ne!(en, pt, "{e:?}");
+            let code = e.status_and_code();
+            let answer = e.answer(Lang::PtBr);
+            assert_eq!(answer.status(), code.0);
+            assert_eq!(answer.headers()[http::header::CONTENT_LANGUAGE], "pt-BR");
+        }
+    }
+
+    #[test]
+    fn the_words_a_client_sent_are_quoted_the_same_in_both() {
+        let e = ApiError::NotFound {
+            what: "payment",
+            id: "pay_\u{1b}[31m".to_owned(),
+        };
+        assert!(e.message(Lang::PtBr).contains(&quoted("pay_\u{1b}[31m")));
+        assert_eq!(
+            e.message(Lang::PtBr),
+            format!(
+                "não existe pagamento com o id `{}`",
+                quoted("pay_\u{1b}[31m")
+            )
+        );
+    }
+}
