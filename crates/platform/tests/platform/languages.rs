@@ -97,6 +97,12 @@ fn refusals() -> Vec<(Refusal, &'static str)> {
             ),
             "não está em loopback",
         ),
+        // A cursor the platform does not know (the shop's client
+        // recognises it by these words, in either language).
+        (
+            r("GET", "/v1/events?after=evt_nope", None, Some(KEY)),
+            "`after`: `evt_nope` não é nenhum dos seus eventos",
+        ),
         // A query parameter the route does not take.
         (
             r("GET", "/v1/events?afterr=evt_1", None, Some(KEY)),
