@@ -60,7 +60,7 @@ async fn loopback_written_as_numbers_is_loopback_and_stored_as_the_dotted_quad()
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_rooted_localhost_is_refused_for_its_dot_in_both_languages() {
+async fn a_rooted_localhost_is_refused_for_its_dot_as_check_refuses_it() {
     let (p, _) = platform(one_order(10));
     for url in ["http://localhost.:8080/x", "http://LOCALHOST.:8080/x"] {
         let (status, answer) = register(&p, url).await;

@@ -103,6 +103,22 @@ fn refusals() -> Vec<(Refusal, &'static str)> {
             r("GET", "/v1/events?after=evt_nope", None, Some(KEY)),
             "`after`: `evt_nope` não é nenhum dos seus eventos",
         ),
+        // A webhook URL over 2,048 bytes.
+        (
+            r(
+                "POST",
+                "/v1/webhook_endpoints",
+                Some(Box::leak(
+                    format!(
+                        r#"{{"url": "http://127.0.0.1:8080/{}"}}"#,
+                        "a".repeat(3_000)
+                    )
+                    .into_boxed_str(),
+                )),
+                Some(KEY),
+            ),
+            "`url`: tem 3022 bytes; uma URL de webhook pode ter no máximo 2048 bytes",
+        ),
         // A query parameter the route does not take.
         (
             r("GET", "/v1/events?afterr=evt_1", None, Some(KEY)),
