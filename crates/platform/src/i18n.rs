@@ -16,9 +16,9 @@
 //! Every refusal says which it used in `Content-Language`.
 //!
 //! A handler does not carry the language to its errors: the request's
-//! language is set around the routes' future ([`answering_in`], a tokio
+//! language is set around the routes' future (`answering_in`, a tokio
 //! task-local), and [`crate::error::ApiError`]'s `IntoResponse` reads it
-//! ([`answering`]). The fast path (`api::fast`), which answers without that
+//! (`answering`). The fast path (`api::fast`), which answers without that
 //! future, renders its refusals in the language it read itself.
 
 use hooklab_core::lang::Lang;
@@ -71,7 +71,7 @@ pub(crate) fn answering_in<F: Future + Unpin>(lang: Lang, future: F) -> Answerin
     }
 }
 
-/// A future that runs in a request's language ([`answering_in`]): each
+/// A future that runs in a request's language (`answering_in`): each
 /// poll of it polls the inner future with the language set. Unlike
 /// tokio's `TaskLocalFuture` it is `Unpin` when its future is, as the
 /// server's `Shaped` services need.
