@@ -189,11 +189,10 @@ impl ApiError {
                 format!("`{field}`: {}", message.pt_br)
             }
             ApiError::NotFound { what, id } => {
-                let what = thing_pt(what).split_once(' ').map_or(*what, |(_, noun)| noun);
-                format!("não existe {what} com o id `{}`", quoted(id))
+                format!("não existe {} com o id `{}`", thing_pt(what), quoted(id))
             }
             ApiError::Forgotten { what, id, why } => format!(
-                "{} `{}` já terminou e foi esquecido: {}",
+                "o {} `{}` já terminou e foi esquecido: {}",
                 thing_pt(what),
                 id.escape_debug(),
                 why.pt_br
@@ -397,6 +396,29 @@ mod tests {
             assert_eq!(answer.status(), code.0);
             assert_eq!(answer.headers()[http::header::CONTENT_LANGUAGE], "pt-BR");
         }
+    }
+
+    #[test]
+    fn portuguese_reads_as_a_sentence() {
+        let kinds = every_kind();
+        let pt = |i: usize| kinds[i].message(Lang::PtBr);
+        assert_eq!(pt(3), "não existe endpoint de webhook com o id `we_1`");
+        assert_eq!(
+            pt(4),
+            "o pagamento `pay_1` já terminou e foi esquecido: deve ser assim"
+        );
+        assert_eq!(
+            pt(8),
+            "limite de requisições excedido: tente de novo daqui a 2 s"
+        );
+        assert_eq!(
+            pt(17),
+            "long polls demais abertos ao mesmo tempo (no máximo 8 por lojista): feche um primeiro"
+        );
+        assert_eq!(
+            pt(0),
+            "o corpo não é um JSON válido: esperava um valor na linha 1, coluna 1"
+        );
     }
 
     #[test]

@@ -170,12 +170,12 @@ fn quality(q: &str) -> Option<u16> {
 }
 
 /// A word of the API's (what was not found, forgotten or held) in
-/// Portuguese, with its article: `payment` → `o pagamento`.
+/// Portuguese: `payment` → `pagamento` (each a masculine noun).
 pub(crate) fn thing_pt(what: &str) -> &str {
     match what {
-        "payment" => "o pagamento",
-        "event" => "o evento",
-        "webhook endpoint" => "o endpoint de webhook",
+        "payment" => "pagamento",
+        "event" => "evento",
+        "webhook endpoint" => "endpoint de webhook",
         "long polls" => "long polls",
         "event streams" => "streams de eventos",
         other => other,
