@@ -15,13 +15,17 @@
 //!
 //! Every refusal says which it used in `Content-Language`.
 //!
-//! A handler does not carry the language to its errors: the request's
-//! language is set around the routes' future (`answering_in`, a tokio
-//! task-local), and [`crate::error::ApiError`]'s `IntoResponse` reads it
-//! (`answering`). The fast path (`api::fast`), which answers without that
-//! future, renders its refusals in the language it read itself.
+//! A handler does not carry the language to its errors: a layer on the
+//! routes (`layer`) sets the request's language around each route's
+//! future (a tokio task-local), and [`crate::error::ApiError`]'s
+//! `IntoResponse` reads it (`answering`); the same layer says the
+//! framework's own refusals (a body over the limit) in it. The fast path
+//! (`api::fast`), which answers without the routes, renders its refusals
+//! in the language it read itself.
 
+use axum::response::Response;
 use hooklab_core::lang::Lang;
+use hooklab_core::wire::ErrorBody;
 use std::fmt;
 
 /// One message in both languages the API answers in.
@@ -63,24 +67,80 @@ tokio::task_local! {
     static ANSWERING: Lang;
 }
 
-/// `future`, answering in `lang`: errors rendered while it runs are in it.
-pub(crate) fn answering_in<F: Future + Unpin>(lang: Lang, future: F) -> Answering<F> {
-    Answering {
-        lang,
-        inner: future,
+/// The layer that answers each request of the routes in its language:
+/// [`for_request`] on its headers, with `platform` as the default.
+pub(crate) fn layer(platform: Lang) -> Languages {
+    Languages { platform }
+}
+
+/// See [`layer`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Languages {
+    platform: Lang,
+}
+
+impl<S> tower::Layer<S> for Languages {
+    type Service = Speaking<S>;
+
+    fn layer(&self, inner: S) -> Speaking<S> {
+        Speaking {
+            inner,
+            platform: self.platform,
+        }
     }
 }
 
-/// A future that runs in a request's language (`answering_in`): each
-/// poll of it polls the inner future with the language set. Unlike
-/// tokio's `TaskLocalFuture` it is `Unpin` when its future is, as the
-/// server's `Shaped` services need.
-pub struct Answering<F> {
+/// A route behind [`Languages`].
+#[derive(Clone, Debug)]
+pub(crate) struct Speaking<S> {
+    inner: S,
+    platform: Lang,
+}
+
+impl<S> tower::Service<axum::extract::Request> for Speaking<S>
+where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = Response,
+            Error = std::convert::Infallible,
+        >,
+    S::Future: Unpin,
+{
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = Answering<S::Future>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        let lang = for_request(request.headers(), self.platform);
+        Answering {
+            lang,
+            inner: self.inner.call(request),
+        }
+    }
+}
+
+/// A route's future, run in its request's language: each poll of it
+/// polls the inner future with the language set (so the errors rendered
+/// meanwhile are in it), and a refusal the framework made is said in it
+/// too ([`framework_refusal`]). Unlike tokio's `TaskLocalFuture` it
+/// needs no pinning of its own: it is `Unpin` when its future is (axum's
+/// route futures are).
+pub(crate) struct Answering<F> {
     lang: Lang,
     inner: F,
 }
 
-impl<F: Future + Unpin> Future for Answering<F> {
+impl<F> Future for Answering<F>
+where
+    F: Future<Output = Result<Response, std::convert::Infallible>> + Unpin,
+{
     type Output = F::Output;
 
     fn poll(
@@ -90,8 +150,71 @@ impl<F: Future + Unpin> Future for Answering<F> {
         let this = &mut *self;
         let lang = this.lang;
         let inner = &mut this.inner;
-        ANSWERING.sync_scope(lang, || std::pin::Pin::new(inner).poll(cx))
+        ANSWERING
+            .sync_scope(lang, || std::pin::Pin::new(inner).poll(cx))
+            .map(|answer| answer.map(|response| framework_refusal(response, lang)))
     }
+}
+
+/// A refusal the framework made rather than a handler (a body over the
+/// limit, a broken chunked body: `hooklab_core::http::server`'s error
+/// shape words them, in English), said in `lang` too: its code kept, the
+/// message translated by code with the framework's words as the detail,
+/// and `Content-Language`. Any other answer passes as it is.
+fn framework_refusal(response: Response, lang: Lang) -> Response {
+    if !response.status().is_client_error()
+        || response
+            .headers()
+            .contains_key(http::header::CONTENT_LANGUAGE)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let english = http::HeaderValue::from_static(Lang::En.code());
+    if lang == Lang::En {
+        parts
+            .headers
+            .insert(http::header::CONTENT_LANGUAGE, english);
+        return Response::from_parts(parts, body);
+    }
+    // The shaped refusal is one buffer, whole at the first poll.
+    let bytes = match crate::api::fast::read_whole(body) {
+        Ok(bytes) => bytes,
+        Err(body) => {
+            parts
+                .headers
+                .insert(http::header::CONTENT_LANGUAGE, english);
+            return Response::from_parts(parts, body);
+        }
+    };
+    let Ok(shaped) = serde_json::from_slice::<ErrorBody>(&bytes) else {
+        // Not the JSON shape after all: what was read, as it was.
+        parts
+            .headers
+            .insert(http::header::CONTENT_LANGUAGE, english);
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    let detail = &shaped.error.message;
+    let message = match shaped.error.code.as_str() {
+        "body_too_large" => format!(
+            "o corpo passa do limite que a API lê, {} bytes (2 MB) ({detail})",
+            crate::api::MAX_BODY_BYTES
+        ),
+        "request_timeout" => format!("o corpo do pedido não chegou a tempo ({detail})"),
+        _ => format!("a plataforma não conseguiu ler o pedido ({detail})"),
+    };
+    let body = serde_json::to_vec(&ErrorBody::new(&shaped.error.code, message)).unwrap_or_default();
+    if parts.headers.contains_key(http::header::CONTENT_LENGTH) {
+        parts.headers.insert(
+            http::header::CONTENT_LENGTH,
+            http::HeaderValue::from(body.len()),
+        );
+    }
+    parts.headers.insert(
+        http::header::CONTENT_LANGUAGE,
+        http::HeaderValue::from_static(lang.code()),
+    );
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// The language of the request being answered; English outside one.

@@ -83,12 +83,8 @@ pub struct Api {
 
 /// What [`Api`] answers with: the fast path's answer, ready at the first
 /// poll, or the routes' router's future.
-/// The router's future runs in the request's language (see
-/// [`crate::i18n`]), so the refusals its handlers make are said in it.
-pub type ApiFuture = Either<
-    Ready<Result<Response, Infallible>>,
-    crate::i18n::Answering<axum::routing::future::RouteFuture<Infallible>>,
->;
+pub type ApiFuture =
+    Either<Ready<Result<Response, Infallible>>, axum::routing::future::RouteFuture<Infallible>>;
 
 impl Api {
     /// The fast path in front of the API's routes ([`super::routed`], with
@@ -108,9 +104,7 @@ impl Api {
                 Either::Left(ready(Ok(response)))
             }
             Taken::Router(request) => {
-                let lang = self.lang(request.headers());
-                let routed = tower::Service::call(&mut self.router.clone(), request);
-                Either::Right(crate::i18n::answering_in(lang, routed))
+                Either::Right(tower::Service::call(&mut self.router.clone(), request))
             }
         }
     }
@@ -236,6 +230,19 @@ fn whole_body(
             }
         }
         Some(Err(e)) => Some(Err(Err(e))),
+    }
+}
+
+/// `body` whole, if one poll gives all of it (a body built from one buffer,
+/// as a shaped refusal is); otherwise the body back, as it was.
+pub(crate) fn read_whole(mut body: axum::body::Body) -> Result<bytes::Bytes, axum::body::Body> {
+    match whole_body(&mut body) {
+        Some(Ok(bytes)) => Ok(bytes),
+        None => Err(body),
+        Some(Err(first)) => Err(axum::body::Body::new(Prefixed {
+            first: Some(first),
+            rest: body,
+        })),
     }
 }
 

@@ -43,7 +43,7 @@ mod content;
 mod create_body;
 mod endpoints;
 mod events;
-mod fast;
+pub(crate) mod fast;
 pub(crate) mod long_poll;
 mod payments;
 pub use endpoints::MAX_URL_BYTES;
@@ -77,6 +77,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 /// Every route, with the layers every request went through before the fast
 /// path (the body limit, the error shape, the request log).
 pub(crate) fn routed(shared: Arc<Shared>) -> Router {
+    let shared_lang = shared.config.lang;
     let router = Router::new()
         .route("/v1/payments", post(payments::create))
         .route("/v1/payments/{id}", get(payments::get))
@@ -107,6 +108,9 @@ pub(crate) fn routed(shared: Arc<Shared>) -> Router {
     hooklab_core::http::server::error_shape(router)
         // One DEBUG span and `answered` line per request (`RUST_LOG=hooklab=debug`).
         .layer(hooklab_core::http::trace::layer("platform"))
+        // Refusals in the request's language (`Accept-Language`, else the
+        // platform's), the framework's above included.
+        .layer(crate::i18n::layer(shared_lang))
 }
 
 /// Counts a refused request, then hands the error on.

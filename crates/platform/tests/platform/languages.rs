@@ -234,3 +234,58 @@ async fn the_platforms_language_answers_unless_the_request_asks_for_another() {
         assert_eq!(english, platform_english, "{what}");
     }
 }
+
+/// The framework's own refusals (a body over the 2 MB limit, declared or
+/// sent), which no handler words: the same code in both languages, the
+/// message in Portuguese when asked, `Content-Language` in both.
+#[tokio::test(start_paused = true)]
+async fn the_frameworks_refusals_are_said_in_portuguese_too() {
+    let p = speaking(Lang::En);
+    let big = "x".repeat(3_000_000);
+    for declared in [true, false] {
+        let mut answers = Vec::new();
+        for accept in ["en", "pt-BR"] {
+            let mut req = Request::post("/v1/payments")
+                .header("authorization", format!("Bearer {KEY}"))
+                .header("content-type", "application/json")
+                .header("accept-language", accept);
+            if declared {
+                req = req.header("content-length", big.len());
+            }
+            let res = p
+                .router()
+                .oneshot(req.body(Body::from(big.clone())).unwrap())
+                .await
+                .unwrap();
+            let status = res.status();
+            let language = res.headers()["content-language"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let length = res
+                .headers()
+                .get("content-length")
+                .map(|v| v.to_str().unwrap().parse::<usize>().unwrap());
+            let bytes = res.into_body().collect().await.unwrap().to_bytes();
+            if let Some(length) = length {
+                assert_eq!(length, bytes.len(), "declared {declared}, {accept}");
+            }
+            let value: Value = serde_json::from_slice(&bytes).unwrap();
+            answers.push((status, language, value));
+        }
+        let [(en_status, en_lang, en), (pt_status, pt_lang, pt)] = &answers[..] else {
+            unreachable!()
+        };
+        assert_eq!(*en_status, StatusCode::PAYLOAD_TOO_LARGE, "{en}");
+        assert_eq!(pt_status, en_status);
+        assert_eq!(en["error"]["code"], "body_too_large", "{en}");
+        assert_eq!(pt["error"]["code"], en["error"]["code"]);
+        assert_eq!(en_lang, "en");
+        assert_eq!(pt_lang, "pt-BR");
+        let message = pt["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("o corpo passa do limite que a API lê, 2097152 bytes (2 MB)"),
+            "declared {declared}: {message}"
+        );
+    }
+}
