@@ -138,6 +138,7 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<PlatformEn
             finished_for: Some(args.keep),
             ..hooklab_platform::Retention::SERVER
         },
+        lang,
         ..PlatformConfig::default()
     };
     config.validate()?;

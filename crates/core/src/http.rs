@@ -198,6 +198,55 @@ pub fn is_rooted_localhost(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost.")
 }
 
+/// The IPv4 address a host written as numbers names, as a WHATWG URL
+/// parser reads it (the URL Standard's "IPv4 parser"): `127.1`,
+/// `0x7f000001`, `2130706433` and `0177.0.0.1` are all `127.0.0.1`. `None`
+/// for a host that is not one (`localhost`, `example.com`, `1.2.3.4.5`,
+/// `127.256.0.1`).
+///
+/// [`ensure_loopback`] reads only the dotted quad (`127.0.0.1`); reqwest,
+/// curl and browsers send a request for `http://127.1/` to `127.0.0.1`. A
+/// caller that takes these forms (the platform's webhook endpoints, as
+/// `hooklab check` does through reqwest's parser) rewrites the host to the
+/// dotted quad, which every part of hooklab then reads alike.
+pub fn numeric_ipv4(host: &str) -> Option<std::net::Ipv4Addr> {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let parts: Vec<&str> = host.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut numbers = Vec::with_capacity(parts.len());
+    for part in &parts {
+        let (digits, radix) =
+            if let Some(hex) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
+                (hex, 16)
+            } else if part.len() > 1 && part.starts_with('0') {
+                (&part[1..], 8)
+            } else {
+                (*part, 10)
+            };
+        if part.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+            return None;
+        }
+        // `0x` alone is 0, as the standard reads it.
+        let n = if digits.is_empty() {
+            0
+        } else {
+            u64::from_str_radix(digits, radix).ok()?
+        };
+        numbers.push(n);
+    }
+    let (last, leading) = numbers.split_last()?;
+    if leading.iter().any(|&n| n > 255) || *last >= 256u64.pow(5 - numbers.len() as u32) {
+        return None;
+    }
+    let mut address = *last;
+    for (i, n) in leading.iter().enumerate() {
+        address += n << (8 * (3 - i));
+    }
+    u32::try_from(address).ok().map(std::net::Ipv4Addr::from)
+}
+
 /// Refuses any URL whose host is not on the loopback network.
 ///
 /// hooklab is a lab bench: its tools and tests never send traffic anywhere but
@@ -255,6 +304,40 @@ mod tests {
             next = cause.source();
         }
         out
+    }
+
+    #[test]
+    fn hosts_written_as_numbers_are_read_as_a_url_parser_reads_them() {
+        let ip = |s: &str| numeric_ipv4(s).map(|a| a.to_string());
+        for (host, address) in [
+            ("127.0.0.1", "127.0.0.1"),
+            ("127.1", "127.0.0.1"),
+            ("0x7f000001", "127.0.0.1"),
+            ("0X7F000001", "127.0.0.1"),
+            ("2130706433", "127.0.0.1"),
+            ("0177.0.0.1", "127.0.0.1"),
+            ("127.0.1", "127.0.0.1"),
+            ("127.0.0.2.", "127.0.0.2"),
+            ("10.1", "10.0.0.1"),
+            ("0x0a000001", "10.0.0.1"),
+            ("0x", "0.0.0.0"),
+        ] {
+            assert_eq!(ip(host).as_deref(), Some(address), "{host}");
+        }
+        for host in [
+            "localhost",
+            "example.com",
+            "1.2.3.4.5",
+            "127.256.0.1",
+            "4294967296",
+            "127..1",
+            "",
+            "08",
+            "0x1g",
+            "127.1.2.3a",
+        ] {
+            assert_eq!(ip(host), None, "{host}");
+        }
     }
 
     #[test]

@@ -4,10 +4,16 @@
 //! `{"error": {"code": "...", "message": "..."}}`, as real providers answer:
 //! the code is for programs, the message is for the developer reading it.
 //! Nothing a client sends can make the platform panic or answer 500.
+//!
+//! The message is in English or Brazilian Portuguese ([`crate::i18n`]):
+//! [`ApiError`]'s `Display` is the English (what logs and tests read),
+//! [`ApiError::message`] either; the code is the same in both.
 
+use crate::i18n::{Said, thing_pt};
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use hooklab_core::lang::Lang;
 use hooklab_core::wire::ErrorBody;
 
 /// Why the API refused a request.
@@ -26,7 +32,7 @@ pub enum ApiError {
         /// The field.
         field: &'static str,
         /// What is wrong with it.
-        message: String,
+        message: Said,
     },
     /// Occurs when the id in the path names nothing this platform has.
     #[error("no {what} with id `{}`", quoted(id))]
@@ -45,7 +51,7 @@ pub enum ApiError {
         /// The id asked for.
         id: String,
         /// After what it was forgotten.
-        why: String,
+        why: Said,
     },
     /// Occurs when an `Idempotency-Key` is reused with different parameters.
     #[error(
@@ -101,7 +107,7 @@ pub enum ApiError {
         /// The parameter or header.
         name: &'static str,
         /// What is wrong with it.
-        message: String,
+        message: Said,
     },
     /// Occurs when a query names a parameter the route does not take: as
     /// [`ApiError::BadParameter`] (the same 400 `invalid_parameter`), with
@@ -111,7 +117,7 @@ pub enum ApiError {
         /// The parameter sent.
         name: String,
         /// What the route takes instead.
-        message: String,
+        message: Said,
     },
     /// Occurs when `GET /v1/events?after=` (or a stream's `Last-Event-ID`)
     /// names a place in the log after which an event was forgotten before
@@ -120,18 +126,18 @@ pub enum ApiError {
     #[error("{message}")]
     CursorExpired {
         /// What was forgotten, how long the log keeps, what to do.
-        message: String,
+        message: Said,
     },
     /// Occurs when a body's `Content-Type` or `Content-Encoding` is not one
     /// the API reads (see `crate::api::content`): 415.
-    #[error("{}", unsupported(header, value.as_deref(), message))]
+    #[error("{}", unsupported(header, value.as_deref(), &message.en))]
     UnsupportedMediaType {
         /// `Content-Type` or `Content-Encoding`.
         header: &'static str,
         /// The value sent (`None`: the header was sent more than once).
         value: Option<String>,
         /// What the API reads instead.
-        message: String,
+        message: Said,
     },
     /// Occurs when the merchant already holds as many long polls or streams
     /// open as the platform allows.
@@ -167,6 +173,102 @@ fn unsupported(header: &str, value: Option<&str>, message: &str) -> String {
 }
 
 impl ApiError {
+    /// What the answer says, in `lang`: the `Display` in English, the same
+    /// sentence in Brazilian Portuguese. Values the client sent, codes,
+    /// headers and routes are quoted as they are in both.
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            ApiError::MalformedJson(detail) => {
+                format!("o corpo não é um JSON válido: {}", crate::i18n::serde_pt(detail))
+            }
+            ApiError::InvalidRequest(detail) => crate::i18n::serde_pt(detail),
+            ApiError::InvalidField { field, message } => {
+                format!("`{field}`: {}", message.pt_br)
+            }
+            ApiError::NotFound { what, id } => {
+                format!("não existe {} com o id `{}`", thing_pt(what), quoted(id))
+            }
+            ApiError::Forgotten { what, id, why } => format!(
+                "o {} `{}` já terminou e foi esquecido: {}",
+                thing_pt(what),
+                id.escape_debug(),
+                why.pt_br
+            ),
+            ApiError::IdempotencyConflict(key) => format!(
+                "a Idempotency-Key `{}` já foi usada com outros parâmetros; use uma chave nova para um novo pagamento",
+                quoted(key)
+            ),
+            ApiError::Unauthorized => "chave de API ausente ou desconhecida: envie \
+                `Authorization: Bearer <chave de API>` (o hooklab platform mostra a chave ao iniciar)"
+                .to_owned(),
+            ApiError::AuthScheme(scheme) => format!(
+                "`Authorization` usa o esquema `{}`, não `Bearer`: envie `Authorization: Bearer <chave de API>` (o hooklab platform mostra a chave ao iniciar)",
+                quoted(scheme)
+            ),
+            ApiError::RateLimited { retry_after_secs } => {
+                format!("limite de requisições excedido: tente de novo daqui a {retry_after_secs} s")
+            }
+            ApiError::RedeliveryLimit { id, limit } => format!(
+                "o evento `{}` já foi reenviado {limit} vezes, o máximo que esta plataforma permite; corrija o receptor e depois use recover",
+                quoted(id)
+            ),
+            ApiError::StoreUnavailable(detail) => format!(
+                "a plataforma não conseguiu gravar isto de forma durável e está parando: {detail}"
+            ),
+            ApiError::NoRoute(path) => format!("não há rota para {}", quoted(path)),
+            ApiError::MethodNotAllowed => "método não permitido neste caminho".to_owned(),
+            ApiError::BadParameter { name, message } => format!("`{name}`: {}", message.pt_br),
+            ApiError::UnknownParameter { name, message } => {
+                format!("`{}`: {}", quoted(name), message.pt_br)
+            }
+            ApiError::CursorExpired { message } => message.pt_br.clone(),
+            ApiError::UnsupportedMediaType {
+                header,
+                value,
+                message,
+            } => unsupported(header, value.as_deref(), &message.pt_br),
+            ApiError::TooManyHeld { what, max } => format!(
+                "{} demais abertos ao mesmo tempo (no máximo {max} por lojista): feche um primeiro",
+                thing_pt(what)
+            ),
+        }
+    }
+
+    /// The answer to send, its message in `lang` and `Content-Language`
+    /// saying which.
+    pub fn answer(self, lang: Lang) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = hooklab_core::printable::excerpt(&self.message(lang), MESSAGE_CHARS);
+        let mut response = (status, Json(ErrorBody::new(code, message))).into_response();
+        response.headers_mut().insert(
+            http::header::CONTENT_LANGUAGE,
+            http::HeaderValue::from_static(lang.code()),
+        );
+        match self {
+            ApiError::RateLimited { retry_after_secs } => {
+                response.headers_mut().insert(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from(retry_after_secs),
+                );
+            }
+            // RFC 9110, 12.5.3: a 415 for a coding says which it takes.
+            ApiError::UnsupportedMediaType {
+                header: "Content-Encoding",
+                ..
+            } => {
+                response.headers_mut().insert(
+                    http::header::ACCEPT_ENCODING,
+                    http::HeaderValue::from_static("identity"),
+                );
+            }
+            _ => {}
+        }
+        response
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
@@ -216,30 +318,122 @@ impl ApiError {
     }
 }
 
+/// Through axum (the routes' handlers and extractors): in the language of
+/// the request being answered ([`crate::i18n`]).
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        let message = hooklab_core::printable::excerpt(&self.to_string(), MESSAGE_CHARS);
-        let mut response = (status, Json(ErrorBody::new(code, message))).into_response();
-        match self {
-            ApiError::RateLimited { retry_after_secs } => {
-                response.headers_mut().insert(
-                    http::header::RETRY_AFTER,
-                    http::HeaderValue::from(retry_after_secs),
-                );
-            }
-            // RFC 9110, 12.5.3: a 415 for a coding says which it takes.
+        let lang = crate::i18n::answering();
+        self.answer(lang)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of each variant, with values of the kind the API quotes.
+    fn every_kind() -> Vec<ApiError> {
+        let said = || Said::new("must be so", "deve ser assim");
+        vec![
+            ApiError::MalformedJson("expected value at line 1 column 1".to_owned()),
+            ApiError::InvalidRequest("missing field `currency` at line 1 column 9".to_owned()),
+            ApiError::InvalidField {
+                field: "url",
+                message: said(),
+            },
+            ApiError::NotFound {
+                what: "webhook endpoint",
+                id: "we_1".to_owned(),
+            },
+            ApiError::Forgotten {
+                what: "payment",
+                id: "pay_1".to_owned(),
+                why: said(),
+            },
+            ApiError::IdempotencyConflict("k".to_owned()),
+            ApiError::Unauthorized,
+            ApiError::AuthScheme("Basic".to_owned()),
+            ApiError::RateLimited {
+                retry_after_secs: 2,
+            },
+            ApiError::RedeliveryLimit {
+                id: "evt_1".to_owned(),
+                limit: 100,
+            },
+            ApiError::StoreUnavailable("disk full".to_owned()),
+            ApiError::NoRoute("/v2".to_owned()),
+            ApiError::MethodNotAllowed,
+            ApiError::BadParameter {
+                name: "wait",
+                message: said(),
+            },
+            ApiError::UnknownParameter {
+                name: "x".to_owned(),
+                message: said(),
+            },
+            ApiError::CursorExpired { message: said() },
             ApiError::UnsupportedMediaType {
-                header: "Content-Encoding",
-                ..
-            } => {
-                response.headers_mut().insert(
-                    http::header::ACCEPT_ENCODING,
-                    http::HeaderValue::from_static("identity"),
-                );
-            }
-            _ => {}
+                header: "Content-Type",
+                value: Some("text/plain".to_owned()),
+                message: said(),
+            },
+            ApiError::TooManyHeld {
+                what: "long polls",
+                max: 8,
+            },
+        ]
+    }
+
+    #[test]
+    fn every_kind_has_a_portuguese_message_and_one_code() {
+        for e in every_kind() {
+            let en = e.message(Lang::En);
+            let pt = e.message(Lang::PtBr);
+            assert_eq!(en, e.to_string());
+            assert_ne!(en, pt, "{e:?}");
+            let code = e.status_and_code();
+            let answer = e.answer(Lang::PtBr);
+            assert_eq!(answer.status(), code.0);
+            assert_eq!(answer.headers()[http::header::CONTENT_LANGUAGE], "pt-BR");
         }
-        response
+    }
+
+    #[test]
+    fn portuguese_reads_as_a_sentence() {
+        let kinds = every_kind();
+        let pt = |i: usize| kinds[i].message(Lang::PtBr);
+        assert_eq!(pt(3), "não existe endpoint de webhook com o id `we_1`");
+        assert_eq!(
+            pt(4),
+            "o pagamento `pay_1` já terminou e foi esquecido: deve ser assim"
+        );
+        assert_eq!(
+            pt(8),
+            "limite de requisições excedido: tente de novo daqui a 2 s"
+        );
+        assert_eq!(
+            pt(17),
+            "long polls demais abertos ao mesmo tempo (no máximo 8 por lojista): feche um primeiro"
+        );
+        assert_eq!(
+            pt(0),
+            "o corpo não é um JSON válido: esperava um valor na linha 1, coluna 1"
+        );
+    }
+
+    #[test]
+    fn the_words_a_client_sent_are_quoted_the_same_in_both() {
+        let e = ApiError::NotFound {
+            what: "payment",
+            id: "pay_\u{1b}[31m".to_owned(),
+        };
+        assert!(e.message(Lang::PtBr).contains(&quoted("pay_\u{1b}[31m")));
+        assert_eq!(
+            e.message(Lang::PtBr),
+            format!(
+                "não existe pagamento com o id `{}`",
+                quoted("pay_\u{1b}[31m")
+            )
+        );
     }
 }

@@ -24,7 +24,9 @@
 //!   SQLite file written through before the platform answers or acts, with
 //!   a transactional outbox for webhooks.
 //! - [`error`]: the one error type of the API, rendered as
-//!   `{"error": {"code", "message"}}`.
+//!   `{"error": {"code", "message"}}`, its message in English or
+//!   Brazilian Portuguese ([`i18n`]: `Accept-Language`, else
+//!   [`PlatformConfig::lang`]).
 //!
 //! The platform never imports the shop: they meet only over HTTP, as a real
 //! shop and a real provider do.
@@ -32,6 +34,7 @@
 pub mod api;
 pub mod dispatch;
 pub mod error;
+pub mod i18n;
 pub mod ledger;
 pub mod merchants;
 pub mod news;
@@ -107,6 +110,9 @@ pub struct PlatformConfig {
     /// With a durable store: whether a settlement writes its outbox rows in
     /// its own transaction (the default) or separately, later.
     pub outbox: store::OutboxMode,
+    /// The language of the API's error messages when a request's
+    /// `Accept-Language` names none it speaks (see [`i18n`]).
+    pub lang: hooklab_core::lang::Lang,
 }
 
 /// The platform's memory bounds. A platform left running against a dead
@@ -251,6 +257,7 @@ impl Default for PlatformConfig {
             disable_after_failures: None,
             retention: Retention::KEEP_ALL,
             outbox: store::OutboxMode::Transactional,
+            lang: hooklab_core::lang::Lang::En,
         }
     }
 }
@@ -442,13 +449,21 @@ impl Shared {
     /// after what.
     pub(crate) fn forgotten(&self, what: &'static str, id: String) -> error::ApiError {
         let why = match self.config.retention.finished_for {
-            Some(window) => format!(
-                "this platform keeps a finished payment and its event in memory for {window} \
-                 after the last delivery (`hooklab platform --keep`), and this one's retention \
-                 window has passed"
+            Some(window) => i18n::Said::new(
+                format!(
+                    "this platform keeps a finished payment and its event in memory for {window} \
+                     after the last delivery (`hooklab platform --keep`), and this one's retention \
+                     window has passed"
+                ),
+                format!(
+                    "esta plataforma guarda na memória um pagamento finalizado e seu evento por \
+                     {window} após a última entrega (`hooklab platform --keep`), e esse prazo já passou"
+                ),
             ),
-            None => "this simulation forgets a finished payment once its shop knew the outcome"
-                .to_owned(),
+            None => i18n::Said::new(
+                "this simulation forgets a finished payment once its shop knew the outcome",
+                "esta simulação esquece um pagamento finalizado assim que a loja fica sabendo do resultado",
+            ),
         };
         api::refuse(self, error::ApiError::Forgotten { what, id, why })
     }

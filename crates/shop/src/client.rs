@@ -94,7 +94,10 @@ impl ClientError {
         matches!(
             self,
             ClientError::Refused { status: 400, code, message, .. }
-                if code == "invalid_parameter" && message.contains("none of your events")
+                if code == "invalid_parameter"
+                    // In either language (`hooklab --lang pt-BR platform`).
+                    && (message.contains("none of your events")
+                        || message.contains("nenhum dos seus eventos"))
         )
     }
 

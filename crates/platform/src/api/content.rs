@@ -33,6 +33,7 @@
 //! empty one with curl's form type, and neither says anything to refuse).
 
 use crate::error::ApiError;
+use crate::i18n::Said;
 use http::HeaderMap;
 use http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 
@@ -45,16 +46,22 @@ pub(super) fn readable(headers: &HeaderMap) -> Result<(), ApiError> {
             return Err(ApiError::UnsupportedMediaType {
                 header: "Content-Type",
                 value: None,
-                message: "sent more than once; send one: application/json".to_owned(),
+                message: Said::new(
+                    "sent more than once; send one: application/json",
+                    "enviado mais de uma vez; envie um só: application/json",
+                ),
             });
         }
         if !is_json(first.as_bytes()) {
             return Err(ApiError::UnsupportedMediaType {
                 header: "Content-Type",
                 value: Some(String::from_utf8_lossy(first.as_bytes()).into_owned()),
-                message: "the API reads JSON only: send `Content-Type: application/json` \
-                          (curl: -H 'Content-Type: application/json'; -d alone sends a form type)"
-                    .to_owned(),
+                message: Said::new(
+                    "the API reads JSON only: send `Content-Type: application/json` \
+                     (curl: -H 'Content-Type: application/json'; -d alone sends a form type)",
+                    "a API só lê JSON: envie `Content-Type: application/json` \
+                     (curl: -H 'Content-Type: application/json'; o -d sozinho envia um tipo de formulário)",
+                ),
             });
         }
     }
@@ -67,9 +74,12 @@ pub(super) fn readable(headers: &HeaderMap) -> Result<(), ApiError> {
             return Err(ApiError::UnsupportedMediaType {
                 header: "Content-Encoding",
                 value: Some(String::from_utf8_lossy(value.as_bytes()).into_owned()),
-                message: "the API reads a body as it is sent: send it without a coding \
-                          (leave Content-Encoding out, or send identity)"
-                    .to_owned(),
+                message: Said::new(
+                    "the API reads a body as it is sent: send it without a coding \
+                     (leave Content-Encoding out, or send identity)",
+                    "a API lê o corpo como ele é enviado: envie-o sem codificação \
+                     (deixe de fora o Content-Encoding, ou envie identity)",
+                ),
             });
         }
     }

@@ -8,6 +8,7 @@ use super::query::Params;
 use super::{Caller, refuse};
 use crate::Shared;
 use crate::error::ApiError;
+use crate::i18n::Said;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -35,17 +36,29 @@ pub(crate) struct ListQuery {
 const LIST_PARAMS: Params = Params {
     route: "GET /v1/events",
     takes: &[
-        ("after", "the id of the last event you received"),
-        ("limit", LIMIT_TAKES),
         (
-            "wait",
-            "a duration such as 30s or 500ms (a bare number is milliseconds)",
+            "after",
+            "the id of the last event you received",
+            "o id do último evento que você recebeu",
         ),
+        ("limit", LIMIT_TAKES, LIMIT_TAKES_PT),
+        ("wait", WAIT_TAKES, WAIT_TAKES_PT),
     ],
 };
 
+/// What a long poll's `wait` takes, in words.
+pub(super) const WAIT_TAKES: &str =
+    "a duration such as 30s or 500ms (a bare number is milliseconds)";
+
+/// [`WAIT_TAKES`] in Portuguese.
+pub(super) const WAIT_TAKES_PT: &str =
+    "uma duração como 30s ou 500ms (um número sozinho é em milissegundos)";
+
 /// What a page's `limit` takes (1 to [`MAX_LIMIT`]).
 const LIMIT_TAKES: &str = "a whole number from 1 to 1000";
+
+/// [`LIMIT_TAKES`] in Portuguese.
+const LIMIT_TAKES_PT: &str = "um número inteiro de 1 a 1000";
 
 impl ListQuery {
     /// The query of `uri`, read by [`super::query::plain`] when it can be,
@@ -141,9 +154,15 @@ pub(super) fn checked(
                 shared,
                 ApiError::BadParameter {
                     name: "after",
-                    message: format!(
-                        "`{}` is none of your events; send the id of the last event you received, or no `after` to start from the first",
-                        quoted(&cursor.0)
+                    message: Said::new(
+                        format!(
+                            "`{}` is none of your events; send the id of the last event you received, or no `after` to start from the first",
+                            quoted(&cursor.0)
+                        ),
+                        format!(
+                            "`{}` não é nenhum dos seus eventos; envie o id do último evento que você recebeu, ou nenhum `after` para começar do primeiro",
+                            quoted(&cursor.0)
+                        ),
                     ),
                 },
             ));
@@ -152,7 +171,10 @@ pub(super) fn checked(
             shared,
             merchant,
             cursor,
-            "list again without `after`, which starts after the last event forgotten",
+            &Said::new(
+                "list again without `after`, which starts after the last event forgotten",
+                "liste de novo sem `after`, que começa depois do último evento esquecido",
+            ),
         )?;
     }
     Ok((after, limit, wait))
@@ -168,24 +190,36 @@ pub(super) fn expired(
     shared: &Shared,
     merchant: &MerchantId,
     cursor: &EventId,
-    restart: &str,
+    restart: &Said,
 ) -> Result<(), ApiError> {
     let lost = shared.ledger().forgotten_after(merchant, cursor);
     let Some(newest) = lost else {
         return Ok(());
     };
     let keeps = match shared.config.retention.finished_for {
-        Some(window) => format!(
-            "this platform keeps a finished event for {window} after its last delivery (`hooklab platform --keep`)"
+        Some(window) => Said::new(
+            format!(
+                "this platform keeps a finished event for {window} after its last delivery (`hooklab platform --keep`)"
+            ),
+            format!(
+                "esta plataforma guarda um evento finalizado por {window} após a última entrega (`hooklab platform --keep`)"
+            ),
         ),
-        None => "this platform forgot them".to_owned(),
+        None => Said::new("this platform forgot them", "esta plataforma os esqueceu"),
     };
+    let cursor = quoted(&cursor.0);
     Err(refuse(
         shared,
         ApiError::CursorExpired {
-            message: format!(
-                "events after `{}` were forgotten before you read them (the newest forgotten: `{newest}`): {keeps}, and this cursor is older. Read the payments you are waiting for with GET /v1/payments/{{id}} (a forgotten one answers 410 `forgotten`), then {restart}; read the log more often than that, or keep events longer",
-                quoted(&cursor.0)
+            message: Said::new(
+                format!(
+                    "events after `{cursor}` were forgotten before you read them (the newest forgotten: `{newest}`): {}, and this cursor is older. Read the payments you are waiting for with GET /v1/payments/{{id}} (a forgotten one answers 410 `forgotten`), then {}; read the log more often than that, or keep events longer",
+                    keeps.en, restart.en
+                ),
+                format!(
+                    "eventos depois de `{cursor}` foram esquecidos antes que você os lesse (o mais novo esquecido: `{newest}`): {}, e este cursor é mais antigo. Leia os pagamentos que você está esperando com GET /v1/payments/{{id}} (um esquecido responde 410 `forgotten`), depois {}; leia o log com mais frequência, ou guarde os eventos por mais tempo",
+                    keeps.pt_br, restart.pt_br
+                ),
             ),
         },
     ))
@@ -269,7 +303,10 @@ fn page_limit(shared: &Shared, limit: Option<usize>) -> Result<usize, ApiError> 
             shared,
             ApiError::BadParameter {
                 name: "limit",
-                message: format!("must be {LIMIT_TAKES}, got `{limit}`"),
+                message: Said::new(
+                    format!("must be {LIMIT_TAKES}, got `{limit}`"),
+                    format!("deve ser {LIMIT_TAKES_PT}; veio `{limit}`"),
+                ),
             },
         ));
     }
@@ -284,8 +321,9 @@ const ATTEMPTS_PARAMS: Params = Params {
         (
             "starting_after",
             "the `seq` of the last attempt you saw, a whole number",
+            "o `seq` da última tentativa que você viu, um número inteiro",
         ),
-        ("limit", LIMIT_TAKES),
+        ("limit", LIMIT_TAKES, LIMIT_TAKES_PT),
     ],
 };
 

@@ -57,7 +57,7 @@ use super::conditional::IfNoneMatch;
 use super::{Caller, events, payments};
 use crate::Shared;
 use axum::extract::Request;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use futures_util::future::{Either, Ready, ready};
 use hooklab_core::ids::PaymentId;
 use std::convert::Infallible;
@@ -107,6 +107,11 @@ impl Api {
                 Either::Right(tower::Service::call(&mut self.router.clone(), request))
             }
         }
+    }
+
+    /// The language to answer `headers` in ([`crate::i18n`]).
+    fn lang(&self, headers: &http::HeaderMap) -> hooklab_core::lang::Lang {
+        crate::i18n::for_request(headers, self.shared.config.lang)
     }
 
     /// The answer to `request` if the fast path takes it; the request back,
@@ -169,7 +174,7 @@ impl Api {
         let answer = Caller::admit(shared, &parts.headers).and_then(|merchant| {
             payments::create_with(shared, &merchant, &parts.uri, &parts.headers, &body)
         });
-        Taken::Answered(answer.unwrap_or_else(IntoResponse::into_response))
+        Taken::Answered(answer.unwrap_or_else(|e| e.answer(self.lang(&parts.headers))))
     }
 
     /// `GET /v1/payments/{id}`, as [`payments::get`] answers it.
@@ -179,7 +184,7 @@ impl Api {
             let headers = IfNoneMatch::of(request.headers());
             payments::answer_now(shared, &merchant, id, &headers)
         });
-        answer.unwrap_or_else(IntoResponse::into_response)
+        answer.unwrap_or_else(|e| e.answer(self.lang(request.headers())))
     }
 
     /// `GET /v1/events`, as [`events::list`] answers it.
@@ -192,7 +197,7 @@ impl Api {
                 shared, &merchant, after, limit, &headers,
             ))
         });
-        answer.unwrap_or_else(IntoResponse::into_response)
+        answer.unwrap_or_else(|e| e.answer(self.lang(request.headers())))
     }
 }
 
@@ -225,6 +230,19 @@ fn whole_body(
             }
         }
         Some(Err(e)) => Some(Err(Err(e))),
+    }
+}
+
+/// `body` whole, if one poll gives all of it (a body built from one buffer,
+/// as a shaped refusal is); otherwise the body back, as it was.
+pub(crate) fn read_whole(mut body: axum::body::Body) -> Result<bytes::Bytes, axum::body::Body> {
+    match whole_body(&mut body) {
+        Some(Ok(bytes)) => Ok(bytes),
+        None => Err(body),
+        Some(Err(first)) => Err(axum::body::Body::new(Prefixed {
+            first: Some(first),
+            rest: body,
+        })),
     }
 }
 

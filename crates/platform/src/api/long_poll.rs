@@ -32,6 +32,7 @@ use super::conditional::IfNoneMatch;
 use super::refuse;
 use crate::Shared;
 use crate::error::ApiError;
+use crate::i18n::Said;
 use crate::news::HeldKind;
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -48,7 +49,7 @@ pub(crate) fn parse_wait(shared: &Shared, wait: Option<&str>) -> Result<Option<D
     let Some(text) = wait else {
         return Ok(None);
     };
-    let bad = |message: String| {
+    let bad = |message: Said| {
         refuse(
             shared,
             ApiError::BadParameter {
@@ -68,9 +69,18 @@ pub(crate) fn parse_wait(shared: &Shared, wait: Option<&str>) -> Result<Option<D
     // (`wait=30` answers within 30 ms, a poll that comes back early), never
     // hold a request longer than asked or lose an answer, so the one rule is
     // the scenario files' rather than a second, stricter one.
-    let d = Dur::parse(text).map_err(|e| bad(format!("{e} (at most {max})")))?;
+    let d = Dur::parse(text).map_err(|e| {
+        let said = crate::i18n::duration_said(&e);
+        bad(Said::new(
+            format!("{} (at most {max})", said.en),
+            format!("{} (no máximo {max})", said.pt_br),
+        ))
+    })?;
     if d > max {
-        return Err(bad(format!("{d} is longer than the longest wait, {max}")));
+        return Err(bad(Said::new(
+            format!("{d} is longer than the longest wait, {max}"),
+            format!("{d} é mais que a espera mais longa, {max}"),
+        )));
     }
     Ok((d > Dur::ZERO).then_some(d))
 }

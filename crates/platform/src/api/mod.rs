@@ -5,7 +5,7 @@
 //! | `POST /v1/payments` | creates a payment (`Idempotency-Key` makes retries safe) |
 //! | `GET /v1/payments/{id}` | answers the payment object: what a poller calls (`410 forgotten` once it is past retention) |
 //! | `GET /v1/payments/{id}?wait=30s` | a long poll: answers once the payment is final, or at the timeout |
-//! | `POST /v1/webhook_endpoints` | registers a URL to receive events (replacing the merchant's endpoint for the same URL) |
+//! | `POST /v1/webhook_endpoints` | registers a URL to receive events (replacing the merchant's endpoint for the same URL): plain `http://` on loopback, at most [`MAX_URL_BYTES`] (2,048 bytes), never the platform's own address and port |
 //! | `DELETE /v1/webhook_endpoints/{id}` | deletes an endpoint: no more deliveries to it |
 //! | `POST /v1/webhook_endpoints/{id}/rotate_secret` | a new secret; the old one signs for a grace period |
 //! | `POST /v1/webhook_endpoints/{id}/recover` | resends every failed event since `{"since"}` |
@@ -34,6 +34,10 @@
 //! shape (see [`crate::error`]) rather than the framework's plain-text
 //! rejection.
 //!
+//! A refusal's message is in English or Brazilian Portuguese, as the
+//! request's `Accept-Language` asks, else in the platform's language
+//! (see [`crate::i18n`]); its `code` is the same in both.
+//!
 //! `GET /v1/payments/{id}` and `GET /v1/events` send an `ETag` and answer
 //! `304 Not Modified` to a matching `If-None-Match` (see `conditional`);
 //! long polls are in `long_poll`, the stream in `stream`.
@@ -43,9 +47,10 @@ mod content;
 mod create_body;
 mod endpoints;
 mod events;
-mod fast;
+pub(crate) mod fast;
 pub(crate) mod long_poll;
 mod payments;
+pub use endpoints::MAX_URL_BYTES;
 pub use payments::MAX_SIMULATED_SETTLE;
 mod query;
 pub(crate) mod stream;
@@ -77,6 +82,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 /// Every route, with the layers every request went through before the fast
 /// path (the body limit, the error shape, the request log).
 pub(crate) fn routed(shared: Arc<Shared>) -> Router {
+    let shared_lang = shared.config.lang;
     let router = Router::new()
         .route("/v1/payments", post(payments::create))
         .route("/v1/payments/{id}", get(payments::get))
@@ -108,6 +114,9 @@ pub(crate) fn routed(shared: Arc<Shared>) -> Router {
     hooklab_core::http::server::error_shape(router)
         // One DEBUG span and `answered` line per request (`RUST_LOG=hooklab=debug`).
         .layer(hooklab_core::http::trace::layer("platform"))
+        // Refusals in the request's language (`Accept-Language`, else the
+        // platform's), the framework's above included.
+        .layer(crate::i18n::layer(shared_lang))
 }
 
 /// `GET /v1/platform`: which platform this is ([`PlatformInfo`]). Its id is
@@ -155,8 +164,10 @@ impl Caller {
                 shared,
                 ApiError::BadParameter {
                     name: "Authorization",
-                    message: "sent more than once; send exactly one `Bearer` key per request"
-                        .to_owned(),
+                    message: crate::i18n::Said::new(
+                        "sent more than once; send exactly one `Bearer` key per request",
+                        "enviado mais de uma vez; envie exatamente uma chave `Bearer` por requisição",
+                    ),
                 },
             ));
         }

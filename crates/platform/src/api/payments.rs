@@ -3,6 +3,7 @@
 use super::{Caller, refuse};
 use crate::Shared;
 use crate::error::ApiError;
+use crate::i18n::Said;
 use crate::ledger::NewPayment;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -25,7 +26,10 @@ fn validate(req: &CreatePayment) -> Result<(), ApiError> {
     if req.order_id.as_str().is_empty() || req.order_id.as_str().len() > most {
         return Err(ApiError::InvalidField {
             field: "order_id",
-            message: format!("must be between 1 and {most} bytes ({most} ASCII characters)"),
+            message: Said::new(
+                format!("must be between 1 and {most} bytes ({most} ASCII characters)"),
+                format!("deve ter de 1 a {most} bytes ({most} caracteres ASCII)"),
+            ),
         });
     }
     // An id is echoed in logs, terminals and other programs' URLs: a
@@ -33,7 +37,10 @@ fn validate(req: &CreatePayment) -> Result<(), ApiError> {
     if req.order_id.as_str().chars().any(char::is_control) {
         return Err(ApiError::InvalidField {
             field: "order_id",
-            message: "must not contain control characters".to_owned(),
+            message: Said::new(
+                "must not contain control characters",
+                "não pode conter caracteres de controle",
+            ),
         });
     }
     // Nor invisible format characters: a right-to-left override prints the
@@ -46,9 +53,15 @@ fn validate(req: &CreatePayment) -> Result<(), ApiError> {
     {
         return Err(ApiError::InvalidField {
             field: "order_id",
-            message: format!(
-                "must not contain invisible Unicode format characters (found U+{:04X}: bidi overrides and isolates, zero-width characters, byte order marks)",
-                u32::from(c)
+            message: Said::new(
+                format!(
+                    "must not contain invisible Unicode format characters (found U+{:04X}: bidi overrides and isolates, zero-width characters, byte order marks)",
+                    u32::from(c)
+                ),
+                format!(
+                    "não pode conter caracteres invisíveis de formatação Unicode (encontrado U+{:04X}: controles de direção bidi, caracteres de largura zero, marcas de ordem de bytes)",
+                    u32::from(c)
+                ),
             ),
         });
     }
@@ -57,18 +70,30 @@ fn validate(req: &CreatePayment) -> Result<(), ApiError> {
         // must be positive.
         return Err(ApiError::InvalidField {
             field: "amount_cents",
-            message: format!(
-                "must be a whole amount in the smallest currency unit from 1 to {MAX_AMOUNT_CENTS} (10^12: ten billion in a two-decimal currency), got {}",
-                req.amount_cents
+            message: Said::new(
+                format!(
+                    "must be a whole amount in the smallest currency unit from 1 to {MAX_AMOUNT_CENTS} (10^12: ten billion in a two-decimal currency), got {}",
+                    req.amount_cents
+                ),
+                format!(
+                    "deve ser um valor inteiro na menor unidade da moeda, de 1 a {MAX_AMOUNT_CENTS} (10^12: dez bilhões numa moeda com duas casas decimais); veio {}",
+                    req.amount_cents
+                ),
             ),
         });
     }
     if !(req.currency.len() == 3 && req.currency.chars().all(|c| c.is_ascii_uppercase())) {
         return Err(ApiError::InvalidField {
             field: "currency",
-            message: format!(
-                "must be three capital letters (ISO 4217), such as \"BRL\"; got \"{}\"",
-                req.currency
+            message: Said::new(
+                format!(
+                    "must be three capital letters (ISO 4217), such as \"BRL\"; got \"{}\"",
+                    req.currency
+                ),
+                format!(
+                    "deve ter três letras maiúsculas (ISO 4217), como \"BRL\"; veio \"{}\"",
+                    req.currency
+                ),
             ),
         });
     }
@@ -77,7 +102,10 @@ fn validate(req: &CreatePayment) -> Result<(), ApiError> {
     {
         return Err(ApiError::InvalidField {
             field: "simulate.settle_after_ms",
-            message: format!("at most 30 days, got {}", sim.settle_after_ms),
+            message: Said::new(
+                format!("at most 30 days, got {}", sim.settle_after_ms),
+                format!("no máximo 30 dias; veio {}", sim.settle_after_ms),
+            ),
         });
     }
     Ok(())
@@ -93,7 +121,10 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     if values.next().is_some() {
         return Err(ApiError::BadParameter {
             name: "Idempotency-Key",
-            message: "sent more than once; send exactly one key per request".to_owned(),
+            message: Said::new(
+                "sent more than once; send exactly one key per request",
+                "enviado mais de uma vez; envie exatamente uma chave por requisição",
+            ),
         });
     }
     // A field value's ends are not part of it (RFC 9110, 5.5): hyper trims
@@ -108,9 +139,10 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         // and so a key of spaces only, empty once trimmed.
         _ => Err(ApiError::BadParameter {
             name: "Idempotency-Key",
-            message:
-                "must be 1 to 255 visible ASCII characters, not empty or only spaces (leave the header out to send no key)"
-                    .to_owned(),
+            message: Said::new(
+                "must be 1 to 255 visible ASCII characters, not empty or only spaces (leave the header out to send no key)",
+                "deve ter de 1 a 255 caracteres ASCII visíveis, sem ser vazia nem só espaços (deixe o cabeçalho de fora para não enviar chave)",
+            ),
         }),
     }
 }
@@ -203,7 +235,8 @@ const GET_PARAMS: super::query::Params = super::query::Params {
     route: "GET /v1/payments/{id}",
     takes: &[(
         "wait",
-        "a duration such as 30s or 500ms (a bare number is milliseconds)",
+        super::events::WAIT_TAKES,
+        super::events::WAIT_TAKES_PT,
     )],
 };
 

@@ -19,41 +19,55 @@
 //! ignoring a cursor its client believed it sent.
 
 use crate::error::ApiError;
+use crate::i18n::Said;
 
 /// A route's query parameters, each with what it takes, for the messages
 /// that refuse one.
 pub(crate) struct Params {
     /// The route, as messages name it: `GET /v1/events`.
     pub(crate) route: &'static str,
-    /// Each parameter and what it takes: `("limit", "a page size from 1 to 1000")`.
-    pub(crate) takes: &'static [(&'static str, &'static str)],
+    /// Each parameter and what it takes, in English and in Portuguese:
+    /// `("limit", "a whole number from 1 to 1000", "um número inteiro de 1 a 1000")`.
+    pub(crate) takes: &'static [(&'static str, &'static str, &'static str)],
 }
 
 impl Params {
     /// The parameters as a message lists them.
-    fn listed(&self) -> String {
+    fn listed(&self) -> Said {
         match self.takes {
-            [] => format!("{} takes no query parameters", self.route),
+            [] => no_parameters(self.route),
             takes => {
-                let each: Vec<String> = takes
-                    .iter()
-                    .map(|(name, what)| format!("`{name}` ({what})"))
-                    .collect();
-                format!("{} takes {}", self.route, each.join(", "))
+                let each = |pt: bool| {
+                    let each: Vec<String> = takes
+                        .iter()
+                        .map(|(name, en, pt_br)| {
+                            format!("`{name}` ({})", if pt { pt_br } else { en })
+                        })
+                        .collect();
+                    each.join(", ")
+                };
+                Said::new(
+                    format!("{} takes {}", self.route, each(false)),
+                    format!("{} aceita {}", self.route, each(true)),
+                )
             }
         }
     }
 
     /// `name`'s value refused: what it takes, and what came.
     pub(crate) fn bad(&self, name: &'static str, value: &str) -> ApiError {
-        let what = self
+        let (en, pt_br) = self
             .takes
             .iter()
-            .find(|(n, _)| *n == name)
-            .map_or("", |(_, what)| what);
+            .find(|(n, _, _)| *n == name)
+            .map_or(("", ""), |(_, en, pt_br)| (en, pt_br));
+        let value = crate::error::quoted(value);
         ApiError::BadParameter {
             name,
-            message: format!("must be {what}, got `{}`", crate::error::quoted(value)),
+            message: Said::new(
+                format!("must be {en}, got `{value}`"),
+                format!("deve ser {pt_br}; veio `{value}`"),
+            ),
         }
     }
 }
@@ -69,26 +83,34 @@ pub(crate) fn pairs(uri: &http::Uri, params: &Params) -> Result<Vec<Option<Strin
     // The same decoding as `Query`'s (serde_urlencoded), into pairs.
     let axum::extract::Query(read) =
         axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri).map_err(|e| {
+            let listed = params.listed();
+            let query = crate::error::quoted(query);
             ApiError::BadParameter {
                 name: "query",
-                message: format!(
-                    "`{}` is not a query: {e}; {}",
-                    crate::error::quoted(query),
-                    params.listed()
+                message: Said::new(
+                    format!("`{query}` is not a query: {e}; {}", listed.en),
+                    format!("`{query}` não é uma query válida: {e}; {}", listed.pt_br),
                 ),
             }
         })?;
     for (key, value) in read {
-        let Some(i) = params.takes.iter().position(|(name, _)| *name == key) else {
+        let Some(i) = params.takes.iter().position(|(name, _, _)| *name == key) else {
+            let listed = params.listed();
             return Err(ApiError::UnknownParameter {
                 name: key,
-                message: format!("is not a parameter here: {}", params.listed()),
+                message: Said::new(
+                    format!("is not a parameter here: {}", listed.en),
+                    format!("não é um parâmetro aqui: {}", listed.pt_br),
+                ),
             });
         };
         if values[i].is_some() {
             return Err(ApiError::BadParameter {
                 name: params.takes[i].0,
-                message: "sent more than once; send it once".to_owned(),
+                message: Said::new(
+                    "sent more than once; send it once",
+                    "enviado mais de uma vez; envie uma vez só",
+                ),
             });
         }
         values[i] = Some(value);
@@ -104,21 +126,37 @@ pub(crate) fn none(uri: &http::Uri, route: &str) -> Result<(), ApiError> {
     // The first key, as `pairs` decodes it, names the refusal.
     let axum::extract::Query(read) =
         axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri).map_err(|e| {
+            let query = crate::error::quoted(query);
+            let none = no_parameters(route);
             ApiError::BadParameter {
                 name: "query",
-                message: format!(
-                    "`{}` is not a query: {e}; {route} takes no query parameters",
-                    crate::error::quoted(query)
+                message: Said::new(
+                    format!("`{query}` is not a query: {e}; {}", none.en),
+                    format!("`{query}` não é uma query válida: {e}; {}", none.pt_br),
                 ),
             }
         })?;
     match read.into_iter().next() {
         None => Ok(()),
-        Some((name, _)) => Err(ApiError::UnknownParameter {
-            name,
-            message: format!("is not a parameter here: {route} takes no query parameters"),
-        }),
+        Some((name, _)) => {
+            let none = no_parameters(route);
+            Err(ApiError::UnknownParameter {
+                name,
+                message: Said::new(
+                    format!("is not a parameter here: {}", none.en),
+                    format!("não é um parâmetro aqui: {}", none.pt_br),
+                ),
+            })
+        }
     }
+}
+
+/// `route` takes no query parameters, in words.
+fn no_parameters(route: &str) -> Said {
+    Said::new(
+        format!("{route} takes no query parameters"),
+        format!("{route} não aceita parâmetros de query"),
+    )
 }
 
 /// A route that takes no query: extracted after [`super::Caller`], it

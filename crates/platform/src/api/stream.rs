@@ -45,6 +45,7 @@
 use super::{Caller, refuse};
 use crate::Shared;
 use crate::error::ApiError;
+use crate::i18n::Said;
 use crate::news::{Held, HeldKind};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -128,7 +129,7 @@ fn resume_after(
     let Some(value) = headers.get("last-event-id") else {
         return Ok(None);
     };
-    let bad = |message: String| {
+    let bad = |message: Said| {
         refuse(
             shared,
             ApiError::BadParameter {
@@ -139,7 +140,12 @@ fn resume_after(
     };
     let text = value
         .to_str()
-        .map_err(|_| bad("is not text; send the `id:` of the last event you received".to_owned()))?
+        .map_err(|_| {
+            bad(Said::new(
+                "is not text; send the `id:` of the last event you received",
+                "não é texto; envie o `id:` do último evento que você recebeu",
+            ))
+        })?
         .trim();
     let id = EventId(text.to_owned());
     // A forgotten event is still a place in the log to resume after.
@@ -148,15 +154,23 @@ fn resume_after(
         ledger.event(merchant, &id).is_some() || ledger.event_forgotten(&id)
     };
     if !known {
-        return Err(bad(format!(
-            "`{text}` is none of your events; send the `id:` of the last event you received, or no Last-Event-ID to start from now"
+        return Err(bad(Said::new(
+            format!(
+                "`{text}` is none of your events; send the `id:` of the last event you received, or no Last-Event-ID to start from now"
+            ),
+            format!(
+                "`{text}` não é nenhum dos seus eventos; envie o `id:` do último evento que você recebeu, ou nenhum Last-Event-ID para começar de agora"
+            ),
         )));
     }
     super::events::expired(
         shared,
         merchant,
         &id,
-        "reconnect without Last-Event-ID, which starts from now (GET /v1/events without `after` lists what is kept)",
+        &Said::new(
+            "reconnect without Last-Event-ID, which starts from now (GET /v1/events without `after` lists what is kept)",
+            "reconecte sem Last-Event-ID, que começa de agora (GET /v1/events sem `after` lista o que está guardado)",
+        ),
     )?;
     Ok(Some(id))
 }

@@ -335,10 +335,17 @@ impl Ledger {
             return Err(ApiError::Forgotten {
                 what: "payment",
                 id: self.payment_id(number).as_str().to_owned(),
-                why: format!(
-                    "the Idempotency-Key `{}` created it; a replay is refused rather than \
-                     charged twice: use a new key for a new payment",
-                    crate::error::quoted(key)
+                why: crate::i18n::Said::new(
+                    format!(
+                        "the Idempotency-Key `{}` created it; a replay is refused rather than \
+                         charged twice: use a new key for a new payment",
+                        crate::error::quoted(key)
+                    ),
+                    format!(
+                        "a Idempotency-Key `{}` o criou; repeti-la é recusado para não cobrar \
+                         duas vezes: use uma chave nova para um novo pagamento",
+                        crate::error::quoted(key)
+                    ),
                 ),
             });
         }

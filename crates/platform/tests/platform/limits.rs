@@ -148,7 +148,8 @@ async fn an_endpoint_at_the_platforms_own_api_is_refused() {
     let shouted = format!("http://LOCALHOST:{}/v1/events", addr.port());
     let answer = raw_exchange(addr, &register(shouted)).await;
     assert!(answer.starts_with("HTTP/1.1 422"), "{answer}");
-    // Another path on the same port is not the API.
+    // Another path on the same port is the platform too (see
+    // `endpoint_urls`): refused.
     let answer = raw_exchange(addr, &register(format!("http://{addr}/webhooks/payments"))).await;
-    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert!(answer.starts_with("HTTP/1.1 422"), "{answer}");
 }

@@ -8,8 +8,9 @@
 //! the attempt log), `server` (the platform on a socket, and its error
 //! shape), `router_props` (arbitrary requests thrown at the router),
 //! `retention` (what the platform forgets), `durable` (the SQLite store),
-//! `limits` (its bounds) and `spectrum` (conditional, long-poll and stream
-//! reads). This file holds what they share: the recording client, the
+//! `limits` (its bounds), `languages` (error messages in English and
+//! pt-BR), `endpoint_urls` (which webhook URLs it takes) and `spectrum`
+//! (conditional, long-poll and stream reads). This file holds what they share: the recording client, the
 //! merchants and the calls.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -18,8 +19,10 @@ mod content;
 mod delivery;
 mod disable;
 mod durable;
+mod endpoint_urls;
 mod endpoints;
 mod fast;
+mod languages;
 mod limits;
 mod payments;
 mod retention;
