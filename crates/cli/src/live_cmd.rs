@@ -80,9 +80,23 @@ pub enum Ended {
 
 /// Runs `hooklab live`.
 pub fn live(mut args: LiveArgs, lang: Lang) -> Result<Ended, Failure> {
-    // `hooklab live checkout`: the bare name is scenarios/checkout.toml.
-    args.scenario = crate::scenario_arg::resolve_optional(args.scenario.as_ref(), "live")
-        .map_err(|e| Failure::Usage(anyhow!(e.render(lang))))?;
+    // `hooklab live checkout`: the bare name is scenarios/checkout.toml, or,
+    // where there is none (outside the project's folder), the copy built
+    // into hooklab, as for `hooklab run`.
+    let source = match &args.scenario {
+        Some(given) => crate::scenario_arg::resolve_source(given, "live")
+            .map_err(|e| Failure::Usage(anyhow!(e.render(lang))))?,
+        None => crate::scenario_arg::Source::DEFAULT,
+    };
+    if let (Some(_), crate::scenario_arg::Source::BuiltIn(name)) = (&args.scenario, &source) {
+        crate::out::err_line(format_args!(
+            "{}",
+            crate::scenario_arg::Source::built_in_note(name, lang)
+        ));
+    }
+    if args.scenario.is_some() {
+        args.scenario = Some(source.stem_path());
+    }
     if !args.listen.ip().is_loopback() {
         return Err(Failure::Usage(anyhow!(pick(
             lang,
@@ -159,8 +173,7 @@ pub fn live(mut args: LiveArgs, lang: Lang) -> Result<Ended, Failure> {
             (LiveState::replay(summary, speed, lang), None)
         }
         None => {
-            let scenario =
-                crate::checked_scenario(args.scenario.as_ref(), lang, args.force, None, true, 1)?;
+            let scenario = crate::checked_source(&source, lang, args.force, None, true, 1)?;
             if scenario.clock == ClockMode::Virtual {
                 let name = &scenario.name;
                 // The folder `hooklab run FILE` writes (runs/<file name>/),

@@ -695,24 +695,10 @@ fn load_scenario(source: &scenario_arg::Source) -> Result<Scenario, ScenarioErro
     }
 }
 
-/// The scenario to run: loaded (its errors in `lang`), its sweep expanded,
-/// and refused with the cost estimate when it would not fit this machine,
-/// unless `force`. `workers`: the threads a virtual run may use.
-fn checked_scenario(
-    path: Option<&PathBuf>,
-    lang: Lang,
-    force: bool,
-    clock: Option<ClockMode>,
-    side_by_side: bool,
-    workers: usize,
-) -> Result<Scenario, Failure> {
-    let source = path.map_or(scenario_arg::Source::DEFAULT, |p| {
-        scenario_arg::Source::File(p.clone())
-    });
-    checked_source(&source, lang, force, clock, side_by_side, workers)
-}
-
-/// [`checked_scenario`] of a file or of a built-in scenario.
+/// The scenario to run, from a file or a built-in: loaded (its errors in
+/// `lang`), its sweep expanded, and refused with the cost estimate when it
+/// would not fit this machine, unless `force`. `workers`: the threads a
+/// virtual run may use.
 fn checked_source(
     source: &scenario_arg::Source,
     lang: Lang,
@@ -757,7 +743,7 @@ fn checked_source(
 /// Set by `main` for `hooklab validate`: a valid file is valid even when
 /// running it as it is would be refused for its cost (a homework file with
 /// `silent_loss`, whose retry schedule lasts 27 h on the real clock), so
-/// [`checked_scenario`] says the cost as a warning there and refuses only
+/// [`checked_source`] says the cost as a warning there and refuses only
 /// for `run` and `live`. Written once, before any command runs.
 static COST_IS_A_WARNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 

@@ -13,7 +13,7 @@
 //!    as scenarios/checkout.toml, `checkout.toml` as the same file.
 //! 3. A bare name that is a folder here, and no scenario, is used as
 //!    written (it then fails to read, as before).
-//! 4. For `run` and `validate` ([`resolve_source`]), a bare name that is
+//! 4. For `run`, `validate` and `live` ([`resolve_source`]), a bare name that is
 //!    none of these but is one of the committed scenarios is the copy
 //!    compiled into hooklab ([`BUILT_IN`]): `hooklab run checkout` works
 //!    from any folder, as `hooklab run` and `hooklab new --from` do.
@@ -136,7 +136,7 @@ impl Source {
     }
 }
 
-/// The scenario `given` names for `command`: as [`resolve`], then a
+/// The scenario `given` names for `command`: as `resolve_in`, then a
 /// committed scenario of that name compiled in (`checkout` from any folder).
 pub fn resolve_source(given: &Path, command: &'static str) -> Result<Source, NotFound> {
     resolve_source_in(given, Path::new(SCENARIOS_DIR), command)
@@ -172,20 +172,17 @@ pub struct NotFound {
     /// The command that was given it (`run`, `validate`, `live`), for the
     /// example of what to type.
     command: &'static str,
-    /// Whether the command falls back to [`BUILT_IN`] (`run`, `validate`;
-    /// not `live`, which resolves with [`resolve`]): then, with no
+    /// Whether the command falls back to [`BUILT_IN`] (`run`, `validate`,
+    /// `live`; not in `resolve_in`'s own refusal): then, with no
     /// `scenarios/` here, those are the names to offer.
     built_in: bool,
 }
 
 /// The file `given` names for `command`: itself when it exists or has a
-/// folder in it, else `scenarios/<given>.toml` (or `scenarios/<given>` when
-/// it already ends in `.toml`) when that exists.
-pub fn resolve(given: &Path, command: &'static str) -> Result<PathBuf, NotFound> {
-    resolve_in(given, Path::new(SCENARIOS_DIR), command)
-}
-
-/// [`resolve`] with the scenarios folder given (tests use a temporary one).
+/// folder in it, else `./<given>.toml`, else `scenarios/<given>.toml` (or
+/// `scenarios/<given>` when it already ends in `.toml`) when that exists;
+/// [`resolve_source`] tries the built-in scenarios after it. `dir` is the
+/// scenarios folder (tests use a temporary one).
 fn resolve_in(given: &Path, dir: &Path, command: &'static str) -> Result<PathBuf, NotFound> {
     if given.is_file() || !is_bare_name(given) {
         return Ok(given.to_path_buf());
@@ -218,14 +215,6 @@ fn resolve_in(given: &Path, dir: &Path, command: &'static str) -> Result<PathBuf
         command,
         built_in: false,
     })
-}
-
-/// `Option<PathBuf>` as the commands take it: resolved when given.
-pub fn resolve_optional(
-    given: Option<&PathBuf>,
-    command: &'static str,
-) -> Result<Option<PathBuf>, NotFound> {
-    given.map(|g| resolve(g, command)).transpose()
 }
 
 /// Whether `path` is one plain name: no folder, no `.` or `..`, no root.

@@ -82,6 +82,24 @@ fn a_scenario_name_works_outside_the_project_folder() {
     assert!(stderr(&out).contains("no such file"), "{}", stderr(&out));
 }
 
+/// `hooklab live spectrum` from a folder with no scenarios/: the built-in
+/// copy, said so, and then its own refusal (a virtual-clock scenario is
+/// replayed, not run live), not "no such file".
+#[test]
+fn live_takes_a_built_in_scenario_outside_the_project_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(
+        dir.path(),
+        "pt-BR",
+        &["live", "spectrum", "--listen", "127.0.0.1:0"],
+    );
+    let said = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("embutida no hooklab"), "{said}");
+    assert!(said.contains("usa o relógio virtual"), "{said}");
+    assert!(said.contains("hooklab run spectrum"), "{said}");
+}
+
 /// `hooklab platform` stopped by a real SIGINT: a last line in the run's
 /// language, and exit code 130 as for `shop` and `live`.
 #[test]
