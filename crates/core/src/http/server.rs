@@ -263,6 +263,18 @@ where
             // `HeadDeadline` keeps the header-read timeout; hyper's timer
             // (a timer reset on every request) is off.
             builder.header_read_timeout(None);
+            // A client may send a whole request and shut its write half
+            // (`nc -N`, `printf | socat`, some proxies): the read's end is
+            // not the client gone, and the request is answered. hyper's
+            // default closed the connection on that end, dropping the
+            // answer (and the handler mid-way) whenever the handler had
+            // not answered on its first poll. A connection half-closed
+            // before a whole request still closes: hyper ends on the read's
+            // end while it waits for a head, and a body cut short fails.
+            // The cost: a client that goes away while its request is being
+            // answered is noticed when the answer is written, not before (a
+            // held long poll runs to its own deadline).
+            builder.half_close(true);
             let connection = builder.serve_connection(io, service);
             let mut connection = std::pin::pin!(connection);
             let ended = tokio::select! {
