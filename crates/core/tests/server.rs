@@ -125,3 +125,198 @@ async fn a_half_close_without_a_whole_request_is_closed_at_once() {
     .await;
     assert!(!cut.contains("200"), "{cut:?}");
 }
+
+/// Sends `request` (its writes may fail once the server has refused it and
+/// closed) while reading the answer until the server closes.
+async fn answer_to(addr: SocketAddr, request: Vec<u8>) -> String {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut read, mut write) = stream.into_split();
+    let sending = tokio::spawn(async move {
+        let _ = write.write_all(&request).await;
+        write
+    });
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(30), read.read_to_end(&mut answer))
+        .await
+        .expect("the server never closed the connection");
+    let _ = sending.await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// The status and the JSON error code of `answer`, which must be in the
+/// JSON error shape.
+fn refusal_of(answer: &str) -> (u16, String) {
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {answer:?}"));
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{answer:?}"
+    );
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let body: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer:?}"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    (status, body["error"]["code"].as_str().unwrap().to_owned())
+}
+
+/// The tester's list: heads hyper refused itself, with an empty 400 or 431,
+/// are refused in the JSON shape with a code per case.
+#[tokio::test]
+async fn heads_hyper_would_refuse_bare_are_refused_in_json() {
+    let (addr, _trigger) = start(ServerLimits::default()).await;
+    let many = format!(
+        "GET /hello HTTP/1.1\r\nHost: x\r\n{}\r\n",
+        (0..500)
+            .map(|i| format!("X-{i}: v\r\n"))
+            .collect::<String>()
+    );
+    let long = format!(
+        "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "v".repeat(200 * 1024)
+    );
+    let wide = format!(
+        "GET /hello HTTP/1.1\r\nHost: x\r\n{}\r\n",
+        (0..10)
+            .map(|i| format!("X-{i}: {}\r\n", "v".repeat(4000)))
+            .collect::<String>()
+    );
+    let cases: Vec<(Vec<u8>, u16, &str)> = vec![
+        (b"GARBAGE\r\n\r\n".to_vec(), 400, "malformed_request"),
+        (
+            b"GET /hello\r\nHost: x\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            b"GET  /hello HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            b"GET /hello HTTP/1.1 x\r\nHost: x\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            b"G(T /hello HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            b"GET /he\0llo HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            b"GET /hello HTTP/1.1\r\nHost x\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            b"GET /hello HTTP/1.1\r\n Host: x\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            b"GET /hello HTTP/1.1\r\nX: a\0b\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            b"GET /hello HTTP/1.1\r\nX: a\rb\r\n\r\n".to_vec(),
+            400,
+            "malformed_request",
+        ),
+        (
+            b"GET /hello HTTP/2.0\r\nHost: x\r\n\r\n".to_vec(),
+            400,
+            "unsupported_http_version",
+        ),
+        (
+            b"POST /echo HTTP/1.1\r\nContent-Length: -1\r\n\r\n".to_vec(),
+            400,
+            "bad_content_length",
+        ),
+        (
+            b"POST /echo HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\nhello".to_vec(),
+            400,
+            "bad_content_length",
+        ),
+        (
+            b"POST /echo HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello".to_vec(),
+            400,
+            "bad_content_length",
+        ),
+        (
+            b"POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n".to_vec(),
+            400,
+            "unsupported_transfer_encoding",
+        ),
+        (
+            b"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_vec(),
+            400,
+            "unsupported_transfer_encoding",
+        ),
+        (many.into_bytes(), 431, "headers_too_large"),
+        (long.into_bytes(), 431, "headers_too_large"),
+        (wide.into_bytes(), 431, "headers_too_large"),
+    ];
+    for (request, status, code) in cases {
+        let answer = answer_to(addr, request.clone()).await;
+        let shown = String::from_utf8_lossy(&request[..request.len().min(80)]).into_owned();
+        assert_eq!(
+            refusal_of(&answer),
+            (status, code.to_owned()),
+            "{shown:?}: {answer:?}"
+        );
+    }
+}
+
+/// What the rules must not refuse: what hyper takes and real clients send.
+#[tokio::test]
+async fn heads_that_are_valid_http_still_reach_the_routes() {
+    let (addr, _trigger) = start(ServerLimits::default()).await;
+    let fits = format!(
+        "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\nConnection: close\r\n\r\n",
+        "v".repeat(ServerLimits::default().max_header_bytes - "X-Big: ".len())
+    );
+    let hundred = format!(
+        "GET /hello HTTP/1.1\r\nConnection: close\r\n{}\r\n",
+        (1..100)
+            .map(|i| format!("X-{i}: v\r\n"))
+            .collect::<String>()
+    );
+    let cases: Vec<Vec<u8>> = vec![
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(),
+        b"\r\nGET /hello HTTP/1.0\nHost: x\n\n".to_vec(),
+        b"GET /hello?q=%00&a=\xc3\xa9 HTTP/1.1\r\nX:\tv\xc3\xa9 \r\nConnection: close\r\n\r\n".to_vec(),
+        b"POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n0\r\n\r\n"
+            .to_vec(),
+        fits.into_bytes(),
+        hundred.into_bytes(),
+    ];
+    for request in cases {
+        let answer = answer_to(addr, request.clone()).await;
+        let shown = String::from_utf8_lossy(&request[..request.len().min(80)]).into_owned();
+        // The gzip'd chunked body is the route's to refuse, not the head's.
+        let status = answer.split(' ').nth(1).unwrap_or_default().to_owned();
+        assert!(
+            status == "200" || request.windows(4).any(|w| w == b"gzip"),
+            "{shown:?}: {answer:?}"
+        );
+        assert!(
+            !answer.contains("malformed_request") && !answer.contains("headers_too"),
+            "{answer:?}"
+        );
+    }
+}

@@ -18,9 +18,14 @@
 //!   connection's bytes, not hyper's (which only closes), and the same scan
 //!   answers a request target over
 //!   [`max_target_bytes`](ServerLimits::max_target_bytes) (8 KiB) with 414
-//!   `uri_too_long` and a
-//!   head with both `Content-Length` and `Transfer-Encoding` with 400, in
-//!   the JSON shape;
+//!   `uri_too_long`, a head with both `Content-Length` and
+//!   `Transfer-Encoding` with 400, a head hyper would refuse with an empty
+//!   body (a bad request line, a NUL in the target, `HTTP/2.0`, a bad
+//!   `Content-Length` or `Transfer-Encoding`) with a 400 of its own code,
+//!   and a header line over
+//!   [`max_header_bytes`](ServerLimits::max_header_bytes) or a head over
+//!   [`max_head_bytes`](ServerLimits::max_head_bytes) with 431
+//!   `headers_too_large`, all in the JSON shape;
 //! - an **idle timeout**: a connection on which nothing moved either way for
 //!   this long while the server waits to read (a body sent a byte a minute)
 //!   is closed. A handler that takes its time, or an event stream that sends
@@ -105,6 +110,16 @@ pub struct ServerLimits {
     /// limit, rather than after the whole head (hyper's own limit is 64 KiB,
     /// answered with no body).
     pub max_target_bytes: usize,
+    /// The longest header line (name, colon and value) a client may send: 8
+    /// KiB by default, as common proxies allow. A longer one is answered
+    /// `431 headers_too_large` in the JSON shape as soon as the line passes
+    /// the limit (hyper takes a single header up to its 400 KB buffer).
+    pub max_header_bytes: usize,
+    /// The longest request head (request line and every header line) a
+    /// client may send: 32 KiB by default. A longer one is answered `431
+    /// headers_too_large`, as is a head with more than 100 headers (hyper's
+    /// own count, which it answers with an empty 431).
+    pub max_head_bytes: usize,
 }
 
 impl Default for ServerLimits {
@@ -118,6 +133,8 @@ impl Default for ServerLimits {
             max_connections: default_max_connections(),
             shutdown_deadline: Duration::from_secs(5),
             max_target_bytes: 8 * 1024,
+            max_header_bytes: 8 * 1024,
+            max_head_bytes: 32 * 1024,
         }
     }
 }
@@ -253,7 +270,11 @@ where
         let io = TokioIo::new(head::head_deadline(
             idle_timeout(wrap(stream), limits.idle_timeout),
             limits.header_read_timeout,
-            limits.max_target_bytes,
+            head::HeadLimits {
+                target: limits.max_target_bytes,
+                line: limits.max_header_bytes,
+                head: limits.max_head_bytes,
+            },
             service.expiry.clone(),
         ));
         let mut closing = closing_rx.clone();
@@ -1286,7 +1307,7 @@ mod tests {
             request_timeout: Duration::from_millis(600),
             max_connections: 4,
             shutdown_deadline: Duration::from_millis(300),
-            max_target_bytes: ServerLimits::default().max_target_bytes,
+            ..ServerLimits::default()
         }
     }
 
