@@ -292,9 +292,12 @@ where
             // not answered on its first poll. A connection half-closed
             // before a whole request still closes: hyper ends on the read's
             // end while it waits for a head, and a body cut short fails.
-            // The cost: a client that goes away while its request is being
-            // answered is noticed when the answer is written, not before (a
-            // held long poll runs to its own deadline).
+            // The cost: hyper no longer reads a connection while it
+            // answers, so a client that goes away meanwhile is noticed when
+            // the answer is written (a held long poll runs to its own
+            // deadline; an event stream's keep-alive finds it), and a
+            // client that stops reading is cut by the idle timeout on the
+            // write side (`Idle::blocked`).
             builder.half_close(true);
             let connection = builder.serve_connection(io, service);
             let mut connection = std::pin::pin!(connection);
@@ -643,11 +646,13 @@ fn closing_refusal(status: StatusCode, code: &str, message: String) -> Response 
     response
 }
 
-/// A connection that fails a pending read once nothing has moved on it, in
-/// either direction, for `limit`. Reads and writes that move bytes restart
-/// the clock; the timer is looked at only while a read waits, so a handler
-/// that takes its time (the server is not reading) is never cut. Its write
-/// side is [`on_write::OnWrite`]'s; the clock is its [`Idle`] state.
+/// A connection that fails a pending read or write once nothing has moved
+/// on it, in either direction, for `limit`. Reads and writes that move
+/// bytes restart the clock; the timer is looked at only while a read or a
+/// write waits, so a handler that takes its time (the server neither reads
+/// nor writes) is never cut, and a client that stops reading an answer is.
+/// Its write side is [`on_write::OnWrite`]'s; the clock is its [`Idle`]
+/// state.
 type IdleTimeout<T> = on_write::OnWrite<T, Idle>;
 
 /// An [`IdleTimeout`]'s clock.
@@ -660,6 +665,43 @@ struct Idle {
 impl on_write::Wrote for Idle {
     fn wrote(&mut self) {
         self.last_activity = Instant::now();
+    }
+
+    /// An answer held up by a client that reads nothing is cut once
+    /// nothing has moved for the limit: hyper does not read a connection
+    /// while it answers (see `half_close` in [`serve_wrapped`]), so the
+    /// read side alone would never see it.
+    fn blocked(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
+        self.expired(cx)
+            .then(|| io::Error::new(io::ErrorKind::TimedOut, "connection idle for too long"))
+    }
+}
+
+impl Idle {
+    /// Whether nothing has moved for the limit; if not, `cx` is woken when
+    /// it may have.
+    fn expired(&mut self, cx: &mut Context<'_>) -> bool {
+        loop {
+            // The timer is moved only once it has fired: activity only
+            // ever pushes the deadline later, and re-arming tokio's timer
+            // on every request of a kept-alive connection (a lock on the
+            // timer wheel each time) cost the platform and the receiver
+            // measurably against a bare server. A timer that fires early
+            // is checked below and set again.
+            let deadline = self.last_activity + self.limit;
+            if self.timer.is_elapsed() {
+                self.timer.as_mut().reset(deadline);
+            }
+            match self.timer.as_mut().poll(cx) {
+                // Activity may have moved the deadline since the timer was
+                // set; only a deadline that holds cuts.
+                Poll::Ready(()) if self.last_activity + self.limit <= Instant::now() => {
+                    return true;
+                }
+                Poll::Ready(()) => {}
+                Poll::Pending => return false,
+            }
+        }
     }
 }
 
@@ -691,30 +733,12 @@ impl<T: AsyncRead + Unpin> AsyncRead for IdleTimeout<T> {
                 }
                 Poll::Ready(result)
             }
-            Poll::Pending => loop {
-                // The timer is moved only once it has fired: activity only
-                // ever pushes the deadline later, and re-arming tokio's
-                // timer on every request of a kept-alive connection (a lock
-                // on the timer wheel each time) cost the platform and the
-                // receiver measurably against a bare server. A timer that
-                // fires early is checked below and set again.
-                let deadline = idle.last_activity + idle.limit;
-                if idle.timer.is_elapsed() {
-                    idle.timer.as_mut().reset(deadline);
-                }
-                match idle.timer.as_mut().poll(cx) {
-                    Poll::Ready(()) => {
-                        // Activity may have moved the deadline since the
-                        // timer was set; only a deadline that holds cuts.
-                        if idle.last_activity + idle.limit <= Instant::now() {
-                            return Poll::Ready(Err(io::Error::new(
-                                io::ErrorKind::TimedOut,
-                                "connection idle for too long",
-                            )));
-                        }
-                    }
-                    Poll::Pending => return Poll::Pending,
-                }
+            Poll::Pending => match idle.expired(cx) {
+                true => Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "connection idle for too long",
+                ))),
+                false => Poll::Pending,
             },
         }
     }
