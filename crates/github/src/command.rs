@@ -329,6 +329,9 @@ pub async fn send_in(args: SendConfig, lang: Lang) -> Result<(), CommandError> {
     let answer = Hookshot::new()
         .send(&args.to, &delivery, secret.as_ref())
         .await?;
+    if answer.early {
+        note(&crate::lang::answered_early(lang, delivery.body.len()));
+    }
     // The answer is the command's output: not printed is a failure (not
     // `println!`, which panics on a full disk or a closed pipe).
     let mut out = std::io::stdout().lock();

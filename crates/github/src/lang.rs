@@ -327,6 +327,23 @@ pub fn stopped_at_once(lang: Lang) -> &'static str {
     }
 }
 
+/// `hooklab github send`'s line when the receiver refused the delivery on
+/// its head and closed while the body (`bytes` long) was still going out.
+pub fn answered_early(lang: Lang, bytes: usize) -> String {
+    let bytes = count(lang, bytes as u64);
+    match lang {
+        Lang::En => format!(
+            "the receiver refused the delivery on its head and closed before the {bytes} \
+             bytes of the payload were sent; its answer, to the head sent again alone:"
+        ),
+        Lang::PtBr => format!(
+            "o receptor recusou a entrega pelo cabeçalho e fechou a conexão antes que os \
+             {bytes} bytes do payload fossem enviados; a resposta dele, ao cabeçalho \
+             reenviado sozinho:"
+        ),
+    }
+}
+
 /// `hooklab github send`'s line before it sends.
 pub fn sending(lang: Lang, event: &str, id: &str, bytes: usize, signed: bool, to: &str) -> String {
     let bytes = count(lang, bytes as u64);

@@ -18,6 +18,15 @@
 //! returns the receiver's [`Answer`]. Like GitHub, it gives up after 10
 //! seconds. It only sends to loopback: hooklab never sends traffic off this
 //! machine.
+//!
+//! A receiver may refuse a delivery on its head alone (a `Content-Length`
+//! over its cap: 413) and close while the body is still going out; the
+//! client's write then fails ("Broken pipe") and the answer the receiver
+//! wrote is lost with the connection. When the connection breaks under a
+//! body, [`Hookshot`] asks again with the head alone, on a connection of
+//! its own, and reports the receiver's refusal if one comes ([`Answer`]'s
+//! `early`). The body is never sent a second time: a receiver that had
+//! taken the first one whole does not get it twice.
 
 use crate::receiver::WebhookSecret;
 use crate::signature::{self, SIGNATURE_HEADER};
@@ -99,6 +108,10 @@ pub struct Answer {
     pub status: StatusCode,
     /// The whole response body.
     pub body: Bytes,
+    /// The receiver refused the delivery on its head and broke the
+    /// connection while the body went out: this answer is the one it gave
+    /// to the head sent again alone (see the module docs).
+    pub early: bool,
 }
 
 /// Why a delivery got no answer.
@@ -170,24 +183,115 @@ impl Hookshot {
         delivery: &Delivery,
         secret: Option<&WebhookSecret>,
     ) -> Result<Answer, SendError> {
-        let request = request(to, delivery, secret)?;
-        let response = tokio::time::timeout(TIMEOUT, self.http.exchange(request))
+        let sent = request(to, delivery, secret)?;
+        let response = tokio::time::timeout(TIMEOUT, self.http.exchange(sent))
             .await
-            .map_err(|_| SendError::Timeout)?
-            .map_err(|e| match e {
-                TransportError::BadUrl(_) => refusal(to, e),
-                TransportError::Connect(_) => SendError::Connect(e),
-                TransportError::Timeout => SendError::Timeout,
-                TransportError::Broken(_) | TransportError::TooLarge { .. } => {
-                    SendError::ReadAnswer(e)
-                }
-            })?;
+            .map_err(|_| SendError::Timeout)?;
+        let response = match response {
+            Ok(response) => response,
+            Err(e @ TransportError::Broken(_)) if !delivery.body.is_empty() => {
+                // The receiver may have refused the head and closed under
+                // the body: ask it again with the head alone.
+                let head = request(to, delivery, secret)?;
+                return match early_answer(to, &head).await {
+                    Some(answer) => Ok(answer),
+                    None => Err(SendError::ReadAnswer(e)),
+                };
+            }
+            Err(e) => {
+                return Err(match e {
+                    TransportError::BadUrl(_) => refusal(to, e),
+                    TransportError::Connect(_) => SendError::Connect(e),
+                    TransportError::Timeout => SendError::Timeout,
+                    TransportError::Broken(_) | TransportError::TooLarge { .. } => {
+                        SendError::ReadAnswer(e)
+                    }
+                });
+            }
+        };
         let (parts, body) = response.into_parts();
         Ok(Answer {
             status: parts.status,
             body,
+            early: false,
         })
     }
+}
+
+/// How long [`early_answer`] waits for the receiver to refuse a head.
+const EARLY_WAIT: Duration = Duration::from_secs(2);
+
+/// The most of an early answer read (a refusal is a short JSON body).
+const MAX_EARLY_BYTES: usize = 64 * 1024;
+
+/// Sends `request`'s head alone (its `Content-Length` the whole body's) to
+/// `to` on a connection of its own, and returns the receiver's refusal if
+/// it answers one within [`EARLY_WAIT`]; `None` if it waits for the body,
+/// answers something else, or cannot be reached. The connection then
+/// closes with the body unsent, so nothing is delivered twice.
+async fn early_answer(to: &Uri, request: &Request<Bytes>) -> Option<Answer> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = to.host()?.trim_start_matches('[').trim_end_matches(']');
+    let port = to.port_u16().unwrap_or(80);
+    let target = to.path_and_query().map_or("/", |p| p.as_str());
+    let mut head = format!("POST {target} HTTP/1.1\r\nhost: {host}:{port}\r\n").into_bytes();
+    for (name, value) in request.headers() {
+        head.extend_from_slice(name.as_str().as_bytes());
+        head.extend_from_slice(b": ");
+        head.extend_from_slice(value.as_bytes());
+        head.extend_from_slice(b"\r\n");
+    }
+    let length = request.body().len();
+    head.extend_from_slice(format!("content-length: {length}\r\n\r\n").as_bytes());
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect((host, port)).await.ok()?;
+        stream.write_all(&head).await.ok()?;
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            let n = stream.read(&mut buf).await.unwrap_or(0);
+            answer.extend_from_slice(&buf[..n]);
+            if n == 0 || answer.len() >= MAX_EARLY_BYTES {
+                return parse_answer(&answer, true);
+            }
+            if let Some(whole) = parse_answer(&answer, false) {
+                return Some(whole);
+            }
+        }
+    };
+    let answer = tokio::time::timeout(EARLY_WAIT, exchange).await.ok()??;
+    // Only a refusal answers a head without its body.
+    (answer.status.is_client_error() || answer.status.is_server_error()).then_some(answer)
+}
+
+/// The answer in `bytes` (`HTTP/1.x NNN ...`, headers, body): once its
+/// body is there whole by its `Content-Length`, or, at the stream's `end`,
+/// whatever of it came.
+fn parse_answer(bytes: &[u8], end: bool) -> Option<Answer> {
+    let head_end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&bytes[..head_end]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()?
+        .split(' ')
+        .nth(1)?
+        .parse::<StatusCode>()
+        .ok()?;
+    let length = lines
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<usize>().ok());
+    let body = &bytes[head_end + 4..];
+    let body = match length {
+        Some(length) if body.len() >= length => &body[..length],
+        _ if end => body,
+        _ => return None,
+    };
+    Some(Answer {
+        status,
+        body: Bytes::copy_from_slice(body),
+        early: true,
+    })
 }
 
 /// The request GitHub would make for `delivery` (refused unless `to` is loopback).
@@ -289,6 +393,65 @@ mod tests {
             request(&off, &delivery(), None),
             Err(SendError::NotHttp(_))
         ));
+    }
+
+    /// The tester's finding: a 30 MB payload to a listener that answers
+    /// 413 at once was reported as "Broken pipe (os error 32)"; the
+    /// receiver's 413 and its JSON are what the sender reports now.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_body_refused_on_its_head_reports_the_receivers_answer() {
+        use hooklab_core::http::server::{ServerLimits, body_limit, serve};
+        let received = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counted = received.clone();
+        let routes = axum::Router::new().route(
+            "/webhook",
+            axum::routing::post(move |_body: Bytes| async move {
+                counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                "taken"
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let to: Uri = format!("http://{}/webhook", listener.local_addr().unwrap())
+            .parse()
+            .unwrap();
+        let (_trigger, mut shutdown) = hooklab_core::shutdown::channel();
+        tokio::spawn(serve(
+            listener,
+            body_limit(routes, 1024),
+            async move { shutdown.wait().await },
+            ServerLimits::default(),
+        ));
+        let big = Delivery {
+            body: Bytes::from(vec![b' '; 30 * 1024 * 1024]),
+            ..delivery()
+        };
+        for round in 0..50 {
+            let answer = Hookshot::new().send(&to, &big, None).await;
+            let answer = answer.unwrap_or_else(|e| panic!("round {round}: {e:?}"));
+            assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+            let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+            assert_eq!(body["error"]["code"], "body_too_large", "{body}");
+        }
+        // A body under the cap is delivered once, as before.
+        let answer = Hookshot::new().send(&to, &delivery(), None).await.unwrap();
+        assert_eq!((answer.status, answer.early), (StatusCode::OK, false));
+        assert_eq!(received.load(std::sync::atomic::Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn an_early_answer_is_read_whole_or_to_the_streams_end() {
+        let whole = b"HTTP/1.1 413 Payload Too Large\r\ncontent-length: 2\r\n\r\n{}";
+        let answer = parse_answer(whole, false).unwrap();
+        assert_eq!(
+            (answer.status.as_u16(), &answer.body[..]),
+            (413, &b"{}"[..])
+        );
+        assert!(parse_answer(&whole[..whole.len() - 1], false).is_none());
+        assert_eq!(
+            &parse_answer(&whole[..whole.len() - 1], true).unwrap().body[..],
+            b"{"
+        );
+        assert!(parse_answer(b"garbage", true).is_none());
     }
 
     #[test]

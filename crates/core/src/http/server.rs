@@ -18,9 +18,14 @@
 //!   connection's bytes, not hyper's (which only closes), and the same scan
 //!   answers a request target over
 //!   [`max_target_bytes`](ServerLimits::max_target_bytes) (8 KiB) with 414
-//!   `uri_too_long` and a
-//!   head with both `Content-Length` and `Transfer-Encoding` with 400, in
-//!   the JSON shape;
+//!   `uri_too_long`, a head with both `Content-Length` and
+//!   `Transfer-Encoding` with 400, a head hyper would refuse with an empty
+//!   body (a bad request line, a NUL in the target, `HTTP/2.0`, a bad
+//!   `Content-Length` or `Transfer-Encoding`) with a 400 of its own code,
+//!   and a header line over
+//!   [`max_header_bytes`](ServerLimits::max_header_bytes) or a head over
+//!   [`max_head_bytes`](ServerLimits::max_head_bytes) with 431
+//!   `headers_too_large`, all in the JSON shape;
 //! - an **idle timeout**: a connection on which nothing moved either way for
 //!   this long while the server waits to read (a body sent a byte a minute)
 //!   is closed. A handler that takes its time, or an event stream that sends
@@ -105,6 +110,16 @@ pub struct ServerLimits {
     /// limit, rather than after the whole head (hyper's own limit is 64 KiB,
     /// answered with no body).
     pub max_target_bytes: usize,
+    /// The longest header line (name, colon and value) a client may send: 8
+    /// KiB by default, as common proxies allow. A longer one is answered
+    /// `431 headers_too_large` in the JSON shape as soon as the line passes
+    /// the limit (hyper takes a single header up to its 400 KB buffer).
+    pub max_header_bytes: usize,
+    /// The longest request head (request line and every header line) a
+    /// client may send: 32 KiB by default. A longer one is answered `431
+    /// headers_too_large`, as is a head with more than 100 headers (hyper's
+    /// own count, which it answers with an empty 431).
+    pub max_head_bytes: usize,
 }
 
 impl Default for ServerLimits {
@@ -118,6 +133,8 @@ impl Default for ServerLimits {
             max_connections: default_max_connections(),
             shutdown_deadline: Duration::from_secs(5),
             max_target_bytes: 8 * 1024,
+            max_header_bytes: 8 * 1024,
+            max_head_bytes: 32 * 1024,
         }
     }
 }
@@ -253,7 +270,11 @@ where
         let io = TokioIo::new(head::head_deadline(
             idle_timeout(wrap(stream), limits.idle_timeout),
             limits.header_read_timeout,
-            limits.max_target_bytes,
+            head::HeadLimits {
+                target: limits.max_target_bytes,
+                line: limits.max_header_bytes,
+                head: limits.max_head_bytes,
+            },
             service.expiry.clone(),
         ));
         let mut closing = closing_rx.clone();
@@ -263,6 +284,21 @@ where
             // `HeadDeadline` keeps the header-read timeout; hyper's timer
             // (a timer reset on every request) is off.
             builder.header_read_timeout(None);
+            // A client may send a whole request and shut its write half
+            // (`nc -N`, `printf | socat`, some proxies): the read's end is
+            // not the client gone, and the request is answered. hyper's
+            // default closed the connection on that end, dropping the
+            // answer (and the handler mid-way) whenever the handler had
+            // not answered on its first poll. A connection half-closed
+            // before a whole request still closes: hyper ends on the read's
+            // end while it waits for a head, and a body cut short fails.
+            // The cost: hyper no longer reads a connection while it
+            // answers, so a client that goes away meanwhile is noticed when
+            // the answer is written (a held long poll runs to its own
+            // deadline; an event stream's keep-alive finds it), and a
+            // client that stops reading is cut by the idle timeout on the
+            // write side (`Idle::blocked`).
+            builder.half_close(true);
             let connection = builder.serve_connection(io, service);
             let mut connection = std::pin::pin!(connection);
             let ended = tokio::select! {
@@ -610,11 +646,13 @@ fn closing_refusal(status: StatusCode, code: &str, message: String) -> Response 
     response
 }
 
-/// A connection that fails a pending read once nothing has moved on it, in
-/// either direction, for `limit`. Reads and writes that move bytes restart
-/// the clock; the timer is looked at only while a read waits, so a handler
-/// that takes its time (the server is not reading) is never cut. Its write
-/// side is [`on_write::OnWrite`]'s; the clock is its [`Idle`] state.
+/// A connection that fails a pending read or write once nothing has moved
+/// on it, in either direction, for `limit`. Reads and writes that move
+/// bytes restart the clock; the timer is looked at only while a read or a
+/// write waits, so a handler that takes its time (the server neither reads
+/// nor writes) is never cut, and a client that stops reading an answer is.
+/// Its write side is [`on_write::OnWrite`]'s; the clock is its [`Idle`]
+/// state.
 type IdleTimeout<T> = on_write::OnWrite<T, Idle>;
 
 /// An [`IdleTimeout`]'s clock.
@@ -627,6 +665,43 @@ struct Idle {
 impl on_write::Wrote for Idle {
     fn wrote(&mut self) {
         self.last_activity = Instant::now();
+    }
+
+    /// An answer held up by a client that reads nothing is cut once
+    /// nothing has moved for the limit: hyper does not read a connection
+    /// while it answers (see `half_close` in [`serve_wrapped`]), so the
+    /// read side alone would never see it.
+    fn blocked(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
+        self.expired(cx)
+            .then(|| io::Error::new(io::ErrorKind::TimedOut, "connection idle for too long"))
+    }
+}
+
+impl Idle {
+    /// Whether nothing has moved for the limit; if not, `cx` is woken when
+    /// it may have.
+    fn expired(&mut self, cx: &mut Context<'_>) -> bool {
+        loop {
+            // The timer is moved only once it has fired: activity only
+            // ever pushes the deadline later, and re-arming tokio's timer
+            // on every request of a kept-alive connection (a lock on the
+            // timer wheel each time) cost the platform and the receiver
+            // measurably against a bare server. A timer that fires early
+            // is checked below and set again.
+            let deadline = self.last_activity + self.limit;
+            if self.timer.is_elapsed() {
+                self.timer.as_mut().reset(deadline);
+            }
+            match self.timer.as_mut().poll(cx) {
+                // Activity may have moved the deadline since the timer was
+                // set; only a deadline that holds cuts.
+                Poll::Ready(()) if self.last_activity + self.limit <= Instant::now() => {
+                    return true;
+                }
+                Poll::Ready(()) => {}
+                Poll::Pending => return false,
+            }
+        }
     }
 }
 
@@ -658,30 +733,12 @@ impl<T: AsyncRead + Unpin> AsyncRead for IdleTimeout<T> {
                 }
                 Poll::Ready(result)
             }
-            Poll::Pending => loop {
-                // The timer is moved only once it has fired: activity only
-                // ever pushes the deadline later, and re-arming tokio's
-                // timer on every request of a kept-alive connection (a lock
-                // on the timer wheel each time) cost the platform and the
-                // receiver measurably against a bare server. A timer that
-                // fires early is checked below and set again.
-                let deadline = idle.last_activity + idle.limit;
-                if idle.timer.is_elapsed() {
-                    idle.timer.as_mut().reset(deadline);
-                }
-                match idle.timer.as_mut().poll(cx) {
-                    Poll::Ready(()) => {
-                        // Activity may have moved the deadline since the
-                        // timer was set; only a deadline that holds cuts.
-                        if idle.last_activity + idle.limit <= Instant::now() {
-                            return Poll::Ready(Err(io::Error::new(
-                                io::ErrorKind::TimedOut,
-                                "connection idle for too long",
-                            )));
-                        }
-                    }
-                    Poll::Pending => return Poll::Pending,
-                }
+            Poll::Pending => match idle.expired(cx) {
+                true => Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "connection idle for too long",
+                ))),
+                false => Poll::Pending,
             },
         }
     }
@@ -1274,7 +1331,7 @@ mod tests {
             request_timeout: Duration::from_millis(600),
             max_connections: 4,
             shutdown_deadline: Duration::from_millis(300),
-            max_target_bytes: ServerLimits::default().max_target_bytes,
+            ..ServerLimits::default()
         }
     }
 

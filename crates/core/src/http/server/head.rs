@@ -22,8 +22,9 @@
 //! write until the next head comes).
 //!
 //! **The refusals.** The same bytes are scanned line by line (`memchr`) as
-//! they pass, and two heads are answered here, in the JSON shape, before
-//! hyper parses them:
+//! they pass, and the heads hyper would refuse with an empty body are
+//! answered here, in the JSON shape, before hyper parses them (the rules
+//! are `scan.rs`'s):
 //!
 //! - a request target over the server's
 //!   [`max_target_bytes`](super::ServerLimits::max_target_bytes): `414 uri_too_long`, as
@@ -32,7 +33,20 @@
 //! - a head with both `Content-Length` and `Transfer-Encoding`: `400
 //!   bad_request`. Which one frames the body is the classic way to smuggle
 //!   a request past a proxy that picks the other; hyper would follow
-//!   `Transfer-Encoding`, but a server at the edge should not guess.
+//!   `Transfer-Encoding`, but a server at the edge should not guess;
+//! - a head that is not HTTP/1.1's syntax (a bad request line, a NUL in
+//!   the target, a header line with no colon, a bare carriage return):
+//!   `400 malformed_request`; a version such as `HTTP/2.0`: `400
+//!   unsupported_http_version`; a `Content-Length` that is not a number, or
+//!   two different ones: `400 bad_content_length`; a `Transfer-Encoding`
+//!   other than `chunked`: `400 unsupported_transfer_encoding`;
+//! - a header line over
+//!   [`max_header_bytes`](super::ServerLimits::max_header_bytes), a head over
+//!   [`max_head_bytes`](super::ServerLimits::max_head_bytes), or more than 100
+//!   headers: `431 headers_too_large`, as soon as the limit is passed.
+//!
+//! The messages are English: the server has no language setting of its own
+//! (its callers' languages are for their own routes' messages).
 //!
 //! Only a head whose first byte the scanner knows is scanned: after a body
 //! whose end it cannot place (a chunked one, left to hyper, which bounds
@@ -61,7 +75,8 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
-use scan::{Refusal, Scan};
+pub(super) use scan::HeadLimits;
+use scan::{Malformed, Refusal, Scan, TooLarge};
 
 /// At most this much of what a refused client sent is read and dropped
 /// before the refusal is written.
@@ -121,20 +136,19 @@ pub(super) struct Head {
     /// Bytes read since the clock restarted.
     read: u64,
     scan: Scan,
-    /// The longest request target taken, for the 414's message.
-    max_target: usize,
+    /// The limits the scan holds heads to, for the refusals' messages.
+    limits: HeadLimits,
     /// What a refusal found while the client's bytes are drained.
     refusing: Option<Refusal>,
     drained: usize,
 }
 
-/// `inner`, its request heads due within `limit` and their targets at most
-/// `max_target` bytes; `shared` is the connection's state its service sets
-/// the [`Phase`] of.
+/// `inner`, its request heads due within `limit` and held to `limits`;
+/// `shared` is the connection's state its service sets the [`Phase`] of.
 pub(super) fn head_deadline<T>(
     inner: T,
     limit: Duration,
-    max_target: usize,
+    limits: HeadLimits,
     shared: Arc<Expiry>,
 ) -> HeadDeadline<T> {
     let now = Instant::now();
@@ -146,8 +160,8 @@ pub(super) fn head_deadline<T>(
             timer: Box::pin(tokio::time::sleep_until(now + limit)),
             shared,
             read: 0,
-            scan: Scan::new(true, 0, max_target),
-            max_target,
+            scan: Scan::new(true, 0, limits),
+            limits,
             refusing: None,
             drained: 0,
         },
@@ -199,9 +213,16 @@ impl Wrote for Head {
     }
 }
 
-/// The answer written for a `refusal`: the JSON error shape, closing.
-fn answer(refusal: Refusal, limit: Duration, max_target: usize) -> Vec<u8> {
-    let (status, code, message) = match refusal {
+/// The status, code and message of a `refusal`.
+fn said(
+    refusal: Refusal,
+    limit: Duration,
+    limits: HeadLimits,
+) -> (&'static str, &'static str, String) {
+    const BAD: &str = "400 Bad Request";
+    const MALFORMED: &str = "malformed_request";
+    const TOO_LARGE: &str = "431 Request Header Fields Too Large";
+    match refusal {
         Refusal::TooSlow => (
             "408 Request Timeout",
             "request_timeout",
@@ -214,17 +235,84 @@ fn answer(refusal: Refusal, limit: Duration, max_target: usize) -> Vec<u8> {
             "414 URI Too Long",
             "uri_too_long",
             format!(
-                "the request target (path and query) is over this server's limit of {max_target} bytes"
+                "the request target (path and query) is over this server's limit of {} bytes",
+                limits.target
             ),
         ),
         Refusal::AmbiguousLength => (
-            "400 Bad Request",
+            BAD,
             "bad_request",
             "the request has both Content-Length and Transfer-Encoding: which one frames \
              the body is ambiguous; send one"
                 .to_owned(),
         ),
-    };
+        Refusal::Malformed(what) => (
+            BAD,
+            MALFORMED,
+            match what {
+                Malformed::RequestLine => {
+                    "the request line is not `METHOD /target HTTP/1.1` \
+                                           (a token method, one space between the three parts)"
+                }
+                Malformed::TargetByte => {
+                    "the request target holds a byte a URL cannot \
+                                          (a control byte such as NUL, or DEL): percent-encode it"
+                }
+                Malformed::HeaderLine => {
+                    "a header line is not `Name: value` (a token name \
+                                          at the line's start, then a colon)"
+                }
+                Malformed::HeaderByte => {
+                    "a header value holds a control byte (NUL, a carriage \
+                                          return, ...); only tab and visible bytes may be sent"
+                }
+                Malformed::BareCr => "a line holds a carriage return not followed by a line feed",
+            }
+            .to_owned(),
+        ),
+        Refusal::UnsupportedVersion => (
+            BAD,
+            "unsupported_http_version",
+            "this server speaks HTTP/1.1 and HTTP/1.0 only; send `HTTP/1.1` on the request line"
+                .to_owned(),
+        ),
+        Refusal::BadContentLength => (
+            BAD,
+            "bad_content_length",
+            "Content-Length must be one plain decimal number, the same in every \
+             Content-Length header"
+                .to_owned(),
+        ),
+        Refusal::UnsupportedTransferEncoding => (
+            BAD,
+            "unsupported_transfer_encoding",
+            "the only Transfer-Encoding this server reads is `chunked`, last, on an HTTP/1.1 \
+             request; send the body as it is, with Content-Length"
+                .to_owned(),
+        ),
+        Refusal::TooLarge(what) => (
+            TOO_LARGE,
+            "headers_too_large",
+            match what {
+                TooLarge::Line => format!(
+                    "a header line is over this server's limit of {} bytes",
+                    limits.line
+                ),
+                TooLarge::Count => {
+                    format!("the request has over {} headers", scan::MAX_HEADERS)
+                }
+                TooLarge::Head => format!(
+                    "the request's head is over this server's limit of {} bytes",
+                    limits.head
+                ),
+            },
+        ),
+    }
+}
+
+/// The answer written for a `refusal`: the JSON error shape, closing.
+fn answer(refusal: Refusal, limit: Duration, limits: HeadLimits) -> Vec<u8> {
+    let (status, code, message) = said(refusal, limit, limits);
     let body = serde_json::to_vec(&ErrorBody::new(code, message)).unwrap_or_default();
     let mut answer = format!(
         "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
@@ -239,16 +327,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> HeadDeadline<T> {
     /// Writes the refusal (one try: see the module docs) and fails the
     /// read, which ends the connection.
     fn refuse(&mut self, cx: &mut Context<'_>, refusal: Refusal) -> Poll<io::Result<()>> {
-        let answer = answer(refusal, self.state.limit, self.state.max_target);
+        let answer = answer(refusal, self.state.limit, self.state.limits);
         let _ = Pin::new(&mut self.inner).poll_write(cx, &answer);
         let _ = Pin::new(&mut self.inner).poll_flush(cx);
-        let why = match refusal {
-            Refusal::TooSlow => "the request's head did not arrive in time (answered 408)",
-            Refusal::TargetTooLong => "the request target was too long (answered 414)",
-            Refusal::AmbiguousLength => {
-                "the request had Content-Length and Transfer-Encoding (answered 400)"
-            }
-        };
+        let (status, code, _) = said(refusal, self.state.limit, self.state.limits);
+        let why = format!("the request's head was refused: {status} {code}");
         Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, why)))
     }
 

@@ -6,7 +6,9 @@
 //! (`head.rs`) both keep a clock that an answer going out restarts, and
 //! both read the connection their own way. Each is an `OnWrite` with its
 //! own state and its own `AsyncRead` impl; the write side, the same for
-//! both, is written once here.
+//! both, is written once here. A write the client's full buffers hold up
+//! is told too ([`Wrote::blocked`]): the idle timeout cuts a client that
+//! stops reading even when nothing reads from its connection.
 
 use std::io;
 use std::pin::Pin;
@@ -17,6 +19,13 @@ use tokio::io::AsyncWrite;
 pub(super) trait Wrote {
     /// A write moved bytes out (at least one).
     fn wrote(&mut self);
+
+    /// A write or flush could not move a byte (the client's buffers are
+    /// full): the error to end the connection with, if it is time to;
+    /// otherwise `None`, `cx` woken when it may be.
+    fn blocked(&mut self, _cx: &mut Context<'_>) -> Option<io::Error> {
+        None
+    }
 }
 
 /// A connection `inner` whose writes `state` hears of.
@@ -26,12 +35,21 @@ pub(super) struct OnWrite<T, S> {
 }
 
 impl<T: AsyncWrite + Unpin, S: Wrote + Unpin> OnWrite<T, S> {
-    /// Tells the state of a write that moved bytes; passes every result on.
-    fn heard(&mut self, written: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
-        if let Poll::Ready(Ok(n)) = written
-            && n > 0
-        {
-            self.state.wrote();
+    /// Tells the state of a write that moved bytes, or of one held up;
+    /// passes every other result on.
+    fn heard(
+        &mut self,
+        cx: &mut Context<'_>,
+        written: Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        match written {
+            Poll::Ready(Ok(n)) if n > 0 => self.state.wrote(),
+            Poll::Pending => {
+                if let Some(e) = self.state.blocked(cx) {
+                    return Poll::Ready(Err(e));
+                }
+            }
+            _ => {}
         }
         written
     }
@@ -45,11 +63,18 @@ impl<T: AsyncWrite + Unpin, S: Wrote + Unpin> AsyncWrite for OnWrite<T, S> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let written = Pin::new(&mut this.inner).poll_write(cx, buf);
-        this.heard(written)
+        this.heard(cx, written)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_flush(cx) {
+            Poll::Pending => match this.state.blocked(cx) {
+                Some(e) => Poll::Ready(Err(e)),
+                None => Poll::Pending,
+            },
+            flushed => flushed,
+        }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -63,7 +88,7 @@ impl<T: AsyncWrite + Unpin, S: Wrote + Unpin> AsyncWrite for OnWrite<T, S> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let written = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        this.heard(written)
+        this.heard(cx, written)
     }
 
     fn is_write_vectored(&self) -> bool {
