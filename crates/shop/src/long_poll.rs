@@ -188,10 +188,7 @@ impl EventLongPoller {
                         match crate::pull::platform_changed(&self.client, &self.book).await {
                             Ok(gap) => {
                                 dropped = false;
-                                if gap.is_some() {
-                                    reread = gap;
-                                    continue;
-                                }
+                                reread = gap.or(reread);
                             }
                             Err(_) => dropped = true,
                         }

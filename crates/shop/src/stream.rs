@@ -174,8 +174,10 @@ impl StreamReader {
         // The forgotten events a catch-up was told of.
         let mut horizon = Horizon::default();
         // The last stream dropped, or an opening failed: the platform may
-        // be another now (see [`crate::pull::platform_changed`]).
-        let mut dropped = false;
+        // be another now (see [`crate::pull::platform_changed`]). True at
+        // the start too: orders placed before the first opening may have
+        // been made by a platform gone since (no request when none waits).
+        let mut dropped = true;
         let mut wait = FIRST_RECONNECT;
         loop {
             if shutdown.is_triggered() {
