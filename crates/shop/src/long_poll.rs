@@ -163,7 +163,8 @@ impl EventLongPoller {
                 Ok(read) => {
                     retry = FIRST_RETRY;
                     if from_start && let Some(gap) = horizon.news(&read) {
-                        reread = Some(gap);
+                        // A 410 that restarted the log is the sharper reason.
+                        reread.get_or_insert(gap);
                     }
                     let page = read.page;
                     let now = self.clock.now();

@@ -141,7 +141,8 @@ impl StreamReader {
             if cursor.is_none()
                 && let Some(gap) = horizon.news(&read)
             {
-                *reread = Some(gap);
+                // A 410 that restarted the log is the sharper reason.
+                reread.get_or_insert(gap);
             }
             let page = read.page;
             let now = self.clock.now();
