@@ -139,6 +139,9 @@ impl EventPoller {
     /// forgotten unread) is dropped: the log is read again from where the
     /// platform restarts it, then every waiting order is asked about
     /// directly (see [`crate::pull`]), at each interval until all answered.
+    /// The same re-read follows a read without a cursor that names events
+    /// forgotten unread, a cursor the platform no longer knows, and a
+    /// platform that is not the one that made the waiting payments.
     pub async fn run(self, start: Micros, mut shutdown: Shutdown) {
         use crate::pull::{Gap, Horizon};
         let mut cursor: Option<hooklab_core::ids::EventId> = None;
@@ -191,8 +194,7 @@ impl EventPoller {
                             // After the log is read, not before: what
                             // settles later is in the log after the cursor.
                             if dropped || cursor.is_none() {
-                                match crate::pull::platform_changed(&self.client, &self.book)
-                                    .await
+                                match crate::pull::platform_changed(&self.client, &self.book).await
                                 {
                                     Ok(gap) => {
                                         dropped = false;

@@ -15,6 +15,18 @@
 //! leaves no instant uncovered: whatever settles later is in the log after
 //! the new cursor.
 //!
+//! Two more [`Gap`]s end in the same re-read. A read *without* a cursor
+//! (every reader's first, and each restart of the log) has nothing to
+//! refuse, so no 410 can come; the platform tells instead, naming the
+//! newest event it forgot unread (`Events-Forgotten-Through`): an event
+//! poller slower than the platform's `--keep` learns there that its
+//! orders' events went by unseen ([`Horizon`]). And a platform started
+//! again without its data knows no cursor (a 400) and, for a reader that
+//! had none, is only another id: after a dropped connection, or while it
+//! holds no cursor, a reader compares the id of the platform answering
+//! (`GET /v1/platform`) with the one its waiting payments' ids carry
+//! ([`platform_changed`]); its new log will never hold their events.
+//!
 //! They extend [`PlatformClient`] and count what they send as the
 //! platform counts what it serves: a `304` only in `not_modified`, a long
 //! poll as a poll (or a page) and in `long_polls`, a stream in

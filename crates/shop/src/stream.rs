@@ -24,6 +24,10 @@
 //! after it was forgotten unread) is dropped the same way, and once the
 //! new stream is caught up every order still waiting is asked about
 //! directly (see [`crate::pull`]).
+//! So is a `Last-Event-ID` it no longer knows (a platform started again
+//! without its data), a catch-up whose first page names events forgotten
+//! unread, and a reopening (after a drop) that finds another platform than
+//! the one that made the waiting payments (see [`crate::pull::platform_changed`]).
 //!
 //! [`SseParser`] is the small part of the SSE format the platform uses:
 //! `id:` and `data:` fields, a blank line ending an event, `:` comments
@@ -207,22 +211,23 @@ impl StreamReader {
                     // Back after a drop: is this still the platform that
                     // made the waiting payments? A platform started afresh
                     // knows no cursor, and its log none of their events.
-                    let known = !(caught_up && dropped) || {
-                        let changed = tokio::select! {
-                            biased;
-                            _ = shutdown.wait() => return,
-                            changed = crate::pull::platform_changed(&self.client, &self.book) => changed,
-                        };
-                        match changed {
-                            Ok(gap) => {
-                                if gap.is_some() {
-                                    reread = gap;
+                    let known = !(caught_up && dropped)
+                        || {
+                            let changed = tokio::select! {
+                                biased;
+                                _ = shutdown.wait() => return,
+                                changed = crate::pull::platform_changed(&self.client, &self.book) => changed,
+                            };
+                            match changed {
+                                Ok(gap) => {
+                                    if gap.is_some() {
+                                        reread = gap;
+                                    }
+                                    true
                                 }
-                                true
+                                Err(_) => false,
                             }
-                            Err(_) => false,
-                        }
-                    };
+                        };
                     // What settled unseen before the catch-up's log is
                     // asked for now; if a read gets no answer, the stream
                     // is dropped and the re-read tried at the next opening.

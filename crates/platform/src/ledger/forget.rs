@@ -311,7 +311,10 @@ impl Ledger {
         merchant: &MerchantId,
     ) -> Option<hooklab_core::ids::EventId> {
         let horizon = self.log_horizon(merchant)?;
-        Some(hooklab_core::ids::EventId::numbered_in(&self.epoch, horizon))
+        Some(hooklab_core::ids::EventId::numbered_in(
+            &self.epoch,
+            horizon,
+        ))
     }
 
     /// The newest of `merchant`'s events forgotten unread after `cursor`, if
