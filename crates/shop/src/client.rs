@@ -72,6 +72,34 @@ pub enum ClientError {
     Secret(#[from] hooklab_core::signature::SecretError),
 }
 
+/// A page of the event log as the shop read it, with what the platform
+/// said about the log before it.
+#[derive(Clone, Debug)]
+pub struct EventRead {
+    /// The page.
+    pub page: EventPage,
+    /// On a read without a cursor: the newest of the merchant's events the
+    /// platform forgot unread, after which the page starts (its
+    /// `Events-Forgotten-Through` header). An order waiting since before
+    /// may have had its event there: see [`crate::pull`].
+    pub forgotten_through: Option<EventId>,
+}
+
+impl EventRead {
+    /// `page`, with the header `headers` carry.
+    pub(crate) fn of(page: EventPage, headers: &http::HeaderMap) -> EventRead {
+        let forgotten_through = headers
+            .get("events-forgotten-through")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| EventId(v.trim().to_owned()))
+            .filter(|id| !id.0.is_empty());
+        EventRead {
+            page,
+            forgotten_through,
+        }
+    }
+}
+
 impl ClientError {
     /// Whether a poll of a payment was answered "no such payment" (404) or
     /// "forgotten" (410): the platform lost or dropped it, and asking again
@@ -416,6 +444,17 @@ impl PlatformClient {
         key: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> Result<Bytes, ClientError> {
+        Ok(self.exchange_answer(method, path, key, body).await?.1)
+    }
+
+    /// As [`Self::exchange`], with the answer's headers.
+    async fn exchange_answer(
+        &self,
+        method: http::Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Result<(http::HeaderMap, Bytes), ClientError> {
         let json = body.is_some();
         let mut request =
             self.start_request(method, path, Bytes::from(body.unwrap_or_default()))?;
@@ -452,7 +491,7 @@ impl PlatformClient {
         let (parts, body) = response.into_parts();
         let headers = parts.headers;
         if status.is_success() {
-            return Ok(body);
+            return Ok((headers, body));
         }
         Err(self.refused(status, &headers, &body))
     }
@@ -655,12 +694,14 @@ impl PlatformClient {
         &self,
         after: Option<&EventId>,
         limit: usize,
-    ) -> Result<EventPage, ClientError> {
+    ) -> Result<EventRead, ClientError> {
         let path = match after {
             Some(cursor) => format!("/v1/events?after={cursor}&limit={limit}"),
             None => format!("/v1/events?limit={limit}"),
         };
-        let answer = self.exchange(http::Method::GET, &path, None, None).await?;
+        let (headers, answer) = self
+            .exchange_answer(http::Method::GET, &path, None, None)
+            .await?;
         self.sent.event_lists.fetch_add(1, Ordering::Relaxed);
         let page: EventPage = match crate::compact::empty_page(&answer) {
             Some((has_more, next_after)) => EventPage {
@@ -673,7 +714,7 @@ impl PlatformClient {
         if page.data.is_empty() {
             self.sent.event_lists_empty.fetch_add(1, Ordering::Relaxed);
         }
-        Ok(page)
+        Ok(EventRead::of(page, &headers))
     }
 
     /// `GET /v1/platform`: which platform answers (its id), so the shop's

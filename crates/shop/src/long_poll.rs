@@ -136,14 +136,21 @@ impl EventLongPoller {
     /// `410 cursor_expired` is dropped, and once the log is read again
     /// every waiting order is asked about directly (see [`crate::pull`]).
     pub async fn run(self, mut shutdown: Shutdown) {
+        use crate::pull::{Gap, Horizon};
         let mut cursor: Option<EventId> = None;
-        // An expired cursor's re-read of the waiting orders, still owed.
-        let mut reread = false;
+        // A re-read of the waiting orders still owed, and why.
+        let mut reread: Option<Gap> = None;
+        // The forgotten events a read without a cursor told of.
+        let mut horizon = Horizon::default();
+        // A request failed since the platform was last seen: it may be
+        // another platform now (see `crate::pull::platform_changed`).
+        let mut dropped = false;
         let mut retry = FIRST_RETRY;
         while !shutdown.is_triggered() {
+            let from_start = cursor.is_none();
             // Owing a re-read, the log is read without waiting: the orders
             // to ask about are waiting already.
-            let answer = if reread {
+            let answer = if reread.is_some() {
                 self.client
                     .list_events(cursor.as_ref(), self.page_size)
                     .await
@@ -153,8 +160,13 @@ impl EventLongPoller {
                     .await
             };
             match answer {
-                Ok(page) => {
+                Ok(read) => {
                     retry = FIRST_RETRY;
+                    if from_start && let Some(gap) = horizon.news(&read) {
+                        // A 410 that restarted the log is the sharper reason.
+                        reread.get_or_insert(gap);
+                    }
+                    let page = read.page;
                     let now = self.clock.now();
                     self.book.events().emit(now, || Happening::EventPoll {
                         found: page.data.len() as u32,
@@ -167,29 +179,48 @@ impl EventLongPoller {
                     if page.next_after.is_some() {
                         cursor = page.next_after;
                     }
-                    // Once the log after the new cursor is read through (a
-                    // page not full): what settled before it is asked for.
-                    if reread
-                        && !page.has_more
-                        && !crate::pull::reread_waiting(&self.client, &self.book, &self.clock).await
-                    {
-                        let wait = retry;
-                        retry = Dur(retry.as_us() * 2).min(STREAM_RECONNECT_MAX);
-                        if !pause(&self.clock, &mut shutdown, wait).await {
-                            return;
-                        }
+                    if page.has_more {
                         continue;
                     }
-                    if !page.has_more {
-                        reread = false;
+                    // Once the log after the new cursor is read through (a
+                    // page not full): is this still the platform that made
+                    // the waiting payments, and what settled unseen?
+                    if dropped || cursor.is_none() {
+                        match crate::pull::platform_changed(&self.client, &self.book).await {
+                            Ok(gap) => {
+                                dropped = false;
+                                reread = gap.or(reread);
+                            }
+                            Err(_) => dropped = true,
+                        }
+                    }
+                    if let Some(gap) = &reread {
+                        if !crate::pull::reread_waiting(&self.client, &self.book, &self.clock, gap)
+                            .await
+                        {
+                            let wait = retry;
+                            retry = Dur(retry.as_us() * 2).min(STREAM_RECONNECT_MAX);
+                            if !pause(&self.clock, &mut shutdown, wait).await {
+                                return;
+                            }
+                            continue;
+                        }
+                        reread = None;
                     }
                 }
-                Err(e) if e.is_unknown_cursor() && cursor.is_some() => cursor = None,
+                Err(e) if e.is_unknown_cursor() && cursor.is_some() => {
+                    cursor = None;
+                    reread = Some(Gap::NewPlatform(format!(
+                        "the platform no longer knows the log's cursor: {}",
+                        e.chain()
+                    )));
+                }
                 Err(e) if e.is_cursor_expired() && cursor.is_some() => {
                     cursor = None;
-                    reread = true;
+                    reread = Some(Gap::CursorExpired);
                 }
                 Err(e) => {
+                    dropped = true;
                     let (wait, next) = after_failure(&e, retry);
                     retry = next;
                     if !pause(&self.clock, &mut shutdown, wait).await {

@@ -139,10 +139,19 @@ impl EventPoller {
     /// forgotten unread) is dropped: the log is read again from where the
     /// platform restarts it, then every waiting order is asked about
     /// directly (see [`crate::pull`]), at each interval until all answered.
+    /// The same re-read follows a read without a cursor that names events
+    /// forgotten unread, a cursor the platform no longer knows, and a
+    /// platform that is not the one that made the waiting payments.
     pub async fn run(self, start: Micros, mut shutdown: Shutdown) {
+        use crate::pull::{Gap, Horizon};
         let mut cursor: Option<hooklab_core::ids::EventId> = None;
-        // An expired cursor's re-read of the waiting orders, still owed.
-        let mut reread = false;
+        // A re-read of the waiting orders still owed, and why.
+        let mut reread: Option<Gap> = None;
+        // The forgotten events a read without a cursor told of.
+        let mut horizon = Horizon::default();
+        // A read failed since the platform was last seen: it may be
+        // another platform now (see `crate::pull::platform_changed`).
+        let mut dropped = false;
         let mut next = start.plus(self.interval);
         loop {
             let due = next;
@@ -159,12 +168,18 @@ impl EventPoller {
             next = next.plus(self.interval);
             // Page until the log has nothing more after the cursor.
             loop {
+                let from_start = cursor.is_none();
                 match self
                     .client
                     .list_events(cursor.as_ref(), self.page_size)
                     .await
                 {
-                    Ok(page) => {
+                    Ok(read) => {
+                        if from_start && let Some(gap) = horizon.news(&read) {
+                            // A 410 that restarted the log is the sharper reason.
+                            reread.get_or_insert(gap);
+                        }
+                        let page = read.page;
                         let now = self.clock.now();
                         self.book.events().emit(now, || Happening::EventPoll {
                             found: page.data.len() as u32,
@@ -176,13 +191,28 @@ impl EventPoller {
                         }
                         cursor = page.next_after;
                         if !page.has_more {
-                            if reread {
-                                reread = !crate::pull::reread_waiting(
+                            // After the log is read, not before: what
+                            // settles later is in the log after the cursor.
+                            if dropped || cursor.is_none() {
+                                match crate::pull::platform_changed(&self.client, &self.book).await
+                                {
+                                    Ok(gap) => {
+                                        dropped = false;
+                                        reread = gap.or(reread);
+                                    }
+                                    Err(_) => dropped = true,
+                                }
+                            }
+                            if let Some(gap) = &reread
+                                && crate::pull::reread_waiting(
                                     &self.client,
                                     &self.book,
                                     &self.clock,
+                                    gap,
                                 )
-                                .await;
+                                .await
+                            {
+                                reread = None;
                             }
                             break;
                         }
@@ -194,12 +224,21 @@ impl EventPoller {
                         next = next.max(self.clock.now().plus(wait));
                         break;
                     }
-                    Err(e) if e.is_unknown_cursor() && cursor.is_some() => cursor = None,
+                    Err(e) if e.is_unknown_cursor() && cursor.is_some() => {
+                        cursor = None;
+                        reread = Some(Gap::NewPlatform(format!(
+                            "the platform no longer knows the log's cursor: {}",
+                            e.chain()
+                        )));
+                    }
                     Err(e) if e.is_cursor_expired() && cursor.is_some() => {
                         cursor = None;
-                        reread = true;
+                        reread = Some(Gap::CursorExpired);
                     }
-                    Err(_) => break,
+                    Err(_) => {
+                        dropped = true;
+                        break;
+                    }
                 }
             }
         }

@@ -15,6 +15,18 @@
 //! leaves no instant uncovered: whatever settles later is in the log after
 //! the new cursor.
 //!
+//! Two more [`Gap`]s end in the same re-read. A read *without* a cursor
+//! (every reader's first, and each restart of the log) has nothing to
+//! refuse, so no 410 can come; the platform tells instead, naming the
+//! newest event it forgot unread (`Events-Forgotten-Through`): an event
+//! poller slower than the platform's `--keep` learns there that its
+//! orders' events went by unseen ([`Horizon`]). And a platform started
+//! again without its data knows no cursor (a 400) and, for a reader that
+//! had none, is only another id: after a dropped connection, or while it
+//! holds no cursor, a reader compares the id of the platform answering
+//! (`GET /v1/platform`) with the one its waiting payments' ids carry
+//! ([`platform_changed`]); its new log will never hold their events.
+//!
 //! They extend [`PlatformClient`] and count what they send as the
 //! platform counts what it serves: a `304` only in `not_modified`, a long
 //! poll as a poll (or a page) and in `long_polls`, a stream in
@@ -22,7 +34,7 @@
 //! [`hooklab_core::http::HttpClient::open`], so the scenario's `[network]`
 //! applies to them as it does to every request, and a partition ends them.
 
-use crate::client::{ClientError, PlatformClient};
+use crate::client::{ClientError, EventRead, PlatformClient};
 use crate::orders::{Channel, OrderBook};
 use bytes::Bytes;
 use hooklab_core::clock::Clock;
@@ -60,26 +72,141 @@ impl ClientError {
     }
 }
 
-/// What a reader of the event log does after a `410 cursor_expired` (see
-/// the module docs), once it has read the log again from its restart: asks
+/// Why a reader of the event log asks the platform directly about the
+/// orders still waiting ([`reread_waiting`]): the log it reads can no
+/// longer tell some of their outcomes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Gap {
+    /// The platform answered the reader's cursor `410 cursor_expired`: an
+    /// event after it was forgotten unread.
+    CursorExpired,
+    /// A read without a cursor (the reader's first, or a restart) said
+    /// that events up to this one were forgotten unread
+    /// (`Events-Forgotten-Through`): there is no cursor to refuse, so no
+    /// 410 comes, and an order waiting since before may have had its
+    /// event among them.
+    Forgotten(EventId),
+    /// The platform no longer knows the reader's cursor, or it is another
+    /// platform than the one that made the waiting payments (its id, from
+    /// `GET /v1/platform`, is not the one their ids carry): it started
+    /// afresh without its data, and its log will never hold their events.
+    NewPlatform(String),
+}
+
+impl Gap {
+    /// Why an order read again after this gap ends missed, `error` being
+    /// what the read of its payment got.
+    fn reason(&self, error: &ClientError) -> String {
+        let gap = match self {
+            Gap::CursorExpired => {
+                "its event was forgotten unread (the event log answered 410 cursor_expired)"
+                    .to_owned()
+            }
+            Gap::Forgotten(newest) => format!(
+                "its event was forgotten unread (the event log, read without a cursor, starts after `{newest}`: Events-Forgotten-Through)"
+            ),
+            Gap::NewPlatform(what) => format!("the event log it was waiting on is gone ({what})"),
+        };
+        format!(
+            "{gap} and the platform no longer answers for its payment: {}",
+            error.chain()
+        )
+    }
+}
+
+/// The newest forgotten event a reader of the log was told of
+/// (`Events-Forgotten-Through`), so that it asks about its waiting orders
+/// once per new loss, not at every read without a cursor.
+#[derive(Debug, Default)]
+pub struct Horizon(Option<EventId>);
+
+impl Horizon {
+    /// The gap a read without a cursor reveals, if it names a forgotten
+    /// event this reader was not told of yet. The first one seen counts
+    /// too: the shop may have placed orders before its first read (an
+    /// event poller reads one interval after it starts), and the platform
+    /// cannot say which forgotten events came before that.
+    pub fn news(&mut self, read: &EventRead) -> Option<Gap> {
+        let newest = read.forgotten_through.as_ref()?;
+        if self.0.as_ref() == Some(newest) {
+            return None;
+        }
+        self.0 = Some(newest.clone());
+        Some(Gap::Forgotten(newest.clone()))
+    }
+}
+
+/// Whether the platform answering now is not the one that made the
+/// payments still waiting: `Some(gap)` when one of them carries another
+/// platform's id (the platform was started afresh without its data on the
+/// same address). A reader of the log asks this after its connection
+/// dropped, or while it holds no cursor (a restart between two reads shows
+/// no drop): a cursor the new platform does not know would be refused, but
+/// a reader without one reads the new platform's log and would wait for
+/// ever. No request when no waiting payment carries an id (a virtual run
+/// mints bare ids: nothing to compare). `Err` when the platform did not
+/// answer: ask again later.
+pub async fn platform_changed(
+    client: &PlatformClient,
+    book: &OrderBook,
+) -> Result<Option<Gap>, ClientError> {
+    let waiting = waiting_payments(book);
+    // A bare id (`pay_000001`) names no platform.
+    let minted: Vec<&PaymentId> = waiting
+        .iter()
+        .map(|(_, p)| p)
+        .filter(|p| p.number().is_none())
+        .collect();
+    if minted.is_empty() {
+        return Ok(None);
+    }
+    let info = client.platform_info().await?;
+    let of_this_platform = |id: &PaymentId| {
+        info.id.as_deref().is_some_and(|epoch| {
+            id.as_str()
+                .strip_prefix(PaymentId::PREFIX)
+                .and_then(|rest| rest.strip_prefix(epoch))
+                .is_some_and(|rest| rest.starts_with('_'))
+        })
+    };
+    Ok(minted.iter().find(|p| !of_this_platform(p)).map(|p| {
+        Gap::NewPlatform(format!(
+            "its payment `{p}` was made by another platform than the one answering now, `{}`: it was started again without its data",
+            info.id.as_deref().unwrap_or("(no id)")
+        ))
+    }))
+}
+
+/// The orders in `book` still waiting with a payment: not known, not
+/// ended as missed.
+fn waiting_payments(book: &OrderBook) -> Vec<(OrderId, PaymentId)> {
+    let gone: std::collections::HashSet<_> = book
+        .abandoned_orders()
+        .into_iter()
+        .map(|(order, _)| order)
+        .collect();
+    book.entries()
+        .into_iter()
+        .filter(|e| e.known_at.is_none() && !gone.contains(&e.order_id))
+        .filter_map(|e| Some((e.order_id, e.payment_id?)))
+        .collect()
+}
+
+/// What a reader of the event log does after a [`Gap`] (a `410
+/// cursor_expired`, see the module docs), once it has read the log again from its restart: asks
 /// the platform for each order in `book` still waiting with a payment
 /// (`GET /v1/payments/{id}`), records a final status, and ends as missed
 /// ([`OrderBook::abandoned`], with the reason) an order whose payment the
 /// platform no longer knows. `false` when some read got no answer (the
 /// platform is away, or asked to wait): the caller re-reads again later,
 /// since nothing else would ever tell those orders' outcome.
-pub async fn reread_waiting(client: &PlatformClient, book: &OrderBook, clock: &Clock) -> bool {
-    let gone: std::collections::HashSet<_> = book
-        .abandoned_orders()
-        .into_iter()
-        .map(|(order, _)| order)
-        .collect();
-    let waiting: Vec<_> = book
-        .entries()
-        .into_iter()
-        .filter(|e| e.known_at.is_none() && !gone.contains(&e.order_id))
-        .filter_map(|e| Some((e.order_id, e.payment_id?)))
-        .collect();
+pub async fn reread_waiting(
+    client: &PlatformClient,
+    book: &OrderBook,
+    clock: &Clock,
+    gap: &Gap,
+) -> bool {
+    let waiting = waiting_payments(book);
     let mut answered = true;
     for (order, payment) in waiting {
         match client.poll_status(&order, &payment, false).await {
@@ -95,12 +222,7 @@ pub async fn reread_waiting(client: &PlatformClient, book: &OrderBook, clock: &C
             // Gone (404, 410 `forgotten`), or the id now names another
             // order's payment (a platform started afresh): never learned.
             Err(e) if e.is_payment_gone() || matches!(e, ClientError::ForeignPayment { .. }) => {
-                let why = format!(
-                    "its event was forgotten unread (the event log answered 410 cursor_expired) \
-                     and the platform no longer answers for its payment: {}",
-                    e.chain()
-                );
-                book.abandoned(order, why);
+                book.abandoned(order, gap.reason(&e));
             }
             Err(e) => {
                 tracing::debug!(error = %e.chain(), %order, "re-read after an expired cursor failed");
@@ -258,7 +380,7 @@ impl PlatformClient {
         after: Option<&EventId>,
         limit: usize,
         wait: Dur,
-    ) -> Result<EventPage, ClientError> {
+    ) -> Result<EventRead, ClientError> {
         let wait_text = wait_param(wait);
         let path = match after {
             Some(cursor) => format!("/v1/events?after={cursor}&limit={limit}&wait={wait_text}"),
@@ -276,7 +398,7 @@ impl PlatformClient {
         if page.data.is_empty() {
             self.sent.event_lists_empty.fetch_add(1, Ordering::Relaxed);
         }
-        Ok(page)
+        Ok(EventRead::of(page, &headers))
     }
 
     /// `GET /v1/events/stream`, resuming after `last_event_id` if given:

@@ -24,6 +24,10 @@
 //! after it was forgotten unread) is dropped the same way, and once the
 //! new stream is caught up every order still waiting is asked about
 //! directly (see [`crate::pull`]).
+//! So is a `Last-Event-ID` it no longer knows (a platform started again
+//! without its data), a catch-up whose first page names events forgotten
+//! unread, and a reopening (after a drop) that finds another platform than
+//! the one that made the waiting payments (see [`crate::pull::platform_changed`]).
 //!
 //! [`SseParser`] is the small part of the SSE format the platform uses:
 //! `id:` and `data:` fields, a blank line ending an event, `:` comments
@@ -31,6 +35,7 @@
 
 use crate::client::{ClientError, PlatformClient};
 use crate::orders::{Channel, OrderBook};
+use crate::pull::{Gap, Horizon};
 use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
 use hooklab_core::events::Happening;
@@ -131,10 +136,19 @@ impl StreamReader {
         &self,
         last: &mut Option<EventId>,
         applied: &mut HashSet<EventId>,
+        horizon: &mut Horizon,
+        reread: &mut Option<Gap>,
     ) -> Result<(), ClientError> {
         let mut cursor: Option<EventId> = None;
         loop {
-            let page = self.client.list_events(cursor.as_ref(), 100).await?;
+            let read = self.client.list_events(cursor.as_ref(), 100).await?;
+            if cursor.is_none()
+                && let Some(gap) = horizon.news(&read)
+            {
+                // A 410 that restarted the log is the sharper reason.
+                reread.get_or_insert(gap);
+            }
+            let page = read.page;
             let now = self.clock.now();
             self.book.events().emit(now, || Happening::EventPoll {
                 found: page.data.len() as u32,
@@ -159,9 +173,16 @@ impl StreamReader {
         // Every event up to `last` has been applied: a stream resumes after
         // it. `None`: the next stream opens from now and is caught up.
         let mut last: Option<EventId> = None;
-        // An expired cursor's re-read of the waiting orders, still owed
-        // (see [`crate::pull`]): done once a stream is open and caught up.
-        let mut reread = false;
+        // A re-read of the waiting orders still owed, and why (see
+        // [`crate::pull`]): done once a stream is open and caught up.
+        let mut reread: Option<Gap> = None;
+        // The forgotten events a catch-up was told of.
+        let mut horizon = Horizon::default();
+        // The last stream dropped, or an opening failed: the platform may
+        // be another now (see [`crate::pull::platform_changed`]). True at
+        // the start too: orders placed before the first opening may have
+        // been made by a platform gone since (no request when none waits).
+        let mut dropped = true;
         let mut wait = FIRST_RECONNECT;
         loop {
             if shutdown.is_triggered() {
@@ -178,7 +199,7 @@ impl StreamReader {
                         let read = tokio::select! {
                             biased;
                             _ = shutdown.wait() => return,
-                            read = self.catch_up(&mut last, &mut applied) => read,
+                            read = self.catch_up(&mut last, &mut applied, &mut horizon, &mut reread) => read,
                         };
                         read.map_err(|e| {
                             tracing::debug!(error = %e.chain(), "stream catch-up failed");
@@ -187,22 +208,46 @@ impl StreamReader {
                     } else {
                         true
                     };
+                    // Back after a drop: is this still the platform that
+                    // made the waiting payments? A platform started afresh
+                    // knows no cursor, and its log none of their events.
+                    let known = !(caught_up && dropped)
+                        || {
+                            let changed = tokio::select! {
+                                biased;
+                                _ = shutdown.wait() => return,
+                                changed = crate::pull::platform_changed(&self.client, &self.book) => changed,
+                            };
+                            match changed {
+                                Ok(gap) => {
+                                    if gap.is_some() {
+                                        reread = gap;
+                                    }
+                                    true
+                                }
+                                Err(_) => false,
+                            }
+                        };
                     // What settled unseen before the catch-up's log is
                     // asked for now; if a read gets no answer, the stream
                     // is dropped and the re-read tried at the next opening.
-                    let reread_done = !(caught_up && reread)
-                        || {
+                    let reread_done = match (&reread, caught_up && known) {
+                        (Some(gap), true) => {
                             let done = tokio::select! {
                                 biased;
                                 _ = shutdown.wait() => return,
-                                done = crate::pull::reread_waiting(&self.client, &self.book, &self.clock) => done,
+                                done = crate::pull::reread_waiting(&self.client, &self.book, &self.clock, gap) => done,
                             };
-                            reread = !done;
+                            if done {
+                                reread = None;
+                            }
                             done
-                        };
+                        }
+                        _ => true,
+                    };
                     let mut parser = SseParser::default();
                     // A failed catch-up drops the stream: it opens again.
-                    if caught_up && reread_done {
+                    if caught_up && known && reread_done {
                         loop {
                             // A stream never ends on its own: stop reading at
                             // shutdown (a platform in this process ends its
@@ -237,6 +282,7 @@ impl StreamReader {
                     if shutdown.is_triggered() {
                         return;
                     }
+                    dropped = true;
                 }
                 Err(ClientError::Refused {
                     retry_after: Some(after),
@@ -245,14 +291,23 @@ impl StreamReader {
                 // The platform no longer knows the last event (it restarted
                 // without its data): open from now, and catch up on its log
                 // from the start.
-                Err(e) if e.is_unknown_cursor() => last = None,
+                // Its log will never hold what the waiting orders wait
+                // for: they are asked about once caught up.
+                Err(e) if e.is_unknown_cursor() => {
+                    last = None;
+                    reread = Some(Gap::NewPlatform(format!(
+                        "the platform no longer knows the stream's Last-Event-ID: {}",
+                        e.chain()
+                    )));
+                }
                 // An event after the last one read was forgotten unread: open
                 // from now, catch up, and ask for the waiting orders.
                 Err(e) if e.is_cursor_expired() => {
                     last = None;
-                    reread = true;
+                    reread = Some(Gap::CursorExpired);
                 }
                 Err(e) => {
+                    dropped = true;
                     tracing::debug!(error = %e.chain(), "stream open failed");
                 }
             }

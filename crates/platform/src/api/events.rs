@@ -109,7 +109,49 @@ pub(crate) async fn list(
     let (after, limit, wait) = checked(&shared, &merchant, query)?;
     match wait {
         None => Ok(answer_now(&shared, &merchant, after, limit, &headers)),
-        Some(_) => super::long_poll::events(&shared, &merchant, after, limit, wait, &headers).await,
+        Some(_) => {
+            let mut response =
+                super::long_poll::events(&shared, &merchant, after.clone(), limit, wait, &headers)
+                    .await?;
+            mark_forgotten(&shared, &merchant, after.as_ref(), &mut response);
+            Ok(response)
+        }
+    }
+}
+
+/// The header a read of the log without `after` carries when some of the
+/// merchant's events were forgotten unread (`--keep`): the newest of them,
+/// after which the page starts (`Events-Forgotten-Through: evt_000042`).
+///
+/// A read without a cursor is a reader starting (or starting again): it
+/// cannot be refused (a 410 would leave it no way in), so the platform
+/// tells instead of refusing, as Kafka's fetch answers carry the log's
+/// start offset. A reader that waited for something before this read (a
+/// shop with orders in flight) learns that their events may be among the
+/// forgotten ones, and asks for those payments directly; without the
+/// header, it read an empty page and waited for ever. A header, not a
+/// field of the page: the page (and its `ETag`) stays what it was, and a
+/// client that starts with nothing waiting can ignore it.
+pub(super) const FORGOTTEN_THROUGH: &str = "events-forgotten-through";
+
+/// Adds [`FORGOTTEN_THROUGH`] to the answer of a read without a cursor
+/// (`after` `None`) when the merchant's log lost an event unread. Read
+/// after the page: a horizon that moved meanwhile is named, never one
+/// older than the page's start.
+fn mark_forgotten(
+    shared: &Shared,
+    merchant: &MerchantId,
+    after: Option<&EventId>,
+    response: &mut Response,
+) {
+    if after.is_some() {
+        return;
+    }
+    let Some(newest) = shared.ledger().forgotten_through(merchant) else {
+        return;
+    };
+    if let Ok(value) = http::HeaderValue::from_str(newest.as_str()) {
+        response.headers_mut().insert(FORGOTTEN_THROUGH, value);
     }
 }
 
@@ -245,6 +287,8 @@ pub(super) fn answer_now(
     if !not_modified {
         shared.served.event_lists.fetch_add(1, Ordering::Relaxed);
     }
+    let mut response = response;
+    mark_forgotten(shared, merchant, after.as_ref(), &mut response);
     response
 }
 

@@ -9,7 +9,7 @@
 //! | `DELETE /v1/webhook_endpoints/{id}` | deletes an endpoint: no more deliveries to it |
 //! | `POST /v1/webhook_endpoints/{id}/rotate_secret` | a new secret; the old one signs for a grace period |
 //! | `POST /v1/webhook_endpoints/{id}/recover` | resends every failed event since `{"since"}` |
-//! | `GET /v1/events?after=<id>&limit=N` | the event log, cursor-paged, with delivery states (`410 cursor_expired` once an event after the cursor was forgotten unread) |
+//! | `GET /v1/events?after=<id>&limit=N` | the event log, cursor-paged, with delivery states (`410 cursor_expired` once an event after the cursor was forgotten unread; without `after`, the header `Events-Forgotten-Through: <id>` names the newest of the merchant's events forgotten unread, after which the page starts) |
 //! | `GET /v1/events?after=<id>&wait=30s` | a long poll: answers once an event follows the cursor, or at the timeout |
 //! | `GET /v1/events/stream` | Server-Sent Events, one per event as it happens; resumes after `Last-Event-ID` |
 //! | `GET /v1/events/{id}/attempts?starting_after=<seq>&limit=N` | one event's kept delivery attempts, paged |

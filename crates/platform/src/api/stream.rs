@@ -15,7 +15,9 @@
 //! before is `GET /v1/events`). A `Last-Event-ID` that names none of the
 //! merchant's events is a 400: resuming from a cursor the platform does not
 //! know would lose events silently. One after which an event was forgotten
-//! unread (`--keep`) is a 410 `cursor_expired`, for the same reason; a
+//! unread (`--keep`) is a 410 `cursor_expired`, for the same reason; one
+//! opened without it carries `Events-Forgotten-Through` as a read of the
+//! log without a cursor does (see `events`), and a
 //! stream whose client read nothing for that long ends rather than skip
 //! the forgotten event, and its reconnection is told so.
 //!
@@ -199,6 +201,12 @@ pub(crate) async fn stream(
     // Subscribed before the cursor is fixed, so an event appended in
     // between is either before the cursor or wakes the stream.
     let news = shared.news.subscribe(&merchant);
+    // A stream from now, as a read of the log without a cursor, says
+    // whether the log before it lost an event unread (see `events`).
+    let forgotten = match resumed {
+        None => shared.ledger().forgotten_through(&merchant),
+        Some(_) => None,
+    };
     let after = match resumed {
         Some(id) => Some(id),
         None => shared.ledger().latest_event(&merchant),
@@ -225,7 +233,13 @@ pub(crate) async fn stream(
         let sse = SseEvent::default().id(event.id.as_str()).data(data);
         Some((Ok::<_, Infallible>(sse), cursor))
     });
-    Ok(Sse::new(events)
+    let mut response = Sse::new(events)
         .keep_alive(KeepAlive::new().interval(keep_alive).text("keep-alive"))
-        .into_response())
+        .into_response();
+    if let Some(value) = forgotten.and_then(|id| http::HeaderValue::from_str(id.as_str()).ok()) {
+        response
+            .headers_mut()
+            .insert(super::events::FORGOTTEN_THROUGH, value);
+    }
+    Ok(response)
 }

@@ -303,6 +303,20 @@ impl Ledger {
         self.forgetting.horizon.get(merchant).copied()
     }
 
+    /// The newest of `merchant`'s events forgotten unread, if one was: a
+    /// read of the log without a cursor starts after it, and says so (the
+    /// `Events-Forgotten-Through` header, see `crate::api`).
+    pub(crate) fn forgotten_through(
+        &self,
+        merchant: &MerchantId,
+    ) -> Option<hooklab_core::ids::EventId> {
+        let horizon = self.log_horizon(merchant)?;
+        Some(hooklab_core::ids::EventId::numbered_in(
+            &self.epoch,
+            horizon,
+        ))
+    }
+
     /// The newest of `merchant`'s events forgotten unread after `cursor`, if
     /// one was: what makes `GET /v1/events?after=cursor` a 410.
     pub(crate) fn forgotten_after(

@@ -99,12 +99,25 @@ async fn an_event_forgotten_before_the_cursor_read_past_it_is_a_410_cursor_expir
 
     // What the message says to do works: without `after` the log starts
     // after what was forgotten, and its cursor is a good one.
-    let (status, _, page) = call(&p, "GET", "/v1/events", None, None).await;
+    let (status, headers, page) = call(&p, "GET", "/v1/events", None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["data"], serde_json::json!([]));
     assert_eq!(page["next_after"], "evt_000002", "{page}");
-    let (status, _, _) = call(&p, "GET", "/v1/events?after=evt_000002", None, None).await;
+    // And it says so, having no cursor to refuse: a reader that waited for
+    // something since before learns the log lost an event unread.
+    assert_eq!(headers["events-forgotten-through"], "evt_000002");
+    let (_, headers, _) = call(&p, "GET", "/v1/events?wait=1ms", None, None).await;
+    assert_eq!(headers["events-forgotten-through"], "evt_000002");
+    let stream = Request::get("/v1/events/stream")
+        .header("authorization", format!("Bearer {KEY}"))
+        .body(Body::empty())
+        .unwrap();
+    let res = p.router().oneshot(stream).await.unwrap();
+    assert_eq!(res.headers()["events-forgotten-through"], "evt_000002");
+    drop(res);
+    let (status, headers, _) = call(&p, "GET", "/v1/events?after=evt_000002", None, None).await;
     assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("events-forgotten-through").is_none());
 }
 
 #[tokio::test(start_paused = true)]
