@@ -316,8 +316,62 @@ pub struct Calibrated {
     pub stderr_us: Option<f64>,
     /// How many rounds delivered.
     pub rounds: usize,
+    /// Of those, how many were timed right after the strategy ran
+    /// ([`Calibrated::and_after`]); the others right before it.
+    pub rounds_after: usize,
     /// The notifications each round timed, at most.
     pub orders: u32,
+}
+
+impl Calibrated {
+    /// This calibration (timed right before the strategy ran) pooled with
+    /// `after`, timed right after it: the mean of all their rounds, and the
+    /// standard error of that mean from all their rounds' spread, the two
+    /// groups' own and the gap between them.
+    ///
+    /// **Why both sides of the run.** The rounds' spread says how well the
+    /// way is known *at the moment they run*; the machine then keeps
+    /// changing (on this shared 2-vCPU virtual machine, the host's other
+    /// guests come and go over seconds). One calibration before each
+    /// strategy saw it as the strategy met it, not as it left it: in one
+    /// spectrum-real run the webhook's way was calibrated at 0.240 ms and
+    /// the hybrid's, seconds later, at 0.308 ms, through the same dispatcher
+    /// and receiver, each to about ±0.01 ms, while the runs right after them
+    /// measured the other way round (webhook 0.307 ms, hybrid 0.243 ms),
+    /// both marked `(!)`. Rounds on both sides bracket the run, and a
+    /// machine that changed between them widens the prediction's error
+    /// instead of hiding behind the tight spread of one moment.
+    pub fn and_after(self, after: Calibrated) -> Calibrated {
+        let (na, nb) = (self.rounds as f64, after.rounds as f64);
+        let n = na + nb;
+        if after.rounds == 0 {
+            return self;
+        }
+        if self.rounds == 0 {
+            return Calibrated {
+                rounds_after: after.rounds,
+                ..after
+            };
+        }
+        let (ma, mb) = (self.way.as_us() as f64, after.way.as_us() as f64);
+        let mean = (na * ma + nb * mb) / n;
+        // Each group's sum of squares about its mean, back from its
+        // standard error (`s/√k`: s² = se²·k), plus the groups' distances
+        // from the pooled mean.
+        let within = |c: &Calibrated, k: f64| c.stderr_us.map_or(0.0, |se| se * se * k * (k - 1.0));
+        let squares = within(&self, na)
+            + within(&after, nb)
+            + na * (ma - mean).powi(2)
+            + nb * (mb - mean).powi(2);
+        let stderr_us = (n >= 2.0).then(|| (squares / (n - 1.0)).sqrt() / n.sqrt());
+        Calibrated {
+            way: Dur(mean.round() as u64),
+            stderr_us,
+            rounds: self.rounds + after.rounds,
+            rounds_after: after.rounds,
+            orders: self.orders.max(after.orders),
+        }
+    }
 }
 
 /// Whether `spec`'s paper model needs a calibrated way in real time: the
@@ -367,6 +421,7 @@ pub async fn calibrate_delivery(
         way: Dur(mean_us.round() as u64),
         stderr_us,
         rounds,
+        rounds_after: 0,
         orders,
     })
 }
@@ -506,15 +561,29 @@ pub(crate) fn paper_legs(
     let handoff_us = match delivery {
         Some(c) => {
             let way_us = c.way.as_us() as f64;
+            let when = match c.rounds_after {
+                0 => format!(
+                    "{} rounds of up to {} notifications of this strategy on a fresh platform and shop, timed right before it ran (so on the machine as it met the strategy)",
+                    c.rounds, c.orders
+                ),
+                after => format!(
+                    "{} rounds of up to {} notifications of this strategy on a fresh platform and shop, timed right before it ran and {after} right after it (so on the machine as it met the strategy and as it left it)",
+                    c.rounds - after,
+                    c.orders
+                ),
+            };
             source.push_str(&format!(
-                "; this strategy's way from the settled payment to the shop's record: {:.3} ms, the mean of {} rounds of up to {} notifications of this strategy on a fresh platform and shop, timed right before it ran (so on the machine as it met the strategy), each round replaying a stretch of the run's own settlement gaps and the run's last payment creation before each settlement (every other payment created before the first settles), less their settlement lateness",
+                "; this strategy's way from the settled payment to the shop's record: {:.3} ms, the mean of {when}, each round replaying a stretch of the run's own settlement gaps and the run's last payment creation before each settlement (every other payment created before the first settles), less their settlement lateness",
                 way_us / 1e3,
-                c.rounds,
-                c.orders
             ));
             if let Some(se) = c.stderr_us {
+                let spread = if c.rounds_after == 0 {
+                    "the rounds' spread"
+                } else {
+                    "the spread of all the rounds, before and after (how much the machine changed between them included),"
+                };
                 source.push_str(&format!(
-                    "; the rounds' spread makes it known to ±{:.3} ms (one standard error of their mean), the prediction's own standard error",
+                    "; {spread} makes it known to ±{:.3} ms (one standard error of their mean), the prediction's own standard error",
                     se / 1e3
                 ));
             }
@@ -559,6 +628,41 @@ pub async fn calibrate_timer() -> Dur {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A calibration of `ways` as [`calibrate_delivery`] builds it.
+    fn calibrated(ways: &[Dur]) -> Calibrated {
+        let (mean_us, stderr_us) = mean_and_stderr_us(ways).unwrap();
+        Calibrated {
+            way: Dur(mean_us.round() as u64),
+            stderr_us,
+            rounds: ways.len(),
+            rounds_after: 0,
+            orders: 100,
+        }
+    }
+
+    #[test]
+    fn rounds_before_and_after_pool_as_one_set_and_a_drift_widens_the_error() {
+        let before = [230, 250, 240, 245, 235].map(Dur);
+        let after = [300, 310, 305, 315, 320].map(Dur);
+        let pooled = calibrated(&before).and_after(calibrated(&after));
+        let all: Vec<Dur> = before.iter().chain(&after).copied().collect();
+        let direct = calibrated(&all);
+        assert_eq!(pooled.way, direct.way);
+        assert_eq!((pooled.rounds, pooled.rounds_after), (10, 5));
+        let (p, d) = (pooled.stderr_us.unwrap(), direct.stderr_us.unwrap());
+        assert!((p - d).abs() < 1e-9, "{p} vs {d}");
+        // The machine moved by ~70 µs between the two: the pooled error is
+        // several times either side's own.
+        assert!(p > 3.0 * calibrated(&before).stderr_us.unwrap(), "{p}");
+        // No rounds after (the calibration failed): the before stands.
+        let none = Calibrated {
+            rounds: 0,
+            stderr_us: None,
+            ..calibrated(&after)
+        };
+        assert_eq!(calibrated(&before).and_after(none), calibrated(&before));
+    }
 
     #[test]
     fn the_rounds_mean_and_its_standard_error() {

@@ -269,7 +269,7 @@ pub fn run_scenario(
                 // The `[network]` table is applied by the `Shaped` wrapper,
                 // built inside the runtime, where the run's clock starts.
                 let (loopback, platform) = loopback(options.platform_cpu)?;
-                let report = runtime.block_on(async {
+                let stopped = runtime.block_on(async {
                     let net = Shaped::new(loopback, net, seed);
                     let origin = Clock::system_unix_us();
                     let setting = Setting {
@@ -280,12 +280,23 @@ pub fn run_scenario(
                         timer_late,
                         order_lives,
                     };
-                    run_strategy(index, &net, origin, setting, spec, &plan, progress).await
+                    let mut world =
+                        World::start(index, &net, origin, setting, spec, &plan, None).await?;
+                    world.wait(progress).await;
+                    world.stop(&net, progress).await
                 });
                 if let Some(platform) = platform {
                     platform.shutdown_timeout(std::time::Duration::from_secs(5));
                 }
-                let report = report?;
+                let mut stopped = stopped?;
+                // And right after it: the way as the strategy left the
+                // machine (`Calibrated::and_after`), before its report.
+                if let Some(before) = calibrated_delivery {
+                    let after = calibrate(runtime, spec)?;
+                    stopped.setting.calibrated_delivery =
+                        Some(after.map_or(before, |after| before.and_after(after)));
+                }
+                let report = stopped.report();
                 progress.strategy_finished(index, &report);
                 strategies.push(report);
             }

@@ -167,7 +167,7 @@ pub fn footnote(
                 format!(", the settlement worker's measured lateness ({ms} ms in {name}'s run)")
             });
             if let Some((name, ms)) = way {
-                late.push_str(&format!(", and for each strategy the platform pushes to (webhook, hybrid, long poll, stream) its own notification's way through the platform and the shop, calibrated before the load of that strategy: the mean of 5 rounds of up to 100 real notifications of the strategy, timed right before it ran, all created before the first settles and settling at stretches of its own settlement gaps ({ms} ms in {name}'s; the rounds' spread is the prediction's own standard error; model, these draws reads each webhook delivery's own legs off the run)"));
+                late.push_str(&format!(", and for each strategy the platform pushes to (webhook, hybrid, long poll, stream) its own notification's way through the platform and the shop, calibrated outside the load of that strategy: the mean of 5 rounds of up to 100 real notifications of the strategy timed right before it ran and 5 right after, replaying stretches of its own settlement gaps and the creations just before them ({ms} ms in {name}'s; the spread of the 10 rounds, how much the machine changed between before and after included, is the prediction's own standard error; model, these draws reads each webhook delivery's own legs off the run)"));
             }
             format!(
                 "Measured in this run; model is the prediction of crates/core/src/model/, fed the measured round trip ({rtt} ms){late} and a poll timer slack of {slack_ms} ms. Each strategy's inputs are in summary.json."
@@ -178,7 +178,7 @@ pub fn footnote(
                 format!(", o atraso medido do liquidador ({ms} ms na execução de {name})")
             });
             if let Some((name, ms)) = way {
-                late.push_str(&format!(", e, para cada estratégia a que a plataforma empurra (webhook, híbrido, long poll, stream), o caminho da sua própria notificação pela plataforma e pela loja, calibrado antes da carga dessa estratégia: a média de 5 rodadas de até 100 notificações reais da estratégia, cronometradas logo antes de ela rodar, todas criadas antes da primeira liquidar e liquidando em trechos dos seus próprios intervalos entre liquidações ({} ms na de {name}; a dispersão das rodadas é o erro-padrão da própria previsão; modelo (sorteios desta execução) lê os trechos de cada entrega de webhook na própria execução)", ms));
+                late.push_str(&format!(", e, para cada estratégia a que a plataforma empurra (webhook, híbrido, long poll, stream), o caminho da sua própria notificação pela plataforma e pela loja, calibrado fora da carga dessa estratégia: a média de 5 rodadas de até 100 notificações reais da estratégia cronometradas logo antes de ela rodar e 5 logo depois, reproduzindo trechos dos seus próprios intervalos entre liquidações e as criações logo antes deles ({} ms na de {name}; a dispersão das 10 rodadas, incluído quanto a máquina mudou entre antes e depois, é o erro-padrão da própria previsão; modelo (sorteios desta execução) lê os trechos de cada entrega de webhook na própria execução)", ms));
             }
             format!(
                 "Medido nesta execução; modelo é a previsão de crates/core/src/model/, alimentada com o tempo de ida e volta medido ({rtt} ms){late} e uma folga de temporizador de {} ms para consultas. As entradas de cada estratégia estão em summary.json.",
