@@ -19,26 +19,20 @@
 //! cut (`Link::cut`): requests then fail to connect, and open streams break.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use axum::body::Body;
-use bytes::Bytes;
 use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
 use hooklab_core::events::EventSink;
-use hooklab_core::http::{ChunkFuture, Chunks, HttpClient, OpenFuture, SendFuture, TransportError};
 use hooklab_core::ids::{MerchantId, OrderId};
 use hooklab_core::scenario::StrategySpec;
 use hooklab_core::shutdown;
 use hooklab_core::wire::{Outcome, PaymentStatus};
-use hooklab_core::workload::OrderPlan;
 use hooklab_platform::{Merchant, Platform, PlatformConfig, Retention, SettlementPlan};
 use hooklab_shop::Shop;
 use hooklab_shop::client::PlatformClient;
 use hooklab_shop::inbox::{Inbox, InboxOwner};
-use http_body_util::BodyExt;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use tower::ServiceExt;
 
 /// The base URL the shop is given: only a label here, never bound or
 /// dialled. Every request goes through the in-process `Link` to the
@@ -49,106 +43,9 @@ const BASE: &str = "http://127.0.0.1:4242";
 const KEY: &str = "sk_test_recovery";
 const EPOCH_US: i64 = 1_767_225_600_000_000;
 
-/// The shop's way to the platform: its router, in this process, unless
-/// the link is cut.
-struct Link {
-    /// Replaced by another to restart the platform without its data.
-    platform: std::sync::Mutex<Platform>,
-    cut: watch::Receiver<bool>,
-}
-
-impl Link {
-    async fn exchange(
-        platform: Platform,
-        cut: bool,
-        request: http::Request<Bytes>,
-    ) -> Result<http::Response<Body>, TransportError> {
-        if cut {
-            return Err(TransportError::Connect("the network is cut".into()));
-        }
-        let response = platform
-            .router()
-            .oneshot(request.map(Body::from))
-            .await
-            .unwrap_or_else(|never| match never {});
-        Ok(response)
-    }
-}
-
-impl HttpClient for Link {
-    fn send(&self, request: http::Request<Bytes>) -> SendFuture {
-        let (platform, cut) = (self.platform.lock().unwrap().clone(), *self.cut.borrow());
-        Box::pin(async move {
-            let (parts, body) = Link::exchange(platform, cut, request).await?.into_parts();
-            let body = body
-                .collect()
-                .await
-                .map_err(|e| TransportError::Broken(Box::new(e)))?
-                .to_bytes();
-            Ok(http::Response::from_parts(parts, body))
-        })
-    }
-
-    fn open(&self, request: http::Request<Bytes>) -> OpenFuture {
-        let (platform, cut) = (self.platform.lock().unwrap().clone(), self.cut.clone());
-        Box::pin(async move {
-            let now_cut = *cut.borrow();
-            let response = Link::exchange(platform, now_cut, request).await?;
-            let (parts, body) = response.into_parts();
-            let chunks: Box<dyn Chunks> = Box::new(Frames { body, cut });
-            Ok(http::Response::from_parts(parts, chunks))
-        })
-    }
-}
-
-/// A body read frame by frame, broken when the link is cut.
-struct Frames {
-    body: Body,
-    cut: watch::Receiver<bool>,
-}
-
-impl Chunks for Frames {
-    fn next_chunk(&mut self) -> ChunkFuture<'_> {
-        Box::pin(async move {
-            loop {
-                let frame = tokio::select! {
-                    _ = self.cut.wait_for(|cut| *cut) => {
-                        return Some(Err(TransportError::Broken("the network is cut".into())));
-                    }
-                    frame = self.body.frame() => frame?,
-                };
-                match frame {
-                    Ok(frame) => {
-                        if let Ok(data) = frame.into_data() {
-                            return Some(Ok(data));
-                        }
-                    }
-                    Err(e) => return Some(Err(TransportError::Broken(Box::new(e)))),
-                }
-            }
-        })
-    }
-}
-
-/// The platform's webhook sender: no endpoint is registered here.
-struct Nowhere;
-
-impl HttpClient for Nowhere {
-    fn send(&self, _request: http::Request<Bytes>) -> SendFuture {
-        Box::pin(async { Err(TransportError::Connect("no receiver here".into())) })
-    }
-}
-
-fn order(n: u64) -> OrderPlan {
-    OrderPlan {
-        order_id: OrderId::numbered(n),
-        arrive_at: Default::default(),
-        settle_after: Dur::ZERO,
-        outcome: Outcome::Approved,
-        amount_cents: 4_990,
-        merchant: 0,
-    }
-}
+#[path = "support/link.rs"]
+mod link;
+use link::{Link, Nowhere, order};
 
 /// Order 1 settles at 200 ms and is read; then the link is cut until
 /// 4.5 s. Order 2 settles at 3 s and, kept 1 s, is forgotten at 4 s, its
