@@ -122,3 +122,38 @@ mod tests {
         }
     }
 }
+
+/// One sentence in both languages: scenario errors, the platform API's
+/// messages. Its `Display` is the English (what logs and `Error::to_string`
+/// say); [`Said::get`] picks a language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Said {
+    /// In English.
+    pub en: String,
+    /// In Brazilian Portuguese.
+    pub pt_br: String,
+}
+
+impl Said {
+    /// A sentence from its two versions.
+    pub fn new(en: impl Into<String>, pt_br: impl Into<String>) -> Said {
+        Said {
+            en: en.into(),
+            pt_br: pt_br.into(),
+        }
+    }
+
+    /// The sentence in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::PtBr => &self.pt_br,
+        }
+    }
+}
+
+impl fmt::Display for Said {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.en)
+    }
+}

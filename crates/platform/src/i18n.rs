@@ -26,41 +26,10 @@
 use axum::response::Response;
 use hooklab_core::lang::Lang;
 use hooklab_core::wire::ErrorBody;
-use std::fmt;
 
-/// One message in both languages the API answers in.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Said {
-    /// In English: what the tests and docs quote.
-    pub en: String,
-    /// In Brazilian Portuguese.
-    pub pt_br: String,
-}
-
-impl Said {
-    /// A message from its two versions.
-    pub fn new(en: impl Into<String>, pt_br: impl Into<String>) -> Said {
-        Said {
-            en: en.into(),
-            pt_br: pt_br.into(),
-        }
-    }
-
-    /// The message in `lang`.
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => &self.en,
-            Lang::PtBr => &self.pt_br,
-        }
-    }
-}
-
-impl fmt::Display for Said {
-    /// The English, as the error's `Display` (and the logs) say it.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.en)
-    }
-}
+/// One message in both languages the API answers in (the English is what
+/// tests, docs and logs quote).
+pub use hooklab_core::lang::Said;
 
 tokio::task_local! {
     /// The language of the request being answered (see the module's docs).

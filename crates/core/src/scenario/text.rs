@@ -5,32 +5,7 @@
 
 use crate::lang::Lang;
 
-/// One sentence in both languages.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Said {
-    /// In English.
-    pub en: String,
-    /// In Brazilian Portuguese.
-    pub pt_br: String,
-}
-
-impl Said {
-    /// A sentence from its two versions.
-    pub fn new(en: impl Into<String>, pt_br: impl Into<String>) -> Said {
-        Said {
-            en: en.into(),
-            pt_br: pt_br.into(),
-        }
-    }
-
-    /// The sentence in `lang`.
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => &self.en,
-            Lang::PtBr => &self.pt_br,
-        }
-    }
-}
+pub use crate::lang::Said;
 
 /// The most characters of a bad value an error message quotes.
 pub const EXCERPT_CHARS: usize = 40;
