@@ -363,6 +363,9 @@ pub fn github_error(lang: Lang, error: &hooklab_github::command::CommandError) -
                      para que requisições forjadas sejam recusadas (ou --insecure-no-signature \
                      para o comportamento sem verificação da apresentação)"
                     .to_owned(),
+                U::EmptyPort(to) => format!(
+                    "--to `{to}` tem um `:` e nenhuma porta depois do host; escreva a porta do receptor, por exemplo http://127.0.0.1:8080/webhook"
+                ),
                 U::EmptyEvent => "o EVENTO não pode ser vazio".to_owned(),
                 U::RepoNotOwnerName(repo) => {
                     format!("--repo deve ser dono/nome (recebido `{repo}`)")

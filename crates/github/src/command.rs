@@ -91,6 +91,13 @@ pub enum UsageError {
          requests are refused (or --insecure-no-signature for the seed's unchecked behaviour)"
     )]
     NoSecret,
+    /// Occurs when `--to` has a `:` after its host and no port
+    /// (`http://127.0.0.1:/webhook`): the URL would go to port 80, which is
+    /// not what anyone typing a colon meant.
+    #[error(
+        "--to `{0}` has a `:` and no port after its host; write the receiver's port, e.g. http://127.0.0.1:8080/webhook"
+    )]
+    EmptyPort(String),
     /// Occurs when the event name is empty.
     #[error("EVENT must not be empty")]
     EmptyEvent,
@@ -292,6 +299,13 @@ pub async fn send(args: SendConfig) -> Result<(), CommandError> {
 pub async fn send_in(args: SendConfig, lang: Lang) -> Result<(), CommandError> {
     // Refuse a non-loopback target before reading or printing anything.
     crate::sender::ensure_plain_loopback(&args.to)?;
+    if args
+        .to
+        .authority()
+        .is_some_and(|a| a.as_str().ends_with(':'))
+    {
+        return Err(UsageError::EmptyPort(args.to.to_string()).into());
+    }
     if args.event.is_empty() {
         return Err(UsageError::EmptyEvent.into());
     }
@@ -486,6 +500,21 @@ mod tests {
         };
         let error = send(config).await.unwrap_err();
         assert!(error.is_usage(), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_colon_without_a_port_is_a_usage_error_not_port_80() {
+        let config = SendConfig {
+            to: Uri::from_static("http://127.0.0.1:/webhook"),
+            ..send_config("ping")
+        };
+        let error = send(config).await.unwrap_err();
+        assert!(error.is_usage(), "{error}");
+        assert!(
+            matches!(&error, CommandError::Usage(UsageError::EmptyPort(_))),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("no port"), "{error}");
     }
 
     fn send_config(event: &str) -> SendConfig {
