@@ -215,7 +215,25 @@ fn a_shop_killed_mid_burst_takes_its_endpoint_back_and_learns_every_order() {
             .unwrap(),
     );
     let mut out = second.0.stdout.take().unwrap();
-    let lines = lines_until(&mut out, "done:");
+    // Read to "done:"; if the output ends before it (seen once on a loaded
+    // machine), the failure shows what the shop said on stderr too.
+    let mut lines = Vec::new();
+    loop {
+        let line = read_line(&mut out);
+        if line.is_empty() {
+            let mut err = String::new();
+            let _ = std::io::Read::read_to_string(&mut second.0.stderr.take().unwrap(), &mut err);
+            panic!(
+                "the restarted shop's output ended before \"done:\":\n{}\nstderr:\n{err}",
+                lines.join("\n")
+            );
+        }
+        let done = line.contains("done:");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
     let said = lines.join("\n");
     let inbox = lines.iter().find(|l| l.contains("inbox:")).unwrap();
     let waiting = count_before(inbox, "waiting for their outcome");
@@ -352,7 +370,25 @@ fn resumed_orders_the_platform_forgot_are_created_again_and_refused_ones_not_res
         &["--data", "s.sqlite", "--orders", "0"],
     ));
     let mut out = second.0.stdout.take().unwrap();
-    let lines = lines_until(&mut out, "done:");
+    // Read to "done:"; if the output ends before it (seen once on a loaded
+    // machine), the failure shows what the shop said on stderr too.
+    let mut lines = Vec::new();
+    loop {
+        let line = read_line(&mut out);
+        if line.is_empty() {
+            let mut err = String::new();
+            let _ = std::io::Read::read_to_string(&mut second.0.stderr.take().unwrap(), &mut err);
+            panic!(
+                "the restarted shop's output ended before \"done:\":\n{}\nstderr:\n{err}",
+                lines.join("\n")
+            );
+        }
+        let done = line.contains("done:");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
     let said = lines.join("\n");
     let inbox = lines.iter().find(|l| l.contains("inbox:")).unwrap();
     assert!(inbox.contains(" 1 waiting for their outcome"), "{said}");
