@@ -82,17 +82,30 @@ pub fn base_url(url: &str, flag: &str, lang: Lang) -> Result<(), FlagMistake> {
     } else {
         None
     };
-    match part {
-        Some((en, pt)) => mistake(
+    if let Some((en, pt)) = part {
+        return mistake(
             format!(
                 "{flag} `{url}` has {en}: a base URL is a scheme, a host, a port and a path, such as http://127.0.0.1:4242"
             ),
             format!(
                 "{flag} `{url}` tem {pt}: uma URL base é esquema, host, porta e caminho, como http://127.0.0.1:4242"
             ),
-        ),
-        None => Ok(()),
+        );
     }
+    // The API's own prefix: every request adds it, so a base ending in it
+    // asked for /v1/v1/payments (found only at the first order, as "no route").
+    if uri.path().trim_end_matches('/').ends_with("/v1") {
+        let base = url.trim_end_matches('/').trim_end_matches("/v1");
+        return mistake(
+            format!(
+                "{flag} `{url}` ends in the API's /v1, which hooklab adds to every request: give the platform's base URL, {base}"
+            ),
+            format!(
+                "{flag} `{url}` termina no /v1 da API, que o hooklab acrescenta a cada requisição: dê a URL base da plataforma, {base}"
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// Checks an API key given to `--api-key`: not empty (no request could
@@ -147,6 +160,11 @@ mod tests {
             ("http://localhost.:4242", "without its trailing dot"),
             ("http://me@127.0.0.1:14253", "a user name"),
             ("not a url at all", "not a URL"),
+            (
+                "http://127.0.0.1:4242/v1",
+                "give the platform's base URL, http://127.0.0.1:4242",
+            ),
+            ("http://127.0.0.1:4242/v1/", "ends in the API's /v1"),
         ] {
             let e = base_url(bad, "--platform", Lang::En).unwrap_err().0;
             assert!(e.starts_with("--platform"), "{bad}: {e}");
