@@ -3,6 +3,10 @@
 //! `localhost.` is refused for its dot, as check refuses it; no path on the
 //! platform's own address and port is a receiver; a URL over 2,048 bytes is
 //! refused for its length.
+//!
+//! The ports in these URLs (8080) are labels, never bound or dialled: the
+//! test platform's HTTP client (`platform()`) records the requests it is
+//! given instead of sending them.
 
 use super::{KEY, ORDER, call, one_order, platform, raw_exchange, start};
 use hooklab_core::shutdown;

@@ -103,7 +103,8 @@ fn refusals() -> Vec<(Refusal, &'static str)> {
             r("GET", "/v1/events?after=evt_nope", None, Some(KEY)),
             "`after`: `evt_nope` não é nenhum dos seus eventos",
         ),
-        // A webhook URL over 2,048 bytes.
+        // A webhook URL over 2,048 bytes (refused before anything is
+        // registered: its port is a label, never dialled).
         (
             r(
                 "POST",
