@@ -62,7 +62,6 @@ use hooklab_shop::receiver::{self, Receiver, WEBHOOK_PATH};
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use hooklab_core::shutdown::ctrl_c;
 
 /// How `hooklab shop` ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,24 +81,6 @@ pub enum PlatformEnd {
     Interrupted,
     /// It stopped serving with no Ctrl-C.
     Stopped,
-}
-
-/// Ctrl-C, caught from the moment this returns: the future is polled once
-/// here, which installs the handler (until then SIGINT ends the process on
-/// the spot, with no word said). The same as `live_cmd`'s.
-async fn armed_ctrl_c() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
-    let mut interrupt: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
-        Box::pin(ctrl_c());
-    std::future::poll_fn(|cx| {
-        // A Ctrl-C since the install is kept, by a ready future in its
-        // place: a finished `async fn` must not be polled again.
-        if interrupt.as_mut().poll(cx).is_ready() {
-            interrupt = Box::pin(std::future::ready(()));
-        }
-        std::task::Poll::Ready(())
-    })
-    .await;
-    interrupt
 }
 
 /// `hooklab platform`.
@@ -154,7 +135,7 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<PlatformEn
     let addr = listener.local_addr()?;
     // Before the first line: a Ctrl-C once it is printed stops the
     // platform as a Ctrl-C later would, rather than killing it unsaid.
-    let interrupt = armed_ctrl_c().await;
+    let interrupt = hooklab_core::shutdown::armed_ctrl_c().await;
     let now = out.now();
     match lang {
         Lang::En => {
@@ -405,7 +386,7 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<ShopEnd> {
     // Before the line that says Ctrl-C stops the shop: from then on a
     // Ctrl-C is said, with what is still waiting (see the end). Before it,
     // SIGINT ends the process at once, as for any command.
-    let mut interrupt = armed_ctrl_c().await;
+    let mut interrupt = hooklab_core::shutdown::armed_ctrl_c().await;
     let now = out.now();
     // What `--interval` means for this strategy: a polling period, a long
     // poll's longest hold, or nothing (webhooks and the stream).

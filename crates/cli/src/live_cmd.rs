@@ -225,7 +225,7 @@ async fn serve_and_run(
 ) -> Result<Ended, Failure> {
     // Caught from here on, before the address is out: a Ctrl-C as soon as
     // it is read must stop the run and say so, not kill the process unasked.
-    let mut interrupt = armed_ctrl_c().await;
+    let mut interrupt = hooklab_core::shutdown::armed_ctrl_c().await;
     // A taken port is the user's to change (exit 2), said with what to type.
     let listener = crate::listen::bind(args.listen, lang)
         .await
@@ -316,34 +316,12 @@ async fn serve_and_run(
         joined = &mut server => return served(joined, lang, Ok(Ended::Stopped)),
     };
     // A second Ctrl-C while the page's connections finish: at once.
-    let mut again = armed_ctrl_c().await;
+    let mut again = hooklab_core::shutdown::armed_ctrl_c().await;
     let _ = stop.send(());
     tokio::select! {
         joined = server => served(joined, lang, outcome),
         () = &mut again => Ok(Ended::Interrupted),
     }
-}
-
-/// Ctrl-C (`hooklab_live::ctrl_c`), caught from the moment this returns: the
-/// future is polled once here, which installs the handler. Until then
-/// SIGINT ends the process on the spot, with no word said.
-async fn armed_ctrl_c() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
-    let mut interrupt: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
-        Box::pin(hooklab_live::ctrl_c());
-    std::future::poll_fn(|cx| {
-        // Ready already (a Ctrl-C since the install) is kept, by a ready
-        // future in its place: a finished `async fn` must not be polled
-        // again.
-        match interrupt.as_mut().poll(cx) {
-            std::task::Poll::Ready(()) => {
-                interrupt = Box::pin(std::future::ready(()));
-            }
-            std::task::Poll::Pending => {}
-        }
-        std::task::Poll::Ready(())
-    })
-    .await;
-    interrupt
 }
 
 /// What the first Ctrl-C during a live run says: the run stops, and what is

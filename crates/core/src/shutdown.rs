@@ -81,6 +81,26 @@ pub async fn ctrl_c() {
     }
 }
 
+/// A Ctrl-C future already armed: [`ctrl_c`] polled once here, which
+/// installs the handler, so a SIGINT from the moment this returns is caught
+/// (until the first poll it ends the process on the spot, with no word
+/// said). `platform`, `shop`, `live` and `github listen` arm theirs before
+/// printing the line a user reacts to.
+pub async fn armed_ctrl_c() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    let mut interrupt: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
+        Box::pin(ctrl_c());
+    std::future::poll_fn(|cx| {
+        // A Ctrl-C since the install is kept, by a ready future in its
+        // place: a finished `async fn` must not be polled again.
+        if interrupt.as_mut().poll(cx).is_ready() {
+            interrupt = Box::pin(std::future::ready(()));
+        }
+        std::task::Poll::Ready(())
+    })
+    .await;
+    interrupt
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

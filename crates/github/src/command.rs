@@ -206,7 +206,7 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<Option<Received>, 
     // stops the receiver and is said, as a Ctrl-C later would be, rather
     // than killing the process unsaid (until the handler is installed,
     // SIGINT ends it on the spot).
-    let interrupt = armed_ctrl_c().await;
+    let interrupt = hooklab_core::shutdown::armed_ctrl_c().await;
     // Start-up notes go to stderr so that stdout holds only events (and so
     // `--json` output stays machine-readable).
     let mut err = std::io::stderr().lock();
@@ -241,7 +241,7 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<Option<Received>, 
     let (stopping_tx, stopping) = tokio::sync::oneshot::channel();
     let serving = receiver::serve(listener, config, async move {
         interrupt.await;
-        let second = armed_ctrl_c().await;
+        let second = hooklab_core::shutdown::armed_ctrl_c().await;
         note(&crate::lang::stopping(lang));
         let _ = stopping_tx.send(second);
     });
@@ -270,24 +270,6 @@ pub async fn listen(args: ListenConfig, lang: Lang) -> Result<Option<Received>, 
 /// written (`2>/dev/full`): a note nobody can read is not worth a panic.
 fn note(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
-}
-
-/// Ctrl-C, caught from the moment this returns: the future is polled once
-/// here, which installs the handler. The same as the CLI's `platform`,
-/// `shop` and `live` use.
-async fn armed_ctrl_c() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
-    let mut interrupt: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
-        Box::pin(hooklab_core::shutdown::ctrl_c());
-    std::future::poll_fn(|cx| {
-        // A Ctrl-C since the install is kept, by a ready future in its
-        // place: a finished `async fn` must not be polled again.
-        if interrupt.as_mut().poll(cx).is_ready() {
-            interrupt = Box::pin(std::future::ready(()));
-        }
-        std::task::Poll::Ready(())
-    })
-    .await;
-    interrupt
 }
 
 /// Sends one event with the headers GitHub sends, and prints the answer.
