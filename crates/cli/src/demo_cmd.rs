@@ -62,7 +62,6 @@ use hooklab_shop::receiver::{self, Receiver, WEBHOOK_PATH};
 use std::collections::HashSet;
 use std::sync::Arc;
 
-
 /// How `hooklab shop` ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShopEnd {
