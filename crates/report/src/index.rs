@@ -53,8 +53,8 @@ fn render_index(runs: &[(String, Summary)]) -> String {
             count(Lang::En, s.orders as f64),
             s.seed,
             s.clock,
-            decimal(Lang::En, s.arrival.clone()),
-            decimal(Lang::En, s.settle.clone())
+            crate::i18n::sentences::workload_words(Lang::En, &s.arrival),
+            crate::i18n::sentences::workload_words(Lang::En, &s.settle)
         );
         out.push_str(
             "| strategy | mean delay | p99 delay | requests/order | wasted polls | missed |\n",

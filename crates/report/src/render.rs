@@ -100,6 +100,19 @@ pub(crate) fn outside(predicted: Option<f64>, interval: Option<(f64, f64)>) -> b
     }
 }
 
+/// Whether a predicted share lies outside a share's interval computed from
+/// the counts. `summary.json` keeps predicted shares to four decimals, so
+/// the interval is widened by that rounding (half of 0.0001 each side):
+/// Hook0's 99.983% of empty polls, predicted as 0.9998, has an interval
+/// 0.00001 wide that the rounded prediction would otherwise miss.
+pub(crate) fn share_outside(predicted: Option<f64>, interval: Option<(f64, f64)>) -> bool {
+    const SAVED: f64 = 0.5e-4 + 1e-9;
+    outside(
+        predicted,
+        interval.map(|(low, high)| (low - SAVED, high + SAVED)),
+    )
+}
+
 /// Whether the model's mean delay lies outside the measured mean's interval.
 ///
 /// A prediction with a standard error of its own (in real time, the
@@ -145,11 +158,8 @@ fn any_outside(s: &StrategyReport) -> bool {
     modelled(s)
         && (mean_outside(s, &s.predicted)
             || outside(Some(s.predicted.requests_per_order), requests_interval(s))
-            || outside(s.predicted.missed_share, missed_interval(s))
-            || outside(
-                s.predicted.polls_wasted_share,
-                s.polls_wasted_share_ci95.map(|[a, b]| (a, b)),
-            ))
+            || share_outside(s.predicted.missed_share, missed_interval(s))
+            || share_outside(s.predicted.polls_wasted_share, wasted_interval(s)))
 }
 
 /// The 95% interval of the missed share beside which the model's
@@ -158,11 +168,26 @@ fn any_outside(s: &StrategyReport) -> bool {
 /// own Wilson interval where it records one (webhook receivers), else the
 /// Wilson interval of the count the run missed, so every predicted row
 /// reads the same `N [low–high] (model)`.
+///
+/// Computed from the counts, not read from `summary.json`'s interval, which
+/// is rounded to four decimals: times 300 orders that rounding moved a
+/// bracket's end by 0.1 (3.9 for 3.83).
 pub(crate) fn missed_interval(s: &StrategyReport) -> Option<(f64, f64)> {
     s.predicted.missed_share?;
-    s.missed_share_ci95
-        .map(|[a, b]| (a, b))
-        .or_else(|| wilson(s.missed, s.orders, Z95))
+    wilson(s.missed, s.orders, Z95).or_else(|| s.missed_share_ci95.map(|[a, b]| (a, b)))
+}
+
+/// The 95% (Wilson) interval of the wasted share of `s`'s polls, for a
+/// summary that records one: computed from the counts [`wasted_share`]
+/// divides (the saved interval, rounded to four decimals, where they cannot
+/// be what it divided).
+pub(crate) fn wasted_interval(s: &StrategyReport) -> Option<(f64, f64)> {
+    s.polls_wasted_share_ci95?;
+    let (polls, wasted) = (s.requests.all_polls(), s.requests.all_polls_wasted());
+    if polls == 0 || wasted > polls {
+        return s.polls_wasted_share_ci95.map(|[a, b]| (a, b));
+    }
+    wilson(wasted, polls, Z95)
 }
 
 /// Whether any row's missed cell carries an interval and a prediction (the
@@ -189,11 +214,23 @@ fn costs_time(s: &StrategyReport) -> bool {
 /// scenario's orders per day, so a webhook whose retries stretch its run
 /// over hours is not diluted by them; without an order rate (every order
 /// at one instant) it has no per-day value: its run's length says nothing
-/// about a day. A cost paid per unit of time (an event-log poller, a
-/// stream) is what its first 24 h counted when its run lasted a day or more
-/// (`timeline.first_day`), else its count over its run, scaled to 24 h. The
-/// first part counts every request that is not a webhook attempt: polls,
-/// streams opened and requests refused by a dead platform, as
+/// about a day. A run that lasted a day or more counts what its first 24 h
+/// counted (`timeline.first_day`) for the strategies whose cost is not paid
+/// per order. Shorter runs:
+///
+/// - an event-log poller pays per unit of time (a page every interval,
+///   whatever happened): its count over its run, scaled to 24 h;
+/// - a long poll on the event log is answered when events come and empty
+///   when its wait ends: the answers that carried events are paid per
+///   order (scaled as a payment's polls are), the empty ones per unit of
+///   time (scaled to 24 h), so the quiet tail a run waits through after
+///   its last order does not stand for a whole day of quiet;
+/// - a stream opens once per connection and then costs no request: its
+///   opens and catch-up pages are counted as they happened, not scaled
+///   (a run too short to see a reconnect cannot say how often one comes).
+///
+/// The first part counts every request that is not a webhook attempt:
+/// polls, streams opened and requests refused by a dead platform, as
 /// `requests_per_order` does.
 fn per_day(summary: &Summary, s: &StrategyReport) -> Option<(f64, f64)> {
     let others = (s.requests.streams_opened + s.requests.refused) as f64;
@@ -201,22 +238,31 @@ fn per_day(summary: &Summary, s: &StrategyReport) -> Option<(f64, f64)> {
         s.requests.all_polls() as f64 + others,
         s.requests.webhook_attempts as f64,
     );
-    match (summary.scenario.orders_per_day, s.timeline.first_day) {
-        (Some(rate), _) if !costs_time(s) && s.orders > 0 => {
-            let per_order = rate / s.orders as f64;
-            Some((polls * per_order, hooks * per_order))
-        }
+    let per_order = summary
+        .scenario
+        .orders_per_day
+        .filter(|_| s.orders > 0)
+        .map(|rate| rate / s.orders as f64);
+    let per_time = (s.run_ms > 0.0).then(|| 86_400_000.0 / s.run_ms);
+    match (per_order, s.timeline.first_day) {
+        (Some(per_order), _) if !costs_time(s) => Some((polls * per_order, hooks * per_order)),
         _ if !costs_time(s) => None,
         // The first day's timeline counts polls and deliveries; the
         // streams opened in it are their share of the run's.
         (_, Some(day)) => Some((
-            day.polls as f64 + others * (86_400_000.0 / s.run_ms.max(1.0)).min(1.0),
+            day.polls as f64 + others * per_time.unwrap_or(1.0).min(1.0),
             day.deliveries as f64,
         )),
-        _ => (s.run_ms > 0.0).then(|| {
-            let scale = 86_400_000.0 / s.run_ms;
-            (polls * scale, hooks * scale)
-        }),
+        _ if s.kind == StrategyKind::Stream => Some((polls, hooks)),
+        (Some(per_order), None) if s.kind == StrategyKind::LongPollEvents => {
+            let empty = s.requests.all_polls_wasted().min(s.requests.all_polls()) as f64;
+            let answered = polls - empty;
+            Some((
+                answered * per_order + empty * per_time.unwrap_or(0.0),
+                hooks * per_order,
+            ))
+        }
+        _ => per_time.map(|scale| (polls * scale, hooks * scale)),
     }
 }
 
@@ -336,8 +382,8 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
             // `± half` when it is symmetric about the value (within a tenth
             // of its half-width), else `[low–high]`: near 0 or 1 a Wilson
             // interval leans away from the bound, and a ± would reach past it.
-            let share_pm = |ci: Option<[f64; 2]>, value: f64, scale: f64, digits: usize| {
-                let Some([low, high]) = ci else {
+            let share_pm = |ci: Option<(f64, f64)>, value: f64, scale: f64, digits: usize| {
+                let Some((low, high)) = ci else {
                     return String::new();
                 };
                 let (low, high) = (low * scale, high * scale);
@@ -361,7 +407,7 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                         high * orders,
                         share * orders
                     ),
-                    outside(Some(share), Some((low, high))),
+                    share_outside(Some(share), Some((low, high))),
                 ),
                 _ => s.missed.to_string(),
             };
@@ -389,16 +435,16 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 "-".to_owned()
             } else {
                 let share = wasted_share(s);
+                // As many decimals as keep 99.98% from reading 100.0%
+                // (and its interval from reading [100.0–100.0]).
+                let shown = crate::units::share_digits(share);
+                let digits = shown.split('.').nth(1).map_or(0, |d| d.len() - 1);
                 mark(
                     format!(
-                        "{:.1}%{}",
-                        share * 100.0,
-                        share_pm(s.polls_wasted_share_ci95, share * 100.0, 100.0, 1)
+                        "{shown}{}",
+                        share_pm(wasted_interval(s), share * 100.0, 100.0, digits)
                     ),
-                    outside(
-                        s.predicted.polls_wasted_share,
-                        s.polls_wasted_share_ci95.map(|[a, b]| (a, b)),
-                    ),
+                    share_outside(s.predicted.polls_wasted_share, wasted_interval(s)),
                 )
             };
             let mut cells = vec![

@@ -43,7 +43,7 @@ pub fn headline(
 /// in Portuguese translates them here. Their numbers are written as the
 /// tables' are (`one every 119.172 s`, `uniforme 200 ms a 1,5 s`): [`decimal`]
 /// rewrites only a point between digits, never the `..` of a range.
-fn workload_words(lang: Lang, text: &str) -> String {
+pub(crate) fn workload_words(lang: Lang, text: &str) -> String {
     let words = match lang {
         Lang::En => text.to_owned(),
         Lang::PtBr => [
@@ -505,8 +505,8 @@ pub fn draws_note(lang: Lang) -> String {
 /// webhook strategy the polls are compared with).
 pub fn per_day_note(lang: Lang, hook: Option<&str>, no_rate: bool) -> String {
     let mut out = match lang {
-        Lang::En => "req/day: notification requests (polls and webhook attempts) a day at the scenario's order rate (requests per order × orders per day); for event-log pollers and streams, whose cost runs with the clock, those of the strategy's first 24 h if its run lasted that long (a run goes on until its last order is known), otherwise its count over its run scaled to 24 h.".to_owned(),
-        Lang::PtBr => "req./dia: requisições de notificação (consultas e tentativas de webhook) por dia no ritmo de pedidos do cenário (requisições por pedido × pedidos por dia); para as consultas ao registro de eventos e os streams, cujo custo corre com o relógio, as das primeiras 24 h da estratégia, se a execução durou isso (uma execução continua até o último pedido ser conhecido); senão, a contagem na execução toda, escalada para 24 h.".to_owned(),
+        Lang::En => "req/day: notification requests (polls and webhook attempts) a day at the scenario's order rate (requests per order × orders per day). Event-log pollers and streams: those of the strategy's first 24 h if its run lasted that long (a run goes on until its last order is known); otherwise an event-log poller's count over its run scaled to 24 h, a long poll's answers that carried events per order and its empty ones scaled to 24 h, and a stream's opens and catch-up pages as they happened (a stream opens once per connection: its count grows only with reconnects, which a short run cannot say how often come).".to_owned(),
+        Lang::PtBr => "req./dia: requisições de notificação (consultas e tentativas de webhook) por dia no ritmo de pedidos do cenário (requisições por pedido × pedidos por dia). Consultas ao registro de eventos e streams: as das primeiras 24 h da estratégia, se a execução durou isso (uma execução continua até o último pedido ser conhecido); senão, a contagem de uma consulta ao registro na execução toda, escalada para 24 h; as respostas de uma consulta longa que trouxeram eventos, por pedido, e as vazias, escaladas para 24 h; e as aberturas e páginas de recuperação de um stream como aconteceram (um stream abre uma vez por conexão: a conta só cresce com as reconexões, e uma execução curta não diz de quanto em quanto tempo elas vêm).".to_owned(),
     };
     if no_rate {
         out.push_str(match lang {

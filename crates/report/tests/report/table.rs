@@ -72,9 +72,11 @@ fn the_table_shows_error_bars_both_predictions_and_marks_a_miss() {
     assert!(!poll100.contains(render::OUTSIDE), "{poll100}");
     let poll500 = row("poll@interval_ms=500ms");
     assert!(poll500.contains(render::OUTSIDE), "{poll500}");
-    // The hybrid's model misses none, the interval excludes 0: marked.
+    // The hybrid's model misses none, the interval excludes 0: marked. The
+    // interval is 2 of 300's own Wilson interval (0.18%–2.4%), from the
+    // counts, not the summary's saved (rounded) one.
     assert!(
-        row("hybrid").contains(&format!("2 [0.3–6.0] (0.0) {}", render::OUTSIDE)),
+        row("hybrid").contains(&format!("2 [0.5–7.2] (0.0) {}", render::OUTSIDE)),
         "{}",
         row("hybrid")
     );
@@ -156,14 +158,29 @@ fn a_cost_per_order_is_counted_per_day_at_the_order_rate() {
     events.kind = StrategyKind::PollEvents;
     let over_run = 3_600.0 * 86_400_000.0 / events.run_ms;
     assert!((render::requests_per_day(&s, &events).unwrap() - over_run).abs() < 1e-6);
-    // A stream's cost is the streams it opened: not 0 a day.
+    // A stream's cost is the streams it opened and their catch-up pages:
+    // not 0 a day, and not scaled to a day either (a stream opens once per
+    // connection; spectrum's 4 opens and 4 pages in 104 s read 6,615 a day).
     let mut stream = events.clone();
     stream.kind = StrategyKind::Stream;
     stream.requests.polls = 0;
     stream.requests.polls_wasted = 0;
+    stream.requests.event_polls = 4;
+    stream.requests.event_polls_wasted = 4;
     stream.requests.streams_opened = 4;
-    let opened = 4.0 * 86_400_000.0 / stream.run_ms;
-    assert!((render::requests_per_day(&s, &stream).unwrap() - opened).abs() < 1e-6);
+    assert_eq!(render::requests_per_day(&s, &stream), Some(8.0));
+    // A long poll on the event log: the answers that carried events are
+    // paid per order, the empty ones (its waits that ended) per unit of
+    // time, so a run's quiet tail is not a whole day of quiet.
+    let mut long = events.clone();
+    long.kind = StrategyKind::LongPollEvents;
+    long.requests.polls = 0;
+    long.requests.polls_wasted = 0;
+    long.requests.event_polls = 154;
+    long.requests.event_polls_wasted = 4;
+    let expected = 150.0 / orders * 1e6 + 4.0 * 86_400_000.0 / long.run_ms;
+    let got = render::requests_per_day(&s, &long).unwrap();
+    assert!((got - expected).abs() < 1e-6, "{got} against {expected}");
 }
 
 #[test]
@@ -622,4 +639,34 @@ fn a_sentence_gives_the_mean_in_its_table_column_unit() {
         let row = table.lines().find(|l| l.starts_with("webhook ")).unwrap();
         assert!(row.contains("1.08 h") || row.contains("1,08 h"), "{row}");
     }
+}
+
+#[test]
+fn a_share_near_whole_keeps_its_digits_and_its_rounded_prediction_is_no_miss() {
+    // Hook0's day: 14,480,000 event-log pages, 2,399 of them with news.
+    // 99.983% read "100.0% [100.0–100.0]" and, against the exact interval
+    // (0.00001 wide), the prediction saved to four decimals (0.9998) looked
+    // like a miss. The cell keeps the digits that say it is not 100%, and
+    // the saved prediction's rounding is no (!).
+    let mut s = modelled();
+    let r = &mut s.strategies[0];
+    r.kind = StrategyKind::PollEvents;
+    r.requests.polls = 0;
+    r.requests.polls_wasted = 0;
+    r.requests.event_polls = 14_480_000;
+    r.requests.event_polls_wasted = 14_477_601;
+    r.polls_wasted_share = 0.9998;
+    r.polls_wasted_share_ci95 = Some([0.9998, 0.9998]);
+    r.predicted.polls_wasted_share = Some(0.9998);
+    let name = r.name.clone();
+    let table = render::table(&s, Lang::En);
+    let row = table.lines().find(|l| l.starts_with(&name)).unwrap();
+    assert!(row.contains("99.98%"), "{row}");
+    assert!(!row.contains("100.0%"), "{row}");
+    assert!(!row.contains(render::OUTSIDE), "{row}");
+    // A prediction a whole rounding step off is still a miss.
+    s.strategies[0].predicted.polls_wasted_share = Some(0.9996);
+    let table = render::table(&s, Lang::En);
+    let row = table.lines().find(|l| l.starts_with(&name)).unwrap();
+    assert!(row.contains(render::OUTSIDE), "{row}");
 }
