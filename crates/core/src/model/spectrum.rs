@@ -459,11 +459,17 @@ pub fn event_long_poll_costs_through(
         .map(|events| replay_long(events, p, windows, |_, learned| learned < events.len()).3)
         .fold(p.start_us.max(end_at_least_us), f64::max);
     // Every request sent before the end is answered (a held one at the
-    // shutdown, with nothing new) and counted.
+    // shutdown, with nothing new) and counted. So is one sent at the end's
+    // very instant when its leg takes no time: the poller whose answer
+    // ended the run asks again in that instant, and the platform holds the
+    // request before the shutdown reaches it (spectrum-real on the virtual
+    // clock, zero legs: 154 requests, 4 of them empty, one per merchant;
+    // with 1 ms legs the request is still on its way at the end: 153, 3).
+    let instant = p.legs.request_us <= 0.0;
     let mut costs = EventLongCosts::default();
     for events in &by_merchant {
         let (requests, wasted, delay, _) = replay_long(events, p, windows, |send, learned| {
-            send < end || learned < events.len()
+            send < end || (instant && send <= end) || learned < events.len()
         });
         costs.requests += requests;
         costs.wasted += wasted;
@@ -731,5 +737,29 @@ mod tests {
         // Merchant 1 has none: its one request (sent at 0) is held to the end.
         assert_eq!((c.requests, c.wasted, c.learned), (3, 1, 2));
         assert!((c.delay_sum_us - 20e3).abs() < 1e-6, "{c:?}");
+    }
+
+    #[test]
+    fn with_instant_legs_the_last_poller_asks_again_before_the_end() {
+        // Zero legs: merchant 0's answer at 150 ms ends the run, and it asks
+        // again in that same instant: the platform holds that request too,
+        // answered empty at the shutdown (what the virtual run counts: one
+        // empty answer per merchant). With 10 ms legs the request is still
+        // on its way at the end and is not counted (the test above).
+        let at = |ms: f64| EventArrival {
+            merchant: 0,
+            settled_us: ms * 1e3,
+            visible_us: ms * 1e3,
+        };
+        let p = EventLongPolling {
+            start_us: 0.0,
+            wait_us: 1e6,
+            page_size: 100,
+            merchants: 2,
+            legs: Legs::default(),
+            worker_tick_us: None,
+        };
+        let c = event_long_poll_costs(&[at(100.0), at(150.0)], &p);
+        assert_eq!((c.requests, c.wasted, c.learned), (4, 2, 2), "{c:?}");
     }
 }
