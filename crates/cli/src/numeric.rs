@@ -208,7 +208,9 @@ pub fn decimal_point(text: &str) -> Result<std::borrow::Cow<'_, str>, String> {
 /// Portuguese writes it: `1,500s` is `1,5s`, `1,000` is `1`, `0,250` is
 /// `0,25` (trailing zeros dropped, a unit kept).
 fn comma_decimal(text: &str) -> String {
-    let unit_at = text.trim_end_matches(|c: char| c.is_ascii_alphabetic()).len();
+    let unit_at = text
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+        .len();
     let (number, unit) = text.split_at(unit_at);
     match number.split_once(',') {
         Some((whole, fraction)) => match fraction.trim_end_matches('0') {

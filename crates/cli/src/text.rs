@@ -216,12 +216,12 @@ pub fn results_not_here(lang: Lang, path: &Path) -> Option<String> {
                 .any(|(built_in, _)| built_in == name)
         });
     let make = name.map(|name| match lang {
-        Lang::En => format!(
-            "; or make it here first with `hooklab run {name} --out results/{name}`"
-        ),
-        Lang::PtBr => format!(
-            "; ou crie essa pasta aqui antes com `hooklab run {name} --out results/{name}`"
-        ),
+        Lang::En => {
+            format!("; or make it here first with `hooklab run {name} --out results/{name}`")
+        }
+        Lang::PtBr => {
+            format!("; ou crie essa pasta aqui antes com `hooklab run {name} --out results/{name}`")
+        }
     });
     let make = make.unwrap_or_default();
     Some(match lang {

@@ -44,9 +44,18 @@ fn a_lessons_scenario_path_works_outside_the_project_folder() {
     ] {
         for given in ["scenarios/checkout.toml", "scenarios/retry-for-days.toml"] {
             let out = run_in(dir.path(), lang, &["validate", given]);
-            assert_eq!(out.status.code(), Some(0), "{lang} {given}: {}", stderr(&out));
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{lang} {given}: {}",
+                stderr(&out)
+            );
         }
-        let out = run_in(dir.path(), lang, &["validate", "scenarios/retry-for-days.toml"]);
+        let out = run_in(
+            dir.path(),
+            lang,
+            &["validate", "scenarios/retry-for-days.toml"],
+        );
         assert!(stdout(&out).contains(said), "{lang}: {}", stdout(&out));
         assert!(
             stdout(&out).contains("retry-for-days: ok ("),
@@ -94,7 +103,11 @@ fn a_results_path_outside_the_project_says_where_results_are() {
     // With a results/ folder here, reading it says what is wrong, as before.
     std::fs::create_dir(dir.path().join("results")).unwrap();
     let out = run_in(dir.path(), "en", &["report", "results/checkout/"]);
-    assert!(!stderr(&out).contains("reference results"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("reference results"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// `--settle-after 1,500s` and `--speed 1,000` in Portuguese: both readings
@@ -114,11 +127,18 @@ fn an_ambiguous_comma_is_answered_in_the_readers_form() {
     let out = run_in(dir.path(), "pt-BR", &["live", "--speed", "1,000"]);
     let said = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{said}");
-    assert!(said.contains("escreva 1 se for decimal, ou 1000 se for milhar"), "{said}");
+    assert!(
+        said.contains("escreva 1 se for decimal, ou 1000 se for milhar"),
+        "{said}"
+    );
     assert!(!said.contains("1.000"), "{said}");
     // English keeps its point.
     let out = run_in(dir.path(), "en", &["live", "--speed", "1,000"]);
-    assert!(stderr(&out).contains("write 1.000 or 1000"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("write 1.000 or 1000"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// A scenario of minutes, run in Portuguese: minutes are `min` ("m" is a
@@ -145,7 +165,10 @@ fn minutes_intervals_and_the_footnote_read_in_portuguese() {
         table.contains("chegadas: um a cada 1 min · liquidação: exponencial, média 10 min"),
         "{table}"
     );
-    assert!(table.contains("poll-1s: consultar a cada 1 s custou"), "{table}");
+    assert!(
+        table.contains("poll-1s: consultar a cada 1 s custou"),
+        "{table}"
+    );
     let footnote = table
         .lines()
         .find(|l| l.starts_with("Medido"))
@@ -161,7 +184,10 @@ fn minutes_intervals_and_the_footnote_read_in_portuguese() {
     let table = stdout(&out);
     assert!(table.contains("exponential, mean 10min"), "{table}");
     assert!(table.contains("poll-1s: polling every 1 s cost"), "{table}");
-    assert!(table.contains("the model that docs/model.md explains"), "{table}");
+    assert!(
+        table.contains("the model that docs/model.md explains"),
+        "{table}"
+    );
 }
 
 /// `[strategy.retry]` with `max_attempts = 0` under it: `retry` is a
@@ -231,7 +257,10 @@ fn validate_says_a_missing_name_as_one_error() {
         let out = run_in(dir.path(), lang, &["validate", "chekout"]);
         let text = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{lang}: {text}");
-        assert!(text.starts_with(&format!("{prefix}chekout: ")), "{lang}: {text}");
+        assert!(
+            text.starts_with(&format!("{prefix}chekout: ")),
+            "{lang}: {text}"
+        );
         assert_eq!(text.matches(prefix).count(), 1, "{lang}: {text}");
     }
 }

@@ -118,7 +118,12 @@ pub(super) fn table_header_before(text: &str, offset: usize, name: &str) -> Opti
         let header = text[start..end].trim();
         if header.starts_with('[') {
             let inner = header.trim_matches(|c| c == '[' || c == ']').trim();
-            let last = inner.rsplit('.').next().unwrap_or(inner).trim().trim_matches('"');
+            let last = inner
+                .rsplit('.')
+                .next()
+                .unwrap_or(inner)
+                .trim()
+                .trim_matches('"');
             return (last == name).then_some(start);
         }
         if start == 0 {

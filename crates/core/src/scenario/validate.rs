@@ -152,10 +152,7 @@ pub(super) fn distribution_problem(d: &Distribution) -> Option<(&'static str, Sa
             format!("deve ser pelo menos min_ms ({min_ms}); recebido {max_ms}")
         }
         Distribution::Lognormal { sigma, .. } if field == "sigma" => {
-            format!(
-                "deve ficar entre 0 (excluído) e 5; recebido {}",
-                n(sigma).1
-            )
+            format!("deve ficar entre 0 (excluído) e 5; recebido {}", n(sigma).1)
         }
         _ => "deve ser maior que 0".to_owned(),
     };

@@ -196,7 +196,9 @@ pub fn footnote(
         }
         Lang::PtBr => {
             let mut more = late.map_or(String::new(), |(name, ms)| {
-                format!(" Recebe também o atraso medido do liquidador ({ms} ms na execução de {name}).")
+                format!(
+                    " Recebe também o atraso medido do liquidador ({ms} ms na execução de {name})."
+                )
             });
             if let Some((name, ms)) = way {
                 more.push_str(&format!(" Para cada estratégia a que a plataforma empurra as notificações (webhook, híbrido, long poll, stream), recebe ainda o caminho das notificações dessa estratégia pela plataforma e pela loja, calibrado fora da carga dela ({ms} ms na de {name}). A calibração é a média de 5 rodadas de até 100 notificações reais da estratégia, cronometradas logo antes de ela rodar e 5 logo depois, repetindo partes dos seus próprios intervalos entre liquidações e as criações logo antes deles. A dispersão dessas 10 rodadas, incluída a mudança da máquina entre antes e depois, é o erro-padrão da própria previsão. O modelo (sorteios desta execução) lê as pernas de cada entrega de webhook na própria execução."));
