@@ -140,6 +140,9 @@ pub fn live(mut args: LiveArgs, lang: Lang) -> Result<Ended, Failure> {
     }
     let (state, scenario) = match &args.replay {
         Some(dir) => {
+            if let Some(hint) = crate::text::results_not_here(lang, dir) {
+                return Err(Failure::Usage(anyhow!(hint)));
+            }
             let summary = hooklab_live::load_summary(dir).map_err(|e| {
                 // The outer words in the language; the system's cause below
                 // them (error_text translates an io::Error's kind).

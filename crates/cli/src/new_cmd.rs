@@ -427,6 +427,15 @@ pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
     crate::out::print(shown)
         .context(text::phrase(lang, text::Phrase::Writing, "stdout"))
         .map_err(crate::Failure::Runtime)?;
+    // One file that did not pass: its explanation is the error, said once
+    // after "error:", as `run` says it (a tester's finding: the
+    // explanation came bare, then "error: the file does not exist").
+    if args.files.len() == 1 && bad == 1 {
+        return Err(crate::Failure::Usage(anyhow::anyhow!(
+            "{}",
+            wrong.trim_end()
+        )));
+    }
     if !wrong.is_empty() {
         crate::out::say!("{}", wrong.trim_end());
     }
@@ -436,9 +445,8 @@ pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
         let files = args.files.len();
         let invalid = bad - missing;
         Err(crate::Failure::Usage(anyhow::anyhow!(
+            // Two files or more (one is said above).
             match (lang, files) {
-                (Lang::En, 1) if missing == 1 => "the file does not exist".to_owned(),
-                (Lang::PtBr, 1) if missing == 1 => "o arquivo não existe".to_owned(),
                 (Lang::En, _) if missing > 0 => format!(
                     "{bad} of {files} files did not pass: {invalid} invalid, {missing} not found"
                 ),
@@ -455,9 +463,7 @@ pub fn validate(args: &ValidateArgs, lang: Lang) -> Result<(), crate::Failure> {
                         "não existem"
                     }
                 ),
-                (Lang::En, 1) => "the file is invalid".to_owned(),
                 (Lang::En, _) => format!("{bad} of {files} files are invalid"),
-                (Lang::PtBr, 1) => "o arquivo é inválido".to_owned(),
                 (Lang::PtBr, _) if bad == 1 => format!("1 de {files} arquivos é inválido"),
                 (Lang::PtBr, _) => format!("{bad} de {files} arquivos são inválidos"),
             }

@@ -182,13 +182,17 @@ pub fn decimal_point(text: &str) -> Result<std::borrow::Cow<'_, str>, String> {
     }
     let point = text.replacen(',', ".", 1);
     let bare = text.replace(',', "");
+    // A Portuguese reader's decimal is a comma, and `1.500` is fifteen
+    // hundred to them: the decimal reading is offered in their form, its
+    // zeros dropped so it cannot be taken for the other number (`1,5s`).
+    let comma = comma_decimal(text);
     Err(
         match (lang, thousands && commas == 1 && !text.contains('.')) {
             (Lang::En, true) => format!(
                 "`{text}` is ambiguous: the comma may be a decimal comma ({point}) or a thousands separator ({bare}); write {point} or {bare}"
             ),
             (Lang::PtBr, true) => format!(
-                "`{text}` é ambíguo: a vírgula pode ser decimal ({point}) ou separador de milhar ({bare}); escreva {bare} se for milhar, ou use ponto no decimal ({point})"
+                "`{text}` é ambíguo: a vírgula pode ser decimal ({comma}) ou separador de milhar ({bare}); escreva {comma} se for decimal, ou {bare} se for milhar"
             ),
             (Lang::En, false) => format!(
                 "`{text}`: write a number with no thousands separator and at most one decimal point or comma, as in 2.5 or 2,5"
@@ -198,6 +202,23 @@ pub fn decimal_point(text: &str) -> Result<std::borrow::Cow<'_, str>, String> {
             ),
         },
     )
+}
+
+/// The decimal reading of `text`, one comma followed by three digits, as
+/// Portuguese writes it: `1,500s` is `1,5s`, `1,000` is `1`, `0,250` is
+/// `0,25` (trailing zeros dropped, a unit kept).
+fn comma_decimal(text: &str) -> String {
+    let unit_at = text
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+        .len();
+    let (number, unit) = text.split_at(unit_at);
+    match number.split_once(',') {
+        Some((whole, fraction)) => match fraction.trim_end_matches('0') {
+            "" => format!("{whole}{unit}"),
+            kept => format!("{whole},{kept}{unit}"),
+        },
+        None => text.to_owned(),
+    }
 }
 
 /// `live --speed` (its range is checked with the replay's words). A decimal
@@ -249,5 +270,15 @@ mod tests {
         assert_eq!(decimal_point("4s").unwrap(), "4s");
         assert!(decimal_point("2,500s").is_err());
         assert!(decimal_point("1,2,3").is_err());
+    }
+
+    /// A tester's finding: Portuguese was told "use ponto no decimal
+    /// (1.500s)", and to a Brazilian 1.500 is fifteen hundred.
+    #[test]
+    fn the_portuguese_decimal_reading_is_written_with_a_comma() {
+        assert_eq!(comma_decimal("1,500s"), "1,5s");
+        assert_eq!(comma_decimal("1,000"), "1");
+        assert_eq!(comma_decimal("0,250"), "0,25");
+        assert_eq!(comma_decimal("12,345ms"), "12,345ms");
     }
 }

@@ -54,6 +54,10 @@ pub fn report(args: &ReportArgs, lang: Lang) -> Result<Option<PathBuf>, ReportEr
         args.summary.clone()
     };
     let shown = file.display().to_string();
+    // `results/NAME/` outside the project's folder: where results/ is.
+    if let Some(hint) = crate::text::results_not_here(lang, &args.summary) {
+        return Err(ReportError::Input(anyhow::anyhow!(hint)));
+    }
     // A folder with no run in it: how to make one, not "file not found".
     if args.summary.is_dir() && !file.exists() {
         return Err(ReportError::Input(anyhow::anyhow!(

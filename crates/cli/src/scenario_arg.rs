@@ -17,6 +17,12 @@
 //!    none of these but is one of the committed scenarios is the copy
 //!    compiled into hooklab ([`BUILT_IN`]): `hooklab run checkout` works
 //!    from any folder, as `hooklab run` and `hooklab new --from` do.
+//! 5. For the same commands, a path that does not exist and is a lesson's
+//!    `scenarios/NAME.toml` ([`lesson_path`]), NAME one of the committed
+//!    scenarios, is the built-in copy too: the lessons write
+//!    `hooklab run scenarios/checkout.toml`, and a class that runs it
+//!    outside the project's folder gets what `hooklab run checkout` gives
+//!    there, said so, not "cannot read".
 //!
 //! A bare name that matches nothing is refused ([`NotFound`]) with the names
 //! `scenarios/` holds and how to pass a path instead, in the user's
@@ -145,7 +151,10 @@ pub fn resolve_source(given: &Path, command: &'static str) -> Result<Source, Not
 /// [`resolve_source`] with the scenarios folder given.
 fn resolve_source_in(given: &Path, dir: &Path, command: &'static str) -> Result<Source, NotFound> {
     match resolve_in(given, dir, command) {
-        Ok(path) => Ok(Source::File(path)),
+        Ok(path) => match lesson_path(&path) {
+            Some(name) if !path.exists() => Ok(Source::BuiltIn(name)),
+            _ => Ok(Source::File(path)),
+        },
         Err(not_found) => {
             let typed = given.to_string_lossy();
             let name = typed.strip_suffix(".toml").unwrap_or(&typed);
@@ -158,6 +167,24 @@ fn resolve_source_in(given: &Path, dir: &Path, command: &'static str) -> Result<
             }
         }
     }
+}
+
+/// The committed scenario `path` names as the lessons write it,
+/// `scenarios/NAME.toml` (or `./scenarios/NAME`): NAME, when it is one of
+/// [`BUILT_IN`].
+fn lesson_path(path: &Path) -> Option<&'static str> {
+    let mut parts = path.components().filter(|c| *c != Component::CurDir);
+    let (Some(Component::Normal(folder)), Some(Component::Normal(file)), None) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    if folder != SCENARIOS_DIR {
+        return None;
+    }
+    let file = file.to_str()?;
+    let name = file.strip_suffix(".toml").unwrap_or(file);
+    BUILT_IN.iter().find(|(n, _)| *n == name).map(|(n, _)| *n)
 }
 
 /// A bare scenario name that is neither a file nor a scenario of
@@ -439,6 +466,30 @@ mod tests {
             resolve_source_in(Path::new("x/checkout.toml"), &none, "run").unwrap(),
             Source::File(PathBuf::from("x/checkout.toml"))
         );
+    }
+
+    /// A tester's finding: `hooklab run scenarios/checkout.toml`, as the
+    /// lessons write it, outside the project's folder said only "cannot
+    /// read", while `hooklab run checkout` worked there.
+    #[test]
+    fn a_lessons_scenarios_path_that_is_missing_is_the_built_in_copy() {
+        let tmp = tempfile::tempdir().unwrap();
+        let none = tmp.path().join("scenarios");
+        for given in [
+            "scenarios/checkout.toml",
+            "./scenarios/retry-for-days.toml",
+            "scenarios/lost-webhooks",
+        ] {
+            let found = resolve_source_in(Path::new(given), &none, "run").unwrap();
+            assert!(found.label().starts_with("built-in "), "{given}");
+        }
+        // Another folder, or a name that is not built in, stays a path.
+        for given in ["other/checkout.toml", "scenarios/mine.toml"] {
+            assert_eq!(
+                resolve_source_in(Path::new(given), &none, "run").unwrap(),
+                Source::File(PathBuf::from(given))
+            );
+        }
     }
 
     #[test]

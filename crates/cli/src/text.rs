@@ -191,6 +191,53 @@ pub fn no_summary_in(lang: Lang, dir: &str) -> String {
     }
 }
 
+/// `hooklab live --replay results/NAME/` (or `hooklab report results/NAME/`)
+/// where there is no results/ folder: the lessons' reference results live
+/// in the project's folder, not in the one a class runs hooklab from.
+/// `None` when `path` exists, is not under `results/`, or a results/
+/// folder is here (then reading it says what is wrong).
+pub fn results_not_here(lang: Lang, path: &Path) -> Option<String> {
+    let mut parts = path
+        .components()
+        .filter(|c| *c != std::path::Component::CurDir);
+    let first = parts.next()?;
+    if first.as_os_str() != "results" || path.exists() || Path::new("results").exists() {
+        return None;
+    }
+    let shown = hooklab_core::printable::escape_controls(&path.display().to_string());
+    // `results/flaky-receiver/`: the run that makes it, when it is one of
+    // the committed scenarios.
+    let name = parts
+        .next()
+        .and_then(|c| c.as_os_str().to_str())
+        .filter(|name| {
+            crate::scenario_arg::BUILT_IN
+                .iter()
+                .any(|(built_in, _)| built_in == name)
+        });
+    let make = name.map(|name| match lang {
+        Lang::En => {
+            format!("; or make it here first with `hooklab run {name} --out results/{name}`")
+        }
+        Lang::PtBr => {
+            format!("; ou crie essa pasta aqui antes com `hooklab run {name} --out results/{name}`")
+        }
+    });
+    let make = make.unwrap_or_default();
+    Some(match lang {
+        Lang::En => format!(
+            "{shown}: there is no results/ folder here: results/ holds the project's reference results, \
+             in the project's folder (the clone of its git repository hooklab was built from): run \
+             this command from that folder{make}"
+        ),
+        Lang::PtBr => format!(
+            "{shown}: não há uma pasta results/ aqui: results/ guarda os resultados de referência do \
+             projeto, na pasta do projeto (o clone do repositório git de onde o hooklab foi \
+             compilado): execute este comando nessa pasta{make}"
+        ),
+    })
+}
+
 /// The words before `hooklab run` that `hooklab` with no command ends
 /// with, as the help's own description says them.
 pub fn start_with(lang: Lang) -> &'static str {

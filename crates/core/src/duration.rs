@@ -85,13 +85,15 @@ impl Dur {
 }
 
 impl fmt::Display for Dur {
-    /// The shortest exact rendering: `250ms`, `15m`, `1.5s`.
+    /// The shortest exact rendering: `250ms`, `15min`, `2s`. Minutes are
+    /// `min`, which [`Dur::parse`] reads too: a bare `m` is a metre to a
+    /// Portuguese reader (a tester's finding: "média 10 m").
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let us = self.0;
         const UNITS: [(u64, &str); 5] = [
             (86_400_000_000, "d"),
             (3_600_000_000, "h"),
-            (60_000_000, "m"),
+            (60_000_000, "min"),
             (1_000_000, "s"),
             (1_000, "ms"),
         ];
@@ -164,7 +166,8 @@ mod tests {
     #[test]
     fn displays_the_shortest_exact_form() {
         assert_eq!(Dur::from_ms(250).to_string(), "250ms");
-        assert_eq!(Dur::from_secs(900).to_string(), "15m");
+        assert_eq!(Dur::from_secs(900).to_string(), "15min");
+        assert_eq!(Dur::parse("15min"), Ok(Dur::from_secs(900)));
         assert_eq!(Dur::from_ms(1_500).to_string(), "1500ms");
         assert_eq!(Dur(800).to_string(), "800us");
     }

@@ -328,6 +328,7 @@ pub fn documents(root: &Path) -> Result<Vec<PathBuf>, DocError> {
         "docs/modelo.pt-BR.md",
         "docs/check.md",
         "docs/check.pt-BR.md",
+        "results/LEIAME.md",
     ] {
         out.push(PathBuf::from(doc));
     }

@@ -8,7 +8,7 @@
 //! through [`crate::units`].
 
 use crate::i18n::{self, Msg};
-use crate::units::{column_unit, count, decimal, dur, escape_controls, in_unit, num, pct, pm_in};
+use crate::units::{column_unit, count, decimal, escape_controls, in_unit, num, pct, pm_in};
 use hooklab_core::lang::Lang;
 use hooklab_core::model::Prediction;
 use hooklab_core::model::stats::{Z95, inside, wilson};
@@ -773,7 +773,8 @@ pub fn table_units(summary: &Summary) -> TableUnits {
 pub fn reading(s: &StrategyReport, lang: Lang, units: TableUnits) -> String {
     // Pollers are read by their interval; everything that receives webhooks
     // (with or without reconciliation polls) by its delay and cost.
-    let n = |ms: f64| decimal(lang, dur(ms));
+    // An interval is a setting: `1 s`, not the `1.00 s` of a measurement.
+    let n = |ms: f64| decimal(lang, crate::units::setting(ms));
     let known = s.latency_ms.count > 0;
     let in_column = |ms: f64, unit| {
         if known {

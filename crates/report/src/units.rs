@@ -16,6 +16,20 @@ pub fn dur(ms: f64) -> String {
     format!("{} {}", num(ms / unit.size_ms), unit.symbol)
 }
 
+/// A duration someone set (a polling interval), as [`dur`] writes it but
+/// without the zeros its rounding pads a measurement with: `1 s`, `50 ms`,
+/// `15 min`, `1.5 s`. "polling every 1.00 s" read as a measurement.
+pub fn setting(ms: f64) -> String {
+    let unit = unit_for(ms);
+    let number = num(ms / unit.size_ms);
+    let number = if number.contains('.') {
+        number.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &number
+    };
+    format!("{number} {}", unit.symbol)
+}
+
 /// The units a duration reads in, smallest first, each with the largest
 /// number it is written with (as [`num`] rounds it) before the next takes
 /// over. Milliseconds stop at a thousand: "1052 ms" reads as a code, and in
@@ -480,6 +494,16 @@ mod tests {
     fn control_characters_in_names_are_escaped() {
         assert_eq!(escape_controls("\u{1b}[2Jpoll\n"), "\\u{1b}[2Jpoll\\u{a}");
         assert_eq!(escape_controls("consulta-1s"), "consulta-1s");
+    }
+
+    /// A tester's finding: "consultar a cada 1,00 s" for `interval_ms = 1000`.
+    #[test]
+    fn a_setting_is_written_without_padding_zeros() {
+        assert_eq!(setting(1_000.0), "1 s");
+        assert_eq!(setting(50.0), "50 ms");
+        assert_eq!(setting(1_500.0), "1.5 s");
+        assert_eq!(setting(900_000.0), "15 min");
+        assert_eq!(decimal(Lang::PtBr, setting(2_500.0)), "2,5 s");
     }
 
     #[test]

@@ -245,7 +245,7 @@ fn parse_settle_after(text: &str) -> Result<SettleAfter, String> {
 }
 
 /// A duration flag: `500ms`, `4s`, `2m`, a bare number in milliseconds, and
-/// a decimal comma as a point (`2,5s`, as the Portuguese banners write it;
+/// a decimal comma as a point (`2,5s`, as Portuguese writes a decimal;
 /// see [`crate::numeric::decimal_point`]).
 fn parse_dur(text: &str) -> Result<Dur, String> {
     let lang = text::parsing_lang();
@@ -265,7 +265,7 @@ fn parse_dur(text: &str) -> Result<Dur, String> {
     Dur::parse(text).map_err(|e| match lang {
         Lang::En => format!("{e} (a duration: 500ms, 4s, 2m; a bare number is milliseconds)"),
         Lang::PtBr => format!(
-            "`{original}` não é uma duração: escreva um número e uma unidade, como 500ms, 2,5s ou 2m (um número sozinho é em milissegundos)"
+            "`{original}` não é uma duração: escreva um número e uma unidade, como 500ms, 2,5s ou 2min (um número sozinho é em milissegundos)"
         ),
     })
 }

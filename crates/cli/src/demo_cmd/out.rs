@@ -47,8 +47,9 @@ impl Out {
         })
     }
 
-    /// A duration as people read it in the language: `1.5s`, or `1,5s`
-    /// with the pt-BR decimal comma.
+    /// A duration as people read it in the language: `1.5s`, or `1,5 s`
+    /// in pt-BR, with its decimal comma and a space before the unit, as the
+    /// report's Portuguese writes `500 ms` and `15 min`.
     pub(super) fn dur(&self, d: Dur) -> String {
         // `Dur`'s own form is exact but reads `2500ms`; a person reads 2.5 s.
         let us = d.as_us();
@@ -60,7 +61,13 @@ impl Out {
         };
         match self.lang {
             Lang::En => text,
-            Lang::PtBr => text.replace('.', ","),
+            Lang::PtBr => {
+                let unit_at = text
+                    .find(|c: char| c.is_ascii_alphabetic() || c == 'µ')
+                    .unwrap_or(text.len());
+                let (number, unit) = text.split_at(unit_at);
+                format!("{} {unit}", number.replace('.', ","))
+            }
         }
     }
 

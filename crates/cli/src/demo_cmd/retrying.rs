@@ -119,13 +119,13 @@ mod tests {
                 Lang::PtBr,
                 &no_answer,
                 1,
-                "12:41:07,123 plataforma sem responder (tempo esgotado), tentando de novo o pedido ord_7 por mais 117s (e mais 1 pedido)",
+                "12:41:07,123 plataforma sem responder (tempo esgotado), tentando de novo o pedido ord_7 por mais 117 s (e mais 1 pedido)",
             ),
             (
                 Lang::PtBr,
                 &busy,
                 0,
-                "12:41:07,123 plataforma indisponível (503), tentando de novo o pedido ord_7 por mais 117s",
+                "12:41:07,123 plataforma indisponível (503), tentando de novo o pedido ord_7 por mais 117 s",
             ),
         ] {
             let out = super::super::out::for_test(lang);

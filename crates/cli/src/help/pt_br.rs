@@ -228,7 +228,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "platform",
         "settle_after",
-        "Quanto tempo depois da criação um pagamento é liquidado, salvo se a requisição pedir outra coisa com `simulate` (veja `hooklab order --settle-after`); uma duração como 4s, 500ms ou 2m (um número sozinho é em milissegundos)",
+        "Quanto tempo depois da criação um pagamento é liquidado, salvo se a requisição pedir outra coisa com `simulate` (veja `hooklab order --settle-after`); uma duração como 4s, 500ms ou 2min (um número sozinho é em milissegundos)",
     ),
     (
         "platform",
@@ -248,7 +248,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "platform",
         "keep",
-        "Por quanto tempo um pagamento finalizado (liquidado, com todas as entregas de webhook encerradas) fica na memória; depois disso, quem pedir por ele recebe 410 `forgotten` (ele continua no arquivo de dados), e também uma criação que repete a sua Idempotency-Key (as últimas 100.000 dessas chaves são lembradas), em vez de uma segunda cobrança: uma duração como 24h, 30m ou 90s",
+        "Por quanto tempo um pagamento finalizado (liquidado, com todas as entregas de webhook encerradas) fica na memória; depois disso, quem pedir por ele recebe 410 `forgotten` (ele continua no arquivo de dados), e também uma criação que repete a sua Idempotency-Key (as últimas 100.000 dessas chaves são lembradas), em vez de uma segunda cobrança: uma duração como 24h, 30min ou 90s",
     ),
     (
         "shop",
@@ -278,7 +278,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "shop",
         "interval",
-        "Tempo entre duas consultas (poll, poll-events, conditional-poll), duas consultas de reconciliação (hybrid), o primeiro intervalo (backoff-poll) ou a espera mais longa de um long poll (long-poll, long-poll-events): 3s, 500ms, 2m (um número sozinho é em milissegundos)",
+        "Tempo entre duas consultas (poll, poll-events, conditional-poll), duas consultas de reconciliação (hybrid), o primeiro intervalo (backoff-poll) ou a espera mais longa de um long poll (long-poll, long-poll-events): 3s, 500ms, 2min (um número sozinho é em milissegundos)",
     ),
     (
         "shop",

@@ -12,6 +12,7 @@ mod live_ctrl_c;
 mod live_stop_ctrl_c;
 mod messages;
 mod pt_class4;
+mod pt_class5;
 mod pt_findings;
 mod ptlesson;
 mod replay_speed;

@@ -167,7 +167,10 @@ fn a_decimal_comma_is_taken_where_the_portuguese_help_writes_one() {
     );
     let mut out = platform.0.stdout.take().unwrap();
     let banner = lines_until(&mut out, "Ctrl-C para parar").pop().unwrap();
-    assert!(banner.contains("liquidado 2,5s após a criação"), "{banner}");
+    assert!(
+        banner.contains("liquidado 2,5 s após a criação"),
+        "{banner}"
+    );
     drop(platform);
     // The help's range is written as it can be typed: no `100.000`.
     let help = stdout(&run_in(dir.path(), "pt-BR", &["live", "--help"]));

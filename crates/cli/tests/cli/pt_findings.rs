@@ -377,7 +377,10 @@ fn small_portuguese_things_of_the_class() {
         .unwrap();
     let text = said(&missing);
     assert_eq!(missing.status.code(), Some(2), "{text}");
-    assert!(text.contains("erro: o arquivo não existe"), "{text}");
+    assert!(
+        text.contains("erro: naoexiste.toml: esse arquivo não existe"),
+        "{text}"
+    );
     assert!(!text.contains("inválido"), "{text}");
 
     let mut help = String::new();

@@ -180,18 +180,18 @@ impl StrategyTable {
         match self.kind {
             StrategyKind::Poll => Ok(StrategySpec::Poll {
                 name,
-                interval_ms: self.interval_ms.ok_or_else(|| need("interval_ms", "the time between two polls, such as 200 or \"15m\"", "o tempo entre duas consultas, como 200 ou \"15m\""))?,
+                interval_ms: self.interval_ms.ok_or_else(|| need("interval_ms", "the time between two polls, such as 200 or \"15m\"", "o tempo entre duas consultas, como 200 ou \"15min\""))?,
             }),
             StrategyKind::PollEvents => Ok(StrategySpec::PollEvents {
                 name,
-                interval_ms: self.interval_ms.ok_or_else(|| need("interval_ms", "the time between two polls of the event log, such as \"15m\"", "o tempo entre duas consultas ao registro de eventos, como \"15m\""))?,
+                interval_ms: self.interval_ms.ok_or_else(|| need("interval_ms", "the time between two polls of the event log, such as \"15m\"", "o tempo entre duas consultas ao registro de eventos, como \"15min\""))?,
                 page_size: self.page_size.unwrap_or(100),
             }),
             StrategyKind::Webhook => Ok(StrategySpec::Webhook { name }),
             StrategyKind::Stream => Ok(StrategySpec::Stream { name }),
             StrategyKind::ConditionalPoll => Ok(StrategySpec::ConditionalPoll {
                 name,
-                interval_ms: self.interval_ms.ok_or_else(|| need("interval_ms", "the shortest time between two polls, such as 200 or \"15m\" (the platform's X-Poll-Interval may ask for more)", "o menor tempo entre duas consultas, como 200 ou \"15m\" (o X-Poll-Interval da plataforma pode pedir mais)"))?,
+                interval_ms: self.interval_ms.ok_or_else(|| need("interval_ms", "the shortest time between two polls, such as 200 or \"15m\" (the platform's X-Poll-Interval may ask for more)", "o menor tempo entre duas consultas, como 200 ou \"15min\" (o X-Poll-Interval da plataforma pode pedir mais)"))?,
             }),
             StrategyKind::LongPoll => Ok(StrategySpec::LongPoll {
                 name,

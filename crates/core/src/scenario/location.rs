@@ -108,6 +108,31 @@ pub(super) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Where the header of the table `name` that holds `offset` starts
+/// (`[strategy.retry]` for a key under it): the nearest header above
+/// `offset`, when its last key is `name`.
+pub(super) fn table_header_before(text: &str, offset: usize, name: &str) -> Option<usize> {
+    let mut end = text.get(..offset)?.trim_end_matches(['\n', '\r']).len();
+    loop {
+        let start = text[..end].rfind('\n').map_or(0, |at| at + 1);
+        let header = text[start..end].trim();
+        if header.starts_with('[') {
+            let inner = header.trim_matches(|c| c == '[' || c == ']').trim();
+            let last = inner
+                .rsplit('.')
+                .next()
+                .unwrap_or(inner)
+                .trim()
+                .trim_matches('"');
+            return (last == name).then_some(start);
+        }
+        if start == 0 {
+            return None;
+        }
+        end = start - 1;
+    }
+}
+
 /// The text of 1-based line `line`, or nothing past the end.
 pub(super) fn source_line(text: &str, line: usize) -> String {
     text.lines()

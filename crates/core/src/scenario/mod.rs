@@ -522,7 +522,28 @@ impl Scenario {
                         .filter(|k| !k.is_empty() && k.len() <= 64)
                         .map(|k| crate::printable::escape_controls(&k));
                 }
-                let what = serde_said(&message, last.as_deref());
+                // `[strategy.retry]` with `max_attempts = 0` under it, for
+                // `retry = "svix"`: the field is `retry`, and it takes a name.
+                let named = field.as_mut().and_then(|path| {
+                    let [.., PathSeg::Key(outer), PathSeg::Key(key)] = path.0.as_slice() else {
+                        return None;
+                    };
+                    let said = text::table_for_a_name(&message, outer, key)?;
+                    let outer = outer.clone();
+                    path.0.pop();
+                    Some((said, outer))
+                });
+                // Pointed at the table's header, the thing to rewrite.
+                if let Some(at) = named
+                    .as_ref()
+                    .and_then(|(_, outer)| location::table_header_before(text, offset, outer))
+                {
+                    offset = at;
+                }
+                let what = match named {
+                    Some((said, _)) => said,
+                    None => serde_said(&message, last.as_deref()),
+                };
                 let (line, column) = line_col(text, offset);
                 if hint.is_none() {
                     hint = decimal_comma_hint(&source_line(text, line));
@@ -824,6 +845,32 @@ kind = "webhook"
     const HEADER: &str =
         "# A comment first, as every committed scenario has.\nname = \"checkout\"\n";
 
+    /// A tester's finding: `[strategy.retry]` with `max_attempts = 0` under
+    /// it was "unknown value `max_attempts`": a field called a value.
+    #[test]
+    fn a_name_written_as_a_table_says_how_to_write_the_name() {
+        let text = format!("{GOOD}[strategy.retry]\nmax_attempts = 0\n");
+        let p = problems(&text);
+        assert_eq!(p[0].field.as_deref(), Some("strategy[1].retry"), "{p:?}");
+        assert_eq!(p[0].line, 16, "{p:?}");
+        let en = rendered(&text, Lang::En);
+        assert!(
+            en.contains("`retry` is a text, one name, not a table: write `retry = \"svix\"`"),
+            "{en}"
+        );
+        assert!(en.starts_with("x.toml:16:"), "{en}");
+        assert!(!en.contains("unknown value"), "{en}");
+        let pt = rendered(&text, Lang::PtBr);
+        assert!(
+            pt.contains("`retry` é um texto, um nome, não uma tabela: escreva `retry = \"svix\"`"),
+            "{pt}"
+        );
+        assert!(!pt.contains("valor desconhecido"), "{pt}");
+        // A name that is not one still says "unknown value".
+        let wrong = GOOD.replace("kind = \"webhook\"", "kind = \"webhook\"\nretry = \"svx\"");
+        assert!(rendered(&wrong, Lang::En).contains("unknown value `svx`"));
+    }
+
     #[test]
     fn a_decimal_comma_gets_a_hint_with_the_number_rewritten() {
         for (from, to) in [
@@ -967,7 +1014,7 @@ kind = "webhook"
             "{p:?}"
         );
         assert_eq!(p[0].line, 18, "{p:?}");
-        assert!(p[0].what.pt_br.contains("recebido 0,5"), "{p:?}");
+        assert!(p[0].what.pt_br.contains("recebido 0.5"), "{p:?}");
         Scenario::parse(&rated("1"), "x").unwrap();
     }
 
@@ -1049,7 +1096,7 @@ kind = "webhook"
             Lang::PtBr,
         );
         assert!(
-            message.starts_with("x.toml:8:1: campo `workload.outcomes`: as frações devem somar 1, mas approved 0,9 + declined 0,2 = 1,1"),
+            message.starts_with("x.toml:8:1: campo `workload.outcomes`: as frações devem somar 1, mas approved 0.9 + declined 0.2 = 1.1"),
             "{message}"
         );
         assert!(message.ends_with("Todos os campos estão descritos em scenarios/LEIAME.md."));

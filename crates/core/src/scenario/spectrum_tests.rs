@@ -86,8 +86,8 @@ fn mistakes_are_reported_at_their_field_and_line() {
 
     let (field, line, en, pt) = first("kind = \"long_poll\"\nwait_ms = \"10m\"\n");
     assert_eq!((field.as_str(), line), ("strategy[0].wait_ms", 10));
-    assert!(en.contains("between 1 ms and 1m"), "{en}");
-    assert!(pt.contains("entre 1 ms e 1m"), "{pt}");
+    assert!(en.contains("between 1 ms and 1min"), "{en}");
+    assert!(pt.contains("entre 1 ms e 1min"), "{pt}");
 
     let (field, line, en, _) = first("kind = \"stream\"\ninterval_ms = 100\n");
     assert_eq!((field.as_str(), line), ("strategy[0].interval_ms", 10));

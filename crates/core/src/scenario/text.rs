@@ -266,6 +266,34 @@ pub fn edits(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// serde's "unknown variant `max_attempts`" for a field whose value is one
+/// of a few names, written as a table (`[strategy.retry]` then
+/// `max_attempts = 0`): serde reads the table's first key as the name, and
+/// "unknown value `max_attempts`" calls a field a value. `field` is the
+/// field that takes the name (`retry`), `key` the table's key serde
+/// named. `None` for any other message.
+pub fn table_for_a_name(message: &str, field: &str, key: &str) -> Option<Said> {
+    let (unknown, after) = ticked(message.trim(), "unknown variant `")?;
+    if unknown != key {
+        return None;
+    }
+    let known = after.split_once("expected ").map(|(_, k)| k).unwrap_or("");
+    let known = without_twins(known);
+    let first = known.split('`').nth(1)?;
+    let names = known.replace("one of ", "");
+    Some(Said::new(
+        format!(
+            "`{field}` is a text, one name, not a table: write `{field} = \"{first}\"` (one of {names}) \
+             in the table above, in place of this table and its keys"
+        ),
+        format!(
+            "`{field}` é um texto, um nome, não uma tabela: escreva `{field} = \"{first}\"` (um de {}) \
+             na tabela de cima, no lugar desta tabela e das suas chaves",
+            names.replace(" or ", " ou ")
+        ),
+    ))
+}
+
 /// A message from the TOML reader or serde, said in words in both
 /// languages; `field` is the last key of the field it concerns. Values it
 /// quotes are cut to an excerpt; a message of an unknown shape is kept (cut

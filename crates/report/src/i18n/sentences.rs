@@ -68,8 +68,26 @@ pub(crate) fn workload_words(lang: Lang, text: &str) -> String {
         Lang::En => words,
         // Portuguese writes a space between a number and its unit ("5 ms",
         // as its tables do) and a range with "a": "200 ms a 2 s".
-        Lang::PtBr => spaced_units(&words).replace("..", " a "),
+        // Minutes are "min" ("m" is a metre): summaries written before
+        // `Dur` said `10min` keep `10m`.
+        Lang::PtBr => minutes(&spaced_units(&words)).replace("..", " a "),
     }
+}
+
+/// `text` (its units already spaced) with each unit `m` after a number
+/// written `min`: `média 10 m` is `média 10 min`.
+fn minutes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let chars: Vec<char> = text.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        out.push(*c);
+        let after_number = i >= 2 && chars[i - 1] == ' ' && chars[i - 2].is_ascii_digit();
+        let alone = !chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
+        if *c == 'm' && after_number && alone {
+            out.push_str("in");
+        }
+    }
+    out
 }
 
 /// `text` with a space between each number and the unit glued to it
@@ -161,27 +179,32 @@ pub fn footnote(
     late: Option<(&str, &str)>,
     way: Option<(&str, &str)>,
 ) -> String {
+    // Short sentences, one input each: the model's page says the rest
+    // (a tester's finding: one sentence of some 130 words, pointing at the
+    // code rather than at the page that explains it).
     match lang {
         Lang::En => {
-            let mut late = late.map_or(String::new(), |(name, ms)| {
-                format!(", the settlement worker's measured lateness ({ms} ms in {name}'s run)")
+            let mut more = late.map_or(String::new(), |(name, ms)| {
+                format!(" It is also fed the settlement worker's measured lateness ({ms} ms in {name}'s run).")
             });
             if let Some((name, ms)) = way {
-                late.push_str(&format!(", and for each strategy the platform pushes to (webhook, hybrid, long poll, stream) its own notification's way through the platform and the shop, calibrated outside the load of that strategy: the mean of 5 rounds of up to 100 real notifications of the strategy timed right before it ran and 5 right after, replaying stretches of its own settlement gaps and the creations just before them ({ms} ms in {name}'s; the spread of the 10 rounds, how much the machine changed between before and after included, is the prediction's own standard error; model, these draws reads each webhook delivery's own legs off the run)"));
+                more.push_str(&format!(" For each strategy the platform pushes to (webhook, hybrid, long poll, stream), it is fed as well the way of that strategy's own notifications through the platform and the shop, calibrated outside that strategy's load ({ms} ms in {name}'s). The calibration is the mean of 5 rounds of up to 100 real notifications of the strategy timed right before it runs and 5 right after, replaying stretches of its own settlement gaps and the creations just before them. The spread of the 10 rounds, how much the machine changed between before and after included, is the prediction's own standard error. Model, these draws reads the legs of each webhook delivery off the run itself."));
             }
             format!(
-                "Measured in this run; model is the prediction of crates/core/src/model/, fed the measured round trip ({rtt} ms){late} and a poll timer slack of {slack_ms} ms. Each strategy's inputs are in summary.json."
+                "Measured: in this run. Model: the prediction of the model that docs/model.md explains (its code is in crates/core/src/model/). It is fed the measured round trip ({rtt} ms) and a poll timer slack of {slack_ms} ms.{more} Each strategy's inputs are in summary.json."
             )
         }
         Lang::PtBr => {
-            let mut late = late.map_or(String::new(), |(name, ms)| {
-                format!(", o atraso medido do liquidador ({ms} ms na execução de {name})")
+            let mut more = late.map_or(String::new(), |(name, ms)| {
+                format!(
+                    " Recebe também o atraso medido do liquidador ({ms} ms na execução de {name})."
+                )
             });
             if let Some((name, ms)) = way {
-                late.push_str(&format!(", e, para cada estratégia a que a plataforma empurra (webhook, híbrido, long poll, stream), o caminho da sua própria notificação pela plataforma e pela loja, calibrado fora da carga dessa estratégia: a média de 5 rodadas de até 100 notificações reais da estratégia cronometradas logo antes de ela rodar e 5 logo depois, reproduzindo trechos dos seus próprios intervalos entre liquidações e as criações logo antes deles ({} ms na de {name}; a dispersão das 10 rodadas, incluído quanto a máquina mudou entre antes e depois, é o erro-padrão da própria previsão; modelo (sorteios desta execução) lê os trechos de cada entrega de webhook na própria execução)", ms));
+                more.push_str(&format!(" Para cada estratégia a que a plataforma empurra as notificações (webhook, híbrido, long poll, stream), recebe ainda o caminho das notificações dessa estratégia pela plataforma e pela loja, calibrado fora da carga dela ({ms} ms na de {name}). A calibração é a média de 5 rodadas de até 100 notificações reais da estratégia, cronometradas logo antes de ela rodar e 5 logo depois, repetindo partes dos seus próprios intervalos entre liquidações e as criações logo antes deles. A dispersão dessas 10 rodadas, incluída a mudança da máquina entre antes e depois, é o erro-padrão da própria previsão. O modelo (sorteios desta execução) lê as pernas de cada entrega de webhook na própria execução."));
             }
             format!(
-                "Medido nesta execução; modelo é a previsão de crates/core/src/model/, alimentada com o tempo de ida e volta medido ({rtt} ms){late} e uma folga de temporizador de {} ms para consultas. As entradas de cada estratégia estão em summary.json.",
+                "Medido: nesta execução. Modelo: a previsão do modelo que docs/modelo.pt-BR.md explica (o código está em crates/core/src/model/). Ele recebe o tempo de ida e volta medido ({rtt} ms) e uma folga de temporizador de {} ms para as consultas.{more} As entradas de cada estratégia estão em summary.json.",
                 decimal(lang, slack_ms.to_string())
             )
         }
@@ -497,7 +520,7 @@ pub fn outside_note(lang: Lang) -> String {
 pub fn draws_note(lang: Lang) -> String {
     match lang {
         Lang::En => "model, these draws: the same model fed this run's own draws (settlement instants, arrivals, each webhook's departure, retries and legs, which attempts the receiver failed, which deliveries it acknowledged and dropped, which events the sender sent twice) and its measured legs; in virtual time it must equal the measurement, and a gap there is a bug in hooklab.".to_owned(),
-        Lang::PtBr => "modelo (sorteios desta execução): o mesmo modelo alimentado com esses sorteios (instantes de liquidação, chegadas, a partida, as novas tentativas e os trechos de cada webhook, as tentativas que o receptor fez falhar, as entregas que ele confirmou e descartou, os eventos que o remetente enviou duas vezes) e seus trechos medidos; no relógio virtual deve igualar a medição, e uma diferença ali é um defeito do hooklab.".to_owned(),
+        Lang::PtBr => "modelo (sorteios desta execução): o mesmo modelo alimentado com esses sorteios (instantes de liquidação, chegadas, o instante em que cada webhook saiu da plataforma, as suas novas tentativas e as suas pernas, as tentativas que o receptor fez falhar, as entregas que ele confirmou e descartou, os eventos que o remetente enviou duas vezes) e as suas pernas medidas; no relógio virtual deve igualar a medição, e uma diferença ali é um defeito do hooklab.".to_owned(),
     }
 }
 
@@ -865,6 +888,18 @@ mod tests {
         assert_eq!(
             workload_words(Lang::En, "uniform 0.5ms..2000ms"),
             "uniform 0.5ms..2 s"
+        );
+        // "m" is a metre in Portuguese: minutes are "min", whether the
+        // summary wrote `10m` (before) or `10min`.
+        for written in ["exponential, mean 10m", "exponential, mean 10min"] {
+            assert_eq!(
+                workload_words(Lang::PtBr, written),
+                "exponencial, média 10 min"
+            );
+        }
+        assert_eq!(
+            workload_words(Lang::PtBr, "uniform 1m..10m"),
+            "uniforme 1 min a 10 min"
         );
     }
 
