@@ -70,7 +70,10 @@
 //! `Bytes` extractor's limited box and chunk list (`read_body`), and one
 //! boxed router level (the request log and the body limit are one layer).
 
+mod fast;
 mod notice;
+
+pub use fast::{Endpoint, EndpointFuture};
 
 use crate::orders::{Channel, Notice, OrderBook};
 use axum::extract::{FromRequest, Request, State};
@@ -83,6 +86,7 @@ use bytes::Bytes;
 use hooklab_core::clock::{Clock, Micros};
 use hooklab_core::duration::Dur;
 use hooklab_core::events::{Happening, rejection};
+use hooklab_core::http::server::Shaped;
 use hooklab_core::ids::OrderId;
 use hooklab_core::rng::SharedRng;
 use hooklab_core::shutdown::Shutdown;
@@ -555,21 +559,22 @@ pub fn tenant_path(n: usize) -> String {
     format!("/m/{n}{WEBHOOK_PATH}")
 }
 
-/// Serves `router` (a [`router`] or a [`tenants_router`]) on `listener`
-/// until `shutdown`: the shop's server, in the shape of the platform's
-/// `Platform::serve` (the caller binds the listener and owns the signal, so a
-/// test binds `127.0.0.1:0`), with the bounds every hooklab server keeps
-/// (see [`hooklab_core::http::server`]).
+/// Serves `router` (an [`Endpoint`], a [`router`] or a [`tenants_router`])
+/// on `listener` until `shutdown`: the shop's server, in the shape of the
+/// platform's `Platform::serve` (the caller binds the listener and owns the
+/// signal, so a test binds `127.0.0.1:0`), with the bounds every hooklab
+/// server keeps (see [`hooklab_core::http::server`]).
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    router: impl Shaped,
     mut shutdown: Shutdown,
 ) -> std::io::Result<()> {
-    hooklab_core::http::server::serve(
+    hooklab_core::http::server::serve_wrapped(
         listener,
         router,
         async move { shutdown.wait().await },
         hooklab_core::http::server::ServerLimits::default(),
+        |stream| stream,
     )
     .await
     .map(drop)
@@ -683,24 +688,17 @@ async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) ->
         Ok(body) => body,
         Err(refusal) => return refusal,
     };
-    let counts = &receiver.counts;
-    counts.deliveries.fetch_add(1, Ordering::Relaxed);
-    let faults = &receiver.faults;
-    let arrived = receiver.clock.now();
-    if faults
-        .down
-        .iter()
-        .any(|(from, until)| *from <= arrived && arrived < *until)
-    {
-        counts.faulted.fetch_add(1, Ordering::Relaxed);
-        receiver.reject(arrived, rejection::INJECTED_503);
-        let error = ErrorBody::new("unavailable", "the receiver is down (injected fault)");
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response();
-    }
+    let arrived = match receiver.arrive() {
+        Ok(arrived) => arrived,
+        Err(refusal) => return refusal,
+    };
     let life = receiver.crashes.load(Ordering::Relaxed);
-    let delayed = faults.delay > Dur::ZERO && !faults.ack_before_commit;
+    let delayed = receiver.delays();
     if delayed {
-        receiver.clock.sleep_until(arrived.plus(faults.delay)).await;
+        receiver
+            .clock
+            .sleep_until(arrived.plus(receiver.faults.delay))
+            .await;
         if receiver.crashes.load(Ordering::Relaxed) != life {
             // The shop died while it processed this one (a crash fault):
             // nothing recorded, no 2xx, and the sender will retry.
@@ -711,136 +709,186 @@ async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) ->
             return (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response();
         }
     }
-    if receiver.chance(faults.error_rate) {
-        counts.faulted.fetch_add(1, Ordering::Relaxed);
-        counts.errored.fetch_add(1, Ordering::Relaxed);
-        receiver.reject(receiver.clock.now(), rejection::INJECTED_500);
-        let error = ErrorBody::new("internal", "the receiver failed (injected fault)");
-        return (StatusCode::INTERNAL_SERVER_ERROR, Json(error)).into_response();
-    }
     // The instant it arrived, unless it waited out a delay fault: one clock
     // read per delivery rather than two.
     let now = match delayed {
         true => receiver.clock.now(),
         false => arrived,
     };
-    // Looked up by names made once: a name given as `&str` is parsed
-    // (checked and lower-cased) on every look-up.
-    let header = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    let id_header = header(&ID_HEADER);
-    let secrets = Arc::clone(&receiver.secrets.lock().unwrap_or_else(|p| p.into_inner()));
-    if !secrets.is_empty() {
-        let verdict = signature::verify(
-            &secrets,
-            id_header,
-            header(&TIMESTAMP_HEADER),
-            header(&SIGNATURE_HEADER),
-            &body,
-            receiver.clock.unix_secs(now),
-            receiver.tolerance_secs,
-        );
-        if let Err(rejection) = verdict {
-            *receiver
-                .rejected
+    receiver.take(&headers, &body, arrived, now)
+}
+
+impl Receiver {
+    /// A delivery has arrived (its body read): counts it and reads the
+    /// clock once; the instant it arrived, or the injected 503 of a down
+    /// window.
+    fn arrive(&self) -> Result<Micros, Response> {
+        let counts = &self.counts;
+        counts.deliveries.fetch_add(1, Ordering::Relaxed);
+        let arrived = self.clock.now();
+        if self
+            .faults
+            .down
+            .iter()
+            .any(|(from, until)| *from <= arrived && arrived < *until)
+        {
+            counts.faulted.fetch_add(1, Ordering::Relaxed);
+            self.reject(arrived, rejection::INJECTED_503);
+            let error = ErrorBody::new("unavailable", "the receiver is down (injected fault)");
+            return Err((StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response());
+        }
+        Ok(arrived)
+    }
+
+    /// Whether a delivery waits out the delay fault before it is processed
+    /// (a delay, answered after commit): the one step of a delivery that
+    /// awaits anything.
+    fn delays(&self) -> bool {
+        self.faults.delay > Dur::ZERO && !self.faults.ack_before_commit
+    }
+
+    /// Everything after a delivery's arrival (and its delay fault, if any),
+    /// none of which waits: the error fault, the signature, the dedup set,
+    /// the notice, the order book; the answer. `arrived` is when it came,
+    /// `now` when it is processed (the same but after a delay fault).
+    ///
+    /// Both ways a delivery reaches the receiver, the router's handler and
+    /// the fast path ([`Endpoint`]), end here, so they answer alike.
+    fn take(
+        self: &Arc<Self>,
+        headers: &HeaderMap,
+        body: &Bytes,
+        arrived: Micros,
+        now: Micros,
+    ) -> Response {
+        let receiver = self;
+        let counts = &receiver.counts;
+        let faults = &receiver.faults;
+        if receiver.chance(faults.error_rate) {
+            counts.faulted.fetch_add(1, Ordering::Relaxed);
+            counts.errored.fetch_add(1, Ordering::Relaxed);
+            receiver.reject(receiver.clock.now(), rejection::INJECTED_500);
+            let error = ErrorBody::new("internal", "the receiver failed (injected fault)");
+            return (StatusCode::INTERNAL_SERVER_ERROR, Json(error)).into_response();
+        }
+        // Looked up by names made once: a name given as `&str` is parsed
+        // (checked and lower-cased) on every look-up.
+        let header = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        let id_header = header(&ID_HEADER);
+        let secrets = Arc::clone(&receiver.secrets.lock().unwrap_or_else(|p| p.into_inner()));
+        if !secrets.is_empty() {
+            let verdict = signature::verify(
+                &secrets,
+                id_header,
+                header(&TIMESTAMP_HEADER),
+                header(&SIGNATURE_HEADER),
+                body,
+                receiver.clock.unix_secs(now),
+                receiver.tolerance_secs,
+            );
+            if let Err(rejection) = verdict {
+                *receiver
+                    .rejected
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry(rejection.reason())
+                    .or_insert(0) += 1;
+                receiver.reject(now, rejection::signature(rejection));
+                let error = ErrorBody::new(
+                    format!("signature_{}", rejection.reason()),
+                    rejection.to_string(),
+                );
+                return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
+            }
+        }
+        let webhook_id = id_header;
+        if let Some(id) = webhook_id
+            && receiver
+                .seen
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .entry(rejection.reason())
-                .or_insert(0) += 1;
-            receiver.reject(now, rejection::signature(rejection));
-            let error = ErrorBody::new(
-                format!("signature_{}", rejection.reason()),
-                rejection.to_string(),
-            );
-            return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
+                .contains(id)
+        {
+            counts.redeliveries.fetch_add(1, Ordering::Relaxed);
+            return (
+                StatusCode::OK,
+                Json(json!({"received": true, "redelivery": true})),
+            )
+                .into_response();
         }
-    }
-    let webhook_id = id_header;
-    if let Some(id) = webhook_id
-        && receiver
-            .seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains(id)
-    {
-        counts.redeliveries.fetch_add(1, Ordering::Relaxed);
-        return (
-            StatusCode::OK,
-            Json(json!({"received": true, "redelivery": true})),
-        )
-            .into_response();
-    }
-    // The common case, a payment event, is read once, straight into the two
-    // fields the shop acts on (the platform's own layout without serde, see
-    // `notice`). Only a body that is not one is looked at
-    // again, loosely, to tell an event type we do not know (acknowledged and
-    // ignored: providers add types over time) from a malformed body
-    // (refused).
-    let notice = match notice::read(&body) {
-        Ok(notice) if is_payment_event(&notice.kind) => notice,
-        Ok(other) => return ignored(&counts.ignored, &other.kind),
-        Err(shape_error) => {
-            let value: serde_json::Value = match serde_json::from_slice(&body) {
-                Ok(v) => v,
-                Err(e) => {
-                    counts.malformed.fetch_add(1, Ordering::Relaxed);
-                    receiver.reject(now, rejection::INVALID_BODY);
-                    let error =
-                        ErrorBody::new("invalid_json", format!("the body is not JSON: {e}"));
-                    return (StatusCode::BAD_REQUEST, Json(error)).into_response();
+        // The common case, a payment event, is read once, straight into the two
+        // fields the shop acts on (the platform's own layout without serde, see
+        // `notice`). Only a body that is not one is looked at
+        // again, loosely, to tell an event type we do not know (acknowledged and
+        // ignored: providers add types over time) from a malformed body
+        // (refused).
+        let notice = match notice::read(body) {
+            Ok(notice) if is_payment_event(&notice.kind) => notice,
+            Ok(other) => return ignored(&counts.ignored, &other.kind),
+            Err(shape_error) => {
+                let value: serde_json::Value = match serde_json::from_slice(body) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        counts.malformed.fetch_add(1, Ordering::Relaxed);
+                        receiver.reject(now, rejection::INVALID_BODY);
+                        let error =
+                            ErrorBody::new("invalid_json", format!("the body is not JSON: {e}"));
+                        return (StatusCode::BAD_REQUEST, Json(error)).into_response();
+                    }
+                };
+                let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or("");
+                if !is_payment_event(kind) {
+                    return ignored(&counts.ignored, kind);
                 }
-            };
-            let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or("");
-            if !is_payment_event(kind) {
-                return ignored(&counts.ignored, kind);
+                counts.malformed.fetch_add(1, Ordering::Relaxed);
+                receiver.reject(now, rejection::INVALID_BODY);
+                let error = ErrorBody::new(
+                    "invalid_event",
+                    format!("the event does not have the documented shape: {shape_error}"),
+                );
+                return (StatusCode::BAD_REQUEST, Json(error)).into_response();
             }
+        };
+        if let Some(wrong) = disagreement(&notice.kind, notice.data.status) {
             counts.malformed.fetch_add(1, Ordering::Relaxed);
             receiver.reject(now, rejection::INVALID_BODY);
-            let error = ErrorBody::new(
-                "invalid_event",
-                format!("the event does not have the documented shape: {shape_error}"),
-            );
+            let error = ErrorBody::new("invalid_event", wrong);
             return (StatusCode::BAD_REQUEST, Json(error)).into_response();
         }
-    };
-    if let Some(wrong) = disagreement(&notice.kind, notice.data.status) {
-        counts.malformed.fetch_add(1, Ordering::Relaxed);
-        receiver.reject(now, rejection::INVALID_BODY);
-        let error = ErrorBody::new("invalid_event", wrong);
-        return (StatusCode::BAD_REQUEST, Json(error)).into_response();
-    }
-    let order_id = OrderId(notice.data.order_id.into_owned());
-    if receiver.chance(faults.silent_loss) {
-        // Acknowledged, then lost: the sender thinks all is well.
-        counts.lost.fetch_add(1, Ordering::Relaxed);
-        receiver
-            .losses
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((order_id, now));
-        return received();
-    }
-    if faults.ack_before_commit {
-        receiver.record_later(
-            order_id,
-            notice.data.status,
-            webhook_id.map(str::to_owned),
-            arrived,
-        );
-        return received();
-    }
-    match receiver.apply(&order_id, notice.data.status, webhook_id, now) {
-        None => {
-            let error = ErrorBody::new("unavailable", "the shop could not record the delivery");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response()
+        let order_id = OrderId(notice.data.order_id.into_owned());
+        if receiver.chance(faults.silent_loss) {
+            // Acknowledged, then lost: the sender thinks all is well.
+            counts.lost.fetch_add(1, Ordering::Relaxed);
+            receiver
+                .losses
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((order_id, now));
+            return received();
         }
-        // Acknowledged (see the module's docs for why not a 4xx), and the
-        // answer says so: a sender that logs answers shows the mistake.
-        Some(Notice::UnknownOrder) => (
-            StatusCode::OK,
-            Json(json!({"received": true, "unknown_order": order_id.as_str()})),
-        )
-            .into_response(),
-        Some(_) => received(),
+        if faults.ack_before_commit {
+            receiver.record_later(
+                order_id,
+                notice.data.status,
+                webhook_id.map(str::to_owned),
+                arrived,
+            );
+            return received();
+        }
+        match receiver.apply(&order_id, notice.data.status, webhook_id, now) {
+            None => {
+                let error = ErrorBody::new("unavailable", "the shop could not record the delivery");
+                (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response()
+            }
+            // Acknowledged (see the module's docs for why not a 4xx), and the
+            // answer says so: a sender that logs answers shows the mistake.
+            Some(Notice::UnknownOrder) => (
+                StatusCode::OK,
+                Json(json!({"received": true, "unknown_order": order_id.as_str()})),
+            )
+                .into_response(),
+            Some(_) => received(),
+        }
     }
 }
 
