@@ -73,7 +73,7 @@
 mod fast;
 mod notice;
 
-pub use fast::{Endpoint, EndpointFuture};
+pub use fast::{Delivery, Endpoint, EndpointFuture};
 
 use crate::orders::{Channel, Notice, OrderBook};
 use axum::extract::{FromRequest, Request, State};
@@ -639,39 +639,87 @@ async fn read_body(request: Request) -> Result<Bytes, Response> {
         }
     };
     let mut body = request.into_body();
-    let mut first: Option<Bytes> = None;
-    let mut rest = bytes::BytesMut::new();
+    let mut gathered = Gathered::new(declared);
     while let Some(frame) = body.frame().await {
+        match gathered.frame(frame) {
+            Gathering::More => {}
+            Gathering::Done => break,
+            Gathering::Failed(refusal) => return Err(refusal),
+        }
+    }
+    Ok(gathered.whole())
+}
+
+/// A body of declared length, frame by frame: its one frame handed on as
+/// it is (a delivery's usual case), several copied into one buffer. Both
+/// ways a delivery is read ([`read_body`], the fast path's
+/// [`fast::Delivery`]) gather with it, so they read a body alike.
+struct Gathered {
+    declared: u64,
+    first: Option<Bytes>,
+    rest: bytes::BytesMut,
+}
+
+/// What one more frame did to a [`Gathered`] body.
+enum Gathering {
+    /// Taken; more may come.
+    More,
+    /// The body ended (trailers end it, as for axum's extractor).
+    Done,
+    /// It failed half-way: the answer.
+    Failed(Response),
+}
+
+impl Gathered {
+    fn new(declared: u64) -> Self {
+        Gathered {
+            declared,
+            first: None,
+            rest: bytes::BytesMut::new(),
+        }
+    }
+
+    /// Takes one frame of the body (or its failure).
+    fn frame(&mut self, frame: Result<http_body::Frame<Bytes>, axum::Error>) -> Gathering {
         let frame = match frame {
             Ok(frame) => frame,
             // The extractor's answer to a body that failed half-way (a
             // client gone, or the server's body deadline, which the server
             // answers 408 whatever this says).
             Err(e) => {
-                return Err((
-                    StatusCode::BAD_REQUEST,
-                    format!("Failed to buffer the request body: {e}"),
-                )
-                    .into_response());
+                return Gathering::Failed(
+                    (
+                        StatusCode::BAD_REQUEST,
+                        format!("Failed to buffer the request body: {e}"),
+                    )
+                        .into_response(),
+                );
             }
         };
-        // Trailers end the body, as for the extractor.
-        let Ok(data) = frame.into_data() else { break };
-        match first.take() {
-            None if rest.is_empty() => first = Some(data),
+        let Ok(data) = frame.into_data() else {
+            return Gathering::Done;
+        };
+        match self.first.take() {
+            None if self.rest.is_empty() => self.first = Some(data),
             earlier => {
                 if let Some(earlier) = earlier {
-                    rest.reserve(usize::try_from(declared).unwrap_or(0));
-                    rest.extend_from_slice(&earlier);
+                    self.rest
+                        .reserve(usize::try_from(self.declared).unwrap_or(0));
+                    self.rest.extend_from_slice(&earlier);
                 }
-                rest.extend_from_slice(&data);
+                self.rest.extend_from_slice(&data);
             }
         }
+        Gathering::More
     }
-    Ok(match first {
-        Some(only) => only,
-        None => rest.freeze(),
-    })
+
+    /// The body read so far, whole.
+    fn whole(self) -> Bytes {
+        match self.first {
+            Some(only) => only,
+            None => self.rest.freeze(),
+        }
+    }
 }
 
 /// The Standard Webhooks headers' names, made once.

@@ -20,9 +20,9 @@
 //! - no declared `Content-Length` over [`MAX_BODY_BYTES`] (the body
 //!   limit's early 413 answers those), and a body of known length within
 //!   it (a chunked body goes through axum's `Bytes` extractor, limit and
-//!   all) that one poll gives whole: a delivery's body nearly always comes
-//!   with its head. A body not all there yet goes to the router, the part
-//!   already read in front of the rest;
+//!   all), which [`Delivery`] reads frame by frame as the handler does
+//!   (`Gathered`, the handler's reader): hyper hands the service a request
+//!   before it has read its body, so the body has to be waited for;
 //! - no delay fault to wait out ([`ReceiverFaults::delay`](super::ReceiverFaults::delay),
 //!   answered after commit): the one step of a delivery that awaits;
 //! - nothing would be logged: the request log
@@ -32,7 +32,8 @@
 //!   through the router and is logged as before.
 //!
 //! Anything else goes to the router, unchanged. What the fast path runs is
-//! the handler's own code (`Receiver::arrive`, then `Receiver::take`: the
+//! the handler's own code (its body reader, `Receiver::arrive`, then
+//! `Receiver::take`: the
 //! faults, the signature, the timestamp, the dedup set, the notice, the
 //! order book), so its answers, counts and refusals are the router's; it
 //! then adds the `Content-Length` axum's method router adds. The refusals
@@ -41,18 +42,17 @@
 //! router answers. `tests/receiver_fast.rs` sends each kind of request to
 //! both and compares status, headers and body.
 
-use super::{MAX_BODY_BYTES, Receiver, WEBHOOK_PATH};
+use super::{Gathered, Gathering, MAX_BODY_BYTES, Receiver, WEBHOOK_PATH};
 use axum::Router;
 use axum::body::{Body, HttpBody};
 use axum::extract::Request;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
-use http_body::Frame;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 /// The shop's webhook endpoint as one tower `Service`: the fast path, and
 /// the receiver's router ([`super::router`], with its layers) for
@@ -71,124 +71,90 @@ impl Endpoint {
         Endpoint { receiver, router }
     }
 
-    /// The fast path alone: its answer to `request` if it takes it, or the
-    /// request back, for the router (untouched, or with the part of its
-    /// body already read put back in front of the rest). [`Endpoint`]'s
-    /// `call` is this, then the router.
-    pub fn answer_now(&self, request: Request) -> Result<Response, Request> {
+    /// The fast path alone: the answer to `request` if it takes it (a
+    /// future, which reads the body and answers), or the request back,
+    /// untouched, for the router. [`Endpoint`]'s `call` is this, then the
+    /// router.
+    pub fn answer_now(&self, request: Request) -> Result<Delivery, Request> {
         if !hooklab_core::http::trace::quiet()
             || request.method() != http::Method::POST
             || request.uri().path() != WEBHOOK_PATH
             || self.receiver.delays()
-            || !within_limit(&request)
         {
             return Err(request);
         }
-        let (mut parts, mut body) = request.into_parts();
-        let body = match whole_now(&mut body) {
-            Some(Ok(bytes)) => bytes,
-            None => return Err(Request::from_parts(parts, body)),
-            Some(Err(first)) => {
-                let body = Body::new(Prefixed {
-                    first: Some(first),
-                    rest: body,
-                });
-                return Err(Request::from_parts(parts, body));
-            }
+        let Some(declared) = within_limit(&request) else {
+            return Err(request);
         };
-        // Moved out, not copied, as the handler does.
-        let headers = std::mem::take(&mut parts.headers);
-        let receiver = &self.receiver;
-        let mut response = match receiver.arrive() {
-            Ok(arrived) => receiver.take(&headers, &body, arrived, arrived),
-            Err(refusal) => refusal,
-        };
-        content_length(&mut response);
-        Ok(response)
+        let (mut parts, body) = request.into_parts();
+        Ok(Delivery {
+            receiver: self.receiver.clone(),
+            // Moved out, not copied, as the handler does.
+            headers: std::mem::take(&mut parts.headers),
+            body,
+            gathered: Some(Gathered::new(declared)),
+        })
     }
 }
 
-/// Whether the router's body limit and the handler's body read would take
-/// `request`'s body as one of known length: no declared `Content-Length`
-/// over the cap (read as the limit reads it), and a body whose length is
-/// known (hyper knows it from the `Content-Length`) and within the cap.
-fn within_limit(request: &Request) -> bool {
+/// The length of `request`'s body if the router's body limit and the
+/// handler's reader would take it as a body of known length: no declared
+/// `Content-Length` over the cap (read as the limit reads it), and a body
+/// whose length is known (hyper knows it from the `Content-Length`) and
+/// within the cap.
+fn within_limit(request: &Request) -> Option<u64> {
     let declared = request
         .headers()
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let exact = request.body().size_hint().exact();
-    declared.is_none_or(|n| n <= MAX_BODY_BYTES as u64)
-        && exact.is_some_and(|n| n <= MAX_BODY_BYTES as u64)
+    let exact = request.body().size_hint().exact()?;
+    (declared.is_none_or(|n| n <= MAX_BODY_BYTES as u64) && exact <= MAX_BODY_BYTES as u64)
+        .then_some(exact)
 }
 
-/// What one poll of a body gave that was not all of it: its first frame
-/// (or error), to hand back in front of the rest.
-type FirstFrame = Result<Frame<Bytes>, axum::Error>;
-
-/// A body read in one poll, without waiting: `None` if it is not ready
-/// (nothing was taken from it); `Some(Ok)` when that poll gave all of it;
-/// `Some(Err(frame))` when it gave only a part (or trailers, or failed),
-/// which the caller hands back in front of the rest.
-fn whole_now(body: &mut Body) -> Option<Result<Bytes, FirstFrame>> {
-    if body.is_end_stream() {
-        return Some(Ok(Bytes::new()));
-    }
-    // A waker that does nothing: a body not ready now is handed to the
-    // router, whose poll registers its own.
-    let mut cx = Context::from_waker(Waker::noop());
-    let frame = match Pin::new(&mut *body).poll_frame(&mut cx) {
-        Poll::Pending => return None,
-        Poll::Ready(frame) => frame,
-    };
-    match frame {
-        None => Some(Ok(Bytes::new())),
-        Some(Ok(frame)) => match (body.is_end_stream(), frame.into_data()) {
-            (true, Ok(data)) => Some(Ok(data)),
-            (false, Ok(data)) => Some(Err(Ok(Frame::data(data)))),
-            (_, Err(frame)) => Some(Err(Ok(frame))),
-        },
-        Some(Err(e)) => Some(Err(Err(e))),
-    }
+/// One delivery the fast path took: its body read frame by frame (as the
+/// handler reads it), then the handler's steps, in one future that boxes
+/// nothing.
+pub struct Delivery {
+    receiver: Arc<Receiver>,
+    headers: HeaderMap,
+    body: Body,
+    /// The body so far; taken when the answer is made.
+    gathered: Option<Gathered>,
 }
 
-/// A body whose first frame was already taken: that frame, then the rest.
-struct Prefixed {
-    first: Option<FirstFrame>,
-    rest: Body,
-}
+impl Future for Delivery {
+    type Output = Result<Response, Infallible>;
 
-impl HttpBody for Prefixed {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        if let Some(first) = self.first.take() {
-            return Poll::Ready(Some(first));
-        }
-        Pin::new(&mut self.rest).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.first.is_none() && self.rest.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        let first = match &self.first {
-            Some(Ok(frame)) => frame.data_ref().map_or(0, |d| d.len() as u64),
-            _ => 0,
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let Some(gathered) = this.gathered.as_mut() else {
+            // Polled again after it answered: the caller's bug; a refusal
+            // is a safe thing to hand it.
+            return Poll::Ready(Ok(http::StatusCode::INTERNAL_SERVER_ERROR.into_response()));
         };
-        let rest = self.rest.size_hint();
-        let mut hint = http_body::SizeHint::new();
-        hint.set_lower(rest.lower().saturating_add(first));
-        if let Some(upper) = rest.upper() {
-            hint.set_upper(upper.saturating_add(first));
-        }
-        hint
+        let mut answer = loop {
+            let Some(frame) = std::task::ready!(Pin::new(&mut this.body).poll_frame(cx)) else {
+                break None;
+            };
+            match gathered.frame(frame) {
+                Gathering::More => {}
+                Gathering::Done => break None,
+                Gathering::Failed(refusal) => break Some(refusal),
+            }
+        };
+        let body = this.gathered.take().map(Gathered::whole).unwrap_or_default();
+        let receiver = &this.receiver;
+        let mut response = match answer.take() {
+            Some(refusal) => refusal,
+            None => match receiver.arrive() {
+                Ok(arrived) => receiver.take(&this.headers, &body, arrived, arrived),
+                Err(refusal) => refusal,
+            },
+        };
+        content_length(&mut response);
+        Poll::Ready(Ok(response))
     }
 }
 
@@ -210,11 +176,11 @@ fn content_length(response: &mut Response) {
     }
 }
 
-/// What [`Endpoint`] answers with: the fast path's answer, ready at the
-/// first poll, or the router's future.
+/// What [`Endpoint`] answers with: the fast path's [`Delivery`], or the
+/// router's future.
 pub enum EndpointFuture {
-    /// Answered by the fast path (taken on the first poll).
-    Now(Option<Response>),
+    /// Taken by the fast path.
+    Fast(Delivery),
     /// The router's answer.
     Routed(axum::routing::future::RouteFuture<Infallible>),
 }
@@ -224,14 +190,7 @@ impl Future for EndpointFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.get_mut() {
-            EndpointFuture::Now(response) => match response.take() {
-                Some(response) => Poll::Ready(Ok(response)),
-                // Polled again after it answered: the caller's bug; a
-                // refusal is a safe thing to hand it.
-                None => Poll::Ready(Ok(
-                    http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
-                )),
-            },
+            EndpointFuture::Fast(delivery) => Pin::new(delivery).poll(cx),
             EndpointFuture::Routed(future) => Pin::new(future).poll(cx),
         }
     }
@@ -248,7 +207,7 @@ impl tower::Service<Request> for Endpoint {
 
     fn call(&mut self, request: Request) -> Self::Future {
         match self.answer_now(request) {
-            Ok(response) => EndpointFuture::Now(Some(response)),
+            Ok(delivery) => EndpointFuture::Fast(delivery),
             Err(request) => EndpointFuture::Routed(tower::Service::call(&mut self.router, request)),
         }
     }
