@@ -9,9 +9,8 @@
 //!
 //! - the request line: `METHOD SP target SP HTTP/1.x`, one space each, a
 //!   method of token characters, a target of visible bytes (no control
-//!   byte, no NUL, no DEL) that is UTF-8 up to any `#` (the `http` crate's
-//!   URI takes other bytes only in a fragment, which it drops), `HTTP/1.0`
-//!   or `HTTP/1.1` (another `HTTP/n.m`,
+//!   byte, no NUL, no DEL) that is UTF-8, fragment and all, `HTTP/1.0` or
+//!   `HTTP/1.1` (another `HTTP/n.m`,
 //!   such as `HTTP/2.0`, is its own refusal);
 //! - header lines: `Name: value`, a name of token characters right at the
 //!   line's start, a value with no control byte but tab;
@@ -78,8 +77,8 @@ pub(super) enum Malformed {
     RequestLine,
     /// A byte in the request target that a URL cannot hold.
     TargetByte,
-    /// A request target (before any `#`) whose bytes are not UTF-8: the
-    /// `http` crate's URI refuses it, and hyper answers an empty 400.
+    /// A request target whose bytes are not UTF-8 (fragment included):
+    /// hyper refuses it with an empty 400.
     TargetNotUtf8,
     /// A header line that is not `Name: value`.
     HeaderLine,
@@ -196,10 +195,8 @@ pub(super) struct Scan {
     spaces: u8,
     part_len: usize,
     target_len: usize,
-    /// The target's UTF-8 so far, up to its fragment (`#`), which the
-    /// `http` crate drops unread.
+    /// The target's UTF-8 so far.
     target_utf8: Utf8,
-    fragment: bool,
     /// The request line's version part (up to 8 bytes, and its length).
     version: [u8; 8],
     version_len: usize,
@@ -237,7 +234,6 @@ impl Scan {
             part_len: 0,
             target_len: 0,
             target_utf8: Utf8::default(),
-            fragment: false,
             version: [0; 8],
             version_len: 0,
             http10: false,
@@ -392,13 +388,8 @@ impl Scan {
                     if !target_byte(b) {
                         return Some(Refusal::Malformed(Malformed::TargetByte));
                     }
-                    if !self.fragment {
-                        // A `#` ends what must be UTF-8; inside a
-                        // character it is a byte the character lacks.
-                        if !self.target_utf8.take(b) {
-                            return Some(Refusal::Malformed(Malformed::TargetNotUtf8));
-                        }
-                        self.fragment = b == b'#';
+                    if !self.target_utf8.take(b) {
+                        return Some(Refusal::Malformed(Malformed::TargetNotUtf8));
                     }
                     self.target_len += 1;
                     if self.target_len > self.limits.target {
@@ -703,7 +694,10 @@ mod tests {
         let long_name = format!("GET / HTTP/1.1\r\n{}: v\r\n\r\n", "N".repeat(KEPT * 2));
         let cases: [(&[u8], Option<Refusal>); 23] = [
             (b"GET /caf\xc3\xa9?q=\xe2\x82\xac HTTP/1.1\r\n\r\n", None),
-            (b"GET /a#\xff HTTP/1.1\r\n\r\n", None),
+            (
+                b"GET /a#\xff HTTP/1.1\r\n\r\n",
+                Some(Refusal::Malformed(TargetNotUtf8)),
+            ),
             (
                 b"GET /caf\xe9 HTTP/1.1\r\n\r\n",
                 Some(Refusal::Malformed(TargetNotUtf8)),
