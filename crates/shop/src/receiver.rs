@@ -69,11 +69,20 @@
 //! keys are `SeenId`s, looked up by `&str`), a second clock read, axum's
 //! `Bytes` extractor's limited box and chunk list (`read_body`), and one
 //! boxed router level (the request log and the body limit are one layer).
+//!
+//! Then (recvfast, 2026-12-02) the fast path, [`Endpoint`]: a delivery to
+//! [`WEBHOOK_PATH`] is read and answered by the handler's own steps
+//! without axum's route match, layers and boxed futures, while nothing
+//! logs at DEBUG (see `receiver/fast.rs`). Callgrind, as above: 95,932
+//! instructions a delivery before, 91,180 after, against the bare app's
+//! 58,341; the server's connection task alone 54.0 K before, 49.6 K after
+//! (the bare app's 16.9 K), of which the HMAC is 22.1 K under valgrind.
+//! [`serve`] takes an [`Endpoint`] as well as a router.
 
 mod fast;
 mod notice;
 
-pub use fast::{Delivery, Endpoint, EndpointFuture};
+pub use fast::{Delivery, Endpoint, EndpointFuture, Taken};
 
 use crate::orders::{Channel, Notice, OrderBook};
 use axum::extract::{FromRequest, Request, State};
@@ -580,6 +589,13 @@ pub async fn serve(
     .map(drop)
 }
 
+/// The answer to a delivery that arrived in a down window (an injected
+/// fault).
+fn down() -> Response {
+    let error = ErrorBody::new("unavailable", "the receiver is down (injected fault)");
+    (StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response()
+}
+
 /// Whether the shop acts on events of this type.
 fn is_payment_event(kind: &str) -> bool {
     matches!(kind, "payment.approved" | "payment.declined")
@@ -736,9 +752,8 @@ async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) ->
         Ok(body) => body,
         Err(refusal) => return refusal,
     };
-    let arrived = match receiver.arrive() {
-        Ok(arrived) => arrived,
-        Err(refusal) => return refusal,
+    let Some(arrived) = receiver.arrive() else {
+        return down();
     };
     let life = receiver.crashes.load(Ordering::Relaxed);
     let delayed = receiver.delays();
@@ -768,9 +783,9 @@ async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) ->
 
 impl Receiver {
     /// A delivery has arrived (its body read): counts it and reads the
-    /// clock once; the instant it arrived, or the injected 503 of a down
-    /// window.
-    fn arrive(&self) -> Result<Micros, Response> {
+    /// clock once; the instant it arrived, or `None` in a down window
+    /// (counted and announced), answered [`down`].
+    fn arrive(&self) -> Option<Micros> {
         let counts = &self.counts;
         counts.deliveries.fetch_add(1, Ordering::Relaxed);
         let arrived = self.clock.now();
@@ -782,10 +797,9 @@ impl Receiver {
         {
             counts.faulted.fetch_add(1, Ordering::Relaxed);
             self.reject(arrived, rejection::INJECTED_503);
-            let error = ErrorBody::new("unavailable", "the receiver is down (injected fault)");
-            return Err((StatusCode::SERVICE_UNAVAILABLE, Json(error)).into_response());
+            return None;
         }
-        Ok(arrived)
+        Some(arrived)
     }
 
     /// Whether a delivery waits out the delay fault before it is processed

@@ -15,7 +15,9 @@ use hooklab_core::ids::OrderId;
 use hooklab_core::shutdown;
 use hooklab_core::signature::WebhookSecret;
 use hooklab_shop::orders::OrderBook;
-use hooklab_shop::receiver::{self, Endpoint, MAX_BODY_BYTES, Receiver, WEBHOOK_PATH, router};
+use hooklab_shop::receiver::{
+    self, Endpoint, MAX_BODY_BYTES, Receiver, Taken, WEBHOOK_PATH, router,
+};
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use std::pin::Pin;
@@ -197,9 +199,10 @@ fn cases() -> Vec<Case> {
     let disagrees = event("evt_4", "ord_000002", "payment.approved", "declined");
     let other_type = r#"{"type":"refund.created","data":{}}"#;
     let mut bad_signature = delivery("bad signature", "evt_5", NOW_SECS, &approved);
-    bad_signature.headers[3].1 = WebhookSecret::from_key(&[7u8; 24])
-        .unwrap()
-        .sign("evt_5", NOW_SECS, approved.as_bytes());
+    bad_signature.headers[3].1 =
+        WebhookSecret::from_key(&[7u8; 24])
+            .unwrap()
+            .sign("evt_5", NOW_SECS, approved.as_bytes());
     let mut unsigned = delivery("no signature", "evt_6", NOW_SECS, &approved);
     unsigned.headers.truncate(2);
     let mut bad_header = delivery("malformed signature", "evt_7", NOW_SECS, &approved);
@@ -228,7 +231,12 @@ fn cases() -> Vec<Case> {
         delivery("duplicate (same webhook-id)", "evt_1", NOW_SECS, &approved),
         delivery("same order, another event", "evt_1b", NOW_SECS, &approved),
         delivery("declined", "evt_2", NOW_SECS, &declined),
-        delivery("conflict", "evt_2c", NOW_SECS, &approved.replace("ord_000001", "ord_000002")),
+        delivery(
+            "conflict",
+            "evt_2c",
+            NOW_SECS,
+            &approved.replace("ord_000001", "ord_000002"),
+        ),
         bad_signature,
         unsigned,
         bad_header,
@@ -238,7 +246,12 @@ fn cases() -> Vec<Case> {
         delivery("type and status disagree", "evt_4", NOW_SECS, &disagrees),
         delivery("another event type", "evt_17", NOW_SECS, other_type),
         delivery("not JSON", "evt_18", NOW_SECS, "{oops"),
-        delivery("JSON of another shape", "evt_19", NOW_SECS, r#"{"type":"payment.approved","data":5}"#),
+        delivery(
+            "JSON of another shape",
+            "evt_19",
+            NOW_SECS,
+            r#"{"type":"payment.approved","data":5}"#,
+        ),
         delivery("empty body", "evt_20", NOW_SECS, ""),
         declared_over.routed(),
         delivery("body over the cap", "evt_21", NOW_SECS, &big).routed(),
@@ -259,14 +272,15 @@ async fn the_fast_path_answers_every_request_as_the_router_does() {
     let endpoint = Endpoint::new(fast.clone());
     let mut taken = 0;
     for case in cases() {
-        let through_router = whole(router(routed.clone()).oneshot(case.build()).await.unwrap()).await;
+        let through_router =
+            whole(router(routed.clone()).oneshot(case.build()).await.unwrap()).await;
         let through_endpoint = match endpoint.answer_now(case.build()) {
-            Ok(delivery) => {
+            Taken::Fast(delivery) => {
                 assert!(case.fast, "{}: the fast path took it", case.what);
                 taken += 1;
                 whole(delivery.await.unwrap()).await
             }
-            Err(request) => {
+            Taken::Router(request) => {
                 assert!(!case.fast, "{}: the fast path left it", case.what);
                 // Handed back whole: the endpoint's service sends it on to
                 // the router.
@@ -314,7 +328,7 @@ fn with_the_request_log_on_every_delivery_goes_to_the_router() {
     let endpoint = Endpoint::new(receiver());
     let approved = event("evt_1", "ord_000001", "payment.approved", "approved");
     let request = delivery("good", "evt_1", NOW_SECS, &approved).build();
-    assert!(endpoint.answer_now(request).is_err());
+    assert!(matches!(endpoint.answer_now(request), Taken::Router(_)));
 }
 
 /// A subscriber that takes every level and writes nothing.
@@ -387,7 +401,10 @@ async fn on_the_wire_the_endpoint_and_the_router_send_the_same_bytes() {
         if case.framing != Framing::Whole || case.body.len() > 4096 {
             continue;
         }
-        let mut raw = format!("{} {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n", case.method, case.path);
+        let mut raw = format!(
+            "{} {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n",
+            case.method, case.path
+        );
         let declares = case.headers.iter().any(|(n, _)| *n == "content-length");
         for (name, value) in &case.headers {
             raw.push_str(&format!("{name}: {value}\r\n"));
@@ -398,7 +415,10 @@ async fn on_the_wire_the_endpoint_and_the_router_send_the_same_bytes() {
         raw.push_str("\r\n");
         let mut raw = raw.into_bytes();
         raw.extend_from_slice(&case.body);
-        let (a, b) = (raw_answer(addrs[0], &raw).await, raw_answer(addrs[1], &raw).await);
+        let (a, b) = (
+            raw_answer(addrs[0], &raw).await,
+            raw_answer(addrs[1], &raw).await,
+        );
         assert!(a.starts_with("HTTP/1.1 "), "{}: {a}", case.what);
         assert_eq!(b, a, "{}", case.what);
         // Every refusal is in the JSON error shape, the router's 404 and

@@ -1477,7 +1477,13 @@ mod tests {
     #[tokio::test]
     async fn a_target_that_is_not_utf8_is_answered_400_in_json() {
         let (addr, _trigger, _task) = start(head_only()).await;
-        for target in [&b"/caf\xe9"[..], b"/echo?q=\xff", b"/\xc3(", b"/echo\xe2\x82", b"/echo#\xe9"] {
+        for target in [
+            &b"/caf\xe9"[..],
+            b"/echo?q=\xff",
+            b"/\xc3(",
+            b"/echo\xe2\x82",
+            b"/echo#\xe9",
+        ] {
             let mut request = b"POST ".to_vec();
             request.extend_from_slice(target);
             request.extend_from_slice(b" HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");

@@ -75,19 +75,19 @@ impl Endpoint {
     /// future, which reads the body and answers), or the request back,
     /// untouched, for the router. [`Endpoint`]'s `call` is this, then the
     /// router.
-    pub fn answer_now(&self, request: Request) -> Result<Delivery, Request> {
+    pub fn answer_now(&self, request: Request) -> Taken {
         if !hooklab_core::http::trace::quiet()
             || request.method() != http::Method::POST
             || request.uri().path() != WEBHOOK_PATH
             || self.receiver.delays()
         {
-            return Err(request);
+            return Taken::Router(request);
         }
         let Some(declared) = within_limit(&request) else {
-            return Err(request);
+            return Taken::Router(request);
         };
         let (mut parts, body) = request.into_parts();
-        Ok(Delivery {
+        Taken::Fast(Delivery {
             receiver: self.receiver.clone(),
             // Moved out, not copied, as the handler does.
             headers: std::mem::take(&mut parts.headers),
@@ -95,6 +95,14 @@ impl Endpoint {
             gathered: Some(Gathered::new(declared)),
         })
     }
+}
+
+/// Where [`Endpoint::answer_now`] put a request.
+pub enum Taken {
+    /// Taken by the fast path: its answer, to await.
+    Fast(Delivery),
+    /// Handed back, untouched, for the router.
+    Router(Request),
 }
 
 /// The length of `request`'s body if the router's body limit and the
@@ -144,13 +152,17 @@ impl Future for Delivery {
                 Gathering::Failed(refusal) => break Some(refusal),
             }
         };
-        let body = this.gathered.take().map(Gathered::whole).unwrap_or_default();
+        let body = this
+            .gathered
+            .take()
+            .map(Gathered::whole)
+            .unwrap_or_default();
         let receiver = &this.receiver;
         let mut response = match answer.take() {
             Some(refusal) => refusal,
             None => match receiver.arrive() {
-                Ok(arrived) => receiver.take(&this.headers, &body, arrived, arrived),
-                Err(refusal) => refusal,
+                Some(arrived) => receiver.take(&this.headers, &body, arrived, arrived),
+                None => super::down(),
             },
         };
         content_length(&mut response);
@@ -207,8 +219,10 @@ impl tower::Service<Request> for Endpoint {
 
     fn call(&mut self, request: Request) -> Self::Future {
         match self.answer_now(request) {
-            Ok(delivery) => EndpointFuture::Fast(delivery),
-            Err(request) => EndpointFuture::Routed(tower::Service::call(&mut self.router, request)),
+            Taken::Fast(delivery) => EndpointFuture::Fast(delivery),
+            Taken::Router(request) => {
+                EndpointFuture::Routed(tower::Service::call(&mut self.router, request))
+            }
         }
     }
 }
