@@ -20,7 +20,8 @@
 //!   [`max_target_bytes`](ServerLimits::max_target_bytes) (8 KiB) with 414
 //!   `uri_too_long`, a head with both `Content-Length` and
 //!   `Transfer-Encoding` with 400, a head hyper would refuse with an empty
-//!   body (a bad request line, a NUL in the target, `HTTP/2.0`, a bad
+//!   body (a bad request line, a NUL in the target, a target that is not
+//!   UTF-8, `HTTP/2.0`, a bad
 //!   `Content-Length` or `Transfer-Encoding`) with a 400 of its own code,
 //!   and a header line over
 //!   [`max_header_bytes`](ServerLimits::max_header_bytes) or a head over
@@ -64,6 +65,7 @@
 //! server's request is meant to cost close to what a bare axum app's costs
 //! (issue 19).
 
+use crate::lang::{Lang, Said};
 use crate::wire::ErrorBody;
 use axum::Router;
 use axum::body::Body;
@@ -120,6 +122,10 @@ pub struct ServerLimits {
     /// headers_too_large`, as is a head with more than 100 headers (hyper's
     /// own count, which it answers with an empty 431).
     pub max_head_bytes: usize,
+    /// The language of the server's own lines for people (its warning that
+    /// a shutdown cut connections): the run's, from its caller. English by
+    /// default.
+    pub lang: Lang,
 }
 
 impl Default for ServerLimits {
@@ -135,6 +141,7 @@ impl Default for ServerLimits {
             max_target_bytes: 8 * 1024,
             max_header_bytes: 8 * 1024,
             max_head_bytes: 32 * 1024,
+            lang: Lang::En,
         }
     }
 }
@@ -327,13 +334,32 @@ where
     .await;
     if drained.is_err() {
         served.cut_at_deadline = connections.len();
+        let line = cut_at_deadline(served.cut_at_deadline, limits.shutdown_deadline);
         tracing::warn!(
             connections = served.cut_at_deadline,
-            "connections still open at the shutdown deadline: cut"
+            "{}",
+            line.get(limits.lang)
         );
         connections.shutdown().await;
     }
     Ok(served)
+}
+
+/// The warning that a shutdown cut `connections` still open at its
+/// `deadline`, in both languages.
+fn cut_at_deadline(connections: usize, deadline: Duration) -> Said {
+    let secs = deadline.as_secs_f64();
+    // Portuguese writes a decimal comma.
+    let secs_pt = secs.to_string().replace('.', ",");
+    Said::new(
+        format!(
+            "shutdown deadline ({secs} s) reached: {connections} connection(s) still open, cut"
+        ),
+        format!(
+            "prazo de desligamento ({secs_pt} s) esgotado: {connections} conexão(ões) ainda \
+             aberta(s), encerrada(s) à força"
+        ),
+    )
 }
 
 /// Each connection's service: the router, its refusals shaped at the edge,
@@ -1444,6 +1470,44 @@ mod tests {
         assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
     }
 
+    /// A target whose bytes are not UTF-8 (`é` sent as Latin-1), even in
+    /// its fragment, is one hyper refused with an empty 400: here it is 400
+    /// `malformed_request` in the JSON shape. UTF-8 in the target reaches
+    /// the route as before.
+    #[tokio::test]
+    async fn a_target_that_is_not_utf8_is_answered_400_in_json() {
+        let (addr, _trigger, _task) = start(head_only()).await;
+        for target in [
+            &b"/caf\xe9"[..],
+            b"/echo?q=\xff",
+            b"/\xc3(",
+            b"/echo\xe2\x82",
+            b"/echo#\xe9",
+        ] {
+            let mut request = b"POST ".to_vec();
+            request.extend_from_slice(target);
+            request.extend_from_slice(b" HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+            let answer = raw_answer(addr, &request).await;
+            let shown = String::from_utf8_lossy(target);
+            assert!(answer.starts_with("HTTP/1.1 400"), "{shown}: {answer}");
+            let body: serde_json::Value =
+                serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+            assert_eq!(body["error"]["code"], "malformed_request", "{shown}");
+            assert!(
+                body["error"]["message"].as_str().unwrap().contains("UTF-8"),
+                "{body}"
+            );
+        }
+        for target in ["/echo?q=caf\u{e9}", "/echo#\u{e9}"] {
+            let request = format!(
+                "POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"
+            );
+            let answer = raw_answer(addr, request.as_bytes()).await;
+            assert!(answer.starts_with("HTTP/1.1 200"), "{target}: {answer}");
+            assert!(answer.ends_with("\r\n\r\nhi"), "{target}: {answer}");
+        }
+    }
+
     /// The limit is the server's to set: a lower one refuses what the
     /// default takes, and says its own number.
     #[tokio::test]
@@ -1592,6 +1656,23 @@ mod tests {
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         assert!(answer.ends_with("hi"), "{answer}");
         drop(idle);
+    }
+
+    /// The shutdown's warning is said in the server's language, with the
+    /// count and the deadline in each.
+    #[test]
+    fn the_shutdown_warning_is_said_in_either_language() {
+        let line = cut_at_deadline(3, Duration::from_millis(2_500));
+        assert_eq!(
+            line.get(Lang::En),
+            "shutdown deadline (2.5 s) reached: 3 connection(s) still open, cut"
+        );
+        assert_eq!(
+            line.get(Lang::PtBr),
+            "prazo de desligamento (2,5 s) esgotado: 3 conexão(ões) ainda aberta(s), \
+             encerrada(s) à força"
+        );
+        assert_eq!(ServerLimits::default().lang, Lang::En);
     }
 
     #[tokio::test]

@@ -101,7 +101,7 @@ pub fn requests(args: RequestsArgs) -> Result<()> {
             Target::BareStatus | Target::BareWebhook => spawn_app(listener, bare, stopped.clone()),
             Target::Receiver => tokio::spawn(receiver::serve(
                 listener,
-                receiver::router(shop_receiver.clone()),
+                receiver::Endpoint::new(shop_receiver.clone()),
                 stopped.clone(),
             )),
         };

@@ -324,7 +324,7 @@ pub fn serve(load: ServeArgs) -> Result<()> {
             spawn_app(bare_listener, bare, stopped.clone()),
             tokio::spawn(receiver::serve(
                 receiver_listener,
-                receiver::router(shop_receiver.clone()),
+                receiver::Endpoint::new(shop_receiver.clone()),
                 stopped.clone(),
             )),
             spawn_app(control_listener, control, stopped.clone()),

@@ -35,7 +35,8 @@
 //!   a request past a proxy that picks the other; hyper would follow
 //!   `Transfer-Encoding`, but a server at the edge should not guess;
 //! - a head that is not HTTP/1.1's syntax (a bad request line, a NUL in
-//!   the target, a header line with no colon, a bare carriage return):
+//!   the target, a target that is not UTF-8, a header line with no colon,
+//!   a bare carriage return):
 //!   `400 malformed_request`; a version such as `HTTP/2.0`: `400
 //!   unsupported_http_version`; a `Content-Length` that is not a number, or
 //!   two different ones: `400 bad_content_length`; a `Transfer-Encoding`
@@ -257,6 +258,10 @@ fn said(
                 Malformed::TargetByte => {
                     "the request target holds a byte a URL cannot \
                                           (a control byte such as NUL, or DEL): percent-encode it"
+                }
+                Malformed::TargetNotUtf8 => {
+                    "the request target is not UTF-8: percent-encode its bytes \
+                     (`%C3%A9` for `é`)"
                 }
                 Malformed::HeaderLine => {
                     "a header line is not `Name: value` (a token name \

@@ -9,7 +9,8 @@
 //!
 //! - the request line: `METHOD SP target SP HTTP/1.x`, one space each, a
 //!   method of token characters, a target of visible bytes (no control
-//!   byte, no NUL, no DEL), `HTTP/1.0` or `HTTP/1.1` (another `HTTP/n.m`,
+//!   byte, no NUL, no DEL) that is UTF-8, fragment and all, `HTTP/1.0` or
+//!   `HTTP/1.1` (another `HTTP/n.m`,
 //!   such as `HTTP/2.0`, is its own refusal);
 //! - header lines: `Name: value`, a name of token characters right at the
 //!   line's start, a value with no control byte but tab;
@@ -76,6 +77,9 @@ pub(super) enum Malformed {
     RequestLine,
     /// A byte in the request target that a URL cannot hold.
     TargetByte,
+    /// A request target whose bytes are not UTF-8 (fragment included):
+    /// hyper refuses it with an empty 400.
+    TargetNotUtf8,
     /// A header line that is not `Name: value`.
     HeaderLine,
     /// A control byte in a header value.
@@ -127,6 +131,49 @@ fn has_control_byte(bytes: &[u8]) -> bool {
     })
 }
 
+/// Where a request target's bytes are in UTF-8's sequences, one byte at a
+/// time (a target may be cut across reads): the bytes a sequence still
+/// needs, and the range the next one must fall in (RFC 3629's table: no
+/// overlong form, no surrogate, nothing past U+10FFFF).
+#[derive(Clone, Copy, Debug, Default)]
+struct Utf8 {
+    need: u8,
+    low: u8,
+    high: u8,
+}
+
+impl Utf8 {
+    /// Takes the next byte: whether the bytes so far can still be UTF-8.
+    fn take(&mut self, b: u8) -> bool {
+        if self.need > 0 {
+            if !(self.low..=self.high).contains(&b) {
+                return false;
+            }
+            self.need -= 1;
+            (self.low, self.high) = (0x80, 0xbf);
+            return true;
+        }
+        let (need, low, high) = match b {
+            0x00..=0x7f => return true,
+            0xc2..=0xdf => (1, 0x80, 0xbf),
+            0xe0 => (2, 0xa0, 0xbf),
+            0xe1..=0xec | 0xee..=0xef => (2, 0x80, 0xbf),
+            0xed => (2, 0x80, 0x9f),
+            0xf0 => (3, 0x90, 0xbf),
+            0xf1..=0xf3 => (3, 0x80, 0xbf),
+            0xf4 => (3, 0x80, 0x8f),
+            _ => return false,
+        };
+        *self = Utf8 { need, low, high };
+        true
+    }
+
+    /// Whether the bytes taken end where a character does.
+    fn ended(&self) -> bool {
+        self.need == 0
+    }
+}
+
 /// The line-by-line scan of one request head.
 #[derive(Clone, Debug)]
 pub(super) struct Scan {
@@ -148,6 +195,8 @@ pub(super) struct Scan {
     spaces: u8,
     part_len: usize,
     target_len: usize,
+    /// The target's UTF-8 so far.
+    target_utf8: Utf8,
     /// The request line's version part (up to 8 bytes, and its length).
     version: [u8; 8],
     version_len: usize,
@@ -184,6 +233,7 @@ impl Scan {
             spaces: 0,
             part_len: 0,
             target_len: 0,
+            target_utf8: Utf8::default(),
             version: [0; 8],
             version_len: 0,
             http10: false,
@@ -322,6 +372,9 @@ impl Scan {
                 if self.part_len == 0 || self.spaces == 2 {
                     return Some(Refusal::Malformed(Malformed::RequestLine));
                 }
+                if self.spaces == 1 && !self.target_utf8.ended() {
+                    return Some(Refusal::Malformed(Malformed::TargetNotUtf8));
+                }
                 self.spaces += 1;
                 self.part_len = 0;
                 continue;
@@ -334,6 +387,9 @@ impl Scan {
                 1 => {
                     if !target_byte(b) {
                         return Some(Refusal::Malformed(Malformed::TargetByte));
+                    }
+                    if !self.target_utf8.take(b) {
+                        return Some(Refusal::Malformed(Malformed::TargetNotUtf8));
                     }
                     self.target_len += 1;
                     if self.target_len > self.limits.target {
@@ -636,7 +692,32 @@ mod tests {
     fn the_syntax_rules_agree_at_every_split() {
         use Malformed::*;
         let long_name = format!("GET / HTTP/1.1\r\n{}: v\r\n\r\n", "N".repeat(KEPT * 2));
-        let cases: [(&[u8], Option<Refusal>); 16] = [
+        let cases: [(&[u8], Option<Refusal>); 23] = [
+            (b"GET /caf\xc3\xa9?q=\xe2\x82\xac HTTP/1.1\r\n\r\n", None),
+            (
+                b"GET /a#\xff HTTP/1.1\r\n\r\n",
+                Some(Refusal::Malformed(TargetNotUtf8)),
+            ),
+            (
+                b"GET /caf\xe9 HTTP/1.1\r\n\r\n",
+                Some(Refusal::Malformed(TargetNotUtf8)),
+            ),
+            (
+                b"GET /a\xc3 HTTP/1.1\r\n\r\n",
+                Some(Refusal::Malformed(TargetNotUtf8)),
+            ),
+            (
+                b"GET /a\xc3#b HTTP/1.1\r\n\r\n",
+                Some(Refusal::Malformed(TargetNotUtf8)),
+            ),
+            (
+                b"GET /\xed\xa0\x80 HTTP/1.1\r\n\r\n",
+                Some(Refusal::Malformed(TargetNotUtf8)),
+            ),
+            (
+                b"GET /\xc0\xaf HTTP/1.1\r\n\r\n",
+                Some(Refusal::Malformed(TargetNotUtf8)),
+            ),
             (b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n", None),
             (b"\r\nGET /a HTTP/1.0\nX:\t\xc3\xa9\n\n", None),
             (long_name.as_bytes(), None),
