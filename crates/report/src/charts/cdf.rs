@@ -101,7 +101,9 @@ mod tests {
     fn a_long_axis_is_marked_where_a_clock_reads() {
         use crate::charts::style::time_ticks;
         // retry-for-days' axis: milliseconds to days, thinned to the coarse
-        // marks, none of them a power of ten in milliseconds past a second.
+        // marks, none of them a power of ten in milliseconds past a second;
+        // and 2 d, a finer mark, where the coarse ones stop short of the
+        // data's end (up to 1.5 times below the axis's: 1.5 d).
         let marks: Vec<String> = time_ticks(&(10.0..200_000_000.0))
             .into_iter()
             .map(tick)
@@ -109,7 +111,7 @@ mod tests {
         assert_eq!(
             marks,
             [
-                "10 ms", "100 ms", "1 s", "10 s", "1 min", "10 min", "1 h", "6 h", "1 d"
+                "10 ms", "100 ms", "1 s", "10 s", "1 min", "10 min", "1 h", "6 h", "1 d", "2 d"
             ]
         );
         // A short axis keeps the 1-2-5 marks.

@@ -43,12 +43,15 @@
 //!
 //! Each chart is its own private module (`cdf`, `bars`, `timeline`,
 //! `tradeoff`), `style` holds what they share (size, palette, legend, axis
-//! helpers), `hatch` the bars' patterns, and [`all`] draws them all: the
-//! chart modules import only `style` and `hatch`, never each other.
+//! helpers), `hatch` the bars' patterns, `place` the collision pass that
+//! keeps point labels apart and inside the plot, and [`all`] draws them
+//! all: the chart modules import only `style`, `hatch` and `place`, never
+//! each other.
 
 mod bars;
 mod cdf;
 mod hatch;
+mod place;
 mod style;
 mod timeline;
 mod tradeoff;

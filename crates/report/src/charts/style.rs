@@ -64,15 +64,23 @@ pub(crate) fn darken(c: RGBColor, share: f64) -> RGBColor {
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
-/// Ticks for a log axis over `range`: 1, 2 and 5 times the powers of ten
-/// inside it, each once (plotters' own log ticks can print one label twice,
-/// as "10.0" at the end of an axis).
-pub(crate) fn log_ticks(range: &std::ops::Range<f64>) -> Vec<f64> {
+/// How much air [`log_range`] leaves around the values on a log axis:
+/// the axis starts this many times below the smallest and ends this many
+/// times above the largest.
+const LOG_AIR: f64 = 1.5;
+
+/// The marks of a finer log axis, per decade: no two a factor of more than
+/// [`LOG_AIR`] apart, so one always lies in the air at each end of a
+/// [`log_range`].
+const FINE_MARKS: [f64; 8] = [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0];
+
+/// Each `multiples` times each power of ten inside `range`, in order.
+fn decade_marks(range: &std::ops::Range<f64>, multiples: &[f64]) -> Vec<f64> {
     let (lo, hi) = (range.start.max(1e-9), range.end);
     let mut out = Vec::new();
     let mut decade = 10f64.powf(lo.log10().floor());
-    while decade <= hi && out.len() < 60 {
-        for m in [1.0, 2.0, 5.0] {
+    while decade <= hi && out.len() < 200 {
+        for m in multiples {
             let v = m * decade;
             if v >= lo && v <= hi {
                 out.push(v);
@@ -80,11 +88,57 @@ pub(crate) fn log_ticks(range: &std::ops::Range<f64>) -> Vec<f64> {
         }
         decade *= 10.0;
     }
+    out
+}
+
+/// Ticks for a log axis over `range`: 1, 2 and 5 times the powers of ten
+/// inside it, each once (plotters' own log ticks can print one label twice,
+/// as "10.0" at the end of an axis); over many decades only the powers of
+/// ten, over less than one the finer [`FINE_MARKS`]. And the ticks always
+/// cover the data: one at or below the smallest value and one at or above
+/// the largest (a [`log_range`] holds its values at least [`LOG_AIR`]
+/// inside its ends). Before, retry-for-days' axis ticked 5, 10 and 20 with
+/// both its points, at 3.6 and 4.05, left of every tick.
+pub(crate) fn log_ticks(range: &std::ops::Range<f64>) -> Vec<f64> {
+    let mut out = decade_marks(range, &[1.0, 2.0, 5.0]);
     // Over many decades, 1-2-5 is too dense: keep the powers of ten.
     if out.len() > 12 {
         out.retain(|v| (v.log10().fract().abs() < 1e-9) || (1.0 - v.log10().fract()).abs() < 1e-9);
     }
-    out
+    let fine = decade_marks(range, &FINE_MARKS);
+    if out.len() < 4 {
+        out = fine.clone();
+    }
+    cover(out, &fine, range)
+}
+
+/// `ticks` with, where they leave the data's ends bare, the nearest of
+/// `finer` added outside each end (the data lies inside `range` by at
+/// least [`LOG_AIR`]).
+fn cover(mut ticks: Vec<f64>, finer: &[f64], range: &std::ops::Range<f64>) -> Vec<f64> {
+    let (low, high) = (range.start * LOG_AIR, range.end / LOG_AIR);
+    // An added tick crowding its neighbour (0.004 beside 0.005: their
+    // labels overlap) takes its place.
+    let crowded = |a: f64, b: f64| b / a < 1.6;
+    if ticks.first().is_none_or(|&t| t > low)
+        && let Some(&t) = finer.iter().rev().find(|&&t| t <= low)
+    {
+        if ticks.len() > 3 && crowded(t, ticks[0]) {
+            ticks.remove(0);
+        }
+        ticks.insert(0, t);
+    }
+    if ticks.last().is_none_or(|&t| t < high)
+        && let Some(&t) = finer.iter().find(|&&t| t >= high)
+    {
+        if ticks.len() > 3 && crowded(ticks[ticks.len() - 1], t) {
+            ticks.pop();
+        }
+        ticks.push(t);
+    }
+    ticks.sort_by(f64::total_cmp);
+    ticks.dedup();
+    ticks
 }
 
 /// Ticks for a log axis of durations in milliseconds over `range`: below a
@@ -135,12 +189,15 @@ pub(crate) fn time_ticks(range: &std::ops::Range<f64>) -> Vec<f64> {
     if all.len() <= 12 {
         return all;
     }
-    marks
+    let coarse = marks
         .iter()
         .filter(inside)
         .filter(|m| m.1)
         .map(|m| m.0)
-        .collect()
+        .collect();
+    // A clock's marks lie up to three times apart: the data's ends are
+    // covered where one of them falls in the axis's air.
+    cover(coarse, &all, range)
 }
 
 /// A log axis's tick without the zeros [`tick`]'s three significant
@@ -225,12 +282,77 @@ pub(crate) fn log_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f6
     // µs), so the axis stops there whatever the file says.
     const TOP: f64 = 1e15;
     let lo = lo.min(TOP / 10.0);
-    (lo / 1.5)..(hi * 1.5).max(lo * 10.0).min(TOP)
+    let (mut start, mut end) = (lo / LOG_AIR, hi.max(lo) * LOG_AIR);
+    // At least a decade wide, widened on both sides alike, so values close
+    // together sit in the middle of the axis (before, the axis ended ten
+    // times above the smallest: two points at 3.6 and 4.05 sat in its
+    // left sixth).
+    if end / start < 10.0 {
+        let widen = (10.0 * start / end).sqrt();
+        start /= widen;
+        end *= widen;
+    }
+    start..end.min(TOP)
 }
 
 #[cfg(test)]
 mod axis_tests {
     use super::*;
+
+    /// Sets of values as the charts meet them: two points close together,
+    /// one alone, a spread over decades, values at a mark's edge.
+    fn value_sets() -> Vec<Vec<f64>> {
+        let mut sets = vec![
+            vec![3.559, 4.0521],
+            vec![7.0],
+            vec![0.004, 0.42, 1.0, 5.0, 5.5],
+            vec![1.9, 2.1],
+            vec![1e-3, 1e9],
+            vec![99.0, 101.0],
+            vec![0.15, 0.16, 0.17],
+        ];
+        // And a sweep of narrow pairs across a decade and a half.
+        for k in 0..60 {
+            let lo = 10f64.powf(f64::from(k) / 40.0);
+            sets.push(vec![lo, lo * 1.12]);
+        }
+        sets
+    }
+
+    #[test]
+    fn log_ticks_cover_the_data_range() {
+        for values in value_sets() {
+            let range = log_range(values.iter().copied());
+            let ticks = log_ticks(&range);
+            let (lo, hi) = (values[0], values[values.len() - 1]);
+            assert!(ticks.len() >= 3, "{values:?}: {ticks:?}");
+            assert!(ticks.len() <= 14, "{values:?}: {ticks:?}");
+            assert!(ticks.windows(2).all(|w| w[0] < w[1]), "{ticks:?}");
+            assert!(
+                ticks.iter().all(|t| range.contains(t) || *t == range.end),
+                "{range:?}: {ticks:?}"
+            );
+            assert!(ticks[0] <= lo, "{values:?}: first tick {}", ticks[0]);
+            assert!(
+                ticks[ticks.len() - 1] >= hi,
+                "{values:?}: last tick {}",
+                ticks[ticks.len() - 1]
+            );
+        }
+        // retry-for-days: its two points between ticks, not left of all.
+        let ticks = log_ticks(&log_range([3.559, 4.0521].into_iter()));
+        assert!(ticks.contains(&3.0) && ticks.contains(&5.0), "{ticks:?}");
+    }
+
+    #[test]
+    fn time_ticks_cover_the_data_where_a_mark_falls_in_the_air() {
+        // 0.3 s to 19.6 h: over many decades only the coarse marks (1 s,
+        // 10 s, 1 min, ...) are kept, and 200 ms comes back below 0.3 s.
+        let (lo, hi) = (300.0, 70_665_633.0);
+        let range = log_range([lo, hi].into_iter());
+        let ticks = time_ticks(&range);
+        assert!(ticks[0] <= lo && ticks[ticks.len() - 1] >= hi, "{ticks:?}");
+    }
 
     #[test]
     fn one_axis_reads_in_one_precision() {

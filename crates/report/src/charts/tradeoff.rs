@@ -4,6 +4,7 @@
 //! order (a 304 or a webhook is cheaper than a page of events, a stream
 //! cheaper than either), measured only: the model predicts no bytes.
 
+use super::place::{Rect, place, text_box};
 use super::style::{
     Area, CAPTION, Drawn, LEGEND_GREY, color, log_range, log_ticks, time_ticks, title,
 };
@@ -14,6 +15,7 @@ use hooklab_core::lang::Lang;
 use hooklab_core::report::{StrategyReport, Summary, split_name};
 use plotters::coord::combinators::{BindKeyPoints, IntoLogRange};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// The width of the legend column right of the plot, so the legend never
 /// covers a point.
@@ -190,6 +192,10 @@ fn draw_against(root: &Area, summary: &Summary, lang: Lang, against: Against) ->
         .axis_desc_style(("sans-serif", 16))
         .draw()?;
     let mut entries: Vec<(String, Sample)> = Vec::new();
+    // The point labels (text, colour, point in pixels) and every marker
+    // drawn, in pixels, for the collision pass.
+    let mut labels: Vec<(String, usize, (i32, i32))> = Vec::new();
+    let mut markers: Vec<(i32, i32)> = Vec::new();
     let mut sweeps = 0;
     let mut whiskers = 0;
     for (base, members) in &groups {
@@ -276,8 +282,9 @@ fn draw_against(root: &Area, summary: &Summary, lang: Lang, against: Against) ->
         }
         // Each point says which value (or which strategy) it is, and (!)
         // where the table marks its mean or its requests per order: the
-        // model's value lies outside the interval.
-        chart.draw_series(learned.iter().zip(&mean).map(|((i, s), (_, p))| {
+        // model's value lies outside the interval. Placed once every point
+        // is drawn (`place`), so crowded labels move apart.
+        for ((i, s), (_, p)) in learned.iter().zip(&mean) {
             let label = match split_name(&s.name) {
                 Some(point) => point.value,
                 None => s.name.clone(),
@@ -291,14 +298,14 @@ fn draw_against(root: &Area, summary: &Summary, lang: Lang, against: Against) ->
             } else {
                 label
             };
-            // Offset right of the marker, so the text never covers it.
-            EmptyElement::at(*p)
-                + Text::new(
-                    label,
-                    (8, -16),
-                    ("sans-serif", 14).into_font().color(&color(*i)),
-                )
-        }))?;
+            labels.push((label, *i, chart.backend_coord(p)));
+        }
+        markers.extend(
+            mean.iter()
+                .chain(&p99)
+                .chain(&model)
+                .map(|(_, p)| chart.backend_coord(p)),
+        );
         // A sweep's entries name it as one ("poll, sweep").
         let base = if members.len() > 1 {
             format!("{base} ({})", Msg::SweepCurve.text(lang))
@@ -323,6 +330,12 @@ fn draw_against(root: &Area, summary: &Summary, lang: Lang, against: Against) ->
             Sample::Whisker(LEGEND_GREY),
         ));
     }
+    draw_labels(
+        root,
+        &chart.plotting_area().get_pixel_range(),
+        &labels,
+        &markers,
+    )?;
     // The legend in its own column: it cannot cover a point.
     for (k, (label, sample)) in entries.iter().enumerate() {
         let y = 40 + 24 * k as i32;
@@ -331,6 +344,57 @@ fn draw_against(root: &Area, summary: &Summary, lang: Lang, against: Against) ->
             label.clone(),
             (46, y - 8),
             ("sans-serif", 15).into_font(),
+        ))?;
+    }
+    Ok(())
+}
+
+/// The point labels' font size, px.
+const LABEL_SIZE: u32 = 14;
+
+/// Draws each point's label where [`place`] puts it, inside the plot
+/// (`plot`, in pixels), with a thin line back to its point when it had to
+/// move away from it.
+fn draw_labels(
+    root: &Area,
+    plot: &(std::ops::Range<i32>, std::ops::Range<i32>),
+    labels: &[(String, usize, (i32, i32))],
+    markers: &[(i32, i32)],
+) -> Drawn {
+    let bounds = Rect {
+        x0: plot.0.start,
+        y0: plot.1.start,
+        x1: plot.0.end,
+        y1: plot.1.end,
+    };
+    let points: Vec<(i32, i32)> = labels.iter().map(|l| l.2).collect();
+    let sizes: Vec<(i32, i32)> = labels.iter().map(|l| text_box(&l.0, LABEL_SIZE)).collect();
+    let placed = place(&points, &sizes, markers, bounds);
+    for ((text, i, point), at) in labels.iter().zip(&placed) {
+        let c = color(*i);
+        if at.leader {
+            root.draw(&PathElement::new(
+                vec![*point, at.rect.nearest(*point)],
+                c.mix(0.6).stroke_width(1),
+            ))?;
+        }
+        // A label left of its point ends at its box's right edge, one
+        // above or below is centred on it: the text hugs its point even
+        // where the viewer's font is narrower than the box.
+        let (x, anchor) = if at.rect.x1 <= point.0 {
+            (at.rect.x1, HPos::Right)
+        } else if at.rect.x0 >= point.0 {
+            (at.rect.x0, HPos::Left)
+        } else {
+            ((at.rect.x0 + at.rect.x1) / 2, HPos::Center)
+        };
+        root.draw(&Text::new(
+            text.clone(),
+            (x, at.rect.y0),
+            ("sans-serif", LABEL_SIZE)
+                .into_font()
+                .color(&c)
+                .pos(Pos::new(anchor, VPos::Top)),
         ))?;
     }
     Ok(())
