@@ -387,10 +387,6 @@ mod tests {
                 name: "x".to_owned(),
                 message: said(),
             },
-            ApiError::UnknownCursor {
-                name: "after",
-                message: said(),
-            },
             ApiError::CursorExpired { message: said() },
             ApiError::UnsupportedMediaType {
                 header: "Content-Type",
@@ -400,6 +396,11 @@ mod tests {
             ApiError::TooManyHeld {
                 what: "long polls",
                 max: 8,
+            },
+            // Last: the test below reads the others by their place.
+            ApiError::UnknownCursor {
+                name: "after",
+                message: said(),
             },
         ]
     }

@@ -12,6 +12,7 @@ use hooklab_core::duration::Dur;
 use hooklab_core::events::{EventSink, Happening};
 use hooklab_core::http::{HttpClient, TransportError};
 use hooklab_core::ids::{EventId, OrderId, PaymentId};
+use hooklab_core::lang::Lang;
 use hooklab_core::report::latency_histogram;
 use hooklab_core::wire::{
     CreateEndpoint, CreatePayment, ErrorBody, EventPage, Payment, PaymentStatus, PlatformInfo,
@@ -141,6 +142,71 @@ impl ClientError {
             cause = e.source();
         }
         text
+    }
+
+    /// [`ClientError::chain`] in `lang`: in English the chain itself; in
+    /// Brazilian Portuguese the same sentence, with the platform's own
+    /// message quoted as it answered it (in the platform's language) and
+    /// the system's words beneath, which are English, said as such.
+    pub fn chain_in(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.chain();
+        }
+        // The causes beneath the first: the transport's and the system's
+        // words, which have no Portuguese.
+        let beneath = || {
+            let mut causes = Vec::new();
+            let mut cause = std::error::Error::source(self).and_then(|e| e.source());
+            while let Some(e) = cause {
+                causes.push(e.to_string());
+                cause = e.source();
+            }
+            match causes.is_empty() {
+                true => String::new(),
+                false => format!(" (o sistema diz, em inglês: {})", causes.join(": ")),
+            }
+        };
+        match self {
+            ClientError::Transport(e) => {
+                use hooklab_core::http::TransportError as T;
+                let what = match e {
+                    T::Connect(_) => "conexão recusada ou falhou".to_owned(),
+                    T::Broken(_) => "a conexão caiu".to_owned(),
+                    T::Timeout => "tempo esgotado".to_owned(),
+                    T::BadUrl(_) => "URL inválida".to_owned(),
+                    T::TooLarge { status, limit } => {
+                        format!("respondeu {status} com um corpo de mais de {limit} bytes")
+                    }
+                };
+                format!("a plataforma não respondeu: {what}{}", beneath())
+            }
+            ClientError::Refused {
+                status,
+                code,
+                message,
+                ..
+            } => format!("a plataforma respondeu {status}: {code}: {message}"),
+            ClientError::TimedOut(wait) => format!(
+                "a plataforma não respondeu em {wait} (ela aceitou a conexão: está rodando, mas travada ou sobrecarregada)"
+            ),
+            ClientError::ForeignPayment {
+                payment,
+                expected,
+                answered,
+            } => format!(
+                "o pagamento {payment} respondeu pelo pedido {answered}, não por {expected}: não é o resultado deste pedido"
+            ),
+            ClientError::Decode(detail) => format!(
+                "a resposta da plataforma não pôde ser lida (em inglês: {detail})"
+            ),
+            ClientError::Build(detail) => format!(
+                "não foi possível montar a requisição (em inglês: {detail})"
+            ),
+            ClientError::Secret(e) => format!(
+                "o segredo de assinatura de webhook da plataforma é inutilizável (em inglês: {e}){}",
+                beneath()
+            ),
+        }
     }
 }
 
