@@ -202,12 +202,14 @@ pub enum GithubEnd {
 /// Runs a `hooklab github` command, printing labels in `lang`.
 pub async fn run(cmd: GithubCommand, lang: Lang) -> Result<GithubEnd, CommandError> {
     match cmd {
-        GithubCommand::Listen(args) => command::listen(args.into(), lang)
-            .await
-            .map(|received| match received {
-                Some(r) if r.output_closed => GithubEnd::OutputClosed,
-                _ => GithubEnd::Interrupted,
-            }),
+        GithubCommand::Listen(args) => {
+            command::listen(args.into(), lang)
+                .await
+                .map(|received| match received {
+                    Some(r) if r.output_closed => GithubEnd::OutputClosed,
+                    _ => GithubEnd::Interrupted,
+                })
+        }
         GithubCommand::Send(args) => command::send_in(args.into(), lang)
             .await
             .map(|()| GithubEnd::Sent),

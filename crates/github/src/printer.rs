@@ -305,7 +305,8 @@ fn write_block(sink: &mut Sink, lines: &[String], blank: bool) -> io::Result<()>
             // (`| head -1`) finds the whole block already in the pipe, so
             // the write that fails on its leaving is the next event's,
             // never the rest of one half printed.
-            let mut block = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum::<usize>() + 1);
+            let mut block =
+                String::with_capacity(lines.iter().map(|l| l.len() + 1).sum::<usize>() + 1);
             if blank {
                 block.push('\n');
             }

@@ -196,12 +196,12 @@ impl ClientError {
             } => format!(
                 "o pagamento {payment} respondeu pelo pedido {answered}, não por {expected}: não é o resultado deste pedido"
             ),
-            ClientError::Decode(detail) => format!(
-                "a resposta da plataforma não pôde ser lida (em inglês: {detail})"
-            ),
-            ClientError::Build(detail) => format!(
-                "não foi possível montar a requisição (em inglês: {detail})"
-            ),
+            ClientError::Decode(detail) => {
+                format!("a resposta da plataforma não pôde ser lida (em inglês: {detail})")
+            }
+            ClientError::Build(detail) => {
+                format!("não foi possível montar a requisição (em inglês: {detail})")
+            }
             ClientError::Secret(e) => format!(
                 "o segredo de assinatura de webhook da plataforma é inutilizável (em inglês: {e}){}",
                 beneath()
@@ -872,7 +872,9 @@ mod tests {
             assert!(refused("unknown_cursor", message).is_unknown_cursor());
         }
         // The old words under another code are another refusal.
-        assert!(!refused("invalid_parameter", "`evt_9` is none of your events").is_unknown_cursor());
+        assert!(
+            !refused("invalid_parameter", "`evt_9` is none of your events").is_unknown_cursor()
+        );
         assert!(!refused("invalid_parameter", "limit must be 1..1000").is_unknown_cursor());
     }
 

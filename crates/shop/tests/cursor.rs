@@ -44,7 +44,10 @@ fn client_of_a_platform_in(lang: Lang) -> (PlatformClient, watch::Sender<bool>) 
         platform: std::sync::Mutex::new(platform),
         cut,
     });
-    (PlatformClient::new(link, BASE, clock).with_api_key(KEY), switch)
+    (
+        PlatformClient::new(link, BASE, clock).with_api_key(KEY),
+        switch,
+    )
 }
 
 #[tokio::test(start_paused = true)]

@@ -38,7 +38,14 @@ fn a_listener_whose_stdout_is_closed_stops_by_itself_and_never_answers_503() {
     ] {
         let mut child = Killed(
             hooklab(dir.path())
-                .args(["--lang", lang, "github", "listen", "--listen", "127.0.0.1:0"])
+                .args([
+                    "--lang",
+                    lang,
+                    "github",
+                    "listen",
+                    "--listen",
+                    "127.0.0.1:0",
+                ])
                 .args(["--secret", "s3cret"])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())

@@ -57,7 +57,9 @@ pub enum ReceiveError {
     /// Occurs when the printer has stopped (its output was closed, or it
     /// failed) and the receiver is stopping with it (503): the event could
     /// not be printed, so it is not taken.
-    #[error("the receiver is stopping (it can no longer print); the event was not taken, redeliver it later")]
+    #[error(
+        "the receiver is stopping (it can no longer print); the event was not taken, redeliver it later"
+    )]
     Stopping,
     /// Occurs when a request is sent to any other path (404); holds the real path.
     #[error("no such path; webhooks are received at POST {0}")]
