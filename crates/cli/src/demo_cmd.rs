@@ -658,11 +658,24 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<ShopEnd> {
         out.finish()?;
         return Ok(ShopEnd::Interrupted);
     }
-    out.finish()?;
     // Orders the platform never took: the book records each before the
     // wait above can end on it (it counts them as settled), so reading it
     // here misses none, whatever the placing task was doing when aborted.
-    let unknown = book.abandoned_orders().len();
+    // Each is said with why, in the user's language (its code is for
+    // programs), before the last line counts them.
+    let gone = book.abandoned_reasons();
+    for (order, why) in &gone {
+        let now = out.now();
+        out.say(match lang {
+            Lang::En => format!("{now} order {order} ended unknown: {}", why.text(lang)),
+            Lang::PtBr => format!(
+                "{now} o pedido {order} terminou sem resultado: {}",
+                why.text(lang)
+            ),
+        });
+    }
+    out.finish()?;
+    let unknown = gone.len();
     if unknown > 0 {
         anyhow::bail!(match lang {
             Lang::En => format!(

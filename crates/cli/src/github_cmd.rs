@@ -27,6 +27,11 @@ pub enum GithubCommand {
     /// (same X-GitHub-Delivery) are acknowledged but not printed twice. The
     /// answer goes out first, the printing after, so GitHub's 10-second
     /// timeout never waits on the terminal.
+    ///
+    /// It runs until Ctrl-C (exit code 130). When its output is closed
+    /// (`hooklab github listen | head -1` once head has its line) it stops by
+    /// itself, says on stderr what it took, and exits 0, as `yes | head`
+    /// stops `yes`.
     Listen(ListenArgs),
     /// Send a realistic GitHub event to a receiver on this machine, with the
     /// headers and signature GitHub would send.
@@ -186,14 +191,25 @@ pub enum GithubEnd {
     /// `listen`: Ctrl-C stopped it, and its last line said what it took.
     /// Exit code 130, as for `hooklab shop` and `hooklab live`.
     Interrupted,
+    /// `listen`: its stdout was closed (`| head -1` took what it wanted)
+    /// and it stopped by itself, its last line on stderr saying what it
+    /// took. Exit code 0, as `ripgrep … | head` ends: the pipeline got what
+    /// it asked for, so `set -o pipefail` scripts do not fail on it (a
+    /// SIGPIPE death, `yes | head`'s 141, would).
+    OutputClosed,
 }
 
 /// Runs a `hooklab github` command, printing labels in `lang`.
 pub async fn run(cmd: GithubCommand, lang: Lang) -> Result<GithubEnd, CommandError> {
     match cmd {
-        GithubCommand::Listen(args) => command::listen(args.into(), lang)
-            .await
-            .map(|_| GithubEnd::Interrupted),
+        GithubCommand::Listen(args) => {
+            command::listen(args.into(), lang)
+                .await
+                .map(|received| match received {
+                    Some(r) if r.output_closed => GithubEnd::OutputClosed,
+                    _ => GithubEnd::Interrupted,
+                })
+        }
         GithubCommand::Send(args) => command::send_in(args.into(), lang)
             .await
             .map(|()| GithubEnd::Sent),

@@ -165,9 +165,10 @@ impl CommandError {
 
 /// Receives GitHub webhooks until Ctrl-C, printing each event in `lang`;
 /// then says on stderr what it took, and answers it (`None` when a second
-/// Ctrl-C stopped it at once, without waiting for open requests). Its only
-/// way to end well is a Ctrl-C (the CLI's exit code 130, as for `hooklab
-/// shop`).
+/// Ctrl-C stopped it at once, without waiting for open requests). It ends
+/// well in two ways: a Ctrl-C (the CLI's exit code 130, as for `hooklab
+/// shop`), or its stdout closed by its reader (`| head -1`:
+/// [`Received::output_closed`], exit code 0, as `rg … | head` ends).
 pub async fn listen(args: ListenConfig, lang: Lang) -> Result<Option<Received>, CommandError> {
     if !args.path.starts_with('/') {
         return Err(UsageError::PathWithoutSlash(args.path.clone()).into());

@@ -258,23 +258,37 @@ pub fn sample_title(lang: Lang, event: &str) -> Option<&'static str> {
     }
 }
 
-/// `hooklab github listen`'s last line, after a Ctrl-C: what it took, as
-/// `hooklab shop`'s last line says what it placed and learned.
+/// `hooklab github listen`'s last line, after a Ctrl-C or once its stdout
+/// was closed ([`crate::receiver::Received::output_closed`]): why it
+/// stopped and what it took, as `hooklab shop`'s last line says what it
+/// placed and learned.
 pub fn interrupted(lang: Lang, received: &crate::receiver::Received) -> String {
     let counted = |n: u64, one: &str, many: &str| {
         format!("{} {}", count(lang, n), if n == 1 { one } else { many })
     };
     let r = received;
-    // Only when it happened: a sender still sending 10 s after the Ctrl-C.
+    let (why, after) = match (lang, r.output_closed) {
+        (Lang::En, false) => ("interrupted (Ctrl-C)", "the Ctrl-C"),
+        (Lang::En, true) => (
+            "stopped: stdout was closed (the program reading it, such as `head`, has ended)",
+            "that",
+        ),
+        (Lang::PtBr, false) => ("interrompido (Ctrl-C)", "o Ctrl-C"),
+        (Lang::PtBr, true) => (
+            "parado: a saída padrão foi fechada (o programa que a lia, como o `head`, terminou)",
+            "isso",
+        ),
+    };
+    // Only when it happened: a sender still sending 10 s after the stop.
     let cut = match (lang, r.cut) {
         (_, 0) => String::new(),
         (Lang::En, n) => format!(
-            "; {} still open {}s after the Ctrl-C, cut",
+            "; {} still open {}s after {after}, cut",
             counted(n, "connection", "connections"),
             crate::receiver::SHUTDOWN_GRACE.as_secs()
         ),
         (Lang::PtBr, n) => format!(
-            "; {} {}s depois do Ctrl-C, {}",
+            "; {} {}s depois d{after}, {}",
             counted(n, "conexão ainda aberta", "conexões ainda abertas"),
             crate::receiver::SHUTDOWN_GRACE.as_secs(),
             if n == 1 { "cortada" } else { "cortadas" }
@@ -282,13 +296,13 @@ pub fn interrupted(lang: Lang, received: &crate::receiver::Received) -> String {
     };
     match lang {
         Lang::En => format!(
-            "hooklab github: interrupted (Ctrl-C): {} received, {} (acknowledged, not printed again), {} refused{cut}",
+            "hooklab github: {why}: {} received, {} (acknowledged, not printed again), {} refused{cut}",
             counted(r.events, "event", "events"),
             counted(r.redeliveries, "redelivery", "redeliveries"),
             counted(r.refused, "delivery", "deliveries"),
         ),
         Lang::PtBr => format!(
-            "hooklab github: interrompido (Ctrl-C): {}, {}, {}{cut}",
+            "hooklab github: {why}: {}, {}, {}{cut}",
             counted(r.events, "evento recebido", "eventos recebidos"),
             counted(
                 r.redeliveries,

@@ -298,12 +298,23 @@ pub fn run(
 fn write_block(sink: &mut Sink, lines: &[String], blank: bool) -> io::Result<()> {
     match sink {
         Sink::Writer(out) => {
+            if lines.is_empty() {
+                return Ok(());
+            }
+            // One write per block: a reader that takes the first line
+            // (`| head -1`) finds the whole block already in the pipe, so
+            // the write that fails on its leaving is the next event's,
+            // never the rest of one half printed.
+            let mut block =
+                String::with_capacity(lines.iter().map(|l| l.len() + 1).sum::<usize>() + 1);
             if blank {
-                writeln!(out)?;
+                block.push('\n');
             }
             for line in lines {
-                writeln!(out, "{line}")?;
+                block.push_str(line);
+                block.push('\n');
             }
+            out.write_all(block.as_bytes())?;
             // Flush per block: when stdout is a pipe it is block-buffered,
             // and `hooklab github listen | tee log` should show events as
             // they arrive.

@@ -156,6 +156,11 @@ pub struct Received {
     /// Connections still open [`SHUTDOWN_GRACE`] after shutdown was asked
     /// for (a sender still sending, or still reading), and cut.
     pub cut: u64,
+    /// Whether the receiver stopped by itself because its output was
+    /// closed: stdout a pipe whose reader left (`hooklab github listen |
+    /// head -1`), or a test's line receiver dropped. It stops as `yes |
+    /// head` does, rather than answering every later delivery 503.
+    pub output_closed: bool,
 }
 
 /// [`Received`]'s counters while the server runs.
@@ -173,6 +178,7 @@ impl Tally {
             redeliveries: self.redeliveries.load(Ordering::Relaxed),
             refused: self.refused.load(Ordering::Relaxed),
             cut: 0,
+            output_closed: false,
         }
     }
 }
@@ -232,8 +238,9 @@ pub fn router(state: ReceiverState) -> Router {
         .layer(hooklab_core::http::trace::layer("github"))
 }
 
-/// Runs the receiver on `listener` until `shutdown` completes, printing with
-/// `config.format` into `config.sink`.
+/// Runs the receiver on `listener` until `shutdown` completes, or until its
+/// printer cannot write any more, printing with `config.format` into
+/// `config.sink`.
 ///
 /// The caller binds the listener (so tests bind `127.0.0.1:0` and read the
 /// port) and owns the shutdown signal (Ctrl-C in the CLI, a oneshot in tests).
@@ -242,6 +249,12 @@ pub fn router(state: ReceiverState) -> Router {
 /// shutdown it lets open requests finish for up to [`SHUTDOWN_GRACE`], cuts
 /// the rest (counted in [`Received::cut`]), then waits for the printer to
 /// print what was already acknowledged, and answers what it took.
+///
+/// A printer that fails stops the server at once, as a Ctrl-C would: a
+/// receiver that cannot print would otherwise answer every delivery 503
+/// until someone noticed. Its output closed (a broken pipe: `| head -1`)
+/// is a way to end well ([`Received::output_closed`]); any other failure
+/// (a full disk) is [`ServeError::Printer`].
 pub async fn serve(
     listener: TcpListener,
     config: ReceiverConfig,
@@ -250,7 +263,22 @@ pub async fn serve(
     let (notices, queue) = mpsc::channel(PRINT_QUEUE_CAPACITY);
     let format = config.format;
     let sink = config.sink;
-    let printer = tokio::task::spawn_blocking(move || printer::run(queue, format, sink));
+    // Told when the printer fails; dropped unsent when it ends well (after
+    // the server stopped, so nobody waits on it then).
+    let (failed, printer_failed) = tokio::sync::oneshot::channel::<()>();
+    let printer = tokio::task::spawn_blocking(move || {
+        let printed = printer::run(queue, format, sink);
+        if printed.is_err() {
+            let _ = failed.send(());
+        }
+        printed
+    });
+    let shutdown = async move {
+        tokio::select! {
+            () = shutdown => {}
+            Ok(()) = printer_failed => {}
+        }
+    };
     let lang = match format {
         OutputFormat::Text(lang) => lang,
         OutputFormat::JsonLines => Lang::En,
@@ -270,14 +298,16 @@ pub async fn serve(
         .map_err(ServeError::Io)?;
     // Every connection is closed (or was cut at the deadline), so the last
     // sender is gone: the printer drains the queue and returns.
-    printer
-        .await
-        .map_err(|_| ServeError::PrinterPanicked)?
-        .map_err(ServeError::Printer)?;
+    let output_closed = match printer.await.map_err(|_| ServeError::PrinterPanicked)? {
+        Ok(()) => false,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => true,
+        Err(e) => return Err(ServeError::Printer(e)),
+    };
     // A sender still sending at the deadline was cut: counted, not an
     // error of the receiver's (GitHub gives up on it after 10 s too).
     Ok(Received {
         cut: served.cut_at_deadline as u64,
+        output_closed,
         ..tally.read()
     })
 }
@@ -362,20 +392,20 @@ fn check_and_queue(
         return Ok(acknowledge(event_type, true));
     }
 
-    if shared
-        .notices
-        .try_send(Notice::Event {
-            delivery: delivery.clone(),
-            event,
-        })
-        .is_err()
-    {
+    if let Err(full_or_closed) = shared.notices.try_send(Notice::Event {
+        delivery: delivery.clone(),
+        event,
+    }) {
         // Not printed, so not really received: forget the id, so that
         // GitHub's redelivery of it is treated as new.
         if let Some(id) = &delivery {
             lock(&shared.deliveries).forget(id);
         }
-        return Err(ReceiveError::Busy);
+        return Err(match full_or_closed {
+            mpsc::error::TrySendError::Full(_) => ReceiveError::Busy,
+            // The printer is gone, and `serve` is stopping the server.
+            mpsc::error::TrySendError::Closed(_) => ReceiveError::Stopping,
+        });
     }
     shared.tally.events.fetch_add(1, Ordering::Relaxed);
     Ok(acknowledge(event_type, false))

@@ -120,6 +120,19 @@ pub enum ApiError {
         message: Said,
     },
     /// Occurs when `GET /v1/events?after=` (or a stream's `Last-Event-ID`)
+    /// names none of the merchant's events: the platform started again
+    /// without its data, or the cursor is another platform's or another
+    /// merchant's. A 400 of its own code, `unknown_cursor`, so a client
+    /// can start reading from the log's beginning again without reading
+    /// the message (which is in the platform's language).
+    #[error("`{name}`: {message}")]
+    UnknownCursor {
+        /// `after` or `Last-Event-ID`.
+        name: &'static str,
+        /// Which cursor, and what to send instead.
+        message: Said,
+    },
+    /// Occurs when `GET /v1/events?after=` (or a stream's `Last-Event-ID`)
     /// names a place in the log after which an event was forgotten before
     /// the client read it: answering the events still kept would skip it
     /// without a sign.
@@ -220,7 +233,9 @@ impl ApiError {
             ),
             ApiError::NoRoute(path) => format!("não há rota para {}", quoted(path)),
             ApiError::MethodNotAllowed => "método não permitido neste caminho".to_owned(),
-            ApiError::BadParameter { name, message } => format!("`{name}`: {}", message.pt_br),
+            ApiError::BadParameter { name, message } | ApiError::UnknownCursor { name, message } => {
+                format!("`{name}`: {}", message.pt_br)
+            }
             ApiError::UnknownParameter { name, message } => {
                 format!("`{}`: {}", quoted(name), message.pt_br)
             }
@@ -287,6 +302,7 @@ impl ApiError {
             ApiError::BadParameter { .. } | ApiError::UnknownParameter { .. } => {
                 (StatusCode::BAD_REQUEST, "invalid_parameter")
             }
+            ApiError::UnknownCursor { .. } => (StatusCode::BAD_REQUEST, "unknown_cursor"),
             ApiError::CursorExpired { .. } => (StatusCode::GONE, "cursor_expired"),
             ApiError::TooManyHeld { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_held"),
             // The code the framework's own 415s get (`error_shape`).
@@ -380,6 +396,11 @@ mod tests {
             ApiError::TooManyHeld {
                 what: "long polls",
                 max: 8,
+            },
+            // Last: the test below reads the others by their place.
+            ApiError::UnknownCursor {
+                name: "after",
+                message: said(),
             },
         ]
     }

@@ -74,7 +74,8 @@ impl BackoffPoller {
                     ..
                 }) => not_before = self.clock.now().plus(wait),
                 Err(e) if e.is_payment_gone() => {
-                    self.book.abandoned(order_id, e.chain());
+                    self.book
+                        .abandoned(order_id, crate::missed::MissedReason::payment_gone(&e));
                     return;
                 }
                 Err(_) => {}

@@ -12,6 +12,7 @@ use hooklab_core::duration::Dur;
 use hooklab_core::events::{EventSink, Happening};
 use hooklab_core::http::{HttpClient, TransportError};
 use hooklab_core::ids::{EventId, OrderId, PaymentId};
+use hooklab_core::lang::Lang;
 use hooklab_core::report::latency_histogram;
 use hooklab_core::wire::{
     CreateEndpoint, CreatePayment, ErrorBody, EventPage, Payment, PaymentStatus, PlatformInfo,
@@ -118,14 +119,14 @@ impl ClientError {
     /// it restarted without its data (or is another platform), so the
     /// cursor names nothing. The poller reads the log again from its start;
     /// the order book ignores what it already knows.
+    ///
+    /// Told by the error's code, which is for programs and the same in
+    /// every language, never by its message, which is for people and in
+    /// the platform's language (`hooklab --lang pt-BR platform`).
     pub fn is_unknown_cursor(&self) -> bool {
         matches!(
             self,
-            ClientError::Refused { status: 400, code, message, .. }
-                if code == "invalid_parameter"
-                    // In either language (`hooklab --lang pt-BR platform`).
-                    && (message.contains("none of your events")
-                        || message.contains("nenhum dos seus eventos"))
+            ClientError::Refused { status: 400, code, .. } if code == UNKNOWN_CURSOR
         )
     }
 
@@ -141,6 +142,71 @@ impl ClientError {
             cause = e.source();
         }
         text
+    }
+
+    /// [`ClientError::chain`] in `lang`: in English the chain itself; in
+    /// Brazilian Portuguese the same sentence, with the platform's own
+    /// message quoted as it answered it (in the platform's language) and
+    /// the system's words beneath, which are English, said as such.
+    pub fn chain_in(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.chain();
+        }
+        // The causes beneath the first: the transport's and the system's
+        // words, which have no Portuguese.
+        let beneath = || {
+            let mut causes = Vec::new();
+            let mut cause = std::error::Error::source(self).and_then(|e| e.source());
+            while let Some(e) = cause {
+                causes.push(e.to_string());
+                cause = e.source();
+            }
+            match causes.is_empty() {
+                true => String::new(),
+                false => format!(" (o sistema diz, em inglês: {})", causes.join(": ")),
+            }
+        };
+        match self {
+            ClientError::Transport(e) => {
+                use hooklab_core::http::TransportError as T;
+                let what = match e {
+                    T::Connect(_) => "conexão recusada ou falhou".to_owned(),
+                    T::Broken(_) => "a conexão caiu".to_owned(),
+                    T::Timeout => "tempo esgotado".to_owned(),
+                    T::BadUrl(_) => "URL inválida".to_owned(),
+                    T::TooLarge { status, limit } => {
+                        format!("respondeu {status} com um corpo de mais de {limit} bytes")
+                    }
+                };
+                format!("a plataforma não respondeu: {what}{}", beneath())
+            }
+            ClientError::Refused {
+                status,
+                code,
+                message,
+                ..
+            } => format!("a plataforma respondeu {status}: {code}: {message}"),
+            ClientError::TimedOut(wait) => format!(
+                "a plataforma não respondeu em {wait} (ela aceitou a conexão: está rodando, mas travada ou sobrecarregada)"
+            ),
+            ClientError::ForeignPayment {
+                payment,
+                expected,
+                answered,
+            } => format!(
+                "o pagamento {payment} respondeu pelo pedido {answered}, não por {expected}: não é o resultado deste pedido"
+            ),
+            ClientError::Decode(detail) => {
+                format!("a resposta da plataforma não pôde ser lida (em inglês: {detail})")
+            }
+            ClientError::Build(detail) => {
+                format!("não foi possível montar a requisição (em inglês: {detail})")
+            }
+            ClientError::Secret(e) => format!(
+                "o segredo de assinatura de webhook da plataforma é inutilizável (em inglês: {e}){}",
+                beneath()
+            ),
+        }
     }
 }
 
@@ -190,6 +256,10 @@ pub struct SentCounts {
 
 /// The path of a payment, but for its id.
 const PAYMENTS: &str = "/v1/payments/";
+
+/// The code of the platform's `400` to an event-log cursor (`after`, a
+/// stream's `Last-Event-ID`) that names none of the merchant's events.
+const UNKNOWN_CURSOR: &str = "unknown_cursor";
 
 /// Appends header `name: value` to `request`, or fails as the request
 /// builder does for a name or value that is not valid.
@@ -790,28 +860,22 @@ mod tests {
     use hooklab_core::http::SendFuture;
 
     #[test]
-    fn the_platforms_unknown_cursor_refusals_are_recognised() {
-        // The two texts the platform words (crates/platform/src/api/events.rs
-        // and stream.rs); a poller resets its cursor on them.
-        for message in [
-            "`evt_9` is none of your events; send the id of the last event you received, or no `after` to start from the first",
-            "`evt_9` is none of your events; send the `id:` of the last event you received, or no Last-Event-ID to start from now",
-        ] {
-            let e = ClientError::Refused {
-                status: 400,
-                retry_after: None,
-                code: "invalid_parameter".to_owned(),
-                message: message.to_owned(),
-            };
-            assert!(e.is_unknown_cursor());
-        }
-        let other = ClientError::Refused {
+    fn the_platforms_unknown_cursor_refusals_are_recognised_by_their_code() {
+        let refused = |code: &str, message: &str| ClientError::Refused {
             status: 400,
             retry_after: None,
-            code: "invalid_parameter".to_owned(),
-            message: "limit must be 1..1000".to_owned(),
+            code: code.to_owned(),
+            message: message.to_owned(),
         };
-        assert!(!other.is_unknown_cursor());
+        // By the code, whatever the message says, in any language.
+        for message in ["`evt_9` is none of your events", "`evt_9` não é nenhum", ""] {
+            assert!(refused("unknown_cursor", message).is_unknown_cursor());
+        }
+        // The old words under another code are another refusal.
+        assert!(
+            !refused("invalid_parameter", "`evt_9` is none of your events").is_unknown_cursor()
+        );
+        assert!(!refused("invalid_parameter", "limit must be 1..1000").is_unknown_cursor());
     }
 
     /// Answers every request with one fixed body.

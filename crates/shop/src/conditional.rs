@@ -93,7 +93,8 @@ impl ConditionalPoller {
                     next = next.plus(interval).max(self.clock.now().plus(wait));
                 }
                 Err(e) if e.is_payment_gone() => {
-                    self.book.abandoned(order_id, e.chain());
+                    self.book
+                        .abandoned(order_id, crate::missed::MissedReason::payment_gone(&e));
                     return;
                 }
                 Err(_) => next = next.plus(interval),

@@ -13,7 +13,9 @@
 //!
 //! Whatever the strategy, the outcome lands in the [`orders::OrderBook`],
 //! whose update is idempotent: a second notice of a final payment changes
-//! nothing and is counted as a duplicate. [`client`] is the shop's side of the
+//! nothing and is counted as a duplicate; an order that ends missed carries
+//! a [`missed::MissedReason`] (a stable code, and its sentence in English and
+//! Portuguese). [`client`] is the shop's side of the
 //! platform's API, counting every request it sends. [`inbox`] is an optional
 //! SQLite file that keeps the processed delivery ids across restarts.
 //!
@@ -26,6 +28,7 @@ pub mod conditional;
 pub mod creation;
 pub mod inbox;
 pub mod long_poll;
+pub mod missed;
 pub mod orders;
 pub mod poll;
 pub mod pull;
@@ -350,7 +353,10 @@ impl Shop {
         let payment = match self.create_with_retries(&request).await {
             Ok(p) => p,
             Err(e) => {
-                self.book.creation_failed(order.order_id.clone(), e.chain());
+                self.book.creation_failed(
+                    order.order_id.clone(),
+                    crate::missed::MissedReason::creation_failed(&e),
+                );
                 return Err(e);
             }
         };

@@ -102,7 +102,8 @@ impl LongPoller {
                 // started afresh; 410: it forgot it): asking again would
                 // never learn its outcome. The order ends unknown, with why.
                 Err(e) if e.is_payment_gone() => {
-                    self.book.abandoned(order_id, e.chain());
+                    self.book
+                        .abandoned(order_id, crate::missed::MissedReason::payment_gone(&e));
                     return;
                 }
                 Err(e) => {
@@ -210,10 +211,7 @@ impl EventLongPoller {
                 }
                 Err(e) if e.is_unknown_cursor() && cursor.is_some() => {
                     cursor = None;
-                    reread = Some(Gap::NewPlatform(format!(
-                        "the platform no longer knows the log's cursor: {}",
-                        e.chain()
-                    )));
+                    reread = Some(Gap::unknown_cursor(false, &e));
                 }
                 Err(e) if e.is_cursor_expired() && cursor.is_some() => {
                     cursor = None;

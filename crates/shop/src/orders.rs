@@ -17,6 +17,7 @@
 //! numbered order), which is all a later duplicate notice needs. Its memory
 //! follows the orders in flight, not the orders of the run.
 
+use crate::missed::MissedReason;
 use hooklab_core::clock::Micros;
 use hooklab_core::duration::Dur;
 use hooklab_core::events::{EventSink, Happening};
@@ -116,10 +117,11 @@ struct Book {
     by_order: FastMap<OrderId, OrderEntry>,
     /// Of a forgetting book, which orders are known and gone from `by_order`.
     forgotten: Forgotten,
-    failed: Vec<(OrderId, String)>,
+    /// Orders whose payment could not be created, with why.
+    failed: Vec<(OrderId, MissedReason)>,
     /// Orders whose payment the platform no longer knows (it lost its
     /// state): no poll will ever answer them.
-    abandoned: Vec<(OrderId, String)>,
+    abandoned: Vec<(OrderId, MissedReason)>,
     known: u64,
     duplicates: u64,
     /// Final outcomes that contradicted the one known ([`Notice::Conflict`]).
@@ -316,8 +318,9 @@ impl OrderBook {
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Records that an order could not get a payment at all.
-    pub fn creation_failed(&self, order_id: OrderId, reason: String) {
+    /// Records that an order could not get a payment at all
+    /// ([`MissedReason::creation_failed`]).
+    pub fn creation_failed(&self, order_id: OrderId, reason: MissedReason) {
         let mut book = self.lock();
         book.failed.push((order_id, reason));
         let settled = book.known + (book.failed.len() + book.abandoned.len()) as u64;
@@ -328,7 +331,7 @@ impl OrderBook {
     /// Records that the platform no longer knows an order's payment (404 or
     /// 410 to a poll: it restarted without its data, or forgot it): the
     /// order ends unknown, with why, instead of being polled forever.
-    pub fn abandoned(&self, order_id: OrderId, reason: String) {
+    pub fn abandoned(&self, order_id: OrderId, reason: MissedReason) {
         let mut book = self.lock();
         if book.abandoned.iter().any(|(o, _)| *o == order_id) {
             return;
@@ -339,8 +342,15 @@ impl OrderBook {
         self.announce_settled(settled);
     }
 
-    /// Orders whose payment the platform no longer knew, with why.
+    /// Orders whose payment the platform no longer knew, with why in
+    /// English (what `summary.json` keeps).
     pub fn abandoned_orders(&self) -> Vec<(OrderId, String)> {
+        english(&self.lock().abandoned)
+    }
+
+    /// Orders whose payment the platform no longer knew, with why: its
+    /// code and its sentence in either language.
+    pub fn abandoned_reasons(&self) -> Vec<(OrderId, MissedReason)> {
         self.lock().abandoned.clone()
     }
 
@@ -477,6 +487,11 @@ impl OrderBook {
 
     /// Orders that never got a payment, with why.
     pub fn failed(&self) -> Vec<(OrderId, String)> {
+        english(&self.lock().failed)
+    }
+
+    /// [`OrderBook::failed`], with why as a [`MissedReason`].
+    pub fn failed_reasons(&self) -> Vec<(OrderId, MissedReason)> {
         self.lock().failed.clone()
     }
 
@@ -489,6 +504,14 @@ impl OrderBook {
     pub fn conflicts(&self) -> u64 {
         self.lock().conflicts
     }
+}
+
+/// Missed orders with why in English.
+fn english(missed: &[(OrderId, MissedReason)]) -> Vec<(OrderId, String)> {
+    missed
+        .iter()
+        .map(|(order, why)| (order.clone(), why.english().to_owned()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -105,7 +105,8 @@ impl Poller {
                     next = next.max(self.clock.now().plus(wait));
                 }
                 Err(e) if e.is_payment_gone() => {
-                    self.book.abandoned(order_id, e.chain());
+                    self.book
+                        .abandoned(order_id, crate::missed::MissedReason::payment_gone(&e));
                     return;
                 }
                 // Any other failure is counted by the client; the schedule goes on.
@@ -226,10 +227,7 @@ impl EventPoller {
                     }
                     Err(e) if e.is_unknown_cursor() && cursor.is_some() => {
                         cursor = None;
-                        reread = Some(Gap::NewPlatform(format!(
-                            "the platform no longer knows the log's cursor: {}",
-                            e.chain()
-                        )));
+                        reread = Some(Gap::unknown_cursor(false, &e));
                     }
                     Err(e) if e.is_cursor_expired() && cursor.is_some() => {
                         cursor = None;

@@ -35,6 +35,7 @@
 //! applies to them as it does to every request, and a partition ends them.
 
 use crate::client::{ClientError, EventRead, PlatformClient};
+use crate::missed::{MissedCode, MissedReason};
 use crate::orders::{Channel, OrderBook};
 use bytes::Bytes;
 use hooklab_core::clock::Clock;
@@ -42,6 +43,7 @@ use hooklab_core::duration::Dur;
 use hooklab_core::events::Happening;
 use hooklab_core::http::Chunks;
 use hooklab_core::ids::{EventId, OrderId, PaymentId};
+use hooklab_core::lang::{Lang, Said};
 use hooklab_core::wire::{EventPage, Payment};
 use std::sync::atomic::Ordering;
 
@@ -90,26 +92,70 @@ pub enum Gap {
     /// platform than the one that made the waiting payments (its id, from
     /// `GET /v1/platform`, is not the one their ids carry): it started
     /// afresh without its data, and its log will never hold their events.
-    NewPlatform(String),
+    NewPlatform(Said),
 }
 
 impl Gap {
-    /// Why an order read again after this gap ends missed, `error` being
-    /// what the read of its payment got.
-    fn reason(&self, error: &ClientError) -> String {
-        let gap = match self {
-            Gap::CursorExpired => {
-                "its event was forgotten unread (the event log answered 410 cursor_expired)"
-                    .to_owned()
-            }
-            Gap::Forgotten(newest) => format!(
-                "its event was forgotten unread (the event log, read without a cursor, starts after `{newest}`: Events-Forgotten-Through)"
+    /// The gap of a reader whose cursor the platform refused as unknown
+    /// (`400 unknown_cursor`, see [`ClientError::is_unknown_cursor`]):
+    /// `stream` for a stream's `Last-Event-ID`, else a page's `after`.
+    pub fn unknown_cursor(stream: bool, error: &ClientError) -> Gap {
+        let (en, pt) = match stream {
+            true => (
+                "the platform no longer knows the stream's Last-Event-ID",
+                "a plataforma não conhece mais o Last-Event-ID do stream",
             ),
-            Gap::NewPlatform(what) => format!("the event log it was waiting on is gone ({what})"),
+            false => (
+                "the platform no longer knows the log's cursor",
+                "a plataforma não conhece mais o cursor do log",
+            ),
         };
-        format!(
-            "{gap} and the platform no longer answers for its payment: {}",
-            error.chain()
+        Gap::NewPlatform(Said::new(
+            format!("{en}: {}", error.chain_in(Lang::En)),
+            format!("{pt}: {}", error.chain_in(Lang::PtBr)),
+        ))
+    }
+
+    /// Why an order read again after this gap ends missed, `error` being
+    /// what the read of its payment got: its code, and the sentence in
+    /// both languages (the English is what the book said before it had a
+    /// code, word for word).
+    fn reason(&self, error: &ClientError) -> MissedReason {
+        let (code, en, pt) = match self {
+            Gap::CursorExpired => (
+                MissedCode::CursorExpired,
+                "its event was forgotten unread (the event log answered 410 cursor_expired)"
+                    .to_owned(),
+                "seu evento foi esquecido sem ser lido (o log de eventos respondeu 410 cursor_expired)"
+                    .to_owned(),
+            ),
+            Gap::Forgotten(newest) => (
+                MissedCode::EventForgotten,
+                format!(
+                    "its event was forgotten unread (the event log, read without a cursor, starts after `{newest}`: Events-Forgotten-Through)"
+                ),
+                format!(
+                    "seu evento foi esquecido sem ser lido (o log de eventos, lido sem cursor, começa depois de `{newest}`: Events-Forgotten-Through)"
+                ),
+            ),
+            Gap::NewPlatform(what) => (
+                MissedCode::PlatformReplaced,
+                format!("the event log it was waiting on is gone ({})", what.en),
+                format!("o log de eventos que ele esperava não existe mais ({})", what.pt_br),
+            ),
+        };
+        MissedReason::new(
+            code,
+            Said::new(
+                format!(
+                    "{en} and the platform no longer answers for its payment: {}",
+                    error.chain_in(Lang::En)
+                ),
+                format!(
+                    "{pt}, e a plataforma não responde mais pelo pagamento: {}",
+                    error.chain_in(Lang::PtBr)
+                ),
+            ),
         )
     }
 }
@@ -170,9 +216,15 @@ pub async fn platform_changed(
         })
     };
     Ok(minted.iter().find(|p| !of_this_platform(p)).map(|p| {
-        Gap::NewPlatform(format!(
-            "its payment `{p}` was made by another platform than the one answering now, `{}`: it was started again without its data",
-            info.id.as_deref().unwrap_or("(no id)")
+        Gap::NewPlatform(Said::new(
+            format!(
+                "its payment `{p}` was made by another platform than the one answering now, `{}`: it was started again without its data",
+                info.id.as_deref().unwrap_or("(no id)")
+            ),
+            format!(
+                "seu pagamento `{p}` foi feito por outra plataforma que não a que responde agora, `{}`: ela foi iniciada de novo sem os dados",
+                info.id.as_deref().unwrap_or("(sem id)")
+            ),
         ))
     }))
 }

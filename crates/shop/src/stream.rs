@@ -295,10 +295,7 @@ impl StreamReader {
                 // for: they are asked about once caught up.
                 Err(e) if e.is_unknown_cursor() => {
                     last = None;
-                    reread = Some(Gap::NewPlatform(format!(
-                        "the platform no longer knows the stream's Last-Event-ID: {}",
-                        e.chain()
-                    )));
+                    reread = Some(Gap::unknown_cursor(true, &e));
                 }
                 // An event after the last one read was forgotten unread: open
                 // from now, catch up, and ask for the waiting orders.

@@ -188,19 +188,26 @@ async fn the_stream_recovers_from_an_expired_cursor() {
 #[test]
 fn an_order_given_up_at_creation_and_then_learned_ends_once() {
     use hooklab_core::clock::Micros;
+    use hooklab_core::lang::Said;
+    use hooklab_shop::missed::{MissedCode, MissedReason};
     use hooklab_shop::orders::{Channel, Notice, OrderBook};
     let book = OrderBook::new();
     let (one, two) = (OrderId::numbered(1), OrderId::numbered(2));
     book.place(one.clone(), Micros(0));
     book.place(two.clone(), Micros(0));
-    book.creation_failed(one.clone(), "timed out after 10s".to_owned());
+    let (why, said) = (
+        MissedCode::CreationFailed,
+        Said::new("timed out after 10s", "-"),
+    );
+    book.creation_failed(one.clone(), MissedReason::new(why, said));
     assert_eq!(*book.watch_settled().borrow(), 1);
     let notice = book.record(&one, PaymentStatus::Approved, Channel::Webhook, Micros(5));
     assert_eq!(notice, Notice::Learned);
     assert_eq!(*book.watch_settled().borrow(), 1, "one order, ended once");
     assert!(book.failed().is_empty(), "{:?}", book.failed());
     // The same for an order given up as gone and then learned.
-    book.abandoned(two.clone(), "404".to_owned());
+    let (why, said) = (MissedCode::PaymentGone, Said::new("404", "-"));
+    book.abandoned(two.clone(), MissedReason::new(why, said));
     assert_eq!(*book.watch_settled().borrow(), 2);
     book.record(&two, PaymentStatus::Declined, Channel::Webhook, Micros(6));
     assert_eq!(*book.watch_settled().borrow(), 2);

@@ -118,7 +118,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "github listen",
         "",
-        "Recebe webhooks do GitHub e imprime cada evento, como o programa FastAPI da apresentação, mas verificando a assinatura antes",
+        "Recebe webhooks do GitHub e imprime cada evento, como o programa FastAPI da apresentação, mas verificando a assinatura antes. Roda até o Ctrl-C (código de saída 130); quando sua saída é fechada (`hooklab github listen | head -1`, assim que o head tem sua linha), para sozinho, diz no stderr o que recebeu e sai com 0, como `yes | head` para o `yes`",
     ),
     (
         "github listen",

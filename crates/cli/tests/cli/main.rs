@@ -7,6 +7,7 @@ mod demo;
 mod findings;
 mod flag_checks;
 mod github_ctrl_c;
+mod github_stdout_closed;
 mod hostile;
 mod live_ctrl_c;
 mod live_stop_ctrl_c;

@@ -54,6 +54,13 @@ pub enum ReceiveError {
     /// GitHub records a failed delivery that can be redelivered.
     #[error("receiver is busy; the event was not taken, redeliver it later")]
     Busy,
+    /// Occurs when the printer has stopped (its output was closed, or it
+    /// failed) and the receiver is stopping with it (503): the event could
+    /// not be printed, so it is not taken.
+    #[error(
+        "the receiver is stopping (it can no longer print); the event was not taken, redeliver it later"
+    )]
+    Stopping,
     /// Occurs when a request is sent to any other path (404); holds the real path.
     #[error("no such path; webhooks are received at POST {0}")]
     NotFound(String),
@@ -78,6 +85,7 @@ impl ReceiveError {
             }
             ReceiveError::Payload(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
             ReceiveError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            ReceiveError::Stopping => (StatusCode::SERVICE_UNAVAILABLE, "stopping"),
             ReceiveError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
         }
     }
@@ -132,6 +140,10 @@ impl ReceiveError {
             }
             ReceiveError::Busy => {
                 "o receptor está ocupado; o evento não foi aceito, reenvie mais tarde".to_owned()
+            }
+            ReceiveError::Stopping => {
+                "o receptor está parando (não consegue mais exibir); o evento não foi aceito, reenvie mais tarde"
+                    .to_owned()
             }
             ReceiveError::NotFound(path) => {
                 format!("caminho inexistente; os webhooks são recebidos em POST {path}")

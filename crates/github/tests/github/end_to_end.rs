@@ -129,11 +129,64 @@ async fn end_to_end_the_seeds_push_prints_the_seeds_lines() {
             events: 1,
             redeliveries: 1,
             refused: 1,
-            cut: 0
+            cut: 0,
+            output_closed: false,
         }
     );
     // The printer has stopped with nothing more to say.
     assert_eq!(receiver.lines.recv().await, None);
+}
+
+/// Its output closed (the line receiver dropped, as `| head -1` closes
+/// stdout): the delivery queued before is acknowledged, printing it fails,
+/// and the receiver stops by itself instead of answering 503 until it is
+/// told to stop.
+#[tokio::test]
+async fn a_receiver_whose_output_is_closed_stops_by_itself() {
+    let mut receiver = start(OutputFormat::JsonLines).await;
+    let hookshot = Hookshot::new();
+    let secret = WebhookSecret::new(SECRET);
+    let first = seed_delivery();
+    let answer = hookshot
+        .send(&receiver.url, &first, Some(&secret))
+        .await
+        .unwrap();
+    assert_eq!(answer.status, StatusCode::OK);
+    next_line(&mut receiver.lines).await;
+    drop(receiver.lines);
+    let second = Delivery {
+        id: DeliveryId::derive(b"second"),
+        ..seed_delivery()
+    };
+    let answer = hookshot
+        .send(&receiver.url, &second, Some(&secret))
+        .await
+        .unwrap();
+    assert_eq!(answer.status, StatusCode::OK);
+    // No stop was sent: a hang guard, not a speed check.
+    let received = tokio::time::timeout(Duration::from_secs(30), receiver.served)
+        .await
+        .expect("still serving 30 s after its output was closed")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        received,
+        receiver::Received {
+            events: 2,
+            redeliveries: 0,
+            refused: 0,
+            cut: 0,
+            output_closed: true,
+        }
+    );
+    // Nothing listens there any more: refused at the door, never a 503.
+    let third = Delivery {
+        id: DeliveryId::derive(b"third"),
+        ..seed_delivery()
+    };
+    let after = hookshot.send(&receiver.url, &third, Some(&secret)).await;
+    assert!(after.is_err(), "{after:?}");
+    drop(receiver.stop);
 }
 
 #[tokio::test]

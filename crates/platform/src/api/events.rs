@@ -194,7 +194,7 @@ pub(super) fn checked(
         if !known {
             return Err(refuse(
                 shared,
-                ApiError::BadParameter {
+                ApiError::UnknownCursor {
                     name: "after",
                     message: Said::new(
                         format!(

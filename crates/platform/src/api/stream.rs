@@ -156,14 +156,20 @@ fn resume_after(
         ledger.event(merchant, &id).is_some() || ledger.event_forgotten(&id)
     };
     if !known {
-        return Err(bad(Said::new(
-            format!(
-                "`{text}` is none of your events; send the `id:` of the last event you received, or no Last-Event-ID to start from now"
-            ),
-            format!(
-                "`{text}` não é nenhum dos seus eventos; envie o `id:` do último evento que você recebeu, ou nenhum Last-Event-ID para começar de agora"
-            ),
-        )));
+        return Err(refuse(
+            shared,
+            ApiError::UnknownCursor {
+                name: "Last-Event-ID",
+                message: Said::new(
+                    format!(
+                        "`{text}` is none of your events; send the `id:` of the last event you received, or no Last-Event-ID to start from now"
+                    ),
+                    format!(
+                        "`{text}` não é nenhum dos seus eventos; envie o `id:` do último evento que você recebeu, ou nenhum Last-Event-ID para começar de agora"
+                    ),
+                ),
+            },
+        ));
     }
     super::events::expired(
         shared,

@@ -265,10 +265,14 @@ async fn every_bad_query_parameter_is_one_400_invalid_parameter_naming_it() {
         let body = (method == "POST").then_some(ORDER);
         let (status, _, answer) = call(&p, method, uri, body, None).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {uri}: {answer}");
-        assert_eq!(
-            answer["error"]["code"], "invalid_parameter",
-            "{uri}: {answer}"
-        );
+        // A cursor naming none of the merchant's events has its own code,
+        // which a client matches to read the log from its start again.
+        let code = if uri.contains("after=abc") {
+            "unknown_cursor"
+        } else {
+            "invalid_parameter"
+        };
+        assert_eq!(answer["error"]["code"], code, "{uri}: {answer}");
         assert!(message(&answer).contains(said), "{uri}: {answer}");
     }
     assert_eq!(

@@ -98,7 +98,7 @@ fn refusals() -> Vec<(Refusal, &'static str)> {
             "não está em loopback",
         ),
         // A cursor the platform does not know (the shop's client
-        // recognises it by these words, in either language).
+        // recognises it by its code, `unknown_cursor`, in either language).
         (
             r("GET", "/v1/events?after=evt_nope", None, Some(KEY)),
             "`after`: `evt_nope` não é nenhum dos seus eventos",

@@ -319,7 +319,7 @@ async fn an_unknown_event_cursor_is_a_400_not_a_replay_of_the_whole_log() {
     for cursor in ["evt_999999", "%1b%5b2J", long.as_str()] {
         let uri = format!("/v1/events?after={cursor}");
         let (status, _, body) = send(&p, get(&uri, &[])).await;
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_parameter");
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "unknown_cursor");
         assert!(body.len() < 1_000, "{} bytes", body.len());
     }
     // No cursor: the log from its start, as before.
@@ -429,7 +429,7 @@ async fn a_bad_last_event_id_is_a_400_and_open_streams_are_bounded() {
     p.settle_due();
     for bad in ["evt_999999", "garbage", "", "pay_000001"] {
         let (status, _, body) = send(&p, get("/v1/events/stream", &[("last-event-id", bad)])).await;
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_parameter");
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "unknown_cursor");
     }
     // Merchant 2 cannot resume from merchant 1's event.
     let mut req = get("/v1/events/stream", &[("last-event-id", "evt_000001")]);
@@ -438,7 +438,7 @@ async fn a_bad_last_event_id_is_a_400_and_open_streams_are_bounded() {
         format!("Bearer {OTHER_KEY}").parse().unwrap(),
     );
     let (status, _, body) = send(&p, req).await;
-    assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_parameter");
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "unknown_cursor");
 
     let open_one = open(&p, Some("evt_000001")).await;
     let (status, _, body) = send(&p, get("/v1/events/stream", &[])).await;
