@@ -917,6 +917,10 @@ fn plain_json_text(text: &str) -> bool {
     text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
+/// The length of one `v1,` signature: the prefix and an HMAC-SHA256 in
+/// padded base64.
+const SIGNATURE_LEN: usize = 3 + 44;
+
 /// One signed POST, with its timeout. Returns the result and, for a 429 or
 /// 503 with `Retry-After: <seconds>`, how long the receiver asked to wait.
 /// `timestamp` is the worker's `webhook-timestamp` (see [`request`]);
@@ -935,9 +939,14 @@ async fn attempt(
     let timestamp_text = timestamp.to_str().unwrap_or_default();
     // During a rotation, sign with every live secret (space-separated), so a
     // receiver that knows either one accepts the delivery. One string for
-    // the header, sized for one signature (`v1,` and 44 characters).
-    let mut signature = String::with_capacity(48);
-    for secret in endpoint.signing_secrets(started_at) {
+    // the header, sized to the byte for its signatures (`v1,` and 44
+    // characters each): a header value takes a `String` whose length is its
+    // capacity as it is, and any other with a second allocation (`Bytes`'
+    // shared header), on every attempt.
+    let secrets = endpoint.signing_secrets(started_at);
+    let count = secrets.clone().count();
+    let mut signature = String::with_capacity(count * (SIGNATURE_LEN + 1) - 1);
+    for secret in secrets {
         if !signature.is_empty() {
             signature.push(' ');
         }

@@ -73,7 +73,10 @@ pub(crate) struct EndpointRecord {
 
 impl EndpointRecord {
     /// Every secret to sign with at `now`: the current one first.
-    pub(crate) fn signing_secrets(&self, now: Micros) -> impl Iterator<Item = &WebhookSecret> {
+    pub(crate) fn signing_secrets(
+        &self,
+        now: Micros,
+    ) -> impl Iterator<Item = &WebhookSecret> + Clone {
         std::iter::once(&self.secret).chain(
             self.retiring
                 .iter()
