@@ -324,7 +324,7 @@ pub(crate) async fn run(
     let mut lanes: FastMap<EndpointId, Arc<Lane>> = FastMap::default();
     let mut endpoints = EndpointCache::new(&ctx.shared);
     let mut shutdown = ctx.shutdown.clone();
-    loop {
+    'events: loop {
         tokio::select! {
             biased;
             _ = shutdown.wait() => break,
@@ -332,6 +332,23 @@ pub(crate) async fn run(
                 Some(dispatch) => ctx.hand_out(dispatch, &mut lanes, &mut endpoints),
                 None => break,
             },
+        }
+        // What is already queued is handed out without a `select!` per
+        // event: each one registered a shutdown waiter (a lock on the
+        // signal's waiter list) and took it off again, in the loop that every
+        // event of a burst waits behind. The flag is read between events, so
+        // a shutdown still stops the hand-out at the next one, and each event
+        // spends one unit of tokio's cooperative budget before it is taken,
+        // as `recv` does, so this task yields exactly where it did.
+        loop {
+            if ctx.shutdown.is_triggered() {
+                break 'events;
+            }
+            tokio::task::coop::consume_budget().await;
+            match queue.try_recv() {
+                Ok(dispatch) => ctx.hand_out(dispatch, &mut lanes, &mut endpoints),
+                Err(_) => break,
+            }
         }
     }
     // Let attempts already on the wire finish and be logged (queued attempts
@@ -917,10 +934,6 @@ fn plain_json_text(text: &str) -> bool {
     text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
-/// The length of one `v1,` signature: the prefix and an HMAC-SHA256 in
-/// padded base64.
-const SIGNATURE_LEN: usize = 3 + 44;
-
 /// One signed POST, with its timeout. Returns the result and, for a 429 or
 /// 503 with `Retry-After: <seconds>`, how long the receiver asked to wait.
 /// `timestamp` is the worker's `webhook-timestamp` (see [`request`]);
@@ -939,14 +952,9 @@ async fn attempt(
     let timestamp_text = timestamp.to_str().unwrap_or_default();
     // During a rotation, sign with every live secret (space-separated), so a
     // receiver that knows either one accepts the delivery. One string for
-    // the header, sized to the byte for its signatures (`v1,` and 44
-    // characters each): a header value takes a `String` whose length is its
-    // capacity as it is, and any other with a second allocation (`Bytes`'
-    // shared header), on every attempt.
-    let secrets = endpoint.signing_secrets(started_at);
-    let count = secrets.clone().count();
-    let mut signature = String::with_capacity(count * (SIGNATURE_LEN + 1) - 1);
-    for secret in secrets {
+    // the header, sized for one signature (`v1,` and 44 characters).
+    let mut signature = String::with_capacity(48);
+    for secret in endpoint.signing_secrets(started_at) {
         if !signature.is_empty() {
             signature.push(' ');
         }

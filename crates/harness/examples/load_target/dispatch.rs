@@ -111,8 +111,9 @@ fn cpu_shape(
                 waited / span,
             )
         }
-        _ => "cpu_us_per_delivery=? cores_busy=? switches_per_delivery=? cpu_wait_share=?"
-            .to_owned(),
+        _ => {
+            "cpu_us_per_delivery=? cores_busy=? switches_per_delivery=? cpu_wait_share=?".to_owned()
+        }
     }
 }
 

@@ -73,10 +73,7 @@ pub(crate) struct EndpointRecord {
 
 impl EndpointRecord {
     /// Every secret to sign with at `now`: the current one first.
-    pub(crate) fn signing_secrets(
-        &self,
-        now: Micros,
-    ) -> impl Iterator<Item = &WebhookSecret> + Clone {
+    pub(crate) fn signing_secrets(&self, now: Micros) -> impl Iterator<Item = &WebhookSecret> {
         std::iter::once(&self.secret).chain(
             self.retiring
                 .iter()
