@@ -170,8 +170,59 @@ impl Clock {
     }
 }
 
+/// The first and last unix seconds of years 0000 to 9999: the stamps
+/// [`rfc3339_from_unix_us`] writes from the civil date directly.
+const FOUR_DIGIT_YEARS: std::ops::RangeInclusive<i64> = -62_167_219_200..=253_402_300_799;
+
 /// Formats a unix time in microseconds as RFC 3339 with milliseconds, in UTC.
 pub fn rfc3339_from_unix_us(unix_us: i64) -> String {
+    let ms = unix_us.div_euclid(1_000);
+    let secs = ms.div_euclid(1_000);
+    if FOUR_DIGIT_YEARS.contains(&secs) {
+        return stamp_of_civil(secs, ms.rem_euclid(1_000) as u32);
+    }
+    stamp_by_calendar(unix_us)
+}
+
+/// The stamp of `secs` (in [`FOUR_DIGIT_YEARS`]) and `ms`, its date from
+/// the day count by Howard Hinnant's `civil_from_days` (the proleptic
+/// Gregorian calendar, as the `time` crate's), each digit written into a
+/// buffer of the stamp's 24 bytes: every payment is stamped at its creation
+/// and twice at its settlement, and the calendar type's conversion and
+/// accessors were most of a thousand instructions a stamp.
+fn stamp_of_civil(secs: i64, ms: u32) -> String {
+    let days = secs.div_euclid(86_400);
+    let of_day = secs.rem_euclid(86_400) as u32;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097) as u32;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = (i64::from(yoe) + era * 400 + i64::from(month <= 2)) as u32;
+    let mut text = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, width: usize, mut n: u32| {
+        for i in (at..at + width).rev() {
+            text[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    };
+    put(0, 4, year);
+    put(5, 2, month);
+    put(8, 2, day);
+    put(11, 2, of_day / 3_600);
+    put(14, 2, of_day / 60 % 60);
+    put(17, 2, of_day % 60);
+    put(20, 3, ms);
+    // ASCII digits and separators only: always UTF-8.
+    text.iter().map(|&b| char::from(b)).collect()
+}
+
+/// The stamp through the `time` crate's calendar: years beyond four digits
+/// (and the fallback of a time it cannot represent).
+fn stamp_by_calendar(unix_us: i64) -> String {
     let nanos = i128::from(unix_us.div_euclid(1_000)) * 1_000_000;
     match OffsetDateTime::from_unix_timestamp_nanos(nanos) {
         Ok(t) => {
@@ -253,6 +304,33 @@ mod stamp_tests {
                 Err(_) => "1970-01-01T00:00:00.000Z".to_owned(),
             };
             assert_eq!(rfc3339_from_unix_us(unix_us), expected, "{unix_us}");
+            assert_eq!(stamp_by_calendar(unix_us), expected, "{unix_us}");
+        }
+    }
+
+    /// The civil-date stamp is the calendar's at both ends of the four-digit
+    /// years, around leap days and century years, and at a spread of
+    /// instants in between (a fixed stride through the whole range).
+    #[test]
+    fn the_civil_date_stamp_is_the_calendars() {
+        let (first, last) = (*FOUR_DIGIT_YEARS.start(), *FOUR_DIGIT_YEARS.end());
+        let mut instants: Vec<i64> = vec![
+            first * 1_000_000,
+            last * 1_000_000 + 999_999,
+            951_782_400_000_000,    // 2000-02-29
+            4_107_456_000_000_000,  // 2100-02-28
+            -2_203_891_200_000_000, // 1900-03-01
+            -1,
+            0,
+        ];
+        let stride = (last - first) / 200_003;
+        instants.extend((0..200_003).map(|k| (first + k * stride) * 1_000_000 + k % 1_000_000));
+        for unix_us in instants {
+            assert_eq!(
+                rfc3339_from_unix_us(unix_us),
+                stamp_by_calendar(unix_us),
+                "{unix_us}"
+            );
         }
     }
 }

@@ -324,7 +324,7 @@ pub(crate) async fn run(
     let mut lanes: FastMap<EndpointId, Arc<Lane>> = FastMap::default();
     let mut endpoints = EndpointCache::new(&ctx.shared);
     let mut shutdown = ctx.shutdown.clone();
-    loop {
+    'events: loop {
         tokio::select! {
             biased;
             _ = shutdown.wait() => break,
@@ -332,6 +332,23 @@ pub(crate) async fn run(
                 Some(dispatch) => ctx.hand_out(dispatch, &mut lanes, &mut endpoints),
                 None => break,
             },
+        }
+        // What is already queued is handed out without a `select!` per
+        // event: each one registered a shutdown waiter (a lock on the
+        // signal's waiter list) and took it off again, in the loop that every
+        // event of a burst waits behind. The flag is read between events, so
+        // a shutdown still stops the hand-out at the next one, and each event
+        // spends one unit of tokio's cooperative budget before it is taken,
+        // as `recv` does, so this task yields exactly where it did.
+        loop {
+            if ctx.shutdown.is_triggered() {
+                break 'events;
+            }
+            tokio::task::coop::consume_budget().await;
+            match queue.try_recv() {
+                Ok(dispatch) => ctx.hand_out(dispatch, &mut lanes, &mut endpoints),
+                Err(_) => break,
+            }
         }
     }
     // Let attempts already on the wire finish and be logged (queued attempts

@@ -26,11 +26,12 @@
 //! much less, so the two lines' CPU figures say what the dispatcher adds
 //! even when the rates are noisy.
 
-use crate::common::{self, API_KEY, Result, bind, create, expect_status, spawn_app};
+use crate::common::{self, API_KEY, Result, bind, create, expect_status};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::routing::post;
+use axum::serve::ListenerExt;
 use bytes::Bytes;
 use hooklab_core::clock::Clock;
 use hooklab_core::duration::Dur;
@@ -47,46 +48,72 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// The CPU time all of this process's threads have used so far, from each
-/// thread's `/proc/self/task/<tid>/schedstat` (nanoseconds on a CPU, its
-/// first field); `None` where the kernel does not say (not Linux). Read
-/// from `/proc` rather than with `clock_gettime`: rustix's clock reader
-/// finds the vDSO by reading memory that valgrind does not map, and the
-/// burst must stay profilable under callgrind (`burst --unbounded`).
-fn process_cpu() -> Option<Duration> {
-    let mut total_ns = 0u64;
+/// What all of this process's threads have used so far, from each
+/// thread's `/proc/self/task/<tid>/schedstat`: nanoseconds on a CPU,
+/// nanoseconds runnable but waiting for one, and times scheduled in.
+/// `None` where the kernel does not say (not Linux). Read from `/proc`
+/// rather than with `clock_gettime`: rustix's clock reader finds the vDSO by
+/// reading memory that valgrind does not map, and the burst must stay
+/// profilable under callgrind (`burst --unbounded`).
+#[derive(Clone, Copy, Debug, Default)]
+struct Sched {
+    on_cpu: Duration,
+    waiting: Duration,
+    switches: u64,
+}
+
+fn process_cpu() -> Option<Sched> {
+    let mut total = Sched::default();
     let mut threads = 0;
     for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
         // A thread that ended meanwhile has no file left: it is skipped.
         let Ok(text) = std::fs::read_to_string(task.path().join("schedstat")) else {
             continue;
         };
-        let ns = text.split_whitespace().next()?.parse::<u64>().ok()?;
-        total_ns += ns;
+        let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().ok());
+        let (Some(Some(on)), Some(Some(wait)), Some(Some(runs))) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            return None;
+        };
+        total.on_cpu += Duration::from_nanos(on);
+        total.waiting += Duration::from_nanos(wait);
+        total.switches += runs;
         threads += 1;
     }
-    (threads > 0).then(|| Duration::from_nanos(total_ns))
+    (threads > 0).then_some(total)
 }
 
-/// `cpu_us_per_delivery=C cores_busy=B`: the CPU time used between
-/// `before` and `after` (see [`process_cpu`]) per delivery, and as a
-/// share of `window`; `?` for each when the clock could not be read.
+/// `cpu_us_per_delivery=C cores_busy=B switches_per_delivery=S
+/// cpu_wait_share=W`: the CPU time used between `before` and `after` (see
+/// [`process_cpu`]) per delivery and as a share of `window`; how often a
+/// thread was scheduled in per delivery (a thread that parks and is woken
+/// again costs two context switches); and the time threads spent ready but
+/// waiting for a CPU, as a share of the window (what other programs on the
+/// machine took from this one). `?` for each when it could not be read.
 fn cpu_shape(
-    before: Option<Duration>,
-    after: Option<Duration>,
+    before: Option<Sched>,
+    after: Option<Sched>,
     deliveries: u64,
     window: Duration,
 ) -> String {
     match (before, after) {
         (Some(b), Some(a)) => {
-            let used = a.saturating_sub(b).as_secs_f64();
+            let used = a.on_cpu.saturating_sub(b.on_cpu).as_secs_f64();
+            let waited = a.waiting.saturating_sub(b.waiting).as_secs_f64();
+            let span = window.as_secs_f64().max(1e-9);
             format!(
-                "cpu_us_per_delivery={:.2} cores_busy={:.2}",
+                "cpu_us_per_delivery={:.2} cores_busy={:.2} switches_per_delivery={:.3} \
+                 cpu_wait_share={:.2}",
                 used * 1e6 / deliveries.max(1) as f64,
-                used / window.as_secs_f64().max(1e-9),
+                used / span,
+                a.switches.saturating_sub(b.switches) as f64 / deliveries.max(1) as f64,
+                waited / span,
             )
         }
-        _ => "cpu_us_per_delivery=? cores_busy=?".to_owned(),
+        _ => {
+            "cpu_us_per_delivery=? cores_busy=? switches_per_delivery=? cpu_wait_share=?".to_owned()
+        }
     }
 }
 
@@ -103,6 +130,9 @@ struct CountingSink {
     headers: AtomicU64,
     /// Distinct event ids seen; guarded by a std mutex held for one insert.
     ids: Mutex<HashSet<String>>,
+    /// Connections accepted: the burst and the ceiling must spread their
+    /// requests over the same number (at most the cap in flight).
+    connections: AtomicU64,
 }
 
 impl CountingSink {
@@ -119,14 +149,34 @@ impl CountingSink {
             .with_state(self.clone())
     }
 
-    /// `body_bytes=B headers=H`: the mean body and header count of what it
-    /// received.
+    /// Serves the sink on `listener` until `shutdown`, counting the
+    /// connections it accepts.
+    fn serve(
+        self: &Arc<Self>,
+        listener: tokio::net::TcpListener,
+        mut shutdown: shutdown::Shutdown,
+    ) -> tokio::task::JoinHandle<std::io::Result<()>> {
+        let counter = self.clone();
+        let listener = listener.tap_io(move |_| {
+            counter.connections.fetch_add(1, Ordering::Relaxed);
+        });
+        let router = self.router();
+        tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move { shutdown.wait().await })
+                .await
+        })
+    }
+
+    /// `body_bytes=B headers=H connections=C`: the mean body and header
+    /// count of what it received, and over how many connections.
     fn message_shape(&self) -> String {
         let n = self.total.load(Ordering::Relaxed).max(1) as f64;
         format!(
-            "body_bytes={:.0} headers={:.1}",
+            "body_bytes={:.0} headers={:.1} connections={}",
             self.body_bytes.load(Ordering::Relaxed) as f64 / n,
             self.headers.load(Ordering::Relaxed) as f64 / n,
+            self.connections.load(Ordering::Relaxed),
         )
     }
 }
@@ -180,7 +230,7 @@ pub fn transport_ceiling(orders: u64) -> Result<()> {
         let (trigger, stopped) = shutdown::channel();
         let sink = Arc::new(CountingSink::default());
         let (listener, sink_url) = bind().await?;
-        let server = spawn_app(listener, sink.router(), stopped);
+        let server = sink.serve(listener, stopped);
         let http = common::real_http();
         let uri: http::Uri = format!("{sink_url}{WEBHOOK_PATH}")
             .parse()
@@ -303,7 +353,7 @@ pub fn dispatch_burst(orders: u64, durable: bool, unbounded: bool) -> Result<()>
         let (trigger, stopped) = shutdown::channel();
         let sink = Arc::new(CountingSink::default());
         let (listener, sink_url) = bind().await?;
-        let sink_server = spawn_app(listener, sink.router(), stopped.clone());
+        let sink_server = sink.serve(listener, stopped.clone());
 
         let platform = if durable {
             let opened = hooklab_platform::store::open(&data.path().join("burst.sqlite"), false)?;
@@ -371,6 +421,7 @@ pub fn dispatch_burst(orders: u64, durable: bool, unbounded: bool) -> Result<()>
             .min()
             .unwrap_or(first_settle);
         let lead = first_start.since(first_settle);
+        let (in_flight_mean, starved) = in_flight(&attempts, first_settle, window);
         let succeeded = attempts.iter().filter(|a| a.result.is_success()).count() as u64;
         let mut failures: Vec<String> = attempts
             .iter()
@@ -385,7 +436,8 @@ pub fn dispatch_burst(orders: u64, durable: bool, unbounded: bool) -> Result<()>
         println!(
             "{} orders={orders} attempts={} succeeded={succeeded} received={received} \
              distinct={distinct} lost={} doubled={} failure_kinds={} {} window_ms={:.1} \
-             first_attempt_after_ms={:.1} deliveries_per_s={:.0} {} \
+             first_attempt_after_ms={:.1} in_flight_mean={in_flight_mean:.1} \
+             below_half_cap_share={starved:.2} deliveries_per_s={:.0} {} \
              creations_done_before_settle={} ok={ok}",
             if durable {
                 "durable_burst"
@@ -414,6 +466,38 @@ pub fn dispatch_burst(orders: u64, durable: bool, unbounded: bool) -> Result<()>
         );
         Ok(())
     })
+}
+
+/// How many attempts were on the wire on average over `window` (from
+/// `from`), and the share of the window during which fewer than half of
+/// [`MAX_IN_FLIGHT_PER_ENDPOINT`] were: a burst whose lane ran dry (its
+/// workers waiting for the settlement and the dispatcher to hand them
+/// events) keeps the transport below the ceiling's concurrency, whatever
+/// each request costs.
+fn in_flight(
+    attempts: &[hooklab_platform::dispatch::DeliveryAttempt],
+    from: hooklab_core::clock::Micros,
+    window: Dur,
+) -> (f64, f64) {
+    let span = window.as_us().max(1) as f64;
+    let busy: u64 = attempts.iter().map(|a| a.duration.as_us()).sum();
+    // +1 at each start, -1 at each end, in time order (ends first at a tie).
+    let mut steps: Vec<(u64, i64)> = attempts
+        .iter()
+        .flat_map(|a| [(a.started_at.0, 1), (a.started_at.plus(a.duration).0, -1)])
+        .collect();
+    steps.sort_unstable_by_key(|&(at, d)| (at, d));
+    let half = (MAX_IN_FLIGHT_PER_ENDPOINT / 2) as i64;
+    let (mut level, mut last, mut low) = (0i64, from.0, 0u64);
+    for (at, d) in steps {
+        let at = at.max(from.0);
+        if level < half {
+            low += at - last.min(at);
+        }
+        last = last.max(at);
+        level += d;
+    }
+    (busy as f64 / span, low as f64 / span)
 }
 
 /// The end-to-end rate: see the module docs.

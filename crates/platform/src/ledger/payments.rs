@@ -276,10 +276,17 @@ impl Ledger {
                 .unwrap_or_else(|| clock.rfc3339(settled_at)),
             data: payment,
         };
-        self.events_by_merchant
-            .entry(merchant.clone())
-            .or_default()
-            .push_back(event_number);
+        // The merchant's id is copied only for its first event: `entry`
+        // would take (and then drop) a copy on every settlement.
+        match self.events_by_merchant.get_mut(&merchant) {
+            Some(mine) => mine.push_back(event_number),
+            None => {
+                self.events_by_merchant
+                    .entry(merchant.clone())
+                    .or_default()
+                    .push_back(event_number);
+            }
+        }
         self.events.push(EventRecord {
             payment: number,
             state: DeliveryState::Pending,
