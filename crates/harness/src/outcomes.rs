@@ -312,19 +312,40 @@ impl Outcomes {
     /// Folds a webhook strategy's delivery attempts into its draws
     /// ([`crate::deliveries`]): `tries`, the retry schedule's length;
     /// `copies`, whether the model will ask for each event's chains (under
-    /// silent loss or duplicates); `chain_ends_payment`, whether no event
-    /// is duplicated (each payment is folded when its chain ends, see
-    /// [`crate::deliveries::in_flight`]). Every attempt then comes through
-    /// [`Outcomes::attempt`], unless [`Outcomes::keep_payments`] was
-    /// called too: then the log is read at the end.
-    pub(crate) fn fold_attempts(&self, tries: usize, copies: bool, chain_ends_payment: bool) {
+    /// silent loss or duplicates). Every attempt then comes through
+    /// [`Outcomes::attempt`], and each event sent twice through
+    /// [`Outcomes::duplicated`] (each payment is folded when its chains
+    /// ended, see [`crate::deliveries::in_flight`]), unless
+    /// [`Outcomes::keep_payments`] was called too: then the log is read at
+    /// the end.
+    pub(crate) fn fold_attempts(&self, tries: usize, copies: bool) {
         let mut f = self.lock();
         let n = f.plan.len();
         let origin = f.origin;
         f.deliveries = Some((
-            InFlight::new(chain_ends_payment),
+            InFlight::new(),
             DeliveryDraws::new(n, tries, copies, origin),
         ));
+    }
+
+    /// Hears that the platform sends `payment`'s event twice (its attempt
+    /// sink, [`hooklab_platform::AttemptSink::with_duplicates`]), before
+    /// either copy's first attempt.
+    pub(crate) fn duplicated(&self, payment: &PaymentId) {
+        if let Some((in_flight, _)) = self.lock().deliveries.as_mut() {
+            in_flight.duplicated(payment);
+        }
+    }
+
+    /// The most delivery attempts held at once while their payments were
+    /// in flight, if attempts are folded as they end (not read from the
+    /// platform's log at the end: [`Outcomes::keep_payments`]).
+    pub(crate) fn attempts_held_most(&self) -> Option<usize> {
+        let f = self.lock();
+        match (&f.deliveries, &f.payments) {
+            (Some((in_flight, _)), None) => Some(in_flight.most_held()),
+            _ => None,
+        }
     }
 
     /// Hears one delivery attempt as the platform logs it (its attempt

@@ -65,6 +65,13 @@ pub trait Progress: Send + Sync {
     /// strategy's calls arrive in order, tagged with its `index`, but calls of
     /// different strategies interleave.
     fn event(&self, _index: usize, _event: &RunEvent) {}
+    /// A webhook strategy's world stopped (a shard's, for a strategy run
+    /// in shards), having held at most `most` delivery attempts at once:
+    /// the attempts of the payments still being delivered, which the
+    /// harness keeps until each payment's chains ended and folds then
+    /// (`crate::deliveries`). Not called when the platform's logs are read
+    /// at the run's end instead (crash faults, a store).
+    fn attempts_held(&self, _index: usize, _most: u64) {}
     /// A strategy's run ended.
     fn strategy_finished(&self, _index: usize, _report: &StrategyReport) {}
 }
@@ -847,16 +854,17 @@ impl<'s> World<'s> {
             outcomes.fold_attempts(
                 fold::spec_attempts(scenario, spec),
                 faults.silent_loss > 0.0 || faults.duplicate_rate > 0.0,
-                faults.duplicate_rate == 0.0,
             );
             if life.log().is_some() {
                 outcomes.keep_payments();
             } else {
-                let outcomes = outcomes.clone();
-                life.current()
-                    .fold_attempts(hooklab_platform::AttemptSink::to(move |a| {
-                        outcomes.attempt(a)
-                    }));
+                // Each payment is done when its chains ended: two for an
+                // event the platform sends twice, which it says first.
+                let (each, twice) = (outcomes.clone(), outcomes.clone());
+                life.current().fold_attempts(
+                    hooklab_platform::AttemptSink::to(move |a| each.attempt(a))
+                        .with_duplicates(move |p| twice.duplicated(p)),
+                );
             }
         }
 
@@ -1169,6 +1177,9 @@ impl<'s> World<'s> {
         while let Ok(event) = events_rx.try_recv() {
             progress.event(index, &event);
             recorder.record(&event);
+        }
+        if let Some(most) = outcomes.attempts_held_most() {
+            progress.attempts_held(index, most as u64);
         }
         // Read once every server stopped: both ends counted the last exchange.
         if let Some(failed) = life.failure() {

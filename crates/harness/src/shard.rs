@@ -243,6 +243,10 @@ impl Progress for ShardProgress<'_> {
     fn event(&self, index: usize, event: &RunEvent) {
         self.inner.event(index, event);
     }
+
+    fn attempts_held(&self, index: usize, most: u64) {
+        self.inner.attempts_held(index, most);
+    }
 }
 
 /// The sum of two ends' counts, as K connection pools would count them.

@@ -132,12 +132,27 @@ pub struct DeliveryAttempt {
 /// ([`crate::Platform::fold_attempts`]), so that it needs no log of the
 /// whole run (a million attempts were some 545 MB at its end).
 #[derive(Clone)]
-pub struct AttemptSink(Arc<dyn Fn(&DeliveryAttempt) + Send + Sync>);
+pub struct AttemptSink {
+    attempt: Arc<dyn Fn(&DeliveryAttempt) + Send + Sync>,
+    duplicated: Option<Arc<dyn Fn(&PaymentId) + Send + Sync>>,
+}
 
 impl AttemptSink {
     /// A sink that calls `f` with each attempt, in the log's order.
     pub fn to(f: impl Fn(&DeliveryAttempt) + Send + Sync + 'static) -> Self {
-        AttemptSink(Arc::new(f))
+        AttemptSink {
+            attempt: Arc::new(f),
+            duplicated: None,
+        }
+    }
+
+    /// Also calls `f` with the payment of each event sent twice (the
+    /// injected duplicates of [`crate::PlatformConfig::duplicate_rate`]),
+    /// before either copy's first attempt is queued: that event's attempts
+    /// make two chains, each ended by an attempt that announces no retry.
+    pub fn with_duplicates(mut self, f: impl Fn(&PaymentId) + Send + Sync + 'static) -> Self {
+        self.duplicated = Some(Arc::new(f));
+        self
     }
 }
 
@@ -188,7 +203,7 @@ impl DeliveryLog {
     pub(crate) fn record(&self, attempt: DeliveryAttempt, retention: &crate::Retention) {
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(sink) = self.sink.get() {
-            (sink.0)(&attempt);
+            (sink.attempt)(&attempt);
         }
         kept.next_seq += 1;
         let seq = kept.next_seq;
@@ -229,6 +244,13 @@ impl DeliveryLog {
                 }
                 self.dropped.fetch_add(1, Ordering::Relaxed);
             }
+        }
+    }
+
+    /// Tells the sink, if it listens, that `payment`'s event is sent twice.
+    pub(crate) fn duplicated(&self, payment: &PaymentId) {
+        if let Some(f) = self.sink.get().and_then(|s| s.duplicated.as_ref()) {
+            f(payment);
         }
     }
 
@@ -545,6 +567,7 @@ impl Ctx {
             // Fault injection: a sender that sometimes delivers twice, as
             // at-least-once senders do.
             if shared.chance(shared.config.duplicate_rate) {
+                shared.deliveries.duplicated(&delivery.payment_id);
                 self.first_attempt(delivery.clone(), &mut spare);
             }
             self.first_attempt(delivery, &mut spare);

@@ -2,13 +2,16 @@
 //! run's [`DeliveryDraws`] payment by payment as each is done.
 //!
 //! The platform hands every attempt over as it is logged
-//! ([`hooklab_platform::Platform::fold_attempts`]), in the log's order.
-//! A payment is done when its chain ended: an attempt that announced no
-//! retry (it was acknowledged, or the schedule ran out). That holds when
-//! every event is sent once to its merchant's one endpoint; a sender that
-//! duplicates events starts a second chain that may end later, so under
-//! duplicates every payment waits for the run's end (as all of them did
-//! before). What is still here then is folded by [`InFlight::finish`].
+//! ([`hooklab_platform::Platform::fold_attempts`]), in the log's order,
+//! and says which events it sends twice (the injected duplicates,
+//! [`hooklab_platform::AttemptSink::with_duplicates`]) before either
+//! copy's first attempt is queued. A payment is done when each of its
+//! chains ended, a chain with an attempt that announced no retry (it was
+//! acknowledged, or the schedule ran out): one chain when the event is
+//! sent once to its merchant's one endpoint, two when it is sent twice.
+//! A chain that ends with no attempt logged (its endpoint disabled while
+//! it waited) leaves its payment here; what is still here at the run's end
+//! is folded by [`InFlight::finish`].
 
 use super::DeliveryDraws;
 use hooklab_core::clock::Micros;
@@ -23,27 +26,35 @@ struct Pending {
     order: Option<usize>,
     /// When the shop learned its order by webhook, if it has.
     known_at: Option<Micros>,
+    /// Whether its event is sent twice (two chains to end, not one).
+    twice: bool,
+    /// How many of its chains ended.
+    ended: u8,
     /// Its attempts so far, in the log's order.
     attempts: Vec<DeliveryAttempt>,
 }
 
+impl Pending {
+    /// Whether every chain of the payment ended.
+    fn done(&self) -> bool {
+        self.ended > u8::from(self.twice)
+    }
+}
+
 /// The payments settled whose attempts may not all be over.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct InFlight {
     pending: HashMap<PaymentId, Pending>,
-    /// Whether a chain's end is its payment's last attempt (no
-    /// duplicates): then a payment is folded as soon as it ends.
-    chain_ends_payment: bool,
+    /// Attempts held now, all payments in flight together.
+    held: usize,
+    /// The most attempts held at once so far.
+    most: usize,
 }
 
 impl InFlight {
-    /// Nothing in flight; `chain_ends_payment`: whether each event is
-    /// delivered in one chain (the scenario duplicates none).
-    pub fn new(chain_ends_payment: bool) -> Self {
-        InFlight {
-            pending: HashMap::new(),
-            chain_ends_payment,
-        }
+    /// Nothing in flight.
+    pub fn new() -> Self {
+        InFlight::default()
     }
 
     /// How many payments are in flight.
@@ -55,7 +66,13 @@ impl InFlight {
     /// How many attempts are held, all payments in flight together.
     #[cfg(test)]
     pub fn attempts_held(&self) -> usize {
-        self.pending.values().map(|p| p.attempts.len()).sum()
+        self.held
+    }
+
+    /// The most attempts held at once so far (the attempt being folded
+    /// counted in).
+    pub fn most_held(&self) -> usize {
+        self.most
     }
 
     /// Hears that `payment`, order `k`'s, settled (its event is queued).
@@ -73,6 +90,22 @@ impl InFlight {
         }
     }
 
+    /// Hears that `payment`'s event is sent twice, before either copy's
+    /// first attempt is queued: the payment is done when both chains ended.
+    pub fn duplicated(&mut self, payment: &PaymentId) {
+        if let Some(p) = self.pending.get_mut(payment) {
+            p.twice = true;
+        } else {
+            self.pending.insert(
+                payment.clone(),
+                Pending {
+                    twice: true,
+                    ..Pending::default()
+                },
+            );
+        }
+    }
+
     /// Hears that the shop learned `payment`'s order by webhook at `at`
     /// (while the attempt that told it was on the wire, so before that
     /// attempt ended and its payment was done).
@@ -83,7 +116,7 @@ impl InFlight {
     }
 
     /// Takes one attempt as it ended: counted at once, and folded with
-    /// its payment's others when it ends the payment.
+    /// its payment's others when it ends the payment's last chain.
     pub fn attempt(
         &mut self,
         a: &DeliveryAttempt,
@@ -91,23 +124,32 @@ impl InFlight {
         notified: impl Fn(usize) -> bool,
     ) {
         draws.count(a);
-        let ends = self.chain_ends_payment && a.next_attempt_at.is_none();
+        let ends_chain = a.next_attempt_at.is_none();
+        self.most = self.most.max(self.held + 1);
         let Some(p) = self.pending.get_mut(&a.payment_id) else {
             // A payment whose settlement was not announced (none is
-            // delivered before it is): folded on its own, with no order.
+            // delivered before it is) and not sent twice: folded on its
+            // own, with no order.
             let pending = Pending {
                 attempts: vec![a.clone()],
+                ended: u8::from(ends_chain),
                 ..Pending::default()
             };
-            if ends {
+            if pending.done() {
                 fold(pending, draws, &notified);
             } else {
+                self.held += 1;
                 self.pending.insert(a.payment_id.clone(), pending);
             }
             return;
         };
         p.attempts.push(a.clone());
-        if ends && let Some(p) = self.pending.remove(&a.payment_id) {
+        p.ended = p.ended.saturating_add(u8::from(ends_chain));
+        self.held += 1;
+        if p.done()
+            && let Some(p) = self.pending.remove(&a.payment_id)
+        {
+            self.held -= p.attempts.len();
             fold(p, draws, &notified);
         }
     }
@@ -117,6 +159,7 @@ impl InFlight {
         for (_, p) in self.pending.drain() {
             fold(p, draws, &notified);
         }
+        self.held = 0;
     }
 }
 

@@ -21,6 +21,8 @@
 //! - `rate_limit`: the poller behind the platform's token bucket against
 //!   the replay of that bucket (a virtual copy of
 //!   `scenarios/rate-limited-polling.toml`);
+//! - `attempts_held`: a webhook run with duplicates holds the attempts of
+//!   the payments in flight, not the run's;
 //! - `crash`: crash faults (virtual time, and once in real time), what each store and
 //!   acknowledgement loses;
 //! - `deadline`: the run's deadline waits out crashes and partitions
@@ -40,6 +42,7 @@
 //! the other test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attempts_held;
 mod crash;
 mod deadline;
 mod determinism;
