@@ -177,14 +177,13 @@ impl Api {
         Taken::Answered(answer.unwrap_or_else(|e| e.answer(self.lang(&parts.headers))))
     }
 
-    /// `GET /v1/payments/{id}`, as [`payments::get`] answers it.
+    /// `GET /v1/payments/{id}`, as [`payments::get`] answers it (the
+    /// caller and the read under one hold of the ledger's lock:
+    /// [`payments::poll_now`]).
     fn payment(&self, request: &Request, id: &PaymentId) -> Response {
-        let shared = &self.shared;
-        let answer = Caller::admit(shared, request.headers()).and_then(|merchant| {
-            let headers = IfNoneMatch::of(request.headers());
-            payments::answer_now(shared, &merchant, id, &headers)
-        });
-        answer.unwrap_or_else(|e| e.answer(self.lang(request.headers())))
+        let headers = IfNoneMatch::of(request.headers());
+        payments::poll_now(&self.shared, request.headers(), id, &headers)
+            .unwrap_or_else(|e| e.answer(self.lang(request.headers())))
     }
 
     /// `GET /v1/events`, as [`events::list`] answers it.
