@@ -47,6 +47,9 @@
 #   LATENCY_RUNS=3 LATENCY_MAX_LOAD=0.5 LATENCY_WAIT=120
 #   LATENCY_AGAIN=0 (1: run the latency stage once more at the end, where
 #   it used to run, and print it beside the first, not judged)
+#   CHECK_AA=0 (1: before the status endpoint, the same comparison of the
+#   bare app against itself, not judged: what its median and spread are
+#   when both sides do the same work, the method's own noise right then)
 # Each round's signed deliveries carry the timestamp of their writing, and
 # the receiver accepts 5 minutes of skew (the script fails if any delivery
 # is refused).
@@ -77,6 +80,7 @@ LATENCY_RUNS=${LATENCY_RUNS:-3}
 LATENCY_MAX_LOAD=${LATENCY_MAX_LOAD:-0.5}
 LATENCY_WAIT=${LATENCY_WAIT:-120}
 LATENCY_AGAIN=${LATENCY_AGAIN:-0}
+CHECK_AA=${CHECK_AA:-0}
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 target_dir=${CARGO_TARGET_DIR:-$repo/target}
@@ -344,6 +348,15 @@ fresh_deliveries() {
     http_get "${url[control]}/deliveries?round=$1" >/dev/null
 }
 
+if [[ $CHECK_AA == 1 ]]; then
+    say ""
+    say "== the method's own spread: the bare app against itself, the same rounds (not judged)"
+    stage_start
+    aa_out=$(compare bare-again "$work/status.lua" "${url[bare]}" 1.00 | sed 's/, target >= 1.00: \(met\|MISSED\)//')
+    say "$aa_out"
+    stage_note
+    aa_line=$(grep '^bare-again/bare' <<<"$aa_out")
+fi
 say ""
 say "== status endpoint: GET /v1/payments/{id} ($PAYMENTS pending payments)"
 stage_start
@@ -454,6 +467,7 @@ say ""
 say "== summary"
 say "$status_line"
 if [[ -n $status_order ]]; then say "$status_order"; fi
+if [[ $CHECK_AA == 1 ]]; then say "   (the bare app against itself, not judged: $aa_line)"; fi
 say "$receiver_line"
 if [[ -n $receiver_order ]]; then say "$receiver_order"; fi
 sort -g <<<"$pair_ratios" | awk -v r="$burst_rate" -v ok="$burst_ok" -v c="$ceiling" -v crange="$ceiling_range" -v range="$burst_range" \
