@@ -34,7 +34,9 @@
 # and the TIME_WAIT sockets left at its end.
 #
 # Every server binds 127.0.0.1:0; wrk runs bounded (-d). Knobs (environment):
-#   DURATION=3s CONNECTIONS=32 THREADS=2 ROUNDS=6 PAYMENTS=10000 ORDERS=10000
+#   DURATION=2s CONNECTIONS=32 THREADS=2 ROUNDS=8 PAYMENTS=10000 ORDERS=10000
+#   (ROUNDS rounds of one bare and one target run each, the order
+#   alternating round by round: see compare below; keep ROUNDS even)
 #   DELIVERIES (signed deliveries per round; default 150,000 per second of
 #   DURATION, above what even the bare app answers on this machine, so no
 #   webhook-id repeats within a round; the load target writes each round's
@@ -45,6 +47,9 @@
 #   LATENCY_RUNS=3 LATENCY_MAX_LOAD=0.5 LATENCY_WAIT=120
 #   LATENCY_AGAIN=0 (1: run the latency stage once more at the end, where
 #   it used to run, and print it beside the first, not judged)
+#   CHECK_AA=0 (1: before the status endpoint, the same comparison of the
+#   bare app against itself, not judged: what its median and spread are
+#   when both sides do the same work, the method's own noise right then)
 # Each round's signed deliveries carry the timestamp of their writing, and
 # the receiver accepts 5 minutes of skew (the script fails if any delivery
 # is refused).
@@ -52,10 +57,10 @@
 # Needs: cargo; wrk (installed with apt-get if missing, as root or via sudo).
 set -euo pipefail
 
-DURATION=${DURATION:-3s}
+DURATION=${DURATION:-2s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
-ROUNDS=${ROUNDS:-6}
+ROUNDS=${ROUNDS:-8}
 PAYMENTS=${PAYMENTS:-10000}
 ORDERS=${ORDERS:-10000}
 # DURATION in seconds (wrk's `3s`, `1m` or a bare number of seconds).
@@ -75,6 +80,7 @@ LATENCY_RUNS=${LATENCY_RUNS:-3}
 LATENCY_MAX_LOAD=${LATENCY_MAX_LOAD:-0.5}
 LATENCY_WAIT=${LATENCY_WAIT:-120}
 LATENCY_AGAIN=${LATENCY_AGAIN:-0}
+CHECK_AA=${CHECK_AA:-0}
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 target_dir=${CARGO_TARGET_DIR:-$repo/target}
@@ -178,7 +184,7 @@ latency_runs
 latency_when+="; CPUs $(sed -n 's/.*CPUs \([^ ]*\) busy and \([^ ]*\) stolen.*/\1 busy, \2 stolen/p' <<<"$stage_machine") during it"
 
 say ""
-say "== load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS round(s), bare and target alternating"
+say "== load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS round(s), bare and target alternating (bare first in odd rounds, the target first in even ones)"
 
 # --- lua scripts -------------------------------------------------------------
 cat >"$work/status.lua" <<'LUA'
@@ -285,35 +291,55 @@ rps() {
 }
 
 # compare NAME SCRIPT TARGET_URL TARGET_RATIO [PREPARE]: bare vs target,
-# alternating; PREPARE (a command) runs before each round's bare run with
-# the round's number. The verdict is on the median of the rounds' ratios: on
-# a shared machine one round can lose half its CPU to someone's build, and a
-# median of short rounds shrugs that off where a ratio of sums does not. The
-# ratio of the sums and the rounds' spread are printed beside it, and the
-# target's replayed requests, if any (the bare app's do not matter: it
+# in ROUNDS rounds of one wrk run each (DURATION, the same for both), the
+# order alternating from round to round: bare first in odd rounds, the
+# target first in even ones (B T | T B | B T ...). PREPARE (a command) runs
+# before each round's first run with the round's number. A round's ratio is
+# its target run over its bare run; the verdict is on the median of the
+# rounds' ratios: on a shared machine one round can lose half its CPU to
+# someone's build, and a median of short rounds shrugs that off where a
+# ratio of sums does not. The order alternates because a VM's speed drifts
+# over seconds: with bare always first, a drift during the rounds moved
+# every ratio the same way; alternating, it moves odd and even rounds in
+# opposite directions, and their medians are printed apart (bare first,
+# target first) so a drift shows as a gap between the two. The ratio of the
+# sums, the range and the interquartile range are printed beside it, and
+# the target's replayed requests, if any (the bare app's do not matter: it
 # reads no body).
 compare() {
-    local name=$1 script=$2 target=$3 goal=$4 prepare=${5:-} b t t_replayed ratios=""
+    local name=$1 script=$2 target=$3 goal=$4 prepare=${5:-} b t t_replayed ratios="" order
     local sum_b=0 sum_t=0 replayed=0
     for ((r = 1; r <= ROUNDS; r++)); do
         if [[ -n $prepare ]]; then $prepare "$r"; fi
-        read -r b _ <<<"$(ROUND=$r rps "$script" "${url[bare]}")"
-        read -r t t_replayed <<<"$(ROUND=$r rps "$script" "$target")"
+        if ((r % 2)); then
+            order="bare first"
+            read -r b _ <<<"$(ROUND=$r rps "$script" "${url[bare]}")"
+            read -r t t_replayed <<<"$(ROUND=$r rps "$script" "$target")"
+        else
+            order="$name first"
+            read -r t t_replayed <<<"$(ROUND=$r rps "$script" "$target")"
+            read -r b _ <<<"$(ROUND=$r rps "$script" "${url[bare]}")"
+        fi
         local note=""
         if ((t_replayed > 0)); then note=" ($t_replayed of its requests REPLAYED: raise DELIVERIES)"; fi
         replayed=$((replayed + t_replayed))
-        say "   round $r: bare $b req/s, $name $t req/s, ratio $(awk -v b="$b" -v t="$t" 'BEGIN {printf "%.3f", t / b}')$note"
-        ratios+="$(awk -v b="$b" -v t="$t" 'BEGIN {print t / b}')"$'\n'
+        say "   round $r ($order): bare $b req/s, $name $t req/s, ratio $(awk -v b="$b" -v t="$t" 'BEGIN {printf "%.3f", t / b}')$note"
+        ratios+="$(awk -v b="$b" -v t="$t" -v o=$((r % 2)) 'BEGIN {print t / b, o}')"$'\n'
         sum_b=$(awk -v a="$sum_b" -v x="$b" 'BEGIN {print a + x}')
         sum_t=$(awk -v a="$sum_t" -v x="$t" 'BEGIN {print a + x}')
     done
     sort -g <<<"${ratios%$'\n'}" | awk -v n="$name" -v b="$sum_b" -v t="$sum_t" -v g="$goal" -v r="$ROUNDS" -v p="$replayed" '
-        { v[NR] = $1 }
+        function median(a, k) { return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
+        # The q-quantile of the sorted a[1..k], interpolated between ranks.
+        function quantile(a, k, q,    h, l) { h = 1 + (k - 1) * q; l = int(h); return (l >= k) ? a[k] : a[l] + (h - l) * (a[l + 1] - a[l]) }
+        { v[NR] = $1; if ($2 == 1) first[++nf] = $1; else second[++ns] = $1 }
         END {
-            med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf "%s/bare = %.3f (median of %d rounds; range %.3f..%.3f; ratio of sums %.3f), target >= %.2f: %s   (mean %.0f vs %.0f req/s)%s\n",
-                n, med, NR, v[1], v[NR], t / b, g, (med >= g ? "met" : "MISSED"), t / r, b / r,
-                (p > 0 ? sprintf("; %d requests REPLAYED (raise DELIVERIES)", p) : "") }'
+            med = median(v, NR)
+            printf "%s/bare = %.3f (median of %d rounds; range %.3f..%.3f, interquartile %.3f..%.3f; ratio of sums %.3f), target >= %.2f: %s   (mean %.0f vs %.0f req/s)%s\n",
+                n, med, NR, v[1], v[NR], quantile(v, NR, 0.25), quantile(v, NR, 0.75), t / b, g, (med >= g ? "met" : "MISSED"), t / r, b / r,
+                (p > 0 ? sprintf("; %d requests REPLAYED (raise DELIVERIES)", p) : "")
+            if (nf > 0 && ns > 0)
+                printf "   (by order: bare first %.3f, median of %d; %s first %.3f, median of %d)\n", median(first, nf), nf, n, median(second, ns), ns }'
 }
 
 # fresh_deliveries R: has the load target write round R's signed deliveries
@@ -322,20 +348,31 @@ fresh_deliveries() {
     http_get "${url[control]}/deliveries?round=$1" >/dev/null
 }
 
+if [[ $CHECK_AA == 1 ]]; then
+    say ""
+    say "== the method's own spread: the bare app against itself, the same rounds (not judged)"
+    stage_start
+    aa_out=$(compare bare-again "$work/status.lua" "${url[bare]}" 1.00 | sed 's/, target >= 1.00: \(met\|MISSED\)//')
+    say "$aa_out"
+    stage_note
+    aa_line=$(grep '^bare-again/bare' <<<"$aa_out")
+fi
 say ""
 say "== status endpoint: GET /v1/payments/{id} ($PAYMENTS pending payments)"
 stage_start
 status_out=$(compare platform "$work/status.lua" "${url[platform]}" 0.90)
 say "$status_out"
 stage_note
-status_line=$(tail -1 <<<"$status_out")
+status_line=$(grep '^platform/bare' <<<"$status_out")
+status_order=$(grep '^   (by order' <<<"$status_out" || true)
 say ""
 say "== webhook receiver: POST /webhooks/payments (signed, distinct webhook-ids, $ORDERS placed orders, $DELIVERIES deliveries a round)"
 stage_start
 receiver_out=$(compare receiver "$work/event.lua" "${url[receiver]}" 0.75 fresh_deliveries)
 say "$receiver_out"
 stage_note
-receiver_line=$(tail -1 <<<"$receiver_out")
+receiver_line=$(grep '^receiver/bare' <<<"$receiver_out")
+receiver_order=$(grep '^   (by order' <<<"$receiver_out" || true)
 say ""
 stats=$(http_get "${url[control]}/stats")
 say "   server counts: $stats"
@@ -429,7 +466,10 @@ if [[ -n $burst_shape && $burst_shape == "$ceiling_shape" ]]; then same_shape=tr
 say ""
 say "== summary"
 say "$status_line"
+if [[ -n $status_order ]]; then say "$status_order"; fi
+if [[ $CHECK_AA == 1 ]]; then say "   (the bare app against itself, not judged: $aa_line)"; fi
 say "$receiver_line"
+if [[ -n $receiver_order ]]; then say "$receiver_order"; fi
 sort -g <<<"$pair_ratios" | awk -v r="$burst_rate" -v ok="$burst_ok" -v c="$ceiling" -v crange="$ceiling_range" -v range="$burst_range" \
     -v same="$same_shape" -v bshape="$burst_shape" -v cshape="$ceiling_shape" '
     { v[NR] = $1 }

@@ -33,7 +33,9 @@
 //! Anything else goes to the router, unchanged. What the fast path runs is
 //! the handlers' own code (the API key and the rate limit,
 //! [`super::Caller::admit`]; the read, [`super::payments::answer_now`],
-//! [`super::events::answer_now`]); the layers it skips do nothing to these
+//! [`super::events::answer_now`]; for a payment the same steps with the
+//! rate limit and the read under one hold of the ledger's lock,
+//! [`super::payments::poll_now`]); the layers it skips do nothing to these
 //! answers (they are 2xx or 304, or the API's own JSON refusals, which the
 //! error-shape layer passes through). So it holds in real mode as well as in
 //! virtual runs: the same bytes, counts and refusals; the tests in
@@ -177,14 +179,13 @@ impl Api {
         Taken::Answered(answer.unwrap_or_else(|e| e.answer(self.lang(&parts.headers))))
     }
 
-    /// `GET /v1/payments/{id}`, as [`payments::get`] answers it.
+    /// `GET /v1/payments/{id}`, as [`payments::get`] answers it (the
+    /// caller and the read under one hold of the ledger's lock:
+    /// [`payments::poll_now`]).
     fn payment(&self, request: &Request, id: &PaymentId) -> Response {
-        let shared = &self.shared;
-        let answer = Caller::admit(shared, request.headers()).and_then(|merchant| {
-            let headers = IfNoneMatch::of(request.headers());
-            payments::answer_now(shared, &merchant, id, &headers)
-        });
-        answer.unwrap_or_else(|e| e.answer(self.lang(request.headers())))
+        let headers = IfNoneMatch::of(request.headers());
+        payments::poll_now(&self.shared, request.headers(), id, &headers)
+            .unwrap_or_else(|e| e.answer(self.lang(request.headers())))
     }
 
     /// `GET /v1/events`, as [`events::list`] answers it.

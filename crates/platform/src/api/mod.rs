@@ -151,15 +151,39 @@ pub(crate) struct Caller(pub(crate) MerchantId);
 
 impl Caller {
     /// The merchant whose key `headers` carry, if it may go now: what the
-    /// extractor does, callable without axum (see [`fast`]).
+    /// extractor does, callable without axum (see [`fast`]). The steps are
+    /// [`Caller::key`], the rate limit under the ledger's lock, then
+    /// [`Caller::admitted`] or [`Caller::denied`]; a plain poll on the fast
+    /// path takes them one by one, so that its status read shares the one
+    /// lock and the one clock reading (`payments::poll_now`).
     pub(crate) fn admit(
         shared: &Shared,
         headers: &http::HeaderMap,
     ) -> Result<MerchantId, ApiError> {
+        let key = Caller::key(shared, headers)?;
+        let now = shared.clock.now();
+        let verdict = shared.ledger().merchants.admit(key, now);
+        match verdict {
+            Ok(merchant) => {
+                Caller::admitted(shared);
+                Ok(merchant)
+            }
+            Err(denied) => Err(Caller::denied(shared, denied)),
+        }
+    }
+
+    /// The API key `headers` carry (`None`: no `Authorization`), or the
+    /// refusal, counted, of two keys or of a scheme other than `Bearer`:
+    /// what [`Caller::admit`] checks before the rate limit, without a lock.
+    pub(crate) fn key<'h>(
+        shared: &Shared,
+        headers: &'h http::HeaderMap,
+    ) -> Result<Option<&'h str>, ApiError> {
         // Two keys: which merchant is asking is a guess (as with two
         // Idempotency-Keys), so neither is taken.
         let mut keys = headers.get_all(http::header::AUTHORIZATION).iter();
-        if keys.next().is_some() && keys.next().is_some() {
+        let first = keys.next();
+        if first.is_some() && keys.next().is_some() {
             return Err(refuse(
                 shared,
                 ApiError::BadParameter {
@@ -171,31 +195,31 @@ impl Caller {
                 },
             ));
         }
-        let header = headers
-            .get(http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let key = match header.map(bearer_key) {
-            None => None,
-            Some(Ok(key)) => Some(key),
+        match first.and_then(|v| v.to_str().ok()).map(bearer_key) {
+            None => Ok(None),
+            Some(Ok(key)) => Ok(Some(key)),
             Some(Err(scheme)) => {
                 shared.served.unauthorized.fetch_add(1, Ordering::Relaxed);
-                return Err(ApiError::AuthScheme(scheme.to_owned()));
+                Err(ApiError::AuthScheme(scheme.to_owned()))
             }
-        };
-        let now = shared.clock.now();
-        let verdict = shared.ledger().merchants.admit(key, now);
-        match verdict {
-            Ok(merchant) => {
-                conditional::note_request(shared);
-                Ok(merchant)
-            }
-            Err(Denied::Unauthorized) => {
+        }
+    }
+
+    /// What [`Caller::admit`] does once the rate limit let a merchant in.
+    pub(crate) fn admitted(shared: &Shared) {
+        conditional::note_request(shared);
+    }
+
+    /// The refusal, counted, of a key the rate limit did not let in.
+    pub(crate) fn denied(shared: &Shared, denied: Denied) -> ApiError {
+        match denied {
+            Denied::Unauthorized => {
                 shared.served.unauthorized.fetch_add(1, Ordering::Relaxed);
-                Err(ApiError::Unauthorized)
+                ApiError::Unauthorized
             }
-            Err(Denied::RateLimited { retry_after_secs }) => {
+            Denied::RateLimited { retry_after_secs } => {
                 shared.served.rate_limited.fetch_add(1, Ordering::Relaxed);
-                Err(ApiError::RateLimited { retry_after_secs })
+                ApiError::RateLimited { retry_after_secs }
             }
         }
     }

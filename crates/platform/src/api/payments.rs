@@ -277,8 +277,8 @@ pub(crate) async fn get(
 
 /// A poll that does not wait (no `?wait=`): one status read, answered
 /// conditionally. What [`super::long_poll::payment`] does when it is not
-/// asked to wait, without its future; the handler and the fast path
-/// ([`super::fast`]) both answer plain polls here.
+/// asked to wait, without its future; the handler answers plain polls here,
+/// the fast path ([`super::fast`]) in [`poll_now`].
 pub(super) fn answer_now(
     shared: &Shared,
     merchant: &MerchantId,
@@ -286,6 +286,49 @@ pub(super) fn answer_now(
     headers: &super::conditional::IfNoneMatch,
 ) -> Result<Response, ApiError> {
     let (json, pending) = read(shared, merchant, id)?;
+    Ok(answer_read(shared, merchant, id, headers, json, pending))
+}
+
+/// [`Caller::admit`] and then [`answer_now`], for the fast path: the same
+/// steps, counts and answers, but the rate limit and the status read share
+/// one hold of the ledger's lock and one reading of the clock (the handler
+/// takes the lock twice and reads the clock twice: on two cores serving
+/// polls the lock is contended, and a thread that finds it held parks). A
+/// virtual run's clock does not move within a call, so there both readings
+/// were this one.
+pub(super) fn poll_now(
+    shared: &Shared,
+    request: &http::HeaderMap,
+    id: &PaymentId,
+    headers: &super::conditional::IfNoneMatch,
+) -> Result<Response, ApiError> {
+    let key = Caller::key(shared, request)?;
+    let now = shared.clock.now();
+    let mut ledger = shared.ledger();
+    let merchant = match ledger.merchants.admit(key, now) {
+        Ok(merchant) => merchant,
+        Err(denied) => {
+            drop(ledger);
+            return Err(Caller::denied(shared, denied));
+        }
+    };
+    let read = read_in(shared, ledger, &merchant, id, now);
+    // What `admit` does after the verdict: it touches neither the ledger nor
+    // anything the read changes, so after the read is the same.
+    Caller::admitted(shared);
+    let (json, pending) = read?;
+    Ok(answer_read(shared, &merchant, id, headers, json, pending))
+}
+
+/// A status read's answer: 200 with the JSON or 304, its tag, the counts.
+fn answer_read(
+    shared: &Shared,
+    merchant: &MerchantId,
+    id: &PaymentId,
+    headers: &super::conditional::IfNoneMatch,
+    json: Bytes,
+    pending: bool,
+) -> Response {
     let etag = super::conditional::payment_etag(id, pending);
     let (response, not_modified) =
         super::conditional::answer(shared, merchant, headers, etag, || json_response(json));
@@ -295,7 +338,7 @@ pub(super) fn answer_now(
             shared.served.polls_pending.fetch_add(1, Ordering::Relaxed);
         }
     }
-    Ok(response)
+    response
 }
 
 /// One status read: the payment's JSON and whether it is still pending.
@@ -304,10 +347,21 @@ pub(super) fn answer_now(
 /// payment JSON rendered beforehand (see [`crate::ledger::PaymentRecord`]).
 fn read(shared: &Shared, merchant: &MerchantId, id: &PaymentId) -> Result<(Bytes, bool), ApiError> {
     let now = shared.clock.now();
+    read_in(shared, shared.ledger(), merchant, id, now)
+}
+
+/// [`read`] at `now`, in the ledger `ledger` holds locked (released before
+/// the settlement, if any, is queued).
+fn read_in(
+    shared: &Shared,
+    mut ledger: std::sync::MutexGuard<'_, crate::ledger::Ledger>,
+    merchant: &MerchantId,
+    id: &PaymentId,
+    now: hooklab_core::clock::Micros,
+) -> Result<(Bytes, bool), ApiError> {
     // The lock is released before the settlement (if any) is queued; a
     // durable store commits it first.
     let (read, targets) = {
-        let mut ledger = shared.ledger();
         let read = ledger.read_status(merchant, id, now, &shared.clock);
         let targets = match read.as_ref().and_then(|r| r.settled.as_ref()) {
             Some(settled) => {
@@ -315,6 +369,7 @@ fn read(shared: &Shared, merchant: &MerchantId, id: &PaymentId) -> Result<(Bytes
             }
             None => Vec::new(),
         };
+        drop(ledger);
         (read, targets)
     };
     let outbox = match read.as_ref().and_then(|r| r.settled.as_ref()) {

@@ -158,6 +158,21 @@ async fn the_fast_path_answers_every_request_as_the_router_does() {
         req("GET", "/v1/payments/pay_000001?other=1"),
         req("GET", "/v1/payments/pay_000001").no_key(),
         req("GET", "/v1/payments/pay_000001").header("authorization", "Bearer sk_nope"),
+        req("GET", "/v1/payments/pay_000001")
+            .no_key()
+            .header("authorization", "Bearer sk_nope"),
+        req("GET", "/v1/payments/pay_000001")
+            .no_key()
+            .header("authorization", "Basic abc"),
+        req("GET", "/v1/payments/pay_000001")
+            .no_key()
+            .header("authorization", "Bearer"),
+        req("GET", "/v1/payments/pay_000001")
+            .no_key()
+            .header("authorization", format!("bearer\t{KEY} ").as_str()),
+        req("GET", "/v1/payments/pay_000001")
+            .no_key()
+            .header("authorization", format!("Bearer {OTHER_KEY}").as_str()),
         req("GET", "/v1/payments/pay_000001").header("content-length", "3000000"),
         req("HEAD", "/v1/payments/pay_000001"),
         req("DELETE", "/v1/payments/pay_000001"),
@@ -196,6 +211,18 @@ async fn the_fast_path_answers_every_request_as_the_router_does() {
         all_three(three, &req("GET", "/v1/events?after=evt_000002")).await;
     }
     assert!(fast.served().rate_limited > 0);
+    // The status read past the rate limit too, once the bucket refilled:
+    // its 200s, 304s (which give their token back) and then 429s.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let limited = fast.served().rate_limited;
+    for n in 0..120 {
+        let r = match n % 3 {
+            0 => req("GET", "/v1/payments/pay_000001").header("if-none-match", "\"pay_000001.2\""),
+            _ => req("GET", "/v1/payments/pay_000002"),
+        };
+        all_three(three, &r).await;
+    }
+    assert!(fast.served().rate_limited > limited);
     assert_eq!(fast.served(), slow.served());
     assert_eq!(bare.served(), slow.served());
 }
