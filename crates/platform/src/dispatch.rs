@@ -134,8 +134,12 @@ pub struct DeliveryAttempt {
 #[derive(Clone)]
 pub struct AttemptSink {
     attempt: Arc<dyn Fn(&DeliveryAttempt) + Send + Sync>,
-    duplicated: Option<Arc<dyn Fn(&PaymentId) + Send + Sync>>,
+    duplicated: Option<Duplicated>,
 }
+
+/// What an [`AttemptSink`] is told when an event is sent twice: the
+/// payment whose delivery chains are two.
+type Duplicated = Arc<dyn Fn(&PaymentId) + Send + Sync>;
 
 impl AttemptSink {
     /// A sink that calls `f` with each attempt, in the log's order.
