@@ -961,8 +961,9 @@ fn plain_json_text(text: &str) -> bool {
     // Folded without an early exit, so the compiler checks many bytes an
     // instruction (an id or a time is a few dozen bytes, and almost always
     // plain); `all` stopped to branch on every byte.
-    text.bytes()
-        .fold(true, |plain, b| plain & (b >= 0x20) & (b != b'"') & (b != b'\\'))
+    text.bytes().fold(true, |plain, b| {
+        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
+    })
 }
 
 /// One signed POST, with its timeout. Returns the result and, for a 429 or

@@ -170,8 +170,9 @@ fn plain_json_text(text: &str) -> bool {
     // Folded without an early exit, so the compiler checks many bytes an
     // instruction (an id or a time is a few dozen bytes, and almost always
     // plain); `all` stopped to branch on every byte.
-    text.bytes()
-        .fold(true, |plain, b| plain & (b >= 0x20) & (b != b'"') & (b != b'\\'))
+    text.bytes().fold(true, |plain, b| {
+        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
+    })
 }
 
 /// `payment`'s JSON, the bytes `serde_json::to_vec` writes for it, in a
