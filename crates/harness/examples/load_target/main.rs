@@ -36,6 +36,18 @@ mod stages;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// The allocator the shipped `hooklab` binary uses (mimalloc 2, see
+/// `crates/cli/src/main.rs`), so every stage measures the platform, the
+/// receiver and the dispatcher as `hooklab platform` and `hooklab shop`
+/// run them. Both sides of each comparison (the bare app, the transport's
+/// ceiling) share the process, so they share it too. Until 2026-12-03 the
+/// load target ran on glibc's malloc, whose locks cost the dispatcher's
+/// burst more than its ceiling: the burst frees on the lane workers what
+/// settlement allocated on another thread (BENCHMARKS.md, "Dispatcher burst
+/// against its ceiling: where the gap is").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The load target of `scripts/load.sh`.
 #[derive(Debug, Parser)]
 #[command(name = "load_target")]
