@@ -1103,6 +1103,18 @@ mod tests {
             (Verdict::Fail, Some(Note::TooSlow(10_001)))
         );
         assert_eq!(g(answered(500, 1)), (Verdict::Fail, Some(Note::Refused)));
+        // A tester's finding: 12 s passed a Standard Webhooks receiver
+        // (Svix waits 15 s) with no word of GitHub's 10 s. Past GitHub's
+        // limit fails, whatever the scheme's own.
+        let svix = Duration::from_secs(15);
+        assert_eq!(
+            grade(Case::AnswersFast, &[answered(200, 12_000)], svix),
+            (Verdict::Fail, Some(Note::TooSlow(12_000)))
+        );
+        assert_eq!(
+            grade(Case::AnswersFast, &[answered(200, 9_000)], svix),
+            (Verdict::Warn, Some(Note::Slow(9_000)))
+        );
     }
 
     #[test]
