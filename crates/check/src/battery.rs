@@ -400,9 +400,7 @@ pub async fn run_with(
                         case,
                         Note::TimingTooSlow(u64::try_from(each.as_millis()).unwrap_or(u64::MAX)),
                     )),
-                    Ok(samples) => {
-                        timing::run(&target, &mut signer, samples, left, progress).await
-                    }
+                    Ok(samples) => timing::run(&target, &mut signer, samples, left, progress).await,
                 }?;
                 // Too few answers because the battery ran out of time is
                 // the deadline's doing, and says so.

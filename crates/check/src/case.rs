@@ -220,7 +220,8 @@ pub enum Note {
     Accepted,
     /// The receiver refused (non-2xx) what it should have accepted.
     Refused,
-    /// No answer: the connection failed or closed before a status came back.
+    /// No whole answer: the connection failed or closed before the answer
+    /// ended (before its status, or in its body).
     NoAnswer,
     /// A status came back, with a body over the cap a sender reads: the
     /// sender counts the delivery failed.

@@ -226,7 +226,10 @@ mod tests {
 
     /// The cases after the reliability case in the Standard scheme.
     fn after() -> Vec<Case> {
-        let at = Case::ALL.iter().position(|c| *c == Case::Reliability).unwrap();
+        let at = Case::ALL
+            .iter()
+            .position(|c| *c == Case::Reliability)
+            .unwrap();
         Case::ALL[at + 1..]
             .iter()
             .copied()
@@ -283,14 +286,24 @@ mod tests {
             elapsed_us: ms * 1000,
         };
         let results = vec![
-            CaseResult::new(Case::Genuine, vec![answered(9_000)], crate::Verdict::Pass, None),
+            CaseResult::new(
+                Case::Genuine,
+                vec![answered(9_000)],
+                crate::Verdict::Pass,
+                None,
+            ),
             CaseResult::new(
                 Case::ForgedSignature,
                 vec![answered(1), answered(2), answered(3)],
                 crate::Verdict::Pass,
                 None,
             ),
-            CaseResult::new(Case::WrongSecret, vec![answered(4)], crate::Verdict::Pass, None),
+            CaseResult::new(
+                Case::WrongSecret,
+                vec![answered(4)],
+                crate::Verdict::Pass,
+                None,
+            ),
         ];
         let mut pace = Pace::new(9 * S, 0, S);
         pace.measure_refusals(&results);

@@ -9,11 +9,11 @@
 //! a missing answer and the state URL's faults are worded in `text/errors.rs` ([`error`], [`cause`]).
 
 use crate::battery::{FAST_ENOUGH, STRICTEST_SENDER_LIMIT, Wait, WaitBy};
-use crate::pace::Pace;
 use crate::case::{Case, CaseResult, Note, Verdict};
 use crate::delivery::{
     NOT_JSON, Scheme, TIMESTAMP_OFFSET_SECS, UNKNOWN_GITHUB_EVENT, UNKNOWN_STANDARD_TYPE,
 };
+use crate::pace::Pace;
 use crate::scorecard::{Counts, Scorecard};
 use crate::target::{Cause, Reply};
 use hooklab_core::lang::Lang;
@@ -310,8 +310,8 @@ pub fn note(note: &Note, lang: Lang) -> String {
     let text = |e: &str, p: &str| if en { e.to_owned() } else { p.to_owned() };
     match note {
         Note::RefusedWith5xx => text(
-            "Refused with a 5xx: senders retry a 5xx as if you were down; answer 400 or 401.",
-            "Recusou com 5xx: remetentes repetem um 5xx como se você estivesse fora do ar; responda 400 ou 401.",
+            "Refused with a 5xx: senders retry a 5xx as if you were down; refuse with a 4xx (401 for a bad signature, 400 for a body you cannot read, 413 for one too large).",
+            "Recusou com 5xx: remetentes repetem um 5xx como se você estivesse fora do ar; recuse com um 4xx (401 para uma assinatura ruim, 400 para um corpo ilegível, 413 para um grande demais).",
         ),
         Note::Redirected => text(
             "A redirect: senders follow none, so it counts as a failed delivery.",
@@ -455,8 +455,8 @@ pub fn note(note: &Note, lang: Lang) -> String {
             "Sem diferença significativa: um indício, não uma prova, de que a comparação leva tempo constante.",
         ),
         Note::TimingTooFew => text(
-            "Skipped: too few answers to compare.",
-            "Pulado: poucas respostas para comparar.",
+            "Skipped: too few answers to compare (fewer than 20 of each kind of forgery came back within the case's 30 s).",
+            "Pulado: poucas respostas para comparar (voltaram menos de 20 de cada tipo de falsificação nos 30 s do caso).",
         ),
         Note::TimingOff => text(
             "Skipped: --timing-samples 0.",

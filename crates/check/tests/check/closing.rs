@@ -325,7 +325,10 @@ async fn echoing_receiver() -> SocketAddr {
                     } else {
                         (verdict(&head, &body), Vec::new())
                     };
-                    let head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\n\r\n", echo.len());
+                    let head = format!(
+                        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\n\r\n",
+                        echo.len()
+                    );
                     if stream.write_all(head.as_bytes()).await.is_err()
                         || stream.write_all(&echo).await.is_err()
                     {

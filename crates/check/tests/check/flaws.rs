@@ -207,7 +207,12 @@ async fn a_duplicate_checked_without_the_state_url_says_it_was_by_status_codes_o
     config.timing_samples = 0;
     let card = hooklab_check::run(config).await.unwrap();
     let duplicate = card.result(Case::Duplicate).unwrap();
-    assert_eq!(duplicate.note, Some(Note::StateNotGiven), "{}", shown(&card));
+    assert_eq!(
+        duplicate.note,
+        Some(Note::StateNotGiven),
+        "{}",
+        shown(&card)
+    );
     let json = hooklab_check::render::json(&card, Lang::En);
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     let case = doc["cases"]
@@ -217,7 +222,10 @@ async fn a_duplicate_checked_without_the_state_url_says_it_was_by_status_codes_o
         .find(|c| c["id"] == "duplicate")
         .unwrap();
     assert!(
-        case["got"].as_str().unwrap().ends_with(" (status codes only)"),
+        case["got"]
+            .as_str()
+            .unwrap()
+            .ends_with(" (status codes only)"),
         "{case}"
     );
     let note = case["note"].as_str().unwrap();

@@ -133,7 +133,11 @@ async fn receive(
 }
 
 /// The answer of a receiver with `receiver.flaw`, at once.
-fn answer(receiver: &Receiver, headers: &HeaderMap, body: &Bytes) -> (StatusCode, axum::Json<Value>) {
+fn answer(
+    receiver: &Receiver,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> (StatusCode, axum::Json<Value>) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let refuse = |status, why: &str| (status, axum::Json(json!({"error": why})));
     let parsed: Result<Value, _> = serde_json::from_slice(&body);

@@ -312,7 +312,6 @@ async fn a_deadline_shorter_than_the_genuine_answer_cuts_the_battery_short_and_f
     assert!(reason.contains("and 1 was cut short by it"), "{reason}");
 }
 
-
 #[tokio::test(start_paused = true)]
 async fn a_receiver_taking_seconds_for_every_answer_gets_a_grade_within_the_default_deadline() {
     // A tester's finding: a correct receiver taking about 2 s for every
@@ -335,7 +334,11 @@ async fn a_receiver_taking_seconds_for_every_answer_gets_a_grade_within_the_defa
         "{shown}"
     );
     assert_eq!(card.verdict(Case::AnswersFast), Some(Verdict::Warn));
-    assert_eq!(card.verdict(Case::Duplicate), Some(Verdict::Pass), "{shown}");
+    assert_eq!(
+        card.verdict(Case::Duplicate),
+        Some(Verdict::Pass),
+        "{shown}"
+    );
     let pace = card.pace.unwrap();
     // The pace line, as the table prints it (wrapped) and unwrapped.
     let line = hooklab_check::text::pace(&pace, hooklab_core::lang::Lang::En).unwrap();
@@ -357,7 +360,10 @@ async fn a_receiver_taking_seconds_for_every_answer_gets_a_grade_within_the_defa
     let json = hooklab_check::render::json(&card, hooklab_core::lang::Lang::En);
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(doc["pace"]["accept_us"], 2_500_000, "{json}");
-    assert!(doc["pace_note"].as_str().unwrap().starts_with("Pace: "), "{json}");
+    assert!(
+        doc["pace_note"].as_str().unwrap().starts_with("Pace: "),
+        "{json}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -377,14 +383,20 @@ async fn a_receiver_slower_than_github_s_timeout_fails_answers_fast_and_the_batt
     assert!(!card.incomplete(), "{shown}");
     let fast = card.result(Case::AnswersFast).unwrap();
     assert_eq!(fast.verdict, Verdict::Fail, "{shown}");
-    assert!(matches!(fast.note, Some(Note::TooSlow(ms)) if ms >= 12_000), "{shown}");
+    assert!(
+        matches!(fast.note, Some(Note::TooSlow(ms)) if ms >= 12_000),
+        "{shown}"
+    );
     assert_eq!(card.failed(), vec![Case::AnswersFast], "{shown}");
     let said = hooklab_check::text::note(fast.note.as_ref().unwrap(), hooklab_core::lang::Lang::En);
     assert!(
         said.contains("past GitHub's 10 s, where GitHub counts the delivery failed"),
         "{said}"
     );
-    assert!(said.contains("Answer 2xx first, then do the work"), "{said}");
+    assert!(
+        said.contains("Answer 2xx first, then do the work"),
+        "{said}"
+    );
     for case in [
         Case::KeyRotation,
         Case::RawBytes,
@@ -398,8 +410,14 @@ async fn a_receiver_slower_than_github_s_timeout_fails_answers_fast_and_the_batt
     // Fewer reliability deliveries, said, with the deadline that sends all.
     let pace = card.pace.unwrap();
     let planned = pace.reliability_planned.unwrap();
-    assert!(planned < hooklab_check::battery::RELIABILITY_DELIVERIES, "{shown}");
-    assert_eq!(card.result(Case::Reliability).unwrap().replies.len(), planned);
+    assert!(
+        planned < hooklab_check::battery::RELIABILITY_DELIVERIES,
+        "{shown}"
+    );
+    assert_eq!(
+        card.result(Case::Reliability).unwrap().replies.len(),
+        planned
+    );
     let line = hooklab_check::text::pace(&pace, hooklab_core::lang::Lang::En).unwrap();
     assert!(line.contains("past GitHub's 10 s"), "{line}");
     assert!(
