@@ -548,7 +548,10 @@ pub async fn run_with(
         state_url: config.state_url,
         oversized_bytes,
         timing_samples: config.timing_samples,
-        pace,
+        pace: pace.map(|mut pace| {
+            pace.measure_accepts(&results);
+            pace
+        }),
         results,
     })
 }
@@ -854,7 +857,7 @@ async fn reliability(
             let headers = signer.headers(&delivery)?;
             replies.push(target.post(headers, delivery.body.clone()).await);
         }
-        progress.requests_done(sent + 1, RELIABILITY_DELIVERIES);
+        progress.requests_done(sent + 1, planned);
     }
     let (verdict, note) = grade_reliability(&replies);
     Ok(CaseResult::new(

@@ -105,17 +105,24 @@ impl Pace {
     /// Records the refusal cases' pace from `results` (the median answer
     /// time of their answered deliveries).
     pub fn measure_refusals(&mut self, results: &[CaseResult]) {
-        let mut times: Vec<f64> = results
-            .iter()
-            .filter(|r| r.case.expectation() == Expectation::Refuse)
-            .flat_map(|r| r.replies.iter())
-            .filter_map(|reply| match reply {
-                Reply::Answered { elapsed_us, .. } => Some(*elapsed_us as f64),
-                _ => None,
-            })
-            .collect();
-        times.retain(|t| t.is_finite());
-        self.refuse_us = crate::stats::median(&times).map(|us| us as u64);
+        let refusals = |r: &&CaseResult| r.case.expectation() == Expectation::Refuse;
+        self.refuse_us = median_us(results.iter().filter(refusals), |_| true);
+    }
+
+    /// Records the pace of accepted deliveries from `results`: the median
+    /// time of every 2xx to a genuine delivery (the genuine case, the
+    /// reliability case and the cases that must be accepted), so that one
+    /// slow first answer (a cold start) is not taken for the receiver's
+    /// pace on the scorecard. Kept when there is none.
+    pub fn measure_accepts(&mut self, results: &[CaseResult]) {
+        let accepted = |r: &&CaseResult| {
+            matches!(
+                r.case.expectation(),
+                Expectation::Accept | Expectation::Fast | Expectation::Reliable
+            )
+        };
+        let measured = median_us(results.iter().filter(accepted), Reply::is_success);
+        self.accept_us = measured.unwrap_or(self.accept_us);
     }
 
     /// What the cases after the reliability case (but the timing case)
@@ -214,6 +221,23 @@ pub fn timing_samples(pace: &mut Pace, asked: usize, left: Duration) -> Option<u
     Some(planned)
 }
 
+/// The median answer time, in microseconds, of the answers in `results`
+/// that `keep` takes.
+fn median_us<'a>(
+    results: impl Iterator<Item = &'a CaseResult>,
+    keep: impl Fn(&Reply) -> bool,
+) -> Option<u64> {
+    let times: Vec<f64> = results
+        .flat_map(|r| r.replies.iter())
+        .filter(|reply| keep(reply))
+        .filter_map(|reply| match reply {
+            Reply::Answered { elapsed_us, .. } => Some(*elapsed_us as f64),
+            _ => None,
+        })
+        .collect();
+    crate::stats::median(&times).map(|us| us as u64)
+}
+
 fn micros(duration: Duration) -> u64 {
     u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
@@ -308,5 +332,21 @@ mod tests {
         let mut pace = Pace::new(9 * S, 0, S);
         pace.measure_refusals(&results);
         assert_eq!(pace.refuse_us, Some(2_500));
+        // One slow first answer is not the pace once others came quickly.
+        let mut results = results;
+        results.push(CaseResult::new(
+            Case::Reliability,
+            vec![
+                Reply::Answered {
+                    status: 200,
+                    elapsed_us: 5_000,
+                };
+                4
+            ],
+            crate::Verdict::Pass,
+            None,
+        ));
+        pace.measure_accepts(&results);
+        assert_eq!(pace.accept_us, 5_000);
     }
 }

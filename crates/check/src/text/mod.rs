@@ -748,12 +748,17 @@ pub fn pace(pace: &Pace, lang: Lang) -> Option<String> {
         }
     });
     let all = crate::battery::RELIABILITY_DELIVERIES;
-    let mut cuts = Vec::new();
+    let deadline = pace.deadline_secs;
     if let Some(n) = pace.reliability_planned.filter(|n| *n < all) {
-        cuts.push(if en {
-            format!("{n} of the reliability case's {all} deliveries")
+        let full = pace.full_secs;
+        line.push_str(&if en {
+            format!(
+                " To end within --deadline {deadline}, the battery sent {n} of the reliability case's {all} deliveries; about --deadline {full} would send every delivery."
+            )
         } else {
-            format!("{n} das {all} entregas do caso de confiabilidade")
+            format!(
+                " Para terminar dentro do --deadline {deadline}, a bateria enviou {n} das {all} entregas do caso de confiabilidade; um --deadline de cerca de {full} enviaria todas as entregas."
+            )
         });
     }
     let asked = pace.timing_asked;
@@ -764,41 +769,17 @@ pub fn pace(pace: &Pace, lang: Lang) -> Option<String> {
             " The timing case sent nothing: refusals this slow cannot be timed.",
             " O caso de tempo não enviou nada: recusas tão lentas não dão para cronometrar.",
         )),
-        Some(n) if n < asked => cuts.push(if en {
-            format!("{n} of the timing case's {asked} forgeries per group (it samples for {budget} s at most)")
+        Some(n) if n < asked => line.push_str(&if en {
+            format!(
+                " The timing case sent {n} of its {asked} forgeries per group: as many as fit at this pace in its {budget} s, or in what was left of the deadline."
+            )
         } else {
-            format!("{n} das {asked} falsificações por grupo do caso de tempo (ele amostra por {budget} s no máximo)")
+            format!(
+                " O caso de tempo enviou {n} das suas {asked} falsificações por grupo: quantas cabem neste ritmo nos seus {budget} s, ou no que restava do prazo."
+            )
         }),
         _ => {}
     }
-    if cuts.is_empty() {
-        return Some(line);
-    }
-    let and = pick(lang, " and ", " e ");
-    let deadline = pace.deadline_secs;
-    line.push_str(&if en {
-        format!(
-            " To end within --deadline {deadline}, the battery sent {}",
-            cuts.join(and)
-        )
-    } else {
-        format!(
-            " Para terminar dentro do --deadline {deadline}, a bateria enviou {}",
-            cuts.join(and)
-        )
-    });
-    let reliability_cut = pace.reliability_planned.is_some_and(|n| n < all);
-    line.push_str(&match (reliability_cut, en) {
-        (true, true) => format!(
-            "; about --deadline {} would send every delivery.",
-            pace.full_secs
-        ),
-        (true, false) => format!(
-            "; um --deadline de cerca de {} enviaria todas as entregas.",
-            pace.full_secs
-        ),
-        (false, _) => ".".to_owned(),
-    });
     Some(line)
 }
 
@@ -1272,6 +1253,39 @@ mod tests {
         // All 20 sent, nothing failed: nothing to say.
         card.results = vec![CaseResult::skipped(Case::Reliability, Note::Reliable(20))];
         assert_eq!(exit_reason(&card, Lang::En), None);
+    }
+
+    #[test]
+    fn the_pace_line_says_only_what_there_is_to_say() {
+        use std::time::Duration;
+        let mut pace = Pace::new(Duration::from_millis(5), 200, Duration::from_secs(120));
+        pace.refuse_us = Some(100_000);
+        pace.reliability_planned = Some(20);
+        // Fast and sent in full: no line.
+        pace.timing_planned = Some(200);
+        assert_eq!(super::pace(&pace, Lang::En), None);
+        // Fast, the timing case sized down by its 30 s: said, no deadline.
+        pace.timing_planned = Some(145);
+        let en = super::pace(&pace, Lang::En).unwrap();
+        assert!(en.starts_with("Pace: the receiver answers a genuine delivery in 5.0 ms and refuses a forgery in 100 ms. The timing case sent 145 of its 200"), "{en}");
+        assert!(!en.contains("--deadline"), "{en}");
+        let pt = super::pace(&pace, Lang::PtBr).unwrap();
+        assert!(
+            pt.contains("O caso de tempo enviou 145 das suas 200"),
+            "{pt}"
+        );
+        // Over 10 s: past GitHub's limit, in both languages.
+        pace.accept_us = 12_000_000;
+        assert!(
+            super::pace(&pace, Lang::En)
+                .unwrap()
+                .contains(": past GitHub's 10 s")
+        );
+        assert!(
+            super::pace(&pace, Lang::PtBr)
+                .unwrap()
+                .contains(": passa dos 10 s do GitHub")
+        );
     }
 
     #[test]
