@@ -140,7 +140,7 @@ fn answer(
 ) -> (StatusCode, axum::Json<Value>) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let refuse = |status, why: &str| (status, axum::Json(json!({"error": why})));
-    let parsed: Result<Value, _> = serde_json::from_slice(&body);
+    let parsed: Result<Value, _> = serde_json::from_slice(body);
     let signed_bytes = match (receiver.flaw, &parsed) {
         (Flaw::Reserializes, Ok(value)) => Bytes::from(serde_json::to_vec(value).unwrap()),
         (Flaw::Reserializes, Err(_)) => return refuse(StatusCode::BAD_REQUEST, "not JSON"),
@@ -214,7 +214,7 @@ fn answer(
         receiver.flaw,
         Flaw::FailsEveryThird | Flaw::FailsEveryThirdAndCrashesOnRotation
     );
-    if every_third && (receiver.verified.fetch_add(1, Ordering::SeqCst) + 1) % 3 == 0 {
+    if every_third && (receiver.verified.fetch_add(1, Ordering::SeqCst) + 1).is_multiple_of(3) {
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, "oops");
     }
     if first || receiver.flaw == Flaw::ProcessesDuplicates {
