@@ -41,6 +41,10 @@
 //! reliability case, which takes at most half the time left of the deadline
 //! ([`RELIABILITY_SHARE`]), so the cases after it still run; one cut short
 //! says after how many deliveries, and is graded on the answers it got.
+//! How many it sends, and how many forgeries the timing case sends, are
+//! sized from the receiver's pace, measured on the genuine delivery and the
+//! refusals ([`crate::pace`]): a slow but correct receiver gets a grade
+//! within the deadline, and the scorecard's pace line says what was cut.
 
 use crate::case::{Case, CaseResult, Expectation, Note, StateChange, Verdict};
 use crate::delivery::{Secret, Signer};
