@@ -220,7 +220,8 @@ pub enum Note {
     Accepted,
     /// The receiver refused (non-2xx) what it should have accepted.
     Refused,
-    /// No answer: the connection failed or closed before a status came back.
+    /// No whole answer: the connection failed or closed before the answer
+    /// ended (before its status, or in its body).
     NoAnswer,
     /// A status came back, with a body over the cap a sender reads: the
     /// sender counts the delivery failed.
@@ -280,6 +281,12 @@ pub enum Note {
     TimingTooFew,
     /// The timing case was turned off (`--timing-samples 0`).
     TimingOff,
+    /// Skipped: the receiver refuses a forgery in this many milliseconds,
+    /// too slowly for the fewest forgeries the case compares to fit in its
+    /// 30 s (see [`crate::pace::timing_samples`]). A reason of the
+    /// receiver's pace, known before the case sends anything: no
+    /// `--deadline` changes it, and the battery is not incomplete for it.
+    TimingTooSlow(u64),
     /// Skipped: an earlier case's forgery was accepted (known before the
     /// timing case sends anything), so its forgeries would be too and
     /// there is no refusal to time. Only an earlier case's failure gives

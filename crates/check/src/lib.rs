@@ -24,6 +24,8 @@
 //!   (no proxy, no redirects, a sender's timeout).
 //! - [`state`]: the `--state-url` contract, `{"processed": N}`, which lets
 //!   the duplicate case see real idempotency.
+//! - [`pace`]: how fast the receiver answers, and how the battery sizes
+//!   its long cases so a slow receiver still gets a grade in time.
 //! - [`stats`]: the Mann-Whitney U test behind the timing hint.
 //! - [`timing`]: the timing case: first-byte against last-byte forgeries.
 //! - [`battery`]: runs the cases and grades the answers into a
@@ -46,6 +48,7 @@ pub mod battery;
 pub mod case;
 pub mod delivery;
 pub mod json;
+pub mod pace;
 pub mod render;
 pub mod scheme;
 pub mod scorecard;

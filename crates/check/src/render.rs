@@ -91,6 +91,14 @@ pub fn table(card: &Scorecard, lang: Lang, color: bool) -> String {
         }
     }
     out.push('\n');
+    // How fast the receiver answers and what the battery cut for it, when
+    // either is worth a line (a slow receiver, a battery sized down).
+    if let Some(line) = card.pace.as_ref().and_then(|p| text::pace(p, lang)) {
+        for wrapped in wrap(&line, WIDTH) {
+            out.push_str(&wrapped);
+            out.push('\n');
+        }
+    }
     out.push_str(&summary_line(card, lang));
     out.push('\n');
     out
@@ -174,6 +182,9 @@ pub fn markdown(card: &Scorecard, lang: Lang) -> String {
             cell(&why),
         ));
     }
+    if let Some(line) = card.pace.as_ref().and_then(|p| text::pace(p, lang)) {
+        out.push_str(&format!("\n{}\n", cell(&line)));
+    }
     out.push_str(&format!("\n**{}**\n", summary_line(card, lang)));
     out
 }
@@ -197,6 +208,10 @@ struct JsonCard<'a> {
     lang: String,
     summary: crate::scorecard::Counts,
     exit_code: u8,
+    /// The receiver's pace and the battery's sizes ([`crate::pace::Pace`]).
+    pace: Option<crate::pace::Pace>,
+    /// The pace line's sentence, when there is one.
+    pace_note: Option<String>,
     cases: Vec<JsonCase<'a>>,
 }
 
@@ -239,6 +254,8 @@ pub fn json(card: &Scorecard, lang: Lang) -> String {
         lang: lang.to_string(),
         summary: card.counts(),
         exit_code: card.exit_code(),
+        pace: card.pace,
+        pace_note: card.pace.as_ref().and_then(|p| text::pace(p, lang)),
         cases: card
             .results
             .iter()
@@ -270,6 +287,7 @@ mod tests {
             state_url: None,
             oversized_bytes: 26_214_401,
             timing_samples: 200,
+            pace: None,
             results: vec![
                 CaseResult::new(Case::Genuine, vec![answered(200)], Verdict::Pass, None),
                 CaseResult::new(

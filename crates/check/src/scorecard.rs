@@ -16,6 +16,9 @@ pub struct Scorecard {
     pub oversized_bytes: usize,
     /// Forgeries per group asked for in the timing case.
     pub timing_samples: usize,
+    /// How fast the receiver answered, and how the battery was sized from
+    /// it; `None` when the genuine delivery was not accepted.
+    pub pace: Option<crate::pace::Pace>,
     /// Every case, in the order it ran.
     pub results: Vec<CaseResult>,
 }
@@ -108,6 +111,7 @@ mod tests {
             state_url: None,
             oversized_bytes: 0,
             timing_samples: 0,
+            pace: None,
             results: verdicts
                 .iter()
                 .zip(Case::ALL)

@@ -393,7 +393,7 @@ impl Target {
         let reused = self.answered.load(Ordering::Relaxed);
         let first = exchange(&self.client, &self.url, headers.clone(), body.clone());
         let reply = match tokio::time::timeout(limit, first).await {
-            Ok(Err(error)) if reused && closed_before_answer(&error) => {
+            Ok(Err((error, None))) if reused && closed_before_answer(&error) => {
                 let left = limit.saturating_sub(started.elapsed());
                 let again = exchange(&self.fresh, &self.url, headers, body);
                 tokio::time::timeout(left, again).await
@@ -410,10 +410,18 @@ impl Target {
                 status,
                 elapsed_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             },
-            Ok(Err(error)) => Reply::NoAnswer {
+            // A status came, then the connection ended before the body
+            // did: the detail says which status, as the receiver's log does.
+            Ok(Err((error, status))) => Reply::NoAnswer {
                 connect: error.is_connect(),
                 cause: Cause::of(&error),
-                error: innermost(&error),
+                error: match status {
+                    Some(status) => format!(
+                        "answered {status}, then the answer broke off before its end: {}",
+                        innermost(&error)
+                    ),
+                    None => innermost(&error),
+                },
             },
             Err(_) => Reply::TimedOut {
                 after_ms: u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
@@ -427,23 +435,27 @@ impl Target {
 }
 
 /// One POST and its whole answer (up to [`MAX_ANSWER_BYTES`]): the status,
-/// and whether the body fitted.
+/// and whether the body fitted. A failure keeps the status if one came
+/// before it (the answer broke off in its body).
 async fn exchange(
     client: &reqwest::Client,
     url: &reqwest::Url,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<(u16, bool), reqwest::Error> {
+) -> Result<(u16, bool), (reqwest::Error, Option<u16>)> {
     let mut response = client
         .post(url.clone())
         .headers(headers)
         .body(body)
         .send()
-        .await?;
+        .await
+        .map_err(|e| (e, None))?;
     let status = response.status().as_u16();
     // Read the whole answer: a sender does, and the time to answer
     // includes the body. Up to a cap, as a sender does too.
-    let whole = read_capped(&mut response, MAX_ANSWER_BYTES).await?;
+    let whole = read_capped(&mut response, MAX_ANSWER_BYTES)
+        .await
+        .map_err(|e| (e, Some(status)))?;
     Ok((status, whole.is_some()))
 }
 

@@ -22,15 +22,7 @@ use tokio::time::Instant;
 /// and a warning should be worth a look.
 pub const TIMING_ALPHA: f64 = 0.001;
 
-/// Requests sent and thrown away before the timing case measures, so the
-/// first ones (a new connection, a cold cache) do not count.
-const TIMING_WARMUP: usize = 10;
-
-/// Fewer timed answers per group than this, and the timing case is skipped.
-const TIMING_MIN_SAMPLES: usize = 20;
-
-/// The timing case stops sampling after this long, whatever it has.
-const TIMING_BUDGET: Duration = Duration::from_secs(30);
+pub use crate::pace::{TIMING_BUDGET, TIMING_MIN_SAMPLES, TIMING_WARMUP};
 
 /// Forgeries wrong in the first byte against forgeries wrong in the last,
 /// interleaved (alternating which goes first) so that drift in the

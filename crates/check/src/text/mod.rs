@@ -8,11 +8,12 @@
 //! `units`: `0,42 ms` and `26.214.401` in Portuguese). Errors, the causes of
 //! a missing answer and the state URL's faults are worded in `text/errors.rs` ([`error`], [`cause`]).
 
-use crate::battery::{Wait, WaitBy};
+use crate::battery::{FAST_ENOUGH, STRICTEST_SENDER_LIMIT, Wait, WaitBy};
 use crate::case::{Case, CaseResult, Note, Verdict};
 use crate::delivery::{
     NOT_JSON, Scheme, TIMESTAMP_OFFSET_SECS, UNKNOWN_GITHUB_EVENT, UNKNOWN_STANDARD_TYPE,
 };
+use crate::pace::Pace;
 use crate::scorecard::{Counts, Scorecard};
 use crate::target::{Cause, Reply};
 use hooklab_core::lang::Lang;
@@ -309,8 +310,8 @@ pub fn note(note: &Note, lang: Lang) -> String {
     let text = |e: &str, p: &str| if en { e.to_owned() } else { p.to_owned() };
     match note {
         Note::RefusedWith5xx => text(
-            "Refused with a 5xx: senders retry a 5xx as if you were down; answer 400 or 401.",
-            "Recusou com 5xx: remetentes repetem um 5xx como se você estivesse fora do ar; responda 400 ou 401.",
+            "Refused with a 5xx: senders retry a 5xx as if you were down; refuse with a 4xx (401 for a bad signature, 400 for a body you cannot read, 413 for one too large).",
+            "Recusou com 5xx: remetentes repetem um 5xx como se você estivesse fora do ar; recuse com um 4xx (401 para uma assinatura ruim, 400 para um corpo ilegível, 413 para um grande demais).",
         ),
         Note::Redirected => text(
             "A redirect: senders follow none, so it counts as a failed delivery.",
@@ -324,23 +325,28 @@ pub fn note(note: &Note, lang: Lang) -> String {
             "Refused: the sender will retry it and, after its last attempt, drop it.",
             "Recusou: o remetente vai tentar de novo e, depois da última tentativa, descartar.",
         ),
+        // Also when a status came and the connection ended before the
+        // body did: before, "before a status came back" contradicted the
+        // receiver's own log, which showed a 200 sent.
         Note::NoAnswer => text(
-            "No answer: the connection failed or closed before a status came back.",
-            "Sem resposta: a conexão falhou ou fechou antes de vir um status.",
+            "No whole answer: the connection failed or closed before the answer ended (a status line without the rest of its answer is no answer to a sender either).",
+            "Sem resposta completa: a conexão falhou ou fechou antes do fim da resposta (uma linha de status sem o resto da resposta também não é resposta para quem envia).",
         ),
         Note::AnswerTooLarge => text(
-            "Answered, but with a body over 1 MiB: a sender stops reading there and counts the delivery failed; answer with an empty or short body.",
-            "Respondeu, mas com um corpo de mais de 1 MiB: quem envia para de ler ali e conta a entrega como falha; responda com um corpo vazio ou curto.",
+            "The answer's body was over 1 MiB: a sender stops reading there and counts the delivery failed, whatever the status; answer with an empty or short body.",
+            "O corpo da resposta passou de 1 MiB: quem envia para de ler ali e conta a entrega como falha, seja qual for o status; responda com um corpo vazio ou curto.",
         ),
-        Note::TimedOut(secs) if en => {
-            format!("No answer within {secs} s: the sender counts it as failed and retries.")
-        }
-        Note::TimedOut(secs) => {
-            format!("Sem resposta em {secs} s: o remetente conta como falha e tenta de novo.")
-        }
+        Note::TimedOut(secs) if en => format!(
+            "No answer within {secs} s: the sender counts it as failed and retries. If the receiver is only slow, answer 2xx first and do the work after."
+        ),
+        Note::TimedOut(secs) => format!(
+            "Sem resposta em {secs} s: o remetente conta como falha e tenta de novo. Se o receptor só está lento, responda 2xx primeiro e trabalhe depois."
+        ),
+        // The answers column says "no answer (...)": this says why that
+        // passes, rather than seeming to contradict it.
         Note::ClosedOnOversize => text(
-            "Closed the connection instead of reading it all: that is a refusal.",
-            "Fechou a conexão em vez de ler tudo: isso é uma recusa.",
+            "No answer, and that is right here: the receiver closed the connection instead of reading the whole body, which refuses it (a 413 before closing also says why).",
+            "Sem resposta, e aqui isso está certo: o receptor fechou a conexão em vez de ler o corpo inteiro, o que o recusa (um 413 antes de fechar também diz por quê).",
         ),
         Note::NothingAtPath => text(
             "404: nothing is at this path; check the URL (its path is the receiver's route, such as /webhook).",
@@ -375,10 +381,10 @@ pub fn note(note: &Note, lang: Lang) -> String {
             cause(*why, lang)
         ),
         Note::GenuineTimedOut(secs) if en => format!(
-            "Skipped: the genuine delivery got no answer within {secs} s (the sender's own limit, so no flag changes it), and every other case would wait as long; make the receiver answer (is it stuck, or is another program on that port?) and run again."
+            "Skipped: the genuine delivery got no answer within {secs} s (the sender's own limit, so no flag changes it), and every other case would wait as long; make the receiver answer (is it stuck, or is another program on that port? if it works before it answers, answer 2xx first and do the work after) and run again."
         ),
         Note::GenuineTimedOut(secs) => format!(
-            "Pulado: a entrega genuína ficou sem resposta em {secs} s (o limite do próprio remetente, por isso nenhuma opção o muda), e cada um dos outros casos esperaria o mesmo; faça o receptor responder (ele travou? é outro programa nessa porta?) e rode de novo."
+            "Pulado: a entrega genuína ficou sem resposta em {secs} s (o limite do próprio remetente, por isso nenhuma opção o muda), e cada um dos outros casos esperaria o mesmo; faça o receptor responder (ele travou? é outro programa nessa porta? se ele trabalha antes de responder, responda 2xx primeiro e trabalhe depois) e rode de novo."
         ),
         Note::OutOfTime(secs) if en => format!(
             "Skipped: the battery's deadline of {secs} s passed before this case (the receiver answers slowly); make it answer first and work after, or give a longer --deadline."
@@ -401,24 +407,24 @@ pub fn note(note: &Note, lang: Lang) -> String {
             "Pulado: o GitHub envia uma só assinatura; para trocar o segredo, aceite o antigo e o novo por um tempo.",
         ),
         Note::Slow(ms) if en => format!(
-            "Answered in {}: over 1 s, answer first and do the work after.",
+            "Answered in {}: within GitHub's 10 s and Svix's 15 s, but over 1 s, and a slower moment (a cold start, a busy database) crosses them. Answer 2xx first, then do the work (a background task, a queue).",
             millis(*ms, lang)
         ),
         Note::Slow(ms) => format!(
-            "Respondeu em {}: acima de 1 s, responda primeiro e trabalhe depois.",
+            "Respondeu em {}: dentro dos 10 s do GitHub e dos 15 s do Svix, mas acima de 1 s, e um momento mais lento (uma partida a frio, um banco ocupado) passa deles. Responda 2xx primeiro e depois trabalhe (uma tarefa em segundo plano, uma fila).",
             millis(*ms, lang)
         ),
         Note::TooSlow(ms) if en => format!(
-            "Answered in {}, past the sender's limit: it counts as failed and is retried.",
+            "Answered in {}: past GitHub's 10 s, where GitHub counts the delivery failed and sends it again (Svix waits 15 s, many senders less). Answer 2xx first, then do the work (a background task, a queue).",
             millis(*ms, lang)
         ),
         Note::TooSlow(ms) => format!(
-            "Respondeu em {}, depois do limite do remetente: conta como falha e é repetido.",
+            "Respondeu em {}: passou dos 10 s do GitHub, que conta a entrega como falha e a envia de novo (o Svix espera 15 s, muitos remetentes menos). Responda 2xx primeiro e depois trabalhe (uma tarefa em segundo plano, uma fila).",
             millis(*ms, lang)
         ),
         Note::StateNotGiven => text(
-            "Only the answers were checked; give --state-url to see that it was processed once.",
-            "Só as respostas foram conferidas; passe --state-url para ver que foi processado uma vez.",
+            "Checked by status codes only: two 2xx do not show that the second copy changed nothing (a receiver that charges a customer twice answers 200 too). Give --state-url to check the effect (docs/check.md, \"--state-url\").",
+            "Conferido só pelos códigos de status: dois 2xx não mostram que a segunda cópia não mudou nada (um receptor que cobra o cliente duas vezes também responde 200). Passe --state-url para conferir o efeito (docs/check.pt-BR.md, \"--state-url\").",
         ),
         Note::ProcessedTwice => text(
             "The state URL counted it twice: the duplicate was processed again.",
@@ -449,13 +455,26 @@ pub fn note(note: &Note, lang: Lang) -> String {
             "Sem diferença significativa: um indício, não uma prova, de que a comparação leva tempo constante.",
         ),
         Note::TimingTooFew => text(
-            "Skipped: too few answers to compare.",
-            "Pulado: poucas respostas para comparar.",
+            "Skipped: too few answers to compare (fewer than 20 of each kind of forgery came back within the case's 30 s).",
+            "Pulado: poucas respostas para comparar (voltaram menos de 20 de cada tipo de falsificação nos 30 s do caso).",
         ),
         Note::TimingOff => text(
             "Skipped: --timing-samples 0.",
             "Pulado: --timing-samples 0.",
         ),
+        Note::TimingTooSlow(ms) => {
+            let fewest = crate::pace::TIMING_WARMUP + 2 * crate::pace::TIMING_MIN_SAMPLES;
+            let budget = crate::pace::TIMING_BUDGET.as_secs();
+            let each = millis(*ms, lang);
+            match lang {
+                Lang::En => format!(
+                    "Skipped: the receiver takes {each} to refuse a forgery, so the fewest forgeries this case compares ({fewest}) do not fit in its {budget} s, and a comparison's nanoseconds cannot be seen under answers that slow. Refuse before any slow work: verify the signature first."
+                ),
+                Lang::PtBr => format!(
+                    "Pulado: o receptor leva {each} para recusar uma falsificação, então o mínimo de falsificações que este caso compara ({fewest}) não cabe nos seus {budget} s, e os nanossegundos de uma comparação não aparecem sob respostas tão lentas. Recuse antes de qualquer trabalho lento: verifique a assinatura primeiro."
+                ),
+            }
+        }
         Note::TimingAccepted => text(
             "Skipped: forged signatures were accepted (see the failed case above), so there is nothing to time.",
             "Pulado: assinaturas forjadas foram aceitas (veja o caso que falhou acima), então não há o que cronometrar.",
@@ -595,10 +614,10 @@ fn with_cut_short(sent: usize, found: String, lang: Lang) -> String {
     }
     match lang {
         Lang::En => format!(
-            "Cut short after {sent} of {planned} by the deadline (this case takes at most half of the time left, so the cases after it still run; give a longer --deadline for all {planned}). {found}"
+            "Cut short after {sent} of {planned} by the deadline: at the receiver's pace, more would leave the cases after this one no time to run (this case takes at most half of the time left). Give a longer --deadline for all {planned}; the pace line under the cases says about how long. {found}"
         ),
         Lang::PtBr => format!(
-            "Interrompido depois de {sent} de {planned} pelo prazo (este caso usa no máximo metade do tempo que resta, para que os casos depois dele ainda rodem; passe um --deadline maior para as {planned}). {found}"
+            "Interrompido depois de {sent} de {planned} pelo prazo: no ritmo do receptor, mais entregas deixariam os casos seguintes sem tempo (este caso usa no máximo metade do tempo que resta). Passe um --deadline maior para as {planned}; a linha de ritmo abaixo dos casos diz mais ou menos quanto. {found}"
         ),
     }
 }
@@ -681,6 +700,89 @@ fn unreliable(
     }
 }
 
+/// The pace line under the cases: how fast the receiver answers, against
+/// the senders' limits, and what the battery sent less of to end within
+/// its deadline. `None` for a receiver that answers within a second and a
+/// battery sent in full: nothing to say.
+pub fn pace(pace: &Pace, lang: Lang) -> Option<String> {
+    let accept = pace.accept();
+    let slow = accept > FAST_ENOUGH;
+    if !slow && !pace.reduced() {
+        return None;
+    }
+    let en = lang == Lang::En;
+    let time = |d: std::time::Duration| micros(d.as_secs_f64() * 1e6, lang);
+    let mut line = match (en, pace.refuse_us) {
+        (true, Some(_)) => format!(
+            "Pace: the receiver answers a genuine delivery in {} and refuses a forgery in {}",
+            time(accept),
+            time(pace.refuse())
+        ),
+        (true, None) => format!(
+            "Pace: the receiver answers a genuine delivery in {}",
+            time(accept)
+        ),
+        (false, Some(_)) => format!(
+            "Ritmo: o receptor responde a uma entrega genuína em {} e recusa uma falsificação em {}",
+            time(accept),
+            time(pace.refuse())
+        ),
+        (false, None) => format!(
+            "Ritmo: o receptor responde a uma entrega genuína em {}",
+            time(accept)
+        ),
+    };
+    line.push_str(match (en, accept) {
+        (_, a) if a <= FAST_ENOUGH => ".",
+        (true, a) if a <= STRICTEST_SENDER_LIMIT => {
+            ": fine for GitHub (10 s) and Svix (15 s), but over 1 s, and a slower moment crosses them; answer 2xx first and do the work after."
+        }
+        (false, a) if a <= STRICTEST_SENDER_LIMIT => {
+            ": serve para o GitHub (10 s) e o Svix (15 s), mas passa de 1 s, e um momento mais lento passa deles; responda 2xx primeiro e trabalhe depois."
+        }
+        (true, _) => {
+            ": past GitHub's 10 s, so GitHub would count every delivery failed and send it again (Svix waits 15 s, many senders less); answer 2xx first and do the work after."
+        }
+        (false, _) => {
+            ": passa dos 10 s do GitHub, que contaria cada entrega como falha e a enviaria de novo (o Svix espera 15 s, muitos remetentes menos); responda 2xx primeiro e trabalhe depois."
+        }
+    });
+    let all = crate::battery::RELIABILITY_DELIVERIES;
+    let deadline = pace.deadline_secs;
+    if let Some(n) = pace.reliability_planned.filter(|n| *n < all) {
+        let full = pace.full_secs;
+        line.push_str(&if en {
+            format!(
+                " To end within --deadline {deadline}, the battery sent {n} of the reliability case's {all} deliveries; about --deadline {full} would send every delivery."
+            )
+        } else {
+            format!(
+                " Para terminar dentro do --deadline {deadline}, a bateria enviou {n} das {all} entregas do caso de confiabilidade; um --deadline de cerca de {full} enviaria todas as entregas."
+            )
+        });
+    }
+    let asked = pace.timing_asked;
+    let budget = crate::pace::TIMING_BUDGET.as_secs();
+    match pace.timing_planned {
+        Some(0) => line.push_str(pick(
+            lang,
+            " The timing case sent nothing: refusals this slow cannot be timed.",
+            " O caso de tempo não enviou nada: recusas tão lentas não dão para cronometrar.",
+        )),
+        Some(n) if n < asked => line.push_str(&if en {
+            format!(
+                " The timing case sent {n} of its {asked} forgeries per group: as many as fit at this pace in its {budget} s, or in what was left of the deadline."
+            )
+        } else {
+            format!(
+                " O caso de tempo enviou {n} das suas {asked} falsificações por grupo: quantas cabem neste ritmo nos seus {budget} s, ou no que restava do prazo."
+            )
+        }),
+        _ => {}
+    }
+    Some(line)
+}
+
 /// A skipped case's note when the case above it had the same one.
 pub fn same_note(lang: Lang) -> &'static str {
     pick(
@@ -758,6 +860,13 @@ pub fn got(result: &CaseResult, lang: Lang) -> String {
             }
         }
     };
+    if result.case == Case::Duplicate && result.note == Some(Note::StateNotGiven) {
+        text.push_str(pick(
+            lang,
+            " (status codes only)",
+            " (só os códigos de status)",
+        ));
+    }
     if let Some(state) = &result.state {
         let label = pick(lang, "processed", "processados");
         let (before, after) = (
@@ -1100,6 +1209,7 @@ mod tests {
             state_url: None,
             oversized_bytes: 0,
             timing_samples: 0,
+            pace: None,
             results: vec![CaseResult::skipped(
                 Case::StaleTimestamp,
                 Note::CutByDeadline(30),
@@ -1143,6 +1253,39 @@ mod tests {
         // All 20 sent, nothing failed: nothing to say.
         card.results = vec![CaseResult::skipped(Case::Reliability, Note::Reliable(20))];
         assert_eq!(exit_reason(&card, Lang::En), None);
+    }
+
+    #[test]
+    fn the_pace_line_says_only_what_there_is_to_say() {
+        use std::time::Duration;
+        let mut pace = Pace::new(Duration::from_millis(5), 200, Duration::from_secs(120));
+        pace.refuse_us = Some(100_000);
+        pace.reliability_planned = Some(20);
+        // Fast and sent in full: no line.
+        pace.timing_planned = Some(200);
+        assert_eq!(super::pace(&pace, Lang::En), None);
+        // Fast, the timing case sized down by its 30 s: said, no deadline.
+        pace.timing_planned = Some(145);
+        let en = super::pace(&pace, Lang::En).unwrap();
+        assert!(en.starts_with("Pace: the receiver answers a genuine delivery in 5.0 ms and refuses a forgery in 100 ms. The timing case sent 145 of its 200"), "{en}");
+        assert!(!en.contains("--deadline"), "{en}");
+        let pt = super::pace(&pace, Lang::PtBr).unwrap();
+        assert!(
+            pt.contains("O caso de tempo enviou 145 das suas 200"),
+            "{pt}"
+        );
+        // Over 10 s: past GitHub's limit, in both languages.
+        pace.accept_us = 12_000_000;
+        assert!(
+            super::pace(&pace, Lang::En)
+                .unwrap()
+                .contains(": past GitHub's 10 s")
+        );
+        assert!(
+            super::pace(&pace, Lang::PtBr)
+                .unwrap()
+                .contains(": passa dos 10 s do GitHub")
+        );
     }
 
     #[test]

@@ -309,3 +309,100 @@ async fn a_delivery_cut_by_the_deadline_is_not_graded_as_the_receivers() {
     assert!(card.incomplete());
     assert_ne!(card.exit_code(), 0);
 }
+
+/// A correct receiver, but for bodies over its limit, which it takes and
+/// echoes back with a 200: its answer's body is then over the 1 MiB a
+/// sender reads.
+async fn echoing_receiver() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                while let Some((head, body)) = read_whole_request(&mut stream).await {
+                    let (status, echo) = if body.len() > receivers::MAX_BODY_BYTES {
+                        (200, body)
+                    } else {
+                        (verdict(&head, &body), Vec::new())
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\n\r\n",
+                        echo.len()
+                    );
+                    if stream.write_all(head.as_bytes()).await.is_err()
+                        || stream.write_all(&echo).await.is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn an_oversized_body_taken_and_echoed_back_is_not_a_refusal() {
+    // A tester's finding: the answers read "answered with a body over
+    // 1 MiB" and the note "Closed the connection instead of reading it
+    // all: that is a refusal", and the case passed: the receiver had taken
+    // the whole body, with a 200.
+    let addr = echoing_receiver().await;
+    let mut config = config(
+        format!("http://{addr}/webhook"),
+        Secret::Standard(receivers::secret()),
+    );
+    config.max_body_bytes = receivers::MAX_BODY_BYTES;
+    config.timing_samples = 0;
+    let card = hooklab_check::run(config).await.unwrap();
+    let shown = hooklab_check::render::table(&card, hooklab_core::lang::Lang::En, false);
+    let oversized = card.result(Case::OversizedBody).unwrap();
+    assert_eq!(
+        (oversized.verdict, oversized.note.clone()),
+        (Verdict::Warn, Some(Note::AnswerTooLarge)),
+        "{shown}"
+    );
+    assert!(!shown.contains("that is a refusal"), "{shown}");
+    for lang in [hooklab_core::lang::Lang::En, hooklab_core::lang::Lang::PtBr] {
+        let said = hooklab_check::text::note(&Note::AnswerTooLarge, lang);
+        assert!(said.contains("1 MiB"), "{said}");
+    }
+}
+
+#[tokio::test]
+async fn an_answer_that_breaks_off_after_its_status_says_which_status_came() {
+    // A tester's finding: a receiver that sent `200` and closed the
+    // connection before the end of its body read "No answer: the
+    // connection failed or closed before a status came back", while its
+    // log showed the 200 it sent.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if read_request(&mut stream).await {
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+                        .await;
+                }
+            });
+        }
+    });
+    let card = hooklab_check::run(config(
+        format!("http://{addr}/webhook"),
+        Secret::Standard(receivers::secret()),
+    ))
+    .await
+    .unwrap();
+    let shown = hooklab_check::render::table(&card, hooklab_core::lang::Lang::En, false);
+    let genuine = card.result(Case::Genuine).unwrap();
+    assert_eq!(genuine.note, Some(Note::NoAnswer), "{shown}");
+    let Some(Reply::NoAnswer { error, .. }) = genuine.replies.last() else {
+        panic!("{shown}");
+    };
+    assert!(error.starts_with("answered 200, then"), "{error}");
+    assert!(shown.contains("detail: answered 200, then"), "{shown}");
+    assert!(!shown.contains("before a status came back"), "{shown}");
+    let pt = hooklab_check::render::table(&card, hooklab_core::lang::Lang::PtBr, false);
+    assert!(pt.contains("Sem resposta completa"), "{pt}");
+}

@@ -194,6 +194,51 @@ async fn a_correct_receiver_passes_every_case_and_the_duplicate_counts_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_checked_without_the_state_url_says_it_was_by_status_codes_only() {
+    // A tester's finding: without --state-url the duplicate case passed
+    // on two 200s, which a receiver that processes the copy again answers
+    // too; the answers column did not say what was checked.
+    let addr = receivers::start(Flaw::ProcessesDuplicates).await;
+    let mut config = config(
+        format!("http://{addr}/webhook"),
+        Secret::Standard(receivers::secret()),
+    );
+    config.max_body_bytes = MAX_BODY_BYTES;
+    config.timing_samples = 0;
+    let card = hooklab_check::run(config).await.unwrap();
+    let duplicate = card.result(Case::Duplicate).unwrap();
+    assert_eq!(
+        duplicate.note,
+        Some(Note::StateNotGiven),
+        "{}",
+        shown(&card)
+    );
+    let json = hooklab_check::render::json(&card, Lang::En);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let case = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "duplicate")
+        .unwrap();
+    assert!(
+        case["got"]
+            .as_str()
+            .unwrap()
+            .ends_with(" (status codes only)"),
+        "{case}"
+    );
+    let note = case["note"].as_str().unwrap();
+    assert!(note.starts_with("Checked by status codes only"), "{note}");
+    assert!(note.contains("--state-url"), "{note}");
+    let pt = hooklab_check::render::table(&card, Lang::PtBr, false);
+    assert!(pt.contains("(só os códigos de status)"), "{pt}");
+    // With it, the same receiver fails: the copy was processed again.
+    let card = check_at(addr, 8).await;
+    assert_eq!(card.verdict(Case::Duplicate), Some(Verdict::Fail));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn skipping_the_signature_check_fails_every_forgery_and_exits_1() {
     let card = check(Flaw::SkipsSignature).await;
     assert_eq!(

@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The body limit these receivers declare.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -68,6 +69,20 @@ struct Receiver {
     verified: AtomicU64,
     /// Ids whose repeat was answered 500, for the repeat flaws.
     failed_repeats: Mutex<HashSet<String>>,
+    /// How long it takes to answer anything, refusals included (on tokio's
+    /// paused clock in the slow tests).
+    delay: Duration,
+    /// The unix time at `started`: the receiver's clock is it plus tokio's
+    /// time since, as the battery's signer reads its own (on the paused
+    /// clock, the wall clock would stand still while the battery's moves).
+    start_secs: i64,
+    started: tokio::time::Instant,
+}
+
+impl Receiver {
+    fn now_secs(&self) -> i64 {
+        self.start_secs + i64::try_from(self.started.elapsed().as_secs()).unwrap()
+    }
 }
 
 /// The secret every receiver here trusts.
@@ -77,6 +92,12 @@ pub fn secret() -> WebhookSecret {
 
 /// Starts a receiver with `flaw` on `127.0.0.1:0`.
 pub async fn start(flaw: Flaw) -> SocketAddr {
+    start_slow(flaw, Duration::ZERO).await
+}
+
+/// [`start`], for a receiver that takes `delay` to answer every request
+/// (its refusals too): run it on tokio's paused clock.
+pub async fn start_slow(flaw: Flaw, delay: Duration) -> SocketAddr {
     let receiver = Arc::new(Receiver {
         flaw,
         secret: secret(),
@@ -84,6 +105,9 @@ pub async fn start(flaw: Flaw) -> SocketAddr {
         processed: AtomicU64::new(0),
         verified: AtomicU64::new(0),
         failed_repeats: Mutex::new(HashSet::new()),
+        delay,
+        start_secs: super::now_secs(),
+        started: tokio::time::Instant::now(),
     });
     let router = Router::new()
         .route("/webhook", post(receive))
@@ -102,9 +126,21 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, axum::Json<Value>) {
+    if !receiver.delay.is_zero() {
+        tokio::time::sleep(receiver.delay).await;
+    }
+    answer(&receiver, &headers, &body)
+}
+
+/// The answer of a receiver with `receiver.flaw`, at once.
+fn answer(
+    receiver: &Receiver,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> (StatusCode, axum::Json<Value>) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let refuse = |status, why: &str| (status, axum::Json(json!({"error": why})));
-    let parsed: Result<Value, _> = serde_json::from_slice(&body);
+    let parsed: Result<Value, _> = serde_json::from_slice(body);
     let signed_bytes = match (receiver.flaw, &parsed) {
         (Flaw::Reserializes, Ok(value)) => Bytes::from(serde_json::to_vec(value).unwrap()),
         (Flaw::Reserializes, Err(_)) => return refuse(StatusCode::BAD_REQUEST, "not JSON"),
@@ -133,7 +169,7 @@ async fn receive(
         ) else {
             return refuse(StatusCode::UNAUTHORIZED, "missing headers");
         };
-        if (super::now_secs() - timestamp).abs() > signature::DEFAULT_TOLERANCE_SECS {
+        if (receiver.now_secs() - timestamp).abs() > signature::DEFAULT_TOLERANCE_SECS {
             return refuse(StatusCode::UNAUTHORIZED, "stale");
         }
         let genuine = receiver.secret.sign(id, timestamp, &signed_bytes);
@@ -153,7 +189,7 @@ async fn receive(
             header("webhook-timestamp"),
             header("webhook-signature"),
             &signed_bytes,
-            super::now_secs(),
+            receiver.now_secs(),
             tolerance,
         );
         if let Err(rejection) = verdict {
@@ -178,7 +214,7 @@ async fn receive(
         receiver.flaw,
         Flaw::FailsEveryThird | Flaw::FailsEveryThirdAndCrashesOnRotation
     );
-    if every_third && (receiver.verified.fetch_add(1, Ordering::SeqCst) + 1) % 3 == 0 {
+    if every_third && (receiver.verified.fetch_add(1, Ordering::SeqCst) + 1).is_multiple_of(3) {
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, "oops");
     }
     if first || receiver.flaw == Flaw::ProcessesDuplicates {

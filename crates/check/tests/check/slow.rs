@@ -28,6 +28,8 @@ struct Slow {
     started: Instant,
     /// `(webhook-id, now - webhook-timestamp)` for every delivery, in order.
     skews: Mutex<Vec<(String, i64)>>,
+    /// How long it works on a delivery it accepts, before answering.
+    work: Duration,
 }
 
 impl Slow {
@@ -63,18 +65,19 @@ async fn receive(
     if serde_json::from_slice::<serde_json::Value>(&body).is_err() {
         return (StatusCode::BAD_REQUEST, "not JSON");
     }
-    tokio::time::sleep(WORK).await;
+    tokio::time::sleep(slow.work).await;
     (StatusCode::OK, "ok")
 }
 
-/// Starts the slow receiver; its clock and the battery's read `start_secs`
-/// now.
-async fn start(start_secs: i64) -> (std::net::SocketAddr, Arc<Slow>) {
+/// Starts the slow receiver, working `work` on each delivery it accepts;
+/// its clock and the battery's read `start_secs` now.
+async fn start(start_secs: i64, work: Duration) -> (std::net::SocketAddr, Arc<Slow>) {
     let slow = Arc::new(Slow {
         secret: receivers::secret(),
         start_secs,
         started: Instant::now(),
         skews: Mutex::new(Vec::new()),
+        work,
     });
     let router = axum::Router::new()
         .route("/webhook", axum::routing::post(receive))
@@ -88,7 +91,7 @@ async fn start(start_secs: i64) -> (std::net::SocketAddr, Arc<Slow>) {
 /// Runs the battery against a slow receiver with `deadline`.
 async fn check(deadline: Duration) -> (hooklab_check::Scorecard, Vec<(String, i64)>) {
     let start_secs = super::now_secs();
-    let (addr, slow) = start(start_secs).await;
+    let (addr, slow) = start(start_secs, WORK).await;
     let mut config = super::config_at(addr, Secret::Standard(receivers::secret()));
     // The receiver's clock and the signer's start together.
     config.now_unix_secs = start_secs;
@@ -307,4 +310,124 @@ async fn a_deadline_shorter_than_the_genuine_answer_cuts_the_battery_short_and_f
     let reason = hooklab_check::text::exit_reason(&card, hooklab_core::lang::Lang::En).unwrap();
     assert!(!reason.contains("failed"), "{reason}");
     assert!(reason.contains("and 1 was cut short by it"), "{reason}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_receiver_taking_seconds_for_every_answer_gets_a_grade_within_the_default_deadline() {
+    // A tester's finding: a correct receiver taking about 2 s for every
+    // answer (refusals too) made the battery run past its own 120 s
+    // deadline: the timing case spent the last of it on forgeries, and the
+    // run read "incomplete", exit 1, a tool failure and no grade. 2.5 s
+    // here, with the default deadline and timing samples.
+    let addr = receivers::start_slow(receivers::Flaw::None, Duration::from_millis(2_500)).await;
+    let mut config = super::config_at(addr, Secret::Standard(receivers::secret()));
+    config.timing_samples = hooklab_check::battery::DEFAULT_TIMING_SAMPLES;
+    config.state_url = Some(format!("http://{addr}/state"));
+    let card = hooklab_check::run(config).await.unwrap();
+    let shown = shown(&card);
+    assert!(!card.incomplete(), "{shown}");
+    assert_eq!(card.exit_code(), 0, "{shown}");
+    // Too slow to time, said as the receiver's pace, not the deadline's.
+    assert_eq!(
+        card.result(Case::Timing).unwrap().note,
+        Some(Note::TimingTooSlow(2_500)),
+        "{shown}"
+    );
+    assert_eq!(card.verdict(Case::AnswersFast), Some(Verdict::Warn));
+    assert_eq!(
+        card.verdict(Case::Duplicate),
+        Some(Verdict::Pass),
+        "{shown}"
+    );
+    let pace = card.pace.unwrap();
+    // The pace line, as the table prints it (wrapped) and unwrapped.
+    let line = hooklab_check::text::pace(&pace, hooklab_core::lang::Lang::En).unwrap();
+    assert!(
+        line.starts_with(
+            "Pace: the receiver answers a genuine delivery in 2.5 s and refuses a forgery in 2.5 s: fine for GitHub (10 s) and Svix (15 s), but over 1 s"
+        ),
+        "{line}"
+    );
+    assert!(line.contains("The timing case sent nothing"), "{line}");
+    assert!(shown.contains("Pace: the receiver answers"), "{shown}");
+    let pt = super::table(&card, hooklab_core::lang::Lang::PtBr);
+    assert!(
+        pt.contains("Ritmo: o receptor responde a uma entrega genuína em 2,5 s"),
+        "{pt}"
+    );
+    assert!(pt.contains("leva 2,5 s para recusar"), "{pt}");
+    assert_eq!(pace.timing_planned, Some(0));
+    let json = hooklab_check::render::json(&card, hooklab_core::lang::Lang::En);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["pace"]["accept_us"], 2_500_000, "{json}");
+    assert!(
+        doc["pace_note"].as_str().unwrap().starts_with("Pace: "),
+        "{json}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_receiver_slower_than_github_s_timeout_fails_answers_fast_and_the_battery_finishes() {
+    // A tester's finding: a receiver working 12 s before each answer (its
+    // refusals quick) passed, with no word that GitHub gives up after
+    // 10 s; and its 12 s a delivery spent the deadline on the reliability
+    // case, so the cases after it were cut. Now the reliability case is
+    // sized to leave them time, and answers-fast fails, saying what to do.
+    let start_secs = super::now_secs();
+    let (addr, _) = start(start_secs, Duration::from_secs(12)).await;
+    let mut config = super::config_at(addr, Secret::Standard(receivers::secret()));
+    config.now_unix_secs = start_secs;
+    config.timing_samples = hooklab_check::battery::DEFAULT_TIMING_SAMPLES;
+    let card = hooklab_check::run(config).await.unwrap();
+    let shown = shown(&card);
+    assert!(!card.incomplete(), "{shown}");
+    let fast = card.result(Case::AnswersFast).unwrap();
+    assert_eq!(fast.verdict, Verdict::Fail, "{shown}");
+    assert!(
+        matches!(fast.note, Some(Note::TooSlow(ms)) if ms >= 12_000),
+        "{shown}"
+    );
+    assert_eq!(card.failed(), vec![Case::AnswersFast], "{shown}");
+    let said = hooklab_check::text::note(fast.note.as_ref().unwrap(), hooklab_core::lang::Lang::En);
+    assert!(
+        said.contains("past GitHub's 10 s, where GitHub counts the delivery failed"),
+        "{said}"
+    );
+    assert!(
+        said.contains("Answer 2xx first, then do the work"),
+        "{said}"
+    );
+    for case in [
+        Case::KeyRotation,
+        Case::RawBytes,
+        Case::Duplicate,
+        Case::UnknownEvent,
+        Case::NotJson,
+        Case::OversizedBody,
+    ] {
+        assert_eq!(card.verdict(case), Some(Verdict::Pass), "{case:?}\n{shown}");
+    }
+    // Fewer reliability deliveries, said, with the deadline that sends all.
+    let pace = card.pace.unwrap();
+    let planned = pace.reliability_planned.unwrap();
+    assert!(
+        planned < hooklab_check::battery::RELIABILITY_DELIVERIES,
+        "{shown}"
+    );
+    assert_eq!(
+        card.result(Case::Reliability).unwrap().replies.len(),
+        planned
+    );
+    let line = hooklab_check::text::pace(&pace, hooklab_core::lang::Lang::En).unwrap();
+    assert!(line.contains("past GitHub's 10 s"), "{line}");
+    assert!(
+        line.contains(&format!(
+            "the battery sent {planned} of the reliability case's 20 deliveries; about --deadline {} would send every delivery",
+            pace.full_secs
+        )),
+        "{line}"
+    );
+    assert!(pace.full_secs > 120, "{pace:?}");
+    let pt = super::table(&card, hooklab_core::lang::Lang::PtBr);
+    assert!(pt.contains("passou dos 10 s do GitHub"), "{pt}");
 }
