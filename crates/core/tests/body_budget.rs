@@ -130,14 +130,21 @@ async fn start(lang: Lang) -> (SocketAddr, Seen, hooklab_core::shutdown::Shutdow
 /// `sent` of them.
 async fn begin(addr: SocketAddr, id: u32, declared: usize, sent: usize) -> TcpStream {
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    let head = format!("POST /upload/{id} HTTP/1.1\r\nHost: x\r\nContent-Length: {declared}\r\n\r\n");
+    let head =
+        format!("POST /upload/{id} HTTP/1.1\r\nHost: x\r\nContent-Length: {declared}\r\n\r\n");
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(&vec![b'x'; sent]).await.unwrap();
     stream
 }
 
 /// Opens upload `id` and waits until the server holds the `sent` bytes.
-async fn stall(addr: SocketAddr, seen: &mut Seen, id: u32, declared: usize, sent: usize) -> TcpStream {
+async fn stall(
+    addr: SocketAddr,
+    seen: &mut Seen,
+    id: u32,
+    declared: usize,
+    sent: usize,
+) -> TcpStream {
     let stream = begin(addr, id, declared, sent).await;
     seen.holds(id, sent).await;
     stream
@@ -171,7 +178,10 @@ fn server_busy(answer: &str) -> String {
     let head = head.to_ascii_lowercase();
     assert!(head.contains("\r\nretry-after: 1\r\n"), "{answer}");
     assert!(head.contains("\r\nconnection: close\r\n"), "{answer}");
-    assert!(head.contains("\r\ncontent-type: application/json\r\n"), "{answer}");
+    assert!(
+        head.contains("\r\ncontent-type: application/json\r\n"),
+        "{answer}"
+    );
     let body: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(body["error"]["code"], "server_busy", "{body}");
     body["error"]["message"].as_str().unwrap().to_owned()
@@ -280,7 +290,10 @@ async fn what_stalled_bodies_held_is_given_back_when_their_clients_go_away() {
     // Their 750 KiB are back: a large body fits again, whole.
     let answer = whole(addr, "/upload/5", 300 * KIB).await;
     assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
-    assert!(answer.ends_with(&format!("\r\n\r\n{}", 300 * KIB)), "{answer}");
+    assert!(
+        answer.ends_with(&format!("\r\n\r\n{}", 300 * KIB)),
+        "{answer}"
+    );
     // And again: a body read whole gives its bytes back too.
     let answer = whole(addr, "/upload/6", 700 * KIB).await;
     assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
