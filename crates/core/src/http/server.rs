@@ -140,8 +140,8 @@ pub struct ServerLimits {
     /// bodies never fit. See `server/budget.rs`.
     pub body_budget_bytes: usize,
     /// The language of the server's own lines for people (its warning that
-    /// a shutdown cut connections, its `server_busy` refusal): the run's, from its caller. English by
-    /// default.
+    /// a shutdown cut connections, its `server_busy` refusal): the run's,
+    /// from its caller. English by default.
     pub lang: Lang,
 }
 
