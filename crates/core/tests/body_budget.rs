@@ -2,8 +2,10 @@
 //! raw TCP clients on `127.0.0.1:0`: clients that send a head and most of a
 //! large body, then stall, fill it; the next large body is refused `429
 //! server_busy` (with `Retry-After`, and the connection closed) instead of
-//! being held too; small bodies keep the last quarter; and what stalled
-//! bodies held is given back when their clients go away.
+//! being held too, whether its `Content-Length` cannot fit, it outgrows the
+//! budget mid-way, or, chunked, it grows past 64 KiB; small bodies keep the
+//! last quarter; and what stalled bodies held is given back when their
+//! clients go away.
 //!
 //! Every timeout is an hour, so only the budget can refuse a body. The test
 //! knows how much of a stalled body the server holds from the route itself:
@@ -267,6 +269,30 @@ async fn small_bodies_get_through_while_large_ones_stall() {
     // A small body past the whole budget is refused too.
     let small = begin(addr, 9, 60 * KIB, 0).await;
     server_busy(&until_closed(small).await);
+    drop(stalled);
+}
+
+/// A chunked body declares no length: it is small, and may use the last
+/// quarter, until the frame that takes it past 64 KiB; from there it is a
+/// large body, refused while large ones fill their three quarters.
+#[tokio::test]
+async fn a_chunked_body_is_refused_once_it_grows_large_while_large_ones_stall() {
+    let (addr, mut seen, _trigger) = start(Lang::En).await;
+    let mut stalled = Vec::new();
+    for id in 1..=3 {
+        stalled.push(stall(addr, &mut seen, id, 260 * KIB, 250 * KIB).await);
+    }
+    let mut chunked = TcpStream::connect(addr).await.unwrap();
+    let head = "POST /upload/4 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    chunked.write_all(head.as_bytes()).await.unwrap();
+    // 60 KiB: small so far, held beyond the large bodies' 768 KiB.
+    let first = format!("{:x}\r\n{}\r\n", 60 * KIB, "x".repeat(60 * KIB));
+    chunked.write_all(first.as_bytes()).await.unwrap();
+    seen.holds(4, 60 * KIB).await;
+    // 8 KiB more makes it large: refused.
+    let second = format!("{:x}\r\n{}\r\n", 8 * KIB, "x".repeat(8 * KIB));
+    let _ = chunked.write_all(second.as_bytes()).await;
+    server_busy(&until_closed(chunked).await);
     drop(stalled);
 }
 
