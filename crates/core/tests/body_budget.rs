@@ -102,6 +102,12 @@ async fn start(lang: Lang) -> (SocketAddr, Seen, hooklab_core::shutdown::Shutdow
     let router = Router::new()
         .route("/upload/{id}", post(upload))
         .route("/echo", post(|body: bytes::Bytes| async move { body }))
+        // axum's own cap only (no early 413): 100 KiB.
+        .route(
+            "/capped",
+            post(|body: bytes::Bytes| async move { body })
+                .layer(axum::extract::DefaultBodyLimit::max(100 * KIB)),
+        )
         .with_state(sender);
     let hour = Duration::from_secs(3_600);
     let limits = ServerLimits {
@@ -323,4 +329,17 @@ async fn what_stalled_bodies_held_is_given_back_when_their_clients_go_away() {
     // And again: a body read whole gives its bytes back too.
     let answer = whole(addr, "/upload/6", 700 * KIB).await;
     assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+    // The server idle again, a body declared over the whole budget, which
+    // no wait would make fit, is not told to try again: the route's own cap
+    // refuses it (413), as without the budget.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /capped HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+        2 * BUDGET
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // (The write may fail: the server stops reading past its cap.)
+    let _ = stream.write_all(&vec![b'x'; 120 * KIB]).await;
+    let answer = until_closed(stream).await;
+    assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
 }

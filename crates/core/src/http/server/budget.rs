@@ -38,7 +38,9 @@
 //! `Retry-After: 1` and `Connection: close` (the rest of the body is still
 //! on the wire). A body whose `Content-Length` could not fit right now is
 //! refused on its first read, before any of it is taken, so the client
-//! learns at once rather than after sending megabytes for nothing. Never a
+//! learns at once rather than after sending megabytes for nothing (unless
+//! it is over the whole ceiling, which no wait would make fit: that is the
+//! route's cap to refuse, 413, or the charge per frame's). Never a
 //! wait: a body that waited for room would hold its connection for the
 //! stalled ones' whole deadline.
 //!
@@ -259,9 +261,13 @@ where
         }
         if !this.read {
             this.read = true;
+            // Only a body that would fit an idle server is refused for
+            // the room left now: one over the whole ceiling is left to the
+            // route's own cap (a 413, not a "try again" that can never
+            // succeed), and to the charge per frame.
             if let Some(declared) = this.declared {
                 let ceiling = this.budget.ceiling(this.small(0));
-                if !this.budget.fits(declared, ceiling) {
+                if declared <= ceiling as u64 && !this.budget.fits(declared, ceiling) {
                     return this.refuse();
                 }
             }
