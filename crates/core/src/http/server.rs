@@ -43,6 +43,11 @@
 //!   limit): beyond it the server stops accepting, and new clients wait in
 //!   the kernel's backlog until a connection closes, rather than the process
 //!   running out of descriptors and answering nobody;
+//! - a **body budget** (64 MiB by default) for the request bodies still
+//!   arriving on all connections together: a large body that would take
+//!   the server past three quarters of it, or any body past the whole, is
+//!   answered 429 `server_busy` with `Retry-After: 1`, so stalled bodies
+//!   cannot hold connections × body cap (`server/budget.rs`);
 //! - a **graceful shutdown with a deadline**: on the signal the listener
 //!   closes, connections finish the request they are serving, and whatever
 //!   still runs at the deadline is cut.
@@ -87,8 +92,11 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, Sleep};
 
+mod budget;
 mod head;
 mod on_write;
+
+pub use budget::{DEFAULT_BODY_BUDGET_BYTES, SMALL_BODY_BYTES};
 
 /// The bounds [`serve`] keeps. The defaults suit a demo on one machine with a
 /// 1,024-descriptor limit; tests shorten the timeouts.
@@ -122,9 +130,18 @@ pub struct ServerLimits {
     /// headers_too_large`, as is a head with more than 100 headers (hyper's
     /// own count, which it answers with an empty 431).
     pub max_head_bytes: usize,
+    /// The bytes of request bodies the whole server holds at once while
+    /// they arrive, summed over every connection: 64 MiB by default. A body
+    /// over [`SMALL_BODY_BYTES`] (64 KiB) may only bring the sum to three
+    /// quarters of it, so small ones (webhook deliveries, API calls) still
+    /// get through while large ones stall; a body that does not fit is
+    /// answered `429 server_busy` with `Retry-After: 1`. Keep it at least
+    /// 4/3 of the largest body cap of the server's routes, or its largest
+    /// bodies never fit. See `server/budget.rs`.
+    pub body_budget_bytes: usize,
     /// The language of the server's own lines for people (its warning that
-    /// a shutdown cut connections): the run's, from its caller. English by
-    /// default.
+    /// a shutdown cut connections, its `server_busy` refusal): the run's,
+    /// from its caller. English by default.
     pub lang: Lang,
 }
 
@@ -141,6 +158,7 @@ impl Default for ServerLimits {
             max_target_bytes: 8 * 1024,
             max_header_bytes: 8 * 1024,
             max_head_bytes: 32 * 1024,
+            body_budget_bytes: DEFAULT_BODY_BUDGET_BYTES,
             lang: Lang::En,
         }
     }
@@ -236,7 +254,7 @@ where
 {
     // Every server's refusals in the one shape, even a router that forgot:
     // shaped at the edge (see `Edge`), not by one more layer on every route.
-    let edge = Edge::new(router, limits.request_timeout);
+    let edge = Edge::new(router, &limits);
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     // Tells every connection to finish its request and close.
     let (closing, closing_rx) = watch::channel(false);
@@ -381,15 +399,21 @@ struct Edge<S> {
     timeout: Duration,
     /// The connection's requests' body deadlines (see [`Expired`]).
     expiry: Arc<Expiry>,
+    /// The server's body budget, shared by every connection.
+    budget: Arc<budget::BodyBudget>,
 }
 
 impl<S: Shaped> Edge<S> {
-    fn new(router: S, timeout: Duration) -> Self {
+    fn new(router: S, limits: &ServerLimits) -> Self {
         Edge {
             shaped: router.clone().shaped(),
             router,
-            timeout,
+            timeout: limits.request_timeout,
             expiry: Arc::default(),
+            budget: Arc::new(budget::BodyBudget::new(
+                limits.body_budget_bytes,
+                limits.lang,
+            )),
         }
     }
 
@@ -400,6 +424,7 @@ impl<S: Shaped> Edge<S> {
             shaped: self.shaped.clone(),
             timeout: self.timeout,
             expiry: Arc::default(),
+            budget: self.budget.clone(),
         }
     }
 }
@@ -419,6 +444,9 @@ struct Expiry {
     numbered: AtomicU64,
     /// The number of the last request whose body ran out of time (0: none).
     expired: AtomicU64,
+    /// The number of the last request whose body the budget refused (0:
+    /// none; see `budget.rs`).
+    busy: AtomicU64,
 }
 
 /// One request's handle on its connection's [`Expiry`].
@@ -467,8 +495,10 @@ where
         let expired = Expired::next(&self.expiry);
         self.expiry.phase.answering();
         let head = request.method() == http::Method::HEAD;
-        let request =
-            request.map(|body| Body::new(BodyDeadline::new(body, self.timeout, expired.clone())));
+        let request = request.map(|body| {
+            let charged = budget::Charged::new(body, &self.budget, expired.clone());
+            Body::new(BodyDeadline::new(charged, self.timeout, expired.clone()))
+        });
         let (mut router, place) = match head {
             true => (self.shaped.clone(), Where::Off),
             false => (self.router.clone(), Where::AtEdge),
@@ -480,6 +510,7 @@ where
             answer: Shaping::new(answer, place),
             expired,
             timeout: self.timeout,
+            busy: self.budget.busy(),
         }
     }
 }
@@ -489,6 +520,7 @@ struct EdgeFuture<F> {
     answer: Shaping<F>,
     expired: Expired,
     timeout: Duration,
+    busy: budget::Busy,
 }
 
 impl<F> Future for EdgeFuture<F>
@@ -507,6 +539,9 @@ where
         // says 400), the client was too slow.
         let response = match this.expired.is_set() {
             true => request_timed_out(this.timeout),
+            // A body the budget refused: the server is busy, whatever the
+            // handler made of the failure.
+            false if this.expired.is_busy() => this.busy.refusal(),
             false => response,
         };
         let expiry = &this.expired.expiry;
