@@ -1024,6 +1024,16 @@ fn reply_text(reply: &Reply, lang: Lang) -> String {
             Lang::En => format!("no answer ({})", cause(*why, lang)),
             Lang::PtBr => format!("sem resposta ({})", cause(*why, lang)),
         },
+        // A request's wait is cut to what is left of --deadline
+        // (`Target::post`): one sent with under a millisecond left never had
+        // a chance of an answer, and "no answer in 0.00 ms" read as a
+        // measured silence (a tester's finding).
+        Reply::TimedOut { after_ms: 0 } => pick(
+            lang,
+            "not waited for: --deadline had passed",
+            "não esperada: o --deadline tinha passado",
+        )
+        .to_owned(),
         Reply::TimedOut { after_ms } => match lang {
             Lang::En => format!("no answer in {}", millis(*after_ms, lang)),
             Lang::PtBr => format!("sem resposta em {}", millis(*after_ms, lang)),
@@ -1127,10 +1137,9 @@ pub fn summary(counts: &Counts, lang: Lang) -> String {
 
 /// Why `hooklab check` exits 1, one line: how many cases failed, and how
 /// the deadline left the battery incomplete: cases it kept from starting,
-/// and cases it cut short (one that waited for its answer, or the
-/// reliability case, which takes at most half of the time left and may
-/// stop before its 20 deliveries). `None` when nothing failed and the
-/// battery finished.
+/// and cases it cut short while they waited for an answer; the same cases
+/// the scorecard counts as out of time (`Counts::out_of_time`), so the two
+/// lines agree. `None` when nothing failed and the battery finished.
 pub fn exit_reason(card: &Scorecard, lang: Lang) -> Option<String> {
     let total = card.results.len();
     let failed = card.failed().len();
@@ -1139,11 +1148,10 @@ pub fn exit_reason(card: &Scorecard, lang: Lang) -> Option<String> {
         match &result.note {
             Some(Note::OutOfTime(_)) => not_started += 1,
             Some(Note::CutByDeadline(_)) => cut += 1,
-            Some(Note::Reliable(sent) | Note::Unreliable { sent, .. })
-                if *sent < crate::battery::RELIABILITY_DELIVERIES =>
-            {
-                cut += 1
-            }
+            // A reliability case that sent fewer than its 20 deliveries is
+            // graded on what it sent and does not make the battery
+            // incomplete (`Scorecard::counts`): counting it here made this
+            // line disagree with the scorecard's own "incomplete: N".
             _ => {}
         }
     }
@@ -1198,9 +1206,11 @@ pub fn exit_reason(card: &Scorecard, lang: Lang) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// A case the deadline cut while it waited, or a reliability case that
-    /// stopped before its 20 deliveries, is said to be cut short, not to
-    /// have not started; the failures come first.
+    /// A case the deadline cut while it waited is said to be cut short, not
+    /// to have not started; the failures come first; a reliability case
+    /// that sent fewer than its 20 deliveries is neither (a tester saw
+    /// "4 did not start and 2 were cut short" beside the scorecard's
+    /// "5 cases did not finish").
     #[test]
     fn the_exit_reason_tells_cases_not_started_from_cases_cut_short() {
         let mut card = Scorecard {
@@ -1241,8 +1251,9 @@ mod tests {
         card.results.push(reliability);
         assert_eq!(
             said(&card, Lang::En),
-            "1 of 4 cases failed; incomplete: of 4 cases, 2 did not start before --deadline and 2 were cut short by it; give a longer one"
+            "1 of 4 cases failed; incomplete: of 4 cases, 2 did not start before --deadline and 1 was cut short by it; give a longer one"
         );
+        assert_eq!(card.counts().out_of_time, 3);
         card.results
             .retain(|r| r.note != Some(Note::CutByDeadline(30)));
         card.results.retain(|r| r.case == Case::Duplicate);
@@ -1250,9 +1261,33 @@ mod tests {
             said(&card, Lang::PtBr),
             "incompleto: 1 de 1 casos não começou antes do --deadline; passe um maior"
         );
-        // All 20 sent, nothing failed: nothing to say.
-        card.results = vec![CaseResult::skipped(Case::Reliability, Note::Reliable(20))];
-        assert_eq!(exit_reason(&card, Lang::En), None);
+        // All 20 sent, or fewer (sized to the receiver's pace), nothing
+        // failed: nothing to say, as the exit code says 0.
+        for sent in [20, 9] {
+            card.results = vec![CaseResult::skipped(Case::Reliability, Note::Reliable(sent))];
+            assert_eq!(card.exit_code(), 0);
+            assert_eq!(exit_reason(&card, Lang::En), None, "{sent} sent");
+        }
+    }
+
+    /// A request sent as --deadline passed had no wait at all: it is not
+    /// "no answer in 0.00 ms" (a tester read it as a measured silence).
+    #[test]
+    fn a_request_left_no_wait_by_the_deadline_says_so() {
+        let mut result = CaseResult::skipped(Case::Duplicate, Note::CutByDeadline(120));
+        result.attempts = 1;
+        result.replies = vec![
+            Reply::TimedOut { after_ms: 11_300 },
+            Reply::TimedOut { after_ms: 0 },
+        ];
+        assert_eq!(
+            got(&result, Lang::PtBr),
+            "sem resposta em 11,3 s, depois não esperada: o --deadline tinha passado"
+        );
+        assert_eq!(
+            got(&result, Lang::En),
+            "no answer in 11.3 s, then not waited for: --deadline had passed"
+        );
     }
 
     #[test]
