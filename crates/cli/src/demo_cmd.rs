@@ -89,6 +89,9 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<PlatformEn
         flags::api_key(key, true, lang)?;
     }
     let data = crate::data::open(&args.data, args.reset, lang)?;
+    if let Some(key) = &args.api_key {
+        crate::data::check_key(&data, &args.data, key, lang)?;
+    }
     let clock = data.clock;
     // The edge may read the system's time to seed a fresh key.
     let mut rng = SeededRng::new(Clock::system_unix_us() as u64);

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod class;
+mod data_key;
 mod data_lock;
 mod demo;
 mod findings;
