@@ -682,12 +682,12 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<ShopEnd> {
     if unknown > 0 {
         anyhow::bail!(match lang {
             Lang::En => format!(
-                "{unknown} of {} ended unknown: the platform at {} no longer knows their payments (404 or 410 to a poll: it restarted without its data, or forgot them after --keep); `hooklab platform` keeps its data in a file unless given --data :memory:",
+                "{unknown} of {} ended unknown: the platform at {} no longer knows their payments (404 or 410 to a poll, or 410 to an order asked for again: it restarted without its data, or forgot them after --keep); `hooklab platform` keeps its data in a file unless given --data :memory:",
                 counted(total, "order", "orders"),
                 args.platform
             ),
             Lang::PtBr => format!(
-                "{unknown} de {} {} sem resultado: a plataforma em {} não conhece mais os pagamentos deles (404 ou 410 a uma consulta: ela reiniciou sem os dados, ou os esqueceu depois do --keep); `hooklab platform` guarda os dados num arquivo, a não ser com --data :memory:",
+                "{unknown} de {} {} sem resultado: a plataforma em {} não conhece mais os pagamentos deles (404 ou 410 a uma consulta, ou 410 a um pedido feito de novo: ela reiniciou sem os dados, ou os esqueceu depois do --keep); `hooklab platform` guarda os dados num arquivo, a não ser com --data :memory:",
                 counted(total, "pedido", "pedidos"),
                 if unknown == 1 {
                     "terminou"
