@@ -34,7 +34,7 @@
 //!   summarised.
 
 mod args;
-mod flags;
+pub(crate) mod flags;
 mod out;
 mod resume;
 mod retrying;
