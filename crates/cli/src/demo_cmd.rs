@@ -122,6 +122,11 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<PlatformEn
             ..hooklab_platform::Retention::SERVER
         },
         lang,
+        // The server's own lines for people (its shutdown warning) too.
+        server: hooklab_core::http::server::ServerLimits {
+            lang,
+            ..Default::default()
+        },
         ..PlatformConfig::default()
     };
     config.validate()?;
@@ -358,10 +363,11 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<ShopEnd> {
         };
         let listener = crate::listen::bind(args.listen, lang).await?;
         let url = format!("http://{}{WEBHOOK_PATH}", listener.local_addr()?);
-        tokio::spawn(receiver::serve(
+        tokio::spawn(receiver::serve_in(
             listener,
             receiver::router(receiver.clone()),
             shutdown.clone(),
+            lang,
         ));
         // With an inbox, the endpoint it kept is taken back (see `resume`).
         let subscribed = resume::subscribe(
