@@ -381,9 +381,6 @@ mod tests {
         vec![
             ApiError::MalformedJson("expected value at line 1 column 1".to_owned()),
             ApiError::InvalidRequest("missing field `currency` at line 1 column 9".to_owned()),
-            ApiError::NotAnObject {
-                found: ("an array", "uma lista (array)"),
-            },
             ApiError::InvalidField {
                 field: "url",
                 message: said(),
@@ -432,6 +429,10 @@ mod tests {
             ApiError::UnknownCursor {
                 name: "after",
                 message: said(),
+            },
+            // After the ones the test below reads by their place.
+            ApiError::NotAnObject {
+                found: ("an array", "uma lista (array)"),
             },
         ]
     }
