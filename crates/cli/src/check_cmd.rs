@@ -71,6 +71,33 @@ pub struct CheckArgs {
     deadline: u64,
 }
 
+/// What is wrong with a `--state-url` before the battery starts, said with
+/// the flag's name: without a scheme (`127.0.0.1:8080/state`), the URL it
+/// meant; with another scheme than http://, that the count is read with a
+/// plain HTTP GET. (The battery's own words named neither the flag nor a
+/// state URL: "the scheme must be http://, as in …/webhook".) The rest
+/// (loopback, a well-formed URL) is the battery's to check.
+fn state_url(url: &str, lang: Lang) -> Result<(), String> {
+    if let Some(said) = crate::demo_cmd::flags::missing_scheme(url, "--state-url", lang) {
+        return Err(said);
+    }
+    let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
+    if scheme.eq_ignore_ascii_case("http") {
+        return Ok(());
+    }
+    Err(crate::text::pick(
+        lang,
+        format!(
+            "--state-url `{url}`: the receiver's count is read with a plain http:// GET (hooklab speaks \
+             no other scheme), such as http://127.0.0.1:8080/state answering {{\"processed\": N}}"
+        ),
+        format!(
+            "--state-url `{url}`: a contagem do receptor é lida com um GET http:// simples (o hooklab não \
+             fala outro esquema), como http://127.0.0.1:8080/state respondendo {{\"processed\": N}}"
+        ),
+    ))
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum SchemeArg {
     /// Standard Webhooks (Svix and others): webhook-id, webhook-timestamp,
@@ -95,6 +122,9 @@ pub fn check(args: CheckArgs, lang: Lang, quiet: bool) -> Result<(), Failure> {
     };
     let secret = Secret::parse(scheme, &args.secret)
         .map_err(|e| Failure::Usage(anyhow!(text::secret_refused(scheme, &e, lang))))?;
+    if let Some(url) = &args.state_url {
+        state_url(url, lang).map_err(|said| Failure::Usage(anyhow!(said)))?;
+    }
     let now_us = Clock::system_unix_us();
     // A seed from the clock and the process: every run sends fresh delivery
     // ids, so a receiver's deduplication never mistakes one run for another.

@@ -469,6 +469,53 @@ pub fn open(path: &Path, reset: bool, lang: Lang) -> anyhow::Result<PlatformData
     })
 }
 
+/// Refuses an `--api-key` other than the one `data`'s file holds: starting
+/// with it would replace the file's key, and every shop that holds the old
+/// one would be refused from then on. Neither key is said in full (they are
+/// secrets; see [`key_hint`]).
+pub fn check_key(data: &PlatformData, path: &Path, given: &str, lang: Lang) -> anyhow::Result<()> {
+    let Some(held) = &data.merchant else {
+        return Ok(());
+    };
+    if held.api_key == given {
+        return Ok(());
+    }
+    let (shown, held, given) = (display_path(path), key_hint(&held.api_key), key_hint(given));
+    let sentence = text::pick(
+        lang,
+        format!(
+            "{shown} holds another API key ({held}) than the --api-key given ({given}): starting with it \
+             would revoke the file's key, and the shops that hold that key would be refused. Leave out \
+             --api-key to go on with the key the file holds (the platform prints it when it starts), \
+             or add --reset to empty the file and start over with the new key"
+        ),
+        format!(
+            "{shown} guarda outra chave de API ({held}) que não a --api-key dada ({given}): iniciar com \
+             ela revogaria a chave do arquivo, e as lojas que têm essa chave seriam recusadas. Deixe de \
+             fora o --api-key para continuar com a chave que o arquivo guarda (a plataforma a imprime ao \
+             iniciar), ou acrescente --reset para esvaziar o arquivo e recomeçar com a nova chave"
+        ),
+    );
+    Err(worded(sentence, None, true))
+}
+
+/// A secret key as it may be said: its `sk_test_` prefix (when it has
+/// one) and its last four characters, never the whole of it.
+fn key_hint(key: &str) -> String {
+    let prefix = if key.starts_with("sk_test_") {
+        "sk_test_"
+    } else {
+        ""
+    };
+    let rest: Vec<char> = key[prefix.len()..].chars().collect();
+    // A short key keeps nothing of its own: four of six would be most of it.
+    let tail: String = match rest.len() {
+        n if n >= 12 => rest[n - 4..].iter().collect(),
+        _ => String::new(),
+    };
+    format!("{prefix}…{tail}")
+}
+
 /// The path as people should read it: absolute, so a student knows which
 /// folder's file `sqlite3` must open.
 fn display_path(path: &Path) -> String {

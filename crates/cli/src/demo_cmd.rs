@@ -34,7 +34,7 @@
 //!   summarised.
 
 mod args;
-mod flags;
+pub(crate) mod flags;
 mod out;
 mod resume;
 mod retrying;
@@ -89,6 +89,9 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<PlatformEn
         flags::api_key(key, true, lang)?;
     }
     let data = crate::data::open(&args.data, args.reset, lang)?;
+    if let Some(key) = &args.api_key {
+        crate::data::check_key(&data, &args.data, key, lang)?;
+    }
     let clock = data.clock;
     // The edge may read the system's time to seed a fresh key.
     let mut rng = SeededRng::new(Clock::system_unix_us() as u64);
@@ -119,6 +122,11 @@ pub async fn platform(args: PlatformArgs, out: Out) -> anyhow::Result<PlatformEn
             ..hooklab_platform::Retention::SERVER
         },
         lang,
+        // The server's own lines for people (its shutdown warning) too.
+        server: hooklab_core::http::server::ServerLimits {
+            lang,
+            ..Default::default()
+        },
         ..PlatformConfig::default()
     };
     config.validate()?;
@@ -355,10 +363,11 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<ShopEnd> {
         };
         let listener = crate::listen::bind(args.listen, lang).await?;
         let url = format!("http://{}{WEBHOOK_PATH}", listener.local_addr()?);
-        tokio::spawn(receiver::serve(
+        tokio::spawn(receiver::serve_in(
             listener,
             receiver::router(receiver.clone()),
             shutdown.clone(),
+            lang,
         ));
         // With an inbox, the endpoint it kept is taken back (see `resume`).
         let subscribed = resume::subscribe(
@@ -679,12 +688,12 @@ pub async fn shop(args: ShopArgs, out: Out) -> anyhow::Result<ShopEnd> {
     if unknown > 0 {
         anyhow::bail!(match lang {
             Lang::En => format!(
-                "{unknown} of {} ended unknown: the platform at {} no longer knows their payments (404 or 410 to a poll: it restarted without its data, or forgot them after --keep); `hooklab platform` keeps its data in a file unless given --data :memory:",
+                "{unknown} of {} ended unknown: the platform at {} no longer knows their payments (404 or 410 to a poll, or 410 to an order asked for again: it restarted without its data, or forgot them after --keep); `hooklab platform` keeps its data in a file unless given --data :memory:",
                 counted(total, "order", "orders"),
                 args.platform
             ),
             Lang::PtBr => format!(
-                "{unknown} de {} {} sem resultado: a plataforma em {} não conhece mais os pagamentos deles (404 ou 410 a uma consulta: ela reiniciou sem os dados, ou os esqueceu depois do --keep); `hooklab platform` guarda os dados num arquivo, a não ser com --data :memory:",
+                "{unknown} de {} {} sem resultado: a plataforma em {} não conhece mais os pagamentos deles (404 ou 410 a uma consulta, ou 410 a um pedido feito de novo: ela reiniciou sem os dados, ou os esqueceu depois do --keep); `hooklab platform` guarda os dados num arquivo, a não ser com --data :memory:",
                 counted(total, "pedido", "pedidos"),
                 if unknown == 1 {
                     "terminou"

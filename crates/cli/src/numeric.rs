@@ -96,20 +96,46 @@ pub fn orders(text: &str) -> Result<u32, String> {
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
-/// `check --max-body` (the battery then checks it is above a genuine
-/// delivery's size).
+/// `check --max-body`: a whole number, whose range the battery checks
+/// (`CheckError::MaxBody`), since only it knows the least: a genuine
+/// delivery's size, which depends on the scheme and the URL. Checking a
+/// range here as well said two things: `0` "must be between 1 and …",
+/// `1` "give 282 to …". A number past `u64` is past the range all the same
+/// (the most a `usize` holds, which the battery refuses); a negative one,
+/// which has no `usize`, is refused here in the battery's words.
 pub fn max_body(text: &str) -> Result<usize, String> {
-    let max = hooklab_check::battery::MAX_MAX_BODY_BYTES as u64;
-    whole(
-        text,
-        1,
-        max,
-        (
-            "bytes the receiver accepts in a body",
-            "bytes que o receptor aceita num corpo",
-        ),
-    )
-    .map(size)
+    let lang = text::parsing_lang();
+    let trimmed = text.trim();
+    let max = hooklab_check::battery::MAX_MAX_BODY_BYTES;
+    if let Some(digits) = trimmed.strip_prefix('-')
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(match lang {
+            Lang::En => format!(
+                "--max-body {trimmed} is out of range: give from the size of a genuine delivery (about 300 bytes; \
+                 a smaller number is told the exact size) to {max} bytes"
+            ),
+            Lang::PtBr => format!(
+                "--max-body {trimmed} está fora do intervalo: dê do tamanho de uma entrega genuína (uns 300 bytes; \
+                 um número menor fica sabendo o tamanho exato) a {max} bytes"
+            ),
+        });
+    }
+    if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(match lang {
+            Lang::En => format!(
+                "`{text}` is not a whole number (digits only): give the bytes the receiver accepts in a body, \
+                 from the size of a genuine delivery (about 300) to {max}"
+            ),
+            Lang::PtBr => format!(
+                "`{text}` não é um número inteiro (só algarismos, sem vírgula nem ponto): dê os bytes que o \
+                 receptor aceita num corpo, do tamanho de uma entrega genuína (uns 300) a {max}"
+            ),
+        });
+    }
+    // Digits past `u64`: out of range, as the battery will say.
+    Ok(trimmed.parse::<u64>().map_or(usize::MAX, size))
 }
 
 /// `check --timing-samples`.
@@ -252,7 +278,12 @@ mod tests {
         assert_eq!(jobs("2").map(NonZeroUsize::get), Ok(2));
         assert!(deadline("0").unwrap_err().contains("between 1 and 604800"));
         assert_eq!(timing_samples("0"), Ok(0));
-        assert!(max_body("0").is_err());
+        // Its range is the battery's to say (one message for 0, 1 and too
+        // many); here only what is no number, or negative.
+        assert_eq!(max_body("0"), Ok(0));
+        assert_eq!(max_body("99999999999999999999"), Ok(usize::MAX));
+        assert!(max_body("-1").unwrap_err().contains("out of range"));
+        assert!(max_body("1,5").unwrap_err().contains("not a whole number"));
         assert!(hook_id("18446744073709551616").is_err());
         assert_eq!(speed("60"), Ok(60.0));
         // A tester's finding: the Portuguese help writes `0,01`, and the

@@ -291,6 +291,8 @@ pub async fn serve(
     // receiver's grace.
     let limits = hooklab_core::http::server::ServerLimits {
         shutdown_deadline: SHUTDOWN_GRACE,
+        // Its shutdown warning in the language of the lines it prints.
+        lang,
         ..Default::default()
     };
     let served = hooklab_core::http::server::serve(listener, app, shutdown, limits)

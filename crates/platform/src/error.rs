@@ -26,6 +26,15 @@ pub enum ApiError {
     /// one the API does not know.
     #[error("{0}")]
     InvalidRequest(String),
+    /// Occurs when the body is JSON, but not an object: an array, a string,
+    /// a number, `true`, `false` or `null`. (serde reads a struct from an
+    /// array too, by position: `[]` was answered "invalid length 0,
+    /// expected struct CreatePayment with 4 elements".)
+    #[error("the body must be a JSON object ({{\"field\": value, …}}), not {}", found.0)]
+    NotAnObject {
+        /// What the body is, in English and Portuguese.
+        found: (&'static str, &'static str),
+    },
     /// Occurs when the JSON is well-formed but a value is not acceptable.
     #[error("`{field}`: {message}")]
     InvalidField {
@@ -198,6 +207,10 @@ impl ApiError {
                 format!("o corpo não é um JSON válido: {}", crate::i18n::serde_pt(detail))
             }
             ApiError::InvalidRequest(detail) => crate::i18n::serde_pt(detail),
+            ApiError::NotAnObject { found } => format!(
+                "o corpo deve ser um objeto JSON ({{\"campo\": valor, …}}), não {}",
+                found.1
+            ),
             ApiError::InvalidField { field, message } => {
                 format!("`{field}`: {}", message.pt_br)
             }
@@ -287,7 +300,9 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
-            ApiError::InvalidRequest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
+            ApiError::InvalidRequest(_) | ApiError::NotAnObject { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
+            }
             ApiError::InvalidField { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
             ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Forgotten { .. } => (StatusCode::GONE, "forgotten"),
@@ -322,6 +337,19 @@ impl ApiError {
     pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         serde_json::from_slice::<serde::de::IgnoredAny>(body)
             .map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+        // Every body the API reads is an object: one that is not is said
+        // so, not read by position (serde takes a struct from an array).
+        let found = match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') | None => None,
+            Some(b'[') => Some(("an array", "uma lista (array)")),
+            Some(b'"') => Some(("a string", "um texto")),
+            Some(b't' | b'f') => Some(("true or false", "true ou false")),
+            Some(b'n') => Some(("null", "null")),
+            Some(_) => Some(("a number", "um número")),
+        };
+        if let Some(found) = found {
+            return Err(ApiError::NotAnObject { found });
+        }
         serde_json::from_slice(body).map_err(|e| {
             use serde_json::error::Category;
             match e.classify() {
@@ -401,6 +429,10 @@ mod tests {
             ApiError::UnknownCursor {
                 name: "after",
                 message: said(),
+            },
+            // After the ones the test below reads by their place.
+            ApiError::NotAnObject {
+                found: ("an array", "uma lista (array)"),
             },
         ]
     }

@@ -431,7 +431,7 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
             // A stream's only polls are its catch-up pages, empty when
             // nothing was waiting: no waste of its way of learning (its
             // sentence counts them).
-            let wasted = if s.requests.all_polls() == 0 || s.kind == StrategyKind::Stream {
+            let wasted = if !wasted_shown(s) {
                 "-".to_owned()
             } else {
                 let share = wasted_share(s);
@@ -439,9 +439,17 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
                 // (and its interval from reading [100.0–100.0]).
                 let shown = crate::units::share_digits(share);
                 let digits = shown.split('.').nth(1).map_or(0, |d| d.len() - 1);
+                // The model's share beside the measured one, as the
+                // requests column gives its own: `96.9% ± 0.6 (97.0%)`.
+                let model = match s.predicted.polls_wasted_share {
+                    Some(predicted) if modelled => {
+                        format!(" ({:.digits$}%)", predicted * 100.0, digits = digits)
+                    }
+                    _ => String::new(),
+                };
                 mark(
                     format!(
-                        "{shown}{}",
+                        "{shown}{}{model}",
                         share_pm(wasted_interval(s), share * 100.0, 100.0, digits)
                     ),
                     share_outside(s.predicted.polls_wasted_share, wasted_interval(s)),
@@ -489,11 +497,40 @@ fn rows(summary: &Summary, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) 
 /// conflicting notices when there were any (`2 + 1 confl.`; a note under
 /// the table says what they are). A run without conflicts shows the
 /// duplicates alone, as before conflicts were counted.
+///
+/// Where the model predicts duplicates (`predicted.duplicates_per_order`),
+/// its prediction follows the count, in notices, as the missed column gives
+/// its own in orders: `25 (25.0)`. The table used to drop it, so a hybrid's
+/// duplicates could not be read against the model without summary.json.
 fn duplicates_cell(s: &StrategyReport, lang: Lang) -> String {
+    let model = match s.predicted.duplicates_per_order {
+        Some(per_order) if modelled(s) => format!(" ({:.1})", per_order * s.orders as f64),
+        _ => String::new(),
+    };
     match s.conflicts {
-        0 => s.duplicates.to_string(),
-        n => format!("{} + {n} {}", s.duplicates, Msg::ConflictsShort.text(lang)),
+        0 => format!("{}{model}", s.duplicates),
+        n => format!(
+            "{}{model} + {n} {}",
+            s.duplicates,
+            Msg::ConflictsShort.text(lang)
+        ),
     }
+}
+
+/// Whether any row's duplicates or wasted cell carries the model's
+/// prediction (the legend under the table then says what it is).
+fn any_dup_or_wasted_prediction(summary: &Summary) -> bool {
+    summary.strategies.iter().any(|s| {
+        modelled(s)
+            && (s.predicted.duplicates_per_order.is_some()
+                || (s.predicted.polls_wasted_share.is_some() && wasted_shown(s)))
+    })
+}
+
+/// Whether `s`'s wasted column shows a share (not `-`): it polled, and is
+/// not a stream (whose only polls are its catch-up pages).
+fn wasted_shown(s: &StrategyReport) -> bool {
+    s.requests.all_polls() > 0 && s.kind != StrategyKind::Stream
 }
 
 /// The compact rows of a slide: strategy, mean delay, p99, requests per
@@ -685,6 +722,10 @@ fn footnote(summary: &Summary, lang: Lang) -> String {
     if any_missed_prediction(summary) {
         out.push('\n');
         out.push_str(&i18n::missed_note(lang));
+    }
+    if any_dup_or_wasted_prediction(summary) {
+        out.push('\n');
+        out.push_str(&i18n::dup_wasted_note(lang));
     }
     if ss
         .iter()

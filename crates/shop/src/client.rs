@@ -115,6 +115,15 @@ impl ClientError {
         )
     }
 
+    /// Whether a creation was answered `410 forgotten`: its `Idempotency-Key`
+    /// made a payment the platform has since forgotten (a shop restarted
+    /// after the platform's retention asks for it again), so the payment
+    /// is gone, not refused. A `404` is not: no creation answers it for a
+    /// payment, only for a path or server that is not the platform's.
+    pub fn is_creation_forgotten(&self) -> bool {
+        matches!(self, ClientError::Refused { status: 410, .. })
+    }
+
     /// Whether the platform refused an event-log cursor it does not know:
     /// it restarted without its data (or is another platform), so the
     /// cursor names nothing. The poller reads the log again from its start;

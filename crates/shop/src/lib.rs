@@ -352,6 +352,16 @@ impl Shop {
         self.book.place(order.order_id.clone(), self.clock.now());
         let payment = match self.create_with_retries(&request).await {
             Ok(p) => p,
+            // Its key made a payment the platform has since forgotten: the
+            // order was placed (by an earlier start) and its payment is gone,
+            // as a poll answered 410 says, so it ends unknown, not failed.
+            Err(e) if e.is_creation_forgotten() => {
+                self.book.abandoned(
+                    order.order_id.clone(),
+                    crate::missed::MissedReason::payment_gone(&e),
+                );
+                return Err(e);
+            }
             Err(e) => {
                 self.book.creation_failed(
                     order.order_id.clone(),

@@ -576,13 +576,28 @@ pub fn tenant_path(n: usize) -> String {
 pub async fn serve(
     listener: TcpListener,
     router: impl Shaped,
+    shutdown: Shutdown,
+) -> std::io::Result<()> {
+    serve_in(listener, router, shutdown, hooklab_core::lang::Lang::En).await
+}
+
+/// [`serve`], with the server's own lines for people (its warning that the
+/// shutdown deadline cut connections) in `lang`: `hooklab shop` passes
+/// the run's language.
+pub async fn serve_in(
+    listener: TcpListener,
+    router: impl Shaped,
     mut shutdown: Shutdown,
+    lang: hooklab_core::lang::Lang,
 ) -> std::io::Result<()> {
     hooklab_core::http::server::serve_wrapped(
         listener,
         router,
         async move { shutdown.wait().await },
-        hooklab_core::http::server::ServerLimits::default(),
+        hooklab_core::http::server::ServerLimits {
+            lang,
+            ..Default::default()
+        },
         |stream| stream,
     )
     .await

@@ -199,3 +199,63 @@ async fn an_event_long_poller_facing_a_restarted_empty_platform_ends_its_order()
     })
     .await;
 }
+
+/// Order 1 is placed and settles; the platform keeps it 1 s, then forgets
+/// it. A shop started again later (a fresh book, as `hooklab shop` resumes
+/// from its inbox) asks for order 1 again with its `Idempotency-Key`, and
+/// is answered `410 forgotten`. The order used to be counted as one that
+/// "could not be placed" (its creation failed), while the inbox recorded
+/// it `payment_gone`; now the book ends it unknown, as `payment_gone`, and
+/// fails no creation.
+#[tokio::test(start_paused = true)]
+async fn an_order_asked_for_again_after_its_payment_was_forgotten_ends_unknown() {
+    let clock = Clock::starting_now(EPOCH_US);
+    let plan = SettlementPlan::new([(OrderId::numbered(1), Dur::from_ms(500), Outcome::Approved)]);
+    let platform = platform(clock, plan, Dur::from_secs(1), 1);
+    let (_platform_stop, platform_shutdown) = shutdown::channel();
+    platform.spawn_workers(platform_shutdown);
+    let (_cut, cut_rx) = watch::channel(false);
+    let link = Arc::new(Link {
+        platform: std::sync::Mutex::new(platform.clone()),
+        cut: cut_rx,
+    });
+    let strategy = || StrategySpec::Webhook {
+        name: "webhook".to_owned(),
+    };
+    let start = || {
+        let client = PlatformClient::new(link.clone(), BASE, clock).with_api_key(KEY);
+        let (stop, shutdown) = shutdown::channel();
+        let shop = Shop::new(clock, client, strategy(), "BRL".to_owned(), shutdown);
+        shop.start();
+        (shop, stop)
+    };
+    let (first, stop) = start();
+    first.place_order(&order(1)).await.unwrap();
+    stop.trigger();
+    first.stopped().await;
+    // Settled at 500 ms, forgotten 1 s later: well past both.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let (again, stop) = start();
+    let asked = again.place_order(&order(1)).await;
+    assert!(
+        matches!(
+            &asked,
+            Err(e) if e.is_creation_forgotten()
+        ),
+        "{asked:?}"
+    );
+    assert!(platform.books().forgotten >= 1, "{:?}", platform.books());
+    let book = again.book();
+    assert_eq!(book.failed(), vec![], "counted as not placed");
+    let gone = book.abandoned_reasons();
+    assert_eq!(gone.len(), 1, "{gone:?}");
+    assert_eq!(gone[0].0, OrderId::numbered(1));
+    assert_eq!(
+        gone[0].1.code(),
+        hooklab_shop::missed::MissedCode::PaymentGone
+    );
+    // Ended: the wait for every order does not hang on it.
+    assert_eq!(*book.watch_settled().borrow(), 1);
+    stop.trigger();
+    again.stopped().await;
+}

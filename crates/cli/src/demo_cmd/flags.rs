@@ -18,6 +18,9 @@ use hooklab_core::lang::Lang;
 /// `/?x=1/v1/payments`).
 pub fn base_url(url: &str, flag: &str, lang: Lang) -> Result<(), FlagMistake> {
     let mistake = |en: String, pt: String| Err(FlagMistake(text::pick(lang, en, pt)));
+    if let Some(said) = missing_scheme(url, flag, lang) {
+        return Err(FlagMistake(said));
+    }
     // The fragment is looked at on the text: it is not part of a request's
     // target, so the URI parser need not keep it.
     let (target, fragment) = match url.split_once('#') {
@@ -108,6 +111,27 @@ pub fn base_url(url: &str, flag: &str, lang: Lang) -> Result<(), FlagMistake> {
     Ok(())
 }
 
+/// What to say of a URL given to `flag` with no scheme (`127.0.0.1:21700`,
+/// `localhost:8080/state`): a host and port the user meant as
+/// `http://…`, so the message offers that URL, rather than saying only
+/// that plain http:// is supported. `None` for a URL with a scheme.
+pub fn missing_scheme(url: &str, flag: &str, lang: Lang) -> Option<String> {
+    if url.contains("://") {
+        return None;
+    }
+    let meant = format!("http://{}", url.trim_start_matches('/'));
+    // Only a guess that makes a URL is offered.
+    let host = meant.parse::<http::Uri>().ok()?.host().map(str::to_owned)?;
+    if host.is_empty() {
+        return None;
+    }
+    Some(text::pick(
+        lang,
+        format!("{flag} `{url}` has no scheme (http://): did you mean {meant}?"),
+        format!("{flag} `{url}` não tem esquema (http://): você quis dizer {meant}?"),
+    ))
+}
+
 /// Checks an API key given to `--api-key`: not empty (no request could
 /// carry it), and no control characters (it is printed, and sent in an
 /// `Authorization` header, which cannot carry them). `optional`: the flag
@@ -160,6 +184,11 @@ mod tests {
             ("http://localhost.:4242", "without its trailing dot"),
             ("http://me@127.0.0.1:14253", "a user name"),
             ("not a url at all", "not a URL"),
+            (
+                "127.0.0.1:21700",
+                "has no scheme (http://): did you mean http://127.0.0.1:21700?",
+            ),
+            ("localhost:4242", "did you mean http://localhost:4242?"),
             (
                 "http://127.0.0.1:4242/v1",
                 "give the platform's base URL, http://127.0.0.1:4242",

@@ -242,7 +242,8 @@ fn missed_for(error: &ClientError) -> Option<Missed> {
     match error {
         ClientError::Transport(_) | ClientError::TimedOut(_) => None,
         // A payment the platform forgot answers 410: its outcome is gone.
-        e if e.is_payment_gone() => Some(Missed::PaymentGone),
+        // (the shop's book ends it unknown too: `is_creation_forgotten`).
+        e if e.is_creation_forgotten() => Some(Missed::PaymentGone),
         // Refused: the platform answered, and will not make it.
         _ => Some(Missed::CreationFailed),
     }

@@ -214,3 +214,106 @@ fn a_results_folder_that_holds_someone_elses_files_is_refused_unless_forced() {
     assert_eq!(out.status.code(), Some(2), "{}", said(&out));
     assert!(!dir.path().join("elsewhere").exists());
 }
+
+/// `check --max-body` said two ranges: `0` "must be between 1 and
+/// 67108864", `1` "give 282 to 67108864 bytes". Now the battery's range
+/// (its least is a genuine delivery's size) is the one message, for 0, 1
+/// and a number past the most, in both languages; no request is sent.
+#[test]
+fn every_max_body_out_of_range_gets_the_one_range_message() {
+    let url = format!("http://{}/webhook", unused_loopback());
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    for (lang, words) in [
+        ("en", "is out of range: give "),
+        ("pt-BR", "está fora do intervalo: dê de "),
+    ] {
+        let mut said_for = Vec::new();
+        for value in ["0", "1", "67108865"] {
+            let out = run(
+                lang,
+                &["check", &url, "--secret", secret, "--max-body", value],
+            );
+            let text = said(&out);
+            assert_eq!(out.status.code(), Some(2), "{value} {lang}: {text}");
+            assert!(
+                text.contains(&format!("--max-body {value} ")) && text.contains(words),
+                "{value} {lang}: {text}"
+            );
+            // The same range, whatever the value.
+            let range = text[text.find(words).unwrap()..].to_owned();
+            said_for.push(range);
+        }
+        assert!(
+            said_for.windows(2).all(|w| w[0] == w[1]),
+            "{lang}: {said_for:?}"
+        );
+        assert!(said_for[0].contains("67108864"), "{said_for:?}");
+    }
+}
+
+/// A `--platform` with no scheme (`127.0.0.1:21700`) was told only that
+/// plain http:// is supported; now it is offered the URL it meant.
+#[test]
+fn a_platform_without_its_scheme_is_offered_the_url_it_meant() {
+    let addr = unused_loopback();
+    for (lang, words) in [("en", "did you mean"), ("pt-BR", "você quis dizer")] {
+        for args in [
+            &[
+                "shop",
+                "--platform",
+                &addr,
+                "--api-key",
+                "k",
+                "--orders",
+                "1",
+            ][..],
+            &["order", "--platform", &addr, "--api-key", "k"][..],
+        ] {
+            let out = run(lang, args);
+            let text = said(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?} {lang}: {text}");
+            assert!(
+                text.contains(&format!("{words} http://{addr}?")),
+                "{args:?} {lang}: {text}"
+            );
+        }
+    }
+}
+
+/// A `--state-url` that is not plain HTTP was told "the scheme must be
+/// http://, as in …/webhook", naming neither the flag nor a state URL; one
+/// without a scheme, that it was not a URL. Now each names `--state-url`
+/// and says what to give, before any request.
+#[test]
+fn a_state_url_that_is_not_http_names_the_flag_and_what_to_give() {
+    let url = format!("http://{}/webhook", unused_loopback());
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    for (state, en, pt) in [
+        (
+            "ftp://127.0.0.1:8080/state",
+            "plain http:// GET",
+            "GET http:// simples",
+        ),
+        (
+            "https://127.0.0.1:8080/state",
+            "plain http:// GET",
+            "GET http:// simples",
+        ),
+        (
+            "127.0.0.1:8080/state",
+            "did you mean http://127.0.0.1:8080/state?",
+            "você quis dizer http://127.0.0.1:8080/state?",
+        ),
+    ] {
+        for (lang, words) in [("en", en), ("pt-BR", pt)] {
+            let out = run(
+                lang,
+                &["check", &url, "--secret", secret, "--state-url", state],
+            );
+            let text = said(&out);
+            assert_eq!(out.status.code(), Some(2), "{state} {lang}: {text}");
+            assert!(text.contains("--state-url"), "{state} {lang}: {text}");
+            assert!(text.contains(words), "{state} {lang}: {text}");
+        }
+    }
+}

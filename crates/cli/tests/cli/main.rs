@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod class;
+mod data_key;
 mod data_lock;
 mod demo;
 mod findings;
@@ -17,6 +18,7 @@ mod pt_class5;
 mod pt_findings;
 mod ptlesson;
 mod replay_speed;
+mod server_lang;
 mod shop_ctrl_c;
 mod stderr;
 mod student_input;

@@ -77,6 +77,16 @@ fn refusals() -> Vec<(Refusal, &'static str)> {
             r("POST", "/v1/payments", Some("{\"a\":"), Some(KEY)),
             "o corpo não é um JSON válido",
         ),
+        // JSON, but an array where an object is read.
+        (
+            r(
+                "POST",
+                "/v1/payments",
+                Some(r#"["ord_1", 4990, "BRL"]"#),
+                Some(KEY),
+            ),
+            "o corpo deve ser um objeto JSON",
+        ),
         // JSON with a field missing (serde's words).
         (
             r(

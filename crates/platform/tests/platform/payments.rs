@@ -334,3 +334,48 @@ async fn a_key_over_its_rate_limit_gets_429_with_retry_after() {
     );
     assert_eq!(p.served().rate_limited, 1);
 }
+
+/// A body that is JSON but not an object (a tester posted an array): serde
+/// reads a struct from an array by position, so `[]` was answered
+/// "invalid length 0, expected struct CreatePayment with 4 elements", and
+/// an array of the fields in order made a payment. Now each is a 422 in
+/// the error shape saying an object was expected, and makes nothing.
+#[tokio::test(start_paused = true)]
+async fn a_body_that_is_not_a_json_object_is_refused_saying_so() {
+    let (p, _) = platform(SettlementPlan::default());
+    for (body, found) in [
+        ("[]", "not an array"),
+        (r#"["o", 4990, "BRL", null]"#, "not an array"),
+        (r#"  ["o", 4990, "BRL"]"#, "not an array"),
+        (r#""o""#, "not a string"),
+        ("4990", "not a number"),
+        ("null", "not null"),
+    ] {
+        let (status, _, answer) = call(&p, "POST", "/v1/payments", Some(body), None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+        assert_eq!(answer["error"]["code"], "invalid_request", "{body}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("must be a JSON object"),
+            "{body}: {message}"
+        );
+        assert!(message.contains(found), "{body}: {message}");
+    }
+    let (status, _, answer) = call(
+        &p,
+        "POST",
+        "/v1/webhook_endpoints",
+        Some(r#"["http://127.0.0.1:9/hook"]"#),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("must be a JSON object")
+    );
+    let (_, _, list) = call(&p, "GET", "/v1/events", None, None).await;
+    assert_eq!(list["data"], serde_json::json!([]), "{list}");
+}

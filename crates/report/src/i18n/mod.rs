@@ -19,8 +19,8 @@ pub mod sentences;
 
 pub use msg::Msg;
 pub use sentences::{
-    PollReading, cdf_legend, combined_error_note, draws_note, footnote, headline, health_message,
-    hybrid_reading, interval_note, missed_clause, missed_note, outside_note, per_day_note,
-    placement_lag_mild, polls_below_model, quiet_tail, sample_note, spectrum_how, spectrum_reading,
-    stream_reading, webhook_reading,
+    PollReading, cdf_legend, combined_error_note, draws_note, dup_wasted_note, footnote, headline,
+    health_message, hybrid_reading, interval_note, missed_clause, missed_note, outside_note,
+    per_day_note, placement_lag_mild, polls_below_model, quiet_tail, sample_note, spectrum_how,
+    spectrum_reading, stream_reading, webhook_reading,
 };

@@ -499,6 +499,15 @@ pub fn missed_note(lang: Lang) -> String {
     }
 }
 
+/// Under the table when a duplicates or wasted cell carries the model's
+/// prediction.
+pub fn dup_wasted_note(lang: Lang) -> String {
+    match lang {
+        Lang::En => "dup: N (m) is N duplicate notices and (m) the model's prediction, in notices (its duplicates per order times the orders); wasted polls: the measured share, its interval, then (m%) the model's share.".to_owned(),
+        Lang::PtBr => "duplic.: N (m) são N avisos duplicados e (m) a previsão do modelo, em avisos (as suas duplicatas por pedido vezes os pedidos); consultas desperdiçadas: a parcela medida, o seu intervalo e depois (m%) a parcela do modelo.".to_owned(),
+    }
+}
+
 /// Appended to [`interval_note`] when a prediction has a standard error of
 /// its own (a real-clock run's calibrated way).
 pub fn combined_error_note(lang: Lang) -> String {

@@ -670,3 +670,50 @@ fn a_share_near_whole_keeps_its_digits_and_its_rounded_prediction_is_no_miss() {
     let row = table.lines().find(|l| l.starts_with(&name)).unwrap();
     assert!(row.contains(render::OUTSIDE), "{row}");
 }
+
+/// A tester's finding: `summary.json` keeps the model's duplicates per
+/// order and wasted share, and the table dropped both, so a hybrid's
+/// duplicates and a poller's waste could not be read against the model.
+/// Now each follows its measurement, in both languages, with a legend; a
+/// strategy the model says nothing of keeps its bare cell.
+#[test]
+fn the_models_duplicates_and_wasted_share_are_shown_beside_the_measurements() {
+    let mut s = summary("");
+    let orders = s.strategies[2].orders as f64;
+    let h = &mut s.strategies[2];
+    h.duplicates = 25;
+    h.predicted.duplicates_per_order = Some(24.0 / orders);
+    let poll = &mut s.strategies[0];
+    poll.predicted.polls_wasted_share = Some(0.5);
+    // No model of waste, nor of duplicates, for the second poller.
+    s.strategies[1].predicted.polls_wasted_share = None;
+    s.strategies[1].predicted.duplicates_per_order = None;
+    let table = render::table(&s, Lang::En);
+    let row = |name: &str, table: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no row {name} in\n{table}"))
+            .to_owned()
+    };
+    let hybrid = row(&s.strategies[2].name, &table);
+    assert!(hybrid.contains(" 25 (24.0) "), "{hybrid}\n{table}");
+    let poll = row(&s.strategies[0].name, &table);
+    assert!(poll.contains("(50.0%)"), "{poll}\n{table}");
+    let bare = row(&s.strategies[1].name, &table);
+    assert!(!bare.contains("%)"), "{bare}\n{table}");
+    assert!(
+        table.contains("dup: N (m) is N duplicate notices"),
+        "{table}"
+    );
+    let pt = render::table(&s, Lang::PtBr);
+    assert!(
+        row(&s.strategies[2].name, &pt).contains(" 25 (24,0) "),
+        "{pt}"
+    );
+    assert!(row(&s.strategies[0].name, &pt).contains("(50,0%)"), "{pt}");
+    assert!(
+        pt.contains("duplic.: N (m) são N avisos duplicados"),
+        "{pt}"
+    );
+}
