@@ -320,10 +320,10 @@ pub fn stopping(lang: Lang) -> String {
     let grace = crate::receiver::SHUTDOWN_GRACE.as_secs();
     match lang {
         Lang::En => format!(
-            "hooklab github: stopping: open requests have up to {grace}s to finish (Ctrl-C again to stop at once)"
+            "hooklab github: stopping: open requests have up to {grace} s to finish (Ctrl-C again to stop at once)"
         ),
         Lang::PtBr => format!(
-            "hooklab github: parando: as requisições abertas têm até {grace}s para terminar (Ctrl-C de novo para parar na hora)"
+            "hooklab github: parando: as requisições abertas têm até {grace} s para terminar (Ctrl-C de novo para parar na hora)"
         ),
     }
 }

@@ -173,7 +173,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "github send",
         "branch",
-        "O branch do push, ou o branch de origem do pull request",
+        "A branch do push, ou a branch de origem do pull request",
     ),
     (
         "github send",
@@ -373,7 +373,7 @@ const PT_BR: &[(&str, &str, &str)] = &[
     (
         "check",
         "",
-        "Avalia qualquer receptor de webhooks, em qualquer linguagem: envia entregas genuínas, forjadas, adulteradas, velhas, duplicadas e estranhas e imprime um boletim (`hooklab check http://127.0.0.1:8080/webhook --secret whsec_…`). Código de saída 0 quando todos os casos passaram ou deram aviso, 1 quando algum falhou ou quando o --deadline cortou a bateria (casos que não começaram antes do prazo), 2 para uso incorreto (uma URL fora desta máquina, um segredo malformado, nada escutando, --deadline 0). Veja docs/check.pt-BR.md",
+        "Avalia qualquer receptor de webhooks, em qualquer linguagem: envia entregas genuínas, forjadas, adulteradas, antigas, duplicadas e estranhas e imprime um boletim (`hooklab check http://127.0.0.1:8080/webhook --secret whsec_…`). Código de saída 0 quando todos os casos passaram ou deram aviso, 1 quando algum falhou ou quando o --deadline cortou a bateria (casos que não começaram antes do prazo), 2 para uso incorreto (uma URL fora desta máquina, um segredo malformado, nada escutando, --deadline 0). Veja docs/check.pt-BR.md",
     ),
     (
         "check",
