@@ -124,7 +124,11 @@ fn a_delivery_the_shop_was_processing_when_it_crashed_is_counted_as_such() {
         .copied()
         .unwrap_or(0);
     assert!(crashed > 0, "{:?}", outbox.rejected);
-    assert!(outbox.requests.webhook_retries >= crashed, "{:?}", outbox.requests);
+    assert!(
+        outbox.requests.webhook_retries >= crashed,
+        "{:?}",
+        outbox.requests
+    );
     assert_every_failed_delivery_has_a_reason(&summary);
 }
 
