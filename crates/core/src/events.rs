@@ -34,6 +34,10 @@ pub mod rejection {
     /// The connection was refused (a down window of mode `refuse`): the
     /// receiver never saw the request.
     pub const REFUSED: &str = "refused";
+    /// The shop crashed (a `shop_crash` fault) while its receiver was
+    /// processing the delivery: answered 503, nothing recorded, so the
+    /// sender tries again.
+    pub const SHOP_CRASHED: &str = "shop_crashed";
 
     /// The name of a signature rejection: `signature_` and its short reason.
     pub fn signature(r: crate::signature::Rejection) -> &'static str {
@@ -108,7 +112,8 @@ pub enum Happening {
     Rejected {
         /// Why, one of the names of [`rejection`]: `signature_mismatch`,
         /// `signature_stale`, `signature_missing`, `signature_malformed`,
-        /// `injected_503`, `injected_500`, `invalid_body`, `refused`.
+        /// `injected_503`, `injected_500`, `invalid_body`, `refused`,
+        /// `shop_crashed`.
         reason: String,
     },
     /// The shop learned an order's final status.
@@ -260,6 +265,7 @@ impl RunEvent {
                         rejection::INJECTED_500 => "erro injetado (500)",
                         rejection::INVALID_BODY => "corpo inválido",
                         rejection::REFUSED => "conexão recusada",
+                        rejection::SHOP_CRASHED => "a loja caiu enquanto a processava",
                         other => other,
                     };
                     format!("{t} receptor RECUSOU uma entrega: {reason}")

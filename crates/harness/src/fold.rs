@@ -190,6 +190,7 @@ fn refusals(receivers: &[Arc<Receiver>], refused: u64) -> BTreeMap<String, u64> 
             c.faulted.load(Ordering::Relaxed).saturating_sub(errored),
         );
         add(rejection::INVALID_BODY, c.malformed.load(Ordering::Relaxed));
+        add(rejection::SHOP_CRASHED, c.crashed.load(Ordering::Relaxed));
     }
     add(rejection::REFUSED, refused);
     rejected

@@ -182,7 +182,8 @@ pub fn run_scenario(
     // And, for each strategy the platform pushes to (webhook, hybrid, long
     // poll, stream), its own notification's way through the platform and
     // the shop (see `calibration`): the paper model's leg in real time,
-    // timed right before that strategy runs, on the machine as it meets it.
+    // timed right before that strategy runs and right after it, on the
+    // machine as it meets it and as it leaves it (`after_calibration`).
     let calibrate = |runtime: &tokio::runtime::Runtime,
                      spec: &StrategySpec|
      -> Result<Option<Calibrated>, HarnessError> {
@@ -210,8 +211,9 @@ pub fn run_scenario(
         // shop, for the live classroom view. They share the machine, so the
         // numbers are a little worse than one at a time.
         Some(runtime) if options.side_by_side => {
-            // Side by side, every strategy meets the same race: each is
-            // calibrated before it starts.
+            // Side by side, every strategy meets the same race: each pushed
+            // strategy is calibrated before the race starts, and again once
+            // it is over (below), as `run` brackets each strategy's own run.
             let ways = scenario
                 .strategies
                 .iter()
@@ -237,31 +239,33 @@ pub fn run_scenario(
                     let plan = &plan;
                     async move {
                         let net = Shaped::new(loopback, net, seed);
-                        run_strategy(
-                            index,
-                            &net,
-                            Clock::system_unix_us(),
-                            Setting {
-                                scenario,
-                                clock: clock_mode,
-                                calibrated,
-                                calibrated_delivery,
-                                timer_late,
-                                order_lives,
-                            },
-                            spec,
-                            plan,
-                            progress,
-                        )
-                        .await
+                        let setting = Setting {
+                            scenario,
+                            clock: clock_mode,
+                            calibrated,
+                            calibrated_delivery,
+                            timer_late,
+                            order_lives,
+                        };
+                        let origin = Clock::system_unix_us();
+                        let mut world =
+                            World::start(index, &net, origin, setting, spec, plan, None).await?;
+                        world.wait(progress).await;
+                        world.stop(&net, progress).await
                     }
                 });
-            let reports = runtime.block_on(futures_util::future::join_all(runs));
+            let stopped = runtime.block_on(futures_util::future::join_all(runs));
             for platform in platforms.into_iter().flatten() {
                 platform.shutdown_timeout(std::time::Duration::from_secs(5));
             }
-            for (index, report) in reports.into_iter().enumerate() {
-                let report = report?;
+            for (index, stopped) in stopped.into_iter().enumerate() {
+                let mut stopped = stopped?;
+                // And right after the race, each pushed strategy again, one
+                // after the other, pooled with its rounds before
+                // (`Calibrated::and_after`): the model column is then the
+                // one `run` prints for the same measurements.
+                after_calibration(&mut stopped, |spec| calibrate(runtime, spec))?;
+                let report = stopped.report();
                 progress.strategy_finished(index, &report);
                 strategies.push(report);
             }
@@ -298,11 +302,7 @@ pub fn run_scenario(
                 let mut stopped = stopped?;
                 // And right after it: the way as the strategy left the
                 // machine (`Calibrated::and_after`), before its report.
-                if let Some(before) = calibrated_delivery {
-                    let after = calibrate(runtime, spec)?;
-                    stopped.setting.calibrated_delivery =
-                        Some(after.map_or(before, |after| before.and_after(after)));
-                }
+                after_calibration(&mut stopped, |spec| calibrate(runtime, spec))?;
                 let report = stopped.report();
                 progress.strategy_finished(index, &report);
                 strategies.push(report);
@@ -335,6 +335,25 @@ pub fn run_scenario(
         },
         strategies,
     })
+}
+
+/// Pools a pushed strategy's calibration before its run with one made
+/// right after it (`calibrate`, called only when there was one before):
+/// the way as the strategy met the machine and as it left it
+/// ([`Calibrated::and_after`]). The same for `run`'s strategies one after
+/// the other and for the live view's side by side, so both print the same
+/// model for the same measurements. A failed calibration after keeps the
+/// one before.
+fn after_calibration(
+    stopped: &mut Stopped<'_>,
+    calibrate: impl FnOnce(&StrategySpec) -> Result<Option<Calibrated>, HarnessError>,
+) -> Result<(), HarnessError> {
+    if let Some(before) = stopped.setting.calibrated_delivery {
+        let after = calibrate(stopped.spec)?;
+        stopped.setting.calibrated_delivery =
+            Some(after.map_or(before, |after| before.and_after(after)));
+    }
+    Ok(())
 }
 
 /// Runs every strategy of a virtual-clock scenario on up to `workers` OS
@@ -641,8 +660,10 @@ pub(crate) struct Setting<'a> {
     /// time; `None` if it could not be measured).
     pub calibrated: Option<Dur>,
     /// This strategy's notification way through the platform and the shop,
-    /// timed right before it ran (real time, and only for the strategies
-    /// the platform pushes to; see [`crate::calibration`]).
+    /// timed right before it ran, and once it stopped pooled with the same
+    /// timed right after it ([`Calibrated::and_after`]; real time, and only
+    /// for the strategies the platform pushes to; see
+    /// [`crate::calibration`]).
     pub calibrated_delivery: Option<Calibrated>,
     /// tokio's timer lateness on this machine before any load (zero in
     /// virtual time; see [`crate::calibration::calibrate_timer`]).

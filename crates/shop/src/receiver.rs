@@ -146,6 +146,10 @@ pub struct ReceivedCounts {
     /// down windows' 503s. The model's error rate is drawn only for
     /// deliveries that arrived outside a down window, so it needs them apart.
     pub errored: AtomicU64,
+    /// Deliveries the shop was processing when it crashed
+    /// ([`Receiver::crash`]): answered 503, nothing recorded, so the sender
+    /// tries again. Not in `faulted`.
+    pub crashed: AtomicU64,
 }
 
 /// Misbehaviour a scenario injects into the receiver.
@@ -780,6 +784,8 @@ async fn receive(State(receiver): State<Arc<Receiver>>, mut request: Request) ->
         if receiver.crashes.load(Ordering::Relaxed) != life {
             // The shop died while it processed this one (a crash fault):
             // nothing recorded, no 2xx, and the sender will retry.
+            receiver.counts.crashed.fetch_add(1, Ordering::Relaxed);
+            receiver.reject(receiver.clock.now(), rejection::SHOP_CRASHED);
             let error = ErrorBody::new(
                 "unavailable",
                 "the shop died while processing (injected crash)",

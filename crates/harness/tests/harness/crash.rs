@@ -94,6 +94,44 @@ fn only_the_transactional_outbox_with_ack_after_commit_loses_nothing() {
     assert_eq!(run(&lab(), None), summary);
 }
 
+/// Every webhook attempt that failed is counted under its reason, in the
+/// summary's `rejected` and in its timeline alike: nothing lost, nothing
+/// invented.
+fn assert_every_failed_delivery_has_a_reason(summary: &hooklab_core::report::Summary) {
+    for s in &summary.strategies {
+        assert_eq!(
+            s.rejected.values().sum::<u64>(),
+            s.requests.webhook_failures,
+            "{}: {:?} against {:?}",
+            s.name,
+            s.rejected,
+            s.requests
+        );
+        assert_eq!(s.timeline.rejected_by_reason, s.rejected, "{}", s.name);
+    }
+}
+
+#[test]
+fn a_delivery_the_shop_was_processing_when_it_crashed_is_counted_as_such() {
+    // The small lab's shop dies 50 ms into the resumed deliveries' 100 ms
+    // of processing: with ack after commit each of them is answered 503
+    // unrecorded, and retried.
+    let summary = run(&lab(), None);
+    let outbox = strategy(&summary, "after-commit");
+    let crashed = outbox
+        .rejected
+        .get(hooklab_core::events::rejection::SHOP_CRASHED)
+        .copied()
+        .unwrap_or(0);
+    assert!(crashed > 0, "{:?}", outbox.rejected);
+    assert!(
+        outbox.requests.webhook_retries >= crashed,
+        "{:?}",
+        outbox.requests
+    );
+    assert_every_failed_delivery_has_a_reason(&summary);
+}
+
 #[test]
 fn crash_lab_counts_refused_requests_and_refused_deliveries_each_one_way() {
     // The committed scenario itself: its 300 deliveries resume while the
@@ -140,6 +178,9 @@ fn crash_lab_counts_refused_requests_and_refused_deliveries_each_one_way() {
         outbox.crash.as_ref().unwrap().requests_refused_while_down,
         0
     );
+    // The rest of its failed deliveries were in the shop's hands when it
+    // died: counted too, under their own reason.
+    assert_every_failed_delivery_has_a_reason(&summary);
 }
 
 #[test]

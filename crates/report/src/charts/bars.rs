@@ -411,6 +411,7 @@ fn rejection_words(lang: Lang, reason: &str) -> &str {
         rejection::INJECTED_500 => "500 injetado",
         rejection::INVALID_BODY => "corpo inválido",
         rejection::REFUSED => "conexão recusada",
+        rejection::SHOP_CRASHED => "loja caiu ao processar",
         other => other,
     }
 }
