@@ -379,6 +379,9 @@ pub async fn serve(
     // cut at the grace's end.
     let limits = hooklab_core::http::server::ServerLimits {
         shutdown_deadline: SHUTDOWN_GRACE,
+        // The server's own lines (a shutdown that cut connections, a busy
+        // answer's message) in the viewer's language, as the page's.
+        lang: state.lang(),
         ..Default::default()
     };
     let result = hooklab_core::http::server::serve(listener, router(state), stop, limits).await;
