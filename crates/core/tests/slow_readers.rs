@@ -108,21 +108,25 @@ async fn a_client_that_never_reads_is_cut_though_it_keeps_sending() {
     );
 }
 
-/// The same answers read slowly: a few KiB every 20 ms, so each write of
-/// the server's waits for the client, but never for the deadline. Every
-/// answer arrives whole, though they take longer than the deadline.
+/// The same answers read slowly: 64 KiB every 10 ms into a 64 KiB
+/// receive buffer, so that the server's writes keep waiting for the
+/// client (16 MiB is more than the server's send buffer can grow to), but
+/// never for the deadline. Every answer arrives whole, though they take
+/// longer than the deadline.
 #[tokio::test]
 async fn a_slow_but_moving_reader_is_not_cut() {
     let (addr, _trigger) = start(limits(STALL)).await;
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let answers = 2;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(64 * 1024).unwrap();
+    let mut stream = socket.connect(addr).await.unwrap();
+    let answers = 8;
     stream.write_all(&GET_BIG.repeat(answers)).await.unwrap();
     let started = Instant::now();
     let reading = async {
         let mut got = Vec::new();
-        let mut chunk = vec![0u8; 32 * 1024];
+        let mut chunk = vec![0u8; 64 * 1024];
         while got.len() < answers * BIG_BYTES {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
             let n = stream.read(&mut chunk).await.unwrap();
             assert!(n > 0, "closed after {} bytes", got.len());
             got.extend_from_slice(&chunk[..n]);
@@ -132,7 +136,7 @@ async fn a_slow_but_moving_reader_is_not_cut() {
     let got = tokio::time::timeout(HANG, reading).await.expect("no answer");
     let text = String::from_utf8_lossy(&got);
     assert_eq!(text.matches("HTTP/1.1 200").count(), answers);
-    // The answers took longer than the deadline (at most 32 KiB per 20
+    // The answers took longer than the deadline (at most 64 KiB per 10
     // ms): a deadline on the whole answer rather than on each stall
     // would have cut them.
     assert!(started.elapsed() > STALL, "{:?}", started.elapsed());
