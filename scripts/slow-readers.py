@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Slow readers against `hooklab platform`: N connections each send K
-pipelined `GET /v1/events?limit=1000` and never read an answer.
+pipelined `GET /v1/events?limit=1000` (--limit) and never read an answer.
 
 Starts the release platform on 127.0.0.1 (a free port, `--data :memory:`),
 creates PAYMENTS payments (each makes events), opens the connections, then
@@ -80,6 +80,7 @@ def main():
     p.add_argument("--connections", type=int, default=1500)
     p.add_argument("--requests", type=int, default=2000, help="pipelined per connection")
     p.add_argument("--payments", type=int, default=1200)
+    p.add_argument("--limit", type=int, default=1000, help="each request's page size")
     p.add_argument("--duration", type=float, default=60)
     p.add_argument("--step", type=float, default=5)
     p.add_argument("--bin", default="target/release/hooklab")
@@ -120,12 +121,12 @@ def main():
             if status >= 300:
                 sys.exit(f"POST /v1/payments answered {status}")
         time.sleep(1.0)  # the payments settle (more events)
-        status, page = request(port, "GET", "/v1/events?limit=1000")
+        status, page = request(port, "GET", f"/v1/events?limit={args.limit}")
         answer_bytes = len(page)
         print(f"platform pid {pid} port {port}; one events page: {answer_bytes} bytes; "
               f"RSS before the slow readers: {rss_kb(pid) / 1024:.1f} MB", flush=True)
 
-        one = (f"GET /v1/events?limit=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        one = (f"GET /v1/events?limit={args.limit} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                f"Authorization: Bearer {KEY}\r\n\r\n").encode()
         burst = one * args.requests
         for _ in range(args.connections):

@@ -133,7 +133,9 @@ async fn a_slow_but_moving_reader_is_not_cut() {
         }
         got
     };
-    let got = tokio::time::timeout(HANG, reading).await.expect("no answer");
+    let got = tokio::time::timeout(HANG, reading)
+        .await
+        .expect("no answer");
     let text = String::from_utf8_lossy(&got);
     assert_eq!(text.matches("HTTP/1.1 200").count(), answers);
     // The answers took longer than the deadline (at most 64 KiB per 10
@@ -141,7 +143,10 @@ async fn a_slow_but_moving_reader_is_not_cut() {
     // would have cut them.
     assert!(started.elapsed() > STALL, "{:?}", started.elapsed());
     // And the connection is still served.
-    stream.write_all(b"GET /wait HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    stream
+        .write_all(b"GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
     let mut rest = Vec::new();
     let mut chunk = [0u8; 4096];
     while !String::from_utf8_lossy(&rest).ends_with("waited") {

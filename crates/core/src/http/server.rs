@@ -295,7 +295,7 @@ where
         let service = edge.connection();
         let io = TokioIo::new(head::head_deadline(
             idle_timeout(
-                wrap(WriteProgress::new(stream, limits.write_stall_timeout)),
+                wrap(WriteProgress::on_socket(stream, limits.write_stall_timeout)),
                 limits.idle_timeout,
             ),
             limits.header_read_timeout,

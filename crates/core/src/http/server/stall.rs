@@ -24,6 +24,16 @@
 //! Nothing is logged or counted per cut beyond hyper's own debug line: a
 //! crowd of such clients must not grow anything.
 //!
+//! The kernel keeps the same deadline ([`WriteProgress::on_socket`] sets
+//! `TCP_USER_TIMEOUT` to it): a connection the server closes for another
+//! reason (the head deadline after its last answer, say) while the kernel
+//! still holds answers the client never read is not kept in `FIN-WAIT-1`
+//! for ever. Without it, a client that pipelined small answers, all of
+//! which fit in the socket buffers, left the server's kernel probing its
+//! zero window, with close to a megabyte queued per connection, as long
+//! as the client lived. The same option ends a connection whose sent bytes
+//! go unacknowledged that long (a peer gone from the network).
+//!
 //! The timer is made on a connection's first stall only: most connections
 //! never fill their socket, and a timer per connection would be a timer
 //! wheel entry per connection.
@@ -76,6 +86,19 @@ impl<T> WriteProgress<T> {
     /// The connection this wraps.
     pub fn get_ref(&self) -> &T {
         &self.inner
+    }
+}
+
+impl WriteProgress<tokio::net::TcpStream> {
+    /// An accepted socket, under the deadline in user space and in the
+    /// kernel (`TCP_USER_TIMEOUT`: bytes queued and not taken, or sent and
+    /// not acknowledged, for `limit` end the connection, open or closed).
+    /// The option is best effort (Linux only): elsewhere, or where it
+    /// fails, the user-space half remains.
+    pub fn on_socket(stream: tokio::net::TcpStream, limit: Duration) -> Self {
+        #[cfg(target_os = "linux")]
+        let _ = socket2::SockRef::from(&stream).set_tcp_user_timeout(Some(limit));
+        WriteProgress::new(stream, limit)
     }
 }
 
@@ -230,7 +253,10 @@ mod tests {
         }
     }
 
-    fn pipe(capacity: usize, limit: Duration) -> (WriteProgress<Pipe>, DuplexStream, Arc<AtomicBool>) {
+    fn pipe(
+        capacity: usize,
+        limit: Duration,
+    ) -> (WriteProgress<Pipe>, DuplexStream, Arc<AtomicBool>) {
         let (end, peer) = tokio::io::duplex(capacity);
         let reset = Arc::new(AtomicBool::new(false));
         let io = WriteProgress::new(
