@@ -6,7 +6,7 @@
 //! timeout, no idle timeout and no connection limit, so a thousand clients
 //! that send half a request hold a thousand descriptors for ever, and a
 //! graceful shutdown waits for them for ever too. [`serve`] is the same
-//! accept loop with the four bounds a server facing the open internet needs
+//! accept loop with the bounds a server facing the open internet needs
 //! ([`ServerLimits`]):
 //!
 //! - a **header-read timeout**: a client has this long to send a request's
@@ -31,6 +31,10 @@
 //!   this long while the server waits to read (a body sent a byte a minute)
 //!   is closed. A handler that takes its time, or an event stream that sends
 //!   a keep-alive now and then, is not idle;
+//! - a **write-progress deadline**: a connection whose answer has moved no
+//!   byte to the client for this long (10 s) is cut with a reset, however
+//!   much the client keeps sending; reads do not restart it, and a
+//!   connection with nothing to write has none (`server/stall.rs`);
 //! - a **request deadline**: once a request's head has arrived, its body
 //!   must arrive whole within this, however steadily it trickles (the idle
 //!   timeout alone restarts on every byte, so a byte every 20 seconds kept a
@@ -95,6 +99,9 @@ use tokio::time::{Instant, Sleep};
 mod budget;
 mod head;
 mod on_write;
+mod stall;
+
+pub use stall::{WriteProgress, ZeroLinger};
 
 pub use budget::{DEFAULT_BODY_BUDGET_BYTES, SMALL_BODY_BYTES};
 
@@ -114,6 +121,15 @@ pub struct ServerLimits {
     pub max_connections: usize,
     /// How long a shutdown waits for open connections before cutting them.
     pub shutdown_deadline: Duration,
+    /// How long the server's writes may move no byte while it has bytes to
+    /// send: 10 s by default. A client that stops reading its answers (and
+    /// pipelines more requests, whose bytes the idle timeout counts as
+    /// activity) is cut then, with a reset, and the answers held for it are
+    /// freed. Reads never restart this clock; a connection with nothing to
+    /// write (a held long poll, a quiet event stream) has none running, and
+    /// a client that reads slowly but reads is never cut
+    /// (`server/stall.rs`).
+    pub write_stall_timeout: Duration,
     /// The longest request target (path and query) a client may send: 8 KiB
     /// by default, what common proxies allow. A longer one is answered `414
     /// uri_too_long` in the JSON shape as soon as the target passes the
@@ -155,6 +171,7 @@ impl Default for ServerLimits {
             request_timeout: Duration::from_secs(30),
             max_connections: default_max_connections(),
             shutdown_deadline: Duration::from_secs(5),
+            write_stall_timeout: Duration::from_secs(10),
             max_target_bytes: 8 * 1024,
             max_header_bytes: 8 * 1024,
             max_head_bytes: 32 * 1024,
@@ -240,14 +257,16 @@ impl Shaped for Router {
 
 /// [`serve`], with each accepted connection passed through `wrap` before
 /// hyper reads it: the harness wraps them in a byte counter, to measure what
-/// hyper really reads and writes on the wire. It serves a [`Router`] or any
-/// other [`Shaped`] service.
+/// hyper really reads and writes on the wire. The connection comes under its
+/// write-progress deadline already ([`WriteProgress`]), which must own the
+/// socket to reset it. It serves a [`Router`] or any other [`Shaped`]
+/// service.
 pub async fn serve_wrapped<S>(
     listener: TcpListener,
     router: impl Shaped,
     shutdown: impl Future<Output = ()> + Send,
     limits: ServerLimits,
-    wrap: impl Fn(tokio::net::TcpStream) -> S,
+    wrap: impl Fn(WriteProgress<tokio::net::TcpStream>) -> S,
 ) -> io::Result<Served>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -293,7 +312,10 @@ where
         let _ = stream.set_nodelay(true);
         let service = edge.connection();
         let io = TokioIo::new(head::head_deadline(
-            idle_timeout(wrap(stream), limits.idle_timeout),
+            idle_timeout(
+                wrap(WriteProgress::on_socket(stream, limits.write_stall_timeout)),
+                limits.idle_timeout,
+            ),
             limits.header_read_timeout,
             head::HeadLimits {
                 target: limits.max_target_bytes,
