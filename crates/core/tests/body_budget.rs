@@ -96,8 +96,17 @@ impl Seen {
 }
 
 /// A server on port 0 with the test budget, in `lang`, until the trigger
-/// drops.
+/// drops, charging every byte of every body (no free allowance: the byte
+/// counts below are the budget's own).
 async fn start(lang: Lang) -> (SocketAddr, Seen, hooklab_core::shutdown::ShutdownTrigger) {
+    start_with(lang, 0).await
+}
+
+/// [`start`], leaving the first `free_bytes` of every body uncharged.
+async fn start_with(
+    lang: Lang,
+    free_bytes: usize,
+) -> (SocketAddr, Seen, hooklab_core::shutdown::ShutdownTrigger) {
     let (sender, progress) = mpsc::unbounded_channel();
     let router = Router::new()
         .route("/upload/{id}", post(upload))
@@ -115,6 +124,7 @@ async fn start(lang: Lang) -> (SocketAddr, Seen, hooklab_core::shutdown::Shutdow
         idle_timeout: hour,
         request_timeout: hour,
         body_budget_bytes: BUDGET,
+        body_free_bytes: free_bytes,
         lang,
         ..ServerLimits::default()
     };
@@ -342,4 +352,32 @@ async fn what_stalled_bodies_held_is_given_back_when_their_clients_go_away() {
     let _ = stream.write_all(&vec![b'x'; 120 * KIB]).await;
     let answer = until_closed(stream).await;
     assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
+}
+
+/// A tester's finding: small bodies may use the whole budget, so 1,024
+/// connections each stalling 65,535 of a declared 65,536 bytes spent a
+/// 64 MiB budget and an 8 KB webhook delivery was refused 429 until the
+/// request deadline cut them. The first bytes of every body are free
+/// (`ServerLimits::body_free_bytes`): here 16 KiB, and a body that size
+/// gets through however many small ones stall, while a larger one still
+/// competes for what is left.
+#[tokio::test]
+async fn a_body_within_the_free_allowance_gets_through_while_small_ones_fill_the_budget() {
+    let (addr, mut seen, _trigger) = start_with(Lang::En, 16 * KIB).await;
+    let mut stalled = Vec::new();
+    // Each stalls 59 of a declared 60 KiB: 43 KiB charged. 23 of them hold
+    // 989 of the 1,024 KiB; the 24th's 44 KiB cannot fit.
+    for id in 1..=23 {
+        stalled.push(stall(addr, &mut seen, id, 60 * KIB, 59 * KIB).await);
+    }
+    let refused = begin(addr, 24, 60 * KIB, 0).await;
+    server_busy(&until_closed(refused).await);
+    // 8 KiB, within the allowance: answered whole.
+    let answer = whole(addr, "/echo", 8 * KIB).await;
+    assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+    let (_, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert_eq!(body, "y".repeat(8 * KIB), "{}", &answer[..200]);
+    // 60 KiB, past it: 44 KiB to charge, 35 KiB left.
+    server_busy(&whole(addr, "/echo", 60 * KIB).await);
+    drop(stalled);
 }

@@ -103,7 +103,7 @@ mod stall;
 
 pub use stall::{WriteProgress, ZeroLinger};
 
-pub use budget::{DEFAULT_BODY_BUDGET_BYTES, SMALL_BODY_BYTES};
+pub use budget::{DEFAULT_BODY_BUDGET_BYTES, DEFAULT_BODY_FREE_BYTES, SMALL_BODY_BYTES};
 
 /// The bounds [`serve`] keeps. The defaults suit a demo on one machine with a
 /// 1,024-descriptor limit; tests shorten the timeouts.
@@ -155,6 +155,13 @@ pub struct ServerLimits {
     /// 4/3 of the largest body cap of the server's routes, or its largest
     /// bodies never fit. See `server/budget.rs`.
     pub body_budget_bytes: usize,
+    /// The first bytes of every body that the budget does not charge: 16
+    /// KiB by default ([`DEFAULT_BODY_FREE_BYTES`]), so a webhook delivery
+    /// or an API call of that size is never refused `server_busy`, however
+    /// many small bodies stall (the connection limit bounds what they hold
+    /// uncharged, as it bounds hyper's own read buffers). 0 charges every
+    /// byte.
+    pub body_free_bytes: usize,
     /// The language of the server's own lines for people (its warning that
     /// a shutdown cut connections, its `server_busy` refusal): the run's,
     /// from its caller. English by default.
@@ -176,6 +183,7 @@ impl Default for ServerLimits {
             max_header_bytes: 8 * 1024,
             max_head_bytes: 32 * 1024,
             body_budget_bytes: DEFAULT_BODY_BUDGET_BYTES,
+            body_free_bytes: DEFAULT_BODY_FREE_BYTES,
             lang: Lang::En,
         }
     }
@@ -432,10 +440,10 @@ impl<S: Shaped> Edge<S> {
             router,
             timeout: limits.request_timeout,
             expiry: Arc::default(),
-            budget: Arc::new(budget::BodyBudget::new(
-                limits.body_budget_bytes,
-                limits.lang,
-            )),
+            budget: Arc::new(
+                budget::BodyBudget::new(limits.body_budget_bytes, limits.lang)
+                    .with_free_bytes(limits.body_free_bytes),
+            ),
         }
     }
 

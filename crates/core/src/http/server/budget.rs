@@ -32,6 +32,18 @@
 //! `Content-Length` says so, or, chunked, from the frame that takes it past
 //! the threshold.
 //!
+//! **The first 16 KiB of every body are free.** Small bodies may use the
+//! whole budget, so many connections each stalling a body just under 64
+//! KiB could spend it all and have an 8 KB webhook delivery refused until
+//! the request deadline cut them (a tester's finding: 1,024 stalled bodies
+//! of 65,535 bytes left 1 KiB of 64 MiB). So the first
+//! [`DEFAULT_BODY_FREE_BYTES`] of each body (`ServerLimits::body_free_bytes`)
+//! are not charged: a delivery or API call of that size always gets
+//! through, and what the stalled ones hold uncharged is bounded by the
+//! connection limit, as hyper's own read buffer per connection is. Only
+//! bodies over the allowance compete for the budget, and for the charge
+//! beyond it.
+//!
 //! **The refusal.** A body that cannot get its bytes fails (the handler sees
 //! an error, as for a client gone), and the server answers its request 429
 //! `server_busy` in the JSON shape, in the server's language, with
@@ -62,6 +74,11 @@ use std::task::{Context, Poll};
 /// where a larger one is kept to three quarters of it.
 pub const SMALL_BODY_BYTES: usize = 64 * 1024;
 
+/// The bytes at the start of every body that the budget does not charge
+/// (see the module docs): 16 KiB, more than a typical webhook delivery or
+/// API call.
+pub const DEFAULT_BODY_FREE_BYTES: usize = 16 * 1024;
+
 /// The budget every [`serve`](super::serve) keeps unless told otherwise:
 /// 64 MiB, room for two of the GitHub listener's 25 MB deliveries at once
 /// in its three quarters for large bodies, and for a thousand 16 KiB ones
@@ -82,6 +99,8 @@ pub(super) struct BodyBudget {
     held_bytes: AtomicUsize,
     /// The language of the refusal's message.
     lang: Lang,
+    /// The first bytes of every body, not charged.
+    free_bytes: usize,
 }
 
 impl BodyBudget {
@@ -92,7 +111,15 @@ impl BodyBudget {
             large_ceiling_bytes: limit_bytes - limit_bytes / 4,
             held_bytes: AtomicUsize::new(0),
             lang,
+            free_bytes: 0,
         }
+    }
+
+    /// The same budget, leaving the first `free_bytes` of every body
+    /// uncharged.
+    pub(super) fn with_free_bytes(mut self, free_bytes: usize) -> Self {
+        self.free_bytes = free_bytes;
+        self
     }
 
     /// What a refused request is answered with (see [`Busy::refusal`]).
@@ -193,6 +220,8 @@ pub(super) struct Charged<B> {
     budget: Arc<BodyBudget>,
     /// Bytes of this body charged so far: given back on drop.
     held_bytes: usize,
+    /// Bytes of this body read so far, charged or not.
+    seen_bytes: usize,
     /// The body's `Content-Length`, if it has one.
     declared: Option<u64>,
     /// Whether the body has been read yet (the early look is on the first
@@ -212,6 +241,7 @@ impl<B: HttpBody> Charged<B> {
             inner,
             budget: budget.clone(),
             held_bytes: 0,
+            seen_bytes: 0,
             read: false,
             refused: false,
             expired,
@@ -224,8 +254,16 @@ impl<B> Charged<B> {
     fn small(&self, more: usize) -> bool {
         match self.declared {
             Some(declared) => declared <= SMALL_BODY_BYTES as u64,
-            None => self.held_bytes.saturating_add(more) <= SMALL_BODY_BYTES,
+            None => self.seen_bytes.saturating_add(more) <= SMALL_BODY_BYTES,
         }
+    }
+
+    /// What `more` bytes read after the `seen_bytes` so far add to the
+    /// charge: those past the budget's free allowance.
+    fn chargeable(&self, more: usize) -> usize {
+        let free = self.budget.free_bytes;
+        let after = self.seen_bytes.saturating_add(more).saturating_sub(free);
+        after - self.seen_bytes.saturating_sub(free)
     }
 
     fn refuse(&mut self) -> Poll<Option<Result<Frame<bytes::Bytes>, axum::BoxError>>> {
@@ -267,7 +305,8 @@ where
             // succeed), and to the charge per frame.
             if let Some(declared) = this.declared {
                 let ceiling = this.budget.ceiling(this.small(0));
-                if declared <= ceiling as u64 && !this.budget.fits(declared, ceiling) {
+                let charged = declared.saturating_sub(this.budget.free_bytes as u64);
+                if charged <= ceiling as u64 && !this.budget.fits(charged, ceiling) {
                     return this.refuse();
                 }
             }
@@ -279,11 +318,15 @@ where
         };
         if let Some(data) = frame.data_ref() {
             let bytes = data.len();
-            let ceiling = this.budget.ceiling(this.small(bytes));
-            if !this.budget.charge(bytes, ceiling) {
-                return this.refuse();
+            let charge = this.chargeable(bytes);
+            if charge > 0 {
+                let ceiling = this.budget.ceiling(this.small(bytes));
+                if !this.budget.charge(charge, ceiling) {
+                    return this.refuse();
+                }
+                this.held_bytes += charge;
             }
-            this.held_bytes += bytes;
+            this.seen_bytes += bytes;
         }
         Poll::Ready(Some(Ok(frame)))
     }
@@ -342,6 +385,7 @@ mod tests {
             inner: Body::empty(),
             budget: budget.clone(),
             held_bytes,
+            seen_bytes: held_bytes,
             declared,
             read: true,
             refused: false,
