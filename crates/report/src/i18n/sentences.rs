@@ -548,8 +548,8 @@ pub fn per_day_note(lang: Lang, hook: Option<&str>, no_rate: bool) -> String {
     }
     if let Some(hook) = hook {
         out.push_str(&match lang {
-            Lang::En => format!(" polls per webhook: a strategy's polls a day against the webhook deliveries a day of {hook}, both counted so."),
-            Lang::PtBr => format!(" consultas por webhook: as consultas por dia de uma estratégia contra as entregas de webhook por dia de {hook}, ambas contadas assim."),
+            Lang::En => format!(" polls per webhook: a strategy's polls a day against the webhook deliveries a day of the strategy \"{hook}\", both counted so."),
+            Lang::PtBr => format!(" consultas por webhook: as consultas por dia de uma estratégia contra as entregas de webhook por dia da estratégia \"{hook}\", ambas contadas assim."),
         });
     }
     out
