@@ -19,7 +19,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use hooklab_core::http::server::{ServerLimits, serve};
+use hooklab_core::http::server::{ServerLimits, refused_by_server, serve};
 use hooklab_core::lang::Lang;
 use http::StatusCode;
 use hyper::body::Body as _;
@@ -60,6 +60,28 @@ async fn upload(State(progress): State<Progress>, Path(id): Path<u32>, mut body:
             }
             Some(Err(_)) => return (StatusCode::BAD_REQUEST, "the body failed").into_response(),
             None => return total.to_string().into_response(),
+        }
+    }
+}
+
+/// The id under which `/classify` reports what its body's failure was.
+const CLASSIFIED: u32 = 0;
+
+/// Reads its body with axum's `Bytes` extractor, as the GitHub listener
+/// does, and reports [`refused_by_server`]'s reading of a failure (its
+/// status code, 0 for `None`) as upload [`CLASSIFIED`]'s total: the
+/// server's own answer replaces the handler's, so the report is the only
+/// way to see what the handler was told.
+async fn classify(
+    State(progress): State<Progress>,
+    body: Result<bytes::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    match body {
+        Ok(body) => body.into_response(),
+        Err(rejection) => {
+            let status = refused_by_server(&rejection).map_or(0, |s| s.as_u16());
+            let _ = progress.send((CLASSIFIED, usize::from(status)));
+            rejection.into_response()
         }
     }
 }
@@ -111,6 +133,7 @@ async fn start_with(
     let router = Router::new()
         .route("/upload/{id}", post(upload))
         .route("/echo", post(|body: bytes::Bytes| async move { body }))
+        .route("/classify", post(classify))
         // axum's own cap only (no early 413): 100 KiB.
         .route(
             "/capped",
@@ -379,5 +402,24 @@ async fn a_body_within_the_free_allowance_gets_through_while_small_ones_fill_the
     assert_eq!(body, "y".repeat(8 * KIB), "{}", &answer[..200]);
     // 60 KiB, past it: 44 KiB to charge, 35 KiB left.
     server_busy(&whole(addr, "/echo", 60 * KIB).await);
+    drop(stalled);
+}
+
+/// A handler whose body the budget refused is told so
+/// (`refused_by_server` reads 429 through axum's rejection), so a handler
+/// that logs its refusals can say what the client got: the GitHub listener
+/// printed "400: body could not be read" beside the server's 429.
+#[tokio::test]
+async fn a_handler_can_tell_the_budget_refused_its_body() {
+    let (addr, mut seen, _trigger) = start(Lang::En).await;
+    let mut stalled = Vec::new();
+    for id in 1..=3 {
+        stalled.push(stall(addr, &mut seen, id, 260 * KIB, 250 * KIB).await);
+    }
+    // 750 of the 768 KiB large bodies may take are held: 100 KiB more is
+    // refused on its first read, before the handler has a byte.
+    server_busy(&whole(addr, "/classify", 100 * KIB).await);
+    seen.holds(CLASSIFIED, 429).await;
+    assert_eq!(seen.drained()[&CLASSIFIED], 429);
     drop(stalled);
 }

@@ -149,6 +149,12 @@ pub fn refusal_reason(lang: Lang, code: &str) -> &'static str {
         ("body_too_large", true) => "corpo maior que os 25 MB do GitHub",
         ("body_unreadable", false) => "body could not be read",
         ("body_unreadable", true) => "corpo ilegível",
+        ("server_busy", false) => "server busy: its budget for bodies still arriving is spent",
+        ("server_busy", true) => {
+            "servidor ocupado: a sua reserva para corpos ainda chegando se esgotou"
+        }
+        ("request_timeout", false) => "body did not arrive in time",
+        ("request_timeout", true) => "o corpo não chegou a tempo",
         ("missing_event_type", false) => "no X-GitHub-Event header",
         ("missing_event_type", true) => "sem o cabeçalho X-GitHub-Event",
         ("malformed_event_type", false) => {

@@ -345,10 +345,13 @@ fn check_and_queue(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ReceiveError> {
     let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ReceiveError::BodyTooLarge
-        } else {
-            ReceiveError::BodyUnreadable(rejection.body_text())
+        // The server answers a body its budget or its deadline refused
+        // itself (429, 408): the refusal printed says so, not "400".
+        match hooklab_core::http::server::refused_by_server(&rejection) {
+            Some(StatusCode::TOO_MANY_REQUESTS) => ReceiveError::ServerBusy,
+            Some(StatusCode::REQUEST_TIMEOUT) => ReceiveError::BodyTimedOut,
+            _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => ReceiveError::BodyTooLarge,
+            _ => ReceiveError::BodyUnreadable(rejection.body_text()),
         }
     })?;
     let shared = &state.inner;

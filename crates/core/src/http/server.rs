@@ -664,6 +664,29 @@ impl<B> BodyDeadline<B> {
     }
 }
 
+/// What the server itself answers a request whose body `error` failed
+/// with, when the failure was the server's own doing and not the client's:
+/// 429 when the body budget refused it (`server/budget.rs`), 408 when the
+/// request deadline cut it. The server replaces the handler's answer with
+/// that one; a handler that logs its refusals calls this so its log says
+/// what the client got (a GitHub listener printed "400: body could not be
+/// read" beside a 429 it never sent). `None` for any other failure. Walks
+/// `error`'s sources, so an extractor's rejection (axum's `BytesRejection`)
+/// will do.
+pub fn refused_by_server(error: &(dyn std::error::Error + 'static)) -> Option<StatusCode> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if e.is::<budget::BudgetSpent>() {
+            return Some(StatusCode::TOO_MANY_REQUESTS);
+        }
+        if e.is::<BodyTooSlow>() {
+            return Some(StatusCode::REQUEST_TIMEOUT);
+        }
+        cause = e.source();
+    }
+    None
+}
+
 /// Why a [`BodyDeadline`] body failed.
 #[derive(Debug, thiserror::Error)]
 #[error("the request's body did not arrive within {0:?}")]

@@ -21,6 +21,16 @@ pub enum ReceiveError {
     /// Occurs when the body could not be read off the connection (400).
     #[error("could not read the body: {0}")]
     BodyUnreadable(String),
+    /// Occurs when the server's budget for bodies still arriving refused
+    /// this one (429; the server itself answers `server_busy`, see
+    /// `hooklab_core::http::server::refused_by_server`): said so that the
+    /// listener's line names what the sender got.
+    #[error("the server is holding all the request bodies it can: try again in a second")]
+    ServerBusy,
+    /// Occurs when the body did not arrive within the server's request
+    /// deadline (408; the server answers `request_timeout` itself).
+    #[error("the body did not arrive in time")]
+    BodyTimedOut,
     /// Occurs when the signature is missing, malformed or wrong (401).
     #[error(transparent)]
     Signature(#[from] SignatureError),
@@ -72,6 +82,8 @@ impl ReceiveError {
         match self {
             ReceiveError::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             ReceiveError::BodyUnreadable(_) => (StatusCode::BAD_REQUEST, "body_unreadable"),
+            ReceiveError::ServerBusy => (StatusCode::TOO_MANY_REQUESTS, "server_busy"),
+            ReceiveError::BodyTimedOut => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             ReceiveError::Signature(error) => (StatusCode::UNAUTHORIZED, error.code()),
             ReceiveError::DuplicateSignature => (StatusCode::BAD_REQUEST, "duplicate_signature"),
             ReceiveError::MissingEventType => (StatusCode::BAD_REQUEST, "missing_event_type"),
@@ -104,6 +116,11 @@ impl ReceiveError {
         match self {
             ReceiveError::BodyTooLarge => "corpo maior que o limite de 25 MB do GitHub".to_owned(),
             ReceiveError::BodyUnreadable(why) => format!("não foi possível ler o corpo: {why}"),
+            ReceiveError::ServerBusy => {
+                "o servidor já guarda todos os corpos de requisição que pode: tente de novo em um segundo"
+                    .to_owned()
+            }
+            ReceiveError::BodyTimedOut => "o corpo não chegou a tempo".to_owned(),
             ReceiveError::Signature(SignatureError::Missing) => {
                 "falta o cabeçalho X-Hub-Signature-256 (o segredo do webhook está configurado?)"
                     .to_owned()

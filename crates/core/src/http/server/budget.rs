@@ -208,7 +208,7 @@ fn busy_message(limit_bytes: usize) -> Said {
 /// Why a [`Charged`] body failed.
 #[derive(Debug, thiserror::Error)]
 #[error("the server's budget for request bodies is spent")]
-struct BudgetSpent;
+pub(super) struct BudgetSpent;
 
 /// A request body whose data frames are charged to the server's
 /// [`BodyBudget`] as they arrive, and given back when it is dropped. When a
